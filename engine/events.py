@@ -139,6 +139,7 @@ class Reply(DataEvent):
     """What the avatar will say and show for one turn."""
 
     reply_id: str
+    turn_id: str
     text: str
     language: str
     emotion: str = "neutral"

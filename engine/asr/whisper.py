@@ -1,0 +1,231 @@
+"""Speech recognition with faster-whisper (CTranslate2 Whisper), guarded against hallucinations.
+
+Whisper writes fluent text for silence and noise ("Thank you.", "Thanks for watching!"), learned
+from subtitles (Radford et al. 2022, "Robust Speech Recognition via Large-Scale Weak Supervision",
+§4.5/§6). Guards, in order:
+
+1. VAD gating: only speech found by Silero VAD is decoded; no speech → empty transcript, no decode.
+2. Greedy decoding at ``temperature=0`` without conditioning on previous text (no fallback loop
+   that samples at higher temperatures, which is where most invented text comes from).
+3. Per segment: drop it when ``no_speech_prob > no_speech_threshold`` *and* its
+   ``avg_logprob < log_prob_threshold`` (the rule of OpenAI's ``transcribe.py``), or when its
+   ``compression_ratio > 2.4`` (repetition loops), or when ``avg_logprob < -1.5``.
+4. A short utterance whose whole text is a known silence phrase is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine import models as model_store
+
+SAMPLE_RATE_HZ = 16_000
+
+#: Phrases Whisper is known to produce from silence/noise (openai/whisper discussions #679, #928).
+_SILENCE_PHRASES = {
+    "thank you",
+    "thank you very much",
+    "thanks for watching",
+    "thank you for watching",
+    "please subscribe",
+    "you",
+    "bye",
+    "so",
+    "the end",
+    "谢谢",
+    "谢谢观看",
+    "字幕由amara.org社区提供",
+    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+}
+
+
+class ASRError(Exception):
+    """The model cannot be found/loaded or decoding failed. ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """ASR result of one utterance.
+
+    Attributes:
+        text: the kept text, stripped; ``""`` when nothing was understood.
+        language: ISO 639-1 code of the decoded language (``en``, ``zh``).
+        avg_logprob: mean per-token log-probability of kept segments, None when empty.
+        audio_ms: duration of the decoded audio in milliseconds.
+    """
+
+    text: str
+    language: str
+    avg_logprob: float | None
+    audio_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ASRSettings:
+    """Decoder settings (defaults follow the guards in the module docstring)."""
+
+    device: str = "auto"  # "cpu", "cuda" or "auto" (CUDA when CTranslate2 sees a GPU)
+    compute_type: str = "int8"  # CPU default; "float16" on CUDA
+    beam_size: int = 1
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    min_avg_logprob: float = -1.5
+    compression_ratio_threshold: float = 2.4
+    cpu_threads: int = 0
+
+
+def resolve_model(name_or_path: str, *, allow_download: bool = False) -> str:
+    """Turn a config value into something :class:`faster_whisper.WhisperModel` loads.
+
+    Args:
+        name_or_path: a folder holding ``model.bin``; a manifest entry (``whisper-tiny.en``);
+            or a faster-whisper model name (``small``, ``large-v3-turbo``).
+        allow_download: let faster-whisper fetch a named model from its hub (off by default).
+
+    Raises:
+        ASRError: ``model-missing`` with the command that fixes it.
+    """
+    path = Path(name_or_path).expanduser()
+    if (path / "model.bin").is_file():
+        return str(path)
+    if name_or_path in model_store.load_manifest():
+        try:
+            return str(model_store.model_path(name_or_path))
+        except model_store.ModelError as exc:
+            raise ASRError("model-missing", str(exc)) from exc
+    if not allow_download:
+        raise ASRError(
+            "model-missing",
+            f"ASR model {name_or_path!r} is neither a model folder nor a manifest entry; "
+            "set asr.allow_download to fetch it from the model hub (needs network)",
+        )
+    return name_or_path
+
+
+def _has_cuda() -> bool:
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except (ImportError, RuntimeError):
+        return False
+
+
+class WhisperASR:
+    """One loaded Whisper model; :meth:`transcribe` is thread-safe (serialised by a lock).
+
+    Args:
+        model: see :func:`resolve_model`.
+        settings: decoder settings.
+        allow_download: see :func:`resolve_model`.
+
+    Raises:
+        ASRError: ``model-missing`` or ``model-load-failed``.
+    """
+
+    def __init__(
+        self, model: str, settings: ASRSettings | None = None, *, allow_download: bool = False
+    ) -> None:
+        from faster_whisper import WhisperModel
+
+        self.settings = settings or ASRSettings()
+        source = resolve_model(model, allow_download=allow_download)
+        device = self.settings.device
+        compute = self.settings.compute_type
+        if device == "auto":
+            device = "cuda" if _has_cuda() else "cpu"
+        if device == "cuda" and compute == "int8":
+            compute = "int8_float16"
+        try:
+            self._model = WhisperModel(
+                source,
+                device=device,
+                compute_type=compute,
+                cpu_threads=self.settings.cpu_threads,
+                local_files_only=not allow_download,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ASRError("model-load-failed", f"cannot load ASR model {model!r}: {exc}") from exc
+        self.device = device
+        self.multilingual: bool = bool(self._model.model.is_multilingual)
+        self._lock = threading.Lock()
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """Spoken language of ``audio`` (float32 (n,), 16 kHz) and its probability.
+
+        English-only models always answer ``("en", 1.0)``.
+        """
+        if not self.multilingual:
+            return "en", 1.0
+        with self._lock:
+            language, prob, _ = self._model.detect_language(audio)
+        return language, float(prob)
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+        """Decode one utterance (already VAD-gated by the caller).
+
+        Args:
+            audio: float32 (n,), 16 kHz mono speech.
+            language: ``en``/``zh``…; None lets a multilingual model detect it.
+
+        Returns:
+            The guarded transcript (empty text when every segment was rejected).
+
+        Raises:
+            ASRError: ``decode-failed``.
+        """
+        s = self.settings
+        audio_ms = audio.size * 1000.0 / SAMPLE_RATE_HZ
+        if not self.multilingual:
+            language = "en"
+        try:
+            with self._lock:
+                segments, info = self._model.transcribe(
+                    audio,
+                    language=language,
+                    beam_size=s.beam_size,
+                    temperature=0.0,
+                    condition_on_previous_text=False,
+                    no_speech_threshold=s.no_speech_threshold,
+                    log_prob_threshold=s.log_prob_threshold,
+                    compression_ratio_threshold=s.compression_ratio_threshold,
+                    without_timestamps=True,
+                    vad_filter=False,
+                )
+                segments = list(segments)
+        except (RuntimeError, ValueError) as exc:
+            raise ASRError("decode-failed", f"ASR decode failed: {exc}") from exc
+        kept = [seg for seg in segments if self._keep(seg)]
+        text = _join([seg.text for seg in kept], info.language)
+        if _normalise(text) in _SILENCE_PHRASES and audio_ms < 3000:
+            kept, text = [], ""
+        avg = float(np.mean([seg.avg_logprob for seg in kept])) if kept else None
+        return Transcript(text=text, language=info.language, avg_logprob=avg, audio_ms=audio_ms)
+
+    def _keep(self, seg) -> bool:
+        s = self.settings
+        if seg.no_speech_prob > s.no_speech_threshold and seg.avg_logprob < s.log_prob_threshold:
+            return False
+        if seg.compression_ratio > s.compression_ratio_threshold:
+            return False
+        return seg.avg_logprob >= s.min_avg_logprob and bool(seg.text.strip())
+
+
+def _join(parts: list[str], language: str) -> str:
+    if language == "zh":
+        return "".join(p.strip() for p in parts)
+    return " ".join(p.strip() for p in parts).strip()
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^\w\s.]|[.]", "", text.lower()).strip()

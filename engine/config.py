@@ -1,0 +1,162 @@
+"""Engine configuration: one YAML file validated by pydantic, overridable by ``DHE_*`` variables.
+
+``assets/config/default.yaml`` is the template; every field below has a default, so an empty file
+is valid. An environment variable overrides a file value: ``DHE_ASR__DEVICE=cuda`` sets
+``asr.device`` (``__`` separates levels). Secrets (API keys, TURN credentials) are never in this
+model's YAML: the YAML names the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from engine.paths import ASSETS_DIR
+
+DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ASRConfig(_Section):
+    """Speech recognition (faster-whisper). Model values: manifest name, folder, or hub name."""
+
+    models: dict[str, str] = Field(
+        default_factory=lambda: {"en": "whisper-tiny.en", "zh": "whisper-base"}
+    )
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = "int8"
+    beam_size: int = Field(1, ge=1, le=10)
+    allow_download: bool = False
+
+
+class VADConfig(_Section):
+    """Silero VAD and endpointing."""
+
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    min_speech_ms: float = Field(200.0, ge=32.0)
+    endpoint_silence_ms: float = Field(500.0, ge=100.0, le=5000.0)
+    pad_ms: float = Field(150.0, ge=0.0, le=1000.0)
+
+
+class VoiceConfig(_Section):
+    """One TTS voice: ``provider`` and a voice (manifest name, path, or provider voice name)."""
+
+    provider: Literal["piper", "espeak", "edge"] = "piper"
+    voice: str = "piper-en_US-joe-medium"
+    length_scale: float | None = Field(None, gt=0.2, lt=4.0)
+
+
+class TTSConfig(_Section):
+    """Text to speech per reply language."""
+
+    voices: dict[str, VoiceConfig] = Field(
+        default_factory=lambda: {
+            "en": VoiceConfig(provider="piper", voice="piper-en_US-joe-medium"),
+            "zh": VoiceConfig(provider="espeak", voice="cmn-latn-pinyin"),
+        }
+    )
+
+
+class AvatarConfig(_Section):
+    """Avatar model and rendering."""
+
+    model: str = "default"  # "default" → assets/avatar/default.glb, else a .glb/.gltf/.vrm path
+    width: int = Field(512, ge=64, le=2048)
+    height: int = Field(512, ge=64, le=2048)
+    fps: int = Field(25, ge=1, le=60)
+    msaa: int = Field(0, ge=0, le=8)
+    ai_label: str = "AI"
+
+
+class DialogConfig(_Section):
+    """Dialog defaults."""
+
+    domain: str = "bank"
+    language: Literal["auto", "en", "zh"] = "auto"
+    packs_dir: Path | None = None
+
+
+class SandboxConfig(_Section):
+    """Embedded sandbox systems (DESIGN.md, "Embedded mode and demo data")."""
+
+    embedded: bool = True
+    demo_otp: bool = False
+
+
+class PrivacyConfig(_Section):
+    """Recording is off unless an operator turns it on."""
+
+    recording: bool = False
+
+
+class EngineConfig(BaseSettings):
+    """The whole configuration (see ``assets/config/default.yaml`` for comments)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DHE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    asr: ASRConfig = Field(default_factory=ASRConfig)
+    vad: VADConfig = Field(default_factory=VADConfig)
+    tts: TTSConfig = Field(default_factory=TTSConfig)
+    avatar: AvatarConfig = Field(default_factory=AvatarConfig)
+    dialog: DialogConfig = Field(default_factory=DialogConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    connectors: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then the YAML values (passed as init kwargs)."""
+        return (env_settings, init_settings)
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or invalid; ``problems`` holds one ``path: message`` each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def load_config(path: str | Path | None = None) -> EngineConfig:
+    """Read and validate a config file (default: the embedded template), applying ``DHE_*``.
+
+    Raises:
+        ConfigError: unreadable YAML or validation errors, each with its dotted path.
+    """
+    source = Path(path) if path else DEFAULT_CONFIG_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(str(source), [f"cannot read: {exc.strerror}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(source), [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(str(source), ["top level must be a mapping"])
+    try:
+        return EngineConfig(**raw)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError(str(source), problems) from exc

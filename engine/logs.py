@@ -1,0 +1,48 @@
+"""Logging for the engine process: structlog and stdlib logging, masked, to stderr.
+
+Card, account, ID and phone numbers never reach a log line in full: every structlog event goes
+through :func:`connectors.masking.masking_processor`, and stdlib records through
+:class:`MaskingFilter` (both keep at most the last 4 digits).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from connectors.masking import mask_digits, masking_processor
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites a stdlib record's message with long digit runs masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the formatted message in place; always keeps the record."""
+        record.msg = mask_digits(record.getMessage())
+        record.args = None
+        return True
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``."""
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            masking_processor,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )

