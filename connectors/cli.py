@@ -1,0 +1,153 @@
+"""``dhe sandbox`` and ``dhe connectors`` subcommands (the engine's CLI calls :func:`add_commands`).
+
+* ``dhe sandbox bank|tax [--port N] [--db FILE] [--demo-otp] [--faults JSON]`` — run one sandbox
+  in the foreground; with no environment set it prints a development API key.
+* ``dhe connectors list`` — one operation per line: ``<system>.<operation>  <description>``.
+* ``dhe connectors call OPERATION key=value ... [--demo] [--embedded|--no-embedded]`` — print the
+  result as JSON ``{"operation", "data", "latency_ms"}``; a typed error prints
+  ``{"error": {"code", "message"}}`` and exits 1. Embedded by default: the sandboxes run for the
+  duration of the call; ``--no-embedded`` uses the base URLs and keys from the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from connectors.base import ConnectorError
+from connectors.config import ConnectorsConfig
+from connectors.declaration import DeclarationError, load_declarations
+from connectors.logs import configure_logging
+
+#: Exit codes (DESIGN.md): 0 ok, 1 typed error / failure, 2 bad usage.
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``sandbox`` and ``connectors`` subcommands; each sets ``func(args) -> int``."""
+    from connectors.sandbox.__main__ import add_arguments
+
+    sandbox = subparsers.add_parser("sandbox", help="run the sandbox bank or tax service")
+    add_arguments(sandbox)
+    sandbox.set_defaults(func=run_sandbox)
+
+    conn = subparsers.add_parser("connectors", help="list or call business-system operations")
+    sub = conn.add_subparsers(dest="connectors_command", required=True)
+    lst = sub.add_parser("list", help="print every operation with its description")
+    lst.add_argument("--declarations", type=Path, default=None, help=argparse.SUPPRESS)
+    lst.set_defaults(func=run_list)
+    call = sub.add_parser("call", help="call one operation and print its JSON result")
+    call.add_argument("operation", help="<system>.<operation>, e.g. bank.get_balance")
+    call.add_argument("params", nargs="*", metavar="key=value")
+    call.add_argument("--demo", action="store_true", help="demo customers' code is 123456")
+    call.add_argument(
+        "--embedded",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start the sandboxes for this call (default) or use the environment's systems",
+    )
+    call.add_argument("--var-dir", type=Path, default=Path("var"), help="embedded data folder")
+    call.add_argument("--idempotency-key", default=None)
+    call.add_argument("--session-id", default="cli")
+    call.add_argument("--timeout-ms", type=float, default=None, help="overall deadline, ms")
+    call.set_defaults(func=run_call)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    """``dhe sandbox``: serve in the foreground until Ctrl-C."""
+    from connectors.sandbox.__main__ import serve
+
+    configure_logging()
+    asyncio.run(serve(args))  # SIGINT/SIGTERM stop it cleanly
+    return EXIT_OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """``dhe connectors list``."""
+    directory = args.declarations or ConnectorsConfig().declarations_dir
+    try:
+        decls = load_declarations(directory)
+    except DeclarationError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_ERROR
+    for decl in decls:
+        for name, op in sorted(decl.operations.items()):
+            print(f"{decl.system}.{name}  {op.description}")
+    return EXIT_OK
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any] | None:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            return None
+        params[key] = value
+    return params
+
+
+def _emit_error(code: str, message: str) -> None:
+    print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+
+
+def run_call(args: argparse.Namespace) -> int:
+    """``dhe connectors call``: prints JSON; typed errors exit 1, never a traceback."""
+    if not structlog.is_configured():
+        configure_logging()
+    params = _parse_params(args.params)
+    if params is None:
+        _emit_error("invalid_input", "arguments must be key=value")
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_call(args, params))
+    except ConnectorError as exc:
+        _emit_error(exc.code, exc.message)
+        return EXIT_ERROR
+    except DeclarationError as exc:
+        _emit_error("configuration", "; ".join(exc.problems))
+        return EXIT_ERROR
+    except OSError as exc:  # sandbox start failed (ports, files)
+        _emit_error("unavailable", f"could not start the sandboxes: {type(exc).__name__}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _emit_error("cancelled", "interrupted")
+        return EXIT_ERROR
+
+
+async def _call(args: argparse.Namespace, params: dict[str, Any]) -> int:
+    from connectors.embedded import SandboxStartError, start_embedded
+    from connectors.registry import load_connectors
+
+    deadline = time.monotonic() + args.timeout_ms / 1000 if args.timeout_ms else None
+    kwargs = {"idempotency_key": args.idempotency_key, "session_id": args.session_id}
+    if not args.embedded:
+        async with load_connectors(ConnectorsConfig(embedded=False)) as router:
+            result = await router.call(args.operation, params, deadline=deadline, **kwargs)
+    else:
+        var_dir = args.var_dir
+        if not var_dir.parent.exists():
+            var_dir = Path(tempfile.mkdtemp(prefix="dhe-var-"))
+        try:
+            async with start_embedded(var_dir, demo_otp=args.demo) as systems:
+                result = await systems.connectors.call(
+                    args.operation, params, deadline=deadline, **kwargs
+                )
+        except SandboxStartError as exc:
+            _emit_error("unavailable", f"sandbox {exc.system} did not start")
+            return EXIT_ERROR
+    out = {
+        "operation": result.operation,
+        "data": dict(result.data),
+        "latency_ms": round(result.latency_ms, 1),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,296 @@
+"""Embedded mode: the sandbox bank and tax services as child processes, wired to the connectors.
+
+DESIGN.md, "Embedded mode": each sandbox runs as ``python -m connectors.sandbox <system>`` on a
+free 127.0.0.1 port, with its SQLite file under ``var_dir`` (seeded on first start) and generated
+API and test keys passed through the environment. The children exit when this process closes
+their stdin (also if it dies), and are terminated — then killed — on exit, exceptions included.
+
+Async use (``dhe converse``, ``dhe serve``)::
+
+    async with start_embedded(Path("var"), demo_otp=True) as systems:
+        r = await systems.connectors.call("bank.start_verification", {"card_last4": "4417"})
+
+Sync use (a session-scoped pytest fixture): ``with SandboxCluster.start(var_dir) as cluster:``;
+then build a connector per event loop with ``cluster.connectors()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import select
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from connectors.audit import AuditTrail
+from connectors.config import ConnectorsConfig, SandboxConfig
+from connectors.router import Router
+from connectors.sandbox.faults import FaultConfig
+
+#: Repository root (the sandboxes run with it as working directory so the package imports).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SYSTEMS = ("bank", "tax")
+
+
+class SandboxStartError(RuntimeError):
+    """A sandbox did not become healthy in time; ``log_path`` holds its stderr."""
+
+    def __init__(self, system: str, reason: str, log_path: Path) -> None:
+        super().__init__(f"sandbox {system} failed to start: {reason} (log: {log_path})")
+        self.system = system
+        self.log_path = log_path
+
+
+@dataclass(slots=True)
+class SandboxCluster:
+    """Running sandbox child processes (sync API; safe to share across event loops).
+
+    Attributes:
+        var_dir: folder of the SQLite files and ``logs/sandbox-<system>.log``.
+        urls: system → base URL (``http://127.0.0.1:PORT``).
+        api_keys: system → client API key (secret; never logged).
+        test_key: the key of the test-only routes (secret; never logged).
+    """
+
+    var_dir: Path
+    urls: dict[str, str] = field(default_factory=dict)
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    test_key: str = field(default="", repr=False)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def start(
+        cls,
+        var_dir: Path,
+        *,
+        systems: Sequence[str] = SYSTEMS,
+        demo_otp: bool = False,
+        faults: FaultConfig | None = None,
+        timeout_s: float = 10.0,
+    ) -> SandboxCluster:
+        """Start the sandboxes in parallel and wait until each answers ``/healthz``.
+
+        Raises:
+            SandboxStartError: one did not start within ``timeout_s``; all are stopped.
+        """
+        var_dir = Path(var_dir).resolve()
+        (var_dir / "logs").mkdir(parents=True, exist_ok=True)
+        cluster = cls(var_dir=var_dir, test_key=secrets.token_urlsafe(24))
+        try:
+            for system in systems:
+                cluster._spawn(system, demo_otp, faults)
+            deadline = time.monotonic() + timeout_s
+            for system in systems:
+                cluster._wait_ready(system, deadline)
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def log_path(self, system: str) -> Path:
+        """The file a sandbox's stderr (its logs) goes to."""
+        return self.var_dir / "logs" / f"sandbox-{system}.log"
+
+    def _spawn(self, system: str, demo_otp: bool, faults: FaultConfig | None) -> None:
+        api_key = secrets.token_urlsafe(24)
+        self.api_keys[system] = api_key
+        env = dict(os.environ)
+        env.update(
+            DHE_SANDBOX_API_KEY=api_key,
+            DHE_SANDBOX_TEST_KEY=self.test_key,
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
+        )
+        env.pop("DHE_SANDBOX_DEMO_OTP", None)
+        env.pop("DHE_SANDBOX_FAULTS", None)
+        argv = [sys.executable, "-m", "connectors.sandbox", system, "--port", "0"]
+        argv += ["--db", str(self.var_dir / f"sandbox-{system}.db"), "--exit-with-parent"]
+        if demo_otp:
+            argv.append("--demo-otp")
+        if faults is not None:
+            argv += ["--faults", faults.model_dump_json()]
+        with open(self.log_path(system), "ab") as log_file:
+            self.procs[system] = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                env=env,
+                cwd=REPO_ROOT,
+            )
+
+    def _wait_ready(self, system: str, deadline: float) -> None:
+        proc = self.procs[system]
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        buf = b""
+        while b"\n" not in buf or not buf.startswith(b"READY "):
+            if b"\n" in buf:  # a line that is not READY: skip it
+                buf = buf.split(b"\n", 1)[1]
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SandboxStartError(system, "timed out", self.log_path(system))
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    raise SandboxStartError(
+                        system, f"exited with {proc.wait()}", self.log_path(system)
+                    )
+                buf += chunk
+        url = buf.split(b"\n", 1)[0].decode().removeprefix("READY ").strip()
+        resp = httpx.get(url + "/healthz", timeout=max(deadline - time.monotonic(), 0.5))
+        if resp.status_code != 200:
+            raise SandboxStartError(system, f"healthz {resp.status_code}", self.log_path(system))
+        self.urls[system] = url
+
+    def env(self) -> dict[str, str]:
+        """The environment the YAML declarations read: ``DHE_<SYSTEM>_BASE_URL`` / ``_API_KEY``."""
+        out: dict[str, str] = {}
+        for system, url in self.urls.items():
+            out[f"DHE_{system.upper()}_BASE_URL"] = url
+            out[f"DHE_{system.upper()}_API_KEY"] = self.api_keys[system]
+        return out
+
+    def connectors(self, config: ConnectorsConfig | None = None, **kwargs: Any) -> Router:
+        """A router for the running sandboxes (create one per event loop).
+
+        Args:
+            config: defaults to auditing into ``<var_dir>/engine.db``.
+            **kwargs: passed to :func:`connectors.registry.load_connectors`.
+        """
+        from connectors.registry import load_connectors
+
+        if config is None:
+            config = ConnectorsConfig(
+                var_dir=self.var_dir, audit_db_url=f"sqlite:///{self.var_dir / 'engine.db'}"
+            )
+        return load_connectors(config, env=self.env(), **kwargs)
+
+    def read_otp(self, system: str, verification_id: str) -> str:
+        """The current one-time code of a verification, through the test-only route."""
+        resp = httpx.get(
+            f"{self.urls[system]}/_test/otp/{verification_id}",
+            headers={"X-Test-Key": self.test_key},
+            timeout=5,
+        )
+        resp.raise_for_status()
+        return str(resp.json()["code"])
+
+    def set_faults(self, system: str, faults: FaultConfig | Mapping[str, Any] | None) -> None:
+        """Replace a sandbox's fault injection (``None``: no faults)."""
+        cfg = FaultConfig.model_validate(
+            dict(faults) if isinstance(faults, Mapping) else (faults or {})
+        )
+        resp = httpx.put(
+            f"{self.urls[system]}/_test/faults",
+            headers={"X-Test-Key": self.test_key},
+            content=cfg.model_dump_json(),
+            timeout=5,
+        )
+        resp.raise_for_status()
+
+    def stop(self) -> None:
+        """Stop every child: close stdin, SIGTERM, then SIGKILL after 3 s. Idempotent."""
+        for proc in self.procs.values():
+            if proc.stdin is not None and not proc.stdin.closed:
+                proc.stdin.close()
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        self.procs.clear()
+
+    def __enter__(self) -> SandboxCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass(slots=True)
+class EmbeddedSystems:
+    """What :func:`start_embedded` yields.
+
+    Attributes:
+        connectors: routes every ``<system>.<op>`` to the declared HTTP connector.
+        urls: system → base URL.
+        api_keys: system → API key (secret; never log it).
+        cluster: the processes (log paths, fault control).
+    """
+
+    connectors: Router
+    cluster: SandboxCluster
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """System → base URL."""
+        return self.cluster.urls
+
+    @property
+    def api_keys(self) -> dict[str, str]:
+        """System → API key."""
+        return self.cluster.api_keys
+
+    async def read_otp(self, system: str, verification_id: str) -> str:
+        """The current code of a verification (test-only route)."""
+        return await asyncio.to_thread(self.cluster.read_otp, system, verification_id)
+
+    async def set_faults(self, system: str, faults: FaultConfig | Mapping[str, Any] | None) -> None:
+        """Replace a sandbox's fault injection."""
+        await asyncio.to_thread(self.cluster.set_faults, system, faults)
+
+
+@asynccontextmanager
+async def start_embedded(
+    var_dir: Path,
+    *,
+    demo_otp: bool = False,
+    faults: FaultConfig | None = None,
+    config: ConnectorsConfig | None = None,
+    audit: AuditTrail | None = None,
+) -> AsyncIterator[EmbeddedSystems]:
+    """Start both sandboxes and yield their connectors; stop them on exit, whatever happens.
+
+    Args:
+        var_dir: SQLite files, logs and (unless ``config`` says otherwise) ``engine.db``.
+        demo_otp: demo customers' code is the documented ``123456``.
+        faults: fault injection for both sandboxes.
+        config: connectors settings (``config.sandbox`` is used when ``demo_otp``/``faults``
+            are not given).
+        audit: an audit trail to share (e.g. the engine's).
+
+    Raises:
+        SandboxStartError: a sandbox did not start within ``config.sandbox.start_timeout_s``.
+    """
+    sandbox = config.sandbox if config is not None else SandboxConfig()
+    cluster = await asyncio.to_thread(
+        SandboxCluster.start,
+        Path(var_dir),
+        demo_otp=demo_otp or sandbox.demo_otp,
+        faults=faults or sandbox.faults,
+        timeout_s=sandbox.start_timeout_s,
+    )
+    try:
+        router = cluster.connectors(config, audit=audit)
+        try:
+            yield EmbeddedSystems(connectors=router, cluster=cluster)
+        finally:
+            await router.aclose()
+    finally:
+        cluster.stop()

@@ -1,0 +1,112 @@
+"""Run one sandbox service: ``python -m connectors.sandbox bank|tax [--port N] [--db FILE]``.
+
+Environment (all optional; with none set the service prints a development API key):
+
+* ``DHE_SANDBOX_API_KEY`` — the client API key;
+* ``DHE_SANDBOX_TEST_KEY`` — enables the test-only ``/_test`` routes (README.md);
+* ``DHE_SANDBOX_DEMO_OTP=1`` — same as ``--demo-otp``;
+* ``DHE_SANDBOX_FAULTS`` — a fault config JSON, same as ``--faults``.
+
+With ``--port 0`` a free port is taken. Once listening, the service prints one line to stdout,
+``READY http://127.0.0.1:PORT``; with ``--exit-with-parent`` it exits when its stdin closes (the
+embedded mode's guard against orphans). Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from aiohttp import web
+
+from connectors.logs import configure_logging
+from connectors.sandbox.faults import FaultConfig
+from connectors.sandbox.server import SandboxSettings, Service, build_app
+
+DEFAULT_PORTS = {"bank": 8701, "tax": 8702}
+
+
+def make_service(system: str) -> Service:
+    """The service object for ``bank`` or ``tax``."""
+    if system == "bank":
+        from connectors.sandbox.bank import BankService
+
+        return BankService()
+    from connectors.sandbox.tax import TaxService
+
+    return TaxService()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The sandbox command line (shared with ``dhe sandbox``)."""
+    parser.add_argument("system", choices=("bank", "tax"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="0 = any free port")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (var/sandbox-*.db)")
+    parser.add_argument("--demo-otp", action="store_true", help="demo customers' code is 123456")
+    parser.add_argument("--faults", default=None, help="fault injection JSON (README.md)")
+    parser.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+
+
+def _wait_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Block until stdin reaches end of file (the parent closed it or died), then stop."""
+    while sys.stdin.buffer.read1(1024):
+        pass
+    loop.call_soon_threadsafe(stop.set)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until SIGINT/SIGTERM (or stdin EOF with ``--exit-with-parent``)."""
+    api_key = os.environ.get("DHE_SANDBOX_API_KEY")
+    printed_key = None
+    if not api_key:
+        api_key = printed_key = "dev-" + secrets.token_urlsafe(16)
+    faults_json = args.faults or os.environ.get("DHE_SANDBOX_FAULTS")
+    settings = SandboxSettings(
+        system=args.system,
+        db_path=args.db or Path("var") / f"sandbox-{args.system}.db",
+        api_key=api_key,
+        test_key=os.environ.get("DHE_SANDBOX_TEST_KEY") or None,
+        demo_otp=args.demo_otp or os.environ.get("DHE_SANDBOX_DEMO_OTP", "") in ("1", "true"),
+        faults=FaultConfig.model_validate_json(faults_json) if faults_json else FaultConfig(),
+    )
+    app = build_app(settings, make_service(args.system))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    port = DEFAULT_PORTS[args.system] if args.port is None else args.port
+    site = web.TCPSite(runner, args.host, port)
+    await site.start()
+    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if args.exit_with_parent:
+        threading.Thread(target=_wait_stdin_eof, args=(loop, stop), daemon=True).start()
+    if printed_key:
+        print(f"Development API key (X-API-Key): {printed_key}", flush=True)
+    print(f"READY http://{args.host}:{bound}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m connectors.sandbox")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    configure_logging()
+    asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,295 @@
+"""The sandbox bank: customers, accounts, transactions, cards, one-time codes, card freezing.
+
+HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"12345.67"``):
+
+==========================================  ==================================================
+``POST /v1/verifications``                  ``{"card_last4"}`` → 201 ``{"verification_id",
+                                            "phone_masked", "expires_in_s"}``
+``POST /v1/verifications/{id}/verify``      ``{"code"}`` → ``{"token", "expires_in_s"}``
+``GET  /v1/balance``                        token → ``{"accounts": [...], "balance",
+                                            "currency", "account_masked"}``
+``GET  /v1/transactions?limit=N``           token → ``{"transactions": [...]}`` (newest first)
+``POST /v1/cards/{last4}/freeze``           token + ``Idempotency-Key`` → ``{"card_masked",
+                                            "status": "frozen", "freeze_id", "frozen_at"}``
+==========================================  ==================================================
+
+The customer token travels in ``X-Customer-Token``. Seed data: see ``README.md`` beside this file.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from connectors.sandbox.server import SandboxContext, read_json
+from connectors.sandbox.store import OTP_TTL_S, ApiError, Store, Stored
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL, is_demo INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    number TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers(id),
+    kind TEXT NOT NULL, balance_cents INTEGER NOT NULL, currency TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cards (
+    number TEXT PRIMARY KEY, last4 TEXT NOT NULL UNIQUE,
+    customer_id TEXT NOT NULL REFERENCES customers(id),
+    account_number TEXT NOT NULL REFERENCES accounts(number),
+    status TEXT NOT NULL CHECK (status IN ('active', 'frozen')), frozen_at REAL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    id INTEGER PRIMARY KEY, account_number TEXT NOT NULL REFERENCES accounts(number),
+    posted_on TEXT NOT NULL, description TEXT NOT NULL, amount_cents INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS card_events (
+    id INTEGER PRIMARY KEY, card_number TEXT NOT NULL REFERENCES cards(number),
+    event TEXT NOT NULL, at REAL NOT NULL
+);
+"""
+
+#: The documented demo customer (README.md): card ending 4417, phone ending 88.
+DEMO_CUSTOMER = {
+    "id": "C0001",
+    "name": "Alex Demo",
+    "phone": "13900001288",
+    "card": "6217991000024417",
+    "checking": "6228480012345671",
+    "savings": "6228480012345689",
+}
+_DEMO_TRANSACTIONS = [
+    ("2025-03-01", "Salary — Example Tech Co.", 1850000),
+    ("2025-03-03", "Rent — Sunny Apartments", -450000),
+    ("2025-03-05", "Metro card top-up", -10000),
+    ("2025-03-08", "Supermarket", -32650),
+    ("2025-03-12", "Electricity bill", -18820),
+    ("2025-03-15", "Coffee shop", -3200),
+]
+_NAMES = ["Bea Sample", "Chen Test", "Dana Example", "Eli Placeholder", "Fang Fiction"]
+_SHOPS = ["Supermarket", "Bookstore", "Pharmacy", "Restaurant", "Online shop", "Taxi"]
+_LAST4 = re.compile(r"^\d{4}$")
+
+
+def money(cents: int) -> str:
+    """Integer cents → decimal string with 2 places (``-12345`` → ``"-123.45"``)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def masked(number: str) -> str:
+    """A card/account/phone number with all but its last 4 digits as ``*``."""
+    return "*" * (len(number) - 4) + number[-4:]
+
+
+def _insert_customer(store: Store, c: dict[str, Any], demo: bool) -> None:
+    db = store.db
+    db.execute(
+        "INSERT INTO customers VALUES (?, ?, ?, ?)", (c["id"], c["name"], c["phone"], int(demo))
+    )
+    db.execute(
+        "INSERT INTO accounts VALUES (?, ?, 'checking', ?, 'CNY')",
+        (c["checking"], c["id"], c["checking_cents"]),
+    )
+    db.execute(
+        "INSERT INTO accounts VALUES (?, ?, 'savings', ?, 'CNY')",
+        (c["savings"], c["id"], c["savings_cents"]),
+    )
+    db.execute(
+        "INSERT INTO cards VALUES (?, ?, ?, ?, 'active', NULL)",
+        (c["card"], c["card"][-4:], c["id"], c["checking"]),
+    )
+    for posted_on, text, cents in c["transactions"]:
+        db.execute(
+            "INSERT INTO transactions (account_number, posted_on, description, amount_cents)"
+            " VALUES (?, ?, ?, ?)",
+            (c["checking"], posted_on, text, cents),
+        )
+
+
+class BankService:
+    """The fictional bank (see module docstring)."""
+
+    name = "bank"
+    schema = SCHEMA
+
+    def seed(self, store: Store) -> None:
+        """Seed the demo customer and a few deterministic fictional ones."""
+        demo = dict(DEMO_CUSTOMER, checking_cents=1234567, savings_cents=5000000)
+        demo["transactions"] = _DEMO_TRANSACTIONS
+        _insert_customer(store, demo, demo=True)
+        rng = random.Random(20250301)
+        used = {"4417"}
+        for i, name in enumerate(_NAMES, start=2):
+            last4 = f"{rng.randrange(10**4):04d}"
+            while last4 in used:
+                last4 = f"{rng.randrange(10**4):04d}"
+            used.add(last4)
+            start = date(2025, 3, 1)
+            c = {
+                "id": f"C{i:04d}",
+                "name": name,
+                "phone": f"1370000{rng.randrange(10**4):04d}",
+                "card": f"621799100002{last4}",
+                "checking": f"62284800{rng.randrange(10**8):08d}",
+                "savings": f"62284801{rng.randrange(10**8):08d}",
+                "checking_cents": rng.randrange(10**4, 10**7),
+                "savings_cents": rng.randrange(10**4, 10**8),
+                "transactions": [
+                    (
+                        (start + timedelta(days=d)).isoformat(),
+                        rng.choice(_SHOPS),
+                        -rng.randrange(500, 50000),
+                    )
+                    for d in range(0, 20, 4)
+                ],
+            }
+            _insert_customer(store, c, demo=False)
+
+    def routes(self, ctx: SandboxContext) -> list[web.RouteDef]:
+        """The bank's ``/v1`` routes. With demo OTP on, the demo card starts unfrozen."""
+        db = ctx.store.db
+        if ctx.settings.demo_otp:
+            db.execute(
+                "UPDATE cards SET status = 'active', frozen_at = NULL WHERE number = ?",
+                (DEMO_CUSTOMER["card"],),
+            )
+
+        async def start_verification(request: web.Request) -> web.Response:
+            body = await read_json(request)
+            last4 = str(body.get("card_last4", ""))
+            if not _LAST4.match(last4):
+                raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+            row = db.execute(
+                "SELECT c.id, c.phone, c.is_demo FROM cards k JOIN customers c"
+                " ON c.id = k.customer_id WHERE k.last4 = ?",
+                (last4,),
+            ).fetchone()
+            if row is None:
+                raise ApiError(404, "card_not_found", "no card with these last digits")
+            vid = ctx.store.start_verification(
+                row["id"], fixed_code=ctx.fixed_code(bool(row["is_demo"]))
+            )
+            return web.json_response(
+                {
+                    "verification_id": vid,
+                    "phone_masked": masked(row["phone"]),
+                    "expires_in_s": OTP_TTL_S,
+                },
+                status=201,
+            )
+
+        async def verify(request: web.Request) -> web.Response:
+            body = await read_json(request)
+            token, ttl = ctx.store.verify(request.match_info["vid"], str(body.get("code", "")))
+            return web.json_response({"token": token, "expires_in_s": ttl})
+
+        async def balance(request: web.Request) -> web.Response:
+            customer = ctx.customer(request)
+            rows = db.execute(
+                "SELECT number, kind, balance_cents, currency FROM accounts"
+                " WHERE customer_id = ? ORDER BY kind",
+                (customer,),
+            ).fetchall()
+            total = sum(r["balance_cents"] for r in rows)
+            accounts = [
+                {
+                    "account_masked": masked(r["number"]),
+                    "kind": r["kind"],
+                    "balance": money(r["balance_cents"]),
+                    "currency": r["currency"],
+                }
+                for r in rows
+            ]
+            primary = next((a for a in accounts if a["kind"] == "checking"), accounts[0])
+            return web.json_response(
+                {
+                    "accounts": accounts,
+                    "balance": money(total),
+                    "currency": "CNY",
+                    "account_masked": primary["account_masked"],
+                }
+            )
+
+        async def transactions(request: web.Request) -> web.Response:
+            customer = ctx.customer(request)
+            try:
+                limit = int(request.query.get("limit", "5"))
+            except ValueError as exc:
+                raise ApiError(400, "invalid_limit", "limit must be an integer") from exc
+            if not 1 <= limit <= 50:
+                raise ApiError(400, "invalid_limit", "limit must be 1..50")
+            rows = db.execute(
+                "SELECT t.posted_on, t.description, t.amount_cents, a.number, a.currency"
+                " FROM transactions t JOIN accounts a ON a.number = t.account_number"
+                " WHERE a.customer_id = ? ORDER BY t.posted_on DESC, t.id DESC LIMIT ?",
+                (customer, limit),
+            ).fetchall()
+            return web.json_response(
+                {
+                    "transactions": [
+                        {
+                            "date": r["posted_on"],
+                            "description": r["description"],
+                            "amount": money(r["amount_cents"]),
+                            "currency": r["currency"],
+                            "account_masked": masked(r["number"]),
+                        }
+                        for r in rows
+                    ]
+                }
+            )
+
+        async def freeze(request: web.Request) -> web.Response:
+            customer = ctx.customer(request)
+            last4 = request.match_info["last4"]
+            if not _LAST4.match(last4):
+                raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+
+            def effect() -> Stored:
+                card = db.execute(
+                    "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
+                    (last4, customer),
+                ).fetchone()
+                if card is None:
+                    raise ApiError(404, "card_not_found", "no such card for this customer")
+                if card["status"] == "frozen":
+                    raise ApiError(409, "already_frozen", "the card is already frozen")
+                now = time.time()
+                db.execute(
+                    "UPDATE cards SET status = 'frozen', frozen_at = ? WHERE number = ?",
+                    (now, card["number"]),
+                )
+                cur = db.execute(
+                    "INSERT INTO card_events (card_number, event, at) VALUES (?, 'freeze', ?)",
+                    (card["number"], now),
+                )
+                return Stored(
+                    200,
+                    {
+                        "card_masked": masked(card["number"]),
+                        "status": "frozen",
+                        "freeze_id": f"F{cur.lastrowid:06d}",
+                        "frozen_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                    },
+                )
+
+            stored = ctx.store.once(
+                "freeze_card",
+                request.headers.get("Idempotency-Key"),
+                {"customer": customer, "last4": last4},
+                effect,
+            )
+            return ctx.respond(stored)
+
+        return [
+            web.post("/v1/verifications", start_verification),
+            web.post("/v1/verifications/{vid}/verify", verify),
+            web.get("/v1/balance", balance),
+            web.get("/v1/transactions", transactions),
+            web.post("/v1/cards/{last4}/freeze", freeze),
+        ]

@@ -1,0 +1,158 @@
+"""Contract tests of every bank operation, through the declared HTTP connector, over real HTTP
+against the running sandbox bank (SQLite, fictional data)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from connectors.base import InvalidInput, NotFound, Unauthorized
+from connectors.router import Router
+from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
+
+__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+
+DEMO_LAST4 = "4417"
+
+
+async def verified_token(connector: Router, sandbox, last4: str = DEMO_LAST4) -> str:
+    start = await connector.call("bank.start_verification", {"card_last4": last4})
+    vid = start.data["verification_id"]
+    code = sandbox.read_otp("bank", vid)
+    verified = await connector.call("bank.verify_otp", {"verification_id": vid, "code": code})
+    return verified.data["token"]
+
+
+async def test_start_verification_masks_phone_on_file(connector: Router) -> None:
+    result = await connector.call("bank.start_verification", {"card_last4": DEMO_LAST4})
+    assert result.operation == "bank.start_verification"
+    assert result.data["phone_masked"].endswith("1288")
+    assert set(result.data["phone_masked"][:-4]) == {"*"}
+    assert result.data["verification_id"].startswith("v_")
+    assert result.data["expires_in_s"] == 300
+
+
+async def test_unknown_card_is_not_found(connector: Router) -> None:
+    with pytest.raises(NotFound) as info:
+        await connector.call("bank.start_verification", {"card_last4": "0000"})
+    assert info.value.reason == "card_not_found"
+
+
+async def test_malformed_card_digits_rejected_locally(connector: Router) -> None:
+    with pytest.raises(InvalidInput) as info:
+        await connector.call("bank.start_verification", {"card_last4": "44a7"})
+    assert "card_last4" in info.value.message
+    with pytest.raises(InvalidInput):
+        await connector.call("bank.start_verification", {"card_last4": "4417", "extra": 1})
+
+
+async def test_wrong_code_then_lockout(connector: Router, sandbox) -> None:
+    start = await connector.call("bank.start_verification", {"card_last4": DEMO_LAST4})
+    vid = start.data["verification_id"]
+    right = sandbox.read_otp("bank", vid)
+    wrong = "000000" if right != "000000" else "111111"
+    reasons = []
+    for _ in range(3):
+        with pytest.raises(Unauthorized) as info:
+            await connector.call("bank.verify_otp", {"verification_id": vid, "code": wrong})
+        reasons.append(info.value.reason)
+    assert reasons == ["otp_wrong", "otp_wrong", "otp_locked"]
+    with pytest.raises(Unauthorized) as info:  # locked: even the right code fails now
+        await connector.call("bank.verify_otp", {"verification_id": vid, "code": right})
+    assert info.value.reason == "otp_locked"
+
+
+async def test_code_is_single_use(connector: Router, sandbox) -> None:
+    start = await connector.call("bank.start_verification", {"card_last4": DEMO_LAST4})
+    vid = start.data["verification_id"]
+    code = sandbox.read_otp("bank", vid)
+    ok = await connector.call("bank.verify_otp", {"verification_id": vid, "code": code})
+    assert ok.data["token"].startswith("t_") and ok.data["expires_in_s"] == 300
+    with pytest.raises(Unauthorized) as info:
+        await connector.call("bank.verify_otp", {"verification_id": vid, "code": code})
+    assert info.value.reason == "otp_used"
+
+
+async def test_balance_of_demo_customer(connector: Router, sandbox) -> None:
+    token = await verified_token(connector, sandbox)
+    result = await connector.call("bank.get_balance", {"token": token})
+    assert result.data["currency"] == "CNY"
+    assert result.data["balance"] == "62345.67"
+    by_kind = {a["kind"]: a for a in result.data["accounts"]}
+    assert by_kind["checking"]["balance"] == "12345.67"
+    assert by_kind["savings"]["balance"] == "50000.00"
+    assert result.data["account_masked"] == "************5671"
+
+
+async def test_balance_needs_verification(connector: Router) -> None:
+    with pytest.raises(Unauthorized) as info:
+        await connector.call("bank.get_balance", {"token": "t_forged"})
+    assert info.value.reason == "not_verified"
+    with pytest.raises(InvalidInput):  # no token at all: caught before any request
+        await connector.call("bank.get_balance", {})
+
+
+async def test_transactions_newest_first_and_limited(connector: Router, sandbox) -> None:
+    token = await verified_token(connector, sandbox)
+    result = await connector.call("bank.list_transactions", {"token": token, "limit": "3"})
+    txs = result.data["transactions"]
+    assert [t["date"] for t in txs] == ["2025-03-15", "2025-03-12", "2025-03-08"]
+    assert [t["amount"] for t in txs] == ["-32.00", "-188.20", "-326.50"]
+    with pytest.raises(InvalidInput):
+        await connector.call("bank.list_transactions", {"token": token, "limit": 500})
+
+
+async def test_freeze_card_then_conflict(connector: Router, sandbox) -> None:
+    card = sandbox_rows(
+        sandbox, "bank", "SELECT last4, number FROM cards WHERE customer_id='C0003'"
+    )[0]
+    sandbox_write(sandbox, "bank", "UPDATE cards SET status='active' WHERE last4=?", card["last4"])
+    token = await verified_token(connector, sandbox, card["last4"])
+    result = await connector.call(
+        "bank.freeze_card", {"token": token, "card_last4": card["last4"]}, idempotency_key="k-1"
+    )
+    assert result.data["status"] == "frozen"
+    assert result.data["card_masked"].endswith(card["last4"])
+    status = sandbox_rows(
+        sandbox, "bank", "SELECT status FROM cards WHERE number=?", card["number"]
+    )
+    assert status[0]["status"] == "frozen"
+    with pytest.raises(Exception) as info:  # a new request (new key) on a frozen card
+        await connector.call(
+            "bank.freeze_card", {"token": token, "card_last4": card["last4"]}, idempotency_key="k-2"
+        )
+    assert info.value.code == "conflict" and info.value.reason == "already_frozen"
+
+
+async def test_cannot_freeze_someone_elses_card(connector: Router, sandbox) -> None:
+    token = await verified_token(connector, sandbox)  # demo customer
+    other = sandbox_rows(sandbox, "bank", "SELECT last4 FROM cards WHERE customer_id='C0002'")[0]
+    with pytest.raises(NotFound):
+        await connector.call("bank.freeze_card", {"token": token, "card_last4": other["last4"]})
+
+
+def test_client_auth_and_test_routes_are_guarded(sandbox) -> None:
+    url = sandbox.urls["bank"]
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok", "system": "bank"}
+    no_key = httpx.get(f"{url}/v1/balance")
+    assert no_key.status_code == 401
+    assert no_key.json()["error"]["code"] == "unauthenticated"
+    wrong = httpx.get(f"{url}/v1/balance", headers={"X-API-Key": "nope"})
+    assert wrong.status_code == 401
+    hidden = httpx.get(f"{url}/_test/otp/v_x", headers={"X-Test-Key": "nope"})
+    assert hidden.status_code == 404
+
+
+def test_oauth2_client_credentials(sandbox) -> None:
+    url = sandbox.urls["bank"]
+    form = {"grant_type": "client_credentials", "client_id": "dhe-engine"}
+    bad = httpx.post(f"{url}/oauth/token", data=form | {"client_secret": "nope"})
+    assert bad.status_code == 401
+    good = httpx.post(f"{url}/oauth/token", data=form | {"client_secret": sandbox.api_keys["bank"]})
+    token = good.json()["access_token"]
+    resp = httpx.post(
+        f"{url}/v1/verifications",
+        json={"card_last4": DEMO_LAST4},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 201
