@@ -1,0 +1,179 @@
+"""The TTS provider interface: one async generator per service, sentence-streamed.
+
+A provider turns reply text into :class:`TTSChunk` s, one per sentence (see
+:mod:`engine.tts.sentences`), each with its PCM and the viseme track that goes with it. The
+first sentence is yielded as soon as it is synthesized; blocking inference runs on a worker
+thread (``asyncio.to_thread``) so the event loop never waits on ONNX or espeak-ng, and the
+next sentence is synthesized while the caller handles the current one.
+
+Vendors live in their own modules (``piper.py``, ``espeak.py``); GPL code is imported there
+only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from avatar.visemes import VisemeTrack
+from engine.tts.sentences import SplitConfig, split_sentences
+
+
+class TTSError(Exception):
+    """A TTS failure with a stable ``code`` (e.g. ``model-not-found``, ``synthesis-failed``,
+    ``unsupported-language``, ``engine-unavailable``) and a human-readable ``message``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class TTSChunk:
+    """The audio of one sentence and its visemes.
+
+    Attributes:
+        pcm: int16 mono little-endian samples, ``len(pcm) == 2 * num_samples``.
+        sample_rate: Hz of ``pcm``.
+        visemes: cues counted in samples from this chunk's first sample, same ``sample_rate``.
+        text: the sentence spoken.
+    """
+
+    pcm: bytes
+    sample_rate: int
+    visemes: VisemeTrack
+    text: str
+
+    @property
+    def num_samples(self) -> int:
+        """Length of ``pcm`` in samples."""
+        return len(self.pcm) // 2
+
+    @property
+    def duration_s(self) -> float:
+        """Length of ``pcm`` in seconds."""
+        return self.num_samples / self.sample_rate
+
+
+@runtime_checkable
+class TTSProvider(Protocol):
+    """What the engine needs from a TTS service.
+
+    ``synthesize`` is an async generator: ``async for chunk in tts.synthesize(text, "en")``.
+    Closing it early (barge-in) stops synthesis after the sentence in flight.
+    """
+
+    sample_rate: int
+    languages: frozenset[str]
+
+    def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
+        """Yield one :class:`TTSChunk` per sentence of ``text``, first sentence first.
+
+        Raises:
+            TTSError: on any failure (``unsupported-language``, ``synthesis-failed`` ...).
+        """
+        ...
+
+
+class SentenceTTS(ABC):
+    """Base for offline providers that synthesize one sentence at a time (blocking).
+
+    Subclasses implement :meth:`synthesize_sentence`; this class supplies sentence splitting,
+    the thread hand-off, one-sentence look-ahead and :meth:`synthesize_all`.
+    """
+
+    sample_rate: int
+    languages: frozenset[str]
+    split_config: SplitConfig = SplitConfig()
+
+    @abstractmethod
+    def synthesize_sentence(self, sentence: str, language: str) -> TTSChunk:
+        """Synthesize one sentence (blocking; called on a worker thread).
+
+        Raises:
+            TTSError: synthesis failed.
+        """
+
+    def check_language(self, language: str) -> None:
+        """Raise ``TTSError('unsupported-language')`` unless ``language`` is spoken here."""
+        if language not in self.languages:
+            raise TTSError(
+                "unsupported-language",
+                f"{type(self).__name__} speaks {sorted(self.languages)}, not {language!r}",
+            )
+
+    def split(self, text: str) -> list[str]:
+        """Sentences of ``text`` in speaking order (:func:`split_sentences`)."""
+        return split_sentences(text, self.split_config)
+
+    async def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
+        """Yield one chunk per sentence as soon as it is ready (see :class:`TTSProvider`)."""
+        self.check_language(language)
+        sentences = self.split(text)
+        if not sentences:
+            return
+        pending = asyncio.ensure_future(
+            asyncio.to_thread(self.synthesize_sentence, sentences[0], language)
+        )
+        try:
+            for i in range(len(sentences)):
+                chunk = await pending
+                if i + 1 < len(sentences):
+                    pending = asyncio.ensure_future(
+                        asyncio.to_thread(self.synthesize_sentence, sentences[i + 1], language)
+                    )
+                yield chunk
+        finally:
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TTSError):
+                    await pending
+
+    def synthesize_all(self, text: str, language: str) -> list[TTSChunk]:
+        """Synthesize every sentence of ``text`` on the calling thread (batch use).
+
+        Raises:
+            TTSError: as :meth:`synthesize_sentence`, or ``unsupported-language``.
+        """
+        self.check_language(language)
+        return [self.synthesize_sentence(s, language) for s in self.split(text)]
+
+
+class LanguageRouterTTS:
+    """Routes each reply to the provider for its language (e.g. Piper for en, espeak for zh).
+
+    Args:
+        providers: language code → provider; every provider must share one sample rate.
+
+    Raises:
+        ValueError: no providers, or their sample rates differ.
+    """
+
+    def __init__(self, providers: Mapping[str, TTSProvider]) -> None:
+        if not providers:
+            raise ValueError("LanguageRouterTTS needs at least one provider")
+        rates = {p.sample_rate for p in providers.values()}
+        if len(rates) != 1:
+            raise ValueError(f"providers disagree on sample rate: {sorted(rates)}")
+        self._providers = dict(providers)
+        self.sample_rate: int = rates.pop()
+        self.languages: frozenset[str] = frozenset(self._providers)
+
+    async def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
+        """Delegate to the provider registered for ``language``.
+
+        Raises:
+            TTSError: ``unsupported-language`` when none is registered, or the provider's own.
+        """
+        provider = self._providers.get(language)
+        if provider is None:
+            raise TTSError(
+                "unsupported-language", f"no TTS for {language!r}; have {sorted(self.languages)}"
+            )
+        async for chunk in provider.synthesize(text, language):
+            yield chunk

@@ -1,0 +1,108 @@
+"""Sentence splitting for streamed TTS (engine/tts/sentences.py), on real reply texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.tts.sentences import SplitConfig, split_sentences, spoken_weight
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Your balance is 1,234.56 yuan. Is there anything else I can help you with?",
+            ["Your balance is 1,234.56 yuan.", "Is there anything else I can help you with?"],
+        ),
+        (
+            "Please go to counter No. 5. Mr. Li will help you there.",
+            ["Please go to counter No. 5.", "Mr. Li will help you there."],
+        ),
+        (
+            "Your appointment is at 3 p.m. on Monday. See you then!",
+            ["Your appointment is at 3 p.m. on Monday.", "See you then!"],
+        ),
+        (
+            "The U.S. dollar rate is 7.12 today... Anything else?",
+            ["The U.S. dollar rate is 7.12 today...", "Anything else?"],
+        ),
+        (
+            'He said "Your card is blocked." Then he left.',
+            ['He said "Your card is blocked."', "Then he left."],
+        ),
+        ("1. Open the app. 2. Tap transfer.", ["1. Open the app.", "2. Tap transfer."]),
+        ("Really?! Yes.", ["Really?!", "Yes."]),
+        (
+            "您好，请问有什么可以帮您？我可以帮您查询余额、办理挂失。",
+            ["您好，请问有什么可以帮您？", "我可以帮您查询余额、办理挂失。"],
+        ),
+        (
+            "您的账户余额为12,345.67元。还有什么可以帮您的吗？",
+            ["您的账户余额为12,345.67元。", "还有什么可以帮您的吗？"],
+        ),
+        (
+            "好的！Your card ending 4417 is now frozen.",
+            ["好的！", "Your card ending 4417 is now frozen."],
+        ),
+        ("Line one\nLine two", ["Line one", "Line two"]),
+    ],
+)
+def test_splits_real_replies(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "。", "..."])
+def test_nothing_to_say_gives_no_sentences(text: str) -> None:
+    assert split_sentences(text) == []
+
+
+def test_long_first_sentence_is_cut_at_a_clause_for_fast_first_audio() -> None:
+    text = (
+        "Sure, I can help you with that, but to report a lost card I first need to verify "
+        "your identity, so please tell me the last four digits of your card number."
+    )
+    pieces = split_sentences(text)
+    assert pieces[0] == "Sure, I can help you with that,"
+    assert spoken_weight(pieces[0]) <= SplitConfig().first_max_weight
+    assert _words(" ".join(pieces)) == _words(text)
+
+
+def test_long_chinese_first_sentence_is_cut_at_a_comma() -> None:
+    text = (
+        "我想问一下，个人所得税专项附加扣除的住房贷款利息，每个月可以扣除多少钱，需要准备哪些材料？"
+    )
+    pieces = split_sentences(text)
+    assert pieces[0] == "我想问一下，"
+    assert len(pieces) == 2
+    assert "".join(pieces) == text
+
+
+def test_later_long_sentences_use_the_larger_limit() -> None:
+    text = "OK. " + "We can do that, and then we can do this, and after that we are done."
+    assert split_sentences(text) == [
+        "OK.",
+        "We can do that, and then we can do this, and after that we are done.",
+    ]
+    tight = SplitConfig(first_max_weight=60, max_weight=20)
+    assert split_sentences(text, tight)[1] == "We can do that,"
+
+
+def test_commas_inside_numbers_are_not_clause_boundaries() -> None:
+    text = "The transfer of 1,000,000 yuan to account 6222 0202 is done, thank you."
+    pieces = split_sentences(text, SplitConfig(first_max_weight=30))
+    assert pieces == ["The transfer of 1,000,000 yuan to account 6222 0202 is done,", "thank you."]
+
+
+def test_sentence_without_clause_boundary_stays_whole() -> None:
+    text = "Please bring your identity card and your bank card to the counter on the second floor."
+    assert split_sentences(text, SplitConfig(first_max_weight=20)) == [text]
+
+
+def test_spoken_weight_counts_han_characters_three_times() -> None:
+    assert spoken_weight("abc def") == 6
+    assert spoken_weight("您好") == 6
+    assert spoken_weight("ATM机") == 6
