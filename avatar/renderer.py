@@ -1,0 +1,156 @@
+"""Offscreen avatar renderer: one EGL context on one dedicated thread, reached through a queue.
+
+OpenGL contexts are bound to one thread, so :class:`Renderer` starts its own thread, creates the
+context and all GL objects there, and serves :meth:`Renderer.render` requests from a queue; any
+thread (or an asyncio loop through :meth:`Renderer.submit` + ``asyncio.wrap_future``) may call
+it. On a CPU-only machine this is Mesa llvmpipe (no MSAA by default); on NVIDIA the same code
+runs on the GPU through EGL's device platform.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+
+import numpy as np
+
+from avatar.camera import Camera
+from avatar.egl import EGLUnavailableError, RendererError, create_context
+from avatar.model import Avatar
+from avatar.pose import NEUTRAL_POSE, Pose
+
+__all__ = ["EGLUnavailableError", "Renderer", "RendererError"]
+
+_STOP = object()
+
+
+class Renderer:
+    """Draws an :class:`Avatar` in a :class:`Pose` to ``(H, W, 3) uint8`` RGB frames.
+
+    Args:
+        avatar: the mesh (from :func:`avatar.gltf.load_avatar` or the generator).
+        width: frame width in pixels (default 512).
+        height: frame height in pixels (default 512).
+        msaa: multisample count (0 = off, the default; 4 on a GPU).
+
+    Raises:
+        EGLUnavailableError: no EGL/OpenGL 3.3 context on this machine (names the Debian
+            packages to install).
+        RendererError: shader or framebuffer setup failed; bad arguments.
+    """
+
+    def __init__(self, avatar: Avatar, width: int = 512, height: int = 512, msaa: int = 0):
+        if width <= 0 or height <= 0 or width > 8192 or height > 8192:
+            raise RendererError(f"bad frame size {width}x{height}")
+        if msaa < 0:
+            raise RendererError(f"msaa must be >= 0, got {msaa}")
+        self.width, self.height = width, height
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        ready: Future = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(avatar, msaa, ready), name="avatar-gl", daemon=True
+        )
+        self._thread.start()
+        self.camera: Camera = ready.result()
+
+    def _run(self, avatar: Avatar, msaa: int, ready: Future) -> None:
+        try:
+            context = create_context()
+        except EGLUnavailableError as exc:
+            ready.set_exception(exc)
+            return
+        try:
+            from avatar.gl_scene import GLScene
+
+            scene = GLScene(avatar, self.width, self.height, msaa)
+            scene.draw(NEUTRAL_POSE, np.empty((self.height, self.width, 3), np.uint8))  # warm-up
+        except Exception as exc:
+            context.destroy()
+            ready.set_exception(exc if isinstance(exc, RendererError) else RendererError(exc))
+            return
+        ready.set_result(scene.camera)
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                pose, out, future = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    scene.draw(pose, out)
+                except Exception as exc:
+                    future.set_exception(RendererError(f"render failed: {exc}"))
+                else:
+                    future.set_result(out)
+        finally:
+            context.destroy()
+            self._drain()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP:
+                item[2].set_exception(RendererError("renderer closed"))
+
+    def submit(self, pose: Pose, out: np.ndarray | None = None) -> Future:
+        """Queue one frame; the future resolves to the frame array.
+
+        Args:
+            pose: the face/head state to draw.
+            out: optional uint8 (H, W, 3) C-contiguous array to draw into (avoids allocating).
+
+        Returns:
+            A :class:`concurrent.futures.Future` of uint8 (H, W, 3) RGB, row 0 at the top.
+
+        Raises:
+            RendererError: the renderer is closed, or ``out`` has the wrong shape/dtype.
+        """
+        shape = (self.height, self.width, 3)
+        if out is None:
+            out = np.empty(shape, np.uint8)
+        elif out.shape != shape or out.dtype != np.uint8 or not out.flags.c_contiguous:
+            raise RendererError(f"out must be C-contiguous uint8 {shape}")
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RendererError("renderer closed")
+            self._queue.put((pose, out, future))
+        return future
+
+    def render(self, pose: Pose, out: np.ndarray | None = None) -> np.ndarray:
+        """Draw one frame and wait for it (thread-safe).
+
+        Args:
+            pose: the face/head state to draw.
+            out: optional uint8 (H, W, 3) array to draw into.
+
+        Returns:
+            uint8 (H, W, 3) RGB, row 0 at the top (``out`` when given).
+
+        Raises:
+            RendererError: closed renderer, bad ``out``, or a GL failure.
+        """
+        return self.submit(pose, out).result()
+
+    def close(self) -> None:
+        """Stop the GL thread and free the context; idempotent. Pending frames fail."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,182 @@
+"""EGL rendering of the default avatar and the ICT head: frames, mouth, blinks, threads, speed.
+
+Frames are saved to test-artifacts/ for a human look.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from avatar import DEFAULT_AVATAR_PATH
+from avatar.gltf import load_avatar
+from avatar.model import Avatar
+from avatar.pose import Pose
+from avatar.renderer import EGLUnavailableError, Renderer, RendererError
+from avatar.timeline import AvatarTimeline
+from avatar.visemes import VisemeCue, VisemeTrack
+
+SR = 48_000
+ICT = Path("avatar") / "ict_facekit_head_arkit53_morphs.glb"
+
+
+def _renderer(avatar: Avatar, **kw) -> Renderer:
+    try:
+        return Renderer(avatar, **kw)
+    except EGLUnavailableError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"EGL is required under CI: {exc}")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def default_avatar() -> Avatar:
+    return load_avatar(DEFAULT_AVATAR_PATH)
+
+
+@pytest.fixture(scope="module")
+def default_renderer(default_avatar: Avatar):
+    renderer = _renderer(default_avatar)
+    yield renderer
+    renderer.close()
+
+
+@pytest.fixture(scope="module")
+def ict_avatar(shared_data: Path) -> Avatar:
+    return load_avatar(shared_data / ICT)
+
+
+def _speech_timeline() -> AvatarTimeline:
+    """Silence until 1 s, then 'sil aa O PP E sil' of 200 ms each; no blinks or idle sway."""
+    visemes = ["sil", "aa", "O", "PP", "E", "sil"]
+    cues = tuple(VisemeCue(v, k * 4410, (k + 1) * 4410) for k, v in enumerate(visemes))
+    tl = AvatarTimeline(SR, blink=False, idle=False)
+    tl.add_speech(VisemeTrack(22_050, cues), SR)
+    return tl
+
+
+def _crop(frame: np.ndarray, center: np.ndarray, half: int) -> np.ndarray:
+    x, y = (round(c) for c in center)
+    return frame[max(y - half, 0) : y + half, max(x - half, 0) : x + half].astype(np.int16)
+
+
+def _check_speaking_mouth(renderer: Renderer, avatar: Avatar, artifacts: Path, tag: str):
+    tl = _speech_timeline()
+    silent_t, aa_t = SR // 2, SR + SR * 3 // 10  # 0.5 s; 1.3 s = middle of 'aa'
+    assert tl.pose_at(aa_t).visemes == {"aa": 1.0} and tl.pose_at(silent_t).visemes == {}
+    # Speech nods the head a little; hold it still here so only the face shapes differ.
+    aa_pose = dataclasses.replace(tl.pose_at(aa_t), yaw=0.0, pitch=0.0, roll=0.0)
+    silent, aa = renderer.render(tl.pose_at(silent_t)), renderer.render(aa_pose)
+    assert tl.pose_at(silent_t).pitch == 0.0 and tl.pose_at(aa_t).pitch > 0.0
+    for frame in (silent, aa):  # not blank: a lit avatar over a gradient
+        assert frame.shape == (512, 512, 3) and frame.dtype == np.uint8
+        assert frame.std() > 20
+        assert np.abs(frame[256, 256].astype(int) - frame[5, 5]).sum() > 30
+    mouth = renderer.camera.project(avatar.channel_centroid("jawOpen"))[0]
+    eyes = renderer.camera.project(avatar.channel_centroid("eyeBlinkLeft"))[0]
+    assert 100 < mouth[0] < 412 and 100 < mouth[1] < 480 and eyes[1] < mouth[1]
+    mouth_change = np.abs(_crop(aa, mouth, 30) - _crop(silent, mouth, 30)).mean()
+    eye_change = np.abs(_crop(aa, eyes, 12) - _crop(silent, eyes, 12)).mean()
+    assert mouth_change > 6.0, f"{tag}: mouth crop barely changed ({mouth_change:.2f})"
+    assert eye_change < 0.5, f"{tag}: eyes changed while only the mouth should ({eye_change})"
+    # Silence is still: the same silent pose at other times renders the identical frame.
+    for t in (0, SR // 4, SR * 3):
+        assert not tl.is_speaking(t)
+        assert np.array_equal(renderer.render(tl.pose_at(t)), silent)
+    Image.fromarray(np.concatenate([silent, aa], axis=1)).save(artifacts / f"{tag}_sil_aa.png")
+    return silent
+
+
+def test_default_avatar_mouth_follows_visemes(default_renderer, default_avatar, artifacts_dir):
+    _check_speaking_mouth(default_renderer, default_avatar, artifacts_dir, "default")
+
+
+def test_default_avatar_blink_closes_the_eyes(default_renderer, default_avatar, artifacts_dir):
+    open_frame = default_renderer.render(Pose())
+    shut = default_renderer.render(Pose(weights={"eyeBlinkLeft": 1.0, "eyeBlinkRight": 1.0}))
+    for channel in ("eyeBlinkLeft", "eyeBlinkRight"):
+        eye = default_renderer.camera.project(default_avatar.channel_centroid(channel))[0]
+        assert np.abs(_crop(shut, eye, 10) - _crop(open_frame, eye, 10)).mean() > 10
+    mouth = default_renderer.camera.project(default_avatar.channel_centroid("jawOpen"))[0]
+    assert np.array_equal(_crop(shut, mouth, 20), _crop(open_frame, mouth, 20))
+    Image.fromarray(np.concatenate([open_frame, shut], axis=1)).save(
+        artifacts_dir / "default_blink.png"
+    )
+
+
+def test_head_pose_moves_the_head_not_the_background(default_renderer):
+    straight = default_renderer.render(Pose()).astype(np.int16)
+    turned = default_renderer.render(Pose(yaw=0.3, pitch=0.1)).astype(np.int16)
+    assert np.abs(turned[100:300, 180:330] - straight[100:300, 180:330]).mean() > 5
+    assert np.array_equal(turned[:20, :20], straight[:20, :20])
+
+
+def test_out_buffer_and_threads(default_renderer):
+    poses = [Pose(weights={"jawOpen": k / 8}, yaw=0.02 * k) for k in range(8)]
+    expected = [default_renderer.render(p) for p in poses]
+    out = np.zeros((512, 512, 3), np.uint8)
+    assert default_renderer.render(poses[3], out) is out
+    assert np.array_equal(out, expected[3])
+    results: dict[int, np.ndarray] = {}
+
+    def worker(k: int) -> None:
+        results[k] = default_renderer.render(poses[k])
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(8):
+        assert np.array_equal(results[k], expected[k])
+    with pytest.raises(RendererError):
+        default_renderer.render(Pose(), np.zeros((10, 10, 3), np.uint8))
+
+
+def test_closed_renderer_refuses_frames(default_avatar):
+    renderer = _renderer(default_avatar, width=64, height=64)
+    assert renderer.render(Pose()).shape == (64, 64, 3)
+    renderer.close()
+    renderer.close()  # idempotent
+    with pytest.raises(RendererError, match="closed"):
+        renderer.render(Pose())
+
+
+def test_ict_head_renders_and_speaks(ict_avatar, artifacts_dir):
+    with _renderer(ict_avatar) as renderer:
+        _check_speaking_mouth(renderer, ict_avatar, artifacts_dir, "ict")
+
+
+def _fps(renderer: Renderer, frames: int = 50) -> float:
+    tl = AvatarTimeline(SR, seed=1)
+    visemes = ["aa", "O", "PP", "E", "I", "U", "SS", "nn"] * 4
+    tl.add_speech(
+        VisemeTrack(
+            SR, tuple(VisemeCue(v, k * 4800, (k + 1) * 4800) for k, v in enumerate(visemes))
+        ),
+        0,
+    )
+    out = np.empty((renderer.height, renderer.width, 3), np.uint8)
+    renderer.render(tl.pose_at(0), out)
+    start = time.perf_counter()
+    for i in range(frames):
+        renderer.render(tl.pose_at(i * SR // 25), out)
+    return frames / (time.perf_counter() - start)
+
+
+@pytest.mark.slow
+def test_render_speed_at_512(default_renderer, ict_avatar, capsys):
+    """Prints fps at 512² (morphs changing every frame); 25 fps video needs ≥ 25."""
+    fps_default = _fps(default_renderer)
+    with _renderer(ict_avatar) as renderer:
+        fps_ict = _fps(renderer)
+    with capsys.disabled():
+        print(f"\nrender 512x512: default avatar {fps_default:.1f} fps, ICT head {fps_ict:.1f} fps")
+    assert fps_default > 10 and fps_ict > 10  # a loaded 2-core CI box still keeps up roughly
