@@ -36,6 +36,10 @@ class UnknownEmotionError(ValueError):
     """``set_emotion`` got a name outside :data:`avatar.expressions.EMOTIONS`."""
 
 
+#: Dialog gesture names → the head gestures that play them.
+GESTURE_ALIASES: dict[str, str] = {"wave": "greet", "point-to-screen": "point_to_screen"}
+
+
 class UnknownGestureError(ValueError):
     """``gesture`` got a name outside :data:`avatar.expressions.GESTURES`."""
 
@@ -148,9 +152,13 @@ class AvatarTimeline:
     def gesture(self, name: str, at_sample: int) -> None:
         """Play a head gesture (:data:`~avatar.expressions.GESTURES`) from ``at_sample``.
 
+        ``wave`` and ``point-to-screen`` (the dialog's names) are accepted as aliases: the head
+        avatar has no arms, so a wave is played as ``greet``.
+
         Raises:
             UnknownGestureError: not a known gesture.
         """
+        name = GESTURE_ALIASES.get(name, name)
         if name not in GESTURES:
             raise UnknownGestureError(
                 f"unknown gesture {name!r}; expected one of {tuple(GESTURES)}"

@@ -9,12 +9,13 @@ model's YAML: the YAML names the environment variable that holds them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.config import ConnectorsConfig, SandboxConfig
 from engine.paths import ASSETS_DIR
 
 DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
@@ -72,7 +73,7 @@ class AvatarConfig(_Section):
     height: int = Field(512, ge=64, le=2048)
     fps: int = Field(25, ge=1, le=60)
     msaa: int = Field(0, ge=0, le=8)
-    ai_label: str = "AI"
+    ai_label: str = "AI-generated"
 
 
 class DialogConfig(_Section):
@@ -83,17 +84,51 @@ class DialogConfig(_Section):
     packs_dir: Path | None = None
 
 
-class SandboxConfig(_Section):
-    """Embedded sandbox systems (DESIGN.md, "Embedded mode and demo data")."""
+class EngineSandboxConfig(SandboxConfig):
+    """Embedded sandbox systems (DESIGN.md, "Embedded mode and demo data"): ``embedded`` starts
+    them as child processes; ``demo_otp`` and ``faults`` come from the connectors room."""
 
     embedded: bool = True
-    demo_otp: bool = False
 
 
 class PrivacyConfig(_Section):
     """Recording is off unless an operator turns it on."""
 
     recording: bool = False
+
+
+class TurnServerConfig(_Section):
+    """One TURN server for visitors behind NAT; the password comes from an environment variable."""
+
+    url: str  # "turn:turn.example.org:3478?transport=udp" or "turns:…"
+    username: str = ""
+    password_env: str = ""  # name of the variable holding the credential (never in YAML)
+
+
+class ServerConfig(_Section):
+    """The realtime server (``dhe serve``): transport, limits, endpointing and barge-in."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    # aiortc's default is a public Google STUN server, unreachable from kiosks behind firewalls;
+    # empty means host candidates only (DESIGN.md, aiortc facts).
+    ice_servers: list[str] = Field(default_factory=list)  # "stun:host:port" URLs
+    turn_servers: list[TurnServerConfig] = Field(default_factory=list)
+    max_sessions: int = Field(4, ge=1, le=256)
+    idle_timeout_s: float = Field(300.0, ge=5.0, le=86400.0)
+    max_sdp_bytes: int = Field(65536, ge=1024, le=1_048_576)
+    max_ws_message_bytes: int = Field(16384, ge=256, le=1_048_576)
+    max_text_chars: int = Field(500, ge=1, le=10_000)
+    endpoint_silence_ms: float = Field(500.0, ge=100.0, le=5000.0)
+    speculative_after_ms: float = Field(120.0, ge=0.0, le=2000.0)
+    partial_interval_ms: float = Field(1200.0, ge=300.0, le=10000.0)
+    bargein_min_speech_ms: float = Field(200.0, ge=32.0, le=2000.0)
+    echo_guard: bool = True
+    echo_correlation: float = Field(0.7, gt=0.0, lt=1.0)
+    video_width: int = Field(512, ge=64, le=2048)
+    video_height: int = Field(512, ge=64, le=2048)
+    video_fps: int = Field(25, ge=1, le=60)
+    greet: bool = False  # say the domain's greeting when a session starts
 
 
 class EngineConfig(BaseSettings):
@@ -111,9 +146,10 @@ class EngineConfig(BaseSettings):
     tts: TTSConfig = Field(default_factory=TTSConfig)
     avatar: AvatarConfig = Field(default_factory=AvatarConfig)
     dialog: DialogConfig = Field(default_factory=DialogConfig)
-    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    sandbox: EngineSandboxConfig = Field(default_factory=EngineSandboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
-    connectors: dict[str, Any] = Field(default_factory=dict)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -123,6 +123,12 @@ class Hearing:
         )
         return Heard(transcript=transcript, segments=segments)
 
+    def pick_language(self, speech: np.ndarray, language: str) -> str:
+        """The language to decode ``speech`` (float32 (n,), 16 kHz) in: ``language`` when it is
+        ``en``/``zh``; for ``auto`` the multilingual model's guess among the configured
+        languages, or ``en`` when only the English model is unpacked (blocking)."""
+        return self._pick_language(speech, language)
+
     def _pick_language(self, speech: np.ndarray, language: str) -> str:
         if language != "auto":
             return language

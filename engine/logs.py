@@ -34,6 +34,9 @@ def configure_logging(verbosity: int = 0) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Libraries that set their own loggers to DEBUG (bm25s) follow the engine's level.
+    for name in ("bm25s", "jieba", "faster_whisper"):
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

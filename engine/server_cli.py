@@ -1,0 +1,88 @@
+"""``dhe serve [--host 127.0.0.1] [--port 8080] [--config FILE]`` — the realtime server.
+
+Registered by :mod:`engine.cli` through :func:`add_commands`. Exit codes: 0 after a clean stop
+(Ctrl-C / SIGTERM), 2 on bad usage (unreadable config, port in use), 1 on an internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+log = logging.getLogger("dhe.serve")
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``serve`` subcommand."""
+    p = subparsers.add_parser("serve", help="the realtime WebRTC server (visitor page at /)")
+    p.add_argument("--host", default=None, help="listen address (default from config: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default from config: 8080)")
+    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    p.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run the server until interrupted.
+
+    Returns:
+        The exit status (0, 1 or 2).
+    """
+    from engine.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"dhe serve: error: --config {exc}", file=sys.stderr)
+        return 2
+    host = args.host or config.server.host
+    port = config.server.port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        print(f"dhe serve: error: --port {port}: out of range", file=sys.stderr)
+        return 2
+    logging.getLogger("engine.server").setLevel(min(logging.getLogger().level, logging.INFO))
+    try:
+        return asyncio.run(_serve(config, host, port))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"dhe serve: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
+        log.exception("serve failed")
+        print(
+            f"dhe serve: error: internal failure: {exc.__class__.__name__}: {exc}", file=sys.stderr
+        )
+        return 1
+
+
+async def _serve(config, host: str, port: int) -> int:
+    from aiohttp import web
+
+    from engine.server.app import build_app
+
+    app = build_app(config, host=host)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0] if runner.addresses else (host, port)
+    print(f"dhe serve: listening on http://{bound[0]}:{bound[1]}/", file=sys.stderr, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        print("dhe serve: stopping", file=sys.stderr, flush=True)
+        await runner.cleanup()
+    return 0

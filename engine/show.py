@@ -1,0 +1,173 @@
+"""The avatar's side of a file-to-file session: one media clock, the timeline, frames, the MP4.
+
+Everything the avatar says is placed on the session media clock (48 kHz samples). Video frame
+``i`` shows the timeline's pose at sample ``i * 48000 / fps``; audio between replies is digital
+silence, so the MP4's audio and video cover the same span to the sample.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from avatar import AvatarTimeline, Renderer, load_avatar
+from avatar.label import CornerLabel
+from avatar.timeline import UnknownEmotionError, UnknownGestureError
+from avatar.visemes import VisemeTrack
+from engine.config import AvatarConfig
+from engine.mp4 import MP4Writer
+from engine.paths import ASSETS_DIR
+
+log = logging.getLogger(__name__)
+
+MEDIA_RATE_HZ = 48_000
+
+
+def avatar_path(model: str) -> Path:
+    """Resolve ``avatar.model`` from config: ``default`` or a file path."""
+    return ASSETS_DIR / "avatar" / "default.glb" if model == "default" else Path(model)
+
+
+def resample_pcm(pcm: bytes, rate_hz: int, out_rate_hz: int = MEDIA_RATE_HZ) -> np.ndarray:
+    """Resample int16 mono PCM with FFmpeg's swresample (through PyAV).
+
+    Args:
+        pcm: int16 mono little-endian bytes at ``rate_hz``.
+
+    Returns:
+        int16 (n,) at ``out_rate_hz``.
+    """
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    if rate_hz == out_rate_hz or samples.size == 0:
+        return samples.copy()
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = rate_hz
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=out_rate_hz)
+    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(out) if out else np.zeros(0, np.int16)
+
+
+@dataclass(frozen=True, slots=True)
+class FlushTimes:
+    """Milliseconds spent rendering frames and encoding/muxing them with their audio."""
+
+    render_ms: float
+    encode_ms: float
+    frames: int
+
+
+class Show:
+    """Media clock + avatar timeline + renderer + MP4 writer for one session.
+
+    Args:
+        config: avatar settings (model, size, fps, msaa).
+        out_path: the MP4 to write.
+
+    Raises:
+        avatar errors (load / EGL) from :func:`avatar.load_avatar` and :class:`avatar.Renderer`.
+    """
+
+    def __init__(self, config: AvatarConfig, out_path: Path) -> None:
+        self.fps = config.fps
+        self.samples_per_frame = MEDIA_RATE_HZ // config.fps
+        self.renderer = Renderer(
+            load_avatar(avatar_path(config.model)),
+            width=config.width,
+            height=config.height,
+            msaa=config.msaa,
+        )
+        self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ)
+        self.label = CornerLabel(config.ai_label, config.width, config.height)
+        self.writer = MP4Writer(
+            out_path,
+            width=config.width,
+            height=config.height,
+            fps=config.fps,
+            sample_rate=MEDIA_RATE_HZ,
+        )
+        self.clock = 0  # samples on the media clock placed so far
+        self._audio: list[np.ndarray] = []  # placed but not yet written
+        self._written_frames = 0
+        self.last_chunk = np.zeros(0, dtype=np.int16)  # the latest speech placed, 48 kHz int16
+
+    def pause(self, ms: float) -> None:
+        """Advance the clock by ``ms`` of silence (the avatar idles)."""
+        n = int(ms * MEDIA_RATE_HZ / 1000)
+        self._audio.append(np.zeros(n, dtype=np.int16))
+        self.clock += n
+
+    def speak(self, pcm: bytes, rate_hz: int, visemes: VisemeTrack) -> int:
+        """Place one chunk of reply speech at the current clock.
+
+        Returns:
+            the chunk's start sample on the media clock.
+        """
+        samples = resample_pcm(pcm, rate_hz)
+        start = self.clock
+        self.timeline.add_speech(visemes, start)
+        self._audio.append(samples)
+        self.last_chunk = samples
+        self.clock += samples.size
+        return start
+
+    def express(self, emotion: str, gesture: str | None) -> None:
+        """Set the face for what comes next (emotion, optional gesture) at the current clock."""
+        try:
+            self.timeline.set_emotion(emotion, self.clock)
+            if gesture:
+                self.timeline.gesture(gesture, self.clock)
+        except (UnknownEmotionError, UnknownGestureError) as exc:
+            log.warning("reply face ignored: %s", exc)  # a pack typo must not end the session
+
+    def flush(self, *, final: bool = False) -> FlushTimes:
+        """Render and write every frame up to the clock, with its audio.
+
+        With ``final`` the clock is first padded with silence to a whole frame so audio and
+        video end together.
+        """
+        if final and self.clock % self.samples_per_frame:
+            self.pause(
+                (self.samples_per_frame - self.clock % self.samples_per_frame)
+                * 1000
+                / MEDIA_RATE_HZ
+            )
+        target = self.clock // self.samples_per_frame
+        render_ns = encode_ns = 0
+        frames = target - self._written_frames
+        for i in range(self._written_frames, target):
+            t0 = time.perf_counter_ns()
+            frame = self.label.apply(
+                self.renderer.render(self.timeline.pose_at(i * self.samples_per_frame))
+            )
+            t1 = time.perf_counter_ns()
+            self.writer.write_frame(frame)
+            encode_ns += time.perf_counter_ns() - t1
+            render_ns += t1 - t0
+        self._written_frames = target
+        t1 = time.perf_counter_ns()
+        audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.int16)
+        keep = target * self.samples_per_frame - self.writer.samples_written
+        self.writer.write_audio(audio[:keep])
+        self._audio = [audio[keep:]] if audio.size > keep else []
+        encode_ns += time.perf_counter_ns() - t1
+        return FlushTimes(render_ns / 1e6, encode_ns / 1e6, frames)
+
+    def close(self) -> Path:
+        """Finish the MP4 and release the renderer; returns the file's path."""
+        try:
+            return self.writer.close()
+        finally:
+            self.renderer.close()
+
+    def abort(self) -> None:
+        """Drop the partial MP4 and release the renderer."""
+        try:
+            self.writer.abort()
+        finally:
+            self.renderer.close()

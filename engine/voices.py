@@ -1,0 +1,74 @@
+"""Build the TTS provider for each reply language from config (``tts.voices``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine import models as model_store
+from engine.config import TTSConfig, VoiceConfig
+from engine.tts.base import TTSError, TTSProvider
+
+
+def piper_model_path(voice: str) -> Path:
+    """Resolve a Piper voice: a manifest name (its folder's ``*.onnx``) or an ``.onnx`` path.
+
+    Raises:
+        TTSError: ``model-not-found`` naming the command that fixes it.
+    """
+    path = Path(voice).expanduser()
+    if path.suffix == ".onnx":
+        if not path.is_file():
+            raise TTSError("model-not-found", f"Piper voice {path} does not exist")
+        return path
+    try:
+        folder = model_store.model_path(voice)
+    except model_store.ModelError as exc:
+        raise TTSError("model-not-found", str(exc)) from exc
+    found = sorted(folder.glob("*.onnx"))
+    if not found:
+        raise TTSError("model-not-found", f"no .onnx voice in {folder}")
+    return found[0]
+
+
+def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
+    """One provider for one configured voice (providers are imported only here, lazily:
+    piper-tts and espeak-ng are GPL and stay behind the provider interface).
+
+    Raises:
+        TTSError: the voice cannot be found or loaded.
+    """
+    if voice.provider == "piper":
+        from engine.tts.piper import PiperTTS
+
+        tts = PiperTTS(piper_model_path(voice.voice), length_scale=voice.length_scale)
+        tts.warm_up()
+        return tts
+    if voice.provider == "espeak":
+        from engine.tts.espeak import EspeakTTS
+
+        return EspeakTTS(voices={language: voice.voice})
+    raise TTSError(
+        "engine-unavailable", f"TTS provider {voice.provider!r} is not available offline"
+    )
+
+
+class Voices:
+    """Providers per language, built on first use and kept for the process."""
+
+    def __init__(self, config: TTSConfig) -> None:
+        self._config = config
+        self._built: dict[str, TTSProvider] = {}
+
+    def for_language(self, language: str) -> TTSProvider:
+        """The provider for ``language`` (falls back to English's when none is configured).
+
+        Raises:
+            TTSError: no voice for the language or it cannot be loaded.
+        """
+        if language not in self._config.voices:
+            language = "en"
+        if language not in self._built:
+            if language not in self._config.voices:
+                raise TTSError("unsupported-language", f"no TTS voice configured for {language!r}")
+            self._built[language] = build_voice(self._config.voices[language], language)
+        return self._built[language]

@@ -1,0 +1,58 @@
+"""`dhe converse` refuses bad input with exit 2, one line naming the input, and writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_dhe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_input", "expected"),
+    [
+        (lambda d: ["--audio", str(d / "missing.wav")], "missing.wav: no such file"),
+        (lambda d: ["--audio", str(d / "notes.txt")], "notes.txt: not a readable audio file"),
+        (lambda d: ["--audio", str(d / "image.png")], "image.png"),
+        (lambda d: ["--text", "   "], "--text: empty text"),
+        (lambda d: ["--text", "x" * 501], "longer than 500 characters"),
+        (lambda d: [], "give at least one --audio FILE or --text STR"),
+    ],
+)
+def test_bad_input_exit_2_and_nothing_written(tmp_path: Path, make_input, expected: str) -> None:
+    (tmp_path / "notes.txt").write_text("this is not audio\n" * 50)
+    # A PNG header and some bytes: a file FFmpeg may open as an image but not as audio.
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    out = tmp_path / "out.mp4"
+    proc = run_dhe("converse", *make_input(tmp_path), "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert not out.exists() and not list(tmp_path.glob("out.mp4*"))
+
+
+def test_unknown_option_is_one_line(tmp_path: Path) -> None:
+    proc = run_dhe("converse", "--text", "hi", "--out", str(tmp_path / "o.mp4"), "--lang", "fr")
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "invalid choice: 'fr'" in proc.stderr
+
+
+def test_output_folder_must_exist(tmp_path: Path) -> None:
+    proc = run_dhe("converse", "--text", "hello", "--out", str(tmp_path / "nope" / "o.mp4"))
+    assert proc.returncode == 2
+    assert "does not exist" in proc.stderr
