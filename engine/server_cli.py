@@ -31,6 +31,11 @@ def run_serve(args: argparse.Namespace) -> int:
     Returns:
         The exit status (0, 1 or 2).
     """
+    import os
+
+    # CTranslate2's OpenMP workers spin while idle by default; on a 2-core kiosk that spinning
+    # steals the CPU the media threads need. Must be set before ctranslate2 loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from engine.config import ConfigError, load_config
 
     try:

@@ -1,0 +1,296 @@
+"""The HTTP side of ``dhe serve`` (aiohttp): signaling, the events WebSocket, health, metrics.
+
+Routes (DESIGN.md "Contracts"):
+
+* ``GET /`` — the visitor page: ``web_client/index.html`` and its files when present, else a
+  minimal placeholder (the AI label is in the HTML, the first ``<video>`` is the avatar).
+* ``POST /api/sessions`` — offer in, answer out (201); 400/413 on bad input, 503 when full or
+  not ready; ``DELETE /api/sessions/{id}`` — 204.
+* ``GET /api/sessions/{id}/events`` — the session's JSON WebSocket.
+* ``GET /healthz`` — 200 once the models are loaded, 503 before; ``GET /metrics`` — Prometheus.
+
+The app owns its :class:`Registry` of sessions (no module-level state); each session is built
+inside the offer handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from engine.config import EngineConfig
+from engine.paths import REPO_ROOT
+from engine.server import protocol
+from engine.server.rtc import include_loopback_candidates, is_loopback
+from engine.server.runtime import Runtime
+from engine.server.session import Session
+
+log = logging.getLogger(__name__)
+
+WEB_CLIENT_DIR = REPO_ROOT / "web_client"
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+REGISTRY_KEY = web.AppKey("registry", "Registry")
+
+PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Digital employee (AI)</title></head>
+<body>
+<video id="avatar" autoplay playsinline></video>
+<p class="ai-label">AI-generated avatar — you are talking to an AI assistant.</p>
+<p>The kiosk page is not installed; this server speaks WebRTC at POST /api/sessions.</p>
+</body></html>
+"""
+
+
+class Registry:
+    """The live sessions of one app, with the concurrency limit.
+
+    Args:
+        max_sessions: the (max+1)th offer gets 503.
+    """
+
+    def __init__(self, max_sessions: int) -> None:
+        self.max_sessions = max_sessions
+        self.sessions: dict[str, Session] = {}
+        self.pending = 0
+
+    def reserve(self) -> None:
+        """Hold a slot for an offer being negotiated.
+
+        Raises:
+            protocol.ApiError: 503 ``too-many-sessions``.
+        """
+        if len(self.sessions) + self.pending >= self.max_sessions:
+            raise protocol.ApiError(
+                503,
+                "too-many-sessions",
+                f"this terminal server is serving its maximum of {self.max_sessions} visitors; "
+                "try again shortly",
+            )
+        self.pending += 1
+
+
+def _json_error(exc: protocol.ApiError) -> web.Response:
+    return web.json_response(exc.body(), status=exc.status)
+
+
+@web.middleware
+async def errors_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """ApiError → its JSON body; unknown /api routes → JSON 404."""
+    try:
+        return await handler(request)
+    except protocol.ApiError as exc:
+        return _json_error(exc)
+    except web.HTTPNotFound:
+        if request.path.startswith("/api/"):
+            return _json_error(protocol.ApiError(404, "not-found", f"no route {request.path}"))
+        raise
+    except web.HTTPMethodNotAllowed:
+        if request.path.startswith("/api/"):
+            return _json_error(
+                protocol.ApiError(405, "method-not-allowed", f"{request.method} {request.path}")
+            )
+        raise
+
+
+async def create_session(request: web.Request) -> web.Response:
+    """``POST /api/sessions``: validate, build a Session, answer its offer."""
+    runtime, registry = request.app[RUNTIME_KEY], request.app[REGISTRY_KEY]
+    cfg = runtime.config
+    if not runtime.ready:
+        runtime.metrics.sessions_rejected.labels(reason="not-ready").inc()
+        raise protocol.ApiError(503, "not-ready", "models are still loading; retry in a moment")
+    if (
+        request.content_length is not None
+        and request.content_length > cfg.server.max_sdp_bytes + 4096
+    ):
+        raise protocol.ApiError(413, "sdp-too-large", "request body too large")
+    body = await request.content.read(cfg.server.max_sdp_bytes + 4097)
+    offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
+    try:
+        registry.reserve()
+    except protocol.ApiError:
+        runtime.metrics.sessions_rejected.labels(reason="full").inc()
+        raise
+    session: Session | None = None
+    try:
+        engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
+        session_id = secrets.token_urlsafe(12)
+        language = offer.language or cfg.dialog.language
+        renderer = await runtime.take_renderer()
+        session = Session(
+            runtime,
+            session_id,
+            engine.new_session(session_id, language=language),
+            renderer,
+            language,
+            on_closed=lambda s: _forget(registry, runtime, s),
+        )
+        answer = await session.answer(offer.sdp)
+        registry.sessions[session_id] = session
+    except BaseException:
+        if session is not None:
+            await session.close("offer-failed")
+        raise
+    finally:
+        registry.pending -= 1
+    runtime.metrics.sessions_total.inc()
+    runtime.metrics.sessions_active.set(len(registry.sessions))
+    log.info("session %s started (%d live)", session_id, len(registry.sessions))
+    return web.json_response(
+        {"session_id": session_id, "sdp": answer, "type": "answer"}, status=201
+    )
+
+
+def _forget(registry: Registry, runtime: Runtime, session: Session) -> None:
+    registry.sessions.pop(session.id, None)
+    runtime.metrics.sessions_active.set(len(registry.sessions))
+
+
+def _session(request: web.Request) -> Session:
+    session = request.app[REGISTRY_KEY].sessions.get(request.match_info["session_id"])
+    if session is None:
+        raise protocol.ApiError(404, "no-such-session", "no live session with that id")
+    return session
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    """``DELETE /api/sessions/{id}``: end the session (204)."""
+    await _session(request).close("deleted")
+    return web.Response(status=204)
+
+
+async def session_events(request: web.Request) -> web.StreamResponse:
+    """``GET /api/sessions/{id}/events``: the session's JSON WebSocket, both ways."""
+    session = _session(request)
+    cfg = request.app[RUNTIME_KEY].config.server
+    if session.socket_attached:
+        raise protocol.ApiError(409, "socket-in-use", "this session already has an events socket")
+    # Messages over the limit get an error event; far over it (4×) aiohttp closes with 1009.
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * cfg.max_ws_message_bytes)
+    await ws.prepare(request)
+    session.socket_attached = True
+
+    async def pump() -> None:
+        while True:
+            message = await session.outbox.get()
+            await ws.send_str(json.dumps(message, ensure_ascii=False))
+            if message.get("type") == "state" and message.get("state") == "ended":
+                await ws.close()
+                return
+
+    pumping = asyncio.create_task(pump())
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                try:
+                    parsed = protocol.parse_client_message(
+                        msg.data,
+                        max_bytes=cfg.max_ws_message_bytes,
+                        max_text_chars=cfg.max_text_chars,
+                    )
+                except protocol.MessageError as exc:
+                    session.send(protocol.error_message(exc.code, exc.message))
+                    continue
+                await session.handle_message(parsed)
+            elif msg.type == WSMsgType.BINARY:
+                session.send(protocol.error_message("bad-message", "binary frames are not used"))
+            elif msg.type == WSMsgType.ERROR:
+                # aiohttp closes the socket itself for frames over max_msg_size (1009)
+                log.info("session %s events socket: %s", session.id, ws.exception())
+    finally:
+        pumping.cancel()
+        session.socket_attached = False
+    return ws
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 once models are loaded, 503 before."""
+    runtime = request.app[RUNTIME_KEY]
+    registry = request.app[REGISTRY_KEY]
+    body = {"ready": runtime.ready, "sessions": len(registry.sessions)}
+    return web.json_response(body, status=200 if runtime.ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition."""
+    body = request.app[RUNTIME_KEY].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The visitor page (web_client/index.html when present, else the placeholder)."""
+    page = WEB_CLIENT_DIR / "index.html"
+    if page.is_file():
+        return web.FileResponse(page)
+    return web.Response(text=PLACEHOLDER_PAGE, content_type="text/html")
+
+
+async def web_client_file(request: web.Request) -> web.StreamResponse:
+    """Files of the visitor page (``web_client/``), by relative path; no listing, no ``..``."""
+    root = WEB_CLIENT_DIR.resolve()
+    path = (root / request.match_info["name"]).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def build_app(
+    config: EngineConfig, *, host: str = "127.0.0.1", var: Path | None = None
+) -> web.Application:
+    """The aiohttp application; models and sandboxes start in the background on startup
+    (``/healthz`` says when they are ready).
+
+    Args:
+        config: the engine config.
+        host: the address the server listens on (loopback adds a 127.0.0.1 ICE candidate).
+        var: sandboxes' data folder (default ``var/``).
+    """
+    app = web.Application(
+        middlewares=[errors_middleware], client_max_size=config.server.max_sdp_bytes + 4096
+    )
+    runtime = Runtime(config, var)
+    app[RUNTIME_KEY] = runtime
+    app[REGISTRY_KEY] = Registry(config.server.max_sessions)
+    if is_loopback(host):
+        include_loopback_candidates()
+    app.router.add_get("/", index)
+    app.router.add_post("/api/sessions", create_session)
+    app.router.add_delete("/api/sessions/{session_id}", delete_session)
+    app.router.add_get("/api/sessions/{session_id}/events", session_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/{name:[^/].*}", web_client_file)  # after the API routes
+
+    async def lifecycle(app: web.Application):
+        loop = asyncio.get_running_loop()
+        # aiortc encodes on the default executor; TTS and renderer set-up use it too.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="dhe"))
+        startup = asyncio.create_task(_start(runtime))
+        yield
+        startup.cancel()
+        for session in list(app[REGISTRY_KEY].sessions.values()):
+            await session.close("server-stopping")
+        await runtime.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _start(runtime: Runtime) -> None:
+    try:
+        report = await runtime.start()
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # start-up failure: stay unready (healthz 503) and say why
+        log.exception("server start-up failed; /healthz stays 503")
+        return
+    log.warning("ready in %.1f s (ASR languages: %s)", report.seconds, ", ".join(report.languages))

@@ -1,0 +1,338 @@
+"""A scripted visitor for ``dhe serve``: an aiortc peer whose microphone plays recorded clips.
+
+Used by the loopback tests and ``benchmarks/realtime_latency.py`` (and handy as a smoke test of
+a deployed server). The microphone track sends 20 ms Opus frames of whatever was queued with
+:meth:`VisitorClient.say` (silence otherwise) and, with ``echo_gain``, mixes the avatar's own
+voice back in the way a loudspeaker reaching the microphone would. Everything received is kept
+with its arrival time: audio levels per 20 ms frame, video frames (count, and a small grey crop
+per frame), and the events-socket messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import av
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+RATE_HZ = 48_000
+FRAME = 960  # 20 ms
+#: A received audio frame above this RMS (int16 units, ≈ −60 dBFS) is not silence.
+SOUND_RMS = 30.0
+
+
+def to_48k(samples16k: np.ndarray) -> np.ndarray:
+    """float32 16 kHz mono → int16 48 kHz mono (FFmpeg swresample via PyAV)."""
+    pcm = (np.clip(samples16k, -1.0, 1.0) * 32767).astype(np.int16)
+    frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = 16_000
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE_HZ)
+    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(out) if out else np.zeros(0, np.int16)
+
+
+class MicTrack(MediaStreamTrack):
+    """The visitor's microphone: queued clips, then silence; optional echo of what it hears."""
+
+    kind = "audio"
+
+    def __init__(self, echo_gain: float = 0.0, echo_delay_frames: int = 3) -> None:
+        super().__init__()
+        self._queue: deque[np.ndarray] = deque()
+        self._echo: deque[np.ndarray] = deque([np.zeros(FRAME, np.int16)] * echo_delay_frames)
+        self.echo_gain = echo_gain
+        self._start: float | None = None
+        self._n = 0
+        self.sent_speech_until: float | None = None  # loop time the queued audio ends
+
+    def say(self, pcm48k: np.ndarray) -> float:
+        """Queue int16 48 kHz audio; returns the loop time its first sample will be sent."""
+        loop = asyncio.get_running_loop()
+        queued = sum(c.size for c in self._queue)
+        start = max(
+            loop.time(), (self._start or loop.time()) + (self._n * FRAME + queued) / RATE_HZ
+        )
+        for i in range(0, pcm48k.size, FRAME):
+            chunk = np.zeros(FRAME, np.int16)
+            part = pcm48k[i : i + FRAME]
+            chunk[: part.size] = part
+            self._queue.append(chunk)
+        return start
+
+    def heard(self, pcm48k: np.ndarray) -> None:
+        """Audio that reached the loudspeaker (the echo path, when ``echo_gain`` > 0)."""
+        if self.echo_gain > 0:
+            self._echo.append(pcm48k)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        wait = self._start + self._n * FRAME / RATE_HZ - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        pcm = self._queue.popleft() if self._queue else np.zeros(FRAME, np.int16)
+        if self.echo_gain > 0 and len(self._echo) > 1:
+            echo = self._echo.popleft()[:FRAME]
+            mixed = pcm.astype(np.int32)
+            mixed[: echo.size] += (echo.astype(np.float32) * self.echo_gain).astype(np.int32)
+            pcm = np.clip(mixed, -32768, 32767).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE_HZ
+        frame.pts = self._n * FRAME
+        frame.time_base = fractions.Fraction(1, RATE_HZ)
+        self._n += 1
+        return frame
+
+
+@dataclass(slots=True)
+class Received:
+    """What the visitor got back, each with its loop arrival time (seconds)."""
+
+    audio: list[tuple[float, float]] = field(default_factory=list)  # (t, rms int16 units)
+    video: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (t, grey crop uint8)
+    video_size: tuple[int, int] | None = None
+    events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+
+    def sound_times(self, after: float = 0.0) -> list[float]:
+        """Arrival times of non-silent audio frames after ``after``."""
+        return [t for t, rms in self.audio if t > after and rms > SOUND_RMS]
+
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        """Messages of one ``type``, in order."""
+        return [m for _, m in self.events if m.get("type") == kind]
+
+
+class VisitorClient:
+    """One visitor session against a running server.
+
+    Args:
+        base_url: e.g. ``http://127.0.0.1:8080``.
+        echo_gain: loudspeaker → microphone coupling (0 = a headset).
+        crop: the (top, bottom, left, right) fraction of each video frame kept as a grey crop
+            (default: the default avatar's mouth at 512², where ``jawOpen`` changes pixels).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        echo_gain: float = 0.0,
+        crop: tuple[float, float, float, float] = (0.35, 0.6, 0.3, 0.7),
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.mic = MicTrack(echo_gain=echo_gain)
+        self.received = Received()
+        self.crop = crop
+        self.session_id: str | None = None
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    async def connect(self, *, domain: str | None = None, language: str | None = None) -> None:
+        """Offer audio (sendrecv) + video (recvonly), get the answer, open the events socket.
+
+        Raises:
+            aiohttp.ClientResponseError: the server refused the offer (status and body kept).
+        """
+        self.pc.addTransceiver(self.mic, direction="sendrecv")
+        self.pc.addTransceiver("video", direction="recvonly")
+
+        @self.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            reader = self._read_audio if track.kind == "audio" else self._read_video
+            self._tasks.append(asyncio.create_task(reader(track)))
+
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        body: dict[str, Any] = {"sdp": self.pc.localDescription.sdp, "type": "offer"}
+        if domain:
+            body["domain"] = domain
+        if language:
+            body["language"] = language
+        self._http = aiohttp.ClientSession()
+        async with self._http.post(f"{self.base_url}/api/sessions", json=body) as resp:
+            doc = await resp.json()
+            if resp.status != 201:
+                raise aiohttp.ClientResponseError(
+                    resp.request_info, (), status=resp.status, message=json.dumps(doc)
+                )
+        self.session_id = doc["session_id"]
+        await self.pc.setRemoteDescription(RTCSessionDescription(doc["sdp"], doc["type"]))
+        self._ws = await self._http.ws_connect(
+            f"{self.base_url}/api/sessions/{self.session_id}/events"
+        )
+        self._tasks.append(asyncio.create_task(self._read_events()))
+
+    async def _read_audio(self, track: MediaStreamTrack) -> None:
+        loop = asyncio.get_running_loop()
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE_HZ)
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                t = loop.time()
+                for f in resampler.resample(frame):
+                    pcm = f.to_ndarray().reshape(-1)
+                    rms = float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2))) if pcm.size else 0.0
+                    self.received.audio.append((t, rms))
+                    self.mic.heard(pcm)
+
+    async def _read_video(self, track: MediaStreamTrack) -> None:
+        loop = asyncio.get_running_loop()
+        top, bottom, left, right = self.crop
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                t = loop.time()
+                grey = frame.to_ndarray(format="gray")
+                h, w = grey.shape
+                self.received.video_size = (w, h)
+                crop = grey[int(top * h) : int(bottom * h), int(left * w) : int(right * w)]
+                self.received.video.append((t, crop[::2, ::2].copy()))
+
+    async def _read_events(self) -> None:
+        assert self._ws is not None
+        loop = asyncio.get_running_loop()
+        async for msg in self._ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                self.received.events.append((loop.time(), json.loads(msg.data)))
+
+    async def send_event(self, message: dict[str, Any]) -> None:
+        """Send a client → server events-socket message."""
+        await self.send_raw(json.dumps(message))
+
+    async def send_raw(self, text: str) -> None:
+        """Send a text frame as is (tests of malformed messages)."""
+        assert self._ws is not None
+        await self._ws.send_str(text)
+
+    async def wait_event(
+        self, predicate: Any, timeout: float = 30.0, after: float = 0.0
+    ) -> dict[str, Any]:
+        """The first event received after loop time ``after`` for which ``predicate(msg)``.
+
+        Raises:
+            TimeoutError: none arrived in time.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for t, msg in self.received.events:
+                if t >= after and predicate(msg):
+                    return msg
+            await asyncio.sleep(0.02)
+        raise TimeoutError(f"no matching event within {timeout} s")
+
+    async def close(self, *, delete: bool = True) -> None:
+        """Leave: DELETE the session (unless ``delete`` is False), close the peer and sockets."""
+        if delete and self._http is not None and self.session_id:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with self._http.delete(f"{self.base_url}/api/sessions/{self.session_id}"):
+                    pass
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._http is not None:
+            await self._http.close()
+
+
+def now() -> float:
+    """The loop clock (seconds); outside a loop, ``time.monotonic``."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
+
+
+class ServerProcess:
+    """``dhe serve --port 0`` as a child process (tests, benchmarks): start, wait until
+    ``/healthz`` is 200, stop.
+
+    Args:
+        env: extra environment (e.g. ``{"DHE_SERVER__MAX_SESSIONS": "2"}``).
+        ready_timeout_s: how long to wait for ``/healthz``.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None, ready_timeout_s: float = 120.0) -> None:
+        self.env = env or {}
+        self.ready_timeout_s = ready_timeout_s
+        self.proc: Any = None
+        self.base_url = ""
+        self.log: list[str] = []
+
+    def start(self) -> str:
+        """Start the server; returns its base URL once healthy.
+
+        Raises:
+            RuntimeError: it exited or did not become ready (its log tail in the message).
+        """
+        import os
+        import re
+        import subprocess
+        import sys
+        import threading
+        import urllib.request
+
+        env = {**os.environ, **self.env}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        found = threading.Event()
+
+        def read() -> None:
+            for line in self.proc.stderr:
+                self.log.append(line.rstrip())
+                del self.log[:-200]
+                m = re.search(r"listening on (http://\S+?)/?$", line.strip())
+                if m:
+                    self.base_url = m.group(1).rstrip("/")
+                    found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        deadline = time.monotonic() + self.ready_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if found.is_set():
+                try:
+                    with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as r:
+                        if r.status == 200:
+                            return self.base_url
+                except OSError:
+                    pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError("dhe serve did not become ready:\n" + "\n".join(self.log[-30:]))
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

@@ -1,0 +1,138 @@
+"""The session media clock, pacing math and the reply playout buffer (sans-IO).
+
+One clock per session: sample 0 of the outbound media plays at ``start_s`` (seconds on the
+event loop's monotonic clock). Audio frame ``n`` (960 samples, 20 ms) is due at
+``start_s + n * 960 / 48000``, video frame ``i`` at ``start_s + i / fps`` and shows the avatar's
+pose at media sample ``i * 48000 / fps``: absolute deadlines, so nothing drifts (aiortc's
+``AudioStreamTrack``/``VideoStreamTrack`` pattern, STYLE.md "Tracks").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Outbound media rate (Opus runs at 48 kHz, RFC 7587).
+MEDIA_RATE_HZ = 48_000
+#: Samples per outbound audio frame: 20 ms at 48 kHz (Opus' default frame size).
+FRAME_SAMPLES = 960
+
+
+@dataclass(slots=True)
+class MediaClock:
+    """Start time of a session's outbound media; started by the first track that asks.
+
+    Attributes:
+        start_s: loop time (seconds) of media sample 0, None until started.
+        rate_hz: samples per second of the media clock.
+    """
+
+    start_s: float | None = None
+    rate_hz: int = MEDIA_RATE_HZ
+
+    def ensure_started(self, now_s: float) -> float:
+        """Start the clock at ``now_s`` unless it runs already; returns ``start_s``."""
+        if self.start_s is None:
+            self.start_s = now_s
+        return self.start_s
+
+    def deadline(self, sample: int) -> float:
+        """Loop time (seconds) at which media ``sample`` plays.
+
+        Raises:
+            RuntimeError: the clock has not started.
+        """
+        if self.start_s is None:
+            raise RuntimeError("media clock not started")
+        return self.start_s + sample / self.rate_hz
+
+    def sample_at(self, now_s: float) -> int:
+        """Media sample playing at loop time ``now_s`` (0 before the clock starts)."""
+        if self.start_s is None:
+            return 0
+        return max(0, math.floor((now_s - self.start_s) * self.rate_hz))
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSlot:
+    """The next video frame to make: its index, how long to wait for its deadline (seconds,
+    0 when due or late) and how many frames were skipped because rendering fell behind."""
+
+    index: int
+    wait_s: float
+    dropped: int
+
+
+def plan_video_frame(now_s: float, start_s: float, fps: int, next_index: int) -> VideoSlot:
+    """Pick the next frame: ``next_index`` if its time has not passed a whole frame ago, else
+    the frame due now (late frames are dropped, never queued: video yields, audio does not).
+
+    Args:
+        now_s: current loop time (seconds).
+        start_s: the media clock's start (seconds).
+        fps: frames per second.
+        next_index: the frame after the last one sent.
+    """
+    due = math.floor((now_s - start_s) * fps)
+    index = max(next_index, due)
+    return VideoSlot(index, max(0.0, start_s + index / fps - now_s), index - next_index)
+
+
+@dataclass(slots=True)
+class _Chunk:
+    reply_id: str
+    pcm: np.ndarray  # int16 (n,)
+    offset: int = 0
+    on_start: Callable[[], None] | None = None
+
+
+@dataclass(slots=True)
+class PlayoutBuffer:
+    """Reply audio waiting to be played, in order; silence when empty.
+
+    ``take`` hands out exactly ``n`` samples per call (zero-padded), ``flush`` drops everything
+    queued (barge-in), ``queued`` says how far ahead audio is scheduled.
+    """
+
+    _chunks: deque[_Chunk] = field(default_factory=deque)
+    queued: int = 0
+
+    def put(
+        self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None] | None = None
+    ) -> None:
+        """Queue int16 (n,) 48 kHz samples of ``reply_id``; ``on_start`` runs when the first
+        of them is taken."""
+        if pcm.size:
+            self._chunks.append(_Chunk(reply_id, pcm.astype(np.int16, copy=False), 0, on_start))
+            self.queued += int(pcm.size)
+
+    def take(self, n: int) -> tuple[np.ndarray, list[str]]:
+        """The next ``n`` samples (int16, zero-padded) and the reply ids they carry."""
+        out = np.zeros(n, np.int16)
+        ids: list[str] = []
+        filled = 0
+        while filled < n and self._chunks:
+            chunk = self._chunks[0]
+            if chunk.offset == 0 and chunk.on_start is not None:
+                chunk.on_start()
+            k = min(n - filled, chunk.pcm.size - chunk.offset)
+            out[filled : filled + k] = chunk.pcm[chunk.offset : chunk.offset + k]
+            chunk.offset += k
+            filled += k
+            if not ids or ids[-1] != chunk.reply_id:
+                ids.append(chunk.reply_id)
+            if chunk.offset >= chunk.pcm.size:
+                self._chunks.popleft()
+        self.queued -= filled
+        return out, ids
+
+    def flush(self) -> int:
+        """Drop all queued audio; returns the number of samples dropped."""
+        dropped = self.queued
+        self._chunks.clear()
+        self.queued = 0
+        return dropped

@@ -1,0 +1,148 @@
+"""Server-side echo guard: is the speech in the microphone the avatar's own voice? (sans-IO)
+
+A kiosk's loudspeaker reaches its microphone. The browser's acoustic echo canceller removes most
+of it, but what is left (or all of it, where AEC is off or the loudspeaker is an external
+amplifier the browser cannot reference) would make the avatar interrupt itself. This guard
+compares **energy envelopes**: the log-energy of what the server sent, per 10 ms hop on the
+wall clock, and the log-energy of what it hears, per 10 ms hop. An echo is the sent envelope
+delayed (loudspeaker + room + network + jitter buffers, up to ``max_lag_s``) and scaled (the
+coupling), so over the last ``window_s`` the heard envelope correlates with the sent envelope at
+some lag. A visitor's own speech is independent of the avatar's, so it does not correlate —
+including when the visitor talks over the avatar, where the mixture's envelope follows the louder
+talker. A window judged echo does not count towards an onset (:mod:`engine.server.endpointing`),
+so the avatar's own voice can neither barge in nor become a visitor turn.
+
+What it does not do: remove the echo from the audio (no adaptive filter), nor catch an echo whose
+envelope the room smears beyond recognition (long reverberation); those rely on the browser's AEC
+(``echoCancellation: true``, which the kiosk page requests). The Pearson correlation of log
+envelopes is scale-free, so the coupling level need not be known or learned.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Envelope hop (seconds). 10 ms resolves syllables (~4–6 Hz) with room to spare.
+HOP_S = 0.01
+#: Log-energy floor (dBFS): digital silence and the noise floor read as this.
+FLOOR_DB = -70.0
+#: Below this level (dBFS) the avatar counts as silent over the window: no echo possible.
+ACTIVE_DB = -50.0
+
+
+#: Band edges (Hz) of the spectral envelope: log-spaced over the speech band Opus keeps.
+BAND_EDGES_HZ: tuple[float, ...] = (
+    150.0,
+    300.0,
+    500.0,
+    800.0,
+    1200.0,
+    1800.0,
+    2600.0,
+    3600.0,
+    5000.0,
+)
+BANDS = len(BAND_EDGES_HZ) - 1
+
+
+def hop_energies_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Band log-energies of consecutive 10 ms hops (a coarse spectrogram).
+
+    Args:
+        samples: float32 in [-1, 1] or int16, shape (n,), mono.
+        sample_rate: Hz of ``samples`` (≥ 10 kHz).
+
+    Returns:
+        float64 (n // hop, :data:`BANDS`) band levels in dBFS, floored at :data:`FLOOR_DB`.
+    """
+    x = np.asarray(samples)
+    if x.dtype == np.int16:
+        x = x.astype(np.float32) / 32768.0
+    hop = round(sample_rate * HOP_S)
+    k = x.size // hop
+    if k == 0:
+        return np.zeros((0, BANDS))
+    frames = x[: k * hop].reshape(k, hop).astype(np.float64)
+    power = np.abs(np.fft.rfft(frames * np.hanning(hop), axis=1)) ** 2 / hop
+    freqs = np.fft.rfftfreq(hop, 1.0 / sample_rate)
+    bands = np.stack(
+        [
+            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
+            for lo, hi in itertools.pairwise(BAND_EDGES_HZ)
+        ],
+        axis=1,
+    )
+    return np.maximum(10.0 * np.log10(np.maximum(bands, 1e-12)), FLOOR_DB)
+
+
+@dataclass(slots=True)
+class EchoGuard:
+    """Envelope-correlation echo detector for one session.
+
+    Times are seconds on one monotonic clock, passed in (sans-IO): the outbound audio's send
+    deadlines and the inbound audio's arrival times.
+
+    Attributes:
+        threshold: Pearson correlation (0–1) of the heard and sent envelopes at the best lag
+            above which the heard speech is the avatar's own voice.
+        window_s: envelope span compared (seconds).
+        max_lag_s: longest echo delay searched (seconds): loudspeaker, room, both jitter buffers.
+        keep_s: history kept (seconds).
+    """
+
+    threshold: float = 0.7
+    window_s: float = 0.8
+    max_lag_s: float = 0.8
+    keep_s: float = 3.0
+    _out: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _in: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def note_outbound(self, t_s: float, samples: np.ndarray, sample_rate: int) -> None:
+        """Record audio sent to the visitor, its first sample leaving at ``t_s``."""
+        self._note(self._out, t_s, hop_energies_db(samples, sample_rate))
+
+    def note_inbound(self, t_s: float, samples: np.ndarray, sample_rate: int) -> None:
+        """Record audio heard from the visitor, its first sample captured at ``t_s``."""
+        self._note(self._in, t_s, hop_energies_db(samples, sample_rate))
+
+    def _note(self, env: dict[int, np.ndarray], t_s: float, levels: np.ndarray) -> None:
+        first = round(t_s / HOP_S)
+        for i, level in enumerate(levels):
+            env[first + i] = level
+        horizon = first + len(levels) - round(self.keep_s / HOP_S)
+        if len(env) > 2 * round(self.keep_s / HOP_S):
+            for key in [k for k in env if k < horizon]:
+                del env[key]
+
+    def score(self, t_s: float) -> float:
+        """Best correlation (−1…1) of the heard spectral envelope ending at ``t_s`` with the
+        sent one at any lag in ``[0, max_lag_s]``; 0.0 when the avatar was silent or either is
+        flat. Each band's mean over the window is removed first, so a fixed loudspeaker/room
+        colouring and the coupling level do not matter."""
+        end = round(t_s / HOP_S)
+        n = round(self.window_s / HOP_S)
+        lags = round(self.max_lag_s / HOP_S)
+        silent = np.full(BANDS, FLOOR_DB)
+        heard = np.stack([self._in.get(i, silent) for i in range(end - n + 1, end + 1)])
+        sent = np.stack([self._out.get(i, silent) for i in range(end - n + 1 - lags, end + 1)])
+        if sent.max() < ACTIVE_DB or heard.std(axis=0).max() < 1.0:
+            return 0.0
+        # windows[lag] holds the sent envelope ``lag`` hops before the heard one: (lags+1, n, B)
+        windows = np.lib.stride_tricks.sliding_window_view(sent, n, axis=0)[::-1]
+        windows = np.moveaxis(windows, -1, 1)
+        w = windows - windows.mean(axis=1, keepdims=True)
+        h = heard - heard.mean(axis=0)
+        w_norm = np.sqrt((w * w).sum(axis=(1, 2)))
+        h_norm = np.sqrt((h * h).sum())
+        ok = w_norm > 1e-6 * np.sqrt(w.shape[1] * w.shape[2])
+        if not ok.any() or h_norm == 0.0:
+            return 0.0
+        corr = np.einsum("lnb,nb->l", w[ok], h) / (w_norm[ok] * h_norm)
+        return float(corr.max())
+
+    def is_echo(self, t_s: float) -> bool:
+        """True when what was heard up to ``t_s`` is (mostly) the avatar's own voice."""
+        return self.score(t_s) >= self.threshold

@@ -1,0 +1,210 @@
+"""Streaming endpointing and barge-in decisions over Silero VAD windows (sans-IO).
+
+The realtime server feeds one Silero probability per 512-sample window of the visitor's 16 kHz
+stream, with the window's sample position, and this core says what to do: a confirmed onset
+(a barge-in when the avatar is talking), a partial decode, a *speculative* final decode early
+in the endpoint wait, speech resuming (that speculation is stale), and the end of the turn. No
+clocks, threads or I/O: time is the sample position passed in (LiveKit's
+``voice/endpointing.py`` and Home Assistant's ``VoiceCommandSegmenter`` pattern, STYLE.md).
+
+Hysteresis follows :class:`engine.audio.vad.SpeechSegmenter`: a window is speech at
+``prob >= threshold`` to start and ``prob >= threshold - 0.15`` to continue (Silero's own
+``get_speech_timestamps`` uses the same 0.15). Windows the echo guard
+(:mod:`engine.server.echo`) marks as the avatar's own voice never count as speech.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
+
+#: Hysteresis between onset and continuation thresholds (Silero ``get_speech_timestamps``).
+HYSTERESIS = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSettings:
+    """Tunables, all durations in milliseconds of the 16 kHz input stream.
+
+    Attributes:
+        threshold: Silero onset probability (Silero default 0.5).
+        min_speech_ms: onset must be sustained this long when the avatar is silent.
+        bargein_min_speech_ms: onset must be sustained this long while the avatar talks.
+        endpoint_silence_ms: silence that ends the turn.
+        speculative_after_ms: silence after which the final decode starts early (clamped to at
+            least ``pad_ms`` so the padded audio has arrived).
+        partial_interval_ms: stream time between partial decodes while speaking.
+        pad_ms: audio kept around the speech for ASR.
+        max_turn_ms: a turn is cut here (Whisper decodes 30 s windows).
+    """
+
+    threshold: float = 0.5
+    min_speech_ms: float = 200.0
+    bargein_min_speech_ms: float = 200.0
+    endpoint_silence_ms: float = 500.0
+    speculative_after_ms: float = 150.0
+    partial_interval_ms: float = 1200.0
+    pad_ms: float = 150.0
+    max_turn_ms: float = 25_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Onset:
+    """Speech confirmed. ``start_sample``: first sample of the sustained run (16 kHz stream);
+    ``barge_in``: the avatar was talking (or about to) when it was confirmed."""
+
+    start_sample: int
+    barge_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDue:
+    """Decode ``[start_sample, end_sample)`` for a partial transcript (skip it when busy)."""
+
+    start_sample: int
+    end_sample: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeculateFinal:
+    """Silence began: decode ``[start_sample, end_sample)`` now; it is the final transcript if
+    no :class:`SpeechResumed` comes before :class:`TurnEnded`."""
+
+    start_sample: int
+    end_sample: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechResumed:
+    """The visitor spoke again during the endpoint wait: the speculative decode is stale."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    """End of turn confirmed: the final transcript is the decode of ``[start_sample,
+    end_sample)``; ``speech_end_sample`` is the end of the last speech window (no pad)."""
+
+    start_sample: int
+    end_sample: int
+    speech_end_sample: int
+
+
+Decision = Onset | PartialDue | SpeculateFinal | SpeechResumed | TurnEnded
+
+
+def ms_to_samples(ms: float) -> int:
+    """Milliseconds → 16 kHz samples (rounded)."""
+    return round(ms * SAMPLE_RATE_HZ / 1000.0)
+
+
+@dataclass(slots=True)
+class Endpointer:
+    """One visitor stream's endpointing state (one instance per session; sans-IO).
+
+    Args:
+        settings: the tunables.
+    """
+
+    settings: EndpointSettings = field(default_factory=EndpointSettings)
+    in_speech: bool = False
+    _run_start: int | None = None
+    _turn_start: int = 0
+    _speech_end: int = 0
+    _silence_start: int | None = None
+    _speculated: bool = False
+    _partial_mark: int = 0
+    _echo_flags: list[bool] = field(default_factory=list, repr=False)
+
+    def feed(
+        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+    ) -> list[Decision]:
+        """Advance by one 512-sample window.
+
+        Args:
+            prob: Silero speech probability of the window, in [0, 1].
+            window_start: sample position of the window's first sample (16 kHz stream).
+            avatar_busy: a reply is playing or being prepared (onsets are barge-ins and need
+                ``bargein_min_speech_ms``).
+            echo: the echo guard judged this window to be the avatar's own voice.
+
+        Returns:
+            The decisions this window produced, in order (usually none).
+        """
+        s = self.settings
+        end = window_start + WINDOW_SAMPLES
+        if not self.in_speech:
+            return self._idle(prob, window_start, end, avatar_busy, echo)
+        if echo:
+            prob = 0.0
+        out: list[Decision] = []
+        if prob >= s.threshold - HYSTERESIS:
+            if self._speculated:
+                out.append(SpeechResumed())
+            self._silence_start, self._speculated = None, False
+            self._speech_end = end
+            if end - self._partial_mark >= ms_to_samples(s.partial_interval_ms):
+                self._partial_mark = end
+                out.append(PartialDue(self._padded_start(), end))
+            if end - self._turn_start >= ms_to_samples(s.max_turn_ms):
+                out.append(self._end())
+            return out
+        if self._silence_start is None:
+            self._silence_start = window_start
+        silent = end - self._silence_start
+        spec_after = max(s.speculative_after_ms, s.pad_ms)
+        if not self._speculated and silent >= ms_to_samples(spec_after):
+            self._speculated = True
+            start, stop = self._segment()
+            out.append(SpeculateFinal(start, stop))
+        if silent >= ms_to_samples(s.endpoint_silence_ms):
+            out.append(self._end())
+        return out
+
+    def _idle(
+        self, prob: float, start: int, end: int, avatar_busy: bool, echo: bool
+    ) -> list[Decision]:
+        # A run of speech windows confirms an onset once it lasts the required time and at most
+        # a third of its last windows sound like the avatar's own voice: an echo run never
+        # confirms, a visitor talking over the avatar does even when a few windows look alike.
+        s = self.settings
+        if prob < s.threshold:
+            self._run_start = None
+            self._echo_flags.clear()
+            return []
+        if self._run_start is None:
+            self._run_start = start
+        need = s.bargein_min_speech_ms if avatar_busy else s.min_speech_ms
+        k = max(1, -(-ms_to_samples(need) // WINDOW_SAMPLES))  # windows in ``need`` (ceil)
+        self._echo_flags.append(echo)
+        del self._echo_flags[:-k]
+        if end - self._run_start < ms_to_samples(need) or sum(self._echo_flags) > k // 3:
+            return []
+        onset = max(self._run_start, end - k * WINDOW_SAMPLES)
+        self.in_speech = True
+        self._turn_start = onset
+        self._speech_end = end
+        self._partial_mark = end
+        self._silence_start, self._speculated = None, False
+        self._echo_flags.clear()
+        return [Onset(onset, barge_in=avatar_busy)]
+
+    def _padded_start(self) -> int:
+        return max(0, self._turn_start - ms_to_samples(self.settings.pad_ms))
+
+    def _segment(self) -> tuple[int, int]:
+        return self._padded_start(), self._speech_end + ms_to_samples(self.settings.pad_ms)
+
+    def _end(self) -> TurnEnded:
+        start, stop = self._segment()
+        self.in_speech = False
+        self._run_start = None
+        self._silence_start, self._speculated = None, False
+        return TurnEnded(start, stop, self._speech_end)
+
+    def reset(self) -> None:
+        """Forget any speech in progress (e.g. after a text turn replaced it)."""
+        self.in_speech = False
+        self._run_start = None
+        self._echo_flags.clear()
+        self._silence_start, self._speculated = None, False

@@ -1,0 +1,63 @@
+"""Prometheus metrics of one server (``GET /metrics``), on a registry owned by the app.
+
+A registry per app (not the library's global one) keeps two servers in one process — tests —
+apart. Latencies are histograms in seconds (Prometheus convention); stage timings use the
+DESIGN.md stage names as the ``stage`` label.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+#: Histogram buckets for turn latencies (seconds).
+LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+
+class ServerMetrics:
+    """The server's counters, gauges and histograms."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.ready = Gauge("dhe_ready", "1 once the models are loaded", registry=r)
+        self.sessions_active = Gauge("dhe_sessions_active", "live sessions", registry=r)
+        self.sessions_total = Counter("dhe_sessions", "sessions created", registry=r)
+        self.sessions_rejected = Counter(
+            "dhe_sessions_rejected", "offers refused", ["reason"], registry=r
+        )
+        self.session_errors = Counter(
+            "dhe_session_errors", "sessions ended by a failure", ["code"], registry=r
+        )
+        self.turns = Counter("dhe_turns", "visitor turns", ["kind"], registry=r)
+        self.barge_ins = Counter("dhe_barge_ins", "replies interrupted by the visitor", registry=r)
+        self.stage_seconds = Histogram(
+            "dhe_stage_seconds",
+            "per-turn stage durations",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.reply_first_audio = Histogram(
+            "dhe_reply_first_audio_seconds",
+            "end of speech to first reply audio sent",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.video_frames = Counter("dhe_video_frames", "video frames sent", registry=r)
+        self.video_dropped = Counter(
+            "dhe_video_frames_dropped", "video frames skipped (renderer late)", registry=r
+        )
+
+    def observe_turn(self, timings_ms: dict[str, float | None]) -> None:
+        """Record one turn's timings (milliseconds; None = did not run)."""
+        for stage, ms in timings_ms.items():
+            if ms is None:
+                continue
+            if stage == "reply_first_audio_ms":
+                self.reply_first_audio.observe(ms / 1000.0)
+            else:
+                self.stage_seconds.labels(stage=stage).observe(ms / 1000.0)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)

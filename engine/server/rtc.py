@@ -1,0 +1,82 @@
+"""aiortc set-up shared by sessions: ICE servers from config, loopback candidates, codecs.
+
+* ICE servers come from config only. aiortc's default (``stun:stun.l.google.com:19302``) is
+  unreachable from kiosks behind firewalls and stalls gathering, so an empty list means host
+  candidates only; TURN servers relay for visitors behind NAT, their passwords read from the
+  environment variables the config names.
+* aioice leaves 127.0.0.1 out of the host candidates (``aioice.ice.get_host_addresses``), so a
+  server listening on loopback could not be reached by a client on the same machine. When the
+  server listens on a loopback address, :func:`include_loopback_candidates` wraps that function
+  so gathering adds 127.0.0.1 too. It is a process-wide patch of the library, installed once and
+  idempotent; it only ever adds the loopback address.
+* Codec preferences are set on the transceivers *before* the remote description is applied
+  (aiortc negotiates them there): Opus for audio, VP8 then H.264 for video.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCIceServer, RTCRtpSender, RTCRtpTransceiver
+
+from engine.config import ServerConfig
+
+_PATCHED_ATTR = "_dhe_loopback"
+
+
+def ice_configuration(config: ServerConfig) -> RTCConfiguration:
+    """The peer connection configuration: exactly the configured STUN/TURN servers.
+
+    Raises:
+        ValueError: a TURN server names a password variable that is not set.
+    """
+    servers = [RTCIceServer(urls=url) for url in config.ice_servers]
+    for turn in config.turn_servers:
+        password = None
+        if turn.password_env:
+            password = os.environ.get(turn.password_env)
+            if password is None:
+                raise ValueError(f"TURN password variable {turn.password_env} is not set")
+        servers.append(
+            RTCIceServer(urls=turn.url, username=turn.username or None, credential=password)
+        )
+    return RTCConfiguration(iceServers=servers)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def include_loopback_candidates() -> None:
+    """Make aioice gather a 127.0.0.1 host candidate too (see module docstring). Idempotent."""
+    original: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
+    if getattr(original, _PATCHED_ATTR, False):
+        return
+
+    def with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        addresses = original(use_ipv4, use_ipv6)
+        if use_ipv4 and "127.0.0.1" not in addresses:
+            addresses.append("127.0.0.1")
+        return addresses
+
+    setattr(with_loopback, _PATCHED_ATTR, True)
+    aioice.ice.get_host_addresses = with_loopback
+
+
+def prefer_codecs(transceiver: RTCRtpTransceiver) -> None:
+    """Opus for audio; VP8 first, then H.264, for video (set before setRemoteDescription)."""
+    caps = RTCRtpSender.getCapabilities(transceiver.kind)
+    order = ["audio/opus"] if transceiver.kind == "audio" else ["video/VP8", "video/H264"]
+    preferred = [c for name in order for c in caps.codecs if c.mimeType == name]
+    # keep retransmission/FEC helpers (rtx) that aiortc offers with the video codecs
+    preferred += [c for c in caps.codecs if c.mimeType.endswith("/rtx")]
+    transceiver.setCodecPreferences(preferred)

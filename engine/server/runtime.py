@@ -1,0 +1,200 @@
+"""What the sessions of one server share: models, dialog engines, connectors, renderers.
+
+Heavy models load once per process (one :class:`~engine.asr.whisper.WhisperASR` per language
+with its lock, one TTS voice per language, one avatar mesh); each session gets its own
+:class:`avatar.Renderer` (its own GL thread) from a small pool so an offer does not wait for a
+fresh EGL context. Blocking inference runs on dedicated executors — VAD on one, ASR on another —
+so a queue of decodes never starves the default executor that aiortc encodes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from avatar import Renderer, load_avatar
+from dialog import DialogEngine, PackError
+from engine.config import EngineConfig
+from engine.hearing import Hearing
+from engine.paths import var_dir
+from engine.server.listening import InflightCounter
+from engine.server.load import CpuLoad
+from engine.server.metrics import ServerMetrics
+from engine.server.protocol import ApiError
+from engine.show import avatar_path
+from engine.voices import Voices
+
+log = logging.getLogger(__name__)
+
+#: Spare renderers kept warm for the next sessions.
+RENDERER_POOL = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StartupReport:
+    """How long start-up took (seconds) and what loaded."""
+
+    seconds: float
+    languages: tuple[str, ...]
+
+
+#: ``nice`` increment of the GL threads: when the CPU is short, video frames drop (the video
+#: track skips late frames) while audio, VAD and ASR keep their pace.
+RENDER_NICE = 5
+
+
+def lower_render_priority() -> None:
+    """Lower the scheduling priority of the renderer threads (``avatar-gl`` and Mesa's
+    ``llvmpipe-N`` workers) by :data:`RENDER_NICE` (Linux: ``nice`` is per thread)."""
+    if not hasattr(os, "setpriority") or not Path("/proc/self/task").is_dir():
+        return
+    gl_ids = {t.native_id for t in threading.enumerate() if t.name == "avatar-gl"}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            tid = int(task.name)
+            comm = (task / "comm").read_text().strip()
+            if tid in gl_ids or comm.startswith("llvmpipe"):
+                current = os.getpriority(os.PRIO_PROCESS, tid)
+                if current < RENDER_NICE:
+                    os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICE)
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile, or renicing is not permitted
+
+
+class Runtime:
+    """The process-wide resources of ``dhe serve``.
+
+    Args:
+        config: the engine config.
+        var: folder of the sandboxes' SQLite files and logs (default ``var/``).
+    """
+
+    def __init__(self, config: EngineConfig, var: Any = None) -> None:
+        self.config = config
+        self.var = var if var is not None else var_dir()
+        self.hearing = Hearing(config)
+        self.voices = Voices(config.tts)
+        self.metrics = ServerMetrics()
+        self.vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-vad")
+        self.asr_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-asr")
+        self.asr_inflight = InflightCounter()
+        self.cpu = CpuLoad()
+        self.cpu.busy()  # first sample
+        self.ready = False
+        self.connectors: Any = None
+        self._avatar: Any = None
+        self._dialogs: dict[str, DialogEngine] = {}
+        self._dialog_lock = asyncio.Lock()
+        self._renderers: list[Renderer] = []
+        self._stack = AsyncExitStack()
+
+    async def start(self) -> StartupReport:
+        """Start the sandboxes (embedded mode) and load the default models.
+
+        Raises:
+            Exception: a model or sandbox that cannot start (the server must not go ready).
+        """
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        cfg = self.config
+        if cfg.sandbox.embedded:
+            from connectors.embedded import start_embedded
+
+            systems = await self._stack.enter_async_context(
+                start_embedded(self.var, demo_otp=cfg.sandbox.demo_otp)
+            )
+            self.connectors = systems.connectors
+        else:
+            from connectors.config import ConnectorsConfig
+            from connectors.registry import load_connectors
+
+            self.connectors = load_connectors(ConnectorsConfig(embedded=False))
+            self._stack.push_async_callback(self.connectors.aclose)
+        language = cfg.dialog.language if cfg.dialog.language != "auto" else "en"
+        languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
+
+        def load_models() -> None:
+            for lang in languages:
+                self.hearing.asr_for(lang)
+            self.voices.for_language(language)
+            self._avatar = load_avatar(avatar_path(cfg.avatar.model))
+
+        await asyncio.gather(
+            loop.run_in_executor(self.asr_executor, load_models),
+            self.dialog_engine(cfg.dialog.domain),
+        )
+        self._renderers.append(await asyncio.to_thread(self._new_renderer))
+        self.ready = True
+        self.metrics.ready.set(1)
+        return StartupReport(loop.time() - t0, languages)
+
+    async def dialog_engine(self, domain: str) -> DialogEngine:
+        """The loaded engine of ``domain`` (trained once, then shared).
+
+        Raises:
+            ApiError: 400 ``unknown-domain`` when no such pack exists or it is invalid.
+        """
+        async with self._dialog_lock:
+            if domain not in self._dialogs:
+                try:
+                    self._dialogs[domain] = await asyncio.to_thread(
+                        DialogEngine.load,
+                        domain=domain,
+                        connector=self.connectors,
+                        packs_dir=self.config.dialog.packs_dir,
+                    )
+                except (FileNotFoundError, PackError) as exc:
+                    raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
+            return self._dialogs[domain]
+
+    def _new_renderer(self) -> Renderer:
+        s = self.config.server
+        renderer = Renderer(
+            self._avatar, width=s.video_width, height=s.video_height, msaa=self.config.avatar.msaa
+        )
+        lower_render_priority()
+        return renderer
+
+    async def take_renderer(self) -> Renderer:
+        """A renderer for a new session (from the pool, else a fresh one; GL thread each)."""
+        if self._renderers:
+            renderer = self._renderers.pop()
+        else:
+            renderer = await asyncio.to_thread(self._new_renderer)
+        if len(self._renderers) < RENDERER_POOL:
+            task = asyncio.create_task(self._refill())
+            task.add_done_callback(lambda t: t.exception())
+        return renderer
+
+    async def _refill(self) -> None:
+        renderer = await asyncio.to_thread(self._new_renderer)
+        if len(self._renderers) < RENDERER_POOL:
+            self._renderers.append(renderer)
+        else:
+            renderer.close()
+
+    def give_back_renderer(self, renderer: Renderer) -> None:
+        """Return a session's renderer (kept when the pool has room, else closed)."""
+        if len(self._renderers) < RENDERER_POOL:
+            self._renderers.append(renderer)
+        else:
+            renderer.close()
+
+    async def close(self) -> None:
+        """Stop the sandboxes, renderers and executors."""
+        self.ready = False
+        for renderer in self._renderers:
+            renderer.close()
+        self._renderers.clear()
+        with contextlib.suppress(Exception):
+            await self._stack.aclose()
+        self.vad_executor.shutdown(wait=False, cancel_futures=True)
+        self.asr_executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,250 @@
+"""The session's outbound tracks: reply audio (48 kHz, 20 ms frames) and the avatar video.
+
+Both are pulled by aiortc's RTP senders and paced on the session :class:`MediaClock` with
+absolute deadlines (aiortc ``mediastreams.py``). The audio track never drops: between replies it
+sends digital silence, and when the loop runs late it catches up frame by frame. The video track
+renders ``timeline.pose_at(sample)`` on the renderer's GL thread (never on the event loop) and
+skips frames whose time has passed (``plan_video_frame``): video yields, audio does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import time
+from collections.abc import Callable
+from typing import Any
+
+import av
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from engine.server.clock import (
+    FRAME_SAMPLES,
+    MEDIA_RATE_HZ,
+    MediaClock,
+    PlayoutBuffer,
+    plan_video_frame,
+)
+
+AUDIO_TIME_BASE = fractions.Fraction(1, MEDIA_RATE_HZ)
+VIDEO_CLOCK_HZ = 90_000  # RTP video clock (RFC 3551)
+VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_HZ)
+
+#: Called with (send deadline in loop seconds, int16 (960,) samples) for each frame sent.
+SentHook = Callable[[float, np.ndarray], None]
+
+
+class ReplyAudioTrack(MediaStreamTrack):
+    """Reply speech out: 960-sample s16 mono frames at 48 kHz; silence when nothing is queued.
+
+    Args:
+        clock: the session media clock (started by the first frame asked for).
+        on_sent: observer of each frame leaving (echo guard, metrics); must be cheap.
+    """
+
+    kind = "audio"
+
+    def __init__(self, clock: MediaClock, on_sent: SentHook | None = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.buffer = PlayoutBuffer()
+        self.next_sample = 0  # media sample of the next frame to send
+        self._on_sent = on_sent
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    @property
+    def schedule_end(self) -> int:
+        """Media sample at which audio queued now would start playing."""
+        return self.next_sample + self.buffer.queued
+
+    def enqueue(
+        self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None] | None = None
+    ) -> int:
+        """Queue reply audio (int16 (n,), 48 kHz); returns its start sample on the media clock."""
+        start = self.schedule_end
+        self.buffer.put(reply_id, pcm, on_start)
+        return start
+
+    def flush(self) -> int:
+        """Barge-in: drop queued audio (the next frame is silence); returns samples dropped."""
+        return self.buffer.flush()
+
+    def played(self, sample: int) -> asyncio.Future[None]:
+        """A future resolved once media ``sample`` has been sent."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.next_sample >= sample:
+            fut.set_result(None)
+        else:
+            self._waiters.append((sample, fut))
+        return fut
+
+    async def recv(self) -> av.AudioFrame:
+        """The next 20 ms frame, released at its deadline on the media clock.
+
+        Raises:
+            MediaStreamError: the track was stopped.
+        """
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        self.clock.ensure_started(loop.time())
+        deadline = self.clock.deadline(self.next_sample)
+        wait = deadline - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        pcm, _ids = self.buffer.take(FRAME_SAMPLES)
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = MEDIA_RATE_HZ
+        frame.pts = self.next_sample
+        frame.time_base = AUDIO_TIME_BASE
+        self.next_sample += FRAME_SAMPLES
+        if self._on_sent is not None:
+            self._on_sent(deadline, pcm)
+        if self._waiters:
+            due = [w for w in self._waiters if w[0] <= self.next_sample]
+            self._waiters = [w for w in self._waiters if w[0] > self.next_sample]
+            for _, fut in due:
+                if not fut.done():
+                    fut.set_result(None)
+        return frame
+
+    def stop(self) -> None:
+        """End the track; pending :meth:`played` futures are cancelled."""
+        for _, fut in self._waiters:
+            fut.cancel()
+        self._waiters.clear()
+        super().stop()
+
+
+#: Renders the pose for a media sample: (sample) -> awaitable uint8 (H, W, 3), or None when the
+#: pose has not visibly changed since the last frame (the last image is sent again).
+FrameSource = Callable[[int], "asyncio.Future[np.ndarray] | None"]
+
+#: A pose counts as unchanged below these differences: blendshape weight (0–1) and head angle
+#: (radians; 0.002 rad moves a 512² head by under half a pixel). Idle sway changes ~0.0005 rad per
+#: frame, so idle frames are re-rendered ~4 times less often; speech changes visemes every frame.
+POSE_WEIGHT_EPS = 0.02
+POSE_ANGLE_EPS = 0.002
+
+
+def pose_changed(a: Any, b: Any) -> bool:
+    """True when :class:`avatar.Pose` ``a`` differs visibly from ``b`` (None counts as changed)."""
+    if a is None or b is None:
+        return True
+    if max(abs(a.yaw - b.yaw), abs(a.pitch - b.pitch), abs(a.roll - b.roll)) > POSE_ANGLE_EPS:
+        return True
+    for name in a.weights.keys() | b.weights.keys():
+        if abs(a.weights.get(name, 0.0) - b.weights.get(name, 0.0)) > POSE_WEIGHT_EPS:
+            return True
+    return False
+
+
+class AvatarVideoTrack(MediaStreamTrack):
+    """The avatar's face out, ``fps`` frames per second on the media clock.
+
+    Args:
+        clock: the session media clock.
+        fps: frames per second (25 by default config).
+        render: starts rendering the frame for a media sample; returns an awaitable of
+            uint8 (H, W, 3) RGB (the renderer's GL thread does the work), or None to resend the
+            last image (pose unchanged).
+        size: (width, height) of the frames in pixels.
+        stamp: draws overlays (the AI label) into a frame in place.
+    """
+
+    kind = "video"
+
+    def __init__(
+        self,
+        clock: MediaClock,
+        fps: int,
+        render: FrameSource,
+        size: tuple[int, int],
+        stamp: Callable[[np.ndarray], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.width, self.height = size
+        self.clock = clock
+        self.fps = fps
+        self._render = render
+        self._stamp = stamp
+        self.next_index = 0
+        self.frames_sent = 0
+        self.frames_dropped = 0
+        self.render_ms_total = 0.0
+        self.frames_rendered = 0
+        self._last: np.ndarray | None = None
+
+    async def recv(self) -> av.VideoFrame:
+        """The next frame at its deadline (late frames skipped).
+
+        Raises:
+            MediaStreamError: the track was stopped.
+        """
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        start = self.clock.ensure_started(loop.time())
+        slot = plan_video_frame(loop.time(), start, self.fps, self.next_index)
+        if slot.wait_s > 0:
+            await asyncio.sleep(slot.wait_s)
+        self.frames_dropped += slot.dropped
+        sample = slot.index * MEDIA_RATE_HZ // self.fps
+        pending = self._render(sample)
+        if pending is not None:
+            t0 = time.perf_counter()
+            rgb = await pending
+            self.render_ms_total += (time.perf_counter() - t0) * 1000.0
+            self.frames_rendered += 1
+            if self._stamp is not None:
+                self._stamp(rgb)
+            self._last = rgb
+        if self._last is None:  # nothing rendered yet: a black frame keeps the pace
+            self._last = np.zeros((self.height, self.width, 3), np.uint8)
+        frame = av.VideoFrame.from_ndarray(self._last, format="rgb24")
+        frame.pts = slot.index * VIDEO_CLOCK_HZ // self.fps
+        frame.time_base = VIDEO_TIME_BASE
+        self.next_index = slot.index + 1
+        self.frames_sent += 1
+        return frame
+
+
+def make_label_stamp(text: str, width: int, height: int) -> Callable[[np.ndarray], None]:
+    """An overlay that writes ``text`` (the AI label) in the frame's top-left corner.
+
+    The label is drawn once with Pillow into an RGBA patch (a plain badge when Pillow is not
+    available) and alpha-blended into each frame with numpy (~0.1 ms at 512²).
+
+    Args:
+        text: the label, e.g. ``"AI"`` (config ``avatar.ai_label``).
+        width: frame width (pixels); height: frame height (pixels).
+    """
+    size = max(12, height // 20)
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+
+        font = ImageFont.load_default(size=size)
+        box = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=font)
+        w, h = box[2] - box[0] + size, box[3] - box[1] + size // 2
+        img = Image.new("RGBA", (w, h), (0, 0, 0, 150))
+        ImageDraw.Draw(img).text(
+            (size // 2 - box[0], size // 4 - box[1]), text, font=font, fill=(255, 255, 255, 255)
+        )
+        patch = np.asarray(img, dtype=np.float32)
+    except ImportError:  # Pillow is optional: a badge without text still marks the video
+        patch = np.zeros((size, size * 2, 4), np.float32)
+        patch[..., 3] = 150
+    ph, pw = min(patch.shape[0], height), min(patch.shape[1], width)
+    patch = patch[:ph, :pw]
+    alpha = patch[..., 3:4] / 255.0
+    color = patch[..., :3] * alpha
+    y0 = x0 = max(2, height // 64)
+
+    def stamp(frame: np.ndarray) -> None:
+        region = frame[y0 : y0 + ph, x0 : x0 + pw]
+        region[...] = (region * (1.0 - alpha[: region.shape[0], : region.shape[1]]) + color).astype(
+            np.uint8
+        )
+
+    return stamp

@@ -1,0 +1,157 @@
+"""``dhe serve`` refusing bad input and keeping sessions apart: oversized and malformed offers
+and messages, the session limit (503), the idle timeout, and a session killed mid-reply next
+to a live one. One real server process (max 2 sessions, 6 s idle timeout) for the module."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from engine.audio.decode import load_audio
+from engine.server.client import ServerProcess, VisitorClient, to_48k
+
+pytestmark = [pytest.mark.slow]
+
+FAQ = "When are you open?"
+ASK = "audio/en/en_ljspeech_LJ001-0006_fine_typography.wav"
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": "2", "DHE_SERVER__IDLE_TIMEOUT_S": "6"})
+    url = proc.start()
+    yield url
+    proc.stop()
+
+
+async def post_offer(url: str, body: bytes) -> tuple[int, dict]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/api/sessions", data=body, headers={"Content-Type": "application/json"}
+        ) as resp,
+    ):
+        return resp.status, await resp.json()
+
+
+async def test_page_health_and_metrics(server) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server}/") as resp:
+            page = await resp.text()
+            assert resp.status == 200 and "<video" in page and "AI" in page
+        async with http.get(f"{server}/healthz") as resp:
+            assert resp.status == 200 and (await resp.json())["ready"] is True
+        async with http.get(f"{server}/metrics") as resp:
+            text = await resp.text()
+            assert resp.status == 200 and "dhe_ready 1.0" in text
+        async with http.delete(f"{server}/api/sessions/nope") as resp:
+            assert resp.status == 404 and (await resp.json())["error"]["code"] == "no-such-session"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad-json"),
+        (json.dumps({"type": "offer"}).encode(), 400, "bad-offer"),
+        (json.dumps({"sdp": "hello", "type": "offer"}).encode(), 400, "bad-sdp"),
+        # passes the cheap checks, fails in aiortc (no DTLS fingerprint, no codecs)
+        (
+            json.dumps(
+                {
+                    "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:x\r\n",
+                    "type": "offer",
+                }
+            ).encode(),
+            400,
+            "bad-sdp",
+        ),
+        (json.dumps({"sdp": "v=0\r\n" + "a=x\r\n" * 20000, "type": "offer"}).encode(), 413, None),
+    ],
+)
+async def test_bad_offers_get_4xx_with_a_reason(server, body, status, code) -> None:
+    got, doc = await post_offer(server, body)
+    assert got == status, doc
+    assert doc["error"]["message"]
+    if code:
+        assert doc["error"]["code"] == code
+
+
+async def test_bad_messages_get_error_events_and_the_socket_lives_on(server) -> None:
+    client = VisitorClient(server)
+    await client.connect()
+    try:
+        await client.send_event({"type": "text", "text": "x" * 20_000})  # > 16 KiB
+        await client.wait_event(lambda m: m.get("code") == "message-too-large", timeout=10)
+        await client.send_raw("{oops")
+        await client.wait_event(lambda m: m.get("code") == "bad-json", timeout=10)
+        await client.send_event({"type": "text", "text": "y" * 501})
+        await client.wait_event(lambda m: m.get("code") == "text-too-long", timeout=10)
+        await client.send_event({"type": "keypad", "digits": "12ab"})
+        await client.wait_event(lambda m: m.get("code") == "bad-message", timeout=10)
+        await client.send_event({"type": "text", "text": FAQ})
+        reply = await client.wait_event(lambda m: m.get("type") == "reply", timeout=30)
+        assert "9" in reply["text"] or "open" in reply["text"].lower()
+    finally:
+        await client.close()
+
+
+async def test_the_session_over_the_limit_gets_503(server) -> None:
+    first, second = VisitorClient(server), VisitorClient(server)
+    await first.connect()
+    await second.connect()
+    third = VisitorClient(server)
+    try:
+        with pytest.raises(aiohttp.ClientResponseError) as err:
+            await third.connect()
+        assert err.value.status == 503
+        assert json.loads(err.value.message)["error"]["code"] == "too-many-sessions"
+    finally:
+        await third.close(delete=False)
+        await first.close()
+    again = VisitorClient(server)
+    await again.connect()  # a slot is free again
+    await again.close()
+    await second.close()
+
+
+async def test_idle_session_is_ended(server) -> None:
+    client = VisitorClient(server)
+    await client.connect()
+    try:
+        error = await client.wait_event(lambda m: m.get("code") == "idle-timeout", timeout=20)
+        assert "no activity" in error["message"]
+        await client.wait_event(lambda m: m.get("state") == "ended", timeout=5)
+    finally:
+        await client.close()
+
+
+@pytest.mark.needs_data
+async def test_a_session_killed_mid_reply_does_not_disturb_another(server, shared_data) -> None:
+    doomed, live = VisitorClient(server), VisitorClient(server)
+    await doomed.connect()
+    await live.connect()
+    try:
+        await doomed.send_event({"type": "text", "text": FAQ})
+        await doomed.wait_event(lambda m: m.get("state") == "speaking", timeout=30)
+        t_said = live.mic.say(to_48k(load_audio(shared_data / ASK)))
+        await asyncio.sleep(0.5)
+        await doomed.close()  # DELETE and drop the peer while its reply plays
+        final = await live.wait_event(
+            lambda m: m.get("type") == "transcript" and m["final"], timeout=60
+        )
+        assert "typography" in final["text"].lower()
+        await live.wait_event(lambda m: m.get("type") == "reply", timeout=30)
+        await live.wait_event(lambda m: m.get("state") == "speaking", timeout=30)
+        for _ in range(100):  # the first reply frames are on their way (jitter buffer)
+            if live.received.sound_times(after=t_said + 5.0):
+                break
+            await asyncio.sleep(0.05)
+        assert live.received.sound_times(after=t_said + 5.0), "no reply audio on the live session"
+        async with aiohttp.ClientSession() as http, http.get(f"{server}/healthz") as resp:
+            assert (await resp.json())["sessions"] == 1
+        assert not [m for m in live.received.events_of("error")]
+    finally:
+        await live.close()

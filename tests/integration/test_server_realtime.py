@@ -1,0 +1,142 @@
+"""``dhe serve`` over real WebRTC on loopback: an aiortc visitor plays a recorded clip as its
+microphone and receives the avatar's audio and video (real faster-whisper, Piper, OpenGL, VP8,
+Opus). One server process for the module."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from engine.audio.decode import load_audio
+from engine.server.client import ServerProcess, VisitorClient, to_48k
+
+pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
+
+ASK = "audio/en/en_ljspeech_LJ001-0004_block_books.wav"
+INTERRUPT = "audio/en/en_ljspeech_LJ001-0006_fine_typography.wav"
+FAQ = "When are you open?"  # a knowledge-base answer of several sentences
+
+
+@pytest.fixture(scope="module")
+def server(shared_data):
+    proc = ServerProcess()
+    url = proc.start()
+    yield url
+    proc.stop()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    import jiwer
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    norm = EnglishTextNormalizer()
+    return jiwer.wer(norm(reference), norm(hypothesis))
+
+
+def reference_of(transcripts: list[dict[str, str]], clip: str) -> str:
+    name = clip.removeprefix("audio/")
+    return next(row["reference"] for row in transcripts if row["file"] == name)
+
+
+def is_state(state: str):
+    return lambda m: m.get("type") == "state" and m.get("state") == state
+
+
+def is_final(m: dict) -> bool:
+    return m.get("type") == "transcript" and m.get("final") is True
+
+
+async def test_spoken_turn_gets_transcript_reply_audio_and_lip_synced_video(
+    server, shared_data, transcripts
+) -> None:
+    client = VisitorClient(server)
+    await client.connect()
+    try:
+        await asyncio.sleep(1.0)  # idle frames first: the mouth's resting state
+        clip = load_audio(shared_data / ASK)
+        t_say = client.mic.say(to_48k(clip))
+        final = await client.wait_event(is_final, timeout=60)
+        assert wer(reference_of(transcripts, ASK), final["text"]) <= 0.15, final
+        reply = await client.wait_event(lambda m: m.get("type") == "reply", timeout=30)
+        assert reply["text"] and reply["language"] == "en" and reply["reply_id"]
+        metrics = await client.wait_event(lambda m: m.get("type") == "metrics", timeout=30)
+        t_reply = client.received.events[-1][0]
+        await client.wait_event(is_state("idle"), timeout=60, after=t_reply)
+    finally:
+        await client.close()
+    events = client.received
+    states = [m["state"] for m in events.events_of("state")]
+    assert states[:3] == ["idle", "listening", "thinking"] and "speaking" in states
+    timings = metrics["timings_ms"]
+    for stage in ("vad", "endpoint", "asr", "dialog", "tts", "send", "tts_first_audio_ms"):
+        assert timings[stage] is not None, stage
+    assert timings["reply_first_audio_ms"] > timings["endpoint"] > 0
+
+    # Reply audio arrived: over a second of sound after the visitor finished.
+    t_done = t_say + clip.size / 16000
+    sound = events.sound_times(after=t_done)
+    assert len(sound) * 0.02 > 1.0, len(sound)
+
+    # Video: 512² frames at ≥ 20 fps over the session (the benchmark reports the real rate).
+    times = np.array([t for t, _ in events.video])
+    assert events.video_size == (512, 512)
+    fps = (times.size - 1) / (times[-1] - times[0])
+    assert fps >= 20.0, fps
+
+    # The mouth moves while the reply plays, and rests before the visitor spoke.
+    crops = np.stack([c for _, c in events.video]).astype(np.float32)
+    rest = crops[(times > times[0] + 0.3) & (times < t_say)]
+    talk = crops[(times >= sound[0]) & (times <= sound[-1])]
+    assert rest.shape[0] >= 5 and talk.shape[0] >= 10
+    ref = np.median(rest, axis=0)
+    rest_change = np.abs(rest - ref).mean(axis=(1, 2))
+    talk_change = np.abs(talk - ref).mean(axis=(1, 2))
+    assert np.percentile(talk_change, 90) > 3 * rest_change.max() + 1.0, (
+        rest_change.max(),
+        np.percentile(talk_change, [50, 90]),
+    )
+
+
+async def test_barge_in_stops_the_reply_and_hears_the_new_utterance(
+    server, shared_data, transcripts
+) -> None:
+    client = VisitorClient(server)
+    await client.connect()
+    try:
+        await client.send_event({"type": "text", "text": FAQ})
+        await client.wait_event(is_state("speaking"), timeout=30)
+        await asyncio.sleep(1.0)
+        clip = load_audio(shared_data / INTERRUPT)
+        t_onset = client.mic.say(to_48k(clip))
+        interrupted = await client.wait_event(is_state("interrupted"), timeout=15)
+        t_interrupted = next(t for t, m in client.received.events if m is interrupted)
+        final = await client.wait_event(is_final, timeout=60, after=t_onset)
+        t_final = next(t for t, m in client.received.events if m is final)
+        await client.wait_event(lambda m: m.get("type") == "reply", timeout=30, after=t_final)
+    finally:
+        await client.close()
+    assert wer(reference_of(transcripts, INTERRUPT), final["text"]) <= 0.15, final
+    assert 0 < interrupted["bargein_ms"] < 1500, interrupted
+    # No audio of the cancelled reply after the stop: allow 0.3 s for packets in flight and the
+    # receiver's jitter buffer; the new reply cannot start before the new transcript.
+    stale = [t for t in client.received.sound_times(after=t_interrupted + 0.3) if t < t_final]
+    assert stale == [], f"{len(stale)} frames of cancelled audio"
+
+
+async def test_own_voice_through_the_microphone_does_not_interrupt(server) -> None:
+    client = VisitorClient(server, echo_gain=0.7)  # loudspeaker → microphone, no browser AEC
+    await client.connect()
+    try:
+        await client.send_event({"type": "text", "text": FAQ})
+        await client.wait_event(is_state("speaking"), timeout=30)
+        t_speaking = client.received.events[-1][0]
+        await client.wait_event(is_state("idle"), timeout=90, after=t_speaking)
+    finally:
+        await client.close()
+    states = [m["state"] for m in client.received.events_of("state")]
+    assert "interrupted" not in states and "listening" not in states, states
+    assert not [m for m in client.received.events_of("transcript") if m["final"]]
+    sound = client.received.sound_times(after=t_speaking - 1.0)
+    assert len(sound) * 0.02 > 4.0, len(sound)  # the whole multi-sentence answer played

@@ -1,0 +1,74 @@
+"""The echo guard on real recordings: the avatar's own voice coming back is recognised as echo,
+a visitor talking (alone or over the avatar) is not. Sans-IO: times are passed in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.audio.decode import load_audio
+from engine.server.echo import EchoGuard
+
+pytestmark = pytest.mark.needs_data
+
+AVATAR = "audio/en/en_ljspeech_LJ001-0005_movable_letters.wav"  # stands in for the reply voice
+VISITOR = "audio/en/en_jfk_ask_not_what_your_country.flac"
+
+
+def _upsample(x16: np.ndarray) -> np.ndarray:
+    return np.repeat(x16, 3)  # 16 → 48 kHz (zero-order hold keeps the envelope)
+
+
+def _scores(heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard) -> np.ndarray:
+    """Stream 20 ms frames both ways like a session does; score every 32 ms after 1 s."""
+    sent48 = _upsample(sent16)
+    out = []
+    t0 = 100.0
+    for i in range(heard.size // 320):
+        t = t0 + i * 0.02
+        guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
+        guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
+        if i >= 50 and i % 2 == 0:
+            out.append(guard.score(t + 0.02))
+    return np.array(out)
+
+
+@pytest.fixture(scope="module")
+def clips(shared_data) -> tuple[np.ndarray, np.ndarray]:
+    avatar = load_audio(shared_data / AVATAR)
+    visitor = load_audio(shared_data / VISITOR)
+    n = min(avatar.size, visitor.size)
+    return avatar[:n], visitor[:n]
+
+
+def _delayed(x: np.ndarray, seconds: float, gain: float) -> np.ndarray:
+    d = int(seconds * 16000)
+    out = np.zeros_like(x)
+    out[d:] = gain * x[: x.size - d]
+    return out
+
+
+def test_own_voice_coming_back_is_echo(clips) -> None:
+    avatar, _ = clips
+    noise = np.random.default_rng(1).normal(0, 0.003, avatar.size).astype(np.float32)
+    for delay, gain in ((0.08, 1.0), (0.35, 0.3)):
+        heard = _delayed(avatar, delay, gain) + noise
+        scores = _scores(heard, avatar, EchoGuard())
+        assert np.mean(scores >= 0.7) > 0.95, (delay, gain, np.percentile(scores, [5, 50]))
+
+
+def test_visitor_speech_is_not_echo(clips) -> None:
+    avatar, visitor = clips
+    alone = _scores(visitor, avatar, EchoGuard())
+    assert np.mean(alone >= 0.7) < 0.1
+    # Talking over the avatar with its echo in the room at equal level: mostly not echo, so a
+    # 200 ms onset (≤ 1/3 echo windows allowed) confirms.
+    mixed = _scores(visitor + _delayed(avatar, 0.1, 0.5), avatar, EchoGuard())
+    assert np.mean(mixed >= 0.7) < 0.25
+    assert np.median(mixed) < np.median(_scores(_delayed(avatar, 0.1, 0.5), avatar, EchoGuard()))
+
+
+def test_no_echo_possible_while_the_avatar_is_silent(clips) -> None:
+    _, visitor = clips
+    scores = _scores(visitor, np.zeros_like(visitor), EchoGuard())
+    assert np.all(scores == 0.0)

@@ -1,0 +1,125 @@
+"""The streaming endpointing core, fed Silero probabilities of real recordings and exact
+sequences (no I/O, no clocks: positions are 16 kHz samples)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.audio.decode import load_audio
+from engine.audio.vad import WINDOW_SAMPLES, SileroVAD
+from engine.server.endpointing import (
+    Endpointer,
+    EndpointSettings,
+    Onset,
+    PartialDue,
+    SpeculateFinal,
+    SpeechResumed,
+    TurnEnded,
+    ms_to_samples,
+)
+
+W = WINDOW_SAMPLES  # 32 ms
+
+
+def run(
+    probs: list[float], ep: Endpointer, *, busy: bool = False, echo: list[bool] | None = None
+) -> list[tuple[int, object]]:
+    out = []
+    for i, p in enumerate(probs):
+        flag = bool(echo[i]) if echo else False
+        for d in ep.feed(p, i * W, avatar_busy=busy, echo=flag):
+            out.append((i, d))
+    return out
+
+
+def test_onset_speculation_and_end_of_turn_in_order() -> None:
+    ep = Endpointer(EndpointSettings(min_speech_ms=200, endpoint_silence_ms=500, pad_ms=150))
+    decisions = run([0.0] * 5 + [0.9] * 20 + [0.0] * 20, ep)
+    kinds = [type(d) for _, d in decisions]
+    assert kinds == [Onset, SpeculateFinal, TurnEnded]
+    (i_on, onset), (i_spec, spec), (i_end, end) = decisions
+    assert onset.start_sample == 5 * W and not onset.barge_in
+    assert i_on == 5 + 6  # 7 windows = 224 ms ≥ 200 ms, confirmed at the 7th
+    # Speculation once 150 ms (5 windows) of silence have passed: before the 500 ms endpoint.
+    assert i_spec == 25 + 4 and i_end == 25 + 15
+    pad = ms_to_samples(150)
+    assert (spec.start_sample, spec.end_sample) == (5 * W - pad, 25 * W + pad)
+    # The end of turn decodes the same span, so the speculative decode is reused.
+    assert (end.start_sample, end.end_sample) == (spec.start_sample, spec.end_sample)
+    assert end.speech_end_sample == 25 * W
+
+
+def test_speech_resuming_in_the_endpoint_wait_invalidates_the_speculation() -> None:
+    ep = Endpointer(EndpointSettings(endpoint_silence_ms=500))
+    decisions = run([0.9] * 10 + [0.0] * 8 + [0.9] * 10 + [0.0] * 20, ep)
+    kinds = [type(d).__name__ for _, d in decisions]
+    assert kinds == ["Onset", "SpeculateFinal", "SpeechResumed", "SpeculateFinal", "TurnEnded"]
+    first_spec, second_spec, end = decisions[1][1], decisions[3][1], decisions[4][1]
+    assert isinstance(decisions[2][1], SpeechResumed)
+    assert second_spec.end_sample > first_spec.end_sample
+    assert end.end_sample == second_spec.end_sample
+
+
+def test_partials_come_every_interval_while_speaking() -> None:
+    ep = Endpointer(EndpointSettings(partial_interval_ms=1000))
+    decisions = run([0.9] * 130 + [0.0] * 20, ep)
+    partials = [(i, d) for i, d in decisions if isinstance(d, PartialDue)]
+    # 4.2 s of speech, onset confirmed at 0.22 s → partials at ~1.25, 2.27 and 3.3 s.
+    assert len(partials) == 3
+    gaps = np.diff([d.end_sample for _, d in partials])
+    assert all(g >= ms_to_samples(1000) for g in gaps)
+    assert all(d.start_sample == 0 for _, d in partials)
+
+
+def test_barge_in_needs_its_own_sustain_time() -> None:
+    settings = EndpointSettings(min_speech_ms=100, bargein_min_speech_ms=300)
+    quiet = run([0.9] * 5 + [0.0] * 30, Endpointer(settings), busy=True)
+    assert quiet == []  # 160 ms over the avatar is not a barge-in
+    decisions = run([0.9] * 12 + [0.0] * 30, Endpointer(settings), busy=True)
+    onset = decisions[0][1]
+    assert isinstance(onset, Onset) and onset.barge_in
+    assert decisions[0][0] == 9  # 10 windows = 320 ms ≥ 300 ms
+    idle = run([0.9] * 5 + [0.0] * 30, Endpointer(settings), busy=False)
+    assert isinstance(idle[0][1], Onset) and not idle[0][1].barge_in
+
+
+def test_echo_windows_never_confirm_an_onset() -> None:
+    ep = Endpointer(EndpointSettings())
+    # The avatar's own voice: speech-like for 3 s, every window judged echo.
+    assert run([0.95] * 95, ep, busy=True, echo=[True] * 95) == []
+    # A visitor over the avatar: a few windows still look like echo, most do not.
+    echo = [i % 4 == 0 for i in range(30)]
+    decisions = run([0.95] * 30, Endpointer(EndpointSettings()), busy=True, echo=echo)
+    assert decisions and isinstance(decisions[0][1], Onset) and decisions[0][1].barge_in
+
+
+def test_long_turns_are_cut() -> None:
+    ep = Endpointer(EndpointSettings(max_turn_ms=2000, partial_interval_ms=10_000))
+    decisions = run([0.9] * 100, ep)
+    ends = [d for _, d in decisions if isinstance(d, TurnEnded)]
+    assert len(ends) >= 1 and ends[0].speech_end_sample - 0 >= ms_to_samples(2000)
+
+
+@pytest.mark.needs_data
+def test_real_clip_is_one_turn_with_its_speech_inside(shared_data, transcripts) -> None:
+    clip = shared_data / "audio/en/en_ljspeech_LJ001-0004_block_books.wav"
+    audio = load_audio(clip)
+    silence = np.zeros(16000, np.float32)
+    stream = np.concatenate([silence, audio, silence])
+    probs = SileroVAD().process(stream)
+    ep = Endpointer(EndpointSettings())
+    decisions = run([float(p) for p in probs], ep)
+    onsets = [d for _, d in decisions if isinstance(d, Onset)]
+    ends = [d for _, d in decisions if isinstance(d, TurnEnded)]
+    specs = [d for _, d in decisions if isinstance(d, SpeculateFinal)]
+    assert len(onsets) == 1 and len(ends) == 1, decisions
+    # The speech sits inside the padded clip: starts after the 1 s lead-in, ends before its end.
+    assert 16000 <= onsets[0].start_sample < 16000 + 8000
+    duration = audio.size
+    assert duration < ends[0].speech_end_sample <= 16000 + duration + 2 * W
+    # The last speculative decode covers exactly the final span (it is reused).
+    assert (specs[-1].start_sample, specs[-1].end_sample) == (
+        ends[0].start_sample,
+        ends[0].end_sample,
+    )

@@ -1,0 +1,116 @@
+"""Wire-format validation, the playout buffer and the pacing math of ``dhe serve`` (sans-IO)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.server.clock import FRAME_SAMPLES, MediaClock, PlayoutBuffer, plan_video_frame
+from engine.server.protocol import (
+    ApiError,
+    KeypadMessage,
+    LanguageMessage,
+    MessageError,
+    TextMessage,
+    parse_client_message,
+    parse_offer,
+)
+
+SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:abcd\r\n"
+
+
+def offer(**fields) -> bytes:
+    return json.dumps({"sdp": SDP, "type": "offer", **fields}).encode()
+
+
+def test_a_valid_offer_parses() -> None:
+    req = parse_offer(offer(domain="bank", language="zh"), max_sdp_bytes=65536)
+    assert (req.domain, req.language) == ("bank", "zh") and req.sdp == SDP
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad-json"),
+        (b"[1, 2]", 400, "bad-offer"),
+        (json.dumps({"sdp": SDP, "type": "answer"}).encode(), 400, "bad-offer"),
+        (json.dumps({"type": "offer"}).encode(), 400, "bad-offer"),
+        (json.dumps({"sdp": "hello", "type": "offer"}).encode(), 400, "bad-sdp"),
+        (
+            json.dumps({"sdp": "v=0\r\nm=video 9 X 96\r\n", "type": "offer"}).encode(),
+            400,
+            "bad-sdp",
+        ),
+        (offer(domain="../etc"), 400, "bad-domain"),
+        (offer(language="fr"), 400, "bad-language"),
+        (offer(pad="x" * 70_000), 413, "sdp-too-large"),
+    ],
+)
+def test_bad_offers_are_refused_with_a_reason(body: bytes, status: int, code: str) -> None:
+    with pytest.raises(ApiError) as err:
+        parse_offer(body, max_sdp_bytes=65536)
+    assert (err.value.status, err.value.code) == (status, code)
+    assert err.value.body()["error"]["message"]
+
+
+def test_oversized_sdp_is_413() -> None:
+    big = SDP + "a=x:" + "y" * 70_000 + "\r\n"
+    with pytest.raises(ApiError) as err:
+        parse_offer(json.dumps({"sdp": big, "type": "offer"}).encode(), max_sdp_bytes=65536)
+    assert err.value.status == 413
+
+
+def test_client_messages() -> None:
+    def parse(doc) -> object:
+        return parse_client_message(json.dumps(doc), max_bytes=16384, max_text_chars=500)
+
+    assert parse({"type": "text", "text": " hi "}) == TextMessage("hi")
+    assert parse({"type": "keypad", "digits": "4417"}) == KeypadMessage("4417")
+    assert parse({"type": "language", "language": "zh"}) == LanguageMessage("zh")
+    for doc, code in [
+        ({"type": "text", "text": "x" * 501}, "text-too-long"),
+        ({"type": "text", "text": "   "}, "bad-message"),
+        ({"type": "keypad", "digits": "12ab"}, "bad-message"),
+        ({"type": "language", "language": "fr"}, "bad-message"),
+        ({"type": "dance"}, "bad-message"),
+        ({"text": "no type"}, "bad-message"),
+    ]:
+        with pytest.raises(MessageError) as err:
+            parse(doc)
+        assert err.value.code == code, doc
+    with pytest.raises(MessageError) as err:
+        parse_client_message("{" + " " * 20000 + "}", max_bytes=16384, max_text_chars=500)
+    assert err.value.code == "message-too-large"
+    with pytest.raises(MessageError) as err:
+        parse_client_message("nope", max_bytes=16384, max_text_chars=500)
+    assert err.value.code == "bad-json"
+
+
+def test_playout_buffer_pads_with_silence_and_flushes() -> None:
+    buf = PlayoutBuffer()
+    started: list[str] = []
+    buf.put("r1", np.arange(1, 1501, dtype=np.int16), on_start=lambda: started.append("r1"))
+    buf.put("r2", np.full(600, 7, np.int16), on_start=lambda: started.append("r2"))
+    first, ids = buf.take(FRAME_SAMPLES)
+    assert ids == ["r1"] and started == ["r1"] and first[0] == 1 and first[-1] == 960
+    second, ids = buf.take(FRAME_SAMPLES)
+    assert ids == ["r1", "r2"] and started == ["r1", "r2"]
+    assert second[539] == 1500 and second[540] == 7 and buf.queued == 1500 + 600 - 1920
+    assert buf.flush() == 180 and buf.queued == 0
+    silence, ids = buf.take(FRAME_SAMPLES)
+    assert ids == [] and not silence.any()
+
+
+def test_media_clock_and_video_pacing() -> None:
+    clock = MediaClock()
+    assert clock.sample_at(5.0) == 0
+    clock.ensure_started(10.0)
+    clock.ensure_started(99.0)  # already running
+    assert clock.deadline(48_000) == pytest.approx(11.0)
+    assert clock.sample_at(10.5) == 24_000
+    on_time = plan_video_frame(now_s=10.0, start_s=10.0, fps=25, next_index=3)
+    assert on_time.index == 3 and on_time.wait_s == pytest.approx(0.12) and on_time.dropped == 0
+    late = plan_video_frame(now_s=11.0, start_s=10.0, fps=25, next_index=3)
+    assert late.index == 25 and late.dropped == 22 and late.wait_s == 0.0
