@@ -1,0 +1,238 @@
+"""Entity extraction in English and Chinese: digits, yes/no, amounts, ordinals.
+
+Pure functions, no I/O. Digits may arrive written (``"4417"``, ``"4 4 1 7"``, ``"４４１７"``),
+spoken in English words, including what ASR makes of them (``"for four one seven"``,
+``"double four one seven"``, ``"forty four seventeen"``), or in Chinese (``"四四一七"``,
+``"幺二三"``, ``"四千四百一十七"`` via cn2an). Dates and times live in :mod:`dialog.when`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import cn2an
+
+_EN_DIGIT = {
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0",
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
+}  # fmt: skip
+#: What ASR writes for a digit word it misheard; only trusted inside a run of digits.
+_EN_HOMOPHONE = {
+    "won": "1", "to": "2", "too": "2", "tu": "2", "tree": "3", "free": "3",
+    "for": "4", "fore": "4", "fo": "4", "ate": "8", "sex": "6",
+}  # fmt: skip
+_EN_TEENS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+_EN_TENS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5",
+    "sixty": "6", "seventy": "7", "eighty": "8", "ninety": "9",
+}  # fmt: skip
+_EN_REPEAT = {"double": 2, "triple": 3}
+_ZH_DIGIT = {
+    "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
+    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+}  # fmt: skip
+_ZH_UNITS = "十百千万"
+_TOKEN = re.compile(r"[0-9]+|[a-z]+|[零〇洞一幺二两三四五六七八九十百千万]+|\S", re.IGNORECASE)
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise (full-width digits and letters become ASCII) and lower-case ``text``."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _token_digits(tokens: list[str], i: int) -> tuple[str, int, bool] | None:
+    """Digits spelled by the tokens starting at ``i``: (digits, tokens used, is_homophone)."""
+    tok = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if tok.isdigit():
+        return tok, 1, False
+    if tok in _EN_DIGIT:
+        return _EN_DIGIT[tok], 1, False
+    if tok in _EN_TEENS:
+        return _EN_TEENS[tok], 1, False
+    if tok in _EN_TENS:
+        if nxt in _EN_DIGIT and _EN_DIGIT[nxt] != "0":
+            return _EN_TENS[tok] + _EN_DIGIT[nxt], 2, False
+        return _EN_TENS[tok] + "0", 1, False
+    if tok in _EN_REPEAT and i + 1 < len(tokens):
+        inner = _token_digits(tokens, i + 1)
+        if inner is not None and len(inner[0]) == 1:
+            return inner[0] * _EN_REPEAT[tok], 1 + inner[1], inner[2]
+        return None
+    if tok in _EN_HOMOPHONE:
+        return _EN_HOMOPHONE[tok], 1, True
+    if tok[0] in _ZH_DIGIT or tok[0] in _ZH_UNITS:
+        if any(u in tok for u in _ZH_UNITS):
+            try:
+                return str(int(cn2an.cn2an(tok, "smart"))), 1, False
+            except (ValueError, KeyError):
+                return None
+        return "".join(_ZH_DIGIT[c] for c in tok), 1, False
+    return None
+
+
+def _runs(text: str) -> list[list[tuple[str, bool]]]:
+    """Maximal runs of digit-spelling pieces in ``text``: [(digits, is_homophone), ...]."""
+    tokens = _TOKEN.findall(normalize(text))
+    runs: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
+    current_written = False
+    i = 0
+    while i < len(tokens):
+        got = _token_digits(tokens, i)
+        if got is None:
+            if tokens[i] not in {"-", ",", "、", "，", "and"} or not current:
+                if current:
+                    runs.append(current)
+                current = []
+            i += 1
+            continue
+        digits, used, homophone = got
+        written = tokens[i].isdigit()
+        if current and written != current_written:
+            runs.append(current)
+            current = []
+        current_written = written
+        current.append((digits, homophone))
+        i += used
+    if current:
+        runs.append(current)
+    # A lone homophone ("for", "to") is a word, not a digit.
+    return [run for run in runs if not all(h for _, h in run)]
+
+
+def extract_digits(text: str, length: int | None = None) -> str | None:
+    """Find a digit string in ``text``.
+
+    Args:
+        text: what the visitor said or typed.
+        length: the exact number of digits wanted (4 for a card's last digits, 6 for a one-time
+            code), or ``None`` for the longest run.
+
+    Returns:
+        The digits (``"4417"``) or ``None`` when there is no run of the wanted length. When
+        several fit, the last one said wins (``"the last four are 4417"`` → ``"4417"``).
+    """
+    best: str | None = None
+    for run in _runs(text):
+        pieces = [d for d, _ in run]
+        if length is None:
+            joined = "".join(pieces)
+            if best is None or len(joined) >= len(best):
+                best = joined
+            continue
+        # The whole run, else the run less misheard homophones at its edges ("for four one seven").
+        for start in range(len(pieces)):
+            if start > 0 and not run[start - 1][1]:
+                break
+            for end in range(len(pieces), start, -1):
+                if end < len(pieces) and not run[end][1]:
+                    break
+                joined = "".join(pieces[start:end])
+                if len(joined) == length:
+                    best = joined
+                    break
+            else:
+                continue
+            break
+    return best
+
+
+_YES_EN = re.compile(
+    r"\b(yes|yeah|yea|yep|yup|sure|correct|right|ok|okay|confirm(ed)?|affirmative|absolutely|"
+    r"of course|go ahead|do it|please do|definitely|indeed|that's it|uh huh)\b"
+)
+_NO_EN = re.compile(
+    r"\b(no|nope|nah|not|don't|dont|do not|negative|wrong|incorrect|never|stop|"
+    r"wait|hold on)\b"
+)
+_NO_ZH = re.compile(r"不是|不要|不用|不对|不行|不了|没有|算了|别|错|否|不")
+_UNSURE_ZH = re.compile(r"想想|考虑|不确定|不知道|不清楚|等一下|等等|再说吧|犹豫")
+_YES_ZH_FIRST = re.compile(r"没错|没问题|不错|对的|是的")
+_YES_ZH = re.compile(r"是的|是|对|好的|好|没错|确认|可以|行|嗯|要|确定|冻结吧|请冻结")
+
+
+def extract_yes_no(text: str) -> bool | None:
+    """Read a yes or a no.
+
+    Args:
+        text: the visitor's answer (``"yes please"``, ``"对"``, ``"好的"``, ``"没错"``, ``"不是"``).
+
+    Returns:
+        ``True`` for yes, ``False`` for no, ``None`` when neither is clear.
+    """
+    t = normalize(text).strip()
+    if re.search(r"[\u4e00-\u9fff]", t):
+        if _UNSURE_ZH.search(t):
+            return None
+        if _YES_ZH_FIRST.search(t):
+            return True
+        if _NO_ZH.search(t):
+            return False
+        return True if _YES_ZH.search(t) else None
+    if re.search(r"\bnot sure\b|\bmaybe\b", t):
+        return None
+    if _NO_EN.search(t):
+        return False
+    return True if _YES_EN.search(t) else None
+
+
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)")
+_ZH_AMOUNT = re.compile(r"([零〇一二两三四五六七八九十百千万亿点]+)\s*(?:元|块|人民币)")
+
+
+def extract_amount(text: str) -> float | None:
+    """Read a money amount (``"500 yuan"``, ``"¥1,200.50"``, ``"五百元"``, ``"two hundred"``).
+
+    Args:
+        text: the visitor's words.
+
+    Returns:
+        The amount as a float, or ``None``.
+    """
+    t = normalize(text)
+    m = _AMOUNT.search(t)
+    if m:
+        return float(m.group(1).replace(",", ""))
+    m = _ZH_AMOUNT.search(t)
+    if m:
+        try:
+            return float(cn2an.cn2an(m.group(1), "smart"))
+        except (ValueError, KeyError):
+            return None
+    return None
+
+
+_ORDINALS_EN = {
+    "first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
+    "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
+}  # fmt: skip
+_ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十0-9]+)\s*(?:个|项|条|号)?|最后一个")
+
+
+def extract_ordinal(text: str) -> int | None:
+    """Read a choice by position (``"the second one"``, ``"option 2"``, ``"第二个"``).
+
+    Args:
+        text: the visitor's words.
+
+    Returns:
+        1-based position, ``-1`` for "the last one", or ``None``.
+    """
+    t = normalize(text)
+    m = _ORDINAL_ZH.search(t)
+    if m:
+        if m.group(0) == "最后一个":
+            return -1
+        raw = m.group(1)
+        return int(raw) if raw.isdigit() else int(cn2an.cn2an(raw, "smart"))
+    for word in re.findall(r"[a-z0-9]+", t):
+        if word in _ORDINALS_EN:
+            return _ORDINALS_EN[word]
+    digits = re.fullmatch(r"\s*(?:option|number|no\.?)?\s*(\d)\s*", t)
+    return int(digits.group(1)) if digits else None

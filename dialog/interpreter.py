@@ -1,0 +1,237 @@
+"""The flow interpreter: ``step(state, event) -> (state, actions)``, pure (STYLE.md, "Dialog as data").
+
+No I/O, no clock, no asyncio: connector calls come out as :class:`~dialog.types.Call` actions and
+their outcome goes back in as :class:`~dialog.types.ConnectorDone` /
+:class:`~dialog.types.ConnectorFailed`. The state is a frozen :class:`DialogState` holding a
+stack of :class:`Frame` (the flow being run and the flows it interrupted or called).
+
+Rules, in order, for a visitor's input:
+
+1. a conversation command (cancel, start over, repeat, speak slower, human) works everywhere;
+2. a flow waiting at ``collect`` tries to read the slot from the text (digits, yes/no …);
+   rejections are checked; a value that fits fills the slot and the flow goes on;
+3. otherwise, when NLU is confident (the pack's ``digression_threshold``), a FAQ is answered and
+   the flow resumes (digression), another flow's intent runs that flow on top and the
+   interrupted one resumes after it, a small-talk intent is answered;
+4. otherwise the question is asked again, up to ``max_attempts``, then the visitor is handed to
+   a human (or the step's ``on_max``);
+5. with no flow running, the intent picks a flow, a response, or the knowledge base; no intent
+   (below the NLU threshold) is out of scope and a human is offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dialog.conditions import evaluate
+from dialog.pack import Pack, Step
+from dialog.slot_values import extract_slot_value
+from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
+from dialog.types import (
+    Action,
+    ConnectorDone,
+    ConnectorFailed,
+    Event,
+    NoInput,
+    ReplyPlan,
+    UserInput,
+)
+
+__all__ = ["DialogState", "FlowLoopError", "Frame", "Interpreter"]
+
+
+class Interpreter:
+    """Runs a pack's flows. Holds only the (immutable) pack; all session data is in the state."""
+
+    def __init__(self, pack: Pack) -> None:
+        """Args:
+        pack: the loaded, validated domain pack.
+        """
+        self.pack = pack
+
+    def initial_state(self, language: str = "en") -> DialogState:
+        """A fresh session's state: slots at their initial values, no flow running."""
+        slots = {name: slot.initial for name, slot in self.pack.slots.items()}
+        return DialogState(language=language, slots=slots)
+
+    def step(self, state: DialogState, event: Event) -> tuple[DialogState, list[Action]]:
+        """Handle one event.
+
+        Args:
+            state: the session's state.
+            event: the visitor's input, a connector outcome, or no input.
+
+        Returns:
+            ``(new_state, actions)``; actions are :class:`Say`, :class:`Call`, :class:`Handoff`.
+
+        Raises:
+            FlowLoopError: a flow never waits (a pack bug the validator could not see).
+        """
+        run = Run(self.pack, state)
+        if isinstance(event, UserInput):
+            run.language = event.language
+            if self._command(run, event):
+                return run.freeze(keep_replies=event.nlu.command == "repeat"), run.actions
+            self._user_input(run, event)
+            if run.repeated:
+                return run.freeze(keep_replies=True), run.actions
+        elif isinstance(event, NoInput):
+            run.say("utter_no_input")
+            self._reask(run)
+        elif isinstance(event, ConnectorDone | ConnectorFailed):
+            self._connector_outcome(run, event)
+            return run.freeze(append_replies=True), run.actions
+        return run.freeze(), run.actions
+
+    # -- the rules
+    def _command(self, run: Run, event: UserInput, command: str | None = None) -> bool:
+        """Run a conversation command: one matched by rule (``nlu.command``), or ``command``
+        (an intent the classifier chose, tried only after the waiting slot found no value)."""
+        command = command or event.nlu.command
+        if command is None:
+            return False
+        run.intent = command
+        if command in ("cancel", "restart"):
+            run.stack.clear()
+            run.reset_slots()
+            run.say("utter_cancelled" if command == "cancel" else "utter_restarted")
+        elif command == "repeat":
+            if not run.state.last_replies:
+                run.say("utter_nothing_to_repeat")
+            for plan in run.state.last_replies:
+                run.say_plan(replace(plan, language=plan.language))
+        elif command == "slower":
+            run.rate = SLOW_RATE
+            run.say("utter_slower")
+            for plan in run.state.last_replies:
+                run.say_plan(plan)
+        elif command == "human":
+            run.handoff("visitor_asked")
+        return True
+
+    def _user_input(self, run: Run, event: UserInput) -> None:
+        if run.stack and run.stack[-1].waiting == "collect":
+            self._collect_answer(run, event)
+            return
+        self._route(run, event, digression=False)
+
+    def _route(self, run: Run, event: UserInput, *, digression: bool) -> bool:
+        """Act on the intent; ``False`` when the intent gives nothing to do here."""
+        intent = self.pack.intents.get(event.nlu.intent or "")
+        if intent is not None and intent.kind == "command":
+            run.repeated = intent.target == "repeat"
+            return self._command(run, event, intent.target)
+        if intent is None or intent.kind == "out_of_scope":
+            if digression:
+                return False
+            run.say("utter_out_of_scope")
+            return True
+        if intent.kind != "flow":
+            run.intent = intent.name
+        if intent.kind == "kb":
+            if event.kb is not None:
+                card = {"kind": "faq", "source": event.kb.source}
+                run.say_plan(
+                    ReplyPlan(event.kb.text, run.language, card=card, source=event.kb.source)
+                )
+            else:
+                run.say("utter_kb_unknown")
+        elif intent.kind == "response":
+            run.say(intent.target)
+            if intent.name == "goodbye" and not run.stack:
+                run.ended = True
+        elif intent.kind == "flow":
+            if any(f.flow_id == intent.target for f in run.stack):
+                return False
+            run.intent = intent.name
+            self._prefill(run, intent.target, event)
+            run.start_flow(intent.target)
+            return True
+        if digression:
+            self._reask(run, resume=True)
+        return True
+
+    def _prefill(self, run: Run, flow_id: str, event: UserInput) -> None:
+        """Fill the flow's date and year questions from the words that started it ("book an
+        appointment for tomorrow", "my 2024 filing status"), so they are not asked again."""
+        for step in self.pack.flows[flow_id].steps:
+            slot = self.pack.slots.get(str(step.value)) if step.type == "collect" else None
+            if (
+                slot is None
+                or slot.type not in PREFILL_TYPES
+                or run.slots.get(slot.name) is not None
+            ):
+                continue
+            value = extract_slot_value(slot, event.text, run.slots, event.now)
+            if value is not None:
+                run.slots[slot.name] = value
+
+    def _reask(self, run: Run, *, resume: bool = False) -> None:
+        """Ask the waiting question again (after a digression or no input)."""
+        if run.stack and run.stack[-1].waiting == "collect":
+            if resume:
+                run.say("utter_resume")
+            _, _, step = run.current()
+            assert step is not None
+            run.say(str(step.spec["utter"]))
+
+    def _collect_answer(self, run: Run, event: UserInput) -> None:
+        frame, _, step = run.current()
+        assert step is not None
+        slot = self.pack.slots[str(step.value)]
+        value = extract_slot_value(slot, event.text, run.slots, event.now)
+        if value is None:
+            sure = event.nlu.confidence >= float(self.pack.setting("digression_threshold", 0.5))
+            if sure and self._route(run, event, digression=True):
+                return
+            self._failed_attempt(run, frame, step, "utter_reprompt")
+            return
+        for rejection in step.spec.get("rejections") or []:
+            if evaluate(str(rejection["if"]), run.names(value=value)):
+                self._failed_attempt(run, frame, step, str(rejection["utter"]))
+                return
+        run.slots[slot.name] = value
+        run.stack[-1] = Frame(frame.flow_id, frame.step)
+        run.advance()
+        run.proceed()
+
+    def _failed_attempt(self, run: Run, frame: Frame, step: Step, utter: str) -> None:
+        attempts = frame.attempts + 1
+        limit = int(step.spec.get("max_attempts", self.pack.setting("max_attempts", 3)))
+        if attempts >= limit:
+            on_max = step.spec.get("on_max")
+            if on_max is None:
+                run.handoff("max_attempts")
+                return
+            run.stack[-1] = Frame(frame.flow_id, frame.step)
+            run.goto(str(on_max))
+            run.proceed()
+            return
+        run.stack[-1] = replace(frame, attempts=attempts)
+        run.say(utter)
+        run.say(str(step.spec["utter"]))
+
+    def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:
+        if not run.stack or run.stack[-1].waiting != "action":
+            return  # a late result for a flow that was cancelled
+        frame, _, step = run.current()
+        assert step is not None
+        run.stack[-1] = Frame(frame.flow_id, frame.step)
+        if isinstance(event, ConnectorDone):
+            run.last_error = None
+            for slot, path in (step.spec.get("result") or {}).items():
+                run.slots[slot] = dig(event.data, str(path))
+            run.advance()
+            run.proceed()
+            return
+        run.last_error = event.code
+        on_error = step.spec.get("on_error") or {}
+        target = on_error.get(event.code, on_error.get("default"))
+        if target is not None:
+            run.goto(str(target))
+            run.proceed()
+            return
+        name = f"utter_error_{event.code}"
+        run.say(name if name in self.pack.responses else "utter_error_default")
+        run.stack.clear()
+        run.reset_slots()

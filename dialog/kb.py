@@ -1,0 +1,174 @@
+"""The knowledge base: BM25 (bm25s) over the pack's Markdown, one index per language.
+
+A file ``kb/<name>.<lang>.md`` is split at ``##`` headings; each section is one answer, cited as
+``"<name>.<lang>.md § <heading>"``. An HTML comment ``<!-- q: ... -->`` inside a section lists
+extra phrasings to index (not spoken). English is tokenised by words (light suffix stripping),
+Chinese by jieba's search mode. Below ``min_score`` there is no answer: the dialog then says it
+does not know and offers a human — it never makes one up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import jieba
+
+from dialog.entities import normalize
+from dialog.types import KBAnswer
+
+jieba.setLogLevel(logging.WARNING)
+
+#: Default minimum BM25 score for an answer (a pack may override it with ``kb_min_score``).
+DEFAULT_MIN_SCORE = 1.2
+
+_EN_STOP = frozenset(
+    (
+        "a", "about", "am", "an", "and", "any", "are", "at", "be", "but", "can", "could",
+        "did", "do", "does", "for", "get", "has", "have", "he", "hello", "hey", "hi", "how",
+        "i", "if", "in", "is", "it", "just", "know", "like", "many", "me", "much", "my",
+        "need", "of", "ok", "okay", "on", "or", "our", "please", "s", "she", "should", "some",
+        "tell", "thank", "thanks", "that", "the", "there", "these", "they", "this", "those", "to", "us",
+        "want", "we", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would",
+        "you", "your",
+    )
+)  # fmt: skip
+_ZH_STOP = frozenset(
+    (
+        "一下", "一个", "与", "个", "为", "也", "了", "什么", "他", "们", "会", "你", "你们", "几",
+        "可以", "吗", "吗？", "吧", "呀", "呢", "和", "哪", "哪些", "哪里", "啊", "在", "多少", "她",
+        "如何", "它", "对", "就", "怎么", "怎样", "您", "想", "我", "我们", "把", "是", "有", "的",
+        "知道", "给", "能", "被", "要", "让", "请", "请问", "还", "这", "那", "都", "问", "需要",
+    )
+)  # fmt: skip
+_COMMENT_Q = re.compile(r"<!--\s*q:(.*?)-->", re.S)
+_MD_MARKUP = re.compile(r"[*_`>#|]+|\[([^\]]*)\]\([^)]*\)")
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    """Index/query tokens of ``text``.
+
+    Args:
+        text: any text.
+        language: ``"en"`` or ``"zh"``.
+
+    Returns:
+        Content tokens: stop words dropped; English lower-cased and lightly stemmed; Chinese
+        segmented by jieba (search mode), Latin words and digits inside it kept.
+    """
+    t = normalize(text)
+    if language == "zh":
+        words = [w.strip() for w in jieba.lcut_for_search(t)]
+        return [w for w in words if w and re.search(r"\w", w) and w not in _ZH_STOP]
+    return [_stem(w) for w in re.findall(r"[a-z0-9]+", t) if w not in _EN_STOP]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One answer of the knowledge base.
+
+    Attributes:
+        file: the Markdown file name.
+        heading: the ``##`` heading.
+        text: the answer to speak (Markdown markup and comments removed).
+        questions: extra phrasings from ``<!-- q: ... -->``.
+        language: ``"en"`` or ``"zh"``.
+    """
+
+    file: str
+    heading: str
+    text: str
+    questions: str
+    language: str
+
+    @property
+    def source(self) -> str:
+        """The citation: ``"<file> § <heading>"``."""
+        return f"{self.file} § {self.heading}"
+
+
+def parse_markdown(path: Path) -> list[Section]:
+    """Split one ``<name>.<lang>.md`` file into sections at ``##`` headings.
+
+    Args:
+        path: the file; its language is the part before ``.md`` (``faq.zh.md`` → ``zh``).
+
+    Returns:
+        The sections with non-empty text, in file order.
+    """
+    language = path.suffixes[-2].lstrip(".") if len(path.suffixes) >= 2 else "en"
+    sections: list[Section] = []
+    heading, body = None, []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), "## "]:
+        if line.startswith("## "):
+            if heading:
+                raw = "\n".join(body)
+                questions = " ".join(q.strip() for q in _COMMENT_Q.findall(raw))
+                text = _MD_MARKUP.sub(lambda m: m.group(1) or "", _COMMENT_Q.sub("", raw))
+                text = re.sub(r"\s*\n\s*", " ", text).strip()
+                if text:
+                    sections.append(Section(path.name, heading, text, questions, language))
+            heading, body = line[3:].strip(), []
+        elif heading is not None:
+            body.append(line)
+    return sections
+
+
+class KnowledgeBase:
+    """BM25 search over the sections of a pack, per language."""
+
+    def __init__(self, sections: list[Section], min_score: float = DEFAULT_MIN_SCORE) -> None:
+        """Args:
+        sections: all sections (any languages).
+        min_score: minimum BM25 score of an answer.
+        """
+        self.min_score = min_score
+        self.sections: dict[str, list[Section]] = {}
+        self._indexes: dict[str, bm25s.BM25] = {}
+        for section in sections:
+            self.sections.setdefault(section.language, []).append(section)
+        for language, items in self.sections.items():
+            corpus = [
+                tokenize(f"{s.heading} {s.heading} {s.questions} {s.text}", language) for s in items
+            ]
+            index = bm25s.BM25()
+            index.index(corpus, show_progress=False)
+            self._indexes[language] = index
+
+    @classmethod
+    def from_files(cls, files: list[Path] | tuple[Path, ...], min_score: float) -> KnowledgeBase:
+        """Build from Markdown files (see :func:`parse_markdown`)."""
+        sections = [s for f in files for s in parse_markdown(f)]
+        return cls(sections, min_score)
+
+    def search(self, query: str, language: str) -> KBAnswer | None:
+        """The best section for ``query`` in ``language``.
+
+        Args:
+            query: the visitor's question.
+            language: ``"en"`` or ``"zh"``; a language without sections gives ``None``.
+
+        Returns:
+            The answer with its citation, or ``None`` when nothing scores ``min_score``.
+        """
+        index = self._indexes.get(language)
+        tokens = tokenize(query, language)
+        if index is None or not tokens:
+            return None
+        scores = index.get_scores(tokens)
+        best = int(scores.argmax())
+        score = float(scores[best])
+        if score < self.min_score:
+            return None
+        section = self.sections[language][best]
+        return KBAnswer(text=section.text, source=section.source, score=score)

@@ -1,0 +1,352 @@
+"""The thin async runner around the pure interpreter: :class:`DialogEngine` (one per domain,
+shared) and :class:`DialogSession` (one per visitor).
+
+A turn: detect the language → NLU → (knowledge base for FAQ intents) → ``interpreter.step`` →
+execute each returned :class:`~dialog.types.Call` on the connector and feed its outcome back
+→ collect the :class:`~dialog.types.ReplyPlan` s. Connector errors become their ``code`` only;
+no exception text reaches the visitor. The session's audit trail keeps intents, flow steps and
+connector outcomes, never slot values.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.base import Connector, ConnectorError
+from dialog.interpreter import DialogState, FlowLoopError, Interpreter
+from dialog.kb import DEFAULT_MIN_SCORE, KnowledgeBase
+from dialog.nlu import IntentClassifier, detect_language
+from dialog.pack import Pack, load_pack, pack_dir
+from dialog.templates import render
+from dialog.types import (
+    Call,
+    ConnectorDone,
+    ConnectorFailed,
+    DialogTurn,
+    Event,
+    Handoff,
+    NoInput,
+    ReplyPlan,
+    Say,
+    UserInput,
+)
+
+log = logging.getLogger(__name__)
+
+#: Longest visitor text handled; the rest is cut (inputs are size-limited, DESIGN.md).
+MAX_INPUT_CHARS = 1000
+#: Connector round trips per turn before the runner gives up (a pack bug).
+MAX_CALLS_PER_TURN = 8
+
+FillerCallback = Callable[[ReplyPlan], Awaitable[None] | None]
+
+
+class SessionClosedError(RuntimeError):
+    """The session was closed; its memory is gone."""
+
+
+def normalize_language(language: str | None) -> str | None:
+    """``"zh-CN"``, ``"cmn"``, ``"zh"`` → ``"zh"``; ``"en-US"`` → ``"en"``; ``None``/``"auto"`` →
+    ``None``; any other language → ``"en"`` (the packs speak en and zh)."""
+    if not language or language == "auto":
+        return None
+    low = language.lower()
+    return "zh" if low.startswith(("zh", "cmn", "yue")) else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a session's audit trail (no personal data).
+
+    Attributes:
+        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``.
+        detail: intent name, ``<flow> started|ended``, ``op -> outcome`` or hand-off reason.
+        flow: the flow running, if any.
+    """
+
+    kind: str
+    detail: str
+    flow: str | None = None
+
+
+class DialogEngine:
+    """A domain's loaded pack, NLU model and knowledge base; makes sessions."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        connector: Connector,
+        *,
+        timezone: str = "Asia/Shanghai",
+        classifier: IntentClassifier | None = None,
+        kb: KnowledgeBase | None = None,
+    ) -> None:
+        """Args:
+        pack: the loaded pack.
+        connector: runs the flows' actions.
+        timezone: IANA zone for dates and times the visitor says.
+        classifier: a classifier already trained on ``pack`` (default: train one, ~1 s).
+        kb: the pack's knowledge base already built (default: build it).
+        """
+        self.pack = pack
+        self.connector = connector
+        self.timezone = ZoneInfo(timezone)
+        self.interpreter = Interpreter(pack)
+        self.classifier = classifier or IntentClassifier.from_pack(pack)
+        min_score = float(pack.setting("kb_min_score", DEFAULT_MIN_SCORE))
+        self.kb = kb or KnowledgeBase.from_files(pack.kb_files, min_score)
+
+    def with_connector(self, connector: Connector) -> DialogEngine:
+        """The same pack, model and knowledge base over another connector (e.g. one per event
+        loop), without training again."""
+        return DialogEngine(
+            self.pack,
+            connector,
+            timezone=str(self.timezone),
+            classifier=self.classifier,
+            kb=self.kb,
+        )
+
+    @classmethod
+    def load(
+        cls,
+        domain: str,
+        connector: Connector,
+        packs_dir: Path | None = None,
+        *,
+        timezone: str = "Asia/Shanghai",
+    ) -> DialogEngine:
+        """Load pack ``domain`` and train its NLU.
+
+        Args:
+            domain: ``"bank"`` or ``"tax"`` (a folder under ``packs_dir``).
+            connector: the connector (router) that runs the flows' actions.
+            packs_dir: default ``<repo>/assets/domains``.
+            timezone: see :meth:`__init__`.
+
+        Returns:
+            The engine.
+
+        Raises:
+            FileNotFoundError: no pack folder for ``domain``.
+            dialog.pack.PackError: the pack is invalid.
+        """
+        return cls(load_pack(pack_dir(domain, packs_dir)), connector, timezone=timezone)
+
+    def new_session(self, session_id: str, language: str = "auto") -> DialogSession:
+        """A fresh session.
+
+        Args:
+            session_id: the engine's session id (audit, idempotency keys).
+            language: ``"auto"`` (reply in the language the visitor used), ``"en"`` or ``"zh"``.
+        """
+        return DialogSession(self, session_id, language)
+
+
+class DialogSession:
+    """One visitor's conversation. Not shared between visitors; :meth:`close` wipes it."""
+
+    def __init__(self, engine: DialogEngine, session_id: str, language: str = "auto") -> None:
+        """Args:
+        engine: the domain engine.
+        session_id: the session's id.
+        language: ``"auto"``, ``"en"`` or ``"zh"``.
+        """
+        self.engine = engine
+        self.session_id = session_id
+        self.fixed_language = normalize_language(language)
+        start = self.fixed_language or engine.pack.languages[0]
+        self._state: DialogState | None = engine.interpreter.initial_state(start)
+        self._audit: list[AuditEntry] = []
+
+    @property
+    def state(self) -> DialogState:
+        """The interpreter state (raises :class:`SessionClosedError` after :meth:`close`)."""
+        if self._state is None:
+            raise SessionClosedError(self.session_id)
+        return self._state
+
+    @property
+    def audit(self) -> tuple[AuditEntry, ...]:
+        """The masked audit trail: intents, flow steps, connector outcomes."""
+        return tuple(self._audit)
+
+    @property
+    def language(self) -> str:
+        """The current reply language."""
+        return self.state.language
+
+    def _language_for(self, text: str, language: str | None) -> str:
+        given = normalize_language(language)
+        if given:
+            return given
+        if self.fixed_language:
+            return self.fixed_language
+        return detect_language(text, default=self.state.language)
+
+    async def handle_text(
+        self,
+        text: str,
+        language: str | None = None,
+        on_filler: FillerCallback | None = None,
+    ) -> DialogTurn:
+        """Handle one visitor utterance (typed, or the ASR transcript).
+
+        Args:
+            text: the words.
+            language: the ASR-detected language, or ``None`` to detect it from the text (CJK →
+                zh, Latin → en; digits alone keep the current language), unless the session's
+                language is fixed.
+            on_filler: called with a short "one moment" reply when a connector call is slow.
+
+        Returns:
+            The turn: intent, language, replies, timings (``dialog``, ``connector``).
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        t0 = time.perf_counter()
+        text = (text or "")[:MAX_INPUT_CHARS]
+        lang = self._language_for(text, language)
+        nlu = self.engine.classifier.predict(text)
+        intent = self.engine.pack.intents.get(nlu.intent or "")
+        kb = (
+            self.engine.kb.search(text, lang)
+            if intent is not None and intent.kind == "kb"
+            else None
+        )
+        event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
+        self._audit.append(
+            AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
+        )
+        return await self._run(event, text, on_filler, t0)
+
+    async def handle_no_input(self) -> DialogTurn:
+        """ASR heard nothing: "Sorry, I didn't catch that…" in the session's language.
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        return await self._run(NoInput(), "", None, time.perf_counter())
+
+    async def greet(self) -> DialogTurn:
+        """The greeting for a visitor who just arrived (presence), in the session language."""
+        t0 = time.perf_counter()
+        plan = render(self.engine.pack.responses["utter_greet"], self.state.language, {})
+        return DialogTurn("", None, plan.language, [plan], {"dialog": _ms(t0), "connector": None})
+
+    def close(self) -> None:
+        """End the session: slots, tokens, history and audit are wiped. Idempotent."""
+        self._state = None
+        self._audit.clear()
+
+    def _audit_flows(self, before: DialogState, after: DialogState) -> None:
+        """Record flows that started or ended (ids only, never slot values)."""
+        old = [f.flow_id for f in before.stack]
+        new = [f.flow_id for f in after.stack]
+        for flow in old:
+            if flow not in new:
+                self._audit.append(AuditEntry("flow", f"{flow} ended", flow))
+        for flow in new:
+            if flow not in old:
+                self._audit.append(AuditEntry("flow", f"{flow} started", flow))
+
+    def _flow(self) -> str | None:
+        stack = self.state.stack
+        return stack[-1].flow_id if stack else None
+
+    async def _run(
+        self,
+        event: Event,
+        text: str,
+        on_filler: FillerCallback | None,
+        t0: float,
+    ) -> DialogTurn:
+        replies: list[ReplyPlan] = []
+        intent: str | None = None
+        connector_s: float | None = None
+        handoff = False
+        for _ in range(MAX_CALLS_PER_TURN + 1):
+            try:
+                state, actions = self.engine.interpreter.step(self.state, event)
+            except FlowLoopError:
+                log.error("flow loop in session %s", self.session_id)
+                state = replace_stack(self.state)
+                plan = render(self.engine.pack.responses["utter_error_default"], state.language, {})
+                actions = [Say(plan)]
+            self._audit_flows(self.state, state)
+            self._state = state
+            if isinstance(event, UserInput):
+                intent = state.intent
+            call: Call | None = None
+            for action in actions:
+                if isinstance(action, Say):
+                    replies.append(action.reply)
+                elif isinstance(action, Handoff):
+                    handoff = True
+                    self._audit.append(AuditEntry("handoff", action.reason, None))
+                elif isinstance(action, Call):
+                    call = action
+            if call is None:
+                break
+            started = time.perf_counter()
+            event = await self._execute(call, on_filler)
+            connector_s = (connector_s or 0.0) + time.perf_counter() - started
+        total_ms = _ms(t0)
+        connector_ms = None if connector_s is None else connector_s * 1000.0
+        timings: dict[str, float | None] = {
+            "dialog": total_ms - (connector_ms or 0.0),
+            "connector": connector_ms,
+        }
+        state = self.state
+        return DialogTurn(text, intent, state.language, replies, timings, handoff, state.ended)
+
+    async def _execute(self, call: Call, on_filler: FillerCallback | None) -> Event:
+        async def slow(_op: str) -> None:
+            if on_filler is None:
+                return
+            plan = (
+                render(self.engine.pack.responses["utter_filler"], self.state.language, {})
+                if ("utter_filler" in self.engine.pack.responses)
+                else ReplyPlan("…", self.state.language)
+            )
+            result = on_filler(plan)
+            if inspect.isawaitable(result):
+                await result
+
+        key = f"{self.session_id}:{call.idempotency_key}" if call.idempotency_key else None
+        try:
+            result = await self.engine.connector.call(
+                call.op,
+                dict(call.params),
+                idempotency_key=key,
+                session_id=self.session_id,
+                on_slow=slow,
+            )
+        except ConnectorError as exc:
+            self._audit.append(AuditEntry("call", f"{call.op} -> {exc.code}", call.flow_id))
+            return ConnectorFailed(call.op, exc.code)
+        self._audit.append(AuditEntry("call", f"{call.op} -> ok", call.flow_id))
+        return ConnectorDone(call.op, dict(result.data))
+
+
+def replace_stack(state: DialogState) -> DialogState:
+    """``state`` with no flow running (recovery after a pack bug)."""
+    from dataclasses import replace
+
+    return replace(state, stack=())
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000.0
+
+
+__all__: list[Any] = ["DialogEngine", "DialogSession", "SessionClosedError", "normalize_language"]

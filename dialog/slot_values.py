@@ -1,0 +1,114 @@
+"""Read a slot's value out of the visitor's words, by the slot's declared type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from dialog.entities import extract_amount, extract_digits, extract_ordinal, extract_yes_no
+from dialog.pack import SlotDef
+from dialog.when import extract_datetime
+
+#: Free text longer than this is cut (input from the network is size-limited; DESIGN.md).
+MAX_TEXT_CHARS = 500
+
+
+_YEAR_WORDS = (
+    ("this year", 0), ("last year", -1), ("year before last", -2), ("next year", 1),
+    ("今年", 0), ("去年", -1), ("前年", -2), ("明年", 1),
+)  # fmt: skip
+
+
+def extract_year(text: str, now: datetime | None) -> int | None:
+    """A year: ``"2024"``, ``"二零二四年"``, ``"twenty twenty four"``, ``"last year"``, ``"去年"``.
+
+    Args:
+        text: the visitor's words.
+        now: the current time (for relative years); ``None`` leaves them unread.
+
+    Returns:
+        The year (1990..2100) or ``None``.
+    """
+    lowered = text.lower()
+    for phrase, delta in _YEAR_WORDS:
+        if phrase in lowered and now is not None:
+            return now.year + delta
+    digits = extract_digits(lowered.replace("-", " "), 4)
+    if digits is None or not digits.isdigit():
+        return None
+    year = int(digits)
+    return year if 1990 <= year <= 2100 else None
+
+
+def _start(option: Any) -> str:
+    """An option's start as ``YYYY-MM-DDTHH:MM`` (its ``date`` + ``start`` fields, or itself)."""
+    if isinstance(option, Mapping):
+        start = str(option.get("start", ""))
+        day = str(option.get("date", ""))
+        return f"{day}T{start}" if day and "T" not in start else start.replace(" ", "T")
+    return str(option).replace(" ", "T")
+
+
+def _choice(options: Sequence[Any], text: str, now: datetime | None) -> Any:
+    """Pick one of ``options`` by position ("the second", "第二个") or by its time ("3 pm")."""
+    if not options:
+        return None
+    pos = extract_ordinal(text)
+    if pos is not None:
+        if pos == -1:
+            return options[-1]
+        if 1 <= pos <= len(options):
+            return options[pos - 1]
+    said = extract_datetime(text, now)
+    if said and "T" in said:
+        matches = [o for o in options if said in _start(o)]
+        if len(matches) == 1:
+            return matches[0]
+    lowered = text.lower()
+    for option in options:
+        label = str(option.get("label", "")) if isinstance(option, Mapping) else str(option)
+        if label and label.lower() in lowered:
+            return option
+    return None
+
+
+def extract_slot_value(
+    slot: SlotDef,
+    text: str,
+    slots: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Any:
+    """The value for ``slot`` in ``text``, or ``None`` when there is none.
+
+    Args:
+        slot: the slot definition (its ``type`` picks the extractor).
+        text: the visitor's words.
+        slots: current slot values (``choice`` slots read their options from
+            ``slots[slot.choices_from]``).
+        now: current time for ``datetime`` slots (timezone-aware).
+
+    Returns:
+        ``digits`` → str of ``slot.length`` digits; ``yes_no`` → bool; ``amount`` → float;
+        ``datetime`` → ISO string; ``date`` → ``YYYY-MM-DD``; ``year`` → int; ``choice`` →
+        the chosen option; ``text``/``any`` → the text.
+    """
+    if slot.type == "digits":
+        return extract_digits(text, slot.length)
+    if slot.type == "yes_no":
+        return extract_yes_no(text)
+    if slot.type == "amount":
+        return extract_amount(text)
+    if slot.type == "datetime":
+        return extract_datetime(text, now)
+    if slot.type == "date":
+        said = extract_datetime(text, now)
+        return said[:10] if said and not said.startswith("T") else None
+    if slot.type == "year":
+        return extract_year(text, now)
+    if slot.type == "choice":
+        options = slots.get(slot.choices_from or "") or []
+        return _choice(options, text, now)
+    cleaned = re.sub(r"\s+", " ", text).strip()[:MAX_TEXT_CHARS]
+    return cleaned or None

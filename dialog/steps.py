@@ -1,0 +1,250 @@
+"""Running flow steps: the session state (:class:`DialogState`, :class:`Frame`) and the per-event
+scratch space (:class:`Run`) that executes ``say``, ``set_slots``, ``collect``, ``action``,
+``link``, ``call``, ``handoff`` and ``noop`` steps and follows ``next``. Pure: no I/O, no clock.
+Used by :mod:`dialog.interpreter`, which decides *what* to do with each event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dialog.conditions import evaluate
+from dialog.pack import Flow, Pack, Step
+from dialog.templates import fill, lookup, render
+from dialog.types import Action, Call, Handoff, ReplyPlan, Say
+
+MAX_STEPS_PER_EVENT = 200
+SLOW_RATE = 0.8
+#: Slot types read from the utterance that starts a flow (digits are never guessed this way).
+PREFILL_TYPES = frozenset({"year", "date"})
+
+
+class FlowLoopError(RuntimeError):
+    """A flow ran :data:`MAX_STEPS_PER_EVENT` steps without waiting for the visitor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A running flow.
+
+    Attributes:
+        flow_id: the flow.
+        step: index of the current step.
+        attempts: failed tries at the current ``collect``.
+        waiting: ``"collect"`` (for the visitor), ``"action"`` (for a connector result),
+            ``"call"`` (for a child flow) or ``None``.
+    """
+
+    flow_id: str
+    step: int = 0
+    attempts: int = 0
+    waiting: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DialogState:
+    """Everything the interpreter knows about one session.
+
+    Attributes:
+        language: the reply language.
+        slots: slot values.
+        stack: running flows, innermost last.
+        last_replies: the replies of the last turn (for "repeat that").
+        speaking_rate: TTS rate multiplier.
+        seq: number of events handled (makes idempotency keys unique per turn).
+        last_error: the code of the last connector failure, for ``next`` conditions.
+        ended: the visitor said goodbye.
+        intent: the intent (or command) the last input was acted on as; ``None`` when it
+            answered a question (a slot value) or was out of scope.
+    """
+
+    language: str = "en"
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    stack: tuple[Frame, ...] = ()
+    last_replies: tuple[ReplyPlan, ...] = ()
+    speaking_rate: float = 1.0
+    seq: int = 0
+    last_error: str | None = None
+    ended: bool = False
+    intent: str | None = None
+
+
+class Run:
+    """Mutable scratch space for one ``step`` call; turned back into a frozen state by
+    :meth:`freeze`. Never outlives the call, so the interpreter stays pure."""
+
+    def __init__(self, pack: Pack, state: DialogState) -> None:
+        self.pack = pack
+        self.state = state
+        self.language = state.language
+        self.slots = dict(state.slots)
+        self.stack = list(state.stack)
+        self.actions: list[Action] = []
+        self.rate = state.speaking_rate
+        self.last_error = state.last_error
+        self.ended = state.ended
+        self.budget = MAX_STEPS_PER_EVENT
+        self.repeated = False
+        self.intent: str | None = None
+
+    # -- output
+    def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
+        values = {**self.slots, **(extra or {})}
+        reply = render(self.pack.responses[name], self.language, values, speaking_rate=self.rate)
+        self.actions.append(Say(reply))
+
+    def say_plan(self, plan: ReplyPlan) -> None:
+        self.actions.append(Say(replace(plan, speaking_rate=self.rate)))
+
+    def handoff(self, reason: str) -> None:
+        self.say("utter_handoff")
+        self.actions.append(Handoff(reason))
+        self.stack.clear()
+        self.reset_slots()
+
+    def reset_slots(self) -> None:
+        """Forget the slots that do not persist (a flow ended or was cancelled)."""
+        for name, slot in self.pack.slots.items():
+            if not slot.persist:
+                self.slots[name] = slot.initial
+
+    # -- flow helpers
+    def flow(self, frame: Frame) -> Flow:
+        return self.pack.flows[frame.flow_id]
+
+    def current(self) -> tuple[Frame, Flow, Step | None]:
+        frame = self.stack[-1]
+        flow = self.flow(frame)
+        step = flow.steps[frame.step] if frame.step < len(flow.steps) else None
+        return frame, flow, step
+
+    def names(self, **extra: Any) -> dict[str, Any]:
+        return {"slots": self.slots, "error": self.last_error, **extra}
+
+    def goto(self, target: str) -> None:
+        frame, flow, _ = self.current()
+        index = len(flow.steps) if target == "END" else flow.index_of(target)
+        self.stack[-1] = Frame(frame.flow_id, index)
+
+    def advance(self) -> None:
+        """Leave the current step through its ``next``."""
+        frame, _, step = self.current()
+        assert step is not None
+        nxt = step.spec.get("next")
+        if nxt is None:
+            self.stack[-1] = Frame(frame.flow_id, frame.step + 1)
+            return
+        if isinstance(nxt, str):
+            self.goto(nxt)
+            return
+        for branch in nxt:
+            if "if" in branch:
+                if evaluate(str(branch["if"]), self.names()):
+                    self.goto(str(branch["then"]))
+                    return
+            else:
+                self.goto(str(branch["else"]))
+                return
+        self.stack[-1] = Frame(frame.flow_id, frame.step + 1)
+
+    def start_flow(self, flow_id: str) -> None:
+        self.stack.append(Frame(flow_id))
+        self.proceed()
+
+    def proceed(self) -> None:
+        """Run steps until the flow waits for the visitor or a connector, or the stack empties."""
+        while self.stack:
+            self.budget -= 1
+            if self.budget <= 0:
+                raise FlowLoopError(f"flow {self.stack[-1].flow_id} does not wait")
+            frame, _, step = self.current()
+            if step is None:
+                self.stack.pop()
+                if not self.stack:
+                    self.reset_slots()
+                    return
+                self.advance()  # the parent's `call` step is done
+                continue
+            if not self.run_step(frame, step):
+                return
+
+    def run_step(self, frame: Frame, step: Step) -> bool:
+        """Run one step; ``False`` when the interpreter must now wait."""
+        kind, value = step.type, step.value
+        if kind == "say":
+            self.say(str(value))
+        elif kind == "set_slots":
+            for slot, raw in value.items():
+                is_expr = isinstance(raw, str) and raw.startswith("=")
+                self.slots[slot] = evaluate(raw[1:], self.names()) if is_expr else raw
+        elif kind == "collect":
+            if step.spec.get("ask_before_filling") and frame.waiting != "collect":
+                self.slots[str(value)] = None
+            if self.slots.get(str(value)) is None:
+                self.say(str(step.spec["utter"]))
+                self.stack[-1] = replace(frame, waiting="collect")
+                return False
+        elif kind == "action":
+            params = {
+                k: fill_param(v, self.slots) for k, v in (step.spec.get("params") or {}).items()
+            }
+            key = None
+            if step.spec.get("side_effect"):
+                key = f"{frame.flow_id}.{step.id}.{self.state.seq}"
+            self.actions.append(Call(str(value), params, key, frame.flow_id, step.id))
+            self.stack[-1] = replace(frame, waiting="action")
+            return False
+        elif kind == "link":
+            self.stack[-1] = Frame(str(value))
+            return True
+        elif kind == "call":
+            self.stack[-1] = replace(frame, waiting="call")
+            self.stack.append(Frame(str(value)))
+            return True
+        elif kind == "handoff":
+            self.handoff(str(value))
+            return False
+        self.advance()
+        return True
+
+    def freeze(self, *, keep_replies: bool = False, append_replies: bool = False) -> DialogState:
+        replies = tuple(a.reply for a in self.actions if isinstance(a, Say))
+        if keep_replies:
+            replies = self.state.last_replies
+        elif append_replies:
+            replies = self.state.last_replies + replies
+        return DialogState(
+            language=self.language,
+            slots=dict(self.slots),
+            stack=tuple(self.stack),
+            last_replies=replies,
+            speaking_rate=self.rate,
+            seq=self.state.seq + 1,
+            last_error=self.last_error,
+            ended=self.ended,
+            intent=self.intent,
+        )
+
+
+def fill_param(value: Any, slots: Mapping[str, Any]) -> Any:
+    """``"{slot}"`` / ``"{slot.field}"`` → the value itself (typed); other strings are filled as
+    templates; anything else is passed verbatim."""
+    if (
+        isinstance(value, str)
+        and value.startswith("{")
+        and value.endswith("}")
+        and value.count("{") == 1
+    ):
+        return lookup(slots, value[1:-1])
+    if isinstance(value, str):
+        return fill(value, slots)
+    return value
+
+
+def dig(data: Mapping[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in str(path).split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value

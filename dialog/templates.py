@@ -1,0 +1,181 @@
+"""Render a pack :class:`~dialog.pack.Response` into a :class:`~dialog.types.ReplyPlan`.
+
+Placeholders are ``{slot_name}`` (Python ``str.format`` syntax, so ``{amount:,.2f}`` works); an
+unknown or unset slot renders as an empty string rather than failing a reply. The format spec
+``last4`` keeps the last 4 digits of a (masked) number: ``{account_masked:last4}`` → ``4417``.
+A response's ``items`` renders a list slot item by item into the ``{items}`` placeholder. In a
+card, a string that is exactly ``"{slot}"`` keeps the slot's raw value (a list stays a list).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dialog.pack import Response
+from dialog.types import ReplyPlan
+
+_FORMATTER = string.Formatter()
+
+
+class _Slots(dict):
+    """Slot values for formatting; missing keys read as ``""``."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def lookup(values: Mapping[str, Any], name: str) -> Any:
+    """The value of placeholder ``name``: ``slot``, ``slot.field`` or ``slot[field]`` (a field of
+    a mapping slot, e.g. ``{chosen_slot[start]}``); ``None`` when missing."""
+    parts = name.replace("]", "").replace("[", ".").split(".")
+    value: Any = values
+    for part in parts:
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+_WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+}
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def spoken_date(value: Any, language: str) -> str:
+    """``"2025-03-10"`` → ``"Monday 10 March"`` / ``"3月10日星期一"``; anything else as given."""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    weekday = _WEEKDAYS.get(language, _WEEKDAYS["en"])[day.weekday()]
+    if language == "zh":
+        return f"{day.month}月{day.day}日{weekday}"
+    return f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]}"
+
+
+def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
+    """Fill ``{slot}`` placeholders in ``template``.
+
+    Args:
+        template: text with ``{name}`` / ``{name:format}`` placeholders; besides Python format
+            specs, ``last4`` (last 4 digits) and ``day`` (an ISO date said as a day).
+        values: slot values.
+        language: for ``day``.
+
+    Returns:
+        The text; a placeholder whose value is missing or does not fit its format renders as
+        the value's plain string (or ``""``).
+    """
+    out: list[str] = []
+    for literal, name, spec, conv in _FORMATTER.parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value = lookup(values, name)
+        if value is None:
+            continue
+        if spec == "last4":
+            out.append("".join(c for c in str(value) if c.isdigit())[-4:])
+            continue
+        if spec == "day":
+            out.append(spoken_date(value, language))
+            continue
+        if spec and isinstance(value, str):
+            with suppress(InvalidOperation):
+                value = Decimal(value)  # amounts arrive as decimal strings ("12345.67")
+        try:
+            out.append(_FORMATTER.format_field(_FORMATTER.convert_field(value, conv), spec or ""))
+        except (ValueError, TypeError):
+            out.append(str(value))
+    return "".join(out)
+
+
+def _fill_card(card: Any, values: Mapping[str, Any], language: str) -> Any:
+    if (
+        isinstance(card, str)
+        and card.startswith("{")
+        and card.endswith("}")
+        and card.count("{") == 1
+    ):
+        raw = values.get(card[1:-1])
+        if isinstance(raw, list | tuple | Mapping):
+            return _plain(raw)
+    if isinstance(card, str):
+        return fill(card, values, language)
+    if isinstance(card, Mapping):
+        return {str(k): _fill_card(v, values, language) for k, v in card.items()}
+    if isinstance(card, list | tuple):
+        return [_fill_card(v, values, language) for v in card]
+    return card
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly copy (decimals and dates become strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _items(spec: Mapping[str, Any], language: str, values: Mapping[str, Any]) -> str:
+    rows = values.get(str(spec.get("slot"))) or []
+    template = str(spec.get(language) or "")
+    sep = spec.get("separator", ", ")
+    sep = sep.get(language, ", ") if isinstance(sep, Mapping) else str(sep)
+    limit = int(spec.get("max", 10))
+    return sep.join(
+        fill(template, r, language) for r in list(rows)[:limit] if isinstance(r, Mapping)
+    )
+
+
+def render(
+    response: Response,
+    language: str,
+    values: Mapping[str, Any],
+    *,
+    speaking_rate: float = 1.0,
+) -> ReplyPlan:
+    """Render ``response`` in ``language``.
+
+    Args:
+        response: the template.
+        language: ``"en"`` or ``"zh"``; a language the response lacks falls back to its first.
+        values: slot values for the placeholders.
+        speaking_rate: TTS rate multiplier to carry on the plan.
+
+    Returns:
+        The reply plan (text, language, emotion, gesture, filled card).
+    """
+    if language not in response.texts:
+        language = next(iter(response.texts))
+    if response.items is not None:
+        values = {**values, "items": _items(response.items, language, values)}
+    text = fill(response.texts[language], values, language)
+    card = None
+    if response.card is not None:
+        localized = response.card.get(language, response.card)
+        card = _fill_card(localized, values, language)
+    return ReplyPlan(
+        text=text.strip(),
+        language=language,
+        emotion=response.emotion,
+        gesture=response.gesture,
+        card=card,
+        speaking_rate=speaking_rate,
+    )

@@ -1,0 +1,200 @@
+"""Value types of the dialog room: what goes into the interpreter and what comes out.
+
+Everything here is a frozen, slotted dataclass (STYLE.md). The interpreter
+(:mod:`dialog.interpreter`) consumes :class:`UserInput`, :class:`ConnectorDone`,
+:class:`ConnectorFailed` and :class:`NoInput` events and returns :class:`Say`, :class:`Call` and
+:class:`Handoff` actions; the async runner (:mod:`dialog.session`) executes the calls and feeds
+their outcome back. :class:`ReplyPlan` and :class:`DialogTurn` are what the engine receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+#: Emotions a reply may carry (DESIGN.md, avatar expressions).
+EMOTIONS: frozenset[str] = frozenset({"neutral", "happy", "concerned", "apologetic"})
+#: Gestures a reply may carry.
+GESTURES: frozenset[str] = frozenset({"nod", "wave", "point_to_screen"})
+#: Languages the packs speak.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+Language = Literal["en", "zh"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    """One utterance the avatar will say and show.
+
+    Attributes:
+        text: what to say, in ``language``; personal numbers already masked.
+        language: ``"en"`` or ``"zh"``.
+        emotion: one of :data:`EMOTIONS`.
+        gesture: one of :data:`GESTURES` or ``None``.
+        card: display fields for the screen (``{"kind": ..., ...}``) or ``None``.
+        speaking_rate: TTS rate multiplier (1.0 normal; < 1 after "speak slower").
+        source: the cited knowledge-base section (``"faq.en.md § Opening hours"``) or ``None``.
+    """
+
+    text: str
+    language: str
+    emotion: str = "neutral"
+    gesture: str | None = None
+    card: dict[str, Any] | None = None
+    speaking_rate: float = 1.0
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NLUResult:
+    """What the visitor meant, as far as NLU can tell.
+
+    Attributes:
+        intent: the best pack intent, or ``None`` when below the confidence threshold.
+        confidence: classifier probability of ``intent`` (0..1).
+        ranking: the top intents with their probabilities, best first.
+        command: a conversation command recognised by rule (``cancel``, ``restart``, ``repeat``,
+            ``slower``, ``human``) or ``None``.
+    """
+
+    intent: str | None
+    confidence: float = 0.0
+    ranking: tuple[tuple[str, float], ...] = ()
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KBAnswer:
+    """An answer found in the pack's knowledge base.
+
+    Attributes:
+        text: the section's answer text.
+        source: citation, ``"<file> § <heading>"``.
+        score: BM25 score of the section for the query.
+    """
+
+    text: str
+    source: str
+    score: float
+
+
+# ---------------------------------------------------------------- events (into the interpreter)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInput:
+    """The visitor said or typed something.
+
+    Attributes:
+        text: the text (typed, or the ASR transcript).
+        language: the language to reply in.
+        nlu: NLU's reading of ``text``.
+        kb: the knowledge-base answer for ``text`` when NLU thinks it is a FAQ, else ``None``.
+        now: the current time, timezone-aware (for "tomorrow at 3 pm"); ``None`` when unknown.
+    """
+
+    text: str
+    language: str
+    nlu: NLUResult
+    kb: KBAnswer | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoInput:
+    """The visitor was expected to speak but ASR heard nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorDone:
+    """A :class:`Call` succeeded.
+
+    Attributes:
+        op: the operation called.
+        data: the result fields.
+    """
+
+    op: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorFailed:
+    """A :class:`Call` failed with a connector error code (``timeout``, ``unauthorized`` …)."""
+
+    op: str
+    code: str
+
+
+Event = UserInput | NoInput | ConnectorDone | ConnectorFailed
+
+
+# ---------------------------------------------------------------- actions (out of the interpreter)
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Speak and show ``reply``."""
+
+    reply: ReplyPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Run a connector operation; the runner feeds back :class:`ConnectorDone` or
+    :class:`ConnectorFailed`.
+
+    Attributes:
+        op: ``<system>.<operation>``.
+        params: arguments.
+        idempotency_key: set for side-effecting steps (stable for this step and turn), else
+            ``None``; the runner prefixes the session id.
+        flow_id: the flow whose step asked for the call (audit).
+        step_id: the step's id (audit).
+    """
+
+    op: str
+    params: Mapping[str, Any]
+    idempotency_key: str | None = None
+    flow_id: str = ""
+    step_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """The visitor should be handed to a human; ``reason`` is a short code for the audit."""
+
+    reason: str
+
+
+Action = Say | Call | Handoff
+
+
+@dataclass(frozen=True, slots=True)
+class DialogTurn:
+    """The outcome of one visitor turn, as the engine sees it.
+
+    Attributes:
+        text: the visitor's input text (``""`` for no input).
+        intent: the intent NLU chose (``None`` when out of scope or no input).
+        language: the reply language.
+        replies: what to say, in order.
+        timings_ms: ``{"dialog": ms, "connector": ms or None}`` (``None`` when no call ran).
+        handoff: ``True`` when the visitor is being handed to a human.
+        ended: ``True`` when the conversation ended (goodbye).
+    """
+
+    text: str
+    intent: str | None
+    language: str
+    replies: list[ReplyPlan]
+    timings_ms: dict[str, float | None]
+    handoff: bool = False
+    ended: bool = False
+
+    @property
+    def reply_text(self) -> str:
+        """All replies joined by a space (what ``dhe converse --json`` reports as ``reply``)."""
+        return " ".join(r.text for r in self.replies)

@@ -1,0 +1,68 @@
+"""What the visitor meant: NLU plus, for FAQ intents, the knowledge base — one place, used by the
+session and by ``benchmarks/nlu_eval.py`` alike, so the benchmark scores what the avatar does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialog.kb import DEFAULT_MIN_SCORE, KnowledgeBase
+from dialog.nlu import OUT_OF_SCOPE, IntentClassifier
+from dialog.pack import Pack
+from dialog.types import KBAnswer, NLUResult
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """A pack's trained classifier and knowledge base.
+
+    Attributes:
+        pack: the domain pack.
+        classifier: trained on the pack's examples.
+        kb: the pack's knowledge base.
+    """
+
+    pack: Pack
+    classifier: IntentClassifier
+    kb: KnowledgeBase
+
+    @classmethod
+    def from_pack(cls, pack: Pack) -> Understanding:
+        """Train the classifier and index the knowledge base of ``pack`` (about a second)."""
+        min_score = float(pack.setting("kb_min_score", DEFAULT_MIN_SCORE))
+        kb = KnowledgeBase.from_files(pack.kb_files, min_score)
+        return cls(pack, IntentClassifier.from_pack(pack), kb)
+
+    def read(self, text: str, language: str) -> tuple[NLUResult, KBAnswer | None]:
+        """NLU for ``text``, and the knowledge-base answer when the intent is a FAQ.
+
+        Args:
+            text: the visitor's words.
+            language: the reply language (picks the knowledge-base index).
+
+        Returns:
+            ``(nlu, kb_answer)``; ``kb_answer`` is ``None`` for non-FAQ intents or when the
+            knowledge base has no answer above its threshold.
+        """
+        nlu = self.classifier.predict(text)
+        intent = self.pack.intents.get(nlu.intent or "")
+        kb = self.kb.search(text, language) if intent is not None and intent.kind == "kb" else None
+        return nlu, kb
+
+    def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
+        """The intent the avatar acts on, as one label.
+
+        A rule-matched command gives its command intent; no intent (below the threshold) gives
+        ``out_of_scope``; a FAQ intent with no knowledge-base answer also gives ``out_of_scope``,
+        since the avatar then says it does not know and offers a human.
+        """
+        if nlu.command is not None:
+            for intent in self.pack.intents.values():
+                if intent.kind == "command" and intent.target == nlu.command:
+                    return intent.name
+        pack_intent = self.pack.intents.get(nlu.intent or "")
+        if pack_intent is None or pack_intent.kind == "out_of_scope":
+            return OUT_OF_SCOPE
+        if pack_intent.kind == "kb" and kb is None:
+            return OUT_OF_SCOPE
+        return pack_intent.name

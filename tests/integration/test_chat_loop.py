@@ -1,0 +1,87 @@
+"""The text chat loop shared by ``dhe chat`` and ``dhe converse --text``, and ``dhe chat`` itself
+as a process reading stdin (its own embedded sandboxes, demo one-time code)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from connectors.router import Router
+from connectors.testing import connector, inproc_logs, sandbox
+from dialog import DialogEngine
+from dialog.chat import run_chat
+
+__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@lru_cache(maxsize=1)
+def _trained() -> DialogEngine:
+    return DialogEngine.load("bank", connector=None)  # type: ignore[arg-type]
+
+
+async def test_run_chat_yields_each_turn_until_goodbye(connector: Router) -> None:
+    engine = _trained().with_connector(connector)
+    lines = [
+        "hello\n",
+        "\n",
+        "what are your opening hours\n",
+        "营业时间\n",
+        "bye\n",
+        "never reached\n",
+    ]
+    turns = [(text, turn) async for text, turn in run_chat(lines, engine, "chat-1", "auto")]
+    assert [t for t, _ in turns] == ["hello", "", "what are your opening hours", "营业时间", "bye"]
+    _, greet = turns[0]
+    assert greet.intent == "greet" and greet.replies[0].gesture == "wave"
+    assert turns[1][1].replies[0].text.startswith("Sorry, I didn't catch that")  # blank line
+    assert turns[2][1].replies[0].source == "faq.en.md § Opening hours"
+    assert turns[3][1].language == "zh" and turns[3][1].replies[0].source == "faq.zh.md § 营业时间"
+    assert turns[4][1].ended  # goodbye ends the loop
+
+
+async def test_run_chat_fixed_language(connector: Router) -> None:
+    engine = _trained().with_connector(connector)
+    turns = [t async for _, t in run_chat(["what's my balance"], engine, "chat-2", "zh")]
+    assert turns[0].language == "zh" and "后四位" in turns[0].replies[0].text
+
+
+@pytest.mark.slow
+def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
+    script = "hello\nwhat's my balance\nfor four one seven\none two three four five six\nbye\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dialog.cli",
+            "chat",
+            "--domain",
+            "bank",
+            "--demo",
+            "--var-dir",
+            str(tmp_path),
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout.splitlines()
+    assert out[0].startswith("Hello, welcome to Harbour Bank")
+    assert any("ending in 1288" in line for line in out)
+    assert (
+        "Your total balance is 62,345.67 yuan. Your main account ends in 5671." in out
+    )  # documented demo data
+    assert out[-1].startswith("Thank you for visiting")
+    assert "123456" not in proc.stderr and "connector_call" in proc.stderr  # logs on stderr, masked

@@ -1,0 +1,214 @@
+"""Tax service-hall conversations in English and Chinese, over real HTTP against the sandbox tax
+bureau. Expected values (filing amounts, free slots, bookings, tickets) are read from the
+sandbox's SQLite, never hard-coded."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+import pytest
+
+from connectors.embedded import SandboxCluster
+from connectors.router import Router
+from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
+from dialog import DialogEngine, DialogTurn
+from dialog.session import DialogSession
+
+__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+
+DEMO_ID_LAST4 = "2024"
+
+
+@lru_cache(maxsize=1)
+def _trained() -> DialogEngine:
+    return DialogEngine.load("tax", connector=None)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def engine(connector: Router) -> DialogEngine:
+    return _trained().with_connector(connector)
+
+
+def said(turn: DialogTurn) -> str:
+    return " ".join(r.text for r in turn.replies)
+
+
+def filing(cluster: SandboxCluster, year: int) -> tuple[str, Decimal, str]:
+    row = sandbox_rows(
+        cluster,
+        "tax",
+        "SELECT f.status, f.amount_cents, f.due_date FROM filings f JOIN taxpayers t"
+        " ON t.id = f.taxpayer_id WHERE t.last4 = ? AND f.year = ?",
+        DEMO_ID_LAST4,
+        year,
+    )[0]
+    return row[0], Decimal(abs(row[1])) / 100, row[2]
+
+
+def first_free_day(cluster: SandboxCluster) -> date:
+    row = sandbox_rows(
+        cluster,
+        "tax",
+        "SELECT s.day FROM slots s WHERE s.day >= date('now') AND NOT EXISTS (SELECT 1 FROM"
+        " appointments a WHERE a.slot_id = s.id AND a.status = 'booked') ORDER BY s.day, s.start LIMIT 1",
+    )
+    return date.fromisoformat(row[0][0])
+
+
+async def verify(session: DialogSession, cluster: SandboxCluster, opening: str) -> DialogTurn:
+    await session.handle_text(opening)
+    await session.handle_text(DEMO_ID_LAST4)
+    code = cluster.read_otp("tax", session.state.slots["verification_id"])
+    return await session.handle_text(code)
+
+
+async def test_filing_status_in_english(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-en")
+    turn = await session.handle_text("Could you check my 2023 tax filing status?")
+    assert turn.intent == "filing_status" and "taxpayer ID" in said(turn)
+    turn = await session.handle_text("two zero two four")
+    assert "ending in 1188" in said(turn)
+    code = sandbox.read_otp("tax", session.state.slots["verification_id"])
+    turn = await session.handle_text(" ".join(code))  # "1 2 3 4 5 6"
+    status, amount, _ = filing(sandbox, 2023)
+    assert status == "assessed"
+    assert f"refund of {amount:,.2f} yuan" in said(turn)  # the year came with the first question
+    card = next(r.card for r in turn.replies if r.card and r.card["kind"] == "filing")
+    assert card["year"] == "2023" and Decimal(card["amount"].replace(",", "")) == amount
+
+
+async def test_filing_status_in_chinese_asks_the_year(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    session = engine.new_session("tax-zh")
+    turn = await verify(session, sandbox, "我想查一下个税申报状态")
+    assert "哪一年" in said(turn)
+    turn = await session.handle_text("二零二五年")
+    status, amount, due = filing(sandbox, 2025)
+    assert status == "not_filed"
+    assert f"{amount:,.2f}元" in said(turn) and due in said(turn)
+    turn = await session.handle_text("那2024年的呢")  # verified once per session
+    assert turn.intent == "filing_status" and "审核中" in said(turn)
+    assert [e.detail for e in session.audit if e.kind == "call"].count("tax.verify_otp -> ok") == 1
+
+
+async def test_wrong_code_refused(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-wrong")
+    await session.handle_text("what's my tax refund status")
+    await session.handle_text(DEMO_ID_LAST4)
+    right = sandbox.read_otp("tax", session.state.slots["verification_id"])
+    turn = await session.handle_text("000000" if right != "000000" else "111111")
+    assert "isn't right" in said(turn) and "refund" not in said(turn)
+    assert session.state.slots["tax_token"] is None
+
+
+async def test_year_rejected_then_reprompted(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-year")
+    await verify(session, sandbox, "check my filing status")
+    turn = await session.handle_text("1999")
+    assert "2019 to 2026" in said(turn) and "Which tax year" in said(turn)
+
+
+async def test_book_then_cancel_appointment(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    day = first_free_day(sandbox)
+    free = sandbox_rows(
+        sandbox,
+        "tax",
+        "SELECT s.id, s.start FROM slots s WHERE s.day = ? AND NOT EXISTS (SELECT 1 FROM appointments a"
+        " WHERE a.slot_id = s.id AND a.status = 'booked') ORDER BY s.start LIMIT 4",
+        day.isoformat(),
+    )
+    session = engine.new_session("tax-book")
+    turn = await session.handle_text(f"I'd like to book an appointment on {day.isoformat()}")
+    assert turn.intent == "book_appointment"
+    assert all(start in said(turn) for _, start in free)  # the connector's free slots are offered
+    turn = await session.handle_text("the second one")
+    assert free[1][1] in said(turn) and "yes or no" in said(turn)
+    turn = await session.handle_text("yes please")
+    appointment = session.state.slots["appointment_id"]
+    assert appointment in said(turn) and free[1][1] in said(turn)
+    rows = sandbox_rows(
+        sandbox, "tax", "SELECT slot_id, status FROM appointments WHERE id = ?", appointment
+    )
+    assert [tuple(r) for r in rows] == [(free[1][0], "booked")]
+    turn = await session.handle_text("cancel my appointment")
+    assert appointment in said(turn)
+    await session.handle_text("yes")
+    rows = sandbox_rows(sandbox, "tax", "SELECT status FROM appointments WHERE id = ?", appointment)
+    assert rows[0][0] == "cancelled"
+
+
+async def test_booking_in_chinese_by_time_and_declined(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    day = first_free_day(sandbox)
+    session = engine.new_session("tax-book-zh")
+    turn = await session.handle_text(f"我想预约{day.month}月{day.day}日")
+    first = session.state.slots["offered_slots"][0]
+    assert first["start"] in said(turn)
+    hour = int(first["start"][:2])
+    spoken = f"{'上午' if hour < 12 else '下午'}{hour if hour <= 12 else hour - 12}点" + (
+        "半" if first["start"].endswith("30") else ""
+    )
+    turn = await session.handle_text(spoken)
+    assert first["start"] in said(turn) and "确认吗" in said(turn)
+    before = sandbox_rows(sandbox, "tax", "SELECT COUNT(*) FROM appointments")[0][0]
+    turn = await session.handle_text("不是")
+    assert "没有为您预约" in said(turn)
+    assert sandbox_rows(sandbox, "tax", "SELECT COUNT(*) FROM appointments")[0][0] == before
+
+
+async def test_complaint_ticket_read_back(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-ticket")
+    turn = await session.handle_text("我要投诉")
+    assert turn.intent == "complaint"
+    words = "三号窗口让我等了一个小时"
+    turn = await session.handle_text(words)
+    assert words in said(turn)
+    turn = await session.handle_text("对，提交")
+    ticket = session.state.slots["ticket_id"]
+    assert ticket and ticket in said(turn)
+    rows = sandbox_rows(
+        sandbox, "tax", "SELECT kind, text, status FROM tickets WHERE id = ?", ticket
+    )
+    assert [tuple(r) for r in rows] == [("complaint", words, "open")]
+
+
+async def test_suggestion_in_english(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-sugg")
+    await session.handle_text("I have a suggestion")
+    await session.handle_text("Please add more chairs in the waiting area")
+    turn = await session.handle_text("yes")
+    ticket = session.state.slots["ticket_id"]
+    rows = sandbox_rows(sandbox, "tax", "SELECT kind FROM tickets WHERE id = ?", ticket)
+    assert rows[0][0] == "suggestion" and ticket in said(turn)
+
+
+async def test_faq_digression_mid_booking_then_resume(engine: DialogEngine) -> None:
+    session = engine.new_session("tax-digress")
+    turn = await session.handle_text("book an appointment")
+    assert "Which day" in said(turn)
+    turn = await session.handle_text("which window do I go to for invoices?")
+    assert "Window 5" in said(turn) and turn.replies[0].source.startswith("faq.en.md § ")
+    assert "Which day" in turn.replies[-1].text
+
+
+async def test_kb_unknown_offers_a_human(engine: DialogEngine) -> None:
+    session = engine.new_session("tax-unknown")
+    turn = await session.handle_text("how do I apply for a passport")
+    assert "can't help with that" in said(turn) or "don't know" in said(turn)
+    assert turn.replies[0].emotion == "apologetic"
+
+
+async def test_connector_error_then_human(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("tax-down")
+    turn = await session.handle_text("我要预约")
+    assert "哪一天" in said(turn)
+    sandbox.set_faults("tax", {"error_rate": 1.0})  # fault injected on purpose
+    turn = await session.handle_text("后天")
+    assert "税务系统暂时无法使用" in said(turn) and turn.replies[-1].emotion == "apologetic"
+    assert not session.state.stack and turn.timings_ms["connector"] is not None
+    turn = await session.handle_text("转人工")
+    assert turn.handoff and turn.language == "zh"

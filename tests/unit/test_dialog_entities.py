@@ -1,0 +1,114 @@
+"""Entity extraction: digits spoken or written either way, yes/no, dates and times, amounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from dialog.entities import extract_amount, extract_digits, extract_ordinal, extract_yes_no
+from dialog.when import DEFAULT_TZ, extract_datetime
+
+# A Tuesday morning in Shanghai.
+NOW = datetime(2025, 3, 4, 10, 0, tzinfo=DEFAULT_TZ)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4417",
+        "4 4 1 7",
+        "４４１７",
+        "four four one seven",
+        "for four one seven",  # ASR writes "for" for "four"
+        "double four one seven",
+        "forty four seventeen",
+        "my card ends in 4417",
+        "the last four digits are 4417",
+        "四四一七",
+        "后四位是四四一七",
+        "四千四百一十七",
+        "卡号后四位4417",
+    ],
+)
+def test_card_last4_any_way_it_is_said(text: str) -> None:
+    assert extract_digits(text, 4) == "4417"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("one two three four five six", "123456"),
+        ("123456", "123456"),
+        ("the code is 1 2 3 4 5 6", "123456"),
+        ("幺二三四五六", "123456"),
+        ("验证码是一二三四五六", "123456"),
+        ("oh one two three four five", "012345"),
+    ],
+)
+def test_six_digit_codes(text: str, expected: str) -> None:
+    assert extract_digits(text, 6) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["it is for you", "one two three four five six", "I don't know", "44171", "to be honest"],
+)
+def test_no_four_digits_where_there_are_none(text: str) -> None:
+    assert extract_digits(text, 4) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", True),
+        ("yes please", True),
+        ("yeah go ahead", True),
+        ("that's right", True),
+        ("对", True),
+        ("好的", True),
+        ("没错", True),
+        ("是的，冻结吧", True),
+        ("no", False),
+        ("no, don't", False),
+        ("不是", False),
+        ("不要", False),
+        ("不对", False),
+        ("算了", False),
+        ("not sure", None),
+        ("what time is it", None),
+        ("营业时间", None),
+    ],
+)
+def test_yes_no(text: str, expected: bool | None) -> None:
+    assert extract_yes_no(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow at 3 pm", "2025-03-05T15:00"),
+        ("明天下午三点", "2025-03-05T15:00"),
+        ("周五上午十点半", "2025-03-07T10:30"),
+        ("next monday at 9am", "2025-03-10T09:00"),
+        ("下周一9点", "2025-03-10T09:00"),
+        ("March 10 at two pm", "2025-03-10T14:00"),
+        ("3月5日上午九点", "2025-03-05T09:00"),
+        ("today", "2025-03-04"),
+        ("at 10:30", "T10:30"),
+        ("后天", "2025-03-06"),
+        ("I want three tickets", None),
+    ],
+)
+def test_dates_and_times(text: str, expected: str | None) -> None:
+    assert extract_datetime(text, NOW) == expected
+
+
+def test_amounts_and_ordinals() -> None:
+    assert extract_amount("五百元") == 500.0
+    assert extract_amount("¥1,200.50") == 1200.5
+    assert extract_amount("nothing here") is None
+    assert extract_ordinal("the second one") == 2
+    assert extract_ordinal("第三个") == 3
+    assert extract_ordinal("最后一个") == -1
+    assert extract_ordinal("hello") is None

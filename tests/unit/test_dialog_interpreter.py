@@ -1,0 +1,224 @@
+"""The pure flow interpreter on the real bank pack: events in, actions out, no I/O.
+
+Connector outcomes are fed back as the events the runner would produce (``ConnectorDone`` /
+``ConnectorFailed``); nothing is faked — the interpreter never performs I/O itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialog.interpreter import DialogState, Interpreter
+from dialog.nlu import IntentClassifier, match_command
+from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
+from dialog.types import (
+    Action,
+    Call,
+    ConnectorDone,
+    ConnectorFailed,
+    Handoff,
+    KBAnswer,
+    NLUResult,
+    NoInput,
+    Say,
+    UserInput,
+)
+
+
+@pytest.fixture(scope="module")
+def pack() -> Pack:
+    return load_pack(Path(DEFAULT_PACKS_DIR) / "bank")
+
+
+@pytest.fixture(scope="module")
+def nlu(pack: Pack) -> IntentClassifier:
+    return IntentClassifier.from_pack(pack)
+
+
+class Visitor:
+    """Drives the interpreter like the runner does, recording every action."""
+
+    def __init__(self, pack: Pack, nlu: IntentClassifier, language: str = "en") -> None:
+        self.interp = Interpreter(pack)
+        self.nlu = nlu
+        self.state: DialogState = self.interp.initial_state(language)
+        self.language = language
+
+    def feed(self, event) -> list[Action]:
+        self.state, actions = self.interp.step(self.state, event)
+        return actions
+
+    def says(self, text: str, kb: KBAnswer | None = None) -> list[Action]:
+        nlu = self.nlu.predict(text)
+        return self.feed(UserInput(text, self.language, nlu, kb))
+
+
+def texts(actions: list[Action]) -> list[str]:
+    return [a.reply.text for a in actions if isinstance(a, Say)]
+
+
+def call_of(actions: list[Action]) -> Call:
+    calls = [a for a in actions if isinstance(a, Call)]
+    assert len(calls) == 1 and isinstance(actions[-1], Call), actions
+    return calls[0]
+
+
+def test_balance_flow_returns_calls_and_reads_the_result(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    out = v.says("what's my balance")
+    assert texts(out) == [
+        "For your security, please tell me or type the last four digits of your card."
+    ]
+    call = call_of(v.says("four four one seven"))
+    assert (call.op, dict(call.params)) == ("bank.start_verification", {"card_last4": "4417"})
+    assert call.idempotency_key is None  # reads carry no key
+    out = v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
+    assert "ending in 1288" in texts(out)[0] and not any(isinstance(a, Call) for a in out)
+    call = call_of(v.says("one two three four five six"))
+    assert call.op == "bank.verify_otp" and call.params == {
+        "verification_id": "v_1",
+        "code": "123456",
+    }
+    call = call_of(v.feed(ConnectorDone(call.op, {"token": "tok", "expires_in_s": 300})))
+    assert call.op == "bank.get_balance" and call.params == {"token": "tok"}
+    out = v.feed(
+        ConnectorDone(
+            call.op, {"balance": "62345.67", "currency": "CNY", "account_masked": "**5671"}
+        )
+    )
+    assert texts(out)[-1] == "Your total balance is 62,345.67 yuan. Your main account ends in 5671."
+    assert v.state.stack == () and v.state.slots["bank_token"] == "tok"  # token persists
+    assert v.state.slots["otp"] is None  # non-persistent slots reset when the flow ended
+    # Asked again in the same session: no second verification.
+    call = call_of(v.says("and my balance again?"))
+    assert call.op == "bank.get_balance"
+
+
+def test_wrong_codes_lock_after_three(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("check my balance")
+    call = call_of(v.says("4417"))
+    v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*88"}))
+    for attempt in range(3):
+        call = call_of(v.says("000000"))
+        out = v.feed(ConnectorFailed(call.op, "unauthorized"))
+        if attempt < 2:
+            assert "isn't right" in texts(out)[0] and texts(out)[-1].startswith("Please tell me")
+    assert any(isinstance(a, Handoff) and a.reason == "verification_locked" for a in out)
+    assert v.state.slots["bank_locked"] is True and v.state.stack == ()
+    out = v.says("what's my balance")
+    assert not any(isinstance(a, Call) for a in out) and "locked" in " ".join(texts(out))
+
+
+def test_reprompt_then_handoff_after_max_attempts(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("balance please")
+    out = v.says("blue")
+    assert texts(out) == [
+        "Sorry, I didn't get that.",
+        "For your security, please tell me or type the last four digits of your card.",
+    ]
+    v.says("green")
+    out = v.says("purple")
+    assert any(isinstance(a, Handoff) and a.reason == "max_attempts" for a in out)
+    assert v.state.stack == ()
+
+
+def test_connector_error_without_branch_is_spoken_by_code(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    v = Visitor(pack, nlu)
+    v.says("balance")
+    call = call_of(v.says("4417"))
+    out = v.feed(ConnectorFailed(call.op, "timeout"))
+    assert "taking too long" in texts(out)[0]
+    assert out[0].reply.emotion == "apologetic" and v.state.stack == ()
+    assert v.state.last_error == "timeout"
+
+
+def test_unknown_card_branch(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("balance")
+    call = call_of(v.says("1234"))
+    out = v.feed(ConnectorFailed(call.op, "not_found"))
+    assert "couldn't find a card" in texts(out)[0] and "last four" in texts(out)[1]
+    assert v.state.slots["card_last4"] is None
+
+
+def test_digression_answers_then_resumes(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("balance")
+    answer = KBAnswer("Open 9 to 5.", "faq.en.md § Opening hours", 5.0)
+    out = v.says("what are your opening hours", kb=answer)
+    assert texts(out) == [
+        "Open 9 to 5.",
+        "Now, back to where we were.",
+        "For your security, please tell me or type the last four digits of your card.",
+    ]
+    assert out[0].reply.source == "faq.en.md § Opening hours"
+    call = call_of(v.says("4417"))
+    assert call.op == "bank.start_verification"
+
+
+def test_another_flow_mid_flow_runs_then_resumes(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("show my recent transactions")
+    out = v.says("actually I lost my card")
+    assert [f.flow_id for f in v.state.stack][-2:] == ["report_lost_card", "verify_bank"]
+    assert "sorry to hear" in texts(out)[0]
+
+
+def test_commands_everywhere(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    first = texts(v.says("what's my balance"))
+    assert texts(v.says("say that again")) == first
+    out = v.says("speak slower please")
+    assert all(a.reply.speaking_rate < 1.0 for a in out if isinstance(a, Say))
+    assert texts(out)[1:] == first
+    out = v.says("start over")
+    assert "start over" in texts(out)[0] and v.state.stack == ()
+    v.says("I lost my card")
+    out = v.says("never mind")
+    assert "cancelled" in texts(out)[0] and v.state.stack == ()
+    out = v.says("I want to talk to a real person")
+    assert isinstance(out[-1], Handoff)
+
+
+def test_language_follows_the_visitor(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.says("hello")
+    v.language = "zh"
+    out = v.says("查余额")
+    assert texts(out) == ["为了您的账户安全，请说出或输入您银行卡号的后四位。"]
+    assert out[0].reply.language == "zh"
+    out = v.feed(NoInput())  # heard nothing: apology and the question, in the session's language
+    assert texts(out) == [
+        "抱歉，我没有听清，请您再说一遍。",
+        "为了您的账户安全，请说出或输入您银行卡号的后四位。",
+    ]
+    v.language = "en"  # the visitor switches language mid-flow
+    out = v.says("blue")
+    assert all(a.reply.language == "en" for a in out if isinstance(a, Say))
+    assert texts(out)[-1].startswith("For your security")
+
+
+def test_out_of_scope_offers_a_human(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    out = v.feed(UserInput("tell me a joke", "en", NLUResult(None, 0.1)))
+    assert "can't help with that" in texts(out)[0]
+    assert match_command("tell me a joke") is None
+
+
+def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier) -> None:
+    v = Visitor(pack, nlu)
+    v.state = Interpreter(pack).initial_state("en")
+    v.state = DialogState(
+        language="en", slots={**v.state.slots, "bank_token": "tok", "card_last4": "4417"}
+    )
+    out = v.says("I lost my card")
+    assert "freeze your card ending in 4417" in texts(out)[-1]
+    call = call_of(v.says("yes"))
+    assert call.op == "bank.freeze_card" and call.idempotency_key
+    assert call.params == {"token": "tok", "card_last4": "4417"}

@@ -1,0 +1,100 @@
+"""The pack validator: the shipped packs are clean; broken packs name FILE:LINE and the YAML path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dialog.cli import main as dialog_cli
+from dialog.pack import DEFAULT_PACKS_DIR, PackError, load_pack
+from dialog.pack_check import check_pack
+
+PACKS = sorted(p.name for p in DEFAULT_PACKS_DIR.iterdir() if (p / "flows.yaml").exists())
+
+
+@pytest.mark.parametrize("domain", PACKS)
+def test_shipped_packs_have_no_problems(domain: str) -> None:
+    pack, problems = check_pack(DEFAULT_PACKS_DIR / domain)
+    assert [str(p) for p in problems] == []
+    assert pack is not None and set(pack.languages) == {"en", "zh"}
+    for flow in pack.flows.values():
+        assert flow.description.strip()
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    root = tmp_path / "bank"
+    shutil.copytree(DEFAULT_PACKS_DIR / "bank", root)
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace ``old`` (once) and return the 1-based line where it was."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def test_problems_name_file_line_and_path(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flows = broken / "flows.yaml"
+    line_next = _edit(flows, "next: verified", "next: no_such_step")
+    line_say = _edit(flows, "say: utter_balance", "say: utter_nowhere")
+    line_cond = _edit(flows, "if: slots.otp_failures >= 3", "if: slots.otp_failures >=")
+    line_type = _edit(
+        flows, "      - say: utter_code_sent", "      - say: utter_code_sent\n        link: x"
+    )
+    # The inserted line shifts everything after it by one.
+    line_next, line_say, line_cond = (n + (n > line_type) for n in (line_next, line_say, line_cond))
+    responses = broken / "responses.yaml"
+    line_emotion = _edit(responses, "emotion: concerned", "emotion: furious") + 0
+    _, problems = check_pack(broken)
+    got = {(p.file, p.line) for p in problems}
+    assert ("bank/flows.yaml", line_next) in got
+    assert ("bank/flows.yaml", line_say) in got
+    assert ("bank/flows.yaml", line_type) in got
+    assert ("bank/flows.yaml", line_cond) in got
+    assert ("bank/responses.yaml", line_emotion) in got
+    messages = "\n".join(str(p) for p in problems)
+    assert "flows.verify_bank.steps[5]: no step 'no_such_step' in flow verify_bank" in messages
+    assert "unknown response 'utter_nowhere'" in messages
+    assert "needs exactly one step type" in messages
+    assert "syntax error" in messages and "'furious'" in messages
+    with pytest.raises(PackError):
+        load_pack(broken)
+    # The CLI prints one FILE:LINE: message per problem and exits 1.
+    assert dialog_cli(["pack", "check", str(broken)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == len(problems)
+    assert f"bank/flows.yaml:{line_next}: " in out[0] or any(f":{line_next}: " in o for o in out)
+
+
+def test_yaml_syntax_error_and_missing_file(broken: Path) -> None:
+    (broken / "intents.yaml").write_text("intents:\n  greet: [unclosed\n", encoding="utf-8")
+    (broken / "responses.yaml").unlink()
+    _, problems = check_pack(broken)
+    rendered = sorted(str(p) for p in problems)
+    assert any(r.startswith("bank/intents.yaml:") and "YAML syntax" in r for r in rendered)
+    assert "bank/responses.yaml:1: file missing" in rendered
+
+
+def test_unsafe_expressions_are_refused(broken: Path) -> None:
+    line = _edit(
+        broken / "flows.yaml", "if: not slots.bank_token", "if: __import__('os').system('true')"
+    )
+    _, problems = check_pack(broken)
+    assert any(
+        (p.line == line and "not allowed" in p.message) or "only len" in p.message for p in problems
+    )
+
+
+def test_clean_pack_cli_exit_zero() -> None:
+    assert dialog_cli(["pack", "check", str(DEFAULT_PACKS_DIR / "bank")]) == 0
+
+
+def test_unknown_domain_is_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_pack(tmp_path / "nope")
