@@ -1,7 +1,7 @@
-# make run   — set everything up, then run the engine
+# make run   — set everything up, then run the engine: http://127.0.0.1:8080
 # make test  — set everything up, then run the whole test suite
 # make setup GPU=1 — CUDA build of onnxruntime (see DESIGN.md)
-.PHONY: setup run test lint bench clean
+.PHONY: setup run demo test lint bench clean
 
 GPU ?= 0
 
@@ -9,6 +9,9 @@ setup:
 	GPU=$(GPU) bash scripts/setup.sh
 
 run: setup
+	.venv/bin/dhe serve --host 127.0.0.1 --port 8080
+
+demo: setup
 	.venv/bin/dhe demo --out var/demo.mp4
 
 test: setup

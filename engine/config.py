@@ -35,6 +35,8 @@ class ASRConfig(_Section):
     compute_type: str = "int8"
     beam_size: int = Field(1, ge=1, le=10)
     allow_download: bool = False
+    #: Decoder prompt per language ("" for none); see engine.asr.whisper.ASRSettings.
+    prompts: dict[str, str] = Field(default_factory=lambda: {"zh": "以下是普通话的句子。"})
 
 
 class VADConfig(_Section):

@@ -194,7 +194,9 @@ class ConverseSession:
             )
         )
         self.show.express(plan.emotion, plan.gesture)
-        tts = await asyncio.to_thread(self.voices.for_language, plan.language)
+        tts = await asyncio.to_thread(
+            self.voices.for_language, plan.language, getattr(plan, "speaking_rate", 1.0)
+        )
         with self.bus.stage(sid, turn_id, "tts"):
             async for chunk in tts.synthesize(plan.text, plan.language):
                 start = self.show.speak(chunk.pcm, chunk.sample_rate, chunk.visemes)

@@ -61,7 +61,10 @@ class Hearing:
         with self._lock:
             if language not in self._asr:
                 settings = ASRSettings(
-                    device=cfg.device, compute_type=cfg.compute_type, beam_size=cfg.beam_size
+                    device=cfg.device,
+                    compute_type=cfg.compute_type,
+                    beam_size=cfg.beam_size,
+                    initial_prompts=tuple((k, v) for k, v in cfg.prompts.items() if v),
                 )
                 self._asr[language] = WhisperASR(
                     cfg.models[language], settings, allow_download=cfg.allow_download

@@ -59,8 +59,14 @@ class Voices:
         self._config = config
         self._built: dict[str, TTSProvider] = {}
 
-    def for_language(self, language: str) -> TTSProvider:
+    def for_language(self, language: str, speaking_rate: float = 1.0) -> TTSProvider:
         """The provider for ``language`` (falls back to English's when none is configured).
+
+        Args:
+            language: the reply language.
+            speaking_rate: 1.0 normal; below 1 slower ("speak slower" asks for 0.8). Piper
+                voices scale phoneme durations by ``1 / speaking_rate`` (a copy that shares the
+                loaded model); other providers speak at their own rate.
 
         Raises:
             TTSError: no voice for the language or it cannot be loaded.
@@ -71,4 +77,12 @@ class Voices:
             if language not in self._config.voices:
                 raise TTSError("unsupported-language", f"no TTS voice configured for {language!r}")
             self._built[language] = build_voice(self._config.voices[language], language)
-        return self._built[language]
+        base = self._built[language]
+        rate = round(float(speaking_rate), 2)
+        if rate == 1.0 or not hasattr(base, "with_length_scale"):
+            return base
+        key = f"{language}@{rate}"
+        if key not in self._built:
+            scale = (self._config.voices[language].length_scale or 1.0) / max(rate, 0.25)
+            self._built[key] = base.with_length_scale(scale)
+        return self._built[key]

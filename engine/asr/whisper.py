@@ -15,10 +15,12 @@ from subtitles (Radford et al. 2022, "Robust Speech Recognition via Large-Scale 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +84,9 @@ class ASRSettings:
     min_avg_logprob: float = -1.5
     compression_ratio_threshold: float = 2.4
     cpu_threads: int = 0
+    #: Per-language decoder prompt. The Simplified-Chinese sentence nudges the multilingual model
+    #: towards Simplified characters and punctuation (a widely used Whisper prompt for Mandarin).
+    initial_prompts: tuple[tuple[str, str], ...] = (("zh", "以下是普通话的句子。"),)
 
 
 def resolve_model(name_or_path: str, *, allow_download: bool = False) -> str:
@@ -201,12 +206,15 @@ class WhisperASR:
                     compression_ratio_threshold=s.compression_ratio_threshold,
                     without_timestamps=True,
                     vad_filter=False,
+                    initial_prompt=dict(s.initial_prompts).get(language or ""),
                 )
                 segments = list(segments)
         except (RuntimeError, ValueError) as exc:
             raise ASRError("decode-failed", f"ASR decode failed: {exc}") from exc
         kept = [seg for seg in segments if self._keep(seg)]
         text = _join([seg.text for seg in kept], info.language)
+        if info.language == "zh":
+            text = to_simplified(text)
         if _normalise(text) in _SILENCE_PHRASES and audio_ms < 3000:
             kept, text = [], ""
         avg = float(np.mean([seg.avg_logprob for seg in kept])) if kept else None
@@ -219,6 +227,19 @@ class WhisperASR:
         if seg.compression_ratio > s.compression_ratio_threshold:
             return False
         return seg.avg_logprob >= s.min_avg_logprob and bool(seg.text.strip())
+
+
+@functools.cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified Chinese with OpenCC's ``t2s`` table (the multilingual Whisper
+    models sometimes write Traditional characters for Mandarin speech; DESIGN.md)."""
+    return _t2s().convert(text)
 
 
 def _join(parts: list[str], language: str) -> str:

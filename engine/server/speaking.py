@@ -128,6 +128,8 @@ class Speaker:
         text: str,
         language: str,
         on_first_audio: Callable[[], None],
+        *,
+        speaking_rate: float = 1.0,
     ) -> SpeechTimes:
         """Synthesize ``text`` sentence by sentence and queue it.
 
@@ -136,13 +138,14 @@ class Speaker:
             reply_id: the reply (its chunks carry it).
             text: what to say; language: ``en``/``zh``.
             on_first_audio: runs when the reply's first sample is sent (once).
+            speaking_rate: 1.0 normal, < 1 slower (the dialog's "speak slower").
 
         Raises:
             engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.
             asyncio.CancelledError: the reply was interrupted (generator closed first).
         """
         times = SpeechTimes(end_sample=self.audio.schedule_end)
-        tts = await asyncio.to_thread(self.voices.for_language, language)
+        tts = await asyncio.to_thread(self.voices.for_language, language, speaking_rate)
         fired = False
 
         def first() -> None:

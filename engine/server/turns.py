@@ -150,7 +150,14 @@ class TurnRunner:
                 )
             )
             s.speaker.express(plan.emotion, plan.gesture)
-            times = await s.speaker.say(turn_id, reply_id, plan.text, plan.language, on_first_audio)
+            times = await s.speaker.say(
+                turn_id,
+                reply_id,
+                plan.text,
+                plan.language,
+                on_first_audio,
+                speaking_rate=plan.speaking_rate,
+            )
             end_sample = max(end_sample, times.end_sample)
             if first_chunk_ns is None:
                 first_chunk_ns = times.first_chunk_ns

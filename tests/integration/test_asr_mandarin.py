@@ -1,0 +1,70 @@
+"""Mandarin ASR: multilingual Whisper `base` + OpenCC on the zh clips of ../shared/data.
+
+Only clips whose reference is a human label or a documented demo reference are scored
+(MANIFEST.md: the others are another model's output). Character error rate compares Simplified
+characters with punctuation and spaces removed (DESIGN.md, "Data").
+"""
+
+from __future__ import annotations
+
+import re
+
+import jiwer
+import pytest
+
+from engine import models as model_store
+from engine.asr.whisper import WhisperASR, to_simplified
+from engine.audio.decode import load_audio
+from tests.conftest import require_path
+
+pytestmark = pytest.mark.slow
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate over Simplified characters, punctuation and spaces removed."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\W_]+", "", to_simplified(text))
+
+    return jiwer.cer(norm(reference), norm(hypothesis))
+
+
+@pytest.fixture(scope="module")
+def asr() -> WhisperASR:
+    spec = model_store.load_manifest()["whisper-base"]
+    require_path(model_store.models_dir() / spec.name / "model.bin", "whisper-base (dhe models zh)")
+    return WhisperASR("whisper-base")
+
+
+def test_traditional_is_converted() -> None:
+    assert to_simplified("我認為跑步最重要的就是給我帶來了身體健康") == (
+        "我认为跑步最重要的就是给我带来了身体健康"
+    )
+
+
+def test_mandarin_clips_cer(asr: WhisperASR, transcripts, shared_data) -> None:
+    rows = [
+        r
+        for r in transcripts
+        if r["language"] == "zh" and r["reference_kind"].startswith(("human", "demo_reference"))
+    ]
+    assert len(rows) >= 3
+    scores = []
+    for row in rows:
+        result = asr.transcribe(load_audio(shared_data / "audio" / row["file"]), language="zh")
+        assert result.language == "zh"
+        # Output is Simplified: no character changes under Traditional→Simplified conversion.
+        assert to_simplified(result.text) == result.text
+        scores.append(cer(row["reference"], result.text))
+        print(f"CER {scores[-1]:6.1%}  {row['file']}  {result.text}")
+    mean = sum(scores) / len(scores)
+    print(f"mean CER {mean:.1%}")
+    assert mean <= 0.15
+
+
+def test_language_detection_routes_mandarin(asr: WhisperASR, shared_data) -> None:
+    audio = load_audio(shared_data / "audio/zh/zh_paddlespeech_running_health.wav")
+    language, prob = asr.detect_language(audio)
+    assert language == "zh" and prob > 0.5
+    english = load_audio(shared_data / "audio/en/en_ljspeech_LJ001-0004_block_books.wav")
+    assert asr.detect_language(english)[0] == "en"
