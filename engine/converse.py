@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 import uuid
@@ -22,10 +23,12 @@ import numpy as np
 
 from dialog import DialogEngine
 from engine.audio.decode import AudioDecodeError, load_audio
+from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
 from engine.events import Reply, StageError, TTSAudio, VisemeTrack, now_ns
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, TurnMetricsObserver
+from engine.paths import var_dir
 from engine.show import MEDIA_RATE_HZ, Show
 from engine.systems import open_systems
 from engine.voices import Voices
@@ -116,6 +119,7 @@ class ConverseSession:
         language: str,
         progress: Callable[[str], None],
         observers: Sequence[Observer] = (),
+        audit: SessionAudit | None = None,
     ) -> None:
         self.session_id = f"cv-{uuid.uuid4().hex[:12]}"
         self.config = config
@@ -130,6 +134,9 @@ class ConverseSession:
         for observer in observers:
             self.bus.subscribe(observer)
         self.dialog = dialog.new_session(self.session_id, language=language)
+        self.audit = audit
+        self.started = dt.datetime.now(dt.UTC)
+        self.turns_done = 0
 
     async def run_turn(self, index: int, turn: TurnInput) -> TurnRecord:
         """Hear (audio) or take (text) one turn, answer it, and put the answer on the video."""
@@ -170,6 +177,7 @@ class ConverseSession:
         times = await asyncio.to_thread(self.show.flush)
         self.bus.span(sid, turn_id, "avatar", end_ns, end_ns + int(times.render_ms * 1e6))
         self.bus.span(sid, turn_id, "send", end_ns, end_ns + int(times.encode_ms * 1e6))
+        self.turns_done += 1
         reply_lang = result.replies[0].language if result.replies else result.language
         return TurnRecord(
             input=turn.value,
@@ -223,9 +231,19 @@ class ConverseSession:
             )  # type: ignore[arg-type]
         )
 
-    def close(self) -> None:
-        """Wipe the dialog session's memory."""
-        self.dialog.close()
+    def close(self, end_reason: str = "done") -> None:
+        """Write the session's audit trail, then wipe the dialog session's memory."""
+        try:
+            record_dialog(
+                self.audit,
+                self.dialog,
+                channel="converse",
+                started=self.started,
+                turns=self.turns_done,
+                end_reason=end_reason,
+            )
+        finally:
+            self.dialog.close()
 
 
 async def converse(
@@ -254,6 +272,7 @@ async def converse(
         raise UsageError(f"--out {out_path}: folder {out_path.parent} does not exist")
     hearing = Hearing(config)
     voices = Voices(config.tts)
+    audit = SessionAudit(var_dir() / "engine.db")
     needs_asr = any(t.kind == "audio" for t in turns)
 
     def warm_up() -> None:
@@ -290,6 +309,7 @@ async def converse(
                 language=language,
                 progress=progress,
                 observers=observers,
+                audit=audit,
             )
             records: list[TurnRecord] = []
             try:
@@ -303,6 +323,7 @@ async def converse(
             show.pause(TAIL_MS)
             await asyncio.to_thread(show.flush, final=True)
             path = show.close()
+            audit.close()
         except BaseException:
             with contextlib.suppress(Exception):
                 show.abort()

@@ -22,6 +22,7 @@ from typing import Any
 
 from avatar import Renderer, load_avatar
 from dialog import DialogEngine, PackError
+from engine.audit import SessionAudit
 from engine.config import EngineConfig
 from engine.hearing import Hearing
 from engine.paths import var_dir
@@ -83,6 +84,7 @@ class Runtime:
         self.hearing = Hearing(config)
         self.voices = Voices(config.tts)
         self.metrics = ServerMetrics()
+        self.audit = SessionAudit(self.var / "engine.db")
         self.vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-vad")
         self.asr_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-asr")
         self.asr_inflight = InflightCounter()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -20,10 +21,12 @@ from typing import Any
 
 import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription
+from sqlalchemy.exc import SQLAlchemyError
 
 from avatar import AvatarTimeline, Renderer
 from dialog import DialogSession
 from engine.asr.whisper import ASRError, Transcript
+from engine.audit import record_dialog
 from engine.events import Interrupted, SpeechStarted, now_ns
 from engine.observers import EventBus, TurnMetricsObserver
 from engine.server import protocol
@@ -100,6 +103,7 @@ class Session:
         self.dialog = dialog
         self.renderer = renderer
         self.loop = asyncio.get_running_loop()
+        self.started = dt.datetime.now(dt.UTC)
         self.pc = RTCPeerConnection(configuration=ice_configuration(cfg))
         self.clock = MediaClock()
         self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
@@ -389,6 +393,17 @@ class Session:
         with contextlib.suppress(asyncio.CancelledError):
             await self.pc.close()
         self.listener.close()
+        try:
+            record_dialog(
+                self.runtime.audit,
+                self.dialog,
+                channel="webrtc",
+                started=self.started,
+                turns=self._turn_no,
+                end_reason=reason,
+            )
+        except SQLAlchemyError:
+            log.exception("session %s: audit trail not written", self.id)
         self.dialog.close()
         self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
         metrics = self.runtime.metrics

@@ -217,3 +217,27 @@ def test_sandbox_down_apologises_and_goes_on(tmp_path: Path) -> None:
     assert "Traceback" not in turns[1]["reply"]
     assert turns[2]["reply"]  # the session went on
     assert out.exists()
+
+
+def test_session_audit_trail_is_written_and_masked(session) -> None:
+    db = sqlite3.connect(str(session["var"] / "engine.db"))
+    try:
+        (sid, domain, channel, turns) = db.execute(
+            "SELECT session_id, domain, channel, turns FROM sessions"
+        ).fetchone()
+        events = db.execute(
+            "SELECT kind, detail FROM session_events WHERE session_id = ? ORDER BY seq", (sid,)
+        ).fetchall()
+        calls = db.execute("SELECT operation, args, outcome FROM connector_calls").fetchall()
+    finally:
+        db.close()
+    assert (domain, channel, turns) == ("bank", "converse", 6)
+    assert ("intent", "check_balance") in events
+    assert any(k == "call" and d.startswith("bank.get_balance") for k, d in events)
+    ops = [c[0] for c in calls]
+    assert "bank.verify_otp" in ops and "bank.get_balance" in ops
+    text = " ".join(str(v) for row in [*events, *calls] for v in row)
+    assert "123456" not in text and "000000" not in text  # one-time codes never stored
+    import re
+
+    assert not re.search(r"\d{5,}", text), "a long digit run reached the audit trail"

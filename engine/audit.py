@@ -1,0 +1,152 @@
+"""The engine's session audit trail in ``var/engine.db`` (SQLite through SQLAlchemy).
+
+Banks and tax bureaus must be able to say why the avatar said what it said. When a session ends,
+its dialog audit (intents, flow steps, connector outcomes, hand-offs — never slot values) is
+written here beside the connector call audit (``connector_calls``), then the session's memory is
+wiped. Details pass through :func:`connectors.masking.mask_digits` once more, so no card,
+account, ID or phone number can land here in full.
+
+Tables:
+    ``sessions``: session_id, domain, channel (``converse``/``webrtc``), started/ended (UTC),
+    turns, end reason.
+    ``session_events``: session_id, seq, kind (``intent``/``flow``/``call``/``handoff``), detail,
+    flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    insert,
+)
+from sqlalchemy.engine import Engine
+
+from connectors.masking import mask_digits
+
+metadata = MetaData()
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("domain", String(32), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("ended", DateTime(timezone=True), nullable=False),
+    Column("turns", Integer, nullable=False),
+    Column("end_reason", String(64), nullable=False),
+)
+
+session_events = Table(
+    "session_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("flow", String(64), nullable=True),
+)
+
+
+class AuditLine(Protocol):
+    """What the dialog room's ``AuditEntry`` provides."""
+
+    kind: str
+    detail: str
+    flow: str | None
+
+
+class SessionAudit:
+    """Writes finished sessions to the engine database (thread-safe; one per process).
+
+    Args:
+        db_path: the SQLite file (created with its tables on first use).
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine: Engine = create_engine(f"sqlite:///{db_path}", future=True)
+        metadata.create_all(self._engine)
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        *,
+        session_id: str,
+        domain: str,
+        channel: str,
+        started: dt.datetime,
+        turns: int,
+        end_reason: str,
+        entries: Iterable[AuditLine],
+    ) -> None:
+        """Store one finished session and its audit lines (masked again on the way in)."""
+        rows = [
+            {
+                "session_id": session_id,
+                "seq": i,
+                "kind": e.kind[:16],
+                "detail": mask_digits(e.detail),
+                "flow": e.flow,
+            }
+            for i, e in enumerate(entries)
+        ]
+        with self._lock, self._engine.begin() as conn:
+            conn.execute(
+                insert(sessions).values(
+                    session_id=session_id,
+                    domain=domain,
+                    channel=channel,
+                    started=started,
+                    ended=dt.datetime.now(dt.UTC),
+                    turns=turns,
+                    end_reason=end_reason[:64],
+                )
+            )
+            if rows:
+                conn.execute(insert(session_events), rows)
+
+    def close(self) -> None:
+        """Release the database connection pool."""
+        self._engine.dispose()
+
+
+def record_dialog(
+    audit: SessionAudit | None,
+    dialog: object,
+    *,
+    channel: str,
+    started: dt.datetime,
+    turns: int,
+    end_reason: str,
+) -> None:
+    """Write a dialog session's audit (before it is closed and wiped); no-op without ``audit``.
+
+    Args:
+        dialog: a :class:`dialog.DialogSession` (``session_id``, ``engine.pack.name``, ``audit``).
+    """
+    if audit is None:
+        return
+    audit.record(
+        session_id=dialog.session_id,  # type: ignore[attr-defined]
+        domain=dialog.engine.pack.name,  # type: ignore[attr-defined]
+        channel=channel,
+        started=started,
+        turns=turns,
+        end_reason=end_reason,
+        entries=dialog.audit,  # type: ignore[attr-defined]
+    )
