@@ -1,0 +1,336 @@
+"""Browser end-to-end fixtures: the real ``dhe serve`` and Debian's headless Chromium.
+
+* One server for the whole e2e run (a subprocess on a free port, ready when ``GET /healthz`` is
+  200, within 90 s), with ``DHE_SANDBOX__DEMO_OTP=true`` so the demo customer's one-time code is
+  the documented ``123456``.
+* One browser (``playwright`` driving ``/usr/bin/chromium`` through ``executable_path``; no
+  browser download). Its fake microphone plays a WAV from ``../shared/data`` once per capture
+  (``%noloop``); pages that should not hear it get no microphone permission.
+* Where the machine allows it, server and browser run inside one network namespace that holds
+  only loopback (``unshare -n``, or ``unshare -rn`` when not root), entered with ``nsenter``;
+  otherwise (or with ``DHE_E2E_NETNS=0``) they use 127.0.0.1 on the host.
+
+Chromium missing: the tests skip with a reason, and fail under ``CI=true``. Artifacts
+(screenshots, the server log, browser console logs) go to ``test-artifacts/e2e/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, SHARED_DATA, require_path
+
+CHROMIUM = Path(os.environ.get("DHE_CHROMIUM", "/usr/bin/chromium"))
+#: The fake microphone's clip: 5.1 s of read English speech (LJ Speech, public domain).
+MIC_CLIP = "audio/en/en_ljspeech_LJ001-0004_block_books.wav"
+READY_TIMEOUT_S = 90.0
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+    # host candidates as IPs, not mDNS names, also for pages without media permission
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+# --- network namespace ------------------------------------------------------------------------
+
+
+class LoopbackNamespace:
+    """A network namespace holding only ``lo``, kept alive by a ``sleep`` process.
+
+    ``prefix`` runs a command inside it (``nsenter``); both the server and the browser use it.
+    """
+
+    def __init__(self) -> None:
+        self.user_ns = os.geteuid() != 0
+        unshare = ["unshare", "-rn"] if self.user_ns else ["unshare", "-n"]
+        self.holder = subprocess.Popen(
+            [*unshare, "sh", "-c", "ip link set lo up && echo up && exec sleep infinity"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.holder.stdout.readline().strip() if self.holder.stdout else ""
+        if line != "up":
+            err = self.holder.stderr.read() if self.holder.stderr else ""
+            self.close()
+            raise OSError(f"cannot set up a loopback-only network namespace: {err.strip()}")
+        pid = self.holder.pid
+        self.prefix = ["nsenter", f"--net=/proc/{pid}/ns/net"]
+        if self.user_ns:
+            self.prefix[1:1] = [f"--user=/proc/{pid}/ns/user", "--preserve-credentials"]
+        probe = subprocess.run(
+            [
+                *self.prefix,
+                sys.executable,
+                "-c",
+                "import socket; socket.create_server(('127.0.0.1', 0))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        if probe.returncode != 0:
+            self.close()
+            raise OSError(f"cannot enter the namespace: {probe.stderr.strip()[-300:]}")
+
+    def wrapper(self, executable: Path, folder: Path) -> Path:
+        """A script that runs ``executable`` inside the namespace (Playwright talks to the
+        browser over pipes, which cross the namespace boundary)."""
+        path = folder / f"{executable.name}-in-netns"
+        quoted = " ".join(f"'{p}'" for p in [*self.prefix, str(executable)])
+        path.write_text(f'#!/bin/sh\nexec {quoted} "$@"\n')
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return path
+
+    def close(self) -> None:
+        if self.holder.poll() is None:
+            self.holder.kill()
+        self.holder.wait(timeout=10)
+        for pipe in (self.holder.stdout, self.holder.stderr):
+            if pipe:
+                pipe.close()
+
+
+@pytest.fixture(scope="session")
+def loopback_ns() -> Iterator[LoopbackNamespace | None]:
+    """The loopback-only namespace, or None where it cannot be made (or DHE_E2E_NETNS=0)."""
+    if os.environ.get("DHE_E2E_NETNS", "1") == "0" or not (
+        shutil.which("unshare") and shutil.which("nsenter") and shutil.which("ip")
+    ):
+        yield None
+        return
+    try:
+        ns = LoopbackNamespace()
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"e2e: no network namespace ({exc}); using host loopback", file=sys.stderr)
+        yield None
+        return
+    yield ns
+    ns.close()
+
+
+# --- the server -------------------------------------------------------------------------------
+
+_HTTP_SCRIPT = """
+import json, sys, urllib.request, urllib.error
+method, url = sys.argv[1], sys.argv[2]
+req = urllib.request.Request(url, method=method)
+try:
+    with urllib.request.urlopen(req, timeout=10) as r:
+        print(json.dumps([r.status, r.read().decode("utf-8", "replace")]))
+except urllib.error.HTTPError as e:
+    print(json.dumps([e.code, e.read().decode("utf-8", "replace")]))
+except OSError as e:
+    print(json.dumps([0, str(e)]))
+"""
+
+
+@dataclass
+class DheServer:
+    """A running ``dhe serve``: its base URL and a way to call it from where it lives."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    prefix: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str) -> tuple[int, str]:
+        """An HTTP request from inside the server's namespace; (status, body), status 0 when
+        the connection failed."""
+        out = subprocess.run(
+            [*self.prefix, sys.executable, "-c", _HTTP_SCRIPT, method, self.url + path.lstrip("/")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        status, body = json.loads(out.stdout)
+        return status, body
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_artifacts(artifacts_dir: Path) -> Path:
+    path = artifacts_dir / "e2e"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dhe_server(loopback_ns: LoopbackNamespace | None, e2e_artifacts: Path) -> Iterator[DheServer]:
+    """``dhe serve`` on a free 127.0.0.1 port, ready (healthz 200) within 90 s."""
+    dhe = REPO_ROOT / ".venv" / "bin" / "dhe"
+    if not dhe.exists():
+        dhe = Path(shutil.which("dhe") or dhe)
+    port = _free_port()
+    prefix = loopback_ns.prefix if loopback_ns else []
+    env = {
+        **os.environ,
+        "DHE_SANDBOX__DEMO_OTP": "true",
+        "DHE_SERVER__MAX_SESSIONS": "8",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = e2e_artifacts / "dhe-serve.log"
+    log = log_path.open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        [*prefix, str(dhe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = DheServer(f"http://127.0.0.1:{port}/", process, log_path, list(prefix))
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    status = 0
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"dhe serve exited with {process.returncode}:\n{server.log_tail()}")
+            status, _ = server.request("GET", "/healthz")
+            if status == 200:
+                break
+            time.sleep(1.0)
+        else:
+            pytest.fail(
+                f"dhe serve not ready in {READY_TIMEOUT_S:.0f} s (healthz {status}):\n{server.log_tail()}"
+            )
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium (skip, or fail under CI=true, when it is not installed)."""
+    return require_path(CHROMIUM, "Chromium (Debian package 'chromium')")
+
+
+#: Silence before the clip: the fake microphone starts at getUserMedia, before the peer
+#: connection is up, and audio sent before that is lost (a visitor, too, speaks once connected).
+MIC_LEAD_IN_S = 2.0
+
+
+@pytest.fixture(scope="session")
+def mic_clip(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The WAV the fake microphone plays (MIC_CLIP after MIC_LEAD_IN_S of silence, written to
+    a temporary folder), or None without ../shared/data."""
+    source = SHARED_DATA / MIC_CLIP
+    if not source.exists():
+        return None
+    with wave.open(str(source), "rb") as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    lead_in = b"\0" * (int(params.framerate * MIC_LEAD_IN_S) * params.sampwidth * params.nchannels)
+    path = tmp_path_factory.mktemp("mic") / source.name
+    with wave.open(str(path), "wb") as w:
+        w.setparams(params)
+        w.writeframes(lead_in + frames)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(
+    chromium_path: Path,
+    loopback_ns: LoopbackNamespace | None,
+    mic_clip: Path | None,
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    """One headless Chromium for the run (a fresh temporary profile, Playwright's default)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path
+    if loopback_ns is not None:
+        executable = loopback_ns.wrapper(chromium_path, tmp_path_factory.mktemp("chromium"))
+    args = list(CHROMIUM_ARGS)
+    if mic_clip is not None:
+        args.append(f"--use-file-for-fake-audio-capture={mic_clip}%noloop")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(executable), args=args, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class VisitorPage:
+    """One browser context + page on the visitor page, with its console kept for the log."""
+
+    page: object
+    context: object
+    console: list[str]
+
+
+@pytest.fixture
+def open_visitor(
+    browser, dhe_server: DheServer, e2e_artifacts: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., object]]:
+    """Factory: ``open_visitor(query="", permissions=(), viewport=(1280, 800))`` → a Playwright
+    page on the visitor page, loaded and ready. At the end each page's session is deleted,
+    its context closed and its console written to ``test-artifacts/e2e/<test>-console.log``."""
+    opened: list[VisitorPage] = []
+
+    def open_page(query: str = "", permissions: tuple[str, ...] = (), viewport=(1280, 800)):
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            permissions=list(permissions),
+            locale="en-US",
+        )
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        opened.append(VisitorPage(page, context, console))
+        page.goto(dhe_server.url + query)
+        page.wait_for_selector("body[data-ready='true']", timeout=15_000)
+        return page
+
+    yield open_page
+    name = request.node.name.replace("/", "_")
+    for n, visitor in enumerate(opened):
+        page = visitor.page
+        try:
+            page.screenshot(path=str(e2e_artifacts / f"{name}-{n}-end.png"))
+            page.evaluate(
+                """async () => { const id = document.body.dataset.sessionId;
+                  if (id) await fetch(`api/sessions/${id}`, {method: 'DELETE'}); }"""
+            )
+        except Exception as exc:  # the page may already be gone; the log says so
+            visitor.console.append(f"teardown: {exc}")
+        visitor.context.close()
+        (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(visitor.console) + "\n")

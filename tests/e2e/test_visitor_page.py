@@ -1,0 +1,209 @@
+"""The visitor page in headless Chromium against the real ``dhe serve``: typed turns, cards,
+the keypad verification, the language switch, keyboard use, kiosk mode and reconnect.
+
+These pages get no microphone permission (the fake microphone's clip would otherwise speak
+into their sessions), which also exercises the refusal path: a clear message, and the text box
+and keypad still work. Spoken turns and the video are in ``test_voice_video.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.pages import (
+    CJK,
+    REPLY_TIMEOUT_MS,
+    ask,
+    keypad_enter,
+    shot,
+    start_session,
+    wait_reply,
+)
+
+pytestmark = pytest.mark.slow
+
+AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})*\.\d{2}")
+
+
+def test_page_is_labelled_and_keyboard_usable(dhe_server, open_visitor, e2e_artifacts):
+    status, html = dhe_server.request("GET", "/")
+    assert status == 200
+    # the AI label and the avatar video are in the HTML itself, the avatar first
+    assert "AI digital employee" in html
+    assert html.index("<video") == html.index('<video id="avatar"')
+
+    page = open_visitor()
+    assert page.is_visible("#attract")
+    assert page.is_visible("#ai-label")
+    # the start button has the focus: Enter starts the session, no pointer needed
+    assert page.evaluate("document.activeElement.id") == "start"
+    shot(page, e2e_artifacts, "01-attract")
+    page.keyboard.press("Enter")
+    start_session(page, click=False)
+
+    # no microphone permission: a clear message, the mic-off chip, and typing still works
+    notice = page.text_content("#notice")
+    assert "microphone" in notice.lower() and "type" in notice.lower()
+    assert page.is_visible("#mic-off")
+    assert page.evaluate("document.activeElement.id") == "text-input"
+    page.keyboard.type("What are your opening hours?")
+    page.keyboard.press("Enter")
+    reply = wait_reply(page, "t => /open|hours|9/i.test(t)")
+    assert re.search(r"\b9\b", reply), reply
+    assert page.text_content("#caption-visitor") == "What are your opening hours?"
+    # a knowledge-base answer comes with its card (source)
+    page.wait_for_selector("#cards .card", timeout=REPLY_TIMEOUT_MS)
+
+    # every control is reachable with Tab, in a sensible order
+    page.focus("#text-input")
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.dataset.lang")
+        )
+    order = ["text-send", "keypad-open", "handoff", "camera-allow", "end-session"]
+    assert reached[:5] == order, reached  # the camera notice folded into a button after a reply
+
+    # the keypad works from the keyboard alone
+    page.focus("#keypad-open")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#keypad")
+    page.keyboard.press("7")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#keypad")
+
+    # "talk to a person" → the handoff reply and its card
+    page.click("#handoff")
+    page.wait_for_selector("#cards .card-handoff", timeout=REPLY_TIMEOUT_MS)
+    assert re.search(r"colleague|staff", page.text_content("#caption-avatar"), re.I)
+
+
+def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
+    page = open_visitor()
+    start_session(page)
+    ask(page, "What is my balance?")
+    # the dialog asks for the card's last 4 digits and opens the keypad for them
+    page.wait_for_selector("#keypad:not([hidden])", timeout=REPLY_TIMEOUT_MS)
+    assert "4" in page.text_content("#keypad-prompt")
+    assert page.is_disabled("#keypad .key[data-key='ok']")
+    keypad_enter(page, "4417")
+    # the digits never show on screen: the caption shows dots
+    assert page.text_content("#caption-visitor").endswith("••••")
+    # then the 6-digit code (sandbox demo OTP), typed on the physical keyboard this time
+    page.wait_for_function(
+        "() => !document.getElementById('keypad').hidden"
+        " && document.getElementById('keypad-prompt').textContent.includes('6')",
+        timeout=REPLY_TIMEOUT_MS,
+    )
+    assert "88" in page.text_content("#caption-avatar")  # the code went to the phone ending 88
+    keypad_enter(page, "123456", keyboard=True)
+
+    card = page.wait_for_selector("#cards .card-balance", timeout=REPLY_TIMEOUT_MS)
+    amount = AMOUNT.search(card.text_content())
+    assert amount, card.text_content()
+    caption = wait_reply(page, "t => /balance/i.test(t)")
+    # the card and the spoken answer agree; the account is masked to its last 4 digits
+    assert amount.group(0) in caption
+    account = page.text_content("#cards .card-balance .card-kv dd")
+    assert re.fullmatch(r"•••• \d{4}", account), account
+    assert account[-4:] in caption
+    page.wait_for_timeout(1500)  # let the avatar speak a little for the picture
+    shot(page, e2e_artifacts, "02-balance-answer")
+
+    # the card stays until the next turn's reply, which replaces it
+    ask(page, "Thank you")
+    page.wait_for_function(
+        "() => !document.querySelector('#cards .card-balance')", timeout=REPLY_TIMEOUT_MS
+    )
+
+
+def test_language_switch_changes_ui_and_reply_language(open_visitor, e2e_artifacts):
+    page = open_visitor()
+    page.click(".lang-btn[data-lang='zh']")
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    assert page.text_content("#start") == "开始"
+    assert page.text_content("#ai-label").strip().endswith("AI数字员工")
+    start_session(page)
+    assert page.text_content("#handoff") == "转人工服务"
+    assert page.get_attribute("#text-input", "placeholder") == "请在这里输入您的问题"
+    assert page.text_content("#status-text") == "已连接"
+
+    # typed in English, answered in the chosen language; the keypad speaks it too
+    ask(page, "What is my balance?")
+    reply = wait_reply(page, "t => /[\\u4e00-\\u9fff]/.test(t)")
+    assert "后四位" in reply, reply
+    assert page.get_attribute("#caption-avatar", "lang") == "zh-CN"
+    page.wait_for_selector("#keypad:not([hidden])", timeout=REPLY_TIMEOUT_MS)
+    assert page.text_content("#keypad-prompt") == "请输入银行卡号后4位"
+    shot(page, e2e_artifacts, "03-chinese")
+
+    # and back: UI strings and replies in English again
+    page.click(".lang-btn[data-lang='en']")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.text_content("#handoff") == "Talk to a person"
+    assert page.text_content("#keypad-prompt") == "Last 4 digits of your card"
+    ask(page, "What are your opening hours?")
+    reply = wait_reply(page, "t => /open/i.test(t) && !/[\\u4e00-\\u9fff]/.test(t)")
+    assert not CJK.search(reply)
+
+
+def test_reconnect_after_the_server_drops_the_session(dhe_server, open_visitor, e2e_artifacts):
+    page = open_visitor()
+    first = start_session(page)
+    assert first
+    ask(page, "What are your opening hours?")
+    wait_reply(page, "t => /open/i.test(t)")
+
+    status, _ = dhe_server.request("DELETE", f"/api/sessions/{first}")
+    assert status == 204
+    # a clear message, then a new session by itself
+    page.wait_for_function(
+        "() => /connection was lost/i.test(document.getElementById('notice').textContent)",
+        timeout=10_000,
+    )
+    shot(page, e2e_artifacts, "04-reconnecting")
+    page.wait_for_function(
+        f"() => document.body.dataset.sessionId && document.body.dataset.sessionId !== '{first}'"
+        " && document.getElementById('status').dataset.state === 'connected'",
+        timeout=30_000,
+    )
+    second = page.get_attribute("body", "data-session-id")
+    assert second != first
+    assert "new session" in page.text_content("#notice").lower()
+    # the old conversation left the screen with the old session
+    assert page.text_content("#caption-avatar") == ""
+    status, _ = dhe_server.request("DELETE", f"/api/sessions/{first}")
+    assert status == 404
+
+    # and the new session answers
+    ask(page, "What are your opening hours?")
+    wait_reply(page, "t => /open/i.test(t)")
+    shot(page, e2e_artifacts, "05-reconnected")
+
+
+def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e2e_artifacts):
+    # a portrait kiosk screen
+    page = open_visitor("?kiosk=1&lang=zh", viewport=(720, 1280))
+    session = start_session(page, click=False)  # no click: kiosk mode starts by itself
+    assert page.is_hidden("#attract")
+    ask(page, "我要查余额")
+    page.wait_for_selector("#keypad:not([hidden])", timeout=REPLY_TIMEOUT_MS)
+    # portrait: the avatar on top, full width, the keypad below it
+    video = page.locator("#avatar").bounding_box()
+    keypad = page.locator("#keypad").bounding_box()
+    assert video["width"] > 600 and keypad["y"] > video["y"] + video["height"]
+    shot(page, e2e_artifacts, "06-kiosk-portrait")
+    page.click(".lang-btn[data-lang='en']")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.click("#end-session")
+    page.wait_for_selector("#attract:not([hidden])", timeout=10_000)
+    assert "session has ended" in page.text_content("#attract-ended")
+    # the next visitor gets the configured language again, and the server forgot the session
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    status, _ = dhe_server.request("DELETE", f"/api/sessions/{session}")
+    assert status == 404
+    shot(page, e2e_artifacts, "07-kiosk-attract")

@@ -1,0 +1,43 @@
+// Live captions: the visitor's words (partial, then final) and the avatar's reply text.
+
+export class Captions {
+  /** @param {HTMLElement} avatarEl @param {HTMLElement} visitorEl @param {{t: Function}} i18n */
+  constructor(avatarEl, visitorEl, i18n) {
+    this.avatarEl = avatarEl;
+    this.visitorEl = visitorEl;
+    this.i18n = i18n;
+    this.turn = null;
+    this.labels();
+  }
+
+  labels() {
+    this.avatarEl.dataset.who = this.i18n.t("caption.assistant");
+    this.visitorEl.dataset.who = this.i18n.t("caption.you");
+  }
+
+  /** The visitor's words; ``final`` false shows them as provisional. */
+  visitor(text, final, language) {
+    this.visitorEl.textContent = text;
+    this.visitorEl.dataset.final = final ? "true" : "false";
+    if (language) this.visitorEl.lang = language === "zh" ? "zh-CN" : "en";
+  }
+
+  /** A reply: replies of one turn are spoken back to back, so they read as one caption. */
+  avatar(text, language, turnId) {
+    if (turnId && turnId === this.turn && this.avatarEl.textContent) {
+      const sep = language === "zh" ? "" : " ";
+      this.avatarEl.textContent = `${this.avatarEl.textContent}${sep}${text}`;
+    } else {
+      this.avatarEl.textContent = text;
+    }
+    this.turn = turnId ?? null;
+    if (language) this.avatarEl.lang = language === "zh" ? "zh-CN" : "en";
+  }
+
+  clear() {
+    this.avatarEl.textContent = "";
+    this.visitorEl.textContent = "";
+    this.visitorEl.dataset.final = "true";
+    this.turn = null;
+  }
+}

@@ -1,0 +1,225 @@
+// Reply cards (the dialog packs' `card:` templates, assets/domains/*/responses.yaml):
+// balance, transactions, confirm, receipt, filing, slots, handoff, faq; keypad and text_input
+// are requests for input, not cards. Unknown kinds render as a key/value list.
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function present(value) {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/** "6228…5671", "****5671" or "5671" → the last 4 digits. */
+export function last4(value) {
+  const digits = String(value ?? "").replace(/\D/g, "");
+  return digits.slice(-4);
+}
+
+function masked(ctx, value) {
+  const tail = last4(value);
+  return tail ? ctx.t("card.masked", { last4: tail }) : String(value ?? "");
+}
+
+function money(ctx, amount, currency) {
+  const code = currency || "";
+  const label = code && ctx.i18n.has(`currency.${code}`) ? ctx.t(`currency.${code}`) : code;
+  return [label ? el("span", { class: "currency" }, label) : null, String(amount)];
+}
+
+function shell(kind, title, extraClass = "") {
+  const card = el("article", { class: `card card-${kind} ${extraClass}`.trim(), dataset: { kind } });
+  if (title) card.append(el("h3", { class: "card-title" }, title));
+  return card;
+}
+
+function kv(ctx, rows) {
+  const list = el("dl", { class: "card-kv" });
+  for (const [label, value] of rows) {
+    if (!present(value)) continue;
+    list.append(el("dt", {}, label), el("dd", {}, String(value)));
+  }
+  return list;
+}
+
+function humanKey(key) {
+  return key.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+}
+
+function formatValue(value) {
+  if (Array.isArray(value)) return value.map(formatValue).join("; ");
+  if (value && typeof value === "object") {
+    return Object.entries(value)
+      .map(([k, v]) => `${humanKey(k)}: ${formatValue(v)}`)
+      .join(", ");
+  }
+  return String(value);
+}
+
+const RENDER = {
+  balance(card, ctx) {
+    const node = shell("balance", ctx.t("card.balance.title"));
+    node.append(
+      el("p", { class: "card-big", "data-field": "amount" }, money(ctx, card.amount, card.currency)),
+      kv(ctx, [[ctx.t("card.balance.account"), present(card.account) ? masked(ctx, card.account) : null]]),
+    );
+    return node;
+  },
+
+  transactions(card, ctx) {
+    const node = shell("transactions", ctx.t("card.transactions.title"));
+    const rows = Array.isArray(card.rows) ? card.rows : [];
+    if (!rows.length) {
+      node.append(el("p", { class: "card-line" }, ctx.t("card.transactions.empty")));
+      return node;
+    }
+    const head = el(
+      "tr",
+      {},
+      el("th", { scope: "col" }, ctx.t("card.transactions.date")),
+      el("th", { scope: "col" }, ctx.t("card.transactions.description")),
+      el("th", { scope: "col", class: "amount" }, ctx.t("card.transactions.amount")),
+    );
+    const body = el("tbody");
+    for (const row of rows) {
+      const amount = String(row.amount ?? "");
+      body.append(
+        el(
+          "tr",
+          {},
+          el("td", {}, row.date ?? ""),
+          el("td", {}, row.description ?? ""),
+          el("td", { class: `amount${amount.trim().startsWith("-") ? " neg" : ""}` }, amount),
+        ),
+      );
+    }
+    node.append(el("table", { class: "tx-table" }, el("thead", {}, head), body));
+    return node;
+  },
+
+  confirm(card, ctx) {
+    const node = shell("confirm", ctx.t("card.confirm.title"));
+    const key = `card.confirm.${card.action}`;
+    const vars = { ...card, card: card.card ? last4(card.card) || card.card : "" };
+    const question = ctx.i18n.has(key) ? ctx.t(key, vars) : ctx.t("card.confirm.generic");
+    const yes = el("button", { type: "button", class: "btn btn-primary" }, ctx.t("card.confirm.yes"));
+    const no = el("button", { type: "button", class: "btn" }, ctx.t("card.confirm.no"));
+    yes.addEventListener("click", () => ctx.sendText(ctx.t("card.confirm.yes_text")));
+    no.addEventListener("click", () => ctx.sendText(ctx.t("card.confirm.no_text")));
+    node.append(el("p", { class: "card-line" }, question), el("div", { class: "card-actions" }, yes, no));
+    return node;
+  },
+
+  receipt(card, ctx) {
+    const action = card.action ?? "";
+    const titleKey = `card.receipt.${action}`;
+    const refKey = `card.receipt.reference_${action}`;
+    const node = shell(
+      "receipt",
+      ctx.i18n.has(titleKey) ? ctx.t(titleKey) : ctx.t("card.receipt.title"),
+    );
+    if (present(card.reference)) {
+      node.append(
+        el("p", { class: "card-line" }, ctx.i18n.has(refKey) ? ctx.t(refKey) : ctx.t("card.receipt.reference")),
+        el("p", { class: "card-ref", "data-field": "reference" }, card.reference),
+      );
+    }
+    node.append(
+      kv(ctx, [
+        [ctx.t("card.receipt.card"), present(card.card) ? masked(ctx, card.card) : null],
+        [ctx.t("card.receipt.date"), card.date],
+        [ctx.t("card.receipt.start"), card.start],
+        [ctx.t("card.receipt.hall"), card.hall],
+      ]),
+    );
+    return node;
+  },
+
+  filing(card, ctx) {
+    const node = shell("filing", ctx.t("card.filing.title", { year: card.year ?? "" }));
+    node.dataset.status = card.status ?? "";
+    const statusKey = `card.filing.status_${card.status}`;
+    if (present(card.amount)) node.append(el("p", { class: "card-big" }, money(ctx, card.amount, card.currency || "CNY")));
+    node.append(
+      kv(ctx, [
+        [ctx.t("card.filing.status"), ctx.i18n.has(statusKey) ? ctx.t(statusKey) : card.status],
+        [ctx.t("card.filing.due_date"), card.due_date],
+      ]),
+    );
+    return node;
+  },
+
+  slots(card, ctx) {
+    const node = shell("slots", ctx.t("card.slots.title", { date: card.date ?? "" }));
+    const slots = Array.isArray(card.slots) ? card.slots : [];
+    const actions = el("div", { class: "card-actions" });
+    for (const slot of slots) {
+      const label = [slot.start, slot.hall].filter(present).join(" · ");
+      const button = el("button", { type: "button", class: "btn" }, label || formatValue(slot));
+      button.addEventListener("click", () => ctx.sendText(String(slot.start ?? label)));
+      actions.append(button);
+    }
+    node.append(el("p", { class: "card-line" }, ctx.t("card.slots.hint")), actions);
+    return node;
+  },
+
+  handoff(card, ctx) {
+    const node = shell("handoff", ctx.t("card.handoff.title"));
+    node.append(el("p", { class: "card-line" }, ctx.t("card.handoff.text")));
+    return node;
+  },
+
+  faq(card, ctx) {
+    const node = shell("faq", ctx.t("card.faq.title"));
+    if (present(card.text)) node.append(el("p", { class: "card-line" }, card.text));
+    node.append(kv(ctx, [[ctx.t("card.faq.source"), card.source]]));
+    return node;
+  },
+};
+
+/** A card of an unknown kind: its fields as a key/value list. */
+export function genericCard(card, ctx) {
+  const node = shell(card.kind ? String(card.kind) : "generic", ctx.t("card.generic.title"), "card-generic");
+  const rows = Object.entries(card)
+    .filter(([key]) => key !== "kind")
+    .map(([key, value]) => [humanKey(key), formatValue(value)]);
+  node.append(kv(ctx, rows));
+  return node;
+}
+
+/**
+ * Render one reply card.
+ *
+ * @param {object} card the reply's ``card`` (``{"kind": …, …}``)
+ * @param {{t: Function, i18n: object, sendText: Function, openKeypad: Function, focusText: Function}} ctx
+ * @returns {HTMLElement|null} null for input requests (keypad, text_input)
+ */
+export function renderCard(card, ctx) {
+  if (!card || typeof card !== "object") return null;
+  if (card.kind === "keypad") {
+    ctx.openKeypad(Number(card.digits) || null);
+    return null;
+  }
+  if (card.kind === "text_input") {
+    ctx.focusText();
+    return null;
+  }
+  const render = RENDER[card.kind];
+  try {
+    return render ? render(card, ctx) : genericCard(card, ctx);
+  } catch (error) {
+    console.warn("card render failed, showing it generically", card, error);
+    return genericCard(card, ctx);
+  }
+}

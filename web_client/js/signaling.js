@@ -1,0 +1,113 @@
+// WebRTC signaling with `dhe serve` (DESIGN.md "Contracts"): no trickle ICE. The offer is
+// POSTed once gathering is complete; the answer carries the server's candidates.
+
+export class SignalingError extends Error {
+  /** @param {number} status HTTP status (0: network failure) @param {string} code */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Resolve when ICE gathering is complete (or after ``timeoutMs``: go with what we have). */
+export function gatheringComplete(pc, timeoutMs = 4000) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+async function errorOf(response) {
+  try {
+    const body = await response.json();
+    if (body?.error?.code) {
+      return new SignalingError(response.status, body.error.code, body.error.message ?? "");
+    }
+  } catch {
+    /* not JSON: fall through */
+  }
+  return new SignalingError(response.status, `http-${response.status}`, response.statusText);
+}
+
+/**
+ * Open a session: build the peer connection, POST the offer, apply the answer.
+ *
+ * @param {object} o
+ * @param {MediaStreamTrack|null} o.micTrack the microphone, or null (text only)
+ * @param {"sendrecv"|"recvonly"} o.video sendrecv: the camera may be attached later
+ *   (``videoSender.replaceTrack``) without renegotiation; recvonly: avatar video only
+ * @param {MediaStreamTrack|null} o.cameraTrack the camera when already consented
+ * @param {string|null} o.domain, o.language offer fields (omitted when null)
+ * @param {RTCIceServer[]} o.iceServers
+ * @param {(ev: RTCTrackEvent) => void} o.onTrack
+ * @returns {Promise<{pc: RTCPeerConnection, sessionId: string, videoSender: RTCRtpSender|null}>}
+ */
+export async function openSession(o) {
+  const pc = new RTCPeerConnection({ iceServers: o.iceServers ?? [] });
+  pc.addEventListener("track", o.onTrack);
+  try {
+    if (o.micTrack) {
+      pc.addTransceiver(o.micTrack, { direction: "sendrecv" });
+    } else {
+      pc.addTransceiver("audio", { direction: "sendrecv" });
+    }
+    let videoSender = null;
+    if (o.video === "sendrecv") {
+      const tx = pc.addTransceiver(o.cameraTrack ?? "video", { direction: "sendrecv" });
+      videoSender = tx.sender;
+    } else {
+      pc.addTransceiver("video", { direction: "recvonly" });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheringComplete(pc);
+    const body = { sdp: pc.localDescription.sdp, type: "offer" };
+    if (o.domain) body.domain = o.domain;
+    if (o.language) body.language = o.language;
+    let response;
+    try {
+      response = await fetch("api/sessions", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new SignalingError(0, "network", String(error?.message ?? error));
+    }
+    if (response.status !== 201) throw await errorOf(response);
+    const answer = await response.json();
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    return { pc, sessionId: answer.session_id, videoSender };
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
+}
+
+/** End a session on the server (best effort; 204, or 404 when it is already gone). */
+export async function deleteSession(sessionId) {
+  try {
+    await fetch(`api/sessions/${encodeURIComponent(sessionId)}`, {
+      method: "DELETE",
+      keepalive: true,
+    });
+  } catch (error) {
+    console.info("DELETE session failed:", error);
+  }
+}
+
+/** The events WebSocket URL of a session, relative to the page. */
+export function eventsUrl(sessionId) {
+  const url = new URL(`api/sessions/${encodeURIComponent(sessionId)}/events`, location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
