@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from dialog.conditions import evaluate
 from dialog.pack import Pack, Step
-from dialog.slot_values import extract_slot_value
+from dialog.slot_values import extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
     Action,
@@ -152,8 +152,9 @@ class Interpreter:
         return True
 
     def _prefill(self, run: Run, flow_id: str, event: UserInput) -> None:
-        """Fill the flow's date and year questions from the words that started it ("book an
-        appointment for tomorrow", "my 2024 filing status"), so they are not asked again."""
+        """Fill the flow's date, year and choice questions from the words that started it ("book
+        an appointment for tomorrow", "my 2024 filing status", "a queue number for cash"), so
+        they are not asked again."""
         for step in self.pack.flows[flow_id].steps:
             slot = self.pack.slots.get(str(step.value)) if step.type == "collect" else None
             if (
@@ -162,7 +163,11 @@ class Interpreter:
                 or run.slots.get(slot.name) is not None
             ):
                 continue
-            value = extract_slot_value(slot, event.text, run.slots, event.now)
+            if slot.type == "choice":  # only an option named outright ("a number for cash")
+                options = run.slots.get(slot.choices_from or "") or []
+                value = match_option(options, event.text)
+            else:
+                value = extract_slot_value(slot, event.text, run.slots, event.now)
             if value is not None:
                 run.slots[slot.name] = value
 

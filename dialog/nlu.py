@@ -135,7 +135,7 @@ class IntentClassifier:
                 ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
             ]
         )
-        svm = LinearSVC(C=1.0, class_weight="balanced")
+        svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
         pipeline = Pipeline(
             [
                 ("features", features),

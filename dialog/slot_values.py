@@ -66,12 +66,38 @@ def _choice(options: Sequence[Any], text: str, now: datetime | None) -> Any:
         matches = [o for o in options if said in _start(o)]
         if len(matches) == 1:
             return matches[0]
+    return match_option(options, text)
+
+
+def _said(word: str, lowered: str) -> bool:
+    """Whether ``word`` occurs in ``lowered``: as a whole word (plural ``s`` allowed) when it is
+    Latin, anywhere when it holds CJK characters (no word boundaries in Chinese)."""
+    word = word.lower().strip()
+    if not word:
+        return False
+    if re.search(r"[\u3400-\u9fff]", word):
+        return word in lowered
+    return re.search(rf"\b{re.escape(word)}s?\b", lowered) is not None
+
+
+def match_option(options: Sequence[Any], text: str) -> Any:
+    """The one option ``text`` names by its ``label`` or one of its ``synonyms`` (no positions,
+    no times), or ``None`` when it names none or several.
+
+    Args:
+        options: plain values, or mappings with ``label`` and/or ``synonyms`` (a list of words).
+        text: the visitor's words.
+    """
     lowered = text.lower()
+    named = []
     for option in options:
-        label = str(option.get("label", "")) if isinstance(option, Mapping) else str(option)
-        if label and label.lower() in lowered:
-            return option
-    return None
+        if isinstance(option, Mapping):
+            words = [str(option.get("label", "")), *map(str, option.get("synonyms") or ())]
+        else:
+            words = [str(option)]
+        if any(_said(w, lowered) for w in words):
+            named.append(option)
+    return named[0] if len(named) == 1 else None
 
 
 def extract_slot_value(

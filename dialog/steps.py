@@ -18,7 +18,7 @@ from dialog.types import Action, Call, Handoff, ReplyPlan, Say
 MAX_STEPS_PER_EVENT = 200
 SLOW_RATE = 0.8
 #: Slot types read from the utterance that starts a flow (digits are never guessed this way).
-PREFILL_TYPES = frozenset({"year", "date"})
+PREFILL_TYPES = frozenset({"year", "date", "choice"})
 
 
 class FlowLoopError(RuntimeError):

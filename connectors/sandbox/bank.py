@@ -1,4 +1,5 @@
-"""The sandbox bank: customers, accounts, transactions, cards, one-time codes, card freezing.
+"""The sandbox bank: customers, accounts, transactions, cards, one-time codes, card freezing,
+the branch's counter queue.
 
 HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"12345.67"``):
 
@@ -11,6 +12,10 @@ HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"123
 ``GET  /v1/transactions?limit=N``           token → ``{"transactions": [...]}`` (newest first)
 ``POST /v1/cards/{last4}/freeze``           token + ``Idempotency-Key`` → ``{"card_masked",
                                             "status": "frozen", "freeze_id", "frozen_at"}``
+``POST /v1/queue-tickets``                  ``{"service": "cash"|"cards"|"accounts"}`` +
+                                            ``Idempotency-Key`` → 201 ``{"ticket_number":
+                                            "A023", "service", "waiting", "issued_at"}``
+                                            (no customer token: anyone may queue)
 ==========================================  ==================================================
 
 The customer token travels in ``X-Customer-Token``. Seed data: see ``README.md`` beside this file.
@@ -51,6 +56,10 @@ CREATE TABLE IF NOT EXISTS card_events (
     id INTEGER PRIMARY KEY, card_number TEXT NOT NULL REFERENCES cards(number),
     event TEXT NOT NULL, at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    id INTEGER PRIMARY KEY, service TEXT NOT NULL, number TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'served')), issued_at REAL NOT NULL
+);
 """
 
 #: The documented demo customer (README.md): card ending 4417, phone ending 88.
@@ -73,6 +82,10 @@ _DEMO_TRANSACTIONS = [
 _NAMES = ["Bea Sample", "Chen Test", "Dana Example", "Eli Placeholder", "Fang Fiction"]
 _SHOPS = ["Supermarket", "Bookstore", "Pharmacy", "Restaurant", "Online shop", "Taxi"]
 _LAST4 = re.compile(r"^\d{4}$")
+#: Counter services and their ticket letter (A023 is the 23rd cash ticket of the day).
+QUEUE_PREFIX = {"cash": "A", "cards": "B", "accounts": "C"}
+#: Seeded queue: (tickets already issued, of which still waiting) per service.
+_QUEUE_SEED = {"cash": (22, 3), "cards": (8, 1), "accounts": (14, 2)}
 
 
 def money(cents: int) -> str:
@@ -149,6 +162,14 @@ class BankService:
                 ],
             }
             _insert_customer(store, c, demo=False)
+        for service, (issued, waiting) in _QUEUE_SEED.items():
+            for n in range(1, issued + 1):
+                status = "waiting" if n > issued - waiting else "served"
+                store.db.execute(
+                    "INSERT INTO queue_tickets (service, number, status, issued_at)"
+                    " VALUES (?, ?, ?, 0)",
+                    (service, f"{QUEUE_PREFIX[service]}{n:03d}", status),
+                )
 
     def routes(self, ctx: SandboxContext) -> list[web.RouteDef]:
         """The bank's ``/v1`` routes. With demo OTP on, the demo card starts unfrozen."""
@@ -286,10 +307,48 @@ class BankService:
             )
             return ctx.respond(stored)
 
+        async def queue_ticket(request: web.Request) -> web.Response:
+            body = await read_json(request)
+            service = str(body.get("service", ""))
+            if service not in QUEUE_PREFIX:
+                raise ApiError(400, "invalid_service", "service must be cash, cards or accounts")
+
+            def effect() -> Stored:
+                issued, waiting = db.execute(
+                    "SELECT COUNT(*), COALESCE(SUM(status = 'waiting'), 0) FROM queue_tickets"
+                    " WHERE service = ?",
+                    (service,),
+                ).fetchone()
+                number = f"{QUEUE_PREFIX[service]}{issued + 1:03d}"
+                now = time.time()
+                db.execute(
+                    "INSERT INTO queue_tickets (service, number, status, issued_at)"
+                    " VALUES (?, ?, 'waiting', ?)",
+                    (service, number, now),
+                )
+                return Stored(
+                    201,
+                    {
+                        "ticket_number": number,
+                        "service": service,
+                        "waiting": int(waiting),
+                        "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                    },
+                )
+
+            stored = ctx.store.once(
+                "take_queue_number",
+                request.headers.get("Idempotency-Key"),
+                {"service": service},
+                effect,
+            )
+            return ctx.respond(stored)
+
         return [
             web.post("/v1/verifications", start_verification),
             web.post("/v1/verifications/{vid}/verify", verify),
             web.get("/v1/balance", balance),
             web.get("/v1/transactions", transactions),
             web.post("/v1/cards/{last4}/freeze", freeze),
+            web.post("/v1/queue-tickets", queue_ticket),
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connectors.base import InvalidInput, NotFound, Unauthorized
+from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
@@ -129,6 +129,66 @@ async def test_cannot_freeze_someone_elses_card(connector: Router, sandbox) -> N
     other = sandbox_rows(sandbox, "bank", "SELECT last4 FROM cards WHERE customer_id='C0002'")[0]
     with pytest.raises(NotFound):
         await connector.call("bank.freeze_card", {"token": token, "card_last4": other["last4"]})
+
+
+def queue_counts(sandbox, service: str) -> tuple[int, int]:
+    """(tickets issued, tickets still waiting) for a counter service, read from the database."""
+    row = sandbox_rows(
+        sandbox,
+        "bank",
+        "SELECT COUNT(*), COALESCE(SUM(status = 'waiting'), 0) FROM queue_tickets WHERE service=?",
+        service,
+    )[0]
+    return int(row[0]), int(row[1])
+
+
+async def test_queue_ticket_is_numbered_per_service_and_taken_once_per_key(
+    connector: Router, sandbox
+) -> None:
+    issued, waiting = queue_counts(sandbox, "cards")
+    first = await connector.call(
+        "bank.take_queue_number", {"service": "cards"}, idempotency_key="q-cards-1"
+    )
+    assert first.data["ticket_number"] == f"B{issued + 1:03d}"
+    assert first.data["service"] == "cards" and first.data["waiting"] == waiting
+    again = await connector.call(  # a retry with the same key: the same ticket, none added
+        "bank.take_queue_number", {"service": "cards"}, idempotency_key="q-cards-1"
+    )
+    assert again.data == first.data
+    assert queue_counts(sandbox, "cards") == (issued + 1, waiting + 1)
+    second = await connector.call(
+        "bank.take_queue_number", {"service": "cards"}, idempotency_key="q-cards-2"
+    )
+    assert second.data["ticket_number"] == f"B{issued + 2:03d}"
+    assert second.data["waiting"] == waiting + 1
+    cash = await connector.call(
+        "bank.take_queue_number", {"service": "cash"}, idempotency_key="q-cash-1"
+    )
+    assert cash.data["ticket_number"].startswith("A")
+
+
+async def test_queue_ticket_rejects_unknown_service_and_key_reuse(
+    connector: Router, sandbox
+) -> None:
+    with pytest.raises(InvalidInput):  # caught by the declaration before any request
+        await connector.call("bank.take_queue_number", {"service": "loans"}, idempotency_key="q-x")
+    await connector.call("bank.take_queue_number", {"service": "cash"}, idempotency_key="q-r")
+    with pytest.raises(Conflict) as info:
+        await connector.call(
+            "bank.take_queue_number", {"service": "accounts"}, idempotency_key="q-r"
+        )
+    assert info.value.reason == "idempotency_key_reuse"
+    url, key = sandbox.urls["bank"], sandbox.api_keys["bank"]
+    no_key = httpx.post(f"{url}/v1/queue-tickets", json={"service": "cash"},
+                        headers={"X-API-Key": key})  # fmt: skip
+    assert no_key.status_code == 400
+    assert no_key.json()["error"]["code"] == "idempotency_key_required"
+    bad = httpx.post(
+        f"{url}/v1/queue-tickets",
+        json={"service": "loans"},
+        headers={"X-API-Key": key, "Idempotency-Key": "q-bad"},
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_service"
 
 
 def test_client_auth_and_test_routes_are_guarded(sandbox) -> None:

@@ -101,9 +101,10 @@ def test_own_test_sets_meet_the_goals(
 @pytest.mark.needs_data
 @pytest.mark.parametrize(
     ("name", "floor_accuracy", "floor_oos"),
-    # Measured 0.786 / 0.342 and 0.782 / 0.733; the goal (0.90 / 0.85) is not met yet:
-    # these floors only guard against regressions.
-    [("banking77_test_sample.csv", 0.70, 0.25), ("clinc150_banking_subset_sample.csv", 0.70, 0.60)],
+    # Measured 0.667 / 0.619 and 0.709 / 0.829 (after dropping training lines that copied public
+    # ones and unmapping labels the pack does not handle); the goal (0.90 / 0.85) is not
+    # met yet: these floors only guard against regressions.
+    [("banking77_test_sample.csv", 0.62, 0.55), ("clinc150_banking_subset_sample.csv", 0.65, 0.75)],
 )
 def test_public_banking_lines_mapped_by_label_map(
     shared_data: Path,

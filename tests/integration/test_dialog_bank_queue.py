@@ -1,0 +1,112 @@
+"""Taking a queue number for a counter, in English and Chinese, over real HTTP against the
+sandbox bank: what the avatar says and shows, checked against the queue in the bank's database."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from connectors.embedded import SandboxCluster
+from connectors.router import Router
+from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
+from dialog import DialogEngine, DialogTurn
+
+__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+
+
+@lru_cache(maxsize=1)
+def _trained() -> DialogEngine:
+    """The bank pack with its NLU trained once for the module (the connector is per test)."""
+    return DialogEngine.load("bank", connector=None)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def engine(connector: Router) -> DialogEngine:
+    return _trained().with_connector(connector)
+
+
+def said(turn: DialogTurn) -> str:
+    return " ".join(r.text for r in turn.replies)
+
+
+def cards_of(turn: DialogTurn, kind: str) -> list[dict]:
+    return [r.card for r in turn.replies if r.card and r.card.get("kind") == kind]
+
+
+def queue(cluster: SandboxCluster, service: str) -> tuple[int, int]:
+    """(tickets issued, tickets waiting) for ``service``, as the sandbox bank stores them."""
+    row = sandbox_rows(
+        cluster,
+        "bank",
+        "SELECT COUNT(*), COALESCE(SUM(status = 'waiting'), 0) FROM queue_tickets WHERE service=?",
+        service,
+    )[0]
+    return int(row[0]), int(row[1])
+
+
+def newest_ticket(cluster: SandboxCluster, service: str) -> str:
+    rows = sandbox_rows(
+        cluster,
+        "bank",
+        "SELECT number FROM queue_tickets WHERE service=? ORDER BY id DESC LIMIT 1",
+        service,
+    )
+    return str(rows[0]["number"])
+
+
+async def test_queue_number_in_english(engine: DialogEngine, sandbox: SandboxCluster) -> None:
+    session = engine.new_session("t-queue-en")
+    issued, waiting = queue(sandbox, "cash")
+    turn = await session.handle_text("Hello, I need a number for the counter please")
+    assert turn.intent == "take_queue_number" and turn.language == "en"
+    assert "cash, cards, or accounts" in said(turn)
+    assert cards_of(turn, "options")[0]["options"] == ["cash", "cards", "accounts"]
+    turn = await session.handle_text("I want to withdraw cash")
+    assert "queue number for cash services" in said(turn)
+    assert queue(sandbox, "cash") == (issued, waiting)  # nothing taken before the yes
+    turn = await session.handle_text("yes please")
+    number = f"A{issued + 1:03d}"
+    assert newest_ticket(sandbox, "cash") == number
+    assert queue(sandbox, "cash") == (issued + 1, waiting + 1)
+    assert f"Your number is {number}" in said(turn)
+    assert (f"{waiting} people ahead" if waiting else "Nobody is ahead") in said(turn)
+    ticket = cards_of(turn, "queue_ticket")[0]
+    assert ticket == {
+        "kind": "queue_ticket", "number": number, "service": "cash", "waiting": str(waiting)
+    }  # fmt: skip
+    assert turn.replies[-1].emotion == "happy"
+    session.close()
+
+
+async def test_queue_number_in_chinese_names_the_service_up_front(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    session = engine.new_session("t-queue-zh")
+    issued, waiting = queue(sandbox, "cards")
+    turn = await session.handle_text("帮我取个号，我要办银行卡业务")
+    assert turn.intent == "take_queue_number" and turn.language == "zh"
+    assert "银行卡业务的排队号" in said(turn)  # the service was named: straight to the confirmation
+    turn = await session.handle_text("是的")
+    number = f"B{issued + 1:03d}"
+    assert newest_ticket(sandbox, "cards") == number
+    assert f"您的号码是{number}" in said(turn)
+    assert (f"前面还有{waiting}位" if waiting else "前面没有人") in said(turn)
+    assert cards_of(turn, "queue_ticket")[0]["number"] == number
+    session.close()
+
+
+async def test_queue_number_declined_takes_nothing(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    session = engine.new_session("t-queue-no")
+    before = queue(sandbox, "accounts")
+    turn = await session.handle_text("can I have a ticket number")
+    assert turn.intent == "take_queue_number"
+    turn = await session.handle_text("the third one")  # by position: accounts
+    assert "account services" in said(turn)
+    turn = await session.handle_text("no")
+    assert "haven't taken a number" in said(turn)
+    assert queue(sandbox, "accounts") == before
+    assert not any(e.detail.startswith("bank.take_queue_number") for e in session.audit)
+    session.close()
