@@ -134,6 +134,7 @@ class Session:
         self.socket_attached = False
         self.last_activity = self.loop.time()
         self._turn_no = 0
+        self._heard_language: str | None = None  # sticky detected language (auto sessions)
         self._listening_turn: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
@@ -245,10 +246,24 @@ class Session:
         return asyncio.wrap_future(self.renderer.submit(pose, self._frame))
 
     def _decode(self, audio: np.ndarray) -> Transcript:
+        """Decode on an ASR worker thread. With the session language on ``auto`` the spoken
+        language is detected once and kept (detection costs a multilingual encoder pass, too
+        much for every partial); a decode that fails or looks unsure forgets it, so a visitor
+        who switches language is detected again on the next decode."""
         hearing = self.runtime.hearing
-        wanted = self.language if hearing.can_hear(self.language) else "auto"
-        language = hearing.pick_language(audio, wanted)
-        return hearing.asr_for(language).transcribe(audio, language=language)
+        if self.language != "auto" and hearing.can_hear(self.language):
+            language = self.language
+        elif self._heard_language is not None:
+            language = self._heard_language
+        else:
+            language = hearing.pick_language(audio, "auto")
+            self._heard_language = language
+        result = hearing.asr_for(language).transcribe(audio, language=language)
+        if self.language == "auto" and (
+            not result.text or (result.avg_logprob is not None and result.avg_logprob < -0.9)
+        ):
+            self._heard_language = None
+        return result
 
     # --- hearing ------------------------------------------------------------------------------
 
