@@ -256,8 +256,10 @@ class Session:
         elif self._heard_language is not None:
             language = self._heard_language
         else:
-            language = hearing.pick_language(audio, "auto")
-            self._heard_language = language
+            result = hearing.transcribe(audio, "auto")
+            if result.text:
+                self._heard_language = result.language
+            return result
         result = hearing.asr_for(language).transcribe(audio, language=language)
         if self.language == "auto" and (
             not result.text or (result.avg_logprob is not None and result.avg_logprob < -0.9)

@@ -68,3 +68,20 @@ def test_language_detection_routes_mandarin(asr: WhisperASR, shared_data) -> Non
     assert language == "zh" and prob > 0.5
     english = load_audio(shared_data / "audio/en/en_ljspeech_LJ001-0004_block_books.wav")
     assert asr.detect_language(english)[0] == "en"
+
+
+def test_auto_language_routes_each_clip(asr: WhisperASR, shared_data) -> None:
+    """`auto`: English is kept from tiny.en; Mandarin goes through detection to `base`."""
+    from engine.config import EngineConfig
+    from engine.hearing import Hearing
+
+    hearing = Hearing(EngineConfig())
+    zh = hearing.transcribe(
+        load_audio(shared_data / "audio/zh/zh_paddlespeech_running_health.wav"), "auto"
+    )
+    assert zh.language == "zh"
+    assert cer("我认为跑步最重要的就是给我带来了身体健康", zh.text) < 0.15
+    en = hearing.transcribe(
+        load_audio(shared_data / "audio/en/en_ljspeech_LJ001-0004_block_books.wav"), "auto"
+    )
+    assert en.language == "en" and "block books" in en.text
