@@ -111,6 +111,7 @@ class Session:
         self.audio_out = ReplyAudioTrack(self.clock, on_sent=self._on_audio_sent)
         self._frame = np.empty((cfg.video_height, cfg.video_width, 3), np.uint8)
         self._last_pose: Any = None
+        self._idle_skip = 0
         label = runtime.config.avatar.ai_label
         size = (cfg.video_width, cfg.video_height)
         self.video_out = AvatarVideoTrack(
@@ -242,6 +243,12 @@ class Session:
         pose = self.timeline.pose_at(sample)
         if not pose_changed(pose, self._last_pose):
             return None
+        if self.runtime.asr_inflight.count and not self.timeline.is_speaking(sample):
+            # A decode is running and the avatar only idles: render 1 frame in 3 (the others
+            # repeat the last one) so the CPU goes to ASR, the critical path of the reply.
+            self._idle_skip = (self._idle_skip + 1) % 3
+            if self._idle_skip:
+                return None
         self._last_pose = pose
         return asyncio.wrap_future(self.renderer.submit(pose, self._frame))
 

@@ -97,9 +97,21 @@ def test_commas_inside_numbers_are_not_clause_boundaries() -> None:
     assert pieces == ["The transfer of 1,000,000 yuan to account 6222 0202 is done,", "thank you."]
 
 
-def test_sentence_without_clause_boundary_stays_whole() -> None:
-    text = "Please bring your identity card and your bank card to the counter on the second floor."
+def test_sentence_without_any_boundary_stays_whole() -> None:
+    text = "Please bring your identity card to the counter on the second floor."
     assert split_sentences(text, SplitConfig(first_max_weight=20)) == [text]
+
+
+def test_long_first_sentence_without_punctuation_is_cut_before_a_conjunction() -> None:
+    text = "Please bring your identity card and your bank card to the counter on the second floor."
+    pieces = split_sentences(text, SplitConfig(first_max_weight=30))
+    assert pieces == [
+        "Please bring your identity card",
+        "and your bank card to the counter on the second floor.",
+    ]
+    # Only the first piece is cut that way: later sentences keep their length.
+    later = "Thanks. " + text
+    assert split_sentences(later, SplitConfig(first_max_weight=30))[1] == text
 
 
 def test_spoken_weight_counts_han_characters_three_times() -> None:
