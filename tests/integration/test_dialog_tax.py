@@ -212,3 +212,35 @@ async def test_connector_error_then_human(engine: DialogEngine, sandbox: Sandbox
     assert not session.state.stack and turn.timings_ms["connector"] is not None
     turn = await session.handle_text("转人工")
     assert turn.handoff and turn.language == "zh"
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "我想问我在冰海星区有房",  # what ASR hears in zh_funasr_binhai_house_question.wav
+        "我想问我在滨海新区有房",  # what was said (cut off mid-question)
+    ],
+)
+async def test_house_question_goes_to_the_knowledge_base(engine: DialogEngine, heard: str) -> None:
+    session = engine.new_session("tax-house")
+    turn = await session.handle_text(heard, language="zh")
+    assert turn.intent not in ("suggestion", "complaint") and turn.language == "zh"
+    reply = said(turn)
+    assert any(w in reply for w in ("房产", "住房", "房贷")), reply
+    assert turn.replies[0].source.startswith("faq.zh.md § ")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [
+        ("卖房子要交什么税", "zh", "满5年"),
+        ("买房的契税是多少", "zh", "1.5%"),
+        ("what tax do I pay if I sell my flat", "en", "20 %"),
+        ("I own a house here", "en", "property"),
+    ],
+)
+async def test_housing_taxes_answered(
+    engine: DialogEngine, question: str, lang: str, fact: str
+) -> None:
+    turn = await engine.new_session("tax-house-kb").handle_text(question, language=lang)
+    assert turn.intent == "faq" and fact in said(turn)
