@@ -15,7 +15,7 @@ demo: setup
 	.venv/bin/dhe demo --out var/demo.mp4
 
 test: setup
-	.venv/bin/python -m pytest tests
+	.venv/bin/python -m pytest
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -285,10 +285,20 @@ class ServerProcess:
         import re
         import subprocess
         import sys
+        import tempfile
         import threading
         import urllib.request
 
-        env = {**os.environ, **self.env}
+        from engine.paths import models_dir
+
+        # Its own state folder (sandbox SQLite files, engine.db) unless the caller gives one,
+        # so test and benchmark servers never share files with a developer's var/.
+        env = {
+            **os.environ,
+            "DHE_VAR_DIR": tempfile.mkdtemp(prefix="dhe-serve-"),
+            "DHE_MODELS_DIR": str(models_dir()),
+            **self.env,
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
             stdin=subprocess.DEVNULL,

@@ -187,8 +187,17 @@ def e2e_artifacts(artifacts_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dhe_server(loopback_ns: LoopbackNamespace | None, e2e_artifacts: Path) -> Iterator[DheServer]:
-    """``dhe serve`` on a free 127.0.0.1 port, ready (healthz 200) within 90 s."""
+def dhe_server(
+    loopback_ns: LoopbackNamespace | None,
+    e2e_artifacts: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DheServer]:
+    """``dhe serve`` on a free 127.0.0.1 port, ready (healthz 200) within 90 s.
+
+    Its state (sandbox SQLite files, engine.db) lives in a temporary folder, so it never shares
+    files with other tests' sandboxes; the models are the unpacked ones."""
+    from engine.paths import models_dir
+
     dhe = REPO_ROOT / ".venv" / "bin" / "dhe"
     if not dhe.exists():
         dhe = Path(shutil.which("dhe") or dhe)
@@ -197,6 +206,8 @@ def dhe_server(loopback_ns: LoopbackNamespace | None, e2e_artifacts: Path) -> It
     env = {
         **os.environ,
         "DHE_SANDBOX__DEMO_OTP": "true",
+        "DHE_VAR_DIR": str(tmp_path_factory.mktemp("e2e-var")),
+        "DHE_MODELS_DIR": str(models_dir()),
         "DHE_SERVER__MAX_SESSIONS": "8",
         "PYTHONUNBUFFERED": "1",
     }
