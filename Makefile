@@ -1,6 +1,6 @@
 # make run   — set everything up, then run the engine: http://127.0.0.1:8080
 # make test  — set everything up, then run the whole test suite
-# make setup GPU=1 — CUDA build of onnxruntime (see DESIGN.md)
+# make setup GPU=1 — CUDA build of onnxruntime (see README.md, Configuration)
 .PHONY: setup run demo test lint bench clean
 
 GPU ?= 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -63,10 +64,19 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 
 def run_sandbox(args: argparse.Namespace) -> int:
     """``dhe sandbox``: serve in the foreground until Ctrl-C."""
-    from connectors.sandbox.__main__ import serve
+    from connectors.sandbox.__main__ import SandboxUsageError, check_arguments, serve
 
+    try:
+        check_arguments(args)
+    except SandboxUsageError as exc:
+        print(f"dhe sandbox: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     configure_logging()
-    asyncio.run(serve(args))  # SIGINT/SIGTERM stop it cleanly
+    try:
+        asyncio.run(serve(args))  # SIGINT/SIGTERM stop it cleanly
+    except (OSError, sqlite3.Error) as exc:
+        print(f"dhe sandbox: error: cannot start: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 

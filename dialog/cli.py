@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -39,7 +40,9 @@ async def _chat(args: argparse.Namespace) -> int:
     packs_dir = Path(args.packs_dir) if args.packs_dir else None
     var_dir = Path(args.var_dir) if args.var_dir else DEFAULT_VAR_DIR
     var_dir.mkdir(parents=True, exist_ok=True)
-    async with start_embedded(var_dir, demo_otp=args.demo) as systems:
+    # `sandbox.demo_otp` of the engine config, as its DHE_* variable, also applies here.
+    demo = args.demo or os.environ.get("DHE_SANDBOX__DEMO_OTP", "").lower() in ("1", "true", "yes")
+    async with start_embedded(var_dir, demo_otp=demo) as systems:
         engine = DialogEngine.load(args.domain, systems.connectors, packs_dir)
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
         async for _, turn in run_chat(sys.stdin, engine, session_id, args.lang):

@@ -50,16 +50,23 @@ def _fail(prog: str, message: str, code: int) -> int:
 
 def _cmd_converse(args: argparse.Namespace) -> int:
     from engine.config import ConfigError, load_config
-    from engine.converse import UsageError, converse, describe, prepare_inputs
+    from engine.converse import (
+        KNOWN_FAILURES,
+        UsageError,
+        check_domain,
+        check_output,
+        converse,
+        describe,
+        prepare_inputs,
+    )
 
     try:
         config = load_config(args.config)
+        check_domain(args.domain, config)
+        out = check_output(Path(args.out))
         turns = prepare_inputs(list(args.turns or []))
-        out = Path(args.out)
-        if out.exists() and out.is_dir():
-            raise UsageError(f"--out {out}: is a folder")
     except ConfigError as exc:
-        return _fail("converse", f"--config {exc}", 2)
+        return _fail("converse", f"config: {exc}", 2)
     except UsageError as exc:
         return _fail("converse", str(exc), 2)
 
@@ -82,9 +89,13 @@ def _cmd_converse(args: argparse.Namespace) -> int:
         return _fail("converse", str(exc), 2)
     except KeyboardInterrupt:
         return _fail("converse", "interrupted", 1)
-    except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
-        logging.getLogger("dhe").exception("converse failed")
-        return _fail("converse", f"internal failure: {exc.__class__.__name__}: {exc}", 1)
+    except KNOWN_FAILURES as exc:  # a typed failure: its message says what to do
+        return _fail("converse", str(exc).splitlines()[0], 1)
+    except Exception as exc:  # the CLI boundary: one line; the traceback with -v
+        logging.getLogger("dhe").debug("converse failed", exc_info=True)
+        return _fail(
+            "converse", f"internal failure: {exc.__class__.__name__}: {exc} (-v for details)", 1
+        )
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:

@@ -8,12 +8,18 @@ model's YAML: the YAML names the environment variable that holds them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from connectors.config import ConnectorsConfig, SandboxConfig
 from engine.paths import ASSETS_DIR
@@ -187,14 +193,21 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     except OSError as exc:
         raise ConfigError(str(source), [f"cannot read: {exc.strerror}"]) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(str(source), [f"not valid YAML: {exc}"]) from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise ConfigError(str(source), [f"{where}not valid YAML ({problem})"]) from exc
     if not isinstance(raw, dict):
         raise ConfigError(str(source), ["top level must be a mapping"])
     try:
         return EngineConfig(**raw)
+    except SettingsError as exc:  # a DHE_* variable that is not valid JSON for its field
+        raise ConfigError("environment", [f"a DHE_* variable cannot be parsed: {exc}"]) from exc
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = []
+        for err in exc.errors():
+            dotted = ".".join(str(p) for p in err["loc"]) or "<root>"
+            env = "DHE_" + "__".join(str(p) for p in err["loc"]).upper()
+            where = f"{env} (environment)" if env in os.environ else dotted
+            problems.append(f"{where}: {err['msg']}")
         raise ConfigError(str(source), problems) from exc

@@ -77,6 +77,40 @@ class TurnRecord:
         }
 
 
+def check_domain(domain: str, config: EngineConfig) -> None:
+    """Fail fast on an unknown domain pack (before sandboxes and models start).
+
+    Raises:
+        UsageError: no such pack.
+    """
+    from dialog.pack import pack_dir
+
+    folder = pack_dir(domain, config.dialog.packs_dir)
+    if not (folder / "domain.yaml").is_file():
+        root = folder.parent
+        known = sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
+        raise UsageError(f"--domain {domain}: no such domain pack (known: {', '.join(known)})")
+
+
+def check_output(out: Path) -> Path:
+    """Make sure ``out`` can be written, before anything runs; nothing is left behind.
+
+    Raises:
+        UsageError: ``out`` is a folder, its folder is missing, or it cannot be created.
+    """
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    probe = out.with_name(out.name + ".partial")
+    try:
+        probe.open("wb").close()
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot be written ({exc.strerror})") from exc
+    return out
+
+
 def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:
     """Validate every turn before anything runs: text non-empty and short, audio decodable.
 
@@ -98,6 +132,8 @@ def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:
                 raise UsageError(f"--text: longer than {MAX_TEXT_CHARS} characters")
             turns.append(TurnInput("text", text))
         else:
+            if Path(value).is_dir():
+                raise UsageError(f"--audio {value}: is a folder, give an audio file")
             try:
                 turns.append(TurnInput("audio", value, load_audio(value)))
             except AudioDecodeError as exc:
@@ -328,10 +364,35 @@ async def converse(
             with contextlib.suppress(Exception):
                 show.abort()
             raise
+    frames = show.writer.frames_written
     progress(
-        f"wrote {path} ({show.writer.frames_written} frames, {time.perf_counter() - t0:.1f} s)"
+        f"wrote {path}: {frames / config.avatar.fps:.1f} s of video ({frames} frames) "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     return {"turns": [r.as_json() for r in records], "output": str(path)}
+
+
+def _known_failures() -> tuple[type[BaseException], ...]:
+    from avatar import AvatarLoadError
+    from avatar.egl import RendererError
+    from connectors.embedded import SandboxStartError
+    from engine.asr.whisper import ASRError
+    from engine.models import ModelError
+    from engine.tts.base import TTSError
+
+    return (
+        ASRError,
+        TTSError,
+        ModelError,
+        AvatarLoadError,
+        RendererError,
+        SandboxStartError,
+        OSError,
+    )
+
+
+#: Typed failures whose message tells the operator what to do (the CLI prints one line).
+KNOWN_FAILURES = _known_failures()
 
 
 def describe(index: int, record: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from connectors.logs import configure_logging
 from connectors.sandbox.faults import FaultConfig
@@ -52,6 +53,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-otp", action="store_true", help="demo customers' code is 123456")
     parser.add_argument("--faults", default=None, help="fault injection JSON (README.md)")
     parser.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+
+
+class SandboxUsageError(ValueError):
+    """A command-line value is unusable (one-line message naming the option)."""
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Validate options before anything starts.
+
+    Raises:
+        SandboxUsageError: port out of range, ``--db`` is a folder, or ``--faults`` is not a
+            valid fault JSON.
+    """
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise SandboxUsageError(f"--port {args.port}: out of range (0-65535)")
+    if args.db is not None and Path(args.db).is_dir():
+        raise SandboxUsageError(f"--db {args.db}: is a folder, give a SQLite file path")
+    faults_json = args.faults or os.environ.get("DHE_SANDBOX_FAULTS")
+    if faults_json:
+        try:
+            FaultConfig.model_validate_json(faults_json)
+        except ValidationError as exc:
+            why = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'JSON'}: {e['msg']}" for e in exc.errors()
+            )
+            raise SandboxUsageError(f"--faults: not a valid fault config ({why})") from exc
 
 
 def _wait_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

@@ -214,7 +214,8 @@ class WhisperASR:
         kept = [seg for seg in segments if self._keep(seg)]
         text = _join([seg.text for seg in kept], info.language)
         if info.language == "zh":
-            text = to_simplified(text)
+            # Whisper likes to put Chinese names in title marks 《》; speech has none.
+            text = to_simplified(text).replace("《", "").replace("》", "")
         if _normalise(text) in _SILENCE_PHRASES and audio_ms < 3000:
             kept, text = [], ""
         avg = float(np.mean([seg.avg_logprob for seg in kept])) if kept else None
