@@ -31,8 +31,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.sandbox.server import SandboxContext, read_json
-from connectors.sandbox.store import OTP_TTL_S, ApiError, Store, Stored
+from connectors.sandbox.server import SandboxContext, masked, read_json
+from connectors.sandbox.store import ApiError, Store, Stored
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customers (
@@ -92,11 +92,6 @@ def money(cents: int) -> str:
     """Integer cents → decimal string with 2 places (``-12345`` → ``"-123.45"``)."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def masked(number: str) -> str:
-    """A card/account/phone number with all but its last 4 digits as ``*``."""
-    return "*" * (len(number) - 4) + number[-4:]
 
 
 def _insert_customer(store: Store, c: dict[str, Any], demo: bool) -> None:
@@ -192,22 +187,7 @@ class BankService:
             ).fetchone()
             if row is None:
                 raise ApiError(404, "card_not_found", "no card with these last digits")
-            vid = ctx.store.start_verification(
-                row["id"], fixed_code=ctx.fixed_code(bool(row["is_demo"]))
-            )
-            return web.json_response(
-                {
-                    "verification_id": vid,
-                    "phone_masked": masked(row["phone"]),
-                    "expires_in_s": OTP_TTL_S,
-                },
-                status=201,
-            )
-
-        async def verify(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            token, ttl = ctx.store.verify(request.match_info["vid"], str(body.get("code", "")))
-            return web.json_response({"token": token, "expires_in_s": ttl})
+            return ctx.send_code(row)
 
         async def balance(request: web.Request) -> web.Response:
             customer = ctx.customer(request)
@@ -346,7 +326,7 @@ class BankService:
 
         return [
             web.post("/v1/verifications", start_verification),
-            web.post("/v1/verifications/{vid}/verify", verify),
+            web.post("/v1/verifications/{vid}/verify", ctx.verify),
             web.get("/v1/balance", balance),
             web.get("/v1/transactions", transactions),
             web.post("/v1/cards/{last4}/freeze", freeze),

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from connectors.masking import mask_digits
 from connectors.sandbox.faults import FaultConfig, FaultState
-from connectors.sandbox.store import ApiError, Store, Stored
+from connectors.sandbox.store import OTP_TTL_S, ApiError, Store, Stored
 
 log = structlog.get_logger("connectors.sandbox")
 
@@ -75,6 +75,11 @@ class Service(Protocol):
         """The ``/v1`` routes, closing over ``ctx``."""
 
 
+def masked(number: str) -> str:
+    """A card/account/phone number with all but its last 4 digits as ``*``."""
+    return "*" * (len(number) - 4) + number[-4:]
+
+
 @dataclass(slots=True)
 class SandboxContext:
     """Per-process state handed to a service's routes."""
@@ -93,6 +98,25 @@ class SandboxContext:
         from connectors.sandbox.store import DEMO_OTP_CODE
 
         return DEMO_OTP_CODE if (self.settings.demo_otp and is_demo) else None
+
+    def send_code(self, subject: Any) -> web.Response:
+        """Start a one-time-code verification for a looked-up subject (a row with ``id``,
+        ``phone``, ``is_demo``): 201 ``{"verification_id", "phone_masked", "expires_in_s"}``."""
+        vid = self.store.start_verification(
+            subject["id"], fixed_code=self.fixed_code(bool(subject["is_demo"]))
+        )
+        body = {
+            "verification_id": vid,
+            "phone_masked": masked(subject["phone"]),
+            "expires_in_s": OTP_TTL_S,
+        }
+        return web.json_response(body, status=201)
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """``POST /v1/verifications/{vid}/verify`` ``{"code"}`` → ``{"token", "expires_in_s"}``."""
+        body = await read_json(request)
+        token, ttl = self.store.verify(request.match_info["vid"], str(body.get("code", "")))
+        return web.json_response({"token": token, "expires_in_s": ttl})
 
     def respond(self, stored: Stored) -> web.Response:
         """Send a stored (possibly replayed) side-effect response; may lose it on purpose."""

@@ -33,9 +33,9 @@ import time
 
 from aiohttp import web
 
-from connectors.sandbox.bank import masked, money
-from connectors.sandbox.server import SandboxContext, read_json
-from connectors.sandbox.store import OTP_TTL_S, ApiError, Store, Stored
+from connectors.sandbox.bank import money
+from connectors.sandbox.server import SandboxContext, masked, read_json
+from connectors.sandbox.store import ApiError, Store, Stored
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS taxpayers (
@@ -155,22 +155,7 @@ class TaxService:
             row = db.execute("SELECT * FROM taxpayers WHERE last4 = ?", (last4,)).fetchone()
             if row is None:
                 raise ApiError(404, "taxpayer_not_found", "no taxpayer with these last digits")
-            vid = ctx.store.start_verification(
-                row["id"], fixed_code=ctx.fixed_code(bool(row["is_demo"]))
-            )
-            return web.json_response(
-                {
-                    "verification_id": vid,
-                    "phone_masked": masked(row["phone"]),
-                    "expires_in_s": OTP_TTL_S,
-                },
-                status=201,
-            )
-
-        async def verify(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            token, ttl = ctx.store.verify(request.match_info["vid"], str(body.get("code", "")))
-            return web.json_response({"token": token, "expires_in_s": ttl})
+            return ctx.send_code(row)
 
         async def filing_status(request: web.Request) -> web.Response:
             taxpayer = ctx.customer(request)
@@ -295,7 +280,7 @@ class TaxService:
 
         return [
             web.post("/v1/verifications", start_verification),
-            web.post("/v1/verifications/{vid}/verify", verify),
+            web.post("/v1/verifications/{vid}/verify", ctx.verify),
             web.get("/v1/filing-status", filing_status),
             web.get("/v1/slots", list_slots),
             web.post("/v1/appointments", book),
