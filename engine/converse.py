@@ -25,7 +25,7 @@ from dialog import DialogEngine
 from engine.audio.decode import AudioDecodeError, load_audio
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
-from engine.events import Reply, StageError, TTSAudio, VisemeTrack, now_ns
+from engine.events import Reply, TTSAudio, VisemeTrack, now_ns
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, TurnMetricsObserver
 from engine.paths import var_dir
@@ -258,14 +258,6 @@ class ConverseSession:
                         session_id=sid, reply_id=reply_id, track=chunk.visemes, start_sample=start
                     )
                 )
-
-    def fail(self, turn_id: str, stage: str, code: str, message: str) -> None:
-        """Publish a StageError for a failed turn."""
-        self.bus.publish(
-            StageError(
-                session_id=self.session_id, turn_id=turn_id, stage=stage, code=code, message=message
-            )  # type: ignore[arg-type]
-        )
 
     def close(self, end_reason: str = "done") -> None:
         """Write the session's audit trail, then wipe the dialog session's memory."""

@@ -81,7 +81,8 @@ def _check_speaking_mouth(renderer: Renderer, avatar: Avatar, artifacts: Path, t
         assert np.abs(frame[256, 256].astype(int) - frame[5, 5]).sum() > 30
     mouth = renderer.camera.project(avatar.channel_centroid("jawOpen"))[0]
     eyes = renderer.camera.project(avatar.channel_centroid("eyeBlinkLeft"))[0]
-    assert 100 < mouth[0] < 412 and 100 < mouth[1] < 480 and eyes[1] < mouth[1]
+    assert mouth[0] > 100 and mouth[0] < 412, mouth
+    assert mouth[1] > 100 and mouth[1] < 480 and eyes[1] < mouth[1], (mouth, eyes)
     mouth_change = np.abs(_crop(aa, mouth, 30) - _crop(silent, mouth, 30)).mean()
     eye_change = np.abs(_crop(aa, eyes, 12) - _crop(silent, eyes, 12)).mean()
     assert mouth_change > 6.0, f"{tag}: mouth crop barely changed ({mouth_change:.2f})"

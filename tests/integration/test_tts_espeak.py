@@ -36,7 +36,7 @@ def test_chinese_to_pinyin_numbers_and_punctuation() -> None:
 def test_mandarin_greeting_has_audio_and_visemes(espeak: EspeakTTS) -> None:
     (chunk,) = espeak.synthesize_all("您好，请问有什么可以帮您？", "zh")
     assert chunk.sample_rate == espeak.sample_rate == 22050
-    assert 1.5 < chunk.duration_s < 6.0  # 12 syllables
+    assert chunk.duration_s > 1.5 and chunk.duration_s < 6.0, chunk.duration_s  # 12 syllables
     audio = np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float64)
     assert np.sqrt(np.mean(audio**2)) > 500
     track = chunk.visemes
@@ -76,7 +76,7 @@ def test_english_fallback(espeak: EspeakTTS) -> None:
     (chunk,) = espeak.synthesize_all("Your balance is one thousand yuan.", "en")
     names = {c.viseme for c in chunk.visemes.cues}
     assert {"PP", "aa", "TH", "SS"} <= names
-    assert 1.0 < chunk.duration_s < 4.0
+    assert chunk.duration_s > 1.0 and chunk.duration_s < 4.0, chunk.duration_s
 
 
 def test_streams_sentences_and_rejects_other_languages(espeak: EspeakTTS) -> None:

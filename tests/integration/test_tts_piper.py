@@ -31,7 +31,9 @@ def test_balance_sentence_audio_and_visemes(piper: PiperTTS) -> None:
     assert isinstance(piper, TTSProvider)
     (chunk,) = piper.synthesize_all("Your balance is one thousand yuan.", "en")
     assert chunk.sample_rate == piper.sample_rate == 22050
-    assert 1.2 < chunk.duration_s < 4.0  # ~2 s at the voice's default pace
+    assert chunk.duration_s > 1.2 and chunk.duration_s < 4.0, (
+        chunk.duration_s
+    )  # ~2 s at the voice's default pace
     audio = _samples(chunk).astype(np.float64)
     assert np.sqrt(np.mean(audio**2)) > 1000  # speech, not silence
     track = chunk.visemes
