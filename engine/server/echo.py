@@ -95,7 +95,7 @@ class EchoGuard:
 
     threshold: float = 0.7
     window_s: float = 0.8
-    max_lag_s: float = 0.8
+    max_lag_s: float = 1.5  # a loaded 2-core kiosk adds jitter-buffer and scheduling delay
     keep_s: float = 3.0
     _out: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _in: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
