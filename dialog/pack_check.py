@@ -17,6 +17,8 @@ Step grammar (one type key per step, plus optional ``id`` and ``next``):
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,23 @@ def _flows(c: _Checker, doc: LineDict) -> dict[str, Flow]:
     return flows
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::[^{}]*)?\}")
+
+
+@functools.cache
+def _known_operations() -> frozenset[str]:
+    """``system.operation`` names of the shipped connector declarations (empty if unreadable,
+    e.g. a deployment that keeps its declarations elsewhere: then nothing is checked)."""
+    from connectors.config import DEFAULT_DECLARATIONS_DIR
+    from connectors.declaration import DeclarationError, load_declarations
+
+    try:
+        decls = load_declarations(DEFAULT_DECLARATIONS_DIR)
+    except (DeclarationError, OSError):
+        return frozenset()
+    return frozenset(f"{d.system}.{op}" for d in decls for op in d.operations)
+
+
 def _check_step(c: _Checker, pack: Pack, flow: Flow, step: Step) -> None:
     path, spec = f"flows.{flow.id}.steps[{step.index}]", step.spec
     line = step.line
@@ -282,6 +301,21 @@ def _check_step(c: _Checker, pack: Pack, flow: Flow, step: Step) -> None:
     elif step.type == "action":
         if not isinstance(step.value, str) or step.value.count(".") != 1:
             c.add("flows.yaml", line, f"{path}.action: must be SYSTEM.OPERATION")
+        elif (known := _known_operations()) and step.value not in known:
+            c.add(
+                "flows.yaml",
+                _line(spec, "action"),
+                f"{path}.action: no connector declares {step.value!r}",
+            )
+        params = spec.get("params") or {}
+        for key, value in params.items() if isinstance(params, dict) else ():
+            for name in _PLACEHOLDER.findall(value) if isinstance(value, str) else ():
+                if name.split(".")[0].split("[")[0] not in pack.slots:
+                    c.add(
+                        "flows.yaml",
+                        _line(params, key),
+                        f"{path}.params.{key}: {{{name}}} names no declared slot",
+                    )
         for code in spec.get("on_error") or {}:
             if code not in ERROR_CODES:
                 c.add(

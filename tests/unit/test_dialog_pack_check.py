@@ -98,3 +98,19 @@ def test_clean_pack_cli_exit_zero() -> None:
 def test_unknown_domain_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_pack(tmp_path / "nope")
+
+
+def test_unknown_operation_and_unknown_param_slot_are_named(broken: Path) -> None:
+    flows = broken / "flows.yaml"
+    op_line = _edit(flows, "action: bank.get_balance", "action: bank.no_such_op")
+    param_line = _edit(flows, '"{bank_token}", limit: 5', '"{no_such_slot}", limit: 5')
+    _, problems = check_pack(broken)
+    text = [str(p) for p in problems]
+    assert any(
+        f"flows.yaml:{op_line}:" in t and "no connector declares 'bank.no_such_op'" in t
+        for t in text
+    ), text
+    assert any(
+        f"flows.yaml:{param_line}:" in t and "{no_such_slot} names no declared slot" in t
+        for t in text
+    ), text
