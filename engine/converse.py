@@ -153,7 +153,6 @@ class ConverseSession:
         voices: Voices,
         show: Show,
         language: str,
-        progress: Callable[[str], None],
         observers: Sequence[Observer] = (),
         audit: SessionAudit | None = None,
     ) -> None:
@@ -163,7 +162,6 @@ class ConverseSession:
         self.voices = voices
         self.show = show
         self.language = language
-        self.progress = progress
         self.bus = EventBus()
         self.metrics = TurnMetricsObserver()
         self.bus.subscribe(self.metrics)
@@ -335,7 +333,6 @@ async def converse(
                 voices=voices,
                 show=show,
                 language=language,
-                progress=progress,
                 observers=observers,
                 audit=audit,
             )

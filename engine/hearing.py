@@ -148,23 +148,12 @@ class Hearing:
         confident = first.avg_logprob is not None and first.avg_logprob >= AUTO_EN_MIN_LOGPROB
         if (first.text and confident) or not self.can_hear("zh"):
             return first
-        detected = self._pick_language(speech, "auto")
+        detected = self._detect_language(speech)
         if detected == "en":
             return first
         return self.asr_for(detected).transcribe(speech, language=detected)
 
-    def pick_language(self, speech: np.ndarray, language: str) -> str:
-        """The language to decode ``speech`` (float32 (n,), 16 kHz) in: ``language`` when it is
-        ``en``/``zh``; for ``auto`` the multilingual model's guess among the configured
-        languages, or ``en`` when only the English model is unpacked (blocking)."""
-        return self._pick_language(speech, language)
-
-    def _pick_language(self, speech: np.ndarray, language: str) -> str:
-        if language != "auto":
-            return language
-        # A multilingual model decides between the configured languages; with only the
-        # English model unpacked, "auto" means English.
-        if not self.can_hear("zh"):
-            return "en"
+    def _detect_language(self, speech: np.ndarray) -> str:
+        """The multilingual model's guess among the configured languages (``en`` otherwise)."""
         detected, _ = self.asr_for("zh").detect_language(speech)
         return detected if detected in self._config.asr.models else "en"

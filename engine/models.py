@@ -10,6 +10,7 @@ kept, so a second run is quick.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import subprocess
@@ -71,8 +72,9 @@ class ModelSpec:
         return out
 
 
+@functools.cache
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, ModelSpec]:
-    """Parse the manifest.
+    """The parsed manifest (read once per path and process: the server asks per decode).
 
     Raises:
         ModelError: the file is missing or an entry lacks a field.
