@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -238,6 +239,12 @@ def test_session_audit_trail_is_written_and_masked(session) -> None:
     assert "bank.verify_otp" in ops and "bank.get_balance" in ops
     text = " ".join(str(v) for row in [*events, *calls] for v in row)
     assert "123456" not in text and "000000" not in text  # one-time codes never stored
-    import re
+    from connectors.sandbox.bank import DEMO_CUSTOMER
 
-    assert not re.search(r"\d{5,}", text), "a long digit run reached the audit trail"
+    for field in ("phone", "card", "checking", "savings"):
+        number = DEMO_CUSTOMER[field]
+        assert number not in text and number[:-4] not in text, f"the {field} number leaked"
+    # Opaque ids (``v_`` + 16 random hex digits) may hold digit runs by chance; they are not
+    # personal data. Outside them no run of 5+ digits may appear.
+    bare = re.sub(r"\b[a-z]+_[0-9a-f]{8,}\b", "<id>", text)
+    assert not re.search(r"\d{5,}", bare), "a long digit run reached the audit trail"
