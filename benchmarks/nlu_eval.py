@@ -6,6 +6,10 @@ labels) it scores that file alone against the bank pack, mapping labels to pack 
 ``assets/domains/bank/eval/label_map.yaml``; unmapped labels and ``oos`` are out of scope. The
 public lines are only scored, never trained on.
 
+English rows are read as the engine reads them: with the configured sentence encoder
+(``dialog.embedding_model``, default ``minilm-l6-v2``); ``--no-embeddings`` scores character
+n-grams and BM25 alone, for comparison.
+
 It scores what the avatar acts on (:meth:`dialog.understanding.Understanding.label`): a FAQ
 question the knowledge base cannot answer counts as answered out of scope. Per language present
 (a row is ``zh`` when it holds CJK characters) it prints::
@@ -31,6 +35,8 @@ import yaml  # noqa: E402
 from dialog.nlu import OUT_OF_SCOPE  # noqa: E402
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack  # noqa: E402
 from dialog.understanding import Understanding  # noqa: E402
+from engine.config import load_config  # noqa: E402
+from engine.embeddings import sentence_encoder  # noqa: E402
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -95,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="public CSV (text,intent) to score alone")
     parser.add_argument("--packs-dir", type=Path, default=DEFAULT_PACKS_DIR)
     parser.add_argument("--errors", action="store_true", help="list misread rows on stderr")
+    parser.add_argument(
+        "--no-embeddings", action="store_true", help="n-grams and BM25 only (no sentence encoder)"
+    )
     args = parser.parse_args(argv)
+    encoder = None if args.no_embeddings else sentence_encoder(load_config().dialog.embedding_model)
+    used = "off" if encoder is None else f"on ({encoder.fingerprint})"
+    print(f"nlu_eval: sentence encoder {used}", file=sys.stderr)
     if args.data is not None:
         if not args.data.is_file():
             print(f"nlu_eval: no such file: {args.data}", file=sys.stderr)
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     for pack, rows in suites:
         if args.data is None:
             print(f"# {pack.name} ({len(rows)} rows)")
-        result, errors = score(Understanding.from_pack(pack), rows)
+        result, errors = score(Understanding.from_pack(pack, encoder), rows)
         _print(result)
         if args.errors:
             for text, expected, got in errors:

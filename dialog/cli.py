@@ -12,6 +12,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from dialog.embedding import EmbeddingError, SentenceEncoder
 from dialog.pack import DEFAULT_PACKS_DIR, PackError
 from dialog.pack_check import check_pack
 
@@ -30,6 +31,14 @@ def _pack_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _encoder() -> SentenceEncoder | None:
+    """The engine's configured sentence encoder, so `dhe chat` reads text as the engine does."""
+    from engine.config import load_config
+    from engine.embeddings import sentence_encoder
+
+    return sentence_encoder(load_config().dialog.embedding_model)
+
+
 async def _chat(args: argparse.Namespace) -> int:
     from connectors.embedded import start_embedded
     from connectors.logs import configure_logging
@@ -43,7 +52,7 @@ async def _chat(args: argparse.Namespace) -> int:
     # `sandbox.demo_otp` of the engine config, as its DHE_* variable, also applies here.
     demo = args.demo or os.environ.get("DHE_SANDBOX__DEMO_OTP", "").lower() in ("1", "true", "yes")
     async with start_embedded(var_dir, demo_otp=demo) as systems:
-        engine = DialogEngine.load(args.domain, systems.connectors, packs_dir)
+        engine = DialogEngine.load(args.domain, systems.connectors, packs_dir, encoder=_encoder())
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
         async for _, turn in run_chat(sys.stdin, engine, session_id, args.lang):
             for reply in turn.replies:
@@ -57,6 +66,9 @@ def _chat_cmd(args: argparse.Namespace) -> int:
         return asyncio.run(_chat(args))
     except PackError as exc:
         print(f"dhe chat: invalid pack: {exc.problems[0]}", file=sys.stderr)
+        return 2
+    except EmbeddingError as exc:
+        print(f"dhe chat: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"dhe chat: --domain {args.domain}: {exc}", file=sys.stderr)

@@ -1,9 +1,13 @@
-"""The knowledge base: BM25 (bm25s) over the pack's Markdown, one index per language.
+"""The knowledge base: the pack's Markdown, searched per language by BM25 (bm25s) or, for
+English with a sentence encoder (:mod:`dialog.embedding`), by embedding similarity.
 
 A file ``kb/<name>.<lang>.md`` is split at ``##`` headings; each section is one answer, cited as
 ``"<name>.<lang>.md § <heading>"``. An HTML comment ``<!-- q: ... -->`` inside a section lists
 extra phrasings to index (not spoken). English is tokenised by words (light suffix stripping),
-Chinese by jieba's search mode. Below ``min_score`` there is no answer: the dialog then says it
+Chinese by jieba's search mode. The semantic search compares the question with each section's
+heading, its ``q:`` phrasings and each sentence of its answer, and takes the best match (dense
+retrieval, Karpukhin et al. 2020, "Dense Passage Retrieval", arXiv:2004.04906). Below
+``min_score`` (BM25) or ``min_similarity`` (cosine) there is no answer: the dialog then says it
 does not know and offers a human — it never makes one up.
 """
 
@@ -16,7 +20,9 @@ from pathlib import Path
 
 import bm25s
 import jieba
+import numpy as np
 
+from dialog.embedding import SentenceEncoder
 from dialog.entities import normalize
 from dialog.types import KBAnswer
 
@@ -24,6 +30,11 @@ jieba.setLogLevel(logging.WARNING)
 
 #: Default minimum BM25 score for an answer (a pack may override it with ``kb_min_score``).
 DEFAULT_MIN_SCORE = 1.2
+#: Default minimum cosine similarity of a semantic answer (``kb_min_similarity`` in a pack);
+#: chosen on the packs' own English test sets.
+DEFAULT_MIN_SIMILARITY = 0.5
+#: Languages the default encoder reads; others are searched by BM25 alone.
+SEMANTIC_LANGUAGES = frozenset({"en"})
 
 _EN_STOP = frozenset(
     (
@@ -124,15 +135,34 @@ def parse_markdown(path: Path) -> list[Section]:
     return sections
 
 
-class KnowledgeBase:
-    """BM25 search over the sections of a pack, per language."""
+def _units(section: Section) -> list[str]:
+    """What a question is compared with: heading, ``q:`` phrasings, each sentence of the answer."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", section.text) if s.strip()]
+    return [section.heading, *([section.questions] if section.questions else []), *sentences]
 
-    def __init__(self, sections: list[Section], min_score: float = DEFAULT_MIN_SCORE) -> None:
+
+class KnowledgeBase:
+    """Search over the sections of a pack, per language: semantic for English when an encoder is
+    given, BM25 otherwise."""
+
+    def __init__(
+        self,
+        sections: list[Section],
+        min_score: float = DEFAULT_MIN_SCORE,
+        encoder: SentenceEncoder | None = None,
+        min_similarity: float = DEFAULT_MIN_SIMILARITY,
+    ) -> None:
         """Args:
         sections: all sections (any languages).
         min_score: minimum BM25 score of an answer.
+        encoder: turns on semantic search for :data:`SEMANTIC_LANGUAGES`.
+        min_similarity: minimum cosine similarity of a semantic answer.
         """
         self.min_score = min_score
+        self.min_similarity = min_similarity
+        self.encoder = encoder
+        # language → ((units, dim) float32 unit vectors, (units,) int section index)
+        self._vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.sections: dict[str, list[Section]] = {}
         self._indexes: dict[str, bm25s.BM25] = {}
         for section in sections:
@@ -144,12 +174,22 @@ class KnowledgeBase:
             index = bm25s.BM25()
             index.index(corpus, show_progress=False)
             self._indexes[language] = index
+            if encoder is not None and language in SEMANTIC_LANGUAGES:
+                units = [(u, i) for i, s in enumerate(items) for u in _units(s)]
+                vectors = encoder.encode_many([u for u, _ in units])
+                self._vectors[language] = (vectors, np.array([i for _, i in units]))
 
     @classmethod
-    def from_files(cls, files: list[Path] | tuple[Path, ...], min_score: float) -> KnowledgeBase:
-        """Build from Markdown files (see :func:`parse_markdown`)."""
+    def from_files(
+        cls,
+        files: list[Path] | tuple[Path, ...],
+        min_score: float,
+        encoder: SentenceEncoder | None = None,
+        min_similarity: float = DEFAULT_MIN_SIMILARITY,
+    ) -> KnowledgeBase:
+        """Build from Markdown files (see :func:`parse_markdown`; arguments as :meth:`__init__`)."""
         sections = [s for f in files for s in parse_markdown(f)]
-        return cls(sections, min_score)
+        return cls(sections, min_score, encoder, min_similarity)
 
     def search(self, query: str, language: str) -> KBAnswer | None:
         """The best section for ``query`` in ``language``.
@@ -159,8 +199,18 @@ class KnowledgeBase:
             language: ``"en"`` or ``"zh"``; a language without sections gives ``None``.
 
         Returns:
-            The answer with its citation, or ``None`` when nothing scores ``min_score``.
+            The answer with its citation, or ``None`` when nothing reaches ``min_similarity``
+            (semantic search) or ``min_score`` (BM25).
         """
+        semantic = self._vectors.get(language)
+        if semantic is not None and self.encoder is not None and query.strip():
+            vectors, owner = semantic
+            sims = vectors @ self.encoder.encode([query])[0]
+            best_unit = int(sims.argmax())
+            if float(sims[best_unit]) < self.min_similarity:
+                return None
+            section = self.sections[language][int(owner[best_unit])]
+            return KBAnswer(text=section.text, source=section.source, score=float(sims[best_unit]))
         index = self._indexes.get(language)
         tokens = tokenize(query, language)
         if index is None or not tokens:

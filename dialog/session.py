@@ -21,9 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import Connector, ConnectorError
+from dialog.embedding import SentenceEncoder
 from dialog.interpreter import DialogState, FlowLoopError, Interpreter
-from dialog.kb import DEFAULT_MIN_SCORE, KnowledgeBase
-from dialog.nlu import IntentClassifier, detect_language
+from dialog.nlu import detect_language
 from dialog.pack import Pack, load_pack, pack_dir
 from dialog.templates import render
 from dialog.types import (
@@ -38,6 +38,7 @@ from dialog.types import (
     Say,
     UserInput,
 )
+from dialog.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -86,23 +87,23 @@ class DialogEngine:
         connector: Connector,
         *,
         timezone: str = "Asia/Shanghai",
-        classifier: IntentClassifier | None = None,
-        kb: KnowledgeBase | None = None,
+        understanding: Understanding | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         """Args:
         pack: the loaded pack.
         connector: runs the flows' actions.
         timezone: IANA zone for dates and times the visitor says.
-        classifier: a classifier already trained on ``pack`` (default: train one, ~1 s).
-        kb: the pack's knowledge base already built (default: build it).
+        understanding: the pack's classifier and knowledge base already built (default: train
+            them, ~1 s).
+        encoder: the sentence encoder for English NLU and knowledge-base search, used when
+            ``understanding`` is built here (``None``: n-grams and BM25 only).
         """
         self.pack = pack
         self.connector = connector
         self.timezone = ZoneInfo(timezone)
         self.interpreter = Interpreter(pack)
-        self.classifier = classifier or IntentClassifier.from_pack(pack)
-        min_score = float(pack.setting("kb_min_score", DEFAULT_MIN_SCORE))
-        self.kb = kb or KnowledgeBase.from_files(pack.kb_files, min_score)
+        self.understanding = understanding or Understanding.from_pack(pack, encoder)
 
     def with_connector(self, connector: Connector) -> DialogEngine:
         """The same pack, model and knowledge base over another connector (e.g. one per event
@@ -111,8 +112,7 @@ class DialogEngine:
             self.pack,
             connector,
             timezone=str(self.timezone),
-            classifier=self.classifier,
-            kb=self.kb,
+            understanding=self.understanding,
         )
 
     @classmethod
@@ -123,6 +123,7 @@ class DialogEngine:
         packs_dir: Path | None = None,
         *,
         timezone: str = "Asia/Shanghai",
+        encoder: SentenceEncoder | None = None,
     ) -> DialogEngine:
         """Load pack ``domain`` and train its NLU.
 
@@ -131,6 +132,7 @@ class DialogEngine:
             connector: the connector (router) that runs the flows' actions.
             packs_dir: default ``<repo>/assets/domains``.
             timezone: see :meth:`__init__`.
+            encoder: see :meth:`__init__`.
 
         Returns:
             The engine.
@@ -139,7 +141,8 @@ class DialogEngine:
             FileNotFoundError: no pack folder for ``domain``.
             dialog.pack.PackError: the pack is invalid.
         """
-        return cls(load_pack(pack_dir(domain, packs_dir)), connector, timezone=timezone)
+        pack = load_pack(pack_dir(domain, packs_dir))
+        return cls(pack, connector, timezone=timezone, encoder=encoder)
 
     def new_session(self, session_id: str, language: str = "auto") -> DialogSession:
         """A fresh session.
@@ -216,13 +219,7 @@ class DialogSession:
         t0 = time.perf_counter()
         text = (text or "")[:MAX_INPUT_CHARS]
         lang = self._language_for(text, language)
-        nlu = self.engine.classifier.predict(text)
-        intent = self.engine.pack.intents.get(nlu.intent or "")
-        kb = (
-            self.engine.kb.search(text, lang)
-            if intent is not None and intent.kind == "kb"
-            else None
-        )
+        nlu, kb = self.engine.understanding.read(text, lang)
         event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
         self._audit.append(
             AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())

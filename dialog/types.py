@@ -72,7 +72,8 @@ class KBAnswer:
     Attributes:
         text: the section's answer text.
         source: citation, ``"<file> § <heading>"``.
-        score: BM25 score of the section for the query.
+        score: how well the section matches: cosine similarity (0–1) when found by sentence
+            embedding, else its BM25 score.
     """
 
     text: str

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialog.kb import DEFAULT_MIN_SCORE, KnowledgeBase
+from dialog.embedding import SentenceEncoder
+from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
 from dialog.nlu import OUT_OF_SCOPE, IntentClassifier
 from dialog.pack import Pack
 from dialog.types import KBAnswer, NLUResult
@@ -27,11 +28,19 @@ class Understanding:
     kb: KnowledgeBase
 
     @classmethod
-    def from_pack(cls, pack: Pack) -> Understanding:
-        """Train the classifier and index the knowledge base of ``pack`` (about a second)."""
+    def from_pack(cls, pack: Pack, encoder: SentenceEncoder | None = None) -> Understanding:
+        """Train the classifier and index the knowledge base of ``pack`` (about a second, plus
+        a few seconds the first time its English text is embedded).
+
+        Args:
+            pack: the domain pack (``kb_min_score``, ``kb_min_similarity`` and ``nlu_threshold``
+                settings are read from it).
+            encoder: the sentence encoder for English (``None``: n-grams and BM25 only).
+        """
         min_score = float(pack.setting("kb_min_score", DEFAULT_MIN_SCORE))
-        kb = KnowledgeBase.from_files(pack.kb_files, min_score)
-        return cls(pack, IntentClassifier.from_pack(pack), kb)
+        min_similarity = float(pack.setting("kb_min_similarity", DEFAULT_MIN_SIMILARITY))
+        kb = KnowledgeBase.from_files(pack.kb_files, min_score, encoder, min_similarity)
+        return cls(pack, IntentClassifier.from_pack(pack, encoder=encoder), kb)
 
     def read(self, text: str, language: str) -> tuple[NLUResult, KBAnswer | None]:
         """NLU for ``text``, and the knowledge-base answer when the intent is a FAQ.

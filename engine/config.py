@@ -90,6 +90,9 @@ class DialogConfig(_Section):
     domain: str = "bank"
     language: Literal["auto", "en", "zh"] = "auto"
     packs_dir: Path | None = None
+    # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
+    # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
+    embedding_model: str = "minilm-l6-v2"
 
 
 class EngineSandboxConfig(SandboxConfig):

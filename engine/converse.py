@@ -25,6 +25,7 @@ from dialog import DialogEngine
 from engine.audio.decode import AudioDecodeError, load_audio
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
+from engine.embeddings import sentence_encoder
 from engine.events import Reply, TTSAudio, VisemeTrack, now_ns
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, TurnMetricsObserver
@@ -312,10 +313,12 @@ async def converse(
         warm_task = asyncio.create_task(asyncio.to_thread(warm_up))
         try:
             dialog = await asyncio.to_thread(
-                DialogEngine.load,
-                domain=domain,
-                connector=connector,
-                packs_dir=config.dialog.packs_dir,
+                lambda: DialogEngine.load(
+                    domain,
+                    connector,
+                    config.dialog.packs_dir,
+                    encoder=sentence_encoder(config.dialog.embedding_model),
+                )
             )
         except FileNotFoundError as exc:
             await asyncio.gather(show_task, warm_task, return_exceptions=True)
@@ -365,6 +368,7 @@ def _known_failures() -> tuple[type[BaseException], ...]:
     from avatar import AvatarLoadError
     from avatar.egl import RendererError
     from connectors.embedded import SandboxStartError
+    from dialog.embedding import EmbeddingError
     from engine.asr.whisper import ASRError
     from engine.models import ModelError
     from engine.tts.base import TTSError
@@ -376,6 +380,7 @@ def _known_failures() -> tuple[type[BaseException], ...]:
         AvatarLoadError,
         RendererError,
         SandboxStartError,
+        EmbeddingError,
         OSError,
     )
 

@@ -24,6 +24,7 @@ from avatar import Renderer, load_avatar
 from dialog import DialogEngine, PackError
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
+from engine.embeddings import sentence_encoder
 from engine.hearing import Hearing
 from engine.paths import var_dir
 from engine.server.listening import InflightCounter
@@ -146,13 +147,16 @@ class Runtime:
         """
         async with self._dialog_lock:
             if domain not in self._dialogs:
-                try:
-                    self._dialogs[domain] = await asyncio.to_thread(
-                        DialogEngine.load,
-                        domain=domain,
-                        connector=self.connectors,
-                        packs_dir=self.config.dialog.packs_dir,
+                cfg = self.config.dialog
+
+                def load() -> DialogEngine:
+                    encoder = sentence_encoder(cfg.embedding_model)  # loaded once per process
+                    return DialogEngine.load(
+                        domain, self.connectors, cfg.packs_dir, encoder=encoder
                     )
+
+                try:
+                    self._dialogs[domain] = await asyncio.to_thread(load)
                 except (FileNotFoundError, PackError) as exc:
                     raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
             return self._dialogs[domain]

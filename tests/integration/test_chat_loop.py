@@ -15,6 +15,7 @@ from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox
 from dialog import DialogEngine
 from dialog.chat import run_chat
+from engine.embeddings import sentence_encoder
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -23,7 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @lru_cache(maxsize=1)
 def _trained() -> DialogEngine:
-    return DialogEngine.load("bank", connector=None)  # type: ignore[arg-type]
+    encoder = sentence_encoder()  # as the engine runs: embeddings for English
+    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
 
 
 async def test_run_chat_yields_each_turn_until_goodbye(connector: Router) -> None:

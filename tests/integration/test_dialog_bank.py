@@ -17,6 +17,7 @@ from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
+from engine.embeddings import sentence_encoder
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -26,7 +27,8 @@ DEMO_LAST4 = "4417"
 @lru_cache(maxsize=1)
 def _trained() -> DialogEngine:
     """The bank pack with its NLU trained once for the module (the connector is per test)."""
-    return DialogEngine.load("bank", connector=None)  # type: ignore[arg-type]
+    encoder = sentence_encoder()  # as the engine runs: embeddings for English
+    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
 
 
 @pytest.fixture

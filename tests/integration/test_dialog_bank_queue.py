@@ -11,6 +11,7 @@ from connectors.embedded import SandboxCluster
 from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
+from engine.embeddings import sentence_encoder
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -18,7 +19,8 @@ __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this modul
 @lru_cache(maxsize=1)
 def _trained() -> DialogEngine:
     """The bank pack with its NLU trained once for the module (the connector is per test)."""
-    return DialogEngine.load("bank", connector=None)  # type: ignore[arg-type]
+    encoder = sentence_encoder()  # as the engine runs: embeddings for English
+    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
+from engine.embeddings import sentence_encoder
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -23,7 +24,8 @@ DEMO_ID_LAST4 = "2024"
 
 @lru_cache(maxsize=1)
 def _trained() -> DialogEngine:
-    return DialogEngine.load("tax", connector=None)  # type: ignore[arg-type]
+    encoder = sentence_encoder()  # as the engine runs: embeddings for English
+    return DialogEngine.load("tax", connector=None, encoder=encoder)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def test_select_by_set_and_name() -> None:
     assert {s.name for s in models.select(specs, ["default"])} == {
         "whisper-tiny.en",
         "piper-en_US-joe-medium",
+        "minilm-l6-v2",
     }
     assert len(models.select(specs, ["all"])) == len(specs)
     with pytest.raises(models.ModelError, match="unknown model or set 'nope'"):
