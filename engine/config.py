@@ -55,21 +55,32 @@ class VADConfig(_Section):
 
 
 class VoiceConfig(_Section):
-    """One TTS voice: ``provider`` and a voice (manifest name, path, or provider voice name)."""
+    """One TTS voice: ``provider`` and a voice (manifest name, path, or provider voice name).
+
+    ``edge`` voices (online, e.g. ``zh-CN-XiaoxiaoNeural``) are spoken under ``deadline_s`` per
+    sentence, with ``fallback`` (default: the built-in offline voice of the language) when the
+    service is slow or unreachable (engine.tts.edge).
+    """
 
     provider: Literal["piper", "espeak", "edge"] = "piper"
     voice: str = "piper-en_US-joe-medium"
     length_scale: float | None = Field(None, gt=0.2, lt=4.0)
+    deadline_s: float = Field(2.0, gt=0.1, le=30.0)
+    fallback: VoiceConfig | None = None
+
+
+def offline_voice(language: str) -> VoiceConfig:
+    """The built-in offline voice of ``language`` (Mandarin: espeak-ng; else Piper English)."""
+    if language == "zh":
+        return VoiceConfig(provider="espeak", voice="cmn-latn-pinyin")
+    return VoiceConfig(provider="piper", voice="piper-en_US-joe-medium")
 
 
 class TTSConfig(_Section):
     """Text to speech per reply language."""
 
     voices: dict[str, VoiceConfig] = Field(
-        default_factory=lambda: {
-            "en": VoiceConfig(provider="piper", voice="piper-en_US-joe-medium"),
-            "zh": VoiceConfig(provider="espeak", voice="cmn-latn-pinyin"),
-        }
+        default_factory=lambda: {"en": offline_voice("en"), "zh": offline_voice("zh")}
     )
 
 

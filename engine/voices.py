@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import models as model_store
-from engine.config import TTSConfig, VoiceConfig
+from engine.config import TTSConfig, VoiceConfig, offline_voice
 from engine.tts.base import TTSError, TTSProvider
 
 
@@ -47,9 +47,14 @@ def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
         from engine.tts.espeak import EspeakTTS
 
         return EspeakTTS(voices={language: voice.voice})
-    raise TTSError(
-        "engine-unavailable", f"TTS provider {voice.provider!r} is not available offline"
-    )
+    if voice.provider == "edge":
+        from engine.tts.edge import EdgeTTS
+
+        fallback = voice.fallback or offline_voice(language)
+        if fallback.provider == "edge":
+            raise TTSError("engine-unavailable", "an edge voice's fallback must be offline")
+        return EdgeTTS(voice.voice, build_voice(fallback, language), deadline_s=voice.deadline_s)
+    raise TTSError("engine-unavailable", f"unknown TTS provider {voice.provider!r}")
 
 
 class Voices:
