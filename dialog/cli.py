@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 from dialog.embedding import EmbeddingError, SentenceEncoder
+from dialog.llm import LLMSettings
 from dialog.pack import DEFAULT_PACKS_DIR, PackError
 from dialog.pack_check import check_pack
 
@@ -31,12 +32,14 @@ def _pack_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _encoder() -> SentenceEncoder | None:
-    """The engine's configured sentence encoder, so `dhe chat` reads text as the engine does."""
+def _understanding_parts() -> tuple[SentenceEncoder | None, LLMSettings | None]:
+    """The engine's configured sentence encoder and LLM, so `dhe chat` reads and answers text
+    as the engine does."""
     from engine.config import load_config
     from engine.embeddings import sentence_encoder
 
-    return sentence_encoder(load_config().dialog.embedding_model)
+    config = load_config().dialog
+    return sentence_encoder(config.embedding_model), config.llm.settings()
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -52,7 +55,10 @@ async def _chat(args: argparse.Namespace) -> int:
     # `sandbox.demo_otp` of the engine config, as its DHE_* variable, also applies here.
     demo = args.demo or os.environ.get("DHE_SANDBOX__DEMO_OTP", "").lower() in ("1", "true", "yes")
     async with start_embedded(var_dir, demo_otp=demo) as systems:
-        engine = DialogEngine.load(args.domain, systems.connectors, packs_dir, encoder=_encoder())
+        encoder, llm = _understanding_parts()
+        engine = DialogEngine.load(
+            args.domain, systems.connectors, packs_dir, encoder=encoder, llm=llm
+        )
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
         async for _, turn in run_chat(sys.stdin, engine, session_id, args.lang):
             for reply in turn.replies:

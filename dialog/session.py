@@ -10,6 +10,7 @@ connector outcomes, never slot values.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import time
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from connectors.base import Connector, ConnectorError
 from dialog.embedding import SentenceEncoder
 from dialog.interpreter import DialogState, FlowLoopError, Interpreter
+from dialog.llm import LLMSettings, Rephraser
 from dialog.nlu import detect_language
 from dialog.pack import Pack, load_pack, pack_dir
 from dialog.templates import render
@@ -68,8 +70,9 @@ class AuditEntry:
     """One line of a session's audit trail (no personal data).
 
     Attributes:
-        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``.
-        detail: intent name, ``<flow> started|ended``, ``op -> outcome`` or hand-off reason.
+        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``, ``"llm"``.
+        detail: intent name, ``<flow> started|ended``, ``op -> outcome``, hand-off reason or
+            ``reworded|as written: <source>``.
         flow: the flow running, if any.
     """
 
@@ -89,6 +92,7 @@ class DialogEngine:
         timezone: str = "Asia/Shanghai",
         understanding: Understanding | None = None,
         encoder: SentenceEncoder | None = None,
+        llm: LLMSettings | None = None,
     ) -> None:
         """Args:
         pack: the loaded pack.
@@ -98,12 +102,16 @@ class DialogEngine:
             them, ~1 s).
         encoder: the sentence encoder for English NLU and knowledge-base search, used when
             ``understanding`` is built here (``None``: n-grams and BM25 only).
+        llm: an OpenAI-compatible endpoint that rewords knowledge-base answers for speech
+            (:mod:`dialog.llm`; ``None``: answers are spoken as written).
         """
         self.pack = pack
         self.connector = connector
         self.timezone = ZoneInfo(timezone)
         self.interpreter = Interpreter(pack)
         self.understanding = understanding or Understanding.from_pack(pack, encoder)
+        self.llm = llm
+        self.rephraser = Rephraser(llm) if llm is not None else None
 
     def with_connector(self, connector: Connector) -> DialogEngine:
         """The same pack, model and knowledge base over another connector (e.g. one per event
@@ -113,6 +121,7 @@ class DialogEngine:
             connector,
             timezone=str(self.timezone),
             understanding=self.understanding,
+            llm=self.llm,
         )
 
     @classmethod
@@ -124,6 +133,7 @@ class DialogEngine:
         *,
         timezone: str = "Asia/Shanghai",
         encoder: SentenceEncoder | None = None,
+        llm: LLMSettings | None = None,
     ) -> DialogEngine:
         """Load pack ``domain`` and train its NLU.
 
@@ -133,6 +143,7 @@ class DialogEngine:
             packs_dir: default ``<repo>/assets/domains``.
             timezone: see :meth:`__init__`.
             encoder: see :meth:`__init__`.
+            llm: see :meth:`__init__`.
 
         Returns:
             The engine.
@@ -142,7 +153,7 @@ class DialogEngine:
             dialog.pack.PackError: the pack is invalid.
         """
         pack = load_pack(pack_dir(domain, packs_dir))
-        return cls(pack, connector, timezone=timezone, encoder=encoder)
+        return cls(pack, connector, timezone=timezone, encoder=encoder, llm=llm)
 
     def new_session(self, session_id: str, language: str = "auto") -> DialogSession:
         """A fresh session.
@@ -297,6 +308,8 @@ class DialogSession:
             started = time.perf_counter()
             event = await self._execute(call, on_filler)
             connector_s = (connector_s or 0.0) + time.perf_counter() - started
+        if self.engine.rephraser is not None and text:
+            replies = [await self._reworded(text, plan) for plan in replies]
         total_ms = _ms(t0)
         connector_ms = None if connector_s is None else connector_s * 1000.0
         timings: dict[str, float | None] = {
@@ -305,6 +318,16 @@ class DialogSession:
         }
         state = self.state
         return DialogTurn(text, intent, state.language, replies, timings, handoff, state.ended)
+
+    async def _reworded(self, question: str, plan: ReplyPlan) -> ReplyPlan:
+        """A knowledge-base answer reworded by the LLM when it keeps the facts; else ``plan``."""
+        if plan.source is None or self.engine.rephraser is None:
+            return plan
+        text = await self.engine.rephraser.rephrase(question, plan.text, plan.language)
+        self._audit.append(
+            AuditEntry("llm", f"{'reworded' if text else 'as written'}: {plan.source}", None)
+        )
+        return plan if text is None else dataclasses.replace(plan, text=text)
 
     async def _execute(self, call: Call, on_filler: FillerCallback | None) -> Event:
         async def slow(_op: str) -> None:

@@ -9,8 +9,8 @@ account, ID or phone number can land here in full.
 Tables:
     ``sessions``: session_id, domain, channel (``converse``/``webrtc``), started/ended (UTC),
     turns, end reason.
-    ``session_events``: session_id, seq, kind (``intent``/``flow``/``call``/``handoff``), detail,
-    flow.
+    ``session_events``: session_id, seq, kind (``intent``/``flow``/``call``/``handoff``/
+    ``llm``), detail, flow.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from connectors.config import ConnectorsConfig, SandboxConfig
+from dialog.llm import LLMSettings
 from engine.paths import ASSETS_DIR
 
 DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
@@ -95,6 +96,23 @@ class AvatarConfig(_Section):
     ai_label: str = "AI-generated"
 
 
+class LLMConfig(_Section):
+    """Optional OpenAI-compatible chat endpoint that rewords FAQ answers (off when ``url`` is
+    empty; dialog.llm). The key comes from the environment variable named by ``api_key_env``."""
+
+    url: str = ""  # e.g. "http://127.0.0.1:8000/v1"
+    model: str = ""
+    api_key_env: str = ""
+    timeout_s: float = Field(1.5, gt=0.05, le=30.0)
+
+    def settings(self) -> LLMSettings | None:
+        """The endpoint to call, or ``None`` when none is configured."""
+        if not self.url:
+            return None
+        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+        return LLMSettings(self.url, self.model, key, self.timeout_s)
+
+
 class DialogConfig(_Section):
     """Dialog defaults."""
 
@@ -104,6 +122,7 @@ class DialogConfig(_Section):
     # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
     # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
     embedding_model: str = "minilm-l6-v2"
+    llm: LLMConfig = Field(default_factory=LLMConfig)
 
 
 class EngineSandboxConfig(SandboxConfig):

@@ -318,6 +318,7 @@ async def converse(
                     connector,
                     config.dialog.packs_dir,
                     encoder=sentence_encoder(config.dialog.embedding_model),
+                    llm=config.dialog.llm.settings(),
                 )
             )
         except FileNotFoundError as exc:

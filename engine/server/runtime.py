@@ -152,7 +152,11 @@ class Runtime:
                 def load() -> DialogEngine:
                     encoder = sentence_encoder(cfg.embedding_model)  # loaded once per process
                     return DialogEngine.load(
-                        domain, self.connectors, cfg.packs_dir, encoder=encoder
+                        domain,
+                        self.connectors,
+                        cfg.packs_dir,
+                        encoder=encoder,
+                        llm=cfg.llm.settings(),
                     )
 
                 try:

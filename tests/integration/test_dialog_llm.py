@@ -1,0 +1,110 @@
+"""The optional LLM that rewords knowledge-base answers (dialog/llm.py).
+
+No LLM runs on this machine, so the OpenAI-compatible endpoint is a scripted stand-in behind
+httpx's MockTransport: it answers with a fixed rewording, or fails on purpose (slow, HTTP 500,
+malformed JSON, a rewording that invents a number). What is real: the request the engine sends,
+the fact check, the deadline and the bank pack's dialog around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from functools import lru_cache
+
+import httpx
+import pytest
+
+from dialog import DialogEngine
+from dialog.llm import LLMSettings, Rephraser, keeps_facts
+from engine.embeddings import sentence_encoder
+
+ANSWER = "The branch is open Monday to Friday from 9 am to 5 pm, and on Saturdays from 9 am to 12."
+SETTINGS = LLMSettings("http://llm.invalid/v1", "small-model", api_key="k-123", timeout_s=0.5)
+
+
+class Endpoint:
+    """A scripted chat-completions endpoint; ``requests`` keeps what the engine sent."""
+
+    def __init__(self, mode: str = "ok", content: str = "") -> None:
+        self.mode, self.content = mode, content
+        self.requests: list[httpx.Request] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.mode == "slow":
+            await asyncio.sleep(5)
+        if self.mode == "error":
+            return httpx.Response(500, text="overloaded")
+        if self.mode == "garbage":
+            return httpx.Response(200, text="<html>not json</html>")
+        body = {"choices": [{"message": {"role": "assistant", "content": self.content}}]}
+        return httpx.Response(200, json=body)
+
+
+def _rephraser(endpoint: Endpoint) -> Rephraser:
+    return Rephraser(SETTINGS, transport=httpx.MockTransport(endpoint))
+
+
+@pytest.mark.parametrize(
+    ("candidate", "ok"),
+    [
+        ("We're open 9 to 5 on weekdays, and 9 to 12 on Saturdays.", True),
+        ("We're open 9 to 6 on weekdays, and 9 to 12 on Saturdays.", False),  # 6 is made up
+        ("We're open 9 to 5 on weekdays.", False),  # the Saturday hours were dropped
+        ("Open 9 to 5, Saturdays 9 to 12; see https://example.com", False),  # a link
+        ("", False),
+        ("9 5 9 12 " + "very " * 100, False),  # far too long
+    ],
+)
+def test_fact_check(candidate: str, ok: bool) -> None:
+    assert keeps_facts(ANSWER, candidate) is ok
+
+
+async def test_rewording_is_used_and_the_question_is_masked() -> None:
+    endpoint = Endpoint(content="We're open 9 to 5 on weekdays, and from 9 to 12 on Saturdays.")
+    rephraser = _rephraser(endpoint)
+    got = await rephraser.rephrase("when are you open? my card is 6217991000024417", ANSWER, "en")
+    assert got == endpoint.content
+    (request,) = endpoint.requests
+    assert request.url == "http://llm.invalid/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer k-123"
+    body = json.loads(request.content)
+    assert body["model"] == "small-model" and body["temperature"] == 0
+    user = body["messages"][1]["content"]
+    assert "6217991000024417" not in user and "4417" in user  # masked to the last 4
+    await rephraser.aclose()
+
+
+@pytest.mark.parametrize("mode", ["slow", "error", "garbage", "invented"])
+async def test_failures_fall_back_to_the_cited_answer(mode: str) -> None:
+    endpoint = Endpoint("ok" if mode == "invented" else mode, content="Open 8 to 8 every day!")
+    rephraser = _rephraser(endpoint)
+    t0 = time.perf_counter()
+    assert await rephraser.rephrase("hours?", ANSWER, "en") is None
+    assert time.perf_counter() - t0 < SETTINGS.timeout_s + 1.0  # the deadline holds
+    await rephraser.aclose()
+
+
+@lru_cache(maxsize=1)
+def _trained() -> DialogEngine:
+    return DialogEngine.load("bank", connector=None, encoder=sentence_encoder())  # type: ignore[arg-type]
+
+
+async def test_session_speaks_the_rewording_of_faq_answers_only() -> None:
+    engine = _trained().with_connector(None)  # type: ignore[arg-type]
+    endpoint = Endpoint(
+        content="We open at 9 am and close at 5 pm on weekdays; Saturdays 9 am to 12 noon; the ATMs run 24 hours."
+    )
+    engine.rephraser = _rephraser(endpoint)
+    session = engine.new_session("llm-1", "auto")
+    turn = await session.handle_text("what are your opening hours")
+    (reply,) = turn.replies
+    assert reply.text == endpoint.content and reply.source == "faq.en.md § Opening hours"
+    turn = await session.handle_text("what's my balance")  # a verified flow: never the LLM
+    assert len(endpoint.requests) == 1 and "last four digits" in turn.replies[0].text
+    assert ("llm", "reworded: faq.en.md § Opening hours") in [
+        (e.kind, e.detail) for e in session.audit
+    ]
+    session.close()
