@@ -21,6 +21,7 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,9 +198,11 @@ class SentenceEncoder:
         """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        # One BLAS thread: multi-threaded OpenBLAS on small matrices is several times slower on a
-        # busy 2-core machine (measured 345 ms vs 35 ms for one sentence under load).
-        with threadpool_limits(limits=1, user_api="blas"):
+        # Batches run on one BLAS thread: multi-threaded OpenBLAS was several times slower on a
+        # busy 2-core machine (345 ms vs 35 ms a sentence under load). A single visitor turn
+        # skips the switch, which costs ~5 ms itself (threadpoolctl scans the loaded libraries).
+        limit = threadpool_limits(limits=1, user_api="blas") if len(texts) > 1 else nullcontext()
+        with limit:
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
                 out[idx] = self._forward(*self._tokenize([texts[i] for i in idx]))

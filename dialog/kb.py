@@ -191,12 +191,15 @@ class KnowledgeBase:
         sections = [s for f in files for s in parse_markdown(f)]
         return cls(sections, min_score, encoder, min_similarity)
 
-    def search(self, query: str, language: str) -> KBAnswer | None:
+    def search(
+        self, query: str, language: str, vector: np.ndarray | None = None
+    ) -> KBAnswer | None:
         """The best section for ``query`` in ``language``.
 
         Args:
             query: the visitor's question.
             language: ``"en"`` or ``"zh"``; a language without sections gives ``None``.
+            vector: the query's embedding when already computed (``(dim,)`` float32, unit norm).
 
         Returns:
             The answer with its citation, or ``None`` when nothing reaches ``min_similarity``
@@ -205,7 +208,9 @@ class KnowledgeBase:
         semantic = self._vectors.get(language)
         if semantic is not None and self.encoder is not None and query.strip():
             vectors, owner = semantic
-            sims = vectors @ self.encoder.encode([query])[0]
+            if vector is None:
+                vector = self.encoder.encode([normalize(query).strip()])[0]
+            sims = vectors @ vector
             best_unit = int(sims.argmax())
             if float(sims[best_unit]) < self.min_similarity:
                 return None

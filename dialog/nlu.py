@@ -241,11 +241,28 @@ class IntentClassifier:
         threshold = float(pack.setting("nlu_threshold", DEFAULT_THRESHOLD))
         return cls.train(texts, labels, threshold, encoder)
 
-    def predict(self, text: str) -> NLUResult:
+    def _embedding(self) -> EmbeddingFeatures | None:
+        if self._latin is None:
+            return None
+        return dict(self._latin.named_steps["features"].transformer_list)["embedding"]
+
+    def embed(self, text: str) -> np.ndarray | None:
+        """The sentence embedding :meth:`predict` reads for ``text`` (``(dim,)`` float32, unit
+        norm), or ``None`` when there is no encoder or the text is Chinese. Computed once per
+        turn and shared with the knowledge base (:meth:`dialog.kb.KnowledgeBase.search`)."""
+        features = self._embedding()
+        prepared = _prep(text)
+        if features is None or _CJK.search(prepared):
+            return None
+        return features.encoder.encode([prepared])[0]
+
+    def predict(self, text: str, vector: np.ndarray | None = None) -> NLUResult:
         """Classify ``text``.
 
         Args:
             text: the visitor's words.
+            vector: its embedding from :meth:`embed`, when already computed (else computed
+                here if needed).
 
         Returns:
             The result; ``intent`` is ``None`` when the best probability is below the threshold
@@ -253,9 +270,22 @@ class IntentClassifier:
         """
         command = match_command(text)
         prepared = _prep(text)
-        pipeline = self._latin if self._latin is not None and not _CJK.search(prepared) else None
-        pipeline = pipeline or self._pipeline
-        probs = pipeline.predict_proba([prepared])[0]
+        features = self._embedding()
+        if features is not None and not _CJK.search(prepared):
+            pipeline = self._latin
+            if vector is None:
+                vector = features.encoder.encode([prepared])[0]
+            union = pipeline.named_steps["features"]
+            blocks = [
+                sp.csr_matrix(vector[None, :] * features.weight)
+                if name == "embedding"
+                else transformer.transform([prepared])
+                for name, transformer in union.transformer_list
+            ]
+            probs = pipeline.named_steps["clf"].predict_proba(sp.hstack(blocks).tocsr())[0]
+        else:
+            pipeline = self._pipeline
+            probs = pipeline.predict_proba([prepared])[0]
         order = np.argsort(probs)[::-1][:3]
         ranking = tuple((str(pipeline.classes_[i]), float(probs[i])) for i in order)
         best, confidence = ranking[0]

@@ -62,9 +62,11 @@ class Understanding:
             ``(nlu, kb_answer)``; ``kb_answer`` is ``None`` for non-FAQ intents or when the
             knowledge base has no answer above its threshold.
         """
-        nlu = self.classifier.predict(text)
+        vector = self.classifier.embed(text)  # one encoder pass serves NLU and the FAQ search
+        nlu = self.classifier.predict(text, vector)
         intent = self.pack.intents.get(nlu.intent or "")
-        kb = self.kb.search(text, language) if intent is not None and intent.kind == "kb" else None
+        faq = intent is not None and intent.kind == "kb"
+        kb = self.kb.search(text, language, vector) if faq else None
         return nlu, kb
 
     def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
