@@ -30,6 +30,7 @@ import re
 import secrets
 import sqlite3
 import time
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -90,6 +91,16 @@ def slot_id(day: dt.date, start: str, hall: str) -> str:
     return f"S-{day.isoformat()}-{start.replace(':', '')}-{hall[-1]}"
 
 
+#: The fictional bureau's calendar is China's (the dialog reads dates in the same zone, config
+#: ``timezone``, default Asia/Shanghai); the host's zone (often UTC) would disagree for 8 hours.
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def bureau_today() -> dt.date:
+    """Today's date at the bureau (:data:`BUREAU_TZ`)."""
+    return dt.datetime.now(BUREAU_TZ).date()
+
+
 def ensure_slots(store: Store, today: dt.date) -> None:
     """Create the weekday slots of the next :data:`SLOT_DAYS` days that do not exist yet."""
     for offset in range(SLOT_DAYS):
@@ -145,7 +156,7 @@ class TaxService:
     def routes(self, ctx: SandboxContext) -> list[web.RouteDef]:
         """The tax bureau's ``/v1`` routes (tops up the slot calendar first)."""
         db = ctx.store.db
-        ensure_slots(ctx.store, dt.date.today())
+        ensure_slots(ctx.store, bureau_today())
 
         async def start_verification(request: web.Request) -> web.Response:
             body = await read_json(request)
@@ -196,7 +207,7 @@ class TaxService:
                 "SELECT s.* FROM slots s WHERE " + where + " AND NOT EXISTS (SELECT 1 FROM"
                 " appointments a WHERE a.slot_id = s.id AND a.status = 'booked')"
                 " ORDER BY s.day, s.start, s.hall LIMIT ?",
-                (day or dt.date.today().isoformat(), limit),
+                (day or bureau_today().isoformat(), limit),
             ).fetchall()
             return web.json_response(
                 {

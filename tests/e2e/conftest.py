@@ -257,7 +257,7 @@ def chromium_path() -> Path:
 
 #: Silence before the clip: the fake microphone starts at getUserMedia, before the peer
 #: connection is up, and audio sent before that is lost (a visitor, too, speaks once connected).
-MIC_LEAD_IN_S = 2.0
+MIC_LEAD_IN_S = 4.0
 
 
 @pytest.fixture(scope="session")

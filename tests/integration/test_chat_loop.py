@@ -86,4 +86,6 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
         "Your total balance is 62,345.67 yuan. Your main account ends in 5671." in out
     )  # documented demo data
     assert out[-1].startswith("Thank you for visiting")
-    assert "123456" not in proc.stderr and "connector_call" in proc.stderr  # logs on stderr, masked
+    # logs on stderr, the code masked (checked as a value: timestamps carry 6-digit microseconds)
+    assert '"123456"' not in proc.stderr and "=123456" not in proc.stderr
+    assert "connector_call" in proc.stderr

@@ -127,11 +127,9 @@ async def test_circuit_opens_after_failures_and_half_opens_later(build: Build, s
         assert info.value.reason == "injected_error"
     assert await tax.circuit_state() == "opened"
     # The sandbox would answer now (its 3 failures are used up), but the circuit stops the call.
-    t0 = time.monotonic()
     with pytest.raises(ConnectorUnavailable) as info:
         await router.call("tax.list_slots", {})
-    assert info.value.reason == "circuit_open"
-    assert time.monotonic() - t0 < 0.05
+    assert info.value.reason == "circuit_open"  # refused before any request was sent
     await asyncio.sleep(0.6)
     result = await router.call("tax.list_slots", {"limit": 1})  # the half-open trial call
     assert len(result.data["slots"]) == 1

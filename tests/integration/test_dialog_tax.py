@@ -12,6 +12,7 @@ import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
+from connectors.sandbox.tax import bureau_today
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
@@ -53,8 +54,9 @@ def first_free_day(cluster: SandboxCluster) -> date:
     row = sandbox_rows(
         cluster,
         "tax",
-        "SELECT s.day FROM slots s WHERE s.day >= date('now') AND NOT EXISTS (SELECT 1 FROM"
+        "SELECT s.day FROM slots s WHERE s.day >= ? AND NOT EXISTS (SELECT 1 FROM"
         " appointments a WHERE a.slot_id = s.id AND a.status = 'booked') ORDER BY s.day, s.start LIMIT 1",
+        bureau_today().isoformat(),
     )
     return date.fromisoformat(row[0][0])
 

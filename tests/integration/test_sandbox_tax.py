@@ -3,12 +3,11 @@ HTTP against the running sandbox tax service (SQLite, fictional data)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
+from connectors.sandbox.tax import bureau_today
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -65,7 +64,7 @@ async def test_filing_status_by_year(connector: Router, sandbox) -> None:
 async def test_list_slots_from_today_and_by_date(connector: Router) -> None:
     upcoming = (await connector.call("tax.list_slots", {})).data["slots"]
     assert upcoming, "the sandbox keeps 14 days of slots"
-    today = dt.date.today().isoformat()
+    today = bureau_today().isoformat()  # the bureau's calendar (Asia/Shanghai)
     assert all(s["date"] >= today for s in upcoming)
     day = upcoming[0]["date"]
     on_day = (await connector.call("tax.list_slots", {"date": day, "limit": 100})).data["slots"]

@@ -21,7 +21,7 @@ ASK = "audio/en/en_ljspeech_LJ001-0006_fine_typography.wav"
 
 @pytest.fixture(scope="module")
 def server():
-    proc = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": "2", "DHE_SERVER__IDLE_TIMEOUT_S": "6"})
+    proc = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": "2", "DHE_SERVER__IDLE_TIMEOUT_S": "10"})
     url = proc.start()
     yield url
     proc.stop()
@@ -121,7 +121,7 @@ async def test_idle_session_is_ended(server) -> None:
     client = VisitorClient(server)
     await client.connect()
     try:
-        error = await client.wait_event(lambda m: m.get("code") == "idle-timeout", timeout=20)
+        error = await client.wait_event(lambda m: m.get("code") == "idle-timeout", timeout=30)
         assert "no activity" in error["message"]
         await client.wait_event(lambda m: m.get("state") == "ended", timeout=5)
     finally:
