@@ -68,6 +68,7 @@ class Hearing:
                     device=cfg.device,
                     compute_type=cfg.compute_type,
                     beam_size=cfg.beam_size,
+                    window_s=min(30.0, max(5.0, cfg.window_s.get(language, 30.0))),
                     initial_prompts=tuple((k, v) for k, v in cfg.prompts.items() if v),
                 )
                 self._asr[language] = WhisperASR(

@@ -16,15 +16,20 @@ from subtitles (Radford et al. 2022, "Robust Speech Recognition via Large-Scale 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from engine import models as model_store
+from engine.asr.windowed import DecodeAbandoned, decode_windowed
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
 
@@ -72,6 +77,22 @@ class Transcript:
     audio_ms: float
 
 
+@dataclass(slots=True, eq=False)
+class DecodeControl:
+    """What the caller of one decode can see and steer while it runs on another thread.
+
+    Attributes:
+        abandon: set it to give the decode up; it raises :class:`DecodeAbandoned` at the next
+            check (when it gets the model, and between the encoder and the decoder of a
+            short-window decode).
+        started_s: ``time.monotonic()`` (s) when the decode got the model (its lock), set by
+            the decode; the time before it is waiting behind other decodes.
+    """
+
+    abandon: threading.Event = field(default_factory=threading.Event)
+    started_s: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ASRSettings:
     """Decoder settings (defaults follow the guards in the module docstring)."""
@@ -84,6 +105,9 @@ class ASRSettings:
     min_avg_logprob: float = -1.5
     compression_ratio_threshold: float = 2.4
     cpu_threads: int = 0
+    #: Shortest encoder window in seconds (:mod:`engine.asr.windowed`); 30 = always the full
+    #: window, as faster-whisper pads it.
+    window_s: float = 30.0
     #: Per-language decoder prompt. The Simplified-Chinese sentence nudges the multilingual model
     #: towards Simplified characters and punctuation (a widely used Whisper prompt for Mandarin).
     initial_prompts: tuple[tuple[str, str], ...] = (("zh", "以下是普通话的句子。"),)
@@ -176,25 +200,52 @@ class WhisperASR:
             language, prob, _ = self._model.detect_language(audio)
         return language, float(prob)
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        control: DecodeControl | None = None,
+    ) -> Transcript:
         """Decode one utterance (already VAD-gated by the caller).
 
         Args:
             audio: float32 (n,), 16 kHz mono speech.
             language: ``en``/``zh``…; None lets a multilingual model detect it.
+            control: timing and early exit (see :class:`DecodeControl`).
 
         Returns:
             The guarded transcript (empty text when every segment was rejected).
 
         Raises:
             ASRError: ``decode-failed``.
+            DecodeAbandoned: ``control.abandon`` was set.
         """
         s = self.settings
         audio_ms = audio.size * 1000.0 / SAMPLE_RATE_HZ
         if not self.multilingual:
             language = "en"
+        prompt = dict(s.initial_prompts).get(language or "")
         try:
             with self._lock:
+                if control is not None:
+                    control.started_s = time.monotonic()
+                    if control.abandon.is_set():
+                        raise DecodeAbandoned
+                short = None
+                if language is not None and s.window_s < 30.0:
+                    short = decode_windowed(
+                        self._model,
+                        audio,
+                        language,
+                        window_s=s.window_s,
+                        initial_prompt=prompt,
+                        compression_ratio_threshold=s.compression_ratio_threshold,
+                        abandon=control.abandon if control is not None else None,
+                    )
+                if short is not None and self._keep(short):
+                    return self._finish([short], language, audio_ms)
+                if language is not None and s.window_s < 30.0:
+                    log.info("short-window decode of %.0f ms unsure; decoding 30 s", audio_ms)
                 segments, info = self._model.transcribe(
                     audio,
                     language=language,
@@ -206,20 +257,26 @@ class WhisperASR:
                     compression_ratio_threshold=s.compression_ratio_threshold,
                     without_timestamps=True,
                     vad_filter=False,
-                    initial_prompt=dict(s.initial_prompts).get(language or ""),
+                    initial_prompt=prompt,
                 )
                 segments = list(segments)
         except (RuntimeError, ValueError) as exc:
             raise ASRError("decode-failed", f"ASR decode failed: {exc}") from exc
+        return self._finish(segments, info.language, audio_ms)
+
+    def _finish(self, segments: list[Any], language: str, audio_ms: float) -> Transcript:
+        """Apply the segment guards and build the transcript (``segments``: faster-whisper
+        segments or :class:`~engine.asr.windowed.WindowedDecode`, both with ``text``,
+        ``avg_logprob``, ``no_speech_prob`` and ``compression_ratio``)."""
         kept = [seg for seg in segments if self._keep(seg)]
-        text = _join([seg.text for seg in kept], info.language)
-        if info.language == "zh":
+        text = _join([seg.text for seg in kept], language)
+        if language == "zh":
             # Whisper likes to put Chinese names in title marks 《》; speech has none.
             text = to_simplified(text).replace("《", "").replace("》", "")
         if _normalise(text) in _SILENCE_PHRASES and audio_ms < 3000:
             kept, text = [], ""
         avg = float(np.mean([seg.avg_logprob for seg in kept])) if kept else None
-        return Transcript(text=text, language=info.language, avg_logprob=avg, audio_ms=audio_ms)
+        return Transcript(text=text, language=language, avg_logprob=avg, audio_ms=audio_ms)
 
     def _keep(self, seg) -> bool:
         s = self.settings

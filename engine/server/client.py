@@ -6,6 +6,13 @@ a deployed server). The microphone track sends 20 ms Opus frames of whatever was
 voice back in the way a loudspeaker reaching the microphone would. Everything received is kept
 with its arrival time: audio levels per 20 ms frame, video frames (count, and a small grey crop
 per frame), and the events-socket messages.
+
+With ``decode_video=False`` the client does not decode the avatar video while the session runs:
+it only notes the complete VP8 frames that arrive (:attr:`Received.encoded_video`). A kiosk's
+browser decodes on its own machine; a benchmark or test client on the server's machine that
+decoded 25 fps of VP8 would take CPU from the server that no real visitor takes. With
+``keep_video=True`` as well, the encoded frames are kept and :meth:`VisitorClient.decode_kept_video`
+decodes them afterwards (aiortc's own decoder, in arrival order) into :attr:`Received.video`.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import asyncio
 import contextlib
 import fractions
 import json
+import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -106,6 +114,10 @@ class Received:
     video: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (t, grey crop uint8)
     video_size: tuple[int, int] | None = None
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    #: Arrival times (loop seconds) of complete encoded video frames, when not decoding.
+    encoded_video: list[float] = field(default_factory=list)
+    #: ``(arrival, codec, encoded frame)`` kept for :meth:`VisitorClient.decode_kept_video`.
+    kept_video: list[tuple[float, Any, Any]] = field(default_factory=list)
 
     def sound_times(self, after: float = 0.0) -> list[float]:
         """Arrival times of non-silent audio frames after ``after``."""
@@ -124,6 +136,9 @@ class VisitorClient:
         echo_gain: loudspeaker → microphone coupling (0 = a headset).
         crop: the (top, bottom, left, right) fraction of each video frame kept as a grey crop
             (default: the default avatar's mouth at 512², where ``jawOpen`` changes pixels).
+        decode_video: decode the received video (False: only count its encoded frames).
+        keep_video: with ``decode_video=False``, keep the encoded frames for
+            :meth:`decode_kept_video`.
     """
 
     def __init__(
@@ -132,11 +147,15 @@ class VisitorClient:
         *,
         echo_gain: float = 0.0,
         crop: tuple[float, float, float, float] = (0.35, 0.6, 0.3, 0.7),
+        decode_video: bool = True,
+        keep_video: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.mic = MicTrack(echo_gain=echo_gain)
         self.received = Received()
         self.crop = crop
+        self.decode_video = decode_video
+        self.keep_video = keep_video
         self.session_id: str | None = None
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._http: aiohttp.ClientSession | None = None
@@ -172,6 +191,13 @@ class VisitorClient:
                 )
         self.session_id = doc["session_id"]
         await self.pc.setRemoteDescription(RTCSessionDescription(doc["sdp"], doc["type"]))
+        if not self.decode_video:
+            for transceiver in self.pc.getTransceivers():
+                if transceiver.kind == "video":
+                    kept = self.received.kept_video if self.keep_video else None
+                    _count_instead_of_decoding(
+                        transceiver.receiver, self.received.encoded_video, kept
+                    )
         self._ws = await self._http.ws_connect(
             f"{self.base_url}/api/sessions/{self.session_id}/events"
         )
@@ -192,16 +218,31 @@ class VisitorClient:
 
     async def _read_video(self, track: MediaStreamTrack) -> None:
         loop = asyncio.get_running_loop()
-        top, bottom, left, right = self.crop
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                t = loop.time()
-                grey = frame.to_ndarray(format="gray")
-                h, w = grey.shape
-                self.received.video_size = (w, h)
-                crop = grey[int(top * h) : int(bottom * h), int(left * w) : int(right * w)]
-                self.received.video.append((t, crop[::2, ::2].copy()))
+                self._keep_crop(loop.time(), frame)
+
+    def _keep_crop(self, t: float, frame: Any) -> None:
+        top, bottom, left, right = self.crop
+        grey = frame.to_ndarray(format="gray")
+        h, w = grey.shape
+        self.received.video_size = (w, h)
+        crop = grey[int(top * h) : int(bottom * h), int(left * w) : int(right * w)]
+        self.received.video.append((t, crop[::2, ::2].copy()))
+
+    def decode_kept_video(self) -> None:
+        """Decode the encoded frames kept during the session (``keep_video=True``) into
+        :attr:`Received.video`, each with its arrival time; call after :meth:`close`."""
+        from aiortc.codecs import get_decoder
+
+        decoder, codec_name = None, None
+        for t, codec, encoded in self.received.kept_video:
+            if codec.name != codec_name:
+                decoder, codec_name = get_decoder(codec), codec.name
+            for frame in decoder.decode(encoded):
+                self._keep_crop(t, frame)
+        self.received.kept_video.clear()
 
     async def _read_events(self) -> None:
         assert self._ws is not None
@@ -249,6 +290,40 @@ class VisitorClient:
             await self._ws.close()
         if self._http is not None:
             await self._http.close()
+
+
+class _FrameCounter(queue.Queue):
+    """Stands in for an aiortc receiver's decoder queue: notes each complete encoded frame's
+    arrival (loop seconds) and keeps it in ``kept`` or drops it. The end-of-track marker (None)
+    is queued here and on the queue it replaced, so the decoder thread exits whichever of the
+    two it reads."""
+
+    def __init__(self, replaced: Any, arrivals: list[float], kept: list | None) -> None:
+        super().__init__()
+        self._replaced = replaced
+        self._arrivals = arrivals
+        self._kept = kept
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            self._replaced.put(None)
+            super().put(None)
+            return
+        t = time.monotonic()
+        self._arrivals.append(t)
+        if self._kept is not None:
+            codec, encoded = item
+            self._kept.append((t, codec, encoded))
+
+
+def _count_instead_of_decoding(receiver: Any, arrivals: list[float], kept: list | None) -> None:
+    """Make ``receiver`` (an :class:`aiortc.RTCRtpReceiver` already receiving) count (and
+    optionally keep) its encoded video frames instead of decoding them. aiortc has no switch for
+    this: its decoder queue is a private attribute (aiortc 1.16, pinned in constraints.txt); a
+    version without it fails here loudly rather than decoding silently."""
+    name = "_RTCRtpReceiver__decoder_queue"
+    inner = getattr(receiver, name)  # AttributeError: aiortc changed, update this function
+    setattr(receiver, name, _FrameCounter(inner, arrivals, kept))
 
 
 def now() -> float:

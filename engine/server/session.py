@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar import AvatarTimeline, Renderer
 from dialog import DialogSession
-from engine.asr.whisper import ASRError, Transcript
+from engine.asr.whisper import ASRError, DecodeControl, Transcript
 from engine.audit import record_dialog
 from engine.events import Interrupted, SpeechStarted, now_ns
 from engine.observers import EventBus, TurnMetricsObserver
@@ -243,17 +243,22 @@ class Session:
         pose = self.timeline.pose_at(sample)
         if not pose_changed(pose, self._last_pose):
             return None
-        if self.runtime.asr_inflight.count and not self.timeline.is_speaking(sample):
-            # A decode is running and the avatar only idles: render 1 frame in 3 (the others
-            # repeat the last one) so the CPU goes to ASR, the critical path of the reply.
+        inflight = self.runtime.asr_inflight
+        if not self.timeline.is_speaking(sample) and (inflight.count or self.state == "thinking"):
+            # The avatar only idles while the CPU has reply work: during a final decode (the
+            # critical path of a reply, ~0.3-0.6 s) the last image is repeated; during partials
+            # and while the reply's first audio is prepared, 1 frame in 3 is rendered. The
+            # track still sends 25 fps.
+            if inflight.finals:
+                return None
             self._idle_skip = (self._idle_skip + 1) % 3
             if self._idle_skip:
                 return None
         self._last_pose = pose
         return asyncio.wrap_future(self.renderer.submit(pose, self._frame))
 
-    def _decode(self, audio: np.ndarray) -> Transcript:
-        """Decode on an ASR worker thread. With the session language on ``auto`` the spoken
+    def _decode(self, audio: np.ndarray, control: DecodeControl) -> Transcript:
+        """Decode on an ASR worker thread (``control``: see :class:`DecodeControl`). With the session language on ``auto`` the spoken
         language is detected once and kept (detection costs a multilingual encoder pass, too
         much for every partial); a decode that fails or looks unsure forgets it, so a visitor
         who switches language is detected again on the next decode."""
@@ -263,11 +268,12 @@ class Session:
         elif self._heard_language is not None:
             language = self._heard_language
         else:
+            control.started_s = time.monotonic()  # (the model locks are taken inside)
             result = hearing.transcribe(audio, "auto")
             if result.text:
                 self._heard_language = result.language
             return result
-        result = hearing.asr_for(language).transcribe(audio, language=language)
+        result = hearing.asr_for(language).transcribe(audio, language=language, control=control)
         if self.language == "auto" and (
             not result.text or (result.avg_logprob is not None and result.avg_logprob < -0.9)
         ):
@@ -280,7 +286,7 @@ class Session:
         if isinstance(decision, Onset):
             self.touch()
             if decision.barge_in and self.avatar_busy():
-                self.interrupt(self.listener.time_of(decision.start_sample))
+                self.interrupt(self.listener.earliest_time_of(decision.start_sample))
             self._listening_turn = self.next_turn_id()
             self.listener.vad_ms = 0.0
             self.timeline.set_listening(True, self.now_sample())
@@ -302,7 +308,7 @@ class Session:
             span = (decision.start_sample, decision.end_sample)
             final = self.transcriber.final(span, self.listener.buffer.slice(*span))
             turn_id = self._listening_turn or self.next_turn_id()
-            t_eos = self.listener.time_of(decision.speech_end_sample)
+            t_eos = self.listener.earliest_time_of(decision.speech_end_sample)
             self.timeline.set_listening(False, self.now_sample())
             self.set_state("thinking")
             self.start_reply(

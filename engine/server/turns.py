@@ -5,7 +5,9 @@ all of it at whatever await it has reached. Timings use DESIGN.md's stage names,
 StageEvents and turned into :class:`~engine.events.TurnMetrics` by the session's observer, plus
 the realtime ones measured from the end of the visitor's speech (``t_eos``, the loop time its
 last speech sample arrived): ``final_transcript_ms``, ``reply_text_ms`` and
-``reply_first_audio_ms`` (to the first reply audio sent).
+``reply_first_audio_ms`` (to the first reply audio sent), and where the final decode's time went:
+``asr_start_ms`` (end of speech → decode asked for, i.e. the speculation delay),
+``asr_wait_ms`` (waiting for the model behind other decodes) and ``asr_decode_ms`` (its run).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from engine.asr.whisper import Transcript
 from engine.events import FinalTranscript, Reply, now_ns
 from engine.server import protocol
+from engine.server.listening import Decode
 from engine.server.speaking import ReplyHandle
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ class TurnRunner:
     async def speech_turn(
         self,
         handle: ReplyHandle,
-        final: asyncio.Future[Transcript],
+        final: Decode,
         t_eos: float,
         t_endpoint: float,
         span: tuple[int, int],
@@ -64,7 +66,7 @@ class TurnRunner:
         vad_ns = int(s.listener.vad_ms * 1e6)
         s.bus.span(s.id, turn_id, "vad", now_ns() - vad_ns, now_ns())
         s.bus.span(s.id, turn_id, "endpoint", s.stamp_ns(t_eos), s.stamp_ns(t_endpoint))
-        transcript = await final
+        transcript = await final.future
         t_final = s.loop.time()
         s.bus.span(s.id, turn_id, "asr", s.stamp_ns(t_endpoint), s.stamp_ns(t_final))
         s.bus.publish(
@@ -80,7 +82,7 @@ class TurnRunner:
         )
         extras: dict[str, float | None] = {
             "final_transcript_ms": _ms(t_eos, t_final),
-            "asr_decode_ms": round(s.transcriber.decode_ms, 1),
+            **final.timings_ms(t_eos),
         }
         if not transcript.text and (span[1] - span[0]) / 16.0 < MIN_NO_INPUT_MS:
             s.set_state("idle")
