@@ -71,3 +71,15 @@ def piper_voice_path() -> Path:
 def whisper_tiny_path() -> Path:
     """The unpacked tiny.en model folder."""
     return model_folder("whisper-tiny.en")
+
+
+@pytest.fixture(scope="session")
+def espeak():
+    """The espeak-ng TTS provider (skip, or fail under CI, when libespeak-ng is missing)."""
+    import ctypes.util
+
+    from engine.tts.espeak import EspeakTTS
+
+    if ctypes.util.find_library("espeak-ng") is None:
+        require_path(Path("/nonexistent/libespeak-ng"), "libespeak-ng (apt-get install espeak-ng)")
+    return EspeakTTS()

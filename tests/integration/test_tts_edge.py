@@ -9,9 +9,7 @@ Mandarin voice.
 from __future__ import annotations
 
 import asyncio
-import ctypes.util
 import io
-import os
 import time
 
 import av
@@ -22,15 +20,6 @@ from engine.tts.edge import EdgeTTS, decode_mp3, stretch_track
 from engine.tts.espeak import EspeakTTS
 
 SENTENCES = "您好，欢迎光临。请问需要办理什么业务？"
-
-
-@pytest.fixture(scope="module")
-def espeak() -> EspeakTTS:
-    if ctypes.util.find_library("espeak-ng") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("libespeak-ng not installed (apt-get install espeak-ng)")
-        pytest.skip("libespeak-ng not installed (apt-get install espeak-ng)")
-    return EspeakTTS()
 
 
 class _Service:

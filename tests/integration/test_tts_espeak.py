@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes.util
-import os
 
 import numpy as np
 import pytest
@@ -12,15 +10,6 @@ import pytest
 from avatar.visemes import OCULUS_VISEMES, UnknownPhonemeError, viseme_for_mandarin_phoneme
 from engine.tts.base import LanguageRouterTTS, TTSError
 from engine.tts.espeak import EspeakTTS, chinese_to_pinyin
-
-
-@pytest.fixture(scope="module")
-def espeak() -> EspeakTTS:
-    if ctypes.util.find_library("espeak-ng") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("libespeak-ng not installed (apt-get install espeak-ng)")
-        pytest.skip("libespeak-ng not installed (apt-get install espeak-ng)")
-    return EspeakTTS()
 
 
 def test_chinese_to_pinyin_numbers_and_punctuation() -> None:
