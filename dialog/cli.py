@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -35,11 +36,22 @@ def _pack_check(args: argparse.Namespace) -> int:
 def _understanding_parts() -> tuple[SentenceEncoder | None, LLMSettings | None]:
     """The engine's configured sentence encoder and LLM, so `dhe chat` reads and answers text
     as the engine does."""
-    from engine.config import load_config
+    from engine.config import ConfigError, load_config
     from engine.embeddings import sentence_encoder
 
-    config = load_config().dialog
+    try:
+        config = load_config().dialog
+    except ConfigError as exc:  # a bad DHE_* value
+        raise _SetupError(str(exc)) from exc
     return sentence_encoder(config.embedding_model), config.llm.settings()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+class _SetupError(Exception):
+    """The engine configuration `dhe chat` reads is invalid (one line)."""
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -68,13 +80,19 @@ async def _chat(args: argparse.Namespace) -> int:
 
 def _chat_cmd(args: argparse.Namespace) -> int:
     """``dhe chat``: read lines from stdin, print each reply, exit at end of input."""
+    # stdin is read on the loop's thread; asyncio's own SIGINT handler would only cancel the
+    # task after the next line arrives, so Ctrl-C raises at once instead (exit 130).
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         return asyncio.run(_chat(args))
     except PackError as exc:
         print(f"dhe chat: invalid pack: {exc.problems[0]}", file=sys.stderr)
         return 2
     except EmbeddingError as exc:
-        print(f"dhe chat: {exc}", file=sys.stderr)
+        print(f"dhe chat: error: {exc}", file=sys.stderr)
+        return 2
+    except _SetupError as exc:
+        print(f"dhe chat: error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"dhe chat: --domain {args.domain}: {exc}", file=sys.stderr)

@@ -30,6 +30,8 @@ from scipy.special import erf
 from threadpoolctl import threadpool_limits
 from tokenizers import Tokenizer
 
+from dialog.entities import clean_text
+
 log = logging.getLogger(__name__)
 
 #: Name of the default model in the manifest.
@@ -180,7 +182,7 @@ class SentenceEncoder:
         with self._lock:
             self._tokenizer.enable_truncation(self.max_tokens)
             self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-            enc = self._tokenizer.encode_batch(list(texts))
+            enc = self._tokenizer.encode_batch([clean_text(t) for t in texts])
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.float32)
         return ids, mask

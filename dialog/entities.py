@@ -40,6 +40,15 @@ _ZH_UNITS = "十百千万"
 _TOKEN = re.compile(r"[0-9]+|[a-z]+|[零〇洞一幺二两三四五六七八九十百千万]+|\S", re.IGNORECASE)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` as valid Unicode: lone surrogates (a broken UTF-16 pair in JSON, undecodable
+    bytes from a terminal) become U+FFFD, so no tokenizer or encoder downstream fails on them."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalize(text: str) -> str:
     """NFKC-normalise (full-width digits and letters become ASCII) and lower-case ``text``."""
     return unicodedata.normalize("NFKC", text).lower()

@@ -6,7 +6,9 @@ found, for speech; it never chooses an intent, triggers a connector or sees a ve
 data, so it cannot skip verification. Every rewording is checked before it is used
 (:func:`keeps_facts`): it must carry every number of the cited answer and add none, hold no link
 and stay short; otherwise, and on any timeout or error, the cited answer is spoken word for word.
-The visitor's question goes with the answer, with long digit runs masked.
+The visitor's question goes with the answer, with long digit runs masked. After a timeout or
+an error the endpoint is skipped for :data:`COOLDOWN_S`, so a hung server costs one visitor one
+deadline, not every answer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -21,6 +24,9 @@ import httpx
 from connectors.masking import mask_digits
 
 log = logging.getLogger(__name__)
+
+#: Seconds the endpoint is skipped after a timeout or an error.
+COOLDOWN_S = 60.0
 
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _LINK = re.compile(r"https?://|www\.|\S+@\S+\.\w+", re.I)
@@ -89,6 +95,7 @@ class Rephraser:
         transport: an httpx transport (tests inject faults with one); default: the network.
         """
         self.settings = settings
+        self._skip_until = 0.0
         headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
         self._client = httpx.AsyncClient(
             base_url=settings.url.rstrip("/"),
@@ -103,6 +110,8 @@ class Rephraser:
         Never raises: timeouts, HTTP errors, malformed replies and rewordings that change the
         facts all give ``None`` (logged as a warning with the reason).
         """
+        if time.monotonic() < self._skip_until:
+            return None
         prompt = _PROMPTS.get(language, _PROMPTS["en"])
         body = {
             "model": self.settings.model,
@@ -121,7 +130,12 @@ class Rephraser:
             if not isinstance(text, str):
                 raise TypeError("message content is not text")
         except (httpx.HTTPError, TimeoutError, ValueError, KeyError, IndexError, TypeError) as exc:
-            log.warning("LLM rephrase skipped: %s", exc.__class__.__name__)
+            self._skip_until = time.monotonic() + COOLDOWN_S
+            log.warning(
+                "LLM rephrase failed (%s); answers are spoken as written for %.0f s",
+                exc.__class__.__name__,
+                COOLDOWN_S,
+            )
             return None
         text = text.strip()
         if not keeps_facts(answer, text):

@@ -108,7 +108,8 @@ def match_command(text: str) -> str | None:
 
 
 def _prep(text: str) -> str:
-    return normalize(text).strip()
+    """Normalised text with runs of one punctuation mark collapsed ("park???" → "park?")."""
+    return re.sub(r"([^\w\s])\1+", r"\1", normalize(text)).strip()
 
 
 def words(text: str) -> list[str]:

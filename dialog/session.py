@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import Connector, ConnectorError
 from dialog.embedding import SentenceEncoder
+from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError, Interpreter
 from dialog.llm import LLMSettings, Rephraser
 from dialog.nlu import detect_language
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 #: Longest visitor text handled; the rest is cut (inputs are size-limited, DESIGN.md).
 MAX_INPUT_CHARS = 1000
+
 #: Connector round trips per turn before the runner gives up (a pack bug).
 MAX_CALLS_PER_TURN = 8
 
@@ -228,7 +230,7 @@ class DialogSession:
             SessionClosedError: the session was closed.
         """
         t0 = time.perf_counter()
-        text = (text or "")[:MAX_INPUT_CHARS]
+        text = clean_text(text or "")[:MAX_INPUT_CHARS]
         lang = self._language_for(text, language)
         nlu, kb = self.engine.understanding.read(text, lang)
         event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))

@@ -72,8 +72,8 @@ class KBAnswer:
     Attributes:
         text: the section's answer text.
         source: citation, ``"<file> § <heading>"``.
-        score: how well the section matches: cosine similarity (0–1) when found by sentence
-            embedding, else its BM25 score.
+        score: how well the section matches: the hybrid score (cosine similarity plus a
+            bounded BM25 share, up to 1.3) when found by sentence embedding, else BM25.
     """
 
     text: str

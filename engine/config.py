@@ -9,6 +9,7 @@ model's YAML: the YAML names the environment variable that holds them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -239,7 +240,13 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     try:
         return EngineConfig(**raw)
     except SettingsError as exc:  # a DHE_* variable that is not valid JSON for its field
-        raise ConfigError("environment", [f"a DHE_* variable cannot be parsed: {exc}"]) from exc
+        m = re.search(r'field "(\w+)"', str(exc))
+        prefix = f"DHE_{m.group(1).upper()}" if m else "DHE_"
+        names = sorted(k for k in os.environ if k.upper().startswith(prefix)) or [prefix + "*"]
+        raise ConfigError(
+            "environment",
+            [f"{' or '.join(names)}: not valid JSON for its setting ({exc})"],
+        ) from exc
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -213,10 +213,12 @@ async def session_events(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 once models are loaded, 503 before."""
+    """200 once models are loaded, 503 before (with ``error`` when start-up failed)."""
     runtime = request.app[RUNTIME_KEY]
     registry = request.app[REGISTRY_KEY]
-    body = {"ready": runtime.ready, "sessions": len(registry.sessions)}
+    body: dict[str, object] = {"ready": runtime.ready, "sessions": len(registry.sessions)}
+    if runtime.startup_error:
+        body["error"] = runtime.startup_error
     return web.json_response(body, status=200 if runtime.ready else 503)
 
 
@@ -290,7 +292,8 @@ async def _start(runtime: Runtime) -> None:
         report = await runtime.start()
     except asyncio.CancelledError:
         raise
-    except Exception:  # start-up failure: stay unready (healthz 503) and say why
+    except Exception as exc:  # start-up failure: stay unready (healthz 503) and say why
+        runtime.startup_error = f"start-up failed: {exc}"
         log.exception("server start-up failed; /healthz stays 503")
         return
     log.warning("ready in %.1f s (ASR languages: %s)", report.seconds, ", ".join(report.languages))

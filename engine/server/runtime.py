@@ -92,6 +92,8 @@ class Runtime:
         self.cpu = CpuLoad()
         self.cpu.busy()  # first sample
         self.ready = False
+        #: Why start-up failed (one line), shown by ``/healthz``; ``None`` while starting or ready.
+        self.startup_error: str | None = None
         self.connectors: Any = None
         self._avatar: Any = None
         self._dialogs: dict[str, DialogEngine] = {}

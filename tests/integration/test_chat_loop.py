@@ -48,6 +48,15 @@ async def test_run_chat_yields_each_turn_until_goodbye(connector: Router) -> Non
     assert turns[4][1].ended  # goodbye ends the loop
 
 
+async def test_broken_unicode_and_repeated_punctuation_are_read(connector: Router) -> None:
+    engine = _trained().with_connector(connector)
+    lines = ["\ud800 where can I park???\n", "\udcff\udcfe\n", "opening hours!!!\n"]
+    turns = [t async for _, t in run_chat(lines, engine, "chat-3", "en")]
+    assert turns[0].replies[0].source == "faq.en.md § Parking"
+    assert turns[1].replies  # replacement characters only: answered, not a crash
+    assert turns[2].replies[0].source == "faq.en.md § Opening hours"
+
+
 async def test_run_chat_fixed_language(connector: Router) -> None:
     engine = _trained().with_connector(connector)
     turns = [t async for _, t in run_chat(["what's my balance"], engine, "chat-2", "zh")]

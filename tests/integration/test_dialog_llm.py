@@ -84,6 +84,9 @@ async def test_failures_fall_back_to_the_cited_answer(mode: str) -> None:
     t0 = time.perf_counter()
     assert await rephraser.rephrase("hours?", ANSWER, "en") is None
     assert time.perf_counter() - t0 < SETTINGS.timeout_s + 1.0  # the deadline holds
+    assert await rephraser.rephrase("hours?", ANSWER, "en") is None
+    # A failing endpoint is skipped for a while (cool-down); a rejected rewording is not.
+    assert len(endpoint.requests) == (2 if mode == "invented" else 1)
     await rephraser.aclose()
 
 
