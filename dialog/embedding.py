@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 #: Name of the default model in the manifest.
 DEFAULT_MODEL = "minilm-l6-v2"
-#: Longest input in WordPiece tokens (the model's ``max_seq_length``); visitor turns are far shorter.
+#: Longest input in WordPiece tokens (the model allows 256; visitor turns are far shorter).
 MAX_TOKENS = 128
 
 

@@ -258,10 +258,11 @@ class Session:
         return asyncio.wrap_future(self.renderer.submit(pose, self._frame))
 
     def _decode(self, audio: np.ndarray, control: DecodeControl) -> Transcript:
-        """Decode on an ASR worker thread (``control``: see :class:`DecodeControl`). With the session language on ``auto`` the spoken
-        language is detected once and kept (detection costs a multilingual encoder pass, too
-        much for every partial); a decode that fails or looks unsure forgets it, so a visitor
-        who switches language is detected again on the next decode."""
+        """Decode on an ASR worker thread (``control``: see :class:`DecodeControl`). With the
+        session language on ``auto`` the spoken language is detected once and kept (detection
+        costs a multilingual encoder pass, too much for every partial); a decode that fails or
+        looks unsure forgets it, so a visitor who switches language is detected again on the
+        next decode."""
         hearing = self.runtime.hearing
         if self.language != "auto" and hearing.can_hear(self.language):
             language = self.language
