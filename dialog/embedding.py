@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -238,7 +239,7 @@ class SentenceEncoder:
             cached.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
             try:
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp.npz")
+                tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
                 np.savez(tmp, **cached)
                 tmp.replace(path)
             except OSError as exc:
