@@ -162,6 +162,9 @@ class ServerConfig(_Section):
     turn_servers: list[TurnServerConfig] = Field(default_factory=list)
     max_sessions: int = Field(4, ge=1, le=256)
     idle_timeout_s: float = Field(300.0, ge=5.0, le=86400.0)
+    # A session whose peer connection is not up this long after the offer is ended (a browser
+    # that never completed ICE must not hold a session slot until the idle timeout).
+    connect_timeout_s: float = Field(30.0, ge=2.0, le=600.0)
     max_sdp_bytes: int = Field(65536, ge=1024, le=1_048_576)
     max_ws_message_bytes: int = Field(16384, ge=256, le=1_048_576)
     max_text_chars: int = Field(500, ge=1, le=10_000)

@@ -139,6 +139,8 @@ class Session:
         self._listening_turn: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
+        self._connected = False  # the peer connection has been up at least once
+        self._created = self.loop.time()
         self._on_closed = on_closed
         self.ended = asyncio.Event()
 
@@ -162,6 +164,8 @@ class Session:
 
         @self.pc.on("connectionstatechange")
         async def on_state() -> None:
+            if self.pc.connectionState == "connected":
+                self._connected = True
             if self.pc.connectionState in ("failed", "closed"):
                 self.spawn(self.close(f"connection-{self.pc.connectionState}"), "close")
 
@@ -395,9 +399,17 @@ class Session:
 
     async def _watch_idle(self) -> None:
         timeout = self.runtime.config.server.idle_timeout_s
+        connect_s = self.runtime.config.server.connect_timeout_s
         while not self._closing:
-            await asyncio.sleep(min(5.0, timeout / 4))
-            if self.avatar_busy() or self.endpointer.in_speech:
+            await asyncio.sleep(min(5.0, timeout / 4, connect_s / 4))
+            if not self._connected and self.loop.time() - self._created > connect_s:
+                self.send(
+                    protocol.error_message(
+                        "connect-timeout", f"no media connection within {connect_s:.0f} s"
+                    )
+                )
+                await self.close("connect-timeout")
+            elif self.avatar_busy() or self.endpointer.in_speech:
                 self.touch()
             elif self.loop.time() - self.last_activity > timeout:
                 self.send(

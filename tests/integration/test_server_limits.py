@@ -1,6 +1,7 @@
 """``dhe serve`` refusing bad input and keeping sessions apart: oversized and malformed offers
-and messages, the session limit (503), the idle timeout, and a session killed mid-reply next
-to a live one. One real server process (max 2 sessions, 6 s idle timeout) for the module."""
+and messages, the session limit (503), the idle and connect timeouts, and a session killed
+mid-reply next to a live one. One real server process (max 2 sessions, 10 s idle timeout, 8 s
+connect timeout) for the module."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ ASK = "audio/en/en_ljspeech_LJ001-0006_fine_typography.wav"
 
 @pytest.fixture(scope="module")
 def server():
-    proc = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": "2", "DHE_SERVER__IDLE_TIMEOUT_S": "10"})
+    proc = ServerProcess(
+        env={
+            "DHE_SERVER__MAX_SESSIONS": "2",
+            "DHE_SERVER__IDLE_TIMEOUT_S": "10",
+            "DHE_SERVER__CONNECT_TIMEOUT_S": "8",
+        }
+    )
     url = proc.start()
     yield url
     proc.stop()
@@ -115,6 +122,32 @@ async def test_the_session_over_the_limit_gets_503(server) -> None:
     await again.connect()  # a slot is free again
     await again.close()
     await second.close()
+
+
+async def test_a_session_that_never_connects_is_ended(server) -> None:
+    """A browser that sends its offer and goes away before ICE completes frees its slot."""
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("audio")
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    body = json.dumps({"sdp": pc.localDescription.sdp, "type": "offer"}).encode()
+    status, doc = await post_offer(server, body)
+    await pc.close()  # gone before the answer is applied: the media connection never comes up
+    assert status == 201, doc
+    codes = []
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{server}/api/sessions/{doc['session_id']}/events") as ws,
+    ):
+        async with asyncio.timeout(40):
+            async for msg in ws:
+                message = json.loads(msg.data)
+                codes.append(message.get("code") or message.get("state"))
+                if message.get("state") == "ended":
+                    break
+    assert "connect-timeout" in codes and codes[-1] == "ended", codes
 
 
 async def test_idle_session_is_ended(server) -> None:
