@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import threading
+import zipfile
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -76,7 +77,8 @@ class SentenceEncoder:
     """A BERT sentence encoder (mean pooling, unit-length output) evaluated with numpy.
 
     Thread-safe: :meth:`encode` holds no state between calls (the tokenizer is guarded by a lock).
-    About 5 ms for one short sentence on one CPU core; batches amortise the matrix products.
+    About 13 ms for one short sentence on one core of a 2-core CPU (float32 numpy, OpenBLAS);
+    batches amortise the matrix products.
     """
 
     def __init__(
@@ -225,13 +227,13 @@ class SentenceEncoder:
         if self.cache_dir is None or not texts:
             return self.encode(texts)
         path = self.cache_dir / f"embeddings-{self.fingerprint}.npz"
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        keys = [hashlib.sha1(clean_text(t).encode("utf-8")).hexdigest() for t in texts]
         cached: dict[str, np.ndarray] = {}
         if path.is_file():
             try:
                 with np.load(path) as data:
                     cached = {k: data[k] for k in data.files}
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
                 log.warning("embedding cache %s unreadable (%s); rebuilding it", path, exc)
         missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in cached})
         if missing:
