@@ -68,7 +68,11 @@ class TurnRunner:
         s.bus.span(s.id, turn_id, "endpoint", s.stamp_ns(t_eos), s.stamp_ns(t_endpoint))
         transcript = await final.future
         t_final = s.loop.time()
-        s.bus.span(s.id, turn_id, "asr", s.stamp_ns(t_endpoint), s.stamp_ns(t_final))
+        # The asr stage is the final decode's own run: it usually starts during the endpoint
+        # wait, and t_endpoint is the on-time arrival of a sample (it can lie after t_final).
+        asr_start = final.control.started_s or min(t_endpoint, t_final)
+        asr_end = max(final.ended_s or t_final, asr_start)
+        s.bus.span(s.id, turn_id, "asr", s.stamp_ns(asr_start), s.stamp_ns(asr_end))
         s.bus.publish(
             FinalTranscript(
                 session_id=s.id,
