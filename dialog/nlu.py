@@ -271,17 +271,16 @@ class IntentClassifier:
         """
         command = match_command(text)
         prepared = _prep(text)
-        features = self._embedding()
-        if features is not None and not _CJK.search(prepared):
+        if vector is None:
+            vector = self.embed(text)
+        if vector is not None:  # Latin-script text and an encoder: the embedding model
             pipeline = self._latin
-            if vector is None:
-                vector = features.encoder.encode([prepared])[0]
-            union = pipeline.named_steps["features"]
-            blocks = [
-                sp.csr_matrix(vector[None, :] * features.weight)
+            weight = self._embedding().weight
+            blocks = [  # the pipeline's own features, with the embedding already computed
+                sp.csr_matrix(vector[None, :] * weight)
                 if name == "embedding"
                 else transformer.transform([prepared])
-                for name, transformer in union.transformer_list
+                for name, transformer in pipeline.named_steps["features"].transformer_list
             ]
             probs = pipeline.named_steps["clf"].predict_proba(sp.hstack(blocks).tocsr())[0]
         else:

@@ -43,12 +43,10 @@ def sentence_encoder(spec: str = DEFAULT_MODEL) -> SentenceEncoder | None:
     if not path.is_dir():
         if "/" in spec or spec.startswith((".", "~")):
             raise EmbeddingError(f"dialog.embedding_model: no such folder: {spec}")
-        known = model_store.load_manifest()
-        if spec not in known:
-            names = ", ".join(n for n in known if "minilm" in n or n == DEFAULT_MODEL)
+        if spec not in model_store.load_manifest():
             raise EmbeddingError(
                 f"dialog.embedding_model: {spec!r} is neither a folder nor a `dhe models` "
-                f"embedding model (known: {names}; or 'off')"
+                f"embedding model (known: {DEFAULT_MODEL}; or 'off')"
             )
         try:
             path = model_store.model_path(spec)

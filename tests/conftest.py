@@ -7,6 +7,7 @@ fail under CI (``CI=true``), where its absence is a broken checkout (DESIGN.md, 
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from pathlib import Path
 
@@ -83,3 +84,14 @@ def espeak():
     if ctypes.util.find_library("espeak-ng") is None:
         require_path(Path("/nonexistent/libespeak-ng"), "libespeak-ng (apt-get install espeak-ng)")
     return EspeakTTS()
+
+
+@functools.cache
+def trained_dialog(domain: str):
+    """``domain``'s dialog engine with its NLU trained once per test process, as the server runs
+    it (English sentence embeddings). It has no connector: a test binds its own with
+    ``trained_dialog(d).with_connector(connector)``."""
+    from dialog import DialogEngine
+    from engine.embeddings import sentence_encoder
+
+    return DialogEngine.load(domain, connector=None, encoder=sentence_encoder())  # type: ignore[arg-type]

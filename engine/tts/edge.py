@@ -14,6 +14,7 @@ default (``tts.voices.<lang>.provider: edge``) and replies may contain a visitor
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,8 +41,6 @@ def decode_mp3(data: bytes, sample_rate: int) -> bytes:
     Raises:
         TTSError: ``synthesis-failed`` when the bytes are not decodable audio.
     """
-    import io
-
     try:
         with av.open(io.BytesIO(data), format="mp3") as container:
             resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)

@@ -6,30 +6,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox
-from dialog import DialogEngine
 from dialog.chat import run_chat
-from engine.embeddings import sentence_encoder
+from tests.conftest import trained_dialog
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=1)
-def _trained() -> DialogEngine:
-    encoder = sentence_encoder()  # as the engine runs: embeddings for English
-    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
-
-
 async def test_run_chat_yields_each_turn_until_goodbye(connector: Router) -> None:
-    engine = _trained().with_connector(connector)
+    engine = trained_dialog("bank").with_connector(connector)
     lines = [
         "hello\n",
         "\n",
@@ -49,7 +41,7 @@ async def test_run_chat_yields_each_turn_until_goodbye(connector: Router) -> Non
 
 
 async def test_broken_unicode_and_repeated_punctuation_are_read(connector: Router) -> None:
-    engine = _trained().with_connector(connector)
+    engine = trained_dialog("bank").with_connector(connector)
     lines = ["\ud800 where can I park???\n", "\udcff\udcfe\n", "opening hours!!!\n"]
     turns = [t async for _, t in run_chat(lines, engine, "chat-3", "en")]
     assert turns[0].replies[0].source == "faq.en.md § Parking"
@@ -58,7 +50,7 @@ async def test_broken_unicode_and_repeated_punctuation_are_read(connector: Route
 
 
 async def test_run_chat_fixed_language(connector: Router) -> None:
-    engine = _trained().with_connector(connector)
+    engine = trained_dialog("bank").with_connector(connector)
     turns = [t async for _, t in run_chat(["what's my balance"], engine, "chat-2", "zh")]
     assert turns[0].language == "zh" and "后四位" in turns[0].replies[0].text
 

@@ -8,7 +8,6 @@ on purpose (connector unavailable) goes through the sandbox's own fault switch.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 import pytest
 
@@ -17,23 +16,16 @@ from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
-from engine.embeddings import sentence_encoder
+from tests.conftest import trained_dialog
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
 DEMO_LAST4 = "4417"
 
 
-@lru_cache(maxsize=1)
-def _trained() -> DialogEngine:
-    """The bank pack with its NLU trained once for the module (the connector is per test)."""
-    encoder = sentence_encoder()  # as the engine runs: embeddings for English
-    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
-    return _trained().with_connector(connector)
+    return trained_dialog("bank").with_connector(connector)
 
 
 def demo_balance(cluster: SandboxCluster) -> Decimal:

@@ -3,29 +3,20 @@ sandbox bank: what the avatar says and shows, checked against the queue in the b
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
-from engine.embeddings import sentence_encoder
+from tests.conftest import trained_dialog
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
 
-@lru_cache(maxsize=1)
-def _trained() -> DialogEngine:
-    """The bank pack with its NLU trained once for the module (the connector is per test)."""
-    encoder = sentence_encoder()  # as the engine runs: embeddings for English
-    return DialogEngine.load("bank", connector=None, encoder=encoder)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
-    return _trained().with_connector(connector)
+    return trained_dialog("bank").with_connector(connector)
 
 
 def said(turn: DialogTurn) -> str:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from functools import lru_cache
 
 import httpx
 import pytest
 
-from dialog import DialogEngine
 from dialog.llm import LLMSettings, Rephraser, keeps_facts
-from engine.embeddings import sentence_encoder
+from tests.conftest import trained_dialog
 
 ANSWER = "The branch is open Monday to Friday from 9 am to 5 pm, and on Saturdays from 9 am to 12."
 SETTINGS = LLMSettings("http://llm.invalid/v1", "small-model", api_key="k-123", timeout_s=0.5)
@@ -90,13 +88,8 @@ async def test_failures_fall_back_to_the_cited_answer(mode: str) -> None:
     await rephraser.aclose()
 
 
-@lru_cache(maxsize=1)
-def _trained() -> DialogEngine:
-    return DialogEngine.load("bank", connector=None, encoder=sentence_encoder())  # type: ignore[arg-type]
-
-
 async def test_session_speaks_the_rewording_of_faq_answers_only() -> None:
-    engine = _trained().with_connector(None)  # type: ignore[arg-type]
+    engine = trained_dialog("bank").with_connector(None)  # type: ignore[arg-type]
     endpoint = Endpoint(
         content="We open at 9 am and close at 5 pm on weekdays; Saturdays 9 am to 12 noon; the ATMs run 24 hours."
     )

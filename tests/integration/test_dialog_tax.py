@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 import pytest
 
@@ -16,22 +15,16 @@ from connectors.sandbox.tax import bureau_today
 from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
-from engine.embeddings import sentence_encoder
+from tests.conftest import trained_dialog
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
 DEMO_ID_LAST4 = "2024"
 
 
-@lru_cache(maxsize=1)
-def _trained() -> DialogEngine:
-    encoder = sentence_encoder()  # as the engine runs: embeddings for English
-    return DialogEngine.load("tax", connector=None, encoder=encoder)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
-    return _trained().with_connector(connector)
+    return trained_dialog("tax").with_connector(connector)
 
 
 def said(turn: DialogTurn) -> str:
