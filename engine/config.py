@@ -258,3 +258,24 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
             where = f"{env} (environment)" if env in os.environ else dotted
             problems.append(f"{where}: {err['msg']}")
         raise ConfigError(str(source), problems) from exc
+
+
+def check_references(config: EngineConfig) -> list[str]:
+    """Problems with settings that name things outside the file, checked without loading any
+    model: today ``dialog.embedding_model`` (a ``dhe models`` embedding model, an existing
+    folder, or ``off``/``none``).
+
+    Returns:
+        One ``path: message`` per problem (the path is the ``DHE_*`` variable when the value
+        came from the environment); empty when all is well.
+    """
+    from dialog.embedding import EmbeddingError
+    from engine.embeddings import resolve_spec
+
+    env = "DHE_DIALOG__EMBEDDING_MODEL"
+    setting = f"{env} (environment)" if env in os.environ else "dialog.embedding_model"
+    try:
+        resolve_spec(config.dialog.embedding_model, setting=setting)
+    except EmbeddingError as exc:
+        return [str(exc)]
+    return []

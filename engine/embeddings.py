@@ -23,12 +23,66 @@ def embedding_cache_dir() -> Path:
     return models_dir() / "cache"
 
 
+#: Files :meth:`dialog.embedding.SentenceEncoder.load` reads from a model folder; a manifest entry
+#: that unpacks all three is an embedding model.
+ENCODER_FILES = ("model.safetensors", "config.json", "tokenizer.json")
+
+
+def embedding_models() -> list[str]:
+    """Names of the ``dhe models`` manifest entries that are sentence-embedding models.
+
+    Raises:
+        engine.models.ModelError: the manifest is unreadable.
+    """
+    return [
+        name
+        for name, spec in model_store.load_manifest().items()
+        if set(ENCODER_FILES) <= {dest for dest, _ in spec.final_files()}
+    ]
+
+
+def resolve_spec(spec: str, *, setting: str = "dialog.embedding_model") -> Path | str | None:
+    """Resolve a ``dialog.embedding_model`` value without loading or unpacking anything.
+
+    Args:
+        spec: a manifest model name, a folder path, or ``off``/``none``/empty (any case).
+        setting: how error messages name the setting (e.g. the ``DHE_*`` variable).
+
+    Returns:
+        ``None`` when embeddings are turned off; the folder (a :class:`~pathlib.Path`) when
+        ``spec`` names an existing one; else the manifest model name (it may still need
+        ``dhe models``).
+
+    Raises:
+        EmbeddingError: a path-like value that names no folder, or a name that is neither a
+            folder nor a manifest embedding model (the message lists the known names).
+    """
+    if spec.strip().lower() in OFF:
+        return None
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    if "/" in spec or spec.startswith((".", "~")):
+        raise EmbeddingError(f"{setting}: no such folder: {spec}")
+    try:
+        known = embedding_models()
+    except model_store.ModelError as exc:
+        raise EmbeddingError(f"{setting}: {exc}") from exc
+    if spec not in known:
+        raise EmbeddingError(
+            f"{setting}: {spec!r} is neither a folder nor a `dhe models` embedding model "
+            f"(known: {', '.join(known)}; or 'off')"
+        )
+    return spec
+
+
 @functools.cache
 def sentence_encoder(spec: str = DEFAULT_MODEL) -> SentenceEncoder | None:
     """Load the configured encoder (shared by every session and domain of the process).
 
     Args:
-        spec: a manifest model name (unpacked by ``dhe models``), a folder path, or ``off``.
+        spec: a manifest model name (unpacked by ``dhe models``), a folder path, or ``off``
+            (resolved by :func:`resolve_spec`).
 
     Returns:
         The encoder, or ``None`` when turned off or when the *default* model has not been
@@ -37,21 +91,16 @@ def sentence_encoder(spec: str = DEFAULT_MODEL) -> SentenceEncoder | None:
     Raises:
         EmbeddingError: a configured folder or non-default model is missing or unreadable.
     """
-    if spec.strip().lower() in OFF:
+    resolved = resolve_spec(spec)
+    if resolved is None:
         return None
-    path = Path(spec).expanduser()
-    if not path.is_dir():
-        if "/" in spec or spec.startswith((".", "~")):
-            raise EmbeddingError(f"dialog.embedding_model: no such folder: {spec}")
-        if spec not in model_store.load_manifest():
-            raise EmbeddingError(
-                f"dialog.embedding_model: {spec!r} is neither a folder nor a `dhe models` "
-                f"embedding model (known: {DEFAULT_MODEL}; or 'off')"
-            )
+    if isinstance(resolved, Path):
+        path = resolved
+    else:
         try:
-            path = model_store.model_path(spec)
+            path = model_store.model_path(resolved)
         except model_store.ModelError as exc:
-            if spec != DEFAULT_MODEL:
+            if resolved != DEFAULT_MODEL:
                 raise EmbeddingError(f"dialog.embedding_model: {exc}") from exc
             log.warning("%s; intent recognition falls back to character n-grams alone", exc)
             return None

@@ -6,6 +6,7 @@ Modules, one job each: :mod:`~engine.server.app` (HTTP routes), :mod:`~engine.se
 models), :mod:`~engine.server.session` (one visitor), :mod:`~engine.server.turns` (one turn),
 :mod:`~engine.server.speaking` (reply speech + cancel handle), :mod:`~engine.server.listening`
 (inbound audio → VAD → ASR), :mod:`~engine.server.tracks` (outbound tracks),
+:mod:`~engine.server.media` (one session's outbound media and render pacing),
 :mod:`~engine.server.clock`, :mod:`~engine.server.endpointing` and :mod:`~engine.server.echo`
 (sans-IO cores), :mod:`~engine.server.metrics` (Prometheus).
 """

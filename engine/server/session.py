@@ -1,8 +1,9 @@
 """One visitor at one terminal: the peer connection, its tracks, hearing, replies and state.
 
 A :class:`Session` is built inside the offer handler (never module-level state) and owns:
-the aiortc peer connection; one media clock shared by the reply-audio and avatar-video tracks;
-the avatar timeline; the :class:`~engine.server.listening.Listener` on the visitor's microphone;
+the aiortc peer connection; its outbound media (:class:`~engine.server.media.SessionMedia`: one
+media clock shared by the reply-audio and avatar-video tracks, the avatar timeline, the echo
+guard); the :class:`~engine.server.listening.Listener` on the visitor's microphone;
 the dialog session (its memory is wiped at the end); and at most one
 :class:`~engine.server.speaking.ReplyHandle` at a time. Messages for the events WebSocket queue
 in :attr:`outbox`. States: ``idle → listening → thinking → speaking``, ``interrupted`` on
@@ -23,15 +24,13 @@ import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from sqlalchemy.exc import SQLAlchemyError
 
-from avatar import AvatarTimeline, Renderer
+from avatar import Renderer
 from dialog import DialogSession
 from engine.asr.whisper import ASRError, DecodeControl, Transcript
 from engine.audit import record_dialog
 from engine.events import Interrupted, SpeechStarted, now_ns
 from engine.observers import EventBus, TurnMetricsObserver
 from engine.server import protocol
-from engine.server.clock import MEDIA_RATE_HZ, MediaClock
-from engine.server.echo import EchoGuard
 from engine.server.endpointing import (
     Decision,
     Endpointer,
@@ -43,15 +42,10 @@ from engine.server.endpointing import (
     TurnEnded,
 )
 from engine.server.listening import Listener, Transcriber
+from engine.server.media import SessionMedia
 from engine.server.rtc import ice_configuration, prefer_codecs
 from engine.server.runtime import Runtime
 from engine.server.speaking import ReplyHandle, Speaker
-from engine.server.tracks import (
-    AvatarVideoTrack,
-    ReplyAudioTrack,
-    make_label_stamp,
-    pose_changed,
-)
 from engine.server.turns import TurnRunner
 from engine.tts.base import TTSError
 
@@ -73,6 +67,11 @@ def endpoint_settings(runtime: Runtime) -> EndpointSettings:
         partial_interval_ms=s.partial_interval_ms,
         pad_ms=v.pad_ms,
     )
+
+
+def _media_part(name: str, doc: str) -> property:
+    """A read-only :class:`Session` attribute that is ``session.media.<name>``."""
+    return property(lambda self: getattr(self.media, name), doc=doc)
 
 
 class Session:
@@ -105,17 +104,12 @@ class Session:
         self.loop = asyncio.get_running_loop()
         self.started = dt.datetime.now(dt.UTC)
         self.pc = RTCPeerConnection(configuration=ice_configuration(cfg))
-        self.clock = MediaClock()
-        self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
-        self.echo = EchoGuard(threshold=cfg.echo_correlation) if cfg.echo_guard else None
-        self.audio_out = ReplyAudioTrack(self.clock, on_sent=self._on_audio_sent)
-        self._frame = np.empty((cfg.video_height, cfg.video_width, 3), np.uint8)
-        self._last_pose: Any = None
-        self._idle_skip = 0
-        label = runtime.config.avatar.ai_label
-        size = (cfg.video_width, cfg.video_height)
-        self.video_out = AvatarVideoTrack(
-            self.clock, cfg.video_fps, self._render, size, make_label_stamp(label, *size)
+        self.media = SessionMedia(
+            cfg,
+            runtime.config.avatar.ai_label,
+            renderer,
+            runtime.asr_inflight,
+            thinking=lambda: self.state == "thinking",
         )
         self.bus = EventBus()
         self.observer = TurnMetricsObserver()
@@ -237,29 +231,15 @@ class Session:
         self._turn_no += 1
         return f"{self.id}-t{self._turn_no}"
 
-    # --- media callbacks ----------------------------------------------------------------------
+    # --- media (parts of self.media, under the names callers use) -------------------------
 
-    def _on_audio_sent(self, deadline_s: float, pcm: np.ndarray) -> None:
-        if self.echo is not None:
-            self.echo.note_outbound(deadline_s, pcm, MEDIA_RATE_HZ)
+    clock = _media_part("clock", "The media clock shared by the outbound tracks.")
+    timeline = _media_part("timeline", "The avatar timeline played (a fresh one at the end).")
+    echo = _media_part("echo", "The echo guard fed by reply audio sent (None when off).")
+    audio_out = _media_part("audio_out", "The reply-audio track (48 kHz).")
+    video_out = _media_part("video_out", "The avatar-video track.")
 
-    def _render(self, sample: int) -> asyncio.Future[np.ndarray] | None:
-        pose = self.timeline.pose_at(sample)
-        if not pose_changed(pose, self._last_pose):
-            return None
-        inflight = self.runtime.asr_inflight
-        if not self.timeline.is_speaking(sample) and (inflight.count or self.state == "thinking"):
-            # The avatar only idles while the CPU has reply work: during a final decode (the
-            # critical path of a reply, ~0.3-0.6 s) the last image is repeated; during partials
-            # and while the reply's first audio is prepared, 1 frame in 3 is rendered. The
-            # track still sends 25 fps.
-            if inflight.finals:
-                return None
-            self._idle_skip = (self._idle_skip + 1) % 3
-            if self._idle_skip:
-                return None
-        self._last_pose = pose
-        return asyncio.wrap_future(self.renderer.submit(pose, self._frame))
+    # --- hearing: decoding --------------------------------------------------------------------
 
     def _decode(self, audio: np.ndarray, control: DecodeControl) -> Transcript:
         """Decode on an ASR worker thread (``control``: see :class:`DecodeControl`). With the
@@ -448,7 +428,7 @@ class Session:
         except SQLAlchemyError:
             log.exception("session %s: audit trail not written", self.id)
         self.dialog.close()
-        self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
+        self.media.reset_timeline()
         metrics = self.runtime.metrics
         metrics.video_frames.inc(self.video_out.frames_sent)
         metrics.video_dropped.inc(self.video_out.frames_dropped)
@@ -468,8 +448,7 @@ class Session:
 
     def timings_extra(self) -> dict[str, float | None]:
         """Mean time per rendered video frame so far (ms), for the ``avatar`` timing."""
-        done = self.video_out.frames_rendered
-        return {"avatar": round(self.video_out.render_ms_total / done, 1) if done else None}
+        return self.media.timings_extra()
 
     def stamp_ns(self, t_s: float) -> int:
         """Loop time (seconds) → the events' monotonic ns (both are ``time.monotonic``)."""

@@ -1,0 +1,103 @@
+"""`dhe` CLI corners: unknown model names, `dhe demo`'s own error label, and `dhe config check`
+on ``dialog.embedding_model`` (nothing here loads a model or starts a sandbox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import models
+from engine.cli import main
+
+
+def _err_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+
+
+@pytest.mark.parametrize("argv", [["models", "--list", "nope"], ["models", "nope"]])
+def test_models_unknown_name_is_one_usage_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [ln for ln in captured.err.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("dhe models: error: unknown model or set 'nope'")
+    for name in models.load_manifest():
+        assert name in lines[0]
+
+
+def test_models_list_with_names_lists_only_those(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--list", "minilm-l6-v2", "zh"]) == 0
+    names = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()]
+    assert names == ["minilm-l6-v2", "whisper-base"]
+    assert main(["models", "--list"]) == 0
+    names = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()]
+    assert names == list(models.load_manifest())
+
+
+def test_demo_errors_are_labelled_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.yaml"
+    assert main(["demo", "--out", str(tmp_path / "d.mp4"), "--config", str(missing)]) == 2
+    lines = _err_lines(capsys)
+    assert lines[-1].startswith("dhe demo: error: config: "), lines
+    assert not any("dhe converse" in ln for ln in lines)
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["demo", "--out", str(blocker / "sub" / "d.mp4")]) == 2
+    lines = _err_lines(capsys)
+    assert lines == [lines[0]] and lines[0].startswith("dhe demo: error: --out "), lines
+
+
+def _check(tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f'dialog:\n  embedding_model: "{value}"\n', encoding="utf-8")
+    code = main(["config", "check", str(cfg)])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["no-such-model", "whisper-tiny.en", "./no/such/folder"])
+def test_config_check_refuses_an_unknown_embedding_model(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv("DHE_DIALOG__EMBEDDING_MODEL", raising=False)
+    code, out = _check(tmp_path, value, capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{tmp_path / 'c.yaml'}: dialog.embedding_model: ")
+    assert value in lines[0]
+
+
+@pytest.mark.parametrize("value", ["minilm-l6-v2", "off", "none", "OFF", ""])
+def test_config_check_accepts_known_models_and_off(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv("DHE_DIALOG__EMBEDDING_MODEL", raising=False)
+    code, out = _check(tmp_path, value, capsys)
+    assert (code, out.strip()) == (0, f"{tmp_path / 'c.yaml'}: ok")
+
+
+def test_config_check_accepts_a_folder_and_names_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv("DHE_DIALOG__EMBEDDING_MODEL", raising=False)
+    folder = tmp_path / "encoder"
+    folder.mkdir()
+    assert _check(tmp_path, str(folder), capsys)[0] == 0
+    monkeypatch.setenv("DHE_DIALOG__EMBEDDING_MODEL", "bogus")
+    code, out = _check(tmp_path, "off", capsys)
+    assert code == 1
+    assert "DHE_DIALOG__EMBEDDING_MODEL (environment): 'bogus'" in out
+
+
+def test_resolve_spec_is_shared_with_the_loader() -> None:
+    from engine.embeddings import resolve_spec
+
+    assert resolve_spec("off") is None
+    assert resolve_spec("minilm-l6-v2") == "minilm-l6-v2"
+    with pytest.raises(Exception, match="known: minilm-l6-v2"):
+        resolve_spec("nope")

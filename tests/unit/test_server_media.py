@@ -1,0 +1,71 @@
+"""A session's outbound media (engine.server.media), split out of engine.server.session: render
+pacing while the CPU has reply work, the avatar timing, and the session's names for its parts."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future
+
+import numpy as np
+
+from engine.config import ServerConfig
+from engine.server.listening import InflightCounter
+from engine.server.media import SessionMedia
+from engine.server.session import Session
+
+
+class FakeRenderer:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def submit(self, pose, out: np.ndarray) -> Future:
+        self.calls += 1
+        done: Future = Future()
+        done.set_result(out)
+        return done
+
+
+def make_media(thinking: list[bool]) -> tuple[SessionMedia, FakeRenderer, InflightCounter]:
+    renderer, inflight = FakeRenderer(), InflightCounter()
+    cfg = ServerConfig(video_width=64, video_height=64)
+    media = SessionMedia(cfg, "AI", renderer, inflight, thinking=lambda: thinking[0])
+    return media, renderer, inflight
+
+
+def render_n(media: SessionMedia, n: int) -> int:
+    """Frames actually rendered out of ``n`` asked for with a pose that always changed."""
+    got = 0
+    for i in range(n):
+        media._last_pose = None  # every pose counts as new
+        if media._render(i * 1920) is not None:
+            got += 1
+    return got
+
+
+async def test_render_pacing_follows_reply_work() -> None:
+    thinking = [False]
+    media, renderer, inflight = make_media(thinking)
+    assert render_n(media, 6) == 6  # nothing to wait for: every changed pose is rendered
+    thinking[0] = True
+    assert render_n(media, 6) == 2  # preparing a reply: 1 frame in 3
+    thinking[0] = False
+    inflight.count = 1  # a final decode (no partials): the last image is repeated
+    assert render_n(media, 6) == 0
+    assert renderer.calls == 8
+
+
+async def test_timings_and_timeline_reset() -> None:
+    media, _, _ = make_media([False])
+    assert media.timings_extra() == {"avatar": None}
+    before = media.timeline
+    media.reset_timeline()
+    assert media.timeline is not before
+    out = media._render(0)
+    assert isinstance(out, asyncio.Future)
+    assert (await out).shape == (64, 64, 3)
+
+
+def test_session_keeps_its_media_names() -> None:
+    for name in ("clock", "timeline", "echo", "audio_out", "video_out"):
+        assert isinstance(getattr(Session, name), property), name
+    assert callable(Session.timings_extra)
