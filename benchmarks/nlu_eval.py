@@ -4,7 +4,10 @@ With no arguments it scores each pack's own labelled test set (``assets/domains/
 kept apart from the training examples). With ``--data FILE.csv`` (columns ``text,intent``, public
 labels) it scores that file alone against the bank pack, mapping labels to pack intents through
 ``assets/domains/bank/eval/label_map.yaml``; unmapped labels and ``oos`` are out of scope. The
-public lines are only scored, never trained on.
+public lines are only scored, never trained on. A label mapped to the FAQ intent also names the
+knowledge-base sections that answer it (``faq § Heading | Other heading``); ``A; B`` accepts
+either answer. The contract lines count intents (any FAQ section); a stricter figure that also
+requires the cited section is printed on stderr, and ``--errors`` lists the rows it misses.
 
 English rows are read as the engine reads them: with the configured sentence encoder
 (``dialog.embedding_model``, default ``minilm-l6-v2``); ``--no-embeddings`` scores character
@@ -25,6 +28,7 @@ import csv
 import re
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,35 +56,97 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
         return [(r["text"], r["intent"]) for r in csv.DictReader(fh)]
 
 
-def load_label_map(path: Path) -> dict[str, str]:
-    """Public label → pack intent (``labels:`` mapping of the YAML file)."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a public label means for the pack.
+
+    Attributes:
+        intent: the pack intent (``out_of_scope`` for unmapped labels).
+        sections: for FAQ intents, the knowledge-base headings whose answer is right; empty
+            means any section counts (the packs' own test sets label intents only).
+        alternative: another answer that is right as well (``A; B``).
+    """
+
+    intent: str
+    sections: frozenset[str] = frozenset()
+    alternative: Target | None = None
+
+    @classmethod
+    def parse(cls, value: str) -> Target:
+        """``"check_balance"``, ``"faq § Refunds | Pending payments and withdrawals"``, or two
+        of these joined by ``"; "``."""
+        first, _, rest = value.partition(";")
+        intent, _, sections = first.partition("§")
+        return cls(
+            intent.strip(),
+            frozenset(s.strip() for s in sections.split("|") if s.strip()),
+            cls.parse(rest) if rest.strip() else None,
+        )
+
+    def accepts(self, label: str, heading: str, sections: bool = True) -> bool:
+        """Whether answering ``label`` citing ``heading`` ("" for none) is right; with
+        ``sections=False`` any FAQ section counts (intent-level scoring)."""
+        if label == self.intent and (not sections or not self.sections or heading in self.sections):
+            return True
+        alternative = self.alternative
+        return alternative is not None and alternative.accepts(label, heading, sections)
+
+    def __str__(self) -> str:
+        text = " | ".join(sorted(self.sections)) or self.intent
+        return text if self.alternative is None else f"{text}; {self.alternative}"
+
+
+def load_label_map(path: Path) -> dict[str, Target]:
+    """Public label → :class:`Target` (``labels:`` mapping of the YAML file)."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in (doc.get("labels") or {}).items()}
+    return {str(k): Target.parse(str(v)) for k, v in (doc.get("labels") or {}).items()}
+
+
+def map_rows(rows: list[tuple[str, str]], mapping: dict[str, Target]) -> list[tuple[str, Target]]:
+    """Public ``(text, label)`` rows as ``(text, target)``; unmapped labels are out of scope."""
+    return [(text, mapping.get(label, Target(OUT_OF_SCOPE))) for text, label in rows]
+
+
+def answered_as(understanding: Understanding, text: str) -> tuple[str, str]:
+    """``(label, heading)``: what the avatar acts on, and the cited section's heading ("" when
+    it cites none)."""
+    nlu, kb = understanding.read(text, row_language(text))
+    heading = kb.source.rpartition("§")[2].strip() if kb is not None else ""
+    return understanding.label(nlu, kb), heading
 
 
 def score(
-    understanding: Understanding, rows: list[tuple[str, str]]
+    understanding: Understanding, rows: list[tuple[str, str | Target]], sections: bool = False
 ) -> tuple[dict[str, tuple[float, float, int, int]], list[tuple[str, str, str]]]:
-    """Score ``rows`` whose labels are pack intents or ``out_of_scope``.
+    """Score ``rows`` whose labels are pack intents or ``out_of_scope`` (or :class:`Target`).
+
+    Args:
+        understanding: what reads the rows.
+        rows: ``(text, label)``.
+        sections: also require a FAQ answer to cite one of the target's sections (the
+            contract's "intent accuracy" counts intents only).
 
     Returns:
         ``({lang: (accuracy, oos_recall, n_in_scope, n_oos)}, errors)`` where ``errors`` lists
-        ``(text, expected, got)``; a metric with no rows is ``nan``.
+        ``(text, expected, got)`` (FAQ answers as ``faq § heading``); a metric with no rows is
+        ``nan``.
     """
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # ok_in, n_in, ok_oos, n_oos
     errors = []
     for text, expected in rows:
+        target = expected if isinstance(expected, Target) else Target(expected)
         lang = row_language(text)
-        got = understanding.label(*understanding.read(text, lang))
+        got, heading = answered_as(understanding, text)
+        right = target.accepts(got, heading, sections)
         c = counts[lang]
-        if expected == OUT_OF_SCOPE:
+        if target.intent == OUT_OF_SCOPE:
             c[3] += 1
-            c[2] += got == OUT_OF_SCOPE
+            c[2] += right
         else:
             c[1] += 1
-            c[0] += got == expected
-        if got != expected:
-            errors.append((text, expected, got))
+            c[0] += right
+        if not right:
+            errors.append((text, str(target), f"{got} § {heading}" if heading else got))
     result = {}
     for lang, (ok_in, n_in, ok_oos, n_oos) in sorted(counts.items()):
         acc = ok_in / n_in if n_in else float("nan")
@@ -114,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         pack = load_pack(args.packs_dir / "bank")
         mapping = load_label_map(args.packs_dir / "bank" / "eval" / "label_map.yaml")
-        rows = [(t, mapping.get(label, OUT_OF_SCOPE)) for t, label in read_rows(args.data)]
-        suites = [(pack, rows)]
+        suites = [(pack, map_rows(read_rows(args.data), mapping))]
     else:
         suites = []
         for test in sorted(args.packs_dir.glob("*/eval/test.csv")):
@@ -123,11 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     for pack, rows in suites:
         if args.data is None:
             print(f"# {pack.name} ({len(rows)} rows)")
-        result, errors = score(Understanding.from_pack(pack, encoder), rows)
+        understanding = Understanding.from_pack(pack, encoder)
+        result, _ = score(understanding, rows)
         _print(result)
+        # Stricter, on stderr: a FAQ answer must also cite a section the label map names.
+        strict, errors = score(understanding, rows, sections=True)
+        if args.data is not None:
+            for lang, (acc, _, _, _) in strict.items():
+                print(f"nlu_eval: {lang} accuracy, FAQ section checked: {acc:.3f}", file=sys.stderr)
         if args.errors:
             for text, expected, got in errors:
-                print(f"  {expected:>18} <- {got:<18} {text}", file=sys.stderr)
+                print(f"  {expected:>30} <- {got:<40} {text}", file=sys.stderr)
     return 0
 
 

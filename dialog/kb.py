@@ -2,8 +2,11 @@
 English with a sentence encoder (:mod:`dialog.embedding`), by embedding similarity.
 
 A file ``kb/<name>.<lang>.md`` is split at ``##`` headings; each section is one answer, cited as
-``"<name>.<lang>.md § <heading>"``. An HTML comment ``<!-- q: ... -->`` inside a section lists
-extra phrasings to index (not spoken). English is tokenised by words (light suffix stripping),
+``"<name>.<lang>.md § <heading>"``. HTML comments inside a section are not spoken:
+``<!-- q: ... -->`` lists extra keywords to index, ``<!-- questions: ... | ... -->`` lists
+questions the section answers (separated by ``|`` or line breaks), each matched on its own; they
+also train the FAQ intent (:class:`dialog.understanding.Understanding`), so an operator adds a
+question in one place, next to its answer. English is tokenised by words (light suffix stripping),
 Chinese by jieba's search mode. The semantic search scores each section by the best cosine
 similarity between the question and the section's heading, ``q:`` phrasings and answer sentences
 (dense retrieval, Karpukhin et al. 2020, "Dense Passage Retrieval", arXiv:2004.04906), plus a
@@ -61,6 +64,7 @@ _ZH_STOP = frozenset(
     )
 )  # fmt: skip
 _COMMENT_Q = re.compile(r"<!--\s*q:(.*?)-->", re.S)
+_COMMENT_QUESTIONS = re.compile(r"<!--\s*questions:(.*?)-->", re.S)
 _MD_MARKUP = re.compile(r"[*_`>#|]+|\[([^\]]*)\]\([^)]*\)")
 
 
@@ -97,14 +101,16 @@ class Section:
         file: the Markdown file name.
         heading: the ``##`` heading.
         text: the answer to speak (Markdown markup and comments removed).
-        questions: extra phrasings from ``<!-- q: ... -->``.
+        keywords: extra words to index, from ``<!-- q: ... -->``.
+        questions: the questions it answers, from ``<!-- questions: ... -->``.
         language: ``"en"`` or ``"zh"``.
     """
 
     file: str
     heading: str
     text: str
-    questions: str
+    keywords: str
+    questions: tuple[str, ...]
     language: str
 
     @property
@@ -129,11 +135,20 @@ def parse_markdown(path: Path) -> list[Section]:
         if line.startswith("## "):
             if heading:
                 raw = "\n".join(body)
-                questions = " ".join(q.strip() for q in _COMMENT_Q.findall(raw))
-                text = _MD_MARKUP.sub(lambda m: m.group(1) or "", _COMMENT_Q.sub("", raw))
+                keywords = " ".join(q.strip() for q in _COMMENT_Q.findall(raw))
+                questions = tuple(
+                    q.strip()
+                    for comment in _COMMENT_QUESTIONS.findall(raw)
+                    for q in re.split(r"[|\n]", comment)
+                    if q.strip()
+                )
+                raw = _COMMENT_Q.sub("", _COMMENT_QUESTIONS.sub("", raw))
+                text = _MD_MARKUP.sub(lambda m: m.group(1) or "", raw)
                 text = re.sub(r"\s*\n\s*", " ", text).strip()
                 if text:
-                    sections.append(Section(path.name, heading, text, questions, language))
+                    sections.append(
+                        Section(path.name, heading, text, keywords, questions, language)
+                    )
             heading, body = line[3:].strip(), []
         elif heading is not None:
             body.append(line)
@@ -141,9 +156,11 @@ def parse_markdown(path: Path) -> list[Section]:
 
 
 def _units(section: Section) -> list[str]:
-    """What a question is compared with: heading, ``q:`` phrasings, each sentence of the answer."""
+    """What a question is compared with: heading, keywords, each listed question, each sentence of
+    the answer."""
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", section.text) if s.strip()]
-    return [section.heading, *([section.questions] if section.questions else []), *sentences]
+    keywords = [section.keywords] if section.keywords else []
+    return [section.heading, *keywords, *section.questions, *sentences]
 
 
 class KnowledgeBase:
@@ -174,7 +191,11 @@ class KnowledgeBase:
             self.sections.setdefault(section.language, []).append(section)
         for language, items in self.sections.items():
             corpus = [
-                tokenize(f"{s.heading} {s.heading} {s.questions} {s.text}", language) for s in items
+                tokenize(
+                    f"{s.heading} {s.heading} {s.keywords} {' '.join(s.questions)} {s.text}",
+                    language,
+                )
+                for s in items
             ]
             index = bm25s.BM25()
             index.index(corpus, show_progress=False)

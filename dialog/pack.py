@@ -184,7 +184,7 @@ class Pack:
         name: the domain (``bank``).
         root: the pack folder.
         languages: the languages it speaks.
-        settings: thresholds and limits (``nlu_threshold``, ``kb_min_score``, ``max_attempts``,
+        settings: thresholds and limits (``nlu_threshold``, ``nlu_oos_margin``, ``kb_min_score``, ``max_attempts``,
             ``max_otp_failures`` …).
         slots: slot definitions by name.
         intents: intents by name.
