@@ -155,6 +155,55 @@ def parse_markdown(path: Path) -> list[Section]:
     return sections
 
 
+def lint_markdown(path: Path) -> list[tuple[int, str]]:
+    """Authoring mistakes in one knowledge-base file, for ``dhe pack check``.
+
+    Finds an HTML comment that is not closed before the next comment, heading or the end of the
+    file (the text after it would be lost or, for a later comment, spoken), an empty
+    ``questions:`` list, a heading used twice in the file, and a section without answer text
+    (:func:`parse_markdown` skips it silently).
+
+    Returns:
+        ``(line, message)`` pairs, 1-based lines.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    heading, heading_line, has_text, open_at = None, 0, False, 0
+    unclosed = "comment '<!--' is not closed with '-->'"
+    for number, line in enumerate([*lines, "## "], start=1):
+        if open_at:
+            end, start = line.find("-->"), line.find("<!--")
+            if end >= 0 and (start < 0 or end < start):
+                open_at, line = 0, line[end + 3 :]
+            elif line.startswith("## ") or start >= 0:
+                problems.append((open_at, unclosed))
+                open_at = 0
+            else:
+                continue
+        if line.startswith("## "):
+            if heading is not None and not has_text:
+                problems.append((heading_line, f"section {heading!r} has no answer text"))
+            heading, heading_line, has_text = line[3:].strip(), number, False
+            if heading in seen and number <= len(lines):
+                problems.append((number, f"heading {heading!r} repeats line {seen[heading]}"))
+            seen.setdefault(heading, number)
+            continue
+        rest = line
+        while "<!--" in rest:
+            before, _, after = rest.partition("<!--")
+            has_text = has_text or bool(before.strip())
+            body, closed, rest = after.partition("-->")
+            if not closed:
+                open_at, rest = number, ""
+                break
+            kind, colon, listed = body.strip().partition(":")
+            if colon and kind.strip() == "questions" and not re.sub(r"[|\s]", "", listed):
+                problems.append((number, "empty 'questions:' list"))
+        has_text = has_text or (heading is not None and bool(rest.strip()))
+    return sorted(problems)
+
+
 def _units(section: Section) -> list[str]:
     """What a question is compared with: heading, keywords, each listed question, each sentence of
     the answer."""

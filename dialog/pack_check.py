@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.conditions import ExpressionError, compile_expression
+from dialog.kb import lint_markdown
 from dialog.pack import (
     COMMANDS,
     INTENT_KINDS,
@@ -400,4 +401,7 @@ def check_pack(root: Path) -> tuple[Pack | None, list[Problem]]:
     for flow in pack.flows.values():
         for step in flow.steps:
             _check_step(c, pack, flow, step)
+    for path in pack.kb_files:
+        for line, message in lint_markdown(path):
+            c.add(f"kb/{path.name}", line, message)
     return pack, c.problems

@@ -114,3 +114,17 @@ def test_unknown_operation_and_unknown_param_slot_are_named(broken: Path) -> Non
         f"flows.yaml:{param_line}:" in t and "{no_such_slot} names no declared slot" in t
         for t in text
     ), text
+
+
+def test_knowledge_base_authoring_mistakes_are_named(broken: Path) -> None:
+    kb = broken / "kb" / "faq.en.md"
+    # An unclosed comment swallows what follows, up to the next comment's end, which is then
+    # spoken; the other mistakes drop content silently.
+    unclosed = _edit(kb, "<!-- q: car park parking space where can I park -->", "<!-- q: car park")
+    empty = _edit(kb, "## Accessibility\n", "## Accessibility\n<!-- questions: | -->\n") + 1
+    repeated = _edit(kb, "## Closing an account", "## Opening hours")
+    _, problems = check_pack(broken)
+    found = {(p.file, p.line, p.message) for p in problems}
+    assert ("bank/kb/faq.en.md", unclosed, "comment '<!--' is not closed with '-->'") in found
+    assert ("bank/kb/faq.en.md", empty, "empty 'questions:' list") in found
+    assert any(f[1] == repeated and "repeats line" in f[2] for f in found), found
