@@ -75,6 +75,10 @@ async def _chat(args: argparse.Namespace) -> int:
         async for _, turn in run_chat(sys.stdin, engine, session_id, args.lang):
             for reply in turn.replies:
                 print(reply.text, flush=True)
+            if args.why:  # what the avatar acted on, for pack authors (stdout stays replies)
+                sources = [r.source for r in turn.replies if r.source]
+                cited = f" · {', '.join(sources)}" if sources else ""
+                print(f"  [{turn.intent or 'out_of_scope'}{cited}]", file=sys.stderr, flush=True)
     return 0
 
 
@@ -113,6 +117,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     chat.add_argument("--demo", action="store_true", help="demo customers use the fixed code")
     chat.add_argument("--packs-dir", default=None, help=f"default {DEFAULT_PACKS_DIR}")
     chat.add_argument("--var-dir", default=None, help="sandbox data folder (default var/)")
+    chat.add_argument(
+        "--why",
+        action="store_true",
+        help="after each reply, the intent and cited section on stderr",
+    )
     chat.set_defaults(func=_chat_cmd)
 
     pack = subparsers.add_parser("pack", help="domain pack tools")

@@ -90,3 +90,31 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
     # logs on stderr, the code masked (checked as a value: timestamps carry 6-digit microseconds)
     assert '"123456"' not in proc.stderr and "=123456" not in proc.stderr
     assert "connector_call" in proc.stderr
+
+
+def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dialog.cli",
+            "chat",
+            "--lang",
+            "en",
+            "--why",
+            "--var-dir",
+            tmp_path,
+        ],
+        input="is there somewhere to park my car\ntell me a joke\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "  [faq · faq.en.md § Parking]" in proc.stderr.splitlines()
+    assert "  [out_of_scope]" in proc.stderr.splitlines()
+    assert "free customer parking" in proc.stdout and "[" not in proc.stdout
