@@ -8,7 +8,7 @@ questions the section answers (separated by ``|`` or line breaks), each matched 
 also train the FAQ intent (:class:`dialog.understanding.Understanding`), so an operator adds a
 question in one place, next to its answer. English is tokenised by words (light suffix stripping),
 Chinese by jieba's search mode. The semantic search scores each section by the best cosine
-similarity between the question and the section's heading, ``q:`` phrasings and answer sentences
+similarity between the question and the section's heading, keywords, questions and answer sentences
 (dense retrieval, Karpukhin et al. 2020, "Dense Passage Retrieval", arXiv:2004.04906), plus a
 bounded share of its BM25 score, ``BM25_WEIGHT · s / (s + BM25_HALF)``, so a shared rare word
 ("car" → Parking) still counts (hybrid retrieval). Below ``min_score`` (BM25 alone) or
