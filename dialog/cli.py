@@ -11,12 +11,14 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dialog.embedding import EmbeddingError, SentenceEncoder
 from dialog.llm import LLMSettings
 from dialog.pack import DEFAULT_PACKS_DIR, PackError
 from dialog.pack_check import check_pack
+from dialog.slot_values import MAX_TEXT_CHARS
 
 #: Where ``dhe chat`` keeps the embedded sandboxes' SQLite files.
 DEFAULT_VAR_DIR = Path("var")
@@ -54,6 +56,20 @@ class _SetupError(Exception):
     """The engine configuration `dhe chat` reads is invalid (one line)."""
 
 
+def _readable_lines(stream: Iterable[str]) -> Iterator[str]:
+    """The lines of ``stream``; one over :data:`~dialog.slot_values.MAX_TEXT_CHARS` (the limit of
+    every text turn, as on the server) is skipped with one line on stderr, the session goes on."""
+    for number, line in enumerate(stream, start=1):
+        if len(line.rstrip("\r\n")) > MAX_TEXT_CHARS:
+            print(
+                f"dhe chat: line {number}: longer than {MAX_TEXT_CHARS} characters, not read",
+                file=sys.stderr,
+                flush=True,
+            )
+            continue
+        yield line
+
+
 async def _chat(args: argparse.Namespace) -> int:
     from connectors.embedded import start_embedded
     from connectors.logs import configure_logging
@@ -72,7 +88,7 @@ async def _chat(args: argparse.Namespace) -> int:
             args.domain, systems.connectors, packs_dir, encoder=encoder, llm=llm
         )
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
-        async for _, turn in run_chat(sys.stdin, engine, session_id, args.lang):
+        async for _, turn in run_chat(_readable_lines(sys.stdin), engine, session_id, args.lang):
             for reply in turn.replies:
                 print(reply.text, flush=True)
             if args.why:  # what the avatar acted on, for pack authors (stdout stays replies)

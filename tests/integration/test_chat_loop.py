@@ -118,3 +118,20 @@ def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
     assert "  [faq · faq.en.md § Parking]" in proc.stderr.splitlines()
     assert "  [out_of_scope]" in proc.stderr.splitlines()
     assert "free customer parking" in proc.stdout and "[" not in proc.stdout
+
+
+def test_dhe_chat_skips_an_overlong_line_and_goes_on(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dialog.cli", "chat", "--lang", "en", "--var-dir", tmp_path],
+        input="x" * 501 + "\nis there parking\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "dhe chat: line 1: longer than 500 characters, not read" in proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("There is free customer parking")
