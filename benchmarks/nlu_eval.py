@@ -116,7 +116,10 @@ def answered_as(understanding: Understanding, text: str) -> tuple[str, str]:
 
 
 def score(
-    understanding: Understanding, rows: list[tuple[str, str | Target]], sections: bool = False
+    understanding: Understanding,
+    rows: list[tuple[str, str | Target]],
+    sections: bool = False,
+    answers: list[tuple[str, str]] | None = None,
 ) -> tuple[dict[str, tuple[float, float, int, int]], list[tuple[str, str, str]]]:
     """Score ``rows`` whose labels are pack intents or ``out_of_scope`` (or :class:`Target`).
 
@@ -125,6 +128,7 @@ def score(
         rows: ``(text, label)``.
         sections: also require a FAQ answer to cite one of the target's sections (the
             contract's "intent accuracy" counts intents only).
+        answers: the rows' :func:`answered_as`, when already read (to score them twice).
 
     Returns:
         ``({lang: (accuracy, oos_recall, n_in_scope, n_oos)}, errors)`` where ``errors`` lists
@@ -133,10 +137,11 @@ def score(
     """
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # ok_in, n_in, ok_oos, n_oos
     errors = []
-    for text, expected in rows:
+    if answers is None:
+        answers = [answered_as(understanding, text) for text, _ in rows]
+    for (text, expected), (got, heading) in zip(rows, answers, strict=True):
         target = expected if isinstance(expected, Target) else Target(expected)
         lang = row_language(text)
-        got, heading = answered_as(understanding, text)
         right = target.accepts(got, heading, sections)
         c = counts[lang]
         if target.intent == OUT_OF_SCOPE:
@@ -189,10 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.data is None:
             print(f"# {pack.name} ({len(rows)} rows)")
         understanding = Understanding.from_pack(pack, encoder)
-        result, _ = score(understanding, rows)
+        answers = [answered_as(understanding, text) for text, _ in rows]  # read each row once
+        result, _ = score(understanding, rows, answers=answers)
         _print(result)
         # Stricter, on stderr: a FAQ answer must also cite a section the label map names.
-        strict, errors = score(understanding, rows, sections=True)
+        strict, errors = score(understanding, rows, sections=True, answers=answers)
         if args.data is not None:
             for lang, (acc, _, _, _) in strict.items():
                 print(f"nlu_eval: {lang} accuracy, FAQ section checked: {acc:.3f}", file=sys.stderr)

@@ -155,6 +155,12 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
         """Nothing to learn; returns ``self``."""
         return self
 
+    def fit_transform(self, texts: list[str], y: object = None) -> sp.csr_matrix:
+        """:meth:`transform`, keeping the unit embeddings of the training texts in
+        ``training_vectors_`` (``(n, dim)`` float32) for the nearest-neighbour check."""
+        self.training_vectors_ = self.encoder.encode_many(list(texts))
+        return sp.csr_matrix(self.training_vectors_ * self.weight)
+
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """Embed ``texts`` (batches, e.g. training examples, go through the on-disk cache)."""
         texts = list(texts)
@@ -210,8 +216,12 @@ class IntentClassifier:
         self._latin = latin_pipeline
         self.threshold = threshold
         self.outside = outside
-        self._neighbours = neighbours
         self.oos_margin = oos_margin
+        # (vectors, labels, which labels are out of scope), fixed once trained
+        self._neighbours = None
+        if neighbours is not None:
+            vectors, labels = neighbours
+            self._neighbours = (vectors, labels, np.isin(labels, list(outside)))
         self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
 
     @classmethod
@@ -241,10 +251,9 @@ class IntentClassifier:
         latin, neighbours = None, None
         if encoder is not None:
             rows = [i for i, t in enumerate(texts) if not _CJK.search(t)]
-            latin_texts = [texts[i] for i in rows]
-            latin = _fit(latin_texts, [labels[i] for i in rows], encoder)
-            vectors = encoder.encode_many([_prep(t) for t in latin_texts])  # cached by _fit
-            neighbours = (vectors, np.array([labels[i] for i in rows]))
+            latin = _fit([texts[i] for i in rows], [labels[i] for i in rows], encoder)
+            features = dict(latin.named_steps["features"].transformer_list)["embedding"]
+            neighbours = (features.training_vectors_, np.array([labels[i] for i in rows]))
         general = _fit(texts, labels, None)
         return cls(general, threshold, latin, outside, neighbours, oos_margin)
 
@@ -298,8 +307,7 @@ class IntentClassifier:
         than :attr:`oos_margin` (cosine)."""
         if self._neighbours is None:
             return False
-        vectors, labels = self._neighbours
-        outside = np.isin(labels, list(self.outside))
+        vectors, labels, outside = self._neighbours
         mine = labels == intent
         if not outside.any() or not mine.any():
             return False

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dialog import DialogEngine
+from dialog.slot_values import MAX_TEXT_CHARS
 from engine.audio.decode import AudioDecodeError, load_audio
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
@@ -36,7 +37,6 @@ from engine.voices import Voices
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 500
 LEAD_IN_MS = 400.0
 BETWEEN_REPLIES_MS = 600.0
 TAIL_MS = 400.0

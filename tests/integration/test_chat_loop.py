@@ -55,22 +55,12 @@ async def test_run_chat_fixed_language(connector: Router) -> None:
     assert turns[0].language == "zh" and "后四位" in turns[0].replies[0].text
 
 
-@pytest.mark.slow
-def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
-    script = "hello\nwhat's my balance\nfor four one seven\none two three four five six\nbye\n"
+def _dhe_chat(tmp_path: Path, script: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``dhe chat FLAGS`` as a process fed ``script``, without the caller's DHE_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dialog.cli",
-            "chat",
-            "--domain",
-            "bank",
-            "--demo",
-            "--var-dir",
-            str(tmp_path),
-        ],
+    var_dir = ("--var-dir", str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-m", "dialog.cli", "chat", *flags, *var_dir],
         input=script,
         capture_output=True,
         text=True,
@@ -79,6 +69,12 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
+    script = "hello\nwhat's my balance\nfor four one seven\none two three four five six\nbye\n"
+    proc = _dhe_chat(tmp_path, script, "--domain", "bank", "--demo")
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout.splitlines()
     assert out[0].startswith("Hello, welcome to Harbour Bank")
@@ -93,26 +89,8 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
 
 
 def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dialog.cli",
-            "chat",
-            "--lang",
-            "en",
-            "--why",
-            "--var-dir",
-            tmp_path,
-        ],
-        input="is there somewhere to park my car\ntell me a joke\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
+    proc = _dhe_chat(
+        tmp_path, "is there somewhere to park my car\ntell me a joke\n", "--lang", "en", "--why"
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "  [faq · faq.en.md § Parking]" in proc.stderr.splitlines()
@@ -121,17 +99,7 @@ def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
 
 
 def test_dhe_chat_skips_an_overlong_line_and_goes_on(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dialog.cli", "chat", "--lang", "en", "--var-dir", tmp_path],
-        input="x" * 501 + "\nis there parking\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    proc = _dhe_chat(tmp_path, "x" * 501 + "\nis there parking\n", "--lang", "en")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "dhe chat: line 1: longer than 500 characters, not read" in proc.stderr
     assert proc.stdout.splitlines()[0].startswith("There is free customer parking")

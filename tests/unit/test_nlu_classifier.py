@@ -193,7 +193,7 @@ def test_nearest_neighbour_check_turns_a_near_miss_out_of_scope(
     understandings: dict[str, Understanding],
 ) -> None:
     classifier = understandings["bank"].classifier
-    vectors, labels = classifier._neighbours
+    vectors, labels, _ = classifier._neighbours
     top_up = vectors[list(labels).index("out_of_scope_prepaid")]
     # An utterance whose embedding is an out-of-scope example's: the check alone rejects it,
     # whatever the linear model said; a FAQ question's own embedding passes.
