@@ -57,6 +57,11 @@ class Avatar:
         morph_vertices: uint32 (M,), the vertices any target moves (sorted, unique).
         morph_deltas: float32 (T, M, 3), position offsets in metres of those vertices.
         channels: canonical channel (ARKit name or ``viseme_*``) → ((target index, weight), …).
+        clips: the model's node animations (glTF ``animations``), name → duration in seconds;
+            a :class:`~avatar.pose.Pose` plays one through ``clip``/``clip_time_s``.
+        humanoid_bones: the VRM humanoid bone names (``hips``, ``neck``, ``head`` …) this model
+            maps to joints (from VRM humanoid data or well-known rig names); a pose's ``bones``
+            entries for other names are ignored. Empty for a model without a skeleton.
     """
 
     name: str
@@ -71,6 +76,8 @@ class Avatar:
     channels: Mapping[str, tuple[tuple[int, float], ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    clips: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    humanoid_bones: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         v = self.positions.shape[0]
@@ -88,6 +95,8 @@ class Avatar:
                 f"morph_deltas must be (T={t}, M={m}, 3), got {self.morph_deltas.shape}"
             )
         object.__setattr__(self, "channels", MappingProxyType(dict(self.channels)))
+        object.__setattr__(self, "clips", MappingProxyType(dict(self.clips)))
+        object.__setattr__(self, "humanoid_bones", frozenset(self.humanoid_bones))
 
     @property
     def num_triangles(self) -> int:
