@@ -5,9 +5,14 @@ Conventions (glTF axes: +Y up, the avatar faces +Z, its left is +X):
 * Angles are radians. ``yaw`` > 0 turns the face toward the avatar's left (the viewer's right),
   ``pitch`` > 0 lowers the chin, ``roll`` > 0 tilts the top of the head toward the avatar's
   right. The same signs hold for ``gaze`` (eye yaw, eye pitch).
-* Bone rotations are unit quaternions ``(x, y, z, w)`` (glTF 2.0 spec §5.25 "node.rotation"
-  order), in the bone's *local* frame, multiplied on top of the rest pose or the playing clip:
-  ``local = clip_or_rest · extra``.
+* Bone rotations are unit quaternions ``(x, y, z, w)`` (glTF 2.0 §5.25 ``node.rotation``
+  order) about the AVATAR's axes (+X its left, +Y up, +Z forward), whatever the rig's own bone
+  orientations: the normalised-humanoid convention of VRM 1.0 and three-vrm's
+  ``normalizedHumanBones``. A rotation ``q`` on a bone turns that bone (and its children) by
+  ``q`` about its joint, on top of the rest pose or the playing clip; rotations on a chain
+  compose (``neck`` then ``head``). ``Pose.yaw/pitch/roll`` and ``gaze`` use the same axes:
+  a rotation about +Y by + yaw, then +X by + pitch (the Y-X-Z Euler order of the VRM 1.0
+  lookAt spec).
 * Bone names are VRM humanoid bone names (VRM 1.0 ``VRMC_vrm.humanoid.humanBones`` keys:
   ``hips``, ``spine``, ``chest``, ``upperChest``, ``neck``, ``head``, ``leftEye``,
   ``rightEye``, ``jaw``, ``leftShoulder``, ``leftUpperArm``, ``leftLowerArm``, ``leftHand``,
@@ -60,8 +65,9 @@ class Pose:
         gaze: (eye yaw, eye pitch) in radians, relative to the head; + yaw looks toward the
             avatar's left (the viewer's right), + pitch looks down. (0, 0) looks straight
             ahead, at the camera for a head that faces it.
-        bones: VRM humanoid bone name → additive local rotation, unit quaternion (x, y, z, w),
-            applied on top of the rest pose or the playing clip.
+        bones: VRM humanoid bone name → additive rotation, unit quaternion (x, y, z, w) about
+            the avatar's axes (see the module docstring), applied on top of the rest pose or
+            the playing clip.
         clip: name of a node animation of the model to sample (``None``: rest pose).
         clip_time_s: time into ``clip`` in seconds; wrapped to the clip's duration.
 
