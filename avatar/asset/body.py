@@ -1,0 +1,211 @@
+"""The uniform: suit jacket over the torso and arms, shirt, collar, tie, button and name badge.
+
+Proportions follow adult male anthropometry (e.g. NASA-STD-3000 / ANSUR II medians, rounded):
+the shoulders' top is ~8 cm below the chin, the bideltoid breadth ~47 cm with the jacket, the
+chest depth ~24 cm. The jacket is a loft of superellipse rings (half-width, half-depth, centre
+depth and squareness per height, in metres on the ICT head's frame, whose chin is at
+y ≈ −0.085); in front, inside the V of the lapels, the same surface is the shirt. The lapels,
+the shirt collar, the tie, the button and the badge are separate thin pieces laid a few
+millimetres over it, so every edge the eye follows is a geometric edge, crisp at any resolution
+(not a colour change between vertices). The badge is a textured quad: its image (brand colour
+and text) is replaced at load time from config (``avatar.badge``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avatar.asset.parts import Part, grid_triangles, orient_outward, smoothstep, srgb
+
+JACKET, JACKET_SEAM = srgb(34, 42, 64), srgb(22, 27, 42)
+SHIRT, TIE, BUTTON = srgb(238, 240, 244), srgb(112, 30, 42), srgb(20, 22, 30)
+# ring height → (half-width, half-depth, centre z, squareness exponent), metres
+_RING_Y = np.array([-0.1, -0.115, -0.13, -0.145, -0.16, -0.18, -0.205, -0.235, -0.28, -0.35,
+                    -0.45, -0.55, -0.62])
+_RING_W = np.array([0.076, 0.086, 0.11, 0.15, 0.185, 0.212, 0.228, 0.236, 0.24, 0.24, 0.236,
+                    0.232, 0.228])
+_RING_D = np.array([0.062, 0.068, 0.08, 0.088, 0.092, 0.096, 0.1, 0.105, 0.112, 0.12, 0.12,
+                    0.115, 0.11])
+_RING_Z = np.array([-0.008, -0.008, -0.008, -0.009, -0.01, -0.01, -0.01, -0.01, -0.01, -0.008,
+                    -0.008, -0.01, -0.012])
+_RING_N = np.array([2.0, 2.2, 2.5, 2.8, 3.0, 3.0, 3.0, 2.9, 2.8, 2.7, 2.6, 2.6, 2.6])
+BUTTON_Y = -0.45  # the jacket's (top) button; the V of the lapels closes here
+TIE_END_Y = -0.425  # the tie's tip, tucked where the lapels overlap it
+COLLAR_W, COLLAR_D, COLLAR_Z = 0.07, 0.072, -0.008  # shirt collar ellipse around the neck
+
+
+def _ring(y: np.ndarray):
+    """Ring parameters interpolated at heights ``y`` (descending table → np.interp on −y)."""
+    return tuple(np.interp(-y, -_RING_Y, t) for t in (_RING_W, _RING_D, _RING_Z, _RING_N))
+
+
+def _superellipse(phi, w, d, zc, n):
+    s, c = np.sin(phi), np.cos(phi)
+    x = w * np.sign(s) * np.abs(s) ** (2 / n)
+    z = zc + d * np.sign(c) * np.abs(c) ** (2 / n)
+    return x, z
+
+
+def front_z(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Depth (m) of the jacket's front surface at (x, y)."""
+    w, d, zc, n = _ring(np.asarray(y, np.float64))
+    u = np.clip(np.abs(x) / w, 0, 0.999)
+    return zc + d * (1 - u**n) ** (1 / n)
+
+
+def on_front(x: np.ndarray, y: np.ndarray, lift: float) -> np.ndarray:
+    """Points (N, 3) ``lift`` metres out from the front surface along its normal."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    z = front_z(x, y)
+    e = 1e-4
+    dzdx = (front_z(x + e, y) - front_z(x - e, y)) / (2 * e)
+    dzdy = (front_z(x, y + e) - front_z(x, y - e)) / (2 * e)
+    n = np.stack([-dzdx, -dzdy, np.ones_like(x)], -1)
+    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    return np.stack([x, y, z], -1) + lift * n
+
+
+def v_half_width(y: np.ndarray) -> np.ndarray:
+    """Half-width (m) of the lapels' V opening at height ``y`` (0 at the button)."""
+    t = np.clip((np.asarray(y) - BUTTON_Y) / (_RING_Y[0] - BUTTON_Y), 0, 1)
+    return 0.072 * t**0.85
+
+
+def jacket() -> Part:
+    """The jacket and the shirt front inside its V, as one loft."""
+    ys = np.r_[np.linspace(-0.1, -0.24, 22), np.linspace(-0.24, -0.62, 19)[1:]]
+    phi = np.linspace(-np.pi, np.pi, 88, endpoint=False)
+    w, d, zc, n = _ring(ys)
+    x, z = _superellipse(phi[None, :], w[:, None], d[:, None], zc[:, None], n[:, None])
+    # the jacket's collar line: high at the back of the neck, lower at the sides and front
+    top = -0.113 + 0.02 * (1 - np.cos(phi)) / 2
+    fade = smoothstep(-0.135, -0.1, ys)[:, None]
+    y = ys[:, None] + (top[None, :] + 0.1) * fade
+    pos = np.stack([x, y, z], -1).reshape(-1, 3)
+    tris = grid_triangles(len(ys), len(phi), wrap=True)
+    axis = np.c_[np.zeros(len(tris)), pos[tris].mean(axis=1)[:, 1], np.full(len(tris), -0.01)]
+    tris = orient_outward(pos, tris, axis)
+    px, py, pz = pos.T
+    gap = np.abs(px) - v_half_width(py)
+    shirt = smoothstep(0.006, -0.006, gap) * (pz > 0) * (py > BUTTON_Y)
+    # the shirt darkens into the lapels' shadow and under the collar points
+    shade = 0.78 + 0.22 * smoothstep(0.0, -0.02, gap) * smoothstep(-0.12, -0.17, py)
+    col = JACKET + (SHIRT * np.r_[shade[:, None].repeat(3, 1).T, [np.ones_like(shade)]].T - JACKET) * shirt[:, None]
+    # sleeve seams: a darker crease where the arms meet the body, below the shoulders
+    seam = np.exp(-(((np.abs(px) - 0.17) / 0.006) ** 2)) * smoothstep(-0.25, -0.3, py)
+    col = col + (JACKET_SEAM - col) * (0.8 * seam * (1 - shirt))[:, None]
+    col[:, 3] = 1.0
+    return Part("jacket", "suit", pos, tris, col)
+
+
+def _strip(inner: np.ndarray, outer: np.ndarray, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """A quad strip between two polylines (R, 3): positions (R·cols, 3), triangles."""
+    t = np.linspace(0, 1, cols)
+    pos = inner[:, None, :] + (outer - inner)[:, None, :] * t[None, :, None]
+    return pos.reshape(-1, 3), grid_triangles(len(inner), cols, wrap=False)
+
+
+def lapels() -> list[Part]:
+    """Left and right lapels (notched), over the V's edge."""
+    ys = np.linspace(-0.104, BUTTON_Y, 34)
+    widths = np.interp(-ys, [0.104, 0.19, 0.197, 0.205, 0.3, -BUTTON_Y], [0.024, 0.07, 0.052, 0.08, 0.05, 0.004])
+    out = []
+    for side in (1, -1):
+        xi = side * v_half_width(ys)
+        xo = xi + side * widths
+        inner = on_front(xi, ys, 0.007)
+        outer = on_front(xo, ys, 0.0012)
+        pos, tris = _strip(inner, outer, 4)
+        tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
+        col = np.tile(JACKET, (len(pos), 1))
+        edge = np.tile(np.linspace(0, 1, 4), len(ys))
+        col[:, :3] *= (1.15 - 0.45 * edge**4)[:, None]  # light on the roll, shadow at the edge
+        out.append(Part("lapel", "suit", pos, tris, col))
+    return out
+
+
+def shirt_collar() -> list[Part]:
+    """The collar band around the neck and its two points lying on the shirt front."""
+    phi = np.linspace(0.33, 2 * np.pi - 0.33, 60)
+    top = -0.11 + 0.028 * (1 - np.cos(phi)) / 2
+    rows = []
+    for dy, grow in ((0.0, 0.0), (-0.016, 0.003), (-0.032, 0.007)):
+        x = (COLLAR_W + grow) * np.sin(phi)
+        z = COLLAR_Z + (COLLAR_D + grow) * np.cos(phi)
+        rows.append(np.c_[x, top + dy, z])
+    pos = np.concatenate(rows)
+    tris = grid_triangles(3, len(phi), wrap=False)
+    axis = np.c_[np.zeros(len(tris)), pos[tris].mean(axis=1)[:, 1], np.full(len(tris), COLLAR_Z)]
+    tris = orient_outward(pos, tris, axis)
+    shade = np.repeat([0.92, 1.0, 0.85], len(phi))[:, None] * [1, 1, 1, 0] + [0, 0, 0, 1]
+    parts = [Part("collar", "shirt", pos, tris, SHIRT * shade)]
+    for side in (1, -1):
+        a = rows[0][0 if side > 0 else -1]  # band's front top corner
+        b = rows[2][0 if side > 0 else -1]  # band's front bottom corner
+        tip = on_front(np.array([side * 0.052]), np.array([-0.165]), 0.006)[0]
+        mid = on_front(np.array([side * 0.05]), np.array([-0.125]), 0.006)[0]
+        pos = np.array([a, b, mid, tip])
+        tris = np.array([[0, 1, 2], [0, 2, 3]])
+        tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
+        parts.append(Part("collar", "shirt", pos, tris, SHIRT * [0.97, 0.97, 0.97, 1.0]))
+    return parts
+
+
+def tie() -> Part:
+    """Knot under the collar and the blade down to where the jacket closes."""
+    ys = np.r_[np.linspace(-0.108, -0.142, 5), np.linspace(-0.15, TIE_END_Y, 20)]
+    half = np.interp(-ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.032, 0.002])
+    lift = np.interp(-ys, [0.108, 0.142, 0.15, -TIE_END_Y], [0.014, 0.01, 0.007, 0.004])
+    cols = 5
+    x = half[:, None] * np.linspace(-1, 1, cols)[None, :]
+    y = np.broadcast_to(ys[:, None], x.shape)
+    pos = on_front(x.ravel(), y.ravel(), 0.0)
+    bulge = (1 - np.linspace(-1, 1, cols) ** 2)[None, :] * 0.003
+    pos[:, 2] += (lift[:, None] + bulge).ravel()
+    tris = grid_triangles(len(ys), cols, wrap=False)
+    tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
+    col = np.tile(TIE, (len(pos), 1))
+    knot = (ys > -0.145).repeat(cols)
+    col[knot, :3] *= 0.85
+    return Part("tie", "tie", pos, tris, col)
+
+
+def button() -> Part:
+    """The jacket's button where the V closes."""
+    a = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    ring = np.c_[0.009 * np.cos(a), BUTTON_Y - 0.012 + 0.009 * np.sin(a)]
+    centre = on_front(np.array([0.0]), np.array([BUTTON_Y - 0.012]), 0.006)
+    rim = on_front(ring[:, 0], ring[:, 1], 0.004)
+    pos = np.r_[centre, rim]
+    tris = np.stack([np.zeros(12, int), 1 + np.arange(12), 1 + (np.arange(12) + 1) % 12], 1)
+    tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
+    return Part("button", "suit", pos, tris, BUTTON)
+
+
+BADGE_CENTRE = (0.128, -0.272)  # x, y in metres on the avatar's left breast
+BADGE_SIZE_M = (0.075, 0.024)
+
+
+def badge() -> Part:
+    """The name badge quad (textured; UV (0, 0) at its top-left corner)."""
+    cols, rows = 9, 4
+    u, v = np.meshgrid(np.linspace(0, 1, cols), np.linspace(0, 1, rows))
+    x = BADGE_CENTRE[0] + (u - 0.5) * BADGE_SIZE_M[0]
+    y = BADGE_CENTRE[1] - (v - 0.5) * BADGE_SIZE_M[1]
+    pos = on_front(x.ravel(), y.ravel(), 0.005)
+    tris = grid_triangles(rows, cols, wrap=False)
+    tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
+    return Part("badge", "badge", pos, tris, uvs=np.c_[u.ravel(), v.ravel()])
+
+
+def body_parts() -> list[Part]:
+    """Every piece of the uniform."""
+    return [jacket(), *lapels(), *shirt_collar(), tie(), button(), badge()]
+
+
+def under_collar(points: np.ndarray) -> np.ndarray:
+    """True for ICT skin points (N, 3) that stay visible above the collar (the rest of the
+    neck, hidden inside the shirt, is cut)."""
+    phi = np.arctan2(points[:, 0], points[:, 2] - COLLAR_Z)
+    top = -0.11 + 0.028 * (1 - np.cos(phi)) / 2
+    return points[:, 1] > top - 0.014

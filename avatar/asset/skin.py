@@ -1,0 +1,91 @@
+"""Skin colour of the ICT face and back of the head, as vertex colours from 3-D regions.
+
+Each feature is a soft region of the rest-pose head (metres; the mouth corners of the ICT head
+are at x = ±0.0235, y = −0.034; the pupils at x = ±0.031, y = 0.036): lip vermilion bounded by
+an upper border with a Cupid's bow and a fuller lower lip, the inner lip surface darker, a warm
+flush over the cheeks, nose tip and ears, a faint shave shadow over the jaw and upper lip (a
+clean-shaven man seen under studio light), shading in the upper-lid crease and the nostrils,
+and the scalp under the hair painted hair-coloured so no skin shows through gaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avatar.asset.parts import Part, smoothstep, srgb
+
+SKIN = srgb(226, 184, 156)
+FLUSH = srgb(214, 146, 128)
+LIP = srgb(178, 104, 96)
+LIP_INNER = srgb(120, 52, 52)
+SHAVE = srgb(170, 150, 140)
+CREASE = srgb(176, 128, 110)
+NOSTRIL = srgb(90, 50, 42)
+MOUTH_Y, MOUTH_HALF_W = -0.0338, 0.0235
+
+
+def _blob(p: np.ndarray, cx: float, cy: float, sx: float, sy: float) -> np.ndarray:
+    return np.exp(-(((p[:, 0] - cx) / sx) ** 2) - ((p[:, 1] - cy) / sy) ** 2)
+
+
+def lip_mask(p: np.ndarray) -> np.ndarray:
+    """Vermilion of the lips (V,) in [0, 1] for rest positions (V, 3)."""
+    x, y, z = p.T
+    xn = np.clip(np.abs(x) / MOUTH_HALF_W, 0, 1)
+    width = np.sqrt(1 - xn**2)
+    bow = 0.0012 * np.exp(-((x / 0.0035) ** 2)) - 0.0006 * np.exp(-(((np.abs(x) - 0.006) / 0.003) ** 2))
+    upper = (0.0085 - bow) * width**0.8
+    lower = 0.0105 * width**0.65
+    dy = y - MOUTH_Y
+    up = smoothstep(upper + 0.0008, upper - 0.0006, dy) * (dy >= 0)
+    low = smoothstep(-lower - 0.001, -lower + 0.0008, dy) * (dy < 0)
+    return (up + low) * smoothstep(1.05, 0.95, np.abs(x) / MOUTH_HALF_W) * (z > 0.08)
+
+
+def face_colors(part: Part) -> np.ndarray:
+    """Linear RGBA (V, 4) for the ICT face or back-of-head part."""
+    p = part.positions
+    x, y, z = p.T
+    col = np.tile(SKIN, (len(p), 1))
+
+    def mix(target: np.ndarray, amount: np.ndarray) -> None:
+        nonlocal col
+        col = col + (target - col) * np.clip(amount, 0, 1)[:, None]
+
+    front = smoothstep(0.02, 0.07, z)
+    mix(FLUSH, 0.35 * (_blob(p, 0.045, -0.005, 0.02, 0.02) + _blob(p, -0.045, -0.005, 0.02, 0.02)))
+    mix(FLUSH, 0.3 * _blob(p, 0.0, 0.005, 0.01, 0.012) * front)  # nose tip
+    mix(FLUSH, 0.35 * smoothstep(0.075, 0.085, np.abs(x)) * smoothstep(-0.06, -0.02, y) * (z < 0.04))
+    jaw = smoothstep(-0.02, -0.05, y) * smoothstep(-0.12, -0.085, y) * front
+    mix(SHAVE, 0.22 * jaw * (1 - _blob(p, 0.0, -0.06, 0.012, 0.012)))
+    mix(SHAVE, 0.18 * _blob(p, 0.0, -0.02, 0.018, 0.006) * front)  # upper lip
+    crease = _blob(p, 0.033, 0.047, 0.013, 0.004) + _blob(p, -0.033, 0.047, 0.013, 0.004)
+    mix(CREASE, 0.35 * crease * front)
+    under = _blob(p, 0.031, 0.026, 0.012, 0.004) + _blob(p, -0.031, 0.026, 0.012, 0.004)
+    mix(CREASE, 0.15 * under * front)
+    nostril = _blob(p, 0.0105, -0.011, 0.005, 0.003) + _blob(p, -0.0105, -0.011, 0.005, 0.003)
+    mix(NOSTRIL, 0.8 * nostril * smoothstep(0.115, 0.105, z))
+    inner = smoothstep(0.106, 0.098, z) * _blob(p, 0.0, MOUTH_Y, 0.024, 0.007) * (z > 0.075)
+    mix(LIP, lip_mask(p))
+    mix(LIP_INNER, inner)
+    mix(LIP_INNER * 0.4, smoothstep(0.085, 0.075, z) * _blob(p, 0.0, MOUTH_Y, 0.03, 0.012))
+    col[:, 3] = 1.0
+    return col
+
+
+GUM, TONGUE, TOOTH = srgb(168, 86, 88), srgb(150, 70, 76), srgb(242, 238, 226)
+
+
+def mouth_colors(part: Part) -> np.ndarray:
+    """Linear RGBA (V, 4) for the ICT gums/tongue or teeth: lighter in front, darker deep in
+    the mouth (a stand-in for the ambient occlusion of the cavity)."""
+    x, y, z = part.positions.T
+    depth = 0.15 + 0.85 * smoothstep(0.085, 0.106, z)
+    if part.name == "teeth":
+        col = np.tile(TOOTH, (len(z), 1))
+        depth = 0.35 + 0.65 * smoothstep(0.08, 0.104, z)
+    else:
+        tongue = smoothstep(-0.036, -0.042, y) * smoothstep(0.024, 0.016, np.abs(x))
+        col = GUM + (TONGUE - GUM) * tongue[:, None]
+    col = col * np.c_[depth, depth, depth, np.ones_like(depth)]
+    return col

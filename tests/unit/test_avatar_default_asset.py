@@ -1,0 +1,127 @@
+"""The built default avatar: a skinned glTF 2.0 half-body with humanoid joints, a textured
+badge, the uniform's materials, and the parts a face needs (eyes with iris and pupil, brows,
+lashes, teeth, tongue)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pygltflib
+import pytest
+from PIL import Image
+
+from avatar import DEFAULT_AVATAR_PATH
+from avatar.badge import BADGE_SIZE_PX, BadgeError, badge_image, parse_color
+from avatar.gltf import load_avatar
+
+HUMANOID = {
+    "hips",
+    "spine",
+    "chest",
+    "upperChest",
+    "neck",
+    "head",
+    "leftEye",
+    "rightEye",
+    "leftShoulder",
+    "rightShoulder",
+    "leftUpperArm",
+    "rightUpperArm",
+}
+
+
+@pytest.fixture(scope="module")
+def gltf() -> pygltflib.GLTF2:
+    return pygltflib.GLTF2().load(str(DEFAULT_AVATAR_PATH))
+
+
+def test_skin_joints_are_vrm_humanoid_bones_and_weights_sum_to_one(gltf) -> None:
+    skin = gltf.skins[0]
+    names = [gltf.nodes[j].name for j in skin.joints]
+    assert set(names) == HUMANOID
+    mesh_node = next(n for n in gltf.nodes if n.mesh is not None)
+    assert mesh_node.skin == 0
+    prim = gltf.meshes[0].primitives[0]
+    acc = gltf.accessors[prim.attributes.WEIGHTS_0]
+    view = gltf.bufferViews[acc.bufferView]
+    blob = gltf.binary_blob()
+    weights = np.frombuffer(blob, np.float32, acc.count * 4, view.byteOffset or 0).reshape(-1, 4)
+    assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-3)
+    head = next(j for j in skin.joints if gltf.nodes[j].name == "head")
+    neck = next(j for j in skin.joints if gltf.nodes[j].name == "neck")
+    assert head in gltf.nodes[neck].children  # head hangs from the neck
+
+
+def test_head_follows_the_head_joint_and_the_suit_the_spine(gltf) -> None:
+    avatar = load_avatar(DEFAULT_AVATAR_PATH)
+    prim = gltf.meshes[0].primitives[0]
+    blob = gltf.binary_blob()
+
+    def read(index, dtype, width):
+        acc = gltf.accessors[index]
+        view = gltf.bufferViews[acc.bufferView]
+        return np.frombuffer(blob, dtype, acc.count * width, view.byteOffset or 0).reshape(
+            -1, width
+        )
+
+    joints = read(prim.attributes.JOINTS_0, np.uint8, 4)
+    weights = read(prim.attributes.WEIGHTS_0, np.float32, 4)
+    pos = read(prim.attributes.POSITION, np.float32, 3)
+    names = [gltf.nodes[j].name for j in gltf.skins[0].joints]
+    main = np.array(names)[joints[np.arange(len(joints)), weights.argmax(axis=1)]]
+    nose = pos[:, 2].argmax()  # the tip of the nose
+    assert main[nose] == "head"
+    chest = np.flatnonzero((pos[:, 1] < -0.3) & (np.abs(pos[:, 0]) < 0.05))
+    assert chest.size and set(main[chest]) <= {"chest", "spine"}
+    assert avatar.bounds()[0][1] < -0.55  # half-body: down to the waist
+
+
+def test_uniform_and_face_parts_are_there(gltf) -> None:
+    names = {m.name for m in gltf.materials}
+    assert names >= {
+        "skin",
+        "eyes",
+        "lashes",
+        "brows",
+        "hair",
+        "teeth",
+        "mouth",
+        "suit",
+        "shirt",
+        "tie",
+        "badge",
+    }
+    badge = next(m for m in gltf.materials if m.name == "badge")
+    texture = gltf.textures[badge.pbrMetallicRoughness.baseColorTexture.index]
+    image = gltf.images[texture.source]
+    view = gltf.bufferViews[image.bufferView]
+    raw = gltf.binary_blob()[view.byteOffset : view.byteOffset + view.byteLength]
+    assert Image.open(io.BytesIO(raw)).size == BADGE_SIZE_PX
+
+
+def test_eyes_have_a_dark_pupil_a_brown_iris_and_a_light_sclera() -> None:
+    avatar = load_avatar(DEFAULT_AVATAR_PATH)
+    eyes = next(s for s in avatar.submeshes if s.name == "eyes")
+    used = np.unique(avatar.indices[eyes.first_index : eyes.first_index + eyes.index_count])
+    left = used[avatar.positions[used, 0] > 0]
+    p, col = avatar.positions[left], avatar.colors[left]
+    front = p[:, 2].max()
+    centre = p[p[:, 2] > front - 1e-4].mean(axis=0)
+    r = np.linalg.norm(p[:, :2] - centre[:2], axis=1)
+    lum = col[:, :3] @ [0.2126, 0.7152, 0.0722]
+    pupil, iris = lum[r < 0.0012].mean(), lum[(r > 0.003) & (r < 0.005)].mean()
+    sclera = lum[(r > 0.008) & (p[:, 2] > front - 0.006)].mean()
+    assert pupil < 0.5 * iris < 0.5 * sclera
+
+
+def test_badge_image_draws_config_text_and_rejects_bad_colours() -> None:
+    blue = np.asarray(badge_image("Digital Assistant", "First Bank", "#1f4e8c"))
+    red = np.asarray(badge_image("数字员工", "", "#b8122b"))
+    assert blue.shape == (BADGE_SIZE_PX[1], BADGE_SIZE_PX[0], 3)
+    assert tuple(blue[40, 20]) == (31, 78, 140) and tuple(red[40, 20]) == (184, 18, 43)
+    white = (blue > 240).all(axis=2)
+    assert 0.03 < white[10:-10, 10:-10].mean() < 0.4  # the text is drawn
+    assert parse_color("1F4E8C") == (31, 78, 140)
+    with pytest.raises(BadgeError, match="#rrggbb"):
+        badge_image("x", color="navy")
