@@ -166,10 +166,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    from engine.config import ConfigError, check_references, load_config
+    from engine.config import ConfigError, ConfigFileError, check_references, load_config
 
     try:
         config = load_config(args.file)
+    except ConfigFileError as exc:  # not a readable YAML mapping: a usage error
+        print(f"dhe config check: error: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{exc.source}: {problem}")

@@ -222,24 +222,49 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def load_config(path: str | Path | None = None) -> EngineConfig:
-    """Read and validate a config file (default: the embedded template), applying ``DHE_*``.
+class ConfigFileError(ConfigError):
+    """The file is not a readable YAML mapping (missing, not UTF-8, not YAML, a list or a
+    scalar at the top): a usage error (exit 2), unlike invalid values (exit 1)."""
+
+
+def _read_mapping(source: Path) -> dict:
+    """The top-level mapping of a YAML file (an empty file is an empty mapping).
 
     Raises:
-        ConfigError: unreadable YAML or validation errors, each with its dotted path.
+        ConfigFileError: unreadable, not UTF-8, not YAML, or not a mapping at the top.
     """
-    source = Path(path) if path else DEFAULT_CONFIG_PATH
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(source), [f"cannot read: {exc.strerror}"]) from exc
+        raise ConfigFileError(str(source), [f"cannot read: {exc.strerror}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(
+            str(source), [f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})"]
+        ) from exc
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        raise ConfigError(str(source), [f"{where}not valid YAML ({problem})"]) from exc
+        raise ConfigFileError(str(source), [f"{where}not valid YAML ({problem})"]) from exc
+    if raw is None:
+        return {}
     if not isinstance(raw, dict):
-        raise ConfigError(str(source), ["top level must be a mapping"])
+        kind = "a list" if isinstance(raw, list) else f"a {type(raw).__name__}"
+        raise ConfigFileError(str(source), [f"top level must be a mapping, not {kind}"])
+    return raw
+
+
+def load_config(path: str | Path | None = None) -> EngineConfig:
+    """Read and validate a config file (default: the embedded template), applying ``DHE_*``.
+
+    Raises:
+        ConfigFileError: the file is not a readable YAML mapping.
+        ConfigError: validation errors, each with its dotted path.
+    """
+    source = Path(path) if path else DEFAULT_CONFIG_PATH
+    raw = _read_mapping(source)
     try:
         return EngineConfig(**raw)
     except SettingsError as exc:  # a DHE_* variable that is not valid JSON for its field

@@ -1,0 +1,77 @@
+"""A config file that is not a readable YAML mapping is a usage error: one line, exit 2, in
+every command that takes one; invalid values stay exit 1 (``config check``) with one line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.config import ConfigError, ConfigFileError, load_config
+
+BAD_FILES = {
+    "latin1.yaml": "server:\n  host: caf\xe9\n".encode("latin-1"),
+    "broken.yaml": b"server: [1, 2\n",
+    "list.yaml": b"[]\n",
+    "scalar.yaml": b"42\n",
+    "text.yaml": b"just some words\n",
+}
+
+
+@pytest.fixture(params=sorted(BAD_FILES))
+def bad_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    path = tmp_path / request.param
+    path.write_bytes(BAD_FILES[request.param])
+    return path
+
+
+def test_loader_names_the_file_problem(bad_file: Path) -> None:
+    with pytest.raises(ConfigFileError) as info:
+        load_config(bad_file)
+    assert info.value.source == str(bad_file)
+    assert len(info.value.problems) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["config", "check", "{file}"],
+        ["serve", "--config", "{file}", "--port", "0"],
+        ["converse", "--config", "{file}", "--text", "hi", "--out", "{out}"],
+    ],
+    ids=["config-check", "serve", "converse"],
+)
+def test_every_command_exits_2_with_one_line(
+    argv: list[str], bad_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "never.mp4"
+    code = main([a.format(file=bad_file, out=out) for a in argv])
+    captured = capsys.readouterr()
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
+    assert code == 2, lines
+    assert len(lines) == 1, lines
+    assert str(bad_file) in lines[0]
+    assert "Traceback" not in captured.err
+    assert not out.exists()
+
+
+def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_config(empty).vad.threshold == 0.5
+
+
+def test_invalid_values_stay_exit_1_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "values.yaml"
+    cfg.write_text("vad:\n  threshold: 7\nserver:\n  nonsense: 1\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert not isinstance(info.value, ConfigFileError)
+    assert main(["config", "check", str(cfg)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2, lines
+    assert any("vad.threshold" in line for line in lines)
+    assert any("server.nonsense" in line for line in lines)
