@@ -8,7 +8,9 @@ tokens, API keys, passwords) show nothing. Two rules, applied together:
   keeps its last 4 characters;
 * **by pattern** — in any text, a run of 7 or more digits (single spaces or dashes between digits
   allowed, a trailing ``X`` check character of Chinese ID numbers included) keeps its last 4 digits.
-  ISO dates (``2024-05-01``) and decimal amounts (``1234567.89``) are left alone.
+  ISO dates (``2024-05-01``) and decimal amounts (``1234567.89``) are left alone, and so are
+  digits inside an opaque identifier (``v_059b81211857e8f8``: ASCII letters or ``_`` touch the
+  run), so audit rows keep matching the business system's ids.
 
 Pure functions, no I/O; :func:`masking_processor` adapts them to structlog.
 """
@@ -39,7 +41,10 @@ _NOT_SECRET = frozenset(
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
 _DIGIT_RUN = r"\d(?:[ \-]?\d){" + str(MIN_RUN_DIGITS - 1) + r",}[Xx]?"
-_PATTERN = re.compile(rf"(?P<date>{_ISO_DATE})|(?<![\d.])(?P<run>(?>{_DIGIT_RUN}))(?!\.\d)")
+# ASCII only: CJK characters are ``\w`` too, and "卡号6217000012344417" must still be masked.
+_PATTERN = re.compile(
+    rf"(?P<date>{_ISO_DATE})|(?<![0-9A-Za-z_.])(?P<run>(?>{_DIGIT_RUN}))(?!\.\d|[0-9A-Za-z_])"
+)
 
 
 def _mask_run(run: str) -> str:

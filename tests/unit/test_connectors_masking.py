@@ -19,6 +19,14 @@ def test_digit_runs_keep_last_four() -> None:
     assert mask_digits("ID 11010119900101202X") == "ID **************202X"
 
 
+def test_opaque_ids_stay_intact_but_numbers_in_chinese_text_are_masked() -> None:
+    text = "verification v_059b81211857e8f8 for visit tk_20240501123456 ok"
+    assert mask_digits(text) == text
+    assert mask_digits("卡号6217991000024417的余额") == "卡号************4417的余额"
+    assert mask_digits("手机13900001288。") == "手机*******1288。"
+    assert mask_digits("id=6217991000024417&x=1") == "id=************4417&x=1"
+
+
 def test_dates_amounts_and_short_numbers_are_kept() -> None:
     text = "on 2025-03-15 paid 12345678.90 CNY, limit 50, year 2024, card_last4 4417"
     assert mask_digits(text) == text
