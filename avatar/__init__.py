@@ -29,7 +29,7 @@ _EXPORTS = {
     "UnknownEmotionError": "avatar.timeline",
     "UnknownGestureError": "avatar.timeline",
     "EMOTIONS": "avatar.expressions",
-    "GESTURES": "avatar.expressions",
+    "GESTURES": "avatar.gestures",
     "Renderer": "avatar.renderer",
     "RendererError": "avatar.egl",
     "EGLUnavailableError": "avatar.egl",
@@ -60,7 +60,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from avatar.egl import EGLUnavailableError, RendererError
-    from avatar.expressions import EMOTIONS, GESTURES
+    from avatar.expressions import EMOTIONS
+    from avatar.gestures import GESTURES
     from avatar.gltf import load_avatar
     from avatar.model import Avatar, AvatarLoadError
     from avatar.pose import NEUTRAL_POSE, Pose

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.badge import badge_image
 from avatar.asset import body, hair, skeleton, skin
 from avatar.asset.eyes import eyeball, fit_sphere
 from avatar.asset.ict import IctHead, head_parts
 from avatar.asset.parts import Part, srgb
-from avatar.glb_writer import MaterialSpec, SkinSpec, write_glb
+from avatar.badge import badge_image
+from avatar.gestures import GESTURES, bake_clip
+from avatar.glb_writer import ClipSpec, MaterialSpec, SkinSpec, write_glb
 from avatar.mesh import vertex_normals
 
 ICT_PATH = Path("../shared/data/avatar/ict_facekit_head_arkit53_morphs.glb")
@@ -132,6 +133,15 @@ def assemble(parts: list[Part]) -> dict:
     }
 
 
+def gesture_clips(joints: set[str]) -> list[ClipSpec]:
+    """The reply gestures (:mod:`avatar.gestures`) baked as glTF clips of the given joints."""
+    clips = []
+    for name in GESTURES:
+        times, rotations = bake_clip(name)
+        clips.append(ClipSpec(name, times, {b: q for b, q in rotations.items() if b in joints}))
+    return clips
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``python -m avatar.generate OUT.glb [--ict PATH]``; prints size and counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -150,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         tolerance_m=MORPH_TOLERANCE_M,
         uvs=mesh["uvs"],
         skin=mesh["skin"],
+        clips=gesture_clips(set(mesh["skin"].names)),
         extras={"licence": "see NOTICE next to this file (ICT-FaceKit head: MIT)"},
     )
     tris = sum(len(t) for _, t in mesh["parts"]) // 3

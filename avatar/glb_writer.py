@@ -109,7 +109,9 @@ class _Blob:
     def sparse_vec3(self, deltas: np.ndarray, tolerance: float) -> int:
         rows = np.flatnonzero(np.any(np.abs(deltas) > tolerance, axis=1))
         itype, idt = (_USHORT, np.uint16) if len(deltas) < 65536 else (_UINT, np.uint32)
-        acc = pygltflib.Accessor(componentType=_FLOAT, count=len(deltas), type="VEC3")
+        acc = pygltflib.Accessor(
+            componentType=_FLOAT, count=len(deltas), type="VEC3", byteOffset=None
+        )
         if rows.size:
             acc.sparse = pygltflib.Sparse(
                 count=int(rows.size),

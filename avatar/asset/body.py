@@ -20,14 +20,32 @@ from avatar.asset.parts import Part, grid_triangles, orient_outward, smoothstep,
 JACKET, JACKET_SEAM = srgb(34, 42, 64), srgb(22, 27, 42)
 SHIRT, TIE, BUTTON = srgb(238, 240, 244), srgb(112, 30, 42), srgb(20, 22, 30)
 # ring height → (half-width, half-depth, centre z, squareness exponent), metres
-_RING_Y = np.array([-0.1, -0.115, -0.13, -0.145, -0.16, -0.18, -0.205, -0.235, -0.28, -0.35,
-                    -0.45, -0.55, -0.62])
-_RING_W = np.array([0.076, 0.086, 0.11, 0.15, 0.185, 0.212, 0.228, 0.236, 0.24, 0.24, 0.236,
-                    0.232, 0.228])
-_RING_D = np.array([0.062, 0.068, 0.08, 0.088, 0.092, 0.096, 0.1, 0.105, 0.112, 0.12, 0.12,
-                    0.115, 0.11])
-_RING_Z = np.array([-0.008, -0.008, -0.008, -0.009, -0.01, -0.01, -0.01, -0.01, -0.01, -0.008,
-                    -0.008, -0.01, -0.012])
+_RING_Y = np.array(
+    [-0.1, -0.115, -0.13, -0.145, -0.16, -0.18, -0.205, -0.235, -0.28, -0.35, -0.45, -0.55, -0.62]
+)
+_RING_W = np.array(
+    [0.076, 0.086, 0.11, 0.15, 0.185, 0.212, 0.228, 0.236, 0.24, 0.24, 0.236, 0.232, 0.228]
+)
+_RING_D = np.array(
+    [0.062, 0.068, 0.08, 0.088, 0.092, 0.096, 0.1, 0.105, 0.112, 0.12, 0.12, 0.115, 0.11]
+)
+_RING_Z = np.array(
+    [
+        -0.008,
+        -0.008,
+        -0.008,
+        -0.009,
+        -0.01,
+        -0.01,
+        -0.01,
+        -0.01,
+        -0.01,
+        -0.008,
+        -0.008,
+        -0.01,
+        -0.012,
+    ]
+)
 _RING_N = np.array([2.0, 2.2, 2.5, 2.8, 3.0, 3.0, 3.0, 2.9, 2.8, 2.7, 2.6, 2.6, 2.6])
 BUTTON_Y = -0.45  # the jacket's (top) button; the V of the lapels closes here
 TIE_END_Y = -0.425  # the tie's tip, tucked where the lapels overlap it
@@ -90,7 +108,11 @@ def jacket() -> Part:
     shirt = smoothstep(0.006, -0.006, gap) * (pz > 0) * (py > BUTTON_Y)
     # the shirt darkens into the lapels' shadow and under the collar points
     shade = 0.78 + 0.22 * smoothstep(0.0, -0.02, gap) * smoothstep(-0.12, -0.17, py)
-    col = JACKET + (SHIRT * np.r_[shade[:, None].repeat(3, 1).T, [np.ones_like(shade)]].T - JACKET) * shirt[:, None]
+    col = (
+        JACKET
+        + (SHIRT * np.r_[shade[:, None].repeat(3, 1).T, [np.ones_like(shade)]].T - JACKET)
+        * shirt[:, None]
+    )
     # sleeve seams: a darker crease where the arms meet the body, below the shoulders
     seam = np.exp(-(((np.abs(px) - 0.17) / 0.006) ** 2)) * smoothstep(-0.25, -0.3, py)
     col = col + (JACKET_SEAM - col) * (0.8 * seam * (1 - shirt))[:, None]
@@ -108,7 +130,9 @@ def _strip(inner: np.ndarray, outer: np.ndarray, cols: int) -> tuple[np.ndarray,
 def lapels() -> list[Part]:
     """Left and right lapels (notched), over the V's edge."""
     ys = np.linspace(-0.104, BUTTON_Y, 34)
-    widths = np.interp(-ys, [0.104, 0.19, 0.197, 0.205, 0.3, -BUTTON_Y], [0.024, 0.07, 0.052, 0.08, 0.05, 0.004])
+    widths = np.interp(
+        -ys, [0.104, 0.19, 0.197, 0.205, 0.3, -BUTTON_Y], [0.024, 0.07, 0.052, 0.08, 0.05, 0.004]
+    )
     out = []
     for side in (1, -1):
         xi = side * v_half_width(ys)
@@ -154,7 +178,9 @@ def shirt_collar() -> list[Part]:
 def tie() -> Part:
     """Knot under the collar and the blade down to where the jacket closes."""
     ys = np.r_[np.linspace(-0.108, -0.142, 5), np.linspace(-0.15, TIE_END_Y, 20)]
-    half = np.interp(-ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.032, 0.002])
+    half = np.interp(
+        -ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.032, 0.002]
+    )
     lift = np.interp(-ys, [0.108, 0.142, 0.15, -TIE_END_Y], [0.014, 0.01, 0.007, 0.004])
     cols = 5
     x = half[:, None] * np.linspace(-1, 1, cols)[None, :]

@@ -104,7 +104,9 @@ class IctHead:
         self.triangles: dict[str, np.ndarray] = {}
         for prim in mesh.primitives:
             name = gltf.materials[prim.material].name
-            self.triangles[name] = _accessor(gltf, blob, prim.indices).astype(np.int64).reshape(-1, 3)
+            self.triangles[name] = (
+                _accessor(gltf, blob, prim.indices).astype(np.int64).reshape(-1, 3)
+            )
         names = mesh.extras["targetNames"]
         self.morphs = {
             name: _accessor(gltf, blob, target["POSITION"]) * scale
@@ -179,7 +181,9 @@ def _nearest(points: np.ndarray, cloud: np.ndarray) -> np.ndarray:
 
 def _shorten(lashes: Part, face: Part, factor: float) -> None:
     """Pull each lash vertex toward its nearest eyelid vertex (rest and morphs alike)."""
-    near_eyes = np.flatnonzero((np.abs(face.positions[:, 0]) < 0.07) & (face.positions[:, 1] > 0.015))
+    near_eyes = np.flatnonzero(
+        (np.abs(face.positions[:, 0]) < 0.07) & (face.positions[:, 1] > 0.015)
+    )
     anchor = near_eyes[_nearest(lashes.positions, face.positions[near_eyes])]
     lashes.positions = face.positions[anchor] + factor * (lashes.positions - face.positions[anchor])
     for name, delta in lashes.morphs.items():

@@ -104,4 +104,5 @@ def skin_weights(part_name: str, p: np.ndarray, names: list[str]) -> tuple[np.nd
     top = np.take_along_axis(stack, order, axis=1)
     top = np.clip(top, 0, None)
     top /= np.maximum(top.sum(axis=1, keepdims=True), 1e-9)
+    order[top == 0] = 0  # unused slots name joint 0 (glTF: no joint index with zero weight)
     return order.astype(np.uint8), top.astype(np.float32)

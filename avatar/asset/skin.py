@@ -33,7 +33,9 @@ def lip_mask(p: np.ndarray) -> np.ndarray:
     x, y, z = p.T
     xn = np.clip(np.abs(x) / MOUTH_HALF_W, 0, 1)
     width = np.sqrt(1 - xn**2)
-    bow = 0.0012 * np.exp(-((x / 0.0035) ** 2)) - 0.0006 * np.exp(-(((np.abs(x) - 0.006) / 0.003) ** 2))
+    bow = 0.0012 * np.exp(-((x / 0.0035) ** 2)) - 0.0006 * np.exp(
+        -(((np.abs(x) - 0.006) / 0.003) ** 2)
+    )
     upper = (0.0085 - bow) * width**0.8
     lower = 0.0105 * width**0.65
     dy = y - MOUTH_Y
@@ -55,7 +57,9 @@ def face_colors(part: Part) -> np.ndarray:
     front = smoothstep(0.02, 0.07, z)
     mix(FLUSH, 0.35 * (_blob(p, 0.045, -0.005, 0.02, 0.02) + _blob(p, -0.045, -0.005, 0.02, 0.02)))
     mix(FLUSH, 0.3 * _blob(p, 0.0, 0.005, 0.01, 0.012) * front)  # nose tip
-    mix(FLUSH, 0.35 * smoothstep(0.075, 0.085, np.abs(x)) * smoothstep(-0.06, -0.02, y) * (z < 0.04))
+    mix(
+        FLUSH, 0.35 * smoothstep(0.075, 0.085, np.abs(x)) * smoothstep(-0.06, -0.02, y) * (z < 0.04)
+    )
     jaw = smoothstep(-0.02, -0.05, y) * smoothstep(-0.12, -0.085, y) * front
     mix(SHAVE, 0.22 * jaw * (1 - _blob(p, 0.0, -0.06, 0.012, 0.012)))
     mix(SHAVE, 0.18 * _blob(p, 0.0, -0.02, 0.018, 0.006) * front)  # upper lip

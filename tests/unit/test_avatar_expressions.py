@@ -1,20 +1,26 @@
-"""Expression tables and behaviours: viseme → ARKit shapes, emotions, blinks, idle, gestures."""
+"""Expression tables and behaviours: viseme → ARKit shapes, emotions, blinks, gaze jitter,
+breathing, idle, listening nods, gestures and their baked clips."""
 
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
-from avatar.expressions import (
-    EMOTIONS,
-    GESTURES,
-    LISTENING,
-    VISEME_TO_ARKIT,
+from avatar.expressions import EMOTIONS, LISTENING, VISEME_TO_ARKIT
+from avatar.gestures import GESTURES, REST, bake_clip, clip_for, gesture_frame
+from avatar.motion import (
+    SACCADE_RAD,
     BlinkSchedule,
-    gesture_motion,
-    idle_motion,
+    NodSchedule,
+    SaccadeSchedule,
+    breath,
+    euler_quaternion,
+    head_share,
+    idle_body,
 )
+from avatar.motion import idle_head as idle_motion
 from avatar.names import ARKIT_BLENDSHAPES
 from avatar.visemes import OCULUS_VISEMES
 
@@ -58,12 +64,12 @@ def test_blink_schedule_statistics_and_shape() -> None:
     blinks = BlinkSchedule(seed=42)
     starts = blinks.starts_until(600.0)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(2.0 <= g <= 6.0 for g in gaps)
-    assert 3.6 < sum(gaps) / len(gaps) < 4.4  # uniform 2-6 s → mean 4 s
+    assert all(2.0 <= g <= 5.0 for g in gaps)
+    assert 3.2 < sum(gaps) / len(gaps) < 3.8  # uniform 2-5 s → mean 3.5 s
     t0 = starts[3]
     assert blinks.amount(t0 - 0.01) == 0.0
-    assert blinks.amount(t0 + 0.06) == 1.0  # closed after ~50 ms
-    assert blinks.amount(t0 + 0.16) == 0.0  # open again by ~150 ms
+    assert blinks.amount(t0 + 0.07) == 1.0  # closed after ~60 ms
+    assert blinks.amount(t0 + 0.21) == 0.0  # open again by ~200 ms
     assert 0.0 < blinks.amount(t0 + 0.025) < 1.0
     assert BlinkSchedule(seed=42).starts_until(600.0) == starts
 
@@ -79,12 +85,70 @@ def test_idle_motion_is_small_and_slow() -> None:
 @pytest.mark.parametrize("name", sorted(GESTURES))
 def test_gestures_start_and_end_at_rest(name: str) -> None:
     duration = GESTURES[name]
-    assert gesture_motion(name, 0.0)[:3] == pytest.approx((0.0, 0.0, 0.0), abs=1e-9)
-    assert gesture_motion(name, duration) == (0.0, 0.0, 0.0, 0.0)
-    peak = max(max(abs(c) for c in gesture_motion(name, duration * k / 50)[:3]) for k in range(50))
-    assert 0.05 < peak < 0.4
+    start = gesture_frame(name, 0.0)
+    assert (start.yaw, start.pitch, start.roll) == pytest.approx((0.0, 0.0, 0.0), abs=1e-9)
+    assert gesture_frame(name, duration) is REST
+    frames = [gesture_frame(name, duration * k / 50) for k in range(50)]
+    head = max(max(abs(f.yaw), abs(f.pitch), abs(f.roll)) for f in frames)
+    body = max((abs(a) for f in frames for angles in f.bones.values() for a in angles), default=0)
+    assert 0.05 < max(head, body) < 0.4
+    times, rotations = bake_clip(name)
+    assert times[0] == 0.0 and times[-1] == pytest.approx(duration)
+    assert {"neck", "head"} <= set(rotations)
+    for quats in rotations.values():
+        assert quats.shape == (len(times), 4)
+        assert np.allclose(np.linalg.norm(quats, axis=1), 1.0, atol=1e-5)
+        assert np.allclose(quats[[0, -1]], [0, 0, 0, 1], atol=1e-6)  # rest at both ends
 
 
 def test_unknown_gesture_raises() -> None:
     with pytest.raises(KeyError):
-        gesture_motion("wave_arms", 0.1)
+        gesture_frame("wave_arms", 0.1)
+
+
+def test_model_clips_are_matched_by_gesture_name() -> None:
+    robot = ["Idle", "Wave", "Yes", "No", "ThumbsUp"]
+    assert clip_for("nod", robot) == "Yes" and clip_for("greet", robot) == "Wave"
+    assert clip_for("shake", robot) == "No" and clip_for("bow", robot) is None
+    assert clip_for("nod", []) is None
+
+
+def test_gaze_jitter_is_small_seeded_and_not_frozen() -> None:
+    jitter = SaccadeSchedule(seed=5)
+    offsets = [jitter.offset(k / 25) for k in range(25 * 20)]
+    assert max(abs(y) for y, _ in offsets) <= SACCADE_RAD + 1e-12
+    moves = sum(1 for a, b in itertools.pairwise(offsets) if a != b)
+    assert moves > 10  # it moves …
+    held = sum(1 for a, b in itertools.pairwise(offsets) if a == b)
+    assert held > 0.7 * len(offsets)  # … in jumps, holding between them
+    assert SaccadeSchedule(seed=5).offset(7.3) == jitter.offset(7.3)
+
+
+def test_breathing_and_weight_shift_are_slow_and_small() -> None:
+    phases = [breath(k / 25) for k in range(25 * 20)]
+    assert min(phases) < 0.05 and max(phases) > 0.95
+    cycles = sum(1 for a, b in itertools.pairwise(phases) if a < 0.5 <= b)
+    assert 4 <= cycles <= 6  # ~15 breaths a minute
+    bodies = [idle_body(k / 10) for k in range(300)]
+    assert max(abs(a) for b in bodies for angles in b.values() for a in angles) < 0.03
+    assert {"chest", "leftShoulder", "rightShoulder", "hips"} <= set(bodies[0])
+    assert idle_body(3.0, amount=0.0)["chest"] == (0.0, 0.0, 0.0)
+
+
+def test_listener_nods_now_and_then() -> None:
+    nods = NodSchedule(seed=2)
+    pitches = [nods.pitch(k / 25) for k in range(25 * 20)]
+    assert max(pitches) > 0.04 and min(pitches) >= 0.0
+    onsets = sum(1 for a, b in itertools.pairwise(pitches) if a == 0.0 < b)
+    assert 3 <= onsets <= 9  # every ~2.5-5 s over 20 s
+    assert nods.pitch(-1.0) == 0.0
+
+
+def test_euler_quaternion_and_head_share() -> None:
+    x, y, z, w = euler_quaternion(0.2, 0.0, 0.0)
+    assert (
+        (y, z) == (0.0, 0.0) and x == pytest.approx(np.sin(0.1)) and w == pytest.approx(np.cos(0.1))
+    )
+    assert euler_quaternion(0.0, 0.0, 0.0) == (0.0, 0.0, 0.0, 1.0)
+    assert head_share(0.1) == 0.0  # small shifts: eyes only
+    assert 0.0 < head_share(0.5) < 0.5 and head_share(-0.5) == -head_share(0.5)

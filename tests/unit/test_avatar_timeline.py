@@ -170,3 +170,79 @@ def test_forget_before_keeps_future_poses() -> None:
     later = [tl.pose_at(s) for s in range(ms(4000), ms(6000), ms(50))]
     tl.forget_before(ms(4000))
     assert [tl.pose_at(s) for s in range(ms(4000), ms(6000), ms(50))] == later
+
+
+def test_look_at_moves_eyes_fast_and_the_head_after() -> None:
+    tl = quiet()
+    assert tl.pose_at(ms(500)).gaze == (0.0, 0.0)  # eye contact by default
+    tl.look_at(1.0, 0.5, ms(1000))  # the right edge of the camera view (the avatar's left)
+    eyes_early = tl.pose_at(ms(1060))
+    settled = tl.pose_at(ms(2000))
+    assert eyes_early.gaze[0] > 0.3 and abs(eyes_early.yaw) < 0.05  # eyes first
+    assert settled.yaw > 0.1 and settled.gaze[0] > 0.2  # then the head takes a share
+    assert settled.yaw + settled.gaze[0] == pytest.approx(0.52)  # on target together
+    tl.look_at(0.5, 0.9, ms(3000))  # below the camera: look down
+    assert tl.pose_at(ms(4000)).gaze[1] > 0.1
+    tl.look_at(7.0, -3.0, ms(5000))  # clamped to the view's corner
+    far = tl.pose_at(ms(6000))
+    assert far.yaw + far.gaze[0] == pytest.approx(0.52) and far.gaze[1] < 0
+
+
+def test_idle_life_moves_eyes_and_body_but_not_the_mouth() -> None:
+    tl = AvatarTimeline(SR, seed=4, blink=False)
+    poses = [tl.pose_at(s) for s in range(0, ms(10_000), ms(40))]
+    gazes = {p.gaze for p in poses}
+    assert len(gazes) > 5 and max(abs(g[0]) for g in gazes) < 0.03  # micro-saccades
+    chest = [p.bones.get("chest", (0.0, 0.0, 0.0, 1.0))[0] for p in poses]
+    assert max(chest) - min(chest) > 0.002  # breathing (quaternion x = sin(angle / 2))
+    assert {"hips", "leftShoulder", "rightShoulder"} <= set(poses[10].bones)
+    assert all(p.weight("jawOpen") == 0.0 for p in poses)
+
+
+def test_reply_emotion_blends_out_after_the_reply_but_a_set_emotion_holds() -> None:
+    tl = quiet(emotion_ms=300, relax_ms=1000)
+    tl.set_emotion("happy", ms(1000))
+    tl.add_speech(track(("aa", 0, 1500)), ms(1000))
+    tl.add_speech(track(("E", 0, 1000)), ms(3000))  # the same reply's next sentence
+    smile = EMOTIONS["happy"].weights["mouthSmileLeft"]
+    assert tl.pose_at(ms(2800)).expression["mouthSmileLeft"] == pytest.approx(smile)
+    assert tl.pose_at(ms(4500)).expression["mouthSmileLeft"] == pytest.approx(smile)
+    assert tl.pose_at(ms(6000)).expression["mouthSmileLeft"] == pytest.approx(0.06)  # neutral
+    held = quiet()
+    held.set_emotion("concerned", 0)
+    assert held.pose_at(ms(60_000)).weight("browInnerUp") == pytest.approx(
+        EMOTIONS["concerned"].weights["browInnerUp"]
+    )
+
+
+def test_listening_leans_in_and_nods() -> None:
+    tl = AvatarTimeline(SR, seed=9, blink=False)
+    tl.set_listening(True, ms(1000))
+    calm = AvatarTimeline(SR, seed=9, blink=False)
+    lean = [
+        tl.pose_at(s).bones["spine"][0] - calm.pose_at(s).bones["spine"][0] for s in (ms(2000),)
+    ]
+    assert lean[0] > 0.01  # forward, toward the visitor
+    nods = [
+        tl.pose_at(s).pitch - calm.pose_at(s).pitch for s in range(ms(1500), ms(13_000), ms(40))
+    ]
+    onsets = sum(1 for a, b in itertools.pairwise(nods) if a < 0.01 <= b)
+    assert onsets >= 2
+
+
+def test_gestures_play_model_clips_when_present_else_bones_and_head() -> None:
+    robot = quiet(clips={"Yes": 1.6, "Wave": 2.5})
+    robot.gesture("nod", ms(1000))
+    pose = robot.pose_at(ms(1500))
+    assert pose.clip == "Yes" and pose.clip_time_s == pytest.approx(0.5)
+    assert pose.pitch == 0.0  # the clip moves the head, not a second nod on top
+    assert robot.pose_at(ms(2700)).clip is None  # the clip ended
+    robot.gesture("wave", ms(5000))
+    assert robot.pose_at(ms(6000)).clip == "Wave"
+    plain = quiet()
+    plain.gesture("bow", ms(1000))
+    bow = plain.pose_at(ms(1800))
+    assert bow.clip is None and bow.bones["spine"][0] > 0.02 and bow.pitch > 0.02
+    assert plain.pose_at(ms(3500)) == plain.pose_at(0)  # back at rest
+    plain.gesture("point_to_screen", ms(5000))
+    assert plain.pose_at(ms(5900)).yaw > 0.1 and plain.pose_at(ms(5900)).gaze[0] > 0.1
