@@ -186,6 +186,23 @@ class SandboxCluster:
         resp.raise_for_status()
         return str(resp.json()["code"])
 
+    def text_messages(self) -> list[dict[str, str]]:
+        """The text messages every sandbox "sent" (one-time codes), oldest first, through the
+        test-only route: ``{"to", "text", "sent_at"}`` each, ``to`` masked to its last 4
+        digits. They live in the sandboxes' memory only (:mod:`connectors.sandbox.outbox`).
+
+        Raises:
+            httpx.HTTPError: a sandbox did not answer.
+        """
+        messages: list[dict[str, str]] = []
+        for url in self.urls.values():
+            resp = httpx.get(
+                f"{url}/_test/messages", headers={"X-Test-Key": self.test_key}, timeout=5
+            )
+            resp.raise_for_status()
+            messages += resp.json()["messages"]
+        return sorted(messages, key=lambda m: m["sent_at"])
+
     def set_faults(self, system: str, faults: FaultConfig | Mapping[str, Any] | None) -> None:
         """Replace a sandbox's fault injection (``None``: no faults)."""
         cfg = FaultConfig.model_validate(
@@ -250,6 +267,11 @@ class EmbeddedSystems:
     async def read_otp(self, system: str, verification_id: str) -> str:
         """The current code of a verification (test-only route)."""
         return await asyncio.to_thread(self.cluster.read_otp, system, verification_id)
+
+    async def text_messages(self) -> list[dict[str, str]]:
+        """The text messages the sandboxes sent, oldest first (the demo phone's content; see
+        :meth:`SandboxCluster.text_messages`)."""
+        return await asyncio.to_thread(self.cluster.text_messages)
 
     async def set_faults(self, system: str, faults: FaultConfig | Mapping[str, Any] | None) -> None:
         """Replace a sandbox's fault injection."""

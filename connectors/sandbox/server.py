@@ -8,6 +8,8 @@ It adds, around a service's own ``/v1`` routes:
   ``client_secret=<api key>``);
 * test-only routes, present only when a test key is configured, each requiring
   ``X-Test-Key: <test key>``: ``GET /_test/otp/{verification_id}`` → ``{"code"}``,
+  ``GET /_test/messages`` → ``{"messages": [{"to", "text", "sent_at"}]}`` (the text messages
+  "sent" to phones, oldest first: :mod:`connectors.sandbox.outbox`),
   ``PUT /_test/faults`` (a :class:`FaultConfig` JSON) and ``GET /_test/faults``;
 * fault injection (:mod:`connectors.sandbox.faults`), errors as ``{"error": {"code", "message"}}``
   and one masked log line per request.
@@ -16,6 +18,7 @@ It adds, around a service's own ``/v1`` routes:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +32,7 @@ from pydantic import ValidationError
 
 from connectors.masking import mask_digits
 from connectors.sandbox.faults import FaultConfig, FaultState
+from connectors.sandbox.outbox import Outbox, code_message
 from connectors.sandbox.store import OTP_TTL_S, ApiError, Store, Stored
 
 log = structlog.get_logger("connectors.sandbox")
@@ -88,6 +92,7 @@ class SandboxContext:
     store: Store
     faults: FaultState
     oauth_tokens: dict[str, float] = field(default_factory=dict)
+    outbox: Outbox = field(default_factory=Outbox)
 
     def customer(self, request: web.Request) -> str:
         """The verified customer of a request (``X-Customer-Token``), or 401 ``not_verified``."""
@@ -101,15 +106,17 @@ class SandboxContext:
 
     def send_code(self, subject: Any) -> web.Response:
         """Start a one-time-code verification for a looked-up subject (a row with ``id``,
-        ``phone``, ``is_demo``): 201 ``{"verification_id", "phone_masked", "expires_in_s"}``."""
+        ``phone``, ``is_demo``) and text the code to its phone (the in-memory outbox):
+        201 ``{"verification_id", "phone_masked", "expires_in_s"}``."""
         vid = self.store.start_verification(
             subject["id"], fixed_code=self.fixed_code(bool(subject["is_demo"]))
         )
-        body = {
-            "verification_id": vid,
-            "phone_masked": masked(subject["phone"]),
-            "expires_in_s": OTP_TTL_S,
-        }
+        phone = masked(subject["phone"])
+        code = self.store.read_code(vid)
+        self.outbox.send(
+            phone, code_message(self.settings.system, code, OTP_TTL_S), dt.datetime.now(dt.UTC)
+        )
+        body = {"verification_id": vid, "phone_masked": phone, "expires_in_s": OTP_TTL_S}
         return web.json_response(body, status=201)
 
     async def verify(self, request: web.Request) -> web.Response:
@@ -228,6 +235,9 @@ def _common_routes(ctx: SandboxContext) -> list[web.RouteDef]:
     async def test_otp(request: web.Request) -> web.Response:
         return web.json_response({"code": ctx.store.read_code(request.match_info["vid"])})
 
+    async def test_messages(_request: web.Request) -> web.Response:
+        return web.json_response({"messages": ctx.outbox.messages()})
+
     async def test_faults_put(request: web.Request) -> web.Response:
         try:
             cfg = FaultConfig.model_validate(await read_json(request))
@@ -243,6 +253,7 @@ def _common_routes(ctx: SandboxContext) -> list[web.RouteDef]:
     if settings.test_key:
         routes += [
             web.get("/_test/otp/{vid}", test_otp),
+            web.get("/_test/messages", test_messages),
             web.put("/_test/faults", test_faults_put),
             web.get("/_test/faults", test_faults_get),
         ]
