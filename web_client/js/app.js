@@ -607,6 +607,16 @@ class VisitorPage {
   }
 }
 
+/** Show the demo phone link when the server runs its embedded sandboxes (the page exists). */
+async function offerDemoPhone() {
+  try {
+    const response = await fetch("demo/phone.json", { cache: "no-store" });
+    $("demo-phone-link").hidden = !response.ok;
+  } catch {
+    /* no demo phone: the link stays hidden */
+  }
+}
+
 async function main() {
   const params = new URLSearchParams(location.search);
   const flags = { kiosk: params.get("kiosk") === "1", debug: params.get("debug") === "1" };
@@ -617,6 +627,7 @@ async function main() {
   await page.switchLanguage(config.ui_language, { tell: false });
   document.body.dataset.kiosk = String(flags.kiosk);
   page.showAttract();
+  await offerDemoPhone();
   document.body.dataset.ready = "true";
   if (flags.kiosk) page.start();
 }
