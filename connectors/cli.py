@@ -74,6 +74,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     configure_logging()
     try:
         asyncio.run(serve(args))  # SIGINT/SIGTERM stop it cleanly
+    except SandboxUsageError as exc:  # the port is in use: the caller can pick another
+        print(f"dhe sandbox: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (OSError, sqlite3.Error) as exc:
         print(f"dhe sandbox: error: cannot start: {exc}", file=sys.stderr)
         return EXIT_ERROR

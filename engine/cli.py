@@ -14,9 +14,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from engine.logs import configure_logging
+
+if TYPE_CHECKING:
+    from engine.config import ConfigError
 
 DEMO_TURNS: tuple[tuple[str, str], ...] = (
     ("text", "Hello"),
@@ -48,13 +51,42 @@ def _fail(prog: str, message: str, code: int) -> int:
     return code
 
 
+def config_problem(exc: ConfigError, given: str | None) -> str:
+    """One line for a config that cannot be used: a bad ``DHE_*`` variable is named by itself
+    (never under a ``--config`` file that was not given); a file's problems follow
+    ``--config FILE`` (or the template's path when no file was given).
+
+    Args:
+        exc: the error from :func:`engine.config.load_config`.
+        given: the ``--config`` value, or None.
+    """
+    problems = "; ".join(exc.problems)
+    if exc.from_environment:
+        return problems
+    return f"--config {given}: {problems}" if given else f"{exc.source}: {problems}"
+
+
+def check_mp4(out: Path) -> Path:
+    """``--out`` must name an MP4 file (the video is always H.264 + AAC in MP4).
+
+    Raises:
+        UsageError: any other extension.
+    """
+    from engine.converse import UsageError
+
+    if out.suffix.lower() != ".mp4":
+        raise UsageError(f"--out {out}: the video is an MP4; give a file name ending in .mp4")
+    return out
+
+
 def _cmd_converse(args: argparse.Namespace) -> int:
     return _run_converse(args, "converse")
 
 
-def _run_converse(args: argparse.Namespace, command: str) -> int:
+def _run_converse(args: argparse.Namespace, command: str, banner: str | None = None) -> int:
     """Run a ``dhe converse``-shaped call; ``command`` names the subcommand in error lines
-    (``dhe demo`` reuses this path and must not report itself as ``dhe converse``)."""
+    (``dhe demo`` reuses this path and must not report itself as ``dhe converse``); ``banner``
+    goes to stderr once the arguments are known to be good."""
     from engine.config import ConfigError, load_config
     from engine.converse import (
         KNOWN_FAILURES,
@@ -69,15 +101,18 @@ def _run_converse(args: argparse.Namespace, command: str) -> int:
     try:
         config = load_config(args.config)
         check_domain(args.domain, config)
-        out = check_output(Path(args.out))
+        out = check_output(check_mp4(Path(args.out)))
         turns = prepare_inputs(list(args.turns or []))
     except ConfigError as exc:
-        return _fail(command, f"config: {exc}", 2)
+        return _fail(command, config_problem(exc, args.config), 2)
     except UsageError as exc:
         return _fail(command, str(exc), 2)
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    if banner:
+        progress(banner)
 
     try:
         doc = asyncio.run(
@@ -112,12 +147,11 @@ def _run_converse(args: argparse.Namespace, command: str) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return _fail("demo", f"--out {out}: cannot create folder {out.parent} ({exc.strerror})", 2)
-    print("demo conversation (bank, demo customer: card ending 4417, code 123456)", file=sys.stderr)
+    from engine.paths import var_dir
+
+    # The default goes to the state folder (created on first use); a folder named by --out must
+    # exist, as for every other command that writes a file.
+    out = Path(args.out) if args.out else var_dir() / "demo.mp4"
     ns = argparse.Namespace(
         config=args.config,
         turns=list(DEMO_TURNS),
@@ -127,7 +161,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         demo=True,
         json=False,
     )
-    return _run_converse(ns, "demo")
+    banner = "demo conversation (bank, demo customer: card ending 4417, code 123456)"
+    return _run_converse(ns, "demo", banner)
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -186,9 +221,20 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed package's version (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("digital-human-engine")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full ``dhe`` parser, with the rooms' subcommands registered."""
     parser = _Parser(prog="dhe", description="Digital Human Engine")
+    parser.add_argument("--version", action="version", version=f"dhe {_version()}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (stderr)"
     )
@@ -205,9 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
     p.set_defaults(func=_cmd_converse, turns=[])
 
-    p = sub.add_parser("demo", help="a scripted demo conversation written to an MP4")
-    p.add_argument("--out", default="var/demo.mp4")
-    p.add_argument("--config", default=None)
+    p = sub.add_parser("demo", help="the scripted demo conversation (make demo) written to an MP4")
+    p.add_argument("--out", default=None, metavar="FILE.mp4", help="default: var/demo.mp4")
+    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("models", help="fetch, verify and unpack the model files")

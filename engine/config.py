@@ -214,12 +214,20 @@ class EngineConfig(BaseSettings):
 
 
 class ConfigError(Exception):
-    """The config file is unreadable or invalid; ``problems`` holds one ``path: message`` each."""
+    """The config file is unreadable or invalid; ``problems`` holds one ``path: message`` each.
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    Attributes:
+        source: the file read, or ``"environment"``.
+        problems: one ``path: message`` per problem (the path is the ``DHE_*`` variable, marked
+            ``(environment)``, when the value came from the environment).
+        from_environment: every problem comes from a ``DHE_*`` variable, none from the file.
+    """
+
+    def __init__(self, source: str, problems: list[str], *, from_environment: bool = False) -> None:
         super().__init__(f"{source}: " + "; ".join(problems))
         self.source = source
         self.problems = problems
+        self.from_environment = from_environment or source == "environment"
 
 
 class ConfigFileError(ConfigError):
@@ -276,13 +284,14 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
             [f"{' or '.join(names)}: not valid JSON for its setting ({exc})"],
         ) from exc
     except ValidationError as exc:
-        problems = []
+        problems, from_env = [], []
         for err in exc.errors():
             dotted = ".".join(str(p) for p in err["loc"]) or "<root>"
             env = "DHE_" + "__".join(str(p) for p in err["loc"]).upper()
-            where = f"{env} (environment)" if env in os.environ else dotted
+            from_env.append(env in os.environ)
+            where = f"{env} (environment)" if from_env[-1] else dotted
             problems.append(f"{where}: {err['msg']}")
-        raise ConfigError(str(source), problems) from exc
+        raise ConfigError(str(source), problems, from_environment=all(from_env)) from exc
 
 
 def check_references(config: EngineConfig) -> list[str]:

@@ -36,12 +36,13 @@ def run_serve(args: argparse.Namespace) -> int:
     # CTranslate2's OpenMP workers spin while idle by default; on a 2-core kiosk that spinning
     # steals the CPU the media threads need. Must be set before ctranslate2 loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from engine.cli import config_problem
     from engine.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"dhe serve: error: --config {exc}", file=sys.stderr)
+        print(f"dhe serve: error: {config_problem(exc, args.config)}", file=sys.stderr)
         return 2
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
@@ -54,7 +55,8 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
-        print(f"dhe serve: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        print(f"dhe serve: error: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
         log.exception("serve failed")

@@ -63,13 +63,15 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Validate options before anything starts.
 
     Raises:
-        SandboxUsageError: port out of range, ``--db`` is a folder, or ``--faults`` is not a
-            valid fault JSON.
+        SandboxUsageError: port out of range, ``--db`` is a folder or in a missing folder, or
+            ``--faults`` is not a valid fault JSON.
     """
     if args.port is not None and not 0 <= args.port <= 65535:
         raise SandboxUsageError(f"--port {args.port}: out of range (0-65535)")
     if args.db is not None and Path(args.db).is_dir():
         raise SandboxUsageError(f"--db {args.db}: is a folder, give a SQLite file path")
+    if args.db is not None and not Path(args.db).parent.is_dir():
+        raise SandboxUsageError(f"--db {args.db}: folder {Path(args.db).parent} does not exist")
     faults_json = args.faults or os.environ.get("DHE_SANDBOX_FAULTS")
     if faults_json:
         try:
@@ -89,7 +91,12 @@ def _wait_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> Non
 
 
 async def serve(args: argparse.Namespace) -> None:
-    """Serve until SIGINT/SIGTERM (or stdin EOF with ``--exit-with-parent``)."""
+    """Serve until SIGINT/SIGTERM (or stdin EOF with ``--exit-with-parent``).
+
+    Raises:
+        SandboxUsageError: the port cannot be listened on (in use, or not allowed).
+        OSError, sqlite3.Error: the database cannot be opened.
+    """
     api_key = os.environ.get("DHE_SANDBOX_API_KEY")
     printed_key = None
     if not api_key:
@@ -108,7 +115,12 @@ async def serve(args: argparse.Namespace) -> None:
     await runner.setup()
     port = DEFAULT_PORTS[args.system] if args.port is None else args.port
     site = web.TCPSite(runner, args.host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise SandboxUsageError(f"cannot listen on {args.host}:{port}: {reason}") from exc
     bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

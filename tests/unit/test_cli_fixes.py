@@ -42,7 +42,7 @@ def test_demo_errors_are_labelled_demo(tmp_path: Path, capsys: pytest.CaptureFix
     missing = tmp_path / "missing.yaml"
     assert main(["demo", "--out", str(tmp_path / "d.mp4"), "--config", str(missing)]) == 2
     lines = _err_lines(capsys)
-    assert lines[-1].startswith("dhe demo: error: config: "), lines
+    assert lines == [f"dhe demo: error: --config {missing}: cannot read: No such file or directory"]
     assert not any("dhe converse" in ln for ln in lines)
 
     blocker = tmp_path / "file"
