@@ -58,6 +58,18 @@ class VADConfig(_Section):
     min_speech_ms: float = Field(200.0, ge=32.0)
     endpoint_silence_ms: float = Field(500.0, ge=100.0, le=5000.0)
     pad_ms: float = Field(150.0, ge=0.0, le=1000.0)
+    #: Semantic end-of-turn (engine.audio.turn_policy): the turn model — a `dhe models` name,
+    #: a path to a Smart Turn v3 ONNX file, or "off" (the silence timeout alone ends turns).
+    turn_model: str = "smart-turn-v3.2"
+    #: Pause (ms) at which the model is asked; a turn it judges complete ends there.
+    turn_check_ms: float = Field(200.0, ge=32.0, le=2000.0)
+    #: Model probability at or above which the turn is complete.
+    turn_complete_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    #: Pause (ms) that ends a turn the model judged incomplete; unset: the silence timeout
+    #: (``server.endpoint_silence_ms`` live), so the model only ever shortens the wait.
+    turn_incomplete_silence_ms: float | None = Field(None, ge=100.0, le=5000.0)
+    #: onnxruntime threads per check (~21 ms with 2 on a 2-core CPU).
+    turn_model_threads: int = Field(1, ge=1, le=8)
 
 
 class VoiceConfig(_Section):

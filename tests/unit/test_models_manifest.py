@@ -31,7 +31,11 @@ def test_select_by_set_and_name() -> None:
         "whisper-tiny.en",
         "piper-en_US-joe-medium",
         "minilm-l6-v2",
+        "smart-turn-v3.2",
     }
+    smart_turn = specs["smart-turn-v3.2"]
+    assert smart_turn.wheels[0].package == "pipecat-ai"  # one file out of it, never installed
+    assert {f.dest for f in smart_turn.files} == {"smart-turn-v3.2-cpu.onnx", "LICENSE"}
     assert len(models.select(specs, ["all"])) == len(specs)
     with pytest.raises(models.ModelError, match="unknown model or set 'nope'"):
         models.select(specs, ["nope"])

@@ -1,0 +1,248 @@
+"""When does a pause end the visitor's turn? Silence plus the turn model's verdict (sans-IO).
+
+A fixed silence (``server.endpoint_silence_ms``, 500 ms) ends every turn today: a finished
+question waits half a second for nothing, and a visitor who stops to find the next digits of a
+card number is cut off when the pause runs longer. With a turn model
+(:mod:`engine.audio.turn_model`), once a pause reaches ``check_after_ms`` the model reads the
+turn and the policy (:func:`decide`) ends it at once when the model says *complete*; an
+*incomplete* turn waits up to ``incomplete_silence_ms``; with no verdict (model off, slow or
+failed) the plain ``fallback_silence_ms`` ends it, as before. Pipecat's smart-turn pipeline
+works the same way (VAD stop 0.2 s, then the model, then a silence timeout), and LiveKit's
+turn detector lengthens the wait when its model is unsure.
+
+:class:`SemanticEndpointer` puts the policy around the session's
+:class:`~engine.server.endpointing.Endpointer` without changing it: it forwards every window,
+passes the endpointer's decisions through, adds :class:`TurnCheckDue` (run the model on this
+span, off the event loop) and ends the turn early — a :class:`TurnEnded` over the same span as
+the speculative decode, so that decode is reused — when :meth:`SemanticEndpointer.verdict`
+brings a *complete*. Time is the 16 kHz stream position passed in: no clocks, threads or I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
+from engine.server.endpointing import (
+    Decision,
+    Endpointer,
+    EndpointSettings,
+    Onset,
+    SpeculateFinal,
+    SpeechResumed,
+    TurnEnded,
+    ms_to_samples,
+)
+
+if TYPE_CHECKING:
+    from engine.config import VADConfig
+
+#: Seconds of turn audio the model reads (Smart Turn v3: the last 8 s).
+CHECK_WINDOW_SAMPLES = 8 * SAMPLE_RATE_HZ
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPolicySettings:
+    """Tunables (milliseconds of silence after the last speech window, 16 kHz stream).
+
+    Attributes:
+        check_after_ms: the pause at which the model is asked (pipecat pairs Smart Turn with a
+            0.2 s VAD stop); at least the endpointer's speculative point (the span is known).
+        complete_threshold: model probability at or above which the turn is complete (0.5, the
+            model's own decision boundary).
+        fallback_silence_ms: ends the turn when no verdict came (model off, slow or failed):
+            the plain silence timeout, ``server.endpoint_silence_ms``.
+        incomplete_silence_ms: ends a turn the model judged incomplete (default: the same as
+            the fallback, so the model only ever shortens the wait).
+    """
+
+    check_after_ms: float = 200.0
+    complete_threshold: float = 0.5
+    fallback_silence_ms: float = 500.0
+    incomplete_silence_ms: float = 500.0
+
+    @property
+    def longest_silence_ms(self) -> float:
+        """The longest pause that can still belong to the turn."""
+        return max(self.fallback_silence_ms, self.incomplete_silence_ms)
+
+
+def policy_settings(vad: VADConfig, endpoint_silence_ms: float) -> TurnPolicySettings:
+    """The policy from config: ``vad.turn_*`` and the silence timeout in force
+    (``server.endpoint_silence_ms`` live, ``vad.endpoint_silence_ms`` for recorded turns)."""
+    incomplete = vad.turn_incomplete_silence_ms
+    return TurnPolicySettings(
+        check_after_ms=vad.turn_check_ms,
+        complete_threshold=vad.turn_complete_threshold,
+        fallback_silence_ms=endpoint_silence_ms,
+        incomplete_silence_ms=endpoint_silence_ms if incomplete is None else incomplete,
+    )
+
+
+Verdict = Literal["end", "wait"]
+
+
+def decide(settings: TurnPolicySettings, silence_ms: float, probability: float | None) -> Verdict:
+    """End the turn now, or wait?
+
+    Args:
+        settings: the tunables.
+        silence_ms: the pause so far (end of the last speech window → now), milliseconds.
+        probability: the model's probability that the turn is complete, None without a verdict.
+
+    Returns:
+        ``"end"`` or ``"wait"``.
+    """
+    if probability is None:
+        limit = settings.fallback_silence_ms
+    elif probability >= settings.complete_threshold:
+        limit = settings.check_after_ms
+    else:
+        limit = settings.incomplete_silence_ms
+    return "end" if silence_ms >= limit else "wait"
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCheckDue:
+    """Ask the turn model about ``[start_sample, end_sample)`` (the turn's last ≤ 8 s, trailing
+    silence included) and hand the probability to :meth:`SemanticEndpointer.verdict` with
+    ``check_id``; a verdict that comes after the visitor spoke again is ignored."""
+
+    check_id: int
+    start_sample: int
+    end_sample: int
+
+
+SemanticDecision = Decision | TurnCheckDue
+
+
+class SemanticEndpointer:
+    """The session's endpointer with the turn-model policy around it (sans-IO).
+
+    Same surface as :class:`~engine.server.endpointing.Endpointer` (``feed``, ``reset``,
+    ``in_speech``, ``settings``) plus :meth:`verdict`. The inner endpointer keeps onsets,
+    partials, the speculative decode, barge-in and the turn-length cap; its own silence
+    timeout must be at least ``policy.longest_silence_ms`` (it is the last resort).
+
+    Args:
+        endpointer: the inner endpointer.
+        policy: the turn policy settings.
+        model_on: False when no turn model runs (no checks; the fallback alone ends turns).
+
+    Raises:
+        ValueError: the inner endpointer would end turns before the policy's longest wait.
+    """
+
+    def __init__(
+        self, endpointer: Endpointer, policy: TurnPolicySettings, *, model_on: bool = True
+    ) -> None:
+        if endpointer.settings.endpoint_silence_ms < policy.longest_silence_ms:
+            raise ValueError(
+                f"inner endpoint_silence_ms {endpointer.settings.endpoint_silence_ms} is shorter "
+                f"than the policy's longest wait {policy.longest_silence_ms} ms"
+            )
+        self.inner = endpointer
+        self.policy = policy
+        self.model_on = model_on
+        self._span: tuple[int, int] | None = None  # the speculative span of this pause
+        self._check_id = 0
+        self._asked = False
+        self._probability: float | None = None
+
+    @property
+    def settings(self) -> EndpointSettings:
+        """The inner endpointer's settings (threshold, pad …)."""
+        return self.inner.settings
+
+    @property
+    def in_speech(self) -> bool:
+        """A turn is in progress (speech confirmed and not yet ended)."""
+        return self.inner.in_speech
+
+    def feed(
+        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+    ) -> list[SemanticDecision]:
+        """Advance by one 512-sample window (arguments as ``Endpointer.feed``).
+
+        Returns:
+            The inner decisions, then a :class:`TurnCheckDue` when the pause reaches
+            ``check_after_ms``, or a :class:`TurnEnded` when the policy ends the turn.
+        """
+        out: list[SemanticDecision] = []
+        for decision in self.inner.feed(prob, window_start, avatar_busy=avatar_busy, echo=echo):
+            out.append(decision)
+            if isinstance(decision, SpeculateFinal):
+                self._span = (decision.start_sample, decision.end_sample)
+            elif isinstance(decision, Onset | SpeechResumed | TurnEnded):
+                self._forget()
+        if self._span is None or not self.inner.in_speech:
+            return out
+        now = window_start + WINDOW_SAMPLES
+        silence_ms = self._silence_ms(now)
+        if self.model_on and not self._asked and silence_ms >= self.policy.check_after_ms:
+            self._asked = True
+            self._check_id += 1
+            start = max(self._span[0], now - CHECK_WINDOW_SAMPLES)
+            out.append(TurnCheckDue(self._check_id, start, now))
+        out.extend(self._maybe_end(now))
+        return out
+
+    def verdict(self, check_id: int, probability: float, now_sample: int) -> list[Decision]:
+        """The model's answer to a :class:`TurnCheckDue`.
+
+        Args:
+            check_id: the check answered.
+            probability: probability that the turn is complete, in [0, 1].
+            now_sample: the stream position the verdict arrived at (the last window fed).
+
+        Returns:
+            ``[TurnEnded]`` when the turn ends now; else nothing (a stale verdict — speech
+            resumed or the turn already ended — is dropped).
+        """
+        if check_id != self._check_id or self._span is None or not self.inner.in_speech:
+            return []
+        self._probability = probability
+        return self._maybe_end(now_sample)
+
+    def reset(self) -> None:
+        """Forget any speech in progress (as ``Endpointer.reset``)."""
+        self.inner.reset()
+        self._forget()
+
+    def _silence_ms(self, now_sample: int) -> float:
+        assert self._span is not None
+        speech_end = self._span[1] - ms_to_samples(self.inner.settings.pad_ms)
+        return (now_sample - speech_end) * 1000.0 / SAMPLE_RATE_HZ
+
+    def _maybe_end(self, now_sample: int) -> list[Decision]:
+        if self._span is None:
+            return []
+        if decide(self.policy, self._silence_ms(now_sample), self._probability) == "wait":
+            return []
+        start, end = self._span
+        pad = ms_to_samples(self.inner.settings.pad_ms)
+        self.inner.reset()
+        self._forget()
+        return [TurnEnded(start, end, end - pad)]
+
+    def _forget(self) -> None:
+        self._span, self._asked, self._probability = None, False, None
+        self._check_id += 1  # a verdict still in flight is now stale
+
+
+def semantic_endpointer(
+    settings: EndpointSettings, policy: TurnPolicySettings, *, model_on: bool = True
+) -> SemanticEndpointer:
+    """A :class:`SemanticEndpointer` over a fresh inner endpointer whose silence timeout is
+    raised to ``policy.longest_silence_ms`` when shorter (the policy ends turns, the inner
+    timeout is only the last resort).
+
+    Args:
+        settings: the session's endpointing settings.
+        policy: the turn policy (:func:`policy_settings`).
+        model_on: a turn model runs (else no :class:`TurnCheckDue` is emitted).
+    """
+    longest = max(settings.endpoint_silence_ms, policy.longest_silence_ms)
+    inner = Endpointer(replace(settings, endpoint_silence_ms=longest))
+    return SemanticEndpointer(inner, policy, model_on=model_on)

@@ -1,0 +1,138 @@
+"""The semantic end-of-turn policy and the endpointer around it, on exact probability sequences
+(sans-IO: positions are 16 kHz samples, the model's verdicts are passed in)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.audio.turn_policy import (
+    SemanticEndpointer,
+    TurnCheckDue,
+    TurnPolicySettings,
+    decide,
+    policy_settings,
+    semantic_endpointer,
+)
+from engine.audio.vad import WINDOW_SAMPLES
+from engine.config import VADConfig
+from engine.server.endpointing import (
+    Endpointer,
+    EndpointSettings,
+    Onset,
+    SpeculateFinal,
+    SpeechResumed,
+    TurnEnded,
+    ms_to_samples,
+)
+
+W = WINDOW_SAMPLES  # 32 ms
+POLICY = TurnPolicySettings(check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800)
+SPEECH = [0.0] * 5 + [0.9] * 20  # speech ends at window 25 (sample 25 * W)
+
+
+def feed_all(
+    ep: SemanticEndpointer, probs: list[float], verdicts: dict[int, float] | None = None
+) -> list[tuple[int, object]]:
+    """Feed ``probs``; answer each TurnCheckDue at once with ``verdicts[check number]``."""
+    out: list[tuple[int, object]] = []
+    asked = 0
+    for i, p in enumerate(probs):
+        for d in ep.feed(p, i * W):
+            out.append((i, d))
+            if isinstance(d, TurnCheckDue) and verdicts is not None and asked in verdicts:
+                out += [(i, e) for e in ep.verdict(d.check_id, verdicts[asked], (i + 1) * W)]
+                asked += 1
+    return out
+
+
+def kinds(decisions: list[tuple[int, object]]) -> list[str]:
+    return [type(d).__name__ for _, d in decisions]
+
+
+def test_decide_covers_the_three_waits() -> None:
+    assert decide(POLICY, 199, 0.9) == "wait"
+    assert decide(POLICY, 200, 0.9) == "end"  # complete: ends at the check
+    assert decide(POLICY, 799, 0.2) == "wait"  # incomplete: waits longer than the fallback
+    assert decide(POLICY, 800, 0.2) == "end"
+    assert decide(POLICY, 499, None) == "wait"  # no verdict: the plain silence timeout
+    assert decide(POLICY, 500, None) == "end"
+    assert decide(POLICY, 300, 0.5) == "end"  # the threshold itself counts as complete
+
+
+def test_complete_turn_ends_at_the_check_over_the_speculative_span() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), POLICY)
+    assert ep.inner.settings.endpoint_silence_ms == 800  # raised to the longest wait
+    out = feed_all(ep, SPEECH + [0.0] * 40, verdicts={0: 0.93})
+    assert kinds(out) == ["Onset", "SpeculateFinal", "TurnCheckDue", "TurnEnded"]
+    spec, (i_check, check), (i_end, end) = out[1][1], out[2], out[3]
+    assert isinstance(spec, SpeculateFinal) and isinstance(end, TurnEnded)
+    # The check waits for 200 ms of silence: 7 windows (224 ms) after speech ended at 25.
+    assert i_check == 25 + 6 and i_end == i_check
+    assert check.end_sample == (i_check + 1) * W and check.start_sample == spec.start_sample
+    assert (end.start_sample, end.end_sample) == (spec.start_sample, spec.end_sample)
+    assert end.speech_end_sample == 25 * W
+    assert not ep.in_speech
+
+
+def test_incomplete_turn_waits_for_its_own_timeout() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 40, verdicts={0: 0.1})
+    assert kinds(out) == ["Onset", "SpeculateFinal", "TurnCheckDue", "TurnEnded"]
+    i_end = out[-1][0]
+    assert (i_end + 1 - 25) * W >= ms_to_samples(800) > (i_end - 25) * W
+
+
+def test_no_verdict_falls_back_to_the_silence_timeout() -> None:
+    for model_on in (True, False):
+        ep = semantic_endpointer(EndpointSettings(), POLICY, model_on=model_on)
+        out = feed_all(ep, SPEECH + [0.0] * 40)  # checks never answered (or never asked)
+        assert kinds(out)[-1] == "TurnEnded"
+        assert ("TurnCheckDue" in kinds(out)) is model_on
+        i_end = out[-1][0]
+        assert (i_end + 1 - 25) * W >= ms_to_samples(500) > (i_end - 25) * W
+
+
+def test_a_verdict_after_speech_resumed_is_dropped() -> None:
+    ep = semantic_endpointer(EndpointSettings(), POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 8)
+    check = next(d for _, d in out if isinstance(d, TurnCheckDue))
+    resumed = ep.feed(0.9, 33 * W)
+    assert [type(d) for d in resumed] == [SpeechResumed]
+    assert ep.verdict(check.check_id, 0.99, 34 * W) == []  # stale: the visitor spoke again
+    assert ep.in_speech
+    # The next pause gets its own check.
+    later = feed_all_from(ep, 34, [0.9] * 5 + [0.0] * 10)
+    assert "TurnCheckDue" in kinds(later)
+
+
+def feed_all_from(ep: SemanticEndpointer, first: int, probs: list[float]):
+    return [(first + i, d) for i, p in enumerate(probs) for d in ep.feed(p, (first + i) * W)]
+
+
+def test_a_verdict_after_the_turn_ended_is_dropped_and_the_next_turn_starts_clean() -> None:
+    ep = semantic_endpointer(EndpointSettings(), POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 30)
+    check = next(d for _, d in out if isinstance(d, TurnCheckDue))
+    assert kinds(out)[-1] == "TurnEnded"
+    assert ep.verdict(check.check_id, 0.99, 60 * W) == []
+    nxt = feed_all_from(ep, 60, [0.9] * 10)
+    assert kinds(nxt) == ["Onset"] and isinstance(nxt[0][1], Onset)
+
+
+def test_check_reads_at_most_the_last_8_seconds() -> None:
+    ep = semantic_endpointer(EndpointSettings(max_turn_ms=60_000), POLICY)
+    out = feed_all(ep, [0.9] * 400 + [0.0] * 10)  # 12.8 s of speech
+    check = next(d for _, d in out if isinstance(d, TurnCheckDue))
+    assert check.end_sample - check.start_sample == 8 * 16_000
+
+
+def test_inner_timeout_shorter_than_the_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="shorter than the policy"):
+        SemanticEndpointer(Endpointer(EndpointSettings(endpoint_silence_ms=500)), POLICY)
+
+
+def test_policy_from_config_defaults_to_the_silence_timeout() -> None:
+    policy = policy_settings(VADConfig(), endpoint_silence_ms=500)
+    assert policy == TurnPolicySettings(200, 0.5, 500, 500)
+    longer = policy_settings(VADConfig(turn_incomplete_silence_ms=1200), endpoint_silence_ms=450)
+    assert (longer.fallback_silence_ms, longer.incomplete_silence_ms) == (450, 1200)
