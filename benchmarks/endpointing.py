@@ -1,0 +1,227 @@
+"""End of turn with and without the Smart Turn model: cut-offs and delay, English and Mandarin.
+
+Every clip is one visitor turn. Each is replayed window by window through the realtime path's
+cores — streaming Silero VAD, :class:`~engine.server.endpointing.Endpointer` and the turn policy
+around it (:class:`~engine.audio.turn_policy.SemanticEndpointer`) — and each check the policy
+asks for is answered by the real model, its verdict arriving after the check's own CPU time (one
+onnxruntime thread; the wall time of a shared machine would add other helpers' load).
+Modes:
+
+* ``silence`` — today's plain 500 ms silence timeout (the model off);
+* ``model@N`` — a check at a pause of N ms; a *complete* ends the turn there, anything else
+  waits for the 500 ms timeout;
+* ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms.
+
+Per set and mode it prints: **cut-off rate** (clips whose turn was ended before the visitor's
+last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms must never cut),
+and the **end-of-turn delay** (end of the last speech → turn ended, mean and p50, over the clips
+not cut off). Then the cost of one check (features + inference) with 1 and 2 onnxruntime
+threads: wall median/min and CPU time — the machine may be shared, so the CPU time is the
+steadier figure.
+
+Sets: the real clips of ../shared/data (reporting only: never used to choose a threshold) and
+synthetic in-domain questions (``benchmarks/synthetic_turns.py``: espeak-ng in English and
+Mandarin, Piper in English), spoken whole and cut into phrases with 250–1000 ms pauses inserted.
+
+Usage::
+
+    .venv/bin/python benchmarks/endpointing.py [--sets real-en,real-zh,espeak-en,espeak-zh,piper-en]
+        [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks import synthetic_turns as synth  # noqa: E402
+from engine.audio.decode import load_audio  # noqa: E402
+from engine.audio.turn_model import SmartTurn  # noqa: E402
+from engine.audio.turn_policy import (  # noqa: E402
+    TurnCheckDue,
+    TurnPolicySettings,
+    semantic_endpointer,
+)
+from engine.audio.vad import WINDOW_SAMPLES, SileroVAD  # noqa: E402
+from engine.server.endpointing import EndpointSettings, TurnEnded  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+RATE = 16_000
+#: (label, policy, model on). The model modes check at a pause of 200 ms (the issue's target),
+#: 300 ms and 420 ms (past the 0.4 s pauses of read speech), with the 0.5 boundary; "+wait" lets
+#: a turn judged incomplete wait 1000 ms instead of the 500 ms timeout.
+MODES = [
+    ("silence", TurnPolicySettings(), False),
+    ("model@200", TurnPolicySettings(check_after_ms=200), True),
+    ("model@300", TurnPolicySettings(check_after_ms=300), True),
+    ("model@420", TurnPolicySettings(check_after_ms=420), True),
+    ("@200+wait", TurnPolicySettings(check_after_ms=200, incomplete_silence_ms=1000), True),
+    ("@420+wait", TurnPolicySettings(check_after_ms=420, incomplete_silence_ms=1000), True),
+]
+
+
+@dataclass(slots=True)
+class Clip:
+    """One turn to replay: audio, the end of its last speech, its inserted pause (0: none)."""
+
+    name: str
+    audio: np.ndarray
+    speech_end: int
+    pause_ms: int = 0
+    probs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+
+def vad_probs(audio: np.ndarray) -> np.ndarray:
+    """Silero probabilities of every 512-sample window (one streaming pass)."""
+    return SileroVAD().process(audio)
+
+
+def last_speech_end(probs: np.ndarray) -> int:
+    """The end of the clip's last speech, as the endpointer sees it (a 3 s timeout: no pause
+    inside a clip is that long)."""
+    ends = [e for e in replay(probs, None, EndpointSettings(endpoint_silence_ms=3000))]
+    return ends[-1][1].speech_end_sample
+
+
+def replay(probs, clip_audio, settings, policy=None, model=None, cache=None):
+    """Feed the windows; answer checks with the model. Yields (fire sample, TurnEnded)."""
+    ep = semantic_endpointer(settings, policy or TurnPolicySettings(), model_on=model is not None)
+    for i, p in enumerate(probs):
+        now = (i + 1) * WINDOW_SAMPLES
+        for d in ep.feed(float(p), i * WINDOW_SAMPLES):
+            if isinstance(d, TurnEnded):
+                yield now, d
+            elif isinstance(d, TurnCheckDue) and model is not None:
+                key = (d.start_sample, d.end_sample)
+                if key not in cache:
+                    cache[key] = model.check(clip_audio[d.start_sample : d.end_sample])
+                check = cache[key]  # its verdict arrives after its CPU time
+                at = d.end_sample + int(check.cpu_ms * RATE / 1000)
+                for e in ep.verdict(d.check_id, check.probability, at):
+                    yield at, e
+
+
+def load_sets(names: list[str]) -> dict[str, list[Clip]]:
+    sets: dict[str, list[Clip]] = {}
+    for name in names:
+        kind, lang = name.split("-")
+        if kind == "real":
+            tail = np.zeros(int(1.5 * RATE), np.float32)
+            clips = [
+                Clip(p.name, np.concatenate([load_audio(p), tail]), 0)
+                for p in sorted((SHARED / "audio" / lang).glob("*"))
+            ]
+        else:
+            clips = [
+                Clip(t.label, t.audio, t.speech_end, t.pause_ms)
+                for t in synth.all_turns(lang, voice=kind)
+            ]
+        for clip in clips:
+            clip.probs = vad_probs(clip.audio)
+            if kind == "real":
+                clip.speech_end = last_speech_end(clip.probs)
+        sets[name] = clips
+    return sets
+
+
+def measure(clips: list[Clip], model: SmartTurn, verbose: bool) -> dict[str, dict]:
+    settings = EndpointSettings(endpoint_silence_ms=500.0)
+    caches: dict[str, dict] = {c.name: {} for c in clips}
+    out: dict[str, dict] = {}
+    for mode, policy, model_on in MODES:
+        cut, delays, cut_short, n_short, cut_long, n_long = 0, [], 0, 0, 0, 0
+        for clip in clips:
+            ends = list(
+                replay(
+                    clip.probs,
+                    clip.audio,
+                    settings,
+                    policy,
+                    model if model_on else None,
+                    caches[clip.name],
+                )
+            )
+            early = bool(ends) and ends[0][0] < clip.speech_end - RATE // 10
+            cut += early
+            if clip.pause_ms:
+                short = clip.pause_ms <= 400
+                n_short += short
+                n_long += not short
+                cut_short += early and short
+                cut_long += early and not short
+            if ends and not early:
+                fire, ended = ends[-1]
+                delays.append((fire - ended.speech_end_sample) * 1000 / RATE)
+            if verbose:
+                probs = [round(c.probability, 2) for c in caches[clip.name].values()]
+                got = "CUT" if early else f"{delays[-1]:.0f} ms" if delays else "-"
+                print(f"  {mode:10s} {got:>7s}  checks {probs}  {clip.name}")
+        out[mode] = {
+            "cut": (cut, len(clips)),
+            "short": (cut_short, n_short),
+            "long": (cut_long, n_long),
+            "delay": delays,
+        }
+    return out
+
+
+def cost(model_path_threads: tuple[int, ...], audio: np.ndarray, runs: int = 20) -> None:
+    for threads in model_path_threads:
+        model = SmartTurn(threads=threads)
+        model.check(audio)
+        walls, cpus = [], []
+        for _ in range(runs):
+            c0 = resource.getrusage(resource.RUSAGE_SELF)
+            t0 = time.perf_counter()
+            model.check(audio)
+            walls.append((time.perf_counter() - t0) * 1000)
+            c1 = resource.getrusage(resource.RUSAGE_SELF)
+            cpus.append((c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1000)
+        print(
+            f"check cost, {threads} thread(s): wall p50 {statistics.median(walls):.1f} ms, "
+            f"min {min(walls):.1f} ms; CPU p50 {statistics.median(cpus):.1f} ms "
+            f"({runs} checks of 8 s)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", default="real-en,real-zh,espeak-en,espeak-zh,piper-en")
+    parser.add_argument("--threads", type=int, default=1, help="threads for the replays")
+    parser.add_argument("--verbose", action="store_true", help="one line per clip and mode")
+    args = parser.parse_args()
+    model = SmartTurn(threads=args.threads)
+    sets = load_sets(args.sets.split(","))
+    print(
+        f"{'set':10s} {'mode':11s} {'cut off':>9s} {'≤400 ms':>8s} {'>400 ms':>8s} "
+        f"{'delay mean':>11s} {'p50':>6s}"
+    )
+    for name, clips in sets.items():
+        if args.verbose:
+            print(f"{name}:")
+        for mode, r in measure(clips, model, args.verbose).items():
+            d = r["delay"]
+            short = f"{r['short'][0]}/{r['short'][1]}" if r["short"][1] else "-"
+            long_ = f"{r['long'][0]}/{r['long'][1]}" if r["long"][1] else "-"
+            mean = f"{statistics.mean(d):.0f} ms" if d else "-"
+            p50 = f"{statistics.median(d):.0f}" if d else "-"
+            print(
+                f"{name:10s} {mode:11s} {r['cut'][0]:>4d}/{r['cut'][1]:<4d} {short:>8s} "
+                f"{long_:>8s} {mean:>11s} {p50:>6s}"
+            )
+    jfk = load_audio(SHARED / "audio/en/en_jfk_ask_not_what_your_country.flac")
+    cost((1, 2), jfk)
+
+
+if __name__ == "__main__":
+    main()

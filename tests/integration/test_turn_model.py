@@ -1,0 +1,91 @@
+"""Smart Turn v3.2, really run: a finished sentence followed by 200 ms of silence scores
+complete, the same recording cut mid-phrase scores incomplete; and the policy around the
+endpointer ends a finished turn at the check on real audio.
+
+Real speech (JFK in English, a PaddleSpeech demo sentence in Mandarin) and one synthetic
+in-domain question spoken by Piper. espeak-ng is not used here: its flat intonation makes the
+model call most finished questions unfinished and most cut ones finished
+(``benchmarks/endpointing.py`` measures it), so it cannot test this model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.audio.decode import load_audio
+from engine.audio.turn_model import SmartTurn, load_turn_model
+from engine.audio.turn_policy import TurnCheckDue, TurnPolicySettings, semantic_endpointer
+from engine.audio.vad import WINDOW_SAMPLES, SileroVAD
+from engine.server.endpointing import EndpointSettings, TurnEnded
+from tests.conftest import model_folder
+
+RATE = 16_000
+
+
+def silence(ms: int) -> np.ndarray:
+    return np.zeros(ms * RATE // 1000, np.float32)
+
+
+@pytest.fixture(scope="module")
+def model() -> SmartTurn:
+    model_folder("smart-turn-v3.2")
+    loaded = load_turn_model("smart-turn-v3.2", threads=1)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "clip",
+    [
+        "audio/en/en_jfk_ask_not_what_your_country.flac",
+        "audio/zh/zh_paddlespeech_running_health.wav",
+    ],
+)
+def test_finished_sentence_scores_complete_and_cut_one_incomplete(model, shared_data, clip):
+    audio = load_audio(shared_data / clip)
+    whole = model.check(np.concatenate([audio, silence(200)]))
+    assert whole.probability > 0.5
+    for share in (0.4, 0.7):  # cut inside a phrase, then the same 200 ms pause
+        cut = audio[: int(audio.size * share)]
+        assert model.check(np.concatenate([cut, silence(200)])).probability < 0.5, share
+    assert whole.compute_ms > 0 and whole.cpu_ms > 0
+
+
+def test_synthetic_question_in_piper_voice(model) -> None:
+    from benchmarks.synthetic_turns import speak
+
+    model_folder("piper-en_US-joe-medium")
+    spoken = speak("I would like to check my account balance.", "en", "piper")
+    assert model.check(np.concatenate([silence(500), spoken, silence(200)])).probability > 0.5
+    half = spoken[: int(spoken.size * 0.55)]  # "I would like to check my ac…"
+    assert model.check(np.concatenate([silence(500), half, silence(200)])).probability < 0.5
+
+
+def test_policy_ends_a_finished_turn_at_the_check(model, shared_data) -> None:
+    """Streamed through Silero and the endpointer: the check comes at a 200 ms pause and its
+    *complete* ends the turn there, 300 ms before the silence timeout would."""
+    audio = np.concatenate(
+        [
+            load_audio(
+                shared_data / "audio/zh/zh_aishell1_BAC009S0724W0121_guangzhou_realestate.wav"
+            ),
+            silence(1500),
+        ]
+    )
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TurnPolicySettings())
+    ended: list[tuple[int, TurnEnded]] = []
+    checks: list[float] = []
+    for i, prob in enumerate(SileroVAD().process(audio)):
+        for d in ep.feed(float(prob), i * WINDOW_SAMPLES):
+            if isinstance(d, TurnCheckDue):
+                checks.append(model.check(audio[d.start_sample : d.end_sample]).probability)
+                ended += [
+                    (d.end_sample, e) for e in ep.verdict(d.check_id, checks[-1], d.end_sample)
+                ]
+            elif isinstance(d, TurnEnded):
+                ended.append(((i + 1) * WINDOW_SAMPLES, d))
+    assert len(ended) == 1 and checks[-1] > 0.5
+    at, turn = ended[0]
+    pause_ms = (at - turn.speech_end_sample) * 1000 / RATE
+    assert 200 <= pause_ms < 300
