@@ -1,6 +1,6 @@
 """The ``dhe`` command line (DESIGN.md, "Contracts").
 
-Subcommands: ``converse``, ``demo``, ``models``, ``config check`` here; ``sandbox`` and
+Subcommands: ``converse``, ``demo``, ``models``, ``perceive``, ``config check`` here; ``sandbox`` and
 ``connectors`` from :mod:`connectors.cli`; ``chat`` and ``pack`` from :mod:`dialog.cli`.
 Exit codes: 0 success, 2 bad usage or unreadable input (one-line error), 1 internal failure.
 """
@@ -200,6 +200,28 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_perceive(args: argparse.Namespace) -> int:
+    from engine.config import ConfigError, load_config
+    from engine.perception.mediapipe_models import PerceptionModelError
+    from engine.perception.perceive import UnreadableFile, perceive_file, summary
+
+    try:
+        settings = load_config(args.config).perception.settings()
+    except ConfigError as exc:
+        return _fail("perceive", f"config: {exc}", 2)
+    try:
+        doc = perceive_file(Path(args.file), fps=args.fps, settings=settings)
+    except UnreadableFile as exc:
+        return _fail("perceive", str(exc), 2)
+    except PerceptionModelError as exc:
+        return _fail("perceive", str(exc), 1)
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        print("\n".join(summary(doc)))
+    return 0
+
+
 def _cmd_config_check(args: argparse.Namespace) -> int:
     from engine.config import ConfigError, ConfigFileError, check_references, load_config
 
@@ -268,6 +290,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quick", action="store_true", help="trust files already present (no re-hash)")
     p.set_defaults(func=_cmd_models)
+
+    p = sub.add_parser("perceive", help="faces, emotions and gestures in an image or a video")
+    p.add_argument("file", help="an image, or a video file PyAV decodes")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--fps", type=float, default=10.0, help="video frames analysed per second (default 10)"
+    )
+    p.add_argument("--config", default=None, help="config YAML (perception section)")
+    p.set_defaults(func=_cmd_perceive)
 
     p = sub.add_parser("config", help="configuration tools")
     csub = p.add_subparsers(dest="config_command", required=True, parser_class=_Parser)

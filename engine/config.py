@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,10 @@ from pydantic_settings import (
 from connectors.config import ConnectorsConfig, SandboxConfig
 from dialog.llm import LLMSettings
 from engine.paths import ASSETS_DIR
+
+if TYPE_CHECKING:
+    from engine.perception.core import PerceptionSettings
+    from engine.perception.pacing import FramePacer
 
 DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
 
@@ -155,6 +159,40 @@ class PrivacyConfig(_Section):
     recording: bool = False
 
 
+class PerceptionConfig(_Section):
+    """Camera perception (engine.perception): presence dwell times, the nearest face counted
+    as a visitor, and the analysis rate bounds."""
+
+    min_face_frac: float = Field(0.1, gt=0.0, lt=1.0)
+    present_after_s: float = Field(1.0, ge=0.0, le=10.0)
+    absent_after_s: float = Field(5.0, ge=0.5, le=600.0)
+    min_fps: float = Field(5.0, ge=1.0, le=30.0)
+    max_fps: float = Field(15.0, ge=1.0, le=30.0)
+    cpu_share: float = Field(0.5, gt=0.0, le=2.0)
+
+    @model_validator(mode="after")
+    def _fps_bounds(self) -> PerceptionConfig:
+        if self.min_fps > self.max_fps:
+            raise ValueError(f"min_fps ({self.min_fps}) is above max_fps ({self.max_fps})")
+        return self
+
+    def settings(self) -> PerceptionSettings:
+        """The perception core's settings from this section."""
+        from engine.perception.core import PerceptionSettings
+
+        return PerceptionSettings(
+            min_face_frac=self.min_face_frac,
+            present_after_ms=round(self.present_after_s * 1000),
+            absent_after_ms=round(self.absent_after_s * 1000),
+        )
+
+    def pacer(self) -> FramePacer:
+        """A frame pacer with this section's rate bounds and CPU share."""
+        from engine.perception.pacing import FramePacer
+
+        return FramePacer(min_fps=self.min_fps, max_fps=self.max_fps, cpu_share=self.cpu_share)
+
+
 class TurnServerConfig(_Section):
     """One TURN server for visitors behind NAT; the password comes from an environment variable."""
 
@@ -210,6 +248,7 @@ class EngineConfig(BaseSettings):
     sandbox: EngineSandboxConfig = Field(default_factory=EngineSandboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
 
     @classmethod

@@ -89,20 +89,50 @@ class Interrupted(ControlEvent):
     played_samples: int
 
 
+# --- perception (engine.perception) ---
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PresenceChanged(ControlEvent):
-    """A visitor appeared (``present``) or left the camera's view."""
+    """A visitor arrived at the screen (``present``) or left it.
+
+    ``face_box``: the visitor's face ``(x, y, w, h)`` as fractions of the frame width and
+    height (top-left origin); None when the visitor left.
+    """
 
     present: bool
-    faces: int = 0
+    face_box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GestureDetected(ControlEvent):
-    """A hand gesture (MediaPipe canned names, e.g. ``Open_Palm``) with its score in [0, 1]."""
+    """A held hand gesture: ``name`` is a MediaPipe canned name (``Thumb_Up``, ``Open_Palm``
+    …) or ``Wave``; ``score`` in [0, 1]; ``hand`` is ``Left`` or ``Right``."""
 
-    gesture: str
+    name: str
     score: float
+    hand: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeakerCheck(ControlEvent):
+    """Whether the speech heard now is the visitor's (their lips move with it); ``score`` in
+    [0, 1]."""
+
+    visitor_speaking: bool
+    score: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmotionChanged(DataEvent):
+    """The visitor's facial expression changed: ``emotion`` is one of ``neutral``, ``happy``,
+    ``surprised``, ``sad``, ``angry`` (engine.perception.emotion); ``score`` in [0, 1]."""
+
+    emotion: str
+    score: float
+
+
+# --- end perception ---
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -124,14 +154,6 @@ class FinalTranscript(DataEvent):
     language: str
     #: Mean log-probability per token of the kept segments (Whisper), or None when empty.
     avg_logprob: float | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EmotionChanged(DataEvent):
-    """The visitor's dominant facial expression changed (``happy``, ``sad``, ``neutral`` …)."""
-
-    emotion: str
-    score: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

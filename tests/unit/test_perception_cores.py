@@ -1,0 +1,186 @@
+"""Sans-IO perception cores: emotion rule, presence, debouncing, waves, speaker check, pacing.
+
+Inputs are built by hand where the core's contract is about time (dwell, hold, window); the
+models' real outputs on the labelled data are exercised in
+tests/integration/test_perception_data.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.events import EmotionChanged, PresenceChanged
+from engine.perception.core import Perceiver
+from engine.perception.emotion import EmotionSmoother, decide, emotion_scores
+from engine.perception.gestures import GestureDebouncer, NamedHand, WaveDetector
+from engine.perception.observations import FaceObservation, FrameObservation
+from engine.perception.pacing import FramePacer
+from engine.perception.presence import PresenceTracker, choose_visitor
+from engine.perception.speaker import SpeakerChecker
+
+
+def _face(box, **shapes) -> FaceObservation:
+    return FaceObservation(box=box, blendshapes=dict(shapes))
+
+
+@pytest.mark.parametrize(
+    ("shapes", "expected"),
+    [
+        ({}, "neutral"),
+        ({"mouthSmileLeft": 0.7, "mouthSmileRight": 0.7}, "happy"),
+        # A smile under the grief brow with the eyes shut (crying) is not happy.
+        ({"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8, "browInnerUp": 0.45,
+          "eyeBlinkLeft": 0.8, "eyeBlinkRight": 0.8}, "sad"),
+        ({"browInnerUp": 0.5}, "sad"),
+        ({"browInnerUp": 0.6, "browOuterUpLeft": 0.6, "browOuterUpRight": 0.6,
+          "eyeWideLeft": 0.5, "eyeWideRight": 0.5, "jawOpen": 0.6}, "surprised"),
+        ({"browDownLeft": 0.8, "browDownRight": 0.8, "eyeSquintLeft": 0.6,
+          "eyeSquintRight": 0.6}, "angry"),
+        # Squinting alone (a bright room) is not anger.
+        ({"eyeSquintLeft": 0.8, "eyeSquintRight": 0.8, "browDownLeft": 0.2,
+          "browDownRight": 0.2}, "neutral"),
+    ],
+)  # fmt: skip
+def test_emotion_rule_follows_the_facs_prototypes(shapes, expected):
+    scores = emotion_scores(shapes)
+    assert set(scores) == {"neutral", "happy", "surprised", "sad", "angry"}
+    assert decide(scores)[0] == expected
+
+
+def test_emotion_smoother_reports_a_change_only_after_it_holds():
+    smoother = EmotionSmoother(window_ms=1000, hold_ms=500)
+    happy = emotion_scores({"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8})
+    neutral = emotion_scores({})
+    assert smoother.push(0, neutral) is None
+    assert smoother.push(500, neutral) == ("neutral", pytest.approx(1.0))
+    # One happy frame among neutral ones: averaged away.
+    assert smoother.push(600, happy) is None
+    assert smoother.push(700, neutral) is None
+    reports = [smoother.push(t, happy) for t in range(800, 3000, 100)]
+    changes = [r for r in reports if r is not None]
+    assert [c[0] for c in changes] == ["happy"]
+
+
+def test_presence_needs_one_second_and_ends_after_the_absence_time():
+    tracker = PresenceTracker(present_after_ms=1000, absent_after_ms=3000)
+    changes = [(t, tracker.update(t, t < 4000)) for t in range(0, 9000, 100)]
+    assert [(t, c) for t, c in changes if c is not None] == [(1000, True), (6900, False)]
+    # A face for half a second (a passer-by) never counts.
+    passer = PresenceTracker(present_after_ms=1000, absent_after_ms=3000)
+    assert all(passer.update(t, t < 500) is None for t in range(0, 5000, 100))
+
+
+def test_visitor_choice_prefers_near_and_central_and_never_swaps_people():
+    near_edge = _face((0, 100, 200, 220))
+    central = _face((220, 120, 180, 200))
+    small = _face((300, 10, 20, 22))
+    chosen, same = choose_visitor([near_edge, central, small], 640, 480, min_face_frac=0.1)
+    assert chosen is central and not same
+    # While the followed face stays in view, a bigger newcomer does not take over.
+    newcomer = _face((0, 0, 400, 470))
+    moved = _face((230, 125, 180, 200))
+    chosen, same = choose_visitor([newcomer, moved], 640, 480, previous=central.box)
+    assert chosen is moved and same
+
+
+def test_perceiver_resets_emotion_when_the_person_changes():
+    perceiver = Perceiver("s1")
+    smile = {"mouthSmileLeft": 0.9, "mouthSmileRight": 0.9}
+    events = []
+    for t in range(0, 3000, 100):
+        frame = FrameObservation(t, 640, 480, faces=(_face((200, 100, 200, 220), **smile),))
+        events += perceiver.step(frame).events
+    assert [type(e) for e in events] == [PresenceChanged, EmotionChanged]
+    assert events[1].emotion == "happy"
+    assert all(e.session_id == "s1" for e in events)
+    assert events[0].face_box == pytest.approx((0.3125, 0.2083, 0.3125, 0.4583), abs=1e-4)
+    # Another person stands in the same place of the frame with a neutral face: a new
+    # smoother, so the old smile cannot leak into the newcomer's first report.
+    frame = FrameObservation(3000, 640, 480, faces=(_face((20, 200, 150, 160)),))
+    perceiver.step(frame)
+    assert perceiver.emotion.current is None
+
+
+def _hand(name: str, x: float = 0.5, hand: str = "Right") -> NamedHand:
+    return NamedHand(hand=hand, name=name, score=0.9, wrist_x=x, width=0.1)
+
+
+def test_a_passing_hand_fires_nothing_and_a_held_one_fires_once():
+    debouncer = GestureDebouncer(hold_ms=400, min_frames=3)
+    passing = [debouncer.push(t, [_hand("Thumb_Up")]) for t in (0, 100)]
+    passing.append(debouncer.push(200, [_hand("None")]))
+    assert passing == [[], [], []]
+    fired = [e for t in range(300, 2000, 100) for e in debouncer.push(t, [_hand("Thumb_Up")])]
+    assert [(e.name, e.hand) for e in fired] == [("Thumb_Up", "Right")]
+    # "None" never fires however long it is held.
+    assert not [e for t in range(0, 2000, 100) for e in GestureDebouncer().push(t, [_hand("None")])]
+
+
+def test_wave_needs_side_to_side_open_palm_motion():
+    detector = WaveDetector()
+    xs = [0.5 + 0.1 * np.sin(2 * np.pi * 1.5 * t / 1000) for t in range(0, 1500, 66)]
+    waves = [w for t, x in zip(range(0, 1500, 66), xs, strict=True)
+             for w in detector.push(t, [_hand("Open_Palm", x)])]  # fmt: skip
+    assert [w.name for w in waves] == ["Wave"]
+    still = WaveDetector()
+    assert not [w for t in range(0, 3000, 66) for w in still.push(t, [_hand("Open_Palm", 0.5)])]
+    fist = WaveDetector()
+    moving_fist = [w for t, x in zip(range(0, 1500, 66), xs, strict=True)
+                   for w in fist.push(t, [_hand("Closed_Fist", x)])]  # fmt: skip
+    assert moving_fist == []
+
+
+def test_speaker_check_needs_moving_lips_and_speech_together():
+    checker = SpeakerChecker(window_ms=1000)
+    assert checker.check(0) is None  # no face seen: nothing to judge
+    for t in range(0, 1000, 40):
+        checker.push_face(t, 0.04 + 0.03 * np.sin(2 * np.pi * 4 * t / 1000))
+        checker.push_vad(t, 0.9)
+    talking = checker.check(1000)
+    assert talking is not None and talking.visitor_speaking and talking.score > 0.5
+    still = SpeakerChecker(window_ms=1000)
+    for t in range(0, 1000, 40):
+        still.push_face(t, 0.01 + 0.001 * (t % 80 == 0))
+        still.push_vad(t, 0.9)  # someone else talks behind the visitor
+    decision = still.check(1000)
+    assert decision is not None and not decision.visitor_speaking
+
+
+def test_pacer_slows_down_when_analysis_gets_expensive():
+    pacer = FramePacer(min_fps=5, max_fps=15, cpu_share=0.5)
+    assert pacer.fps == pytest.approx(15)
+    pacer.analysed(0, 20.0)  # 20 ms per frame: 15 fps uses 30 % of a core
+    assert pacer.fps == pytest.approx(15)
+    for t in range(1, 40):
+        pacer.analysed(t * 100, 120.0)  # contention: 120 ms per frame
+    assert pacer.fps == pytest.approx(5)  # 120 ms / 0.5 → 240 ms, clamped to 5 fps
+    assert not pacer.due(3900 + 100) and pacer.due(3900 + 200)
+
+
+def test_canned_bundle_refuses_a_changed_model(tmp_path):
+    import zipfile
+
+    from engine.perception.canned import BundleError, canned_bundle
+
+    bundle = tmp_path / "gesture_recognizer.task"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr("hand_landmarker.task", b"not the pinned landmarker")
+    with pytest.raises(BundleError, match=r"hand_landmarker\.task .*sha256"):
+        canned_bundle(bundle)
+    (tmp_path / "junk.task").write_bytes(b"junk")
+    with pytest.raises(BundleError, match="not a usable gesture bundle"):
+        canned_bundle(tmp_path / "junk.task")
+
+
+def test_dhe_perceive_unreadable_file_is_one_line_exit_2(tmp_path, capsys):
+    from engine.cli import main
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture\n")
+    assert main(["perceive", str(text), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "notes.txt" in captured.err
+    assert main(["perceive", str(tmp_path / "missing.jpg")]) == 2
+    assert "no such file" in capsys.readouterr().err
