@@ -135,12 +135,12 @@ EMOTIONS: MappingProxyType = MappingProxyType(
             pitch=-0.02,
         ),
         "concerned": Expression(
-            MappingProxyType(_sym(browInnerUp=0.55, browDown=0.12, mouthFrown=0.2, mouthPress=0.1)),
+            MappingProxyType(_sym(browInnerUp=0.9, browDown=0.1, mouthFrown=0.25, mouthPress=0.15)),
             roll=0.04,
         ),
         "apologetic": Expression(
             MappingProxyType(
-                _sym(browInnerUp=0.65, mouthFrown=0.12, mouthSmile=0.12, eyeSquint=0.1)
+                _sym(browInnerUp=0.75, mouthFrown=0.12, mouthSmile=0.12, eyeSquint=0.1)
             ),
             pitch=0.06,
             roll=-0.03,

@@ -145,3 +145,16 @@ def bake_clip(name: str, fps: float = 30.0):
         for b in bones
     }
     return times.astype(np.float32), rotations
+
+
+def peak_time(name: str) -> float:
+    """Seconds into gesture ``name`` where it moves farthest from rest (a still's instant)."""
+    duration = GESTURES[name]
+
+    def size(t: float) -> float:
+        f = gesture_frame(name, t)
+        body = sum(abs(a) for angles in f.bones.values() for a in angles)
+        return abs(f.yaw) + abs(f.pitch) + abs(f.roll) + body + abs(f.gaze[0])
+
+    times = [duration * k / 100 for k in range(100)]
+    return max(times, key=size)

@@ -90,13 +90,12 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
     from engine.config import ConfigError, load_config
     from engine.converse import (
         KNOWN_FAILURES,
-        UsageError,
         check_domain,
-        check_output,
         converse,
         describe,
         prepare_inputs,
     )
+    from engine.outputs import UsageError, check_output
 
     try:
         config = load_config(args.config)
@@ -163,6 +162,46 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     banner = "demo conversation (bank, demo customer: card ending 4417, code 123456)"
     return _run_converse(ns, "demo", banner)
+
+
+def _cmd_avatar_preview(args: argparse.Namespace) -> int:
+    from avatar import AvatarLoadError, RendererError
+    from avatar.badge import BadgeError
+    from engine import avatar_preview as preview
+    from engine.config import ConfigError, load_config
+    from engine.outputs import UsageError
+    from engine.tts.base import TTSError
+
+    prog = "avatar preview"
+    try:
+        config = load_config(args.config)
+        request = preview.check_request(
+            model=args.model,
+            emotion=args.emotion,
+            gesture=args.gesture,
+            text=args.text,
+            lang=args.lang,
+            size=args.size,
+            seconds=args.seconds,
+            sheet=args.sheet,
+            out=args.out,
+        )
+    except ConfigError as exc:
+        return _fail(prog, f"config: {exc}", 2)
+    except UsageError as exc:
+        return _fail(prog, str(exc), 2)
+    try:
+        path = preview.run_preview(request, config)
+    except AvatarLoadError as exc:  # a file that is not an avatar: bad usage
+        return _fail(prog, f"--model: {str(exc).splitlines()[0]}", 2)
+    except BadgeError as exc:
+        return _fail(prog, f"config avatar.badge: {exc}", 2)
+    except (TTSError, RendererError, OSError) as exc:
+        return _fail(prog, str(exc).splitlines()[0], 1)
+    except KeyboardInterrupt:
+        return _fail(prog, "interrupted", 1)
+    print(path)
+    return 0
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -277,6 +316,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="FILE.mp4", help="default: var/demo.mp4")
     p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("avatar", help="avatar tools")
+    asub = p.add_subparsers(dest="avatar_command", required=True, parser_class=_Parser)
+    pa = asub.add_parser(
+        "preview",
+        help="render the avatar alone (speaking --text, or idling) to an MP4 or a PNG",
+    )
+    pa.add_argument("--model", default=None, metavar="PATH", help="a .glb/.gltf/.vrm avatar")
+    pa.add_argument("--emotion", default="neutral", help="neutral, happy, concerned, apologetic")
+    pa.add_argument("--gesture", default=None, help="nod, shake, tilt, bow, wave, point_to_screen")
+    pa.add_argument("--text", default=None, help="what to say with the configured voice")
+    pa.add_argument("--lang", default="en", help="en or zh (default en)")
+    pa.add_argument("--size", default="512x512", metavar="WxH", help="frame size (512x512)")
+    pa.add_argument("--seconds", type=float, default=None, help="video length (idle: 4)")
+    pa.add_argument(
+        "--sheet",
+        action="store_true",
+        help="a PNG contact sheet of every viseme, emotion and gesture",
+    )
+    pa.add_argument("--out", required=True, metavar="FILE.mp4|FILE.png")
+    pa.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    pa.set_defaults(func=_cmd_avatar_preview)
 
     p = sub.add_parser("models", help="fetch, verify and unpack the model files")
     p.add_argument("names", nargs="*", help="model names or sets (default, zh, perception, all)")

@@ -106,10 +106,20 @@ class TTSConfig(_Section):
     )
 
 
+class BadgeConfig(_Section):
+    """The name badge on the default avatar's jacket (drawn at load time: avatar.badge)."""
+
+    text: str = Field("Digital Assistant", max_length=40)  # the name line
+    subtitle: str = Field("", max_length=48)  # a second line, e.g. the brand
+    color: str = Field("#1f4e8c", pattern=r"^#[0-9a-fA-F]{6}$")  # plate colour (brand)
+    text_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
 class AvatarConfig(_Section):
     """Avatar model and rendering."""
 
     model: str = "default"  # "default" → assets/avatar/default.glb, else a .glb/.gltf/.vrm path
+    badge: BadgeConfig = Field(default_factory=BadgeConfig)
     width: int = Field(512, ge=64, le=2048)
     height: int = Field(512, ge=64, le=2048)
     fps: int = Field(25, ge=1, le=60)

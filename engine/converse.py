@@ -30,6 +30,7 @@ from engine.embeddings import sentence_encoder
 from engine.events import Reply, TTSAudio, VisemeTrack, now_ns
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, TurnMetricsObserver
+from engine.outputs import UsageError
 from engine.paths import var_dir
 from engine.show import MEDIA_RATE_HZ, Show
 from engine.systems import open_systems
@@ -40,10 +41,6 @@ log = logging.getLogger(__name__)
 LEAD_IN_MS = 400.0
 BETWEEN_REPLIES_MS = 600.0
 TAIL_MS = 400.0
-
-
-class UsageError(Exception):
-    """Bad usage or unreadable input (exit 2); the message is one line naming the input."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,25 +88,6 @@ def check_domain(domain: str, config: EngineConfig) -> None:
         root = folder.parent
         known = sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
         raise UsageError(f"--domain {domain}: no such domain pack (known: {', '.join(known)})")
-
-
-def check_output(out: Path) -> Path:
-    """Make sure ``out`` can be written, before anything runs; nothing is left behind.
-
-    Raises:
-        UsageError: ``out`` is a folder, its folder is missing, or it cannot be created.
-    """
-    if out.is_dir():
-        raise UsageError(f"--out {out}: is a folder")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
-    probe = out.with_name(out.name + ".partial")
-    try:
-        probe.open("wb").close()
-        probe.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot be written ({exc.strerror})") from exc
-    return out
 
 
 def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from inspect import signature
 from pathlib import Path
 
 import av
 import numpy as np
 
-from avatar import AvatarTimeline, Renderer, load_avatar
+from avatar import Avatar, AvatarTimeline, Renderer, load_avatar
+from avatar.badge import badge_image
 from avatar.label import CornerLabel
 from avatar.timeline import UnknownEmotionError, UnknownGestureError
 from avatar.visemes import VisemeTrack
@@ -31,6 +33,21 @@ MEDIA_RATE_HZ = 48_000
 def avatar_path(model: str) -> Path:
     """Resolve ``avatar.model`` from config: ``default`` or a file path."""
     return ASSETS_DIR / "avatar" / "default.glb" if model == "default" else Path(model)
+
+
+def load_configured_avatar(config: AvatarConfig) -> Avatar:
+    """Load ``avatar.model``; the default avatar wears the badge drawn from ``avatar.badge``.
+
+    Raises:
+        AvatarLoadError: the model file is missing or malformed.
+        BadgeError: a badge colour is not ``#rrggbb``.
+    """
+    path = avatar_path(config.model)
+    if config.model != "default" or "textures" not in signature(load_avatar).parameters:
+        return load_avatar(path)  # (a loader without texture overrides keeps the file's badge)
+    b = config.badge
+    badge = badge_image(b.text, b.subtitle, b.color, b.text_color)
+    return load_avatar(path, textures={"badge": badge})  # type: ignore[call-arg]
 
 
 def resample_pcm(pcm: bytes, rate_hz: int, out_rate_hz: int = MEDIA_RATE_HZ) -> np.ndarray:
@@ -76,13 +93,9 @@ class Show:
     def __init__(self, config: AvatarConfig, out_path: Path) -> None:
         self.fps = config.fps
         self.samples_per_frame = MEDIA_RATE_HZ // config.fps
-        self.renderer = Renderer(
-            load_avatar(avatar_path(config.model)),
-            width=config.width,
-            height=config.height,
-            msaa=config.msaa,
-        )
-        self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ)
+        avatar = load_configured_avatar(config)
+        self.renderer = Renderer(avatar, width=config.width, height=config.height, msaa=config.msaa)
+        self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ, clips=avatar.clips)
         self.label = CornerLabel(config.ai_label, config.width, config.height)
         self.writer = MP4Writer(
             out_path,
