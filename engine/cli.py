@@ -72,7 +72,7 @@ def check_mp4(out: Path) -> Path:
     Raises:
         UsageError: any other extension.
     """
-    from engine.converse import UsageError
+    from engine.outputs import UsageError
 
     if out.suffix.lower() != ".mp4":
         raise UsageError(f"--out {out}: the video is an MP4; give a file name ending in .mp4")
