@@ -73,7 +73,7 @@ def build_parts(head: IctHead) -> list[Part]:
             p.colors[:] = LASH
     head_skin = [p for p in parts if p.material == "skin"]
     parts.append(hair.hair_shell(head_skin))
-    parts += hair.eyebrows(next(p for p in parts if p.name == "face"))
+    parts += hair.eyebrows(next(p for p in parts if p.name == "face"), skin.SKIN)
     for side in (1, -1):
         centre, radius = fit_sphere(head.eye_vertices(side))
         parts.append(eyeball(side, centre, radius - 0.0008))

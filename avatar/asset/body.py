@@ -48,7 +48,7 @@ _RING_Z = np.array(
 )
 _RING_N = np.array([2.0, 2.2, 2.5, 2.8, 3.0, 3.0, 3.0, 2.9, 2.8, 2.7, 2.6, 2.6, 2.6])
 BUTTON_Y = -0.45  # the jacket's (top) button; the V of the lapels closes here
-TIE_END_Y = -0.425  # the tie's tip, tucked where the lapels overlap it
+TIE_END_Y = BUTTON_Y + 0.004  # the tie runs on under the lapels where they close
 COLLAR_W, COLLAR_D, COLLAR_Z = 0.07, 0.072, -0.008  # shirt collar ellipse around the neck
 
 
@@ -131,14 +131,14 @@ def lapels() -> list[Part]:
     """Left and right lapels (notched), over the V's edge."""
     ys = np.linspace(-0.104, BUTTON_Y, 34)
     widths = np.interp(
-        -ys, [0.104, 0.19, 0.197, 0.205, 0.3, -BUTTON_Y], [0.024, 0.07, 0.052, 0.08, 0.05, 0.004]
+        -ys, [0.104, 0.19, 0.197, 0.205, 0.3, -BUTTON_Y], [0.024, 0.07, 0.052, 0.08, 0.055, 0.03]
     )
     out = []
     for side in (1, -1):
         xi = side * v_half_width(ys)
         xo = xi + side * widths
         inner = on_front(xi, ys, 0.007)
-        outer = on_front(xo, ys, 0.0012)
+        outer = on_front(xo, ys, 0.0025)
         pos, tris = _strip(inner, outer, 4)
         tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
         col = np.tile(JACKET, (len(pos), 1))
@@ -179,14 +179,14 @@ def tie() -> Part:
     """Knot under the collar and the blade down to where the jacket closes."""
     ys = np.r_[np.linspace(-0.108, -0.142, 5), np.linspace(-0.15, TIE_END_Y, 20)]
     half = np.interp(
-        -ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.032, 0.002]
+        -ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.03, 0.022]
     )
-    lift = np.interp(-ys, [0.108, 0.142, 0.15, -TIE_END_Y], [0.014, 0.01, 0.007, 0.004])
+    lift = np.interp(-ys, [0.108, 0.142, 0.15, 0.3, -TIE_END_Y], [0.014, 0.01, 0.007, 0.004, 0.001])
     cols = 5
     x = half[:, None] * np.linspace(-1, 1, cols)[None, :]
     y = np.broadcast_to(ys[:, None], x.shape)
     pos = on_front(x.ravel(), y.ravel(), 0.0)
-    bulge = (1 - np.linspace(-1, 1, cols) ** 2)[None, :] * 0.003
+    bulge = (1 - np.linspace(-1, 1, cols) ** 2)[None, :] * np.minimum(lift, 0.003)[:, None]
     pos[:, 2] += (lift[:, None] + bulge).ravel()
     tris = grid_triangles(len(ys), cols, wrap=False)
     tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])

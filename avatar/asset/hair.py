@@ -18,7 +18,7 @@ import numpy as np
 from avatar.asset.parts import Part, grid_triangles, smoothstep, srgb
 
 HAIR, HAIR_SHEEN = srgb(38, 30, 26), srgb(74, 60, 50)
-BROW = srgb(58, 44, 36)
+BROW = srgb(44, 33, 27)
 CENTRE = np.array([0.0, 0.03, -0.005])  # azimuths are measured about this vertical axis
 # azimuth (rad, 0 = front, π = back) → hairline height (m)
 _AZ = [0.0, 0.35, 0.7, 0.95, 1.1, 1.22, 1.32, 1.5, 1.8, 2.0, 2.3, 2.7, np.pi]
@@ -32,8 +32,11 @@ def hairline_y(p: np.ndarray) -> np.ndarray:
 
 
 def hair_amount(p: np.ndarray) -> np.ndarray:
-    """How much a head point is under hair (V,) in [0, 1] (soft over 6 mm)."""
-    return smoothstep(-0.002, 0.004, p[:, 1] - hairline_y(p))
+    """How much a head point is under hair (V,) in [0, 1]: soft over 6 mm on the forehead, over
+    ~2 cm at the sides, where the scalp's triangles are ~1 cm wide and hair thins out anyway."""
+    side = smoothstep(0.04, 0.075, np.abs(p[:, 0])) * (p[:, 1] < 0.11)
+    lo, hi = -0.002 - 0.008 * side, 0.004 + 0.012 * side
+    return smoothstep(lo, hi, p[:, 1] - hairline_y(p))
 
 
 def weld(parts: list[Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -91,8 +94,9 @@ def hair_shell(head_parts: list[Part]) -> Part:
     return Part("hair", "hair", shell, inverse.reshape(-1, 3), col)
 
 
-def eyebrows(face: Part) -> list[Part]:
-    """Left and right eyebrow strips over the ICT brow ridge (see the module docstring)."""
+def eyebrows(face: Part, face_skin: np.ndarray) -> list[Part]:
+    """Left and right eyebrow strips over the ICT brow ridge (see the module docstring); their
+    edges blend toward ``face_skin`` (linear RGBA (4,)) so they do not read as cut-outs."""
     front = np.flatnonzero((face.positions[:, 2] > 0.07) & (face.positions[:, 1] > 0.03))
     fp = face.positions[front]
     out = []
@@ -100,21 +104,21 @@ def eyebrows(face: Part) -> list[Part]:
         s = np.linspace(0.0, 1.0, 16)
         x = side * (0.012 + 0.046 * s)
         y = 0.0485 + 0.0055 * np.sin(np.pi * np.clip(s * 0.9 + 0.05, 0, 1)) - 0.003 * s**2
-        width = 0.0095 * (1 - 0.55 * s**1.5) * (0.8 + 0.2 * smoothstep(0.0, 0.2, s))
-        rows = []
-        for off in (0.5, -0.5):  # upper edge first
-            rows.append(np.c_[x, y + off * width - 0.0012 * s])
+        width = 0.0115 * (1 - 0.55 * s**1.5) * (0.8 + 0.2 * smoothstep(0.0, 0.2, s))
+        offsets = (0.5, 0.2, -0.2, -0.5)  # upper edge first
+        rows = [np.c_[x, y + off * width - 0.0012 * s] for off in offsets]
         xy = np.concatenate(rows)
         d = ((xy[:, None, :] - fp[None, :, :2]) ** 2).sum(axis=2)
         near = d.argmin(axis=1)
         ring = np.argsort(d, axis=1)[:, :6]
         pos = np.c_[xy, fp[ring, 2].max(axis=1) + 0.0008]
-        tris = grid_triangles(2, len(s), wrap=False)
+        tris = grid_triangles(len(offsets), len(s), wrap=False)
         if side < 0:
             tris = tris[:, ::-1]
         morphs = {k: v[front[near]] for k, v in face.morphs.items()}
-        edge = np.r_[np.ones(len(s)), np.ones(len(s))]
-        col = np.tile(BROW, (len(pos), 1))
-        col[:, :3] *= (0.85 + 0.3 * np.r_[s, s])[:, None] * edge[:, None]
+        # soft edges: the outer rows are half skin; the tail thins out toward the skin too
+        edge = np.repeat([0.35, 0.0, 0.0, 0.4], len(s)) + 0.3 * np.tile(s**2, len(offsets))
+        col = BROW + (face_skin - BROW) * np.clip(edge, 0, 0.9)[:, None]
+        col[:, 3] = 1.0
         out.append(Part("brow", "brows", pos, tris, col, morphs=morphs))
     return out
