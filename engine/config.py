@@ -49,8 +49,15 @@ class ASRConfig(_Section):
     allow_download: bool = False
     #: Shortest encoder window (s) per language: short utterances are not padded to
     #: Whisper's 30 s (engine.asr.windowed; a loop-looking decode falls back to 30 s).
-    #: Languages not listed always use 30 s (Mandarin on ``base`` lost accuracy at 10 s).
-    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0})
+    #: Languages not listed always use 30 s. Mandarin on ``base``: mean CER 5.6 % at 10 s
+    #: against 9.1 % at 30 s on the labelled clips, at ~0.3 of the CPU (benchmarks/asr.py).
+    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 10.0})
+    #: Language detection (``auto``) reads the first ``detect_window_s - 2`` s of speech over
+    #: an encoder window of this many seconds (30: faster-whisper's full-window detection).
+    detect_window_s: float = Field(5.0, ge=3.0, le=30.0)
+    #: Speech (ms) in a session's first turn after which its language is detected, during
+    #: the turn (engine.asr.language.SpokenLanguage).
+    detect_after_ms: float = Field(1000.0, ge=300.0, le=10_000.0)
     #: Decoder prompt per language ("" for none); see engine.asr.whisper.ASRSettings.
     prompts: dict[str, str] = Field(default_factory=lambda: {"zh": "以下是普通话的句子。"})
 

@@ -7,12 +7,14 @@ reuses the same cores (:class:`engine.audio.vad.SpeechSegmenter`, :class:`Whispe
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine import models as model_store
-from engine.asr.whisper import ASRError, ASRSettings, Transcript, WhisperASR
+from engine.asr.language import SpokenLanguage
+from engine.asr.whisper import ASRError, ASRSettings, DecodeControl, Transcript, WhisperASR
 from engine.audio.vad import SAMPLE_RATE_HZ, SileroVAD, SpeechSegmenter, speech_segments
 from engine.config import EngineConfig
 from engine.events import EndOfTurn, FinalTranscript, SpeechEnded, SpeechStarted
@@ -135,26 +137,84 @@ class Hearing:
 
         ``auto`` tries the English model first: on English speech tiny.en is confident
         (mean token log-probability ≥ -0.2 on every English clip of the test data), while on
-        Mandarin it produces low-probability English-sounding text (≤ -0.6 there). Only an
-        empty or unsure English decode pays for the multilingual model's language detection
-        (an encoder pass over Whisper's fixed 30 s window, ~1.2 s on 2 cores) and, for
-        Mandarin, its decode.
+        Mandarin it produces low-probability English-sounding text (≤ -0.6 there) or loops
+        (then it is not retried on the full window). Only an empty or unsure English decode
+        pays for the multilingual model's language detection
+        (:meth:`detect_language`: one encoder pass over a short window, ~0.1 s on 2 cores)
+        and, for Mandarin, its decode.
 
         Raises:
             ASRError: model missing or decode failure.
         """
         if language != "auto":
             return self.asr_for(language).transcribe(speech, language=language)
-        first = self.asr_for("en").transcribe(speech, language="en")
+        english = self.asr_for("en")
+        if not self.can_hear("zh"):
+            return english.transcribe(speech, language="en")
+        first = english.transcribe(speech, language="en", fallback=False)
         confident = first.avg_logprob is not None and first.avg_logprob >= AUTO_EN_MIN_LOGPROB
-        if (first.text and confident) or not self.can_hear("zh"):
+        if first.text and confident:
             return first
-        detected = self._detect_language(speech)
-        if detected == "en":
-            return first
+        probs = self.detect_language(speech)
+        detected = max(probs, key=probs.__getitem__) if probs else "en"
+        if detected == "en":  # a short-window English decode that looked wrong: full window
+            return first if first.text else english.transcribe(speech, language="en")
         return self.asr_for(detected).transcribe(speech, language=detected)
 
-    def _detect_language(self, speech: np.ndarray) -> str:
-        """The multilingual model's guess among the configured languages (``en`` otherwise)."""
-        detected, _ = self.asr_for("zh").detect_language(speech)
-        return detected if detected in self._config.asr.models else "en"
+    def detect_language(self, speech: np.ndarray) -> dict[str, float]:
+        """Which configured language ``speech`` is in (blocking; run it off the event loop).
+
+        The multilingual model reads the first ``asr.detect_window_s - 2`` seconds of speech
+        over a ``asr.detect_window_s`` encoder window (Whisper's language token; ~0.1 s of CPU
+        for ``base`` at 5 s, against ~1 s over the full 30 s window).
+
+        Args:
+            speech: float32 (n,), 16 kHz mono, starting at the speech (a second or more).
+
+        Returns:
+            Probability per configured language (``asr.models``' keys), summing to 1; empty
+            when no multilingual model is available.
+
+        Raises:
+            ASRError: model missing or detection failure.
+        """
+        if not self.can_hear("zh"):
+            return {}
+        probs = self.asr_for("zh").language_probs(speech, self._config.asr.detect_window_s)
+        known = {lang: probs.get(lang, 0.0) for lang in self._config.asr.models}
+        total = sum(known.values())
+        return {lang: p / total for lang, p in known.items()} if total > 0 else {}
+
+    def spoken_language(self, configured: str) -> SpokenLanguage:
+        """A fresh per-session language memory (``configured``: ``auto``, ``en`` or ``zh``)
+        with this config's early-detection point (``asr.detect_after_ms``)."""
+        return SpokenLanguage(configured, detect_after_ms=self._config.asr.detect_after_ms)
+
+    def transcribe_for(
+        self, spoken: SpokenLanguage, speech: np.ndarray, control: DecodeControl | None = None
+    ) -> Transcript:
+        """Decode a session's turn in the language it speaks (blocking; the ASR executor).
+
+        With the language known (set, or detected early — :meth:`SpokenLanguage.detection_due`
+        and :meth:`detect_language` during the turn) it is one decode by that language's
+        model; unknown, it is :meth:`transcribe` on ``auto``. ``spoken`` learns from the result
+        (:meth:`SpokenLanguage.heard`: plain attribute updates, safe from this thread).
+
+        Args:
+            spoken: the session's language memory.
+            speech: float32 (n,), 16 kHz mono.
+            control: abandon flag and start time (:class:`DecodeControl`).
+
+        Raises:
+            ASRError: model missing or decode failure.
+            DecodeAbandoned: ``control.abandon`` was set.
+        """
+        language = spoken.language
+        if language is not None and self.can_hear(language):
+            result = self.asr_for(language).transcribe(speech, language=language, control=control)
+        else:
+            if control is not None:
+                control.started_s = time.monotonic()  # (the model locks are taken inside)
+            result = self.transcribe(speech, "auto")
+        spoken.heard(result)
+        return result

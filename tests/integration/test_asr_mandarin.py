@@ -13,8 +13,11 @@ import jiwer
 import pytest
 
 from engine import models as model_store
+from engine.asr.language import SpokenLanguage
 from engine.asr.whisper import WhisperASR, to_simplified
 from engine.audio.decode import load_audio
+from engine.config import EngineConfig
+from engine.hearing import Hearing
 from tests.conftest import require_path
 
 pytestmark = pytest.mark.slow
@@ -30,10 +33,18 @@ def cer(reference: str, hypothesis: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def asr() -> WhisperASR:
+def hearing() -> Hearing:
     spec = model_store.load_manifest()["whisper-base"]
     require_path(model_store.models_dir() / spec.name / "model.bin", "whisper-base (dhe models zh)")
-    return WhisperASR("whisper-base")
+    return Hearing(EngineConfig())
+
+
+@pytest.fixture(scope="module")
+def asr(hearing: Hearing) -> WhisperASR:
+    """``base`` as configured: the short encoder window (``asr.window_s.zh``, 10 s)."""
+    model = hearing.asr_for("zh")
+    assert model.settings.window_s == 10.0
+    return model
 
 
 def test_traditional_is_converted() -> None:
@@ -70,12 +81,8 @@ def test_language_detection_routes_mandarin(asr: WhisperASR, shared_data) -> Non
     assert asr.detect_language(english)[0] == "en"
 
 
-def test_auto_language_routes_each_clip(asr: WhisperASR, shared_data) -> None:
+def test_auto_language_routes_each_clip(hearing: Hearing, shared_data) -> None:
     """`auto`: English is kept from tiny.en; Mandarin goes through detection to `base`."""
-    from engine.config import EngineConfig
-    from engine.hearing import Hearing
-
-    hearing = Hearing(EngineConfig())
     zh = hearing.transcribe(
         load_audio(shared_data / "audio/zh/zh_paddlespeech_running_health.wav"), "auto"
     )
@@ -85,3 +92,37 @@ def test_auto_language_routes_each_clip(asr: WhisperASR, shared_data) -> None:
         load_audio(shared_data / "audio/en/en_ljspeech_LJ001-0004_block_books.wav"), "auto"
     )
     assert en.language == "en" and "block books" in en.text
+
+
+def test_short_window_detection_names_each_language(hearing: Hearing, shared_data) -> None:
+    """The early detection reads about a second of speech over a 5 s window."""
+    zh = load_audio(shared_data / "audio/zh/zh_funasr_welcome_asr_model.wav")[:24_000]
+    en = load_audio(shared_data / "audio/en/en_ljspeech_LJ001-0006_fine_typography.wav")[:24_000]
+    zh_probs, en_probs = hearing.detect_language(zh), hearing.detect_language(en)
+    assert set(zh_probs) == {"en", "zh"} and sum(zh_probs.values()) == pytest.approx(1.0)
+    assert zh_probs["zh"] > 0.9 and en_probs["en"] > 0.9
+
+
+def test_detected_language_is_reused_within_a_session(hearing: Hearing, shared_data) -> None:
+    """A session on `auto` detects Mandarin once, early in its first turn; every later decode
+    goes straight to `base` in Mandarin — no English first pass, no second detection."""
+    spoken: SpokenLanguage = hearing.spoken_language("auto")
+    first = load_audio(shared_data / "audio/zh/zh_paddlespeech_running_health.wav")
+    assert not spoken.detection_due(speech_ms=500.0)
+    assert spoken.detection_due(speech_ms=1100.0)  # during the turn, ~1 s into the speech
+    assert spoken.detected(hearing.detect_language(first[:24_000])) == "zh"
+    heard = hearing.transcribe_for(spoken, first)
+    assert (
+        heard.language == "zh"
+        and cer("我认为跑步最重要的就是给我带来了身体健康", heard.text) < 0.15
+    )
+    second = load_audio(
+        shared_data / "audio/zh/zh_aishell1_BAC009S0724W0121_guangzhou_realestate.wav"
+    )
+    assert not spoken.detection_due(speech_ms=3000.0)  # known: no detection in later turns
+    english = hearing.asr_for("en")
+    english_decodes = english.decodes
+    again = hearing.transcribe_for(spoken, second)
+    assert again.language == "zh" and cer("广州市房地产中介协会分析", again.text) < 0.25
+    assert spoken.detections == 1 and spoken.language == "zh"
+    assert english.decodes == english_decodes  # tiny.en never ran for the second turn
