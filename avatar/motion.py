@@ -6,6 +6,10 @@
 * :class:`SaccadeSchedule`: fixational gaze jitter — small seeded gaze jumps every 0.6–2.4 s
   (amplitude ≤ ~1°, each a ~40 ms ballistic move; Martinez-Conde et al. 2004, Nat. Rev.
   Neurosci. 5) that keep eye contact from looking frozen.
+* :class:`GlanceSchedule`: brief glances away while speaking (every ~3–6 s, ~0.8 s, ≤ ~7°):
+  speakers look away around the start of utterances and back to the listener (Kendon 1967,
+  Acta Psychol. 26; the "look-away" of TalkingHead's speaking mood), so eye contact does not
+  read as a stare.
 * :class:`NodSchedule`: the small back-channel nods of a listener (every ~2.5–5 s).
 * :func:`idle_head`: slow head sway as sums of incommensurate sines (≤ ~1.5°).
 * :func:`idle_body`: breathing (~15 breaths/min: 0.25 Hz) lifting the chest and shoulders, and
@@ -112,6 +116,28 @@ class SaccadeSchedule(_Schedule):
         yaw = old[0] + (new[0] - old[0]) * f
         pitch = old[1] + (new[1] - old[1]) * f
         return SACCADE_RAD * yaw, 0.6 * SACCADE_RAD * pitch
+
+
+GLANCE_MIN_GAP_S, GLANCE_MAX_GAP_S, GLANCE_S = 3.0, 6.0, 0.8
+GLANCE_RAD = (0.12, 0.05)
+
+
+class GlanceSchedule(_Schedule):
+    """Glances away from the listener: (yaw, pitch) offset in radians at ``t`` (pure in ``t``)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed + 15485863, GLANCE_MIN_GAP_S, GLANCE_MAX_GAP_S)
+
+    def offset(self, t: float) -> tuple[float, float]:
+        """Gaze offset (yaw, pitch) radians; (0, 0) between glances."""
+        last = self.last(t) if t >= 0 else None
+        if last is None or t - last[0] >= GLANCE_S:
+            return 0.0, 0.0
+        dt = t - last[0]
+        amount = ease(dt / SACCADE_MOVE_S) * ease((GLANCE_S - dt) / SACCADE_MOVE_S)
+        (a, b) = last[1]
+        yaw = GLANCE_RAD[0] * (0.5 + 0.5 * abs(a)) * (1 if a >= 0 else -1)
+        return amount * yaw, amount * GLANCE_RAD[1] * b
 
 
 class NodSchedule(_Schedule):

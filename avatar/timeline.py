@@ -16,7 +16,8 @@ Emotions blend in over ``emotion_ms``; an emotion set for a reply (speech schedu
 :data:`REPLY_WINDOW_S` after it) blends back out to neutral ``relax_ms`` after that reply's last
 speech, while one set with no speech after it holds (a preview, a pose held between replies).
 
-Life (``idle``): gaze on the visitor with fixational jitter, breathing and weight shifts as
+Life (``idle``): gaze on the visitor with fixational jitter (and brief glances away while
+speaking), breathing and weight shifts as
 bone rotations, a slow head sway; listening adds a lean toward the visitor and back-channel
 nods; gestures play as a model clip when the model has one (``clips``), else as head and bone
 motion (:mod:`avatar.gestures`). :meth:`AvatarTimeline.look_at` steers the gaze.
@@ -32,6 +33,7 @@ from avatar.expressions import EMOTIONS, LISTENING, LISTENING_LEAN, VISEME_TO_AR
 from avatar.gestures import GESTURE_ALIASES, GESTURES, REST, clip_for, gesture_frame
 from avatar.motion import (
     BlinkSchedule,
+    GlanceSchedule,
     NodSchedule,
     SaccadeSchedule,
     ease,
@@ -147,6 +149,7 @@ class AvatarTimeline:
         self._blinks = BlinkSchedule(seed) if blink else None
         self._saccades = SaccadeSchedule(seed) if idle else None
         self._nods = NodSchedule(seed) if idle else None
+        self._glances = GlanceSchedule(seed) if idle else None
         self._idle = idle
         self._clips = dict(clips or {})
         self._cues: list[_Cue] = []
@@ -379,6 +382,10 @@ class AvatarTimeline:
                 acc.head(0.0, head_goal, 0.0)
         if self._saccades is not None:
             dy, dp = self._saccades.offset(t)
+            acc.gaze[0] += dy
+            acc.gaze[1] += dp
+        if self._glances is not None and self.is_speaking(sample):
+            dy, dp = self._glances.offset(t)
             acc.gaze[0] += dy
             acc.gaze[1] += dp
 

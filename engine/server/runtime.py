@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from avatar import Renderer, load_avatar
+from avatar import Renderer
 from dialog import DialogEngine, PackError
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
@@ -31,7 +31,7 @@ from engine.server.listening import InflightCounter
 from engine.server.load import CpuLoad
 from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
-from engine.show import avatar_path
+from engine.show import load_configured_avatar
 from engine.voices import Voices
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class Runtime:
             for lang in languages:
                 self.hearing.asr_for(lang)
             self.voices.for_language(language)
-            self._avatar = load_avatar(avatar_path(cfg.avatar.model))
+            self._avatar = load_configured_avatar(cfg.avatar)
 
         await asyncio.gather(
             loop.run_in_executor(self.asr_executor, load_models),

@@ -13,6 +13,7 @@ from avatar.gestures import GESTURES, REST, bake_clip, clip_for, gesture_frame
 from avatar.motion import (
     SACCADE_RAD,
     BlinkSchedule,
+    GlanceSchedule,
     NodSchedule,
     SaccadeSchedule,
     breath,
@@ -152,3 +153,13 @@ def test_euler_quaternion_and_head_share() -> None:
     assert euler_quaternion(0.0, 0.0, 0.0) == (0.0, 0.0, 0.0, 1.0)
     assert head_share(0.1) == 0.0  # small shifts: eyes only
     assert 0.0 < head_share(0.5) < 0.5 and head_share(-0.5) == -head_share(0.5)
+
+
+def test_glances_away_are_brief_and_come_back() -> None:
+    glances = GlanceSchedule(seed=3)
+    offsets = [glances.offset(k / 25) for k in range(25 * 30)]
+    away = [abs(y) > 0.03 for y, _ in offsets]
+    assert 0.05 < sum(away) / len(away) < 0.4  # mostly eye contact
+    onsets = sum(1 for a, b in itertools.pairwise(away) if b and not a)
+    assert 4 <= onsets <= 11  # every ~3-6 s
+    assert max(abs(y) for y, _ in offsets) <= 0.12 + 1e-9

@@ -248,3 +248,16 @@ def test_gestures_play_model_clips_when_present_else_bones_and_head() -> None:
     assert plain.pose_at(ms(3500)) == plain.pose_at(0)  # back at rest
     plain.gesture("point_to_screen", ms(5000))
     assert plain.pose_at(ms(5900)).yaw > 0.1 and plain.pose_at(ms(5900)).gaze[0] > 0.1
+
+
+def test_glances_away_only_while_speaking() -> None:
+    tl = AvatarTimeline(SR, seed=3, blink=False)
+    calm = AvatarTimeline(SR, seed=3, blink=False)
+    tl.add_speech(track(("aa", 0, 10_000)), ms(10_000))
+    before = [tl.pose_at(s).gaze == calm.pose_at(s).gaze for s in range(0, ms(10_000), ms(40))]
+    during = [
+        tl.pose_at(s).gaze[0] - calm.pose_at(s).gaze[0]
+        for s in range(ms(10_000), ms(20_000), ms(40))
+    ]
+    assert all(before)
+    assert max(abs(d) for d in during) > 0.05
