@@ -10,14 +10,15 @@ from subtitles (Radford et al. 2022, "Robust Speech Recognition via Large-Scale 
 3. Per segment: drop it when ``no_speech_prob > no_speech_threshold`` *and* its
    ``avg_logprob < log_prob_threshold`` (the rule of OpenAI's ``transcribe.py``), or when its
    ``compression_ratio > 2.4`` (repetition loops), or when ``avg_logprob < -1.5``.
-4. A short utterance whose whole text is a known silence phrase is dropped.
+4. The text itself (:func:`engine.asr.hallucination.clean_transcript`): loops collapse to one
+   saying; subtitle boilerplate ("Thank you for watching", "字幕由…提供") and echoes of the
+   decoder prompt are dropped; so is a short utterance that is only a silence phrase.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,28 +28,12 @@ from typing import Any
 import numpy as np
 
 from engine import models as model_store
+from engine.asr.hallucination import clean_transcript
 from engine.asr.windowed import DecodeAbandoned, decode_windowed, language_probs_windowed
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
-
-#: Phrases Whisper is known to produce from silence/noise (openai/whisper discussions #679, #928).
-_SILENCE_PHRASES = {
-    "thank you",
-    "thank you very much",
-    "thanks for watching",
-    "thank you for watching",
-    "please subscribe",
-    "you",
-    "bye",
-    "so",
-    "the end",
-    "谢谢",
-    "谢谢观看",
-    "字幕由amara.org社区提供",
-    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
-}
 
 
 class ASRError(Exception):
@@ -304,8 +289,13 @@ class WhisperASR:
         if language == "zh":
             # Whisper likes to put Chinese names in title marks 《》; speech has none.
             text = to_simplified(text).replace("《", "").replace("》", "")
-        if _normalise(text) in _SILENCE_PHRASES and audio_ms < 3000:
-            kept, text = [], ""
+        prompt = dict(self.settings.initial_prompts).get(language)
+        cleaned = clean_transcript(text, language, prompt, audio_ms)
+        if cleaned.reason is not None:
+            log.info("transcript filtered (%s)", cleaned.reason)
+        text = cleaned.text
+        if not text:
+            kept = []
         avg = float(np.mean([seg.avg_logprob for seg in kept])) if kept else None
         return Transcript(text=text, language=language, avg_logprob=avg, audio_ms=audio_ms)
 
@@ -335,7 +325,3 @@ def _join(parts: list[str], language: str) -> str:
     if language == "zh":
         return "".join(p.strip() for p in parts)
     return " ".join(p.strip() for p in parts).strip()
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[^\w\s.]|[.]", "", text.lower()).strip()

@@ -1,0 +1,134 @@
+"""The transcript filter for Whisper's hallucinations (pure function, both languages): echoes of
+the decoder prompt, subtitle boilerplate learned from video captions, and loops."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.asr.hallucination import clean_transcript
+
+#: The decoder prompt for Mandarin (config ``asr.prompts.zh``); English has none by default.
+ZH_PROMPT = "以下是普通话的句子。"
+EN_PROMPT = None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这就是普通话的句子。",  # seen in the browser after switching to Chinese
+        "以下是普通话的句子。",
+        "以下是普通话的句子",
+        "以下是普通话的句子。以下是普通话的句子。",
+        "是普通话的句子。",
+    ],
+)
+def test_prompt_echoes_are_dropped(text: str) -> None:
+    result = clean_transcript(text, "zh", prompt=ZH_PROMPT, audio_ms=2500)
+    assert result.text == ""
+    assert result.reason == "prompt-echo"
+
+
+def test_a_prompt_echo_before_real_words_is_cut_off() -> None:
+    result = clean_transcript("以下是普通话的句子。我想查一下余额", "zh", ZH_PROMPT, 4000)
+    assert result.text == "我想查一下余额"
+    assert result.reason == "prompt-echo"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Thank you for watching!", "en"),
+        ("Thanks for watching.", "en"),
+        ("Thank you so much for watching, see you in the next video.", "en"),
+        ("Please subscribe to my channel.", "en"),
+        ("Don't forget to like and subscribe!", "en"),
+        ("Subtitles by the Amara.org community", "en"),
+        ("字幕由Amara.org社区提供", "zh"),
+        ("字幕由 Amara.org 社区提供", "zh"),
+        ("中文字幕由索兰娅提供", "zh"),
+        ("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "zh"),
+        ("请不吝点赞订阅转发打赏", "zh"),
+        ("明镜需要您的支持 欢迎订阅明镜", "zh"),
+        ("谢谢观看", "zh"),
+        ("感谢收看！", "zh"),
+        ("谢谢大家的观看。", "zh"),
+    ],
+)
+def test_known_hallucinations_are_dropped_at_any_length(text: str, language: str) -> None:
+    for audio_ms in (800, 9000):
+        result = clean_transcript(text, language, prompt=None, audio_ms=audio_ms)
+        assert (result.text, result.reason) == ("", "known-hallucination"), text
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "I want to check my balance I want to check my balance I want to check my balance",
+            "en",
+            "I want to check my balance",
+        ),
+        (
+            "What are your hours? What are your hours? What are your hours?",
+            "en",
+            "What are your hours?",
+        ),
+        ("我想查余额我想查余额我想查余额我想查余额", "zh", "我想查余额"),
+        ("好的好的好的好的好的好的", "zh", "好的"),
+        ("Okay. Okay. Okay. Okay. Okay. Okay.", "en", "Okay."),
+    ],
+)
+def test_loops_collapse_to_one_saying(text: str, language: str, expected: str) -> None:
+    result = clean_transcript(text, language, prompt=None, audio_ms=6000)
+    assert result.text == expected
+    assert result.reason == "repetition"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("What is my balance?", "en"),
+        ("Thank you for your help.", "en"),
+        ("Can you help me watch my spending?", "en"),
+        ("four four one seven", "en"),
+        ("one one one one", "en"),  # card digits are never a loop
+        ("1 1 1 1 2 2", "en"),
+        ("no no no, the other card", "en"),
+        ("我想查一下余额", "zh"),
+        ("我的卡号后四位是四四一七", "zh"),
+        ("一一一一", "zh"),
+        ("你们的营业时间是几点到几点", "zh"),
+        ("请问这里可以说普通话吗", "zh"),
+        ("谢谢你的帮助", "zh"),
+    ],
+)
+def test_real_questions_are_kept_as_they_are(text: str, language: str) -> None:
+    prompt = ZH_PROMPT if language == "zh" else EN_PROMPT
+    result = clean_transcript(text, language, prompt=prompt, audio_ms=3000)
+    assert (result.text, result.reason) == (text, None)
+
+
+def test_short_silence_phrases_are_dropped_only_when_short() -> None:
+    assert clean_transcript("Thank you.", "en", None, audio_ms=900).text == ""
+    assert clean_transcript("谢谢", "zh", ZH_PROMPT, audio_ms=900).reason == "silence-phrase"
+    assert clean_transcript("Thank you.", "en", None, audio_ms=3500).text == "Thank you."
+
+
+def test_empty_text_stays_empty() -> None:
+    assert clean_transcript("  ", "en", None, 500).text == ""
+    assert clean_transcript("  ", "en", None, 500).reason is None
+
+
+def test_the_whisper_decoder_applies_the_filter() -> None:
+    # The segment guards run on the decoder's segments without a model: an echo of the prompt
+    # with a confident score (as seen in the browser) leaves an empty transcript.
+    from engine.asr.whisper import ASRSettings, WhisperASR
+    from engine.asr.windowed import WindowedDecode
+
+    asr = WhisperASR.__new__(WhisperASR)  # no model needed for _finish
+    asr.settings = ASRSettings()
+    echo = WindowedDecode("這就是普通話的句子。", -0.2, 0.05, 1.1, 1000)  # Traditional, as decoded
+    transcript = asr._finish([echo], "zh", 2500.0)
+    assert (transcript.text, transcript.avg_logprob) == ("", None)
+    real = WindowedDecode("我想查余额我想查余额我想查余额", -0.3, 0.05, 2.0, 1000)
+    assert asr._finish([real], "zh", 4000.0).text == "我想查余额"
