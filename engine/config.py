@@ -113,6 +113,12 @@ class TTSConfig(_Section):
     )
 
 
+def _default_labels() -> dict[str, str]:
+    from avatar.label import DEFAULT_LABELS
+
+    return dict(DEFAULT_LABELS)
+
+
 class BadgeConfig(_Section):
     """The name badge on the default avatar's jacket (drawn at load time: avatar.badge)."""
 
@@ -131,7 +137,9 @@ class AvatarConfig(_Section):
     height: int = Field(512, ge=64, le=2048)
     fps: int = Field(25, ge=1, le=60)
     msaa: int = Field(0, ge=0, le=8)
-    ai_label: str = "AI-generated"
+    #: Corner mark burnt into the video: one text per session language (``en`` is the fallback),
+    #: or one text for all; ``""`` disables it.
+    ai_label: str | dict[str, str] = Field(default_factory=lambda: _default_labels())
 
 
 class LLMConfig(_Section):
