@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from engine.audio.decode import load_audio  # noqa: E402
 from engine.audio.vad import SileroVAD, SpeechSegmenter, speech_segments  # noqa: E402
-from engine.server.client import ServerProcess, VisitorClient, to_48k  # noqa: E402
+from tests.support.visitor import ServerProcess, VisitorClient, to_48k  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 FAQ_QUESTIONS = (  # synthetic voice (espeak-ng), in-domain: knowledge-base answers

@@ -42,7 +42,8 @@ class ConnectorsConfig(BaseModel):
             the real systems' base URLs and secrets).
         var_dir: where embedded mode keeps the sandboxes' SQLite files and logs.
         slow_threshold_ms: after this long a call sends the "still working" signal, ms.
-        audit_db_url: SQLAlchemy URL of the engine database holding ``connector_calls``.
+        audit_db_url: SQLAlchemy URL of the engine database holding ``connector_calls`` (and,
+            in the engine, the session audit); default ``engine.db`` in ``var_dir``.
         sandbox: embedded sandbox settings.
     """
 
@@ -52,5 +53,12 @@ class ConnectorsConfig(BaseModel):
     embedded: bool = True
     var_dir: Path = Path("var")
     slow_threshold_ms: float = Field(700.0, gt=0)
-    audit_db_url: str = "sqlite:///var/engine.db"
+    audit_db_url: str | None = None
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+
+    def audit_url(self, var_dir: Path | None = None) -> str:
+        """The audit database URL: ``audit_db_url`` when set, else SQLite ``engine.db`` in
+        ``var_dir`` (default: this config's ``var_dir``)."""
+        if self.audit_db_url:
+            return self.audit_db_url
+        return f"sqlite:///{(var_dir or self.var_dir) / 'engine.db'}"

@@ -127,6 +127,18 @@ class HttpConnector:
         """Close the HTTP client."""
         await self._client.aclose()
 
+    async def reachable(self, timeout_s: float = 2.0) -> str | None:
+        """Whether the backend answers HTTP at all (``GET`` of its base URL; any status counts,
+        nothing is sent but the request line): ``None`` when it does, else why not (one line,
+        no secrets). A start-up report, not a health check: calls go on being tried."""
+        try:
+            await self._client.get("/", timeout=timeout_s)
+        except httpx.TimeoutException:
+            return f"{self.base_url}: no answer within {timeout_s:.0f} s"
+        except httpx.TransportError as exc:
+            return f"{self.base_url}: unreachable ({type(exc).__name__})"
+        return None
+
     async def circuit_state(self) -> str:
         """``closed`` | ``opened`` | ``half-opened`` (the backend's circuit, for tests/metrics)."""
         breaker = await self._breakers.get_breaker(self.system)

@@ -1,18 +1,44 @@
-"""structlog set-up for connector processes (sandbox, ``dhe connectors``): masked, to stderr.
+"""The one structlog chain of every process (engine, sandbox, ``dhe connectors``): masked.
 
-The engine configures logging for itself; it should include
-:func:`connectors.masking.masking_processor` before its renderer too.
+:func:`configure_structlog` is the chain — context variables, level, UTC timestamp,
+:func:`connectors.masking.masking_processor`, then a renderer (JSON lines by default). The engine
+(:func:`engine.logs.configure_logging`) uses it with a console renderer; the sandbox services and
+``dhe connectors`` with JSON (:func:`configure_logging`).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 
 from connectors.masking import masking_processor
+
+
+def configure_structlog(
+    level: int = logging.INFO, stream: TextIO | None = None, *, renderer: Any = None
+) -> None:
+    """Configure structlog: every event masked, then rendered to ``stream``.
+
+    Args:
+        level: the least level written (``logging.INFO``).
+        stream: where lines go; ``sys.stderr`` when ``None``.
+        renderer: the last processor (default :class:`structlog.processors.JSONRenderer`).
+    """
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            masking_processor,
+            renderer or structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
 
 
 def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -> None:
@@ -22,15 +48,4 @@ def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -
         level: the least level written (``logging.INFO``).
         stream: where lines go; ``sys.stderr`` when ``None``.
     """
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            masking_processor,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    configure_structlog(level, stream)

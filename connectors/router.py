@@ -116,6 +116,20 @@ class Router:
             for op, desc in c.operations.items()
         )
 
+    async def unreachable(self, timeout_s: float = 2.0) -> dict[str, str]:
+        """The registered systems that do not answer now, each with why (checked in parallel;
+        a connector without a ``reachable`` check counts as reachable).
+
+        Returns:
+            system → one-line reason, for the systems that are down.
+        """
+        names = sorted(self._systems)
+        checks = [getattr(self._systems[n], "reachable", None) for n in names]
+        results = await asyncio.gather(
+            *(check(timeout_s) if check else _reachable() for check in checks)
+        )
+        return {name: why for name, why in zip(names, results, strict=True) if why}
+
     async def aclose(self) -> None:
         """Close every registered connector and the audit's connections."""
         for connector in self._systems.values():
@@ -225,6 +239,11 @@ class Router:
         if self.audit is not None:
             row = AuditRow(session_id, op[:128], masked, outcome, reason, latency_ms)
             await asyncio.shield(self.audit.record(row))
+
+
+async def _reachable() -> None:
+    """The check of a connector that has none: reachable."""
+    return None
 
 
 async def _fire(on_slow: SlowCallback, op: str) -> None:

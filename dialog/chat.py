@@ -1,11 +1,32 @@
-"""The text chat loop shared by ``dhe chat`` and ``dhe converse --text``."""
+"""The text chat loop shared by ``dhe chat``, ``dhe converse`` and ``dhe serve``.
+
+:func:`take_turn` is one visitor turn (typed text or a final transcript); :func:`run_chat` runs it
+over lines of text (``dhe chat``). The engine's turn runner (``engine/turns.py``) calls
+:func:`take_turn` for every spoken and typed turn of the file and live transports.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
-from dialog.session import DialogEngine
+from dialog.session import DialogEngine, DialogSession
 from dialog.types import DialogTurn
+
+
+async def take_turn(session: DialogSession, text: str, language: str | None = None) -> DialogTurn:
+    """Answer one visitor turn: the words, or "heard nothing" when they are blank.
+
+    Args:
+        session: the visitor's dialog session.
+        text: what the visitor typed or said (the final transcript); blank → no input.
+        language: the language heard (ASR), or ``None`` to detect it from the text.
+
+    Raises:
+        dialog.session.SessionClosedError: the session was closed.
+    """
+    if text.strip():
+        return await session.handle_text(text, language=language)
+    return await session.handle_no_input()
 
 
 async def run_chat(
@@ -30,10 +51,7 @@ async def run_chat(
     try:
         for raw in lines:
             text = raw.rstrip("\r\n")
-            if text.strip():
-                turn = await session.handle_text(text)
-            else:
-                turn = await session.handle_no_input()
+            turn = await take_turn(session, text)
             yield text, turn
             if turn.ended:
                 break

@@ -1,4 +1,4 @@
-"""The engine's session audit trail in ``var/engine.db`` (SQLite through SQLAlchemy).
+"""The engine's session audit trail in the engine database (``var/engine.db`` by default).
 
 Banks and tax bureaus must be able to say why the avatar said what it said. When a session ends,
 its dialog audit (intents, flow steps, connector outcomes, hand-offs — never slot values) is
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import (
@@ -29,7 +28,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     insert,
 )
 from sqlalchemy.engine import Engine
@@ -73,13 +71,16 @@ class AuditLine(Protocol):
 class SessionAudit:
     """Writes finished sessions to the engine database (thread-safe; one per process).
 
+    The database is the one the connector-call audit writes to (``connectors.audit_db_url``,
+    default ``var/engine.db``): both tables live on one SQLAlchemy engine, owned by
+    :class:`connectors.audit.AuditTrail` (see :func:`engine.systems.open_systems`).
+
     Args:
-        db_path: the SQLite file (created with its tables on first use).
+        engine: the engine database (its tables are created on first use).
     """
 
-    def __init__(self, db_path: Path) -> None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._engine: Engine = create_engine(f"sqlite:///{db_path}", future=True)
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         metadata.create_all(self._engine)
         self._lock = threading.Lock()
 
@@ -119,10 +120,6 @@ class SessionAudit:
             )
             if rows:
                 conn.execute(insert(session_events), rows)
-
-    def close(self) -> None:
-        """Release the database connection pool."""
-        self._engine.dispose()
 
 
 def record_dialog(

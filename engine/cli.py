@@ -1,7 +1,8 @@
-"""The ``dhe`` command line (DESIGN.md, "Contracts").
+"""The ``dhe`` command line (contracts: ``docs/architecture.md``).
 
-Subcommands: ``converse``, ``demo``, ``models``, ``perceive``, ``config check`` here; ``sandbox`` and
-``connectors`` from :mod:`connectors.cli`; ``chat`` and ``pack`` from :mod:`dialog.cli`.
+Subcommands: ``converse``, ``demo``, ``models``, ``perceive``, ``config check`` here; ``chat``
+from :mod:`engine.chat_cli`; ``serve`` from :mod:`engine.server_cli`; ``sandbox`` and
+``connectors`` from :mod:`connectors.cli`; ``pack`` from :mod:`dialog.cli`.
 Exit codes: 0 success, 2 bad usage or unreadable input (one-line error), 1 internal failure.
 """
 
@@ -367,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("file")
     pc.set_defaults(func=_cmd_config_check)
 
-    for module in ("connectors.cli", "dialog.cli", "engine.server_cli"):
+    for module in ("connectors.cli", "engine.chat_cli", "dialog.cli", "engine.server_cli"):
         try:
             mod = __import__(module, fromlist=["add_commands"])
         except ModuleNotFoundError as exc:

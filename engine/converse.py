@@ -31,7 +31,6 @@ from engine.events import Reply, TTSAudio, VisemeTrack, now_ns
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, TurnMetricsObserver
 from engine.outputs import UsageError
-from engine.paths import var_dir
 from engine.show import MEDIA_RATE_HZ, Show
 from engine.systems import open_systems
 from engine.voices import Voices
@@ -277,7 +276,6 @@ async def converse(
         raise UsageError(f"--out {out_path}: folder {out_path.parent} does not exist")
     hearing = Hearing(config)
     voices = Voices(config.tts)
-    audit = SessionAudit(var_dir() / "engine.db")
     needs_asr = any(t.kind == "audio" for t in turns)
 
     def warm_up() -> None:
@@ -286,7 +284,8 @@ async def converse(
         voices.for_language("zh" if language == "zh" else "en")
 
     progress("starting: sandboxes, models, renderer …")
-    async with open_systems(config, demo=demo) as connector:
+    async with open_systems(config, demo=demo) as systems:
+        connector, audit = systems.connector, systems.session_audit
         show_task = asyncio.create_task(asyncio.to_thread(Show, config.avatar, out_path))
         warm_task = asyncio.create_task(asyncio.to_thread(warm_up))
         try:
@@ -330,7 +329,6 @@ async def converse(
             show.pause(TAIL_MS)
             await asyncio.to_thread(show.flush, final=True)
             path = show.close()
-            audit.close()
         except BaseException:
             with contextlib.suppress(Exception):
                 show.abort()

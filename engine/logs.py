@@ -12,7 +12,8 @@ import sys
 
 import structlog
 
-from connectors.masking import mask_digits, masking_processor
+from connectors.logs import configure_structlog
+from connectors.masking import mask_digits
 
 
 class MaskingFilter(logging.Filter):
@@ -25,8 +26,14 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def configure_logging(verbosity: int = 0) -> None:
-    """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``."""
+def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None) -> None:
+    """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``.
+
+    Args:
+        verbosity: the number of ``-v`` flags.
+        structlog_level: the least level of structlog events (connector calls are INFO), when
+            it differs from the stdlib one (``dhe chat`` shows its connector calls).
+    """
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(MaskingFilter())
@@ -37,15 +44,8 @@ def configure_logging(verbosity: int = 0) -> None:
     # Libraries that set their own loggers to DEBUG (bm25s) follow the engine's level.
     for name in ("bm25s", "jieba", "faster_whisper"):
         logging.getLogger(name).setLevel(max(level, logging.INFO))
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            masking_processor,
-            structlog.dev.ConsoleRenderer(colors=False),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=False,
+    configure_structlog(
+        level if structlog_level is None else structlog_level,
+        sys.stderr,
+        renderer=structlog.dev.ConsoleRenderer(colors=False),
     )

@@ -296,4 +296,10 @@ async def _start(runtime: Runtime) -> None:
         runtime.startup_error = f"start-up failed: {exc}"
         log.exception("server start-up failed; /healthz stays 503")
         return
-    log.warning("ready in %.1f s (ASR languages: %s)", report.seconds, ", ".join(report.languages))
+    down = "; ".join(f"{system} ({why})" for system, why in runtime.unavailable.items())
+    log.warning(
+        "ready in %.1f s (ASR languages: %s; business systems unavailable: %s)",
+        report.seconds,
+        ", ".join(report.languages),
+        down or "none",
+    )

@@ -26,12 +26,12 @@ from engine.audit import SessionAudit
 from engine.config import EngineConfig
 from engine.embeddings import sentence_encoder
 from engine.hearing import Hearing
-from engine.paths import var_dir
 from engine.server.listening import InflightCounter
 from engine.server.load import CpuLoad
 from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
 from engine.show import load_configured_avatar
+from engine.systems import open_systems
 from engine.voices import Voices
 
 log = logging.getLogger(__name__)
@@ -76,16 +76,20 @@ class Runtime:
 
     Args:
         config: the engine config.
-        var: folder of the sandboxes' SQLite files and logs (default ``var/``).
+        var: folder of the sandboxes' SQLite files, logs and the default engine database
+            (default: :func:`engine.systems.state_dir`).
     """
 
-    def __init__(self, config: EngineConfig, var: Any = None) -> None:
+    def __init__(self, config: EngineConfig, var: Path | None = None) -> None:
         self.config = config
-        self.var = var if var is not None else var_dir()
+        self.var = var
         self.hearing = Hearing(config)
         self.voices = Voices(config.tts)
         self.metrics = ServerMetrics()
-        self.audit = SessionAudit(self.var / "engine.db")
+        #: The session audit (set by :meth:`start`, on the engine database of the systems).
+        self.audit: SessionAudit | None = None
+        #: Business systems that did not answer at start: system → why.
+        self.unavailable: dict[str, str] = {}
         self.vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-vad")
         self.asr_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-asr")
         self.asr_inflight = InflightCounter()
@@ -104,25 +108,18 @@ class Runtime:
     async def start(self) -> StartupReport:
         """Start the sandboxes (embedded mode) and load the default models.
 
+        Business systems that cannot be used are reported, not fatal (:func:`open_systems`).
+
         Raises:
-            Exception: a model or sandbox that cannot start (the server must not go ready).
+            Exception: a model that cannot load, or an invalid connector declaration (the
+                server must not go ready).
         """
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         cfg = self.config
-        if cfg.sandbox.embedded:
-            from connectors.embedded import start_embedded
-
-            systems = await self._stack.enter_async_context(
-                start_embedded(self.var, demo_otp=cfg.sandbox.demo_otp)
-            )
-            self.connectors = systems.connectors
-        else:
-            from connectors.config import ConnectorsConfig
-            from connectors.registry import load_connectors
-
-            self.connectors = load_connectors(ConnectorsConfig(embedded=False))
-            self._stack.push_async_callback(self.connectors.aclose)
+        systems = await self._stack.enter_async_context(open_systems(cfg, var=self.var))
+        self.connectors, self.audit = systems.connector, systems.session_audit
+        self.unavailable = systems.unavailable
         language = cfg.dialog.language if cfg.dialog.language != "auto" else "en"
         languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
 

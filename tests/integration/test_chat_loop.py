@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from connectors.router import Router
-from connectors.testing import connector, inproc_logs, sandbox
 from dialog.chat import run_chat
 from tests.conftest import trained_dialog
+from tests.support.sandbox import connector, inproc_logs, sandbox
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -60,7 +60,7 @@ def _dhe_chat(tmp_path: Path, script: str, *flags: str) -> subprocess.CompletedP
     env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
     var_dir = ("--var-dir", str(tmp_path))
     return subprocess.run(
-        [sys.executable, "-m", "dialog.cli", "chat", *flags, *var_dir],
+        [sys.executable, "-m", "engine.cli", "chat", *flags, *var_dir],
         input=script,
         capture_output=True,
         text=True,

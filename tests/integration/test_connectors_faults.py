@@ -17,7 +17,7 @@ from connectors.config import DEFAULT_DECLARATIONS_DIR
 from connectors.declaration import CircuitDecl, RetryDecl, load_declaration
 from connectors.http_connector import HttpConnector
 from connectors.router import Router
-from connectors.testing import inproc_logs, sandbox
+from tests.support.sandbox import inproc_logs, sandbox
 
 __all__ = ["inproc_logs", "sandbox"]  # fixtures used by this module
 

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import Conflict
 from connectors.router import Router
-from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
+from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 

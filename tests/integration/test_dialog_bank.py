@@ -13,10 +13,10 @@ import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
-from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
 from tests.conftest import trained_dialog
+from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 

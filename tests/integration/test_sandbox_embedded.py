@@ -15,7 +15,7 @@ import structlog
 from connectors.base import Unauthorized
 from connectors.embedded import SandboxCluster, start_embedded
 from connectors.logs import configure_logging
-from connectors.testing import find_leaks, run_artifacts
+from tests.support.sandbox import find_leaks, run_artifacts
 
 
 def _alive(pid: int) -> bool:

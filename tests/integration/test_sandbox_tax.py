@@ -8,7 +8,7 @@ import pytest
 from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
 from connectors.sandbox.tax import bureau_today
-from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
+from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from engine.audio.decode import load_audio
-from engine.server.client import ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import ServerProcess, VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.audio.decode import load_audio
-from engine.server.client import ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import ServerProcess, VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 

@@ -1,6 +1,6 @@
 """Test support: one sandbox cluster per test run, and helpers that read the sandboxes' SQLite.
 
-Import the fixtures into a test module (``from connectors.testing import sandbox, connector``).
+Import the fixtures into a test module (``from tests.support.sandbox import sandbox, connector``).
 However many modules import them, the run starts the sandboxes once (:func:`shared_cluster`);
 they stop when the process exits (and, as embedded children, when its stdin closes).
 

@@ -1,0 +1,92 @@
+"""``dhe chat --domain D [--lang L] [--demo] [--why]``: text chat with the dialog engine.
+
+Reads visitor lines from stdin and prints each reply, until end of input. The dialog room owns
+the chat loop (:func:`dialog.chat.run_chat`) and its text I/O (:mod:`dialog.cli`); this module
+wires it to the engine's configuration and to the business systems, opened the way every
+command opens them (:func:`engine.systems.open_systems`). Registered by :mod:`engine.cli`.
+Exit codes: 0 at end of input, 2 on bad usage (config, pack, embedding model), 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import uuid
+from pathlib import Path
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``chat`` subcommand."""
+    chat = subparsers.add_parser("chat", help="text chat with a domain's digital employee")
+    chat.add_argument("--domain", default="bank", help="domain pack (bank, tax)")
+    chat.add_argument("--lang", default="auto", choices=("auto", "en", "zh"))
+    chat.add_argument("--demo", action="store_true", help="demo customers use the fixed code")
+    chat.add_argument("--packs-dir", default=None, help="domain packs folder (assets/domains)")
+    chat.add_argument("--var-dir", default=None, help="sandbox data folder (default var/)")
+    chat.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    chat.add_argument(
+        "--why",
+        action="store_true",
+        help="after each reply, the intent and cited section on stderr",
+    )
+    chat.set_defaults(func=run_chat_command)
+
+
+def run_chat_command(args: argparse.Namespace) -> int:
+    """``dhe chat``: read lines from stdin, print each reply, exit at end of input."""
+    from dialog.cli import interrupt_on_sigint
+    from dialog.embedding import EmbeddingError
+    from dialog.pack import PackError
+    from engine.config import ConfigError, load_config
+    from engine.logs import configure_logging
+
+    # Connector calls are logged (masked) on stderr; stdout carries only the replies.
+    configure_logging(getattr(args, "verbose", 0), structlog_level=logging.INFO)
+    interrupt_on_sigint()
+    try:
+        config = load_config(args.config)
+        return asyncio.run(_chat(args, config))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except PackError as exc:
+        print(f"dhe chat: invalid pack: {exc.problems[0]}", file=sys.stderr)
+        return 2
+    except EmbeddingError as exc:
+        return _fail(str(exc))
+    except FileNotFoundError as exc:
+        print(f"dhe chat: --domain {args.domain}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"dhe chat: error: {message}", file=sys.stderr)
+    return 2
+
+
+async def _chat(args: argparse.Namespace, config) -> int:
+    from dialog import DialogEngine
+    from dialog.chat import run_chat
+    from dialog.cli import print_turn, readable_lines
+    from engine.embeddings import sentence_encoder
+    from engine.systems import open_systems
+
+    var = Path(args.var_dir) if args.var_dir else None
+    if var is not None:
+        var.mkdir(parents=True, exist_ok=True)
+    packs_dir = Path(args.packs_dir) if args.packs_dir else config.dialog.packs_dir
+    async with open_systems(config, demo=args.demo, var=var) as systems:
+        engine = DialogEngine.load(
+            args.domain,
+            systems.connector,
+            packs_dir,
+            encoder=sentence_encoder(config.dialog.embedding_model),
+            llm=config.dialog.llm.settings(),
+        )
+        session_id = f"chat-{uuid.uuid4().hex[:8]}"
+        async for _, turn in run_chat(readable_lines(sys.stdin), engine, session_id, args.lang):
+            print_turn(turn, why=args.why)
+    return 0
