@@ -39,6 +39,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     from dialog.cli import interrupt_on_sigint
     from dialog.embedding import EmbeddingError
     from dialog.pack import PackError
+    from engine.cli import config_problem
     from engine.config import ConfigError, load_config
     from engine.logs import configure_logging
 
@@ -49,7 +50,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         return asyncio.run(_chat(args, config))
     except ConfigError as exc:
-        return _fail(str(exc))
+        return _fail(config_problem(exc, args.config))
     except PackError as exc:
         print(f"dhe chat: invalid pack: {exc.problems[0]}", file=sys.stderr)
         return 2
