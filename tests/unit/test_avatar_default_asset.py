@@ -125,3 +125,69 @@ def test_badge_image_draws_config_text_and_rejects_bad_colours() -> None:
     assert parse_color("1F4E8C") == (31, 78, 140)
     with pytest.raises(BadgeError, match="#rrggbb"):
         badge_image("x", color="navy")
+
+
+def _linear_blend_skinning(gltf, rotations: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Rest and posed positions (V, 3) of the file's vertices under joint rotations (3, 3)
+    about each joint (glTF 2.0 §3.7.3 skinning, written out here as an independent reference).
+    """
+    blob = gltf.binary_blob()
+
+    def read(index, dtype, width):
+        acc = gltf.accessors[index]
+        view = gltf.bufferViews[acc.bufferView]
+        raw = np.frombuffer(blob, dtype, acc.count * width, view.byteOffset or 0)
+        return raw.reshape(-1, width)
+
+    attrs = gltf.meshes[0].primitives[0].attributes
+    rest = read(attrs.POSITION, np.float32, 3).astype(np.float64)
+    joints = read(attrs.JOINTS_0, np.uint8, 4).astype(int)
+    weights = read(attrs.WEIGHTS_0, np.float32, 4)
+    nodes = gltf.skins[0].joints
+    parent = {c: n for n in nodes for c in gltf.nodes[n].children or []}
+    world, origin = {}, {}
+    for n in nodes:  # parents come first
+        node = gltf.nodes[n]
+        local = np.eye(4)
+        local[:3, :3] = rotations.get(node.name, np.eye(3))
+        local[:3, 3] = node.translation
+        world[n] = world[parent[n]] @ local if n in parent else local
+        origin[n] = (origin[parent[n]] if n in parent else 0.0) + np.asarray(node.translation)
+    skin = []
+    for n in nodes:
+        unbind = np.eye(4)
+        unbind[:3, 3] = -origin[n]
+        skin.append(world[n] @ unbind)
+    skin = np.stack(skin)
+    h = np.c_[rest, np.ones(len(rest))]
+    posed = sum(
+        weights[:, k : k + 1] * np.einsum("vij,vj->vi", skin[joints[:, k]], h)[:, :3]
+        for k in range(4)
+    )
+    return rest, posed
+
+
+def test_a_head_turn_moves_the_head_rigidly_and_tears_nothing(gltf) -> None:
+    def yaw(a: float) -> np.ndarray:
+        c, s = np.cos(a), np.sin(a)
+        return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+    rest, posed = _linear_blend_skinning(gltf, {"neck": yaw(0.2), "head": yaw(0.3)})
+    nose = rest[:, 2].argmax()
+    eye_level = np.flatnonzero((np.abs(rest[:, 1] - rest[nose, 1]) < 0.03) & (rest[:, 2] > 0.05))
+    pair = eye_level[[rest[eye_level, 0].argmin(), rest[eye_level, 0].argmax()]]
+    span = np.linalg.norm(rest[pair[0]] - rest[pair[1]])
+    assert np.linalg.norm(posed[pair[0]] - posed[pair[1]]) == pytest.approx(span, abs=5e-4)
+    assert posed[nose, 0] - rest[nose, 0] > 0.04  # the face turned toward the avatar's left
+    low = rest[:, 1] < -0.3
+    assert np.abs(posed[low] - rest[low]).max() < 1e-6  # the body stays
+    for prim in gltf.meshes[0].primitives:
+        acc = gltf.accessors[prim.indices]
+        view = gltf.bufferViews[acc.bufferView]
+        dtype = np.uint16 if acc.componentType == 5123 else np.uint32
+        tris = np.frombuffer(gltf.binary_blob(), dtype, acc.count, view.byteOffset or 0)
+        tris = tris.reshape(-1, 3).astype(int)
+        for a, b in ((0, 1), (1, 2), (2, 0)):
+            before = np.linalg.norm(rest[tris[:, a]] - rest[tris[:, b]], axis=1)
+            after = np.linalg.norm(posed[tris[:, a]] - posed[tris[:, b]], axis=1)
+            assert (after <= 2.0 * before + 0.003).all()  # stretched a little at most
