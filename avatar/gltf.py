@@ -1,200 +1,75 @@
-"""glTF 2.0 / VRM loader: a ``.glb`` or ``.gltf`` file → :class:`avatar.model.Avatar`.
+"""glTF 2.0 / VRM loader: a ``.glb``, ``.gltf`` or ``.vrm`` file → :class:`avatar.model.Avatar`.
 
-Reads triangle primitives of every mesh instanced in the default scene (node transforms applied),
-``POSITION``/``NORMAL``/``COLOR_0``, materials' ``baseColorFactor`` (a base colour texture, when
-present, is sampled at the vertices' ``TEXCOORD_0``), and morph targets from dense or sparse
-accessors (glTF 2.0 spec, §3.6.2.3 "Sparse Accessors"). Target names come from
-``mesh.extras.targetNames`` (the de-facto convention, glTF issue #1036), else from the first
-primitive's ``extras.targetNames`` (VRM 0.x), else ``target_<k>``. VRM 0.x
-``blendShapeMaster`` and VRM 1.0 ``VRMC_vrm.expressions`` presets add viseme/blink channels.
-Skins are ignored (the bind pose is drawn). Units are the file's (glTF: metres).
+Reads the triangle primitives of every mesh instanced in the default scene: ``POSITION``,
+``NORMAL`` (computed when absent), ``COLOR_0``, ``TEXCOORD_0/1``, ``JOINTS_0/1`` +
+``WEIGHTS_0/1`` (the four strongest influences kept, renormalised), materials and textures
+(:mod:`avatar.gltf_materials`), morph targets from dense or sparse accessors (spec §3.6.2.3),
+skins and animations (:mod:`avatar.gltf_nodes`), and VRM 0.x / 1.0 humanoid, expressions and
+lookAt (:mod:`avatar.vrm`). Target names come from ``mesh.extras.targetNames`` (the de-facto
+convention, glTF issue #1036), else from the first primitive's ``extras.targetNames`` (VRM 0.x),
+else ``target_<k>``.
+
+Models with skins, animations or a humanoid head are kept in bind space with a joint palette
+(:class:`avatar.model.Skinning`); the rest are pre-transformed to world space. Required
+extensions this loader cannot honour (Draco, meshopt, KTX2/Basis textures …) are an
+:class:`AvatarLoadError` naming the extension, never a silently empty mesh.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pygltflib
 from PIL import Image
 
+from avatar.eyes import dress_eyes, find_eyeballs
+from avatar.gltf_extensions import check_extensions
+from avatar.gltf_materials import MaterialBuilder
+from avatar.gltf_nodes import Instance, clips, inverse_binds, mesh_instances, node_trs, parents
+from avatar.gltf_reader import GltfReader
 from avatar.mesh import vertex_normals
-from avatar.model import Avatar, AvatarLoadError, Submesh
+from avatar.model import Avatar, AvatarLoadError, Material, Skinning, Submesh
 from avatar.names import canonical_channels
+from avatar.skeleton import Skeleton
+from avatar.vrm import expression_channels, read_vrm, rig_humanoid
 
-_COMPONENT_DTYPES = {
-    5120: np.int8,
-    5121: np.uint8,
-    5122: np.int16,
-    5123: np.uint16,
-    5125: np.uint32,
-    5126: np.float32,
-}
-_TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT4": 16}
 _TRIANGLES, _TRIANGLE_STRIP, _TRIANGLE_FAN = 4, 5, 6
-# VRM presets → canonical channels (VRM 0.x spec "blendShapeMaster"; VRM 1.0 "expressions").
-_VRM_PRESETS = {
-    "a": ("viseme_aa",),
-    "aa": ("viseme_aa",),
-    "i": ("viseme_I",),
-    "ih": ("viseme_I",),
-    "u": ("viseme_U",),
-    "ou": ("viseme_U",),
-    "e": ("viseme_E",),
-    "ee": ("viseme_E",),
-    "o": ("viseme_O",),
-    "oh": ("viseme_O",),
-    "blink": ("eyeBlinkLeft", "eyeBlinkRight"),
-    "blink_l": ("eyeBlinkLeft",),
-    "blinkleft": ("eyeBlinkLeft",),
-    "blink_r": ("eyeBlinkRight",),
-    "blinkright": ("eyeBlinkRight",),
-}
 
 
-class _Reader:
-    """Accessor decoding over the file's buffers."""
+def load_avatar(path: str | Path, textures: Mapping[str, Image.Image] | None = None) -> Avatar:
+    """Load a glTF 2.0 (``.glb``/``.gltf``) or VRM (``.vrm``) avatar.
 
-    def __init__(self, gltf: pygltflib.GLTF2, base_dir: Path) -> None:
-        self.gltf = gltf
-        self._buffers: dict[int, bytes] = {}
-        self._base_dir = base_dir
+    Args:
+        path: the file.
+        textures: material name → image replacing that material's base colour texture
+            (e.g. a name badge rendered from config); the image is sRGB like any colour
+            texture.
 
-    def buffer(self, index: int) -> bytes:
-        if index not in self._buffers:
-            buf = self.gltf.buffers[index]
-            if buf.uri is None:
-                data = self.gltf.binary_blob()
-                if data is None:
-                    raise AvatarLoadError(f"buffer {index} has no uri and the file no BIN chunk")
-            elif buf.uri.startswith("data:"):
-                data = base64.b64decode(buf.uri.split(",", 1)[1])
-            else:
-                try:
-                    data = (self._base_dir / buf.uri).read_bytes()
-                except OSError as exc:
-                    raise AvatarLoadError(f"cannot read buffer {buf.uri!r}: {exc}") from exc
-            self._buffers[index] = bytes(data)
-        return self._buffers[index]
+    Returns:
+        The :class:`Avatar`, in metres, facing +Z.
 
-    def view_bytes(self, view_index: int) -> tuple[bytes, int, int | None]:
-        view = self.gltf.bufferViews[view_index]
-        data = self.buffer(view.buffer)
-        start = view.byteOffset or 0
-        end = start + view.byteLength
-        if end > len(data):
-            raise AvatarLoadError(f"bufferView {view_index} runs past its buffer")
-        return data, start, view.byteStride
-
-    def _strided(self, view_index, offset, count, dtype, width) -> np.ndarray:
-        data, start, stride = self.view_bytes(view_index)
-        item = np.dtype(dtype).itemsize * width
-        stride = stride or item
-        begin = start + offset
-        need = begin + stride * (count - 1) + item if count else begin
-        if need > len(data):
-            raise AvatarLoadError(f"accessor data runs past bufferView {view_index}")
-        if stride == item:
-            flat = np.frombuffer(data, dtype, count * width, begin)
-            return flat.reshape(count, width)
-        raw = np.frombuffer(data, np.uint8, need - begin, begin)
-        rows = np.lib.stride_tricks.as_strided(raw, (count, item), (stride, 1))
-        return np.ascontiguousarray(rows).view(dtype).reshape(count, width)
-
-    def accessor(self, index: int) -> np.ndarray:
-        """Decode accessor ``index`` → float32 or integer array (count, width)."""
-        try:
-            acc = self.gltf.accessors[index]
-            dtype = _COMPONENT_DTYPES[acc.componentType]
-            width = _TYPE_WIDTH[acc.type]
-        except (IndexError, KeyError, TypeError) as exc:
-            raise AvatarLoadError(f"bad accessor {index}: {exc}") from exc
-        if acc.bufferView is None:
-            out = np.zeros((acc.count, width), dtype)
-        else:
-            out = self._strided(acc.bufferView, acc.byteOffset or 0, acc.count, dtype, width)
-        if acc.normalized and dtype != np.float32:
-            out = np.maximum(out / float(np.iinfo(dtype).max), -1.0).astype(np.float32)
-        if acc.sparse is not None and acc.sparse.count:
-            sp = acc.sparse
-            idx_dtype = _COMPONENT_DTYPES[sp.indices.componentType]
-            idx = self._strided(
-                sp.indices.bufferView, sp.indices.byteOffset or 0, sp.count, idx_dtype, 1
-            ).ravel()
-            values = self._strided(
-                sp.values.bufferView, sp.values.byteOffset or 0, sp.count, dtype, width
-            )
-            if acc.normalized and dtype != np.float32:
-                values = np.maximum(values / float(np.iinfo(dtype).max), -1.0)
-            if idx.size and int(idx.max()) >= acc.count:
-                raise AvatarLoadError(f"sparse accessor {index} indexes past its count")
-            out = out.astype(np.float32 if acc.normalized else dtype, copy=True)
-            out[idx.astype(np.int64)] = values
-        return out
-
-    def texture_image(self, texture_index: int) -> np.ndarray | None:
-        """The texture's image as float32 (H, W, 4) linear RGBA, or None if unreadable."""
-        try:
-            image = self.gltf.images[self.gltf.textures[texture_index].source]
-            if image.bufferView is not None:
-                data, start, _ = self.view_bytes(image.bufferView)
-                view = self.gltf.bufferViews[image.bufferView]
-                raw = data[start : start + view.byteLength]
-            elif image.uri and image.uri.startswith("data:"):
-                raw = base64.b64decode(image.uri.split(",", 1)[1])
-            else:
-                raw = (self._base_dir / image.uri).read_bytes()
-            rgba = np.asarray(Image.open(io.BytesIO(raw)).convert("RGBA"), np.float32) / 255.0
-        except (OSError, IndexError, TypeError, ValueError, AttributeError):
-            return None
-        rgba[..., :3] = rgba[..., :3] ** 2.2  # sRGB texture → linear (approximate EOTF)
-        return rgba
-
-
-def _node_matrix(node: pygltflib.Node) -> np.ndarray:
-    if node.matrix:
-        return np.asarray(node.matrix, np.float64).reshape(4, 4).T  # column-major in glTF
-    t = np.eye(4)
-    if node.translation:
-        t[:3, 3] = node.translation
-    r = np.eye(4)
-    if node.rotation:
-        x, y, z, w = node.rotation
-        r[:3, :3] = [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    s = np.eye(4)
-    if node.scale:
-        s[0, 0], s[1, 1], s[2, 2] = node.scale
-    return t @ r @ s
-
-
-def _mesh_instances(gltf: pygltflib.GLTF2) -> list[tuple[int, np.ndarray]]:
-    """(mesh index, world matrix) for each node with a mesh in the default scene."""
-    if gltf.scenes:
-        roots = gltf.scenes[gltf.scene or 0].nodes or []
-    else:
-        children = {c for n in gltf.nodes for c in (n.children or [])}
-        roots = [i for i in range(len(gltf.nodes)) if i not in children]
-    out: list[tuple[int, np.ndarray]] = []
-    stack = [(i, np.eye(4)) for i in roots]
-    seen: set[int] = set()
-    while stack:
-        index, parent = stack.pop()
-        if index in seen or index >= len(gltf.nodes):
-            raise AvatarLoadError(f"node graph is not a forest (node {index})")
-        seen.add(index)
-        node = gltf.nodes[index]
-        world = parent @ _node_matrix(node)
-        if node.mesh is not None:
-            out.append((node.mesh, world))
-        stack.extend((c, world) for c in (node.children or []))
-    return out
+    Raises:
+        AvatarLoadError: missing/unreadable/malformed file, no triangles, bad accessors, an
+            unsupported required extension (named), or a texture override for a material the
+            model does not have.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AvatarLoadError(f"avatar file not found: {path}")
+    try:
+        gltf = pygltflib.GLTF2().load(str(path))
+    except Exception as exc:  # pygltflib raises bare Exceptions/JSON errors for bad files
+        raise AvatarLoadError(f"not a glTF 2.0 file: {path}: {exc}") from exc
+    if gltf is None or not gltf.meshes:
+        raise AvatarLoadError(f"no meshes in {path}")
+    check_extensions(gltf, path)
+    try:
+        return _Builder(gltf, GltfReader(gltf, path.parent), path.stem, textures).build()
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AvatarLoadError(f"malformed glTF {path}: {exc!r}") from exc
 
 
 def _triangles(mode: int | None, indices: np.ndarray) -> np.ndarray:
@@ -219,224 +94,304 @@ def _target_names(mesh: pygltflib.Mesh, count: int) -> list[str]:
     return [f"target_{k}" for k in range(count)]
 
 
-def _vrm_channels(gltf: pygltflib.GLTF2, target_index: dict[tuple[int, int], int]):
-    """VRM preset expressions → {channel: [(global target, weight)]}."""
-    out: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    ext = gltf.extensions or {}
-    groups = ((ext.get("VRM") or {}).get("blendShapeMaster") or {}).get("blendShapeGroups") or []
-    for group in groups:  # VRM 0.x: binds use mesh index, weight 0..100
-        for channel in _VRM_PRESETS.get(str(group.get("presetName", "")).lower(), ()):
-            for bind in group.get("binds") or []:
-                key = (int(bind.get("mesh", -1)), int(bind.get("index", -1)))
-                if key in target_index:
-                    out[channel].append((target_index[key], float(bind.get("weight", 100)) / 100))
-    presets = ((ext.get("VRMC_vrm") or {}).get("expressions") or {}).get("preset") or {}
-    for preset, expr in presets.items():  # VRM 1.0: binds use node index, weight 0..1
-        for channel in _VRM_PRESETS.get(preset.lower(), ()):
-            for bind in expr.get("morphTargetBinds") or []:
-                node = int(bind.get("node", -1))
-                mesh = gltf.nodes[node].mesh if 0 <= node < len(gltf.nodes) else None
-                key = (-1 if mesh is None else mesh, int(bind.get("index", -1)))
-                if key in target_index:
-                    out[channel].append((target_index[key], float(bind.get("weight", 1.0))))
-    return out
+def _top4(joints: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the four strongest influences per vertex, renormalised (rows of zeros → joint 0)."""
+    if joints.shape[1] > 4:
+        order = np.argsort(-weights, axis=1)[:, :4]
+        joints = np.take_along_axis(joints, order, 1)
+        weights = np.take_along_axis(weights, order, 1)
+    total = weights.sum(axis=1, keepdims=True)
+    empty = total[:, 0] <= 1e-8
+    weights = np.where(total > 1e-8, weights / np.maximum(total, 1e-8), 0.0)
+    weights[empty, 0] = 1.0
+    return joints, weights.astype(np.float32)
 
 
-def load_avatar(path: str | Path) -> Avatar:
-    """Load a glTF 2.0 (``.glb``/``.gltf``) or VRM (``.vrm``) avatar.
+class _Builder:
+    """Walks the default scene once, collecting vertex arrays per primitive."""
 
-    Args:
-        path: the file.
+    def __init__(self, gltf, reader: GltfReader, name: str, textures) -> None:
+        self.gltf, self.reader, self.name = gltf, reader, name
+        self.materials = MaterialBuilder(gltf, reader, textures)
+        self.vrm = read_vrm(gltf)
+        self.humanoid = self.vrm.humanoid or rig_humanoid(gltf)
+        self.instances = mesh_instances(gltf)
+        self.skeletal = bool(
+            gltf.skins
+            or gltf.animations
+            or self.vrm.version
+            or {"head", "neck"} & self.humanoid.keys()
+        )
+        self.palette: list[tuple[int, np.ndarray]] = []  # (node, offset matrix)
+        self._palette_slot: dict[tuple[int, int], int] = {}  # (node or skin, joint) → entry
+        self.parts: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.deltas: dict[int, list[tuple[int, np.ndarray]]] = defaultdict(list)
+        self.target_names: list[str] = []
+        self.target_index: dict[tuple[int, int], int] = {}
+        self.tri_lists: list[tuple[np.ndarray, int | None]] = []
+        self.uv_sets = max(
+            (
+                sum(1 for k in range(4) if getattr(p.attributes, f"TEXCOORD_{k}", None) is not None)
+                for m in gltf.meshes
+                for p in m.primitives
+            ),
+            default=0,
+        )
+        self.count = 0
 
-    Returns:
-        The :class:`Avatar`, positions in the file's world units (metres per glTF).
+    # --- palette ------------------------------------------------------------------------------
 
-    Raises:
-        AvatarLoadError: missing/unreadable/malformed file, no triangles, or bad accessors.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise AvatarLoadError(f"avatar file not found: {path}")
-    try:
-        gltf = pygltflib.GLTF2().load(str(path))
-    except Exception as exc:  # pygltflib raises bare Exceptions/JSON errors for bad files
-        raise AvatarLoadError(f"not a glTF 2.0 file: {path}: {exc}") from exc
-    if gltf is None or not gltf.meshes:
-        raise AvatarLoadError(f"no meshes in {path}")
-    reader = _Reader(gltf, path.parent)
-    try:
-        return _build(gltf, reader, path.stem)
-    except (IndexError, KeyError, TypeError, ValueError) as exc:
-        raise AvatarLoadError(f"malformed glTF {path}: {exc}") from exc
+    def _rigid_entry(self, node: int) -> int:
+        key = (-1 - node, 0)
+        if key not in self._palette_slot:
+            self._palette_slot[key] = len(self.palette)
+            self.palette.append((node, np.eye(4)))
+        return self._palette_slot[key]
 
+    def _skin_entries(self, skin: int) -> np.ndarray:
+        ibm = inverse_binds(self.gltf, self.reader, skin)
+        slots = []
+        for j, node in enumerate(self.gltf.skins[skin].joints):
+            key = (skin, j)
+            if key not in self._palette_slot:
+                self._palette_slot[key] = len(self.palette)
+                self.palette.append((int(node), ibm[j]))
+            slots.append(self._palette_slot[key])
+        return np.asarray(slots, np.int64)
 
-def _build(gltf: pygltflib.GLTF2, reader: _Reader, name: str) -> Avatar:
-    positions, normals, colors, tri_lists = [], [], [], []
-    deltas: dict[int, list[tuple[int, np.ndarray]]] = defaultdict(list)  # target → (base, d)
-    names: list[str] = []
-    target_index: dict[tuple[int, int], int] = {}
-    name_index: dict[str, int] = {}
-    vertex_count = 0
-    for mesh_id, world in _mesh_instances(gltf):
-        mesh = gltf.meshes[mesh_id]
+    # --- primitives ---------------------------------------------------------------------------
+
+    def _register_targets(self, inst: Instance) -> None:
+        mesh = self.gltf.meshes[inst.mesh]
         n_targets = max((len(p.targets or []) for p in mesh.primitives), default=0)
-        local_names = _target_names(mesh, n_targets)
-        for k, target_name in enumerate(local_names):
-            if target_name not in name_index:
-                name_index[target_name] = len(names)
-                names.append(target_name)
-            target_index[(mesh_id, k)] = name_index[target_name]
-        linear = world[:3, :3]
-        normal_matrix = np.linalg.inv(linear).T
-        shared: dict[tuple, int] = {}  # primitives sharing attribute accessors share vertices
-        for prim in mesh.primitives:
-            attrs = prim.attributes
-            if attrs.POSITION is None:
+        for k, target_name in enumerate(_target_names(mesh, n_targets)):
+            if (inst.mesh, k) in self.target_index:
                 continue
-            key = (
-                attrs.POSITION,
-                attrs.NORMAL,
-                attrs.COLOR_0,
-                attrs.TEXCOORD_0,
-                prim.material if _textured(gltf, prim) else None,
-                tuple(tuple(sorted(t.items())) for t in prim.targets or []),
+            if target_name not in self.target_names:
+                self.target_names.append(target_name)
+            self.target_index[(inst.mesh, k)] = self.target_names.index(target_name)
+
+    def _skin_attributes(self, inst: Instance, attrs, count: int):
+        joints_acc = [getattr(attrs, f"JOINTS_{k}", None) for k in (0, 1)]
+        weights_acc = [getattr(attrs, f"WEIGHTS_{k}", None) for k in (0, 1)]
+        if inst.skin is None or joints_acc[0] is None or weights_acc[0] is None:
+            entry = self._rigid_entry(inst.node)
+            joints = np.zeros((count, 4), np.int64)
+            joints[:, 0] = entry
+            weights = np.zeros((count, 4), np.float32)
+            weights[:, 0] = 1.0
+            return joints, weights
+        slots = self._skin_entries(inst.skin)
+        pairs = [(j, w) for j, w in zip(joints_acc, weights_acc, strict=True) if j is not None]
+        joints = np.concatenate([self.reader.accessor(j).astype(np.int64) for j, _ in pairs], 1)
+        weights = np.concatenate([self.reader.floats(w) for _, w in pairs], 1)
+        if joints.max(initial=0) >= slots.size:
+            raise AvatarLoadError(
+                f"a vertex names joint {joints.max()} of a {slots.size}-joint skin"
             )
-            pos = reader.accessor(attrs.POSITION).astype(np.float64)
-            if key in shared:
-                base = shared[key]
-            else:
-                base = vertex_count
-                shared[key] = base
-                world_pos = pos @ linear.T + world[:3, 3]
-                positions.append(world_pos.astype(np.float32))
-                if attrs.NORMAL is not None:
-                    nrm = reader.accessor(attrs.NORMAL).astype(np.float64) @ normal_matrix.T
-                else:
-                    raw_idx = _triangles(prim.mode, _prim_indices(reader, prim, len(pos)))
-                    nrm = vertex_normals(world_pos.astype(np.float32), raw_idx)
-                nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
-                normals.append(nrm.astype(np.float32))
-                colors.append(_vertex_colors(reader, gltf, prim, len(pos)))
-                for k, target in enumerate(prim.targets or []):
-                    if target.get("POSITION") is None:
-                        continue
-                    d = reader.accessor(target["POSITION"]).astype(np.float64) @ linear.T
-                    deltas[target_index[(mesh_id, k)]].append((base, d.astype(np.float32)))
-                vertex_count += len(pos)
-            idx = _prim_indices(reader, prim, len(pos))
-            tris = _triangles(prim.mode, idx)
-            if np.linalg.det(linear) < 0:  # mirrored node: keep counter-clockwise winding
-                tris = tris.reshape(-1, 3)[:, ::-1].ravel()
-            tri_lists.append((tris.astype(np.uint32) + np.uint32(base), prim.material))
-    if not tri_lists or vertex_count == 0:
-        raise AvatarLoadError("no triangle primitives with POSITION in the default scene")
-    return _assemble(
-        gltf,
-        name,
-        positions,
-        normals,
-        colors,
-        tri_lists,
-        names,
-        deltas,
-        vertex_count,
-        _vrm_channels(gltf, target_index),
-    )
+        joints, weights = _top4(joints, weights)
+        return slots[joints], weights
+
+    def _primitive(self, inst: Instance, prim, shared: dict) -> None:
+        attrs = prim.attributes
+        if attrs.POSITION is None:
+            return
+        key = (
+            attrs.POSITION,
+            attrs.NORMAL,
+            attrs.COLOR_0,
+            attrs.TEXCOORD_0,
+            attrs.TEXCOORD_1,
+            attrs.JOINTS_0,
+            tuple(tuple(sorted(t.items())) for t in prim.targets or []),
+        )
+        pos = self.reader.floats(attrs.POSITION)
+        idx = _triangles(prim.mode, self._indices(prim, len(pos)))
+        if key in shared:
+            base = shared[key]
+        else:
+            base = shared[key] = self.count
+            self._vertices(inst, prim, pos, idx)
+        if self._mirrored(inst):
+            idx = idx.reshape(-1, 3)[:, ::-1].ravel()
+        self.tri_lists.append((idx.astype(np.uint32) + np.uint32(base), prim.material))
+
+    def _mirrored(self, inst: Instance) -> bool:
+        return (not self.skeletal or inst.skin is None) and np.linalg.det(inst.world[:3, :3]) < 0
+
+    def _vertices(self, inst: Instance, prim, pos: np.ndarray, idx: np.ndarray) -> None:
+        attrs, n = prim.attributes, len(pos)
+        linear = np.eye(3) if self.skeletal else inst.world[:3, :3]
+        offset = np.zeros(3) if self.skeletal else inst.world[:3, 3]
+        world_pos = pos @ linear.T + offset
+        if attrs.NORMAL is not None:
+            nrm = self.reader.floats(attrs.NORMAL) @ np.linalg.inv(linear)
+        else:
+            nrm = vertex_normals(world_pos.astype(np.float32), idx).astype(np.float64)
+        nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+        self.parts["positions"].append(world_pos.astype(np.float32))
+        self.parts["normals"].append(nrm.astype(np.float32))
+        rgba = np.ones((n, 4), np.float32)
+        if attrs.COLOR_0 is not None:
+            c = self.reader.accessor(attrs.COLOR_0).astype(np.float32)
+            rgba[:, : c.shape[1]] = c[:, :4]
+        self.parts["colors"].append(rgba)
+        for k in range(self.uv_sets):
+            acc = getattr(attrs, f"TEXCOORD_{k}", None)
+            uv = self.reader.floats(acc)[:, :2] if acc is not None else np.zeros((n, 2))
+            self.parts[f"uv{k}"].append(uv.astype(np.float32))
+        if self.skeletal:
+            joints, weights = self._skin_attributes(inst, attrs, n)
+            self.parts["joints"].append(joints.astype(np.uint16))
+            self.parts["weights"].append(weights)
+        for k, target in enumerate(prim.targets or []):
+            if target.get("POSITION") is not None:
+                d = self.reader.floats(target["POSITION"]) @ linear.T
+                self.deltas[self.target_index[(inst.mesh, k)]].append((self.count, d))
+        self.count += n
+
+    def _indices(self, prim, count: int) -> np.ndarray:
+        if prim.indices is None:
+            return np.arange(count, dtype=np.uint32)
+        idx = self.reader.accessor(prim.indices).ravel().astype(np.uint32)
+        if idx.size and int(idx.max()) >= count:
+            raise AvatarLoadError("a primitive index points past its vertices")
+        return idx
+
+    # --- assembly -----------------------------------------------------------------------------
+
+    def build(self) -> Avatar:
+        for inst in self.instances:
+            self._register_targets(inst)
+            shared: dict = {}
+            for prim in self.gltf.meshes[inst.mesh].primitives:
+                self._primitive(inst, prim, shared)
+        if not self.tri_lists or self.count == 0:
+            raise AvatarLoadError("no triangle primitives with POSITION in the default scene")
+        materials = [self.materials.build(k) for k in range(len(self.gltf.materials or []))]
+        materials.append(Material("default", metallic=0.0, roughness=0.6))
+        indices, submeshes = self._submeshes(materials)
+        morph_vertices, deltas = self._morphs()
+        channels = self._channels()
+        cat = {k: np.concatenate(v) for k, v in self.parts.items()}
+        texcoords = tuple(cat[f"uv{k}"] for k in range(self.uv_sets))
+        skeleton = skinning = None
+        animations: tuple = ()
+        positions, normals, world_deltas = cat["positions"], cat["normals"], deltas
+        if self.skeletal:
+            skeleton, animations = self._skeleton()
+            skinning = Skinning(positions, normals, cat["joints"], cat["weights"], deltas)
+            positions, normals, world_deltas = _posed(
+                skeleton, skinning, animations, morph_vertices
+            )
+        images = list(self.materials.images)
+        colors = cat["colors"]
+        materials = dress_eyes(materials, images, submeshes, positions, indices, texcoords, colors)
+        eyes: tuple = ()
+        if skeleton is None:
+            look_moved = np.zeros(self.count, bool)
+            for channel, binds in channels[0].items():
+                if channel.startswith("eyeLook"):
+                    for t, _ in binds:
+                        moving = np.linalg.norm(deltas[t], axis=1) > 1e-6
+                        look_moved[morph_vertices[moving]] = True
+            eyes = find_eyeballs(materials, submeshes, positions, indices, look_moved)
+        return Avatar(
+            name=self.name,
+            positions=positions,
+            normals=normals,
+            colors=colors,
+            indices=indices,
+            submeshes=tuple(submeshes),
+            materials=tuple(materials),
+            images=tuple(images),
+            texcoords=texcoords,
+            target_names=tuple(self.target_names),
+            morph_vertices=morph_vertices,
+            morph_deltas=world_deltas,
+            channels=channels[0],
+            skeleton=skeleton,
+            skinning=skinning,
+            animations=animations,
+            humanoid=self.humanoid if skeleton is not None else {},
+            look_at=self.vrm.look_at,
+            vrm_version=self.vrm.version,
+            expression_rules=channels[1],
+            eyes=eyes,
+        )
+
+    def _submeshes(self, materials: list[Material]) -> tuple[np.ndarray, list[Submesh]]:
+        by_material: dict[int, list[np.ndarray]] = defaultdict(list)
+        default = len(materials) - 1
+        for tris, material in self.tri_lists:
+            by_material[default if material is None else material].append(tris)
+        indices, submeshes, first = [], [], 0
+        for material, parts in by_material.items():
+            tris = np.concatenate(parts)
+            indices.append(tris)
+            submeshes.append(Submesh(materials[material].name, first, tris.size, material))
+            first += tris.size
+        return np.concatenate(indices).astype(np.uint32), submeshes
+
+    def _morphs(self) -> tuple[np.ndarray, np.ndarray]:
+        moved = np.zeros(self.count, bool)
+        for parts in self.deltas.values():
+            for base, d in parts:
+                moved[base : base + len(d)] |= np.any(d != 0.0, axis=1)
+        morph_vertices = np.flatnonzero(moved).astype(np.uint32)
+        slot = np.full(self.count, -1, np.int64)
+        slot[morph_vertices] = np.arange(morph_vertices.size)
+        dense = np.zeros((len(self.target_names), morph_vertices.size, 3), np.float32)
+        for t, parts in self.deltas.items():
+            for base, d in parts:
+                rows = slot[base : base + len(d)]
+                keep = rows >= 0
+                dense[t, rows[keep]] = d[keep]
+        return morph_vertices, dense
+
+    def _channels(self):
+        channels: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for t, target_name in enumerate(self.target_names):
+            for channel in canonical_channels(target_name):
+                channels[channel].append((t, 1.0))
+        vrm_channels, rules = expression_channels(self.gltf, self.target_index)
+        for channel, binds in vrm_channels.items():
+            channels.setdefault(channel, binds)
+        return {k: tuple(v) for k, v in channels.items()}, rules
+
+    def _skeleton(self) -> tuple[Skeleton, tuple]:
+        nodes = self.gltf.nodes
+        trs = [node_trs(n) for n in nodes]
+        mesh_targets = {}
+        for inst in self.instances:
+            n_targets = max(
+                (len(p.targets or []) for p in self.gltf.meshes[inst.mesh].primitives), default=0
+            )
+            mesh_targets[inst.node] = np.asarray(
+                [self.target_index[(inst.mesh, k)] for k in range(n_targets)], np.int64
+            )
+        skeleton = Skeleton(
+            names=tuple(n.name or f"node_{i}" for i, n in enumerate(nodes)),
+            parents=parents(self.gltf),
+            rest_translation=np.stack([t for t, _, _ in trs]),
+            rest_rotation=np.stack([r for _, r, _ in trs]),
+            rest_scale=np.stack([s for _, _, s in trs]),
+            palette_nodes=np.asarray([p[0] for p in self.palette], np.int64),
+            palette_offsets=np.stack([p[1] for p in self.palette]),
+            root=self.vrm.root,
+        )
+        return skeleton, clips(self.gltf, self.reader, mesh_targets)
 
 
-def _textured(gltf, prim) -> bool:
-    if prim.material is None or prim.attributes.TEXCOORD_0 is None:
-        return False
-    pbr = gltf.materials[prim.material].pbrMetallicRoughness
-    return bool(pbr and pbr.baseColorTexture is not None)
-
-
-def _prim_indices(reader: _Reader, prim, count: int) -> np.ndarray:
-    if prim.indices is None:
-        return np.arange(count, dtype=np.uint32)
-    idx = reader.accessor(prim.indices).ravel().astype(np.uint32)
-    if idx.size and int(idx.max()) >= count:
-        raise AvatarLoadError("a primitive index points past its vertices")
-    return idx
-
-
-def _vertex_colors(reader: _Reader, gltf, prim, count: int) -> np.ndarray:
-    attrs = prim.attributes
-    rgba = np.ones((count, 4), np.float32)
-    if attrs.COLOR_0 is not None:
-        c = reader.accessor(attrs.COLOR_0).astype(np.float32)
-        rgba[:, : c.shape[1]] = c[:, :4]
-    material = gltf.materials[prim.material] if prim.material is not None else None
-    pbr = material.pbrMetallicRoughness if material else None
-    if pbr and pbr.baseColorTexture is not None and attrs.TEXCOORD_0 is not None:
-        image = reader.texture_image(pbr.baseColorTexture.index)
-        if image is not None:
-            uv = reader.accessor(attrs.TEXCOORD_0).astype(np.float32)
-            h, w = image.shape[:2]
-            x = (np.mod(uv[:, 0], 1.0) * (w - 1)).round().astype(np.int64)
-            y = (np.mod(uv[:, 1], 1.0) * (h - 1)).round().astype(np.int64)
-            rgba *= image[y, x]
-    return rgba
-
-
-def _assemble(
-    gltf, name, positions, normals, colors, tri_lists, names, deltas, vertex_count, vrm_channels
-) -> Avatar:
-    indices, submeshes, first = [], [], 0
-    by_material: dict[object, list[np.ndarray]] = defaultdict(list)
-    for tris, material in tri_lists:
-        by_material[material].append(tris)
-    for material, parts in by_material.items():
-        tris = np.concatenate(parts)
-        indices.append(tris)
-        submeshes.append(_submesh(gltf, material, first, tris.size))
-        first += tris.size
-    moved = np.zeros(vertex_count, bool)
-    for parts in deltas.values():
-        for base, d in parts:
-            moved[base : base + len(d)] |= np.any(d != 0.0, axis=1)
-    morph_vertices = np.flatnonzero(moved).astype(np.uint32)
-    slot = np.full(vertex_count, -1, np.int64)
-    slot[morph_vertices] = np.arange(morph_vertices.size)
-    dense = np.zeros((len(names), morph_vertices.size, 3), np.float32)
-    for t, parts in deltas.items():
-        for base, d in parts:
-            rows = slot[base : base + len(d)]
-            keep = rows >= 0
-            dense[t, rows[keep]] = d[keep]
-    channels: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for t, target_name in enumerate(names):
-        for channel in canonical_channels(target_name):
-            channels[channel].append((t, 1.0))
-    for channel, binds in vrm_channels.items():
-        channels.setdefault(channel, binds)
-    return Avatar(
-        name=name,
-        positions=np.concatenate(positions),
-        normals=np.concatenate(normals),
-        colors=np.concatenate(colors),
-        indices=np.concatenate(indices).astype(np.uint32),
-        submeshes=tuple(submeshes),
-        target_names=tuple(names),
-        morph_vertices=morph_vertices,
-        morph_deltas=dense,
-        channels={k: tuple(v) for k, v in channels.items()},
-    )
-
-
-def _submesh(gltf, material_index, first: int, count: int) -> Submesh:
-    if material_index is None:
-        return Submesh("default", first, count)
-    material = gltf.materials[material_index]
-    pbr = material.pbrMetallicRoughness
-    color = tuple(pbr.baseColorFactor) if pbr and pbr.baseColorFactor else (1.0, 1.0, 1.0, 1.0)
-    rough = pbr.roughnessFactor if pbr and pbr.roughnessFactor is not None else 1.0
-    return Submesh(
-        name=material.name or f"material_{material_index}",
-        first_index=first,
-        index_count=count,
-        base_color=tuple(float(c) for c in color),
-        alpha_mode=material.alphaMode or "OPAQUE",
-        double_sided=bool(material.doubleSided),
-        roughness=float(rough),
-    )
+def _posed(skeleton: Skeleton, skin: Skinning, animations, morph_vertices: np.ndarray):
+    """Default-pose (idle clip at 0 s, else rest) positions, normals and morph deltas."""
+    idle = next((c for c in animations if "idle" in c.name.lower()), None)
+    palette, _ = skeleton.pose(idle, 0.0)
+    mats = palette.astype(np.float64)[skin.joints]  # (V, 4, 4, 4)
+    blend = np.einsum("vk,vkij->vij", skin.weights.astype(np.float64), mats)
+    pos = np.einsum("vij,vj->vi", blend[:, :3, :3], skin.bind_positions) + blend[:, :3, 3]
+    nrm = np.einsum("vij,vj->vi", blend[:, :3, :3], skin.bind_normals)
+    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+    lin = blend[morph_vertices, :3, :3]
+    deltas = np.einsum("mij,tmj->tmi", lin, skin.morph_deltas.astype(np.float64))
+    return pos.astype(np.float32), nrm.astype(np.float32), deltas.astype(np.float32)

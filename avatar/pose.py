@@ -32,7 +32,8 @@ How the renderer applies each field:
   ``leftEye``/``rightEye`` bones, whichever the model has (added to ``weights``' own
   ``eyeLook*`` values).
 * ``clip``/``clip_time_s``: a node animation of the model sampled at ``clip_time_s`` (wrapped to
-  the clip's duration); ``None`` draws the rest pose.
+  the clip's duration); ``None`` draws the model's idle clip (:attr:`Avatar.idle_clip`, a clip
+  named like "idle") at ``clip_time_s``, or the rest pose when it has none.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class Pose:
         bones: VRM humanoid bone name → additive rotation, unit quaternion (x, y, z, w) about
             the avatar's axes (see the module docstring), applied on top of the rest pose or
             the playing clip.
-        clip: name of a node animation of the model to sample (``None``: rest pose).
+        clip: name of a node animation of the model to sample (``None``: the model's idle
+            clip if it has one, else the rest pose).
         clip_time_s: time into ``clip`` in seconds; wrapped to the clip's duration.
 
     Raises:

@@ -15,7 +15,8 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from avatar.camera import Camera
+from avatar.backdrop import studio_backdrop
+from avatar.camera import Camera, frame
 from avatar.egl import EGLUnavailableError, RendererError, create_context
 from avatar.model import Avatar
 from avatar.pose import NEUTRAL_POSE, Pose
@@ -33,6 +34,8 @@ class Renderer:
         width: frame width in pixels (default 512).
         height: frame height in pixels (default 512).
         msaa: multisample count (0 = off, the default; 4 on a GPU).
+        fxaa: anti-alias with FXAA inside the avatar's box when ``msaa`` is 0 (cheap on
+            llvmpipe).
 
     Raises:
         EGLUnavailableError: no EGL/OpenGL 3.3 context on this machine (names the Debian
@@ -40,12 +43,21 @@ class Renderer:
         RendererError: shader or framebuffer setup failed; bad arguments.
     """
 
-    def __init__(self, avatar: Avatar, width: int = 512, height: int = 512, msaa: int = 0):
+    def __init__(
+        self,
+        avatar: Avatar,
+        width: int = 512,
+        height: int = 512,
+        msaa: int = 0,
+        fxaa: bool = True,
+    ):
         if width <= 0 or height <= 0 or width > 8192 or height > 8192:
             raise RendererError(f"bad frame size {width}x{height}")
         if msaa < 0:
             raise RendererError(f"msaa must be >= 0, got {msaa}")
         self.width, self.height = width, height
+        self.camera: Camera = frame(*avatar.bounds(), width, height)
+        self._fxaa = fxaa
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -54,7 +66,7 @@ class Renderer:
             target=self._run, args=(avatar, msaa, ready), name="avatar-gl", daemon=True
         )
         self._thread.start()
-        self.camera: Camera = ready.result()
+        ready.result()
 
     def _run(self, avatar: Avatar, msaa: int, ready: Future) -> None:
         try:
@@ -65,13 +77,14 @@ class Renderer:
         try:
             from avatar.gl_scene import GLScene
 
-            scene = GLScene(avatar, self.width, self.height, msaa)
+            backdrop = studio_backdrop(self.width, self.height)
+            scene = GLScene(avatar, self.camera, msaa, self._fxaa, backdrop)
             scene.draw(NEUTRAL_POSE, np.empty((self.height, self.width, 3), np.uint8))  # warm-up
         except Exception as exc:
             context.destroy()
             ready.set_exception(exc if isinstance(exc, RendererError) else RendererError(exc))
             return
-        ready.set_result(scene.camera)
+        ready.set_result(None)
         try:
             while True:
                 item = self._queue.get()

@@ -155,6 +155,43 @@ def test_ict_head_renders_and_speaks(ict_avatar, artifacts_dir):
         _check_speaking_mouth(renderer, ict_avatar, artifacts_dir, "ict")
 
 
+def _luma(frame: np.ndarray, xy: np.ndarray) -> float:
+    x, y = (round(float(c)) for c in xy)
+    patch = frame[y - 1 : y + 2, x - 1 : x + 2].astype(np.float64)
+    return float((patch @ [0.2126, 0.7152, 0.0722]).mean())
+
+
+def _rgb(frame: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    return frame[round(float(xy[1])), round(float(xy[0]))].astype(int)
+
+
+def _on_eyeball(renderer: Renderer, avatar: Avatar, eye, degrees: float) -> np.ndarray:
+    """Pixel of the eyeball point ``degrees`` from its front, toward its outer corner."""
+    pos = avatar.positions[eye.vertices].astype(np.float64)
+    radius = float(np.median(np.linalg.norm(pos - eye.centre, axis=1)))
+    outward = 1.0 if eye.centre[0] > 0 else -1.0
+    a = np.radians(degrees)
+    point = eye.centre + radius * np.array([outward * np.sin(a), 0.0, np.cos(a)])
+    return renderer.camera.project(point)[0]
+
+
+def test_ict_head_shows_irises_and_pupils(ict_avatar, artifacts_dir):
+    """The untextured ICT eyes get iris, pupil and sclera; the lashes leave them visible."""
+    assert len(ict_avatar.eyes) == 2
+    with _renderer(ict_avatar) as renderer:
+        frame = renderer.render(Pose())
+    Image.fromarray(frame).save(artifacts_dir / "ict_eyes.png")
+    for eye in ict_avatar.eyes:
+        centre, sclera = (_on_eyeball(renderer, ict_avatar, eye, d) for d in (0, 42))
+        pupil, white = _luma(frame, centre), _luma(frame, sclera)
+        white_rgb = _rgb(frame, sclera)
+        assert pupil <= 0.85 * white, (pupil, white)  # what a face model's iris check reads
+        for side in (-18, 18):  # coloured iris, not hidden by lashes, brighter than the pupil
+            rgb = _rgb(frame, _on_eyeball(renderer, ict_avatar, eye, side))
+            assert np.abs(rgb - white_rgb).sum() > 90, (rgb, white_rgb)
+            assert rgb[0] > rgb[2] + 10 and rgb.mean() > pupil + 8, (rgb, pupil)
+
+
 def _fps(renderer: Renderer, frames: int = 50) -> float:
     tl = AvatarTimeline(SR, seed=1)
     visemes = ["aa", "O", "PP", "E", "I", "U", "SS", "nn"] * 4

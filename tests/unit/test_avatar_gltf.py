@@ -189,3 +189,57 @@ def test_bad_files_raise_avatar_load_error(tmp_path: Path) -> None:
     truncated.write_bytes(good.read_bytes()[:-40])
     with pytest.raises(AvatarLoadError):
         load_avatar(truncated)
+
+
+def _quad_file(path: Path, **gltf_fields) -> Path:
+    from tests.gltf_scenes import GltfBuilder, quad
+
+    b = GltfBuilder()
+    prim = quad(b, None)
+    b.node(mesh=b.mesh([prim]))
+    for key, value in gltf_fields.items():
+        setattr(b.gltf, key, value)
+    return b.save(path)
+
+
+def test_unsupported_required_extensions_are_named(tmp_path: Path) -> None:
+    path = _quad_file(
+        tmp_path / "draco.glb",
+        extensionsUsed=["KHR_draco_mesh_compression"],
+        extensionsRequired=["KHR_draco_mesh_compression"],
+    )
+    with pytest.raises(AvatarLoadError, match=r"KHR_draco_mesh_compression.*Draco"):
+        load_avatar(path)
+    path = _quad_file(tmp_path / "ktx.glb", extensionsRequired=["KHR_texture_basisu"])
+    with pytest.raises(AvatarLoadError, match="KHR_texture_basisu"):
+        load_avatar(path)
+    ok = _quad_file(tmp_path / "unlit.glb", extensionsRequired=["KHR_materials_unlit"])
+    assert load_avatar(ok).num_triangles == 2
+
+
+def test_compressed_primitive_without_fallback_is_an_error(tmp_path: Path) -> None:
+    from tests.gltf_scenes import GltfBuilder, quad
+
+    b = GltfBuilder()
+    prim = quad(b, None)
+    b.gltf.accessors[prim.attributes.POSITION].bufferView = None  # data only in the extension
+    prim.extensions = {"KHR_draco_mesh_compression": {"bufferView": 0, "attributes": {}}}
+    b.node(mesh=b.mesh([prim]))
+    with pytest.raises(AvatarLoadError, match="KHR_draco_mesh_compression"):
+        load_avatar(b.save(tmp_path / "draco_only.glb"))
+
+
+def test_texture_transform_matches_the_extension_example() -> None:
+    from avatar.gltf_materials import texture_transform
+
+    # KHR_texture_transform README: offset (0, 1), rotation π/2, scale 0.5 "utilizes only the
+    # lower left quadrant of the source image, rotated clockwise 90°".
+    a, b, c, d, e, f = texture_transform(
+        {"offset": [0, 1], "rotation": 1.57079632679, "scale": [0.5, 0.5]}
+    )
+    corners = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float64)
+    out = np.c_[corners @ [a, b] + c, corners @ [d, e] + f]
+    assert out[:, 0].min() == pytest.approx(0, abs=1e-9)
+    assert out[:, 0].max() == pytest.approx(0.5)
+    assert out[:, 1].min() == pytest.approx(0.5) and out[:, 1].max() == pytest.approx(1.0)
+    np.testing.assert_allclose(out[0], [0.0, 1.0], atol=1e-9)  # UV origin → bottom-left corner

@@ -1,0 +1,235 @@
+"""Framebuffers around the avatar draw: background, anti-aliasing, read-back (GL thread only).
+
+The frame is sRGB (``SRGB8_ALPHA8``, written with ``GL_FRAMEBUFFER_SRGB``), so blending is
+linear and the bytes read back are sRGB. Only the avatar's screen box (union of this and the
+previous frame's) is touched each frame; the rest keeps the background drawn at start.
+
+Anti-aliasing: MSAA (``msaa`` samples, resolved by a blit) where the GPU makes it cheap;
+otherwise FXAA (T. Lottes, NVIDIA 2009–2011, "FXAA" white paper: the compact variant with
+four diagonal luma taps, an early exit below the contrast threshold, and two or four taps along
+the edge) on the sRGB-encoded values, run only inside the avatar's box: cheap on llvmpipe.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from OpenGL import GL
+
+from avatar.egl import RendererError
+from avatar.gl_programs import link
+
+_FULLSCREEN_VS = """#version 330 core
+const vec2 P[3] = vec2[3](vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0));
+void main() { gl_Position = vec4(P[gl_VertexID], 0.0, 1.0); }
+"""
+
+_COPY_FS = """#version 330 core
+uniform sampler2D u_src;
+out vec4 o_color;
+void main() { o_color = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0); }
+"""
+
+_FXAA_FS = """#version 330 core
+uniform sampler2D u_src;   // sRGB-encoded values (decode skipped)
+uniform vec2 u_px;         // 1 / size
+out vec4 o_color;
+const vec3 LUMA = vec3(0.299, 0.587, 0.114);
+const float EDGE_MIN = 1.0 / 24.0, EDGE_REL = 1.0 / 8.0;
+const float REDUCE_MUL = 1.0 / 8.0, REDUCE_MIN = 1.0 / 128.0, SPAN_MAX = 8.0;
+void main() {
+    vec2 uv = gl_FragCoord.xy * u_px;
+    vec4 m = texture(u_src, uv);
+    float nw = dot(texture(u_src, uv + vec2(-1.0, -1.0) * u_px).rgb, LUMA);
+    float ne = dot(texture(u_src, uv + vec2(1.0, -1.0) * u_px).rgb, LUMA);
+    float sw = dot(texture(u_src, uv + vec2(-1.0, 1.0) * u_px).rgb, LUMA);
+    float se = dot(texture(u_src, uv + vec2(1.0, 1.0) * u_px).rgb, LUMA);
+    float lm = dot(m.rgb, LUMA);
+    float lo = min(lm, min(min(nw, ne), min(sw, se)));
+    float hi = max(lm, max(max(nw, ne), max(sw, se)));
+    if (hi - lo < max(EDGE_MIN, hi * EDGE_REL)) { o_color = m; return; }
+    vec2 dir = vec2(-((nw + ne) - (sw + se)), (nw + sw) - (ne + se));
+    float reduce = max((nw + ne + sw + se) * 0.25 * REDUCE_MUL, REDUCE_MIN);
+    float scale = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
+    dir = clamp(dir * scale, vec2(-SPAN_MAX), vec2(SPAN_MAX)) * u_px;
+    vec3 a = 0.5 * (texture(u_src, uv - dir / 6.0).rgb + texture(u_src, uv + dir / 6.0).rgb);
+    vec3 b = 0.5 * a + 0.25 * (texture(u_src, uv - dir * 0.5).rgb
+                             + texture(u_src, uv + dir * 0.5).rgb);
+    float lb = dot(b, LUMA);
+    o_color = vec4((lb < lo || lb > hi) ? a : b, 1.0);
+}
+"""
+
+#: GL_EXT_texture_sRGB_decode
+_TEXTURE_SRGB_DECODE, _SKIP_DECODE = 0x8A48, 0x8A4A
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y = picture row; x1, y1 exclusive
+
+
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _texture(width: int, height: int, fmt: int, pixels=None) -> int:
+    tex = GL.glGenTextures(1)
+    GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+    GL.glTexImage2D(
+        GL.GL_TEXTURE_2D, 0, fmt, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels
+    )
+    for param, value in (
+        (GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR),
+        (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+        (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE),
+        (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
+    ):
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, param, value)
+    return tex
+
+
+def _framebuffer(color, depth: bool, width: int, height: int, samples: int = 0) -> int:
+    """An FBO with ``color`` (a texture id, or a GL format for a renderbuffer) and depth."""
+    fbo = GL.glGenFramebuffers(1)
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+    if isinstance(color, tuple):  # ("rb", format)
+        rb = GL.glGenRenderbuffers(1)
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, rb)
+        GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, color[1], width, height)
+        GL.glFramebufferRenderbuffer(
+            GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_RENDERBUFFER, rb
+        )
+    else:
+        GL.glFramebufferTexture2D(
+            GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, color, 0
+        )
+    if depth:
+        rb = GL.glGenRenderbuffers(1)
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, rb)
+        GL.glRenderbufferStorageMultisample(
+            GL.GL_RENDERBUFFER, samples, GL.GL_DEPTH_COMPONENT24, width, height
+        )
+        GL.glFramebufferRenderbuffer(
+            GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, rb
+        )
+    status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
+    if status != GL.GL_FRAMEBUFFER_COMPLETE:
+        raise RendererError(f"framebuffer incomplete: 0x{int(status):x} (samples={samples})")
+    return fbo
+
+
+class FrameTarget:
+    """The render targets of one renderer.
+
+    Args:
+        width, height: frame size in pixels.
+        msaa: multisample count (0 = off).
+        fxaa: run FXAA inside the avatar's box (ignored when ``msaa`` > 0).
+        background: uint8 (height, width, 3) sRGB picture behind the avatar, row 0 at the top.
+
+    Raises:
+        RendererError: a framebuffer the driver cannot build (e.g. too many samples).
+    """
+
+    def __init__(
+        self, width: int, height: int, msaa: int, fxaa: bool, background: np.ndarray
+    ) -> None:
+        self.width, self.height, self.msaa = width, height, msaa
+        self.fxaa = fxaa and msaa == 0
+        rgba = np.empty((height, width, 4), np.uint8)
+        rgba[..., :3] = background  # the projection flips Y: GL row 0 is the picture's top
+        rgba[..., 3] = 255
+        self._bg_tex = _texture(width, height, GL.GL_RGBA8, rgba)
+        self._bg_fbo = _framebuffer(self._bg_tex, False, width, height)
+        self._scene_tex = _texture(width, height, GL.GL_SRGB8_ALPHA8)
+        self._scene_fbo = _framebuffer(self._scene_tex, True, width, height)
+        self._draw_fbo = self._scene_fbo
+        if msaa > 0:
+            self._draw_fbo = _framebuffer(("rb", GL.GL_SRGB8_ALPHA8), True, width, height, msaa)
+        self._read_fbo = self._scene_fbo
+        self._copy = link(_FULLSCREEN_VS, _COPY_FS)
+        self._vao = GL.glGenVertexArrays(1)
+        if self.fxaa:
+            self._out_tex = _texture(width, height, GL.GL_RGBA8)
+            self._read_fbo = _framebuffer(self._out_tex, False, width, height)
+            self._fxaa = link(_FULLSCREEN_VS, _FXAA_FS)
+            GL.glUseProgram(self._fxaa)
+            GL.glUniform1i(GL.glGetUniformLocation(self._fxaa, "u_src"), 0)
+            GL.glUniform2f(GL.glGetUniformLocation(self._fxaa, "u_px"), 1 / width, 1 / height)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self._scene_tex)
+            GL.glTexParameteri(GL.GL_TEXTURE_2D, _TEXTURE_SRGB_DECODE, _SKIP_DECODE)
+        full = (0, 0, width, height)
+        for fbo in {self._draw_fbo, self._scene_fbo, self._read_fbo}:
+            self._restore(fbo, full)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+
+    def _restore(self, fbo: int, box: Box) -> None:
+        """Copy the background into ``box`` of ``fbo`` (raw bytes, no sRGB conversion)."""
+        GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
+        x0, y0, x1, y1 = box
+        if fbo == self._draw_fbo and self.msaa > 0:  # no blits into multisample buffers
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+            GL.glEnable(GL.GL_SCISSOR_TEST)
+            GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+            GL.glDisable(GL.GL_DEPTH_TEST)
+            GL.glDisable(GL.GL_BLEND)
+            GL.glUseProgram(self._copy)
+            GL.glActiveTexture(GL.GL_TEXTURE0)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self._bg_tex)
+            GL.glBindVertexArray(self._vao)
+            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+            GL.glDisable(GL.GL_SCISSOR_TEST)
+            return
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._bg_fbo)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fbo)
+        GL.glBlitFramebuffer(x0, y0, x1, y1, x0, y0, x1, y1, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+
+    def begin(self, box: Box) -> None:
+        """Bind the draw framebuffer, put the background back and clear depth inside ``box``;
+        leaves the scissor test on ``box`` and sRGB writes on."""
+        self._restore(self._draw_fbo, box)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._draw_fbo)
+        GL.glViewport(0, 0, self.width, self.height)
+        x0, y0, x1, y1 = box
+        GL.glEnable(GL.GL_SCISSOR_TEST)
+        GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+        GL.glDepthMask(GL.GL_TRUE)
+        GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+        GL.glEnable(GL.GL_FRAMEBUFFER_SRGB)
+
+    def finish(self, box: Box, out: np.ndarray) -> None:
+        """Resolve / anti-alias ``box`` and read the whole frame into ``out``
+        (uint8 (height, width, 3), row 0 at the top)."""
+        GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
+        x0, y0, x1, y1 = box
+        if self._draw_fbo != self._scene_fbo:
+            GL.glDisable(GL.GL_SCISSOR_TEST)
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._draw_fbo)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._scene_fbo)
+            GL.glBlitFramebuffer(
+                x0, y0, x1, y1, x0, y0, x1, y1, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST
+            )
+        if self.fxaa:
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._read_fbo)
+            GL.glEnable(GL.GL_SCISSOR_TEST)
+            GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+            GL.glDisable(GL.GL_DEPTH_TEST)
+            GL.glDisable(GL.GL_BLEND)
+            GL.glDisable(GL.GL_CULL_FACE)
+            GL.glUseProgram(self._fxaa)
+            GL.glActiveTexture(GL.GL_TEXTURE0)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self._scene_tex)
+            GL.glBindVertexArray(self._vao)
+            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._read_fbo)
+        GL.glReadPixels(
+            0,
+            0,
+            self.width,
+            self.height,
+            GL.GL_RGB,
+            GL.GL_UNSIGNED_BYTE,
+            out.ctypes.data_as(ctypes.c_void_p),
+        )

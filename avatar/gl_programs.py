@@ -1,0 +1,328 @@
+"""GLSL 3.30 programs of the avatar renderer, compiled per feature set, and their uniforms.
+
+Shading (linear light, glTF 2.0 metallic-roughness, spec Appendix B): Lambert diffuse with a
+slightly wrapped terminator (soft, skin-like) from a warm key and a cool fill light, a
+hemisphere ambient scaled by the occlusion texture, GGX specular for the key light (Trowbridge-
+Reitz distribution, Schlick Fresnel, the height-correlated Smith visibility approximation of
+Hammon 2017, as in the glTF Sample Viewer), a rim light, emissive. KHR_materials_unlit draws
+the base colour alone; VRM MToon a two-tone shade. Normal maps use a per-pixel cotangent frame
+from screen-space derivatives (Schüler 2013, "Normal Mapping Without Precomputed Tangents").
+Colour textures are sRGB textures (decoded by GL) and the framebuffer is sRGB (encoded by GL),
+so every blend happens in linear light.
+
+Uniform blocks (std140): ``Frame`` (binding 0) once per frame; ``Material`` (binding 1) one
+static buffer per material. Textures: base 0, metal-rough 1, normal 2, occlusion 3, emissive 4,
+joint palette 5 (a buffer texture, three RGBA32F texels per joint: rows of a 3×4 matrix).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from OpenGL import GL
+
+from avatar.egl import RendererError
+from avatar.model import Material, TextureRef
+
+TEXTURE_UNITS = {"base": 0, "mr": 1, "normal": 2, "occlusion": 3, "emissive": 4}
+PALETTE_UNIT = 5
+FRAME_BINDING, MATERIAL_BINDING = 0, 1
+#: The light rig, linear RGB × intensity (a soft studio key from the upper left, a cool fill).
+KEY_DIR, KEY_RGB = (-0.45, 0.55, 0.75), (1.05, 1.0, 0.94)
+FILL_DIR, FILL_RGB = (0.7, 0.1, 0.7), (0.26, 0.29, 0.36)
+
+VERTEX = """
+layout(location = 0) in vec3 a_pos;
+layout(location = 1) in vec3 a_nrm;
+layout(location = 2) in vec4 a_col;
+layout(location = 3) in vec2 a_uv0;
+layout(location = 4) in vec2 a_uv1;
+layout(location = 5) in vec2 a_rig;      // (head band weight, eyeball 0 / 1 / 2)
+layout(location = 6) in uvec4 a_joints;
+layout(location = 7) in vec4 a_weights;
+layout(std140) uniform Frame {
+    mat4 u_view_proj;
+    mat4 u_head;        // rotation in the upper 3×3, pivot in column 3
+    mat4 u_gaze;        // eye rotation in the upper 3×3
+    vec4 u_eye_pos;     // camera position
+    vec4 u_eyeball[2];  // eyeball centres
+};
+#ifdef SKINNED
+uniform samplerBuffer u_palette;
+#endif
+out vec3 v_pos;
+out vec3 v_nrm;
+out vec4 v_col;
+out vec4 v_uv;
+void main() {
+    vec3 p = a_pos;
+    vec3 n = a_nrm;
+#ifdef SKINNED
+    vec4 r0 = vec4(0.0), r1 = vec4(0.0), r2 = vec4(0.0);
+    for (int k = 0; k < 4; ++k) {
+        float w = a_weights[k];
+        if (w > 0.0) {
+            int j = int(a_joints[k]) * 3;
+            r0 += w * texelFetch(u_palette, j);
+            r1 += w * texelFetch(u_palette, j + 1);
+            r2 += w * texelFetch(u_palette, j + 2);
+        }
+    }
+    vec4 hp = vec4(p, 1.0);
+    p = vec3(dot(r0, hp), dot(r1, hp), dot(r2, hp));
+    n = vec3(dot(r0.xyz, n), dot(r1.xyz, n), dot(r2.xyz, n));
+#else
+    if (a_rig.y > 0.5) {
+        vec3 c = u_eyeball[int(a_rig.y) - 1].xyz;
+        p = c + mat3(u_gaze) * (p - c);
+        n = mat3(u_gaze) * n;
+    }
+    vec3 pivot = u_head[3].xyz;
+    p = mix(p, pivot + mat3(u_head) * (p - pivot), a_rig.x);
+    n = mix(n, mat3(u_head) * n, a_rig.x);
+#endif
+    v_pos = p;
+    v_nrm = n;
+    v_col = a_col;
+    v_uv = vec4(a_uv0, a_uv1);
+    gl_Position = u_view_proj * vec4(p, 1.0);
+}
+"""
+
+FRAGMENT = """
+in vec3 v_pos;
+in vec3 v_nrm;
+in vec4 v_col;
+in vec4 v_uv;
+layout(std140) uniform Frame {
+    mat4 u_view_proj;
+    mat4 u_head;
+    mat4 u_gaze;
+    vec4 u_eye_pos;
+    vec4 u_eyeball[2];
+};
+layout(std140) uniform Material {
+    vec4 m_base;        // linear RGBA factor
+    vec4 m_emissive;    // rgb, w = alpha cutoff
+    vec4 m_params;      // metallic, roughness, normal scale, occlusion strength
+    vec4 m_shade;       // MToon shade colour (rgb)
+    vec4 m_xf[10];      // UV transforms: 2 rows per slot (base, mr, normal, occlusion, emissive)
+};
+uniform sampler2D u_base;
+uniform sampler2D u_mr;
+uniform sampler2D u_normal;
+uniform sampler2D u_occlusion;
+uniform sampler2D u_emissive;
+out vec4 o_color;
+const vec3 KEY = normalize(vec3(KEY_DIR));
+const vec3 FILL = normalize(vec3(FILL_DIR));
+const vec3 RIM = normalize(vec3(0.3, 0.6, -0.8));
+vec2 xf(int slot, vec2 uv) {
+    return vec2(dot(m_xf[2 * slot].xyz, vec3(uv, 1.0)), dot(m_xf[2 * slot + 1].xyz, vec3(uv, 1.0)));
+}
+float wrapped(vec3 n, vec3 l, float w) { return max((dot(n, l) + w) / (1.0 + w), 0.0); }
+void main() {
+    vec4 base = m_base * v_col;
+#ifdef BASE_UV
+    base *= texture(u_base, xf(0, BASE_UV));
+#endif
+#ifdef ALPHA_MASK
+    if (base.a < m_emissive.w) discard;
+    base.a = 1.0;
+#endif
+#ifdef UNLIT
+    o_color = base;
+#else
+    vec3 n = normalize(v_nrm);
+    if (!gl_FrontFacing) n = -n;
+    vec3 v = normalize(u_eye_pos.xyz - v_pos);
+#ifdef NORMAL_UV
+    vec2 nuv = xf(2, NORMAL_UV);
+    vec3 dp1 = dFdx(v_pos), dp2 = dFdy(v_pos);
+    vec2 duv1 = dFdx(nuv), duv2 = dFdy(nuv);
+    vec3 dp2perp = cross(dp2, n), dp1perp = cross(n, dp1);
+    vec3 t = dp2perp * duv1.x + dp1perp * duv2.x;
+    vec3 b = dp2perp * duv1.y + dp1perp * duv2.y;
+    float inv = inversesqrt(max(max(dot(t, t), dot(b, b)), 1e-20));
+    vec3 tn = texture(u_normal, nuv).xyz * 2.0 - 1.0;
+    tn.xy *= m_params.z;
+    n = normalize(mat3(t * inv, b * inv, n) * tn);
+#endif
+    float metal = m_params.x, rough = m_params.y;
+#ifdef MR_UV
+    vec4 mr = texture(u_mr, xf(1, MR_UV));
+    rough *= mr.g;
+    metal *= mr.b;
+#endif
+    float ao = 1.0;
+#ifdef OCCLUSION_UV
+    ao = 1.0 + m_params.w * (texture(u_occlusion, xf(3, OCCLUSION_UV)).r - 1.0);
+#endif
+    vec3 ambient = mix(vec3(0.16, 0.14, 0.13), vec3(0.30, 0.32, 0.36), 0.5 + 0.5 * n.y) * ao;
+    float nv = max(dot(n, v), 1e-4);
+    vec3 rim = vec3(0.35) * pow(1.0 - nv, 3.0) * max(dot(n, RIM) + 0.3, 0.0);
+#ifdef TOON
+    float lit = smoothstep(0.0, 0.15, dot(n, KEY) * 0.5 + 0.5 - 0.35);
+    vec3 c = mix(m_shade.rgb, base.rgb, lit) * (0.8 + 0.4 * ambient) + rim * base.rgb;
+#else
+    vec3 diffuse = base.rgb * (1.0 - metal);
+    vec3 f0 = mix(vec3(0.04), base.rgb, metal);
+    vec3 light = vec3(KEY_RGB) * wrapped(n, KEY, 0.3) + vec3(FILL_RGB) * wrapped(n, FILL, 0.5);
+    vec3 c = diffuse * (ambient + light + rim);
+    float nl = max(dot(n, KEY), 0.0);
+    vec3 h = normalize(KEY + v);
+    float nh = max(dot(n, h), 0.0), a = max(rough * rough, 0.002);
+    float a2 = a * a, d = nh * nh * (a2 - 1.0) + 1.0;
+    float ggx = a2 / (3.14159265 * d * d);
+    float vis = 0.5 / max(mix(2.0 * nl * nv, nl + nv, a), 1e-4);
+    float fw = pow(1.0 - max(dot(v, h), 0.0), 5.0);
+    vec3 fresnel = f0 + (1.0 - f0) * fw;
+    c += fresnel * (ggx * vis * nl) * vec3(KEY_RGB);
+    c += f0 * ambient * (1.0 - 0.7 * rough);
+#endif
+    vec3 emissive = m_emissive.rgb;
+#ifdef EMISSIVE_UV
+    emissive *= texture(u_emissive, xf(4, EMISSIVE_UV)).rgb;
+#endif
+    c = c / (1.0 + 0.12 * c) + emissive;  // gentle highlight roll-off
+    o_color = vec4(c, base.a);
+#endif
+}
+"""
+
+
+def _uv_define(texture: TextureRef | None) -> str | None:
+    if texture is None:
+        return None
+    return "v_uv.zw" if texture.texcoord == 1 else "v_uv.xy"
+
+
+def program_key(material: Material | None, skinned: bool) -> tuple[tuple[str, str], ...]:
+    """The #defines a material needs (sorted (name, value) pairs); ``None`` = depth-only."""
+    defines: dict[str, str] = {}
+    if skinned:
+        defines["SKINNED"] = "1"
+    if material is not None:
+        for name, tex in (
+            ("BASE_UV", material.base_color_texture),
+            ("MR_UV", material.metallic_roughness_texture),
+            ("NORMAL_UV", material.normal_texture),
+            ("OCCLUSION_UV", material.occlusion_texture),
+            ("EMISSIVE_UV", material.emissive_texture),
+        ):
+            uv = _uv_define(tex)
+            if uv:
+                defines[name] = uv
+        if material.alpha_mode == "MASK":
+            defines["ALPHA_MASK"] = "1"
+        if material.unlit and material.shade_color is None:
+            defines["UNLIT"] = "1"
+        if material.shade_color is not None:
+            defines["TOON"] = "1"
+    return tuple(sorted(defines.items()))
+
+
+def compile_program(key: tuple[tuple[str, str], ...]) -> int:
+    """Compile and link the mesh program for a :func:`program_key`.
+
+    Raises:
+        RendererError: the driver rejected the shaders (with its log).
+    """
+    header = "#version 330 core\n" + "".join(f"#define {k} {v}\n" for k, v in key)
+    header += "#define KEY_DIR {}, {}, {}\n#define KEY_RGB {}, {}, {}\n".format(*KEY_DIR, *KEY_RGB)
+    header += "#define FILL_DIR {}, {}, {}\n#define FILL_RGB {}, {}, {}\n".format(
+        *FILL_DIR, *FILL_RGB
+    )
+    program = link(header + VERTEX, header + FRAGMENT)
+    GL.glUseProgram(program)
+    for block, binding in (("Frame", FRAME_BINDING), ("Material", MATERIAL_BINDING)):
+        index = GL.glGetUniformBlockIndex(program, block)
+        if index != GL.GL_INVALID_INDEX:
+            GL.glUniformBlockBinding(program, index, binding)
+    for name, unit in TEXTURE_UNITS.items():
+        loc = GL.glGetUniformLocation(program, f"u_{name}")
+        if loc >= 0:
+            GL.glUniform1i(loc, unit)
+    loc = GL.glGetUniformLocation(program, "u_palette")
+    if loc >= 0:
+        GL.glUniform1i(loc, PALETTE_UNIT)
+    return program
+
+
+def link(vs: str, fs: str) -> int:
+    """Compile a vertex + fragment shader pair into a program.
+
+    Raises:
+        RendererError: compile or link failure, with the driver's log.
+    """
+
+    def shader(kind: int, src: str) -> int:
+        handle = GL.glCreateShader(kind)
+        GL.glShaderSource(handle, src)
+        GL.glCompileShader(handle)
+        if not GL.glGetShaderiv(handle, GL.GL_COMPILE_STATUS):
+            raise RendererError(f"shader compile failed: {GL.glGetShaderInfoLog(handle)}")
+        return handle
+
+    program = GL.glCreateProgram()
+    for handle in (shader(GL.GL_VERTEX_SHADER, vs), shader(GL.GL_FRAGMENT_SHADER, fs)):
+        GL.glAttachShader(program, handle)
+    GL.glLinkProgram(program)
+    if not GL.glGetProgramiv(program, GL.GL_LINK_STATUS):
+        raise RendererError(f"shader link failed: {GL.glGetProgramInfoLog(program)}")
+    return program
+
+
+def material_block(material: Material) -> np.ndarray:
+    """The std140 ``Material`` block of a material: float32 (56,) (14 vec4)."""
+    out = np.zeros((14, 4), np.float32)
+    out[0] = material.base_color
+    out[1, :3] = material.emissive
+    out[1, 3] = material.alpha_cutoff
+    normal = material.normal_texture.scale if material.normal_texture else 1.0
+    occlusion = material.occlusion_texture.scale if material.occlusion_texture else 1.0
+    out[2] = (material.metallic, material.roughness, normal, occlusion)
+    out[3, :3] = material.shade_color or (0.0, 0.0, 0.0)
+    slots = (
+        material.base_color_texture,
+        material.metallic_roughness_texture,
+        material.normal_texture,
+        material.occlusion_texture,
+        material.emissive_texture,
+    )
+    for k, tex in enumerate(slots):
+        a, b, c, d, e, f = tex.transform if tex else (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+        out[4 + 2 * k, :3] = (a, b, c)
+        out[5 + 2 * k, :3] = (d, e, f)
+    return out.ravel()
+
+
+def frame_block(
+    view_proj: np.ndarray,
+    head: np.ndarray,
+    pivot: np.ndarray,
+    gaze: np.ndarray,
+    eye: np.ndarray,
+    eyeballs: np.ndarray,
+) -> np.ndarray:
+    """The std140 ``Frame`` block: float32 (60,) (three mat4, then three vec4).
+
+    Args:
+        view_proj: (4, 4) row-major world → clip.
+        head: (3, 3) head rotation; pivot: (3,) its centre.
+        gaze: (3, 3) eye rotation.
+        eye: (3,) camera position.
+        eyeballs: (2, 3) eyeball centres.
+    """
+    out = np.zeros(60, np.float32)
+    out[0:16] = np.asarray(view_proj, np.float32).T.ravel()  # column-major
+    h = np.eye(4, dtype=np.float32)
+    h[:3, :3] = head
+    h[:3, 3] = pivot
+    out[16:32] = h.T.ravel()
+    g = np.eye(4, dtype=np.float32)
+    g[:3, :3] = gaze
+    out[32:48] = g.T.ravel()
+    out[48:51] = eye
+    out[52:55] = eyeballs[0]
+    out[56:59] = eyeballs[1]
+    return out

@@ -1,0 +1,97 @@
+"""The avatar's box on screen for one pose (pure numpy): where a frame can differ from the
+background. The renderer draws, anti-aliases and clears only inside it.
+
+Conservative by construction: a linear-blend-skinned vertex is a convex combination of its
+joints' transforms of it, so it lies in the union of each joint's transformed bind box; a
+morphed vertex moves at most the largest morph offset; a static mesh's head band lies between
+its rest and rotated positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avatar.camera import Camera
+from avatar.model import Avatar
+
+#: Extra pixels around the box: FXAA reads one pixel beyond an edge, rasterisation rounds.
+MARGIN_PX = 3
+
+
+def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(…, 8, 3) corners of boxes (…, 3)."""
+    sel = np.array([[(k >> i) & 1 for i in range(3)] for k in range(8)], bool)
+    return np.where(sel, hi[..., None, :], lo[..., None, :])
+
+
+class ScreenBox:
+    """Screen boxes of one avatar under one camera.
+
+    Args:
+        avatar: the model.
+        camera: its framing.
+    """
+
+    def __init__(self, avatar: Avatar, camera: Camera) -> None:
+        self.camera = camera
+        morph = avatar.morph_deltas
+        reach = float(np.linalg.norm(morph, axis=2).max()) if morph.size else 0.0
+        used = np.zeros(avatar.positions.shape[0], bool)
+        used[avatar.indices] = True
+        skin = avatar.skinning
+        if skin is not None:
+            bind = skin.bind_positions
+            reach = float(np.linalg.norm(skin.morph_deltas, axis=2).max()) if morph.size else 0.0
+            n = avatar.skeleton.palette_nodes.size
+            lo = np.full((n, 3), np.inf)
+            hi = np.full((n, 3), -np.inf)
+            for k in range(4):
+                on = used & (skin.weights[:, k] > 0)
+                np.minimum.at(lo, skin.joints[on, k], bind[on])
+                np.maximum.at(hi, skin.joints[on, k], bind[on])
+            live = np.isfinite(lo[:, 0])
+            self._live = np.flatnonzero(live)
+            self._joint_corners = _corners(lo[live] - reach, hi[live] + reach)
+        else:
+            head = camera.head_weights(avatar.positions)
+            pos = avatar.positions
+            parts = [pos[used & (head < 1.0)], pos[used & (head > 0.0)]]
+            self._body, self._head = (
+                _corners(p.min(axis=0) - reach, p.max(axis=0) + reach)
+                if p.size
+                else np.zeros((0, 3))
+                for p in parts
+            )
+
+    def _project(self, points: np.ndarray) -> tuple[int, int, int, int]:
+        cam = self.camera
+        full = (0, 0, cam.width, cam.height)
+        if points.size == 0:
+            return full
+        clip = np.c_[points, np.ones(len(points))] @ cam.view_proj.astype(np.float64).T
+        if np.any(clip[:, 3] <= 1e-6):
+            return full
+        ndc = clip[:, :2] / clip[:, 3:4]
+        x = (ndc[:, 0] + 1) * 0.5 * cam.width
+        y = (ndc[:, 1] + 1) * 0.5 * cam.height
+        x0 = int(np.floor(x.min())) - MARGIN_PX
+        y0 = int(np.floor(y.min())) - MARGIN_PX
+        x1 = int(np.ceil(x.max())) + MARGIN_PX
+        y1 = int(np.ceil(y.max())) + MARGIN_PX
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(x1, cam.width), min(y1, cam.height)
+        if x1 <= x0 or y1 <= y0:
+            return (0, 0, 1, 1)
+        return (x0, y0, x1, y1)
+
+    def static(self, head: np.ndarray) -> tuple[int, int, int, int]:
+        """Box of a static mesh whose head band is turned by ``head`` (3, 3)."""
+        pivot = self.camera.pivot.astype(np.float64)
+        turned = (self._head - pivot) @ np.asarray(head, np.float64).T + pivot
+        return self._project(np.concatenate([self._body, self._head, turned]))
+
+    def skinned(self, palette: np.ndarray) -> tuple[int, int, int, int]:
+        """Box of a skinned mesh under ``palette`` (P, 4, 4)."""
+        m = palette[self._live].astype(np.float64)
+        pts = np.einsum("pij,pkj->pki", m[:, :3, :3], self._joint_corners) + m[:, None, :3, 3]
+        return self._project(pts.reshape(-1, 3))
