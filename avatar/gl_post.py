@@ -5,9 +5,7 @@ linear and the bytes read back are sRGB. Only the avatar's screen box (union of 
 previous frame's) is touched each frame; the rest keeps the background drawn at start.
 
 Anti-aliasing: MSAA (``msaa`` samples, resolved by a blit) where the GPU makes it cheap;
-otherwise FXAA (T. Lottes, NVIDIA 2009–2011, "FXAA" white paper: the compact variant with
-four diagonal luma taps, an early exit below the contrast threshold, and two or four taps along
-the edge) on the sRGB-encoded values, run only inside the avatar's box: cheap on llvmpipe.
+otherwise FXAA on the edge pixels inside the avatar's box (:mod:`avatar.gl_fxaa`).
 """
 
 from __future__ import annotations
@@ -18,47 +16,13 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.egl import RendererError
+from avatar.gl_fxaa import FULLSCREEN_VS, Fxaa
 from avatar.gl_programs import link
-
-_FULLSCREEN_VS = """#version 330 core
-const vec2 P[3] = vec2[3](vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0));
-void main() { gl_Position = vec4(P[gl_VertexID], 0.0, 1.0); }
-"""
 
 _COPY_FS = """#version 330 core
 uniform sampler2D u_src;
 out vec4 o_color;
 void main() { o_color = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0); }
-"""
-
-_FXAA_FS = """#version 330 core
-uniform sampler2D u_src;   // sRGB-encoded values (decode skipped)
-uniform vec2 u_px;         // 1 / size
-out vec4 o_color;
-const vec3 LUMA = vec3(0.299, 0.587, 0.114);
-const float EDGE_MIN = 1.0 / 24.0, EDGE_REL = 1.0 / 8.0;
-const float REDUCE_MUL = 1.0 / 8.0, REDUCE_MIN = 1.0 / 128.0, SPAN_MAX = 8.0;
-void main() {
-    vec2 uv = gl_FragCoord.xy * u_px;
-    vec4 m = texture(u_src, uv);
-    float nw = dot(texture(u_src, uv + vec2(-1.0, -1.0) * u_px).rgb, LUMA);
-    float ne = dot(texture(u_src, uv + vec2(1.0, -1.0) * u_px).rgb, LUMA);
-    float sw = dot(texture(u_src, uv + vec2(-1.0, 1.0) * u_px).rgb, LUMA);
-    float se = dot(texture(u_src, uv + vec2(1.0, 1.0) * u_px).rgb, LUMA);
-    float lm = dot(m.rgb, LUMA);
-    float lo = min(lm, min(min(nw, ne), min(sw, se)));
-    float hi = max(lm, max(max(nw, ne), max(sw, se)));
-    if (hi - lo < max(EDGE_MIN, hi * EDGE_REL)) { o_color = m; return; }
-    vec2 dir = vec2(-((nw + ne) - (sw + se)), (nw + sw) - (ne + se));
-    float reduce = max((nw + ne + sw + se) * 0.25 * REDUCE_MUL, REDUCE_MIN);
-    float scale = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
-    dir = clamp(dir * scale, vec2(-SPAN_MAX), vec2(SPAN_MAX)) * u_px;
-    vec3 a = 0.5 * (texture(u_src, uv - dir / 6.0).rgb + texture(u_src, uv + dir / 6.0).rgb);
-    vec3 b = 0.5 * a + 0.25 * (texture(u_src, uv - dir * 0.5).rgb
-                             + texture(u_src, uv + dir * 0.5).rgb);
-    float lb = dot(b, LUMA);
-    o_color = vec4((lb < lo || lb > hi) ? a : b, 1.0);
-}
 """
 
 #: GL_EXT_texture_sRGB_decode
@@ -147,15 +111,12 @@ class FrameTarget:
         if msaa > 0:
             self._draw_fbo = _framebuffer(("rb", GL.GL_SRGB8_ALPHA8), True, width, height, msaa)
         self._read_fbo = self._scene_fbo
-        self._copy = link(_FULLSCREEN_VS, _COPY_FS)
+        self._copy = link(FULLSCREEN_VS, _COPY_FS)
         self._vao = GL.glGenVertexArrays(1)
+        self._fxaa: Fxaa | None = None
         if self.fxaa:
-            self._out_tex = _texture(width, height, GL.GL_RGBA8)
-            self._read_fbo = _framebuffer(self._out_tex, False, width, height)
-            self._fxaa = link(_FULLSCREEN_VS, _FXAA_FS)
-            GL.glUseProgram(self._fxaa)
-            GL.glUniform1i(GL.glGetUniformLocation(self._fxaa, "u_src"), 0)
-            GL.glUniform2f(GL.glGetUniformLocation(self._fxaa, "u_px"), 1 / width, 1 / height)
+            self._fxaa = Fxaa(width, height, self._vao)
+            self._read_fbo = self._fxaa.fbo
             GL.glBindTexture(GL.GL_TEXTURE_2D, self._scene_tex)
             GL.glTexParameteri(GL.GL_TEXTURE_2D, _TEXTURE_SRGB_DECODE, _SKIP_DECODE)
         full = (0, 0, width, height)
@@ -210,18 +171,8 @@ class FrameTarget:
             GL.glBlitFramebuffer(
                 x0, y0, x1, y1, x0, y0, x1, y1, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST
             )
-        if self.fxaa:
-            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._read_fbo)
-            GL.glEnable(GL.GL_SCISSOR_TEST)
-            GL.glScissor(x0, y0, x1 - x0, y1 - y0)
-            GL.glDisable(GL.GL_DEPTH_TEST)
-            GL.glDisable(GL.GL_BLEND)
-            GL.glDisable(GL.GL_CULL_FACE)
-            GL.glUseProgram(self._fxaa)
-            GL.glActiveTexture(GL.GL_TEXTURE0)
-            GL.glBindTexture(GL.GL_TEXTURE_2D, self._scene_tex)
-            GL.glBindVertexArray(self._vao)
-            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+        if self._fxaa is not None:
+            self._fxaa.run(self._scene_tex, box)
         GL.glDisable(GL.GL_SCISSOR_TEST)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._read_fbo)
         GL.glReadPixels(

@@ -70,6 +70,8 @@ class GLScene:
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
         self._last_frame = np.zeros((self.height, self.width, 3), np.uint8)
+        toward = camera.eye.astype(np.float64) - camera.pivot
+        self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
         self._setup_morphs()
         self._setup_vertices()
         self._textures = TextureCache(avatar.images)
@@ -233,7 +235,7 @@ class GLScene:
         eyeballs = np.zeros((2, 3), np.float32)
         for k, eye in enumerate(self.avatar.eyes[:2]):
             eyeballs[k] = eye.centre
-        block = frame_block(cam.view_proj, head, cam.pivot, gaze, cam.eye, eyeballs)
+        block = frame_block(cam.view_proj, head, cam.pivot, gaze, self._view, eyeballs)
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._frame_ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, block.nbytes, block)
         return weights, box
