@@ -60,7 +60,10 @@ def load_avatar(path: str | Path, textures: Mapping[str, Image.Image] | None = N
     if not path.is_file():
         raise AvatarLoadError(f"avatar file not found: {path}")
     try:
-        gltf = pygltflib.GLTF2().load(str(path))
+        with path.open("rb") as fh:
+            binary = fh.read(4) == b"glTF"  # GLB container (.glb, .vrm) whatever the suffix
+        loader = pygltflib.GLTF2().load_binary if binary else pygltflib.GLTF2().load_json
+        gltf = loader(str(path))
     except Exception as exc:  # pygltflib raises bare Exceptions/JSON errors for bad files
         raise AvatarLoadError(f"not a glTF 2.0 file: {path}: {exc}") from exc
     if gltf is None or not gltf.meshes:

@@ -126,3 +126,108 @@ def unlit(base_texture: int | None = None, factor=(1.0, 1.0, 1.0, 1.0), **fields
     return pygltflib.Material(
         pbrMetallicRoughness=pbr, extensions={"KHR_materials_unlit": {}}, **fields
     )
+
+
+VOWELS = ("aa", "ih", "ou", "ee", "oh")
+
+
+def vrm_head(path: Path, version: str) -> Path:
+    """A tiny skinned VRM: a 9×9 face grid on hips → neck → head, a dark mouth band, a red
+    patch on the avatar's left cheek, and one morph target per vowel moving the mouth band.
+
+    VRM 0.x models face −Z (the face grid then points to −Z and the avatar's left is −X);
+    VRM 1.0 models face +Z.
+    """
+    b = GltfBuilder()
+    front = -1.0 if version == "0" else 1.0  # the model's forward along Z
+    left = front  # the avatar's left along X: +X when it faces +Z, −X when it faces −Z
+    row, column = np.divmod(np.arange(81), 9)  # row 0 at the top, column along +X
+    pos = np.stack([-0.1 + 0.025 * column, 1.6 - 0.025 * row, np.full(81, 0.05 * front)], 1).astype(
+        np.float32
+    )
+    col = np.tile(np.array([0.8, 0.6, 0.5, 1.0], np.float32), (81, 1))
+    mouth = (row == 6) & (column >= 2) & (column <= 6)
+    col[mouth] = (0.1, 0.02, 0.02, 1.0)
+    cheek = (row >= 2) & (row <= 3) & (np.sign(pos[:, 0] * left) > 0) & (np.abs(pos[:, 0]) > 0.05)
+    col[cheek] = (0.9, 0.0, 0.0, 1.0)
+    quads = [
+        (r * 9 + c, r * 9 + c + 1, (r + 1) * 9 + c + 1, (r + 1) * 9 + c)
+        for r in range(8)
+        for c in range(8)
+    ]
+    tris = []
+    for a, bb, c, d in quads:  # counter-clockwise seen from the model's front
+        tris += [a, d, c, a, c, bb] if front > 0 else [a, bb, c, a, c, d]
+    shifts = {
+        "aa": (0, -0.04),
+        "ih": (0.03, 0.0),
+        "ou": (0, 0.02),
+        "ee": (-0.03, -0.01),
+        "oh": (0, -0.025),
+    }
+    targets = []
+    for vowel in VOWELS:
+        dx, dy = shifts[vowel]
+        delta = np.zeros((81, 3), np.float32)
+        delta[mouth] = (dx * left, dy, 0.0)
+        targets.append({"POSITION": b.accessor(delta)})
+    joints = np.zeros((81, 4), np.uint16)
+    joints[:, 0] = 2  # the head joint
+    weights = np.zeros((81, 4), np.float32)
+    weights[:, 0] = 1.0
+    prim = pygltflib.Primitive(
+        attributes=pygltflib.Attributes(
+            POSITION=b.accessor(pos),
+            COLOR_0=b.accessor(col),
+            JOINTS_0=b.accessor(joints),
+            WEIGHTS_0=b.accessor(weights),
+        ),
+        indices=b.accessor(np.asarray(tris, np.uint16)),
+        targets=targets,
+    )
+    mesh = b.mesh([prim], extras={"targetNames": list(VOWELS)})
+    head = b.node(root=False, name="Head", translation=[0.0, 0.1, 0.0])
+    neck = b.node(root=False, name="Neck", translation=[0.0, 1.35, 0.0], children=[head])
+    hips = b.node(name="Hips", translation=[0.0, 0.0, 0.0], children=[neck])
+    world = {hips: 0.0, neck: 1.35, head: 1.45}
+    ibm = np.stack([np.eye(4) for _ in world])
+    for k, y in enumerate(world.values()):
+        ibm[k, 1, 3] = -y
+    skin = pygltflib.Skin(
+        joints=list(world),
+        inverseBindMatrices=b.accessor(ibm.transpose(0, 2, 1).reshape(-1, 16).astype(np.float32)),
+    )
+    b.gltf.skins.append(skin)
+    face = b.node(mesh=mesh, skin=0, name="Face")
+    bones = {"hips": hips, "neck": neck, "head": head}
+    if version == "0":
+        b.gltf.extensionsUsed = ["VRM"]
+        b.gltf.extensions = {
+            "VRM": {
+                "specVersion": "0.0",
+                "humanoid": {"humanBones": [{"bone": k, "node": v} for k, v in bones.items()]},
+                "blendShapeMaster": {
+                    "blendShapeGroups": [
+                        {"presetName": p, "binds": [{"mesh": mesh, "index": k, "weight": 100}]}
+                        for k, p in enumerate(("a", "i", "u", "e", "o"))
+                    ]
+                },
+                "firstPerson": {"lookAtTypeName": "BlendShape"},
+            }
+        }
+    else:
+        b.gltf.extensionsUsed = ["VRMC_vrm"]
+        b.gltf.extensions = {
+            "VRMC_vrm": {
+                "specVersion": "1.0",
+                "humanoid": {"humanBones": {k: {"node": v} for k, v in bones.items()}},
+                "expressions": {
+                    "preset": {
+                        v: {"morphTargetBinds": [{"node": face, "index": k, "weight": 1.0}]}
+                        for k, v in enumerate(VOWELS)
+                    }
+                },
+                "lookAt": {"type": "bone"},
+            }
+        }
+    return b.save(path)
