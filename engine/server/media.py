@@ -15,16 +15,12 @@ from typing import Any
 import numpy as np
 
 from avatar import AvatarTimeline, Renderer
+from avatar.label import CornerLabel
 from engine.config import ServerConfig
 from engine.server.clock import MEDIA_RATE_HZ, MediaClock
 from engine.server.echo import EchoGuard
 from engine.server.listening import InflightCounter
-from engine.server.tracks import (
-    AvatarVideoTrack,
-    ReplyAudioTrack,
-    make_label_stamp,
-    pose_changed,
-)
+from engine.server.tracks import AvatarVideoTrack, ReplyAudioTrack, pose_changed
 
 
 class SessionMedia:
@@ -32,7 +28,8 @@ class SessionMedia:
 
     Args:
         cfg: the ``server`` config section (echo guard, video size and rate).
-        ai_label: text stamped on every video frame (``avatar.ai_label``).
+        ai_label: the AI mark stamped on every video frame, one text or one per language
+            (``avatar.ai_label``); :attr:`label` switches its language.
         renderer: this session's renderer (frames are rendered on its GL thread).
         inflight: the process-wide ASR decode counter (the avatar idles at a lower frame rate
             while decodes run).
@@ -42,7 +39,7 @@ class SessionMedia:
     def __init__(
         self,
         cfg: ServerConfig,
-        ai_label: str,
+        ai_label: str | dict[str, str],
         renderer: Renderer,
         inflight: InflightCounter,
         thinking: Callable[[], bool],
@@ -58,8 +55,9 @@ class SessionMedia:
         self._last_pose: Any = None
         self._idle_skip = 0
         size = (cfg.video_width, cfg.video_height)
+        self.label = CornerLabel(ai_label, *size)
         self.video_out = AvatarVideoTrack(
-            self.clock, cfg.video_fps, self._render, size, make_label_stamp(ai_label, *size)
+            self.clock, cfg.video_fps, self._render, size, self.label.apply
         )
 
     def reset_timeline(self) -> None:

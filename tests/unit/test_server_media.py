@@ -69,3 +69,17 @@ def test_session_keeps_its_media_names() -> None:
     for name in ("clock", "timeline", "echo", "audio_out", "video_out"):
         assert isinstance(getattr(Session, name), property), name
     assert callable(Session.timings_extra)
+
+
+async def test_the_video_mark_comes_from_the_configured_labels_per_language() -> None:
+    # avatar.ai_label is one text per language by default; the track stamps the current one
+    from engine.config import EngineConfig
+
+    labels = EngineConfig().avatar.ai_label
+    cfg = ServerConfig(video_width=256, video_height=256)
+    media = SessionMedia(cfg, labels, FakeRenderer(), InflightCounter(), thinking=lambda: False)
+    assert media.label.text == "AI-generated"
+    media.label.set_language("zh")
+    assert media.label.text == "AI生成"
+    frame = media.label.apply(np.full((256, 256, 3), 180, np.uint8))
+    assert (frame[-30:, -120:] != 180).any() and (frame[:200] == 180).all()
