@@ -3,14 +3,7 @@ on one session media clock (samples), evaluated as :class:`~avatar.pose.Pose` at
 
 Sans-IO and deterministic: no clocks or threads; the same calls give the same poses.
 
-Coarticulation: each viseme cue is a trapezoid envelope whose edges are smoothstep ramps
-``crossfade_ms`` wide centred on the cue boundaries, so neighbouring visemes crossfade (their
-envelopes sum to 1 across a shared boundary) and cues shorter than the ramp never reach full
-weight (short phonemes are under-articulated). This is the dominance-blending idea of Cohen &
-Massaro (1993, "Modeling coarticulation in synthetic visual speech") reduced to fixed-width
-linear-phase ramps, like the crossfades of Oculus Lipsync's smoothing; 60 ms sits in the
-40–80 ms range of visible lip transitions. Silence (``sil``) contributes no mouth shape, so the
-mouth relaxes to closed (``jawOpen`` 0) between phrases.
+Speech (visemes with coarticulation, a jaw that follows the loudness): :mod:`avatar.speech`.
 
 Emotions blend in over ``emotion_ms``; an emotion set for a reply (speech scheduled within
 :data:`REPLY_WINDOW_S` after it) blends back out to neutral ``relax_ms`` after that reply's last
@@ -27,9 +20,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from avatar.expressions import EMOTIONS, LISTENING, LISTENING_LEAN, VISEME_TO_ARKIT, Expression
+import numpy as np
+
+from avatar.expressions import EMOTIONS, LISTENING, LISTENING_LEAN, Expression
 from avatar.gestures import GESTURE_ALIASES, GESTURES, REST, clip_for, gesture_frame
 from avatar.motion import (
     BlinkSchedule,
@@ -43,7 +37,8 @@ from avatar.motion import (
     idle_head,
 )
 from avatar.pose import Pose
-from avatar.visemes import OCULUS_VISEMES, VisemeTrack
+from avatar.speech import SpeechSchedule
+from avatar.visemes import VisemeTrack
 
 __all__ = ["GESTURE_ALIASES", "AvatarTimeline", "UnknownEmotionError", "UnknownGestureError"]
 
@@ -63,13 +58,6 @@ class UnknownEmotionError(ValueError):
 
 class UnknownGestureError(ValueError):
     """``gesture`` got a name outside :data:`avatar.gestures.GESTURES` (or an alias)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    start: int  # session samples
-    end: int
-    viseme: str
 
 
 def _at(entry: tuple) -> int:
@@ -142,7 +130,7 @@ class AvatarTimeline:
         if min(crossfade_ms, emotion_ms, listening_ms, relax_ms) < 0:
             raise ValueError("durations must be >= 0")
         self.sample_rate = sample_rate
-        self._half = max(1, round(crossfade_ms * sample_rate / 2000))
+        self._speech = SpeechSchedule(sample_rate, crossfade_ms)
         self._emotion_len = max(1, round(emotion_ms * sample_rate / 1000))
         self._listen_len = max(1, round(listening_ms * sample_rate / 1000))
         self._relax = round(relax_ms * sample_rate / 1000)
@@ -152,10 +140,6 @@ class AvatarTimeline:
         self._glances = GlanceSchedule(seed) if idle else None
         self._idle = idle
         self._clips = dict(clips or {})
-        self._cues: list[_Cue] = []
-        self._starts: list[int] = []
-        self._max_cue = 0
-        self._segments: list[tuple[int, int]] = []
         self._emotions: list[tuple[int, str]] = [(-_FAR, "neutral")]
         self._listening: list[tuple[int, bool]] = [(-_FAR, False)]
         self._gestures: list[tuple[int, str]] = []
@@ -163,31 +147,21 @@ class AvatarTimeline:
 
     # --- scheduling -------------------------------------------------------------------------
 
-    def add_speech(self, track: VisemeTrack, start_sample: int) -> None:
+    def add_speech(
+        self, track: VisemeTrack, start_sample: int, pcm: np.ndarray | None = None
+    ) -> None:
         """Schedule a track's visemes from ``start_sample`` (session clock).
 
         Args:
             track: cues counted at ``track.sample_rate`` from the start of its audio.
             start_sample: where that audio starts on the session clock.
+            pcm: optional int16 (n,) mono audio the track belongs to, at ``track.sample_rate``;
+                when given, the jaw follows its loudness (see the module docstring).
 
         Raises:
             ValueError: a cue names a viseme outside the Oculus 15.
         """
-        rate, src = self.sample_rate, track.sample_rate
-        for cue in track.cues:
-            if cue.viseme not in VISEME_TO_ARKIT:
-                raise ValueError(f"unknown viseme {cue.viseme!r}; expected one of {OCULUS_VISEMES}")
-            start = start_sample + (cue.start_sample * rate + src // 2) // src
-            end = start_sample + (cue.end_sample * rate + src // 2) // src
-            if end <= start:
-                continue
-            k = bisect.bisect_right(self._starts, start)
-            self._starts.insert(k, start)
-            self._cues.insert(k, _Cue(start, end, cue.viseme))
-            self._max_cue = max(self._max_cue, end - start)
-        if track.cues:
-            end = start_sample + (track.num_samples * rate + src // 2) // src
-            bisect.insort(self._segments, (start_sample, end))
+        self._speech.add(track, start_sample, pcm)
 
     def set_emotion(self, emotion: str, at_sample: int) -> None:
         """Blend to ``emotion`` (one of :data:`~avatar.expressions.EMOTIONS`) from ``at_sample``.
@@ -237,24 +211,12 @@ class AvatarTimeline:
 
     def clear(self, at_sample: int) -> None:
         """Barge-in: drop speech after ``at_sample``; the mouth closes smoothly from there."""
-        kept: list[_Cue] = []
-        for cue in self._cues:
-            if cue.start >= at_sample:
-                continue
-            if cue.end > at_sample:  # the falling ramp starts at at_sample
-                cue = _Cue(cue.start, at_sample + self._half, cue.viseme)
-            kept.append(cue)
-        self._cues = kept
-        self._starts = [c.start for c in kept]
-        self._segments = [(s, min(e, at_sample)) for s, e in self._segments if s < at_sample]
+        self._speech.clear(at_sample)
 
     def forget_before(self, sample: int) -> None:
         """Drop schedule entries that can no longer affect poses at or after ``sample``."""
-        horizon = sample - self._half
-        keep = [c for c in self._cues if c.end > horizon]
-        self._cues, self._starts = keep, [c.start for c in keep]
-        linger = self._relax + self._emotion_len + round(REPLY_GAP_S * self.sample_rate)
-        self._segments = [seg for seg in self._segments if seg[1] + linger > sample]
+        linger = self._relax + 2 * self._emotion_len + round(REPLY_GAP_S * self.sample_rate)
+        self._speech.forget_before(sample, linger)
         longest = round(max(GESTURES.values(), default=0.0) * self.sample_rate)
         longest = max(longest, round(max(self._clips.values(), default=0.0) * self.sample_rate))
         self._gestures = [g for g in self._gestures if g[0] + longest > sample]
@@ -267,44 +229,16 @@ class AvatarTimeline:
 
     def is_speaking(self, sample: int) -> bool:
         """True while ``sample`` lies inside a scheduled speech segment (after :meth:`clear`)."""
-        k = bisect.bisect_right(self._segments, (sample, _FAR))
-        return any(s <= sample < e for s, e in self._segments[max(0, k - 8) : k])
+        return self._speech.is_speaking(sample)
 
     def visemes_at(self, sample: int) -> dict[str, float]:
         """Crossfaded viseme weights at ``sample`` (no ``sil``; the sum is at most 1)."""
-        half = self._half
-        k = bisect.bisect_left(self._starts, sample + half)
-        out: dict[str, float] = {}
-        j = k - 1
-        while j >= 0 and self._cues[j].start > sample - half - self._max_cue - half:
-            cue = self._cues[j]
-            j -= 1
-            if cue.viseme == "sil" or cue.end + half <= sample:
-                continue
-            rise = ease((sample - (cue.start - half)) / (2 * half))
-            fall = ease(((cue.end + half) - sample) / (2 * half))
-            w = min(rise, fall)
-            if w > 0:
-                out[cue.viseme] = out.get(cue.viseme, 0.0) + w
-        total = sum(out.values())
-        if total > 1.0:
-            out = {k: v / total for k, v in out.items()}
-        return out
+        return self._speech.visemes_at(sample)
 
     def _reply_end(self, at: int) -> int | None:
         """End sample of the speech that follows an emotion change at ``at`` (None: none)."""
-        k = bisect.bisect_left(self._segments, (at, -_FAR))
-        if k >= len(self._segments):
-            return None
-        start, end = self._segments[k]
-        if start - at > REPLY_WINDOW_S * self.sample_rate:
-            return None
-        gap = REPLY_GAP_S * self.sample_rate
-        for s, e in self._segments[k + 1 :]:
-            if s - end > gap:
-                break
-            end = max(end, e)
-        return end
+        rate = self.sample_rate
+        return self._speech.reply_end(at, round(REPLY_WINDOW_S * rate), round(REPLY_GAP_S * rate))
 
     def _emotion_strength(self, k: int, sample: int) -> float:
         """How much emotion change ``k`` shows at ``sample`` on its own (in 0..1)."""
@@ -406,11 +340,7 @@ class AvatarTimeline:
             acc.head(*idle_head(t))
             for bone, (p, y, r) in idle_body(t).items():
                 acc.bone(bone, p, y, r)
-        visemes = self.visemes_at(sample)
-        mouth: dict[str, float] = {}
-        for viseme, w in visemes.items():
-            for name, v in VISEME_TO_ARKIT[viseme].items():
-                mouth[name] = mouth.get(name, 0.0) + w * v
+        visemes, mouth = self._speech.mouth_at(sample)
         acc.pitch += 0.04 * mouth.get("jawOpen", 0.0)  # a little head emphasis on open vowels
         expression = {k: min(max(v, 0.0), 1.0) for k, v in acc.expr.items()}
         combined = dict(acc.expr)

@@ -231,7 +231,7 @@ async def _speech(req: PreviewRequest, config: EngineConfig, timeline: AvatarTim
     audio = [np.zeros(clock, np.int16)]
     async for chunk in tts.synthesize(req.text or "", req.lang):
         pcm = resample_pcm(chunk.pcm, chunk.sample_rate)
-        timeline.add_speech(chunk.visemes, clock)
+        timeline.add_speech(chunk.visemes, clock, np.frombuffer(chunk.pcm, np.int16))
         audio.append(pcm)
         clock += pcm.size
     return np.concatenate(audio)

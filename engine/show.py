@@ -123,7 +123,7 @@ class Show:
         """
         samples = resample_pcm(pcm, rate_hz)
         start = self.clock
-        self.timeline.add_speech(visemes, start)
+        self.timeline.add_speech(visemes, start, np.frombuffer(pcm, np.int16))
         self._audio.append(samples)
         self.last_chunk = samples
         self.clock += samples.size

@@ -20,6 +20,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from avatar import AvatarTimeline, UnknownEmotionError, UnknownGestureError
 from engine.events import TTSAudio, VisemeTrack
 from engine.observers import EventBus
@@ -163,7 +165,9 @@ class Speaker:
                     times.tts_ms += (time.perf_counter() - t0) * 1000.0
                     pcm = resample_pcm(chunk.pcm, chunk.sample_rate, MEDIA_RATE_HZ)
                     start = self.audio.enqueue(reply_id, pcm, on_start=first)
-                    self.timeline.add_speech(chunk.visemes, start)
+                    self.timeline.add_speech(
+                        chunk.visemes, start, np.frombuffer(chunk.pcm, np.int16)
+                    )
                     if times.first_chunk_ns is None:
                         times.first_chunk_ns = time.monotonic_ns()
                     times.end_sample = start + pcm.size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from avatar.expressions import EMOTIONS, VISEME_TO_ARKIT
@@ -261,3 +262,20 @@ def test_glances_away_only_while_speaking() -> None:
     ]
     assert all(before)
     assert max(abs(d) for d in during) > 0.05
+
+
+def test_the_jaw_follows_the_speech_loudness_when_the_audio_is_given() -> None:
+    rate = 16_000
+    t = np.arange(rate) / rate
+    pcm = (np.sin(2 * np.pi * 220 * t) * np.where(t < 0.5, 12_000, 2_000)).astype(np.int16)
+    speech = track(("aa", 0, 1000), rate=rate)
+    plain, loud = quiet(), quiet()
+    plain.add_speech(speech, 0)
+    loud.add_speech(speech, 0, pcm)
+    early, late = ms(250), ms(750)
+    assert plain.pose_at(early).weight("jawOpen") == plain.pose_at(late).weight("jawOpen")
+    assert loud.pose_at(early).weight("jawOpen") > 2 * loud.pose_at(late).weight("jawOpen")
+    assert loud.pose_at(early).weight("mouthFunnel") == plain.pose_at(early).weight("mouthFunnel")
+    assert loud.pose_at(ms(2000)).weight("jawOpen") == 0.0  # after the speech: closed
+    loud.clear(ms(600))
+    assert loud.pose_at(ms(750)).weight("jawOpen") == 0.0  # barge-in still closes the mouth
