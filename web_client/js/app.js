@@ -116,6 +116,7 @@ class VisitorPage {
     const box = $("notice");
     box.textContent = this.t(key, vars);
     box.dataset.key = key;
+    box.dataset.vars = JSON.stringify(vars);
     box.dataset.kind = kind;
     box.hidden = false;
     clearTimeout(this.noticeTimer);
@@ -146,9 +147,15 @@ class VisitorPage {
       button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
     }
     this.captions.labels();
+    this.captions.languageChanged(lang); // an answer in the other language leaves the screen
     if (this.keypad.isOpen) this.keypad.render();
     this.renderCards();
     this.setStatus($("status").dataset.state);
+    this.showAvatarState($("avatar-state").dataset.state);
+    const notice = $("notice");
+    if (notice.dataset.key) {
+      notice.textContent = this.t(notice.dataset.key, JSON.parse(notice.dataset.vars || "{}"));
+    }
     if (!tell) return;
     this.languageChosen = true;
     this.send({ type: "language", language: lang });
@@ -449,13 +456,18 @@ class VisitorPage {
     }
   }
 
-  onState(session, msg) {
-    const state = msg.state;
+  /** The state badge over the video, in the page's language. */
+  showAvatarState(state) {
     const badge = $("avatar-state");
     badge.dataset.state = state;
     badge.textContent = this.i18n.has(`avatar.state.${state}`) ? this.t(`avatar.state.${state}`) : "";
+  }
+
+  onState(session, msg) {
+    const state = msg.state;
+    this.showAvatarState(state);
     document.body.dataset.avatarState = state;
-    this.debug?.setState(state);
+    this.debug?.setState(msg);
     if (state !== "ended") return;
     const reason = msg.reason ?? "";
     session.over = true;
@@ -475,6 +487,7 @@ class VisitorPage {
       $("camera-allow").hidden = false;
     }
     this.captions.avatar(msg.text ?? "", msg.language, turn);
+    this.debug?.noteReply(turn);
     if (turn !== this.cardTurn) {
       // cards stay until the next turn's reply
       this.clearCards();

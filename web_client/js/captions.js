@@ -20,6 +20,7 @@ export class Captions {
     this.visitorEl.textContent = text;
     this.visitorEl.dataset.final = final ? "true" : "false";
     if (language) this.visitorEl.lang = language === "zh" ? "zh-CN" : "en";
+    this.reveal();
   }
 
   /** A reply: replies of one turn are spoken back to back, so they read as one caption. */
@@ -32,6 +33,23 @@ export class Captions {
     }
     this.turn = turnId ?? null;
     if (language) this.avatarEl.lang = language === "zh" ? "zh-CN" : "en";
+    this.reveal();
+  }
+
+  /** Keep the newest words in view when the caption box scrolls (a long answer). */
+  reveal() {
+    const box = this.avatarEl.parentElement;
+    if (box) box.scrollTop = box.scrollHeight;
+  }
+
+  /** The page switched to ``lang``: the avatar's caption in another language is cleared (its
+   * next answer comes in ``lang``); the visitor's own words stay. */
+  languageChanged(lang) {
+    const shown = this.avatarEl.lang === "zh-CN" ? "zh" : "en";
+    if (this.avatarEl.textContent && shown !== lang) {
+      this.avatarEl.textContent = "";
+      this.turn = null;
+    }
   }
 
   clear() {
