@@ -82,6 +82,15 @@ class CornerLabel:
     def _text_for(self, language: str) -> str:
         return (self._texts.get(language) or self._texts.get("en") or "").strip()
 
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        """The current badge's ``(x, y, width, height)`` in frame pixels; None when none is drawn."""
+        tile = self._tiles.get(self.text)
+        if tile is None:
+            return None
+        y, x, _, alpha = tile
+        return x, y, alpha.shape[1], alpha.shape[0]
+
     def set_language(self, language: str) -> None:
         """Show the mark of ``language`` from the next frame on (English when it has none)."""
         self.language = language

@@ -111,6 +111,7 @@ class Session:
             runtime.asr_inflight,
             thinking=lambda: self.state == "thinking",
         )
+        self.media.label.set_language(language)  # "auto": English until the visitor chooses
         self.bus = EventBus()
         self.observer = TurnMetricsObserver()
         self.bus.subscribe(self.observer)
@@ -363,6 +364,7 @@ class Session:
         self.touch()
         if isinstance(message, protocol.LanguageMessage):
             self.language = message.language
+            self.media.label.set_language(message.language)  # the AI mark in the video
             return
         if isinstance(message, protocol.TextMessage):
             text = message.text

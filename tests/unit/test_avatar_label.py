@@ -48,6 +48,11 @@ def test_the_mark_follows_the_language() -> None:
     assert ys.min() > H * 0.8 and xs.min() > W * 0.5
     label.set_language("en")
     assert np.array_equal(label.apply(_frame()), english)
+    # the Chinese badge is shorter: both end at the same right margin
+    x_en, y_en, w_en, h_en = label.box
+    label.set_language("zh")
+    x_zh, y_zh, w_zh, h_zh = label.box
+    assert x_en + w_en == x_zh + w_zh and w_zh < w_en and y_en + h_en == y_zh + h_zh
 
 
 def test_unknown_language_keeps_english_and_one_text_serves_all() -> None:
@@ -63,6 +68,7 @@ def test_off_draws_nothing() -> None:
     for texts in ("", {"en": "", "zh": ""}):
         label = CornerLabel(texts, W, H)
         label.set_language("zh")
+        assert label.box is None
         assert np.array_equal(label.apply(_frame()), _frame())
 
 

@@ -1,0 +1,104 @@
+"""Switching to 中文 during a session: the AI-generated mark drawn in the video follows the
+session language, the state badge speaks Chinese, and the English answer leaves the screen."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from avatar.label import DEFAULT_LABELS, CornerLabel
+from tests.conftest import REPO_ROOT
+from tests.e2e.pages import CJK, REPLY_TIMEOUT_MS, ask, shot, start_session, wait_reply
+
+pytestmark = pytest.mark.slow
+
+ZH, EN = (
+    json.loads((REPO_ROOT / "web_client" / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("zh", "en")
+)
+
+#: Grey levels of a rectangle ``[x, y, w, h]`` of the avatar video at its own size.
+RECT_JS = """
+([x, y, w, h]) => {
+  const video = document.querySelector('video');
+  const canvas = document.createElement('canvas');
+  canvas.width = w; canvas.height = h;
+  const g = canvas.getContext('2d', {willReadFrequently: true});
+  g.drawImage(video, x, y, w, h, 0, 0, w, h);
+  const rgba = g.getImageData(0, 0, w, h).data;
+  const grey = [];
+  for (let i = 0; i < rgba.length; i += 4) grey.push((rgba[i] + rgba[i + 1] + rgba[i + 2]) / 3);
+  return grey;
+}
+"""
+#: A grey level only the mark's white letters reach there (the jacket behind it is dark).
+WHITE = 200
+
+
+def _english_only_rect(width: int, height: int) -> list[int]:
+    """Where the English mark has letters and the (shorter) Chinese one does not: from the left
+    end of the English badge to the left end of the Chinese one, inside the badge's padding."""
+    label = CornerLabel(DEFAULT_LABELS, width, height)
+    x_en, y, _, h = label.box
+    label.set_language("zh")
+    x_zh = label.box[0]
+    pad = h // 4
+    return [x_en + pad, y + pad, x_zh - x_en - 2 * pad, h - 2 * pad]
+
+
+def _white_pixels(page, rect: list[int], frames: int = 3) -> int:
+    """Letter pixels in ``rect``, the most over a few frames (VP8 blurs single frames)."""
+    counts = []
+    for _ in range(frames):
+        grey = np.asarray(page.evaluate(RECT_JS, rect), dtype=np.float32)
+        counts.append(int((grey > WHITE).sum()))
+        page.wait_for_timeout(150)
+    return max(counts)
+
+
+def test_switching_to_chinese_changes_the_video_mark_badge_and_caption(open_visitor, e2e_artifacts):
+    page = open_visitor()
+    start_session(page)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " return v.videoWidth > 0 && v.currentTime > 0.5; }",
+        timeout=30_000,
+    )
+    size = page.evaluate(
+        "() => [document.querySelector('video').videoWidth,"
+        " document.querySelector('video').videoHeight]"
+    )
+    rect = _english_only_rect(*size)
+    assert _white_pixels(page, rect) > 15, "no English mark in the video"
+
+    # switch while the avatar is answering in English
+    ask(page, "How do I open an account?")
+    page.wait_for_function(
+        "() => document.body.dataset.avatarState === 'speaking'", timeout=REPLY_TIMEOUT_MS
+    )
+    page.click(".lang-btn[data-lang='zh']")
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    # the badge speaks the page's language at once; the English answer leaves the screen
+    state, badge = page.evaluate(
+        "() => { const b = document.getElementById('avatar-state');"
+        " return [b.dataset.state, b.textContent]; }"
+    )
+    assert badge == ZH[f"avatar.state.{state}"], (state, badge)
+    assert ZH["avatar.state.speaking"] != EN["avatar.state.speaking"]
+    assert page.text_content("#caption-avatar") == ""
+    # the notice about the missing microphone is shown in Chinese too
+    assert CJK.search(page.text_content("#notice")), page.text_content("#notice")
+
+    # the mark in the video becomes the shorter Chinese one within a few frames
+    page.wait_for_timeout(1000)
+    for _ in range(10):
+        if _white_pixels(page, rect) <= 3:
+            break
+        page.wait_for_timeout(500)
+    assert _white_pixels(page, rect) <= 3, "the video still shows the English mark"
+    ask(page, "营业时间是几点？")
+    reply = wait_reply(page, "t => /[\\u4e00-\\u9fff]/.test(t)")
+    assert CJK.search(reply)
+    shot(page, e2e_artifacts, "22-chinese-ui")
