@@ -1,13 +1,12 @@
-"""FXAA for llvmpipe: the full filter only on pixels that sit on an edge (GL thread only).
+"""FXAA for llvmpipe: one branch-free pass over the avatar's box (GL thread only).
 
 FXAA (T. Lottes, NVIDIA 2009–2011, "FXAA" white paper; the compact variant with four diagonal
 luma taps, a contrast threshold, and two or four taps along the edge) runs on the sRGB-encoded
-values. A GPU skips the filter in flat areas by branching; llvmpipe shades 8–16 pixels at a
-time with masks, so a branch saves nothing and a whole-frame FXAA costs as much as the avatar.
-Here a first pass copies each pixel and, through ``GL_ARB_shader_stencil_export``, marks the
-pixels whose local contrast passes FXAA's threshold in the stencil buffer; the second pass runs
-the filter under the stencil test, which llvmpipe evaluates before shading. Without the
-extension the filter runs on every pixel of the box.
+values. GPU implementations return early in flat areas; llvmpipe shades 8–16 pixels at a time
+under masks, so the early return saves nothing there and its divergent control flow costs
+extra: the filter is computed everywhere and the result selected without a branch. Marking
+edge pixels first (stencil export, discard, or a read-back list of edge blocks) cost more on
+llvmpipe than it saved.
 """
 
 from __future__ import annotations
@@ -21,41 +20,25 @@ const vec2 P[3] = vec2[3](vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0));
 void main() { gl_Position = vec4(P[gl_VertexID], 0.0, 1.0); }
 """
 
-_COMMON = """
-uniform sampler2D u_src;   // sRGB-encoded values (decode skipped)
-uniform vec2 u_px;         // 1 / size
+COPY_FS = """#version 330 core
+uniform sampler2D u_src;
 out vec4 o_color;
-const vec3 LUMA = vec3(0.299, 0.587, 0.114);
-const float EDGE_MIN = 1.0 / 24.0, EDGE_REL = 1.0 / 8.0;
-float luma_at(ivec2 p) { return dot(texelFetch(u_src, p, 0).rgb, LUMA); }
+void main() { o_color = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0); }
 """
 
-_MARK_FS = (
-    """#version 330 core
-#extension GL_ARB_shader_stencil_export : require
-"""
-    + _COMMON
-    + """
-void main() {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    vec4 m = texelFetch(u_src, p, 0);
-    float lm = dot(m.rgb, LUMA);
-    float nw = luma_at(p + ivec2(-1, -1)), ne = luma_at(p + ivec2(1, -1));
-    float sw = luma_at(p + ivec2(-1, 1)), se = luma_at(p + ivec2(1, 1));
-    float lo = min(lm, min(min(nw, ne), min(sw, se)));
-    float hi = max(lm, max(max(nw, ne), max(sw, se)));
-    gl_FragStencilRefARB = (hi - lo < max(EDGE_MIN, hi * EDGE_REL)) ? 0 : 1;
-    o_color = m;
-}
-"""
-)
+_LUMA = "const vec3 LUMA = vec3(0.299, 0.587, 0.114);\n"
 
 _FILTER_FS = (
     """#version 330 core
+uniform sampler2D u_src;
+uniform vec2 u_px;
+out vec4 o_color;
 """
-    + _COMMON
+    + _LUMA
     + """
+const float EDGE_MIN = 1.0 / 24.0, EDGE_REL = 1.0 / 8.0;
 const float REDUCE_MUL = 1.0 / 8.0, REDUCE_MIN = 1.0 / 128.0, SPAN_MAX = 8.0;
+float luma_at(ivec2 p) { return dot(texelFetch(u_src, p, 0).rgb, LUMA); }
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
     vec2 uv = gl_FragCoord.xy * u_px;
@@ -65,30 +48,34 @@ void main() {
     float sw = luma_at(p + ivec2(-1, 1)), se = luma_at(p + ivec2(1, 1));
     float lo = min(lm, min(min(nw, ne), min(sw, se)));
     float hi = max(lm, max(max(nw, ne), max(sw, se)));
-#ifndef MASKED
-    if (hi - lo < max(EDGE_MIN, hi * EDGE_REL)) { o_color = m; return; }
-#endif
     vec2 dir = vec2(-((nw + ne) - (sw + se)), (nw + sw) - (ne + se));
     float reduce = max((nw + ne + sw + se) * 0.25 * REDUCE_MUL, REDUCE_MIN);
     float scale = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
     dir = clamp(dir * scale, vec2(-SPAN_MAX), vec2(SPAN_MAX)) * u_px;
+    float flat_area = step(hi - lo, max(EDGE_MIN, hi * EDGE_REL));
     vec3 a = 0.5 * (texture(u_src, uv - dir / 6.0).rgb + texture(u_src, uv + dir / 6.0).rgb);
     vec3 b = 0.5 * a + 0.25 * (texture(u_src, uv - dir * 0.5).rgb
                              + texture(u_src, uv + dir * 0.5).rgb);
     float lb = dot(b, LUMA);
-    o_color = vec4((lb < lo || lb > hi) ? a : b, 1.0);
+    vec3 edge = (lb < lo || lb > hi) ? a : b;
+    o_color = vec4(mix(edge, m.rgb, flat_area), 1.0);
 }
 """
 )
 
 
-def _has_extension(name: str) -> bool:
-    count = int(GL.glGetIntegerv(GL.GL_NUM_EXTENSIONS))
-    return any(GL.glGetStringi(GL.GL_EXTENSIONS, k).decode() == name for k in range(count))
+def _program(vs: str, fs: str, width: int, height: int) -> int:
+    program = link(vs, fs)
+    GL.glUseProgram(program)
+    loc = GL.glGetUniformLocation(program, "u_src")
+    if loc >= 0:
+        GL.glUniform1i(loc, 0)
+    GL.glUniform2f(GL.glGetUniformLocation(program, "u_px"), 1 / width, 1 / height)
+    return program
 
 
 class Fxaa:
-    """Anti-aliases ``source`` (a texture) into its own framebuffer, inside a box.
+    """Anti-aliases a source texture into its own framebuffer, inside a box.
 
     Args:
         width, height: frame size in pixels.
@@ -96,33 +83,19 @@ class Fxaa:
 
     Attributes:
         fbo: the output framebuffer (RGBA8, sRGB-encoded bytes), to read back.
-        masked: True when edge pixels are found first (``GL_ARB_shader_stencil_export``).
     """
 
     def __init__(self, width: int, height: int, vao: int) -> None:
         self._vao = vao
-        self.masked = _has_extension("GL_ARB_shader_stencil_export")
         self.fbo = GL.glGenFramebuffers(1)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
-        color, stencil = GL.glGenRenderbuffers(2)
+        color = GL.glGenRenderbuffers(1)
         GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, color)
         GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_RGBA8, width, height)
         GL.glFramebufferRenderbuffer(
             GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_RENDERBUFFER, color
         )
-        if self.masked:
-            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, stencil)
-            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH24_STENCIL8, width, height)
-            GL.glFramebufferRenderbuffer(
-                GL.GL_FRAMEBUFFER, GL.GL_DEPTH_STENCIL_ATTACHMENT, GL.GL_RENDERBUFFER, stencil
-            )
-        defines = "#define MASKED 1\n" if self.masked else ""
-        self._filter = link(FULLSCREEN_VS, _FILTER_FS.replace("\n", "\n" + defines, 1))
-        self._mark = link(FULLSCREEN_VS, _MARK_FS) if self.masked else None
-        for program in (p for p in (self._filter, self._mark) if p is not None):
-            GL.glUseProgram(program)
-            GL.glUniform1i(GL.glGetUniformLocation(program, "u_src"), 0)
-            GL.glUniform2f(GL.glGetUniformLocation(program, "u_px"), 1 / width, 1 / height)
+        self._filter = _program(FULLSCREEN_VS, _FILTER_FS, width, height)
 
     def run(self, source: int, box: tuple[int, int, int, int]) -> None:
         """Filter ``box`` of texture ``source`` into :attr:`fbo` (leaves the scissor on)."""
@@ -135,16 +108,6 @@ class Fxaa:
         GL.glDisable(GL.GL_CULL_FACE)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, source)
-        GL.glBindVertexArray(self._vao)
-        if self._mark is not None:
-            GL.glEnable(GL.GL_STENCIL_TEST)
-            GL.glStencilMask(0xFF)
-            GL.glStencilFunc(GL.GL_ALWAYS, 0, 0xFF)
-            GL.glStencilOp(GL.GL_REPLACE, GL.GL_REPLACE, GL.GL_REPLACE)
-            GL.glUseProgram(self._mark)
-            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
-            GL.glStencilFunc(GL.GL_EQUAL, 1, 0xFF)
-            GL.glStencilOp(GL.GL_KEEP, GL.GL_KEEP, GL.GL_KEEP)
         GL.glUseProgram(self._filter)
+        GL.glBindVertexArray(self._vao)
         GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
-        GL.glDisable(GL.GL_STENCIL_TEST)

@@ -16,17 +16,8 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.egl import RendererError
-from avatar.gl_fxaa import FULLSCREEN_VS, Fxaa
+from avatar.gl_fxaa import COPY_FS, FULLSCREEN_VS, Fxaa
 from avatar.gl_programs import link
-
-_COPY_FS = """#version 330 core
-uniform sampler2D u_src;
-out vec4 o_color;
-void main() { o_color = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0); }
-"""
-
-#: GL_EXT_texture_sRGB_decode
-_TEXTURE_SRGB_DECODE, _SKIP_DECODE = 0x8A48, 0x8A4A
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y = picture row; x1, y1 exclusive
 
@@ -36,12 +27,8 @@ def union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _texture(width: int, height: int, fmt: int, pixels=None) -> int:
-    tex = GL.glGenTextures(1)
+def _filtering(tex: int) -> None:
     GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
-    GL.glTexImage2D(
-        GL.GL_TEXTURE_2D, 0, fmt, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels
-    )
     for param, value in (
         (GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR),
         (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
@@ -49,7 +36,30 @@ def _texture(width: int, height: int, fmt: int, pixels=None) -> int:
         (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
     ):
         GL.glTexParameteri(GL.GL_TEXTURE_2D, param, value)
+
+
+def _texture(width: int, height: int, fmt: int, pixels=None, immutable: bool = False) -> int:
+    tex = GL.glGenTextures(1)
+    GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+    if immutable:  # immutable storage can be viewed in another format (GL 4.3 texture views)
+        GL.glTexStorage2D(GL.GL_TEXTURE_2D, 1, fmt, width, height)
+    else:
+        GL.glTexImage2D(
+            GL.GL_TEXTURE_2D, 0, fmt, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels
+        )
+    _filtering(tex)
     return tex
+
+
+def _raw_view(srgb_texture: int) -> int:
+    """An RGBA8 view of an SRGB8_ALPHA8 texture: sampling returns the stored (encoded) bytes.
+
+    (``EXT_texture_sRGB_decode``'s skip-decode is not honoured by llvmpipe's ``texelFetch``.)
+    """
+    view = GL.glGenTextures(1)
+    GL.glTextureView(view, GL.GL_TEXTURE_2D, srgb_texture, GL.GL_RGBA8, 0, 1, 0, 1)
+    _filtering(view)
+    return view
 
 
 def _framebuffer(color, depth: bool, width: int, height: int, samples: int = 0) -> int:
@@ -104,47 +114,45 @@ class FrameTarget:
         rgba[..., :3] = background  # the projection flips Y: GL row 0 is the picture's top
         rgba[..., 3] = 255
         self._bg_tex = _texture(width, height, GL.GL_RGBA8, rgba)
-        self._bg_fbo = _framebuffer(self._bg_tex, False, width, height)
-        self._scene_tex = _texture(width, height, GL.GL_SRGB8_ALPHA8)
+        self._scene_tex = _texture(width, height, GL.GL_SRGB8_ALPHA8, immutable=True)
         self._scene_fbo = _framebuffer(self._scene_tex, True, width, height)
         self._draw_fbo = self._scene_fbo
         if msaa > 0:
             self._draw_fbo = _framebuffer(("rb", GL.GL_SRGB8_ALPHA8), True, width, height, msaa)
         self._read_fbo = self._scene_fbo
-        self._copy = link(FULLSCREEN_VS, _COPY_FS)
+        self._copy = link(FULLSCREEN_VS, COPY_FS)
         self._vao = GL.glGenVertexArrays(1)
         self._fxaa: Fxaa | None = None
         if self.fxaa:
             self._fxaa = Fxaa(width, height, self._vao)
             self._read_fbo = self._fxaa.fbo
-            GL.glBindTexture(GL.GL_TEXTURE_2D, self._scene_tex)
-            GL.glTexParameteri(GL.GL_TEXTURE_2D, _TEXTURE_SRGB_DECODE, _SKIP_DECODE)
+            self._scene_raw = _raw_view(self._scene_tex)
         full = (0, 0, width, height)
         for fbo in {self._draw_fbo, self._scene_fbo, self._read_fbo}:
             self._restore(fbo, full)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
 
     def _restore(self, fbo: int, box: Box) -> None:
-        """Copy the background into ``box`` of ``fbo`` (raw bytes, no sRGB conversion)."""
+        """Copy the background into ``box`` of ``fbo`` (raw bytes, no sRGB conversion).
+
+        A full-screen triangle with a texel copy, scissored: cheaper than a blit on llvmpipe,
+        and allowed into multisample buffers where blits are not.
+        """
         GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
-        GL.glDisable(GL.GL_SCISSOR_TEST)
         x0, y0, x1, y1 = box
-        if fbo == self._draw_fbo and self.msaa > 0:  # no blits into multisample buffers
-            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
-            GL.glEnable(GL.GL_SCISSOR_TEST)
-            GL.glScissor(x0, y0, x1 - x0, y1 - y0)
-            GL.glDisable(GL.GL_DEPTH_TEST)
-            GL.glDisable(GL.GL_BLEND)
-            GL.glUseProgram(self._copy)
-            GL.glActiveTexture(GL.GL_TEXTURE0)
-            GL.glBindTexture(GL.GL_TEXTURE_2D, self._bg_tex)
-            GL.glBindVertexArray(self._vao)
-            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
-            GL.glDisable(GL.GL_SCISSOR_TEST)
-            return
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._bg_fbo)
-        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fbo)
-        GL.glBlitFramebuffer(x0, y0, x1, y1, x0, y0, x1, y1, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+        GL.glViewport(0, 0, self.width, self.height)
+        GL.glEnable(GL.GL_SCISSOR_TEST)
+        GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_BLEND)
+        GL.glDisable(GL.GL_CULL_FACE)
+        GL.glUseProgram(self._copy)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self._bg_tex)
+        GL.glBindVertexArray(self._vao)
+        GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
 
     def begin(self, box: Box) -> None:
         """Bind the draw framebuffer, put the background back and clear depth inside ``box``;
@@ -172,7 +180,7 @@ class FrameTarget:
                 x0, y0, x1, y1, x0, y0, x1, y1, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST
             )
         if self._fxaa is not None:
-            self._fxaa.run(self._scene_tex, box)
+            self._fxaa.run(self._scene_raw, box)
         GL.glDisable(GL.GL_SCISSOR_TEST)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._read_fbo)
         GL.glReadPixels(
