@@ -16,9 +16,6 @@ import numpy as np
 FOV_Y_DEG = 22.0
 #: Models at most this tall (metres) are heads/busts and framed whole.
 BUST_MAX_HEIGHT_M = 0.8
-#: Busts are framed from the top of the head down this far at most, metres (head ~25 cm with
-#: hair, plus neck and shoulders).
-BUST_FRAME_M = 0.42
 #: Distance from the top of the head to the neck pivot, metres (adult head ~23 cm, chin to
 #: crown; the pivot sits a little below the chin, near C1–C2).
 HEAD_TO_PIVOT_M = 0.27
@@ -65,30 +62,70 @@ class Camera:
         return (t * t * (3 - 2 * t)).astype(np.float32)
 
 
-def frame(lo: np.ndarray, hi: np.ndarray, width: int, height: int) -> Camera:
-    """Frame head and shoulders of a model with rest bounds ``lo``..``hi`` (metres).
+#: Framings: how far below the top of the head the picture reaches at least, in head heights
+#: (crown to chin ≈ 1; the shoulders sit ~1.5 below the crown, the chest ~2.5, the waist ~3.5).
+#: Portrait frames keep the head at the top and show more below; never less.
+FRAMINGS: dict[str, float] = {"face": 1.35, "head_shoulders": 2.4, "bust": 3.6}
+#: Adult crown-to-chin height, metres (anthropometric tables put it at 0.21–0.25 m).
+HEAD_HEIGHT_M = 0.23
+#: Crown to the humanoid ``neck`` joint (the base of the neck), in head heights.
+NECK_TO_CROWN = 1.4
+#: Space above the crown, in head heights.
+HEADROOM = 0.12
 
-    Busts (height ≤ :data:`BUST_MAX_HEIGHT_M`) are framed down to 10 % above their base (the
-    cut edge leaves the picture) or :data:`BUST_FRAME_M` below the top, whichever is higher;
-    taller models frame their top 35 % (head and shoulders of a
-    standing figure).
+
+def frame(
+    positions: np.ndarray,
+    width: int,
+    height: int,
+    framing: str = "head_shoulders",
+    neck: np.ndarray | None = None,
+) -> Camera:
+    """Frame a model (default-pose vertex positions (V, 3), metres) at ``width`` × ``height``.
+
+    The top of the head sits :data:`HEADROOM` below the top edge; the picture reaches
+    :data:`FRAMINGS` ``[framing]`` head heights down (never past 10 % above a bust's cut
+    base), and is as wide as the model within that span. Whichever of the two fills the
+    frame first sets the distance: in a portrait frame that is the width, and the picture
+    then shows more below the shoulders, with the head still at the top, down to just above
+    a bust's cut base (its sides are cropped by up to 5 % each rather than its base shown).
+    Models up to
+    :data:`BUST_MAX_HEIGHT_M` tall are heads or busts at natural size; taller ones are figures
+    whose head is 1/7.5 of their height, unless the position (3,) of a humanoid ``neck``
+    bone is given: the head is then the crown-to-neck height over :data:`NECK_TO_CROWN` (a
+    cartoon robot's big head frames like a person's).
+
+    Raises:
+        ValueError: an unknown framing.
     """
-    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    if framing not in FRAMINGS:
+        raise ValueError(f"unknown framing {framing!r}; expected one of {tuple(FRAMINGS)}")
+    pos = np.asarray(positions, np.float64)
+    lo, hi = pos.min(axis=0), pos.max(axis=0)
     size = hi - lo
-    top, bottom = hi[1], lo[1]
-    if size[1] > BUST_MAX_HEIGHT_M:
-        bottom = top - 0.35 * size[1]
-    else:  # cut the bust's base (or a neck stump) at the edge; head and shoulders only
-        bottom = max(bottom + 0.1 * size[1], top - BUST_FRAME_M)
-    center = np.array(
-        [(lo[0] + hi[0]) / 2, (top + bottom) / 2 - 0.02 * (top - bottom), (lo[2] + hi[2]) / 2]
-    )
+    top = hi[1]
+    bust = size[1] <= BUST_MAX_HEIGHT_M
+    head = HEAD_HEIGHT_M if bust else size[1] / 7.5
+    if not bust and neck is not None and top - float(neck[1]) > 0:
+        head = (top - float(neck[1])) / NECK_TO_CROWN
+    bottom = top - FRAMINGS[framing] * head
+    if bust:
+        bottom = max(bottom, lo[1] + 0.1 * size[1])
+    inside = pos[(pos[:, 1] >= bottom) & (pos[:, 1] <= top)]
+    xlo, xhi = inside[:, 0].min(), inside[:, 0].max()
+    upper = top + HEADROOM * head
     aspect = width / height
-    half_h = 0.5 * (top - bottom) * 1.04
-    half_w = 0.5 * size[0] * 1.08
     tan_half = math.tan(math.radians(FOV_Y_DEG) / 2)
-    distance = max(half_h, half_w / aspect) / tan_half + 0.5 * size[2]
-    eye = center + np.array([0.0, 0.0, distance])
+    half_h = 0.5 * (upper - bottom)
+    half_w = 0.5 * (xhi - xlo) * 1.08
+    front = hi[2]
+    distance = max(half_h, half_w / aspect) / tan_half  # from the model's front plane
+    if bust:  # hide a bust's cut base by cropping its sides, but by 5 % a side at most
+        base = lo[1] + 0.03 * size[1]
+        least = 0.45 * (xhi - xlo) / (aspect * tan_half)
+        distance = min(distance, max((upper - base) / (2 * tan_half), least))
+    centre_y = upper - distance * tan_half  # the head stays at the top edge
+    eye = np.array([(xlo + xhi) / 2, centre_y, front + distance])
     near, far = max(distance * 0.05, 1e-3), distance + 4 * max(size.max(), 1e-3)
     view = np.eye(4)
     view[:3, 3] = -eye  # camera looks down −Z, no rotation needed
@@ -101,14 +138,13 @@ def frame(lo: np.ndarray, hi: np.ndarray, width: int, height: int) -> Camera:
             [0, 0, -1, 0],
         ]
     )
-    model_height = size[1]
-    if model_height <= 0.45:  # a head with a neck stump: turn about the neck
-        pivot_y, low, high = bottom + 0.2 * model_height, bottom, bottom + 0.35 * model_height
+    if size[1] <= 0.45:  # a head with a neck stump: turn about the neck
+        pivot_y, low, high = lo[1] + 0.2 * size[1], lo[1], lo[1] + 0.35 * size[1]
     else:
-        scale = 1.0 if model_height <= BUST_MAX_HEIGHT_M else model_height / 1.7
+        scale = 1.0 if bust else size[1] / 1.7
         pivot_y = top - HEAD_TO_PIVOT_M * scale
         low, high = pivot_y - 0.07 * scale, pivot_y + 0.04 * scale
-    pivot = np.array([center[0], pivot_y, center[2]])
+    pivot = np.array([eye[0], pivot_y, (lo[2] + hi[2]) / 2])
     return Camera(
         view_proj=(proj @ view).astype(np.float32),
         eye=eye.astype(np.float32),

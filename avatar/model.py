@@ -319,6 +319,14 @@ class Avatar:
         """VRM humanoid bone names this model maps to joints (``Pose.bones`` keys it obeys)."""
         return frozenset(self.humanoid)
 
+    def bone_position(self, bone: str) -> np.ndarray | None:
+        """Default-pose world position (3,) of a humanoid bone, metres; ``None`` if unmapped."""
+        if self.skeleton is None or bone not in self.humanoid:
+            return None
+        idle = next((c for c in self.animations if c.name == self.idle_clip), None)
+        world, _ = self.skeleton.node_worlds(idle, 0.0)
+        return world[self.humanoid[bone], :3, 3].astype(np.float32)
+
     def material_of(self, sub: Submesh) -> Material:
         """The :class:`Material` of a submesh."""
         return self.materials[sub.material]

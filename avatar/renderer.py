@@ -16,7 +16,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from avatar.backdrop import studio_backdrop
-from avatar.camera import Camera, frame
+from avatar.camera import FRAMINGS, Camera, frame
 from avatar.egl import EGLUnavailableError, RendererError, create_context
 from avatar.model import Avatar
 from avatar.pose import NEUTRAL_POSE, Pose
@@ -36,6 +36,8 @@ class Renderer:
         msaa: multisample count (0 = off, the default; 4 on a GPU).
         fxaa: anti-alias with FXAA inside the avatar's box when ``msaa`` is 0 (cheap on
             llvmpipe).
+        framing: ``head_shoulders`` (default), ``bust`` or ``face``
+            (:data:`avatar.camera.FRAMINGS`); portrait sizes keep the head at the top.
 
     Raises:
         EGLUnavailableError: no EGL/OpenGL 3.3 context on this machine (names the Debian
@@ -50,13 +52,18 @@ class Renderer:
         height: int = 512,
         msaa: int = 0,
         fxaa: bool = True,
+        framing: str = "head_shoulders",
     ):
         if width <= 0 or height <= 0 or width > 8192 or height > 8192:
             raise RendererError(f"bad frame size {width}x{height}")
         if msaa < 0:
             raise RendererError(f"msaa must be >= 0, got {msaa}")
         self.width, self.height = width, height
-        self.camera: Camera = frame(*avatar.bounds(), width, height)
+        if framing not in FRAMINGS:
+            raise RendererError(f"unknown framing {framing!r}; expected one of {tuple(FRAMINGS)}")
+        drawn = avatar.positions[np.unique(avatar.indices)]
+        neck = avatar.bone_position("neck")
+        self.camera: Camera = frame(drawn, width, height, framing, neck)
         self._fxaa = fxaa
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False

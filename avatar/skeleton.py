@@ -230,13 +230,13 @@ class Skeleton:
                 world[inner] = world[self.parents[inner]] @ local[inner]
         return world
 
-    def pose(
+    def node_worlds(
         self,
         clip: Clip | None = None,
         time_s: float = 0.0,
         rotations: Mapping[int, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, dict[int, float]]:
-        """Evaluate a pose: (palette float32 (P, 4, 4), clip morph weights {target: weight}).
+        """World matrices float64 (N, 4, 4) of every node, and the clip's morph weights.
 
         Args:
             clip: the clip to sample (``None``: rest pose).
@@ -262,7 +262,17 @@ class Skeleton:
         for node, q in (rotations or {}).items():
             w = self.rest_world_rotation[node]
             r[node] = quat_mul(r[node], quat_mul(quat_conj(w), quat_mul(q, w)))
-        world = self.world_matrices(t, r, s)
+        return self.world_matrices(t, r, s), weights
+
+    def pose(
+        self,
+        clip: Clip | None = None,
+        time_s: float = 0.0,
+        rotations: Mapping[int, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, dict[int, float]]:
+        """The joint palette float32 (P, 4, 4) and the clip's morph weights {target: weight}
+        (arguments as :meth:`node_worlds`)."""
+        world, weights = self.node_worlds(clip, time_s, rotations)
         palette = world[self.palette_nodes] @ self.palette_offsets
         return palette.astype(np.float32), weights
 

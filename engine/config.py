@@ -136,7 +136,10 @@ class AvatarConfig(_Section):
     width: int = Field(512, ge=64, le=2048)
     height: int = Field(512, ge=64, le=2048)
     fps: int = Field(25, ge=1, le=60)
-    msaa: int = Field(0, ge=0, le=8)
+    msaa: int = Field(0, ge=0, le=8)  # multisample anti-aliasing; 4 on a GPU
+    fxaa: bool = True  # FXAA inside the avatar's box when msaa is 0 (llvmpipe)
+    #: Camera framing (avatar.camera.FRAMINGS); portrait sizes keep the head at the top.
+    framing: Literal["head_shoulders", "bust", "face"] = "head_shoulders"
     #: Corner mark burnt into the video: one text per session language (``en`` is the fallback),
     #: or one text for all; ``""`` disables it.
     ai_label: str | dict[str, str] = Field(default_factory=lambda: _default_labels())

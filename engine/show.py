@@ -94,7 +94,14 @@ class Show:
         self.fps = config.fps
         self.samples_per_frame = MEDIA_RATE_HZ // config.fps
         avatar = load_configured_avatar(config)
-        self.renderer = Renderer(avatar, width=config.width, height=config.height, msaa=config.msaa)
+        self.renderer = Renderer(
+            avatar,
+            width=config.width,
+            height=config.height,
+            msaa=config.msaa,
+            fxaa=config.fxaa,
+            framing=config.framing,
+        )
         self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ, clips=avatar.clips)
         self.label = CornerLabel(config.ai_label, config.width, config.height)
         self.writer = MP4Writer(

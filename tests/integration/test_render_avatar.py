@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from avatar import DEFAULT_AVATAR_PATH
+from avatar.backdrop import studio_backdrop
 from avatar.gltf import load_avatar
 from avatar.model import Avatar
 from avatar.pose import Pose
@@ -189,3 +190,28 @@ def test_ict_head_shows_irises_and_pupils(ict_avatar, artifacts_dir):
             rgb = _rgb(frame, _on_eyeball(renderer, ict_avatar, eye, side))
             assert np.abs(rgb - white_rgb).sum() > 90, (rgb, white_rgb)
             assert rgb[0] > rgb[2] + 10 and rgb.mean() > pupil + 8, (rgb, pupil)
+
+
+@pytest.mark.parametrize(("width", "height"), [(432, 768), (768, 432)])
+def test_default_avatar_face_and_shoulders_in_view(default_avatar, width, height, artifacts_dir):
+    """Kiosk portrait 9:16 and landscape 16:9: head at the top, face and shoulders inside."""
+    with _renderer(default_avatar, width=width, height=height) as renderer:
+        frame = renderer.render(Pose())
+    Image.fromarray(frame).save(artifacts_dir / f"default_{width}x{height}.png")
+    a = default_avatar
+    crown = a.positions[np.argmax(a.positions[:, 1])]
+    points = {
+        "crown": crown,
+        "left eye": a.channel_centroid("eyeBlinkLeft"),
+        "right eye": a.channel_centroid("eyeBlinkRight"),
+        "mouth": a.channel_centroid("jawOpen"),
+        "left shoulder": a.bone_position("leftUpperArm"),
+        "right shoulder": a.bone_position("rightUpperArm"),
+    }
+    for name, point in points.items():
+        x, y = renderer.camera.project(point)[0]
+        assert 0 <= x < width and 0 <= y < height, (name, x, y)
+    assert renderer.camera.project(crown)[0, 1] < 0.12 * height
+    backdrop = studio_backdrop(width, height)
+    x, y = (round(float(c)) for c in renderer.camera.project(points["mouth"])[0])
+    assert np.abs(frame[y, x].astype(int) - backdrop[y, x]).sum() > 30  # the face is drawn
