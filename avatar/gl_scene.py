@@ -29,6 +29,7 @@ from avatar.gl_programs import (
     program_key,
 )
 from avatar.gl_textures import TextureCache
+from avatar.interior import HiddenInterior
 from avatar.mesh import morph_normal_deltas
 from avatar.model import Avatar
 from avatar.pose import Pose
@@ -45,6 +46,7 @@ class _Draw:
     blend: bool
     first: int
     count: int
+    interior: bool = False  # mouth interior: skipped while known hidden (avatar.interior)
 
 
 class GLScene:
@@ -75,7 +77,10 @@ class GLScene:
         self._setup_morphs()
         self._setup_vertices()
         self._textures = TextureCache(avatar.images)
+        self._interior = HiddenInterior(avatar)
         self._draws = self._draw_list()
+        self._query = int(np.ravel(GL.glGenQueries(1))[0])
+        self._queried = False
         self._frame_ubo = self._ubo(np.zeros(60, np.float32), GL.GL_DYNAMIC_DRAW)
         if self.skinned:
             self._palette_buf = GL.glGenBuffers(1)
@@ -183,6 +188,7 @@ class GLScene:
                 blend=mat.alpha_mode == "BLEND",
                 first=sub.first_index,
                 count=sub.index_count,
+                interior=sub.name in self._interior.names,
             )
             if draw.blend:
                 tris = a.indices[sub.first_index : sub.first_index + sub.index_count]
@@ -190,6 +196,7 @@ class GLScene:
                 blended.append((depth, len(blended), draw))
             else:
                 opaque.append(draw)
+        opaque.sort(key=lambda d: d.interior)  # the mouth interior last: one occlusion query
         return opaque + [d for _, _, d in sorted(blended, reverse=True)]
 
     # --- per frame ----------------------------------------------------------------------------
@@ -263,14 +270,20 @@ class GLScene:
         GL.glFrontFace(GL.GL_CW)  # the projection flips Y: counter-clockwise comes out CW
         GL.glCullFace(GL.GL_BACK)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
-        self._issue(self._draws)
+        self._issue(self._draws, self._interior.skip(weights))
         self.target.finish(area, out)
+        if self._queried:
+            passed = GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT)
+            self._interior.report(weights, bool(passed))
         np.copyto(self._last_frame, out)
         self._last_pose = pose
 
-    def _issue(self, draws: list[_Draw]) -> None:
+    def _issue(self, draws: list[_Draw], skip_interior: bool) -> None:
         program = cull = blend = None
+        self._queried = querying = False
         for d in draws:
+            if d.interior and skip_interior:
+                continue
             if d.program != program:
                 GL.glUseProgram(d.program)
                 program = d.program
@@ -285,9 +298,17 @@ class GLScene:
             for unit, tex in d.textures:
                 GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
                 GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+            if d.interior and not self._queried:  # the interior draws are consecutive
+                GL.glBeginQuery(GL.GL_ANY_SAMPLES_PASSED, self._query)
+                self._queried = True
+            elif self._queried and not d.interior and querying:
+                GL.glEndQuery(GL.GL_ANY_SAMPLES_PASSED)
+            querying = d.interior
             GL.glDrawElements(
                 GL.GL_TRIANGLES, d.count, GL.GL_UNSIGNED_INT, ctypes.c_void_p(d.first * 4)
             )
+        if querying:
+            GL.glEndQuery(GL.GL_ANY_SAMPLES_PASSED)
         GL.glDepthMask(GL.GL_TRUE)
         GL.glDisable(GL.GL_BLEND)
         GL.glDisable(GL.GL_CULL_FACE)

@@ -215,3 +215,21 @@ def test_default_avatar_face_and_shoulders_in_view(default_avatar, width, height
     backdrop = studio_backdrop(width, height)
     x, y = (round(float(c)) for c in renderer.camera.project(points["mouth"])[0])
     assert np.abs(frame[y, x].astype(int) - backdrop[y, x]).sum() > 30  # the face is drawn
+
+
+def test_mouth_interior_skipped_only_while_hidden(default_renderer, default_avatar):
+    """Closed-mouth frames may skip the teeth; an opening mouth draws them at once."""
+    from avatar.interior import HiddenInterior
+
+    hidden = HiddenInterior(default_avatar)
+    assert {"teeth", "mouth"} <= hidden.names
+    blink = default_avatar.target_weights({"eyeBlinkLeft": 1.0})
+    jaw = default_avatar.target_weights({"jawOpen": 0.6})
+    hidden.report(np.zeros_like(blink), samples_passed=False)
+    assert hidden.skip(np.zeros_like(blink)) and hidden.skip(blink)  # a blink keeps it hidden
+    assert not hidden.skip(jaw)
+    for pose in (Pose(yaw=0.01), Pose(yaw=0.02), Pose(yaw=0.03)):  # closed: teeth skipped
+        default_renderer.render(pose)
+    opened = Pose(yaw=0.03, weights={"jawOpen": 0.6})
+    with _renderer(default_avatar) as fresh:
+        assert np.array_equal(default_renderer.render(opened), fresh.render(opened))
