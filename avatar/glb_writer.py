@@ -1,6 +1,6 @@
 """Write one skinned mesh with morph targets, textures and clips as glTF 2.0 binary (``.glb``).
 
-All primitives share one vertex buffer (POSITION, NORMAL, COLOR_0 as normalised RGBA8,
+All primitives share one vertex buffer (POSITION, NORMAL, COLOR_0 as normalised RGBA16,
 TEXCOORD_0, and JOINTS_0/WEIGHTS_0 when skinned) and one set of morph targets stored as sparse
 accessors (glTF 2.0 §3.6.2.3), so unmoved vertices cost nothing; target names go to
 ``mesh.extras.targetNames``. Materials may carry an embedded base-colour image (PNG or JPEG
@@ -228,7 +228,7 @@ def write_glb(
         path: output ``.glb``.
         positions: float32 (V, 3), metres.
         normals: float32 (V, 3), unit.
-        colors: float (V, 4), linear RGBA in [0, 1] (stored as normalised uint8).
+        colors: float (V, 4), linear RGBA in [0, 1] (stored as normalised uint16).
         parts: (material, uint32 triangle indices (I,)) per primitive.
         targets: morph target name → float32 (V, 3) position deltas, metres.
         name: mesh and node name.
@@ -248,10 +248,10 @@ def write_glb(
             positions.astype(np.float32), "VEC3", _FLOAT, _ARRAY_BUFFER, minmax=True
         ),
         NORMAL=blob.accessor(normals.astype(np.float32), "VEC3", _FLOAT, _ARRAY_BUFFER),
-        COLOR_0=blob.accessor(
-            np.clip(np.round(colors * 255), 0, 255).astype(np.uint8),
+        COLOR_0=blob.accessor(  # 16 bits: linear darks (a navy suit) band at 8
+            np.clip(np.round(colors * 65535), 0, 65535).astype(np.uint16),
             "VEC4",
-            _UBYTE,
+            _USHORT,
             _ARRAY_BUFFER,
             normalized=True,
         ),

@@ -17,8 +17,8 @@ import numpy as np
 
 from avatar.asset.parts import Part, grid_triangles, orient_outward, smoothstep, srgb
 
-JACKET, JACKET_SEAM = srgb(34, 42, 64), srgb(22, 27, 42)
-SHIRT, TIE, BUTTON = srgb(238, 240, 244), srgb(112, 30, 42), srgb(20, 22, 30)
+JACKET, JACKET_SEAM = srgb(38, 46, 70), srgb(24, 29, 45)
+SHIRT, TIE, BUTTON = srgb(236, 238, 242), srgb(120, 34, 46), srgb(24, 26, 34)
 # ring height → (half-width, half-depth, centre z, squareness exponent), metres
 _RING_Y = np.array(
     [-0.1, -0.115, -0.13, -0.145, -0.16, -0.18, -0.205, -0.235, -0.28, -0.35, -0.45, -0.55, -0.62]

@@ -17,7 +17,7 @@ import numpy as np
 
 from avatar.asset.parts import Part, grid_triangles, smoothstep, srgb
 
-HAIR, HAIR_SHEEN = srgb(38, 30, 26), srgb(74, 60, 50)
+HAIR, HAIR_SHEEN = srgb(44, 34, 28), srgb(90, 72, 60)
 BROW = srgb(44, 33, 27)
 CENTRE = np.array([0.0, 0.03, -0.005])  # azimuths are measured about this vertical axis
 # azimuth (rad, 0 = front, π = back) → hairline height (m)

@@ -14,9 +14,9 @@ import numpy as np
 
 from avatar.asset.parts import Part, smoothstep, srgb
 
-SKIN = srgb(226, 184, 156)
-FLUSH = srgb(214, 146, 128)
-LIP = srgb(178, 104, 96)
+SKIN = srgb(222, 188, 168)
+FLUSH = srgb(212, 156, 140)
+LIP = srgb(172, 112, 106)
 LIP_INNER = srgb(120, 52, 52)
 SHAVE = srgb(170, 150, 140)
 CREASE = srgb(176, 128, 110)
