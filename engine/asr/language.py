@@ -9,6 +9,12 @@ rest of the session, and asks for the detection *early*: once the first turn has
 already knows which model to run. A decode that comes back empty or unsure forgets the language
 (a visitor who switches is detected again). No clocks, threads or I/O: the session passes the
 speech duration and the results in.
+
+Adopting it in a session: ``spoken = hearing.spoken_language(session_language)``; decode with
+``hearing.transcribe_for(spoken, audio, control)``; on each partial-decode point of a turn
+(``PartialDue``: its span's length is the speech so far), ``if spoken.detection_due(ms)`` run
+``hearing.detect_language(audio[: 3 s])`` on the ASR executor and pass the result to
+``spoken.detected``; a new ``SpokenLanguage`` when the visitor changes the language setting.
 """
 
 from __future__ import annotations

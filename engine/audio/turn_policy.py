@@ -16,6 +16,14 @@ passes the endpointer's decisions through, adds :class:`TurnCheckDue` (run the m
 span, off the event loop) and ends the turn early — a :class:`TurnEnded` over the same span as
 the speculative decode, so that decode is reused — when :meth:`SemanticEndpointer.verdict`
 brings a *complete*. Time is the 16 kHz stream position passed in: no clocks, threads or I/O.
+
+Adopting it in a session (one change): build the endpointer with :func:`semantic_endpointer`
+(``policy_settings(config.vad, config.server.endpoint_silence_ms)``, ``model_on`` when
+:func:`engine.audio.turn_model.load_turn_model` gave a model); on a :class:`TurnCheckDue` run
+``model.check(buffer.slice(d.start_sample, d.end_sample))`` on an executor of its own (not the
+ASR one: the speculative decode starts 50 ms earlier and would delay the verdict past the
+timeout), then hand ``verdict(d.check_id, check.probability, buffer.end)``'s decisions to the
+same handler as the listener's.
 """
 
 from __future__ import annotations
