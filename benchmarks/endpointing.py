@@ -87,9 +87,9 @@ def vad_probs(audio: np.ndarray) -> np.ndarray:
 
 
 def last_speech_end(probs: np.ndarray) -> int:
-    """The end of the clip's last speech, as the endpointer sees it (a 3 s timeout: no pause
-    inside a clip is that long)."""
-    ends = [e for e in replay(probs, None, EndpointSettings(endpoint_silence_ms=3000))]
+    """The end of the clip's last speech as the endpointer sees it: the last turn's
+    ``speech_end_sample`` when only silence ends turns."""
+    ends = list(replay(probs, None, EndpointSettings()))
     return ends[-1][1].speech_end_sample
 
 
