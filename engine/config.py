@@ -86,22 +86,34 @@ class VADConfig(_Section):
 class VoiceConfig(_Section):
     """One TTS voice: ``provider`` and a voice (manifest name, path, or provider voice name).
 
-    ``edge`` voices (online, e.g. ``zh-CN-XiaoxiaoNeural``) are spoken under ``deadline_s`` per
-    sentence, with ``fallback`` (default: the built-in offline voice of the language) when the
-    service is slow or unreachable (engine.tts.edge).
+    * ``piper``: ``voice`` is a manifest name or an ``.onnx`` path; ``speaker`` picks a speaker
+      of a multi-speaker voice.
+    * ``kokoro``: ``voice`` is a manifest name (``kokoro-82m``) or a model folder; ``speaker``
+      names the voice pack (default ``jm_kumo``).
+    * ``espeak``: ``voice`` is an espeak-ng voice (``cmn-latn-pinyin``).
+    * ``edge`` (online, e.g. ``zh-CN-XiaoxiaoNeural``) and ``openai`` (a speech server on the
+      operator's network, ``POST {url}/audio/speech`` with ``model`` and ``voice``; the key in
+      the environment variable named by ``api_key_env``) are spoken under ``deadline_s`` per
+      sentence, with ``fallback`` (default: the built-in offline voice of the language) when
+      the service is slow or unreachable (engine.tts.online).
     """
 
-    provider: Literal["piper", "espeak", "edge"] = "piper"
+    provider: Literal["piper", "kokoro", "espeak", "edge", "openai"] = "piper"
     voice: str = "piper-en_US-joe-medium"
+    speaker: str | None = None
     length_scale: float | None = Field(None, gt=0.2, lt=4.0)
     deadline_s: float = Field(2.0, gt=0.1, le=30.0)
     fallback: VoiceConfig | None = None
+    url: str = ""  # openai: base URL, e.g. "http://tts.bank.internal:8000/v1"
+    model: str = ""  # openai: the server's model name
+    api_key_env: str = ""  # openai: name of the environment variable holding the key
+    response_format: Literal["wav", "mp3", "pcm", "opus", "aac", "flac"] = "wav"
 
 
 def offline_voice(language: str) -> VoiceConfig:
-    """The built-in offline voice of ``language`` (Mandarin: espeak-ng; else Piper English)."""
+    """The built-in offline voice of ``language`` (Mandarin: Kokoro-82M; else Piper English)."""
     if language == "zh":
-        return VoiceConfig(provider="espeak", voice="cmn-latn-pinyin")
+        return VoiceConfig(provider="kokoro", voice="kokoro-82m", speaker="jm_kumo")
     return VoiceConfig(provider="piper", voice="piper-en_US-joe-medium")
 
 

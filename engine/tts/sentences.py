@@ -49,10 +49,23 @@ class SplitConfig:
             before a conjunction) above this (~40: about 2.5 s of English, 13 Han characters;
             Piper synthesizes that in ~0.2 s on 2 cores, so first audio comes quickly).
         max_weight: later sentences are cut above this.
+        growth: piece ``k`` (from 0) may weigh ``first_max_weight * growth**k``, capped at
+            ``max_weight``. 1.0 (the default) allows ``max_weight`` from the second piece on;
+            a slower voice (RTF ~0.3) sets ~2.5 so each piece is synthesized while the one
+            before it plays (a piece of weight w takes ~RTF * w of the time w is heard).
     """
 
     first_max_weight: int = 40
     max_weight: int = 200
+    growth: float = 1.0
+
+    def limit(self, index: int) -> int:
+        """Most spoken weight for piece ``index`` (0 = the first piece of the reply)."""
+        if index == 0:
+            return self.first_max_weight
+        if self.growth <= 1.0:
+            return self.max_weight
+        return min(self.max_weight, round(self.first_max_weight * self.growth**index))
 
 
 def spoken_weight(text: str) -> int:
@@ -106,12 +119,12 @@ def _conjunction_cuts(sentence: str) -> list[int]:
     ]
 
 
-def _cut_clauses(sentence: str, first_limit: int, limit: int) -> list[str]:
-    """Cut ``sentence`` at clause boundaries: the first piece within ``first_limit``, the
-    others within ``limit``, where the boundaries allow."""
+def _cut_clauses(sentence: str, config: SplitConfig, done: int) -> list[str]:
+    """Cut ``sentence`` at clause boundaries, piece ``done + k`` within ``config.limit``, where
+    the boundaries allow (``done``: pieces of the reply before this sentence)."""
     pieces: list[str] = []
     rest = sentence
-    while spoken_weight(rest) > (limit if pieces else first_limit):
+    while spoken_weight(rest) > config.limit(done + len(pieces)):
         cuts = [
             i + 1
             for i, ch in enumerate(rest[:-1])
@@ -124,7 +137,7 @@ def _cut_clauses(sentence: str, first_limit: int, limit: int) -> list[str]:
             )
             and rest[i + 1 :].strip()
         ]
-        cap = limit if pieces else first_limit
+        cap = config.limit(done + len(pieces))
         if not pieces and not [c for c in cuts if spoken_weight(rest[:c]) <= cap]:
             # No punctuation early enough in the first sentence: cut before a conjunction so
             # the first audio does not wait for a whole long sentence (prosody break ≈ a comma).
@@ -172,6 +185,5 @@ def split_sentences(text: str, config: SplitConfig = SplitConfig()) -> list[str]
             if out and sentence:
                 out[-1] += sentence  # stray punctuation joins the sentence before
             continue
-        first_limit = config.first_max_weight if not out else config.max_weight
-        out.extend(_cut_clauses(sentence, first_limit, config.max_weight))
+        out.extend(_cut_clauses(sentence, config, len(out)))
     return out

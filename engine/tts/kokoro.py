@@ -1,0 +1,306 @@
+"""Kokoro-82M (offline neural voice, ONNX) speaking Mandarin, with phoneme-timed visemes.
+
+Kokoro-82M (hexgrad, Apache-2.0 weights; StyleTTS 2 + iSTFTNet, 24 kHz) is run on onnxruntime
+from the int8 ONNX export of kokoro-onnx (MIT). The text goes through the Mandarin front end of
+:mod:`engine.tts.zh_g2p` (normalised numbers and letters, misaki phonemes); each phoneme
+character is one input token.
+
+Lip sync: the model predicts a duration per token (the ``Round`` → ``Clip(min=1)`` of its
+duration predictor) and the decoder turns each duration unit into exactly
+:data:`SAMPLES_PER_UNIT` output samples (measured: 600 = two 300-sample hops at 24 kHz). The
+graph is patched in memory, as Piper does for its alignments, to return those durations as a
+second output, so the viseme track is cut from the same numbers that placed the sound:
+sample-exact, as Piper's alignments are for English.
+
+The ONNX session is not thread-safe for our use (one run at a time per voice): a lock
+serialises runs; :meth:`KokoroTTS.warm_up` runs a few short phrases so the first reply does not
+pay onnxruntime's first-run allocation.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from avatar.visemes import VisemeTrack, track_from_alignment
+from engine.tts.base import SentenceTTS, TTSChunk, TTSError
+from engine.tts.sentences import SplitConfig
+from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
+from engine.tts.zh_tones import tone_prosody
+
+#: Output rate of Kokoro-82M (Hz).
+SAMPLE_RATE_HZ = 24_000
+#: Output samples per predicted duration unit (2 × hop 300 at 24 kHz; checked on every run).
+SAMPLES_PER_UNIT = 600
+#: Most phoneme tokens per run: the voice packs hold one style row per length up to 510.
+MAX_TOKENS = 510
+#: Leading silence kept before the first phoneme (units of 25 ms): the model pads ~0.4 s.
+LEAD_UNITS = 2
+#: The decoder's sound runs this many duration units ahead of the durations (measured on
+#: pauses: the energy of punctuation frames is lowest with the track moved 1 unit earlier).
+AUDIO_LEAD_UNITS = 1
+#: Word gaps shorter than this (s) keep the previous mouth shape (see track_from_alignment):
+#: Kokoro gives a space between words 1-3 duration units (25-75 ms).
+MIN_PAUSE_S = 0.08
+#: Piece lengths for streaming (spoken weight, 3 per Han character): a short first clause so
+#: the first audio comes quickly, then whole sentences.
+ZH_SPLIT = SplitConfig(first_max_weight=21, max_weight=150)
+
+#: Files of a Kokoro model folder (`dhe models kokoro-82m`).
+MODEL_FILE = "kokoro-v1.0.int8.onnx"
+VOCAB_FILE = "vocab.json"
+VOICES_FILE = "voices.npz"
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One model run: float audio (n,) and the token symbols with their sample counts."""
+
+    audio: np.ndarray
+    symbols: list[str]
+    counts: list[int]
+
+
+#: Tensors between Kokoro's predictor and its decoder in the pinned int8 export (manifest
+#: entry ``kokoro-82m``): per-token durations (``Round → Clip(min=1)``), the pitch track (Hz,
+#: two frames per unit), the energy track, and the text features aligned to the frames.
+DURATIONS = "/encoder/Clip_output_0"
+PITCH = "/encoder/Reshape_output_0"
+ENERGY = "/encoder/Reshape_1_output_0"
+ALIGNED = "/encoder/MatMul_1_output_0"
+
+
+def split_graph(model_bytes: bytes) -> tuple[bytes, bytes]:
+    """Cut the Kokoro graph into predictor (tokens, style, speed → durations, pitch, energy,
+    aligned features) and decoder (those, style → audio), so the pitch can be reshaped in
+    between (:mod:`engine.tts.zh_tones`). Together they compute exactly what the whole graph
+    computes.
+
+    Raises:
+        TTSError: ``model-invalid`` when the graph lacks the tensors of the pinned export.
+    """
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load_from_string(model_bytes)
+    produced = {out for node in model.graph.node for out in node.output}
+    missing = [t for t in (DURATIONS, PITCH, ENERGY, ALIGNED) if t not in produced]
+    if missing:
+        raise TTSError("model-invalid", f"not the pinned Kokoro export: no tensor {missing[0]}")
+    extractor = Extractor(model)
+    predictor = extractor.extract_model(
+        ["tokens", "style", "speed"], [DURATIONS, PITCH, ENERGY, ALIGNED]
+    )
+    decoder = extractor.extract_model([ALIGNED, PITCH, ENERGY, "style"], ["audio"])
+    return predictor.SerializeToString(), decoder.SerializeToString()
+
+
+class KokoroTTS(SentenceTTS):
+    """Kokoro-82M behind the :class:`~engine.tts.base.TTSProvider` interface (Mandarin).
+
+    Args:
+        model_dir: folder with :data:`MODEL_FILE`, :data:`VOCAB_FILE` and :data:`VOICES_FILE`.
+        voice: name of a style vector in the voices file (e.g. ``jm_kumo``).
+        length_scale: > 1 slower, < 1 faster (0.5-2.0); the model's speed is its inverse.
+        threads: onnxruntime intra-op threads (None: one per core).
+        tones: reshape the predicted pitch to Mandarin tone contours (see
+            :mod:`engine.tts.zh_tones`: the voice packs are Japanese speakers).
+
+    Raises:
+        TTSError: ``model-not-found`` (a file is missing), ``model-invalid`` (unreadable model,
+            vocabulary or voices), ``bad-setting`` (unknown voice, length_scale out of range).
+    """
+
+    sample_rate: int = SAMPLE_RATE_HZ
+    languages: frozenset[str] = frozenset({"zh"})
+    split_config: SplitConfig = ZH_SPLIT
+
+    def __init__(
+        self,
+        model_dir: Path,
+        voice: str = "jm_kumo",
+        length_scale: float | None = None,
+        threads: int | None = None,
+        tones: bool = True,
+    ) -> None:
+        model_dir = Path(model_dir)
+        paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE, VOICES_FILE)]
+        for path in paths:
+            if not path.is_file():
+                raise TTSError("model-not-found", f"Kokoro file not found: {path}")
+        try:
+            self._vocab: dict[str, int] = json.loads(paths[1].read_text("utf-8"))["vocab"]
+            with np.load(paths[2]) as packs:
+                voices = {name: packs[name].astype(np.float32) for name in packs.files}
+        except (OSError, ValueError, KeyError) as exc:
+            raise TTSError(
+                "model-invalid", f"cannot read Kokoro voices in {model_dir}: {exc}"
+            ) from exc
+        if voice not in voices:
+            raise TTSError("bad-setting", f"unknown Kokoro voice {voice!r}; have {sorted(voices)}")
+        try:
+            import onnxruntime as ort
+
+            predictor, decoder = split_graph(paths[0].read_bytes())
+            options = ort.SessionOptions()
+            if threads:
+                options.intra_op_num_threads = threads
+            self._predictor = ort.InferenceSession(
+                predictor, options, providers=["CPUExecutionProvider"]
+            )
+            self._decoder = ort.InferenceSession(
+                decoder, options, providers=["CPUExecutionProvider"]
+            )
+        except TTSError:
+            raise
+        except Exception as exc:  # onnx/onnxruntime loader errors → one code
+            raise TTSError("model-invalid", f"cannot load Kokoro from {model_dir}: {exc}") from exc
+        self.voice = voice
+        self._style = voices[voice].reshape(len(voices[voice]), -1)  # (510, 256)
+        self._lock = threading.Lock()
+        self._speed = 1.0 / _check_scale(length_scale)
+        #: Reshape the pitch track to Mandarin tones (engine.tts.zh_tones); off: the model's own.
+        self.tones = tones
+
+    def with_length_scale(self, length_scale: float | None) -> KokoroTTS:
+        """A view of this voice speaking slower (> 1) or faster (< 1); shares the loaded model.
+
+        Raises:
+            TTSError: ``bad-setting`` when outside 0.5-2.0.
+        """
+        other = object.__new__(KokoroTTS)
+        other.__dict__.update(self.__dict__)
+        other._speed = 1.0 / _check_scale(length_scale)
+        return other
+
+    def warm_up(self) -> None:
+        """Synthesize two short phrases (~0.5 s of CPU on 2 cores) so the first reply does not
+        pay onnxruntime's first-run allocation; also loads jieba's dictionary (~1 s)."""
+        for phrase in ("您好。", "请问有什么可以帮您？"):
+            self.synthesize_sentence(phrase, "zh")
+
+    def estimate_track(self, sentence: str, language: str) -> VisemeTrack:
+        """Visemes of ``sentence`` from its phonemes alone, without running the model (~1 ms):
+        vowels weigh 2, consonants 1, word gaps 0.3 and punctuation 4 (a pause), in units of
+        one duration step. Online voices stretch this track to their own audio's length.
+
+        Raises:
+            TTSError: ``unsupported-language``.
+        """
+        self.check_language(language)
+        symbols = ["^", *(s for s, _ in self._tokens(to_phonemes(sentence))), "$"]
+        counts = [SAMPLES_PER_UNIT * round(2 * _estimate_weight(s)) for s in symbols]
+        symbols, counts = fold_tones(symbols, counts)
+        return track_from_alignment(
+            symbols,
+            counts,
+            self.sample_rate,
+            mapper=viseme_for_zh_phoneme,
+            min_pause_samples=int(MIN_PAUSE_S * self.sample_rate),
+        )
+
+    def _tokens(self, phonemes: str) -> list[tuple[str, int]]:
+        return [(ch, self._vocab[ch]) for ch in phonemes if ch in self._vocab]
+
+    def _run(self, tokens: list[tuple[str, int]]) -> _Run:
+        """One model run over at most :data:`MAX_TOKENS` tokens (blocking): predictor, tone
+        contours on the pitch track, decoder."""
+        symbols = ["^", *(s for s, _ in tokens), "$"]
+        style = self._style[len(tokens) - 1][None, :]
+        ids = np.array([[0, *(t for _, t in tokens), 0]], dtype=np.int64)
+        speed = np.array([self._speed], dtype=np.float32)
+        try:
+            with self._lock:
+                units, pitch, energy, aligned = self._predictor.run(
+                    None, {"tokens": ids, "style": style, "speed": speed}
+                )
+                units = np.asarray(units).reshape(-1).astype(int)
+                if self.tones:
+                    pitch, energy = tone_prosody(symbols, units, pitch, energy)
+                    pitch, energy = pitch[None, :], energy[None, :]
+                feed = {ALIGNED: aligned, PITCH: pitch, ENERGY: energy, "style": style}
+                (audio,) = self._decoder.run(None, feed)
+        except Exception as exc:  # onnxruntime raises bare Exception subclasses
+            raise TTSError("synthesis-failed", f"Kokoro failed: {exc}") from exc
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        if len(units) != len(symbols) or int(units.sum()) * SAMPLES_PER_UNIT != len(audio):
+            raise TTSError(
+                "synthesis-failed",
+                f"Kokoro durations ({units.sum()} units) do not match {len(audio)} samples",
+            )
+        return _Run(audio, symbols, [int(u) * SAMPLES_PER_UNIT for u in units])
+
+    def synthesize_sentence(self, sentence: str, language: str) -> TTSChunk:
+        """Synthesize one sentence; see :meth:`SentenceTTS.synthesize_sentence`.
+
+        Returns:
+            int16 PCM at 24 kHz and visemes cut from the model's own per-phoneme durations;
+            leading silence trimmed to :data:`LEAD_UNITS` units. Text with nothing to say
+            gives an empty chunk.
+
+        Raises:
+            TTSError: ``unsupported-language``, ``synthesis-failed``.
+        """
+        self.check_language(language)
+        runs = [self._run(piece) for piece in _pieces(self._tokens(to_phonemes(sentence)))]
+        symbols = [s for r in runs for s in r.symbols]
+        counts = [c for r in runs for c in r.counts]
+        audio = np.concatenate([r.audio for r in runs]) if runs else np.zeros(0, np.float32)
+        lead = max(0, counts[0] - LEAD_UNITS * SAMPLES_PER_UNIT) if counts else 0
+        if lead:
+            audio, counts = audio[lead:], [counts[0] - lead, *counts[1:]]
+        shift = min(AUDIO_LEAD_UNITS * SAMPLES_PER_UNIT, counts[0]) if counts else 0
+        if shift:  # move the track onto the sound: first cue shorter, last one longer
+            counts = [counts[0] - shift, *counts[1:-1], counts[-1] + shift]
+        symbols, counts = fold_tones(symbols, counts)
+        track = track_from_alignment(
+            symbols,
+            counts,
+            self.sample_rate,
+            mapper=viseme_for_zh_phoneme,
+            min_pause_samples=int(MIN_PAUSE_S * self.sample_rate),
+        )
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        return TTSChunk(pcm=pcm, sample_rate=self.sample_rate, visemes=track, text=sentence)
+
+
+_VOWELS = frozenset("aeiouyɑɐəɚɛɤɨʊɔœø")
+
+
+def _estimate_weight(symbol: str) -> float:
+    """Relative length of one phoneme symbol for :meth:`KokoroTTS.estimate_track`."""
+    if symbol in TONE_MARKS:
+        return 0.0  # its time belongs to the vowel before
+    if symbol in _VOWELS:
+        return 2.0
+    if symbol == " ":
+        return 0.3
+    if symbol in '^$,.!?;:—…()“”"':
+        return 4.0
+    return 1.0
+
+
+def _pieces(tokens: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+    """Cut a token list into runs of at most :data:`MAX_TOKENS`, at the last punctuation or
+    space before the limit (a very long sentence; replies rarely come near it)."""
+    pieces: list[list[tuple[str, int]]] = []
+    while len(tokens) > MAX_TOKENS:
+        window = tokens[:MAX_TOKENS]
+        cut = max((i + 1 for i, (s, _) in enumerate(window) if s in ",.!?;: "), default=MAX_TOKENS)
+        pieces.append(tokens[:cut])
+        tokens = tokens[cut:]
+    if tokens:
+        pieces.append(tokens)
+    return pieces
+
+
+def _check_scale(length_scale: float | None) -> float:
+    if length_scale is None:
+        return 1.0
+    if not 0.5 <= length_scale <= 2.0:
+        raise TTSError("bad-setting", f"length_scale must be 0.5-2.0, got {length_scale}")
+    return float(length_scale)

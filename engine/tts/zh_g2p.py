@@ -1,0 +1,151 @@
+"""Mandarin grapheme-to-phoneme conversion for Kokoro-82M.
+
+Kokoro-82M v1.0 was trained on phonemes from misaki's Chinese G2P (hexgrad/misaki, Apache-2.0,
+``misaki.zh.ZHG2P`` without a version: its "legacy" path): jieba words, pypinyin tone-3 syllables,
+each syllable written in IPA by ``misaki.transcription.pinyin_to_ipa`` with the four tones as
+arrows (→ ↗ ↓ ↘), syllables of one word run together and words separated by spaces. This
+module makes the same string, with three changes that the voice needs in a service hall:
+
+* the text is first normalised by :func:`engine.tts.zh_text.normalize_zh` (numbers, dates,
+  amounts, times, percentages said as words; misaki's own ``cn2an.transform`` misreads codes
+  such as 尾号4417);
+* Latin letters are spelled with their Mandarin letter names (A → ei, T → ti, M → ai mu), so
+  ``ATM`` and ``App`` are read as a Chinese speaker reads them instead of being dropped;
+* a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence.
+
+The result is plain text over Kokoro's phoneme vocabulary; :func:`to_phonemes` is pure and
+loads jieba's dictionary on first use (~1 s, done by the provider's warm-up).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from engine.tts.zh_text import normalize_zh
+
+#: Mandarin names of the Latin letters as pinyin syllables (the common Mainland reading of
+#: letters in acronyms, e.g. ATM = ei ti ai-mu).
+LETTER_PINYIN: dict[str, tuple[str, ...]] = {
+    "A": ("ei1",), "B": ("bi4",), "C": ("xi1",), "D": ("di4",), "E": ("yi4",),
+    "F": ("ai2", "fu5"), "G": ("ji4",), "H": ("ai2", "qi1"), "I": ("ai4",), "J": ("jie4",),
+    "K": ("kai4",), "L": ("ai2", "le5"), "M": ("ai2", "mu5"), "N": ("en1",), "O": ("ou1",),
+    "P": ("pi1",), "Q": ("qiu1",), "R": ("a4", "er3"), "S": ("ai2", "si1"), "T": ("ti4",),
+    "U": ("you1",), "V": ("wei1",), "W": ("da2", "bu5", "liu1"), "X": ("ai2", "ke4", "si1"),
+    "Y": ("wai4",), "Z": ("zei4",),
+}  # fmt: skip
+
+#: Chinese punctuation → the ASCII marks Kokoro was trained with (misaki ``map_punctuation``).
+_PUNCTUATION = str.maketrans(
+    {
+        "、": ", ", "，": ", ", "。": ". ", "．": ". ", "！": "! ", "：": ": ", "；": "; ",
+        "？": "? ", "«": " “", "»": "” ", "《": " “", "》": "” ", "「": " “", "」": "” ",
+        "【": " “", "】": "” ", "（": " (", "）": ") ",
+    }
+)  # fmt: skip
+#: Tone letters of pinyin_to_ipa → Kokoro's tone arrows (misaki ``ZHG2P.retone``).
+_TONES = (("˧˩˧", "↓"), ("˧˥", "↗"), ("˥˩", "↘"), ("˥", "→"))
+_SEGMENTS = re.compile(r"([\u4e00-\u9fff]+)|([A-Z]+)|([^\u4e00-\u9fffA-Z]+)")
+
+
+def _retone(phoneme: str) -> str:
+    for mark, arrow in _TONES:
+        phoneme = phoneme.replace(mark, arrow)
+    # syllabic ɻ̩ / ɹ̩ (the apical vowel of zhi, ci …) are written ɨ; the non-syllabic mark goes.
+    return phoneme.replace("ɻ̩", "ɨ").replace("ɹ̩", "ɨ").replace("\u032f", "")
+
+
+@functools.cache
+def syllable_ipa(pinyin: str) -> str:
+    """One tone-numbered pinyin syllable in Kokoro's phonemes (``"zhong1"`` → ``"ꭧʊ→ŋ"``).
+
+    Returns:
+        The phonemes, or ``""`` when pinyin_to_ipa cannot parse the syllable (e.g. ``r5``).
+    """
+    from misaki.transcription import pinyin_to_ipa
+
+    try:
+        options = pinyin_to_ipa(pinyin)
+    except (ValueError, KeyError, IndexError):
+        return ""
+    return "".join(_retone(p) for p in next(iter(options)))
+
+
+def _han_words(text: str) -> list[str]:
+    import jieba
+    from pypinyin import Style, lazy_pinyin
+
+    words = []
+    for word in jieba.lcut(text, cut_all=False):
+        syllables = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
+        words.append("".join(syllable_ipa(s) for s in syllables))
+    return [w for w in words if w]
+
+
+def _spelled(letters: str) -> list[str]:
+    return ["".join(syllable_ipa(s) for s in LETTER_PINYIN[ch]) for ch in letters]
+
+
+def to_phonemes(text: str) -> str:
+    """Chinese text (numbers, letters and all) → Kokoro phoneme string.
+
+    Args:
+        text: e.g. ``"您好，ATM在门口。"``.
+
+    Returns:
+        e.g. ``"ni↗n xau↓, ei→ ti↘ ai↗mu ʦai↘ mə↗nkʰou↓."``; empty for text with nothing to say.
+    """
+    spoken = normalize_zh(text).translate(_PUNCTUATION)
+    out = ""
+    previous_was_word = False
+    for han, latin, other in _SEGMENTS.findall(spoken):
+        words = _han_words(han) if han else _spelled(latin) if latin else []
+        if words:
+            out += (" " if previous_was_word else "") + " ".join(words)
+        else:
+            out += other
+        previous_was_word = bool(words)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+# --- visemes of these phonemes ------------------------------------------------------------
+
+#: Tone arrows: a tone is carried by the vowel before it, so its time goes to that vowel.
+TONE_MARKS = frozenset("→↗↓↘")
+
+#: Kokoro's Mandarin phonemes that the IPA viseme table (avatar.visemes) does not spell the
+#: same way: the ligature affricates ꭧ (zh [ʈʂ]), ʨ (j [tɕ]), ʦ (z [ts]) and the retroflex
+#: initial ɻ (r), which pinyin viseme tables put with the sibilants (lips forward, teeth close).
+_KOKORO_ZH_VISEMES = {"ꭧ": "CH", "ʨ": "CH", "ʦ": "SS", "ɻ": "CH"}
+
+
+def viseme_for_zh_phoneme(symbol: str) -> str:
+    """Oculus viseme of one Kokoro Mandarin phoneme character (``"ꭧ"`` → ``"CH"``).
+
+    Raises:
+        avatar.visemes.UnknownPhonemeError: the symbol is not covered.
+    """
+    from avatar.visemes import viseme_for_phoneme
+
+    return _KOKORO_ZH_VISEMES.get(symbol) or viseme_for_phoneme(symbol)
+
+
+def fold_tones(symbols: list[str], counts: list[int]) -> tuple[list[str], list[int]]:
+    """Give each tone arrow's samples to the phoneme before it and drop the arrow.
+
+    Args:
+        symbols: one phoneme character per entry, as fed to the model.
+        counts: samples per entry, same length.
+
+    Returns:
+        ``(symbols, counts)`` without tone arrows; the total sample count is unchanged.
+    """
+    out_symbols: list[str] = []
+    out_counts: list[int] = []
+    for symbol, count in zip(symbols, counts, strict=True):
+        if symbol in TONE_MARKS and out_counts:
+            out_counts[-1] += count
+        else:
+            out_symbols.append("_" if symbol in TONE_MARKS else symbol)
+            out_counts.append(count)
+    return out_symbols, out_counts

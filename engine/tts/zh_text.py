@@ -1,0 +1,176 @@
+"""Mandarin text normalisation for speech: digits, dates, times, amounts, percentages and Latin
+letters inside Chinese replies become the words a Chinese speaker says.
+
+Pure functions, no I/O. The output keeps Han characters and punctuation, turns every Arabic
+digit into Chinese numerals and every Latin letter into an upper-case letter that the Mandarin
+G2P (:mod:`engine.tts.zh_g2p`) spells with Chinese letter names (``ATM`` → A-T-M, ``App`` →
+A-P-P, ``ID`` → I-D), so the voice and the viseme timing (both made from the same phonemes) read
+the same words.
+
+Reading rules, in the order they are applied (conventions of spoken Mainland Mandarin, as in
+the GB/T 15835-2011 "General rules for writing numerals in publications" readings):
+
+* dates ``2025-03-10`` / ``2025/3/10`` → 二零二五年三月十日; a year before 年 is read digit by
+  digit (二零二四年); months and days as cardinals;
+* clock times ``9:30`` → 九点三十分, ``14:00`` → 十四点;
+* percentages ``12.5%`` → 百分之十二点五;
+* codes read digit by digit: runs of 5 or more digits (unless a unit such as 元, 人 or 个
+  follows), numbers with a leading zero, and numbers
+  after 尾号 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` → 尾号四四一七);
+  a letter followed by digits (queue ticket ``A023``) is a code too;
+* amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
+  一千二百三十四点五六元; thousands separators dropped; ``¥`` / ``￥`` / ``RMB`` / ``CNY`` before
+  the number become 元 after it); a bare 2 before a measure word is 两 (``2位`` → 两位).
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = "零一二三四五六七八九"
+_UNITS = ("", "十", "百", "千")
+#: Measure words after which a bare 2 is read 两 (两位, 两个, 两天 …).
+_MEASURE_WORDS = "个位天次张件种份条本名户笔项周小分秒"
+#: Words after which a number is an identifier read digit by digit.
+_CODE_CUES = ("尾号", "号码", "编号", "卡号", "账号", "验证码", "工号", "电话", "手机", "单号")
+#: Latin runs of at most this many letters are spelled, as Mandarin speakers read acronyms;
+#: longer runs are spelled too (the offline Mandarin voice has no English G2P): a known limit.
+MAX_SPELLED_LETTERS = 12
+
+#: Full-width digits and Latin letters (U+FF10-FF19, FF21-FF3A, FF41-FF5A) → ASCII; full-width
+#: punctuation is left alone (it marks clause ends for the sentence splitter).
+_FULL_WIDTH = {
+    code: code - 0xFEE0
+    for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for code in range(lo, hi + 1)
+}
+
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?=年)")
+_TIME = re.compile(r"(?<![\d.])([01]?\d|2[0-3])[:：]([0-5]\d)(?![\d:])")
+_PERCENT = re.compile(rf"({_NUMBER})\s*[%％]")
+_CURRENCY = re.compile(rf"(?:[¥￥]|\b(?:RMB|CNY)\s*)({_NUMBER})(\s*元)?")
+_CODE_AFTER_CUE = re.compile(rf"({'|'.join(_CODE_CUES)})(是|为|：|:)?\s*(\d+)")
+_LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])(\d{2,})(?!\d)")
+_LONG_OR_ZERO = re.compile(r"(?<![\d.,])(0\d+|\d{5,})(?![\d.,]|\s*[元块人位个次件张份条万亿])")
+_ANY_NUMBER = re.compile(rf"(?<![\d.]){_NUMBER}")
+_LATIN = re.compile(r"[A-Za-z]+")
+
+
+def digits_one_by_one(digits: str) -> str:
+    """``"4417"`` → ``"四四一七"`` (every character must be 0-9)."""
+    return "".join(_DIGITS[int(d)] for d in digits)
+
+
+def cardinal(number: int) -> str:
+    """A non-negative integer as a Mandarin cardinal (``1005`` → 一千零五, ``12`` → 十二).
+
+    Numbers up to 10¹⁶ use the units 万 and 亿 (GB/T 15835 reading); ``10``-``19`` drop the
+    leading 一 (十二, not 一十二) at the start of a number, as spoken.
+
+    Raises:
+        ValueError: ``number`` is negative.
+    """
+    if number < 0:
+        raise ValueError(f"cardinal needs a non-negative integer, got {number}")
+    if number == 0:
+        return "零"
+    groups: list[int] = []
+    while number:
+        groups.append(number % 10_000)
+        number //= 10_000
+    out = ""
+    zero_pending = False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            zero_pending = bool(out)
+            continue
+        if out and (zero_pending or group < 1000):
+            out += "零"
+        out += _four_digits(group) + ("", "万", "亿", "万亿")[index]
+        zero_pending = False
+    if out.startswith("一十"):
+        out = out[1:]
+    return out
+
+
+def _four_digits(group: int) -> str:
+    out = ""
+    zero = False
+    for position in range(3, -1, -1):
+        digit = group // 10**position % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += _DIGITS[digit] + _UNITS[position]
+    return out
+
+
+def read_number(text: str) -> str:
+    """A decimal number as spoken: ``"1,234.56"`` → 一千二百三十四点五六, ``"0.5"`` → 零点五,
+    ``"20000"`` → 两万 (a leading 2 before 千 / 万 / 亿 is said 两)."""
+    whole, _, fraction = text.replace(",", "").partition(".")
+    spoken = cardinal(int(whole or "0"))
+    if spoken[:2] in ("二千", "二万", "二亿"):
+        spoken = "两" + spoken[1:]
+    return spoken + ("点" + digits_one_by_one(fraction) if fraction else "")
+
+
+def _year(digits: str) -> str:
+    return digits_one_by_one(digits)
+
+
+def _date(match: re.Match) -> str:
+    year, month, day = match.groups()
+    return f"{_year(year)}年{cardinal(int(month))}月{cardinal(int(day))}日"
+
+
+def _time(match: re.Match) -> str:
+    hour, minute = int(match.group(1)), int(match.group(2))
+    spoken = f"{cardinal(hour)}点"
+    if minute:
+        spoken += ("零" if minute < 10 else "") + f"{cardinal(minute)}分"
+    return spoken
+
+
+def _number_in_context(match: re.Match) -> str:
+    text = match.group(0)
+    following = match.string[match.end() : match.end() + 1]
+    if text == "2" and following and following in _MEASURE_WORDS:
+        return "两"
+    return read_number(text)
+
+
+def _letters(match: re.Match) -> str:
+    return match.group(0).upper()
+
+
+def normalize_zh(text: str) -> str:
+    """Chinese reply text → the same text with numbers and letters as they are spoken.
+
+    Args:
+        text: a reply, e.g. ``"您的余额为¥1,234.56，尾号4417，ATM每日限额20,000元。"``.
+
+    Returns:
+        e.g. ``"您的余额为一千二百三十四点五六元，尾号四四一七，ATM每日限额两万元。"``: no
+        Arabic digit is left; Latin letters are upper case (spelled by the G2P); everything
+        else is unchanged.
+    """
+    text = text.translate(_FULL_WIDTH)
+    text = _DATE.sub(_date, text)
+    text = _YEAR.sub(lambda m: _year(m.group(1)), text)
+    text = _TIME.sub(_time, text)
+    text = _PERCENT.sub(lambda m: "百分之" + read_number(m.group(1)), text)
+    text = _CURRENCY.sub(lambda m: read_number(m.group(1)) + "元", text)
+    text = _CODE_AFTER_CUE.sub(
+        lambda m: m.group(1) + (m.group(2) or "") + digits_one_by_one(m.group(3)), text
+    )
+    text = _LETTER_CODE.sub(lambda m: m.group(1).upper() + digits_one_by_one(m.group(2)), text)
+    text = _LONG_OR_ZERO.sub(lambda m: digits_one_by_one(m.group(1)), text)
+    text = _ANY_NUMBER.sub(_number_in_context, text)
+    return _LATIN.sub(_letters, text)

@@ -1,0 +1,170 @@
+"""Mandarin tone contours for Kokoro's pitch track (sans-IO: arrays in, arrays out).
+
+The Kokoro voices available offline are Japanese speakers: their style vectors steer the pitch
+predictor towards Japanese pitch accent, so Mandarin tones come out flattened or wrong and a
+listener hears 严重码 for 验证码. The model's decoder takes the pitch track (F0 in Hz, two frames
+per duration unit) as an input; this module rewrites it so each syllable's rhyme follows its
+lexical tone, then the decoder renders the audio. Where the model put voiced speech the contour
+is blended with the model's own pitch (keeping its declination and phrasing); the rhyme of a
+toned syllable is always voiced.
+
+Tone shapes are Chao's five-level tone letters (Y. R. Chao, "A system of tone letters", 1930):
+tone 1 = 55, tone 2 = 35, tone 3 = 21 (the "half third" inside a phrase, 214 before a pause),
+tone 4 = 51; the neutral tone's pitch depends on the tone before it (2 after tone 1, 3 after 2,
+4 after 3, 1 after 4; Chao, "A Grammar of Spoken Chinese", 1968, §1.3.4). Third-tone sandhi:
+a third tone before another third tone is said as a second tone. One Chao level is
+:data:`SEMITONES_PER_LEVEL` semitones around the utterance's median voiced pitch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Tone arrows of Kokoro's Mandarin phonemes → tone numbers.
+TONE_OF_ARROW = {"→": 1, "↗": 2, "↓": 3, "↘": 4}
+#: Vowel characters of Kokoro's Mandarin phonemes (nuclei and glides written as vowels).
+RHYME_VOWELS = frozenset("aeiouyɑɐəɚɛɤɨʊɔ")
+#: Codas that belong to the syllable before them.
+CODAS = frozenset("nŋ")
+#: Phrase breaks (a following third tone keeps its dip; sandhi does not cross them).
+BREAKS = frozenset(',.!?;:—…()“”"^$')
+#: Semitones per Chao level (five levels span 12 semitones: one octave, a lively voice).
+SEMITONES_PER_LEVEL = 3.0
+#: Share of the tone template in the blended pitch (the rest is the model's own).
+TEMPLATE_WEIGHT = 0.7
+#: F0 below this (Hz) is unvoiced in Kokoro's pitch track.
+VOICED_HZ = 20.0
+#: F0 frames per duration unit (Kokoro: 300-sample F0 hop, 600-sample unit at 24 kHz).
+FRAMES_PER_UNIT = 2
+#: A rhyme's energy is kept at least this far (Kokoro's log-energy units) below the median
+#: energy of the utterance's voiced frames: the Japanese voice packs let final third tones and
+#: apical vowels (理, 始) fade to silence.
+ENERGY_FLOOR_BELOW_MEDIAN = 1.5
+
+_TONE_SHAPES = {1: (5, 5), 2: (3, 5), 3: (2, 1), 4: (5, 1)}
+_FINAL_THIRD = (2, 1, 4)
+_NEUTRAL_AFTER = {1: 2, 2: 3, 3: 4, 4: 1, 0: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Rhyme:
+    """The toned part of one syllable: token indices ``[start, end)`` and its Chao levels."""
+
+    start: int
+    end: int
+    levels: tuple[int, ...]
+
+
+def _tones(symbols: list[str]) -> list[tuple[int, int, int, bool]]:
+    """Syllable rhymes as ``(start, end, tone, before_break)``; tone 0 is neutral."""
+    out: list[tuple[int, int, int, bool]] = []
+    i = 0
+    while i < len(symbols):
+        if symbols[i] not in RHYME_VOWELS:
+            i += 1
+            continue
+        start = i
+        while i < len(symbols) and symbols[i] in RHYME_VOWELS:
+            i += 1
+        tone = TONE_OF_ARROW.get(symbols[i], 0) if i < len(symbols) else 0
+        if tone:
+            i += 1
+        nxt = symbols[i + 1] if i + 1 < len(symbols) else "$"
+        if i < len(symbols) and symbols[i] in CODAS and nxt not in RHYME_VOWELS:
+            i += 1
+        rest = [s for s in symbols[i:] if s != " "]
+        out.append((start, i, tone, not rest or rest[0] in BREAKS))
+    return out
+
+
+def rhymes(symbols: list[str]) -> list[Rhyme]:
+    """The rhymes of a Kokoro Mandarin token sequence with their Chao levels after sandhi.
+
+    Args:
+        symbols: one phoneme character per token, e.g. ``list("ni↗nxau↓")``.
+
+    Returns:
+        One :class:`Rhyme` per syllable, in order.
+    """
+    syllables = _tones(symbols)
+    out: list[Rhyme] = []
+    previous = 0
+    for k, (start, end, tone, before_break) in enumerate(syllables):
+        following = syllables[k + 1][2] if k + 1 < len(syllables) and not before_break else 0
+        said = 2 if tone == 3 and following == 3 else tone  # third-tone sandhi
+        if said == 0:
+            level = _NEUTRAL_AFTER[previous]
+            levels: tuple[int, ...] = (level, level)
+        elif said == 3 and before_break:
+            levels = _FINAL_THIRD
+        else:
+            levels = _TONE_SHAPES[said]
+        out.append(Rhyme(start, end, levels))
+        previous = said or previous
+    return out
+
+
+def tone_prosody(
+    symbols: list[str], units: np.ndarray, f0_hz: np.ndarray, energy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kokoro's pitch and energy tracks with each rhyme following its Mandarin tone and
+    loud enough to be heard.
+
+    Args:
+        symbols: the token symbols, BOS/EOS included (``len(units)``).
+        units: int (T,) duration units per token (the model's ``Round → Clip`` output).
+        f0_hz: float32 (F,) the model's pitch, ``F = FRAMES_PER_UNIT * units.sum()``.
+        energy: float32 (F,) the model's log energy, same frames.
+
+    Returns:
+        ``(f0, energy)``, float32 (F,) each: outside rhymes untouched; in rhymes the pitch is
+        the blend of the tone template and the model's pitch (the template alone where the
+        model left the rhyme unvoiced) and the energy is raised to the floor
+        (median voiced energy - :data:`ENERGY_FLOOR_BELOW_MEDIAN`).
+
+    Raises:
+        ValueError: the lengths disagree.
+    """
+    units = np.asarray(units).astype(int).reshape(-1)
+    f0 = np.asarray(f0_hz, dtype=np.float32).reshape(-1).copy()
+    energy = np.asarray(energy, dtype=np.float32).reshape(-1).copy()
+    frames = FRAMES_PER_UNIT * int(units.sum())
+    if len(symbols) != len(units) or len(f0) != frames or len(energy) != frames:
+        raise ValueError(
+            f"{len(symbols)} symbols, {len(units)} durations, {len(f0)} F0 and "
+            f"{len(energy)} energy frames"
+        )
+    voiced = f0 > VOICED_HZ
+    if not voiced.any():
+        return f0, energy
+    center = float(np.median(f0[voiced]))
+    floor = float(np.median(energy[voiced])) - ENERGY_FLOOR_BELOW_MEDIAN
+    edges = np.concatenate([[0], np.cumsum(units)]) * FRAMES_PER_UNIT
+    for rhyme in rhymes(symbols):
+        a, b = int(edges[rhyme.start]), int(edges[rhyme.end])
+        if b <= a:
+            continue
+        x = np.linspace(0.0, 1.0, b - a)
+        knots = np.linspace(0.0, 1.0, len(rhyme.levels))
+        semitones = np.interp(x, knots, (np.array(rhyme.levels) - 3) * SEMITONES_PER_LEVEL)
+        template = center * 2.0 ** (semitones / 12.0)
+        model = f0[a:b]
+        blend = np.exp(
+            TEMPLATE_WEIGHT * np.log(template)
+            + (1 - TEMPLATE_WEIGHT) * np.log(np.maximum(model, VOICED_HZ))
+        )
+        f0[a:b] = np.where(model > VOICED_HZ, blend, template)
+        energy[a:b] = np.maximum(energy[a:b], floor)
+    return _smooth(f0), energy
+
+
+def _smooth(f0: np.ndarray) -> np.ndarray:
+    """3-frame moving average over runs of voiced frames (no jump at rhyme edges)."""
+    out = f0.copy()
+    voiced = f0 > VOICED_HZ
+    for i in range(1, len(f0) - 1):
+        if voiced[i - 1] and voiced[i] and voiced[i + 1]:
+            out[i] = (f0[i - 1] + f0[i] + f0[i + 1]) / 3.0
+    return out

@@ -1,0 +1,127 @@
+"""Kokoro-82M speaking Mandarin (engine/tts/kokoro.py) with the real `dhe models` files:
+audio, viseme timing from the model's own durations, streaming pieces, tones, warm-up."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from avatar.visemes import OCULUS_VISEMES
+from engine.tts.base import TTSChunk, TTSError, TTSProvider
+from engine.tts.kokoro import SAMPLES_PER_UNIT, KokoroTTS
+from tests.conftest import model_folder
+
+
+@pytest.fixture(scope="module")
+def kokoro() -> KokoroTTS:
+    tts = KokoroTTS(model_folder("kokoro-82m"))
+    tts.warm_up()
+    return tts
+
+
+def _samples(chunk: TTSChunk) -> np.ndarray:
+    return np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float64)
+
+
+def _rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(audio**2))) if audio.size else 0.0
+
+
+def test_sentence_audio_and_visemes(kokoro: KokoroTTS) -> None:
+    assert isinstance(kokoro, TTSProvider)
+    (chunk,) = kokoro.synthesize_all("请帮我冻结这张卡。", "zh")
+    assert chunk.sample_rate == kokoro.sample_rate == 24_000
+    assert 1.0 < chunk.duration_s < 4.0, chunk.duration_s  # 8 syllables at a service pace
+    assert _rms(_samples(chunk)) > 1000  # speech, not silence
+    track = chunk.visemes
+    # cut from the model's own durations: the track covers the audio to the sample, and every
+    # cue boundary after the trimmed lead-in falls on a duration unit
+    assert track.num_samples == chunk.num_samples
+    lead = track.cues[0].end_sample
+    assert all((c.end_sample - lead) % SAMPLES_PER_UNIT == 0 for c in track.cues)
+    names = [c.viseme for c in track.cues]
+    assert set(names) <= set(OCULUS_VISEMES)
+    assert names[0] == "sil" and names[-1] == "sil"
+    # 帮 (b: lips closed) before 冻 (d), and the last velar is 卡 (k) after both
+    last_kk = len(names) - 1 - names[::-1].index("kk")
+    assert names.index("PP") < names.index("DD") < last_kk, names
+    for a, b in zip(track.cues, track.cues[1:], strict=False):
+        assert a.end_sample == b.start_sample and a.viseme != b.viseme
+
+
+def test_lips_close_where_the_audio_is_quiet(kokoro: KokoroTTS) -> None:
+    """Silence cues are much quieter than open vowels: the timing matches the audio."""
+    (chunk,) = kokoro.synthesize_all("您好，我们马上开始办理。", "zh")
+    audio = _samples(chunk)
+
+    def rms(viseme: str) -> float:
+        cues = [c for c in chunk.visemes.cues if c.viseme == viseme]
+        return _rms(np.concatenate([audio[c.start_sample : c.end_sample] for c in cues]))
+
+    assert rms("sil") < 0.3 * rms("aa")
+
+
+def test_first_piece_is_short_and_pieces_grow(kokoro: KokoroTTS) -> None:
+    text = (
+        "您好，欢迎来到海港区税务服务厅！我是自助服务助手，可以帮您查询个税申报状态、"
+        "预约办税时间、受理投诉建议。请问有什么可以帮您？"
+    )
+    pieces = kokoro.split(text)
+    assert pieces[0] == "您好，"
+    assert "".join(pieces) == text.replace(" ", "")
+    weights = [len(p) for p in pieces[:3]]
+    assert weights == sorted(weights)
+
+    async def run() -> list[TTSChunk]:
+        return [chunk async for chunk in kokoro.synthesize(text, "zh")]
+
+    # streamed in order (first-audio time is measured by benchmarks/tts.py, not here)
+    assert [c.text for c in asyncio.run(run())] == pieces
+
+
+def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:
+    """尾号4417 is said digit by digit, like 尾号四四一七 (same phonemes, same length)."""
+    digits = kokoro.synthesize_sentence("尾号4417，ATM。", "zh")
+    words = kokoro.synthesize_sentence("尾号四四一七，ATM。", "zh")
+    assert digits.num_samples == words.num_samples
+    short = kokoro.synthesize_sentence("尾号，。", "zh")
+    assert digits.duration_s > short.duration_s + 1.0
+
+
+def test_tones_change_the_pitch_not_the_timing(kokoro: KokoroTTS) -> None:
+    (toned,) = kokoro.synthesize_all("银行卡", "zh")
+    kokoro.tones = False
+    try:
+        (plain,) = kokoro.synthesize_all("银行卡", "zh")
+    finally:
+        kokoro.tones = True
+    assert toned.num_samples == plain.num_samples
+    assert toned.visemes == plain.visemes
+    assert not np.array_equal(_samples(toned), _samples(plain))
+
+
+def test_estimate_track_and_slower_speech(kokoro: KokoroTTS) -> None:
+    estimate = kokoro.estimate_track("请帮我冻结这张卡。", "zh")
+    (chunk,) = kokoro.synthesize_all("请帮我冻结这张卡。", "zh")
+
+    def shapes(track) -> list[str]:  # mouth shapes in order, pauses left out
+        names = [c.viseme for c in track.cues if c.viseme != "sil"]
+        return [v for i, v in enumerate(names) if i == 0 or names[i - 1] != v]
+
+    assert shapes(estimate) == shapes(chunk.visemes)  # same shapes, only timed by rule
+    slow = kokoro.with_length_scale(1.25)
+    (slower,) = slow.synthesize_all("请帮我冻结这张卡。", "zh")
+    assert slower.duration_s > 1.1 * chunk.duration_s
+    with pytest.raises(TTSError, match="length_scale"):
+        kokoro.with_length_scale(3.0)
+    with pytest.raises(TTSError, match="unsupported-language"):
+        kokoro.synthesize_all("Hello.", "en")
+
+
+def test_missing_model_and_unknown_voice_are_named(tmp_path) -> None:
+    with pytest.raises(TTSError, match="model-not-found"):
+        KokoroTTS(tmp_path)
+    with pytest.raises(TTSError, match="unknown Kokoro voice 'zf_nobody'"):
+        KokoroTTS(model_folder("kokoro-82m"), voice="zf_nobody")

@@ -1,0 +1,74 @@
+"""Mandarin phonemes for Kokoro and their visemes (engine/tts/zh_g2p.py)."""
+
+from __future__ import annotations
+
+import pytest
+from pypinyin import Style, lazy_pinyin
+
+from avatar.visemes import OCULUS_VISEMES, track_from_alignment
+from engine.tts.zh_g2p import (
+    LETTER_PINYIN,
+    TONE_MARKS,
+    fold_tones,
+    syllable_ipa,
+    to_phonemes,
+    viseme_for_zh_phoneme,
+)
+
+REPLIES = [
+    "您好，欢迎光临海港银行！请问有什么可以帮您？",
+    "抱歉，这个问题我不太清楚。柜台的工作人员可以帮您解答，您可以说“转人工”。",
+    "很抱歉，验证码错误次数过多，本次服务的身份验证已锁定。",
+]
+
+
+@pytest.mark.parametrize("text", REPLIES)
+def test_plain_chinese_matches_the_phonemes_kokoro_was_trained_on(text: str) -> None:
+    """Without digits or letters our front end writes exactly what misaki's legacy Chinese G2P
+    (the one Kokoro-82M v1.0 was trained with) writes."""
+    from misaki.zh import ZHG2P
+
+    assert to_phonemes(text) == ZHG2P()(text)[0]
+
+
+def test_numbers_and_letters_are_spoken() -> None:
+    phonemes = to_phonemes("尾号4417的ATM")
+    assert phonemes == to_phonemes("尾号四四一七的ATM")
+    spelled = " ".join(
+        "".join(syllable_ipa(s) for s in LETTER_PINYIN[ch]) for ch in "ATM"
+    )  # ei ti ai-mu
+    assert phonemes.endswith(spelled)
+    assert not any(ch.isdigit() for ch in phonemes)
+    assert to_phonemes("App") == to_phonemes("APP")
+    assert to_phonemes("——") == "—" * 2 or not any(ch.isalpha() for ch in to_phonemes("——"))
+
+
+def test_every_letter_and_syllable_has_visemes() -> None:
+    """Every pinyin syllable of the common Han characters (U+4E00-9FA5) and every letter name
+    gives phonemes, and every phoneme character maps to an Oculus viseme."""
+    chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
+    readings = lazy_pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True)
+    syllables = {s for s in readings if s.isascii() and s.isalnum()}  # rare characters: none
+    syllables |= {s for names in LETTER_PINYIN.values() for s in names}
+    assert len(syllables) > 1200
+    symbols = set()
+    for syllable in syllables:
+        ipa = syllable_ipa(syllable)
+        assert ipa or syllable[:-1] in ("r", "hm", "hng"), syllable  # interjections only
+        symbols |= set(ipa)
+    for symbol in symbols - TONE_MARKS:
+        if symbol in "\u0303":  # a nasal diacritic: a modifier, folded by the track builder
+            continue
+        assert viseme_for_zh_phoneme(symbol) in OCULUS_VISEMES, symbol
+
+
+def test_mouth_shapes_of_a_syllable() -> None:
+    """帮 (bang1): lips closed, open vowel, back nasal; the tone's time stays with the vowel."""
+    phonemes = syllable_ipa("bang1")
+    assert phonemes == "pa→ŋ"
+    symbols, counts = fold_tones(list(phonemes), [600, 1200, 600, 1200])
+    assert symbols == ["p", "a", "ŋ"] and counts == [600, 1800, 1200]
+    track = track_from_alignment(symbols, counts, 24_000, mapper=viseme_for_zh_phoneme)
+    assert [c.viseme for c in track.cues] == ["PP", "aa", "kk"]
+    assert track.num_samples == sum(counts)
+    assert [viseme_for_zh_phoneme(ch) for ch in "ꭧʨʦɻ"] == ["CH", "CH", "SS", "CH"]

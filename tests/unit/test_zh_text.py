@@ -1,0 +1,92 @@
+"""Mandarin reading of numbers, dates, amounts, times, percentages and letters
+(engine/tts/zh_text.py), on the kinds of text the packs' Chinese replies hold."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.tts.zh_text import cardinal, normalize_zh, read_number
+
+
+@pytest.mark.parametrize(
+    ("number", "spoken"),
+    [
+        (0, "零"),
+        (7, "七"),
+        (10, "十"),
+        (12, "十二"),
+        (20, "二十"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1005, "一千零五"),
+        (1234, "一千二百三十四"),
+        (10_010, "一万零一十"),
+        (20_000, "二万"),
+        (100_500, "十万零五百"),
+        (1_000_000, "一百万"),
+        (100_000_000, "一亿"),
+        (123_456_789, "一亿二千三百四十五万六千七百八十九"),
+    ],
+)
+def test_cardinal(number: int, spoken: str) -> None:
+    assert cardinal(number) == spoken
+
+
+def test_read_number_decimals_and_two() -> None:
+    assert read_number("1,234.56") == "一千二百三十四点五六"
+    assert read_number("0.05") == "零点零五"
+    assert read_number("2000") == "两千"  # a leading 2 before 千/万/亿 is said 两
+    assert read_number("20,000") == "两万"
+    assert read_number("22") == "二十二"
+    with pytest.raises(ValueError, match="non-negative"):
+        cardinal(-1)
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        # amounts (bank balance reply: "{balance:,.2f}元")
+        (
+            "您的账户总余额为人民币12,345.67元。",
+            "您的账户总余额为人民币一万二千三百四十五点六七元。",
+        ),
+        ("手续费¥5，ATM每日限额20,000元", "手续费五元，ATM每日限额两万元"),
+        ("共105元", "共一百零五元"),
+        # codes: after 尾号 / 编号 …, long runs, leading zeros, letter + digits
+        ("主账户尾号4417。", "主账户尾号四四一七。"),
+        ("业务编号为FRZ20250310001。", "业务编号为FRZ二零二五零三一零零零一。"),
+        ("请拨打95566", "请拨打九五五六六"),
+        ("区号0571", "区号零五七一"),
+        ("您的号码是A023，前面还有2位客户。", "您的号码是A零二三，前面还有两位客户。"),
+        # dates and years
+        ("您的预约是2025-03-10。", "您的预约是二零二五年三月十日。"),
+        ("我只能查询2019年到2026年的记录。", "我只能查询二零一九年到二零二六年的记录。"),
+        ("截止日期是6月30日。", "截止日期是六月三十日。"),
+        # times
+        ("上午9:30到12:00", "上午九点三十分到十二点"),
+        ("10:05开门", "十点零五分开门"),
+        (
+            "服务厅周一至周五上午9点至12点、下午1点半至5点办公",
+            "服务厅周一至周五上午九点至十二点、下午一点半至五点办公",
+        ),
+        # percentages
+        ("年利率3.5%，手续费0.1％", "年利率百分之三点五，手续费百分之零点一"),
+        # letters: acronyms are spelled (upper case for the G2P)
+        ("请下载手机App，或到ATM机办理，带上ID卡。", "请下载手机APP，或到ATM机办理，带上ID卡。"),
+        # full-width digits and letters; full-width punctuation is kept
+        ("尾号４４１７，ＡＴＭ", "尾号四四一七，ATM"),
+        # nothing to change
+        ("请问有什么可以帮您？", "请问有什么可以帮您？"),
+    ],
+)
+def test_normalize_zh(text: str, spoken: str) -> None:
+    assert normalize_zh(text) == spoken
+
+
+def test_no_digit_survives_a_reply_with_every_kind() -> None:
+    text = "2025-03-10 9:30，尾号4417的账户扣款¥1,234.56（3.5%），编号A023，共2笔，12345元。"
+    spoken = normalize_zh(text)
+    assert not re.search(r"\d", spoken), spoken
+    assert "一万二千三百四十五元" in spoken  # an amount with a unit is a number, not a code
