@@ -113,8 +113,10 @@ def _four_digits(group: int) -> str:
 
 def read_number(text: str) -> str:
     """A decimal number as spoken: ``"1,234.56"`` → 一千二百三十四点五六, ``"0.5"`` → 零点五,
-    ``"20000"`` → 两万 (a leading 2 before 千 / 万 / 亿 is said 两)."""
+    ``"20000"`` → 两万 (a leading 2 before 千 / 万 / 亿 is said 两); trailing zeros of the
+    decimals are not said (``"1280.50"`` → 一千二百八十点五, ``"8500.00"`` → 八千五百)."""
     whole, _, fraction = text.replace(",", "").partition(".")
+    fraction = fraction.rstrip("0")
     spoken = cardinal(int(whole or "0"))
     if spoken[:2] in ("二千", "二万", "二亿"):
         spoken = "两" + spoken[1:]

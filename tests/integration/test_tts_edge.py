@@ -114,7 +114,12 @@ def test_config_builds_an_edge_voice_over_the_offline_one(espeak: EspeakTTS) -> 
     from engine.tts.base import TTSError
     from engine.voices import Voices
 
-    zh = {"provider": "edge", "voice": "zh-CN-XiaoxiaoNeural", "deadline_s": 1.5}
+    zh = {
+        "provider": "edge",
+        "voice": "zh-CN-XiaoxiaoNeural",
+        "deadline_s": 1.5,
+        "fallback": {"provider": "espeak", "voice": "cmn-latn-pinyin"},
+    }
     tts = Voices(EngineConfig(tts={"voices": {"zh": zh}}).tts).for_language("zh")
     assert isinstance(tts, EdgeTTS) and isinstance(tts.fallback, EspeakTTS)
     assert (tts.deadline_s, tts.sample_rate) == (1.5, 22050)

@@ -37,6 +37,8 @@ def test_cardinal(number: int, spoken: str) -> None:
 def test_read_number_decimals_and_two() -> None:
     assert read_number("1,234.56") == "一千二百三十四点五六"
     assert read_number("0.05") == "零点零五"
+    assert read_number("1,280.50") == "一千二百八十点五"
+    assert read_number("8500.00") == "八千五百"
     assert read_number("2000") == "两千"  # a leading 2 before 千/万/亿 is said 两
     assert read_number("20,000") == "两万"
     assert read_number("22") == "二十二"

@@ -1,0 +1,176 @@
+"""How well a listener understands a voice: the packs' own replies, synthesized and transcribed
+by the project's ASR (Whisper ``base`` for Mandarin, ``tiny.en`` for English), scored as
+character (zh) or word (en) error rate. Shared by the intelligibility test and
+``benchmarks/tts.py`` (needs the dev extras ``jiwer`` and ``whisper-normalizer``).
+
+Scoring follows the project's rules for ASR figures: Chinese compares Simplified characters
+with punctuation and spaces removed, both sides read through the same Mandarin normaliser
+(:func:`engine.tts.zh_text.normalize_zh`: the ASR may write 4417 or 四四一七 for the same
+sound); English uses jiwer with Whisper's English text normaliser on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.paths import ASSETS_DIR
+from engine.tts.base import SentenceTTS
+from engine.tts.zh_text import normalize_zh
+
+#: Every ``EVERY``-th reply template of each pack (sorted by name) is scored: a sample fixed
+#: in advance, not picked by how well it scores (bank 11 + tax 14 = 25 templates).
+EVERY = 4
+
+#: Slot values for the templates: the shapes the sandboxes return (masked numbers, ids,
+#: decimal amounts, ISO dates).
+SAMPLE_SLOTS: dict[str, Any] = {
+    "balance": "12345.67",
+    "account_masked": "****4417",
+    "phone_masked": "138****5678",
+    "card_last4": "8821",
+    "freeze_id": "F000123",
+    "queue_service": {"zh": "现金业务", "en": "cash services"},
+    "queue_ticket": "A023",
+    "queue_waiting": 3,
+    "transactions": [
+        {"date": "2025-03-08", "description": "超市购物", "amount": "-256.80"},
+        {"date": "2025-03-09", "description": "工资", "amount": "8500.00"},
+    ],
+    "tax_year": 2024,
+    "filing_amount": "1280.50",
+    "due_date": "2025-06-30",
+    "slot_day": "2025-03-12",
+    "slot_start": "09:30",
+    "slot_hall": "一号大厅",
+    "appointment_id": "AP0042",
+    "appointment_when": "2025-03-12",
+    "chosen_slot": {"date": "2025-03-12", "start": "10:00", "hall": "一号大厅"},
+    "appt_date": "2025-03-12",
+    "offered_slots": [
+        {"start": "09:30", "hall": "一号大厅"},
+        {"start": "14:00", "hall": "二号大厅"},
+    ],
+    "ticket_id": "T000135",
+    "ticket_text": "希望周末也能办理业务",
+}
+
+
+#: English replies get English names where a slot holds free text.
+_EN_SLOTS: dict[str, Any] = {
+    "queue_service": {"zh": "现金业务", "en": "cash services"},
+    "transactions": [
+        {"date": "2025-03-08", "description": "supermarket", "amount": "-256.80"},
+        {"date": "2025-03-09", "description": "salary", "amount": "8500.00"},
+    ],
+    "slot_hall": "Hall 1",
+    "chosen_slot": {"date": "2025-03-12", "start": "10:00", "hall": "Hall 1"},
+    "offered_slots": [{"start": "09:30", "hall": "Hall 1"}, {"start": "14:00", "hall": "Hall 2"}],
+    "ticket_text": "please open on weekends too",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One filled reply template: ``domain``/``name`` and its text in one language."""
+
+    domain: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One reply spoken and heard: the error rate and what the ASR wrote."""
+
+    reply: Reply
+    heard: str
+    error: float
+    audio_s: float
+
+
+def pack_replies(
+    language: str, domains: Iterable[str] = ("bank", "tax"), every: int = EVERY
+) -> list[Reply]:
+    """Every ``every``-th template of each pack that has ``language``, slots filled.
+
+    Returns:
+        Filled replies, bank first, each pack's templates in name order; a text already taken
+        from the other pack (the same reprompt in both) is kept once.
+    """
+    from dialog.pack import load_pack
+    from dialog.templates import render
+
+    slots = SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
+    out: list[Reply] = []
+    for domain in domains:
+        pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
+        names = sorted(n for n, r in pack.responses.items() if language in r.texts)
+        for name in names[::every]:
+            text = render(pack.responses[name], language, slots).text
+            if text not in {r.text for r in out}:
+                out.append(Reply(domain, name, text))
+    return out
+
+
+def zh_chars(text: str) -> str:
+    """Text as compared for CER: Simplified, said-as-words numbers, no punctuation/spaces."""
+    from engine.asr.whisper import to_simplified
+
+    return re.sub(r"[\W_]+", "", normalize_zh(to_simplified(text)))
+
+
+def cer_zh(reference: str, heard: str) -> float:
+    """Character error rate of ``heard`` against ``reference`` (see :func:`zh_chars`)."""
+    import jiwer
+
+    return float(jiwer.cer(zh_chars(reference), zh_chars(heard)))
+
+
+def wer_en(reference: str, heard: str) -> float:
+    """Word error rate after Whisper's English text normaliser on both sides."""
+    import jiwer
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    norm = EnglishTextNormalizer()
+    return float(jiwer.wer(norm(reference), norm(heard)))
+
+
+def speak_and_hear(
+    tts: SentenceTTS, asr: Any, replies: Sequence[Reply], language: str
+) -> list[Score]:
+    """Synthesize each reply with ``tts``, transcribe it with ``asr`` (a
+    :class:`~engine.asr.whisper.WhisperASR`) and score it.
+
+    Returns:
+        One :class:`Score` per reply, in order.
+    """
+    import numpy as np
+
+    from engine.show import resample_pcm
+
+    scorer = cer_zh if language == "zh" else wer_en
+    scores = []
+    for reply in replies:
+        chunks = tts.synthesize_all(reply.text, language)
+        pcm = b"".join(c.pcm for c in chunks)
+        audio = resample_pcm(pcm, tts.sample_rate, 16_000).astype(np.float32) / 32768.0
+        heard = asr.transcribe(audio, language=language).text
+        scores.append(
+            Score(reply, heard, scorer(reply.text, heard), len(pcm) / 2 / tts.sample_rate)
+        )
+    return scores
+
+
+def report(scores: Sequence[Score], label: str) -> str:
+    """A table of the scores, worst first, and the mean (what the test and benchmark print)."""
+    lines = [
+        f"{s.error:6.1%}  {s.reply.domain}/{s.reply.name}: {s.reply.text}  →  {s.heard}"
+        for s in sorted(scores, key=lambda s: -s.error)
+    ]
+    mean = sum(s.error for s in scores) / max(len(scores), 1)
+    lines.append(f"{label}: mean {mean:.1%} over {len(scores)} replies")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Can a listener understand the avatar? The packs' own replies (every 4th template of each
+pack, slots filled: amounts, dates, times, codes) are spoken by the default voices and
+transcribed by the project's ASR as the engine configures it (engine.hearing): Whisper ``base``
++ OpenCC for Mandarin, ``tiny.en`` for English. Mandarin is scored by character error rate, English by word error rate after Whisper's
+English normaliser; both tables are printed (``pytest -s``). Thresholds from the issue that
+asked for the Mandarin voice: mean ≤ 10 %, every reply ≤ 15 %.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine.config import EngineConfig
+from engine.hearing import Hearing
+from engine.tts.intelligibility import pack_replies, report, speak_and_hear
+from tests.conftest import model_folder
+
+pytestmark = pytest.mark.slow
+
+MEAN_MAX = 0.10
+REPLY_MAX = 0.15
+
+
+def _check(scores, label: str) -> None:
+    print("\n" + report(scores, label))
+    mean = sum(s.error for s in scores) / len(scores)
+    worst = max(scores, key=lambda s: s.error)
+    assert len(scores) >= 20
+    assert mean <= MEAN_MAX, f"{label}: mean {mean:.1%}"
+    assert worst.error <= REPLY_MAX, f"{label}: {worst.reply.name} {worst.error:.1%}"
+
+
+def test_mandarin_voice_is_understood() -> None:
+    from engine.tts.kokoro import KokoroTTS
+
+    t0 = time.perf_counter()
+    tts = KokoroTTS(model_folder("kokoro-82m"))
+    model_folder("whisper-base")  # skip (or fail under CI) when not unpacked
+    asr = Hearing(EngineConfig()).asr_for("zh")  # as the engine hears Mandarin
+    scores = speak_and_hear(tts, asr, pack_replies("zh"), "zh")
+    print(
+        f"\nzh: {sum(s.audio_s for s in scores):.0f} s of speech in {time.perf_counter() - t0:.0f} s"
+    )
+    _check(scores, "Kokoro-82M (zh) CER")
+
+
+def test_english_voice_is_understood(piper_voice_path) -> None:
+    from engine.tts.piper import PiperTTS
+
+    t0 = time.perf_counter()
+    tts = PiperTTS(piper_voice_path)
+    model_folder("whisper-tiny.en")
+    asr = Hearing(EngineConfig()).asr_for("en")
+    scores = speak_and_hear(tts, asr, pack_replies("en"), "en")
+    print(
+        f"\nen: {sum(s.audio_s for s in scores):.0f} s of speech in {time.perf_counter() - t0:.0f} s"
+    )
+    _check(scores, "Piper joe (en) WER")
