@@ -30,7 +30,7 @@ from avatar.visemes import VisemeTrack, track_from_alignment
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
 from engine.tts.sentences import SplitConfig
 from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
-from engine.tts.zh_tones import tone_prosody
+from engine.tts.zh_tones import tone_f0
 
 #: Output rate of Kokoro-82M (Hz).
 SAMPLE_RATE_HZ = 24_000
@@ -48,7 +48,7 @@ AUDIO_LEAD_UNITS = 1
 MIN_PAUSE_S = 0.08
 #: Piece lengths for streaming (spoken weight, 3 per Han character): a short first clause so
 #: the first audio comes quickly, then whole sentences.
-ZH_SPLIT = SplitConfig(first_max_weight=21, max_weight=150)
+ZH_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
 
 #: Files of a Kokoro model folder (`dhe models kokoro-82m`).
 MODEL_FILE = "kokoro-v1.0.int8.onnx"
@@ -220,8 +220,7 @@ class KokoroTTS(SentenceTTS):
                 )
                 units = np.asarray(units).reshape(-1).astype(int)
                 if self.tones:
-                    pitch, energy = tone_prosody(symbols, units, pitch, energy)
-                    pitch, energy = pitch[None, :], energy[None, :]
+                    pitch = tone_f0(symbols, units, pitch)[None, :]
                 feed = {ALIGNED: aligned, PITCH: pitch, ENERGY: energy, "style": style}
                 (audio,) = self._decoder.run(None, feed)
         except Exception as exc:  # onnxruntime raises bare Exception subclasses

@@ -9,8 +9,8 @@ module makes the same string, with three changes that the voice needs in a servi
 * the text is first normalised by :func:`engine.tts.zh_text.normalize_zh` (numbers, dates,
   amounts, times, percentages said as words; misaki's own ``cn2an.transform`` misreads codes
   such as 尾号4417);
-* Latin letters are spelled with their Mandarin letter names (A → ei, T → ti, M → ai mu), so
-  ``ATM`` and ``App`` are read as a Chinese speaker reads them instead of being dropped;
+* Latin letters are spelled with their English letter names in Kokoro's English phonemes, as
+  Mainland speakers read acronyms (``ATM``, ``App`` = A-P-P, ``ID``), instead of being dropped;
 * a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence.
 
 The result is plain text over Kokoro's phoneme vocabulary; :func:`to_phonemes` is pure and
@@ -24,15 +24,14 @@ import re
 
 from engine.tts.zh_text import normalize_zh
 
-#: Mandarin names of the Latin letters as pinyin syllables (the common Mainland reading of
-#: letters in acronyms, e.g. ATM = ei ti ai-mu).
-LETTER_PINYIN: dict[str, tuple[str, ...]] = {
-    "A": ("ei1",), "B": ("bi4",), "C": ("xi1",), "D": ("di4",), "E": ("yi4",),
-    "F": ("ai2", "fu5"), "G": ("ji4",), "H": ("ai2", "qi1"), "I": ("ai4",), "J": ("jie4",),
-    "K": ("kai4",), "L": ("ai2", "le5"), "M": ("ai2", "mu5"), "N": ("en1",), "O": ("ou1",),
-    "P": ("pi1",), "Q": ("qiu1",), "R": ("a4", "er3"), "S": ("ai2", "si1"), "T": ("ti4",),
-    "U": ("you1",), "V": ("wei1",), "W": ("da2", "bu5", "liu1"), "X": ("ai2", "ke4", "si1"),
-    "Y": ("wai4",), "Z": ("zei4",),
+#: Letter names in Kokoro's English phonemes (misaki's US lexicon: A = eɪ, I = aɪ, O = oʊ are
+#: its one-letter diphthongs). Mainland speakers read acronyms with the English letter names
+#: (ATM = "A-T-M"), and the Mandarin ASR then writes the letters.
+LETTER_IPA: dict[str, str] = {
+    "A": "ˈA", "B": "bˈi", "C": "sˈi", "D": "dˈi", "E": "ˈi", "F": "ˈɛf", "G": "ʤˈi",
+    "H": "ˈAʧ", "I": "ˈI", "J": "ʤˈA", "K": "kˈA", "L": "ˈɛl", "M": "ˈɛm", "N": "ˈɛn",
+    "O": "ˈO", "P": "pˈi", "Q": "kjˈu", "R": "ˈɑɹ", "S": "ˈɛs", "T": "tˈi", "U": "jˈu",
+    "V": "vˈi", "W": "dˈʌbəlju", "X": "ˈɛks", "Y": "wˈI", "Z": "zˈi",
 }  # fmt: skip
 
 #: Chinese punctuation → the ASCII marks Kokoro was trained with (misaki ``map_punctuation``).
@@ -83,7 +82,7 @@ def _han_words(text: str) -> list[str]:
 
 
 def _spelled(letters: str) -> list[str]:
-    return ["".join(syllable_ipa(s) for s in LETTER_PINYIN[ch]) for ch in letters]
+    return [LETTER_IPA[ch] for ch in letters]
 
 
 def to_phonemes(text: str) -> str:
@@ -115,8 +114,14 @@ TONE_MARKS = frozenset("→↗↓↘")
 
 #: Kokoro's Mandarin phonemes that the IPA viseme table (avatar.visemes) does not spell the
 #: same way: the ligature affricates ꭧ (zh [ʈʂ]), ʨ (j [tɕ]), ʦ (z [ts]) and the retroflex
-#: initial ɻ (r), which pinyin viseme tables put with the sibilants (lips forward, teeth close).
-_KOKORO_ZH_VISEMES = {"ꭧ": "CH", "ʨ": "CH", "ʦ": "SS", "ɻ": "CH"}
+#: initial ɻ (r), which pinyin viseme tables put with the sibilants (lips forward, teeth close);
+#: the letter names add the ligatures ʧ and ʤ.
+_KOKORO_ZH_VISEMES = {
+    "ꭧ": "CH", "ʨ": "CH", "ʦ": "SS", "ɻ": "CH", "ʧ": "CH", "ʤ": "CH",
+    # misaki's one-letter English diphthongs in letter names (A = eɪ, I = aɪ, O = oʊ …),
+    # placed by their first vowel
+    "A": "E", "I": "aa", "O": "O", "W": "aa", "Y": "O", "Q": "O",
+}  # fmt: skip
 
 
 def viseme_for_zh_phoneme(symbol: str) -> str:
