@@ -1,20 +1,21 @@
 """Kokoro-82M (offline neural voice, ONNX) speaking Mandarin, with phoneme-timed visemes.
 
-Kokoro-82M (hexgrad, Apache-2.0 weights; StyleTTS 2 + iSTFTNet, 24 kHz) is run on onnxruntime
+Kokoro-82M (hexgrad, Apache-2.0 weights; StyleTTS 2 + iSTFTNet, 24 kHz) runs on onnxruntime
 from the int8 ONNX export of kokoro-onnx (MIT). The text goes through the Mandarin front end of
-:mod:`engine.tts.zh_g2p` (normalised numbers and letters, misaki phonemes); each phoneme
+:mod:`engine.tts.zh_g2p` (numbers and letters said as words, misaki phonemes); each phoneme
 character is one input token.
 
-Lip sync: the model predicts a duration per token (the ``Round`` → ``Clip(min=1)`` of its
-duration predictor) and the decoder turns each duration unit into exactly
-:data:`SAMPLES_PER_UNIT` output samples (measured: 600 = two 300-sample hops at 24 kHz). The
-graph is patched in memory, as Piper does for its alignments, to return those durations as a
-second output, so the viseme track is cut from the same numbers that placed the sound:
-sample-exact, as Piper's alignments are for English.
+The graph is cut in two at load time (:func:`split_graph`): the predictor gives per-token
+durations, the pitch and energy tracks and the aligned text features; the pitch is leaned
+towards the Mandarin tones (:mod:`engine.tts.zh_tones`: the voice packs on the registries are
+Japanese speakers); the decoder renders the audio. Each duration unit is exactly
+:data:`SAMPLES_PER_UNIT` output samples (600 = two 300-sample hops at 24 kHz), so the viseme
+track is cut from the same numbers that placed the sound, sample-exact, as Piper's alignments
+are for English (moved :data:`AUDIO_LEAD_UNITS` earlier: the decoder's sound runs that far
+ahead of its durations).
 
-The ONNX session is not thread-safe for our use (one run at a time per voice): a lock
-serialises runs; :meth:`KokoroTTS.warm_up` runs a few short phrases so the first reply does not
-pay onnxruntime's first-run allocation.
+One run at a time per voice (a lock); :meth:`KokoroTTS.warm_up` synthesizes two short phrases
+so the first reply does not pay onnxruntime's first-run allocation or jieba's dictionary load.
 """
 
 from __future__ import annotations

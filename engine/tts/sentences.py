@@ -9,8 +9,8 @@ sentence is synthesized. Rules:
   (``No. 5``, ``Mr. Li``, ``e.g.``), after a single-letter initial (``U.S.``), after a list
   number at the start of a sentence (``1. Open the app``), or when a lowercase word follows.
 * Clause boundaries (``, ; :`` and ``，；：、``) cut a sentence only when it is too long: the
-  first sentence above ``first_max_weight`` (so first audio comes fast), later ones above
-  ``max_weight``. A ``,`` between digits is never a boundary. The cut is at the last clause
+  first piece above ``first_max_weight`` (so first audio comes fast), later ones above
+  ``max_weight`` (or, with ``growth`` > 1, above a limit that grows piece by piece). A ``,`` between digits is never a boundary. The cut is at the last clause
   boundary that keeps the piece within the limit, else the first one.
 
 Length is measured as *spoken weight*: one per Latin character, three per CJK character

@@ -118,3 +118,22 @@ def test_spoken_weight_counts_han_characters_three_times() -> None:
     assert spoken_weight("abc def") == 6
     assert spoken_weight("您好") == 6
     assert spoken_weight("ATM机") == 6
+
+
+def test_growing_pieces_for_a_slower_voice() -> None:
+    """With ``growth``, each piece may be longer than the one before (a voice at RTF ~0.3
+    synthesizes the next piece while the current one plays)."""
+    text = (
+        "您好，欢迎来到海港区税务服务厅！我是自助服务助手，可以帮您查询个税申报状态、"
+        "预约办税时间、受理投诉建议，也可以解答个税年度汇算、发票和社保缴费等问题。"
+    )
+    config = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
+    assert [config.limit(i) for i in range(4)] == [21, 52, 131, 150]
+    pieces = split_sentences(text, config)
+    assert pieces[0] == "您好，"
+    assert "".join(pieces) == text
+    for i, piece in enumerate(pieces):
+        assert spoken_weight(piece) <= config.limit(i) or not any(
+            mark in piece[:-1] for mark in "，、"
+        ), piece
+    assert split_sentences(text) != pieces  # without growth the second piece may be longer
