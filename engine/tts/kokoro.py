@@ -195,14 +195,7 @@ class KokoroTTS(SentenceTTS):
         self.check_language(language)
         symbols = ["^", *(s for s, _ in self._tokens(to_phonemes(sentence))), "$"]
         counts = [SAMPLES_PER_UNIT * round(2 * _estimate_weight(s)) for s in symbols]
-        symbols, counts = fold_tones(symbols, counts)
-        return track_from_alignment(
-            symbols,
-            counts,
-            self.sample_rate,
-            mapper=viseme_for_zh_phoneme,
-            min_pause_samples=int(MIN_PAUSE_S * self.sample_rate),
-        )
+        return _zh_track(symbols, counts)
 
     def _tokens(self, phonemes: str) -> list[tuple[str, int]]:
         return [(ch, self._vocab[ch]) for ch in phonemes if ch in self._vocab]
@@ -256,16 +249,21 @@ class KokoroTTS(SentenceTTS):
         shift = min(AUDIO_LEAD_UNITS * SAMPLES_PER_UNIT, counts[0]) if counts else 0
         if shift:  # move the track onto the sound: first cue shorter, last one longer
             counts = [counts[0] - shift, *counts[1:-1], counts[-1] + shift]
-        symbols, counts = fold_tones(symbols, counts)
-        track = track_from_alignment(
-            symbols,
-            counts,
-            self.sample_rate,
-            mapper=viseme_for_zh_phoneme,
-            min_pause_samples=int(MIN_PAUSE_S * self.sample_rate),
-        )
+        track = _zh_track(symbols, counts)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return TTSChunk(pcm=pcm, sample_rate=self.sample_rate, visemes=track, text=sentence)
+
+
+def _zh_track(symbols: list[str], counts: list[int]) -> VisemeTrack:
+    """Viseme track at 24 kHz from token symbols and samples per token (tones folded)."""
+    symbols, counts = fold_tones(symbols, counts)
+    return track_from_alignment(
+        symbols,
+        counts,
+        SAMPLE_RATE_HZ,
+        mapper=viseme_for_zh_phoneme,
+        min_pause_samples=int(MIN_PAUSE_S * SAMPLE_RATE_HZ),
+    )
 
 
 _VOWELS = frozenset("aeiouyɑɐəɚɛɤɨʊɔœø")
