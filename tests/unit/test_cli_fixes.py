@@ -32,7 +32,7 @@ def test_models_unknown_name_is_one_usage_line(
 def test_models_list_with_names_lists_only_those(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--list", "minilm-l6-v2", "zh"]) == 0
     names = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()]
-    assert names == ["minilm-l6-v2", "whisper-base"]
+    assert names == ["minilm-l6-v2", "whisper-base", "kokoro-82m"]  # zh: ASR and voice
     assert main(["models", "--list"]) == 0
     names = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()]
     assert names == list(models.load_manifest())
