@@ -13,7 +13,7 @@ frames that arrive, and the fps figures are those counts (``--decode-video`` dec
 to see what a same-machine decoder costs).
 
 Spoken FAQ questions are synthesized with espeak-ng (a voice unlike the avatar's Piper voice;
-**synthetic**, DESIGN.md "Data"); the real LibriSpeech/LJ Speech clips from ../shared/data are
+**synthetic**); the real LibriSpeech/LJ Speech clips from ../shared/data are
 out-of-domain questions. Usage::
 
     .venv/bin/python benchmarks/realtime_latency.py [--url http://127.0.0.1:8080] [--turns 6]

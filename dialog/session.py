@@ -45,7 +45,7 @@ from dialog.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
-#: Longest visitor text handled; the rest is cut (inputs are size-limited, DESIGN.md).
+#: Longest visitor text handled; the rest is cut (inputs are size-limited).
 MAX_INPUT_CHARS = 1000
 
 #: Connector round trips per turn before the runner gives up (a pack bug).
@@ -284,16 +284,20 @@ class DialogSession:
         intent: str | None = None
         connector_s: float | None = None
         handoff = False
+        # The turn's state is committed only between steps, never while a connector call is
+        # awaited: a turn cancelled there (barge-in) leaves the session as it was before the
+        # turn, not with a flow waiting for an answer that will never come.
+        state = self.state
         for _ in range(MAX_CALLS_PER_TURN + 1):
+            before = state
             try:
-                state, actions = self.engine.interpreter.step(self.state, event)
+                state, actions = self.engine.interpreter.step(before, event)
             except FlowLoopError:
                 log.error("flow loop in session %s", self.session_id)
-                state = replace_stack(self.state)
+                state = replace_stack(before)
                 plan = render(self.engine.pack.responses["utter_error_default"], state.language, {})
                 actions = [Say(plan)]
-            self._audit_flows(self.state, state)
-            self._state = state
+            self._audit_flows(before, state)
             if isinstance(event, UserInput):
                 intent = state.intent
             call: Call | None = None
@@ -308,8 +312,9 @@ class DialogSession:
             if call is None:
                 break
             started = time.perf_counter()
-            event = await self._execute(call, on_filler)
+            event = await self._execute(call, on_filler, state.language)
             connector_s = (connector_s or 0.0) + time.perf_counter() - started
+        self._state = state
         if self.engine.rephraser is not None and text:
             replies = [await self._reworded(text, plan) for plan in replies]
         total_ms = _ms(t0)
@@ -331,14 +336,14 @@ class DialogSession:
         )
         return plan if text is None else dataclasses.replace(plan, text=text)
 
-    async def _execute(self, call: Call, on_filler: FillerCallback | None) -> Event:
+    async def _execute(self, call: Call, on_filler: FillerCallback | None, language: str) -> Event:
         async def slow(_op: str) -> None:
             if on_filler is None:
                 return
             plan = (
-                render(self.engine.pack.responses["utter_filler"], self.state.language, {})
+                render(self.engine.pack.responses["utter_filler"], language, {})
                 if ("utter_filler" in self.engine.pack.responses)
-                else ReplyPlan("…", self.state.language)
+                else ReplyPlan("…", language)
             )
             result = on_filler(plan)
             if inspect.isawaitable(result):

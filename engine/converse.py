@@ -1,9 +1,13 @@
 """``dhe converse``: one session, file to file — visitor turns in, one lip-synced MP4 out.
 
-Each turn runs the whole loop of DESIGN.md with real components: decode → Silero VAD →
-endpointing → faster-whisper → dialog (+ connectors on the sandbox systems) → Piper/espeak-ng
-TTS → viseme timeline → OpenGL frames → H.264/AAC. Stage timings come from StageEvents through
-:class:`engine.observers.TurnMetricsObserver`, keyed by DESIGN.md's stage names.
+The file transport's thin adapter around the engine's one turn loop
+(:class:`engine.turns.TurnRunner`, the same as ``dhe serve``'s): each recorded turn is heard by
+a :class:`RecordedUtterance` (decode → Silero VAD → endpointing → faster-whisper, on a worker
+thread), each typed one is taken as it is, and the runner answers it — dialog (+ connectors on
+the sandbox systems) → Piper/espeak-ng TTS → viseme timeline — onto a :class:`FileOutbox`, which
+renders the OpenGL frames and muxes H.264/AAC. Stage timings come from the session's events,
+keyed by the pipeline's stage names (:data:`engine.events.STAGES`). Inputs are validated before
+anything starts (:mod:`engine.converse_inputs`).
 """
 
 from __future__ import annotations
@@ -15,25 +19,48 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from avatar import AvatarTimeline
 from dialog import DialogEngine
-from dialog.slot_values import MAX_TEXT_CHARS
-from engine.audio.decode import AudioDecodeError, load_audio
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
+from engine.converse_inputs import (
+    KNOWN_FAILURES,
+    TurnInput,
+    TurnRecord,
+    check_domain,
+    describe,
+    prepare_inputs,
+)
 from engine.embeddings import sentence_encoder
-from engine.events import Reply, TTSAudio, VisemeTrack, now_ns
+from engine.events import now_ns
 from engine.hearing import Hearing
-from engine.observers import EventBus, Observer, TurnMetricsObserver
+from engine.observers import EventBus, Observer
 from engine.outputs import UsageError
-from engine.show import MEDIA_RATE_HZ, Show
+from engine.reply import ReplyHandle
+from engine.show import Show
+from engine.speaking import Spans, Speaker
 from engine.systems import open_systems
+from engine.turns import Heard, TurnOutcome, TurnRunner
 from engine.voices import Voices
+
+__all__ = [
+    "KNOWN_FAILURES",
+    "ConverseSession",
+    "FileOutbox",
+    "RecordedUtterance",
+    "TurnInput",
+    "UsageError",
+    "check_domain",
+    "converse",
+    "describe",
+    "prepare_inputs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,89 +69,107 @@ BETWEEN_REPLIES_MS = 600.0
 TAIL_MS = 400.0
 
 
-@dataclass(frozen=True, slots=True)
-class TurnInput:
-    """One visitor turn as given on the command line."""
+class FileOutbox:
+    """The MP4's side of a file session (the file transport's :class:`~engine.speaking.Outbox`):
+    reply audio is placed on the show's media clock as it is synthesized; when a turn's replies
+    are all placed, a pause is added and the frames up to it are rendered and muxed.
 
-    kind: Literal["audio", "text"]
-    value: str
-    audio: np.ndarray | None = field(default=None, compare=False, repr=False)
+    Args:
+        show: the session's media clock, timeline, renderer and MP4 writer.
+    """
+
+    def __init__(self, show: Show) -> None:
+        self.show = show
+
+    @property
+    def timeline(self) -> AvatarTimeline:
+        """The avatar timeline the MP4 shows."""
+        return self.show.timeline
+
+    @property
+    def schedule_end(self) -> int:
+        """Media sample at which audio placed now starts (the show's clock)."""
+        return self.show.clock
+
+    def enqueue(self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None]) -> int:
+        """Place int16 (n,) 48 kHz audio at the clock; it "goes out" at once (``on_start``)."""
+        start = self.show.place(pcm)
+        on_start()
+        return start
+
+    async def deliver(self, handle: ReplyHandle, first_chunk_ns: int | None) -> Spans:
+        """Pause, then render and mux up to the clock: the ``avatar`` (render) and ``send``
+        (encode/mux) spans."""
+        self.show.pause(BETWEEN_REPLIES_MS)
+        start_ns = now_ns()
+        times = await asyncio.to_thread(self.show.flush)
+        return {
+            "avatar": (start_ns, start_ns + int(times.render_ms * 1e6)),
+            "send": (start_ns, start_ns + int(times.encode_ms * 1e6)),
+        }
+
+    def played(self, end_sample: int) -> asyncio.Future[None]:
+        """Already resolved: a file plays nothing in real time."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def timings(self) -> dict[str, float | None]:
+        """No transport figures beyond the spans."""
+        return {}
+
+    def cut(self) -> int:
+        """Nothing is queued ahead of the clock: the cut is at the clock."""
+        return self.show.clock
 
 
 @dataclass(slots=True)
-class TurnRecord:
-    """One row of the ``--json`` document (DESIGN.md, ``dhe converse``)."""
+class RecordedUtterance:
+    """The file transport's hearing stage for one recorded turn
+    (:class:`engine.turns.Utterance`): VAD, endpointing and ASR over the whole clip on a worker
+    thread, publishing their events (:meth:`engine.hearing.Hearing.hear`).
 
-    input: str
-    transcript: str
+    Attributes:
+        hearing: the process's VAD and ASR models.
+        audio: float32 (n,), 16 kHz mono.
+        language: ``auto``, ``en`` or ``zh``.
+        bus, session_id, turn_id: for events.
+    """
+
+    hearing: Hearing
+    audio: np.ndarray
     language: str
-    intent: str | None
-    reply: str
-    timings_ms: dict[str, float | None]
+    bus: EventBus
+    session_id: str
+    turn_id: str
 
-    def as_json(self) -> dict[str, Any]:
-        """The DESIGN.md shape: input, transcript, language, intent, reply, timings_ms."""
-        return {
-            "input": self.input,
-            "transcript": self.transcript,
-            "language": self.language,
-            "intent": self.intent,
-            "reply": self.reply,
-            "timings_ms": self.timings_ms,
-        }
+    async def hear(self) -> Heard:
+        """The clip, transcribed (transcript None when VAD found no speech).
 
-
-def check_domain(domain: str, config: EngineConfig) -> None:
-    """Fail fast on an unknown domain pack (before sandboxes and models start).
-
-    Raises:
-        UsageError: no such pack.
-    """
-    from dialog.pack import pack_dir
-
-    folder = pack_dir(domain, config.dialog.packs_dir)
-    if not (folder / "domain.yaml").is_file():
-        root = folder.parent
-        known = sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
-        raise UsageError(f"--domain {domain}: no such domain pack (known: {', '.join(known)})")
-
-
-def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:
-    """Validate every turn before anything runs: text non-empty and short, audio decodable.
-
-    Args:
-        raw: ``(kind, value)`` pairs in command-line order, kind ``audio`` or ``text``.
-
-    Raises:
-        UsageError: no turns, an empty/oversized text, or an unreadable audio file.
-    """
-    if not raw:
-        raise UsageError("give at least one --audio FILE or --text STR")
-    turns: list[TurnInput] = []
-    for kind, value in raw:
-        if kind == "text":
-            text = value.strip()
-            if not text:
-                raise UsageError("--text: empty text")
-            if len(text) > MAX_TEXT_CHARS:
-                raise UsageError(f"--text: longer than {MAX_TEXT_CHARS} characters")
-            turns.append(TurnInput("text", text))
-        else:
-            if Path(value).is_dir():
-                raise UsageError(f"--audio {value}: is a folder, give an audio file")
-            try:
-                turns.append(TurnInput("audio", value, load_audio(value)))
-            except AudioDecodeError as exc:
-                raise UsageError(f"--audio {exc}") from exc
-    return turns
+        Raises:
+            engine.asr.whisper.ASRError: model missing or decode failure.
+        """
+        heard = await asyncio.to_thread(
+            self.hearing.hear, self.audio, self.language, self.bus, self.session_id, self.turn_id
+        )
+        return Heard(heard.transcript)
 
 
 class ConverseSession:
-    """Runs the turns of one ``dhe converse`` call (one visitor session)."""
+    """Runs the turns of one ``dhe converse`` call (one visitor session).
+
+    Args:
+        dialog: the domain's dialog engine (a session is made from it).
+        hearing: VAD and ASR models.
+        voices: TTS voices.
+        show: the MP4 side.
+        language: ``auto``, ``en`` or ``zh``.
+        observers: extra subscribers of the session's bus (benchmarks).
+        audit: where the session's audit trail is written at the end (None: nowhere).
+    """
 
     def __init__(
         self,
-        config: EngineConfig,
         *,
         dialog: DialogEngine,
         hearing: Hearing,
@@ -135,17 +180,20 @@ class ConverseSession:
         audit: SessionAudit | None = None,
     ) -> None:
         self.session_id = f"cv-{uuid.uuid4().hex[:12]}"
-        self.config = config
         self.hearing = hearing
-        self.voices = voices
-        self.show = show
         self.language = language
         self.bus = EventBus()
-        self.metrics = TurnMetricsObserver()
-        self.bus.subscribe(self.metrics)
         for observer in observers:
             self.bus.subscribe(observer)
         self.dialog = dialog.new_session(self.session_id, language=language)
+        outbox = FileOutbox(show)
+        self.runner = TurnRunner(
+            self.session_id,
+            dialog=self.dialog,
+            speaker=Speaker(voices, outbox, self.bus, self.session_id),
+            bus=self.bus,
+            outbox=outbox,
+        )
         self.audit = audit
         self.started = dt.datetime.now(dt.UTC)
         self.turns_done = 0
@@ -153,87 +201,18 @@ class ConverseSession:
     async def run_turn(self, index: int, turn: TurnInput) -> TurnRecord:
         """Hear (audio) or take (text) one turn, answer it, and put the answer on the video."""
         turn_id = f"{self.session_id}-t{index}"
-        sid = self.session_id
-        self.show.timeline.set_listening(True, self.show.clock)
+        handle = ReplyHandle(turn_id)
         if turn.kind == "audio":
             assert turn.audio is not None
-            heard = await asyncio.to_thread(
-                self.hearing.hear, turn.audio, self.language, self.bus, sid, turn_id
+            utterance = RecordedUtterance(
+                self.hearing, turn.audio, self.language, self.bus, self.session_id, turn_id
             )
-            transcript, heard_lang = (
-                heard.text,
-                (heard.transcript.language if heard.transcript else None),
-            )
+            outcome = await self.runner.spoken_turn(handle, utterance, self.language)
         else:
-            transcript, heard_lang = turn.value, None
-        self.show.timeline.set_listening(False, self.show.clock)
-        dialog_lang = self.language if self.language != "auto" else heard_lang
-        start_ns = now_ns()
-        try:
-            if transcript:
-                result = await self.dialog.handle_text(transcript, language=dialog_lang)
-            else:
-                result = await self.dialog.handle_no_input()
-        finally:
-            end_ns = now_ns()
-        connector_ms = result.timings_ms.get("connector")
-        dialog_end = end_ns - int((connector_ms or 0.0) * 1e6)
-        self.bus.span(sid, turn_id, "dialog", start_ns, dialog_end)
-        if connector_ms is not None:
-            self.bus.span(sid, turn_id, "connector", dialog_end, end_ns)
-        texts = []
-        for n, plan in enumerate(result.replies):
-            await self._say(turn_id, f"{turn_id}-r{n}", plan)
-            texts.append(plan.text)
-        self.show.pause(BETWEEN_REPLIES_MS)
-        times = await asyncio.to_thread(self.show.flush)
-        self.bus.span(sid, turn_id, "avatar", end_ns, end_ns + int(times.render_ms * 1e6))
-        self.bus.span(sid, turn_id, "send", end_ns, end_ns + int(times.encode_ms * 1e6))
+            outcome = await self.runner.typed_turn(handle, turn.value, self.language)
+        assert outcome is not None  # a recorded turn is never dismissed as noise
         self.turns_done += 1
-        reply_lang = result.replies[0].language if result.replies else result.language
-        return TurnRecord(
-            input=turn.value,
-            transcript=transcript,
-            language=heard_lang or reply_lang,
-            intent=result.intent,
-            reply=" ".join(texts),
-            timings_ms=self.metrics.metrics(sid, turn_id).as_dict(),
-        )
-
-    async def _say(self, turn_id: str, reply_id: str, plan: Any) -> None:
-        sid = self.session_id
-        self.bus.publish(
-            Reply(
-                session_id=sid,
-                reply_id=reply_id,
-                turn_id=turn_id,
-                text=plan.text,
-                language=plan.language,
-                emotion=plan.emotion,
-                gesture=plan.gesture,
-            )
-        )
-        self.show.express(plan.emotion, plan.gesture)
-        tts = await asyncio.to_thread(
-            self.voices.for_language, plan.language, getattr(plan, "speaking_rate", 1.0)
-        )
-        with self.bus.stage(sid, turn_id, "tts"):
-            async for chunk in tts.synthesize(plan.text, plan.language):
-                start = self.show.speak(chunk.pcm, chunk.sample_rate, chunk.visemes)
-                self.bus.publish(
-                    TTSAudio(
-                        session_id=sid,
-                        reply_id=reply_id,
-                        pcm=self.show.last_chunk.tobytes(),
-                        sample_rate=MEDIA_RATE_HZ,
-                        start_sample=start,
-                    )
-                )
-                self.bus.publish(
-                    VisemeTrack(
-                        session_id=sid, reply_id=reply_id, track=chunk.visemes, start_sample=start
-                    )
-                )
+        return _record(turn, outcome)
 
     def close(self, end_reason: str = "done") -> None:
         """Write the session's audit trail, then wipe the dialog session's memory."""
@@ -248,6 +227,18 @@ class ConverseSession:
             )
         finally:
             self.dialog.close()
+
+
+def _record(turn: TurnInput, outcome: TurnOutcome) -> TurnRecord:
+    reply_language = outcome.replies[0].language if outcome.replies else outcome.language
+    return TurnRecord(
+        input=turn.value,
+        transcript=outcome.transcript,
+        language=outcome.heard_language or reply_language,
+        intent=outcome.intent,
+        reply=" ".join(plan.text for plan in outcome.replies),
+        timings_ms=outcome.metrics.as_dict(),
+    )
 
 
 async def converse(
@@ -274,58 +265,24 @@ async def converse(
     t0 = time.perf_counter()
     if not out_path.parent.is_dir():
         raise UsageError(f"--out {out_path}: folder {out_path.parent} does not exist")
-    hearing = Hearing(config)
-    voices = Voices(config.tts)
-    needs_asr = any(t.kind == "audio" for t in turns)
-
-    def warm_up() -> None:
-        if needs_asr:
-            hearing.asr_for("en" if language == "auto" else language)
-        voices.for_language("zh" if language == "zh" else "en")
-
+    hearing, voices = Hearing(config), Voices(config.tts)
     progress("starting: sandboxes, models, renderer …")
     async with open_systems(config, demo=demo) as systems:
-        connector, audit = systems.connector, systems.session_audit
-        show_task = asyncio.create_task(asyncio.to_thread(Show, config.avatar, out_path))
-        warm_task = asyncio.create_task(asyncio.to_thread(warm_up))
+        dialog, show = await _start(
+            config, domain, language, turns, out_path, hearing, voices, systems.connector
+        )
         try:
-            dialog = await asyncio.to_thread(
-                lambda: DialogEngine.load(
-                    domain,
-                    connector,
-                    config.dialog.packs_dir,
-                    encoder=sentence_encoder(config.dialog.embedding_model),
-                    llm=config.dialog.llm.settings(),
-                )
-            )
-        except FileNotFoundError as exc:
-            await asyncio.gather(show_task, warm_task, return_exceptions=True)
-            if show_task.done() and not show_task.exception():
-                show_task.result().abort()
-            raise UsageError(f"--domain {domain}: {exc}") from exc
-        show = await show_task
-        try:
-            await warm_task
             progress(f"ready in {time.perf_counter() - t0:.1f} s")
             session = ConverseSession(
-                config,
                 dialog=dialog,
                 hearing=hearing,
                 voices=voices,
                 show=show,
                 language=language,
                 observers=observers,
-                audit=audit,
+                audit=systems.session_audit,
             )
-            records: list[TurnRecord] = []
-            try:
-                show.pause(LEAD_IN_MS)
-                for i, turn in enumerate(turns):
-                    record = await session.run_turn(i, turn)
-                    records.append(record)
-                    progress(f"turn {i + 1}/{len(turns)} done: intent {record.intent}")
-            finally:
-                session.close()
+            records = await _run(session, show, turns, progress)
             show.pause(TAIL_MS)
             await asyncio.to_thread(show.flush, final=True)
             path = show.close()
@@ -341,35 +298,69 @@ async def converse(
     return {"turns": [r.as_json() for r in records], "output": str(path)}
 
 
-def _known_failures() -> tuple[type[BaseException], ...]:
-    from avatar import AvatarLoadError
-    from avatar.egl import RendererError
-    from connectors.embedded import SandboxStartError
-    from dialog.embedding import EmbeddingError
-    from engine.asr.whisper import ASRError
-    from engine.models import ModelError
-    from engine.tts.base import TTSError
+async def _start(
+    config: EngineConfig,
+    domain: str,
+    language: str,
+    turns: list[TurnInput],
+    out_path: Path,
+    hearing: Hearing,
+    voices: Voices,
+    connector: Any,
+) -> tuple[DialogEngine, Show]:
+    """Load the dialog engine, the models the turns need and the renderer, in parallel.
 
-    return (
-        ASRError,
-        TTSError,
-        ModelError,
-        AvatarLoadError,
-        RendererError,
-        SandboxStartError,
-        EmbeddingError,
-        OSError,
-    )
+    Raises:
+        UsageError: no such domain pack.
+    """
+    needs_asr = any(t.kind == "audio" for t in turns)
+
+    def warm_up() -> None:
+        if needs_asr:
+            hearing.asr_for("en" if language == "auto" else language)
+        voices.for_language("zh" if language == "zh" else "en")
+
+    show_task = asyncio.create_task(asyncio.to_thread(Show, config.avatar, out_path))
+    warm_task = asyncio.create_task(asyncio.to_thread(warm_up))
+    try:
+        dialog = await asyncio.to_thread(
+            lambda: DialogEngine.load(
+                domain,
+                connector,
+                config.dialog.packs_dir,
+                encoder=sentence_encoder(config.dialog.embedding_model),
+                llm=config.dialog.llm.settings(),
+            )
+        )
+    except FileNotFoundError as exc:
+        await asyncio.gather(show_task, warm_task, return_exceptions=True)
+        if show_task.done() and not show_task.exception():
+            show_task.result().abort()
+        raise UsageError(f"--domain {domain}: {exc}") from exc
+    show = await show_task
+    try:
+        await warm_task
+    except BaseException:
+        with contextlib.suppress(Exception):
+            show.abort()
+        raise
+    return dialog, show
 
 
-#: Typed failures whose message tells the operator what to do (the CLI prints one line).
-KNOWN_FAILURES = _known_failures()
-
-
-def describe(index: int, record: dict[str, Any]) -> str:
-    """Human-readable lines for one turn of the ``--json`` document."""
-    timings = ", ".join(f"{k} {v:.0f}" for k, v in record["timings_ms"].items() if v is not None)
-    return (
-        f"turn {index + 1}: [{record['language']}] {record['transcript']!r}\n"
-        f"  intent: {record['intent']}\n  reply: {record['reply']}\n  timings (ms): {timings}"
-    )
+async def _run(
+    session: ConverseSession,
+    show: Show,
+    turns: list[TurnInput],
+    progress: Callable[[str], None],
+) -> list[TurnRecord]:
+    """Every turn in order after the lead-in; the session's audit is written at the end."""
+    records: list[TurnRecord] = []
+    try:
+        show.pause(LEAD_IN_MS)
+        for i, turn in enumerate(turns):
+            record = await session.run_turn(i, turn)
+            records.append(record)
+            progress(f"turn {i + 1}/{len(turns)} done: intent {record.intent}")
+    finally:
+        session.close()
+    return records

@@ -1,4 +1,4 @@
-"""The engine's one event vocabulary (STYLE.md, "One vocabulary").
+"""The engine's one event vocabulary (``docs/architecture.md``, "Events").
 
 Every event is a frozen, slotted dataclass carrying the ``session_id`` it belongs to and
 ``t_ns``, a monotonic timestamp (``time.monotonic_ns()``) taken when it was created.
@@ -6,26 +6,34 @@ Every event is a frozen, slotted dataclass carrying the ``session_id`` it belong
 Three kinds:
 
 * :class:`ControlEvent` — urgent; overtakes data and is never dropped (speech onsets and ends,
-  end of turn, interruption, presence, gestures).
+  end of turn, interruption, session state, presence, gestures, session errors).
 * :class:`DataEvent` — ordered; the events of a cancelled reply are dropped.
 * :class:`Observation` — timings and metrics for observers, off the data path.
 
 No dicts travel on the bus; payload fields are typed and carry their unit in the name or the
-docstring.
+docstring. The events the visitor's page sees are serialised by :mod:`engine.server.protocol`
+(one function per message type); the rest stay inside the engine.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from avatar.visemes import VisemeTrack as VisemeTimeline
 
-#: Stage names, in pipeline order; used as keys wherever timings are reported (DESIGN.md).
+#: Stage names, in pipeline order; used as keys wherever timings are reported.
 STAGES: tuple[str, ...] = ("vad", "endpoint", "asr", "dialog", "connector", "tts", "avatar", "send")
 
 Stage = Literal["vad", "endpoint", "asr", "dialog", "connector", "tts", "avatar", "send"]
+
+#: A session's states: ``idle → listening → thinking → speaking``, ``interrupted`` on barge-in,
+#: ``ended`` at the end (``greeting`` while the avatar greets a visitor who arrived).
+SessionState = Literal[
+    "idle", "greeting", "listening", "thinking", "speaking", "interrupted", "ended"
+]
 
 
 def now_ns() -> int:
@@ -87,6 +95,29 @@ class Interrupted(ControlEvent):
 
     reply_id: str
     played_samples: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChanged(ControlEvent):
+    """The session entered ``state``.
+
+    Attributes:
+        reason: why the session ended (``ended`` only): ``deleted``, ``idle-timeout`` …
+        bargein_ms: visitor speech onset → reply audio flushed, ms (``interrupted`` by speech).
+    """
+
+    state: SessionState
+    reason: str | None = None
+    bargein_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionError(ControlEvent):
+    """Something the visitor's page must know went wrong outside a turn's stages (a refused
+    message, a timeout that ends the session, an internal failure); ``code`` is stable."""
+
+    code: str
+    message: str
 
 
 # --- perception (engine.perception) ---
@@ -166,8 +197,9 @@ class Reply(DataEvent):
     language: str
     emotion: str = "neutral"
     gesture: str | None = None
-    #: A card for the screen (kind + display fields); already masked.
-    card: tuple[tuple[str, str], ...] | None = None
+    #: A card for the screen (``{"kind": …, display fields}``, JSON values); already masked.
+    #: A read-only mapping (``types.MappingProxyType``).
+    card: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,6 +239,18 @@ class StageEvent(Observation):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StageSpan(Observation):
+    """A stage timed elsewhere (inside the dialog room, on an ASR thread, by the transport),
+    published once it is known: it ran from ``start_ns`` to ``end_ns`` (monotonic ns, the base
+    of ``t_ns``; ``t_ns`` is when the span was published)."""
+
+    turn_id: str
+    stage: Stage
+    start_ns: int
+    end_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StageError(Observation):
     """A stage failed with a stable ``code``; the turn ends with a spoken fallback."""
 
@@ -218,10 +262,12 @@ class StageError(Observation):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TurnMetrics(Observation):
-    """Per-turn stage durations in milliseconds (None where a stage did not run)."""
+    """Per-turn stage durations in milliseconds (None where a stage did not run), then the
+    transport's figures (``reply_first_audio_ms`` …); ``intent`` is the dialog's, if any."""
 
     turn_id: str
     timings_ms: tuple[tuple[str, float | None], ...]
+    intent: str | None = None
 
     def as_dict(self) -> dict[str, float | None]:
         """The timings as a plain dict, keys in :data:`STAGES` order plus extras."""

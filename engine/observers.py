@@ -1,7 +1,9 @@
 """An in-process event bus and the observer that turns stage events into per-turn timings.
 
 Observers see every published event synchronously and must be cheap (no I/O); they never change
-what the session does (pipecat's observers, STYLE.md).
+what the session does (pipecat's observers). Every event's ``t_ns`` is the time it was
+published, so a bus's events arrive in ``t_ns`` order; stages timed elsewhere arrive as one
+:class:`~engine.events.StageSpan` each.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from engine.events import (
     Reply,
     Stage,
     StageEvent,
+    StageSpan,
     TTSAudio,
     TurnMetrics,
     now_ns,
@@ -53,19 +56,18 @@ class EventBus:
     def span(self, session_id: str, turn_id: str, stage: Stage, start_ns: int, end_ns: int) -> None:
         """Publish a stage that was timed elsewhere (e.g. inside the dialog room)."""
         self.publish(
-            StageEvent(
-                session_id=session_id, turn_id=turn_id, stage=stage, phase="start", t_ns=start_ns
-            )
-        )
-        self.publish(
-            StageEvent(
-                session_id=session_id, turn_id=turn_id, stage=stage, phase="end", t_ns=end_ns
+            StageSpan(
+                session_id=session_id,
+                turn_id=turn_id,
+                stage=stage,
+                start_ns=start_ns,
+                end_ns=end_ns,
             )
         )
 
 
 class TurnMetricsObserver:
-    """Derives :class:`TurnMetrics` from StageEvents, Reply and TTSAudio events.
+    """Derives :class:`TurnMetrics` from StageEvents, StageSpans, Reply and TTSAudio events.
 
     A stage that runs several times in one turn (two connector calls, two replies) reports the
     sum of its durations. ``tts_first_audio_ms`` is from the turn's first ``tts`` start to its
@@ -88,15 +90,19 @@ class TurnMetricsObserver:
                 if event.stage == "tts":
                     self._tts_start.setdefault(event.turn_id, event.t_ns)
             elif key in self._open:
-                ms = (event.t_ns - self._open.pop(key)) / 1e6
-                sums = self._sums[event.turn_id]
-                sums[event.stage] = sums.get(event.stage, 0.0) + ms
+                self._add(event.turn_id, event.stage, event.t_ns - self._open.pop(key))
+        elif isinstance(event, StageSpan):
+            self._add(event.turn_id, event.stage, event.end_ns - event.start_ns)
         elif isinstance(event, Reply):
             self._reply_turn[event.reply_id] = event.turn_id
         elif isinstance(event, TTSAudio):
             turn_id = self._reply_turn.get(event.reply_id)
             if turn_id and turn_id not in self._first_audio and turn_id in self._tts_start:
                 self._first_audio[turn_id] = (event.t_ns - self._tts_start[turn_id]) / 1e6
+
+    def _add(self, turn_id: str, stage: str, duration_ns: int) -> None:
+        sums = self._sums[turn_id]
+        sums[stage] = sums.get(stage, 0.0) + duration_ns / 1e6
 
     def metrics(self, session_id: str, turn_id: str) -> TurnMetrics:
         """Timings of one turn: every stage of :data:`STAGES` (None if it did not run), then

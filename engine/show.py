@@ -13,21 +13,19 @@ from dataclasses import dataclass
 from inspect import signature
 from pathlib import Path
 
-import av
 import numpy as np
 
 from avatar import Avatar, AvatarTimeline, Renderer, load_avatar
 from avatar.badge import badge_image
 from avatar.label import CornerLabel
-from avatar.timeline import UnknownEmotionError, UnknownGestureError
-from avatar.visemes import VisemeTrack
+from engine.audio.pcm import MEDIA_RATE_HZ, resample_pcm
 from engine.config import AvatarConfig
 from engine.mp4 import MP4Writer
 from engine.paths import ASSETS_DIR
 
 log = logging.getLogger(__name__)
 
-MEDIA_RATE_HZ = 48_000
+__all__ = ["MEDIA_RATE_HZ", "FlushTimes", "Show", "load_configured_avatar", "resample_pcm"]
 
 
 def avatar_path(model: str) -> Path:
@@ -48,26 +46,6 @@ def load_configured_avatar(config: AvatarConfig) -> Avatar:
     b = config.badge
     badge = badge_image(b.text, b.subtitle, b.color, b.text_color)
     return load_avatar(path, textures={"badge": badge})  # type: ignore[call-arg]
-
-
-def resample_pcm(pcm: bytes, rate_hz: int, out_rate_hz: int = MEDIA_RATE_HZ) -> np.ndarray:
-    """Resample int16 mono PCM with FFmpeg's swresample (through PyAV).
-
-    Args:
-        pcm: int16 mono little-endian bytes at ``rate_hz``.
-
-    Returns:
-        int16 (n,) at ``out_rate_hz``.
-    """
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    if rate_hz == out_rate_hz or samples.size == 0:
-        return samples.copy()
-    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-    frame.sample_rate = rate_hz
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=out_rate_hz)
-    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    return np.concatenate(out) if out else np.zeros(0, np.int16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +92,6 @@ class Show:
         self.clock = 0  # samples on the media clock placed so far
         self._audio: list[np.ndarray] = []  # placed but not yet written
         self._written_frames = 0
-        self.last_chunk = np.zeros(0, dtype=np.int16)  # the latest speech placed, 48 kHz int16
 
     def pause(self, ms: float) -> None:
         """Advance the clock by ``ms`` of silence (the avatar idles)."""
@@ -122,28 +99,17 @@ class Show:
         self._audio.append(np.zeros(n, dtype=np.int16))
         self.clock += n
 
-    def speak(self, pcm: bytes, rate_hz: int, visemes: VisemeTrack) -> int:
-        """Place one chunk of reply speech at the current clock.
+    def place(self, pcm: np.ndarray) -> int:
+        """Place int16 (n,) 48 kHz reply audio at the current clock (its visemes go on
+        :attr:`timeline` at the returned sample).
 
         Returns:
             the chunk's start sample on the media clock.
         """
-        samples = resample_pcm(pcm, rate_hz)
         start = self.clock
-        self.timeline.add_speech(visemes, start, np.frombuffer(pcm, np.int16))
-        self._audio.append(samples)
-        self.last_chunk = samples
-        self.clock += samples.size
+        self._audio.append(pcm)
+        self.clock += pcm.size
         return start
-
-    def express(self, emotion: str, gesture: str | None) -> None:
-        """Set the face for what comes next (emotion, optional gesture) at the current clock."""
-        try:
-            self.timeline.set_emotion(emotion, self.clock)
-            if gesture:
-                self.timeline.gesture(gesture, self.clock)
-        except (UnknownEmotionError, UnknownGestureError) as exc:
-            log.warning("reply face ignored: %s", exc)  # a pack typo must not end the session
 
     def flush(self, *, final: bool = False) -> FlushTimes:
         """Render and write every frame up to the clock, with its audio.

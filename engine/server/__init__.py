@@ -1,12 +1,16 @@
-"""The realtime server (``dhe serve``): WebRTC sessions with streaming hearing, barge-in and a
-lip-synced avatar video track.
+"""The realtime server (``dhe serve``): the live transport around the engine's turn loop —
+WebRTC sessions with streaming hearing, barge-in and a lip-synced avatar video track.
 
-Modules, one job each: :mod:`~engine.server.app` (HTTP routes), :mod:`~engine.server.protocol`
-(wire formats), :mod:`~engine.server.rtc` (aiortc set-up), :mod:`~engine.server.runtime` (shared
-models), :mod:`~engine.server.session` (one visitor), :mod:`~engine.server.turns` (one turn),
-:mod:`~engine.server.speaking` (reply speech + cancel handle), :mod:`~engine.server.listening`
-(inbound audio → VAD → ASR), :mod:`~engine.server.tracks` (outbound tracks),
-:mod:`~engine.server.media` (one session's outbound media and render pacing),
-:mod:`~engine.server.clock`, :mod:`~engine.server.endpointing` and :mod:`~engine.server.echo`
-(sans-IO cores), :mod:`~engine.server.metrics` (Prometheus).
+Modules, one job each: :mod:`~engine.server.app` (HTTP routes), :mod:`~engine.server.socket`
+(the events WebSocket), :mod:`~engine.server.feed` (a session's events queued for it),
+:mod:`~engine.server.protocol` (wire formats; events serialised), :mod:`~engine.server.registry`
+(which sessions live, admission), :mod:`~engine.server.session` (one visitor),
+:mod:`~engine.server.lifecycle` (state events, timers, tasks), :mod:`~engine.server.listening`
+(inbound audio → VAD → endpointing), :mod:`~engine.server.turn_taking` (decisions → turns),
+:mod:`~engine.server.transcribing` (Whisper decodes), :mod:`~engine.server.media` and
+:mod:`~engine.server.tracks` (outbound media, the live outbox), :mod:`~engine.server.runtime`
+and :mod:`~engine.server.renderers` (what sessions share), :mod:`~engine.server.rtc` (aiortc
+set-up), :mod:`~engine.server.clock`, :mod:`~engine.server.endpointing` and
+:mod:`~engine.server.echo` (sans-IO cores), :mod:`~engine.server.metrics` (Prometheus),
+:mod:`~engine.server.load` (CPU load). The turn itself is :mod:`engine.turns`.
 """

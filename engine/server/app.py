@@ -1,6 +1,6 @@
 """The HTTP side of ``dhe serve`` (aiohttp): signaling, the events WebSocket, health, metrics.
 
-Routes (DESIGN.md "Contracts"):
+Routes (``docs/architecture.md``, "Contracts"):
 
 * ``GET /`` — the visitor page: ``web_client/index.html`` and its files when present, else a
   minimal placeholder (the AI label is in the HTML, the first ``<video>`` is the avatar).
@@ -9,34 +9,36 @@ Routes (DESIGN.md "Contracts"):
 * ``GET /api/sessions/{id}/events`` — the session's JSON WebSocket.
 * ``GET /healthz`` — 200 once the models are loaded, 503 before; ``GET /metrics`` — Prometheus.
 
-The app owns its :class:`Registry` of sessions (no module-level state); each session is built
-inside the offer handler.
+The app finds and admits sessions through a :class:`~engine.server.registry.SessionRegistry`
+(no module-level state; this process's by default); each session is built inside the offer
+handler.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from engine.config import EngineConfig
 from engine.paths import REPO_ROOT
 from engine.server import protocol
+from engine.server.registry import Admission, InProcessRegistry, RegistryFull, SessionRegistry
 from engine.server.rtc import include_loopback_candidates, is_loopback
 from engine.server.runtime import Runtime
 from engine.server.session import Session
+from engine.server.socket import serve_events
 
 log = logging.getLogger(__name__)
 
 WEB_CLIENT_DIR = REPO_ROOT / "web_client"
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
-REGISTRY_KEY = web.AppKey("registry", "Registry")
+REGISTRY_KEY = web.AppKey("registry", SessionRegistry)
 
 PLACEHOLDER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Digital employee (AI)</title></head>
@@ -46,34 +48,6 @@ PLACEHOLDER_PAGE = """<!doctype html>
 <p>The kiosk page is not installed; this server speaks WebRTC at POST /api/sessions.</p>
 </body></html>
 """
-
-
-class Registry:
-    """The live sessions of one app, with the concurrency limit.
-
-    Args:
-        max_sessions: the (max+1)th offer gets 503.
-    """
-
-    def __init__(self, max_sessions: int) -> None:
-        self.max_sessions = max_sessions
-        self.sessions: dict[str, Session] = {}
-        self.pending = 0
-
-    def reserve(self) -> None:
-        """Hold a slot for an offer being negotiated.
-
-        Raises:
-            protocol.ApiError: 503 ``too-many-sessions``.
-        """
-        if len(self.sessions) + self.pending >= self.max_sessions:
-            raise protocol.ApiError(
-                503,
-                "too-many-sessions",
-                f"this terminal server is serving its maximum of {self.max_sessions} visitors; "
-                "try again shortly",
-            )
-        self.pending += 1
 
 
 def _json_error(exc: protocol.ApiError) -> web.Response:
@@ -102,7 +76,7 @@ async def errors_middleware(
 
 
 async def create_session(request: web.Request) -> web.Response:
-    """``POST /api/sessions``: validate, build a Session, answer its offer."""
+    """``POST /api/sessions``: validate, admit, build a Session, answer its offer."""
     runtime, registry = request.app[RUNTIME_KEY], request.app[REGISTRY_KEY]
     cfg = runtime.config
     if not runtime.ready:
@@ -115,48 +89,57 @@ async def create_session(request: web.Request) -> web.Response:
         raise protocol.ApiError(413, "sdp-too-large", "request body too large")
     body = await request.content.read(cfg.server.max_sdp_bytes + 4097)
     offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
-    try:
-        registry.reserve()
-    except protocol.ApiError:
-        runtime.metrics.sessions_rejected.labels(reason="full").inc()
-        raise
+    admission = await _admit(registry, runtime)
     session: Session | None = None
     try:
         engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
         session_id = secrets.token_urlsafe(12)
         language = offer.language or cfg.dialog.language
-        renderer = await runtime.take_renderer()
         session = Session(
             runtime,
             session_id,
             engine.new_session(session_id, language=language),
-            renderer,
+            await runtime.take_renderer(),
             language,
             on_closed=lambda s: _forget(registry, runtime, s),
         )
         answer = await session.answer(offer.sdp)
-        registry.sessions[session_id] = session
+        await registry.create(admission, session_id, session)
     except BaseException:
+        await registry.release(admission)
         if session is not None:
             await session.close("offer-failed")
         raise
-    finally:
-        registry.pending -= 1
     runtime.metrics.sessions_total.inc()
-    runtime.metrics.sessions_active.set(len(registry.sessions))
-    log.info("session %s started (%d live)", session_id, len(registry.sessions))
+    live = (await registry.counts()).live
+    runtime.metrics.sessions_active.set(live)
+    log.info("session %s started (%d live)", session_id, live)
     return web.json_response(
         {"session_id": session_id, "sdp": answer, "type": "answer"}, status=201
     )
 
 
-def _forget(registry: Registry, runtime: Runtime, session: Session) -> None:
-    registry.sessions.pop(session.id, None)
-    runtime.metrics.sessions_active.set(len(registry.sessions))
+async def _admit(registry: SessionRegistry[Session], runtime: Runtime) -> Admission:
+    """A slot for a new offer, or 503 ``too-many-sessions``."""
+    try:
+        return await registry.admit()
+    except RegistryFull as exc:
+        runtime.metrics.sessions_rejected.labels(reason="full").inc()
+        raise protocol.ApiError(
+            503,
+            "too-many-sessions",
+            f"this terminal server is serving its maximum of {exc.capacity} visitors; "
+            "try again shortly",
+        ) from exc
 
 
-def _session(request: web.Request) -> Session:
-    session = request.app[REGISTRY_KEY].sessions.get(request.match_info["session_id"])
+async def _forget(registry: SessionRegistry[Session], runtime: Runtime, session: Session) -> None:
+    await registry.remove(session.id)
+    runtime.metrics.sessions_active.set((await registry.counts()).live)
+
+
+async def _session(request: web.Request) -> Session:
+    session = await request.app[REGISTRY_KEY].get(request.match_info["session_id"])
     if session is None:
         raise protocol.ApiError(404, "no-such-session", "no live session with that id")
     return session
@@ -164,59 +147,21 @@ def _session(request: web.Request) -> Session:
 
 async def delete_session(request: web.Request) -> web.Response:
     """``DELETE /api/sessions/{id}``: end the session (204)."""
-    await _session(request).close("deleted")
+    await (await _session(request)).close("deleted")
     return web.Response(status=204)
 
 
 async def session_events(request: web.Request) -> web.StreamResponse:
-    """``GET /api/sessions/{id}/events``: the session's JSON WebSocket, both ways."""
-    session = _session(request)
-    cfg = request.app[RUNTIME_KEY].config.server
-    if session.socket_attached:
-        raise protocol.ApiError(409, "socket-in-use", "this session already has an events socket")
-    # Messages over the limit get an error event; far over it (4×) aiohttp closes with 1009.
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * cfg.max_ws_message_bytes)
-    await ws.prepare(request)
-    session.socket_attached = True
-
-    async def pump() -> None:
-        while True:
-            message = await session.outbox.get()
-            await ws.send_str(json.dumps(message, ensure_ascii=False))
-            if message.get("type") == "state" and message.get("state") == "ended":
-                await ws.close()
-                return
-
-    pumping = asyncio.create_task(pump())
-    try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                try:
-                    parsed = protocol.parse_client_message(
-                        msg.data,
-                        max_bytes=cfg.max_ws_message_bytes,
-                        max_text_chars=cfg.max_text_chars,
-                    )
-                except protocol.MessageError as exc:
-                    session.send(protocol.error_message(exc.code, exc.message))
-                    continue
-                await session.handle_message(parsed)
-            elif msg.type == WSMsgType.BINARY:
-                session.send(protocol.error_message("bad-message", "binary frames are not used"))
-            elif msg.type == WSMsgType.ERROR:
-                # aiohttp closes the socket itself for frames over max_msg_size (1009)
-                log.info("session %s events socket: %s", session.id, ws.exception())
-    finally:
-        pumping.cancel()
-        session.socket_attached = False
-    return ws
+    """``GET /api/sessions/{id}/events``: the session's JSON WebSocket (:mod:`.socket`)."""
+    session = await _session(request)
+    return await serve_events(request, session, request.app[RUNTIME_KEY].config.server)
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 once models are loaded, 503 before (with ``error`` when start-up failed)."""
     runtime = request.app[RUNTIME_KEY]
-    registry = request.app[REGISTRY_KEY]
-    body: dict[str, object] = {"ready": runtime.ready, "sessions": len(registry.sessions)}
+    counts = await request.app[REGISTRY_KEY].counts()
+    body: dict[str, object] = {"ready": runtime.ready, "sessions": counts.live}
     if runtime.startup_error:
         body["error"] = runtime.startup_error
     return web.json_response(body, status=200 if runtime.ready else 503)
@@ -246,7 +191,11 @@ async def web_client_file(request: web.Request) -> web.StreamResponse:
 
 
 def build_app(
-    config: EngineConfig, *, host: str = "127.0.0.1", var: Path | None = None
+    config: EngineConfig,
+    *,
+    host: str = "127.0.0.1",
+    var: Path | None = None,
+    registry: SessionRegistry[Session] | None = None,
 ) -> web.Application:
     """The aiohttp application; models and sandboxes start in the background on startup
     (``/healthz`` says when they are ready).
@@ -255,13 +204,17 @@ def build_app(
         config: the engine config.
         host: the address the server listens on (loopback adds a 127.0.0.1 ICE candidate).
         var: sandboxes' data folder (default ``var/``).
+        registry: where sessions are admitted and found (default: this process's,
+            :class:`~engine.server.registry.InProcessRegistry` of ``server.max_sessions``).
     """
     app = web.Application(
         middlewares=[errors_middleware], client_max_size=config.server.max_sdp_bytes + 4096
     )
     runtime = Runtime(config, var)
     app[RUNTIME_KEY] = runtime
-    app[REGISTRY_KEY] = Registry(config.server.max_sessions)
+    app[REGISTRY_KEY] = (
+        registry if registry is not None else InProcessRegistry(config.server.max_sessions)
+    )
     if is_loopback(host):
         include_loopback_candidates()
     app.router.add_get("/", index)
@@ -279,7 +232,7 @@ def build_app(
         startup = asyncio.create_task(_start(runtime))
         yield
         startup.cancel()
-        for session in list(app[REGISTRY_KEY].sessions.values()):
+        for session in app[REGISTRY_KEY].local():
             await session.close("server-stopping")
         await runtime.close()
 

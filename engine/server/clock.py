@@ -4,7 +4,7 @@ One clock per session: sample 0 of the outbound media plays at ``start_s`` (seco
 event loop's monotonic clock). Audio frame ``n`` (960 samples, 20 ms) is due at
 ``start_s + n * 960 / 48000``, video frame ``i`` at ``start_s + i / fps`` and shows the avatar's
 pose at media sample ``i * 48000 / fps``: absolute deadlines, so nothing drifts (aiortc's
-``AudioStreamTrack``/``VideoStreamTrack`` pattern, STYLE.md "Tracks").
+``AudioStreamTrack``/``VideoStreamTrack`` pattern).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Outbound media rate (Opus runs at 48 kHz, RFC 7587).
-MEDIA_RATE_HZ = 48_000
+from engine.audio.pcm import MEDIA_RATE_HZ
+
+__all__ = ["FRAME_SAMPLES", "MEDIA_RATE_HZ", "MediaClock", "PlayoutBuffer", "plan_video_frame"]
+
 #: Samples per outbound audio frame: 20 ms at 48 kHz (Opus' default frame size).
 FRAME_SAMPLES = 960
 

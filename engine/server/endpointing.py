@@ -5,7 +5,7 @@ stream, with the window's sample position, and this core says what to do: a conf
 (a barge-in when the avatar is talking), a partial decode, a *speculative* final decode early
 in the endpoint wait, speech resuming (that speculation is stale), and the end of the turn. No
 clocks, threads or I/O: time is the sample position passed in (LiveKit's
-``voice/endpointing.py`` and Home Assistant's ``VoiceCommandSegmenter`` pattern, STYLE.md).
+``voice/endpointing.py`` and Home Assistant's ``VoiceCommandSegmenter`` pattern).
 
 Hysteresis follows :class:`engine.audio.vad.SpeechSegmenter`: a window is speech at
 ``prob >= threshold`` to start and ``prob >= threshold - 0.15`` to continue (Silero's own

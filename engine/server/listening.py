@@ -1,16 +1,17 @@
-"""Streaming hearing for one session: inbound Opus → 16 kHz mono → Silero VAD → endpointing,
-with partial, speculative and final Whisper decodes (the adapters around the sans-IO cores).
+"""Streaming hearing for one session: inbound Opus → 16 kHz mono → Silero VAD → endpointing
+(the adapter around the sans-IO endpointing core).
 
 * :class:`StreamBuffer` keeps the last seconds of the visitor's 16 kHz audio in memory (never on
   disk), addressed by absolute stream sample.
 * :class:`Listener` pulls the aiortc track, resamples (FFmpeg swresample via PyAV), runs VAD on
   the inference executor (state carried between 32 ms windows), asks the echo guard about
   speech-like windows, feeds :class:`~engine.server.endpointing.Endpointer` and hands each
-  decision to the session with the loop time the window ended.
-* :class:`Transcriber` runs decodes on the ASR executor: partials only when no other decode is
-  in flight anywhere in the process (the CPU is behind otherwise) and giving way to any final
-  one, the speculative final early in the endpoint wait, reused when the turn ends with the
-  same audio span.
+  decision on (to :class:`~engine.server.turn_taking.TurnTaking`) with the loop time the window
+  ended. Whether the avatar is busy — onsets then need the barge-in confirmation — is state the
+  session sets when a reply starts and ends (:attr:`Listener.avatar_busy`), never asked per
+  window.
+
+The decodes are :mod:`engine.server.transcribing`'s.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from engine.asr.whisper import DecodeControl, Transcript
 from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES, SileroVAD
 from engine.server.echo import EchoGuard
 from engine.server.endpointing import Decision, Endpointer
@@ -83,8 +83,13 @@ class Listener:
         endpointer: the session's endpointing core.
         echo: the session's echo guard (None: off).
         vad_executor: where Silero runs (never the event loop).
-        avatar_busy: whether a reply is playing or being prepared, asked per window.
         on_decision: receives the endpointer's decisions.
+        vad_factory: makes the session's streaming VAD (default Silero; called on the executor).
+
+    Attributes:
+        avatar_busy: a reply is being prepared or played (set by the session from its reply
+            handle's lifecycle): onsets are barge-ins and need the barge-in confirmation.
+        vad_ms: VAD compute time since the last reset (ms).
     """
 
     def __init__(
@@ -92,21 +97,22 @@ class Listener:
         endpointer: Endpointer,
         echo: EchoGuard | None,
         vad_executor: Executor,
-        avatar_busy: Callable[[], bool],
         on_decision: DecisionSink,
+        vad_factory: Callable[[], SileroVAD] = SileroVAD,
     ) -> None:
         self.endpointer = endpointer
         self.echo = echo
         self.buffer = StreamBuffer()
+        self.avatar_busy = False
+        self.on_decision = on_decision
         self._executor = vad_executor
-        self._busy = avatar_busy
-        self._sink = on_decision
+        self._vad_factory = vad_factory
         self._vad: SileroVAD | None = None
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE_HZ)
         self._anchor_s: float | None = None  # loop time of stream sample 0
         self._earliest_s: float | None = None  # the same from the earliest arrivals
         self._vad_pos = 0
-        self.vad_ms = 0.0  # VAD compute time since the last reset (ms)
+        self.vad_ms = 0.0
 
     def time_of(self, sample: int) -> float:
         """Loop time (seconds) at which stream ``sample`` arrived (estimated; steady, for
@@ -122,29 +128,34 @@ class Listener:
     async def run(self, track: MediaStreamTrack) -> None:
         """Consume ``track`` until it ends (returns) — raises only on internal failures."""
         loop = asyncio.get_running_loop()
-        self._vad = await loop.run_in_executor(self._executor, SileroVAD)
+        self._vad = await loop.run_in_executor(self._executor, self._vad_factory)
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return
-            now = loop.time()
             samples = self._to_16k(frame)
             if samples.size == 0:
                 continue
-            start = self.buffer.end
-            anchor = now - (start + samples.size) / SAMPLE_RATE_HZ
-            if self._anchor_s is None or anchor - self._anchor_s > REANCHOR_S:
-                self._anchor_s = anchor
-            # The latency clock follows the earliest arrivals, so a stall that delayed frames
-            # (and moved the arrival clock later) does not shorten the reported latencies.
-            if self._earliest_s is None or not 0.0 <= anchor - self._earliest_s <= REANCHOR_S:
-                self._earliest_s = anchor
-            self.buffer.append(samples)
+            start = self._arrived(loop.time(), samples)
             if self.echo is not None:
                 self.echo.note_inbound(self.time_of(start), samples, SAMPLE_RATE_HZ)
             probs = await loop.run_in_executor(self._executor, self._score, samples)
-            self._feed(probs)
+            self.feed(probs)
+
+    def _arrived(self, now_s: float, samples: np.ndarray) -> int:
+        """Keep ``samples`` (arrived at loop time ``now_s``) and move the arrival clocks;
+        returns their first stream sample."""
+        start = self.buffer.end
+        anchor = now_s - (start + samples.size) / SAMPLE_RATE_HZ
+        if self._anchor_s is None or anchor - self._anchor_s > REANCHOR_S:
+            self._anchor_s = anchor
+        # The latency clock follows the earliest arrivals, so a stall that delayed frames
+        # (and moved the arrival clock later) does not shorten the reported latencies.
+        if self._earliest_s is None or not 0.0 <= anchor - self._earliest_s <= REANCHOR_S:
+            self._earliest_s = anchor
+        self.buffer.append(samples)
+        return start
 
     def _score(self, samples: np.ndarray) -> np.ndarray:
         assert self._vad is not None
@@ -153,7 +164,10 @@ class Listener:
         self.vad_ms += (time.perf_counter() - t0) * 1000.0
         return probs
 
-    def _feed(self, probs: np.ndarray) -> None:
+    def feed(self, probs: np.ndarray) -> None:
+        """Feed Silero probabilities of the next 512-sample windows (float32 (k,), in [0, 1])
+        to the endpointer; each decision goes to :attr:`on_decision` with the loop time its
+        window ended."""
         threshold = self.endpointer.settings.threshold
         for prob in probs:
             window = self._vad_pos
@@ -166,9 +180,9 @@ class Listener:
                 and self.echo.is_echo(t_end)
             )
             for decision in self.endpointer.feed(
-                float(prob), window, avatar_busy=self._busy(), echo=echo
+                float(prob), window, avatar_busy=self.avatar_busy, echo=echo
             ):
-                self._sink(decision, t_end)
+                self.on_decision(decision, t_end)
 
     def _to_16k(self, frame: av.AudioFrame) -> np.ndarray:
         out = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
@@ -179,139 +193,3 @@ class Listener:
         self.buffer.wipe()
         if self._vad is not None:
             self._vad.reset()
-
-
-#: Decodes float32 16 kHz audio into a transcript (blocking; run on the ASR executor); the
-#: control carries the abandon flag and the time the model was free.
-DecodeFn = Callable[[np.ndarray, DecodeControl], Transcript]
-
-
-@dataclass(slots=True)
-class InflightCounter:
-    """Decodes running or queued in this process, shared by sessions: partials back off while
-    any runs, and a final decode makes running partials give way (:class:`Transcriber`)."""
-
-    count: int = 0
-    partials: set[DecodeControl] = field(default_factory=set)
-
-    @property
-    def finals(self) -> int:
-        """Speculative or final decodes in flight (the critical path of a reply)."""
-        return self.count - len(self.partials)
-
-    def make_way(self) -> None:
-        """Ask every partial decode in flight to stop at its next check."""
-        for control in self.partials:
-            control.abandon.set()
-
-
-@dataclass(slots=True)
-class Decode:
-    """One decode on the ASR executor. Times are loop seconds (``time.monotonic``).
-
-    Attributes:
-        future: resolves to the transcript (raises DecodeAbandoned when given up).
-        control: its abandon flag; ``control.started_s`` is when it got the model.
-        submitted_s: when it was asked for.
-        ended_s: when it finished (None while running).
-    """
-
-    future: asyncio.Future[Transcript]
-    control: DecodeControl
-    submitted_s: float
-    ended_s: float | None = None
-
-    def timings_ms(self, t_eos_s: float) -> dict[str, float | None]:
-        """``asr_start_ms`` (end of speech → asked for), ``asr_wait_ms`` (waiting for the
-        model behind other decodes) and ``asr_decode_ms`` (its own run), in milliseconds."""
-        started, ended = self.control.started_s, self.ended_s
-
-        def ms(a: float | None, b: float | None) -> float | None:
-            return None if a is None or b is None else round((b - a) * 1000.0, 1)
-
-        return {
-            "asr_start_ms": ms(t_eos_s, self.submitted_s),
-            "asr_wait_ms": ms(self.submitted_s, started),
-            "asr_decode_ms": ms(started, ended),
-        }
-
-
-class Transcriber:
-    """Partial, speculative and final decodes for one session.
-
-    Partials are optional and give way: one starts only when no decode is in flight anywhere
-    in the process and the CPU is not behind, and a speculative or final decode asks running
-    partials to stop at their next check (the model lock, or between encoder and decoder),
-    so a partial delays the final by at most one encoder pass. A speculative decode made
-    stale by the visitor speaking again is abandoned the same way.
-
-    Args:
-        decode: the blocking decode (language already chosen by the session).
-        executor: the ASR executor (shared; the model serialises decodes with its lock).
-        inflight: the process-wide record of decodes in flight.
-        cpu_behind: whether the machine is too busy for optional work (partials).
-    """
-
-    def __init__(
-        self,
-        decode: DecodeFn,
-        executor: Executor,
-        inflight: InflightCounter,
-        cpu_behind: Callable[[], bool] = lambda: False,
-    ) -> None:
-        self._decode = decode
-        self._cpu_behind = cpu_behind
-        self._executor = executor
-        self._inflight = inflight
-        self._speculative: tuple[tuple[int, int], Decode] | None = None
-
-    def _submit(self, audio: np.ndarray, *, partial: bool = False) -> Decode:
-        loop = asyncio.get_running_loop()
-        control = DecodeControl()
-        self._inflight.count += 1
-        if partial:
-            self._inflight.partials.add(control)
-        else:
-            self._inflight.make_way()
-        submitted_s = loop.time()
-        job = Decode(
-            future=loop.run_in_executor(self._executor, self._decode, audio, control),
-            control=control,
-            submitted_s=submitted_s,
-        )
-
-        def done(f: asyncio.Future[Transcript]) -> None:
-            job.ended_s = loop.time()
-            if not f.cancelled():
-                f.exception()  # an abandoned decode's DecodeAbandoned needs no reader
-            self._inflight.count -= 1
-            self._inflight.partials.discard(control)
-
-        job.future.add_done_callback(done)
-        return job
-
-    def partial(self, audio: np.ndarray) -> asyncio.Future[Transcript] | None:
-        """Start a partial decode, or None when the CPU is behind: another decode is in flight
-        anywhere in the process, or the machine is busy (:mod:`engine.server.load`)."""
-        if self._inflight.count > 0 or self._cpu_behind():
-            return None
-        return self._submit(audio, partial=True).future
-
-    def speculate(self, span: tuple[int, int], audio: np.ndarray) -> None:
-        """Start the final decode of ``span`` during the endpoint wait."""
-        self._speculative = (span, self._submit(audio))
-
-    def resumed(self) -> None:
-        """The visitor went on speaking: the speculative decode is given up."""
-        if self._speculative is not None:
-            self._speculative[1].control.abandon.set()
-        self._speculative = None
-
-    def final(self, span: tuple[int, int], audio: np.ndarray) -> Decode:
-        """The final decode of ``span``: the speculative one when it covers the same audio."""
-        spec, self._speculative = self._speculative, None
-        if spec is not None and spec[0] == span:
-            return spec[1]
-        if spec is not None:
-            spec[1].control.abandon.set()
-        return self._submit(audio)

@@ -1,26 +1,34 @@
-"""One session's outbound media: the reply-audio and avatar-video tracks on one media clock, the
-avatar timeline they play, the echo guard fed by the audio sent, and how often the avatar is
-rendered while the CPU has reply work.
+"""One session's outbound media: the live transport's :class:`~engine.speaking.Outbox`.
 
-:class:`~engine.server.session.Session` owns one :class:`SessionMedia` and exposes its parts under
-the names it always had (``session.clock``, ``session.timeline``, ``session.audio_out`` …).
+:class:`SessionMedia` holds the reply-audio and avatar-video tracks on one media clock, the
+avatar timeline they play, the echo guard fed by the audio sent, and how often the avatar is
+rendered while the CPU has reply work. The turn runner queues reply audio here
+(:meth:`SessionMedia.enqueue`), the session cuts it on barge-in (:meth:`SessionMedia.cut`), and
+the render pacing follows the session's state events (:meth:`SessionMedia.observe`), never a
+flag asked per frame.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from avatar import AvatarTimeline, Renderer
+from avatar import AvatarTimeline
+from avatar.frame_renderer import FrameRenderer
 from avatar.label import CornerLabel
 from engine.config import ServerConfig
+from engine.events import Event, StateChanged
 from engine.server.clock import MEDIA_RATE_HZ, MediaClock
 from engine.server.echo import EchoGuard
-from engine.server.listening import InflightCounter
 from engine.server.tracks import AvatarVideoTrack, ReplyAudioTrack, pose_changed
+from engine.server.transcribing import InflightCounter
+from engine.speaking import Spans
+
+if TYPE_CHECKING:
+    from engine.reply import ReplyHandle
 
 
 class SessionMedia:
@@ -30,27 +38,28 @@ class SessionMedia:
         cfg: the ``server`` config section (echo guard, video size and rate).
         ai_label: the AI mark stamped on every video frame, one text or one per language
             (``avatar.ai_label``); :attr:`label` switches its language.
-        renderer: this session's renderer (frames are rendered on its GL thread).
+        renderer: this session's avatar backend (frames are rendered off the event loop).
         inflight: the process-wide ASR decode counter (the avatar idles at a lower frame rate
             while decodes run).
-        thinking: true while the session is preparing a reply (same effect as a decode).
+        clips: the avatar's animation clips, for the timeline.
     """
 
     def __init__(
         self,
         cfg: ServerConfig,
         ai_label: str | dict[str, str],
-        renderer: Renderer,
+        renderer: FrameRenderer,
         inflight: InflightCounter,
-        thinking: Callable[[], bool],
+        clips: Any = None,
     ) -> None:
         self.clock = MediaClock()
-        self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
+        self._clips = clips
+        self.timeline = self._new_timeline()
         self.echo = EchoGuard(threshold=cfg.echo_correlation) if cfg.echo_guard else None
         self.audio_out = ReplyAudioTrack(self.clock, on_sent=self._on_audio_sent)
         self._renderer = renderer
         self._inflight = inflight
-        self._thinking = thinking
+        self._thinking = False  # the session prepares a reply (its state is ``thinking``)
         self._frame = np.empty((cfg.video_height, cfg.video_width, 3), np.uint8)
         self._last_pose: Any = None
         self._idle_skip = 0
@@ -60,9 +69,71 @@ class SessionMedia:
             self.clock, cfg.video_fps, self._render, size, self.label.apply
         )
 
+    def _new_timeline(self) -> AvatarTimeline:
+        if self._clips is None:
+            return AvatarTimeline(MEDIA_RATE_HZ)
+        return AvatarTimeline(MEDIA_RATE_HZ, clips=self._clips)
+
+    # --- the Outbox of the turn runner ------------------------------------------------------
+
+    @property
+    def schedule_end(self) -> int:
+        """Media sample at which audio queued now would start playing."""
+        return self.audio_out.schedule_end
+
+    def enqueue(self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None]) -> int:
+        """Queue int16 (n,) 48 kHz reply audio; ``on_start`` runs when its first sample is
+        sent. Returns its start sample."""
+        return self.audio_out.enqueue(reply_id, pcm, on_start)
+
+    async def deliver(self, handle: ReplyHandle, first_chunk_ns: int | None) -> Spans:
+        """Wait for the reply's first sample to be sent: the ``send`` stage is first chunk
+        queued → first sample sent (nothing when the reply had no audio)."""
+        if first_chunk_ns is None:
+            return {}
+        t_first_s = await handle.first_audio
+        return {"send": (first_chunk_ns, int(t_first_s * 1e9))}
+
+    def played(self, end_sample: int) -> asyncio.Future[None]:
+        """Resolves once media ``end_sample`` has been sent."""
+        return self.audio_out.played(end_sample)
+
+    def timings(self) -> dict[str, float | None]:
+        """The ``avatar`` timing: mean time per rendered video frame so far (ms)."""
+        return self.timings_extra()
+
+    def cut(self) -> int:
+        """Barge-in: drop the queued reply audio (the next frame is silence) and close the
+        mouth. Returns the media sample where the reply was cut."""
+        played = self.audio_out.next_sample
+        self.audio_out.flush()
+        self.timeline.clear(played)
+        return played
+
+    # --- the session's side -----------------------------------------------------------------
+
+    def observe(self, event: Event) -> None:
+        """Bus observer: render pacing follows the session's state (``thinking``)."""
+        if isinstance(event, StateChanged):
+            self._thinking = event.state == "thinking"
+
+    def set_listening(self, listening: bool) -> None:
+        """The avatar's attentive face on (the visitor speaks) or off, from now."""
+        self.timeline.set_listening(listening, self.now_sample())
+
+    def now_sample(self) -> int:
+        """The media sample playing now."""
+        return self.clock.sample_at(asyncio.get_running_loop().time())
+
+    def stop(self) -> None:
+        """End both tracks (pending ``played`` futures are cancelled)."""
+        self.audio_out.flush()
+        self.audio_out.stop()
+        self.video_out.stop()
+
     def reset_timeline(self) -> None:
         """Drop the timeline's scheduled speech and expressions (at session end)."""
-        self.timeline = AvatarTimeline(MEDIA_RATE_HZ)
+        self.timeline = self._new_timeline()
 
     def timings_extra(self) -> dict[str, float | None]:
         """Mean time per rendered video frame so far (ms), for the ``avatar`` timing; ``None``
@@ -79,7 +150,7 @@ class SessionMedia:
         if not pose_changed(pose, self._last_pose):
             return None
         inflight = self._inflight
-        if not self.timeline.is_speaking(sample) and (inflight.count or self._thinking()):
+        if not self.timeline.is_speaking(sample) and (inflight.count or self._thinking):
             # The avatar only idles while the CPU has reply work: during a final decode (the
             # critical path of a reply, ~0.3-0.6 s) the last image is repeated; during partials
             # and while the reply's first audio is prepared, 1 frame in 3 is rendered. The

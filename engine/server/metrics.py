@@ -2,12 +2,15 @@
 
 A registry per app (not the library's global one) keeps two servers in one process — tests —
 apart. Latencies are histograms in seconds (Prometheus convention); stage timings use the
-DESIGN.md stage names as the ``stage`` label.
+pipeline's stage names (``engine.events.STAGES``) as the ``stage`` label. :meth:`ServerMetrics.observe` is
+subscribed to every session's bus (an observer, off the data path).
 """
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from engine.events import Event, Interrupted, TurnMetrics
 
 #: Histogram buckets for turn latencies (seconds).
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
@@ -47,6 +50,13 @@ class ServerMetrics:
         self.video_dropped = Counter(
             "dhe_video_frames_dropped", "video frames skipped (renderer late)", registry=r
         )
+
+    def observe(self, event: Event) -> None:
+        """Bus observer: a turn's timings, a reply interrupted."""
+        if isinstance(event, TurnMetrics):
+            self.observe_turn(event.as_dict())
+        elif isinstance(event, Interrupted):
+            self.barge_ins.inc()
 
     def observe_turn(self, timings_ms: dict[str, float | None]) -> None:
         """Record one turn's timings (milliseconds; None = did not run)."""

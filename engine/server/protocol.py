@@ -1,10 +1,11 @@
-"""Wire formats of ``dhe serve`` (DESIGN.md "Contracts"), validated without I/O.
+"""Wire formats of ``dhe serve`` (``docs/architecture.md``, "Contracts"), without I/O.
 
 * ``POST /api/sessions`` body: ``{"sdp", "type": "offer", "domain"?, "language"?}``.
 * Events WebSocket, client → server: ``{"type": "text", "text"}``, ``{"type": "keypad",
   "digits"}``, ``{"type": "language", "language"}``, ``{"type": "handoff"}``.
-* Server → client messages are built by the ``*_message`` helpers so their shapes live in one
-  place: ``state``, ``transcript``, ``reply``, ``metrics``, ``error``.
+* Server → client messages are the session's events, serialised (:func:`serialise`, one
+  function per type in :data:`SERVER_MESSAGES`): ``state``, ``transcript``, ``reply``,
+  ``metrics``, ``error``. Nothing else builds them.
 * Errors: ``{"error": {"code", "message"}}`` with a 4xx/503 status (:class:`ApiError`).
 """
 
@@ -12,11 +13,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, get_args
 
-STATES = ("idle", "greeting", "listening", "thinking", "speaking", "interrupted", "ended")
-State = Literal["idle", "greeting", "listening", "thinking", "speaking", "interrupted", "ended"]
+from engine.events import (
+    Event,
+    FinalTranscript,
+    PartialTranscript,
+    Reply,
+    SessionError,
+    SessionState,
+    StageError,
+    StateChanged,
+    TurnMetrics,
+)
+
+STATES: tuple[SessionState, ...] = get_args(SessionState)
 LANGUAGES = ("en", "zh")
 _DOMAIN_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _DIGITS_RE = re.compile(r"^[0-9*#]{1,32}$")
@@ -187,50 +201,85 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
     raise MessageError("bad-message", f"unknown message type {kind!r}")
 
 
-def state_message(state: State) -> dict[str, Any]:
-    """``{"type": "state", "state": …}``."""
-    return {"type": "state", "state": state}
+# --- server → client: one serialiser per event the page receives ---------------------------
+#
+# To send the page a new message type, add its event to engine/events.py, a function below
+# that turns it into ``{"type": …, …}`` (JSON values only), and an entry in SERVER_MESSAGES.
 
 
-def transcript_message(text: str, *, final: bool, language: str) -> dict[str, Any]:
+def _state(e: StateChanged) -> dict[str, Any]:
+    """``{"type": "state", "state"}`` plus ``reason`` (ended) or ``bargein_ms`` (barge-in)."""
+    message: dict[str, Any] = {"type": "state", "state": e.state}
+    if e.reason is not None:
+        message["reason"] = e.reason
+    if e.bargein_ms is not None:
+        message["bargein_ms"] = e.bargein_ms
+    return message
+
+
+def _transcript(e: PartialTranscript | FinalTranscript) -> dict[str, Any]:
     """``{"type": "transcript", "role": "visitor", "text", "final", "language"}``."""
     return {
         "type": "transcript",
         "role": "visitor",
-        "text": text,
-        "final": final,
-        "language": language,
+        "text": e.text,
+        "final": isinstance(e, FinalTranscript),
+        "language": e.language,
     }
 
 
-def reply_message(
-    reply_id: str,
-    text: str,
-    language: str,
-    emotion: str,
-    gesture: str | None,
-    card: dict[str, Any] | None,
-    turn_id: str | None = None,
-) -> dict[str, Any]:
-    """``{"type": "reply", "reply_id", "text", "language", "emotion", "gesture", "card"}``
-    (plus ``turn_id``)."""
+def _reply(e: Reply) -> dict[str, Any]:
+    """``{"type": "reply", "reply_id", "text", "language", "emotion", "gesture", "card",
+    "turn_id"}``."""
     return {
         "type": "reply",
-        "reply_id": reply_id,
-        "text": text,
-        "language": language,
-        "emotion": emotion,
-        "gesture": gesture,
-        "card": card,
-        "turn_id": turn_id,
+        "reply_id": e.reply_id,
+        "text": e.text,
+        "language": e.language,
+        "emotion": e.emotion,
+        "gesture": e.gesture,
+        "card": dict(e.card) if e.card is not None else None,
+        "turn_id": e.turn_id,
     }
 
 
-def metrics_message(turn_id: str, timings_ms: dict[str, float | None]) -> dict[str, Any]:
-    """``{"type": "metrics", "turn_id", "timings_ms": {stage: ms or null, …}}``."""
-    return {"type": "metrics", "turn_id": turn_id, "timings_ms": timings_ms}
+def _metrics(e: TurnMetrics) -> dict[str, Any]:
+    """``{"type": "metrics", "turn_id", "timings_ms": {stage: ms or null, …}, "intent"}``."""
+    return {"type": "metrics", "turn_id": e.turn_id, "timings_ms": e.as_dict(), "intent": e.intent}
 
 
-def error_message(code: str, message: str) -> dict[str, Any]:
+def _stage_error(e: StageError) -> dict[str, Any]:
+    """``{"type": "error", "code", "message", "stage", "turn_id"}``."""
+    return {
+        "type": "error",
+        "code": e.code,
+        "message": e.message,
+        "stage": e.stage,
+        "turn_id": e.turn_id,
+    }
+
+
+def _session_error(e: SessionError) -> dict[str, Any]:
     """``{"type": "error", "code", "message"}``."""
-    return {"type": "error", "code": code, "message": message}
+    return {"type": "error", "code": e.code, "message": e.message}
+
+
+#: Event type → its server → client message. Events not listed stay inside the engine.
+SERVER_MESSAGES: Mapping[type[Event], Callable[[Any], dict[str, Any]]] = MappingProxyType(
+    {
+        StateChanged: _state,
+        PartialTranscript: _transcript,
+        FinalTranscript: _transcript,
+        Reply: _reply,
+        TurnMetrics: _metrics,
+        StageError: _stage_error,
+        SessionError: _session_error,
+    }
+)
+
+
+def serialise(event: Event) -> dict[str, Any] | None:
+    """The events-socket message of ``event`` (a JSON-ready dict), or None when the page does
+    not receive that kind of event."""
+    serialiser = SERVER_MESSAGES.get(type(event))
+    return serialiser(event) if serialiser is not None else None

@@ -11,6 +11,7 @@
   idempotent; it only ever adds the loopback address.
 * Codec preferences are set on the transceivers *before* the remote description is applied
   (aiortc negotiates them there): Opus for audio, VP8 then H.264 for video.
+* :func:`negotiate` answers a visitor's offer with the session's outbound tracks.
 """
 
 from __future__ import annotations
@@ -18,11 +19,21 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable
+from typing import Any
 
 import aioice.ice
-from aiortc import RTCConfiguration, RTCIceServer, RTCRtpSender, RTCRtpTransceiver
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
 
 from engine.config import ServerConfig
+from engine.server.protocol import ApiError
 
 _PATCHED_ATTR = "_dhe_loopback"
 
@@ -80,3 +91,59 @@ def prefer_codecs(transceiver: RTCRtpTransceiver) -> None:
     # keep retransmission/FEC helpers (rtx) that aiortc offers with the video codecs
     preferred += [c for c in caps.codecs if c.mimeType.endswith("/rtx")]
     transceiver.setCodecPreferences(preferred)
+
+
+async def negotiate(
+    pc: RTCPeerConnection,
+    offer_sdp: str,
+    *,
+    outbound: tuple[MediaStreamTrack, MediaStreamTrack],
+    on_audio: Callable[[MediaStreamTrack], Any],
+    on_state: Callable[[str], Any],
+    on_video: Callable[[MediaStreamTrack], Any] | None = None,
+) -> str:
+    """Answer a visitor's offer (no trickle ICE: gathering completes before the answer).
+
+    Args:
+        pc: the session's peer connection.
+        offer_sdp: the offer (already size- and structure-checked).
+        outbound: the reply-audio track (``sendrecv``) and the avatar-video track
+            (``sendonly``).
+        on_audio: called with the visitor's microphone track when it arrives.
+        on_state: called with each new ``connectionState``.
+        on_video: called with the visitor's camera track (perception); without it the avatar
+            video is ``sendonly`` and no camera is received.
+
+    Returns:
+        The answer SDP.
+
+    Raises:
+        ApiError: 400 ``bad-sdp`` when aiortc refuses the offer.
+    """
+    audio_out, video_out = outbound
+    audio = pc.addTransceiver(audio_out, direction="sendrecv")
+    video = pc.addTransceiver(video_out, direction="sendrecv" if on_video else "sendonly")
+    prefer_codecs(audio)
+    prefer_codecs(video)
+
+    @pc.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            on_audio(track)
+        elif track.kind == "video" and on_video is not None:
+            on_video(track)
+
+    @pc.on("connectionstatechange")
+    async def on_connection() -> None:
+        on_state(pc.connectionState)
+
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ApiError(400, "bad-sdp", f"offer refused: {exc}") from exc
+    except Exception as exc:  # aiortc raises InvalidStateError/OperationError for bad offers
+        if type(exc).__module__.startswith("aiortc"):
+            raise ApiError(400, "bad-sdp", f"offer refused: {exc}") from exc
+        raise
+    return pc.localDescription.sdp

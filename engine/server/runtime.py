@@ -1,9 +1,9 @@
 """What the sessions of one server share: models, dialog engines, connectors, renderers.
 
 Heavy models load once per process (one :class:`~engine.asr.whisper.WhisperASR` per language
-with its lock, one TTS voice per language, one avatar mesh); each session gets its own
-:class:`avatar.Renderer` (its own GL thread) from a small pool so an offer does not wait for a
-fresh EGL context. Blocking inference runs on dedicated executors — VAD on one, ASR on another —
+with its lock, one TTS voice per language, one avatar mesh); each session gets its own avatar
+backend (:class:`~avatar.frame_renderer.FrameRenderer`) from a small warm pool
+(:mod:`engine.server.renderers`) so an offer does not wait for a fresh EGL context. Blocking inference runs on dedicated executors — VAD on one, ASR on another —
 so a queue of decodes never starves the default executor that aiortc encodes on.
 """
 
@@ -12,32 +12,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from avatar import Renderer
+from avatar.frame_renderer import FrameRenderer
 from dialog import DialogEngine, PackError
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
 from engine.embeddings import sentence_encoder
 from engine.hearing import Hearing
-from engine.server.listening import InflightCounter
 from engine.server.load import CpuLoad
 from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
+from engine.server.renderers import RendererFactory, RendererPool, gl_renderer_factory
+from engine.server.transcribing import InflightCounter
 from engine.show import load_configured_avatar
 from engine.systems import open_systems
 from engine.voices import Voices
 
 log = logging.getLogger(__name__)
-
-#: Spare renderers kept warm for the next sessions.
-RENDERER_POOL = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +44,6 @@ class StartupReport:
     languages: tuple[str, ...]
 
 
-#: ``nice`` increment of the GL threads: when the CPU is short, video frames drop (the video
-#: track skips late frames) while audio, VAD and ASR keep their pace.
-RENDER_NICE = 5
-
-
-def lower_render_priority() -> None:
-    """Lower the scheduling priority of the renderer threads (``avatar-gl`` and Mesa's
-    ``llvmpipe-N`` workers) by :data:`RENDER_NICE` (Linux: ``nice`` is per thread)."""
-    if not hasattr(os, "setpriority") or not Path("/proc/self/task").is_dir():
-        return
-    gl_ids = {t.native_id for t in threading.enumerate() if t.name == "avatar-gl"}
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            tid = int(task.name)
-            comm = (task / "comm").read_text().strip()
-            if tid in gl_ids or comm.startswith("llvmpipe"):
-                current = os.getpriority(os.PRIO_PROCESS, tid)
-                if current < RENDER_NICE:
-                    os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICE)
-        except (OSError, ValueError):
-            continue  # the thread ended meanwhile, or renicing is not permitted
-
-
 class Runtime:
     """The process-wide resources of ``dhe serve``.
 
@@ -78,9 +51,17 @@ class Runtime:
         config: the engine config.
         var: folder of the sandboxes' SQLite files, logs and the default engine database
             (default: :func:`engine.systems.state_dir`).
+        renderer_factory: makes one session's avatar backend (default: this process's
+            OpenGL renderer of the configured avatar, :func:`gl_renderer_factory`).
     """
 
-    def __init__(self, config: EngineConfig, var: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        var: Path | None = None,
+        *,
+        renderer_factory: RendererFactory | None = None,
+    ) -> None:
         self.config = config
         self.var = var
         self.hearing = Hearing(config)
@@ -102,7 +83,9 @@ class Runtime:
         self._avatar: Any = None
         self._dialogs: dict[str, DialogEngine] = {}
         self._dialog_lock = asyncio.Lock()
-        self._renderers: list[Renderer] = []
+        self._renderer_factory = renderer_factory
+        #: The session avatar backends (set by :meth:`start`).
+        self.renderers: RendererPool | None = None
         self._stack = AsyncExitStack()
 
     async def start(self) -> StartupReport:
@@ -133,7 +116,9 @@ class Runtime:
             loop.run_in_executor(self.asr_executor, load_models),
             self.dialog_engine(cfg.dialog.domain),
         )
-        self._renderers.append(await asyncio.to_thread(self._new_renderer))
+        factory = self._renderer_factory or gl_renderer_factory(self._avatar, cfg)
+        self.renderers = RendererPool(factory)
+        await self.renderers.warm()
         self.ready = True
         self.metrics.ready.set(1)
         return StartupReport(loop.time() - t0, languages)
@@ -164,45 +149,23 @@ class Runtime:
                     raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
             return self._dialogs[domain]
 
-    def _new_renderer(self) -> Renderer:
-        s = self.config.server
-        renderer = Renderer(
-            self._avatar, width=s.video_width, height=s.video_height, msaa=self.config.avatar.msaa
-        )
-        lower_render_priority()
-        return renderer
+    async def take_renderer(self) -> FrameRenderer:
+        """An avatar backend for a new session (a warm spare, else a fresh one)."""
+        assert self.renderers is not None, "the runtime has not started"
+        return await self.renderers.take()
 
-    async def take_renderer(self) -> Renderer:
-        """A renderer for a new session (from the pool, else a fresh one; GL thread each)."""
-        if self._renderers:
-            renderer = self._renderers.pop()
-        else:
-            renderer = await asyncio.to_thread(self._new_renderer)
-        if len(self._renderers) < RENDERER_POOL:
-            task = asyncio.create_task(self._refill())
-            task.add_done_callback(lambda t: t.exception())
-        return renderer
-
-    async def _refill(self) -> None:
-        renderer = await asyncio.to_thread(self._new_renderer)
-        if len(self._renderers) < RENDERER_POOL:
-            self._renderers.append(renderer)
-        else:
-            renderer.close()
-
-    def give_back_renderer(self, renderer: Renderer) -> None:
-        """Return a session's renderer (kept when the pool has room, else closed)."""
-        if len(self._renderers) < RENDERER_POOL:
-            self._renderers.append(renderer)
+    def give_back_renderer(self, renderer: FrameRenderer) -> None:
+        """Return a session's avatar backend to the pool."""
+        if self.renderers is not None:
+            self.renderers.give_back(renderer)
         else:
             renderer.close()
 
     async def close(self) -> None:
         """Stop the sandboxes, renderers and executors."""
         self.ready = False
-        for renderer in self._renderers:
-            renderer.close()
-        self._renderers.clear()
+        if self.renderers is not None:
+            self.renderers.close()
         with contextlib.suppress(Exception):
             await self._stack.aclose()
         self.vad_executor.shutdown(wait=False, cancel_futures=True)

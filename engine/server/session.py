@@ -1,13 +1,23 @@
-"""One visitor at one terminal: the peer connection, its tracks, hearing, replies and state.
+"""One visitor at one terminal: the live transport's adapter around the engine's turn loop.
 
-A :class:`Session` is built inside the offer handler (never module-level state) and owns:
-the aiortc peer connection; its outbound media (:class:`~engine.server.media.SessionMedia`: one
-media clock shared by the reply-audio and avatar-video tracks, the avatar timeline, the echo
-guard); the :class:`~engine.server.listening.Listener` on the visitor's microphone;
-the dialog session (its memory is wiped at the end); and at most one
-:class:`~engine.server.speaking.ReplyHandle` at a time. Messages for the events WebSocket queue
-in :attr:`outbox`. States: ``idle → listening → thinking → speaking``, ``interrupted`` on
-barge-in, ``ended`` at the end (DESIGN.md).
+A :class:`Session` is built inside the offer handler (never module-level state). It wires the
+pipeline of one visitor out of narrow parts and reacts to them:
+
+* the aiortc peer connection and its outbound media (:class:`~engine.server.media.SessionMedia`:
+  the reply-audio and avatar-video tracks on one media clock — the turn runner's outbox);
+* hearing: :class:`~engine.server.listening.Listener` (VAD, endpointing) →
+  :class:`~engine.server.turn_taking.TurnTaking` (onsets, partials, the final decode), which
+  hands each onset and finished turn back here (:meth:`Session.speech_started`,
+  :meth:`Session.turn_ended`);
+* the turn loop: :class:`~engine.turns.TurnRunner`, given the dialog session, a speaker, the bus
+  and the outbox — never the session;
+* one :class:`~engine.reply.ReplyHandle` at a time, whose futures move the state
+  (``first_audio`` → speaking, ``played`` → idle) and the listener's barge-in mode;
+* the bus: every event of the session, the events socket's feed
+  (:class:`~engine.server.feed.ClientFeed`) and the Prometheus observer among its subscribers;
+* the idle and connect timeouts as timers armed by state changes.
+
+States: ``idle → listening → thinking → speaking``, ``interrupted`` on barge-in, ``ended``.
 """
 
 from __future__ import annotations
@@ -17,42 +27,37 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import numpy as np
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection
 from sqlalchemy.exc import SQLAlchemyError
 
-from avatar import Renderer
+from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
-from engine.asr.whisper import ASRError, DecodeControl, Transcript
 from engine.audit import record_dialog
-from engine.events import Interrupted, SpeechStarted, now_ns
-from engine.observers import EventBus, TurnMetricsObserver
+from engine.events import SessionError, SessionState
+from engine.observers import EventBus
+from engine.reply import ReplyHandle
 from engine.server import protocol
-from engine.server.endpointing import (
-    Decision,
-    Endpointer,
-    EndpointSettings,
-    Onset,
-    PartialDue,
-    SpeculateFinal,
-    SpeechResumed,
-    TurnEnded,
-)
-from engine.server.listening import Listener, Transcriber
+from engine.server.endpointing import Endpointer, EndpointSettings
+from engine.server.feed import ClientFeed
+from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
+from engine.server.listening import Listener
 from engine.server.media import SessionMedia
-from engine.server.rtc import ice_configuration, prefer_codecs
+from engine.server.rtc import ice_configuration, negotiate
 from engine.server.runtime import Runtime
-from engine.server.speaking import ReplyHandle, Speaker
-from engine.server.turns import TurnRunner
-from engine.tts.base import TTSError
+from engine.server.transcribing import SessionDecoder, Transcriber
+from engine.server.turn_taking import LiveUtterance, TurnTaking
+from engine.speaking import Speaker
+from engine.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
-#: Most messages kept for an events socket that is not (yet) attached.
-OUTBOX_LIMIT = 256
+#: The handoff button's words, per session language.
+HANDOFF_TEXT = {"zh": "转人工", "en": "I want to talk to a human"}
+#: States in which the idle timeout runs (nothing is being said or prepared).
+IDLE_STATES = ("idle", "interrupted")
 
 
 def endpoint_settings(runtime: Runtime) -> EndpointSettings:
@@ -81,9 +86,9 @@ class Session:
         runtime: the shared models and executors.
         session_id: the public id.
         dialog: this visitor's dialog session.
-        renderer: this session's renderer (returned to the pool at the end).
+        renderer: this session's avatar backend (returned to the runtime at the end).
         language: ``auto``, ``en`` or ``zh``.
-        on_closed: called once when the session has ended (the registry forgets it).
+        on_closed: awaited once when the session has ended (the registry forgets it).
     """
 
     def __init__(
@@ -91,53 +96,66 @@ class Session:
         runtime: Runtime,
         session_id: str,
         dialog: DialogSession,
-        renderer: Renderer,
+        renderer: FrameRenderer,
         language: str,
-        on_closed: Callable[[Session], None],
+        on_closed: Callable[[Session], Awaitable[None]],
     ) -> None:
         cfg = runtime.config.server
-        self.id = session_id
-        self.runtime = runtime
+        self.id, self.runtime, self.dialog, self.renderer = session_id, runtime, dialog, renderer
         self.language = language
-        self.dialog = dialog
-        self.renderer = renderer
         self.loop = asyncio.get_running_loop()
         self.started = dt.datetime.now(dt.UTC)
         self.pc = RTCPeerConnection(configuration=ice_configuration(cfg))
+        self.bus = EventBus()
+        self.feed = ClientFeed()
+        self.bus.subscribe(self.feed)
+        self.bus.subscribe(runtime.metrics.observe)
         self.media = SessionMedia(
-            cfg,
-            runtime.config.avatar.ai_label,
-            renderer,
-            runtime.asr_inflight,
-            thinking=lambda: self.state == "thinking",
+            cfg, runtime.config.avatar.ai_label, renderer, runtime.asr_inflight
         )
         self.media.label.set_language(language)  # "auto": English until the visitor chooses
-        self.bus = EventBus()
-        self.observer = TurnMetricsObserver()
-        self.bus.subscribe(self.observer)
-        self.endpointer = Endpointer(endpoint_settings(runtime))
-        self.listener = Listener(
-            self.endpointer, self.echo, runtime.vad_executor, self.avatar_busy, self._on_decision
-        )
-        self.transcriber = Transcriber(
-            self._decode, runtime.asr_executor, runtime.asr_inflight, runtime.cpu.behind
-        )
-        self.speaker = Speaker(runtime.voices, self.audio_out, self.timeline, self.bus, self.id)
-        self.turns = TurnRunner(self)
-        self.state: protocol.State = "idle"
+        self.bus.subscribe(self.media.observe)
+        self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
+        self.tasks = SessionTasks(session_id, self._task_failed)
         self.reply: ReplyHandle | None = None
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.socket_attached = False
-        self.last_activity = self.loop.time()
-        self._turn_no = 0
-        self._heard_language: str | None = None  # sticky detected language (auto sessions)
-        self._listening_turn: str | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.turns_taken = 0
+        self._build_pipeline(runtime)
+        self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
+        self._connect = Deadline(cfg.connect_timeout_s, lambda: self._expire("connect-timeout"))
         self._closing = False
-        self._connected = False  # the peer connection has been up at least once
-        self._created = self.loop.time()
+        self._connected = False  # the media connection has been up at least once
         self._on_closed = on_closed
         self.ended = asyncio.Event()
+
+    def _build_pipeline(self, runtime: Runtime) -> None:
+        """Hearing (listener → turn taking) and the turn runner, wired by narrow ports."""
+        self.endpointer = Endpointer(endpoint_settings(runtime))
+        self.decoder = SessionDecoder(runtime.hearing, self.language)
+        self.transcriber = Transcriber(
+            self.decoder, runtime.asr_executor, runtime.asr_inflight, runtime.cpu.behind
+        )
+        self.listener = Listener(
+            self.endpointer, self.media.echo, runtime.vad_executor, lambda d, t: None
+        )
+        self.turn_taking = TurnTaking(
+            self.id,
+            self.bus,
+            self.listener,
+            self.transcriber,
+            self.next_turn_id,
+            self,
+            self.loop.time,
+        )
+        self.listener.on_decision = self.turn_taking.on_decision
+        speaker = Speaker(runtime.voices, self.media, self.bus, self.id)
+        self.runner = TurnRunner(
+            self.id,
+            dialog=self.dialog,
+            speaker=speaker,
+            bus=self.bus,
+            outbox=self.media,
+            clock=self.loop.time,
+        )
 
     # --- signaling ----------------------------------------------------------------------------
 
@@ -147,223 +165,107 @@ class Session:
         Raises:
             protocol.ApiError: 400 ``bad-sdp`` when aiortc refuses the offer.
         """
-        audio = self.pc.addTransceiver(self.audio_out, direction="sendrecv")
-        video = self.pc.addTransceiver(self.video_out, direction="sendonly")
-        prefer_codecs(audio)
-        prefer_codecs(video)
-
-        @self.pc.on("track")
-        def on_track(track: Any) -> None:
-            if track.kind == "audio":
-                self.spawn(self.listener.run(track), "listen")
-
-        @self.pc.on("connectionstatechange")
-        async def on_state() -> None:
-            if self.pc.connectionState == "connected":
-                self._connected = True
-            if self.pc.connectionState in ("failed", "closed"):
-                self.spawn(self.close(f"connection-{self.pc.connectionState}"), "close")
-
-        try:
-            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-            await self.pc.setLocalDescription(await self.pc.createAnswer())
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise protocol.ApiError(400, "bad-sdp", f"offer refused: {exc}") from exc
-        except Exception as exc:  # aiortc raises InvalidStateError/OperationError for bad offers
-            if type(exc).__module__.startswith("aiortc"):
-                raise protocol.ApiError(400, "bad-sdp", f"offer refused: {exc}") from exc
-            raise
-        self.spawn(self._watch_idle(), "idle-watch")
-        self.send(protocol.state_message(self.state))
-        return self.pc.localDescription.sdp
-
-    # --- tasks, messages, state ---------------------------------------------------------------
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` as one of this session's tasks; an unexpected failure ends the session
-        (error event + log line), never the server."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the session boundary: report, log, end this session
-                log.exception("session %s: %s failed", self.id, name)
-                self.runtime.metrics.session_errors.labels(code="internal").inc()
-                self.send(protocol.error_message("internal", f"{name} failed: {exc}"))
-                if name != "close":
-                    await self.close("internal-error")
-
-        task = asyncio.create_task(guarded(), name=f"{self.id}-{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def send(self, message: dict[str, Any]) -> None:
-        """Queue a server → client message for the events socket (oldest dropped when full)."""
-        if self.outbox.qsize() >= OUTBOX_LIMIT:
-            self.outbox.get_nowait()
-        self.outbox.put_nowait(message)
-
-    def set_state(self, state: protocol.State, **extra: Any) -> None:
-        """Enter ``state`` and tell the client (extra fields are added to the message)."""
-        if state == self.state and not extra:
-            return
-        self.state = state
-        self.send({**protocol.state_message(state), **extra})
-
-    def touch(self) -> None:
-        """Note visitor activity (idle timeout)."""
-        self.last_activity = self.loop.time()
-
-    def now_sample(self) -> int:
-        """The media sample playing now."""
-        return self.clock.sample_at(self.loop.time())
-
-    def avatar_busy(self) -> bool:
-        """A reply is being prepared or its audio is still queued."""
-        return (
-            bool(self.reply is not None and self.reply.active) or self.audio_out.buffer.queued > 0
+        sdp = await negotiate(
+            self.pc,
+            offer_sdp,
+            outbound=(self.media.audio_out, self.media.video_out),
+            on_audio=lambda track: self.tasks.spawn(self.listener.run(track), "listen"),
+            on_state=self._connection_changed,
         )
+        self._connect.arm()
+        self.state.announce()
+        return sdp
+
+    def _connection_changed(self, state: str) -> None:
+        if state == "connected" and not self._connected:
+            self._connected = True
+            self._connect.disarm()
+            self._state_changed(self.state.value)
+        if state in ("failed", "closed"):
+            self.tasks.spawn(self.close(f"connection-{state}"), "close")
+
+    # --- state, turns, replies ----------------------------------------------------------------
 
     def next_turn_id(self) -> str:
-        """A fresh turn id."""
-        self._turn_no += 1
-        return f"{self.id}-t{self._turn_no}"
+        """A fresh turn id (counted in :attr:`turns_taken`)."""
+        self.turns_taken += 1
+        return f"{self.id}-t{self.turns_taken}"
 
-    # --- media (parts of self.media, under the names callers use) -------------------------
-
-    clock = _media_part("clock", "The media clock shared by the outbound tracks.")
-    timeline = _media_part("timeline", "The avatar timeline played (a fresh one at the end).")
-    echo = _media_part("echo", "The echo guard fed by reply audio sent (None when off).")
-    audio_out = _media_part("audio_out", "The reply-audio track (48 kHz).")
-    video_out = _media_part("video_out", "The avatar-video track.")
-
-    # --- hearing: decoding --------------------------------------------------------------------
-
-    def _decode(self, audio: np.ndarray, control: DecodeControl) -> Transcript:
-        """Decode on an ASR worker thread (``control``: see :class:`DecodeControl`). With the
-        session language on ``auto`` the spoken language is detected once and kept (detection
-        costs a multilingual encoder pass, too much for every partial); a decode that fails or
-        looks unsure forgets it, so a visitor who switches language is detected again on the
-        next decode."""
-        hearing = self.runtime.hearing
-        if self.language != "auto" and hearing.can_hear(self.language):
-            language = self.language
-        elif self._heard_language is not None:
-            language = self._heard_language
+    def _state_changed(self, state: SessionState) -> None:
+        """The idle timeout runs while nothing is said or prepared on a connected session
+        (before the media connection is up, the connect timeout applies)."""
+        if state in IDLE_STATES and self._connected and not self._closing:
+            self._idle.arm()
         else:
-            control.started_s = time.monotonic()  # (the model locks are taken inside)
-            result = hearing.transcribe(audio, "auto")
-            if result.text:
-                self._heard_language = result.language
-            return result
-        result = hearing.asr_for(language).transcribe(audio, language=language, control=control)
-        if self.language == "auto" and (
-            not result.text or (result.avg_logprob is not None and result.avg_logprob < -0.9)
-        ):
-            self._heard_language = None
-        return result
+            self._idle.disarm()
 
-    # --- hearing ------------------------------------------------------------------------------
+    def speech_started(self, onset_s: float, barge_in: bool) -> None:
+        """The visitor started speaking: barge-in when the avatar is busy, then listen."""
+        if barge_in and self.reply is not None and self.reply.busy:
+            self.interrupt(onset_s)
+        self.media.set_listening(True)
+        self.state.enter("listening")
 
-    def _on_decision(self, decision: Decision, t_end: float) -> None:
-        if isinstance(decision, Onset):
-            self.touch()
-            if decision.barge_in and self.avatar_busy():
-                self.interrupt(self.listener.earliest_time_of(decision.start_sample))
-            self._listening_turn = self.next_turn_id()
-            self.listener.vad_ms = 0.0
-            self.timeline.set_listening(True, self.now_sample())
-            self.set_state("listening")
-            self.bus.publish(SpeechStarted(session_id=self.id, sample=decision.start_sample))
-        elif isinstance(decision, PartialDue):
-            future = self.transcriber.partial(
-                self.listener.buffer.slice(decision.start_sample, decision.end_sample)
-            )
-            if future is not None:
-                turn = self._listening_turn
-                future.add_done_callback(lambda f: self._partial_done(f, turn))
-        elif isinstance(decision, SpeculateFinal):
-            span = (decision.start_sample, decision.end_sample)
-            self.transcriber.speculate(span, self.listener.buffer.slice(*span))
-        elif isinstance(decision, SpeechResumed):
-            self.transcriber.resumed()
-        elif isinstance(decision, TurnEnded):
-            span = (decision.start_sample, decision.end_sample)
-            final = self.transcriber.final(span, self.listener.buffer.slice(*span))
-            turn_id = self._listening_turn or self.next_turn_id()
-            t_eos = self.listener.earliest_time_of(decision.speech_end_sample)
-            self.timeline.set_listening(False, self.now_sample())
-            self.set_state("thinking")
-            self.start_reply(
-                turn_id, lambda h: self.turns.speech_turn(h, final, t_eos, t_end, span)
-            )
+    def turn_ended(self, utterance: LiveUtterance) -> None:
+        """The visitor finished speaking: answer the turn."""
+        self.runtime.metrics.turns.labels(kind="speech").inc()
+        self.media.set_listening(False)
+        self.start_reply(
+            utterance.turn_id,
+            lambda h: self.runner.spoken_turn(h, utterance, self.language),
+        )
 
-    def _partial_done(self, future: asyncio.Future[Transcript], turn: str | None) -> None:
-        if future.cancelled() or future.exception() is not None:
-            return
-        text = future.result().text
-        if text and turn == self._listening_turn and self.state == "listening":
-            self.send(
-                protocol.transcript_message(text, final=False, language=future.result().language)
-            )
-
-    # --- replies ------------------------------------------------------------------------------
-
-    def start_reply(self, turn_id: str, work: Callable[[ReplyHandle], Coroutine[Any, Any, None]]):
-        """Run a turn's reply work under a new handle (a previous one is interrupted first)."""
-        if self.reply is not None and self.reply.active:
+    def start_reply(
+        self, turn_id: str, work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]]
+    ) -> ReplyHandle:
+        """Run a turn's work under a new handle (a busy reply is interrupted first)."""
+        if self.reply is not None and self.reply.busy:
             self.interrupt(None)
-        handle = ReplyHandle.start(turn_id, lambda h: self._guard_reply(h, work))
+        self.state.enter("thinking")
+        handle = ReplyHandle.start(turn_id, work)
         self.reply = handle
+        self.listener.avatar_busy = True
+        handle.first_audio.add_done_callback(lambda f: self._reply_speaking(handle, f))
+        handle.played.add_done_callback(lambda f: self._reply_played(handle, f))
+        assert handle.task is not None
+        handle.task.add_done_callback(lambda t: self._reply_ended(handle, t))
         return handle
 
-    async def _guard_reply(
-        self, handle: ReplyHandle, work: Callable[[ReplyHandle], Coroutine[Any, Any, None]]
-    ) -> None:
-        try:
-            await work(handle)
-        except asyncio.CancelledError:
-            raise
-        except (ASRError, TTSError) as exc:
-            log.warning("session %s turn %s: %s", self.id, handle.turn_id, exc)
-            self.send(protocol.error_message(exc.code, exc.message))
-            if self.reply is handle:
-                self.set_state("idle")
-        except Exception as exc:  # a failure inside a session ends it, not the server
-            log.exception("session %s turn %s failed", self.id, handle.turn_id)
-            self.runtime.metrics.session_errors.labels(code="internal").inc()
-            self.send(protocol.error_message("internal", f"turn failed: {exc}"))
-            self.spawn(self.close("internal-error"), "close")
+    def _reply_speaking(self, handle: ReplyHandle, first_audio: asyncio.Future[float]) -> None:
+        if handle is self.reply and not first_audio.cancelled():
+            self.state.enter("speaking")
 
-    def interrupt(self, onset_t: float | None) -> None:
-        """Barge-in: cancel the reply, flush queued audio, close the mouth, listen.
+    def _reply_played(self, handle: ReplyHandle, played: asyncio.Future[None]) -> None:
+        if handle is self.reply and not played.cancelled():
+            self.listener.avatar_busy = False
+            self.state.enter("idle")
 
-        Args:
-            onset_t: loop time (seconds) the visitor's speech began (reported as
-                ``bargein_ms``: onset → audio stopped), or None for a typed interruption.
-        """
-        handle = self.reply
-        reply_id = handle.reply_ids[-1] if handle and handle.reply_ids else ""
-        if handle is not None:
-            handle.interrupt()
-        played = self.audio_out.next_sample
-        self.audio_out.flush()
-        self.timeline.clear(played)
-        self.runtime.metrics.barge_ins.inc()
-        self.bus.publish(Interrupted(session_id=self.id, reply_id=reply_id, played_samples=played))
-        extra = {}
-        if onset_t is not None:
-            extra["bargein_ms"] = round((self.loop.time() - onset_t) * 1000.0, 1)
-        self.set_state("interrupted", **extra)
+    def _reply_ended(self, handle: ReplyHandle, task: asyncio.Task[None]) -> None:
+        """A reply's work ended: a failure inside it ends this session (never the server)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("session %s turn %s failed", self.id, handle.turn_id, exc_info=exc)
+        self._task_failed("turn", exc)
+
+    def interrupt(self, onset_s: float | None) -> None:
+        """Cut the reply in progress (barge-in when ``onset_s``, the loop time the visitor's
+        speech began, is given; else a typed turn replaced it) and report ``interrupted``."""
+        if self.reply is None:
+            return
+        reason = "barge-in" if onset_s is not None else "new-turn"
+        if self.runner.interrupt(self.reply, onset_s, reason) is None:
+            return
+        self.listener.avatar_busy = False
+        bargein_ms = None if onset_s is None else round((self.loop.time() - onset_s) * 1e3, 1)
+        self.state.enter("interrupted", bargein_ms=bargein_ms)
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
         """A client → server events-socket message: text, keypad, language, handoff."""
-        self.touch()
+        self._idle.touch()
         if isinstance(message, protocol.LanguageMessage):
             self.language = message.language
+            self.decoder.set_language(message.language)
             self.media.label.set_language(message.language)  # the AI mark in the video
             return
         if isinstance(message, protocol.TextMessage):
@@ -371,33 +273,32 @@ class Session:
         elif isinstance(message, protocol.KeypadMessage):
             text = message.digits
         else:
-            text = "转人工" if self.language == "zh" else "I want to talk to a human"
+            text = HANDOFF_TEXT["zh" if self.language == "zh" else "en"]
         if self.endpointer.in_speech:
             self.endpointer.reset()
-        self.set_state("thinking")
-        self.start_reply(self.next_turn_id(), lambda h: self.turns.text_turn(h, text))
+        self.runtime.metrics.turns.labels(kind="text").inc()
+        self.start_reply(
+            self.next_turn_id(), lambda h: self.runner.typed_turn(h, text, self.language)
+        )
+
+    def refuse(self, code: str, message: str) -> None:
+        """Tell the visitor's page a message was refused (an ``error`` event)."""
+        self.bus.publish(SessionError(session_id=self.id, code=code, message=message))
 
     # --- lifetime -----------------------------------------------------------------------------
 
-    async def _watch_idle(self) -> None:
-        timeout = self.runtime.config.server.idle_timeout_s
-        connect_s = self.runtime.config.server.connect_timeout_s
-        while not self._closing:
-            await asyncio.sleep(min(5.0, timeout / 4, connect_s / 4))
-            if not self._connected and self.loop.time() - self._created > connect_s:
-                self.send(
-                    protocol.error_message(
-                        "connect-timeout", f"no media connection within {connect_s:.0f} s"
-                    )
-                )
-                await self.close("connect-timeout")
-            elif self.avatar_busy() or self.endpointer.in_speech:
-                self.touch()
-            elif self.loop.time() - self.last_activity > timeout:
-                self.send(
-                    protocol.error_message("idle-timeout", f"no activity for {timeout:.0f} s")
-                )
-                await self.close("idle-timeout")
+    def _expire(self, code: str) -> None:
+        if code == "idle-timeout":
+            self.refuse(code, f"no activity for {self._idle.seconds:.0f} s")
+        else:
+            self.refuse(code, f"no media connection within {self._connect.seconds:.0f} s")
+        self.tasks.spawn(self.close(code), "close")
+
+    def _task_failed(self, name: str, exc: Exception) -> None:
+        self.runtime.metrics.session_errors.labels(code="internal").inc()
+        self.refuse("internal", f"{name} failed: {exc}")
+        if name != "close":
+            self.tasks.spawn(self.close("internal-error"), "close")
 
     async def close(self, reason: str = "closed") -> None:
         """End the session: cancel work, stop tracks, close the peer, wipe memory. Idempotent."""
@@ -405,39 +306,24 @@ class Session:
             return
         self._closing = True
         t0 = time.perf_counter()
+        self._idle.disarm()
+        self._connect.disarm()
         if self.reply is not None:
-            self.reply.interrupt()
-        current = asyncio.current_task()
-        for task in list(self._tasks):
-            if task is not current:
-                task.cancel()
-        self.audio_out.flush()
-        self.set_state("ended", reason=reason)
-        self.audio_out.stop()
-        self.video_out.stop()
+            self.reply.interrupt(reason="session-ended")
+        self.tasks.cancel_all()
+        self.media.stop()
+        self.state.enter("ended", reason=reason)
         with contextlib.suppress(asyncio.CancelledError):
             await self.pc.close()
         self.listener.close()
-        try:
-            record_dialog(
-                self.runtime.audit,
-                self.dialog,
-                channel="webrtc",
-                started=self.started,
-                turns=self._turn_no,
-                end_reason=reason,
-            )
-        except SQLAlchemyError:
-            log.exception("session %s: audit trail not written", self.id)
+        self._write_audit(reason)
         self.dialog.close()
         self.media.reset_timeline()
-        metrics = self.runtime.metrics
-        metrics.video_frames.inc(self.video_out.frames_sent)
-        metrics.video_dropped.inc(self.video_out.frames_dropped)
+        self._count_video()
         self.runtime.give_back_renderer(self.renderer)
-        self._on_closed(self)
+        await self._on_closed(self)
         self.ended.set()
-        video = self.video_out
+        video = self.media.video_out
         log.info(
             "session %s ended (%s) in %.0f ms; video frames sent %d, rendered %d, dropped %d",
             self.id,
@@ -448,10 +334,32 @@ class Session:
             video.frames_dropped,
         )
 
+    def _write_audit(self, reason: str) -> None:
+        try:
+            record_dialog(
+                self.runtime.audit,
+                self.dialog,
+                channel="webrtc",
+                started=self.started,
+                turns=self.turns_taken,
+                end_reason=reason,
+            )
+        except SQLAlchemyError:
+            log.exception("session %s: audit trail not written", self.id)
+
+    def _count_video(self) -> None:
+        video, metrics = self.media.video_out, self.runtime.metrics
+        metrics.video_frames.inc(video.frames_sent)
+        metrics.video_dropped.inc(video.frames_dropped)
+
+    # --- media (parts of self.media, under the names callers use) -------------------------
+
+    clock = _media_part("clock", "The media clock shared by the outbound tracks.")
+    timeline = _media_part("timeline", "The avatar timeline played (a fresh one at the end).")
+    echo = _media_part("echo", "The echo guard fed by reply audio sent (None when off).")
+    audio_out = _media_part("audio_out", "The reply-audio track (48 kHz).")
+    video_out = _media_part("video_out", "The avatar-video track.")
+
     def timings_extra(self) -> dict[str, float | None]:
         """Mean time per rendered video frame so far (ms), for the ``avatar`` timing."""
         return self.media.timings_extra()
-
-    def stamp_ns(self, t_s: float) -> int:
-        """Loop time (seconds) → the events' monotonic ns (both are ``time.monotonic``)."""
-        return int(t_s * 1e9) if t_s else now_ns()

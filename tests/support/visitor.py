@@ -341,10 +341,17 @@ class ServerProcess:
     Args:
         env: extra environment (e.g. ``{"DHE_SERVER__MAX_SESSIONS": "2"}``).
         ready_timeout_s: how long to wait for ``/healthz``.
+        args: extra ``dhe serve`` arguments (e.g. ``["--config", path]``).
     """
 
-    def __init__(self, env: dict[str, str] | None = None, ready_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        ready_timeout_s: float = 120.0,
+        args: list[str] | None = None,
+    ) -> None:
         self.env = env or {}
+        self.args = args or []
         self.ready_timeout_s = ready_timeout_s
         self.proc: Any = None
         self.base_url = ""
@@ -375,7 +382,7 @@ class ServerProcess:
             **self.env,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
+            [sys.executable, "-m", "engine.cli", "serve", "--port", "0", *self.args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -1,5 +1,6 @@
 """A session's outbound media (engine.server.media), split out of engine.server.session: render
-pacing while the CPU has reply work, the avatar timing, and the session's names for its parts."""
+pacing while the CPU has reply work (it follows the session's state events), the avatar timing,
+and the session's names for its parts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from concurrent.futures import Future
 import numpy as np
 
 from engine.config import ServerConfig
-from engine.server.listening import InflightCounter
+from engine.events import StateChanged
 from engine.server.media import SessionMedia
 from engine.server.session import Session
+from engine.server.transcribing import InflightCounter
 
 
 class FakeRenderer:
@@ -25,11 +27,16 @@ class FakeRenderer:
         return done
 
 
-def make_media(thinking: list[bool]) -> tuple[SessionMedia, FakeRenderer, InflightCounter]:
+def make_media() -> tuple[SessionMedia, FakeRenderer, InflightCounter]:
     renderer, inflight = FakeRenderer(), InflightCounter()
     cfg = ServerConfig(video_width=64, video_height=64)
-    media = SessionMedia(cfg, "AI", renderer, inflight, thinking=lambda: thinking[0])
+    media = SessionMedia(cfg, "AI", renderer, inflight)
     return media, renderer, inflight
+
+
+def enter(media: SessionMedia, state: str) -> None:
+    """The session's state event, as its bus delivers it to the media."""
+    media.observe(StateChanged(session_id="s", state=state))
 
 
 def render_n(media: SessionMedia, n: int) -> int:
@@ -43,19 +50,18 @@ def render_n(media: SessionMedia, n: int) -> int:
 
 
 async def test_render_pacing_follows_reply_work() -> None:
-    thinking = [False]
-    media, renderer, inflight = make_media(thinking)
+    media, renderer, inflight = make_media()
     assert render_n(media, 6) == 6  # nothing to wait for: every changed pose is rendered
-    thinking[0] = True
+    enter(media, "thinking")
     assert render_n(media, 6) == 2  # preparing a reply: 1 frame in 3
-    thinking[0] = False
+    enter(media, "speaking")
     inflight.count = 1  # a final decode (no partials): the last image is repeated
     assert render_n(media, 6) == 0
     assert renderer.calls == 8
 
 
 async def test_timings_and_timeline_reset() -> None:
-    media, _, _ = make_media([False])
+    media, _, _ = make_media()
     assert media.timings_extra() == {"avatar": None}
     before = media.timeline
     media.reset_timeline()
@@ -77,7 +83,7 @@ async def test_the_video_mark_comes_from_the_configured_labels_per_language() ->
 
     labels = EngineConfig().avatar.ai_label
     cfg = ServerConfig(video_width=256, video_height=256)
-    media = SessionMedia(cfg, labels, FakeRenderer(), InflightCounter(), thinking=lambda: False)
+    media = SessionMedia(cfg, labels, FakeRenderer(), InflightCounter())
     assert media.label.text == "AI-generated"
     media.label.set_language("zh")
     assert media.label.text == "AI生成"

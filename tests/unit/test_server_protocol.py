@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 
 import numpy as np
 import pytest
 
+from engine.events import (
+    FinalTranscript,
+    PartialTranscript,
+    Reply,
+    SessionError,
+    SpeechStarted,
+    StageError,
+    StateChanged,
+    TTSAudio,
+    TurnMetrics,
+)
 from engine.server.clock import FRAME_SAMPLES, MediaClock, PlayoutBuffer, plan_video_frame
 from engine.server.protocol import (
     ApiError,
@@ -16,6 +28,7 @@ from engine.server.protocol import (
     TextMessage,
     parse_client_message,
     parse_offer,
+    serialise,
 )
 
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:abcd\r\n"
@@ -114,3 +127,80 @@ def test_media_clock_and_video_pacing() -> None:
     assert on_time.index == 3 and on_time.wait_s == pytest.approx(0.12) and on_time.dropped == 0
     late = plan_video_frame(now_s=11.0, start_s=10.0, fps=25, next_index=3)
     assert late.index == 25 and late.dropped == 22 and late.wait_s == 0.0
+
+
+def test_events_are_serialised_to_the_documented_messages() -> None:
+    sid = "s1"
+    assert serialise(StateChanged(session_id=sid, state="idle")) == {
+        "type": "state",
+        "state": "idle",
+    }
+    assert serialise(StateChanged(session_id=sid, state="ended", reason="deleted")) == {
+        "type": "state",
+        "state": "ended",
+        "reason": "deleted",
+    }
+    assert serialise(StateChanged(session_id=sid, state="interrupted", bargein_ms=251.5)) == {
+        "type": "state",
+        "state": "interrupted",
+        "bargein_ms": 251.5,
+    }
+    assert serialise(PartialTranscript(session_id=sid, text="when are", language="en")) == {
+        "type": "transcript",
+        "role": "visitor",
+        "text": "when are",
+        "final": False,
+        "language": "en",
+    }
+    final = serialise(FinalTranscript(session_id=sid, text="When are you open?", language="en"))
+    assert final is not None and final["final"] is True and final["text"] == "When are you open?"
+    card = MappingProxyType({"kind": "balance", "amount": "62,345.67", "rows": [1, 2]})
+    reply = Reply(
+        session_id=sid,
+        reply_id="s1-t1-r0",
+        turn_id="s1-t1",
+        text="Your balance is …",
+        language="en",
+        emotion="happy",
+        card=card,
+    )
+    message = serialise(reply)
+    assert message == {
+        "type": "reply",
+        "reply_id": "s1-t1-r0",
+        "text": "Your balance is …",
+        "language": "en",
+        "emotion": "happy",
+        "gesture": None,
+        "card": {"kind": "balance", "amount": "62,345.67", "rows": [1, 2]},
+        "turn_id": "s1-t1",
+    }
+    json.dumps(message)  # JSON values only
+    timings = (("vad", 12.5), ("asr", None), ("reply_first_audio_ms", 845.0))
+    assert serialise(
+        TurnMetrics(session_id=sid, turn_id="s1-t1", timings_ms=timings, intent="faq")
+    ) == {
+        "type": "metrics",
+        "turn_id": "s1-t1",
+        "timings_ms": {"vad": 12.5, "asr": None, "reply_first_audio_ms": 845.0},
+        "intent": "faq",
+    }
+    stage_error = StageError(
+        session_id=sid, turn_id="s1-t2", stage="tts", code="synthesis-failed", message="boom"
+    )
+    assert serialise(stage_error) == {
+        "type": "error",
+        "code": "synthesis-failed",
+        "message": "boom",
+        "stage": "tts",
+        "turn_id": "s1-t2",
+    }
+    assert serialise(SessionError(session_id=sid, code="idle-timeout", message="no activity")) == {
+        "type": "error",
+        "code": "idle-timeout",
+        "message": "no activity",
+    }
+    # events the page does not receive stay inside the engine
+    assert serialise(SpeechStarted(session_id=sid, sample=512)) is None
+    audio = TTSAudio(session_id=sid, reply_id="r", pcm=b"", sample_rate=48000, start_sample=0)
+    assert serialise(audio) is None

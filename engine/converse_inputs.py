@@ -1,0 +1,131 @@
+"""``dhe converse`` before and after the session: its turns validated, its JSON rows.
+
+Everything here runs without models: every input is checked before sandboxes, models and the
+renderer start (a bad one exits 2 with one line naming it, and nothing is written), and the
+``--json`` document's rows have their contract shape
+``{"input", "transcript", "language", "intent", "reply", "timings_ms"}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from dialog.slot_values import MAX_TEXT_CHARS
+from engine.audio.decode import AudioDecodeError, load_audio
+from engine.config import EngineConfig
+from engine.outputs import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    """One visitor turn as given on the command line."""
+
+    kind: Literal["audio", "text"]
+    value: str
+    audio: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(slots=True)
+class TurnRecord:
+    """One row of the ``--json`` document (``dhe converse --json``)."""
+
+    input: str
+    transcript: str
+    language: str
+    intent: str | None
+    reply: str
+    timings_ms: dict[str, float | None]
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract shape: input, transcript, language, intent, reply, timings_ms."""
+        return {
+            "input": self.input,
+            "transcript": self.transcript,
+            "language": self.language,
+            "intent": self.intent,
+            "reply": self.reply,
+            "timings_ms": self.timings_ms,
+        }
+
+
+def check_domain(domain: str, config: EngineConfig) -> None:
+    """Fail fast on an unknown domain pack (before sandboxes and models start).
+
+    Raises:
+        UsageError: no such pack.
+    """
+    from dialog.pack import pack_dir
+
+    folder = pack_dir(domain, config.dialog.packs_dir)
+    if not (folder / "domain.yaml").is_file():
+        root = folder.parent
+        known = sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
+        raise UsageError(f"--domain {domain}: no such domain pack (known: {', '.join(known)})")
+
+
+def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:
+    """Validate every turn before anything runs: text non-empty and short, audio decodable.
+
+    Args:
+        raw: ``(kind, value)`` pairs in command-line order, kind ``audio`` or ``text``.
+
+    Raises:
+        UsageError: no turns, an empty/oversized text, or an unreadable audio file.
+    """
+    if not raw:
+        raise UsageError("give at least one --audio FILE or --text STR")
+    turns: list[TurnInput] = []
+    for kind, value in raw:
+        if kind == "text":
+            text = value.strip()
+            if not text:
+                raise UsageError("--text: empty text")
+            if len(text) > MAX_TEXT_CHARS:
+                raise UsageError(f"--text: longer than {MAX_TEXT_CHARS} characters")
+            turns.append(TurnInput("text", text))
+        else:
+            if Path(value).is_dir():
+                raise UsageError(f"--audio {value}: is a folder, give an audio file")
+            try:
+                turns.append(TurnInput("audio", value, load_audio(value)))
+            except AudioDecodeError as exc:
+                raise UsageError(f"--audio {exc}") from exc
+    return turns
+
+
+def _known_failures() -> tuple[type[BaseException], ...]:
+    from avatar import AvatarLoadError
+    from avatar.egl import RendererError
+    from connectors.embedded import SandboxStartError
+    from dialog.embedding import EmbeddingError
+    from engine.asr.whisper import ASRError
+    from engine.models import ModelError
+    from engine.tts.base import TTSError
+
+    return (
+        ASRError,
+        TTSError,
+        ModelError,
+        AvatarLoadError,
+        RendererError,
+        SandboxStartError,
+        EmbeddingError,
+        OSError,
+    )
+
+
+#: Typed failures whose message tells the operator what to do (the CLI prints one line).
+KNOWN_FAILURES = _known_failures()
+
+
+def describe(index: int, record: dict[str, Any]) -> str:
+    """Human-readable lines for one turn of the ``--json`` document."""
+    timings = ", ".join(f"{k} {v:.0f}" for k, v in record["timings_ms"].items() if v is not None)
+    return (
+        f"turn {index + 1}: [{record['language']}] {record['transcript']!r}\n"
+        f"  intent: {record['intent']}\n  reply: {record['reply']}\n  timings (ms): {timings}"
+    )

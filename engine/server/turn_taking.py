@@ -1,0 +1,229 @@
+"""The live hearing stage: the endpointer's decisions become turns.
+
+:class:`TurnTaking` receives each :data:`~engine.server.endpointing.Decision` the
+:class:`~engine.server.listening.Listener` makes and acts on it: an onset starts a turn (and
+tells the session, which decides about barge-in), a partial is decoded when the CPU allows and
+published as :class:`~engine.events.PartialTranscript`, the speculative final decode starts early
+in the endpoint wait and is given up when the visitor speaks again, and the end of the turn hands
+a :class:`LiveUtterance` — the turn's final decode — to the session. It publishes
+SpeechStarted, SpeechEnded and EndOfTurn on the session's bus.
+
+:class:`LiveUtterance` is the hearing side of one spoken turn for the turn runner
+(:class:`engine.turns.Utterance`): it waits for the final decode, publishes the ``vad``,
+``endpoint`` and ``asr`` spans and the :class:`~engine.events.FinalTranscript`, and abandons the
+decode when the turn is interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.asr.whisper import Transcript
+from engine.audio.vad import SAMPLE_RATE_HZ
+from engine.events import (
+    EndOfTurn,
+    FinalTranscript,
+    PartialTranscript,
+    SpeechEnded,
+    SpeechStarted,
+    now_ns,
+)
+from engine.observers import EventBus
+from engine.server.endpointing import (
+    Decision,
+    Onset,
+    PartialDue,
+    SpeculateFinal,
+    SpeechResumed,
+    TurnEnded,
+)
+from engine.server.listening import Listener
+from engine.server.transcribing import Decode, Transcriber
+from engine.turns import Heard
+
+#: A turn shorter than this that ASR could not read is treated as noise (no "sorry" reply).
+MIN_NO_INPUT_MS = 700.0
+
+
+def _ms(a_s: float | None, b_s: float | None) -> float | None:
+    return None if a_s is None or b_s is None else round((b_s - a_s) * 1000.0, 1)
+
+
+@dataclass(slots=True)
+class LiveUtterance:
+    """One spoken turn of a live session, as the turn runner hears it.
+
+    Attributes:
+        session_id, turn_id: for events.
+        bus: the session's bus.
+        decode: the (possibly speculative, already running) final decode.
+        span: the decoded ``[start, end)`` 16 kHz stream samples.
+        vad_ms: VAD compute time during the turn (ms).
+        t_eos_s: loop time (s) the last speech sample arrived (on time).
+        t_endpoint_s: loop time (s) the end of turn was confirmed.
+        clock: the loop's clock (seconds).
+    """
+
+    session_id: str
+    turn_id: str
+    bus: EventBus
+    decode: Decode
+    span: tuple[int, int]
+    vad_ms: float
+    t_eos_s: float
+    t_endpoint_s: float
+    clock: Callable[[], float]
+
+    async def hear(self) -> Heard:
+        """Wait for the final decode; cancelling this abandons it (barge-in).
+
+        Raises:
+            engine.asr.whisper.ASRError: the decode failed.
+        """
+        sid, turn_id, bus = self.session_id, self.turn_id, self.bus
+        now = now_ns()
+        bus.span(sid, turn_id, "vad", now - int(self.vad_ms * 1e6), now)
+        bus.span(sid, turn_id, "endpoint", _ns(self.t_eos_s), _ns(self.t_endpoint_s))
+        try:
+            # Shielded: the executor's future must finish on its own (the decode stops at its
+            # next check), so the process-wide count of decodes in flight stays true.
+            transcript = await asyncio.shield(self.decode.future)
+        except asyncio.CancelledError:
+            self.decode.abandon()
+            raise
+        t_final = self.clock()
+        # The asr stage is the final decode's own run: it usually starts during the endpoint
+        # wait, and t_endpoint is the on-time arrival of a sample (it can lie after t_final).
+        asr_start = self.decode.control.started_s or min(self.t_endpoint_s, t_final)
+        asr_end = max(self.decode.ended_s or t_final, asr_start)
+        bus.span(sid, turn_id, "asr", _ns(asr_start), _ns(asr_end))
+        bus.publish(_final(sid, transcript))
+        extras = {"final_transcript_ms": _ms(self.t_eos_s, t_final)}
+        extras.update(self.decode.timings_ms(self.t_eos_s))
+        speech_ms = (self.span[1] - self.span[0]) * 1000.0 / SAMPLE_RATE_HZ
+        noise = not transcript.text and speech_ms < MIN_NO_INPUT_MS
+        return Heard(transcript, self.t_eos_s, extras, noise)
+
+
+def _ns(t_s: float) -> int:
+    """Loop time (seconds) → the events' monotonic ns (both are ``time.monotonic``)."""
+    return int(t_s * 1e9)
+
+
+def _final(session_id: str, transcript: Transcript) -> FinalTranscript:
+    return FinalTranscript(
+        session_id=session_id,
+        text=transcript.text,
+        language=transcript.language,
+        avg_logprob=transcript.avg_logprob,
+    )
+
+
+class TurnSink(Protocol):
+    """Where turns go: the session (it owns replies and the state)."""
+
+    def speech_started(self, onset_s: float, barge_in: bool) -> None:
+        """The visitor started speaking (``onset_s``: loop time the speech began); with
+        ``barge_in`` the avatar was busy when the onset was confirmed."""
+        ...
+
+    def turn_ended(self, utterance: LiveUtterance) -> None:
+        """The visitor finished a turn; answer it."""
+        ...
+
+
+class TurnTaking:
+    """Turns the endpointer's decisions into turns for one session (see the module docstring).
+
+    Args:
+        session_id: for events and turn ids.
+        bus: the session's bus.
+        listener: the session's inbound audio (its buffer and arrival clock).
+        transcriber: the session's decodes.
+        next_turn_id: makes a fresh turn id.
+        sink: receives onsets and finished turns.
+        clock: the loop's clock (seconds).
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        bus: EventBus,
+        listener: Listener,
+        transcriber: Transcriber,
+        next_turn_id: Callable[[], str],
+        sink: TurnSink,
+        clock: Callable[[], float],
+    ) -> None:
+        self.session_id = session_id
+        self.bus = bus
+        self.listener = listener
+        self.transcriber = transcriber
+        self.next_turn_id = next_turn_id
+        self.sink = sink
+        self.clock = clock
+        self.turn_id: str | None = None  # the turn being heard
+
+    def on_decision(self, decision: Decision, t_end: float) -> None:
+        """Act on one decision (``t_end``: loop time the window that made it ended)."""
+        if isinstance(decision, Onset):
+            self._onset(decision)
+        elif isinstance(decision, PartialDue):
+            self._partial(decision)
+        elif isinstance(decision, SpeculateFinal):
+            span = (decision.start_sample, decision.end_sample)
+            self.transcriber.speculate(span, self.listener.buffer.slice(*span))
+        elif isinstance(decision, SpeechResumed):
+            self.transcriber.resumed()
+        elif isinstance(decision, TurnEnded):
+            self._turn_ended(decision, t_end)
+
+    def _onset(self, onset: Onset) -> None:
+        self.turn_id = self.next_turn_id()
+        self.listener.vad_ms = 0.0
+        self.bus.publish(SpeechStarted(session_id=self.session_id, sample=onset.start_sample))
+        self.sink.speech_started(self.listener.earliest_time_of(onset.start_sample), onset.barge_in)
+
+    def _partial(self, due: PartialDue) -> None:
+        future = self.transcriber.partial(
+            self.listener.buffer.slice(due.start_sample, due.end_sample)
+        )
+        if future is not None:
+            turn = self.turn_id
+            future.add_done_callback(lambda f: self._partial_done(f, turn))
+
+    def _partial_done(self, future: asyncio.Future[Transcript], turn: str | None) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        transcript = future.result()
+        listening = turn == self.turn_id and self.listener.endpointer.in_speech
+        if transcript.text and listening:
+            self.bus.publish(
+                PartialTranscript(
+                    session_id=self.session_id, text=transcript.text, language=transcript.language
+                )
+            )
+
+    def _turn_ended(self, ended: TurnEnded, t_end: float) -> None:
+        span = (ended.start_sample, ended.end_sample)
+        decode = self.transcriber.final(span, self.listener.buffer.slice(*span))
+        turn_id = self.turn_id or self.next_turn_id()
+        self.turn_id = None
+        sid = self.session_id
+        self.bus.publish(SpeechEnded(session_id=sid, sample=ended.speech_end_sample))
+        self.bus.publish(EndOfTurn(session_id=sid, start_sample=span[0], end_sample=span[1]))
+        utterance = LiveUtterance(
+            session_id=sid,
+            turn_id=turn_id,
+            bus=self.bus,
+            decode=decode,
+            span=span,
+            vad_ms=self.listener.vad_ms,
+            t_eos_s=self.listener.earliest_time_of(ended.speech_end_sample),
+            t_endpoint_s=t_end,
+            clock=self.clock,
+        )
+        self.sink.turn_ended(utterance)

@@ -1,0 +1,348 @@
+"""The one turn loop of the engine: heard → dialog (+ connectors) → replies spoken → metrics.
+
+Shared by ``dhe converse`` (file transport) and ``dhe serve`` (live transport); each gives the
+:class:`TurnRunner` the same four narrow ports — the visitor's dialog session, a
+:class:`~engine.speaking.Speaker`, the session's :class:`~engine.observers.EventBus` and the
+transport's :class:`~engine.speaking.Outbox` — and wraps it in a thin adapter. A turn runs
+inside its :class:`~engine.reply.ReplyHandle` task, so an interruption cancels all of it at
+whatever await it has reached.
+
+Stages publish typed, timestamped events in the fixed order of
+:data:`~engine.events.STAGES`: the hearing stage (an :class:`Utterance` of the transport) its
+``vad``, ``endpoint`` and ``asr`` spans and the :class:`~engine.events.FinalTranscript`; then
+``dialog`` and ``connector`` spans, one :class:`~engine.events.Reply` per reply, ``tts`` with its
+:class:`~engine.events.TTSAudio` chunks, the transport's ``avatar``/``send`` spans, and one
+:class:`~engine.events.TurnMetrics` (the turn's timings, plus the realtime ones of a live turn,
+measured from the end of the visitor's speech: ``final_transcript_ms``, ``reply_text_ms``,
+``reply_first_audio_ms``, ``asr_start_ms``, ``asr_wait_ms``, ``asr_decode_ms``).
+
+A stage that fails with a typed error (:class:`~engine.asr.whisper.ASRError`,
+:class:`~engine.tts.base.TTSError`) publishes one :class:`~engine.events.StageError` with the
+error's stable code; the avatar says a short apology in the session's language and the turn
+ends with its metrics (Home Assistant's pipeline: one ``error`` event, always ``run-end``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Protocol
+
+from dialog import DialogSession, DialogTurn, ReplyPlan
+from dialog.chat import take_turn
+from engine.asr.whisper import ASRError, Transcript
+from engine.events import Interrupted, Reply, Stage, StageError, TurnMetrics, now_ns
+from engine.observers import EventBus, TurnMetricsObserver
+from engine.reply import ReplyHandle
+from engine.speaking import Outbox, Speaker
+from engine.tts.base import TTSError
+
+log = logging.getLogger(__name__)
+
+#: The apology said when a stage failed, per language (the turn then ends).
+APOLOGIES: Mapping[str, str] = MappingProxyType(
+    {
+        "en": "Sorry, something went wrong on my side. Could you say that again?",
+        "zh": "抱歉，我这边出了点问题，请您再说一遍。",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """A spoken turn as the transport's hearing stage delivers it.
+
+    Attributes:
+        transcript: the final transcript; None when VAD found no speech (nothing decoded).
+        t_eos_s: clock time (seconds) the visitor's speech ended, for a live turn's realtime
+            timings; None for a recorded turn.
+        extras: realtime timings of the hearing stage (ms), merged into the turn's metrics.
+        noise: too short to be a question and unreadable: the turn gets no reply at all.
+    """
+
+    transcript: Transcript | None
+    t_eos_s: float | None = None
+    extras: Mapping[str, float | None] = field(default_factory=dict)
+    noise: bool = False
+
+    @property
+    def text(self) -> str:
+        """The transcript's text (``""`` when nothing was heard)."""
+        return self.transcript.text if self.transcript else ""
+
+
+class Utterance(Protocol):
+    """A transport's hearing stage for one spoken turn (the file's recorded clip, or the live
+    session's final decode). It publishes its own ``vad``/``endpoint``/``asr`` events and the
+    :class:`~engine.events.FinalTranscript`; cancelling :meth:`hear` abandons its decode."""
+
+    async def hear(self) -> Heard:
+        """The turn, transcribed.
+
+        Raises:
+            ASRError: the model is missing or decoding failed.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    """What one turn did (the ``dhe converse --json`` row is made of it).
+
+    Attributes:
+        turn_id: the turn.
+        transcript: what the visitor said or typed (``""``: nothing heard).
+        heard_language: the language ASR heard, None for a typed turn.
+        intent: the dialog's intent, None when none (or a stage failed).
+        language: the dialog's reply language.
+        replies: the replies said (an apology after a failed stage).
+        metrics: the turn's published timings.
+    """
+
+    turn_id: str
+    transcript: str
+    heard_language: str | None
+    intent: str | None
+    language: str
+    replies: tuple[ReplyPlan, ...]
+    metrics: TurnMetrics
+
+
+def _ms(a_s: float | None, b_s: float | None) -> float | None:
+    return None if a_s is None or b_s is None else round((b_s - a_s) * 1000.0, 1)
+
+
+class TurnRunner:
+    """Runs the turns of one session (see the module docstring).
+
+    Args:
+        session_id: for events.
+        dialog: the visitor's dialog session.
+        speaker: says replies onto ``outbox``.
+        bus: the session's event bus (a :class:`TurnMetricsObserver` is subscribed to it).
+        outbox: the transport's reply audio and face.
+        clock: seconds on the ``time.monotonic`` base (the event loop's ``time``), for the
+            first-audio time and the realtime timings.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        *,
+        dialog: DialogSession,
+        speaker: Speaker,
+        bus: EventBus,
+        outbox: Outbox,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session_id = session_id
+        self.dialog = dialog
+        self.speaker = speaker
+        self.bus = bus
+        self.outbox = outbox
+        self.clock = clock
+        self.timings = TurnMetricsObserver()
+        bus.subscribe(self.timings)
+
+    def interrupt(
+        self, handle: ReplyHandle, onset_s: float | None = None, reason: str = "new-turn"
+    ) -> Interrupted | None:
+        """Interruption, one mechanism: cancel the reply's scope (the final decode, a connector
+        call, TTS stop where they are), drop its queued audio, close the mouth and publish
+        :class:`~engine.events.Interrupted`.
+
+        Args:
+            handle: the reply to cut.
+            onset_s: loop time the visitor's speech began (barge-in), None otherwise.
+            reason: ``barge-in``, ``new-turn`` or ``session-ended``.
+
+        Returns:
+            The event, or None when the reply had already played out (nothing to cut).
+        """
+        if not handle.interrupt(onset_s, reason):
+            return None
+        played = self.outbox.cut()
+        event = Interrupted(
+            session_id=self.session_id,
+            reply_id=handle.reply_ids[-1] if handle.reply_ids else "",
+            played_samples=played,
+        )
+        self.bus.publish(event)
+        return event
+
+    async def spoken_turn(
+        self, handle: ReplyHandle, utterance: Utterance, session_language: str
+    ) -> TurnOutcome | None:
+        """Hear a spoken turn and answer it; None for noise (no reply).
+
+        Args:
+            handle: the turn's handle (its task runs this).
+            utterance: the transport's hearing stage of the turn.
+            session_language: ``auto`` (answer in the language heard), ``en`` or ``zh``.
+        """
+        try:
+            heard = await utterance.hear()
+        except ASRError as exc:
+            return await self._failed(handle, "asr", exc.code, exc.message, "")
+        if heard.noise:
+            return None
+        heard_language = heard.transcript.language if heard.transcript else None
+        language = heard_language if session_language == "auto" else session_language
+        return await self.answer(
+            handle, heard.text, language, heard.t_eos_s, dict(heard.extras), heard_language
+        )
+
+    async def typed_turn(
+        self, handle: ReplyHandle, text: str, session_language: str
+    ) -> TurnOutcome:
+        """Answer a typed turn (text box, keypad digits, the hand-off button)."""
+        language = None if session_language == "auto" else session_language
+        return await self.answer(handle, text, language, None, {}, None)
+
+    async def answer(
+        self,
+        handle: ReplyHandle,
+        text: str,
+        language: str | None,
+        t_eos_s: float | None,
+        extras: dict[str, float | None],
+        heard_language: str | None,
+    ) -> TurnOutcome:
+        """Dialog → replies spoken → metrics → played out.
+
+        Args:
+            handle: the turn's handle.
+            text: the visitor's words (``""``: nothing understood, "sorry?" reply).
+            language: the language to answer in, or None to detect it from the text.
+            t_eos_s: end of the visitor's speech (live turns), None otherwise.
+            extras: realtime timings so far (ms); the reply's are added when ``t_eos_s`` is set.
+            heard_language: what ASR heard (for the outcome).
+        """
+        turn = await self._decide(handle.turn_id, text, language)
+        if t_eos_s is not None:
+            extras["reply_text_ms"] = _ms(t_eos_s, self.clock())
+        try:
+            end_sample, first_ns = await self._say(handle, turn.replies)
+            replies = tuple(turn.replies)
+        except TTSError as exc:
+            self._stage_error(handle.turn_id, "tts", exc.code, exc.message)
+            end_sample, first_ns, replies = await self._apologise(handle)
+        metrics = await self._deliver(handle, first_ns, t_eos_s, extras, turn.intent)
+        await self.outbox.played(end_sample)
+        handle.audio_done()
+        return TurnOutcome(
+            handle.turn_id, text, heard_language, turn.intent, turn.language, replies, metrics
+        )
+
+    async def _decide(self, turn_id: str, text: str, language: str | None) -> DialogTurn:
+        start_ns = now_ns()
+        turn = await take_turn(self.dialog, text, language)
+        end_ns = now_ns()
+        connector_ms = turn.timings_ms.get("connector")
+        dialog_end = end_ns - int((connector_ms or 0.0) * 1e6)
+        self.bus.span(self.session_id, turn_id, "dialog", start_ns, dialog_end)
+        if connector_ms is not None:
+            self.bus.span(self.session_id, turn_id, "connector", dialog_end, end_ns)
+        return turn
+
+    async def _say(
+        self, handle: ReplyHandle, replies: list[ReplyPlan] | tuple[ReplyPlan, ...]
+    ) -> tuple[int, int | None]:
+        """Announce and speak each reply; returns (end sample, first chunk queued ns)."""
+        end_sample, first_ns = self.outbox.schedule_end, None
+
+        def on_start() -> None:
+            handle.audio_started(self.clock())
+
+        for plan in replies:
+            reply_id = f"{handle.turn_id}-r{len(handle.reply_ids)}"
+            handle.reply_ids.append(reply_id)
+            self.bus.publish(self._reply_event(handle.turn_id, reply_id, plan))
+            self.speaker.express(plan.emotion, plan.gesture)
+            times = await self.speaker.say(
+                handle.turn_id,
+                reply_id,
+                plan.text,
+                plan.language,
+                on_start,
+                speaking_rate=plan.speaking_rate,
+            )
+            end_sample = max(end_sample, times.end_sample)
+            first_ns = first_ns if first_ns is not None else times.first_chunk_ns
+        return end_sample, first_ns
+
+    def _reply_event(self, turn_id: str, reply_id: str, plan: ReplyPlan) -> Reply:
+        return Reply(
+            session_id=self.session_id,
+            reply_id=reply_id,
+            turn_id=turn_id,
+            text=plan.text,
+            language=plan.language,
+            emotion=plan.emotion,
+            gesture=plan.gesture,
+            card=MappingProxyType(dict(plan.card)) if plan.card else None,
+        )
+
+    async def _deliver(
+        self,
+        handle: ReplyHandle,
+        first_ns: int | None,
+        t_eos_s: float | None,
+        extras: dict[str, float | None],
+        intent: str | None,
+    ) -> TurnMetrics:
+        """Wait for the transport to take the replies, then publish the turn's metrics."""
+        spans = await self.outbox.deliver(handle, first_ns)
+        for stage, (start_ns, end_ns) in spans.items():
+            self.bus.span(self.session_id, handle.turn_id, stage, start_ns, end_ns)
+        first = handle.first_audio
+        if t_eos_s is not None and first.done() and not first.cancelled():
+            extras["reply_first_audio_ms"] = _ms(t_eos_s, first.result())
+        timings = self.timings.metrics(self.session_id, handle.turn_id).as_dict()
+        timings.update(self.outbox.timings())
+        timings.update(extras)
+        metrics = TurnMetrics(
+            session_id=self.session_id,
+            turn_id=handle.turn_id,
+            timings_ms=tuple(timings.items()),
+            intent=intent,
+        )
+        self.bus.publish(metrics)
+        log.info("session %s turn %s timings %s", self.session_id, handle.turn_id, timings)
+        return metrics
+
+    def _stage_error(self, turn_id: str, stage: Stage, code: str, message: str) -> None:
+        log.warning("session %s turn %s: %s failed: %s", self.session_id, turn_id, stage, message)
+        self.bus.publish(
+            StageError(
+                session_id=self.session_id, turn_id=turn_id, stage=stage, code=code, message=message
+            )
+        )
+
+    async def _failed(
+        self, handle: ReplyHandle, stage: Stage, code: str, message: str, text: str
+    ) -> TurnOutcome:
+        """A stage before the dialog failed: the error event, the apology, the turn's end."""
+        self._stage_error(handle.turn_id, stage, code, message)
+        end_sample, first_ns, replies = await self._apologise(handle)
+        metrics = await self._deliver(handle, first_ns, None, {}, None)
+        await self.outbox.played(end_sample)
+        handle.audio_done()
+        language = self.dialog.language
+        return TurnOutcome(handle.turn_id, text, None, None, language, replies, metrics)
+
+    async def _apologise(
+        self, handle: ReplyHandle
+    ) -> tuple[int, int | None, tuple[ReplyPlan, ...]]:
+        """Say the apology in the session's language (shown as text when TTS fails again)."""
+        language = self.dialog.language
+        plan = ReplyPlan(APOLOGIES.get(language, APOLOGIES["en"]), language, emotion="apologetic")
+        try:
+            end_sample, first_ns = await self._say(handle, [plan])
+        except TTSError as exc:
+            log.warning("session %s: the apology was not spoken: %s", self.session_id, exc)
+            return self.outbox.schedule_end, None, (plan,)
+        return end_sample, first_ns, (plan,)

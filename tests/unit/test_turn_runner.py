@@ -1,0 +1,151 @@
+"""engine.turns.TurnRunner, the one turn loop, on the bank pack's knowledge base (no business
+system needed) and the real Piper voice, onto an in-memory outbox (no device, no socket).
+
+The hearing stage here hands the runner a given result (:class:`GivenHearing`): the loop is
+under test, not ASR (tests/integration/test_turns.py runs it with real Whisper). A failing ASR
+is a fault injected on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from engine.asr.whisper import ASRError, Transcript
+from engine.config import EngineConfig
+from engine.events import (
+    STAGES,
+    Event,
+    Interrupted,
+    Reply,
+    StageError,
+    StageEvent,
+    StageSpan,
+    TTSAudio,
+    TurnMetrics,
+)
+from engine.observers import EventBus
+from engine.reply import ReplyHandle
+from engine.speaking import Speaker
+from engine.turns import APOLOGIES, Heard, TurnRunner
+from engine.voices import Voices
+from tests.conftest import trained_dialog
+from tests.support.outbox import MemoryOutbox
+
+FAQ = "When are you open?"  # several sentences from the knowledge base
+
+
+class GivenHearing:
+    """A hearing stage whose result is given (or whose ASR fails, on purpose)."""
+
+    def __init__(self, result: Heard | ASRError) -> None:
+        self.result = result
+
+    async def hear(self) -> Heard:
+        if isinstance(self.result, ASRError):
+            raise self.result
+        return self.result
+
+
+@pytest.fixture(scope="module")
+def voices() -> Voices:
+    return Voices(EngineConfig().tts)
+
+
+class Turn:
+    """A runner over a fresh session, with every event it publishes."""
+
+    def __init__(self, voices: Voices) -> None:
+        self.events: list[Event] = []
+        bus = EventBus()
+        bus.subscribe(self.events.append)
+        self.dialog = trained_dialog("bank").new_session("s1", "auto")
+        self.outbox = MemoryOutbox()
+        speaker = Speaker(voices, self.outbox, bus, "s1")
+        self.runner = TurnRunner(
+            "s1", dialog=self.dialog, speaker=speaker, bus=bus, outbox=self.outbox
+        )
+
+    def kinds(self) -> list[str]:
+        out = []
+        for e in self.events:
+            name = type(e).__name__
+            if isinstance(e, StageEvent | StageSpan):
+                name += f":{e.stage}" + (f":{e.phase}" if isinstance(e, StageEvent) else "")
+            if not out or out[-1] != name or name not in ("TTSAudio", "VisemeTrack"):
+                out.append(name)
+        return out
+
+
+async def test_a_typed_turn_is_dialog_reply_speech_metrics(voices) -> None:
+    turn = Turn(voices)
+    handle = ReplyHandle("s1-t1")
+    outcome = await turn.runner.typed_turn(handle, FAQ, "auto")
+    kinds = turn.kinds()
+    assert kinds[:4] == ["StageSpan:dialog", "Reply", "StageEvent:tts:start", "TTSAudio"]
+    assert kinds[-2:] == ["StageEvent:tts:end", "TurnMetrics"]
+    metrics = turn.events[-1]
+    assert isinstance(metrics, TurnMetrics) and metrics.intent == "faq"
+    timings = metrics.as_dict()
+    assert list(timings) == [*STAGES, "tts_first_audio_ms"]  # a typed turn has no extras
+    assert timings["dialog"] > 0 and timings["tts"] > 0 and timings["asr"] is None
+    assert "9" in outcome.replies[0].text and outcome.intent == "faq"
+    assert outcome.transcript == FAQ and outcome.heard_language is None
+    assert handle.first_audio.done() and handle.played.done()
+    audio = [e for e in turn.events if isinstance(e, TTSAudio)]
+    assert sum(e.num_samples for e in audio) == turn.outbox.clock > 48_000  # seconds of speech
+    assert [e.start_sample for e in audio] == [start for _, start, _ in turn.outbox.chunks]
+    ts = [e.t_ns for e in turn.events]
+    assert ts == sorted(ts)
+
+
+async def test_a_spoken_turn_adds_the_realtime_timings(voices) -> None:
+    turn = Turn(voices)
+    t_eos = time.monotonic() - 0.3  # the visitor stopped speaking 300 ms ago
+    heard = Heard(
+        Transcript(FAQ, "en", -0.1, 1200.0), t_eos, {"final_transcript_ms": 250.0}, noise=False
+    )
+    outcome = await turn.runner.spoken_turn(ReplyHandle("s1-t1"), GivenHearing(heard), "auto")
+    assert outcome is not None and outcome.heard_language == "en"
+    timings = outcome.metrics.as_dict()
+    assert timings["final_transcript_ms"] == 250.0
+    assert 300.0 <= timings["reply_text_ms"] <= timings["reply_first_audio_ms"]
+
+
+async def test_noise_gets_no_reply(voices) -> None:
+    turn = Turn(voices)
+    heard = Heard(Transcript("", "en", None, 300.0), time.monotonic(), noise=True)
+    assert await turn.runner.spoken_turn(ReplyHandle("s1-t1"), GivenHearing(heard), "auto") is None
+    assert turn.events == [] and turn.outbox.chunks == []
+
+
+async def test_a_failing_stage_is_one_error_event_and_a_spoken_apology(voices) -> None:
+    turn = Turn(voices)
+    failure = ASRError("model-not-found", "whisper-tiny.en is not unpacked")
+    outcome = await turn.runner.spoken_turn(ReplyHandle("s1-t1"), GivenHearing(failure), "auto")
+    errors = [e for e in turn.events if isinstance(e, StageError)]
+    assert [(e.stage, e.code) for e in errors] == [("asr", "model-not-found")]
+    replies = [e for e in turn.events if isinstance(e, Reply)]
+    assert [r.text for r in replies] == [APOLOGIES["en"]] and replies[0].emotion == "apologetic"
+    assert turn.outbox.chunks  # the apology was spoken
+    assert isinstance(turn.events[-1], TurnMetrics) and turn.events[-1].intent is None
+    assert outcome is not None and outcome.intent is None
+    assert turn.kinds()[0] == "StageError"  # before anything of the apology
+
+
+async def test_an_interrupted_reply_stops_where_it_is_and_says_so(voices) -> None:
+    turn = Turn(voices)
+    speaking = asyncio.Event()
+    turn.runner.bus.subscribe(lambda e: speaking.set() if isinstance(e, TTSAudio) else None)
+    handle = ReplyHandle.start("s1-t1", lambda h: turn.runner.typed_turn(h, FAQ, "auto"))
+    await speaking.wait()
+    event = turn.runner.interrupt(handle, onset_s=time.monotonic(), reason="barge-in")
+    await handle.wait()
+    assert isinstance(event, Interrupted) and event.reply_id == "s1-t1-r0"
+    assert event.played_samples == turn.outbox.cuts[0]
+    assert handle.task is not None and handle.task.cancelled()
+    after = turn.events[turn.events.index(event) + 1 :]
+    assert [type(e).__name__ for e in after] == ["StageEvent"]  # only the tts stage's end
+    assert not any(isinstance(e, TurnMetrics) for e in turn.events)
+    assert turn.runner.interrupt(handle) is None  # nothing left to cut
