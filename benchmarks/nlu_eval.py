@@ -1,4 +1,4 @@
-"""Score intent recognition (DESIGN.md, "Contracts": ``benchmarks/nlu_eval.py``).
+"""Score intent recognition (``docs/architecture.md``, "Contracts": ``benchmarks/nlu_eval.py``).
 
 With no arguments it scores each pack's own labelled test set (``assets/domains/*/eval/test.csv``,
 kept apart from the training examples). With ``--data FILE.csv`` (columns ``text,intent``, public

@@ -1,6 +1,6 @@
 """The connector interface: one narrow door to every business system.
 
-STYLE.md, "Connectors narrow".
+Every business system is reached through it (``docs/architecture.md``, "Business systems").
 
 An operation is named ``<system>.<operation>`` (``bank.get_balance``). A call takes validated
 arguments and returns a typed :class:`Result` or raises one of the :class:`ConnectorError`
@@ -37,7 +37,7 @@ class ConnectorError(Exception):
         self.reason = reason
 
     def as_json(self) -> dict[str, dict[str, str]]:
-        """The error as the ``{"error": {"code", "message"}}`` shape of DESIGN.md."""
+        """The error as the ``{"error": {"code", "message"}}`` shape of the contracts."""
         return {"error": {"code": self.code, "message": self.message}}
 
 

@@ -28,7 +28,7 @@ from connectors.config import ConnectorsConfig
 from connectors.declaration import DeclarationError, load_declarations
 from connectors.logs import configure_logging
 
-#: Exit codes (DESIGN.md): 0 ok, 1 typed error / failure, 2 bad usage.
+#: Exit codes (docs/architecture.md, "Contracts"): 0 ok, 1 typed error / failure, 2 bad usage.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 

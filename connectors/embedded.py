@@ -1,6 +1,6 @@
 """Embedded mode: the sandbox bank and tax services as child processes, wired to the connectors.
 
-DESIGN.md, "Embedded mode": each sandbox runs as ``python -m connectors.sandbox <system>`` on a
+Each sandbox runs as ``python -m connectors.sandbox <system>`` on a
 free 127.0.0.1 port, with its SQLite file under ``var_dir`` (seeded on first start) and generated
 API and test keys passed through the environment. The children exit when this process closes
 their stdin (also if it dies), and are terminated — then killed — on exit, exceptions included.

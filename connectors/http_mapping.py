@@ -28,7 +28,7 @@ from connectors.base import (
 from connectors.declaration import ArgDecl, FieldDecl, OperationDecl
 from connectors.masking import mask_digits
 
-#: Largest response body read, bytes (DESIGN.md: network inputs are size-limited).
+#: Largest response body read, bytes (network inputs are size-limited).
 MAX_RESPONSE_BYTES = 1024 * 1024
 _PY_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool, "date": dt.date}
 

@@ -1,4 +1,5 @@
-"""Masking of personal data and secrets for logs and the call audit (DESIGN.md, "Privacy").
+"""Masking of personal data and secrets for logs and the call audit (``docs/architecture.md``,
+"Data, privacy, configuration").
 
 Card, account, ID and phone numbers show at most their last 4 digits; secrets (one-time codes,
 tokens, API keys, passwords) show nothing. Two rules, applied together:
@@ -21,7 +22,7 @@ import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-#: The most characters of a personal number that may be shown (DESIGN.md, "Privacy").
+#: The most characters of a personal number that may be shown (``docs/architecture.md``).
 VISIBLE_DIGITS = 4
 #: Digit runs at least this long are treated as personal numbers (phone numbers have 7+).
 MIN_RUN_DIGITS = 7

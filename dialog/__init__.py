@@ -1,4 +1,4 @@
-"""The dialog room: NLU, flows, knowledge base and reply planning (DESIGN.md, "Rooms").
+"""The dialog room: NLU, flows, knowledge base and reply planning (``docs/architecture.md``).
 
 Public API::
 

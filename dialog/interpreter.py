@@ -1,4 +1,4 @@
-"""The flow interpreter: ``step(state, event) -> (state, actions)``, pure (STYLE.md, "Dialog as data").
+"""The flow interpreter: ``step(state, event) -> (state, actions)``, pure: the dialog as data.
 
 No I/O, no clock, no asyncio: connector calls come out as :class:`~dialog.types.Call` actions and
 their outcome goes back in as :class:`~dialog.types.ConnectorDone` /

@@ -11,7 +11,7 @@ from dialog.entities import extract_amount, extract_digits, extract_ordinal, ext
 from dialog.pack import SlotDef
 from dialog.when import extract_datetime
 
-#: Free text longer than this is cut (input from the network is size-limited; DESIGN.md).
+#: Free text longer than this is cut (input from the network is size-limited).
 MAX_TEXT_CHARS = 500
 
 

@@ -1,6 +1,6 @@
 """Value types of the dialog room: what goes into the interpreter and what comes out.
 
-Everything here is a frozen, slotted dataclass (STYLE.md). The interpreter
+Everything here is a frozen, slotted dataclass. The interpreter
 (:mod:`dialog.interpreter`) consumes :class:`UserInput`, :class:`ConnectorDone`,
 :class:`ConnectorFailed` and :class:`NoInput` events and returns :class:`Say`, :class:`Call` and
 :class:`Handoff` actions; the async runner (:mod:`dialog.session`) executes the calls and feeds
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-#: Emotions a reply may carry (DESIGN.md, avatar expressions).
+#: Emotions a reply may carry (the avatar's expressions).
 EMOTIONS: frozenset[str] = frozenset({"neutral", "happy", "concerned", "apologetic"})
 #: Gestures a reply may carry.
 GESTURES: frozenset[str] = frozenset({"nod", "wave", "point_to_screen"})

@@ -1,6 +1,6 @@
 """A YAML loader that remembers where each mapping, list and key came from.
 
-The pack validator reports problems as ``FILE:LINE: message`` (DESIGN.md, ``dhe pack check``);
+The pack validator reports problems as ``FILE:LINE: message`` (``dhe pack check``);
 plain PyYAML forgets lines once it has built Python objects. :func:`load_yaml` returns
 :class:`LineDict` / :class:`LineList` instances that carry the 1-based ``line`` of the node and,
 for mappings, the line of each key.

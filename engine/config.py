@@ -187,7 +187,7 @@ class DialogConfig(_Section):
 
 
 class EngineSandboxConfig(SandboxConfig):
-    """Embedded sandbox systems (DESIGN.md, "Embedded mode and demo data"): ``embedded`` starts
+    """Embedded sandbox systems (``docs/architecture.md``, "Business systems"): ``embedded`` starts
     them as child processes; ``demo_otp`` and ``faults`` come from the connectors room."""
 
     embedded: bool = True
@@ -247,7 +247,7 @@ class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     # aiortc's default is a public Google STUN server, unreachable from kiosks behind firewalls;
-    # empty means host candidates only (DESIGN.md, aiortc facts).
+    # empty means host candidates only (aiortc's default STUN server is unreachable there).
     ice_servers: list[str] = Field(default_factory=list)  # "stun:host:port" URLs
     turn_servers: list[TurnServerConfig] = Field(default_factory=list)
     max_sessions: int = Field(4, ge=1, le=256)

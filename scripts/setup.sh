@@ -43,7 +43,7 @@ if [[ ! -f $stamp || "$(cat $stamp)" != "$want" ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
   if [[ "$GPU" == "1" ]]; then
-    # onnxruntime and onnxruntime-gpu share one module folder: never both (DESIGN.md).
+    # onnxruntime and onnxruntime-gpu share one module folder: never both.
     ort="$(.venv/bin/python -c 'import onnxruntime; print(onnxruntime.__version__)')"
     say "swapping onnxruntime $ort for onnxruntime-gpu"
     .venv/bin/python -m pip uninstall -q -y onnxruntime

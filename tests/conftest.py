@@ -1,7 +1,7 @@
 """Shared fixtures: the public test data in ../shared/data and the model files.
 
 Tests that read ../shared/data skip with a reason where it is absent (a user's fresh clone) and
-fail under CI (``CI=true``), where its absence is a broken checkout (DESIGN.md, "Data").
+fail under CI (``CI=true``), where its absence is a broken checkout (``docs/architecture.md``).
 """
 
 from __future__ import annotations

@@ -317,7 +317,7 @@ def _t2s() -> Any:
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese with OpenCC's ``t2s`` table (the multilingual Whisper
-    models sometimes write Traditional characters for Mandarin speech; DESIGN.md)."""
+    models sometimes write Traditional characters for Mandarin speech)."""
     return _t2s().convert(text)
 
 

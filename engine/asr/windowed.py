@@ -2,7 +2,7 @@
 
 faster-whisper pads every utterance to Whisper's 30 s window (3000 mel frames) before the
 encoder, so a 2 s question costs as much encoder time as 30 s of speech: on a 2-core CPU the
-tiny.en encoder pass is ~0.6 s of the ~0.85 s decode (DESIGN.md). CTranslate2's encoder accepts
+tiny.en encoder pass is ~0.6 s of the ~0.85 s decode. CTranslate2's encoder accepts
 fewer frames (it slices its positional embedding), so this module pads to a shorter window
 instead — at least ``window_s`` seconds and ``TAIL_S`` past the speech — and decodes greedily
 without timestamps, the same options :class:`engine.asr.whisper.WhisperASR` uses for the

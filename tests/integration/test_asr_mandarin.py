@@ -2,7 +2,8 @@
 
 Only clips whose reference is a human label or a documented demo reference are scored
 (MANIFEST.md: the others are another model's output). Character error rate compares Simplified
-characters with punctuation and spaces removed (DESIGN.md, "Data").
+characters with punctuation and spaces removed (``docs/architecture.md``, "Data, privacy,
+configuration").
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ _normalise = EnglishTextNormalizer()
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate after the Whisper English text normaliser (DESIGN.md, "Data")."""
+    """Word error rate after the Whisper English text normaliser (``docs/architecture.md``)."""
     return jiwer.wer(_normalise(reference), _normalise(hypothesis))
 
 

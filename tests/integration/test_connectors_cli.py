@@ -1,4 +1,4 @@
-"""``dhe connectors list`` / ``call`` and ``dhe sandbox`` as the DESIGN.md contract states them,
+"""``dhe connectors list`` / ``call`` and ``dhe sandbox`` as their contract states them,
 run as real processes (the call starts the embedded sandboxes for its duration)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 // The debug report (?debug=1, below the captions): session id, state, received video rate and
 // one column per turn: its intent, whether it was interrupted (barge-in: onset → audio stopped,
 // in ms; "typed" when the visitor sent a new turn over it), and the latency report from the
-// server's `metrics` events (milliseconds per stage, DESIGN.md stage names). A turn interrupted
+// server's `metrics` events (milliseconds per stage, engine stage names). A turn interrupted
 // before its report gets a column too.
 
 export const STAGES = [

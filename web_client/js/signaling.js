@@ -1,4 +1,4 @@
-// WebRTC signaling with `dhe serve` (DESIGN.md "Contracts"): no trickle ICE. The offer is
+// WebRTC signaling with `dhe serve` (docs/architecture.md): no trickle ICE. The offer is
 // POSTed once gathering is complete; the answer carries the server's candidates.
 
 export class SignalingError extends Error {
