@@ -44,7 +44,7 @@ from engine.observers import EventBus, Observer
 from engine.outputs import UsageError
 from engine.reply import ReplyHandle
 from engine.show import Show
-from engine.speaking import Spans, Speaker
+from engine.speaking import Spans, Speaker, already_played
 from engine.systems import open_systems
 from engine.turns import Heard, TurnOutcome, TurnRunner
 from engine.voices import Voices
@@ -110,9 +110,7 @@ class FileOutbox:
 
     def played(self, end_sample: int) -> asyncio.Future[None]:
         """Already resolved: a file plays nothing in real time."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
+        return already_played()
 
     def timings(self) -> dict[str, float | None]:
         """No transport figures beyond the spans."""

@@ -76,6 +76,14 @@ class Outbox(Protocol):
         ...
 
 
+def already_played() -> asyncio.Future[None]:
+    """A resolved :meth:`Outbox.played` future, for outboxes where nothing plays in real time
+    (the file transport)."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
 @dataclass(slots=True)
 class SpeechTimes:
     """What saying one reply took.

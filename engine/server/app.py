@@ -91,15 +91,17 @@ async def create_session(request: web.Request) -> web.Response:
     offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
     admission = await _admit(registry, runtime)
     session: Session | None = None
+    renderer = None
     try:
         engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
         session_id = secrets.token_urlsafe(12)
         language = offer.language or cfg.dialog.language
+        renderer = await runtime.take_renderer()
         session = Session(
             runtime,
             session_id,
             engine.new_session(session_id, language=language),
-            await runtime.take_renderer(),
+            renderer,
             language,
             on_closed=lambda s: _forget(registry, runtime, s),
         )
@@ -108,7 +110,9 @@ async def create_session(request: web.Request) -> web.Response:
     except BaseException:
         await registry.release(admission)
         if session is not None:
-            await session.close("offer-failed")
+            await session.close("offer-failed")  # gives its renderer back
+        elif renderer is not None:
+            runtime.give_back_renderer(renderer)
         raise
     runtime.metrics.sessions_total.inc()
     live = (await registry.counts()).live

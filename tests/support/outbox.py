@@ -16,7 +16,7 @@ import numpy as np
 from avatar import AvatarTimeline
 from engine.audio.pcm import MEDIA_RATE_HZ
 from engine.reply import ReplyHandle
-from engine.speaking import Spans
+from engine.speaking import Spans, already_played
 
 
 class MemoryOutbox:
@@ -53,9 +53,7 @@ class MemoryOutbox:
 
     def played(self, end_sample: int) -> asyncio.Future[None]:
         """Already played: nothing plays in real time."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
+        return already_played()
 
     def timings(self) -> dict[str, float | None]:
         """No transport figures."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -15,7 +16,10 @@ import pytest
 
 from engine.asr.whisper import DecodeControl, Transcript
 from engine.asr.windowed import DecodeAbandoned
+from engine.observers import EventBus
+from engine.reply import ReplyHandle
 from engine.server.transcribing import InflightCounter, Transcriber
+from engine.server.turn_taking import LiveUtterance
 
 
 class Decoder:
@@ -107,3 +111,31 @@ async def test_another_sessions_decode_blocks_partials_here(executor) -> None:
     await their_final.future
     await asyncio.sleep(0)
     assert mine.partial(audio(4000)) is not None
+
+
+async def test_an_interrupted_turn_abandons_its_final_decode(executor) -> None:
+    """Barge-in during the final decode: cancelling the turn's one scope gives the decode up,
+    and the process's count of decodes in flight stays true until it has stopped."""
+    decoder, inflight = Decoder(), InflightCounter()
+    decode = Transcriber(decoder, executor, inflight).final((0, 16000), audio(16000))
+    now = time.monotonic()
+    utterance = LiveUtterance(
+        session_id="s1",
+        turn_id="s1-t1",
+        bus=EventBus(),
+        decode=decode,
+        span=(0, 16000),
+        vad_ms=1.0,
+        t_eos_s=now,
+        t_endpoint_s=now,
+        clock=time.monotonic,
+    )
+    handle = ReplyHandle.start("s1-t1", lambda h: utterance.hear())
+    await asyncio.sleep(0.05)  # the decode is running
+    assert inflight.count == 1
+    handle.interrupt(onset_s=time.monotonic(), reason="barge-in")
+    await handle.wait()
+    assert decode.control.abandon.is_set()
+    with pytest.raises(DecodeAbandoned):
+        await decode.future
+    assert inflight.count == 0 and not decoder.release.is_set()
