@@ -181,3 +181,23 @@ def test_texture_override_replaces_a_base_colour(tmp_path: Path) -> None:
     assert tuple(frame[_px(renderer, 0.3, 0.3)[::-1]]) == (255, 0, 0)
     with pytest.raises(AvatarLoadError, match="unknown material"):
         load_avatar(path, textures={"bagde": red})
+
+
+def test_msaa_at_1080p_renders_the_same_picture_with_smoothed_edges(tmp_path: Path) -> None:
+    """The GPU path (MSAA 4x, 1920x1080) runs on llvmpipe too: same picture, softer edges."""
+    b = GltfBuilder()
+    path = _one_quad(tmp_path / "msaa.glb", unlit(b.texture(checker(4)), name="quad"), b)
+    avatar = load_avatar(path)
+    try:
+        frames = []
+        for msaa in (0, 4):
+            with Renderer(avatar, 1920, 1080, msaa=msaa, fxaa=False) as renderer:
+                frames.append(renderer.render(Pose()).astype(int))
+    except EGLUnavailableError as exc:
+        pytest.skip(str(exc))
+    plain, smooth = frames
+    assert plain.shape == smooth.shape == (1080, 1920, 3)
+    diff = np.abs(plain - smooth).max(axis=2)
+    assert 0 < np.count_nonzero(diff) < 0.01 * diff.size  # only edge pixels change
+    grey = (smooth.min(axis=2) > 30) & (smooth.max(axis=2) < 225)  # blended edge samples
+    assert np.count_nonzero(grey & (diff > 0)) > 100
