@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pygltflib
@@ -123,17 +124,7 @@ class MaterialBuilder:
     def _override(self, name: str, base: TextureRef | None) -> TextureRef:
         self.images.append(image_rgba(self._overrides[name]))
         slot = len(self.images) - 1
-        if base is None:
-            return TextureRef(image=slot)
-        return TextureRef(
-            image=slot,
-            texcoord=base.texcoord,
-            transform=base.transform,
-            wrap_s=base.wrap_s,
-            wrap_t=base.wrap_t,
-            mag_filter=base.mag_filter,
-            min_filter=base.min_filter,
-        )
+        return TextureRef(image=slot) if base is None else replace(base, image=slot)
 
     def build(self, index: int) -> Material:
         """Material ``index`` of the document.

@@ -55,7 +55,7 @@ def read_vrm(gltf: pygltflib.GLTF2) -> VrmInfo:
             for name, b in bones.items()
             if isinstance(b, dict) and 0 <= int(b.get("node", -1)) < n_nodes
         }
-        return VrmInfo("1", humanoid, _look_at_1(v1.get("lookAt")), np.eye(4))
+        return VrmInfo("1", humanoid, _look_at(v1.get("lookAt"), "1"), np.eye(4))
     if isinstance(v0, dict):
         bones = (v0.get("humanoid") or {}).get("humanBones") or []
         humanoid = {
@@ -63,7 +63,7 @@ def read_vrm(gltf: pygltflib.GLTF2) -> VrmInfo:
             for b in bones
             if isinstance(b, dict) and "bone" in b and 0 <= int(b.get("node", -1)) < n_nodes
         }
-        return VrmInfo("0", humanoid, _look_at_0(v0.get("firstPerson")), TURN_Y_180.copy())
+        return VrmInfo("0", humanoid, _look_at(v0.get("firstPerson"), "0"), TURN_Y_180.copy())
     return VrmInfo("", {}, None, np.eye(4))
 
 
@@ -73,34 +73,42 @@ def _range(raw: object, default_out: float, keys: tuple[str, str]) -> tuple[floa
     return (max(input_max, 1e-3), float(raw.get(keys[1], default_out)))
 
 
-def _look_at_1(raw: object) -> LookAt | None:
-    if not isinstance(raw, dict):
-        return None
-    kind = "expression" if raw.get("type") == "expression" else "bone"
-    out = 1.0 if kind == "expression" else 10.0
-    keys = ("inputMaxValue", "outputScale")
-    return LookAt(
-        kind,
-        _range(raw.get("rangeMapHorizontalInner"), out, keys),
-        _range(raw.get("rangeMapHorizontalOuter"), out, keys),
-        _range(raw.get("rangeMapVerticalDown"), out, keys),
-        _range(raw.get("rangeMapVerticalUp"), out, keys),
-    )
+#: Where each version keeps lookAt: (type key, expression type value, range map names,
+#: (input max key, output scale key)).
+_LOOK_AT_FIELDS = {
+    "1": (
+        "type",
+        "expression",
+        (
+            "rangeMapHorizontalInner",
+            "rangeMapHorizontalOuter",
+            "rangeMapVerticalDown",
+            "rangeMapVerticalUp",
+        ),
+        ("inputMaxValue", "outputScale"),
+    ),
+    "0": (
+        "lookAtTypeName",
+        "BlendShape",
+        (
+            "lookAtHorizontalInner",
+            "lookAtHorizontalOuter",
+            "lookAtVerticalDown",
+            "lookAtVerticalUp",
+        ),
+        ("xRange", "yRange"),
+    ),
+}
 
 
-def _look_at_0(raw: object) -> LookAt | None:
+def _look_at(raw: object, version: str) -> LookAt | None:
+    """VRM 1.0 ``lookAt`` or VRM 0.x ``firstPerson`` → :class:`LookAt` (None when absent)."""
     if not isinstance(raw, dict):
         return None
-    kind = "expression" if raw.get("lookAtTypeName") == "BlendShape" else "bone"
+    type_key, expression, maps, keys = _LOOK_AT_FIELDS[version]
+    kind = "expression" if raw.get(type_key) == expression else "bone"
     out = 1.0 if kind == "expression" else 10.0
-    keys = ("xRange", "yRange")
-    return LookAt(
-        kind,
-        _range(raw.get("lookAtHorizontalInner"), out, keys),
-        _range(raw.get("lookAtHorizontalOuter"), out, keys),
-        _range(raw.get("lookAtVerticalDown"), out, keys),
-        _range(raw.get("lookAtVerticalUp"), out, keys),
-    )
+    return LookAt(kind, *(_range(raw.get(name), out, keys) for name in maps))
 
 
 def rig_humanoid(gltf: pygltflib.GLTF2) -> dict[str, int]:
