@@ -8,6 +8,8 @@ Routes (``docs/architecture.md``, "Contracts"):
   not ready; ``DELETE /api/sessions/{id}`` — 204.
 * ``GET /api/sessions/{id}/events`` — the session's JSON WebSocket.
 * ``GET /healthz`` — 200 once the models are loaded, 503 before; ``GET /metrics`` — Prometheus.
+* ``GET /demo/phone``, ``GET /demo/phone.json`` — the embedded sandboxes' text messages
+  (:mod:`engine.server.demo_phone`).
 
 The app finds and admits sessions through a :class:`~engine.server.registry.SessionRegistry`
 (no module-level state; this process's by default); each session is built inside the offer
@@ -27,7 +29,7 @@ from aiohttp import web
 
 from engine.config import EngineConfig
 from engine.paths import REPO_ROOT
-from engine.server import protocol
+from engine.server import demo_phone, protocol
 from engine.server.registry import Admission, InProcessRegistry, RegistryFull, SessionRegistry
 from engine.server.rtc import include_loopback_candidates, is_loopback
 from engine.server.runtime import Runtime
@@ -227,6 +229,7 @@ def build_app(
     app.router.add_get("/api/sessions/{session_id}/events", session_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_routes(demo_phone.routes(runtime, WEB_CLIENT_DIR))
     app.router.add_get("/{name:[^/].*}", web_client_file)  # after the API routes
 
     async def lifecycle(app: web.Application):

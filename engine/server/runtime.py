@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from avatar.frame_renderer import FrameRenderer
+from connectors.embedded import SandboxCluster
 from dialog import DialogEngine, PackError
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
@@ -80,6 +81,8 @@ class Runtime:
         #: Why start-up failed (one line), shown by ``/healthz``; ``None`` while starting or ready.
         self.startup_error: str | None = None
         self.connectors: Any = None
+        #: The embedded sandbox processes (set by :meth:`start`; None with real systems).
+        self.sandboxes: SandboxCluster | None = None
         self._avatar: Any = None
         self._dialogs: dict[str, DialogEngine] = {}
         self._dialog_lock = asyncio.Lock()
@@ -103,6 +106,7 @@ class Runtime:
         systems = await self._stack.enter_async_context(open_systems(cfg, var=self.var))
         self.connectors, self.audit = systems.connector, systems.session_audit
         self.unavailable = systems.unavailable
+        self.sandboxes = systems.cluster
         language = cfg.dialog.language if cfg.dialog.language != "auto" else "en"
         languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
 

@@ -2,7 +2,8 @@
 
 * One server for the whole e2e run (a subprocess on a free port, ready when ``GET /healthz`` is
   200, within 90 s), with ``DHE_SANDBOX__DEMO_OTP=true`` so the demo customer's one-time code is
-  the documented ``123456``.
+  the documented ``123456``; a second one as ``make run`` starts it (random codes, read on the
+  demo phone) only for the tests that ask for ``make_run_server``.
 * One browser (``playwright`` driving ``/usr/bin/chromium`` through ``executable_path``; no
   browser download). Its fake microphone plays a WAV from ``../shared/data`` once per capture
   (``%noloop``); pages that should not hear it get no microphone permission.
@@ -16,6 +17,7 @@ Chromium missing: the tests skip with a reason, and fail under ``CI=true``. Arti
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -186,16 +188,13 @@ def e2e_artifacts(artifacts_dir: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def dhe_server(
-    loopback_ns: LoopbackNamespace | None,
-    e2e_artifacts: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextlib.contextmanager
+def run_dhe_serve(
+    loopback_ns: LoopbackNamespace | None, var_dir: Path, log_path: Path, env: dict[str, str]
 ) -> Iterator[DheServer]:
-    """``dhe serve`` on a free 127.0.0.1 port, ready (healthz 200) within 90 s.
-
-    Its state (sandbox SQLite files, engine.db) lives in a temporary folder, so it never shares
-    files with other tests' sandboxes; the models are the unpacked ones."""
+    """``dhe serve`` on a free 127.0.0.1 port with ``env`` added, ready (healthz 200) within
+    90 s; its state (sandbox SQLite files, engine.db) lives in ``var_dir``, its output goes to
+    ``log_path``; stopped on exit."""
     from engine.paths import models_dir
 
     dhe = REPO_ROOT / ".venv" / "bin" / "dhe"
@@ -203,20 +202,19 @@ def dhe_server(
         dhe = Path(shutil.which("dhe") or dhe)
     port = _free_port()
     prefix = loopback_ns.prefix if loopback_ns else []
-    env = {
+    full_env = {
         **os.environ,
-        "DHE_SANDBOX__DEMO_OTP": "true",
-        "DHE_VAR_DIR": str(tmp_path_factory.mktemp("e2e-var")),
+        "DHE_VAR_DIR": str(var_dir),
         "DHE_MODELS_DIR": str(models_dir()),
         "DHE_SERVER__MAX_SESSIONS": "8",
         "PYTHONUNBUFFERED": "1",
+        **env,
     }
-    log_path = e2e_artifacts / "dhe-serve.log"
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
         [*prefix, str(dhe), "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT,
-        env=env,
+        env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -244,6 +242,41 @@ def dhe_server(
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def dhe_server(
+    loopback_ns: LoopbackNamespace | None,
+    e2e_artifacts: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DheServer]:
+    """The server most e2e tests share: the demo customers' one-time code is the documented
+    ``123456`` (``DHE_SANDBOX__DEMO_OTP=true``)."""
+    with run_dhe_serve(
+        loopback_ns,
+        tmp_path_factory.mktemp("e2e-var"),
+        e2e_artifacts / "dhe-serve.log",
+        {"DHE_SANDBOX__DEMO_OTP": "true"},
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def make_run_server(
+    loopback_ns: LoopbackNamespace | None,
+    e2e_artifacts: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DheServer]:
+    """The server as ``make run`` starts it: embedded sandboxes, random one-time codes (only
+    the tests that need it start it)."""
+    env = {"DHE_SANDBOX__DEMO_OTP": "false"}
+    with run_dhe_serve(
+        loopback_ns,
+        tmp_path_factory.mktemp("e2e-make-run-var"),
+        e2e_artifacts / "dhe-serve-make-run.log",
+        env,
+    ) as server:
+        yield server
 
 
 # --- the browser ------------------------------------------------------------------------------
