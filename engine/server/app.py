@@ -98,7 +98,7 @@ async def create_session(request: web.Request) -> web.Response:
         engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
         session_id = secrets.token_urlsafe(12)
         language = offer.language or cfg.dialog.language
-        renderer = await runtime.take_renderer()
+        renderer = await runtime.take_renderer(offer.video)
         session = Session(
             runtime,
             session_id,

@@ -60,10 +60,10 @@ class SessionMedia:
         self._renderer = renderer
         self._inflight = inflight
         self._thinking = False  # the session prepares a reply (its state is ``thinking``)
-        self._frame = np.empty((cfg.video_height, cfg.video_width, 3), np.uint8)
+        size = (renderer.width, renderer.height)  # the configured size or the offer's
+        self._frame = np.empty((size[1], size[0], 3), np.uint8)
         self._last_pose: Any = None
         self._idle_skip = 0
-        size = (cfg.video_width, cfg.video_height)
         self.label = CornerLabel(ai_label, *size)
         self.video_out = AvatarVideoTrack(
             self.clock, cfg.video_fps, self._render, size, self.label.apply

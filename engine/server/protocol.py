@@ -58,11 +58,14 @@ class OfferRequest:
         sdp: the SDP offer text (≤ the configured size, starts with ``v=0``, has media).
         domain: the domain pack, or None for the configured default.
         language: ``auto``, ``en`` or ``zh``, or None for the configured default.
+        video: (width, height) in pixels the page asks the avatar video to have (the framing
+            its layout needs: 9:16 on a portrait kiosk), or None for the configured size.
     """
 
     sdp: str
     domain: str | None
     language: str | None
+    video: tuple[int, int] | None = None
 
 
 def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
@@ -74,7 +77,7 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
 
     Raises:
         ApiError: 413 ``sdp-too-large``; 400 ``bad-json``, ``bad-offer``, ``bad-sdp``,
-            ``bad-domain``, ``bad-language``.
+            ``bad-domain``, ``bad-language``, ``bad-video``.
     """
     if len(body) > max_sdp_bytes + 4096:
         raise ApiError(413, "sdp-too-large", f"request body over {max_sdp_bytes + 4096} bytes")
@@ -98,7 +101,33 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
     language = doc.get("language")
     if language is not None and language not in ("auto", *LANGUAGES):
         raise ApiError(400, "bad-language", 'field "language" must be "auto", "en" or "zh"')
-    return OfferRequest(sdp=sdp, domain=domain, language=language)
+    return OfferRequest(sdp=sdp, domain=domain, language=language, video=_video_size(doc))
+
+
+#: Bounds of an offer's video size: each side, and the pixels of a frame (1080p at most).
+VIDEO_SIDE_RANGE = (128, 1920)
+VIDEO_MAX_PIXELS = 1920 * 1080
+
+
+def _video_size(doc: dict) -> tuple[int, int] | None:
+    """The offer's optional ``"video": {"width", "height"}``: even integers within
+    :data:`VIDEO_SIDE_RANGE`, at most :data:`VIDEO_MAX_PIXELS` (video codecs take even sizes).
+
+    Raises:
+        ApiError: 400 ``bad-video`` naming the problem.
+    """
+    video = doc.get("video")
+    if video is None:
+        return None
+    lo, hi = VIDEO_SIDE_RANGE
+    if not isinstance(video, dict) or set(video) != {"width", "height"}:
+        raise ApiError(400, "bad-video", 'field "video" must be {"width": W, "height": H}')
+    size = (video["width"], video["height"])
+    if not all(type(v) is int and lo <= v <= hi and v % 2 == 0 for v in size):
+        raise ApiError(400, "bad-video", f"video width and height must be even, {lo}–{hi}")
+    if size[0] * size[1] > VIDEO_MAX_PIXELS:
+        raise ApiError(400, "bad-video", f"video over {VIDEO_MAX_PIXELS} pixels")
+    return size
 
 
 def check_sdp(sdp: str) -> None:

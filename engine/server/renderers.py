@@ -29,8 +29,9 @@ RENDERER_POOL = 1
 #: ``nice`` increment of the GL threads (see the module docstring).
 RENDER_NICE = 5
 
-#: Makes one session's avatar backend (blocking; run off the event loop).
-RendererFactory = Callable[[], FrameRenderer]
+#: Makes one session's avatar backend (blocking; run off the event loop): at the configured
+#: video size, or at (width, height) when given.
+RendererFactory = Callable[..., FrameRenderer]
 
 
 def lower_render_priority() -> None:
@@ -52,12 +53,18 @@ def lower_render_priority() -> None:
 
 
 def gl_renderer_factory(avatar: Avatar, config: EngineConfig) -> RendererFactory:
-    """The default backend: :class:`avatar.Renderer` of ``avatar`` at the video size."""
-    s = config.server
+    """The default backend: :class:`avatar.Renderer` of ``avatar`` at the video size (or the
+    size a session asked for), with the configured anti-aliasing and framing."""
+    s, a = config.server, config.avatar
 
-    def make() -> FrameRenderer:
+    def make(width: int | None = None, height: int | None = None) -> FrameRenderer:
         renderer = Renderer(
-            avatar, width=s.video_width, height=s.video_height, msaa=config.avatar.msaa
+            avatar,
+            width=width or s.video_width,
+            height=height or s.video_height,
+            msaa=a.msaa,
+            fxaa=a.fxaa,
+            framing=a.framing,
         )
         lower_render_priority()
         return renderer
@@ -75,13 +82,23 @@ class RendererPool:
     def __init__(self, factory: RendererFactory) -> None:
         self._factory = factory
         self._spares: list[FrameRenderer] = []
+        self._size: tuple[int, int] | None = None  # the spares' size, once one is made
 
     async def warm(self) -> None:
         """Make the first spare (at start-up)."""
-        self._spares.append(await asyncio.to_thread(self._factory))
+        renderer = await asyncio.to_thread(self._factory)
+        self._size = (renderer.width, renderer.height)
+        self._spares.append(renderer)
 
-    async def take(self) -> FrameRenderer:
-        """A backend for a new session (a spare, else a fresh one); a new spare is made."""
+    async def take(self, size: tuple[int, int] | None = None) -> FrameRenderer:
+        """A backend for a new session (a spare, else a fresh one); a new spare is made.
+
+        Args:
+            size: (width, height) the session asked for; a size other than the spares' gets a
+                fresh backend of its own.
+        """
+        if size is not None and size != self._size:
+            return await asyncio.to_thread(self._factory, *size)
         if self._spares:
             renderer = self._spares.pop()
         else:
@@ -96,8 +113,10 @@ class RendererPool:
         self.give_back(renderer)
 
     def give_back(self, renderer: FrameRenderer) -> None:
-        """Return a session's backend (kept when the pool has room, else closed)."""
-        if len(self._spares) < RENDERER_POOL:
+        """Return a session's backend (kept when the pool has room and it has the spares'
+        size, else closed)."""
+        same = self._size is None or (renderer.width, renderer.height) == self._size
+        if same and len(self._spares) < RENDERER_POOL:
             self._spares.append(renderer)
         else:
             renderer.close()

@@ -153,10 +153,11 @@ class Runtime:
                     raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
             return self._dialogs[domain]
 
-    async def take_renderer(self) -> FrameRenderer:
-        """An avatar backend for a new session (a warm spare, else a fresh one)."""
+    async def take_renderer(self, size: tuple[int, int] | None = None) -> FrameRenderer:
+        """An avatar backend for a new session (a warm spare, else a fresh one), at the
+        configured video size or the (width, height) the session's offer asked for."""
         assert self.renderers is not None, "the runtime has not started"
-        return await self.renderers.take()
+        return await self.renderers.take(size)
 
     def give_back_renderer(self, renderer: FrameRenderer) -> None:
         """Return a session's avatar backend to the pool."""

@@ -17,7 +17,8 @@ from engine.server.transcribing import InflightCounter
 
 
 class FakeRenderer:
-    def __init__(self) -> None:
+    def __init__(self, width: int = 64, height: int = 64) -> None:
+        self.width, self.height = width, height  # the media takes its frame size from it
         self.calls = 0
 
     def submit(self, pose, out: np.ndarray) -> Future:
@@ -83,7 +84,7 @@ async def test_the_video_mark_comes_from_the_configured_labels_per_language() ->
 
     labels = EngineConfig().avatar.ai_label
     cfg = ServerConfig(video_width=256, video_height=256)
-    media = SessionMedia(cfg, labels, FakeRenderer(), InflightCounter())
+    media = SessionMedia(cfg, labels, FakeRenderer(256, 256), InflightCounter())
     assert media.label.text == "AI-generated"
     media.label.set_language("zh")
     assert media.label.text == "AI生成"

@@ -41,6 +41,9 @@ def offer(**fields) -> bytes:
 def test_a_valid_offer_parses() -> None:
     req = parse_offer(offer(domain="bank", language="zh"), max_sdp_bytes=65536)
     assert (req.domain, req.language) == ("bank", "zh") and req.sdp == SDP
+    assert req.video is None
+    portrait = parse_offer(offer(video={"width": 432, "height": 768}), max_sdp_bytes=65536)
+    assert portrait.video == (432, 768)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +62,12 @@ def test_a_valid_offer_parses() -> None:
         (offer(domain="../etc"), 400, "bad-domain"),
         (offer(language="fr"), 400, "bad-language"),
         (offer(pad="x" * 70_000), 413, "sdp-too-large"),
+        (offer(video={"width": 432}), 400, "bad-video"),
+        (offer(video={"width": 431, "height": 768}), 400, "bad-video"),
+        (offer(video={"width": 432.0, "height": 768}), 400, "bad-video"),
+        (offer(video={"width": 64, "height": 768}), 400, "bad-video"),
+        (offer(video={"width": 1920, "height": 1920}), 400, "bad-video"),
+        (offer(video=[432, 768]), 400, "bad-video"),
     ],
 )
 def test_bad_offers_are_refused_with_a_reason(body: bytes, status: int, code: str) -> None:

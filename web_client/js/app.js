@@ -12,7 +12,7 @@ import { DebugOverlay } from "./debug.js";
 import { I18n, LANGUAGES } from "./i18n.js";
 import { Keypad } from "./keypad.js";
 import { getCamera, getMicrophone } from "./media.js";
-import { deleteSession, eventsUrl, openSession } from "./signaling.js";
+import { deleteSession, eventsUrl, openSession, videoSizeFor } from "./signaling.js";
 
 const DEFAULTS = {
   domain: "bank",
@@ -211,6 +211,7 @@ class VisitorPage {
         cameraTrack: this.consent === "accepted" ? this.camera : null,
         domain: this.config.domain,
         language: this.sessionLanguage(),
+        videoSize: videoSizeFor(this.video.clientWidth, this.video.clientHeight),
         iceServers: this.config.ice_servers,
         onTrack: (ev) => this.onTrack(ev),
       });

@@ -48,6 +48,8 @@ async function errorOf(response) {
  *   (``videoSender.replaceTrack``) without renegotiation; recvonly: avatar video only
  * @param {MediaStreamTrack|null} o.cameraTrack the camera when already consented
  * @param {string|null} o.domain, o.language offer fields (omitted when null)
+ * @param {{width: number, height: number}|null} o.videoSize the avatar video size the page's
+ *   layout needs (the offer's optional "video" field; omitted when null)
  * @param {RTCIceServer[]} o.iceServers
  * @param {(ev: RTCTrackEvent) => void} o.onTrack
  * @returns {Promise<{pc: RTCPeerConnection, sessionId: string, videoSender: RTCRtpSender|null}>}
@@ -73,6 +75,7 @@ export async function openSession(o) {
     const body = { sdp: pc.localDescription.sdp, type: "offer" };
     if (o.domain) body.domain = o.domain;
     if (o.language) body.language = o.language;
+    if (o.videoSize) body.video = o.videoSize;
     let response;
     try {
       response = await fetch("api/sessions", {
@@ -91,6 +94,20 @@ export async function openSession(o) {
     pc.close();
     throw error;
   }
+}
+
+/**
+ * The avatar video size for a video box of the given size: 9:16 (432×768) for a portrait box,
+ * else square 512×512. The server frames the avatar for it (head at the top, face and
+ * shoulders in view) and the box shows the whole picture (object-fit: contain), so a tall
+ * box gets a taller avatar instead of a small square between empty bands.
+ *
+ * @param {number} width, height the box in CSS pixels
+ * @returns {{width: number, height: number}}
+ */
+export function videoSizeFor(width, height) {
+  const portrait = width > 0 && height > 0 && width / height < 0.8;
+  return portrait ? { width: 432, height: 768 } : { width: 512, height: 512 };
 }
 
 /** End a session on the server (best effort; 204, or 404 when it is already gone). */
