@@ -118,6 +118,7 @@ class Session:
         self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
         self.tasks = SessionTasks(session_id, self._task_failed)
         self.reply: ReplyHandle | None = None
+        self._typed_reply: ReplyHandle | None = None  # the last typed/keypad turn's reply
         self.turns_taken = 0
         self._build_pipeline(runtime)
         self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
@@ -199,12 +200,19 @@ class Session:
         else:
             self._idle.disarm()
 
-    def speech_started(self, onset_s: float, barge_in: bool) -> None:
-        """The visitor started speaking: barge-in when the avatar is busy, then listen."""
+    def speech_started(self, onset_s: float, barge_in: bool) -> bool:
+        """The visitor started speaking: barge-in when the avatar is busy, then listen.
+
+        While a typed or keypad turn is answered, sound in the microphone is not a turn (a lobby
+        talks; a visitor who typed is reading the answer): it is neither heard nor a barge-in,
+        and only typing again interrupts that answer. Returns whether the speech is a turn."""
+        if self.reply is not None and self.reply.busy and self.reply is self._typed_reply:
+            return False
         if barge_in and self.reply is not None and self.reply.busy:
             self.interrupt(onset_s)
         self.media.set_listening(True)
         self.state.enter("listening")
+        return True
 
     def turn_ended(self, utterance: LiveUtterance) -> None:
         """The visitor finished speaking: answer the turn."""
@@ -277,7 +285,7 @@ class Session:
         if self.endpointer.in_speech:
             self.endpointer.reset()
         self.runtime.metrics.turns.labels(kind="text").inc()
-        self.start_reply(
+        self._typed_reply = self.start_reply(
             self.next_turn_id(), lambda h: self.runner.typed_turn(h, text, self.language)
         )
 

@@ -81,9 +81,11 @@ class Transcriber:
     """Partial, speculative and final decodes for one session.
 
     Partials are optional and give way: one starts only when no decode is in flight anywhere
-    in the process and the CPU is not behind, and a speculative or final decode asks running
-    partials to stop at their next check (the model lock, or between encoder and decoder),
-    so a partial delays the final by at most one encoder pass. A speculative decode made
+    in the process and — from a turn's second partial on — the CPU is not behind, and a
+    speculative or final decode asks running partials to stop at their next check (the model
+    lock, or between encoder and decoder), so a partial delays the final by at most one encoder
+    pass. A turn's first partial runs on a busy machine too: the visitor sees at once that they
+    are heard (where the browser shares the kiosk's two cores, the CPU is nearly always busy). A speculative decode made
     stale by the visitor speaking again is abandoned the same way.
 
     Args:
@@ -105,6 +107,11 @@ class Transcriber:
         self._executor = executor
         self._inflight = inflight
         self._speculative: tuple[tuple[int, int], Decode] | None = None
+        self._partials_in_turn = 0
+
+    def turn_started(self) -> None:
+        """The visitor began a turn: its first partial may run on a busy machine."""
+        self._partials_in_turn = 0
 
     def _submit(self, audio: np.ndarray, *, partial: bool = False) -> Decode:
         loop = asyncio.get_running_loop()
@@ -132,9 +139,11 @@ class Transcriber:
 
     def partial(self, audio: np.ndarray) -> asyncio.Future[Transcript] | None:
         """Start a partial decode, or None when the CPU is behind: another decode is in flight
-        anywhere in the process, or the machine is busy (:mod:`engine.server.load`)."""
-        if self._inflight.count > 0 or self._cpu_behind():
+        anywhere in the process, or — after the turn's first partial — the machine is busy
+        (:mod:`engine.server.load`)."""
+        if self._inflight.count > 0 or (self._partials_in_turn and self._cpu_behind()):
             return None
+        self._partials_in_turn += 1
         return self._submit(audio, partial=True).future
 
     def speculate(self, span: tuple[int, int], audio: np.ndarray) -> Decode:

@@ -125,9 +125,11 @@ def _final(session_id: str, transcript: Transcript) -> FinalTranscript:
 class TurnSink(Protocol):
     """Where turns go: the session (it owns replies and the state)."""
 
-    def speech_started(self, onset_s: float, barge_in: bool) -> None:
+    def speech_started(self, onset_s: float, barge_in: bool) -> bool:
         """The visitor started speaking (``onset_s``: loop time the speech began); with
-        ``barge_in`` the avatar was busy when the onset was confirmed."""
+        ``barge_in`` the avatar was busy when the onset was confirmed. Returns whether this
+        speech is a turn: False (e.g. while a typed turn is answered) leaves it undecoded and
+        unanswered."""
         ...
 
     def turn_ended(self, utterance: LiveUtterance) -> None:
@@ -166,11 +168,18 @@ class TurnTaking:
         self.sink = sink
         self.clock = clock
         self.turn_id: str | None = None  # the turn being heard
+        self.unheard = False  # the session declined the speech going on (not a turn)
 
     def on_decision(self, decision: Decision, t_end: float) -> None:
         """Act on one decision (``t_end``: loop time the window that made it ended)."""
         if isinstance(decision, Onset):
             self._onset(decision)
+        elif isinstance(decision, TurnEnded) and self.unheard:
+            self.unheard = False
+            sample = decision.speech_end_sample
+            self.bus.publish(SpeechEnded(session_id=self.session_id, sample=sample))
+        elif self.unheard:
+            return  # no partial or speculative decode of speech that is not a turn
         elif isinstance(decision, PartialDue):
             self._partial(decision)
         elif isinstance(decision, SpeculateFinal):
@@ -182,10 +191,14 @@ class TurnTaking:
             self._turn_ended(decision, t_end)
 
     def _onset(self, onset: Onset) -> None:
+        self.bus.publish(SpeechStarted(session_id=self.session_id, sample=onset.start_sample))
+        onset_s = self.listener.earliest_time_of(onset.start_sample)
+        if not self.sink.speech_started(onset_s, onset.barge_in):
+            self.unheard = True
+            return
         self.turn_id = self.next_turn_id()
         self.listener.vad_ms = 0.0
-        self.bus.publish(SpeechStarted(session_id=self.session_id, sample=onset.start_sample))
-        self.sink.speech_started(self.listener.earliest_time_of(onset.start_sample), onset.barge_in)
+        self.transcriber.turn_started()
 
     def _partial(self, due: PartialDue) -> None:
         future = self.transcriber.partial(

@@ -105,14 +105,30 @@ async def test_spoken_turn_gets_transcript_reply_audio_and_lip_synced_video(
     )
 
 
+@pytest.fixture(scope="module")
+def spoken_faq(espeak) -> np.ndarray:
+    """The FAQ question said by a synthetic visitor (espeak-ng en-us, a voice unlike the
+    avatar's), int16 48 kHz, with half a second of silence after it."""
+    from engine.audio.pcm import resample_pcm
+    from engine.tts.espeak import EspeakTTS
+
+    (chunk,) = EspeakTTS(voices={"en": "en-us"}).synthesize_all(FAQ, "en")
+    pcm = resample_pcm(chunk.pcm, chunk.sample_rate, 48_000)
+    return np.concatenate([pcm, np.zeros(24_000, np.int16)])
+
+
 async def test_barge_in_stops_the_reply_and_hears_the_new_utterance(
-    server, shared_data, transcripts
+    server, shared_data, transcripts, spoken_faq
 ) -> None:
+    # A spoken question (a typed one's answer is never cut off by the microphone), then the
+    # visitor speaks over the answer.
     client = VisitorClient(server, decode_video=False)
     await client.connect()
     try:
-        await client.send_event({"type": "text", "text": FAQ})
-        await client.wait_event(is_state("speaking"), timeout=30)
+        while not client.received.encoded_video:  # the media path is up
+            await asyncio.sleep(0.05)
+        client.mic.say(spoken_faq)
+        await client.wait_event(is_state("speaking"), timeout=60)
         await asyncio.sleep(1.0)
         clip = load_audio(shared_data / INTERRUPT)
         t_onset = client.mic.say(to_48k(clip))
@@ -131,6 +147,27 @@ async def test_barge_in_stops_the_reply_and_hears_the_new_utterance(
     # reply cannot start before the new transcript.
     stale = [t for t in client.received.sound_times(after=t_interrupted + 0.5) if t < t_final]
     assert stale == [], f"{len(stale)} frames of cancelled audio"
+
+
+async def test_speech_over_a_typed_answer_is_not_a_turn(server, shared_data) -> None:
+    # Someone talks in the lobby while the visitor reads the answer they typed for.
+    client = VisitorClient(server, decode_video=False)
+    await client.connect()
+    try:
+        await client.send_event({"type": "text", "text": FAQ})
+        await client.wait_event(is_state("speaking"), timeout=30)
+        t_speaking = client.received.events[-1][0]
+        await asyncio.sleep(0.5)
+        client.mic.say(to_48k(load_audio(shared_data / INTERRUPT)))
+        await client.wait_event(is_state("idle"), timeout=90, after=t_speaking)
+        await asyncio.sleep(1.5)  # the clip's end: nothing is answered after the reply either
+    finally:
+        await client.close()
+    states = [m["state"] for m in client.received.events_of("state")]
+    assert "interrupted" not in states and "listening" not in states, states
+    assert not client.received.events_of("transcript"), "the lobby's speech was transcribed"
+    sound = client.received.sound_times(after=t_speaking - 1.0)
+    assert len(sound) * 0.02 > 4.0, len(sound)  # the whole multi-sentence answer played
 
 
 async def test_own_voice_through_the_microphone_does_not_interrupt(server) -> None:

@@ -86,9 +86,7 @@ async def test_partials_back_off_and_give_way_to_a_final(executor) -> None:
     decoder, inflight = Decoder(), InflightCounter()
     busy = [False]
     transcriber = Transcriber(decoder, executor, inflight, cpu_behind=lambda: busy[0])
-    busy[0] = True
-    assert transcriber.partial(audio(4000)) is None  # the machine is behind: no partial
-    busy[0] = False
+    transcriber.turn_started()
     partial = transcriber.partial(audio(4000))
     assert partial is not None and inflight.count == 1 and len(inflight.partials) == 1
     assert transcriber.partial(audio(4000)) is None  # one decode in flight anywhere: no more
@@ -139,3 +137,30 @@ async def test_an_interrupted_turn_abandons_its_final_decode(executor) -> None:
     with pytest.raises(DecodeAbandoned):
         await decode.future
     assert inflight.count == 0 and not decoder.release.is_set()
+
+
+async def test_a_turns_first_partial_runs_on_a_busy_machine_later_ones_wait(executor) -> None:
+    """The visitor sees at once that they are heard: a turn's first interim caption is decoded
+    even when the machine is behind (a kiosk's browser shares its CPU); later partials of the
+    turn only when it is not."""
+    decoder, inflight = Decoder(), InflightCounter()
+    busy = [True]
+    transcriber = Transcriber(decoder, executor, inflight, cpu_behind=lambda: busy[0])
+    transcriber.turn_started()
+    first = transcriber.partial(audio(4000))
+    assert first is not None
+    decoder.release.set()
+    await first
+    await asyncio.sleep(0)
+    assert transcriber.partial(audio(8000)) is None  # behind: the second one waits
+    busy[0] = False
+    second = transcriber.partial(audio(8000))
+    assert second is not None
+    await second
+    busy[0] = True
+    transcriber.turn_started()  # the next turn gets its first partial again
+    await asyncio.sleep(0)
+    third = transcriber.partial(audio(4000))
+    assert third is not None
+    await third
+    assert decoder.calls == [4000, 8000, 4000]
