@@ -42,7 +42,7 @@ DEFAULT_MIN_SIMILARITY = 0.55
 BM25_WEIGHT = 0.3
 BM25_HALF = 3.0
 #: Languages the default encoder reads; others are searched by BM25 alone.
-SEMANTIC_LANGUAGES = frozenset({"en"})
+SEMANTIC_LANGUAGES = frozenset({"en", "zh"})
 
 _EN_STOP = frozenset(
     (
@@ -104,6 +104,8 @@ class Section:
         keywords: extra words to index, from ``<!-- q: ... -->``.
         questions: the questions it answers, from ``<!-- questions: ... -->``.
         language: ``"en"`` or ``"zh"``.
+        title: the file's ``#`` title without a trailing parenthesis ("Harbour Bank branch
+            FAQ"), the source a visitor is shown.
     """
 
     file: str
@@ -112,6 +114,7 @@ class Section:
     keywords: str
     questions: tuple[str, ...]
     language: str
+    title: str = ""
 
     @property
     def source(self) -> str:
@@ -130,8 +133,10 @@ def parse_markdown(path: Path) -> list[Section]:
     """
     language = path.suffixes[-2].lstrip(".") if len(path.suffixes) >= 2 else "en"
     sections: list[Section] = []
-    heading, body = None, []
+    heading, body, title = None, [], ""
     for line in [*path.read_text(encoding="utf-8").splitlines(), "## "]:
+        if line.startswith("# ") and heading is None and not title:
+            title = re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", line[2:]).strip()
         if line.startswith("## "):
             if heading:
                 raw = "\n".join(body)
@@ -147,7 +152,7 @@ def parse_markdown(path: Path) -> list[Section]:
                 text = re.sub(r"\s*\n\s*", " ", text).strip()
                 if text:
                     sections.append(
-                        Section(path.name, heading, text, keywords, questions, language)
+                        Section(path.name, heading, text, keywords, questions, language, title)
                     )
             heading, body = line[3:].strip(), []
         elif heading is not None:
@@ -293,8 +298,7 @@ class KnowledgeBase:
             best = int(hybrid.argmax())
             if float(hybrid[best]) < self.min_similarity:
                 return None
-            section = self.sections[language][best]
-            return KBAnswer(text=section.text, source=section.source, score=float(hybrid[best]))
+            return _answer(self.sections[language][best], float(hybrid[best]))
         index = self._indexes.get(language)
         tokens = tokenize(query, language)
         if index is None or not tokens:
@@ -304,5 +308,14 @@ class KnowledgeBase:
         score = float(scores[best])
         if score < self.min_score:
             return None
-        section = self.sections[language][best]
-        return KBAnswer(text=section.text, source=section.source, score=score)
+        return _answer(self.sections[language][best], score)
+
+
+def _answer(section: Section, score: float) -> KBAnswer:
+    return KBAnswer(
+        text=section.text,
+        source=section.source,
+        score=score,
+        heading=section.heading,
+        title=section.title or section.file,
+    )

@@ -198,22 +198,20 @@ class IntentClassifier:
         self,
         pipeline: Pipeline,
         threshold: float,
-        latin_pipeline: Pipeline | None = None,
         outside: frozenset[str] = frozenset({OUT_OF_SCOPE}),
         neighbours: tuple[np.ndarray, np.ndarray] | None = None,
         oos_margin: float = DEFAULT_OOS_MARGIN,
     ) -> None:
         """Args:
-        pipeline: a fitted vectorizer + classifier pipeline (any language).
+        pipeline: a fitted features + classifier pipeline (with an ``embedding`` block when
+            trained with an encoder).
         threshold: minimum probability for an intent to count.
-        latin_pipeline: a fitted pipeline for text without CJK characters (with embeddings).
         outside: the labels that mean out of scope (ranked as one, by the best of them).
-        neighbours: the Latin-script training examples' unit embeddings ``(n, dim)`` float32
-            and labels ``(n,)``, for the nearest-neighbour check; ``None`` turns it off.
+        neighbours: the training examples' unit embeddings ``(n, dim)`` float32 and labels
+            ``(n,)``, for the nearest-neighbour check; ``None`` turns it off.
         oos_margin: cosine margin of that check.
         """
         self._pipeline = pipeline
-        self._latin = latin_pipeline
         self.threshold = threshold
         self.outside = outside
         self.oos_margin = oos_margin
@@ -240,7 +238,7 @@ class IntentClassifier:
             texts: training utterances (any language).
             labels: their intents.
             threshold: see :attr:`threshold`.
-            encoder: adds the embedding model for text without CJK characters when given.
+            encoder: adds sentence-embedding features when given.
             outside: the labels that mean out of scope.
             oos_margin: see :data:`DEFAULT_OOS_MARGIN`.
 
@@ -248,14 +246,12 @@ class IntentClassifier:
             The trained classifier.
         """
         texts, labels = list(texts), list(labels)
-        latin, neighbours = None, None
+        pipeline = _fit(texts, labels, encoder)
+        neighbours = None
         if encoder is not None:
-            rows = [i for i, t in enumerate(texts) if not _CJK.search(t)]
-            latin = _fit([texts[i] for i in rows], [labels[i] for i in rows], encoder)
-            features = dict(latin.named_steps["features"].transformer_list)["embedding"]
-            neighbours = (features.training_vectors_, np.array([labels[i] for i in rows]))
-        general = _fit(texts, labels, None)
-        return cls(general, threshold, latin, outside, neighbours, oos_margin)
+            features = dict(pipeline.named_steps["features"].transformer_list)["embedding"]
+            neighbours = (features.training_vectors_, np.array(labels))
+        return cls(pipeline, threshold, outside, neighbours, oos_margin)
 
     @classmethod
     def from_pack(
@@ -288,19 +284,16 @@ class IntentClassifier:
         return cls.train(texts, labels, threshold, encoder, outside, margin)
 
     def _embedding(self) -> EmbeddingFeatures | None:
-        if self._latin is None:
-            return None
-        return dict(self._latin.named_steps["features"].transformer_list)["embedding"]
+        return dict(self._pipeline.named_steps["features"].transformer_list).get("embedding")
 
     def embed(self, text: str) -> np.ndarray | None:
         """The sentence embedding :meth:`predict` reads for ``text`` (``(dim,)`` float32, unit
-        norm), or ``None`` when there is no encoder or the text is Chinese. Computed once per
-        turn and shared with the knowledge base (:meth:`dialog.kb.KnowledgeBase.search`)."""
+        norm), or ``None`` when there is no encoder. Computed once per turn and shared with the
+        knowledge base (:meth:`dialog.kb.KnowledgeBase.search`)."""
         features = self._embedding()
-        prepared = _prep(text)
-        if features is None or _CJK.search(prepared):
+        if features is None:
             return None
-        return features.encoder.encode([prepared])[0]
+        return features.encoder.encode([_prep(text)])[0]
 
     def _nearest_is_outside(self, vector: np.ndarray, intent: str) -> bool:
         """Whether the closest out-of-scope example beats the closest ``intent`` example by more
@@ -332,8 +325,8 @@ class IntentClassifier:
         prepared = _prep(text)
         if vector is None:
             vector = self.embed(text)
-        if vector is not None:  # Latin-script text and an encoder: the embedding model
-            pipeline = self._latin
+        pipeline = self._pipeline
+        if vector is not None:
             weight = self._embedding().weight
             blocks = [  # the pipeline's own features, with the embedding already computed
                 sp.csr_matrix(vector[None, :] * weight)
@@ -343,7 +336,6 @@ class IntentClassifier:
             ]
             probs = pipeline.named_steps["clf"].predict_proba(sp.hstack(blocks).tocsr())[0]
         else:
-            pipeline = self._pipeline
             probs = pipeline.predict_proba([prepared])[0]
         scores: dict[str, float] = {}
         for label, p in zip(pipeline.classes_, probs, strict=True):

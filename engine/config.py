@@ -182,7 +182,7 @@ class DialogConfig(_Section):
     packs_dir: Path | None = None
     # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
     # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
-    embedding_model: str = "minilm-l6-v2"
+    embedding_model: str = "multilingual-e5-small"
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
 

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from dialog.embedding import DEFAULT_MODEL, EmbeddingError, SentenceEncoder
+from dialog.encoder_files import FOLDER_FILES, PACKED_FILE
 from engine import models as model_store
 from engine.paths import models_dir
 
@@ -23,22 +24,19 @@ def embedding_cache_dir() -> Path:
     return models_dir() / "cache"
 
 
-#: Files :meth:`dialog.embedding.SentenceEncoder.load` reads from a model folder; a manifest entry
-#: that unpacks all three is an embedding model.
-ENCODER_FILES = ("model.safetensors", "config.json", "tokenizer.json")
-
-
 def embedding_models() -> list[str]:
-    """Names of the ``dhe models`` manifest entries that are sentence-embedding models.
+    """Names of the ``dhe models`` manifest entries that are sentence-embedding models (they
+    unpack the files :meth:`dialog.embedding.SentenceEncoder.load` reads).
 
     Raises:
         engine.models.ModelError: the manifest is unreadable.
     """
-    return [
-        name
-        for name, spec in model_store.load_manifest().items()
-        if set(ENCODER_FILES) <= {dest for dest, _ in spec.final_files()}
-    ]
+    names = []
+    for name, spec in model_store.load_manifest().items():
+        files = {dest for dest, _ in spec.final_files()}
+        if PACKED_FILE in files or set(FOLDER_FILES) <= files:
+            names.append(name)
+    return names
 
 
 def resolve_spec(spec: str, *, setting: str = "dialog.embedding_model") -> Path | str | None:
