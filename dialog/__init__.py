@@ -6,9 +6,11 @@ Public API::
     engine = DialogEngine.load(domain="bank", connector=systems.connectors)
     session = engine.new_session("s1", language="auto")
     turn = await session.handle_text("what's my balance")
+    masked, kinds = redact("my card is 6228 4800 1234 5671")  # ("my card is •••• 5671", ("card",))
 """
 
 from dialog.pack import PackError
+from dialog.sensitive import redact
 from dialog.session import DialogEngine, DialogSession, SessionClosedError
 from dialog.types import DialogTurn, ReplyPlan
 
@@ -19,4 +21,5 @@ __all__ = [
     "PackError",
     "ReplyPlan",
     "SessionClosedError",
+    "redact",
 ]

@@ -43,15 +43,27 @@ def readable_lines(stream: Iterable[str]) -> Iterator[str]:
         yield line
 
 
+def why_line(turn: DialogTurn) -> str:
+    """The ``dhe chat --why`` line of a turn: ``  [intent · faq.<lang>.md § Heading]`` for a
+    knowledge-base answer, ``  [slot: name]`` for an answer to a flow's question,
+    ``  [no input]`` for a blank line, ``  [intent]`` otherwise (``out_of_scope`` when nothing
+    was understood)."""
+    source = next((r.source for r in turn.replies if r.source), None)
+    if turn.intent is None and turn.slot is not None:
+        return f"  [slot: {turn.slot}]"
+    if not turn.text and turn.intent is None:
+        return "  [no input]"
+    label = turn.intent or "out_of_scope"
+    return f"  [{label} · {source}]" if source else f"  [{label}]"
+
+
 def print_turn(turn: DialogTurn, *, why: bool = False) -> None:
-    """Print a turn's replies on stdout; with ``why``, its intent and cited knowledge-base
-    sections on stderr (for pack authors: stdout stays replies only)."""
+    """Print a turn's replies on stdout; with ``why``, exactly one line on stderr
+    (:func:`why_line`: what the avatar acted on, for pack authors; stdout stays replies only)."""
     for reply in turn.replies:
         print(reply.text, flush=True)
     if why:
-        sources = [r.source for r in turn.replies if r.source]
-        cited = f" · {', '.join(sources)}" if sources else ""
-        print(f"  [{turn.intent or 'out_of_scope'}{cited}]", file=sys.stderr, flush=True)
+        print(why_line(turn), file=sys.stderr, flush=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

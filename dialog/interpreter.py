@@ -21,23 +21,60 @@ Rules, in order, for a visitor's input:
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from dialog.conditions import evaluate
 from dialog.pack import Pack, Step
-from dialog.slot_values import extract_slot_value, match_option
+from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
     Action,
     ConnectorDone,
     ConnectorFailed,
     Event,
+    KBAnswer,
     NoInput,
     ReplyPlan,
     UserInput,
 )
 
 __all__ = ["DialogState", "FlowLoopError", "Frame", "Interpreter"]
+
+
+_QUESTION_EN = re.compile(
+    r"^\s*(how|what|when|where|why|who|which|can|could|do|does|did|is|are|will|would|should|may)\b",
+    re.IGNORECASE,
+)
+_QUESTION_ZH = re.compile(r"吗|么|呢|怎么|怎样|如何|什么|哪|几|多少|多久|是否|能否|可不可以|能不能")
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` is worded as a question: a question mark, an English question word or
+    auxiliary first, or a Chinese question word or particle."""
+    t = text.strip()
+    return t.endswith(("?", "？")) or bool(_QUESTION_EN.match(t) or _QUESTION_ZH.search(t))
+
+
+def key_line(text: str) -> str:
+    """The first sentence of an answer (its key line), for the screen."""
+    match = re.match(r"(.+?[.!?。！？])(\s|$)", text.strip())
+    return match.group(1) if match else text.strip()
+
+
+def faq_card(answer: KBAnswer, language: str) -> dict[str, str]:
+    """The screen card of a knowledge-base answer: the section heading, the answer's key line and
+    the whole answer, and a source a visitor can read ("Harbour Bank branch FAQ · Opening
+    hours"); never the file name (``ReplyPlan.source`` keeps that for ``dhe chat --why``)."""
+    sep = " · "
+    return {
+        "kind": "faq",
+        "title": answer.heading,
+        "key_line": key_line(answer.text),
+        "text": answer.text,
+        "source": f"{answer.title}{sep}{answer.heading}" if answer.title else answer.heading,
+        "language": language,
+    }
 
 
 class Interpreter:
@@ -130,9 +167,13 @@ class Interpreter:
             run.intent = intent.name
         if intent.kind == "kb":
             if event.kb is not None:
-                card = {"kind": "faq", "source": event.kb.source}
                 run.say_plan(
-                    ReplyPlan(event.kb.text, run.language, card=card, source=event.kb.source)
+                    ReplyPlan(
+                        event.kb.text,
+                        run.language,
+                        card=faq_card(event.kb, run.language),
+                        source=event.kb.source,
+                    )
                 )
             else:
                 run.say("utter_kb_unknown")
@@ -151,21 +192,39 @@ class Interpreter:
             self._reask(run, resume=True)
         return True
 
-    def _prefill(self, run: Run, flow_id: str, event: UserInput) -> None:
-        """Fill the flow's date, year and choice questions from the words that started it ("book
-        an appointment for tomorrow", "my 2024 filing status", "a queue number for cash"), so
-        they are not asked again."""
+    def _flow_collects(self, flow_id: str, seen: set[str] | None = None) -> list[Step]:
+        """The ``collect`` steps of ``flow_id`` and of the flows it calls or links to."""
+        seen = seen if seen is not None else set()
+        if flow_id in seen or flow_id not in self.pack.flows:
+            return []
+        seen.add(flow_id)
+        steps: list[Step] = []
         for step in self.pack.flows[flow_id].steps:
-            slot = self.pack.slots.get(str(step.value)) if step.type == "collect" else None
+            if step.type == "collect":
+                steps.append(step)
+            elif step.type in ("call", "link"):
+                steps.extend(self._flow_collects(str(step.value), seen))
+        return steps
+
+    def _prefill(self, run: Run, flow_id: str, event: UserInput) -> None:
+        """Fill the questions of the flow (and the flows it calls) that the words starting it
+        already answer, so they are not asked again: dates, years and options ("book an
+        appointment for tomorrow", "my 2024 filing status", "a queue number for cash"), and
+        digits a cue word introduces ("my card ending 4417 is lost")."""
+        for step in self._flow_collects(flow_id):
+            slot = self.pack.slots.get(str(step.value))
             if (
                 slot is None
                 or slot.type not in PREFILL_TYPES
+                or step.spec.get("ask_before_filling")
                 or run.slots.get(slot.name) is not None
             ):
                 continue
             if slot.type == "choice":  # only an option named outright ("a number for cash")
                 options = run.slots.get(slot.choices_from or "") or []
                 value = match_option(options, event.text)
+            elif slot.type == "digits":
+                value = extract_cued_digits(event.text, slot.length)
             else:
                 value = extract_slot_value(slot, event.text, run.slots, event.now)
             if value is not None:
@@ -184,13 +243,20 @@ class Interpreter:
         frame, _, step = run.current()
         assert step is not None
         slot = self.pack.slots[str(step.value)]
+        sure = event.nlu.confidence >= float(self.pack.setting("digression_threshold", 0.5))
+        # At a free-text prompt any words fit; a clear question or command is still answered
+        # or obeyed first, then the prompt is repeated.
+        free_text = slot.type == "text" and sure and self._clear_request(event)
+        if free_text and self._route(run, event, digression=True):
+            return
         value = extract_slot_value(slot, event.text, run.slots, event.now)
         if value is None:
-            sure = event.nlu.confidence >= float(self.pack.setting("digression_threshold", 0.5))
             if sure and self._route(run, event, digression=True):
                 return
+            run.slot = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")
             return
+        run.slot = slot.name
         for rejection in step.spec.get("rejections") or []:
             if evaluate(str(rejection["if"]), run.names(value=value)):
                 self._failed_attempt(run, frame, step, str(rejection["utter"]))
@@ -199,6 +265,16 @@ class Interpreter:
         run.stack[-1] = Frame(frame.flow_id, frame.step)
         run.advance()
         run.proceed()
+
+    def _clear_request(self, event: UserInput) -> bool:
+        """Whether ``event`` is plainly a request of its own rather than an answer: a
+        conversation command, or a question the knowledge base answers."""
+        intent = self.pack.intents.get(event.nlu.intent or "")
+        if intent is None:
+            return False
+        if intent.kind == "command":
+            return True
+        return intent.kind == "kb" and event.kb is not None and is_question(event.text)
 
     def _failed_attempt(self, run: Run, frame: Frame, step: Step, utter: str) -> None:
         attempts = frame.attempts + 1

@@ -28,6 +28,8 @@ from dialog.interpreter import DialogState, FlowLoopError, Interpreter
 from dialog.llm import LLMSettings, Rephraser
 from dialog.nlu import detect_language
 from dialog.pack import Pack, load_pack, pack_dir
+from dialog.sensitive import WARNING as SENSITIVE_WARNING
+from dialog.sensitive import redact
 from dialog.templates import render
 from dialog.types import (
     Call,
@@ -230,14 +232,28 @@ class DialogSession:
             SessionClosedError: the session was closed.
         """
         t0 = time.perf_counter()
-        text = clean_text(text or "")[:MAX_INPUT_CHARS]
+        # Personal numbers are masked before anything reads the text (NLU, audit, LLM, caption).
+        text, redacted = redact(clean_text(text or "")[:MAX_INPUT_CHARS])
         lang = self._language_for(text, language)
         nlu, kb = self.engine.understanding.read(text, lang)
         event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
         self._audit.append(
             AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
         )
-        return await self._run(event, text, on_filler, t0)
+        turn = await self._run(event, text, on_filler, t0)
+        if not redacted:
+            return turn
+        warning = self._warning(turn.language)
+        return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
+
+    def _warning(self, language: str) -> ReplyPlan:
+        """ "Please don't share full numbers here", from the pack's ``utter_sensitive_number``
+        when it has one."""
+        response = self.engine.pack.responses.get("utter_sensitive_number")
+        if response is not None:
+            return render(response, language, {})
+        text = SENSITIVE_WARNING.get(language, SENSITIVE_WARNING["en"])
+        return ReplyPlan(text, language, emotion="concerned")
 
     async def handle_no_input(self) -> DialogTurn:
         """ASR heard nothing: "Sorry, I didn't catch that…" in the session's language.
@@ -282,6 +298,7 @@ class DialogSession:
     ) -> DialogTurn:
         replies: list[ReplyPlan] = []
         intent: str | None = None
+        slot: str | None = None
         connector_s: float | None = None
         handoff = False
         # The turn's state is committed only between steps, never while a connector call is
@@ -299,7 +316,7 @@ class DialogSession:
                 actions = [Say(plan)]
             self._audit_flows(before, state)
             if isinstance(event, UserInput):
-                intent = state.intent
+                intent, slot = state.intent, state.slot
             call: Call | None = None
             for action in actions:
                 if isinstance(action, Say):
@@ -324,7 +341,9 @@ class DialogSession:
             "connector": connector_ms,
         }
         state = self.state
-        return DialogTurn(text, intent, state.language, replies, timings, handoff, state.ended)
+        return DialogTurn(
+            text, intent, state.language, replies, timings, handoff, state.ended, slot=slot
+        )
 
     async def _reworded(self, question: str, plan: ReplyPlan) -> ReplyPlan:
         """A knowledge-base answer reworded by the LLM when it keeps the facts; else ``plan``."""

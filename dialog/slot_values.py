@@ -42,6 +42,33 @@ def extract_year(text: str, now: datetime | None) -> int | None:
     return year if 1990 <= year <= 2100 else None
 
 
+# Words that introduce a card's last digits: "ending 4417", "ends in 4417", "last four are
+# 4417", "尾号4417", "后四位是4417". Only digits after such a cue are read from the sentence that
+# starts a flow; elsewhere a number is as likely an amount, a date or a count.
+_DIGIT_CUE = re.compile(
+    r"(?:\bend(?:s|ing|ed)?(?:\s+(?:in|with))?|\blast\s+(?:four|4|few)(?:\s+digits)?(?:\s+(?:are|is))?"
+    r"|\bnumber\s+ending|尾号(?:是|为)?|末四位(?:是|为)?|后(?:四|4)位(?:是|为)?)[\s:：,，]*",
+    re.IGNORECASE,
+)
+
+
+def extract_cued_digits(text: str, length: int | None) -> str | None:
+    """Digits that a cue word introduces (:data:`_DIGIT_CUE`), of exactly ``length`` digits.
+
+    Args:
+        text: the sentence that starts a flow ("my card ending 4417 is lost").
+        length: the slot's digit count.
+
+    Returns:
+        The digits, or ``None`` when no cue is followed by a run of that length.
+    """
+    for cue in _DIGIT_CUE.finditer(text):
+        digits = extract_digits(text[cue.end() : cue.end() + 24], length)
+        if digits is not None:
+            return digits
+    return None
+
+
 def _start(option: Any) -> str:
     """An option's start as ``YYYY-MM-DDTHH:MM`` (its ``date`` + ``start`` fields, or itself)."""
     if isinstance(option, Mapping):

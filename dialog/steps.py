@@ -17,8 +17,8 @@ from dialog.types import Action, Call, Handoff, ReplyPlan, Say
 
 MAX_STEPS_PER_EVENT = 200
 SLOW_RATE = 0.8
-#: Slot types read from the utterance that starts a flow (digits are never guessed this way).
-PREFILL_TYPES = frozenset({"year", "date", "choice"})
+#: Slot types read from the utterance that starts a flow (digits only after a cue word).
+PREFILL_TYPES = frozenset({"year", "date", "choice", "digits"})
 
 
 class FlowLoopError(RuntimeError):
@@ -58,6 +58,7 @@ class DialogState:
         ended: the visitor said goodbye.
         intent: the intent (or command) the last input was acted on as; ``None`` when it
             answered a question (a slot value) or was out of scope.
+        slot: the slot the last input was read as an answer for, else ``None``.
     """
 
     language: str = "en"
@@ -69,6 +70,7 @@ class DialogState:
     last_error: str | None = None
     ended: bool = False
     intent: str | None = None
+    slot: str | None = None
 
 
 class Run:
@@ -88,6 +90,7 @@ class Run:
         self.budget = MAX_STEPS_PER_EVENT
         self.repeated = False
         self.intent: str | None = None
+        self.slot: str | None = None
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -225,6 +228,7 @@ class Run:
             last_error=self.last_error,
             ended=self.ended,
             intent=self.intent,
+            slot=self.slot,
         )
 
 

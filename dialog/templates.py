@@ -4,7 +4,9 @@ Placeholders are ``{slot_name}`` (Python ``str.format`` syntax, so ``{amount:,.2
 unknown or unset slot renders as an empty string rather than failing a reply. The format spec
 ``last4`` keeps the last 4 digits of a (masked) number: ``{account_masked:last4}`` → ``4417``.
 A response's ``items`` renders a list slot item by item into the ``{items}`` placeholder. In a
-card, a string that is exactly ``"{slot}"`` keeps the slot's raw value (a list stays a list).
+card, a string that is exactly ``"{slot}"`` keeps the slot's raw value (a list stays a list), and
+a mapping ``{each: slot, row: {field: template, ...}}`` becomes one filled ``row`` per item of the
+list slot (``{each: accounts, row: {amount: "{balance:,.2f}"}}`` → ``[{"amount": "12,345.67"}]``).
 """
 
 from __future__ import annotations
@@ -115,6 +117,13 @@ def _fill_card(card: Any, values: Mapping[str, Any], language: str) -> Any:
             return _plain(raw)
     if isinstance(card, str):
         return fill(card, values, language)
+    if isinstance(card, Mapping) and set(card) == {"each", "row"}:
+        rows = values.get(str(card["each"])) or []
+        return [
+            _fill_card(card["row"], {**values, **row}, language)
+            for row in rows
+            if isinstance(row, Mapping)
+        ]
     if isinstance(card, Mapping):
         return {str(k): _fill_card(v, values, language) for k, v in card.items()}
     if isinstance(card, list | tuple):

@@ -43,8 +43,10 @@ def run_chat_command(args: argparse.Namespace) -> int:
     from engine.config import ConfigError, load_config
     from engine.logs import configure_logging
 
-    # Connector calls are logged (masked) on stderr; stdout carries only the replies.
-    configure_logging(getattr(args, "verbose", 0), structlog_level=logging.INFO)
+    # Connector calls are logged (masked) on stderr; stdout carries only the replies. With --why
+    # stderr carries exactly one line per input line, so routine call lines are left out.
+    calls = logging.WARNING if args.why else logging.INFO
+    configure_logging(getattr(args, "verbose", 0), structlog_level=calls)
     interrupt_on_sigint()
     try:
         config = load_config(args.config)

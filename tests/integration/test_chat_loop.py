@@ -80,7 +80,8 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
     assert out[0].startswith("Hello, welcome to Harbour Bank")
     assert any("ending in 1288" in line for line in out)
     assert (
-        "Your total balance is 62,345.67 yuan. Your main account ends in 5671." in out
+        "Your balances: checking account ending 5671, 12,345.67 yuan; savings account ending 5689,"
+        " 50,000.00 yuan. In total, across these accounts: 62,345.67 yuan." in out
     )  # documented demo data
     assert out[-1].startswith("Thank you for visiting")
     # logs on stderr, the code masked (checked as a value: timestamps carry 6-digit microseconds)
@@ -89,12 +90,20 @@ def test_dhe_chat_process_reads_stdin_to_the_end(tmp_path: Path) -> None:
 
 
 def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
-    proc = _dhe_chat(
-        tmp_path, "is there somewhere to park my car\ntell me a joke\n", "--lang", "en", "--why"
+    lines = (
+        "what's my balance\n4417\ncancel\n取消\nis there somewhere to park my car\ntell me a joke\n"
     )
+    proc = _dhe_chat(tmp_path, lines, "--why")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "  [faq · faq.en.md § Parking]" in proc.stderr.splitlines()
-    assert "  [out_of_scope]" in proc.stderr.splitlines()
+    # exactly one stderr line per input line: slot answers named as such, commands included
+    assert proc.stderr.splitlines() == [
+        "  [check_balance]",
+        "  [slot: card_last4]",
+        "  [cancel]",
+        "  [cancel]",
+        "  [faq · faq.en.md § Parking]",
+        "  [out_of_scope]",
+    ]
     assert "free customer parking" in proc.stdout and "[" not in proc.stdout
 
 

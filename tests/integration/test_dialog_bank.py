@@ -40,6 +40,19 @@ def demo_balance(cluster: SandboxCluster) -> Decimal:
     return Decimal(rows[0][0]) / 100
 
 
+def demo_accounts(cluster: SandboxCluster) -> list[tuple[str, int]]:
+    """The demo customer's accounts as stored: ``(number, balance in cents)``, in the bank's
+    order (by kind)."""
+    rows = sandbox_rows(
+        cluster,
+        "bank",
+        "SELECT a.number, a.balance_cents FROM accounts a JOIN cards k"
+        " ON k.customer_id = a.customer_id WHERE k.last4 = ? ORDER BY a.kind",
+        DEMO_LAST4,
+    )
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
 def said(turn: DialogTurn) -> str:
     return " ".join(r.text for r in turn.replies)
 
@@ -65,7 +78,14 @@ async def test_balance_in_english_gives_exactly_the_stored_balance(
     expected = demo_balance(sandbox)
     assert f"{expected:,.2f} yuan" in said(turn)
     balance_card = next(r.card for r in turn.replies if r.card and r.card["kind"] == "balance")
-    assert Decimal(balance_card["amount"].replace(",", "")) == expected
+    assert Decimal(balance_card["total"]["amount"].replace(",", "")) == expected
+    # each account with its own balance, as stored, in the card and in the spoken reply
+    stored = demo_accounts(sandbox)
+    assert len(stored) == 2 and len(balance_card["accounts"]) == 2
+    for row, (number, cents) in zip(balance_card["accounts"], stored, strict=True):
+        amount = Decimal(cents) / 100
+        assert row["account"] == f"•••• {number[-4:]}" and row["amount"] == f"{amount:,.2f}"
+        assert f"ending {number[-4:]}, {amount:,.2f} yuan" in said(turn)
     assert turn.replies[-1].emotion == "happy"
     assert turn.timings_ms["connector"] > 0 and turn.timings_ms["dialog"] > 0
     session.close()

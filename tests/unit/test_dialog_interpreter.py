@@ -83,12 +83,34 @@ def test_balance_flow_returns_calls_and_reads_the_result(pack: Pack, nlu: Intent
     }
     call = call_of(v.feed(ConnectorDone(call.op, {"token": "tok", "expires_in_s": 300})))
     assert call.op == "bank.get_balance" and call.params == {"token": "tok"}
+    accounts = [  # the sandbox bank's answer for a customer with two accounts
+        {"account_masked": "**5671", "kind": "checking", "balance": "12345.67", "currency": "CNY"},
+        {"account_masked": "**5689", "kind": "savings", "balance": "50000.00", "currency": "CNY"},
+    ]
     out = v.feed(
         ConnectorDone(
-            call.op, {"balance": "62345.67", "currency": "CNY", "account_masked": "**5671"}
+            call.op,
+            {
+                "accounts": accounts,
+                "balance": "62345.67",
+                "currency": "CNY",
+                "account_masked": "**5671",
+            },
         )
     )
-    assert texts(out)[-1] == "Your total balance is 62,345.67 yuan. Your main account ends in 5671."
+    # Each account with its own balance, then the total, labelled as one (issue 15: the old
+    # card showed the total beside one account number, as if that account held it).
+    assert texts(out)[-1] == (
+        "Your balances: checking account ending 5671, 12,345.67 yuan; savings account ending "
+        "5689, 50,000.00 yuan. In total, across these accounts: 62,345.67 yuan."
+    )
+    card = out[-1].reply.card
+    assert card["kind"] == "balance" and card["currency"] == "CNY"
+    assert card["accounts"] == [
+        {"account": "•••• 5671", "type": "checking", "amount": "12,345.67"},
+        {"account": "•••• 5689", "type": "savings", "amount": "50,000.00"},
+    ]
+    assert card["total"] == {"label": "Total of all accounts", "amount": "62,345.67"}
     assert v.state.stack == () and v.state.slots["bank_token"] == "tok"  # token persists
     assert v.state.slots["otp"] is None  # non-persistent slots reset when the flow ended
     # Asked again in the same session: no second verification.

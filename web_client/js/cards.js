@@ -69,11 +69,18 @@ function formatValue(value) {
 
 const RENDER = {
   balance(card, ctx) {
+    // One row per account with its own balance, then the total labelled as such.
     const node = shell("balance", ctx.t("card.balance.title"));
-    node.append(
-      el("p", { class: "card-big", "data-field": "amount" }, money(ctx, card.amount, card.currency)),
-      kv(ctx, [[ctx.t("card.balance.account"), present(card.account) ? masked(ctx, card.account) : null]]),
-    );
+    const accounts = Array.isArray(card.accounts) ? card.accounts : [];
+    const rows = accounts.map((a) => [
+      `${ctx.t("card.balance.account")} ${masked(ctx, a.account)}`,
+      [card.currency, a.amount].filter(present).join(" "),
+    ]);
+    if (card.total) rows.push([card.total.label || ctx.t("card.balance.total"), [card.currency, card.total.amount].filter(present).join(" ")]);
+    if (!rows.length && present(card.amount)) {
+      node.append(el("p", { class: "card-big", "data-field": "amount" }, money(ctx, card.amount, card.currency)));
+    }
+    node.append(kv(ctx, rows));
     return node;
   },
 
@@ -181,8 +188,9 @@ const RENDER = {
   },
 
   faq(card, ctx) {
-    const node = shell("faq", ctx.t("card.faq.title"));
-    if (present(card.text)) node.append(el("p", { class: "card-line" }, card.text));
+    const node = shell("faq", present(card.title) ? card.title : ctx.t("card.faq.title"));
+    const line = present(card.key_line) ? card.key_line : card.text;
+    if (present(line)) node.append(el("p", { class: "card-line" }, line));
     node.append(kv(ctx, [[ctx.t("card.faq.source"), card.source]]));
     return node;
   },

@@ -1,0 +1,121 @@
+"""Full card, account, ID and phone numbers in what a visitor typed or said: found, masked to
+their last 4 digits, and answered with a short warning (DESIGN.md, "Privacy": logs and the audit
+show at most the last 4 digits).
+
+:func:`redact` is pure. The dialog session runs every visitor text through it before anything
+else reads the text, so NLU, the audit trail, the optional LLM and the caption the engine shows
+all get the masked text (``DialogTurn.text``); only the last 4 digits survive, which is all a
+flow ever asks for.
+
+Digits are read as typed (``6222 0212 3456 7890``, ``138-1234-5678``), as Chinese numerals
+(``幺三八…``, what Mandarin ASR may write) and as English digit words (``four four one seven …``).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The mask put in place of all but the last 4 digits.
+MASK = "••••"
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_CJK_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_D = "[0-9零〇一幺二两三四五六七八九]"
+# 10 or more digits in one block, or blocks of 3–8 joined by one space or hyphen (card numbers in
+# fours, phones 3-4-4, IDs 6-8-4), an ID's final X allowed. "2024-03-15 10:30" is no run: its
+# blocks are too short.
+_RUN = re.compile(
+    rf"(?<!{_D})(?:{_D}{{10,22}}|{_D}{{3,8}}(?:[ \-]{_D}{{3,8}})+)(?:[ \-]?[Xx])?(?!{_D})"
+)
+_WORD_RUN = re.compile(
+    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,\-]+){9,21}"
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
+    re.IGNORECASE,
+)
+_MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
+
+#: Warning said before the reply when a full number was heard (a pack may override it with the
+#: response ``utter_sensitive_number``).
+WARNING = {
+    "en": "Please don't share full card, account, ID or phone numbers here: I've hidden it. "
+    "I only ever need the last four digits of your card.",
+    "zh": "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把它隐藏了。"
+    "我最多只需要卡号的后四位。",
+}
+
+
+def _luhn(digits: str) -> bool:
+    """The Luhn check (ISO/IEC 7812-1) every payment card number passes."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def classify(digits: str) -> str | None:
+    """What a run of digits is, when it is a personal number.
+
+    Args:
+        digits: the digits (and a trailing ``X`` of an ID), separators removed.
+
+    Returns:
+        ``"id"`` (a Chinese resident ID: 18 characters, the last a check digit or X), ``"phone"``
+        (a Chinese mobile number, ``1[3-9]`` and 9 more digits, optionally after 86),
+        ``"card"`` (13–19 digits passing the Luhn check), ``"account"`` (any other run of 10–19
+        digits: account numbers have no checksum), else ``None``.
+    """
+    if len(digits) == 18 and digits[:17].isdigit() and digits[17] in "0123456789Xx":
+        return "id"
+    if not digits.isdigit():
+        return None
+    if _MOBILE_CN.fullmatch(digits):
+        return "phone"
+    if 13 <= len(digits) <= 19 and _luhn(digits):
+        return "card"
+    if 10 <= len(digits) <= 19:
+        return "account"
+    return None
+
+
+def _masked(digits: str) -> str:
+    return f"{MASK} {digits[-4:]}"
+
+
+def redact(text: str) -> tuple[str, tuple[str, ...]]:
+    """Mask the full card, account, ID and phone numbers in ``text``.
+
+    Args:
+        text: what the visitor typed, or the ASR transcript.
+
+    Returns:
+        ``(masked_text, kinds)``: each number replaced by ``"•••• 1234"`` (its last 4 digits),
+        and the kinds found in order (``"card"``, ``"account"``, ``"id"``, ``"phone"``); ``kinds``
+        is empty, and the text unchanged, when there is none. Short numbers (a 4-digit card
+        ending, a 6-digit code, amounts, years, times) are left alone.
+    """
+    kinds: list[str] = []
+
+    def replace(match: re.Match[str], digits: str) -> str:
+        kind = classify(digits)
+        if kind is None:
+            return match.group(0)
+        kinds.append(kind)
+        return _masked(digits)
+
+    def from_digits(match: re.Match[str]) -> str:
+        raw = re.sub(r"[ \-]", "", match.group(0)).translate(_CJK_DIGITS)
+        return replace(match, raw)
+
+    def from_words(match: re.Match[str]) -> str:
+        words = re.findall(r"[a-z]+", match.group(0).lower())
+        return replace(match, "".join(_DIGIT_WORDS[w] for w in words))
+
+    masked = _RUN.sub(from_digits, text)
+    masked = _WORD_RUN.sub(from_words, masked)
+    return masked, tuple(kinds)

@@ -1,0 +1,102 @@
+"""Flows that listen (issue 14) and what the screen shows (issue 15, items 2 and 3), over real
+HTTP against the sandbox bank and tax bureau.
+
+The sentence that starts a flow fills its questions; a clear question at a free-text prompt is
+answered, then the prompt comes back; full card, account, ID and phone numbers are masked
+before anything reads them; a FAQ card shows the answer and a readable source, never a file.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from connectors.embedded import SandboxCluster
+from connectors.router import Router
+from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
+from dialog import DialogEngine, DialogTurn
+from tests.conftest import trained_dialog
+
+__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+
+
+@pytest.fixture
+def bank(connector: Router) -> DialogEngine:
+    return trained_dialog("bank").with_connector(connector)
+
+
+@pytest.fixture
+def tax(connector: Router) -> DialogEngine:
+    return trained_dialog("tax").with_connector(connector)
+
+
+def said(turn: DialogTurn) -> str:
+    return " ".join(r.text for r in turn.replies)
+
+
+async def test_card_ending_in_the_first_sentence_is_not_asked_again(
+    bank: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    session = bank.new_session("listen-prefill")
+    turn = await session.handle_text("my card ending 4417 is lost, please freeze it")
+    assert turn.intent == "report_lost_card"
+    assert "last four digits" not in said(turn)  # went straight to the code
+    assert "ending in 1288" in said(turn) and session.state.slots["card_last4"] == "4417"
+    code = sandbox.read_otp("bank", session.state.slots["verification_id"])
+    turn = await session.handle_text(code)
+    assert turn.slot == "otp" and turn.intent is None and "4417" in said(turn)
+    session.close()
+
+
+async def test_question_at_the_complaint_prompt_is_answered_not_registered(
+    tax: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    session = tax.new_session("listen-freetext")
+    turn = await session.handle_text("我要投诉")
+    prompt = turn.replies[-1].text
+    turn = await session.handle_text("发票丢了怎么办")
+    assert turn.replies[0].source == "faq.zh.md § 发票查验和遗失"
+    assert turn.replies[-1].text == prompt  # the complaint prompt again
+    assert "发票丢了怎么办" not in said(turn) and session.state.slots.get("ticket_text") is None
+    words = "三号窗口让我等了一个小时"
+    turn = await session.handle_text(words)
+    assert turn.slot == "ticket_text" and words in said(turn)
+    assert sandbox_rows(sandbox, "tax", "SELECT COUNT(*) FROM tickets")[0][0] == 0
+    session.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "warning"),
+    [
+        ("my card number is 6228 4800 1234 5671, what's my balance", "card", "full card"),
+        ("我的手机号是13812345678，余额多少", "phone", "完整的卡号"),
+        ("my ID is 11010119900307123X", "id", "full card"),
+    ],
+)
+async def test_full_numbers_are_masked_and_warned_about(
+    bank: DialogEngine, typed: str, kind: str, warning: str
+) -> None:
+    session = bank.new_session(f"listen-mask-{kind}")
+    turn = await session.handle_text(typed)
+    assert turn.redacted == (kind,)
+    assert warning in turn.replies[0].text  # the warning comes first, in the visitor's language
+    digits = "".join(c for c in typed if c.isdigit())
+    assert digits[:-4] not in turn.text and "••••" in turn.text  # the caption text is masked
+    assert all(digits[:-4] not in e.detail for e in session.audit)
+    session.close()
+
+
+async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngine) -> None:
+    session = bank.new_session("faq-card")
+    turn = await session.handle_text("what are your opening hours")
+    card = turn.replies[0].card
+    assert card is not None and card["kind"] == "faq"
+    assert card["title"] == "Opening hours" and card["key_line"].startswith("The branch is open")
+    assert card["text"] == turn.replies[0].text
+    assert card["source"] == "Harbour Bank branch FAQ · Opening hours"
+    assert ".md" not in json.dumps(card, ensure_ascii=False)  # no file name anywhere
+    assert turn.replies[0].source == "faq.en.md § Opening hours"  # kept for `dhe chat --why`
+    turn = await session.handle_text("你们几点开门")
+    assert turn.replies[0].card["source"] == "海港银行网点常见问题 · 营业时间"
+    session.close()

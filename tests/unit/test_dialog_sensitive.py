@@ -1,0 +1,54 @@
+"""Masking full card, account, ID and phone numbers (``dialog.redact``): pure, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog import redact
+from dialog.sensitive import classify
+
+
+@pytest.mark.parametrize(
+    ("text", "masked", "kinds"),
+    [
+        (
+            "my card is 6228 4800 1234 5671, freeze it",
+            "my card is •••• 5671, freeze it",
+            ("card",),
+        ),
+        ("4111-1111-1111-1111", "•••• 1111", ("card",)),
+        ("call 138 1234 5678", "call •••• 5678", ("phone",)),
+        ("我的身份证号11010119900307123X", "我的身份证号•••• 123X", ("id",)),
+        ("卡号幺三八一二三四五六七八九零", "卡号•••• 7890", ("account",)),
+        (
+            "it's one three eight one two three four five six seven eight",
+            "it's •••• 5678",
+            ("phone",),
+        ),
+        ("6217000010012345678 and 13912345678", "•••• 5678 and •••• 5678", ("account", "phone")),
+    ],
+)
+def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kinds: tuple) -> None:
+    assert redact(text) == (masked, kinds)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my card ending 4417 is lost",  # the 4 digits a flow asks for
+        "the code is 123456",
+        "I paid 12,345.67 yuan on 2024-03-15 at 10:30",
+        "book me for 2025-06-30 14:00",
+        "我要转账5000元",
+    ],
+)
+def test_short_numbers_amounts_and_dates_are_left_alone(text: str) -> None:
+    assert redact(text) == (text, ())
+
+
+def test_classify_uses_the_luhn_check_and_id_shape() -> None:
+    assert classify("4111111111111111") == "card"  # a Luhn-valid test card number
+    assert classify("4111111111111112") == "account"
+    assert classify("11010119900307123X") == "id"
+    assert classify("8613812345678") == "phone"
+    assert classify("123456") is None
