@@ -3,8 +3,8 @@
 
 With no arguments it scores each pack's own labelled sets in ``assets/domains/*/eval/``, all
 kept apart from the training examples: ``test.csv`` (the original test set), ``holdout.csv``
-(visitor paraphrases written before the encoder and knowledge base were changed, never used to
-choose topics, questions or thresholds) and ``visitor.csv`` (everyday paraphrases of the most
+(visitor paraphrases written before the encoder and knowledge base were changed, never trained
+on) and ``visitor.csv`` (everyday paraphrases of the most
 frequent requests, scored as "N/M answered right"). ``--set`` picks some of them. With
 ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;

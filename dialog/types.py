@@ -57,12 +57,15 @@ class NLUResult:
         ranking: the top intents with their probabilities, best first.
         command: a conversation command recognised by rule (``cancel``, ``restart``, ``repeat``,
             ``slower``, ``human``) or ``None``.
+        topic: for a knowledge-base intent, the topic (a section's key, see
+            :meth:`dialog.kb.KnowledgeBase.topic`) the classifier rates best, else ``None``.
     """
 
     intent: str | None
     confidence: float = 0.0
     ranking: tuple[tuple[str, float], ...] = ()
     command: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +76,18 @@ class KBAnswer:
         text: the section's answer text.
         source: citation, ``"<file> § <heading>"``.
         score: how well the section matches: the hybrid score (cosine similarity plus a
-            bounded BM25 share, up to 1.3) when found by sentence embedding, else BM25.
+            bounded BM25 share) when found by sentence embedding, else BM25.
+        heading: the section's heading ("Opening hours").
+        title: the knowledge base's title ("Harbour Bank branch FAQ"), shown as the source.
+        topic: the section's key (:meth:`dialog.kb.KnowledgeBase.topic`).
     """
 
     text: str
     source: str
     score: float
+    heading: str = ""
+    title: str = ""
+    topic: str = ""
 
 
 # ---------------------------------------------------------------- events (into the interpreter)
@@ -178,13 +187,18 @@ class DialogTurn:
     """The outcome of one visitor turn, as the engine sees it.
 
     Attributes:
-        text: the visitor's input text (``""`` for no input).
-        intent: the intent NLU chose (``None`` when out of scope or no input).
+        text: the visitor's input text (``""`` for no input), full card, account, ID and phone
+            numbers masked to their last 4 digits (:func:`dialog.sensitive.redact`): the text to
+            show as the caption and keep in a transcript.
+        intent: the intent NLU chose (``None`` when out of scope, no input, or a slot answer).
         language: the reply language.
         replies: what to say, in order.
         timings_ms: ``{"dialog": ms, "connector": ms or None}`` (``None`` when no call ran).
         handoff: ``True`` when the visitor is being handed to a human.
         ended: ``True`` when the conversation ended (goodbye).
+        slot: the slot the input was read as an answer for (``card_last4``), else ``None``.
+        redacted: kinds of personal numbers masked in ``text`` (``"card"``, ``"account"``,
+            ``"id"``, ``"phone"``); the first reply is then a warning.
     """
 
     text: str
@@ -194,6 +208,8 @@ class DialogTurn:
     timings_ms: dict[str, float | None]
     handoff: bool = False
     ended: bool = False
+    slot: str | None = None
+    redacted: tuple[str, ...] = ()
 
     @property
     def reply_text(self) -> str:

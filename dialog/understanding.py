@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dialog.embedding import SentenceEncoder
 from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
-from dialog.nlu import OUT_OF_SCOPE, IntentClassifier
+from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier, detect_language
 from dialog.pack import Pack
 from dialog.types import KBAnswer, NLUResult
 
@@ -42,19 +42,32 @@ class Understanding:
         kb = KnowledgeBase.from_files(pack.kb_files, min_score, encoder, min_similarity)
         # Section headings ("Opening hours", "营业时间") are short FAQ questions in themselves,
         # and each section lists the questions it answers: with one FAQ intent they all join
-        # its examples, so an operator adds a question in one place, next to its answer.
+        # its examples, so an operator adds a question in one place, next to its answer. Each
+        # is labelled with its section's topic (``faq#12``), and so are the FAQ intent's own
+        # examples, by the section the knowledge base finds for them.
         faq = [i.name for i in pack.intents.values() if i.kind == "kb"]
-        extra = (
-            [
-                (question, faq[0])
-                for sections in kb.sections.values()
-                for s in sections
-                for question in (s.heading, *s.questions)
-            ]
-            if len(faq) == 1
-            else []
-        )
-        return cls(pack, IntentClassifier.from_pack(pack, extra, encoder=encoder), kb)
+        extra: list[tuple[str, str]] = []
+        label_of = None
+        if len(faq) == 1:
+            for language, sections in kb.sections.items():
+                for i, s in enumerate(sections):
+                    label = f"{faq[0]}{TOPIC_SEP}{kb.topic(language, i)}"
+                    extra += [(question, label) for question in (s.heading, *s.questions)]
+
+            own = [e for examples in pack.intents[faq[0]].examples.values() for e in examples]
+            vectors = encoder.encode_many(own) if encoder is not None and own else None
+            topics = {}
+            for n, example in enumerate(own):
+                vector = vectors[n] if vectors is not None else None
+                found = kb.search(example, detect_language(example), vector)
+                if found is not None:
+                    topics[example] = f"{faq[0]}{TOPIC_SEP}{found.topic}"
+
+            def label_of(text: str, intent: str) -> str:
+                return topics.get(text, intent) if intent == faq[0] else intent
+
+        classifier = IntentClassifier.from_pack(pack, extra, encoder=encoder, label_of=label_of)
+        return cls(pack, classifier, kb)
 
     def read(self, text: str, language: str) -> tuple[NLUResult, KBAnswer | None]:
         """NLU for ``text``, and the knowledge-base answer when the intent is a FAQ.
@@ -71,7 +84,7 @@ class Understanding:
         nlu = self.classifier.predict(text, vector)
         intent = self.pack.intents.get(nlu.intent or "")
         faq = intent is not None and intent.kind == "kb"
-        kb = self.kb.search(text, language, vector) if faq else None
+        kb = self.kb.search(text, language, vector, nlu.topic) if faq else None
         return nlu, kb
 
     def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
