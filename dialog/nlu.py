@@ -1,5 +1,5 @@
-"""Intent recognition in English and Chinese: conversation commands by rule, intents by a
-linear classifier (scikit-learn) trained from the pack's examples at start-up, blended with a
+"""Intent recognition in English and Chinese (conversation commands are matched by rule in
+:mod:`dialog.commands`): intents by a linear classifier (scikit-learn) trained from the pack's examples at start-up, blended with a
 nearest-neighbour reading of sentence embeddings.
 
 Character n-grams need no word segmentation, so one model reads both languages and survives
@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from dialog.commands import match_command
 from dialog.embedding import SentenceEncoder
 from dialog.entities import normalize
 from dialog.pack import Pack
@@ -61,74 +62,6 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"\w", re.UNICODE)
 
 jieba.setLogLevel(logging.WARNING)
-
-# Whole-utterance rules: short and unambiguous, so "cancel my appointment" stays an intent.
-_COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        (
-            "human",
-            r"(talk|speak|chat)( to| with) (a |an |the |some |your )?(human|real person|person|"
-            r"staff( member)?|teller|agent|someone|somebody|representative|operator|employee|clerk)"
-            r"|(get|transfer me to|connect me (to|with)|call|want|need) (a |an |the )?(human|"
-            r"real person|staff|teller|agent|representative|operator)\b"
-            r"|^(a )?(human|agent|operator|representative|real person|teller)( please)?$"
-            r"|转人工|人工服务|人工客服|找人工|要人工|找柜员|找工作人员|叫工作人员|真人服务|^人工$|人工吧",
-        ),
-        (
-            "cancel",
-            r"(please )?(cancel|cancel (that|it|this)|never ?mind|forget (it|that|about it)|"
-            r"stop( it)?|quit|abort)( please)?|取消|算了|不办了|不用了|取消吧|不要了",
-        ),
-        (
-            "restart",
-            r"(let'?s )?(start (over|again)|restart|begin again|from the (start|beginning))"
-            r"( please)?|重新开始|从头开始|重来|重新来",
-        ),
-        (
-            "repeat",
-            r"(can you |could you |please )?(repeat( that| it)?|say (that|it) again|pardon( me)?|"
-            r"come again|what did you say|sorry\??)( please)?|再说一遍|再说一次|重复一下|重复一遍|"
-            r"没听清|你说什么|什么\?",
-        ),
-        (
-            "slower",
-            r"(can you |could you |please )?(speak|talk|say it)? ?(more )?(slower|slowly)( please)?|"
-            r"slow down( please)?|说慢一点|慢一点|慢点说|说慢点|请慢一点|慢一些",
-        ),
-    )
-)
-
-
-def detect_language(text: str, default: str = "en") -> str:
-    """``"zh"`` when ``text`` holds CJK characters, ``"en"`` when it holds Latin letters, else
-    ``default`` (digits alone say nothing about the language)."""
-    if _CJK.search(text):
-        return "zh"
-    if re.search(r"[A-Za-z]", text):
-        return "en"
-    return default
-
-
-def match_command(text: str) -> str | None:
-    """The conversation command ``text`` is, when it is one (whole utterance), else ``None``.
-
-    Args:
-        text: the visitor's words.
-
-    Returns:
-        ``cancel``, ``restart``, ``repeat``, ``slower``, ``human`` or ``None``.
-    """
-    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
-    if not t or len(t) > 60:
-        return None
-    for name, pattern in _COMMANDS:
-        if name == "human":
-            if pattern.search(t):
-                return name
-        elif pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")):
-            return name
-    return None
 
 
 def _prep(text: str) -> str:

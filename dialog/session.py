@@ -22,11 +22,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import Connector, ConnectorError
+from dialog.commands import detect_language
 from dialog.embedding import SentenceEncoder
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError, Interpreter
 from dialog.llm import LLMSettings, Rephraser
-from dialog.nlu import detect_language
 from dialog.pack import Pack, load_pack, pack_dir
 from dialog.sensitive import WARNING as SENSITIVE_WARNING
 from dialog.sensitive import redact

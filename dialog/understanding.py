@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialog.commands import detect_language
 from dialog.embedding import SentenceEncoder
 from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
-from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier, detect_language
+from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier
 from dialog.pack import Pack
 from dialog.types import KBAnswer, NLUResult
 

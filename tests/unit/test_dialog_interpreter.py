@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from dialog.commands import match_command
 from dialog.interpreter import DialogState, Interpreter
-from dialog.nlu import IntentClassifier, match_command
+from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
 from dialog.types import (
     Action,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dialog.commands import detect_language, match_command
 from dialog.embedding import SentenceEncoder
 from dialog.kb import parse_markdown
-from dialog.nlu import detect_language, match_command
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
 from dialog.understanding import Understanding
 from tests.conftest import model_folder
