@@ -99,5 +99,5 @@ def test_resolve_spec_is_shared_with_the_loader() -> None:
 
     assert resolve_spec("off") is None
     assert resolve_spec("minilm-l6-v2") == "minilm-l6-v2"
-    with pytest.raises(Exception, match="known: minilm-l6-v2"):
+    with pytest.raises(Exception, match="known: multilingual-e5-small, minilm-l6-v2"):
         resolve_spec("nope")

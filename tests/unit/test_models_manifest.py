@@ -37,7 +37,7 @@ def test_select_by_set_and_name() -> None:
     assert {s.name for s in models.select(specs, ["default"])} == {
         "whisper-tiny.en",
         "piper-en_US-joe-medium",
-        "minilm-l6-v2",
+        "multilingual-e5-small",
         "smart-turn-v3.2",
         "kokoro-82m",
     }
