@@ -12,8 +12,8 @@ nearest examples, as in Zhang et al. 2020, "Discriminative Nearest Neighbor Few-
 Detection", arXiv:2010.13009). Below the pack's ``nlu_threshold`` the intent is ``None`` (out of
 scope). A pack may split its out-of-scope examples into several coherent intents (chit-chat,
 products it does not offer, ...): a linear model separates each from the FAQ more cleanly than
-one mixed class, and their probabilities are ranked as one ``out_of_scope`` score (the best of
-them). A nearest-neighbour check backs the model: when the closest training example (cosine of
+one mixed class, and they rank as one ``out_of_scope`` intent (by the best of them; its
+confidence is their sum). A nearest-neighbour check backs the model: when the closest training example (cosine of
 sentence embeddings) is an out-of-scope one, by more than ``nlu_oos_margin`` over the closest
 example of the predicted intent, the utterance is out of scope (deep nearest-neighbour
 out-of-distribution detection, Sun et al. 2022, arXiv:2204.06507).
@@ -55,7 +55,8 @@ OUT_OF_SCOPE = "out_of_scope"
 #: Separates an intent from one of its topics in a training label (``faq#12``): the examples of
 #: a knowledge-base intent are split by the section that answers them, so the linear model
 #: learns coherent classes ("lost phone" apart from every other FAQ) and not one mixed class
-#: that outweighs the flows beside it. Topics rank as their intent, by the best of them.
+#: that outweighs the flows beside it. Intents are ranked by their best topic; the confidence
+#: of the one chosen is the sum of its topics (a question spread over two topics is still FAQ).
 TOPIC_SEP = "#"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -313,15 +314,20 @@ class IntentClassifier:
                 probs = (1.0 - NEIGHBOUR_SHARE) * probs + NEIGHBOUR_SHARE * nearest
         else:
             probs = pipeline.predict_proba([prepared])[0]
-        scores: dict[str, float] = {}
+        scores: dict[str, float] = {}  # each intent's best child (topic or group)
+        totals: dict[str, float] = {}  # each intent's probability: its children's sum
         topics: dict[str, tuple[float, str]] = {}
         for label, p in zip(self.labels, probs, strict=True):
             key = self.parent[label]
             scores[key] = max(scores.get(key, 0.0), float(p))
+            totals[key] = totals.get(key, 0.0) + float(p)
             if TOPIC_SEP in label and float(p) > topics.get(key, (-1.0, ""))[0]:
                 topics[key] = (float(p), label.partition(TOPIC_SEP)[2])
+        # Which intent: the strongest coherent class. How sure: that intent's whole share, so
+        # a question spread over two FAQ topics is not taken for out of scope.
         ranking = tuple(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3])
-        best, confidence = ranking[0]
+        best = ranking[0][0]
+        confidence = totals[best]
         intent: str | None = best
         if (
             confidence < self.threshold
