@@ -1,6 +1,6 @@
 """Full card, account, ID and phone numbers in what a visitor typed or said: found, masked to
-their last 4 digits, and answered with a short warning (DESIGN.md, "Privacy": logs and the audit
-show at most the last 4 digits).
+their last 4 digits, and answered with a short warning (``docs/architecture.md``, "Data,
+privacy, configuration": logs and the audit show at most the last 4 digits).
 
 :func:`redact` is pure. The dialog session runs every visitor text through it before anything
 else reads the text, so NLU, the audit trail, the optional LLM and the caption the engine shows

@@ -14,9 +14,9 @@ import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
-from connectors.testing import connector, inproc_logs, sandbox, sandbox_rows
 from dialog import DialogEngine, DialogTurn
 from tests.conftest import trained_dialog
+from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
