@@ -107,24 +107,25 @@ def test_own_sets_are_kept_apart_from_training(domain: str, name: str, per_langu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("domain", PACKS)
-def test_own_test_sets_meet_the_goals(
-    domain: str, understandings: dict[str, Understanding]
+@pytest.mark.timeout(900)  # the module's classifiers are trained in the first test (~1 min CPU)
+@pytest.mark.parametrize(("domain", "name"), [(d, n) for d in PACKS for n in ("test", "holdout")])
+def test_own_sets_meet_the_goals(
+    domain: str, name: str, understandings: dict[str, Understanding]
 ) -> None:
     nlu_eval = _nlu_eval()
-    for name in ("test", "holdout"):
-        rows = nlu_eval.read_rows(DEFAULT_PACKS_DIR / domain / "eval" / f"{name}.csv")
-        result, _ = nlu_eval.score(understandings[domain], rows)
-        answers, _ = nlu_eval.score(understandings[domain], rows, sections=True)
-        for lang in ("en", "zh"):
-            accuracy, oos_recall, n_in, n_oos = result[lang]
-            assert n_in >= 75 and n_oos >= 15
-            # The figures measured are in the README; the goal is 0.95 (own test sets) and
-            # 0.90 (answers, held-out sets) with out-of-scope recall 0.90; the floors leave
-            # room for noise from new examples.
-            assert accuracy >= 0.93, (domain, name, lang, accuracy)
-            assert answers[lang][0] >= 0.87, (domain, name, lang, answers[lang][0])
-            assert oos_recall >= 0.85, (domain, name, lang, oos_recall)
+    rows = nlu_eval.read_rows(DEFAULT_PACKS_DIR / domain / "eval" / f"{name}.csv")
+    answers = [nlu_eval.answered_as(understandings[domain], text) for text, _ in rows]
+    result, _ = nlu_eval.score(understandings[domain], rows, answers=answers)
+    strict, _ = nlu_eval.score(understandings[domain], rows, sections=True, answers=answers)
+    for lang in ("en", "zh"):
+        accuracy, oos_recall, n_in, n_oos = result[lang]
+        assert n_in >= 75 and n_oos >= 15
+        # The figures measured are in the README; the goal is 0.95 (own test sets) and 0.90
+        # (answers, held-out sets) with out-of-scope recall 0.90; the floors leave room for
+        # noise from new examples.
+        assert accuracy >= 0.93, (domain, name, lang, accuracy)
+        assert strict[lang][0] >= 0.90, (domain, name, lang, strict[lang][0])
+        assert oos_recall >= 0.85, (domain, name, lang, oos_recall)
 
 
 @pytest.mark.parametrize(
