@@ -1,7 +1,7 @@
 """Per-turn dialog time: p50 and p95 of ``DialogSession.handle_text`` over the packs' own
 held-out lines, each the first turn of a fresh session (NLU with the configured sentence encoder,
-knowledge-base search, the flow interpreter, reply rendering; no connector call happens on a
-first turn without digits).
+knowledge-base search, the flow interpreter, reply rendering). No business system is started: a
+turn that calls one (a booking listing free slots) is answered "unavailable" at once.
 
 Prints, per pack and over all turns::
 
@@ -24,10 +24,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from connectors.base import ConnectorUnavailable  # noqa: E402
 from dialog.pack import DEFAULT_PACKS_DIR  # noqa: E402
 from dialog.session import DialogEngine  # noqa: E402
 from engine.config import load_config  # noqa: E402
 from engine.embeddings import sentence_encoder  # noqa: E402
+
+
+class NoSystems:
+    """Stands in for the business systems: every call is unavailable (no I/O, no wait)."""
+
+    async def call(self, op: str, params: dict, **_: object) -> None:
+        raise ConnectorUnavailable(f"{op}: no business system in this benchmark")
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -63,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         with path.open(encoding="utf-8", newline="") as fh:
             texts = [row["text"] for row in csv.DictReader(fh)]
         lines = [t for t in texts if not any(c.isdigit() for c in t)]
-        engine = DialogEngine.load(root.name, connector=None, encoder=encoder)  # type: ignore[arg-type]
+        engine = DialogEngine.load(root.name, connector=NoSystems(), encoder=encoder)  # type: ignore[arg-type]
         asyncio.run(measure(engine, lines[:5]))  # warm-up
         wall, cpu = asyncio.run(measure(engine, lines))
         all_wall += wall
