@@ -107,13 +107,12 @@ class Runtime:
         self.connectors, self.audit = systems.connector, systems.session_audit
         self.unavailable = systems.unavailable
         self.sandboxes = systems.cluster
-        language = cfg.dialog.language if cfg.dialog.language != "auto" else "en"
         languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
 
         def load_models() -> None:
             for lang in languages:
                 self.hearing.asr_for(lang)
-            self.voices.for_language(language)
+            self.voices.warm_up(cfg.tts.voices)  # every reply language, not only the dialog's
             self._avatar = load_configured_avatar(cfg.avatar)
 
         await asyncio.gather(
