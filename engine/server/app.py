@@ -33,6 +33,7 @@ from engine.server import demo_phone, protocol
 from engine.server.registry import Admission, InProcessRegistry, RegistryFull, SessionRegistry
 from engine.server.rtc import include_loopback_candidates, is_loopback
 from engine.server.runtime import Runtime
+from engine.server.sdp_check import check_offer_sdp
 from engine.server.session import Session
 from engine.server.socket import serve_events
 
@@ -53,14 +54,15 @@ PLACEHOLDER_PAGE = """<!doctype html>
 
 
 def _json_error(exc: protocol.ApiError) -> web.Response:
-    return web.json_response(exc.body(), status=exc.status)
+    return web.json_response(exc.body(), status=exc.status, headers=exc.headers())
 
 
 @web.middleware
 async def errors_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """ApiError → its JSON body; unknown /api routes → JSON 404."""
+    """ApiError → its JSON body; unknown /api routes → JSON 404; anything unexpected → a JSON 500
+    ``internal`` with the traceback in the log."""
     try:
         return await handler(request)
     except protocol.ApiError as exc:
@@ -75,6 +77,11 @@ async def errors_middleware(
                 protocol.ApiError(405, "method-not-allowed", f"{request.method} {request.path}")
             )
         raise
+    except (web.HTTPException, asyncio.CancelledError):
+        raise
+    except Exception:  # the HTTP boundary: log the traceback, answer JSON, keep serving
+        log.exception("%s %s failed", request.method, request.path[:100])
+        return _json_error(protocol.ApiError(500, "internal", "internal error; see the log"))
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -91,6 +98,7 @@ async def create_session(request: web.Request) -> web.Response:
         raise protocol.ApiError(413, "sdp-too-large", "request body too large")
     body = await request.content.read(cfg.server.max_sdp_bytes + 4097)
     offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
+    check_offer_sdp(offer.sdp)  # refused here, before a session or peer exists
     admission = await _admit(registry, runtime)
     session: Session | None = None
     renderer = None

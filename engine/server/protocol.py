@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,13 +38,24 @@ _DIGITS_RE = re.compile(r"^[0-9*#]{1,32}$")
 
 
 class ApiError(Exception):
-    """A request the server refuses: HTTP ``status`` with a stable ``code`` and a reason."""
+    """A request the server refuses: HTTP ``status`` with a stable ``code`` and a reason, and
+    for a refusal that passes (429, 503) the seconds after which to try again (``Retry-After``,
+    RFC 9110 §10.2.3; whole seconds, at least 1)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        """The response headers the refusal adds (``Retry-After`` when known)."""
+        if self.retry_after_s is None:
+            return {}
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after_s)))}
 
     def body(self) -> dict[str, Any]:
         """The JSON error body ``{"error": {"code", "message"}}``."""
@@ -85,6 +97,8 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "bad-json", f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise ApiError(400, "bad-json", "body is nested too deeply") from exc
     if not isinstance(doc, dict):
         raise ApiError(400, "bad-offer", "body must be a JSON object")
     if doc.get("type") != "offer":
@@ -92,6 +106,9 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
     sdp = doc.get("sdp")
     if not isinstance(sdp, str) or not sdp:
         raise ApiError(400, "bad-offer", 'field "sdp" must be a non-empty string')
+    bad = _unreadable(sdp, allowed="\r\n\t")
+    if bad:
+        raise ApiError(400, "bad-sdp", f"SDP holds {bad}; it must be plain text")
     if len(sdp.encode("utf-8")) > max_sdp_bytes:
         raise ApiError(413, "sdp-too-large", f"SDP over {max_sdp_bytes} bytes")
     check_sdp(sdp)
@@ -128,6 +145,19 @@ def _video_size(doc: dict) -> tuple[int, int] | None:
     if size[0] * size[1] > VIDEO_MAX_PIXELS:
         raise ApiError(400, "bad-video", f"video over {VIDEO_MAX_PIXELS} pixels")
     return size
+
+
+def _unreadable(text: str, *, allowed: str = "") -> str | None:
+    """What makes ``text`` unusable as text, or None: a lone UTF-16 surrogate (JSON's
+    ``"\\ud800"`` decodes to one; it cannot be encoded as UTF-8) or a control character other
+    than those in ``allowed`` (Unicode category Cc)."""
+    for ch in text:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"a lone surrogate (U+{code:04X})"
+        if (code < 0x20 or 0x7F <= code < 0xA0) and ch not in allowed:
+            return f"a control character (U+{code:04X})"
+    return None
 
 
 def check_sdp(sdp: str) -> None:
@@ -196,15 +226,19 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
         max_text_chars: longest text turn (config ``server.max_text_chars``, 500 default).
 
     Raises:
-        MessageError: ``message-too-large``, ``bad-json``, ``bad-message``, ``text-too-long``.
+        MessageError: ``message-too-large``, ``bad-json`` (also nested too deeply),
+            ``bad-message`` (also a text with a lone surrogate or a control character),
+            ``text-too-long``.
     """
-    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8"))
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise MessageError("message-too-large", f"message over {max_bytes} bytes")
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MessageError("bad-json", f"message is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise MessageError("bad-json", "message is nested too deeply") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("type"), str):
         raise MessageError("bad-message", 'message must be an object with a "type"')
     kind = doc["type"]
@@ -214,6 +248,9 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
             raise MessageError("bad-message", 'text message needs a non-empty "text"')
         if len(text) > max_text_chars:
             raise MessageError("text-too-long", f"text over {max_text_chars} characters")
+        bad = _unreadable(text, allowed="\n\t")
+        if bad:
+            raise MessageError("bad-message", f"text holds {bad}")
         return TextMessage(text.strip())
     if kind == "keypad":
         digits = doc.get("digits")
@@ -227,7 +264,7 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
         return LanguageMessage(language)
     if kind == "handoff":
         return HandoffMessage()
-    raise MessageError("bad-message", f"unknown message type {kind!r}")
+    raise MessageError("bad-message", f"unknown message type {kind[:40]!r}")
 
 
 # --- server → client: one serialiser per event the page receives ---------------------------
