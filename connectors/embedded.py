@@ -2,8 +2,11 @@
 
 Each sandbox runs as ``python -m connectors.sandbox <system>`` on a
 free 127.0.0.1 port, with its SQLite file under ``var_dir`` (seeded on first start) and generated
-API and test keys passed through the environment. The children exit when this process closes
-their stdin (also if it dies), and are terminated — then killed — on exit, exceptions included.
+API, test and code-hashing keys passed through the environment. The children exit when this
+process closes their stdin (also if it dies), and are terminated — then killed — on exit,
+exceptions included. Supervised (:meth:`SandboxCluster.supervise`, the default of
+:func:`start_embedded`), a sandbox that exits is reaped and restarted with backoff on the same
+port, database, keys and demo setting (:mod:`connectors.supervision`).
 
 Async use (``dhe converse``, ``dhe serve``)::
 
@@ -23,7 +26,7 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,7 @@ from connectors.audit import AuditTrail
 from connectors.config import ConnectorsConfig, SandboxConfig
 from connectors.router import Router
 from connectors.sandbox.faults import FaultConfig
+from connectors.supervision import ChildStatus, Supervisor, end_process
 
 #: Repository root (the sandboxes run with it as working directory so the package imports).
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,13 +63,21 @@ class SandboxCluster:
         urls: system → base URL (``http://127.0.0.1:PORT``).
         api_keys: system → client API key (secret; never logged).
         test_key: the key of the test-only routes (secret; never logged).
+        code_key: the key one-time codes are hashed with in the sandboxes' databases (secret;
+            the same for a restarted sandbox, so codes sent before still verify).
+        demo_otp, faults, timeout_s: how the sandboxes start (and restart).
     """
 
     var_dir: Path
     urls: dict[str, str] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict, repr=False)
     test_key: str = field(default="", repr=False)
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+    code_key: str = field(default="", repr=False)
+    demo_otp: bool = False
+    faults: FaultConfig | None = None
+    timeout_s: float = 10.0
+    _procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+    _supervisor: Supervisor | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -84,41 +96,56 @@ class SandboxCluster:
         """
         var_dir = Path(var_dir).resolve()
         (var_dir / "logs").mkdir(parents=True, exist_ok=True)
-        cluster = cls(var_dir=var_dir, test_key=secrets.token_urlsafe(24))
+        cluster = cls(
+            var_dir=var_dir,
+            test_key=secrets.token_urlsafe(24),
+            code_key=secrets.token_urlsafe(24),
+            demo_otp=demo_otp,
+            faults=faults,
+            timeout_s=timeout_s,
+        )
         try:
             for system in systems:
-                cluster._spawn(system, demo_otp, faults)
+                cluster._procs[system] = cluster._spawn(system, port=0)
             deadline = time.monotonic() + timeout_s
             for system in systems:
-                cluster._wait_ready(system, deadline)
+                cluster.urls[system] = cluster._wait_ready(system, cluster._procs[system], deadline)
         except BaseException:
             cluster.stop()
             raise
         return cluster
 
+    @property
+    def procs(self) -> dict[str, subprocess.Popen[bytes]]:
+        """System → its running process (a restarted one once it is up)."""
+        if self._supervisor is None:
+            return dict(self._procs)
+        return {s: p for s in self._procs if (p := self._supervisor.process(s)) is not None}
+
     def log_path(self, system: str) -> Path:
         """The file a sandbox's stderr (its logs) goes to."""
         return self.var_dir / "logs" / f"sandbox-{system}.log"
 
-    def _spawn(self, system: str, demo_otp: bool, faults: FaultConfig | None) -> None:
-        api_key = secrets.token_urlsafe(24)
-        self.api_keys[system] = api_key
+    def _spawn(self, system: str, port: int) -> subprocess.Popen[bytes]:
+        api_key = self.api_keys.setdefault(system, secrets.token_urlsafe(24))
         env = dict(os.environ)
         env.update(
             DHE_SANDBOX_API_KEY=api_key,
             DHE_SANDBOX_TEST_KEY=self.test_key,
+            DHE_SANDBOX_CODE_KEY=self.code_key,
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
         )
         env.pop("DHE_SANDBOX_DEMO_OTP", None)
         env.pop("DHE_SANDBOX_FAULTS", None)
-        argv = [sys.executable, "-m", "connectors.sandbox", system, "--port", "0"]
+        argv = [sys.executable, "-m", "connectors.sandbox", system, "--port", str(port)]
         argv += ["--db", str(self.var_dir / f"sandbox-{system}.db"), "--exit-with-parent"]
-        if demo_otp:
+        if self.demo_otp:
             argv.append("--demo-otp")
-        if faults is not None:
-            argv += ["--faults", faults.model_dump_json()]
+        if self.faults is not None:
+            argv += ["--faults", self.faults.model_dump_json()]
         with open(self.log_path(system), "ab") as log_file:
-            self.procs[system] = subprocess.Popen(
+            os.chmod(log_file.fileno(), 0o600)
+            return subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -127,8 +154,12 @@ class SandboxCluster:
                 cwd=REPO_ROOT,
             )
 
-    def _wait_ready(self, system: str, deadline: float) -> None:
-        proc = self.procs[system]
+    def _wait_ready(self, system: str, proc: subprocess.Popen[bytes], deadline: float) -> str:
+        """The base URL once ``proc`` printed ``READY <url>`` and answers ``/healthz``.
+
+        Raises:
+            SandboxStartError: it exited, timed out or is not healthy.
+        """
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         buf = b""
@@ -148,10 +179,48 @@ class SandboxCluster:
                     )
                 buf += chunk
         url = buf.split(b"\n", 1)[0].decode().removeprefix("READY ").strip()
-        resp = httpx.get(url + "/healthz", timeout=max(deadline - time.monotonic(), 0.5))
+        try:
+            resp = httpx.get(url + "/healthz", timeout=max(deadline - time.monotonic(), 0.5))
+        except httpx.HTTPError as exc:
+            raise SandboxStartError(system, f"healthz: {exc}", self.log_path(system)) from exc
         if resp.status_code != 200:
             raise SandboxStartError(system, f"healthz {resp.status_code}", self.log_path(system))
-        self.urls[system] = url
+        return url
+
+    def _restart(self, system: str) -> subprocess.Popen[bytes]:
+        """A replacement for a sandbox that exited: same port, database, keys and settings.
+
+        Raises:
+            SandboxStartError: it did not start (nothing is left running).
+        """
+        port = int(self.urls[system].rsplit(":", 1)[1])
+        proc = self._spawn(system, port=port)
+        try:
+            self._wait_ready(system, proc, time.monotonic() + self.timeout_s)
+        except BaseException:
+            end_process(proc)
+            raise
+        return proc
+
+    def supervise(self, on_change: Callable[[str, ChildStatus], None] | None = None) -> None:
+        """Watch the sandboxes and restart any that exits (:mod:`connectors.supervision`), on
+        the same port; ``on_change`` hears of each stop and restart (from a watcher thread)."""
+        if self._supervisor is not None:
+            return
+        self._supervisor = Supervisor(self._restart, on_change=on_change)
+        for system, proc in self._procs.items():
+            self._supervisor.watch(system, proc)
+
+    def status(self) -> dict[str, ChildStatus]:
+        """Each sandbox's process status (running, restarting, stopped)."""
+        if self._supervisor is not None:
+            return self._supervisor.status()
+        return {
+            system: ChildStatus("running", proc.pid)
+            if proc.poll() is None
+            else ChildStatus("stopped", None, last_exit=proc.returncode)
+            for system, proc in self._procs.items()
+        }
 
     def env(self) -> dict[str, str]:
         """The environment the YAML declarations read: ``DHE_<SYSTEM>_BASE_URL`` / ``_API_KEY``."""
@@ -186,6 +255,23 @@ class SandboxCluster:
         resp.raise_for_status()
         return str(resp.json()["code"])
 
+    def issued(self) -> dict[str, list[str]]:
+        """The one-time codes and customer tokens the running sandboxes issued (their databases
+        hold only hashes), through the test-only route: ``{"codes": [...], "tokens": [...]}``.
+
+        Raises:
+            httpx.HTTPError: a sandbox did not answer.
+        """
+        out: dict[str, list[str]] = {"codes": [], "tokens": []}
+        for url in self.urls.values():
+            resp = httpx.get(
+                f"{url}/_test/issued", headers={"X-Test-Key": self.test_key}, timeout=5
+            )
+            resp.raise_for_status()
+            for kind in out:
+                out[kind] += resp.json()[kind]
+        return out
+
     def text_messages(self) -> list[dict[str, str]]:
         """The text messages every sandbox "sent" (one-time codes), oldest first, through the
         test-only route: ``{"to", "text", "sent_at"}`` each, ``to`` masked to its last 4
@@ -217,21 +303,21 @@ class SandboxCluster:
         resp.raise_for_status()
 
     def stop(self) -> None:
-        """Stop every child: close stdin, SIGTERM, then SIGKILL after 3 s. Idempotent."""
-        for proc in self.procs.values():
+        """Stop every child: no more restarts, close stdin, SIGTERM, then SIGKILL after 3 s; each
+        is reaped. Idempotent."""
+        if self._supervisor is not None:
+            self._supervisor.stop()
+        procs = list(self.procs.values())
+        for proc in procs:
             if proc.stdin is not None and not proc.stdin.closed:
                 proc.stdin.close()
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-        self.procs.clear()
+        for proc in procs:
+            end_process(proc)
+        if self._supervisor is not None:
+            self._supervisor.join()
+        self._procs.clear()
 
     def __enter__(self) -> SandboxCluster:
         return self
@@ -286,8 +372,10 @@ async def start_embedded(
     faults: FaultConfig | None = None,
     config: ConnectorsConfig | None = None,
     audit: AuditTrail | None = None,
+    supervise: bool = True,
 ) -> AsyncIterator[EmbeddedSystems]:
     """Start both sandboxes and yield their connectors; stop them on exit, whatever happens.
+    While they run, a sandbox that exits is restarted on its port (:meth:`SandboxCluster.supervise`).
 
     Args:
         var_dir: SQLite files, logs and (unless ``config`` says otherwise) ``engine.db``.
@@ -296,6 +384,7 @@ async def start_embedded(
         config: connectors settings (``config.sandbox`` is used when ``demo_otp``/``faults``
             are not given).
         audit: an audit trail to share (e.g. the engine's).
+        supervise: restart a sandbox that exits.
 
     Raises:
         SandboxStartError: a sandbox did not start within ``config.sandbox.start_timeout_s``.
@@ -309,6 +398,8 @@ async def start_embedded(
         timeout_s=sandbox.start_timeout_s,
     )
     try:
+        if supervise:
+            cluster.supervise()
         router = cluster.connectors(config, audit=audit)
         try:
             yield EmbeddedSystems(connectors=router, cluster=cluster)
