@@ -5,7 +5,9 @@ Environment (all optional; with none set the service prints a development API ke
 * ``DHE_SANDBOX_API_KEY`` — the client API key;
 * ``DHE_SANDBOX_TEST_KEY`` — enables the test-only ``/_test`` routes (README.md);
 * ``DHE_SANDBOX_DEMO_OTP=1`` — same as ``--demo-otp``;
-* ``DHE_SANDBOX_FAULTS`` — a fault config JSON, same as ``--faults``.
+* ``DHE_SANDBOX_FAULTS`` — a fault config JSON, same as ``--faults``;
+* ``DHE_SANDBOX_CODE_KEY`` — the key one-time codes are hashed with in the database (random per
+  process when unset: codes then verify only until the service restarts).
 
 With ``--port 0`` a free port is taken. Once listening, the service prints one line to stdout,
 ``READY http://127.0.0.1:PORT``; with ``--exit-with-parent`` it exits when its stdin closes (the
@@ -109,6 +111,7 @@ async def serve(args: argparse.Namespace) -> None:
         test_key=os.environ.get("DHE_SANDBOX_TEST_KEY") or None,
         demo_otp=args.demo_otp or os.environ.get("DHE_SANDBOX_DEMO_OTP", "") in ("1", "true"),
         faults=FaultConfig.model_validate_json(faults_json) if faults_json else FaultConfig(),
+        code_key=os.environ.get("DHE_SANDBOX_CODE_KEY", "").encode() or None,
     )
     app = build_app(settings, make_service(args.system))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

@@ -7,7 +7,9 @@ It adds, around a service's own ``/v1`` routes:
   with a token from ``POST /oauth/token`` (OAuth2 client credentials: ``client_id=dhe-engine``,
   ``client_secret=<api key>``);
 * test-only routes, present only when a test key is configured, each requiring
-  ``X-Test-Key: <test key>``: ``GET /_test/otp/{verification_id}`` → ``{"code"}``,
+  ``X-Test-Key: <test key>``: ``GET /_test/otp/{verification_id}`` → ``{"code"}`` and
+  ``GET /_test/issued`` → ``{"codes", "tokens"}`` (what this process issued, from its memory:
+  the database holds only their hashes),
   ``GET /_test/messages`` → ``{"messages": [{"to", "text", "sent_at"}]}`` (the text messages
   "sent" to phones, oldest first: :mod:`connectors.sandbox.outbox`),
   ``PUT /_test/faults`` (a :class:`FaultConfig` JSON) and ``GET /_test/faults``;
@@ -21,6 +23,7 @@ import asyncio
 import datetime as dt
 import secrets
 import time
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +59,7 @@ class SandboxSettings:
         test_key: enables the ``/_test`` routes when set (a secret; never logged).
         demo_otp: the demo customers get the fixed code ``123456``.
         faults: initial fault injection.
+        code_key: the HMAC key of the stored one-time codes (a secret; random when None).
     """
 
     system: str
@@ -64,6 +68,7 @@ class SandboxSettings:
     test_key: str | None = None
     demo_otp: bool = False
     faults: FaultConfig = field(default_factory=FaultConfig)
+    code_key: bytes | None = field(default=None, repr=False)
 
 
 class Service(Protocol):
@@ -84,6 +89,26 @@ def masked(number: str) -> str:
     return "*" * (len(number) - 4) + number[-4:]
 
 
+#: One-time codes and customer tokens the test-only routes can show, per process (memory only).
+KEEP_ISSUED = 500
+
+
+@dataclass(slots=True)
+class Issued:
+    """The codes (by verification id) and customer tokens this process issued, newest last, in
+    memory only and only with the test routes on: the database keeps their hashes, tests read
+    them here (``/_test/otp/{id}``, ``/_test/issued``)."""
+
+    codes: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    tokens: deque[str] = field(default_factory=lambda: deque(maxlen=KEEP_ISSUED))
+
+    def code(self, verification_id: str, code: str) -> None:
+        """Keep a code."""
+        self.codes[verification_id] = code
+        while len(self.codes) > KEEP_ISSUED:
+            self.codes.popitem(last=False)
+
+
 @dataclass(slots=True)
 class SandboxContext:
     """Per-process state handed to a service's routes."""
@@ -93,6 +118,7 @@ class SandboxContext:
     faults: FaultState
     oauth_tokens: dict[str, float] = field(default_factory=dict)
     outbox: Outbox = field(default_factory=Outbox)
+    issued: Issued | None = None  # kept only when the test routes are on
 
     def customer(self, request: web.Request) -> str:
         """The verified customer of a request (``X-Customer-Token``), or 401 ``not_verified``."""
@@ -108,11 +134,12 @@ class SandboxContext:
         """Start a one-time-code verification for a looked-up subject (a row with ``id``,
         ``phone``, ``is_demo``) and text the code to its phone (the in-memory outbox):
         201 ``{"verification_id", "phone_masked", "expires_in_s"}``."""
-        vid = self.store.start_verification(
+        vid, code = self.store.start_verification(
             subject["id"], fixed_code=self.fixed_code(bool(subject["is_demo"]))
         )
+        if self.issued is not None:
+            self.issued.code(vid, code)
         phone = masked(subject["phone"])
-        code = self.store.read_code(vid)
         self.outbox.send(
             phone, code_message(self.settings.system, code, OTP_TTL_S), dt.datetime.now(dt.UTC)
         )
@@ -123,6 +150,8 @@ class SandboxContext:
         """``POST /v1/verifications/{vid}/verify`` ``{"code"}`` → ``{"token", "expires_in_s"}``."""
         body = await read_json(request)
         token, ttl = self.store.verify(request.match_info["vid"], str(body.get("code", "")))
+        if self.issued is not None:
+            self.issued.tokens.append(token)
         return web.json_response({"token": token, "expires_in_s": ttl})
 
     def respond(self, stored: Stored) -> web.Response:
@@ -233,7 +262,16 @@ def _common_routes(ctx: SandboxContext) -> list[web.RouteDef]:
         )
 
     async def test_otp(request: web.Request) -> web.Response:
-        return web.json_response({"code": ctx.store.read_code(request.match_info["vid"])})
+        assert ctx.issued is not None  # the test routes exist only with it
+        code = ctx.issued.codes.get(request.match_info["vid"])
+        if code is None:
+            raise ApiError(404, "verification_not_found", "no such verification in this process")
+        return web.json_response({"code": code})
+
+    async def test_issued(_request: web.Request) -> web.Response:
+        assert ctx.issued is not None
+        issued = {"codes": list(ctx.issued.codes.values()), "tokens": list(ctx.issued.tokens)}
+        return web.json_response(issued)
 
     async def test_messages(_request: web.Request) -> web.Response:
         return web.json_response({"messages": ctx.outbox.messages()})
@@ -253,6 +291,7 @@ def _common_routes(ctx: SandboxContext) -> list[web.RouteDef]:
     if settings.test_key:
         routes += [
             web.get("/_test/otp/{vid}", test_otp),
+            web.get("/_test/issued", test_issued),
             web.get("/_test/messages", test_messages),
             web.put("/_test/faults", test_faults_put),
             web.get("/_test/faults", test_faults_get),
@@ -270,13 +309,14 @@ def build_app(settings: SandboxSettings, service: Service) -> web.Application:
     Returns:
         The application; its SQLite connection closes on cleanup.
     """
-    store = Store(settings.db_path, service.schema)
+    store = Store(settings.db_path, service.schema, settings.code_key)
     if store.is_empty("customers_seeded"):
         service.seed(store)
         store.db.execute("INSERT INTO customers_seeded (at) VALUES (?)", (time.time(),))
     faults = FaultState()
     faults.replace(settings.faults)
-    ctx = SandboxContext(settings=settings, store=store, faults=faults)
+    issued = Issued() if settings.test_key else None
+    ctx = SandboxContext(settings=settings, store=store, faults=faults, issued=issued)
     app = web.Application(middlewares=_middlewares(ctx), client_max_size=MAX_BODY_BYTES)
     app.add_routes(_common_routes(ctx) + service.routes(ctx))
 

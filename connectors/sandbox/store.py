@@ -7,12 +7,20 @@ others; SQLite constraints (primary keys, a partial unique index in ``tax``) bac
 OTP pattern (both systems): ``start`` creates a verification with a 6-digit code valid
 :data:`OTP_TTL_S` seconds; ``verify`` with the right code returns a customer token valid
 :data:`TOKEN_TTL_S` seconds; :data:`MAX_WRONG_CODES` wrong codes lock the verification for good.
+
+Data at rest: the database file (and SQLite's ``-wal``/``-shm`` files, which take its mode) is
+readable by its owner only (0600). Neither a code nor a token is stored: a code is kept as
+HMAC-SHA256 under a key that is not in the database (:attr:`Store.code_key`; a six-digit code's
+plain hash would fall to a million guesses), a token — 192 random bits — as its SHA-256. Whoever
+copies the file cannot verify as a customer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -31,13 +39,13 @@ _COMMON_SCHEMA = """
 CREATE TABLE IF NOT EXISTS verifications (
     id TEXT PRIMARY KEY,
     subject_id TEXT NOT NULL,
-    code TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
     created_at REAL NOT NULL,
     wrong_attempts INTEGER NOT NULL DEFAULT 0,
     used INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY,
+    token_hash TEXT PRIMARY KEY,
     subject_id TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
@@ -72,17 +80,49 @@ class Stored:
     body: dict[str, Any]
 
 
-class Store:
-    """The sandbox's SQLite connection (autocommit; explicit transactions where needed)."""
+#: Tables of short-lived secrets; a database from before they were hashed has their old
+#: columns (``code``, ``token``) and gets them empty and new (nothing in them outlives minutes).
+_HASHED_TABLES = {"verifications": "code_hash", "tokens": "token_hash"}
 
-    def __init__(self, path: Path, schema: str) -> None:
+
+def private_file(path: Path) -> None:
+    """Create ``path`` if needed and make it readable and writable by its owner only (0600)."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
+
+
+class Store:
+    """The sandbox's SQLite connection (autocommit; explicit transactions where needed).
+
+    Args:
+        path: the database file (created 0600).
+        schema: the service's own tables.
+        code_key: the HMAC key of one-time codes (module docstring); random when not given
+            (codes then verify only in this process).
+    """
+
+    def __init__(self, path: Path, schema: str, code_key: bytes | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.path = path
+        self.code_key = code_key or secrets.token_bytes(32)
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        for table, column in _HASHED_TABLES.items():
+            columns = {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if columns and column not in columns:
+                self.db.execute(f"DROP TABLE {table}")
         self.db.executescript(_COMMON_SCHEMA + schema)
+
+    def _code_hash(self, verification_id: str, code: str) -> str:
+        message = f"{verification_id}:{code}".encode()
+        return hmac.new(self.code_key, message, hashlib.sha256).hexdigest()
+
+    @staticmethod
+    def _token_hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
 
     def close(self) -> None:
         """Close the connection."""
@@ -93,25 +133,20 @@ class Store:
         return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
 
     # --- one-time codes -------------------------------------------------------------------
-    def start_verification(self, subject_id: str, *, fixed_code: str | None) -> str:
-        """Create a verification for ``subject_id``; returns its id. The code is random 6 digits
-        unless ``fixed_code`` is given (demo OTP mode)."""
+    def start_verification(self, subject_id: str, *, fixed_code: str | None) -> tuple[str, str]:
+        """Create a verification for ``subject_id``. The code is random 6 digits unless
+        ``fixed_code`` is given (demo OTP mode); only its HMAC is stored.
+
+        Returns:
+            ``(verification_id, code)`` — the code for the text message, never stored.
+        """
         vid = "v_" + secrets.token_hex(8)
         code = fixed_code or f"{secrets.randbelow(10**6):06d}"
         self.db.execute(
-            "INSERT INTO verifications (id, subject_id, code, created_at) VALUES (?, ?, ?, ?)",
-            (vid, subject_id, code, time.time()),
+            "INSERT INTO verifications (id, subject_id, code_hash, created_at) VALUES (?, ?, ?, ?)",
+            (vid, subject_id, self._code_hash(vid, code), time.time()),
         )
-        return vid
-
-    def read_code(self, verification_id: str) -> str:
-        """The current code of a verification (test-only endpoint)."""
-        row = self.db.execute(
-            "SELECT code FROM verifications WHERE id = ?", (verification_id,)
-        ).fetchone()
-        if row is None:
-            raise ApiError(404, "verification_not_found", "no such verification")
-        return str(row["code"])
+        return vid, code
 
     def verify(self, verification_id: str, code: str) -> tuple[str, int]:
         """Check ``code``; on success issue a customer token.
@@ -134,7 +169,8 @@ class Store:
             raise ApiError(401, "otp_used", "this code was already used")
         if time.time() - row["created_at"] > OTP_TTL_S:
             raise ApiError(401, "otp_expired", "the code has expired")
-        if not secrets.compare_digest(str(row["code"]), str(code)):
+        given = self._code_hash(verification_id, str(code))
+        if not hmac.compare_digest(str(row["code_hash"]), given):
             wrong = row["wrong_attempts"] + 1
             self.db.execute(
                 "UPDATE verifications SET wrong_attempts = ? WHERE id = ?", (wrong, verification_id)
@@ -145,8 +181,8 @@ class Store:
         token = "t_" + secrets.token_urlsafe(24)
         self.db.execute("UPDATE verifications SET used = 1 WHERE id = ?", (verification_id,))
         self.db.execute(
-            "INSERT INTO tokens (token, subject_id, expires_at) VALUES (?, ?, ?)",
-            (token, row["subject_id"], time.time() + TOKEN_TTL_S),
+            "INSERT INTO tokens (token_hash, subject_id, expires_at) VALUES (?, ?, ?)",
+            (self._token_hash(token), row["subject_id"], time.time() + TOKEN_TTL_S),
         )
         return token, TOKEN_TTL_S
 
@@ -159,7 +195,8 @@ class Store:
         if not token:
             raise ApiError(401, "not_verified", "a verification token is required")
         row = self.db.execute(
-            "SELECT subject_id, expires_at FROM tokens WHERE token = ?", (token,)
+            "SELECT subject_id, expires_at FROM tokens WHERE token_hash = ?",
+            (self._token_hash(token),),
         ).fetchone()
         if row is None or row["expires_at"] < time.time():
             raise ApiError(401, "not_verified", "the verification token is invalid or expired")

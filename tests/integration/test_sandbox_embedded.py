@@ -4,6 +4,7 @@ row, and the child processes are gone afterwards — also when the body raises."
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import time
@@ -73,6 +74,8 @@ async def test_demo_scenario_leaks_nothing_and_cleans_up(tmp_path: Path) -> None
                     session_id=sid,
                 )
             cluster: SandboxCluster = systems.cluster
+            issued = await asyncio.to_thread(cluster.issued)  # codes and tokens, from memory
+            assert "123456" in issued["codes"] and token in issued["tokens"]
             audit_rows = c.audit.rows(sid)
             raise_inside = RuntimeError("body failed")
             with pytest.raises(RuntimeError):
@@ -105,5 +108,7 @@ async def test_demo_scenario_leaks_nothing_and_cleans_up(tmp_path: Path) -> None
         and "bank.freeze_card" in texts["engine.db:connector_calls"]
     )
     assert "4417" in texts["engine.db:connector_calls"]  # last 4 digits may show
-    assert find_leaks(cluster, texts) == []
-    assert len(find_leaks(cluster, {"probe": text})) == 3  # the scanner does see raw numbers
+    assert find_leaks(cluster, texts, issued) == []
+    assert (
+        len(find_leaks(cluster, {"probe": text}, issued)) == 3
+    )  # the scanner does see raw numbers

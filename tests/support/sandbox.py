@@ -83,37 +83,35 @@ def personal_values(cluster: SandboxCluster) -> set[str]:
     return values
 
 
-def secret_values(cluster: SandboxCluster) -> set[str]:
-    """API keys, the test key, and every customer token the sandboxes issued."""
-    values = set(cluster.api_keys.values()) | {cluster.test_key}
-    for system in ("bank", "tax"):
-        values |= {r[0] for r in sandbox_rows(cluster, system, "SELECT token FROM tokens")}
-    return values
+def secret_values(cluster: SandboxCluster, issued: dict[str, list[str]]) -> set[str]:
+    """API keys, the test and code keys, and every customer token in ``issued``."""
+    return set(cluster.api_keys.values()) | {cluster.test_key, cluster.code_key, *issued["tokens"]}
 
 
-def otp_codes(cluster: SandboxCluster) -> set[str]:
-    """Every one-time code the sandboxes issued."""
-    codes: set[str] = set()
-    for system in ("bank", "tax"):
-        codes |= {r[0] for r in sandbox_rows(cluster, system, "SELECT code FROM verifications")}
-    return codes
-
-
-def find_leaks(cluster: SandboxCluster, texts: dict[str, str]) -> list[str]:
+def find_leaks(
+    cluster: SandboxCluster, texts: dict[str, str], issued: dict[str, list[str]] | None = None
+) -> list[str]:
     """Personal numbers, secrets or one-time codes found in ``texts`` (name → content).
+
+    Args:
+        cluster: the sandboxes (running, unless ``issued`` is given).
+        texts: name → content.
+        issued: the codes and tokens the sandboxes issued (:meth:`SandboxCluster.issued`; their
+            databases keep only hashes), read while they ran; default: read now.
 
     Returns:
         ``"<name>: <kind> ending <last 4>"`` per leak (the value itself is not repeated).
     """
+    issued = issued if issued is not None else cluster.issued()
     leaks: list[str] = []
     for name, text in texts.items():
         for value in personal_values(cluster):
             if value in text:
                 leaks.append(f"{name}: personal number ending {value[-4:]}")
-        for value in secret_values(cluster):
+        for value in secret_values(cluster, issued):
             if value in text:
                 leaks.append(f"{name}: secret ending {value[-4:]}")
-        for code in otp_codes(cluster):
+        for code in issued["codes"]:
             if f'"{code}"' in text or f"'{code}'" in text or f"={code}" in text:
                 leaks.append(f"{name}: one-time code")
     return leaks
