@@ -74,12 +74,12 @@ class Cleaned:
     reason: str | None
 
 
-def clean_transcript(text: str, language: str, prompt: str | None, audio_ms: float) -> Cleaned:
-    """Apply the four rules of the module docstring to one transcript.
+def clean_transcript(text: str, prompt: str | None, audio_ms: float) -> Cleaned:
+    """Apply the four rules of the module docstring to one transcript, in either language (the
+    rules read the text itself: Chinese sentences are matched without spaces, English by word).
 
     Args:
         text: the decoded text (any punctuation; Chinese already in Simplified characters).
-        language: ``en`` or ``zh`` (other codes are treated like ``en``).
         prompt: the initial prompt the decoder was given for this language, or None.
         audio_ms: duration of the decoded audio, milliseconds.
 

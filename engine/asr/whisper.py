@@ -290,7 +290,7 @@ class WhisperASR:
             # Whisper likes to put Chinese names in title marks 《》; speech has none.
             text = to_simplified(text).replace("《", "").replace("》", "")
         prompt = dict(self.settings.initial_prompts).get(language)
-        cleaned = clean_transcript(text, language, prompt, audio_ms)
+        cleaned = clean_transcript(text, prompt, audio_ms)
         if cleaned.reason is not None:
             log.info("transcript filtered (%s)", cleaned.reason)
         text = cleaned.text

@@ -23,63 +23,61 @@ EN_PROMPT = None
     ],
 )
 def test_prompt_echoes_are_dropped(text: str) -> None:
-    result = clean_transcript(text, "zh", prompt=ZH_PROMPT, audio_ms=2500)
+    result = clean_transcript(text, prompt=ZH_PROMPT, audio_ms=2500)
     assert result.text == ""
     assert result.reason == "prompt-echo"
 
 
 def test_a_prompt_echo_before_real_words_is_cut_off() -> None:
-    result = clean_transcript("以下是普通话的句子。我想查一下余额", "zh", ZH_PROMPT, 4000)
+    result = clean_transcript("以下是普通话的句子。我想查一下余额", ZH_PROMPT, 4000)
     assert result.text == "我想查一下余额"
     assert result.reason == "prompt-echo"
 
 
 @pytest.mark.parametrize(
-    ("text", "language"),
+    "text",
     [
-        ("Thank you for watching!", "en"),
-        ("Thanks for watching.", "en"),
-        ("Thank you so much for watching, see you in the next video.", "en"),
-        ("Please subscribe to my channel.", "en"),
-        ("Don't forget to like and subscribe!", "en"),
-        ("Subtitles by the Amara.org community", "en"),
-        ("字幕由Amara.org社区提供", "zh"),
-        ("字幕由 Amara.org 社区提供", "zh"),
-        ("中文字幕由索兰娅提供", "zh"),
-        ("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "zh"),
-        ("请不吝点赞订阅转发打赏", "zh"),
-        ("明镜需要您的支持 欢迎订阅明镜", "zh"),
-        ("谢谢观看", "zh"),
-        ("感谢收看！", "zh"),
-        ("谢谢大家的观看。", "zh"),
+        "Thank you for watching!",
+        "Thanks for watching.",
+        "Thank you so much for watching, see you in the next video.",
+        "Please subscribe to my channel.",
+        "Don't forget to like and subscribe!",
+        "Subtitles by the Amara.org community",
+        "字幕由Amara.org社区提供",
+        "字幕由 Amara.org 社区提供",
+        "中文字幕由索兰娅提供",
+        "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+        "请不吝点赞订阅转发打赏",
+        "明镜需要您的支持 欢迎订阅明镜",
+        "谢谢观看",
+        "感谢收看！",
+        "谢谢大家的观看。",
     ],
 )
-def test_known_hallucinations_are_dropped_at_any_length(text: str, language: str) -> None:
+def test_known_hallucinations_are_dropped_at_any_length(text: str) -> None:
     for audio_ms in (800, 9000):
-        result = clean_transcript(text, language, prompt=None, audio_ms=audio_ms)
+        result = clean_transcript(text, prompt=None, audio_ms=audio_ms)
         assert (result.text, result.reason) == ("", "known-hallucination"), text
 
 
 @pytest.mark.parametrize(
-    ("text", "language", "expected"),
+    ("text", "expected"),
     [
         (
             "I want to check my balance I want to check my balance I want to check my balance",
-            "en",
             "I want to check my balance",
         ),
         (
             "What are your hours? What are your hours? What are your hours?",
-            "en",
             "What are your hours?",
         ),
-        ("我想查余额我想查余额我想查余额我想查余额", "zh", "我想查余额"),
-        ("好的好的好的好的好的好的", "zh", "好的"),
-        ("Okay. Okay. Okay. Okay. Okay. Okay.", "en", "Okay."),
+        ("我想查余额我想查余额我想查余额我想查余额", "我想查余额"),
+        ("好的好的好的好的好的好的", "好的"),
+        ("Okay. Okay. Okay. Okay. Okay. Okay.", "Okay."),
     ],
 )
-def test_loops_collapse_to_one_saying(text: str, language: str, expected: str) -> None:
-    result = clean_transcript(text, language, prompt=None, audio_ms=6000)
+def test_loops_collapse_to_one_saying(text: str, expected: str) -> None:
+    result = clean_transcript(text, prompt=None, audio_ms=6000)
     assert result.text == expected
     assert result.reason == "repetition"
 
@@ -104,19 +102,19 @@ def test_loops_collapse_to_one_saying(text: str, language: str, expected: str) -
 )
 def test_real_questions_are_kept_as_they_are(text: str, language: str) -> None:
     prompt = ZH_PROMPT if language == "zh" else EN_PROMPT
-    result = clean_transcript(text, language, prompt=prompt, audio_ms=3000)
+    result = clean_transcript(text, prompt=prompt, audio_ms=3000)
     assert (result.text, result.reason) == (text, None)
 
 
 def test_short_silence_phrases_are_dropped_only_when_short() -> None:
-    assert clean_transcript("Thank you.", "en", None, audio_ms=900).text == ""
-    assert clean_transcript("谢谢", "zh", ZH_PROMPT, audio_ms=900).reason == "silence-phrase"
-    assert clean_transcript("Thank you.", "en", None, audio_ms=3500).text == "Thank you."
+    assert clean_transcript("Thank you.", None, audio_ms=900).text == ""
+    assert clean_transcript("谢谢", ZH_PROMPT, audio_ms=900).reason == "silence-phrase"
+    assert clean_transcript("Thank you.", None, audio_ms=3500).text == "Thank you."
 
 
 def test_empty_text_stays_empty() -> None:
-    assert clean_transcript("  ", "en", None, 500).text == ""
-    assert clean_transcript("  ", "en", None, 500).reason is None
+    assert clean_transcript("  ", None, 500).text == ""
+    assert clean_transcript("  ", None, 500).reason is None
 
 
 def test_the_whisper_decoder_applies_the_filter() -> None:
