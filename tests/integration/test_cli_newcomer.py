@@ -5,28 +5,14 @@ under a ``--config`` file that was never given."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.cli import main
-from engine.paths import REPO_ROOT
-
-
-def _dhe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-    )
+from tests.support.cli import run_dhe
 
 
 def _lines(text: str) -> list[str]:
@@ -99,7 +85,7 @@ def busy_port() -> Iterator[int]:
 @pytest.mark.parametrize("command", [["serve"], ["sandbox", "bank"]])
 def test_a_port_in_use_exits_2(busy_port: int, tmp_path: Path, command: list[str]) -> None:
     db = ["--db", str(tmp_path / "bank.db")] if command[0] == "sandbox" else []
-    proc = _dhe(
+    proc = run_dhe(
         *command,
         "--port",
         str(busy_port),
