@@ -270,6 +270,24 @@ class ServerConfig(_Section):
     greet: bool = False  # say the domain's greeting when a session starts
 
 
+class ClusterConfig(_Section):
+    """Replicas of ``dhe serve`` sharing one session registry in Redis
+    (``engine.server.redis_registry``). An empty ``registry_url`` keeps sessions in the process
+    (one server, the default). A URL holding a password belongs in ``DHE_CLUSTER__REGISTRY_URL``."""
+
+    registry_url: str = ""  # redis://127.0.0.1:6379/0
+    replica_id: str = ""  # unique per replica, [a-z0-9-]; "" = "replica-<port>"
+    max_sessions: int = Field(0, ge=0, le=1_000_000)  # whole cluster; 0 = sum of live replicas'
+    heartbeat_interval_ms: int = Field(1000, ge=100, le=60_000)
+    heartbeat_ttl_ms: int = Field(3000, ge=200, le=600_000)  # silent this long = dead
+
+    @model_validator(mode="after")
+    def _ttl_above_interval(self) -> ClusterConfig:
+        if self.heartbeat_ttl_ms <= self.heartbeat_interval_ms:
+            raise ValueError("heartbeat_ttl_ms must exceed heartbeat_interval_ms")
+        return self
+
+
 class EngineConfig(BaseSettings):
     """The whole configuration (see ``assets/config/default.yaml`` for comments)."""
 
@@ -290,6 +308,7 @@ class EngineConfig(BaseSettings):
     server: ServerConfig = Field(default_factory=ServerConfig)
     perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     @classmethod
     def settings_customise_sources(

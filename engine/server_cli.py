@@ -16,6 +16,10 @@ import sys
 log = logging.getLogger("dhe.serve")
 
 
+class RegistryStartError(Exception):
+    """The shared session registry (``cluster.registry_url``) is unusable at start."""
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``serve`` subcommand."""
     p = subparsers.add_parser("serve", help="the realtime WebRTC server (visitor page at /)")
@@ -54,6 +58,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(config, host, port))
     except KeyboardInterrupt:
         return 0
+    except RegistryStartError as exc:
+        print(f"dhe serve: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
         print(f"dhe serve: error: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
@@ -71,7 +78,8 @@ async def _serve(config, host: str, port: int) -> int:
 
     from engine.server.app import build_app
 
-    app = build_app(config, host=host)
+    registry = await _shared_registry(config, port)
+    app = build_app(config, host=host, registry=registry)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -79,6 +87,8 @@ async def _serve(config, host: str, port: int) -> int:
         await site.start()
     except OSError:
         await runner.cleanup()
+        if registry is not None:
+            await registry.close()
         raise
     bound = runner.addresses[0] if runner.addresses else (host, port)
     print(f"dhe serve: listening on http://{bound[0]}:{bound[1]}/", file=sys.stderr, flush=True)
@@ -92,4 +102,40 @@ async def _serve(config, host: str, port: int) -> int:
     finally:
         print("dhe serve: stopping", file=sys.stderr, flush=True)
         await runner.cleanup()
+        if registry is not None:
+            await registry.close()
     return 0
+
+
+async def _shared_registry(config, port: int):
+    """The Redis registry when ``cluster.registry_url`` is set (joined: first heartbeat sent),
+    else None (the app keeps sessions in the process)."""
+    cluster = config.cluster
+    if not cluster.registry_url:
+        return None
+    from redis.exceptions import RedisError
+
+    from engine.server.redis_registry import RedisRegistry
+
+    try:
+        registry = RedisRegistry(
+            cluster.registry_url,
+            cluster.replica_id or f"replica-{port}",
+            config.server.max_sessions,
+            cluster_capacity=cluster.max_sessions,
+            heartbeat_interval_ms=cluster.heartbeat_interval_ms,
+            heartbeat_ttl_ms=cluster.heartbeat_ttl_ms,
+        )
+    except ValueError as exc:
+        raise RegistryStartError(f"cluster.replica_id: {exc}") from exc
+    try:
+        await registry.start()
+    except RedisError as exc:
+        await registry.close()
+        raise RegistryStartError(f"cannot reach the session registry: {exc}") from exc
+    print(
+        f"dhe serve: replica {registry.replica_id} joined the session registry",
+        file=sys.stderr,
+        flush=True,
+    )
+    return registry

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -104,7 +103,7 @@ async def create_session(request: web.Request) -> web.Response:
     renderer = None
     try:
         engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
-        session_id = secrets.token_urlsafe(12)
+        session_id = registry.new_session_id()
         language = offer.language or cfg.dialog.language
         renderer = await runtime.take_renderer(offer.video)
         session = Session(
@@ -144,6 +143,7 @@ async def _admit(registry: SessionRegistry[Session], runtime: Runtime) -> Admiss
             "too-many-sessions",
             f"this terminal server is serving its maximum of {exc.capacity} visitors; "
             "try again shortly",
+            retry_after_s=10,
         ) from exc
 
 

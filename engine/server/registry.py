@@ -10,8 +10,9 @@ Every method is async so a shared store can answer: with several server replicas
 address, admission must count the sessions of *all* replicas (a Redis registry holds the counts
 and an expiring key per admission, so a replica that dies mid-offer does not leak a slot). The
 session *objects* (peer connections, tracks) only ever live in the process that made them:
-:meth:`~SessionRegistry.get` returns this process's live session, or None. Today's
-implementation is :class:`InProcessRegistry`.
+:meth:`~SessionRegistry.get` returns this process's live session, or None. Implementations:
+:class:`InProcessRegistry` (one server, the default) and
+:class:`~engine.server.redis_registry.RedisRegistry` (replicas sharing Redis, ``cluster.*``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ class RegistryCounts:
 class SessionRegistry(Protocol[S]):
     """The live sessions and their admission (see the module docstring)."""
 
+    def new_session_id(self) -> str:
+        """A fresh, unguessable session id (a shared store may encode the owner in it)."""
+        ...
+
     async def admit(self) -> Admission:
         """Hold a slot for a new offer.
 
@@ -105,6 +110,10 @@ class InProcessRegistry(Generic[S]):
         self.capacity = capacity
         self._sessions: dict[str, S] = {}
         self._pending: set[str] = set()
+
+    def new_session_id(self) -> str:
+        """See :meth:`SessionRegistry.new_session_id` (16 URL-safe characters)."""
+        return secrets.token_urlsafe(12)
 
     async def admit(self) -> Admission:
         """See :meth:`SessionRegistry.admit`."""

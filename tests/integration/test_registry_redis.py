@@ -1,0 +1,167 @@
+"""The Redis session registry against a real redis-server: ownership, per-replica and cluster
+admission, expiring admissions, and a dead replica's sessions removed by the survivors'
+heartbeats (``engine.server.redis_registry``)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from engine.cluster.processes import free_port
+from engine.server.redis_registry import (
+    ClusterFull,
+    RedisRegistry,
+    RegistryUnavailable,
+)
+from engine.server.registry import RegistryFull
+from tests.support.redisd import redis_server
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+def _replica(url: str, prefix: str, rid: str, capacity: int = 2, **kw) -> RedisRegistry[str]:
+    return RedisRegistry(url, rid, capacity, prefix=prefix, **kw)
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"t{secrets.token_hex(4)}:"
+
+
+async def test_sessions_are_owned_counted_and_forgotten(redis_url: str, prefix: str) -> None:
+    a, b = _replica(redis_url, prefix, "r1"), _replica(redis_url, prefix, "r2", capacity=3)
+    await a.start()
+    await b.start()
+    try:
+        sid = a.new_session_id()
+        assert sid.startswith("r1.") and len(sid) == 3 + 16
+        await a.create(await a.admit(), sid, "visitor-1")
+        pending = await b.admit()
+        assert await a.get(sid) == "visitor-1"
+        assert await b.get(sid) is None  # the object lives in its owner only
+        assert await b.owner(sid) == "r1"
+        counts = await b.counts()
+        assert (counts.live, counts.pending, counts.capacity) == (1, 1, 5)
+        await b.release(pending)
+        await b.release(pending)  # idempotent
+        assert await a.replica_sessions() == {"r1": 1, "r2": 0}
+        await a.remove(sid)
+        await a.remove(sid)
+        assert await a.owner(sid) is None
+        assert (await a.counts()).live == 0
+        assert a.local() == []
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_replica_and_cluster_capacity(redis_url: str, prefix: str) -> None:
+    a = _replica(redis_url, prefix, "r1", capacity=1)
+    b = _replica(redis_url, prefix, "r2", capacity=2, cluster_capacity=2)
+    await a.start()
+    await b.start()
+    try:
+        await a.create(await a.admit(), a.new_session_id(), "s1")
+        with pytest.raises(RegistryFull) as full:
+            await a.admit()
+        assert not isinstance(full.value, ClusterFull) and full.value.capacity == 1
+        await b.admit()  # 2 of the cluster's 2
+        with pytest.raises(ClusterFull) as cluster_full:
+            await b.admit()
+        assert cluster_full.value.capacity == 2
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_an_abandoned_admission_frees_its_slot(redis_url: str, prefix: str) -> None:
+    a = _replica(redis_url, prefix, "r1", capacity=1, pending_ttl_ms=300)
+    await a.start()
+    try:
+        await a.admit()  # never created nor released (the offer's process died)
+        with pytest.raises(RegistryFull):
+            await a.admit()
+        await asyncio.sleep(0.4)
+        await a.admit()
+    finally:
+        await a.close()
+
+
+async def test_a_dead_replicas_sessions_vanish_within_5_s(redis_url: str, prefix: str) -> None:
+    dead, survivor = _replica(redis_url, prefix, "r1"), _replica(redis_url, prefix, "r2")
+    await dead.start()
+    await survivor.start()
+    try:
+        sids = [dead.new_session_id() for _ in range(2)]
+        for sid in sids:
+            await dead.create(await dead.admit(), sid, sid)
+        assert (await survivor.counts()).live == 2
+        assert dead._heartbeat is not None
+        dead._heartbeat.cancel()  # the replica dies: no more heartbeats, nothing cleaned up
+        died = time.monotonic()
+        while any([await survivor.owner(s) for s in sids]):
+            assert time.monotonic() - died < 5.0, "dead replica's sessions still in Redis"
+            await asyncio.sleep(0.1)
+        assert await survivor.replica_sessions() == {"r2": 0}
+        assert (await survivor.counts()).capacity == 2  # the dead replica's slots are gone
+    finally:
+        await survivor.close()
+        await dead.close()
+
+
+async def test_a_replica_rewrites_its_sessions_after_redis_lost_them(
+    redis_url: str, prefix: str
+) -> None:
+    a = _replica(redis_url, prefix, "r1")
+    await a.start()
+    try:
+        sid = a.new_session_id()
+        await a.create(await a.admit(), sid, "s")
+        keys = await a._redis.keys(f"{prefix}*")
+        await a._redis.delete(*keys)  # as after a Redis restart
+        await a.beat()
+        assert await a.owner(sid) == "r1"
+        assert (await a.counts()).live == 1
+    finally:
+        await a.close()
+
+
+async def test_unreachable_redis_refuses_admission() -> None:
+    a = RedisRegistry(f"redis://127.0.0.1:{free_port()}/0", "r1", 2)
+    with pytest.raises(RegistryUnavailable, match="unreachable"):
+        await a.admit()
+    await a.close()
+
+
+def test_replica_ids_are_checked() -> None:
+    with pytest.raises(ValueError, match="replica id"):
+        RedisRegistry("redis://127.0.0.1:1/0", "Replica 1", 2)
+
+
+def test_serve_with_an_unreachable_registry_exits_2() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DHE_CLUSTER__REGISTRY_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "DHE_CLUSTER__REPLICA_ID": "r9",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot reach the session registry" in proc.stderr
