@@ -81,6 +81,13 @@ class VADConfig(_Section):
     turn_incomplete_silence_ms: float | None = Field(None, ge=100.0, le=5000.0)
     #: onnxruntime threads per check (~21 ms with 2 on a 2-core CPU).
     turn_model_threads: int = Field(1, ge=1, le=8)
+    #: The speculative transcript must agree with the model (a finished sentence ends with
+    #: "." "?" "。" "？", a clause pause with "," or nothing) before a turn ends early or waits
+    #: longer (engine.audio.turn_policy); false: the model alone decides.
+    turn_text_rule: bool = True
+    #: A live turn of this many seconds of continuous speech is ended and answered (a busy hall
+    #: must not block every answer); onsets then need a pause first.
+    max_turn_s: float = Field(20.0, ge=2.0, le=28.0)
 
 
 class VoiceConfig(_Section):

@@ -4,26 +4,36 @@ A fixed silence (``server.endpoint_silence_ms``, 500 ms) ends every turn today: 
 question waits half a second for nothing, and a visitor who stops to find the next digits of a
 card number is cut off when the pause runs longer. With a turn model
 (:mod:`engine.audio.turn_model`), once a pause reaches ``check_after_ms`` the model reads the
-turn and the policy (:func:`decide`) ends it at once when the model says *complete*; an
-*incomplete* turn waits up to ``incomplete_silence_ms``; with no verdict (model off, slow or
-failed) the plain ``fallback_silence_ms`` ends it, as before. Pipecat's smart-turn pipeline
-works the same way (VAD stop 0.2 s, then the model, then a silence timeout), and LiveKit's
-turn detector lengthens the wait when its model is unsure.
+turn, and the speculative final decode that the endpointer starts early in the pause says how
+its words end (:func:`text_complete`: Whisper writes ``.``/``?``/``。``/``？`` at a finished
+sentence and ``,`` or nothing at a clause pause). The policy (:func:`decide`) ends the turn at
+once when both say *complete*, waits ``incomplete_silence_ms`` when both say *incomplete*, and
+otherwise — they disagree, or one of them has not answered (model off, slow or failed; a
+decode without punctuation) — leaves it to the plain ``fallback_silence_ms``, as before.
+Pipecat's smart-turn pipeline works the same way (VAD stop 0.2 s, then the model, then a silence
+timeout), and LiveKit's turn detector lengthens the wait when its model is unsure.
+
+Why two witnesses: on its own, the model judged many clause pauses *complete* and cut visitors
+off mid-sentence far more often than the 500 ms timeout (``benchmarks/endpointing.py``, mode
+``model@200``); a finished sentence in the transcript as well keeps the cut-offs at the
+timeout's level while a finished question still ends within a few hundred milliseconds.
 
 :class:`SemanticEndpointer` puts the policy around the session's
 :class:`~engine.server.endpointing.Endpointer` without changing it: it forwards every window,
 passes the endpointer's decisions through, adds :class:`TurnCheckDue` (run the model on this
 span, off the event loop) and ends the turn early — a :class:`TurnEnded` over the same span as
 the speculative decode, so that decode is reused — when :meth:`SemanticEndpointer.verdict`
-brings a *complete*. Time is the 16 kHz stream position passed in: no clocks, threads or I/O.
+and :meth:`SemanticEndpointer.transcribed` bring their answers. Time is the 16 kHz stream
+position passed in: no clocks, threads or I/O.
 
-Adopting it in a session (one change): build the endpointer with :func:`semantic_endpointer`
+The live session (:mod:`engine.server.turn_taking`) builds it with :func:`semantic_endpointer`
 (``policy_settings(config.vad, config.server.endpoint_silence_ms)``, ``model_on`` when
-:func:`engine.audio.turn_model.load_turn_model` gave a model); on a :class:`TurnCheckDue` run
+:func:`engine.audio.turn_model.load_turn_model` gave a model); on a :class:`TurnCheckDue` it runs
 ``model.check(buffer.slice(d.start_sample, d.end_sample))`` on an executor of its own (not the
-ASR one: the speculative decode starts 50 ms earlier and would delay the verdict past the
-timeout), then hand ``verdict(d.check_id, check.probability, buffer.end)``'s decisions to the
-same handler as the listener's.
+ASR one: the speculative decode starts earlier and would delay the verdict past the timeout)
+and hands ``verdict(d.check_id, check.probability, buffer.end)``'s decisions to the same
+handler as the listener's; when the speculative decode of the pause returns it hands
+``transcribed(span, text, buffer.end)``'s decisions there too.
 """
 
 from __future__ import annotations
@@ -48,6 +58,40 @@ if TYPE_CHECKING:
 
 #: Seconds of turn audio the model reads (Smart Turn v3: the last 8 s).
 CHECK_WINDOW_SAMPLES = 8 * SAMPLE_RATE_HZ
+#: Marks that end a sentence (Latin and CJK full-width); Whisper writes them at a finished one.
+SENTENCE_ENDS = ".?!。？！"
+#: Marks inside a sentence; a transcript ending with one stopped at a clause pause.
+CLAUSE_MARKS = ",;:，；：、…-—"
+#: Closing quotes and brackets skipped when looking at the last mark.
+CLOSERS = "\"'”’）)]}」』》"
+
+
+def text_complete(text: str) -> bool | None:
+    """Does a transcript end a sentence? The text half of the end-of-turn evidence.
+
+    Whisper punctuates from the audio: a finished sentence gets ``.``, ``?`` or ``!`` (``。``,
+    ``？``, ``！`` in Chinese), a clause pause a comma or nothing, a trailing-off ``...``.
+
+    Args:
+        text: the speculative final transcript of the turn so far.
+
+    Returns:
+        True when the last mark ends a sentence; False when it ends with a clause mark, an
+        ellipsis, or words after punctuation elsewhere; None when it holds no punctuation at
+        all (no evidence either way: some decodes write none) or is empty.
+    """
+    body = text.strip().rstrip(CLOSERS).rstrip()
+    if not body:
+        return None
+    if body.endswith(("...", "…", "。。")):
+        return False
+    if body[-1] in SENTENCE_ENDS:
+        return True
+    if body[-1] in CLAUSE_MARKS:
+        return False
+    if any(mark in body for mark in SENTENCE_ENDS + CLAUSE_MARKS):
+        return False
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +105,17 @@ class TurnPolicySettings:
             model's own decision boundary).
         fallback_silence_ms: ends the turn when no verdict came (model off, slow or failed):
             the plain silence timeout, ``server.endpoint_silence_ms``.
-        incomplete_silence_ms: ends a turn the model judged incomplete (default: the same as
-            the fallback, so the model only ever shortens the wait).
+        incomplete_silence_ms: ends a turn judged incomplete (default: the same as the
+            fallback, so the model only ever shortens the wait).
+        text_rule: the speculative transcript must agree with the model (:func:`text_complete`)
+            before the turn ends early or waits longer; False: the model alone decides.
     """
 
     check_after_ms: float = 200.0
     complete_threshold: float = 0.5
     fallback_silence_ms: float = 500.0
     incomplete_silence_ms: float = 500.0
+    text_rule: bool = True
 
     @property
     def longest_silence_ms(self) -> float:
@@ -85,29 +132,36 @@ def policy_settings(vad: VADConfig, endpoint_silence_ms: float) -> TurnPolicySet
         complete_threshold=vad.turn_complete_threshold,
         fallback_silence_ms=endpoint_silence_ms,
         incomplete_silence_ms=endpoint_silence_ms if incomplete is None else incomplete,
+        text_rule=vad.turn_text_rule,
     )
 
 
 Verdict = Literal["end", "wait"]
 
 
-def decide(settings: TurnPolicySettings, silence_ms: float, probability: float | None) -> Verdict:
+def decide(
+    settings: TurnPolicySettings,
+    silence_ms: float,
+    probability: float | None,
+    text_done: bool | None = None,
+) -> Verdict:
     """End the turn now, or wait?
 
     Args:
         settings: the tunables.
         silence_ms: the pause so far (end of the last speech window → now), milliseconds.
         probability: the model's probability that the turn is complete, None without a verdict.
+        text_done: :func:`text_complete` of the pause's speculative transcript, None while
+            unknown (not decoded yet, or no punctuation); read only with ``text_rule``.
 
     Returns:
         ``"end"`` or ``"wait"``.
     """
-    if probability is None:
-        limit = settings.fallback_silence_ms
-    elif probability >= settings.complete_threshold:
-        limit = settings.check_after_ms
-    else:
-        limit = settings.incomplete_silence_ms
+    limit = settings.fallback_silence_ms
+    if probability is not None:
+        complete = probability >= settings.complete_threshold
+        if not settings.text_rule or text_done is complete:
+            limit = settings.check_after_ms if complete else settings.incomplete_silence_ms
     return "end" if silence_ms >= limit else "wait"
 
 
@@ -157,6 +211,7 @@ class SemanticEndpointer:
         self._check_id = 0
         self._asked = False
         self._probability: float | None = None
+        self._text_done: bool | None = None
 
     @property
     def settings(self) -> EndpointSettings:
@@ -213,6 +268,23 @@ class SemanticEndpointer:
         self._probability = probability
         return self._maybe_end(now_sample)
 
+    def transcribed(self, span: tuple[int, int], text: str, now_sample: int) -> list[Decision]:
+        """The speculative decode of a pause came back.
+
+        Args:
+            span: the ``[start, end)`` samples it decoded (the :class:`SpeculateFinal`'s).
+            text: its transcript.
+            now_sample: the stream position it arrived at (the last window fed).
+
+        Returns:
+            ``[TurnEnded]`` when the turn ends now; else nothing (a stale decode — another
+            pause's, or after the turn ended — is dropped).
+        """
+        if span != self._span or not self.inner.in_speech:
+            return []
+        self._text_done = text_complete(text)
+        return self._maybe_end(now_sample)
+
     def reset(self) -> None:
         """Forget any speech in progress (as ``Endpointer.reset``)."""
         self.inner.reset()
@@ -226,7 +298,8 @@ class SemanticEndpointer:
     def _maybe_end(self, now_sample: int) -> list[Decision]:
         if self._span is None:
             return []
-        if decide(self.policy, self._silence_ms(now_sample), self._probability) == "wait":
+        silence_ms = self._silence_ms(now_sample)
+        if decide(self.policy, silence_ms, self._probability, self._text_done) == "wait":
             return []
         start, end = self._span
         pad = ms_to_samples(self.inner.settings.pad_ms)
@@ -235,7 +308,7 @@ class SemanticEndpointer:
         return [TurnEnded(start, end, end - pad)]
 
     def _forget(self) -> None:
-        self._span, self._asked, self._probability = None, False, None
+        self._span, self._asked, self._probability, self._text_done = None, False, None, None
         self._check_id += 1  # a verdict still in flight is now stale
 
 

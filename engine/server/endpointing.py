@@ -16,6 +16,7 @@ Hysteresis follows :class:`engine.audio.vad.SpeechSegmenter`: a window is speech
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
 
@@ -36,7 +37,10 @@ class EndpointSettings:
             least ``pad_ms`` so the padded audio has arrived).
         partial_interval_ms: stream time between partial decodes while speaking.
         pad_ms: audio kept around the speech for ASR.
-        max_turn_ms: a turn is cut here (Whisper decodes 30 s windows).
+        max_turn_ms: a turn of this much continuous speech is ended and answered
+            (``vad.max_turn_s``; Whisper decodes 30 s windows). After such a cut, an onset
+            needs ``endpoint_silence_ms`` of silence first, so a hall that never falls quiet
+            cannot barge into the answer it was given.
     """
 
     threshold: float = 0.5
@@ -46,7 +50,7 @@ class EndpointSettings:
     speculative_after_ms: float = 150.0
     partial_interval_ms: float = 1200.0
     pad_ms: float = 150.0
-    max_turn_ms: float = 25_000.0
+    max_turn_ms: float = 20_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +87,41 @@ class SpeechResumed:
 @dataclass(frozen=True, slots=True)
 class TurnEnded:
     """End of turn confirmed: the final transcript is the decode of ``[start_sample,
-    end_sample)``; ``speech_end_sample`` is the end of the last speech window (no pad)."""
+    end_sample)``; ``speech_end_sample`` is the end of the last speech window (no pad);
+    ``capped``: the turn reached ``max_turn_ms`` of continuous speech."""
 
     start_sample: int
     end_sample: int
     speech_end_sample: int
+    capped: bool = False
 
 
 Decision = Onset | PartialDue | SpeculateFinal | SpeechResumed | TurnEnded
+
+
+class StreamEndpointer(Protocol):
+    """What the listener feeds: :class:`Endpointer`, or the turn policy around it
+    (:class:`engine.audio.turn_policy.SemanticEndpointer`, whose decisions add a turn check)."""
+
+    @property
+    def settings(self) -> EndpointSettings:
+        """The tunables (the VAD threshold is read per window)."""
+        ...
+
+    @property
+    def in_speech(self) -> bool:
+        """A turn is in progress."""
+        ...
+
+    def feed(
+        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+    ) -> list:
+        """Advance by one 512-sample window; the decisions it made, in order."""
+        ...
+
+    def reset(self) -> None:
+        """Forget any speech in progress."""
+        ...
 
 
 def ms_to_samples(ms: float) -> int:
@@ -115,6 +146,8 @@ class Endpointer:
     _speculated: bool = False
     _partial_mark: int = 0
     _echo_flags: list[bool] = field(default_factory=list, repr=False)
+    _quiet_needed: int = 0  # samples of silence an onset needs first (after a capped turn)
+    _quiet_start: int | None = None
 
     def feed(
         self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
@@ -147,7 +180,8 @@ class Endpointer:
                 self._partial_mark = end
                 out.append(PartialDue(self._padded_start(), end))
             if end - self._turn_start >= ms_to_samples(s.max_turn_ms):
-                out.append(self._end())
+                out.append(self._end(capped=True))
+                self._quiet_needed = ms_to_samples(s.endpoint_silence_ms)
             return out
         if self._silence_start is None:
             self._silence_start = window_start
@@ -168,6 +202,14 @@ class Endpointer:
         # a third of its last windows sound like the avatar's own voice: an echo run never
         # confirms, a visitor talking over the avatar does even when a few windows look alike.
         s = self.settings
+        if self._quiet_needed > 0:  # after a capped turn: a pause before the next onset
+            if prob >= s.threshold - HYSTERESIS:
+                self._quiet_start = None
+                return []
+            self._quiet_start = start if self._quiet_start is None else self._quiet_start
+            if end - self._quiet_start >= self._quiet_needed:
+                self._quiet_needed, self._quiet_start = 0, None
+            return []
         if prob < s.threshold:
             self._run_start = None
             self._echo_flags.clear()
@@ -195,12 +237,12 @@ class Endpointer:
     def _segment(self) -> tuple[int, int]:
         return self._padded_start(), self._speech_end + ms_to_samples(self.settings.pad_ms)
 
-    def _end(self) -> TurnEnded:
+    def _end(self, *, capped: bool = False) -> TurnEnded:
         start, stop = self._segment()
         self.in_speech = False
         self._run_start = None
         self._silence_start, self._speculated = None, False
-        return TurnEnded(start, stop, self._speech_end)
+        return TurnEnded(start, stop, self._speech_end, capped)
 
     def reset(self) -> None:
         """Forget any speech in progress (e.g. after a text turn replaced it)."""
@@ -208,3 +250,4 @@ class Endpointer:
         self._run_start = None
         self._echo_flags.clear()
         self._silence_start, self._speculated = None, False
+        self._quiet_needed, self._quiet_start = 0, None

@@ -29,7 +29,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES, SileroVAD
 from engine.server.echo import EchoGuard
-from engine.server.endpointing import Decision, Endpointer
+from engine.server.endpointing import StreamEndpointer
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,16 @@ class StreamBuffer:
         self._data = np.zeros(0, np.float32)
 
 
-#: Called with each decision and the loop time (seconds) its window ended.
-DecisionSink = Callable[[Decision, float], None]
+#: Called with each decision (:data:`~engine.server.endpointing.Decision`, or the turn policy's
+#: :class:`~engine.audio.turn_policy.TurnCheckDue`) and the loop time (seconds) its window ended.
+DecisionSink = Callable[[object, float], None]
 
 
 class Listener:
     """The inbound side of one session.
 
     Args:
-        endpointer: the session's endpointing core.
+        endpointer: the session's endpointing core (with the turn policy around it, live).
         echo: the session's echo guard (None: off).
         vad_executor: where Silero runs (never the event loop).
         on_decision: receives the endpointer's decisions.
@@ -94,7 +95,7 @@ class Listener:
 
     def __init__(
         self,
-        endpointer: Endpointer,
+        endpointer: StreamEndpointer,
         echo: EchoGuard | None,
         vad_executor: Executor,
         on_decision: DecisionSink,

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from avatar.frame_renderer import FrameRenderer
 from connectors.embedded import SandboxCluster
 from dialog import DialogEngine, PackError
+from engine.audio.turn_model import SmartTurn, load_turn_model
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
 from engine.embeddings import sentence_encoder
@@ -74,6 +77,11 @@ class Runtime:
         self.unavailable: dict[str, str] = {}
         self.vad_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-vad")
         self.asr_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dhe-asr")
+        #: The end-of-turn model (``vad.turn_model``; None when off), loaded by :meth:`start`,
+        #: with a thread of its own: the speculative decode on the ASR executor starts before
+        #: the check and would delay the verdict past the silence timeout.
+        self.turn_model: SmartTurn | None = None
+        self.turn_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dhe-turn")
         self.asr_inflight = InflightCounter()
         self.cpu = CpuLoad()
         self.cpu.busy()  # first sample
@@ -115,8 +123,12 @@ class Runtime:
             self.voices.warm_up(cfg.tts.voices)  # every reply language, not only the dialog's
             self._avatar = load_configured_avatar(cfg.avatar)
 
+        def load_turn() -> None:
+            self.turn_model = load_turn_model(cfg.vad.turn_model, cfg.vad.turn_model_threads)
+
         await asyncio.gather(
             loop.run_in_executor(self.asr_executor, load_models),
+            loop.run_in_executor(self.turn_executor, load_turn),
             self.dialog_engine(cfg.dialog.domain),
         )
         factory = self._renderer_factory or gl_renderer_factory(self._avatar, cfg)
@@ -152,6 +164,20 @@ class Runtime:
                     raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
             return self._dialogs[domain]
 
+    def check_turn(self, audio: np.ndarray) -> asyncio.Future[float]:
+        """Run the end-of-turn model on float32 (n,) 16 kHz ``audio`` (the turn's last ≤ 8 s,
+        trailing pause included) on its executor; resolves to the probability that the turn is
+        complete.
+
+        Raises:
+            RuntimeError: no turn model is loaded (``vad.turn_model: off``).
+        """
+        model = self.turn_model
+        if model is None:
+            raise RuntimeError("no turn model is loaded")
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self.turn_executor, lambda: model.check(audio).probability)
+
     async def take_renderer(self, size: tuple[int, int] | None = None) -> FrameRenderer:
         """An avatar backend for a new session (a warm spare, else a fresh one), at the
         configured video size or the (width, height) the session's offer asked for."""
@@ -174,3 +200,4 @@ class Runtime:
             await self._stack.aclose()
         self.vad_executor.shutdown(wait=False, cancel_futures=True)
         self.asr_executor.shutdown(wait=False, cancel_futures=True)
+        self.turn_executor.shutdown(wait=False, cancel_futures=True)

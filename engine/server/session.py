@@ -35,12 +35,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
+from engine.audio.turn_policy import policy_settings, semantic_endpointer
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.observers import EventBus
 from engine.reply import ReplyHandle
 from engine.server import protocol
-from engine.server.endpointing import Endpointer, EndpointSettings
+from engine.server.endpointing import EndpointSettings
 from engine.server.feed import ClientFeed
 from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
 from engine.server.listening import Listener
@@ -71,6 +72,7 @@ def endpoint_settings(runtime: Runtime) -> EndpointSettings:
         speculative_after_ms=s.speculative_after_ms,
         partial_interval_ms=s.partial_interval_ms,
         pad_ms=v.pad_ms,
+        max_turn_ms=v.max_turn_s * 1000.0,
     )
 
 
@@ -130,7 +132,12 @@ class Session:
 
     def _build_pipeline(self, runtime: Runtime) -> None:
         """Hearing (listener → turn taking) and the turn runner, wired by narrow ports."""
-        self.endpointer = Endpointer(endpoint_settings(runtime))
+        cfg = runtime.config
+        self.endpointer = semantic_endpointer(
+            endpoint_settings(runtime),
+            policy_settings(cfg.vad, cfg.server.endpoint_silence_ms),
+            model_on=runtime.turn_model is not None,
+        )
         self.decoder = SessionDecoder(runtime.hearing, self.language)
         self.transcriber = Transcriber(
             self.decoder, runtime.asr_executor, runtime.asr_inflight, runtime.cpu.behind
@@ -146,6 +153,7 @@ class Session:
             self.next_turn_id,
             self,
             self.loop.time,
+            runtime.check_turn if runtime.turn_model is not None else None,
         )
         self.listener.on_decision = self.turn_taking.on_decision
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)

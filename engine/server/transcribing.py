@@ -3,12 +3,14 @@
 * :class:`InflightCounter` — the decodes in flight in the whole process (sessions share it):
   partials back off while any runs, and a final one makes running partials give way.
 * :class:`Transcriber` — schedules one session's decodes (see its docstring).
-* :class:`SessionDecoder` — the blocking decode in the session's spoken language.
+* :class:`SessionDecoder` — the blocking decode in the session's spoken language, and the
+  early language detection under ``auto``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ import numpy as np
 
 from engine.asr.whisper import DecodeControl, Transcript
 from engine.hearing import Hearing
+
+log = logging.getLogger(__name__)
 
 #: Decodes float32 16 kHz audio into a transcript (blocking; run on the ASR executor); the
 #: control carries the abandon flag and the time the model was free.
@@ -103,6 +107,7 @@ class Transcriber:
         cpu_behind: Callable[[], bool] = lambda: False,
     ) -> None:
         self._decode = decode
+        self._decoder = decode if isinstance(decode, SessionDecoder) else None
         self._cpu_behind = cpu_behind
         self._executor = executor
         self._inflight = inflight
@@ -158,6 +163,42 @@ class Transcriber:
             self._speculative[1].abandon()
         self._speculative = None
 
+    def detection_due(self, speech_ms: float) -> bool:
+        """Should the session's language be detected now (``speech_ms`` of the turn so far)?
+        True at most once until the detection answers; never when the language is known (or
+        the decode is not a :class:`SessionDecoder`, which knows no language memory)."""
+        return self._decoder is not None and self._decoder.spoken.detection_due(speech_ms)
+
+    def detect(self, audio: np.ndarray) -> asyncio.Future[dict[str, float]]:
+        """Detect the visitor's language on float32 16 kHz ``audio`` (the turn's first
+        seconds) on the ASR executor; the result is noted on the loop
+        (:meth:`engine.asr.language.SpokenLanguage.detected`). A failed detection is logged
+        and forgotten: the final decode then finds the language itself.
+
+        Raises:
+            RuntimeError: the decode is not a :class:`SessionDecoder` (ask
+                :meth:`detection_due` first).
+        """
+        if self._decoder is None:
+            raise RuntimeError("language detection needs a SessionDecoder")
+        loop = asyncio.get_running_loop()
+        self._inflight.count += 1
+        spoken = self._decoder.spoken
+        future = loop.run_in_executor(self._executor, self._decoder.detect, audio)
+
+        def done(f: asyncio.Future[dict[str, float]]) -> None:
+            self._inflight.count -= 1
+            if f.cancelled():
+                return
+            if f.exception() is not None:
+                log.warning("language detection failed: %s", f.exception())
+                spoken.detected({})
+                return
+            spoken.detected(f.result())
+
+        future.add_done_callback(done)
+        return future
+
     def final(self, span: tuple[int, int], audio: np.ndarray) -> Decode:
         """The final decode of ``span``: the speculative one when it covers the same audio."""
         spec, self._speculative = self._speculative, None
@@ -187,6 +228,15 @@ class SessionDecoder:
     def set_language(self, language: str) -> None:
         """The visitor switched the language setting (``auto``, ``en``, ``zh``)."""
         self.spoken = self._hearing.spoken_language(language)
+
+    def detect(self, audio: np.ndarray) -> dict[str, float]:
+        """Which configured language float32 16 kHz ``audio`` is in (blocking; the ASR
+        executor): :meth:`engine.hearing.Hearing.detect_language`.
+
+        Raises:
+            engine.asr.whisper.ASRError: model missing or detection failure.
+        """
+        return self._hearing.detect_language(audio)
 
     def __call__(self, audio: np.ndarray, control: DecodeControl) -> Transcript:
         """Decode float32 (n,) 16 kHz ``audio`` on an ASR worker thread.

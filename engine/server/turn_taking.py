@@ -3,10 +3,17 @@
 :class:`TurnTaking` receives each :data:`~engine.server.endpointing.Decision` the
 :class:`~engine.server.listening.Listener` makes and acts on it: an onset starts a turn (and
 tells the session, which decides about barge-in), a partial is decoded when the CPU allows and
-published as :class:`~engine.events.PartialTranscript`, the speculative final decode starts early
-in the endpoint wait and is given up when the visitor speaks again, and the end of the turn hands
-a :class:`LiveUtterance` — the turn's final decode — to the session. It publishes
-SpeechStarted, SpeechEnded and EndOfTurn on the session's bus.
+published as :class:`~engine.events.PartialTranscript` (the first one of a session under
+``auto`` also detects the visitor's language, :class:`~engine.asr.language.SpokenLanguage`), the
+speculative final decode starts early in the endpoint wait and is given up when the visitor
+speaks again, and the end of the turn hands a :class:`LiveUtterance` — the turn's final decode
+— to the session. It publishes SpeechStarted, SpeechEnded and EndOfTurn on the session's bus.
+
+Semantic end of turn (:mod:`engine.audio.turn_policy`): a
+:class:`~engine.audio.turn_policy.TurnCheckDue` runs the turn model through :data:`TurnCheck`
+(off the event loop) and the verdict goes back to the endpointer; the speculative decode's text
+goes back too; the turn ends when the policy says so, as a :class:`TurnEnded` over the
+speculative span (its decode is reused).
 
 :class:`LiveUtterance` is the hearing side of one spoken turn for the turn runner
 (:class:`engine.turns.Utterance`): it waits for the final decode, publishes the ``vad``,
@@ -17,11 +24,15 @@ decode when the turn is interrupted.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from engine.asr.whisper import Transcript
+from engine.audio.turn_policy import SemanticEndpointer, TurnCheckDue
 from engine.audio.vad import SAMPLE_RATE_HZ
 from engine.events import (
     EndOfTurn,
@@ -44,8 +55,16 @@ from engine.server.listening import Listener
 from engine.server.transcribing import Decode, Transcriber
 from engine.turns import Heard
 
+log = logging.getLogger(__name__)
+
 #: A turn shorter than this that ASR could not read is treated as noise (no "sorry" reply).
 MIN_NO_INPUT_MS = 700.0
+#: Seconds of a turn's first speech the language detection reads (16 kHz samples).
+DETECT_SAMPLES = 3 * SAMPLE_RATE_HZ
+
+#: Runs the turn model on float32 16 kHz audio off the event loop; resolves to the probability
+#: that the turn is complete (raises the model's error when it fails).
+TurnCheck = Callable[[np.ndarray], "asyncio.Future[float]"]
 
 
 def _ms(a_s: float | None, b_s: float | None) -> float | None:
@@ -148,6 +167,7 @@ class TurnTaking:
         next_turn_id: makes a fresh turn id.
         sink: receives onsets and finished turns.
         clock: the loop's clock (seconds).
+        check_turn: runs the turn model (None: no model; the policy asks for no checks then).
     """
 
     def __init__(
@@ -159,6 +179,7 @@ class TurnTaking:
         next_turn_id: Callable[[], str],
         sink: TurnSink,
         clock: Callable[[], float],
+        check_turn: TurnCheck | None = None,
     ) -> None:
         self.session_id = session_id
         self.bus = bus
@@ -167,10 +188,11 @@ class TurnTaking:
         self.next_turn_id = next_turn_id
         self.sink = sink
         self.clock = clock
+        self.check_turn = check_turn
         self.turn_id: str | None = None  # the turn being heard
         self.unheard = False  # the session declined the speech going on (not a turn)
 
-    def on_decision(self, decision: Decision, t_end: float) -> None:
+    def on_decision(self, decision: Decision | TurnCheckDue, t_end: float) -> None:
         """Act on one decision (``t_end``: loop time the window that made it ended)."""
         if isinstance(decision, Onset):
             self._onset(decision)
@@ -183,12 +205,53 @@ class TurnTaking:
         elif isinstance(decision, PartialDue):
             self._partial(decision)
         elif isinstance(decision, SpeculateFinal):
-            span = (decision.start_sample, decision.end_sample)
-            self.transcriber.speculate(span, self.listener.buffer.slice(*span))
+            self._speculate(decision)
+        elif isinstance(decision, TurnCheckDue):
+            self._check(decision)
         elif isinstance(decision, SpeechResumed):
             self.transcriber.resumed()
         elif isinstance(decision, TurnEnded):
             self._turn_ended(decision, t_end)
+
+    @property
+    def _policy(self) -> SemanticEndpointer | None:
+        endpointer = self.listener.endpointer
+        return endpointer if isinstance(endpointer, SemanticEndpointer) else None
+
+    def _decided(self, decisions: list[Decision]) -> None:
+        """Decisions the policy made outside a VAD window (a verdict, a transcript)."""
+        now = self.clock()
+        for decision in decisions:
+            self.on_decision(decision, now)
+
+    def _speculate(self, spec: SpeculateFinal) -> None:
+        span = (spec.start_sample, spec.end_sample)
+        decode = self.transcriber.speculate(span, self.listener.buffer.slice(*span))
+        if self._policy is not None:
+            decode.future.add_done_callback(lambda f: self._speculated(span, f))
+
+    def _speculated(self, span: tuple[int, int], future: asyncio.Future[Transcript]) -> None:
+        """The speculative decode of a pause came back: its text is end-of-turn evidence."""
+        policy = self._policy
+        if policy is None or future.cancelled() or future.exception() is not None:
+            return
+        self._decided(policy.transcribed(span, future.result().text, self.listener.buffer.end))
+
+    def _check(self, due: TurnCheckDue) -> None:
+        """Ask the turn model about the pause; its verdict goes back to the policy."""
+        if self.check_turn is None:
+            return
+        future = self.check_turn(self.listener.buffer.slice(due.start_sample, due.end_sample))
+        future.add_done_callback(lambda f: self._checked(due, f))
+
+    def _checked(self, due: TurnCheckDue, future: asyncio.Future[float]) -> None:
+        policy = self._policy
+        if policy is None or future.cancelled():
+            return
+        if future.exception() is not None:  # no verdict: the silence timeout ends the turn
+            log.warning("session %s: turn check failed: %s", self.session_id, future.exception())
+            return
+        self._decided(policy.verdict(due.check_id, future.result(), self.listener.buffer.end))
 
     def _onset(self, onset: Onset) -> None:
         self.bus.publish(SpeechStarted(session_id=self.session_id, sample=onset.start_sample))
@@ -201,6 +264,10 @@ class TurnTaking:
         self.transcriber.turn_started()
 
     def _partial(self, due: PartialDue) -> None:
+        speech_ms = (due.end_sample - due.start_sample) * 1000.0 / SAMPLE_RATE_HZ
+        if self.transcriber.detection_due(speech_ms):
+            start = due.start_sample
+            self.transcriber.detect(self.listener.buffer.slice(start, start + DETECT_SAMPLES))
         future = self.transcriber.partial(
             self.listener.buffer.slice(due.start_sample, due.end_sample)
         )

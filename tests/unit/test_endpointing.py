@@ -23,11 +23,17 @@ W = WINDOW_SAMPLES  # 32 ms
 
 
 def run(
-    probs: list[float], ep: Endpointer, *, busy: bool = False, echo: list[bool] | None = None
+    probs: list[float],
+    ep: Endpointer,
+    *,
+    busy: bool = False,
+    echo: list[bool] | None = None,
+    start: int = 0,
 ) -> list[tuple[int, object]]:
+    """Feed ``probs`` from window ``start``; the decisions with their window index."""
     out = []
-    for i, p in enumerate(probs):
-        flag = bool(echo[i]) if echo else False
+    for i, p in enumerate(probs, start):
+        flag = bool(echo[i - start]) if echo else False
         for d in ep.feed(p, i * W, avatar_busy=busy, echo=flag):
             out.append((i, d))
     return out
@@ -123,3 +129,17 @@ def test_real_clip_is_one_turn_with_its_speech_inside(shared_data, transcripts) 
         ends[0].start_sample,
         ends[0].end_sample,
     )
+
+
+def test_a_capped_turn_is_answered_and_the_next_onset_needs_a_pause() -> None:
+    # A hall that never falls quiet: 3 s of speech with a 2 s cap ends one turn (capped) and
+    # no onset follows while the speech goes on; after 500 ms of silence a new onset counts.
+    ep = Endpointer(EndpointSettings(max_turn_ms=2000, partial_interval_ms=10_000))
+    decisions = run([0.9] * 95, ep)
+    ends = [d for _, d in decisions if isinstance(d, TurnEnded)]
+    assert len(ends) == 1 and ends[0].capped
+    assert [d for _, d in decisions if isinstance(d, Onset)] == [decisions[0][1]]
+    # a dip shorter than the pause does not re-arm onsets
+    assert run([0.0] * 10 + [0.9] * 20, ep, start=95) == []
+    later = run([0.0] * 16 + [0.9] * 10, ep, start=125)
+    assert [type(d) for _, d in later] == [Onset]

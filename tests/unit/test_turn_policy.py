@@ -12,6 +12,7 @@ from engine.audio.turn_policy import (
     decide,
     policy_settings,
     semantic_endpointer,
+    text_complete,
 )
 from engine.audio.vad import WINDOW_SAMPLES
 from engine.config import VADConfig
@@ -26,7 +27,13 @@ from engine.server.endpointing import (
 )
 
 W = WINDOW_SAMPLES  # 32 ms
-POLICY = TurnPolicySettings(check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800)
+#: The model alone decides (the text rule is tested on its own below).
+POLICY = TurnPolicySettings(
+    check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800, text_rule=False
+)
+TEXT_POLICY = TurnPolicySettings(
+    check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800
+)
 SPEECH = [0.0] * 5 + [0.9] * 20  # speech ends at window 25 (sample 25 * W)
 
 
@@ -136,3 +143,52 @@ def test_policy_from_config_defaults_to_the_silence_timeout() -> None:
     assert policy == TurnPolicySettings(200, 0.5, 500, 500)
     longer = policy_settings(VADConfig(turn_incomplete_silence_ms=1200), endpoint_silence_ms=450)
     assert (longer.fallback_silence_ms, longer.incomplete_silence_ms) == (450, 1200)
+
+
+def test_text_complete_reads_how_whisper_ends_a_transcript() -> None:
+    assert text_complete("When are you open?") is True
+    assert text_complete("I lost my card.") is True
+    assert text_complete("我的卡丢了。") is True
+    assert text_complete("请问营业时间？”") is True  # a closing quote is skipped
+    assert text_complete("My card number is,") is False
+    assert text_complete("My card number is...") is False
+    assert text_complete("我想问一下，") is False
+    assert text_complete("Hello. my card number is") is False  # words after a full stop
+    assert text_complete("my card number is") is None  # no punctuation: no evidence
+    assert text_complete("  ") is None
+
+
+def test_with_the_text_rule_both_witnesses_must_agree() -> None:
+    p = TEXT_POLICY
+    assert decide(p, 200, 0.9, True) == "end"  # both complete: ends at the check
+    assert decide(p, 400, 0.9, None) == "wait"  # the transcript not known yet
+    assert decide(p, 499, 0.9, False) == "wait"  # they disagree: the plain timeout
+    assert decide(p, 500, 0.9, False) == "end"
+    assert decide(p, 499, 0.1, True) == "wait" and decide(p, 500, 0.1, True) == "end"
+    assert decide(p, 799, 0.1, False) == "wait"  # both incomplete: the longer wait
+    assert decide(p, 800, 0.1, False) == "end"
+    assert decide(p, 499, None, True) == "wait"  # no verdict: the timeout
+
+
+def test_a_finished_sentence_ends_when_its_transcript_comes_back() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 8, verdicts={0: 0.93})
+    assert kinds(out) == ["Onset", "SpeculateFinal", "TurnCheckDue"]  # waits for the text
+    spec = out[1][1]
+    span = (spec.start_sample, spec.end_sample)
+    assert ep.transcribed((0, 1), "Stale.", 33 * W) == []  # another pause's decode
+    (end,) = ep.transcribed(span, "When are you open?", 33 * W)
+    assert isinstance(end, TurnEnded) and (end.start_sample, end.end_sample) == span
+    assert not ep.in_speech
+    assert ep.transcribed(span, "When are you open?", 34 * W) == []  # the turn has ended
+
+
+def test_a_clause_pause_waits_for_the_timeout_even_when_the_model_says_complete() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 8, verdicts={0: 0.93})
+    spec = out[1][1]
+    assert ep.transcribed((spec.start_sample, spec.end_sample), "My card number is,", 33 * W) == []
+    later = feed_all_from(ep, 33, [0.0] * 20)
+    i_end = later[-1][0]
+    assert kinds(later) == ["TurnEnded"]
+    assert (i_end + 1 - 25) * W >= ms_to_samples(500) > (i_end - 25) * W

@@ -1,16 +1,26 @@
-"""engine.server.turn_taking.TurnTaking with a session that does not want a turn heard (a typed
-turn's reply is under way): that speech is neither decoded nor answered, and the next speech is
-heard as usual. Real endpointing decisions and transcriber; the decode is a stand-in that
-records its calls (the scheduling is under test, not Whisper)."""
+"""engine.server.turn_taking.TurnTaking, window by window: the semantic end-of-turn policy, and
+a session that does not want a turn heard (a typed turn's reply is under way).
+
+The listener's endpointer is the live one (the turn policy around the endpointer); the turn
+model's verdict and the speculative decode's text reach the policy through TurnTaking, and the
+turn ends when both say *complete* — or at the silence timeout when the text is a clause. Speech
+the session declines is neither decoded nor answered, and the next speech is heard as usual. The
+decode here is a plain function standing in for Whisper (it returns a fixed text or records its
+calls), and the turn check a resolved future with a fixed probability: the wiring is under test,
+not the models (the models' own tests are tests/integration/test_turn_model.py and
+test_asr_whisper.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from engine.asr.whisper import DecodeControl, Transcript
+from engine.audio.turn_policy import TurnPolicySettings, semantic_endpointer
+from engine.audio.vad import WINDOW_SAMPLES
 from engine.events import EndOfTurn, PartialTranscript, SpeechEnded, SpeechStarted
 from engine.observers import EventBus
 from engine.server.endpointing import (
@@ -24,6 +34,8 @@ from engine.server.endpointing import (
 from engine.server.listening import Listener
 from engine.server.transcribing import InflightCounter, Transcriber
 from engine.server.turn_taking import LiveUtterance, TurnTaking
+
+WINDOW_MS = WINDOW_SAMPLES / 16.0  # 32 ms
 
 
 class Sink:
@@ -55,7 +67,7 @@ class Events:
 
 @pytest.fixture
 def executor():
-    pool = ThreadPoolExecutor(max_workers=1)
+    pool = ThreadPoolExecutor(max_workers=2)
     yield pool
     pool.shutdown(wait=False, cancel_futures=True)
 
@@ -92,3 +104,53 @@ async def test_speech_the_session_does_not_hear_is_not_decoded_or_answered(execu
     assert utterance.span == (32_000, 46_000)
     assert (await utterance.decode.future).text == "hello"
     assert events.kinds()[-2:] == [SpeechEnded, EndOfTurn]
+
+
+async def silence_until_the_turn_ends(text: str, probability: float, executor) -> float:
+    """Speak 640 ms, then feed silence window by window; the pause (ms) when the turn ended."""
+
+    def decode(audio: np.ndarray, control: DecodeControl) -> Transcript:
+        return Transcript(text, "en", -0.1, audio.size / 16.0)
+
+    def check_turn(audio: np.ndarray) -> asyncio.Future[float]:
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(probability)
+        return done
+
+    endpointer = semantic_endpointer(
+        EndpointSettings(speculative_after_ms=120.0, endpoint_silence_ms=500.0),
+        TurnPolicySettings(check_after_ms=200.0, fallback_silence_ms=500.0),
+    )
+    loop = asyncio.get_running_loop()
+    listener = Listener(endpointer, None, executor, lambda d, t: None)
+    sink = Sink()
+    ids = iter(f"t{i}" for i in range(100))
+    turns = TurnTaking(
+        "s1", EventBus(), listener, Transcriber(decode, executor, InflightCounter()),
+        lambda: next(ids), sink, loop.time, check_turn,
+    )  # fmt: skip
+    listener.on_decision = turns.on_decision
+    probs = [0.0] * 5 + [0.95] * 20 + [0.0] * 18
+    for i, prob in enumerate(probs):
+        listener.buffer.append(np.zeros(WINDOW_SAMPLES, np.float32))
+        listener.feed(np.array([prob], np.float32))
+        for _ in range(20):  # let the decode and the check come back before the next window
+            await asyncio.sleep(0.002)
+        if sink.turns:
+            return (i + 1 - 25) * WINDOW_MS
+    raise AssertionError("the turn never ended")
+
+
+async def test_a_finished_question_ends_once_model_and_transcript_agree(executor) -> None:
+    pause_ms = await silence_until_the_turn_ends("When are you open?", 0.9, executor)
+    assert 200.0 <= pause_ms < 300.0, pause_ms  # at the check, not the 500 ms timeout
+
+
+async def test_a_clause_pause_waits_for_the_silence_timeout(executor) -> None:
+    pause_ms = await silence_until_the_turn_ends("My card number is,", 0.9, executor)
+    assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
+
+
+async def test_an_unsure_model_leaves_it_to_the_timeout(executor) -> None:
+    pause_ms = await silence_until_the_turn_ends("When are you open?", 0.2, executor)
+    assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
