@@ -10,7 +10,11 @@ Modes:
 * ``silence`` — today's plain 500 ms silence timeout (the model off);
 * ``model@N`` — a check at a pause of N ms; a *complete* ends the turn there, anything else
   waits for the 500 ms timeout;
-* ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms.
+* ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms;
+* ``text@N`` — the live policy: the model at a pause of N ms *and* the speculative transcript
+  (the project's Whisper decode of the pause's span, started at 120 ms and arriving after its
+  own CPU time) must both say *complete* to end the turn early; ``text@N+wait`` lets a turn both
+  judge *incomplete* wait 1000 ms.
 
 Per set and mode it prints: **cut-off rate** (clips whose turn was ended before the visitor's
 last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms must never cut),
@@ -26,7 +30,7 @@ Mandarin, Piper in English), spoken whole and cut into phrases with 250–1000 m
 Usage::
 
     .venv/bin/python benchmarks/endpointing.py [--sets real-en,real-zh,espeak-en,espeak-zh,piper-en]
-        [--verbose]
+        [--verbose] [--no-text]
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,21 +57,28 @@ from engine.audio.turn_policy import (  # noqa: E402
     semantic_endpointer,
 )
 from engine.audio.vad import WINDOW_SAMPLES, SileroVAD  # noqa: E402
-from engine.server.endpointing import EndpointSettings, TurnEnded  # noqa: E402
+from engine.config import load_config  # noqa: E402
+from engine.hearing import Hearing  # noqa: E402
+from engine.server.endpointing import EndpointSettings, SpeculateFinal, TurnEnded  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 RATE = 16_000
 #: (label, policy, model on). The model modes check at a pause of 200 ms (the issue's target),
 #: 300 ms and 420 ms (past the 0.4 s pauses of read speech), with the 0.5 boundary; "+wait" lets
 #: a turn judged incomplete wait 1000 ms instead of the 500 ms timeout.
+MODEL_ONLY = TurnPolicySettings(text_rule=False)
 MODES = [
     ("silence", TurnPolicySettings(), False),
-    ("model@200", TurnPolicySettings(check_after_ms=200), True),
-    ("model@300", TurnPolicySettings(check_after_ms=300), True),
-    ("model@420", TurnPolicySettings(check_after_ms=420), True),
-    ("@200+wait", TurnPolicySettings(check_after_ms=200, incomplete_silence_ms=1000), True),
-    ("@420+wait", TurnPolicySettings(check_after_ms=420, incomplete_silence_ms=1000), True),
+    ("model@200", replace(MODEL_ONLY, check_after_ms=200), True),
+    ("model@300", replace(MODEL_ONLY, check_after_ms=300), True),
+    ("model@420", replace(MODEL_ONLY, check_after_ms=420), True),
+    ("@200+wait", replace(MODEL_ONLY, check_after_ms=200, incomplete_silence_ms=1000), True),
+    ("@420+wait", replace(MODEL_ONLY, check_after_ms=420, incomplete_silence_ms=1000), True),
+    ("text@200", TurnPolicySettings(check_after_ms=200), True),
+    ("text@200+wait", TurnPolicySettings(check_after_ms=200, incomplete_silence_ms=1000), True),
 ]
+#: The speculative decode's start (``server.speculative_after_ms``, clamped to ``pad_ms``).
+SPECULATE_MS = 150
 
 
 @dataclass(slots=True)
@@ -79,6 +90,7 @@ class Clip:
     speech_end: int
     pause_ms: int = 0
     probs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    language: str = "en"
 
 
 def vad_probs(audio: np.ndarray) -> np.ndarray:
@@ -89,26 +101,66 @@ def vad_probs(audio: np.ndarray) -> np.ndarray:
 def last_speech_end(probs: np.ndarray) -> int:
     """The end of the clip's last speech as the endpointer sees it: the last turn's
     ``speech_end_sample`` when only silence ends turns."""
-    ends = list(replay(probs, None, EndpointSettings()))
+    ends = list(replay(Clip("", np.zeros(0, np.float32), 0, probs=probs), EndpointSettings()))
     return ends[-1][1].speech_end_sample
 
 
-def replay(probs, clip_audio, settings, policy=None, model=None, cache=None):
-    """Feed the windows; answer checks with the model. Yields (fire sample, TurnEnded)."""
-    ep = semantic_endpointer(settings, policy or TurnPolicySettings(), model_on=model is not None)
-    for i, p in enumerate(probs):
+@dataclass(slots=True)
+class Witnesses:
+    """The models that answer the policy, with caches per clip: the turn model, and (for the
+    text rule) the project's ASR decoding the speculative span in the clip's language."""
+
+    model: SmartTurn
+    hearing: Hearing | None = None
+    checks: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+
+    def decode(self, clip: Clip, span: tuple[int, int]) -> tuple[str, float]:
+        """(text, CPU ms) of the speculative decode of ``span`` (cached)."""
+        key = (clip.name, span)
+        if key not in self.texts:
+            assert self.hearing is not None
+            c0 = time.process_time()
+            asr = self.hearing.asr_for(clip.language)
+            text = asr.transcribe(clip.audio[span[0] : span[1]], language=clip.language).text
+            self.texts[key] = (text, (time.process_time() - c0) * 1000)
+        return self.texts[key]
+
+
+def replay(clip, settings, policy=None, witnesses=None):
+    """Feed the windows; answer checks with the model and, for the text rule, speculative
+    decodes with the ASR, each arriving after its CPU time. Yields (fire sample, TurnEnded)."""
+    policy = policy or TurnPolicySettings()
+    ep = semantic_endpointer(settings, policy, model_on=witnesses is not None)
+    pending: list[tuple[int, object]] = []  # (arrival sample, answer)
+    for i, p in enumerate(clip.probs):
         now = (i + 1) * WINDOW_SAMPLES
+        for at, answer in sorted(a for a in pending if a[0] <= now):
+            pending.remove((at, answer))
+            yield from ((at, e) for e in answer(ep, at))
         for d in ep.feed(float(p), i * WINDOW_SAMPLES):
             if isinstance(d, TurnEnded):
                 yield now, d
-            elif isinstance(d, TurnCheckDue) and model is not None:
-                key = (d.start_sample, d.end_sample)
-                if key not in cache:
-                    cache[key] = model.check(clip_audio[d.start_sample : d.end_sample])
-                check = cache[key]  # its verdict arrives after its CPU time
-                at = d.end_sample + int(check.cpu_ms * RATE / 1000)
-                for e in ep.verdict(d.check_id, check.probability, at):
-                    yield at, e
+            elif isinstance(d, TurnCheckDue) and witnesses is not None:
+                pending.append(_checked(clip, d, witnesses))
+            elif isinstance(d, SpeculateFinal) and witnesses is not None and policy.text_rule:
+                pending.append(_decoded(clip, d, witnesses))
+
+
+def _checked(clip, due, witnesses):
+    key = (clip.name, due.start_sample, due.end_sample)
+    if key not in witnesses.checks:
+        witnesses.checks[key] = witnesses.model.check(clip.audio[due.start_sample : due.end_sample])
+    check = witnesses.checks[key]  # its verdict arrives after its CPU time
+    at = due.end_sample + int(check.cpu_ms * RATE / 1000)
+    return at, lambda ep, t: ep.verdict(due.check_id, check.probability, t)
+
+
+def _decoded(clip, spec, witnesses):
+    span = (spec.start_sample, spec.end_sample)
+    text, cpu_ms = witnesses.decode(clip, span)
+    at = spec.end_sample + int(cpu_ms * RATE / 1000)
+    return at, lambda ep, t: ep.transcribed(span, text, t)
 
 
 def load_sets(names: list[str]) -> dict[str, list[Clip]]:
@@ -118,12 +170,12 @@ def load_sets(names: list[str]) -> dict[str, list[Clip]]:
         if kind == "real":
             tail = np.zeros(int(1.5 * RATE), np.float32)
             clips = [
-                Clip(p.name, np.concatenate([load_audio(p), tail]), 0)
+                Clip(p.name, np.concatenate([load_audio(p), tail]), 0, language=lang)
                 for p in sorted((SHARED / "audio" / lang).glob("*"))
             ]
         else:
             clips = [
-                Clip(t.label, t.audio, t.speech_end, t.pause_ms)
+                Clip(t.label, t.audio, t.speech_end, t.pause_ms, language=lang)
                 for t in synth.all_turns(lang, voice=kind)
             ]
         for clip in clips:
@@ -134,23 +186,15 @@ def load_sets(names: list[str]) -> dict[str, list[Clip]]:
     return sets
 
 
-def measure(clips: list[Clip], model: SmartTurn, verbose: bool) -> dict[str, dict]:
-    settings = EndpointSettings(endpoint_silence_ms=500.0)
-    caches: dict[str, dict] = {c.name: {} for c in clips}
+def measure(clips: list[Clip], witnesses: Witnesses, verbose: bool) -> dict[str, dict]:
+    settings = EndpointSettings(endpoint_silence_ms=500.0, speculative_after_ms=SPECULATE_MS)
     out: dict[str, dict] = {}
     for mode, policy, model_on in MODES:
+        if policy.text_rule and model_on and witnesses.hearing is None:
+            continue
         cut, delays, cut_short, n_short, cut_long, n_long = 0, [], 0, 0, 0, 0
         for clip in clips:
-            ends = list(
-                replay(
-                    clip.probs,
-                    clip.audio,
-                    settings,
-                    policy,
-                    model if model_on else None,
-                    caches[clip.name],
-                )
-            )
+            ends = list(replay(clip, settings, policy, witnesses if model_on else None))
             early = bool(ends) and ends[0][0] < clip.speech_end - RATE // 10
             cut += early
             if clip.pause_ms:
@@ -163,9 +207,14 @@ def measure(clips: list[Clip], model: SmartTurn, verbose: bool) -> dict[str, dic
                 fire, ended = ends[-1]
                 delays.append((fire - ended.speech_end_sample) * 1000 / RATE)
             if verbose:
-                probs = [round(c.probability, 2) for c in caches[clip.name].values()]
+                probs = [
+                    round(c.probability, 2)
+                    for k, c in witnesses.checks.items()
+                    if k[0] == clip.name
+                ]
+                texts = [t for k, (t, _) in witnesses.texts.items() if k[0] == clip.name]
                 got = "CUT" if early else f"{delays[-1]:.0f} ms" if delays else "-"
-                print(f"  {mode:10s} {got:>7s}  checks {probs}  {clip.name}")
+                print(f"  {mode:13s} {got:>7s}  checks {probs} texts {texts}  {clip.name}")
         out[mode] = {
             "cut": (cut, len(clips)),
             "short": (cut_short, n_short),
@@ -199,24 +248,28 @@ def main() -> None:
     parser.add_argument("--sets", default="real-en,real-zh,espeak-en,espeak-zh,piper-en")
     parser.add_argument("--threads", type=int, default=1, help="threads for the replays")
     parser.add_argument("--verbose", action="store_true", help="one line per clip and mode")
+    parser.add_argument(
+        "--no-text", action="store_true", help="skip the text-rule modes (no ASR decodes)"
+    )
     args = parser.parse_args()
-    model = SmartTurn(threads=args.threads)
+    hearing = None if args.no_text else Hearing(load_config())
+    witnesses = Witnesses(SmartTurn(threads=args.threads), hearing)
     sets = load_sets(args.sets.split(","))
     print(
-        f"{'set':10s} {'mode':11s} {'cut off':>9s} {'≤400 ms':>8s} {'>400 ms':>8s} "
+        f"{'set':10s} {'mode':13s} {'cut off':>9s} {'≤400 ms':>8s} {'>400 ms':>8s} "
         f"{'delay mean':>11s} {'p50':>6s}"
     )
     for name, clips in sets.items():
         if args.verbose:
             print(f"{name}:")
-        for mode, r in measure(clips, model, args.verbose).items():
+        for mode, r in measure(clips, witnesses, args.verbose).items():
             d = r["delay"]
             short = f"{r['short'][0]}/{r['short'][1]}" if r["short"][1] else "-"
             long_ = f"{r['long'][0]}/{r['long'][1]}" if r["long"][1] else "-"
             mean = f"{statistics.mean(d):.0f} ms" if d else "-"
             p50 = f"{statistics.median(d):.0f}" if d else "-"
             print(
-                f"{name:10s} {mode:11s} {r['cut'][0]:>4d}/{r['cut'][1]:<4d} {short:>8s} "
+                f"{name:10s} {mode:13s} {r['cut'][0]:>4d}/{r['cut'][1]:<4d} {short:>8s} "
                 f"{long_:>8s} {mean:>11s} {p50:>6s}"
             )
     jfk = load_audio(SHARED / "audio/en/en_jfk_ask_not_what_your_country.flac")

@@ -269,6 +269,9 @@ class ServerConfig(_Section):
     speculative_after_ms: float = Field(120.0, ge=0.0, le=2000.0)
     partial_interval_ms: float = Field(1200.0, ge=300.0, le=10000.0)
     bargein_min_speech_ms: float = Field(200.0, ge=32.0, le=2000.0)
+    #: Visitor speech over the avatar this long (not its own voice) silences the reply until
+    #: the barge-in is confirmed or dismissed (engine.server.endpointing.OnsetPending); 0: off.
+    bargein_hold_ms: float = Field(64.0, ge=0.0, le=2000.0)
     echo_guard: bool = True
     echo_correlation: float = Field(0.7, gt=0.0, lt=1.0)
     video_width: int = Field(512, ge=64, le=2048)

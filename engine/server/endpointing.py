@@ -32,6 +32,11 @@ class EndpointSettings:
         threshold: Silero onset probability (Silero default 0.5).
         min_speech_ms: onset must be sustained this long when the avatar is silent.
         bargein_min_speech_ms: onset must be sustained this long while the avatar talks.
+        bargein_hold_ms: while the avatar talks, this much speech that does not sound like
+            its own voice already *holds* the reply (:class:`OnsetPending`: its audio is
+            silenced, not dropped) until the onset is confirmed (barge-in) or the run ends
+            (:class:`OnsetDropped`: it plays on); 0 disables. The visitor hears the avatar
+            stop ~``bargein_hold_ms`` after starting to talk, not after the confirmation.
         endpoint_silence_ms: silence that ends the turn.
         speculative_after_ms: silence after which the final decode starts early (clamped to at
             least ``pad_ms`` so the padded audio has arrived).
@@ -46,6 +51,7 @@ class EndpointSettings:
     threshold: float = 0.5
     min_speech_ms: float = 200.0
     bargein_min_speech_ms: float = 200.0
+    bargein_hold_ms: float = 64.0
     endpoint_silence_ms: float = 500.0
     speculative_after_ms: float = 150.0
     partial_interval_ms: float = 1200.0
@@ -60,6 +66,21 @@ class Onset:
 
     start_sample: int
     barge_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OnsetPending:
+    """The avatar is talking and ``bargein_hold_ms`` of speech that is not its own voice began
+    at ``start_sample``: hold the reply (silence it, keep its place) until :class:`Onset`
+    confirms the barge-in or :class:`OnsetDropped` says it was not one."""
+
+    start_sample: int
+
+
+@dataclass(frozen=True, slots=True)
+class OnsetDropped:
+    """The speech behind an :class:`OnsetPending` stopped before it was confirmed (a cough,
+    a door): the reply plays on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +117,9 @@ class TurnEnded:
     capped: bool = False
 
 
-Decision = Onset | PartialDue | SpeculateFinal | SpeechResumed | TurnEnded
+Decision = (
+    Onset | OnsetPending | OnsetDropped | PartialDue | SpeculateFinal | SpeechResumed | TurnEnded
+)
 
 
 class StreamEndpointer(Protocol):
@@ -148,6 +171,8 @@ class Endpointer:
     _echo_flags: list[bool] = field(default_factory=list, repr=False)
     _quiet_needed: int = 0  # samples of silence an onset needs first (after a capped turn)
     _quiet_start: int | None = None
+    _holding: bool = False  # an OnsetPending awaits its Onset or OnsetDropped
+    _hold_quiet: int = 0  # samples below the threshold since the held run's last speech
 
     def feed(
         self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
@@ -213,7 +238,8 @@ class Endpointer:
         if prob < s.threshold:
             self._run_start = None
             self._echo_flags.clear()
-            return []
+            return self._drop_hold()
+        self._hold_quiet = 0
         if self._run_start is None:
             self._run_start = start
         need = s.bargein_min_speech_ms if avatar_busy else s.min_speech_ms
@@ -221,7 +247,8 @@ class Endpointer:
         self._echo_flags.append(echo)
         del self._echo_flags[:-k]
         if end - self._run_start < ms_to_samples(need) or sum(self._echo_flags) > k // 3:
-            return []
+            return self._maybe_hold(avatar_busy, end)
+        self._holding, self._hold_quiet = False, 0
         onset = max(self._run_start, end - k * WINDOW_SAMPLES)
         self.in_speech = True
         self._turn_start = onset
@@ -230,6 +257,30 @@ class Endpointer:
         self._silence_start, self._speculated = None, False
         self._echo_flags.clear()
         return [Onset(onset, barge_in=avatar_busy)]
+
+    def _maybe_hold(self, avatar_busy: bool, end: int) -> list[Decision]:
+        """An :class:`OnsetPending` once the run's last ``bargein_hold_ms`` of windows are all
+        speech the echo guard did not take for the avatar's own voice."""
+        hold = ms_to_samples(self.settings.bargein_hold_ms)
+        if not avatar_busy or self._holding or hold <= 0:
+            return []
+        n = max(1, -(-hold // WINDOW_SAMPLES))
+        recent = self._echo_flags[-n:]
+        if len(recent) < n or any(recent) or self._run_start is None:
+            return []
+        self._holding = True
+        return [OnsetPending(max(self._run_start, end - n * WINDOW_SAMPLES))]
+
+    def _drop_hold(self) -> list[Decision]:
+        """:class:`OnsetDropped` once a held run has been quiet for ``2 * bargein_hold_ms``
+        (a dip between two words keeps the hold)."""
+        if not self._holding:
+            return []
+        self._hold_quiet += WINDOW_SAMPLES
+        if self._hold_quiet < 2 * ms_to_samples(self.settings.bargein_hold_ms):
+            return []
+        self._holding, self._hold_quiet = False, 0
+        return [OnsetDropped()]
 
     def _padded_start(self) -> int:
         return max(0, self._turn_start - ms_to_samples(self.settings.pad_ms))
@@ -251,3 +302,4 @@ class Endpointer:
         self._echo_flags.clear()
         self._silence_start, self._speculated = None, False
         self._quiet_needed, self._quiet_start = 0, None
+        self._holding, self._hold_quiet = False, 0

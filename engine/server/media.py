@@ -107,8 +107,15 @@ class SessionMedia:
         mouth. Returns the media sample where the reply was cut."""
         played = self.audio_out.next_sample
         self.audio_out.flush()
+        self.audio_out.held = False
         self.timeline.clear(played)
         return played
+
+    def hold(self, held: bool) -> None:
+        """Silence the reply audio from the next frame on (``True``) while a possible barge-in
+        is confirmed, or let it play again (``False``); the audio keeps its place on the media
+        clock, so the avatar's lips stay in sync with what is heard after it."""
+        self.audio_out.held = held
 
     # --- the session's side -----------------------------------------------------------------
 

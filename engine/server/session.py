@@ -68,6 +68,7 @@ def endpoint_settings(runtime: Runtime) -> EndpointSettings:
         threshold=v.threshold,
         min_speech_ms=v.min_speech_ms,
         bargein_min_speech_ms=s.bargein_min_speech_ms,
+        bargein_hold_ms=s.bargein_hold_ms,
         endpoint_silence_ms=s.endpoint_silence_ms,
         speculative_after_ms=s.speculative_after_ms,
         partial_interval_ms=s.partial_interval_ms,
@@ -222,6 +223,14 @@ class Session:
         self.state.enter("listening")
         return True
 
+    def hold_reply(self, hold: bool) -> None:
+        """Speech over the avatar that may be a barge-in: its reply is silenced until the
+        onset is confirmed (then cut) or dismissed (then it plays on). A typed turn's answer is
+        never held: the microphone does not interrupt it."""
+        reply = self.reply
+        busy = reply is not None and reply.busy and reply is not self._typed_reply
+        self.media.hold(hold and busy)
+
     def turn_ended(self, utterance: LiveUtterance) -> None:
         """The visitor finished speaking: answer the turn."""
         self.runtime.metrics.turns.labels(kind="speech").inc()
@@ -243,6 +252,7 @@ class Session:
         self.listener.avatar_busy = True
         handle.first_audio.add_done_callback(lambda f: self._reply_speaking(handle, f))
         handle.played.add_done_callback(lambda f: self._reply_played(handle, f))
+        handle.played.add_done_callback(lambda f: self.media.hold(False))
         assert handle.task is not None
         handle.task.add_done_callback(lambda t: self._reply_ended(handle, t))
         return handle

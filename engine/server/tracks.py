@@ -51,6 +51,9 @@ class ReplyAudioTrack(MediaStreamTrack):
         self.clock = clock
         self.buffer = PlayoutBuffer()
         self.next_sample = 0  # media sample of the next frame to send
+        #: Send silence in place of the queued audio (which still plays out on the clock):
+        #: a possible barge-in is being confirmed (engine.server.endpointing.OnsetPending).
+        self.held = False
         self._on_sent = on_sent
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
 
@@ -95,6 +98,8 @@ class ReplyAudioTrack(MediaStreamTrack):
         if wait > 0:
             await asyncio.sleep(wait)
         pcm, _ids = self.buffer.take(FRAME_SAMPLES)
+        if self.held:
+            pcm = np.zeros_like(pcm)
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = MEDIA_RATE_HZ
         frame.pts = self.next_sample

@@ -46,6 +46,8 @@ from engine.observers import EventBus
 from engine.server.endpointing import (
     Decision,
     Onset,
+    OnsetDropped,
+    OnsetPending,
     PartialDue,
     SpeculateFinal,
     SpeechResumed,
@@ -155,6 +157,11 @@ class TurnSink(Protocol):
         """The visitor finished a turn; answer it."""
         ...
 
+    def hold_reply(self, hold: bool) -> None:
+        """Speech that may be a barge-in began over the avatar (``True``: silence the reply,
+        keep its place) or stopped unconfirmed (``False``: let it play on)."""
+        ...
+
 
 class TurnTaking:
     """Turns the endpointer's decisions into turns for one session (see the module docstring).
@@ -196,6 +203,10 @@ class TurnTaking:
         """Act on one decision (``t_end``: loop time the window that made it ended)."""
         if isinstance(decision, Onset):
             self._onset(decision)
+        elif isinstance(decision, OnsetPending):
+            self.sink.hold_reply(True)
+        elif isinstance(decision, OnsetDropped):
+            self.sink.hold_reply(False)
         elif isinstance(decision, TurnEnded) and self.unheard:
             self.unheard = False
             sample = decision.speech_end_sample

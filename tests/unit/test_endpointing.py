@@ -79,7 +79,7 @@ def test_partials_come_every_interval_while_speaking() -> None:
 
 
 def test_barge_in_needs_its_own_sustain_time() -> None:
-    settings = EndpointSettings(min_speech_ms=100, bargein_min_speech_ms=300)
+    settings = EndpointSettings(min_speech_ms=100, bargein_min_speech_ms=300, bargein_hold_ms=0)
     quiet = run([0.9] * 5 + [0.0] * 30, Endpointer(settings), busy=True)
     assert quiet == []  # 160 ms over the avatar is not a barge-in
     decisions = run([0.9] * 12 + [0.0] * 30, Endpointer(settings), busy=True)
@@ -97,7 +97,8 @@ def test_echo_windows_never_confirm_an_onset() -> None:
     # A visitor over the avatar: a few windows still look like echo, most do not.
     echo = [i % 4 == 0 for i in range(30)]
     decisions = run([0.95] * 30, Endpointer(EndpointSettings()), busy=True, echo=echo)
-    assert decisions and isinstance(decisions[0][1], Onset) and decisions[0][1].barge_in
+    onsets = [d for _, d in decisions if isinstance(d, Onset)]
+    assert onsets and onsets[0].barge_in
 
 
 def test_long_turns_are_cut() -> None:
@@ -143,3 +144,30 @@ def test_a_capped_turn_is_answered_and_the_next_onset_needs_a_pause() -> None:
     assert run([0.0] * 10 + [0.9] * 20, ep, start=95) == []
     later = run([0.0] * 16 + [0.9] * 10, ep, start=125)
     assert [type(d) for _, d in later] == [Onset]
+
+
+def test_speech_over_the_avatar_holds_the_reply_before_the_barge_in_is_confirmed() -> None:
+    ep = Endpointer(EndpointSettings(bargein_min_speech_ms=200, bargein_hold_ms=64))
+    decisions = run([0.0] * 3 + [0.9] * 10, ep, busy=True)
+    kinds = [(i, type(d).__name__) for i, d in decisions]
+    # held after two windows (64 ms), confirmed after seven (200 ms): a barge-in
+    assert kinds == [(4, "OnsetPending"), (9, "Onset")]
+    assert decisions[0][1].start_sample == 3 * W
+    assert decisions[1][1].barge_in
+
+
+def test_a_cough_over_the_avatar_holds_the_reply_then_lets_it_play_on() -> None:
+    ep = Endpointer(EndpointSettings(bargein_min_speech_ms=200, bargein_hold_ms=64))
+    # 96 ms of noise, one quiet window (a dip keeps the hold), 64 ms more, then quiet
+    decisions = run([0.9] * 3 + [0.1] + [0.9] * 2 + [0.0] * 6, ep, busy=True)
+    assert [(i, type(d).__name__) for i, d in decisions] == [
+        (1, "OnsetPending"),
+        (9, "OnsetDropped"),
+    ]
+    assert not ep.in_speech
+
+
+def test_no_hold_while_the_avatar_is_silent_or_for_its_own_voice() -> None:
+    assert [type(d) for _, d in run([0.9] * 10, Endpointer(), busy=False)] == [Onset]
+    echo = run([0.9] * 10, Endpointer(), busy=True, echo=[True] * 10)
+    assert echo == []

@@ -53,6 +53,9 @@ class Sink:
     def turn_ended(self, utterance: LiveUtterance) -> None:
         self.turns.append(utterance)
 
+    def hold_reply(self, hold: bool) -> None:
+        pass
+
 
 class Events:
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ import { renderCard } from "./cards.js";
 import { DebugOverlay } from "./debug.js";
 import { I18n, LANGUAGES } from "./i18n.js";
 import { Keypad } from "./keypad.js";
-import { getCamera, getMicrophone } from "./media.js";
+import { flushPlayout, getCamera, getMicrophone } from "./media.js";
 import { deleteSession, eventsUrl, openSession, videoSizeFor } from "./signaling.js";
 
 const DEFAULTS = {
@@ -469,6 +469,11 @@ class VisitorPage {
     this.showAvatarState(state);
     document.body.dataset.avatarState = state;
     this.debug?.setState(msg);
+    if (state === "interrupted") {
+      // barge-in: what the browser still holds of the cut reply must not play
+      flushPlayout(this.video, session.pc);
+      return;
+    }
     if (state !== "ended") return;
     const reason = msg.reason ?? "";
     session.over = true;
