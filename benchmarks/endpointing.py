@@ -11,10 +11,12 @@ Modes:
 * ``model@N`` — a check at a pause of N ms; a *complete* ends the turn there, anything else
   waits for the 500 ms timeout;
 * ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms;
-* ``text@N`` — the live policy: the model at a pause of N ms *and* the speculative transcript
-  (the project's Whisper decode of the pause's span, started at 120 ms and arriving after its
-  own CPU time) must both say *complete* to end the turn early; ``text@N+wait`` lets a turn both
-  judge *incomplete* wait 1000 ms.
+* ``text@200`` — the model at a pause of 200 ms *and* the speculative transcript (the
+  project's Whisper decode of the pause's span, started at 150 ms and arriving after its own
+  CPU time) must both say *complete* to end the turn early;
+* ``live`` — the live defaults (``engine.audio.turn_policy.TurnPolicySettings``): as
+  ``text@200`` but never before a pause of 0.42 s, and a turn both judge *incomplete* waits
+  0.9 s.
 
 Per set and mode it prints: **cut-off rate** (clips whose turn was ended before the visitor's
 last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms must never cut),
@@ -66,7 +68,7 @@ RATE = 16_000
 #: (label, policy, model on). The model modes check at a pause of 200 ms (the issue's target),
 #: 300 ms and 420 ms (past the 0.4 s pauses of read speech), with the 0.5 boundary; "+wait" lets
 #: a turn judged incomplete wait 1000 ms instead of the 500 ms timeout.
-MODEL_ONLY = TurnPolicySettings(text_rule=False)
+MODEL_ONLY = TurnPolicySettings(text_rule=False, min_pause_ms=0, incomplete_silence_ms=500)
 MODES = [
     ("silence", TurnPolicySettings(), False),
     ("model@200", replace(MODEL_ONLY, check_after_ms=200), True),
@@ -74,8 +76,8 @@ MODES = [
     ("model@420", replace(MODEL_ONLY, check_after_ms=420), True),
     ("@200+wait", replace(MODEL_ONLY, check_after_ms=200, incomplete_silence_ms=1000), True),
     ("@420+wait", replace(MODEL_ONLY, check_after_ms=420, incomplete_silence_ms=1000), True),
-    ("text@200", TurnPolicySettings(check_after_ms=200), True),
-    ("text@200+wait", TurnPolicySettings(check_after_ms=200, incomplete_silence_ms=1000), True),
+    ("text@200", replace(MODEL_ONLY, text_rule=True), True),
+    ("live", TurnPolicySettings(), True),  # the defaults: text rule, ends past 0.42 s, waits 0.9 s
 ]
 #: The speculative decode's start (``server.speculative_after_ms``, clamped to ``pad_ms``).
 SPECULATE_MS = 150

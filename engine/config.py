@@ -74,11 +74,14 @@ class VADConfig(_Section):
     turn_model: str = "smart-turn-v3.2"
     #: Pause (ms) at which the model is asked; a turn it judges complete ends there.
     turn_check_ms: float = Field(200.0, ge=32.0, le=2000.0)
+    #: Shortest pause (ms) that ends a turn judged complete: pauses up to 0.4 s inside a
+    #: sentence never end it.
+    turn_min_pause_ms: float = Field(420.0, ge=0.0, le=2000.0)
     #: Model probability at or above which the turn is complete.
     turn_complete_threshold: float = Field(0.5, gt=0.0, lt=1.0)
-    #: Pause (ms) that ends a turn the model judged incomplete; unset: the silence timeout
-    #: (``server.endpoint_silence_ms`` live), so the model only ever shortens the wait.
-    turn_incomplete_silence_ms: float | None = Field(None, ge=100.0, le=5000.0)
+    #: Pause (ms) that ends a turn judged incomplete (by the model and, with the text rule, the
+    #: transcript); null: the silence timeout (``server.endpoint_silence_ms`` live).
+    turn_incomplete_silence_ms: float | None = Field(900.0, ge=100.0, le=5000.0)
     #: onnxruntime threads per check (~21 ms with 2 on a 2-core CPU).
     turn_model_threads: int = Field(1, ge=1, le=8)
     #: The speculative transcript must agree with the model (a finished sentence ends with

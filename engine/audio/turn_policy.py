@@ -6,17 +6,23 @@ card number is cut off when the pause runs longer. With a turn model
 (:mod:`engine.audio.turn_model`), once a pause reaches ``check_after_ms`` the model reads the
 turn, and the speculative final decode that the endpointer starts early in the pause says how
 its words end (:func:`text_complete`: Whisper writes ``.``/``?``/``。``/``？`` at a finished
-sentence and ``,`` or nothing at a clause pause). The policy (:func:`decide`) ends the turn at
-once when both say *complete*, waits ``incomplete_silence_ms`` when both say *incomplete*, and
+sentence and ``,`` or nothing at a clause pause). The policy (:func:`decide`) ends the turn
+when both say *complete* — once the pause is longer than ``min_pause_ms`` (0.42 s: a pause of
+up to 0.4 s inside a spoken sentence never ends it) —, waits ``incomplete_silence_ms`` when
+both say *incomplete*, and
 otherwise — they disagree, or one of them has not answered (model off, slow or failed; a
 decode without punctuation) — leaves it to the plain ``fallback_silence_ms``, as before.
 Pipecat's smart-turn pipeline works the same way (VAD stop 0.2 s, then the model, then a silence
 timeout), and LiveKit's turn detector lengthens the wait when its model is unsure.
 
-Why two witnesses: on its own, the model judged many clause pauses *complete* and cut visitors
-off mid-sentence far more often than the 500 ms timeout (``benchmarks/endpointing.py``, mode
-``model@200``); a finished sentence in the transcript as well keeps the cut-offs at the
-timeout's level while a finished question still ends within a few hundred milliseconds.
+Why two witnesses and a floor: on its own, the model judged many clause pauses *complete* and
+cut visitors off mid-sentence far more often than the 500 ms timeout
+(``benchmarks/endpointing.py``: synthetic phrased questions with 250-400 ms inner pauses, cut
+8/10 (espeak-ng) and 9/10 (Piper) at a 200 ms check against 1/10 and 2/10 for the timeout);
+the transcript agreeing cuts fewer (6/10, 7/10) but still far too many, because Whisper puts
+a full stop after a phrase it hears alone ("My card number is."). Ending only past 0.42 s
+keeps the inner pauses of a sentence inside it; the model is still asked at 200 ms so both
+answers are in by then.
 
 :class:`SemanticEndpointer` puts the policy around the session's
 :class:`~engine.server.endpointing.Endpointer` without changing it: it forwards every window,
@@ -101,6 +107,8 @@ class TurnPolicySettings:
     Attributes:
         check_after_ms: the pause at which the model is asked (pipecat pairs Smart Turn with a
             0.2 s VAD stop); at least the endpointer's speculative point (the span is known).
+        min_pause_ms: the shortest pause that ends a turn judged complete (0.42 s: the
+            longest inner pause of read speech, 0.4 s, plus one 32 ms VAD window).
         complete_threshold: model probability at or above which the turn is complete (0.5, the
             model's own decision boundary).
         fallback_silence_ms: ends the turn when no verdict came (model off, slow or failed):
@@ -112,6 +120,7 @@ class TurnPolicySettings:
     """
 
     check_after_ms: float = 200.0
+    min_pause_ms: float = 420.0
     complete_threshold: float = 0.5
     fallback_silence_ms: float = 500.0
     incomplete_silence_ms: float = 500.0
@@ -129,6 +138,7 @@ def policy_settings(vad: VADConfig, endpoint_silence_ms: float) -> TurnPolicySet
     incomplete = vad.turn_incomplete_silence_ms
     return TurnPolicySettings(
         check_after_ms=vad.turn_check_ms,
+        min_pause_ms=vad.turn_min_pause_ms,
         complete_threshold=vad.turn_complete_threshold,
         fallback_silence_ms=endpoint_silence_ms,
         incomplete_silence_ms=endpoint_silence_ms if incomplete is None else incomplete,
@@ -161,7 +171,8 @@ def decide(
     if probability is not None:
         complete = probability >= settings.complete_threshold
         if not settings.text_rule or text_done is complete:
-            limit = settings.check_after_ms if complete else settings.incomplete_silence_ms
+            early = max(settings.check_after_ms, settings.min_pause_ms)
+            limit = early if complete else settings.incomplete_silence_ms
     return "end" if silence_ms >= limit else "wait"
 
 

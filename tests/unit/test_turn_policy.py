@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.audio.turn_policy import (
@@ -29,11 +31,13 @@ from engine.server.endpointing import (
 W = WINDOW_SAMPLES  # 32 ms
 #: The model alone decides (the text rule is tested on its own below).
 POLICY = TurnPolicySettings(
-    check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800, text_rule=False
+    check_after_ms=200,
+    min_pause_ms=0,
+    fallback_silence_ms=500,
+    incomplete_silence_ms=800,
+    text_rule=False,
 )
-TEXT_POLICY = TurnPolicySettings(
-    check_after_ms=200, fallback_silence_ms=500, incomplete_silence_ms=800
-)
+TEXT_POLICY = replace(POLICY, text_rule=True)
 SPEECH = [0.0] * 5 + [0.9] * 20  # speech ends at window 25 (sample 25 * W)
 
 
@@ -140,9 +144,25 @@ def test_inner_timeout_shorter_than_the_policy_is_refused() -> None:
 
 def test_policy_from_config_defaults_to_the_silence_timeout() -> None:
     policy = policy_settings(VADConfig(), endpoint_silence_ms=500)
-    assert policy == TurnPolicySettings(200, 0.5, 500, 500)
+    assert policy == TurnPolicySettings(
+        check_after_ms=200,
+        min_pause_ms=420,
+        complete_threshold=0.5,
+        fallback_silence_ms=500,
+        incomplete_silence_ms=900,
+        text_rule=True,
+    )
     longer = policy_settings(VADConfig(turn_incomplete_silence_ms=1200), endpoint_silence_ms=450)
     assert (longer.fallback_silence_ms, longer.incomplete_silence_ms) == (450, 1200)
+    plain = policy_settings(VADConfig(turn_incomplete_silence_ms=None), endpoint_silence_ms=450)
+    assert plain.incomplete_silence_ms == 450
+
+
+def test_a_complete_turn_never_ends_inside_a_sentence_pause() -> None:
+    live = replace(TEXT_POLICY, min_pause_ms=420)
+    assert decide(live, 400, 0.99, True) == "wait"  # a 0.4 s pause inside a sentence
+    assert decide(live, 420, 0.99, True) == "end"
+    assert decide(live, 499, 0.99, False) == "wait"
 
 
 def test_text_complete_reads_how_whisper_ends_a_transcript() -> None:

@@ -122,7 +122,7 @@ async def silence_until_the_turn_ends(text: str, probability: float, executor) -
 
     endpointer = semantic_endpointer(
         EndpointSettings(speculative_after_ms=120.0, endpoint_silence_ms=500.0),
-        TurnPolicySettings(check_after_ms=200.0, fallback_silence_ms=500.0),
+        TurnPolicySettings(check_after_ms=200.0, min_pause_ms=0.0, fallback_silence_ms=500.0),
     )
     loop = asyncio.get_running_loop()
     listener = Listener(endpointer, None, executor, lambda d, t: None)
