@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from avatar import AvatarTimeline, UnknownEmotionError, UnknownGestureError
+from engine.audio.pauses import PauseLimiter
 from engine.audio.pcm import MEDIA_RATE_HZ, resample_pcm
 from engine.events import Stage, TTSAudio, VisemeTrack
 from engine.observers import EventBus
@@ -136,6 +137,7 @@ class Speaker:
         on_first_audio: Callable[[], None],
         *,
         speaking_rate: float = 1.0,
+        pauses: PauseLimiter | None = None,
     ) -> SpeechTimes:
         """Synthesize ``text`` sentence by sentence and queue it on the outbox.
 
@@ -146,6 +148,8 @@ class Speaker:
             on_first_audio: runs when the reply's first sample goes out (once per chunk
                 queued; callers make it idempotent).
             speaking_rate: 1.0 normal, < 1 slower (the dialog's "speak slower").
+            pauses: shortens the long silences of the turn's speech (one per turn, shared by
+                its replies, so the joins between them count too); None: none shortened.
 
         Raises:
             engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.
@@ -159,16 +163,18 @@ class Speaker:
                 t0 = time.perf_counter()
                 async for chunk in chunks:
                     times.tts_ms += (time.perf_counter() - t0) * 1000.0
-                    pcm = resample_pcm(chunk.pcm, chunk.sample_rate, MEDIA_RATE_HZ)
+                    voice = np.frombuffer(chunk.pcm, np.int16)
+                    visemes = chunk.visemes
+                    if pauses is not None:
+                        voice, visemes = pauses.limit(voice, chunk.sample_rate, visemes)
+                    pcm = resample_pcm(voice.tobytes(), chunk.sample_rate, MEDIA_RATE_HZ)
                     start = self.outbox.enqueue(reply_id, pcm, on_first_audio)
                     # the jaw follows the chunk's loudness (its PCM at the visemes' rate)
-                    self.outbox.timeline.add_speech(
-                        chunk.visemes, start, np.frombuffer(chunk.pcm, np.int16)
-                    )
+                    self.outbox.timeline.add_speech(visemes, start, voice)
                     if times.first_chunk_ns is None:
                         times.first_chunk_ns = time.monotonic_ns()
                     times.end_sample = start + pcm.size
-                    self._publish(reply_id, pcm, chunk.visemes, start)
+                    self._publish(reply_id, pcm, visemes, start)
                     t0 = time.perf_counter()
             finally:
                 await chunks.aclose()  # type: ignore[attr-defined]

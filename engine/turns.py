@@ -34,6 +34,7 @@ from typing import Protocol
 from dialog import DialogSession, DialogTurn, ReplyPlan
 from dialog.chat import take_turn
 from engine.asr.whisper import ASRError, Transcript
+from engine.audio.pauses import PauseLimiter
 from engine.events import Interrupted, Reply, Stage, StageError, TurnMetrics, now_ns
 from engine.observers import EventBus, TurnMetricsObserver
 from engine.reply import ReplyHandle
@@ -253,6 +254,7 @@ class TurnRunner:
     ) -> tuple[int, int | None]:
         """Announce and speak each reply; returns (end sample, first chunk queued ns)."""
         end_sample, first_ns = self.outbox.schedule_end, None
+        pauses = PauseLimiter()  # no long silence inside the turn's speech, joins included
 
         def on_start() -> None:
             handle.audio_started(self.clock())
@@ -269,6 +271,7 @@ class TurnRunner:
                 plan.language,
                 on_start,
                 speaking_rate=plan.speaking_rate,
+                pauses=pauses,
             )
             end_sample = max(end_sample, times.end_sample)
             first_ns = first_ns if first_ns is not None else times.first_chunk_ns
