@@ -184,6 +184,15 @@ class RetryDecl(_Strict):
     jitter_ms: float = Field(50.0, ge=0)
 
 
+class HealthDecl(_Strict):
+    """How the engine probes the system's health (``/healthz`` of ``dhe serve`` shows it): a
+    ``GET`` of ``path`` (with the system's auth and TLS) answering 2xx within ``timeout_ms``.
+    Without it the engine only checks that the base URL answers HTTP at all."""
+
+    path: str = Field("/healthz", pattern=r"^/")
+    timeout_ms: int = Field(1000, gt=0, le=30_000)
+
+
 class SystemDecl(_Strict):
     """One business system reached over HTTP."""
 
@@ -197,6 +206,7 @@ class SystemDecl(_Strict):
     max_concurrency: int = Field(8, ge=1, le=1000)
     circuit: CircuitDecl = Field(default_factory=CircuitDecl)
     retry: RetryDecl = Field(default_factory=RetryDecl)
+    health: HealthDecl | None = None
     operations: dict[str, OperationDecl]
 
     @model_validator(mode="after")

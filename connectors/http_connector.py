@@ -139,6 +139,27 @@ class HttpConnector:
             return f"{self.base_url}: unreachable ({type(exc).__name__})"
         return None
 
+    async def health(self, timeout_s: float = 1.0) -> str | None:
+        """The declared health probe (``health.path`` answering 2xx; without one,
+        :meth:`reachable`): ``None`` when healthy, else why not (one line, no secrets).
+
+        Args:
+            timeout_s: the longest wait; the declaration's ``health.timeout_ms`` if shorter.
+        """
+        health = self.decl.health
+        if health is None:
+            return await self.reachable(timeout_s)
+        timeout_s = min(timeout_s, health.timeout_ms / 1000)
+        try:
+            resp = await self._client.get(health.path, timeout=timeout_s)
+        except httpx.TimeoutException:
+            return f"{self.base_url}{health.path}: no answer within {timeout_s:g} s"
+        except httpx.TransportError as exc:
+            return f"{self.base_url}: unreachable ({type(exc).__name__})"
+        if not resp.is_success:
+            return f"{self.base_url}{health.path}: HTTP {resp.status_code}"
+        return None
+
     async def circuit_state(self) -> str:
         """``closed`` | ``opened`` | ``half-opened`` (the backend's circuit, for tests/metrics)."""
         breaker = await self._breakers.get_breaker(self.system)

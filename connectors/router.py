@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import structlog
@@ -32,6 +32,8 @@ log = structlog.get_logger("connectors")
 DEFAULT_SLOW_THRESHOLD_MS = 700.0
 #: Budget of a call to a connector that states none, seconds.
 FALLBACK_BUDGET_S = 10.0
+#: ``observer(system, operation, outcome, latency_ms)`` (:meth:`Router.observe`).
+CallObserver = Callable[[str, str, str, float], None]
 
 
 @runtime_checkable
@@ -93,6 +95,7 @@ class Router:
         self._systems: dict[str, SystemConnector] = {}
         self.audit = audit
         self.slow_threshold_ms = slow_threshold_ms
+        self._observers: list[CallObserver] = []
 
     def register(self, connector: SystemConnector) -> None:
         """Add a system's connector.
@@ -129,6 +132,30 @@ class Router:
             *(check(timeout_s) if check else _reachable() for check in checks)
         )
         return {name: why for name, why in zip(names, results, strict=True) if why}
+
+    async def health(self, timeout_s: float = 1.0) -> dict[str, str | None]:
+        """Every registered system's health probe, in parallel (a connector's ``health`` check,
+        else its ``reachable`` check, else healthy).
+
+        Returns:
+            system → None when healthy, else a one-line reason.
+        """
+        names = sorted(self._systems)
+        checks = [
+            getattr(self._systems[n], "health", None)
+            or getattr(self._systems[n], "reachable", None)
+            for n in names
+        ]
+        results = await asyncio.gather(
+            *(check(timeout_s) if check else _reachable() for check in checks)
+        )
+        return dict(zip(names, results, strict=True))
+
+    def observe(self, observer: CallObserver) -> None:
+        """Call ``observer(system, operation, outcome, latency_ms)`` after every call (metrics;
+        it must not block). ``outcome`` is ``ok`` or the error code; an operation no system
+        declares is reported as ``unknown``."""
+        self._observers.append(observer)
 
     async def aclose(self) -> None:
         """Close every registered connector and the audit's connections."""
@@ -225,6 +252,11 @@ class Router:
         t0: float,
     ) -> None:
         latency_ms = (time.monotonic() - t0) * 1000
+        if self._observers:
+            known = connector is not None and op.partition(".")[2] in connector.operations
+            system, operation = op.partition(".")[::2] if known else ("unknown", "unknown")
+            for observer in self._observers:
+                observer(system, operation, outcome, latency_ms)
         secrets = connector.secret_params(op) if connector is not None else frozenset()
         masked = mask_mapping({k: (MASK if k in secrets else v) for k, v in params.items()})
         log.info(
