@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from connectors.files import private_file
+
 metadata = MetaData()
 
 connector_calls = Table(
@@ -63,12 +65,14 @@ class AuditTrail:
 
     Args:
         url: SQLAlchemy database URL, e.g. ``sqlite:///var/engine.db``; the parent folder of a
-            SQLite file is created.
+            SQLite file is created, and the file is made readable by its owner only (0600).
     """
 
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)  # personal data (masked, still): owner only
         connect_args = {"timeout": 10} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
         metadata.create_all(self.engine, tables=[connector_calls])

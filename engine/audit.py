@@ -11,6 +11,10 @@ Tables:
     turns, end reason.
     ``session_events``: session_id, seq, kind (``intent``/``flow``/``call``/``handoff``/
     ``llm``), detail, flow.
+
+Retention: :func:`prune` deletes sessions that ended, and connector calls made, more than
+``privacy.audit_retention_days`` days ago (0 keeps everything); every command prunes when it
+opens the engine database, and ``dhe serve`` again once a day.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import (
@@ -28,10 +33,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     insert,
+    select,
 )
 from sqlalchemy.engine import Engine
 
+from connectors.audit import connector_calls
 from connectors.masking import mask_digits
 
 metadata = MetaData()
@@ -147,3 +155,36 @@ def record_dialog(
         end_reason=end_reason,
         entries=dialog.audit,  # type: ignore[attr-defined]
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What :func:`prune` deleted (row counts)."""
+
+    sessions: int
+    session_events: int
+    connector_calls: int
+
+
+def prune(engine: Engine, retention_days: int, now: dt.datetime | None = None) -> Pruned:
+    """Delete the audit older than ``retention_days`` (module docstring); 0 deletes nothing.
+
+    Args:
+        engine: the engine database (tables created if missing).
+        retention_days: ``privacy.audit_retention_days``.
+        now: the current time (UTC-aware; default now).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the database cannot be written.
+    """
+    if retention_days <= 0:
+        return Pruned(0, 0, 0)
+    metadata.create_all(engine)
+    connector_calls.create(engine, checkfirst=True)
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
+    old = select(sessions.c.session_id).where(sessions.c.ended < cutoff)
+    with engine.begin() as conn:
+        events = conn.execute(delete(session_events).where(session_events.c.session_id.in_(old)))
+        gone = conn.execute(delete(sessions).where(sessions.c.ended < cutoff))
+        calls = conn.execute(delete(connector_calls).where(connector_calls.c.ts < cutoff))
+    return Pruned(gone.rowcount, events.rowcount, calls.rowcount)

@@ -8,13 +8,21 @@ model's YAML: the YAML names the environment variable that holds them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +37,7 @@ from engine.paths import ASSETS_DIR
 if TYPE_CHECKING:
     from engine.perception.core import PerceptionSettings
     from engine.perception.pacing import FramePacer
+    from engine.server.limits import LimitSettings
 
 DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
 
@@ -204,9 +213,11 @@ class EngineSandboxConfig(SandboxConfig):
 
 
 class PrivacyConfig(_Section):
-    """Recording is off unless an operator turns it on."""
+    """Recording is off unless an operator turns it on; the audit trail is kept
+    ``audit_retention_days`` (0: for ever), pruned at start and daily (``engine.audit``)."""
 
     recording: bool = False
+    audit_retention_days: int = Field(90, ge=0, le=36_500)
 
 
 class PerceptionConfig(_Section):
@@ -251,6 +262,24 @@ class TurnServerConfig(_Section):
     password_env: str = ""  # name of the variable holding the credential (never in YAML)
 
 
+class LimitsConfig(_Section):
+    """Per-client-address limits of ``dhe serve`` (``engine.server.limits``): no one address may
+    hold the slots or the attention other visitors need."""
+
+    connecting_per_address: int = Field(2, ge=1, le=64)  # offers whose media is not up yet
+    connecting_total: int = Field(8, ge=1, le=1024)  # the same, all addresses together
+    sessions_per_address: int = Field(2, ge=1, le=256)  # live sessions
+    offers_per_minute: float = Field(30.0, gt=0.0, le=1_000_000.0)
+    messages_per_s: float = Field(5.0, gt=0.0, le=10_000.0)  # events-socket messages, sustained
+    message_burst: int = Field(20, ge=1, le=100_000)  # … and in a burst
+
+    def settings(self) -> LimitSettings:
+        """The limits core's settings from this section."""
+        from engine.server.limits import LimitSettings
+
+        return LimitSettings(**self.model_dump())
+
+
 class ServerConfig(_Section):
     """The realtime server (``dhe serve``): transport, limits, endpointing and barge-in."""
 
@@ -264,7 +293,25 @@ class ServerConfig(_Section):
     idle_timeout_s: float = Field(300.0, ge=5.0, le=86400.0)
     # A session whose peer connection is not up this long after the offer is ended (a browser
     # that never completed ICE must not hold a session slot until the idle timeout).
-    connect_timeout_s: float = Field(30.0, ge=2.0, le=600.0)
+    connect_timeout_s: float = Field(10.0, ge=2.0, le=600.0)
+    # Addresses or networks of reverse proxies whose X-Forwarded-For names the visitor.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Origins besides the server's own whose pages may make offers and open events sockets.
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Name of the environment variable holding the kiosk token offers must carry ("" = none).
+    kiosk_token_env: str = ""
+    # Extra addresses ICE candidates may use when the server listens on all interfaces.
+    ice_addresses: list[str] = Field(default_factory=list)
+    health_interval_s: float = Field(1.0, ge=0.2, le=60.0)  # dependency probes (/healthz)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+
+    @field_validator("trusted_proxies", "ice_addresses")
+    @classmethod
+    def _addresses(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the entry
+        return entries
+
     max_sdp_bytes: int = Field(65536, ge=1024, le=1_048_576)
     max_ws_message_bytes: int = Field(16384, ge=256, le=1_048_576)
     max_text_chars: int = Field(500, ge=1, le=10_000)

@@ -9,7 +9,8 @@ whole configuration:
   environment variables (``DHE_BANK_BASE_URL``, ``DHE_BANK_API_KEY`` …) name the real systems.
 * ``connectors.declarations_dir``, ``connectors.slow_threshold_ms`` in both modes.
 * ``connectors.audit_db_url``: the one engine database (default ``engine.db`` in the state
-  folder). One SQLAlchemy engine serves the connector-call audit and the session audit.
+  folder). One SQLAlchemy engine serves the connector-call audit and the session audit; rows
+  older than ``privacy.audit_retention_days`` are deleted when it opens (:func:`apply_retention`).
 
 A system that cannot be used is never fatal: if the embedded sandboxes do not start, or a
 deployment leaves a system's variables unset, that system answers ``unavailable`` (the dialog
@@ -19,18 +20,21 @@ apologises, as for a system that is down). Systems that do not answer at start a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from connectors.audit import AuditTrail
 from connectors.config import ConnectorsConfig, SandboxConfig
 from connectors.embedded import SandboxCluster, SandboxStartError, start_embedded
 from connectors.registry import load_connectors, unavailable_router
 from connectors.router import Router
-from engine.audit import SessionAudit
+from engine.audit import SessionAudit, prune
 from engine.config import EngineConfig
 from engine.paths import var_dir
 
@@ -109,6 +113,7 @@ async def open_systems(
     trail = AuditTrail(settings.audit_url(var))
     async with AsyncExitStack() as stack:
         stack.callback(trail.close)
+        await apply_retention(trail.engine, config.privacy.audit_retention_days)
         cluster: SandboxCluster | None = None
         if is_embedded(config):
             router, cluster = await _start_embedded(stack, settings, trail)
@@ -119,6 +124,22 @@ async def open_systems(
         for system, why in unavailable.items():
             log.warning("business system %s unavailable: %s", system, why)
         yield Systems(router, trail, SessionAudit(trail.engine), unavailable, cluster)
+
+
+async def apply_retention(engine: Engine, retention_days: int) -> None:
+    """Delete the audit trail older than ``privacy.audit_retention_days`` (off the event loop).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the engine database cannot be written.
+    """
+    pruned = await asyncio.to_thread(prune, engine, retention_days)
+    if pruned.sessions or pruned.connector_calls:
+        log.info(
+            "audit retention (%d days): %d sessions, %d connector calls deleted",
+            retention_days,
+            pruned.sessions,
+            pruned.connector_calls,
+        )
 
 
 async def _start_embedded(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import sqlite3
 import time
@@ -28,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from connectors.files import private_file
 
 OTP_TTL_S = 300
 TOKEN_TTL_S = 300
@@ -83,12 +84,6 @@ class Stored:
 #: Tables of short-lived secrets; a database from before they were hashed has their old
 #: columns (``code``, ``token``) and gets them empty and new (nothing in them outlives minutes).
 _HASHED_TABLES = {"verifications": "code_hash", "tokens": "token_hash"}
-
-
-def private_file(path: Path) -> None:
-    """Create ``path`` if needed and make it readable and writable by its owner only (0600)."""
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    os.chmod(path, 0o600)
 
 
 class Store:
