@@ -16,7 +16,8 @@ discussions #679 and #928 and seen in this project's own runs). Four rules, in t
    in front of real words is cut off.
 4. **Silence phrases** — a whole transcript that is only "thank you", "you", "bye", "谢谢" …
    from under :data:`SILENCE_MAX_MS` of audio is dropped (too short to be a question, the usual
-   output for a cough or a door).
+   output for a cough or a door). Short answers a flow waits for ("yes", "no", "对", "嗯",
+   "不是") are never on this list: the confirmation steps take them as answers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from difflib import SequenceMatcher
 
 #: Whole-transcript phrases dropped when the audio is shorter than SILENCE_MAX_MS.
 SILENCE_PHRASES = frozenset(
-    {"thank you", "thank you very much", "thanks", "you", "bye", "so", "the end", "谢谢", "嗯"}
+    {"thank you", "thank you very much", "thanks", "you", "bye", "so", "the end", "谢谢"}
 )
 SILENCE_MAX_MS = 3000.0
 

@@ -112,6 +112,17 @@ def test_short_silence_phrases_are_dropped_only_when_short() -> None:
     assert clean_transcript("Thank you.", None, audio_ms=3500).text == "Thank you."
 
 
+@pytest.mark.parametrize(
+    "text", ["Yes.", "yes", "No.", "No, thanks.", "Okay.", "对", "是的", "不是", "嗯", "好的"]
+)
+def test_short_answers_to_a_flow_are_kept(text: str) -> None:
+    # a confirmation step waits for exactly these; "嗯" is an affirm example of both packs
+    prompt = ZH_PROMPT if not text.isascii() else EN_PROMPT
+    for audio_ms in (400, 900):
+        result = clean_transcript(text, prompt, audio_ms)
+        assert (result.text, result.reason) == (text, None)
+
+
 def test_empty_text_stays_empty() -> None:
     assert clean_transcript("  ", None, 500).text == ""
     assert clean_transcript("  ", None, 500).reason is None
