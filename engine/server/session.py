@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from types import MappingProxyType
 from typing import Any
 
 from aiortc import RTCPeerConnection
@@ -56,7 +57,7 @@ from engine.turns import TurnRunner
 log = logging.getLogger(__name__)
 
 #: The handoff button's words, per session language.
-HANDOFF_TEXT = {"zh": "转人工", "en": "I want to talk to a human"}
+HANDOFF_TEXT = MappingProxyType({"zh": "转人工", "en": "I want to talk to a human"})
 #: States in which the idle timeout runs (nothing is being said or prepared).
 IDLE_STATES = ("idle", "interrupted")
 
