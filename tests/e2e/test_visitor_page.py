@@ -106,11 +106,17 @@ def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
     amount = AMOUNT.search(card.text_content())
     assert amount, card.text_content()
     caption = wait_reply(page, "t => /balance/i.test(t)")
-    # the card and the spoken answer agree; the account is masked to its last 4 digits
+    # the card and the spoken answer agree: one row per account, masked to its last 4 digits,
+    # with that account's own balance, then the labelled total (issue 15, item 2)
     assert amount.group(0) in caption
-    account = page.text_content("#cards .card-balance .card-kv dd")
-    assert re.fullmatch(r"•••• \d{4}", account), account
-    assert account[-4:] in caption
+    labels = page.locator("#cards .card-balance .card-kv dt").all_text_contents()
+    values = page.locator("#cards .card-balance .card-kv dd").all_text_contents()
+    assert len(labels) == len(values) >= 2, (labels, values)
+    for label, value in zip(labels[:-1], values[:-1], strict=True):
+        assert re.fullmatch(r"Account •••• \d{4}", label), label
+        assert f"ending {label[-4:]}, {AMOUNT.search(value).group(0)} yuan" in caption
+    assert labels[-1] == "Total of all accounts"
+    assert f"{AMOUNT.search(values[-1]).group(0)} yuan." in caption
     page.wait_for_timeout(1500)  # let the avatar speak a little for the picture
     shot(page, e2e_artifacts, "02-balance-answer")
 

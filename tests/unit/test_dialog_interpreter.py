@@ -112,6 +112,9 @@ def test_balance_flow_returns_calls_and_reads_the_result(pack: Pack, nlu: Intent
         {"account": "•••• 5689", "type": "savings", "amount": "50,000.00"},
     ]
     assert card["total"] == {"label": "Total of all accounts", "amount": "62,345.67"}
+    # the card's earlier fields stay (a contract is extended, never changed): the total and the
+    # main account's last 4 digits
+    assert card["amount"] == "62,345.67" and card["account"] == "5671"
     assert v.state.stack == () and v.state.slots["bank_token"] == "tok"  # token persists
     assert v.state.slots["otp"] is None  # non-persistent slots reset when the flow ended
     # Asked again in the same session: no second verification.
