@@ -48,6 +48,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"dhe serve: error: {config_problem(exc, args.config)}", file=sys.stderr)
         return 2
+    from engine.server.security import kiosk_token
+
+    try:
+        kiosk_token(config.server.kiosk_token_env)
+    except ValueError as exc:
+        print(f"dhe serve: error: {exc}", file=sys.stderr)
+        return 2
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     if not 0 <= port <= 65535:

@@ -4,43 +4,56 @@ Routes (``docs/architecture.md``, "Contracts"):
 
 * ``GET /`` — the visitor page: ``web_client/index.html`` and its files when present, else a
   minimal placeholder (the AI label is in the HTML, the first ``<video>`` is the avatar).
-* ``POST /api/sessions`` — offer in, answer out (201); 400/413 on bad input, 503 when full or
-  not ready; ``DELETE /api/sessions/{id}`` — 204.
-* ``GET /api/sessions/{id}/events`` — the session's JSON WebSocket.
-* ``GET /healthz`` — 200 once the models are loaded, 503 before; ``GET /metrics`` — Prometheus.
+* ``POST /api/sessions`` — offer in, answer out (201); 400/401/403/413/429 on bad or unwelcome
+  input, 503 when full or not ready; ``DELETE /api/sessions/{id}`` — 204;
+  ``GET /api/sessions/{id}/events`` — the session's JSON WebSocket (:mod:`engine.server.offers`).
+* ``GET /healthz`` — readiness (:mod:`engine.server.health`); ``GET /livez`` — liveness;
+  ``GET /metrics`` — Prometheus.
 * ``GET /demo/phone``, ``GET /demo/phone.json`` — the embedded sandboxes' text messages
   (:mod:`engine.server.demo_phone`).
 
 The app finds and admits sessions through a :class:`~engine.server.registry.SessionRegistry`
-(no module-level state; this process's by default); each session is built inside the offer
-handler.
+(no module-level state; this process's by default), behind the :class:`~engine.server.admission.Gate`
+that keeps offers whose media has not connected out of it; each session is built inside the
+offer handler. Every response carries the page's security headers (:mod:`engine.server.security`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.config import EngineConfig
 from engine.paths import REPO_ROOT
 from engine.server import demo_phone, protocol
-from engine.server.registry import Admission, InProcessRegistry, RegistryFull, SessionRegistry
-from engine.server.rtc import include_loopback_candidates, is_loopback
+from engine.server.admission import Gate
+from engine.server.health import DependencyMonitor, models_check, readiness, sessions_check
+from engine.server.limits import AddressLimits, parse_networks
+from engine.server.offers import Access, SessionRoutes
+from engine.server.registry import InProcessRegistry, SessionRegistry
+from engine.server.rtc import restrict_host_candidates
 from engine.server.runtime import Runtime
-from engine.server.sdp_check import check_offer_sdp
+from engine.server.security import kiosk_token, security_headers
 from engine.server.session import Session
-from engine.server.socket import serve_events
+from engine.systems import apply_retention
 
 log = logging.getLogger(__name__)
 
 WEB_CLIENT_DIR = REPO_ROOT / "web_client"
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 REGISTRY_KEY = web.AppKey("registry", SessionRegistry)
+GATE_KEY = web.AppKey("gate", Gate)
+#: How often the audit retention runs in a long-lived server, seconds (daily).
+RETENTION_PERIOD_S = 86_400.0
 
 PLACEHOLDER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Digital employee (AI)</title></head>
@@ -83,102 +96,28 @@ async def errors_middleware(
         return _json_error(protocol.ApiError(500, "internal", "internal error; see the log"))
 
 
-async def create_session(request: web.Request) -> web.Response:
-    """``POST /api/sessions``: validate, admit, build a Session, answer its offer."""
-    runtime, registry = request.app[RUNTIME_KEY], request.app[REGISTRY_KEY]
-    cfg = runtime.config
-    if not runtime.ready:
-        runtime.metrics.sessions_rejected.labels(reason="not-ready").inc()
-        raise protocol.ApiError(503, "not-ready", "models are still loading; retry in a moment")
-    if (
-        request.content_length is not None
-        and request.content_length > cfg.server.max_sdp_bytes + 4096
-    ):
-        raise protocol.ApiError(413, "sdp-too-large", "request body too large")
-    body = await request.content.read(cfg.server.max_sdp_bytes + 4097)
-    offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
-    check_offer_sdp(offer.sdp)  # refused here, before a session or peer exists
-    admission = await _admit(registry, runtime)
-    session: Session | None = None
-    renderer = None
-    try:
-        engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
-        session_id = registry.new_session_id()
-        language = offer.language or cfg.dialog.language
-        renderer = await runtime.take_renderer(offer.video)
-        session = Session(
-            runtime,
-            session_id,
-            engine.new_session(session_id, language=language),
-            renderer,
-            language,
-            on_closed=lambda s: _forget(registry, runtime, s),
-        )
-        answer = await session.answer(offer.sdp)
-        await registry.create(admission, session_id, session)
-    except BaseException:
-        await registry.release(admission)
-        if session is not None:
-            await session.close("offer-failed")  # gives its renderer back
-        elif renderer is not None:
-            runtime.give_back_renderer(renderer)
-        raise
-    runtime.metrics.sessions_total.inc()
-    live = (await registry.counts()).live
-    runtime.metrics.sessions_active.set(live)
-    log.info("session %s started (%d live)", session_id, live)
-    return web.json_response(
-        {"session_id": session_id, "sdp": answer, "type": "answer"}, status=201
-    )
-
-
-async def _admit(registry: SessionRegistry[Session], runtime: Runtime) -> Admission:
-    """A slot for a new offer, or 503 ``too-many-sessions``."""
-    try:
-        return await registry.admit()
-    except RegistryFull as exc:
-        runtime.metrics.sessions_rejected.labels(reason="full").inc()
-        raise protocol.ApiError(
-            503,
-            "too-many-sessions",
-            f"this terminal server is serving its maximum of {exc.capacity} visitors; "
-            "try again shortly",
-            retry_after_s=10,
-        ) from exc
-
-
-async def _forget(registry: SessionRegistry[Session], runtime: Runtime, session: Session) -> None:
-    await registry.remove(session.id)
-    runtime.metrics.sessions_active.set((await registry.counts()).live)
-
-
-async def _session(request: web.Request) -> Session:
-    session = await request.app[REGISTRY_KEY].get(request.match_info["session_id"])
-    if session is None:
-        raise protocol.ApiError(404, "no-such-session", "no live session with that id")
-    return session
-
-
-async def delete_session(request: web.Request) -> web.Response:
-    """``DELETE /api/sessions/{id}``: end the session (204)."""
-    await (await _session(request)).close("deleted")
-    return web.Response(status=204)
-
-
-async def session_events(request: web.Request) -> web.StreamResponse:
-    """``GET /api/sessions/{id}/events``: the session's JSON WebSocket (:mod:`.socket`)."""
-    session = await _session(request)
-    return await serve_events(request, session, request.app[RUNTIME_KEY].config.server)
-
-
 async def healthz(request: web.Request) -> web.Response:
-    """200 once models are loaded, 503 before (with ``error`` when start-up failed)."""
-    runtime = request.app[RUNTIME_KEY]
-    counts = await request.app[REGISTRY_KEY].counts()
-    body: dict[str, object] = {"ready": runtime.ready, "sessions": counts.live}
+    """Readiness (:mod:`engine.server.health`): 200 ``ok`` or ``degraded``, 503 ``down`` with
+    reasons; ``ready`` and ``sessions`` (live) kept beside them."""
+    runtime, gate = request.app[RUNTIME_KEY], request.app[GATE_KEY]
+    counts = await gate.counts()
+    checks = [
+        models_check(runtime.ready, runtime.startup_error),
+        sessions_check(counts.live, counts.pending, counts.connecting, counts.capacity),
+    ]
+    monitor = request.app[BACKGROUND_KEY].monitor
+    if monitor is not None:
+        checks += monitor.checks()
+    status, body = readiness(checks)
+    body.update(ready=runtime.ready, sessions=counts.live)
     if runtime.startup_error:
         body["error"] = runtime.startup_error
-    return web.json_response(body, status=200 if runtime.ready else 503)
+    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+async def livez(_request: web.Request) -> web.Response:
+    """Liveness for process supervisors: 200 while the event loop answers."""
+    return web.json_response({"status": "alive"}, headers={"Cache-Control": "no-store"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -204,6 +143,32 @@ async def web_client_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path)
 
 
+@dataclass(slots=True)
+class Background:
+    """What runs beside the sessions once the runtime started: the dependency monitor and the
+    daily audit retention."""
+
+    monitor: DependencyMonitor | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """Keep a background task until it ends."""
+        task = asyncio.create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def stop(self) -> None:
+        """Cancel the tasks, stop the monitor."""
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.monitor is not None:
+            await self.monitor.stop()
+
+
+BACKGROUND_KEY = web.AppKey("background", Background)
+
+
 def build_app(
     config: EngineConfig,
     *,
@@ -216,26 +181,35 @@ def build_app(
 
     Args:
         config: the engine config.
-        host: the address the server listens on (loopback adds a 127.0.0.1 ICE candidate).
+        host: the address the server listens on; ICE candidates are gathered on it only
+            (:func:`~engine.server.rtc.restrict_host_candidates`).
         var: sandboxes' data folder (default ``var/``).
         registry: where sessions are admitted and found (default: this process's,
             :class:`~engine.server.registry.InProcessRegistry` of ``server.max_sessions``).
+
+    Raises:
+        ValueError: ``server.kiosk_token_env`` names an unset variable.
     """
+    server = config.server
     app = web.Application(
-        middlewares=[errors_middleware], client_max_size=config.server.max_sdp_bytes + 4096
+        middlewares=[security_headers, errors_middleware],
+        client_max_size=server.max_sdp_bytes + 4096,
     )
     runtime = Runtime(config, var)
     app[RUNTIME_KEY] = runtime
-    app[REGISTRY_KEY] = (
-        registry if registry is not None else InProcessRegistry(config.server.max_sessions)
+    app[REGISTRY_KEY] = registry if registry is not None else InProcessRegistry(server.max_sessions)
+    gate = app[GATE_KEY] = Gate(app[REGISTRY_KEY], AddressLimits(server.limits.settings()))
+    background = app[BACKGROUND_KEY] = Background()
+    access = Access(
+        parse_networks(server.trusted_proxies),
+        kiosk_token(server.kiosk_token_env),
+        tuple(server.allowed_origins),
     )
-    if is_loopback(host):
-        include_loopback_candidates()
+    restrict_host_candidates(host, server.ice_addresses)
     app.router.add_get("/", index)
-    app.router.add_post("/api/sessions", create_session)
-    app.router.add_delete("/api/sessions/{session_id}", delete_session)
-    app.router.add_get("/api/sessions/{session_id}/events", session_events)
+    app.router.add_routes(SessionRoutes(runtime, gate, access).routes())
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     app.router.add_get("/metrics", metrics)
     app.router.add_routes(demo_phone.routes(runtime, WEB_CLIENT_DIR))
     app.router.add_get("/{name:[^/].*}", web_client_file)  # after the API routes
@@ -244,10 +218,11 @@ def build_app(
         loop = asyncio.get_running_loop()
         # aiortc encodes on the default executor; TTS and renderer set-up use it too.
         loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="dhe"))
-        startup = asyncio.create_task(_start(runtime))
+        startup = asyncio.create_task(_start(runtime, background))
         yield
         startup.cancel()
-        for session in app[REGISTRY_KEY].local():
+        await background.stop()
+        for session in gate.local():
             await session.close("server-stopping")
         await runtime.close()
 
@@ -255,7 +230,7 @@ def build_app(
     return app
 
 
-async def _start(runtime: Runtime) -> None:
+async def _start(runtime: Runtime, background: Background) -> None:
     try:
         report = await runtime.start()
     except asyncio.CancelledError:
@@ -271,3 +246,27 @@ async def _start(runtime: Runtime) -> None:
         ", ".join(report.languages),
         down or "none",
     )
+    cfg, metrics = runtime.config, runtime.metrics
+    runtime.connectors.observe(metrics.observe_call)
+    cluster = runtime.sandboxes
+    background.monitor = DependencyMonitor(
+        runtime.connectors.health,
+        cluster.status if cluster is not None else None,
+        cfg.server.health_interval_s,
+        on_probe=metrics.observe_dependencies,
+    )
+    await background.monitor.probe_once()
+    background.monitor.start()
+    if runtime.audit is not None and cfg.privacy.audit_retention_days > 0:
+        engine = runtime.audit.engine
+        background.spawn(_daily_retention(engine, cfg.privacy.audit_retention_days), "retention")
+
+
+async def _daily_retention(engine: Engine, retention_days: int) -> None:
+    """Apply the audit retention once a day (it was applied at start by ``open_systems``)."""
+    while True:
+        await asyncio.sleep(RETENTION_PERIOD_S)
+        try:
+            await apply_retention(engine, retention_days)
+        except SQLAlchemyError:  # a locked or full disk: say so, try again tomorrow
+            log.exception("audit retention failed")

@@ -8,6 +8,8 @@ subscribed to every session's bus (an observer, off the data path).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from engine.events import Event, Interrupted, TurnMetrics
@@ -46,6 +48,33 @@ class ServerMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.sessions_connecting = Gauge(
+            "dhe_sessions_connecting",
+            "answered offers whose media is not connected yet",
+            registry=r,
+        )
+        self.connector_calls = Counter(
+            "dhe_connector_calls",
+            "business-system calls by outcome (ok or the error code)",
+            ["system", "operation", "outcome"],
+            registry=r,
+        )
+        self.connector_seconds = Histogram(
+            "dhe_connector_call_seconds",
+            "business-system call durations",
+            ["system"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.dependency_up = Gauge(
+            "dhe_dependency_up",
+            "1 while a business system answers its health probe",
+            ["name"],
+            registry=r,
+        )
+        self.messages_dropped = Counter(
+            "dhe_messages_dropped", "events-socket messages over the rate limit", registry=r
+        )
         self.video_frames = Counter("dhe_video_frames", "video frames sent", registry=r)
         self.video_dropped = Counter(
             "dhe_video_frames_dropped", "video frames skipped (renderer late)", registry=r
@@ -67,6 +96,16 @@ class ServerMetrics:
                 self.reply_first_audio.observe(ms / 1000.0)
             else:
                 self.stage_seconds.labels(stage=stage).observe(ms / 1000.0)
+
+    def observe_call(self, system: str, operation: str, outcome: str, latency_ms: float) -> None:
+        """Router observer: one business-system call (``connectors.router.Router.observe``)."""
+        self.connector_calls.labels(system=system, operation=operation, outcome=outcome).inc()
+        self.connector_seconds.labels(system=system).observe(latency_ms / 1000.0)
+
+    def observe_dependencies(self, up: Mapping[str, bool]) -> None:
+        """Health observer: which business systems answer."""
+        for name, ok in up.items():
+            self.dependency_up.labels(name=name).set(1 if ok else 0)
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

@@ -1,14 +1,17 @@
-"""aiortc set-up shared by sessions: ICE servers from config, loopback candidates, codecs.
+"""aiortc set-up shared by sessions: ICE servers from config, host candidates, codecs.
 
 * ICE servers come from config only. aiortc's default (``stun:stun.l.google.com:19302``) is
   unreachable from kiosks behind firewalls and stalls gathering, so an empty list means host
   candidates only; TURN servers relay for visitors behind NAT, their passwords read from the
   environment variables the config names.
-* aioice leaves 127.0.0.1 out of the host candidates (``aioice.ice.get_host_addresses``), so a
-  server listening on loopback could not be reached by a client on the same machine. When the
-  server listens on a loopback address, :func:`include_loopback_candidates` wraps that function
-  so gathering adds 127.0.0.1 too. It is a process-wide patch of the library, installed once and
-  idempotent; it only ever adds the loopback address.
+* ICE host candidates only on the interfaces the server was told to use. aioice gathers on every
+  interface but loopback (``aioice.ice.get_host_addresses``): a server listening on 127.0.0.1
+  would offer its LAN addresses and none a client on the same machine can reach.
+  :func:`restrict_host_candidates` wraps that function so gathering uses the listen address
+  (``127.0.0.1`` for ``localhost``, the name's addresses for a host name), or — listening on all
+  interfaces — every interface, or ``server.ice_addresses`` when given. It is a process-wide
+  patch of the library (one server per process), installed once; later calls replace the
+  addresses.
 * Codec preferences are set on the transceivers *before* the remote description is applied
   (aiortc negotiates them there): Opus for audio, VP8 then H.264 for video.
 * :func:`negotiate` answers a visitor's offer with the session's outbound tracks.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +39,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from engine.config import ServerConfig
 from engine.server.protocol import ApiError
 
-_PATCHED_ATTR = "_dhe_loopback"
+_PATCHED_ATTR = "_dhe_original"  # the wrapped aioice function, on our wrapper
 
 
 def ice_configuration(config: ServerConfig) -> RTCConfiguration:
@@ -57,30 +61,53 @@ def ice_configuration(config: ServerConfig) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals."""
+#: Listen addresses meaning "every interface".
+ALL_INTERFACES = ("", "0.0.0.0", "::")
+
+
+def candidate_addresses(host: str, extra: list[str]) -> list[str] | None:
+    """The addresses ICE host candidates may use for a server listening on ``host``.
+
+    Args:
+        host: the listen address or name.
+        extra: ``server.ice_addresses`` (used when listening on every interface).
+
+    Returns:
+        The addresses, or None for every interface (aioice's own choice).
+
+    Raises:
+        OSError: a host name that does not resolve.
+    """
+    if host in ALL_INTERFACES:
+        return list(extra) or None
     if host == "localhost":
-        return True
+        return ["127.0.0.1"]
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return [str(ipaddress.ip_address(host))]
     except ValueError:
-        return False
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
+        return sorted({str(info[4][0]) for info in infos})
 
 
-def include_loopback_candidates() -> None:
-    """Make aioice gather a 127.0.0.1 host candidate too (see module docstring). Idempotent."""
-    original: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
-    if getattr(original, _PATCHED_ATTR, False):
-        return
+def restrict_host_candidates(host: str, extra: list[str] | None = None) -> None:
+    """Gather ICE host candidates on ``host``'s addresses only (module docstring).
 
-    def with_loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        addresses = original(use_ipv4, use_ipv6)
-        if use_ipv4 and "127.0.0.1" not in addresses:
-            addresses.append("127.0.0.1")
-        return addresses
+    Raises:
+        OSError: ``host`` is a name that does not resolve.
+    """
+    allowed = candidate_addresses(host, extra or [])
+    current = aioice.ice.get_host_addresses
+    original: Callable[[bool, bool], list[str]] = getattr(current, _PATCHED_ATTR, current)
 
-    setattr(with_loopback, _PATCHED_ATTR, True)
-    aioice.ice.get_host_addresses = with_loopback
+    def restricted(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        if allowed is None:
+            return original(use_ipv4, use_ipv6)
+        versions = {4} if use_ipv4 else set()
+        versions |= {6} if use_ipv6 else set()
+        return [a for a in allowed if ipaddress.ip_address(a).version in versions]
+
+    setattr(restricted, _PATCHED_ATTR, original)
+    aioice.ice.get_host_addresses = restricted
 
 
 def prefer_codecs(transceiver: RTCRtpTransceiver) -> None:

@@ -93,6 +93,8 @@ class Session:
         renderer: this session's avatar backend (returned to the runtime at the end).
         language: ``auto``, ``en`` or ``zh``.
         on_closed: awaited once when the session has ended (the registry forgets it).
+        on_connected: awaited once when the media connection first comes up (the session then
+            takes a slot of the server: ``engine.server.admission``).
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class Session:
         renderer: FrameRenderer,
         language: str,
         on_closed: Callable[[Session], Awaitable[None]],
+        on_connected: Callable[[Session], Awaitable[None]] | None = None,
     ) -> None:
         cfg = runtime.config.server
         self.id, self.runtime, self.dialog, self.renderer = session_id, runtime, dialog, renderer
@@ -130,6 +133,7 @@ class Session:
         self._closing = False
         self._connected = False  # the media connection has been up at least once
         self._on_closed = on_closed
+        self._on_connected = on_connected
         self.ended = asyncio.Event()
 
     def _build_pipeline(self, runtime: Runtime) -> None:
@@ -192,6 +196,8 @@ class Session:
             self._connected = True
             self._connect.disarm()
             self._state_changed(self.state.value)
+            if self._on_connected is not None:
+                self.tasks.spawn(self._on_connected(self), "admit")
         if state in ("failed", "closed"):
             self.tasks.spawn(self.close(f"connection-{state}"), "close")
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, SHARED_DATA, require_path
+from tests.support.visitor import LOOPBACK_VISITORS
 
 CHROMIUM = Path(os.environ.get("DHE_CHROMIUM", "/usr/bin/chromium"))
 #: The fake microphone's clip: 5.1 s of read English speech (LJ Speech, public domain).
@@ -207,6 +208,7 @@ def run_dhe_serve(
         "DHE_VAR_DIR": str(var_dir),
         "DHE_MODELS_DIR": str(models_dir()),
         "DHE_SERVER__MAX_SESSIONS": "8",
+        **LOOPBACK_VISITORS,  # every page of the suite is a visitor from 127.0.0.1
         "PYTHONUNBUFFERED": "1",
         **env,
     }
@@ -331,6 +333,12 @@ def browser(
         browser.close()
 
 
+#: Every Content-Security-Policy violation of the page (the server's CSP allows only the page's
+#: own scripts, styles and connections, issue 16) goes to its console, which the fixture checks.
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`csp-violation: ${e.violatedDirective} ${e.blockedURI}`));"""
+
+
 @dataclass
 class VisitorPage:
     """One browser context + page on the visitor page, with its console kept for the log."""
@@ -359,6 +367,7 @@ def open_visitor(
         console: list[str] = []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
         page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        page.add_init_script(CSP_WATCH)
         opened.append(VisitorPage(page, context, console))
         page.goto(dhe_server.url + query)
         page.wait_for_selector("body[data-ready='true']", timeout=15_000)
@@ -378,3 +387,5 @@ def open_visitor(
             visitor.console.append(f"teardown: {exc}")
         visitor.context.close()
         (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(visitor.console) + "\n")
+    blocked = [m for v in opened for m in v.console if "csp-violation" in m]
+    assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"

@@ -105,10 +105,22 @@ async def test_bad_messages_get_error_events_and_the_socket_lives_on(server) -> 
         await client.close()
 
 
+async def live_sessions(url: str, n: int, timeout_s: float = 15.0) -> None:
+    """Wait until ``/healthz`` counts ``n`` live sessions (a session takes its slot once its
+    media connects; before, it waits in the connecting pool, issue 16)."""
+    async with asyncio.timeout(timeout_s), aiohttp.ClientSession() as http:
+        while True:
+            async with http.get(f"{url}/healthz") as resp:
+                if (await resp.json())["sessions"] == n:
+                    return
+            await asyncio.sleep(0.1)
+
+
 async def test_the_session_over_the_limit_gets_503(server) -> None:
     first, second = VisitorClient(server), VisitorClient(server)
     await first.connect()
     await second.connect()
+    await live_sessions(server, 2)
     third = VisitorClient(server)
     try:
         with pytest.raises(aiohttp.ClientResponseError) as err:

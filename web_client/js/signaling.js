@@ -80,7 +80,7 @@ export async function openSession(o) {
     try {
       response = await fetch("api/sessions", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: offerHeaders(),
         body: JSON.stringify(body),
       });
     } catch (error) {
@@ -94,6 +94,17 @@ export async function openSession(o) {
     pc.close();
     throw error;
   }
+}
+
+/**
+ * The offer's headers: JSON, and the kiosk token the page's `?token=` URL switch gives (a
+ * server with `server.kiosk_token_env` set refuses offers without it).
+ */
+function offerHeaders() {
+  const headers = { "Content-Type": "application/json" };
+  const token = new URLSearchParams(location.search).get("token");
+  if (token) headers["X-Kiosk-Token"] = token;
+  return headers;
 }
 
 /**
