@@ -41,3 +41,19 @@ def redis_argv(port: int, folder: Path) -> list[str]:
         "--protected-mode",
         "yes",
     ]
+
+
+def sandbox_argv(python: str, system: str, port: int, db: Path) -> list[str]:
+    """A shared sandbox business system (``connectors.sandbox``) on 127.0.0.1:``port``."""
+    return [python, "-m", "connectors.sandbox", system, "--port", str(port), "--db", str(db)]
+
+
+def replica_argv(python: str, port: int, config: Path) -> list[str]:
+    """One ``dhe serve`` replica on 127.0.0.1:``port`` (the Python process serves itself)."""
+    return [python, "-m", "engine.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--config", str(config)]  # fmt: skip
+
+
+def replica_config(max_sessions: int) -> dict[str, dict[str, object]]:
+    """The replicas' shared YAML config: the shared business systems (not embedded ones)."""
+    return {"sandbox": {"embedded": False}, "server": {"max_sessions": max_sessions}}
