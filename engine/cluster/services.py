@@ -56,4 +56,8 @@ def replica_argv(python: str, port: int, config: Path) -> list[str]:
 
 def replica_config(max_sessions: int) -> dict[str, dict[str, object]]:
     """The replicas' shared YAML config: the shared business systems (not embedded ones)."""
-    return {"sandbox": {"embedded": False}, "server": {"max_sessions": max_sessions}}
+    return {
+        "sandbox": {"embedded": False},
+        # X-Forwarded-For from the proxy names the visitor (per-address limits, logs).
+        "server": {"max_sessions": max_sessions, "trusted_proxies": ["127.0.0.1/32"]},
+    }

@@ -35,6 +35,10 @@ ENGLISH_ONLY = {
     "asr": {"models": {"en": "whisper-tiny.en"}},
     "tts": {"voices": {"en": {"provider": "piper", "voice": "piper-en_US-joe-medium"}}},
     "dialog": {"language": "en"},
+    # Every test visitor comes from 127.0.0.1: the per-address limits must not refuse them.
+    "server": {
+        "limits": {"connecting_per_address": 8, "sessions_per_address": 8, "offers_per_minute": 600}
+    },
 }
 QUESTION = "What are your opening hours?"
 
