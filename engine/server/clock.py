@@ -1,10 +1,15 @@
 """The session media clock, pacing math and the reply playout buffer (sans-IO).
 
 One clock per session: sample 0 of the outbound media plays at ``start_s`` (seconds on the
-event loop's monotonic clock). Audio frame ``n`` (960 samples, 20 ms) is due at
-``start_s + n * 960 / 48000``, video frame ``i`` at ``start_s + i / fps`` and shows the avatar's
+event loop's monotonic clock). Audio frame ``n`` (480 samples, 10 ms) is due at
+``start_s + n * 480 / 48000``, video frame ``i`` at ``start_s + i / fps`` and shows the avatar's
 pose at media sample ``i * 48000 / fps``: absolute deadlines, so nothing drifts (aiortc's
 ``AudioStreamTrack``/``VideoStreamTrack`` pattern).
+
+Reply audio may leave a little *ahead* of its deadline (:func:`audio_lead`): a receiver's
+jitter buffer releases a frame only once a few more have arrived behind it (aiortc: four), so
+when a reply starts after silence its first frames are sent at once and it is heard that much
+sooner; between replies the lead drains back to zero.
 """
 
 from __future__ import annotations
@@ -18,10 +23,40 @@ import numpy as np
 
 from engine.audio.pcm import MEDIA_RATE_HZ
 
-__all__ = ["FRAME_SAMPLES", "MEDIA_RATE_HZ", "MediaClock", "PlayoutBuffer", "plan_video_frame"]
+__all__ = [
+    "FRAME_SAMPLES",
+    "MEDIA_RATE_HZ",
+    "MediaClock",
+    "PlayoutBuffer",
+    "audio_lead",
+    "plan_video_frame",
+]
 
-#: Samples per outbound audio frame: 20 ms at 48 kHz (Opus' default frame size).
-FRAME_SAMPLES = 960
+#: Samples per outbound audio frame and RTP packet: 10 ms at 48 kHz (an Opus frame size,
+#: RFC 6716). Half of Opus' usual 20 ms halves the delay of a receiver's jitter buffer, which
+#: holds a number of packets (aiortc: four).
+FRAME_SAMPLES = 480
+#: How far ahead of its deadline reply audio is sent when a reply starts (seconds): the four
+#: packets an aiortc receiver holds before it releases the first one. The video is not led:
+#: the voice is heard at most 40 ms before the lips move, inside the +45 ms an audience does not
+#: notice (ITU-R BT.1359).
+AUDIO_LEAD_S = 0.04
+#: How fast the lead drains while no reply audio is queued (seconds per frame sent).
+AUDIO_LEAD_DECAY_S = 0.002
+
+
+def audio_lead(lead_s: float, replying: bool) -> float:
+    """How far ahead of the media clock the next audio frame leaves (seconds).
+
+    Args:
+        lead_s: the lead of the frame before.
+        replying: reply audio is queued (its start is sent at once: the lead jumps to
+            :data:`AUDIO_LEAD_S`); otherwise the lead drains by :data:`AUDIO_LEAD_DECAY_S` per
+            frame (the silence between replies is sent a little slower than real time).
+    """
+    if replying:
+        return AUDIO_LEAD_S
+    return max(0.0, lead_s - AUDIO_LEAD_DECAY_S)
 
 
 @dataclass(slots=True)

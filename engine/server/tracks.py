@@ -1,8 +1,11 @@
-"""The session's outbound tracks: reply audio (48 kHz, 20 ms frames) and the avatar video.
+"""The session's outbound tracks: reply audio (48 kHz, 10 ms Opus packets) and the avatar video.
 
 Both are pulled by aiortc's RTP senders and paced on the session :class:`MediaClock` with
 absolute deadlines (aiortc ``mediastreams.py``). The audio track never drops: between replies it
-sends digital silence, and when the loop runs late it catches up frame by frame. The video track
+sends digital silence, and when the loop runs late it catches up frame by frame. It encodes
+Opus itself (:class:`OpusPackets`, on the event loop: ~0.08 ms a frame) and hands the sender
+finished packets, which aiortc sends as they are: 10 ms packets instead of the 20 ms its own
+encoder makes, and no hop through the thread pool the video encoder keeps busy. The video track
 renders ``timeline.pose_at(sample)`` on the renderer's GL thread (never on the event loop),
 converts each new image to yuv420p once on a worker thread (repeated images are resent as they
 are), and skips frames whose time has passed (``plan_video_frame``): video yields, audio does not.
@@ -25,6 +28,7 @@ from engine.server.clock import (
     MEDIA_RATE_HZ,
     MediaClock,
     PlayoutBuffer,
+    audio_lead,
     plan_video_frame,
 )
 
@@ -32,12 +36,56 @@ AUDIO_TIME_BASE = fractions.Fraction(1, MEDIA_RATE_HZ)
 VIDEO_CLOCK_HZ = 90_000  # RTP video clock (RFC 3551)
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_HZ)
 
-#: Called with (send deadline in loop seconds, int16 (960,) samples) for each frame sent.
+#: Called with (loop seconds the frame plays at the receiver, less the network and its jitter
+#: buffer; int16 (480,) samples) for each frame sent.
 SentHook = Callable[[float, np.ndarray], None]
+#: Opus bit rate of the reply audio (bit/s): transparent for one synthetic voice (mono).
+OPUS_BITRATE = 48_000
+
+
+class OpusPackets:
+    """Mono 48 kHz int16 frames → Opus packets of :data:`FRAME_SAMPLES` (libopus through PyAV;
+    ``application=lowdelay``: the CELT mode's 2.5 ms look-ahead instead of SILK's ~6.5 ms,
+    RFC 6716). The packet carries the frame's media-clock sample as its pts, which aiortc
+    turns into the RTP timestamp."""
+
+    def __init__(self) -> None:
+        codec = av.CodecContext.create("libopus", "w")
+        codec.sample_rate = MEDIA_RATE_HZ
+        codec.layout = "mono"
+        codec.format = "s16"
+        codec.bit_rate = OPUS_BITRATE
+        codec.time_base = AUDIO_TIME_BASE
+        codec.options = {
+            "frame_duration": str(1000 * FRAME_SAMPLES // MEDIA_RATE_HZ),
+            "application": "lowdelay",
+        }
+        codec.open()
+        self._codec = codec
+
+    def encode(self, pcm: np.ndarray, sample: int) -> av.Packet:
+        """One packet for int16 (:data:`FRAME_SAMPLES`,) samples starting at media ``sample``.
+
+        Raises:
+            RuntimeError: the encoder returned no packet (it must return one per frame).
+        """
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = MEDIA_RATE_HZ
+        frame.pts = sample
+        frame.time_base = AUDIO_TIME_BASE
+        packets = self._codec.encode(frame)
+        if len(packets) != 1:
+            raise RuntimeError(f"Opus gave {len(packets)} packets for one frame")
+        packet = packets[0]
+        packet.pts = sample
+        packet.time_base = AUDIO_TIME_BASE
+        return packet
 
 
 class ReplyAudioTrack(MediaStreamTrack):
-    """Reply speech out: 960-sample s16 mono frames at 48 kHz; silence when nothing is queued.
+    """Reply speech out: Opus packets of 480 samples (10 ms) at 48 kHz; silence when nothing
+    is queued. A reply's first packets leave :data:`~engine.server.clock.AUDIO_LEAD_S` ahead of
+    their deadline (:func:`~engine.server.clock.audio_lead`).
 
     Args:
         clock: the session media clock (started by the first frame asked for).
@@ -54,6 +102,8 @@ class ReplyAudioTrack(MediaStreamTrack):
         #: Send silence in place of the queued audio (which still plays out on the clock):
         #: a possible barge-in is being confirmed (engine.server.endpointing.OnsetPending).
         self.held = False
+        self.lead_s = 0.0  # how far ahead of the clock the last frame left
+        self._opus = OpusPackets()
         self._on_sent = on_sent
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
 
@@ -83,8 +133,9 @@ class ReplyAudioTrack(MediaStreamTrack):
             self._waiters.append((sample, fut))
         return fut
 
-    async def recv(self) -> av.AudioFrame:
-        """The next 20 ms frame, released at its deadline on the media clock.
+    async def recv(self) -> av.Packet:
+        """The next 10 ms Opus packet, released at its deadline on the media clock (less the
+        lead).
 
         Raises:
             MediaStreamError: the track was stopped.
@@ -93,27 +144,27 @@ class ReplyAudioTrack(MediaStreamTrack):
             raise MediaStreamError
         loop = asyncio.get_running_loop()
         self.clock.ensure_started(loop.time())
-        deadline = self.clock.deadline(self.next_sample)
-        wait = deadline - loop.time()
+        self.lead_s = audio_lead(self.lead_s, self.buffer.queued > 0)
+        due = self.clock.deadline(self.next_sample) - self.lead_s
+        wait = due - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
         pcm, _ids = self.buffer.take(FRAME_SAMPLES)
         if self.held:
             pcm = np.zeros_like(pcm)
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = MEDIA_RATE_HZ
-        frame.pts = self.next_sample
-        frame.time_base = AUDIO_TIME_BASE
-        self.next_sample += FRAME_SAMPLES
+        packet = self._opus.encode(pcm, self.next_sample)
+        # The echo guard's clock is the media clock: the lead (≤ 40 ms) is within the lags
+        # it searches.
         if self._on_sent is not None:
-            self._on_sent(deadline, pcm)
+            self._on_sent(self.clock.deadline(self.next_sample), pcm)
+        self.next_sample += FRAME_SAMPLES
         if self._waiters:
             due = [w for w in self._waiters if w[0] <= self.next_sample]
             self._waiters = [w for w in self._waiters if w[0] > self.next_sample]
             for _, fut in due:
                 if not fut.done():
                     fut.set_result(None)
-        return frame
+        return packet
 
     def stop(self) -> None:
         """End the track; pending :meth:`played` futures are cancelled."""

@@ -59,7 +59,10 @@ class MicTrack(MediaStreamTrack):
     def __init__(self, echo_gain: float = 0.0, echo_delay_frames: int = 3) -> None:
         super().__init__()
         self._queue: deque[np.ndarray] = deque()
-        self._echo: deque[np.ndarray] = deque([np.zeros(FRAME, np.int16)] * echo_delay_frames)
+        # what the loudspeaker played, not yet heard by the microphone: starts with the delay,
+        # whatever size the received frames have (the server sends 10 ms packets)
+        self._echo = np.zeros(echo_delay_frames * FRAME, np.int16)
+        self._echo_delay = echo_delay_frames * FRAME
         self.echo_gain = echo_gain
         self._start: float | None = None
         self._n = 0
@@ -82,7 +85,9 @@ class MicTrack(MediaStreamTrack):
     def heard(self, pcm48k: np.ndarray) -> None:
         """Audio that reached the loudspeaker (the echo path, when ``echo_gain`` > 0)."""
         if self.echo_gain > 0:
-            self._echo.append(pcm48k)
+            self._echo = np.concatenate([self._echo, pcm48k.astype(np.int16)])
+            if self._echo.size > self._echo_delay + 10 * FRAME:  # bursty arrivals: bounded
+                self._echo = self._echo[-(self._echo_delay + FRAME) :]
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
@@ -94,8 +99,8 @@ class MicTrack(MediaStreamTrack):
         if wait > 0:
             await asyncio.sleep(wait)
         pcm = self._queue.popleft() if self._queue else np.zeros(FRAME, np.int16)
-        if self.echo_gain > 0 and len(self._echo) > 1:
-            echo = self._echo.popleft()[:FRAME]
+        if self.echo_gain > 0 and self._echo.size >= FRAME:
+            echo, self._echo = self._echo[:FRAME], self._echo[FRAME:]
             mixed = pcm.astype(np.int32)
             mixed[: echo.size] += (echo.astype(np.float32) * self.echo_gain).astype(np.int32)
             pcm = np.clip(mixed, -32768, 32767).astype(np.int16)

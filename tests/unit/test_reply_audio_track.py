@@ -1,0 +1,82 @@
+"""engine.server.tracks.ReplyAudioTrack: 10 ms Opus packets on the media clock, the reply's
+start sent ahead of its deadline, held (silent) audio during a possible barge-in, and a flush
+that leaves nothing of the cut reply (real libopus through PyAV; the event loop's clock)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import av
+import numpy as np
+
+from engine.server.clock import AUDIO_LEAD_S, FRAME_SAMPLES, MEDIA_RATE_HZ, MediaClock
+from engine.server.tracks import ReplyAudioTrack
+
+
+def tone(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * MEDIA_RATE_HZ)) / MEDIA_RATE_HZ
+    return (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+
+
+def decode(packets: list[av.Packet]) -> np.ndarray:
+    """The packets through a libopus decoder: float32 mono at 48 kHz."""
+    decoder = av.CodecContext.create("libopus", "r")
+    decoder.sample_rate, decoder.layout = MEDIA_RATE_HZ, "mono"
+    out = [f.to_ndarray().reshape(-1) for p in packets for f in decoder.decode(p)]
+    pcm = np.concatenate(out)
+    return pcm.astype(np.float32) / (32768.0 if pcm.dtype == np.int16 else 1.0)
+
+
+async def pull(track: ReplyAudioTrack, n: int) -> list[tuple[float, av.Packet]]:
+    loop = asyncio.get_running_loop()
+    got = []
+    for _ in range(n):
+        packet = await track.recv()
+        got.append((loop.time(), packet))  # when the packet left
+    return got
+
+
+async def test_packets_follow_the_media_clock_and_carry_its_samples() -> None:
+    track = ReplyAudioTrack(MediaClock())
+    got = await pull(track, 10)
+    assert [p.pts for _, p in got] == [i * FRAME_SAMPLES for i in range(10)]
+    start = track.clock.start_s
+    assert start is not None
+    for i, (t, _) in enumerate(got):  # silence: every packet at its deadline, none early
+        assert t >= start + i * FRAME_SAMPLES / MEDIA_RATE_HZ - 1e-3
+    assert np.abs(decode([p for _, p in got])).max() < 1e-3  # digital silence
+
+
+async def test_a_reply_starts_ahead_of_its_deadline_and_is_heard_whole() -> None:
+    track = ReplyAudioTrack(MediaClock())
+    await pull(track, 5)
+    loop = asyncio.get_running_loop()
+    t_queued = loop.time()
+    start = track.enqueue("r1", tone(0.3))
+    got = await pull(track, 40)
+    # the first packets leave at once: the lead fills a receiver's jitter buffer
+    early = [t for t, p in got if t < track.clock.deadline(p.pts) - AUDIO_LEAD_S / 2]
+    assert len(early) >= 3
+    assert got[3][0] - t_queued < 0.02
+    heard = decode([p for _, p in got])
+    loud = np.flatnonzero(np.abs(heard) > 0.05)
+    assert loud.size and abs(loud[0] - 0) < 3 * FRAME_SAMPLES  # the reply opens the stream
+    assert abs((loud[-1] - loud[0]) / MEDIA_RATE_HZ - 0.3) < 0.02
+    assert got[0][1].pts == start
+
+
+async def test_held_audio_is_silent_and_a_flush_drops_the_rest() -> None:
+    track = ReplyAudioTrack(MediaClock())
+    track.enqueue("r1", tone(1.0))
+    played = await pull(track, 10)
+    track.held = True
+    held = await pull(track, 10)
+    dropped = track.flush()
+    track.held = False
+    after = await pull(track, 10)
+    assert np.abs(decode([p for _, p in played])).max() > 0.2
+    held_audio = decode([p for _, p in held])
+    assert np.abs(held_audio[FRAME_SAMPLES:]).max() < 0.02  # silent (one frame to fade out)
+    assert dropped == int(1.0 * MEDIA_RATE_HZ) - 20 * FRAME_SAMPLES
+    assert np.abs(decode([p for _, p in after])[FRAME_SAMPLES:]).max() < 0.02
+    assert track.buffer.queued == 0
