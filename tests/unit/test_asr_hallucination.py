@@ -34,6 +34,17 @@ def test_a_prompt_echo_before_real_words_is_cut_off() -> None:
     assert result.reason == "prompt-echo"
 
 
+def test_an_english_prompt_is_echo_filtered_too() -> None:
+    # English has no prompt by default; an operator may configure one (asr.prompts.en)
+    prompt = "A customer asks the bank assistant a question."
+    whole = clean_transcript(prompt, prompt, 2000)
+    assert (whole.text, whole.reason) == ("", "prompt-echo")
+    echoed = clean_transcript(f"{prompt} What is my balance?", prompt, 3000)
+    assert (echoed.text, echoed.reason) == ("What is my balance?", "prompt-echo")
+    for answer in ("Yes.", "No.", "What is my balance?"):
+        assert clean_transcript(answer, prompt, 900).text == answer
+
+
 @pytest.mark.parametrize(
     "text",
     [
