@@ -13,20 +13,30 @@ from dialog.session import DialogEngine, DialogSession
 from dialog.types import DialogTurn
 
 
-async def take_turn(session: DialogSession, text: str, language: str | None = None) -> DialogTurn:
+async def take_turn(
+    session: DialogSession,
+    text: str,
+    language: str | None = None,
+    *,
+    emotion: str | None = None,
+) -> DialogTurn:
     """Answer one visitor turn: the words, or "heard nothing" when they are blank.
 
     Args:
         session: the visitor's dialog session.
         text: what the visitor typed or said (the final transcript); blank → no input.
         language: the language heard (ASR), or ``None`` to detect it from the text.
+        emotion: the visitor's facial emotion at the turn when a camera sees them
+            (:mod:`dialog.empathy`), else ``None``.
 
     Raises:
         dialog.session.SessionClosedError: the session was closed.
     """
     if text.strip():
-        return await session.handle_text(text, language=language)
-    return await session.handle_no_input()
+        turn = await session.handle_text(text, language=language)
+    else:
+        turn = await session.handle_no_input()
+    return session.respond_to_emotion(turn, emotion)
 
 
 async def run_chat(

@@ -17,6 +17,10 @@ Rules, in order, for a visitor's input:
    a human (or the step's ``on_max``);
 5. with no flow running, the intent picks a flow, a response, or the knowledge base; no intent
    (below the NLU threshold) is out of scope and a human is offered.
+
+A gesture the camera recognised (:class:`~dialog.types.GestureInput`) is an answer only at a
+yes/no question (thumbs up affirms, thumbs down denies: :data:`~dialog.types.GESTURE_ANSWERS`);
+anywhere else it changes nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from dialog.pack import Pack, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
+    GESTURE_ANSWERS,
     Action,
     ConnectorDone,
     ConnectorFailed,
     Event,
+    GestureInput,
     KBAnswer,
     NoInput,
     ReplyPlan,
@@ -118,7 +124,22 @@ class Interpreter:
         elif isinstance(event, ConnectorDone | ConnectorFailed):
             self._connector_outcome(run, event)
             return run.freeze(append_replies=True), run.actions
+        elif isinstance(event, GestureInput):
+            if not self.expects_gesture(state, event.name):
+                return state, []  # a gesture that answers nothing here changes nothing
+            frame, _, step = run.current()
+            assert step is not None
+            self._fill(run, frame, step, GESTURE_ANSWERS[event.name])
         return run.freeze(), run.actions
+
+    def expects_gesture(self, state: DialogState, name: str) -> bool:
+        """Whether gesture ``name`` answers the question the session waits at: a thumbs up or
+        down at a ``collect`` of a ``yes_no`` slot (a confirmation step)."""
+        if name not in GESTURE_ANSWERS or not state.stack or state.stack[-1].waiting != "collect":
+            return False
+        frame = state.stack[-1]
+        step = self.pack.flows[frame.flow_id].steps[frame.step]
+        return self.pack.slots[str(step.value)].type == "yes_no"
 
     # -- the rules
     def _command(self, run: Run, event: UserInput, command: str | None = None) -> bool:
@@ -256,6 +277,11 @@ class Interpreter:
             run.slot = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")
             return
+        self._fill(run, frame, step, value)
+
+    def _fill(self, run: Run, frame: Frame, step: Step, value: object) -> None:
+        """The waiting ``collect`` got ``value``: check its rejections, fill it, go on."""
+        slot = self.pack.slots[str(step.value)]
         run.slot = slot.name
         for rejection in step.spec.get("rejections") or []:
             if evaluate(str(rejection["if"]), run.names(value=value)):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from connectors.base import Connector, ConnectorError
 from dialog.commands import detect_language
 from dialog.embedding import SentenceEncoder
+from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError, Interpreter
 from dialog.llm import LLMSettings, Rephraser
@@ -32,11 +33,13 @@ from dialog.sensitive import WARNING as SENSITIVE_WARNING
 from dialog.sensitive import redact
 from dialog.templates import render
 from dialog.types import (
+    GESTURE_ANSWERS,
     Call,
     ConnectorDone,
     ConnectorFailed,
     DialogTurn,
     Event,
+    GestureInput,
     Handoff,
     NoInput,
     ReplyPlan,
@@ -74,9 +77,9 @@ class AuditEntry:
     """One line of a session's audit trail (no personal data).
 
     Attributes:
-        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``, ``"llm"``.
-        detail: intent name, ``<flow> started|ended``, ``op -> outcome``, hand-off reason or
-            ``reworded|as written: <source>``.
+        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``, ``"llm"``, ``"gesture"``.
+        detail: intent name, ``<flow> started|ended``, ``op -> outcome``, hand-off reason,
+            ``reworded|as written: <source>`` or ``confirmed|declined by gesture``.
         flow: the flow running, if any.
     """
 
@@ -184,6 +187,7 @@ class DialogSession:
         start = self.fixed_language or engine.pack.languages[0]
         self._state: DialogState | None = engine.interpreter.initial_state(start)
         self._audit: list[AuditEntry] = []
+        self._empathy = EmpathyMemory()
 
     @property
     def state(self) -> DialogState:
@@ -269,10 +273,38 @@ class DialogSession:
         plan = render(self.engine.pack.responses["utter_greet"], self.state.language, {})
         return DialogTurn("", None, plan.language, [plan], {"dialog": _ms(t0), "connector": None})
 
+    def accepts_gesture(self, name: str) -> bool:
+        """Whether gesture ``name`` answers the question the session waits at (a thumbs up or
+        down at a yes/no confirmation); False after :meth:`close`."""
+        state = self._state
+        return state is not None and self.engine.interpreter.expects_gesture(state, name)
+
+    async def handle_gesture(self, name: str) -> DialogTurn:
+        """A hand gesture the camera recognised, as the visitor's turn: at a yes/no question a
+        thumbs up or down answers it (the audit says "confirmed by gesture" or "declined by
+        gesture", never what the camera saw); elsewhere nothing happens (no replies).
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        t0 = time.perf_counter()
+        if self.accepts_gesture(name):
+            done = "confirmed" if GESTURE_ANSWERS[name] else "declined"
+            self._audit.append(AuditEntry("gesture", f"{done} by gesture", self._flow()))
+        return await self._run(GestureInput(name), "", None, t0)
+
+    def respond_to_emotion(self, turn: DialogTurn, emotion: str | None) -> DialogTurn:
+        """``turn`` as the visitor's facial emotion at it wants (:mod:`dialog.empathy`: an
+        empathetic line and the offer of a person at frustration or sadness, once per
+        episode; no smile at a frown); ``emotion`` None (no camera) changes nothing."""
+        turn, self._empathy = with_empathy(turn, emotion, self.engine.pack.responses, self._empathy)
+        return turn
+
     def close(self) -> None:
         """End the session: slots, tokens, history and audit are wiped. Idempotent."""
         self._state = None
         self._audit.clear()
+        self._empathy = EmpathyMemory()
 
     def _audit_flows(self, before: DialogState, after: DialogState) -> None:
         """Record flows that started or ended (ids only, never slot values)."""

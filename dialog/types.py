@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
 #: Emotions a reply may carry (the avatar's expressions).
@@ -138,7 +139,19 @@ class ConnectorFailed:
     code: str
 
 
-Event = UserInput | NoInput | ConnectorDone | ConnectorFailed
+@dataclass(frozen=True, slots=True)
+class GestureInput:
+    """The visitor made a hand gesture the camera recognised (a MediaPipe canned gesture name
+    such as ``Thumb_Up``, or ``Wave``); at a yes/no question, :data:`GESTURE_ANSWERS` reads it
+    as the answer."""
+
+    name: str
+
+
+#: Gestures that answer a yes/no question: thumbs up affirms, thumbs down denies.
+GESTURE_ANSWERS: Mapping[str, bool] = MappingProxyType({"Thumb_Up": True, "Thumb_Down": False})
+
+Event = UserInput | NoInput | ConnectorDone | ConnectorFailed | GestureInput
 
 
 # ---------------------------------------------------------------- actions (out of the interpreter)
