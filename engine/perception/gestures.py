@@ -95,7 +95,7 @@ class GestureDebouncer:
     Args:
         hold_ms: the pose must be seen this long (first to latest frame).
         min_frames: … in at least this many frames.
-        gap_ms: a hand unseen longer than this starts over.
+        gap_ms: a hand missing from the analysed frames longer than this starts over.
     """
 
     hold_ms: int = 400
@@ -110,13 +110,21 @@ class GestureDebouncer:
         self._last_seen.clear()
 
     def push(self, t_ms: int, hands: list[NamedHand]) -> list[NamedHand]:
-        """Feed one frame's hands; returns the gestures that fire now."""
+        """Feed one frame's hands; returns the gestures that fire now.
+
+        A hand is forgotten when an analysed frame shows it missing more than ``gap_ms``
+        after it was last seen; a long interval between analysed frames (a busy CPU slows the
+        analysis) is not itself a gap.
+        """
         fired = []
+        seen = {hand.hand for hand in hands}
+        for name in [n for n in self._streaks if n not in seen]:
+            if t_ms - self._last_seen[name] > self.gap_ms:
+                del self._streaks[name], self._last_seen[name]
         for hand in hands:
             streak = self._streaks.get(hand.hand)
-            stale = t_ms - self._last_seen.get(hand.hand, t_ms) > self.gap_ms
             self._last_seen[hand.hand] = t_ms
-            if streak is None or streak.name != hand.name or stale:
+            if streak is None or streak.name != hand.name:
                 self._streaks[hand.hand] = _Streak(hand.name, t_ms, 1, hand.score)
                 continue
             streak.frames += 1

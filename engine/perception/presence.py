@@ -64,7 +64,9 @@ class PresenceTracker:
         present_after_ms: a face must stay this long before the visitor counts as present.
         absent_after_ms: no face this long and a present visitor counts as gone.
         gap_ms: a face missing for less than this does not restart the arrival dwell
-            (a blink of the detector at 5 fps is one or two frames).
+            (a blink of the detector at 5 fps is one or two frames). Missing means analysed
+            frames without it: a long interval between analysed frames (a busy CPU slows the
+            analysis) is not a gap.
     """
 
     present_after_ms: int = 1000
@@ -73,11 +75,13 @@ class PresenceTracker:
     present: bool = False
     _arrived_ms: int | None = None
     _last_seen_ms: int | None = None
+    _gap: bool = False  # frames without a face for more than gap_ms since it was last seen
 
     def update(self, t_ms: int, face_seen: bool) -> bool | None:
         """Feed one frame; returns the new presence when it changes, else None."""
         if face_seen:
-            gone = self._last_seen_ms is None or t_ms - self._last_seen_ms > self.gap_ms
+            gone = self._last_seen_ms is None or self._gap
+            self._gap = False
             if gone and not self.present:
                 self._arrived_ms = t_ms
             self._last_seen_ms = t_ms
@@ -87,6 +91,7 @@ class PresenceTracker:
                 return True
             return None
         last = t_ms if self._last_seen_ms is None else self._last_seen_ms
+        self._gap = self._gap or t_ms - last > self.gap_ms
         if self.present and t_ms - last >= self.absent_after_ms:
             self.present = False
             self._arrived_ms = None

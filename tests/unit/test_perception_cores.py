@@ -117,6 +117,20 @@ def test_a_passing_hand_fires_nothing_and_a_held_one_fires_once():
     assert not [e for t in range(0, 2000, 100) for e in GestureDebouncer().push(t, [_hand("None")])]
 
 
+def test_slow_analysis_is_not_a_gap():
+    # A loaded CPU analyses a frame every 600 ms: a held gesture still fires, a face still
+    # arrives; frames that show the hand (or the face) missing are what breaks a streak.
+    debouncer = GestureDebouncer(hold_ms=400, min_frames=3, gap_ms=400)
+    fired = [e.name for t in (0, 600, 1200) for e in debouncer.push(t, [_hand("Open_Palm")])]
+    assert fired == ["Open_Palm"]
+    broken = GestureDebouncer(hold_ms=400, min_frames=3, gap_ms=400)
+    pushes = [(0, True), (600, False), (1200, True), (1800, True)]
+    events = [e for t, shown in pushes for e in broken.push(t, [_hand("Open_Palm")] * shown)]
+    assert events == []  # missing at 600 ms, 600 ms after it was seen: it starts over
+    tracker = PresenceTracker(present_after_ms=1000, absent_after_ms=3000, gap_ms=500)
+    assert [tracker.update(t, True) for t in (0, 600, 1200)] == [None, None, True]
+
+
 def test_wave_needs_side_to_side_open_palm_motion():
     detector = WaveDetector()
     xs = [0.5 + 0.1 * np.sin(2 * np.pi * 1.5 * t / 1000) for t in range(0, 1500, 66)]
