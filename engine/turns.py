@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -127,6 +127,8 @@ class TurnRunner:
         outbox: the transport's reply audio and face.
         clock: seconds on the ``time.monotonic`` base (the event loop's ``time``), for the
             first-audio time and the realtime timings.
+        mood: the visitor's facial emotion now (the live camera), read when a turn's dialog
+            runs; None without a camera (:mod:`dialog.empathy`).
     """
 
     def __init__(
@@ -138,8 +140,10 @@ class TurnRunner:
         bus: EventBus,
         outbox: Outbox,
         clock: Callable[[], float] = time.monotonic,
+        mood: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.session_id = session_id
+        self.mood = mood
         self.dialog = dialog
         self.speaker = speaker
         self.bus = bus
@@ -222,7 +226,32 @@ class TurnRunner:
             extras: realtime timings so far (ms); the reply's are added when ``t_eos_s`` is set.
             heard_language: what ASR heard (for the outcome).
         """
-        turn = await self._decide(handle.turn_id, text, language)
+        turn = await self._decide(
+            handle.turn_id,
+            lambda: take_turn(self.dialog, text, language, emotion=self.mood()),
+        )
+        return await self._reply(handle, turn, text, t_eos_s, extras, heard_language)
+
+    async def seen_turn(
+        self, handle: ReplyHandle, decide: Callable[[], Awaitable[DialogTurn]]
+    ) -> TurnOutcome:
+        """Answer what the visitor did rather than said — arrived at the screen, waved, a
+        thumbs up at a confirmation: ``decide()`` is the dialog's turn for it (e.g.
+        ``DialogSession.greet``, ``DialogSession.handle_gesture``)."""
+        turn = await self._decide(handle.turn_id, decide)
+        return await self._reply(handle, turn, "", None, {}, None)
+
+    async def _reply(
+        self,
+        handle: ReplyHandle,
+        turn: DialogTurn,
+        text: str,
+        t_eos_s: float | None,
+        extras: dict[str, float | None],
+        heard_language: str | None,
+    ) -> TurnOutcome:
+        """Say the dialog's replies, publish the metrics, wait for the playout (``text``: the
+        visitor's words, for the outcome)."""
         if t_eos_s is not None:
             extras["reply_text_ms"] = _ms(t_eos_s, self.clock())
         try:
@@ -238,9 +267,11 @@ class TurnRunner:
             handle.turn_id, text, heard_language, turn.intent, turn.language, replies, metrics
         )
 
-    async def _decide(self, turn_id: str, text: str, language: str | None) -> DialogTurn:
+    async def _decide(
+        self, turn_id: str, decide: Callable[[], Awaitable[DialogTurn]]
+    ) -> DialogTurn:
         start_ns = now_ns()
-        turn = await take_turn(self.dialog, text, language)
+        turn = await decide()
         end_ns = now_ns()
         connector_ms = turn.timings_ms.get("connector")
         dialog_end = end_ns - int((connector_ms or 0.0) * 1e6)

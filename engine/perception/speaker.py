@@ -7,6 +7,10 @@ lips by several percent of face height several times a second (syllable rate 4�
 still face — closed or resting open — varies by landmark jitter only, a few tenths of a percent.
 Audio-visual agreement of this kind is the basis of active-speaker detection (e.g. Chung &
 Zisserman, "Out of time: automated lip sync in the wild", 2016); this is its simplest form.
+
+:class:`SpeakerChecker` judges a rolling window (VAD probabilities and lip gaps);
+:class:`SpeakerGate` judges one speech onset the VAD confirmed — the live session asks it
+before a turn starts, so a passer-by talking behind the visitor does not start one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal
 
 #: Lip-gap standard deviation (fraction of face height) at which the lips count as moving.
 MIN_LIP_MOTION = 0.01
@@ -78,3 +83,112 @@ class SpeakerChecker:
         return SpeakerDecision(
             heard and moving, round(score, 3), round(motion, 4), round(speech, 3)
         )
+
+
+Verdict = Literal["admit", "refuse", "wait"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    """What :meth:`SpeakerGate.judge` says about one speech onset.
+
+    Attributes:
+        verdict: ``admit`` (the visitor's speech: start the turn), ``refuse`` (someone
+            else's: drop it) or ``wait`` (the video analysed so far does not cover the onset
+            yet: ask again after the next frame).
+        reason: why, in words for logs and tests (``no camera``, ``lips move`` …).
+        score: lip motion relative to :data:`MIN_LIP_MOTION`, capped at 1 (1.0 when the gate
+            does not judge lips: no camera, face not seen).
+    """
+
+    verdict: Verdict
+    reason: str
+    score: float = 1.0
+
+
+@dataclass(slots=True)
+class SpeakerGate:
+    """Whether a speech onset the VAD confirmed is the visitor's. Sans-IO: times are seconds
+    on one clock shared by the audio and the video (the event loop's, at arrival).
+
+    The camera's view decides only while it is watching (frames analysed within ``stale_s``):
+
+    * nobody at the screen (presence not established) → refuse: speech counts as the
+      visitor's only while a visitor is there;
+    * the visitor's face seen in at least ``min_face_frames`` frames around the onset → admit
+      when the inner-lip gap varies by :data:`MIN_LIP_MOTION` or more (their lips move with
+      the voice, :class:`SpeakerChecker`'s measure), else refuse;
+    * the visitor present but their face not seen (turned away) → admit: nothing to judge by.
+
+    Video is analysed a few frames per second and arrives late by its analysis time, so the
+    frames that show the first syllable exist only some time after the VAD confirmed the
+    onset: until a frame from ``cover_s`` after the onset has been analysed, and the window
+    holds ``min_face_frames`` frames showing the face (fewer frames are analysed per second on
+    a busy CPU, and the detector misses a face now and then), the answer is ``wait`` — at most
+    ``max_wait_s`` after the onset; then the frames there decide.
+
+    Args:
+        before_s: lip frames from this long before the onset are part of the window (the
+            mouth opens just before the voice starts).
+        cover_s: the window reaches this long past the onset: one syllable cycle (≈ 250 ms at
+            the 4–5 Hz syllable rate of speech) plus one frame interval at the slowest
+            analysis rate (200 ms at 5 fps), so the lips are seen opening and closing.
+        max_wait_s: longest wait for video after the onset (a stalled camera must not hold a
+            turn).
+        stale_s: no frame analysed for this long (under 0.5 fps): the camera is not watching,
+            every onset is admitted.
+        min_face_frames: fewer face frames than this in the window → the face is not judged.
+        min_lip_motion: :data:`MIN_LIP_MOTION`.
+    """
+
+    before_s: float = 0.3
+    cover_s: float = 0.45
+    max_wait_s: float = 1.2
+    stale_s: float = 2.0
+    min_face_frames: int = 3
+    min_lip_motion: float = MIN_LIP_MOTION
+    present: bool = False
+    _frames: deque[tuple[float, float | None]] = field(default_factory=deque)
+
+    def reset(self) -> None:
+        """Forget the video (consent withdrawn, camera gone): onsets are admitted again."""
+        self._frames.clear()
+        self.present = False
+
+    def frame(self, t_s: float, lip_gap: float | None) -> None:
+        """One analysed frame that arrived at ``t_s``: the visitor's inner-lip gap (fraction of
+        face height), or None when the visitor's face is not in it."""
+        self._frames.append((t_s, lip_gap))
+        while self._frames and self._frames[0][0] < t_s - 10.0:
+            self._frames.popleft()
+
+    @property
+    def newest_s(self) -> float | None:
+        """Arrival time of the newest analysed frame (None before the first)."""
+        return self._frames[-1][0] if self._frames else None
+
+    def judge(self, onset_s: float, now_s: float, *, final: bool = False) -> GateDecision:
+        """The decision for speech that began at ``onset_s``, asked at ``now_s``.
+
+        Args:
+            onset_s: when the speech began (arrival time of its first sample).
+            now_s: now.
+            final: the speech already ended: decide with the frames there are (never wait).
+        """
+        newest = self.newest_s
+        if newest is None or now_s - newest > self.stale_s:
+            return GateDecision("admit", "no camera")
+        if not self.present:
+            return GateDecision("refuse", "nobody at the screen", 0.0)
+        window = [g for t, g in self._frames if t >= onset_s - self.before_s]
+        gaps = [g for g in window if g is not None]
+        covered = newest >= onset_s + self.cover_s and len(gaps) >= self.min_face_frames
+        if not (covered or final or now_s - onset_s >= self.max_wait_s):
+            return GateDecision("wait", "video behind the audio")
+        if len(gaps) < self.min_face_frames:
+            return GateDecision("admit", f"face not seen ({len(gaps)} of {len(window)} frames)")
+        motion = statistics.pstdev(gaps)
+        score = round(min(1.0, motion / self.min_lip_motion), 3)
+        if motion >= self.min_lip_motion:
+            return GateDecision("admit", "lips move", score)
+        return GateDecision("refuse", "lips still", score)

@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import av
 import numpy as np
 
 from engine.perception.core import Perceiver, PerceptionSettings, PerceptionStep
 from engine.perception.mediapipe_models import MediaPipePerception, ModelPaths
 from engine.perception.pacing import FramePacer
+
+#: Camera frames wider than this are scaled down before analysis (pixels): MediaPipe's
+#: detectors see 128–256 px inputs anyway, and converting a smaller frame costs less.
+MAX_WIDTH = 640
+
+
+def rgb_of(frame: av.VideoFrame, max_width: int = MAX_WIDTH) -> np.ndarray:
+    """A decoded video frame as uint8 ``(H, W, 3)`` RGB, at most ``max_width`` wide (aspect
+    kept, even size), scaled and converted in one pass (FFmpeg swscale)."""
+    if frame.width <= max_width:
+        return frame.to_ndarray(format="rgb24")
+    height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
+    return frame.reformat(width=max_width, height=height, format="rgb24").to_ndarray()
 
 
 class PerceptionWorker:
@@ -67,16 +82,36 @@ class PerceptionWorker:
         Raises:
             RuntimeError: :meth:`start` was not awaited.
         """
+        return await self._run(lambda: rgb, t_ms)
+
+    async def analyse_frame(self, frame: av.VideoFrame, t_ms: int, t_ns: int) -> PerceptionStep:
+        """Like :meth:`analyse` for a decoded camera frame, converted to RGB on the worker
+        thread (:func:`rgb_of`); the events are stamped ``t_ns``.
+
+        Raises:
+            RuntimeError: :meth:`start` was not awaited.
+        """
+        return await self._run(lambda: rgb_of(frame), t_ms, t_ns)
+
+    async def _run(
+        self, pixels: Callable[[], np.ndarray], t_ms: int, t_ns: int | None = None
+    ) -> PerceptionStep:
         models = self._models
         if models is None:
             raise RuntimeError("PerceptionWorker.start() must be awaited first")
         self._last_t_ms = t_ms
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._analyse, models, rgb, t_ms)
+        return await loop.run_in_executor(self._executor, self._analyse, models, pixels, t_ms, t_ns)
 
-    def _analyse(self, models: MediaPipePerception, rgb: np.ndarray, t_ms: int) -> PerceptionStep:
+    def _analyse(
+        self,
+        models: MediaPipePerception,
+        pixels: Callable[[], np.ndarray],
+        t_ms: int,
+        t_ns: int | None,
+    ) -> PerceptionStep:
         started = time.perf_counter()
-        step = self.perceiver.step(models.observe(rgb, t_ms))
+        step = self.perceiver.step(models.observe(pixels(), t_ms), t_ns)
         self.pacer.analysed(t_ms, (time.perf_counter() - started) * 1000.0)
         self.frames_analysed += 1
         return step

@@ -79,6 +79,9 @@ class ServerMetrics:
         self.video_dropped = Counter(
             "dhe_video_frames_dropped", "video frames skipped (renderer late)", registry=r
         )
+        self.perception_frames = Counter(
+            "dhe_perception_frames", "camera frames analysed (only with consent)", registry=r
+        )
 
     def observe(self, event: Event) -> None:
         """Bus observer: a turn's timings, a reply interrupted."""

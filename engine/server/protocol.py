@@ -2,10 +2,11 @@
 
 * ``POST /api/sessions`` body: ``{"sdp", "type": "offer", "domain"?, "language"?}``.
 * Events WebSocket, client → server: ``{"type": "text", "text"}``, ``{"type": "keypad",
-  "digits"}``, ``{"type": "language", "language"}``, ``{"type": "handoff"}``.
+  "digits"}``, ``{"type": "language", "language"}``, ``{"type": "handoff"}``,
+  ``{"type": "camera", "consent": true|false}``.
 * Server → client messages are the session's events, serialised (:func:`serialise`, one
   function per type in :data:`SERVER_MESSAGES`): ``state``, ``transcript``, ``reply``,
-  ``metrics``, ``error``. Nothing else builds them.
+  ``metrics``, ``error``, ``presence``, ``emotion``, ``gesture``. Nothing else builds them.
 * Errors: ``{"error": {"code", "message"}}`` with a 4xx/503 status (:class:`ApiError`).
 """
 
@@ -20,9 +21,12 @@ from types import MappingProxyType
 from typing import Any, get_args
 
 from engine.events import (
+    EmotionChanged,
     Event,
     FinalTranscript,
+    GestureDetected,
     PartialTranscript,
+    PresenceChanged,
     Reply,
     SessionError,
     SessionState,
@@ -205,7 +209,14 @@ class HandoffMessage:
     """The visitor asked for a human."""
 
 
-ClientMessage = TextMessage | KeypadMessage | LanguageMessage | HandoffMessage
+@dataclass(frozen=True, slots=True)
+class CameraMessage:
+    """The visitor's answer to the camera notice: analysis may run (``True``) or must stop."""
+
+    consent: bool
+
+
+ClientMessage = TextMessage | KeypadMessage | LanguageMessage | HandoffMessage | CameraMessage
 
 
 class MessageError(ValueError):
@@ -227,8 +238,8 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
 
     Raises:
         MessageError: ``message-too-large``, ``bad-json`` (also nested too deeply),
-            ``bad-message`` (also a text with a lone surrogate or a control character),
-            ``text-too-long``.
+            ``bad-message`` (also a text with a lone surrogate or a control character, or a
+            camera message whose ``consent`` is not a JSON boolean), ``text-too-long``.
     """
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
@@ -264,6 +275,11 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
         return LanguageMessage(language)
     if kind == "handoff":
         return HandoffMessage()
+    if kind == "camera":
+        consent = doc.get("consent")
+        if not isinstance(consent, bool):
+            raise MessageError("bad-message", 'camera message needs "consent": true or false')
+        return CameraMessage(consent)
     raise MessageError("bad-message", f"unknown message type {kind[:40]!r}")
 
 
@@ -330,6 +346,23 @@ def _session_error(e: SessionError) -> dict[str, Any]:
     return {"type": "error", "code": e.code, "message": e.message}
 
 
+def _presence(e: PresenceChanged) -> dict[str, Any]:
+    """``{"type": "presence", "present", "face_box"}`` (``[x, y, w, h]`` fractions of the
+    camera frame, or null when the visitor left)."""
+    box = list(e.face_box) if e.face_box is not None else None
+    return {"type": "presence", "present": e.present, "face_box": box}
+
+
+def _emotion(e: EmotionChanged) -> dict[str, Any]:
+    """``{"type": "emotion", "emotion", "score"}``."""
+    return {"type": "emotion", "emotion": e.emotion, "score": e.score}
+
+
+def _gesture(e: GestureDetected) -> dict[str, Any]:
+    """``{"type": "gesture", "name", "score", "hand"}``."""
+    return {"type": "gesture", "name": e.name, "score": e.score, "hand": e.hand}
+
+
 #: Event type → its server → client message. Events not listed stay inside the engine.
 SERVER_MESSAGES: Mapping[type[Event], Callable[[Any], dict[str, Any]]] = MappingProxyType(
     {
@@ -340,6 +373,9 @@ SERVER_MESSAGES: Mapping[type[Event], Callable[[Any], dict[str, Any]]] = Mapping
         TurnMetrics: _metrics,
         StageError: _stage_error,
         SessionError: _session_error,
+        PresenceChanged: _presence,
+        EmotionChanged: _emotion,
+        GestureDetected: _gesture,
     }
 )
 

@@ -15,6 +15,12 @@ pipeline of one visitor out of narrow parts and reacts to them:
   (``first_audio`` → speaking, ``played`` → idle) and the listener's barge-in mode;
 * the bus: every event of the session, the events socket's feed
   (:class:`~engine.server.feed.ClientFeed`) and the Prometheus observer among its subscribers;
+* the camera, with the visitor's consent: the perception stage
+  (:class:`~engine.server.perception_stage.PerceptionStage`) publishes what it sees on the bus,
+  the speaker gate (:class:`~engine.server.speaker_gate.GatedDecisions`) lets an onset start a
+  turn only when the visitor's lips move with it, and
+  :class:`~engine.server.perception_stage.VisitorReactions` answers arrivals, departures,
+  gestures and expressions through :class:`~engine.server.seeing.SeeingSession`;
 * the idle and connect timeouts as timers armed by state changes.
 
 States: ``idle → listening → thinking → speaking``, ``interrupted`` on barge-in, ``ended``.
@@ -40,6 +46,7 @@ from engine.audio.turn_policy import policy_settings, semantic_endpointer
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.observers import EventBus
+from engine.perception.speaker import SpeakerGate
 from engine.reply import ReplyHandle
 from engine.server import protocol
 from engine.server.endpointing import EndpointSettings
@@ -47,8 +54,11 @@ from engine.server.feed import ClientFeed
 from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
 from engine.server.listening import Listener
 from engine.server.media import SessionMedia
+from engine.server.perception_stage import PerceptionStage, VisitorReactions
 from engine.server.rtc import ice_configuration, negotiate
 from engine.server.runtime import Runtime
+from engine.server.seeing import SeeingSession
+from engine.server.speaker_gate import GatedDecisions
 from engine.server.transcribing import SessionDecoder, Transcriber
 from engine.server.turn_taking import LiveUtterance, TurnTaking
 from engine.speaking import Speaker
@@ -162,6 +172,7 @@ class Session:
             runtime.check_turn if runtime.turn_model is not None else None,
         )
         self.listener.on_decision = self.turn_taking.on_decision
+        self._build_seeing(runtime)
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)
         self.runner = TurnRunner(
             self.id,
@@ -170,7 +181,33 @@ class Session:
             bus=self.bus,
             outbox=self.media,
             clock=self.loop.time,
+            mood=lambda: self.perception.mood,
         )
+
+    def _build_seeing(self, runtime: Runtime) -> None:
+        """The camera side: the speaker gate between listener and turn taking, the perception
+        stage (idle until the visitor consents and a camera track arrives), the reactions."""
+        self.gate = GatedDecisions(
+            self.id,
+            self.bus,
+            SpeakerGate(),
+            self.turn_taking.on_decision,
+            self.endpointer.reset,
+            self.listener.earliest_time_of,
+            self.loop.time,
+        )
+        self.listener.on_decision = self.gate.on_decision
+        self.perception = PerceptionStage(
+            self.id,
+            self.bus,
+            runtime.config.perception,
+            self.tasks.spawn,
+            gate=self.gate,
+            look=lambda x, y: self.media.timeline.look_at(x, y, self.media.now_sample()),
+            clock=self.loop.time,
+            on_frame=runtime.metrics.perception_frames.inc,
+        )
+        self.bus.subscribe(VisitorReactions(SeeingSession(self)))
 
     # --- signaling ----------------------------------------------------------------------------
 
@@ -185,6 +222,7 @@ class Session:
             offer_sdp,
             outbound=(self.media.audio_out, self.media.video_out),
             on_audio=lambda track: self.tasks.spawn(self.listener.run(track), "listen"),
+            on_video=lambda track: self.tasks.spawn(self.perception.run(track), "camera"),
             on_state=self._connection_changed,
         )
         self._connect.arm()
@@ -248,12 +286,16 @@ class Session:
         )
 
     def start_reply(
-        self, turn_id: str, work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]]
+        self,
+        turn_id: str,
+        work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]],
+        state: SessionState = "thinking",
     ) -> ReplyHandle:
-        """Run a turn's work under a new handle (a busy reply is interrupted first)."""
+        """Run a turn's work under a new handle (a busy reply is interrupted first); the
+        session is in ``state`` (``thinking``, or ``greeting``) until its first audio."""
         if self.reply is not None and self.reply.busy:
             self.interrupt(None)
-        self.state.enter("thinking")
+        self.state.enter(state)
         handle = ReplyHandle.start(turn_id, work)
         self.reply = handle
         self.listener.avatar_busy = True
@@ -294,8 +336,11 @@ class Session:
         self.state.enter("interrupted", bargein_ms=bargein_ms)
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
-        """A client → server events-socket message: text, keypad, language, handoff."""
+        """A client → server events-socket message: text, keypad, language, handoff, camera."""
         self._idle.touch()
+        if isinstance(message, protocol.CameraMessage):
+            self.perception.set_consent(message.consent)
+            return
         if isinstance(message, protocol.LanguageMessage):
             self.language = message.language
             self.decoder.set_language(message.language)
@@ -344,10 +389,12 @@ class Session:
         if self.reply is not None:
             self.reply.interrupt(reason="session-ended")
         self.tasks.cancel_all()
+        self.gate.close()
         self.media.stop()
         self.state.enter("ended", reason=reason)
         with contextlib.suppress(asyncio.CancelledError):
             await self.pc.close()
+        await self.perception.close()
         self.listener.close()
         self._write_audit(reason)
         self.dialog.close()

@@ -148,6 +148,9 @@ class VisitorClient:
         headers: extra headers of the offer (``X-Kiosk-Token``, ``Origin`` …).
         local_address: the client's own address for HTTP (``127.0.0.2``: another visitor on
             loopback).
+        camera: the visitor's camera track (``tests.support.camera.CameraTrack``): the
+            offer's video is then ``sendrecv``; the server analyses it only after a
+            ``{"type": "camera", "consent": true}`` message.
     """
 
     def __init__(
@@ -160,10 +163,12 @@ class VisitorClient:
         keep_video: bool = False,
         headers: dict[str, str] | None = None,
         local_address: str | None = None,
+        camera: MediaStreamTrack | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers or {}
         self.local_address = local_address
+        self.camera = camera
         self.mic = MicTrack(echo_gain=echo_gain)
         self.received = Received()
         self.crop = crop
@@ -176,13 +181,17 @@ class VisitorClient:
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def connect(self, *, domain: str | None = None, language: str | None = None) -> None:
-        """Offer audio (sendrecv) + video (recvonly), get the answer, open the events socket.
+        """Offer audio (sendrecv) + video (recvonly, or sendrecv with the camera), get the
+        answer, open the events socket.
 
         Raises:
             aiohttp.ClientResponseError: the server refused the offer (status and body kept).
         """
         self.pc.addTransceiver(self.mic, direction="sendrecv")
-        self.pc.addTransceiver("video", direction="recvonly")
+        if self.camera is not None:
+            self.pc.addTransceiver(self.camera, direction="sendrecv")
+        else:
+            self.pc.addTransceiver("video", direction="recvonly")
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:

@@ -9,10 +9,14 @@ import numpy as np
 import pytest
 
 from engine.events import (
+    EmotionChanged,
     FinalTranscript,
+    GestureDetected,
     PartialTranscript,
+    PresenceChanged,
     Reply,
     SessionError,
+    SpeakerCheck,
     SpeechStarted,
     StageError,
     StateChanged,
@@ -22,6 +26,7 @@ from engine.events import (
 from engine.server.clock import FRAME_SAMPLES, MediaClock, PlayoutBuffer, plan_video_frame
 from engine.server.protocol import (
     ApiError,
+    CameraMessage,
     KeypadMessage,
     LanguageMessage,
     MessageError,
@@ -213,3 +218,47 @@ def test_events_are_serialised_to_the_documented_messages() -> None:
     assert serialise(SpeechStarted(session_id=sid, sample=512)) is None
     audio = TTSAudio(session_id=sid, reply_id="r", pcm=b"", sample_rate=48000, start_sample=0)
     assert serialise(audio) is None
+
+
+def test_camera_consent_and_perception_messages() -> None:
+    def parse(doc) -> object:
+        return parse_client_message(json.dumps(doc), max_bytes=16384, max_text_chars=500)
+
+    assert parse({"type": "camera", "consent": True}) == CameraMessage(True)
+    assert parse({"type": "camera", "consent": False}) == CameraMessage(False)
+    for doc in (
+        {"type": "camera"},
+        {"type": "camera", "consent": "yes"},
+        {"type": "camera", "consent": 1},
+        {"type": "camera", "consent": None},
+    ):
+        with pytest.raises(MessageError) as err:
+            parse(doc)
+        assert err.value.code == "bad-message" and "consent" in err.value.message, doc
+
+    sid = "s1"
+    box = (0.25, 0.1, 0.3, 0.4)
+    assert serialise(PresenceChanged(session_id=sid, present=True, face_box=box)) == {
+        "type": "presence",
+        "present": True,
+        "face_box": [0.25, 0.1, 0.3, 0.4],
+    }
+    assert serialise(PresenceChanged(session_id=sid, present=False)) == {
+        "type": "presence",
+        "present": False,
+        "face_box": None,
+    }
+    assert serialise(EmotionChanged(session_id=sid, emotion="sad", score=0.31)) == {
+        "type": "emotion",
+        "emotion": "sad",
+        "score": 0.31,
+    }
+    gesture = GestureDetected(session_id=sid, name="Thumb_Up", score=0.8, hand="Right")
+    assert serialise(gesture) == {
+        "type": "gesture",
+        "name": "Thumb_Up",
+        "score": 0.8,
+        "hand": "Right",
+    }
+    # Who is speaking is the engine's own business: no message for the page.
+    assert serialise(SpeakerCheck(session_id=sid, visitor_speaking=True, score=1.0)) is None
