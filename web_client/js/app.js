@@ -2,8 +2,15 @@
 // (WebRTC media + the events WebSocket), captions, cards, text box, keypad, language switch,
 // camera consent, reconnect. No business logic here: the server's dialog decides everything.
 //
-// URL switches: ?kiosk=1 (start on load, back to the attract screen when a session ends),
-// ?debug=1 (latency overlay), ?lang=en|zh, ?domain=bank|tax, ?camera=ask|on|off.
+// URL switches: ?kiosk=1 (start on load, back to the attract screen when a session ends, a
+// fresh session when the visitor walks away), ?debug=1 (latency and perception overlay),
+// ?lang=en|zh, ?domain=bank|tax, ?camera=ask|on|off.
+//
+// Camera: the offer always carries a sendrecv video transceiver (the avatar comes back on it);
+// the camera track is put on its sender (replaceTrack, no renegotiation) only after the visitor
+// accepted the notice and the page told the server {"type": "camera", "consent": true} — the
+// server analyses nothing without both. "Camera on" turns it off again: consent false first,
+// then the track is taken off and stopped.
 // Deployment switches live in config.json beside this page.
 
 import { Captions } from "./captions.js";
@@ -89,6 +96,17 @@ class VisitorPage {
     $("consent-accept").addEventListener("click", () => this.acceptCamera());
     $("camera-allow").addEventListener("click", () => this.acceptCamera());
     $("consent-decline").addEventListener("click", () => this.declineCamera());
+    const cameraOn = $("camera-on");
+    cameraOn.setAttribute("role", "button");
+    cameraOn.tabIndex = 0;
+    cameraOn.dataset.i18nAriaLabel = "camera.turn_off";
+    cameraOn.addEventListener("click", () => this.stopCamera());
+    cameraOn.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        this.stopCamera();
+      }
+    });
     $("unmute").addEventListener("click", () => this.unmute());
     for (const button of document.querySelectorAll(".lang-btn")) {
       button.addEventListener("click", () => this.switchLanguage(button.dataset.lang));
@@ -270,6 +288,7 @@ class VisitorPage {
       if (wasReconnect) this.notice("notice.reconnected", {}, { ms: 8000 });
       else this.hideNotice("notice.start_failed");
       if (this.languageChosen) this.send({ type: "language", language: this.i18n.lang });
+      if (this.consent === "accepted" && this.camera) this.send({ type: "camera", consent: true });
       if (this.config.camera === "ask" && this.consent === "unknown") $("consent").hidden = false;
       if (!this.flags.kiosk && !this.keypad.isOpen) $("text-input").focus();
     });
@@ -452,6 +471,11 @@ class VisitorPage {
       case "error":
         this.onError(msg);
         break;
+      case "presence":
+      case "emotion":
+      case "gesture":
+        this.debug?.addSeen(msg); // what the camera saw: the overlay only
+        break;
       default:
         console.info("unknown event", msg);
     }
@@ -479,7 +503,11 @@ class VisitorPage {
     session.over = true;
     if (session.userClosing) this.sessionOver(session, "attract.ended_user");
     else if (reason === "idle-timeout") this.sessionOver(session, "attract.ended_idle");
-    else {
+    else if (reason === "visitor-left") {
+      // the visitor walked away: their data is gone; a kiosk waits for the next one
+      this.sessionOver(session, "attract.ended_left");
+      if (this.flags.kiosk) this.start();
+    } else {
       session.over = false;
       this.sessionLost(session);
     }
@@ -613,6 +641,8 @@ class VisitorPage {
     $("camera-allow").hidden = true;
     this.consent = "accepted";
     if (await this.openCamera()) {
+      // consent first, then the track: the server analyses nothing without both
+      this.send({ type: "camera", consent: true });
       await this.session?.videoSender?.replaceTrack(this.camera);
     }
     $("text-input").focus();
@@ -622,7 +652,20 @@ class VisitorPage {
     $("consent").hidden = true;
     $("camera-allow").hidden = true;
     this.consent = "declined";
+    this.send({ type: "camera", consent: false });
     $("text-input").focus();
+  }
+
+  /** The visitor turns the camera off: analysis stops at once, the track leaves the call. */
+  async stopCamera() {
+    this.send({ type: "camera", consent: false });
+    this.consent = "declined";
+    await this.session?.videoSender?.replaceTrack(null);
+    this.camera?.stop();
+    this.camera = null;
+    $("camera-on").hidden = true;
+    $("camera-allow").hidden = !this.session;
+    this.notice("notice.camera_off", {}, { ms: 5000 });
   }
 }
 

@@ -2,7 +2,9 @@
 // one column per turn: its intent, whether it was interrupted (barge-in: onset → audio stopped,
 // in ms; "typed" when the visitor sent a new turn over it), and the latency report from the
 // server's `metrics` events (milliseconds per stage, engine stage names). A turn interrupted
-// before its report gets a column too.
+// before its report gets a column too. Below the table, what the camera sees (with consent):
+// presence, the visitor's emotion and the last gestures, from the `presence`, `emotion` and
+// `gesture` events.
 
 export const STAGES = [
   "vad",
@@ -17,6 +19,7 @@ export const STAGES = [
   "reply_first_audio_ms",
 ];
 const KEEP_TURNS = 5;
+const KEEP_GESTURES = 3;
 
 function fmt(value) {
   return typeof value === "number" ? value.toFixed(value >= 100 ? 0 : 1) : "—";
@@ -30,13 +33,43 @@ export class DebugOverlay {
     this.activeTurn = null; // the turn whose reply is under way (from reply events)
     this.timer = null;
     this.lastFrames = null;
+    this.seen = { present: null, emotion: null, gestures: [] };
+    this.seenLine = document.createElement("p");
+    this.seenLine.className = "debug-seen";
+    this.seenLine.id = "debug-seen";
+    root.append(this.seenLine);
     root.hidden = false;
     this.render();
+    this.renderSeen();
+  }
+
+  /** A ``presence``, ``emotion`` or ``gesture`` event: what the camera saw. */
+  addSeen(msg) {
+    if (msg.type === "presence") {
+      this.seen.present = msg.present;
+      if (!msg.present) this.seen.emotion = null;
+    } else if (msg.type === "emotion") {
+      this.seen.emotion = `${msg.emotion} ${fmt(msg.score)}`;
+    } else if (msg.type === "gesture") {
+      this.seen.gestures = [...this.seen.gestures, msg.name].slice(-KEEP_GESTURES);
+    }
+    this.renderSeen();
+  }
+
+  renderSeen() {
+    const s = this.seen;
+    const presence = s.present === null ? "—" : s.present ? "visitor" : "nobody";
+    this.seenLine.textContent =
+      `camera · ${presence} · emotion ${s.emotion ?? "—"} · gestures ${s.gestures.join(", ") || "—"}`;
+    this.seenLine.dataset.present = String(s.present);
+    this.seenLine.dataset.gestures = s.gestures.join(" ");
   }
 
   setSession(id) {
     this.root.querySelector("#debug-session").textContent = id ? `session ${id}` : "no session";
     this.root.dataset.sessionId = id ?? "";
+    this.seen = { present: null, emotion: null, gestures: [] }; // never another visitor's
+    this.renderSeen();
   }
 
   /** A ``{"type": "state", "state", "bargein_ms"?, "turn_id"?}`` event. */
