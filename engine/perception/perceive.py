@@ -4,11 +4,15 @@ Image → ``{"faces": [{"box": [x, y, w, h], "emotion", "scores": {...}}],
 "gestures": [{"name", "score", "hand"}]}`` (box in pixels; ``name`` a MediaPipe canned gesture
 or ``"None"``). Video (anything PyAV decodes) → ``{"events": [{"t_ms", "type", ...}]}`` in time
 order, from the same core and debouncing as the live stage (:class:`Perceiver`), the frames
-sampled at ``fps`` (the live stage runs at 5–15). Frames are never written anywhere.
+sampled at ``fps`` (the live stage runs at 5–15). Frames are never written anywhere. MediaPipe's
+own log lines are kept off the terminal (:func:`native_stderr_silenced`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +139,28 @@ def perceive_video(
     return {"events": events}
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 (MediaPipe's glog/absl lines, TFLite's
+    "Created TensorFlow Lite XNNPACK delegate") to the null device for the duration.
+
+    MediaPipe's C++ logging reads no environment switch once loaded (``GLOG_minloglevel`` and
+    ``TF_CPP_MIN_LOG_LEVEL`` do not quiet it), so the descriptor itself is redirected. For a
+    single-threaded command only: in a server it would hide every thread's errors. Python's
+    ``sys.stderr`` is flushed first and restored with the descriptor on exit, also on error.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def perceive_file(
     path: Path,
     *,
@@ -152,10 +178,10 @@ def perceive_file(
         raise UnreadableFile(f"{path}: no such file")
     rgb = _read_image(path)
     if rgb is not None:
-        with MediaPipePerception(paths, mode="image") as models:
+        with native_stderr_silenced(), MediaPipePerception(paths, mode="image") as models:
             return perceive_image(rgb, models)
     _open_video(path).close()  # an unreadable file fails before the models load
-    with MediaPipePerception(paths, mode="video") as models:
+    with native_stderr_silenced(), MediaPipePerception(paths, mode="video") as models:
         return perceive_video(path, models, fps=fps, settings=settings)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -187,3 +189,16 @@ def test_worker_runs_off_the_loop_at_a_paced_rate(shared_data: Path):
     assert 5 * seconds - 2 <= analysed <= 15 * seconds + 1, analysed
     assert [type(e).__name__ for e in events][:1] == ["PresenceChanged"]
     assert all(e.session_id == "s-worker" for e in events)
+
+
+def test_dhe_perceive_keeps_mediapipe_logs_off_the_terminal(shared_data: Path):
+    image = shared_data / "images" / "gestures" / "gesture_thumbs_up_single_hand.jpg"
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "perceive", str(image), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gestures"][0]["name"] == "Thumb_Up"
+    assert done.stderr == "", done.stderr  # no glog/absl/TFLite lines
