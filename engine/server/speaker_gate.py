@@ -10,7 +10,9 @@ the voice?):
 * ``admit`` — the onset and the rest of that speech (partials, the end of the turn) go on;
   every onset is judged (an onset always begins new speech: the endpointer was idle);
 * ``refuse`` — nothing reaches turn taking and the endpointer forgets the speech, so a
-  passer-by talking behind the visitor neither starts a turn nor interrupts the avatar;
+  passer-by talking behind the visitor neither starts a turn nor interrupts the avatar (a
+  reply an :class:`~engine.server.endpointing.OnsetPending` already silenced gets an
+  :class:`~engine.server.endpointing.OnsetDropped` and plays on);
 * ``wait`` — video lags audio by its analysis time: the onset and what follows it are held
   (in order, nothing dropped, the audio stays in the listener's buffer) until a frame covers
   the onset (:meth:`GatedDecisions.frame_analysed`), the gate's longest wait runs out, or the
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from engine.events import SpeakerCheck
 from engine.observers import EventBus
 from engine.perception.speaker import GateDecision, SpeakerGate
-from engine.server.endpointing import Decision, Onset, TurnEnded
+from engine.server.endpointing import Decision, Onset, OnsetDropped, OnsetPending, TurnEnded
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class GatedDecisions:
         self.clock = clock
         self._held: list[tuple[Decision, float]] = []  # an onset waiting for video, and after
         self._timer: asyncio.TimerHandle | None = None
+        self._reply_held = False  # an OnsetPending went through; its Onset or drop has not
 
     def on_decision(self, decision: Decision, t_end: float) -> None:
         """The listener's decision sink (``t_end``: loop time its window ended)."""
@@ -77,6 +80,8 @@ class GatedDecisions:
             self._held.append((decision, t_end))
             self._settle(final=isinstance(decision, TurnEnded))
             return
+        if isinstance(decision, OnsetPending | OnsetDropped):
+            self._reply_held = isinstance(decision, OnsetPending)
         self.forward(decision, t_end)
 
     def frame_analysed(self) -> None:
@@ -106,7 +111,11 @@ class GatedDecisions:
         self._publish(decision)
         if decision.verdict == "refuse":
             self.forget_speech()
+            if self._reply_held:  # the speech that silenced the reply was not the visitor's
+                self._reply_held = False
+                self.forward(OnsetDropped(), held[-1][1])
             return
+        self._reply_held = False
         for item in held:
             self.forward(*item)
 

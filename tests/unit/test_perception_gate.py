@@ -21,7 +21,7 @@ from engine.perception.reactions import (
     react,
 )
 from engine.perception.speaker import SpeakerGate
-from engine.server.endpointing import Onset, PartialDue, TurnEnded
+from engine.server.endpointing import Onset, OnsetPending, PartialDue, TurnEnded
 from engine.server.speaker_gate import GatedDecisions
 
 TALKING = [0.002, 0.04, 0.01, 0.06, 0.02, 0.05, 0.003, 0.045]  # lip gaps, articulating
@@ -134,6 +134,17 @@ def test_a_refused_onset_reaches_nobody_and_the_speech_is_forgotten():
     turns, checks = asyncio.run(run())
     assert turns.decisions == [] and turns.forgotten == 1
     assert [c.visitor_speaking for c in checks] == [False]
+
+
+def test_a_reply_silenced_by_a_refused_barge_in_plays_on():
+    async def run() -> _Turns:
+        gated, turns, _ = _gated(_gate(STILL), lambda: 1.0)
+        gated.on_decision(OnsetPending(4800), 0.9)  # holds (silences) the avatar's reply
+        gated.on_decision(Onset(4800, True), 1.0)  # the passer-by's: refused
+        return turns
+
+    turns = asyncio.run(run())
+    assert [type(d).__name__ for d in turns.decisions] == ["OnsetPending", "OnsetDropped"]
 
 
 def test_a_held_onset_is_decided_when_the_wait_runs_out():
