@@ -33,6 +33,7 @@ from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
 from engine.server.renderers import RendererFactory, RendererPool, gl_renderer_factory
 from engine.server.transcribing import InflightCounter
+from engine.server.warmup import warm_audio, warm_hearing, warm_video_encoders
 from engine.show import load_configured_avatar
 from engine.systems import open_systems
 from engine.voices import Voices
@@ -118,13 +119,15 @@ class Runtime:
         languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
 
         def load_models() -> None:
-            for lang in languages:
-                self.hearing.asr_for(lang)
+            warm_hearing(self.hearing, languages)  # loads, then one decode per language
             self.voices.warm_up(cfg.tts.voices)  # every reply language, not only the dialog's
             self._avatar = load_configured_avatar(cfg.avatar)
+            warm_video_encoders(cfg.server.video_width, cfg.server.video_height)
 
         def load_turn() -> None:
             self.turn_model = load_turn_model(cfg.vad.turn_model, cfg.vad.turn_model_threads)
+            if self.turn_model is not None:
+                self.turn_model.check(warm_audio())  # onnxruntime's first run
 
         await asyncio.gather(
             loop.run_in_executor(self.asr_executor, load_models),

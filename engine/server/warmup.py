@@ -1,0 +1,62 @@
+"""Server start: run each per-turn path once, so the first visitor's turn after ``/healthz``
+turns 200 is as fast as later ones.
+
+Loading a model is not enough: CTranslate2 and onnxruntime allocate their buffers and pick
+kernels on the first inference (a first Whisper decode here costs a few hundred ms more than the
+next), and libvpx/libx264 set up their tables on the first encoder opened in the process. The
+voices warm themselves (``engine.voices.Voices.warm_up``) and the dialog's sentence encoder runs
+while the pack is embedded at load. Everything here is blocking: run it on the executor of the
+model it uses, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import fractions
+import logging
+import time
+
+import av
+import numpy as np
+
+from engine.audio.vad import SAMPLE_RATE_HZ as ASR_RATE_HZ
+from engine.hearing import Hearing
+
+log = logging.getLogger(__name__)
+
+#: Seconds of audio a warm-up decodes: a short turn, inside the shortest encoder window.
+WARM_AUDIO_S = 2.0
+
+
+def warm_audio(seconds: float = WARM_AUDIO_S) -> np.ndarray:
+    """Quiet, seeded noise: float32 (n,) at 16 kHz (a decode of it is thrown away)."""
+    rng = np.random.default_rng(0)
+    return (0.01 * rng.standard_normal(int(seconds * ASR_RATE_HZ))).astype(np.float32)
+
+
+def warm_hearing(hearing: Hearing, languages: tuple[str, ...]) -> None:
+    """One decode per ASR language, and one language detection when Mandarin is heard.
+
+    Raises:
+        ASRError: a model that cannot decode (the server must not go ready with it).
+    """
+    audio = warm_audio()
+    for language in languages:
+        t0 = time.perf_counter()
+        hearing.asr_for(language).transcribe(audio, language=language, fallback=False)
+        log.info("warm-up: %s decode %.0f ms", language, (time.perf_counter() - t0) * 1e3)
+    if "zh" in languages:
+        hearing.detect_language(audio)
+
+
+def warm_video_encoders(width: int, height: int) -> None:
+    """Encode one frame with aiortc's VP8 and H.264 encoders (the codecs a session may
+    negotiate), so the first session does not pay the libraries' first-use setup."""
+    from aiortc.codecs.h264 import H264Encoder
+    from aiortc.codecs.vpx import Vp8Encoder
+
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.pts, frame.time_base = 0, fractions.Fraction(1, 90_000)
+    for encoder in (Vp8Encoder(), H264Encoder()):
+        encoder.encode(frame)
