@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from avatar import AvatarTimeline
-from dialog import DialogEngine
+from dialog import DialogEngine, redact
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
 from engine.converse_inputs import (
@@ -228,10 +228,13 @@ class ConverseSession:
 
 
 def _record(turn: TurnInput, outcome: TurnOutcome) -> TurnRecord:
+    """The turn's ``--json`` row. What the visitor said or typed is masked like a log line
+    (:func:`dialog.redact`: full card, account, ID and phone numbers keep their last 4 digits):
+    the document is a record of the session kept beside its logs."""
     reply_language = outcome.replies[0].language if outcome.replies else outcome.language
     return TurnRecord(
-        input=turn.value,
-        transcript=outcome.transcript,
+        input=turn.value if turn.kind == "audio" else redact(turn.value)[0],
+        transcript=redact(outcome.transcript)[0],
         language=outcome.heard_language or reply_language,
         intent=outcome.intent,
         reply=" ".join(plan.text for plan in outcome.replies),

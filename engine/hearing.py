@@ -19,6 +19,7 @@ from engine.audio.vad import SAMPLE_RATE_HZ, SileroVAD, SpeechSegmenter, speech_
 from engine.config import EngineConfig
 from engine.events import EndOfTurn, FinalTranscript, SpeechEnded, SpeechStarted
 from engine.observers import EventBus
+from engine.transcript_log import log_transcript
 
 #: An English decode at or above this mean log-probability is accepted in ``auto`` mode
 #: without language detection (see :meth:`Hearing.transcribe`).
@@ -130,6 +131,7 @@ class Hearing:
                 avg_logprob=transcript.avg_logprob,
             )
         )
+        log_transcript(session_id, turn_id, transcript.text, transcript.language, final=True)
         return Heard(transcript=transcript, segments=segments)
 
     def transcribe(self, speech: np.ndarray, language: str) -> Transcript:

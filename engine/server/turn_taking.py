@@ -55,6 +55,7 @@ from engine.server.endpointing import (
 )
 from engine.server.listening import Listener
 from engine.server.transcribing import Decode, Transcriber
+from engine.transcript_log import log_transcript
 from engine.turns import Heard
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class LiveUtterance:
         asr_end = max(self.decode.ended_s or t_final, asr_start)
         bus.span(sid, turn_id, "asr", _ns(asr_start), _ns(asr_end))
         bus.publish(_final(sid, transcript))
+        log_transcript(sid, turn_id, transcript.text, transcript.language, final=True)
         extras = {"final_transcript_ms": _ms(self.t_eos_s, t_final)}
         extras.update(self.decode.timings_ms(self.t_eos_s))
         speech_ms = (self.span[1] - self.span[0]) * 1000.0 / SAMPLE_RATE_HZ
@@ -297,6 +299,7 @@ class TurnTaking:
                     session_id=self.session_id, text=transcript.text, language=transcript.language
                 )
             )
+            log_transcript(self.session_id, turn, transcript.text, transcript.language, final=False)
 
     def _turn_ended(self, ended: TurnEnded, t_end: float) -> None:
         span = (ended.start_sample, ended.end_sample)

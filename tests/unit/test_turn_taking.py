@@ -109,7 +109,9 @@ async def test_speech_the_session_does_not_hear_is_not_decoded_or_answered(execu
     assert events.kinds()[-2:] == [SpeechEnded, EndOfTurn]
 
 
-async def silence_until_the_turn_ends(text: str, probability: float, executor) -> float:
+async def silence_until_the_turn_ends(
+    text: str, probability: float, executor, partial_interval_ms: float = 1200.0
+) -> float:
     """Speak 640 ms, then feed silence window by window; the pause (ms) when the turn ended."""
 
     def decode(audio: np.ndarray, control: DecodeControl) -> Transcript:
@@ -121,7 +123,11 @@ async def silence_until_the_turn_ends(text: str, probability: float, executor) -
         return done
 
     endpointer = semantic_endpointer(
-        EndpointSettings(speculative_after_ms=120.0, endpoint_silence_ms=500.0),
+        EndpointSettings(
+            speculative_after_ms=120.0,
+            endpoint_silence_ms=500.0,
+            partial_interval_ms=partial_interval_ms,
+        ),
         TurnPolicySettings(check_after_ms=200.0, min_pause_ms=0.0, fallback_silence_ms=500.0),
     )
     loop = asyncio.get_running_loop()
@@ -140,6 +146,7 @@ async def silence_until_the_turn_ends(text: str, probability: float, executor) -
         for _ in range(20):  # let the decode and the check come back before the next window
             await asyncio.sleep(0.002)
         if sink.turns:
+            await sink.turns[0].hear()  # the final transcript, as the turn runner takes it
             return (i + 1 - 25) * WINDOW_MS
     raise AssertionError("the turn never ended")
 
@@ -157,3 +164,21 @@ async def test_a_clause_pause_waits_for_the_silence_timeout(executor) -> None:
 async def test_an_unsure_model_leaves_it_to_the_timeout(executor) -> None:
     pause_ms = await silence_until_the_turn_ends("When are you open?", 0.2, executor)
     assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My account number is 6222 0212 3456 7890.",
+        "My account number is six two two two zero two one two three four five six seven eight"
+        " nine zero.",
+    ],
+)
+async def test_a_spoken_account_number_reaches_the_log_masked(said, executor, caplog) -> None:
+    # what ASR wrote (digits, or digit words) is logged at each interim and the final transcript
+    caplog.set_level("DEBUG", logger="engine.transcript")
+    await silence_until_the_turn_ends(said, 0.9, executor, partial_interval_ms=300.0)
+    lines = [r.getMessage() for r in caplog.records if r.name == "engine.transcript"]
+    assert any(" hearing (en): " in line for line in lines), lines  # interim
+    assert lines and all("My account number is •••• 7890." in line for line in lines), lines
+    assert all("6222" not in line and "six two" not in line for line in lines)

@@ -1,0 +1,24 @@
+"""The ``dhe converse --json`` row of a turn: what the visitor typed or said is masked like a
+log line (full numbers keep their last 4 digits); the audio turn's input (a path) is kept."""
+
+from __future__ import annotations
+
+from engine.converse import _record
+from engine.converse_inputs import TurnInput
+from engine.events import TurnMetrics
+from engine.turns import TurnOutcome
+
+
+def outcome(transcript: str) -> TurnOutcome:
+    metrics = TurnMetrics(session_id="s", turn_id="s-t1", timings_ms=(("asr", 1.0),))
+    return TurnOutcome("s-t1", transcript, "en", None, "en", (), metrics)
+
+
+def test_a_full_number_is_masked_in_the_json_row() -> None:
+    typed = "my phone is 138 1234 5678"
+    row = _record(TurnInput("text", typed), outcome(typed)).as_json()
+    assert row["input"] == row["transcript"] == "my phone is •••• 5678"
+    said = "card six two two two zero two one two three four five six seven eight nine zero"
+    row = _record(TurnInput("audio", "clips/20261205103000123.wav"), outcome(said)).as_json()
+    assert row["input"] == "clips/20261205103000123.wav"  # a file name, not what was said
+    assert row["transcript"] == "card •••• 7890" and row["timings_ms"] == {"asr": 1.0}
