@@ -326,13 +326,12 @@ class Session:
     def interrupt(self, onset_s: float | None) -> None:
         """Cut the reply in progress (barge-in when ``onset_s``, the loop time the visitor's
         speech began, is given; else a typed turn replaced it) and report ``interrupted``."""
-        if self.reply is None:
-            return
         reason = "barge-in" if onset_s is not None else "new-turn"
-        if self.runner.interrupt(self.reply, onset_s, reason) is None:
+        if self.reply is None or self.runner.interrupt(self.reply, onset_s, reason) is None:
             return
         self.listener.avatar_busy = False
-        bargein_ms = None if onset_s is None else round((self.loop.time() - onset_s) * 1e3, 1)
+        onset = self.reply.interrupted.result().onset_s  # the handle's record of the cut
+        bargein_ms = None if onset is None else round((self.loop.time() - onset) * 1e3, 1)
         self.state.enter("interrupted", bargein_ms=bargein_ms)
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
