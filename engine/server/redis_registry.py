@@ -1,0 +1,333 @@
+"""A :class:`~engine.server.registry.SessionRegistry` shared by server replicas, in Redis.
+
+Several ``dhe serve`` replicas behind one proxy each own their sessions (a session's media lives
+in the process that answered its offer); Redis holds who owns what and how full each replica
+and the whole cluster are, so admission counts every replica's sessions.
+
+Keys (``prefix`` defaults to ``dhe:``; ``{r}`` a replica id, ``{s}`` a session id):
+
+* ``replicas`` — hash ``{r}`` → that replica's capacity (``server.max_sessions``);
+* ``alive:{r}`` — the replica's heartbeat, a key expiring ``heartbeat_ttl_ms`` after its last
+  refresh (every ``heartbeat_interval_ms``);
+* ``sessions:{r}`` — set of the replica's live session ids; ``session:{s}`` — the owner of ``s``;
+* ``pending:{r}`` — sorted set of admission tickets scored by their expiry (Redis server time,
+  ms), so a replica that dies mid-offer leaks no slot.
+
+A replica whose heartbeat key has expired counts for nothing at once, and the next heartbeat of
+any live replica deletes its keys (one Lua script, atomic): a dead replica's sessions vanish
+from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A replica that finds its own
+heartbeat gone (Redis restarted, or its loop stalled past the TTL) writes its live sessions back.
+
+Session ids carry their owner: ``{r}.{token}`` (:meth:`RedisRegistry.new_session_id`), so the
+proxy routes every later request of a session to its replica without asking Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from typing import Generic, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from engine.server.registry import Admission, RegistryCounts, RegistryFull
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+
+#: Replica ids: lower-case letters, digits and ``-`` (they appear in session ids and URLs).
+REPLICA_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+# Counts over the live replicas. KEYS: none; ARGV: prefix, now_ms. Returns {live, pending, cap}.
+_COUNT = """
+local function counts(prefix, now_ms)
+  local live, pending, cap = 0, 0, 0
+  local reps = redis.call('HGETALL', prefix .. 'replicas')
+  for i = 1, #reps, 2 do
+    local r = reps[i]
+    if redis.call('EXISTS', prefix .. 'alive:' .. r) == 1 then
+      live = live + redis.call('SCARD', prefix .. 'sessions:' .. r)
+      pending = pending + redis.call('ZCOUNT', prefix .. 'pending:' .. r, now_ms, '+inf')
+      cap = cap + tonumber(reps[i + 1])
+    end
+  end
+  return {live, pending, cap}
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+"""
+
+# ARGV: prefix, replica, capacity, cluster_cap (0: sum of live capacities), ticket, ttl_ms.
+# Returns {status, local_used, cluster_used, cluster_cap}: 1 admitted, 0 replica full,
+# -1 cluster full.
+_ADMIT = (
+    _COUNT
+    + """
+local p, r, capacity, cluster_cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', p .. 'pending:' .. r, '-inf', now)
+local used = redis.call('SCARD', p .. 'sessions:' .. r) + redis.call('ZCARD', p .. 'pending:' .. r)
+local c = counts(p, now)
+local limit = c[3]
+if cluster_cap > 0 then limit = cluster_cap end
+if used >= capacity then return {0, used, c[1] + c[2], limit} end
+if c[1] + c[2] >= limit then return {-1, used, c[1] + c[2], limit} end
+redis.call('ZADD', p .. 'pending:' .. r, now + tonumber(ARGV[6]), ARGV[5])
+return {1, used + 1, c[1] + c[2] + 1, limit}
+"""
+)
+
+# ARGV: prefix, now-less. Returns {live, pending, cap}.
+_COUNTS = _COUNT + "return counts(ARGV[1], now_ms())\n"
+
+# Heartbeat and reaping. ARGV: prefix, replica, capacity, ttl_ms, session ids (own, live)...
+# Returns {had_heartbeat (0/1), reaped replicas...}.
+_BEAT = """
+local p, r = ARGV[1], ARGV[2]
+local had = redis.call('SET', p .. 'alive:' .. r, '1', 'PX', tonumber(ARGV[4]), 'GET')
+redis.call('HSET', p .. 'replicas', r, ARGV[3])
+local out = {had and 1 or 0}
+if not had then
+  for i = 5, #ARGV do
+    redis.call('SADD', p .. 'sessions:' .. r, ARGV[i])
+    redis.call('SET', p .. 'session:' .. ARGV[i], r)
+  end
+end
+for _, other in ipairs(redis.call('HKEYS', p .. 'replicas')) do
+  if redis.call('EXISTS', p .. 'alive:' .. other) == 0 then
+    for _, s in ipairs(redis.call('SMEMBERS', p .. 'sessions:' .. other)) do
+      redis.call('DEL', p .. 'session:' .. s)
+    end
+    redis.call('DEL', p .. 'sessions:' .. other, p .. 'pending:' .. other)
+    redis.call('HDEL', p .. 'replicas', other)
+    table.insert(out, other)
+  end
+end
+return out
+"""
+
+# Leave the cluster (clean stop). ARGV: prefix, replica.
+_LEAVE = """
+local p, r = ARGV[1], ARGV[2]
+for _, s in ipairs(redis.call('SMEMBERS', p .. 'sessions:' .. r)) do
+  redis.call('DEL', p .. 'session:' .. s)
+end
+redis.call('DEL', p .. 'sessions:' .. r, p .. 'pending:' .. r, p .. 'alive:' .. r)
+redis.call('HDEL', p .. 'replicas', r)
+return 1
+"""
+
+
+class RegistryUnavailable(RegistryFull):
+    """Redis did not answer: no session may start now (the offer gets 503, as when full)."""
+
+    def __init__(self, capacity: int, reason: str) -> None:
+        super().__init__(capacity)
+        self.args = (f"the session registry is unreachable ({reason})",)
+
+
+class ClusterFull(RegistryFull):
+    """Every replica of the cluster is full (``live + pending`` reached the cluster capacity)."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self.args = (f"the cluster holds its maximum of {capacity} sessions",)
+
+
+class RedisRegistry(Generic[S]):
+    """Sessions of one replica, counted with every other replica's in Redis.
+
+    Args:
+        url: the Redis URL (``redis://127.0.0.1:6379/0``).
+        replica_id: this replica's id (:data:`REPLICA_ID`), unique in the cluster.
+        capacity: the most sessions live or being negotiated on this replica.
+        cluster_capacity: the most in the whole cluster; 0 means the sum of the live
+            replicas' capacities.
+        heartbeat_interval_ms: how often the heartbeat is refreshed and dead replicas reaped.
+        heartbeat_ttl_ms: how long a heartbeat lives (a replica silent this long is dead).
+        pending_ttl_ms: how long an admission holds its slot without ``create``/``release``.
+        prefix: the key prefix (several clusters or tests on one Redis).
+
+    Raises:
+        ValueError: a malformed replica id, or a TTL not above the interval.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        replica_id: str,
+        capacity: int,
+        *,
+        cluster_capacity: int = 0,
+        heartbeat_interval_ms: int = 1000,
+        heartbeat_ttl_ms: int = 3000,
+        pending_ttl_ms: int = 30_000,
+        prefix: str = "dhe:",
+    ) -> None:
+        if not REPLICA_ID.fullmatch(replica_id):
+            raise ValueError(f"replica id {replica_id!r} is not [a-z0-9-] (1-32 characters)")
+        if heartbeat_ttl_ms <= heartbeat_interval_ms:
+            raise ValueError("heartbeat_ttl_ms must exceed heartbeat_interval_ms")
+        self.replica_id = replica_id
+        self.capacity = capacity
+        self.cluster_capacity = cluster_capacity
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ttl_ms = heartbeat_ttl_ms
+        self.pending_ttl_ms = pending_ttl_ms
+        self.prefix = prefix
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=1.0, socket_connect_timeout=1.0, decode_responses=True
+        )
+        self._admit = self._redis.register_script(_ADMIT)
+        self._counts = self._redis.register_script(_COUNTS)
+        self._beat = self._redis.register_script(_BEAT)
+        self._leave = self._redis.register_script(_LEAVE)
+        self._sessions: dict[str, S] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Join the cluster (first heartbeat) and keep beating in the background.
+
+        Raises:
+            redis.exceptions.RedisError: Redis did not answer the first heartbeat.
+        """
+        await self.beat()
+        self._heartbeat = asyncio.create_task(self._beat_forever(), name="registry-heartbeat")
+
+    async def close(self) -> None:
+        """Stop beating and leave the cluster (this replica's keys deleted); idempotent."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
+        try:
+            await self._leave(args=[self.prefix, self.replica_id])
+        except RedisError as exc:  # its heartbeat expires anyway; others reap the keys
+            log.warning("could not leave the session registry cleanly: %s", exc)
+        await self._redis.aclose()
+
+    async def beat(self) -> list[str]:
+        """One heartbeat: refresh this replica's key, reap dead replicas.
+
+        Returns:
+            The ids of the replicas whose keys were deleted (dead ones).
+        """
+        out = await self._beat(
+            args=[
+                self.prefix,
+                self.replica_id,
+                self.capacity,
+                self.heartbeat_ttl_ms,
+                *self._sessions,
+            ]
+        )
+        if not int(out[0]) and self._sessions:
+            log.warning(
+                "registry heartbeat had expired: %d sessions rewritten", len(self._sessions)
+            )
+        reaped = [str(r) for r in out[1:]]
+        for replica in reaped:
+            log.warning("replica %s stopped beating: its sessions are removed", replica)
+        return reaped
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval_ms / 1000)
+            try:
+                await self.beat()
+            except RedisError as exc:  # keep trying: Redis may come back
+                log.warning("registry heartbeat failed: %s", exc)
+
+    # -- SessionRegistry -------------------------------------------------------------------
+    def new_session_id(self) -> str:
+        """A fresh session id naming this replica as its owner: ``{replica}.{token}``."""
+        return f"{self.replica_id}.{secrets.token_urlsafe(12)}"
+
+    async def admit(self) -> Admission:
+        """See :meth:`~engine.server.registry.SessionRegistry.admit`.
+
+        Raises:
+            RegistryFull: this replica is full; :class:`ClusterFull` when every replica is;
+                :class:`RegistryUnavailable` when Redis does not answer.
+        """
+        ticket = secrets.token_hex(8)
+        try:
+            status, _used, _cluster_used, cluster_cap = await self._admit(
+                args=[
+                    self.prefix,
+                    self.replica_id,
+                    self.capacity,
+                    self.cluster_capacity,
+                    ticket,
+                    self.pending_ttl_ms,
+                ]
+            )
+        except RedisError as exc:
+            raise RegistryUnavailable(self.capacity, str(exc)) from exc
+        if int(status) == 0:
+            raise RegistryFull(self.capacity)
+        if int(status) < 0:
+            raise ClusterFull(int(cluster_cap))
+        return Admission(ticket)
+
+    async def create(self, admission: Admission, session_id: str, session: S) -> None:
+        """See :meth:`~engine.server.registry.SessionRegistry.create`."""
+        p, r = self.prefix, self.replica_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(f"{p}pending:{r}", admission.ticket)
+            pipe.sadd(f"{p}sessions:{r}", session_id)
+            pipe.set(f"{p}session:{session_id}", r)
+            await pipe.execute()
+        self._sessions[session_id] = session
+
+    async def release(self, admission: Admission) -> None:
+        """See :meth:`~engine.server.registry.SessionRegistry.release`."""
+        await self._redis.zrem(f"{self.prefix}pending:{self.replica_id}", admission.ticket)
+
+    async def get(self, session_id: str) -> S | None:
+        """See :meth:`~engine.server.registry.SessionRegistry.get`."""
+        return self._sessions.get(session_id)
+
+    async def remove(self, session_id: str) -> None:
+        """See :meth:`~engine.server.registry.SessionRegistry.remove`."""
+        if self._sessions.pop(session_id, None) is None:
+            return
+        p, r = self.prefix, self.replica_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.srem(f"{p}sessions:{r}", session_id)
+            pipe.delete(f"{p}session:{session_id}")
+            await pipe.execute()
+
+    async def counts(self) -> RegistryCounts:
+        """The whole cluster's live and pending sessions and its capacity (live replicas).
+
+        Raises:
+            redis.exceptions.RedisError: Redis did not answer.
+        """
+        live, pending, cap = await self._counts(args=[self.prefix])
+        capacity = self.cluster_capacity or int(cap)
+        return RegistryCounts(int(live), int(pending), capacity)
+
+    def local(self) -> list[S]:
+        """See :meth:`~engine.server.registry.SessionRegistry.local`."""
+        return list(self._sessions.values())
+
+    # -- cluster views ---------------------------------------------------------------------
+    async def owner(self, session_id: str) -> str | None:
+        """The replica owning ``session_id`` (None: no such live session in the cluster)."""
+        return await self._redis.get(f"{self.prefix}session:{session_id}")
+
+    async def replica_sessions(self) -> dict[str, int]:
+        """Live sessions per live replica (replica id → count)."""
+        out: dict[str, int] = {}
+        for replica in await self._redis.hkeys(f"{self.prefix}replicas"):
+            if await self._redis.exists(f"{self.prefix}alive:{replica}"):
+                out[replica] = await self._redis.scard(f"{self.prefix}sessions:{replica}")
+        return out
