@@ -61,7 +61,7 @@ class ASRConfig(_Section):
     #: Whisper's 30 s (engine.asr.windowed; a loop-looking decode falls back to 30 s).
     #: Languages not listed always use 30 s. Mandarin on ``base``: mean CER 5.6 % at 10 s
     #: against 9.1 % at 30 s on the labelled clips, at ~0.3 of the CPU (benchmarks/asr.py).
-    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 10.0})
+    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 20.0})
     #: Language detection (``auto``) reads the first ``detect_window_s - 2`` s of speech over
     #: an encoder window of this many seconds (30: faster-whisper's full-window detection).
     detect_window_s: float = Field(5.0, ge=3.0, le=30.0)
