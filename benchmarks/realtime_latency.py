@@ -1,23 +1,38 @@
-"""Realtime latency of ``dhe serve`` as a visitor sees it (aiortc client over loopback).
+"""Realtime latency of ``dhe serve`` as a visitor hears it (aiortc client over loopback).
 
-Per spoken turn it prints: end of speech → final transcript, → reply text, → first reply audio
-sent (server clock, from the metrics event), → first reply audio received (client clock), and
-where the final decode's time went (end of speech → decode asked for, waiting for the model,
-the decode itself; TTS first audio), then p50/p95 of each over the turns; the barge-in stop
-time from the visitor's speech onset; and how many concurrent sessions keep ≥ 24 fps of video.
+Scenarios (``--only`` picks some; all by default):
+
+- ``latency``: per spoken turn, end of speech → final transcript, → reply text, → first reply
+  audio sent (server clock, from the metrics event), → first reply audio **received** (client
+  clock), where the final decode's time went, and the silences inside the reply as received
+  (the longest in its first 1.5 s and anywhere; none should reach 200 / 350 ms). The **first
+  turn** (the first after ``/healthz`` turned 200 when this script started the server) is
+  printed apart; p50/p95 are over the warm turns.
+- ``bargein``: the visitor speaks into a spoken turn's multi-sentence reply at 0.5 s, at 1.5 s,
+  in the middle of its first piece, in the first gap between pieces and in the middle of its
+  second piece (the pieces are found in a reference reply: silent runs ≥ 80 ms). Per point:
+  visitor onset → reply silent (≤ 450 ms wanted), reply audio heard after that until the visitor
+  stops (0 wanted), visitor end of speech → the new reply's first audio (≤ 8 s wanted).
+- ``mandarin``: Mandarin questions synthesized with espeak-ng's ``cmn`` voice (unlike the avatar's
+  Kokoro voice; **synthetic**) and the labelled zh clips of ../shared/data, with the session's
+  language ``auto`` and ``zh``: end of speech → first reply audio received p50/p95, and the CER
+  of the final transcripts of the labelled clips (Simplified characters).
+- ``concurrency``: 1..``--max-sessions`` sessions answering a typed question at once: video fps.
+- ``idle`` (only when this script starts the server): the server's CPU with no session and
+  with one idle session (connected, nobody speaking), ``/proc`` user + system time.
+- ``--sessions N`` (alone): N sessions speak the same question at the same moment; prints each
+  one's end of speech → first reply audio received and its video fps.
 
 The client runs on the server's machine, so it must not take CPU a real visitor's browser (on
 another machine) would not: it does **not decode** the avatar video it receives. Every video
-frame is still rendered, encoded and sent by the server; the client counts the complete VP8
-frames that arrive, and the fps figures are those counts (``--decode-video`` decodes them too,
-to see what a same-machine decoder costs).
-
-Spoken FAQ questions are synthesized with espeak-ng (a voice unlike the avatar's Piper voice;
-**synthetic**); the real LibriSpeech/LJ Speech clips from ../shared/data are
-out-of-domain questions. Usage::
+frame is still rendered, encoded and sent by the server; the client counts the complete
+frames that arrive, and the fps figures are those counts (``--decode-video`` decodes them too).
+English FAQ questions are synthesized with espeak-ng (en-us+m3, **synthetic**); the real
+LJ Speech clip is an out-of-domain question. Usage::
 
     .venv/bin/python benchmarks/realtime_latency.py [--url http://127.0.0.1:8080] [--turns 6]
-        [--max-sessions 3] [--decode-video]
+        [--only idle,latency,bargein,mandarin,concurrency] [--max-sessions 3] [--sessions N]
+        [--decode-video]
 
 Without ``--url`` it starts ``dhe serve --port 0`` itself. Prints figures; decides nothing.
 """
@@ -28,9 +43,9 @@ import argparse
 import asyncio
 import io
 import os
-import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import av
@@ -38,9 +53,13 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import reply_audio as heard  # noqa: E402
 
 from engine.audio.decode import load_audio  # noqa: E402
 from engine.audio.vad import SileroVAD, SpeechSegmenter, speech_segments  # noqa: E402
+from engine.tts.intelligibility import cer_zh  # noqa: E402
 from tests.support.visitor import ServerProcess, VisitorClient, to_48k  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
@@ -50,12 +69,18 @@ FAQ_QUESTIONS = (  # synthetic voice (espeak-ng), in-domain: knowledge-base answ
     "What documents do I need to open an account?",
 )
 REAL_CLIPS = ("audio/en/en_ljspeech_LJ001-0006_fine_typography.wav",)
+ZH_QUESTIONS = (
+    "你们几点开门？",
+    "附近哪里有取款机？",
+    "开户需要带什么证件？",
+)  # synthetic (espeak-ng cmn)
+ZH_CLIPS_TSV = SHARED / "audio" / "transcripts.tsv"  # labelled clips: language column ``zh``
 
 
-def espeak(text: str) -> np.ndarray:
-    """Synthesize ``text`` with espeak-ng (voice en-us+m3) → float32 16 kHz mono."""
+def espeak(text: str, voice: str = "en-us+m3") -> np.ndarray:
+    """Synthesize ``text`` with espeak-ng (``voice``) → float32 16 kHz mono."""
     wav = subprocess.run(
-        ["espeak-ng", "-v", "en-us+m3", "-s", "160", "--stdout", text],
+        ["espeak-ng", "-v", voice, "-s", "160", "--stdout", text],
         check=True,
         capture_output=True,
     ).stdout
@@ -92,25 +117,60 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict[str, float | None]:
+async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict:
+    """Speak ``audio`` and wait until the reply has played; the turn's figures (ms)."""
     _, speech_end = speech_bounds(audio)
     t_say = client.mic.say(to_48k(audio))
     t_eos = t_say + speech_end
     metrics = await client.wait_event(lambda m: m.get("type") == "metrics", 60, after=t_say)
-    sound = client.received.sound_times(after=t_eos)
-    timings = metrics["timings_ms"]
-    row = {key: timings.get(key) for key, _ in SERVER_FIGURES}
-    row["received_ms"] = round((sound[0] - t_eos) * 1000, 1) if sound else None
-    row["intent"] = metrics.get("intent")
     t_metrics = client.received.events[-1][0]
     await client.wait_event(
         lambda m: m.get("type") == "state" and m["state"] == "idle", timeout=90, after=t_metrics
     )
+    t_idle = client.received.events[-1][0]
+    timings = metrics["timings_ms"]
+    row = {key: timings.get(key) for key, _ in SERVER_FIGURES}
+    frames = heard.reply_frames(client.received.audio, t_eos, t_idle + 0.5)
+    row["received_ms"] = round((frames[0][0] - t_eos) * 1000, 1) if frames else None
+    runs = heard.silences(frames)
+    row["gap_first_ms"] = heard.longest(runs, 1.5)
+    row["gap_max_ms"] = heard.longest(runs)
+    row["reply_s"] = len(frames) * heard.FRAME_S
+    row["intent"] = metrics.get("intent")
+    finals = [m for m in client.received.events_of("transcript") if m.get("final")]
+    row["transcript"] = finals[-1]["text"] if finals else ""
     await asyncio.sleep(0.5)
     return row
 
 
-async def latency(url: str, turns: int, decode_video: bool) -> None:
+def print_turn(i: int, name: str, row: dict) -> None:
+    print(
+        f"turn {i} [{name[:40]}] intent={row['intent']}: "
+        f"final {row['final_transcript_ms']} ms, reply text {row['reply_text_ms']} ms, "
+        f"first audio sent {row['reply_first_audio_ms']} ms, "
+        f"received {row['received_ms']} ms (final decode asked {row['asr_start_ms']}, "
+        f"waited {row['asr_wait_ms']}, ran {row['asr_decode_ms']}; "
+        f"tts first {row['tts_first_audio_ms']}); reply {row['reply_s']:.1f} s, longest "
+        f"silence {row['gap_first_ms']:.0f} ms in its first 1.5 s, {row['gap_max_ms']:.0f} ms",
+        flush=True,
+    )
+
+
+def print_summary(rows: list[dict], title: str) -> None:
+    print(f"{title}: end of speech → (ms)   p50      p95   (indented: parts, ms)")
+    for key, label in (*SERVER_FIGURES, ("received_ms", "first audio received")):
+        values = [r[key] for r in rows if r[key] is not None]
+        print(f"  {label:22s} {pct(values, 50):8.0f} {pct(values, 95):8.0f}")
+    first = [r["gap_first_ms"] for r in rows]
+    anywhere = [r["gap_max_ms"] for r in rows]
+    print(
+        f"  silences inside replies: longest in the first 1.5 s max {max(first, default=0):.0f} "
+        f"ms ({sum(g >= 200 for g in first)} replies ≥ 200 ms); anywhere max "
+        f"{max(anywhere, default=0):.0f} ms ({sum(g >= 350 for g in anywhere)} replies ≥ 350 ms)"
+    )
+
+
+async def latency(url: str, turns: int, decode_video: bool, fresh_server: bool) -> None:
     clips = [(q, espeak(q)) for q in FAQ_QUESTIONS] + [
         (c, load_audio(SHARED / c)) for c in REAL_CLIPS if (SHARED / c).exists()
     ]
@@ -121,58 +181,161 @@ async def latency(url: str, turns: int, decode_video: bool) -> None:
     try:
         for i in range(turns):
             name, audio = clips[i % len(clips)]
-            row = await one_turn(client, audio)
-            rows.append(row)
-            print(
-                f"turn {i + 1} [{name[:40]}] intent={row['intent']}: "
-                f"final {row['final_transcript_ms']} ms, reply text {row['reply_text_ms']} ms, "
-                f"first audio sent {row['reply_first_audio_ms']} ms, "
-                f"received {row['received_ms']} ms (final decode asked {row['asr_start_ms']}, "
-                f"waited {row['asr_wait_ms']}, ran {row['asr_decode_ms']}; "
-                f"tts first {row['tts_first_audio_ms']})",
-                flush=True,
-            )
+            rows.append(await one_turn(client, audio))
+            print_turn(i + 1, name, rows[-1])
     finally:
         await client.close()
-    print("end of speech → (ms)      p50      p95   (indented: parts, ms)")
-    for key, label in (*SERVER_FIGURES, ("received_ms", "first audio received")):
-        values = [r[key] for r in rows if r[key] is not None]
-        print(f"  {label:22s} {pct(values, 50):8.0f} {pct(values, 95):8.0f}")
-    faq = [r["reply_first_audio_ms"] for r in rows if r["intent"] and r["reply_first_audio_ms"]]
-    if faq:
-        print(
-            f"FAQ answers: end of speech → first reply audio sent p50 {statistics.median(faq):.0f} ms"
-        )
+    what = "first after /healthz 200" if fresh_server else "first of this session"
+    print(f"first turn ({what}): first audio received {rows[0]['received_ms']} ms")
+    print_summary(rows[1:], f"warm turns ({len(rows) - 1})")
 
 
-async def barge_in(url: str, decode_video: bool, repeats: int = 3) -> None:
+async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
+    """A spoken FAQ question answered in full: where its reply's pieces are."""
+    client = VisitorClient(url, decode_video=decode_video)
+    await client.connect()
+    try:
+        await asyncio.sleep(1.0)
+        _, end = speech_bounds(question)
+        t_eos = client.mic.say(to_48k(question)) + end
+        await client.wait_event(lambda m: m.get("state") == "speaking", 60, after=t_eos)
+        await client.wait_event(lambda m: m.get("state") == "idle", 90, after=t_eos)
+        t_idle = client.received.events[-1][0]
+        return heard.reply_shape(heard.reply_frames(client.received.audio, t_eos, t_idle + 0.5))
+    finally:
+        await client.close()
+
+
+async def barge_at(url: str, decode_video: bool, question, clip, at_s: float) -> dict:
+    """Speak ``question``; ``at_s`` after its reply is first heard, the visitor's speech
+    (``clip``) starts. Returns onset → reply silent, reply heard after that, end of the
+    visitor's speech → the new reply (ms, s)."""
+    loop = asyncio.get_running_loop()
+    onset_in_clip, end_in_clip = speech_bounds(clip)
+    client = VisitorClient(url, decode_video=decode_video)
+    await client.connect()
+    try:
+        await asyncio.sleep(1.0)
+        _, end = speech_bounds(question)
+        t_eos = client.mic.say(to_48k(question)) + end
+        while not client.received.sound_times(after=t_eos):
+            await asyncio.sleep(0.005)
+        t_reply = client.received.sound_times(after=t_eos)[0]
+        await asyncio.sleep(max(0.0, t_reply + at_s - onset_in_clip - loop.time()))
+        t_say = client.mic.say(to_48k(clip))
+        t_onset, t_end = t_say + onset_in_clip, t_say + end_in_clip
+        await client.wait_event(lambda m: m.get("type") == "reply", 60, after=t_end)
+        await asyncio.sleep(8.0)
+        audio = client.received.audio
+        last_old = heard.last_sound(audio, t_onset, t_end)
+        new = client.received.sound_times(after=t_end + 0.3)
+        return {
+            "stop_ms": 0.0 if last_old is None else (last_old - t_onset) * 1e3,
+            "heard_after_ms": heard.heard_between(audio, t_onset + 0.45, t_end) * 1e3,
+            "new_reply_s": (new[0] - t_end) if new else float("inf"),
+            "interrupted": bool(client.received.events_of("state"))
+            and any(m["state"] == "interrupted" for m in client.received.events_of("state")),
+        }
+    finally:
+        await client.close()
+
+
+async def barge_in(url: str, decode_video: bool, repeats: int) -> None:
+    question = espeak(FAQ_QUESTIONS[0])
     clip = (
         load_audio(SHARED / REAL_CLIPS[0])
         if (SHARED / REAL_CLIPS[0]).exists()
-        else espeak("Sorry, can I ask something else?")
+        else espeak("Sorry, I wanted to ask about something else, my card.")
     )
-    onset, _ = speech_bounds(clip)
-    stops, server_ms = [], []
-    for _ in range(repeats):
+    shape = await reference_shape(url, decode_video, question)
+    points = {"at 0.5 s": 0.5, "at 1.5 s": 1.5}
+    if shape is None:
+        print("barge-in: the reference reply had one piece; only the fixed points are used")
+    else:
+        points |= {
+            "mid first piece": shape.mid_first_piece_s,
+            "first gap": shape.first_gap_s,
+            "mid second piece": shape.mid_second_piece_s,
+        }
+    for name, at_s in points.items():
+        rows = [await barge_at(url, decode_video, question, clip, at_s) for _ in range(repeats)]
+        stops = [r["stop_ms"] for r in rows]
+        print(
+            f"barge-in {name} ({at_s:.2f} s into the reply), {repeats} run(s): onset → reply "
+            f"silent max {max(stops):.0f} ms (p50 {pct(stops, 50):.0f}; ≤ 450 wanted); reply "
+            f"heard after that max {max(r['heard_after_ms'] for r in rows):.0f} ms (0 wanted); "
+            f"end of speech → new reply max {max(r['new_reply_s'] for r in rows):.1f} s "
+            f"(≤ 8 wanted); interrupted state in {sum(r['interrupted'] for r in rows)}",
+            flush=True,
+        )
+
+
+def zh_clips() -> list[tuple[str, np.ndarray, str | None]]:
+    """(name, float32 16 kHz audio, reference or None): synthetic questions, labelled clips."""
+    clips = [(f"synthetic: {q}", espeak(q, "cmn"), None) for q in ZH_QUESTIONS]
+    if ZH_CLIPS_TSV.exists():
+        for line in ZH_CLIPS_TSV.read_text(encoding="utf-8").splitlines()[1:]:
+            cols = line.split("\t")
+            if len(cols) > 2 and cols[1] == "zh":
+                clips.append((cols[0], load_audio(SHARED / "audio" / cols[0]), cols[2]))
+    return clips
+
+
+async def mandarin(url: str, decode_video: bool) -> None:
+    clips = zh_clips()
+    for language in ("auto", "zh"):
         client = VisitorClient(url, decode_video=decode_video)
-        await client.connect()
+        await client.connect(language=language)
+        await asyncio.sleep(1.0)
+        rows, errors, chars = [], 0.0, 0
         try:
-            await client.send_event({"type": "text", "text": FAQ_QUESTIONS[0]})
-            await client.wait_event(lambda m: m.get("state") == "speaking", timeout=30)
-            await asyncio.sleep(1.5)
-            t_onset = client.mic.say(to_48k(clip)) + onset
-            msg = await client.wait_event(lambda m: m.get("state") == "interrupted", timeout=15)
-            await asyncio.sleep(1.0)
-            before = [t for t in client.received.sound_times(after=t_onset - 1.0)]
-            last = max(t for t in before if t < t_onset + 3.0)
-            stops.append((last - t_onset) * 1000)
-            server_ms.append(msg.get("bargein_ms", float("nan")))
+            for i, (name, audio, reference) in enumerate(clips):
+                row = await one_turn(client, audio)
+                rows.append(row)
+                cer = None
+                if reference:
+                    cer = cer_zh(reference, row["transcript"])
+                    errors, chars = errors + cer * len(reference), chars + len(reference)
+                print(
+                    f"zh ({language}) {i + 1} [{name[:44]}]: received {row['received_ms']} ms, "
+                    f"transcript {row['transcript']!r}"
+                    + (f", CER {cer:.3f}" if cer is not None else ""),
+                    flush=True,
+                )
         finally:
             await client.close()
-    print(
-        f"barge-in: speech onset → last reply audio received p50 {pct(stops, 50):.0f} ms "
-        f"(server: onset → audio flushed p50 {pct(server_ms, 50):.0f} ms; onset must last 200 ms)"
-    )
+        got = [r["received_ms"] for r in rows if r["received_ms"] is not None]
+        cer_all = f"{errors / chars:.3f}" if chars else "n/a"
+        print(
+            f"Mandarin, language {language}: end of speech → first reply audio received p50 "
+            f"{pct(got, 50):.0f} ms p95 {pct(got, 95):.0f} ms over {len(got)} turns; CER of the "
+            f"labelled clips {cer_all} (character-weighted)"
+        )
+
+
+async def sessions_at_once(url: str, n: int, decode_video: bool, seconds: float = 12.0) -> None:
+    """N sessions speak the same question at the same moment: each one's reply latency and fps."""
+    question = espeak(FAQ_QUESTIONS[0])
+    _, end = speech_bounds(question)
+    clients = [VisitorClient(url, decode_video=decode_video) for _ in range(n)]
+    for c in clients:
+        await c.connect()
+    await asyncio.sleep(2.0)
+    loop = asyncio.get_running_loop()
+    try:
+        t0, counts0 = loop.time(), [frames_received(c) for c in clients]
+        ends = [c.mic.say(to_48k(question)) + end for c in clients]
+        await asyncio.sleep(seconds)
+        t1 = loop.time()
+        for i, (c, t_eos, k) in enumerate(zip(clients, ends, counts0, strict=True)):
+            sound = c.received.sound_times(after=t_eos)
+            latency_ms = f"{(sound[0] - t_eos) * 1e3:.0f} ms" if sound else "none"
+            fps = (frames_received(c) - k) / (t1 - t0)
+            print(f"session {i + 1}/{n}: end of speech → first reply audio received "
+                  f"{latency_ms}; video {fps:.1f} fps")  # fmt: skip
+    finally:
+        for c in clients:
+            await c.close()
 
 
 def frames_received(client: VisitorClient) -> int:
@@ -211,11 +374,44 @@ async def concurrency(
     print(f"sessions at ≥ 24 fps on this machine ({os.cpu_count()} CPUs): {best}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the process ``pid`` has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def idle_cost(url: str, pid: int, decode_video: bool, seconds: float = 20.0) -> None:
+    """Server CPU with no session, then with one idle session (connected, nobody speaking)."""
+
+    async def rate() -> float:
+        c0, t0 = cpu_seconds(pid), time.monotonic()
+        await asyncio.sleep(seconds)
+        return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+
+    await asyncio.sleep(3.0)
+    empty = await rate()
+    client = VisitorClient(url, decode_video=decode_video)
+    await client.connect()
+    try:
+        await asyncio.sleep(3.0)
+        idle = await rate()
+    finally:
+        await client.close()
+    print(
+        f"idle session: server CPU {empty * 100:.0f} % of a core with no session, "
+        f"{idle * 100:.0f} % with one idle session: the session costs "
+        f"{(idle - empty) * 100:.0f} % of a core (over {seconds:.0f} s each)"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running server (default: start one)")
     parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--only", default="idle,latency,bargein,mandarin,concurrency")
+    parser.add_argument("--bargein-repeats", type=int, default=2)
     parser.add_argument("--max-sessions", type=int, default=3)
+    parser.add_argument("--sessions", type=int, help="only: N sessions speak at once")
     parser.add_argument(
         "--decode-video",
         action="store_true",
@@ -225,17 +421,31 @@ async def main() -> None:
     server = None
     url = args.url
     if not url:
-        server = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": str(args.max_sessions + 1)})
+        sessions = max(args.max_sessions, args.sessions or 0) + 1
+        server = ServerProcess(
+            env={"DHE_SERVER__MAX_SESSIONS": str(sessions)}, ready_timeout_s=600.0
+        )
         url = server.start()
     print(
         f"server {url}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
         f"client {'decodes' if args.decode_video else 'does not decode'} the received video",
         flush=True,
     )
+    only = set(args.only.split(","))
     try:
-        await latency(url, args.turns, args.decode_video)
-        await barge_in(url, args.decode_video)
-        await concurrency(url, args.max_sessions, args.decode_video)
+        if args.sessions:
+            await sessions_at_once(url, args.sessions, args.decode_video)
+            return
+        if "idle" in only and server is not None:  # needs the server's process id
+            await idle_cost(url, server.proc.pid, args.decode_video)
+        if "latency" in only:
+            await latency(url, args.turns, args.decode_video, fresh_server=server is not None)
+        if "bargein" in only:
+            await barge_in(url, args.decode_video, args.bargein_repeats)
+        if "mandarin" in only:
+            await mandarin(url, args.decode_video)
+        if "concurrency" in only:
+            await concurrency(url, args.max_sessions, args.decode_video)
     finally:
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
         if server is not None:
