@@ -18,13 +18,7 @@ from OpenGL import GL
 from avatar.egl import RendererError
 from avatar.gl_fxaa import COPY_FS, FULLSCREEN_VS, Fxaa
 from avatar.gl_programs import link
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y = picture row; x1, y1 exclusive
-
-
-def union(a: Box, b: Box) -> Box:
-    """The smallest box holding both."""
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+from avatar.screen_box import Box
 
 
 def _filtering(tex: int) -> None:

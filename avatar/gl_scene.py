@@ -5,8 +5,9 @@ a joint palette (skinned models: linear blend skinning in the vertex shader, the
 buffer texture) or head/eye rotations (static meshes). Morph targets are blended on the CPU
 (float32 ufuncs over the vertices any target moves, for the targets with non-zero weight) and
 uploaded only when the weights change. One draw per material (:mod:`avatar.gl_programs`):
-opaque first, then blended ones back to front. Only the avatar's screen box is drawn, and a
-pose equal to the previous one returns the previous frame without drawing.
+opaque first, then blended ones back to front. Only the avatar's screen box is drawn — only the
+head's, or the changed blendshapes', while :class:`~avatar.pose_hold.PoseHold` holds a skinned
+avatar's joints still — and a frame that changes nothing returns the previous one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.camera import Camera
-from avatar.gl_post import Box, FrameTarget, union
+from avatar.gl_post import FrameTarget
 from avatar.gl_programs import (
     FRAME_BINDING,
     MATERIAL_BINDING,
@@ -33,8 +34,9 @@ from avatar.interior import HiddenInterior
 from avatar.mesh import morph_normal_deltas
 from avatar.model import Avatar
 from avatar.pose import Pose
+from avatar.pose_hold import PoseHold
 from avatar.posing import PoseDriver
-from avatar.screen_box import ScreenBox
+from avatar.screen_box import Box, ScreenBox, union
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class GLScene:
         self.skinned = avatar.skinning is not None
         self.target = FrameTarget(self.width, self.height, msaa, fxaa, background)
         self.box = ScreenBox(avatar, camera)
+        self.hold = PoseHold(avatar, camera) if self.skinned else None
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
         self._last_frame = np.zeros((self.height, self.width, 3), np.uint8)
@@ -225,27 +228,28 @@ class GLScene:
         self._uploaded = weights
 
     def _pose_state(self, pose: Pose) -> tuple[np.ndarray, Box]:
-        """Upload the pose's palette or rotations; (morph weights (T,), screen box)."""
+        """Upload the pose's palette or rotations; (morph weights (T,), the area to redraw)."""
         cam, driver = self.camera, self.driver
         head = gaze = np.eye(3, dtype=np.float32)
         if self.skinned:
             palette, clip_weights = driver.skeleton_pose(pose)
             weights = driver.target_weights(pose, clip_weights)
+            palette, area = self.hold.apply(palette, weights)
             rows = np.ascontiguousarray(palette[:, :3, :], np.float32)
             GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self._palette_buf)
             GL.glBufferData(GL.GL_TEXTURE_BUFFER, rows.nbytes, rows, GL.GL_STREAM_DRAW)
-            box = self.box.skinned(palette)
         else:
             weights = driver.target_weights(pose)
             head, gaze = driver.head_rotation(pose), driver.eye_rotation(pose)
             box = self.box.static(head)
+            area, self._prev_box = union(box, self._prev_box), box
         eyeballs = np.zeros((2, 3), np.float32)
         for k, eye in enumerate(self.avatar.eyes[:2]):
             eyeballs[k] = eye.centre
         block = frame_block(cam.view_proj, head, cam.pivot, gaze, self._view, eyeballs)
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._frame_ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, block.nbytes, block)
-        return weights, box
+        return weights, area
 
     def draw(self, pose: Pose, out: np.ndarray) -> None:
         """Render ``pose`` into ``out`` (uint8 (height, width, 3), row 0 at the top).
@@ -255,10 +259,12 @@ class GLScene:
         if pose == self._last_pose:
             np.copyto(out, self._last_frame)
             return
-        weights, box = self._pose_state(pose)
+        weights, area = self._pose_state(pose)
+        if area[2] <= area[0] or area[3] <= area[1]:  # held joints, same blendshapes
+            np.copyto(out, self._last_frame)
+            self._last_pose = pose
+            return
         self._apply_morphs(weights)
-        area = union(box, self._prev_box)
-        self._prev_box = box
         self.target.begin(area)
         GL.glBindBufferBase(GL.GL_UNIFORM_BUFFER, FRAME_BINDING, self._frame_ubo)
         if self.skinned:
@@ -272,7 +278,7 @@ class GLScene:
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
         self._issue(self._draws, self._interior.skip(weights))
         self.target.finish(area, out)
-        if self._queried:
+        if self._queried and (self.hold is None or self.hold.head_drawn):
             passed = GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT)
             self._interior.report(weights, bool(passed))
         np.copyto(self._last_frame, out)

@@ -39,6 +39,11 @@ class Renderer:
         framing: ``head_shoulders`` (default), ``bust`` or ``face``
             (:data:`avatar.camera.FRAMINGS`); portrait sizes keep the head at the top.
 
+    A skinned avatar's joints that moved less than half a pixel since they were last drawn
+    stay where they were drawn (:mod:`avatar.pose_hold`), so a frame may differ by that much
+    from one drawn after another history; most frames then redraw only the head or the
+    blendshapes that changed.
+
     Raises:
         EGLUnavailableError: no EGL/OpenGL 3.3 context on this machine (names the Debian
             packages to install).

@@ -3,7 +3,8 @@ background. The renderer draws, anti-aliases and clears only inside it.
 
 Conservative by construction: a linear-blend-skinned vertex is a convex combination of its
 joints' transforms of it, so it lies in the union of each joint's transformed bind box; a
-morphed vertex moves at most the largest morph offset; a static mesh's head band lies between
+morphed skinned vertex stays within its rest position plus the sum of its targets' negative
+(positive) offsets per axis; a static morphed vertex moves at most the largest morph offset; a static mesh's head band lies between
 its rest and rotated positions.
 """
 
@@ -14,14 +15,35 @@ import numpy as np
 from avatar.camera import Camera
 from avatar.model import Avatar
 
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y = picture row; x1, y1 exclusive
+
+
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
 #: Extra pixels around the box: FXAA reads one pixel beyond an edge, rasterisation rounds.
 MARGIN_PX = 3
 
 
-def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """(…, 8, 3) corners of boxes (…, 3)."""
     sel = np.array([[(k >> i) & 1 for i in range(3)] for k in range(8)], bool)
     return np.where(sel, hi[..., None, :], lo[..., None, :])
+
+
+def morph_bounds(
+    rest: np.ndarray, morph_vertices: np.ndarray, deltas: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-vertex bounds (V, 3) lo, hi of ``rest`` (V, 3) moved by any morph weights in [0, 1]
+    (``deltas`` (T, M, 3) of the vertices ``morph_vertices`` (M,))."""
+    lo = np.asarray(rest, np.float64).copy()
+    hi = lo.copy()
+    if deltas.size:
+        lo[morph_vertices] += np.minimum(deltas, 0).sum(axis=0)
+        hi[morph_vertices] += np.maximum(deltas, 0).sum(axis=0)
+    return lo, hi
 
 
 class ScreenBox:
@@ -30,34 +52,44 @@ class ScreenBox:
     Args:
         avatar: the model.
         camera: its framing.
+        vertices: bool (V,), the vertices to bound (default: every vertex a triangle uses).
+        margin_px: extra pixels around the box (default :data:`MARGIN_PX`).
     """
 
-    def __init__(self, avatar: Avatar, camera: Camera) -> None:
+    def __init__(
+        self,
+        avatar: Avatar,
+        camera: Camera,
+        vertices: np.ndarray | None = None,
+        margin_px: int = MARGIN_PX,
+    ) -> None:
         self.camera = camera
+        self.margin_px = margin_px
         morph = avatar.morph_deltas
         reach = float(np.linalg.norm(morph, axis=2).max()) if morph.size else 0.0
         used = np.zeros(avatar.positions.shape[0], bool)
         used[avatar.indices] = True
+        if vertices is not None:
+            used &= vertices
         skin = avatar.skinning
         if skin is not None:
-            bind = skin.bind_positions
-            reach = float(np.linalg.norm(skin.morph_deltas, axis=2).max()) if morph.size else 0.0
+            lo_v, hi_v = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
             n = avatar.skeleton.palette_nodes.size
             lo = np.full((n, 3), np.inf)
             hi = np.full((n, 3), -np.inf)
             for k in range(4):
                 on = used & (skin.weights[:, k] > 0)
-                np.minimum.at(lo, skin.joints[on, k], bind[on])
-                np.maximum.at(hi, skin.joints[on, k], bind[on])
+                np.minimum.at(lo, skin.joints[on, k], lo_v[on])
+                np.maximum.at(hi, skin.joints[on, k], hi_v[on])
             live = np.isfinite(lo[:, 0])
             self._live = np.flatnonzero(live)
-            self._joint_corners = _corners(lo[live] - reach, hi[live] + reach)
+            self._joint_corners = box_corners(lo[live], hi[live])
         else:
             head = camera.head_weights(avatar.positions)
             pos = avatar.positions
             parts = [pos[used & (head < 1.0)], pos[used & (head > 0.0)]]
             self._body, self._head = (
-                _corners(p.min(axis=0) - reach, p.max(axis=0) + reach)
+                box_corners(p.min(axis=0) - reach, p.max(axis=0) + reach)
                 if p.size
                 else np.zeros((0, 3))
                 for p in parts
@@ -74,10 +106,9 @@ class ScreenBox:
         ndc = clip[:, :2] / clip[:, 3:4]
         x = (ndc[:, 0] + 1) * 0.5 * cam.width
         y = (ndc[:, 1] + 1) * 0.5 * cam.height
-        x0 = int(np.floor(x.min())) - MARGIN_PX
-        y0 = int(np.floor(y.min())) - MARGIN_PX
-        x1 = int(np.ceil(x.max())) + MARGIN_PX
-        y1 = int(np.ceil(y.max())) + MARGIN_PX
+        m = self.margin_px
+        x0, y0 = int(np.floor(x.min())) - m, int(np.floor(y.min())) - m
+        x1, y1 = int(np.ceil(x.max())) + m, int(np.ceil(y.max())) + m
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, cam.width), min(y1, cam.height)
         if x1 <= x0 or y1 <= y0:

@@ -19,17 +19,17 @@ _PATH_WIDTH = {"translation": 3, "rotation": 4, "scale": 3}
 
 def quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton product ``a · b`` of (…, 4) xyzw quaternions (broadcasts)."""
-    ax, ay, az, aw = np.moveaxis(np.asarray(a, np.float64), -1, 0)
-    bx, by, bz, bw = np.moveaxis(np.asarray(b, np.float64), -1, 0)
-    return np.stack(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ],
-        axis=-1,
-    )
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    one = a.ndim == 1 and b.ndim == 1  # one pair (per bone, per frame): floats are ~5× faster
+    ax, ay, az, aw = a.tolist() if one else np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = b.tolist() if one else np.moveaxis(b, -1, 0)
+    parts = [
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    ]
+    return np.array(parts) if one else np.stack(parts, axis=-1)
 
 
 def quat_conj(q: np.ndarray) -> np.ndarray:

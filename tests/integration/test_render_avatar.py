@@ -18,7 +18,7 @@ from avatar import DEFAULT_AVATAR_PATH
 from avatar.backdrop import studio_backdrop
 from avatar.gltf import load_avatar
 from avatar.model import Avatar
-from avatar.pose import Pose
+from avatar.pose import Pose, axis_angle
 from avatar.renderer import EGLUnavailableError, Renderer, RendererError
 from avatar.timeline import AvatarTimeline
 from avatar.visemes import VisemeCue, VisemeTrack
@@ -117,6 +117,19 @@ def test_head_pose_moves_the_head_not_the_background(default_renderer):
     turned = default_renderer.render(Pose(yaw=0.3, pitch=0.1)).astype(np.int16)
     assert np.abs(turned[100:300, 180:330] - straight[100:300, 180:330]).mean() > 5
     assert np.array_equal(turned[:20, :20], straight[:20, :20])
+
+
+def test_partial_redraws_equal_full_draws(default_renderer):
+    """A frame that redraws only the changed blendshapes' or the head's box equals a full draw."""
+    target = Pose(weights={"jawOpen": 0.4, "eyeBlinkLeft": 0.7}, yaw=0.05, gaze=(0.1, 0.0))
+    default_renderer.render(Pose(bones={"spine": axis_angle((0, 1, 0), 0.2)}))
+    full = default_renderer.render(target).copy()  # the body moved back: a full draw
+    for before in (
+        dataclasses.replace(target, weights={"jawOpen": 0.1}),  # blendshape boxes only
+        dataclasses.replace(target, yaw=-0.05, gaze=(0.0, 0.0)),  # the head box
+    ):
+        assert not np.array_equal(default_renderer.render(before), full)
+        assert np.array_equal(default_renderer.render(target), full)
 
 
 def test_out_buffer_and_threads(default_renderer):

@@ -1,0 +1,178 @@
+"""Hold a skinned avatar's joints still between sub-pixel moves, so most frames redraw only
+the head or only the face parts whose blendshapes changed (sans-IO numpy; no GL).
+
+Idle life (breathing, weight shifts, head sway) turns some joints a little every frame — a
+tenth of a pixel or so on screen — and a frame whose body moved has to be drawn, anti-aliased
+and cleared over the whole avatar. :class:`PoseHold` keeps two groups of palette entries, the
+head (the ``neck`` humanoid bone and everything below it, else ``head``'s) and the body (the
+rest), as they were last drawn until one of the group's joints would move by :data:`HOLD_PX`
+pixels on screen; then the group takes the pose's entries. A joint's displacement is affine
+over its bind box, so the largest step of any vertex is that of a box corner: joints move in
+steps under half a pixel, below what the eye resolves at 25 fps, and where a vertex blends a
+held joint with a live one the seam is off by less than that.
+
+The area a frame must redraw follows: the whole avatar (this frame's box and the last one's)
+when the body moved; the head's boxes when only the head moved; else the boxes of the
+blendshapes whose weights changed (a mouth while speaking, eyelids while blinking).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avatar.camera import Camera
+from avatar.model import Avatar
+from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, union
+
+#: The area of a frame that equals the last one.
+EMPTY: Box = (0, 0, 0, 0)
+#: Largest on-screen step of a held joint, pixels.
+HOLD_PX = 0.5
+#: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
+#: :mod:`avatar.gl_fxaa`) from a changed pixel.
+PART_MARGIN_PX = MARGIN_PX + 2
+
+
+def _head_nodes(avatar: Avatar) -> np.ndarray:
+    """Skeleton nodes at or below the ``neck`` bone (else ``head``); empty when unmapped."""
+    skel = avatar.skeleton
+    top = avatar.humanoid.get("neck", avatar.humanoid.get("head"))
+    if skel is None or top is None:
+        return np.zeros(0, np.int64)
+    below = np.zeros(len(skel.names), bool)
+    below[top] = True
+    for level in skel.levels:  # parents come first
+        inner = level[skel.parents[level] >= 0]
+        below[inner] |= below[skel.parents[inner]]
+    return np.flatnonzero(below)
+
+
+def _touching(tris: np.ndarray, moving: np.ndarray) -> np.ndarray:
+    """bool (V,): every vertex of a triangle (N, 3) that has a ``moving`` vertex."""
+    out = np.zeros_like(moving)
+    out[tris[moving[tris].any(axis=1)].ravel()] = True
+    return out
+
+
+class _Group:
+    """Palette entries held together, with probe corners (E, 8, 3) of their bind boxes."""
+
+    def __init__(self, avatar: Avatar, entries: np.ndarray) -> None:
+        skin = avatar.skinning
+        self.entries = entries
+        corners = []
+        for entry in entries:
+            on = ((skin.joints == entry) & (skin.weights > 0)).any(axis=1)
+            pts = skin.bind_positions[on] if on.any() else np.zeros((1, 3))
+            corners.append(box_corners(pts.min(axis=0), pts.max(axis=0)))
+        self.probes = np.asarray(corners, np.float64).reshape(-1, 8, 3)
+        self.held: np.ndarray | None = None
+        self.held_px: np.ndarray | None = None
+
+
+class PoseHold:
+    """Which palette a skinned avatar's frame draws, and the area it must redraw.
+
+    Args:
+        avatar: a skinned model (:attr:`Avatar.skinning` set).
+        camera: its framing at this frame size.
+        hold_px: the largest held step of a joint, pixels.
+
+    Attributes:
+        enabled: ``False`` when the model has no ``neck``/``head`` bone; then :meth:`apply`
+            holds nothing and redraws the whole avatar box each frame.
+        head_drawn: whether the last :meth:`apply`'s area holds the whole head (an occlusion
+            test of a part inside the head means something only then).
+    """
+
+    def __init__(self, avatar: Avatar, camera: Camera, hold_px: float = HOLD_PX) -> None:
+        skin, skel = avatar.skinning, avatar.skeleton
+        if skin is None or skel is None:
+            raise ValueError("PoseHold needs a skinned avatar")
+        self.camera, self.hold_px = camera, hold_px
+        self.box = ScreenBox(avatar, camera)
+        heads = _head_nodes(avatar)
+        self.enabled = heads.size > 0
+        self._prev: tuple[Box, Box] | None = None
+        self._weights: np.ndarray | None = None
+        self.head_drawn = True
+        if not self.enabled:
+            return
+        head_entry = np.isin(skel.palette_nodes, heads)
+        self._groups = (
+            _Group(avatar, np.flatnonzero(~head_entry)),
+            _Group(avatar, np.flatnonzero(head_entry)),
+        )
+        tris = avatar.indices.reshape(-1, 3)
+        moving = np.zeros(avatar.positions.shape[0], bool)
+        for k in range(4):
+            moving |= (skin.weights[:, k] > 0) & head_entry[skin.joints[:, k]]
+        moving[avatar.morph_vertices] = True
+        self.head_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+        self._target_boxes = []
+        for deltas in skin.morph_deltas:
+            moving[:] = False
+            moving[avatar.morph_vertices[np.abs(deltas).max(axis=1) > 0]] = True
+            box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+            self._target_boxes.append(box if moving.any() else None)
+
+    def _pixels(self, group: _Group, palette: np.ndarray) -> np.ndarray:
+        """Screen positions (E, 8, 2) of a group's probes under ``palette``, pixels."""
+        m = palette[group.entries].astype(np.float64)
+        world = np.einsum("bij,bkj->bki", m[:, :3, :3], group.probes) + m[:, None, :3, 3]
+        vp = self.camera.view_proj.astype(np.float64)
+        clip = world @ vp[:, :3].T + vp[:, 3]
+        size = np.array([self.camera.width, self.camera.height]) * 0.5
+        return clip[..., :2] / np.maximum(clip[..., 3:4], 1e-6) * size
+
+    def _hold(self, group: _Group, palette: np.ndarray, out: np.ndarray) -> bool:
+        """Put the group's held entries into ``out``; True when it took new ones."""
+        pixels = self._pixels(group, palette)
+        if group.held is not None:
+            shift = np.sqrt(((pixels - group.held_px) ** 2).sum(axis=-1)).max()
+            if shift < self.hold_px:
+                out[group.entries] = group.held
+                return False
+        group.held, group.held_px = palette[group.entries].copy(), pixels
+        return True
+
+    def _morph_area(self, palette: np.ndarray, weights: np.ndarray) -> Box:
+        """Union of the boxes of the targets whose weight changed (empty when none did)."""
+        boxes = [
+            box.skinned(palette)
+            for target in np.flatnonzero(weights != self._weights)
+            if (box := self._target_boxes[target]) is not None
+        ]
+        area = boxes[0] if boxes else EMPTY
+        for box in boxes[1:]:
+            area = union(area, box)
+        return area
+
+    def apply(self, palette: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, Box]:
+        """The palette to draw and the area of the frame to redraw.
+
+        Args:
+            palette: float32 (P, 4, 4), the pose's joint palette.
+            weights: float32 (T,), the frame's morph target weights.
+
+        Returns:
+            (float32 (P, 4, 4), (x0, y0, x1, y1) pixels): ``palette`` with the held entries,
+            and the box outside which this frame equals the last one.
+        """
+        out = palette.copy()
+        if not self.enabled:
+            full = self.box.skinned(out)
+            area = full if self._prev is None else union(full, self._prev[0])
+            self._prev = (full, full)
+            return out, area
+        body, head = (self._hold(g, palette, out) for g in self._groups)
+        full, head_box = self.box.skinned(out), self.head_box.skinned(out)
+        self.head_drawn = self._prev is None or body or head
+        if self._prev is None or body:
+            area = full if self._prev is None else union(full, self._prev[0])
+        elif head:
+            area = union(head_box, self._prev[1])
+        else:
+            area = self._morph_area(out, weights)
+        self._prev, self._weights = (full, head_box), weights.copy()
+        return out, area

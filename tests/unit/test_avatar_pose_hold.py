@@ -1,0 +1,65 @@
+"""PoseHold (pure numpy): joints held under half a pixel, and the area each frame redraws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from avatar import DEFAULT_AVATAR_PATH
+from avatar.camera import frame
+from avatar.gltf import load_avatar
+from avatar.pose import Pose, axis_angle
+from avatar.pose_hold import EMPTY, PoseHold
+from avatar.posing import PoseDriver
+
+
+@pytest.fixture(scope="module")
+def rig():
+    avatar = load_avatar(DEFAULT_AVATAR_PATH)
+    drawn = avatar.positions[np.unique(avatar.indices)]
+    camera = frame(drawn, 512, 512, "head_shoulders", avatar.bone_position("neck"))
+    return avatar, camera, PoseDriver(avatar)
+
+
+def _inside(box, xy) -> bool:
+    return box[0] <= xy[0] < box[2] and box[1] <= xy[1] < box[3]
+
+
+def _area(box) -> int:
+    return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+
+
+def test_each_frame_redraws_only_what_moved(rig) -> None:
+    avatar, camera, driver = rig
+    hold = PoseHold(avatar, camera)
+    assert hold.enabled
+
+    def step(pose: Pose):
+        palette, _ = driver.skeleton_pose(pose)
+        return palette, hold.apply(palette, driver.target_weights(pose))
+
+    mouth = camera.project(avatar.channel_centroid("jawOpen"))[0]
+    eyes = camera.project(avatar.channel_centroid("eyeBlinkLeft"))[0]
+    _, (_, full) = step(Pose())
+    assert _inside(full, mouth) and _inside(full, eyes) and _area(full) > 0.5 * 512 * 512
+    assert step(Pose())[1][1] == EMPTY  # nothing changed
+    _, (_, area) = step(Pose(weights={"eyeBlinkLeft": 1.0}))
+    assert _inside(area, eyes) and not _inside(area, mouth) and _area(area) < 0.1 * _area(full)
+    _, (_, area) = step(Pose(weights={"jawOpen": 0.5}))  # the blink opens, the jaw drops
+    assert _inside(area, mouth) and _inside(area, eyes) and _area(area) < 0.25 * _area(full)
+    # a head turn far under half a pixel is held: the palette drawn is the last one
+    palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.5}, yaw=1e-4))
+    assert area == EMPTY and not np.array_equal(palette, drawn)
+    _, (_, area) = step(Pose(weights={"jawOpen": 0.5}, yaw=0.1))
+    assert _inside(area, mouth) and _inside(area, eyes) and area[3] < full[3] - 100
+    assert hold.head_drawn
+    body = Pose(weights={"jawOpen": 0.5}, yaw=0.1, bones={"spine": axis_angle((0, 1, 0), 0.1)})
+    _, (_, area) = step(body)
+    assert _area(area) >= _area(full)
+    # a slow drift moves in steps: held until it has gone half a pixel, then taken whole
+    steps, last = 0, None
+    for k in range(1, 60):
+        _, (drawn, _) = step(Pose(bones={"spine": axis_angle((0, 1, 0), 0.1 + 2e-4 * k)}))
+        steps += last is not None and not np.array_equal(drawn, last)
+        last = drawn
+    assert 2 <= steps <= 30
