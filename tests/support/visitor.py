@@ -119,6 +119,8 @@ class Received:
     audio: list[tuple[float, float]] = field(default_factory=list)  # (t, rms int16 units)
     video: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (t, grey crop uint8)
     video_size: tuple[int, int] | None = None
+    #: The last decoded avatar video frame (an ``av.VideoFrame``), when decoding.
+    last_frame: Any = None
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     #: Arrival times (loop seconds) of complete encoded video frames, when not decoding.
     encoded_video: list[float] = field(default_factory=list)
@@ -180,9 +182,19 @@ class VisitorClient:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._tasks: list[asyncio.Task[Any]] = []
 
-    async def connect(self, *, domain: str | None = None, language: str | None = None) -> None:
+    async def connect(
+        self,
+        *,
+        domain: str | None = None,
+        language: str | None = None,
+        video: tuple[int, int] | None = None,
+    ) -> None:
         """Offer audio (sendrecv) + video (recvonly, or sendrecv with the camera), get the
         answer, open the events socket.
+
+        Args:
+            domain, language: the offer's optional fields.
+            video: (width, height) for the offer's optional ``"video"`` field, pixels.
 
         Raises:
             aiohttp.ClientResponseError: the server refused the offer (status and body kept).
@@ -204,6 +216,8 @@ class VisitorClient:
             body["domain"] = domain
         if language:
             body["language"] = language
+        if video:
+            body["video"] = {"width": video[0], "height": video[1]}
         local = (self.local_address, 0) if self.local_address else None
         self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=local))
         url = f"{self.base_url}/api/sessions"
@@ -252,6 +266,7 @@ class VisitorClient:
         grey = frame.to_ndarray(format="gray")
         h, w = grey.shape
         self.received.video_size = (w, h)
+        self.received.last_frame = frame
         crop = grey[int(top * h) : int(bottom * h), int(left * w) : int(right * w)]
         self.received.video.append((t, crop[::2, ::2].copy()))
 
