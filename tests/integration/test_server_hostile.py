@@ -17,9 +17,8 @@ import time
 
 import aiohttp
 import pytest
-from aiortc import RTCPeerConnection
 
-from tests.support.visitor import ServerProcess, VisitorClient
+from tests.support.visitor import ServerProcess, VisitorClient, browser_offer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -31,7 +30,7 @@ ALLOWED_ORIGIN = "https://kiosk.example.org"
 
 @pytest.fixture(scope="module")
 def server():
-    proc = ServerProcess(
+    with ServerProcess(
         ready_timeout_s=300,  # model loading on a busy 2-core runner
         env={
             "DHE_SERVER__MAX_SESSIONS": "3",
@@ -43,11 +42,9 @@ def server():
             "DHE_SERVER__LIMITS__CONNECTING_PER_ADDRESS": "2",  # the defaults, not the tests'
             "DHE_SERVER__LIMITS__CONNECTING_TOTAL": "8",
             "DHE_SERVER__LIMITS__SESSIONS_PER_ADDRESS": "2",
-        }
-    )
-    proc.start()
-    yield proc
-    proc.stop()
+        },
+    ) as proc:
+        yield proc
 
 
 def http(local: str | None = None) -> aiohttp.ClientSession:
@@ -72,18 +69,6 @@ async def wait_health(url: str, predicate, timeout_s: float) -> dict:
         if time.monotonic() > deadline:
             raise TimeoutError(f"/healthz never matched; last: {status} {body}")
         await asyncio.sleep(0.1)
-
-
-async def offer_sdp() -> str:
-    """A real offer (audio sendrecv, video recvonly) from a peer that is then closed: answered,
-    its media can never connect."""
-    pc = RTCPeerConnection()
-    pc.addTransceiver("audio")
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = pc.localDescription.sdp
-    await pc.close()
-    return sdp
 
 
 async def post(url: str, body: object, *, local: str | None = None, headers=None):
@@ -117,7 +102,7 @@ async def test_page_headers_health_and_liveness(server) -> None:
 
 
 async def test_bad_offers_are_refused_before_any_session(server) -> None:
-    url, good = server.base_url, await offer_sdp()
+    url, good = server.base_url, await browser_offer()
     audio_only = good[: good.index("m=video")].replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0")
     small = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:{}\r\na=recvonly\r\na=rtpmap:96 VP8/90000\r\n"
     many = good + "".join(small.format(i) for i in range(2, 100))  # 100 small m-lines
@@ -140,7 +125,7 @@ async def test_bad_offers_are_refused_before_any_session(server) -> None:
 
 
 async def test_kiosk_token_and_origin(server) -> None:
-    url, sdp = server.base_url, await offer_sdp()
+    url, sdp = server.base_url, await browser_offer()
     status, doc, _ = await post(url, {"sdp": sdp, "type": "offer"}, headers={"X-Kiosk-Token": ""})
     assert status == 401 and doc["error"]["code"] == "bad-kiosk-token"
     foreign = {"Origin": "https://evil.example.com"}
@@ -166,7 +151,7 @@ async def test_hoarded_offers_do_not_keep_a_real_visitor_out(server) -> None:
     await wait_health(url, lambda s, b: b["checks"]["sessions"]["connecting"] == 0, 20)
     # Offers made ready first: the hoarding below takes a few seconds at most, well inside
     # server.connect_timeout_s (10 s), after which answered offers that never connect expire.
-    sdps = [await offer_sdp() for _ in range(6)]
+    sdps = [await browser_offer() for _ in range(6)]
     t0 = time.monotonic()
     for sdp in sdps[:2]:
         status, doc, _ = await post(url, {"sdp": sdp, "type": "offer"}, local="127.0.0.2")

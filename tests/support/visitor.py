@@ -373,6 +373,18 @@ def now() -> float:
         return time.monotonic()
 
 
+async def browser_offer() -> str:
+    """A real offer like a page's (audio sendrecv, video recvonly) from a peer closed at once:
+    the server can answer it, its media never connects (hostile-input tests)."""
+    pc = RTCPeerConnection()
+    pc.addTransceiver("audio")
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
 #: Test and benchmark visitors all come from 127.0.0.1: one address stands for many visitors, so
 #: its per-address limits (``server.limits``) are raised unless a test sets them (issue 16's
 #: tests do).
@@ -474,6 +486,13 @@ class ServerProcess:
             time.sleep(0.25)
         self.stop()
         raise RuntimeError("dhe serve did not become ready:\n" + "\n".join(self.log[-30:]))
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s)."""

@@ -9,26 +9,17 @@ import json
 import re
 
 import pytest
-from aiortc import RTCPeerConnection
 
 from engine.server.protocol import ApiError, parse_offer
 from engine.server.sdp_check import MAX_CANDIDATES, OfferMedia, check_offer_sdp
+from tests.support.visitor import browser_offer
 
 
 @pytest.fixture(scope="module")
 def offer() -> str:
     import asyncio
 
-    async def make() -> str:
-        pc = RTCPeerConnection()
-        pc.addTransceiver("audio")
-        pc.addTransceiver("video", direction="recvonly")
-        await pc.setLocalDescription(await pc.createOffer())
-        sdp = pc.localDescription.sdp
-        await pc.close()
-        return sdp
-
-    return asyncio.run(make())
+    return asyncio.run(browser_offer())
 
 
 def refused(sdp: str) -> str:
