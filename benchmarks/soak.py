@@ -1,0 +1,349 @@
+"""Soak of ``dhe serve``: scripted visitors for a given time, memory and file descriptors watched.
+
+Visitors (``--visitors`` at once, aiortc clients over loopback) run one scripted session after
+another, in turn:
+
+* ``spoken`` — a question said into the microphone (espeak-ng, **synthetic**), answered;
+* ``typed`` — "I lost my card", then the card's last digits on the keypad (a bank call);
+* ``barge-in`` — a spoken question, and a second one spoken over its answer (``interrupted``);
+* ``abrupt`` — a typed question, and the visitor vanishes while it is answered (the peer closes,
+  no ``DELETE``): an injected fault the server must clean up after.
+
+Midway (``--kill-at``, a fraction of the run) the bank sandbox is killed (SIGKILL), another
+injected fault: the server must restart it, and ``/healthz`` must say ``ok`` again. Every
+``--sample-s`` seconds it prints the sessions completed, errors, the server's RSS, its open file
+descriptors and children (zombies counted apart); at the end a summary: RSS and descriptors
+after warm-up (the first ``--warmup`` of the run) against the end. An *error* is anything other
+than the injected faults and their expected effects: a scripted step that did not happen in
+time, an ``error`` event with an unexpected code, a traceback or unretrieved task exception in
+the server's log, ``/healthz`` not 200.
+
+Usage::
+
+    .venv/bin/python benchmarks/soak.py [--duration 3600] [--visitors 2] [--json]
+
+It starts ``dhe serve --port 0`` itself. Prints figures; decides nothing (the 60-second
+``tests/integration/test_soak.py`` asserts on them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.support.visitor import ServerProcess, VisitorClient  # noqa: E402
+
+FAQ = "When are you open?"
+SECOND = "Where can I find an ATM?"
+#: ``error`` event codes a scenario may meet as the effect of an injected fault (a system down
+#: while the bank sandbox restarts is answered by the dialog, not as an error event, but a
+#: socket refusing a session that ended is).
+EXPECTED_ERRORS = frozenset({"idle-timeout"})
+#: Each visitor runs these in turn, starting at its own place (so a short run has them all).
+SCENARIOS = ("typed", "abrupt", "spoken", "barge-in")
+STEP_TIMEOUT_S = 90.0
+
+
+@dataclass(slots=True)
+class Sample:
+    """One line of the report."""
+
+    t_s: float
+    sessions: int
+    errors: int
+    rss_mb: float
+    fds: int
+    children: int
+    zombies: int
+
+
+@dataclass(slots=True)
+class SoakReport:
+    """What a soak run saw."""
+
+    duration_s: float
+    sessions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
+    errors: list[str] = field(default_factory=list)
+    injected: dict[str, int] = field(default_factory=lambda: {"sandbox-kill": 0, "abrupt": 0})
+    sandbox_back_s: float | None = None
+    samples: list[Sample] = field(default_factory=list)
+    warmup_s: float = 0.0
+
+    @property
+    def completed(self) -> int:
+        return sum(self.sessions.values())
+
+    def after_warmup(self) -> list[Sample]:
+        """The samples from the end of the warm-up on (at least the last two)."""
+        later = [s for s in self.samples if s.t_s >= self.warmup_s]
+        return later if len(later) >= 2 else self.samples[-2:]
+
+    def rss_growth(self) -> float:
+        """RSS growth after warm-up, as a fraction."""
+        later = self.after_warmup()
+        return later[-1].rss_mb / later[0].rss_mb - 1.0
+
+    def fd_growth(self) -> int:
+        """Open descriptors at the end minus after warm-up."""
+        later = self.after_warmup()
+        return later[-1].fds - later[0].fds
+
+
+def speech(text: str) -> np.ndarray:
+    """``text`` said by espeak-ng en-us (a voice unlike the avatar's), int16 48 kHz, with half a
+    second of silence after it (**synthetic**)."""
+    from engine.audio.pcm import resample_pcm
+    from engine.tts.espeak import EspeakTTS
+
+    chunks = EspeakTTS(voices={"en": "en-us"}).synthesize_all(text, "en")
+    pcm = np.concatenate([resample_pcm(c.pcm, c.sample_rate, 48_000) for c in chunks])
+    return np.concatenate([pcm, np.zeros(24_000, np.int16)])
+
+
+def is_state(state: str):
+    return lambda m: m.get("type") == "state" and m.get("state") == state
+
+
+def is_type(kind: str):
+    return lambda m: m.get("type") == kind
+
+
+class Soak:
+    """One soak run against a started server (module docstring)."""
+
+    def __init__(self, server: ServerProcess, report: SoakReport) -> None:
+        self.server, self.report = server, report
+        self.url = server.base_url
+        self.voice = {FAQ: speech(FAQ), SECOND: speech(SECOND)}
+        self._problems_seen = 0
+
+    async def visitor(self, deadline: float, offset: int) -> None:
+        """Scripted sessions one after another until ``deadline`` (loop time)."""
+        loop = asyncio.get_running_loop()
+        names = itertools.islice(itertools.cycle(SCENARIOS), offset, None)
+        for name in names:
+            if loop.time() >= deadline:
+                return
+            client = VisitorClient(self.url, decode_video=False)
+            try:
+                async with asyncio.timeout(STEP_TIMEOUT_S * 2):
+                    await client.connect()
+                    await self.media_up(client)
+                    await getattr(self, "_" + name.replace("-", "_"))(client)
+                self.report.sessions[name] += 1
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self.report.errors.append(f"{name}: {type(exc).__name__} {exc}"[:300])
+            finally:
+                await client.close(delete=name != "abrupt")
+            self.unexpected_errors(name, client)
+
+    async def media_up(self, client: VisitorClient) -> None:
+        while not client.received.encoded_video:
+            await asyncio.sleep(0.05)
+
+    def unexpected_errors(self, name: str, client: VisitorClient) -> None:
+        for event in client.received.events_of("error"):
+            if event.get("code") not in EXPECTED_ERRORS:
+                self.report.errors.append(f"{name}: error event {event}"[:300])
+
+    async def _spoken(self, client: VisitorClient) -> None:
+        t = client.mic.say(self.voice[FAQ])
+        await client.wait_event(is_type("reply"), STEP_TIMEOUT_S, after=t)
+        await client.wait_event(is_state("idle"), STEP_TIMEOUT_S, after=t + 1.0)
+
+    async def _typed(self, client: VisitorClient) -> None:
+        loop = asyncio.get_running_loop()
+        for message in (
+            {"type": "text", "text": "I lost my card"},
+            {"type": "keypad", "digits": "4417"},
+        ):
+            t = loop.time()
+            await client.send_event(message)
+            await client.wait_event(is_type("reply"), STEP_TIMEOUT_S, after=t)
+            await client.wait_event(is_state("idle"), STEP_TIMEOUT_S, after=t)
+
+    async def _barge_in(self, client: VisitorClient) -> None:
+        t = client.mic.say(self.voice[FAQ])
+        await client.wait_event(is_state("speaking"), STEP_TIMEOUT_S, after=t)
+        await asyncio.sleep(0.8)
+        t_over = client.mic.say(self.voice[SECOND])
+        await client.wait_event(is_state("interrupted"), STEP_TIMEOUT_S, after=t_over)
+        await client.wait_event(is_type("reply"), STEP_TIMEOUT_S, after=t_over)
+
+    async def _abrupt(self, client: VisitorClient) -> None:
+        t = asyncio.get_running_loop().time()
+        await client.send_event({"type": "text", "text": FAQ})
+        await client.wait_event(is_state("speaking"), STEP_TIMEOUT_S, after=t)
+        self.report.injected["abrupt"] += 1  # closed below without DELETE
+
+    async def kill_sandbox(self, at: float) -> None:
+        """SIGKILL the bank sandbox at loop time ``at``; time until ``/healthz`` is ok again."""
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        pid = self.server.sandbox_pid("bank")
+        os.kill(pid, signal.SIGKILL)
+        self.report.injected["sandbox-kill"] += 1
+        t0 = loop.time()
+        async with aiohttp.ClientSession() as http:
+            saw_degraded = False
+            while loop.time() - t0 < 60:
+                async with http.get(f"{self.url}/healthz") as resp:
+                    status = (await resp.json())["status"]
+                saw_degraded |= status == "degraded"
+                if saw_degraded and status == "ok":
+                    self.report.sandbox_back_s = round(loop.time() - t0, 1)
+                    return
+                await asyncio.sleep(0.2)
+        self.report.errors.append("the killed bank sandbox was not back within 60 s")
+
+    async def sample(self, t0: float, every_s: float, deadline: float, quiet: bool) -> None:
+        """Every ``every_s``: counts, RSS, descriptors, children; health and log checked."""
+        loop = asyncio.get_running_loop()
+        async with aiohttp.ClientSession() as http:
+            while True:
+                async with http.get(f"{self.url}/healthz") as resp:
+                    if resp.status != 200:
+                        self.report.errors.append(f"/healthz {resp.status}: {await resp.text()}")
+                self.log_problems()
+                sample = self.measure(loop.time() - t0)
+                self.report.samples.append(sample)
+                if not quiet:
+                    print(
+                        f"t={sample.t_s:6.0f} s  sessions={sample.sessions:4d}  "
+                        f"errors={sample.errors}  rss={sample.rss_mb:7.1f} MB  "
+                        f"fds={sample.fds}  children={sample.children}  zombies={sample.zombies}",
+                        flush=True,
+                    )
+                if loop.time() >= deadline:
+                    return
+                await asyncio.sleep(min(every_s, max(0.0, deadline - loop.time())))
+
+    def log_problems(self) -> None:
+        new = self.server.problems[self._problems_seen :]
+        self._problems_seen += len(new)
+        self.report.errors += [f"server log: {line}"[:300] for line in new]
+
+    def measure(self, t_s: float) -> Sample:
+        pid = self.server.proc.pid
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss_kb = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:")))
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+        zombies = 0
+        children = self.server.children()
+        for child in children:
+            with contextlib.suppress(FileNotFoundError):
+                state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                zombies += state == "Z"
+        return Sample(
+            round(t_s, 1),
+            self.report.completed,
+            len(self.report.errors),
+            rss_kb / 1024,
+            fds,
+            len(children),
+            zombies,
+        )
+
+
+async def soak(
+    server: ServerProcess,
+    duration_s: float,
+    *,
+    visitors: int = 2,
+    kill_at: float | None = 0.5,
+    sample_s: float = 60.0,
+    warmup: float = 0.1,
+    quiet: bool = False,
+) -> SoakReport:
+    """Run the soak against a started server (module docstring).
+
+    Args:
+        server: a started :class:`ServerProcess` (its children and log are watched).
+        duration_s: how long visitors keep starting sessions, seconds.
+        visitors: visitors at once.
+        kill_at: when the bank sandbox is killed, as a fraction of the run (None: never).
+        sample_s: seconds between samples.
+        warmup: the fraction of the run that is warm-up (RSS and descriptors compared after).
+        quiet: print nothing.
+    """
+    report = SoakReport(duration_s, warmup_s=warmup * duration_s)
+    run = Soak(server, report)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    deadline = t0 + duration_s
+    jobs = [run.visitor(deadline, i * len(SCENARIOS) // visitors) for i in range(visitors)]
+    jobs.append(run.sample(t0, sample_s, deadline, quiet))
+    if kill_at is not None:
+        jobs.append(run.kill_sandbox(t0 + kill_at * duration_s))
+    await asyncio.gather(*jobs)
+    await asyncio.sleep(2.0)  # the last abrupt visitor's session ends (its peer closed)
+    run.log_problems()
+    report.samples.append(run.measure(loop.time() - t0))
+    return report
+
+
+def summary(report: SoakReport) -> str:
+    later = report.after_warmup()
+    lines = [
+        f"sessions completed: {report.completed} ({', '.join(f'{k} {v}' for k, v in report.sessions.items())})",
+        f"errors: {len(report.errors)}",
+        *(f"  {e}" for e in report.errors[:20]),
+        f"injected faults: {report.injected['sandbox-kill']} sandbox kill(s) "
+        f"(back after {report.sandbox_back_s} s), {report.injected['abrupt']} abrupt disconnects",
+        f"RSS after warm-up ({report.warmup_s:.0f} s): {later[0].rss_mb:.1f} MB -> "
+        f"{later[-1].rss_mb:.1f} MB ({100 * report.rss_growth():+.1f} %)",
+        f"open fds after warm-up: {later[0].fds} -> {later[-1].fds} "
+        f"(min {min(s.fds for s in later)}, max {max(s.fds for s in later)}); "
+        f"zombies seen: {max(s.zombies for s in report.samples)}",
+    ]
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    server = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": str(args.visitors + 1)})
+    server.start()
+    try:
+        report = await soak(
+            server,
+            args.duration,
+            visitors=args.visitors,
+            sample_s=args.sample_s or min(60.0, args.duration / 12),
+            quiet=args.json,
+        )
+    finally:
+        server.stop()
+    if args.json:
+        doc: dict[str, Any] = asdict(report)
+        doc.update(completed=report.completed, rss_growth=report.rss_growth())
+        print(json.dumps(doc, indent=1))
+    else:
+        print(summary(report))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Soak dhe serve with scripted visitors.")
+    parser.add_argument("--duration", type=float, default=3600.0, help="seconds (default 3600)")
+    parser.add_argument("--visitors", type=int, default=2, help="visitors at once (default 2)")
+    parser.add_argument("--sample-s", type=float, default=None, help="seconds between samples")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON only")
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
