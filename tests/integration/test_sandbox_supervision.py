@@ -62,6 +62,10 @@ async def test_a_killed_sandbox_is_restarted_on_its_port(tmp_path: Path) -> None
             {"verification_id": started.data["verification_id"], "code": "123456"},
         )
         assert result.data["token"].startswith("t_")
+        # the demo phone reads the replacement's outbox (the old one's died with it: memory only)
+        await c.call("bank.start_verification", {"card_last4": "4417"})
+        sent = await asyncio.to_thread(cluster.text_messages)
+        assert len(sent) == 1 and "123456" in sent[0]["text"], sent
         pids = [p.pid for p in cluster.procs.values()]
     assert restarted_s < 30.0
     for pid in pids:
