@@ -22,14 +22,15 @@ class SandboxConfig(BaseModel):
     Attributes:
         demo_otp: the demo customers' one-time code is the documented fixed ``123456``.
         faults: fault injection applied to both sandboxes at start (tests, demos).
-        start_timeout_s: how long to wait for both sandboxes to be healthy, seconds.
+        start_timeout_s: how long to wait for both sandboxes to be healthy, seconds (30: a
+            busy kiosk starting its models at the same time takes more than 10).
     """
 
     model_config = ConfigDict(extra="forbid")
 
     demo_otp: bool = False
     faults: FaultConfig | None = None
-    start_timeout_s: float = Field(10.0, gt=0)
+    start_timeout_s: float = Field(30.0, gt=0)
 
 
 class ConnectorsConfig(BaseModel):
