@@ -66,16 +66,19 @@ class AuditTrail:
     Args:
         url: SQLAlchemy database URL, e.g. ``sqlite:///var/engine.db``; the parent folder of a
             SQLite file is created, and the file is made readable by its owner only (0600).
+        create_table: create ``connector_calls`` when missing (False: the caller migrates the
+            schema, as the engine does with Alembic).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create_table: bool = True) -> None:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             path = Path(url.removeprefix("sqlite:///"))
             path.parent.mkdir(parents=True, exist_ok=True)
             private_file(path)  # personal data (masked, still): owner only
         connect_args = {"timeout": 10} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
-        metadata.create_all(self.engine, tables=[connector_calls])
+        if create_table:
+            metadata.create_all(self.engine, tables=[connector_calls])
         self._lock = asyncio.Lock()
 
     def write(self, row: AuditRow) -> None:

@@ -34,6 +34,7 @@ from connectors.config import ConnectorsConfig, SandboxConfig
 from connectors.embedded import SandboxCluster, SandboxStartError, start_embedded
 from connectors.registry import load_connectors, unavailable_router
 from connectors.router import Router
+from engine import migrations
 from engine.audit import SessionAudit, prune
 from engine.config import EngineConfig
 from engine.paths import var_dir
@@ -110,9 +111,10 @@ async def open_systems(
     """
     var = var if var is not None else state_dir(config)
     settings = connectors_settings(config, var, demo=demo)
-    trail = AuditTrail(settings.audit_url(var))
+    trail = AuditTrail(settings.audit_url(var), create_table=False)
     async with AsyncExitStack() as stack:
         stack.callback(trail.close)
+        await asyncio.to_thread(migrations.upgrade, trail.engine)
         await apply_retention(trail.engine, config.privacy.audit_retention_days)
         cluster: SandboxCluster | None = None
         if is_embedded(config):

@@ -1,13 +1,16 @@
 """``python -m engine.cluster up|down`` — the local cluster of ``make cluster``.
 
 ``up [--replicas 3] [--port 8090] [--max-sessions 2]`` starts, on 127.0.0.1, in the background:
-Redis (the session registry), the shared bank and tax sandboxes (one SQLite database each, the
-documented fixed demo code), the ``dhe serve`` replicas (``cluster.registry_url`` and
-``cluster.replica_id`` set through ``DHE_*`` variables) and HAProxy (:mod:`engine.cluster.proxy`);
+Redis (the session registry), PostgreSQL (the engine database ``dhe``, its cluster in
+``var/cluster/postgres``, run as the ``postgres`` user), the shared bank and tax sandboxes (one
+SQLite database each, the documented fixed demo code), the ``dhe serve`` replicas
+(``cluster.registry_url``, ``cluster.replica_id`` and ``connectors.audit_db_url`` set through
+``DHE_*`` variables) and HAProxy (:mod:`engine.cluster.proxy`);
 waits until every replica is ready (``/healthz``) and the proxy answers, then prints one line,
 ``cluster ready: http://127.0.0.1:PORT``, and exits 0 (1 with the failing service's log when one
 does not start; everything started is stopped again). Each serving process's PID is in
-``var/cluster/<name>.pid`` (``redis``, ``bank``, ``tax``, ``replica-1`` …, ``proxy``), its
+``var/cluster/<name>.pid`` (``redis``, ``postgres``, ``bank``, ``tax``, ``replica-1`` …,
+``proxy``), its
 output in ``<name>.log``; ``var/cluster/cluster.json`` (mode 0600) records the ports, replica
 ids and the sandboxes' keys for ``down``, tests and operators.
 
@@ -52,7 +55,8 @@ def read_state(folder: Path | None = None) -> dict:
 
 def service_names(state: dict) -> list[str]:
     """Every service of a cluster, in start order."""
-    return ["redis", *SYSTEMS, *(r["id"] for r in state["replicas"]), "proxy"]
+    postgres = ["postgres"] if state.get("postgres_port") else []
+    return ["redis", *postgres, *SYSTEMS, *(r["id"] for r in state["replicas"]), "proxy"]
 
 
 def replica_env(state: dict, replica: dict, folder: Path) -> dict[str, str]:
@@ -65,6 +69,8 @@ def replica_env(state: dict, replica: dict, folder: Path) -> dict[str, str]:
         "DHE_MODELS_DIR": str(models_dir()),
         "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path(__file__).resolve().parents[2])),
     }
+    if state.get("database_url"):
+        env["DHE_CONNECTORS__AUDIT_DB_URL"] = state["database_url"]
     for system in SYSTEMS:
         env[f"DHE_{system.upper()}_BASE_URL"] = f"http://127.0.0.1:{state[system]['port']}"
         env[f"DHE_{system.upper()}_API_KEY"] = state[system]["api_key"]
@@ -101,6 +107,7 @@ def _plan(replicas: int, port: int, max_sessions: int) -> dict:
         "port": port,
         "redis_url": f"redis://127.0.0.1:{processes.free_port()}/0",
         "max_sessions": max_sessions,
+        "postgres_port": processes.free_port(),
         "replicas": [
             {"id": f"replica-{i}", "port": processes.free_port()} for i in range(1, replicas + 1)
         ],
@@ -119,6 +126,8 @@ def _start_backends(state: dict, folder: Path) -> None:
     redis_port = int(state["redis_url"].rsplit(":", 1)[1].split("/")[0])
     proc = processes.spawn(folder, "redis", services.redis_argv(redis_port, folder / "redis"))
     processes.wait_port(redis_port, proc, folder, "redis", timeout_s=15)
+    if state.get("postgres_port"):
+        _start_postgres(state, folder)
     for system in SYSTEMS:
         keys = state[system]
         env = {
@@ -131,6 +140,16 @@ def _start_backends(state: dict, folder: Path) -> None:
         argv = services.sandbox_argv(sys.executable, system, keys["port"], folder / f"{system}.db")
         proc = processes.spawn(folder, system, argv, env=env)
         processes.wait_port(keys["port"], proc, folder, system, timeout_s=60)
+
+
+def _start_postgres(state: dict, folder: Path) -> None:
+    """PostgreSQL (as the ``postgres`` user under root) with the engine database ``dhe``."""
+    port = state["postgres_port"]
+    services.postgres_init(folder / "postgres")
+    argv = services.postgres_argv(folder / "postgres", port)
+    proc = processes.spawn(folder, "postgres", argv, user=services.postgres_user())
+    processes.wait_port(port, proc, folder, "postgres", timeout_s=30)
+    state["database_url"] = services.create_database(port, "dhe")
 
 
 def up(
@@ -167,6 +186,7 @@ def up(
     (folder / "replica.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     try:
         _start_backends(state, folder)
+        state_file.write_text(json.dumps(state, indent=2))  # with the database URL
         for replica in state["replicas"]:
             start_replica(state, replica, folder)
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -9,8 +9,10 @@ Routing (documented in the README, "Running several replicas"):
   answers 503 and HAProxy retries the offer on the next one (L7 retries with redispatch, the
   offer body held in the buffer), so the visitor sees 503 with ``Retry-After`` only when every
   replica refused;
-* replicas are health-checked on ``/livez`` every second (down after 2 misses), so a dead one
-  leaves the rotation within ~2 s and a connection refused meanwhile is retried elsewhere.
+* replicas are health-checked on ``/livez`` every second (down after 3 misses; a check may take
+  3 s on a busy machine), so a dead one leaves the rotation within ~3 s and a connection
+  refused meanwhile is retried elsewhere; a session's own requests stay with their owner
+  (``force-persist``) even while its checks are slow.
 """
 
 from __future__ import annotations
@@ -57,7 +59,12 @@ def haproxy_config(port: int, replicas: Sequence[tuple[str, int]], health_path: 
         "  balance roundrobin",
         f"  option httpchk GET {health_path}",
         "  http-check expect status 200",
-        "  default-server inter 1s fall 2 rise 1",
+        "  timeout check 3s",  # a busy replica answers late; a dead one refuses at once
+        "  default-server inter 1s fall 3 rise 1",
+        # A session's requests go to its owner even while a check says it is slow: only it
+        # can serve them (a dead owner refuses the connection; the retry then gets a 404).
+        "  acl session_path path_reg ^/api/sessions/[a-z0-9-]+[.]",
+        "  force-persist if session_path",
     ]
     for name, _ in replicas:
         lines.append(f"  use-server {name} if {{ path_beg /api/sessions/{name}. }}")

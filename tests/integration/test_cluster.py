@@ -1,5 +1,5 @@
 """The local cluster through its proxy (``python -m engine.cluster``, as ``make cluster``):
-two real ``dhe serve`` replicas sharing Redis and the sandboxes behind HAProxy.
+two real ``dhe serve`` replicas sharing Redis, PostgreSQL and the sandboxes behind HAProxy.
 
 Offers spread over the replicas and every later request of a session (events socket, DELETE)
 reaches its owner; a full cluster answers 503 with ``Retry-After``; a replica killed with
@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from sqlalchemy import create_engine, text
 
 from engine.cluster import __main__ as cluster
 from engine.cluster import processes, services
@@ -35,10 +36,6 @@ ENGLISH_ONLY = {
     "asr": {"models": {"en": "whisper-tiny.en"}},
     "tts": {"voices": {"en": {"provider": "piper", "voice": "piper-en_US-joe-medium"}}},
     "dialog": {"language": "en"},
-    # Every test visitor comes from 127.0.0.1: the per-address limits must not refuse them.
-    "server": {
-        "limits": {"connecting_per_address": 8, "sessions_per_address": 8, "offers_per_minute": 600}
-    },
 }
 QUESTION = "What are your opening hours?"
 
@@ -49,6 +46,8 @@ def running() -> Iterator[tuple[str, dict, Path]]:
     for name in ("redis-server", "haproxy"):
         if services.program(name) is None:
             require_path(Path(f"/nonexistent/{name}"), f"{name} (apt-get install {name})")
+    if services.postgres_bin("postgres") is None:
+        require_path(Path("/nonexistent/postgres"), "PostgreSQL (apt-get install postgresql)")
     folder = REPO_ROOT / "var" / "test-cluster"
     port = processes.free_port()
     try:
@@ -108,6 +107,10 @@ def _replica_of(client: VisitorClient) -> str:
 async def test_cluster(running, registry: redis.Redis) -> None:
     """One scenario, in order (each step needs the one before)."""
     url, state, folder = running
+    database = create_engine(state["database_url"])
+    with database.connect() as conn:  # the replicas migrated it, one at a time
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    database.dispose()
     sdp = await _offer_sdp()
     visitors = [await _visitor(url), await _visitor(url)]
     try:

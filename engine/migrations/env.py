@@ -1,0 +1,11 @@
+"""Alembic's environment: migrations run on the connection :func:`engine.migrations.upgrade`
+passes in (no alembic.ini, no URL of its own)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
