@@ -37,9 +37,7 @@ Prints figures; decides nothing.
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -53,6 +51,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from realtime_latency import espeak  # noqa: E402  (espeak-ng en-us+m3: synthetic)
 
 from avatar import DEFAULT_AVATAR_PATH, Renderer, load_avatar  # noqa: E402
 from avatar.egl import create_context  # noqa: E402
@@ -132,23 +133,6 @@ def make_encoder(name: str) -> av.CodecContext:
     )
     codec.open()
     return codec
-
-
-def espeak(text: str) -> np.ndarray:
-    """``text`` spoken by espeak-ng (en-us+m3; synthetic) → float32 (n,) 16 kHz mono."""
-    wav = subprocess.run(
-        ["espeak-ng", "-v", "en-us+m3", "-s", "160", "--stdout", text],
-        check=True,
-        capture_output=True,
-    ).stdout
-    with av.open(io.BytesIO(wav)) as container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=16_000)
-        parts = [
-            f.to_ndarray().reshape(-1)
-            for frame in container.decode(audio=0)
-            for f in resampler.resample(frame)
-        ]
-    return np.concatenate(parts).astype(np.float32)
 
 
 @dataclass
