@@ -334,8 +334,9 @@ def browser(
 
 
 #: Every Content-Security-Policy violation of the page (the server's CSP allows only the page's
-#: own scripts, styles and connections, issue 16) goes to its console, which the fixture checks.
-CSP_WATCH = """document.addEventListener("securitypolicyviolation", (e) =>
+#: own scripts, styles and connections, issue 16) goes to its console, which the fixture checks
+#: (Chromium logs each one there too, as "… violates the following Content Security Policy …").
+CSP_WATCH = """window.addEventListener("securitypolicyviolation", (e) =>
   console.error(`csp-violation: ${e.violatedDirective} ${e.blockedURI}`));"""
 
 
@@ -387,5 +388,10 @@ def open_visitor(
             visitor.console.append(f"teardown: {exc}")
         visitor.context.close()
         (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(visitor.console) + "\n")
-    blocked = [m for v in opened for m in v.console if "csp-violation" in m]
+    blocked = [
+        m
+        for v in opened
+        for m in v.console
+        if "csp-violation" in m or "Content Security Policy" in m
+    ]
     assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"
