@@ -162,8 +162,8 @@ class FrameTarget:
         GL.glEnable(GL.GL_FRAMEBUFFER_SRGB)
 
     def finish(self, box: Box, out: np.ndarray) -> None:
-        """Resolve / anti-alias ``box`` and read the whole frame into ``out``
-        (uint8 (height, width, 3), row 0 at the top)."""
+        """Resolve / anti-alias ``box`` and read it into ``out`` (uint8 (height, width, 3), row
+        0 at the top, holding the previous frame: the rest of it is left as it is)."""
         GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
         x0, y0, x1, y1 = box
         if self._draw_fbo != self._scene_fbo:
@@ -177,12 +177,13 @@ class FrameTarget:
             self._fxaa.run(self._scene_raw, box)
         GL.glDisable(GL.GL_SCISSOR_TEST)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._read_fbo)
+        GL.glPixelStorei(GL.GL_PACK_ROW_LENGTH, self.width)
         GL.glReadPixels(
-            0,
-            0,
-            self.width,
-            self.height,
+            x0,
+            y0,
+            x1 - x0,
+            y1 - y0,
             GL.GL_RGB,
             GL.GL_UNSIGNED_BYTE,
-            out.ctypes.data_as(ctypes.c_void_p),
+            ctypes.c_void_p(out[y0, x0:].ctypes.data),
         )

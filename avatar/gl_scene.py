@@ -74,7 +74,7 @@ class GLScene:
         self.hold = PoseHold(avatar, camera) if self.skinned else None
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
-        self._last_frame = np.zeros((self.height, self.width, 3), np.uint8)
+        self._last_frame = np.array(background, np.uint8)  # what the targets start with
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
         self._setup_morphs()
@@ -277,11 +277,11 @@ class GLScene:
         GL.glCullFace(GL.GL_BACK)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
         self._issue(self._draws, self._interior.skip(weights))
-        self.target.finish(area, out)
+        self.target.finish(area, self._last_frame)  # outside the area: the previous frame
         if self._queried and (self.hold is None or self.hold.head_drawn):
             passed = GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT)
             self._interior.report(weights, bool(passed))
-        np.copyto(self._last_frame, out)
+        np.copyto(out, self._last_frame)
         self._last_pose = pose
 
     def _issue(self, draws: list[_Draw], skip_interior: bool) -> None:

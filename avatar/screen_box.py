@@ -4,8 +4,8 @@ background. The renderer draws, anti-aliases and clears only inside it.
 Conservative by construction: a linear-blend-skinned vertex is a convex combination of its
 joints' transforms of it, so it lies in the union of each joint's transformed bind box; a
 morphed skinned vertex stays within its rest position plus the sum of its targets' negative
-(positive) offsets per axis; a static morphed vertex moves at most the largest morph offset; a static mesh's head band lies between
-its rest and rotated positions.
+(positive) offsets per axis; a static morphed vertex moves at most the largest morph offset; a
+static mesh's head band lies between its rest and rotated positions.
 """
 
 from __future__ import annotations
