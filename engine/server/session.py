@@ -88,11 +88,6 @@ def endpoint_settings(runtime: Runtime) -> EndpointSettings:
     )
 
 
-def _media_part(name: str, doc: str) -> property:
-    """A read-only :class:`Session` attribute that is ``session.media.<name>``."""
-    return property(lambda self: getattr(self.media, name), doc=doc)
-
-
 class Session:
     """One visitor's realtime session.
 
@@ -430,15 +425,3 @@ class Session:
         video, metrics = self.media.video_out, self.runtime.metrics
         metrics.video_frames.inc(video.frames_sent)
         metrics.video_dropped.inc(video.frames_dropped)
-
-    # --- media (parts of self.media, under the names callers use) -------------------------
-
-    clock = _media_part("clock", "The media clock shared by the outbound tracks.")
-    timeline = _media_part("timeline", "The avatar timeline played (a fresh one at the end).")
-    echo = _media_part("echo", "The echo guard fed by reply audio sent (None when off).")
-    audio_out = _media_part("audio_out", "The reply-audio track (48 kHz).")
-    video_out = _media_part("video_out", "The avatar-video track.")
-
-    def timings_extra(self) -> dict[str, float | None]:
-        """Mean time per rendered video frame so far (ms), for the ``avatar`` timing."""
-        return self.media.timings_extra()

@@ -12,7 +12,6 @@ import numpy as np
 from engine.config import ServerConfig
 from engine.events import StateChanged
 from engine.server.media import SessionMedia
-from engine.server.session import Session
 from engine.server.transcribing import InflightCounter
 
 
@@ -70,12 +69,6 @@ async def test_timings_and_timeline_reset() -> None:
     out = media._render(0)
     assert isinstance(out, asyncio.Future)
     assert (await out).shape == (64, 64, 3)
-
-
-def test_session_keeps_its_media_names() -> None:
-    for name in ("clock", "timeline", "echo", "audio_out", "video_out"):
-        assert isinstance(getattr(Session, name), property), name
-    assert callable(Session.timings_extra)
 
 
 async def test_the_video_mark_comes_from_the_configured_labels_per_language() -> None:
