@@ -5,6 +5,7 @@ Modules, one job each: :mod:`~engine.server.app` (HTTP routes), :mod:`~engine.se
 (the events WebSocket), :mod:`~engine.server.feed` (a session's events queued for it),
 :mod:`~engine.server.protocol` (wire formats; events serialised), :mod:`~engine.server.registry`
 (which sessions live, admission), :mod:`~engine.server.session` (one visitor),
+:mod:`~engine.server.hearing_parts` (a session's hearing side wired from config),
 :mod:`~engine.server.lifecycle` (state events, timers, tasks), :mod:`~engine.server.listening`
 (inbound audio → VAD → endpointing), :mod:`~engine.server.turn_taking` (decisions → turns),
 :mod:`~engine.server.transcribing` (Whisper decodes), :mod:`~engine.server.media` and

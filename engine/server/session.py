@@ -42,25 +42,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
-from engine.audio.turn_policy import policy_settings, semantic_endpointer
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.observers import EventBus
 from engine.perception.speaker import SpeakerGate
 from engine.reply import ReplyHandle
 from engine.server import protocol
-from engine.server.endpointing import EndpointSettings
 from engine.server.feed import ClientFeed
+from engine.server.hearing_parts import build_hearing
 from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
-from engine.server.listening import Listener
 from engine.server.media import SessionMedia
 from engine.server.perception_stage import PerceptionStage, VisitorReactions
 from engine.server.rtc import ice_configuration, negotiate
 from engine.server.runtime import Runtime
 from engine.server.seeing import SeeingSession
 from engine.server.speaker_gate import GatedDecisions
-from engine.server.transcribing import SessionDecoder, Transcriber
-from engine.server.turn_taking import LiveUtterance, TurnTaking
+from engine.server.turn_taking import LiveUtterance
 from engine.speaking import Speaker
 from engine.turns import TurnRunner
 
@@ -70,22 +67,6 @@ log = logging.getLogger(__name__)
 HANDOFF_TEXT = MappingProxyType({"zh": "转人工", "en": "I want to talk to a human"})
 #: States in which the idle timeout runs (nothing is being said or prepared).
 IDLE_STATES = ("idle", "interrupted")
-
-
-def endpoint_settings(runtime: Runtime) -> EndpointSettings:
-    """The endpointing tunables from config (``server`` and ``vad`` sections)."""
-    s, v = runtime.config.server, runtime.config.vad
-    return EndpointSettings(
-        threshold=v.threshold,
-        min_speech_ms=v.min_speech_ms,
-        bargein_min_speech_ms=s.bargein_min_speech_ms,
-        bargein_hold_ms=s.bargein_hold_ms,
-        endpoint_silence_ms=s.endpoint_silence_ms,
-        speculative_after_ms=s.speculative_after_ms,
-        partial_interval_ms=s.partial_interval_ms,
-        pad_ms=v.pad_ms,
-        max_turn_ms=v.max_turn_s * 1000.0,
-    )
 
 
 class Session:
@@ -142,31 +123,19 @@ class Session:
         self.ended = asyncio.Event()
 
     def _build_pipeline(self, runtime: Runtime) -> None:
-        """Hearing (listener → turn taking) and the turn runner, wired by narrow ports."""
-        cfg = runtime.config
-        self.endpointer = semantic_endpointer(
-            endpoint_settings(runtime),
-            policy_settings(cfg.vad, cfg.server.endpoint_silence_ms),
-            model_on=runtime.turn_model is not None,
-        )
-        self.decoder = SessionDecoder(runtime.hearing, self.language)
-        self.transcriber = Transcriber(
-            self.decoder, runtime.asr_executor, runtime.asr_inflight, runtime.cpu.behind
-        )
-        self.listener = Listener(
-            self.endpointer, self.media.echo, runtime.vad_executor, lambda d, t: None
-        )
-        self.turn_taking = TurnTaking(
+        """Hearing (listener → turn taking), seeing and the turn runner, wired by narrow ports."""
+        hearing = build_hearing(
             self.id,
-            self.bus,
-            self.listener,
-            self.transcriber,
-            self.next_turn_id,
-            self,
-            self.loop.time,
-            runtime.check_turn if runtime.turn_model is not None else None,
+            runtime,
+            language=self.language,
+            bus=self.bus,
+            sink=self,
+            echo=self.media.echo,
+            next_turn_id=self.next_turn_id,
+            clock=self.loop.time,
         )
-        self.listener.on_decision = self.turn_taking.on_decision
+        self.endpointer, self.decoder = hearing.endpointer, hearing.decoder
+        self.listener, self.turn_taking = hearing.listener, hearing.turn_taking
         self._build_seeing(runtime)
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)
         self.runner = TurnRunner(
