@@ -24,6 +24,7 @@ import numpy as np
 from engine.audio.pcm import MEDIA_RATE_HZ
 
 __all__ = [
+    "AUDIO_LEAD_S",
     "FRAME_SAMPLES",
     "MEDIA_RATE_HZ",
     "MediaClock",
