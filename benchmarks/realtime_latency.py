@@ -121,12 +121,18 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict:
-    """Speak ``audio`` and wait until the reply has played; the turn's figures (ms)."""
+async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict | None:
+    """Speak ``audio`` and wait until the reply has played; the turn's figures (ms), or None
+    when no turn was answered within 60 s (printed)."""
     _, speech_end = speech_bounds(audio)
     t_say = client.mic.say(to_48k(audio))
     t_eos = t_say + speech_end
-    metrics = await client.wait_event(lambda m: m.get("type") == "metrics", 60, after=t_say)
+    try:
+        metrics = await client.wait_event(lambda m: m.get("type") == "metrics", 60, after=t_say)
+    except TimeoutError:
+        print("  no answer within 60 s", flush=True)
+        await asyncio.sleep(2.0)
+        return None
     t_metrics = client.received.events[-1][0]
     await client.wait_event(
         lambda m: m.get("type") == "state" and m["state"] == "idle", timeout=90, after=t_metrics
@@ -185,13 +191,18 @@ async def latency(url: str, turns: int, decode_video: bool, fresh_server: bool) 
     try:
         for i in range(turns):
             name, audio = clips[i % len(clips)]
-            rows.append(await one_turn(client, audio))
-            print_turn(i + 1, name, rows[-1])
+            row = await one_turn(client, audio)
+            if row is not None:
+                row["first"] = i == 0
+                rows.append(row)
+                print_turn(i + 1, name, row)
     finally:
         await client.close()
     what = "first after /healthz 200" if fresh_server else "first of this session"
-    print(f"first turn ({what}): first audio received {rows[0]['received_ms']} ms")
-    print_summary(rows[1:], f"warm turns ({len(rows) - 1})")
+    first = [r["received_ms"] for r in rows if r["first"]]
+    print(f"first turn ({what}): first audio received {first[0] if first else 'never'} ms")
+    warm = [r for r in rows if not r["first"]]
+    print_summary(warm, f"warm turns ({len(warm)})")
 
 
 async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
@@ -299,6 +310,9 @@ async def mandarin(url: str, decode_video: bool) -> None:
         try:
             for i, (name, audio, reference) in enumerate(clips):
                 row = await one_turn(client, audio)
+                if row is None:
+                    continue
+                row["real"] = not name.startswith("synthetic")
                 rows.append(row)
                 cer = None
                 if reference:
@@ -313,7 +327,7 @@ async def mandarin(url: str, decode_video: bool) -> None:
         finally:
             await client.close()
         cer_all = f"{errors / chars:.3f}" if chars else "n/a"
-        for kind, subset in (("all", rows), ("real clips", rows[len(ZH_QUESTIONS) :])):
+        for kind, subset in (("all", rows), ("real clips", [r for r in rows if r["real"]])):
             got = [r["received_ms"] for r in subset if r["received_ms"] is not None]
             print(
                 f"Mandarin ({kind}), language {language}: end of speech → first reply audio "
