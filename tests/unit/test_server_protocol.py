@@ -23,7 +23,7 @@ from engine.events import (
     TTSAudio,
     TurnMetrics,
 )
-from engine.server.clock import FRAME_SAMPLES, MediaClock, PlayoutBuffer, plan_video_frame
+from engine.server.clock import MediaClock, PlayoutBuffer, plan_video_frame
 from engine.server.protocol import (
     ApiError,
     CameraMessage,
@@ -117,16 +117,17 @@ def test_client_messages() -> None:
 
 def test_playout_buffer_pads_with_silence_and_flushes() -> None:
     buf = PlayoutBuffer()
+    n = 960  # 20 ms at 48 kHz: any take size works; the track's own packet size may differ
     started: list[str] = []
     buf.put("r1", np.arange(1, 1501, dtype=np.int16), on_start=lambda: started.append("r1"))
     buf.put("r2", np.full(600, 7, np.int16), on_start=lambda: started.append("r2"))
-    first, ids = buf.take(FRAME_SAMPLES)
+    first, ids = buf.take(n)
     assert ids == ["r1"] and started == ["r1"] and first[0] == 1 and first[-1] == 960
-    second, ids = buf.take(FRAME_SAMPLES)
+    second, ids = buf.take(n)
     assert ids == ["r1", "r2"] and started == ["r1", "r2"]
     assert second[539] == 1500 and second[540] == 7 and buf.queued == 1500 + 600 - 1920
     assert buf.flush() == 180 and buf.queued == 0
-    silence, ids = buf.take(FRAME_SAMPLES)
+    silence, ids = buf.take(n)
     assert ids == [] and not silence.any()
 
 
