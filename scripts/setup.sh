@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 GPU="${GPU:-0}"
 PY="${PYTHON:-python3.11}"
 DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 espeak-ng fonts-noto-cjk chromium python3-venv
-  redis-server haproxy postgresql)  # the last line: `make cluster` and its tests
+  redis-server haproxy postgresql coturn)  # the last line: `make cluster` and its tests
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

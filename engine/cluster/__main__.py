@@ -2,15 +2,16 @@
 
 ``up [--replicas 3] [--port 8090] [--max-sessions 2]`` starts, on 127.0.0.1, in the background:
 Redis (the session registry), PostgreSQL (the engine database ``dhe``, its cluster in
-``var/cluster/postgres``, run as the ``postgres`` user), the shared bank and tax sandboxes (one
+``var/cluster/postgres``, run as the ``postgres`` user), coturn (``server.turn_servers`` of
+every replica; loopback peers allowed), the shared bank and tax sandboxes (one
 SQLite database each, the documented fixed demo code), the ``dhe serve`` replicas
 (``cluster.registry_url``, ``cluster.replica_id`` and ``connectors.audit_db_url`` set through
 ``DHE_*`` variables) and HAProxy (:mod:`engine.cluster.proxy`);
 waits until every replica is ready (``/healthz``) and the proxy answers, then prints one line,
 ``cluster ready: http://127.0.0.1:PORT``, and exits 0 (1 with the failing service's log when one
 does not start; everything started is stopped again). Each serving process's PID is in
-``var/cluster/<name>.pid`` (``redis``, ``postgres``, ``bank``, ``tax``, ``replica-1`` …,
-``proxy``), its
+``var/cluster/<name>.pid`` (``redis``, ``postgres``, ``turn``, ``bank``, ``tax``,
+``replica-1`` …, ``proxy``), its
 output in ``<name>.log``; ``var/cluster/cluster.json`` (mode 0600) records the ports, replica
 ids and the sandboxes' keys for ``down``, tests and operators.
 
@@ -56,7 +57,8 @@ def read_state(folder: Path | None = None) -> dict:
 def service_names(state: dict) -> list[str]:
     """Every service of a cluster, in start order."""
     postgres = ["postgres"] if state.get("postgres_port") else []
-    return ["redis", *postgres, *SYSTEMS, *(r["id"] for r in state["replicas"]), "proxy"]
+    replicas = [r["id"] for r in state["replicas"]]
+    return ["redis", *postgres, "turn", *SYSTEMS, *replicas, "proxy"]
 
 
 def replica_env(state: dict, replica: dict, folder: Path) -> dict[str, str]:
@@ -69,6 +71,7 @@ def replica_env(state: dict, replica: dict, folder: Path) -> dict[str, str]:
         "DHE_MODELS_DIR": str(models_dir()),
         "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path(__file__).resolve().parents[2])),
     }
+    env["DHE_TURN_PASSWORD"] = state["turn"]["password"]
     if state.get("database_url"):
         env["DHE_CONNECTORS__AUDIT_DB_URL"] = state["database_url"]
     for system in SYSTEMS:
@@ -108,6 +111,12 @@ def _plan(replicas: int, port: int, max_sessions: int) -> dict:
         "redis_url": f"redis://127.0.0.1:{processes.free_port()}/0",
         "max_sessions": max_sessions,
         "postgres_port": processes.free_port(),
+        "turn": {
+            "port": processes.free_port(),
+            "relay_port": processes.free_port(),
+            "username": "kiosk",
+            "password": secrets.token_urlsafe(16),
+        },
         "replicas": [
             {"id": f"replica-{i}", "port": processes.free_port()} for i in range(1, replicas + 1)
         ],
@@ -128,6 +137,11 @@ def _start_backends(state: dict, folder: Path) -> None:
     processes.wait_port(redis_port, proc, folder, "redis", timeout_s=15)
     if state.get("postgres_port"):
         _start_postgres(state, folder)
+    turn = state["turn"]
+    relay_ports = (turn["relay_port"], turn["relay_port"] + 50)
+    argv = services.turn_argv(folder, turn["port"], relay_ports, turn["username"], turn["password"])
+    proc = processes.spawn(folder, "turn", argv)
+    processes.wait_port(turn["port"], proc, folder, "turn", timeout_s=15)
     for system in SYSTEMS:
         keys = state[system]
         env = {
@@ -181,6 +195,14 @@ def up(
     state_file.touch(mode=0o600)
     state_file.write_text(json.dumps(state, indent=2))
     config = services.replica_config(max_sessions)
+    turn_url = f"turn:127.0.0.1:{state['turn']['port']}?transport=udp"
+    config["server"]["turn_servers"] = [
+        {
+            "url": turn_url,
+            "username": state["turn"]["username"],
+            "password_env": "DHE_TURN_PASSWORD",
+        }
+    ]
     for section, values in (settings or {}).items():
         config[section] = {**config.get(section, {}), **values}
     (folder / "replica.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))

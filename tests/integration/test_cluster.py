@@ -43,7 +43,7 @@ QUESTION = "What are your opening hours?"
 @pytest.fixture(scope="module")
 def running() -> Iterator[tuple[str, dict, Path]]:
     """The cluster's URL, its state (ports, ids) and folder; stopped after the module."""
-    for name in ("redis-server", "haproxy"):
+    for name in ("redis-server", "haproxy", "turnserver"):
         if services.program(name) is None:
             require_path(Path(f"/nonexistent/{name}"), f"{name} (apt-get install {name})")
     if services.postgres_bin("postgres") is None:
@@ -107,6 +107,9 @@ def _replica_of(client: VisitorClient) -> str:
 async def test_cluster(running, registry: redis.Redis) -> None:
     """One scenario, in order (each step needs the one before)."""
     url, state, folder = running
+    for name in cluster.service_names(state):  # each serving process's own PID
+        pid = processes.read_pid(folder, name)
+        assert pid is not None and processes.alive(pid), name
     database = create_engine(state["database_url"])
     with database.connect() as conn:  # the replicas migrated it, one at a time
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()

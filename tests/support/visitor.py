@@ -153,6 +153,8 @@ class VisitorClient:
         camera: the visitor's camera track (``tests.support.camera.CameraTrack``): the
             offer's video is then ``sendrecv``; the server analyses it only after a
             ``{"type": "camera", "consent": true}`` message.
+        rtc_config: the client's ICE configuration (default: no STUN/TURN servers; a
+            relay-only TURN client passes its servers and ``iceTransportPolicy`` RELAY).
     """
 
     def __init__(
@@ -166,6 +168,7 @@ class VisitorClient:
         headers: dict[str, str] | None = None,
         local_address: str | None = None,
         camera: MediaStreamTrack | None = None,
+        rtc_config: RTCConfiguration | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers or {}
@@ -177,7 +180,7 @@ class VisitorClient:
         self.decode_video = decode_video
         self.keep_video = keep_video
         self.session_id: str | None = None
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pc = RTCPeerConnection(rtc_config or RTCConfiguration(iceServers=[]))
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._tasks: list[asyncio.Task[Any]] = []
