@@ -13,8 +13,9 @@ Keys (``prefix`` defaults to ``dhe:``; ``{r}`` a replica id, ``{s}`` a session i
 * ``pending:{r}`` — sorted set of admission tickets scored by their expiry (Redis server time,
   ms), so a replica that dies mid-offer leaks no slot.
 
-A replica whose heartbeat key has expired counts for nothing at once, and the next heartbeat of
-any live replica deletes its keys (one Lua script, atomic): a dead replica's sessions vanish
+Heartbeats run on a thread of their own (a slow event loop does not stop them). A replica whose
+heartbeat key has expired counts for nothing at once, and the next heartbeat of any live
+replica deletes its keys (one Lua script, atomic): a dead replica's sessions vanish
 from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A replica that finds its own
 heartbeat gone (Redis restarted, or its loop stalled past the TTL) writes its live sessions back.
 
@@ -28,8 +29,10 @@ import asyncio
 import logging
 import re
 import secrets
+import threading
 from typing import Generic, TypeVar
 
+import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -182,30 +185,39 @@ class RedisRegistry(Generic[S]):
         self.pending_ttl_ms = pending_ttl_ms
         self.prefix = prefix
         self._redis = aioredis.Redis.from_url(
-            url, socket_timeout=1.0, socket_connect_timeout=1.0, decode_responses=True
+            url, socket_timeout=5.0, socket_connect_timeout=2.0, decode_responses=True
         )
         self._admit = self._redis.register_script(_ADMIT)
         self._counts = self._redis.register_script(_COUNTS)
         self._beat = self._redis.register_script(_BEAT)
         self._leave = self._redis.register_script(_LEAVE)
+        self._url = url
         self._sessions: dict[str, S] = {}
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        """Join the cluster (first heartbeat) and keep beating in the background.
+        """Join the cluster (first heartbeat) and keep beating on a thread of its own.
+
+        The heartbeat does not ride on the event loop: a loop slowed by a busy CPU must not
+        make a live replica look dead (its sessions would be reaped).
 
         Raises:
             redis.exceptions.RedisError: Redis did not answer the first heartbeat.
         """
         await self.beat()
-        self._heartbeat = asyncio.create_task(self._beat_forever(), name="registry-heartbeat")
+        self._stop.clear()
+        self._heartbeat = threading.Thread(
+            target=self._beat_forever, name="registry-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
 
     async def close(self) -> None:
         """Stop beating and leave the cluster (this replica's keys deleted); idempotent."""
         if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._stop.set()
+            await asyncio.to_thread(self._heartbeat.join, 10.0)
             self._heartbeat = None
         try:
             await self._leave(args=[self.prefix, self.replica_id])
@@ -219,15 +231,13 @@ class RedisRegistry(Generic[S]):
         Returns:
             The ids of the replicas whose keys were deleted (dead ones).
         """
-        out = await self._beat(
-            args=[
-                self.prefix,
-                self.replica_id,
-                self.capacity,
-                self.heartbeat_ttl_ms,
-                *self._sessions,
-            ]
-        )
+        return self._after_beat(await self._beat(args=self._beat_args()))
+
+    def _beat_args(self) -> list[object]:
+        own = list(self._sessions)  # one C-level copy under the GIL (the thread reads it)
+        return [self.prefix, self.replica_id, self.capacity, self.heartbeat_ttl_ms, *own]
+
+    def _after_beat(self, out: list) -> list[str]:
         if not int(out[0]) and self._sessions:
             log.warning(
                 "registry heartbeat had expired: %d sessions rewritten", len(self._sessions)
@@ -237,13 +247,20 @@ class RedisRegistry(Generic[S]):
             log.warning("replica %s stopped beating: its sessions are removed", replica)
         return reaped
 
-    async def _beat_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.heartbeat_interval_ms / 1000)
-            try:
-                await self.beat()
-            except RedisError as exc:  # keep trying: Redis may come back
-                log.warning("registry heartbeat failed: %s", exc)
+    def _beat_forever(self) -> None:
+        """The heartbeat thread: its own blocking client, until :meth:`close`."""
+        client = redis.Redis.from_url(
+            self._url, socket_timeout=5.0, socket_connect_timeout=2.0, decode_responses=True
+        )
+        beat = client.register_script(_BEAT)
+        try:
+            while not self._stop.wait(self.heartbeat_interval_ms / 1000):
+                try:
+                    self._after_beat(beat(args=self._beat_args()))
+                except RedisError as exc:  # keep trying: Redis may come back
+                    log.warning("registry heartbeat failed: %s", exc)
+        finally:
+            client.close()
 
     # -- SessionRegistry -------------------------------------------------------------------
     def new_session_id(self) -> str:

@@ -32,6 +32,7 @@ from tests.support.visitor import VisitorClient
 pytestmark = pytest.mark.slow
 
 MAX_SESSIONS = 2  # per replica
+REPLICAS = ("replica-1", "replica-2")
 ENGLISH_ONLY = {
     "asr": {"models": {"en": "whisper-tiny.en"}},
     "tts": {"voices": {"en": {"provider": "piper", "voice": "piper-en_US-joe-medium"}}},
@@ -139,8 +140,11 @@ async def _spread_and_owned(visitors: list[VisitorClient], registry: redis.Redis
 async def _full_cluster_refuses(url: str, sdp: str, registry: redis.Redis) -> None:
     extra = [await _visitor(url) for _ in range(2)]
     try:
-        assert registry.scard("dhe:sessions:replica-1") == MAX_SESSIONS
-        assert registry.scard("dhe:sessions:replica-2") == MAX_SESSIONS
+        deadline = time.monotonic() + 5  # a session takes its slot once its media connected
+        while any(registry.scard(f"dhe:sessions:{r}") < MAX_SESSIONS for r in REPLICAS):
+            assert time.monotonic() < deadline, [_replica_of(c) for c in extra]
+            await asyncio.sleep(0.1)
+        assert [registry.scard(f"dhe:sessions:{r}") for r in REPLICAS] == [MAX_SESSIONS] * 2
         status, headers, body = await _offer_status(url, sdp)
         assert status == 503, body
         assert body["error"]["code"] == "too-many-sessions"
@@ -170,13 +174,16 @@ async def _killed_replica_is_cleaned_up(
         assert time.monotonic() - died < 5.0, "the dead replica's session is still in Redis"
         await asyncio.sleep(0.05)
     cleaned_s = time.monotonic() - died
+    t_cleaned = loop.time()
     while (await _offer_status(url, sdp))[0] != 201:
         assert time.monotonic() - died < 6.0, "no new offer succeeded within 6 s"
         await asyncio.sleep(0.2)
     offered_s = time.monotonic() - died
+    assert offered_s < 6.0, f"the first new offer was answered {offered_s:.1f} s after the death"
     await asyncio.sleep(max(0.0, 3.0 - (time.monotonic() - died)))
     heard = [t for t, _ in survivor.received.audio]
-    gap_s = _max_gap_s([t for t in heard if t_died <= t <= t_died + 3.0])
+    # From the death to its cleanup (before this test's own offers load the survivor's CPU).
+    gap_s = _max_gap_s([t for t in heard if t_died <= t <= t_cleaned])
     before_s = _max_gap_s([t for t in heard if t_died - 3.0 <= t <= t_died])
     measured = {"cleanup_s": cleaned_s, "new_offer_s": offered_s, "gap_ms": gap_s * 1000}
     print("replica death:", json.dumps({k: round(v, 2) for k, v in measured.items()}))

@@ -105,7 +105,8 @@ async def test_a_dead_replicas_sessions_vanish_within_5_s(redis_url: str, prefix
             await dead.create(await dead.admit(), sid, sid)
         assert (await survivor.counts()).live == 2
         assert dead._heartbeat is not None
-        dead._heartbeat.cancel()  # the replica dies: no more heartbeats, nothing cleaned up
+        dead._stop.set()  # the replica dies: no more heartbeats, nothing cleaned up
+        dead._heartbeat.join()
         died = time.monotonic()
         while any([await survivor.owner(s) for s in sids]):
             assert time.monotonic() - died < 5.0, "dead replica's sessions still in Redis"
