@@ -209,6 +209,8 @@ def run_dhe_serve(
         "DHE_MODELS_DIR": str(models_dir()),
         "DHE_SERVER__MAX_SESSIONS": "8",
         **LOOPBACK_VISITORS,  # every page of the suite is a visitor from 127.0.0.1
+        # a visitor walking away ends the session after 3 s without a face (default 5 s)
+        "DHE_PERCEPTION__ABSENT_AFTER_S": "3",
         "PYTHONUNBUFFERED": "1",
         **env,
     }
