@@ -119,7 +119,12 @@ def camera_page(
             console.append(f"teardown: {exc}")
         chromium.close()
         (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(console) + "\n")
-    blocked = [m for _, _, console in launched for m in console if "csp-violation" in m]
+    blocked = [
+        m
+        for _, _, console in launched
+        for m in console
+        if "csp-violation" in m or "Content Security Policy" in m
+    ]
     assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"
 
 
