@@ -108,23 +108,17 @@ function offerHeaders() {
 }
 
 /**
- * The avatar video size for a video box of the given size, at the box's aspect (clamped to
- * 9:16 … 16:9): a 9:16 kiosk box gets 432×768, any other box about 512×512 pixels' worth
- * (the renderer's CPU cost follows the pixel count), even sides. The server frames the avatar
- * for it (head at the top, face and shoulders in view) and the box shows the whole picture
- * (object-fit: contain), so a tall box gets a taller avatar instead of a small square between
- * empty bands, and a wide one a wider picture.
+ * The avatar video size for a video box of the given size: 9:16 (432×768) for a portrait box,
+ * else square 512×512. The server frames the avatar for it (head at the top, face and
+ * shoulders in view) and the box shows the whole picture (object-fit: contain), so a tall
+ * box gets a taller avatar instead of a small square between empty bands.
  *
  * @param {number} width, height the box in CSS pixels
  * @returns {{width: number, height: number}}
  */
 export function videoSizeFor(width, height) {
-  if (!(width > 0 && height > 0)) return { width: 512, height: 512 };
-  const aspect = Math.min(Math.max(width / height, 9 / 16), 16 / 9);
-  if (aspect < 0.6) return { width: 432, height: 768 };
-  const even = (v) => 2 * Math.round(v / 2);
-  const pixels = 512 * 512;
-  return { width: even(Math.sqrt(pixels * aspect)), height: even(Math.sqrt(pixels / aspect)) };
+  const portrait = width > 0 && height > 0 && width / height < 0.8;
+  return portrait ? { width: 432, height: 768 } : { width: 512, height: 512 };
 }
 
 /** End a session on the server (best effort; 204, or 404 when it is already gone). */
