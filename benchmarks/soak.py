@@ -153,8 +153,11 @@ class Soak:
             self.unexpected_errors(name, client)
 
     async def media_up(self, client: VisitorClient) -> None:
+        """Until the avatar's video arrives, and a second more (the session's hearing starts
+        with the media; a visitor speaks once they see the avatar)."""
         while not client.received.encoded_video:
             await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
 
     def unexpected_errors(self, name: str, client: VisitorClient) -> None:
         for event in client.received.events_of("error"):
@@ -236,7 +239,7 @@ class Soak:
     def log_problems(self) -> None:
         new = self.server.problems[self._problems_seen :]
         self._problems_seen += len(new)
-        self.report.errors += [f"server log: {line}"[:300] for line in new]
+        self.report.errors += [f"server log: {problem}"[:3000] for problem in new]
 
     def measure(self, t_s: float) -> Sample:
         pid = self.server.proc.pid

@@ -401,6 +401,8 @@ LOOPBACK_VISITORS = {
 
 #: Log lines of an unhandled failure: a traceback, an asyncio task whose exception nobody read.
 PROBLEM_RE = re.compile(r"Traceback|Task exception was never retrieved|Exception in callback")
+#: The start of a new log line (the server's log format begins with the date).
+_LOG_LINE_RE = re.compile(r"\d{4}-\d\d-\d\d |dhe serve: ")
 
 
 class ServerProcess:
@@ -417,7 +419,7 @@ class ServerProcess:
     def __init__(
         self,
         env: dict[str, str] | None = None,
-        ready_timeout_s: float = 120.0,
+        ready_timeout_s: float = 300.0,
         args: list[str] | None = None,
     ) -> None:
         self.env = env or {}
@@ -426,7 +428,8 @@ class ServerProcess:
         self.proc: Any = None
         self.base_url = ""
         self.log: list[str] = []
-        #: Every log line that shows an unhandled failure (kept whatever the log's length).
+        #: Every log line that shows an unhandled failure, with its traceback (kept whatever
+        #: the log's length).
         self.problems: list[str] = []
 
     def start(self) -> str:
@@ -464,11 +467,17 @@ class ServerProcess:
         found = threading.Event()
 
         def read() -> None:
+            in_problem = False
             for line in self.proc.stderr:
                 self.log.append(line.rstrip())
                 del self.log[:-200]
-                if PROBLEM_RE.search(line):
+                if PROBLEM_RE.search(line) and not (in_problem and line.startswith("Traceback")):
                     self.problems.append(line.rstrip())
+                    in_problem = True
+                elif in_problem and not _LOG_LINE_RE.match(line):  # the traceback goes with it
+                    self.problems[-1] += "\n" + line.rstrip()
+                else:
+                    in_problem = False
                 m = re.search(r"listening on (http://\S+?)/?$", line.strip())
                 if m:
                     self.base_url = m.group(1).rstrip("/")
