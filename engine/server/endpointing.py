@@ -22,6 +22,11 @@ from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
 
 #: Hysteresis between onset and continuation thresholds (Silero ``get_speech_timestamps``).
 HYSTERESIS = 0.15
+#: Quiet (ms) that releases a barge-in hold (:class:`OnsetDropped`): longer than the dips
+#: between a visitor's words, so a visitor talking over the avatar is not let through to
+#: hear it again mid-sentence (released after 128 ms, the reply came back 0.8 s into a
+#: visitor's speech, measured at the client); a cough costs the reply this much more silence.
+HOLD_RELEASE_MS = 256.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,7 @@ class Endpointer:
     _quiet_start: int | None = None
     _holding: bool = False  # an OnsetPending awaits its Onset or OnsetDropped
     _hold_quiet: int = 0  # samples below the threshold since the held run's last speech
+    _run_speech: int = 0  # samples of speech windows in the current run (dips not counted)
 
     def feed(
         self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
@@ -236,19 +242,26 @@ class Endpointer:
                 self._quiet_needed, self._quiet_start = 0, None
             return []
         if prob < s.threshold:
-            self._run_start = None
+            if self._holding:  # a dip between words: a held run goes on until the hold drops
+                dropped = self._drop_hold()
+                if dropped:
+                    self._run_start, self._run_speech = None, 0
+                    self._echo_flags.clear()
+                return dropped
+            self._run_start, self._run_speech = None, 0
             self._echo_flags.clear()
-            return self._drop_hold()
+            return []
         self._hold_quiet = 0
         if self._run_start is None:
             self._run_start = start
+        self._run_speech += WINDOW_SAMPLES
         need = s.bargein_min_speech_ms if avatar_busy else s.min_speech_ms
         k = max(1, -(-ms_to_samples(need) // WINDOW_SAMPLES))  # windows in ``need`` (ceil)
         self._echo_flags.append(echo)
         del self._echo_flags[:-k]
-        if end - self._run_start < ms_to_samples(need) or sum(self._echo_flags) > k // 3:
+        if self._run_speech < ms_to_samples(need) or sum(self._echo_flags) > k // 3:
             return self._maybe_hold(avatar_busy, end)
-        self._holding, self._hold_quiet = False, 0
+        self._holding, self._hold_quiet, self._run_speech = False, 0, 0
         onset = max(self._run_start, end - k * WINDOW_SAMPLES)
         self.in_speech = True
         self._turn_start = onset
@@ -272,14 +285,14 @@ class Endpointer:
         return [OnsetPending(max(self._run_start, end - n * WINDOW_SAMPLES))]
 
     def _drop_hold(self) -> list[Decision]:
-        """:class:`OnsetDropped` once a held run has been quiet for ``2 * bargein_hold_ms``
-        (a dip between two words keeps the hold)."""
+        """:class:`OnsetDropped` once a held run has been quiet for :data:`HOLD_RELEASE_MS`
+        (a dip between two words keeps the hold, and the run: its speech windows add up)."""
         if not self._holding:
             return []
         self._hold_quiet += WINDOW_SAMPLES
-        if self._hold_quiet < 2 * ms_to_samples(self.settings.bargein_hold_ms):
+        if self._hold_quiet < ms_to_samples(HOLD_RELEASE_MS):
             return []
-        self._holding, self._hold_quiet = False, 0
+        self._holding, self._hold_quiet, self._run_speech = False, 0, 0
         return [OnsetDropped()]
 
     def _padded_start(self) -> int:
@@ -302,4 +315,4 @@ class Endpointer:
         self._echo_flags.clear()
         self._silence_start, self._speculated = None, False
         self._quiet_needed, self._quiet_start = 0, None
-        self._holding, self._hold_quiet = False, 0
+        self._holding, self._hold_quiet, self._run_speech = False, 0, 0

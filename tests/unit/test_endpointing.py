@@ -158,13 +158,23 @@ def test_speech_over_the_avatar_holds_the_reply_before_the_barge_in_is_confirmed
 
 def test_a_cough_over_the_avatar_holds_the_reply_then_lets_it_play_on() -> None:
     ep = Endpointer(EndpointSettings(bargein_min_speech_ms=200, bargein_hold_ms=64))
-    # 96 ms of noise, one quiet window (a dip keeps the hold), 64 ms more, then quiet
-    decisions = run([0.9] * 3 + [0.1] + [0.9] * 2 + [0.0] * 6, ep, busy=True)
+    # 96 ms of noise, one quiet window (a dip keeps the hold), 64 ms more (160 ms of sound:
+    # short of the 200 ms a barge-in needs), then quiet: released after 256 ms (8 windows)
+    decisions = run([0.9] * 3 + [0.1] + [0.9] * 2 + [0.0] * 10, ep, busy=True)
     assert [(i, type(d).__name__) for i, d in decisions] == [
         (1, "OnsetPending"),
-        (9, "OnsetDropped"),
+        (13, "OnsetDropped"),
     ]
     assert not ep.in_speech
+
+
+def test_a_visitor_pausing_between_words_stays_held_until_confirmed() -> None:
+    ep = Endpointer(EndpointSettings(bargein_min_speech_ms=200, bargein_hold_ms=64))
+    # 128 ms of speech, a 96 ms dip between words (the run goes on), then speech again: the
+    # seventh speech window (200 ms of speech, dips not counted) confirms, never a release
+    decisions = run([0.9] * 4 + [0.1] * 3 + [0.9] * 4, ep, busy=True)
+    assert [(i, type(d).__name__) for i, d in decisions] == [(1, "OnsetPending"), (9, "Onset")]
+    assert decisions[1][1].barge_in and decisions[1][1].start_sample <= 4 * W
 
 
 def test_no_hold_while_the_avatar_is_silent_or_for_its_own_voice() -> None:
