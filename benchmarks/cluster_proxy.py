@@ -69,13 +69,13 @@ def report(name: str, proxied: list[float], direct: list[float]) -> None:
 async def main(offers: int, turns: int) -> None:
     state = read_state()
     proxy = f"http://127.0.0.1:{state['port']}"
-    replica = state["replicas"][0]
-    direct = f"http://127.0.0.1:{replica['port']}"
+    replicas = [f"http://127.0.0.1:{r['port']}" for r in state["replicas"]]
+    direct = replicas[0]
     sdp = await offer_sdp()
     timings: dict[str, list[float]] = {"proxy": [], "direct": []}
     async with httpx.AsyncClient(timeout=30) as http:
-        for _ in range(offers):
-            for path, url in (("proxy", proxy), ("direct", direct)):
+        for i in range(offers):  # direct offers rotate over the replicas as the proxy does
+            for path, url in (("proxy", proxy), ("direct", replicas[i % len(replicas)])):
                 timings[path].append(await offer_ms(http, url, sdp))
     report("offer", timings["proxy"], timings["direct"])
     if turns:

@@ -147,7 +147,7 @@ def turn_argv(
 
     ``--allow-loopback-peers`` lets it relay to the replicas' 127.0.0.1 candidates (coturn
     refuses loopback peers by default); no TLS, no CLI, logs on stdout, its own PID file in
-    ``folder``.
+    ``folder/turn``.
 
     Raises:
         FileNotFoundError: coturn is not installed.
@@ -155,8 +155,9 @@ def turn_argv(
     turnserver = program("turnserver")
     if turnserver is None:
         raise FileNotFoundError("coturn is not installed (apt-get install coturn)")
+    (folder / "turn").mkdir(parents=True, exist_ok=True)  # coturn's own PID file, apart
     return [turnserver, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
             f"--listening-port={port}", f"--min-port={relay_ports[0]}",
             f"--max-port={relay_ports[1]}", "--allow-loopback-peers", "--lt-cred-mech",
             f"--user={username}:{password}", "--realm=dhe.local", "--no-tls", "--no-dtls",
-            "--no-cli", "--log-file=stdout", "--simple-log", f"--pidfile={folder / 'turnserver.pid'}"]  # fmt: skip
+            "--no-cli", "--log-file=stdout", "--simple-log", f"--pidfile={folder / 'turn' / 'turnserver.pid'}"]  # fmt: skip
