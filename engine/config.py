@@ -109,7 +109,7 @@ class VoiceConfig(_Section):
     * ``piper``: ``voice`` is a manifest name or an ``.onnx`` path; ``speaker`` picks a speaker
       of a multi-speaker voice.
     * ``kokoro``: ``voice`` is a manifest name (``kokoro-82m``) or a model folder; ``speaker``
-      names the voice pack (default ``jm_kumo``).
+      names the voice pack (default: ``engine.tts.kokoro.DEFAULT_SPEAKER``).
     * ``espeak``: ``voice`` is an espeak-ng voice (``cmn-latn-pinyin``).
     * ``edge`` (online, e.g. ``zh-CN-XiaoxiaoNeural``) and ``openai`` (a speech server on the
       operator's network, ``POST {url}/audio/speech`` with ``model`` and ``voice``; the key in
@@ -133,7 +133,7 @@ class VoiceConfig(_Section):
 def offline_voice(language: str) -> VoiceConfig:
     """The built-in offline voice of ``language`` (Mandarin: Kokoro-82M; else Piper English)."""
     if language == "zh":
-        return VoiceConfig(provider="kokoro", voice="kokoro-82m", speaker="jm_kumo")
+        return VoiceConfig(provider="kokoro", voice="kokoro-82m")  # the default speaker
     return VoiceConfig(provider="piper", voice="piper-en_US-joe-medium")
 
 

@@ -67,11 +67,11 @@ def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
         tts.warm_up()
         return tts
     if voice.provider == "kokoro":
-        from engine.tts.kokoro import KokoroTTS
+        from engine.tts.kokoro import DEFAULT_SPEAKER, KokoroTTS
 
         kokoro = KokoroTTS(
             model_folder(voice.voice),
-            voice=voice.speaker or "jm_kumo",
+            voice=voice.speaker or DEFAULT_SPEAKER,
             length_scale=voice.length_scale,
         )
         kokoro.warm_up()

@@ -93,9 +93,11 @@ class Score:
 
 
 def pack_replies(
-    language: str, domains: Iterable[str] = ("bank", "tax"), every: int = EVERY
+    language: str, domains: Iterable[str] = ("bank", "tax"), every: int = EVERY, offset: int = 0
 ) -> list[Reply]:
-    """Every ``every``-th template of each pack that has ``language``, slots filled.
+    """Every ``every``-th template of each pack that has ``language``, from the ``offset``-th
+    on, slots filled (offset 0 is the sample the tests score; another offset gives a sample
+    disjoint from it, e.g. for choosing a speaker).
 
     Returns:
         Filled replies, bank first, each pack's templates in name order; a text already taken
@@ -109,7 +111,7 @@ def pack_replies(
     for domain in domains:
         pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
         names = sorted(n for n, r in pack.responses.items() if language in r.texts)
-        for name in names[::every]:
+        for name in names[offset::every]:
             text = render(pack.responses[name], language, slots).text
             if text not in {r.text for r in out}:
                 out.append(Reply(domain, name, text))

@@ -7,8 +7,8 @@ character is one input token.
 
 The graph is cut in two at load time (:func:`split_graph`): the predictor gives per-token
 durations, the pitch and energy tracks and the aligned text features; the pitch is leaned
-towards the Mandarin tones (:mod:`engine.tts.zh_tones`: the voice packs on the registries are
-Japanese speakers); the decoder renders the audio. Each duration unit is exactly
+towards the Mandarin tones for a voice that is not a native Mandarin speaker
+(:mod:`engine.tts.zh_tones`); the decoder renders the audio. Each duration unit is exactly
 :data:`SAMPLES_PER_UNIT` output samples (600 = two 300-sample hops at 24 kHz), so the viseme
 track is cut from the same numbers that placed the sound, sample-exact, as Piper's alignments
 are for English (moved :data:`AUDIO_LEAD_UNITS` earlier: the decoder's sound runs that far
@@ -51,10 +51,22 @@ MIN_PAUSE_S = 0.08
 #: the first audio comes quickly, then whole sentences.
 ZH_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
 
-#: Files of a Kokoro model folder (`dhe models kokoro-82m`).
+#: Files of a Kokoro model folder (`dhe models kokoro-82m`): the model, its phoneme
+#: vocabulary, and voice packs in either or both of two forms: an ``.npz`` of (510, 1, 256)
+#: arrays (kokoro-onnx's form), and a folder of raw little-endian float32 510 × 256 files, one
+#: per speaker (kokoro-js's form, e.g. ``voices/zf_xiaoxiao.bin``).
 MODEL_FILE = "kokoro-v1.0.int8.onnx"
 VOCAB_FILE = "vocab.json"
 VOICES_FILE = "voices.npz"
+VOICES_DIR = "voices"
+#: The default speaker (``tts.voices.zh.speaker`` in assets/config/default.yaml names it too).
+DEFAULT_SPEAKER = "jm_kumo"
+#: Name prefixes of Kokoro v1.0's native Mandarin voice packs (female, male). Their style
+#: vectors steer the pitch predictor to Mandarin tones already: the tone reshaping of
+#: :mod:`engine.tts.zh_tones` is off for them unless asked for.
+NATIVE_PREFIXES = ("zf_", "zm_")
+#: Style vector size of a Kokoro-82M voice pack (one row per phoneme count up to MAX_TOKENS).
+STYLE_DIM = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +117,12 @@ class KokoroTTS(SentenceTTS):
 
     Args:
         model_dir: folder with :data:`MODEL_FILE`, :data:`VOCAB_FILE` and :data:`VOICES_FILE`.
-        voice: name of a style vector in the voices file (e.g. ``jm_kumo``).
+        voice: name of a voice pack (:func:`load_voice_packs`), e.g. ``zf_xiaoxiao``.
         length_scale: > 1 slower, < 1 faster (0.5-2.0); the model's speed is its inverse.
         threads: onnxruntime intra-op threads (None: one per core).
         tones: reshape the predicted pitch to Mandarin tone contours (see
-            :mod:`engine.tts.zh_tones`: the voice packs are Japanese speakers).
+            :mod:`engine.tts.zh_tones`); None: only for a voice that is not a native Mandarin
+            speaker (:data:`NATIVE_PREFIXES`), e.g. the Japanese ``jm_kumo``.
 
     Raises:
         TTSError: ``model-not-found`` (a file is missing), ``model-invalid`` (unreadable model,
@@ -123,20 +136,19 @@ class KokoroTTS(SentenceTTS):
     def __init__(
         self,
         model_dir: Path,
-        voice: str = "jm_kumo",
+        voice: str = DEFAULT_SPEAKER,
         length_scale: float | None = None,
         threads: int | None = None,
-        tones: bool = True,
+        tones: bool | None = None,
     ) -> None:
         model_dir = Path(model_dir)
-        paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE, VOICES_FILE)]
+        paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE)]
         for path in paths:
             if not path.is_file():
                 raise TTSError("model-not-found", f"Kokoro file not found: {path}")
         try:
             self._vocab: dict[str, int] = json.loads(paths[1].read_text("utf-8"))["vocab"]
-            with np.load(paths[2]) as packs:
-                voices = {name: packs[name].astype(np.float32) for name in packs.files}
+            voices = load_voice_packs(model_dir)
         except (OSError, ValueError, KeyError) as exc:
             raise TTSError(
                 "model-invalid", f"cannot read Kokoro voices in {model_dir}: {exc}"
@@ -161,11 +173,11 @@ class KokoroTTS(SentenceTTS):
         except Exception as exc:  # onnx/onnxruntime loader errors → one code
             raise TTSError("model-invalid", f"cannot load Kokoro from {model_dir}: {exc}") from exc
         self.voice = voice
-        self._style = voices[voice].reshape(len(voices[voice]), -1)  # (510, 256)
+        self._style = voices[voice]  # (510, 256)
         self._lock = threading.Lock()
         self._speed = 1.0 / _check_scale(length_scale)
         #: Reshape the pitch track to Mandarin tones (engine.tts.zh_tones); off: the model's own.
-        self.tones = tones
+        self.tones = not voice.startswith(NATIVE_PREFIXES) if tones is None else tones
 
     def with_length_scale(self, length_scale: float | None) -> KokoroTTS:
         """A view of this voice speaking slower (> 1) or faster (< 1); shares the loaded model.
@@ -252,6 +264,33 @@ class KokoroTTS(SentenceTTS):
         track = _zh_track(symbols, counts)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return TTSChunk(pcm=pcm, sample_rate=self.sample_rate, visemes=track, text=sentence)
+
+
+def load_voice_packs(model_dir: Path) -> dict[str, np.ndarray]:
+    """Every voice pack of a Kokoro model folder by speaker name (``voices.npz`` and
+    ``voices/*.bin``; see :data:`VOICES_DIR`).
+
+    Returns:
+        Speaker name → float32 (:data:`MAX_TOKENS`, :data:`STYLE_DIM`) style rows, row ``n - 1``
+        for an input of ``n`` phoneme tokens; empty when the folder has none.
+
+    Raises:
+        OSError: a file cannot be read.
+        ValueError: a pack is not 510 × 256 values.
+    """
+    packs: dict[str, np.ndarray] = {}
+    npz = model_dir / VOICES_FILE
+    if npz.is_file():
+        with np.load(npz) as data:
+            packs.update(
+                {n: data[n].astype(np.float32).reshape(MAX_TOKENS, -1) for n in data.files}
+            )
+    for path in sorted((model_dir / VOICES_DIR).glob("*.bin")):
+        packs[path.stem] = np.fromfile(path, dtype="<f4").reshape(MAX_TOKENS, STYLE_DIM)
+    for name, pack in packs.items():
+        if pack.shape != (MAX_TOKENS, STYLE_DIM):
+            raise ValueError(f"voice pack {name} has shape {pack.shape}")
+    return packs
 
 
 def _zh_track(symbols: list[str], counts: list[int]) -> VisemeTrack:

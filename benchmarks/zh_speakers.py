@@ -1,0 +1,68 @@
+"""Which Mandarin speaker of Kokoro-82M does a listener understand best? Every native Mandarin
+voice pack (``zf_*``, ``zm_*``) speaks the packs' replies, the project's Mandarin ASR
+(engine.hearing: Whisper ``base`` + OpenCC) transcribes them, and the character error rate is
+printed per speaker, with the tone reshaping (engine.tts.zh_tones) on and off.
+
+The replies are a sample disjoint from the one the intelligibility test scores (every 4th
+template from the 3rd on, not from the 1st), so the choice is not fitted to the test's figure;
+``benchmarks/tts.py`` then reports the chosen default on the test's own sample.
+
+    .venv/bin/python benchmarks/zh_speakers.py [--speakers zf_xiaoxiao,zm_yunxi] [--tones on,off]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from engine.config import EngineConfig  # noqa: E402
+from engine.hearing import Hearing  # noqa: E402
+from engine.tts.intelligibility import pack_replies, speak_and_hear  # noqa: E402
+from engine.tts.kokoro import KokoroTTS, load_voice_packs  # noqa: E402
+from engine.voices import model_folder  # noqa: E402
+
+#: The choice sample: every 4th template from the 3rd (the test scores those from the 1st).
+CHOICE_OFFSET = 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speakers", default="", help="comma-separated; default: zf_*, zm_*")
+    parser.add_argument("--tones", default="off,on", help="tone reshaping: on, off or both")
+    parser.add_argument("--verbose", action="store_true", help="print every reply's transcript")
+    args = parser.parse_args()
+    folder = model_folder("kokoro-82m")
+    speakers = [s for s in args.speakers.split(",") if s] or sorted(
+        s for s in load_voice_packs(folder) if s.startswith(("zf_", "zm_"))
+    )
+    replies = pack_replies("zh", offset=CHOICE_OFFSET)
+    asr = Hearing(EngineConfig()).asr_for("zh")
+    print(f"{len(replies)} replies (templates {CHOICE_OFFSET}::4 of each pack)")
+    for speaker in speakers:
+        for tones in args.tones.split(","):
+            tts = KokoroTTS(folder, voice=speaker, tones=tones == "on")
+            c0 = time.process_time()
+            scores = speak_and_hear(tts, asr, replies, "zh")
+            errors = [s.error for s in scores]
+            worst = max(scores, key=lambda s: s.error)
+            print(
+                f"{speaker:12s} tones {tones:3s}  CER mean {statistics.mean(errors):6.1%}  "
+                f"median {statistics.median(errors):6.1%}  worst {worst.error:6.1%} "
+                f"({worst.reply.name})  replies > 15 %: {sum(e > 0.15 for e in errors):2d}  "
+                f"CPU {time.process_time() - c0:.0f} s",
+                flush=True,
+            )
+            if args.verbose:
+                for s in sorted(scores, key=lambda s: -s.error)[:5]:
+                    print(f"    {s.error:6.1%}  {s.reply.text}  →  {s.heard}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
