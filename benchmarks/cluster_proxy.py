@@ -22,21 +22,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.cluster.__main__ import read_state
-from tests.support.visitor import VisitorClient
+from tests.support.visitor import VisitorClient, offer_sdp
 
 QUESTION = "What are your opening hours?"
-
-
-async def offer_sdp() -> str:
-    from aiortc import RTCPeerConnection
-
-    pc = RTCPeerConnection()
-    pc.addTransceiver("audio", direction="sendrecv")
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = pc.localDescription.sdp
-    await pc.close()
-    return sdp
 
 
 async def offer_ms(http: httpx.AsyncClient, url: str, sdp: str) -> float:

@@ -5,7 +5,6 @@ creates the schema with its Alembic migrations, and a verified balance conversat
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,20 +14,9 @@ from sqlalchemy import create_engine, text
 
 from engine.paths import models_dir
 from tests.support.postgresd import postgres_server
+from tests.support.sandbox import demo_balance
 
 pytestmark = pytest.mark.slow
-
-
-def _demo_balance(var: Path) -> str:
-    db = sqlite3.connect(str(var / "sandbox-bank.db"))
-    try:
-        (cents,) = db.execute(
-            "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards c "
-            "ON a.customer_id = c.customer_id WHERE c.last4 = '4417'"
-        ).fetchone()
-    finally:
-        db.close()
-    return f"{cents / 100:,.2f}"
 
 
 def test_verified_balance_is_audited_in_postgres(tmp_path: Path) -> None:
@@ -58,7 +46,7 @@ def test_verified_balance_is_audited_in_postgres(tmp_path: Path) -> None:
             env=env,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
-        assert _demo_balance(tmp_path / "var") in proc.stdout, proc.stdout
+        assert demo_balance(tmp_path / "var") in proc.stdout, proc.stdout
         assert not (tmp_path / "var" / "engine.db").exists()  # nothing went to SQLite
         engine = create_engine(url)
         with engine.connect() as conn:

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from engine.cluster import __main__ as cluster
 from engine.cluster import processes, services
 from tests.conftest import REPO_ROOT, require_path
-from tests.support.visitor import VisitorClient
+from tests.support.visitor import VisitorClient, offer_sdp
 
 pytestmark = pytest.mark.slow
 
@@ -73,20 +73,6 @@ async def _visitor(url: str) -> VisitorClient:
     return client
 
 
-async def _offer_sdp() -> str:
-    """A real aiortc offer's SDP (made once: certificate generation would stall the loop that
-    times the survivor's audio)."""
-    from aiortc import RTCPeerConnection
-
-    pc = RTCPeerConnection()
-    pc.addTransceiver("audio", direction="sendrecv")
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = pc.localDescription.sdp
-    await pc.close()
-    return sdp
-
-
 async def _offer_status(url: str, sdp: str) -> tuple[int, dict[str, str], dict]:
     """POST one offer without keeping the session (it is deleted at once)."""
     async with httpx.AsyncClient(timeout=30) as http:
@@ -115,7 +101,7 @@ async def test_cluster(running, registry: redis.Redis) -> None:
     with database.connect() as conn:  # the replicas migrated it, one at a time
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     database.dispose()
-    sdp = await _offer_sdp()
+    sdp = await offer_sdp()
     visitors = [await _visitor(url), await _visitor(url)]
     try:
         await _spread_and_owned(visitors, registry)

@@ -23,6 +23,7 @@ from whisper_normalizer.english import EnglishTextNormalizer
 
 from engine.events import STAGES
 from engine.paths import models_dir
+from tests.support.sandbox import demo_balance
 
 pytestmark = pytest.mark.slow
 
@@ -103,20 +104,8 @@ def test_spoken_turn_is_transcribed(session, transcripts) -> None:
     assert turn["language"] == "en"
 
 
-def _demo_balance(var: Path) -> str:
-    db = sqlite3.connect(str(var / "sandbox-bank.db"))
-    try:
-        (cents,) = db.execute(
-            "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards c "
-            "ON a.customer_id = c.customer_id WHERE c.last4 = '4417'"
-        ).fetchone()
-    finally:
-        db.close()
-    return f"{cents / 100:,.2f}"
-
-
 def test_balance_only_after_verification(session) -> None:
-    balance = _demo_balance(session["var"])
+    balance = demo_balance(session["var"])
     turns = session["doc"]["turns"]
     ask, card, wrong, right = turns[1:5]
     assert ask["intent"] == "check_balance"

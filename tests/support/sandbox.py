@@ -49,6 +49,20 @@ def inproc_log_path(cluster: SandboxCluster) -> Path:
     return cluster.var_dir / "logs" / "inproc.log"
 
 
+def demo_balance(var: Path) -> str:
+    """The demo bank customer's (card ending 4417) total balance as the avatar says it
+    (``1,234.56``), read from ``sandbox-bank.db`` in the state folder ``var``."""
+    db = sqlite3.connect(str(var / "sandbox-bank.db"))
+    try:
+        (cents,) = db.execute(
+            "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards c "
+            "ON a.customer_id = c.customer_id WHERE c.last4 = '4417'"
+        ).fetchone()
+    finally:
+        db.close()
+    return f"{cents / 100:,.2f}"
+
+
 def sandbox_rows(cluster: SandboxCluster, system: str, sql: str, *args: Any) -> list[sqlite3.Row]:
     """Run a read query on a sandbox's SQLite file (real data, read beside the server)."""
     db = sqlite3.connect(str(cluster.var_dir / f"sandbox-{system}.db"), timeout=10)

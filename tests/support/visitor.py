@@ -51,6 +51,19 @@ def to_48k(samples16k: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, np.int16)
 
 
+async def offer_sdp() -> str:
+    """A real aiortc offer's SDP (audio sendrecv, video recvonly) for offers posted without a
+    peer behind them (capacity and latency checks): made once and reused, since certificate
+    generation would stall the loop."""
+    pc = RTCPeerConnection()
+    pc.addTransceiver("audio", direction="sendrecv")
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
 class MicTrack(MediaStreamTrack):
     """The visitor's microphone: queued clips, then silence; optional echo of what it hears."""
 
