@@ -125,7 +125,8 @@ class SpeakerGate:
     onset: until a frame from ``cover_s`` after the onset has been analysed, and the window
     holds ``min_face_frames`` frames showing the face (fewer frames are analysed per second on
     a busy CPU, and the detector misses a face now and then), the answer is ``wait`` — at most
-    ``max_wait_s`` after the onset; then the frames there decide.
+    :meth:`wait_limit_s` after the onset (``max_wait_s``, longer while frames are analysed
+    slowly); then the frames there decide.
 
     Args:
         before_s: lip frames from this long before the onset are part of the window (the
@@ -133,8 +134,9 @@ class SpeakerGate:
         cover_s: the window reaches this long past the onset: one syllable cycle (≈ 250 ms at
             the 4–5 Hz syllable rate of speech) plus one frame interval at the slowest
             analysis rate (200 ms at 5 fps), so the lips are seen opening and closing.
-        max_wait_s: longest wait for video after the onset (a stalled camera must not hold a
-            turn).
+        max_wait_s: the wait for video after the onset at a normal analysis rate (a stalled
+            camera must not hold a turn).
+        max_wait_cap_s: the longest wait on a busy CPU (:meth:`wait_limit_s`).
         stale_s: no frame analysed for this long (under 0.5 fps): the camera is not watching,
             every onset is admitted.
         min_face_frames: fewer face frames than this in the window → the face is not judged.
@@ -144,6 +146,7 @@ class SpeakerGate:
     before_s: float = 0.3
     cover_s: float = 0.45
     max_wait_s: float = 1.2
+    max_wait_cap_s: float = 3.0
     stale_s: float = 2.0
     min_face_frames: int = 3
     min_lip_motion: float = MIN_LIP_MOTION
@@ -161,6 +164,18 @@ class SpeakerGate:
         self._frames.append((t_s, lip_gap))
         while self._frames and self._frames[0][0] < t_s - 10.0:
             self._frames.popleft()
+
+    def wait_limit_s(self) -> float:
+        """How long (s) an onset may wait for video: long enough for ``min_face_frames``
+        frames past ``cover_s`` at the recent analysis interval (mean of the last 5 intervals),
+        at least ``max_wait_s`` and at most ``max_wait_cap_s``. On a busy CPU (2 fps) the fixed
+        wait would end before three frames exist and every onset would pass unjudged."""
+        times = [t for t, _ in self._frames][-6:]
+        if len(times) < 2:
+            return self.max_wait_s
+        interval = (times[-1] - times[0]) / (len(times) - 1)
+        wanted = self.min_face_frames * interval + self.cover_s
+        return min(self.max_wait_cap_s, max(self.max_wait_s, wanted))
 
     @property
     def newest_s(self) -> float | None:
@@ -183,7 +198,7 @@ class SpeakerGate:
         window = [g for t, g in self._frames if t >= onset_s - self.before_s]
         gaps = [g for g in window if g is not None]
         covered = newest >= onset_s + self.cover_s and len(gaps) >= self.min_face_frames
-        if not (covered or final or now_s - onset_s >= self.max_wait_s):
+        if not (covered or final or now_s - onset_s >= self.wait_limit_s()):
             return GateDecision("wait", "video behind the audio")
         if len(gaps) < self.min_face_frames:
             return GateDecision("admit", f"face not seen ({len(gaps)} of {len(window)} frames)")

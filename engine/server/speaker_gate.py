@@ -96,7 +96,7 @@ class GatedDecisions:
         decision = self.gate.judge(onset_s, self.clock(), final=final)
         if decision.verdict == "wait":
             if self._timer is None:
-                delay = max(0.0, onset_s + self.gate.max_wait_s - self.clock())
+                delay = max(0.0, onset_s + self.gate.wait_limit_s() - self.clock())
                 self._timer = asyncio.get_running_loop().call_later(delay, self._waited)
             return
         self._cancel_timer()

@@ -50,6 +50,17 @@ def test_gate_waits_for_video_that_covers_the_onset_but_not_forever():
     assert gate.judge(0.3, 0.55, final=True).verdict != "wait"  # the speech is over
 
 
+def test_gate_waits_longer_for_video_on_a_busy_cpu():
+    slow = _gate(STILL[:3], step_s=0.5)  # 2 fps: frames at 0, 0.5, 1.0 s
+    assert slow.wait_limit_s() == pytest.approx(3 * 0.5 + slow.cover_s)
+    assert slow.judge(0.9, 0.9 + slow.max_wait_s).verdict == "wait"  # one face frame so far
+    for i, gap in enumerate(STILL[3:6], start=3):
+        slow.frame(i * 0.5, gap)
+    assert slow.judge(0.9, 2.5).verdict == "refuse"  # judged on the still lips, not admitted
+    assert _gate(STILL, step_s=0.1).wait_limit_s() == slow.max_wait_s
+    assert _gate(STILL, step_s=2.0).wait_limit_s() == slow.max_wait_cap_s
+
+
 def test_gate_without_camera_admits_and_without_a_visitor_refuses():
     assert SpeakerGate().judge(1.0, 1.5).reason == "no camera"
     stale = _gate(STILL)  # last frame at 0.875 s
@@ -151,7 +162,7 @@ def test_a_held_onset_is_decided_when_the_wait_runs_out():
     async def run() -> tuple[_Turns, list]:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        gate = SpeakerGate(present=True, max_wait_s=0.2)
+        gate = SpeakerGate(present=True, max_wait_s=0.2, max_wait_cap_s=0.2)
         for i, gap in enumerate(TALKING[:3]):  # the camera stalls after 0.25 s
             gate.frame(t0 + i * 0.125, gap)
         gated, turns, checks = _gated(gate, loop.time, t0)
