@@ -40,7 +40,7 @@ from engine.server.health import DependencyMonitor, models_check, readiness, ses
 from engine.server.limits import AddressLimits, parse_networks
 from engine.server.offers import Access, SessionRoutes
 from engine.server.registry import InProcessRegistry, SessionRegistry
-from engine.server.rtc import restrict_host_candidates
+from engine.server.rtc import report_connect_failures, restrict_host_candidates
 from engine.server.runtime import Runtime
 from engine.server.security import kiosk_token, security_headers
 from engine.server.session import Session
@@ -218,6 +218,7 @@ def build_app(
         loop = asyncio.get_running_loop()
         # aiortc encodes on the default executor; TTS and renderer set-up use it too.
         loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="dhe"))
+        report_connect_failures(loop)
         startup = asyncio.create_task(_start(runtime, background))
         yield
         startup.cancel()

@@ -15,11 +15,19 @@
 * Codec preferences are set on the transceivers *before* the remote description is applied
   (aiortc negotiates them there): Opus for audio, VP8 then H.264 for video.
 * :func:`negotiate` answers a visitor's offer with the session's outbound tracks.
+* aiortc starts ICE and DTLS in a task nobody awaits (``RTCPeerConnection.__connect``); when the
+  connection fails or its session ends while it runs, its exception would only reach asyncio's
+  "Task exception was never retrieved". :func:`report_connect_failures` makes the event loop
+  log such an exception as one line (the session already learns of the failure from its
+  connection state or its connect timeout); every other unhandled exception keeps the loop's
+  own handler.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -40,6 +48,10 @@ from engine.config import ServerConfig
 from engine.server.protocol import ApiError
 
 _PATCHED_ATTR = "_dhe_original"  # the wrapped aioice function, on our wrapper
+#: The ``__qualname__`` of aiortc's connect coroutine (``RTCPeerConnection.__connect``).
+CONNECT_TASK = "RTCPeerConnection.__connect"
+
+log = logging.getLogger(__name__)
 
 
 def ice_configuration(config: ServerConfig) -> RTCConfiguration:
@@ -174,3 +186,31 @@ async def negotiate(
             raise ApiError(400, "bad-sdp", f"offer refused: {exc}") from exc
         raise
     return pc.localDescription.sdp
+
+
+def is_connect_failure(context: dict[str, Any]) -> bool:
+    """Whether an asyncio exception-handler ``context`` is aiortc's connect task failing."""
+    task = context.get("future")
+    get_coro = getattr(task, "get_coro", None)
+    coro = get_coro() if get_coro is not None else None
+    return (
+        isinstance(context.get("exception"), Exception)
+        and getattr(coro, "__qualname__", "") == CONNECT_TASK
+    )
+
+
+def report_connect_failures(loop: asyncio.AbstractEventLoop) -> None:
+    """Log a failed aiortc connect task as one line (module docstring); every other context
+    goes to the loop's previous handler (or its default one)."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if is_connect_failure(context):
+            exc = context["exception"]
+            log.info("a media connection ended before it was up: %s: %s", type(exc).__name__, exc)
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)

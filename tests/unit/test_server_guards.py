@@ -4,6 +4,9 @@ kiosk-token checks, readiness from checks, and where ICE may gather host candida
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 from dataclasses import dataclass
 
 import pytest
@@ -23,7 +26,7 @@ from engine.server.limits import (
 )
 from engine.server.protocol import ApiError
 from engine.server.registry import InProcessRegistry, RegistryFull
-from engine.server.rtc import candidate_addresses
+from engine.server.rtc import candidate_addresses, report_connect_failures
 from engine.server.security import check_kiosk_token, check_origin
 
 PROXIES = parse_networks(["10.0.0.0/8", "127.0.0.3"])
@@ -168,3 +171,43 @@ def test_ice_gathers_only_on_the_listen_address() -> None:
     assert candidate_addresses("::1", []) == ["::1"]
     assert candidate_addresses("0.0.0.0", []) is None
     assert candidate_addresses("0.0.0.0", ["192.0.2.10"]) == ["192.0.2.10"]
+
+
+class RTCPeerConnection:
+    """Stands in for aiortc's class (an injected fault): its ``__connect`` coroutine has the
+    same ``__qualname__`` and fails the way a connection closed mid-handshake does."""
+
+    async def __connect(self) -> None:
+        raise ConnectionError("DTLS handshake failed (connection lost)")
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Task[None]:
+        return loop.create_task(self.__connect())
+
+
+async def other_task() -> None:
+    raise ValueError("a real bug")
+
+
+def test_a_failed_connect_task_is_one_log_line_and_other_failures_stay_loud(caplog) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        report_connect_failures(loop)
+        with caplog.at_level(logging.INFO):
+            for make in (
+                lambda: RTCPeerConnection().start(loop),
+                lambda: loop.create_task(other_task()),
+            ):
+                task = loop.run_until_complete(asyncio.wait([make()], timeout=1))[0].pop()
+                del task, make
+                gc.collect()  # the unretrieved exception is reported when the task is freed
+    finally:
+        loop.close()
+    records = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert (
+        "engine.server.rtc",
+        logging.INFO,
+        "a media connection ended before it was up: ConnectionError: DTLS handshake failed "
+        "(connection lost)",
+    ) in records
+    loud = [m for name, level, m in records if level == logging.ERROR and name == "asyncio"]
+    assert len(loud) == 1 and "Task exception was never retrieved" in loud[0], records
