@@ -26,6 +26,7 @@ TOKEN = "kiosk-secret-for-tests"
 KIOSK = {"X-Kiosk-Token": TOKEN}
 PROXY = "127.0.0.3"
 ALLOWED_ORIGIN = "https://kiosk.example.org"
+CONNECT_TIMEOUT_S = 120  # an answer took 17 s on a runner at load 30: hoarding outlives them
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def server():
             "DHE_SERVER__LIMITS__CONNECTING_PER_ADDRESS": "2",  # the defaults, not the tests'
             "DHE_SERVER__LIMITS__CONNECTING_TOTAL": "8",
             "DHE_SERVER__LIMITS__SESSIONS_PER_ADDRESS": "2",
+            "DHE_SERVER__CONNECT_TIMEOUT_S": str(CONNECT_TIMEOUT_S),
         },
     ) as proc:
         yield proc
@@ -149,33 +151,29 @@ async def test_kiosk_token_and_origin(server) -> None:
 async def test_hoarded_offers_do_not_keep_a_real_visitor_out(server) -> None:
     url = server.base_url
     await wait_health(url, lambda s, b: b["checks"]["sessions"]["connecting"] == 0, 20)
-    # Offers made ready first: the hoarding below takes a few seconds at most, well inside
-    # server.connect_timeout_s (10 s), after which answered offers that never connect expire.
     sdps = [await browser_offer() for _ in range(6)]
-    t0 = time.monotonic()
-    for sdp in sdps[:2]:
-        status, doc, _ = await post(url, {"sdp": sdp, "type": "offer"}, local="127.0.0.2")
-        assert status == 201, doc
-    status, doc, headers = await post(url, {"sdp": sdps[2], "type": "offer"}, local="127.0.0.2")
+    # 127.0.0.2 hoards its two; behind the trusted proxy, two forwarded visitors have a pool
+    # each. Four answered offers whose media never connects: more than max_sessions (3).
+    forwarded = [{"X-Forwarded-For": f"10.9.9.9, 198.51.100.{n}"} for n in (7, 8)]
+    answered = await asyncio.gather(
+        post(url, {"sdp": sdps[0], "type": "offer"}, local="127.0.0.2"),
+        post(url, {"sdp": sdps[1], "type": "offer"}, local="127.0.0.2"),
+        post(url, {"sdp": sdps[2], "type": "offer"}, local=PROXY, headers=forwarded[0]),
+        post(url, {"sdp": sdps[3], "type": "offer"}, local=PROXY, headers=forwarded[1]),
+    )
+    assert [status for status, _, _ in answered] == [201] * 4, answered
+    status, doc, headers = await post(url, {"sdp": sdps[4], "type": "offer"}, local="127.0.0.2")
     assert status == 429 and doc["error"]["code"] == "too-many-connecting", doc
     assert int(headers["Retry-After"]) >= 1
-    # X-Forwarded-For is not believed from an address that is no trusted proxy …
+    # X-Forwarded-For is not believed from an address that is no trusted proxy.
     spoofed = {"X-Forwarded-For": "198.51.100.9"}
     status, doc, _ = await post(
-        url, {"sdp": sdps[3], "type": "offer"}, local="127.0.0.2", headers=spoofed
+        url, {"sdp": sdps[5], "type": "offer"}, local="127.0.0.2", headers=spoofed
     )
     assert status == 429, doc
-    # … and behind the trusted proxy, each forwarded visitor has a pool of its own.
-    for visitor, sdp in zip(("198.51.100.7", "198.51.100.8"), sdps[4:], strict=True):
-        forwarded = {"X-Forwarded-For": f"10.9.9.9, {visitor}"}
-        status, doc, _ = await post(
-            url, {"sdp": sdp, "type": "offer"}, local=PROXY, headers=forwarded
-        )
-        assert status == 201, (visitor, doc)
-    # Four answered offers wait (more than max_sessions' 3), yet the real visitor gets in.
     _, body = await health(url)
-    assert time.monotonic() - t0 < 10, "too slow to show the pool full (connect timeout)"
-    assert body["checks"]["sessions"]["connecting"] >= 3 and body["sessions"] == 0, body
+    assert body["checks"]["sessions"]["connecting"] == 4 and body["sessions"] == 0, body
+    # The real visitor gets in, is answered, and takes a slot.
     visitor = VisitorClient(url, headers=KIOSK, decode_video=False)
     await visitor.connect()
     try:
@@ -185,9 +183,13 @@ async def test_hoarded_offers_do_not_keep_a_real_visitor_out(server) -> None:
         await wait_health(url, lambda s, b: b["sessions"] == 1, 10)
     finally:
         await visitor.close()
-    # The hoarded offers are gone after server.connect_timeout_s (10 s by default).
-    await wait_health(url, lambda s, b: b["checks"]["sessions"]["connecting"] == 0, 20)
-    assert time.monotonic() - t0 < 40
+    # Ending the waiting sessions empties the pool (the connect timeout ends them the same way:
+    # tests/integration/test_server_limits.py).
+    async with http() as client:
+        for _, doc, _ in answered:
+            async with client.delete(f"{url}/api/sessions/{doc['session_id']}") as resp:
+                assert resp.status == 204
+    await wait_health(url, lambda s, b: b["checks"]["sessions"]["connecting"] == 0, 5)
 
 
 async def test_a_closed_peer_frees_its_slot_within_a_second(server) -> None:
