@@ -60,7 +60,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         print(f"dhe serve: error: --port {port}: out of range", file=sys.stderr)
         return 2
-    logging.getLogger("engine.server").setLevel(min(logging.getLogger().level, logging.INFO))
+    show_server_progress()
     try:
         return asyncio.run(_serve(config, host, port))
     except KeyboardInterrupt:
@@ -78,6 +78,12 @@ def run_serve(args: argparse.Namespace) -> int:
             f"dhe serve: error: internal failure: {exc.__class__.__name__}: {exc}", file=sys.stderr
         )
         return 1
+
+
+def show_server_progress() -> None:
+    """Let the server's INFO lines (``ready in N s``, sessions started and ended) reach stderr
+    at the default verbosity; the rest of the process stays at the root logger's level."""
+    logging.getLogger("engine.server").setLevel(min(logging.getLogger().level, logging.INFO))
 
 
 async def _serve(config, host: str, port: int) -> int:

@@ -241,7 +241,7 @@ async def _start(runtime: Runtime, background: Background) -> None:
         log.exception("server start-up failed; /healthz stays 503")
         return
     down = "; ".join(f"{system} ({why})" for system, why in runtime.unavailable.items())
-    log.warning(
+    log.info(  # shown by default: ``dhe serve`` sets engine.server to INFO
         "ready in %.1f s (ASR languages: %s; business systems unavailable: %s)",
         report.seconds,
         ", ".join(report.languages),
