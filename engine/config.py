@@ -270,7 +270,7 @@ class LimitsConfig(_Section):
     connecting_per_address: int = Field(2, ge=1, le=64)  # offers whose media is not up yet
     connecting_total: int = Field(8, ge=1, le=1024)  # the same, all addresses together
     sessions_per_address: int = Field(2, ge=1, le=256)  # live sessions
-    offers_per_minute: float = Field(30.0, gt=0.0, le=1_000_000.0)
+    offers_per_minute: float = Field(30.0, gt=0.0, le=1_000_000.0)  # sustained; burst: a sixth
     messages_per_s: float = Field(5.0, gt=0.0, le=10_000.0)  # events-socket messages, sustained
     message_burst: int = Field(20, ge=1, le=100_000)  # … and in a burst
 

@@ -125,6 +125,11 @@ class LimitSettings:
     messages_per_s: float = 5.0
     message_burst: int = 20
 
+    @property
+    def offer_burst(self) -> float:
+        """Offers an address may make at once: a tenth of a minute's worth (10 s), at least 1."""
+        return max(1.0, self.offers_per_minute / 6)
+
 
 class LimitExceeded(Exception):
     """A request over a per-address limit: a stable ``code``, a reason, and when to retry."""
@@ -160,12 +165,13 @@ class AddressLimits:
         s = self.settings
         self._forget_full(now_s)
         bucket = self._offers.setdefault(
-            address, TokenBucket(s.offers_per_minute / 60.0, max(1.0, s.offers_per_minute / 6))
+            address, TokenBucket(s.offers_per_minute / 60.0, s.offer_burst)
         )
         if not bucket.take(now_s):
             raise LimitExceeded(
                 "too-many-offers",
-                f"more than {s.offers_per_minute:g} offers a minute from this address",
+                f"too many offers from this address: at most {s.offer_burst:g} at once, then "
+                f"{s.offers_per_minute:g} a minute (one every {60 / s.offers_per_minute:g} s)",
                 bucket.wait_s(),
             )
         if self.connecting[address] >= s.connecting_per_address:

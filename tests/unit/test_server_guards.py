@@ -74,6 +74,17 @@ def test_offers_are_limited_per_address() -> None:
     limits.add(limits.live, "127.0.0.1")
     with pytest.raises(LimitExceeded, match="2 live sessions"):
         limits.check_live("127.0.0.1")
+
+
+def test_offer_refusal_states_the_burst_and_the_rate() -> None:
+    limits = AddressLimits(LimitSettings())  # the defaults: 30 a minute
+    for i in range(5):
+        limits.check_offer("127.0.0.1", i * 0.1)
+    with pytest.raises(LimitExceeded) as sixth:
+        limits.check_offer("127.0.0.1", 0.5)
+    assert sixth.value.message == (
+        "too many offers from this address: at most 5 at once, then 30 a minute (one every 2 s)"
+    )
     limits.remove(limits.live, "127.0.0.1")
     limits.check_live("127.0.0.1")
 
