@@ -188,6 +188,19 @@ async def negotiate(
     return pc.localDescription.sdp
 
 
+def transport_cause(pc: RTCPeerConnection) -> str:
+    """Why ``pc`` left ``connected``, in words, for the session's end line.
+
+    aiortc's ``connectionState`` is ``failed`` when an ICE transport failed (consent freshness
+    expired, RFC 7675) or a DTLS one did, and ``closed`` when the peer's DTLS close_notify (or
+    a dead DTLS socket) closed every DTLS transport, after which aiortc closes the peer itself.
+    """
+    if pc.connectionState == "closed":
+        return "DTLS closed by the peer"
+    dtls = sorted({t.sender.transport.state for t in pc.getTransceivers() if t.sender.transport})
+    return f"ICE {pc.iceConnectionState}, DTLS {'/'.join(dtls) or 'none'}"
+
+
 def is_connect_failure(context: dict[str, Any]) -> bool:
     """Whether an asyncio exception-handler ``context`` is aiortc's connect task failing."""
     task = context.get("future")

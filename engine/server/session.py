@@ -53,7 +53,7 @@ from engine.server.hearing_parts import build_hearing
 from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
 from engine.server.media import SessionMedia
 from engine.server.perception_stage import PerceptionStage, VisitorReactions
-from engine.server.rtc import ice_configuration, negotiate
+from engine.server.rtc import ice_configuration, negotiate, transport_cause
 from engine.server.runtime import Runtime
 from engine.server.seeing import SeeingSession
 from engine.server.speaker_gate import GatedDecisions
@@ -201,7 +201,9 @@ class Session:
             if self._on_connected is not None:
                 self.tasks.spawn(self._on_connected(self), "admit")
         if state in ("failed", "closed"):
-            self.tasks.spawn(self.close(f"connection-{state}"), "close")
+            socket = "open" if self.feed.attached else "closed"
+            cause = f"{transport_cause(self.pc)}; events socket {socket}"
+            self.tasks.spawn(self.close(f"connection-{state}", cause), "close")
 
     # --- state, turns, replies ----------------------------------------------------------------
 
@@ -341,8 +343,13 @@ class Session:
         if name != "close":
             self.tasks.spawn(self.close("internal-error"), "close")
 
-    async def close(self, reason: str = "closed") -> None:
-        """End the session: cancel work, stop tracks, close the peer, wipe memory. Idempotent."""
+    async def close(self, reason: str = "closed", cause: str = "") -> None:
+        """End the session: cancel work, stop tracks, close the peer, wipe memory. Idempotent.
+
+        Args:
+            reason: the end reason code (the ``ended`` state event, the audit trail).
+            cause: what the transport said, for the log line only ("ICE failed, DTLS …").
+        """
         if self._closing:
             return
         self._closing = True
@@ -370,7 +377,7 @@ class Session:
         log.info(
             "session %s ended (%s) in %.0f ms; video frames sent %d, rendered %d, dropped %d",
             self.id,
-            reason,
+            f"{reason}: {cause}" if cause else reason,
             (time.perf_counter() - t0) * 1e3,
             video.frames_sent,
             video.frames_rendered,
