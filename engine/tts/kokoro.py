@@ -59,8 +59,10 @@ MODEL_FILE = "kokoro-v1.0.int8.onnx"
 VOCAB_FILE = "vocab.json"
 VOICES_FILE = "voices.npz"
 VOICES_DIR = "voices"
-#: The default speaker (``tts.voices.zh.speaker`` in assets/config/default.yaml names it too).
-DEFAULT_SPEAKER = "jm_kumo"
+#: The default speaker (``tts.voices.zh.speaker`` in assets/config/default.yaml names it too):
+#: the native Mandarin speaker the project's Mandarin ASR understood best reading the packs'
+#: replies (benchmarks/zh_speakers.py, on templates the intelligibility test does not score).
+DEFAULT_SPEAKER = "zf_xiaoyi"
 #: Name prefixes of Kokoro v1.0's native Mandarin voice packs (female, male). Their style
 #: vectors steer the pitch predictor to Mandarin tones already: the tone reshaping of
 #: :mod:`engine.tts.zh_tones` is off for them unless asked for.

@@ -91,12 +91,13 @@ def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:
 
 
 def test_tones_change_the_pitch_not_the_timing(kokoro: KokoroTTS) -> None:
-    (toned,) = kokoro.synthesize_all("银行卡", "zh")
-    kokoro.tones = False
+    assert kokoro.tones is False  # a native Mandarin speaker keeps the model's own pitch
+    kokoro.tones = True
     try:
-        (plain,) = kokoro.synthesize_all("银行卡", "zh")
+        (toned,) = kokoro.synthesize_all("银行卡", "zh")
     finally:
-        kokoro.tones = True
+        kokoro.tones = False
+    (plain,) = kokoro.synthesize_all("银行卡", "zh")
     assert toned.num_samples == plain.num_samples
     assert toned.visemes == plain.visemes
     assert not np.array_equal(_samples(toned), _samples(plain))

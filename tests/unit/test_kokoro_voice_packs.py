@@ -4,6 +4,7 @@ raw little-endian float32 files (what `dhe models kokoro-82m` unpacks from the n
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,15 @@ def test_the_unpacked_model_has_eight_native_mandarin_speakers() -> None:
     # real style vectors: distinct speakers, finite, not all zero
     assert all(np.isfinite(packs[n]).all() and np.abs(packs[n]).max() > 0.01 for n in native)
     assert not np.allclose(packs["zf_xiaoxiao"], packs["zm_yunxi"])
+
+
+def test_the_shipped_config_and_the_built_in_voice_name_one_default_speaker(monkeypatch) -> None:
+    from engine.config import load_config, offline_voice
+    from engine.tts.kokoro import DEFAULT_SPEAKER, NATIVE_PREFIXES
+
+    for name in list(os.environ):
+        if name.startswith("DHE_"):
+            monkeypatch.delenv(name)
+    assert DEFAULT_SPEAKER.startswith(NATIVE_PREFIXES)
+    assert load_config().tts.voices["zh"].speaker == DEFAULT_SPEAKER
+    assert offline_voice("zh").speaker in (None, DEFAULT_SPEAKER)
