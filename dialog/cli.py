@@ -19,8 +19,13 @@ from dialog.types import DialogTurn
 
 
 def _pack_check(args: argparse.Namespace) -> int:
-    """``dhe pack check DIR``: one ``FILE:LINE: message`` per problem; exit 1 if any."""
+    """``dhe pack check DIR``: one ``FILE:LINE: message`` per problem; exit 1 if any, 2 (one
+    line on stderr) when ``DIR`` is not a readable folder."""
     root = Path(args.dir)
+    if not root.is_dir():
+        what = "not a folder" if root.exists() else "no such folder"
+        print(f"dhe pack check: error: {root}: {what}", file=sys.stderr)
+        return 2
     _, problems = check_pack(root)
     for problem in problems:
         print(problem)

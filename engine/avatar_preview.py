@@ -36,7 +36,7 @@ LEAD_S, TAIL_S = 0.5, 1.0  # idle before the speech (and the gesture), and after
 DEFAULT_IDLE_S, MAX_SECONDS = 4.0, 120.0
 MAX_TEXT_CHARS = 1000
 SHEET_TILE_W = 200
-_SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
+_SIZE = re.compile(r"^(\d{1,9})x(\d{1,9})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,9 @@ def parse_size(value: str) -> tuple[int, int]:
     if match is None:
         raise UsageError(f"--size {value}: expected WIDTHxHEIGHT, e.g. 512x512")
     w, h = int(match.group(1)), int(match.group(2))
-    if not (64 <= w <= 2048 and 64 <= h <= 2048) or w % 2 or h % 2:
+    if not (64 <= w <= 2048 and 64 <= h <= 2048):
+        raise UsageError(f"--size {value}: out of range: width and height must be in 64-2048")
+    if w % 2 or h % 2:
         raise UsageError(f"--size {value}: width and height must be even numbers in 64-2048")
     return w, h
 

@@ -54,13 +54,11 @@ def run_chat_command(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(config_problem(exc, args.config))
     except PackError as exc:
-        print(f"dhe chat: invalid pack: {exc.problems[0]}", file=sys.stderr)
-        return 2
+        return _fail(f"invalid pack: {exc.problems[0]}")
     except EmbeddingError as exc:
         return _fail(str(exc))
     except FileNotFoundError as exc:
-        print(f"dhe chat: --domain {args.domain}: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"--domain {args.domain}: {exc}")
     except KeyboardInterrupt:
         return 130
 

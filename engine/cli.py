@@ -263,7 +263,13 @@ def _cmd_perceive(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    from engine.config import ConfigError, ConfigFileError, check_references, load_config
+    from engine.config import (
+        ConfigError,
+        ConfigFileError,
+        check_raw_references,
+        check_references,
+        load_config,
+    )
 
     try:
         config = load_config(args.file)
@@ -273,6 +279,8 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{exc.source}: {problem}")
+        for problem in check_raw_references(args.file, exc.problems):
+            print(f"{Path(args.file)}: {problem}")
         return 1
     problems = check_references(config)
     for problem in problems:
@@ -300,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (stderr)"
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # not required here: main() names an unknown flag before saying a command is missing
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("converse", help="one session from audio/text turns to a lip-synced MP4")
     p.add_argument("--domain", default="bank", help="domain pack (bank, tax); default bank")
@@ -386,7 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dhe`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command is None:
+        parser.error("the following arguments are required: command")
     configure_logging(args.verbose)
     return int(args.func(args) or 0)
 

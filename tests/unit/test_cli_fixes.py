@@ -101,3 +101,52 @@ def test_resolve_spec_is_shared_with_the_loader() -> None:
     assert resolve_spec("minilm-l6-v2") == "minilm-l6-v2"
     with pytest.raises(Exception, match="known: multilingual-e5-small, minilm-l6-v2"):
         resolve_spec("nope")
+
+
+def test_config_check_reports_the_embedding_model_with_other_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv("DHE_DIALOG__EMBEDDING_MODEL", raising=False)
+    monkeypatch.delenv("DHE_SERVER__PORT", raising=False)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("dialog:\n  embedding_model: nope\nserver:\n  port: -5\n", encoding="utf-8")
+    assert main(["config", "check", str(cfg)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split(": ")[1] for ln in lines] == ["server.port", "dialog.embedding_model"], lines
+
+
+def test_an_unknown_flag_is_named_before_a_missing_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as bogus:
+        main(["--bogus"])
+    assert bogus.value.code == 2
+    assert _err_lines(capsys) == ["dhe: error: unrecognized arguments: --bogus"]
+    with pytest.raises(SystemExit):
+        main([])
+    assert _err_lines(capsys) == ["dhe: error: the following arguments are required: command"]
+
+
+def test_pack_check_of_a_missing_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope"
+    assert main(["pack", "check", str(missing)]) == 2
+    assert _err_lines(capsys) == [f"dhe pack check: error: {missing}: no such folder"]
+
+
+def test_chat_errors_use_the_common_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chat", "--domain", "nope"]) == 2
+    lines = _err_lines(capsys)
+    assert len(lines) == 1 and lines[0].startswith("dhe chat: error: --domain nope: "), lines
+
+
+@pytest.mark.parametrize(
+    ("size", "says"),
+    [("10x99999", "out of range: width and height must be in 64-2048"), ("65x64", "even")],
+)
+def test_avatar_preview_size_errors_say_what_is_wrong(size: str, says: str) -> None:
+    from engine.avatar_preview import UsageError, parse_size
+
+    with pytest.raises(UsageError, match=says):
+        parse_size(size)
