@@ -373,6 +373,11 @@ class VisitorPage {
     this.debug?.watch(null);
     this.debug?.setSession(null);
     delete document.body.dataset.sessionId;
+    if (document.body.dataset.avatarState !== "ended") {
+      // no "Speaking" over the blank video while the page reconnects or waits
+      this.showAvatarState("ended");
+      document.body.dataset.avatarState = "ended";
+    }
     $("consent").hidden = true;
     $("camera-allow").hidden = true;
     if (wipe) {

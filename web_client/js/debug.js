@@ -70,6 +70,11 @@ export class DebugOverlay {
     this.root.dataset.sessionId = id ?? "";
     this.seen = { present: null, emotion: null, gestures: [] }; // never another visitor's
     this.renderSeen();
+    // a new (or no) session starts with no turns: another session's timings would mislead
+    this.turns = [];
+    this.activeTurn = null;
+    this.root.querySelector("#debug-state").textContent = "—";
+    this.render();
   }
 
   /** A ``{"type": "state", "state", "bargein_ms"?, "turn_id"?}`` event. */
