@@ -104,6 +104,10 @@ class SoakReport:
         return later[-1].fds - later[0].fds
 
 
+class ServerDied(Exception):
+    """The server process exited during the soak (its status is in the report's errors)."""
+
+
 def speech(text: str) -> np.ndarray:
     """``text`` said by espeak-ng en-us (a voice unlike the avatar's), int16 48 kHz, with half a
     second of silence after it (**synthetic**)."""
@@ -219,9 +223,18 @@ class Soak:
         loop = asyncio.get_running_loop()
         async with aiohttp.ClientSession() as http:
             while True:
-                async with http.get(f"{self.url}/healthz") as resp:
-                    if resp.status != 200:
-                        self.report.errors.append(f"/healthz {resp.status}: {await resp.text()}")
+                exit_status = self.server.proc.poll()
+                if exit_status is not None:  # it died (a crash, the OOM killer): stop here
+                    self.report.errors.append(f"dhe serve exited with status {exit_status}")
+                    self.log_problems()
+                    raise ServerDied(exit_status)
+                try:
+                    async with http.get(f"{self.url}/healthz") as resp:
+                        if resp.status != 200:
+                            body = await resp.text()
+                            self.report.errors.append(f"/healthz {resp.status}: {body}")
+                except aiohttp.ClientError as exc:
+                    self.report.errors.append(f"/healthz unreachable: {exc}")
                 self.log_problems()
                 sample = self.measure(loop.time() - t0)
                 self.report.samples.append(sample)
@@ -293,7 +306,14 @@ async def soak(
     jobs.append(run.sample(t0, sample_s, deadline, quiet))
     if kill_at is not None:
         jobs.append(run.kill_sandbox(t0 + kill_at * duration_s))
-    await asyncio.gather(*jobs)
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except ServerDied:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return report
     await asyncio.sleep(2.0)  # the last abrupt visitor's session ends (its peer closed)
     run.log_problems()
     report.samples.append(run.measure(loop.time() - t0))
