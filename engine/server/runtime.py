@@ -15,6 +15,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
 from engine.server.renderers import RendererFactory, RendererPool, gl_renderer_factory
 from engine.server.transcribing import InflightCounter
-from engine.server.warmup import warm_audio, warm_hearing, warm_video_encoders
+from engine.server.warmup import run_steps, warm_audio, warm_hearing, warm_video_encoders
 from engine.show import load_configured_avatar
 from engine.systems import open_systems
 from engine.voices import Voices
@@ -118,20 +119,27 @@ class Runtime:
         self.sandboxes = systems.cluster
         languages = tuple(lang for lang in ("en", "zh") if self.hearing.can_hear(lang))
 
-        def load_models() -> None:
-            warm_hearing(self.hearing, languages)  # loads, then one decode per language
-            self.voices.warm_up(cfg.tts.voices)  # every reply language, not only the dialog's
+        def load_avatar() -> None:
             self._avatar = load_configured_avatar(cfg.avatar)
-            warm_video_encoders(cfg.server.video_width, cfg.server.video_height)
+
+        # One step per model and language: a stop during warm-up starts no further step.
+        model_steps = [
+            *(partial(warm_hearing, self.hearing, (lang,)) for lang in languages),  # load, decode
+            *(partial(self.voices.warm_up, (lang,)) for lang in cfg.tts.voices),  # every voice
+            load_avatar,
+            partial(warm_video_encoders, cfg.server.video_width, cfg.server.video_height),
+        ]
 
         def load_turn() -> None:
             self.turn_model = load_turn_model(cfg.vad.turn_model, cfg.vad.turn_model_threads)
+
+        def check_turn() -> None:
             if self.turn_model is not None:
                 self.turn_model.check(warm_audio())  # onnxruntime's first run
 
         await asyncio.gather(
-            loop.run_in_executor(self.asr_executor, load_models),
-            loop.run_in_executor(self.turn_executor, load_turn),
+            run_steps(self.asr_executor, model_steps),
+            run_steps(self.turn_executor, (load_turn, check_turn)),
             self.dialog_engine(cfg.dialog.domain),
         )
         factory = self._renderer_factory or gl_renderer_factory(self._avatar, cfg)

@@ -6,14 +6,18 @@ kernels on the first inference (a first Whisper decode here costs a few hundred 
 next), and libvpx/libx264 set up their tables on the first encoder opened in the process. The
 voices warm themselves (``engine.voices.Voices.warm_up``) and the dialog's sentence encoder runs
 while the pack is embedded at load. Everything here is blocking: run it on the executor of the
-model it uses, never on the event loop.
+model it uses, never on the event loop; :func:`run_steps` does so one step at a time, so a
+server stopped during its warm-up starts no further step.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fractions
 import logging
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 
 import av
 import numpy as np
@@ -25,6 +29,15 @@ log = logging.getLogger(__name__)
 
 #: Seconds of audio a warm-up decodes: a short turn, inside the shortest encoder window.
 WARM_AUDIO_S = 2.0
+
+
+async def run_steps(executor: Executor, steps: Iterable[Callable[[], object]]) -> None:
+    """Run blocking ``steps`` one after another on ``executor``. Cancelling the caller stops
+    before the next step: the one already running finishes on its thread (a thread cannot be
+    interrupted), nothing new starts, so a stop during warm-up is prompt."""
+    loop = asyncio.get_running_loop()
+    for step in steps:
+        await loop.run_in_executor(executor, step)
 
 
 def warm_audio(seconds: float = WARM_AUDIO_S) -> np.ndarray:

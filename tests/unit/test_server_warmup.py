@@ -3,9 +3,13 @@ H.264 encoders through PyAV) and decode a fixed, quiet input."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from engine.server.warmup import WARM_AUDIO_S, warm_audio, warm_video_encoders
+from engine.server.warmup import WARM_AUDIO_S, run_steps, warm_audio, warm_video_encoders
 
 
 def test_warm_audio_is_quiet_repeatable_16k_float32() -> None:
@@ -17,3 +21,20 @@ def test_warm_audio_is_quiet_repeatable_16k_float32() -> None:
 
 def test_both_video_codecs_encode_a_frame() -> None:
     warm_video_encoders(64, 64)  # raises when aiortc's encoders change their interface
+
+
+async def test_a_stop_during_warm_up_starts_no_further_step() -> None:
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        started.set()
+        release.wait(10)
+        ran.append("first")
+
+    with ThreadPoolExecutor(1) as executor:
+        task = asyncio.create_task(run_steps(executor, [first, lambda: ran.append("second")]))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()  # the server stops while the first step runs
+        release.set()
+        await asyncio.sleep(0.1)
+    assert task.cancelled() and ran == ["first"]  # the running step finished, no other began
