@@ -79,7 +79,7 @@ def test_switching_to_chinese_changes_the_video_mark_badge_and_caption(open_visi
         "() => document.body.dataset.avatarState === 'speaking'", timeout=REPLY_TIMEOUT_MS
     )
     page.click(".lang-btn[data-lang='zh']")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     # the badge speaks the page's language at once; the English answer leaves the screen
     state, badge = page.evaluate(
         "() => { const b = document.getElementById('avatar-state');"

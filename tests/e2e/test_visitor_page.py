@@ -130,7 +130,7 @@ def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
 def test_language_switch_changes_ui_and_reply_language(open_visitor, e2e_artifacts):
     page = open_visitor()
     page.click(".lang-btn[data-lang='zh']")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert page.text_content("#start") == "开始"
     assert page.text_content("#ai-label").strip().endswith("AI数字员工")
     start_session(page)
@@ -149,7 +149,7 @@ def test_language_switch_changes_ui_and_reply_language(open_visitor, e2e_artifac
 
     # and back: UI strings and replies in English again
     page.click(".lang-btn[data-lang='en']")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.text_content("#handoff") == "Talk to a person"
     assert page.text_content("#keypad-prompt") == "Last 4 digits of your card"
     ask(page, "What are your opening hours?")
@@ -204,12 +204,12 @@ def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e
     assert video["width"] > 600 and keypad["y"] > video["y"] + video["height"]
     shot(page, e2e_artifacts, "06-kiosk-portrait")
     page.click(".lang-btn[data-lang='en']")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.click("#end-session")
     page.wait_for_selector("#attract:not([hidden])", timeout=10_000)
     assert "session has ended" in page.text_content("#attract-ended")
     # the next visitor gets the configured language again, and the server forgot the session
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     status, _ = dhe_server.request("DELETE", f"/api/sessions/{session}")
     assert status == 404
     shot(page, e2e_artifacts, "07-kiosk-attract")

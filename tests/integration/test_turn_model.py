@@ -63,8 +63,9 @@ def test_synthetic_question_in_piper_voice(model) -> None:
 
 
 def test_policy_ends_a_finished_turn_at_the_check(model, shared_data) -> None:
-    """Streamed through Silero and the endpointer: the check comes at a 200 ms pause and its
-    *complete* ends the turn there, 300 ms before the silence timeout would."""
+    """Streamed through Silero and the endpointer: with the policy's shortest pause at 200 ms
+    and the model alone deciding (live: 420 ms and the transcript must agree), the check comes at a 200 ms pause and
+    its *complete* ends the turn there, 300 ms before the silence timeout would."""
     audio = np.concatenate(
         [
             load_audio(
@@ -73,7 +74,10 @@ def test_policy_ends_a_finished_turn_at_the_check(model, shared_data) -> None:
             silence(1500),
         ]
     )
-    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TurnPolicySettings())
+    ep = semantic_endpointer(
+        EndpointSettings(endpoint_silence_ms=500),
+        TurnPolicySettings(min_pause_ms=200.0, text_rule=False),
+    )
     ended: list[tuple[int, TurnEnded]] = []
     checks: list[float] = []
     for i, prob in enumerate(SileroVAD().process(audio)):
