@@ -205,14 +205,20 @@ async def latency(url: str, turns: int, decode_video: bool, fresh_server: bool) 
     print_summary(warm, f"warm turns ({len(warm)})")
 
 
+async def ask_after_settling(client: VisitorClient, question: np.ndarray) -> float:
+    """Let a fresh session settle for 1 s, then speak ``question`` (float32 16 kHz); returns
+    the visitor's end of speech on the loop's clock (s)."""
+    await asyncio.sleep(1.0)
+    _, end = speech_bounds(question)
+    return client.mic.say(to_48k(question)) + end
+
+
 async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
     """A spoken FAQ question answered in full: where its reply's pieces are."""
     client = VisitorClient(url, decode_video=decode_video)
     await client.connect()
     try:
-        await asyncio.sleep(1.0)
-        _, end = speech_bounds(question)
-        t_eos = client.mic.say(to_48k(question)) + end
+        t_eos = await ask_after_settling(client, question)
         await client.wait_event(lambda m: m.get("state") == "speaking", 60, after=t_eos)
         await client.wait_event(lambda m: m.get("state") == "idle", 90, after=t_eos)
         t_idle = client.received.events[-1][0]
@@ -230,9 +236,7 @@ async def barge_at(url: str, decode_video: bool, question, clip, at_s: float) ->
     client = VisitorClient(url, decode_video=decode_video)
     await client.connect()
     try:
-        await asyncio.sleep(1.0)
-        _, end = speech_bounds(question)
-        t_eos = client.mic.say(to_48k(question)) + end
+        t_eos = await ask_after_settling(client, question)
         while not client.received.sound_times(after=t_eos):
             await asyncio.sleep(0.005)
         t_reply = client.received.sound_times(after=t_eos)[0]
