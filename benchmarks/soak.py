@@ -310,10 +310,13 @@ async def soak(
     try:
         await asyncio.gather(*tasks)
     except ServerDied:
+        return report
+    finally:
+        # any failure (a dead server, or an exception a visitor did not expect) stops the
+        # others too: a visitor left running would outlive the run and hang its event loop
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        return report
     await asyncio.sleep(2.0)  # the last abrupt visitor's session ends (its peer closed)
     run.log_problems()
     report.samples.append(run.measure(loop.time() - t0))
