@@ -141,11 +141,40 @@ def wer_en(reference: str, heard: str) -> float:
     return float(jiwer.wer(norm(reference), norm(heard)))
 
 
+#: Shortest piece of a reply given to the recogniser, in seconds (see :func:`speak_and_hear`).
+MIN_PIECE_S = 3.0
+
+
+def _pieces(sentences: Sequence[bytes], sample_rate: int) -> list[bytes]:
+    """Join consecutive sentences (int16 PCM) into pieces of at least :data:`MIN_PIECE_S`;
+    a short tail joins the piece before it."""
+    min_bytes = int(MIN_PIECE_S * sample_rate) * 2
+    pieces: list[bytes] = []
+    current = b""
+    for pcm in sentences:
+        current += pcm
+        if len(current) >= min_bytes:
+            pieces.append(current)
+            current = b""
+    if current:
+        if pieces:
+            pieces[-1] += current
+        else:
+            pieces.append(current)
+    return pieces
+
+
 def speak_and_hear(
     tts: SentenceTTS, asr: Any, replies: Sequence[Reply], language: str
 ) -> list[Score]:
     """Synthesize each reply with ``tts``, transcribe it with ``asr`` (a
     :class:`~engine.asr.whisper.WhisperASR`) and score it.
+
+    A reply is transcribed in pieces of whole sentences (the engine's
+    :class:`~engine.tts.base.TTSChunk` per sentence), each at least
+    :data:`MIN_PIECE_S` long: a small Whisper given a whole 8 s reply now and then stops
+    after its first sentence, and given a lone one-word sentence ("Goodbye!") often hears
+    nothing; either way the voice would be scored for the recogniser's slip.
 
     Returns:
         One :class:`Score` per reply, in order.
@@ -159,8 +188,11 @@ def speak_and_hear(
     for reply in replies:
         chunks = tts.synthesize_all(reply.text, language)
         pcm = b"".join(c.pcm for c in chunks)
-        audio = resample_pcm(pcm, tts.sample_rate, 16_000).astype(np.float32) / 32768.0
-        heard = asr.transcribe(audio, language=language).text
+        heard_parts = []
+        for piece in _pieces([c.pcm for c in chunks], tts.sample_rate):
+            audio = resample_pcm(piece, tts.sample_rate, 16_000).astype(np.float32) / 32768.0
+            heard_parts.append(asr.transcribe(audio, language=language).text.strip())
+        heard = ("" if language == "zh" else " ").join(heard_parts)
         scores.append(
             Score(reply, heard, scorer(reply.text, heard), len(pcm) / 2 / tts.sample_rate)
         )
