@@ -36,10 +36,16 @@ from engine.config import EngineConfig
 from engine.paths import REPO_ROOT
 from engine.server import demo_phone, protocol
 from engine.server.admission import Gate
-from engine.server.health import DependencyMonitor, models_check, readiness, sessions_check
+from engine.server.health import (
+    DependencyMonitor,
+    models_check,
+    readiness,
+    registry_check,
+    sessions_check,
+)
 from engine.server.limits import AddressLimits, parse_networks
 from engine.server.offers import Access, SessionRoutes
-from engine.server.registry import InProcessRegistry, SessionRegistry
+from engine.server.registry import InProcessRegistry, RegistryUnavailable, SessionRegistry
 from engine.server.rtc import report_connect_failures, restrict_host_candidates
 from engine.server.runtime import Runtime
 from engine.server.security import kiosk_token, security_headers
@@ -98,18 +104,27 @@ async def errors_middleware(
 
 async def healthz(request: web.Request) -> web.Response:
     """Readiness (:mod:`engine.server.health`): 200 ``ok`` or ``degraded``, 503 ``down`` with
-    reasons; ``ready`` and ``sessions`` (live) kept beside them."""
+    reasons; ``ready`` and ``sessions`` (live; null while a shared registry does not answer)
+    kept beside them."""
     runtime, gate = request.app[RUNTIME_KEY], request.app[GATE_KEY]
-    counts = await gate.counts()
-    checks = [
-        models_check(runtime.ready, runtime.startup_error),
-        sessions_check(counts.live, counts.pending, counts.connecting, counts.capacity),
-    ]
+    checks = [models_check(runtime.ready, runtime.startup_error)]
+    shared = not isinstance(request.app[REGISTRY_KEY], InProcessRegistry)  # a cluster's
+    try:
+        counts = await gate.counts()
+    except RegistryUnavailable as exc:  # no slot can be counted: nobody can be admitted
+        checks.append(registry_check(str(exc)))
+        live = None
+    else:
+        checks.append(
+            sessions_check(counts.live, counts.pending, counts.connecting, counts.capacity)
+        )
+        checks += [registry_check(None)] if shared else []
+        live = counts.live
     monitor = request.app[BACKGROUND_KEY].monitor
     if monitor is not None:
         checks += monitor.checks()
     status, body = readiness(checks)
-    body.update(ready=runtime.ready, sessions=counts.live)
+    body.update(ready=runtime.ready, sessions=live)
     if runtime.startup_error:
         body["error"] = runtime.startup_error
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})

@@ -7,7 +7,8 @@ Readiness answers "can this server take a visitor now?":
   business system: the dialog apologises for what needs it) — a load balancer keeps the server,
   an operator is told;
 * 503 ``{"status": "down", "reasons": [...], …}`` — no visitor can be served: the models are
-  still loading or failed to, or every session slot is taken.
+  still loading or failed to, every session slot is taken, or the shared session registry
+  (a cluster's Redis) does not answer (check ``registry``; no slot can be counted then).
 
 Each check is ``{"status", …}``; a business system's check also says why it is down, since when
 (``down_for_s``), and for an embedded sandbox its process state and restarts. A dependency is
@@ -81,6 +82,13 @@ def sessions_check(live: int, pending: int, connecting: int, capacity: int) -> C
         reason = f"all {capacity} session slots are taken"
         return Check("sessions", False, True, {"status": "full", "reason": reason, **detail})
     return Check("sessions", True, True, {"status": "ok", **detail})
+
+
+def registry_check(unreachable: str | None) -> Check:
+    """Whether a cluster's shared session registry answers (``unreachable``: why not)."""
+    if unreachable is None:
+        return Check("registry", True, True, {"status": "ok"})
+    return Check("registry", False, True, {"status": "down", "reason": unreachable})
 
 
 @dataclass(slots=True)

@@ -36,7 +36,12 @@ import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from engine.server.registry import Admission, RegistryCounts, RegistryFull
+from engine.server.registry import (
+    Admission,
+    RegistryCounts,
+    RegistryFull,
+    RegistryUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +130,6 @@ redis.call('DEL', p .. 'sessions:' .. r, p .. 'pending:' .. r, p .. 'alive:' .. 
 redis.call('HDEL', p .. 'replicas', r)
 return 1
 """
-
-
-class RegistryUnavailable(RegistryFull):
-    """Redis did not answer: no session may start now (the offer gets 503, as when full)."""
-
-    def __init__(self, capacity: int, reason: str) -> None:
-        super().__init__(capacity)
-        self.args = (f"the session registry is unreachable ({reason})",)
 
 
 class ClusterFull(RegistryFull):
@@ -326,9 +323,12 @@ class RedisRegistry(Generic[S]):
         """The whole cluster's live and pending sessions and its capacity (live replicas).
 
         Raises:
-            redis.exceptions.RedisError: Redis did not answer.
+            RegistryUnavailable: Redis did not answer.
         """
-        live, pending, cap = await self._counts(args=[self.prefix])
+        try:
+            live, pending, cap = await self._counts(args=[self.prefix])
+        except RedisError as exc:
+            raise RegistryUnavailable(self.capacity, str(exc)) from exc
         capacity = self.cluster_capacity or int(cap)
         return RegistryCounts(int(live), int(pending), capacity)
 

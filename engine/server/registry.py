@@ -32,6 +32,20 @@ class RegistryFull(Exception):
         self.capacity = capacity
 
 
+class RegistryUnavailable(RegistryFull):
+    """A shared registry's store does not answer: no session may start now (an offer gets 503,
+    as when full) and ``/healthz`` says ``down`` (check ``registry``).
+
+    Attributes:
+        reason: why, in one line (the store client's error).
+    """
+
+    def __init__(self, capacity: int, reason: str) -> None:
+        super().__init__(capacity)
+        self.reason = reason
+        self.args = (f"the session registry is unreachable ({reason})",)
+
+
 @dataclass(frozen=True, slots=True)
 class Admission:
     """A slot held for an offer being negotiated (give it to ``create`` or ``release``).
@@ -91,7 +105,11 @@ class SessionRegistry(Protocol[S]):
         ...
 
     async def counts(self) -> RegistryCounts:
-        """Live and pending sessions and the capacity."""
+        """Live and pending sessions and the capacity.
+
+        Raises:
+            RegistryUnavailable: a shared store did not answer.
+        """
         ...
 
     def local(self) -> list[S]:

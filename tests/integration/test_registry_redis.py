@@ -5,10 +5,15 @@ heartbeats (``engine.server.redis_registry``)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.cluster.processes import free_port
@@ -148,10 +153,6 @@ def test_replica_ids_are_checked() -> None:
 
 
 def test_serve_with_an_unreachable_registry_exits_2() -> None:
-    import os
-    import subprocess
-    import sys
-
     env = {
         **os.environ,
         "DHE_CLUSTER__REGISTRY_URL": f"redis://127.0.0.1:{free_port()}/0",
@@ -166,3 +167,49 @@ def test_serve_with_an_unreachable_registry_exits_2() -> None:
     )
     assert proc.returncode == 2, proc.stderr
     assert "cannot reach the session registry" in proc.stderr
+
+
+def _health(port: int, server: subprocess.Popen, log: Path) -> httpx.Response:
+    """The first answer of the server's ``/healthz`` (it answers while its models load)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, log.read_text()[-2000:]
+        assert time.monotonic() < deadline, "dhe serve did not answer /healthz in 60 s"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        except httpx.TransportError:
+            time.sleep(0.2)
+
+
+def test_healthz_says_down_when_redis_stops(tmp_path: Path) -> None:
+    """A replica whose Redis stops answers ``/healthz`` 503 ``down`` naming the ``registry``
+    check (it was a 500: counting the slots raised). The replica is stopped before its models
+    have loaded: its health answers from the start."""
+    port, log = free_port(), tmp_path / "serve.log"
+    server = None
+    try:
+        with redis_server() as url, log.open("w") as out:
+            env = {
+                **os.environ,
+                "DHE_CLUSTER__REGISTRY_URL": url,
+                "DHE_CLUSTER__REPLICA_ID": "r1",
+                "DHE_VAR_DIR": str(tmp_path),
+                "DHE_SANDBOX__EMBEDDED": "false",  # no sandboxes to start
+            }
+            argv = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port)]
+            server = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+            before = _health(port, server, log)
+        after = _health(port, server, log)  # Redis stopped
+    finally:
+        if server is not None:  # nothing of it to keep: no graceful stop needed
+            server.kill()
+            server.wait(timeout=30)
+    assert before.json()["checks"]["registry"] == {"status": "ok"}, before.text
+    assert after.status_code == 503, after.text
+    body = after.json()
+    assert body["status"] == "down"
+    assert body["checks"]["registry"]["status"] == "down"
+    assert any(
+        r.startswith("registry: the session registry is unreachable") for r in body["reasons"]
+    )
+    assert body["sessions"] is None
