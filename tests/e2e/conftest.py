@@ -34,27 +34,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, SHARED_DATA, require_path
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.visitor import LOOPBACK_VISITORS
 
-CHROMIUM = Path(os.environ.get("DHE_CHROMIUM", "/usr/bin/chromium"))
 #: The fake microphone's clip: 5.1 s of read English speech (LJ Speech, public domain).
 MIC_CLIP = "audio/en/en_ljspeech_LJ001-0004_block_books.wav"
 READY_TIMEOUT_S = 90.0
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--autoplay-policy=no-user-gesture-required",
-    # host candidates as IPs, not mDNS names, also for pages without media permission
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-
 
 # --- network namespace ------------------------------------------------------------------------
 
