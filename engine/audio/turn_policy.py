@@ -9,9 +9,13 @@ its words end (:func:`text_complete`: Whisper writes ``.``/``?``/``。``/``？``
 sentence and ``,`` or nothing at a clause pause). The policy (:func:`decide`) ends the turn
 when both say *complete* — once the pause is longer than ``min_pause_ms`` (0.42 s: a pause of
 up to 0.4 s inside a spoken sentence never ends it) —, waits ``incomplete_silence_ms`` when
-both say *incomplete*, and
-otherwise — they disagree, or one of them has not answered (model off, slow or failed; a
-decode without punctuation) — leaves it to the plain ``fallback_silence_ms``, as before.
+both say *incomplete* or the transcript stops mid-sentence (a comma, a Chinese conjunction),
+and otherwise — they disagree, or one of them has no answer (model off, slow or failed; a
+decode without punctuation) — leaves it to the plain ``fallback_silence_ms``, as before. The
+fallback waits for a speculative decode still running (up to the longest wait): that decode
+is the final transcript, so ending earlier brings the reply no sooner, and a Mandarin decode
+(0.3–0.6 s on 2 cores) outlasts the 500 ms timeout, which then cut every Mandarin visitor
+pausing 0.5–0.6 s inside a sentence.
 Pipecat's smart-turn pipeline works the same way (VAD stop 0.2 s, then the model, then a silence
 timeout), and LiveKit's turn detector lengthens the wait when its model is unsure.
 
@@ -47,6 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from engine.audio.turn_text import text_complete
 from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
 from engine.server.endpointing import (
     Decision,
@@ -64,40 +69,6 @@ if TYPE_CHECKING:
 
 #: Seconds of turn audio the model reads (Smart Turn v3: the last 8 s).
 CHECK_WINDOW_SAMPLES = 8 * SAMPLE_RATE_HZ
-#: Marks that end a sentence (Latin and CJK full-width); Whisper writes them at a finished one.
-SENTENCE_ENDS = ".?!。？！"
-#: Marks inside a sentence; a transcript ending with one stopped at a clause pause.
-CLAUSE_MARKS = ",;:，；：、…-—"
-#: Closing quotes and brackets skipped when looking at the last mark.
-CLOSERS = "\"'”’）)]}」』》"
-
-
-def text_complete(text: str) -> bool | None:
-    """Does a transcript end a sentence? The text half of the end-of-turn evidence.
-
-    Whisper punctuates from the audio: a finished sentence gets ``.``, ``?`` or ``!`` (``。``,
-    ``？``, ``！`` in Chinese), a clause pause a comma or nothing, a trailing-off ``...``.
-
-    Args:
-        text: the speculative final transcript of the turn so far.
-
-    Returns:
-        True when the last mark ends a sentence; False when it ends with a clause mark, an
-        ellipsis, or words after punctuation elsewhere; None when it holds no punctuation at
-        all (no evidence either way: some decodes write none) or is empty.
-    """
-    body = text.strip().rstrip(CLOSERS).rstrip()
-    if not body:
-        return None
-    if body.endswith(("...", "…", "。。")):
-        return False
-    if body[-1] in SENTENCE_ENDS:
-        return True
-    if body[-1] in CLAUSE_MARKS:
-        return False
-    if any(mark in body for mark in SENTENCE_ENDS + CLAUSE_MARKS):
-        return False
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +125,20 @@ def decide(
     silence_ms: float,
     probability: float | None,
     text_done: bool | None = None,
+    *,
+    text_pending: bool = False,
 ) -> Verdict:
     """End the turn now, or wait?
+
+    With the text rule: both witnesses *complete* end the turn at the early point; a
+    transcript that stops mid-sentence (``text_done`` False) waits ``incomplete_silence_ms``
+    whatever the model says (the model alone judges many clause pauses complete, Whisper's
+    comma or a Chinese conjunction is the surer sign); and while the pause's speculative
+    decode is still running (``text_pending``) the plain timeout waits for it, up to the
+    longest wait — that decode *is* the final transcript, so ending the turn before it
+    returns brings the reply no sooner, and a slow decode (Mandarin on ``base``: 0.3–0.6 s)
+    would otherwise leave every Mandarin turn to the 500 ms timeout and cut the visitor at
+    any longer pause inside a sentence.
 
     Args:
         settings: the tunables.
@@ -163,11 +146,17 @@ def decide(
         probability: the model's probability that the turn is complete, None without a verdict.
         text_done: :func:`text_complete` of the pause's speculative transcript, None while
             unknown (not decoded yet, or no punctuation); read only with ``text_rule``.
+        text_pending: the pause's speculative decode has not come back yet (read only with
+            ``text_rule``).
 
     Returns:
         ``"end"`` or ``"wait"``.
     """
     limit = settings.fallback_silence_ms
+    if settings.text_rule and text_pending:
+        limit = settings.longest_silence_ms
+    if settings.text_rule and text_done is False:
+        limit = settings.incomplete_silence_ms
     if probability is not None:
         complete = probability >= settings.complete_threshold
         if not settings.text_rule or text_done is complete:
@@ -223,6 +212,7 @@ class SemanticEndpointer:
         self._asked = False
         self._probability: float | None = None
         self._text_done: bool | None = None
+        self._text_pending = False  # the speculative decode of this pause has not come back
 
     @property
     def settings(self) -> EndpointSettings:
@@ -248,6 +238,7 @@ class SemanticEndpointer:
             out.append(decision)
             if isinstance(decision, SpeculateFinal):
                 self._span = (decision.start_sample, decision.end_sample)
+                self._text_pending = self.model_on  # model off: the timeout alone decides
             elif isinstance(decision, Onset | SpeechResumed | TurnEnded):
                 self._forget()
         if self._span is None or not self.inner.in_speech:
@@ -284,16 +275,19 @@ class SemanticEndpointer:
 
         Args:
             span: the ``[start, end)`` samples it decoded (the :class:`SpeculateFinal`'s).
-            text: its transcript.
+            text: its transcript; ``""`` when the decode failed (no evidence, nothing left
+                to wait for).
             now_sample: the stream position it arrived at (the last window fed).
 
         Returns:
             ``[TurnEnded]`` when the turn ends now; else nothing (a stale decode — another
-            pause's, or after the turn ended — is dropped).
+            pause's, or after the turn ended — is dropped; so is any while no model runs:
+            the silence timeout alone ends turns then).
         """
-        if span != self._span or not self.inner.in_speech:
+        if span != self._span or not self.inner.in_speech or not self.model_on:
             return []
         self._text_done = text_complete(text)
+        self._text_pending = False
         return self._maybe_end(now_sample)
 
     def reset(self) -> None:
@@ -310,7 +304,14 @@ class SemanticEndpointer:
         if self._span is None:
             return []
         silence_ms = self._silence_ms(now_sample)
-        if decide(self.policy, silence_ms, self._probability, self._text_done) == "wait":
+        verdict = decide(
+            self.policy,
+            silence_ms,
+            self._probability,
+            self._text_done,
+            text_pending=self._text_pending,
+        )
+        if verdict == "wait":
             return []
         start, end = self._span
         pad = ms_to_samples(self.inner.settings.pad_ms)
@@ -320,6 +321,7 @@ class SemanticEndpointer:
 
     def _forget(self) -> None:
         self._span, self._asked, self._probability, self._text_done = None, False, None, None
+        self._text_pending = False
         self._check_id += 1  # a verdict still in flight is now stale
 
 

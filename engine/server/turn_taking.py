@@ -246,9 +246,11 @@ class TurnTaking:
     def _speculated(self, span: tuple[int, int], future: asyncio.Future[Transcript]) -> None:
         """The speculative decode of a pause came back: its text is end-of-turn evidence."""
         policy = self._policy
-        if policy is None or future.cancelled() or future.exception() is not None:
+        if policy is None or future.cancelled():
             return
-        self._decided(policy.transcribed(span, future.result().text, self.listener.buffer.end))
+        # A failed decode is no evidence, and the policy must stop waiting for it.
+        text = "" if future.exception() is not None else future.result().text
+        self._decided(policy.transcribed(span, text, self.listener.buffer.end))
 
     def _check(self, due: TurnCheckDue) -> None:
         """Ask the turn model about the pause; its verdict goes back to the policy."""

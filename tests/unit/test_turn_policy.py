@@ -178,12 +178,28 @@ def test_text_complete_reads_how_whisper_ends_a_transcript() -> None:
     assert text_complete("  ") is None
 
 
+def test_text_complete_reads_a_chinese_transcript_without_a_final_mark_by_its_last_word() -> None:
+    assert text_complete("请问可以办卡吗") is True  # sentence-final particles
+    assert text_complete("我明天再来吧") is True
+    assert text_complete("我认为跑步最重要的就是") is False  # a conjunction needs more
+    assert text_complete("我的卡号是") is False  # the copula
+    assert text_complete("我想把") is False  # a preposition
+    assert text_complete("就是") is None  # the word alone is an answer
+    assert text_complete("欢迎大家来体验达摩院推出的语音识别模型") is None
+    # Marks earlier in a Chinese transcript say nothing about its end (Whisper leaves the
+    # last 。 out of finished sentences too).
+    assert text_complete("你好，我想开一个账户") is None
+    assert text_complete("你好，我想问一下，") is False
+
+
 def test_with_the_text_rule_both_witnesses_must_agree() -> None:
     p = TEXT_POLICY
     assert decide(p, 200, 0.9, True) == "end"  # both complete: ends at the check
     assert decide(p, 400, 0.9, None) == "wait"  # the transcript not known yet
-    assert decide(p, 499, 0.9, False) == "wait"  # they disagree: the plain timeout
-    assert decide(p, 500, 0.9, False) == "end"
+    # The transcript stops mid-sentence: the longer wait, whatever the model says.
+    assert decide(p, 799, 0.9, False) == "wait"
+    assert decide(p, 800, 0.9, False) == "end"
+    assert decide(p, 500, 0.9, None) == "end"  # no punctuation: the plain timeout
     assert decide(p, 499, 0.1, True) == "wait" and decide(p, 500, 0.1, True) == "end"
     assert decide(p, 799, 0.1, False) == "wait"  # both incomplete: the longer wait
     assert decide(p, 800, 0.1, False) == "end"
@@ -203,12 +219,57 @@ def test_a_finished_sentence_ends_when_its_transcript_comes_back() -> None:
     assert ep.transcribed(span, "When are you open?", 34 * W) == []  # the turn has ended
 
 
-def test_a_clause_pause_waits_for_the_timeout_even_when_the_model_says_complete() -> None:
+def test_a_clause_pause_waits_the_longer_wait_even_when_the_model_says_complete() -> None:
     ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
     out = feed_all(ep, SPEECH + [0.0] * 8, verdicts={0: 0.93})
     spec = out[1][1]
     assert ep.transcribed((spec.start_sample, spec.end_sample), "My card number is,", 33 * W) == []
-    later = feed_all_from(ep, 33, [0.0] * 20)
+    later = feed_all_from(ep, 33, [0.0] * 30)
     i_end = later[-1][0]
     assert kinds(later) == ["TurnEnded"]
+    assert (i_end + 1 - 25) * W >= ms_to_samples(800) > (i_end - 25) * W
+
+
+def test_a_decode_still_running_holds_the_timeout_up_to_the_longest_wait() -> None:
+    p = TEXT_POLICY
+    assert decide(p, 500, 0.9, None, text_pending=True) == "wait"
+    assert decide(p, 500, None, None, text_pending=True) == "wait"
+    assert decide(p, 800, 0.9, None, text_pending=True) == "end"
+    assert decide(POLICY, 500, 0.9, None, text_pending=True) == "end"  # no text rule: no hold
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 30, verdicts={0: 0.93})  # the text never comes
+    i_end = out[-1][0]
+    assert kinds(out)[-1] == "TurnEnded"
+    assert (i_end + 1 - 25) * W >= ms_to_samples(800) > (i_end - 25) * W
+
+
+def test_a_slow_mandarin_decode_ends_the_turn_when_it_comes_back() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 20, verdicts={0: 0.97})  # 640 ms of pause
+    assert kinds(out) == ["Onset", "SpeculateFinal", "TurnCheckDue"]  # past 500: held
+    spec = out[1][1]
+    span = (spec.start_sample, spec.end_sample)
+    (end,) = ep.transcribed(span, "欢迎大家来体验达摩院推出的语音识别模型", 45 * W)
+    assert isinstance(end, TurnEnded) and (end.start_sample, end.end_sample) == span
+
+
+def test_a_pause_inside_a_mandarin_sentence_is_not_a_turn_end() -> None:
+    # 0.55 s into the pause, the decode still running: the visitor goes on speaking.
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 17, verdicts={0: 0.9})
+    assert "TurnEnded" not in kinds(out)
+    spec = out[1][1]
+    span = (spec.start_sample, spec.end_sample)
+    assert ep.transcribed(span, "我认为跑步最重要的就是", 42 * W) == []  # mid-sentence
+    later = feed_all_from(ep, 42, [0.0] * 6 + [0.9] * 10)  # resumes after a 0.73 s pause
+    assert "TurnEnded" not in kinds(later) and "SpeechResumed" in kinds(later)
+    assert ep.in_speech
+
+
+def test_without_a_model_the_transcript_is_not_waited_for() -> None:
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY, model_on=False)
+    out = feed_all(ep, SPEECH + [0.0] * 30)
+    spec = out[1][1]
+    assert ep.transcribed((spec.start_sample, spec.end_sample), "My card is,", 40 * W) == []
+    i_end = out[-1][0]
     assert (i_end + 1 - 25) * W >= ms_to_samples(500) > (i_end - 25) * W
