@@ -21,7 +21,9 @@ Modes:
 Per set and mode it prints: **cut-off rate** (clips whose turn was ended before the visitor's
 last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms must never cut),
 and the **end-of-turn delay** (end of the last speech → turn ended, mean and p50, over the clips
-not cut off). Then the cost of one check (features + inference) with 1 and 2 onnxruntime
+not cut off), and with the ASR on **ready p50**: end of the last speech → the final transcript
+is ready (the later of the turn's end and its decode of the final span, started as the
+speculative one at 150 ms and taking its CPU time) — what the reply waits for. Then the cost of one check (features + inference) with 1 and 2 onnxruntime
 threads: wall median/min and CPU time — the machine may be shared, so the CPU time is the
 steadier figure.
 
@@ -195,6 +197,7 @@ def measure(clips: list[Clip], witnesses: Witnesses, verbose: bool) -> dict[str,
         if policy.text_rule and model_on and witnesses.hearing is None:
             continue
         cut, delays, cut_short, n_short, cut_long, n_long = 0, [], 0, 0, 0, 0
+        readies: list[float] = []
         for clip in clips:
             ends = list(replay(clip, settings, policy, witnesses if model_on else None))
             early = bool(ends) and ends[0][0] < clip.speech_end - RATE // 10
@@ -208,6 +211,10 @@ def measure(clips: list[Clip], witnesses: Witnesses, verbose: bool) -> dict[str,
             if ends and not early:
                 fire, ended = ends[-1]
                 delays.append((fire - ended.speech_end_sample) * 1000 / RATE)
+                if witnesses.hearing is not None:  # the final transcript is ready
+                    _, cpu_ms = witnesses.decode(clip, (ended.start_sample, ended.end_sample))
+                    ready = max(fire, ended.end_sample + int(cpu_ms * RATE / 1000))
+                    readies.append((ready - ended.speech_end_sample) * 1000 / RATE)
             if verbose:
                 probs = [
                     round(c.probability, 2)
@@ -222,6 +229,7 @@ def measure(clips: list[Clip], witnesses: Witnesses, verbose: bool) -> dict[str,
             "short": (cut_short, n_short),
             "long": (cut_long, n_long),
             "delay": delays,
+            "ready": readies,
         }
     return out
 
@@ -259,7 +267,7 @@ def main() -> None:
     sets = load_sets(args.sets.split(","))
     print(
         f"{'set':10s} {'mode':13s} {'cut off':>9s} {'≤400 ms':>8s} {'>400 ms':>8s} "
-        f"{'delay mean':>11s} {'p50':>6s}"
+        f"{'delay mean':>11s} {'p50':>6s} {'ready p50':>10s}"
     )
     for name, clips in sets.items():
         if args.verbose:
@@ -270,9 +278,11 @@ def main() -> None:
             long_ = f"{r['long'][0]}/{r['long'][1]}" if r["long"][1] else "-"
             mean = f"{statistics.mean(d):.0f} ms" if d else "-"
             p50 = f"{statistics.median(d):.0f}" if d else "-"
+            ready = f"{statistics.median(r['ready']):.0f}" if r["ready"] else "-"
             print(
                 f"{name:10s} {mode:13s} {r['cut'][0]:>4d}/{r['cut'][1]:<4d} {short:>8s} "
-                f"{long_:>8s} {mean:>11s} {p50:>6s}"
+                f"{long_:>8s} {mean:>11s} {p50:>6s} {ready:>10s}",
+                flush=True,
             )
     jfk = load_audio(SHARED / "audio/en/en_jfk_ask_not_what_your_country.flac")
     cost((1, 2), jfk)

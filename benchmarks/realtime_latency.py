@@ -147,9 +147,14 @@ async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict | None:
     row["gap_max_ms"] = heard.longest(runs)
     row["reply_s"] = len(frames) * heard.FRAME_S
     row["intent"] = metrics.get("intent")
-    finals = [m for m in client.received.events_of("transcript") if m.get("final")]
-    row["transcript"] = finals[-1]["text"] if finals else ""
     await asyncio.sleep(0.5)
+    finals = [
+        m
+        for t, m in client.received.events
+        if t > t_say and m.get("type") == "transcript" and m.get("final")
+    ]
+    row["transcript"] = finals[-1]["text"] if finals else ""
+    row["finals"] = len(finals)  # more than one: the clip was cut into several turns
     return row
 
 
@@ -323,8 +328,11 @@ async def mandarin(url: str, decode_video: bool) -> None:
                     cer = cer_zh(reference, row["transcript"])
                     errors, chars = errors + cer * len(reference), chars + len(reference)
                 print(
-                    f"zh ({language}) {i + 1} [{name[:44]}]: received {row['received_ms']} ms, "
-                    f"transcript {row['transcript']!r}"
+                    f"zh ({language}) {i + 1} [{name[:44]}]: received {row['received_ms']} ms "
+                    f"(final {row['final_transcript_ms']}, decode asked {row['asr_start_ms']}, "
+                    f"waited {row['asr_wait_ms']}, ran {row['asr_decode_ms']}; dialog "
+                    f"{row['dialog']}; tts first {row['tts_first_audio_ms']}), "
+                    f"{row['finals']} turn(s), transcript {row['transcript']!r}"
                     + (f", CER {cer:.3f}" if cer is not None else ""),
                     flush=True,
                 )
@@ -339,6 +347,9 @@ async def mandarin(url: str, decode_video: bool) -> None:
                 f"turns"
             )
         print(f"Mandarin, language {language}: CER of the labelled clips {cer_all} (by characters)")
+        cut = sum(r["finals"] > 1 for r in rows)
+        print(f"Mandarin, language {language}: {cut} of {len(rows)} clips cut into several turns")
+        print_summary([r for r in rows if r["real"]], f"Mandarin real clips, language {language}")
 
 
 async def sessions_at_once(url: str, n: int, decode_video: bool, seconds: float = 12.0) -> None:
