@@ -19,6 +19,7 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.camera import Camera
+from avatar.chunks import TriangleChunks, runs_of
 from avatar.gl_post import FrameTarget
 from avatar.gl_programs import (
     FRAME_BINDING,
@@ -49,6 +50,7 @@ class _Draw:
     first: int
     count: int
     interior: bool = False  # mouth interior: skipped while known hidden (avatar.interior)
+    runs: tuple[int, int] = (0, 0)  # its triangle runs (avatar.chunks), skinned models only
 
 
 class GLScene:
@@ -77,6 +79,8 @@ class GLScene:
         self._last_frame = np.array(background, np.uint8)  # what the targets start with
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
+        self.chunks = TriangleChunks(avatar, camera) if self.skinned else None
+        self._palette: np.ndarray | None = None
         self._setup_morphs()
         self._setup_vertices()
         self._textures = TextureCache(avatar.images)
@@ -84,6 +88,7 @@ class GLScene:
         self._draws = self._draw_list()
         self._query = int(np.ravel(GL.glGenQueries(1))[0])
         self._queried = False
+        self._interior_whole = True
         self._frame_ubo = self._ubo(np.zeros(60, np.float32), GL.GL_DYNAMIC_DRAW)
         if self.skinned:
             self._palette_buf = GL.glGenBuffers(1)
@@ -151,7 +156,9 @@ class GLScene:
             GL.glVertexAttribIPointer(6, 4, GL.GL_UNSIGNED_SHORT, 0, None)
         ebo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, ebo)
-        indices = np.ascontiguousarray(a.indices, np.uint32)
+        indices = np.ascontiguousarray(
+            a.indices if self.chunks is None else self.chunks.indices, np.uint32
+        )
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
 
     def _ubo(self, data: np.ndarray, usage: int) -> int:
@@ -165,7 +172,7 @@ class GLScene:
         a, programs = self.avatar, {}
         opaque, blended = [], []
         eye = self.camera.eye.astype(np.float64)
-        for sub in a.submeshes:
+        for k, sub in enumerate(a.submeshes):
             mat = a.material_of(sub)
             if mat.invisible or sub.index_count == 0:
                 continue
@@ -192,6 +199,7 @@ class GLScene:
                 first=sub.first_index,
                 count=sub.index_count,
                 interior=sub.name in self._interior.names,
+                runs=self.chunks.ranges[k] if self.chunks is not None else (0, 0),
             )
             if draw.blend:
                 tris = a.indices[sub.first_index : sub.first_index + sub.index_count]
@@ -235,6 +243,7 @@ class GLScene:
             palette, clip_weights = driver.skeleton_pose(pose)
             weights = driver.target_weights(pose, clip_weights)
             palette, area = self.hold.apply(palette, weights)
+            self._palette = palette
             rows = np.ascontiguousarray(palette[:, :3, :], np.float32)
             GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self._palette_buf)
             GL.glBufferData(GL.GL_TEXTURE_BUFFER, rows.nbytes, rows, GL.GL_STREAM_DRAW)
@@ -276,19 +285,34 @@ class GLScene:
         GL.glFrontFace(GL.GL_CW)  # the projection flips Y: counter-clockwise comes out CW
         GL.glCullFace(GL.GL_BACK)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
-        self._issue(self._draws, self._interior.skip(weights))
+        visible = None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
+        self._issue(self._draws, self._interior.skip(weights), visible)
         self.target.finish(area, self._last_frame)  # outside the area: the previous frame
-        if self._queried and (self.hold is None or self.hold.head_drawn):
+        if self._queried and self._interior_whole and (self.hold is None or self.hold.head_drawn):
             passed = GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT)
             self._interior.report(weights, bool(passed))
         np.copyto(out, self._last_frame)
         self._last_pose = pose
 
-    def _issue(self, draws: list[_Draw], skip_interior: bool) -> None:
+    def _ranges(self, d: _Draw, visible: np.ndarray | None) -> list[tuple[int, int]]:
+        """(first index, count) of the draw's triangle runs that can reach the area."""
+        if visible is None:
+            return [(d.first, d.count)]
+        c0, c1 = d.runs
+        ranges = runs_of(visible[c0:c1], self.chunks.first[c0:c1], self.chunks.count[c0:c1])
+        if d.interior and (len(ranges) != 1 or ranges[0][1] != d.count):
+            self._interior_whole = False  # an occlusion test of part of it proves nothing
+        return ranges
+
+    def _issue(self, draws: list[_Draw], skip_interior: bool, visible: np.ndarray | None) -> None:
         program = cull = blend = None
         self._queried = querying = False
+        self._interior_whole = True
         for d in draws:
             if d.interior and skip_interior:
+                continue
+            ranges = self._ranges(d, visible)
+            if not ranges:
                 continue
             if d.program != program:
                 GL.glUseProgram(d.program)
@@ -310,9 +334,10 @@ class GLScene:
             elif self._queried and not d.interior and querying:
                 GL.glEndQuery(GL.GL_ANY_SAMPLES_PASSED)
             querying = d.interior
-            GL.glDrawElements(
-                GL.GL_TRIANGLES, d.count, GL.GL_UNSIGNED_INT, ctypes.c_void_p(d.first * 4)
-            )
+            for first, count in ranges:
+                GL.glDrawElements(
+                    GL.GL_TRIANGLES, count, GL.GL_UNSIGNED_INT, ctypes.c_void_p(first * 4)
+                )
         if querying:
             GL.glEndQuery(GL.GL_ANY_SAMPLES_PASSED)
         GL.glDepthMask(GL.GL_TRUE)
