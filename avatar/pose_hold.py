@@ -12,8 +12,12 @@ steps under half a pixel, below what the eye resolves at 25 fps, and where a ver
 held joint with a live one the seam is off by less than that.
 
 The area a frame must redraw follows: the whole avatar (this frame's box and the last one's)
-when the body moved; the head's boxes when only the head moved; else the boxes of the
-blendshapes whose weights changed (a mouth while speaking, eyelids while blinking).
+when both groups moved; the body's boxes (the triangles with a vertex on a body joint: suit,
+neck, shoulders) and the changed blendshapes' when only the body moved; the head's boxes when
+only the head moved; else the boxes of the blendshapes whose weights changed (a mouth while
+speaking, eyelids while blinking). Both groups moving at once would redraw the whole avatar:
+a group whose step is still under :data:`DEFER_PX` then waits for the next frame (the body
+for the head), so breathing and head motion take turns.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, union
 EMPTY: Box = (0, 0, 0, 0)
 #: Largest on-screen step of a held joint, pixels.
 HOLD_PX = 0.5
+#: A group that would move together with the other waits a frame while its step is under
+#: this, pixels (one frame late, 40 ms at 25 fps).
+DEFER_PX = 1.0
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -93,7 +100,7 @@ class PoseHold:
         self.box = ScreenBox(avatar, camera)
         heads = _head_nodes(avatar)
         self.enabled = heads.size > 0
-        self._prev: tuple[Box, Box] | None = None
+        self._prev: tuple[Box, Box, Box] | None = None
         self._weights: np.ndarray | None = None
         self.head_drawn = True
         if not self.enabled:
@@ -109,6 +116,10 @@ class PoseHold:
             moving |= (skin.weights[:, k] > 0) & head_entry[skin.joints[:, k]]
         moving[avatar.morph_vertices] = True
         self.head_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+        moving[:] = False
+        for k in range(4):
+            moving |= (skin.weights[:, k] > 0) & ~head_entry[skin.joints[:, k]]
+        self.body_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
         self._target_boxes = []
         for deltas in skin.morph_deltas:
             moving[:] = False
@@ -125,16 +136,21 @@ class PoseHold:
         size = np.array([self.camera.width, self.camera.height]) * 0.5
         return clip[..., :2] / np.maximum(clip[..., 3:4], 1e-6) * size
 
-    def _hold(self, group: _Group, palette: np.ndarray, out: np.ndarray) -> bool:
-        """Put the group's held entries into ``out``; True when it took new ones."""
+    def _shift(self, group: _Group, palette: np.ndarray) -> tuple[np.ndarray, float]:
+        """The group's probe pixels under ``palette`` and its largest step from the held ones
+        (infinite when nothing is held)."""
         pixels = self._pixels(group, palette)
-        if group.held is not None:
-            shift = np.sqrt(((pixels - group.held_px) ** 2).sum(axis=-1)).max()
-            if shift < self.hold_px:
-                out[group.entries] = group.held
-                return False
-        group.held, group.held_px = palette[group.entries].copy(), pixels
-        return True
+        if group.held is None:
+            return pixels, np.inf
+        return pixels, float(np.sqrt(((pixels - group.held_px) ** 2).sum(axis=-1)).max())
+
+    def _hold(self, group: _Group, palette: np.ndarray, out: np.ndarray, take: bool, pixels):
+        """Take the group's new entries (``take``) or put its held ones into ``out``."""
+        if take:
+            group.held, group.held_px = palette[group.entries].copy(), pixels
+        else:
+            out[group.entries] = group.held
+        return take
 
     def _morph_area(self, palette: np.ndarray, weights: np.ndarray) -> Box:
         """Union of the boxes of the targets whose weight changed (empty when none did)."""
@@ -163,16 +179,28 @@ class PoseHold:
         if not self.enabled:
             full = self.box.skinned(out)
             area = full if self._prev is None else union(full, self._prev[0])
-            self._prev = (full, full)
+            self._prev = (full, full, full)
             return out, area
-        body, head = (self._hold(g, palette, out) for g in self._groups)
+        (body_px, body_step), (head_px, head_step) = (self._shift(g, palette) for g in self._groups)
+        move_body, move_head = body_step >= self.hold_px, head_step >= self.hold_px
+        if move_body and move_head and body_step < DEFER_PX:
+            move_body = False  # the head now, the body next frame
+        elif move_body and move_head and head_step < DEFER_PX:
+            move_head = False
+        body = self._hold(self._groups[0], palette, out, move_body, body_px)
+        head = self._hold(self._groups[1], palette, out, move_head, head_px)
         full, head_box = self.box.skinned(out), self.head_box.skinned(out)
-        self.head_drawn = self._prev is None or body or head
-        if self._prev is None or body:
+        body_box = self.body_box.skinned(out)
+        self.head_drawn = self._prev is None or head
+        if self._prev is None or (body and head):
             area = full if self._prev is None else union(full, self._prev[0])
+        elif body:
+            area = union(body_box, self._prev[2])
+            morphs = self._morph_area(out, weights)
+            area = union(area, morphs) if morphs != EMPTY else area
         elif head:
             area = union(head_box, self._prev[1])
         else:
             area = self._morph_area(out, weights)
-        self._prev, self._weights = (full, head_box), weights.copy()
+        self._prev, self._weights = (full, head_box, body_box), weights.copy()
         return out, area

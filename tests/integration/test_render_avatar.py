@@ -120,13 +120,16 @@ def test_head_pose_moves_the_head_not_the_background(default_renderer):
 
 
 def test_partial_redraws_equal_full_draws(default_renderer):
-    """A frame that redraws only the changed blendshapes' or the head's box equals a full draw."""
+    """A frame that redraws only the changed blendshapes', the head's or the body's box (only
+    the triangle runs that reach it) equals a full draw."""
+    shoulder = axis_angle((0, 0, 1), 0.05)
     target = Pose(weights={"jawOpen": 0.4, "eyeBlinkLeft": 0.7}, yaw=0.05, gaze=(0.1, 0.0))
     default_renderer.render(Pose(bones={"spine": axis_angle((0, 1, 0), 0.2)}))
     full = default_renderer.render(target).copy()  # the body moved back: a full draw
     for before in (
         dataclasses.replace(target, weights={"jawOpen": 0.1}),  # blendshape boxes only
         dataclasses.replace(target, yaw=-0.05, gaze=(0.0, 0.0)),  # the head box
+        dataclasses.replace(target, bones={"leftShoulder": shoulder}),  # the body's box
     ):
         assert not np.array_equal(default_renderer.render(before), full)
         assert np.array_equal(default_renderer.render(target), full)
