@@ -18,6 +18,7 @@ import numpy as np
 from avatar.backdrop import studio_backdrop
 from avatar.camera import FRAMINGS, Camera, frame
 from avatar.egl import EGLUnavailableError, RendererError, create_context
+from avatar.lod import level_of_detail
 from avatar.model import Avatar
 from avatar.pose import NEUTRAL_POSE, Pose
 
@@ -69,6 +70,7 @@ class Renderer:
         drawn = avatar.positions[np.unique(avatar.indices)]
         neck = avatar.bone_position("neck")
         self.camera: Camera = frame(drawn, width, height, framing, neck)
+        avatar = level_of_detail(avatar, self.camera)
         self._fxaa = fxaa
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 GPU="${GPU:-0}"
 PY="${PYTHON:-python3.11}"
 DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 espeak-ng fonts-noto-cjk chromium python3-venv
-  redis-server haproxy postgresql coturn)  # the last line: `make cluster` and its tests
+  redis-server haproxy postgresql coturn  # `make cluster` and its tests
+  g++)  # builds meshoptimizer's extension (its PyPI release is a source distribution)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -1,5 +1,5 @@
 """TriangleChunks (pure numpy): every triangle run's screen box holds its skinned, morphed
-vertices, and a small area draws a small part of the mesh."""
+vertices, a small area draws a small part of the mesh; the level of detail for the frame size."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from avatar import DEFAULT_AVATAR_PATH
 from avatar.camera import frame
 from avatar.chunks import CHUNK_TRIS, TriangleChunks, runs_of
 from avatar.gltf import load_avatar
+from avatar.lod import level_of_detail
 from avatar.pose import Pose, axis_angle
 from avatar.posing import PoseDriver
 
@@ -65,3 +66,19 @@ def test_runs_keep_the_mesh_and_bound_their_vertices(rig) -> None:
     assert 0 < chunks.count[visible].sum() < 0.4 * chunks.count.sum()
     ranges = runs_of(visible, chunks.first, chunks.count)
     assert sum(n for _, n in ranges) == chunks.count[visible].sum()
+
+
+def test_level_of_detail_reindexes_subpixel_parts_only(rig) -> None:
+    """At 512x512 the scanned skin is simplified over its own vertices; at 1080p it is not."""
+    avatar, camera, _ = rig
+    lod = level_of_detail(avatar, camera)
+    counts = {s.name: s.index_count // 3 for s in lod.submeshes}
+    full = {s.name: s.index_count // 3 for s in avatar.submeshes}
+    assert counts["skin"] < 0.5 * full["skin"] and counts["suit"] == full["suit"]
+    assert counts["lashes"] == full["lashes"]  # blended: drawn in order, never simplified
+    assert np.isin(lod.indices, avatar.indices).all()  # original vertices: morphs, weights kept
+    neck = avatar.bone_position("neck")
+    big = frame(avatar.positions[np.unique(avatar.indices)], 1920, 1080, "head_shoulders", neck)
+    assert {s.name: s.index_count // 3 for s in level_of_detail(avatar, big).submeshes}[
+        "skin"
+    ] == full["skin"]
