@@ -105,15 +105,18 @@ class GLScene:
         pos = skin.bind_positions if skin is not None else a.positions
         nrm = skin.bind_normals if skin is not None else a.normals
         deltas = skin.morph_deltas if skin is not None else a.morph_deltas
-        t, m = len(a.target_names), a.morph_vertices.size
+        # Only the morphed vertices a triangle uses are blended (a level of detail leaves many
+        # of a scanned face's vertices out).
+        drawn = np.isin(a.morph_vertices, a.indices)
+        self._morph_vertices = a.morph_vertices[drawn]
+        t, m = len(a.target_names), self._morph_vertices.size
         self._positions = np.ascontiguousarray(pos, np.float32).copy()
         self._normals = np.ascontiguousarray(nrm, np.float32).copy()
-        self._pos_deltas = deltas.reshape(t, m * 3)
-        self._nrm_deltas = morph_normal_deltas(pos, a.indices, a.morph_vertices, deltas).reshape(
-            t, m * 3
-        )
-        self._rest_pos = pos[a.morph_vertices].reshape(-1).copy()
-        self._rest_nrm = nrm[a.morph_vertices].reshape(-1).copy()
+        self._pos_deltas = np.ascontiguousarray(deltas[:, drawn]).reshape(t, m * 3)
+        normal_deltas = morph_normal_deltas(pos, a.indices, a.morph_vertices, deltas)
+        self._nrm_deltas = np.ascontiguousarray(normal_deltas[:, drawn]).reshape(t, m * 3)
+        self._rest_pos = pos[self._morph_vertices].reshape(-1).copy()
+        self._rest_nrm = nrm[self._morph_vertices].reshape(-1).copy()
         self._blend = np.empty(m * 3, np.float32)
         self._tmp = np.empty(m * 3, np.float32)
         self._uploaded: np.ndarray | None = None
@@ -213,10 +216,9 @@ class GLScene:
     # --- per frame ----------------------------------------------------------------------------
 
     def _apply_morphs(self, weights: np.ndarray) -> None:
-        a = self.avatar
         if self._uploaded is not None and np.array_equal(weights, self._uploaded):
             return
-        if a.morph_vertices.size:
+        if self._morph_vertices.size:
             # Blend with ufuncs over the active targets only, not a BLAS GEMV: OpenBLAS worker
             # threads spin after each call and starve llvmpipe's rasteriser threads.
             active = np.flatnonzero(weights)
@@ -229,7 +231,7 @@ class GLScene:
                 for k in active:
                     np.multiply(deltas[k], weights[k], out=tmp)
                     blend += tmp
-                out[a.morph_vertices] = blend.reshape(-1, 3)
+                out[self._morph_vertices] = blend.reshape(-1, 3)
             for vbo, data in ((self._vbo_pos, self._positions), (self._vbo_nrm, self._normals)):
                 GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
                 GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
