@@ -34,7 +34,7 @@ Mandarin, Piper in English), spoken whole and cut into phrases with 250–1000 m
 Usage::
 
     .venv/bin/python benchmarks/endpointing.py [--sets real-en,real-zh,espeak-en,espeak-zh,piper-en]
-        [--verbose] [--no-text]
+        [--modes silence,live] [--verbose] [--no-text]
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from engine.audio.turn_model import SmartTurn  # noqa: E402
 from engine.audio.turn_policy import (  # noqa: E402
     TurnCheckDue,
     TurnPolicySettings,
+    policy_settings,
     semantic_endpointer,
 )
 from engine.audio.vad import WINDOW_SAMPLES, SileroVAD  # noqa: E402
@@ -79,7 +80,9 @@ MODES = [
     ("@200+wait", replace(MODEL_ONLY, check_after_ms=200, incomplete_silence_ms=1000), True),
     ("@420+wait", replace(MODEL_ONLY, check_after_ms=420, incomplete_silence_ms=1000), True),
     ("text@200", replace(MODEL_ONLY, text_rule=True), True),
-    ("live", TurnPolicySettings(), True),  # the defaults: text rule, ends past 0.42 s, waits 0.9 s
+    # The live policy from the default config (policy_settings, as the server builds it): text
+    # rule, ends past 0.42 s, waits 0.9 s (TurnPolicySettings() alone would wait only 0.5 s).
+    ("live", policy_settings(load_config().vad, 500.0), True),
 ]
 #: The speculative decode's start (``server.speculative_after_ms``, clamped to ``pad_ms``).
 SPECULATE_MS = 150
@@ -190,11 +193,15 @@ def load_sets(names: list[str]) -> dict[str, list[Clip]]:
     return sets
 
 
-def measure(clips: list[Clip], witnesses: Witnesses, verbose: bool) -> dict[str, dict]:
+def measure(
+    clips: list[Clip], witnesses: Witnesses, verbose: bool, modes: set[str] | None = None
+) -> dict[str, dict]:
     settings = EndpointSettings(endpoint_silence_ms=500.0, speculative_after_ms=SPECULATE_MS)
     out: dict[str, dict] = {}
     for mode, policy, model_on in MODES:
         if policy.text_rule and model_on and witnesses.hearing is None:
+            continue
+        if modes is not None and mode not in modes:
             continue
         cut, delays, cut_short, n_short, cut_long, n_long = 0, [], 0, 0, 0, 0
         readies: list[float] = []
@@ -258,6 +265,7 @@ def main() -> None:
     parser.add_argument("--sets", default="real-en,real-zh,espeak-en,espeak-zh,piper-en")
     parser.add_argument("--threads", type=int, default=1, help="threads for the replays")
     parser.add_argument("--verbose", action="store_true", help="one line per clip and mode")
+    parser.add_argument("--modes", help="only these modes (comma-separated, e.g. silence,live)")
     parser.add_argument(
         "--no-text", action="store_true", help="skip the text-rule modes (no ASR decodes)"
     )
@@ -272,7 +280,8 @@ def main() -> None:
     for name, clips in sets.items():
         if args.verbose:
             print(f"{name}:")
-        for mode, r in measure(clips, witnesses, args.verbose).items():
+        modes = set(args.modes.split(",")) if args.modes else None
+        for mode, r in measure(clips, witnesses, args.verbose, modes).items():
             d = r["delay"]
             short = f"{r['short'][0]}/{r['short'][1]}" if r["short"][1] else "-"
             long_ = f"{r['long'][0]}/{r['long'][1]}" if r["long"][1] else "-"
