@@ -51,7 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from engine.audio.turn_text import text_complete
+from engine.audio.turn_text import text_complete, unmarked_chinese
 from engine.audio.vad import SAMPLE_RATE_HZ, WINDOW_SAMPLES
 from engine.server.endpointing import (
     Decision,
@@ -213,6 +213,7 @@ class SemanticEndpointer:
         self._probability: float | None = None
         self._text_done: bool | None = None
         self._text_pending = False  # the speculative decode of this pause has not come back
+        self._unmarked_zh = False  # its text is Chinese with no word or mark that ends it
 
     @property
     def settings(self) -> EndpointSettings:
@@ -288,6 +289,7 @@ class SemanticEndpointer:
             return []
         self._text_done = text_complete(text)
         self._text_pending = False
+        self._unmarked_zh = self._text_done is None and unmarked_chinese(text)
         return self._maybe_end(now_sample)
 
     def reset(self) -> None:
@@ -308,7 +310,7 @@ class SemanticEndpointer:
             self.policy,
             silence_ms,
             self._probability,
-            self._text_done,
+            self._text_evidence(),
             text_pending=self._text_pending,
         )
         if verdict == "wait":
@@ -319,9 +321,20 @@ class SemanticEndpointer:
         self._forget()
         return [TurnEnded(start, end, end - pad)]
 
+    def _text_evidence(self) -> bool | None:
+        """:func:`text_complete` of the pause's transcript, except that a Chinese one with no
+        final mark or telling word counts as unfinished when the model says so: Whisper
+        leaves the last mark out of finished and unfinished Chinese sentences alike, so its
+        absence is no evidence against the model (a visitor's "我想问…" waits the longer
+        wait). The other way round it stays no evidence: a Chinese clause the model calls
+        complete still needs the transcript's agreement to end early."""
+        if not self._unmarked_zh or self._probability is None:
+            return self._text_done
+        return False if self._probability < self.policy.complete_threshold else None
+
     def _forget(self) -> None:
         self._span, self._asked, self._probability, self._text_done = None, False, None, None
-        self._text_pending = False
+        self._text_pending = self._unmarked_zh = False
         self._check_id += 1  # a verdict still in flight is now stale
 
 

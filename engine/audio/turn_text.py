@@ -85,3 +85,11 @@ def chinese_ending(body: str) -> bool | None:
         if body.endswith(word):
             return False if len(body) > len(word) else None
     return None
+
+
+def unmarked_chinese(text: str) -> bool:
+    """A Chinese transcript whose end says nothing: its last character (closing quotes
+    skipped) is a Chinese character, neither a sentence-final particle nor the end of a word
+    that needs a continuation (:func:`text_complete` is None for it)."""
+    body = text.strip().rstrip(CLOSERS).rstrip()
+    return bool(body) and is_cjk(body[-1]) and text_complete(body) is None

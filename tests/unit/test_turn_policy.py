@@ -273,3 +273,23 @@ def test_without_a_model_the_transcript_is_not_waited_for() -> None:
     assert ep.transcribed((spec.start_sample, spec.end_sample), "My card is,", 40 * W) == []
     i_end = out[-1][0]
     assert (i_end + 1 - 25) * W >= ms_to_samples(500) > (i_end - 25) * W
+
+
+def pause_until_end(text: str, probability: float) -> int:
+    """Speak, pause; the model answers ``probability`` at its check and ``text`` comes back at
+    a pause of 288 ms; the pause (samples) at which the turn ended."""
+    ep = semantic_endpointer(EndpointSettings(endpoint_silence_ms=500), TEXT_POLICY)
+    out = feed_all(ep, SPEECH + [0.0] * 9, verdicts={0: probability})
+    spec = out[1][1]
+    out += [(34, d) for d in ep.transcribed((spec.start_sample, spec.end_sample), text, 34 * W)]
+    out += feed_all_from(ep, 34, [0.0] * 30)
+    i_end = next(i for i, d in out if isinstance(d, TurnEnded))
+    return (i_end + 1 - 25) * W
+
+
+def test_an_unmarked_chinese_transcript_defers_to_the_model_only_to_wait() -> None:
+    # Whisper often leaves the final mark out of Chinese: with the model unsure, wait longer.
+    assert pause_until_end("我想问", 0.1) >= ms_to_samples(800)
+    # English without punctuation, or the model saying complete: the plain timeout.
+    assert ms_to_samples(500) <= pause_until_end("my card number is", 0.1) < ms_to_samples(532)
+    assert ms_to_samples(500) <= pause_until_end("我想问", 0.9) < ms_to_samples(532)
