@@ -13,6 +13,7 @@ test_asr_whisper.py)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -110,11 +111,20 @@ async def test_speech_the_session_does_not_hear_is_not_decoded_or_answered(execu
 
 
 async def silence_until_the_turn_ends(
-    text: str, probability: float, executor, partial_interval_ms: float = 1200.0
+    text: str,
+    probability: float,
+    executor,
+    partial_interval_ms: float = 1200.0,
+    decode_s: float = 0.0,
+    incomplete_silence_ms: float = 500.0,
+    ended: list[bool] | None = None,
 ) -> float:
-    """Speak 640 ms, then feed silence window by window; the pause (ms) when the turn ended."""
+    """Speak 640 ms, then feed silence window by window; the pause (ms) when the turn ended.
+    ``decode_s``: each decode takes this long; ``ended`` receives whether the final decode
+    had come back when the turn ended."""
 
     def decode(audio: np.ndarray, control: DecodeControl) -> Transcript:
+        time.sleep(decode_s)
         return Transcript(text, "en", -0.1, audio.size / 16.0)
 
     def check_turn(audio: np.ndarray) -> asyncio.Future[float]:
@@ -128,7 +138,12 @@ async def silence_until_the_turn_ends(
             endpoint_silence_ms=500.0,
             partial_interval_ms=partial_interval_ms,
         ),
-        TurnPolicySettings(check_after_ms=200.0, min_pause_ms=0.0, fallback_silence_ms=500.0),
+        TurnPolicySettings(
+            check_after_ms=200.0,
+            min_pause_ms=0.0,
+            fallback_silence_ms=500.0,
+            incomplete_silence_ms=incomplete_silence_ms,
+        ),
     )
     loop = asyncio.get_running_loop()
     listener = Listener(endpointer, None, executor, lambda d, t: None)
@@ -139,13 +154,15 @@ async def silence_until_the_turn_ends(
         lambda: next(ids), sink, loop.time, check_turn,
     )  # fmt: skip
     listener.on_decision = turns.on_decision
-    probs = [0.0] * 5 + [0.95] * 20 + [0.0] * 18
+    probs = [0.0] * 5 + [0.95] * 20 + [0.0] * 30
     for i, prob in enumerate(probs):
         listener.buffer.append(np.zeros(WINDOW_SAMPLES, np.float32))
         listener.feed(np.array([prob], np.float32))
         for _ in range(20):  # let the decode and the check come back before the next window
             await asyncio.sleep(0.002)
         if sink.turns:
+            if ended is not None:
+                ended.append(sink.turns[0].decode.future.done())
             await sink.turns[0].hear()  # the final transcript, as the turn runner takes it
             return (i + 1 - 25) * WINDOW_MS
     raise AssertionError("the turn never ended")
@@ -159,6 +176,18 @@ async def test_a_finished_question_ends_once_model_and_transcript_agree(executor
 async def test_a_clause_pause_waits_for_the_silence_timeout(executor) -> None:
     pause_ms = await silence_until_the_turn_ends("My card number is,", 0.9, executor)
     assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
+
+
+async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(executor) -> None:
+    # A 0.6 s decode (Mandarin on base) outlasts the 500 ms timeout: the turn stays open until
+    # it comes back (a visitor resuming meanwhile is not cut), and ends then, not at 900 ms.
+    ended: list[bool] = []
+    text = "欢迎大家来体验达摩院推出的语音识别模型"
+    pause_ms = await silence_until_the_turn_ends(
+        text, 0.9, executor, decode_s=0.6, incomplete_silence_ms=900.0, ended=ended
+    )
+    assert ended == [True], pause_ms
+    assert 500.0 <= pause_ms < 900.0, pause_ms
 
 
 async def test_an_unsure_model_leaves_it_to_the_timeout(executor) -> None:
