@@ -189,8 +189,11 @@ class PoseHold:
             move_head = False
         body = self._hold(self._groups[0], palette, out, move_body, body_px)
         head = self._hold(self._groups[1], palette, out, move_head, head_px)
-        full, head_box = self.box.skinned(out), self.head_box.skinned(out)
-        body_box = self.body_box.skinned(out)
+        if self._prev is not None and not body and not head:  # the same palette as last time
+            full, head_box, body_box = self._prev
+        else:
+            full, head_box = self.box.skinned(out), self.head_box.skinned(out)
+            body_box = self.body_box.skinned(out)
         self.head_drawn = self._prev is None or head
         if self._prev is None or (body and head):
             area = full if self._prev is None else union(full, self._prev[0])
