@@ -8,7 +8,7 @@ GPU="${GPU:-0}"
 PY="${PYTHON:-python3.11}"
 DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 espeak-ng fonts-noto-cjk chromium python3-venv
   redis-server haproxy postgresql coturn  # `make cluster` and its tests
-  g++)  # builds meshoptimizer's extension (its PyPI release is a source distribution)
+  g++ python3.11-dev)  # build meshoptimizer's extension (its PyPI release is a source distribution)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
