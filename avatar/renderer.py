@@ -12,19 +12,29 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from avatar.backdrop import studio_backdrop
 from avatar.camera import FRAMINGS, Camera, frame
-from avatar.egl import EGLUnavailableError, RendererError, create_context
+from avatar.egl import EGLContext, EGLUnavailableError, RendererError, create_context
 from avatar.lod import level_of_detail
 from avatar.model import Avatar
 from avatar.pose import NEUTRAL_POSE, Pose
 
+if TYPE_CHECKING:
+    from avatar.gl_scene import GLScene
+
 __all__ = ["EGLUnavailableError", "Renderer", "RendererError"]
 
 _STOP = object()
+#: Held while a context is made (context, GL objects, shaders compiled, first frame) or
+#: destroyed, so that happens one at a time in this process while other renderers keep
+#: drawing: Mesa's EGL display, llvmpipe screen and LLVM are shared by all contexts of the
+#: process, and a server that made and destroyed contexts on many threads at once ended in a
+#: crash inside llvmpipe (issue 16; the server now reuses its renderers, engine.server.renderers).
+_SETUP_LOCK = threading.Lock()
 
 
 class Renderer:
@@ -83,22 +93,11 @@ class Renderer:
         ready.result()
 
     def _run(self, avatar: Avatar, msaa: int, ready: Future) -> None:
-        try:
-            context = create_context()
-        except EGLUnavailableError as exc:
-            ready.set_exception(exc)
+        with _SETUP_LOCK:
+            made = self._set_up(avatar, msaa, ready)
+        if made is None:
             return
-        try:
-            from avatar.gl_scene import GLScene
-
-            backdrop = studio_backdrop(self.width, self.height)
-            scene = GLScene(avatar, self.camera, msaa, self._fxaa, backdrop)
-            scene.draw(NEUTRAL_POSE, np.empty((self.height, self.width, 3), np.uint8))  # warm-up
-        except Exception as exc:
-            context.destroy()
-            ready.set_exception(exc if isinstance(exc, RendererError) else RendererError(exc))
-            return
-        ready.set_result(None)
+        context, scene = made
         try:
             while True:
                 item = self._queue.get()
@@ -114,8 +113,32 @@ class Renderer:
                 else:
                     future.set_result(out)
         finally:
-            context.destroy()
+            with _SETUP_LOCK:
+                context.destroy()
             self._drain()
+
+    def _set_up(
+        self, avatar: Avatar, msaa: int, ready: Future
+    ) -> tuple[EGLContext, GLScene] | None:
+        """The context and the scene, warmed up by one frame (GL thread, under the set-up
+        lock); None, with ``ready`` failed, when either cannot be made."""
+        try:
+            context = create_context()
+        except EGLUnavailableError as exc:
+            ready.set_exception(exc)
+            return None
+        try:
+            from avatar.gl_scene import GLScene
+
+            backdrop = studio_backdrop(self.width, self.height)
+            scene = GLScene(avatar, self.camera, msaa, self._fxaa, backdrop)
+            scene.draw(NEUTRAL_POSE, np.empty((self.height, self.width, 3), np.uint8))  # warm-up
+        except Exception as exc:
+            context.destroy()
+            ready.set_exception(exc if isinstance(exc, RendererError) else RendererError(exc))
+            return None
+        ready.set_result(None)
+        return context, scene
 
     def _drain(self) -> None:
         while True:

@@ -32,7 +32,12 @@ from engine.hearing import Hearing
 from engine.server.load import CpuLoad
 from engine.server.metrics import ServerMetrics
 from engine.server.protocol import ApiError
-from engine.server.renderers import RendererFactory, RendererPool, gl_renderer_factory
+from engine.server.renderers import (
+    RENDERER_POOL,
+    RendererFactory,
+    RendererPool,
+    gl_renderer_factory,
+)
 from engine.server.transcribing import InflightCounter
 from engine.server.warmup import run_steps, warm_audio, warm_hearing, warm_video_encoders
 from engine.show import load_configured_avatar
@@ -143,7 +148,10 @@ class Runtime:
             self.dialog_engine(cfg.dialog.domain),
         )
         factory = self._renderer_factory or gl_renderer_factory(self._avatar, cfg)
-        self.renderers = RendererPool(factory)
+        # Idle backends kept for reuse: as many as sessions may run at once, plus a spare of
+        # each size the page asks for (square or portrait, web_client's videoSizeFor).
+        keep = cfg.server.max_sessions + 2 * RENDERER_POOL
+        self.renderers = RendererPool(factory, keep=keep)
         await self.renderers.warm()
         self.ready = True
         self.metrics.ready.set(1)
@@ -190,13 +198,14 @@ class Runtime:
         return loop.run_in_executor(self.turn_executor, lambda: model.check(audio).probability)
 
     async def take_renderer(self, size: tuple[int, int] | None = None) -> FrameRenderer:
-        """An avatar backend for a new session (a warm spare, else a fresh one), at the
-        configured video size or the (width, height) the session's offer asked for."""
+        """An avatar backend for a new session (one an ended session gave back, else a fresh
+        one), at the configured video size or the (width, height) the session's offer asked
+        for."""
         assert self.renderers is not None, "the runtime has not started"
         return await self.renderers.take(size)
 
     def give_back_renderer(self, renderer: FrameRenderer) -> None:
-        """Return a session's avatar backend to the pool."""
+        """Return a session's avatar backend to the pool (the next session reuses it)."""
         if self.renderers is not None:
             self.renderers.give_back(renderer)
         else:
