@@ -23,9 +23,9 @@ last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms
 and the **end-of-turn delay** (end of the last speech → turn ended, mean and p50, over the clips
 not cut off), and with the ASR on **ready p50**: end of the last speech → the final transcript
 is ready (the later of the turn's end and its decode of the final span, started as the
-speculative one at 150 ms and taking its CPU time) — what the reply waits for. Then the cost of one check (features + inference) with 1 and 2 onnxruntime
-threads: wall median/min and CPU time — the machine may be shared, so the CPU time is the
-steadier figure.
+speculative one at 150 ms and taking its CPU time) — what the reply waits for. Then the cost
+of one check (features + inference) with 1 and 2 onnxruntime threads: wall median/min and CPU
+time — the machine may be shared, so the CPU time is the steadier figure.
 
 Sets: the real clips of ../shared/data (reporting only: never used to choose a threshold) and
 synthetic in-domain questions (``benchmarks/synthetic_turns.py``: espeak-ng in English and
