@@ -538,7 +538,11 @@ class ServerProcess:
 
         found: dict[int, list[bytes]] = {}
         for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
+            try:
+                children = (task / "children").read_text().split()
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+            for child in children:
                 try:
                     argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
                 except FileNotFoundError:  # gone meanwhile
