@@ -34,6 +34,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from dialog.commands import match_command
 from dialog.embedding import SentenceEncoder
@@ -129,7 +130,10 @@ def _fit(texts: list[str], labels: list[str], encoder: SentenceEncoder | None) -
             ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=3)),
         ]
     )
-    return pipeline.fit([_prep(t) for t in texts], labels)
+    # One BLAS thread: the matrices are small, and OpenBLAS's extra threads spin between the
+    # calibration's thousands of tiny operations (twice the CPU time on a 2-core machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return pipeline.fit([_prep(t) for t in texts], labels)
 
 
 class IntentClassifier:
