@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -66,6 +67,29 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": self.message}}
 
 
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for text from a client, with every way it fails as a ``ValueError`` whose
+    message says what is wrong and holds no traceback-only detail.
+
+    Besides malformed text (``json.JSONDecodeError``), the standard library refuses an integer
+    of more than ``sys.get_int_max_str_digits()`` digits (4300 by default, CVE-2020-10735) with a
+    bare ``ValueError``, and text nested thousands deep with ``RecursionError``.
+
+    Raises:
+        ValueError: the text is not JSON (``UnicodeDecodeError`` for bytes that are not UTF-8),
+            holds an integer too long to read, or is nested too deeply.
+    """
+    try:
+        return json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise ValueError("nested too deeply") from exc
+    except ValueError as exc:  # an integer literal over the interpreter's digit limit
+        limit = sys.get_int_max_str_digits()
+        raise ValueError(f"it holds an integer of more than {limit} digits") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class OfferRequest:
     """A validated session offer.
@@ -97,12 +121,16 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
     """
     if len(body) > max_sdp_bytes + 4096:
         raise ApiError(413, "sdp-too-large", f"request body over {max_sdp_bytes + 4096} bytes")
+    if not body.strip():
+        raise ApiError(
+            400, "bad-json", 'body is empty; a JSON offer {"sdp", "type": "offer"} is expected'
+        )
     try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = load_json(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "bad-json", f"body is not UTF-8: {exc}") from exc
+    except ValueError as exc:
         raise ApiError(400, "bad-json", f"body is not valid JSON: {exc}") from exc
-    except RecursionError as exc:  # arrays or objects nested thousands deep
-        raise ApiError(400, "bad-json", "body is nested too deeply") from exc
     if not isinstance(doc, dict):
         raise ApiError(400, "bad-offer", "body must be a JSON object")
     if doc.get("type") != "offer":
@@ -245,11 +273,9 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
     if size > max_bytes:
         raise MessageError("message-too-large", f"message over {max_bytes} bytes")
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = load_json(raw)
+    except ValueError as exc:  # UnicodeDecodeError included
         raise MessageError("bad-json", f"message is not valid JSON: {exc}") from exc
-    except RecursionError as exc:  # arrays or objects nested thousands deep
-        raise MessageError("bad-json", "message is nested too deeply") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("type"), str):
         raise MessageError("bad-message", 'message must be an object with a "type"')
     kind = doc["type"]

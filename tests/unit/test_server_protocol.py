@@ -82,6 +82,22 @@ def test_bad_offers_are_refused_with_a_reason(body: bytes, status: int, code: st
     assert err.value.body()["error"]["message"]
 
 
+def test_json_the_parser_refuses_is_bad_json_not_a_crash() -> None:
+    """An integer over Python's 4300-digit limit (even in an unused field) used to escape as a
+    bare ValueError (a 500); an empty body was reported as "Expecting value"."""
+    huge = b'{"type": "offer", "pad": ' + b"7" * 5000 + b"}"
+    for body, words in ((huge, "more than 4300 digits"), (b"", "body is empty"), (b" \n", "empty")):
+        with pytest.raises(ApiError) as err:
+            parse_offer(body, max_sdp_bytes=65536)
+        assert (err.value.status, err.value.code) == (400, "bad-json")
+        assert words in err.value.message
+    with pytest.raises(MessageError) as msg_err:
+        parse_client_message(
+            '{"type": "text", "n": ' + "7" * 5000 + "}", max_bytes=16384, max_text_chars=500
+        )
+    assert msg_err.value.code == "bad-json" and "4300 digits" in msg_err.value.message
+
+
 def test_oversized_sdp_is_413() -> None:
     big = SDP + "a=x:" + "y" * 70_000 + "\r\n"
     with pytest.raises(ApiError) as err:
