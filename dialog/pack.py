@@ -231,6 +231,25 @@ def load_pack(root: Path) -> Pack:
     return pack
 
 
+def known_packs(packs_dir: Path | None = None) -> list[str]:
+    """The names of the packs under ``packs_dir`` (default :data:`DEFAULT_PACKS_DIR`): its
+    folders that hold a ``domain.yaml``, sorted; empty when ``packs_dir`` is not a folder."""
+    root = packs_dir or DEFAULT_PACKS_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
+
+
+def unknown_pack_message(domain: str, packs_dir: Path | None = None) -> str | None:
+    """Why ``domain`` names no pack under ``packs_dir`` (the known packs, never a path), or None
+    when it names one. A name must be one of :func:`known_packs`: ``.``,
+    ``../x`` or ``a/b`` never are."""
+    known = known_packs(packs_dir)
+    if domain in known:
+        return None
+    return f"no such domain pack (known: {', '.join(known) or 'none'})"
+
+
 def pack_dir(domain: str, packs_dir: Path | None = None) -> Path:
     """The folder of pack ``domain`` under ``packs_dir`` (default :data:`DEFAULT_PACKS_DIR`)."""
     return (packs_dir or DEFAULT_PACKS_DIR) / domain

@@ -58,13 +58,11 @@ def check_domain(domain: str, config: EngineConfig) -> None:
     Raises:
         UsageError: no such pack.
     """
-    from dialog.pack import pack_dir
+    from dialog.pack import unknown_pack_message
 
-    folder = pack_dir(domain, config.dialog.packs_dir)
-    if not (folder / "domain.yaml").is_file():
-        root = folder.parent
-        known = sorted(p.name for p in root.iterdir() if (p / "domain.yaml").is_file())
-        raise UsageError(f"--domain {domain}: no such domain pack (known: {', '.join(known)})")
+    problem = unknown_pack_message(domain, config.dialog.packs_dir)
+    if problem is not None:
+        raise UsageError(f"--domain {domain[:64]}: {problem}")
 
 
 def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:

@@ -24,6 +24,7 @@ import numpy as np
 from avatar.frame_renderer import FrameRenderer
 from connectors.embedded import SandboxCluster
 from dialog import DialogEngine, PackError
+from dialog.pack import unknown_pack_message
 from engine.audio.turn_model import SmartTurn, load_turn_model
 from engine.audit import SessionAudit
 from engine.config import EngineConfig
@@ -177,10 +178,18 @@ class Runtime:
                         llm=cfg.llm.settings(),
                     )
 
+                problem = unknown_pack_message(domain, cfg.packs_dir)
+                if problem is not None:  # the client learns the names, never a server path
+                    raise ApiError(400, "unknown-domain", f"domain {domain!r}: {problem}")
                 try:
                     self._dialogs[domain] = await asyncio.to_thread(load)
                 except (FileNotFoundError, PackError) as exc:
-                    raise ApiError(400, "unknown-domain", f"domain {domain!r}: {exc}") from exc
+                    log.error("domain pack %r cannot be loaded: %s", domain, exc)
+                    raise ApiError(
+                        400,
+                        "unknown-domain",
+                        f"domain pack {domain!r} is invalid; see the server log",
+                    ) from exc
             return self._dialogs[domain]
 
     def check_turn(self, audio: np.ndarray) -> asyncio.Future[float]:

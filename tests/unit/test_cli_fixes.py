@@ -1,5 +1,6 @@
 """`dhe` CLI corners: unknown model names, `dhe demo`'s own error label, and `dhe config check`
-on ``dialog.embedding_model`` (nothing here loads a model or starts a sandbox)."""
+on ``dialog.embedding_model``, unknown domain packs (nothing here loads a model or starts a
+sandbox)."""
 
 from __future__ import annotations
 
@@ -150,3 +151,30 @@ def test_avatar_preview_size_errors_say_what_is_wrong(size: str, says: str) -> N
 
     with pytest.raises(UsageError, match=says):
         parse_size(size)
+
+
+@pytest.mark.parametrize("domain", ["foo/bar", "../../etc", ".", "casino"])
+def test_converse_unknown_domain_is_one_line_listing_the_packs(
+    domain: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["converse", "--domain", domain, "--text", "hi", "--out", str(tmp_path / "x.mp4")]
+    assert main(argv) == 2
+    assert _err_lines(capsys) == [
+        f"dhe converse: error: --domain {domain}: no such domain pack (known: bank, tax)"
+    ]
+
+
+async def test_server_unknown_domain_names_the_packs_not_a_path() -> None:
+    from engine.config import EngineConfig
+    from engine.server.protocol import ApiError
+    from engine.server.runtime import Runtime
+
+    runtime = Runtime(EngineConfig())  # never started: the pack is refused before any model
+    try:
+        for domain in ("casino", ".."):
+            with pytest.raises(ApiError) as err:
+                await runtime.dialog_engine(domain)
+            assert (err.value.status, err.value.code) == (400, "unknown-domain")
+            assert err.value.message == f"domain {domain!r}: no such domain pack (known: bank, tax)"
+    finally:
+        await runtime.close()
