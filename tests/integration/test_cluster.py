@@ -274,7 +274,7 @@ async def _page_reconnected(
     print("page on the killed replica:", json.dumps({"trail": trail, "video": video}))
     assert lost_s is not None and lost_s < RECONNECTING_WITHIN_S, trail
     assert said, trail  # "The connection was lost. Starting a new session…"
-    assert offer is not None and offer[0] < 6.0, "no offer posted within 6 s of the death succeeded"
+    assert offer is not None and offer[0] < 6.0, f"no offer posted in 6 s succeeded: {trail}"
     assert back_s is not None and back_s < RECONNECTED_WITHIN_S, trail
     assert session and not session.startswith(f"{killed}."), trail
     assert registry.get(f"dhe:session:{session}") == session.split(".", 1)[0]
