@@ -75,26 +75,54 @@ def _json_error(exc: protocol.ApiError) -> web.Response:
     return web.json_response(exc.body(), status=exc.status, headers=exc.headers())
 
 
+async def _allowed_methods(request: web.Request) -> set[str]:
+    """The methods the API routes (``/api/…``) answer on ``request.path`` (empty: no such
+    path)."""
+    allowed: set[str] = set()
+    for resource in request.app.router.resources():
+        if resource.canonical.startswith("/api/"):
+            allowed |= (await resource.resolve(request))[1]
+    return allowed
+
+
+def _method_not_allowed(request: web.Request, allowed: set[str]) -> web.Response:
+    """A JSON 405 ``method-not-allowed`` with ``Allow`` (RFC 9110 §15.5.6)."""
+    methods = ", ".join(sorted(allowed))
+    exc = protocol.ApiError(
+        405,
+        "method-not-allowed",
+        f"{request.method} is not allowed on {request.path[:100]}; allowed: {methods}",
+    )
+    response = _json_error(exc)
+    response.headers["Allow"] = methods
+    return response
+
+
 @web.middleware
 async def errors_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """ApiError → its JSON body; unknown /api routes → JSON 404; anything unexpected → a JSON 500
-    ``internal`` with the traceback in the log."""
+    """ApiError → its JSON body; under ``/api/`` every refusal is JSON too: an unknown path a 404
+    ``not-found``, a known path with another method a 405 ``method-not-allowed`` with ``Allow``,
+    aiohttp's other 4xx its reason as the code (``bad-request``); anything unexpected → a JSON
+    500 ``internal`` with the traceback in the log."""
     try:
         return await handler(request)
     except protocol.ApiError as exc:
         return _json_error(exc)
-    except web.HTTPNotFound:
-        if request.path.startswith("/api/"):
-            return _json_error(protocol.ApiError(404, "not-found", f"no route {request.path}"))
-        raise
-    except web.HTTPMethodNotAllowed:
-        if request.path.startswith("/api/"):
-            return _json_error(
-                protocol.ApiError(405, "method-not-allowed", f"{request.method} {request.path}")
-            )
-        raise
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        if not request.path.startswith("/api/"):
+            raise
+        # by the API routes alone: the page's catch-all GET route also matches /api/… paths
+        allowed = await _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            return _method_not_allowed(request, allowed)
+        return _json_error(protocol.ApiError(404, "not-found", f"no route {request.path[:100]}"))
+    except web.HTTPClientError as exc:  # aiohttp's own (a WebSocket request without Upgrade)
+        if not request.path.startswith("/api/"):
+            raise
+        code = exc.reason.lower().replace(" ", "-")
+        return _json_error(protocol.ApiError(exc.status, code, (exc.text or exc.reason)[:200]))
     except (web.HTTPException, asyncio.CancelledError):
         raise
     except Exception:  # the HTTP boundary: log the traceback, answer JSON, keep serving
