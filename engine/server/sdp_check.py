@@ -16,6 +16,7 @@ RFC 8842 DTLS):
   ``recvonly`` or ``sendrecv`` (the camera) offering VP8 or H.264;
 * ICE credentials (``ice-ufrag`` 4–256 characters, ``ice-pwd`` 22–256, RFC 8839 §5.4), a DTLS
   role (``a=setup``) and fingerprint with a hash aiortc checks (sha-256/384/512, RFC 8122);
+  every fingerprint well formed (an RFC 8122 hash name and that hash's size in hex pairs);
 * at most :data:`MAX_CANDIDATES` candidates per section (each is a connectivity check the
   server would send).
 """
@@ -38,6 +39,17 @@ MAX_CANDIDATES = 32
 DIRECTIONS = {"audio": ("sendrecv", "recvonly"), "video": ("recvonly", "sendrecv")}
 #: The codecs the server negotiates (``engine.server.rtc.prefer_codecs``).
 WANTED_CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/H264")}
+#: Hash names of DTLS fingerprints and their digest sizes in bytes (RFC 8122 §5, IANA "Hash
+#: Function Textual Names"); aiortc can check sha-256/384/512 of them.
+FINGERPRINT_BYTES = {
+    "md2": 16,
+    "md5": 16,
+    "sha-1": 20,
+    "sha-224": 28,
+    "sha-256": 32,
+    "sha-384": 48,
+    "sha-512": 64,
+}
 _FINGERPRINT_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$")
 #: What aiortc's SDP parser raises for text it cannot read (found by fuzzing it).
 PARSER_ERRORS = (
@@ -77,8 +89,48 @@ def parse(text: str) -> aiortc_sdp.SessionDescription:
     try:
         return aiortc_sdp.SessionDescription.parse(text)
     except PARSER_ERRORS as exc:
+        explained = explain_unparsable(text)
+        if explained is not None:
+            raise _refuse(explained) from exc
         detail = str(exc)[:120].encode("ascii", "backslashreplace").decode() or type(exc).__name__
         raise _refuse(f"SDP cannot be parsed ({detail})") from exc
+
+
+#: The line shapes aiortc's parser relies on (RFC 8866 §5.14 m-line, RFC 8839 §5.1 candidate,
+#: RFC 8122 §5 fingerprint, RFC 4145 §4 setup, RFC 8866 §6.6 rtpmap): prefix, pattern, expected.
+_LINE_SHAPES = (
+    ("m=", r"m=[^ ]+ [0-9]+ [A-Z/]+ .+", "m=<media> <port> <proto> <format> …"),
+    (
+        "a=candidate:",
+        r"a=candidate:\S+ [0-9]+ \S+ [0-9]+ \S+ [0-9]+ typ \S+( .*)?",
+        "a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>",
+    ),
+    ("a=fingerprint:", r"a=fingerprint:\S+ \S+", "a=fingerprint:<hash> <value>"),
+    ("a=setup:", r"a=setup:(active|passive|actpass|holdconn)", "a=setup:active|passive|actpass"),
+    ("a=rtpmap:", r"a=rtpmap:[0-9]+ [^/ ]+/[0-9]+(/[0-9]+)?", "a=rtpmap:<type> <codec>/<rate>"),
+)
+
+
+def explain_unparsable(text: str) -> str | None:
+    """The first line of ``text`` whose shape aiortc's parser cannot read, with its number and
+    the shape expected (:data:`_LINE_SHAPES`; audio and video payload types are numbers 0–127,
+    RFC 3551 §3), or None when every line looks right."""
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip("\r")
+        for prefix, pattern, expected in _LINE_SHAPES:
+            if line.startswith(prefix) and not re.fullmatch(pattern, line):
+                return f'SDP line {number} ({_quote(line)}) is not "{expected}"'
+        fields = line.split()
+        if line.startswith(("m=audio ", "m=video ")) and not all(
+            f.isdigit() and int(f) < 128 for f in fields[3:]
+        ):
+            return f"SDP line {number} ({_quote(line)}): payload types must be numbers 0–127"
+    return None
+
+
+def _quote(line: str) -> str:
+    short = line if len(line) <= 60 else line[:57] + "…"
+    return repr(short).encode("ascii", "backslashreplace").decode()
 
 
 def check_offer_sdp(text: str) -> OfferMedia:
@@ -126,11 +178,9 @@ def _check_media(media: aiortc_sdp.MediaDescription) -> None:
         )
     if media.dtls is None:  # aiortc's parser leaves the DTLS parameters out without a=setup
         raise _refuse(f"the {kind} section has no DTLS role (a=setup)")
-    usable = [
-        f
-        for f in media.dtls.fingerprints
-        if f.algorithm.lower() in X509_DIGEST_ALGORITHMS and _FINGERPRINT_RE.match(f.value)
-    ]
+    for f in media.dtls.fingerprints:
+        _check_fingerprint(kind, f.algorithm.lower(), f.value)
+    usable = [f for f in media.dtls.fingerprints if f.algorithm.lower() in X509_DIGEST_ALGORITHMS]
     if not usable:
         raise _refuse(
             f"the {kind} section has no usable DTLS fingerprint "
@@ -145,6 +195,22 @@ def _check_media(media: aiortc_sdp.MediaDescription) -> None:
     if not any(c.mimeType in WANTED_CODECS[kind] for c in common):
         names = " or ".join(n.split("/")[1] for n in WANTED_CODECS[kind])
         raise _refuse(f"the {kind} section offers no codec the server speaks ({names})")
+
+
+def _check_fingerprint(kind: str, algorithm: str, value: str) -> None:
+    """A fingerprint is an RFC 8122 hash name and that hash's bytes as colon-separated hex
+    pairs (RFC 8122 §5); a garbled one would fail only at the DTLS handshake, after the 201."""
+    size = FINGERPRINT_BYTES.get(algorithm)
+    if size is None:
+        raise _refuse(
+            f"the {kind} section's a=fingerprint names an unknown hash {_quote(algorithm)} "
+            f"(RFC 8122: {', '.join(FINGERPRINT_BYTES)})"
+        )
+    if not _FINGERPRINT_RE.match(value) or len(value.split(":")) != size:
+        raise _refuse(
+            f"the {kind} section's a=fingerprint:{algorithm} value {_quote(value)} is not "
+            f"{size} colon-separated hex pairs (the certificate's {algorithm} hash)"
+        )
 
 
 def _check_bundle(description: aiortc_sdp.SessionDescription) -> None:

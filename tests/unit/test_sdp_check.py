@@ -48,6 +48,41 @@ def test_an_offer_without_a_fingerprint_is_refused(offer: str) -> None:
     assert "fingerprint" in refused(unknown)
 
 
+def test_a_garbled_fingerprint_is_refused_up_front(offer: str) -> None:
+    """Among several fingerprints one garbled value used to pass (and time out at connect)."""
+    value = re.search(r"a=fingerprint:sha-256 (\S+)", offer).group(1)
+    for bad, says in (
+        ("ZZ" + value[2:], "is not 32 colon-separated hex pairs"),
+        (value[:-3], "is not 32 colon-separated hex pairs"),
+        ("AB:CD", "'AB:CD' is not 32 colon-separated hex pairs"),
+    ):
+        message = refused(offer.replace(value, bad))
+        assert (
+            message.startswith("the audio section's a=fingerprint:sha-256 value ")
+            and says in message
+        )
+    unknown = offer.replace("a=fingerprint:sha-384", "a=fingerprint:sha-999")
+    assert "unknown hash 'sha-999'" in refused(unknown)
+
+
+@pytest.mark.parametrize(
+    ("find", "garbage", "says"),
+    [
+        (r"m=audio [^\r\n]*", "m=garbage", 'is not "m=<media> <port> <proto> <format> …"'),
+        (r"m=audio [^\r\n]*", "m=audio 9 UDP/TLS/RTP/SAVPF 96 x", "payload types must be"),
+        (r"a=setup:\w+", "a=setup:sideways", 'is not "a=setup:active|passive|actpass"'),
+        (r"a=rtpmap:96 [^\r\n]*", "a=rtpmap:96 opus", 'is not "a=rtpmap:<type> <codec>/<rate>"'),
+    ],
+)
+def test_an_unparsable_line_is_named_with_what_was_expected(
+    offer: str, find: str, garbage: str, says: str
+) -> None:
+    broken = re.sub(find, garbage, offer, count=1)
+    number = broken.split("\n").index(garbage + "\r") + 1
+    message = refused(broken)
+    assert message.startswith(f"SDP line {number} ({garbage!r})") and says in message, message
+
+
 def test_audio_only_and_many_sections_are_refused(offer: str) -> None:
     audio_only = offer[: offer.index("m=video")].replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0")
     assert "1 media section(s) (audio)" in refused(audio_only)
