@@ -26,7 +26,7 @@ def _pack_check(args: argparse.Namespace) -> int:
         what = "not a folder" if root.exists() else "no such folder"
         print(f"dhe pack check: error: {root}: {what}", file=sys.stderr)
         return 2
-    _, problems = check_pack(root)
+    _, problems = check_pack(root, shown=args.dir)  # the path as the user typed it
     for problem in problems:
         print(problem)
     if not problems:

@@ -40,7 +40,7 @@ class Problem:
 
     Attributes:
         file: the file, relative to the pack's parent folder when possible.
-        line: 1-based line.
+        line: 1-based line; 0 when the problem is the whole file or folder (a missing one).
         message: what is wrong, naming the YAML path (``flows.check_balance.steps[2].next``).
     """
 
@@ -49,6 +49,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """``FILE:LINE: message``, or ``FILE: message`` without a line."""
+        if self.line <= 0:
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}: {self.message}"
 
 

@@ -18,6 +18,7 @@ Step grammar (one type key per step, plus optional ``id`` and ``next``):
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -65,17 +66,18 @@ REQUIRED_RESPONSES = (
 class _Checker:
     """Collects problems while building the pack model."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shown: str | None = None) -> None:
         self.root = root
+        self.shown = shown if shown is not None else root.name
         self.problems: list[Problem] = []
 
     def add(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(str(self.root.name + "/" + file), line, message))
+        self.problems.append(Problem(os.path.join(self.shown, file), line, message))
 
     def load(self, name: str) -> LineDict | None:
         path = self.root / name
         if not path.is_file():
-            self.add(name, 1, "file missing")
+            self.add(name, 0, "file missing")
             return None
         try:
             doc = load_yaml(path)
@@ -360,18 +362,20 @@ def _check_step(c: _Checker, pack: Pack, flow: Flow, step: Step) -> None:
             c.add("flows.yaml", tline, f"{path}: no step {target!r} in flow {flow.id}")
 
 
-def check_pack(root: Path) -> tuple[Pack | None, list[Problem]]:
+def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[Problem]]:
     """Read and validate the pack in ``root``.
 
     Args:
         root: the pack folder.
+        shown: how problems name the folder (the path a user typed); default its name alone
+            (``bank/flows.yaml``), which names no folder of the machine.
 
     Returns:
         ``(pack, problems)``; ``pack`` is ``None`` when a file could not be read at all.
     """
-    c = _Checker(root)
+    c = _Checker(root, shown)
     if not root.is_dir():
-        return None, [Problem(str(root), 0, "pack folder not found")]
+        return None, [Problem(c.shown, 0, "pack folder not found")]
     domain, intents_doc = c.load("domain.yaml"), c.load("intents.yaml")
     responses_doc, flows_doc = c.load("responses.yaml"), c.load("flows.yaml")
     if None in (domain, intents_doc, responses_doc, flows_doc):

@@ -136,6 +136,15 @@ def test_pack_check_of_a_missing_folder_is_a_usage_error(
     assert _err_lines(capsys) == [f"dhe pack check: error: {missing}: no such folder"]
 
 
+def test_pack_check_names_files_by_the_path_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["pack", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{tmp_path}/domain.yaml: file missing"  # was "NAME/domain.yaml:1: …"
+    assert len(out) == 4 and all(line.endswith(".yaml: file missing") for line in out)
+
+
 def test_chat_errors_use_the_common_prefix(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--domain", "nope"]) == 2
     lines = _err_lines(capsys)
