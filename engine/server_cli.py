@@ -13,6 +13,8 @@ import logging
 import signal
 import sys
 
+from connectors.listen import listen_failure
+
 log = logging.getLogger("dhe.serve")
 
 
@@ -69,8 +71,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"dhe serve: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
-        print(f"dhe serve: error: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        print(f"dhe serve: error: {listen_failure(host, port, exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
         log.exception("serve failed")

@@ -28,6 +28,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import ValidationError
 
+from connectors.listen import listen_failure
 from connectors.logs import configure_logging
 from connectors.sandbox.faults import FaultConfig
 from connectors.sandbox.server import SandboxSettings, Service, build_app
@@ -122,8 +123,7 @@ async def serve(args: argparse.Namespace) -> None:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
-        raise SandboxUsageError(f"cannot listen on {args.host}:{port}: {reason}") from exc
+        raise SandboxUsageError(listen_failure(args.host, port, exc)) from exc
     bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -187,3 +187,21 @@ async def test_server_unknown_domain_names_the_packs_not_a_path() -> None:
             assert err.value.message == f"domain {domain!r}: no such domain pack (known: bank, tax)"
     finally:
         await runtime.close()
+
+
+def test_listen_failures_say_why_the_host_cannot_be_used() -> None:
+    """``dhe serve --host 999.1.1.1`` said "unknown error -2" (a resolver code read as errno)."""
+    import socket
+
+    from connectors.listen import listen_failure
+
+    with pytest.raises(OSError) as unresolved:  # the resolver's error, without asking DNS
+        socket.getaddrinfo("999.1.1.1", 8181, flags=socket.AI_NUMERICHOST)
+    message = listen_failure("999.1.1.1", 8181, unresolved.value)
+    assert message.startswith("cannot listen on 999.1.1.1:8181: the host '999.1.1.1' cannot be")
+    assert "unknown error" not in message
+    with socket.socket() as sock, pytest.raises(OSError) as foreign:
+        sock.bind(("192.0.2.1", 0))  # TEST-NET-1 (RFC 5737): never this machine's
+    assert listen_failure("192.0.2.1", 8181, foreign.value) == (
+        "cannot listen on 192.0.2.1:8181: 192.0.2.1 is not an address of this machine"
+    )
