@@ -121,9 +121,12 @@ KNOWN_FAILURES = _known_failures()
 
 
 def describe(index: int, record: dict[str, Any]) -> str:
-    """Human-readable lines for one turn of the ``--json`` document."""
+    """Human-readable lines for one turn of the ``--json`` document; the ``intent`` line only
+    when NLU chose one (a slot answer such as keypad digits, no input or an out-of-scope turn
+    has none; ``--json`` keeps its ``null``)."""
     timings = ", ".join(f"{k} {v:.0f}" for k, v in record["timings_ms"].items() if v is not None)
+    intent = f"  intent: {record['intent']}\n" if record["intent"] is not None else ""
     return (
         f"turn {index + 1}: [{record['language']}] {record['transcript']!r}\n"
-        f"  intent: {record['intent']}\n  reply: {record['reply']}\n  timings (ms): {timings}"
+        f"{intent}  reply: {record['reply']}\n  timings (ms): {timings}"
     )

@@ -22,3 +22,14 @@ def test_a_full_number_is_masked_in_the_json_row() -> None:
     row = _record(TurnInput("audio", "clips/20261205103000123.wav"), outcome(said)).as_json()
     assert row["input"] == "clips/20261205103000123.wav"  # a file name, not what was said
     assert row["transcript"] == "card •••• 7890" and row["timings_ms"] == {"asr": 1.0}
+
+
+def test_the_readable_lines_leave_out_an_intent_nlu_did_not_choose() -> None:
+    """``dhe demo`` printed ``intent: None`` for the keypad answers (4417, 123456)."""
+    from engine.converse_inputs import describe
+
+    row = _record(TurnInput("text", "4417"), outcome("4417")).as_json()
+    assert row["intent"] is None  # --json keeps its null
+    assert describe(2, row) == "turn 3: [en] '4417'\n  reply: \n  timings (ms): asr 1"
+    row["intent"] = "check_balance"
+    assert "\n  intent: check_balance\n" in describe(2, row)
