@@ -27,6 +27,7 @@ from connectors.base import ConnectorError
 from connectors.config import ConnectorsConfig
 from connectors.declaration import DeclarationError, load_declarations
 from connectors.logs import configure_logging
+from connectors.paths import default_var_dir
 
 #: Exit codes (docs/architecture.md, "Contracts"): 0 ok, 1 typed error / failure, 2 bad usage.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -55,7 +56,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=True,
         help="start the sandboxes for this call (default) or use the environment's systems",
     )
-    call.add_argument("--var-dir", type=Path, default=Path("var"), help="embedded data folder")
+    call.add_argument(
+        "--var-dir",
+        type=Path,
+        default=None,
+        help="embedded data folder (default: the state folder, $DHE_VAR_DIR or the project's var/)",
+    )
     call.add_argument("--idempotency-key", default=None)
     call.add_argument("--session-id", default="cli")
     call.add_argument("--timeout-ms", type=float, default=None, help="overall deadline, ms")
@@ -146,7 +152,7 @@ async def _call(args: argparse.Namespace, params: dict[str, Any]) -> int:
         async with load_connectors(ConnectorsConfig(embedded=False)) as router:
             result = await router.call(args.operation, params, deadline=deadline, **kwargs)
     else:
-        var_dir = args.var_dir
+        var_dir = args.var_dir or default_var_dir()
         if not var_dir.parent.exists():
             var_dir = Path(tempfile.mkdtemp(prefix="dhe-var-"))
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.paths import default_var_dir
 from connectors.sandbox.faults import FaultConfig
 
 #: The declarations shipped with the project (``assets/connectors``), independent of the cwd.
@@ -41,7 +42,8 @@ class ConnectorsConfig(BaseModel):
         embedded: start the sandbox bank and tax services as child processes and point the
             declarations at them (``False``: the environment variables the YAML names must hold
             the real systems' base URLs and secrets).
-        var_dir: where embedded mode keeps the sandboxes' SQLite files and logs.
+        var_dir: where embedded mode keeps the sandboxes' SQLite files and logs (default the
+            state folder, :func:`connectors.paths.default_var_dir`).
         slow_threshold_ms: after this long a call sends the "still working" signal, ms.
         audit_db_url: SQLAlchemy URL of the engine database holding ``connector_calls`` (and,
             in the engine, the session audit); default ``engine.db`` in ``var_dir``.
@@ -52,7 +54,7 @@ class ConnectorsConfig(BaseModel):
 
     declarations_dir: Path = DEFAULT_DECLARATIONS_DIR
     embedded: bool = True
-    var_dir: Path = Path("var")
+    var_dir: Path = Field(default_factory=default_var_dir)
     slow_threshold_ms: float = Field(700.0, gt=0)
     audit_db_url: str | None = None
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from connectors.paths import default_var_dir
+
 #: Root of the source tree (the folder holding ``engine/`` and ``assets/``).
 REPO_ROOT: Path = Path(__file__).resolve().parent.parent
 ASSETS_DIR: Path = REPO_ROOT / "assets"
@@ -16,7 +18,7 @@ ASSETS_DIR: Path = REPO_ROOT / "assets"
 
 def var_dir() -> Path:
     """The state folder (``$DHE_VAR_DIR`` or ``<repo>/var``); created on first use."""
-    path = Path(os.environ.get("DHE_VAR_DIR") or REPO_ROOT / "var")
+    path = default_var_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

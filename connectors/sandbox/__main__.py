@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from connectors.listen import listen_failure
 from connectors.logs import configure_logging
+from connectors.paths import default_var_dir
 from connectors.sandbox.faults import FaultConfig
 from connectors.sandbox.server import SandboxSettings, Service, build_app
 
@@ -52,7 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("system", choices=("bank", "tax"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="0 = any free port")
-    parser.add_argument("--db", type=Path, default=None, help="SQLite file (var/sandbox-*.db)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file (default sandbox-SYSTEM.db in the state folder, $DHE_VAR_DIR or the project's var/)",
+    )
     parser.add_argument("--demo-otp", action="store_true", help="demo customers' code is 123456")
     parser.add_argument("--faults", default=None, help="fault injection JSON (README.md)")
     parser.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
@@ -107,7 +113,7 @@ async def serve(args: argparse.Namespace) -> None:
     faults_json = args.faults or os.environ.get("DHE_SANDBOX_FAULTS")
     settings = SandboxSettings(
         system=args.system,
-        db_path=args.db or Path("var") / f"sandbox-{args.system}.db",
+        db_path=args.db or default_var_dir() / f"sandbox-{args.system}.db",
         api_key=api_key,
         test_key=os.environ.get("DHE_SANDBOX_TEST_KEY") or None,
         demo_otp=args.demo_otp or os.environ.get("DHE_SANDBOX_DEMO_OTP", "") in ("1", "true"),

@@ -16,12 +16,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def dhe(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def dhe(
+    *args: str, cwd: Path, timeout: float = 60, var: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DHE_")}
+    state = {"DHE_VAR_DIR": str(var)} if var is not None else {}
     return subprocess.run(
         [sys.executable, "-m", "engine.cli", *args],
         cwd=cwd,
-        env=env | {"PYTHONPATH": str(REPO)},
+        env=env | {"PYTHONPATH": str(REPO)} | state,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -39,16 +42,19 @@ def test_list_prints_one_operation_per_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_call_prints_json_and_typed_errors(tmp_path: Path) -> None:
-    ok = dhe("connectors", "call", "bank.start_verification", "card_last4=4417", cwd=tmp_path)
+    state = tmp_path / "state"  # the state folder ($DHE_VAR_DIR), not the working directory
+    ok = dhe(
+        "connectors", "call", "bank.start_verification", "card_last4=4417", cwd=tmp_path, var=state
+    )
     assert ok.returncode == 0, ok.stderr
     out = json.loads(ok.stdout)
     assert out["operation"] == "bank.start_verification"
     assert out["data"]["phone_masked"].endswith("1288")
-    bad = dhe("connectors", "call", "bank.get_balance", "token=t_forged", cwd=tmp_path)
+    bad = dhe("connectors", "call", "bank.get_balance", "token=t_forged", cwd=tmp_path, var=state)
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["error"]["code"] == "unauthorized"
     assert "Traceback" not in bad.stderr
-    assert (tmp_path / "var" / "engine.db").exists()
+    assert (state / "engine.db").exists() and not (tmp_path / "var").exists()
 
 
 def test_sandbox_runs_with_no_environment(tmp_path: Path) -> None:

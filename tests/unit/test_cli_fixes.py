@@ -205,3 +205,27 @@ def test_listen_failures_say_why_the_host_cannot_be_used() -> None:
     assert listen_failure("192.0.2.1", 8181, foreign.value) == (
         "cannot listen on 192.0.2.1:8181: 192.0.2.1 is not an address of this machine"
     )
+
+
+def test_the_state_folder_is_the_projects_var_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another directory, ``dhe connectors call`` and ``dhe sandbox`` made ``./var/``
+    there (engine.db, sandbox-*.db, logs/); the README's state folder is the project's ``var/``."""
+    import argparse
+
+    from connectors.cli import add_commands
+    from connectors.config import ConnectorsConfig
+    from connectors.paths import default_var_dir
+    from engine.paths import REPO_ROOT, var_dir
+
+    monkeypatch.delenv("DHE_VAR_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert default_var_dir() == var_dir() == ConnectorsConfig().var_dir == REPO_ROOT / "var"
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers())
+    args = parser.parse_args(["connectors", "call", "bank.get_balance"])
+    assert args.var_dir is None  # resolved to default_var_dir() when the call runs
+    monkeypatch.setenv("DHE_VAR_DIR", str(tmp_path / "state"))
+    assert ConnectorsConfig().var_dir == var_dir() == tmp_path / "state"
+    assert not (tmp_path / "var").exists()
