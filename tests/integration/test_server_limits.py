@@ -56,12 +56,17 @@ async def test_page_health_and_metrics(server) -> None:
             assert resp.status == 200 and "dhe_ready 1.0" in text
         async with http.delete(f"{server}/api/sessions/nope") as resp:
             assert resp.status == 404 and (await resp.json())["error"]["code"] == "no-such-session"
+        async with http.get(f"{server}/api/sessions") as resp:  # the page's GET route is after
+            assert resp.status == 405 and resp.headers["Allow"] == "POST"
+            assert (await resp.json())["error"]["code"] == "method-not-allowed"
 
 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
         (b"{not json", 400, "bad-json"),
+        (b"", 400, "bad-json"),
+        (b'{"type": "offer", "pad": ' + b"7" * 5000 + b"}", 400, "bad-json"),  # was a 500
         (json.dumps({"type": "offer"}).encode(), 400, "bad-offer"),
         (json.dumps({"sdp": "hello", "type": "offer"}).encode(), 400, "bad-sdp"),
         # passes the cheap checks, fails in aiortc (no DTLS fingerprint, no codecs)
