@@ -9,6 +9,7 @@ runs on the GPU through EGL's device platform.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future
@@ -29,12 +30,16 @@ if TYPE_CHECKING:
 __all__ = ["EGLUnavailableError", "Renderer", "RendererError"]
 
 _STOP = object()
-#: Held while a context is made (context, GL objects, shaders compiled, first frame) or
-#: destroyed, so that happens one at a time in this process while other renderers keep
-#: drawing: Mesa's EGL display, llvmpipe screen and LLVM are shared by all contexts of the
-#: process, and a server that made and destroyed contexts on many threads at once ended in a
-#: crash inside llvmpipe (issue 16; the server now reuses its renderers, engine.server.renderers).
-_SETUP_LOCK = threading.Lock()
+#: One renderer at a time in GL, process-wide, on Mesa's software drivers: held while a context
+#: is made (context, GL objects, shaders, first frame) or destroyed, and around every frame of
+#: a software context. Mesa 22's llvmpipe, before it maps a resource (glReadPixels, buffer
+#: uploads), checks whether *any* context of the screen still references it, walking the other
+#: contexts' scene lists while their threads rebuild them: two sessions drawing at once crashed
+#: a soaked server in ``lp_scene_is_resource_referenced`` (swrast_dri.so, issue 16). A GPU
+#: driver's contexts draw concurrently (:attr:`Renderer.serialized` is False there).
+_GL_LOCK = threading.Lock()
+#: ``GL_RENDERER`` strings of the drivers whose frames take :data:`_GL_LOCK`.
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
 
 
 class Renderer:
@@ -82,6 +87,10 @@ class Renderer:
         self.camera: Camera = frame(drawn, width, height, framing, neck)
         avatar = level_of_detail(avatar, self.camera)
         self._fxaa = fxaa
+        #: Frames take the process-wide GL lock (a Mesa software driver: see ``_GL_LOCK``).
+        self.serialized = True
+        #: The driver's ``GL_RENDERER`` string (e.g. ``llvmpipe (LLVM 15.0.6, 256 bits)``).
+        self.gl_renderer = ""
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -93,7 +102,7 @@ class Renderer:
         ready.result()
 
     def _run(self, avatar: Avatar, msaa: int, ready: Future) -> None:
-        with _SETUP_LOCK:
+        with _GL_LOCK:
             made = self._set_up(avatar, msaa, ready)
         if made is None:
             return
@@ -107,13 +116,14 @@ class Renderer:
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
-                    scene.draw(pose, out)
+                    with _GL_LOCK if self.serialized else contextlib.nullcontext():
+                        scene.draw(pose, out)
                 except Exception as exc:
                     future.set_exception(RendererError(f"render failed: {exc}"))
                 else:
                     future.set_result(out)
         finally:
-            with _SETUP_LOCK:
+            with _GL_LOCK:
                 context.destroy()
             self._drain()
 
@@ -128,8 +138,13 @@ class Renderer:
             ready.set_exception(exc)
             return None
         try:
+            from OpenGL import GL
+
             from avatar.gl_scene import GLScene
 
+            name = (GL.glGetString(GL.GL_RENDERER) or b"").decode(errors="replace")
+            self.gl_renderer = name
+            self.serialized = any(sw in name.lower() for sw in SOFTWARE_RENDERERS)
             backdrop = studio_backdrop(self.width, self.height)
             scene = GLScene(avatar, self.camera, msaa, self._fxaa, backdrop)
             scene.draw(NEUTRAL_POSE, np.empty((self.height, self.width, 3), np.uint8))  # warm-up

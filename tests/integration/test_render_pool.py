@@ -2,7 +2,8 @@
 and destroyed an EGL context per session, grew the server's RSS by 14 % and crashed it inside
 Mesa's llvmpipe after ~80 sessions. Here 30 two-visitor rounds through the real pool and the
 real OpenGL renderers make no more contexts than run at once plus a spare, leave no GL thread
-behind, keep drawing after reuse and keep RSS within a bound."""
+behind, keep drawing after reuse and keep RSS within a bound; on llvmpipe their frames take
+the process-wide GL lock (two contexts drawing at once crashed llvmpipe)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ async def visit(pool: RendererPool, k: int) -> list[np.ndarray]:
     """One session: take a renderer, draw three frames (mouth closed, open, closed), give it
     back."""
     renderer = await pool.take()
+    if "llvmpipe" in renderer.gl_renderer:  # Mesa's race across contexts: frames one at a time
+        assert renderer.serialized, renderer.gl_renderer
     try:
         return [
             await asyncio.wrap_future(renderer.submit(Pose(weights={"jawOpen": w}, yaw=0.01 * k)))
