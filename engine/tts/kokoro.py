@@ -41,9 +41,6 @@ SAMPLES_PER_UNIT = 600
 MAX_TOKENS = 510
 #: Leading silence kept before the first phoneme (units of 25 ms): the model pads ~0.4 s.
 LEAD_UNITS = 2
-#: Silence kept for the end token after the last phoneme or mark (units of 25 ms): the model
-#: gives it up to ~0.25 s on top of the pause of the final punctuation, which it keeps.
-TRAIL_UNITS = 2
 #: The decoder's sound runs this many duration units ahead of the durations (measured on
 #: pauses: the energy of punctuation frames is lowest with the track moved 1 unit earlier).
 AUDIO_LEAD_UNITS = 1
@@ -226,7 +223,7 @@ class KokoroTTS(SentenceTTS):
 
     def _run(self, tokens: list[tuple[str, int]]) -> _Run:
         """One model run over at most :data:`MAX_TOKENS` tokens (blocking): predictor, tone
-        contours on the pitch track, silence trimmed (:func:`trim_edges`), decoder."""
+        contours on the pitch track, decoder."""
         symbols = ["^", *(s for s, _ in tokens), "$"]
         style = self._style[len(tokens) - 1][None, :]
         ids = np.array([[0, *(t for _, t in tokens), 0]], dtype=np.int64)
@@ -239,7 +236,6 @@ class KokoroTTS(SentenceTTS):
                 units = np.asarray(units).reshape(-1).astype(int)
                 if self.tones:
                     pitch = tone_f0(symbols, units, pitch)[None, :]
-                units, (aligned, pitch, energy) = trim_edges(units, aligned, pitch, energy)
                 feed = {ALIGNED: aligned, PITCH: pitch, ENERGY: energy, "style": style}
                 (audio,) = self._decoder.run(None, feed)
         except Exception as exc:  # onnxruntime raises bare Exception subclasses
@@ -257,8 +253,7 @@ class KokoroTTS(SentenceTTS):
 
         Returns:
             int16 PCM at 24 kHz and visemes cut from the model's own per-phoneme durations;
-            silence before the first and after the last phoneme of each run trimmed to
-            :data:`LEAD_UNITS` and :data:`TRAIL_UNITS` units. Text with nothing to say
+            leading silence trimmed to :data:`LEAD_UNITS` units. Text with nothing to say
             gives an empty chunk.
 
         Raises:
@@ -269,6 +264,9 @@ class KokoroTTS(SentenceTTS):
         symbols = [s for r in runs for s in r.symbols]
         counts = [c for r in runs for c in r.counts]
         audio = np.concatenate([r.audio for r in runs]) if runs else np.zeros(0, np.float32)
+        lead = max(0, counts[0] - LEAD_UNITS * SAMPLES_PER_UNIT) if counts else 0
+        if lead:
+            audio, counts = audio[lead:], [counts[0] - lead, *counts[1:]]
         shift = min(AUDIO_LEAD_UNITS * SAMPLES_PER_UNIT, counts[0]) if counts else 0
         if shift:  # move the track onto the sound: first cue shorter, last one longer
             counts = [counts[0] - shift, *counts[1:-1], counts[-1] + shift]
@@ -302,39 +300,6 @@ def load_voice_packs(model_dir: Path) -> dict[str, np.ndarray]:
         if pack.shape != (MAX_TOKENS, STYLE_DIM):
             raise ValueError(f"voice pack {name} has shape {pack.shape}")
     return packs
-
-
-def trim_edges(
-    units: np.ndarray, aligned: np.ndarray, pitch: np.ndarray, energy: np.ndarray
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Cut the start token's frames to :data:`LEAD_UNITS` and the end token's to
-    :data:`TRAIL_UNITS` before the decoder runs, so it does not render silence that would be
-    thrown away (the decoder's time grows with its frame count: ~40 % of a short clause was
-    the ~0.4 s of padding the model puts before the first phoneme).
-
-    Args:
-        units: int (tokens,) durations, start and end tokens included.
-        aligned: float32 (1, 512, frames) text features, one frame per unit.
-        pitch: float32 (1, 2 * frames) F0 (Hz), two frames per unit.
-        energy: float32 (1, 2 * frames), as ``pitch``.
-
-    Returns:
-        ``(units, (aligned, pitch, energy))`` with the edges cut; unchanged when they are
-        already short.
-    """
-    head = max(0, int(units[0]) - LEAD_UNITS)
-    tail = max(0, int(units[-1]) - TRAIL_UNITS) if len(units) > 1 else 0
-    if not head and not tail:
-        return units, (aligned, pitch, energy)
-    frames = aligned.shape[-1]
-    units = units.copy()
-    units[0] -= head
-    units[-1] -= tail
-    return units, (
-        np.ascontiguousarray(aligned[..., head : frames - tail]),
-        np.ascontiguousarray(pitch[..., 2 * head : 2 * (frames - tail)]),
-        np.ascontiguousarray(energy[..., 2 * head : 2 * (frames - tail)]),
-    )
 
 
 def _zh_track(symbols: list[str], counts: list[int]) -> VisemeTrack:
