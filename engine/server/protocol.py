@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, get_args
 
+from dialog.sensitive import redact
 from engine.events import (
     EmotionChanged,
     Event,
@@ -326,11 +327,13 @@ def _state(e: StateChanged) -> dict[str, Any]:
 
 
 def _transcript(e: PartialTranscript | FinalTranscript) -> dict[str, Any]:
-    """``{"type": "transcript", "role": "visitor", "text", "final", "language"}``."""
+    """``{"type": "transcript", "role": "visitor", "text", "final", "language"}``; ``text``
+    masked as the dialog and the logs see it (:func:`dialog.sensitive.redact`: a full card,
+    account, ID or phone number shows only its last 4 digits on the lobby screen's caption)."""
     return {
         "type": "transcript",
         "role": "visitor",
-        "text": e.text,
+        "text": redact(e.text)[0],
         "final": isinstance(e, FinalTranscript),
         "language": e.language,
     }

@@ -185,6 +185,11 @@ def test_events_are_serialised_to_the_documented_messages() -> None:
     }
     final = serialise(FinalTranscript(session_id=sid, text="When are you open?", language="en"))
     assert final is not None and final["final"] is True and final["text"] == "When are you open?"
+    # the caption on the lobby screen shows a spoken card number as the logs do: last 4 digits
+    said = "my card number is 4417 1234 5678 9012"
+    for event in (FinalTranscript, PartialTranscript):
+        shown = serialise(event(session_id=sid, text=said, language="en"))
+        assert shown is not None and shown["text"] == "my card number is •••• 9012", shown
     card = MappingProxyType({"kind": "balance", "amount": "62,345.67", "rows": [1, 2]})
     reply = Reply(
         session_id=sid,

@@ -1,5 +1,22 @@
 // Live captions: the visitor's words (partial, then final) and the avatar's reply text.
 
+// A full card, account, ID or phone number the visitor typed is masked to its last 4 digits
+// before it reaches the (large, public) caption, as the server masks it for the dialog and its
+// logs (dialog/sensitive.py `redact`: runs of 10–19 digits, a resident ID's 18 characters with
+// a final X; blocks of 3–8 digits joined by one space or hyphen count as one run). Spoken
+// transcripts arrive already masked by the server.
+const MASK = "••••";
+const DIGIT_RUN = /(?<![0-9])(?:[0-9]{10,22}|[0-9]{3,8}(?:[ -][0-9]{3,8})+)(?:[ -]?[Xx])?(?![0-9])/g;
+
+/** ``text`` with each personal number replaced by "•••• 1234" (its last 4 digits). */
+export function maskNumbers(text) {
+  return text.replace(DIGIT_RUN, (run) => {
+    const digits = run.replace(/[ -]/g, "");
+    const personal = /^[0-9]{10,19}$/.test(digits) || /^[0-9]{17}[0-9Xx]$/.test(digits);
+    return personal ? `${MASK} ${digits.slice(-4)}` : run;
+  });
+}
+
 export class Captions {
   /** @param {HTMLElement} avatarEl @param {HTMLElement} visitorEl @param {{t: Function}} i18n */
   constructor(avatarEl, visitorEl, i18n) {
@@ -17,7 +34,7 @@ export class Captions {
 
   /** The visitor's words; ``final`` false shows them as provisional. */
   visitor(text, final, language) {
-    this.visitorEl.textContent = text;
+    this.visitorEl.textContent = maskNumbers(text);
     this.visitorEl.dataset.final = final ? "true" : "false";
     if (language) this.visitorEl.lang = language === "zh" ? "zh-CN" : "en";
     this.reveal();
