@@ -81,6 +81,43 @@ def test_page_is_labelled_and_keyboard_usable(dhe_server, open_visitor, e2e_arti
     page.wait_for_selector("#cards .card-handoff", timeout=REPLY_TIMEOUT_MS)
     assert re.search(r"colleague|staff", page.text_content("#caption-avatar"), re.I)
 
+    # a full card number typed by mistake: the large caption masks it as the logs do, and the
+    # video keeps its size however long the answer (the caption box scrolls instead)
+    video_height = page.locator(".video-frame").bounding_box()["height"]
+    ask(page, "My card number is 4417 1234 5678 9012")
+    wait_reply(page, "t => /hidden/i.test(t)")
+    assert page.text_content("#caption-visitor") == "My card number is •••• 9012"
+    assert page.locator(".video-frame").bounding_box()["height"] == video_height
+
+
+def test_a_refused_offer_tells_staff_why_instead_of_retrying(open_visitor, e2e_artifacts):
+    """Warming up (503 not-ready, faked for the first offer only) says "Starting…", not
+    "Reconnecting…"; then the real server refuses the misspelt ?domain with a 400: the page
+    shows its code and message for staff and stops the fast retries (no session is opened)."""
+    page = open_visitor("?domain=casino")
+    offers: list[int] = []
+
+    def first_not_ready(route):
+        offers.append(len(offers))
+        if len(offers) == 1:
+            body = '{"error": {"code": "not-ready", "message": "warming up"}}'
+            route.fulfill(status=503, content_type="application/json", body=body)
+        else:
+            route.continue_()
+
+    page.route("**/api/sessions", first_not_ready)
+    page.click("#start")
+    page.wait_for_selector("#status[data-state='starting']", timeout=10_000)
+    assert page.text_content("#status-text") == "Starting…"
+    page.wait_for_selector("#notice[data-key='notice.config_error']", timeout=15_000)
+    notice = page.text_content("#notice")
+    assert "staff" in notice and "400 unknown-domain" in notice and "casino" in notice, notice
+    assert page.text_content("#status-text") == "Setup error"
+    shot(page, e2e_artifacts, "08-config-error")
+    tried = len(offers)
+    page.wait_for_timeout(2500)  # the back-off would have tried twice by now (1 s, 2 s)
+    assert len(offers) == tried == 2
+
 
 def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
     page = open_visitor()

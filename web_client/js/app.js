@@ -28,12 +28,23 @@ const DEFAULTS = {
   camera: "ask", // "ask": on-screen consent; "on": pre-accepted (demos); "off": never
   ice_servers: [],
   reconnect_delays_ms: [500, 1000, 2000, 4000, 8000, 15000],
+  // a refused offer (a 4xx other than 429) is a setup mistake (a misspelt ?domain, a wrong
+  // ?token): staff must fix it, so the page says so and only checks again this seldom
+  config_retry_ms: 60000,
   notice_ms: 9000,
 };
 const MAX_TEXT_CHARS = 500; // server.max_text_chars
 const DISCONNECTED_GRACE_MS = 4000;
+// the notices a failed start shows, cleared when a session opens
+const STARTUP_NOTICES = ["notice.start_failed", "notice.not_ready", "notice.busy", "notice.config_error"];
 
 const $ = (id) => document.getElementById(id);
+
+/** A refused offer that retrying cannot fix (4xx except 429 "too many requests"). Network
+ * failures (status 0), 429 and 5xx (503: warming up or full) are worth retrying soon. */
+function isConfigError(error) {
+  return error?.status >= 400 && error.status < 500 && error.status !== 429;
+}
 
 async function loadConfig(params) {
   let config = { ...DEFAULTS };
@@ -67,6 +78,7 @@ class VisitorPage {
     this.reconnectAttempt = 0;
     this.reconnectTimer = null;
     this.noticeTimer = null;
+    this.everConnected = false; // "Reconnecting…" only once there was a connection to lose
 
     this.video = $("avatar");
     this.captions = new Captions($("caption-avatar"), $("caption-visitor"), i18n);
@@ -204,8 +216,8 @@ class VisitorPage {
     if (this.session && !this.session.over) return;
     clearTimeout(this.reconnectTimer);
     this.hideAttract();
-    this.phase = reconnect ? "reconnecting" : "connecting";
-    this.setStatus(this.phase);
+    this.phase = reconnect && this.everConnected ? "reconnecting" : "connecting";
+    if (!reconnect || $("status").dataset.state !== "starting") this.setStatus(this.phase);
     const generation = ++this.generation;
     this.prepareVideo();
 
@@ -236,16 +248,20 @@ class VisitorPage {
     } catch (error) {
       if (generation !== this.generation) return;
       console.warn("session start failed:", error);
+      if (isConfigError(error)) {
+        this.configError(error);
+        return;
+      }
       const key =
         error.code === "not-ready"
           ? "notice.not_ready"
           : error.code === "too-many-sessions"
             ? "notice.busy"
-            : reconnect
+            : reconnect && this.everConnected
               ? "notice.reconnecting"
               : "notice.start_failed";
       this.notice(key, {}, { kind: "warn", ms: 0 });
-      this.scheduleReconnect();
+      this.scheduleReconnect(error.code === "not-ready" && !this.everConnected ? "starting" : null);
       return;
     }
     if (generation !== this.generation) {
@@ -283,10 +299,11 @@ class VisitorPage {
       if (session !== this.session) return;
       const wasReconnect = this.phase === "reconnecting";
       this.phase = "live";
+      this.everConnected = true;
       this.reconnectAttempt = 0;
       this.setStatus("connected");
       if (wasReconnect) this.notice("notice.reconnected", {}, { ms: 8000 });
-      else this.hideNotice("notice.start_failed");
+      else for (const key of STARTUP_NOTICES) this.hideNotice(key);
       if (this.languageChosen) this.send({ type: "language", language: this.i18n.lang });
       if (this.consent === "accepted" && this.camera) this.send({ type: "camera", consent: true });
       if (this.config.camera === "ask" && this.consent === "unknown") $("consent").hidden = false;
@@ -405,10 +422,12 @@ class VisitorPage {
     return delays[Math.min(attempt, delays.length - 1)];
   }
 
-  scheduleReconnect() {
+  /** Try again after the next back-off delay; ``status`` overrides the chip ("starting": the
+   * server is still warming up and this page never connected). */
+  scheduleReconnect(status = null) {
     this.reconnectAttempt += 1;
-    this.phase = "reconnecting";
-    this.setStatus("reconnecting");
+    this.phase = this.everConnected ? "reconnecting" : "connecting";
+    this.setStatus(status ?? this.phase);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(
       () => this.start({ reconnect: true }),
@@ -416,10 +435,26 @@ class VisitorPage {
     );
   }
 
+  /** The server refused the offer for a reason retrying cannot fix (a misspelt ?domain, a wrong
+   * ?token): tell staff what the server said, in the page's language, and check again only
+   * every ``config_retry_ms`` (the notice stays until a session opens). */
+  configError(error) {
+    this.phase = "connecting";
+    this.setStatus("config_error");
+    const vars = { status: error.status, code: error.code, message: error.message || error.code };
+    this.notice("notice.config_error", vars, { kind: "error", ms: 0 });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(
+      () => this.start({ reconnect: true }),
+      this.config.config_retry_ms,
+    );
+  }
+
   /** The session is over for good (visitor finished, idle timeout): clear and go back. */
   sessionOver(session, endedKey) {
     this.teardown(session);
     this.releaseDevices();
+    this.everConnected = false; // the next visitor's session starts afresh
     this.consent = this.config.camera === "on" ? "accepted" : "unknown";
     this.showAttract(endedKey);
     if (this.flags.kiosk) {
@@ -526,6 +561,9 @@ class VisitorPage {
       $("camera-allow").hidden = false;
     }
     this.captions.avatar(msg.text ?? "", msg.language, turn);
+    // "Thinking…" ends with the answer on screen: the server's "speaking" state only comes with
+    // the first audio, which Mandarin synthesis can take seconds to produce
+    if ($("avatar-state").dataset.state === "thinking") this.showAvatarState("answered");
     this.debug?.noteReply(turn);
     if (turn !== this.cardTurn) {
       // cards stay until the next turn's reply
