@@ -4,8 +4,10 @@
 With no arguments it scores each pack's own labelled sets in ``assets/domains/*/eval/``, all
 kept apart from the training examples: ``test.csv`` (the original test set), ``holdout.csv``
 (visitor paraphrases written before the encoder and knowledge base were changed, never trained
-on) and ``visitor.csv`` (everyday paraphrases of the most
-frequent requests, scored as "N/M answered right"). ``--set`` picks some of them. With
+on), ``visitor.csv`` (everyday paraphrases of the most
+frequent requests, scored as "N/M answered right") and ``dev.csv`` (paraphrases written from the
+domain, the BANKING77 topics included, to choose thresholds and find weak sections on: never
+trained on, and the public lines are never used for that). ``--set`` picks some of them. With
 ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -166,7 +168,7 @@ def score(
 
 
 #: The own sets under ``assets/domains/<pack>/eval/``, in the order they are scored.
-OWN_SETS = ("test", "holdout", "visitor")
+OWN_SETS = ("test", "holdout", "visitor", "dev")
 
 
 def _print(

@@ -321,12 +321,15 @@ class IntentClassifier:
         scores: dict[str, float] = {}  # each intent's best child (topic or group)
         totals: dict[str, float] = {}  # each intent's probability: its children's sum
         topics: dict[str, tuple[float, str]] = {}
+        shares: dict[str, list[tuple[str, float]]] = {}  # each intent's topics
         for label, p in zip(self.labels, probs, strict=True):
             key = self.parent[label]
             scores[key] = max(scores.get(key, 0.0), float(p))
             totals[key] = totals.get(key, 0.0) + float(p)
-            if TOPIC_SEP in label and float(p) > topics.get(key, (-1.0, ""))[0]:
-                topics[key] = (float(p), label.partition(TOPIC_SEP)[2])
+            if TOPIC_SEP in label:
+                shares.setdefault(key, []).append((label.partition(TOPIC_SEP)[2], float(p)))
+                if float(p) > topics.get(key, (-1.0, ""))[0]:
+                    topics[key] = (float(p), label.partition(TOPIC_SEP)[2])
         # Which intent: the strongest coherent class. How sure: that intent's whole share, so
         # a question spread over two FAQ topics is not taken for out of scope.
         ranking = tuple(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3])
@@ -340,4 +343,4 @@ class IntentClassifier:
         ):
             intent = None
         topic = topics.get(best, (0.0, None))[1]
-        return NLUResult(intent, confidence, ranking, command, topic)
+        return NLUResult(intent, confidence, ranking, command, topic, tuple(shares.get(best, ())))

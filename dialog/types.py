@@ -60,6 +60,8 @@ class NLUResult:
             ``slower``, ``human``) or ``None``.
         topic: for a knowledge-base intent, the topic (a section's key, see
             :meth:`dialog.kb.KnowledgeBase.topic`) the classifier rates best, else ``None``.
+        topics: for a knowledge-base intent, each of its topics with the classifier's
+            probability (0..1), for reranking the knowledge base's sections; else empty.
     """
 
     intent: str | None
@@ -67,6 +69,7 @@ class NLUResult:
     ranking: tuple[tuple[str, float], ...] = ()
     command: str | None = None
     topic: str | None = None
+    topics: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ class Understanding:
         nlu = self.classifier.predict(text, vector)
         intent = self.pack.intents.get(nlu.intent or "")
         faq = intent is not None and intent.kind == "kb"
-        kb = self.kb.search(text, language, vector, nlu.topic) if faq else None
+        kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
         return nlu, kb
 
     def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
