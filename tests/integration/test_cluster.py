@@ -31,17 +31,12 @@ from engine.cluster import __main__ as cluster
 from engine.cluster import processes, services
 from tests.conftest import REPO_ROOT, require_path
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.visitor import VisitorClient, offer_sdp
+from tests.support.visitor import ENGLISH_ONLY, VisitorClient, offer_sdp
 
 pytestmark = pytest.mark.slow
 
 MAX_SESSIONS = 2  # per replica
 REPLICAS = ("replica-1", "replica-2")
-ENGLISH_ONLY = {
-    "asr": {"models": {"en": "whisper-tiny.en"}},
-    "tts": {"voices": {"en": {"provider": "piper", "voice": "piper-en_US-joe-medium"}}},
-    "dialog": {"language": "en"},
-}
 QUESTION = "What are your opening hours?"
 #: The page shows its reconnecting state this soon after its replica's death: the events socket
 #: through the proxy closes at once (a dead peer connection alone would take ~4 s more).

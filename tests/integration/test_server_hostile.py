@@ -18,7 +18,7 @@ import time
 import aiohttp
 import pytest
 
-from tests.support.visitor import ServerProcess, VisitorClient, browser_offer
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, browser_offer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -45,6 +45,7 @@ def server():
             "DHE_SERVER__LIMITS__SESSIONS_PER_ADDRESS": "2",
             "DHE_SERVER__CONNECT_TIMEOUT_S": str(CONNECT_TIMEOUT_S),
         },
+        settings=ENGLISH_ONLY,  # English text only here
     ) as proc:
         yield proc
 

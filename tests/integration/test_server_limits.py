@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from engine.audio.decode import load_audio
-from tests.support.visitor import ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow]
 
@@ -27,7 +27,8 @@ def server():
             "DHE_SERVER__MAX_SESSIONS": "2",
             "DHE_SERVER__IDLE_TIMEOUT_S": "10",
             "DHE_SERVER__CONNECT_TIMEOUT_S": "8",
-        }
+        },
+        settings=ENGLISH_ONLY,  # English speech only here
     )
     url = proc.start()
     yield url

@@ -16,14 +16,15 @@ from PIL import Image
 from avatar import DEFAULT_AVATAR_PATH
 from avatar.camera import frame
 from avatar.gltf import load_avatar
-from tests.support.visitor import ServerProcess, VisitorClient
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
 
 pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def server():
-    proc = ServerProcess(ready_timeout_s=300)  # a shared 2-core machine loads slowly
+    # a shared 2-core machine loads slowly; no speech here
+    proc = ServerProcess(ready_timeout_s=300, settings=ENGLISH_ONLY)
     url = proc.start()
     yield url
     proc.stop()

@@ -13,7 +13,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
 
 from tests.integration.test_server_realtime import spoken_faq  # noqa: F401 (a fixture)
 from tests.support.turnd import TurnServer, turn_server
-from tests.support.visitor import ServerProcess, VisitorClient
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +31,8 @@ def server(turn: TurnServer) -> Iterator[str]:
         env={
             "DHE_SERVER__TURN_SERVERS": json.dumps([relay]),
             "DHE_TEST_TURN_SECRET": turn.password,
-            "DHE_DIALOG__LANGUAGE": "en",
         },
+        settings=ENGLISH_ONLY,
         ready_timeout_s=240,  # models load and warm up; the machine may be shared
     )
     yield proc.start()
