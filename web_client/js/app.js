@@ -13,7 +13,7 @@
 // then the track is taken off and stopped.
 // Deployment switches live in config.json beside this page.
 
-import { Captions } from "./captions.js";
+import { Captions, maskNumbers } from "./captions.js";
 import { renderCard } from "./cards.js";
 import { DebugOverlay } from "./debug.js";
 import { I18n, LANGUAGES } from "./i18n.js";
@@ -642,7 +642,7 @@ class VisitorPage {
       this.notice("notice.not_connected", {}, { kind: "warn" });
       return false;
     }
-    this.captions.visitor(text, true);
+    this.captions.visitor(maskNumbers(text), true); // spoken transcripts come masked
     return true;
   }
 

@@ -34,7 +34,7 @@ export class Captions {
 
   /** The visitor's words; ``final`` false shows them as provisional. */
   visitor(text, final, language) {
-    this.visitorEl.textContent = maskNumbers(text);
+    this.visitorEl.textContent = text;
     this.visitorEl.dataset.final = final ? "true" : "false";
     if (language) this.visitorEl.lang = language === "zh" ? "zh-CN" : "en";
     this.reveal();
