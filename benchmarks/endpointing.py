@@ -84,8 +84,8 @@ MODES = [
     # rule, ends past 0.42 s, waits 0.9 s (TurnPolicySettings() alone would wait only 0.5 s).
     ("live", policy_settings(load_config().vad, 500.0), True),
 ]
-#: The speculative decode's start (``server.speculative_after_ms``, clamped to ``pad_ms``).
-SPECULATE_MS = 150
+#: The speculative decode's start (``server.speculative_after_ms``; before the pad has arrived).
+SPECULATE_MS = 96
 
 
 @dataclass(slots=True)
@@ -151,7 +151,7 @@ def replay(clip, settings, policy=None, witnesses=None):
             elif isinstance(d, TurnCheckDue) and witnesses is not None:
                 pending.append(_checked(clip, d, witnesses))
             elif isinstance(d, SpeculateFinal) and witnesses is not None and policy.text_rule:
-                pending.append(_decoded(clip, d, witnesses))
+                pending.append(_decoded(clip, d, witnesses, now))
 
 
 def _checked(clip, due, witnesses):
@@ -163,10 +163,11 @@ def _checked(clip, due, witnesses):
     return at, lambda ep, t: ep.verdict(due.check_id, check.probability, t)
 
 
-def _decoded(clip, spec, witnesses):
+def _decoded(clip, spec, witnesses, now):
+    """The speculative decode, asked at ``now`` (it reads the audio arrived by then)."""
     span = (spec.start_sample, spec.end_sample)
-    text, cpu_ms = witnesses.decode(clip, span)
-    at = spec.end_sample + int(cpu_ms * RATE / 1000)
+    text, cpu_ms = witnesses.decode(clip, (spec.start_sample, min(spec.end_sample, now)))
+    at = now + int(cpu_ms * RATE / 1000)
     return at, lambda ep, t: ep.transcribed(span, text, t)
 
 
@@ -219,8 +220,10 @@ def measure(
                 fire, ended = ends[-1]
                 delays.append((fire - ended.speech_end_sample) * 1000 / RATE)
                 if witnesses.hearing is not None:  # the final transcript is ready
-                    _, cpu_ms = witnesses.decode(clip, (ended.start_sample, ended.end_sample))
-                    ready = max(fire, ended.end_sample + int(cpu_ms * RATE / 1000))
+                    asked = ended.speech_end_sample + int(SPECULATE_MS * RATE / 1000)
+                    span = (ended.start_sample, min(ended.end_sample, asked))
+                    _, cpu_ms = witnesses.decode(clip, span)
+                    ready = max(fire, asked + int(cpu_ms * RATE / 1000))
                     readies.append((ready - ended.speech_end_sample) * 1000 / RATE)
             if verbose:
                 probs = [

@@ -43,8 +43,10 @@ class EndpointSettings:
             (:class:`OnsetDropped`: it plays on); 0 disables. The visitor hears the avatar
             stop ~``bargein_hold_ms`` after starting to talk, not after the confirmation.
         endpoint_silence_ms: silence that ends the turn.
-        speculative_after_ms: silence after which the final decode starts early (clamped to at
-            least ``pad_ms`` so the padded audio has arrived).
+        speculative_after_ms: silence after which the final decode starts early. It may be
+            shorter than ``pad_ms``: the decode then reads the audio that has arrived (the
+            speech and this much silence after it), and a turn that ends without more speech
+            reuses it as the final transcript.
         partial_interval_ms: stream time between partial decodes while speaking.
         pad_ms: audio kept around the speech for ASR.
         max_turn_ms: a turn of this much continuous speech is ended and answered
@@ -58,7 +60,7 @@ class EndpointSettings:
     bargein_min_speech_ms: float = 200.0
     bargein_hold_ms: float = 64.0
     endpoint_silence_ms: float = 500.0
-    speculative_after_ms: float = 150.0
+    speculative_after_ms: float = 96.0
     partial_interval_ms: float = 1200.0
     pad_ms: float = 150.0
     max_turn_ms: float = 20_000.0
@@ -98,8 +100,9 @@ class PartialDue:
 
 @dataclass(frozen=True, slots=True)
 class SpeculateFinal:
-    """Silence began: decode ``[start_sample, end_sample)`` now; it is the final transcript if
-    no :class:`SpeechResumed` comes before :class:`TurnEnded`."""
+    """Silence began: decode ``[start_sample, end_sample)`` now — the part of it that has
+    arrived, when ``speculative_after_ms`` is shorter than the pad —; it is the final
+    transcript if no :class:`SpeechResumed` comes before :class:`TurnEnded`."""
 
     start_sample: int
     end_sample: int
@@ -217,8 +220,7 @@ class Endpointer:
         if self._silence_start is None:
             self._silence_start = window_start
         silent = end - self._silence_start
-        spec_after = max(s.speculative_after_ms, s.pad_ms)
-        if not self._speculated and silent >= ms_to_samples(spec_after):
+        if not self._speculated and silent >= ms_to_samples(s.speculative_after_ms):
             self._speculated = True
             start, stop = self._segment()
             out.append(SpeculateFinal(start, stop))

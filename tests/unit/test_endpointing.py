@@ -47,8 +47,9 @@ def test_onset_speculation_and_end_of_turn_in_order() -> None:
     (i_on, onset), (i_spec, spec), (i_end, end) = decisions
     assert onset.start_sample == 5 * W and not onset.barge_in
     assert i_on == 5 + 6  # 7 windows = 224 ms ≥ 200 ms, confirmed at the 7th
-    # Speculation once 150 ms (5 windows) of silence have passed: before the 500 ms endpoint.
-    assert i_spec == 25 + 4 and i_end == 25 + 15
+    # Speculation once 96 ms (3 windows) of silence have passed — before the 150 ms pad has
+    # arrived (the decode reads what has) and long before the 500 ms endpoint.
+    assert i_spec == 25 + 2 and i_end == 25 + 15
     pad = ms_to_samples(150)
     assert (spec.start_sample, spec.end_sample) == (5 * W - pad, 25 * W + pad)
     # The end of turn decodes the same span, so the speculative decode is reused.
