@@ -201,6 +201,10 @@ class Hearing:
         and :meth:`detect_language` during the turn) it is one decode by that language's
         model; unknown, it is :meth:`transcribe` on ``auto``. ``spoken`` learns from the result
         (:meth:`SpokenLanguage.heard`: plain attribute updates, safe from this thread).
+        A partial decode (``control.partial``) teaches ``spoken`` nothing — an unsure caption
+        of speech cut mid-word used to forget the language, and the turn's final decode then
+        paid for English, a detection and Mandarin — and while the language is unknown it
+        returns an empty transcript without decoding.
 
         Args:
             spoken: the session's language memory.
@@ -212,11 +216,15 @@ class Hearing:
             DecodeAbandoned: ``control.abandon`` was set.
         """
         language = spoken.language
+        partial = control is not None and control.partial
         if language is not None and self.can_hear(language):
             result = self.asr_for(language).transcribe(speech, language=language, control=control)
+        elif partial:  # the language is still unknown: no caption (``auto`` costs 2-3 decodes)
+            return Transcript("", "", None, speech.size * 1000.0 / SAMPLE_RATE_HZ)
         else:
             if control is not None:
                 control.started_s = time.monotonic()  # (the model locks are taken inside)
             result = self.transcribe(speech, "auto")
-        spoken.heard(result)
+        if not partial:  # a caption of cut-off speech is often unsure: it proves nothing
+            spoken.heard(result)
         return result

@@ -72,10 +72,14 @@ class DecodeControl:
             short-window decode).
         started_s: ``time.monotonic()`` (s) when the decode got the model (its lock), set by
             the decode; the time before it is waiting behind other decodes.
+        partial: a partial transcript (shown while the visitor speaks, never answered): no
+            full-window retry when the short-window decode looks wrong (an empty one instead),
+            and the session's spoken language neither learns nor forgets from it.
     """
 
     abandon: threading.Event = field(default_factory=threading.Event)
     started_s: float | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +240,8 @@ class WhisperASR:
         s = self.settings
         self.decodes += 1
         audio_ms = audio.size * 1000.0 / SAMPLE_RATE_HZ
+        if control is not None and control.partial:
+            fallback = False  # a 30 s retry would hold the model ~1 s for a caption
         if not self.multilingual:
             language = "en"
         prompt = dict(s.initial_prompts).get(language or "")

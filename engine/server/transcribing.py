@@ -120,7 +120,7 @@ class Transcriber:
 
     def _submit(self, audio: np.ndarray, *, partial: bool = False) -> Decode:
         loop = asyncio.get_running_loop()
-        control = DecodeControl()
+        control = DecodeControl(partial=partial)
         self._inflight.count += 1
         if partial:
             self._inflight.partials.add(control)

@@ -15,7 +15,7 @@ import pytest
 
 from engine import models as model_store
 from engine.asr.language import SpokenLanguage
-from engine.asr.whisper import WhisperASR, to_simplified
+from engine.asr.whisper import DecodeControl, WhisperASR, to_simplified
 from engine.audio.decode import load_audio
 from engine.audio.vad import SileroVAD, SpeechSegmenter, speech_segments
 from engine.config import EngineConfig
@@ -132,3 +132,11 @@ def test_detected_language_is_reused_within_a_session(hearing: Hearing, shared_d
     assert again.language == "zh" and cer("广州市房地产中介协会分析", again.text) < 0.25
     assert spoken.detections == 1 and spoken.language == "zh"
     assert english.decodes == english_decodes  # tiny.en never ran for the second turn
+    # A partial caption of speech cut mid-word (here silence: empty) forgets nothing, and
+    # with the language unknown a partial decodes nothing at all.
+    caption = hearing.transcribe_for(spoken, second[:8000] * 0.0, DecodeControl(partial=True))
+    assert not caption.text and spoken.language == "zh"
+    base_decodes = hearing.asr_for("zh").decodes
+    unknown = hearing.spoken_language("auto")
+    assert not hearing.transcribe_for(unknown, second, DecodeControl(partial=True)).text
+    assert (english.decodes, hearing.asr_for("zh").decodes) == (english_decodes, base_decodes)
