@@ -226,7 +226,13 @@ class SemanticEndpointer:
         return self.inner.in_speech
 
     def feed(
-        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+        self,
+        prob: float,
+        window_start: int,
+        *,
+        avatar_busy: bool = False,
+        echo: bool = False,
+        hold_echo: bool | None = None,
     ) -> list[SemanticDecision]:
         """Advance by one 512-sample window (arguments as ``Endpointer.feed``).
 
@@ -235,7 +241,10 @@ class SemanticEndpointer:
             ``check_after_ms``, or a :class:`TurnEnded` when the policy ends the turn.
         """
         out: list[SemanticDecision] = []
-        for decision in self.inner.feed(prob, window_start, avatar_busy=avatar_busy, echo=echo):
+        decisions = self.inner.feed(
+            prob, window_start, avatar_busy=avatar_busy, echo=echo, hold_echo=hold_echo
+        )
+        for decision in decisions:
             out.append(decision)
             if isinstance(decision, SpeculateFinal):
                 self._span = (decision.start_sample, decision.end_sample)

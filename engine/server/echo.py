@@ -46,6 +46,21 @@ BAND_EDGES_HZ: tuple[float, ...] = (
     5000.0,
 )
 BANDS = len(BAND_EDGES_HZ) - 1
+#: A heard hop within this many dB of the window's loudest hop is sound (a visitor's soft
+#: lead-in counts, a microphone's noise floor does not).
+ONSET_RANGE_DB = 20.0
+#: Hops of the quiet before a heard sound that :meth:`EchoGuard.onset_score` keeps.
+ONSET_PRE_HOPS = 1
+#: A sound that began inside the window is judged once it has lasted this many hops (80 ms);
+#: before, :meth:`EchoGuard.onset_score` says echo (1.0), so a hold waits for the verdict.
+MIN_JUDGED_HOPS = 8
+#: Hops after the avatar's sound in which its echo may still be heard (room reverberation,
+#: soft sounds below :data:`ACTIVE_DB`): 150 ms.
+TAIL_HOPS = 15
+#: A lag is a possible echo path when at most this share of the heard sound's hops fall where
+#: the avatar was silent at that lag: an echo has a source (the idea of the Geigel double-talk
+#: detector, on envelopes).
+MAX_UNSOURCED = 0.1
 
 
 def hop_energies_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -76,6 +91,42 @@ def hop_energies_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         axis=1,
     )
     return np.maximum(10.0 * np.log10(np.maximum(bands, 1e-12)), FLOOR_DB)
+
+
+def sourced_lags(sent_active: np.ndarray, heard_loud: np.ndarray, n: int, first: int) -> np.ndarray:
+    """Which lags can be the echo path of a heard sound.
+
+    Args:
+        sent_active: bool (n + lags,), the avatar audible per hop, oldest first (the span
+            :meth:`EchoGuard.score` compares, every lag included).
+        heard_loud: bool (n - first,), the heard sound per hop from window hop ``first`` on.
+        n: hops in the window.
+        first: the window hop where the heard sound began.
+
+    Returns:
+        bool (lags + 1,), lag 0 first: at most :data:`MAX_UNSOURCED` of the heard sound's hops
+        fall more than :data:`TAIL_HOPS` after the avatar's last audible hop at that lag.
+    """
+    counts = np.cumsum(np.concatenate([[0], sent_active.astype(np.int32)]))
+    lo = np.maximum(np.arange(sent_active.size) + 1 - TAIL_HOPS, 0)
+    sourced = counts[1:] - counts[lo] > 0  # audible at some hop in (i - TAIL_HOPS, i]
+    per_lag = np.lib.stride_tricks.sliding_window_view(sourced, n)[::-1][:, first:]
+    unsourced = (heard_loud & ~per_lag).sum(axis=1)
+    return unsourced <= MAX_UNSOURCED * max(1, int(heard_loud.sum()))
+
+
+def _best_correlation(windows: np.ndarray, heard: np.ndarray, lags_ok: np.ndarray) -> float:
+    """Max Pearson correlation of ``heard`` (m, B) with ``windows[lag]`` (lags+1, m, B) over
+    the lags in ``lags_ok``, each band's mean removed; 0.0 when none is defined."""
+    w = windows - windows.mean(axis=1, keepdims=True)
+    h = heard - heard.mean(axis=0)
+    w_norm = np.sqrt((w * w).sum(axis=(1, 2)))
+    h_norm = np.sqrt((h * h).sum())
+    ok = lags_ok & (w_norm > 1e-6 * np.sqrt(w.shape[1] * w.shape[2]))
+    if not ok.any() or h_norm == 0.0:
+        return 0.0
+    corr = np.einsum("lnb,nb->l", w[ok], h) / (w_norm[ok] * h_norm)
+    return float(corr.max())
 
 
 @dataclass(slots=True)
@@ -117,11 +168,10 @@ class EchoGuard:
             for key in [k for k in env if k < horizon]:
                 del env[key]
 
-    def score(self, t_s: float) -> float:
-        """Best correlation (−1…1) of the heard spectral envelope ending at ``t_s`` with the
-        sent one at any lag in ``[0, max_lag_s]``; 0.0 when the avatar was silent or either is
-        flat. Each band's mean over the window is removed first, so a fixed loudspeaker/room
-        colouring and the coupling level do not matter."""
+    def _envelopes(self, t_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Heard (n, B), sent (n + lags, B) and the sent windows (lags+1, n, B; ``[lag]`` is
+        the sent envelope ``lag`` hops before the heard one) ending at ``t_s``; None when the
+        avatar was silent or the heard envelope is flat (no echo possible)."""
         end = round(t_s / HOP_S)
         n = round(self.window_s / HOP_S)
         lags = round(self.max_lag_s / HOP_S)
@@ -129,20 +179,50 @@ class EchoGuard:
         heard = np.stack([self._in.get(i, silent) for i in range(end - n + 1, end + 1)])
         sent = np.stack([self._out.get(i, silent) for i in range(end - n + 1 - lags, end + 1)])
         if sent.max() < ACTIVE_DB or heard.std(axis=0).max() < 1.0:
-            return 0.0
-        # windows[lag] holds the sent envelope ``lag`` hops before the heard one: (lags+1, n, B)
+            return None
         windows = np.lib.stride_tricks.sliding_window_view(sent, n, axis=0)[::-1]
-        windows = np.moveaxis(windows, -1, 1)
-        w = windows - windows.mean(axis=1, keepdims=True)
-        h = heard - heard.mean(axis=0)
-        w_norm = np.sqrt((w * w).sum(axis=(1, 2)))
-        h_norm = np.sqrt((h * h).sum())
-        ok = w_norm > 1e-6 * np.sqrt(w.shape[1] * w.shape[2])
-        if not ok.any() or h_norm == 0.0:
+        return heard, sent, np.moveaxis(windows, -1, 1)
+
+    def score(self, t_s: float) -> float:
+        """Best correlation (−1…1) of the heard spectral envelope ending at ``t_s`` with the
+        sent one at any lag in ``[0, max_lag_s]``; 0.0 when the avatar was silent or either is
+        flat. Each band's mean over the window is removed first, so a fixed loudspeaker/room
+        colouring and the coupling level do not matter."""
+        env = self._envelopes(t_s)
+        if env is None:
             return 0.0
-        corr = np.einsum("lnb,nb->l", w[ok], h) / (w_norm[ok] * h_norm)
-        return float(corr.max())
+        heard, _, windows = env
+        return _best_correlation(windows, heard, np.ones(windows.shape[0], bool))
+
+    def onset_score(self, t_s: float) -> float:
+        """:meth:`score` for a sound that may have just begun (the hold of a possible barge-in
+        asks it): the quiet before the heard sound is left out of the window, and only lags
+        at which the avatar was sounding when the heard sound would have left the loudspeaker
+        count (:func:`sourced_lags`). 1.0 (echo) while the sound is shorter than
+        :data:`MIN_JUDGED_HOPS`.
+
+        Why: in :meth:`score`, the step from silence to speech where a visitor starts talking
+        correlates with the step where the reply (or one of its sentences) began, at the lag
+        between the two, whatever follows; a visitor starting up to ``max_lag_s`` after a reply
+        or sentence began was taken for its echo for ~0.5 s."""
+        env = self._envelopes(t_s)
+        if env is None:
+            return 0.0
+        heard, sent, windows = env
+        n = heard.shape[0]
+        level = heard.max(axis=1)
+        loud = level >= level.max() - ONSET_RANGE_DB
+        first = max(0, int(np.argmax(loud)) - ONSET_PRE_HOPS)
+        if n - first < MIN_JUDGED_HOPS:
+            return 1.0
+        possible = sourced_lags(sent.max(axis=1) >= ACTIVE_DB, loud[first:], n, first)
+        return _best_correlation(windows[:, first:], heard[first:], possible)
 
     def is_echo(self, t_s: float) -> bool:
         """True when what was heard up to ``t_s`` is (mostly) the avatar's own voice."""
         return self.score(t_s) >= self.threshold
+
+    def onset_is_echo(self, t_s: float) -> bool:
+        """True when a sound heard up to ``t_s`` may be the avatar's own voice
+        (:meth:`onset_score`): no hold of the reply yet."""
+        return self.onset_score(t_s) >= self.threshold

@@ -145,7 +145,13 @@ class StreamEndpointer(Protocol):
         ...
 
     def feed(
-        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+        self,
+        prob: float,
+        window_start: int,
+        *,
+        avatar_busy: bool = False,
+        echo: bool = False,
+        hold_echo: bool | None = None,
     ) -> list:
         """Advance by one 512-sample window; the decisions it made, in order."""
         ...
@@ -182,9 +188,16 @@ class Endpointer:
     _holding: bool = False  # an OnsetPending awaits its Onset or OnsetDropped
     _hold_quiet: int = 0  # samples below the threshold since the held run's last speech
     _run_speech: int = 0  # samples of speech windows in the current run (dips not counted)
+    _hold_flags: list[bool] = field(default_factory=list, repr=False)
 
     def feed(
-        self, prob: float, window_start: int, *, avatar_busy: bool = False, echo: bool = False
+        self,
+        prob: float,
+        window_start: int,
+        *,
+        avatar_busy: bool = False,
+        echo: bool = False,
+        hold_echo: bool | None = None,
     ) -> list[Decision]:
         """Advance by one 512-sample window.
 
@@ -193,7 +206,10 @@ class Endpointer:
             window_start: sample position of the window's first sample (16 kHz stream).
             avatar_busy: a reply is playing or being prepared (onsets are barge-ins and need
                 ``bargein_min_speech_ms``).
-            echo: the echo guard judged this window to be the avatar's own voice.
+            echo: the echo guard judged this window to be the avatar's own voice (no onset).
+            hold_echo: the same verdict for the hold of the reply
+                (:meth:`engine.server.echo.EchoGuard.onset_is_echo`, which a visitor's first
+                words do not fool); None: ``echo``.
 
         Returns:
             The decisions this window produced, in order (usually none).
@@ -201,7 +217,8 @@ class Endpointer:
         s = self.settings
         end = window_start + WINDOW_SAMPLES
         if not self.in_speech:
-            return self._idle(prob, window_start, end, avatar_busy, echo)
+            held = echo if hold_echo is None else hold_echo
+            return self._idle(prob, window_start, end, avatar_busy, echo, held)
         if echo:
             prob = 0.0
         out: list[Decision] = []
@@ -229,7 +246,7 @@ class Endpointer:
         return out
 
     def _idle(
-        self, prob: float, start: int, end: int, avatar_busy: bool, echo: bool
+        self, prob: float, start: int, end: int, avatar_busy: bool, echo: bool, hold_echo: bool
     ) -> list[Decision]:
         # A run of speech windows confirms an onset once it lasts the required time and at most
         # a third of its last windows sound like the avatar's own voice: an echo run never
@@ -247,11 +264,9 @@ class Endpointer:
             if self._holding:  # a dip between words: a held run goes on until the hold drops
                 dropped = self._drop_hold()
                 if dropped:
-                    self._run_start, self._run_speech = None, 0
-                    self._echo_flags.clear()
+                    self._forget_run()
                 return dropped
-            self._run_start, self._run_speech = None, 0
-            self._echo_flags.clear()
+            self._forget_run()
             return []
         self._hold_quiet = 0
         if self._run_start is None:
@@ -261,6 +276,8 @@ class Endpointer:
         k = max(1, -(-ms_to_samples(need) // WINDOW_SAMPLES))  # windows in ``need`` (ceil)
         self._echo_flags.append(echo)
         del self._echo_flags[:-k]
+        self._hold_flags.append(hold_echo)
+        del self._hold_flags[:-k]
         if self._run_speech < ms_to_samples(need) or sum(self._echo_flags) > k // 3:
             return self._maybe_hold(avatar_busy, end)
         self._holding, self._hold_quiet, self._run_speech = False, 0, 0
@@ -271,16 +288,17 @@ class Endpointer:
         self._partial_mark = end
         self._silence_start, self._speculated = None, False
         self._echo_flags.clear()
+        self._hold_flags.clear()
         return [Onset(onset, barge_in=avatar_busy)]
 
     def _maybe_hold(self, avatar_busy: bool, end: int) -> list[Decision]:
         """An :class:`OnsetPending` once the run's last ``bargein_hold_ms`` of windows are all
-        speech the echo guard did not take for the avatar's own voice."""
+        speech the echo guard did not take for the avatar's own voice (``hold_echo``)."""
         hold = ms_to_samples(self.settings.bargein_hold_ms)
         if not avatar_busy or self._holding or hold <= 0:
             return []
         n = max(1, -(-hold // WINDOW_SAMPLES))
-        recent = self._echo_flags[-n:]
+        recent = self._hold_flags[-n:]
         if len(recent) < n or any(recent) or self._run_start is None:
             return []
         self._holding = True
@@ -296,6 +314,11 @@ class Endpointer:
             return []
         self._holding, self._hold_quiet, self._run_speech = False, 0, 0
         return [OnsetDropped()]
+
+    def _forget_run(self) -> None:
+        self._run_start, self._run_speech = None, 0
+        self._echo_flags.clear()
+        self._hold_flags.clear()
 
     def _padded_start(self) -> int:
         return max(0, self._turn_start - ms_to_samples(self.settings.pad_ms))
@@ -313,8 +336,7 @@ class Endpointer:
     def reset(self) -> None:
         """Forget any speech in progress (e.g. after a text turn replaced it)."""
         self.in_speech = False
-        self._run_start = None
-        self._echo_flags.clear()
+        self._forget_run()
         self._silence_start, self._speculated = None, False
         self._quiet_needed, self._quiet_start = 0, None
         self._holding, self._hold_quiet, self._run_speech = False, 0, 0

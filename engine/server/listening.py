@@ -174,14 +174,15 @@ class Listener:
             window = self._vad_pos
             self._vad_pos += WINDOW_SAMPLES
             t_end = self.time_of(self._vad_pos)
-            echo = (
-                self.echo is not None
-                and float(prob) >= threshold
-                and not self.endpointer.in_speech
-                and self.echo.is_echo(t_end)
+            judged = (
+                self.echo is not None and float(prob) >= threshold and not self.endpointer.in_speech
             )
+            echo = judged and self.echo.is_echo(t_end)
+            # The hold of a possible barge-in asks the onset verdict, which the step where a
+            # visitor starts talking over the reply does not fool (engine.server.echo).
+            hold_echo = judged and self.avatar_busy and self.echo.onset_is_echo(t_end)
             for decision in self.endpointer.feed(
-                float(prob), window, avatar_busy=self.avatar_busy, echo=echo
+                float(prob), window, avatar_busy=self.avatar_busy, echo=echo, hold_echo=hold_echo
             ):
                 self.on_decision(decision, t_end)
 

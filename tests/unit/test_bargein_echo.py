@@ -72,3 +72,46 @@ def test_no_echo_possible_while_the_avatar_is_silent(clips) -> None:
     _, visitor = clips
     scores = _scores(visitor, np.zeros_like(visitor), EchoGuard())
     assert np.all(scores == 0.0)
+
+
+def _onset_scores(heard: np.ndarray, sent16: np.ndarray, onset_s: float, until_s: float):
+    """(:meth:`EchoGuard.score`, :meth:`EchoGuard.onset_score`) of the windows ending 100 ms
+    to ``until_s`` after ``onset_s`` (the heard sound's start), streamed like :func:`_scores`."""
+    guard = EchoGuard()
+    sent48 = _upsample(sent16)
+    t0 = 100.0
+    out = []
+    for i in range(heard.size // 320):
+        t = t0 + i * 0.02
+        guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
+        guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
+        if onset_s + 0.1 <= (i + 1) * 0.02 <= onset_s + until_s:
+            out.append((guard.score(t + 0.02), guard.onset_score(t + 0.02)))
+    return np.array(out).T
+
+
+def _after_silence(x: np.ndarray, seconds: float, n: int) -> np.ndarray:
+    out = np.zeros(n, np.float32)
+    d = int(seconds * 16000)
+    out[d:] = x[: n - d]
+    return out
+
+
+def _first_sound_s(x: np.ndarray) -> float:
+    return float(np.argmax(np.abs(x) > 0.02)) / 16000
+
+
+@pytest.mark.parametrize("after_s", [0.5, 1.2])
+def test_a_visitor_starting_over_a_reply_is_no_echo_for_the_hold(clips, after_s) -> None:
+    # The reply starts after silence; the visitor starts talking ``after_s`` later. The
+    # silence→speech steps of both correlate at that lag, so the full-window score takes the
+    # visitor's first words for the reply's echo (the hold came ~0.5 s late); the onset score
+    # does not, from 100 ms in.
+    avatar, visitor = clips
+    n = int((after_s + 1.5) * 16000)
+    sent = _after_silence(avatar, 1.0, n)
+    heard = _after_silence(visitor, 1.0 + after_s, n)
+    onset = 1.0 + after_s + _first_sound_s(visitor)
+    full, first_words = _onset_scores(heard, sent, onset, 0.25)
+    assert np.all(full >= 0.7), np.round(full, 2)  # the trap
+    assert np.all(first_words < 0.7), np.round(first_words, 2)

@@ -182,3 +182,17 @@ def test_no_hold_while_the_avatar_is_silent_or_for_its_own_voice() -> None:
     assert [type(d) for _, d in run([0.9] * 10, Endpointer(), busy=False)] == [Onset]
     echo = run([0.9] * 10, Endpointer(), busy=True, echo=[True] * 10)
     assert echo == []
+
+
+def test_the_hold_follows_its_own_echo_verdict() -> None:
+    # The onset verdict (hold_echo) decides the hold, the full one (echo) the confirmation.
+    ep = Endpointer(EndpointSettings(bargein_hold_ms=64.0, bargein_min_speech_ms=200.0))
+    out = []
+    for i in range(20):
+        out += ep.feed(0.9, i * WINDOW_SAMPLES, avatar_busy=True, echo=i < 10, hold_echo=False)
+    kinds = [type(d).__name__ for d in out]
+    assert kinds == ["OnsetPending", "Onset"], kinds
+    assert out[0].start_sample == 0
+    ep.reset()
+    quiet = [ep.feed(0.9, i * WINDOW_SAMPLES, avatar_busy=True, echo=False, hold_echo=True)]
+    assert quiet == [[]]
