@@ -11,7 +11,8 @@ Paths measured:
 
 * ``en`` — tiny.en on its 10 s window (unchanged; its WER must not get worse);
 * ``zh/30s`` — before: multilingual ``base`` on Whisper's full 30 s window;
-* ``zh/10s`` — after: ``base`` on a window sized to the speech (≥ 10 s, speech + 2 s);
+* ``zh/short`` — after: ``base`` on its configured short window (``asr.window_s.zh``, 12 s;
+  speech + 2 s when longer);
 * ``auto/before`` — the previous ``auto`` path, reproduced: tiny.en (retried on 30 s when its
   short decode loops), faster-whisper's 30 s language detection, ``base`` on 30 s;
 * ``auto/after`` — :meth:`Hearing.transcribe` on ``auto`` now: tiny.en without the 30 s retry,
@@ -105,7 +106,7 @@ def main() -> None:
         else:
             paths = {
                 "zh/30s": lambda a=audio: before.transcribe(a, "zh"),
-                "zh/10s": lambda a=audio: after.transcribe(a, "zh"),
+                "zh/short": lambda a=audio: after.transcribe(a, "zh"),
                 "auto/before": lambda a=audio: before_auto(before, a),
                 "auto/after": lambda a=audio: after.transcribe(a, "auto"),
             }
