@@ -13,6 +13,7 @@ avatar's joints still — and a frame that changes nothing returns the previous 
 from __future__ import annotations
 
 import ctypes
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,40 +216,41 @@ class GLScene:
 
     # --- per frame ----------------------------------------------------------------------------
 
-    def _apply_morphs(self, weights: np.ndarray) -> None:
+    def _blend_morphs(self, weights: np.ndarray) -> bool:
+        """Blend the morph targets into the vertex arrays on the CPU; True when they changed
+        and must be uploaded (the caller then records ``weights`` in ``_uploaded``)."""
         if self._uploaded is not None and np.array_equal(weights, self._uploaded):
-            return
-        if self._morph_vertices.size:
-            # Blend with ufuncs over the active targets only, not a BLAS GEMV: OpenBLAS worker
-            # threads spin after each call and starve llvmpipe's rasteriser threads.
-            active = np.flatnonzero(weights)
-            blend, tmp = self._blend, self._tmp
-            for rest, deltas, out in (
-                (self._rest_pos, self._pos_deltas, self._positions),
-                (self._rest_nrm, self._nrm_deltas, self._normals),
-            ):
-                np.copyto(blend, rest)
-                for k in active:
-                    np.multiply(deltas[k], weights[k], out=tmp)
-                    blend += tmp
-                out[self._morph_vertices] = blend.reshape(-1, 3)
-            for vbo, data in ((self._vbo_pos, self._positions), (self._vbo_nrm, self._normals)):
-                GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
-                GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
-        self._uploaded = weights
+            return False
+        if not self._morph_vertices.size:
+            self._uploaded = weights
+            return False
+        # Blend with ufuncs over the active targets only, not a BLAS GEMV: OpenBLAS worker
+        # threads spin after each call and starve llvmpipe's rasteriser threads.
+        active = np.flatnonzero(weights)
+        blend, tmp = self._blend, self._tmp
+        for rest, deltas, out in (
+            (self._rest_pos, self._pos_deltas, self._positions),
+            (self._rest_nrm, self._nrm_deltas, self._normals),
+        ):
+            np.copyto(blend, rest)
+            for k in active:
+                np.multiply(deltas[k], weights[k], out=tmp)
+                blend += tmp
+            out[self._morph_vertices] = blend.reshape(-1, 3)
+        return True
 
-    def _pose_state(self, pose: Pose) -> tuple[np.ndarray, Box]:
-        """Upload the pose's palette or rotations; (morph weights (T,), the area to redraw)."""
+    def _pose_state(self, pose: Pose) -> tuple[np.ndarray, Box, np.ndarray | None, np.ndarray]:
+        """The pose on the CPU, nothing in GL: (morph weights (T,), the area to redraw, the
+        skinning palette rows float32 (J, 3, 4) or None, the frame block float32 (60,))."""
         cam, driver = self.camera, self.driver
         head = gaze = np.eye(3, dtype=np.float32)
+        rows = None
         if self.skinned:
             palette, clip_weights = driver.skeleton_pose(pose)
             weights = driver.target_weights(pose, clip_weights)
             palette, area = self.hold.apply(palette, weights)
             self._palette = palette
             rows = np.ascontiguousarray(palette[:, :3, :], np.float32)
-            GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self._palette_buf)
-            GL.glBufferData(GL.GL_TEXTURE_BUFFER, rows.nbytes, rows, GL.GL_STREAM_DRAW)
         else:
             weights = driver.target_weights(pose)
             head, gaze = driver.head_rotation(pose), driver.eye_rotation(pose)
@@ -258,24 +260,60 @@ class GLScene:
         for k, eye in enumerate(self.avatar.eyes[:2]):
             eyeballs[k] = eye.centre
         block = frame_block(cam.view_proj, head, cam.pivot, gaze, self._view, eyeballs)
+        return weights, area, rows, block
+
+    def _upload(self, rows: np.ndarray | None, block: np.ndarray, morphs: bool) -> None:
+        """Upload the palette rows, the frame block and (``morphs``) the blended vertices."""
+        if rows is not None:
+            GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self._palette_buf)
+            GL.glBufferData(GL.GL_TEXTURE_BUFFER, rows.nbytes, rows, GL.GL_STREAM_DRAW)
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._frame_ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, block.nbytes, block)
-        return weights, area
+        if morphs:
+            for vbo, data in ((self._vbo_pos, self._positions), (self._vbo_nrm, self._normals)):
+                GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
+                GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
 
-    def draw(self, pose: Pose, out: np.ndarray) -> None:
+    def draw(self, pose: Pose, out: np.ndarray, gl: AbstractContextManager | None = None) -> None:
         """Render ``pose`` into ``out`` (uint8 (height, width, 3), row 0 at the top).
 
-        An unchanged pose copies the previous frame without drawing.
+        An unchanged pose copies the previous frame without drawing. ``gl`` is held around the
+        frame's GL calls only (uploads, draws, anti-aliasing, read-back, the occlusion query):
+        the pose, the morph blend, the visible triangle runs and the copy into ``out`` are
+        plain numpy on this thread's own arrays and run outside it (the renderer passes its
+        process-wide lock on Mesa's software drivers, ``avatar.renderer._GL_LOCK``); None: no
+        lock.
         """
         if pose == self._last_pose:
             np.copyto(out, self._last_frame)
             return
-        weights, area = self._pose_state(pose)
+        weights, area, rows, block = self._pose_state(pose)
         if area[2] <= area[0] or area[3] <= area[1]:  # held joints, same blendshapes
             np.copyto(out, self._last_frame)
             self._last_pose = pose
             return
-        self._apply_morphs(weights)
+        morphs = self._blend_morphs(weights)
+        visible = None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
+        skip_interior = self._interior.skip(weights)
+        with gl or nullcontext():
+            self._upload(rows, block, morphs)
+            self._draw_area(area, skip_interior, visible)
+            passed = None
+            if (
+                self._queried
+                and self._interior_whole
+                and (self.hold is None or self.hold.head_drawn)
+            ):
+                passed = bool(GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT))
+        if morphs:
+            self._uploaded = weights
+        if passed is not None:
+            self._interior.report(weights, passed)
+        np.copyto(out, self._last_frame)
+        self._last_pose = pose
+
+    def _draw_area(self, area: Box, skip_interior: bool, visible: np.ndarray | None) -> None:
+        """GL: draw the avatar inside ``area`` and read it back into the last frame."""
         self.target.begin(area)
         GL.glBindBufferBase(GL.GL_UNIFORM_BUFFER, FRAME_BINDING, self._frame_ubo)
         if self.skinned:
@@ -287,14 +325,8 @@ class GLScene:
         GL.glFrontFace(GL.GL_CW)  # the projection flips Y: counter-clockwise comes out CW
         GL.glCullFace(GL.GL_BACK)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
-        visible = None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
-        self._issue(self._draws, self._interior.skip(weights), visible)
+        self._issue(self._draws, skip_interior, visible)
         self.target.finish(area, self._last_frame)  # outside the area: the previous frame
-        if self._queried and self._interior_whole and (self.hold is None or self.hold.head_drawn):
-            passed = GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT)
-            self._interior.report(weights, bool(passed))
-        np.copyto(out, self._last_frame)
-        self._last_pose = pose
 
     def _ranges(self, d: _Draw, visible: np.ndarray | None) -> list[tuple[int, int]]:
         """(first index, count) of the draw's triangle runs that can reach the area."""

@@ -35,8 +35,12 @@ _STOP = object()
 #: a software context. Mesa 22's llvmpipe, before it maps a resource (glReadPixels, buffer
 #: uploads), checks whether *any* context of the screen still references it, walking the other
 #: contexts' scene lists while their threads rebuild them: two sessions drawing at once crashed
-#: a soaked server in ``lp_scene_is_resource_referenced`` (swrast_dri.so, issue 16). A GPU
-#: driver's contexts draw concurrently (:attr:`Renderer.serialized` is False there).
+#: a soaked server in ``lp_scene_is_resource_referenced`` (swrast_dri.so, issue 16). A frame
+#: holds it around its GL calls only (uploads, draws, FXAA, read-back, the occlusion query:
+#: every call that bins into this context's scene or maps a resource); the pose, the morph
+#: blend and the copy of the frame are numpy on the renderer thread's own arrays and run
+#: outside it (:meth:`avatar.gl_scene.GLScene.draw`). A GPU driver's contexts draw
+#: concurrently (:attr:`Renderer.serialized` is False there).
 _GL_LOCK = threading.Lock()
 #: ``GL_RENDERER`` strings of the drivers whose frames take :data:`_GL_LOCK`.
 SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
@@ -116,8 +120,7 @@ class Renderer:
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
-                    with _GL_LOCK if self.serialized else contextlib.nullcontext():
-                        scene.draw(pose, out)
+                    scene.draw(pose, out, _GL_LOCK if self.serialized else contextlib.nullcontext())
                 except Exception as exc:
                     future.set_exception(RendererError(f"render failed: {exc}"))
                 else:
