@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.audio.decode import load_audio
-from engine.server.echo import EchoGuard
+from engine.server.echo import BANDS, FLOOR_DB, EchoGuard, hop_energies_db
 
 pytestmark = pytest.mark.needs_data
 
@@ -72,6 +72,28 @@ def test_no_echo_possible_while_the_avatar_is_silent(clips) -> None:
     _, visitor = clips
     scores = _scores(visitor, np.zeros_like(visitor), EchoGuard())
     assert np.all(scores == 0.0)
+
+
+class _RecordsSilence(EchoGuard):
+    """The guard as it was: every outbound frame analysed and recorded, silence included."""
+
+    def note_outbound(self, t_s: float, samples: np.ndarray, sample_rate: int) -> None:
+        self._note(self._out, t_s, hop_energies_db(samples, sample_rate))
+
+
+def test_digital_silence_sent_reads_as_no_record(clips) -> None:
+    """The guard skips all-zero outbound frames: exact only while their hops read the level
+    of a hop with no record; a reply after 0.75 s of silence scores the same either way."""
+    avatar, _ = clips
+    assert np.array_equal(
+        hop_energies_db(np.zeros(480, np.int16), 48000), np.full((1, BANDS), FLOOR_DB)
+    )
+    sent = np.concatenate([np.zeros(12000, np.float32), avatar[:20000]])
+    heard = _delayed(sent, 0.1, 0.5)
+    skipped = _scores(heard, sent, EchoGuard())
+    recorded = _RecordsSilence()
+    assert np.array_equal(skipped, _scores(heard, sent, recorded))
+    assert np.mean(skipped[-8:] >= 0.7) > 0.9  # and the echo is still found
 
 
 def _onset_scores(heard: np.ndarray, sent16: np.ndarray, onset_s: float, until_s: float):
