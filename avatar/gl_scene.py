@@ -73,8 +73,8 @@ class GLScene:
         self.driver = PoseDriver(avatar)
         self.skinned = avatar.skinning is not None
         self.target = FrameTarget(self.width, self.height, msaa, fxaa, background)
-        self.box = ScreenBox(avatar, camera)
         self.hold = PoseHold(avatar, camera) if self.skinned else None
+        self.box = self.hold.box if self.hold is not None else ScreenBox(avatar, camera)
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
         self._last_frame = np.array(background, np.uint8)  # what the targets start with

@@ -26,7 +26,7 @@ import numpy as np
 
 from avatar.camera import Camera
 from avatar.model import Avatar
-from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, union
+from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, morph_bounds, union
 
 #: The area of a frame that equals the last one.
 EMPTY: Box = (0, 0, 0, 0)
@@ -97,7 +97,9 @@ class PoseHold:
         if skin is None or skel is None:
             raise ValueError("PoseHold needs a skinned avatar")
         self.camera, self.hold_px = camera, hold_px
-        self.box = ScreenBox(avatar, camera)
+        # One bind-pose bound for the ~T + 3 boxes below (each would recompute it).
+        bounds = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
+        self.box = ScreenBox(avatar, camera, bounds=bounds)
         heads = _head_nodes(avatar)
         self.enabled = heads.size > 0
         self._prev: tuple[Box, Box, Box] | None = None
@@ -115,16 +117,16 @@ class PoseHold:
         for k in range(4):
             moving |= (skin.weights[:, k] > 0) & head_entry[skin.joints[:, k]]
         moving[avatar.morph_vertices] = True
-        self.head_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+        self.head_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX, bounds)
         moving[:] = False
         for k in range(4):
             moving |= (skin.weights[:, k] > 0) & ~head_entry[skin.joints[:, k]]
-        self.body_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+        self.body_box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX, bounds)
         self._target_boxes = []
         for deltas in skin.morph_deltas:
             moving[:] = False
             moving[avatar.morph_vertices[np.abs(deltas).max(axis=1) > 0]] = True
-            box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX)
+            box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX, bounds)
             self._target_boxes.append(box if moving.any() else None)
 
     def _pixels(self, group: _Group, palette: np.ndarray) -> np.ndarray:

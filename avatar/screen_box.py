@@ -54,6 +54,8 @@ class ScreenBox:
         camera: its framing.
         vertices: bool (V,), the vertices to bound (default: every vertex a triangle uses).
         margin_px: extra pixels around the box (default :data:`MARGIN_PX`).
+        bounds: a skinned model's :func:`morph_bounds` of its bind pose, when the caller
+            makes several boxes of one model (computed here when None).
     """
 
     def __init__(
@@ -62,18 +64,19 @@ class ScreenBox:
         camera: Camera,
         vertices: np.ndarray | None = None,
         margin_px: int = MARGIN_PX,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.camera = camera
         self.margin_px = margin_px
-        morph = avatar.morph_deltas
-        reach = float(np.linalg.norm(morph, axis=2).max()) if morph.size else 0.0
         used = np.zeros(avatar.positions.shape[0], bool)
         used[avatar.indices] = True
         if vertices is not None:
             used &= vertices
         skin = avatar.skinning
         if skin is not None:
-            lo_v, hi_v = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
+            lo_v, hi_v = bounds or morph_bounds(
+                skin.bind_positions, avatar.morph_vertices, skin.morph_deltas
+            )
             n = avatar.skeleton.palette_nodes.size
             lo = np.full((n, 3), np.inf)
             hi = np.full((n, 3), -np.inf)
@@ -85,6 +88,8 @@ class ScreenBox:
             self._live = np.flatnonzero(live)
             self._joint_corners = box_corners(lo[live], hi[live])
         else:
+            morph = avatar.morph_deltas
+            reach = float(np.linalg.norm(morph, axis=2).max()) if morph.size else 0.0
             head = camera.head_weights(avatar.positions)
             pos = avatar.positions
             parts = [pos[used & (head < 1.0)], pos[used & (head > 0.0)]]
