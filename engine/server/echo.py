@@ -49,11 +49,16 @@ BANDS = len(BAND_EDGES_HZ) - 1
 #: A heard hop within this many dB of the window's loudest hop is sound (a visitor's soft
 #: lead-in counts, a microphone's noise floor does not).
 ONSET_RANGE_DB = 20.0
+#: :meth:`EchoGuard.onset_score` compares each band's levels down to this far below the
+#: band's loudest hop in the window (a floor): a syllable's shape, not how deep the quiet between
+#: syllables is (digital silence in what was sent, a microphone's noise floor in what was
+#: heard). Chosen on recordings of the tests' data (not the benchmark's clip): 6-12 dB alike.
+ONSET_DEPTH_DB = 10.0
 #: Hops of the quiet before a heard sound that :meth:`EchoGuard.onset_score` keeps.
 ONSET_PRE_HOPS = 1
-#: A sound that began inside the window is judged once it has lasted this many hops (80 ms);
+#: A sound that began inside the window is judged once it has lasted this many hops (120 ms);
 #: before, :meth:`EchoGuard.onset_score` says echo (1.0), so a hold waits for the verdict.
-MIN_JUDGED_HOPS = 8
+MIN_JUDGED_HOPS = 12
 #: Hops after the avatar's sound in which its echo may still be heard (room reverberation,
 #: soft sounds below :data:`ACTIVE_DB`): 150 ms.
 TAIL_HOPS = 15
@@ -204,8 +209,8 @@ class EchoGuard:
         """:meth:`score` for a sound that may have just begun (the hold of a possible barge-in
         asks it): the quiet before the heard sound is left out of the window, and only lags
         at which the avatar was sounding when the heard sound would have left the loudspeaker
-        count (:func:`sourced_lags`). 1.0 (echo) while the sound is shorter than
-        :data:`MIN_JUDGED_HOPS`.
+        count (:func:`sourced_lags`); levels are compared down to :data:`ONSET_DEPTH_DB` below
+        each band's peak. 1.0 (echo) while the sound is shorter than :data:`MIN_JUDGED_HOPS`.
 
         Why: in :meth:`score`, the step from silence to speech where a visitor starts talking
         correlates with the step where the reply (or one of its sentences) began, at the lag
@@ -222,7 +227,10 @@ class EchoGuard:
         if n - first < MIN_JUDGED_HOPS:
             return 1.0
         possible = sourced_lags(sent.max(axis=1) >= ACTIVE_DB, loud[first:], n, first)
-        return _best_correlation(windows[:, first:], heard[first:], possible)
+        heard, windows = heard[first:], windows[:, first:]
+        heard = np.maximum(heard, heard.max(axis=0) - ONSET_DEPTH_DB)
+        windows = np.maximum(windows, windows.max(axis=1, keepdims=True) - ONSET_DEPTH_DB)
+        return _best_correlation(windows, heard, possible)
 
     def is_echo(self, t_s: float) -> bool:
         """True when what was heard up to ``t_s`` is (mostly) the avatar's own voice."""

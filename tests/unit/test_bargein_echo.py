@@ -137,3 +137,19 @@ def test_a_visitor_starting_over_a_reply_is_no_echo_for_the_hold(clips, after_s)
     full, first_words = _onset_scores(heard, sent, onset, 0.25)
     assert np.all(full >= 0.7), np.round(full, 2)  # the trap
     assert np.all(first_words < 0.7), np.round(first_words, 2)
+
+
+def test_own_voice_from_its_first_words_is_echo_for_the_hold(clips) -> None:
+    # The reply's start comes back through the room (no AEC): the onset score takes it for
+    # echo too, so the reply is not held by its own voice (a hold needs two windows in a row
+    # judged not echo).
+    avatar, _ = clips
+    n = int(2.5 * 16000)
+    sent = _after_silence(avatar, 1.0, n)
+    noise = np.random.default_rng(2).normal(0, 0.003, n).astype(np.float32)
+    for delay, gain in ((0.08, 1.0), (0.35, 0.3)):
+        heard = _delayed(sent, delay, gain) + noise
+        onset = 1.0 + delay + _first_sound_s(avatar)
+        _, first_words = _onset_scores(heard, sent, onset, 0.4)
+        below = first_words < 0.7
+        assert not np.any(below[1:] & below[:-1]), (delay, gain, np.round(first_words, 2))
