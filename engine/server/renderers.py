@@ -11,7 +11,9 @@ to :class:`~engine.server.runtime.Runtime`.
 
 The default factory renders on this process's OpenGL and lowers the priority of the GL threads
 (:func:`lower_render_priority`): when the CPU is short, video frames drop while audio, VAD and
-ASR keep their pace.
+ASR keep their pace. A renderer is also *made* at that priority (:func:`at_render_priority`):
+the spare is made in the background while sessions are live, and its ~1 s of CPU must not
+delay their replies.
 """
 
 from __future__ import annotations
@@ -59,21 +61,50 @@ def lower_render_priority() -> None:
             continue  # the thread ended meanwhile, or renicing is not permitted
 
 
+def at_render_priority(make: Callable[[], FrameRenderer]) -> FrameRenderer:
+    """Run ``make`` on a new thread niced by :data:`RENDER_NICE` and return its result (or
+    raise its exception). Linux threads inherit their creator's ``nice``, so the GL thread a
+    renderer starts, and Mesa's ``llvmpipe-N`` workers that thread starts, run at the lowered
+    priority from their first instruction; a worker thread of the event loop's pool is not
+    lowered (a thread cannot raise its own priority back without privileges)."""
+    result: list[FrameRenderer] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            if hasattr(os, "setpriority"):
+                tid = threading.get_native_id()
+                if os.getpriority(os.PRIO_PROCESS, tid) < RENDER_NICE:
+                    os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICE)
+            result.append(make())
+        except BaseException as exc:  # handed to the caller, which re-raises it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="avatar-make")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 def gl_renderer_factory(avatar: Avatar, config: EngineConfig) -> RendererFactory:
     """The default backend: :class:`avatar.Renderer` of ``avatar`` at the video size (or the
     size a session asked for), with the configured anti-aliasing and framing."""
     s, a = config.server, config.avatar
 
     def make(width: int | None = None, height: int | None = None) -> FrameRenderer:
-        renderer = Renderer(
-            avatar,
-            width=width or s.video_width,
-            height=height or s.video_height,
-            msaa=a.msaa,
-            fxaa=a.fxaa,
-            framing=a.framing,
+        renderer = at_render_priority(
+            lambda: Renderer(
+                avatar,
+                width=width or s.video_width,
+                height=height or s.video_height,
+                msaa=a.msaa,
+                fxaa=a.fxaa,
+                framing=a.framing,
+            )
         )
-        lower_render_priority()
+        lower_render_priority()  # threads made before (none today), or where nice did not pass
         return renderer
 
     return make

@@ -5,8 +5,12 @@ size last asked for, and at most ``keep`` idle ones."""
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 
-from engine.server.renderers import RendererPool
+import pytest
+
+from engine.server.renderers import RENDER_NICE, RendererPool, at_render_priority
 
 
 class SizedRenderer:
@@ -87,3 +91,22 @@ async def test_only_keep_idle_backends_wait_the_longest_idle_is_closed() -> None
     late = SizedRenderer()
     pool.give_back(late)  # a session ending after shutdown: closed, not kept
     assert late.closed and pool.idle == 0
+
+
+def test_renderers_are_made_on_a_thread_at_render_priority() -> None:
+    """The maker runs niced (the GL threads it starts inherit that), its exception reaches
+    the caller, and the calling thread keeps its own priority."""
+
+    def own_nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = own_nice()
+    made = at_render_priority(lambda: SizedRenderer(own_nice(), 1))
+    assert made.width >= RENDER_NICE
+    assert own_nice() == before
+
+    def broken() -> SizedRenderer:
+        raise RuntimeError("no EGL here")
+
+    with pytest.raises(RuntimeError, match="no EGL here"):
+        at_render_priority(broken)
