@@ -20,7 +20,7 @@ def _upsample(x16: np.ndarray) -> np.ndarray:
 
 
 def _scores(heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard) -> np.ndarray:
-    """Stream 20 ms frames both ways like a session does; score every 32 ms after 1 s."""
+    """Stream 20 ms frames both ways like a session does; score every 60 ms after 1 s."""
     sent48 = _upsample(sent16)
     out = []
     t0 = 100.0
@@ -28,7 +28,7 @@ def _scores(heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard) -> np.ndarr
         t = t0 + i * 0.02
         guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
         guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
-        if i >= 50 and i % 2 == 0:
+        if i >= 50 and i % 3 == 0:
             out.append(guard.score(t + 0.02))
     return np.array(out)
 
