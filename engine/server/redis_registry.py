@@ -94,17 +94,25 @@ return {1, used + 1, c[1] + c[2] + 1, limit}
 # ARGV: prefix, now-less. Returns {live, pending, cap}.
 _COUNTS = _COUNT + "return counts(ARGV[1], now_ms())\n"
 
-# Heartbeat and reaping. ARGV: prefix, replica, capacity, ttl_ms, session ids (own, live)...
-# Returns {had_heartbeat (0/1), reaped replicas...}.
+# Heartbeat, reconciliation and reaping. ARGV: prefix, replica, capacity, ttl_ms, session ids
+# (own, live)... The replica's entries are made to match its live sessions: missing ones written
+# (Redis lost them), others removed (a remove Redis did not answer). Returns {had_heartbeat
+# (0/1), reaped replicas...}.
 _BEAT = """
 local p, r = ARGV[1], ARGV[2]
 local had = redis.call('SET', p .. 'alive:' .. r, '1', 'PX', tonumber(ARGV[4]), 'GET')
 redis.call('HSET', p .. 'replicas', r, ARGV[3])
 local out = {had and 1 or 0}
-if not had then
-  for i = 5, #ARGV do
-    redis.call('SADD', p .. 'sessions:' .. r, ARGV[i])
-    redis.call('SET', p .. 'session:' .. ARGV[i], r)
+local own = {}
+for i = 5, #ARGV do
+  own[ARGV[i]] = true
+  redis.call('SADD', p .. 'sessions:' .. r, ARGV[i])
+  redis.call('SET', p .. 'session:' .. ARGV[i], r)
+end
+for _, s in ipairs(redis.call('SMEMBERS', p .. 'sessions:' .. r)) do
+  if not own[s] then
+    redis.call('SREM', p .. 'sessions:' .. r, s)
+    redis.call('DEL', p .. 'session:' .. s)
   end
 end
 for _, other in ipairs(redis.call('HKEYS', p .. 'replicas')) do
@@ -294,12 +302,12 @@ class RedisRegistry(Generic[S]):
     async def create(self, admission: Admission, session_id: str, session: S) -> None:
         """See :meth:`~engine.server.registry.SessionRegistry.create`."""
         p, r = self.prefix, self.replica_id
+        self._sessions[session_id] = session  # first: a heartbeat in between keeps its entry
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zrem(f"{p}pending:{r}", admission.ticket)
             pipe.sadd(f"{p}sessions:{r}", session_id)
             pipe.set(f"{p}session:{session_id}", r)
             await pipe.execute()
-        self._sessions[session_id] = session
 
     async def release(self, admission: Admission) -> None:
         """See :meth:`~engine.server.registry.SessionRegistry.release`."""
@@ -310,14 +318,27 @@ class RedisRegistry(Generic[S]):
         return self._sessions.get(session_id)
 
     async def remove(self, session_id: str) -> None:
-        """See :meth:`~engine.server.registry.SessionRegistry.remove`."""
+        """See :meth:`~engine.server.registry.SessionRegistry.remove`.
+
+        Never raises for Redis: a session ends whether or not Redis answers (a ``DELETE``
+        while Redis is down is a 204, not a 500). Its entry, left behind then, is removed by
+        the first heartbeat Redis answers (``_BEAT`` keeps only this replica's live sessions).
+        """
         if self._sessions.pop(session_id, None) is None:
             return
         p, r = self.prefix, self.replica_id
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.srem(f"{p}sessions:{r}", session_id)
-            pipe.delete(f"{p}session:{session_id}")
-            await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.srem(f"{p}sessions:{r}", session_id)
+                pipe.delete(f"{p}session:{session_id}")
+                await pipe.execute()
+        except RedisError as exc:
+            log.warning(
+                "session %s ended; the registry did not answer (%s): the next heartbeat "
+                "removes its entry",
+                session_id,
+                exc,
+            )
 
     async def counts(self) -> RegistryCounts:
         """The whole cluster's live and pending sessions and its capacity (live replicas).

@@ -101,7 +101,8 @@ class SessionRegistry(Protocol[S]):
         ...
 
     async def remove(self, session_id: str) -> None:
-        """Forget a session (it ended); idempotent."""
+        """Forget a session (it ended); idempotent. Raises nothing for a shared store that does
+        not answer (the session has ended anyway; the store catches up later)."""
         ...
 
     async def counts(self) -> RegistryCounts:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from engine.cluster.processes import free_port
 from engine.server.redis_registry import (
@@ -123,14 +124,28 @@ async def test_a_dead_replicas_sessions_vanish_within_5_s(redis_url: str, prefix
         await dead.close()
 
 
-async def test_a_replica_rewrites_its_sessions_after_redis_lost_them(
+async def test_a_replicas_heartbeat_makes_redis_match_its_sessions(
     redis_url: str, prefix: str
 ) -> None:
+    """A heartbeat rewrites the sessions Redis lost (a restart), and drops an entry a
+    ``remove`` left behind when Redis did not answer (that ``remove`` raises nothing: a
+    ``DELETE`` was a 500). The outage is injected on purpose: the replica's client is pointed
+    at a closed port for the ``remove``."""
     a = _replica(redis_url, prefix, "r1")
     await a.start()
     try:
-        sid = a.new_session_id()
+        sid, ended = a.new_session_id(), a.new_session_id()
         await a.create(await a.admit(), sid, "s")
+        await a.create(await a.admit(), ended, "ended")
+        client, a._redis = a._redis, aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+        try:
+            await a.remove(ended)
+        finally:
+            await a._redis.aclose()
+            a._redis = client
+        assert a.local() == ["s"] and await a.owner(ended) == "r1"  # left behind in Redis
+        await a.beat()
+        assert await a.owner(ended) is None
         keys = await a._redis.keys(f"{prefix}*")
         await a._redis.delete(*keys)  # as after a Redis restart
         await a.beat()
