@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from aiohttp import web
 from engine.server import protocol
 from engine.server.admission import Gate
 from engine.server.limits import IPNetwork, MessageLimiter, client_address
-from engine.server.registry import RegistryFull
+from engine.server.registry import RegistryFull, RegistryUnavailable
 from engine.server.runtime import Runtime
 from engine.server.sdp_check import check_offer_sdp
 from engine.server.security import check_kiosk_token, check_origin
@@ -166,7 +167,8 @@ class SessionRoutes:
 
     async def _forget(self, session: Session) -> None:
         await self.gate.closed(session)
-        await self._count()
+        with contextlib.suppress(RegistryUnavailable):  # /healthz says so; gauges set later
+            await self._count()
 
     async def _count(self) -> tuple[int, int]:
         """Live and connecting sessions, also set on the gauges."""
