@@ -9,6 +9,11 @@ another, in turn:
 * ``abrupt`` — a typed question, and the visitor vanishes while it is answered (the peer closes,
   no ``DELETE``): an injected fault the server must clean up after.
 
+With ``--camera PATH`` (a picture of a face, e.g. ``images/faces/face_neutral_woman.jpg`` of
+the shared data, read in place) every visitor also sends a camera track showing that picture
+(``CAMERA_SIZE`` at ``CAMERA_FPS``) and consents to its analysis once the avatar shows, so
+perception's MediaPipe graphs run through every session too. Without it no camera is sent.
+
 Midway (``--kill-at``, a fraction of the run) the bank sandbox is killed (SIGKILL), another
 injected fault: the server must restart it, and ``/healthz`` must say ``ok`` again. Every
 ``--sample-s`` seconds it prints the sessions completed, errors, the server's RSS, its open file
@@ -20,7 +25,7 @@ the server's log, ``/healthz`` not 200.
 
 Usage::
 
-    .venv/bin/python benchmarks/soak.py [--duration 3600] [--visitors 2] [--json]
+    .venv/bin/python benchmarks/soak.py [--duration 3600] [--visitors 2] [--camera PATH] [--json]
 
 It starts ``dhe serve --port 0`` itself. Prints figures; decides nothing (the 60-second
 ``tests/integration/test_soak.py`` asserts on them).
@@ -46,6 +51,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.camera import CameraTrack, still  # noqa: E402
 from tests.support.visitor import ServerProcess, VisitorClient  # noqa: E402
 
 FAQ = "When are you open?"
@@ -57,6 +63,10 @@ EXPECTED_ERRORS = frozenset({"idle-timeout"})
 #: Each visitor runs these in turn, starting at its own place (so a short run has them all).
 SCENARIOS = ("typed", "abrupt", "spoken", "barge-in")
 STEP_TIMEOUT_S = 90.0
+#: The visitor camera's picture size (width, height) and frame rate with ``--camera``: a kiosk
+#: camera's preview size, at a rate that keeps the client's VP8 encoding cheap.
+CAMERA_SIZE = (320, 240)
+CAMERA_FPS = 10.0
 
 
 @dataclass(slots=True)
@@ -130,9 +140,12 @@ def is_type(kind: str):
 class Soak:
     """One soak run against a started server (module docstring)."""
 
-    def __init__(self, server: ServerProcess, report: SoakReport) -> None:
+    def __init__(
+        self, server: ServerProcess, report: SoakReport, camera: Path | None = None
+    ) -> None:
         self.server, self.report = server, report
         self.url = server.base_url
+        self.face = None if camera is None else still(camera, CAMERA_SIZE)
         self.voice = {FAQ: speech(FAQ), SECOND: speech(SECOND)}
         self._problems_seen = 0
 
@@ -143,7 +156,8 @@ class Soak:
         for name in names:
             if loop.time() >= deadline:
                 return
-            client = VisitorClient(self.url, decode_video=False)
+            track = None if self.face is None else CameraTrack(self.face, fps=CAMERA_FPS)
+            client = VisitorClient(self.url, decode_video=False, camera=track)
             try:
                 async with asyncio.timeout(STEP_TIMEOUT_S * 2):
                     await client.connect()
@@ -161,6 +175,8 @@ class Soak:
         with the media; a visitor speaks once they see the avatar)."""
         while not client.received.encoded_video:
             await asyncio.sleep(0.05)
+        if client.camera is not None:
+            await client.send_event({"type": "camera", "consent": True})
         await asyncio.sleep(1.0)
 
     def unexpected_errors(self, name: str, client: VisitorClient) -> None:
@@ -285,6 +301,7 @@ async def soak(
     sample_s: float = 60.0,
     warmup: float = 0.1,
     quiet: bool = False,
+    camera: Path | None = None,
 ) -> SoakReport:
     """Run the soak against a started server (module docstring).
 
@@ -296,9 +313,10 @@ async def soak(
         sample_s: seconds between samples.
         warmup: the fraction of the run that is warm-up (RSS and descriptors compared after).
         quiet: print nothing.
+        camera: a picture every visitor's camera shows (None: no camera sent).
     """
     report = SoakReport(duration_s, warmup_s=warmup * duration_s)
-    run = Soak(server, report)
+    run = Soak(server, report, camera)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     deadline = t0 + duration_s
@@ -341,7 +359,10 @@ def summary(report: SoakReport) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    server = ServerProcess(env={"DHE_SERVER__MAX_SESSIONS": str(args.visitors + 1)})
+    server = ServerProcess(
+        env={"DHE_SERVER__MAX_SESSIONS": str(args.visitors + 1)},
+        ready_timeout_s=args.ready_timeout,
+    )
     server.start()
     try:
         report = await soak(
@@ -350,6 +371,7 @@ async def main_async(args: argparse.Namespace) -> int:
             visitors=args.visitors,
             sample_s=args.sample_s or min(60.0, args.duration / 12),
             quiet=args.json,
+            camera=args.camera,
         )
     finally:
         server.stop()
@@ -367,6 +389,16 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=3600.0, help="seconds (default 3600)")
     parser.add_argument("--visitors", type=int, default=2, help="visitors at once (default 2)")
     parser.add_argument("--sample-s", type=float, default=None, help="seconds between samples")
+    parser.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=900.0,
+        help="seconds the server may take to load and warm its models (default 900: a busy "
+        "2-core machine takes several minutes)",
+    )
+    parser.add_argument(
+        "--camera", type=Path, default=None, help="a face picture the visitors' cameras show"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON only")
     return asyncio.run(main_async(parser.parse_args()))
 
