@@ -63,3 +63,15 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
         steps += last is not None and not np.array_equal(drawn, last)
         last = drawn
     assert 2 <= steps <= 30
+
+    # a body step under DEFER_PX waits while the blendshapes change, for a frame without them
+    _, (_, area) = step(Pose())  # back at rest: both groups move, the whole avatar is drawn
+    drift = {"spine": axis_angle((0, 1, 0), 6e-3)}  # ~0.7 px on screen
+    palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))
+    assert not np.array_equal(palette, drawn)  # the body waits: its box is not drawn
+    assert _inside(area, mouth) and area[3] < full[3] - 100
+    palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))
+    assert np.array_equal(palette, drawn) and area[3] == full[3] and not _inside(area, mouth)
+    far = {"spine": axis_angle((0, 1, 0), 2e-2)}  # ~1.7 px: the body does not wait
+    palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.6}, bones=far))
+    assert np.array_equal(palette, drawn) and _inside(area, mouth) and area[3] == full[3]
