@@ -71,11 +71,14 @@ def at_render_priority(make: Callable[[], FrameRenderer]) -> FrameRenderer:
     failure: list[BaseException] = []
 
     def run() -> None:
-        try:
-            if hasattr(os, "setpriority"):
+        if hasattr(os, "setpriority"):
+            try:
                 tid = threading.get_native_id()
                 if os.getpriority(os.PRIO_PROCESS, tid) < RENDER_NICE:
                     os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICE)
+            except OSError:
+                pass  # renicing not permitted here (a sandbox): made at the usual priority
+        try:
             result.append(make())
         except BaseException as exc:  # handed to the caller, which re-raises it
             failure.append(exc)
