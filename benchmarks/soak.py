@@ -167,8 +167,17 @@ class Soak:
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 self.report.errors.append(f"{name}: {type(exc).__name__} {exc}"[:300])
             finally:
-                await client.close(delete=name != "abrupt")
+                await self.leave(client, name)
             self.unexpected_errors(name, client)
+
+    async def leave(self, client: VisitorClient, name: str) -> None:
+        """End the visitor's side (``DELETE`` but after ``abrupt``); a failure is an error of
+        the run, not the end of it (a ``DELETE`` that timed out stopped a whole soak once)."""
+        try:
+            await client.close(delete=name != "abrupt")
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            self.report.errors.append(f"{name}: leaving: {type(exc).__name__} {exc}"[:300])
+            await client.close(delete=False)  # the peer and sockets all the same
 
     async def media_up(self, client: VisitorClient) -> None:
         """Until the avatar's video arrives, and a second more (the session's hearing starts
