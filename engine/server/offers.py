@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from engine.server import protocol
 from engine.server.admission import Gate
+from engine.server.heap import trim_heap
 from engine.server.limits import IPNetwork, MessageLimiter, client_address
 from engine.server.registry import RegistryFull, RegistryUnavailable
 from engine.server.runtime import Runtime
@@ -169,6 +171,8 @@ class SessionRoutes:
         await self.gate.closed(session)
         with contextlib.suppress(RegistryUnavailable):  # /healthz says so; gauges set later
             await self._count()
+        # not awaited: the heap is trimmed beside the next requests, not before this one's answer
+        asyncio.get_running_loop().run_in_executor(None, trim_heap)
 
     async def _count(self) -> tuple[int, int]:
         """Live and connecting sessions, also set on the gauges."""
