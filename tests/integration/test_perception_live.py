@@ -26,7 +26,7 @@ import pytest
 from engine.audio.decode import load_audio
 from tests.conftest import model_folder
 from tests.support.camera import CameraTrack, Scene, blank, clip, still
-from tests.support.visitor import ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 
@@ -43,7 +43,10 @@ def server(shared_data, tmp_path_factory):
     model_folder("mediapipe-face-landmarker")
     model_folder("mediapipe-gesture-recognizer")
     var = tmp_path_factory.mktemp("perception-var")
-    proc = ServerProcess(env={"DHE_PERCEPTION__ABSENT_AFTER_S": "2", "DHE_VAR_DIR": str(var)})
+    proc = ServerProcess(
+        env={"DHE_PERCEPTION__ABSENT_AFTER_S": "2", "DHE_VAR_DIR": str(var)},
+        settings=ENGLISH_ONLY,  # English speech only here (GRID corpus, the FAQ question)
+    )
     url = proc.start()
     yield url, var
     proc.stop()

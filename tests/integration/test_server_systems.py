@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.test_systems import stored_balance
 from tests.support.deployment import closed_port, deployment_config, sandbox_process
-from tests.support.visitor import ServerProcess, VisitorClient
+from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def is_reply(kind: str):
 
 async def test_serve_uses_the_configured_systems_and_audit_database(tmp_path: Path) -> None:
     audit_db = tmp_path / "audit" / "engine.db"
-    config = deployment_config(tmp_path, audit_db)
+    config = deployment_config(tmp_path, audit_db, extra=ENGLISH_ONLY)  # English turns only
     with sandbox_process("bank", tmp_path / "bank.db") as bank:
         env = {
             **bank.env(),
