@@ -12,7 +12,7 @@ Modes:
   waits for the 500 ms timeout;
 * ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms;
 * ``text@200`` — the model at a pause of 200 ms *and* the speculative transcript (the
-  project's Whisper decode of the pause's span, started at 96 ms on the audio arrived by then
+  project's Whisper decode of the pause's span, started at 150 ms (``server.speculative_after_ms``)
   and arriving after its own CPU time) must both say *complete* to end the turn early;
 * ``live`` — the live defaults (``engine.audio.turn_policy.TurnPolicySettings``): as
   ``text@200`` but never before a pause of 0.42 s, and a turn both judge *incomplete* waits
@@ -23,7 +23,7 @@ last speech; for the synthetic sets also split by the inserted pause: ≤ 400 ms
 and the **end-of-turn delay** (end of the last speech → turn ended, mean and p50, over the clips
 not cut off), and with the ASR on **ready p50**: end of the last speech → the final transcript
 is ready (the later of the turn's end and its decode of the final span, started as the
-speculative one at 96 ms and taking its CPU time) — what the reply waits for. Then the cost
+speculative one at 150 ms and taking its CPU time) — what the reply waits for. Then the cost
 of one check (features + inference) with 1 and 2 onnxruntime threads: wall median/min and CPU
 time — the machine may be shared, so the CPU time is the steadier figure.
 
@@ -84,8 +84,8 @@ MODES = [
     # rule, ends past 0.42 s, waits 0.9 s (TurnPolicySettings() alone would wait only 0.5 s).
     ("live", policy_settings(load_config().vad, 500.0), True),
 ]
-#: The speculative decode's start (``server.speculative_after_ms``; before the pad has arrived).
-SPECULATE_MS = 96
+#: The speculative decode's start (``server.speculative_after_ms``).
+SPECULATE_MS = 150
 
 
 @dataclass(slots=True)

@@ -60,7 +60,7 @@ class EndpointSettings:
     bargein_min_speech_ms: float = 200.0
     bargein_hold_ms: float = 64.0
     endpoint_silence_ms: float = 500.0
-    speculative_after_ms: float = 96.0
+    speculative_after_ms: float = 150.0
     partial_interval_ms: float = 1200.0
     pad_ms: float = 150.0
     max_turn_ms: float = 20_000.0

@@ -40,7 +40,10 @@ def run(
 
 
 def test_onset_speculation_and_end_of_turn_in_order() -> None:
-    ep = Endpointer(EndpointSettings(min_speech_ms=200, endpoint_silence_ms=500, pad_ms=150))
+    settings = EndpointSettings(
+        min_speech_ms=200, endpoint_silence_ms=500, pad_ms=150, speculative_after_ms=96
+    )
+    ep = Endpointer(settings)
     decisions = run([0.0] * 5 + [0.9] * 20 + [0.0] * 20, ep)
     kinds = [type(d) for _, d in decisions]
     assert kinds == [Onset, SpeculateFinal, TurnEnded]
