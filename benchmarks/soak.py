@@ -10,9 +10,12 @@ another, in turn:
   no ``DELETE``): an injected fault the server must clean up after.
 
 With ``--camera PATH`` (a picture of a face, e.g. ``images/faces/face_neutral_woman.jpg`` of
-the shared data, read in place) every visitor also sends a camera track showing that picture
+the shared data, read in place) every visitor but the barge-in ones also sends a camera track
+showing that picture
 (``CAMERA_SIZE`` at ``CAMERA_FPS``) and consents to its analysis once the avatar shows, so
-perception's MediaPipe graphs run through every session too. Without it no camera is sent.
+perception's MediaPipe graphs run through those sessions too (a still face never speaks, and the
+speaker check rightly refuses a voice over the avatar whose face does not move). Without it no
+camera is sent.
 
 Midway (``--kill-at``, a fraction of the run) the bank sandbox is killed (SIGKILL), another
 injected fault: the server must restart it, and ``/healthz`` must say ``ok`` again. Every
@@ -156,7 +159,10 @@ class Soak:
         for name in names:
             if loop.time() >= deadline:
                 return
-            track = None if self.face is None else CameraTrack(self.face, fps=CAMERA_FPS)
+            # A still face never speaks: the speaker check rightly refuses a voice over the
+            # avatar whose face does not move, so a barge-in visitor sends no camera.
+            still_face = self.face is not None and name != "barge-in"
+            track = CameraTrack(self.face, fps=CAMERA_FPS) if still_face else None
             client = VisitorClient(self.url, decode_video=False, camera=track)
             try:
                 async with asyncio.timeout(STEP_TIMEOUT_S * 2):
