@@ -3,7 +3,8 @@
 For each offline voice (Kokoro-82M for Mandarin, Piper joe for English):
 
 * first audio: ms from handing the reply text to the streaming provider to its first chunk
-  (a clause or sentence piece), over the packs' replies; best and median of ``--runs``;
+  (a clause or sentence piece), over the packs' replies; best and median of ``--runs``, and
+  the process's CPU ms until then (all threads), which a shared machine inflates less;
 * RTF: synthesis seconds / seconds of audio, whole replies, on this CPU (and the process's CPU
   seconds per audio second, which a busy machine inflates less than the wall clock);
 * CER (zh) or WER (en): the same replies transcribed by the project's ASR
@@ -32,11 +33,12 @@ from engine.tts.intelligibility import pack_replies, report, speak_and_hear  # n
 from engine.voices import Voices  # noqa: E402
 
 
-async def _first_audio_s(tts, text: str, language: str) -> float:
-    t0 = time.perf_counter()
+async def _first_audio_s(tts, text: str, language: str) -> tuple[float, float]:
+    """Wall and process CPU seconds from the reply text to its first chunk."""
+    t0, p0 = time.perf_counter(), time.process_time()
     async for _chunk in tts.synthesize(text, language):
-        return time.perf_counter() - t0
-    return float("nan")
+        return time.perf_counter() - t0, time.process_time() - p0
+    return float("nan"), float("nan")
 
 
 def measure(language: str, runs: int, asr: bool) -> None:
@@ -48,8 +50,12 @@ def measure(language: str, runs: int, asr: bool) -> None:
     replies = pack_replies(language)
     name = type(tts).__name__
     first_ms: list[float] = []
+    first_cpu_ms: list[float] = []
     for _ in range(runs):
-        first_ms.extend(1000 * asyncio.run(_first_audio_s(tts, r.text, language)) for r in replies)
+        for reply in replies:
+            wall_s, cpu_s = asyncio.run(_first_audio_s(tts, reply.text, language))
+            first_ms.append(1000 * wall_s)
+            first_cpu_ms.append(1000 * cpu_s)
     rtfs: list[float] = []
     cpu_rtfs: list[float] = []  # process CPU seconds per audio second (all threads)
     for reply in replies:
@@ -62,7 +68,8 @@ def measure(language: str, runs: int, asr: bool) -> None:
     print(
         f"{language} {name}: first audio ms  best {min(first_ms):.0f}  "
         f"median {statistics.median(first_ms):.0f}  worst {max(first_ms):.0f}  "
-        f"({len(replies)} replies x {runs} runs)"
+        f"({len(replies)} replies x {runs} runs; CPU ms median "
+        f"{statistics.median(first_cpu_ms):.0f})"
     )
     print(
         f"{language} {name}: RTF  best {min(rtfs):.3f}  median {statistics.median(rtfs):.3f}  "
