@@ -31,6 +31,9 @@ def text_complete(text: str) -> bool | None:
 
     Whisper punctuates from the audio: a finished sentence gets ``.``, ``?`` or ``!`` (``。``,
     ``？``, ``！`` in Chinese), a clause pause a comma or nothing, a trailing-off ``...``.
+    It also writes ``。`` after a Chinese clause it hears alone (the speculative decode of a
+    pause reads no more than the clause): ``。`` after a word that needs a continuation
+    (``…就是。``, ``…我的卡号是。``) is read by that word, as unfinished.
     Chinese decodes often carry no final mark at all, so a Chinese transcript without one is
     read by its last word (:func:`chinese_ending`): a sentence-final particle (吗, 呢, 吧 …)
     ends a sentence, a conjunction or preposition (因为, 就是, 把 …) cannot; marks earlier in a
@@ -51,6 +54,13 @@ def text_complete(text: str) -> bool | None:
         return None
     if body.endswith(("...", "…", "。。")):
         return False
+    if (
+        body[-1] == "。"
+        and len(body) > 1
+        and is_cjk(body[-2])
+        and chinese_ending(body[:-1]) is False
+    ):
+        return False  # "…最重要的就是。": a full stop Whisper wrote after a clause heard alone
     if body[-1] in SENTENCE_ENDS:
         return True
     if body[-1] in CLAUSE_MARKS:

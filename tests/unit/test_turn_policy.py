@@ -184,6 +184,8 @@ def test_text_complete_reads_a_chinese_transcript_without_a_final_mark_by_its_la
     assert text_complete("我认为跑步最重要的就是") is False  # a conjunction needs more
     assert text_complete("我的卡号是") is False  # the copula
     assert text_complete("我想把") is False  # a preposition
+    assert text_complete("我认为跑步最重要的就是。") is False  # a full stop after a clause
+    assert text_complete("我的卡号是。") is False
     assert text_complete("就是") is None  # the word alone is an answer
     assert text_complete("欢迎大家来体验达摩院推出的语音识别模型") is None
     # Marks earlier in a Chinese transcript say nothing about its end (Whisper leaves the
