@@ -12,7 +12,7 @@ Modes:
   waits for the 500 ms timeout;
 * ``@N+wait`` — the same, but a turn judged *incomplete* waits 1000 ms;
 * ``text@200`` — the model at a pause of 200 ms *and* the speculative transcript (the
-  project's Whisper decode of the pause's span, started at 150 ms (``server.speculative_after_ms``)
+  project's Whisper decode of the pause's span, started at ``server.speculative_after_ms``
   and arriving after its own CPU time) must both say *complete* to end the turn early;
 * ``live`` — the live defaults (``engine.audio.turn_policy.TurnPolicySettings``): as
   ``text@200`` but never before a pause of 0.42 s, and a turn both judge *incomplete* waits
@@ -84,8 +84,9 @@ MODES = [
     # rule, ends past 0.42 s, waits 0.9 s (TurnPolicySettings() alone would wait only 0.5 s).
     ("live", policy_settings(load_config().vad, 500.0), True),
 ]
-#: The speculative decode's start (``server.speculative_after_ms``).
-SPECULATE_MS = 150
+#: The speculative decode's start (``server.speculative_after_ms``, e.g. from
+#: ``DHE_SERVER__SPECULATIVE_AFTER_MS``).
+SPECULATE_MS = load_config().server.speculative_after_ms
 
 
 @dataclass(slots=True)
