@@ -200,10 +200,7 @@ class EchoGuard:
         flat. Each band's mean over the window is removed first, so a fixed loudspeaker/room
         colouring and the coupling level do not matter."""
         env = self._envelopes(t_s)
-        if env is None:
-            return 0.0
-        heard, _, windows = env
-        return _best_correlation(windows, heard, np.ones(windows.shape[0], bool))
+        return 0.0 if env is None else _full_score(*env)
 
     def onset_score(self, t_s: float) -> float:
         """:meth:`score` for a sound that may have just begun (the hold of a possible barge-in
@@ -217,26 +214,56 @@ class EchoGuard:
         between the two, whatever follows; a visitor starting up to ``max_lag_s`` after a reply
         or sentence began was taken for its echo for ~0.5 s."""
         env = self._envelopes(t_s)
-        if env is None:
-            return 0.0
-        heard, sent, windows = env
-        n = heard.shape[0]
-        level = heard.max(axis=1)
-        loud = level >= level.max() - ONSET_RANGE_DB
-        first = max(0, int(np.argmax(loud)) - ONSET_PRE_HOPS)
-        if n - first < MIN_JUDGED_HOPS:
-            return 1.0
-        possible = sourced_lags(sent.max(axis=1) >= ACTIVE_DB, loud[first:], n, first)
-        heard, windows = heard[first:], windows[:, first:]
-        heard = np.maximum(heard, heard.max(axis=0) - ONSET_DEPTH_DB)
-        windows = np.maximum(windows, windows.max(axis=1, keepdims=True) - ONSET_DEPTH_DB)
-        return _best_correlation(windows, heard, possible)
+        return 0.0 if env is None else _onset_score(*env)
 
-    def is_echo(self, t_s: float) -> bool:
-        """True when what was heard up to ``t_s`` is (mostly) the avatar's own voice."""
-        return self.score(t_s) >= self.threshold
+    def judge(self, t_s: float, *, onset: bool) -> EchoVerdict:
+        """Both verdicts on what was heard up to ``t_s``, the envelopes built once.
 
-    def onset_is_echo(self, t_s: float) -> bool:
-        """True when a sound heard up to ``t_s`` may be the avatar's own voice
-        (:meth:`onset_score`): no hold of the reply yet."""
-        return self.onset_score(t_s) >= self.threshold
+        Args:
+            t_s: end of the heard window (seconds, the clock of :meth:`note_inbound`).
+            onset: also judge it as a possible barge-in's onset (:meth:`onset_score`); when
+                False, :attr:`EchoVerdict.onset_echo` is False without being computed.
+
+        Returns:
+            :class:`EchoVerdict`: each score compared with :attr:`threshold`.
+        """
+        env = self._envelopes(t_s)  # None: avatar silent or heard flat, both scores 0.0
+        full = 0.0 if env is None else _full_score(*env)
+        onset_echo = onset and (0.0 if env is None else _onset_score(*env)) >= self.threshold
+        return EchoVerdict(echo=full >= self.threshold, onset_echo=onset_echo)
+
+
+@dataclass(frozen=True, slots=True)
+class EchoVerdict:
+    """The echo guard's verdicts on one heard window (:meth:`EchoGuard.judge`).
+
+    Attributes:
+        echo: the window is (mostly) the avatar's own voice (:meth:`EchoGuard.score`): it does
+            not count towards an onset.
+        onset_echo: a sound that may have just begun in it may be the avatar's own voice
+            (:meth:`EchoGuard.onset_score`): no hold of the reply yet. False when not asked.
+    """
+
+    echo: bool
+    onset_echo: bool
+
+
+def _full_score(heard: np.ndarray, sent: np.ndarray, windows: np.ndarray) -> float:
+    """:meth:`EchoGuard.score` on its envelopes (:meth:`EchoGuard._envelopes`)."""
+    del sent
+    return _best_correlation(windows, heard, np.ones(windows.shape[0], bool))
+
+
+def _onset_score(heard: np.ndarray, sent: np.ndarray, windows: np.ndarray) -> float:
+    """:meth:`EchoGuard.onset_score` on its envelopes (:meth:`EchoGuard._envelopes`)."""
+    n = heard.shape[0]
+    level = heard.max(axis=1)
+    loud = level >= level.max() - ONSET_RANGE_DB
+    first = max(0, int(np.argmax(loud)) - ONSET_PRE_HOPS)
+    if n - first < MIN_JUDGED_HOPS:
+        return 1.0
+    possible = sourced_lags(sent.max(axis=1) >= ACTIVE_DB, loud[first:], n, first)
+    heard, windows = heard[first:], windows[:, first:]
+    heard = np.maximum(heard, heard.max(axis=0) - ONSET_DEPTH_DB)
+    windows = np.maximum(windows, windows.max(axis=1, keepdims=True) - ONSET_DEPTH_DB)
+    return _best_correlation(windows, heard, possible)

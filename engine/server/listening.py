@@ -177,12 +177,15 @@ class Listener:
             judged = (
                 self.echo is not None and float(prob) >= threshold and not self.endpointer.in_speech
             )
-            echo = judged and self.echo.is_echo(t_end)
             # The hold of a possible barge-in asks the onset verdict, which the step where a
             # visitor starts talking over the reply does not fool (engine.server.echo).
-            hold_echo = judged and self.avatar_busy and self.echo.onset_is_echo(t_end)
+            verdict = self.echo.judge(t_end, onset=self.avatar_busy) if judged else None
             for decision in self.endpointer.feed(
-                float(prob), window, avatar_busy=self.avatar_busy, echo=echo, hold_echo=hold_echo
+                float(prob),
+                window,
+                avatar_busy=self.avatar_busy,
+                echo=verdict is not None and verdict.echo,
+                hold_echo=verdict is not None and verdict.onset_echo,
             ):
                 self.on_decision(decision, t_end)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.audio.decode import load_audio
-from engine.server.echo import BANDS, FLOOR_DB, EchoGuard, hop_energies_db
+from engine.server.echo import BANDS, FLOOR_DB, EchoGuard, EchoVerdict, hop_energies_db
 
 pytestmark = pytest.mark.needs_data
 
@@ -98,7 +98,8 @@ def test_digital_silence_sent_reads_as_no_record(clips) -> None:
 
 def _onset_scores(heard: np.ndarray, sent16: np.ndarray, onset_s: float, until_s: float):
     """(:meth:`EchoGuard.score`, :meth:`EchoGuard.onset_score`) of the windows ending 100 ms
-    to ``until_s`` after ``onset_s`` (the heard sound's start), streamed like :func:`_scores`."""
+    to ``until_s`` after ``onset_s`` (the heard sound's start), streamed like :func:`_scores`;
+    checks that :meth:`EchoGuard.judge` gives their verdicts."""
     guard = EchoGuard()
     sent48 = _upsample(sent16)
     t0 = 100.0
@@ -108,7 +109,11 @@ def _onset_scores(heard: np.ndarray, sent16: np.ndarray, onset_s: float, until_s
         guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
         guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
         if onset_s + 0.1 <= (i + 1) * 0.02 <= onset_s + until_s:
-            out.append((guard.score(t + 0.02), guard.onset_score(t + 0.02)))
+            full, onset = guard.score(t + 0.02), guard.onset_score(t + 0.02)
+            # The listener's one call per window gives the same two verdicts.
+            assert guard.judge(t + 0.02, onset=True) == EchoVerdict(full >= 0.7, onset >= 0.7)
+            assert guard.judge(t + 0.02, onset=False) == EchoVerdict(full >= 0.7, False)
+            out.append((full, onset))
     return np.array(out).T
 
 
