@@ -18,6 +18,10 @@ heartbeat key has expired counts for nothing at once, and the next heartbeat of 
 replica deletes its keys (one Lua script, atomic): a dead replica's sessions vanish
 from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A replica that finds its own
 heartbeat gone (Redis restarted, or its loop stalled past the TTL) writes its live sessions back.
+Otherwise a heartbeat writes only what changed since the last one Redis answered (sessions
+new or ended since; an entry holds nothing else that could change), which also mends a
+``create``/``remove`` write Redis did not answer. A beat that fails makes the next one a full
+reconciliation (what Redis holds is unknown meanwhile).
 
 Session ids carry their owner: ``{r}.{token}`` (:meth:`RedisRegistry.new_session_id`), so the
 proxy routes every later request of a session to its replica without asking Redis.
@@ -30,6 +34,7 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 import redis
@@ -94,26 +99,38 @@ return {1, used + 1, c[1] + c[2] + 1, limit}
 # ARGV: prefix, now-less. Returns {live, pending, cap}.
 _COUNTS = _COUNT + "return counts(ARGV[1], now_ms())\n"
 
-# Heartbeat, reconciliation and reaping. ARGV: prefix, replica, capacity, ttl_ms, session ids
-# (own, live)... The replica's entries are made to match its live sessions: missing ones written
-# (Redis lost them), others removed (a remove Redis did not answer). Returns {had_heartbeat
-# (0/1), reaped replicas...}.
+# Heartbeat, reconciliation and reaping. ARGV: prefix, replica, capacity, ttl_ms, mode, n_add,
+# session ids... In mode 'full' the ids are the replica's live sessions and its entries are
+# made to match them: missing ones written (Redis lost them), others removed (a remove Redis did
+# not answer). In mode 'delta' the first n_add ids are written and the rest removed (what changed
+# since the last beat), nothing else of the replica's is touched; when the replica's heartbeat
+# had gone (Redis restarted, or the key expired and the replica was reaped) it stops at once
+# and returns {0}: the caller follows with a full beat. Returns {had_heartbeat (0/1), reaped
+# replicas...}.
 _BEAT = """
-local p, r = ARGV[1], ARGV[2]
+local p, r, full = ARGV[1], ARGV[2], ARGV[5] == 'full'
 local had = redis.call('SET', p .. 'alive:' .. r, '1', 'PX', tonumber(ARGV[4]), 'GET')
-redis.call('HSET', p .. 'replicas', r, ARGV[3])
+if not had and not full then return {0} end
 local out = {had and 1 or 0}
+local n_add = tonumber(ARGV[6])
 local own = {}
-for i = 5, #ARGV do
+for i = 7, 6 + n_add do
   own[ARGV[i]] = true
   redis.call('SADD', p .. 'sessions:' .. r, ARGV[i])
   redis.call('SET', p .. 'session:' .. ARGV[i], r)
 end
-for _, s in ipairs(redis.call('SMEMBERS', p .. 'sessions:' .. r)) do
-  if not own[s] then
-    redis.call('SREM', p .. 'sessions:' .. r, s)
-    redis.call('DEL', p .. 'session:' .. s)
+local gone = {}
+if full then
+  redis.call('HSET', p .. 'replicas', r, ARGV[3])
+  for _, s in ipairs(redis.call('SMEMBERS', p .. 'sessions:' .. r)) do
+    if not own[s] then table.insert(gone, s) end
   end
+else
+  for i = 7 + n_add, #ARGV do table.insert(gone, ARGV[i]) end
+end
+for _, s in ipairs(gone) do
+  redis.call('SREM', p .. 'sessions:' .. r, s)
+  redis.call('DEL', p .. 'session:' .. s)
 end
 for _, other in ipairs(redis.call('HKEYS', p .. 'replicas')) do
   if redis.call('EXISTS', p .. 'alive:' .. other) == 0 then
@@ -194,10 +211,19 @@ class RedisRegistry(Generic[S]):
         )
         self._admit = self._redis.register_script(_ADMIT)
         self._counts = self._redis.register_script(_COUNTS)
-        self._beat = self._redis.register_script(_BEAT)
         self._leave = self._redis.register_script(_LEAVE)
-        self._url = url
+        self._sync = redis.Redis.from_url(  # the heartbeats' (off the event loop)
+            url, socket_timeout=5.0, socket_connect_timeout=2.0, decode_responses=True
+        )
+        self._beat_script = self._sync.register_script(_BEAT)
         self._sessions: dict[str, S] = {}
+        # The live sessions as of the last beat Redis answered (None: what Redis holds is
+        # unknown, the next beat is a full one). Only beats read or change it, one at a time
+        # (``_beating``, held off the event loop only), so a beat writes each session twice in
+        # its life at most (new, ended) whatever create/remove managed to write meanwhile.
+        self._written: set[str] | None = None
+        self._beating = threading.Lock()
+        self._resync = threading.Event()  # a remove Redis did not answer: next beat is full
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -229,43 +255,55 @@ class RedisRegistry(Generic[S]):
         except RedisError as exc:  # its heartbeat expires anyway; others reap the keys
             log.warning("could not leave the session registry cleanly: %s", exc)
         await self._redis.aclose()
+        self._sync.close()
 
     async def beat(self) -> list[str]:
-        """One heartbeat: refresh this replica's key, reap dead replicas.
+        """One heartbeat: refresh this replica's key, write what changed, reap dead replicas.
 
         Returns:
             The ids of the replicas whose keys were deleted (dead ones).
+
+        Raises:
+            redis.exceptions.RedisError: Redis did not answer (the next beat is a full one).
         """
-        return self._after_beat(await self._beat(args=self._beat_args()))
+        return await asyncio.to_thread(self._beat_once)
 
-    def _beat_args(self) -> list[object]:
-        own = list(self._sessions)  # one C-level copy under the GIL (the thread reads it)
-        return [self.prefix, self.replica_id, self.capacity, self.heartbeat_ttl_ms, *own]
+    def _beat_once(self) -> list[str]:
+        """:meth:`beat` on the calling thread (never the event loop: it blocks on Redis)."""
+        with self._beating:
+            known, self._written = self._written, None  # unknown until Redis answers
+            if self._resync.is_set():
+                self._resync.clear()  # before the copy: a session removed since is not in it
+                known = None
+            live = set(self._sessions)  # one C-level copy under the GIL (the loop changes it)
+            if known is None:
+                out = self._send_beat("full", live, ())
+            else:
+                out = self._send_beat("delta", live - known, known - live)
+                if not int(out[0]):  # Redis lost this replica's keys: write them all back
+                    out = [0, *self._send_beat("full", live, ())[1:]]
+            self._written = live
+        return self._after_beat(out, len(live))
 
-    def _after_beat(self, out: list) -> list[str]:
-        if not int(out[0]) and self._sessions:
-            log.warning(
-                "registry heartbeat had expired: %d sessions rewritten", len(self._sessions)
-            )
+    def _send_beat(self, mode: str, add: set[str], drop: Iterable[str]) -> list:
+        args = [self.prefix, self.replica_id, self.capacity, self.heartbeat_ttl_ms, mode]
+        return self._beat_script(args=[*args, len(add), *add, *drop])
+
+    def _after_beat(self, out: list, live: int) -> list[str]:
+        if not int(out[0]) and live:
+            log.warning("registry heartbeat had expired: %d sessions rewritten", live)
         reaped = [str(r) for r in out[1:]]
         for replica in reaped:
             log.warning("replica %s stopped beating: its sessions are removed", replica)
         return reaped
 
     def _beat_forever(self) -> None:
-        """The heartbeat thread: its own blocking client, until :meth:`close`."""
-        client = redis.Redis.from_url(
-            self._url, socket_timeout=5.0, socket_connect_timeout=2.0, decode_responses=True
-        )
-        beat = client.register_script(_BEAT)
-        try:
-            while not self._stop.wait(self.heartbeat_interval_ms / 1000):
-                try:
-                    self._after_beat(beat(args=self._beat_args()))
-                except RedisError as exc:  # keep trying: Redis may come back
-                    log.warning("registry heartbeat failed: %s", exc)
-        finally:
-            client.close()
+        """The heartbeat thread, until :meth:`close`."""
+        while not self._stop.wait(self.heartbeat_interval_ms / 1000):
+            try:
+                self._beat_once()
+            except RedisError as exc:  # keep trying: Redis may come back
+                log.warning("registry heartbeat failed: %s", exc)
 
     # -- SessionRegistry -------------------------------------------------------------------
     def new_session_id(self) -> str:
@@ -322,7 +360,8 @@ class RedisRegistry(Generic[S]):
 
         Never raises for Redis: a session ends whether or not Redis answers (a ``DELETE``
         while Redis is down is a 204, not a 500). Its entry, left behind then, is removed by
-        the first heartbeat Redis answers (``_BEAT`` keeps only this replica's live sessions).
+        the first heartbeat Redis answers (a full one: the session may have begun after the
+        last beat, which then never wrote it).
         """
         if self._sessions.pop(session_id, None) is None:
             return
@@ -333,6 +372,7 @@ class RedisRegistry(Generic[S]):
                 pipe.delete(f"{p}session:{session_id}")
                 await pipe.execute()
         except RedisError as exc:
+            self._resync.set()
             log.warning(
                 "session %s ended; the registry did not answer (%s): the next heartbeat "
                 "removes its entry",

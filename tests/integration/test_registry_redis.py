@@ -15,7 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 import redis.asyncio as aioredis
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 
 from engine.cluster.processes import free_port
 from engine.server.redis_registry import (
@@ -127,10 +130,10 @@ async def test_a_dead_replicas_sessions_vanish_within_5_s(redis_url: str, prefix
 async def test_a_replicas_heartbeat_makes_redis_match_its_sessions(
     redis_url: str, prefix: str
 ) -> None:
-    """A heartbeat rewrites the sessions Redis lost (a restart), and drops an entry a
-    ``remove`` left behind when Redis did not answer (that ``remove`` raises nothing: a
-    ``DELETE`` was a 500). The outage is injected on purpose: the replica's client is pointed
-    at a closed port for the ``remove``."""
+    """A heartbeat rewrites the sessions Redis lost (a restart, or an outage its beats saw
+    fail), and drops an entry a ``remove`` left behind when Redis did not answer (that
+    ``remove`` raises nothing: a ``DELETE`` was a 500); otherwise it writes only what changed.
+    The outages are injected on purpose: the replica's clients are pointed at a closed port."""
     a = _replica(redis_url, prefix, "r1")
     await a.start()
     try:
@@ -146,6 +149,17 @@ async def test_a_replicas_heartbeat_makes_redis_match_its_sessions(
         assert a.local() == ["s"] and await a.owner(ended) == "r1"  # left behind in Redis
         await a.beat()
         assert await a.owner(ended) is None
+        await a._redis.delete(f"{prefix}session:{sid}")
+        await a.beat()  # nothing changed since the last beat: nothing rewritten
+        assert await a.owner(sid) is None
+        script, a._beat_script = a._beat_script, _unreachable(a._beat_script)
+        try:
+            with pytest.raises(RedisError):
+                await a.beat()
+        finally:
+            a._beat_script = script
+        await a.beat()  # Redis answers again: the whole set is written back
+        assert await a.owner(sid) == "r1"
         keys = await a._redis.keys(f"{prefix}*")
         await a._redis.delete(*keys)  # as after a Redis restart
         await a.beat()
@@ -153,6 +167,12 @@ async def test_a_replicas_heartbeat_makes_redis_match_its_sessions(
         assert (await a.counts()).live == 1
     finally:
         await a.close()
+
+
+def _unreachable(script: Script) -> Script:
+    """``script`` run by a client of a closed port (an injected outage)."""
+    client = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    return client.register_script(script.script)
 
 
 async def test_unreachable_redis_refuses_admission() -> None:
