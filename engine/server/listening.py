@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds of visitor audio kept in memory (a turn is cut at 25 s by the endpointer).
 KEEP_S = 32.0
-#: Re-anchor the arrival clock when frames arrive this much later than their position says
-#: (seconds); earlier arrivals also re-anchor the latency clock (:meth:`Listener.earliest_time_of`).
+#: Re-anchor the arrival clock when frames arrive this much later or earlier than their position
+#: says (seconds); any earlier arrival re-anchors the latency clock
+#: (:meth:`Listener.earliest_time_of`).
 REANCHOR_S = 0.2
 
 
@@ -117,7 +118,8 @@ class Listener:
 
     def time_of(self, sample: int) -> float:
         """Loop time (seconds) at which stream ``sample`` arrived (estimated; steady, for
-        aligning the echo guard's envelopes)."""
+        aligning the echo guard's envelopes: it moves only when arrivals drift more than
+        :data:`REANCHOR_S` from it, later after a stall, and back once frames come on time)."""
         return (self._anchor_s or 0.0) + sample / SAMPLE_RATE_HZ
 
     def earliest_time_of(self, sample: int) -> float:
@@ -149,7 +151,10 @@ class Listener:
         returns their first stream sample."""
         start = self.buffer.end
         anchor = now_s - (start + samples.size) / SAMPLE_RATE_HZ
-        if self._anchor_s is None or anchor - self._anchor_s > REANCHOR_S:
+        # Both ways: a clock that only moved later stayed as late as the longest stall for the
+        # rest of the session, eating the echo guard's lag range (EchoGuard.max_lag_s) and
+        # lengthening every later turn's endpoint span by the stall.
+        if self._anchor_s is None or abs(anchor - self._anchor_s) > REANCHOR_S:
             self._anchor_s = anchor
         # The latency clock follows the earliest arrivals, so a stall that delayed frames
         # (and moved the arrival clock later) does not shorten the reported latencies.

@@ -23,7 +23,7 @@ from engine.server.endpointing import (
     SpeculateFinal,
     TurnEnded,
 )
-from engine.server.listening import Listener
+from engine.server.listening import REANCHOR_S, Listener
 from tests.support.visitor import FRAME, RATE_HZ, to_48k
 
 pytestmark = pytest.mark.needs_data
@@ -111,3 +111,23 @@ async def test_while_the_avatar_is_busy_an_onset_is_a_barge_in(speech, executor)
     _, decisions = await listen(speech, executor, avatar_busy=True)
     onsets = [d for d in decisions if isinstance(d, Onset)]
     assert onsets and all(o.barge_in for o in onsets)
+
+
+def test_the_arrival_clock_comes_back_after_a_stall(executor) -> None:
+    """A 1 s stall delays 50 frames, read in a burst; frames on time again bring the echo
+    guard's arrival clock back within REANCHOR_S of their arrival (it stayed 1 s late)."""
+    listener = Listener(Endpointer(EndpointSettings()), None, executor, lambda d, t: None)
+    frame = np.zeros(320, np.float32)  # 20 ms at 16 kHz
+    now_s = 100.0
+    for _ in range(50):
+        now_s += 0.02
+        listener._arrived(now_s, frame)
+    now_s += 1.0  # the loop stalls: the next 50 frames wait in the receiver
+    for _ in range(50):
+        listener._arrived(now_s, frame)
+    assert listener.time_of(listener.buffer.end) >= now_s - 1e-6  # late, as they arrived
+    for _ in range(50):
+        now_s += 0.02
+        listener._arrived(now_s, frame)
+    assert 0.0 <= listener.time_of(listener.buffer.end) - now_s <= REANCHOR_S
+    assert abs(listener.earliest_time_of(listener.buffer.end) - now_s) < 1e-6
