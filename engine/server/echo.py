@@ -20,6 +20,7 @@ envelopes is scale-free, so the coupling level need not be known or learned.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -68,8 +69,25 @@ TAIL_HOPS = 15
 MAX_UNSOURCED = 0.1
 
 
+@functools.lru_cache(maxsize=8)
+def _hop_bands(hop: int, sample_rate: int) -> tuple[np.ndarray, tuple[slice, ...]]:
+    """The Hann window of a ``hop``-sample hop and each band's run of rFFT bins (the bins of a
+    band are contiguous): made once per rate, not once per 10 ms of audio."""
+    freqs = np.fft.rfftfreq(hop, 1.0 / sample_rate)
+    runs = []
+    for lo, hi in itertools.pairwise(BAND_EDGES_HZ):
+        (bins,) = np.nonzero((freqs >= lo) & (freqs < hi))
+        runs.append(slice(int(bins[0]), int(bins[-1]) + 1) if bins.size else slice(0, 0))
+    return np.hanning(hop), tuple(runs)
+
+
 def hop_energies_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Band log-energies of consecutive 10 ms hops (a coarse spectrogram).
+
+    A hop whose whole energy ``sum(x**2)`` is below :data:`FLOOR_DB` reads the floor in every
+    band without a transform: a band's power (rFFT bins of the Hann-windowed hop, ``|X|² / n``)
+    is at most the hop's energy (Parseval; the window is ≤ 1), so its level would be floored
+    anyway. A microphone's silence between visitors costs no FFT.
 
     Args:
         samples: float32 in [-1, 1] or int16, shape (n,), mono.
@@ -83,19 +101,18 @@ def hop_energies_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         x = x.astype(np.float32) / 32768.0
     hop = round(sample_rate * HOP_S)
     k = x.size // hop
+    out = np.full((k, BANDS), FLOOR_DB)
     if k == 0:
-        return np.zeros((0, BANDS))
+        return out
     frames = x[: k * hop].reshape(k, hop).astype(np.float64)
-    power = np.abs(np.fft.rfft(frames * np.hanning(hop), axis=1)) ** 2 / hop
-    freqs = np.fft.rfftfreq(hop, 1.0 / sample_rate)
-    bands = np.stack(
-        [
-            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
-            for lo, hi in itertools.pairwise(BAND_EDGES_HZ)
-        ],
-        axis=1,
-    )
-    return np.maximum(10.0 * np.log10(np.maximum(bands, 1e-12)), FLOOR_DB)
+    loud = np.einsum("ij,ij->i", frames, frames) >= 10.0 ** (FLOOR_DB / 10.0)
+    if not loud.any():
+        return out
+    window, runs = _hop_bands(hop, sample_rate)
+    power = np.abs(np.fft.rfft(frames[loud] * window, axis=1)) ** 2 / hop
+    bands = np.stack([power[:, run].sum(axis=1) for run in runs], axis=1)
+    out[loud] = np.maximum(10.0 * np.log10(np.maximum(bands, 1e-12)), FLOOR_DB)
+    return out
 
 
 def sourced_lags(sent_active: np.ndarray, heard_loud: np.ndarray, n: int, first: int) -> np.ndarray:

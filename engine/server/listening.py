@@ -43,34 +43,51 @@ REANCHOR_S = 0.2
 
 @dataclass(slots=True)
 class StreamBuffer:
-    """The most recent ``KEEP_S`` seconds of a 16 kHz float32 stream, by absolute position."""
+    """The most recent ``KEEP_S`` seconds of a 16 kHz float32 stream, by absolute position.
+
+    Appending writes into spare room of a store that grows to ``2 * keep`` samples and slides
+    what is kept back to its front only when it is full: about one copy per sample appended
+    (concatenating the whole window copied all 32 s — 2 MB — for every 20 ms frame)."""
 
     keep: int = int(KEEP_S * SAMPLE_RATE_HZ)
-    _data: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
-    _base: int = 0  # absolute position of _data[0]
+    _store: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
+    _head: int = 0  # index in _store of the oldest kept sample
+    _tail: int = 0  # index in _store after the newest
+    _base: int = 0  # absolute position of _store[_head]
 
     @property
     def end(self) -> int:
         """Absolute position after the last sample."""
-        return self._base + self._data.size
+        return self._base + self._tail - self._head
 
     def append(self, samples: np.ndarray) -> None:
         """Add float32 (n,) samples at the end, forgetting what is older than ``keep``."""
-        self._data = np.concatenate([self._data, samples.astype(np.float32, copy=False)])
-        extra = self._data.size - self.keep
+        x = samples.astype(np.float32, copy=False)
+        if self._tail + x.size > self._store.size:
+            kept = self._store[self._head : self._tail]
+            size = max(min(2 * self._store.size, 2 * self.keep), kept.size + x.size, 4096)
+            store = self._store if size <= self._store.size else np.empty(size, np.float32)
+            store[: kept.size] = kept  # overlapping slide to the front: numpy copies safely
+            self._store, self._head, self._tail = store, 0, kept.size
+        self._store[self._tail : self._tail + x.size] = x
+        self._tail += x.size
+        extra = self._tail - self._head - self.keep
         if extra > 0:
-            self._data = self._data[extra:]
+            self._head += extra
             self._base += extra
 
     def slice(self, start: int, end: int) -> np.ndarray:
         """Samples ``[start, end)`` (clipped to what is kept), float32 copy."""
+        size = self._tail - self._head
         a = max(0, start - self._base)
-        b = max(a, min(self._data.size, end - self._base))
-        return self._data[a:b].copy()
+        b = max(a, min(size, end - self._base))
+        return self._store[self._head + a : self._head + b].copy()
 
     def wipe(self) -> None:
         """Forget everything (end of session)."""
-        self._data = np.zeros(0, np.float32)
+        self._base = self.end
+        self._store = np.zeros(0, np.float32)
+        self._head = self._tail = 0
 
 
 #: Called with each decision (:data:`~engine.server.endpointing.Decision`, or the turn policy's
