@@ -7,7 +7,8 @@ buffer texture) or head/eye rotations (static meshes). Morph targets are blended
 uploaded only when the weights change. One draw per material (:mod:`avatar.gl_programs`):
 opaque first, then blended ones back to front. Only the avatar's screen box is drawn — only the
 head's, or the changed blendshapes', while :class:`~avatar.pose_hold.PoseHold` holds a skinned
-avatar's joints still — and a frame that changes nothing returns the previous one.
+avatar's joints still, one pass per box when it redraws several (a body step's band and the
+mouth's box) — and a frame that changes nothing returns the previous one.
 """
 
 from __future__ import annotations
@@ -239,16 +240,20 @@ class GLScene:
             out[self._morph_vertices] = blend.reshape(-1, 3)
         return True
 
-    def _pose_state(self, pose: Pose) -> tuple[np.ndarray, Box, np.ndarray | None, np.ndarray]:
-        """The pose on the CPU, nothing in GL: (morph weights (T,), the area to redraw, the
-        skinning palette rows float32 (J, 3, 4) or None, the frame block float32 (60,))."""
+    def _pose_state(
+        self, pose: Pose
+    ) -> tuple[np.ndarray, tuple[Box, ...], np.ndarray | None, np.ndarray]:
+        """The pose on the CPU, nothing in GL: (morph weights (T,), the boxes to redraw (one
+        pass each; none when nothing changed), the skinning palette rows float32 (J, 3, 4) or
+        None, the frame block float32 (60,))."""
         cam, driver = self.camera, self.driver
         head = gaze = np.eye(3, dtype=np.float32)
         rows = None
         if self.skinned:
             palette, clip_weights = driver.skeleton_pose(pose)
             weights = driver.target_weights(pose, clip_weights)
-            palette, area = self.hold.apply(palette, weights)
+            palette, _ = self.hold.apply(palette, weights)
+            parts = self.hold.parts
             self._palette = palette
             rows = np.ascontiguousarray(palette[:, :3, :], np.float32)
         else:
@@ -256,11 +261,12 @@ class GLScene:
             head, gaze = driver.head_rotation(pose), driver.eye_rotation(pose)
             box = self.box.static(head)
             area, self._prev_box = union(box, self._prev_box), box
+            parts = (area,) if area[2] > area[0] and area[3] > area[1] else ()
         eyeballs = np.zeros((2, 3), np.float32)
         for k, eye in enumerate(self.avatar.eyes[:2]):
             eyeballs[k] = eye.centre
         block = frame_block(cam.view_proj, head, cam.pivot, gaze, self._view, eyeballs)
-        return weights, area, rows, block
+        return weights, parts, rows, block
 
     def _upload(self, rows: np.ndarray | None, block: np.ndarray, morphs: bool) -> None:
         """Upload the palette rows, the frame block and (``morphs``) the blended vertices."""
@@ -284,20 +290,24 @@ class GLScene:
         process-wide lock on Mesa's software drivers, ``avatar.renderer._GL_LOCK``); None: no
         lock.
         """
-        if pose == self._last_pose:
+        if pose == self._last_pose and (self.hold is None or not self.hold.pending):
             np.copyto(out, self._last_frame)
             return
-        weights, area, rows, block = self._pose_state(pose)
-        if area[2] <= area[0] or area[3] <= area[1]:  # held joints, same blendshapes
+        weights, parts, rows, block = self._pose_state(pose)
+        if not parts:  # held joints, same blendshapes
             np.copyto(out, self._last_frame)
             self._last_pose = pose
             return
         morphs = self._blend_morphs(weights)
-        visible = None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
+        visible = [
+            None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
+            for area in parts
+        ]
         skip_interior = self._interior.skip(weights)
         with gl or nullcontext():
             self._upload(rows, block, morphs)
-            self._draw_area(area, skip_interior, visible)
+            for area, runs in zip(parts, visible, strict=True):
+                self._draw_area(area, skip_interior, runs)
             passed = None
             if (
                 self._queried

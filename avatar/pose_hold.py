@@ -22,6 +22,14 @@ is under :data:`DEFER_PX`, through frames whose blendshapes change: its box and 
 mouth's are drawn as one rectangle spanning the face and the suit, the costliest frame there
 is (~180k pixels at 512x512, against ~120k for the body and ~37k for the mouth alone), so the
 body steps in a frame that draws nothing else when one comes within a pixel of motion.
+
+A body step under :data:`SPLIT_PX` is drawn over two frames, its box cut in two horizontal
+bands: the upper one (with the face's boxes it meets) now, the lower one (apart from them, its
+own draw pass) next frame, when the head, which reaches into it, waits unless it is a pixel
+behind. No frame then redraws the whole body (~120k pixels at 512x512, 11 ms CPU of the
+costliest frames' ~20); the lower band shows the last step for one frame, a seam under two
+pixels across the suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass
+each; two that overlap are drawn as their union when that is no larger).
 """
 
 from __future__ import annotations
@@ -39,6 +47,10 @@ HOLD_PX = 0.5
 #: A group that would move together with the other waits a frame while its step is under
 #: this, pixels (one frame late, 40 ms at 25 fps).
 DEFER_PX = 1.0
+#: A body step under this, pixels, is drawn in two bands over two frames (a seam of that
+#: step across the suit for one frame, 40 ms); a larger one (a gesture, the first frames)
+#: is drawn whole.
+SPLIT_PX = 2.0
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -63,6 +75,42 @@ def _touching(tris: np.ndarray, moving: np.ndarray) -> np.ndarray:
     out = np.zeros_like(moving)
     out[tris[moving[tris].any(axis=1)].ravel()] = True
     return out
+
+
+def _size(box: Box) -> int:
+    return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+
+
+def _split(box: Box) -> tuple[Box, Box]:
+    """A body step's box as (the upper band, drawn now, with the face's boxes it meets; the
+    lower band, drawn next frame, apart from them), overlapping by :data:`PART_MARGIN_PX` on
+    each side of the cut so the anti-aliasing along it is redone with both bands new."""
+    x0, y0, x1, y1 = box
+    cut = (y0 + y1) // 2
+    return (x0, y0, x1, min(cut + PART_MARGIN_PX, y1)), (x0, max(cut - PART_MARGIN_PX, y0), x1, y1)
+
+
+def _merge(boxes: list[Box]) -> tuple[Box, ...]:
+    """The non-empty ``boxes``, two that overlap joined into their union where it is no
+    larger than the two apart (each box is one draw pass; an overlap is drawn twice)."""
+    out: list[Box] = []
+    for box in boxes:
+        if _size(box) == 0:
+            continue
+        joined = True
+        while joined:
+            joined = False
+            for k, other in enumerate(out):
+                both = union(box, other)
+                overlap = (box[0] < other[2] and other[0] < box[2]) and (
+                    box[1] < other[3] and other[1] < box[3]
+                )
+                if overlap and _size(both) <= _size(box) + _size(other):
+                    box, joined = both, True
+                    del out[k]
+                    break
+        out.append(box)
+    return tuple(out)
 
 
 class _Group:
@@ -109,6 +157,10 @@ class PoseHold:
         self._prev: tuple[Box, Box, Box] | None = None
         self._weights: np.ndarray | None = None
         self.head_drawn = True
+        #: The boxes the last :meth:`apply`'s frame redraws, one pass each (their union is
+        #: the area it returns): a body step's band, the head's or blendshapes' box.
+        self.parts: tuple[Box, ...] = ()
+        self._pending = EMPTY  # the band of the last body step still to draw
         if not self.enabled:
             return
         head_entry = np.isin(skel.palette_nodes, heads)
@@ -132,6 +184,12 @@ class PoseHold:
             moving[avatar.morph_vertices[np.abs(deltas).max(axis=1) > 0]] = True
             box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX, bounds)
             self._target_boxes.append(box if moving.any() else None)
+
+    @property
+    def pending(self) -> bool:
+        """Whether a body step's second band is still to be drawn (the next frame draws it,
+        even with an unchanged pose)."""
+        return self._pending != EMPTY
 
     def _pixels(self, group: _Group, palette: np.ndarray) -> np.ndarray:
         """Screen positions (E, 8, 2) of a group's probes under ``palette``, pixels."""
@@ -193,6 +251,7 @@ class PoseHold:
             full = self.box.skinned(out)
             area = full if self._prev is None else union(full, self._prev[0])
             self._prev = (full, full, full)
+            self.parts = (area,)
             return out, area
         (body_px, body_step), (head_px, head_step) = (self._shift(g, palette) for g in self._groups)
         move_body, move_head = body_step >= self.hold_px, head_step >= self.hold_px
@@ -200,6 +259,8 @@ class PoseHold:
             move_head = False  # the body now, the head next frame
         if move_body and body_step < DEFER_PX and (move_head or self._morphing(weights)):
             move_body = False  # waits for a frame that draws nothing else
+        if move_head and head_step < DEFER_PX and self.pending:
+            move_head = False  # the body's lower band first: the head box reaches into it
         body = self._hold(self._groups[0], palette, out, move_body, body_px)
         head = self._hold(self._groups[1], palette, out, move_head, head_px)
         if self._prev is not None and not body and not head:  # the same palette as last time
@@ -208,15 +269,20 @@ class PoseHold:
             full, head_box = self.box.skinned(out), self.head_box.skinned(out)
             body_box = self.body_box.skinned(out)
         self.head_drawn = self._prev is None or head
-        if self._prev is None or (body and head):
-            area = full if self._prev is None else union(full, self._prev[0])
-        elif body:
-            area = union(body_box, self._prev[2])
-            morphs = self._morph_area(out, weights)
-            area = union(area, morphs) if morphs != EMPTY else area
-        elif head:
-            area = union(head_box, self._prev[1])
+        if self._prev is None:
+            rects = [full]
         else:
-            area = self._morph_area(out, weights)
+            rects = [self._pending]
+            self._pending = EMPTY
+            if body:
+                moved = union(body_box, self._prev[2])
+                if body_step < SPLIT_PX:  # one band now, the other next frame
+                    moved, self._pending = _split(moved)
+                rects.append(moved)
+            rects.append(union(head_box, self._prev[1]) if head else self._morph_area(out, weights))
+        self.parts = _merge(rects)
+        area = EMPTY
+        for part in self.parts:
+            area = part if area == EMPTY else union(area, part)
         self._prev, self._weights = (full, head_box, body_box), weights.copy()
         return out, area

@@ -11,6 +11,7 @@ from avatar.gltf import load_avatar
 from avatar.pose import Pose, axis_angle
 from avatar.pose_hold import EMPTY, PoseHold
 from avatar.posing import PoseDriver
+from avatar.screen_box import union
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,8 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     assert _inside(area, mouth) and _inside(area, eyes) and area[3] < full[3] - 100
     assert hold.head_drawn
     body = Pose(weights={"jawOpen": 0.5}, yaw=0.1, bones={"spine": axis_angle((0, 1, 0), 0.1)})
-    _, (_, area) = step(body)
-    assert _area(area) >= _area(full)
+    _, (_, area) = step(body)  # a body step over SPLIT_PX is drawn whole
+    assert _area(area) >= _area(full) and not hold.pending
     # a slow drift moves in steps: held until it has gone half a pixel, then taken whole
     steps, last = 0, None
     for k in range(1, 60):
@@ -66,12 +67,17 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
 
     # a body step under DEFER_PX waits while the blendshapes change, for a frame without them
     _, (_, area) = step(Pose())  # back at rest: both groups move, the whole avatar is drawn
+    assert not hold.pending
     drift = {"spine": axis_angle((0, 1, 0), 6e-3)}  # ~0.7 px on screen
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))
     assert not np.array_equal(palette, drawn)  # the body waits: its box is not drawn
     assert _inside(area, mouth) and area[3] < full[3] - 100
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))
-    assert np.array_equal(palette, drawn) and area[3] == full[3] and not _inside(area, mouth)
+    upper = area  # a step under SPLIT_PX: the body's upper band now, the lower one next frame
+    assert np.array_equal(palette, drawn) and upper[3] < full[3] and not _inside(upper, mouth)
+    _, (_, lower) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))  # the same pose
+    assert lower[3] == full[3] and lower[1] < upper[3] and not hold.pending
+    assert _area(union(upper, lower)) >= 0.5 * _area(full)
     far = {"spine": axis_angle((0, 1, 0), 2e-2)}  # ~1.7 px: the body does not wait
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.6}, bones=far))
-    assert np.array_equal(palette, drawn) and _inside(area, mouth) and area[3] == full[3]
+    assert np.array_equal(palette, drawn) and _inside(area, mouth) and hold.pending
