@@ -122,6 +122,11 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def _answered_metrics(message: dict) -> bool:
+    """A turn's figures once its replies went out (an interrupted turn's come marked)."""
+    return message.get("type") == "metrics" and not message.get("interrupted")
+
+
 async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict | None:
     """Speak ``audio`` and wait until the reply has played; the turn's figures (ms), or None
     when no turn was answered within 60 s (printed)."""
@@ -129,7 +134,7 @@ async def one_turn(client: VisitorClient, audio: np.ndarray) -> dict | None:
     t_say = client.mic.say(to_48k(audio))
     t_eos = t_say + speech_end
     try:
-        metrics = await client.wait_event(lambda m: m.get("type") == "metrics", 60, after=t_say)
+        metrics = await client.wait_event(_answered_metrics, 60, after=t_say)
     except TimeoutError:
         print("  no answer within 60 s", flush=True)
         await asyncio.sleep(2.0)

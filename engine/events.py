@@ -263,11 +263,14 @@ class StageError(Observation):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TurnMetrics(Observation):
     """Per-turn stage durations in milliseconds (None where a stage did not run), then the
-    transport's figures (``reply_first_audio_ms`` …); ``intent`` is the dialog's, if any."""
+    transport's figures (``reply_first_audio_ms`` …); ``intent`` is the dialog's, if any.
+    ``interrupted``: the turn was cut (barge-in, a new turn) before its replies were handed to
+    the transport; the timings are those of the stages it finished."""
 
     turn_id: str
     timings_ms: tuple[tuple[str, float | None], ...]
     intent: str | None = None
+    interrupted: bool = False
 
     def as_dict(self) -> dict[str, float | None]:
         """The timings as a plain dict, keys in :data:`STAGES` order plus extras."""

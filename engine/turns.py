@@ -89,6 +89,15 @@ class Utterance(Protocol):
         ...
 
 
+@dataclass(slots=True)
+class _Unreported:
+    """A turn whose metrics are not published yet: its realtime timings so far (ms, the dict
+    the turn fills in) and the dialog's intent once decided."""
+
+    extras: dict[str, float | None] = field(default_factory=dict)
+    intent: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
     """What one turn did (the ``dhe converse --json`` row is made of it).
@@ -151,13 +160,16 @@ class TurnRunner:
         self.clock = clock
         self.timings = TurnMetricsObserver()
         bus.subscribe(self.timings)
+        self._unreported: dict[str, _Unreported] = {}  # turn id → what it has measured so far
 
     def interrupt(
         self, handle: ReplyHandle, onset_s: float | None = None, reason: str = "new-turn"
     ) -> Interrupted | None:
         """Interruption, one mechanism: cancel the reply's scope (the final decode, a connector
         call, TTS stop where they are), drop its queued audio, close the mouth and publish
-        :class:`~engine.events.Interrupted`.
+        :class:`~engine.events.Interrupted`, then, when the turn had not published its metrics
+        yet, its :class:`~engine.events.TurnMetrics` marked ``interrupted`` with the figures it
+        had (the stages it finished; the open one is None).
 
         Args:
             handle: the reply to cut.
@@ -176,6 +188,11 @@ class TurnRunner:
             played_samples=played,
         )
         self.bus.publish(event)
+        unreported = self._unreported.pop(handle.turn_id, None)
+        if unreported is not None:
+            self._publish_metrics(
+                handle.turn_id, unreported.extras, unreported.intent, interrupted=True
+            )
         return event
 
     async def spoken_turn(
@@ -188,11 +205,13 @@ class TurnRunner:
             utterance: the transport's hearing stage of the turn.
             session_language: ``auto`` (answer in the language heard), ``en`` or ``zh``.
         """
+        self._unreported[handle.turn_id] = _Unreported()
         try:
             heard = await utterance.hear()
         except ASRError as exc:
             return await self._failed(handle, "asr", exc.code, exc.message, "")
         if heard.noise:
+            del self._unreported[handle.turn_id]  # no reply, no metrics
             return None
         heard_language = heard.transcript.language if heard.transcript else None
         language = heard_language if session_language == "auto" else session_language
@@ -226,6 +245,7 @@ class TurnRunner:
             extras: realtime timings so far (ms); the reply's are added when ``t_eos_s`` is set.
             heard_language: what ASR heard (for the outcome).
         """
+        self._unreported[handle.turn_id] = _Unreported(extras)
         turn = await self._decide(
             handle.turn_id,
             lambda: take_turn(self.dialog, text, language, emotion=self.mood()),
@@ -238,6 +258,7 @@ class TurnRunner:
         """Answer what the visitor did rather than said — arrived at the screen, waved, a
         thumbs up at a confirmation: ``decide()`` is the dialog's turn for it (e.g.
         ``DialogSession.greet``, ``DialogSession.handle_gesture``)."""
+        self._unreported[handle.turn_id] = _Unreported()
         turn = await self._decide(handle.turn_id, decide)
         return await self._reply(handle, turn, "", None, {}, None)
 
@@ -254,6 +275,8 @@ class TurnRunner:
         visitor's words, for the outcome)."""
         if t_eos_s is not None:
             extras["reply_text_ms"] = _ms(t_eos_s, self.clock())
+        if handle.turn_id in self._unreported:
+            self._unreported[handle.turn_id].intent = turn.intent
         try:
             end_sample, first_ns = await self._say(handle, turn.replies)
             replies = tuple(turn.replies)
@@ -335,17 +358,30 @@ class TurnRunner:
         first = handle.first_audio
         if t_eos_s is not None and first.done() and not first.cancelled():
             extras["reply_first_audio_ms"] = _ms(t_eos_s, first.result())
-        timings = self.timings.metrics(self.session_id, handle.turn_id).as_dict()
+        self._unreported.pop(handle.turn_id, None)
+        return self._publish_metrics(handle.turn_id, extras, intent, interrupted=False)
+
+    def _publish_metrics(
+        self,
+        turn_id: str,
+        extras: dict[str, float | None],
+        intent: str | None,
+        *,
+        interrupted: bool,
+    ) -> TurnMetrics:
+        timings = self.timings.metrics(self.session_id, turn_id).as_dict()
         timings.update(self.outbox.timings())
         timings.update(extras)
         metrics = TurnMetrics(
             session_id=self.session_id,
-            turn_id=handle.turn_id,
+            turn_id=turn_id,
             timings_ms=tuple(timings.items()),
             intent=intent,
+            interrupted=interrupted,
         )
         self.bus.publish(metrics)
-        log.info("session %s turn %s timings %s", self.session_id, handle.turn_id, timings)
+        cut = " (interrupted)" if interrupted else ""
+        log.info("session %s turn %s timings%s %s", self.session_id, turn_id, cut, timings)
         return metrics
 
     def _stage_error(self, turn_id: str, stage: Stage, code: str, message: str) -> None:

@@ -85,7 +85,7 @@ class ServerMetrics:
 
     def observe(self, event: Event) -> None:
         """Bus observer: a turn's timings, a reply interrupted."""
-        if isinstance(event, TurnMetrics):
+        if isinstance(event, TurnMetrics) and not event.interrupted:  # a cut turn's are partial
             self.observe_turn(event.as_dict())
         elif isinstance(event, Interrupted):
             self.barge_ins.inc()

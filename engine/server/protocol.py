@@ -355,8 +355,15 @@ def _reply(e: Reply) -> dict[str, Any]:
 
 
 def _metrics(e: TurnMetrics) -> dict[str, Any]:
-    """``{"type": "metrics", "turn_id", "timings_ms": {stage: ms or null, …}, "intent"}``."""
-    return {"type": "metrics", "turn_id": e.turn_id, "timings_ms": e.as_dict(), "intent": e.intent}
+    """``{"type": "metrics", "turn_id", "timings_ms": {stage: ms or null, …}, "intent",
+    "interrupted"}`` (``interrupted``: the turn was cut before its replies went out)."""
+    return {
+        "type": "metrics",
+        "turn_id": e.turn_id,
+        "timings_ms": e.as_dict(),
+        "intent": e.intent,
+        "interrupted": e.interrupted,
+    }
 
 
 def _stage_error(e: StageError) -> dict[str, Any]:

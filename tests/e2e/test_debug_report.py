@@ -48,6 +48,12 @@ def test_debug_report_shows_intent_and_interrupted_turns_beside_the_video(
         "() => [...document.querySelectorAll('#debug-table thead th')].map((th) => th.textContent)"
     )
     assert len(columns) >= 3, columns  # the "ms" label + at least two turns
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('#debug-table tr[data-stage=\"interrupted\"] td')]"
+        ".findIndex((td) => td.textContent === 'typed')"
+    )
+    # the cut turn's figures: its dialog ran before it was cut (the server's metrics for it)
+    assert page.evaluate(CELL_JS, ["dialog", cut]) not in (None, "—"), cut
 
     # beside or below the video: the report and the avatar video do not overlap
     boxes = page.evaluate(

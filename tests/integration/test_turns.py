@@ -149,6 +149,7 @@ async def test_one_barged_in_turn_as_a_pinned_event_sequence(connector, show, mo
         "TTSAudio",
         "VisemeTrack",
         "Interrupted",
+        "TurnMetrics",  # marked interrupted: the figures the turn had
         "tts:end",
     ]
     assert_monotonic(events)

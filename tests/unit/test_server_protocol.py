@@ -220,7 +220,10 @@ def test_events_are_serialised_to_the_documented_messages() -> None:
         "turn_id": "s1-t1",
         "timings_ms": {"vad": 12.5, "asr": None, "reply_first_audio_ms": 845.0},
         "intent": "faq",
+        "interrupted": False,
     }
+    cut = TurnMetrics(session_id=sid, turn_id="s1-t2", timings_ms=(), interrupted=True)
+    assert serialise(cut)["interrupted"] is True
     stage_error = StageError(
         session_id=sid, turn_id="s1-t2", stage="tts", code="synthesis-failed", message="boom"
     )

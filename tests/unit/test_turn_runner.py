@@ -146,6 +146,11 @@ async def test_an_interrupted_reply_stops_where_it_is_and_says_so(voices) -> Non
     assert event.played_samples == turn.outbox.cuts[0]
     assert handle.task is not None and handle.task.cancelled()
     after = turn.events[turn.events.index(event) + 1 :]
-    assert [type(e).__name__ for e in after] == ["StageEvent"]  # only the tts stage's end
-    assert not any(isinstance(e, TurnMetrics) for e in turn.events)
+    # the figures the turn had (the debug table's column), then only the tts stage's end
+    assert [type(e).__name__ for e in after] == ["TurnMetrics", "StageEvent"]
+    metrics = after[0]
+    assert isinstance(metrics, TurnMetrics) and metrics.interrupted and metrics.intent == "faq"
+    timings = metrics.as_dict()
+    assert timings["dialog"] > 0 and timings["tts"] is None  # tts was still under way
+    assert [e for e in turn.events if isinstance(e, TurnMetrics)] == [metrics]
     assert turn.runner.interrupt(handle) is None  # nothing left to cut

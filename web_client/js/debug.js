@@ -2,7 +2,8 @@
 // one column per turn: its intent, whether it was interrupted (barge-in: onset → audio stopped,
 // in ms; "typed" when the visitor sent a new turn over it), and the latency report from the
 // server's `metrics` events (milliseconds per stage, engine stage names). A turn interrupted
-// before its report gets a column too. Below the table, what the camera sees (with consent):
+// before its replies went out gets its column too: the server sends its metrics marked
+// `interrupted`, with the figures it had (the stages it finished). Below the table, what the camera sees (with consent):
 // presence, the visitor's emotion and the last gestures, from the `presence`, `emotion` and
 // `gesture` events.
 
@@ -104,11 +105,19 @@ export class DebugOverlay {
     return turn;
   }
 
-  /** A ``{"type": "metrics", "turn_id", "timings_ms", "intent"?}`` event. */
+  /**
+   * A ``{"type": "metrics", "turn_id", "timings_ms", "intent"?, "interrupted"?}`` event;
+   * ``interrupted``: the turn was cut before its replies went out, and the ``interrupted`` state
+   * that follows it says how (barge-in ms, or typed).
+   */
   addMetrics(msg) {
     const turn = this.turn(msg.turn_id);
     turn.intent = msg.intent ?? turn.intent;
     turn.timings = msg.timings_ms ?? {};
+    if (msg.interrupted) {
+      turn.interrupted ??= "cut";
+      this.activeTurn = msg.turn_id; // the state event names no turn: it is this one
+    }
     this.render();
   }
 
@@ -127,8 +136,9 @@ export class DebugOverlay {
     for (const turn of this.turns) {
       for (const key of Object.keys(turn.timings)) if (!keys.includes(key)) keys.push(key);
     }
+    // barge-in ms, "typed", or "cut" until the state event says which
     const interrupted = (t) =>
-      t.interrupted === null ? "—" : t.interrupted === "typed" ? "typed" : `${fmt(t.interrupted)}`;
+      typeof t.interrupted === "number" ? fmt(t.interrupted) : (t.interrupted ?? "—");
     const rows = [
       ["intent", (t) => t.intent ?? "—"],
       ["interrupted", interrupted],
