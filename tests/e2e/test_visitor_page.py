@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from dialog import redact
 from tests.e2e.pages import (
     CJK,
     REPLY_TIMEOUT_MS,
@@ -21,6 +22,7 @@ from tests.e2e.pages import (
     start_session,
     wait_reply,
 )
+from tests.support.redaction import SAMPLES as REDACTION_SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +90,13 @@ def test_page_is_labelled_and_keyboard_usable(dhe_server, open_visitor, e2e_arti
     wait_reply(page, "t => /hidden/i.test(t)")
     assert page.text_content("#caption-visitor") == "My card number is •••• 9012"
     assert page.locator(".video-frame").bounding_box()["height"] == video_height
+    # the page's copy of the server's rule (it shows a typed line before any answer) masks
+    # exactly what the server's does
+    on_page = page.evaluate(
+        "async (texts) => texts.map((await import('./js/captions.js')).maskNumbers)",
+        list(REDACTION_SAMPLES),
+    )
+    assert on_page == [redact(text)[0] for text in REDACTION_SAMPLES]
 
 
 def test_a_refused_offer_tells_staff_why_instead_of_retrying(open_visitor, e2e_artifacts):

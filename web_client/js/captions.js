@@ -1,20 +1,53 @@
 // Live captions: the visitor's words (partial, then final) and the avatar's reply text.
 
 // A full card, account, ID or phone number the visitor typed is masked to its last 4 digits
-// before it reaches the (large, public) caption, as the server masks it for the dialog and its
-// logs (dialog/sensitive.py `redact`: runs of 10–19 digits, a resident ID's 18 characters with
-// a final X; blocks of 3–8 digits joined by one space or hyphen count as one run). Spoken
-// transcripts arrive already masked by the server.
+// before it reaches the (large, public) caption. This is a copy of the server's rule
+// (dialog/sensitive.py `redact`, which masks it for the dialog and its logs, and masks spoken
+// transcripts before they are sent here), and it must stay: the page shows a typed line the
+// moment it is sent, and the server never sends a typed line back (its `transcript` events are
+// ASR results; a typed turn only gets `reply` events). Keep the two the same rule:
+// tests/e2e/test_visitor_page.py runs both on the same samples (tests/support/redaction.py).
+//   * runs of 10–22 digits, or blocks of 3–8 joined by one space or hyphen, an ID's final X
+//     allowed; digits as typed or as Chinese numerals (幺三八…);
+//   * runs of 10–22 English digit words (one three eight …);
+//   * a run is masked when it is personal: 10–19 digits (card, account, phone), or 18
+//     characters whose last is a digit or X (a resident ID).
 const MASK = "••••";
-const DIGIT_RUN = /(?<![0-9])(?:[0-9]{10,22}|[0-9]{3,8}(?:[ -][0-9]{3,8})+)(?:[ -]?[Xx])?(?![0-9])/g;
+const CJK_DIGITS = { 零: "0", 〇: "0", 一: "1", 幺: "1", 二: "2", 两: "2", 三: "3", 四: "4",
+  五: "5", 六: "6", 七: "7", 八: "8", 九: "9" };
+const D = "[0-9零〇一幺二两三四五六七八九]";
+const DIGIT_RUN = new RegExp(
+  `(?<!${D})(?:${D}{10,22}|${D}{3,8}(?:[ \\-]${D}{3,8})+)(?:[ \\-]?[Xx])?(?!${D})`,
+  "gu",
+);
+const WORDS = { zero: "0", oh: "0", o: "0", one: "1", two: "2", three: "3", four: "4",
+  five: "5", six: "6", seven: "7", eight: "8", nine: "9" };
+const WORD = "(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)";
+// Python's \b, which counts any letter or digit (Chinese characters too) as part of a word
+const NOT_WORD_BEFORE = "(?<![\\p{L}\\p{N}_])";
+const NOT_WORD_AFTER = "(?![\\p{L}\\p{N}_])";
+const WORD_RUN = new RegExp(
+  `${NOT_WORD_BEFORE}(?:${WORD}[\\s,\\-]+){9,21}${WORD}${NOT_WORD_AFTER}`,
+  "giu",
+);
+
+/** Whether ``digits`` (separators removed, an ID's X kept) is a personal number. */
+function personal(digits) {
+  return /^[0-9]{17}[0-9Xx]$/.test(digits) || /^[0-9]{10,19}$/.test(digits);
+}
+
+function masked(run, digits) {
+  return personal(digits) ? `${MASK} ${digits.slice(-4)}` : run;
+}
 
 /** ``text`` with each personal number replaced by "•••• 1234" (its last 4 digits). */
 export function maskNumbers(text) {
-  return text.replace(DIGIT_RUN, (run) => {
-    const digits = run.replace(/[ -]/g, "");
-    const personal = /^[0-9]{10,19}$/.test(digits) || /^[0-9]{17}[0-9Xx]$/.test(digits);
-    return personal ? `${MASK} ${digits.slice(-4)}` : run;
-  });
+  const typed = text.replace(DIGIT_RUN, (run) =>
+    masked(run, [...run.replace(/[ -]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
+  );
+  return typed.replace(WORD_RUN, (run) =>
+    masked(run, (run.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => WORDS[w]).join("")),
+  );
 }
 
 export class Captions {

@@ -1,0 +1,25 @@
+"""Texts a visitor might type, for checking that the visitor page masks them as the server does
+(``dialog.sensitive.redact`` and ``web_client/js/captions.js`` ``maskNumbers``): full numbers as
+typed, in Chinese numerals and in English digit words, and short numbers, amounts and dates
+that stay."""
+
+from __future__ import annotations
+
+SAMPLES: tuple[str, ...] = (
+    "my card is 6228 4800 1234 5671, freeze it",
+    "4111-1111-1111-1111",
+    "call 138 1234 5678",
+    "我的身份证号11010119900307123X",
+    "ID 110101 19900307 123x please",
+    "卡号幺三八一二三四五六七八九零",
+    "it's one three eight one two three four five six seven eight",
+    "我的one three eight one two three four five six seven eight",
+    "Account: ONE two three four five six seven eight nine zero.",
+    "6217000010012345678 and 13912345678",
+    "a 20-digit run 12345678901234567890 is no number of ours",
+    "my card ending 4417 is lost",
+    "the code is 123456",
+    "I paid 12,345.67 yuan on 2024-03-15 at 10:30",
+    "book me for 2025-06-30 14:00",
+    "我要转账5000元",
+)
