@@ -11,7 +11,7 @@ Paths measured:
 
 * ``en`` — tiny.en on its 10 s window (unchanged; its WER must not get worse);
 * ``zh/30s`` — before: multilingual ``base`` on Whisper's full 30 s window;
-* ``zh/short`` — after: ``base`` on its configured short window (``asr.window_s.zh``, 12 s;
+* ``zh/short`` — after: ``base`` on its configured short window (``asr.window_s.zh``, 8 s;
   speech + 2 s when longer);
 * ``auto/before`` — the previous ``auto`` path, reproduced: tiny.en (retried on 30 s when its
   short decode loops), faster-whisper's 30 s language detection, ``base`` on 30 s;

@@ -61,8 +61,9 @@ class ASRConfig(_Section):
     #: Whisper's 30 s (engine.asr.windowed; a loop-looking decode falls back to 30 s).
     #: Languages not listed always use 30 s. Mandarin on ``base``: mean CER over the labelled
     #: clips 5.6 % at 8, 12, 14 and 20 s, 9.1-10.8 % at 10 and 16 s (one clip flips one word),
-    #: 9.1 % at 30 s; 12 s costs ~0.48 s of CPU per clip against ~0.64 s at 20 s.
-    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 12.0})
+    #: 9.1 % at 30 s; 12 s costs ~0.48 s of CPU per clip against ~0.64 s at 20 s, 8 s
+    #: (a question of up to 6 s plus the 2 s tail) ~50-110 ms less than 12 s.
+    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 8.0})
     #: Language detection (``auto``) reads the first ``detect_window_s - 2`` s of speech over
     #: an encoder window of this many seconds (30: faster-whisper's full-window detection).
     detect_window_s: float = Field(5.0, ge=3.0, le=30.0)

@@ -43,9 +43,9 @@ def hearing() -> Hearing:
 
 @pytest.fixture(scope="module")
 def asr(hearing: Hearing) -> WhisperASR:
-    """``base`` as configured: the short encoder window (``asr.window_s.zh``, 12 s)."""
+    """``base`` as configured: the short encoder window (``asr.window_s.zh``, 8 s)."""
     model = hearing.asr_for("zh")
-    assert model.settings.window_s == 12.0
+    assert model.settings.window_s == 8.0
     return model
 
 
