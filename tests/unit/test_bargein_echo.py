@@ -19,8 +19,10 @@ def _upsample(x16: np.ndarray) -> np.ndarray:
     return np.repeat(x16, 3)  # 16 → 48 kHz (zero-order hold keeps the envelope)
 
 
-def _scores(heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard) -> np.ndarray:
-    """Stream 20 ms frames both ways like a session does; score every 60 ms after 1 s."""
+def _scores(
+    heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard, every_ms: int = 60
+) -> np.ndarray:
+    """Stream 20 ms frames both ways like a session does; score every ``every_ms`` after 1 s."""
     sent48 = _upsample(sent16)
     out = []
     t0 = 100.0
@@ -28,7 +30,7 @@ def _scores(heard: np.ndarray, sent16: np.ndarray, guard: EchoGuard) -> np.ndarr
         t = t0 + i * 0.02
         guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
         guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
-        if i >= 50 and i % 3 == 0:
+        if i >= 50 and i % (every_ms // 20) == 0:
             out.append(guard.score(t + 0.02))
     return np.array(out)
 
@@ -59,13 +61,16 @@ def test_own_voice_coming_back_is_echo(clips) -> None:
 
 def test_visitor_speech_is_not_echo(clips) -> None:
     avatar, visitor = clips
-    alone = _scores(visitor, avatar, EchoGuard())
+    # Every 120 ms, not 60: half the CPU, and the shares stay far from their bounds (every 60
+    # ms: 0.017 alone, 0.10 mixed; every 120 ms: 0.017 and 0.12).
+    alone = _scores(visitor, avatar, EchoGuard(), every_ms=120)
     assert np.mean(alone >= 0.7) < 0.1
     # Talking over the avatar with its echo in the room at equal level: mostly not echo, so a
     # 200 ms onset (≤ 1/3 echo windows allowed) confirms.
-    mixed = _scores(visitor + _delayed(avatar, 0.1, 0.5), avatar, EchoGuard())
+    mixed = _scores(visitor + _delayed(avatar, 0.1, 0.5), avatar, EchoGuard(), every_ms=120)
     assert np.mean(mixed >= 0.7) < 0.25
-    assert np.median(mixed) < np.median(_scores(_delayed(avatar, 0.1, 0.5), avatar, EchoGuard()))
+    echo = _scores(_delayed(avatar, 0.1, 0.5), avatar, EchoGuard(), every_ms=120)
+    assert np.median(mixed) < np.median(echo)
 
 
 def test_no_echo_possible_while_the_avatar_is_silent(clips) -> None:
@@ -109,11 +114,12 @@ def _onset_scores(heard: np.ndarray, sent16: np.ndarray, onset_s: float, until_s
         guard.note_outbound(t, sent48[i * 960 : (i + 1) * 960], 48000)
         guard.note_inbound(t, heard[i * 320 : (i + 1) * 320], 16000)
         if onset_s + 0.1 <= (i + 1) * 0.02 <= onset_s + until_s:
-            full, onset = guard.score(t + 0.02), guard.onset_score(t + 0.02)
-            # The listener's one call per window gives the same two verdicts.
-            assert guard.judge(t + 0.02, onset=True) == EchoVerdict(full >= 0.7, onset >= 0.7)
-            assert guard.judge(t + 0.02, onset=False) == EchoVerdict(full >= 0.7, False)
-            out.append((full, onset))
+            out.append((guard.score(t + 0.02), guard.onset_score(t + 0.02)))
+            last_s = t + 0.02
+    # The listener's one call per window gives the same two verdicts (the last window's).
+    full, onset = out[-1]
+    assert guard.judge(last_s, onset=True) == EchoVerdict(full >= 0.7, onset >= 0.7)
+    assert guard.judge(last_s, onset=False) == EchoVerdict(full >= 0.7, False)
     return np.array(out).T
 
 
