@@ -23,13 +23,15 @@ mouth's are drawn as one rectangle spanning the face and the suit, the costliest
 is (~180k pixels at 512x512, against ~120k for the body and ~37k for the mouth alone), so the
 body steps in a frame that draws nothing else when one comes within a pixel of motion.
 
-A body step under :data:`SPLIT_PX` is drawn over two frames, its box cut in two horizontal
-bands: the upper one (with the face's boxes it meets) now, the lower one (apart from them, its
-own draw pass) next frame, when the head, which reaches into it, waits unless it is a pixel
-behind. No frame then redraws the whole body (~120k pixels at 512x512, 11 ms CPU of the
-costliest frames' ~20); the lower band shows the last step for one frame, a seam under two
-pixels across the suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass
-each; two that overlap are drawn as their union when that is no larger).
+A body step under :data:`SPLIT_PX` is drawn over several frames, its box cut in horizontal
+bands of at most :data:`BAND_PX` pixels (3 at 512x512, 5 at 432x768): the top one (with the
+face's boxes it meets) now, one more each frame, top to bottom, in its own draw pass. The body
+waits for its last step's bands before it takes another (unless it is ``SPLIT_PX`` behind),
+and the head, whose box reaches into them, waits unless it is a pixel behind. No frame then
+redraws the whole body (~120k pixels at 512x512, ~11 ms CPU of the costliest frames' ~20);
+until the last band is drawn the ones below show the last step, a seam under two pixels
+across the suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each;
+two that overlap are drawn as their union when that is no larger).
 """
 
 from __future__ import annotations
@@ -47,10 +49,13 @@ HOLD_PX = 0.5
 #: A group that would move together with the other waits a frame while its step is under
 #: this, pixels (one frame late, 40 ms at 25 fps).
 DEFER_PX = 1.0
-#: A body step under this, pixels, is drawn in two bands over two frames (a seam of that
-#: step across the suit for one frame, 40 ms); a larger one (a gesture, the first frames)
-#: is drawn whole.
+#: A body step under this, pixels, is drawn in bands over a few frames (a seam of that step
+#: across the suit for 40 ms a band); a larger one (a gesture, the first frames) is drawn
+#: whole.
 SPLIT_PX = 2.0
+#: The largest band of a split body step, pixels: ~4 ms of llvmpipe CPU (~10 ms per 100k
+#: pixels of suit at 512x512), so a band with the head's box (~60k) stays under 16 ms.
+BAND_PX = 48_000
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -81,13 +86,17 @@ def _size(box: Box) -> int:
     return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
 
 
-def _split(box: Box) -> tuple[Box, Box]:
-    """A body step's box as (the upper band, drawn now, with the face's boxes it meets; the
-    lower band, drawn next frame, apart from them), overlapping by :data:`PART_MARGIN_PX` on
-    each side of the cut so the anti-aliasing along it is redone with both bands new."""
+def _bands(box: Box, band_px: int) -> list[Box]:
+    """A body step's box cut into horizontal bands of at most about ``band_px`` pixels, top
+    first, each overlapping its neighbours by :data:`PART_MARGIN_PX` so the anti-aliasing
+    along a cut is redone once both sides are new."""
     x0, y0, x1, y1 = box
-    cut = (y0 + y1) // 2
-    return (x0, y0, x1, min(cut + PART_MARGIN_PX, y1)), (x0, max(cut - PART_MARGIN_PX, y0), x1, y1)
+    n = max(1, -(-_size(box) // band_px))
+    cuts = [y0 + (y1 - y0) * k // n for k in range(n + 1)]
+    return [
+        (x0, max(cuts[k] - PART_MARGIN_PX, y0), x1, min(cuts[k + 1] + PART_MARGIN_PX, y1))
+        for k in range(n)
+    ]
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
@@ -136,6 +145,7 @@ class PoseHold:
         avatar: a skinned model (:attr:`Avatar.skinning` set).
         camera: its framing at this frame size.
         hold_px: the largest held step of a joint, pixels.
+        band_px: the largest band of a body step under :data:`SPLIT_PX`, pixels.
 
     Attributes:
         enabled: ``False`` when the model has no ``neck``/``head`` bone; then :meth:`apply`
@@ -144,11 +154,13 @@ class PoseHold:
             test of a part inside the head means something only then).
     """
 
-    def __init__(self, avatar: Avatar, camera: Camera, hold_px: float = HOLD_PX) -> None:
+    def __init__(
+        self, avatar: Avatar, camera: Camera, hold_px: float = HOLD_PX, band_px: int = BAND_PX
+    ) -> None:
         skin, skel = avatar.skinning, avatar.skeleton
         if skin is None or skel is None:
             raise ValueError("PoseHold needs a skinned avatar")
-        self.camera, self.hold_px = camera, hold_px
+        self.camera, self.hold_px, self.band_px = camera, hold_px, band_px
         # One bind-pose bound for the ~T + 3 boxes below (each would recompute it).
         bounds = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
         self.box = ScreenBox(avatar, camera, bounds=bounds)
@@ -160,7 +172,7 @@ class PoseHold:
         #: The boxes the last :meth:`apply`'s frame redraws, one pass each (their union is
         #: the area it returns): a body step's band, the head's or blendshapes' box.
         self.parts: tuple[Box, ...] = ()
-        self._pending = EMPTY  # the band of the last body step still to draw
+        self._pending: list[Box] = []  # the bands of the last body step still to draw
         if not self.enabled:
             return
         head_entry = np.isin(skel.palette_nodes, heads)
@@ -187,9 +199,9 @@ class PoseHold:
 
     @property
     def pending(self) -> bool:
-        """Whether a body step's second band is still to be drawn (the next frame draws it,
+        """Whether a body step's bands are still to be drawn (the next frame draws one,
         even with an unchanged pose)."""
-        return self._pending != EMPTY
+        return bool(self._pending)
 
     def _pixels(self, group: _Group, palette: np.ndarray) -> np.ndarray:
         """Screen positions (E, 8, 2) of a group's probes under ``palette``, pixels."""
@@ -259,8 +271,10 @@ class PoseHold:
             move_head = False  # the body now, the head next frame
         if move_body and body_step < DEFER_PX and (move_head or self._morphing(weights)):
             move_body = False  # waits for a frame that draws nothing else
+        if move_body and body_step < SPLIT_PX and self.pending:
+            move_body = False  # the last step's bands first: none waits behind a newer step
         if move_head and head_step < DEFER_PX and self.pending:
-            move_head = False  # the body's lower band first: the head box reaches into it
+            move_head = False  # the body's bands first: the head's box reaches into them
         body = self._hold(self._groups[0], palette, out, move_body, body_px)
         head = self._hold(self._groups[1], palette, out, move_head, head_px)
         if self._prev is not None and not body and not head:  # the same palette as last time
@@ -272,13 +286,14 @@ class PoseHold:
         if self._prev is None:
             rects = [full]
         else:
-            rects = [self._pending]
-            self._pending = EMPTY
-            if body:
+            rects = []
+            if body:  # the new step's bands hold what the last one's still had to draw
                 moved = union(body_box, self._prev[2])
-                if body_step < SPLIT_PX:  # one band now, the other next frame
-                    moved, self._pending = _split(moved)
-                rects.append(moved)
+                for band in self._pending:
+                    moved = union(moved, band)
+                self._pending = _bands(moved, self.band_px) if body_step < SPLIT_PX else [moved]
+            if self._pending:
+                rects.append(self._pending.pop(0))
             rects.append(union(head_box, self._prev[1]) if head else self._morph_area(out, weights))
         self.parts = _merge(rects)
         area = EMPTY

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -73,11 +75,18 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     assert not np.array_equal(palette, drawn)  # the body waits: its box is not drawn
     assert _inside(area, mouth) and area[3] < full[3] - 100
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))
-    upper = area  # a step under SPLIT_PX: the body's upper band now, the lower one next frame
-    assert np.array_equal(palette, drawn) and upper[3] < full[3] and not _inside(upper, mouth)
-    _, (_, lower) = step(Pose(weights={"jawOpen": 0.3}, bones=drift))  # the same pose
-    assert lower[3] == full[3] and lower[1] < upper[3] and not hold.pending
-    assert _area(union(upper, lower)) >= 0.5 * _area(full)
+    bands = [area]  # a step under SPLIT_PX: the body's top band now, one more each frame
+    assert np.array_equal(palette, drawn) and area[3] < full[3] and not _inside(area, mouth)
+    while hold.pending:
+        assert len(bands) < 5 and _area(bands[-1]) < 0.3 * _area(full)
+        bands.append(step(Pose(weights={"jawOpen": 0.3}, bones=drift))[1][1])  # the same pose
+        assert bands[-1][1] < bands[-2][3] and bands[-1][3] > bands[-2][3]  # overlapping, lower
+    assert len(bands) >= 2 and bands[-1][3] == full[3]
+    assert _area(functools.reduce(union, bands)) >= 0.5 * _area(full)
     far = {"spine": axis_angle((0, 1, 0), 2e-2)}  # ~1.7 px: the body does not wait
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.6}, bones=far))
     assert np.array_equal(palette, drawn) and _inside(area, mouth) and hold.pending
+    further = {"spine": axis_angle((0, 1, 0), 2.8e-2)}  # ~0.7 px on: waits for the bands
+    palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.7}, bones=further))
+    assert not np.array_equal(palette, drawn) and hold.pending
+    assert _inside(area, mouth) and area[3] < full[3]
