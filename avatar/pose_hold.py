@@ -24,7 +24,7 @@ is (~180k pixels at 512x512, against ~120k for the body and ~37k for the mouth a
 body steps in a frame that draws nothing else when one comes within a pixel of motion.
 
 A body step under :data:`SPLIT_PX` is drawn over several frames, its box cut in horizontal
-bands of at most :data:`BAND_PX` pixels (3 at 512x512, 5 at 432x768): the top one (with the
+bands of at most :data:`BAND_PX` pixels (4 at 512x512 and at 432x768): the top one (with the
 face's boxes it meets) now, one more each frame, top to bottom, in its own draw pass. The body
 waits for its last step's bands before it takes another (unless it is ``SPLIT_PX`` behind),
 and the head, whose box reaches into them, waits unless it is a pixel behind. No frame then
@@ -53,9 +53,12 @@ DEFER_PX = 1.0
 #: across the suit for 40 ms a band); a larger one (a gesture, the first frames) is drawn
 #: whole.
 SPLIT_PX = 2.0
-#: The largest band of a split body step, pixels: ~4 ms of llvmpipe CPU (~10 ms per 100k
-#: pixels of suit at 512x512), so a band with the head's box (~60k) stays under 16 ms.
-BAND_PX = 48_000
+#: The largest band of a split body step, pixels: ~3 ms of llvmpipe CPU (~10 ms per 100k
+#: pixels of suit at 512x512), so a band with the head's box (~60k) stays under 16 ms ...
+BAND_PX = 32_000
+#: ... in at most this many bands: the body waits for them, and would fall :data:`SPLIT_PX`
+#: behind (a whole-body frame) through a longer sweep at 0.2-0.3 px of breathing a frame.
+MAX_BANDS = 4
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -87,11 +90,11 @@ def _size(box: Box) -> int:
 
 
 def _bands(box: Box, band_px: int) -> list[Box]:
-    """A body step's box cut into horizontal bands of at most about ``band_px`` pixels, top
-    first, each overlapping its neighbours by :data:`PART_MARGIN_PX` so the anti-aliasing
+    """A body step's box cut into horizontal bands of at most about ``band_px`` pixels (at
+    most :data:`MAX_BANDS`), top first, each overlapping its neighbours by :data:`PART_MARGIN_PX` so the anti-aliasing
     along a cut is redone once both sides are new."""
     x0, y0, x1, y1 = box
-    n = max(1, -(-_size(box) // band_px))
+    n = min(max(1, -(-_size(box) // band_px)), MAX_BANDS)
     cuts = [y0 + (y1 - y0) * k // n for k in range(n + 1)]
     return [
         (x0, max(cuts[k] - PART_MARGIN_PX, y0), x1, min(cuts[k + 1] + PART_MARGIN_PX, y1))
