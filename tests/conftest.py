@@ -86,6 +86,29 @@ def espeak():
     return EspeakTTS()
 
 
+@pytest.fixture(scope="session")
+def hearing():
+    """The engine's hearing as it is configured by default (``EngineConfig()``: Whisper
+    ``tiny.en`` for English, ``base`` + OpenCC for Mandarin), each model loaded on first use and
+    kept for the whole run: the ASR, turn and intelligibility tests share it instead of loading
+    the same models once per module."""
+    from engine.config import EngineConfig
+    from engine.hearing import Hearing
+
+    return Hearing(EngineConfig())
+
+
+@pytest.fixture(scope="session")
+def kokoro():
+    """The default Mandarin voice (Kokoro-82M, ``dhe models kokoro-82m``), built and warmed up
+    once per run: the Kokoro and intelligibility tests share its onnxruntime session."""
+    from engine.tts.kokoro import KokoroTTS
+
+    tts = KokoroTTS(model_folder("kokoro-82m"))
+    tts.warm_up()
+    return tts
+
+
 @functools.cache
 def trained_dialog(domain: str):
     """``domain``'s dialog engine with its NLU trained once per test process, as the server runs

@@ -18,7 +18,6 @@ from engine.asr.language import SpokenLanguage
 from engine.asr.whisper import DecodeControl, WhisperASR, to_simplified
 from engine.audio.decode import load_audio
 from engine.audio.vad import SileroVAD, SpeechSegmenter, speech_segments
-from engine.config import EngineConfig
 from engine.hearing import Hearing
 from tests.conftest import require_path
 
@@ -35,10 +34,11 @@ def cer(reference: str, hypothesis: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def hearing() -> Hearing:
+def hearing(hearing: Hearing) -> Hearing:
+    """The run's shared hearing (tests/conftest.py), once ``base`` is known to be unpacked."""
     spec = model_store.load_manifest()["whisper-base"]
     require_path(model_store.models_dir() / spec.name / "model.bin", "whisper-base (dhe models zh)")
-    return Hearing(EngineConfig())
+    return hearing
 
 
 @pytest.fixture(scope="module")

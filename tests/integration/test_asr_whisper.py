@@ -9,7 +9,6 @@ from whisper_normalizer.english import EnglishTextNormalizer
 
 from engine.asr.whisper import WhisperASR
 from engine.audio.decode import load_audio
-from engine.config import EngineConfig
 from engine.hearing import Hearing
 from engine.observers import EventBus
 
@@ -24,11 +23,6 @@ def wer(reference: str, hypothesis: str) -> float:
 @pytest.fixture(scope="module")
 def asr() -> WhisperASR:
     return WhisperASR("whisper-tiny.en")
-
-
-@pytest.fixture(scope="module")
-def hearing() -> Hearing:
-    return Hearing(EngineConfig())
 
 
 def test_english_clips_wer(transcripts, shared_data, hearing: Hearing) -> None:

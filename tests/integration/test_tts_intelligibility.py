@@ -27,9 +27,9 @@ import time
 
 import pytest
 
-from engine.config import EngineConfig
 from engine.hearing import Hearing
 from engine.tts.intelligibility import pack_replies, report, speak_and_hear
+from engine.tts.kokoro import KokoroTTS
 from tests.conftest import model_folder
 
 pytestmark = pytest.mark.slow
@@ -51,27 +51,24 @@ def _check(scores, label: str, mean_max: float, reply_max: float) -> None:
 
 
 @pytest.mark.timeout(900)  # ~100 s of speech synthesized and transcribed on 2 cores
-def test_mandarin_voice_is_understood() -> None:
-    from engine.tts.kokoro import KokoroTTS
-
+def test_mandarin_voice_is_understood(kokoro: KokoroTTS, hearing: Hearing) -> None:
     t0 = time.perf_counter()
-    tts = KokoroTTS(model_folder("kokoro-82m"))
     model_folder("whisper-base")  # skip (or fail under CI) when not unpacked
-    asr = Hearing(EngineConfig()).asr_for("zh")  # as the engine hears Mandarin
-    scores = speak_and_hear(tts, asr, pack_replies("zh"), "zh")
+    asr = hearing.asr_for("zh")  # as the engine hears Mandarin
+    scores = speak_and_hear(kokoro, asr, pack_replies("zh"), "zh")
     print(
         f"\nzh: {sum(s.audio_s for s in scores):.0f} s of speech in {time.perf_counter() - t0:.0f} s"
     )
     _check(scores, "Kokoro-82M (zh) CER", ZH_MEAN_MAX, ZH_REPLY_MAX)
 
 
-def test_english_voice_is_understood(piper_voice_path) -> None:
+def test_english_voice_is_understood(piper_voice_path, hearing: Hearing) -> None:
     from engine.tts.piper import PiperTTS
 
     t0 = time.perf_counter()
     tts = PiperTTS(piper_voice_path)
     model_folder("whisper-tiny.en")
-    asr = Hearing(EngineConfig()).asr_for("en")
+    asr = hearing.asr_for("en")
     scores = speak_and_hear(tts, asr, pack_replies("en"), "en")
     print(
         f"\nen: {sum(s.audio_s for s in scores):.0f} s of speech in {time.perf_counter() - t0:.0f} s"

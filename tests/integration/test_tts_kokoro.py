@@ -14,13 +14,6 @@ from engine.tts.kokoro import SAMPLES_PER_UNIT, KokoroTTS
 from tests.conftest import model_folder
 
 
-@pytest.fixture(scope="module")
-def kokoro() -> KokoroTTS:
-    tts = KokoroTTS(model_folder("kokoro-82m"))
-    tts.warm_up()
-    return tts
-
-
 def _samples(chunk: TTSChunk) -> np.ndarray:
     return np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float64)
 

@@ -65,9 +65,8 @@ def pinned(events: list[Event]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[Hearing, Voices]:
-    config = EngineConfig()
-    return Hearing(config), Voices(config.tts)
+def models(hearing: Hearing) -> tuple[Hearing, Voices]:
+    return hearing, Voices(EngineConfig().tts)
 
 
 @pytest.fixture
