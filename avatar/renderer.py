@@ -9,7 +9,6 @@ runs on the GPU through EGL's device platform.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 from concurrent.futures import Future
@@ -120,7 +119,7 @@ class Renderer:
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
-                    scene.draw(pose, out, _GL_LOCK if self.serialized else contextlib.nullcontext())
+                    scene.draw(pose, out, _GL_LOCK if self.serialized else None)
                 except Exception as exc:
                     future.set_exception(RendererError(f"render failed: {exc}"))
                 else:
