@@ -22,7 +22,6 @@ import os
 import secrets
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from aiohttp import web
@@ -92,11 +91,26 @@ def check_arguments(args: argparse.Namespace) -> None:
             raise SandboxUsageError(f"--faults: not a valid fault config ({why})") from exc
 
 
-def _wait_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    """Block until stdin reaches end of file (the parent closed it or died), then stop."""
-    while sys.stdin.buffer.read1(1024):
-        pass
-    loop.call_soon_threadsafe(stop.set)
+def _watch_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Stop once stdin (a pipe from the parent) reaches end of file: the parent closed it or died.
+
+    The event loop watches the raw file descriptor (non-blocking ``os.read``): no thread is left
+    blocked in a buffered ``sys.stdin`` read, which at interpreter exit aborted the process
+    ("Fatal Python error: _enter_buffered_busy").
+    """
+    fd = sys.stdin.fileno()
+    os.set_blocking(fd, False)
+
+    def on_readable() -> None:
+        try:
+            if os.read(fd, 1024):
+                return
+        except BlockingIOError:
+            return
+        loop.remove_reader(fd)
+        stop.set()
+
+    loop.add_reader(fd, on_readable)
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -136,7 +150,7 @@ async def serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if args.exit_with_parent:
-        threading.Thread(target=_wait_stdin_eof, args=(loop, stop), daemon=True).start()
+        _watch_stdin_eof(loop, stop)
     if printed_key:
         print(f"Development API key (X-API-Key): {printed_key}", flush=True)
     print(f"READY http://{args.host}:{bound}", flush=True)
