@@ -64,6 +64,14 @@ class OpusPackets:
         }
         codec.open()
         self._codec = codec
+        self._silence = self._frame(np.zeros(FRAME_SAMPLES, np.int16))  # made once, reused
+
+    @staticmethod
+    def _frame(pcm: np.ndarray) -> av.AudioFrame:
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = MEDIA_RATE_HZ
+        frame.time_base = AUDIO_TIME_BASE
+        return frame
 
     def encode(self, pcm: np.ndarray, sample: int) -> av.Packet:
         """One packet for int16 (:data:`FRAME_SAMPLES`,) samples starting at media ``sample``.
@@ -71,10 +79,11 @@ class OpusPackets:
         Raises:
             RuntimeError: the encoder returned no packet (it must return one per frame).
         """
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = MEDIA_RATE_HZ
+        # Between replies every frame is digital silence: the same frame object is encoded
+        # again (the encoder copies its samples), not rebuilt 100 times a second.
+        silent = pcm.size == FRAME_SAMPLES and not pcm.any()
+        frame = self._silence if silent else self._frame(pcm)
         frame.pts = sample
-        frame.time_base = AUDIO_TIME_BASE
         packets = self._codec.encode(frame)
         if len(packets) != 1:
             raise RuntimeError(f"Opus gave {len(packets)} packets for one frame")
