@@ -4,7 +4,9 @@ Reads visitor lines from stdin and prints each reply, until end of input. The di
 the chat loop (:func:`dialog.chat.run_chat`) and its text I/O (:mod:`dialog.cli`); this module
 wires it to the engine's configuration and to the business systems, opened the way every
 command opens them (:func:`engine.systems.open_systems`). Registered by :mod:`engine.cli`.
-Exit codes: 0 at end of input, 2 on bad usage (config, pack, embedding model), 130 on Ctrl-C.
+Exit codes: 0 at end of input, 2 on bad usage (config, pack, embedding model), 130 on Ctrl-C
+(one line ``dhe chat: interrupted`` on stderr). While the sandboxes and models start, two
+progress lines (``starting: …``, ``ready in N s``) go to stderr, as ``dhe converse`` prints them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -60,6 +63,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         return _fail(f"--domain {args.domain}: {exc}")
     except KeyboardInterrupt:
+        print("dhe chat: interrupted", file=sys.stderr, flush=True)
         return 130
 
 
@@ -79,6 +83,8 @@ async def _chat(args: argparse.Namespace, config) -> int:
     if var is not None:
         var.mkdir(parents=True, exist_ok=True)
     packs_dir = Path(args.packs_dir) if args.packs_dir else config.dialog.packs_dir
+    t0 = time.perf_counter()
+    print("starting: sandboxes, models …", file=sys.stderr, flush=True)
     async with open_systems(config, demo=args.demo, var=var) as systems:
         engine = DialogEngine.load(
             args.domain,
@@ -87,6 +93,7 @@ async def _chat(args: argparse.Namespace, config) -> int:
             encoder=sentence_encoder(config.dialog.embedding_model),
             llm=config.dialog.llm.settings(),
         )
+        print(f"ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
         async for _, turn in run_chat(readable_lines(sys.stdin), engine, session_id, args.lang):
             print_turn(turn, why=args.why)

@@ -95,8 +95,12 @@ def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
     )
     proc = _dhe_chat(tmp_path, lines, "--why")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    # exactly one stderr line per input line: slot answers named as such, commands included
-    assert proc.stderr.splitlines() == [
+    # the two progress lines while it starts, then exactly one stderr line per input line: slot
+    # answers named as such, commands included
+    progress = proc.stderr.splitlines()[:2]
+    assert progress[0] == "starting: sandboxes, models …", progress
+    assert progress[1].startswith("ready in ") and progress[1].endswith(" s"), progress
+    assert proc.stderr.splitlines()[2:] == [
         "  [check_balance]",
         "  [slot: card_last4]",
         "  [cancel]",
