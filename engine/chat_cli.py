@@ -42,7 +42,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     from dialog.cli import interrupt_on_sigint
     from dialog.embedding import EmbeddingError
     from dialog.pack import PackError
-    from engine.cli import config_problem
+    from engine.cli import config_problem, interrupted
     from engine.config import ConfigError, load_config
     from engine.logs import configure_logging
 
@@ -63,8 +63,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         return _fail(f"--domain {args.domain}: {exc}")
     except KeyboardInterrupt:
-        print("dhe chat: interrupted", file=sys.stderr, flush=True)
-        return 130
+        return interrupted("chat")
 
 
 def _fail(message: str) -> int:

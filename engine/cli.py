@@ -52,6 +52,16 @@ def _fail(prog: str, message: str, code: int) -> int:
     return code
 
 
+INTERRUPTED = 130
+"""Exit status after Ctrl-C (SIGINT): 128 + signal 2, the shell's convention."""
+
+
+def interrupted(prog: str) -> int:
+    """Report a Ctrl-C as one line on stderr (``dhe PROG: interrupted``); returns 130."""
+    print(f"dhe {prog}: interrupted", file=sys.stderr, flush=True)
+    return INTERRUPTED
+
+
 def config_problem(exc: ConfigError, given: str | None) -> str:
     """One line for a config that cannot be used: a bad ``DHE_*`` variable is named by itself
     (never under a ``--config`` file that was not given); a file's problems follow
@@ -129,7 +139,7 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
     except UsageError as exc:
         return _fail(command, str(exc), 2)
     except KeyboardInterrupt:
-        return _fail(command, "interrupted", 1)
+        return interrupted(command)
     except KNOWN_FAILURES as exc:  # a typed failure: its message says what to do
         return _fail(command, str(exc).splitlines()[0], 1)
     except Exception as exc:  # the CLI boundary: one line; the traceback with -v
@@ -200,7 +210,7 @@ def _cmd_avatar_preview(args: argparse.Namespace) -> int:
     except (TTSError, RendererError, OSError) as exc:
         return _fail(prog, str(exc).splitlines()[0], 1)
     except KeyboardInterrupt:
-        return _fail(prog, "interrupted", 1)
+        return interrupted(prog)
     print(path)
     return 0
 
@@ -401,7 +411,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.error("the following arguments are required: command")
     configure_logging(args.verbose)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:  # a command that does not catch Ctrl-C itself
+        return interrupted(args.command)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 def run_serve(args: argparse.Namespace) -> int:
     """Run the server until interrupted.
 
+    SIGINT (Ctrl-C) and SIGTERM are the ordinary way to stop a service: ``dhe serve: stopping``
+    on stderr, sessions closed, exit 0 (unlike the one-shot commands, which exit 130 on Ctrl-C).
+
     Returns:
         The exit status (0, 1 or 2).
     """

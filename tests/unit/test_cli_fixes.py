@@ -229,3 +229,21 @@ def test_the_state_folder_is_the_projects_var_from_any_directory(
     monkeypatch.setenv("DHE_VAR_DIR", str(tmp_path / "state"))
     assert ConnectorsConfig().var_dir == var_dir() == tmp_path / "state"
     assert not (tmp_path / "var").exists()
+
+
+def test_ctrl_c_exits_130_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C is injected on purpose (a fake ``converse`` raising KeyboardInterrupt) and so is one
+    in a command that does not catch it itself (``models --list``)."""
+    import engine.converse
+
+    def ctrl_c(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.converse, "converse", ctrl_c)
+    assert main(["converse", "--text", "hi", "--out", str(tmp_path / "c.mp4")]) == 130
+    assert _err_lines(capsys) == ["dhe converse: interrupted"]
+    monkeypatch.setattr(models, "load_manifest", ctrl_c)
+    assert main(["models", "--list"]) == 130
+    assert _err_lines(capsys) == ["dhe models: interrupted"]
