@@ -183,9 +183,14 @@ class TriangleChunks:
     def visible(self, palette: np.ndarray, weights: np.ndarray, area: Box) -> np.ndarray:
         """bool (C,): the runs whose box under ``palette`` and morph ``weights`` meets
         ``area`` (x0, y0, x1, y1)."""
-        b = self.boxes(palette, weights)
-        x0, y0, x1, y1 = area
-        return (b[:, 0] < x1) & (b[:, 2] > x0) & (b[:, 1] < y1) & (b[:, 3] > y0)
+        return meeting(self.boxes(palette, weights), area)
+
+
+def meeting(boxes: np.ndarray, area: Box) -> np.ndarray:
+    """bool (C,): which of the runs' ``boxes`` (int64 (C, 4), :meth:`TriangleChunks.boxes`)
+    meet ``area`` (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = area
+    return (boxes[:, 0] < x1) & (boxes[:, 2] > x0) & (boxes[:, 1] < y1) & (boxes[:, 3] > y0)
 
 
 def runs_of(mask: np.ndarray, first: np.ndarray, count: np.ndarray) -> list[tuple[int, int]]:

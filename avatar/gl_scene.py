@@ -21,7 +21,7 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.camera import Camera
-from avatar.chunks import TriangleChunks, runs_of
+from avatar.chunks import TriangleChunks, meeting, runs_of
 from avatar.gl_post import FrameTarget
 from avatar.gl_programs import (
     FRAME_BINDING,
@@ -299,10 +299,8 @@ class GLScene:
             self._last_pose = pose
             return
         morphs = self._blend_morphs(weights)
-        visible = [
-            None if self.chunks is None else self.chunks.visible(self._palette, weights, area)
-            for area in parts
-        ]
+        boxes = None if self.chunks is None else self.chunks.boxes(self._palette, weights)
+        visible = [None if boxes is None else meeting(boxes, area) for area in parts]
         skip_interior = self._interior.skip(weights)
         with gl or nullcontext():
             self._upload(rows, block, morphs)
