@@ -139,6 +139,7 @@ class SandboxCluster:
         env.pop("DHE_SANDBOX_FAULTS", None)
         argv = [sys.executable, "-m", "connectors.sandbox", system, "--port", str(port)]
         argv += ["--db", str(self.var_dir / f"sandbox-{system}.db"), "--exit-with-parent"]
+        argv += ["--log-file", str(self.log_path(system))]
         if self.demo_otp:
             argv.append("--demo-otp")
         if self.faults is not None:

@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
@@ -18,7 +21,11 @@ from connectors.masking import masking_processor
 
 
 def configure_structlog(
-    level: int = logging.INFO, stream: TextIO | None = None, *, renderer: Any = None
+    level: int = logging.INFO,
+    stream: TextIO | None = None,
+    *,
+    renderer: Any = None,
+    logger_factory: Any = None,
 ) -> None:
     """Configure structlog: every event masked, then rendered to ``stream``.
 
@@ -26,6 +33,8 @@ def configure_structlog(
         level: the least level written (``logging.INFO``).
         stream: where lines go; ``sys.stderr`` when ``None``.
         renderer: the last processor (default :class:`structlog.processors.JSONRenderer`).
+        logger_factory: where rendered lines go instead of ``stream`` (e.g.
+            :class:`structlog.stdlib.LoggerFactory` for a stdlib handler).
     """
     structlog.configure(
         processors=[
@@ -36,7 +45,7 @@ def configure_structlog(
             renderer or structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        logger_factory=logger_factory or structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
 
@@ -49,3 +58,36 @@ def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -
         stream: where lines go; ``sys.stderr`` when ``None``.
     """
     configure_structlog(level, stream)
+
+
+class StderrFollowingRotatingHandler(logging.handlers.RotatingFileHandler):
+    """A :class:`logging.handlers.RotatingFileHandler` that also moves a file descriptor (stderr)
+    to the new file at each rollover, so crash text a process writes to stderr lands in the
+    current log file, not a rotated one."""
+
+    def __init__(self, path: Path, max_bytes: int, backup_count: int, follow_fd: int = 2) -> None:
+        super().__init__(path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")
+        self.follow_fd = follow_fd
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def doRollover(self) -> None:
+        """Rotate (``path`` -> ``path.1`` …), then point ``follow_fd`` at the new file."""
+        super().doRollover()
+        if self.stream is not None:
+            os.dup2(self.stream.fileno(), self.follow_fd)
+
+
+def configure_rotating_logging(
+    path: Path, max_bytes: int, backup_count: int, level: int = logging.INFO
+) -> None:
+    """Log JSON lines (masked) to ``path``, rotated at ``max_bytes`` keeping ``backup_count`` old
+    files; stderr follows the current file (stdlib and aiohttp logs go there too).
+
+    Raises:
+        OSError: ``path`` cannot be opened.
+    """
+    handler = StderrFollowingRotatingHandler(path, max_bytes, backup_count)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    configure_structlog(level, logger_factory=structlog.stdlib.LoggerFactory())

@@ -11,7 +11,8 @@ Environment (all optional; with none set the service prints a development API ke
 
 With ``--port 0`` a free port is taken. Once listening, the service prints one line to stdout,
 ``READY http://127.0.0.1:PORT``; with ``--exit-with-parent`` it exits when its stdin closes (the
-embedded mode's guard against orphans). Logs go to stderr.
+embedded mode's guard against orphans). Logs go to stderr, or with ``--log-file`` to
+a file rotated at 5 MiB (3 old files kept). ``GET /healthz`` answered 200 is not logged.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from connectors.listen import listen_failure
-from connectors.logs import configure_logging
+from connectors.logs import configure_logging, configure_rotating_logging
 from connectors.paths import default_var_dir
 from connectors.sandbox.faults import FaultConfig
 from connectors.sandbox.server import SandboxSettings, Service, build_app
 
 DEFAULT_PORTS = {"bank": 8701, "tax": 8702}
+LOG_MAX_BYTES = 5 * 2**20  # a log file's size before it is rotated (README.md, 7x24)
+LOG_BACKUPS = 3  # rotated files kept: at most 20 MiB of logs per sandbox
 
 
 def make_service(system: str) -> Service:
@@ -61,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-otp", action="store_true", help="demo customers' code is 123456")
     parser.add_argument("--faults", default=None, help="fault injection JSON (README.md)")
     parser.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        default=None,
+        help=f"log here (rotated at {LOG_MAX_BYTES // 2**20} MiB, {LOG_BACKUPS} old files kept) "
+        "instead of stderr",
+    )
 
 
 class SandboxUsageError(ValueError):
@@ -165,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m connectors.sandbox")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    configure_logging()
+    if args.log_file is not None:
+        configure_rotating_logging(args.log_file, LOG_MAX_BYTES, LOG_BACKUPS)
+    else:
+        configure_logging()
     asyncio.run(serve(args))
     return 0
 

@@ -201,6 +201,9 @@ def test_client_auth_and_test_routes_are_guarded(sandbox) -> None:
     assert wrong.status_code == 401
     hidden = httpx.get(f"{url}/_test/otp/v_x", headers={"X-Test-Key": "nope"})
     assert hidden.status_code == 404
+    # requests are logged, health probes (every second) are not
+    log_text = sandbox.log_path("bank").read_text()
+    assert '"path": "/v1/balance"' in log_text and "/healthz" not in log_text
 
 
 def test_oauth2_client_credentials(sandbox) -> None:
