@@ -17,6 +17,7 @@ from dialog.embedding import SentenceEncoder
 from dialog.kb import parse_markdown
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
 from dialog.understanding import Understanding
+from engine.embeddings import embedding_cache_dir
 from tests.conftest import model_folder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,9 +33,11 @@ def _nlu_eval():
 
 
 @pytest.fixture(scope="module")
-def understandings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Understanding]:
+def understandings() -> dict[str, Understanding]:
+    # The engine's embedding cache (pack texts only, keyed by model fingerprint and text): the
+    # servers and trained_dialog() read the same vectors instead of embedding both packs again.
     encoder = SentenceEncoder.load(
-        model_folder("multilingual-e5-small"), cache_dir=tmp_path_factory.mktemp("embeddings")
+        model_folder("multilingual-e5-small"), cache_dir=embedding_cache_dir()
     )
     return {d: Understanding.from_pack(load_pack(DEFAULT_PACKS_DIR / d), encoder) for d in PACKS}
 
