@@ -73,8 +73,11 @@ def _open_video(path: Path) -> av.container.InputContainer:
     """
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise UnreadableFile(f"{path}: not an image or a video ({exc})") from exc
+    except av.error.InvalidDataError as exc:
+        raise UnreadableFile(f"{path}: not an image or a video (FFmpeg: invalid data)") from exc
+    except (av.error.FFmpegError, OSError) as exc:  # the reason without FFmpeg's errno and path
+        reason = exc.strerror or type(exc).__name__
+        raise UnreadableFile(f"{path}: not an image or a video (FFmpeg: {reason})") from exc
     if not container.streams.video:
         container.close()
         raise UnreadableFile(f"{path}: has no video stream")
