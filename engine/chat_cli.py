@@ -75,6 +75,7 @@ async def _chat(args: argparse.Namespace, config) -> int:
     from dialog import DialogEngine
     from dialog.chat import run_chat
     from dialog.cli import print_turn, readable_lines
+    from dialog.pack import unknown_pack_message
     from engine.embeddings import sentence_encoder
     from engine.systems import open_systems
 
@@ -83,7 +84,8 @@ async def _chat(args: argparse.Namespace, config) -> int:
         var.mkdir(parents=True, exist_ok=True)
     packs_dir = Path(args.packs_dir) if args.packs_dir else config.dialog.packs_dir
     t0 = time.perf_counter()
-    print("starting: sandboxes, models …", file=sys.stderr, flush=True)
+    if unknown_pack_message(args.domain, packs_dir) is None:  # else the one error line only
+        print("starting: sandboxes, models …", file=sys.stderr, flush=True)
     async with open_systems(config, demo=args.demo, var=var) as systems:
         engine = DialogEngine.load(
             args.domain,
