@@ -31,11 +31,48 @@ DEMO_TURNS: tuple[tuple[str, str], ...] = (
 )
 
 
+class _MissingRequired(Exception):
+    """A required option is missing; raised (not printed) so that an unknown flag is named first."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            raise _MissingRequired(self, message)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and every parser below it."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found += _subparsers(sub)
+    return found
+
+
+def _unknown_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> list[str]:
+    """The arguments no parser knows, found by parsing again with required options relaxed
+    (``dhe converse --bogus`` names ``--bogus``, not only the missing ``--out``)."""
+    relaxed = [
+        a for p in _subparsers(parser) for a in p._actions if a.required and a.option_strings
+    ]
+    for action in relaxed:
+        action.required = False
+    try:
+        return parser.parse_known_args(argv)[1]
+    except _MissingRequired:  # a required positional or subcommand: nothing more to learn
+        return []
+    finally:
+        for action in relaxed:
+            action.required = True
 
 
 class _TurnAction(argparse.Action):
@@ -405,11 +442,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dhe`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    try:
+        args, unknown = parser.parse_known_args(argv)
+    except _MissingRequired as missing:
+        unknown = _unknown_args(parser, argv)
+        if unknown:  # named first: the likelier slip (a misspelt --out, say)
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        missing.parser.exit(2, f"{missing.parser.prog}: error: {missing}\n")
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None:
-        parser.error("the following arguments are required: command")
+        parser.exit(2, "dhe: error: the following arguments are required: command\n")
     configure_logging(args.verbose)
     try:
         return int(args.func(args) or 0)

@@ -126,6 +126,15 @@ def test_an_unknown_flag_is_named_before_a_missing_command(
     with pytest.raises(SystemExit):
         main([])
     assert _err_lines(capsys) == ["dhe: error: the following arguments are required: command"]
+    with pytest.raises(SystemExit) as bogus:  # before a missing required option, too
+        main(["converse", "--bogusflag"])
+    assert bogus.value.code == 2
+    assert _err_lines(capsys) == ["dhe: error: unrecognized arguments: --bogusflag"]
+    with pytest.raises(SystemExit):
+        main(["converse", "--text", "hi"])
+    assert _err_lines(capsys) == [
+        "dhe converse: error: the following arguments are required: --out"
+    ]
 
 
 def test_pack_check_of_a_missing_folder_is_a_usage_error(
