@@ -12,13 +12,16 @@ import pytest
 from dialog.embedding import EmbeddingError, SentenceEncoder
 from dialog.kb import KnowledgeBase
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from engine.embeddings import embedding_cache_dir
 from tests.conftest import model_folder
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceEncoder:
+def encoder() -> SentenceEncoder:
+    # The engine's embedding cache, which the servers and the NLU tests fill with the same pack
+    # texts (the cache itself is tested on a folder of its own below).
     return SentenceEncoder.load(
-        model_folder("multilingual-e5-small"), cache_dir=tmp_path_factory.mktemp("cache")
+        model_folder("multilingual-e5-small"), cache_dir=embedding_cache_dir()
     )
 
 
