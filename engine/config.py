@@ -398,8 +398,9 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     """
     source = Path(path) if path else DEFAULT_CONFIG_PATH
     raw = read_mapping(source)
+    unknown = _unknown_env_sections()
     try:
-        return EngineConfig(**raw)
+        config = EngineConfig(**raw)
     except SettingsError as exc:  # a DHE_* variable that is not valid JSON for its field
         m = re.search(r'field "(\w+)"', str(exc))
         prefix = f"DHE_{m.group(1).upper()}" if m else "DHE_"
@@ -416,7 +417,29 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
             from_env.append(env in os.environ)
             where = f"{env} (environment)" if from_env[-1] else dotted
             problems.append(f"{where}: {err['msg']}")
-        raise ConfigError(str(source), problems, from_environment=all(from_env)) from exc
+        from_env += [True] * len(unknown)
+        raise ConfigError(str(source), unknown + problems, from_environment=all(from_env)) from exc
+    if unknown:
+        raise ConfigError(str(source), unknown, from_environment=True)
+    return config
+
+
+def _unknown_env_sections() -> list[str]:
+    """One problem per ``DHE_<SECTION>__…`` variable whose section is no setting (pydantic-settings
+    silently ignores it). ``DHE_`` variables without ``__`` (``DHE_VAR_DIR``, the sandbox keys, a
+    secret named by ``*_env``) are no settings and are left alone."""
+    problems = []
+    for name in sorted(os.environ):
+        if not name.upper().startswith("DHE_") or "__" not in name[4:]:
+            continue
+        section = name[4:].split("__", 1)[0].lower()
+        if section not in EngineConfig.model_fields:
+            known = ", ".join(EngineConfig.model_fields)
+            problems.append(
+                f"{name} (environment): Extra inputs are not permitted "
+                f"(no section {section!r}; known: {known})"
+            )
+    return problems
 
 
 _EMBEDDING_ENV = "DHE_DIALOG__EMBEDDING_MODEL"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.config import ConfigError, ConfigFileError, load_config
+from engine.config import DEFAULT_CONFIG_PATH, ConfigError, ConfigFileError, load_config
 
 BAD_FILES = {
     "latin1.yaml": "server:\n  host: caf\xe9\n".encode("latin-1"),
@@ -75,3 +75,24 @@ def test_invalid_values_stay_exit_1_one_line_each(
     assert len(lines) == 2, lines
     assert any("vad.threshold" in line for line in lines)
     assert any("server.nonsense" in line for line in lines)
+
+
+def test_an_unknown_env_section_is_flagged_like_an_unknown_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DHE_VAR_DIR", "var")  # DHE_ without __: not a setting, left alone
+    monkeypatch.setenv("DHE_ASR__DEVICE", "cpu")
+    assert main(["config", "check", str(DEFAULT_CONFIG_PATH)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("DHE_NOSUCH__THING", "1")
+    monkeypatch.setenv("DHE_ASR__NOSUCH", "1")
+    assert main(["config", "check", str(DEFAULT_CONFIG_PATH)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2, lines
+    assert any(
+        line.endswith("DHE_ASR__NOSUCH (environment): Extra inputs are not permitted")
+        for line in lines
+    )
+    assert any(
+        "DHE_NOSUCH__THING (environment): Extra inputs are not permitted" in line for line in lines
+    )
