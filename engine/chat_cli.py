@@ -84,8 +84,10 @@ async def _chat(args: argparse.Namespace, config) -> int:
         var.mkdir(parents=True, exist_ok=True)
     packs_dir = Path(args.packs_dir) if args.packs_dir else config.dialog.packs_dir
     t0 = time.perf_counter()
-    if unknown_pack_message(args.domain, packs_dir) is None:  # else the one error line only
-        print("starting: sandboxes, models …", file=sys.stderr, flush=True)
+    unknown = unknown_pack_message(args.domain, packs_dir)
+    if unknown is not None:  # before the slow start, and the message converse and the API give
+        return _fail(f"--domain {args.domain}: {unknown}")
+    print("starting: sandboxes, models …", file=sys.stderr, flush=True)
     async with open_systems(config, demo=args.demo, var=var) as systems:
         engine = DialogEngine.load(
             args.domain,

@@ -4,6 +4,7 @@ sandbox)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -154,10 +155,15 @@ def test_pack_check_names_files_by_the_path_as_given(
     assert len(out) == 4 and all(line.endswith(".yaml: file missing") for line in out)
 
 
-def test_chat_errors_use_the_common_prefix(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["chat", "--domain", "nope"]) == 2
-    lines = _err_lines(capsys)
-    assert len(lines) == 1 and lines[0].startswith("dhe chat: error: --domain nope: "), lines
+def test_chat_unknown_domain_is_converses_line_before_any_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    t0 = time.monotonic()
+    assert main(["chat", "--domain", "casino"]) == 2
+    assert time.monotonic() - t0 < 10.0  # no sandbox or model was started (that took ~60 s)
+    assert _err_lines(capsys) == [
+        "dhe chat: error: --domain casino: no such domain pack (known: bank, tax)"
+    ]
 
 
 @pytest.mark.parametrize(
