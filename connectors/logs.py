@@ -71,8 +71,9 @@ class StderrFollowingRotatingHandler(logging.handlers.RotatingFileHandler):
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def doRollover(self) -> None:
-        """Rotate (``path`` -> ``path.1`` …), then point ``follow_fd`` at the new file."""
+        """Rotate (``path`` -> ``path.1`` …), then point ``follow_fd`` at the new file (mode 600)."""
         super().doRollover()
+        os.chmod(self.baseFilename, 0o600)  # as private as the file the parent opened
         if self.stream is not None:
             os.dup2(self.stream.fileno(), self.follow_fd)
 

@@ -30,5 +30,6 @@ def test_rotates_at_size_and_the_followed_fd_moves_along(tmp_path: Path) -> None
         "sandbox-bank.log.2",
     ]
     assert all(p.stat().st_size <= 1000 for p in tmp_path.iterdir())
+    assert path.stat().st_mode & 0o777 == 0o600
     current = path.read_text()
     assert "line 099" in current and current.endswith("crash text\n")
