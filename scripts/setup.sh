@@ -41,7 +41,7 @@ fi
 stamp=.venv/.setup-stamp
 want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-gpu$GPU"
 if [[ ! -f $stamp || "$(cat $stamp)" != "$want" ]]; then
-  say "installing Python packages (pinned by constraints.txt) …"
+  say "installing Python packages (pinned by constraints.txt; a few minutes the first time, quiet) …"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
   if [[ "$GPU" == "1" ]]; then

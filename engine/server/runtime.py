@@ -40,7 +40,13 @@ from engine.server.renderers import (
     gl_renderer_factory,
 )
 from engine.server.transcribing import InflightCounter
-from engine.server.warmup import run_steps, warm_audio, warm_hearing, warm_video_encoders
+from engine.server.warmup import (
+    run_steps,
+    timed,
+    warm_audio,
+    warm_hearing,
+    warm_video_encoders,
+)
 from engine.show import load_configured_avatar
 from engine.systems import open_systems
 from engine.voices import Voices
@@ -119,7 +125,9 @@ class Runtime:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         cfg = self.config
-        systems = await self._stack.enter_async_context(open_systems(cfg, var=self.var))
+        systems = await timed(
+            "sandboxes", self._stack.enter_async_context(open_systems(cfg, var=self.var))
+        )
         self.connectors, self.audit = systems.connector, systems.session_audit
         self.unavailable = systems.unavailable
         self.sandboxes = systems.cluster
@@ -129,11 +137,12 @@ class Runtime:
             self._avatar = load_configured_avatar(cfg.avatar)
 
         # One step per model and language: a stop during warm-up starts no further step.
+        size = (cfg.server.video_width, cfg.server.video_height)
         model_steps = [
-            *(partial(warm_hearing, self.hearing, (lang,)) for lang in languages),  # load, decode
-            *(partial(self.voices.warm_up, (lang,)) for lang in cfg.tts.voices),  # every voice
-            load_avatar,
-            partial(warm_video_encoders, cfg.server.video_width, cfg.server.video_height),
+            *((f"ASR {lang}", partial(warm_hearing, self.hearing, (lang,))) for lang in languages),
+            *((f"voice {lang}", partial(self.voices.warm_up, (lang,))) for lang in cfg.tts.voices),
+            ("avatar", load_avatar),
+            ("video encoders", partial(warm_video_encoders, *size)),
         ]
 
         def load_turn() -> None:
@@ -145,15 +154,15 @@ class Runtime:
 
         await asyncio.gather(
             run_steps(self.asr_executor, model_steps),
-            run_steps(self.turn_executor, (load_turn, check_turn)),
-            self.dialog_engine(cfg.dialog.domain),
+            run_steps(self.turn_executor, (("turn model", load_turn), ("turn check", check_turn))),
+            timed("dialog " + cfg.dialog.domain, self.dialog_engine(cfg.dialog.domain)),
         )
         factory = self._renderer_factory or gl_renderer_factory(self._avatar, cfg)
         # Idle backends kept for reuse: as many as sessions may run at once, plus a spare of
         # each size the page asks for (square or portrait, web_client's videoSizeFor).
         keep = cfg.server.max_sessions + 2 * RENDERER_POOL
         self.renderers = RendererPool(factory, keep=keep)
-        await self.renderers.warm()
+        await timed("renderer", self.renderers.warm())
         self.ready = True
         self.metrics.ready.set(1)
         return StartupReport(loop.time() - t0, languages)

@@ -16,8 +16,9 @@ import asyncio
 import fractions
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor
+from typing import TypeVar
 
 import av
 import numpy as np
@@ -26,18 +27,31 @@ from engine.audio.vad import SAMPLE_RATE_HZ as ASR_RATE_HZ
 from engine.hearing import Hearing
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Seconds of audio a warm-up decodes: a short turn, inside the shortest encoder window.
 WARM_AUDIO_S = 2.0
 
 
-async def run_steps(executor: Executor, steps: Iterable[Callable[[], object]]) -> None:
-    """Run blocking ``steps`` one after another on ``executor``. Cancelling the caller stops
-    before the next step: the one already running finishes on its thread (a thread cannot be
-    interrupted), nothing new starts, so a stop during warm-up is prompt."""
+async def run_steps(executor: Executor, steps: Iterable[tuple[str, Callable[[], object]]]) -> None:
+    """Run blocking ``steps`` (label, function) one after another on ``executor``, each logged
+    at INFO with its time (``warm-up: LABEL N ms``), so the console shows progress through a
+    start that takes minutes on a loaded machine. Cancelling the caller stops before the next
+    step: the one already running finishes on its thread (a thread cannot be interrupted),
+    nothing new starts, so a stop during warm-up is prompt."""
     loop = asyncio.get_running_loop()
-    for step in steps:
+    for label, step in steps:
+        t0 = time.perf_counter()
         await loop.run_in_executor(executor, step)
+        log.info("warm-up: %s %.0f ms", label, (time.perf_counter() - t0) * 1e3)
+
+
+async def timed(label: str, work: Awaitable[T]) -> T:
+    """Await ``work`` and log ``warm-up: LABEL N ms`` at INFO (start-up progress)."""
+    t0 = time.perf_counter()
+    result = await work
+    log.info("warm-up: %s %.0f ms", label, (time.perf_counter() - t0) * 1e3)
+    return result
 
 
 def warm_audio(seconds: float = WARM_AUDIO_S) -> np.ndarray:

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from engine.server.warmup import WARM_AUDIO_S, run_steps, warm_audio, warm_video_encoders
 
@@ -23,7 +24,9 @@ def test_both_video_codecs_encode_a_frame() -> None:
     warm_video_encoders(64, 64)  # raises when aiortc's encoders change their interface
 
 
-async def test_a_stop_during_warm_up_starts_no_further_step() -> None:
+async def test_a_stop_during_warm_up_starts_no_further_step(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     started, release, ran = threading.Event(), threading.Event(), []
 
     def first() -> None:
@@ -32,9 +35,15 @@ async def test_a_stop_during_warm_up_starts_no_further_step() -> None:
         ran.append("first")
 
     with ThreadPoolExecutor(1) as executor:
-        task = asyncio.create_task(run_steps(executor, [first, lambda: ran.append("second")]))
+        task = asyncio.create_task(
+            run_steps(executor, [("1", first), ("2", lambda: ran.append("second"))])
+        )
         await asyncio.to_thread(started.wait, 10)
         task.cancel()  # the server stops while the first step runs
         release.set()
         await asyncio.sleep(0.1)
     assert task.cancelled() and ran == ["first"]  # the running step finished, no other began
+    caplog.set_level("INFO", logger="engine.server.warmup")
+    with ThreadPoolExecutor(1) as executor:  # each finished step is logged: start-up progress
+        await run_steps(executor, [("turn check", lambda: None)])
+    assert [r.getMessage().rsplit(" ", 2)[0] for r in caplog.records] == ["warm-up: turn check"]
