@@ -81,15 +81,41 @@ export class Captions {
     } else {
       this.avatarEl.textContent = text;
     }
+    const newTurn = (turnId ?? null) !== this.turn || !turnId;
     this.turn = turnId ?? null;
     if (language) this.avatarEl.lang = language === "zh" ? "zh-CN" : "en";
-    this.reveal();
+    // A new answer is read from its start (its "Assistant ·" label and first line); the later
+    // replies of the same turn are appended below without moving what is being read.
+    if (newTurn) this.showStart(this.avatarEl);
+    else this.cue();
   }
 
-  /** Keep the newest words in view when the caption box scrolls (a long answer). */
+  /** Keep the newest words in view when the caption box scrolls (the visitor's own words). */
   reveal() {
     const box = this.avatarEl.parentElement;
     if (box) box.scrollTop = box.scrollHeight;
+    this.cue();
+  }
+
+  /** Scroll the caption box so that ``el`` starts at its top. */
+  showStart(el) {
+    const box = el.parentElement;
+    if (!box) return;
+    const pad = parseFloat(getComputedStyle(box).paddingTop) || 0;
+    box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - pad;
+    this.cue();
+  }
+
+  /** Fade the box's bottom edge while more text lies below (``.captions.more``), so a long
+   * answer shows that it goes on; scrolling to the end removes the fade. */
+  cue() {
+    const box = this.avatarEl.parentElement;
+    if (!box) return;
+    if (!this.cueBound) {
+      box.addEventListener("scroll", () => this.cue(), { passive: true });
+      this.cueBound = true;
+    }
+    box.classList.toggle("more", box.scrollTop + box.clientHeight < box.scrollHeight - 2);
   }
 
   /** The page switched to ``lang``: the avatar's caption in another language is cleared (its
@@ -107,5 +133,6 @@ export class Captions {
     this.visitorEl.textContent = "";
     this.visitorEl.dataset.final = "true";
     this.turn = null;
+    this.cue();
   }
 }
