@@ -23,7 +23,7 @@ from engine.config import ServerConfig
 from engine.events import Event, StateChanged
 from engine.server.clock import MEDIA_RATE_HZ, MediaClock
 from engine.server.echo import EchoGuard
-from engine.server.tracks import AvatarVideoTrack, ReplyAudioTrack, Unchanged, pose_changed
+from engine.server.tracks import AvatarVideoTrack, ReplyAudioTrack, pose_changed
 from engine.server.transcribing import InflightCounter
 from engine.speaking import Spans
 
@@ -60,7 +60,6 @@ class SessionMedia:
         self._renderer = renderer
         self._inflight = inflight
         self._thinking = False  # the session prepares a reply (its state is ``thinking``)
-        self._replying = False  # the session's state is ``speaking`` (gaps between pieces too)
         size = (renderer.width, renderer.height)  # the configured size or the offer's
         self._frame = np.empty((size[1], size[0], 3), np.uint8)
         self._last_pose: Any = None
@@ -121,11 +120,9 @@ class SessionMedia:
     # --- the session's side -----------------------------------------------------------------
 
     def observe(self, event: Event) -> None:
-        """Bus observer: render pacing follows the session's state (``thinking``; while
-        ``speaking`` the frame rate holds)."""
+        """Bus observer: render pacing follows the session's state (``thinking``)."""
         if isinstance(event, StateChanged):
             self._thinking = event.state == "thinking"
-            self._replying = event.state == "speaking"
 
     def set_listening(self, listening: bool) -> None:
         """The avatar's attentive face on (the visitor speaks) or off, from now."""
@@ -155,23 +152,20 @@ class SessionMedia:
         if self.echo is not None:
             self.echo.note_outbound(deadline_s, pcm, MEDIA_RATE_HZ)
 
-    def _render(self, sample: int) -> asyncio.Future[np.ndarray] | Unchanged:
-        speaking = self.timeline.is_speaking(sample)
-        # Idle, an unchanged image is held at the receiver (not encoded nor sent); while a
-        # reply plays (its gaps included), it is sent again so the frame rate holds.
-        unchanged = Unchanged.RESEND if speaking or self._replying else Unchanged.HOLD
+    def _render(self, sample: int) -> asyncio.Future[np.ndarray] | None:
         pose = self.timeline.pose_at(sample)
         if not pose_changed(pose, self._last_pose):
-            return unchanged
+            return None
         inflight = self._inflight
-        if not speaking and (inflight.count or self._thinking):
+        if not self.timeline.is_speaking(sample) and (inflight.count or self._thinking):
             # The avatar only idles while the CPU has reply work: during a final decode (the
             # critical path of a reply, ~0.3-0.6 s) the last image is repeated; during partials
-            # and while the reply's first audio is prepared, 1 frame in 3 is rendered.
+            # and while the reply's first audio is prepared, 1 frame in 3 is rendered. The
+            # track still sends 25 fps.
             if inflight.finals:
-                return unchanged
+                return None
             self._idle_skip = (self._idle_skip + 1) % 3
             if self._idle_skip:
-                return unchanged
+                return None
         self._last_pose = pose
         return asyncio.wrap_future(self._renderer.submit(pose, self._frame))

@@ -8,14 +8,12 @@ finished packets, which aiortc sends as they are: 10 ms packets instead of the 2
 encoder makes, and no hop through the thread pool the video encoder keeps busy. The video track
 renders ``timeline.pose_at(sample)`` on the renderer's GL thread (never on the event loop),
 converts each new image to yuv420p once on a worker thread (repeated images are resent as they
-are, or not sent at all while the avatar idles: :class:`Unchanged`), and skips frames whose time
-has passed (``plan_video_frame``): video yields, audio does not.
+are), and skips frames whose time has passed (``plan_video_frame``): video yields, audio does not.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import fractions
 import time
 from collections.abc import Callable
@@ -185,25 +183,9 @@ class ReplyAudioTrack(MediaStreamTrack):
         super().stop()
 
 
-class Unchanged(enum.Enum):
-    """What the video track does with a slot whose pose has not visibly changed."""
-
-    #: Send the last image again: the frame rate holds (the avatar speaks; a receiver's fps
-    #: and lip-sync timing are measured on it).
-    RESEND = "resend"
-    #: Send nothing: the receiver keeps showing the last image (the avatar idles). RTP
-    #: timestamps stay on the media clock, so the next frame plays at its time (a variable
-    #: frame rate, as in WebRTC screen sharing); at least one frame leaves every
-    #: :data:`MAX_HOLD_SLOTS` slots.
-    HOLD = "hold"
-
-
-#: Renders the pose for a media sample: (sample) -> awaitable uint8 (H, W, 3), or
-#: :class:`Unchanged` when the pose has not visibly changed since the last frame.
-FrameSource = Callable[[int], "asyncio.Future[np.ndarray] | Unchanged"]
-#: A held image is still sent once every this many slots (200 ms at 25 fps), so a keyframe
-#: request is answered and the receiver's frame-freeze statistics stay quiet while it idles.
-MAX_HOLD_SLOTS = 5
+#: Renders the pose for a media sample: (sample) -> awaitable uint8 (H, W, 3), or None when the
+#: pose has not visibly changed since the last frame (the last image is sent again).
+FrameSource = Callable[[int], "asyncio.Future[np.ndarray] | None"]
 
 #: A pose counts as unchanged below these differences: blendshape weight (0–1) and head angle
 #: (radians; 0.002 rad moves a 512² head by under half a pixel). Idle sway changes ~0.0005 rad per
@@ -231,8 +213,8 @@ class AvatarVideoTrack(MediaStreamTrack):
         clock: the session media clock.
         fps: frames per second (25 by default config).
         render: starts rendering the frame for a media sample; returns an awaitable of
-            uint8 (H, W, 3) RGB (the renderer's GL thread does the work), or :class:`Unchanged`
-            (pose unchanged: resend the last image, or hold it and send nothing).
+            uint8 (H, W, 3) RGB (the renderer's GL thread does the work), or None to resend the
+            last image (pose unchanged).
         size: (width, height) of the frames in pixels.
         stamp: draws overlays (the AI label) into a frame in place.
     """
@@ -256,14 +238,12 @@ class AvatarVideoTrack(MediaStreamTrack):
         self.next_index = 0
         self.frames_sent = 0
         self.frames_dropped = 0
-        self.frames_held = 0  # slots not sent: the idle image held at the receiver
-        self._last_index = 0  # slot of the last frame sent
         self.render_ms_total = 0.0
         self.frames_rendered = 0
         self._last: av.VideoFrame | None = None  # the last image, converted for the encoder
 
     async def recv(self) -> av.VideoFrame:
-        """The next frame at its deadline (late frames skipped, held slots not sent).
+        """The next frame at its deadline (late frames skipped).
 
         Raises:
             MediaStreamError: the track was stopped.
@@ -272,21 +252,13 @@ class AvatarVideoTrack(MediaStreamTrack):
             raise MediaStreamError
         loop = asyncio.get_running_loop()
         start = self.clock.ensure_started(loop.time())
-        while True:
-            slot = plan_video_frame(loop.time(), start, self.fps, self.next_index)
-            if slot.wait_s > 0:
-                await asyncio.sleep(slot.wait_s)
-            self.frames_dropped += slot.dropped
-            self.next_index = slot.index + 1
-            pending = self._render(slot.index * MEDIA_RATE_HZ // self.fps)
-            if pending is not Unchanged.HOLD or self._last is None:
-                break
-            if slot.index - self._last_index >= MAX_HOLD_SLOTS:
-                break
-            self.frames_held += 1
-            if self.readyState != "live":
-                raise MediaStreamError
-        if not isinstance(pending, Unchanged):  # else the last image again
+        slot = plan_video_frame(loop.time(), start, self.fps, self.next_index)
+        if slot.wait_s > 0:
+            await asyncio.sleep(slot.wait_s)
+        self.frames_dropped += slot.dropped
+        sample = slot.index * MEDIA_RATE_HZ // self.fps
+        pending = self._render(sample)
+        if pending is not None:
             t0 = time.perf_counter()
             rgb = await pending
             self.render_ms_total += (time.perf_counter() - t0) * 1000.0
@@ -303,7 +275,7 @@ class AvatarVideoTrack(MediaStreamTrack):
         frame.pict_type = av.video.frame.PictureType.NONE
         frame.pts = slot.index * VIDEO_CLOCK_HZ // self.fps
         frame.time_base = VIDEO_TIME_BASE
-        self._last_index = slot.index
+        self.next_index = slot.index + 1
         self.frames_sent += 1
         return frame
 
