@@ -137,6 +137,9 @@ class Supervisor:
             assert proc is not None
             started = time.monotonic()
             code = proc.wait()  # reaps the child
+            # Its pipes go with it: the owner still holds the first Popen of each child, so a
+            # restart would otherwise keep the dead child's stdin and stdout open (2 fds).
+            close_pipes(proc)
             if self._stopping.is_set():
                 return
             down = time.monotonic()
@@ -183,10 +186,17 @@ class Supervisor:
                 self._status[name] = replace(status, state="stopped", pid=None)
 
 
+def close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    """Close the parent's ends of a child's stdin and stdout pipes. Idempotent."""
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None and not pipe.closed:
+            pipe.close()
+
+
 def end_process(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a child and reap it (SIGKILL after 3 s); its pipes are closed. Idempotent."""
     if proc.stdin is not None and not proc.stdin.closed:
-        proc.stdin.close()
+        proc.stdin.close()  # first: a sandbox run with --exit-with-parent stops on its EOF
     if proc.poll() is None:
         proc.terminate()
     try:
@@ -194,5 +204,4 @@ def end_process(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
+    close_pipes(proc)

@@ -39,7 +39,8 @@ def test_backoff_grows_caps_and_resets() -> None:
 async def test_a_killed_sandbox_is_restarted_on_its_port(tmp_path: Path) -> None:
     async with start_embedded(tmp_path, demo_otp=True) as systems:
         cluster, c = systems.cluster, systems.connectors
-        url, old_pid = cluster.urls["bank"], cluster.procs["bank"].pid
+        old = cluster.procs["bank"]
+        url, old_pid = cluster.urls["bank"], old.pid
         started = await c.call("bank.start_verification", {"card_last4": "4417"})
         os.kill(old_pid, signal.SIGKILL)
         t0 = time.monotonic()
@@ -55,6 +56,9 @@ async def test_a_killed_sandbox_is_restarted_on_its_port(tmp_path: Path) -> None
         restarted_s = time.monotonic() - t0
         status = cluster.status()["bank"]
         assert status.restarts == 1 and status.pid != old_pid and cluster.urls["bank"] == url
+        # no pipe to the dead child is left open (2 fds leaked per sandbox restarted)
+        assert old.stdin is not None and old.stdin.closed
+        assert old.stdout is not None and old.stdout.closed
         assert cluster.status()["tax"].state == "running"
         # same database (the verification is there), same code key and demo setting
         result = await c.call(
