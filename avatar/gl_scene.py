@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from OpenGL import GL
 
+from avatar import screen_box
 from avatar.camera import Camera
 from avatar.chunks import TriangleChunks, meeting, runs_of
 from avatar.gl_post import FrameTarget
@@ -261,7 +262,7 @@ class GLScene:
             head, gaze = driver.head_rotation(pose), driver.eye_rotation(pose)
             box = self.box.static(head)
             area, self._prev_box = union(box, self._prev_box), box
-            parts = (area,) if area[2] > area[0] and area[3] > area[1] else ()
+            parts = (area,) if screen_box.area(area) > 0 else ()
         eyeballs = np.zeros((2, 3), np.float32)
         for k, eye in enumerate(self.avatar.eyes[:2]):
             eyeballs[k] = eye.centre

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from avatar import screen_box
 from avatar.camera import Camera
 from avatar.model import Avatar
 from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, morph_bounds, union
@@ -85,16 +86,12 @@ def _touching(tris: np.ndarray, moving: np.ndarray) -> np.ndarray:
     return out
 
 
-def _size(box: Box) -> int:
-    return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
-
-
 def _bands(box: Box, band_px: int) -> list[Box]:
     """A body step's box cut into horizontal bands of at most about ``band_px`` pixels (at
     most :data:`MAX_BANDS`), top first, each overlapping its neighbours by :data:`PART_MARGIN_PX` so the anti-aliasing
     along a cut is redone once both sides are new."""
     x0, y0, x1, y1 = box
-    n = min(max(1, -(-_size(box) // band_px)), MAX_BANDS)
+    n = min(max(1, -(-screen_box.area(box) // band_px)), MAX_BANDS)
     cuts = [y0 + (y1 - y0) * k // n for k in range(n + 1)]
     return [
         (x0, max(cuts[k] - PART_MARGIN_PX, y0), x1, min(cuts[k + 1] + PART_MARGIN_PX, y1))
@@ -107,17 +104,16 @@ def _merge(boxes: list[Box]) -> tuple[Box, ...]:
     larger than the two apart (each box is one draw pass; an overlap is drawn twice)."""
     out: list[Box] = []
     for box in boxes:
-        if _size(box) == 0:
+        if screen_box.area(box) == 0:
             continue
         joined = True
         while joined:
             joined = False
             for k, other in enumerate(out):
                 both = union(box, other)
-                overlap = (box[0] < other[2] and other[0] < box[2]) and (
-                    box[1] < other[3] and other[1] < box[3]
-                )
-                if overlap and _size(both) <= _size(box) + _size(other):
+                if screen_box.overlaps(box, other) and screen_box.area(both) <= (
+                    screen_box.area(box) + screen_box.area(other)
+                ):
                     box, joined = both, True
                     del out[k]
                     break

@@ -23,6 +23,18 @@ def union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
+def area(box: Box) -> int:
+    """Pixels inside ``box`` (half-open: x0 <= x < x1, y0 <= y < y1); 0 when it is empty or
+    inverted."""
+    return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    """Whether boxes ``a`` and ``b`` share at least one pixel (half-open bounds: boxes that
+    only touch along an edge do not)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 #: Extra pixels around the box: FXAA reads one pixel beyond an edge, rasterisation rounds.
 MARGIN_PX = 3
 

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import pytest
 
-from avatar import DEFAULT_AVATAR_PATH
+from avatar import DEFAULT_AVATAR_PATH, screen_box
 from avatar.camera import frame
 from avatar.gltf import load_avatar
 from avatar.pose import Pose, axis_angle
@@ -28,8 +28,12 @@ def _inside(box, xy) -> bool:
     return box[0] <= xy[0] < box[2] and box[1] <= xy[1] < box[3]
 
 
-def _area(box) -> int:
-    return max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+def test_box_area_and_overlap_use_half_open_bounds() -> None:
+    assert screen_box.area((2, 3, 12, 8)) == 50
+    assert screen_box.area((5, 5, 5, 9)) == 0 and screen_box.area((9, 0, 4, 7)) == 0
+    assert screen_box.overlaps((0, 0, 10, 10), (9, 9, 20, 20))
+    assert not screen_box.overlaps((0, 0, 10, 10), (10, 0, 20, 10))  # touching edges
+    assert not screen_box.overlaps((0, 0, 10, 10), (0, 10, 10, 20))
 
 
 def test_each_frame_redraws_only_what_moved(rig) -> None:
@@ -44,12 +48,20 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     mouth = camera.project(avatar.channel_centroid("jawOpen"))[0]
     eyes = camera.project(avatar.channel_centroid("eyeBlinkLeft"))[0]
     _, (_, full) = step(Pose())
-    assert _inside(full, mouth) and _inside(full, eyes) and _area(full) > 0.5 * 512 * 512
+    assert _inside(full, mouth) and _inside(full, eyes) and screen_box.area(full) > 0.5 * 512 * 512
     assert step(Pose())[1][1] == EMPTY  # nothing changed
     _, (_, area) = step(Pose(weights={"eyeBlinkLeft": 1.0}))
-    assert _inside(area, eyes) and not _inside(area, mouth) and _area(area) < 0.1 * _area(full)
+    assert (
+        _inside(area, eyes)
+        and not _inside(area, mouth)
+        and screen_box.area(area) < 0.1 * screen_box.area(full)
+    )
     _, (_, area) = step(Pose(weights={"jawOpen": 0.5}))  # the blink opens, the jaw drops
-    assert _inside(area, mouth) and _inside(area, eyes) and _area(area) < 0.25 * _area(full)
+    assert (
+        _inside(area, mouth)
+        and _inside(area, eyes)
+        and screen_box.area(area) < 0.25 * screen_box.area(full)
+    )
     # a head turn far under half a pixel is held: the palette drawn is the last one
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.5}, yaw=1e-4))
     assert area == EMPTY and not np.array_equal(palette, drawn)
@@ -58,7 +70,7 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     assert hold.head_drawn
     body = Pose(weights={"jawOpen": 0.5}, yaw=0.1, bones={"spine": axis_angle((0, 1, 0), 0.1)})
     _, (_, area) = step(body)  # a body step over SPLIT_PX is drawn whole
-    assert _area(area) >= _area(full) and not hold.pending
+    assert screen_box.area(area) >= screen_box.area(full) and not hold.pending
     # a slow drift moves in steps: held until it has gone half a pixel, then taken whole
     steps, last = 0, None
     for k in range(1, 60):
@@ -78,11 +90,11 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     bands = [area]  # a step under SPLIT_PX: the body's top band now, one more each frame
     assert np.array_equal(palette, drawn) and area[3] < full[3] and not _inside(area, mouth)
     while hold.pending:
-        assert len(bands) < 5 and _area(bands[-1]) < 0.3 * _area(full)
+        assert len(bands) < 5 and screen_box.area(bands[-1]) < 0.3 * screen_box.area(full)
         bands.append(step(Pose(weights={"jawOpen": 0.3}, bones=drift))[1][1])  # the same pose
         assert bands[-1][1] < bands[-2][3] and bands[-1][3] > bands[-2][3]  # overlapping, lower
     assert len(bands) >= 2 and bands[-1][3] == full[3]
-    assert _area(functools.reduce(union, bands)) >= 0.5 * _area(full)
+    assert screen_box.area(functools.reduce(union, bands)) >= 0.5 * screen_box.area(full)
     far = {"spine": axis_angle((0, 1, 0), 2e-2)}  # ~1.7 px: the body does not wait
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.6}, bones=far))
     assert np.array_equal(palette, drawn) and _inside(area, mouth) and hold.pending
