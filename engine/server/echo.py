@@ -50,15 +50,15 @@ BANDS = len(BAND_EDGES_HZ) - 1
 #: A heard hop within this many dB of the window's loudest hop is sound (a visitor's soft
 #: lead-in counts, a microphone's noise floor does not).
 ONSET_RANGE_DB = 20.0
-#: :meth:`EchoGuard.onset_score` compares each band's levels down to this far below the
+#: :func:`_onset_score` compares each band's levels down to this far below the
 #: band's loudest hop in the window (a floor): a syllable's shape, not how deep the quiet between
 #: syllables is (digital silence in what was sent, a microphone's noise floor in what was
 #: heard). Chosen on recordings of the tests' data (not the benchmark's clip): 6-12 dB alike.
 ONSET_DEPTH_DB = 10.0
-#: Hops of the quiet before a heard sound that :meth:`EchoGuard.onset_score` keeps.
+#: Hops of the quiet before a heard sound that :func:`_onset_score` keeps.
 ONSET_PRE_HOPS = 1
 #: A sound that began inside the window is judged once it has lasted this many hops (120 ms);
-#: before, :meth:`EchoGuard.onset_score` says echo (1.0), so a hold waits for the verdict.
+#: before, :func:`_onset_score` says echo (1.0), so a hold waits for the verdict.
 MIN_JUDGED_HOPS = 12
 #: Hops after the avatar's sound in which its echo may still be heard (room reverberation,
 #: soft sounds below :data:`ACTIVE_DB`): 150 ms.
@@ -120,7 +120,7 @@ def sourced_lags(sent_active: np.ndarray, heard_loud: np.ndarray, n: int, first:
 
     Args:
         sent_active: bool (n + lags,), the avatar audible per hop, oldest first (the span
-            :meth:`EchoGuard.score` compares, every lag included).
+            :func:`_full_score` compares, every lag included).
         heard_loud: bool (n - first,), the heard sound per hop from window hop ``first`` on.
         n: hops in the window.
         first: the window hop where the heard sound began.
@@ -211,38 +211,18 @@ class EchoGuard:
         windows = np.lib.stride_tricks.sliding_window_view(sent, n, axis=0)[::-1]
         return heard, sent, np.moveaxis(windows, -1, 1)
 
-    def score(self, t_s: float) -> float:
-        """Best correlation (−1…1) of the heard spectral envelope ending at ``t_s`` with the
-        sent one at any lag in ``[0, max_lag_s]``; 0.0 when the avatar was silent or either is
-        flat. Each band's mean over the window is removed first, so a fixed loudspeaker/room
-        colouring and the coupling level do not matter."""
-        env = self._envelopes(t_s)
-        return 0.0 if env is None else _full_score(*env)
-
-    def onset_score(self, t_s: float) -> float:
-        """:meth:`score` for a sound that may have just begun (the hold of a possible barge-in
-        asks it): the quiet before the heard sound is left out of the window, and only lags
-        at which the avatar was sounding when the heard sound would have left the loudspeaker
-        count (:func:`sourced_lags`); levels are compared down to :data:`ONSET_DEPTH_DB` below
-        each band's peak. 1.0 (echo) while the sound is shorter than :data:`MIN_JUDGED_HOPS`.
-
-        Why: in :meth:`score`, the step from silence to speech where a visitor starts talking
-        correlates with the step where the reply (or one of its sentences) began, at the lag
-        between the two, whatever follows; a visitor starting up to ``max_lag_s`` after a reply
-        or sentence began was taken for its echo for ~0.5 s."""
-        env = self._envelopes(t_s)
-        return 0.0 if env is None else _onset_score(*env)
-
     def judge(self, t_s: float, *, onset: bool) -> EchoVerdict:
         """Both verdicts on what was heard up to ``t_s``, the envelopes built once.
 
         Args:
             t_s: end of the heard window (seconds, the clock of :meth:`note_inbound`).
-            onset: also judge it as a possible barge-in's onset (:meth:`onset_score`); when
+            onset: also judge it as a possible barge-in's onset (:func:`_onset_score`); when
                 False, :attr:`EchoVerdict.onset_echo` is False without being computed.
 
         Returns:
-            :class:`EchoVerdict`: each score compared with :attr:`threshold`.
+            :class:`EchoVerdict`: each score compared with :attr:`threshold`; both scores are
+            0.0 (not echo) when the avatar was silent over the window or the heard envelope is
+            flat.
         """
         env = self._envelopes(t_s)  # None: avatar silent or heard flat, both scores 0.0
         full = 0.0 if env is None else _full_score(*env)
@@ -255,10 +235,10 @@ class EchoVerdict:
     """The echo guard's verdicts on one heard window (:meth:`EchoGuard.judge`).
 
     Attributes:
-        echo: the window is (mostly) the avatar's own voice (:meth:`EchoGuard.score`): it does
+        echo: the window is (mostly) the avatar's own voice (:func:`_full_score`): it does
             not count towards an onset.
         onset_echo: a sound that may have just begun in it may be the avatar's own voice
-            (:meth:`EchoGuard.onset_score`): no hold of the reply yet. False when not asked.
+            (:func:`_onset_score`): no hold of the reply yet. False when not asked.
     """
 
     echo: bool
@@ -266,13 +246,25 @@ class EchoVerdict:
 
 
 def _full_score(heard: np.ndarray, sent: np.ndarray, windows: np.ndarray) -> float:
-    """:meth:`EchoGuard.score` on its envelopes (:meth:`EchoGuard._envelopes`)."""
+    """Best correlation (−1…1) of the heard spectral envelope with the sent one at any lag in
+    ``[0, max_lag_s]`` (the envelopes of :meth:`EchoGuard._envelopes`). Each band's mean over
+    the window is removed first, so a fixed loudspeaker/room colouring and the coupling level
+    do not matter."""
     del sent
     return _best_correlation(windows, heard, np.ones(windows.shape[0], bool))
 
 
 def _onset_score(heard: np.ndarray, sent: np.ndarray, windows: np.ndarray) -> float:
-    """:meth:`EchoGuard.onset_score` on its envelopes (:meth:`EchoGuard._envelopes`)."""
+    """:func:`_full_score` for a sound that may have just begun (the hold of a possible
+    barge-in asks it): the quiet before the heard sound is left out of the window, and only
+    lags at which the avatar was sounding when the heard sound would have left the loudspeaker
+    count (:func:`sourced_lags`); levels are compared down to :data:`ONSET_DEPTH_DB` below
+    each band's peak. 1.0 (echo) while the sound is shorter than :data:`MIN_JUDGED_HOPS`.
+
+    Why: in :func:`_full_score`, the step from silence to speech where a visitor starts talking
+    correlates with the step where the reply (or one of its sentences) began, at the lag
+    between the two, whatever follows; a visitor starting up to ``max_lag_s`` after a reply or
+    sentence began was taken for its echo for ~0.5 s."""
     n = heard.shape[0]
     level = heard.max(axis=1)
     loud = level >= level.max() - ONSET_RANGE_DB

@@ -208,7 +208,7 @@ class Endpointer:
                 ``bargein_min_speech_ms``).
             echo: the echo guard judged this window to be the avatar's own voice (no onset).
             hold_echo: the same verdict for the hold of the reply
-                (:meth:`engine.server.echo.EchoGuard.onset_is_echo`, which a visitor's first
+                (:attr:`engine.server.echo.EchoVerdict.onset_echo`, which a visitor's first
                 words do not fool); None: ``echo``.
 
         Returns:
