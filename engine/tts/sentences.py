@@ -10,7 +10,8 @@ sentence is synthesized. Rules:
   number at the start of a sentence (``1. Open the app``), or when a lowercase word follows.
 * Clause boundaries (``, ; :`` and ``，；：、``) cut a sentence only when it is too long: the
   first piece above ``first_max_weight`` (so first audio comes fast), later ones above
-  ``max_weight`` (or, with ``growth`` > 1, above a limit that grows piece by piece). A ``,`` between digits is never a boundary. The cut is at the last clause
+  ``max_weight`` (or, with ``growth`` > 1, above a limit that grows piece by piece). A ``,``
+  or ``:`` between digits (``1,234``, ``09:30``) is never a boundary. The cut is at the last clause
   boundary that keeps the piece within the limit, else the first one.
 
 Length is measured as *spoken weight*: one per Latin character, three per CJK character
@@ -130,7 +131,7 @@ def _cut_clauses(sentence: str, config: SplitConfig, done: int) -> list[str]:
             for i, ch in enumerate(rest[:-1])
             if ch in _CLAUSE_MARKS
             and not (
-                ch == ","
+                ch in ",:"
                 and 0 < i < len(rest) - 1
                 and rest[i - 1].isdigit()
                 and rest[i + 1].isdigit()

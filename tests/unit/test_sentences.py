@@ -97,6 +97,12 @@ def test_commas_inside_numbers_are_not_clause_boundaries() -> None:
     assert pieces == ["The transfer of 1,000,000 yuan to account 6222 0202 is done,", "thank you."]
 
 
+def test_a_time_is_not_cut_at_its_colon() -> None:
+    text = "为您预约3月12日星期三 10:00（一号大厅），确认吗？"
+    pieces = split_sentences(text, SplitConfig(first_max_weight=21, max_weight=150, growth=2.5))
+    assert pieces == ["为您预约3月12日星期三 10:00（一号大厅），", "确认吗？"]
+
+
 def test_sentence_without_any_boundary_stays_whole() -> None:
     text = "Please bring your identity card to the counter on the second floor."
     assert split_sentences(text, SplitConfig(first_max_weight=20)) == [text]
