@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from engine.logs import configure_logging
 
@@ -31,48 +31,37 @@ DEMO_TURNS: tuple[tuple[str, str], ...] = (
 )
 
 
-class _MissingRequired(Exception):
-    """A required option is missing; raised (not printed) so that an unknown flag is named first."""
-
-    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
-        super().__init__(message)
-        self.parser = parser
-
-
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error and exit status 2."""
+    """argparse with a one-line error and exit status 2.
 
-    def error(self, message: str) -> NoReturn:
+    A missing required argument is kept in :attr:`missing` instead of ending the parse, so
+    argparse goes on to collect the arguments no parser knows and :func:`main` names an
+    unknown flag first (``dhe config check --zz`` names ``--zz``, not the missing FILE; a
+    misspelt ``--out`` is the likelier slip). Python 3.11's argparse (``requires-python``)
+    checks required arguments last in a parser's pass and returns its unknown arguments after.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: the missing-argument error of this parser's pass, reported by :func:`main`
+        self.missing: str | None = None
+
+    def error(self, message: str) -> None:  # returns (for a missing argument only)
         if message.startswith("the following arguments are required"):
-            raise _MissingRequired(self, message)
+            self.missing = self.missing or message
+            return
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """``parser`` and every parser below it."""
-    found = [parser]
+def _missing(parser: argparse.ArgumentParser) -> argparse.ArgumentParser | None:
+    """The parser below ``parser`` (itself included) whose last pass missed a required
+    argument, the innermost when several did; None when none did."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):
-                found += _subparsers(sub)
-    return found
-
-
-def _unknown_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> list[str]:
-    """The arguments no parser knows, found by parsing again with required options relaxed
-    (``dhe converse --bogus`` names ``--bogus``, not only the missing ``--out``)."""
-    relaxed = [
-        a for p in _subparsers(parser) for a in p._actions if a.required and a.option_strings
-    ]
-    for action in relaxed:
-        action.required = False
-    try:
-        return parser.parse_known_args(argv)[1]
-    except _MissingRequired:  # a required positional or subcommand: nothing more to learn
-        return []
-    finally:
-        for action in relaxed:
-            action.required = True
+                if (found := _missing(sub)) is not None:
+                    return found
+    return parser if getattr(parser, "missing", None) else None
 
 
 class _TurnAction(argparse.Action):
@@ -442,15 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dhe`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
-    try:
-        args, unknown = parser.parse_known_args(argv)
-    except _MissingRequired as missing:
-        unknown = _unknown_args(parser, argv)
-        if unknown:  # named first: the likelier slip (a misspelt --out, say)
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        missing.parser.exit(2, f"{missing.parser.prog}: error: {missing}\n")
-    if unknown:
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named before a missing argument (see _Parser)
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if (missing := _missing(parser)) is not None:
+        missing.exit(2, f"{missing.prog}: error: {missing.missing}\n")
     if args.command is None:
         parser.exit(2, "dhe: error: the following arguments are required: command\n")
     configure_logging(args.verbose)

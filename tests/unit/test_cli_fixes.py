@@ -136,6 +136,16 @@ def test_an_unknown_flag_is_named_before_a_missing_command(
     assert _err_lines(capsys) == [
         "dhe converse: error: the following arguments are required: --out"
     ]
+    with pytest.raises(SystemExit) as bogus:  # and before a missing positional
+        main(["config", "check", "--zz"])
+    assert bogus.value.code == 2
+    assert _err_lines(capsys) == ["dhe: error: unrecognized arguments: --zz"]
+    with pytest.raises(SystemExit) as missing:
+        main(["config", "check"])
+    assert missing.value.code == 2
+    assert _err_lines(capsys) == [
+        "dhe config check: error: the following arguments are required: file"
+    ]
 
 
 def test_pack_check_of_a_missing_folder_is_a_usage_error(
