@@ -3,11 +3,11 @@
 A kiosk's loudspeaker reaches its microphone. The browser's acoustic echo canceller removes most
 of it, but what is left (or all of it, where AEC is off or the loudspeaker is an external
 amplifier the browser cannot reference) would make the avatar interrupt itself. This guard
-compares **energy envelopes**: the log-energy of what the server sent, per 10 ms hop on the
-wall clock, and the log-energy of what it hears, per 10 ms hop. An echo is the sent envelope
-delayed (loudspeaker + room + network + jitter buffers, up to ``max_lag_s``) and scaled (the
-coupling), so over the last ``window_s`` the heard envelope correlates with the sent envelope at
-some lag. A visitor's own speech is independent of the avatar's, so it does not correlate —
+compares **spectral envelopes**: the log-energy in :data:`BANDS` speech bands
+(:data:`BAND_EDGES_HZ`) of what the server sent, per 10 ms hop on the wall clock, and of what
+it hears, per 10 ms hop. An echo is the sent envelope delayed (loudspeaker + room + network +
+jitter buffers, up to ``max_lag_s``) and scaled (the coupling), so over the last ``window_s``
+the heard envelope correlates with the sent envelope at some lag. A visitor's own speech is independent of the avatar's, so it does not correlate —
 including when the visitor talks over the avatar, where the mixture's envelope follows the louder
 talker. A window judged echo does not count towards an onset (:mod:`engine.server.endpointing`),
 so the avatar's own voice can neither barge in nor become a visitor turn.
@@ -174,7 +174,8 @@ class EchoGuard:
     _in: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def note_outbound(self, t_s: float, samples: np.ndarray, sample_rate: int) -> None:
-        """Record audio sent to the visitor, its first sample leaving at ``t_s``.
+        """Record audio sent to the visitor, its first sample leaving at ``t_s`` (seconds);
+        ``samples`` (n,) float32 in [-1, 1] or int16, mono, at ``sample_rate`` Hz.
 
         Digital silence (all samples zero: the 100 frames a second sent between replies) is
         not analysed: its hops read :data:`FLOOR_DB` in every band, the level a hop with no
@@ -184,7 +185,8 @@ class EchoGuard:
         self._note(self._out, t_s, hop_energies_db(samples, sample_rate))
 
     def note_inbound(self, t_s: float, samples: np.ndarray, sample_rate: int) -> None:
-        """Record audio heard from the visitor, its first sample captured at ``t_s``."""
+        """Record audio heard from the visitor, its first sample captured at ``t_s``
+        (seconds); ``samples`` as in :meth:`note_outbound`."""
         self._note(self._in, t_s, hop_energies_db(samples, sample_rate))
 
     def _note(self, env: dict[int, np.ndarray], t_s: float, levels: np.ndarray) -> None:

@@ -35,7 +35,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import redis
 import redis.asyncio as aioredis
@@ -96,7 +96,7 @@ return {1, used + 1, c[1] + c[2] + 1, limit}
 """
 )
 
-# ARGV: prefix, now-less. Returns {live, pending, cap}.
+# ARGV: prefix (the time is Redis's own). Returns {live, pending, cap}.
 _COUNTS = _COUNT + "return counts(ARGV[1], now_ms())\n"
 
 # Heartbeat, reconciliation and reaping. ARGV: prefix, replica, capacity, ttl_ms, mode, n_add,
@@ -285,7 +285,11 @@ class RedisRegistry(Generic[S]):
             self._written = live
         return self._after_beat(out, len(live))
 
-    def _send_beat(self, mode: str, add: set[str], drop: Iterable[str]) -> list:
+    def _send_beat(
+        self, mode: Literal["full", "delta"], add: set[str], drop: Iterable[str]
+    ) -> list:
+        """Run the beat script (``_BEAT``): write ``add``, remove ``drop`` (mode ``delta``) or
+        make the replica's entries ``add`` (mode ``full``). Returns {had_heartbeat, reaped...}."""
         args = [self.prefix, self.replica_id, self.capacity, self.heartbeat_ttl_ms, mode]
         return self._beat_script(args=[*args, len(add), *add, *drop])
 
