@@ -164,8 +164,11 @@ class SessionRoutes:
                 session.refuse("too-many-sessions", "every session slot was taken meanwhile")
                 await session.close("too-many-sessions")
             return
-        live, _ = await self._count()
-        log.info("session %s connected (%d live)", session.id, live)
+        try:
+            live = str((await self._count())[0])
+        except RegistryUnavailable:  # a Redis blip ends no live session; /healthz says so
+            live = "unknown"
+        log.info("session %s connected (%s live)", session.id, live)
 
     async def _forget(self, session: Session) -> None:
         await self.gate.closed(session)

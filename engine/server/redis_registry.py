@@ -19,9 +19,9 @@ replica deletes its keys (one Lua script, atomic): a dead replica's sessions van
 from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A replica that finds its own
 heartbeat gone (Redis restarted, or its loop stalled past the TTL) writes its live sessions back.
 Otherwise a heartbeat writes only what changed since the last one Redis answered (sessions
-new or ended since; an entry holds nothing else that could change), which also mends a
-``create``/``remove`` write Redis did not answer. A beat that fails makes the next one a full
-reconciliation (what Redis holds is unknown meanwhile).
+new or ended since; an entry holds nothing else that could change). A beat that fails, or a
+``create``/``remove`` Redis did not answer (neither raises: a Redis blip ends no session), makes
+the next beat a full reconciliation (what Redis holds is unknown meanwhile).
 
 Session ids carry their owner: ``{r}.{token}`` (:meth:`RedisRegistry.new_session_id`), so the
 proxy routes every later request of a session to its replica without asking Redis.
@@ -223,7 +223,7 @@ class RedisRegistry(Generic[S]):
         # its life at most (new, ended) whatever create/remove managed to write meanwhile.
         self._written: set[str] | None = None
         self._beating = threading.Lock()
-        self._resync = threading.Event()  # a remove Redis did not answer: next beat is full
+        self._resync = threading.Event()  # a create/remove Redis did not answer: next is full
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -342,18 +342,40 @@ class RedisRegistry(Generic[S]):
         return Admission(ticket)
 
     async def create(self, admission: Admission, session_id: str, session: S) -> None:
-        """See :meth:`~engine.server.registry.SessionRegistry.create`."""
+        """See :meth:`~engine.server.registry.SessionRegistry.create`.
+
+        Never raises for Redis: a session whose media connected lives on whether or not Redis
+        answers (a blip must not end a visitor's session). Unanswered, the next heartbeat is a
+        full one, which writes the session; the admission's ticket stays counted as pending
+        until it expires (``pending_ttl_ms``), so the blip over-counts, never over-admits.
+        """
         p, r = self.prefix, self.replica_id
         self._sessions[session_id] = session  # first: a heartbeat in between keeps its entry
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(f"{p}pending:{r}", admission.ticket)
-            pipe.sadd(f"{p}sessions:{r}", session_id)
-            pipe.set(f"{p}session:{session_id}", r)
-            await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(f"{p}pending:{r}", admission.ticket)
+                pipe.sadd(f"{p}sessions:{r}", session_id)
+                pipe.set(f"{p}session:{session_id}", r)
+                await pipe.execute()
+        except RedisError as exc:
+            self._resync.set()
+            log.warning(
+                "session %s is live; the registry did not answer (%s): the next heartbeat "
+                "writes its entry",
+                session_id,
+                exc,
+            )
 
     async def release(self, admission: Admission) -> None:
-        """See :meth:`~engine.server.registry.SessionRegistry.release`."""
-        await self._redis.zrem(f"{self.prefix}pending:{self.replica_id}", admission.ticket)
+        """See :meth:`~engine.server.registry.SessionRegistry.release`.
+
+        Never raises for Redis: an unanswered release leaves the ticket to expire
+        (``pending_ttl_ms``).
+        """
+        try:
+            await self._redis.zrem(f"{self.prefix}pending:{self.replica_id}", admission.ticket)
+        except RedisError as exc:
+            log.warning("the registry did not answer a release (%s): its slot expires", exc)
 
     async def get(self, session_id: str) -> S | None:
         """See :meth:`~engine.server.registry.SessionRegistry.get`."""

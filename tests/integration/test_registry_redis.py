@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -21,19 +22,28 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from engine.cluster.processes import free_port
+from engine.server.admission import Gate
+from engine.server.limits import AddressLimits, LimitSettings
+from engine.server.metrics import ServerMetrics
+from engine.server.offers import SessionRoutes
 from engine.server.redis_registry import (
     ClusterFull,
     RedisRegistry,
     RegistryUnavailable,
 )
-from engine.server.registry import RegistryFull
-from tests.support.redisd import redis_server
+from engine.server.registry import Admission, RegistryFull
+from tests.support.redisd import RedisServer, redis_server
 
 
 @pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
+def redisd() -> Iterator[RedisServer]:
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis_url(redisd: RedisServer) -> str:
+    return redisd.url
 
 
 def _replica(url: str, prefix: str, rid: str, capacity: int = 2, **kw) -> RedisRegistry[str]:
@@ -105,7 +115,10 @@ async def test_an_abandoned_admission_frees_its_slot(redis_url: str, prefix: str
 
 
 async def test_a_dead_replicas_sessions_vanish_within_5_s(redis_url: str, prefix: str) -> None:
-    dead, survivor = _replica(redis_url, prefix, "r1"), _replica(redis_url, prefix, "r2")
+    """The dead replica's heartbeat lives 1.2 s, not the default 3 s, to keep the test short:
+    the cluster test checks the 5 s with the default settings."""
+    dead = _replica(redis_url, prefix, "r1", heartbeat_interval_ms=400, heartbeat_ttl_ms=1200)
+    survivor = _replica(redis_url, prefix, "r2")
     await dead.start()
     await survivor.start()
     try:
@@ -169,6 +182,45 @@ async def test_a_replicas_heartbeat_makes_redis_match_its_sessions(
         await a.close()
 
 
+async def test_a_redis_outage_between_admit_and_create_ends_no_session(
+    redisd: RedisServer, prefix: str
+) -> None:
+    """Redis stops after a session's admission and before its ``create`` (the outage is
+    injected at that point on purpose: the real redis-server is stopped, its keys kept). The
+    session goes live all the same (``create``, then the count after it, raised out of the
+    session's task, which ended the session), and once Redis answers again the next heartbeat
+    writes its entry. The session is a stand-in: going live reads only its id."""
+    registry = _replica(
+        redisd.url, prefix, "r1", heartbeat_interval_ms=60_000, heartbeat_ttl_ms=120_000
+    )  # no beat of its own during the test: the one below is the next
+    await registry.start()
+    gate = Gate(registry, AddressLimits(LimitSettings()))
+    routes = SessionRoutes(SimpleNamespace(metrics=ServerMetrics()), gate, access=None)
+    session = SimpleNamespace(id=registry.new_session_id(), ended=asyncio.Event())
+    create = registry.create
+
+    async def create_after_redis_stops(*args) -> None:
+        redisd.stop(keep_keys=True)
+        await create(*args)
+
+    registry.create = create_after_redis_stops
+    gate.hold(session, "127.0.0.1")
+    try:
+        await routes._went_live(session)
+        assert await gate.get(session.id) is session and registry.local() == [session]
+        await registry.release(Admission("offer-that-failed"))  # unanswered: it expires
+        redisd.start()
+        assert await registry.owner(session.id) is None  # create was not answered
+        await registry.beat()
+        assert await registry.owner(session.id) == "r1"
+        counts = await registry.counts()
+        assert (counts.live, counts.pending) == (1, 1)  # its ticket expires (pending_ttl_ms)
+    finally:
+        if not redisd.running:
+            redisd.start()
+        await registry.close()
+
+
 def _unreachable(script: Script) -> Script:
     """``script`` run by a client of a closed port (an injected outage)."""
     client = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
@@ -223,10 +275,10 @@ def test_healthz_says_down_when_redis_stops(tmp_path: Path) -> None:
     port, log = free_port(), tmp_path / "serve.log"
     server = None
     try:
-        with redis_server() as url, log.open("w") as out:
+        with redis_server() as redisd, log.open("w") as out:
             env = {
                 **os.environ,
-                "DHE_CLUSTER__REGISTRY_URL": url,
+                "DHE_CLUSTER__REGISTRY_URL": redisd.url,
                 "DHE_CLUSTER__REPLICA_ID": "r1",
                 "DHE_VAR_DIR": str(tmp_path),
                 "DHE_SANDBOX__EMBEDDED": "false",  # no sandboxes to start
