@@ -123,7 +123,11 @@ class RedisRegistry(Generic[S]):
         # its life at most (new, ended) whatever create/remove managed to write meanwhile.
         self._written: set[str] | None = None
         self._beating = threading.Lock()
-        self._resync = threading.Event()  # a create/remove Redis did not answer: next is full
+        # A create/remove Redis did not answer since the last beat began: the next is a full
+        # one. The beat's own state: set on the event loop and read (and cleared) by a beat,
+        # both under ``_resync_lock``, held across no I/O (the loop waits a set copy at most).
+        self._resync = False
+        self._resync_lock = threading.Lock()
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -172,10 +176,10 @@ class RedisRegistry(Generic[S]):
         """:meth:`beat` on the calling thread (never the event loop: it blocks on Redis)."""
         with self._beating:
             known, self._written = self._written, None  # unknown until Redis answers
-            if self._resync.is_set():
-                self._resync.clear()  # before the copy: a session removed since is not in it
-                known = None
-            live = set(self._sessions)  # one C-level copy under the GIL (the loop changes it)
+            with self._resync_lock:  # cleared with the copy: a session removed since is not in it
+                if self._resync:
+                    known, self._resync = None, False
+                live = set(self._sessions)  # one C-level copy (the loop changes it)
             if known is None:
                 out = self._send_beat("full", live, ())
             else:
@@ -258,13 +262,7 @@ class RedisRegistry(Generic[S]):
                 pipe.set(f"{p}session:{session_id}", r)
                 await pipe.execute()
         except RedisError as exc:
-            self._resync.set()
-            log.warning(
-                "session %s is live; the registry did not answer (%s): the next heartbeat "
-                "writes its entry",
-                session_id,
-                exc,
-            )
+            self._unanswered(session_id, "is live", exc)
 
     async def release(self, admission: Admission) -> None:
         """See :meth:`~engine.server.registry.SessionRegistry.release`.
@@ -298,13 +296,19 @@ class RedisRegistry(Generic[S]):
                 pipe.delete(f"{p}session:{session_id}")
                 await pipe.execute()
         except RedisError as exc:
-            self._resync.set()
-            log.warning(
-                "session %s ended; the registry did not answer (%s): the next heartbeat "
-                "removes its entry",
-                session_id,
-                exc,
-            )
+            self._unanswered(session_id, "ended", exc)
+
+    def _unanswered(self, session_id: str, outcome: str, exc: RedisError) -> None:
+        """A create/remove Redis did not answer: logged, not raised; the next beat is a full
+        one, which writes or drops the session's entry."""
+        with self._resync_lock:
+            self._resync = True
+        log.warning(
+            "session %s %s; the registry did not answer (%s): the next heartbeat mends its entry",
+            session_id,
+            outcome,
+            exc,
+        )
 
     async def counts(self) -> RegistryCounts:
         """The whole cluster's live and pending sessions and its capacity (live replicas).
