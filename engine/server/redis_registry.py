@@ -333,9 +333,14 @@ class RedisRegistry(Generic[S]):
         return await self._redis.get(f"{self.prefix}session:{session_id}")
 
     async def replica_sessions(self) -> dict[str, int]:
-        """Live sessions per live replica (replica id → count)."""
-        out: dict[str, int] = {}
-        for replica in await self._redis.hkeys(f"{self.prefix}replicas"):
-            if await self._redis.exists(f"{self.prefix}alive:{replica}"):
-                out[replica] = await self._redis.scard(f"{self.prefix}sessions:{replica}")
-        return out
+        """Live sessions per live replica (replica id → count), in two round trips: the
+        replicas, then one pipeline asking each one's heartbeat and session count."""
+        p = self.prefix
+        replicas = await self._redis.hkeys(f"{p}replicas")
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for replica in replicas:
+                pipe.exists(f"{p}alive:{replica}")
+                pipe.scard(f"{p}sessions:{replica}")
+            answers = await pipe.execute()
+        alive, counts = answers[0::2], answers[1::2]
+        return {r: int(n) for r, up, n in zip(replicas, alive, counts, strict=True) if up}

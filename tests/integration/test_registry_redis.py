@@ -72,6 +72,8 @@ async def test_sessions_are_owned_counted_and_forgotten(redis_url: str, prefix: 
         await b.release(pending)
         await b.release(pending)  # idempotent
         assert await a.replica_sessions() == {"r1": 1, "r2": 0}
+        await a._redis.delete(f"{prefix}alive:r2")  # r2 looks dead until its next beat
+        assert await a.replica_sessions() == {"r1": 1}
         await a.remove(sid)
         await a.remove(sid)
         assert await a.owner(sid) is None
