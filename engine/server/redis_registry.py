@@ -15,9 +15,10 @@ Keys (``prefix`` defaults to ``dhe:``; ``{r}`` a replica id, ``{s}`` a session i
 
 Heartbeats run on a thread of their own (a slow event loop does not stop them). A replica whose
 heartbeat key has expired counts for nothing at once, and the next heartbeat of any live
-replica deletes its keys (one Lua script, atomic): a dead replica's sessions vanish
-from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A replica that finds its own
-heartbeat gone (Redis restarted, or its loop stalled past the TTL) writes its live sessions back.
+replica deletes its keys (one atomic Lua script, :mod:`engine.server.redis_scripts`): a dead
+replica's sessions vanish from Redis within ``heartbeat_ttl_ms + heartbeat_interval_ms``. A
+replica that finds its own heartbeat gone (Redis restarted, or its loop stalled past the TTL)
+writes its live sessions back.
 Otherwise a heartbeat writes only what changed since the last one Redis answered (sessions
 new or ended since; an entry holds nothing else that could change). A beat that fails, or a
 ``create``/``remove`` Redis did not answer (neither raises: a Redis blip ends no session), makes
@@ -119,8 +120,8 @@ class RedisRegistry(Generic[S]):
         self._sessions: dict[str, S] = {}
         # The live sessions as of the last beat Redis answered (None: what Redis holds is
         # unknown, the next beat is a full one). Only beats read or change it, one at a time
-        # (``_beating``, held off the event loop only), so a beat writes each session twice in
-        # its life at most (new, ended) whatever create/remove managed to write meanwhile.
+        # (``_beating``, held off the event loop only), so between full beats each session is
+        # written twice at most (new, ended) whatever create/remove managed to write meanwhile.
         self._written: set[str] | None = None
         self._beating = threading.Lock()
         # A create/remove Redis did not answer since the last beat began: the next is a full
