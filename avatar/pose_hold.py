@@ -23,15 +23,21 @@ mouth's are drawn as one rectangle spanning the face and the suit, the costliest
 is (~180k pixels at 512x512, against ~120k for the body and ~37k for the mouth alone), so the
 body steps in a frame that draws nothing else when one comes within a pixel of motion.
 
-A body step under :data:`SPLIT_PX` is drawn over several frames, its box cut in horizontal
-bands of at most :data:`BAND_PX` pixels (4 at 512x512 and at 432x768): the top one (with the
-face's boxes it meets) now, one more each frame, top to bottom, in its own draw pass. The body
-waits for its last step's bands before it takes another (unless it is ``SPLIT_PX`` behind),
-and the head, whose box reaches into them, waits unless it is a pixel behind. No frame then
-redraws the whole body (~120k pixels at 512x512, ~11 ms CPU of the costliest frames' ~20);
-until the last band is drawn the ones below show the last step, a seam under two pixels
-across the suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each;
-two that overlap are drawn as their union when that is no larger).
+A body step under :data:`SPLIT_PX`, or any step of a body drifting under :data:`DEFER_PX` a
+frame (breathing, a weight shift; not a gesture), is swept over several frames in horizontal
+bands, top to bottom, each in its own draw pass: up to :data:`BAND_PX` pixels (or a
+:data:`MAX_BANDS`-th of the box) a frame, less where the frame's other box (the head's step,
+the blendshapes') leaves less of a :data:`FRAME_PX` budget. A band that would fall under
+:data:`MIN_BAND_SHARE` of the largest waits a frame, then goes with that share: a head step
+(~60k pixels at 512x512) is not drawn with a band unless the head steps twice in a row (a
+nod), and a speaking mouth's box (~37-44k) takes a band of what is left. The body waits for
+its sweep before it takes another step (unless it moves a pixel a frame: a gesture is drawn
+whole), and the head, whose box reaches into the bands, waits unless it is a pixel behind. No
+frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor a band with a
+head step; until the sweep is done the rows below show the last step, a seam of its size
+(~1-1.5 px; up to ~3 px where a nod slows the sweep) across the suit. A frame may so redraw
+several boxes (:attr:`PoseHold.parts`, one pass each; two that overlap are drawn as their
+union when that is no larger).
 """
 
 from __future__ import annotations
@@ -51,15 +57,26 @@ HOLD_PX = 0.5
 #: this, pixels (one frame late, 40 ms at 25 fps).
 DEFER_PX = 1.0
 #: A body step under this, pixels, is drawn in bands over a few frames (a seam of that step
-#: across the suit for 40 ms a band); a larger one (a gesture, the first frames) is drawn
-#: whole.
+#: across the suit for 40 ms a band); a larger one is drawn whole unless the body drifts
+#: (moves under :data:`DEFER_PX` a frame): a gesture, the first frames.
 SPLIT_PX = 2.0
+#: A frame's budget of redrawn pixels for a body step's band and the head's or blendshapes'
+#: box together: a band takes what that box leaves of it, so it never doubles the costliest
+#: frames (a head step, ~60k pixels at 512x512, ~11 ms of llvmpipe CPU; a speaking mouth's
+#: box ~37-44k). Only the body's band yields: the mouth is never late and the head keeps its
+#: own rules.
+FRAME_PX = 72_000
 #: The largest band of a split body step, pixels: ~3 ms of llvmpipe CPU (~10 ms per 100k
-#: pixels of suit at 512x512), so a band with the head's box (~60k) stays under 16 ms ...
+#: pixels of suit at 512x512) ...
 BAND_PX = 32_000
-#: ... in at most this many bands: the body waits for them, and would fall :data:`SPLIT_PX`
-#: behind (a whole-body frame) through a longer sweep at 0.2-0.3 px of breathing a frame.
+#: ... or a share of the step's box, so that frames with little else to draw sweep it in at
+#: most this many: the body waits for the sweep, and its next step grows by 0.2-0.3 px of
+#: breathing for each frame the sweep takes.
 MAX_BANDS = 4
+#: The smallest band, a share of the largest: where the budget leaves less, the band waits a
+#: frame and then takes this share, so a sweep always moves on (at 512x512 at most 12 frames
+#: through the speaking benchmark's nod, 4-5 on average).
+MIN_BAND_SHARE = 0.35
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -86,17 +103,53 @@ def _touching(tris: np.ndarray, moving: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bands(box: Box, band_px: int) -> list[Box]:
-    """A body step's box cut into horizontal bands of at most about ``band_px`` pixels (at
-    most :data:`MAX_BANDS`), top first, each overlapping its neighbours by :data:`PART_MARGIN_PX` so the anti-aliasing
-    along a cut is redone once both sides are new."""
-    x0, y0, x1, y1 = box
-    n = min(max(1, -(-screen_box.area(box) // band_px)), MAX_BANDS)
-    cuts = [y0 + (y1 - y0) * k // n for k in range(n + 1)]
-    return [
-        (x0, max(cuts[k] - PART_MARGIN_PX, y0), x1, min(cuts[k + 1] + PART_MARGIN_PX, y1))
-        for k in range(n)
-    ]
+class _Sweep:
+    """The rows of a body step's box still to draw, in bands from the top down.
+
+    Args:
+        box: the area the step changed (its box and the last one's).
+        band_px: the largest band when nothing else is drawn, pixels; raised to a
+            :data:`MAX_BANDS`-th of ``box``.
+    """
+
+    __slots__ = ("box", "rows", "top", "waited")
+
+    def __init__(self, box: Box, band_px: int) -> None:
+        width = max(box[2] - box[0], 1)
+        self.box, self.top, self.waited = box, box[1], False
+        self.rows = -(-max(band_px, -(-screen_box.area(box) // MAX_BANDS)) // width)
+
+    @property
+    def rest(self) -> Box:
+        """The part of the box not drawn yet."""
+        return (self.box[0], self.top, self.box[2], self.box[3])
+
+    @property
+    def done(self) -> bool:
+        return self.top >= self.box[3]
+
+    def take(self, room_px: int) -> Box:
+        """The next band: as many new rows as ``room_px`` pixels hold, at most :attr:`rows`,
+        with :data:`PART_MARGIN_PX` rows more on either side, so the anti-aliasing along a cut
+        is redone once both sides are new. Where ``room_px`` holds less than
+        :data:`MIN_BAND_SHARE` of :attr:`rows`, none this frame (:data:`EMPTY`), that share
+        the next."""
+        x0, y0, x1, y1 = self.box
+        width, margin = max(x1 - x0, 1), PART_MARGIN_PX
+        least = max(int(self.rows * MIN_BAND_SHARE), 1)
+        rows = min(self.rows, room_px // width - 2 * margin)
+        if rows < least:
+            self.waited = not self.waited
+            if self.waited:
+                return EMPTY
+            rows = least
+        self.waited = False
+        end = self.top + rows
+        if y1 - end < 2 * margin:  # no sliver left for a pass of its own
+            end = y1
+        band = (x0, max(self.top - margin, y0), x1, min(end + margin, y1))
+        self.top = end
+        return band
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
@@ -145,6 +198,8 @@ class PoseHold:
         camera: its framing at this frame size.
         hold_px: the largest held step of a joint, pixels.
         band_px: the largest band of a body step under :data:`SPLIT_PX`, pixels.
+        frame_px: the budget of a band and the head's or blendshapes' box together, pixels
+            (default :data:`FRAME_PX`, scaled by the frame's pixels over 512x512's when more).
 
     Attributes:
         enabled: ``False`` when the model has no ``neck``/``head`` bone; then :meth:`apply`
@@ -154,12 +209,19 @@ class PoseHold:
     """
 
     def __init__(
-        self, avatar: Avatar, camera: Camera, hold_px: float = HOLD_PX, band_px: int = BAND_PX
+        self,
+        avatar: Avatar,
+        camera: Camera,
+        hold_px: float = HOLD_PX,
+        band_px: int = BAND_PX,
+        frame_px: int | None = None,
     ) -> None:
         skin, skel = avatar.skinning, avatar.skeleton
         if skin is None or skel is None:
             raise ValueError("PoseHold needs a skinned avatar")
-        self.camera, self.hold_px, self.band_px = camera, hold_px, band_px
+        self.camera, self.hold_px = camera, hold_px
+        scale = max(camera.width * camera.height / 512**2, 1.0)  # the avatar's scale on screen
+        self.band_px, self.frame_px = band_px, frame_px or int(FRAME_PX * scale)
         # One bind-pose bound for the ~T + 3 boxes below (each would recompute it).
         bounds = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
         self.box = ScreenBox(avatar, camera, bounds=bounds)
@@ -171,7 +233,8 @@ class PoseHold:
         #: The boxes the last :meth:`apply`'s frame redraws, one pass each (their union is
         #: the area it returns): a body step's band, the head's or blendshapes' box.
         self.parts: tuple[Box, ...] = ()
-        self._pending: list[Box] = []  # the bands of the last body step still to draw
+        self._sweep: _Sweep | None = None  # the last body step's rows still to draw
+        self._body_px: np.ndarray | None = None  # the body's probe pixels in the last frame
         if not self.enabled:
             return
         head_entry = np.isin(skel.palette_nodes, heads)
@@ -200,7 +263,7 @@ class PoseHold:
     def pending(self) -> bool:
         """Whether a body step's bands are still to be drawn (the next frame draws one,
         even with an unchanged pose)."""
-        return bool(self._pending)
+        return self._sweep is not None
 
     def _pixels(self, group: _Group, palette: np.ndarray) -> np.ndarray:
         """Screen positions (E, 8, 2) of a group's probes under ``palette``, pixels."""
@@ -226,6 +289,14 @@ class PoseHold:
         else:
             out[group.entries] = group.held
         return take
+
+    def _drifting(self, body_px: np.ndarray) -> bool:
+        """Whether the body moved under :data:`DEFER_PX` since the last frame (breathing, a
+        weight shift: not a gesture), from its probes' pixels (E, 8, 2) now and then."""
+        last, self._body_px = self._body_px, body_px
+        if last is None:
+            return False
+        return float(np.sqrt(((body_px - last) ** 2).sum(axis=-1)).max()) < DEFER_PX
 
     def _morphing(self, weights: np.ndarray) -> bool:
         """Whether a target with a box changed weight since the last frame."""
@@ -265,12 +336,13 @@ class PoseHold:
             self.parts = (area,)
             return out, area
         (body_px, body_step), (head_px, head_step) = (self._shift(g, palette) for g in self._groups)
+        drifting = self._drifting(body_px)
         move_body, move_head = body_step >= self.hold_px, head_step >= self.hold_px
         if move_body and move_head and body_step >= DEFER_PX and head_step < DEFER_PX:
             move_head = False  # the body now, the head next frame
         if move_body and body_step < DEFER_PX and (move_head or self._morphing(weights)):
             move_body = False  # waits for a frame that draws nothing else
-        if move_body and body_step < SPLIT_PX and self.pending:
+        if move_body and self.pending and (body_step < SPLIT_PX or drifting):
             move_body = False  # the last step's bands first: none waits behind a newer step
         if move_head and head_step < DEFER_PX and self.pending:
             move_head = False  # the body's bands first: the head's box reaches into them
@@ -286,14 +358,21 @@ class PoseHold:
             rects = [full]
         else:
             rects = []
-            if body:  # the new step's bands hold what the last one's still had to draw
+            if body:  # the new step's sweep holds what the last one's still had to draw
                 moved = union(body_box, self._prev[2])
-                for band in self._pending:
-                    moved = union(moved, band)
-                self._pending = _bands(moved, self.band_px) if body_step < SPLIT_PX else [moved]
-            if self._pending:
-                rects.append(self._pending.pop(0))
-            rects.append(union(head_box, self._prev[1]) if head else self._morph_area(out, weights))
+                if self._sweep is not None:
+                    moved = union(moved, self._sweep.rest)
+                self._sweep = None
+                if body_step < SPLIT_PX or drifting:
+                    self._sweep = _Sweep(moved, self.band_px)
+                else:
+                    rects.append(moved)
+            other = union(head_box, self._prev[1]) if head else self._morph_area(out, weights)
+            if self._sweep is not None:  # a band takes what the other box leaves of the budget
+                rects.append(self._sweep.take(self.frame_px - screen_box.area(other)))
+                if self._sweep.done:
+                    self._sweep = None
+            rects.append(other)
         self.parts = _merge(rects)
         area = EMPTY
         for part in self.parts:

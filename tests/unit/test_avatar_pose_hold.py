@@ -102,3 +102,11 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     palette, (drawn, area) = step(Pose(weights={"jawOpen": 0.7}, bones=further))
     assert not np.array_equal(palette, drawn) and hold.pending
     assert _inside(area, mouth) and area[3] < full[3]
+    # a head step takes most of a frame's pixel budget: the band waits a frame, never two
+    parts = []
+    for yaw in (0.02, 0.04):  # the head ~2 px a frame: it does not wait for the bands
+        step(Pose(weights={"jawOpen": 0.7}, bones=further, yaw=yaw))
+        parts.append(hold.parts)
+    head = parts[0][0]
+    assert len(parts[0]) == 1 and _inside(head, mouth) and _inside(head, eyes) and hold.pending
+    assert len(parts[1]) == 2 and min(screen_box.area(p) for p in parts[1]) < 0.15 * 512**2
