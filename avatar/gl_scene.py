@@ -80,6 +80,9 @@ class GLScene:
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
         self._last_frame = np.array(background, np.uint8)  # what the targets start with
+        #: The boxes (x0, y0, x1, y1; pixels, y = picture row) the last :meth:`draw` redrew,
+        #: one draw pass each; empty when it copied the frame before.
+        self.redrawn: tuple[Box, ...] = ()
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
         self.chunks = TriangleChunks(avatar, camera) if self.skinned else None
@@ -293,8 +296,10 @@ class GLScene:
         """
         if pose == self._last_pose and (self.hold is None or not self.hold.pending):
             np.copyto(out, self._last_frame)
+            self.redrawn = ()
             return
         weights, parts, rows, block = self._pose_state(pose)
+        self.redrawn = parts
         if not parts:  # held joints, same blendshapes
             np.copyto(out, self._last_frame)
             self._last_pose = pose

@@ -94,6 +94,9 @@ class Renderer:
         self.serialized = True
         #: The driver's ``GL_RENDERER`` string (e.g. ``llvmpipe (LLVM 15.0.6, 256 bits)``).
         self.gl_renderer = ""
+        #: The boxes (x0, y0, x1, y1; pixels, y = picture row) the last frame redrew, one draw
+        #: pass each, empty when it equalled the one before (benchmarks, diagnostics).
+        self.redrawn: tuple[tuple[int, int, int, int], ...] = ()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -123,6 +126,7 @@ class Renderer:
                 except Exception as exc:
                     future.set_exception(RendererError(f"render failed: {exc}"))
                 else:
+                    self.redrawn = scene.redrawn
                     future.set_result(out)
         finally:
             with _GL_LOCK:

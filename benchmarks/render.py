@@ -1,16 +1,18 @@
 """Renderer cost per frame over a speaking minute: wall and CPU milliseconds per avatar and size.
 
 Usage: ``python benchmarks/render.py [--seconds 60] [--sizes 512x512,432x768]
-[--models default,ict,robot,vrm] [--antialias fxaa|off|msaa]``
+[--models default,ict,robot,vrm] [--antialias fxaa|off|msaa] [--worst 5]``
 
 Each model speaks for ``--seconds`` at 25 fps on the avatar timeline (the engine's own: blinks,
 gaze, breathing, head motion, a happy phase and a nod): seeded phrases of 2–5 s of Oculus
 visemes 60–160 ms long, with 0.4–0.9 s pauses. CPU time is the process's (``time.process_time``:
 every thread, llvmpipe's rasteriser threads included); wall time is what one frame takes with
 the machine as it is. ``ict`` and ``robot`` read ../shared/data/avatar; ``vrm`` is the small
-skinned VRM 1.0 the tests write. Prints one line per model and size:
+skinned VRM 1.0 the tests write. Prints one line per model and size, then the boxes the
+frames with the most CPU redrew (x0, y0, x1, y1 and pixels, one draw pass each):
 
     default 512x512: cpu mean 9.8 p95 12.1 max 15.0 ms | wall mean 7.2 p95 9.0 max 11.3 ms | 1500 frames, 12 unchanged
+      frame 581 cpu 15.0 ms: (40, 370, 470, 448) 33540 px + (156, 12, 352, 320) 60368 px
 """
 
 from __future__ import annotations
@@ -74,13 +76,16 @@ def speaking_timeline(seconds: float, clips, seed: int = 3) -> AvatarTimeline:
     return tl
 
 
-def measure(path: Path, width: int, height: int, seconds: float, antialias: str) -> str:
+def measure(
+    path: Path, width: int, height: int, seconds: float, antialias: str, worst: int = 5
+) -> str:
+    """The figures line of one model and size, then the boxes of its ``worst`` frames."""
     avatar = load_avatar(path)
     msaa = 4 if antialias == "msaa" else 0
     timeline = speaking_timeline(seconds, avatar.clips)
     poses = [timeline.pose_at(i * SR // FPS) for i in range(int(seconds * FPS))]
     unchanged = sum(a == b for a, b in itertools.pairwise(poses))
-    cpu, wall = [], []
+    cpu, wall, redrawn = [], [], []
     with Renderer(avatar, width, height, msaa=msaa, fxaa=antialias == "fxaa") as renderer:
         out = np.empty((height, width, 3), np.uint8)
         renderer.render(poses[0], out)
@@ -89,12 +94,17 @@ def measure(path: Path, width: int, height: int, seconds: float, antialias: str)
             renderer.render(pose, out)
             cpu.append((time.process_time() - c0) * 1e3)
             wall.append((time.perf_counter() - w0) * 1e3)
+            redrawn.append(renderer.redrawn)
 
     def stats(ms: list[float]) -> str:
         p95 = float(np.percentile(ms, 95))
         return f"mean {statistics.fmean(ms):.1f} p95 {p95:.1f} max {max(ms):.1f} ms"
 
-    return f"cpu {stats(cpu)} | wall {stats(wall)} | {len(poses)} frames, {unchanged} unchanged"
+    lines = [f"cpu {stats(cpu)} | wall {stats(wall)} | {len(poses)} frames, {unchanged} unchanged"]
+    for k in sorted(range(len(cpu)), key=cpu.__getitem__, reverse=True)[:worst]:
+        boxes = " + ".join(f"{b} {(b[2] - b[0]) * (b[3] - b[1])} px" for b in redrawn[k])
+        lines.append(f"  frame {k} cpu {cpu[k]:.1f} ms: {boxes or 'nothing'}")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -103,6 +113,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="512x512,432x768")
     parser.add_argument("--models", default="default,ict,robot,vrm")
     parser.add_argument("--antialias", choices=("fxaa", "off", "msaa"), default="fxaa")
+    parser.add_argument("--worst", type=int, default=5, help="frames whose boxes to print")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,7 +123,7 @@ def main() -> int:
                 print(f"{name}: skipped, {path} not found")
                 continue
             for width, height in sizes:
-                line = measure(path, width, height, args.seconds, args.antialias)
+                line = measure(path, width, height, args.seconds, args.antialias, args.worst)
                 print(f"{name} {width}x{height}: {line}", flush=True)
     return 0
 
