@@ -35,7 +35,7 @@ its sweep before it takes another step (unless it moves a pixel a frame: a gestu
 whole), and the head, whose box reaches into the bands, waits unless it is a pixel behind. No
 frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor a band with a
 head step; until the sweep is done the rows below show the last step, a seam of its size
-(~1-1.5 px; up to ~3 px where a nod slows the sweep) across the suit. A frame may so redraw
+(1-2 px; up to ~4 px where a nod slows the sweep) across the suit. A frame may so redraw
 several boxes (:attr:`PoseHold.parts`, one pass each; two that overlap are drawn as their
 union when that is no larger).
 """
@@ -65,7 +65,7 @@ SPLIT_PX = 2.0
 #: frames (a head step, ~60k pixels at 512x512, ~11 ms of llvmpipe CPU; a speaking mouth's
 #: box ~37-44k). Only the body's band yields: the mouth is never late and the head keeps its
 #: own rules.
-FRAME_PX = 72_000
+FRAME_PX = 64_000
 #: The largest band of a split body step, pixels: ~3 ms of llvmpipe CPU (~10 ms per 100k
 #: pixels of suit at 512x512) ...
 BAND_PX = 32_000
@@ -74,7 +74,7 @@ BAND_PX = 32_000
 #: breathing for each frame the sweep takes.
 MAX_BANDS = 4
 #: The smallest band, a share of the largest: where the budget leaves less, the band waits a
-#: frame and then takes this share, so a sweep always moves on (at 512x512 at most 12 frames
+#: frame and then takes this share, so a sweep always moves on (at 512x512 at most 16 frames
 #: through the speaking benchmark's nod, 4-5 on average).
 MIN_BAND_SHARE = 0.35
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
