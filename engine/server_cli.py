@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import NoReturn
 
 from connectors.listen import listen_failure
 
@@ -38,7 +39,9 @@ def run_serve(args: argparse.Namespace) -> int:
     on stderr, sessions closed, exit 0 (unlike the one-shot commands, which exit 130 on Ctrl-C).
 
     Returns:
-        The exit status (0, 1 or 2).
+        The exit status of a start that failed (1 or 2), or 0 when interrupted before the
+        loop ran. After a clean stop the process ends here with 0
+        (:func:`exit_after_clean_stop`).
     """
     import os
 
@@ -67,7 +70,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     show_server_progress()
     try:
-        return asyncio.run(_serve(config, host, port))
+        status = asyncio.run(_serve(config, host, port))
     except KeyboardInterrupt:
         return 0
     except RegistryStartError as exc:
@@ -82,6 +85,22 @@ def run_serve(args: argparse.Namespace) -> int:
             f"dhe serve: error: internal failure: {exc.__class__.__name__}: {exc}", file=sys.stderr
         )
         return 1
+    exit_after_clean_stop(status)
+
+
+def exit_after_clean_stop(status: int) -> NoReturn:
+    """End the process with ``status`` once ``_serve`` has stopped cleanly (sessions closed,
+    sandboxes stopped and reaped, executors shut down), without the interpreter's own teardown:
+    with the models loaded, its final garbage collection over their objects took 1.2 s of CPU
+    and 7 s on a loaded 2-core machine (measured, ``dhe serve`` English-only) before the exit
+    status reached the service manager or the test waiting on it. Logs and stdio are flushed
+    first; nothing else registered ``atexit`` work the stop must do."""
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def show_server_progress() -> None:
