@@ -1,8 +1,9 @@
 """Camera perception in a live session over real WebRTC on loopback: an aiortc visitor whose
 camera (``tests.support.camera.CameraTrack``) shows labelled pictures and clips from
 ../shared/data, and whose microphone plays a clip, against ``dhe serve`` (real MediaPipe,
-faster-whisper, Piper, OpenGL, VP8, Opus). One server for the module; presence ends after 2 s
-without a face here (default 5 s).
+faster-whisper, Piper, OpenGL, VP8, Opus): an English-only server shared with the video-size
+tests (``tests/integration/conftest.py``), where presence ends after 2 s without a face (default
+5 s).
 
 * a yes/no confirmation answered by a thumbs up: the labelled thumbs-up photo held still in
   front of the camera (a still video), the ticket issued, the audit saying "confirmed by
@@ -25,8 +26,9 @@ import pytest
 
 from engine.audio.decode import load_audio
 from tests.conftest import model_folder
+from tests.integration.conftest import ABSENT_AFTER_S
 from tests.support.camera import CameraTrack, Scene, blank, clip, still
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 
@@ -39,18 +41,10 @@ FAQ = "When are you open?"  # a knowledge-base answer of several sentences
 
 
 @pytest.fixture(scope="module")
-def server(shared_data, tmp_path_factory):
+def server(shared_data, english_server):
     model_folder("mediapipe-face-landmarker")
     model_folder("mediapipe-gesture-recognizer")
-    var = tmp_path_factory.mktemp("perception-var")
-    proc = ServerProcess(
-        env={"DHE_PERCEPTION__ABSENT_AFTER_S": "2", "DHE_VAR_DIR": str(var)},
-        settings=ENGLISH_ONLY,  # English speech only here (GRID corpus, the FAQ question)
-    )
-    url = proc.start()
-    yield url, var
-    proc.stop()
-    print("\n".join(line for line in proc.log if "engine." in line))
+    return english_server.idle(), english_server.var_dir
 
 
 def state(name: str):
@@ -165,8 +159,8 @@ async def test_face_leaving_ends_the_session_and_wipes_it(server, shared_data) -
     states = [m["state"] for m in client.received.events_of("state")]
     assert "greeting" in states and greeting["text"].startswith("Hello")
     assert ended["reason"] == "visitor-left" and status == 404
-    print(f"face gone → session ended {left * 1000:.0f} ms (absent_after_s 2)")
-    assert 2.0 <= left <= 5.0
+    print(f"face gone → session ended {left * 1000:.0f} ms (absent_after_s {ABSENT_AFTER_S})")
+    assert ABSENT_AFTER_S <= left <= ABSENT_AFTER_S + 3.0
     with sqlite3.connect(var / "engine.db") as db:
         (reason,) = db.execute(
             "SELECT end_reason FROM sessions WHERE session_id = ?", (client.session_id,)

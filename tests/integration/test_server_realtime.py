@@ -1,6 +1,7 @@
 """``dhe serve`` over real WebRTC on loopback: an aiortc visitor plays a recorded clip as its
 microphone and receives the avatar's audio and video (real faster-whisper, Piper, OpenGL, VP8,
-Opus). One server process for the module."""
+Opus). On the default server it shares with the soak
+(``tests/integration/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from engine.audio.decode import load_audio
 from engine.server.clock import FRAME_SAMPLES, MEDIA_RATE_HZ
-from tests.support.visitor import ServerProcess, VisitorClient, to_48k
+from tests.support.visitor import VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 
@@ -22,11 +23,8 @@ FAQ = "When are you open?"  # a knowledge-base answer of several sentences
 
 
 @pytest.fixture(scope="module")
-def server(shared_data):
-    proc = ServerProcess()
-    url = proc.start()
-    yield url
-    proc.stop()
+def server(shared_data, default_server) -> str:
+    return default_server.idle()
 
 
 def wer(reference: str, hypothesis: str) -> float:

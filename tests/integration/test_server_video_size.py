@@ -1,7 +1,7 @@
 """The offer's ``"video": {"width", "height"}`` through a real aiortc offer: a portrait kiosk gets
 a 432×768 picture with the face and shoulders framed (not a square crop showing the neck), and a
-size no codec or renderer should take is a 400 naming the field. One real server process for the
-module."""
+size no codec or renderer should take is a 400 naming the field. On the English-only server it
+shares with the perception tests (``tests/integration/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,14 @@ from PIL import Image
 from avatar import DEFAULT_AVATAR_PATH
 from avatar.camera import frame
 from avatar.gltf import load_avatar
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
+from tests.support.visitor import VisitorClient
 
 pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def server():
-    # a shared 2-core machine loads slowly; no speech here
-    proc = ServerProcess(ready_timeout_s=300, settings=ENGLISH_ONLY)
-    url = proc.start()
-    yield url
-    proc.stop()
+def server(english_server) -> str:
+    return english_server.idle()
 
 
 async def test_portrait_offer_gets_a_portrait_frame_with_the_face_framed(
