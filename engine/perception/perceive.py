@@ -99,8 +99,13 @@ def _frames(path: Path, fps: float) -> Iterator[tuple[int, np.ndarray]]:
                     continue
                 next_ms, last_ms = t_ms + step_ms * 0.999, t_ms
                 yield t_ms, frame.to_ndarray(format="rgb24")
-        except av.error.FFmpegError as exc:
-            raise UnreadableFile(f"{path}: video decoding failed ({exc})") from exc
+        except av.error.FFmpegError as exc:  # the reason without FFmpeg's errno and call
+            if last_ms < 0 and isinstance(exc, av.error.InvalidDataError):
+                raise UnreadableFile(
+                    f"{path}: not an image or a video (FFmpeg: invalid data)"
+                ) from exc
+            reason = exc.strerror or type(exc).__name__
+            raise UnreadableFile(f"{path}: video decoding failed (FFmpeg: {reason})") from exc
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -183,7 +188,11 @@ def perceive_file(
     if rgb is not None:
         with native_stderr_silenced(), MediaPipePerception(paths, mode="image") as models:
             return perceive_image(rgb, models)
-    _open_video(path).close()  # an unreadable file fails before the models load
+    frames = _frames(path, fps)  # an unreadable file fails before the models load
+    try:
+        next(frames, None)
+    finally:
+        frames.close()
     with native_stderr_silenced(), MediaPipePerception(paths, mode="video") as models:
         return perceive_video(path, models, fps=fps, settings=settings)
 
