@@ -17,6 +17,7 @@ extensions this loader cannot honour (Draco, meshopt, KTX2/Basis textures …) a
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,7 +66,7 @@ def load_avatar(path: str | Path, textures: Mapping[str, Image.Image] | None = N
         loader = pygltflib.GLTF2().load_binary if binary else pygltflib.GLTF2().load_json
         gltf = loader(str(path))
     except Exception as exc:  # pygltflib raises bare Exceptions/JSON errors for bad files
-        raise AvatarLoadError(f"not a glTF 2.0 file: {path}: {exc}") from exc
+        raise AvatarLoadError(f"{_NOT_GLTF}: {path}: {_load_reason(exc)}") from exc
     if gltf is None or not gltf.meshes:
         raise AvatarLoadError(f"no meshes in {path}")
     check_extensions(gltf, path)
@@ -73,6 +74,18 @@ def load_avatar(path: str | Path, textures: Mapping[str, Image.Image] | None = N
         return _Builder(gltf, GltfReader(gltf, path.parent), path.stem, textures).build()
     except (IndexError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AvatarLoadError(f"malformed glTF {path}: {exc!r}") from exc
+
+
+_NOT_GLTF = "not a glTF 2.0 / VRM file (expected .glb, .gltf or .vrm)"
+
+
+def _load_reason(exc: Exception) -> str:
+    """Why pygltflib could not parse a file, in words (not a codec's byte offsets)."""
+    if isinstance(exc, UnicodeDecodeError):  # no GLB magic and not UTF-8: an image, audio, …
+        return "neither a GLB container nor JSON text"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno} column {exc.colno}"
+    return str(exc) or type(exc).__name__
 
 
 def _triangles(mode: int | None, indices: np.ndarray) -> np.ndarray:

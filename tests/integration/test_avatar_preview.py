@@ -70,7 +70,7 @@ def test_png_still_of_an_emotion(tmp_path: Path) -> None:
         (["--sheet"], "--sheet writes a .png"),
         (["--text", "hello"], "--text is spoken into a video"),
         (["--model", "MISSING.glb"], "--model MISSING.glb: no such file"),
-        (["--model", "NOT_GLTF.glb"], "--model: not a glTF 2.0 file"),
+        (["--model", "NOT_GLTF.glb"], "--model: not a glTF 2.0 / VRM file"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(

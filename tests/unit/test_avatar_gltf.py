@@ -183,6 +183,14 @@ def test_bad_files_raise_avatar_load_error(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not a glb file at all")
     with pytest.raises(AvatarLoadError):
         load_avatar(junk)
+    png = tmp_path / "junk.png"  # bytes that are not UTF-8: a reason, not a codec's offsets
+    png.write_bytes(b"\x89PNG\xa5\xff not a model")
+    with pytest.raises(AvatarLoadError) as info:
+        load_avatar(png)
+    assert str(info.value) == (
+        f"not a glTF 2.0 / VRM file (expected .glb, .gltf or .vrm): {png}: "
+        "neither a GLB container nor JSON text"
+    )
     good = tmp_path / "tri.glb"
     _tiny_gltf(good)
     truncated = tmp_path / "truncated.glb"
