@@ -4,8 +4,10 @@
   in the foreground; with no environment set it prints a development API key.
 * ``dhe connectors list`` — one operation per line: ``<system>.<operation>  <description>``.
 * ``dhe connectors call OPERATION key=value ... [--demo] [--embedded|--no-embedded]`` — print the
-  result as JSON ``{"operation", "data", "latency_ms"}``; a typed error prints
-  ``{"error": {"code", "message"}}`` and exits 1. Embedded by default: the sandboxes run for the
+  result as JSON ``{"operation", "data", "latency_ms"}``; an error prints
+  ``{"error": {"code", "message"}}`` and exits 2 for bad usage (arguments not ``key=value``, an
+  unknown operation, missing or invalid arguments: checked before anything starts) or 1 for an
+  error from the system or a failure. Embedded by default: the sandboxes run for the
   duration of the call; ``--no-embedded`` uses the base URLs and keys from the environment.
 """
 
@@ -23,9 +25,10 @@ from typing import Any
 
 import structlog
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, InvalidInput, NotFound
 from connectors.config import ConnectorsConfig
 from connectors.declaration import DeclarationError, load_declarations
+from connectors.http_mapping import args_model, validate_args
 from connectors.logs import configure_logging
 from connectors.paths import default_var_dir
 
@@ -118,14 +121,50 @@ def _emit_error(code: str, message: str) -> None:
     print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
 
 
+def _check_call(operation: str, params: dict[str, Any]) -> None:
+    """Bad usage, found before any system starts: the operation against the declarations
+    (``connectors.declarations_dir``) and its arguments against its declared fields.
+
+    Raises:
+        InvalidInput: the name is not ``<system>.<operation>``, or an argument is missing,
+            unknown or of the wrong type (each field named, never its value).
+        NotFound: no declared operation of that name (reason ``unknown_op``).
+        DeclarationError: a declaration is invalid.
+    """
+    system, _, name = operation.partition(".")
+    if not system or not name:
+        raise InvalidInput(f"operation must be <system>.<operation>: {operation[:80]!r}")
+    decls = {d.system: d for d in load_declarations(ConnectorsConfig().declarations_dir)}
+    decl = decls.get(system)
+    if decl is None or name not in decl.operations:
+        known = ", ".join(sorted(decls))
+        raise NotFound(
+            f"unknown operation {operation[:80]} (systems: {known}; `dhe connectors list`)",
+            operation=operation,
+            reason="unknown_op",
+        )
+    op = decl.operations[name]
+    validate_args(operation, op, args_model(operation, op), params)
+
+
 def run_call(args: argparse.Namespace) -> int:
-    """``dhe connectors call``: prints JSON; typed errors exit 1, never a traceback."""
+    """``dhe connectors call``: prints JSON, never a traceback. Bad usage (arguments not
+    ``key=value``, an unknown operation, missing or invalid arguments) exits 2 before any
+    system starts; an error from the system (typed, e.g. ``unauthorized``) exits 1."""
     if not structlog.is_configured():
         configure_logging()
     params = _parse_params(args.params)
     if params is None:
         _emit_error("invalid_input", "arguments must be key=value")
         return EXIT_USAGE
+    try:
+        _check_call(args.operation, params)
+    except (InvalidInput, NotFound) as exc:
+        _emit_error(exc.code, exc.message)
+        return EXIT_USAGE
+    except DeclarationError as exc:
+        _emit_error("configuration", "; ".join(exc.problems))
+        return EXIT_ERROR
     try:
         return asyncio.run(_call(args, params))
     except ConnectorError as exc:

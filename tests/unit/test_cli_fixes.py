@@ -4,6 +4,7 @@ sandbox)."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -272,3 +273,20 @@ def test_ctrl_c_exits_130_with_one_line(
     monkeypatch.setattr(models, "load_manifest", ctrl_c)
     assert main(["models", "--list"]) == 130
     assert _err_lines(capsys) == ["dhe models: interrupted"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["bogus.op"], "not_found"),
+        (["bank.get_balance"], "invalid_input"),  # token missing
+        (["bank.start_verification", "=x"], "invalid_input"),
+    ],
+)
+def test_connectors_call_bad_usage_exits_2_before_any_sandbox(
+    argv: list[str], code: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    var_dir = tmp_path / "var"
+    assert main(["connectors", "call", *argv, "--var-dir", str(var_dir)]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == code
+    assert not var_dir.exists()  # nothing started
