@@ -36,16 +36,28 @@ def _pack_check(args: argparse.Namespace) -> int:
 
 def readable_lines(stream: Iterable[str]) -> Iterator[str]:
     """The lines of ``stream``; one over :data:`~dialog.slot_values.MAX_TEXT_CHARS` (the limit of
-    every text turn, as on the server) is skipped with one line on stderr, the session goes on."""
+    every text turn, as on the server), or one that is not valid UTF-8 (read with
+    ``errors="surrogateescape"``, its bad bytes are lone surrogates), is skipped with one line on
+    stderr, the session goes on."""
     for number, line in enumerate(stream, start=1):
+        problem = None
         if len(line.rstrip("\r\n")) > MAX_TEXT_CHARS:
-            print(
-                f"dhe chat: line {number}: longer than {MAX_TEXT_CHARS} characters, not read",
-                file=sys.stderr,
-                flush=True,
-            )
+            problem = f"longer than {MAX_TEXT_CHARS} characters"
+        elif not _is_utf8(line):
+            problem = "not valid UTF-8"
+        if problem is not None:
+            print(f"dhe chat: line {number}: {problem}, not read", file=sys.stderr, flush=True)
             continue
         yield line
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (no lone surrogates from undecodable bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def why_line(turn: DialogTurn) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import sys
 import time
@@ -98,6 +99,10 @@ async def _chat(args: argparse.Namespace, config) -> int:
         )
         print(f"ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
         session_id = f"chat-{uuid.uuid4().hex[:8]}"
+        # bytes that are not UTF-8 become lone surrogates, refused line by line (not U+FFFD
+        # guesses, not a UnicodeDecodeError that ends the chat)
+        if isinstance(sys.stdin, io.TextIOWrapper):  # not a test's replacement stream
+            sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
         async for _, turn in run_chat(readable_lines(sys.stdin), engine, session_id, args.lang):
             print_turn(turn, why=args.why)
     return 0

@@ -64,6 +64,7 @@ def _dhe_chat(tmp_path: Path, script: str, *flags: str) -> subprocess.CompletedP
         input=script,
         capture_output=True,
         text=True,
+        errors="surrogateescape",  # a script may hold bytes that are not UTF-8
         cwd=REPO,
         env=env,
         timeout=120,
@@ -111,8 +112,10 @@ def test_dhe_chat_why_names_intent_and_cited_section(tmp_path: Path) -> None:
     assert "free customer parking" in proc.stdout and "[" not in proc.stdout
 
 
-def test_dhe_chat_skips_an_overlong_line_and_goes_on(tmp_path: Path) -> None:
-    proc = _dhe_chat(tmp_path, "x" * 501 + "\nis there parking\n", "--lang", "en")
+def test_dhe_chat_skips_an_overlong_or_non_utf8_line_and_goes_on(tmp_path: Path) -> None:
+    script = "x" * 501 + "\n\udcff\udcfe\nis there parking\n"  # line 2: bytes ff fe
+    proc = _dhe_chat(tmp_path, script, "--lang", "en")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "dhe chat: line 1: longer than 500 characters, not read" in proc.stderr
+    assert "dhe chat: line 2: not valid UTF-8, not read" in proc.stderr
     assert proc.stdout.splitlines()[0].startswith("There is free customer parking")
