@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -197,15 +198,28 @@ class LLMConfig(_Section):
 
 
 class DialogConfig(_Section):
-    """Dialog defaults."""
+    """Dialog defaults; ``domain`` must name an installed pack under ``packs_dir``
+    (:func:`dialog.pack.known_packs`), checked when the config loads."""
 
+    packs_dir: Path | None = None  # before domain: its validator reads it
     domain: str = "bank"
     language: Literal["auto", "en", "zh"] = "auto"
-    packs_dir: Path | None = None
     # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
     # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
     embedding_model: str = "multilingual-e5-small"
     llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    @field_validator("domain")
+    @classmethod
+    def _installed_pack(cls, domain: str, info: ValidationInfo) -> str:
+        from dialog.pack import unknown_pack_message
+
+        if "packs_dir" not in info.data:  # packs_dir itself failed: reported on its own
+            return domain
+        problem = unknown_pack_message(domain, info.data["packs_dir"])
+        if problem is not None:
+            raise ValueError(f"{domain[:64]!r}: {problem}")
+        return domain
 
 
 class EngineSandboxConfig(SandboxConfig):
@@ -416,7 +430,10 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
             env = "DHE_" + "__".join(str(p) for p in err["loc"]).upper()
             from_env.append(env in os.environ)
             where = f"{env} (environment)" if from_env[-1] else dotted
-            problems.append(f"{where}: {err['msg']}")
+            message = err["msg"]  # our validators' own words, without pydantic's label
+            if err["type"] == "value_error":
+                message = message.removeprefix("Value error, ")
+            problems.append(f"{where}: {message}")
         from_env += [True] * len(unknown)
         raise ConfigError(str(source), unknown + problems, from_environment=all(from_env)) from exc
     if unknown:

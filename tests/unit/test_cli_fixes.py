@@ -290,3 +290,18 @@ def test_connectors_call_bad_usage_exits_2_before_any_sandbox(
     assert main(["connectors", "call", *argv, "--var-dir", str(var_dir)]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["code"] == code
     assert not var_dir.exists()  # nothing started
+
+
+def test_an_unknown_config_domain_is_caught_by_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("dialog:\n  domain: insurance\n", encoding="utf-8")
+    problem = "dialog.domain: 'insurance': no such domain pack (known: bank, tax)"
+    assert main(["config", "check", str(cfg)]) == 1
+    assert capsys.readouterr().out.splitlines() == [f"{cfg}: {problem}"]
+    out = str(tmp_path / "x.mp4")
+    for argv in (["serve"], ["converse", "--text", "hi", "--out", out], ["chat"]):
+        assert main([*argv, "--config", str(cfg)]) == 2  # at once, before anything starts
+        name = argv[0]
+        assert _err_lines(capsys) == [f"dhe {name}: error: --config {cfg}: {problem}"]
