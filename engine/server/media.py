@@ -68,6 +68,7 @@ class SessionMedia:
         self.video_out = AvatarVideoTrack(
             self.clock, cfg.video_fps, self._render, size, self.label.apply
         )
+        self._set_idle(True)  # a session starts idle
 
     def _new_timeline(self) -> AvatarTimeline:
         if self._clips is None:
@@ -120,9 +121,15 @@ class SessionMedia:
     # --- the session's side -----------------------------------------------------------------
 
     def observe(self, event: Event) -> None:
-        """Bus observer: render pacing follows the session's state (``thinking``)."""
+        """Bus observer: render pacing follows the session's state (``thinking``), and while
+        it is ``idle`` both tracks send less (silence in 20 ms packets, video at half rate)."""
         if isinstance(event, StateChanged):
             self._thinking = event.state == "thinking"
+            self._set_idle(event.state == "idle")
+
+    def _set_idle(self, idle: bool) -> None:
+        self.audio_out.idle = idle
+        self.video_out.idle = idle
 
     def set_listening(self, listening: bool) -> None:
         """The avatar's attentive face on (the visitor speaks) or off, from now."""

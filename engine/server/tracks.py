@@ -1,5 +1,8 @@
 """The session's outbound tracks: reply audio (48 kHz, 10 ms Opus packets) and the avatar video.
 
+While the session idles both send less: its silence leaves in 20 ms packets of two frames and
+the video at half its frame rate (:data:`IDLE_FRAME_STRIDE`).
+
 Both are pulled by aiortc's RTP senders and paced on the session :class:`MediaClock` with
 absolute deadlines (aiortc ``mediastreams.py``). The audio track never drops: between replies it
 sends digital silence, and when the loop runs late it catches up frame by frame. It encodes
@@ -41,6 +44,11 @@ VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_HZ)
 SentHook = Callable[[float, np.ndarray], None]
 #: Opus bit rate of the reply audio (bit/s): transparent for one synthetic voice (mono).
 OPUS_BITRATE = 48_000
+#: Digital silence: one frame and two (read-only, shared).
+SILENT_FRAME = np.zeros(FRAME_SAMPLES, np.int16)
+SILENT_FRAME.flags.writeable = False
+SILENT_PAIR = np.zeros(2 * FRAME_SAMPLES, np.int16)
+SILENT_PAIR.flags.writeable = False
 
 
 class OpusPackets:
@@ -90,6 +98,44 @@ class OpusPackets:
         packet.time_base = AUDIO_TIME_BASE
         return packet
 
+    def encode_silence(self, sample: int) -> tuple[av.Packet, av.Packet | None]:
+        """Two frames of digital silence from media ``sample`` on, as one packet of both
+        (20 ms) when their TOC bytes allow it (:func:`opus_pair`); else the first frame's
+        packet and the second's to send after it."""
+        first = self.encode(SILENT_FRAME, sample)
+        second = self.encode(SILENT_FRAME, sample + FRAME_SAMPLES)
+        payload = opus_pair(bytes(first), bytes(second))
+        if payload is None:
+            return first, second
+        packet = av.Packet(payload)
+        packet.pts = sample
+        packet.time_base = AUDIO_TIME_BASE
+        return packet, None
+
+
+def opus_pair(a: bytes, b: bytes) -> bytes | None:
+    """Two single-frame Opus packets (code 0, the same TOC configuration) as one packet of two
+    frames (RFC 6716 section 3.2: code 1 for equal sizes, else code 2 with the first frame's
+    length); None when they cannot share a packet (a TOC differs, or one is not code 0).
+
+    Opus receivers decode a packet of any frame count and duration (each packet's TOC says
+    it), so a 20 ms packet may sit between 10 ms ones.
+    """
+    if not a or not b or a[0] != b[0] or a[0] & 0x03:
+        return None
+    toc, one, two = a[0], a[1:], b[1:]
+    if len(one) == len(two):
+        return bytes([toc | 0x01]) + one + two
+    size = len(one)
+    if size < 252:
+        length = bytes([size])
+    else:  # two bytes: 252 + (size & 3), then (size - first) / 4 (section 3.2.1)
+        if size > 1275:
+            return None
+        first = 252 + (size & 0x03)
+        length = bytes([first, (size - first) >> 2])
+    return bytes([toc | 0x02]) + length + one + two
+
 
 class ReplyAudioTrack(MediaStreamTrack):
     """Reply speech out: Opus packets of 480 samples (10 ms) at 48 kHz; silence when nothing
@@ -112,9 +158,13 @@ class ReplyAudioTrack(MediaStreamTrack):
         #: a possible barge-in is being confirmed (engine.server.endpointing.OnsetPending).
         self.held = False
         self.lead_s = 0.0  # how far ahead of the clock the last frame left
+        #: The session idles (no turn under way; set on its state events): silence leaves
+        #: as 20 ms packets of two frames.
+        self.idle = False
         self._opus = OpusPackets()
         self._on_sent = on_sent
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._pending: av.Packet | None = None  # a packet to send before anything else
 
     @property
     def schedule_end(self) -> int:
@@ -158,15 +208,28 @@ class ReplyAudioTrack(MediaStreamTrack):
         wait = due - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
+        if self._pending is not None:  # the second frame of a silence pair that stayed apart
+            packet, self._pending = self._pending, None
+            return self._sent(packet, SILENT_FRAME)
+        if self.idle and not self.buffer.queued:
+            # While the session idles two frames of silence leave as one 20 ms packet: half the
+            # packets (and aiortc's per-packet Python: RTP, SRTP, a send) of an idle session.
+            # Audio queued meanwhile starts after both: 5 ms later on average.
+            self.lead_s = audio_lead(self.lead_s, False)
+            packet, self._pending = self._opus.encode_silence(self.next_sample)
+            return self._sent(packet, SILENT_FRAME if self._pending else SILENT_PAIR)
         pcm, _ids = self.buffer.take(FRAME_SAMPLES)
         if self.held:
             pcm = np.zeros_like(pcm)
-        packet = self._opus.encode(pcm, self.next_sample)
+        return self._sent(self._opus.encode(pcm, self.next_sample), pcm)
+
+    def _sent(self, packet: av.Packet, pcm: np.ndarray) -> av.Packet:
+        """Account ``packet`` (carrying int16 ``pcm``) as sent from :attr:`next_sample` on."""
         # The echo guard's clock is the media clock: the lead (≤ 40 ms) is within the lags
         # it searches.
         if self._on_sent is not None:
             self._on_sent(self.clock.deadline(self.next_sample), pcm)
-        self.next_sample += FRAME_SAMPLES
+        self.next_sample += pcm.size
         if self._waiters:
             due = [w for w in self._waiters if w[0] <= self.next_sample]
             self._waiters = [w for w in self._waiters if w[0] > self.next_sample]
@@ -186,6 +249,12 @@ class ReplyAudioTrack(MediaStreamTrack):
 #: Renders the pose for a media sample: (sample) -> awaitable uint8 (H, W, 3), or None when the
 #: pose has not visibly changed since the last frame (the last image is sent again).
 FrameSource = Callable[[int], "asyncio.Future[np.ndarray] | None"]
+
+#: While the session idles one frame slot in this many is sent (12.5 fps at 25): the idle sway
+#: is slow, and each frame sent costs a VP8 encode and aiortc's per-packet Python. The rate
+#: stays regular: a variable one (frames sent only when the image changed) left the resting
+#: mouth 2.5-5.4 grey levels apart from frame to frame at the receiver (0.05-0.5 at 25 fps).
+IDLE_FRAME_STRIDE = 2
 
 #: A pose counts as unchanged below these differences: blendshape weight (0–1) and head angle
 #: (radians; 0.002 rad moves a 512² head by under half a pixel). Idle sway changes ~0.0005 rad per
@@ -207,7 +276,8 @@ def pose_changed(a: Any, b: Any) -> bool:
 
 
 class AvatarVideoTrack(MediaStreamTrack):
-    """The avatar's face out, ``fps`` frames per second on the media clock.
+    """The avatar's face out, ``fps`` frames per second on the media clock (half that while
+    the session idles: :attr:`idle`).
 
     Args:
         clock: the session media clock.
@@ -236,6 +306,9 @@ class AvatarVideoTrack(MediaStreamTrack):
         self._render = render
         self._stamp = stamp
         self.next_index = 0
+        #: The session idles (no turn under way; set on its state events): every
+        #: :data:`IDLE_FRAME_STRIDE`-th frame slot is sent, at a steady lower rate.
+        self.idle = False
         self.frames_sent = 0
         self.frames_dropped = 0
         self.render_ms_total = 0.0
@@ -275,7 +348,7 @@ class AvatarVideoTrack(MediaStreamTrack):
         frame.pict_type = av.video.frame.PictureType.NONE
         frame.pts = slot.index * VIDEO_CLOCK_HZ // self.fps
         frame.time_base = VIDEO_TIME_BASE
-        self.next_index = slot.index + 1
+        self.next_index = slot.index + (IDLE_FRAME_STRIDE if self.idle else 1)
         self.frames_sent += 1
         return frame
 
