@@ -1,7 +1,7 @@
 """The session's outbound tracks: reply audio (48 kHz, 10 ms Opus packets) and the avatar video.
 
-While the session idles both send less: its silence leaves in 20 ms packets of two frames and
-the video at half its frame rate (:data:`IDLE_FRAME_STRIDE`).
+While the session idles both send less: its silence leaves in 60 ms packets of six frames
+(:data:`IDLE_SILENCE_FRAMES`) and the video at half its frame rate (:data:`IDLE_FRAME_STRIDE`).
 
 Both are pulled by aiortc's RTP senders and paced on the session :class:`MediaClock` with
 absolute deadlines (aiortc ``mediastreams.py``). The audio track never drops: between replies it
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -44,11 +45,14 @@ VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_HZ)
 SentHook = Callable[[float, np.ndarray], None]
 #: Opus bit rate of the reply audio (bit/s): transparent for one synthetic voice (mono).
 OPUS_BITRATE = 48_000
-#: Digital silence: one frame and two (read-only, shared).
+#: Frames of silence per packet while the session idles (60 ms; an Opus packet holds up to
+#: 120 ms, RFC 6716 section 3.2.5).
+IDLE_SILENCE_FRAMES = 6
+#: Digital silence: one frame, and one idle packet's worth (read-only, shared).
 SILENT_FRAME = np.zeros(FRAME_SAMPLES, np.int16)
 SILENT_FRAME.flags.writeable = False
-SILENT_PAIR = np.zeros(2 * FRAME_SAMPLES, np.int16)
-SILENT_PAIR.flags.writeable = False
+SILENT_PACKET = np.zeros(IDLE_SILENCE_FRAMES * FRAME_SAMPLES, np.int16)
+SILENT_PACKET.flags.writeable = False
 
 
 class OpusPackets:
@@ -98,43 +102,50 @@ class OpusPackets:
         packet.time_base = AUDIO_TIME_BASE
         return packet
 
-    def encode_silence(self, sample: int) -> tuple[av.Packet, av.Packet | None]:
-        """Two frames of digital silence from media ``sample`` on, as one packet of both
-        (20 ms) when their TOC bytes allow it (:func:`opus_pair`); else the first frame's
-        packet and the second's to send after it."""
-        first = self.encode(SILENT_FRAME, sample)
-        second = self.encode(SILENT_FRAME, sample + FRAME_SAMPLES)
-        payload = opus_pair(bytes(first), bytes(second))
+    def encode_silence(self, sample: int, frames: int) -> list[av.Packet]:
+        """``frames`` frames of digital silence from media ``sample`` on: one packet of them all
+        when their TOC bytes allow it (:func:`opus_join`), else one packet per frame."""
+        packets = [self.encode(SILENT_FRAME, sample + i * FRAME_SAMPLES) for i in range(frames)]
+        payload = opus_join([bytes(p) for p in packets])
         if payload is None:
-            return first, second
+            return packets
         packet = av.Packet(payload)
         packet.pts = sample
         packet.time_base = AUDIO_TIME_BASE
-        return packet, None
+        return [packet]
 
 
-def opus_pair(a: bytes, b: bytes) -> bytes | None:
-    """Two single-frame Opus packets (code 0, the same TOC configuration) as one packet of two
-    frames (RFC 6716 section 3.2: code 1 for equal sizes, else code 2 with the first frame's
-    length); None when they cannot share a packet (a TOC differs, or one is not code 0).
-
-    Opus receivers decode a packet of any frame count and duration (each packet's TOC says
-    it), so a 20 ms packet may sit between 10 ms ones.
-    """
-    if not a or not b or a[0] != b[0] or a[0] & 0x03:
-        return None
-    toc, one, two = a[0], a[1:], b[1:]
-    if len(one) == len(two):
-        return bytes([toc | 0x01]) + one + two
-    size = len(one)
+def _opus_length(size: int) -> bytes:
+    """A frame length in an Opus packet (RFC 6716 section 3.2.1): one byte under 252, else
+    ``252 + (size & 3)`` and then ``(size - first) / 4``."""
     if size < 252:
-        length = bytes([size])
-    else:  # two bytes: 252 + (size & 3), then (size - first) / 4 (section 3.2.1)
-        if size > 1275:
-            return None
-        first = 252 + (size & 0x03)
-        length = bytes([first, (size - first) >> 2])
-    return bytes([toc | 0x02]) + length + one + two
+        return bytes([size])
+    first = 252 + (size & 0x03)
+    return bytes([first, (size - first) >> 2])
+
+
+def opus_join(packets: list[bytes]) -> bytes | None:
+    """Single-frame Opus packets (code 0, all with the same TOC byte) as one packet of all
+    their frames (RFC 6716 section 3.2.5, code 3: CBR when the frames have one size, else VBR
+    with the lengths of all but the last); None when they cannot share one (a TOC differs,
+    one is not code 0, more than 48 frames, or a frame over 1275 bytes).
+
+    Opus receivers decode a packet of any frame count (each packet's TOC and count byte say
+    it, up to 120 ms), so a 60 ms packet may sit between 10 ms ones.
+    """
+    if not packets or len(packets) > 48 or any(not p or p[0] != packets[0][0] for p in packets):
+        return None
+    toc = packets[0][0]
+    frames = [p[1:] for p in packets]
+    if toc & 0x03 or max(len(f) for f in frames) > 1275:
+        return None
+    count = len(frames)
+    if all(len(f) == len(frames[0]) for f in frames):
+        head = bytes([toc | 0x03, count])
+    else:
+        lengths = b"".join(_opus_length(len(f)) for f in frames[:-1])
+        head = bytes([toc | 0x03, 0x80 | count]) + lengths
+    return head + b"".join(frames)
 
 
 class ReplyAudioTrack(MediaStreamTrack):
@@ -159,12 +170,12 @@ class ReplyAudioTrack(MediaStreamTrack):
         self.held = False
         self.lead_s = 0.0  # how far ahead of the clock the last frame left
         #: The session idles (no turn under way; set on its state events): silence leaves
-        #: as 20 ms packets of two frames.
+        #: in packets of :data:`IDLE_SILENCE_FRAMES` frames.
         self.idle = False
         self._opus = OpusPackets()
         self._on_sent = on_sent
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self._pending: av.Packet | None = None  # a packet to send before anything else
+        self._pending: deque[av.Packet] = deque()  # packets to send before anything else
 
     @property
     def schedule_end(self) -> int:
@@ -208,16 +219,18 @@ class ReplyAudioTrack(MediaStreamTrack):
         wait = due - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        if self._pending is not None:  # the second frame of a silence pair that stayed apart
-            packet, self._pending = self._pending, None
-            return self._sent(packet, SILENT_FRAME)
+        if self._pending:  # frames of idle silence that could not share a packet
+            return self._sent(self._pending.popleft(), SILENT_FRAME)
         if self.idle and not self.buffer.queued:
-            # While the session idles two frames of silence leave as one 20 ms packet: half the
-            # packets (and aiortc's per-packet Python: RTP, SRTP, a send) of an idle session.
-            # Audio queued meanwhile starts after both: 5 ms later on average.
-            self.lead_s = audio_lead(self.lead_s, False)
-            packet, self._pending = self._opus.encode_silence(self.next_sample)
-            return self._sent(packet, SILENT_FRAME if self._pending else SILENT_PAIR)
+            # While the session idles, IDLE_SILENCE_FRAMES frames of silence leave as one
+            # packet: a sixth of the packets (and of aiortc's per-packet Python: RTP, SRTP, a
+            # send). No reply audio waits behind it: a turn starts by leaving ``idle``.
+            for _ in range(IDLE_SILENCE_FRAMES - 1):
+                self.lead_s = audio_lead(self.lead_s, False)
+            self._pending.extend(self._opus.encode_silence(self.next_sample, IDLE_SILENCE_FRAMES))
+            if len(self._pending) == 1:
+                return self._sent(self._pending.popleft(), SILENT_PACKET)
+            return self._sent(self._pending.popleft(), SILENT_FRAME)
         pcm, _ids = self.buffer.take(FRAME_SAMPLES)
         if self.held:
             pcm = np.zeros_like(pcm)

@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from engine.server.clock import AUDIO_LEAD_S, FRAME_SAMPLES, MEDIA_RATE_HZ, MediaClock
-from engine.server.tracks import ReplyAudioTrack, opus_pair
+from engine.server.tracks import ReplyAudioTrack, opus_join
 
 
 def tone(seconds: float) -> np.ndarray:
@@ -82,25 +82,26 @@ async def test_held_audio_is_silent_and_a_flush_drops_the_rest() -> None:
     assert track.buffer.queued == 0
 
 
-async def test_an_idle_session_sends_silence_in_20_ms_packets_and_replies_in_10() -> None:
+async def test_an_idle_session_sends_silence_in_60_ms_packets_and_replies_in_10() -> None:
     track = ReplyAudioTrack(MediaClock())
     track.idle = True
-    got = await pull(track, 5)
-    assert [p.pts for _, p in got] == [i * 2 * FRAME_SAMPLES for i in range(5)]
-    assert track.next_sample == 10 * FRAME_SAMPLES
+    got = await pull(track, 3)
+    assert [p.pts for _, p in got] == [i * 6 * FRAME_SAMPLES for i in range(3)]
+    assert track.next_sample == 18 * FRAME_SAMPLES
     silence = decode([p for _, p in got])
-    assert silence.size == 10 * FRAME_SAMPLES and np.abs(silence).max() < 1e-3
+    assert silence.size == 18 * FRAME_SAMPLES and np.abs(silence).max() < 1e-3
     track.idle = False  # a turn: queued audio and silence go out 10 ms at a time again
     track.enqueue("r1", tone(0.05))
     got = await pull(track, 8)
-    assert [p.pts for _, p in got] == [(10 + i) * FRAME_SAMPLES for i in range(8)]
+    assert [p.pts for _, p in got] == [(18 + i) * FRAME_SAMPLES for i in range(8)]
     assert np.abs(decode([p for _, p in got])).max() > 0.2
 
 
-def test_two_opus_frames_share_a_packet_by_rfc_6716_codes() -> None:
+def test_opus_frames_share_a_packet_by_rfc_6716_code_3() -> None:
     toc = 0xF0  # CELT-only, fullband, 10 ms, mono, code 0
-    assert opus_pair(bytes([toc, 1, 2]), bytes([toc, 3, 4])) == bytes([toc | 1, 1, 2, 3, 4])
-    assert opus_pair(bytes([toc, 1]), bytes([toc, 3, 4])) == bytes([toc | 2, 1, 1, 3, 4])
-    long = bytes([toc]) + bytes(300)
-    assert opus_pair(long, bytes([toc, 9]))[:3] == bytes([toc | 2, 252, 12])  # 252 + 4 * 12
-    assert opus_pair(bytes([toc, 1]), bytes([0xF8, 1])) is None  # another configuration
+    same = [bytes([toc, 1, 2]), bytes([toc, 3, 4])]
+    assert opus_join(same) == bytes([toc | 3, 2, 1, 2, 3, 4])  # CBR: the count only
+    mixed = [bytes([toc, 1]), bytes([toc]) + bytes(300), bytes([toc, 9])]
+    # VBR: the count with the v bit, then the first two lengths (300 = 252 + 4 * 12)
+    assert opus_join(mixed)[:6] == bytes([toc | 3, 0x83, 1, 252, 12, 1])
+    assert opus_join([bytes([toc, 1]), bytes([0xF8, 1])]) is None  # another configuration
