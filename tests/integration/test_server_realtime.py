@@ -54,7 +54,7 @@ def is_final(m: dict) -> bool:
 SETTLE_S = 2.0
 
 
-async def wait_for_rest_frames(client: VisitorClient, count: int = 7) -> None:
+async def wait_for_rest_frames(client: VisitorClient, count: int = 6) -> None:
     """Wait for the avatar's resting mouth: ``count`` video frames after the first
     :data:`SETTLE_S`, however slowly a loaded runner delivers them (a fixed one-second wait
     saw only four frames on a 2-core CI runner). Raises ``TimeoutError`` after 30 s."""
