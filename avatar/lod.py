@@ -5,12 +5,13 @@ A scanned head drawn at 512×512 has triangles under one pixel (the ICT FaceKit 
 fragment work), so a frame touching the face spent most of its time on triangles that cover no
 pixel centre. :func:`level_of_detail` simplifies each opaque submesh whose median triangle
 covers less than :data:`SIMPLIFY_BELOW_PX2` on screen, aiming at :data:`TARGET_PX2`, with
-meshoptimizer's attribute-aware edge collapse (``meshopt_simplifyWithAttributes``, Kapoulkine's meshoptimizer, MIT; quadric error
-metrics after Garland & Heckbert 1997 with vertex colours and normals in the metric, so a lip
-edge stays where the colours change) and keeps the submesh's open borders (eyelids, the mouth
-opening) in place. The simplifier only re-indexes: every triangle it keeps uses original
-vertices, so morph targets, skin weights, colours and UVs stay exactly as they were.
-A large frame (1080p) sees pixel-sized triangles no more and keeps the full mesh.
+meshoptimizer's attribute-aware edge collapse (``meshopt_simplifyWithAttributes``,
+Kapoulkine's meshoptimizer, MIT; quadric error metrics after Garland & Heckbert 1997 with
+vertex colours and normals in the metric, so a lip edge stays where the colours change) and
+keeps the submesh's open borders (eyelids, the mouth opening) in place. The simplifier only
+re-indexes: every triangle it keeps uses original vertices, so morph targets, skin weights,
+colours and UVs stay exactly as they were. A large frame (1080p) sees pixel-sized triangles
+no more and keeps the full mesh.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from avatar.model import Avatar
 #: A submesh whose median on-screen triangle is smaller than this is simplified, pixels² ...
 SIMPLIFY_BELOW_PX2 = 3.0
 #: ... to this median area, pixels² (the share is bounded by :data:`MIN_SHARE`). The skin's
-#: draw was ~3 ms of a head step's ~9 ms at 512x512; the default avatar's skin 26.7k -> 5.3k
-#: triangles (8.1k aiming at 3 px²) cut CPU mean 8.6 -> 8.0 ms, p95 16.1 -> 14.2 (both drawn
-#: frame by frame in one process, shared machine) with frames 0.09 grey levels apart on
-#: average; aiming at 6 px² moved the ICT head's eyes when its mouth opened.
+#: draw was ~3 ms of a head step's ~9 ms at 512x512; the default avatar's skin 26.7k -> 5.4k
+#: triangles (8.1k aiming at 3 px²; 5.3k aiming at 6 px² cut CPU mean 8.6 -> 8.0 ms, p95
+#: 16.1 -> 14.2, both drawn frame by frame in one process on a shared machine, frames 0.09
+#: grey levels apart on average, but moved the ICT head's eyes when its mouth opened).
 TARGET_PX2 = 4.5
 #: Never keep fewer than this share of a submesh's triangles.
 MIN_SHARE = 0.2

@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from avatar import DEFAULT_AVATAR_PATH, Renderer, load_avatar  # noqa: E402
+from avatar import DEFAULT_AVATAR_PATH, Renderer, load_avatar, screen_box  # noqa: E402
 from avatar.timeline import AvatarTimeline  # noqa: E402
 from avatar.visemes import OCULUS_VISEMES, VisemeCue, VisemeTrack  # noqa: E402
 
@@ -102,7 +102,7 @@ def measure(
 
     lines = [f"cpu {stats(cpu)} | wall {stats(wall)} | {len(poses)} frames, {unchanged} unchanged"]
     for k in sorted(range(len(cpu)), key=cpu.__getitem__, reverse=True)[:worst]:
-        boxes = " + ".join(f"{b} {(b[2] - b[0]) * (b[3] - b[1])} px" for b in redrawn[k])
+        boxes = " + ".join(f"{b} {screen_box.area(b)} px" for b in redrawn[k])
         lines.append(f"  frame {k} cpu {cpu[k]:.1f} ms: {boxes or 'nothing'}")
     return "\n".join(lines)
 
