@@ -171,7 +171,8 @@ class AddressLimits:
             raise LimitExceeded(
                 "too-many-offers",
                 f"too many offers from this address: at most {s.offer_burst:g} at once, then "
-                f"{s.offers_per_minute:g} a minute (one every {60 / s.offers_per_minute:g} s)",
+                f"{s.offers_per_minute:g} a minute (one every {60 / s.offers_per_minute:g} s); "
+                "refused offers (malformed, bad SDP, over capacity) count too",
                 bucket.wait_s(),
             )
         if self.connecting[address] >= s.connecting_per_address:

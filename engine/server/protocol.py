@@ -57,15 +57,22 @@ class ApiError(Exception):
         self.message = message
         self.retry_after_s = retry_after_s
 
+    def _retry_after_whole_s(self) -> int | None:
+        return None if self.retry_after_s is None else max(1, math.ceil(self.retry_after_s))
+
     def headers(self) -> dict[str, str]:
         """The response headers the refusal adds (``Retry-After`` when known)."""
-        if self.retry_after_s is None:
-            return {}
-        return {"Retry-After": str(max(1, math.ceil(self.retry_after_s)))}
+        seconds = self._retry_after_whole_s()
+        return {} if seconds is None else {"Retry-After": str(seconds)}
 
     def body(self) -> dict[str, Any]:
-        """The JSON error body ``{"error": {"code", "message"}}``."""
-        return {"error": {"code": self.code, "message": self.message}}
+        """The JSON error body ``{"error": {"code", "message"}}``, plus ``retry_after_s`` (the
+        ``Retry-After`` header's whole seconds) for a refusal that passes."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        seconds = self._retry_after_whole_s()
+        if seconds is not None:
+            error["retry_after_s"] = seconds
+        return {"error": error}
 
 
 def load_json(text: str | bytes) -> Any:

@@ -83,7 +83,8 @@ def test_offer_refusal_states_the_burst_and_the_rate() -> None:
     with pytest.raises(LimitExceeded) as sixth:
         limits.check_offer("127.0.0.1", 0.5)
     assert sixth.value.message == (
-        "too many offers from this address: at most 5 at once, then 30 a minute (one every 2 s)"
+        "too many offers from this address: at most 5 at once, then 30 a minute (one every 2 s); "
+        "refused offers (malformed, bad SDP, over capacity) count too"
     )
     limits.remove(limits.live, "127.0.0.1")
     limits.check_live("127.0.0.1")

@@ -287,3 +287,13 @@ def test_camera_consent_and_perception_messages() -> None:
     }
     # Who is speaking is the engine's own business: no message for the page.
     assert serialise(SpeakerCheck(session_id=sid, visitor_speaking=True, score=1.0)) is None
+
+
+def test_a_refusal_that_passes_says_when_to_retry_in_header_and_body() -> None:
+    late = ApiError(429, "too-many-offers", "slow down", retry_after_s=9.2)
+    assert late.headers() == {"Retry-After": "10"}
+    assert late.body() == {
+        "error": {"code": "too-many-offers", "message": "slow down", "retry_after_s": 10}
+    }
+    bad = ApiError(400, "bad-json", "no")  # nothing to wait for: the shape as before
+    assert bad.headers() == {} and bad.body() == {"error": {"code": "bad-json", "message": "no"}}
