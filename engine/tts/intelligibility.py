@@ -176,27 +176,42 @@ def speak_and_hear(
     after its first sentence, and given a lone one-word sentence ("Goodbye!") often hears
     nothing; either way the voice would be scored for the recogniser's slip.
 
+    Synthesis runs one reply ahead on a worker thread while the calling thread transcribes
+    the reply before it (both release the GIL inside onnxruntime / CTranslate2): neither
+    model keeps two cores busy on its own, so the pipeline fills the other's idle core.
+    Every reply is still synthesized once and heard whole, in order.
+
     Returns:
         One :class:`Score` per reply, in order.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    scores = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="speak") as voice:
+        ahead = [voice.submit(tts.synthesize_all, r.text, language) for r in replies[:1]]
+        for i, reply in enumerate(replies):
+            chunks = ahead.pop().result()
+            if i + 1 < len(replies):
+                ahead.append(voice.submit(tts.synthesize_all, replies[i + 1].text, language))
+            scores.append(_hear(asr, reply, chunks, tts.sample_rate, language))
+    return scores
+
+
+def _hear(asr: Any, reply: Reply, chunks: Sequence[Any], sample_rate: int, language: str) -> Score:
+    """Transcribe one synthesized reply (its sentence chunks, int16 PCM at ``sample_rate``
+    Hz) in pieces of at least :data:`MIN_PIECE_S` and score it against its text."""
     import numpy as np
 
     from engine.show import resample_pcm
 
     scorer = cer_zh if language == "zh" else wer_en
-    scores = []
-    for reply in replies:
-        chunks = tts.synthesize_all(reply.text, language)
-        pcm = b"".join(c.pcm for c in chunks)
-        heard_parts = []
-        for piece in _pieces([c.pcm for c in chunks], tts.sample_rate):
-            audio = resample_pcm(piece, tts.sample_rate, 16_000).astype(np.float32) / 32768.0
-            heard_parts.append(asr.transcribe(audio, language=language).text.strip())
-        heard = ("" if language == "zh" else " ").join(heard_parts)
-        scores.append(
-            Score(reply, heard, scorer(reply.text, heard), len(pcm) / 2 / tts.sample_rate)
-        )
-    return scores
+    heard_parts = []
+    for piece in _pieces([c.pcm for c in chunks], sample_rate):
+        audio = resample_pcm(piece, sample_rate, 16_000).astype(np.float32) / 32768.0
+        heard_parts.append(asr.transcribe(audio, language=language).text.strip())
+    heard = ("" if language == "zh" else " ").join(heard_parts)
+    num_samples = sum(len(c.pcm) for c in chunks) // 2
+    return Score(reply, heard, scorer(reply.text, heard), num_samples / sample_rate)
 
 
 def report(scores: Sequence[Score], label: str) -> str:
