@@ -17,8 +17,10 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,15 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "multilingual-e5-small"
 #: Longest input in tokens (visitor turns and FAQ sentences are far shorter).
 MAX_TOKENS = 128
+#: While :meth:`SentenceEncoder.encode_many` embeds lines its cache lacks (a pack's first load
+#: with a model: minutes on a loaded 2-core CPU), ``progress(done, total)`` is called at most
+#: every :data:`PROGRESS_EVERY_S`; the caller sets it (``dhe serve`` logs start-up progress).
+embedding_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "embedding_progress", default=None
+)
+PROGRESS_EVERY_S = 10.0
+#: Sentences embedded between progress checks (a few seconds of one core).
+_PROGRESS_CHUNK = 256
 
 
 class EmbeddingError(Exception):
@@ -190,7 +201,7 @@ class SentenceEncoder:
                 log.warning("embedding cache %s unreadable (%s); rebuilding it", path, exc)
         missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in cached})
         if missing:
-            vectors = self.encode([t for _, t in missing])
+            vectors = self._encode_reporting([t for _, t in missing])
             cached.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
             try:
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -200,3 +211,18 @@ class SentenceEncoder:
             except OSError as exc:
                 log.warning("cannot write the embedding cache %s: %s", path, exc)
         return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _encode_reporting(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`encode` in chunks, calling :data:`embedding_progress` (when set) at most
+        every :data:`PROGRESS_EVERY_S` seconds with ``(done, total)``."""
+        report = embedding_progress.get()
+        if report is None or len(texts) <= _PROGRESS_CHUNK:
+            return self.encode(texts)
+        parts, last_s = [], time.monotonic()
+        for start in range(0, len(texts), _PROGRESS_CHUNK):
+            parts.append(self.encode(texts[start : start + _PROGRESS_CHUNK]))
+            done, now_s = min(start + _PROGRESS_CHUNK, len(texts)), time.monotonic()
+            if now_s - last_s >= PROGRESS_EVERY_S and done < len(texts):
+                report(done, len(texts))
+                last_s = now_s
+        return np.concatenate(parts)

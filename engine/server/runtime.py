@@ -24,6 +24,7 @@ import numpy as np
 from avatar.frame_renderer import FrameRenderer
 from connectors.embedded import SandboxCluster
 from dialog import DialogEngine, PackError
+from dialog.embedding import embedding_progress
 from dialog.pack import unknown_pack_message
 from engine.audio.turn_model import SmartTurn, load_turn_model
 from engine.audit import SessionAudit
@@ -52,6 +53,11 @@ from engine.systems import open_systems
 from engine.voices import Voices
 
 log = logging.getLogger(__name__)
+
+
+def _embedding_progress(domain: str, done: int, total: int) -> None:
+    """Start-up progress while a pack's lines are embedded (no cache yet for the model)."""
+    log.info("warm-up: dialog %s: embedding %d of %d lines", domain, done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +184,8 @@ class Runtime:
                 cfg = self.config.dialog
 
                 def load() -> DialogEngine:
+                    # this thread's context only: a pack's first load embeds its lines
+                    embedding_progress.set(partial(_embedding_progress, domain))
                     encoder = sentence_encoder(cfg.embedding_model)  # loaded once per process
                     return DialogEngine.load(
                         domain,

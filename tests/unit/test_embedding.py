@@ -4,11 +4,13 @@ against its published similarities, the vector cache, and the semantic knowledge
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from dialog import embedding
 from dialog.embedding import EmbeddingError, SentenceEncoder
 from dialog.kb import KnowledgeBase
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
@@ -79,6 +81,28 @@ def test_cache_round_trip_and_rebuild(encoder: SentenceEncoder, tmp_path: Path) 
     for garbage in (b"not a zip file", files[0].read_bytes()[:100]):  # junk, a cut-off zip
         files[0].write_bytes(garbage)
         np.testing.assert_allclose(cached.encode_many(texts), first, atol=1e-6)  # rebuilt
+
+
+def test_a_long_first_embedding_reports_progress(
+    encoder: SentenceEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of 2 and no wait between reports stand in for 256 lines and 10 s."""
+    monkeypatch.setattr(embedding, "_PROGRESS_CHUNK", 2)
+    monkeypatch.setattr(embedding, "PROGRESS_EVERY_S", 0.0)
+    cold = SentenceEncoder.__new__(SentenceEncoder)
+    cold.__dict__.update(encoder.__dict__)
+    cold.cache_dir = tmp_path  # nothing cached: every line is embedded
+    texts = ["opening hours", "lost card", "balance", "queue number", "parking"]
+    reports: list[tuple[int, int]] = []
+
+    def run() -> np.ndarray:
+        embedding.embedding_progress.set(lambda done, total: reports.append((done, total)))
+        return cold.encode_many(texts)
+
+    vectors = contextvars.copy_context().run(run)
+    assert reports == [(2, 5), (4, 5)]
+    np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-5)
+    assert embedding.embedding_progress.get() is None  # only that context reported
 
 
 def test_missing_folder_names_the_fix(tmp_path: Path) -> None:
