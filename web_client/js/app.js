@@ -87,6 +87,8 @@ class VisitorPage {
       i18n,
       onSubmit: (digits) => this.sendKeypad(digits),
       onClose: (returnFocus) => returnFocus && $("keypad-open").focus(),
+      // the keypad needs the room on a phone: a pending camera notice folds into its button
+      onOpen: () => this.foldConsent(),
     });
     this.debug = flags.debug ? new DebugOverlay($("debug")) : null;
     this.bind();
@@ -555,11 +557,7 @@ class VisitorPage {
 
   onReply(msg) {
     const turn = msg.turn_id ?? msg.reply_id;
-    if (!$("consent").hidden) {
-      // the visitor went ahead without answering: fold the notice into a small button
-      $("consent").hidden = true;
-      $("camera-allow").hidden = false;
-    }
+    this.foldConsent(); // the visitor went ahead without answering
     this.captions.avatar(msg.text ?? "", msg.language, turn);
     // "Thinking…" ends with the answer on screen: the server's "speaking" state only comes with
     // the first audio, which Mandarin synthesis can take seconds to produce
@@ -664,6 +662,13 @@ class VisitorPage {
   }
 
   // --- camera consent -------------------------------------------------------------------------
+
+  /** A camera notice still unanswered folds into the small "Allow camera" button. */
+  foldConsent() {
+    if ($("consent").hidden) return;
+    $("consent").hidden = true;
+    $("camera-allow").hidden = false;
+  }
 
   async openCamera({ quiet = false } = {}) {
     const { track, reason } = await getCamera();

@@ -7,7 +7,8 @@ const MAX_DIGITS = 32; // the server accepts 1-32 of 0-9 * #
 export class Keypad {
   /**
    * @param {HTMLElement} root the #keypad element
-   * @param {{t: Function, onSubmit: (digits: string) => void, onClose?: () => void}} o
+   * @param {{t: Function, onSubmit: (digits: string) => void, onOpen?: () => void,
+   *          onClose?: () => void}} o
    */
   constructor(root, o) {
     this.root = root;
@@ -38,6 +39,7 @@ export class Keypad {
     this.digits = "";
     this.root.hidden = false;
     this.render();
+    this.o.onOpen?.();
     if (focus) this.root.focus();
   }
 
