@@ -10,7 +10,9 @@ inside a piece and across the join with the piece before — at most ``max_pause
 and at most ``first_max_pause_ms`` in the reply's first ``first_window_ms`` (where a pause
 reads as "the avatar hesitates"). It keeps the run's two ends (the voice's own fade-out and
 fade-in) and drops its middle, and moves the piece's visemes with the audio so the lips stay
-on the words.
+on the words. The silence *before* the reply's first sound is cut to ``lead_in_ms`` (its
+fade-in): the voices open each piece with 10-60 ms of it (Piper 0-60 ms, Kokoro 10-40 ms
+measured), and there it is not a pause but time the visitor waits for the answer.
 
 Silence is measured the way the issue's client measures it: the RMS of short frames (10 ms
 here, finer than the client's 20 ms so a run is cut where it really is) below
@@ -40,16 +42,21 @@ class PauseLimiter:
             (the issue: none of 200 ms or more in the first 1.5 s).
         first_window_ms: the reply's opening, where the shorter limit applies.
         silence_rms: frame RMS (full scale 1.0) below which a frame is silent.
+        lead_in_ms: longest silence kept before the reply's first sound (its end, the voice's
+            fade-in; one 10 ms frame).
         emitted_ms: reply audio handed out so far (after shortening).
         trailing_ms: silence at the end of what was handed out (the next piece's join).
+        sounded: some sound has been handed out (the lead-in is behind).
     """
 
     max_pause_ms: float = 260.0
     first_max_pause_ms: float = 140.0
     first_window_ms: float = 1600.0
     silence_rms: float = 0.008
+    lead_in_ms: float = 10.0
     emitted_ms: float = 0.0
     trailing_ms: float = 0.0
+    sounded: bool = False
 
     def limit(
         self, pcm: np.ndarray, sample_rate: int, track: VisemeTrack | None = None
@@ -77,8 +84,13 @@ class PauseLimiter:
             while j < n and silent[j]:
                 j += 1
             start, stop = i * frame, min(pcm.size, j * frame)
-            self._shorten(keep, start, stop, sample_rate, joined=i == 0)
+            if i == 0 and not self.sounded:
+                lead = round(self.lead_in_ms * sample_rate / 1000.0)
+                keep[start : max(start, stop - lead)] = False
+            else:
+                self._shorten(keep, start, stop, sample_rate, joined=i == 0)
             i = j
+        self.sounded = self.sounded or not silent.all()
         out = pcm[keep]
         moved = _move_track(track, keep) if track is not None else None
         tail = _trailing_silence(out, frame, self.silence_rms)

@@ -46,12 +46,14 @@ def test_a_long_pause_in_the_opening_is_cut_to_the_opening_limit() -> None:
 
 def test_joins_count_the_silence_the_previous_piece_ended_with() -> None:
     limiter = PauseLimiter(first_max_pause_ms=140, max_pause_ms=260, first_window_ms=500)
-    first, _ = limiter.limit(np.concatenate([tone(800), quiet(200)]), RATE)
+    first, _ = limiter.limit(np.concatenate([quiet(60), tone(800), quiet(200)]), RATE)
     second, _ = limiter.limit(np.concatenate([quiet(150), tone(500), quiet(600)]), RATE)
     joined = np.concatenate([first, second])
     runs = silences_ms(joined)
     assert max(runs) <= 260 + 10, runs  # 200 + 150 ms of join became one 260 ms pause
-    assert len(runs) == 2  # the join and the tail
+    assert runs[0] == 10.0 and len(runs) == 3, runs  # the 60 ms lead-in cut to 10, join, tail
+    voice_at = int(np.flatnonzero(first)[0])
+    assert round(0.01 * RATE) <= voice_at <= round(0.011 * RATE), voice_at  # 10 ms frames
 
 
 def test_short_pauses_and_the_voice_are_left_alone() -> None:
