@@ -4,7 +4,8 @@ Scenarios (``--only`` picks some; all by default):
 
 - ``latency``: per spoken turn, end of speech → final transcript, → reply text, → first reply
   audio sent (server clock, from the metrics event), → first reply audio **received** (client
-  clock), where the final decode's time went, and the silences inside the reply as received
+  clock), where the final decode's time went, when the reply was prepared if it was
+  ahead of the endpoint (``engine.foresight``), and the silences inside the reply as received
   (the longest in its first 1.5 s and anywhere; none should reach 200 / 350 ms). The **first
   turn** (the first after ``/healthz`` turned 200 when this script started the server) is
   printed apart; p50/p95 are over the warm turns.
@@ -115,6 +116,7 @@ SERVER_FIGURES = (
     ("asr_decode_ms", "  decode ran"),
     ("dialog", "  dialog"),
     ("tts_first_audio_ms", "  tts first audio"),
+    ("reply_prepared_ms", "  reply prepared at"),  # only turns whose prepared reply was used
 )
 
 
@@ -182,6 +184,8 @@ def print_summary(rows: list[dict], title: str) -> None:
     for key, label in (*SERVER_FIGURES, ("received_ms", "first audio received")):
         values = [r[key] for r in rows if r[key] is not None]
         print(f"  {label:22s} {pct(values, 50):8.0f} {pct(values, 95):8.0f}")
+    prepared = sum(r["reply_prepared_ms"] is not None for r in rows)
+    print(f"  replies prepared ahead of the endpoint and used: {prepared} of {len(rows)} turns")
     first = [r["gap_first_ms"] for r in rows]
     anywhere = [r["gap_max_ms"] for r in rows]
     print(

@@ -11,7 +11,7 @@ Public API::
 
 from dialog.pack import PackError
 from dialog.sensitive import redact
-from dialog.session import DialogEngine, DialogSession, SessionClosedError
+from dialog.session import DialogEngine, DialogSession, SessionClosedError, TrialStopped
 from dialog.types import DialogTurn, ReplyPlan
 
 __all__ = [
@@ -21,5 +21,6 @@ __all__ = [
     "PackError",
     "ReplyPlan",
     "SessionClosedError",
+    "TrialStopped",
     "redact",
 ]

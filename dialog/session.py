@@ -10,6 +10,7 @@ connector outcomes, never slot values.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import logging
@@ -61,6 +62,12 @@ FillerCallback = Callable[[ReplyPlan], Awaitable[None] | None]
 
 class SessionClosedError(RuntimeError):
     """The session was closed; its memory is gone."""
+
+
+class TrialStopped(RuntimeError):
+    """A trial turn (:meth:`DialogSession.trial`) reached a step with an outside effect — a
+    connector call or the LLM — and stopped before it: only the visitor's confirmed turn may
+    take it."""
 
 
 def normalize_language(language: str | None) -> str | None:
@@ -188,6 +195,7 @@ class DialogSession:
         self._state: DialogState | None = engine.interpreter.initial_state(start)
         self._audit: list[AuditEntry] = []
         self._empathy = EmpathyMemory()
+        self._trial_of: DialogState | None = None  # a trial copy: the state it started from
 
     @property
     def state(self) -> DialogState:
@@ -300,6 +308,29 @@ class DialogSession:
         turn, self._empathy = with_empathy(turn, emotion, self.engine.pack.responses, self._empathy)
         return turn
 
+    def trial(self) -> DialogSession:
+        """A copy of this session to answer a turn on before the visitor has surely finished
+        it (the engine's speculative reply): it shares the engine, starts from this state and
+        memory, changes nothing here, and raises :class:`TrialStopped` instead of calling a
+        connector or the LLM. :meth:`adopt` makes its turn this session's.
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        twin = copy.copy(self)
+        twin._trial_of = self.state
+        twin._audit = list(self._audit)
+        return twin
+
+    def adopt(self, twin: DialogSession) -> bool:
+        """Make the turn taken on ``twin`` (from :meth:`trial`) this session's: its state,
+        audit and empathy memory. False (nothing changes) when this session moved on or closed
+        since the trial began."""
+        if twin._trial_of is None or twin._trial_of is not self._state:
+            return False
+        self._state, self._audit, self._empathy = twin._state, twin._audit, twin._empathy
+        return True
+
     def close(self) -> None:
         """End the session: slots, tokens, history and audit are wiped. Idempotent."""
         self._state = None
@@ -360,9 +391,13 @@ class DialogSession:
                     call = action
             if call is None:
                 break
+            if self._trial_of is not None:
+                raise TrialStopped(f"connector call {call.op}")
             started = time.perf_counter()
             event = await self._execute(call, on_filler, state.language)
             connector_s = (connector_s or 0.0) + time.perf_counter() - started
+        if self._trial_of is not None and self.engine.rephraser is not None and text:
+            raise TrialStopped("LLM rewording")
         self._state = state
         if self.engine.rephraser is not None and text:
             replies = [await self._reworded(text, plan) for plan in replies]

@@ -337,6 +337,10 @@ class ServerConfig(_Section):
     #: the 150 ms pad it starts sooner on less trailing audio: at 96 ms a quiet run cut a
     #: Mandarin clip at its inner pause ("…就是 | 给我带来了身体健康", decoded as finished).
     speculative_after_ms: float = Field(150.0, ge=0.0, le=2000.0)
+    #: Prepare the reply on that decode while the endpoint still waits — dialog on a trial
+    #: copy (no connector call, no LLM) and the first audio, held until the turn ends over the
+    #: same audio, dropped when the visitor speaks on (engine.foresight).
+    prepare_reply: bool = True
     partial_interval_ms: float = Field(1200.0, ge=300.0, le=10000.0)
     bargein_min_speech_ms: float = Field(200.0, ge=32.0, le=2000.0)
     #: Visitor speech over the avatar this long (not its own voice) silences the reply until

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +28,7 @@ from engine.audio.pauses import PauseLimiter
 from engine.audio.pcm import MEDIA_RATE_HZ, resample_pcm
 from engine.events import Stage, TTSAudio, VisemeTrack
 from engine.observers import EventBus
+from engine.tts.base import TTSChunk
 from engine.voices import Voices
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class Speaker:
         *,
         speaking_rate: float = 1.0,
         pauses: PauseLimiter | None = None,
+        synthesis: AsyncIterator[TTSChunk] | None = None,
     ) -> SpeechTimes:
         """Synthesize ``text`` sentence by sentence and queue it on the outbox.
 
@@ -150,15 +152,19 @@ class Speaker:
             speaking_rate: 1.0 normal, < 1 slower (the dialog's "speak slower").
             pauses: shortens the long silences of the turn's speech (one per turn, shared by
                 its replies, so the joins between them count too); None: none shortened.
+            synthesis: the synthesis of ``text`` already under way (a reply prepared ahead
+                of the endpoint, :mod:`engine.foresight`); None: it starts here.
 
         Raises:
             engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.
             asyncio.CancelledError: the reply was interrupted (generator closed first).
         """
         times = SpeechTimes(end_sample=self.outbox.schedule_end)
-        tts = await asyncio.to_thread(self.voices.for_language, language, speaking_rate)
+        if synthesis is None:
+            tts = await asyncio.to_thread(self.voices.for_language, language, speaking_rate)
+            synthesis = tts.synthesize(text, language)
         with self.bus.stage(self.session_id, turn_id, "tts"):
-            chunks = tts.synthesize(text, language)
+            chunks = synthesis
             try:
                 t0 = time.perf_counter()
                 async for chunk in chunks:

@@ -36,6 +36,7 @@ from dialog.chat import take_turn
 from engine.asr.whisper import ASRError, Transcript
 from engine.audio.pauses import PauseLimiter
 from engine.events import Interrupted, Reply, Stage, StageError, TurnMetrics, now_ns
+from engine.foresight import Foresight, HeldSpeech, Prepared
 from engine.observers import EventBus, TurnMetricsObserver
 from engine.reply import ReplyHandle
 from engine.speaking import Outbox, Speaker
@@ -196,7 +197,11 @@ class TurnRunner:
         return event
 
     async def spoken_turn(
-        self, handle: ReplyHandle, utterance: Utterance, session_language: str
+        self,
+        handle: ReplyHandle,
+        utterance: Utterance,
+        session_language: str,
+        foresight: Foresight | None = None,
     ) -> TurnOutcome | None:
         """Hear a spoken turn and answer it; None for noise (no reply).
 
@@ -204,19 +209,54 @@ class TurnRunner:
             handle: the turn's handle (its task runs this).
             utterance: the transport's hearing stage of the turn.
             session_language: ``auto`` (answer in the language heard), ``en`` or ``zh``.
+            foresight: the reply prepared on the same span's speculative transcript during
+                the endpoint wait (:mod:`engine.foresight`): used when its transcript is the
+                final one and the dialog session has not moved since, else dropped.
         """
         self._unreported[handle.turn_id] = _Unreported()
         try:
             heard = await utterance.hear()
+            if heard.noise:
+                del self._unreported[handle.turn_id]  # no reply, no metrics
+                return None
+            prepared = await foresight.take() if foresight is not None else None
         except ASRError as exc:
             return await self._failed(handle, "asr", exc.code, exc.message, "")
-        if heard.noise:
-            del self._unreported[handle.turn_id]  # no reply, no metrics
-            return None
+        finally:
+            if foresight is not None and not foresight.used:
+                foresight.drop()
         heard_language = heard.transcript.language if heard.transcript else None
+        extras = dict(heard.extras)
+        if prepared is not None and self._adopt(prepared, heard):
+            return await self._answer_prepared(handle, prepared, heard, extras, heard_language)
+        if prepared is not None and prepared.speech is not None:
+            await prepared.speech.close()
         language = heard_language if session_language == "auto" else session_language
         return await self.answer(
-            handle, heard.text, language, heard.t_eos_s, dict(heard.extras), heard_language
+            handle, heard.text, language, heard.t_eos_s, extras, heard_language
+        )
+
+    def _adopt(self, prepared: Prepared, heard: Heard) -> bool:
+        """The prepared reply answers the words heard and its trial becomes the dialog's."""
+        same = heard.transcript is not None and prepared.transcript == heard.transcript
+        return same and self.dialog.adopt(prepared.trial)
+
+    async def _answer_prepared(
+        self,
+        handle: ReplyHandle,
+        prepared: Prepared,
+        heard: Heard,
+        extras: dict[str, float | None],
+        heard_language: str | None,
+    ) -> TurnOutcome:
+        """Say a reply prepared ahead of the endpoint (its dialog ran on the same words)."""
+        self._unreported[handle.turn_id] = _Unreported(extras)
+        start_ns, end_ns = prepared.dialog_ns
+        self.bus.span(self.session_id, handle.turn_id, "dialog", start_ns, end_ns)
+        if heard.t_eos_s is not None:
+            extras["reply_prepared_ms"] = round(start_ns / 1e6 - heard.t_eos_s * 1e3, 1)
+        return await self._reply(
+            handle, prepared.turn, heard.text, heard.t_eos_s, extras, heard_language, prepared
         )
 
     async def typed_turn(
@@ -270,15 +310,18 @@ class TurnRunner:
         t_eos_s: float | None,
         extras: dict[str, float | None],
         heard_language: str | None,
+        prepared: Prepared | None = None,
     ) -> TurnOutcome:
         """Say the dialog's replies, publish the metrics, wait for the playout (``text``: the
-        visitor's words, for the outcome)."""
+        visitor's words, for the outcome; ``prepared``: its first reply's synthesis is under
+        way)."""
         if t_eos_s is not None:
             extras["reply_text_ms"] = _ms(t_eos_s, self.clock())
         if handle.turn_id in self._unreported:
             self._unreported[handle.turn_id].intent = turn.intent
+        held = prepared.speech if prepared is not None else None
         try:
-            end_sample, first_ns = await self._say(handle, turn.replies)
+            end_sample, first_ns = await self._say(handle, turn.replies, held)
             replies = tuple(turn.replies)
         except TTSError as exc:
             self._stage_error(handle.turn_id, "tts", exc.code, exc.message)
@@ -304,16 +347,21 @@ class TurnRunner:
         return turn
 
     async def _say(
-        self, handle: ReplyHandle, replies: list[ReplyPlan] | tuple[ReplyPlan, ...]
+        self,
+        handle: ReplyHandle,
+        replies: list[ReplyPlan] | tuple[ReplyPlan, ...],
+        held: HeldSpeech | None = None,
     ) -> tuple[int, int | None]:
-        """Announce and speak each reply; returns (end sample, first chunk queued ns)."""
+        """Announce and speak each reply (``held``: the first one's synthesis, under way);
+        returns (end sample, first chunk queued ns)."""
         end_sample, first_ns = self.outbox.schedule_end, None
         pauses = PauseLimiter()  # no long silence inside the turn's speech, joins included
 
         def on_start() -> None:
             handle.audio_started(self.clock())
 
-        for plan in replies:
+        for i, plan in enumerate(replies):
+            synthesis = held.chunks() if held is not None and i == 0 else None
             reply_id = f"{handle.turn_id}-r{len(handle.reply_ids)}"
             handle.reply_ids.append(reply_id)
             self.bus.publish(self._reply_event(handle.turn_id, reply_id, plan))
@@ -326,6 +374,7 @@ class TurnRunner:
                 on_start,
                 speaking_rate=plan.speaking_rate,
                 pauses=pauses,
+                synthesis=synthesis,
             )
             end_sample = max(end_sample, times.end_sample)
             first_ns = first_ns if first_ns is not None else times.first_chunk_ns

@@ -301,6 +301,15 @@ class SemanticEndpointer:
         self._unmarked_zh = self._text_done is None and unmarked_chinese(text)
         return self._maybe_end(now_sample)
 
+    def expects_end(self, span: tuple[int, int]) -> bool:
+        """The turn over ``span`` (a :class:`SpeculateFinal`'s) is still open and no witness
+        says the visitor is unfinished — the model's verdict, when in, is *complete* and the
+        transcript's evidence is not *unfinished* —: a reply may be prepared on the pause's
+        speculative transcript (:mod:`engine.foresight`)."""
+        if span != self._span or not self.inner.in_speech or self._text_evidence() is False:
+            return False
+        return self._probability is None or self._probability >= self.policy.complete_threshold
+
     def reset(self) -> None:
         """Forget any speech in progress (as ``Endpointer.reset``)."""
         self.inner.reset()

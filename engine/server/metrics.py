@@ -35,6 +35,12 @@ class ServerMetrics:
         )
         self.turns = Counter("dhe_turns", "visitor turns", ["kind"], registry=r)
         self.barge_ins = Counter("dhe_barge_ins", "replies interrupted by the visitor", registry=r)
+        self.prepared_replies = Counter(
+            "dhe_prepared_replies",
+            "replies prepared during the endpoint wait: kept for the turn that ended, or dropped",
+            ["outcome"],
+            registry=r,
+        )
         self.stage_seconds = Histogram(
             "dhe_stage_seconds",
             "per-turn stage durations",

@@ -42,8 +42,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
+from engine.asr.whisper import Transcript
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
+from engine.foresight import Foresight
 from engine.observers import EventBus
 from engine.perception.speaker import SpeakerGate
 from engine.reply import ReplyHandle
@@ -112,6 +114,7 @@ class Session:
         self.tasks = SessionTasks(session_id, self._task_failed)
         self.reply: ReplyHandle | None = None
         self._typed_reply: ReplyHandle | None = None  # the last typed/keypad turn's reply
+        self._foresight: Foresight | None = None  # a reply prepared during the endpoint wait
         self.turns_taken = 0
         self._build_pipeline(runtime)
         self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
@@ -242,13 +245,46 @@ class Session:
         busy = reply is not None and reply.busy and reply is not self._typed_reply
         self.media.hold(hold and busy)
 
+    def turn_foreseen(self, span: tuple[int, int], transcript: Transcript) -> None:
+        """The pause's decode came back before the end of the turn: prepare its reply, held
+        (:mod:`engine.foresight`; off with ``server.prepare_reply``)."""
+        self._drop_foresight()
+        if not self.runtime.config.server.prepare_reply:
+            return
+        self._foresight = Foresight.start(
+            span,
+            self.dialog,
+            self.runtime.voices,
+            transcript,
+            self.language,
+            lambda: self.perception.mood,
+        )
+
+    def turn_resumed(self) -> None:
+        """The visitor spoke on: the reply prepared on the pause is dropped."""
+        self._drop_foresight()
+
+    def _drop_foresight(self) -> None:
+        foresight, self._foresight = self._foresight, None
+        if foresight is not None:
+            self.runtime.metrics.prepared_replies.labels(outcome="dropped").inc()
+            foresight.drop()
+
     def turn_ended(self, utterance: LiveUtterance) -> None:
-        """The visitor finished speaking: answer the turn."""
+        """The visitor finished speaking: answer the turn (with the reply prepared on the same
+        span, when there is one)."""
         self.runtime.metrics.turns.labels(kind="speech").inc()
         self.media.set_listening(False)
+        foresight = self._foresight
+        if foresight is not None and foresight.span != utterance.span:
+            self._drop_foresight()
+            foresight = None
+        elif foresight is not None:
+            self._foresight = None
+            self.runtime.metrics.prepared_replies.labels(outcome="kept").inc()
         self.start_reply(
             utterance.turn_id,
-            lambda h: self.runner.spoken_turn(h, utterance, self.language),
+            lambda h: self.runner.spoken_turn(h, utterance, self.language, foresight),
         )
 
     def start_reply(
@@ -319,6 +355,7 @@ class Session:
             text = HANDOFF_TEXT["zh" if self.language == "zh" else "en"]
         if self.endpointer.in_speech:
             self.endpointer.reset()
+        self._drop_foresight()
         self.runtime.metrics.turns.labels(kind="text").inc()
         self._typed_reply = self.start_reply(
             self.next_turn_id(), lambda h: self.runner.typed_turn(h, text, self.language)
@@ -358,6 +395,7 @@ class Session:
         self._connect.disarm()
         if self.reply is not None:
             self.reply.interrupt(reason="session-ended")
+        self._drop_foresight()
         self.tasks.cancel_all()
         self.gate.close()
         self.media.stop()

@@ -164,6 +164,16 @@ class TurnSink(Protocol):
         keep its place) or stopped unconfirmed (``False``: let it play on)."""
         ...
 
+    def turn_foreseen(self, span: tuple[int, int], transcript: Transcript) -> None:
+        """The pause's speculative decode of ``span`` came back while the turn is open and
+        nothing says the visitor is unfinished: a reply may be prepared on it, held until
+        :meth:`turn_ended` brings the same span (:mod:`engine.foresight`)."""
+        ...
+
+    def turn_resumed(self) -> None:
+        """The visitor spoke on: a reply prepared on the pause is void."""
+        ...
+
 
 class TurnTaking:
     """Turns the endpointer's decisions into turns for one session (see the module docstring).
@@ -223,6 +233,7 @@ class TurnTaking:
             self._check(decision)
         elif isinstance(decision, SpeechResumed):
             self.transcriber.resumed()
+            self.sink.turn_resumed()
         elif isinstance(decision, TurnEnded):
             self._turn_ended(decision, t_end)
 
@@ -244,13 +255,17 @@ class TurnTaking:
             decode.future.add_done_callback(lambda f: self._speculated(span, f))
 
     def _speculated(self, span: tuple[int, int], future: asyncio.Future[Transcript]) -> None:
-        """The speculative decode of a pause came back: its text is end-of-turn evidence."""
+        """The speculative decode of a pause came back: its text is end-of-turn evidence, and
+        while the turn stays open and looks finished, the session may prepare its reply."""
         policy = self._policy
         if policy is None or future.cancelled():
             return
         # A failed decode is no evidence, and the policy must stop waiting for it.
-        text = "" if future.exception() is not None else future.result().text
+        transcript = None if future.exception() is not None else future.result()
+        text = "" if transcript is None else transcript.text
         self._decided(policy.transcribed(span, text, self.listener.buffer.end))
+        if transcript is not None and text and policy.expects_end(span):
+            self.sink.turn_foreseen(span, transcript)
 
     def _check(self, due: TurnCheckDue) -> None:
         """Ask the turn model about the pause; its verdict goes back to the policy."""

@@ -25,6 +25,7 @@ from engine.events import (
     TTSAudio,
     TurnMetrics,
 )
+from engine.foresight import Foresight
 from engine.observers import EventBus
 from engine.reply import ReplyHandle
 from engine.speaking import Speaker
@@ -111,6 +112,37 @@ async def test_a_spoken_turn_adds_the_realtime_timings(voices) -> None:
     timings = outcome.metrics.as_dict()
     assert timings["final_transcript_ms"] == 250.0
     assert 300.0 <= timings["reply_text_ms"] <= timings["reply_first_audio_ms"]
+
+
+async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dropped(
+    voices,
+) -> None:
+    turn = Turn(voices)
+    words = Transcript(FAQ, "en", -0.1, 1200.0)
+    audit = turn.dialog.audit
+    foresight = Foresight.start((0, 1), turn.dialog, voices, words, "auto", lambda: None)
+    prepared = await foresight.task
+    assert prepared is not None and prepared.speech is not None
+    assert turn.dialog.audit == audit  # the trial changed nothing yet
+    heard = Heard(words, time.monotonic(), {}, noise=False)
+    outcome = await turn.runner.spoken_turn(
+        ReplyHandle("s1-t1"), GivenHearing(heard), "auto", foresight
+    )
+    assert outcome is not None and outcome.replies == tuple(prepared.turn.replies)
+    assert len(turn.dialog.audit) > len(audit)  # the trial's turn is the session's now
+    assert outcome.metrics.as_dict()["reply_prepared_ms"] is not None
+    assert turn.kinds().index("StageSpan:dialog") < turn.kinds().index("StageEvent:tts:start")
+    assert sum(isinstance(e, TTSAudio) for e in turn.events) >= 1
+    # The visitor's final words differ from the pause's: the prepared reply is not said.
+    other = Turn(voices)
+    foresight = Foresight.start((0, 1), other.dialog, voices, words, "auto", lambda: None)
+    heard = Heard(Transcript("Where can I find an ATM?", "en", -0.1, 1200.0), None, {})
+    outcome = await other.runner.spoken_turn(
+        ReplyHandle("s1-t2"), GivenHearing(heard), "auto", foresight
+    )
+    assert outcome is not None and outcome.transcript == "Where can I find an ATM?"
+    assert outcome.replies != tuple(prepared.turn.replies)
+    assert "reply_prepared_ms" not in outcome.metrics.as_dict()
 
 
 async def test_noise_gets_no_reply(voices) -> None:

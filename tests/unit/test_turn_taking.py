@@ -46,6 +46,7 @@ class Sink:
         self.hear = True
         self.onsets: list[bool] = []
         self.turns: list[LiveUtterance] = []
+        self.foreseen: list[tuple[int, int] | None] = []  # None: the visitor spoke on
 
     def speech_started(self, onset_s: float, barge_in: bool) -> bool:
         self.onsets.append(barge_in)
@@ -56,6 +57,12 @@ class Sink:
 
     def hold_reply(self, hold: bool) -> None:
         pass
+
+    def turn_foreseen(self, span: tuple[int, int], transcript: object) -> None:
+        self.foreseen.append(span)
+
+    def turn_resumed(self) -> None:
+        self.foreseen.append(None)
 
 
 class Events:
@@ -118,10 +125,12 @@ async def silence_until_the_turn_ends(
     decode_s: float = 0.0,
     incomplete_silence_ms: float = 500.0,
     ended: list[bool] | None = None,
+    foreseen: list[bool] | None = None,
 ) -> float:
     """Speak 640 ms, then feed silence window by window; the pause (ms) when the turn ended.
     ``decode_s``: each decode takes this long; ``ended`` receives whether the final decode
-    had come back when the turn ended."""
+    had come back when the turn ended; ``foreseen``, for each reply the session was asked to
+    prepare ahead of the endpoint, whether it was for the span the turn ended over."""
 
     def decode(audio: np.ndarray, control: DecodeControl) -> Transcript:
         time.sleep(decode_s)
@@ -163,19 +172,30 @@ async def silence_until_the_turn_ends(
         if sink.turns:
             if ended is not None:
                 ended.append(sink.turns[0].decode.future.done())
+            if foreseen is not None:
+                foreseen.extend(span == sink.turns[0].span for span in sink.foreseen)
             await sink.turns[0].hear()  # the final transcript, as the turn runner takes it
             return (i + 1 - 25) * WINDOW_MS
     raise AssertionError("the turn never ended")
 
 
 async def test_a_finished_question_ends_once_model_and_transcript_agree(executor) -> None:
-    pause_ms = await silence_until_the_turn_ends("When are you open?", 0.9, executor)
+    foreseen: list[bool] = []
+    pause_ms = await silence_until_the_turn_ends(
+        "When are you open?", 0.9, executor, foreseen=foreseen
+    )
     assert 200.0 <= pause_ms < 300.0, pause_ms  # at the check, not the 500 ms timeout
+    # its decode came back before the check: the reply was prepared on the same span
+    assert foreseen == [True]
 
 
 async def test_a_clause_pause_waits_for_the_silence_timeout(executor) -> None:
-    pause_ms = await silence_until_the_turn_ends("My card number is,", 0.9, executor)
+    foreseen: list[bool] = []
+    pause_ms = await silence_until_the_turn_ends(
+        "My card number is,", 0.9, executor, foreseen=foreseen
+    )
     assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
+    assert foreseen == []  # an unfinished sentence gets no reply prepared
 
 
 async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(executor) -> None:
@@ -191,8 +211,14 @@ async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(execu
 
 
 async def test_an_unsure_model_leaves_it_to_the_timeout(executor) -> None:
-    pause_ms = await silence_until_the_turn_ends("When are you open?", 0.2, executor)
+    foreseen: list[bool] = []
+    pause_ms = await silence_until_the_turn_ends(
+        "When are you open?", 0.2, executor, foreseen=foreseen
+    )
     assert 500.0 <= pause_ms < 500.0 + WINDOW_MS, pause_ms
+    # the decode came back before the model's verdict: the reply prepared then still answers
+    # the same words when the timeout ends the turn
+    assert foreseen == [True]
 
 
 @pytest.mark.parametrize(
