@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from dialog import TrialStopped
+from dialog.chat import take_turn
 from engine.asr.whisper import ASRError, Transcript
 from engine.config import EngineConfig
 from engine.events import (
@@ -25,7 +27,7 @@ from engine.events import (
     TTSAudio,
     TurnMetrics,
 )
-from engine.foresight import Foresight
+from engine.foresight import Foresight, prepare
 from engine.observers import EventBus
 from engine.reply import ReplyHandle
 from engine.speaking import Speaker
@@ -143,6 +145,17 @@ async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dro
     assert outcome is not None and outcome.transcript == "Where can I find an ATM?"
     assert outcome.replies != tuple(prepared.turn.replies)
     assert "reply_prepared_ms" not in outcome.metrics.as_dict()
+
+
+async def test_no_reply_is_prepared_where_the_turn_calls_the_bank(voices) -> None:
+    session = trained_dialog("bank").new_session("s-trial", "en")
+    await session.handle_text("What's my balance?")  # the flow now asks for the card digits
+    state, audit = session.state, session.audit
+    with pytest.raises(TrialStopped):  # the digits would send a code: a connector call
+        await take_turn(session.trial(), "4417")
+    words = Transcript("4417", "en", -0.1, 900.0)
+    assert await prepare(session, voices, words, "auto", lambda: None) is None
+    assert session.state is state and session.audit == audit  # the trials changed nothing
 
 
 async def test_noise_gets_no_reply(voices) -> None:
