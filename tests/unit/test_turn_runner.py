@@ -103,19 +103,6 @@ async def test_a_typed_turn_is_dialog_reply_speech_metrics(voices) -> None:
     assert ts == sorted(ts)
 
 
-async def test_a_spoken_turn_adds_the_realtime_timings(voices) -> None:
-    turn = Turn(voices)
-    t_eos = time.monotonic() - 0.3  # the visitor stopped speaking 300 ms ago
-    heard = Heard(
-        Transcript(FAQ, "en", -0.1, 1200.0), t_eos, {"final_transcript_ms": 250.0}, noise=False
-    )
-    outcome = await turn.runner.spoken_turn(ReplyHandle("s1-t1"), GivenHearing(heard), "auto")
-    assert outcome is not None and outcome.heard_language == "en"
-    timings = outcome.metrics.as_dict()
-    assert timings["final_transcript_ms"] == 250.0
-    assert 300.0 <= timings["reply_text_ms"] <= timings["reply_first_audio_ms"]
-
-
 async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dropped(
     voices,
 ) -> None:
@@ -135,16 +122,24 @@ async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dro
     assert outcome.metrics.as_dict()["reply_prepared_ms"] is not None
     assert turn.kinds().index("StageSpan:dialog") < turn.kinds().index("StageEvent:tts:start")
     assert sum(isinstance(e, TTSAudio) for e in turn.events) >= 1
-    # The visitor's final words differ from the pause's: the prepared reply is not said.
+    # The visitor's final words differ from the pause's: the prepared reply is not said, the
+    # turn is answered as usual, with its realtime timings.
     other = Turn(voices)
     foresight = Foresight.start((0, 1), other.dialog, voices, words, "auto", lambda: None)
-    heard = Heard(Transcript("Where can I find an ATM?", "en", -0.1, 1200.0), None, {})
+    t_eos = time.monotonic() - 0.3  # the visitor stopped speaking 300 ms ago
+    heard = Heard(
+        Transcript("Where can I find an ATM?", "en", -0.1, 1200.0),
+        t_eos,
+        {"final_transcript_ms": 250.0},
+    )
     outcome = await other.runner.spoken_turn(
         ReplyHandle("s1-t2"), GivenHearing(heard), "auto", foresight
     )
     assert outcome is not None and outcome.transcript == "Where can I find an ATM?"
-    assert outcome.replies != tuple(prepared.turn.replies)
-    assert "reply_prepared_ms" not in outcome.metrics.as_dict()
+    assert outcome.heard_language == "en" and outcome.replies != tuple(prepared.turn.replies)
+    timings = outcome.metrics.as_dict()
+    assert "reply_prepared_ms" not in timings and timings["final_transcript_ms"] == 250.0
+    assert 300.0 <= timings["reply_text_ms"] <= timings["reply_first_audio_ms"]
 
 
 async def test_no_reply_is_prepared_where_the_turn_calls_the_bank(voices) -> None:
