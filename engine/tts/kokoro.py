@@ -27,6 +27,14 @@ Mandarin ASR's CER over the intelligibility replies rose 12.7 -> 14.3 % (您的�
 put back between the pieces before the ASR heard them (so not the ASR joining pieces). The
 engine shortens the silences after rendering instead (:mod:`engine.audio.pauses`).
 
+Where the short opening loses (each piece of the split replies also transcribed alone): a
+clause's REST said as an utterance of its own (光临海港银行 alone heard as 光里海的影响), and
+the opening said alone, which the model ends as an utterance (its last tone token lengthened to
+~30 units, 0.75 s, with or without a comma after it; 请说出 | 或输入 heard as 请说除). Cutting
+the rest out of a render of the whole clause (sample-exact) recovers the first, not the second:
+CER 10.3 -> 11.4 % on a sample the test does not score, for ~27 % less first-piece CPU; so
+the first piece stays a whole clause.
+
 One run at a time per voice (a lock); :meth:`KokoroTTS.warm_up` synthesizes two short phrases
 so the first reply does not pay onnxruntime's first-run allocation or jieba's dictionary load.
 """
