@@ -56,6 +56,11 @@ class SileroVAD:
         self._context = np.zeros(CONTEXT_SAMPLES, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
 
+    @property
+    def buffered(self) -> int:
+        """Samples kept from earlier calls for the next window (under 512)."""
+        return self._pending.size
+
     def process(self, audio: np.ndarray) -> np.ndarray:
         """Score the next samples of the stream.
 

@@ -148,7 +148,7 @@ class Listener:
     async def run(self, track: MediaStreamTrack) -> None:
         """Consume ``track`` until it ends (returns) — raises only on internal failures."""
         loop = asyncio.get_running_loop()
-        self._vad = await loop.run_in_executor(self._executor, self._vad_factory)
+        vad = self._vad = await loop.run_in_executor(self._executor, self._vad_factory)
         while True:
             try:
                 frame = await track.recv()
@@ -160,6 +160,11 @@ class Listener:
             start = self._arrived(loop.time(), samples)
             if self.echo is not None:
                 self.echo.note_inbound(self.time_of(start), samples, SAMPLE_RATE_HZ)
+            if vad.buffered + samples.size < WINDOW_SAMPLES:
+                # No window completes (a 20 ms frame is 320 samples, a window 512): the VAD
+                # only keeps the samples, so no inference and no hop to the executor.
+                vad.process(samples)
+                continue
             probs = await loop.run_in_executor(self._executor, self._score, samples)
             self.feed(probs)
 
