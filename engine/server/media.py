@@ -122,7 +122,7 @@ class SessionMedia:
 
     def observe(self, event: Event) -> None:
         """Bus observer: render pacing follows the session's state (``thinking``), and while
-        it is ``idle`` both tracks send less (silence in 20 ms packets, video at half rate)."""
+        it is ``idle`` both tracks send less (silence in 60 ms packets, video at half rate)."""
         if isinstance(event, StateChanged):
             self._thinking = event.state == "thinking"
             self._set_idle(event.state == "idle")

@@ -204,8 +204,8 @@ class ReplyAudioTrack(MediaStreamTrack):
         return fut
 
     async def recv(self) -> av.Packet:
-        """The next 10 ms Opus packet, released at its deadline on the media clock (less the
-        lead).
+        """The next 10 ms Opus packet (60 ms of silence while the session idles), released at
+        its deadline on the media clock (less the lead).
 
         Raises:
             MediaStreamError: the track was stopped.
