@@ -107,7 +107,7 @@ async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dro
     voices,
 ) -> None:
     turn = Turn(voices)
-    words = Transcript(FAQ, "en", -0.1, 1200.0)
+    words = Transcript("Thank you.", "en", -0.1, 900.0)  # a short reply
     audit = turn.dialog.audit
     foresight = Foresight.start((0, 1), turn.dialog, voices, words, "auto", lambda: None)
     prepared = await foresight.task
@@ -128,14 +128,14 @@ async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dro
     foresight = Foresight.start((0, 1), other.dialog, voices, words, "auto", lambda: None)
     t_eos = time.monotonic() - 0.3  # the visitor stopped speaking 300 ms ago
     heard = Heard(
-        Transcript("Where can I find an ATM?", "en", -0.1, 1200.0),
+        Transcript("Goodbye.", "en", -0.1, 1200.0),
         t_eos,
         {"final_transcript_ms": 250.0},
     )
     outcome = await other.runner.spoken_turn(
         ReplyHandle("s1-t2"), GivenHearing(heard), "auto", foresight
     )
-    assert outcome is not None and outcome.transcript == "Where can I find an ATM?"
+    assert outcome is not None and outcome.transcript == "Goodbye."
     assert outcome.heard_language == "en" and outcome.replies != tuple(prepared.turn.replies)
     timings = outcome.metrics.as_dict()
     assert "reply_prepared_ms" not in timings and timings["final_transcript_ms"] == 250.0
