@@ -47,7 +47,9 @@ def materials() -> dict[str, MaterialSpec]:
         "eyes": MaterialSpec("eyes", roughness=0.08),
         "lashes": MaterialSpec("lashes", roughness=0.8, double_sided=True),
         "brows": MaterialSpec("brows", roughness=0.85, double_sided=True),
-        "hair": MaterialSpec("hair", roughness=0.6, double_sided=True),
+        # single-sided: the shell lies on opaque skin, its inner side never shows, and its
+        # half facing away from the camera would be rasterised behind the head every frame
+        "hair": MaterialSpec("hair", roughness=0.6),
         "teeth": MaterialSpec("teeth", roughness=0.35),
         "mouth": MaterialSpec("mouth", roughness=0.6, double_sided=True),
         "suit": MaterialSpec("suit", roughness=0.85),
