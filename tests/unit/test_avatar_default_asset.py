@@ -167,6 +167,31 @@ def _linear_blend_skinning(gltf, rotations: dict[str, np.ndarray]) -> tuple[np.n
     return rest, posed
 
 
+def _triangles(gltf: pygltflib.GLTF2, prim: pygltflib.Primitive) -> np.ndarray:
+    """int (T, 3) vertex indices of a primitive's triangles."""
+    acc = gltf.accessors[prim.indices]
+    view = gltf.bufferViews[acc.bufferView]
+    dtype = np.uint16 if acc.componentType == 5123 else np.uint32
+    tris = np.frombuffer(gltf.binary_blob(), dtype, acc.count, view.byteOffset or 0)
+    return tris.reshape(-1, 3).astype(int)
+
+
+def test_hair_is_single_sided_and_faces_outward(gltf) -> None:
+    # the renderer culls back faces of single-sided materials: a shell wound inward would vanish
+    hair = next(k for k, m in enumerate(gltf.materials) if m.name == "hair")
+    assert not gltf.materials[hair].doubleSided
+    rest, _ = _linear_blend_skinning(gltf, {})
+    prim = next(p for p in gltf.meshes[0].primitives if p.material == hair)
+    tris = _triangles(gltf, prim)
+    a, b, c = (rest[tris[:, k]] for k in range(3))
+    normal = np.cross(b - a, c - a)
+    shell = rest[np.unique(tris)]
+    centre = (shell.min(axis=0) + shell.max(axis=0)) / 2  # about the middle of the head
+    outward = np.einsum("ti,ti->t", normal, (a + b + c) / 3 - centre) > 0
+    area = np.linalg.norm(normal, axis=1)
+    assert area[outward].sum() > 0.98 * area.sum()
+
+
 def test_a_head_turn_moves_the_head_rigidly_and_tears_nothing(gltf) -> None:
     def yaw(a: float) -> np.ndarray:
         c, s = np.cos(a), np.sin(a)
@@ -182,11 +207,7 @@ def test_a_head_turn_moves_the_head_rigidly_and_tears_nothing(gltf) -> None:
     low = rest[:, 1] < -0.3
     assert np.abs(posed[low] - rest[low]).max() < 1e-6  # the body stays
     for prim in gltf.meshes[0].primitives:
-        acc = gltf.accessors[prim.indices]
-        view = gltf.bufferViews[acc.bufferView]
-        dtype = np.uint16 if acc.componentType == 5123 else np.uint32
-        tris = np.frombuffer(gltf.binary_blob(), dtype, acc.count, view.byteOffset or 0)
-        tris = tris.reshape(-1, 3).astype(int)
+        tris = _triangles(gltf, prim)
         for a, b in ((0, 1), (1, 2), (2, 0)):
             before = np.linalg.norm(rest[tris[:, a]] - rest[tris[:, b]], axis=1)
             after = np.linalg.norm(posed[tris[:, a]] - posed[tris[:, b]], axis=1)
