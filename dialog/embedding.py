@@ -89,6 +89,8 @@ class SentenceEncoder:
         """
         self.fingerprint = fingerprint
         self.cache_dir = cache_dir
+        # cache file -> ((mtime ns, size), its vectors): the file as last read or written here
+        self._cache_read: dict[Path, tuple[tuple[int, int], dict[str, np.ndarray]]] = {}
         self.dim = int(weights.config["hidden_size"])
         self._weights = weights
         tensors = weights.tensors
@@ -192,13 +194,7 @@ class SentenceEncoder:
             return self.encode(texts)
         path = self.cache_dir / f"embeddings-{self.fingerprint}.npz"
         keys = [hashlib.sha1(clean_text(t).encode("utf-8")).hexdigest() for t in texts]
-        cached: dict[str, np.ndarray] = {}
-        if path.is_file():
-            try:
-                with np.load(path) as data:
-                    cached = {k: data[k] for k in data.files}
-            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-                log.warning("embedding cache %s unreadable (%s); rebuilding it", path, exc)
+        cached = self._read_cache(path)
         missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in cached})
         if missing:
             vectors = self._encode_reporting([t for _, t in missing])
@@ -208,6 +204,7 @@ class SentenceEncoder:
                 tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
                 np.savez(tmp, **cached)
                 tmp.replace(path)
+                self._remember(path, cached)
             except OSError as exc:
                 log.warning("cannot write the embedding cache %s: %s", path, exc)
         return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
@@ -226,3 +223,29 @@ class SentenceEncoder:
                 report(done, len(texts))
                 last_s = now_s
         return np.concatenate(parts)
+
+    def _read_cache(self, path: Path) -> dict[str, np.ndarray]:
+        """The cache file's vectors (text SHA-1 -> ``(dim,)`` float32), ``{}`` when it is missing
+        or unreadable. Read again only when the file's size or modification time changed: one
+        pack load asks several times (examples, sections, questions), and unpacking thousands
+        of small arrays from the ``.npz`` each time was a quarter of the pack's training time."""
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return {}
+        last = self._cache_read.get(path)
+        if last is not None and last[0] == (stat.st_mtime_ns, stat.st_size):
+            return dict(last[1])
+        try:
+            with np.load(path) as data:
+                cached = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            log.warning("embedding cache %s unreadable (%s); rebuilding it", path, exc)
+            return {}
+        self._cache_read[path] = ((stat.st_mtime_ns, stat.st_size), cached)
+        return dict(cached)
+
+    def _remember(self, path: Path, cached: dict[str, np.ndarray]) -> None:
+        """Note ``cached`` as the content of the cache file just written to ``path``."""
+        stat = path.stat()
+        self._cache_read[path] = ((stat.st_mtime_ns, stat.st_size), dict(cached))
