@@ -13,14 +13,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from dialog.pack_check import check_pack
-from dialog.slot_values import MAX_TEXT_CHARS
-from dialog.types import DialogTurn
+from dialog.types import MAX_TEXT_CHARS, DialogTurn
 
 
 def _pack_check(args: argparse.Namespace) -> int:
     """``dhe pack check DIR``: one ``FILE:LINE: message`` per problem; exit 1 if any, 2 (one
     line on stderr) when ``DIR`` is not a readable folder."""
+    from dialog.pack_check import check_pack  # the KB's index and encoder: seconds to import
+
     root = Path(args.dir)
     if not root.is_dir():
         what = "not a folder" if root.exists() else "no such folder"
@@ -35,7 +35,7 @@ def _pack_check(args: argparse.Namespace) -> int:
 
 
 def readable_lines(stream: Iterable[str]) -> Iterator[str]:
-    """The lines of ``stream``; one over :data:`~dialog.slot_values.MAX_TEXT_CHARS` (the limit of
+    """The lines of ``stream``; one over :data:`~dialog.types.MAX_TEXT_CHARS` (the limit of
     every text turn, as on the server), or one that is not valid UTF-8 (read with
     ``errors="surrogateescape"``, its bad bytes are lone surrogates), is skipped with one line on
     stderr, the session goes on."""

@@ -9,11 +9,8 @@ from typing import Any
 
 from dialog.entities import extract_amount, extract_digits, extract_ordinal, extract_yes_no
 from dialog.pack import SlotDef
+from dialog.types import MAX_TEXT_CHARS as MAX_TEXT_CHARS
 from dialog.when import extract_datetime
-
-#: Free text longer than this is cut (input from the network is size-limited).
-MAX_TEXT_CHARS = 500
-
 
 _YEAR_WORDS = (
     ("this year", 0), ("last year", -1), ("year before last", -2), ("next year", 1),

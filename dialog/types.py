@@ -15,6 +15,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
+#: Free text longer than this is cut (input from the network is size-limited). Here, not in
+#: :mod:`dialog.slot_values` (which re-exports it), so a command line can check a text's length
+#: without importing the entity extractors.
+MAX_TEXT_CHARS = 500
+
 #: Emotions a reply may carry (the avatar's expressions).
 EMOTIONS: frozenset[str] = frozenset({"neutral", "happy", "concerned", "apologetic"})
 #: Gestures a reply may carry.

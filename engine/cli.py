@@ -124,14 +124,10 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
     """Run a ``dhe converse``-shaped call; ``command`` names the subcommand in error lines
     (``dhe demo`` reuses this path and must not report itself as ``dhe converse``); ``banner``
     goes to stderr once the arguments are known to be good."""
+    # Only the model-free checks are imported before the arguments are known to be good: the
+    # session's modules (NLU, ASR, TTS, renderer) take seconds to import.
     from engine.config import ConfigError, load_config
-    from engine.converse import (
-        KNOWN_FAILURES,
-        check_domain,
-        converse,
-        describe,
-        prepare_inputs,
-    )
+    from engine.converse_inputs import check_domain, prepare_inputs
     from engine.outputs import UsageError, check_output
 
     try:
@@ -143,6 +139,8 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
         return _fail(command, config_problem(exc, args.config), 2)
     except UsageError as exc:
         return _fail(command, str(exc), 2)
+
+    from engine.converse import KNOWN_FAILURES, converse, describe
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

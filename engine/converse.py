@@ -30,11 +30,11 @@ from dialog import DialogEngine, redact
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
 from engine.converse_inputs import (
-    KNOWN_FAILURES,
     TurnInput,
     TurnRecord,
     check_domain,
     describe,
+    known_failures,
     prepare_inputs,
 )
 from engine.embeddings import sentence_encoder
@@ -63,6 +63,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Typed failures whose message tells the operator what to do (the CLI prints one line).
+KNOWN_FAILURES = known_failures()
 
 LEAD_IN_MS = 400.0
 BETWEEN_REPLIES_MS = 600.0

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dialog.slot_values import MAX_TEXT_CHARS
+from dialog.types import MAX_TEXT_CHARS
 from engine.audio.decode import AudioDecodeError, load_audio
 from engine.config import EngineConfig
 from engine.outputs import UsageError
@@ -95,7 +95,13 @@ def prepare_inputs(raw: list[tuple[str, str]]) -> list[TurnInput]:
     return turns
 
 
-def _known_failures() -> tuple[type[BaseException], ...]:
+def known_failures() -> tuple[type[BaseException], ...]:
+    """Typed failures whose message tells the operator what to do (the CLI prints one line).
+
+    A function, not a constant: the classes live in the renderer's, ASR's, TTS's and
+    connectors' modules, which the argument checks above must not import (``dhe converse``
+    with a bad argument exits before any of them loads).
+    """
     from avatar import AvatarLoadError
     from avatar.egl import RendererError
     from connectors.embedded import SandboxStartError
@@ -114,10 +120,6 @@ def _known_failures() -> tuple[type[BaseException], ...]:
         EmbeddingError,
         OSError,
     )
-
-
-#: Typed failures whose message tells the operator what to do (the CLI prints one line).
-KNOWN_FAILURES = _known_failures()
 
 
 def describe(index: int, record: dict[str, Any]) -> str:
