@@ -68,6 +68,11 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         print(f"dhe serve: error: --port {port}: out of range", file=sys.stderr)
         return 2
+    try:
+        check_listen(host, port)
+    except OSError as exc:
+        print(f"dhe serve: error: {listen_failure(host, port, exc)}", file=sys.stderr)
+        return 2
     show_server_progress()
     try:
         status = asyncio.run(_serve(config, host, port))
@@ -86,6 +91,29 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 1
     exit_after_clean_stop(status)
+
+
+def check_listen(host: str, port: int) -> None:
+    """Bind ``host``:``port`` and let it go again, as the server's listening socket will be
+    bound (every address the host resolves to, ``SO_REUSEADDR``, IPv6 sockets IPv6-only: the
+    options of :meth:`asyncio.loop.create_server`), so a taken port or a foreign address is
+    reported before the server's modules load (seconds of CPU). Port 0 (any free port) is not
+    probed. The server's own bind still reports a port taken in between.
+
+    Raises:
+        OSError: the bind's error (``socket.gaierror`` for a host that does not resolve).
+    """
+    import socket
+
+    if port == 0:
+        return
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    for family, kind, proto, _, address in dict.fromkeys(infos):
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
 
 
 def exit_after_clean_stop(status: int) -> NoReturn:
