@@ -24,15 +24,17 @@ import secrets
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from pydantic import ValidationError
 
 from connectors.listen import listen_failure
 from connectors.logs import configure_logging, configure_rotating_logging
 from connectors.paths import default_var_dir
 from connectors.sandbox.faults import FaultConfig
-from connectors.sandbox.server import SandboxSettings, Service, build_app
+
+if TYPE_CHECKING:  # imported by serve(): `dhe` mounts add_arguments() in every process
+    from connectors.sandbox.server import Service
 
 DEFAULT_PORTS = {"bank": 8701, "tax": 8702}
 LOG_MAX_BYTES = 5 * 2**20  # a log file's size before it is rotated (README.md, 7x24)
@@ -130,6 +132,10 @@ async def serve(args: argparse.Namespace) -> None:
         SandboxUsageError: the port cannot be listened on (in use, or not allowed).
         OSError, sqlite3.Error: the database cannot be opened.
     """
+    from aiohttp import web
+
+    from connectors.sandbox.server import SandboxSettings, build_app
+
     api_key = os.environ.get("DHE_SANDBOX_API_KEY")
     printed_key = None
     if not api_key:
