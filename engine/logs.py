@@ -26,6 +26,27 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+#: Libraries that set their own logger to DEBUG when imported (bm25s does, in its
+#: ``__init__``): setting their level once is undone by an import that comes after logging is
+#: configured, so the handler holds them at the engine's level (INFO at most) instead.
+CHATTY_LIBRARIES = ("bm25s", "jieba", "faster_whisper")
+
+
+class LibraryLevelFilter(logging.Filter):
+    """Drops records of :data:`CHATTY_LIBRARIES` (and their children) below ``level``."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a chatty library's record below the level; True otherwise."""
+        if record.levelno >= self.level:
+            return True
+        top = record.name.split(".", 1)[0]
+        return top not in CHATTY_LIBRARIES
+
+
 def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None) -> None:
     """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``.
 
@@ -36,14 +57,12 @@ def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None)
     """
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(LibraryLevelFilter(max(level, logging.INFO)))
     handler.addFilter(MaskingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Libraries that set their own loggers to DEBUG (bm25s) follow the engine's level.
-    for name in ("bm25s", "jieba", "faster_whisper"):
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
     configure_structlog(
         level if structlog_level is None else structlog_level,
         sys.stderr,

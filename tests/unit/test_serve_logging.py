@@ -21,3 +21,21 @@ def test_server_info_lines_show_at_default_verbosity(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "INFO engine.server.app: ready in 1.5 s" in err
     assert "not shown" not in err
+
+
+def test_a_library_imported_after_configuration_stays_quiet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # bm25s sets its logger to DEBUG when it is imported; commands import it lazily, after
+    # logging is configured (a DEBUG line broke dhe chat's stderr contract)
+    configure_logging(0)
+    chatty = logging.getLogger("bm25s")
+    chatty.setLevel(logging.DEBUG)
+    try:
+        chatty.debug("Building index from tokens")
+        chatty.warning("a real problem")
+    finally:
+        chatty.setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert "Building index" not in err
+    assert "WARNING bm25s: a real problem" in err
