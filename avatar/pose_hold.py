@@ -47,10 +47,18 @@ import numpy as np
 from avatar import screen_box
 from avatar.camera import Camera
 from avatar.model import Avatar
-from avatar.screen_box import MARGIN_PX, Box, ScreenBox, box_corners, morph_bounds, union
+from avatar.screen_box import (
+    EMPTY,
+    MARGIN_PX,
+    Box,
+    ScreenBox,
+    bounding,
+    box_corners,
+    morph_bounds,
+    union,
+)
 
 #: The area of a frame that equals the last one.
-EMPTY: Box = (0, 0, 0, 0)
 #: Largest on-screen step of a held joint, pixels.
 HOLD_PX = 0.5
 #: A group that would move together with the other waits a frame while its step is under
@@ -307,15 +315,11 @@ class PoseHold:
 
     def _morph_area(self, palette: np.ndarray, weights: np.ndarray) -> Box:
         """Union of the boxes of the targets whose weight changed (empty when none did)."""
-        boxes = [
+        return bounding(
             box.skinned(palette)
             for target in np.flatnonzero(weights != self._weights)
             if (box := self._target_boxes[target]) is not None
-        ]
-        area = boxes[0] if boxes else EMPTY
-        for box in boxes[1:]:
-            area = union(area, box)
-        return area
+        )
 
     def apply(self, palette: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, Box]:
         """The palette to draw and the area of the frame to redraw.
@@ -374,8 +378,5 @@ class PoseHold:
                     self._sweep = None
             rects.append(other)
         self.parts = _merge(rects)
-        area = EMPTY
-        for part in self.parts:
-            area = part if area == EMPTY else union(area, part)
         self._prev, self._weights = (full, head_box, body_box), weights.copy()
-        return out, area
+        return out, bounding(self.parts)

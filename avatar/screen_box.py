@@ -10,6 +10,8 @@ static mesh's head band lies between its rest and rotated positions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from avatar.camera import Camera
@@ -21,6 +23,18 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y = picture row; x1
 def union(a: Box, b: Box) -> Box:
     """The smallest box holding both."""
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+#: No pixels: what :func:`bounding` gives for no boxes.
+EMPTY: Box = (0, 0, 0, 0)
+
+
+def bounding(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all ``boxes`` (their :func:`union`); :data:`EMPTY` for none."""
+    out: Box | None = None
+    for box in boxes:
+        out = box if out is None else union(out, box)
+    return EMPTY if out is None else out
 
 
 def area(box: Box) -> int:

@@ -34,6 +34,8 @@ def test_box_area_and_overlap_use_half_open_bounds() -> None:
     assert screen_box.overlaps((0, 0, 10, 10), (9, 9, 20, 20))
     assert not screen_box.overlaps((0, 0, 10, 10), (10, 0, 20, 10))  # touching edges
     assert not screen_box.overlaps((0, 0, 10, 10), (0, 10, 10, 20))
+    assert screen_box.bounding([]) == screen_box.EMPTY
+    assert screen_box.bounding([(2, 3, 12, 8), (0, 5, 4, 20)]) == (0, 3, 12, 20)
 
 
 def test_each_frame_redraws_only_what_moved(rig) -> None:
