@@ -117,7 +117,7 @@ async def prepare(
     plan = turn.replies[0]
     try:
         tts = await asyncio.to_thread(voices.for_language, plan.language, plan.speaking_rate)
-        rest = aiter(tts.synthesize(plan.text, plan.language))
+        rest = tts.synthesize(plan.text, plan.language)
         first = await anext(rest, None)
     except TTSError as exc:
         log.info("no reply prepared ahead of the endpoint: %s", exc)

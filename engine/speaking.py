@@ -164,10 +164,9 @@ class Speaker:
             tts = await asyncio.to_thread(self.voices.for_language, language, speaking_rate)
             synthesis = tts.synthesize(text, language)
         with self.bus.stage(self.session_id, turn_id, "tts"):
-            chunks = synthesis
             try:
                 t0 = time.perf_counter()
-                async for chunk in chunks:
+                async for chunk in synthesis:
                     times.tts_ms += (time.perf_counter() - t0) * 1000.0
                     voice = np.frombuffer(chunk.pcm, np.int16)
                     visemes = chunk.visemes
@@ -183,7 +182,7 @@ class Speaker:
                     self._publish(reply_id, pcm, visemes, start)
                     t0 = time.perf_counter()
             finally:
-                await chunks.aclose()  # type: ignore[attr-defined]
+                await synthesis.aclose()  # type: ignore[attr-defined]
         return times
 
     def _publish(self, reply_id: str, pcm: np.ndarray, visemes: object, start: int) -> None:
