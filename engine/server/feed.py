@@ -2,7 +2,7 @@
 
 A :class:`ClientFeed` is one observer on the session's :class:`~engine.observers.EventBus`
 (Home Assistant's ``websocket_api`` subscribing to a pipeline run). Each event the visitor's page
-receives is serialised by :func:`engine.server.protocol.serialise` and queued, in publish
+receives is serialised by :func:`engine.server.messages.serialise` and queued, in publish
 order, until the socket sends it; events without a message type are not queued. Messages are
 kept while no socket is attached (the page connects after the offer), the oldest dropped past
 :data:`OUTBOX_LIMIT`.
@@ -14,7 +14,7 @@ import asyncio
 from typing import Any
 
 from engine.events import Event
-from engine.server import protocol
+from engine.server import messages
 
 #: Most messages kept for an events socket that is not (yet) attached.
 OUTBOX_LIMIT = 256
@@ -34,7 +34,7 @@ class ClientFeed:
 
     def __call__(self, event: Event) -> None:
         """Bus observer: queue the event's message (oldest dropped when full)."""
-        message = protocol.serialise(event)
+        message = messages.serialise(event)
         if message is None:
             return
         if self._queue.qsize() >= self.limit:

@@ -24,6 +24,7 @@ from engine.events import (
     TurnMetrics,
 )
 from engine.server.clock import MediaClock, PlayoutBuffer, plan_video_frame
+from engine.server.messages import serialise
 from engine.server.protocol import (
     ApiError,
     CameraMessage,
@@ -33,7 +34,6 @@ from engine.server.protocol import (
     TextMessage,
     parse_client_message,
     parse_offer,
-    serialise,
 )
 
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:abcd\r\n"
