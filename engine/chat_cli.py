@@ -43,7 +43,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     from dialog.cli import interrupt_on_sigint
     from dialog.embedding import EmbeddingError
     from dialog.pack import PackError
-    from engine.cli import config_problem, interrupted
+    from engine.cli_errors import config_problem, interrupted
     from engine.config import ConfigError, load_config
     from engine.logs import configure_logging
 

@@ -48,7 +48,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # CTranslate2's OpenMP workers spin while idle by default; on a 2-core kiosk that spinning
     # steals the CPU the media threads need. Must be set before ctranslate2 loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from engine.cli import config_problem
+    from engine.cli_errors import config_problem
     from engine.config import ConfigError, load_config
 
     try:
