@@ -228,6 +228,16 @@ class SystemDecl(_Strict):
             )
         return url.rstrip("/")
 
+    def descriptions(self) -> dict[str, str]:
+        """Operation name (without system) → its one-line description, as declared."""
+        return {name: op.description for name, op in self.operations.items()}
+
+    def secret_args(self, op: str) -> frozenset[str]:
+        """Argument names of ``op`` (``<system>.<operation>`` or the bare operation) declared
+        ``secret`` (masked fully in logs and the audit); empty for an unknown operation."""
+        decl = self.operations.get(op.split(".", 1)[-1])
+        return frozenset(n for n, a in decl.args.items() if a.secret) if decl else frozenset()
+
 
 def load_declaration(path: Path) -> SystemDecl:
     """Read and validate one YAML declaration.

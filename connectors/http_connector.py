@@ -109,12 +109,11 @@ class HttpConnector:
     @property
     def operations(self) -> dict[str, str]:
         """Operation name (without system) → one-line description."""
-        return {name: op.description for name, op in self.decl.operations.items()}
+        return self.decl.descriptions()
 
     def secret_params(self, op: str) -> frozenset[str]:
         """Argument names of ``op`` declared ``secret`` (masked fully in logs and the audit)."""
-        decl = self.decl.operations.get(op.split(".", 1)[-1])
-        return frozenset(n for n, a in decl.args.items() if a.secret) if decl else frozenset()
+        return self.decl.secret_args(op)
 
     def default_budget_s(self, op: str) -> float:
         """Seconds a call of ``op`` may take in all when the caller gives no deadline."""

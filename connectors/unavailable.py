@@ -33,12 +33,11 @@ class UnavailableSystem:
     @property
     def operations(self) -> dict[str, str]:
         """Operation name (without system) → one-line description, as declared."""
-        return {name: op.description for name, op in self.decl.operations.items()}
+        return self.decl.descriptions()
 
     def secret_params(self, op: str) -> frozenset[str]:
         """Argument names of ``op`` declared ``secret`` (masked in logs and the audit)."""
-        decl = self.decl.operations.get(op.split(".", 1)[-1])
-        return frozenset(n for n, a in decl.args.items() if a.secret) if decl else frozenset()
+        return self.decl.secret_args(op)
 
     def default_budget_s(self, op: str) -> float:
         """Seconds a call may take: it fails at once, so the system's timeout is plenty."""
