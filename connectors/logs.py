@@ -1,6 +1,6 @@
 """The one structlog chain of every process (engine, sandbox, ``dhe connectors``): masked.
 
-:func:`configure_structlog` is the chain — context variables, level, UTC timestamp,
+:func:`configure_structlog` is the chain — context variables, level, UTC timestamp, traceback text,
 :func:`connectors.masking.masking_processor`, then a renderer (JSON lines by default). The engine
 (:func:`engine.logs.configure_logging`) uses it with a console renderer; the sandbox services and
 ``dhe connectors`` with JSON (:func:`configure_logging`).
@@ -41,6 +41,9 @@ def configure_structlog(
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            # a logged exception's traceback becomes the text field ``exception``, which the
+            # masking processor masks (a renderer would print it raw)
+            structlog.processors.format_exc_info,
             masking_processor,
             renderer or structlog.processors.JSONRenderer(),
         ],

@@ -285,4 +285,4 @@ async def _fire(on_slow: SlowCallback, op: str) -> None:
         if inspect.isawaitable(maybe):
             await maybe
     except Exception as exc:  # the filler is best-effort; the business call must not fail for it
-        log.warning("on_slow_failed", operation=op, error=type(exc).__name__)
+        log.warning("on_slow_failed", operation=op, error=type(exc).__name__, exc_info=True)

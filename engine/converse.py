@@ -13,7 +13,6 @@ anything starts (:mod:`engine.converse_inputs`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -291,8 +290,7 @@ async def converse(
             await asyncio.to_thread(show.flush, final=True)
             path = show.close()
         except BaseException:
-            with contextlib.suppress(Exception):
-                show.abort()
+            _abort_after_failure(show)
             raise
     frames = show.writer.frames_written
     progress(
@@ -345,10 +343,19 @@ async def _start(
     try:
         await warm_task
     except BaseException:
-        with contextlib.suppress(Exception):
-            show.abort()
+        _abort_after_failure(show)
         raise
     return dialog, show
+
+
+def _abort_after_failure(show: Show) -> None:
+    """Drop the partial video while another failure is on its way out. A failure of this
+    clean-up is logged with its traceback, not raised: it must not replace the failure that
+    ended the run."""
+    try:
+        show.abort()
+    except Exception:  # clean-up under a failure already propagating: log it, do not mask that
+        log.warning("dropping the partial video failed", exc_info=True)
 
 
 async def _run(

@@ -191,7 +191,9 @@ def _middlewares(ctx: SandboxContext) -> list[Any]:
         except web.HTTPException as exc:
             response = _error(exc.status, "http_error", exc.reason)
         except Exception as exc:  # a sandbox bug: answer JSON 500 and say what it was
-            log.error("handler_failed", system=settings.system, error=type(exc).__name__)
+            log.error(
+                "handler_failed", system=settings.system, error=type(exc).__name__, exc_info=True
+            )
             response = _error(500, "internal", "internal error")
         if request.path == "/healthz" and response.status == 200:
             return response  # probed every second by the engine: a line each would fill the log

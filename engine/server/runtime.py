@@ -10,7 +10,6 @@ so a queue of decodes never starves the default executor that aiortc encodes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
@@ -242,8 +241,10 @@ class Runtime:
         self.ready = False
         if self.renderers is not None:
             self.renderers.close()
-        with contextlib.suppress(Exception):
+        try:
             await self._stack.aclose()
+        except Exception:  # shutting down: the executors below must still be released
+            log.exception("closing the business systems failed")
         self.vad_executor.shutdown(wait=False, cancel_futures=True)
         self.asr_executor.shutdown(wait=False, cancel_futures=True)
         self.turn_executor.shutdown(wait=False, cancel_futures=True)

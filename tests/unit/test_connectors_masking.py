@@ -76,3 +76,21 @@ def test_structlog_processor_masks_every_line() -> None:
     assert line["event"] == "visitor said ************4417"
     assert line["token"] == "***"
     assert line["args"] == {"phone": "*******1288"}
+
+
+def test_a_logged_traceback_is_written_and_masked() -> None:
+    old = structlog.get_config()
+    out = io.StringIO()
+    configure_logging(stream=out)
+    try:
+        try:
+            raise KeyError("card 6217991000024417")
+        except KeyError:
+            structlog.get_logger("t").error("handler_failed", exc_info=True)
+    finally:
+        structlog.configure(**old)
+    line = json.loads(out.getvalue())
+    assert "exc_info" not in line
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert "KeyError: 'card ************4417'" in line["exception"]
+    assert "6217991000024417" not in out.getvalue()
