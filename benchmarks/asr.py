@@ -72,6 +72,12 @@ def before_auto(hearing: Hearing, audio: np.ndarray) -> Transcript:
 
 
 def timed(fn: Callable[[], Transcript], runs: int) -> tuple[Transcript, list[float], list[float]]:
+    """Call ``fn`` once to warm it, then ``runs`` times timed.
+
+    Returns:
+        The last transcript, the wall times and the CPU times (``time.process_time``) of the
+        timed calls, in ms.
+    """
     fn()  # warm (model load, first-call allocations)
     walls, cpus, result = [], [], None
     for _ in range(runs):
@@ -84,6 +90,8 @@ def timed(fn: Callable[[], Transcript], runs: int) -> tuple[Transcript, list[flo
 
 
 def main() -> None:
+    """Parse the flags and print, per language, the error rate and CPU ms of the old and
+    the current decode windows over ../shared/data's clips (module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lang", default="en,zh")

@@ -39,6 +39,11 @@ QUESTION = "What are your opening hours?"
 
 
 async def offer_ms(http: httpx.AsyncClient, url: str, sdp: str) -> float:
+    """POST one offer to ``url`` and time it (ms, wall clock), then delete the session.
+
+    Raises:
+        httpx.HTTPStatusError: the offer was refused (not 2xx).
+    """
     t0 = time.perf_counter()
     response = await http.post(f"{url}/api/sessions", json={"sdp": sdp, "type": "offer"})
     elapsed = (time.perf_counter() - t0) * 1000
@@ -89,6 +94,7 @@ async def spoken_first_audio_ms(client: VisitorClient, question) -> float | None
 
 
 def report(name: str, proxied: list[float], direct: list[float]) -> None:
+    """Print the median and best of ``proxied`` and ``direct`` (ms) and what the proxy adds."""
     if not proxied or not direct:
         print(f"{name}: no figures (proxy n={len(proxied)}, direct n={len(direct)})")
         return
@@ -164,6 +170,8 @@ async def turns_by_path(proxy: str, replica_urls: dict[str, str], turns: int) ->
 
 
 async def main(offers: int, turns: int) -> None:
+    """Time ``offers`` offers and ``turns`` typed turns through the proxy and directly, against
+    the cluster ``make cluster`` started (its state file), and print the figures."""
     state = read_state()
     proxy = f"http://127.0.0.1:{state['port']}"
     replicas = {r["id"]: f"http://127.0.0.1:{r['port']}" for r in state["replicas"]}

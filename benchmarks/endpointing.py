@@ -173,6 +173,8 @@ def _decoded(clip, spec, witnesses, now):
 
 
 def load_sets(names: list[str]) -> dict[str, list[Clip]]:
+    """The clips of each named set (``real-en``: ../shared/data clips with 1.5 s of silence
+    after; ``espeak-zh``, ``piper-en``…: synthetic turns with inserted pauses, 16 kHz)."""
     sets: dict[str, list[Clip]] = {}
     for name in names:
         kind, lang = name.split("-")
@@ -198,6 +200,13 @@ def load_sets(names: list[str]) -> dict[str, list[Clip]]:
 def measure(
     clips: list[Clip], witnesses: Witnesses, verbose: bool, modes: set[str] | None = None
 ) -> dict[str, dict]:
+    """Replay every clip in every mode (all of :data:`MODES`, or those in ``modes``).
+
+    Returns:
+        Mode → ``cut`` / ``short`` / ``long``: (clips cut off, clips) overall and by inserted
+        pause (≤ 400 ms, longer); ``delay``: end of last speech → turn ended, ms, per clip not
+        cut off; ``ready``: end of last speech → final transcript ready, ms (ASR on only).
+    """
     settings = EndpointSettings(endpoint_silence_ms=500.0, speculative_after_ms=SPECULATE_MS)
     out: dict[str, dict] = {}
     for mode, policy, model_on in MODES:
@@ -246,6 +255,8 @@ def measure(
 
 
 def cost(model_path_threads: tuple[int, ...], audio: np.ndarray, runs: int = 20) -> None:
+    """Print what one Smart Turn check costs on ``audio`` (float32 mono 16 kHz) with each
+    thread count: wall median/min and CPU median (``getrusage``), ms, over ``runs`` checks."""
     for threads in model_path_threads:
         model = SmartTurn(threads=threads)
         model.check(audio)
@@ -265,6 +276,7 @@ def cost(model_path_threads: tuple[int, ...], audio: np.ndarray, runs: int = 20)
 
 
 def main() -> None:
+    """Parse the flags and print the table of the module docstring, then the check cost."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="real-en,real-zh,espeak-en,espeak-zh,piper-en")
     parser.add_argument("--threads", type=int, default=1, help="threads for the replays")

@@ -233,6 +233,7 @@ def run_sessions(models: Models, n: int, seconds: float, question: np.ndarray) -
 
 
 def main() -> int:
+    """Parse the flags, run the capacity probe and print its figures; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     parser.add_argument("--max-sessions", type=int, default=None)

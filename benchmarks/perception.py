@@ -180,6 +180,8 @@ def _live(runs: int) -> None:
 
 
 def main() -> int:
+    """Parse the flags and print the analysis cost per frame (and the live figures unless
+    ``--no-live``); returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)

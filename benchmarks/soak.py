@@ -99,6 +99,7 @@ class SoakReport:
 
     @property
     def completed(self) -> int:
+        """Sessions completed, all scenarios together."""
         return sum(self.sessions.values())
 
     def after_warmup(self) -> list[Sample]:
@@ -133,10 +134,12 @@ def speech(text: str) -> np.ndarray:
 
 
 def is_state(state: str):
+    """A predicate on events-socket messages: a ``state`` message for ``state``."""
     return lambda m: m.get("type") == "state" and m.get("state") == state
 
 
 def is_type(kind: str):
+    """A predicate on events-socket messages: a message of type ``kind``."""
     return lambda m: m.get("type") == kind
 
 
@@ -195,6 +198,8 @@ class Soak:
         await asyncio.sleep(1.0)
 
     def unexpected_errors(self, name: str, client: VisitorClient) -> None:
+        """Add each ``error`` event ``client`` received whose code is not in
+        :data:`EXPECTED_ERRORS` to the report."""
         for event in client.received.events_of("error"):
             if event.get("code") not in EXPECTED_ERRORS:
                 self.report.errors.append(f"{name}: error event {event}"[:300])
@@ -250,7 +255,11 @@ class Soak:
         self.report.errors.append("the killed bank sandbox was not back within 60 s")
 
     async def sample(self, t0: float, every_s: float, deadline: float, quiet: bool) -> None:
-        """Every ``every_s``: counts, RSS, descriptors, children; health and log checked."""
+        """Every ``every_s``: counts, RSS, descriptors, children; health and log checked.
+
+        Raises:
+            ServerDied: the server process exited.
+        """
         loop = asyncio.get_running_loop()
         async with aiohttp.ClientSession() as http:
             while True:
@@ -281,11 +290,14 @@ class Soak:
                 await asyncio.sleep(min(every_s, max(0.0, deadline - loop.time())))
 
     def log_problems(self) -> None:
+        """Add the server log's problem lines not reported yet to the report's errors."""
         new = self.server.problems[self._problems_seen :]
         self._problems_seen += len(new)
         self.report.errors += [f"server log: {problem}"[:3000] for problem in new]
 
     def measure(self, t_s: float) -> Sample:
+        """One sample at ``t_s`` seconds into the run: sessions and errors so far, the server's
+        RSS (MB, ``/proc/PID/status``), open descriptors, children and zombie children."""
         pid = self.server.proc.pid
         status = Path(f"/proc/{pid}/status").read_text()
         rss_kb = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:")))
@@ -357,6 +369,7 @@ async def soak(
 
 
 def summary(report: SoakReport) -> str:
+    """The report as printed lines: sessions, errors, faults, RSS/descriptor growth, samples."""
     later = report.after_warmup()
     lines = [
         f"sessions completed: {report.completed} ({', '.join(f'{k} {v}' for k, v in report.sessions.items())})",
@@ -374,6 +387,8 @@ def summary(report: SoakReport) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    """Start a server, soak it as ``args`` say and print the summary (JSON with ``--json``);
+    returns 0 (the errors are in the summary)."""
     server = ServerProcess(
         env={"DHE_SERVER__MAX_SESSIONS": str(args.visitors + 1)},
         ready_timeout_s=args.ready_timeout,
@@ -400,6 +415,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
+    """Parse the flags and run :func:`main_async`; returns the exit status."""
     parser = argparse.ArgumentParser(description="Soak dhe serve with scripted visitors.")
     parser.add_argument("--duration", type=float, default=3600.0, help="seconds (default 3600)")
     parser.add_argument("--visitors", type=int, default=2, help="visitors at once (default 2)")

@@ -39,6 +39,8 @@ class ReplyAudio:
 
 
 def main() -> int:
+    """Parse the flags, run one converse session over the labelled English clips and print the turn
+    latencies; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(REPO / "var" / "bench_turns.mp4"))

@@ -179,6 +179,12 @@ class HttpConnector:
         ``session_id`` and ``on_slow`` are handled by the router around this connector. A
         side-effecting operation with an idempotency header gets a generated key when none is
         given, shared by all its retries.
+
+        Raises:
+            InvalidInput: ``op`` is not declared, or ``params`` do not match its declaration.
+            ConnectorTimeout: ``deadline`` (or the default budget) passed.
+            ConnectorUnavailable: the backend's circuit is open, or it cannot be reached.
+            ConnectorError: another subclass mapped from the backend's answer.
         """
         t0 = time.monotonic()
         name = op.split(".", 1)[-1]

@@ -155,14 +155,24 @@ class SandboxContext:
         return web.json_response({"token": token, "expires_in_s": ttl})
 
     def respond(self, stored: Stored) -> web.Response:
-        """Send a stored (possibly replayed) side-effect response; may lose it on purpose."""
+        """Send a stored (possibly replayed) side-effect response; may lose it on purpose.
+
+        Raises:
+            ApiError: 500 ``injected_after_commit`` when that fault is armed (the effect is
+                committed; a retry with the same idempotency key replays it).
+        """
         if self.faults.take_fail_after_commit():
             raise ApiError(500, "injected_after_commit", "injected failure after commit")
         return web.json_response(stored.body, status=stored.status)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object body, or 400 ``invalid_json``."""
+    """The request's JSON object body (``{}`` when there is none).
+
+    Raises:
+        ApiError: 413 ``too_large`` over :data:`MAX_BODY_BYTES`; 400 ``invalid_json`` for a
+            body that is not JSON or not an object.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413, "too_large", "request body too large")
     try:

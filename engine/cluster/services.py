@@ -19,6 +19,9 @@ def redis_argv(port: int, folder: Path) -> list[str]:
 
     The registry's keys are soft state the replicas' heartbeats rebuild, so no RDB/AOF file is
     written (``--save ""``, ``--appendonly no``).
+
+    Raises:
+        FileNotFoundError: ``redis-server`` is not on the PATH.
     """
     folder.mkdir(parents=True, exist_ok=True)
     redis = program("redis-server")

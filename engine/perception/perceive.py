@@ -109,7 +109,11 @@ def _frames(path: Path, fps: float) -> Iterator[tuple[int, np.ndarray]]:
 
 
 def event_record(event: Event) -> dict[str, Any]:
-    """One perception event as a JSON record with ``t_ms`` and ``type``."""
+    """One perception event as a JSON record with ``t_ms`` and ``type``.
+
+    Raises:
+        TypeError: ``event`` is not one of the perception events.
+    """
     t_ms = event.t_ns // 1_000_000
     if isinstance(event, PresenceChanged):
         record = {"t_ms": t_ms, "type": "presence", "present": event.present}
@@ -136,7 +140,20 @@ def perceive_video(
     fps: float = DEFAULT_FPS,
     settings: PerceptionSettings | None = None,
 ) -> dict[str, Any]:
-    """The video document: debounced perception events in time order."""
+    """The video document: debounced perception events in time order.
+
+    Args:
+        path: a video file PyAV decodes.
+        models: the MediaPipe face and hand models.
+        fps: frames analysed per second of video.
+        settings: debouncing and thresholds (defaults when None).
+
+    Returns:
+        ``{"events": [record, …]}``, records as :func:`event_record` writes them.
+
+    Raises:
+        UnreadableFile: no frame of the file could be decoded.
+    """
     perceiver = Perceiver("perceive", settings or PerceptionSettings())
     events, frames = [], 0
     for t_ms, rgb in _frames(path, fps):

@@ -178,7 +178,11 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def web_client_file(request: web.Request) -> web.StreamResponse:
-    """Files of the visitor page (``web_client/``), by relative path; no listing, no ``..``."""
+    """Files of the visitor page (``web_client/``), by relative path; no listing, no ``..``.
+
+    Raises:
+        web.HTTPNotFound: the path leaves ``web_client/`` or names no file.
+    """
     root = WEB_CLIENT_DIR.resolve()
     path = (root / request.match_info["name"]).resolve()
     if not path.is_relative_to(root) or not path.is_file():

@@ -78,7 +78,15 @@ class SessionRoutes:
         ]
 
     async def create(self, request: web.Request) -> web.Response:
-        """``POST /api/sessions`` (module docstring)."""
+        """``POST /api/sessions`` (module docstring): 201 ``{"session_id", "sdp", "type"}``.
+
+        Raises:
+            protocol.ApiError: 403 ``bad-origin``, 401 ``bad-kiosk-token``, 503 ``not-ready`` or
+                ``too-many-sessions`` (with ``Retry-After``), 429 per-address limits, 413
+                ``sdp-too-large``, 400 for a bad body or SDP (:func:`protocol.parse_offer`,
+                :func:`~engine.server.sdp_check.check_offer_sdp`), 400 ``bad-sdp`` when aiortc
+                refuses the offer.
+        """
         runtime, cfg = self.runtime, self.runtime.config
         check_origin(request, self.access.origins)
         check_kiosk_token(request, self.access.kiosk_token)

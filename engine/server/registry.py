@@ -135,7 +135,11 @@ class InProcessRegistry(Generic[S]):
         return secrets.token_urlsafe(12)
 
     async def admit(self) -> Admission:
-        """See :meth:`SessionRegistry.admit`."""
+        """See :meth:`SessionRegistry.admit`.
+
+        Raises:
+            RegistryFull: ``capacity`` sessions are live or admitted already.
+        """
         if len(self._sessions) + len(self._pending) >= self.capacity:
             raise RegistryFull(self.capacity)
         admission = Admission(secrets.token_hex(8))
