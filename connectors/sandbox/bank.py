@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.sandbox.server import SandboxContext, masked, read_json
+from connectors.sandbox.server import SandboxContext, masked, read_json, read_limit
 from connectors.sandbox.store import ApiError, Store, Stored
 
 SCHEMA = """
@@ -86,6 +86,11 @@ _LAST4 = re.compile(r"^\d{4}$")
 QUEUE_PREFIX = {"cash": "A", "cards": "B", "accounts": "C"}
 #: Seeded queue: (tickets already issued, of which still waiting) per service.
 _QUEUE_SEED = {"cash": (22, 3), "cards": (8, 1), "accounts": (14, 2)}
+
+
+def iso_utc(t_s: float) -> str:
+    """A Unix time (seconds) as ISO 8601 UTC to the second: ``2026-12-06T08:30:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_s))
 
 
 def money(cents: int) -> str:
@@ -168,167 +173,159 @@ class BankService:
 
     def routes(self, ctx: SandboxContext) -> list[web.RouteDef]:
         """The bank's ``/v1`` routes. With demo OTP on, the demo card starts unfrozen."""
-        db = ctx.store.db
         if ctx.settings.demo_otp:
-            db.execute(
+            ctx.store.db.execute(
                 "UPDATE cards SET status = 'active', frozen_at = NULL WHERE number = ?",
                 (DEMO_CUSTOMER["card"],),
             )
 
-        async def start_verification(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            last4 = str(body.get("card_last4", ""))
-            if not _LAST4.match(last4):
-                raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
-            row = db.execute(
-                "SELECT c.id, c.phone, c.is_demo FROM cards k JOIN customers c"
-                " ON c.id = k.customer_id WHERE k.last4 = ?",
-                (last4,),
-            ).fetchone()
-            if row is None:
-                raise ApiError(404, "card_not_found", "no card with these last digits")
-            return ctx.send_code(row)
-
-        async def balance(request: web.Request) -> web.Response:
-            customer = ctx.customer(request)
-            rows = db.execute(
-                "SELECT number, kind, balance_cents, currency FROM accounts"
-                " WHERE customer_id = ? ORDER BY kind",
-                (customer,),
-            ).fetchall()
-            total = sum(r["balance_cents"] for r in rows)
-            accounts = [
-                {
-                    "account_masked": masked(r["number"]),
-                    "kind": r["kind"],
-                    "balance": money(r["balance_cents"]),
-                    "currency": r["currency"],
-                }
-                for r in rows
-            ]
-            primary = next((a for a in accounts if a["kind"] == "checking"), accounts[0])
-            return web.json_response(
-                {
-                    "accounts": accounts,
-                    "balance": money(total),
-                    "currency": "CNY",
-                    "account_masked": primary["account_masked"],
-                }
-            )
-
-        async def transactions(request: web.Request) -> web.Response:
-            customer = ctx.customer(request)
-            try:
-                limit = int(request.query.get("limit", "5"))
-            except ValueError as exc:
-                raise ApiError(400, "invalid_limit", "limit must be an integer") from exc
-            if not 1 <= limit <= 50:
-                raise ApiError(400, "invalid_limit", "limit must be 1..50")
-            rows = db.execute(
-                "SELECT t.posted_on, t.description, t.amount_cents, a.number, a.currency"
-                " FROM transactions t JOIN accounts a ON a.number = t.account_number"
-                " WHERE a.customer_id = ? ORDER BY t.posted_on DESC, t.id DESC LIMIT ?",
-                (customer, limit),
-            ).fetchall()
-            return web.json_response(
-                {
-                    "transactions": [
-                        {
-                            "date": r["posted_on"],
-                            "description": r["description"],
-                            "amount": money(r["amount_cents"]),
-                            "currency": r["currency"],
-                            "account_masked": masked(r["number"]),
-                        }
-                        for r in rows
-                    ]
-                }
-            )
-
-        async def freeze(request: web.Request) -> web.Response:
-            customer = ctx.customer(request)
-            last4 = request.match_info["last4"]
-            if not _LAST4.match(last4):
-                raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
-
-            def effect() -> Stored:
-                card = db.execute(
-                    "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
-                    (last4, customer),
-                ).fetchone()
-                if card is None:
-                    raise ApiError(404, "card_not_found", "no such card for this customer")
-                if card["status"] == "frozen":
-                    raise ApiError(409, "already_frozen", "the card is already frozen")
-                now = time.time()
-                db.execute(
-                    "UPDATE cards SET status = 'frozen', frozen_at = ? WHERE number = ?",
-                    (now, card["number"]),
-                )
-                cur = db.execute(
-                    "INSERT INTO card_events (card_number, event, at) VALUES (?, 'freeze', ?)",
-                    (card["number"], now),
-                )
-                return Stored(
-                    200,
-                    {
-                        "card_masked": masked(card["number"]),
-                        "status": "frozen",
-                        "freeze_id": f"F{cur.lastrowid:06d}",
-                        "frozen_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-                    },
-                )
-
-            stored = ctx.store.once(
-                "freeze_card",
-                request.headers.get("Idempotency-Key"),
-                {"customer": customer, "last4": last4},
-                effect,
-            )
-            return ctx.respond(stored)
-
-        async def queue_ticket(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            service = str(body.get("service", ""))
-            if service not in QUEUE_PREFIX:
-                raise ApiError(400, "invalid_service", "service must be cash, cards or accounts")
-
-            def effect() -> Stored:
-                issued, waiting = db.execute(
-                    "SELECT COUNT(*), COALESCE(SUM(status = 'waiting'), 0) FROM queue_tickets"
-                    " WHERE service = ?",
-                    (service,),
-                ).fetchone()
-                number = f"{QUEUE_PREFIX[service]}{issued + 1:03d}"
-                now = time.time()
-                db.execute(
-                    "INSERT INTO queue_tickets (service, number, status, issued_at)"
-                    " VALUES (?, ?, 'waiting', ?)",
-                    (service, number, now),
-                )
-                return Stored(
-                    201,
-                    {
-                        "ticket_number": number,
-                        "service": service,
-                        "waiting": int(waiting),
-                        "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-                    },
-                )
-
-            stored = ctx.store.once(
-                "take_queue_number",
-                request.headers.get("Idempotency-Key"),
-                {"service": service},
-                effect,
-            )
-            return ctx.respond(stored)
-
+        api = _BankRoutes(ctx)
         return [
-            web.post("/v1/verifications", start_verification),
+            web.post("/v1/verifications", api.start_verification),
             web.post("/v1/verifications/{vid}/verify", ctx.verify),
-            web.get("/v1/balance", balance),
-            web.get("/v1/transactions", transactions),
-            web.post("/v1/cards/{last4}/freeze", freeze),
-            web.post("/v1/queue-tickets", queue_ticket),
+            web.get("/v1/balance", api.balance),
+            web.get("/v1/transactions", api.transactions),
+            web.post("/v1/cards/{last4}/freeze", api.freeze),
+            web.post("/v1/queue-tickets", api.queue_ticket),
         ]
+
+
+class _BankRoutes:
+    """The bank's request handlers, one method per ``/v1`` route (module docstring), over one
+    sandbox's store."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.db = ctx.store.db
+
+    async def start_verification(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        last4 = str(body.get("card_last4", ""))
+        if not _LAST4.match(last4):
+            raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+        row = self.db.execute(
+            "SELECT c.id, c.phone, c.is_demo FROM cards k JOIN customers c"
+            " ON c.id = k.customer_id WHERE k.last4 = ?",
+            (last4,),
+        ).fetchone()
+        if row is None:
+            raise ApiError(404, "card_not_found", "no card with these last digits")
+        return self.ctx.send_code(row)
+
+    async def balance(self, request: web.Request) -> web.Response:
+        customer = self.ctx.customer(request)
+        rows = self.db.execute(
+            "SELECT number, kind, balance_cents, currency FROM accounts"
+            " WHERE customer_id = ? ORDER BY kind",
+            (customer,),
+        ).fetchall()
+        total = sum(r["balance_cents"] for r in rows)
+        accounts = [
+            {
+                "account_masked": masked(r["number"]),
+                "kind": r["kind"],
+                "balance": money(r["balance_cents"]),
+                "currency": r["currency"],
+            }
+            for r in rows
+        ]
+        primary = next((a for a in accounts if a["kind"] == "checking"), accounts[0])
+        return web.json_response(
+            {
+                "accounts": accounts,
+                "balance": money(total),
+                "currency": "CNY",
+                "account_masked": primary["account_masked"],
+            }
+        )
+
+    async def transactions(self, request: web.Request) -> web.Response:
+        customer = self.ctx.customer(request)
+        limit = read_limit(request, default=5, most=50)
+        rows = self.db.execute(
+            "SELECT t.posted_on, t.description, t.amount_cents, a.number, a.currency"
+            " FROM transactions t JOIN accounts a ON a.number = t.account_number"
+            " WHERE a.customer_id = ? ORDER BY t.posted_on DESC, t.id DESC LIMIT ?",
+            (customer, limit),
+        ).fetchall()
+        return web.json_response(
+            {
+                "transactions": [
+                    {
+                        "date": r["posted_on"],
+                        "description": r["description"],
+                        "amount": money(r["amount_cents"]),
+                        "currency": r["currency"],
+                        "account_masked": masked(r["number"]),
+                    }
+                    for r in rows
+                ]
+            }
+        )
+
+    async def freeze(self, request: web.Request) -> web.Response:
+        customer = self.ctx.customer(request)
+        last4 = request.match_info["last4"]
+        if not _LAST4.match(last4):
+            raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+
+        def effect() -> Stored:
+            card = self.db.execute(
+                "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
+                (last4, customer),
+            ).fetchone()
+            if card is None:
+                raise ApiError(404, "card_not_found", "no such card for this customer")
+            if card["status"] == "frozen":
+                raise ApiError(409, "already_frozen", "the card is already frozen")
+            now = time.time()
+            self.db.execute(
+                "UPDATE cards SET status = 'frozen', frozen_at = ? WHERE number = ?",
+                (now, card["number"]),
+            )
+            cur = self.db.execute(
+                "INSERT INTO card_events (card_number, event, at) VALUES (?, 'freeze', ?)",
+                (card["number"], now),
+            )
+            return Stored(
+                200,
+                {
+                    "card_masked": masked(card["number"]),
+                    "status": "frozen",
+                    "freeze_id": f"F{cur.lastrowid:06d}",
+                    "frozen_at": iso_utc(now),
+                },
+            )
+
+        return self.ctx.once(request, "freeze_card", {"customer": customer, "last4": last4}, effect)
+
+    async def queue_ticket(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        service = str(body.get("service", ""))
+        if service not in QUEUE_PREFIX:
+            raise ApiError(400, "invalid_service", "service must be cash, cards or accounts")
+
+        def effect() -> Stored:
+            issued, waiting = self.db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(status = 'waiting'), 0) FROM queue_tickets"
+                " WHERE service = ?",
+                (service,),
+            ).fetchone()
+            number = f"{QUEUE_PREFIX[service]}{issued + 1:03d}"
+            now = time.time()
+            self.db.execute(
+                "INSERT INTO queue_tickets (service, number, status, issued_at)"
+                " VALUES (?, ?, 'waiting', ?)",
+                (service, number, now),
+            )
+            return Stored(
+                201,
+                {
+                    "ticket_number": number,
+                    "service": service,
+                    "waiting": int(waiting),
+                    "issued_at": iso_utc(now),
+                },
+            )
+
+        return self.ctx.once(request, "take_queue_number", {"service": service}, effect)

@@ -154,6 +154,20 @@ class SandboxContext:
             self.issued.tokens.append(token)
         return web.json_response({"token": token, "expires_in_s": ttl})
 
+    def once(
+        self, request: web.Request, scope: str, fields: dict[str, Any], effect: Callable[[], Stored]
+    ) -> web.Response:
+        """Run a side effect at most once per ``Idempotency-Key`` header and send its response
+        (a repeat with the same key and ``fields`` replays the stored one: :meth:`Store.once`).
+
+        Raises:
+            ApiError: 400 ``idempotency_key_required`` without a key, 409
+                ``idempotency_key_reuse`` when it was used with other ``fields``; whatever
+                ``effect`` raises; 500 ``injected_after_commit`` (:meth:`respond`).
+        """
+        key = request.headers.get("Idempotency-Key")
+        return self.respond(self.store.once(scope, key, fields, effect))
+
     def respond(self, stored: Stored) -> web.Response:
         """Send a stored (possibly replayed) side-effect response; may lose it on purpose.
 
@@ -182,6 +196,22 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
     return body
+
+
+def read_limit(request: web.Request, *, default: int, most: int) -> int:
+    """The ``limit`` query parameter: how many rows to list, 1 to ``most`` (``default`` when
+    absent).
+
+    Raises:
+        ApiError: 400 ``invalid_limit`` for a value that is not an integer or out of range.
+    """
+    try:
+        limit = int(request.query.get("limit", str(default)))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_limit", "limit must be an integer") from exc
+    if not 1 <= limit <= most:
+        raise ApiError(400, "invalid_limit", f"limit must be 1..{most}")
+    return limit
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

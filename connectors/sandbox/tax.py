@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from connectors.sandbox.bank import money
-from connectors.sandbox.server import SandboxContext, masked, read_json
+from connectors.sandbox.server import SandboxContext, masked, read_json, read_limit
 from connectors.sandbox.store import ApiError, Store, Stored
 
 SCHEMA = """
@@ -155,146 +155,144 @@ class TaxService:
 
     def routes(self, ctx: SandboxContext) -> list[web.RouteDef]:
         """The tax bureau's ``/v1`` routes (tops up the slot calendar first)."""
-        db = ctx.store.db
         ensure_slots(ctx.store, bureau_today())
 
-        async def start_verification(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            last4 = str(body.get("taxpayer_id_last4", ""))
-            if not _LAST4.match(last4):
-                raise ApiError(400, "invalid_id_last4", "taxpayer_id_last4 must be 4 digits")
-            row = db.execute("SELECT * FROM taxpayers WHERE last4 = ?", (last4,)).fetchone()
-            if row is None:
-                raise ApiError(404, "taxpayer_not_found", "no taxpayer with these last digits")
-            return ctx.send_code(row)
-
-        async def filing_status(request: web.Request) -> web.Response:
-            taxpayer = ctx.customer(request)
-            try:
-                year = int(request.query.get("year", ""))
-            except ValueError as exc:
-                raise ApiError(400, "invalid_year", "year must be an integer") from exc
-            row = db.execute(
-                "SELECT * FROM filings WHERE taxpayer_id = ? AND year = ?", (taxpayer, year)
-            ).fetchone()
-            if row is None:
-                raise ApiError(404, "no_filing", "no filing record for that year")
-            cents = row["amount_cents"]
-            kind = "refund" if cents > 0 else "due" if cents < 0 else "none"
-            return web.json_response(
-                {
-                    "year": year,
-                    "status": row["status"],
-                    "amount": money(abs(cents)),
-                    "amount_kind": kind,
-                    "due_date": row["due_date"],
-                    "taxpayer_masked": masked(taxpayer),
-                }
-            )
-
-        async def list_slots(request: web.Request) -> web.Response:
-            day = request.query.get("date") or None
-            if day is not None and not _DATE.match(day):
-                raise ApiError(400, "invalid_date", "date must be YYYY-MM-DD")
-            try:
-                limit = int(request.query.get("limit", "20"))
-            except ValueError as exc:
-                raise ApiError(400, "invalid_limit", "limit must be an integer") from exc
-            if not 1 <= limit <= 100:
-                raise ApiError(400, "invalid_limit", "limit must be 1..100")
-            where = "s.day = ?" if day else "s.day >= ?"
-            rows = db.execute(
-                "SELECT s.* FROM slots s WHERE " + where + " AND NOT EXISTS (SELECT 1 FROM"
-                " appointments a WHERE a.slot_id = s.id AND a.status = 'booked')"
-                " ORDER BY s.day, s.start, s.hall LIMIT ?",
-                (day or bureau_today().isoformat(), limit),
-            ).fetchall()
-            return web.json_response(
-                {
-                    "slots": [
-                        {
-                            "slot_id": r["id"],
-                            "date": r["day"],
-                            "start": r["start"],
-                            "end": r["end"],
-                            "hall": r["hall"],
-                        }
-                        for r in rows
-                    ]
-                }
-            )
-
-        async def book(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            sid = str(body.get("slot_id", ""))[:64]
-            name = body.get("visitor_name")
-            if name is not None and (not isinstance(name, str) or len(name) > 100):
-                raise ApiError(400, "invalid_name", "visitor_name must be a short string")
-
-            def effect() -> Stored:
-                slot = db.execute("SELECT * FROM slots WHERE id = ?", (sid,)).fetchone()
-                if slot is None:
-                    raise ApiError(404, "slot_not_found", "no such slot")
-                aid = "A-" + secrets.token_hex(4).upper()
-                try:
-                    db.execute(
-                        "INSERT INTO appointments VALUES (?, ?, 'booked', ?, ?)",
-                        (aid, sid, name, time.time()),
-                    )
-                except sqlite3.IntegrityError:
-                    raise ApiError(409, "slot_taken", "the slot is already booked") from None
-                return Stored(
-                    201,
-                    {
-                        "appointment_id": aid,
-                        "slot_id": sid,
-                        "date": slot["day"],
-                        "start": slot["start"],
-                        "hall": slot["hall"],
-                        "status": "booked",
-                    },
-                )
-
-            key = request.headers.get("Idempotency-Key")
-            return ctx.respond(
-                ctx.store.once("book_appointment", key, {"slot_id": sid, "name": name}, effect)
-            )
-
-        async def cancel(request: web.Request) -> web.Response:
-            aid = request.match_info["aid"]
-            row = db.execute("SELECT * FROM appointments WHERE id = ?", (aid,)).fetchone()
-            if row is None:
-                raise ApiError(404, "appointment_not_found", "no such appointment")
-            db.execute("UPDATE appointments SET status = 'cancelled' WHERE id = ?", (aid,))
-            return web.json_response({"appointment_id": aid, "status": "cancelled"})
-
-        async def create_ticket(request: web.Request) -> web.Response:
-            body = await read_json(request)
-            kind, text = body.get("kind"), body.get("text")
-            if kind not in TICKET_KINDS:
-                raise ApiError(400, "invalid_kind", "kind must be complaint, suggestion or inquiry")
-            if not isinstance(text, str) or not 1 <= len(text.strip()) <= 2000:
-                raise ApiError(400, "invalid_text", "text must be 1..2000 characters")
-
-            def effect() -> Stored:
-                tid = "T-" + secrets.token_hex(4).upper()
-                db.execute(
-                    "INSERT INTO tickets VALUES (?, ?, ?, 'open', ?)",
-                    (tid, kind, text.strip(), time.time()),
-                )
-                return Stored(201, {"ticket_id": tid, "kind": kind, "status": "open"})
-
-            key = request.headers.get("Idempotency-Key")
-            return ctx.respond(
-                ctx.store.once("create_ticket", key, {"kind": kind, "text": text}, effect)
-            )
-
+        api = _TaxRoutes(ctx)
         return [
-            web.post("/v1/verifications", start_verification),
+            web.post("/v1/verifications", api.start_verification),
             web.post("/v1/verifications/{vid}/verify", ctx.verify),
-            web.get("/v1/filing-status", filing_status),
-            web.get("/v1/slots", list_slots),
-            web.post("/v1/appointments", book),
-            web.post("/v1/appointments/{aid}/cancel", cancel),
-            web.post("/v1/tickets", create_ticket),
+            web.get("/v1/filing-status", api.filing_status),
+            web.get("/v1/slots", api.list_slots),
+            web.post("/v1/appointments", api.book),
+            web.post("/v1/appointments/{aid}/cancel", api.cancel),
+            web.post("/v1/tickets", api.create_ticket),
         ]
+
+
+class _TaxRoutes:
+    """The tax bureau's request handlers, one method per ``/v1`` route (module docstring), over
+    one sandbox's store."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.db = ctx.store.db
+
+    async def start_verification(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        last4 = str(body.get("taxpayer_id_last4", ""))
+        if not _LAST4.match(last4):
+            raise ApiError(400, "invalid_id_last4", "taxpayer_id_last4 must be 4 digits")
+        row = self.db.execute("SELECT * FROM taxpayers WHERE last4 = ?", (last4,)).fetchone()
+        if row is None:
+            raise ApiError(404, "taxpayer_not_found", "no taxpayer with these last digits")
+        return self.ctx.send_code(row)
+
+    async def filing_status(self, request: web.Request) -> web.Response:
+        taxpayer = self.ctx.customer(request)
+        try:
+            year = int(request.query.get("year", ""))
+        except ValueError as exc:
+            raise ApiError(400, "invalid_year", "year must be an integer") from exc
+        row = self.db.execute(
+            "SELECT * FROM filings WHERE taxpayer_id = ? AND year = ?", (taxpayer, year)
+        ).fetchone()
+        if row is None:
+            raise ApiError(404, "no_filing", "no filing record for that year")
+        cents = row["amount_cents"]
+        kind = "refund" if cents > 0 else "due" if cents < 0 else "none"
+        return web.json_response(
+            {
+                "year": year,
+                "status": row["status"],
+                "amount": money(abs(cents)),
+                "amount_kind": kind,
+                "due_date": row["due_date"],
+                "taxpayer_masked": masked(taxpayer),
+            }
+        )
+
+    async def list_slots(self, request: web.Request) -> web.Response:
+        day = request.query.get("date") or None
+        if day is not None and not _DATE.match(day):
+            raise ApiError(400, "invalid_date", "date must be YYYY-MM-DD")
+        limit = read_limit(request, default=20, most=100)
+        where = "s.day = ?" if day else "s.day >= ?"
+        rows = self.db.execute(
+            "SELECT s.* FROM slots s WHERE " + where + " AND NOT EXISTS (SELECT 1 FROM"
+            " appointments a WHERE a.slot_id = s.id AND a.status = 'booked')"
+            " ORDER BY s.day, s.start, s.hall LIMIT ?",
+            (day or bureau_today().isoformat(), limit),
+        ).fetchall()
+        return web.json_response(
+            {
+                "slots": [
+                    {
+                        "slot_id": r["id"],
+                        "date": r["day"],
+                        "start": r["start"],
+                        "end": r["end"],
+                        "hall": r["hall"],
+                    }
+                    for r in rows
+                ]
+            }
+        )
+
+    async def book(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        sid = str(body.get("slot_id", ""))[:64]
+        name = body.get("visitor_name")
+        if name is not None and (not isinstance(name, str) or len(name) > 100):
+            raise ApiError(400, "invalid_name", "visitor_name must be a short string")
+
+        def effect() -> Stored:
+            slot = self.db.execute("SELECT * FROM slots WHERE id = ?", (sid,)).fetchone()
+            if slot is None:
+                raise ApiError(404, "slot_not_found", "no such slot")
+            aid = "A-" + secrets.token_hex(4).upper()
+            try:
+                self.db.execute(
+                    "INSERT INTO appointments VALUES (?, ?, 'booked', ?, ?)",
+                    (aid, sid, name, time.time()),
+                )
+            except sqlite3.IntegrityError:
+                raise ApiError(409, "slot_taken", "the slot is already booked") from None
+            return Stored(
+                201,
+                {
+                    "appointment_id": aid,
+                    "slot_id": sid,
+                    "date": slot["day"],
+                    "start": slot["start"],
+                    "hall": slot["hall"],
+                    "status": "booked",
+                },
+            )
+
+        return self.ctx.once(request, "book_appointment", {"slot_id": sid, "name": name}, effect)
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        aid = request.match_info["aid"]
+        row = self.db.execute("SELECT * FROM appointments WHERE id = ?", (aid,)).fetchone()
+        if row is None:
+            raise ApiError(404, "appointment_not_found", "no such appointment")
+        self.db.execute("UPDATE appointments SET status = 'cancelled' WHERE id = ?", (aid,))
+        return web.json_response({"appointment_id": aid, "status": "cancelled"})
+
+    async def create_ticket(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        kind, text = body.get("kind"), body.get("text")
+        if kind not in TICKET_KINDS:
+            raise ApiError(400, "invalid_kind", "kind must be complaint, suggestion or inquiry")
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= 2000:
+            raise ApiError(400, "invalid_text", "text must be 1..2000 characters")
+
+        def effect() -> Stored:
+            tid = "T-" + secrets.token_hex(4).upper()
+            self.db.execute(
+                "INSERT INTO tickets VALUES (?, ?, ?, 'open', ?)",
+                (tid, kind, text.strip(), time.time()),
+            )
+            return Stored(201, {"ticket_id": tid, "kind": kind, "status": "open"})
+
+        return self.ctx.once(request, "create_ticket", {"kind": kind, "text": text}, effect)
