@@ -112,13 +112,8 @@ def _cmd_perceive(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
-    from engine.config import (
-        ConfigError,
-        ConfigFileError,
-        check_raw_references,
-        check_references,
-        load_config,
-    )
+    from engine.config import ConfigError, ConfigFileError, load_config
+    from engine.config_check import check_raw_references, check_references
 
     try:
         config = load_config(args.file)
