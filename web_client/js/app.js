@@ -6,8 +6,9 @@
 // fresh session when the visitor walks away), ?debug=1 (latency and perception overlay),
 // ?lang=en|zh, ?domain=bank|tax, ?camera=ask|on|off.
 //
-// Camera: the offer always carries a sendrecv video transceiver (the avatar comes back on it);
-// the camera track is put on its sender (replaceTrack, no renegotiation) only after the visitor
+// Camera: unless the camera is off (config) or declined, the offer carries a sendrecv video
+// transceiver (the avatar comes back on it; recvonly otherwise); the camera track is put on its
+// sender (replaceTrack, no renegotiation) only after the visitor
 // accepted the notice and the page told the server {"type": "camera", "consent": true} — the
 // server analyses nothing without both. "Camera on" turns it off again: consent false first,
 // then the track is taken off and stopped.
