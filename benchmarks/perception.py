@@ -45,7 +45,8 @@ from engine.perception.core import Perceiver  # noqa: E402
 from engine.perception.mediapipe_models import MediaPipePerception  # noqa: E402
 from engine.perception.pacing import FramePacer  # noqa: E402
 from tests.support.camera import CameraTrack, Scene, blank, clip, still  # noqa: E402
-from tests.support.visitor import ServerProcess, VisitorClient  # noqa: E402
+from tests.support.server_process import ServerProcess  # noqa: E402
+from tests.support.visitor import VisitorClient  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 CLIP = SHARED / "video" / "video_woman_sad_then_happy_expressions_20s.mp4"

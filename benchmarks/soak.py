@@ -55,7 +55,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.camera import CameraTrack, still  # noqa: E402
-from tests.support.visitor import ServerProcess, VisitorClient  # noqa: E402
+from tests.support.server_process import ServerProcess  # noqa: E402
+from tests.support.visitor import VisitorClient  # noqa: E402
 
 FAQ = "When are you open?"
 SECOND = "Where can I find an ATM?"

@@ -35,7 +35,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, SHARED_DATA, require_path
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.visitor import LOOPBACK_VISITORS
+from tests.support.server_process import LOOPBACK_VISITORS
 
 #: The fake microphone's clip: 5.1 s of read English speech (LJ Speech, public domain).
 MIC_CLIP = "audio/en/en_ljspeech_LJ001-0004_block_books.wav"

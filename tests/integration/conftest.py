@@ -5,7 +5,7 @@ Each ``dhe serve`` start loads and warms the ASR, voices, turn model, dialog pac
 
 * ``default_server``: the default settings (English and Mandarin, every voice), for
   ``test_server_realtime.py`` and ``test_soak.py``;
-* ``english_server``: :data:`~tests.support.visitor.ENGLISH_ONLY` with presence ending after
+* ``english_server``: :data:`~tests.support.server_process.ENGLISH_ONLY` with presence ending after
   :data:`ABSENT_AFTER_S` without a face, for ``test_perception_live.py`` and
   ``test_server_video_size.py``.
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess
+from tests.support.server_process import ENGLISH_ONLY, ServerProcess
 
 #: Presence ends after this long without a face on ``english_server`` (default 5 s), so the
 #: perception tests see a visitor leave quickly; the video-size visitors have no camera.

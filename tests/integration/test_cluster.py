@@ -31,7 +31,8 @@ from engine.cluster import __main__ as cluster
 from engine.cluster import processes, services
 from tests.conftest import REPO_ROOT, require_path
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.visitor import ENGLISH_ONLY, VisitorClient, offer_sdp
+from tests.support.server_process import ENGLISH_ONLY
+from tests.support.visitor import VisitorClient, offer_sdp
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.support.visitor import ServerProcess, VisitorClient, browser_offer
+from tests.support.server_process import ServerProcess
+from tests.support.visitor import VisitorClient, browser_offer
 
 pytestmark = [
     pytest.mark.slow,

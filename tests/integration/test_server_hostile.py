@@ -18,7 +18,8 @@ import time
 import aiohttp
 import pytest
 
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, browser_offer
+from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.visitor import VisitorClient, browser_offer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

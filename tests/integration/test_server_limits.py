@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 
 from engine.audio.decode import load_audio
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient, to_48k
+from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.visitor import VisitorClient, to_48k
 
 pytestmark = [pytest.mark.slow]
 

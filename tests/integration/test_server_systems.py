@@ -15,7 +15,8 @@ import pytest
 
 from tests.integration.test_systems import stored_balance
 from tests.support.deployment import closed_port, deployment_config, sandbox_process
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
+from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.visitor import VisitorClient
 
 pytestmark = pytest.mark.slow
 

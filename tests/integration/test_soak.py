@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.soak import soak, summary
-from tests.support.visitor import ServerProcess
+from tests.support.server_process import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -12,8 +12,9 @@ import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
 
 from tests.integration.test_server_realtime import spoken_faq  # noqa: F401 (a fixture)
+from tests.support.server_process import ENGLISH_ONLY, ServerProcess
 from tests.support.turnd import TurnServer, turn_server
-from tests.support.visitor import ENGLISH_ONLY, ServerProcess, VisitorClient
+from tests.support.visitor import VisitorClient
 
 pytestmark = pytest.mark.slow
 
