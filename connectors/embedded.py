@@ -248,13 +248,7 @@ class SandboxCluster:
 
     def read_otp(self, system: str, verification_id: str) -> str:
         """The current one-time code of a verification, through the test-only route."""
-        resp = httpx.get(
-            f"{self.urls[system]}/_test/otp/{verification_id}",
-            headers={"X-Test-Key": self.test_key},
-            timeout=5,
-        )
-        resp.raise_for_status()
-        return str(resp.json()["code"])
+        return str(self._test_route("GET", self.urls[system], f"otp/{verification_id}")["code"])
 
     def issued(self) -> dict[str, list[str]]:
         """The one-time codes and customer tokens the running sandboxes issued (their databases
@@ -265,12 +259,9 @@ class SandboxCluster:
         """
         out: dict[str, list[str]] = {"codes": [], "tokens": []}
         for url in self.urls.values():
-            resp = httpx.get(
-                f"{url}/_test/issued", headers={"X-Test-Key": self.test_key}, timeout=5
-            )
-            resp.raise_for_status()
+            issued = self._test_route("GET", url, "issued")
             for kind in out:
-                out[kind] += resp.json()[kind]
+                out[kind] += issued[kind]
         return out
 
     def text_messages(self) -> list[dict[str, str]]:
@@ -283,11 +274,7 @@ class SandboxCluster:
         """
         messages: list[dict[str, str]] = []
         for url in self.urls.values():
-            resp = httpx.get(
-                f"{url}/_test/messages", headers={"X-Test-Key": self.test_key}, timeout=5
-            )
-            resp.raise_for_status()
-            messages += resp.json()["messages"]
+            messages += self._test_route("GET", url, "messages")["messages"]
         return sorted(messages, key=lambda m: m["sent_at"])
 
     def set_faults(self, system: str, faults: FaultConfig | Mapping[str, Any] | None) -> None:
@@ -295,13 +282,24 @@ class SandboxCluster:
         cfg = FaultConfig.model_validate(
             dict(faults) if isinstance(faults, Mapping) else (faults or {})
         )
-        resp = httpx.put(
-            f"{self.urls[system]}/_test/faults",
+        self._test_route("PUT", self.urls[system], "faults", content=cfg.model_dump_json())
+
+    def _test_route(self, method: str, url: str, path: str, **kwargs: Any) -> Any:
+        """Call a sandbox's test-only route ``/_test/{path}`` (with its test key, 5 s timeout)
+        and return the JSON answer.
+
+        Raises:
+            httpx.HTTPError: no answer, or not 2xx.
+        """
+        resp = httpx.request(
+            method,
+            f"{url}/_test/{path}",
             headers={"X-Test-Key": self.test_key},
-            content=cfg.model_dump_json(),
             timeout=5,
+            **kwargs,
         )
         resp.raise_for_status()
+        return resp.json()
 
     def stop(self) -> None:
         """Stop every child: no more restarts, close stdin, SIGTERM, then SIGKILL after 3 s; each
