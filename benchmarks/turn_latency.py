@@ -39,8 +39,8 @@ class ReplyAudio:
 
 
 def main() -> int:
-    """Parse the flags, run one converse session over the labelled English clips and print the turn
-    latencies; returns the exit status."""
+    """Parse the flags, run one converse session over the labelled English clips and print
+    the turn latencies; returns the exit status (2 without English clips)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(REPO / "var" / "bench_turns.mp4"))
@@ -71,10 +71,21 @@ def main() -> int:
     )
     wall = time.perf_counter() - t0
     reply_s = [n / 48000 for n in audio.samples.values()]
+    print_turns([Path(r["file"]).name for r in rows], doc["turns"], speech_s, reply_s)
+    print_render(doc)
+    print(f"session wall time {wall:.1f} s for {len(rows)} turns; video {doc['output']}")
+    return 0
+
+
+def print_turns(
+    names: list[str], records: list[dict], speech_s: list[float], reply_s: list[float]
+) -> None:
+    """Print one line per turn and the medians: ASR ms and RTF (decode time / speech seconds),
+    dialog ms, TTS first-audio ms and RTF (synthesis time / reply audio seconds)."""
     header = f"{'clip':44s} {'asr ms':>7s} {'asr RTF':>7s} {'dialog':>7s} {'tts 1st':>7s} {'tts RTF':>7s}"
     print(header)
     cols: dict[str, list[float]] = {k: [] for k in ("asr", "asr_rtf", "dialog", "first", "tts_rtf")}
-    for row, turn, clip_s, reply_len in zip(rows, doc["turns"], speech_s, reply_s, strict=False):
+    for name, turn, clip_s, reply_len in zip(names, records, speech_s, reply_s, strict=False):
         t = turn["timings_ms"]
         values = {
             "asr": t["asr"] or 0.0,
@@ -86,7 +97,7 @@ def main() -> int:
         for k, v in values.items():
             cols[k].append(v)
         print(
-            f"{Path(row['file']).name[:44]:44s} {values['asr']:7.0f} {values['asr_rtf']:7.3f} "
+            f"{name[:44]:44s} {values['asr']:7.0f} {values['asr_rtf']:7.3f} "
             f"{values['dialog']:7.1f} {values['first']:7.0f} {values['tts_rtf']:7.3f}"
         )
     med = {k: statistics.median(v) for k, v in cols.items()}
@@ -94,6 +105,11 @@ def main() -> int:
         f"{'median':44s} {med['asr']:7.0f} {med['asr_rtf']:7.3f} {med['dialog']:7.1f} "
         f"{med['first']:7.0f} {med['tts_rtf']:7.3f}"
     )
+
+
+def print_render(doc: dict) -> None:
+    """Print the frames rendered during the turns (the video at 25 fps, less its final tail),
+    the rendering seconds and the fps they give, and the encode + mux seconds."""
     import av
 
     with av.open(doc["output"]) as container:
@@ -106,8 +122,6 @@ def main() -> int:
         f"-> {frames / max(render_s, 1e-6):.1f} fps; "
         f"encode+mux {encode_s:.2f} s"
     )
-    print(f"session wall time {wall:.1f} s for {len(rows)} turns; video {doc['output']}")
-    return 0
 
 
 if __name__ == "__main__":
