@@ -193,14 +193,15 @@ def close_pipes(proc: subprocess.Popen[bytes]) -> None:
             pipe.close()
 
 
-def end_process(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a child and reap it (SIGKILL after 3 s); its pipes are closed. Idempotent."""
+def end_process(proc: subprocess.Popen, grace_s: float = 3.0) -> None:
+    """Terminate a child and reap it (SIGKILL after ``grace_s`` seconds); its stdin and stdout
+    pipes are closed. Idempotent."""
     if proc.stdin is not None and not proc.stdin.closed:
         proc.stdin.close()  # first: a sandbox run with --exit-with-parent stops on its EOF
     if proc.poll() is None:
         proc.terminate()
     try:
-        proc.wait(timeout=3)
+        proc.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

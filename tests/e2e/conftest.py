@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.supervision import end_process
 from tests.conftest import REPO_ROOT, SHARED_DATA, require_path
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.server_process import LOOPBACK_VISITORS
@@ -224,12 +225,7 @@ def run_dhe_serve(
             )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        end_process(process, grace_s=20)
         log.close()
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from connectors.supervision import end_process
+
 REPO = Path(__file__).resolve().parents[2]
 DECLARATIONS = REPO / "assets" / "connectors"
 
@@ -58,14 +60,7 @@ def sandbox_process(system: str, db: Path, *, demo_otp: bool = True) -> Iterator
             system, ready.removeprefix("READY ").strip(), key_line[len(prefix) :].strip(), db
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        end_process(proc, grace_s=10)
 
 
 def closed_port() -> int:

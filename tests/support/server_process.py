@@ -18,6 +18,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from connectors.supervision import end_process
+
 #: Test and benchmark visitors all come from 127.0.0.1: one address stands for many visitors, so
 #: its per-address limits (``server.limits``) are raised unless a test sets them (issue 16's
 #: tests do).
@@ -163,14 +165,8 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            end_process(self.proc, grace_s=10)
 
     def children(self) -> dict[int, list[bytes]]:
         """The server's child processes (Linux ``/proc``): pid → argv."""
