@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.cli_errors import fail, interrupted
+from engine.cli_errors import config_problem, fail, interrupted
 
 
 def _cmd_avatar_preview(args: argparse.Namespace) -> int:
@@ -37,7 +37,7 @@ def _cmd_avatar_preview(args: argparse.Namespace) -> int:
             out=args.out,
         )
     except ConfigError as exc:
-        return fail(prog, f"config: {exc}", 2)
+        return fail(prog, config_problem(exc, args.config), 2)
     except UsageError as exc:
         return fail(prog, str(exc), 2)
     try:
@@ -97,7 +97,7 @@ def _cmd_perceive(args: argparse.Namespace) -> int:
     try:
         settings = load_config(args.config).perception.settings()
     except ConfigError as exc:
-        return fail("perceive", f"config: {exc}", 2)
+        return fail("perceive", config_problem(exc, args.config), 2)
     try:
         doc = perceive_file(Path(args.file), fps=args.fps, settings=settings)
     except UnreadableFile as exc:

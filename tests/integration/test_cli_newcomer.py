@@ -52,7 +52,15 @@ def test_out_must_be_an_mp4(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", [["serve"], ["converse", "--text", "hi", "--out", "x.mp4"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve"],
+        ["converse", "--text", "hi", "--out", "x.mp4"],
+        ["perceive", "x.png"],
+        ["avatar", "preview", "--out", "x.png"],
+    ],
+)
 def test_environment_errors_name_the_variable_not_a_config_file(
     command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -60,7 +68,8 @@ def test_environment_errors_name_the_variable_not_a_config_file(
     assert main(command) == 2
     lines = _lines(capsys.readouterr().err)
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"dhe {command[0]}: error: DHE_SERVER__PORT (environment): "), lines
+    prog = " ".join(word for word in command[:2] if not word.startswith("-") and "." not in word)
+    assert lines[0].startswith(f"dhe {prog}: error: DHE_SERVER__PORT (environment): "), lines
     assert "--config" not in lines[0] and "default.yaml" not in lines[0]
 
 
