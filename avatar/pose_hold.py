@@ -30,14 +30,18 @@ bands, top to bottom, each in its own draw pass: up to :data:`BAND_PX` pixels (o
 the blendshapes') leaves less of a :data:`FRAME_PX` budget. A band that would fall under
 :data:`MIN_BAND_SHARE` of the largest waits a frame, then goes with that share: a head step
 (~60k pixels at 512x512) is not drawn with a band unless the head steps twice in a row (a
-nod), and a speaking mouth's box (~37-44k) takes a band of what is left. The body waits for
-its sweep before it takes another step (unless it moves a pixel a frame: a gesture is drawn
-whole), and the head, whose box reaches into the bands, waits unless it is a pixel behind. No
-frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor a band with a
-head step; until the sweep is done the rows below show the last step, a seam of its size
-(1-2 px; up to ~4 px where a nod slows the sweep) across the suit. A frame may so redraw
-several boxes (:attr:`PoseHold.parts`, one pass each; two that overlap are drawn as their
-union when that is no larger).
+nod), and a speaking mouth's box (~37-44k) takes a band of what is left. Before that, while
+the body's pose is under :data:`YIELD_LAG_PX` from where it is drawn, a band yields to any
+other box for up to :data:`YIELD_FRAMES` frames in a row and goes in a frame of its own: a
+band drawn beside a mouth's box made the costliest frames (a second pass: the suit's vertices,
+pixels and anti-aliasing, ~2 ms of llvmpipe CPU on top of the mouth's ~8.5 at 512x512). The
+body waits for its sweep before it takes another step (unless it moves a pixel a frame: a
+gesture is drawn whole), and the head, whose box reaches into the bands, waits unless it is a
+pixel behind. No frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor
+a band with a head step; until the sweep is done the rows below show the last step, a seam
+of its size (1-3 px, p95 of the steps; ~4 px at most in the speaking benchmark) across the
+suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each; two that
+overlap are drawn as their union when that is no larger).
 """
 
 from __future__ import annotations
@@ -85,6 +89,12 @@ MAX_BANDS = 4
 #: frame and then takes this share, so a sweep always moves on (at 512x512 at most 16 frames
 #: through the speaking benchmark's nod, 4-5 on average).
 MIN_BAND_SHARE = 0.35
+#: While the body's pose is less than this many pixels from where it is drawn (so the seam of
+#: its next step stays small), a sweep's band waits for a frame that draws nothing else ...
+YIELD_LAG_PX = 1.5
+#: ... for at most this many frames in a row (the speaking benchmark's blendshapes change in
+#: 283 of its 750 frames; a nod moves the head every frame).
+YIELD_FRAMES = 4
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -230,6 +240,8 @@ class PoseHold:
         self.camera, self.hold_px = camera, hold_px
         scale = max(camera.width * camera.height / 512**2, 1.0)  # the avatar's scale on screen
         self.band_px, self.frame_px = band_px, frame_px or int(FRAME_PX * scale)
+        self.yield_lag_px, self.yield_frames = YIELD_LAG_PX, YIELD_FRAMES
+        self._yielded = 0  # frames in a row the sweep's band waited for a frame of its own
         # One bind-pose bound for the ~T + 3 boxes below (each would recompute it).
         bounds = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
         self.box = ScreenBox(avatar, camera, bounds=bounds)
@@ -321,6 +333,18 @@ class PoseHold:
             if (box := self._target_boxes[target]) is not None
         )
 
+    def _yields(self, other: Box, body_step: float) -> bool:
+        """Whether the sweep's band waits this frame for one that draws nothing else."""
+        if (
+            screen_box.area(other) == 0
+            or body_step >= self.yield_lag_px
+            or self._yielded >= self.yield_frames
+        ):
+            self._yielded = 0
+            return False
+        self._yielded += 1
+        return True
+
     def apply(self, palette: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, Box]:
         """The palette to draw and the area of the frame to redraw.
 
@@ -372,7 +396,9 @@ class PoseHold:
                 else:
                     rects.append(moved)
             other = union(head_box, self._prev[1]) if head else self._morph_area(out, weights)
-            if self._sweep is not None:  # a band takes what the other box leaves of the budget
+            if self._sweep is not None and self._yields(other, body_step):
+                rects.append(EMPTY)
+            elif self._sweep is not None:  # a band takes what the other box leaves of the budget
                 rects.append(self._sweep.take(self.frame_px - screen_box.area(other)))
                 if self._sweep.done:
                     self._sweep = None
