@@ -219,7 +219,14 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def _middlewares(ctx: SandboxContext) -> list[Any]:
-    settings = ctx.settings
+    """The request pipeline, outermost first: errors and the request log, client auth, faults."""
+    return [_errors_and_log(ctx.settings.system), _client_auth(ctx), _inject_faults(ctx)]
+
+
+def _errors_and_log(system: str) -> Any:
+    """Middleware: every refusal or failure answered as JSON ``{"error": {"code", "message"}}``
+    (a handler bug as 500 ``internal``, logged with its traceback), and one log line per request
+    (path masked; a healthy ``/healthz`` probe is not logged)."""
 
     @web.middleware
     async def errors_and_log(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -231,21 +238,27 @@ def _middlewares(ctx: SandboxContext) -> list[Any]:
         except web.HTTPException as exc:
             response = _error(exc.status, "http_error", exc.reason)
         except Exception as exc:  # a sandbox bug: answer JSON 500 and say what it was
-            log.error(
-                "handler_failed", system=settings.system, error=type(exc).__name__, exc_info=True
-            )
+            log.error("handler_failed", system=system, error=type(exc).__name__, exc_info=True)
             response = _error(500, "internal", "internal error")
         if request.path == "/healthz" and response.status == 200:
             return response  # probed every second by the engine: a line each would fill the log
         log.info(
             "request",
-            system=settings.system,
+            system=system,
             method=request.method,
             path=mask_digits(request.path),
             status=response.status,
             latency_ms=round((time.perf_counter() - t0) * 1000, 1),
         )
         return response
+
+    return errors_and_log
+
+
+def _client_auth(ctx: SandboxContext) -> Any:
+    """Middleware: ``/v1/`` needs the API key (``X-API-Key``) or a live OAuth bearer token
+    (401 ``unauthenticated``); ``/_test/`` needs the test key and is 404 without it."""
+    settings = ctx.settings
 
     @web.middleware
     async def client_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -264,6 +277,13 @@ def _middlewares(ctx: SandboxContext) -> list[Any]:
                 raise ApiError(404, "not_found", "no such route")
         return await handler(request)
 
+    return client_auth
+
+
+def _inject_faults(ctx: SandboxContext) -> Any:
+    """Middleware: the configured faults (:mod:`connectors.sandbox.faults`) on the paths they
+    apply to: added latency, an injected 500 ``injected_error``, or a malformed JSON body."""
+
     @web.middleware
     async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not ctx.faults.applies_to(request.path):
@@ -280,7 +300,7 @@ def _middlewares(ctx: SandboxContext) -> list[Any]:
             )
         return await handler(request)
 
-    return [errors_and_log, client_auth, inject_faults]
+    return inject_faults
 
 
 def _common_routes(ctx: SandboxContext) -> list[web.RouteDef]:
