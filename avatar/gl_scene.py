@@ -23,6 +23,7 @@ from OpenGL import GL
 from avatar import screen_box
 from avatar.camera import Camera
 from avatar.chunks import TriangleChunks, meeting, runs_of
+from avatar.frame_stages import FrameStages, StageClock
 from avatar.gl_post import FrameTarget
 from avatar.gl_programs import (
     FRAME_BINDING,
@@ -83,6 +84,9 @@ class GLScene:
         #: The boxes (x0, y0, x1, y1; pixels, y = picture row) the last :meth:`draw` redrew,
         #: one draw pass each; empty when it copied the frame before.
         self.redrawn: tuple[Box, ...] = ()
+        #: Where the last :meth:`draw`'s GL-thread CPU went (:mod:`avatar.frame_stages`).
+        self.stages = FrameStages()
+        self._clock = StageClock()
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
         self.chunks = TriangleChunks(avatar, camera) if self.skinned else None
@@ -294,21 +298,30 @@ class GLScene:
         process-wide lock on Mesa's software drivers, ``avatar.renderer._GL_LOCK``); None: no
         lock.
         """
+        clock = self._clock = StageClock()
         if pose == self._last_pose and (self.hold is None or not self.hold.pending):
             np.copyto(out, self._last_frame)
             self.redrawn = ()
+            clock.lap("copy")
+            self.stages = clock.stages()
             return
         weights, parts, rows, block = self._pose_state(pose)
         self.redrawn = parts
+        clock.lap("pose")
         if not parts:  # held joints, same blendshapes
             np.copyto(out, self._last_frame)
             self._last_pose = pose
+            clock.lap("copy")
+            self.stages = clock.stages()
             return
         morphs = self._blend_morphs(weights)
+        clock.lap("morph")
         boxes = None if self.chunks is None else self.chunks.boxes(self._palette, weights)
         visible = [None if boxes is None else meeting(boxes, area) for area in parts]
         skip_interior = self._interior.skip(weights)
+        clock.lap("runs")
         with gl or nullcontext():
+            clock.lap("lock_wait")
             self._upload(rows, block, morphs)
             for area, runs in zip(parts, visible, strict=True):
                 self._draw_area(area, skip_interior, runs)
@@ -325,6 +338,8 @@ class GLScene:
             self._interior.report(weights, passed)
         np.copyto(out, self._last_frame)
         self._last_pose = pose
+        clock.lap("copy")
+        self.stages = clock.stages()
 
     def _draw_area(self, area: Box, skip_interior: bool, visible: np.ndarray | None) -> None:
         """GL: draw the avatar inside ``area`` and read it back into the last frame."""
@@ -340,7 +355,9 @@ class GLScene:
         GL.glCullFace(GL.GL_BACK)
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
         self._issue(self._draws, skip_interior, visible)
+        self._clock.lap("draw")
         self.target.finish(area, self._last_frame)  # outside the area: the previous frame
+        self._clock.lap("resolve")
 
     def _ranges(self, d: _Draw, visible: np.ndarray | None) -> list[tuple[int, int]]:
         """(first index, count) of the draw's triangle runs that can reach the area."""

@@ -19,6 +19,7 @@ import numpy as np
 from avatar.backdrop import studio_backdrop
 from avatar.camera import FRAMINGS, Camera, frame
 from avatar.egl import EGLContext, EGLUnavailableError, RendererError, create_context
+from avatar.frame_stages import FrameStages
 from avatar.lod import level_of_detail
 from avatar.model import Avatar
 from avatar.pose import NEUTRAL_POSE, Pose
@@ -97,6 +98,8 @@ class Renderer:
         #: The boxes (x0, y0, x1, y1; pixels, y = picture row) the last frame redrew, one draw
         #: pass each, empty when it equalled the one before (benchmarks, diagnostics).
         self.redrawn: tuple[tuple[int, int, int, int], ...] = ()
+        #: Where the last frame's GL-thread CPU went, per stage (benchmarks, diagnostics).
+        self.stages = FrameStages()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -126,7 +129,7 @@ class Renderer:
                 except Exception as exc:
                     future.set_exception(RendererError(f"render failed: {exc}"))
                 else:
-                    self.redrawn = scene.redrawn
+                    self.redrawn, self.stages = scene.redrawn, scene.stages
                     future.set_result(out)
         finally:
             with _GL_LOCK:

@@ -117,6 +117,10 @@ def test_head_pose_moves_the_head_not_the_background(default_renderer):
     turned = default_renderer.render(Pose(yaw=0.3, pitch=0.1)).astype(np.int16)
     assert np.abs(turned[100:300, 180:330] - straight[100:300, 180:330]).mean() > 5
     assert np.array_equal(turned[:20, :20], straight[:20, :20])
+    drawn = default_renderer.stages  # where the GL thread's CPU went (benchmarks/render.py)
+    assert drawn.pose_ms > 0 and drawn.draw_ms > 0 and drawn.total_ms >= drawn.draw_ms
+    default_renderer.render(Pose(yaw=0.3, pitch=0.1))  # the same pose: the last frame, copied
+    assert default_renderer.stages.draw_ms == 0 and default_renderer.stages.copy_ms > 0
 
 
 def test_partial_redraws_equal_full_draws(default_renderer):
