@@ -194,18 +194,7 @@ def up(
     state_file = folder / "cluster.json"
     state_file.touch(mode=0o600)
     state_file.write_text(json.dumps(state, indent=2))
-    config = services.replica_config(max_sessions)
-    turn_url = f"turn:127.0.0.1:{state['turn']['port']}?transport=udp"
-    config["server"]["turn_servers"] = [
-        {
-            "url": turn_url,
-            "username": state["turn"]["username"],
-            "password_env": "DHE_TURN_PASSWORD",
-        }
-    ]
-    for section, values in (settings or {}).items():
-        config[section] = {**config.get(section, {}), **values}
-    (folder / "replica.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    _write_replica_config(state, folder, max_sessions, settings or {})
     try:
         _start_backends(state, folder)
         state_file.write_text(json.dumps(state, indent=2))  # with the database URL
@@ -215,18 +204,48 @@ def up(
         for replica in state["replicas"]:
             url = f"http://127.0.0.1:{replica['port']}/healthz"
             wait_ready(url, replica["id"], folder, deadline)
-        first = state["replicas"][0]["port"]
-        live = httpx.get(f"http://127.0.0.1:{first}/livez", timeout=2.0).status_code == 200
-        pairs = [(r["id"], r["port"]) for r in state["replicas"]]
-        proxy_config = folder / "haproxy.cfg"
-        proxy_config.write_text(haproxy_config(port, pairs, "/livez" if live else "/healthz"))
-        proc = processes.spawn(folder, "proxy", haproxy_argv(proxy_config))
-        processes.wait_port(port, proc, folder, "proxy", timeout_s=15)
-        wait_ready(f"http://127.0.0.1:{port}/healthz", "proxy", folder, time.monotonic() + 15)
+        _start_proxy(state, folder, port)
     except BaseException:
         down(folder)
         raise
     return f"http://127.0.0.1:{port}"
+
+
+def _write_replica_config(
+    state: dict, folder: Path, max_sessions: int, settings: dict[str, dict[str, object]]
+) -> None:
+    """``replica.yaml``: the replicas' shared config (:func:`services.replica_config`: the shared
+    sandboxes, ``max_sessions`` each) with the cluster's TURN server, ``settings`` merged over it
+    by section."""
+    config = services.replica_config(max_sessions)
+    turn_url = f"turn:127.0.0.1:{state['turn']['port']}?transport=udp"
+    config["server"]["turn_servers"] = [
+        {
+            "url": turn_url,
+            "username": state["turn"]["username"],
+            "password_env": "DHE_TURN_PASSWORD",
+        }
+    ]
+    for section, values in settings.items():
+        config[section] = {**config.get(section, {}), **values}
+    (folder / "replica.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+
+
+def _start_proxy(state: dict, folder: Path, port: int) -> None:
+    """HAProxy on 127.0.0.1:``port`` in front of the ready replicas, checking ``/livez`` (or
+    ``/healthz`` on replicas without it); returns once ``/healthz`` answers through it.
+
+    Raises:
+        processes.ServiceError: the proxy exited or was not ready within 15 s.
+    """
+    first = state["replicas"][0]["port"]
+    live = httpx.get(f"http://127.0.0.1:{first}/livez", timeout=2.0).status_code == 200
+    pairs = [(r["id"], r["port"]) for r in state["replicas"]]
+    proxy_config = folder / "haproxy.cfg"
+    proxy_config.write_text(haproxy_config(port, pairs, "/livez" if live else "/healthz"))
+    proc = processes.spawn(folder, "proxy", haproxy_argv(proxy_config))
+    processes.wait_port(port, proc, folder, "proxy", timeout_s=15)
+    wait_ready(f"http://127.0.0.1:{port}/healthz", "proxy", folder, time.monotonic() + 15)
 
 
 def down(folder: Path | None = None) -> list[str]:
