@@ -94,6 +94,7 @@ class LoopbackNamespace:
         return path
 
     def close(self) -> None:
+        """End the process holding the namespace open (the namespace goes with it)."""
         if self.holder.poll() is None:
             self.holder.kill()
         self.holder.wait(timeout=10)
@@ -158,6 +159,7 @@ class DheServer:
         return status, body
 
     def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines of the server's log (stdout and stderr)."""
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
@@ -170,6 +172,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def e2e_artifacts(artifacts_dir: Path) -> Path:
+    """The folder the e2e tests leave screenshots and logs in (``<artifacts>/e2e``)."""
     path = artifacts_dir / "e2e"
     path.mkdir(exist_ok=True)
     return path

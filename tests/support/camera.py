@@ -138,6 +138,12 @@ class CameraTrack(MediaStreamTrack):
         return self._scene_start
 
     async def recv(self) -> av.VideoFrame:
+        """The next RGB frame of the scene, paced at ``fps`` on the loop clock from the first
+        call (absolute times, no drift), ``pts`` on the 90 kHz RTP video clock.
+
+        Raises:
+            MediaStreamError: the track was stopped.
+        """
         if self.readyState != "live":
             raise MediaStreamError
         loop = asyncio.get_running_loop()

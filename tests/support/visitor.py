@@ -102,6 +102,12 @@ class MicTrack(MediaStreamTrack):
                 self._echo = self._echo[-(self._echo_delay + FRAME) :]
 
     async def recv(self) -> av.AudioFrame:
+        """The next 20 ms frame (960 samples, int16 mono, 48 kHz), paced on the loop clock from
+        the first call: queued speech, else silence, with the avatar's echo mixed in.
+
+        Raises:
+            MediaStreamError: the track was stopped.
+        """
         if self.readyState != "live":
             raise MediaStreamError
         loop = asyncio.get_running_loop()
