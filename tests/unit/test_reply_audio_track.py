@@ -10,7 +10,14 @@ import av
 import numpy as np
 
 from engine.server.clock import AUDIO_LEAD_S, FRAME_SAMPLES, MEDIA_RATE_HZ, MediaClock
-from engine.server.tracks import ReplyAudioTrack, opus_join
+from engine.server.tracks import (
+    IDLE_SILENCE_FRAMES,
+    SILENCE_SETTLED_PACKETS,
+    SILENT_FRAME,
+    OpusPackets,
+    ReplyAudioTrack,
+    opus_join,
+)
 
 
 def tone(seconds: float) -> np.ndarray:
@@ -105,3 +112,46 @@ def test_opus_frames_share_a_packet_by_rfc_6716_code_3() -> None:
     # VBR: the count with the v bit, then the first two lengths (300 = 252 + 4 * 12)
     assert opus_join(mixed)[:6] == bytes([toc | 3, 0x83, 1, 252, 12, 1])
     assert opus_join([bytes([toc, 1]), bytes([0xF8, 1])]) is None  # another configuration
+
+
+def test_settled_idle_silence_is_resent_unencoded_and_the_next_reply_encodes_the_same() -> None:
+    """An idle stretch of silence packets sent again once settled (``cached``) against one whose
+    every frame is encoded (``encoded``): the same packets, and after them the same reply bytes
+    (the encoder's state is the same); the settled packet costs no encode."""
+    speech = tone(0.4) + np.random.default_rng(0).normal(0, 900, 19_200).astype(np.int16)
+    frames = speech.reshape(-1, FRAME_SAMPLES)
+    cached, encoded = OpusPackets(), OpusPackets()
+    streams: dict[str, list[bytes]] = {"cached": [], "encoded": []}
+    sample = 0
+    for pcm in frames[:20]:  # a reply
+        for opus in (cached, encoded):
+            opus.encode(pcm, sample)
+        sample += FRAME_SAMPLES
+    encodes = 0
+    count_encodes = cached.encode
+
+    def counted(pcm: np.ndarray, at: int) -> av.Packet:
+        nonlocal encodes
+        encodes += 1
+        return count_encodes(pcm, at)
+
+    cached.encode = counted  # type: ignore[method-assign]
+    idle_packets = SILENCE_SETTLED_PACKETS + 30
+    for i in range(idle_packets):
+        if i == idle_packets - 20:
+            encodes = 0
+        (packet,) = cached.encode_silence(sample, IDLE_SILENCE_FRAMES)
+        streams["cached"].append(bytes(packet))
+        one_by_one = [
+            bytes(encoded.encode(SILENT_FRAME, sample + k * FRAME_SAMPLES))
+            for k in range(IDLE_SILENCE_FRAMES)
+        ]
+        streams["encoded"].append(opus_join(one_by_one) or b"")
+        sample += IDLE_SILENCE_FRAMES * FRAME_SAMPLES
+    assert encodes == 0  # the last 20 idle packets: none encoded
+    for pcm in frames[20:]:  # the next reply
+        for name, opus in (("cached", cached), ("encoded", encoded)):
+            streams[name].append(bytes(opus.encode(pcm, sample)))
+        sample += FRAME_SAMPLES
+    assert streams["cached"] == streams["encoded"]
+    assert len(set(streams["cached"][-frames[20:].shape[0] :])) > 10  # a real reply, not silence
