@@ -44,7 +44,7 @@ import json
 import os
 import signal
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.soak_report import Sample, SoakReport, summary  # noqa: E402
 from tests.support.camera import CameraTrack, still  # noqa: E402
 from tests.support.server_process import ServerProcess  # noqa: E402
 from tests.support.visitor import VisitorClient  # noqa: E402
@@ -71,52 +72,6 @@ STEP_TIMEOUT_S = 90.0
 #: camera's preview size, at a rate that keeps the client's VP8 encoding cheap.
 CAMERA_SIZE = (320, 240)
 CAMERA_FPS = 10.0
-
-
-@dataclass(slots=True)
-class Sample:
-    """One line of the report."""
-
-    t_s: float
-    sessions: int
-    errors: int
-    rss_mb: float
-    fds: int
-    children: int
-    zombies: int
-
-
-@dataclass(slots=True)
-class SoakReport:
-    """What a soak run saw."""
-
-    duration_s: float
-    sessions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
-    errors: list[str] = field(default_factory=list)
-    injected: dict[str, int] = field(default_factory=lambda: {"sandbox-kill": 0, "abrupt": 0})
-    sandbox_back_s: float | None = None
-    samples: list[Sample] = field(default_factory=list)
-    warmup_s: float = 0.0
-
-    @property
-    def completed(self) -> int:
-        """Sessions completed, all scenarios together."""
-        return sum(self.sessions.values())
-
-    def after_warmup(self) -> list[Sample]:
-        """The samples from the end of the warm-up on (at least the last two)."""
-        later = [s for s in self.samples if s.t_s >= self.warmup_s]
-        return later if len(later) >= 2 else self.samples[-2:]
-
-    def rss_growth(self) -> float:
-        """RSS growth after warm-up, as a fraction."""
-        later = self.after_warmup()
-        return later[-1].rss_mb / later[0].rss_mb - 1.0
-
-    def fd_growth(self) -> int:
-        """Open descriptors at the end minus after warm-up."""
-        later = self.after_warmup()
-        return later[-1].fds - later[0].fds
 
 
 class ServerDied(Exception):
@@ -343,7 +298,9 @@ async def soak(
         quiet: print nothing.
         camera: a picture every visitor's camera shows (None: no camera sent).
     """
-    report = SoakReport(duration_s, warmup_s=warmup * duration_s)
+    report = SoakReport(
+        duration_s, sessions=dict.fromkeys(SCENARIOS, 0), warmup_s=warmup * duration_s
+    )
     run = Soak(server, report, camera)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -367,24 +324,6 @@ async def soak(
     run.log_problems()
     report.samples.append(run.measure(loop.time() - t0))
     return report
-
-
-def summary(report: SoakReport) -> str:
-    """The report as printed lines: sessions, errors, faults, RSS/descriptor growth, samples."""
-    later = report.after_warmup()
-    lines = [
-        f"sessions completed: {report.completed} ({', '.join(f'{k} {v}' for k, v in report.sessions.items())})",
-        f"errors: {len(report.errors)}",
-        *(f"  {e}" for e in report.errors[:20]),
-        f"injected faults: {report.injected['sandbox-kill']} sandbox kill(s) "
-        f"(back after {report.sandbox_back_s} s), {report.injected['abrupt']} abrupt disconnects",
-        f"RSS after warm-up ({report.warmup_s:.0f} s): {later[0].rss_mb:.1f} MB -> "
-        f"{later[-1].rss_mb:.1f} MB ({100 * report.rss_growth():+.1f} %)",
-        f"open fds after warm-up: {later[0].fds} -> {later[-1].fds} "
-        f"(min {min(s.fds for s in later)}, max {max(s.fds for s in later)}); "
-        f"zombies seen: {max(s.zombies for s in report.samples)}",
-    ]
-    return "\n".join(lines)
 
 
 async def main_async(args: argparse.Namespace) -> int:

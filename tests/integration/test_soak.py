@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.soak import soak, summary
+from benchmarks.soak import soak
+from benchmarks.soak_report import summary
 from tests.support.server_process import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
