@@ -193,16 +193,29 @@ def meeting(boxes: np.ndarray, area: Box) -> np.ndarray:
     return (boxes[:, 0] < x1) & (boxes[:, 2] > x0) & (boxes[:, 1] < y1) & (boxes[:, 3] > y0)
 
 
-def runs_of(mask: np.ndarray, first: np.ndarray, count: np.ndarray) -> list[tuple[int, int]]:
-    """Merge consecutive visible runs into draws: ``(first index, index count)`` pairs.
+def runs_of(
+    mask: np.ndarray, first: np.ndarray, count: np.ndarray, spans: list[tuple[int, int]]
+) -> list[list[tuple[int, int]]]:
+    """Merge consecutive visible runs into draws, per span of runs (a submesh's): for each
+    ``(c0, c1)`` of ``spans``, the ``(first index, index count)`` pairs of its runs in
+    ``mask``; a draw never crosses a span's ends.
 
     Args:
         mask: bool (C,) which runs to draw; first, count: int64 (C,) their index ranges
             (consecutive runs are adjacent in the index buffer).
+        spans: ``(c0, c1)`` run ranges that do not overlap, in any order.
     """
-    edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return [
-        (int(first[s]), int(first[e - 1] + count[e - 1] - first[s]))
-        for s, e in zip(starts, ends, strict=True)
-    ]
+    on = mask.view(np.int8)
+    cut = np.zeros(len(mask) + 1, bool)  # a draw may not run across index c
+    for c0, c1 in spans:
+        cut[c0] = cut[c1] = True
+    before = np.concatenate([[0], on[:-1]]).astype(bool)
+    after = np.concatenate([on[1:], [0]]).astype(bool)
+    starts = np.flatnonzero(mask & (~before | cut[:-1]))
+    ends = np.flatnonzero(mask & (~after | cut[1:]))
+    firsts = first[starts]
+    counts = first[ends] + count[ends] - firsts
+    pairs = list(zip(firsts.tolist(), counts.tolist(), strict=True))
+    lo = np.searchsorted(starts, [c0 for c0, _ in spans]).tolist()
+    hi = np.searchsorted(starts, [c1 for _, c1 in spans]).tolist()
+    return [pairs[a:b] for a, b in zip(lo, hi, strict=True)]

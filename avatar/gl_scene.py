@@ -96,6 +96,7 @@ class GLScene:
         self._textures = TextureCache(avatar.images)
         self._interior = HiddenInterior(avatar)
         self._draws = self._draw_list()
+        self._spans = [d.runs for d in self._draws]  # each draw's triangle runs
         self._query = int(np.ravel(GL.glGenQueries(1))[0])
         self._queried = False
         self._interior_whole = True
@@ -359,24 +360,21 @@ class GLScene:
         self.target.finish(area, self._last_frame)  # outside the area: the previous frame
         self._clock.lap("resolve")
 
-    def _ranges(self, d: _Draw, visible: np.ndarray | None) -> list[tuple[int, int]]:
-        """(first index, count) of the draw's triangle runs that can reach the area."""
+    def _ranges(self, draws: list[_Draw], visible: np.ndarray | None) -> list:
+        """Per draw, the (first index, count) of its triangle runs that can reach the area."""
         if visible is None:
-            return [(d.first, d.count)]
-        c0, c1 = d.runs
-        ranges = runs_of(visible[c0:c1], self.chunks.first[c0:c1], self.chunks.count[c0:c1])
-        if d.interior and (len(ranges) != 1 or ranges[0][1] != d.count):
-            self._interior_whole = False  # an occlusion test of part of it proves nothing
-        return ranges
+            return [[(d.first, d.count)] for d in draws]
+        return runs_of(visible, self.chunks.first, self.chunks.count, self._spans)
 
     def _issue(self, draws: list[_Draw], skip_interior: bool, visible: np.ndarray | None) -> None:
         program = cull = blend = None
         self._queried = querying = False
         self._interior_whole = True
-        for d in draws:
+        for d, ranges in zip(draws, self._ranges(draws, visible), strict=True):
             if d.interior and skip_interior:
                 continue
-            ranges = self._ranges(d, visible)
+            if d.interior and (len(ranges) != 1 or ranges[0][1] != d.count):
+                self._interior_whole = False  # an occlusion test of part of it proves nothing
             if not ranges:
                 continue
             if d.program != program:

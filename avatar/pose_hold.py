@@ -255,6 +255,7 @@ class PoseHold:
         self.parts: tuple[Box, ...] = ()
         self._sweep: _Sweep | None = None  # the last body step's rows still to draw
         self._body_px: np.ndarray | None = None  # the body's probe pixels in the last frame
+        self._target_on_screen: dict[int, Box] = {}  # target boxes under the held palette
         if not self.enabled:
             return
         head_entry = np.isin(skel.palette_nodes, heads)
@@ -326,12 +327,16 @@ class PoseHold:
         return any(self._target_boxes[target] is not None for target in changed)
 
     def _morph_area(self, palette: np.ndarray, weights: np.ndarray) -> Box:
-        """Union of the boxes of the targets whose weight changed (empty when none did)."""
-        return bounding(
-            box.skinned(palette)
-            for target in np.flatnonzero(weights != self._weights)
-            if (box := self._target_boxes[target]) is not None
-        )
+        """Union of the boxes of the targets whose weight changed (empty when none did); a
+        target's box is projected once per palette (speech changes the same few targets
+        frame after frame while the joints hold)."""
+        boxes, changed = self._target_on_screen, []
+        for target in np.flatnonzero(weights != self._weights).tolist():
+            if (box := self._target_boxes[target]) is not None:
+                if target not in boxes:
+                    boxes[target] = box.skinned(palette)
+                changed.append(boxes[target])
+        return bounding(changed)
 
     def _yields(self, other: Box, body_step: float) -> bool:
         """Whether the sweep's band waits this frame for one that draws nothing else."""
@@ -381,6 +386,7 @@ class PoseHold:
         else:
             full, head_box = self.box.skinned(out), self.head_box.skinned(out)
             body_box = self.body_box.skinned(out)
+            self._target_on_screen.clear()
         self.head_drawn = self._prev is None or head
         if self._prev is None:
             rects = [full]

@@ -10,6 +10,7 @@ static mesh's head band lies between its rest and rotated positions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -94,6 +95,7 @@ class ScreenBox:
     ) -> None:
         self.camera = camera
         self.margin_px = margin_px
+        self._vp = camera.view_proj.astype(np.float64)
         used = np.zeros(avatar.positions.shape[0], bool)
         used[avatar.indices] = True
         if vertices is not None:
@@ -131,15 +133,15 @@ class ScreenBox:
         full = (0, 0, cam.width, cam.height)
         if points.size == 0:
             return full
-        clip = np.c_[points, np.ones(len(points))] @ cam.view_proj.astype(np.float64).T
-        if np.any(clip[:, 3] <= 1e-6):
+        clip = points @ self._vp[:, :3].T + self._vp[:, 3]
+        if clip[:, 3].min() <= 1e-6:
             return full
         ndc = clip[:, :2] / clip[:, 3:4]
-        x = (ndc[:, 0] + 1) * 0.5 * cam.width
-        y = (ndc[:, 1] + 1) * 0.5 * cam.height
+        lo, hi = ndc.min(axis=0), ndc.max(axis=0)
+        sx, sy = 0.5 * cam.width, 0.5 * cam.height
         m = self.margin_px
-        x0, y0 = int(np.floor(x.min())) - m, int(np.floor(y.min())) - m
-        x1, y1 = int(np.ceil(x.max())) + m, int(np.ceil(y.max())) + m
+        x0, y0 = math.floor((lo[0] + 1) * sx) - m, math.floor((lo[1] + 1) * sy) - m
+        x1, y1 = math.ceil((hi[0] + 1) * sx) + m, math.ceil((hi[1] + 1) * sy) + m
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, cam.width), min(y1, cam.height)
         if x1 <= x0 or y1 <= y0:

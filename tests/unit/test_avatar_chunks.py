@@ -64,8 +64,14 @@ def test_runs_keep_the_mesh_and_bound_their_vertices(rig) -> None:
     area = (mouth[0] - 10, mouth[1] - 10, mouth[0] + 10, mouth[1] + 10)
     visible = chunks.visible(palette, weights, area)
     assert 0 < chunks.count[visible].sum() < 0.4 * chunks.count.sum()
-    ranges = runs_of(visible, chunks.first, chunks.count)
+    (ranges,) = runs_of(visible, chunks.first, chunks.count, [(0, len(chunks.first))])
     assert sum(n for _, n in ranges) == chunks.count[visible].sum()
+    spans = [s for s in chunks.ranges if s[1] > s[0]][::-1]  # per submesh, in any order
+    per_span = runs_of(visible, chunks.first, chunks.count, spans)
+    for (c0, c1), draws in zip(spans, per_span, strict=True):
+        assert sum(n for _, n in draws) == chunks.count[c0:c1][visible[c0:c1]].sum()
+        end = chunks.first[c1 - 1] + chunks.count[c1 - 1]
+        assert all(chunks.first[c0] <= f and f + n <= end for f, n in draws)  # inside its span
 
 
 def test_level_of_detail_reindexes_subpixel_parts_only(rig) -> None:
