@@ -20,6 +20,8 @@ import time
 import uuid
 from pathlib import Path
 
+from engine.cli_errors import fail
+
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``chat`` subcommand."""
@@ -68,8 +70,8 @@ def run_chat_command(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"dhe chat: error: {message}", file=sys.stderr)
-    return 2
+    """``dhe chat``'s usage errors: one line, exit 2."""
+    return fail("chat", message, 2)
 
 
 async def _chat(args: argparse.Namespace, config) -> int:

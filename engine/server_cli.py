@@ -48,48 +48,39 @@ def run_serve(args: argparse.Namespace) -> int:
     # CTranslate2's OpenMP workers spin while idle by default; on a 2-core kiosk that spinning
     # steals the CPU the media threads need. Must be set before ctranslate2 loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from engine.cli_errors import config_problem
+    from engine.cli_errors import config_problem, fail
     from engine.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"dhe serve: error: {config_problem(exc, args.config)}", file=sys.stderr)
-        return 2
+        return fail("serve", config_problem(exc, args.config), 2)
     from engine.server.security import kiosk_token
 
     try:
         kiosk_token(config.server.kiosk_token_env)
     except ValueError as exc:
-        print(f"dhe serve: error: {exc}", file=sys.stderr)
-        return 2
+        return fail("serve", str(exc), 2)
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     if not 0 <= port <= 65535:
-        print(f"dhe serve: error: --port {port}: out of range", file=sys.stderr)
-        return 2
+        return fail("serve", f"--port {port}: out of range", 2)
     try:
         check_listen(host, port)
     except OSError as exc:
-        print(f"dhe serve: error: {listen_failure(host, port, exc)}", file=sys.stderr)
-        return 2
+        return fail("serve", listen_failure(host, port, exc), 2)
     show_server_progress()
     try:
         status = asyncio.run(_serve(config, host, port))
     except KeyboardInterrupt:
         return 0
     except RegistryStartError as exc:
-        print(f"dhe serve: error: {exc}", file=sys.stderr)
-        return 2
+        return fail("serve", str(exc), 2)
     except OSError as exc:
-        print(f"dhe serve: error: {listen_failure(host, port, exc)}", file=sys.stderr)
-        return 2
+        return fail("serve", listen_failure(host, port, exc), 2)
     except Exception as exc:  # the CLI boundary: report, log the traceback, exit 1
         log.exception("serve failed")
-        print(
-            f"dhe serve: error: internal failure: {exc.__class__.__name__}: {exc}", file=sys.stderr
-        )
-        return 1
+        return fail("serve", f"internal failure: {exc.__class__.__name__}: {exc}", 1)
     exit_after_clean_stop(status)
 
 
