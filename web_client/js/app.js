@@ -367,14 +367,14 @@ class VisitorPage {
       // offer a button for the sound.
       console.info("autoplay with sound refused:", error?.name);
       this.video.muted = true;
-      this.video.play().catch(() => {});
+      this.video.play().catch((muted) => console.warn("muted playback refused too:", muted?.name));
       $("unmute").hidden = false;
     });
   }
 
   unmute() {
     this.video.muted = false;
-    this.video.play().catch(() => {});
+    this.video.play().catch((error) => console.warn("playback with sound refused:", error?.name));
     $("unmute").hidden = true;
   }
 
