@@ -114,12 +114,14 @@ def map_rows(rows: list[tuple[str, str]], mapping: dict[str, Target]) -> list[tu
     return [(text, mapping.get(label, Target(OUT_OF_SCOPE))) for text, label in rows]
 
 
-def answered_as(understanding: Understanding, text: str) -> tuple[str, str]:
-    """``(label, heading)``: what the avatar acts on, and the cited section's heading ("" when
-    it cites none)."""
-    nlu, kb = understanding.read(text, row_language(text))
-    heading = kb.source.rpartition("§")[2].strip() if kb is not None else ""
-    return understanding.label(nlu, kb), heading
+def answered_as(understanding: Understanding, texts: list[str]) -> list[tuple[str, str]]:
+    """``(label, heading)`` of each line: what the avatar acts on, and the cited section's
+    heading ("" when it cites none); the lines are classified in one step."""
+    readings = understanding.read_many(texts, [row_language(text) for text in texts])
+    return [
+        (understanding.label(nlu, kb), kb.source.rpartition("§")[2].strip() if kb else "")
+        for nlu, kb in readings
+    ]
 
 
 def score(
@@ -145,7 +147,7 @@ def score(
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # ok_in, n_in, ok_oos, n_oos
     errors = []
     if answers is None:
-        answers = [answered_as(understanding, text) for text, _ in rows]
+        answers = answered_as(understanding, [text for text, _ in rows])
     for (text, expected), (got, heading) in zip(rows, answers, strict=True):
         target = expected if isinstance(expected, Target) else Target.parse(expected)
         lang = row_language(text)
@@ -186,7 +188,7 @@ def report(
 ) -> tuple[int, int]:
     """Print the three figures per language for ``rows``; returns ``(answered right, rows)``
     with the FAQ section checked."""
-    answers = [answered_as(understanding, text) for text, _ in rows]  # read each row once
+    answers = answered_as(understanding, [text for text, _ in rows])  # read each row once
     intents, _ = score(understanding, rows, answers=answers)
     strict, wrong = score(understanding, rows, sections=True, answers=answers)
     _print(intents, strict)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import jieba
 import numpy as np
@@ -36,6 +36,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
+from dialog.calibration import PlattProbabilities
 from dialog.commands import match_command
 from dialog.embedding import SentenceEncoder
 from dialog.entities import normalize
@@ -175,11 +176,19 @@ class IntentClassifier:
             vectors, labels = neighbours
             parents = np.array([self._parent_of(str(x)) for x in labels])
             self._neighbours = (vectors, parents, parents == OUT_OF_SCOPE)
-        # class index of each training example, for the nearest-neighbour distribution
-        self._class_rows = np.zeros(0, dtype=np.int64)
+        # the classifier's probability step, vectorised (same numbers as its predict_proba)
+        self._platt = PlattProbabilities(pipeline.named_steps["clf"])
+        # the training examples grouped by class, for each class's best cosine in one
+        # reduction: (example order, start of each class's run, classes that have examples)
+        self._class_runs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
         if neighbours is not None:
             index = {label: i for i, label in enumerate(self.labels)}
-            self._class_rows = np.array([index[str(x)] for x in neighbours[1]], dtype=np.int64)
+            rows = np.array([index[str(x)] for x in neighbours[1]], dtype=np.int64)
+            order = np.argsort(rows, kind="stable")
+            classes, starts = np.unique(rows[order], return_index=True)
+            present = np.zeros(len(self.labels), dtype=bool)
+            present[classes] = True
+            self._class_runs = (order, starts, present)
 
     @classmethod
     def train(
@@ -262,31 +271,36 @@ class IntentClassifier:
             return None
         return features.encoder.encode([_prep(text)])[0]
 
-    def _neighbour_probs(self, vector: np.ndarray) -> np.ndarray | None:
-        """Softmax over each class's best cosine similarity to ``vector`` (temperature
-        :data:`NEIGHBOUR_TEMPERATURE`), in the order of the classifier's classes."""
-        if self._neighbours is None:
-            return None
-        vectors, _, _ = self._neighbours
+    def _neighbour_probs(self, cosine: np.ndarray) -> np.ndarray:
+        """Softmax over each class's best cosine similarity (temperature
+        :data:`NEIGHBOUR_TEMPERATURE`), in the order of the classifier's classes.
+
+        Args:
+            cosine: ``(n_examples,)`` float32 cosine of the query to each training example.
+        """
         best = np.full(len(self.labels), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._class_rows, vectors @ vector)
+        order, starts, present = self._class_runs
+        best[present] = np.maximum.reduceat(cosine[order], starts)
         weights = np.exp((best - best.max()) / NEIGHBOUR_TEMPERATURE)
         return weights / weights.sum()
 
-    def _nearest_is_outside(self, vector: np.ndarray, intent: str) -> bool:
+    def _nearest_is_outside(
+        self, vector: np.ndarray, intent: str, cosine: np.ndarray | None = None
+    ) -> bool:
         """Whether the closest out-of-scope example beats the closest ``intent`` example by more
-        than :attr:`oos_margin` (cosine)."""
+        than :attr:`oos_margin` (cosine); ``cosine`` is ``vectors @ vector`` when known."""
         if self._neighbours is None:
             return False
         vectors, labels, outside = self._neighbours
         mine = labels == intent
         if not outside.any() or not mine.any():
             return False
-        cosine = vectors @ vector
+        if cosine is None:
+            cosine = vectors @ vector
         return float(cosine[outside].max()) > float(cosine[mine].max()) + self.oos_margin
 
     def predict(self, text: str, vector: np.ndarray | None = None) -> NLUResult:
-        """Classify ``text``.
+        """Classify ``text``: :meth:`predict_many` of one line.
 
         Args:
             text: the visitor's words.
@@ -299,37 +313,67 @@ class IntentClassifier:
             ``out_of_scope`` entry, with the best of their probabilities), or when the
             nearest-neighbour check says so; ``command`` is set by rule.
         """
-        command = match_command(text)
-        prepared = _prep(text)
-        if vector is None:
-            vector = self.embed(text)
-        pipeline = self._pipeline
-        if vector is not None:
-            weight = self._embedding().weight
-            blocks = [  # the pipeline's own features, with the embedding already computed
-                sp.csr_matrix(vector[None, :] * weight)
-                if name == "embedding"
-                else transformer.transform([prepared])
-                for name, transformer in pipeline.named_steps["features"].transformer_list
-            ]
-            probs = pipeline.named_steps["clf"].predict_proba(sp.hstack(blocks).tocsr())[0]
-            nearest = self._neighbour_probs(vector)
-            if nearest is not None:
-                probs = (1.0 - NEIGHBOUR_SHARE) * probs + NEIGHBOUR_SHARE * nearest
-        else:
-            probs = pipeline.predict_proba([prepared])[0]
+        return self.predict_many([text], None if vector is None else [vector])[0]
+
+    def predict_many(
+        self, texts: Sequence[str], vectors: Sequence[np.ndarray] | None = None
+    ) -> list[NLUResult]:
+        """Classify several lines with one feature transform and one probability step (an
+        evaluation set, or one turn); each line's result is what :meth:`predict` gives it.
+
+        Args:
+            texts: the lines.
+            vectors: their embeddings from :meth:`embed` (``(dim,)`` float32 each), when
+                already computed (else computed here if there is an encoder).
+        """
+        if not texts:
+            return []
+        prepared = [_prep(t) for t in texts]
+        if vectors is None and self._embedding() is not None:
+            vectors = [self.embed(t) for t in texts]
+        features = self._pipeline.named_steps["features"]
+        if vectors is None:
+            probs = self._platt(features.transform(prepared))
+            return [self._result(t, p) for t, p in zip(texts, probs, strict=True)]
+        weight = self._embedding().weight
+        blocks = [  # the pipeline's own features, with the embeddings already computed
+            sp.csr_matrix(np.stack(vectors) * weight)
+            if name == "embedding"
+            else transformer.transform(prepared)
+            for name, transformer in features.transformer_list
+        ]
+        probs = self._platt(sp.hstack(blocks).tocsr())
+        results = []
+        for text, vector, row in zip(texts, vectors, probs, strict=True):
+            # One vector at a time (matrix-vector product), as a single turn computes it.
+            cosine = self._neighbours[0] @ vector if self._neighbours is not None else None
+            if cosine is not None:
+                row = (1.0 - NEIGHBOUR_SHARE) * row + NEIGHBOUR_SHARE * self._neighbour_probs(
+                    cosine
+                )
+            results.append(self._result(text, row, vector, cosine))
+        return results
+
+    def _result(
+        self,
+        text: str,
+        probs: np.ndarray,
+        vector: np.ndarray | None = None,
+        cosine: np.ndarray | None = None,
+    ) -> NLUResult:
+        """The reading of one line from its class probabilities ``(n_classes,)``."""
         scores: dict[str, float] = {}  # each intent's best child (topic or group)
         totals: dict[str, float] = {}  # each intent's probability: its children's sum
         topics: dict[str, tuple[float, str]] = {}
         shares: dict[str, list[tuple[str, float]]] = {}  # each intent's topics
-        for label, p in zip(self.labels, probs, strict=True):
+        for label, p in zip(self.labels, probs.tolist(), strict=True):
             key = self.parent[label]
-            scores[key] = max(scores.get(key, 0.0), float(p))
-            totals[key] = totals.get(key, 0.0) + float(p)
+            scores[key] = max(scores.get(key, 0.0), p)
+            totals[key] = totals.get(key, 0.0) + p
             if TOPIC_SEP in label:
-                shares.setdefault(key, []).append((label.partition(TOPIC_SEP)[2], float(p)))
-                if float(p) > topics.get(key, (-1.0, ""))[0]:
-                    topics[key] = (float(p), label.partition(TOPIC_SEP)[2])
+                shares.setdefault(key, []).append((label.partition(TOPIC_SEP)[2], p))
+                if p > topics.get(key, (-1.0, ""))[0]:
+                    topics[key] = (p, label.partition(TOPIC_SEP)[2])
         # Which intent: the strongest coherent class. How sure: that intent's whole share, so
         # a question spread over two FAQ topics is not taken for out of scope.
         ranking = tuple(sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3])
@@ -339,8 +383,9 @@ class IntentClassifier:
         if (
             confidence < self.threshold
             or best == OUT_OF_SCOPE
-            or (vector is not None and self._nearest_is_outside(vector, best))
+            or (vector is not None and self._nearest_is_outside(vector, best, cosine))
         ):
             intent = None
         topic = topics.get(best, (0.0, None))[1]
+        command = match_command(text)
         return NLUResult(intent, confidence, ranking, command, topic, tuple(shares.get(best, ())))

@@ -4,6 +4,7 @@ session and by ``benchmarks/nlu_eval.py`` alike, so the benchmark scores what th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dialog.commands import detect_language
@@ -81,12 +82,30 @@ class Understanding:
             ``(nlu, kb_answer)``; ``kb_answer`` is ``None`` for non-FAQ intents or when the
             knowledge base has no answer above its threshold.
         """
-        vector = self.classifier.embed(text)  # one encoder pass serves NLU and the FAQ search
-        nlu = self.classifier.predict(text, vector)
-        intent = self.pack.intents.get(nlu.intent or "")
-        faq = intent is not None and intent.kind == "kb"
-        kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
-        return nlu, kb
+        return self.read_many([text], [language])[0]
+
+    def read_many(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> list[tuple[NLUResult, KBAnswer | None]]:
+        """:meth:`read` of several lines, classified in one step (an evaluation set): each
+        line's reading is the one :meth:`read` gives it alone.
+
+        Args:
+            texts: the lines.
+            languages: each line's reply language.
+        """
+        # one encoder pass per line serves NLU and the FAQ search (lines embedded one by one
+        # give the same vectors as a turn; a padded batch would differ in the last bits)
+        vectors = [self.classifier.embed(text) for text in texts]
+        encoded = None if any(v is None for v in vectors) else vectors
+        readings = []
+        nlus = self.classifier.predict_many(texts, encoded)
+        for text, language, vector, nlu in zip(texts, languages, vectors, nlus, strict=True):
+            intent = self.pack.intents.get(nlu.intent or "")
+            faq = intent is not None and intent.kind == "kb"
+            kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
+            readings.append((nlu, kb))
+        return readings
 
     def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
         """The intent the avatar acts on, as one label.
