@@ -54,7 +54,8 @@ PAD = 2400  # 150 ms at 16 kHz, as vad.pad_ms
 
 
 def speech(audio: np.ndarray) -> np.ndarray:
-    """The speech span of a clip ± 150 ms (Silero + the default segmenter)."""
+    """The speech span of a clip ± 150 ms (Silero + the default segmenter); ``audio`` and the
+    result float32 (n,), 16 kHz mono."""
     segments = speech_segments(SileroVAD().process(audio), SpeechSegmenter())
     return audio[max(0, segments[0][0] - PAD) : segments[-1][1] + PAD]
 

@@ -102,7 +102,8 @@ class Clip:
 
 
 def vad_probs(audio: np.ndarray) -> np.ndarray:
-    """Silero probabilities of every 512-sample window (one streaming pass)."""
+    """Silero probabilities of every 512-sample window (one streaming pass) of ``audio``,
+    float32 (n,) 16 kHz; float32 (n // 512,)."""
     return SileroVAD().process(audio)
 
 

@@ -209,8 +209,9 @@ def video_worker(models: Models, seconds: float, ready: threading.Barrier) -> fl
 
 
 def one_reply(models: Models, question: np.ndarray, t0: float) -> float:
-    """One session's reply work (decode, turn check, first sentence) from ``t0``; returns
-    seconds from ``t0`` to the first sentence's audio."""
+    """One session's reply work (decode, turn check, first sentence) from ``t0``
+    (``time.perf_counter`` seconds) on ``question``, float32 (n,) 16 kHz; returns seconds from
+    ``t0`` to the first sentence's audio."""
     models.asr.transcribe(question, language="en")
     models.turn.run(None, {models.turn_input: features(question[-8 * 16_000 :])})
     models.tts.synthesize_sentence(REPLY_SENTENCE, "en")

@@ -49,7 +49,9 @@ def _read_image(path: Path) -> np.ndarray | None:
 
 
 def perceive_image(rgb: np.ndarray, models: MediaPipePerception) -> dict[str, Any]:
-    """The image document for one RGB frame (``models`` in ``image`` mode)."""
+    """The image document for one frame, ``rgb`` uint8 ``(H, W, 3)`` (``models`` in ``image``
+    mode): ``{"faces": [{"box": [x, y, w, h] px, "emotion", "scores"}], "gestures": [{"name",
+    "score", "hand"}]}``."""
     frame = models.observe(rgb)
     faces = []
     for face in frame.faces:

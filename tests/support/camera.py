@@ -34,7 +34,7 @@ class Scene:
     loop: bool = False
 
     def at(self, seconds: float) -> np.ndarray:
-        """The frame ``seconds`` after the scene started."""
+        """The frame ``seconds`` after the scene started: RGB uint8 ``(H, W, 3)``."""
         i = int(max(0.0, seconds) * self.fps)
         n = len(self.frames)
         return self.frames[i % n if self.loop else min(i, n - 1)]

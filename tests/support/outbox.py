@@ -40,7 +40,7 @@ class MemoryOutbox:
         return self.clock
 
     def enqueue(self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None]) -> int:
-        """Keep the chunk at the clock; it goes out at once."""
+        """Keep ``pcm`` (int16 (n,), 48 kHz) at the clock, in samples; it goes out at once."""
         start = self.clock
         self.chunks.append((reply_id, start, pcm))
         self.clock += pcm.size

@@ -95,7 +95,8 @@ class MicTrack(MediaStreamTrack):
         return start
 
     def heard(self, pcm48k: np.ndarray) -> None:
-        """Audio that reached the loudspeaker (the echo path, when ``echo_gain`` > 0)."""
+        """Audio that reached the loudspeaker, int16 (n,) 48 kHz mono (the echo path, when
+        ``echo_gain`` > 0)."""
         if self.echo_gain > 0:
             self._echo = np.concatenate([self._echo, pcm48k.astype(np.int16)])
             if self._echo.size > self._echo_delay + 10 * FRAME:  # bursty arrivals: bounded
