@@ -96,7 +96,6 @@ class GLScene:
         self._textures = TextureCache(avatar.images)
         self._interior = HiddenInterior(avatar)
         self._draws = self._draw_list()
-        self._spans = [d.runs for d in self._draws]  # each draw's triangle runs
         self._query = int(np.ravel(GL.glGenQueries(1))[0])
         self._queried = False
         self._interior_whole = True
@@ -364,7 +363,7 @@ class GLScene:
         """Per draw, the (first index, count) of its triangle runs that can reach the area."""
         if visible is None:
             return [[(d.first, d.count)] for d in draws]
-        return runs_of(visible, self.chunks.first, self.chunks.count, self._spans)
+        return runs_of(visible, self.chunks.first, self.chunks.count, [d.runs for d in draws])
 
     def _issue(self, draws: list[_Draw], skip_interior: bool, visible: np.ndarray | None) -> None:
         program = cull = blend = None
