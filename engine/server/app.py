@@ -50,6 +50,7 @@ from engine.server.rtc import report_connect_failures, restrict_host_candidates
 from engine.server.runtime import Runtime
 from engine.server.security import kiosk_token, security_headers
 from engine.server.session import Session
+from engine.server.video_codec import use_avatar_encoders
 from engine.systems import apply_retention
 
 log = logging.getLogger(__name__)
@@ -253,6 +254,7 @@ def build_app(
         tuple(server.allowed_origins),
     )
     restrict_host_candidates(host, server.ice_addresses)
+    use_avatar_encoders()
     app.router.add_get("/", index)
     app.router.add_routes(SessionRoutes(runtime, gate, access).routes())
     app.router.add_get("/healthz", healthz)

@@ -76,14 +76,16 @@ def warm_hearing(hearing: Hearing, languages: tuple[str, ...]) -> None:
 
 
 def warm_video_encoders(width: int, height: int) -> None:
-    """Encode one frame with aiortc's VP8 and H.264 encoders (the codecs a session may
-    negotiate), so the first session does not pay the libraries' first-use setup."""
+    """Encode one frame with the VP8 and H.264 encoders (the codecs a session may negotiate:
+    :class:`~engine.server.video_codec.AvatarVp8Encoder`, aiortc's H.264), so the first
+    session does not pay the libraries' first-use setup."""
     from aiortc.codecs.h264 import H264Encoder
-    from aiortc.codecs.vpx import Vp8Encoder
+
+    from engine.server.video_codec import AvatarVp8Encoder
 
     frame = av.VideoFrame(width, height, "yuv420p")
     for plane in frame.planes:
         plane.update(bytes(plane.buffer_size))
     frame.pts, frame.time_base = 0, fractions.Fraction(1, 90_000)
-    for encoder in (Vp8Encoder(), H264Encoder()):
+    for encoder in (AvatarVp8Encoder(), H264Encoder()):
         encoder.encode(frame)

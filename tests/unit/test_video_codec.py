@@ -1,0 +1,72 @@
+"""engine.server.video_codec: the avatar's VP8 encoder is aiortc's with the temporal denoiser
+off, and aiortc's RTP senders make it for VP8 (real libvpx through PyAV)."""
+
+from __future__ import annotations
+
+import fractions
+
+import aiortc.rtcrtpsender
+import av
+import numpy as np
+import pytest
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from engine.server.video_codec import (
+    AvatarVp8Encoder,
+    _open_vp8,
+    avatar_encoder,
+    use_avatar_encoders,
+)
+
+
+def frame(i: int) -> av.VideoFrame:
+    """A 128² picture with a square that moves one pixel a frame and a faint grain that
+    changes (what a temporal denoiser smooths), as yuv420p."""
+    grain = np.random.default_rng(i).integers(-3, 4, (128, 128, 1))
+    rgb = np.full((128, 128, 3), 90) + grain
+    rgb[40:80, 20 + i : 60 + i] = (220, 160, 120)
+    rgb = rgb.astype(np.uint8)
+    out = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    out.pts, out.time_base = i * 3600, fractions.Fraction(1, 90_000)
+    return out
+
+
+def test_avatar_vp8_is_aiortcs_encoder_without_the_denoiser() -> None:
+    encoder, theirs = AvatarVp8Encoder(), Vp8Encoder()
+    decoder = av.CodecContext.create("vp8", "r")
+    errors, differ = [], []
+    for i in range(6):
+        source = frame(i)
+        payloads, timestamp = encoder.encode(source, force_keyframe=i == 0)
+        assert timestamp == i * 3600 and payloads
+        if i == 0:  # libvpx took the denoiser setting (FFmpeg leaves the options it did not)
+            assert "noise-sensitivity" not in encoder.codec.options
+        data = b"".join(vp8_depayload(p) for p in payloads)
+        their_payloads = theirs.encode(source, force_keyframe=i == 0)[0]
+        differ.append(data != b"".join(vp8_depayload(p) for p in their_payloads))
+        (picture,) = decoder.decode(av.Packet(data))
+        error = picture.to_ndarray().astype(float) - source.to_ndarray().astype(float)
+        errors.append(np.abs(error).mean())
+    assert max(errors) < 3.0, errors  # the picture, not noise
+    assert any(differ)  # aiortc's denoiser changes the inter frames; the encoder is another
+    assert _open_vp8(128, 128, 500_000).options["noise-sensitivity"] == "0"
+    opened = encoder.codec
+    encoder.target_bitrate = int(encoder.target_bitrate * 0.5)  # a REMB halved the rate
+    encoder.encode(frame(5))
+    assert encoder.codec is not opened and encoder.codec.bit_rate == encoder.target_bitrate
+
+
+def test_rtp_senders_make_the_avatar_encoder_for_vp8_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aiortc.rtcrtpsender, "get_encoder", aiortc.rtcrtpsender.get_encoder)
+    use_avatar_encoders()
+    assert aiortc.rtcrtpsender.get_encoder is avatar_encoder
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90_000)
+    h264 = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90_000)
+    opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48_000, channels=2)
+    assert isinstance(avatar_encoder(vp8), AvatarVp8Encoder)
+    assert isinstance(avatar_encoder(vp8), Vp8Encoder)
+    assert isinstance(avatar_encoder(h264), H264Encoder)
+    assert isinstance(avatar_encoder(opus), OpusEncoder)
