@@ -25,7 +25,8 @@ Scenarios (``--only`` picks some; all by default):
   with one idle session (connected, nobody speaking), ``/proc`` user + system time: over its
   first 20 s (the renderer pool makes its spare for the next visitor then) and the 20 s after.
 - ``--sessions N`` (alone): N sessions speak the same question at the same moment; prints each
-  one's end of speech → first reply audio received and its video fps.
+  one's end of speech → first reply audio received and its video fps while its reply plays
+  (and over the 12 s from the question on, which takes in idle video at the idle rate).
 
 The client runs on the server's machine, so it must not take CPU a real visitor's browser (on
 another machine) would not: it does **not decode** the avatar video it receives. Every video
@@ -364,7 +365,9 @@ async def mandarin(url: str, decode_video: bool) -> None:
 
 
 async def sessions_at_once(url: str, n: int, decode_video: bool, seconds: float = 12.0) -> None:
-    """N sessions speak the same question at the same moment: each one's reply latency and fps."""
+    """N sessions speak the same question at the same moment: each one's reply latency and fps
+    while its reply plays (first to last reply sound received; the goal's figure) and over the
+    whole ``seconds`` from the question on (idle time at the idle rate included)."""
     question = espeak(FAQ_QUESTIONS[0])
     _, end = speech_bounds(question)
     clients = [VisitorClient(url, decode_video=decode_video) for _ in range(n)]
@@ -382,10 +385,25 @@ async def sessions_at_once(url: str, n: int, decode_video: bool, seconds: float 
             latency_ms = f"{(sound[0] - t_eos) * 1e3:.0f} ms" if sound else "none"
             fps = (frames_received(c) - k) / (t1 - t0)
             print(f"session {i + 1}/{n}: end of speech → first reply audio received "
-                  f"{latency_ms}; video {fps:.1f} fps")  # fmt: skip
+                  f"{latency_ms}; video {reply_fps(c, sound)} fps while the reply plays, "
+                  f"{fps:.1f} over the {seconds:.0f} s")  # fmt: skip
     finally:
         for c in clients:
             await c.close()
+
+
+def reply_fps(client: VisitorClient, sound: list[float]) -> str:
+    """Video frames per second received between the first and the last reply sound in
+    ``sound`` (arrival times, s), as text; "none" without a reply of 1 s or more."""
+    times = np.array(
+        [t for t, _ in client.received.video]
+        if client.decode_video
+        else client.received.encoded_video
+    )
+    if len(sound) < 2 or sound[-1] - sound[0] < 1.0:
+        return "none"
+    inside = times[(times >= sound[0]) & (times <= sound[-1])]
+    return f"{(inside.size - 1) / (inside[-1] - inside[0]):.1f}" if inside.size > 1 else "0"
 
 
 def frames_received(client: VisitorClient) -> int:
