@@ -39,7 +39,7 @@ body waits for its sweep before it takes another step (unless it moves a pixel a
 gesture is drawn whole), and the head, whose box reaches into the bands, waits unless it is a
 pixel behind. No frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor
 a band with a head step; until the sweep is done the rows below show the last step, a seam
-of its size (1-3 px, p95 of the steps; ~4 px at most in the speaking benchmark) across the
+of its size (1-3 px, p95 of the steps; 4-5 px at most in the speaking benchmark) across the
 suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each; two that
 overlap are drawn as their union when that is no larger).
 """
