@@ -34,6 +34,9 @@ from connectors.paths import default_var_dir
 
 #: Exit codes (docs/architecture.md, "Contracts"): 0 ok, 1 typed error / failure, 2 bad usage.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: The longest ``--timeout-ms`` (10 minutes): a business call that has not answered by then
+#: will not; a longer deadline is a typo, not a wish.
+MAX_TIMEOUT_MS = 600_000.0
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,7 +70,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     )
     call.add_argument("--idempotency-key", default=None)
     call.add_argument("--session-id", default="cli")
-    call.add_argument("--timeout-ms", type=float, default=None, help="overall deadline, ms")
+    call.add_argument(
+        "--timeout-ms",
+        type=float,
+        default=None,
+        help="overall deadline, ms (more than 0, at most 600000)",
+    )
     call.set_defaults(func=run_call)
 
 
@@ -157,6 +165,13 @@ def run_call(args: argparse.Namespace) -> int:
     if params is None:
         _emit_error("invalid_input", "arguments must be key=value")
         return EXIT_USAGE
+    timeout_ms = args.timeout_ms
+    if timeout_ms is not None and not 0 < timeout_ms <= MAX_TIMEOUT_MS:  # NaN fails too
+        _emit_error(
+            "invalid_input",
+            f"--timeout-ms {timeout_ms:g}: must be > 0 and at most {MAX_TIMEOUT_MS:g}",
+        )
+        return EXIT_USAGE
     try:
         _check_call(args.operation, params)
     except (InvalidInput, NotFound) as exc:
@@ -185,7 +200,7 @@ async def _call(args: argparse.Namespace, params: dict[str, Any]) -> int:
     from connectors.embedded import SandboxStartError, start_embedded
     from connectors.registry import load_connectors
 
-    deadline = time.monotonic() + args.timeout_ms / 1000 if args.timeout_ms else None
+    deadline = None if args.timeout_ms is None else time.monotonic() + args.timeout_ms / 1000
     kwargs = {"idempotency_key": args.idempotency_key, "session_id": args.session_id}
     if not args.embedded:
         async with load_connectors(ConnectorsConfig(embedded=False)) as router:

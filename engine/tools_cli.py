@@ -92,8 +92,10 @@ def _cmd_models(args: argparse.Namespace) -> int:
 def _cmd_perceive(args: argparse.Namespace) -> int:
     from engine.config import ConfigError, load_config
     from engine.perception.mediapipe_models import PerceptionModelError
-    from engine.perception.perceive import UnreadableFile, perceive_file, summary
+    from engine.perception.perceive import MAX_FPS, UnreadableFile, perceive_file, summary
 
+    if not 0 < args.fps <= MAX_FPS:  # also NaN (every comparison is false) and inf
+        return fail("perceive", f"--fps {args.fps:g}: must be > 0 and at most {MAX_FPS:g}", 2)
     try:
         settings = load_config(args.config).perception.settings()
     except ConfigError as exc:
@@ -181,7 +183,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("file", help="an image, or a video file PyAV decodes")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument(
-        "--fps", type=float, default=10.0, help="video frames analysed per second (default 10)"
+        "--fps",
+        type=float,
+        default=10.0,
+        help="video frames analysed per second, more than 0 and at most 60 (default 10)",
     )
     p.add_argument("--config", default=None, help="config YAML (perception section)")
     p.set_defaults(func=_cmd_perceive)

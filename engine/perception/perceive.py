@@ -29,6 +29,9 @@ from engine.perception.mediapipe_models import MediaPipePerception, ModelPaths
 
 #: Frames analysed per second of video (the live stage adapts between 5 and 15).
 DEFAULT_FPS = 10.0
+#: The most ``--fps`` takes: every frame of a 60 fps video (a camera's highest usual rate); a
+#: higher rate would analyse no more frames, each is analysed once.
+MAX_FPS = 60.0
 
 
 class UnreadableFile(Exception):

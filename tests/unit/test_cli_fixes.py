@@ -305,3 +305,26 @@ def test_an_unknown_config_domain_is_caught_by_every_command(
         assert main([*argv, "--config", str(cfg)]) == 2  # at once, before anything starts
         name = argv[0]
         assert _err_lines(capsys) == [f"dhe {name}: error: --config {cfg}: {problem}"]
+
+
+@pytest.mark.parametrize("fps", ["0", "-5", "nan", "inf", "1e9"])
+def test_perceive_fps_out_of_range_is_one_usage_line(
+    fps: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--fps 0`` was a ZeroDivisionError traceback; -5, nan and 1e9 were taken."""
+    assert main(["perceive", "no-such.mp4", f"--fps={fps}"]) == 2
+    (line,) = _err_lines(capsys)
+    assert line == f"dhe perceive: error: --fps {float(fps):g}: must be > 0 and at most 60"
+
+
+@pytest.mark.parametrize("timeout_ms", ["-5", "0", "nan", "1e12"])
+def test_connectors_call_timeout_out_of_range_is_bad_usage(
+    timeout_ms: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--timeout-ms -5`` started the sandboxes and failed with a timeout (exit 1)."""
+    var_dir = tmp_path / "var"
+    argv = ["connectors", "call", "bank.start_verification", "card_last4=4417"]
+    assert main([*argv, f"--timeout-ms={timeout_ms}", "--var-dir", str(var_dir)]) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["code"] == "invalid_input" and error["message"].startswith("--timeout-ms ")
+    assert not var_dir.exists()  # nothing started
