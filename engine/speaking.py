@@ -173,7 +173,9 @@ class Speaker:
                     if pauses is not None:
                         voice, visemes = pauses.limit(voice, chunk.sample_rate, visemes)
                     pcm = resample_pcm(voice.tobytes(), chunk.sample_rate, MEDIA_RATE_HZ)
-                    start = self.outbox.enqueue(reply_id, pcm, on_first_audio)
+                    start = self.outbox.enqueue(
+                        reply_id, pcm, _logged_start(on_first_audio, reply_id, pcm.size)
+                    )
                     # the jaw follows the chunk's loudness (its PCM at the visemes' rate)
                     self.outbox.timeline.add_speech(visemes, start, voice)
                     if times.first_chunk_ns is None:
@@ -199,3 +201,21 @@ class Speaker:
         self.bus.publish(
             VisemeTrack(session_id=sid, reply_id=reply_id, track=visemes, start_sample=start)
         )
+
+
+def _logged_start(on_start: Callable[[], None], reply_id: str, samples: int) -> Callable[[], None]:
+    """``on_start``, logging (debug) the monotonic time a chunk was queued and began to play:
+    a chunk that plays the moment it is queued came after the audio ahead of it ran out."""
+    queued_ms = time.monotonic() * 1e3
+
+    def started() -> None:
+        log.debug(
+            "%s: chunk of %.2f s queued at %.0f ms, playing at %.0f ms (monotonic)",
+            reply_id,
+            samples / MEDIA_RATE_HZ,
+            queued_ms,
+            time.monotonic() * 1e3,
+        )
+        on_start()
+
+    return started

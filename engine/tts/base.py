@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from typing import Protocol, runtime_checkable
 
 from avatar.visemes import VisemeTrack
 from engine.tts.sentences import SplitConfig, split_sentences
+
+log = logging.getLogger(__name__)
 
 
 class TTSError(Exception):
@@ -117,15 +121,13 @@ class SentenceTTS(ABC):
         sentences = self.split(text)
         if not sentences:
             return
-        pending = asyncio.ensure_future(
-            asyncio.to_thread(self.synthesize_sentence, sentences[0], language)
-        )
+        pending = asyncio.ensure_future(asyncio.to_thread(self._timed, sentences[0], language, 0))
         try:
             for i in range(len(sentences)):
                 chunk = await pending
                 if i + 1 < len(sentences):
                     pending = asyncio.ensure_future(
-                        asyncio.to_thread(self.synthesize_sentence, sentences[i + 1], language)
+                        asyncio.to_thread(self._timed, sentences[i + 1], language, i + 1)
                     )
                 yield chunk
         finally:
@@ -133,6 +135,17 @@ class SentenceTTS(ABC):
                 pending.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TTSError):
                     await pending
+
+    def _timed(self, sentence: str, language: str, index: int) -> TTSChunk:
+        """:meth:`synthesize_sentence`, logged (debug) with its monotonic start and end."""
+        start_ms = time.monotonic() * 1e3
+        chunk = self.synthesize_sentence(sentence, language)
+        end_ms = time.monotonic() * 1e3
+        log.debug(
+            "piece %d synthesized %.0f-%.0f ms (monotonic; %.0f ms), %.2f s of audio: %s",
+            *(index, start_ms, end_ms, end_ms - start_ms, chunk.duration_s, sentence),
+        )
+        return chunk
 
     def synthesize_all(self, text: str, language: str) -> list[TTSChunk]:
         """Synthesize every sentence of ``text`` on the calling thread (batch use).
