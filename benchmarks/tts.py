@@ -5,6 +5,11 @@ For each offline voice (Kokoro-82M for Mandarin, Piper joe for English):
 * first audio: ms from handing the reply text to the streaming provider to its first chunk
   (a clause or sentence piece), over the packs' replies; best and median of ``--runs``, and
   the process's CPU ms until then (all threads), which a shared machine inflates less;
+* silences heard: each reply streamed as a session streams it (pieces synthesized one after
+  another, long pauses shortened by engine.audio.pauses, each piece played from the moment it
+  is ready or the piece before it ends) and measured as the realtime benchmark's client does
+  (20 ms frames, RMS < 0.005): the longest silence in a reply's first 1.5 s and anywhere, a
+  wait for a late piece included (nothing else runs here: the server's renderer does);
 * RTF: synthesis seconds / seconds of audio, whole replies, on this CPU (and the process's CPU
   seconds per audio second, which a busy machine inflates less than the wall clock);
 * CER (zh) or WER (en): the same replies transcribed by the project's ASR
@@ -24,9 +29,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from engine.audio.pauses import PauseLimiter  # noqa: E402
 from engine.config import EngineConfig  # noqa: E402
 from engine.hearing import Hearing  # noqa: E402
 from engine.tts.intelligibility import pack_replies, report, speak_and_hear  # noqa: E402
@@ -39,6 +47,59 @@ async def _first_audio_s(tts, text: str, language: str) -> tuple[float, float]:
     async for _chunk in tts.synthesize(text, language):
         return time.perf_counter() - t0, time.process_time() - p0
     return float("nan"), float("nan")
+
+
+#: The realtime client's silence measure (benchmarks/reply_audio.py): frame (s) and RMS.
+FRAME_S, SILENT_RMS = 0.02, 0.005
+
+
+async def _heard(tts, text: str, language: str) -> tuple[float, float, float]:
+    """Stream ``text`` and play it on a simulated clock: (longest silence in its first 1.5 s
+    ms, longest anywhere ms, first audio s)."""
+    pauses, parts, t0 = PauseLimiter(), [], time.perf_counter()
+    end_s = first_s = None
+    async for chunk in tts.synthesize(text, language):
+        ready_s = time.perf_counter() - t0
+        pcm, _ = pauses.limit(np.frombuffer(chunk.pcm, np.int16), chunk.sample_rate)
+        if end_s is None:
+            end_s = first_s = ready_s
+        elif ready_s > end_s:  # the piece came late: the visitor hears nothing meanwhile
+            parts.append(np.zeros(round((ready_s - end_s) * chunk.sample_rate), np.int16))
+            end_s = ready_s
+        parts.append(pcm)
+        end_s += pcm.size / chunk.sample_rate
+    if not parts:
+        return 0.0, 0.0, float("nan")
+    audio = np.concatenate(parts).astype(np.float32) / 32768.0
+    frame = round(FRAME_S * tts.sample_rate)
+    n = audio.size // frame
+    silent = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1)) < SILENT_RMS
+    first = longest = 0.0
+    run = 0
+    for i, quiet in enumerate([*silent, False]):
+        if quiet:
+            run += 1
+            continue
+        if run:
+            longest = max(longest, run * FRAME_S * 1e3)
+            if (i - run) * FRAME_S < 1.5:
+                first = max(first, run * FRAME_S * 1e3)
+        run = 0
+    return first, longest, first_s
+
+
+def silences(language: str, replies, tts) -> None:
+    """Print the longest silences heard in the streamed replies (see the module docstring)."""
+    rows = [asyncio.run(_heard(tts, r.text, language)) for r in replies]
+    first, anywhere, started = zip(*rows, strict=True)
+    print(
+        f"{language} {type(tts).__name__}: silences heard (streamed, played as ready): "
+        f"longest in the first 1.5 s median {statistics.median(first):.0f} ms max "
+        f"{max(first):.0f} ({sum(g >= 200 for g in first)} of {len(rows)} replies >= 200 ms); "
+        f"anywhere median {statistics.median(anywhere):.0f} max {max(anywhere):.0f} "
+        f"({sum(g >= 350 for g in anywhere)} >= 350 ms); first audio median "
+        f"{1000 * statistics.median(started):.0f} ms"
+    )
 
 
 def measure(language: str, runs: int, asr: bool) -> None:
@@ -56,6 +117,7 @@ def measure(language: str, runs: int, asr: bool) -> None:
             wall_s, cpu_s = asyncio.run(_first_audio_s(tts, reply.text, language))
             first_ms.append(1000 * wall_s)
             first_cpu_ms.append(1000 * cpu_s)
+    silences(language, replies, tts)
     rtfs: list[float] = []
     cpu_rtfs: list[float] = []  # process CPU seconds per audio second (all threads)
     for reply in replies:
