@@ -260,7 +260,7 @@ def render_video(req: PreviewRequest, avatar: Avatar, config: EngineConfig) -> P
     frames = max(1, round(seconds * fps))
     audio = np.zeros(frames * per_frame, np.int16)
     audio[: min(speech.size, audio.size)] = speech[: audio.size]
-    label = CornerLabel(config.avatar.ai_label, req.width, req.height)
+    label = CornerLabel(config.avatar.ai_label, req.width, req.height, language=req.lang)
     writer = MP4Writer(req.out, width=req.width, height=req.height, fps=fps)
     try:
         with Renderer(avatar, req.width, req.height, msaa=config.avatar.msaa) as renderer:
@@ -288,6 +288,6 @@ def run_preview(req: PreviewRequest, config: EngineConfig) -> Path:
     if req.out.suffix.lower() == ".png":
         with Renderer(avatar, req.width, req.height, msaa=config.avatar.msaa) as renderer:
             frame = renderer.render(still_pose(avatar, req.emotion, req.gesture))
-        label = CornerLabel(config.avatar.ai_label, req.width, req.height)
+        label = CornerLabel(config.avatar.ai_label, req.width, req.height, language=req.lang)
         return save_png(Image.fromarray(label.apply(frame)), req.out)
     return render_video(req, avatar, config)

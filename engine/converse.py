@@ -39,7 +39,7 @@ from engine.converse_inputs import (
 from engine.embeddings import sentence_encoder
 from engine.events import now_ns
 from engine.hearing import Hearing
-from engine.observers import EventBus, Observer
+from engine.observers import EventBus, Observer, label_follows_replies
 from engine.outputs import UsageError
 from engine.reply import ReplyHandle
 from engine.show import Show
@@ -185,6 +185,7 @@ class ConverseSession:
         self.bus = EventBus()
         for observer in observers:
             self.bus.subscribe(observer)
+        self.bus.subscribe(label_follows_replies(show.label))  # "auto": the answers' language
         self.dialog = dialog.new_session(self.session_id, language=language)
         outbox = FileOutbox(show)
         self.runner = TurnRunner(
@@ -322,7 +323,7 @@ async def _start(
             hearing.asr_for("en" if language == "auto" else language)
         voices.for_language("zh" if language == "zh" else "en")
 
-    show_task = asyncio.create_task(asyncio.to_thread(Show, config.avatar, out_path))
+    show_task = asyncio.create_task(asyncio.to_thread(Show, config.avatar, out_path, language))
     warm_task = asyncio.create_task(asyncio.to_thread(warm_up))
     try:
         dialog = await asyncio.to_thread(

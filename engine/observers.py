@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from engine.events import (
     STAGES,
@@ -25,6 +26,24 @@ from engine.events import (
 )
 
 Observer = Callable[[Event], None]
+
+
+class _Labelled(Protocol):
+    language: str
+
+    def set_language(self, language: str) -> None: ...
+
+
+def label_follows_replies(label: _Labelled) -> Observer:
+    """An observer that switches the video's AI mark (:class:`avatar.label.CornerLabel`) to
+    each :class:`~engine.events.Reply`'s language, so a session in ``auto`` shows "AI生成" from
+    its first Mandarin answer on (the mark must be in a language the viewer reads)."""
+
+    def observe(event: Event) -> None:
+        if isinstance(event, Reply) and event.language != label.language:
+            label.set_language(event.language)
+
+    return observe
 
 
 class EventBus:

@@ -63,12 +63,14 @@ class Show:
     Args:
         config: avatar settings (model, size, fps, msaa).
         out_path: the MP4 to write.
+        language: the AI mark's starting language (``en``, ``zh``; ``auto``: English until a
+            reply says otherwise, :func:`engine.observers.label_follows_replies`).
 
     Raises:
         avatar errors (load / EGL) from :func:`avatar.load_avatar` and :class:`avatar.Renderer`.
     """
 
-    def __init__(self, config: AvatarConfig, out_path: Path) -> None:
+    def __init__(self, config: AvatarConfig, out_path: Path, language: str = "en") -> None:
         self.fps = config.fps
         self.samples_per_frame = MEDIA_RATE_HZ // config.fps
         avatar = load_configured_avatar(config)
@@ -81,7 +83,7 @@ class Show:
             framing=config.framing,
         )
         self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ, clips=avatar.clips)
-        self.label = CornerLabel(config.ai_label, config.width, config.height)
+        self.label = CornerLabel(config.ai_label, config.width, config.height, language=language)
         self.writer = MP4Writer(
             out_path,
             width=config.width,

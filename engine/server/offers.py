@@ -138,6 +138,7 @@ class SessionRoutes:
                 engine.new_session(session_id, language=language),
                 renderer,
                 language,
+                label_language=offer.ui_language,
                 on_closed=self._forget,
                 on_connected=self._went_live,
             )

@@ -1,6 +1,7 @@
 """Wire formats a client sends ``dhe serve`` (``docs/architecture.md``, "Contracts"), without I/O.
 
-* ``POST /api/sessions`` body: ``{"sdp", "type": "offer", "domain"?, "language"?}``.
+* ``POST /api/sessions`` body: ``{"sdp", "type": "offer", "domain"?, "language"?,
+  "ui_language"?, "video"?}``.
 * Events WebSocket, client → server: ``{"type": "text", "text"}``, ``{"type": "keypad",
   "digits"}``, ``{"type": "language", "language"}``, ``{"type": "handoff"}``,
   ``{"type": "camera", "consent": true|false}``.
@@ -91,12 +92,15 @@ class OfferRequest:
         language: ``auto``, ``en`` or ``zh``, or None for the configured default.
         video: (width, height) in pixels the page asks the avatar video to have (the framing
             its layout needs: 9:16 on a portrait kiosk), or None for the configured size.
+        ui_language: ``en`` or ``zh``, the language the page shows: the AI mark in the video
+            starts in it while ``language`` is ``auto``; None: English.
     """
 
     sdp: str
     domain: str | None
     language: str | None
     video: tuple[int, int] | None = None
+    ui_language: str | None = None
 
 
 def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
@@ -141,7 +145,16 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
     language = doc.get("language")
     if language is not None and language not in ("auto", *LANGUAGES):
         raise ApiError(400, "bad-language", 'field "language" must be "auto", "en" or "zh"')
-    return OfferRequest(sdp=sdp, domain=domain, language=language, video=_video_size(doc))
+    ui_language = doc.get("ui_language")
+    if ui_language is not None and ui_language not in LANGUAGES:
+        raise ApiError(400, "bad-language", 'field "ui_language" must be "en" or "zh"')
+    return OfferRequest(
+        sdp=sdp,
+        domain=domain,
+        language=language,
+        video=_video_size(doc),
+        ui_language=ui_language,
+    )
 
 
 #: Bounds of an offer's video size: each side, and the pixels of a frame (1080p at most).

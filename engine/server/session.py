@@ -46,7 +46,7 @@ from engine.asr.whisper import Transcript
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.foresight import Foresight
-from engine.observers import EventBus
+from engine.observers import EventBus, label_follows_replies
 from engine.perception.speaker import SpeakerGate
 from engine.reply import ReplyHandle
 from engine.server import protocol
@@ -80,6 +80,8 @@ class Session:
         dialog: this visitor's dialog session.
         renderer: this session's avatar backend (returned to the runtime at the end).
         language: ``auto``, ``en`` or ``zh``.
+        label_language: the AI mark's language while ``language`` is ``auto`` and nothing has
+            been answered yet (the page's language, the offer's ``ui_language``); None: English.
         on_closed: awaited once when the session has ended (the registry forgets it).
         on_connected: awaited once when the media connection first comes up (the session then
             takes a slot of the server: ``engine.server.admission``).
@@ -93,6 +95,7 @@ class Session:
         renderer: FrameRenderer,
         language: str,
         on_closed: Callable[[Session], Awaitable[None]],
+        label_language: str | None = None,
         on_connected: Callable[[Session], Awaitable[None]] | None = None,
     ) -> None:
         cfg = runtime.config.server
@@ -108,7 +111,9 @@ class Session:
         self.media = SessionMedia(
             cfg, runtime.config.avatar.ai_label, renderer, runtime.asr_inflight
         )
-        self.media.label.set_language(language)  # "auto": English until the visitor chooses
+        # "auto": the page's language, then each answer's (the visitor may speak the other)
+        self.media.label.set_language((label_language or "en") if language == "auto" else language)
+        self.bus.subscribe(label_follows_replies(self.media.label))
         self.bus.subscribe(self.media.observe)
         self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
         self.tasks = SessionTasks(session_id, self._task_failed)

@@ -56,6 +56,20 @@ def test_png_still_of_an_emotion(tmp_path: Path) -> None:
     a, b = (np.asarray(Image.open(p)) for p in (neutral, happy))
     assert a.shape == b.shape == (512, 512, 3)
     assert np.abs(a.astype(int) - b.astype(int)).max() > 40  # the face changed
+    # --lang zh: the AI mark in Chinese (it stayed "AI-generated"), the rest of the frame as is
+    from avatar.label import DEFAULT_LABELS, CornerLabel
+
+    chinese = tmp_path / "zh.png"
+    assert main(["avatar", "preview", "--lang", "zh", "--out", str(chinese)]) == 0
+    zh = np.asarray(Image.open(chinese)).astype(int)
+    label = CornerLabel(DEFAULT_LABELS, 512, 512)
+    x, y, _, _ = label.box
+    label.set_language("zh")
+    x, y = min(x, label.box[0]), min(y, label.box[1])
+    corner = np.zeros(zh.shape[:2], bool)
+    corner[y:, x:] = True
+    diff = np.abs(zh - a.astype(int)).max(axis=2)
+    assert diff[corner].max() > 100 and diff[~corner].max() <= 2
 
 
 @pytest.mark.parametrize(

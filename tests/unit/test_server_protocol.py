@@ -48,7 +48,21 @@ def test_a_valid_offer_parses() -> None:
     assert (req.domain, req.language) == ("bank", "zh") and req.sdp == SDP
     assert req.video is None
     portrait = parse_offer(offer(video={"width": 432, "height": 768}), max_sdp_bytes=65536)
-    assert portrait.video == (432, 768)
+    assert portrait.video == (432, 768) and portrait.ui_language is None
+    page = parse_offer(offer(language="auto", ui_language="zh"), max_sdp_bytes=65536)
+    assert (page.language, page.ui_language) == ("auto", "zh")
+
+
+def test_the_ai_mark_follows_the_answers_language() -> None:
+    """``auto`` sessions kept "AI-generated" on Mandarin answers (dhe converse, the page)."""
+    from avatar.label import CornerLabel
+    from engine.observers import EventBus, label_follows_replies
+
+    label, bus = CornerLabel({"en": "AI-generated", "zh": "AI生成"}, 256, 256), EventBus()
+    bus.subscribe(label_follows_replies(label))
+    for language in ("zh", "en"):
+        bus.publish(Reply(session_id="s", reply_id="r", turn_id="t", text="…", language=language))
+        assert label.text == {"zh": "AI生成", "en": "AI-generated"}[language]
 
 
 @pytest.mark.parametrize(
@@ -66,6 +80,7 @@ def test_a_valid_offer_parses() -> None:
         ),
         (offer(domain="../etc"), 400, "bad-domain"),
         (offer(language="fr"), 400, "bad-language"),
+        (offer(ui_language="auto"), 400, "bad-language"),
         (offer(pad="x" * 70_000), 413, "sdp-too-large"),
         (offer(video={"width": 432}), 400, "bad-video"),
         (offer(video={"width": 431, "height": 768}), 400, "bad-video"),

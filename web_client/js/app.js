@@ -244,6 +244,7 @@ class VisitorPage {
         cameraTrack: this.consent === "accepted" ? this.camera : null,
         domain: this.config.domain,
         language: this.sessionLanguage(),
+        uiLanguage: this.i18n.lang,
         videoSize: videoSizeFor(this.video.clientWidth, this.video.clientHeight),
         iceServers: this.config.ice_servers,
         onTrack: (ev) => this.onTrack(ev),

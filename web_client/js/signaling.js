@@ -48,6 +48,8 @@ async function errorOf(response) {
  *   (``videoSender.replaceTrack``) without renegotiation; recvonly: avatar video only
  * @param {MediaStreamTrack|null} o.cameraTrack the camera when already consented
  * @param {string|null} o.domain, o.language offer fields (omitted when null)
+ * @param {string|null} o.uiLanguage the page's language: the offer's "ui_language", the
+ *   language of the AI mark in the video until the avatar answers (omitted when null)
  * @param {{width: number, height: number}|null} o.videoSize the avatar video size the page's
  *   layout needs (the offer's optional "video" field; omitted when null)
  * @param {RTCIceServer[]} o.iceServers
@@ -75,6 +77,7 @@ export async function openSession(o) {
     const body = { sdp: pc.localDescription.sdp, type: "offer" };
     if (o.domain) body.domain = o.domain;
     if (o.language) body.language = o.language;
+    if (o.uiLanguage) body.ui_language = o.uiLanguage;
     if (o.videoSize) body.video = o.videoSize;
     let response;
     try {
