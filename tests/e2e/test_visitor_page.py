@@ -173,6 +173,20 @@ def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
     )
 
 
+def test_the_tax_page_asks_for_the_taxpayer_id_not_a_card(open_visitor, e2e_artifacts):
+    """The tax hall's keypad said "请输入银行卡号后4位" and its footer spoke of the sandbox bank and
+    a card number; the avatar asked for four *characters* the digit keypad could not type."""
+    page = open_visitor("?domain=tax&lang=zh")
+    assert "纳税人识别号" in page.text_content("#footer-privacy")
+    assert "卡号" not in page.text_content("#footer-privacy-short")
+    assert "税务局" in page.text_content("#demo-phone-text")
+    start_session(page)
+    ask(page, "我想查一下个税汇算")
+    page.wait_for_selector("#keypad:not([hidden])", timeout=REPLY_TIMEOUT_MS)
+    assert page.text_content("#keypad-prompt") == "请输入纳税人识别号后4位数字"
+    assert "后四位数字" in wait_reply(page, "t => /识别号/.test(t)")
+
+
 def test_language_switch_changes_ui_and_reply_language(open_visitor, e2e_artifacts):
     page = open_visitor()
     page.click(".lang-btn[data-lang='zh']")

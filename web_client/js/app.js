@@ -86,6 +86,7 @@ class VisitorPage {
     this.keypad = new Keypad($("keypad"), {
       t: this.t,
       i18n,
+      domain: this.config.domain,
       onSubmit: (digits) => this.sendKeypad(digits),
       onClose: (returnFocus) => returnFocus && $("keypad-open").focus(),
       // the keypad needs the room on a phone: a pending camera notice folds into its button
@@ -168,6 +169,11 @@ class VisitorPage {
     $("brand-name").dataset.i18n = brandKey;
     document.querySelector(".attract-text").dataset.i18n = pick("attract.text");
     $("cards-empty").dataset.i18n = pick("cards.empty");
+    // the footer names what this domain asks for (a card at the bank, a taxpayer ID at the tax
+    // hall) and who texts the demo code
+    $("footer-privacy").dataset.i18n = pick("footer.privacy");
+    $("footer-privacy-short").dataset.i18n = pick("footer.privacy_short");
+    $("demo-phone-text").dataset.i18n = pick("footer.demo_phone");
     document.title = `${this.t(brandKey)} · ${this.t("ai.label")}`;
   }
 

@@ -7,8 +7,9 @@ const MAX_DIGITS = 32; // the server accepts 1-32 of 0-9 * #
 export class Keypad {
   /**
    * @param {HTMLElement} root the #keypad element
-   * @param {{t: Function, onSubmit: (digits: string) => void, onOpen?: () => void,
-   *          onClose?: () => void}} o
+   * @param {{t: Function, i18n?: object, domain?: string, onSubmit: (digits: string) => void,
+   *          onOpen?: () => void, onClose?: () => void}} o domain: picks the domain's prompt
+   *   (``keypad.prompt_4_tax``) where the UI strings have one
    */
   constructor(root, o) {
     this.root = root;
@@ -99,7 +100,10 @@ export class Keypad {
   render() {
     const t = this.o.t;
     const n = this.expected;
-    if (n && this.o.i18n?.has(`keypad.prompt_${n}`)) this.prompt.textContent = t(`keypad.prompt_${n}`);
+    // the domain's own wording first (tax: the taxpayer ID, not a card)
+    const own = this.o.domain && n ? `keypad.prompt_${n}_${this.o.domain}` : null;
+    if (own && this.o.i18n?.has(own)) this.prompt.textContent = t(own);
+    else if (n && this.o.i18n?.has(`keypad.prompt_${n}`)) this.prompt.textContent = t(`keypad.prompt_${n}`);
     else if (n) this.prompt.textContent = t("keypad.prompt_n", { n });
     else this.prompt.textContent = t("keypad.prompt_any");
     const slots = [];
