@@ -372,7 +372,13 @@ async def _run(
         for i, turn in enumerate(turns):
             record = await session.run_turn(i, turn)
             records.append(record)
-            progress(f"turn {i + 1}/{len(turns)} done: intent {record.intent}")
+            progress(f"turn {i + 1}/{len(turns)} done: {_what_answered(record)}")
     finally:
         session.close()
     return records
+
+
+def _what_answered(record: TurnRecord) -> str:
+    """The progress line's account of a turn: its intent, or ``(flow answer)`` for a turn that
+    answered a flow's question (slot filling: no intent, ``intent`` null in the JSON)."""
+    return f"intent {record.intent}" if record.intent is not None else "(flow answer)"

@@ -116,6 +116,10 @@ def test_balance_only_after_verification(session) -> None:
     assert "code" in wrong["reply"].lower() and "verified" not in wrong["reply"].lower()
     assert balance in right["reply"], (balance, right["reply"])
     assert right["timings_ms"]["connector"] is not None
+    # the progress line of a slot-filling turn (intent null) said "intent None"
+    assert "turn 2/6 done: intent check_balance" in session["stderr"]
+    assert "turn 3/6 done: (flow answer)" in session["stderr"]
+    assert "intent None" not in session["stderr"]
 
 
 def test_silence_turn_says_it_did_not_catch_that(session) -> None:
