@@ -86,6 +86,9 @@ async def _chat(args: argparse.Namespace, config) -> int:
     if var is not None:
         var.mkdir(parents=True, exist_ok=True)
     packs_dir = Path(args.packs_dir) if args.packs_dir else config.dialog.packs_dir
+    if args.packs_dir and not packs_dir.is_dir():  # not the --domain's fault
+        reason = "is not a folder" if packs_dir.exists() else "does not exist"
+        return _fail(f"--packs-dir {packs_dir}: {reason}")
     t0 = time.perf_counter()
     unknown = unknown_pack_message(args.domain, packs_dir)
     if unknown is not None:  # before the slow start, and the message converse and the API give

@@ -177,6 +177,17 @@ def test_chat_unknown_domain_is_converses_line_before_any_start(
     ]
 
 
+def test_chat_packs_dir_that_is_not_a_folder_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--packs-dir /nonexistent`` was blamed on ``--domain bank`` ("known: none")."""
+    missing, a_file = tmp_path / "nonexistent", tmp_path / "f.txt"
+    a_file.write_text("x", encoding="utf-8")
+    for path, reason in ((missing, "does not exist"), (a_file, "is not a folder")):
+        assert main(["chat", "--packs-dir", str(path)]) == 2
+        assert _err_lines(capsys) == [f"dhe chat: error: --packs-dir {path}: {reason}"]
+
+
 @pytest.mark.parametrize(
     ("size", "says"),
     [("10x99999", "out of range: width and height must be in 64-2048"), ("65x64", "even")],
