@@ -83,8 +83,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Validate options before anything starts.
 
     Raises:
-        SandboxUsageError: port out of range, ``--db`` is a folder or in a missing folder, or
-            ``--faults`` is not a valid fault JSON.
+        SandboxUsageError: port out of range, ``--db`` is a folder, in a missing folder, or a
+            file that is not a SQLite database, or ``--faults`` is not a valid fault JSON.
     """
     if args.port is not None and not 0 <= args.port <= 65535:
         raise SandboxUsageError(f"--port {args.port}: out of range (0-65535)")
@@ -92,6 +92,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise SandboxUsageError(f"--db {args.db}: is a folder, give a SQLite file path")
     if args.db is not None and not Path(args.db).parent.is_dir():
         raise SandboxUsageError(f"--db {args.db}: folder {Path(args.db).parent} does not exist")
+    if args.db is not None:
+        _check_database_file(Path(args.db))
     faults_json = args.faults or os.environ.get("DHE_SANDBOX_FAULTS")
     if faults_json:
         try:
@@ -101,6 +103,31 @@ def check_arguments(args: argparse.Namespace) -> None:
                 f"{'.'.join(str(p) for p in e['loc']) or 'JSON'}: {e['msg']}" for e in exc.errors()
             )
             raise SandboxUsageError(f"--faults: not a valid fault config ({why})") from exc
+
+
+#: The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html,
+#: "The Database Header").
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_database_file(db: Path) -> None:
+    """An existing, non-empty ``--db`` must be a SQLite database (a new or empty file is made
+    one); SQLite itself only says "file is not a database", without the file's name.
+
+    Raises:
+        SandboxUsageError: the file cannot be read, or is not a SQLite database.
+    """
+    try:
+        with db.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SandboxUsageError(f"--db {db}: cannot read it ({exc.strerror or exc})") from exc
+    if head and head != SQLITE_HEADER:
+        raise SandboxUsageError(
+            f"--db {db}: not a SQLite database (give a new file, or a sandbox database)"
+        )
 
 
 def _watch_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

@@ -116,3 +116,18 @@ def test_sandbox_db_in_a_missing_folder_exits_2(
     (line,) = _lines(capsys.readouterr().err)
     assert line == f"dhe sandbox: error: --db {db}: folder {db.parent} does not exist"
     assert not db.parent.exists()
+
+
+def test_sandbox_db_that_is_not_a_database_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--db junk.wav`` was "cannot start: file is not a database", exit 1."""
+    db = tmp_path / "junk.wav"
+    db.write_bytes(b"RIFF" + bytes(60))
+    assert main(["sandbox", "bank", "--port", "0", "--db", str(db)]) == 2
+    (line,) = _lines(capsys.readouterr().err)
+    assert line == (
+        f"dhe sandbox: error: --db {db}: not a SQLite database (give a new file, or a sandbox "
+        "database)"
+    )
+    assert db.read_bytes() == b"RIFF" + bytes(60)  # left as it was
