@@ -106,7 +106,7 @@ def check_request(
     if gesture is not None:
         name = GESTURE_ALIASES.get(gesture, gesture)
         if name not in GESTURES:
-            known = ", ".join([*GESTURES, *GESTURE_ALIASES])
+            known = ", ".join(GESTURES)  # the six names; aliases (wave = greet) also work
             raise UsageError(f"--gesture {gesture}: unknown (known: {known})")
         gesture = name
     if lang not in ("en", "zh"):

@@ -147,7 +147,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     )
     pa.add_argument("--model", default=None, metavar="PATH", help="a .glb/.gltf/.vrm avatar")
     pa.add_argument("--emotion", default="neutral", help="neutral, happy, concerned, apologetic")
-    pa.add_argument("--gesture", default=None, help="nod, shake, tilt, bow, wave, point_to_screen")
+    pa.add_argument(
+        "--gesture", default=None, help="nod, shake, tilt, bow, greet (or wave), point_to_screen"
+    )
     pa.add_argument("--text", default=None, help="what to say with the configured voice")
     pa.add_argument("--lang", default="en", help="en or zh (default en)")
     pa.add_argument("--size", default="512x512", metavar="WxH", help="frame size (512x512)")

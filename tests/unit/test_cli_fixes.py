@@ -188,6 +188,17 @@ def test_chat_packs_dir_that_is_not_a_folder_is_named(
         assert _err_lines(capsys) == [f"dhe chat: error: --packs-dir {path}: {reason}"]
 
 
+def test_avatar_preview_unknown_gesture_lists_the_six_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The list held the aliases too, so ``point_to_screen`` showed three times."""
+    assert main(["avatar", "preview", "--gesture", "dance", "--out", "x.png"]) == 2
+    assert _err_lines(capsys) == [
+        "dhe avatar preview: error: --gesture dance: unknown "
+        "(known: nod, shake, tilt, point_to_screen, greet, bow)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("size", "says"),
     [("10x99999", "out of range: width and height must be in 64-2048"), ("65x64", "even")],
