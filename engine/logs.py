@@ -28,7 +28,9 @@ class MaskingFilter(logging.Filter):
 
 #: Libraries that set their own logger to DEBUG when imported (bm25s does, in its
 #: ``__init__``): setting their level once is undone by an import that comes after logging is
-#: configured, so the handler holds them at the engine's level (INFO at most) instead.
+#: configured, so the handler holds them at the engine's level (INFO at most) instead. jieba
+#: also adds its own stderr handler on import ("Building prefix dict …"), so the same filter
+#: sits on their loggers too (a logger's filters run before any of its handlers).
 CHATTY_LIBRARIES = ("bm25s", "jieba", "faster_whisper")
 
 
@@ -57,7 +59,12 @@ def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None)
     """
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(LibraryLevelFilter(max(level, logging.INFO)))
+    libraries = LibraryLevelFilter(max(level, logging.INFO))
+    handler.addFilter(libraries)
+    for name in CHATTY_LIBRARIES:  # also on the logger: jieba prints through its own handler
+        logger = logging.getLogger(name)
+        logger.filters[:] = [f for f in logger.filters if not isinstance(f, LibraryLevelFilter)]
+        logger.addFilter(libraries)
     handler.addFilter(MaskingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

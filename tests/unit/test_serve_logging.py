@@ -39,3 +39,25 @@ def test_a_library_imported_after_configuration_stays_quiet(
     err = capsys.readouterr().err
     assert "Building index" not in err
     assert "WARNING bm25s: a real problem" in err
+
+
+def test_jiebas_own_handler_is_quiet_too() -> None:
+    """jieba adds a stderr handler of its own when imported and logs "Building prefix dict …"
+    at DEBUG through it (``dhe avatar preview --lang zh``); a handler stands in for it here."""
+    records: list[logging.LogRecord] = []
+    own = logging.Handler()
+    own.emit = records.append  # type: ignore[method-assign]
+    jieba = logging.getLogger("jieba")
+    jieba.addHandler(own)
+    saved_level = jieba.level
+    try:
+        configure_logging(0)
+        configure_logging(0)  # once more: one filter, not two
+        jieba.setLevel(logging.DEBUG)  # as jieba's import does
+        jieba.debug("Building prefix dict from the default dictionary ...")
+        jieba.warning("kept")
+    finally:
+        jieba.removeHandler(own)
+        jieba.setLevel(saved_level)
+    assert [r.getMessage() for r in records] == ["kept"]
+    assert len(jieba.filters) == 1
