@@ -34,12 +34,17 @@ def load_audio(path: str | Path, *, max_seconds: float = MAX_INPUT_SECONDS) -> n
     path = Path(path)
     if not path.is_file():
         raise AudioDecodeError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise AudioDecodeError(f"{path}: the file is empty (0 bytes)")
     try:
         container = av.open(str(path))
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+    except av.InvalidDataError as exc:
         raise AudioDecodeError(
-            f"{path}: not a readable audio file ({exc.__class__.__name__})"
+            f"{path}: not an audio file FFmpeg can read (its data is in no format it knows)"
         ) from exc
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:  # the reason, in words
+        reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+        raise AudioDecodeError(f"{path}: not a readable audio file ({reason})") from exc
     with container:
         if not container.streams.audio:
             raise AudioDecodeError(f"{path}: contains no audio stream")

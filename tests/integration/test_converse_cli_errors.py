@@ -14,6 +14,8 @@ from tests.support.cli import run_dhe
     [
         (lambda d: ["--audio", str(d / "missing.wav")], "missing.wav: no such file"),
         (lambda d: ["--audio", str(d / "notes.txt")], "notes.txt: "),
+        # said "not a readable audio file (InvalidDataError)"
+        (lambda d: ["--audio", str(d / "empty.wav")], "empty.wav: the file is empty (0 bytes)"),
         (lambda d: ["--audio", str(d / "image.png")], "image.png"),
         (lambda d: ["--text", "   "], "--text: empty text"),
         (lambda d: ["--text", "x" * 501], "longer than 500 characters"),
@@ -22,6 +24,7 @@ from tests.support.cli import run_dhe
 )
 def test_bad_input_exit_2_and_nothing_written(tmp_path: Path, make_input, expected: str) -> None:
     (tmp_path / "notes.txt").write_text("this is not audio\n" * 50)
+    (tmp_path / "empty.wav").write_bytes(b"")
     # A PNG header and some bytes: a file FFmpeg may open as an image but not as audio.
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     out = tmp_path / "out.mp4"
