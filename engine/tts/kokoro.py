@@ -50,6 +50,7 @@ import numpy as np
 
 from avatar.visemes import VisemeTrack, track_from_alignment
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
+from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
 from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
 from engine.tts.zh_tones import tone_f0
@@ -68,9 +69,14 @@ AUDIO_LEAD_UNITS = 1
 #: Word gaps shorter than this (s) keep the previous mouth shape (see track_from_alignment):
 #: Kokoro gives a space between words 1-3 duration units (25-75 ms).
 MIN_PAUSE_S = 0.08
-#: Piece lengths for streaming (spoken weight, 3 per Han character): a short first clause so
-#: the first audio comes quickly, then whole sentences.
-ZH_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
+#: Kokoro's pace in the server on 2 cores (:mod:`engine.tts.pacing`; spoken weight, 3 per Han
+#: character, ~57 ms heard per weight): a piece of weight w takes ~0.6 * (w + 20) weights of
+#: time to make (抱歉， w 7 in ~0.8 s; 这个问题我暂时无法办理。 w 34 in 1.5-1.9 s while the first
+#: piece played) and is heard for ~w + 3 once its silences are shortened (0.66 and 2.14 s).
+ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
+#: Piece lengths for streaming: clauses grouped so each piece is made before the audio ahead
+#: of it runs out (a short opening clause alone left ~1 s of silence after it).
+ZH_SPLIT = SplitConfig(pace=ZH_PACE)
 
 #: onnxruntime's intra-op threads busy-wait between operators unless told not to. The server
 #: shares its cores with the renderer and the ASR, so they sleep instead ("0"): on the shared

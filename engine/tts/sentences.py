@@ -13,6 +13,9 @@ sentence is synthesized. Rules:
   ``max_weight`` (or, with ``growth`` > 1, above a limit that grows piece by piece). A ``,``
   or ``:`` between digits (``1,234``, ``09:30``) is never a boundary. The cut is at the last clause
   boundary that keeps the piece within the limit, else the first one.
+* With a slow voice's :class:`~engine.tts.pacing.Pace`, the limits give way: the reply's
+  clauses (sentence ends included) are regrouped so each piece is made before the audio
+  ahead of it runs out (:mod:`engine.tts.pacing`).
 
 Length is measured as *spoken weight*: one per Latin character, three per CJK character
 (English is spoken at roughly 14-16 characters per second, Mandarin at 4-5 characters per
@@ -21,8 +24,11 @@ second, so a Han character lasts about three Latin characters).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+
+from engine.tts.pacing import Pace, pace_pieces
 
 #: Abbreviations after which "." does not end a sentence (lowercase, without the dot).
 ABBREVIATIONS: frozenset[str] = frozenset(
@@ -54,11 +60,15 @@ class SplitConfig:
             ``max_weight``. 1.0 (the default) allows ``max_weight`` from the second piece on;
             a slower voice (RTF ~0.3) sets ~2.5 so each piece is synthesized while the one
             before it plays (a piece of weight w takes ~RTF * w of the time w is heard).
+        pace: a slow voice's timing: pieces are then grouped from whole clauses so that each
+            is synthesized within the audio queued ahead of it (:mod:`engine.tts.pacing`;
+            the three limits above are not used).
     """
 
     first_max_weight: int = 40
     max_weight: int = 200
     growth: float = 1.0
+    pace: Pace | None = None
 
     def limit(self, index: int) -> int:
         """Most spoken weight for piece ``index`` (0 = the first piece of the reply)."""
@@ -120,24 +130,27 @@ def _conjunction_cuts(sentence: str) -> list[int]:
     ]
 
 
+def _clause_cuts(rest: str) -> list[int]:
+    """Positions just after each clause boundary of ``rest`` that leaves words after it (a
+    ``,`` or ``:`` between digits is none)."""
+    return [
+        i + 1
+        for i, ch in enumerate(rest[:-1])
+        if ch in _CLAUSE_MARKS
+        and not (
+            ch in ",:" and 0 < i < len(rest) - 1 and rest[i - 1].isdigit() and rest[i + 1].isdigit()
+        )
+        and rest[i + 1 :].strip()
+    ]
+
+
 def _cut_clauses(sentence: str, config: SplitConfig, done: int) -> list[str]:
     """Cut ``sentence`` at clause boundaries, piece ``done + k`` within ``config.limit``, where
     the boundaries allow (``done``: pieces of the reply before this sentence)."""
     pieces: list[str] = []
     rest = sentence
     while spoken_weight(rest) > config.limit(done + len(pieces)):
-        cuts = [
-            i + 1
-            for i, ch in enumerate(rest[:-1])
-            if ch in _CLAUSE_MARKS
-            and not (
-                ch in ",:"
-                and 0 < i < len(rest) - 1
-                and rest[i - 1].isdigit()
-                and rest[i + 1].isdigit()
-            )
-            and rest[i + 1 :].strip()
-        ]
+        cuts = _clause_cuts(rest)
         cap = config.limit(done + len(pieces))
         if not pieces and not [c for c in cuts if spoken_weight(rest[:c]) <= cap]:
             # No punctuation early enough in the first sentence: cut before a conjunction so
@@ -150,6 +163,34 @@ def _cut_clauses(sentence: str, config: SplitConfig, done: int) -> list[str]:
         pieces.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     pieces.append(rest)
+    return pieces
+
+
+def _clauses(sentence: str) -> list[str]:
+    """``sentence`` cut at every clause boundary (stripped, in order)."""
+    bounds = [0, *_clause_cuts(sentence), len(sentence)]
+    return [sentence[a:b].strip() for a, b in itertools.pairwise(bounds)]
+
+
+def _join(parts: list[str]) -> str:
+    """Clauses or sentences joined as written: a space between them unless one side is
+    Chinese (CJK text has none)."""
+    out = parts[0]
+    for part in parts[1:]:
+        tight = _CJK.match(part[0]) or out[-1] in _CJK_ENDS + "，；：、）" or _CJK.match(out[-1])
+        out += part if tight else " " + part
+    return out
+
+
+def _paced(sentences: list[str], pace: Pace) -> list[str]:
+    """The clauses of ``sentences`` regrouped by :func:`~engine.tts.pacing.pace_pieces`."""
+    split = [_clauses(s) for s in sentences]
+    clauses = [c for cs in split for c in cs]
+    opens = [k == 0 for cs in split for k in range(len(cs))]
+    pieces, i = [], 0
+    for n in pace_pieces([spoken_weight(c) for c in clauses], pace, opens):
+        pieces.append(_join(clauses[i : i + n]))
+        i += n
     return pieces
 
 
@@ -179,12 +220,17 @@ def split_sentences(text: str, config: SplitConfig = SplitConfig()) -> list[str]
             continue
         i += 1
     sentences.append(text[start:])
-    out: list[str] = []
+    whole: list[str] = []
     for raw in sentences:
         sentence = " ".join(raw.split())
         if not sentence or all(not ch.isalnum() for ch in sentence):
-            if out and sentence:
-                out[-1] += sentence  # stray punctuation joins the sentence before
+            if whole and sentence:
+                whole[-1] += sentence  # stray punctuation joins the sentence before
             continue
+        whole.append(sentence)
+    if config.pace is not None:
+        return _paced(whole, config.pace) if whole else []
+    out: list[str] = []
+    for sentence in whole:
         out.extend(_cut_clauses(sentence, config, len(out)))
     return out

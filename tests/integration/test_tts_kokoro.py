@@ -67,16 +67,17 @@ def test_lips_close_where_the_audio_is_quiet(kokoro: KokoroTTS) -> None:
     assert rms("sil") < 0.3 * rms("aa")
 
 
-def test_first_piece_is_short_and_pieces_grow(kokoro: KokoroTTS) -> None:
+def test_pieces_are_paced_to_be_made_in_time(kokoro: KokoroTTS) -> None:
+    """The opening clause 您好， alone plays for less than the next one takes to make: it
+    opens the reply with its sentence (engine.tts.pacing); the rest in pieces."""
     text = (
         "您好，欢迎来到海港区税务服务厅！我是自助服务助手，可以帮您查询个税申报状态、"
         "预约办税时间、受理投诉建议。请问有什么可以帮您？"
     )
     pieces = kokoro.split(text)
-    assert pieces[0] == "您好，"
+    assert pieces[0] == "您好，欢迎来到海港区税务服务厅！"
+    assert len(pieces) > 2
     assert "".join(pieces) == text.replace(" ", "")
-    weights = [len(p) for p in pieces[:3]]
-    assert weights == sorted(weights)
 
     async def run() -> list[TTSChunk]:
         return [chunk async for chunk in kokoro.synthesize(text, "zh")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig, split_sentences, spoken_weight
 
 
@@ -143,3 +144,36 @@ def test_growing_pieces_for_a_slower_voice() -> None:
             mark in piece[:-1] for mark in "，、"
         ), piece
     assert split_sentences(text) != pieces  # without growth the second piece may be longer
+
+
+def test_paced_pieces_are_made_before_the_audio_ahead_runs_out() -> None:
+    """With a slow voice's pace, a short opening clause joins what follows (alone it plays
+    for less than the next clause takes to make), later pieces take what can be made in time,
+    and no clause is cut inside."""
+    pace = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0)
+    text = "抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？"
+    pieces = split_sentences(text, SplitConfig(pace=pace))
+    assert pieces == ["抱歉，这个问题我暂时无法办理。", "需要我为您呼叫工作人员吗？"]
+    ahead = pace.heard(spoken_weight(pieces[0]))
+    for piece in pieces[1:]:
+        assert pace.cost(spoken_weight(piece)) <= ahead + pace.slack
+        ahead = max(0.0, ahead - pace.cost(spoken_weight(piece))) + pace.heard(spoken_weight(piece))
+    # a faster voice opens on the clause alone
+    assert split_sentences(text, SplitConfig(pace=Pace(ratio=0.2, overhead=5.0)))[0] == "抱歉，"
+
+
+def test_paced_pieces_after_the_first_stay_inside_their_sentence() -> None:
+    text = "很抱歉，系统出现问题，暂时无法办理。请稍后再试，或者转人工办理。"
+    slow = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0)
+    pieces = split_sentences(text, SplitConfig(pace=slow))
+    assert pieces[0] == "很抱歉，系统出现问题，"  # the next clause is made while it plays
+    assert "暂时无法办理。" in pieces and "".join(pieces) == text
+    across = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, across_sentences=True)
+    assert any("。请" in p for p in split_sentences(text, SplitConfig(pace=across)))
+
+
+def test_paced_pieces_keep_every_word_and_join_sentences_as_written() -> None:
+    text = "Thanks. Your card is blocked, and a new one is on its way. 谢谢。已发送验证码。"
+    pieces = split_sentences(text, SplitConfig(pace=Pace(ratio=0.6, overhead=20.0)))
+    assert " ".join(pieces).replace("。 ", "。") == text
+    assert split_sentences("   ", SplitConfig(pace=Pace(ratio=0.6, overhead=20.0))) == []
