@@ -55,8 +55,9 @@ log = logging.getLogger(__name__)
 
 
 def _embedding_progress(domain: str, done: int, total: int) -> None:
-    """Start-up progress while a pack's lines are embedded (no cache yet for the model)."""
-    log.info("warm-up: dialog %s: embedding %d of %d lines", domain, done, total)
+    """Start-up progress while a pack's lines are embedded (no cache yet for the model); a pack
+    embeds its lines in several batches (examples, knowledge base …), ``total`` is this one's."""
+    log.info("warm-up: dialog %s: embedding a batch of %d lines: %d done", domain, total, done)
 
 
 @dataclass(frozen=True, slots=True)
