@@ -31,7 +31,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     chat.add_argument("--demo", action="store_true", help="demo customers use the fixed code")
     chat.add_argument("--packs-dir", default=None, help="domain packs folder (assets/domains)")
     chat.add_argument("--var-dir", default=None, help="sandbox data folder (default var/)")
-    chat.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    chat.add_argument(
+        "--config", default=None, help="config YAML (default: assets/config/default.yaml)"
+    )
     chat.add_argument(
         "--why",
         action="store_true",

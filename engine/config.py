@@ -408,7 +408,8 @@ class EngineConfig(BaseSettings):
 
 
 def load_config(path: str | Path | None = None) -> EngineConfig:
-    """Read and validate a config file (default: the embedded template), applying ``DHE_*``.
+    """Read and validate a config file (default: :data:`DEFAULT_CONFIG_PATH`,
+    ``assets/config/default.yaml``), applying ``DHE_*``.
 
     Raises:
         ConfigFileError: the file is not a readable YAML mapping.

@@ -141,12 +141,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--text", action=_TurnAction, metavar="STR", help="a typed visitor turn")
     p.add_argument("--out", required=True, metavar="FILE.mp4", help="the video to write")
     p.add_argument("--json", action="store_true", help="print only the JSON document on stdout")
-    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    p.add_argument(
+        "--config", default=None, help="config YAML (default: assets/config/default.yaml)"
+    )
     p.set_defaults(func=_cmd_converse, turns=[])
 
     p = subparsers.add_parser(
         "demo", help="the scripted demo conversation (make demo) written to an MP4"
     )
     p.add_argument("--out", default=None, metavar="FILE.mp4", help="default: var/demo.mp4")
-    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    p.add_argument(
+        "--config", default=None, help="config YAML (default: assets/config/default.yaml)"
+    )
     p.set_defaults(func=_cmd_demo)

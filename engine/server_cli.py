@@ -28,7 +28,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p = subparsers.add_parser("serve", help="the realtime WebRTC server (visitor page at /)")
     p.add_argument("--host", default=None, help="listen address (default from config: 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default from config: 8080)")
-    p.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    p.add_argument(
+        "--config", default=None, help="config YAML (default: assets/config/default.yaml)"
+    )
     p.set_defaults(func=run_serve)
 
 

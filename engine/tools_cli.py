@@ -160,11 +160,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         help="a PNG contact sheet of every viseme, emotion and gesture",
     )
     pa.add_argument("--out", required=True, metavar="FILE.mp4|FILE.png")
-    pa.add_argument("--config", default=None, help="config YAML (default: embedded template)")
+    pa.add_argument(
+        "--config", default=None, help="config YAML (default: assets/config/default.yaml)"
+    )
     pa.set_defaults(func=_cmd_avatar_preview)
 
     p = subparsers.add_parser("models", help="fetch, verify and unpack the model files")
-    p.add_argument("names", nargs="*", help="model names or sets (default, zh, perception, all)")
+    p.add_argument(
+        "names",
+        nargs="*",
+        help="model names or sets (default, zh, en-minilm, perception, all)",
+    )
     p.add_argument(
         "--from",
         dest="from_dir",

@@ -350,3 +350,22 @@ def test_connectors_call_timeout_out_of_range_is_bad_usage(
     error = json.loads(capsys.readouterr().out)["error"]
     assert error["code"] == "invalid_input" and error["message"].startswith("--timeout-ms ")
     assert not var_dir.exists()  # nothing started
+
+
+def test_help_names_every_model_set_and_the_real_config_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``dhe models --help`` left out ``en-minilm``; ``--config`` said "embedded template"
+    where the code reads ``assets/config/default.yaml``."""
+    from engine.config import DEFAULT_CONFIG_PATH
+    from engine.paths import REPO_ROOT
+
+    with pytest.raises(SystemExit):
+        main(["models", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    sets = {s for spec in models.load_manifest().values() for s in spec.sets}
+    assert all(name in text for name in [*sets, "all"]), (sets, text)
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"default: {DEFAULT_CONFIG_PATH.relative_to(REPO_ROOT)}" in text, text
