@@ -2,17 +2,24 @@
 # make test  — set everything up, then run the whole test suite
 # make cluster [REPLICAS=3] — Redis, replicas, shared sandboxes, HAProxy on loopback (cluster-down stops)
 # make setup GPU=1 — CUDA build of onnxruntime (see README.md, Configuration)
-.PHONY: setup run demo test lint bench clean cluster cluster-down
+.PHONY: setup run demo test lint bench clean cluster cluster-down port-free
 
 GPU ?= 0
 REPLICAS ?= 3
 CLUSTER_PORT ?= 8090
+PORT ?= 8080
 
 setup:
 	GPU=$(GPU) bash scripts/setup.sh
 
-run: setup
-	.venv/bin/dhe serve --host 127.0.0.1 --port 8080
+# the port is checked before setup's checks (a minute when all is installed), not after them
+run: port-free setup
+	.venv/bin/dhe serve --host 127.0.0.1 --port $(PORT)
+
+port-free:
+	@bash -c 'if (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null; then \
+	  echo "make run: 127.0.0.1:$(PORT) is in use (another dhe serve?): stop it, or make run PORT=N" >&2; \
+	  exit 2; fi'
 
 demo: setup
 	.venv/bin/dhe demo --out var/demo.mp4

@@ -131,3 +131,17 @@ def test_sandbox_db_that_is_not_a_database_exits_2_naming_it(
         "database)"
     )
     assert db.read_bytes() == b"RIFF" + bytes(60)  # left as it was
+
+
+def test_make_run_checks_the_port_before_the_setup_checks(busy_port: int) -> None:
+    """A second ``make run`` spent 51 s on setup's checks before ``dhe serve`` found 8080 taken."""
+    import subprocess
+
+    from tests.conftest import REPO_ROOT
+
+    run = ["make", "-s", "-C", str(REPO_ROOT)]
+    proc = subprocess.run([*run, "port-free", f"PORT={busy_port}"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"make run: 127.0.0.1:{busy_port} is in use" in proc.stderr
+    plan = subprocess.run([*run, "-n", "run"], capture_output=True, text=True, check=True).stdout
+    assert plan.index("/dev/tcp/127.0.0.1/8080") < plan.index("scripts/setup.sh")
