@@ -1,5 +1,6 @@
 """engine.server.video_codec: the avatar's VP8 encoder is aiortc's with the temporal denoiser
-off, and aiortc's RTP senders make it for VP8 (real libvpx through PyAV)."""
+off, and aiortc's RTP senders make it for VP8 (real libvpx through PyAV); the video track's
+RGB → yuv420p conversion (YuvConverter) gives swscale's frames."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from engine.server.video_codec import (
     AvatarVp8Encoder,
+    YuvConverter,
     _open_vp8,
     avatar_encoder,
     use_avatar_encoders,
@@ -70,3 +72,15 @@ def test_rtp_senders_make_the_avatar_encoder_for_vp8_only(monkeypatch: pytest.Mo
     assert isinstance(avatar_encoder(vp8), Vp8Encoder)
     assert isinstance(avatar_encoder(h264), H264Encoder)
     assert isinstance(avatar_encoder(opus), OpusEncoder)
+
+
+def test_yuv_converter_gives_swscales_frames_each_its_own() -> None:
+    rng = np.random.default_rng(3)
+    converter = YuvConverter(64, 48)
+    images = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(2)]
+    frames = [converter.convert(image) for image in images]  # the kept RGB frame is reused
+    odd = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)  # another size: built from it
+    for image, got in [*zip(images, frames, strict=True), (odd, converter.convert(odd))]:
+        want = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+        assert got.format.name == "yuv420p"
+        assert np.array_equal(got.to_ndarray(), want.to_ndarray())
