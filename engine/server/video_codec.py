@@ -109,7 +109,8 @@ class YuvConverter:
 
     def convert(self, rgb: np.ndarray) -> av.VideoFrame:
         """The yuv420p frame of uint8 (H, W, 3) ``rgb`` (any size; the track's is fastest)."""
-        if rgb.shape == self._size and self._contiguous and rgb.flags.c_contiguous:
+        fits = rgb.shape == self._size and rgb.dtype == np.uint8 and rgb.flags.c_contiguous
+        if fits and self._contiguous:
             self._rgb.planes[0].update(rgb)
             return self._rgb.reformat(format="yuv420p")
         return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
