@@ -160,6 +160,7 @@ class Speaker:
             asyncio.CancelledError: the reply was interrupted (generator closed first).
         """
         times = SpeechTimes(end_sample=self.outbox.schedule_end)
+        t_say_s = time.monotonic()
         if synthesis is None:
             tts = await asyncio.to_thread(self.voices.for_language, language, speaking_rate)
             synthesis = tts.synthesize(text, language)
@@ -173,9 +174,8 @@ class Speaker:
                     if pauses is not None:
                         voice, visemes = pauses.limit(voice, chunk.sample_rate, visemes)
                     pcm = resample_pcm(voice.tobytes(), chunk.sample_rate, MEDIA_RATE_HZ)
-                    start = self.outbox.enqueue(
-                        reply_id, pcm, _logged_start(on_first_audio, reply_id, pcm.size)
-                    )
+                    logged = _logged_start(on_first_audio, reply_id, pcm.size, t_say_s)
+                    start = self.outbox.enqueue(reply_id, pcm, logged)
                     # the jaw follows the chunk's loudness (its PCM at the visemes' rate)
                     self.outbox.timeline.add_speech(visemes, start, voice)
                     if times.first_chunk_ns is None:
@@ -203,18 +203,19 @@ class Speaker:
         )
 
 
-def _logged_start(on_start: Callable[[], None], reply_id: str, samples: int) -> Callable[[], None]:
-    """``on_start``, logging (debug) the monotonic time a chunk was queued and began to play:
-    a chunk that plays the moment it is queued came after the audio ahead of it ran out."""
-    queued_ms = time.monotonic() * 1e3
+def _logged_start(
+    on_start: Callable[[], None], reply_id: str, samples: int, t0_s: float
+) -> Callable[[], None]:
+    """``on_start``, logging (debug) when a chunk was queued and began to play, in ms after
+    monotonic ``t0_s`` (the reply's start): a chunk that plays the moment it is queued came
+    after the audio ahead of it ran out."""
+    queued_ms = (time.monotonic() - t0_s) * 1e3
 
     def started() -> None:
+        playing_ms = (time.monotonic() - t0_s) * 1e3
         log.debug(
-            "%s: chunk of %.2f s queued at %.0f ms, playing at %.0f ms (monotonic)",
-            reply_id,
-            samples / MEDIA_RATE_HZ,
-            queued_ms,
-            time.monotonic() * 1e3,
+            "%s: chunk of %.2f s queued %.0f ms, playing %.0f ms into the reply",
+            *(reply_id, samples / MEDIA_RATE_HZ, queued_ms, playing_ms),
         )
         on_start()
 

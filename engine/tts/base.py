@@ -121,13 +121,16 @@ class SentenceTTS(ABC):
         sentences = self.split(text)
         if not sentences:
             return
-        pending = asyncio.ensure_future(asyncio.to_thread(self._timed, sentences[0], language, 0))
+        t0_s = time.monotonic()
+        pending = asyncio.ensure_future(
+            asyncio.to_thread(self._timed, sentences[0], language, 0, t0_s)
+        )
         try:
             for i in range(len(sentences)):
                 chunk = await pending
                 if i + 1 < len(sentences):
                     pending = asyncio.ensure_future(
-                        asyncio.to_thread(self._timed, sentences[i + 1], language, i + 1)
+                        asyncio.to_thread(self._timed, sentences[i + 1], language, i + 1, t0_s)
                     )
                 yield chunk
         finally:
@@ -136,14 +139,16 @@ class SentenceTTS(ABC):
                 with contextlib.suppress(asyncio.CancelledError, TTSError):
                     await pending
 
-    def _timed(self, sentence: str, language: str, index: int) -> TTSChunk:
-        """:meth:`synthesize_sentence`, logged (debug) with its monotonic start and end."""
-        start_ms = time.monotonic() * 1e3
+    def _timed(self, sentence: str, language: str, index: int, t0_s: float) -> TTSChunk:
+        """:meth:`synthesize_sentence`, logged (debug) with its start and end in ms after the
+        reply's synthesis began at monotonic ``t0_s`` (short figures: the log masks long
+        digit runs)."""
+        start_ms = (time.monotonic() - t0_s) * 1e3
         chunk = self.synthesize_sentence(sentence, language)
-        end_ms = time.monotonic() * 1e3
+        end_ms = (time.monotonic() - t0_s) * 1e3
         log.debug(
-            "piece %d synthesized %.0f-%.0f ms (monotonic; %.0f ms), %.2f s of audio: %s",
-            *(index, start_ms, end_ms, end_ms - start_ms, chunk.duration_s, sentence),
+            "piece %d synthesized %.0f-%.0f ms into the reply, %.2f s of audio: %s",
+            *(index, start_ms, end_ms, chunk.duration_s, sentence),
         )
         return chunk
 
