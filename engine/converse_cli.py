@@ -7,13 +7,12 @@ Exit codes: 0 success, 2 bad usage or unreadable input (one-line error), 1 inter
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
 
-from engine.cli_errors import config_problem, fail, interrupted
+from engine.cli_errors import config_problem, fail, interrupted, run_answering_ctrl_c
 
 DEMO_TURNS: tuple[tuple[str, str], ...] = (
     ("text", "Hello"),
@@ -79,7 +78,7 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
         progress(banner)
 
     try:
-        doc = asyncio.run(
+        doc = run_answering_ctrl_c(
             converse(
                 turns,
                 config=config,
@@ -88,7 +87,8 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
                 demo=args.demo,
                 out_path=out,
                 progress=progress,
-            )
+            ),
+            command,
         )
     except UsageError as exc:
         return fail(command, str(exc), 2)

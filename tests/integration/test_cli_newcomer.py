@@ -145,3 +145,42 @@ def test_make_run_checks_the_port_before_the_setup_checks(busy_port: int) -> Non
     assert f"make run: 127.0.0.1:{busy_port} is in use" in proc.stderr
     plan = subprocess.run([*run, "-n", "run"], capture_output=True, text=True, check=True).stdout
     assert plan.index("/dev/tcp/127.0.0.1/8080") < plan.index("scripts/setup.sh")
+
+
+def test_ctrl_c_during_start_up_is_answered_at_once(tmp_path: Path) -> None:
+    """Ctrl-C while ``dhe converse`` loaded its models printed ``interrupted`` 21.5 s later
+    (asyncio waited for the loading threads); the line now comes at once and the process
+    exits as soon as the sandboxes are stopped, leaving no partial video."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO_ROOT
+
+    out = tmp_path / "x.mp4"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "converse", "--text", "hello", "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "DHE_VAR_DIR": str(tmp_path / "var")},
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("starting: ")  # inside the event loop now
+        time.sleep(1.0)  # the sandboxes and the models are loading
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        line = proc.stderr.readline().strip()
+        said_s = time.monotonic() - sent
+        rest = proc.stderr.read()
+        proc.wait(timeout=60)
+        exited_s = time.monotonic() - sent
+    finally:
+        proc.kill()
+    assert line == "dhe converse: interrupted" and said_s < 3.0, (line, said_s)
+    assert proc.returncode == 130 and "interrupted" not in rest, rest
+    assert exited_s < 10.0, exited_s
+    assert not list(tmp_path.glob("x.mp4*"))
