@@ -73,7 +73,12 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail("serve", listen_failure(host, port, exc), 2)
     show_server_progress()
     try:
-        status = asyncio.run(_serve(config, host, port))
+        with asyncio.Runner() as runner:
+            status = runner.run(_serve(config, host, port))
+            # Stopped cleanly (sessions closed, sandboxes stopped): end here, before the
+            # runner's close waits for the default executor, where a warm-up step stopped
+            # mid-way (a voice or a renderer loading) would hold the exit for 16 s.
+            exit_after_clean_stop(status)
     except KeyboardInterrupt:
         return 0
     except RegistryStartError as exc:
@@ -111,7 +116,8 @@ def check_listen(host: str, port: int) -> None:
 
 def exit_after_clean_stop(status: int) -> NoReturn:
     """End the process with ``status`` once ``_serve`` has stopped cleanly (sessions closed,
-    sandboxes stopped and reaped, executors shut down), without the interpreter's own teardown:
+    sandboxes stopped and reaped, executors shut down), without waiting for the default
+    executor's threads (a warm-up step under way is abandoned) or the interpreter's own teardown:
     with the models loaded, its final garbage collection over their objects took 1.2 s of CPU
     and 7 s on a loaded 2-core machine (measured, ``dhe serve`` English-only) before the exit
     status reached the service manager or the test waiting on it. Logs and stdio are flushed
