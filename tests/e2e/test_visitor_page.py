@@ -180,7 +180,10 @@ def test_the_tax_page_asks_for_the_taxpayer_id_not_a_card(open_visitor, e2e_arti
     assert "纳税人识别号" in page.text_content("#footer-privacy")
     assert "卡号" not in page.text_content("#footer-privacy-short")
     assert "税务局" in page.text_content("#demo-phone-text")
-    start_session(page)
+    with page.expect_request(lambda r: r.method == "POST" and "/api/sessions" in r.url) as offer:
+        start_session(page)
+    # the page's language goes with the offer: the AI mark in the video starts in Chinese
+    assert offer.value.post_data_json["ui_language"] == "zh"
     ask(page, "我想查一下个税汇算")
     page.wait_for_selector("#keypad:not([hidden])", timeout=REPLY_TIMEOUT_MS)
     assert page.text_content("#keypad-prompt") == "请输入纳税人识别号后4位数字"
