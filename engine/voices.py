@@ -73,6 +73,7 @@ def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
             model_folder(voice.voice),
             voice=voice.speaker or DEFAULT_SPEAKER,
             length_scale=voice.length_scale,
+            opening=voice.opening,
         )
         kokoro.warm_up()
         return kokoro

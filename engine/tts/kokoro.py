@@ -77,6 +77,12 @@ ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
 #: Piece lengths for streaming: clauses grouped so each piece is made before the audio ahead
 #: of it runs out (a short opening clause alone left ~1 s of silence after it).
 ZH_SPLIT = SplitConfig(pace=ZH_PACE)
+#: The opening ``first_clause`` (:attr:`KokoroTTS.opening`): the first clause alone, then pieces
+#: growing 2.5x up to whole sentences. Its first audio comes sooner (抱歉， alone), but on 2 cores
+#: the second piece is not ready when it ends: ~1 s of silence after the opening clause.
+FIRST_CLAUSE_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
+#: Piece plans by :attr:`KokoroTTS.opening` name.
+OPENINGS: dict[str, SplitConfig] = {"paced": ZH_SPLIT, "first_clause": FIRST_CLAUSE_SPLIT}
 
 #: onnxruntime's intra-op threads busy-wait between operators unless told not to. The server
 #: shares its cores with the renderer and the ASR, so they sleep instead ("0"): on the shared
@@ -158,6 +164,9 @@ class KokoroTTS(SentenceTTS):
         tones: reshape the predicted pitch to Mandarin tone contours (see
             :mod:`engine.tts.zh_tones`); None: only for a voice that is not a native Mandarin
             speaker (:data:`NATIVE_PREFIXES`), e.g. the Japanese ``jm_kumo``.
+        opening: how a reply is cut into pieces (:data:`OPENINGS`): ``paced`` (no stall inside
+            a reply, the first audio later) or ``first_clause`` (the first clause alone: the
+            first audio sooner, a silence after it on a slow CPU).
 
     Raises:
         TTSError: ``model-not-found`` (a file is missing), ``model-invalid`` (unreadable model,
@@ -175,8 +184,12 @@ class KokoroTTS(SentenceTTS):
         length_scale: float | None = None,
         threads: int | None = None,
         tones: bool | None = None,
+        opening: str = "paced",
     ) -> None:
         model_dir = Path(model_dir)
+        if opening not in OPENINGS:
+            raise TTSError("bad-setting", f"unknown opening {opening!r}; have {sorted(OPENINGS)}")
+        self.split_config = OPENINGS[opening]
         paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE)]
         for path in paths:
             if not path.is_file():

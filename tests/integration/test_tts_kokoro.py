@@ -4,13 +4,15 @@ audio, viseme timing from the model's own durations, streaming pieces, tones, wa
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from avatar.visemes import OCULUS_VISEMES
 from engine.tts.base import TTSChunk, TTSError, TTSProvider
-from engine.tts.kokoro import SAMPLES_PER_UNIT, KokoroTTS
+from engine.tts.kokoro import OPENINGS, SAMPLES_PER_UNIT, KokoroTTS
+from engine.tts.sentences import split_sentences
 from tests.conftest import model_folder
 
 
@@ -84,6 +86,11 @@ def test_pieces_are_paced_to_be_made_in_time(kokoro: KokoroTTS) -> None:
 
     # streamed in order (first-audio time is measured by benchmarks/tts.py, not here)
     assert [c.text for c in asyncio.run(run())] == pieces
+    # the opening "first_clause" (tts.voices.zh.opening) speaks 您好， alone instead
+    assert split_sentences(text, OPENINGS["first_clause"])[0] == "您好，"
+    assert OPENINGS["paced"] is KokoroTTS.split_config
+    with pytest.raises(TTSError, match="unknown opening 'fast'"):
+        KokoroTTS(Path("nowhere"), opening="fast")
 
 
 def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:
