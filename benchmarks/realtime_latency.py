@@ -26,7 +26,8 @@ Scenarios (``--only`` picks some; all by default):
   first 20 s (the renderer pool makes its spare for the next visitor then) and the 20 s after.
 - ``--sessions N`` (alone): N sessions speak the same question at the same moment; prints each
   one's end of speech → first reply audio received and its video fps while its reply plays
-  (and over the 12 s from the question on, which takes in idle video at the idle rate).
+  (and over the 12 s from the question on, which also takes in the question and the wait, and
+  the idle rate after a reply shorter than that).
 
 The client runs on the server's machine, so it must not take CPU a real visitor's browser (on
 another machine) would not: it does **not decode** the avatar video it receives. Every video
@@ -367,7 +368,7 @@ async def mandarin(url: str, decode_video: bool) -> None:
 async def sessions_at_once(url: str, n: int, decode_video: bool, seconds: float = 12.0) -> None:
     """N sessions speak the same question at the same moment: each one's reply latency and fps
     while its reply plays (first to last reply sound received; the goal's figure) and over the
-    whole ``seconds`` from the question on (idle time at the idle rate included)."""
+    whole ``seconds`` from the question on (the idle rate after a shorter reply included)."""
     question = espeak(FAQ_QUESTIONS[0])
     _, end = speech_bounds(question)
     clients = [VisitorClient(url, decode_video=decode_video) for _ in range(n)]
