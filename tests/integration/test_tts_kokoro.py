@@ -69,26 +69,29 @@ def test_lips_close_where_the_audio_is_quiet(kokoro: KokoroTTS) -> None:
     assert rms("sil") < 0.3 * rms("aa")
 
 
-def test_pieces_are_paced_to_be_made_in_time(kokoro: KokoroTTS) -> None:
-    """The opening clause 您好， alone plays for less than the next one takes to make: it
-    opens the reply with its sentence (engine.tts.pacing); the rest in pieces."""
+def test_pieces_open_with_the_first_clause_or_are_paced(kokoro: KokoroTTS) -> None:
+    """The default opening says 您好， alone (the first audio sooner); ``paced`` opens the reply
+    with its whole first sentence, because 您好， alone plays for less than the next clause
+    takes to make (engine.tts.pacing); the rest in pieces either way."""
     text = (
         "您好，欢迎来到海港区税务服务厅！我是自助服务助手，可以帮您查询个税申报状态、"
         "预约办税时间、受理投诉建议。请问有什么可以帮您？"
     )
     pieces = kokoro.split(text)
-    assert pieces[0] == "您好，欢迎来到海港区税务服务厅！"
+    assert pieces[0] == "您好，"
     assert len(pieces) > 2
     assert "".join(pieces) == text.replace(" ", "")
+    paced = split_sentences(text, OPENINGS["paced"])
+    assert paced[0] == "您好，欢迎来到海港区税务服务厅！"
+    assert len(paced) > 2
+    assert "".join(paced) == text.replace(" ", "")
 
     async def run() -> list[TTSChunk]:
         return [chunk async for chunk in kokoro.synthesize(text, "zh")]
 
     # streamed in order (first-audio time is measured by benchmarks/tts.py, not here)
     assert [c.text for c in asyncio.run(run())] == pieces
-    # the opening "first_clause" (tts.voices.zh.opening) speaks 您好， alone instead
-    assert split_sentences(text, OPENINGS["first_clause"])[0] == "您好，"
-    assert OPENINGS["paced"] is KokoroTTS.split_config
+    assert OPENINGS["first_clause"] is KokoroTTS.split_config
     with pytest.raises(TTSError, match="unknown opening 'fast'"):
         KokoroTTS(Path("nowhere"), opening="fast")
 
