@@ -74,15 +74,18 @@ MIN_PAUSE_S = 0.08
 #: time to make (抱歉， w 7 in ~0.8 s; 这个问题我暂时无法办理。 w 34 in 1.5-1.9 s while the first
 #: piece played) and is heard for ~w + 3 once its silences are shortened (0.66 and 2.14 s).
 ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
-#: Piece lengths for streaming: clauses grouped so each piece is made before the audio ahead
-#: of it runs out (a short opening clause alone left ~1 s of silence after it).
-ZH_SPLIT = SplitConfig(pace=ZH_PACE)
-#: The opening ``first_clause`` (:attr:`KokoroTTS.opening`): the first clause alone, then pieces
+#: The opening ``paced`` (:class:`KokoroTTS`' ``opening``): clauses grouped so each piece is
+#: made before the audio ahead of it runs out (a short opening clause alone left ~1 s of
+#: silence after it).
+PACED_SPLIT = SplitConfig(pace=ZH_PACE)
+#: The opening ``first_clause`` (:class:`KokoroTTS`' ``opening``): the first clause alone, then pieces
 #: growing 2.5x up to whole sentences. Its first audio comes sooner (抱歉， alone), but on 2 cores
 #: the second piece is not ready when it ends: ~1 s of silence after the opening clause.
 FIRST_CLAUSE_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
-#: Piece plans by :attr:`KokoroTTS.opening` name.
-OPENINGS: dict[str, SplitConfig] = {"paced": ZH_SPLIT, "first_clause": FIRST_CLAUSE_SPLIT}
+#: Piece plans by opening name.
+OPENINGS: dict[str, SplitConfig] = {"paced": PACED_SPLIT, "first_clause": FIRST_CLAUSE_SPLIT}
+#: The opening a voice gets unless told otherwise (``tts.voices.<lang>.opening``'s default).
+DEFAULT_OPENING = "first_clause"
 
 #: onnxruntime's intra-op threads busy-wait between operators unless told not to. The server
 #: shares its cores with the renderer and the ASR, so they sleep instead ("0"): on the shared
@@ -177,7 +180,7 @@ class KokoroTTS(SentenceTTS):
 
     sample_rate: int = SAMPLE_RATE_HZ
     languages: frozenset[str] = frozenset({"zh"})
-    split_config: SplitConfig = FIRST_CLAUSE_SPLIT
+    split_config: SplitConfig = OPENINGS[DEFAULT_OPENING]
 
     def __init__(
         self,
@@ -186,7 +189,7 @@ class KokoroTTS(SentenceTTS):
         length_scale: float | None = None,
         threads: int | None = None,
         tones: bool | None = None,
-        opening: str = "first_clause",
+        opening: str = DEFAULT_OPENING,
     ) -> None:
         model_dir = Path(model_dir)
         if opening not in OPENINGS:
