@@ -7,12 +7,12 @@ pipeline of one visitor out of narrow parts and reacts to them:
   the reply-audio and avatar-video tracks on one media clock — the turn runner's outbox);
 * hearing: :class:`~engine.server.listening.Listener` (VAD, endpointing) →
   :class:`~engine.server.turn_taking.TurnTaking` (onsets, partials, the final decode), which
-  hands each onset and finished turn back here (:meth:`Session.speech_started`,
-  :meth:`Session.turn_ended`);
+  hands each onset and finished turn to the session's turns
+  (:class:`~engine.server.session_turns.SessionTurns`: the turn side, split out of here);
 * the turn loop: :class:`~engine.turns.TurnRunner`, given the dialog session, a speaker, the bus
   and the outbox — never the session;
-* one :class:`~engine.reply.ReplyHandle` at a time, whose futures move the state
-  (``first_audio`` → speaking, ``played`` → idle) and the listener's barge-in mode;
+* one :class:`~engine.reply.ReplyHandle` at a time (kept by the turns), whose futures move the
+  state (``first_audio`` → speaking, ``played`` → idle) and the listener's barge-in mode;
 * the bus: every event of the session, the events socket's feed
   (:class:`~engine.server.feed.ClientFeed`) and the Prometheus observer among its subscribers;
 * the camera, with the visitor's consent: the perception stage
@@ -42,10 +42,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
-from engine.asr.whisper import Transcript
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
-from engine.foresight import Foresight
 from engine.observers import EventBus, label_follows_replies
 from engine.perception.speaker import SpeakerGate
 from engine.reply import ReplyHandle
@@ -58,8 +56,8 @@ from engine.server.perception_stage import PerceptionStage, VisitorReactions
 from engine.server.rtc import ice_configuration, negotiate, transport_cause
 from engine.server.runtime import Runtime
 from engine.server.seeing import SeeingSession
+from engine.server.session_turns import SessionTurns
 from engine.server.speaker_gate import GatedDecisions
-from engine.server.turn_taking import LiveUtterance
 from engine.speaking import Speaker
 from engine.turns import TurnRunner
 
@@ -117,9 +115,7 @@ class Session:
         self.bus.subscribe(self.media.observe)
         self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
         self.tasks = SessionTasks(session_id, self._task_failed)
-        self.reply: ReplyHandle | None = None
-        self._typed_reply: ReplyHandle | None = None  # the last typed/keypad turn's reply
-        self._foresight: Foresight | None = None  # a reply prepared during the endpoint wait
+        self.turns = SessionTurns(self, self._task_failed)
         self.turns_taken = 0
         self._build_pipeline(runtime)
         self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
@@ -137,7 +133,7 @@ class Session:
             runtime,
             language=self.language,
             bus=self.bus,
-            sink=self,
+            sink=self.turns,
             echo=self.media.echo,
             next_turn_id=self.next_turn_id,
             clock=self.loop.time,
@@ -215,6 +211,24 @@ class Session:
 
     # --- state, turns, replies ----------------------------------------------------------------
 
+    @property
+    def reply(self) -> ReplyHandle | None:
+        """The reply in progress or last played (None before the first)."""
+        return self.turns.reply
+
+    def start_reply(
+        self,
+        turn_id: str,
+        work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]],
+        state: SessionState = "thinking",
+    ) -> ReplyHandle:
+        """Run a turn's work under a new handle (:meth:`SessionTurns.start_reply`)."""
+        return self.turns.start_reply(turn_id, work, state)
+
+    def interrupt(self, onset_s: float | None) -> None:
+        """Cut the reply in progress (:meth:`SessionTurns.interrupt`)."""
+        self.turns.interrupt(onset_s)
+
     def next_turn_id(self) -> str:
         """A fresh turn id (counted in :attr:`turns_taken`)."""
         self.turns_taken += 1
@@ -227,119 +241,6 @@ class Session:
             self._idle.arm()
         else:
             self._idle.disarm()
-
-    def speech_started(self, onset_s: float, barge_in: bool) -> bool:
-        """The visitor started speaking: barge-in when the avatar is busy, then listen.
-
-        While a typed or keypad turn is answered, sound in the microphone is not a turn (a lobby
-        talks; a visitor who typed is reading the answer): it is neither heard nor a barge-in,
-        and only typing again interrupts that answer. Returns whether the speech is a turn."""
-        if self.reply is not None and self.reply.busy and self.reply is self._typed_reply:
-            return False
-        if barge_in and self.reply is not None and self.reply.busy:
-            self.interrupt(onset_s)
-        self.media.set_listening(True)
-        self.state.enter("listening")
-        return True
-
-    def hold_reply(self, hold: bool) -> None:
-        """Speech over the avatar that may be a barge-in: its reply is silenced until the
-        onset is confirmed (then cut) or dismissed (then it plays on). A typed turn's answer is
-        never held: the microphone does not interrupt it."""
-        reply = self.reply
-        busy = reply is not None and reply.busy and reply is not self._typed_reply
-        self.media.hold(hold and busy)
-
-    def turn_foreseen(self, span: tuple[int, int], transcript: Transcript) -> None:
-        """The pause's decode came back before the end of the turn: prepare its reply, held
-        (:mod:`engine.foresight`; off with ``server.prepare_reply``)."""
-        self._drop_foresight()
-        if not self.runtime.config.server.prepare_reply:
-            return
-        self._foresight = Foresight.start(
-            span,
-            self.dialog,
-            self.runtime.voices,
-            transcript,
-            self.language,
-            lambda: self.perception.mood,
-        )
-
-    def turn_resumed(self) -> None:
-        """The visitor spoke on: the reply prepared on the pause is dropped."""
-        self._drop_foresight()
-
-    def _drop_foresight(self) -> None:
-        foresight, self._foresight = self._foresight, None
-        if foresight is not None:
-            self.runtime.metrics.prepared_replies.labels(outcome="dropped").inc()
-            foresight.drop()
-
-    def turn_ended(self, utterance: LiveUtterance) -> None:
-        """The visitor finished speaking: answer the turn (with the reply prepared on the same
-        span, when there is one)."""
-        self.runtime.metrics.turns.labels(kind="speech").inc()
-        self.media.set_listening(False)
-        foresight = self._foresight
-        if foresight is not None and foresight.span != utterance.span:
-            self._drop_foresight()
-            foresight = None
-        elif foresight is not None:
-            self._foresight = None
-            self.runtime.metrics.prepared_replies.labels(outcome="kept").inc()
-        self.start_reply(
-            utterance.turn_id,
-            lambda h: self.runner.spoken_turn(h, utterance, self.language, foresight),
-        )
-
-    def start_reply(
-        self,
-        turn_id: str,
-        work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]],
-        state: SessionState = "thinking",
-    ) -> ReplyHandle:
-        """Run a turn's work under a new handle (a busy reply is interrupted first); the
-        session is in ``state`` (``thinking``, or ``greeting``) until its first audio."""
-        if self.reply is not None and self.reply.busy:
-            self.interrupt(None)
-        self.state.enter(state)
-        handle = ReplyHandle.start(turn_id, work)
-        self.reply = handle
-        self.listener.avatar_busy = True
-        handle.first_audio.add_done_callback(lambda f: self._reply_speaking(handle, f))
-        handle.played.add_done_callback(lambda f: self._reply_played(handle, f))
-        handle.played.add_done_callback(lambda f: self.media.hold(False))
-        assert handle.task is not None
-        handle.task.add_done_callback(lambda t: self._reply_ended(handle, t))
-        return handle
-
-    def _reply_speaking(self, handle: ReplyHandle, first_audio: asyncio.Future[float]) -> None:
-        if handle is self.reply and not first_audio.cancelled():
-            self.state.enter("speaking")
-
-    def _reply_played(self, handle: ReplyHandle, played: asyncio.Future[None]) -> None:
-        if handle is self.reply and not played.cancelled():
-            self.listener.avatar_busy = False
-            self.state.enter("idle")
-
-    def _reply_ended(self, handle: ReplyHandle, task: asyncio.Task[None]) -> None:
-        """A reply's work ended: a failure inside it ends this session (never the server)."""
-        if task.cancelled() or task.exception() is None:
-            return
-        exc = task.exception()
-        log.error("session %s turn %s failed", self.id, handle.turn_id, exc_info=exc)
-        self._task_failed("turn", exc)
-
-    def interrupt(self, onset_s: float | None) -> None:
-        """Cut the reply in progress (barge-in when ``onset_s``, the loop time the visitor's
-        speech began, is given; else a typed turn replaced it) and report ``interrupted``."""
-        reason = "barge-in" if onset_s is not None else "new-turn"
-        if self.reply is None or self.runner.interrupt(self.reply, onset_s, reason) is None:
-            return
-        self.listener.avatar_busy = False
-        onset = self.reply.interrupted.result().onset_s  # the handle's record of the cut
-        bargein_ms = None if onset is None else round((self.loop.time() - onset) * 1e3, 1)
-        self.state.enter("interrupted", bargein_ms=bargein_ms)
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
         """A client → server events-socket message: text, keypad, language, handoff, camera."""
@@ -358,13 +259,7 @@ class Session:
             text = message.digits
         else:
             text = HANDOFF_TEXT["zh" if self.language == "zh" else "en"]
-        if self.endpointer.in_speech:
-            self.endpointer.reset()
-        self._drop_foresight()
-        self.runtime.metrics.turns.labels(kind="text").inc()
-        self._typed_reply = self.start_reply(
-            self.next_turn_id(), lambda h: self.runner.typed_turn(h, text, self.language)
-        )
+        self.turns.typed_turn(text)
 
     def refuse(self, code: str, message: str) -> None:
         """Tell the visitor's page a message was refused (an ``error`` event)."""
@@ -398,9 +293,7 @@ class Session:
         t0 = time.perf_counter()
         self._idle.disarm()
         self._connect.disarm()
-        if self.reply is not None:
-            self.reply.interrupt(reason="session-ended")
-        self._drop_foresight()
+        self.turns.end("session-ended")
         self.tasks.cancel_all()
         self.gate.close()
         self.media.stop()
