@@ -6,7 +6,8 @@ API, test and code-hashing keys passed through the environment. The children exi
 process closes their stdin (also if it dies), and are terminated — then killed — on exit,
 exceptions included. Supervised (:meth:`SandboxCluster.supervise`, the default of
 :func:`start_embedded`), a sandbox that exits is reaped and restarted with backoff on the same
-port, database, keys and demo setting (:mod:`connectors.supervision`).
+port, database, keys and demo setting (:mod:`connectors.supervision`). One child's command
+line, environment and ``READY`` handshake are :mod:`connectors.sandbox_process`.
 
 Async use (``dhe converse``, ``dhe serve``)::
 
@@ -20,11 +21,8 @@ then build a connector per event loop with ``cluster.connectors()``.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import select
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -38,20 +36,12 @@ from connectors.audit import AuditTrail
 from connectors.config import ConnectorsConfig, SandboxConfig
 from connectors.router import Router
 from connectors.sandbox.faults import FaultConfig
+from connectors.sandbox_process import SandboxStartError, spawn_sandbox, wait_ready
 from connectors.supervision import ChildStatus, Supervisor, end_process
 
-#: Repository root (the sandboxes run with it as working directory so the package imports).
-REPO_ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["SYSTEMS", "EmbeddedSystems", "SandboxCluster", "SandboxStartError", "start_embedded"]
+
 SYSTEMS = ("bank", "tax")
-
-
-class SandboxStartError(RuntimeError):
-    """A sandbox did not become healthy in time; ``log_path`` holds its stderr."""
-
-    def __init__(self, system: str, reason: str, log_path: Path) -> None:
-        super().__init__(f"sandbox {system} failed to start: {reason} (log: {log_path})")
-        self.system = system
-        self.log_path = log_path
 
 
 @dataclass(slots=True)
@@ -127,66 +117,20 @@ class SandboxCluster:
         return self.var_dir / "logs" / f"sandbox-{system}.log"
 
     def _spawn(self, system: str, port: int) -> subprocess.Popen[bytes]:
-        api_key = self.api_keys.setdefault(system, secrets.token_urlsafe(24))
-        env = dict(os.environ)
-        env.update(
-            DHE_SANDBOX_API_KEY=api_key,
-            DHE_SANDBOX_TEST_KEY=self.test_key,
-            DHE_SANDBOX_CODE_KEY=self.code_key,
-            PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
+        return spawn_sandbox(
+            system,
+            port=port,
+            db_path=self.var_dir / f"sandbox-{system}.db",
+            log_path=self.log_path(system),
+            api_key=self.api_keys.setdefault(system, secrets.token_urlsafe(24)),
+            test_key=self.test_key,
+            code_key=self.code_key,
+            demo_otp=self.demo_otp,
+            faults=self.faults,
         )
-        env.pop("DHE_SANDBOX_DEMO_OTP", None)
-        env.pop("DHE_SANDBOX_FAULTS", None)
-        argv = [sys.executable, "-m", "connectors.sandbox", system, "--port", str(port)]
-        argv += ["--db", str(self.var_dir / f"sandbox-{system}.db"), "--exit-with-parent"]
-        argv += ["--log-file", str(self.log_path(system))]
-        if self.demo_otp:
-            argv.append("--demo-otp")
-        if self.faults is not None:
-            argv += ["--faults", self.faults.model_dump_json()]
-        with open(self.log_path(system), "ab") as log_file:
-            os.chmod(log_file.fileno(), 0o600)
-            return subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log_file,
-                env=env,
-                cwd=REPO_ROOT,
-            )
 
     def _wait_ready(self, system: str, proc: subprocess.Popen[bytes], deadline: float) -> str:
-        """The base URL once ``proc`` printed ``READY <url>`` and answers ``/healthz``.
-
-        Raises:
-            SandboxStartError: it exited, timed out or is not healthy.
-        """
-        assert proc.stdout is not None
-        fd = proc.stdout.fileno()
-        buf = b""
-        while b"\n" not in buf or not buf.startswith(b"READY "):
-            if b"\n" in buf:  # a line that is not READY: skip it
-                buf = buf.split(b"\n", 1)[1]
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise SandboxStartError(system, "timed out", self.log_path(system))
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    raise SandboxStartError(
-                        system, f"exited with {proc.wait()}", self.log_path(system)
-                    )
-                buf += chunk
-        url = buf.split(b"\n", 1)[0].decode().removeprefix("READY ").strip()
-        try:
-            resp = httpx.get(url + "/healthz", timeout=max(deadline - time.monotonic(), 0.5))
-        except httpx.HTTPError as exc:
-            raise SandboxStartError(system, f"healthz: {exc}", self.log_path(system)) from exc
-        if resp.status_code != 200:
-            raise SandboxStartError(system, f"healthz {resp.status_code}", self.log_path(system))
-        return url
+        return wait_ready(system, proc, deadline, self.log_path(system))
 
     def _restart(self, system: str) -> subprocess.Popen[bytes]:
         """A replacement for a sandbox that exited: same port, database, keys and settings.
