@@ -7,7 +7,10 @@ kept apart from the training examples: ``test.csv`` (the original test set), ``h
 on), ``visitor.csv`` (everyday paraphrases of the most
 frequent requests, scored as "N/M answered right") and ``dev.csv`` (paraphrases written from the
 domain, the BANKING77 topics included, to choose thresholds and find weak sections on: never
-trained on, and the public lines are never used for that). ``--set`` picks some of them. With
+trained on, and the public lines are never used for that) and ``wording.csv`` (the same topics in
+the registers the other sets lack: terse fragments, long stories before the question, typos and
+lower case, British, Indian and US wording, complaints, two questions in one line, colloquial and
+mixed-script Chinese; written before the model was tuned on it, never trained on). ``--set`` picks some of them. With
 ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -170,7 +173,7 @@ def score(
 
 
 #: The own sets under ``assets/domains/<pack>/eval/``, in the order they are scored.
-OWN_SETS = ("test", "holdout", "visitor", "dev")
+OWN_SETS = ("test", "holdout", "visitor", "dev", "wording")
 
 
 def _print(

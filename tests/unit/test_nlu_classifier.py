@@ -92,7 +92,8 @@ def _training_lines(domain: str) -> set[str]:
 
 
 @pytest.mark.parametrize(("domain", "name", "per_language"), [
-    (d, n, k) for d in PACKS for n, k in (("test", 150), ("holdout", 100), ("visitor", 15), ("dev", 100))
+    (d, n, k) for d in PACKS for n, k in (("test", 150), ("holdout", 100), ("visitor", 15), ("dev", 100),
+                                       ("wording", 40))
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(domain: str, name: str, per_language: int) -> None:
     train = _training_lines(domain)
