@@ -92,10 +92,19 @@ class OnsetDropped:
 
 @dataclass(frozen=True, slots=True)
 class PartialDue:
-    """Decode ``[start_sample, end_sample)`` for a partial transcript (skip it when busy)."""
+    """Decode ``[start_sample, end_sample)`` for a partial transcript (skip it when busy).
+
+    ``after_pause``: it fell due on the first window of speech after a pause long enough for
+    a speculative decode (the interval ran on through the pause). Such a partial would only
+    caption the words before the pause, and it is the one most likely to still hold the model
+    when the visitor stops after a short tail: the final decode then waited 140-214 ms for
+    it. The session runs the language detection it may carry but not the decode; the next
+    partial is due ``partial_interval_ms`` later.
+    """
 
     start_sample: int
     end_sample: int
+    after_pause: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +232,14 @@ class Endpointer:
             prob = 0.0
         out: list[Decision] = []
         if prob >= s.threshold - HYSTERESIS:
-            if self._speculated:
+            resumed = self._speculated
+            if resumed:
                 out.append(SpeechResumed())
             self._silence_start, self._speculated = None, False
             self._speech_end = end
             if end - self._partial_mark >= ms_to_samples(s.partial_interval_ms):
                 self._partial_mark = end
-                out.append(PartialDue(self._padded_start(), end))
+                out.append(PartialDue(self._padded_start(), end, after_pause=resumed))
             if end - self._turn_start >= ms_to_samples(s.max_turn_ms):
                 out.append(self._end(capped=True))
                 self._quiet_needed = ms_to_samples(s.endpoint_silence_ms)

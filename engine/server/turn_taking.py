@@ -263,8 +263,26 @@ class TurnTaking:
         # A failed decode is no evidence, and the policy must stop waiting for it.
         transcript = None if future.exception() is not None else future.result()
         text = "" if transcript is None else transcript.text
-        self._decided(policy.transcribed(span, text, self.listener.buffer.end))
-        if transcript is not None and text and policy.expects_end(span):
+        open_before = policy.in_speech
+        now = self.listener.buffer.end
+        self._decided(policy.transcribed(span, text, now))
+        foreseen = bool(text) and policy.expects_end(span)
+        pause_ms = (now - span[1]) * 1000.0 / SAMPLE_RATE_HZ + policy.settings.pad_ms
+        if not open_before:
+            why = "the turn had ended or the visitor spoke on: no reply prepared"
+        elif not policy.in_speech:
+            why = "it ended the turn: no time left to prepare a reply"
+        elif foreseen:
+            why = "the turn is open: a reply is prepared on it"
+        else:
+            why = "the turn is open but may be unfinished (or it is stale): no reply prepared"
+        log.info(
+            "session %s: the pause's decode came back %.0f ms into the pause; %s",
+            self.session_id,
+            pause_ms,
+            why,
+        )
+        if foreseen and transcript is not None:
             self.sink.turn_foreseen(span, transcript)
 
     def _check(self, due: TurnCheckDue) -> None:
@@ -298,6 +316,8 @@ class TurnTaking:
         if self.transcriber.detection_due(speech_ms):
             start = due.start_sample
             self.transcriber.detect(self.listener.buffer.slice(start, start + DETECT_SAMPLES))
+        if due.after_pause:
+            return  # nothing new to caption; it would hold the model when the turn ends
         future = self.transcriber.partial(
             self.listener.buffer.slice(due.start_sample, due.end_sample)
         )

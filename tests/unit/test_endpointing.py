@@ -82,6 +82,21 @@ def test_partials_come_every_interval_while_speaking() -> None:
     assert all(d.start_sample == 0 for _, d in partials)
 
 
+def test_a_partial_due_when_speech_resumes_after_a_pause_is_marked() -> None:
+    # 0.96 s of speech, a 0.35 s pause (the speculative decode starts), 1.5 s more: the interval
+    # ran on through the pause, so a partial falls due on the first window of the resumed
+    # speech — it would caption nothing new; the next one is a full interval later.
+    ep = Endpointer(EndpointSettings(partial_interval_ms=1000, endpoint_silence_ms=500))
+    decisions = run([0.9] * 30 + [0.0] * 11 + [0.9] * 47 + [0.0] * 20, ep)
+    partials = [(i, d) for i, d in decisions if isinstance(d, PartialDue)]
+    assert [(i, d.after_pause) for i, d in partials] == [(41, True), (73, False)]
+    resumed = [i for i, d in decisions if isinstance(d, SpeechResumed)]
+    assert resumed == [41]
+    # Partials of continuous speech are never marked.
+    steady = run([0.9] * 130, Endpointer(EndpointSettings(partial_interval_ms=1000)))
+    assert not any(d.after_pause for _, d in steady if isinstance(d, PartialDue))
+
+
 def test_barge_in_needs_its_own_sustain_time() -> None:
     settings = EndpointSettings(min_speech_ms=100, bargein_min_speech_ms=300, bargein_hold_ms=0)
     quiet = run([0.9] * 5 + [0.0] * 30, Endpointer(settings), busy=True)

@@ -198,16 +198,51 @@ async def test_a_clause_pause_waits_for_the_silence_timeout(executor) -> None:
     assert foreseen == []  # an unfinished sentence gets no reply prepared
 
 
-async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(executor) -> None:
+async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(
+    executor, caplog
+) -> None:
     # A 0.6 s decode (Mandarin on base) outlasts the 500 ms timeout: the turn stays open until
     # it comes back (a visitor resuming meanwhile is not cut), and ends then, not at 900 ms.
+    caplog.set_level("INFO", logger="engine.server.turn_taking")
     ended: list[bool] = []
+    foreseen: list[bool] = []
     text = "欢迎大家来体验达摩院推出的语音识别模型"
     pause_ms = await silence_until_the_turn_ends(
-        text, 0.9, executor, decode_s=0.6, incomplete_silence_ms=900.0, ended=ended
-    )
+        text, 0.9, executor, decode_s=0.6, incomplete_silence_ms=900.0, ended=ended,
+        foreseen=foreseen,
+    )  # fmt: skip
     assert ended == [True], pause_ms
     assert 500.0 <= pause_ms < 900.0, pause_ms
+    # Why such a turn has no reply prepared ahead: its decode ends the turn (on a loaded
+    # machine the windows may come slower than the decode, and then it is prepared).
+    (line,) = [r.getMessage() for r in caplog.records if "pause's decode" in r.getMessage()]
+    if foreseen:
+        assert foreseen == [True] and "a reply is prepared on it" in line, line
+    else:
+        assert "it ended the turn: no time left to prepare a reply" in line, line
+
+
+async def test_a_partial_due_on_resumed_speech_detects_but_does_not_decode(executor) -> None:
+    calls: list[bool] = []
+
+    def decode(audio: np.ndarray, control: DecodeControl) -> Transcript:
+        calls.append(control.partial)
+        return Transcript("我想问", "zh", -0.1, audio.size / 16.0)
+
+    listener = Listener(Endpointer(EndpointSettings()), None, executor, lambda d, t: None)
+    listener.buffer.append(np.zeros(48_000, np.float32))
+    transcriber = Transcriber(decode, executor, InflightCounter())
+    ids = iter(f"t{n}" for n in range(9))
+    taking = TurnTaking(
+        "s", EventBus(), listener, transcriber, lambda: next(ids), Sink(), time.time
+    )
+    taking.on_decision(Onset(0, barge_in=False), 0.0)
+    taking.on_decision(PartialDue(0, 30_000, after_pause=True), 1.9)
+    await asyncio.sleep(0.05)
+    assert calls == []  # it would caption only the words before the pause
+    taking.on_decision(PartialDue(0, 40_000), 2.5)  # a partial in steady speech is decoded
+    await asyncio.sleep(0.05)
+    assert calls == [True]
 
 
 async def test_an_unsure_model_leaves_it_to_the_timeout(executor) -> None:
