@@ -2,10 +2,10 @@
 :class:`~engine.server.perception_stage.VisitorReactions`, over the session's own operations.
 
 Every reaction goes through the same paths as the visitor's words: a greeting or a gesture's
-dialog turn is a reply under a :class:`~engine.reply.ReplyHandle` (``Session.start_reply``), an
-open palm cuts the reply the way a spoken barge-in does (``Session.interrupt``), walking away
-ends the session the way "Finish" does (``Session.close``), and the avatar's face and gaze are
-set on its timeline.
+dialog turn is a reply under a :class:`~engine.reply.ReplyHandle` (``Session.start_reply``, kept
+by :class:`~engine.server.session_turns.SessionTurns`), an open palm cuts the reply the way a
+spoken barge-in does (``Session.interrupt``), walking away ends the session the way "Finish"
+does (``Session.close``), and the avatar's face and gaze are set on its timeline.
 """
 
 from __future__ import annotations
