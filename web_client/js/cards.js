@@ -231,3 +231,54 @@ export function renderCard(card, ctx) {
     return genericCard(card, ctx);
   }
 }
+
+/**
+ * The cards beside the avatar: the current turn's cards, kept until the next turn's reply and
+ * rendered again in a new language.
+ */
+export class CardPanel {
+  /**
+   * @param {HTMLElement} box the #cards element
+   * @param {HTMLElement} empty the placeholder shown while there is no card
+   * @param {{t: Function, i18n: object, sendText: Function, openKeypad: Function, focusText: Function}} ctx
+   */
+  constructor(box, empty, ctx) {
+    this.box = box;
+    this.empty = empty;
+    this.ctx = ctx;
+    this.cards = [];
+    this.turn = null;
+  }
+
+  /** A reply of ``turn``: the cards of an earlier turn leave. Returns whether the turn is new. */
+  startTurn(turn) {
+    if (turn === this.turn) return false;
+    this.clear();
+    this.turn = turn;
+    return true;
+  }
+
+  /** A reply's card: shown at once, its input requests (keypad, text box) opened. */
+  add(card) {
+    this.cards.push(card);
+    this.render({ openInputs: true, only: card });
+  }
+
+  /** Render every card again (``only``: just that one, appended); input requests are opened
+   * only with ``openInputs`` (a language switch does not reopen the keypad). */
+  render({ openInputs = false, only = null } = {}) {
+    const ctx = openInputs ? this.ctx : { ...this.ctx, openKeypad: () => {}, focusText: () => {} };
+    if (!only) this.box.querySelectorAll(".card").forEach((n) => n.remove());
+    for (const card of only ? [only] : this.cards) {
+      const node = renderCard(card, ctx);
+      if (node) this.box.append(node);
+    }
+    this.empty.hidden = Boolean(this.box.querySelector(".card"));
+  }
+
+  clear() {
+    this.cards = [];
+    this.box.querySelectorAll(".card").forEach((n) => n.remove());
+    this.empty.hidden = false;
+  }
+}

@@ -10,6 +10,12 @@ export class SignalingError extends Error {
   }
 }
 
+/** A refused offer that retrying cannot fix (4xx except 429 "too many requests"). Network
+ * failures (status 0), 429 and 5xx (503: warming up or full) are worth retrying soon. */
+export function isConfigError(error) {
+  return error?.status >= 400 && error.status < 500 && error.status !== 429;
+}
+
 /** Resolve when ICE gathering is complete (or after ``timeoutMs``: go with what we have). */
 export function gatheringComplete(pc, timeoutMs = 4000) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
