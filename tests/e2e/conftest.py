@@ -328,11 +328,52 @@ CSP_WATCH = """window.addEventListener("securitypolicyviolation", (e) =>
 
 @dataclass
 class VisitorPage:
-    """One browser context + page on the visitor page, with its console kept for the log."""
+    """One page on the visitor page, with its console kept for the log; ``context`` is what
+    closes it (its browser context, or a browser launched for it alone)."""
 
     page: object
     context: object
-    console: list[str]
+    console: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def load(self, url: str) -> object:
+        """Go to ``url`` and wait until the page says it is ready; returns the page."""
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-ready='true']", timeout=15_000)
+        return self.page
+
+
+def end_visitor_pages(opened: list[VisitorPage], name: str, artifacts: Path) -> None:
+    """A factory fixture's teardown: each page's last screenshot, its session deleted, its
+    context closed and its console written to ``<artifacts>/<name>-<n>-console.log``.
+
+    Raises:
+        AssertionError: a page broke the server's Content-Security-Policy (its console says so).
+    """
+    from playwright.sync_api import Error as PlaywrightError  # the browser fixture skips without
+
+    for n, visitor in enumerate(opened):
+        page = visitor.page
+        try:
+            page.screenshot(path=str(artifacts / f"{name}-{n}-end.png"))
+            page.evaluate(
+                """async () => { const id = document.body.dataset.sessionId;
+                  if (id) await fetch(`api/sessions/${id}`, {method: 'DELETE'}); }"""
+            )
+        except PlaywrightError as exc:  # the page may already be gone; the log says so
+            visitor.console.append(f"teardown: {exc}")
+        visitor.context.close()
+        (artifacts / f"{name}-{n}-console.log").write_text("\n".join(visitor.console) + "\n")
+    blocked = [
+        m
+        for v in opened
+        for m in v.console
+        if "csp-violation" in m or "Content Security Policy" in m
+    ]
+    assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture
@@ -351,33 +392,10 @@ def open_visitor(
             locale="en-US",
         )
         page = context.new_page()
-        console: list[str] = []
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         page.add_init_script(CSP_WATCH)
-        opened.append(VisitorPage(page, context, console))
-        page.goto(dhe_server.url + query)
-        page.wait_for_selector("body[data-ready='true']", timeout=15_000)
-        return page
+        visitor = VisitorPage(page, context)
+        opened.append(visitor)
+        return visitor.load(dhe_server.url + query)
 
     yield open_page
-    name = request.node.name.replace("/", "_")
-    for n, visitor in enumerate(opened):
-        page = visitor.page
-        try:
-            page.screenshot(path=str(e2e_artifacts / f"{name}-{n}-end.png"))
-            page.evaluate(
-                """async () => { const id = document.body.dataset.sessionId;
-                  if (id) await fetch(`api/sessions/${id}`, {method: 'DELETE'}); }"""
-            )
-        except Exception as exc:  # the page may already be gone; the log says so
-            visitor.console.append(f"teardown: {exc}")
-        visitor.context.close()
-        (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(visitor.console) + "\n")
-    blocked = [
-        m
-        for v in opened
-        for m in v.console
-        if "csp-violation" in m or "Content Security Policy" in m
-    ]
-    assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"
+    end_visitor_pages(opened, request.node.name.replace("/", "_"), e2e_artifacts)

@@ -22,7 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_ARGS, CSP_WATCH, DheServer
+from tests.e2e.conftest import (
+    CHROMIUM_ARGS,
+    CSP_WATCH,
+    DheServer,
+    VisitorPage,
+    end_visitor_pages,
+)
 from tests.e2e.pages import REPLY_TIMEOUT_MS, ask, shot, start_session, wait_reply
 from tests.support.camera import blank, clip, still, write_y4m
 
@@ -83,7 +89,7 @@ def camera_page(
     """Factory: ``camera_page(y4m, query)`` → a visitor page in a Chromium whose fake camera
     plays ``y4m`` (no microphone: the tests type), the camera allowed, the events socket
     recorded. Closed at the end, its console kept as an artifact."""
-    launched = []
+    launched: list[VisitorPage] = []
 
     def open_page(y4m: Path, query: str):
         args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={y4m}"]
@@ -98,34 +104,12 @@ def camera_page(
         )
         context.add_init_script(RECORD_EVENTS_JS)
         context.add_init_script(CSP_WATCH)
-        page = context.new_page()
-        console: list[str] = []
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        launched.append((chromium, page, console))
-        page.goto(dhe_server.url + query)
-        page.wait_for_selector("body[data-ready='true']", timeout=15_000)
-        return page
+        visitor = VisitorPage(context.new_page(), chromium)
+        launched.append(visitor)
+        return visitor.load(dhe_server.url + query)
 
     yield open_page
-    name = request.node.name
-    for n, (chromium, page, console) in enumerate(launched):
-        try:
-            page.screenshot(path=str(e2e_artifacts / f"{name}-{n}-end.png"))
-            page.evaluate(
-                """async () => { const id = document.body.dataset.sessionId;
-                  if (id) await fetch(`api/sessions/${id}`, {method: 'DELETE'}); }"""
-            )
-        except Exception as exc:  # the page may be gone already; the log says so
-            console.append(f"teardown: {exc}")
-        chromium.close()
-        (e2e_artifacts / f"{name}-{n}-console.log").write_text("\n".join(console) + "\n")
-    blocked = [
-        m
-        for _, _, console in launched
-        for m in console
-        if "csp-violation" in m or "Content Security Policy" in m
-    ]
-    assert not blocked, f"the page broke the server's Content-Security-Policy: {blocked}"
+    end_visitor_pages(launched, request.node.name, e2e_artifacts)
 
 
 @pytest.fixture(scope="module")
