@@ -2,32 +2,31 @@
 :class:`~engine.server.perception_stage.VisitorReactions`, over the session's own operations.
 
 Every reaction goes through the same paths as the visitor's words: a greeting or a gesture's
-dialog turn is a reply under a :class:`~engine.reply.ReplyHandle` (``Session.start_reply``, kept
-by :class:`~engine.server.session_turns.SessionTurns`), an open palm cuts the reply the way a
-spoken barge-in does (``Session.interrupt``), walking away ends the session the way "Finish"
-does (``Session.close``), and the avatar's face and gaze are set on its timeline.
+dialog turn is a reply under a :class:`~engine.reply.ReplyHandle`
+(:meth:`~engine.server.session_turns.SessionTurns.start_reply`), an open palm cuts the reply the
+way a spoken barge-in does (:meth:`~engine.server.session_turns.SessionTurns.interrupt`),
+walking away ends the session the way "Finish" does (``Session.close``), and the avatar's face
+and gaze are set on its timeline.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Protocol
 
 from dialog import DialogSession
-from engine.events import SessionState
 from engine.perception.reactions import SessionView
-from engine.reply import ReplyHandle
 from engine.server.lifecycle import SessionStateMachine, SessionTasks
 from engine.server.media import SessionMedia
 from engine.server.runtime import Runtime
+from engine.server.session_turns import SessionTurns
 from engine.turns import TurnRunner
 
 
 class LiveSession(Protocol):
     """The parts of :class:`engine.server.session.Session` the reactions use."""
 
-    reply: ReplyHandle | None
+    turns: SessionTurns
     turns_taken: int
     dialog: DialogSession
     runner: TurnRunner
@@ -39,19 +38,6 @@ class LiveSession(Protocol):
 
     def next_turn_id(self) -> str:
         """A fresh turn id."""
-        ...
-
-    def start_reply(
-        self,
-        turn_id: str,
-        work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]],
-        state: SessionState = "thinking",
-    ) -> ReplyHandle:
-        """Run a turn's work under a new handle."""
-        ...
-
-    def interrupt(self, onset_s: float | None) -> None:
-        """Cut the reply in progress."""
         ...
 
     async def close(self, reason: str = "closed") -> None:
@@ -72,7 +58,8 @@ class SeeingSession:
     def view(self) -> SessionView:
         """Whether a reply is under way and whether anything was said yet."""
         s = self.session
-        return SessionView(s.reply is not None and s.reply.busy, s.turns_taken > 0)
+        reply = s.turns.reply
+        return SessionView(reply is not None and reply.busy, s.turns_taken > 0)
 
     def accepts_gesture(self, name: str) -> bool:
         """Whether the dialog takes gesture ``name`` as an answer now."""
@@ -82,7 +69,9 @@ class SeeingSession:
         """The visitor arrived or waved: the avatar greets, in the session's language."""
         s = self.session
         s.runtime.metrics.turns.labels(kind="greeting").inc()
-        s.start_reply(s.next_turn_id(), lambda h: s.runner.seen_turn(h, s.dialog.greet), "greeting")
+        s.turns.start_reply(
+            s.next_turn_id(), lambda h: s.runner.seen_turn(h, s.dialog.greet), "greeting"
+        )
 
     def end(self, reason: str) -> None:
         """End the session (the visitor walked away), as the Finish button does."""
@@ -91,13 +80,13 @@ class SeeingSession:
     def stop_reply(self) -> None:
         """An open palm held up while the avatar talks: barge-in without speaking (the
         ``interrupted`` state's ``bargein_ms`` counts from the gesture's detection)."""
-        self.session.interrupt(self.session.loop.time())
+        self.session.turns.interrupt(self.session.loop.time())
 
     def answer_gesture(self, name: str) -> None:
         """A gesture the dialog takes (a thumbs up at a confirmation) is the visitor's turn."""
         s = self.session
         s.runtime.metrics.turns.labels(kind="gesture").inc()
-        s.start_reply(
+        s.turns.start_reply(
             s.next_turn_id(), lambda h: s.runner.seen_turn(h, lambda: s.dialog.handle_gesture(name))
         )
 

@@ -33,9 +33,8 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from types import MappingProxyType
-from typing import Any
 
 from aiortc import RTCPeerConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,7 +45,6 @@ from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.observers import EventBus, label_follows_replies
 from engine.perception.speaker import SpeakerGate
-from engine.reply import ReplyHandle
 from engine.server import protocol
 from engine.server.feed import ClientFeed
 from engine.server.hearing_parts import build_hearing
@@ -210,24 +208,6 @@ class Session:
             self.tasks.spawn(self.close(f"connection-{state}", cause), "close")
 
     # --- state, turns, replies ----------------------------------------------------------------
-
-    @property
-    def reply(self) -> ReplyHandle | None:
-        """The reply in progress or last played (None before the first)."""
-        return self.turns.reply
-
-    def start_reply(
-        self,
-        turn_id: str,
-        work: Callable[[ReplyHandle], Coroutine[Any, Any, Any]],
-        state: SessionState = "thinking",
-    ) -> ReplyHandle:
-        """Run a turn's work under a new handle (:meth:`SessionTurns.start_reply`)."""
-        return self.turns.start_reply(turn_id, work, state)
-
-    def interrupt(self, onset_s: float | None) -> None:
-        """Cut the reply in progress (:meth:`SessionTurns.interrupt`)."""
-        self.turns.interrupt(onset_s)
 
     def next_turn_id(self) -> str:
         """A fresh turn id (counted in :attr:`turns_taken`)."""
