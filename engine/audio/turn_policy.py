@@ -302,13 +302,18 @@ class SemanticEndpointer:
         return self._maybe_end(now_sample)
 
     def expects_end(self, span: tuple[int, int]) -> bool:
-        """The turn over ``span`` (a :class:`SpeculateFinal`'s) is still open and no witness
-        says the visitor is unfinished — the model's verdict, when in, is *complete* and the
-        transcript's evidence is not *unfinished* —: a reply may be prepared on the pause's
-        speculative transcript (:mod:`engine.foresight`)."""
-        if span != self._span or not self.inner.in_speech or self._text_evidence() is False:
-            return False
-        return self._probability is None or self._probability >= self.policy.complete_threshold
+        """The turn over ``span`` (a :class:`SpeculateFinal`'s) is still open and its
+        transcript does not stop mid-sentence: a reply may be prepared on the pause's
+        speculative transcript (:mod:`engine.foresight`).
+
+        The model's verdict is not asked. A prepared reply is held — never heard unless the
+        turn ends over the same audio — and the turns a verdict of *incomplete* keeps open
+        are the ones whose wait it fills: a finished question the model doubts ends at the
+        500 ms timeout (English decodes are back ~0.37 s after the end of speech), a Chinese
+        sentence with no final mark waits 900 ms (its decode is back at ~0.53 s). A
+        transcript stopping on a comma or on a word that needs a continuation is the surer
+        sign that the visitor goes on: no reply is prepared on it."""
+        return span == self._span and self.inner.in_speech and self._text_done is not False
 
     def reset(self) -> None:
         """Forget any speech in progress (as ``Endpointer.reset``)."""

@@ -166,7 +166,7 @@ class TurnSink(Protocol):
 
     def turn_foreseen(self, span: tuple[int, int], transcript: Transcript) -> None:
         """The pause's speculative decode of ``span`` came back while the turn is open and
-        nothing says the visitor is unfinished: a reply may be prepared on it, held until
+        its words do not stop mid-sentence: a reply may be prepared on it, held until
         :meth:`turn_ended` brings the same span (:mod:`engine.foresight`)."""
         ...
 
@@ -256,7 +256,8 @@ class TurnTaking:
 
     def _speculated(self, span: tuple[int, int], future: asyncio.Future[Transcript]) -> None:
         """The speculative decode of a pause came back: its text is end-of-turn evidence, and
-        while the turn stays open and looks finished, the session may prepare its reply."""
+        while the turn stays open and its words do not stop mid-sentence, the session may
+        prepare its reply (the reason is logged)."""
         policy = self._policy
         if policy is None or future.cancelled():
             return
@@ -275,7 +276,7 @@ class TurnTaking:
         elif foreseen:
             why = "the turn is open: a reply is prepared on it"
         else:
-            why = "the turn is open but may be unfinished (or it is stale): no reply prepared"
+            why = "the turn is open but its words stop mid-sentence (or it is stale): no reply"
         log.info(
             "session %s: the pause's decode came back %.0f ms into the pause; %s",
             self.session_id,

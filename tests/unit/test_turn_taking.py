@@ -222,6 +222,19 @@ async def test_a_slow_mandarin_decode_is_waited_for_not_cut_at_the_timeout(
         assert "it ended the turn: no time left to prepare a reply" in line, line
 
 
+async def test_a_reply_is_prepared_while_a_doubting_model_keeps_the_turn_open(executor) -> None:
+    # A Chinese sentence with no final mark, the model saying incomplete (its verdict in before
+    # the decode): the turn waits 900 ms, and a reply is prepared on the decode meanwhile —
+    # held, used only because the turn then ends over the same audio.
+    foreseen: list[bool] = []
+    pause_ms = await silence_until_the_turn_ends(
+        "我想问一下营业时间", 0.2, executor, decode_s=0.25, incomplete_silence_ms=900.0,
+        foreseen=foreseen,
+    )  # fmt: skip
+    assert 900.0 <= pause_ms < 900.0 + WINDOW_MS, pause_ms
+    assert foreseen == [True]
+
+
 async def test_a_partial_due_on_resumed_speech_detects_but_does_not_decode(executor) -> None:
     calls: list[bool] = []
 
