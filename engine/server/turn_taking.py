@@ -275,6 +275,8 @@ class TurnTaking:
             why = "it ended the turn: no time left to prepare a reply"
         elif foreseen:
             why = "the turn is open: a reply is prepared on it"
+        elif not text:
+            why = "the turn is open but the decode heard no words: no reply prepared"
         else:
             why = "the turn is open but its words stop mid-sentence (or it is stale): no reply"
         log.info(
