@@ -142,12 +142,7 @@ class VisitorPage {
     const generation = ++this.generation;
     this.video.prepare();
 
-    if (!this.mic || this.mic.readyState === "ended") {
-      const { track, reason } = await getMicrophone();
-      this.mic = track;
-      $("mic-off").hidden = Boolean(track);
-      if (!track) this.notice(`notice.mic_${reason}`, {}, { kind: "warn", ms: 12000 });
-    }
+    await this.openMicrophone();
     await this.camera.reopen();
     if (generation !== this.generation) return; // superseded (finish pressed meanwhile)
 
@@ -173,6 +168,21 @@ class VisitorPage {
       deleteSession(opened.sessionId);
       return;
     }
+    this.adopt(opened, generation);
+  }
+
+  /** The microphone (again, when it ended with the last call); without it the page says why
+   * and the visitor types. */
+  async openMicrophone() {
+    if (this.mic && this.mic.readyState !== "ended") return;
+    const { track, reason } = await getMicrophone();
+    this.mic = track;
+    $("mic-off").hidden = Boolean(track);
+    if (!track) this.notice(`notice.mic_${reason}`, {}, { kind: "warn", ms: 12000 });
+  }
+
+  /** The server answered the offer: the session is this page's; watch its two channels. */
+  adopt(opened, generation) {
     const session = {
       id: opened.sessionId,
       pc: opened.pc,
