@@ -139,6 +139,13 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``avatar``, ``models``, ``perceive`` and ``config`` subcommands."""
+    _add_avatar(subparsers)
+    _add_models(subparsers)
+    _add_perceive(subparsers)
+    _add_config(subparsers)
+
+
+def _add_avatar(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("avatar", help="avatar tools")
     asub = p.add_subparsers(dest="avatar_command", required=True, parser_class=type(p))
     pa = asub.add_parser(
@@ -165,6 +172,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     )
     pa.set_defaults(func=_cmd_avatar_preview)
 
+
+def _add_models(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("models", help="fetch, verify and unpack the model files")
     p.add_argument(
         "names",
@@ -185,6 +194,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--quick", action="store_true", help="trust files already present (no re-hash)")
     p.set_defaults(func=_cmd_models)
 
+
+def _add_perceive(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
         "perceive", help="faces, emotions and gestures in an image or a video"
     )
@@ -199,6 +210,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--config", default=None, help="config YAML (perception section)")
     p.set_defaults(func=_cmd_perceive)
 
+
+def _add_config(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("config", help="configuration tools")
     csub = p.add_subparsers(dest="config_command", required=True, parser_class=type(p))
     pc = csub.add_parser("check", help="validate a config file; one line per error")
