@@ -76,7 +76,8 @@ class GLScene:
         self.driver = PoseDriver(avatar)
         self.skinned = avatar.skinning is not None
         self.target = FrameTarget(self.width, self.height, msaa, fxaa, background)
-        self.hold = PoseHold(avatar, camera) if self.skinned else None
+        self.chunks = TriangleChunks(avatar, camera) if self.skinned else None
+        self.hold = PoseHold(avatar, camera, chunks=self.chunks) if self.skinned else None
         self.box = self.hold.box if self.hold is not None else ScreenBox(avatar, camera)
         self._prev_box: Box = (0, 0, self.width, self.height)
         self._last_pose: Pose | None = None
@@ -89,7 +90,6 @@ class GLScene:
         self._clock = StageClock()
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
-        self.chunks = TriangleChunks(avatar, camera) if self.skinned else None
         self._palette: np.ndarray | None = None
         self._setup_morphs()
         self._setup_vertices()

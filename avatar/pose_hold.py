@@ -27,19 +27,20 @@ A body step under :data:`SPLIT_PX`, or any step of a body drifting under :data:`
 frame (breathing, a weight shift; not a gesture), is swept over several frames in horizontal
 bands, top to bottom, each in its own draw pass: up to :data:`BAND_PX` pixels (or a
 :data:`MAX_BANDS`-th of the box) a frame, less where the frame's other box (the head's step,
-the blendshapes') leaves less of a :data:`FRAME_PX` budget. A band that would fall under
-:data:`MIN_BAND_SHARE` of the largest waits a frame, then goes with that share: a head step
-(~60k pixels at 512x512) is not drawn with a band unless the head steps twice in a row (a
-nod), and a speaking mouth's box (~37-44k) takes a band of what is left. Before that, while
-the body's pose is under :data:`YIELD_LAG_PX` from where it is drawn, a band yields to any
-other box for up to :data:`YIELD_FRAMES` frames in a row and goes in a frame of its own: a
-band drawn beside a mouth's box made the costliest frames (a second pass: the suit's vertices,
-pixels and anti-aliasing, ~2 ms of llvmpipe CPU on top of the mouth's ~8.5 at 512x512). The
-body waits for its sweep before it takes another step (unless it moves a pixel a frame: a
-gesture is drawn whole), and the head, whose box reaches into the bands, waits unless it is a
-pixel behind. No frame then redraws the whole body (~120k pixels at 512x512, ~11 ms CPU) nor
-a band with a head step; until the sweep is done the rows below show the last step, a seam
-of its size (1-3 px, p95 of the steps; 4-5 px at most in the speaking benchmark) across the
+the blendshapes') leaves less of a frame's budget. The budget is CPU, not pixels
+(:mod:`avatar.frame_cost`: a pass's pixels and the triangles of the runs it issues; a face
+pixel costs about three times a suit pixel): the cost of a head step's pass, the largest box
+that is never split, so that a frame costs no more than a head step unless the body falls
+behind. A band that does not fit beside
+the other box, at least :data:`LEAST_BAND_PX` pixels, waits for a frame with room while the
+body is under :data:`YIELD_LAG_PX` behind its pose, and then goes with that least: a speaking
+mouth's box (~37k pixels, ~15k triangles at 512x512) leaves room for none, so a band beside it
+is rare. Once the body is that far behind with a sweep pending, a head step under
+:data:`HEAD_WAIT_PX` waits a frame for the band. The body waits for its sweep before it takes another step (unless it
+moves a pixel a frame: a gesture is drawn whole), and the head, whose box reaches into the
+bands, waits unless it is a pixel behind. No frame then redraws the whole body (~120k pixels
+at 512x512, ~11 ms CPU); until the sweep is done the rows below show the last step, a seam of
+its size (1-3 px, p95 of the steps; 5-6 px at most in the speaking benchmark) across the
 suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each; two that
 overlap are drawn as their union when that is no larger).
 """
@@ -50,6 +51,8 @@ import numpy as np
 
 from avatar import screen_box
 from avatar.camera import Camera
+from avatar.chunks import TriangleChunks
+from avatar.frame_cost import FrameCost
 from avatar.model import Avatar
 from avatar.screen_box import (
     EMPTY,
@@ -72,12 +75,6 @@ DEFER_PX = 1.0
 #: across the suit for 40 ms a band); a larger one is drawn whole unless the body drifts
 #: (moves under :data:`DEFER_PX` a frame): a gesture, the first frames.
 SPLIT_PX = 2.0
-#: A frame's budget of redrawn pixels for a body step's band and the head's or blendshapes'
-#: box together: a band takes what that box leaves of it, so it never doubles the costliest
-#: frames (a head step, ~60k pixels at 512x512, ~11 ms of llvmpipe CPU; a speaking mouth's
-#: box ~37-44k). Only the body's band yields: the mouth is never late and the head keeps its
-#: own rules.
-FRAME_PX = 64_000
 #: The largest band of a split body step, pixels: ~3 ms of llvmpipe CPU (~10 ms per 100k
 #: pixels of suit at 512x512) ...
 BAND_PX = 32_000
@@ -85,16 +82,16 @@ BAND_PX = 32_000
 #: most this many: the body waits for the sweep, and its next step grows by 0.2-0.3 px of
 #: breathing for each frame the sweep takes.
 MAX_BANDS = 4
-#: The smallest band, a share of the largest: where the budget leaves less, the band waits a
-#: frame and then takes this share, so a sweep always moves on (at 512x512 at most 16 frames
-#: through the speaking benchmark's nod, 4-5 on average).
-MIN_BAND_SHARE = 0.35
+#: The smallest band, pixels (~2 ms of llvmpipe CPU across the suit at 512x512): a band that
+#: goes where the budget has no room takes this many, so a sweep always moves on.
+LEAST_BAND_PX = 10_000
 #: While the body's pose is less than this many pixels from where it is drawn (so the seam of
-#: its next step stays small), a sweep's band waits for a frame that draws nothing else ...
+#: its next step stays small), a band with no room in the budget waits for a frame with room
+#: (the speaking benchmark's blendshapes change in 283 of its 750 frames) ...
 YIELD_LAG_PX = 1.5
-#: ... for at most this many frames in a row (the speaking benchmark's blendshapes change in
-#: 283 of its 750 frames; a nod moves the head every frame).
-YIELD_FRAMES = 4
+#: ... and once the body is that far behind, a head step under this many pixels waits while
+#: a band goes (a nod's larger steps do not).
+HEAD_WAIT_PX = 2.0
 #: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
 #: :mod:`avatar.gl_fxaa`) from a changed pixel.
 PART_MARGIN_PX = MARGIN_PX + 2
@@ -126,16 +123,17 @@ class _Sweep:
 
     Args:
         box: the area the step changed (its box and the last one's).
-        band_px: the largest band when nothing else is drawn, pixels; raised to a
-            :data:`MAX_BANDS`-th of ``box``.
+        band_px: the largest band, pixels; raised to a :data:`MAX_BANDS`-th of ``box``.
+        least_px: the smallest band, pixels.
     """
 
-    __slots__ = ("box", "rows", "top", "waited")
+    __slots__ = ("box", "least", "rows", "top")
 
-    def __init__(self, box: Box, band_px: int) -> None:
+    def __init__(self, box: Box, band_px: int, least_px: int) -> None:
         width = max(box[2] - box[0], 1)
-        self.box, self.top, self.waited = box, box[1], False
+        self.box, self.top = box, box[1]
         self.rows = -(-max(band_px, -(-screen_box.area(box) // MAX_BANDS)) // width)
+        self.least = min(max(least_px // width, 1), self.rows)
 
     @property
     def rest(self) -> Box:
@@ -146,22 +144,20 @@ class _Sweep:
     def done(self) -> bool:
         return self.top >= self.box[3]
 
-    def take(self, room_px: int) -> Box:
-        """The next band: as many new rows as ``room_px`` pixels hold, at most :attr:`rows`,
-        with :data:`PART_MARGIN_PX` rows more on either side, so the anti-aliasing along a cut
-        is redone once both sides are new. Where ``room_px`` holds less than
-        :data:`MIN_BAND_SHARE` of :attr:`rows`, none this frame (:data:`EMPTY`), that share
-        the next."""
+    def fits(self, room_ms: float, cost: FrameCost) -> int:
+        """How many new rows a band costing at most ``room_ms`` holds (at most :attr:`rows`)."""
+        x0, _, x1, y1 = self.box
+        margin = PART_MARGIN_PX
+        start = max(self.top - margin, self.box[1])
+        return min(self.rows, cost.rows_within((x0, start, x1, y1), room_ms) - 2 * margin)
+
+    def take(self, room_ms: float, cost: FrameCost) -> Box:
+        """The next band: as many new rows as a pass of ``room_ms`` holds, at most
+        :attr:`rows` and at least :attr:`least`, with :data:`PART_MARGIN_PX` rows more on
+        either side, so the anti-aliasing along a cut is redone once both sides are new."""
         x0, y0, x1, y1 = self.box
-        width, margin = max(x1 - x0, 1), PART_MARGIN_PX
-        least = max(int(self.rows * MIN_BAND_SHARE), 1)
-        rows = min(self.rows, room_px // width - 2 * margin)
-        if rows < least:
-            self.waited = not self.waited
-            if self.waited:
-                return EMPTY
-            rows = least
-        self.waited = False
+        margin = PART_MARGIN_PX
+        rows = max(self.fits(room_ms, cost), self.least)
         end = self.top + rows
         if y1 - end < 2 * margin:  # no sliver left for a pass of its own
             end = y1
@@ -216,8 +212,11 @@ class PoseHold:
         camera: its framing at this frame size.
         hold_px: the largest held step of a joint, pixels.
         band_px: the largest band of a body step under :data:`SPLIT_PX`, pixels.
-        frame_px: the budget of a band and the head's or blendshapes' box together, pixels
-            (default :data:`FRAME_PX`, scaled by the frame's pixels over 512x512's when more).
+        frame_ms: a frame's budget for a band and the head's or blendshapes' box together,
+            estimated llvmpipe CPU ms (:class:`avatar.frame_cost.FrameCost`; default: the
+            cost of the head's box at rest).
+        chunks: the renderer's triangle runs (made here when None), whose boxes at rest
+            estimate what a box costs.
 
     Attributes:
         enabled: ``False`` when the model has no ``neck``/``head`` bone; then :meth:`apply`
@@ -232,16 +231,21 @@ class PoseHold:
         camera: Camera,
         hold_px: float = HOLD_PX,
         band_px: int = BAND_PX,
-        frame_px: int | None = None,
+        frame_ms: float | None = None,
+        chunks: TriangleChunks | None = None,
     ) -> None:
         skin, skel = avatar.skinning, avatar.skeleton
         if skin is None or skel is None:
             raise ValueError("PoseHold needs a skinned avatar")
         self.camera, self.hold_px = camera, hold_px
-        scale = max(camera.width * camera.height / 512**2, 1.0)  # the avatar's scale on screen
-        self.band_px, self.frame_px = band_px, frame_px or int(FRAME_PX * scale)
-        self.yield_lag_px, self.yield_frames = YIELD_LAG_PX, YIELD_FRAMES
-        self._yielded = 0  # frames in a row the sweep's band waited for a frame of its own
+        self.band_px, self.least_px = band_px, LEAST_BAND_PX
+        rest = np.broadcast_to(np.eye(4, dtype=np.float32), (skel.palette_nodes.size, 4, 4))
+        chunks = chunks or TriangleChunks(avatar, camera)
+        unmorphed = np.zeros(len(avatar.target_names), np.float32)
+        self.cost = FrameCost(chunks.boxes(rest, unmorphed), chunks.count // 3)
+        self.frame_ms = frame_ms
+        self.yield_lag_px = YIELD_LAG_PX
+        self.head_wait_px = HEAD_WAIT_PX
         # One bind-pose bound for the ~T + 3 boxes below (each would recompute it).
         bounds = morph_bounds(skin.bind_positions, avatar.morph_vertices, skin.morph_deltas)
         self.box = ScreenBox(avatar, camera, bounds=bounds)
@@ -279,6 +283,8 @@ class PoseHold:
             moving[avatar.morph_vertices[np.abs(deltas).max(axis=1) > 0]] = True
             box = ScreenBox(avatar, camera, _touching(tris, moving), PART_MARGIN_PX, bounds)
             self._target_boxes.append(box if moving.any() else None)
+        if self.frame_ms is None:  # a head step's pass: the largest box that is never split
+            self.frame_ms = self.cost.cost_ms(self.head_box.skinned(rest))
 
     @property
     def pending(self) -> bool:
@@ -338,17 +344,14 @@ class PoseHold:
                 changed.append(boxes[target])
         return bounding(changed)
 
-    def _yields(self, other: Box, body_step: float) -> bool:
-        """Whether the sweep's band waits this frame for one that draws nothing else."""
-        if (
-            screen_box.area(other) == 0
-            or body_step >= self.yield_lag_px
-            or self._yielded >= self.yield_frames
-        ):
-            self._yielded = 0
-            return False
-        self._yielded += 1
-        return True
+    def _yields(self, other: Box, room_ms: float, body_step: float) -> bool:
+        """Whether the sweep's band waits this frame: it does not fit beside ``other`` and the
+        body is under :attr:`yield_lag_px` behind its pose."""
+        return (
+            screen_box.area(other) > 0
+            and body_step < self.yield_lag_px
+            and self._sweep.fits(room_ms, self.cost) < self._sweep.least
+        )
 
     def apply(self, palette: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, Box]:
         """The palette to draw and the area of the frame to redraw.
@@ -379,6 +382,8 @@ class PoseHold:
             move_body = False  # the last step's bands first: none waits behind a newer step
         if move_head and head_step < DEFER_PX and self.pending:
             move_head = False  # the body's bands first: the head's box reaches into them
+        if move_head and head_step < self.head_wait_px and body_step >= self.yield_lag_px:
+            move_head = not self.pending  # a late body's band first
         body = self._hold(self._groups[0], palette, out, move_body, body_px)
         head = self._hold(self._groups[1], palette, out, move_head, head_px)
         if self._prev is not None and not body and not head:  # the same palette as last time
@@ -398,14 +403,15 @@ class PoseHold:
                     moved = union(moved, self._sweep.rest)
                 self._sweep = None
                 if body_step < SPLIT_PX or drifting:
-                    self._sweep = _Sweep(moved, self.band_px)
+                    self._sweep = _Sweep(moved, self.band_px, self.least_px)
                 else:
                     rects.append(moved)
             other = union(head_box, self._prev[1]) if head else self._morph_area(out, weights)
-            if self._sweep is not None and self._yields(other, body_step):
+            room_ms = self.frame_ms - self.cost.cost_ms(other)
+            if self._sweep is not None and self._yields(other, room_ms, 0.0 if body else body_step):
                 rects.append(EMPTY)
             elif self._sweep is not None:  # a band takes what the other box leaves of the budget
-                rects.append(self._sweep.take(self.frame_px - screen_box.area(other)))
+                rects.append(self._sweep.take(room_ms, self.cost))
                 if self._sweep.done:
                     self._sweep = None
             rects.append(other)

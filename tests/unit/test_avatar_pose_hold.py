@@ -11,7 +11,7 @@ from avatar import DEFAULT_AVATAR_PATH, screen_box
 from avatar.camera import frame
 from avatar.gltf import load_avatar
 from avatar.pose import Pose, axis_angle
-from avatar.pose_hold import EMPTY, YIELD_FRAMES, PoseHold
+from avatar.pose_hold import EMPTY, PoseHold
 from avatar.posing import PoseDriver
 from avatar.screen_box import union
 
@@ -22,6 +22,12 @@ def rig():
     drawn = avatar.positions[np.unique(avatar.indices)]
     camera = frame(drawn, 512, 512, "head_shoulders", avatar.bone_position("neck"))
     return avatar, camera, PoseDriver(avatar)
+
+
+@pytest.fixture(scope="module")
+def made(rig):
+    """One PoseHold of the rig (its triangle runs take a second or two to make)."""
+    return PoseHold(rig[0], rig[1])
 
 
 def _inside(box, xy) -> bool:
@@ -38,9 +44,9 @@ def test_box_area_and_overlap_use_half_open_bounds() -> None:
     assert screen_box.bounding([(2, 3, 12, 8), (0, 5, 4, 20)]) == (0, 3, 12, 20)
 
 
-def test_each_frame_redraws_only_what_moved(rig) -> None:
+def test_each_frame_redraws_only_what_moved(rig, made) -> None:
     avatar, camera, driver = rig
-    hold = PoseHold(avatar, camera)
+    hold = made
     assert hold.enabled
 
     def step(pose: Pose):
@@ -105,15 +111,37 @@ def test_each_frame_redraws_only_what_moved(rig) -> None:
     assert not np.array_equal(palette, drawn) and hold.pending
     assert _inside(area, mouth) and area[3] < full[3]
     assert len(hold.parts) == 1  # the body ~0.7 px behind: the band waits, the mouth does not
-    # a head step each frame: the band waits (YIELD_FRAMES in a row at most), then goes with a
-    # small share; the head never waits
-    parts = []
-    for k in range(1, YIELD_FRAMES + 4):  # the head ~2 px a frame: it does not wait
+    # a head step each frame: no room for the band beside it (the budget is a head step's
+    # cost), so it waits while the body is under YIELD_LAG_PX behind; the head never waits
+    for k in range(1, 6):  # the head ~2 px a frame
         step(Pose(weights={"jawOpen": 0.7}, bones=further, yaw=0.02 * k))
-        parts.append(hold.parts)
-        if len(parts[-1]) == 2:
-            break
-    head = parts[0][0]
-    assert _inside(head, mouth) and _inside(head, eyes) and hold.pending
-    assert all(len(p) == 1 for p in parts[:-1]) and 2 <= len(parts) <= YIELD_FRAMES + 2
-    assert len(parts[-1]) == 2 and min(screen_box.area(p) for p in parts[-1]) < 0.15 * 512**2
+        assert len(hold.parts) == 1 and hold.pending
+        assert _inside(hold.parts[0], mouth) and _inside(hold.parts[0], eyes)
+    step(Pose(weights={"jawOpen": 0.7}, bones=further, yaw=0.1))  # the same pose
+    assert len(hold.parts) == 1 and not _inside(hold.parts[0], eyes)  # the band alone
+    assert hold.parts[0][2] - hold.parts[0][0] > 0.7 * (full[2] - full[0])
+    # the body ~1.7 px behind while its sweep is pending: a head step under HEAD_WAIT_PX
+    # waits for a band, the mouth does not
+    late = {"spine": axis_angle((0, 1, 0), 3.4e-2)}  # ~1.7 px from the drawn step
+    palette, (drawn, _) = step(Pose(weights={"jawOpen": 0.5}, bones=late, yaw=0.085))  # ~1.3 px
+    assert len(hold.parts) == 2 and any(_inside(p, mouth) for p in hold.parts)
+    assert all(p[1] > full[1] + 30 for p in hold.parts)  # not the crown: the head waited
+    assert not np.array_equal(palette, drawn)
+
+
+def test_frame_cost_weighs_triangles_and_fits_bands(rig, made) -> None:
+    avatar, camera, _ = rig
+    hold, cost = made, made.cost
+    mouth = camera.project(avatar.channel_centroid("jawOpen"))[0].astype(int)
+    face = (mouth[0] - 60, mouth[1] - 60, mouth[0] + 60, mouth[1] + 20)  # 9.6k px of face
+    suit = (40, 440, 160, 520)  # 9.6k px of suit (clipped at the frame's bottom: 8.6k)
+    assert cost.cost_ms(face) > 2 * cost.cost_ms(suit) > 0 and cost.cost_ms(EMPTY) == 0
+    rest = np.broadcast_to(np.eye(4), (avatar.skeleton.palette_nodes.size, 4, 4))
+    assert hold.frame_ms == pytest.approx(cost.cost_ms(hold.head_box.skinned(rest)))
+    band = (40, 300, 470, 512)
+    for budget in (1.0, 2.5, 5.0):
+        rows = cost.rows_within(band, budget)
+        x0, y0, x1, _ = band
+        assert cost.cost_ms((x0, y0, x1, y0 + rows)) <= budget
+        assert cost.cost_ms((x0, y0, x1, y0 + rows + 1)) > budget
+    assert cost.rows_within(band, 0.1) == 0 and cost.rows_within(band, 1e3) == 212
