@@ -61,17 +61,25 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", default="holdout", help="own set to read lines from")
+    parser.add_argument(
+        "--packs-dir", type=Path, default=DEFAULT_PACKS_DIR, help="packs to load (default: ours)"
+    )
     args = parser.parse_args(argv)
     encoder = sentence_encoder(load_config().dialog.embedding_model)
     all_wall, all_cpu = [], []
-    for root in sorted(p.parent for p in DEFAULT_PACKS_DIR.glob("*/eval")):
+    for root in sorted(p.parent for p in args.packs_dir.glob("*/eval")):
         path = root / "eval" / f"{args.set}.csv"
         if not path.is_file():
             continue
         with path.open(encoding="utf-8", newline="") as fh:
             texts = [row["text"] for row in csv.DictReader(fh)]
         lines = [t for t in texts if not any(c.isdigit() for c in t)]
-        engine = DialogEngine.load(root.name, connector=NoSystems(), encoder=encoder)  # type: ignore[arg-type]
+        engine = DialogEngine.load(
+            root.name,
+            connector=NoSystems(),  # type: ignore[arg-type]
+            encoder=encoder,
+            packs_dir=args.packs_dir,
+        )
         asyncio.run(measure(engine, lines[:5]))  # warm-up
         wall, cpu = asyncio.run(measure(engine, lines))
         all_wall += wall
