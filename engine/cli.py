@@ -53,6 +53,17 @@ def _missing(parser: argparse.ArgumentParser) -> argparse.ArgumentParser | None:
     return parser if getattr(parser, "missing", None) else None
 
 
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost (sub)command parser ``args`` went through (``dhe avatar preview``'s for
+    ``dhe avatar preview --bogus``), so its errors name the command; ``parser`` when none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            name = getattr(args, action.dest, None) if action.dest != argparse.SUPPRESS else None
+            if name in action.choices:
+                return _chosen(action.choices[name], args)
+    return parser
+
+
 def _version() -> str:
     """The installed package's version (``pyproject.toml``)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -90,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
-    if unknown:  # named before a missing argument (see _Parser)
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # named before a missing argument (see _Parser), by the command given
+        _chosen(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     if (missing := _missing(parser)) is not None:
         missing.exit(2, f"{missing.prog}: error: {missing.missing}\n")
     if args.command is None:

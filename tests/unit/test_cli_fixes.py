@@ -131,7 +131,7 @@ def test_an_unknown_flag_is_named_before_a_missing_command(
     with pytest.raises(SystemExit) as bogus:  # before a missing required option, too
         main(["converse", "--bogusflag"])
     assert bogus.value.code == 2
-    assert _err_lines(capsys) == ["dhe: error: unrecognized arguments: --bogusflag"]
+    assert _err_lines(capsys) == ["dhe converse: error: unrecognized arguments: --bogusflag"]
     with pytest.raises(SystemExit):
         main(["converse", "--text", "hi"])
     assert _err_lines(capsys) == [
@@ -140,7 +140,10 @@ def test_an_unknown_flag_is_named_before_a_missing_command(
     with pytest.raises(SystemExit) as bogus:  # and before a missing positional
         main(["config", "check", "--zz"])
     assert bogus.value.code == 2
-    assert _err_lines(capsys) == ["dhe: error: unrecognized arguments: --zz"]
+    assert _err_lines(capsys) == ["dhe config check: error: unrecognized arguments: --zz"]
+    with pytest.raises(SystemExit):  # the subcommand's name, at any depth
+        main(["connectors", "list", "extra"])
+    assert _err_lines(capsys) == ["dhe connectors list: error: unrecognized arguments: extra"]
     with pytest.raises(SystemExit) as missing:
         main(["config", "check"])
     assert missing.value.code == 2
