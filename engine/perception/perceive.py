@@ -204,6 +204,8 @@ def perceive_file(
         UnreadableFile: missing, unreadable, or neither image nor video.
         engine.perception.mediapipe_models.PerceptionModelError: model files missing.
     """
+    if path.is_dir():
+        raise UnreadableFile(f"{path}: is a folder; give an image or a video file")
     if not path.is_file():
         raise UnreadableFile(f"{path}: no such file")
     rgb = _read_image(path)

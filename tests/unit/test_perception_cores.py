@@ -198,3 +198,5 @@ def test_dhe_perceive_unreadable_file_is_one_line_exit_2(tmp_path, capsys):
     assert captured.err.count("\n") == 1 and "notes.txt" in captured.err
     assert main(["perceive", str(tmp_path / "missing.jpg")]) == 2
     assert "no such file" in capsys.readouterr().err
+    assert main(["perceive", str(tmp_path), "--json"]) == 2  # a folder is not "missing"
+    assert capsys.readouterr().err.endswith("is a folder; give an image or a video file\n")
