@@ -5,10 +5,11 @@
 * ``dhe connectors list`` — one operation per line: ``<system>.<operation>  <description>``.
 * ``dhe connectors call OPERATION key=value ... [--demo] [--embedded|--no-embedded]`` — print the
   result as JSON ``{"operation", "data", "latency_ms"}``; an error prints
-  ``{"error": {"code", "message"}}`` and exits 2 for bad usage (arguments not ``key=value``, an
-  unknown operation, missing or invalid arguments: checked before anything starts) or 1 for an
-  error from the system or a failure. Embedded by default: the sandboxes run for the
-  duration of the call; ``--no-embedded`` uses the base URLs and keys from the environment.
+  ``{"error": {"code", "message"}}`` and exits 2 for bad usage (arguments not ``key=value``, a
+  key given twice, an unknown operation, missing or invalid arguments: checked before anything
+  starts) or 1 for an error from the system or a failure. Embedded by default: the sandboxes run
+  for the duration of the call; ``--no-embedded`` uses the base URLs and keys from the
+  environment.
 """
 
 from __future__ import annotations
@@ -115,12 +116,20 @@ def run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parse_params(pairs: list[str]) -> dict[str, Any] | None:
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` arguments as a mapping.
+
+    Raises:
+        InvalidInput: an argument is not ``key=value``, or a key is given twice (which value
+            was meant cannot be told; the key is named, never a value).
+    """
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            return None
+            raise InvalidInput("arguments must be key=value")
+        if key in params:
+            raise InvalidInput(f"{key[:80]} given twice")
         params[key] = value
     return params
 
@@ -161,9 +170,10 @@ def run_call(args: argparse.Namespace) -> int:
     system starts; an error from the system (typed, e.g. ``unauthorized``) exits 1."""
     if not structlog.is_configured():
         configure_logging()
-    params = _parse_params(args.params)
-    if params is None:
-        _emit_error("invalid_input", "arguments must be key=value")
+    try:
+        params = _parse_params(args.params)
+    except InvalidInput as exc:
+        _emit_error("invalid_input", str(exc))
         return EXIT_USAGE
     timeout_ms = args.timeout_ms
     if timeout_ms is not None and not 0 < timeout_ms <= MAX_TIMEOUT_MS:  # NaN fails too

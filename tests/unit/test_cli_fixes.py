@@ -372,3 +372,15 @@ def test_help_names_every_model_set_and_the_real_config_default(
         main(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert f"default: {DEFAULT_CONFIG_PATH.relative_to(REPO_ROOT)}" in text, text
+
+
+def test_connectors_call_refuses_a_key_given_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    """``card_last4=4417 card_last4=1111`` used the last value silently; refused before any
+    system starts (no sandbox is launched: the arguments are read first)."""
+    op = "bank.start_verification"
+    assert main(["connectors", "call", op, "card_last4=4417", "card_last4=1111"]) == 2
+    assert json.loads(capsys.readouterr().out) == {
+        "error": {"code": "invalid_input", "message": "card_last4 given twice"}
+    }
+    assert main(["connectors", "call", op, "card_last4"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["message"] == "arguments must be key=value"
