@@ -106,13 +106,16 @@ async def errors_middleware(
     """ApiError → its JSON body; under ``/api/`` every refusal is JSON too: an unknown path a 404
     ``not-found``, a known path with another method a 405 ``method-not-allowed`` with ``Allow``,
     aiohttp's other 4xx its reason as the code (``bad-request``); anything unexpected → a JSON
-    500 ``internal`` with the traceback in the log."""
+    500 ``internal`` with the traceback in the log. Outside ``/api/`` a 405 is the same JSON
+    ``method-not-allowed`` (``POST /demo/phone.json``); a 404 stays the page's plain one."""
     try:
         return await handler(request)
     except protocol.ApiError as exc:
         return _json_error(exc)
-    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
         if not request.path.startswith("/api/"):
+            if isinstance(exc, web.HTTPMethodNotAllowed):  # POST /demo/phone.json: JSON too
+                return _method_not_allowed(request, set(exc.allowed_methods))
             raise
         # by the API routes alone: the page's catch-all GET route also matches /api/… paths
         allowed = await _allowed_methods(request)

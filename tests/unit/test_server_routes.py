@@ -68,6 +68,16 @@ async def test_an_unknown_api_path_is_a_json_404(client: TestClient) -> None:
     assert page.status == 404 and page.content_type != "application/json"
 
 
+async def test_a_wrong_method_outside_api_is_a_json_405_too(client: TestClient) -> None:
+    """``POST /demo/phone.json`` answered aiohttp's plain-text 405."""
+    resp = await client.post("/demo/phone.json")
+    assert resp.status == 405 and resp.headers["Allow"] == "GET, HEAD"
+    assert (await resp.json())["error"] == {
+        "code": "method-not-allowed",
+        "message": "POST is not allowed on /demo/phone.json; allowed: GET, HEAD",
+    }
+
+
 async def test_aiohttp_refusals_under_api_are_json(client: TestClient) -> None:
     resp = await client.get("/api/sessions/abc/events")  # no WebSocket upgrade
     assert resp.status == 400
