@@ -9,6 +9,13 @@ moved alike from frame to frame, measured with aiortc's other settings). :class:
 opens the same encoder with it off, every other setting and aiortc's own bit rate, keyframe and
 packetizing handling kept.
 
+A frame the track sends again (the same :class:`av.VideoFrame`: the avatar's pose did not
+visibly move, most idle frames) is not given to libvpx: it leaves as
+:func:`~engine.server.vp8_repeat.repeat_frame`, ~50 bytes that every decoder shows as the
+frame before and that change no decoder state, so the next frame libvpx encodes is predicted
+alike on both sides. libvpx re-encoded each one (~1.2 ms at 512²) and its CBR rate control
+spent 1-5 kB (2-5 RTP packets) refining a picture that had not changed.
+
 aiortc has no hook for the encoder a sender makes: ``RTCRtpSender`` calls the
 ``get_encoder`` it imported. :func:`use_avatar_encoders` replaces that name with one that makes
 :class:`AvatarVp8Encoder` for VP8 and asks aiortc's own function for every other codec: a
@@ -24,8 +31,11 @@ import av
 import numpy as np
 from aiortc.codecs import get_encoder
 from aiortc.codecs.base import Encoder
-from aiortc.codecs.vpx import Vp8Encoder, number_of_threads
+from aiortc.codecs.vpx import Vp8Encoder, VpxPayloadDescriptor, number_of_threads
+from aiortc.mediastreams import VIDEO_TIME_BASE, convert_timebase
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from engine.server.vp8_repeat import repeat_frame
 
 #: The settings aiortc 1.16 opens libvpx with (``aiortc/codecs/vpx.py``), the denoiser off.
 _SETTINGS = {
@@ -43,12 +53,20 @@ _REOPEN_SHARE = 0.1
 
 
 class AvatarVp8Encoder(Vp8Encoder):
-    """aiortc's VP8 encoder opened without the temporal denoiser (module docstring)."""
+    """aiortc's VP8 encoder opened without the temporal denoiser, which sends a frame it is
+    given again as a repeat frame (module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: av.VideoFrame | None = None  # the last frame libvpx encoded and sent
+        self._version = 0  # the stream's VP8 version (its frames' first byte, bits 1-3)
 
     def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         """Encode one yuv420p (or convertible) frame to RTP payloads and its RTP timestamp
         (aiortc's :meth:`~aiortc.codecs.vpx.Vp8Encoder.encode`, which keeps the encoder
-        opened here while the size and bit rate hold)."""
+        opened here while the size and bit rate hold). The frame object encoded last, given
+        again (a track resending its image), leaves as :func:`repeat_frame` unless a key
+        frame is asked for."""
         codec = self.codec
         rate = self.target_bitrate
         if (
@@ -57,7 +75,24 @@ class AvatarVp8Encoder(Vp8Encoder):
             or abs(rate - codec.bit_rate) / codec.bit_rate > _REOPEN_SHARE
         ):
             self.codec = _open_vp8(frame.width, frame.height, rate)
-        return super().encode(frame, force_keyframe)
+            self._shown = None
+        elif frame is self._shown and not force_keyframe:
+            payload = repeat_frame(frame.width, frame.height, self._version)
+            return self.pack_repeat(payload, frame)
+        payloads, timestamp = super().encode(frame, force_keyframe)
+        if payloads:  # (libvpx may drop a frame: then the receiver still shows the one before)
+            self._shown = frame
+            _descriptor, data = VpxPayloadDescriptor.parse(payloads[0])
+            self._version = (data[0] >> 1) & 0x07
+        return payloads, timestamp
+
+    def pack_repeat(self, payload: bytes, frame: av.VideoFrame) -> tuple[list[bytes], int]:
+        """RTP payloads of the encoded VP8 ``payload`` shown at ``frame``'s time, and its RTP
+        timestamp (aiortc's packetizing: the next picture ID)."""
+        payloads = self._packetize(payload, self.picture_id)
+        timestamp = convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
+        self.picture_id = (self.picture_id + 1) % (1 << 15)
+        return payloads, timestamp
 
 
 def _open_vp8(width: int, height: int, bit_rate: int) -> av.VideoCodecContext:
