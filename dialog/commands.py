@@ -27,7 +27,7 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "cancel",
             r"(please )?(cancel|cancel (that|it|this)|never ?mind|forget (it|that|about it)|"
-            r"stop( it)?|quit|abort)( please)?|取消|算了|不办了|不用了|取消吧|不要了",
+            r"stop( it)?|quit|abort)( please)?|(取消|算了|不办了|不用了|取消吧|不要了)+(谢谢)?",
         ),
         (
             "restart",
@@ -47,6 +47,24 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+
+
+# A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow
+# and the conversation, where the classifier may be unsure of words so unlike an answer.
+_GOODBYE = re.compile(
+    r"((ok(ay)?|thanks?|thank you|no|nothing else)( |$))*(good ?bye|bye( bye)?|see you( later)?)"
+    r"( thanks?| thank you)?|(好的|好|谢谢|不用了|没事了|那)*(再见|拜拜)(了|啦|吧)?"
+)
+
+
+def is_goodbye(text: str) -> bool:
+    """Whether ``text`` (the whole utterance) takes leave: "bye", "thanks, bye", "谢谢再见"."""
+    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
+    return (
+        bool(t)
+        and len(t) <= 40
+        and bool(_GOODBYE.fullmatch(t) or _GOODBYE.fullmatch(t.replace(" ", "")))
+    )
 
 
 def detect_language(text: str, default: str = "en") -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from dialog.commands import is_goodbye
 from dialog.conditions import evaluate
 from dialog.pack import Pack, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
@@ -271,6 +272,9 @@ class Interpreter:
         if free_text and self._route(run, event, digression=True):
             return
         value = extract_slot_value(slot, event.text, run.slots, event.now)
+        if value is None and is_goodbye(event.text):
+            self._leave(run)
+            return
         if value is None:
             if sure and self._route(run, event, digression=True):
                 return
@@ -278,6 +282,20 @@ class Interpreter:
             self._failed_attempt(run, frame, step, "utter_reprompt")
             return
         self._fill(run, frame, step, value)
+
+    def _leave(self, run: Run) -> None:
+        """The visitor took leave at a flow's question: the flow ends (its slots forgotten), the
+        avatar says goodbye and the conversation is over."""
+        run.stack.clear()
+        run.reset_slots()
+        run.intent = "goodbye"
+        goodbye = self.pack.intents.get("goodbye")
+        run.say(
+            goodbye.target
+            if goodbye is not None and goodbye.kind == "response"
+            else "utter_cancelled"
+        )
+        run.ended = True
 
     def _fill(self, run: Run, frame: Frame, step: Step, value: object) -> None:
         """The waiting ``collect`` got ``value``: check its rejections, fill it, go on."""

@@ -212,6 +212,25 @@ def test_commands_everywhere(pack: Pack, nlu: IntentClassifier) -> None:
     assert isinstance(out[-1], Handoff)
 
 
+def test_leave_taking_or_a_double_cancel_at_a_question_ends_the_flow(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """At the card-digits question "thanks, bye" / "谢谢再见" were re-asked as a failed answer."""
+    for language, lost, bye, goodbye in (
+        ("en", "I lost my card", "thanks, bye", "Have a nice day!"),
+        ("zh", "我的卡丢了", "谢谢再见", "再见！"),
+    ):
+        v = Visitor(pack, nlu, language)
+        v.says(lost)
+        assert v.state.stack, "the lost-card flow waits for the card's digits"
+        out = v.says(bye)
+        assert texts(out) and texts(out)[-1].endswith(goodbye) and v.state.stack == ()
+    v = Visitor(pack, nlu, "zh")
+    v.says("我的卡丢了")
+    assert texts(v.says("算了不用了")) and v.state.stack == ()  # two cancel words in one line
+    assert match_command("thanks") is None  # not every polite word ends anything
+
+
 def test_language_follows_the_visitor(pack: Pack, nlu: IntentClassifier) -> None:
     v = Visitor(pack, nlu)
     v.says("hello")
