@@ -278,7 +278,7 @@ class Interpreter:
         if value is None:
             if sure and self._route(run, event, digression=True):
                 return
-            run.slot = slot.name
+            run.unanswered = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")
             return
         self._fill(run, frame, step, value)

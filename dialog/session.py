@@ -362,6 +362,7 @@ class DialogSession:
         replies: list[ReplyPlan] = []
         intent: str | None = None
         slot: str | None = None
+        unanswered: str | None = None
         connector_s: float | None = None
         handoff = False
         # The turn's state is committed only between steps, never while a connector call is
@@ -379,7 +380,7 @@ class DialogSession:
                 actions = [Say(plan)]
             self._audit_flows(before, state)
             if isinstance(event, UserInput):
-                intent, slot = state.intent, state.slot
+                intent, slot, unanswered = state.intent, state.slot, state.unanswered
             call: Call | None = None
             for action in actions:
                 if isinstance(action, Say):
@@ -409,7 +410,15 @@ class DialogSession:
         }
         state = self.state
         return DialogTurn(
-            text, intent, state.language, replies, timings, handoff, state.ended, slot=slot
+            text,
+            intent,
+            state.language,
+            replies,
+            timings,
+            handoff,
+            state.ended,
+            slot=slot,
+            unanswered=unanswered,
         )
 
     async def _reworded(self, question: str, plan: ReplyPlan) -> ReplyPlan:

@@ -59,6 +59,8 @@ class DialogState:
         intent: the intent (or command) the last input was acted on as; ``None`` when it
             answered a question (a slot value) or was out of scope.
         slot: the slot the last input was read as an answer for, else ``None``.
+        unanswered: the slot the waiting question asked for when the last input held no value
+            for it (it was asked again), else ``None``.
     """
 
     language: str = "en"
@@ -71,6 +73,7 @@ class DialogState:
     ended: bool = False
     intent: str | None = None
     slot: str | None = None
+    unanswered: str | None = None
 
 
 class Run:
@@ -91,6 +94,7 @@ class Run:
         self.repeated = False
         self.intent: str | None = None
         self.slot: str | None = None
+        self.unanswered: str | None = None
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -229,6 +233,7 @@ class Run:
             ended=self.ended,
             intent=self.intent,
             slot=self.slot,
+            unanswered=self.unanswered,
         )
 
 

@@ -218,6 +218,8 @@ class DialogTurn:
         handoff: ``True`` when the visitor is being handed to a human.
         ended: ``True`` when the conversation ended (goodbye).
         slot: the slot the input was read as an answer for (``card_last4``), else ``None``.
+        unanswered: the slot a flow's question asked for when the input held no value for it
+            (the question was asked again), else ``None``.
         redacted: kinds of personal numbers masked in ``text`` (``"card"``, ``"account"``,
             ``"id"``, ``"phone"``); the first reply is then a warning.
     """
@@ -231,6 +233,7 @@ class DialogTurn:
     ended: bool = False
     slot: str | None = None
     redacted: tuple[str, ...] = ()
+    unanswered: str | None = None
 
     @property
     def reply_text(self) -> str:

@@ -231,6 +231,24 @@ def test_leave_taking_or_a_double_cancel_at_a_question_ends_the_flow(
     assert match_command("thanks") is None  # not every polite word ends anything
 
 
+def test_an_input_that_answers_nothing_is_not_a_slot_answer(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """``dhe chat --why`` printed ``[slot: card_last4]`` for words the question was asked again
+    after; it names the slot as not answered (``[no match: card_last4]``)."""
+    from dialog.cli import why_line
+    from dialog.types import DialogTurn
+
+    v = Visitor(pack, nlu)
+    v.says("I lost my card")
+    v.says("purple elephants dance")
+    assert (v.state.slot, v.state.unanswered) == (None, "card_last4")
+    v.says("4417")
+    assert (v.state.slot, v.state.unanswered) == ("card_last4", None)
+    turn = DialogTurn("purple elephants dance", None, "en", [], {}, unanswered="card_last4")
+    assert why_line(turn) == "  [no match: card_last4]"
+
+
 def test_language_follows_the_visitor(pack: Pack, nlu: IntentClassifier) -> None:
     v = Visitor(pack, nlu)
     v.says("hello")
