@@ -38,8 +38,11 @@ def readable_lines(stream: Iterable[str]) -> Iterator[str]:
     """The lines of ``stream``; one over :data:`~dialog.types.MAX_TEXT_CHARS` (the limit of
     every text turn, as on the server), or one that is not valid UTF-8 (read with
     ``errors="surrogateescape"``, its bad bytes are lone surrogates), is skipped with one line on
-    stderr, the session goes on."""
+    stderr, the session goes on. A blank line (an Enter pressed by mistake) is skipped silently:
+    typed chat has no "heard nothing" turn (a live session's silence is one)."""
     for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
         problem = None
         if len(line.rstrip("\r\n")) > MAX_TEXT_CHARS:
             problem = f"longer than {MAX_TEXT_CHARS} characters"

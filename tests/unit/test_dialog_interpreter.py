@@ -285,3 +285,11 @@ def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier
     call = call_of(v.says("yes"))
     assert call.op == "bank.freeze_card" and call.idempotency_key
     assert call.params == {"token": "tok", "card_last4": "4417"}
+
+
+def test_dhe_chat_skips_blank_lines() -> None:
+    """Each blank line got "Sorry, I didn't catch that." in ``dhe chat``; typed chat has no
+    "heard nothing" turn."""
+    from dialog.cli import readable_lines
+
+    assert list(readable_lines(["hi\n", "\n", "   \n", "\r\n", "bye\n"])) == ["hi\n", "bye\n"]
