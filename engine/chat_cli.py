@@ -26,7 +26,7 @@ from engine.cli_errors import fail
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``chat`` subcommand."""
     chat = subparsers.add_parser("chat", help="text chat with a domain's digital employee")
-    chat.add_argument("--domain", default="bank", help="domain pack (bank, tax)")
+    chat.add_argument("--domain", default="bank", help="domain pack (bank, tax; default bank)")
     chat.add_argument("--lang", default="auto", choices=("auto", "en", "zh"))
     chat.add_argument("--demo", action="store_true", help="demo customers use the fixed code")
     chat.add_argument("--packs-dir", default=None, help="domain packs folder (assets/domains)")

@@ -64,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="SQLite file (default sandbox-SYSTEM.db in the state folder, $DHE_VAR_DIR or the project's var/)",
     )
     parser.add_argument("--demo-otp", action="store_true", help="demo customers' code is 123456")
-    parser.add_argument("--faults", default=None, help="fault injection JSON (README.md)")
+    parser.add_argument(
+        "--faults", default=None, help="fault injection JSON (connectors/sandbox/README.md)"
+    )
     parser.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--log-file",
