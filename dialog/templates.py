@@ -11,6 +11,7 @@ list slot (``{each: accounts, row: {amount: "{balance:,.2f}"}}`` → ``[{"amount
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from contextlib import suppress
@@ -68,14 +69,22 @@ def spoken_date(value: Any, language: str) -> str:
     return f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]}"
 
 
+def spoken_hall(value: Any, language: str) -> str:
+    """``"Hall A"`` → ``"A厅"`` in Chinese (the systems name their halls with English labels);
+    any other value, or English, as given."""
+    found = re.fullmatch(r"Hall ([A-Z0-9]{1,3})", str(value).strip())
+    return f"{found.group(1)}厅" if language == "zh" and found else str(value)
+
+
 def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
     """Fill ``{slot}`` placeholders in ``template``.
 
     Args:
         template: text with ``{name}`` / ``{name:format}`` placeholders; besides Python format
-            specs, ``last4`` (last 4 digits) and ``day`` (an ISO date said as a day).
+            specs, ``last4`` (last 4 digits), ``day`` (an ISO date said as a day) and ``hall``
+            (a service hall's name in the reply's language, :func:`spoken_hall`).
         values: slot values.
-        language: for ``day``.
+        language: for ``day`` and ``hall``.
 
     Returns:
         The text; a placeholder whose value is missing or does not fit its format renders as
@@ -94,6 +103,9 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
             continue
         if spec == "day":
             out.append(spoken_date(value, language))
+            continue
+        if spec == "hall":
+            out.append(spoken_hall(value, language))
             continue
         if spec and isinstance(value, str):
             with suppress(InvalidOperation):

@@ -293,3 +293,17 @@ def test_dhe_chat_skips_blank_lines() -> None:
     from dialog.cli import readable_lines
 
     assert list(readable_lines(["hi\n", "\n", "   \n", "\r\n", "bye\n"])) == ["hi\n", "bye\n"]
+
+
+def test_a_chinese_tax_reply_names_the_hall_in_chinese() -> None:
+    """Chinese tax replies said "（Hall A）": the sandbox names its halls in English."""
+    from dialog.templates import render
+
+    tax = load_pack(Path(DEFAULT_PACKS_DIR) / "tax")
+    values = {"slot_day": "2026-12-07", "slot_start": "09:00", "slot_hall": "Hall A"}
+    values |= {"appointment_id": "AP-1", "chosen_slot": {"date": "2026-12-07", "start": "09:00"}}
+    values["chosen_slot"]["hall"] = "Hall A"
+    for name in ("utter_booked", "utter_confirm_booking"):
+        zh = render(tax.responses[name], "zh", values).text
+        assert "A厅" in zh and "Hall" not in zh, zh
+        assert "in Hall A" in render(tax.responses[name], "en", values).text
