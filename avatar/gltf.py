@@ -85,6 +85,8 @@ def _load_reason(exc: Exception) -> str:
         return "neither a GLB container nor JSON text"
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, AttributeError | TypeError):  # JSON text that is not an object
+        return "JSON, but not a glTF 2.0 document (no 'asset' object at its top)"
     return str(exc) or type(exc).__name__
 
 

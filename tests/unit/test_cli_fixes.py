@@ -384,3 +384,15 @@ def test_connectors_call_refuses_a_key_given_twice(capsys: pytest.CaptureFixture
     }
     assert main(["connectors", "call", op, "card_last4"]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["message"] == "arguments must be key=value"
+
+
+def test_avatar_preview_on_json_that_is_no_gltf_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A JSON string or list as --model leaked "'str' object has no attribute 'items'"."""
+    model = tmp_path / "sdp.json"
+    model.write_text('"v=0 o=- 0 0 IN IP4 127.0.0.1"\n', encoding="utf-8")
+    assert main(["avatar", "preview", "--model", str(model), "--out", str(tmp_path / "x.png")]) == 2
+    (line,) = _err_lines(capsys)
+    assert line.endswith("JSON, but not a glTF 2.0 document (no 'asset' object at its top)"), line
+    assert "attribute" not in line
