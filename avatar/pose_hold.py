@@ -26,7 +26,7 @@ body steps in a frame that draws nothing else when one comes within a pixel of m
 A body step under :data:`SPLIT_PX`, or any step of a body drifting under :data:`DEFER_PX` a
 frame (breathing, a weight shift; not a gesture), is swept over several frames in horizontal
 bands, top to bottom, each in its own draw pass: up to :data:`BAND_PX` pixels (or a
-:data:`MAX_BANDS`-th of the box) a frame, less where the frame's other box (the head's step,
+:data:`avatar.bands.MAX_BANDS`-th of the box) a frame, less where the frame's other box (the head's step,
 the blendshapes') leaves less of a frame's budget. The budget is CPU, not pixels
 (:mod:`avatar.frame_cost`: a pass's pixels and the triangles of the runs it issues; a face
 pixel costs about three times a suit pixel): the cost of a head step's pass, the largest box
@@ -50,13 +50,13 @@ from __future__ import annotations
 import numpy as np
 
 from avatar import screen_box
+from avatar.bands import PART_MARGIN_PX, Sweep, merge
 from avatar.camera import Camera
 from avatar.chunks import TriangleChunks
 from avatar.frame_cost import FrameCost
 from avatar.model import Avatar
 from avatar.screen_box import (
     EMPTY,
-    MARGIN_PX,
     Box,
     ScreenBox,
     bounding,
@@ -76,12 +76,8 @@ DEFER_PX = 1.0
 #: (moves under :data:`DEFER_PX` a frame): a gesture, the first frames.
 SPLIT_PX = 2.0
 #: The largest band of a split body step, pixels: ~3 ms of llvmpipe CPU (~10 ms per 100k
-#: pixels of suit at 512x512) ...
+#: pixels of suit at 512x512), or a :data:`avatar.bands.MAX_BANDS`-th of the step's box.
 BAND_PX = 32_000
-#: ... or a share of the step's box, so that frames with little else to draw sweep it in at
-#: most this many: the body waits for the sweep, and its next step grows by 0.2-0.3 px of
-#: breathing for each frame the sweep takes.
-MAX_BANDS = 4
 #: The smallest band, pixels (~2 ms of llvmpipe CPU across the suit at 512x512): a band that
 #: goes where the budget has no room takes this many, so a sweep always moves on.
 LEAST_BAND_PX = 10_000
@@ -92,9 +88,6 @@ YIELD_LAG_PX = 1.5
 #: ... and once the body is that far behind, a head step under this many pixels waits while
 #: a band goes (a nod's larger steps do not).
 HEAD_WAIT_PX = 2.0
-#: Margin of the partial boxes: FXAA's edge taps reach up to 4 px (``SPAN_MAX`` / 2,
-#: :mod:`avatar.gl_fxaa`) from a changed pixel.
-PART_MARGIN_PX = MARGIN_PX + 2
 
 
 def _head_nodes(avatar: Avatar) -> np.ndarray:
@@ -116,76 +109,6 @@ def _touching(tris: np.ndarray, moving: np.ndarray) -> np.ndarray:
     out = np.zeros_like(moving)
     out[tris[moving[tris].any(axis=1)].ravel()] = True
     return out
-
-
-class _Sweep:
-    """The rows of a body step's box still to draw, in bands from the top down.
-
-    Args:
-        box: the area the step changed (its box and the last one's).
-        band_px: the largest band, pixels; raised to a :data:`MAX_BANDS`-th of ``box``.
-        least_px: the smallest band, pixels.
-    """
-
-    __slots__ = ("box", "least", "rows", "top")
-
-    def __init__(self, box: Box, band_px: int, least_px: int) -> None:
-        width = max(box[2] - box[0], 1)
-        self.box, self.top = box, box[1]
-        self.rows = -(-max(band_px, -(-screen_box.area(box) // MAX_BANDS)) // width)
-        self.least = min(max(least_px // width, 1), self.rows)
-
-    @property
-    def rest(self) -> Box:
-        """The part of the box not drawn yet."""
-        return (self.box[0], self.top, self.box[2], self.box[3])
-
-    @property
-    def done(self) -> bool:
-        return self.top >= self.box[3]
-
-    def fits(self, room_ms: float, cost: FrameCost) -> int:
-        """How many new rows a band costing at most ``room_ms`` holds (at most :attr:`rows`)."""
-        x0, _, x1, y1 = self.box
-        margin = PART_MARGIN_PX
-        start = max(self.top - margin, self.box[1])
-        return min(self.rows, cost.rows_within((x0, start, x1, y1), room_ms) - 2 * margin)
-
-    def take(self, room_ms: float, cost: FrameCost) -> Box:
-        """The next band: as many new rows as a pass of ``room_ms`` holds, at most
-        :attr:`rows` and at least :attr:`least`, with :data:`PART_MARGIN_PX` rows more on
-        either side, so the anti-aliasing along a cut is redone once both sides are new."""
-        x0, y0, x1, y1 = self.box
-        margin = PART_MARGIN_PX
-        rows = max(self.fits(room_ms, cost), self.least)
-        end = self.top + rows
-        if y1 - end < 2 * margin:  # no sliver left for a pass of its own
-            end = y1
-        band = (x0, max(self.top - margin, y0), x1, min(end + margin, y1))
-        self.top = end
-        return band
-
-
-def _merge(boxes: list[Box]) -> tuple[Box, ...]:
-    """The non-empty ``boxes``, two that overlap joined into their union where it is no
-    larger than the two apart (each box is one draw pass; an overlap is drawn twice)."""
-    out: list[Box] = []
-    for box in boxes:
-        if screen_box.area(box) == 0:
-            continue
-        joined = True
-        while joined:
-            joined = False
-            for k, other in enumerate(out):
-                both = union(box, other)
-                if screen_box.overlaps(box, other) and screen_box.area(both) <= (
-                    screen_box.area(box) + screen_box.area(other)
-                ):
-                    box, joined = both, True
-                    del out[k]
-                    break
-        out.append(box)
-    return tuple(out)
 
 
 class _Group:
@@ -257,7 +180,7 @@ class PoseHold:
         #: The boxes the last :meth:`apply`'s frame redraws, one pass each (their union is
         #: the area it returns): a body step's band, the head's or blendshapes' box.
         self.parts: tuple[Box, ...] = ()
-        self._sweep: _Sweep | None = None  # the last body step's rows still to draw
+        self._sweep: Sweep | None = None  # the last body step's rows still to draw
         self._body_px: np.ndarray | None = None  # the body's probe pixels in the last frame
         self._target_on_screen: dict[int, Box] = {}  # target boxes under the held palette
         if not self.enabled:
@@ -403,7 +326,7 @@ class PoseHold:
                     moved = union(moved, self._sweep.rest)
                 self._sweep = None
                 if body_step < SPLIT_PX or drifting:
-                    self._sweep = _Sweep(moved, self.band_px, self.least_px)
+                    self._sweep = Sweep(moved, self.band_px, self.least_px)
                 else:
                     rects.append(moved)
             other = union(head_box, self._prev[1]) if head else self._morph_area(out, weights)
@@ -415,6 +338,6 @@ class PoseHold:
                 if self._sweep.done:
                     self._sweep = None
             rects.append(other)
-        self.parts = _merge(rects)
+        self.parts = merge(rects)
         self._prev, self._weights = (full, head_box, body_box), weights.copy()
         return out, bounding(self.parts)

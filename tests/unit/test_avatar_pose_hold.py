@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from avatar import DEFAULT_AVATAR_PATH, screen_box
+from avatar.bands import Sweep
 from avatar.camera import frame
 from avatar.gltf import load_avatar
 from avatar.pose import Pose, axis_angle
@@ -145,3 +146,10 @@ def test_frame_cost_weighs_triangles_and_fits_bands(rig, made) -> None:
         assert cost.cost_ms((x0, y0, x1, y0 + rows)) <= budget
         assert cost.cost_ms((x0, y0, x1, y0 + rows + 1)) > budget
     assert cost.rows_within(band, 0.1) == 0 and cost.rows_within(band, 1e3) == 212
+
+
+def test_a_sweeps_least_band_is_a_third_of_its_largest() -> None:
+    wide = Sweep((0, 0, 400, 500), 32_000, 10_000)  # 200k px: bands of a quarter, 50k
+    assert (wide.rows, wide.least) == (125, 41)
+    narrow = Sweep((0, 0, 400, 200), 32_000, 10_000)  # 80k px: 32k bands
+    assert (narrow.rows, narrow.least) == (80, 26)
