@@ -18,6 +18,7 @@ For each offline voice (Kokoro-82M for Mandarin, Piper joe for English):
 Wall-clock figures are noisy on a shared machine: run on a quiet one, or read the best.
 
     .venv/bin/python benchmarks/tts.py [--runs 3] [--voices zh,en] [--no-asr]
+        [--kokoro-decoder static|dynamic]   # Kokoro's decoder (tts.voices.zh.decoder)
 """
 
 from __future__ import annotations
@@ -102,9 +103,13 @@ def silences(language: str, replies, tts) -> None:
     )
 
 
-def measure(language: str, runs: int, asr: bool) -> None:
-    """Print the three figures for the configured offline voice of ``language``."""
+def measure(language: str, runs: int, asr: bool, decoder: str | None = None) -> None:
+    """Print the three figures for the configured offline voice of ``language`` (Kokoro with
+    ``decoder`` when given)."""
     config = EngineConfig()
+    voice = config.tts.voices.get(language)
+    if decoder and voice is not None and voice.provider == "kokoro":
+        voice.decoder = decoder
     t0 = time.perf_counter()
     tts = Voices(config.tts).for_language(language)
     load_s = time.perf_counter() - t0
@@ -149,9 +154,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--voices", default="zh,en", help="languages, comma-separated")
     parser.add_argument("--no-asr", action="store_true", help="skip the CER/WER part")
+    parser.add_argument("--kokoro-decoder", choices=("static", "dynamic"), default=None)
     args = parser.parse_args()
     for language in args.voices.split(","):
-        measure(language.strip(), args.runs, not args.no_asr)
+        measure(language.strip(), args.runs, not args.no_asr, args.kokoro_decoder)
     return 0
 
 

@@ -74,6 +74,7 @@ def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
             voice=voice.speaker or DEFAULT_SPEAKER,
             length_scale=voice.length_scale,
             opening=voice.opening,
+            decoder=voice.decoder,
         )
         kokoro.warm_up()
         return kokoro
