@@ -29,11 +29,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol
 
 from dialog import DialogSession, DialogTurn, ReplyPlan
 from dialog.chat import take_turn
-from engine.asr.whisper import ASRError, Transcript
+from engine.asr.whisper import ASRError
 from engine.audio.pauses import PauseLimiter
 from engine.events import Interrupted, Reply, Stage, StageError, TurnMetrics, now_ns
 from engine.foresight import Foresight, HeldSpeech, Prepared
@@ -41,6 +40,7 @@ from engine.observers import EventBus, TurnMetricsObserver
 from engine.reply import ReplyHandle
 from engine.speaking import Outbox, Speaker
 from engine.tts.base import TTSError
+from engine.turn_io import Heard, TurnOutcome, Utterance
 
 log = logging.getLogger(__name__)
 
@@ -53,43 +53,6 @@ APOLOGIES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Heard:
-    """A spoken turn as the transport's hearing stage delivers it.
-
-    Attributes:
-        transcript: the final transcript; None when VAD found no speech (nothing decoded).
-        t_eos_s: clock time (seconds) the visitor's speech ended, for a live turn's realtime
-            timings; None for a recorded turn.
-        extras: realtime timings of the hearing stage (ms), merged into the turn's metrics.
-        noise: too short to be a question and unreadable: the turn gets no reply at all.
-    """
-
-    transcript: Transcript | None
-    t_eos_s: float | None = None
-    extras: Mapping[str, float | None] = field(default_factory=dict)
-    noise: bool = False
-
-    @property
-    def text(self) -> str:
-        """The transcript's text (``""`` when nothing was heard)."""
-        return self.transcript.text if self.transcript else ""
-
-
-class Utterance(Protocol):
-    """A transport's hearing stage for one spoken turn (the file's recorded clip, or the live
-    session's final decode). It publishes its own ``vad``/``endpoint``/``asr`` events and the
-    :class:`~engine.events.FinalTranscript`; cancelling :meth:`hear` abandons its decode."""
-
-    async def hear(self) -> Heard:
-        """The turn, transcribed.
-
-        Raises:
-            ASRError: the model is missing or decoding failed.
-        """
-        ...
-
-
 @dataclass(slots=True)
 class _Unreported:
     """A turn whose metrics are not published yet: its realtime timings so far (ms, the dict
@@ -97,29 +60,6 @@ class _Unreported:
 
     extras: dict[str, float | None] = field(default_factory=dict)
     intent: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TurnOutcome:
-    """What one turn did (the ``dhe converse --json`` row is made of it).
-
-    Attributes:
-        turn_id: the turn.
-        transcript: what the visitor said or typed (``""``: nothing heard).
-        heard_language: the language ASR heard, None for a typed turn.
-        intent: the dialog's intent, None when none (or a stage failed).
-        language: the dialog's reply language.
-        replies: the replies said (an apology after a failed stage).
-        metrics: the turn's published timings.
-    """
-
-    turn_id: str
-    transcript: str
-    heard_language: str | None
-    intent: str | None
-    language: str
-    replies: tuple[ReplyPlan, ...]
-    metrics: TurnMetrics
 
 
 def _ms(a_s: float | None, b_s: float | None) -> float | None:
