@@ -34,14 +34,17 @@ def _pack_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def readable_lines(stream: Iterable[str]) -> Iterator[str]:
+def readable_lines(stream: Iterable[str], *, why: bool = False) -> Iterator[str]:
     """The lines of ``stream``; one over :data:`~dialog.types.MAX_TEXT_CHARS` (the limit of
     every text turn, as on the server), or one that is not valid UTF-8 (read with
     ``errors="surrogateescape"``, its bad bytes are lone surrogates), is skipped with one line on
-    stderr, the session goes on. A blank line (an Enter pressed by mistake) is skipped silently:
-    typed chat has no "heard nothing" turn (a live session's silence is one)."""
+    stderr, the session goes on. A blank line (an Enter pressed by mistake) gets no reply: typed
+    chat has no "heard nothing" turn (a live session's silence is one); with ``why`` it still
+    gets its one stderr line, ``  [no input]``, so ``--why`` keeps one line per input line."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
+            if why:
+                print("  [no input]", file=sys.stderr, flush=True)
             continue
         problem = None
         if len(line.rstrip("\r\n")) > MAX_TEXT_CHARS:

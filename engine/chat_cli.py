@@ -110,6 +110,8 @@ async def _chat(args: argparse.Namespace, config) -> int:
         # guesses, not a UnicodeDecodeError that ends the chat)
         if isinstance(sys.stdin, io.TextIOWrapper):  # not a test's replacement stream
             sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
-        async for _, turn in run_chat(readable_lines(sys.stdin), engine, session_id, args.lang):
+        async for _, turn in run_chat(
+            readable_lines(sys.stdin, why=args.why), engine, session_id, args.lang
+        ):
             print_turn(turn, why=args.why)
     return 0

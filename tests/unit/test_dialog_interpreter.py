@@ -287,12 +287,16 @@ def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier
     assert call.params == {"token": "tok", "card_last4": "4417"}
 
 
-def test_dhe_chat_skips_blank_lines() -> None:
+def test_dhe_chat_skips_blank_lines(capsys: pytest.CaptureFixture[str]) -> None:
     """Each blank line got "Sorry, I didn't catch that." in ``dhe chat``; typed chat has no
-    "heard nothing" turn."""
+    "heard nothing" turn. With ``--why`` a blank line still has its one stderr line."""
     from dialog.cli import readable_lines
 
-    assert list(readable_lines(["hi\n", "\n", "   \n", "\r\n", "bye\n"])) == ["hi\n", "bye\n"]
+    lines = ["hi\n", "\n", "   \n", "\r\n", "bye\n"]
+    assert list(readable_lines(lines)) == ["hi\n", "bye\n"]
+    assert capsys.readouterr().err == ""
+    assert list(readable_lines(lines, why=True)) == ["hi\n", "bye\n"]
+    assert capsys.readouterr().err.splitlines() == ["  [no input]"] * 3
 
 
 def test_a_chinese_tax_reply_names_the_hall_in_chinese() -> None:
