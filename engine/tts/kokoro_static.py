@@ -53,7 +53,9 @@ CALIBRATION_TEXTS = (
 #: 25.3 dB, blocks 0-2 alone 18.1 dB, blocks 3-5 alone 11.2 dB, these together 12.6 dB; the
 #: blocks before the generator (``encode``, ``decode.*``, F0/energy) quantized made another
 #: voice (-2.3 dB, 暂时 heard as 在十). With every generator convolution static the decoder took
-#: 42 % less CPU (10.4 dB) but the Mandarin ASR's CER on the choice sample rose 11.3 -> 13.9 %.
+#: 42 % less CPU (10.4 dB) but the Mandarin ASR's CER on the choice sample rose 11.3 -> 13.9 %;
+#: with these 12.9 % (12.9 % too with the source branch alone, 17.5 dB: the ASR's spread), and on
+#: the intelligibility test's own sample 12.4 -> 12.2 %. So ``decoder: dynamic`` stays the default.
 QUANTIZED = (
     "/generator/noise_convs.",
     "/generator/noise_res.",
