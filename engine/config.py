@@ -130,10 +130,10 @@ class VoiceConfig(_Section):
     #: ``paced`` groups clauses so each piece is made before the audio ahead of it runs out
     #: (no stall; the first audio ~0.8-1.3 s later on 2 cores).
     opening: Literal["paced", "first_clause"] = "first_clause"
-    #: kokoro: ``dynamic`` runs the pinned export's own decoder; ``static`` the one whose
-    #: convolutions ``dhe models`` quantized statically (engine.tts.kokoro_static: ~26 % less
-    #: decoder CPU, the Mandarin ASR's CER 11.3 -> 12.9 % on templates the test does not score).
-    decoder: Literal["static", "dynamic"] = "dynamic"
+    #: kokoro: ``static`` (the default) runs the decoder whose convolutions ``dhe models``
+    #: quantized statically (engine.tts.kokoro_static: RTF 0.41 -> 0.28, quiet machine);
+    #: ``dynamic`` the pinned export's own decoder.
+    decoder: Literal["static", "dynamic"] = "static"
     deadline_s: float = Field(2.0, gt=0.1, le=30.0)
     fallback: VoiceConfig | None = None
     url: str = ""  # openai: base URL, e.g. "http://tts.bank.internal:8000/v1"

@@ -55,7 +55,9 @@ CALIBRATION_TEXTS = (
 #: voice (-2.3 dB, 暂时 heard as 在十). With every generator convolution static the decoder took
 #: 42 % less CPU (10.4 dB) but the Mandarin ASR's CER on the choice sample rose 11.3 -> 13.9 %;
 #: with these 12.9 % (12.9 % too with the source branch alone, 17.5 dB: the ASR's spread), and on
-#: the intelligibility test's own sample 12.4 -> 12.2 %. So ``decoder: dynamic`` stays the default.
+#: the intelligibility test's own sample 12.4 -> 12.2 %. On the quiet machine (benchmarks/tts.py, the
+#: test's 23 replies) RTF median 0.410 -> 0.278, first audio median 817 -> 679 ms, CER 12.4 ->
+#: 12.2 %, streamed replies with a silence >= 350 ms 7 -> 1: so ``decoder: static`` is the default.
 QUANTIZED = (
     "/generator/noise_convs.",
     "/generator/noise_res.",
