@@ -50,7 +50,7 @@ import numpy as np
 
 from avatar.visemes import VisemeTrack, track_from_alignment
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
-from engine.tts.kokoro_static import static_decoder
+from engine.tts.kokoro_decoder import static_decoder
 from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
 from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme

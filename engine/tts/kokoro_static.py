@@ -25,10 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.paths import ASSETS_DIR
+from engine.tts.kokoro_decoder import STATIC_DECODER_FILE
 from engine.tts.kokoro_dequant import dequantize_dynamic
 
-#: The built decoder, next to the pinned model in the model folder.
-STATIC_DECODER_FILE = "kokoro-decoder.int8-static.onnx"
 #: Activation ranges (onnxruntime's calibration cache format, MinMax) for the static build.
 RANGES_PATH = ASSETS_DIR / "models" / "kokoro-decoder-ranges.json"
 #: Calibration replies: the packs' own Mandarin replies (templates 1::4 of the bank and tax
@@ -65,26 +64,6 @@ QUANTIZED = (
     "/generator/resblocks.1/",
     "/generator/resblocks.2/",
 )
-
-
-def static_decoder(model_dir: Path, kind: str = "static") -> bytes:
-    """The built decoder's bytes (:data:`STATIC_DECODER_FILE` in ``model_dir``).
-
-    Raises:
-        TTSError: ``bad-setting`` (``kind`` is not ``static``), ``model-not-found`` (not built
-            yet: the message names the command that builds it).
-    """
-    from engine.tts.base import TTSError
-
-    if kind != "static":
-        raise TTSError("bad-setting", f"unknown Kokoro decoder {kind!r}; have dynamic, static")
-    path = Path(model_dir) / STATIC_DECODER_FILE
-    if not path.is_file():
-        raise TTSError(
-            "model-not-found",
-            f"{path} not built: run `dhe models kokoro-82m` (or decoder: dynamic)",
-        )
-    return path.read_bytes()
 
 
 def float_decoder(model_path: Path, parts: tuple[str, ...] | None = QUANTIZED):

@@ -147,7 +147,7 @@ def test_static_decoder_keeps_the_timing_and_the_sound(kokoro: KokoroTTS) -> Non
     """``decoder: static`` (the default; engine.tts.kokoro_static, built by ``dhe models``)
     shares the predictor: the same samples per phoneme, and audio close to the export's own
     decoder (``decoder: dynamic``)."""
-    from engine.tts.kokoro_static import STATIC_DECODER_FILE
+    from engine.tts.kokoro_decoder import STATIC_DECODER_FILE
 
     folder = model_folder("kokoro-82m")
     if not (folder / STATIC_DECODER_FILE).is_file():
