@@ -26,23 +26,22 @@ body steps in a frame that draws nothing else when one comes within a pixel of m
 A body step under :data:`SPLIT_PX`, or any step of a body drifting under :data:`DEFER_PX` a
 frame (breathing, a weight shift; not a gesture), is swept over several frames in horizontal
 bands, top to bottom, each in its own draw pass: up to :data:`BAND_PX` pixels (or a
-:data:`avatar.bands.MAX_BANDS`-th of the box) a frame, less where the frame's other box (the head's step,
-the blendshapes') leaves less of a frame's budget. The budget is CPU, not pixels
-(:mod:`avatar.frame_cost`: a pass's pixels and the triangles of the runs it issues; a face
-pixel costs about three times a suit pixel): the cost of a head step's pass, the largest box
-that is never split, so that a frame costs no more than a head step unless the body falls
-behind. A band that does not fit beside
-the other box, at least :data:`LEAST_BAND_PX` pixels, waits for a frame with room while the
-body is under :data:`YIELD_LAG_PX` behind its pose, and then goes with that least: a speaking
-mouth's box (~37k pixels, ~15k triangles at 512x512) leaves room for none, so a band beside it
-is rare. Once the body is that far behind with a sweep pending, a head step under
-:data:`HEAD_WAIT_PX` waits a frame for the band. The body waits for its sweep before it takes another step (unless it
-moves a pixel a frame: a gesture is drawn whole), and the head, whose box reaches into the
-bands, waits unless it is a pixel behind. No frame then redraws the whole body (~120k pixels
-at 512x512, ~11 ms CPU); until the sweep is done the rows below show the last step, a seam of
-its size (1-3 px, p95 of the steps; 5-6 px at most in the speaking benchmark) across the
-suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one pass each; two that
-overlap are drawn as their union when that is no larger).
+:data:`avatar.bands.MAX_BANDS`-th of the box) a frame, less where the frame's other box (the
+head's step, the blendshapes') leaves less of a frame's budget. The budget is CPU, not pixels
+(:mod:`avatar.frame_cost`: a pass's pixels and the triangles of the runs it issues; a face pixel
+costs about three times a suit pixel): the cost of a head step's pass, the largest box that is
+never split, so that a frame costs no more than a head step unless the body falls behind. A band
+that does not fit beside the other box, at least :data:`LEAST_BAND_PX` pixels, waits for a frame
+with room while the body is under :data:`YIELD_LAG_PX` behind its pose, and then goes with that
+least: a speaking mouth's box (~37k pixels, ~15k triangles at 512x512) leaves room for none, so
+a band beside it is rare. Once the body is that far behind with a sweep pending, a head step
+under :data:`HEAD_WAIT_PX` waits a frame for the band. The body waits for its sweep before it
+takes another step (unless it moves a pixel a frame: a gesture is drawn whole), and the head,
+whose box reaches into the bands, waits unless it is a pixel behind. No frame then redraws the
+whole body (~120k pixels at 512x512, ~11 ms CPU); until the sweep is done the rows below show
+the last step, a seam of its size (1-3 px, p95 of the steps; 5-6 px at most in the speaking
+benchmark) across the suit. A frame may so redraw several boxes (:attr:`PoseHold.parts`, one
+pass each; two that overlap are drawn as their union when that is no larger).
 """
 
 from __future__ import annotations
