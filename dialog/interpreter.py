@@ -151,8 +151,7 @@ class Interpreter:
             return False
         run.intent = command
         if command in ("cancel", "restart"):
-            run.stack.clear()
-            run.reset_slots()
+            run.drop_flows()
             run.say("utter_cancelled" if command == "cancel" else "utter_restarted")
         elif command == "repeat":
             if not run.state.last_replies:
@@ -286,8 +285,7 @@ class Interpreter:
     def _leave(self, run: Run) -> None:
         """The visitor took leave at a flow's question: the flow ends (its slots forgotten), the
         avatar says goodbye and the conversation is over."""
-        run.stack.clear()
-        run.reset_slots()
+        run.drop_flows()
         run.intent = "goodbye"
         goodbye = self.pack.intents.get("goodbye")
         run.say(
@@ -358,5 +356,4 @@ class Interpreter:
             return
         name = f"utter_error_{event.code}"
         run.say(name if name in self.pack.responses else "utter_error_default")
-        run.stack.clear()
-        run.reset_slots()
+        run.drop_flows()

@@ -108,6 +108,11 @@ class Run:
     def handoff(self, reason: str) -> None:
         self.say("utter_handoff")
         self.actions.append(Handoff(reason))
+        self.drop_flows()
+
+    def drop_flows(self) -> None:
+        """End every running flow and forget the slots that do not persist (a cancel, an
+        error with no handler, a handoff, a goodbye at a flow's question)."""
         self.stack.clear()
         self.reset_slots()
 
