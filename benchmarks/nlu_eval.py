@@ -11,11 +11,11 @@ trained on, and the public lines are never used for that) and ``wording.csv`` (t
 the registers the other sets lack: terse fragments, long stories before the question, typos and
 lower case, British, Indian and US wording, complaints, two questions in one line, colloquial and
 mixed-script Chinese; written before the model was tuned on it, never trained on) and
-``fresh.csv`` (bank, English: everyday visitor paraphrases across every FAQ section, the flows
-and out-of-scope requests, written in one go before the changes of issue 14 and scored before
-and after them; its misses are not read, so it stays an honest check). ``--set`` picks some of
-them. With
-``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
+``fresh.csv`` (everyday visitor paraphrases across every FAQ section, the flows and
+out-of-scope requests, written in one go before the changes of issue 14 and scored before and
+after them: bank English and Chinese, tax Chinese and English with the lines a service hall
+hears about other agencies' business; its misses are not read, so it stays an honest check).
+``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
 
