@@ -5,16 +5,23 @@ replaces it with one drawn from config (``avatar.badge``: ``text``, ``subtitle``
 ``text_color``), so a brand team changes the badge without rebuilding the model. Text is set in
 Noto Sans CJK (the ``fonts-noto-cjk`` Debian package, SIL Open Font Licence) so Chinese names
 render; Pillow's built-in font is the fallback.
+
+The badge speaks the session's language like the rest of the page: :func:`badge_texture` bakes
+one texture per distinct badge (so one per language), once per process, read-only, and every
+pooled renderer of every session shares it (``Renderer.set_texture`` swaps it in).
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+#: The default avatar's material that carries the badge (:func:`avatar.asset.body.badge`).
+BADGE_MATERIAL = "badge"
 #: Pixels of the badge image; its aspect matches the badge quad (75 × 24 mm).
 BADGE_SIZE_PX = (512, 164)
 _FONT_PATHS = (
@@ -96,3 +103,25 @@ def badge_image(
         draw.text((w / 2, y - top), line, font=font, fill=ink, anchor="ma")
         y += height + gap
     return image
+
+
+@lru_cache(maxsize=32)
+def badge_texture(
+    text: str, subtitle: str = "", color: str = "#1f4e8c", text_color: str = "#ffffff"
+) -> np.ndarray:
+    """:func:`badge_image` as a texture, baked once per distinct badge and shared.
+
+    The array is read-only, so the renderers of every session (each on its own GL thread) may
+    upload the same one; equal arguments return the same object, so a renderer asked for the
+    badge it already shows does nothing.
+
+    Returns:
+        uint8 (164, 512, 4) RGBA (:data:`BADGE_SIZE_PX`), sRGB, row 0 the image's top.
+
+    Raises:
+        BadgeError: a colour is not ``#rrggbb``.
+    """
+    rgba = np.asarray(badge_image(text, subtitle, color, text_color).convert("RGBA"), np.uint8)
+    rgba = np.ascontiguousarray(rgba)
+    rgba.flags.writeable = False
+    return rgba

@@ -45,6 +45,17 @@ class FrameRenderer(Protocol):
         """
         ...
 
+    def set_texture(self, material: str, image: np.ndarray) -> None:
+        """Draw ``material`` with ``image`` (uint8 (H, W, 4) RGBA, sRGB, row 0 at the top) as
+        its base colour texture in the frames submitted from now on (the name badge in the
+        session's language).
+
+        Raises:
+            avatar.egl.RendererError: the renderer is closed, the avatar has no textured
+                material of that name, or the image has the wrong shape.
+        """
+        ...
+
     def close(self) -> None:
         """Release the backend (idempotent); frames still pending fail."""
         ...

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ctypes
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from OpenGL import GL
@@ -55,6 +55,7 @@ class _Draw:
     count: int
     interior: bool = False  # mouth interior: skipped while known hidden (avatar.interior)
     runs: tuple[int, int] = (0, 0)  # its triangle runs (avatar.chunks), skinned models only
+    material: str = ""  # the material's name (:meth:`GLScene.set_texture` finds its draws)
 
 
 class GLScene:
@@ -96,6 +97,7 @@ class GLScene:
         self._textures = TextureCache(avatar.images)
         self._interior = HiddenInterior(avatar)
         self._draws = self._draw_list()
+        self._redraw_all = False  # a texture changed: the next frame redraws the whole frame
         self._query = int(np.ravel(GL.glGenQueries(1))[0])
         self._queried = False
         self._interior_whole = True
@@ -213,6 +215,7 @@ class GLScene:
                 count=sub.index_count,
                 interior=sub.name in self._interior.names,
                 runs=self.chunks.ranges[k] if self.chunks is not None else (0, 0),
+                material=mat.name,
             )
             if draw.blend:
                 tris = a.indices[sub.first_index : sub.first_index + sub.index_count]
@@ -222,6 +225,34 @@ class GLScene:
                 opaque.append(draw)
         opaque.sort(key=lambda d: d.interior)  # the mouth interior last: one occlusion query
         return opaque + [d for _, _, d in sorted(blended, reverse=True)]
+
+    def set_texture(self, material: str, image: np.ndarray) -> bool:
+        """Draw ``material`` with ``image`` as its base colour texture from the next frame on
+        (the name badge in the session's language); its sampler stays the material's.
+
+        Args:
+            material: a material name of the avatar.
+            image: uint8 (H, W, 4) RGBA, sRGB, row 0 the image's top; kept, not copied.
+
+        Returns:
+            Whether anything changed (False: the material already shows ``image``, or the
+            level of detail left none of its triangles).
+
+        Raises:
+            ValueError: the avatar has no textured material of that name.
+        """
+        mat = next((m for m in self.avatar.materials if m.name == material), None)
+        if mat is None or mat.base_color_texture is None:
+            raise ValueError(f"no textured material {material!r} in avatar {self.avatar.name!r}")
+        tex = self._textures.get_image(image, mat.base_color_texture, srgb=True)
+        changed = False
+        for k, d in enumerate(self._draws):
+            if d.material == material and dict(d.textures).get(0) != tex:
+                units = tuple((u, tex if u == 0 else t) for u, t in d.textures)
+                self._draws[k] = replace(d, textures=units)
+                changed = True
+        self._redraw_all = self._redraw_all or changed
+        return changed
 
     # --- per frame ----------------------------------------------------------------------------
 
@@ -299,13 +330,20 @@ class GLScene:
         lock.
         """
         clock = self._clock = StageClock()
-        if pose == self._last_pose and (self.hold is None or not self.hold.pending):
+        redraw_all, self._redraw_all = self._redraw_all, False
+        if (
+            pose == self._last_pose
+            and not redraw_all
+            and (self.hold is None or not self.hold.pending)
+        ):
             np.copyto(out, self._last_frame)
             self.redrawn = ()
             clock.lap("copy")
             self.stages = clock.stages()
             return
         weights, parts, rows, block = self._pose_state(pose)
+        if redraw_all:  # a swapped texture: every pixel again, in one pass
+            parts = ((0, 0, self.width, self.height),)
         self.redrawn = parts
         clock.lap("pose")
         if not parts:  # held joints, same blendshapes

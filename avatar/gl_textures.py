@@ -32,16 +32,28 @@ class TextureCache:
     def __init__(self, images: tuple[np.ndarray, ...]) -> None:
         self._images = images
         self._textures: dict[tuple, int] = {}
+        self._swapped: list[np.ndarray] = []  # images given to :meth:`get_image` (ids stay unique)
 
     def get(self, ref: TextureRef, srgb: bool) -> int:
         """The GL texture name for ``ref`` sampled as sRGB (colour) or linear (data)."""
         key = (ref.image, srgb, ref.wrap_s, ref.wrap_t, ref.min_filter, ref.mag_filter)
         if key not in self._textures:
-            self._textures[key] = self._create(ref, srgb)
+            self._textures[key] = self._create(self._images[ref.image], ref, srgb)
         return self._textures[key]
 
-    def _create(self, ref: TextureRef, srgb: bool) -> int:
-        image = np.ascontiguousarray(self._images[ref.image], np.uint8)
+    def get_image(self, image: np.ndarray, ref: TextureRef, srgb: bool) -> int:
+        """The GL texture name for ``image`` (uint8 (H, W, 4) RGBA) with ``ref``'s sampler,
+        uploaded on first use and kept: an image swapped in again (a session's language back
+        to one it had) is bound, not uploaded again. The cache holds the image, so its ``id``
+        names it for as long as this scene lives."""
+        key = ("image", id(image), srgb, ref.wrap_s, ref.wrap_t, ref.min_filter, ref.mag_filter)
+        if key not in self._textures:
+            self._swapped.append(image)
+            self._textures[key] = self._create(image, ref, srgb)
+        return self._textures[key]
+
+    def _create(self, pixels: np.ndarray, ref: TextureRef, srgb: bool) -> int:
+        image = np.ascontiguousarray(pixels, np.uint8)
         h, w = image.shape[:2]
         tex = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, tex)

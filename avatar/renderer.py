@@ -9,10 +9,12 @@ runs on the GPU through EGL's device platform.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -29,7 +31,18 @@ if TYPE_CHECKING:
 
 __all__ = ["EGLUnavailableError", "Renderer", "RendererError"]
 
+log = logging.getLogger(__name__)
+
 _STOP = object()
+
+
+class _SetTexture(NamedTuple):
+    """A queue item: swap a material's base colour texture before the next frame."""
+
+    material: str
+    image: np.ndarray
+
+
 #: One renderer at a time in GL, process-wide, on Mesa's software drivers: held while a context
 #: is made (context, GL objects, shaders, first frame) or destroyed, and around every frame of
 #: a software context. Mesa 22's llvmpipe, before it maps a resource (glReadPixels, buffer
@@ -100,6 +113,8 @@ class Renderer:
         self.redrawn: tuple[tuple[int, int, int, int], ...] = ()
         #: Where the last frame's GL-thread CPU went, per stage (benchmarks, diagnostics).
         self.stages = FrameStages()
+        #: Material names whose base colour texture :meth:`set_texture` may swap.
+        self._textured = frozenset(m.name for m in avatar.materials if m.base_color_texture)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -121,6 +136,13 @@ class Renderer:
                 item = self._queue.get()
                 if item is _STOP:
                     break
+                if isinstance(item, _SetTexture):  # an upload: GL, so under the lock
+                    try:
+                        with _GL_LOCK if self.serialized else nullcontext():
+                            scene.set_texture(item.material, item.image)
+                    except Exception:  # checked in set_texture; a GL failure keeps the old one
+                        log.exception("texture of %r not swapped", item.material)
+                    continue
                 pose, out, future = item
                 if not future.set_running_or_notify_cancel():
                     continue
@@ -170,7 +192,7 @@ class Renderer:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is not _STOP:
+            if item is not _STOP and not isinstance(item, _SetTexture):
                 item[2].set_exception(RendererError("renderer closed"))
 
     def submit(self, pose: Pose, out: np.ndarray | None = None) -> Future:
@@ -197,6 +219,32 @@ class Renderer:
                 raise RendererError("renderer closed")
             self._queue.put((pose, out, future))
         return future
+
+    def set_texture(self, material: str, image: np.ndarray) -> None:
+        """Draw ``material`` with ``image`` as its base colour texture in the frames submitted
+        after this call (the name badge in the session's language; frames already queued keep
+        the texture they were queued with). Each distinct image is uploaded once per renderer
+        and kept; the same image again does nothing; a change redraws the next frame whole.
+
+        Args:
+            material: a textured material of the avatar (e.g. ``"badge"``).
+            image: uint8 (H, W, 4) RGBA, sRGB, row 0 the image's top. It is kept, not copied:
+                pass a read-only array (:func:`avatar.badge.badge_texture`).
+
+        Raises:
+            RendererError: the renderer is closed, the avatar has no textured material of that
+                name, or ``image`` is not uint8 (H, W, 4).
+        """
+        if material not in self._textured:
+            raise RendererError(
+                f"no textured material {material!r}; the avatar has {sorted(self._textured)}"
+            )
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 4:
+            raise RendererError(f"texture must be uint8 (H, W, 4), got {image.dtype} {image.shape}")
+        with self._lock:
+            if self._closed:
+                raise RendererError("renderer closed")
+            self._queue.put(_SetTexture(material, image))
 
     def render(self, pose: Pose, out: np.ndarray | None = None) -> np.ndarray:
         """Draw one frame and wait for it (thread-safe).

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -163,13 +163,33 @@ def _default_labels() -> dict[str, str]:
     return dict(DEFAULT_LABELS)
 
 
-class BadgeConfig(_Section):
-    """The name badge on the default avatar's jacket (drawn at load time: avatar.badge)."""
+_NameLine = Annotated[str, Field(max_length=40)]
+_SubLine = Annotated[str, Field(max_length=48)]
 
-    text: str = Field("Digital Assistant", max_length=40)  # the name line
-    subtitle: str = Field("", max_length=48)  # a second line, e.g. the brand
+
+class BadgeConfig(_Section):
+    """The name badge on the default avatar's jacket (drawn at load time: avatar.badge), in
+    the session's language: ``text`` and ``subtitle`` are one text for every language or one
+    per language code (``en`` is the fallback), like ``ai_label``."""
+
+    #: The name line; "数字员工" is what the page calls the assistant in Chinese.
+    text: _NameLine | dict[str, _NameLine] = Field(
+        default_factory=lambda: {"en": "Digital Assistant", "zh": "数字员工"}
+    )
+    subtitle: _SubLine | dict[str, _SubLine] = ""  # a second line, e.g. the brand
     color: str = Field("#1f4e8c", pattern=r"^#[0-9a-fA-F]{6}$")  # plate colour (brand)
     text_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
+
+    def lines(self, language: str) -> tuple[str, str]:
+        """(name line, second line) in ``language``: its own text, else English, else the
+        first one given."""
+
+        def pick(value: str | dict[str, str]) -> str:
+            if isinstance(value, str):
+                return value
+            return value.get(language, value.get("en", next(iter(value.values()), "")))
+
+        return pick(self.text), pick(self.subtitle)
 
 
 class AvatarConfig(_Section):

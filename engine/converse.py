@@ -185,7 +185,8 @@ class ConverseSession:
         self.bus = EventBus()
         for observer in observers:
             self.bus.subscribe(observer)
-        self.bus.subscribe(label_follows_replies(show.label))  # "auto": the answers' language
+        # "auto": the AI mark and the name badge follow the answers' language
+        self.bus.subscribe(label_follows_replies(show))
         self.dialog = dialog.new_session(self.session_id, language=language)
         outbox = FileOutbox(show)
         self.runner = TurnRunner(

@@ -35,9 +35,10 @@ class _Labelled(Protocol):
 
 
 def label_follows_replies(label: _Labelled) -> Observer:
-    """An observer that switches the video's AI mark (:class:`avatar.label.CornerLabel`) to
-    each :class:`~engine.events.Reply`'s language, so a session in ``auto`` shows "AI生成" from
-    its first Mandarin answer on (the mark must be in a language the viewer reads)."""
+    """An observer that switches the video's AI mark (:class:`avatar.label.CornerLabel`) — and,
+    given a session's media, the avatar's name badge — to each :class:`~engine.events.Reply`'s
+    language, so a session in ``auto`` shows "AI生成" from its first Mandarin answer on (the
+    mark must be in a language the viewer reads)."""
 
     def observe(event: Event) -> None:
         if isinstance(event, Reply) and event.language != label.language:

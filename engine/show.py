@@ -14,9 +14,11 @@ from inspect import signature
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from avatar import Avatar, AvatarTimeline, Renderer, load_avatar
-from avatar.badge import badge_image
+from avatar.badge import BADGE_MATERIAL, badge_texture
+from avatar.frame_renderer import FrameRenderer
 from avatar.label import CornerLabel
 from engine.audio.pcm import MEDIA_RATE_HZ, resample_pcm
 from engine.config import AvatarConfig
@@ -25,7 +27,15 @@ from engine.paths import ASSETS_DIR
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MEDIA_RATE_HZ", "FlushTimes", "Show", "load_configured_avatar", "resample_pcm"]
+__all__ = [
+    "MEDIA_RATE_HZ",
+    "FlushTimes",
+    "Show",
+    "badge_for",
+    "follow_language",
+    "load_configured_avatar",
+    "resample_pcm",
+]
 
 
 def avatar_path(model: str) -> Path:
@@ -33,19 +43,43 @@ def avatar_path(model: str) -> Path:
     return ASSETS_DIR / "avatar" / "default.glb" if model == "default" else Path(model)
 
 
-def load_configured_avatar(config: AvatarConfig) -> Avatar:
-    """Load ``avatar.model``; the default avatar wears the badge drawn from ``avatar.badge``.
+def badge_for(config: AvatarConfig, language: str) -> np.ndarray | None:
+    """The name badge texture in ``language`` (:func:`avatar.badge.badge_texture`: baked
+    once per language and shared, read-only, by every renderer), or None when the configured
+    model is not the default avatar (another model keeps its own badge, if any).
+
+    Raises:
+        BadgeError: a badge colour is not ``#rrggbb``.
+    """
+    if config.model != "default":
+        return None
+    b = config.badge
+    return badge_texture(*b.lines(language), b.color, b.text_color)
+
+
+def follow_language(renderer: FrameRenderer, config: AvatarConfig, language: str) -> None:
+    """Show the name badge in ``language`` from the renderer's next frame on (nothing for a
+    model other than the default avatar). A pooled renderer keeps the badge of the session
+    that used it last, so every session calls this when it starts as well as on a switch."""
+    badge = badge_for(config, language)
+    if badge is not None:
+        renderer.set_texture(BADGE_MATERIAL, badge)
+
+
+def load_configured_avatar(config: AvatarConfig, language: str = "en") -> Avatar:
+    """Load ``avatar.model``; the default avatar wears the badge drawn from ``avatar.badge``
+    in ``language`` (:func:`follow_language` switches it per session).
 
     Raises:
         AvatarLoadError: the model file is missing or malformed.
         BadgeError: a badge colour is not ``#rrggbb``.
     """
     path = avatar_path(config.model)
-    if config.model != "default" or "textures" not in signature(load_avatar).parameters:
+    badge = badge_for(config, language)
+    if badge is None or "textures" not in signature(load_avatar).parameters:
         return load_avatar(path)  # (a loader without texture overrides keeps the file's badge)
-    b = config.badge
-    badge = badge_image(b.text, b.subtitle, b.color, b.text_color)
-    return load_avatar(path, textures={"badge": badge})  # type: ignore[call-arg]
+    textures = {BADGE_MATERIAL: Image.fromarray(badge)}
+    return load_avatar(path, textures=textures)  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +117,9 @@ class Show:
             framing=config.framing,
         )
         self.timeline = AvatarTimeline(sample_rate=MEDIA_RATE_HZ, clips=avatar.clips)
+        self._config = config
         self.label = CornerLabel(config.ai_label, config.width, config.height, language=language)
+        follow_language(self.renderer, config, self.label.language)
         self.writer = MP4Writer(
             out_path,
             width=config.width,
@@ -94,6 +130,16 @@ class Show:
         self.clock = 0  # samples on the media clock placed so far
         self._audio: list[np.ndarray] = []  # placed but not yet written
         self._written_frames = 0
+
+    @property
+    def language(self) -> str:
+        """The language of the AI mark and the name badge now."""
+        return self.label.language
+
+    def set_language(self, language: str) -> None:
+        """Show the AI mark and the name badge in ``language`` from the next frame on."""
+        self.label.set_language(language)
+        follow_language(self.renderer, self._config, self.label.language)
 
     def pause(self, ms: float) -> None:
         """Advance the clock by ``ms`` of silence (the avatar idles)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from avatar import AvatarTimeline
+from avatar.badge import BADGE_MATERIAL
 from avatar.frame_renderer import FrameRenderer
 from avatar.label import CornerLabel
 from engine.config import ServerConfig
@@ -42,6 +43,8 @@ class SessionMedia:
         inflight: the process-wide ASR decode counter (the avatar idles at a lower frame rate
             while decodes run).
         clips: the avatar's animation clips, for the timeline.
+        badges: the name badge texture per language (:func:`engine.show.badge_for`: uint8
+            (H, W, 4) RGBA, or None to keep the model's own); None: the badge never changes.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class SessionMedia:
         renderer: FrameRenderer,
         inflight: InflightCounter,
         clips: Any = None,
+        badges: Callable[[str], np.ndarray | None] | None = None,
     ) -> None:
         self.clock = MediaClock()
         self._clips = clips
@@ -65,6 +69,7 @@ class SessionMedia:
         self._last_pose: Any = None
         self._idle_skip = 0
         self.label = CornerLabel(ai_label, *size)
+        self._badges = badges
         self.video_out = AvatarVideoTrack(
             self.clock, cfg.video_fps, self._render, size, self.label.apply
         )
@@ -119,6 +124,20 @@ class SessionMedia:
         self.audio_out.held = held
 
     # --- the session's side -----------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        """The language of the AI mark and the name badge now."""
+        return self.label.language
+
+    def set_language(self, language: str) -> None:
+        """Show the AI mark and the avatar's name badge in ``language`` from the next frame
+        on. A pooled renderer still wears the last session's badge: the session calls this
+        when it starts, not only on a switch."""
+        self.label.set_language(language)
+        badge = self._badges(self.label.language) if self._badges is not None else None
+        if badge is not None:
+            self._renderer.set_texture(BADGE_MATERIAL, badge)
 
     def observe(self, event: Event) -> None:
         """Bus observer: render pacing follows the session's state (``thinking``), and while

@@ -34,6 +34,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from types import MappingProxyType
 
 from aiortc import RTCPeerConnection
@@ -56,6 +57,7 @@ from engine.server.runtime import Runtime
 from engine.server.seeing import SeeingSession
 from engine.server.session_turns import SessionTurns
 from engine.server.speaker_gate import GatedDecisions
+from engine.show import badge_for
 from engine.speaking import Speaker
 from engine.turns import TurnRunner
 
@@ -104,12 +106,14 @@ class Session:
         self.feed = ClientFeed()
         self.bus.subscribe(self.feed)
         self.bus.subscribe(runtime.metrics.observe)
+        avatar = runtime.config.avatar
         self.media = SessionMedia(
-            cfg, runtime.config.avatar.ai_label, renderer, runtime.asr_inflight
+            cfg, avatar.ai_label, renderer, runtime.asr_inflight, badges=partial(badge_for, avatar)
         )
-        # "auto": the page's language, then each answer's (the visitor may speak the other)
-        self.media.label.set_language((label_language or "en") if language == "auto" else language)
-        self.bus.subscribe(label_follows_replies(self.media.label))
+        # The AI mark and the name badge: "auto" starts in the page's language, then follows
+        # each answer's (the visitor may speak the other)
+        self.media.set_language((label_language or "en") if language == "auto" else language)
+        self.bus.subscribe(label_follows_replies(self.media))
         self.bus.subscribe(self.media.observe)
         self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
         self.tasks = SessionTasks(session_id, self._task_failed)
@@ -231,7 +235,7 @@ class Session:
         if isinstance(message, protocol.LanguageMessage):
             self.language = message.language
             self.decoder.set_language(message.language)
-            self.media.label.set_language(message.language)  # the AI mark in the video
+            self.media.set_language(message.language)  # the AI mark and badge in the video
             return
         if isinstance(message, protocol.TextMessage):
             text = message.text

@@ -11,7 +11,7 @@ from tests.unit.test_import_graph import REPO, imports_of
 
 
 def test_the_gl_renderer_has_the_protocols_methods() -> None:
-    for name in ("submit", "close"):
+    for name in ("submit", "set_texture", "close"):
         wanted = inspect.signature(getattr(FrameRenderer, name))
         got = inspect.signature(getattr(Renderer, name))
         assert list(got.parameters)[: len(wanted.parameters)] == list(wanted.parameters), name
