@@ -12,7 +12,13 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
 
 * dates ``2025-03-10`` / ``2025/3/10`` → 二零二五年三月十日; a year before 年 is read digit by
   digit (二零二四年); months and days as cardinals;
-* clock times ``9:30`` → 九点三十分, ``14:00`` → 十四点;
+* clock times ``9:30`` → 九点三十分, ``14:00`` → 十四点; a range between two of them, or
+  between two short numbers before a unit, is said with 至 (``9:00-17:00`` → 九点至十七点,
+  ``3-5个工作日`` → 三至五个工作日);
+* a minus sign before a number, unless a digit, a Latin letter or a closing bracket comes just
+  before it (then it is a hyphen: ``AP-0042``), is 负 (a column of amounts: ``，-256.80元`` →
+  负二百五十六点八元, ``余额为-5元`` → 余额为负五元); a percentage range repeats 百分之
+  (``1-3%`` → 百分之一至百分之三);
 * percentages ``12.5%`` → 百分之十二点五;
 * codes read digit by digit: runs of 5 or more digits (unless a unit such as 元, 人 or 个
   follows), numbers with a leading zero, and numbers
@@ -49,6 +55,12 @@ _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=年)")
 _TIME = re.compile(r"(?<![\d.])([01]?\d|2[0-3])[:：]([0-5]\d)(?![\d:])")
+_TIME_RANGE = re.compile(rf"({_TIME.pattern})\s*[-–~～]\s*(?={_TIME.pattern})")
+_NUMBER_RANGE = re.compile(
+    r"(?<![\d.,:])(\d{1,4})\s*[-–~～]\s*(?=\d{1,4}(?:\.\d+)?\s*[点时分日号月年元个天周次位])"
+)
+_MINUS = re.compile(r"(?<![0-9A-Za-z.)）\]】])[-−－](?=\d)")
+_PERCENT_RANGE = re.compile(rf"({_NUMBER})\s*[-–~～]\s*(?=(?:{_NUMBER})\s*[%％])")
 _PERCENT = re.compile(rf"({_NUMBER})\s*[%％]")
 _CURRENCY = re.compile(rf"(?:[¥￥]|\b(?:RMB|CNY)\s*)({_NUMBER})(\s*元)?")
 _CODE_AFTER_CUE = re.compile(rf"({'|'.join(_CODE_CUES)})(是|为|：|:)?\s*(\d+)")
@@ -166,6 +178,10 @@ def normalize_zh(text: str) -> str:
     text = text.translate(_FULL_WIDTH)
     text = _DATE.sub(_date, text)
     text = _YEAR.sub(lambda m: _year(m.group(1)), text)
+    text = _MINUS.sub("负", text)
+    text = _TIME_RANGE.sub(lambda m: m.group(1) + "至", text)
+    text = _NUMBER_RANGE.sub(lambda m: m.group(1) + "至", text)
+    text = _PERCENT_RANGE.sub(lambda m: m.group(1) + "%至", text)
     text = _TIME.sub(_time, text)
     text = _PERCENT.sub(lambda m: "百分之" + read_number(m.group(1)), text)
     text = _CURRENCY.sub(lambda m: read_number(m.group(1)) + "元", text)

@@ -37,6 +37,9 @@ def test_numbers_and_letters_are_spoken() -> None:
     assert phonemes.endswith("ˈA tˈi ˈɛm")  # A-T-M, English letter names
 
     assert not any(ch.isdigit() for ch in phonemes)
+    # a minus sign and a range are said (负, 至), so the visemes move for them too
+    assert to_phonemes("工资，-256.80元") == to_phonemes("工资，负二百五十六点八元")
+    assert to_phonemes("9:00-17:00") == to_phonemes("九点至十七点")
     assert to_phonemes("App") == to_phonemes("APP")
     assert to_phonemes("——") == "—" * 2 or not any(ch.isalpha() for ch in to_phonemes("——"))
 

@@ -73,6 +73,19 @@ def test_read_number_decimals_and_two() -> None:
             "服务厅周一至周五上午9点至12点、下午1点半至5点办公",
             "服务厅周一至周五上午九点至十二点、下午一点半至五点办公",
         ),
+        # ranges: 至 between two clock times or two short numbers before a unit
+        ("办公时间9:00-17:00", "办公时间九点至十七点"),
+        ("08:30～12:00", "八点三十分至十二点"),
+        ("3-5个工作日内答复", "三至五个工作日内答复"),
+        ("年利率1.5~2.5%", "年利率百分之一点五至百分之二点五"),
+        # a minus sign before an amount is 负; between a letter or digit and digits a hyphen
+        (
+            "超市购物，-256.80元；工资，8500.00元。",
+            "超市购物，负二百五十六点八元；工资，八千五百元。",
+        ),
+        ("余额为-5元", "余额为负五元"),
+        ("预约号AP-0042", "预约号AP-零零四二"),
+        ("电话0571-88888888", "电话零五七一-八八八八八八八八"),
         # percentages
         ("年利率3.5%，手续费0.1％", "年利率百分之三点五，手续费百分之零点一"),
         # letters: acronyms are spelled (upper case for the G2P)
