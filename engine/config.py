@@ -1,28 +1,23 @@
 """Engine configuration: one YAML file validated by pydantic, overridable by ``DHE_*`` variables.
 
-``assets/config/default.yaml`` is the template; every field below has a default, so an empty file
-is valid. An environment variable overrides a file value: ``DHE_ASR__DEVICE=cuda`` sets
+``assets/config/default.yaml`` is the template; every field has a default, so an empty file is
+valid. An environment variable overrides a file value: ``DHE_ASR__DEVICE=cuda`` sets
 ``asr.device`` (``__`` separates levels). Secrets (API keys, TURN credentials) are never in this
 model's YAML: the YAML names the environment variable that holds them.
+
+The sections' models live in :mod:`engine.config_sections` (what each setting is, its bounds);
+this module assembles them (:class:`EngineConfig`), loads the file, applies the environment and
+words the validation errors (:func:`load_config`). It re-exports the sections, so callers import
+everything from here.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,375 +25,53 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from connectors.config import ConnectorsConfig, SandboxConfig
-from dialog.llm import LLMSettings
-from engine.config_file import ConfigError, read_mapping
-from engine.config_file import ConfigFileError as ConfigFileError
+from connectors.config import ConnectorsConfig
+from engine.config_file import ConfigError, ConfigFileError, read_mapping
+from engine.config_sections import (
+    ASRConfig,
+    AvatarConfig,
+    BadgeConfig,
+    ClusterConfig,
+    DialogConfig,
+    EngineSandboxConfig,
+    LimitsConfig,
+    LLMConfig,
+    PerceptionConfig,
+    PrivacyConfig,
+    ServerConfig,
+    TTSConfig,
+    TurnServerConfig,
+    VADConfig,
+    VoiceConfig,
+    offline_voice,
+)
 from engine.paths import ASSETS_DIR
 
-if TYPE_CHECKING:
-    from engine.perception.core import PerceptionSettings
-    from engine.perception.pacing import FramePacer
-    from engine.server.limits import LimitSettings
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "ASRConfig",
+    "AvatarConfig",
+    "BadgeConfig",
+    "ClusterConfig",
+    "ConfigError",
+    "ConfigFileError",
+    "DialogConfig",
+    "EngineConfig",
+    "EngineSandboxConfig",
+    "LLMConfig",
+    "LimitsConfig",
+    "PerceptionConfig",
+    "PrivacyConfig",
+    "ServerConfig",
+    "TTSConfig",
+    "TurnServerConfig",
+    "VADConfig",
+    "VoiceConfig",
+    "load_config",
+    "offline_voice",
+]
 
 DEFAULT_CONFIG_PATH = ASSETS_DIR / "config" / "default.yaml"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ASRConfig(_Section):
-    """Speech recognition (faster-whisper). Model values: manifest name, folder, or hub name."""
-
-    models: dict[str, str] = Field(
-        default_factory=lambda: {"en": "whisper-tiny.en", "zh": "whisper-base"}
-    )
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    compute_type: str = "int8"
-    beam_size: int = Field(1, ge=1, le=10)
-    allow_download: bool = False
-    #: Shortest encoder window (s) per language: short utterances are not padded to
-    #: Whisper's 30 s (engine.asr.windowed; a loop-looking decode falls back to 30 s).
-    #: Languages not listed always use 30 s. Mandarin on ``base``: mean CER over the labelled
-    #: clips 5.6 % at 8, 12, 14 and 20 s, 9.1-10.8 % at 10 and 16 s (one clip flips one word),
-    #: 9.1 % at 30 s; 12 s costs ~0.48 s of CPU per clip against ~0.64 s at 20 s, 8 s
-    #: (a question of up to 6 s plus the 2 s tail) ~50-110 ms less than 12 s.
-    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 8.0})
-    #: Language detection (``auto``) reads the first ``detect_window_s - 2`` s of speech over
-    #: an encoder window of this many seconds (30: faster-whisper's full-window detection).
-    detect_window_s: float = Field(5.0, ge=3.0, le=30.0)
-    #: Speech (ms) in a session's first turn after which its language is detected, during
-    #: the turn (engine.asr.language.SpokenLanguage).
-    detect_after_ms: float = Field(1000.0, ge=300.0, le=10_000.0)
-    #: Decoder prompt per language ("" for none); see engine.asr.whisper.ASRSettings.
-    prompts: dict[str, str] = Field(default_factory=lambda: {"zh": "以下是普通话的句子。"})
-
-
-class VADConfig(_Section):
-    """Silero VAD and endpointing."""
-
-    threshold: float = Field(0.5, gt=0.0, lt=1.0)
-    min_speech_ms: float = Field(200.0, ge=32.0)
-    endpoint_silence_ms: float = Field(500.0, ge=100.0, le=5000.0)
-    pad_ms: float = Field(150.0, ge=0.0, le=1000.0)
-    #: Semantic end-of-turn (engine.audio.turn_policy): the turn model — a `dhe models` name,
-    #: a path to a Smart Turn v3 ONNX file, or "off" (the silence timeout alone ends turns).
-    turn_model: str = "smart-turn-v3.2"
-    #: Pause (ms) at which the model is asked; a turn it judges complete ends there.
-    turn_check_ms: float = Field(200.0, ge=32.0, le=2000.0)
-    #: Shortest pause (ms) that ends a turn judged complete: pauses up to 0.4 s inside a
-    #: sentence never end it.
-    turn_min_pause_ms: float = Field(420.0, ge=0.0, le=2000.0)
-    #: Model probability at or above which the turn is complete.
-    turn_complete_threshold: float = Field(0.5, gt=0.0, lt=1.0)
-    #: Pause (ms) that ends a turn judged incomplete (by the model and, with the text rule, the
-    #: transcript); null: the silence timeout (``server.endpoint_silence_ms`` live).
-    turn_incomplete_silence_ms: float | None = Field(900.0, ge=100.0, le=5000.0)
-    #: onnxruntime threads per check (~21 ms with 2 on a 2-core CPU).
-    turn_model_threads: int = Field(1, ge=1, le=8)
-    #: The speculative transcript must agree with the model (a finished sentence ends with
-    #: "." "?" "。" "？", a clause pause with "," or nothing) before a turn ends early or waits
-    #: longer (engine.audio.turn_policy); false: the model alone decides.
-    turn_text_rule: bool = True
-    #: A live turn of this many seconds of continuous speech is ended and answered (a busy hall
-    #: must not block every answer); onsets then need a pause first.
-    max_turn_s: float = Field(20.0, ge=2.0, le=28.0)
-
-
-class VoiceConfig(_Section):
-    """One TTS voice: ``provider`` and a voice (manifest name, path, or provider voice name).
-
-    * ``piper``: ``voice`` is a manifest name or an ``.onnx`` path; ``speaker`` picks a speaker
-      of a multi-speaker voice.
-    * ``kokoro``: ``voice`` is a manifest name (``kokoro-82m``) or a model folder; ``speaker``
-      names the voice pack (default: ``engine.tts.kokoro.DEFAULT_SPEAKER``).
-    * ``espeak``: ``voice`` is an espeak-ng voice (``cmn-latn-pinyin``).
-    * ``edge`` (online, e.g. ``zh-CN-XiaoxiaoNeural``) and ``openai`` (a speech server on the
-      operator's network, ``POST {url}/audio/speech`` with ``model`` and ``voice``; the key in
-      the environment variable named by ``api_key_env``) are spoken under ``deadline_s`` per
-      sentence, with ``fallback`` (default: the built-in offline voice of the language) when
-      the service is slow or unreachable (engine.tts.online).
-    """
-
-    provider: Literal["piper", "kokoro", "espeak", "edge", "openai"] = "piper"
-    voice: str = "piper-en_US-joe-medium"
-    speaker: str | None = None
-    length_scale: float | None = Field(None, gt=0.2, lt=4.0)
-    #: kokoro: how a reply is cut into pieces: ``first_clause`` speaks the first clause alone
-    #: (the first audio sooner; on 2 cores a silence of ~1.3 s follows it, at its comma),
-    #: ``paced`` groups clauses so each piece is made before the audio ahead of it runs out
-    #: (no stall; the first audio ~0.8-1.3 s later on 2 cores).
-    opening: Literal["paced", "first_clause"] = "first_clause"
-    #: kokoro: ``static`` (the default) runs the decoder whose convolutions ``dhe models``
-    #: quantized statically (engine.tts.kokoro_static: RTF 0.41 -> 0.28, quiet machine);
-    #: ``dynamic`` the pinned export's own decoder.
-    decoder: Literal["static", "dynamic"] = "static"
-    deadline_s: float = Field(2.0, gt=0.1, le=30.0)
-    fallback: VoiceConfig | None = None
-    url: str = ""  # openai: base URL, e.g. "http://tts.bank.internal:8000/v1"
-    model: str = ""  # openai: the server's model name
-    api_key_env: str = ""  # openai: name of the environment variable holding the key
-    response_format: Literal["wav", "mp3", "pcm", "opus", "aac", "flac"] = "wav"
-
-
-def offline_voice(language: str) -> VoiceConfig:
-    """The built-in offline voice of ``language`` (Mandarin: Kokoro-82M; else Piper English)."""
-    if language == "zh":
-        return VoiceConfig(provider="kokoro", voice="kokoro-82m")  # the default speaker
-    return VoiceConfig(provider="piper", voice="piper-en_US-joe-medium")
-
-
-class TTSConfig(_Section):
-    """Text to speech per reply language."""
-
-    voices: dict[str, VoiceConfig] = Field(
-        default_factory=lambda: {"en": offline_voice("en"), "zh": offline_voice("zh")}
-    )
-
-
-def _default_labels() -> dict[str, str]:
-    from avatar.label import DEFAULT_LABELS
-
-    return dict(DEFAULT_LABELS)
-
-
-_NameLine = Annotated[str, Field(max_length=40)]
-_SubLine = Annotated[str, Field(max_length=48)]
-
-
-class BadgeConfig(_Section):
-    """The name badge on the default avatar's jacket (drawn at load time: avatar.badge), in
-    the session's language: ``text`` and ``subtitle`` are one text for every language or one
-    per language code (``en`` is the fallback), like ``ai_label``."""
-
-    #: The name line; "数字员工" is what the page calls the assistant in Chinese.
-    text: _NameLine | dict[str, _NameLine] = Field(
-        default_factory=lambda: {"en": "Digital Assistant", "zh": "数字员工"}
-    )
-    subtitle: _SubLine | dict[str, _SubLine] = ""  # a second line, e.g. the brand
-    color: str = Field("#1f4e8c", pattern=r"^#[0-9a-fA-F]{6}$")  # plate colour (brand)
-    text_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
-
-    def lines(self, language: str) -> tuple[str, str]:
-        """(name line, second line) in ``language``: its own text, else English, else the
-        first one given."""
-
-        def pick(value: str | dict[str, str]) -> str:
-            if isinstance(value, str):
-                return value
-            return value.get(language, value.get("en", next(iter(value.values()), "")))
-
-        return pick(self.text), pick(self.subtitle)
-
-
-class AvatarConfig(_Section):
-    """Avatar model and rendering."""
-
-    model: str = "default"  # "default" → assets/avatar/default.glb, else a .glb/.gltf/.vrm path
-    badge: BadgeConfig = Field(default_factory=BadgeConfig)
-    width: int = Field(512, ge=64, le=2048)
-    height: int = Field(512, ge=64, le=2048)
-    fps: int = Field(25, ge=1, le=60)
-    msaa: int = Field(0, ge=0, le=8)  # multisample anti-aliasing; 4 on a GPU
-    fxaa: bool = True  # FXAA inside the avatar's box when msaa is 0 (llvmpipe)
-    #: Camera framing (avatar.camera.FRAMINGS); portrait sizes keep the head at the top.
-    framing: Literal["head_shoulders", "bust", "face"] = "head_shoulders"
-    #: Corner mark burnt into the video: one text per session language (``en`` is the fallback),
-    #: or one text for all; ``""`` disables it.
-    ai_label: str | dict[str, str] = Field(default_factory=lambda: _default_labels())
-
-
-class LLMConfig(_Section):
-    """Optional OpenAI-compatible chat endpoint that rewords FAQ answers (off when ``url`` is
-    empty; dialog.llm). The key comes from the environment variable named by ``api_key_env``."""
-
-    url: str = ""  # e.g. "http://127.0.0.1:8000/v1"
-    model: str = ""
-    api_key_env: str = ""
-    timeout_s: float = Field(1.5, gt=0.05, le=30.0)
-
-    def settings(self) -> LLMSettings | None:
-        """The endpoint to call, or ``None`` when none is configured."""
-        if not self.url:
-            return None
-        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
-        return LLMSettings(self.url, self.model, key, self.timeout_s)
-
-
-class DialogConfig(_Section):
-    """Dialog defaults; ``domain`` must name an installed pack under ``packs_dir``
-    (:func:`dialog.pack.known_packs`), checked when the config loads."""
-
-    packs_dir: Path | None = None  # before domain: its validator reads it
-    domain: str = "bank"
-    language: Literal["auto", "en", "zh"] = "auto"
-    # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
-    # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
-    embedding_model: str = "multilingual-e5-small"
-    llm: LLMConfig = Field(default_factory=LLMConfig)
-
-    @field_validator("domain")
-    @classmethod
-    def _installed_pack(cls, domain: str, info: ValidationInfo) -> str:
-        from dialog.pack import unknown_pack_message
-
-        if "packs_dir" not in info.data:  # packs_dir itself failed: reported on its own
-            return domain
-        problem = unknown_pack_message(domain, info.data["packs_dir"])
-        if problem is not None:
-            raise ValueError(f"{domain[:64]!r}: {problem}")
-        return domain
-
-
-class EngineSandboxConfig(SandboxConfig):
-    """Embedded sandbox systems (``docs/architecture.md``, "Business systems"): ``embedded`` starts
-    them as child processes; ``demo_otp`` and ``faults`` come from the connectors room."""
-
-    embedded: bool = True
-
-
-class PrivacyConfig(_Section):
-    """Recording is off unless an operator turns it on; the audit trail is kept
-    ``audit_retention_days`` (0: for ever), pruned at start and daily (``engine.audit``)."""
-
-    recording: bool = False
-    audit_retention_days: int = Field(90, ge=0, le=36_500)
-
-
-class PerceptionConfig(_Section):
-    """Camera perception (engine.perception): presence dwell times, the nearest face counted
-    as a visitor, and the analysis rate bounds."""
-
-    min_face_frac: float = Field(0.1, gt=0.0, lt=1.0)
-    present_after_s: float = Field(1.0, ge=0.0, le=10.0)
-    absent_after_s: float = Field(5.0, ge=0.5, le=600.0)
-    min_fps: float = Field(5.0, ge=1.0, le=30.0)
-    max_fps: float = Field(15.0, ge=1.0, le=30.0)
-    cpu_share: float = Field(0.5, gt=0.0, le=2.0)
-
-    @model_validator(mode="after")
-    def _fps_bounds(self) -> PerceptionConfig:
-        if self.min_fps > self.max_fps:
-            raise ValueError(f"min_fps ({self.min_fps}) is above max_fps ({self.max_fps})")
-        return self
-
-    def settings(self) -> PerceptionSettings:
-        """The perception core's settings from this section."""
-        from engine.perception.core import PerceptionSettings
-
-        return PerceptionSettings(
-            min_face_frac=self.min_face_frac,
-            present_after_ms=round(self.present_after_s * 1000),
-            absent_after_ms=round(self.absent_after_s * 1000),
-        )
-
-    def pacer(self) -> FramePacer:
-        """A frame pacer with this section's rate bounds and CPU share."""
-        from engine.perception.pacing import FramePacer
-
-        return FramePacer(min_fps=self.min_fps, max_fps=self.max_fps, cpu_share=self.cpu_share)
-
-
-class TurnServerConfig(_Section):
-    """One TURN server for visitors behind NAT; the password comes from an environment variable."""
-
-    url: str  # "turn:turn.example.org:3478?transport=udp" or "turns:…"
-    username: str = ""
-    password_env: str = ""  # name of the variable holding the credential (never in YAML)
-
-
-class LimitsConfig(_Section):
-    """Per-client-address limits of ``dhe serve`` (``engine.server.limits``): no one address may
-    hold the slots or the attention other visitors need."""
-
-    connecting_per_address: int = Field(2, ge=1, le=64)  # offers whose media is not up yet
-    connecting_total: int = Field(8, ge=1, le=1024)  # the same, all addresses together
-    sessions_per_address: int = Field(2, ge=1, le=256)  # live sessions
-    offers_per_minute: float = Field(30.0, gt=0.0, le=1_000_000.0)  # sustained; burst: a sixth
-    messages_per_s: float = Field(5.0, gt=0.0, le=10_000.0)  # events-socket messages, sustained
-    message_burst: int = Field(20, ge=1, le=100_000)  # … and in a burst
-
-    def settings(self) -> LimitSettings:
-        """The limits core's settings from this section."""
-        from engine.server.limits import LimitSettings
-
-        return LimitSettings(**self.model_dump())
-
-
-class ServerConfig(_Section):
-    """The realtime server (``dhe serve``): transport, limits, endpointing and barge-in."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    # aiortc's default is a public Google STUN server, unreachable from kiosks behind firewalls;
-    # empty means host candidates only (aiortc's default STUN server is unreachable there).
-    ice_servers: list[str] = Field(default_factory=list)  # "stun:host:port" URLs
-    turn_servers: list[TurnServerConfig] = Field(default_factory=list)
-    max_sessions: int = Field(4, ge=1, le=256)
-    idle_timeout_s: float = Field(300.0, ge=5.0, le=86400.0)
-    # A session whose peer connection is not up this long after the offer is ended (a browser
-    # that never completed ICE must not hold a session slot until the idle timeout).
-    connect_timeout_s: float = Field(10.0, ge=2.0, le=600.0)
-    # Addresses or networks of reverse proxies whose X-Forwarded-For names the visitor.
-    trusted_proxies: list[str] = Field(default_factory=list)
-    # Origins besides the server's own whose pages may make offers and open events sockets.
-    allowed_origins: list[str] = Field(default_factory=list)
-    # Name of the environment variable holding the kiosk token offers must carry ("" = none).
-    kiosk_token_env: str = ""
-    # Extra addresses ICE candidates may use when the server listens on all interfaces.
-    ice_addresses: list[str] = Field(default_factory=list)
-    health_interval_s: float = Field(1.0, ge=0.2, le=60.0)  # dependency probes (/healthz)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
-
-    @field_validator("trusted_proxies", "ice_addresses")
-    @classmethod
-    def _addresses(cls, entries: list[str]) -> list[str]:
-        for entry in entries:
-            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the entry
-        return entries
-
-    max_sdp_bytes: int = Field(65536, ge=1024, le=1_048_576)
-    max_ws_message_bytes: int = Field(16384, ge=256, le=1_048_576)
-    max_text_chars: int = Field(500, ge=1, le=10_000)
-    endpoint_silence_ms: float = Field(500.0, ge=100.0, le=5000.0)
-    #: Silence (ms) after which the final decode starts, on the audio that has arrived. Below
-    #: the 150 ms pad it starts sooner on less trailing audio: at 96 ms a quiet run cut a
-    #: Mandarin clip at its inner pause ("…就是 | 给我带来了身体健康", decoded as finished).
-    speculative_after_ms: float = Field(150.0, ge=0.0, le=2000.0)
-    #: Prepare the reply on that decode while the endpoint still waits — dialog on a trial
-    #: copy (no connector call, no LLM) and the first audio, held until the turn ends over the
-    #: same audio, dropped when the visitor speaks on (engine.foresight).
-    prepare_reply: bool = True
-    partial_interval_ms: float = Field(1200.0, ge=300.0, le=10000.0)
-    bargein_min_speech_ms: float = Field(200.0, ge=32.0, le=2000.0)
-    #: Visitor speech over the avatar this long (not its own voice) silences the reply until
-    #: the barge-in is confirmed or dismissed (engine.server.endpointing.OnsetPending); 0: off.
-    bargein_hold_ms: float = Field(64.0, ge=0.0, le=2000.0)
-    echo_guard: bool = True
-    echo_correlation: float = Field(0.7, gt=0.0, lt=1.0)
-    video_width: int = Field(512, ge=64, le=2048)
-    video_height: int = Field(512, ge=64, le=2048)
-    video_fps: int = Field(25, ge=1, le=60)
-    greet: bool = False  # say the domain's greeting when a session starts
-
-
-class ClusterConfig(_Section):
-    """Replicas of ``dhe serve`` sharing one session registry in Redis
-    (``engine.server.redis_registry``). An empty ``registry_url`` keeps sessions in the process
-    (one server, the default). A URL holding a password belongs in ``DHE_CLUSTER__REGISTRY_URL``."""
-
-    registry_url: str = ""  # redis://127.0.0.1:6379/0
-    replica_id: str = ""  # unique per replica, [a-z0-9-]; "" = "replica-<port>"
-    max_sessions: int = Field(0, ge=0, le=1_000_000)  # whole cluster; 0 = sum of live replicas'
-    heartbeat_interval_ms: int = Field(1000, ge=100, le=60_000)
-    heartbeat_ttl_ms: int = Field(3000, ge=200, le=600_000)  # silent this long = dead
-
-    @model_validator(mode="after")
-    def _ttl_above_interval(self) -> ClusterConfig:
-        if self.heartbeat_ttl_ms <= self.heartbeat_interval_ms:
-            raise ValueError("heartbeat_ttl_ms must exceed heartbeat_interval_ms")
-        return self
 
 
 class EngineConfig(BaseSettings):
