@@ -135,14 +135,14 @@ def check_request(
 
 
 def load_preview_avatar(req: PreviewRequest, config: AvatarConfig) -> Avatar:
-    """The avatar to show: ``--model`` or the configured one (with its badge).
+    """The avatar to show: ``--model`` or the configured one (with its badge in ``--lang``).
 
     Raises:
         AvatarLoadError: the file is not a usable glTF 2.0 / VRM avatar.
     """
     if req.model is not None:
         config = config.model_copy(update={"model": str(req.model)})
-    return load_configured_avatar(config)
+    return load_configured_avatar(config, req.lang)
 
 
 def still_pose(avatar: Avatar, emotion: str, gesture: str | None = None) -> Pose:
