@@ -7,12 +7,12 @@
 // ?lang=en|zh, ?domain=bank|tax, ?camera=ask|on|off. Deployment switches live in config.json
 // beside this page (config.js).
 //
-// This module is the session's lifecycle (start, events, loss and reconnect, end) and the
-// visitor's input; its parts: screen.js (status chip, notices, attract screen, brand),
-// avatar_video.js (the avatar's <video>), camera.js (camera consent), connection.js (the
-// events socket and the peer connection's state), input.js (text box, keypad digits, handoff),
-// signaling.js (the offer), cards.js,
-// captions.js, keypad.js, debug.js, i18n.js, media.js.
+// This module is the session's lifecycle (start, loss and reconnect, end) and the visitor's
+// input; its parts: events.js (what the server's events do to the page), screen.js (status
+// chip, notices, attract screen, brand), avatar_video.js (the avatar's <video>), camera.js
+// (camera consent), connection.js (the events socket and the peer connection's state),
+// input.js (text box, keypad digits, handoff), signaling.js (the offer), cards.js, captions.js,
+// keypad.js, debug.js, i18n.js, media.js.
 
 import { AvatarVideo } from "./avatar_video.js";
 import { CameraConsent } from "./camera.js";
@@ -21,10 +21,11 @@ import { CardPanel } from "./cards.js";
 import { loadConfig } from "./config.js";
 import { openEvents, Retry, watchPeer } from "./connection.js";
 import { DebugOverlay } from "./debug.js";
+import { ServerEvents } from "./events.js";
 import { I18n, LANGUAGES } from "./i18n.js";
 import { VisitorInput } from "./input.js";
 import { Keypad } from "./keypad.js";
-import { flushPlayout, getMicrophone } from "./media.js";
+import { getMicrophone } from "./media.js";
 import { Screen } from "./screen.js";
 import { deleteSession, eventsUrl, isConfigError, openSession, videoSizeFor } from "./signaling.js";
 
@@ -80,6 +81,7 @@ class VisitorPage {
       focusText: () => $("text-input").focus(),
     });
     this.debug = flags.debug ? new DebugOverlay($("debug")) : null;
+    this.events = new ServerEvents(this);
     this.bind();
   }
 
@@ -233,7 +235,7 @@ class VisitorPage {
         if (session === this.session) this.connected();
       },
       onMessage: (msg) => {
-        if (session === this.session) this.onEvent(session, msg);
+        if (session === this.session) this.events.handle(session, msg);
       },
       onClose: () => {
         if (session !== this.session || session.over) return;
@@ -353,80 +355,6 @@ class VisitorPage {
     this.screen.hideNotice();
   }
 
-  // --- events from the server ---------------------------------------------------------------
-
-  onEvent(session, msg) {
-    switch (msg.type) {
-      case "state":
-        this.onState(session, msg);
-        break;
-      case "transcript":
-        if (msg.role === "visitor" || msg.role === undefined) {
-          this.captions.visitor(msg.text ?? "", msg.final !== false, msg.language);
-        }
-        break;
-      case "reply":
-        this.onReply(msg);
-        break;
-      case "metrics":
-        this.debug?.addMetrics(msg);
-        break;
-      case "error":
-        this.onError(msg);
-        break;
-      case "presence":
-      case "emotion":
-      case "gesture":
-        this.debug?.addSeen(msg); // what the camera saw: the overlay only
-        break;
-      default:
-        console.info("unknown event", msg);
-    }
-  }
-
-  onState(session, msg) {
-    const state = msg.state;
-    this.screen.showAvatarState(state);
-    document.body.dataset.avatarState = state;
-    this.debug?.setState(msg);
-    if (state === "interrupted") {
-      // barge-in: what the browser still holds of the cut reply must not play
-      flushPlayout(this.video.video, session.pc);
-      return;
-    }
-    if (state !== "ended") return;
-    const reason = msg.reason ?? "";
-    session.over = true;
-    if (session.userClosing) this.sessionOver(session, "attract.ended_user");
-    else if (reason === "idle-timeout") this.sessionOver(session, "attract.ended_idle");
-    else if (reason === "visitor-left") {
-      // the visitor walked away: their data is gone; a kiosk waits for the next one
-      this.sessionOver(session, "attract.ended_left");
-      if (this.flags.kiosk) this.start();
-    } else {
-      session.over = false;
-      this.sessionLost(session);
-    }
-  }
-
-  onReply(msg) {
-    const turn = msg.turn_id ?? msg.reply_id;
-    this.camera.fold(); // the visitor went ahead without answering
-    this.captions.avatar(msg.text ?? "", msg.language, turn);
-    // "Thinking…" ends with the answer on screen: the server's "speaking" state only comes with
-    // the first audio, which Mandarin synthesis can take seconds to produce
-    if ($("avatar-state").dataset.state === "thinking") this.screen.showAvatarState("answered");
-    this.debug?.noteReply(turn);
-    // cards stay until the next turn's reply
-    if (this.cards.startTurn(turn) && this.keypad.byCard) this.keypad.close();
-    if (msg.card) this.cards.add(msg.card);
-  }
-
-  onError(msg) {
-    if (msg.code === "idle-timeout") return; // the "ended" state follows
-    if (msg.code === "text-too-long") this.notice("notice.text_too_long", {}, { kind: "warn" });
-    else this.notice("notice.error", { message: msg.message ?? msg.code }, { kind: "warn" });
-  }
 }
 
 /** Show the demo phone link when the server runs its embedded sandboxes (the page exists). */
