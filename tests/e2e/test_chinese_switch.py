@@ -1,5 +1,6 @@
-"""Switching to 中文 during a session: the AI-generated mark drawn in the video follows the
-session language, the state badge speaks Chinese, and the English answer leaves the screen."""
+"""Switching to 中文 during a session: the AI-generated mark drawn in the video and the name
+badge on the avatar's jacket follow the session language, the state badge speaks Chinese, and
+the English answer leaves the screen."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import numpy as np
 import pytest
 
 from avatar.label import DEFAULT_LABELS, CornerLabel
+from avatar.pose import NEUTRAL_POSE
+from avatar.renderer import Renderer
+from engine.config import EngineConfig
+from engine.show import load_configured_avatar
 from tests.conftest import REPO_ROOT
 from tests.e2e.pages import CJK, REPLY_TIMEOUT_MS, ask, shot, start_session, wait_reply
 
@@ -58,6 +63,45 @@ def _white_pixels(page, rect: list[int], frames: int = 3) -> int:
     return max(counts)
 
 
+class JacketBadge:
+    """Which language the jacket's name badge shows in the video: the patch where the English
+    and the Chinese badge differ, compared (zero-mean correlation, so the codec's blur and a
+    breath's pixel of sway matter little) with the same patch of the avatar rendered here with
+    each badge."""
+
+    def __init__(self, width: int, height: int) -> None:
+        avatar = EngineConfig().avatar
+        refs = {}
+        for lang in ("en", "zh"):
+            with Renderer(load_configured_avatar(avatar, lang), width, height) as renderer:
+                refs[lang] = renderer.render(NEUTRAL_POSE).astype(np.float32).mean(axis=2)
+        ys, xs = np.nonzero(np.abs(refs["en"] - refs["zh"]) > 40)
+        assert ys.size, "the two badges render alike"
+        x0, y0 = int(xs.min()) - 2, int(ys.min()) - 2
+        self.rect = [x0, y0, int(xs.max()) + 3 - x0, int(ys.max()) + 3 - y0]
+        w, h = self.rect[2], self.rect[3]
+        self.refs = {k: v[y0 : y0 + h, x0 : x0 + w] for k, v in refs.items()}
+
+    def language(self, page) -> str:
+        """``en`` or ``zh``: the reference the video's patch correlates with best."""
+        w, h = self.rect[2], self.rect[3]
+        patch = np.asarray(page.evaluate(RECT_JS, self.rect), np.float32).reshape(h, w)
+
+        def corr(a: np.ndarray, b: np.ndarray) -> float:
+            a, b = a - a.mean(), b - b.mean()
+            return float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-6))
+
+        return max(self.refs, key=lambda lang: corr(patch, self.refs[lang]))
+
+    def settles_on(self, page, language: str, tries: int = 10) -> bool:
+        """The video shows ``language``'s badge in 3 frames running within ``tries`` × 0.5 s."""
+        for _ in range(tries):
+            if all(self.language(page) == language for _ in range(3)):
+                return True
+            page.wait_for_timeout(500)
+        return False
+
+
 def test_switching_to_chinese_changes_the_video_mark_badge_and_caption(open_visitor, e2e_artifacts):
     page = open_visitor()
     start_session(page)
@@ -72,6 +116,8 @@ def test_switching_to_chinese_changes_the_video_mark_badge_and_caption(open_visi
     )
     rect = _english_only_rect(*size)
     assert _white_pixels(page, rect) > 15, "no English mark in the video"
+    name_badge = JacketBadge(*size)
+    assert name_badge.settles_on(page, "en"), "no English name badge on the jacket"
 
     # switch while the avatar is answering in English
     ask(page, "How do I open an account?")
@@ -98,6 +144,7 @@ def test_switching_to_chinese_changes_the_video_mark_badge_and_caption(open_visi
             break
         page.wait_for_timeout(500)
     assert _white_pixels(page, rect) <= 3, "the video still shows the English mark"
+    assert name_badge.settles_on(page, "zh"), "the jacket's badge still shows the English name"
     ask(page, "营业时间是几点？")
     reply = wait_reply(page, "t => /[\\u4e00-\\u9fff]/.test(t)")
     assert CJK.search(reply)
