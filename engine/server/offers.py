@@ -34,6 +34,11 @@ from engine.server.socket import serve_events
 
 log = logging.getLogger(__name__)
 
+#: ``Retry-After`` (s) of a ``start-up-failed`` refusal: nothing changes until someone fixes
+#: the setting and restarts the server, so pages ask again once a minute (the page's
+#: ``config_retry_ms``), not every 5 s as while models load.
+STARTUP_FAILED_RETRY_S = 60
+
 
 @dataclass(frozen=True, slots=True)
 class Access:
@@ -81,7 +86,9 @@ class SessionRoutes:
         """``POST /api/sessions`` (module docstring): 201 ``{"session_id", "sdp", "type"}``.
 
         Raises:
-            protocol.ApiError: 403 ``bad-origin``, 401 ``bad-kiosk-token``, 503 ``not-ready`` or
+            protocol.ApiError: 403 ``bad-origin``, 401 ``bad-kiosk-token``, 503
+                ``start-up-failed`` (the models never loaded; the reason, which may name
+                server paths, stays in the log and ``/healthz``), ``not-ready`` or
                 ``too-many-sessions`` (with ``Retry-After``), 429 per-address limits, 413
                 ``sdp-too-large``, 400 for a bad body or SDP (:func:`protocol.parse_offer`,
                 :func:`~engine.server.sdp_check.check_offer_sdp`), 400 ``bad-sdp`` when aiortc
@@ -90,6 +97,15 @@ class SessionRoutes:
         runtime, cfg = self.runtime, self.runtime.config
         check_origin(request, self.access.origins)
         check_kiosk_token(request, self.access.kiosk_token)
+        if runtime.startup_error is not None:  # nothing is loading: staff must act
+            runtime.metrics.sessions_rejected.labels(reason="start-up-failed").inc()
+            raise protocol.ApiError(
+                503,
+                "start-up-failed",
+                "the server could not start (its log and /healthz say why); it needs fixing "
+                "and a restart",
+                retry_after_s=STARTUP_FAILED_RETRY_S,
+            )
         if not runtime.ready:
             runtime.metrics.sessions_rejected.labels(reason="not-ready").inc()
             raise protocol.ApiError(

@@ -128,6 +128,32 @@ def test_a_refused_offer_tells_staff_why_instead_of_retrying(open_visitor, e2e_a
     assert len(offers) == tried == 2
 
 
+def test_a_server_whose_start_up_failed_is_out_of_service_not_starting(open_visitor):
+    """A server whose models never loaded answers 503 ``start-up-failed`` (its own test:
+    tests/integration/test_server_startup_failed.py); faked here for every offer, on purpose,
+    so this server need not fail. The page says the assistant is out of service and asks staff,
+    not "still starting up, please wait" for ever, and asks again only once a minute."""
+    page = open_visitor()
+    offers: list[int] = []
+
+    def start_up_failed(route):
+        offers.append(len(offers))
+        body = (
+            '{"error": {"code": "start-up-failed", "message": "the server could not start",'
+            ' "retry_after_s": 60}}'
+        )
+        route.fulfill(status=503, content_type="application/json", body=body)
+
+    page.route("**/api/sessions", start_up_failed)
+    page.click("#start")
+    page.wait_for_selector("#notice[data-key='notice.out_of_service']", timeout=15_000)
+    notice = page.text_content("#notice")
+    assert "out of service" in notice and "503 start-up-failed" in notice, notice
+    assert page.text_content("#status-text") == "Setup error"
+    page.wait_for_timeout(2500)  # the back-off would have tried twice by now (1 s, 2 s)
+    assert len(offers) == 1
+
+
 def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
     page = open_visitor()
     start_session(page)

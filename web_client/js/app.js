@@ -30,7 +30,13 @@ import { Screen } from "./screen.js";
 import { deleteSession, eventsUrl, isConfigError, openSession, videoSizeFor } from "./signaling.js";
 
 // the notices a failed start shows, cleared when a session opens
-const STARTUP_NOTICES = ["notice.start_failed", "notice.not_ready", "notice.busy", "notice.config_error"];
+const STARTUP_NOTICES = [
+  "notice.start_failed",
+  "notice.not_ready",
+  "notice.busy",
+  "notice.config_error",
+  "notice.out_of_service",
+];
 
 const $ = (id) => document.getElementById(id);
 
@@ -211,6 +217,11 @@ class VisitorPage {
       this.configError(error);
       return;
     }
+    if (error.code === "start-up-failed") {
+      // the server is up but its models never loaded: out of service until staff fix it
+      this.configError(error, "notice.out_of_service");
+      return;
+    }
     const key =
       error.code === "not-ready"
         ? "notice.not_ready"
@@ -307,13 +318,14 @@ class VisitorPage {
   }
 
   /** The server refused the offer for a reason retrying cannot fix (a misspelt ?domain, a wrong
-   * ?token): tell staff what the server said, in the page's language, and check again only
-   * every ``config_retry_ms`` (the notice stays until a session opens). */
-  configError(error) {
+   * ?token, a server whose start-up failed): tell staff what the server said, in the page's
+   * language, and check again only every ``config_retry_ms`` (the notice stays until a session
+   * opens). */
+  configError(error, key = "notice.config_error") {
     this.phase = "connecting";
     this.setStatus("config_error");
     const vars = { status: error.status, code: error.code, message: error.message || error.code };
-    this.notice("notice.config_error", vars, { kind: "error", ms: 0 });
+    this.notice(key, vars, { kind: "error", ms: 0 });
     this.retry.after(this.config.config_retry_ms);
   }
 
