@@ -95,6 +95,7 @@ def _training_lines(domain: str) -> set[str]:
     *((d, n, (k, k)) for d in PACKS for n, k in (("test", 150), ("holdout", 100), ("visitor", 15),
                                                 ("dev", 100), ("wording", 40))),
     ("bank", "fresh", (100, 60)),  # bank lines written in session 9 (issue 14), both languages
+    ("tax", "fresh", (50, 100)),  # tax service-hall lines written in session 9 (issue 14)
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(
     domain: str, name: str, per_language: tuple[int, int]
@@ -149,6 +150,11 @@ def test_own_sets_meet_the_goals(
         ("tax", "when is the deadline for the annual reconciliation", "faq",
          "Annual reconciliation: deadline and how to file"),
         ("tax", "年度汇算最晚哪天截止", "faq", "年度汇算的时间和办理方式"),
+        # the issue's Chinese paraphrases asked at the tax hall, and a newcomer's question
+        ("tax", "你们礼拜六上班吗", "faq", "办税服务厅工作时间"),
+        ("tax", "我的车可以放哪儿", "faq", "停车"),
+        ("tax", "I moved here from abroad, do I have to pay tax?", "faq",
+         "Tax residents and income from abroad"),
     ],
 )  # fmt: skip
 def test_paraphrases_found_missed_are_answered_right(
