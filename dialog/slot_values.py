@@ -9,8 +9,12 @@ from typing import Any
 
 from dialog.entities import extract_amount, extract_digits, extract_ordinal, extract_yes_no
 from dialog.pack import SlotDef
+from dialog.sensitive import MASK
 from dialog.types import MAX_TEXT_CHARS as MAX_TEXT_CHARS
 from dialog.when import extract_datetime
+
+#: A masked full number as :func:`dialog.sensitive.redact` leaves it: the mark and the last four.
+_MASKED = re.compile(rf"{re.escape(MASK)}\s*[0-9Xx]{{4}}")
 
 _YEAR_WORDS = (
     ("this year", 0), ("last year", -1), ("year before last", -2), ("next year", 1),
@@ -142,10 +146,15 @@ def extract_slot_value(
     Returns:
         ``digits`` → str of ``slot.length`` digits; ``yes_no`` → bool; ``amount`` → float;
         ``datetime`` → ISO string; ``date`` → ``YYYY-MM-DD``; ``year`` → int; ``choice`` →
-        the chosen option; ``text``/``any`` → the text.
+        the chosen option; ``text``/``any`` → the text. The four digits a masked full number
+        keeps (``"•••• 2024"``) count for ``digits`` only.
     """
     if slot.type == "digits":
         return extract_digits(text, slot.length)
+    # what is left of a masked card, account, ID or phone number ("•••• 2024") is its ending,
+    # never a year, a date, an amount, a choice or an answer
+    if slot.type not in ("text", "any"):
+        text = _MASKED.sub(" ", text)
     if slot.type == "yes_no":
         return extract_yes_no(text)
     if slot.type == "amount":
