@@ -37,13 +37,14 @@ _WORD_RUN = re.compile(
 )
 _MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
 
-#: Warning said before the reply when a full number was heard (a pack may override it with the
-#: response ``utter_sensitive_number``).
+#: Warning said before the reply when a full number was heard, for a pack without the response
+#: ``utter_sensitive_number`` (each shipped pack has its own, naming the number it asks for:
+#: the bank's card, the tax hall's taxpayer ID); so it names none.
 WARNING = {
     "en": "Please don't share full card, account, ID or phone numbers here: I've hidden it. "
-    "I only ever need the last four digits of your card.",
+    "I only ever need the last four digits.",
     "zh": "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把它隐藏了。"
-    "我最多只需要卡号的后四位。",
+    "我最多只需要后四位。",
 }
 
 

@@ -90,6 +90,27 @@ async def test_full_numbers_are_masked_and_warned_about(
     session.close()
 
 
+@pytest.mark.parametrize(
+    ("language", "typed", "asks_for", "not_card"),
+    [
+        ("zh", "我的身份证号是110101199001012024", "纳税人识别号的后四位", "卡号的后四位"),
+        ("en", "My ID number is 110101199001012024", "your taxpayer ID", "of your card"),
+    ],
+)
+async def test_the_tax_hall_warns_about_full_numbers_in_its_own_words(
+    tax: DialogEngine, language: str, typed: str, asks_for: str, not_card: str
+) -> None:
+    """The tax hall asks for a taxpayer ID's last four, never a card's (newcomer9: its warning
+    was the bank's "I only need the last four digits of your card")."""
+    session = tax.new_session(f"listen-mask-tax-{language}", language=language)
+    turn = await session.handle_text(typed)
+    assert turn.redacted == ("id",)
+    warning = turn.replies[0].text
+    assert asks_for in warning and not_card not in warning, warning
+    assert turn.slot != "tax_year" and "2024" not in said(turn)  # the ID's ending is no year
+    session.close()
+
+
 async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngine) -> None:
     session = bank.new_session("faq-card")
     turn = await session.handle_text("what are your opening hours")
