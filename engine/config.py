@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -140,12 +140,29 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
             message = err["msg"]  # our validators' own words, without pydantic's label
             if err["type"] == "value_error":
                 message = message.removeprefix("Value error, ")
+            elif err["type"] == "extra_forbidden":
+                message += _known_keys(err["loc"])
             problems.append(f"{where}: {message}")
         from_env += [True] * len(unknown)
         raise ConfigError(str(source), unknown + problems, from_environment=all(from_env)) from exc
     if unknown:
         raise ConfigError(str(source), unknown, from_environment=True)
     return config
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> str:
+    """`` (no setting 'x' in asr; known: models, device, …)`` for an unknown key at ``loc``, as
+    an unknown section lists the sections; empty where the parent is no settings model (a
+    mapping such as ``asr.models`` takes any key)."""
+    model: type[BaseModel] = EngineConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    where = ".".join(str(p) for p in loc[:-1]) or "the config"
+    return f" (no setting {str(loc[-1])!r} in {where}; known: {', '.join(model.model_fields)})"
 
 
 def _unknown_env_sections() -> list[str]:

@@ -89,8 +89,12 @@ def test_an_unknown_env_section_is_flagged_like_an_unknown_key(
     assert main(["config", "check", str(DEFAULT_CONFIG_PATH)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2, lines
-    assert any(
-        line.endswith("DHE_ASR__NOSUCH (environment): Extra inputs are not permitted")
+    assert any(  # with the section's settings, as an unknown section lists the sections
+        line.endswith(
+            "DHE_ASR__NOSUCH (environment): Extra inputs are not permitted (no setting 'nosuch'"
+            " in asr; known: models, device, compute_type, beam_size, allow_download, window_s,"
+            " detect_window_s, detect_after_ms, prompts)"
+        )
         for line in lines
     )
     assert any(
