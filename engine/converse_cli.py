@@ -70,6 +70,7 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
         return fail(command, str(exc), 2)
 
     from engine.converse import KNOWN_FAILURES, converse, describe
+    from engine.converse_inputs import setting_failure
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -95,6 +96,9 @@ def _run_converse(args: argparse.Namespace, command: str, banner: str | None = N
     except KeyboardInterrupt:
         return interrupted(command)
     except KNOWN_FAILURES as exc:  # a typed failure: its message says what to do
+        bad_setting = setting_failure(exc, config, args.config)
+        if bad_setting is not None:  # found only when its part loaded: still a usage error
+            return fail(command, bad_setting.splitlines()[0], 2)
         return fail(command, str(exc).splitlines()[0], 1)
     except Exception as exc:  # the CLI boundary: one line; the traceback with -v
         logging.getLogger("dhe").debug("%s failed", command, exc_info=True)

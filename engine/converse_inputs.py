@@ -8,6 +8,7 @@ renderer start (a bad one exits 2 with one line naming it, and nothing is writte
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,7 @@ import numpy as np
 
 from dialog.types import MAX_TEXT_CHARS
 from engine.audio.decode import AudioDecodeError, load_audio
-from engine.config import EngineConfig
+from engine.config import DEFAULT_CONFIG_PATH, EngineConfig
 from engine.outputs import UsageError
 
 
@@ -120,6 +121,40 @@ def known_failures() -> tuple[type[BaseException], ...]:
         EmbeddingError,
         OSError,
     )
+
+
+def setting_failure(exc: BaseException, config: EngineConfig, given: str | None) -> str | None:
+    """The one-line usage error for a failure that a setting caused, naming the setting, or
+    None for any other failure. Some settings are only found bad when their part loads (a
+    Kokoro speaker, a model path, the avatar file): they are still bad settings (exit 2, the
+    ``DHE_*`` variable named when one set it), not internal failures.
+
+    Args:
+        exc: what stopped the session (one of :func:`known_failures`).
+        config: the config the session ran with.
+        given: the ``--config`` value, or None.
+    """
+    from avatar import AvatarLoadError
+    from engine.asr.whisper import ASRError
+    from engine.models import load_manifest
+    from engine.tts.base import TTSError
+
+    if isinstance(exc, TTSError) and exc.code == "bad-setting":
+        setting, message = "tts.voices", exc.message
+    elif isinstance(exc, AvatarLoadError) and config.avatar.model != "default":
+        setting, message = "avatar.model", str(exc)
+    elif isinstance(exc, ASRError) and exc.code == "model-missing":
+        manifest = load_manifest()
+        if all(name in manifest for name in config.asr.models.values()):
+            return None  # a manifest model not unpacked: setup's job (`dhe models`), not usage
+        setting, message = "asr.models", exc.message
+    else:
+        return None
+    prefix = "DHE_" + setting.upper().replace(".", "__")
+    variables = sorted(k for k in os.environ if k.upper().startswith(prefix))
+    if variables:
+        return f"{' or '.join(variables)} (environment): {message}"
+    return f"{setting} in {given or DEFAULT_CONFIG_PATH}: {message}"
 
 
 def describe(index: int, record: dict[str, Any]) -> str:

@@ -50,3 +50,33 @@ def test_output_folder_must_exist(tmp_path: Path) -> None:
     proc = run_dhe("converse", "--text", "hello", "--out", str(tmp_path / "nope" / "o.mp4"))
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        (
+            {"DHE_TTS__VOICES__ZH__SPEAKER": "zf_nobody"},
+            ["--lang", "zh", "--text", "你好"],
+            "DHE_TTS__VOICES__ZH__SPEAKER (environment): unknown Kokoro voice 'zf_nobody'",
+        ),
+        (
+            {"DHE_AVATAR__MODEL": "/nonexistent/avatar.glb"},
+            ["--text", "hello"],
+            "DHE_AVATAR__MODEL (environment): avatar file not found: /nonexistent/avatar.glb",
+        ),
+    ],
+)
+def test_a_bad_setting_found_at_start_up_is_a_usage_error_naming_it(
+    tmp_path: Path, env: dict[str, str], args: list[str], expected: str
+) -> None:
+    """Settings only found bad when their part loads (newcomer9: exit 1, no variable named,
+    the ``bad-setting:`` code in the text) exit 2 naming the variable, like any bad setting."""
+    out = tmp_path / "out.mp4"
+    proc = run_dhe("converse", *args, "--out", str(out), env=env, timeout_s=300)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("dhe converse: error: ")]
+    assert proc.returncode == 2, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"dhe converse: error: {expected}"), lines
+    assert "bad-setting:" not in proc.stderr
+    assert not out.exists() and not list(tmp_path.glob("out.mp4*"))
