@@ -163,7 +163,12 @@ _NO_EN = re.compile(
 _NO_ZH = re.compile(r"不是|不要|不用|不对|不行|不了|没有|算了|别|错|否|不")
 _UNSURE_ZH = re.compile(r"想想|考虑|不确定|不知道|不清楚|等一下|等等|再说吧|犹豫")
 _YES_ZH_FIRST = re.compile(r"没错|没问题|不错|对的|是的")
-_YES_ZH = re.compile(r"是的|是|对|好的|好|没错|确认|可以|行|嗯|要|确定|冻结吧|请冻结")
+_YES_ZH = re.compile(r"是的|好的|没错|确认|可以|确定|冻结吧|请冻结")
+#: One-character yeses ("是", "对", "好"…) count only as the answer's first word (after "那",
+#: "哦"…) or in a short answer ("就是", "对对对"): inside a sentence "是" is the copula — "我的
+#: 卡号是…" at a yes/no question is not a yes.
+_YES_ZH_WORD = re.compile(r"^[那哦噢喔啊嗯\s，,。.!！]*(?:是|对|好|行|嗯|要)")
+_ZH_SHORT = 4
 
 
 def extract_yes_no(text: str) -> bool | None:
@@ -183,7 +188,10 @@ def extract_yes_no(text: str) -> bool | None:
             return True
         if _NO_ZH.search(t):
             return False
-        return True if _YES_ZH.search(t) else None
+        if _YES_ZH.search(t) or _YES_ZH_WORD.search(t):
+            return True
+        bare = re.sub(r"[\s，,。.!！?？~]+", "", t)
+        return True if len(bare) <= _ZH_SHORT and re.search(r"[是对好行嗯要]", bare) else None
     if re.search(r"\bnot sure\b|\bmaybe\b", t):
         return None
     if _NO_EN.search(t):

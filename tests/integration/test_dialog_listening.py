@@ -124,3 +124,33 @@ async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngin
     turn = await session.handle_text("你们几点开门")
     assert turn.replies[0].card["source"] == "海港银行网点常见问题 · 营业时间"
     session.close()
+
+
+async def test_year_and_date_in_the_first_chinese_sentence_are_not_asked_again(
+    tax: DialogEngine,
+) -> None:
+    session = tax.new_session("listen-prefill-zh")
+    turn = await session.handle_text("查一下我2023年的个税申报状态")
+    assert turn.intent == "filing_status" and "后四位" in said(turn)  # straight to verification
+    assert str(session.state.slots["tax_year"]) == "2023"
+    session.close()
+    session = tax.new_session("listen-prefill-zh-date")
+    turn = await session.handle_text("帮我预约下周三的办税时间")
+    assert turn.intent == "book_appointment"
+    assert "星期三可预约的时段" in said(turn)  # the day is taken, the times are offered
+    session.close()
+
+
+async def test_a_full_number_at_a_chinese_yes_no_question_is_not_a_yes(
+    bank: DialogEngine,
+) -> None:
+    session = bank.new_session("listen-mask-confirm-zh")
+    turn = await session.handle_text("我要取个号，办开户")
+    assert "确认吗" in said(turn)
+    turn = await session.handle_text("我的卡号是6228 4800 1234 5671")
+    assert turn.redacted == ("card",)
+    # "卡号是…" once read as "是" (yes) and issued the ticket
+    assert "您的号码是" not in said(turn) and session.state.slots.get("confirm_queue") is None
+    turn = await session.handle_text("是的")
+    assert "您的号码是" in said(turn)
+    session.close()

@@ -78,6 +78,12 @@ def test_no_four_digits_where_there_are_none(text: str) -> None:
         ("not sure", None),
         ("what time is it", None),
         ("营业时间", None),
+        ("是，帮我冻结", True),
+        ("那好吧", True),
+        ("就是", True),
+        ("我确认", True),
+        ("我的卡号是•••• 5671", None),  # the copula, not a yes (issue 14: it confirmed a ticket)
+        ("请问发票在哪个窗口开", None),
     ],
 )
 def test_yes_no(text: str, expected: bool | None) -> None:
