@@ -48,6 +48,9 @@ from dialog.types import (
 
 __all__ = ["DialogState", "FlowLoopError", "Frame", "Interpreter"]
 
+#: The packs' yes/no intents, as answers to the out-of-scope reply's "shall I call a
+#: colleague?" (``utter_out_of_scope``): yes hands off, no is the intent's own response.
+HANDOFF_ANSWERS = {"affirm": True, "deny": False}
 
 _QUESTION_EN = re.compile(
     r"^\s*(how|what|when|where|why|who|which|can|could|do|does|did|is|are|will|would|should|may)\b",
@@ -183,6 +186,14 @@ class Interpreter:
             if digression:
                 return False
             run.say("utter_out_of_scope")
+            run.offered_handoff = True  # it ends "shall I call a colleague?"
+            return True
+        if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
+            run.intent = intent.name
+            if HANDOFF_ANSWERS[intent.name]:
+                run.handoff("visitor_accepted")
+            else:
+                run.say(intent.target)  # "how can I help?"
             return True
         if intent.kind != "flow":
             run.intent = intent.name

@@ -61,6 +61,8 @@ class DialogState:
         slot: the slot the last input was read as an answer for, else ``None``.
         unanswered: the slot the waiting question asked for when the last input held no value
             for it (it was asked again), else ``None``.
+        offered_handoff: the last reply asked whether to call a colleague (the out-of-scope
+            reply): a yes to it hands off, a no is "how can I help?".
     """
 
     language: str = "en"
@@ -74,6 +76,7 @@ class DialogState:
     intent: str | None = None
     slot: str | None = None
     unanswered: str | None = None
+    offered_handoff: bool = False
 
 
 class Run:
@@ -95,6 +98,7 @@ class Run:
         self.intent: str | None = None
         self.slot: str | None = None
         self.unanswered: str | None = None
+        self.offered_handoff = False
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -239,6 +243,7 @@ class Run:
             intent=self.intent,
             slot=self.slot,
             unanswered=self.unanswered,
+            offered_handoff=self.offered_handoff,
         )
 
 
