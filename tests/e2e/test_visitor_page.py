@@ -154,6 +154,30 @@ def test_a_server_whose_start_up_failed_is_out_of_service_not_starting(open_visi
     assert len(offers) == 1
 
 
+def test_start_is_disabled_until_the_page_can_start_a_session(open_visitor, dhe_server):
+    """newcomer9: a tap on Start 0.2 s after the page opened did nothing (the button was live
+    before its handler was bound, which waits for config.json and the UI strings). Here
+    config.json is held back on purpose (a slow network): Start stays disabled meanwhile,
+    and a click as soon as it is enabled starts a session."""
+    page = open_visitor()
+    held = []
+
+    def hold(route) -> None:  # answered below, when the test says so
+        held.append(route)
+
+    page.route("**/config.json", hold)
+    page.goto(dhe_server.url, wait_until="domcontentloaded")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for config.json"
+    assert page.is_disabled("#start")
+    with page.expect_request(lambda r: r.url.endswith("/api/sessions") and r.method == "POST"):
+        held[0].continue_()
+        page.click("#start", timeout=15_000)  # waits for the button to be enabled
+
+
 def test_keypad_completes_balance_verification(open_visitor, e2e_artifacts):
     page = open_visitor()
     start_session(page)

@@ -388,6 +388,8 @@ async function main() {
   const page = new VisitorPage(config, i18n, flags);
   await page.switchLanguage(config.ui_language, { tell: false });
   document.body.dataset.kiosk = String(flags.kiosk);
+  // Start is disabled in the HTML until here: a tap before its handler was bound did nothing
+  $("start").disabled = false;
   page.showAttract();
   await offerDemoPhone();
   document.body.dataset.ready = "true";
