@@ -91,10 +91,16 @@ class EndOfTurn(ControlEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Interrupted(ControlEvent):
-    """Barge-in: the reply ``reply_id`` was cut after ``played_samples`` output samples."""
+    """The reply ``reply_id`` was cut after ``played_samples`` output samples.
+
+    Attributes:
+        reason: ``barge-in`` (the visitor spoke over it), ``new-turn`` (a typed line or keypad
+            entry replaced it) or ``session-ended``.
+    """
 
     reply_id: str
     played_samples: int
+    reason: str = "barge-in"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -127,6 +127,7 @@ class TurnRunner:
             session_id=self.session_id,
             reply_id=handle.reply_ids[-1] if handle.reply_ids else "",
             played_samples=played,
+            reason=reason,
         )
         self.bus.publish(event)
         unreported = self._unreported.pop(handle.turn_id, None)

@@ -34,7 +34,16 @@ class ServerMetrics:
             "dhe_session_errors", "sessions ended by a failure", ["code"], registry=r
         )
         self.turns = Counter("dhe_turns", "visitor turns", ["kind"], registry=r)
-        self.barge_ins = Counter("dhe_barge_ins", "replies interrupted by the visitor", registry=r)
+        self.barge_ins = Counter(
+            "dhe_barge_ins", "replies the visitor spoke over (barge-in)", registry=r
+        )
+        self.replies_cut = Counter(
+            "dhe_replies_interrupted",
+            "replies cut before they ended: barge-in, new-turn (a typed line or keypad entry), "
+            "session-ended",
+            ["reason"],
+            registry=r,
+        )
         self.prepared_replies = Counter(
             "dhe_prepared_replies",
             "replies prepared during the endpoint wait: kept for the turn that ended, or dropped",
@@ -90,11 +99,14 @@ class ServerMetrics:
         )
 
     def observe(self, event: Event) -> None:
-        """Bus observer: a turn's timings, a reply interrupted."""
+        """Bus observer: a turn's timings, a reply interrupted (a barge-in only when the
+        visitor spoke over it: typing while the avatar speaks is no barge-in)."""
         if isinstance(event, TurnMetrics) and not event.interrupted:  # a cut turn's are partial
             self.observe_turn(event.as_dict())
         elif isinstance(event, Interrupted):
-            self.barge_ins.inc()
+            self.replies_cut.labels(reason=event.reason).inc()
+            if event.reason == "barge-in":
+                self.barge_ins.inc()
 
     def observe_turn(self, timings_ms: dict[str, float | None]) -> None:
         """Record one turn's timings (milliseconds; None = did not run)."""
