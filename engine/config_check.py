@@ -1,6 +1,7 @@
 """What ``dhe config check`` checks beyond the schema: settings that name things outside the
-file (today ``dialog.embedding_model``), without loading any model. The schema and loading are
-:mod:`engine.config`'s.
+file (``dialog.embedding_model``, ``asr.models``, ``avatar.model``, a Kokoro voice's model and
+``speaker``), without loading any model: each of them otherwise stops ``dhe serve``'s start-up.
+The schema and loading are :mod:`engine.config`'s.
 """
 
 from __future__ import annotations
@@ -19,14 +20,97 @@ _EMBEDDING_ENV = "DHE_DIALOG__EMBEDDING_MODEL"
 
 def check_references(config: EngineConfig) -> list[str]:
     """Problems with settings that name things outside the file, checked without loading any
-    model: today ``dialog.embedding_model`` (a ``dhe models`` embedding model, an existing
-    folder, or ``off``/``none``).
+    model: ``dialog.embedding_model`` (a ``dhe models`` embedding model, an existing folder, or
+    ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
+    name, unless ``asr.allow_download``), ``avatar.model`` (``default`` or an existing file),
+    and each Kokoro voice's model (a manifest name or a folder) and ``speaker`` (one of its
+    voice packs, when the model is unpacked).
 
     Returns:
         One ``path: message`` per problem (the path is the ``DHE_*`` variable when the value
         came from the environment); empty when all is well.
     """
-    return _embedding_model_problems(config.dialog.embedding_model)
+    return [
+        *_embedding_model_problems(config.dialog.embedding_model),
+        *_asr_problems(config),
+        *_avatar_problems(config),
+        *_voice_problems(config),
+    ]
+
+
+def _where(*path: str) -> str:
+    """``DHE_A__B (environment)`` when that variable set the value, else ``a.b``."""
+    env = "DHE_" + "__".join(path).upper()
+    if any(name.upper() == env for name in os.environ):
+        return f"{env} (environment)"
+    return ".".join(path)
+
+
+def _asr_problems(config: EngineConfig) -> list[str]:
+    from engine.models import load_manifest
+
+    if config.asr.allow_download:
+        return []
+    manifest = load_manifest()
+    whisper = sorted(n for n in manifest if n.startswith("whisper"))
+    return [
+        f"{_where('asr', 'models', lang)}: ASR model {name!r} is neither a model folder (with "
+        f"model.bin) nor a `dhe models` name ({', '.join(n for n in whisper)})"
+        for lang, name in config.asr.models.items()
+        if name not in manifest and not (Path(name).expanduser() / "model.bin").is_file()
+    ]
+
+
+def _avatar_problems(config: EngineConfig) -> list[str]:
+    model = config.avatar.model
+    if model == "default" or Path(model).expanduser().is_file():
+        return []
+    return [f"{_where('avatar', 'model')}: no such avatar file: {model}"]
+
+
+def _voice_problems(config: EngineConfig) -> list[str]:
+    from engine.models import ModelError, load_manifest, model_path
+
+    problems = []
+    for lang, voice in config.tts.voices.items():
+        if voice.provider != "kokoro":
+            continue
+        folder = Path(voice.voice).expanduser()
+        if not folder.is_dir():
+            if voice.voice not in load_manifest():
+                problems.append(
+                    f"{_where('tts', 'voices', lang, 'voice')}: Kokoro model {voice.voice!r} is "
+                    "neither a folder nor a `dhe models` name"
+                )
+                continue
+            try:
+                folder = model_path(voice.voice)
+            except ModelError:
+                continue  # not unpacked yet: `dhe models` (setup) unpacks it
+        speakers = _kokoro_speakers(folder)
+        if voice.speaker and speakers and voice.speaker not in speakers:
+            problems.append(
+                f"{_where('tts', 'voices', lang, 'speaker')}: unknown Kokoro voice "
+                f"{voice.speaker!r}; have {', '.join(sorted(speakers))}"
+            )
+    return problems
+
+
+def _kokoro_speakers(folder: Path) -> set[str]:
+    """The voice pack names of a Kokoro model folder, read without loading the packs (the
+    ``voices.npz`` index and ``voices/*.bin``, as :func:`engine.tts.kokoro.load_voice_packs`
+    reads them); empty when unreadable (start-up then says why)."""
+    import numpy as np
+
+    from engine.tts.kokoro import VOICES_DIR, VOICES_FILE
+
+    names = {path.stem for path in (folder / VOICES_DIR).glob("*.bin")}
+    try:
+        with np.load(folder / VOICES_FILE) as packs:
+            names.update(packs.files)
+    except (OSError, ValueError):
+        pass
+    return names
 
 
 def check_raw_references(path: str | Path, reported: list[str]) -> list[str]:

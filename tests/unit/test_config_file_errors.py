@@ -100,3 +100,35 @@ def test_an_unknown_env_section_is_flagged_like_an_unknown_key(
     assert any(
         "DHE_NOSUCH__THING (environment): Extra inputs are not permitted" in line for line in lines
     )
+
+
+def test_config_check_finds_what_would_stop_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newcomer9: ``config check`` said "ok" to an ASR model path, an avatar file and a Kokoro
+    speaker that do not exist, each of which then stopped ``dhe serve``'s start-up."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "tts:\n  voices:\n    zh: {provider: kokoro, voice: kokoro-82m, speaker: zf_nobody}\n"
+        f"avatar:\n  model: {tmp_path / 'none.glb'}\n"
+        f"asr:\n  models:\n    en: {tmp_path / 'whisper-small'}\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", str(bad)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(
+        f"asr.models.en: ASR model '{tmp_path / 'whisper-small'}' is neither" in line
+        for line in lines
+    ), lines
+    assert any(f"avatar.model: no such avatar file: {tmp_path / 'none.glb'}" in ln for ln in lines)
+    from engine import models
+
+    if models.is_ready(models.load_manifest()["kokoro-82m"]):  # its voice packs are listed
+        assert any("tts.voices.zh.speaker: unknown Kokoro voice 'zf_nobody'" in ln for ln in lines)
+    monkeypatch.setenv("DHE_AVATAR__MODEL", str(tmp_path / "env.glb"))
+    assert main(["config", "check", str(DEFAULT_CONFIG_PATH)]) == 1
+    assert (
+        capsys.readouterr()
+        .out.strip()
+        .endswith(f"DHE_AVATAR__MODEL (environment): no such avatar file: {tmp_path / 'env.glb'}")
+    )
