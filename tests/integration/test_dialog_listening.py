@@ -126,18 +126,21 @@ async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngin
     session.close()
 
 
-async def test_year_and_date_in_the_first_chinese_sentence_are_not_asked_again(
-    tax: DialogEngine,
+@pytest.mark.parametrize(
+    ("typed", "intent", "next_question"),
+    [  # the year is kept and verification comes next; the day is taken and its times offered
+        ("查一下我2023年的个税申报状态", "filing_status", "后四位"),
+        ("帮我预约下周三的办税时间", "book_appointment", "星期三可预约的时段"),
+    ],
+)
+async def test_entities_in_the_first_chinese_sentence_are_not_asked_again(
+    tax: DialogEngine, typed: str, intent: str, next_question: str
 ) -> None:
-    session = tax.new_session("listen-prefill-zh")
-    turn = await session.handle_text("查一下我2023年的个税申报状态")
-    assert turn.intent == "filing_status" and "后四位" in said(turn)  # straight to verification
-    assert str(session.state.slots["tax_year"]) == "2023"
-    session.close()
-    session = tax.new_session("listen-prefill-zh-date")
-    turn = await session.handle_text("帮我预约下周三的办税时间")
-    assert turn.intent == "book_appointment"
-    assert "星期三可预约的时段" in said(turn)  # the day is taken, the times are offered
+    session = tax.new_session(f"listen-prefill-zh-{intent}")
+    turn = await session.handle_text(typed)
+    assert turn.intent == intent and next_question in said(turn), said(turn)
+    if intent == "filing_status":
+        assert str(session.state.slots["tax_year"]) == "2023"
     session.close()
 
 
