@@ -147,14 +147,16 @@ def extract_slot_value(
         ``digits`` → str of ``slot.length`` digits; ``yes_no`` → bool; ``amount`` → float;
         ``datetime`` → ISO string; ``date`` → ``YYYY-MM-DD``; ``year`` → int; ``choice`` →
         the chosen option; ``text``/``any`` → the text. The four digits a masked full number
-        keeps (``"•••• 2024"``) count for ``digits`` only.
+        keeps (``"•••• 2024"``) are no value of any type but text.
     """
-    if slot.type == "digits":
-        return extract_digits(text, slot.length)
-    # what is left of a masked card, account, ID or phone number ("•••• 2024") is its ending,
-    # never a year, a date, an amount, a choice or an answer
+    # What is left of a masked card, account, ID or phone number ("•••• 2024") is no answer:
+    # the visitor was just told not to give it, and its ending is never a year, a date, an
+    # amount or a choice, nor (a phone's or an ID's) the card's last four digits. The question
+    # is asked again.
     if slot.type not in ("text", "any"):
         text = _MASKED.sub(" ", text)
+    if slot.type == "digits":
+        return extract_digits(text, slot.length)
     if slot.type == "yes_no":
         return extract_yes_no(text)
     if slot.type == "amount":

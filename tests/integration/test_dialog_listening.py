@@ -111,6 +111,23 @@ async def test_the_tax_hall_warns_about_full_numbers_in_its_own_words(
     session.close()
 
 
+async def test_a_full_phone_number_at_the_card_prompt_is_no_card_ending(
+    bank: DialogEngine,
+) -> None:
+    """newcomer9: its masked remainder ("•••• 1288") was sent to the bank as the card's last
+    four ("Sorry, I couldn't find a card ending in those digits"); it is no answer: the
+    warning, then the same question again, and no call."""
+    session = bank.new_session("listen-mask-phone-at-card")
+    turn = await session.handle_text("what is my balance")
+    question = turn.replies[-1].text
+    assert "last four digits of your card" in question
+    turn = await session.handle_text("my phone is 13700001288")
+    assert turn.redacted == ("phone",)
+    assert turn.replies[-1].text == question and "couldn't find" not in said(turn)
+    assert not any(e.kind == "call" for e in session.audit), session.audit
+    session.close()
+
+
 async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngine) -> None:
     session = bank.new_session("faq-card")
     turn = await session.handle_text("what are your opening hours")

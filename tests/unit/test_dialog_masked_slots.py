@@ -1,7 +1,8 @@
-"""What is left of a masked full number ("•••• 2024", dialog.sensitive.redact) is the ending of
-a card, account, ID or phone: never a year, date, amount, choice or yes/no. newcomer9 saw a
+"""What is left of a masked full number ("•••• 2024", dialog.sensitive.redact) is no slot value:
+never a year, date, amount, choice or yes/no, nor a card's last four. newcomer9 saw a
 taxpayer's "我的身份证号是110101199001012024" answered with the filing status of *2024*, the
-masked ID's last four digits. A digits slot (a card's last four) may still read it."""
+masked ID's last four digits, and at the bank's card prompt a phone number's last four sent
+to the bank as the card's."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ def test_a_masked_numbers_ending_fills_no_year_amount_or_time(typed: str, slot: 
 def test_what_the_visitor_says_beside_a_masked_number_still_counts() -> None:
     masked, _ = redact("2023年的，我的身份证号是110101199001012024")
     assert extract_slot_value(SlotDef("tax_year", "year"), masked, {}, NOW) == 2023
-    masked, _ = redact("my card 6228 4800 1234 5671 is lost")
     last4 = SlotDef("card_last4", "digits", length=4)
-    assert extract_slot_value(last4, masked, {}, NOW) == "5671"  # a card's ending is its ending
+    masked, _ = redact("my phone is 13700001288")
+    assert extract_slot_value(last4, masked, {}, NOW) is None  # asked again, no bank call
+    masked, _ = redact("4417, not 6228 4800 1234 5671")
+    assert extract_slot_value(last4, masked, {}, NOW) == "4417"
