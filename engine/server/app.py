@@ -279,6 +279,15 @@ def build_app(
             await session.close("server-stopping")
         await runtime.close()
 
+    async def close_sessions(_app: web.Application) -> None:
+        # aiohttp waits for open handlers (every events socket) before the clean-up context
+        # runs; sessions closed only there kept a stopping server ~30 s (past systemd's
+        # TimeoutStopSec) and their pages uninformed. Closed here, each page is told at once
+        # (``ended``: server-stopping) and its socket closes.
+        for session in gate.local():
+            await session.close("server-stopping")
+
+    app.on_shutdown.append(close_sessions)
     app.cleanup_ctx.append(lifecycle)
     return app
 
