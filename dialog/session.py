@@ -169,29 +169,45 @@ class DialogEngine:
         pack = load_pack(pack_dir(domain, packs_dir))
         return cls(pack, connector, timezone=timezone, encoder=encoder, llm=llm)
 
-    def new_session(self, session_id: str, language: str = "auto") -> DialogSession:
+    def new_session(
+        self, session_id: str, language: str = "auto", start_language: str | None = None
+    ) -> DialogSession:
         """A fresh session.
 
         Args:
             session_id: the engine's session id (audit, idempotency keys).
             language: ``"auto"`` (reply in the language the visitor used), ``"en"`` or ``"zh"``.
+            start_language: with ``"auto"``, the language until the visitor's words show one
+                (the page's own, ``ui_language``): digits or an emoji on a Chinese page are
+                answered in Chinese. None: the pack's first language.
         """
-        return DialogSession(self, session_id, language)
+        return DialogSession(self, session_id, language, start_language)
 
 
 class DialogSession:
     """One visitor's conversation. Not shared between visitors; :meth:`close` wipes it."""
 
-    def __init__(self, engine: DialogEngine, session_id: str, language: str = "auto") -> None:
+    def __init__(
+        self,
+        engine: DialogEngine,
+        session_id: str,
+        language: str = "auto",
+        start_language: str | None = None,
+    ) -> None:
         """Args:
         engine: the domain engine.
         session_id: the session's id.
         language: ``"auto"``, ``"en"`` or ``"zh"``.
+        start_language: with ``"auto"``, the language before the visitor's words show one
+            (:meth:`DialogEngine.new_session`).
         """
         self.engine = engine
         self.session_id = session_id
         self.fixed_language = normalize_language(language)
-        start = self.fixed_language or engine.pack.languages[0]
+        started = normalize_language(start_language)
+        if started not in engine.pack.languages:
+            started = engine.pack.languages[0]
+        start = self.fixed_language or started
         self._state: DialogState | None = engine.interpreter.initial_state(start)
         self._audit: list[AuditEntry] = []
         self._empathy = EmpathyMemory()

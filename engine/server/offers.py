@@ -151,7 +151,8 @@ class SessionRoutes:
             session = Session(
                 runtime,
                 session_id,
-                engine.new_session(session_id, language=language),
+                # "auto" answers in the page's language until the visitor's words show one
+                engine.new_session(session_id, language=language, start_language=offer.ui_language),
                 renderer,
                 language,
                 label_language=offer.ui_language,
