@@ -56,6 +56,8 @@ _QUESTION_EN = re.compile(
     r"^\s*(how|what|when|where|why|who|which|can|could|do|does|did|is|are|will|would|should|may)\b",
     re.IGNORECASE,
 )
+#: A letter or a CJK character: a line without one is no request of its own.
+_WORD = re.compile(r"[^\W\d_]")
 _QUESTION_ZH = re.compile(r"吗|么|呢|怎么|怎样|如何|什么|哪|几|多少|多久|是否|能否|可不可以|能不能")
 
 
@@ -286,7 +288,9 @@ class Interpreter:
             self._leave(run)
             return
         if value is None:
-            if sure and self._route(run, event, digression=True):
+            # a wordless line (digits, an emoji) is no new request: "2024" at a yes/no question
+            # started the filing-status flow over a complaint waiting to be confirmed
+            if sure and _WORD.search(event.text) and self._route(run, event, digression=True):
                 return
             run.unanswered = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")

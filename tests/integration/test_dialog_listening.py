@@ -128,6 +128,24 @@ async def test_a_full_phone_number_at_the_card_prompt_is_no_card_ending(
     session.close()
 
 
+async def test_a_bare_number_at_the_complaints_confirmation_keeps_the_complaint(
+    tax: DialogEngine,
+) -> None:
+    """newcomer9: '2024' at "Shall I submit it?" started the filing-status flow over the
+    complaint, and the next 'never mind' dropped both. A wordless line is no request of its
+    own: the question is asked again, and a yes then registers the complaint."""
+    session = tax.new_session("listen-bare-number", language="en")
+    await session.handle_text("I want to make a complaint")
+    turn = await session.handle_text("The queue was two hours long")
+    question = turn.replies[-1].text
+    assert "Shall I submit it?" in question
+    turn = await session.handle_text("2024")
+    assert turn.intent is None and turn.replies[-1].text == question, said(turn)
+    turn = await session.handle_text("yes")
+    assert "ticket number" in said(turn), said(turn)
+    session.close()
+
+
 async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngine) -> None:
     session = bank.new_session("faq-card")
     turn = await session.handle_text("what are your opening hours")
