@@ -64,7 +64,7 @@ _PERCENT_RANGE = re.compile(rf"({_NUMBER})\s*[-–~～]\s*(?=(?:{_NUMBER})\s*[%�
 _PERCENT = re.compile(rf"({_NUMBER})\s*[%％]")
 _CURRENCY = re.compile(rf"(?:[¥￥]|\b(?:RMB|CNY)\s*)({_NUMBER})(\s*元)?")
 _CODE_AFTER_CUE = re.compile(rf"({'|'.join(_CODE_CUES)})(是|为|：|:)?\s*(\d+)")
-_LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])(\d{2,})(?!\d)")
+_LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])(\d{2,})(?!\d|[.,]\d)")
 _LONG_OR_ZERO = re.compile(r"(?<![\d.,])(0\d+|\d{5,})(?![\d.,]|\s*[元块人位个次件张份条万亿])")
 _ANY_NUMBER = re.compile(rf"(?<![\d.]){_NUMBER}")
 _LATIN = re.compile(r"[A-Za-z]+")

@@ -62,6 +62,9 @@ def test_read_number_decimals_and_two() -> None:
         ("请拨打95566", "请拨打九五五六六"),
         ("区号0571", "区号零五七一"),
         ("您的号码是A023，前面还有2位客户。", "您的号码是A零二三，前面还有两位客户。"),
+        # an amount right after a letter is an amount, not a letter code: no digit is left
+        ("人民币B12,345.67元", "人民币B一万二千三百四十五点六七元"),
+        ("号码A123, 请稍候", "号码A一二三, 请稍候"),
         # dates and years
         ("您的预约是2025-03-10。", "您的预约是二零二五年三月十日。"),
         ("我只能查询2019年到2026年的记录。", "我只能查询二零一九年到二零二六年的记录。"),
