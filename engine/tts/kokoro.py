@@ -54,7 +54,7 @@ from engine.tts.kokoro_decoder import static_decoder
 from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
 from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
-from engine.tts.zh_tones import tone_f0
+from engine.tts.zh_tones import PITCH_RANGE, tone_f0, widen_pitch
 
 #: Output rate of Kokoro-82M (Hz).
 SAMPLE_RATE_HZ = 24_000
@@ -177,6 +177,9 @@ class KokoroTTS(SentenceTTS):
             :mod:`engine.tts.kokoro_static`; quiet machine, 23 pack replies: RTF median 0.41 ->
             0.28, first audio median 817 -> 679 ms, CER 12.4 -> 12.2 %) or ``dynamic`` (the
             pinned export's own decoder).
+        pitch_range: scale of the pitch track's excursions in log F0 for a voice that
+            predicts its own tones (``tones`` off; :func:`engine.tts.zh_tones.widen_pitch`):
+            1.0 is the model's own contour.
 
     Raises:
         TTSError: ``model-not-found`` (a file is missing), ``model-invalid`` (unreadable model,
@@ -196,11 +199,14 @@ class KokoroTTS(SentenceTTS):
         tones: bool | None = None,
         opening: str = DEFAULT_OPENING,
         decoder: str = "static",
+        pitch_range: float = PITCH_RANGE,
     ) -> None:
         model_dir = Path(model_dir)
         if opening not in OPENINGS:
             raise TTSError("bad-setting", f"unknown opening {opening!r}; have {sorted(OPENINGS)}")
         self.split_config = OPENINGS[opening]
+        if not 0.5 <= pitch_range <= 3.0:
+            raise TTSError("bad-setting", f"pitch_range must be 0.5-3.0, got {pitch_range}")
         paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE)]
         for path in paths:
             if not path.is_file():
@@ -235,6 +241,7 @@ class KokoroTTS(SentenceTTS):
         self._style = voices[voice]  # (510, 256)
         self._lock = threading.Lock()
         self._speed = 1.0 / _check_scale(length_scale)
+        self.pitch_range = float(pitch_range)
         #: Reshape the pitch track to Mandarin tones (engine.tts.zh_tones); off: the model's own.
         self.tones = not voice.startswith(NATIVE_PREFIXES) if tones is None else tones
 
@@ -286,6 +293,8 @@ class KokoroTTS(SentenceTTS):
                 units = np.asarray(units).reshape(-1).astype(int)
                 if self.tones:
                     pitch = tone_f0(symbols, units, pitch)[None, :]
+                else:
+                    pitch = widen_pitch(pitch, self.pitch_range)[None, :]
                 feed = {ALIGNED: aligned, PITCH: pitch, ENERGY: energy, "style": style}
                 (audio,) = self._decoder.run(None, feed)
         except Exception as exc:  # onnxruntime raises bare Exception subclasses

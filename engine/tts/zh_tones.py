@@ -38,6 +38,13 @@ SEMITONES_PER_LEVEL = 3.0
 #: ASR: CER 0.311 with the model's pitch, 0.268 at 0.5, 0.285 at 1.0; raising the rhymes'
 #: energy as well made it worse.
 TEMPLATE_WEIGHT = 0.5
+#: Scale of the pitch excursions (log F0 around the utterance's median) the voice speaks with
+#: (:func:`widen_pitch`). Chosen on the packs' replies the intelligibility test does not score
+#: (templates 1::4, 2::4 and 3::4, 60 replies) heard by the Mandarin ASR, zf_xiaoyi, static
+#: decoder, one run each on the shared machine: CER 13.9 % with the model's own contour, 13.4 %
+#: at 1.3, 12.7 % at 1.6; speaking 10 % slower instead 15.6 %. On the test's own replies (0::4)
+#: 12.3 % -> 11.8 % at 1.6, and 16.9 % at 2.0 (tones pushed past their categories).
+PITCH_RANGE = 1.6
 #: F0 below this (Hz) is unvoiced in Kokoro's pitch track.
 VOICED_HZ = 20.0
 #: F0 frames per duration unit (Kokoro: 300-sample F0 hop, 600-sample unit at 24 kHz).
@@ -160,6 +167,40 @@ def tone_f0(symbols: list[str], units: np.ndarray, f0_hz: np.ndarray) -> np.ndar
         )
         f0[a:b] = np.where(model > VOICED_HZ, blend, template)
     return _smooth(f0)
+
+
+def widen_pitch(f0_hz: np.ndarray, factor: float) -> np.ndarray:
+    """The pitch track with its excursions around the utterance's median voiced pitch scaled
+    by ``factor`` in log F0 (semitones): > 1 wider tone contours, 1 unchanged.
+
+    Clear speech, the way speakers talk to be understood in noise or by a learner, has a wider
+    F0 range than conversational speech (Picheny, Durlach & Braida, J. Speech Hear. Res. 29,
+    1986; review: Smiljanić & Bradlow, Lang. Linguist. Compass 3, 2009). Kokoro's native
+    Mandarin speakers predict their tones well but in a narrow range: the Mandarin ASR mistook
+    neighbouring tones (取消 heard as 取笑, 验证 as 厌正). Widening the model's own contour keeps
+    each speaker's tone shapes, timing and declination, only larger.
+
+    Args:
+        f0_hz: float (F,) or (1, F) pitch in Hz; frames at or below :data:`VOICED_HZ` are
+            unvoiced and stay as they are.
+        factor: scale of the log-F0 deviations (0 < factor; :data:`PITCH_RANGE` is the voice's).
+
+    Returns:
+        float32 (F,) pitch in Hz.
+
+    Raises:
+        ValueError: ``factor`` is not positive.
+    """
+    if factor <= 0:
+        raise ValueError(f"pitch range factor must be positive, got {factor}")
+    f0 = np.asarray(f0_hz, dtype=np.float32).reshape(-1)
+    voiced = f0 > VOICED_HZ
+    if factor == 1.0 or not voiced.any():
+        return f0.copy()
+    log_f0 = np.log(np.maximum(f0, VOICED_HZ))
+    center = float(np.median(log_f0[voiced]))
+    wide = np.exp(center + factor * (log_f0 - center)).astype(np.float32)
+    return np.where(voiced, wide, f0)
 
 
 def _smooth(f0: np.ndarray) -> np.ndarray:

@@ -16,9 +16,14 @@ runs), which the mean still catches when it is more than an accident. Mandarin d
 issue asks for mean CER ≤ 10 % and ≤ 15 % per reply. The native Mandarin speaker ``zf_xiaoyi``
 (Kokoro v1.0's pack from kokoro-js, the default since it was chosen on other templates:
 benchmarks/zh_speakers.py) measured 11.2 % mean in pieces (12.1 % heard whole), 50 % worst
-(身份验证 heard as 神分业正); the Japanese ``jm_kumo`` before it 20.7 % mean. The bounds below
-guard that level against regressions (a few points of margin for run-to-run variation in
-onnxruntime threading; one more misheard character of the worst reply fails it).
+(身份验证 heard as 神分业正); the Japanese ``jm_kumo`` before it 20.7 % mean. With the static
+decoder 12.2-12.3 %, and with the pitch range widened (``engine.tts.zh_tones.PITCH_RANGE``)
+11.8 % mean, 43 % worst (您的预约已取消 heard as 您的语愿已取笑). Most of what is left is the
+ASR's pick among homophones (已/以, 汇算/会算, 冻结/动结, 是/试) and neighbouring tones. The
+bounds below guard that level against regressions: about two points of margin on the mean for
+run-to-run spread (one run of the same voice on other templates ranged 12.2-13.9 % across
+settings that barely change the sound); the per-reply bound stays at 60 %: the worst reply is
+seven characters long, so one more misheard character is 57 %.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from tests.conftest import model_folder
 pytestmark = pytest.mark.slow
 
 #: Mandarin regression bounds (the issue's target is 0.10 / 0.15: see the module docstring).
-ZH_MEAN_MAX = 0.16
+ZH_MEAN_MAX = 0.14
 ZH_REPLY_MAX = 0.60
 #: English per-reply bound (the mean's 0.10 is the issue's target: see the module docstring).
 EN_REPLY_MAX = 0.60

@@ -13,6 +13,7 @@ from avatar.visemes import OCULUS_VISEMES
 from engine.tts.base import TTSChunk, TTSError, TTSProvider
 from engine.tts.kokoro import OPENINGS, SAMPLES_PER_UNIT, KokoroTTS
 from engine.tts.sentences import split_sentences
+from engine.tts.zh_tones import PITCH_RANGE
 from tests.conftest import model_folder
 
 
@@ -134,6 +135,21 @@ def test_estimate_track_and_slower_speech(kokoro: KokoroTTS) -> None:
         kokoro.with_length_scale(3.0)
     with pytest.raises(TTSError, match="unsupported-language"):
         kokoro.synthesize_all("Hello.", "en")
+
+
+def test_a_wider_pitch_range_changes_the_pitch_not_the_timing(kokoro: KokoroTTS) -> None:
+    assert kokoro.pitch_range == PITCH_RANGE > 1.0  # the default widens the model's contour
+    kokoro.pitch_range = 1.0
+    try:
+        (own,) = kokoro.synthesize_all("银行卡", "zh")
+    finally:
+        kokoro.pitch_range = PITCH_RANGE
+    (wide,) = kokoro.synthesize_all("银行卡", "zh")
+    assert wide.num_samples == own.num_samples
+    assert wide.visemes == own.visemes
+    assert not np.array_equal(_samples(wide), _samples(own))
+    with pytest.raises(TTSError, match=r"pitch_range must be 0\.5-3\.0"):
+        KokoroTTS(Path("nowhere"), pitch_range=5.0)
 
 
 def test_missing_model_and_unknown_voice_are_named(tmp_path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.tts.zh_g2p import to_phonemes
-from engine.tts.zh_tones import FRAMES_PER_UNIT, rhymes, tone_f0
+from engine.tts.zh_tones import FRAMES_PER_UNIT, rhymes, tone_f0, widen_pitch
 
 
 def _symbols(text: str) -> list[str]:
@@ -52,3 +52,18 @@ def test_tone_f0_shapes_rhymes_only() -> None:
     assert level.mean() > 100.0
     with pytest.raises(ValueError, match="F0 frames"):
         tone_f0(symbols, units, model[:-1])
+
+
+def test_widen_pitch_scales_semitones_around_the_median_and_keeps_unvoiced_frames() -> None:
+    # unvoiced, then 200 Hz (the median), 100 Hz (an octave below) and 300 Hz
+    f0 = np.array([[0.0, 200.0, 200.0, 100.0, 300.0, 200.0, 0.0]], dtype=np.float32)
+    wide = widen_pitch(f0, 1.5)
+    assert wide.shape == (7,) and wide.dtype == np.float32
+    assert wide[0] == 0.0 and wide[-1] == 0.0
+    assert wide[1] == pytest.approx(200.0)
+    assert wide[3] == pytest.approx(200.0 / 2**1.5, rel=1e-5)  # 12 semitones below -> 18
+    assert wide[4] == pytest.approx(200.0 * 1.5**1.5, rel=1e-5)
+    np.testing.assert_array_equal(widen_pitch(f0, 1.0), f0.reshape(-1))
+    np.testing.assert_array_equal(widen_pitch(np.zeros(4), 2.0), np.zeros(4))
+    with pytest.raises(ValueError, match="positive"):
+        widen_pitch(f0, 0.0)
