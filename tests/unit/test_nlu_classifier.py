@@ -145,6 +145,9 @@ def test_own_sets_meet_the_goals(
         ("bank", "我的车可以放哪儿", "faq", "停车"),
         ("bank", "寄给我的卡到现在还没到", "faq", "新卡和补办银行卡"),
         ("bank", "你们礼拜六上班吗", "faq", "营业时间"),
+        # a newcomer's questions (session 9): a transfer abroad has a price, out-of-hours cash
+        ("bank", "how much does a transfer abroad cost?", "faq", "Transfer limits and transfer fees"),
+        ("bank", "can I get cash out on a sunday?", "faq", "ATMs and cash deposit machines"),
         ("tax", "what should I bring with me", "faq", "What to bring"),
         ("tax", "退税一般多长时间到账", "faq", "退税"),
         ("tax", "when is the deadline for the annual reconciliation", "faq",
