@@ -9,7 +9,8 @@ their outcome back. :class:`ReplyPlan` and :class:`DialogTurn` are what the engi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -237,5 +238,21 @@ class DialogTurn:
 
     @property
     def reply_text(self) -> str:
-        """All replies joined by a space (what ``dhe converse --json`` reports as ``reply``)."""
-        return " ".join(r.text for r in self.replies)
+        """All replies as one text (:func:`join_replies`)."""
+        return join_replies(r.text for r in self.replies)
+
+
+#: Chinese text and full-width punctuation: after them the next reply follows without a space.
+_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
+
+
+def join_replies(texts: Iterable[str]) -> str:
+    """A turn's replies as one text (``dhe converse --json``'s ``reply``): a space between
+    English sentences, none after a Chinese one (``…验证码。请说出…``, as the page's captions
+    show them)."""
+    out = ""
+    for text in texts:
+        if out and text:
+            out += "" if _CJK_END.search(out) else " "
+        out += text
+    return out

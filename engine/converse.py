@@ -26,6 +26,7 @@ import numpy as np
 
 from avatar import AvatarTimeline
 from dialog import DialogEngine, redact
+from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
 from engine.converse_inputs import (
@@ -241,7 +242,7 @@ def _record(turn: TurnInput, outcome: TurnOutcome) -> TurnRecord:
         transcript=redact(outcome.transcript)[0],
         language=outcome.heard_language or reply_language,
         intent=outcome.intent,
-        reply=" ".join(plan.text for plan in outcome.replies),
+        reply=join_replies(plan.text for plan in outcome.replies),
         timings_ms=outcome.metrics.as_dict(),
     )
 

@@ -33,3 +33,13 @@ def test_the_readable_lines_leave_out_an_intent_nlu_did_not_choose() -> None:
     assert describe(2, row) == "turn 3: [en] '4417'\n  reply: \n  timings (ms): asr 1"
     row["intent"] = "check_balance"
     assert "\n  intent: check_balance\n" in describe(2, row)
+
+
+def test_chinese_replies_are_joined_without_a_space() -> None:
+    """newcomer9: ``…验证码。 请说出…`` (an ASCII space after 。) in the ``--json`` reply."""
+    from dialog.types import join_replies
+
+    zh = ["谢谢。我已经向您尾号1288的手机发送了六位验证码。", "请说出或输入这六位验证码。"]
+    assert join_replies(zh) == "".join(zh)
+    assert join_replies(["Thank you.", "Please say the code."]) == "Thank you. Please say the code."
+    assert join_replies(["好的。", "", "Next."]) == "好的。Next."
