@@ -12,8 +12,8 @@ the registers the other sets lack: terse fragments, long stories before the ques
 lower case, British, Indian and US wording, complaints, two questions in one line, colloquial and
 mixed-script Chinese; written before the model was tuned on it, never trained on) and
 ``fresh.csv`` (everyday visitor paraphrases across every FAQ section, the flows and
-out-of-scope requests, written in one go before the changes of issue 14 and scored before and
-after them: bank English and Chinese, tax Chinese and English with the lines a service hall
+out-of-scope requests, written before the changes of issue 14 (60 English bank lines just after
+the first of them) and scored before and after them: bank English and Chinese, tax Chinese and English with the lines a service hall
 hears about other agencies' business; its misses are not read, so it stays an honest check).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
