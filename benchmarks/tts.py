@@ -19,6 +19,11 @@ Wall-clock figures are noisy on a shared machine: run on a quiet one, or read th
 
     .venv/bin/python benchmarks/tts.py [--runs 3] [--voices zh,en] [--no-asr]
         [--kokoro-decoder static|dynamic]   # Kokoro's decoder (tts.voices.zh.decoder)
+        [--kokoro-opening first_clause|eager|paced]   # tts.voices.zh.opening
+
+With the default opening ``first_clause`` the first audio includes the time its first piece is
+held back so that the rest comes in time (engine.tts.kokoro_openings); ``eager`` is the same
+pieces unheld.
 """
 
 from __future__ import annotations
@@ -103,18 +108,23 @@ def silences(language: str, replies, tts) -> None:
     )
 
 
-def measure(language: str, runs: int, asr: bool, decoder: str | None = None) -> None:
+def measure(
+    language: str, runs: int, asr: bool, decoder: str | None = None, opening: str | None = None
+) -> None:
     """Print the three figures for the configured offline voice of ``language`` (Kokoro with
-    ``decoder`` when given)."""
+    ``decoder`` and ``opening`` when given)."""
     config = EngineConfig()
     voice = config.tts.voices.get(language)
-    if decoder and voice is not None and voice.provider == "kokoro":
-        voice.decoder = decoder
+    if voice is not None and voice.provider == "kokoro":
+        voice.decoder = decoder or voice.decoder
+        voice.opening = opening or voice.opening
     t0 = time.perf_counter()
     tts = Voices(config.tts).for_language(language)
     load_s = time.perf_counter() - t0
     replies = pack_replies(language)
     name = type(tts).__name__
+    if voice is not None and voice.provider == "kokoro":
+        name += f" (opening {voice.opening}, decoder {voice.decoder})"
     first_ms: list[float] = []
     first_cpu_ms: list[float] = []
     for _ in range(runs):
@@ -155,9 +165,12 @@ def main() -> int:
     parser.add_argument("--voices", default="zh,en", help="languages, comma-separated")
     parser.add_argument("--no-asr", action="store_true", help="skip the CER/WER part")
     parser.add_argument("--kokoro-decoder", choices=("static", "dynamic"), default=None)
+    parser.add_argument("--kokoro-opening", choices=("first_clause", "eager", "paced"))
     args = parser.parse_args()
     for language in args.voices.split(","):
-        measure(language.strip(), args.runs, not args.no_asr, args.kokoro_decoder)
+        measure(
+            language.strip(), args.runs, not args.no_asr, args.kokoro_decoder, args.kokoro_opening
+        )
     return 0
 
 

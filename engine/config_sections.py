@@ -114,11 +114,13 @@ class VoiceConfig(_Section):
     voice: str = "piper-en_US-joe-medium"
     speaker: str | None = None
     length_scale: float | None = Field(None, gt=0.2, lt=4.0)
-    #: kokoro: how a reply is cut into pieces: ``first_clause`` speaks the first clause alone
-    #: (the first audio sooner; on 2 cores a silence of ~1.3 s follows it, at its comma),
+    #: kokoro: how a reply is cut into pieces (engine.tts.kokoro_openings): ``first_clause``
+    #: speaks the first clause alone and holds it back while the next piece would come late
+    #: (the wait before the reply, not after its first clause), ``eager`` the same unheld (the
+    #: first audio soonest; on 2 cores a silence of 0.3-0.8 s follows the first clause),
     #: ``paced`` groups clauses so each piece is made before the audio ahead of it runs out
-    #: (no stall; the first audio ~0.8-1.3 s later on 2 cores).
-    opening: Literal["paced", "first_clause"] = "first_clause"
+    #: (no stall; the first audio latest).
+    opening: Literal["paced", "first_clause", "eager"] = "first_clause"
     #: kokoro: ``static`` (the default) runs the decoder whose convolutions ``dhe models``
     #: quantized statically (engine.tts.kokoro_static: RTF 0.41 -> 0.28, quiet machine);
     #: ``dynamic`` the pinned export's own decoder.

@@ -2,7 +2,8 @@
 
 A provider turns reply text into :class:`TTSChunk` s, one per sentence (see
 :mod:`engine.tts.sentences`), each with its PCM and the viseme track that goes with it. The
-first sentence is yielded as soon as it is synthesized; blocking inference runs on a worker
+first sentence is yielded as soon as it is synthesized (a slow voice may hold it until the
+rest can keep up: :attr:`SentenceTTS.hold_pace`); blocking inference runs on a worker
 thread (``asyncio.to_thread``) so the event loop never waits on ONNX or espeak-ng, and the
 next sentence is synthesized while the caller handles the current one.
 
@@ -21,8 +22,12 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
 from avatar.visemes import VisemeTrack
-from engine.tts.sentences import SplitConfig, split_sentences
+from engine.audio.pauses import PauseLimiter
+from engine.tts.pacing import Pace, opening_hold_s
+from engine.tts.sentences import SplitConfig, split_sentences, spoken_weight
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +94,18 @@ class SentenceTTS(ABC):
 
     Subclasses implement :meth:`synthesize_sentence`; this class supplies sentence splitting,
     the thread hand-off, one-sentence look-ahead and :meth:`synthesize_all`.
+
+    A slow voice sets :attr:`hold_pace`: the first piece is then handed out only once the rest
+    is predicted to be made before the audio ahead of it runs out
+    (:func:`~engine.tts.pacing.opening_hold_s`), or once the second piece is ready, whichever
+    comes first, so a late piece is heard as a wait before the reply, not a stall inside it.
     """
 
     sample_rate: int
     languages: frozenset[str]
     split_config: SplitConfig = SplitConfig()
+    #: The voice's timing for holding the first piece back (None: never held).
+    hold_pace: Pace | None = None
 
     @abstractmethod
     def synthesize_sentence(self, sentence: str, language: str) -> TTSChunk:
@@ -132,12 +144,30 @@ class SentenceTTS(ABC):
                     pending = asyncio.ensure_future(
                         asyncio.to_thread(self._timed, sentences[i + 1], language, i + 1, t0_s)
                     )
+                    if i == 0 and self.hold_pace is not None:
+                        await self._hold(pending, sentences, chunk, time.monotonic() - t0_s)
                 yield chunk
         finally:
             if not pending.done():
                 pending.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TTSError):
                     await pending
+
+    async def _hold(
+        self, second: asyncio.Future, sentences: list[str], first: TTSChunk, made_s: float
+    ) -> None:
+        """Wait as :func:`~engine.tts.pacing.opening_hold_s` says (the first piece took
+        ``made_s`` to make), or until ``second`` is ready."""
+        assert self.hold_pace is not None
+        weights = [spoken_weight(s) for s in sentences]
+        hold_s = opening_hold_s(weights, made_s, heard_s(first), self.hold_pace)
+        if hold_s > 0:
+            t_s = time.monotonic()
+            await asyncio.wait({second}, timeout=hold_s)
+            log.debug(
+                "first piece held %.0f ms (predicted %.0f ms) after %.0f ms to make it",
+                *((time.monotonic() - t_s) * 1e3, hold_s * 1e3, made_s * 1e3),
+            )
 
     def _timed(self, sentence: str, language: str, index: int, t0_s: float) -> TTSChunk:
         """:meth:`synthesize_sentence`, logged (debug) with its start and end in ms after the
@@ -160,6 +190,24 @@ class SentenceTTS(ABC):
         """
         self.check_language(language)
         return [self.synthesize_sentence(s, language) for s in self.split(text)]
+
+
+def heard_s(chunk: TTSChunk, limiter: PauseLimiter | None = None) -> float:
+    """Seconds ``chunk`` plays once its silences are shortened
+    (:class:`~engine.audio.pauses.PauseLimiter`): from its first to its last sounding 10 ms
+    frame, plus the trailing pause the limiter keeps at a join in the reply's opening. 0 for a
+    silent chunk."""
+    limiter = limiter or PauseLimiter()
+    audio = np.frombuffer(chunk.pcm, "<i2").astype(np.float32) / 32768.0
+    frame = max(1, round(chunk.sample_rate * 0.01))
+    n = audio.size // frame
+    if n == 0:
+        return 0.0
+    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1))
+    loud = np.flatnonzero(rms >= limiter.silence_rms)
+    if loud.size == 0:
+        return 0.0
+    return (loud[-1] + 1 - loud[0]) * 0.01 + limiter.first_max_pause_ms / 1e3
 
 
 class LanguageRouterTTS:

@@ -51,6 +51,7 @@ import numpy as np
 from avatar.visemes import VisemeTrack, track_from_alignment
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
 from engine.tts.kokoro_decoder import static_decoder
+from engine.tts.kokoro_openings import DEFAULT_OPENING, HOLDS, OPENINGS
 from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
 from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
@@ -70,23 +71,6 @@ AUDIO_LEAD_UNITS = 1
 #: Word gaps shorter than this (s) keep the previous mouth shape (see track_from_alignment):
 #: Kokoro gives a space between words 1-3 duration units (25-75 ms).
 MIN_PAUSE_S = 0.08
-#: Kokoro's pace in the server on 2 cores (:mod:`engine.tts.pacing`; spoken weight, 3 per Han
-#: character, ~57 ms heard per weight): a piece of weight w takes ~0.6 * (w + 20) weights of
-#: time to make (抱歉， w 7 in ~0.8 s; 这个问题我暂时无法办理。 w 34 in 1.5-1.9 s while the first
-#: piece played) and is heard for ~w + 3 once its silences are shortened (0.66 and 2.14 s).
-ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
-#: The opening ``paced`` (:class:`KokoroTTS`' ``opening``): clauses grouped so each piece is
-#: made before the audio ahead of it runs out (a short opening clause alone left ~1 s of
-#: silence after it).
-PACED_SPLIT = SplitConfig(pace=ZH_PACE)
-#: The opening ``first_clause`` (:class:`KokoroTTS`' ``opening``): the first clause alone, then pieces
-#: growing 2.5x up to whole sentences. Its first audio comes sooner (抱歉， alone), but on 2 cores
-#: the second piece is not ready when it ends: ~1 s of silence after the opening clause.
-FIRST_CLAUSE_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
-#: Piece plans by opening name.
-OPENINGS: dict[str, SplitConfig] = {"paced": PACED_SPLIT, "first_clause": FIRST_CLAUSE_SPLIT}
-#: The opening a voice gets unless told otherwise (``tts.voices.<lang>.opening``'s default).
-DEFAULT_OPENING = "first_clause"
 
 #: onnxruntime's intra-op threads busy-wait between operators unless told not to. The server
 #: shares its cores with the renderer and the ASR, so they sleep instead ("0"): on the shared
@@ -168,11 +152,13 @@ class KokoroTTS(SentenceTTS):
         tones: reshape the predicted pitch to Mandarin tone contours (see
             :mod:`engine.tts.zh_tones`); None: only for a voice that is not a native Mandarin
             speaker (:data:`NATIVE_PREFIXES`), e.g. the Japanese ``jm_kumo``.
-        opening: how a reply is cut into pieces (:data:`OPENINGS`): ``first_clause`` (the
-            default: the first clause alone, the first audio sooner, a silence after it on a
-            slow CPU) or ``paced`` (no stall inside a reply, the first audio later: on 2 cores
-            2.34 s instead of 1.36 s from the end of the visitor's speech to the first audio at
-            the client, p50, language ``zh``, quiet machine).
+        opening: how a reply is cut into pieces and when its first piece plays
+            (:mod:`engine.tts.kokoro_openings`): ``first_clause`` (the default: the first
+            clause alone, held back while the next piece would come late), ``eager`` (the
+            same, never held: a silence after it on a slow CPU) or ``paced`` (clauses grouped:
+            no stall, the first audio latest: on 2 cores 2.34 s instead of 1.36 s from the end
+            of the visitor's speech to the first audio at the client, p50, language ``zh``,
+            quiet machine, before the hold).
         decoder: ``static`` (the default: convolutions quantized statically by ``dhe models``,
             :mod:`engine.tts.kokoro_static`; quiet machine, 23 pack replies: RTF median 0.41 ->
             0.28, first audio median 817 -> 679 ms, CER 12.4 -> 12.2 %) or ``dynamic`` (the
@@ -189,6 +175,7 @@ class KokoroTTS(SentenceTTS):
     sample_rate: int = SAMPLE_RATE_HZ
     languages: frozenset[str] = frozenset({"zh"})
     split_config: SplitConfig = OPENINGS[DEFAULT_OPENING]
+    hold_pace: Pace | None = HOLDS[DEFAULT_OPENING]
 
     def __init__(
         self,
@@ -204,7 +191,7 @@ class KokoroTTS(SentenceTTS):
         model_dir = Path(model_dir)
         if opening not in OPENINGS:
             raise TTSError("bad-setting", f"unknown opening {opening!r}; have {sorted(OPENINGS)}")
-        self.split_config = OPENINGS[opening]
+        self.split_config, self.hold_pace = OPENINGS[opening], HOLDS[opening]
         if not 0.5 <= pitch_range <= 3.0:
             raise TTSError("bad-setting", f"pitch_range must be 0.5-3.0, got {pitch_range}")
         paths = [model_dir / f for f in (MODEL_FILE, VOCAB_FILE)]

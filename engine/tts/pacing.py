@@ -24,6 +24,17 @@ after a short first one (谢谢。 alone is heard for 0.65 s). A clause is never
 reply whose clauses are all too long for that is one piece. Later pieces stay inside their
 sentence: run across a sentence end (一号大厅。预约号AP0042，) the Mandarin ASR heard the join
 worse.
+
+:func:`opening_hold_s` serves the other opening (the first clause alone, the first audio
+sooner): it keeps the pieces and moves the wait instead. Every later piece is made after the
+first, one after another, so piece ``k`` is ready ``make_1 + ... + make_k`` after the first is;
+if the audio before it (the first piece's, then the others') is shorter, the visitor hears the
+difference as a stall inside the reply. Holding the first piece back by the largest such
+difference turns the stall into the same wait *before* the reply, where it is latency, not a
+hesitation in mid-sentence, and costs less than merging clauses does (the clause the first
+piece would take is made while it waits). The make times are predicted from the first piece's
+own synthesis time (the machine's speed right now: load, the renderer, a faster CPU), scaled
+by :meth:`Pace.cost`.
 """
 
 from __future__ import annotations
@@ -35,7 +46,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Pace:
     """Synthesis and playout time of one voice's pieces, in spoken weight (see the module
-    docstring; measured per voice, e.g. :data:`engine.tts.kokoro.ZH_PACE`).
+    docstring; measured per voice, e.g. :data:`engine.tts.kokoro_openings.ZH_PACE`).
 
     Attributes:
         ratio: seconds of synthesis per second of weight played (the voice's RTF on the
@@ -47,6 +58,11 @@ class Pace:
         across_sentences: a piece after the first may end in another sentence than it began.
         slack: weight by which a piece may come late (the client hears a silence of 200 ms
             as a stall; the engine keeps 140 ms of a join's silence: ~60 ms, one weight).
+        weight_s: seconds one weight is heard (the voice's speaking rate; Kokoro's Mandarin
+            voice ~55 ms), for :func:`opening_hold_s`.
+        start_slowdown: how much longer the second piece takes to make than the first one
+            predicts: it is made while the reply starts to play (the avatar starts rendering
+            and encoding speech, the turn's events go out), for :func:`opening_hold_s`.
     """
 
     ratio: float
@@ -55,9 +71,17 @@ class Pace:
     max_weight: int = 150
     slack: float = 1.0
     across_sentences: bool = False
+    weight_s: float = 0.057
+    start_slowdown: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.ratio <= 0 or self.overhead < 0 or self.max_weight <= 0:
+        if (
+            self.ratio <= 0
+            or self.overhead < 0
+            or self.max_weight <= 0
+            or self.weight_s <= 0
+            or self.start_slowdown <= 0
+        ):
             raise ValueError(f"invalid pace {self}")
 
     def heard(self, weight: float) -> float:
@@ -112,3 +136,40 @@ def _greedy(
         counts.append(n)
         i += n
     return counts
+
+
+def opening_hold_s(
+    weights: Sequence[int],
+    first_make_s: float,
+    first_heard_s: float,
+    pace: Pace,
+    *,
+    next_started_s: float = 0.0,
+    slack_s: float = 0.05,
+) -> float:
+    """How long to hold a reply's first piece (synthesized just now) so that no later piece
+    comes after the audio ahead of it has run out (see the module docstring).
+
+    Args:
+        weights: the spoken weight of every piece of the reply, the first included.
+        first_make_s: wall seconds the first piece took to synthesize (the speed measure).
+        first_heard_s: seconds the first piece plays once its silences are shortened.
+        pace: the voice's timing; only ratios of :meth:`Pace.cost`, :meth:`Pace.heard` (with
+            ``weight_s``) and ``start_slowdown`` are used, the speed comes from
+            ``first_make_s``.
+        next_started_s: seconds since the second piece's synthesis began.
+        slack_s: how late a piece may come (the engine keeps 140 ms of a join's silence and
+            the client counts a stall from 200 ms: ~50 ms).
+
+    Returns:
+        Seconds (>= 0) to wait before the first piece plays; 0 for a one-piece reply.
+    """
+    if len(weights) < 2 or first_make_s <= 0:
+        return 0.0
+    per_cost = first_make_s / pace.cost(weights[0])
+    ready, ahead, hold = -next_started_s, first_heard_s, 0.0
+    for k, weight in enumerate(weights[1:]):
+        ready += per_cost * pace.cost(weight) * (pace.start_slowdown if k == 0 else 1.0)
+        hold = max(hold, ready - ahead - slack_s)
+        ahead += pace.heard(weight) * pace.weight_s
+    return hold

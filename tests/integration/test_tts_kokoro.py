@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from avatar.visemes import OCULUS_VISEMES
-from engine.tts.base import TTSChunk, TTSError, TTSProvider
+from engine.tts.base import TTSChunk, TTSError, TTSProvider, heard_s
 from engine.tts.kokoro import OPENINGS, SAMPLES_PER_UNIT, KokoroTTS
 from engine.tts.sentences import split_sentences
 from engine.tts.zh_tones import PITCH_RANGE
@@ -95,6 +95,19 @@ def test_pieces_open_with_the_first_clause_or_are_paced(kokoro: KokoroTTS) -> No
     assert OPENINGS["first_clause"] is KokoroTTS.split_config
     with pytest.raises(TTSError, match="unknown opening 'fast'"):
         KokoroTTS(Path("nowhere"), opening="fast")
+
+
+def test_the_opening_clause_plays_for_what_the_hold_assumes(kokoro: KokoroTTS) -> None:
+    """抱歉， renders ~1.3 s (its pauses included) but plays ~0.66 s once they are shortened
+    (engine.audio.pauses): the length the first piece's hold counts on; silence plays 0 s."""
+    chunk = kokoro.synthesize_sentence("抱歉，", "zh")
+    assert chunk.duration_s > 1.0
+    assert 0.5 < heard_s(chunk) < 0.8
+    silent = TTSChunk(bytes(4800), 24_000, chunk.visemes, "")
+    assert heard_s(silent) == 0.0
+    assert kokoro.hold_pace is not None  # the default opening holds, ``eager`` does not
+    eager = KokoroTTS(model_folder("kokoro-82m"), opening="eager")
+    assert eager.hold_pace is None and eager.split_config is kokoro.split_config
 
 
 def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:

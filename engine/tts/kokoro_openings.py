@@ -1,0 +1,60 @@
+"""How Kokoro's Mandarin replies open: the piece plans and pacing of ``tts.voices.zh.opening``.
+
+Kokoro is slow for a streamed voice on 2 cores: every run also renders ~0.4 s of silence
+before its speech and ~0.5-1 s after it (:mod:`engine.tts.kokoro`), so a piece costs a fixed
+~0.3 s of CPU beyond its words, and a short opening clause plays for less than the next clause
+takes to make. Where the reply then waits (measured in the server, language ``zh``, the
+reply 抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？ in 16 of 16 turns): 抱歉， (weight 7)
+is made in 0.34-0.71 s and plays 0.66 s; 这个问题我暂时无法办理。 (weight 34) is made only after
+it, in 0.94-1.45 s while the avatar starts speaking, so the visitor heard 0.3-0.8 s of silence
+after 抱歉，; the third piece (weight 37, 0.85-0.95 s to make) was ready 0.1-0.9 s before the
+second ended, and the voice's own pauses are cut to 140 / 260 ms (:mod:`engine.audio.pauses`).
+The three openings trade that silence against the first audio:
+
+* ``first_clause`` (the default): the first clause alone, then pieces growing 2.5x up to whole
+  sentences, the first piece held back until the rest is predicted to come in time
+  (:func:`engine.tts.pacing.opening_hold_s`, from how long the first piece took to make);
+* ``eager``: the same pieces, never held: the first audio soonest, a stall after the opening
+  clause on a slow CPU;
+* ``paced``: clauses grouped so that each piece is made before the audio ahead of it runs out
+  (:func:`engine.tts.pacing.pace_pieces`): no stall, the first audio latest (the first piece
+  is the opening clause and the next one, made together).
+"""
+
+from __future__ import annotations
+
+from engine.tts.pacing import Pace
+from engine.tts.sentences import SplitConfig
+
+#: Kokoro's pace in the server on 2 cores (:mod:`engine.tts.pacing`; spoken weight, 3 per Han
+#: character, ~57 ms heard per weight): a piece of weight w takes ~0.6 * (w + 20) weights of
+#: time to make (抱歉， w 7 in ~0.8 s; 这个问题我暂时无法办理。 w 34 in 1.5-1.9 s while the first
+#: piece played, with the export's own decoder) and is heard for ~w + 3 once its silences are
+#: shortened (0.66 and 2.14 s).
+ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
+#: Kokoro's pace for holding the first piece (only ratios count: the speed is measured on the
+#: first piece). Alone (static decoder, CPU time) a run costs ~0.25 s + 15 ms per weight:
+#: 抱歉， (w 7) 0.35 s, 这个问题 (w 12) 0.51 s, 我暂时无法办理。 (w 24) 0.59 s, the whole clause
+#: (w 34) 0.75 s: overhead ~20 weights as in :data:`ZH_PACE`, (34 + 20) / (7 + 20) = 2.0x. In
+#: the server (85 replies opening 抱歉，, load 1-12) the second piece took 2.2-2.5x as long as
+#: the first at the median and 2.7-2.9x at the 80th percentile: made while the reply starts to
+#: play, 1.35x slower than the first piece predicts (the hold covers ~4 replies in 5 on a
+#: shared machine); the third (w 37, 0.85-0.95 s) ~2.0x, as the pace predicts. Heard: 2.14 s
+#: for w 34 and 2.10 s for w 37, ~55 ms per weight with 3 weights of pauses.
+ZH_HOLD_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, weight_s=0.055, start_slowdown=1.35)
+#: The opening ``paced``: clauses grouped so each piece is made before the audio ahead of it
+#: runs out (a short opening clause alone left ~1 s of silence after it).
+PACED_SPLIT = SplitConfig(pace=ZH_PACE)
+#: The openings ``first_clause`` and ``eager``: the first clause alone, then pieces growing
+#: 2.5x up to whole sentences.
+FIRST_CLAUSE_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
+#: Piece plans by opening name.
+OPENINGS: dict[str, SplitConfig] = {
+    "paced": PACED_SPLIT,
+    "first_clause": FIRST_CLAUSE_SPLIT,
+    "eager": FIRST_CLAUSE_SPLIT,
+}
+#: The pace the first piece is held by, per opening (None: never held).
+HOLDS: dict[str, Pace | None] = {"paced": None, "first_clause": ZH_HOLD_PACE, "eager": None}
+#: The opening a voice gets unless told otherwise (``tts.voices.<lang>.opening``'s default).
+DEFAULT_OPENING = "first_clause"

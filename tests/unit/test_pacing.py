@@ -1,0 +1,60 @@
+"""Holding a reply's first piece until the rest can keep up (engine/tts/pacing.py), with the
+piece plan and timings of a real Kokoro reply measured in the server."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.tts.kokoro_openings import FIRST_CLAUSE_SPLIT, HOLDS, ZH_HOLD_PACE
+from engine.tts.pacing import Pace, opening_hold_s
+from engine.tts.sentences import split_sentences, spoken_weight
+
+#: The fallback reply every pack speaks when it cannot help (the reply with the stall).
+FALLBACK = "抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？"
+
+
+def _weights(text: str) -> list[int]:
+    return [spoken_weight(p) for p in split_sentences(text, FIRST_CLAUSE_SPLIT)]
+
+
+def test_the_opening_clause_is_held_by_what_the_next_piece_lacks() -> None:
+    """抱歉， (w 7) made in 0.45 s plays 0.66 s; the next piece (w 34) is then predicted to take
+    0.45 * 54/27 * 1.35 = 1.215 s: held 1.215 - 0.66 - 0.05 s of slack = 0.505 s, so it starts
+    when the clause after it is 0.71 s from ready, and no piece comes late."""
+    weights = _weights(FALLBACK)
+    assert weights == [7, 34, 37]
+    hold = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE)
+    assert hold == pytest.approx(0.505, abs=1e-9)
+    # the pieces' predicted ready times against when each would start playing
+    per_cost = 0.45 / ZH_HOLD_PACE.cost(7)
+    ready, start = 0.0, hold + 0.66
+    for k, weight in enumerate(weights[1:]):
+        ready += per_cost * ZH_HOLD_PACE.cost(weight) * (1.35 if k == 0 else 1.0)
+        assert ready <= start + 0.05 + 1e-9
+        start += ZH_HOLD_PACE.heard(weight) * ZH_HOLD_PACE.weight_s
+
+
+def test_no_hold_when_the_machine_keeps_up_or_there_is_nothing_to_wait_for() -> None:
+    weights = _weights(FALLBACK)
+    # made 2x faster (0.22 s): the next piece is predicted in 0.59 s < 0.66 s heard
+    assert opening_hold_s(weights, 0.22, 0.66, ZH_HOLD_PACE) == 0.0
+    assert opening_hold_s([7], 0.45, 0.66, ZH_HOLD_PACE) == 0.0
+    # a second piece already half made needs that much less
+    started = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE, next_started_s=0.2)
+    assert started == pytest.approx(0.305, abs=1e-9)
+
+
+def test_a_later_piece_can_set_the_hold() -> None:
+    """A short second piece is ready in time, but a long third one is not: the hold covers it."""
+    pace = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, weight_s=0.055)
+    # w 7 then w 6 (0.43 s to make, heard 0.50 s) then w 120 (2.3 s to make)
+    hold = opening_hold_s([7, 6, 120], 0.45, 0.66, pace)
+    ready_third = 0.45 / 27 * (26 + 140)
+    assert hold == pytest.approx(ready_third - 0.66 - 9 * 0.055 - 0.05, abs=1e-9)
+
+
+def test_only_the_default_opening_holds() -> None:
+    assert HOLDS["first_clause"] is ZH_HOLD_PACE
+    assert HOLDS["eager"] is None and HOLDS["paced"] is None
+    with pytest.raises(ValueError, match="invalid pace"):
+        Pace(ratio=0.6, overhead=20.0, start_slowdown=0.0)
