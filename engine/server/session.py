@@ -64,6 +64,9 @@ from engine.turns import TurnRunner
 log = logging.getLogger(__name__)
 
 #: The handoff button's words, per session language.
+#: Seconds a session outlives its events socket: a page that lost it for good (crashed,
+#: killed, its machine off) frees its slot this soon, not when ICE consent expires (~30 s).
+SOCKET_GONE_S = 5.0
 HANDOFF_TEXT = MappingProxyType({"zh": "转人工", "en": "I want to talk to a human"})
 #: States in which the idle timeout runs (nothing is being said or prepared).
 IDLE_STATES = ("idle", "interrupted")
@@ -122,6 +125,7 @@ class Session:
         self._build_pipeline(runtime)
         self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
         self._connect = Deadline(cfg.connect_timeout_s, lambda: self._expire("connect-timeout"))
+        self._socket_gone = Deadline(SOCKET_GONE_S, self._socket_lost)
         self._closing = False
         self._connected = False  # the media connection has been up at least once
         self._on_closed = on_closed
@@ -251,6 +255,22 @@ class Session:
 
     # --- lifetime -----------------------------------------------------------------------------
 
+    def socket_attached(self) -> None:
+        """The page's events socket is open (again)."""
+        self._socket_gone.disarm()
+
+    def socket_detached(self) -> None:
+        """The page's events socket closed: unless one is attached again within
+        :data:`SOCKET_GONE_S`, the page is gone and the session ends. A page that gives up a
+        session says so with a DELETE; one that crashed, was killed or lost power says
+        nothing, and its peer connection fails only when ICE consent expires (~30 s), holding a
+        slot (and the address's quota) meanwhile."""
+        if not self._closing:
+            self._socket_gone.arm()
+
+    def _socket_lost(self) -> None:
+        self.tasks.spawn(self.close("socket-closed", "events socket closed"), "close")
+
     def _expire(self, code: str) -> None:
         if code == "idle-timeout":
             self.refuse(code, f"no activity for {self._idle.seconds:.0f} s")
@@ -277,6 +297,7 @@ class Session:
         t0 = time.perf_counter()
         self._idle.disarm()
         self._connect.disarm()
+        self._socket_gone.disarm()
         self.turns.end("session-ended")
         self.tasks.cancel_all()
         self.gate.close()

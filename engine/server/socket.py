@@ -52,6 +52,7 @@ async def serve_events(
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * cfg.max_ws_message_bytes)
     await ws.prepare(request)
     session.feed.attached = True
+    session.socket_attached()
     pumping = asyncio.create_task(_pump(ws, session))
     try:
         async for msg in ws:
@@ -72,6 +73,7 @@ async def serve_events(
     finally:
         pumping.cancel()
         session.feed.attached = False
+        session.socket_detached()
     return ws
 
 
