@@ -43,6 +43,7 @@ from connectors.base import (
     SlowCallback,
     Unauthorized,
 )
+from connectors.deadline import within
 from connectors.declaration import OperationDecl, SystemDecl
 from connectors.http_mapping import (
     MAX_RESPONSE_BYTES,
@@ -232,9 +233,7 @@ class HttpConnector:
             breaker = await self._breakers.get_breaker(self.system)
             async with breaker:
                 try:
-                    async with asyncio.timeout(budget_s):
-                        async with self._limit:
-                            return await self._send(op, decl, request, budget_s)
+                    return await within(budget_s, self._limited_send(op, decl, request, budget_s))
                 except TimeoutError:
                     raise ConnectorTimeout(
                         f"{op}: no answer within {budget_s * 1000:.0f} ms", operation=op
@@ -243,6 +242,12 @@ class HttpConnector:
             raise ConnectorUnavailable(
                 f"{op}: circuit open for {self.system}", operation=op, reason="circuit_open"
             ) from None
+
+    async def _limited_send(
+        self, op: str, decl: OperationDecl, request: Any, budget_s: float
+    ) -> dict[str, Any]:
+        async with self._limit:
+            return await self._send(op, decl, request, budget_s)
 
     async def _send(
         self, op: str, decl: OperationDecl, request: Any, budget_s: float

@@ -24,6 +24,7 @@ from connectors.base import (
     Result,
     SlowCallback,
 )
+from connectors.deadline import within
 from connectors.masking import MASK, mask_mapping
 
 log = structlog.get_logger("connectors")
@@ -232,10 +233,10 @@ class Router:
                 if not done:
                     await _fire(on_slow, op)
             remaining = deadline - time.monotonic()
-            done, _ = await asyncio.wait({task}, timeout=max(remaining, 0))
-            if not done:
-                raise ConnectorTimeout(f"{op}: deadline passed", operation=op)
-            return task.result()
+            try:  # the caller's deadline, less a stall of the engine's own loop
+                return await within(max(remaining, 0), task)
+            except TimeoutError:
+                raise ConnectorTimeout(f"{op}: deadline passed", operation=op) from None
         finally:
             if not task.done():
                 task.cancel()

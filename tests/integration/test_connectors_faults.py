@@ -74,6 +74,20 @@ async def test_caller_deadline_is_a_hard_stop(build: Build, sandbox) -> None:
     assert time.monotonic() - t0 < 0.6
 
 
+async def test_an_answer_that_came_while_the_engine_stalled_is_read(build: Build, sandbox) -> None:
+    """newcomer9, two visitors on a loaded 2-core machine: the bank answered verify_otp in
+    784 ms, but the engine's own event loop was stalled past the call's deadline and the answer
+    was thrown away as a timeout (the code was used up, the visitor started over). Here the
+    loop is blocked on purpose across the deadline while the sandbox answers: the answer is
+    read. A system that really does not answer still times out (the test above)."""
+    router = build()
+    sandbox.set_faults("tax", {"latency_ms": 200})  # the answer comes during the stall
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.1, time.sleep, 0.9)  # the engine's loop stalls past the 0.6 s deadline
+    result = await router.call("tax.list_slots", {"limit": 1}, deadline=time.monotonic() + 0.6)
+    assert len(result.data["slots"]) == 1
+
+
 async def test_server_errors_are_retried_then_succeed(build: Build, sandbox) -> None:
     router = build()
     sandbox.set_faults("tax", {"fail_next": 2})  # two 500s, then normal service
