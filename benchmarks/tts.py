@@ -13,7 +13,10 @@ For each offline voice (Kokoro-82M for Mandarin, Piper joe for English):
 * RTF: synthesis seconds / seconds of audio, whole replies, on this CPU (and the process's CPU
   seconds per audio second, which a busy machine inflates less than the wall clock);
 * CER (zh) or WER (en): the same replies transcribed by the project's ASR
-  (engine.tts.intelligibility; the intelligibility test asserts on the same figures).
+  (engine.tts.intelligibility; the intelligibility test asserts on the same figures);
+* prepared replies: how many of the packs' responses the prepared-replies cache holds for the
+  voice (engine.tts.prepared, built by ``make setup``) and a cache hit's first-audio ms. Every
+  other figure is LIVE synthesis: the cache is switched off for them.
 
 Wall-clock figures are noisy on a shared machine: run on a quiet one, or read the best.
 
@@ -44,6 +47,15 @@ from engine.audio.pauses import PauseLimiter  # noqa: E402
 from engine.config import EngineConfig  # noqa: E402
 from engine.hearing import Hearing  # noqa: E402
 from engine.tts.intelligibility import pack_replies, report, speak_and_hear  # noqa: E402
+from engine.tts.prepared import (  # noqa: E402
+    PREPARED_PROVIDERS,
+    PreparedStore,
+    PreparedTTS,
+    cache_dir,
+    cache_file,
+    fixed_texts,
+    voice_fingerprint,
+)
 from engine.voices import Voices  # noqa: E402
 
 
@@ -114,6 +126,7 @@ def measure(
     """Print the three figures for the configured offline voice of ``language`` (Kokoro with
     ``decoder`` and ``opening`` when given)."""
     config = EngineConfig()
+    config.tts.prepared_replies = False  # live synthesis only: the cache never touches these
     voice = config.tts.voices.get(language)
     if voice is not None and voice.provider == "kokoro":
         voice.decoder = decoder or voice.decoder
@@ -152,11 +165,41 @@ def measure(
         f"{language} {name}: RTF  best {min(rtfs):.3f}  median {statistics.median(rtfs):.3f}  "
         f"worst {max(rtfs):.3f}  (CPU s per audio s: median {statistics.median(cpu_rtfs):.3f})"
     )
+    prepared_line(language, voice, tts)
     if asr:
         hearing = Hearing(config).asr_for(language)
         scores = speak_and_hear(tts, hearing, replies, language)
         metric = "CER" if language == "zh" else "WER"
         print(report(scores, f"{language} {name} {metric}"))
+
+
+def prepared_line(language: str, voice, tts) -> None:
+    """Print how many of the packs' responses in ``language`` are prepared for this voice and
+    a cache hit's first-audio ms (median of the prepared ones, 3 rounds)."""
+    from dialog.pack import known_packs, load_pack, pack_dir
+
+    responses = sum(
+        language in r.texts
+        for d in known_packs()
+        for r in load_pack(pack_dir(d)).responses.values()
+    )
+    fixed = fixed_texts(language)
+    if voice is None or voice.provider not in PREPARED_PROVIDERS:
+        print(f"{language}: prepared replies: none ({len(fixed)} fixed texts; voice is live)")
+        return
+    path = cache_file(cache_dir(), language, voice_fingerprint(voice, language))
+    if not path.is_file():
+        print(f"{language}: prepared replies: no cache for this voice ({path.name}; make setup)")
+        return
+    prepared = PreparedTTS(tts, PreparedStore.load(path))
+    hits = [t for t in fixed if prepared.prepared(t, language) is not None]
+    ms = [1000 * asyncio.run(_first_audio_s(prepared, t, language))[0] for t in hits * 3]
+    print(
+        f"{language}: prepared replies: {len(hits)} of {len(fixed)} slot-free texts "
+        f"({responses} responses in the packs); a hit's first audio median "
+        f"{statistics.median(ms) if ms else float('nan'):.3f} ms, worst "
+        f"{max(ms, default=float('nan')):.3f} ms"
+    )
 
 
 def main() -> int:

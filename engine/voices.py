@@ -9,6 +9,7 @@ from pathlib import Path
 from engine import models as model_store
 from engine.config import TTSConfig, VoiceConfig, offline_voice
 from engine.tts.base import TTSError, TTSProvider
+from engine.tts.prepared import attach
 
 
 def piper_model_path(voice: str) -> Path:
@@ -141,7 +142,11 @@ class Voices:
                     raise TTSError(
                         "unsupported-language", f"no TTS voice configured for {language!r}"
                     )
-                self._built[language] = build_voice(self._config.voices[language], language)
+                voice_config = self._config.voices[language]
+                built = build_voice(voice_config, language)
+                if self._config.prepared_replies:  # the fixed replies from the cache
+                    built = attach(built, voice_config, language)
+                self._built[language] = built
         base = self._built[language]
         rate = round(float(speaking_rate), 2)
         if rate == 1.0 or not hasattr(base, "with_length_scale"):

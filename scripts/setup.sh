@@ -84,4 +84,10 @@ else
     say "skipped: the first start will embed them"
   fi
 fi
+# 5. The packs' fixed replies (no slot field) synthesized by each offline voice, so the server
+#    speaks them from prepared audio (engine/tts/prepared.py). Replies already prepared under
+#    the same voice fingerprint are kept (a few seconds when nothing changed). Not fatal: the
+#    server then speaks them live.
+say "preparing the packs' fixed replies (slot-free text only; minutes the first time) …"
+.venv/bin/python -m engine.prepared_cache || say "skipped: the server will speak them live"
 say "ready: .venv/bin/dhe"

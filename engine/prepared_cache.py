@@ -1,0 +1,102 @@
+"""``python -m engine.prepared_cache``: synthesize every installed pack's fixed replies (no
+slot field) with each configured offline voice into the prepared-replies cache
+(:mod:`engine.tts.prepared`, ``<models dir>/cache/prepared-<language>-<key>.npz``).
+
+``make setup`` runs it after the embedding cache. Safe to run at any time and to interrupt:
+the cache holds slot-free pack text only, is written atomically, and replies already prepared
+under the same voice fingerprint are kept, so a warm cache makes this a few seconds. Uses the
+default config's ``tts.voices`` (with ``DHE_*`` variables applied); does nothing when
+``tts.prepared_replies`` is false.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from engine.tts.prepared import (
+    PREPARED_PROVIDERS,
+    PreparedStore,
+    build_store,
+    cache_dir,
+    cache_file,
+    fixed_texts,
+    voice_fingerprint,
+)
+
+
+def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> int:
+    """Bring ``directory``'s store of one voice up to date with ``texts``; remove the
+    language's stores of other fingerprints. Returns how many texts were synthesized.
+
+    Raises:
+        engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.
+        OSError: the cache cannot be written.
+    """
+    from engine.voices import build_voice
+
+    fingerprint = voice_fingerprint(voice_config, language)
+    path = cache_file(directory, language, fingerprint)
+    old = None
+    if path.is_file():
+        try:
+            old = PreparedStore.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"  {language}: unreadable cache rebuilt ({exc})", flush=True)
+    if old is not None and set(texts) <= set(old.replies):
+        print(f"  {language}: {len(texts)} fixed replies already prepared", flush=True)
+        return 0
+    t0 = time.perf_counter()
+    voice = build_voice(voice_config, language)
+    missing = len(set(texts) - set(old.replies if old else ()))
+    print(f"  {language}: preparing {missing} of {len(texts)} fixed replies …", flush=True)
+
+    def progress(done: int, total: int, _text: str) -> None:
+        if done % 10 == 0 or done == total:
+            print(f"  {language}: {done} of {total} synthesized", flush=True)
+
+    store = build_store(voice, texts, language, fingerprint, old, progress)  # type: ignore[arg-type]
+    store.save(path)
+    for other in directory.glob(f"prepared-{language}-*.npz"):
+        if other != path:
+            other.unlink(missing_ok=True)
+    mib = path.stat().st_size / 2**20
+    took = time.perf_counter() - t0
+    print(f"  {language}: prepared in {took:.0f} s, {mib:.1f} MiB: {path.name}", flush=True)
+    return missing
+
+
+def main() -> int:
+    """Prepare each configured offline voice's fixed replies; one line per language.
+
+    Returns:
+        0, or 1 when the config, a pack, a voice or the cache folder fails (the reason on
+        stderr; the server then speaks those replies live).
+    """
+    from dialog.pack import PackError
+    from engine.config import ConfigError, load_config
+    from engine.tts.base import TTSError
+
+    try:
+        tts = load_config(None).tts
+    except ConfigError as exc:
+        print(f"prepared replies not built: {exc}", file=sys.stderr)
+        return 1
+    if not tts.prepared_replies:
+        print("  prepared replies are off (tts.prepared_replies: false)", flush=True)
+        return 0
+    for language, voice in tts.voices.items():
+        if voice.provider not in PREPARED_PROVIDERS:
+            print(f"  {language}: {voice.provider} voice, spoken live", flush=True)
+            continue
+        try:
+            prepare(language, voice, cache_dir(), fixed_texts(language))
+        except (PackError, TTSError, OSError) as exc:
+            print(f"prepared {language} replies not built: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""Prepared replies: the packs' fixed responses synthesized once, ahead of time, and spoken
+from that cache when a reply's whole text equals one of them.
+
+Why: on a 2-core CPU every Kokoro run costs ~0.3 s before any audio, so a Mandarin reply's
+first audio comes ~680 ms (median) after its text and its second piece can come late (a
+0.65-0.7 s stall). The replies a service hall says most are the packs' fixed responses (the
+out-of-scope reply, greetings, "请输入…后四位", the sensitive-number warning); kiosks and IVRs
+speak such prompts from prepared audio. A hit yields the same chunks live synthesis would have
+yielded (one per piece, same PCM, same visemes), at once, so the turn loop, barge-in and the
+mouth work unchanged.
+
+What is cached: only response texts of a pack with no slot field (``{...}``) and no item
+list, rendered exactly as :func:`dialog.templates.render` renders them with no slot values.
+Slot-filled replies, LLM and knowledge-base answers are always synthesized live and never
+written anywhere (personal data stays out of the disk).
+
+The cache file is keyed by a fingerprint of everything that changes the audio
+(:func:`voice_fingerprint`): the voice's config (provider, voice, speaker, length scale,
+opening, decoder …), its model files (names, sizes, mtimes), the source of the TTS and
+viseme code, and the onnxruntime / numpy versions. A different fingerprint is a miss: the
+server then speaks live and logs it once. ``make setup`` builds it
+(``python -m engine.prepared_cache``); ``tts.prepared_replies: false`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import string
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avatar.visemes import VisemeCue, VisemeTrack
+from engine.tts.base import SentenceTTS, TTSChunk, TTSProvider
+
+log = logging.getLogger(__name__)
+
+#: Providers whose audio is prepared: the offline neural voices, deterministic on one
+#: machine. Online voices (edge, openai) and espeak-ng are always live.
+PREPARED_PROVIDERS = ("kokoro", "piper")
+#: Bump when the file layout changes (part of the fingerprint).
+FORMAT_VERSION = 1
+_ROOT = Path(__file__).resolve().parent.parent.parent
+#: Source files whose change can change a voice's audio or visemes (hashed into the key).
+_AUDIO_CODE = (*sorted((_ROOT / "engine" / "tts").glob("*.py")), _ROOT / "avatar" / "visemes.py")
+
+
+def cache_dir() -> Path:
+    """Where prepared replies live: ``<models dir>/cache`` (beside the embedding cache)."""
+    from engine.embeddings import embedding_cache_dir
+
+    return embedding_cache_dir()
+
+
+def cache_file(directory: Path, language: str, fingerprint: str) -> Path:
+    """The cache file of one voice: ``prepared-<language>-<fingerprint[:16]>.npz``."""
+    return directory / f"prepared-{language}-{fingerprint[:16]}.npz"
+
+
+def has_slots(template: str) -> bool:
+    """True when ``template`` has a ``{field}`` (a slot, filled per visitor); ``{{`` escapes
+    are plain text. Unparseable braces count as slots (never cached)."""
+    try:
+        return any(name is not None for _, name, _, _ in string.Formatter().parse(template))
+    except ValueError:
+        return True
+
+
+def fixed_texts(language: str, domains: Iterable[str] | None = None) -> list[str]:
+    """The slot-free response texts of the packs in ``language``, as spoken (rendered with no
+    slot values, stripped), unique, in pack order.
+
+    Args:
+        language: reply language code (``"zh"``, ``"en"``).
+        domains: pack names (None: every installed pack, :func:`dialog.pack.known_packs`).
+
+    Raises:
+        dialog.pack.PackError: a pack is invalid.
+    """
+    from dialog.pack import known_packs, load_pack, pack_dir
+    from dialog.templates import render
+
+    texts: dict[str, None] = {}
+    for domain in known_packs() if domains is None else domains:
+        for response in load_pack(pack_dir(domain)).responses.values():
+            template = response.texts.get(language)
+            if template is None or response.items is not None or has_slots(template):
+                continue
+            text = render(response, language, {}).text
+            if text:
+                texts[text] = None
+    return list(texts)
+
+
+def model_files(provider: str, voice: str) -> list[Path]:
+    """The files a configured voice is read from (for :func:`voice_fingerprint`).
+
+    Raises:
+        engine.tts.base.TTSError: ``model-not-found``.
+    """
+    from engine.voices import model_folder, piper_model_path
+
+    if provider == "piper":
+        onnx = piper_model_path(voice)
+        return sorted(p for p in onnx.parent.iterdir() if p.is_file())
+    folder = model_folder(voice)
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def voice_fingerprint(voice_config: Any, language: str) -> str:
+    """sha256 (hex) of everything that changes a voice's audio: ``voice_config`` (a
+    :class:`~engine.config.VoiceConfig`, as JSON), the language, its model files' names,
+    sizes and mtimes, the source of :data:`_AUDIO_CODE`, the onnxruntime and numpy versions
+    and :data:`FORMAT_VERSION`.
+
+    Raises:
+        engine.tts.base.TTSError: ``model-not-found``.
+    """
+    import onnxruntime
+
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT_VERSION} {language} {voice_config.model_dump_json()}\n".encode())
+    digest.update(f"onnxruntime {onnxruntime.__version__} numpy {np.__version__}\n".encode())
+    for path in model_files(voice_config.provider, voice_config.voice):
+        stat = path.stat()
+        digest.update(f"{path.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    for path in _AUDIO_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStore:
+    """Prepared replies of one voice: reply text → its chunks, as live synthesis yields them.
+
+    Attributes:
+        fingerprint: :func:`voice_fingerprint` of the voice that made them.
+        language: reply language.
+        sample_rate: Hz of every chunk.
+        replies: text → chunks (int16 PCM, visemes counted from each chunk's first sample).
+    """
+
+    fingerprint: str
+    language: str
+    sample_rate: int
+    replies: dict[str, tuple[TTSChunk, ...]]
+
+    def save(self, path: Path) -> None:
+        """Write the store to ``path`` (``.npz``) atomically: a temporary file renamed over it.
+
+        Raises:
+            OSError: the folder is not writable.
+        """
+        index: list[dict[str, Any]] = []
+        pcm: list[np.ndarray] = []
+        for text, chunks in self.replies.items():
+            entry = []
+            for c in chunks:
+                cues = [[q.viseme, q.start_sample, q.end_sample] for q in c.visemes.cues]
+                entry.append({"text": c.text, "samples": c.num_samples, "cues": cues})
+                pcm.append(np.frombuffer(c.pcm, "<i2"))
+            index.append({"text": text, "chunks": entry})
+        meta = {
+            "fingerprint": self.fingerprint,
+            "language": self.language,
+            "sample_rate": self.sample_rate,
+            "replies": index,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        raw = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
+        np.savez(tmp, meta=raw, pcm=np.concatenate(pcm) if pcm else np.zeros(0, "<i2"))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> PreparedStore:
+        """Read a store written by :meth:`save`.
+
+        Raises:
+            OSError: unreadable file.
+            ValueError: not a prepared-replies file, or its audio and index disagree.
+        """
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode())
+            pcm = data["pcm"].astype("<i2", copy=False)
+        rate, at = int(meta["sample_rate"]), 0
+        replies: dict[str, tuple[TTSChunk, ...]] = {}
+        for entry in meta["replies"]:
+            chunks = []
+            for c in entry["chunks"]:
+                n = int(c["samples"])
+                cues = tuple(VisemeCue(str(v), int(s), int(e)) for v, s, e in c["cues"])
+                chunks.append(
+                    TTSChunk(pcm[at : at + n].tobytes(), rate, VisemeTrack(rate, cues), c["text"])
+                )
+                at += n
+            replies[entry["text"]] = tuple(chunks)
+        if at != pcm.size:
+            raise ValueError(f"{path.name}: index covers {at} samples, file has {pcm.size}")
+        return cls(meta["fingerprint"], meta["language"], rate, replies)
+
+
+class PreparedTTS:
+    """A voice that speaks its prepared replies from a :class:`PreparedStore` and every other
+    text live (:class:`~engine.tts.base.TTSProvider`). Other attributes (``warm_up``,
+    ``with_length_scale`` → a live voice at another rate, ``voice`` …) are the wrapped
+    voice's.
+
+    Args:
+        voice: the live voice (the one whose fingerprint the store carries).
+        store: its prepared replies, same sample rate.
+
+    Raises:
+        ValueError: the sample rates differ.
+    """
+
+    def __init__(self, voice: TTSProvider, store: PreparedStore) -> None:
+        if store.sample_rate != voice.sample_rate:
+            raise ValueError(f"store at {store.sample_rate} Hz, voice at {voice.sample_rate} Hz")
+        self.live = voice
+        self.store = store
+        self.sample_rate: int = voice.sample_rate
+        self.languages: frozenset[str] = voice.languages
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.live, name)
+
+    def prepared(self, text: str, language: str) -> tuple[TTSChunk, ...] | None:
+        """The prepared chunks of ``text`` (whole text, exact match), or None."""
+        if language != self.store.language:
+            return None
+        return self.store.replies.get(text.strip())
+
+    async def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
+        """The prepared chunks of ``text`` when it is one, else the live voice's."""
+        chunks = self.prepared(text, language)
+        if chunks is None:
+            async for chunk in self.live.synthesize(text, language):
+                yield chunk
+            return
+        for chunk in chunks:
+            yield chunk
+
+
+def build_store(
+    voice: SentenceTTS,
+    texts: Iterable[str],
+    language: str,
+    fingerprint: str,
+    old: PreparedStore | None = None,
+    progress: Any = None,
+) -> PreparedStore:
+    """Synthesize each of ``texts`` with ``voice`` exactly as live synthesis splits and
+    renders it (:meth:`~engine.tts.base.SentenceTTS.synthesize_all`), reusing ``old``'s
+    replies of the same fingerprint.
+
+    Args:
+        voice: the live voice (blocking synthesis on this thread).
+        texts: slot-free pack texts only (:func:`fixed_texts`); nothing personal.
+        language: their language.
+        fingerprint: :func:`voice_fingerprint` of ``voice``'s config.
+        old: a store to reuse replies from (ignored unless its fingerprint matches).
+        progress: ``progress(done, total, text)`` after each synthesized text, or None.
+
+    Raises:
+        engine.tts.base.TTSError: synthesis failed.
+    """
+    reuse = old.replies if old is not None and old.fingerprint == fingerprint else {}
+    wanted = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+    replies: dict[str, tuple[TTSChunk, ...]] = {}
+    todo = [t for t in wanted if t not in reuse]
+    for text in wanted:
+        if text in reuse:
+            replies[text] = reuse[text]
+    for i, text in enumerate(todo, 1):
+        replies[text] = tuple(voice.synthesize_all(text, language))
+        if progress is not None:
+            progress(i, len(todo), text)
+    return PreparedStore(fingerprint, language, voice.sample_rate, replies)
+
+
+_reported: set[str] = set()
+
+
+def attach(voice: TTSProvider, voice_config: Any, language: str) -> TTSProvider:
+    """``voice`` speaking its prepared replies when the cache holds a store of its
+    fingerprint (:class:`PreparedTTS`), else ``voice`` itself (logged once per language:
+    missing or stale cache, live synthesis).
+
+    Never raises: a cache that cannot be read means live synthesis.
+    """
+    if voice_config.provider not in PREPARED_PROVIDERS or not isinstance(voice, SentenceTTS):
+        return voice
+    try:
+        fingerprint = voice_fingerprint(voice_config, language)
+        path = cache_file(cache_dir(), language, fingerprint)
+        if path.is_file():
+            store = PreparedStore.load(path)
+            log.info("%d prepared %s replies loaded from %s", len(store.replies), language, path)
+            return PreparedTTS(voice, store)
+        stale = sorted(path.parent.glob(f"prepared-{language}-*.npz"))
+        why = "stale (another voice setting or model)" if stale else "not built"
+    except Exception as exc:  # the cache is an optimisation, never a failure
+        why = f"unreadable ({exc})"
+    if language not in _reported:
+        _reported.add(language)
+        log.warning(
+            "prepared %s replies %s: the pack's fixed replies are synthesized live "
+            "(make setup, or python -m engine.prepared_cache, prepares them)",
+            language,
+            why,
+        )
+    return voice

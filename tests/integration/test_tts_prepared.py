@@ -1,0 +1,125 @@
+"""Prepared replies (engine/tts/prepared.py) with the real Kokoro voice and the real packs: a
+prepared reply is the live synthesis (samples, visemes, audio), a hit streams at once, another
+voice setting misses, and slot-filled text is never prepared nor spoken from the cache."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialog.pack import load_pack, pack_dir
+from dialog.templates import render
+from engine.config import TTSConfig, offline_voice
+from engine.tts import prepared
+from engine.tts.kokoro import KokoroTTS
+from engine.tts.prepared import (
+    PreparedStore,
+    PreparedTTS,
+    attach,
+    build_store,
+    cache_file,
+    fixed_texts,
+    has_slots,
+    voice_fingerprint,
+)
+from engine.voices import Voices
+
+OUT_OF_SCOPE = "抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？"
+ASK_OTP = "请说出或输入这六位验证码。"
+
+
+async def _first_chunk(tts, text: str) -> tuple[float, list]:
+    """Seconds to the first chunk, and every chunk."""
+    t0, first, chunks = time.perf_counter(), None, []
+    async for chunk in tts.synthesize(text, "zh"):
+        first = time.perf_counter() - t0 if first is None else first
+        chunks.append(chunk)
+    return first, chunks
+
+
+@pytest.fixture(scope="module")
+def store(kokoro: KokoroTTS, tmp_path_factory) -> tuple[PreparedStore, Path]:
+    """The out-of-scope reply and the code prompt prepared by the default voice, saved and
+    read back as the server reads it."""
+    fingerprint = voice_fingerprint(offline_voice("zh"), "zh")
+    built = build_store(kokoro, [OUT_OF_SCOPE, ASK_OTP], "zh", fingerprint)
+    path = cache_file(tmp_path_factory.mktemp("cache"), "zh", fingerprint)
+    built.save(path)
+    return PreparedStore.load(path), path
+
+
+def test_fixed_texts_are_the_slot_free_responses() -> None:
+    texts = fixed_texts("zh", ["bank", "tax"])
+    assert OUT_OF_SCOPE in texts and ASK_OTP in texts
+    assert not any("{" in t or "}" in t for t in texts)
+    # every template with a slot or an item list stays out, filled or not
+    for domain in ("bank", "tax"):
+        for response in load_pack(pack_dir(domain)).responses.values():
+            template = response.texts.get("zh")
+            if template is None or not (has_slots(template) or response.items is not None):
+                continue
+            assert render(response, "zh", {}).text not in texts, response.name
+    code_sent = load_pack(pack_dir("tax")).responses["utter_code_sent"]
+    filled = render(code_sent, "zh", {"phone_masked": "*******1234"}).text
+    assert filled == "谢谢。已向您尾号1234的手机发送六位验证码。"
+    assert filled not in texts and not any("1234" in t for t in texts)
+
+
+def test_prepared_reply_equals_live_synthesis(kokoro: KokoroTTS, store) -> None:
+    cached = store[0].replies[OUT_OF_SCOPE]
+    live = kokoro.synthesize_all(OUT_OF_SCOPE, "zh")
+    assert len(cached) == len(live) >= 2  # the same pieces: the first clause alone
+    for c, v in zip(cached, live, strict=True):
+        assert c.text == v.text and c.sample_rate == v.sample_rate == 24_000
+        assert c.num_samples == v.num_samples > 0
+        assert c.visemes == v.visemes
+        a = np.frombuffer(c.pcm, "<i2").astype(np.float64)
+        b = np.frombuffer(v.pcm, "<i2").astype(np.float64)
+        assert c.pcm == v.pcm or np.corrcoef(a, b)[0, 1] >= 0.999
+
+
+def test_a_hit_streams_at_once_and_other_text_is_live(kokoro: KokoroTTS, store) -> None:
+    tts = PreparedTTS(kokoro, store[0])
+    hit_s, hit = asyncio.run(_first_chunk(tts, OUT_OF_SCOPE))
+    live_s, live = asyncio.run(_first_chunk(kokoro, OUT_OF_SCOPE))
+    assert [c.pcm for c in hit] == [c.pcm for c in store[0].replies[OUT_OF_SCOPE]]
+    assert len(hit) == len(live)
+    assert hit_s < 0.05 * live_s, (hit_s, live_s)  # live: ~0.3 s of model runs at least
+    # a slot-filled reply is not prepared: spoken live
+    filled = "谢谢。已向您尾号1234的手机发送六位验证码。"
+    assert tts.prepared(filled, "zh") is None
+    assert tts.prepared(OUT_OF_SCOPE, "en") is None
+
+
+def test_changed_voice_setting_misses(kokoro: KokoroTTS, store, monkeypatch) -> None:
+    monkeypatch.setattr(prepared, "cache_dir", lambda: store[1].parent)
+    voice = offline_voice("zh")
+    assert isinstance(attach(kokoro, voice, "zh"), PreparedTTS)
+    for change in ({"speaker": "zf_xiaoxiao"}, {"length_scale": 1.1}, {"opening": "eager"}):
+        other = voice.model_copy(update=change)
+        assert voice_fingerprint(other, "zh") != store[0].fingerprint, change
+        assert attach(kokoro, other, "zh") is kokoro, change
+    # the switch: off, the server's voice is the live one
+    config = TTSConfig(voices={"zh": voice}, prepared_replies=False)
+    assert isinstance(Voices(config).for_language("zh"), KokoroTTS)
+
+
+def test_setup_step_keeps_prepared_replies_and_drops_stale_ones(tmp_path: Path) -> None:
+    """``python -m engine.prepared_cache``'s step: a first run synthesizes, a second run with
+    the same voice synthesizes nothing, another setting's file is removed, and the file holds
+    the given slot-free texts only."""
+    from engine.prepared_cache import prepare
+
+    stale = tmp_path / "prepared-zh-0123456789abcdef.npz"
+    stale.write_bytes(b"old voice")
+    voice = offline_voice("zh")
+    assert prepare("zh", voice, tmp_path, [ASK_OTP]) == 1
+    assert prepare("zh", voice, tmp_path, [ASK_OTP]) == 0
+    (path,) = tmp_path.glob("prepared-*.npz")
+    assert path == cache_file(tmp_path, "zh", voice_fingerprint(voice, "zh"))
+    assert list(PreparedStore.load(path).replies) == [ASK_OTP]
+    assert set(PreparedStore.load(path).replies) <= set(fixed_texts("zh"))
