@@ -123,3 +123,18 @@ def test_setup_step_keeps_prepared_replies_and_drops_stale_ones(tmp_path: Path) 
     assert path == cache_file(tmp_path, "zh", voice_fingerprint(voice, "zh"))
     assert list(PreparedStore.load(path).replies) == [ASK_OTP]
     assert set(PreparedStore.load(path).replies) <= set(fixed_texts("zh"))
+
+
+def test_an_unreadable_cache_means_live_synthesis_logged_once(
+    kokoro: KokoroTTS, tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """Fault injected on purpose: a truncated cache file of the voice's own key."""
+    monkeypatch.setattr(prepared, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(prepared, "_reported", set())
+    voice = offline_voice("zh")
+    cache_file(tmp_path, "zh", voice_fingerprint(voice, "zh")).write_bytes(b"PK\x03\x04 cut")
+    caplog.set_level("WARNING", logger="engine.tts.prepared")
+    assert attach(kokoro, voice, "zh") is kokoro
+    assert attach(kokoro, voice, "zh") is kokoro
+    (record,) = caplog.records
+    assert "prepared zh replies unreadable" in record.getMessage()
