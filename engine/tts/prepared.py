@@ -115,7 +115,8 @@ def model_files(provider: str, voice: str) -> list[Path]:
 
 def voice_fingerprint(voice_config: Any, language: str) -> str:
     """sha256 (hex) of everything that changes a voice's audio: ``voice_config`` (a
-    :class:`~engine.config.VoiceConfig`, as JSON), the language, its model files' names,
+    :class:`~engine.config.VoiceConfig`, as JSON; a Kokoro voice with no speaker keyed as
+    :data:`engine.tts.kokoro.DEFAULT_SPEAKER`, which it speaks), the language, its model files' names,
     sizes and mtimes, the source of :data:`_AUDIO_CODE`, the onnxruntime and numpy versions
     and :data:`FORMAT_VERSION`.
 
@@ -124,8 +125,13 @@ def voice_fingerprint(voice_config: Any, language: str) -> str:
     """
     import onnxruntime
 
+    fields = voice_config.model_dump(mode="json")
+    if fields["provider"] == "kokoro" and not fields.get("speaker"):
+        from engine.tts.kokoro import DEFAULT_SPEAKER  # unset speaks as the default: one key
+
+        fields["speaker"] = DEFAULT_SPEAKER
     digest = hashlib.sha256()
-    digest.update(f"{FORMAT_VERSION} {language} {voice_config.model_dump_json()}\n".encode())
+    digest.update(f"{FORMAT_VERSION} {language} {json.dumps(fields, sort_keys=True)}\n".encode())
     digest.update(f"onnxruntime {onnxruntime.__version__} numpy {np.__version__}\n".encode())
     for path in model_files(voice_config.provider, voice_config.voice):
         stat = path.stat()

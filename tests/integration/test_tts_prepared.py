@@ -99,6 +99,9 @@ def test_changed_voice_setting_misses(kokoro: KokoroTTS, store, monkeypatch) -> 
     monkeypatch.setattr(prepared, "cache_dir", lambda: store[1].parent)
     voice = offline_voice("zh")
     assert isinstance(attach(kokoro, voice, "zh"), PreparedTTS)
+    # the speaker named as default.yaml names it is the same voice: the same key
+    named = voice.model_copy(update={"speaker": kokoro.voice})
+    assert voice_fingerprint(named, "zh") == store[0].fingerprint
     for change in ({"speaker": "zf_xiaoxiao"}, {"length_scale": 1.1}, {"opening": "eager"}):
         other = voice.model_copy(update=change)
         assert voice_fingerprint(other, "zh") != store[0].fingerprint, change
