@@ -195,8 +195,9 @@ def prepared_line(language: str, voice, tts) -> None:
     hits = [t for t in fixed if prepared.prepared(t, language) is not None]
     ms = [1000 * asyncio.run(_first_audio_s(prepared, t, language))[0] for t in hits * 3]
     print(
-        f"{language}: prepared replies: {len(hits)} of {len(fixed)} slot-free texts "
-        f"({responses} responses in the packs); a hit's first audio median "
+        f"{language}: prepared replies: {len(hits)} of {len(fixed)} fixed texts "
+        f"(slot-free responses of {responses} and knowledge-base answers); a hit's first "
+        f"audio median "
         f"{statistics.median(ms) if ms else float('nan'):.3f} ms, worst "
         f"{max(ms, default=float('nan')):.3f} ms"
     )

@@ -146,8 +146,9 @@ class TTSConfig(_Section):
     voices: dict[str, VoiceConfig] = Field(
         default_factory=lambda: {"en": offline_voice("en"), "zh": offline_voice("zh")}
     )
-    #: Speak the packs' fixed replies (no slot field) from audio prepared at setup
-    #: (engine.tts.prepared; Kokoro Mandarin first audio ~680 ms live, a few ms prepared);
+    #: Speak the packs' fixed replies (no slot field) and knowledge-base answers from audio
+    #: prepared at setup (engine.tts.prepared; Kokoro Mandarin first audio ~680 ms live, a few
+    #: ms prepared);
     #: false: every reply is synthesized live.
     prepared_replies: bool = True
 

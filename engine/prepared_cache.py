@@ -1,9 +1,9 @@
 """``python -m engine.prepared_cache``: synthesize every installed pack's fixed replies (no
-slot field) with each configured offline voice into the prepared-replies cache
+slot field) and knowledge-base answers with each configured offline voice into the prepared-replies cache
 (:mod:`engine.tts.prepared`, ``<models dir>/cache/prepared-<language>-<key>.npz``).
 
 ``make setup`` runs it after the embedding cache. Safe to run at any time and to interrupt:
-the cache holds slot-free pack text only, is written atomically, and replies already prepared
+the cache holds the packs' own fixed text only, is written atomically, and replies already prepared
 under the same voice fingerprint are kept, so a warm cache makes this a few seconds. Uses the
 default config's ``tts.voices`` (with ``DHE_*`` variables applied); does nothing when
 ``tts.prepared_replies`` is false.

@@ -9,10 +9,12 @@ speak such prompts from prepared audio. A hit yields the same chunks live synthe
 yielded (one per piece, same PCM, same visemes), at once, so the turn loop, barge-in and the
 mouth work unchanged.
 
-What is cached: only response texts of a pack with no slot field (``{...}``) and no item
-list, rendered exactly as :func:`dialog.templates.render` renders them with no slot values.
-Slot-filled replies, LLM and knowledge-base answers are always synthesized live and never
-written anywhere (personal data stays out of the disk).
+What is cached: only the packs' own fixed text: response texts with no slot field (``{...}``)
+and no item list, rendered exactly as :func:`dialog.templates.render` renders them with no slot
+values, and the knowledge base's answers (each ``##`` section's text, spoken as it stands:
+:func:`dialog.kb.parse_markdown`; the tax hall's hours, what to bring …, the answers a hall
+gives most after the fixed replies). Slot-filled replies and LLM answers are always synthesized
+live and never written anywhere (personal data stays out of the disk).
 
 The cache file is keyed by a fingerprint of everything that changes the audio
 (:func:`voice_fingerprint`): the voice's config (provider, voice, speaker, length scale,
@@ -72,30 +74,42 @@ def has_slots(template: str) -> bool:
         return True
 
 
-def fixed_texts(language: str, domains: Iterable[str] | None = None) -> list[str]:
-    """The slot-free response texts of the packs in ``language``, as spoken (rendered with no
-    slot values, stripped), unique, in pack order.
+def fixed_texts(
+    language: str, domains: Iterable[str] | None = None, *, kb: bool = True
+) -> list[str]:
+    """The packs' fixed texts in ``language`` as spoken, stripped, unique, in pack order: the
+    slot-free responses (rendered with no slot values), then the knowledge-base answers.
 
     Args:
         language: reply language code (``"zh"``, ``"en"``).
         domains: pack names (None: every installed pack, :func:`dialog.pack.known_packs`).
+        kb: include the knowledge-base answers (the text of every section in ``language``;
+            an FAQ reply speaks its section's text unchanged unless an LLM rephrases it, and
+            then it misses the cache).
 
     Raises:
         dialog.pack.PackError: a pack is invalid.
     """
+    from dialog.kb import parse_markdown
     from dialog.pack import known_packs, load_pack, pack_dir
     from dialog.templates import render
 
-    texts: dict[str, None] = {}
+    responses: dict[str, None] = {}
+    answers: dict[str, None] = {}
     for domain in known_packs() if domains is None else domains:
-        for response in load_pack(pack_dir(domain)).responses.values():
+        pack = load_pack(pack_dir(domain))
+        for response in pack.responses.values():
             template = response.texts.get(language)
             if template is None or response.items is not None or has_slots(template):
                 continue
-            text = render(response, language, {}).text
+            text = render(response, language, {}).text.strip()
             if text:
-                texts[text] = None
-    return list(texts)
+                responses[text] = None
+        for path in pack.kb_files if kb else ():
+            for section in parse_markdown(path):
+                if section.language == language and section.text.strip():
+                    answers[section.text.strip()] = None
+    return list(responses) + [t for t in answers if t not in responses]
 
 
 def model_files(provider: str, voice: str) -> list[Path]:

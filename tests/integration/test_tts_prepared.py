@@ -69,6 +69,24 @@ def test_fixed_texts_are_the_slot_free_responses() -> None:
     assert filled not in texts and not any("1234" in t for t in texts)
 
 
+async def test_knowledge_base_answers_are_prepared_as_the_dialog_speaks_them() -> None:
+    """An FAQ reply speaks its section's text unchanged: that text is among the fixed texts,
+    so the tax hall's most asked answers (its hours …) are prepared too; each section once,
+    in its own language only."""
+    from dialog.kb import parse_markdown
+    from tests.conftest import trained_dialog
+
+    turn = await trained_dialog("tax").new_session("prepared-kb").handle_text("办税大厅几点上班")
+    (reply,) = [r for r in turn.replies if r.card and r.card.get("kind") == "faq"]
+    texts, without_kb = fixed_texts("zh", ["tax"]), fixed_texts("zh", ["tax"], kb=False)
+    assert reply.text.strip() in texts and reply.text.strip() not in without_kb
+    sections = [s for p in load_pack(pack_dir("tax")).kb_files for s in parse_markdown(p)]
+    zh = {s.text.strip() for s in sections if s.language == "zh"}
+    en = {s.text.strip() for s in sections if s.language == "en"}
+    assert len(zh) >= 20 and zh <= set(texts) and not en & set(texts)
+    assert len(texts) == len(set(texts)) == len(without_kb) + len(zh - set(without_kb))
+
+
 def test_prepared_reply_equals_live_synthesis(kokoro: KokoroTTS, store) -> None:
     cached = store[0].replies[OUT_OF_SCOPE]
     live = kokoro.synthesize_all(OUT_OF_SCOPE, "zh")
