@@ -118,7 +118,7 @@ def model_files(provider: str, voice: str) -> list[Path]:
     Raises:
         engine.tts.base.TTSError: ``model-not-found``.
     """
-    from engine.voices import model_folder, piper_model_path
+    from engine.tts.model_paths import model_folder, piper_model_path
 
     if provider == "piper":
         onnx = piper_model_path(voice)
