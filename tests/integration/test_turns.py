@@ -66,7 +66,10 @@ def pinned(events: list[Event]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def models(hearing: Hearing) -> tuple[Hearing, Voices]:
-    return hearing, Voices(EngineConfig().tts)
+    """The models, the voices speaking live: the knowledge base's answers are prepared audio
+    by default (engine.tts.prepared), made at once, so no reply here would be cut while its
+    speech is still being made (a prepared reply's own barge-in has its test below)."""
+    return hearing, Voices(EngineConfig(tts={"prepared_replies": False}).tts)
 
 
 @pytest.fixture
@@ -154,6 +157,21 @@ async def test_one_barged_in_turn_as_a_pinned_event_sequence(connector, show, mo
     assert_monotonic(events)
     assert isinstance(interrupted, Interrupted) and interrupted.reply_id == "s1-t1-r0"
     assert handle.interrupted.result().reason == "barge-in"
+
+
+async def test_a_prepared_reply_is_cut_while_it_plays(connector, show) -> None:
+    """The FAQ answer comes from the prepared-replies cache that setup builds: all of its
+    speech is made at once (tts ends first), and a barge-in still cuts what has not played."""
+    runner, events = runner_for(connector, show, Voices(EngineConfig().tts))
+    speaking = asyncio.Event()
+    runner.bus.subscribe(lambda e: speaking.set() if isinstance(e, TTSAudio) else None)
+    handle = ReplyHandle.start("s1-t1", lambda h: runner.typed_turn(h, FAQ, "auto"))
+    await speaking.wait()
+    interrupted = runner.interrupt(handle, onset_s=time.monotonic(), reason="barge-in")
+    await handle.wait()
+    seen = pinned(events)
+    assert isinstance(interrupted, Interrupted) and interrupted.reply_id == "s1-t1-r0"
+    assert seen.index("tts:end") < seen.index("Interrupted"), seen
 
 
 async def test_barge_in_during_a_slow_connector_call_leaves_no_flow_stuck(

@@ -53,7 +53,10 @@ class GivenHearing:
 
 @pytest.fixture(scope="module")
 def voices() -> Voices:
-    return Voices(EngineConfig().tts)
+    """The default voices speaking live: the knowledge base's answers are prepared audio by
+    default (engine.tts.prepared), which this module's memory outbox takes in at once, so a
+    reply could never be cut while its speech is still being made."""
+    return Voices(EngineConfig(tts={"prepared_replies": False}).tts)
 
 
 class Turn:
