@@ -101,6 +101,17 @@ class PauseLimiter:
         self.emitted_ms += piece_ms
         return out, moved
 
+    def heard_s(self, pcm: np.ndarray, sample_rate: int) -> float:
+        """Seconds ``pcm`` (int16, mono) plays once its silences are shortened: from its first
+        to its last sounding whole 10 ms frame, plus the pause this limiter keeps at a join in
+        the reply's opening (``first_max_pause_ms``). 0 for a silent piece."""
+        frame = max(1, round(sample_rate * FRAME_S))
+        whole = pcm[: pcm.size // frame * frame]
+        loud = np.flatnonzero(~_silent_frames(whole, frame, self.silence_rms))
+        if loud.size == 0:
+            return 0.0
+        return (loud[-1] + 1 - loud[0]) * FRAME_S + self.first_max_pause_ms / 1e3
+
     def _shorten(
         self, keep: np.ndarray, start: int, stop: int, sample_rate: int, *, joined: bool
     ) -> None:

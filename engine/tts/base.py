@@ -194,20 +194,8 @@ class SentenceTTS(ABC):
 
 def heard_s(chunk: TTSChunk, limiter: PauseLimiter | None = None) -> float:
     """Seconds ``chunk`` plays once its silences are shortened
-    (:class:`~engine.audio.pauses.PauseLimiter`): from its first to its last sounding 10 ms
-    frame, plus the trailing pause the limiter keeps at a join in the reply's opening. 0 for a
-    silent chunk."""
-    limiter = limiter or PauseLimiter()
-    audio = np.frombuffer(chunk.pcm, "<i2").astype(np.float32) / 32768.0
-    frame = max(1, round(chunk.sample_rate * 0.01))
-    n = audio.size // frame
-    if n == 0:
-        return 0.0
-    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1))
-    loud = np.flatnonzero(rms >= limiter.silence_rms)
-    if loud.size == 0:
-        return 0.0
-    return (loud[-1] + 1 - loud[0]) * 0.01 + limiter.first_max_pause_ms / 1e3
+    (:meth:`~engine.audio.pauses.PauseLimiter.heard_s`, a default limiter unless given)."""
+    return (limiter or PauseLimiter()).heard_s(np.frombuffer(chunk.pcm, "<i2"), chunk.sample_rate)
 
 
 class LanguageRouterTTS:
