@@ -14,7 +14,12 @@ mixed-script Chinese; written before the model was tuned on it, never trained on
 ``fresh.csv`` (everyday visitor paraphrases across every FAQ section, the flows and
 out-of-scope requests, written before the changes of issue 14 (60 English bank lines just after
 the first of them) and scored before and after them: bank English and Chinese, tax Chinese and English with the lines a service hall
-hears about other agencies' business; its misses are not read, so it stays an honest check).
+hears about other agencies' business; its misses are not read, so it stays an honest check) and,
+for the bank, ``app_dev.csv`` and ``app_holdout.csv``: terse first-person app-banking lines
+(card delivery, PIN, top-ups, transfers, exchange rates, refunds, verification, fees, balance,
+bills, ...) written from the public datasets' intent names alone, never their lines, labelled
+through ``label_map.yaml`` and split at random into two halves before any change was scored:
+the dev half may be read to find weak spots, the held-out half is only scored before and after.
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -177,7 +182,7 @@ def score(
 
 
 #: The own sets under ``assets/domains/<pack>/eval/``, in the order they are scored.
-OWN_SETS = ("test", "holdout", "visitor", "dev", "wording", "fresh")
+OWN_SETS = ("test", "holdout", "visitor", "dev", "wording", "fresh", "app_dev", "app_holdout")
 
 
 def _print(

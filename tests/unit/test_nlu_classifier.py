@@ -96,6 +96,9 @@ def _training_lines(domain: str) -> set[str]:
                                                 ("dev", 100), ("wording", 40))),
     ("bank", "fresh", (100, 60)),  # bank lines written in session 9 (issue 14), both languages
     ("tax", "fresh", (50, 100)),  # tax service-hall lines written in session 9 (issue 14)
+    # terse app-banking lines written in session 10 from the public intent names, in two halves
+    ("bank", "app_dev", (150, 0)),
+    ("bank", "app_holdout", (150, 0)),
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(
     domain: str, name: str, per_language: tuple[int, int]
