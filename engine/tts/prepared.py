@@ -16,17 +16,14 @@ values, and the knowledge base's answers (each ``##`` section's text, spoken as 
 gives most after the fixed replies). Slot-filled replies and LLM answers are always synthesized
 live and never written anywhere (personal data stays out of the disk).
 
-The cache file is keyed by a fingerprint of everything that changes the audio
-(:func:`voice_fingerprint`): the voice's config (provider, voice, speaker, length scale,
-opening, decoder …), its model files (names, sizes, mtimes), the source of the TTS and
-viseme code, and the onnxruntime / numpy versions. A different fingerprint is a miss: the
-server then speaks live and logs it once. ``make setup`` builds it
+The cache file is keyed by :func:`~engine.tts.prepared_key.voice_fingerprint`: what shapes
+the audio and nothing else. A different fingerprint is a miss: the server then speaks live
+and logs it once. ``make setup`` builds it
 (``python -m engine.prepared_cache``); ``tts.prepared_replies: false`` turns it off.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -40,17 +37,28 @@ import numpy as np
 
 from avatar.visemes import VisemeCue, VisemeTrack
 from engine.tts.base import SentenceTTS, TTSChunk, TTSProvider
+from engine.tts.prepared_key import FORMAT_VERSION, model_files, voice_fingerprint
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PREPARED_PROVIDERS",
+    "PreparedStore",
+    "PreparedTTS",
+    "attach",
+    "build_store",
+    "cache_dir",
+    "cache_file",
+    "fixed_texts",
+    "has_slots",
+    "model_files",
+    "voice_fingerprint",
+]
 
 log = logging.getLogger(__name__)
 
 #: Providers whose audio is prepared: the offline neural voices, deterministic on one
 #: machine. Online voices (edge, openai) and espeak-ng are always live.
 PREPARED_PROVIDERS = ("kokoro", "piper")
-#: Bump when the file layout changes (part of the fingerprint).
-FORMAT_VERSION = 1
-_ROOT = Path(__file__).resolve().parent.parent.parent
-#: Source files whose change can change a voice's audio or visemes (hashed into the key).
-_AUDIO_CODE = (*sorted((_ROOT / "engine" / "tts").glob("*.py")), _ROOT / "avatar" / "visemes.py")
 
 
 def cache_dir() -> Path:
@@ -110,49 +118,6 @@ def fixed_texts(
                 if section.language == language and section.text.strip():
                     answers[section.text.strip()] = None
     return list(responses) + [t for t in answers if t not in responses]
-
-
-def model_files(provider: str, voice: str) -> list[Path]:
-    """The files a configured voice is read from (for :func:`voice_fingerprint`).
-
-    Raises:
-        engine.tts.base.TTSError: ``model-not-found``.
-    """
-    from engine.tts.model_paths import model_folder, piper_model_path
-
-    if provider == "piper":
-        onnx = piper_model_path(voice)
-        return sorted(p for p in onnx.parent.iterdir() if p.is_file())
-    folder = model_folder(voice)
-    return sorted(p for p in folder.rglob("*") if p.is_file())
-
-
-def voice_fingerprint(voice_config: Any, language: str) -> str:
-    """sha256 (hex) of everything that changes a voice's audio: ``voice_config`` (a
-    :class:`~engine.config.VoiceConfig`, as JSON; a Kokoro voice with no speaker keyed as
-    :data:`engine.tts.kokoro.DEFAULT_SPEAKER`, which it speaks), the language, its model files' names,
-    sizes and mtimes, the source of :data:`_AUDIO_CODE`, the onnxruntime and numpy versions
-    and :data:`FORMAT_VERSION`.
-
-    Raises:
-        engine.tts.base.TTSError: ``model-not-found``.
-    """
-    import onnxruntime
-
-    fields = voice_config.model_dump(mode="json")
-    if fields["provider"] == "kokoro" and not fields.get("speaker"):
-        from engine.tts.kokoro import DEFAULT_SPEAKER  # unset speaks as the default: one key
-
-        fields["speaker"] = DEFAULT_SPEAKER
-    digest = hashlib.sha256()
-    digest.update(f"{FORMAT_VERSION} {language} {json.dumps(fields, sort_keys=True)}\n".encode())
-    digest.update(f"onnxruntime {onnxruntime.__version__} numpy {np.__version__}\n".encode())
-    for path in model_files(voice_config.provider, voice_config.voice):
-        stat = path.stat()
-        digest.update(f"{path.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
-    for path in _AUDIO_CODE:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
