@@ -22,8 +22,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 #: The default avatar's material that carries the badge (:func:`avatar.asset.body.badge`).
 BADGE_MATERIAL = "badge"
-#: Pixels of the badge image; its aspect matches the badge quad (75 × 24 mm).
-BADGE_SIZE_PX = (512, 164)
+#: Pixels of the badge image; its aspect matches the badge quad
+#: (:data:`avatar.asset.body.BADGE_SIZE_M`, 110 × 44 mm).
+BADGE_SIZE_PX = (512, 205)
 _FONT_PATHS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -56,19 +57,56 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, max_width: int):
-    while size > 10:
-        font = _font(size)
-        if draw.textlength(text, font=font) <= max_width:
-            return font
-        size -= 2
-    return _font(10)
+#: Height of a line set at font size 1 (cap top to descender, Latin and Han alike), and the
+#: second line's size against the name's.
+_LINE_PROBE = "Hgy数"
+_SUBTITLE_SCALE = 0.62
+_GAP = 0.12  # between lines, in name-line heights
+
+
+def _line_height(size: int) -> int:
+    box = _font(size).getbbox(_LINE_PROBE)
+    return box[3] - box[1]
+
+
+def _layouts(name: str) -> list[list[str]]:
+    """The name on one line, or broken at one of its spaces onto two."""
+    words = name.split()
+    return [[name]] + [[" ".join(words[:k]), " ".join(words[k:])] for k in range(1, len(words))]
+
+
+def _largest(lines: list[str], subtitle: str, width: int, height: int) -> int:
+    """The largest font size (px) at which ``lines`` (and ``subtitle`` below, smaller) fit
+    ``width`` × ``height``; 0 when none from 8 px up does."""
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+
+    def fits(size: int) -> bool:
+        small = max(8, round(size * _SUBTITLE_SCALE))
+        rows = [(line, size) for line in lines] + ([(subtitle, small)] if subtitle else [])
+        if any(draw.textlength(t, font=_font(s)) > width for t, s in rows):
+            return False
+        total = sum(_line_height(s) for _, s in rows) + _GAP * _line_height(size) * (len(rows) - 1)
+        return total <= height
+
+    low, high = 0, height * 2
+    while low < high:  # the largest size that fits (fit is monotone in size)
+        mid = (low + high + 1) // 2
+        if mid >= 8 and fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def badge_image(
     text: str, subtitle: str = "", color: str = "#1f4e8c", text_color: str = "#ffffff"
 ) -> Image.Image:
-    """Draw the badge: a rounded plate in ``color`` with ``text`` large and ``subtitle`` small.
+    """Draw the badge: a plate in ``color`` with ``text`` as large as the plate allows and
+    ``subtitle`` smaller below it.
+
+    The name is set at the largest size that fits, on one line or broken at a space onto two
+    when that is larger ("Digital / Assistant"): the badge is ~90 px wide in a 512² frame, where
+    "Digital Assistant" on one line had glyphs ~6 px tall and could not be read.
 
     Args:
         text: the name line (e.g. ``"Digital Assistant"``).
@@ -87,21 +125,23 @@ def badge_image(
     image = Image.new("RGB", (w, h), (200, 200, 200))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=18, fill=(232, 232, 228))
-    draw.rounded_rectangle((6, 6, w - 7, h - 7), radius=14, fill=plate)
-    lines = (
-        [(text.strip(), 64), (subtitle.strip(), 40)] if subtitle.strip() else [(text.strip(), 72)]
-    )
-    fonts = [_fit(draw, line, size, w - 48) for line, size in lines]
-    heights = [
-        f.getbbox(line or " ")[3] - f.getbbox(line or " ")[1]
-        for (line, _), f in zip(lines, fonts, strict=True)
-    ]
-    gap = 14
-    y = (h - sum(heights) - gap * (len(lines) - 1)) / 2
-    for (line, _), font, height in zip(lines, fonts, heights, strict=True):
-        top = font.getbbox(line or " ")[1]
+    draw.rounded_rectangle((5, 5, w - 6, h - 6), radius=14, fill=plate)
+    name, subtitle = text.strip(), subtitle.strip()
+    margin = 18
+    room = (w - 2 * margin, h - 2 * margin)
+    sized = [(_largest(lines, subtitle, *room), -len(lines), lines) for lines in _layouts(name)]
+    size, _, lines = max(sized)
+    size = max(size, 8)
+    small = max(8, round(size * _SUBTITLE_SCALE))
+    rows = [(line, size) for line in lines] + ([(subtitle, small)] if subtitle else [])
+    gap = _GAP * _line_height(size)
+    total = sum(_line_height(s) for _, s in rows) + gap * (len(rows) - 1)
+    y = (h - total) / 2
+    for line, s in rows:
+        font = _font(s)
+        top = font.getbbox(_LINE_PROBE)[1]
         draw.text((w / 2, y - top), line, font=font, fill=ink, anchor="ma")
-        y += height + gap
+        y += _line_height(s) + gap
     return image
 
 
@@ -116,7 +156,7 @@ def badge_texture(
     badge it already shows does nothing.
 
     Returns:
-        uint8 (164, 512, 4) RGBA (:data:`BADGE_SIZE_PX`), sRGB, row 0 the image's top.
+        uint8 (205, 512, 4) RGBA (:data:`BADGE_SIZE_PX`), sRGB, row 0 the image's top.
 
     Raises:
         BadgeError: a colour is not ``#rrggbb``.

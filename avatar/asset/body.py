@@ -208,8 +208,10 @@ def button() -> Part:
     return Part("button", "suit", pos, tris, BUTTON)
 
 
-BADGE_CENTRE = (0.128, -0.272)  # x, y in metres on the avatar's left breast
-BADGE_SIZE_M = (0.075, 0.024)
+BADGE_CENTRE = (0.134, -0.262)  # x, y in metres on the avatar's left breast
+#: A large staff badge (110 × 44 mm): at the page's 512² video it is ~90 × 37 px, so its name in
+#: two lines has ~11 px letters (75 × 24 mm gave 8 px: unreadable). It stays clear of the lapel.
+BADGE_SIZE_M = (0.110, 0.044)
 
 
 def badge() -> Part:

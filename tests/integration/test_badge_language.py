@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from avatar.badge import BADGE_SIZE_PX
 from avatar.pose import NEUTRAL_POSE
 from avatar.renderer import EGLUnavailableError, Renderer, RendererError
 from engine.config import EngineConfig
@@ -66,7 +67,8 @@ def test_badge_texture_is_baked_once_per_language_and_read_only() -> None:
     en, zh = badge_for(avatar, "en"), badge_for(avatar, "zh")
     assert en is badge_for(avatar, "en") and zh is badge_for(avatar, "zh")  # shared, not redrawn
     assert badge_for(avatar, "fr") is en  # no French text: the English badge
-    assert en.shape == zh.shape == (164, 512, 4) and not en.flags.writeable
+    assert en.shape == zh.shape == (BADGE_SIZE_PX[1], BADGE_SIZE_PX[0], 4)
+    assert not en.flags.writeable
     assert np.abs(en.astype(int) - zh).max() > 100  # other glyphs on the same plate
     other = EngineConfig(avatar={"model": "some.glb"}).avatar
     assert badge_for(other, "zh") is None  # another model keeps its own badge
@@ -132,3 +134,45 @@ async def test_a_pooled_renderer_shows_the_next_session_its_own_badge() -> None:
         pool.close()
     assert changed_box(english, chinese) is not None
     assert np.abs(again.astype(int) - english).max() <= 2
+
+
+def _ink_lines(frame: np.ndarray, box: tuple[int, int, int, int]) -> list[int]:
+    """Heights (px) of the text lines inside ``box`` of a rendered frame: runs of rows holding
+    a light pixel (the white letters; the plate and the jacket are dark)."""
+    x0, y0, x1, y1 = box
+    rows = (frame[y0:y1, x0:x1].astype(int).min(axis=2) > 150).any(axis=1)
+    runs, start = [], None
+    for i, ink in enumerate([*rows, False]):
+        if ink and start is None:
+            start = i
+        elif not ink and start is not None:
+            runs.append(i - start)
+            start = None
+    return runs
+
+
+def test_the_badge_is_legible_at_the_page_size(artifacts_dir: Path) -> None:
+    """At the video's own size (512², the page shows it about that large) the badge's letters
+    are tall enough to read: a Han line at least 16 px, each English line at least 10 px (the
+    name broken onto two lines). The 75 × 24 mm badge with the name on one line had 8 px lines
+    in both languages (unreadable)."""
+    cfg = EngineConfig(avatar={"ai_label": ""})
+    assert (cfg.server.video_width, cfg.server.video_height) == (512, 512)
+    frames = {}
+    for language in ("en", "zh"):
+        try:
+            renderer = Renderer(load_configured_avatar(cfg.avatar, language), 512, 512)
+        except EGLUnavailableError as exc:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"EGL is required under CI: {exc}")
+            pytest.skip(str(exc))
+        try:
+            frames[language] = renderer.render(NEUTRAL_POSE).copy()
+        finally:
+            renderer.close()
+        Image.fromarray(frames[language]).save(artifacts_dir / f"badge-512-{language}.png")
+    box = changed_box(frames["en"], frames["zh"])
+    assert box is not None
+    english, chinese = _ink_lines(frames["en"], box), _ink_lines(frames["zh"], box)
+    assert len(english) == 2 and min(english) >= 10, english
+    assert len(chinese) == 1 and chinese[0] >= 16, chinese

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from avatar import DEFAULT_AVATAR_PATH
+from avatar.asset.body import BADGE_SIZE_M
 from avatar.badge import BADGE_SIZE_PX, BadgeError, badge_image, parse_color
 from avatar.gltf import load_avatar
 
@@ -98,6 +99,10 @@ def test_uniform_and_face_parts_are_there(gltf) -> None:
     view = gltf.bufferViews[image.bufferView]
     raw = gltf.binary_blob()[view.byteOffset : view.byteOffset + view.byteLength]
     assert Image.open(io.BytesIO(raw)).size == BADGE_SIZE_PX
+    # the image is not stretched on the quad
+    assert BADGE_SIZE_PX[0] / BADGE_SIZE_PX[1] == pytest.approx(
+        BADGE_SIZE_M[0] / BADGE_SIZE_M[1], rel=0.01
+    )
 
 
 def test_eyes_have_a_dark_pupil_a_brown_iris_and_a_light_sclera() -> None:
