@@ -2,9 +2,9 @@
 
 Per frame: the :class:`~avatar.posing.PoseDriver` turns the pose into morph weights and either
 a joint palette (skinned models: linear blend skinning in the vertex shader, the palette in a
-buffer texture) or head/eye rotations (static meshes). Morph targets are blended on the CPU
-(float32 ufuncs over the vertices any target moves, for the targets with non-zero weight) and
-uploaded only when the weights change. One draw per material (:mod:`avatar.gl_programs`):
+buffer texture) or head/eye rotations (static meshes). Morph targets are blended on the CPU and
+uploaded only when the weights change (:class:`~avatar.gl_mesh.GLMesh`, the vertex buffers).
+One draw per material (:mod:`avatar.gl_programs`):
 opaque first, then blended ones back to front. Only the avatar's screen box is drawn — only the
 head's, or the changed blendshapes', while :class:`~avatar.pose_hold.PoseHold` holds a skinned
 avatar's joints still, one pass per box when it redraws several (a body step's band and the
@@ -24,6 +24,7 @@ from avatar import screen_box
 from avatar.camera import Camera
 from avatar.chunks import TriangleChunks, meeting, runs_of
 from avatar.frame_stages import FrameStages, StageClock
+from avatar.gl_mesh import GLMesh
 from avatar.gl_post import FrameTarget
 from avatar.gl_programs import (
     FRAME_BINDING,
@@ -36,7 +37,6 @@ from avatar.gl_programs import (
 )
 from avatar.gl_textures import TextureCache
 from avatar.interior import HiddenInterior
-from avatar.mesh import morph_normal_deltas
 from avatar.model import Avatar
 from avatar.pose import Pose
 from avatar.pose_hold import PoseHold
@@ -92,8 +92,7 @@ class GLScene:
         toward = camera.eye.astype(np.float64) - camera.pivot
         self._view = (toward / np.linalg.norm(toward)).astype(np.float32)
         self._palette: np.ndarray | None = None
-        self._setup_morphs()
-        self._setup_vertices()
+        self.mesh = GLMesh(avatar, camera, self.chunks)
         self._textures = TextureCache(avatar.images)
         self._interior = HiddenInterior(avatar)
         self._draws = self._draw_list()
@@ -110,71 +109,6 @@ class GLScene:
             GL.glTexBuffer(GL.GL_TEXTURE_BUFFER, GL.GL_RGBA32F, self._palette_buf)
 
     # --- setup --------------------------------------------------------------------------------
-
-    def _setup_morphs(self) -> None:
-        a = self.avatar
-        skin = a.skinning
-        pos = skin.bind_positions if skin is not None else a.positions
-        nrm = skin.bind_normals if skin is not None else a.normals
-        deltas = skin.morph_deltas if skin is not None else a.morph_deltas
-        # Only the morphed vertices a triangle uses are blended (a level of detail leaves many
-        # of a scanned face's vertices out).
-        drawn = np.isin(a.morph_vertices, a.indices)
-        self._morph_vertices = a.morph_vertices[drawn]
-        t, m = len(a.target_names), self._morph_vertices.size
-        self._positions = np.ascontiguousarray(pos, np.float32).copy()
-        self._normals = np.ascontiguousarray(nrm, np.float32).copy()
-        self._pos_deltas = np.ascontiguousarray(deltas[:, drawn]).reshape(t, m * 3)
-        normal_deltas = morph_normal_deltas(pos, a.indices, a.morph_vertices, deltas)
-        self._nrm_deltas = np.ascontiguousarray(normal_deltas[:, drawn]).reshape(t, m * 3)
-        self._rest_pos = pos[self._morph_vertices].reshape(-1).copy()
-        self._rest_nrm = nrm[self._morph_vertices].reshape(-1).copy()
-        self._blend = np.empty(m * 3, np.float32)
-        self._tmp = np.empty(m * 3, np.float32)
-        self._uploaded: np.ndarray | None = None
-
-    def _setup_vertices(self) -> None:
-        a, v = self.avatar, self.avatar.positions.shape[0]
-        self._vao = GL.glGenVertexArrays(1)
-        GL.glBindVertexArray(self._vao)
-        uv0 = a.texcoords[0] if a.texcoords else np.zeros((v, 2), np.float32)
-        uv1 = a.texcoords[1] if len(a.texcoords) > 1 else uv0
-        self._vbo_pos, self._vbo_nrm = GL.glGenBuffers(2)
-        attributes = [
-            (0, self._vbo_pos, self._positions, GL.GL_DYNAMIC_DRAW),
-            (1, self._vbo_nrm, self._normals, GL.GL_DYNAMIC_DRAW),
-            (2, None, a.colors, GL.GL_STATIC_DRAW),
-            (3, None, uv0, GL.GL_STATIC_DRAW),
-            (4, None, uv1, GL.GL_STATIC_DRAW),
-        ]
-        if self.skinned:
-            attributes.append((7, None, a.skinning.weights, GL.GL_STATIC_DRAW))
-        else:
-            rig = np.zeros((v, 2), np.float32)
-            rig[:, 0] = self.camera.head_weights(a.positions)
-            for k, eye in enumerate(a.eyes[:2]):
-                rig[eye.vertices, 1] = k + 1
-            attributes.append((5, None, rig, GL.GL_STATIC_DRAW))
-        for loc, vbo, data, usage in attributes:
-            data = np.ascontiguousarray(data, np.float32)
-            vbo = vbo or GL.glGenBuffers(1)
-            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
-            GL.glBufferData(GL.GL_ARRAY_BUFFER, data.nbytes, data, usage)
-            GL.glEnableVertexAttribArray(loc)
-            GL.glVertexAttribPointer(loc, data.shape[1], GL.GL_FLOAT, GL.GL_FALSE, 0, None)
-        if self.skinned:
-            joints = np.ascontiguousarray(a.skinning.joints, np.uint16)
-            vbo = GL.glGenBuffers(1)
-            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
-            GL.glBufferData(GL.GL_ARRAY_BUFFER, joints.nbytes, joints, GL.GL_STATIC_DRAW)
-            GL.glEnableVertexAttribArray(6)
-            GL.glVertexAttribIPointer(6, 4, GL.GL_UNSIGNED_SHORT, 0, None)
-        ebo = GL.glGenBuffers(1)
-        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, ebo)
-        indices = np.ascontiguousarray(
-            a.indices if self.chunks is None else self.chunks.indices, np.uint32
-        )
-        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
 
     def _ubo(self, data: np.ndarray, usage: int) -> int:
         ubo = GL.glGenBuffers(1)
@@ -256,29 +190,6 @@ class GLScene:
 
     # --- per frame ----------------------------------------------------------------------------
 
-    def _blend_morphs(self, weights: np.ndarray) -> bool:
-        """Blend the morph targets into the vertex arrays on the CPU; True when they changed
-        and must be uploaded (the caller then records ``weights`` in ``_uploaded``)."""
-        if self._uploaded is not None and np.array_equal(weights, self._uploaded):
-            return False
-        if not self._morph_vertices.size:
-            self._uploaded = weights
-            return False
-        # Blend with ufuncs over the active targets only, not a BLAS GEMV: OpenBLAS worker
-        # threads spin after each call and starve llvmpipe's rasteriser threads.
-        active = np.flatnonzero(weights)
-        blend, tmp = self._blend, self._tmp
-        for rest, deltas, out in (
-            (self._rest_pos, self._pos_deltas, self._positions),
-            (self._rest_nrm, self._nrm_deltas, self._normals),
-        ):
-            np.copyto(blend, rest)
-            for k in active:
-                np.multiply(deltas[k], weights[k], out=tmp)
-                blend += tmp
-            out[self._morph_vertices] = blend.reshape(-1, 3)
-        return True
-
     def _pose_state(
         self, pose: Pose
     ) -> tuple[np.ndarray, tuple[Box, ...], np.ndarray | None, np.ndarray]:
@@ -315,9 +226,7 @@ class GLScene:
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._frame_ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, block.nbytes, block)
         if morphs:
-            for vbo, data in ((self._vbo_pos, self._positions), (self._vbo_nrm, self._normals)):
-                GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
-                GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+            self.mesh.upload()
 
     def draw(self, pose: Pose, out: np.ndarray, gl: AbstractContextManager | None = None) -> None:
         """Render ``pose`` into ``out`` (uint8 (height, width, 3), row 0 at the top).
@@ -352,7 +261,7 @@ class GLScene:
             clock.lap("copy")
             self.stages = clock.stages()
             return
-        morphs = self._blend_morphs(weights)
+        morphs = self.mesh.blend(weights)
         clock.lap("morph")
         boxes = None if self.chunks is None else self.chunks.boxes(self._palette, weights)
         visible = [None if boxes is None else meeting(boxes, area) for area in parts]
@@ -371,7 +280,7 @@ class GLScene:
             ):
                 passed = bool(GL.glGetQueryObjectuiv(self._query, GL.GL_QUERY_RESULT))
         if morphs:
-            self._uploaded = weights
+            self.mesh.uploaded = weights
         if passed is not None:
             self._interior.report(weights, passed)
         np.copyto(out, self._last_frame)
@@ -386,7 +295,7 @@ class GLScene:
         if self.skinned:
             GL.glActiveTexture(GL.GL_TEXTURE0 + PALETTE_UNIT)
             GL.glBindTexture(GL.GL_TEXTURE_BUFFER, self._palette_tex)
-        GL.glBindVertexArray(self._vao)
+        GL.glBindVertexArray(self.mesh.vao)
         GL.glEnable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LEQUAL)
         GL.glFrontFace(GL.GL_CW)  # the projection flips Y: counter-clockwise comes out CW

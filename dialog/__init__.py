@@ -19,13 +19,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dialog.engine import DialogEngine
     from dialog.pack import PackError
     from dialog.sensitive import redact
-    from dialog.session import DialogEngine, DialogSession, SessionClosedError, TrialStopped
+    from dialog.session import DialogSession, SessionClosedError, TrialStopped
     from dialog.types import DialogTurn, ReplyPlan
 
 _HOMES: dict[str, str] = {
-    "DialogEngine": "dialog.session",
+    "DialogEngine": "dialog.engine",
     "DialogSession": "dialog.session",
     "DialogTurn": "dialog.types",
     "PackError": "dialog.pack",

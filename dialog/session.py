@@ -1,5 +1,6 @@
-"""The thin async runner around the pure interpreter: :class:`DialogEngine` (one per domain,
-shared) and :class:`DialogSession` (one per visitor).
+"""The thin async runner around the pure interpreter: :class:`DialogSession`, one per visitor,
+made by a :class:`~dialog.engine.DialogEngine` (one per domain, shared: the pack, NLU and
+knowledge base; re-exported here).
 
 A turn: detect the language → NLU → (knowledge base for FAQ intents) → ``interpreter.step`` →
 execute each returned :class:`~dialog.types.Call` on the connector and feed its outcome back
@@ -18,18 +19,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from connectors.base import Connector, ConnectorError
+from connectors.base import ConnectorError
 from dialog.commands import detect_language
-from dialog.embedding import SentenceEncoder
 from dialog.empathy import EmpathyMemory, with_empathy
+from dialog.engine import DialogEngine
 from dialog.entities import clean_text
-from dialog.interpreter import DialogState, FlowLoopError, Interpreter
-from dialog.llm import LLMSettings, Rephraser
-from dialog.pack import Pack, load_pack, pack_dir
+from dialog.interpreter import DialogState, FlowLoopError
 from dialog.sensitive import WARNING as SENSITIVE_WARNING
 from dialog.sensitive import redact
 from dialog.templates import render
@@ -47,7 +44,6 @@ from dialog.types import (
     Say,
     UserInput,
 )
-from dialog.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -93,95 +89,6 @@ class AuditEntry:
     kind: str
     detail: str
     flow: str | None = None
-
-
-class DialogEngine:
-    """A domain's loaded pack, NLU model and knowledge base; makes sessions."""
-
-    def __init__(
-        self,
-        pack: Pack,
-        connector: Connector,
-        *,
-        timezone: str = "Asia/Shanghai",
-        understanding: Understanding | None = None,
-        encoder: SentenceEncoder | None = None,
-        llm: LLMSettings | None = None,
-    ) -> None:
-        """Args:
-        pack: the loaded pack.
-        connector: runs the flows' actions.
-        timezone: IANA zone for dates and times the visitor says.
-        understanding: the pack's classifier and knowledge base already built (default: train
-            them, ~1 s).
-        encoder: the sentence encoder for English NLU and knowledge-base search, used when
-            ``understanding`` is built here (``None``: n-grams and BM25 only).
-        llm: an OpenAI-compatible endpoint that rewords knowledge-base answers for speech
-            (:mod:`dialog.llm`; ``None``: answers are spoken as written).
-        """
-        self.pack = pack
-        self.connector = connector
-        self.timezone = ZoneInfo(timezone)
-        self.interpreter = Interpreter(pack)
-        self.understanding = understanding or Understanding.from_pack(pack, encoder)
-        self.llm = llm
-        self.rephraser = Rephraser(llm) if llm is not None else None
-
-    def with_connector(self, connector: Connector) -> DialogEngine:
-        """The same pack, model and knowledge base over another connector (e.g. one per event
-        loop), without training again."""
-        return DialogEngine(
-            self.pack,
-            connector,
-            timezone=str(self.timezone),
-            understanding=self.understanding,
-            llm=self.llm,
-        )
-
-    @classmethod
-    def load(
-        cls,
-        domain: str,
-        connector: Connector,
-        packs_dir: Path | None = None,
-        *,
-        timezone: str = "Asia/Shanghai",
-        encoder: SentenceEncoder | None = None,
-        llm: LLMSettings | None = None,
-    ) -> DialogEngine:
-        """Load pack ``domain`` and train its NLU.
-
-        Args:
-            domain: ``"bank"`` or ``"tax"`` (a folder under ``packs_dir``).
-            connector: the connector (router) that runs the flows' actions.
-            packs_dir: default ``<repo>/assets/domains``.
-            timezone: see :meth:`__init__`.
-            encoder: see :meth:`__init__`.
-            llm: see :meth:`__init__`.
-
-        Returns:
-            The engine.
-
-        Raises:
-            FileNotFoundError: no pack folder for ``domain``.
-            dialog.pack.PackError: the pack is invalid.
-        """
-        pack = load_pack(pack_dir(domain, packs_dir))
-        return cls(pack, connector, timezone=timezone, encoder=encoder, llm=llm)
-
-    def new_session(
-        self, session_id: str, language: str = "auto", start_language: str | None = None
-    ) -> DialogSession:
-        """A fresh session.
-
-        Args:
-            session_id: the engine's session id (audit, idempotency keys).
-            language: ``"auto"`` (reply in the language the visitor used), ``"en"`` or ``"zh"``.
-            start_language: with ``"auto"``, the language until the visitor's words show one
-                (the page's own, ``ui_language``): digits or an emoji on a Chinese page are
-                answered in Chinese. None: the pack's first language.
-        """
-        return DialogSession(self, session_id, language, start_language)
 
 
 class DialogSession:
