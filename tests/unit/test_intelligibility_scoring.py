@@ -1,0 +1,30 @@
+"""How a transcript is scored against a Mandarin reply (engine/tts/intelligibility.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.tts.intelligibility import cer_zh, read_as_in_reference
+
+REPLY = "已向您尾号5678的手机发送验证码。"
+
+
+def test_digits_heard_right_are_read_as_the_reply_reads_them() -> None:
+    # 尾 misheard as 为: the normaliser alone would read 为号5678 as a cardinal (五千六百七十八)
+    assert read_as_in_reference(REPLY, "已向您为号5678的手机") == "已向您为号五六七八的手机"
+    # one wrong character out of 17, not four
+    assert cer_zh(REPLY, "已向您为号5678的手机发送验证码。") == pytest.approx(1 / 17)
+    assert cer_zh(REPLY, REPLY) == 0.0
+
+
+def test_digits_the_reply_does_not_write_are_left_to_the_normaliser() -> None:
+    assert read_as_in_reference(REPLY, "尾号5679") == "尾号5679"
+    assert read_as_in_reference(REPLY, "尾号567") == "尾号567"
+    # a wrong number still costs its characters: 五六七九 against 五六七八, one wrong
+    assert cer_zh(REPLY, "已向您尾号5679的手机发送验证码。") == pytest.approx(1 / 17)
+
+
+def test_amounts_and_times_keep_their_readings() -> None:
+    reply = "可退税1,280.50元，九点半前办理。"
+    assert read_as_in_reference(reply, "可退税1,280.50元") == "可退税一千二百八十点五元"
+    assert cer_zh("时段有：09:30。", "时段有09:30") == 0.0
