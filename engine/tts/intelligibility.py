@@ -181,19 +181,27 @@ def wer_en(reference: str, heard: str) -> float:
     return float(jiwer.wer(norm(reference), norm(heard)))
 
 
-#: Shortest piece of a reply given to the recogniser, in seconds (see :func:`speak_and_hear`).
-MIN_PIECE_S = 3.0
+#: Shortest piece of a reply given to the recogniser, in seconds (see :func:`speak_and_hear`):
+#: a lone one-word sentence ("Goodbye!", ~0.6 s) is often heard as nothing.
+MIN_PIECE_S = 1.5
+#: A chunk whose text ends a sentence (closing quotes and brackets after the mark allowed). Not
+#: a colon: "Here are your latest transactions:" heard apart left its 9.7 s list sentence alone,
+#: cut short in 5 of 12 renditions against 1 of 12 heard after its colon.
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）」]*\s*$")
 
 
-def _pieces(sentences: Sequence[bytes], sample_rate: int) -> list[bytes]:
-    """Join consecutive sentences (int16 PCM) into pieces of at least :data:`MIN_PIECE_S`;
-    a short tail joins the piece before it."""
+def _pieces(chunks: Sequence[tuple[str, bytes]], sample_rate: int) -> list[bytes]:
+    """Group a reply's chunks (text, int16 PCM) into the pieces the recogniser hears: a
+    piece ends at the first sentence end once it holds :data:`MIN_PIECE_S` of audio, so it is
+    one sentence unless that sentence is too short to be heard alone (then it joins the next;
+    a short tail joins the piece before it). Clause chunks (Kokoro's first piece) join the rest
+    of their sentence."""
     min_bytes = int(MIN_PIECE_S * sample_rate) * 2
     pieces: list[bytes] = []
     current = b""
-    for pcm in sentences:
+    for text, pcm in chunks:
         current += pcm
-        if len(current) >= min_bytes:
+        if len(current) >= min_bytes and _SENTENCE_END.search(text):
             pieces.append(current)
             current = b""
     if current:
@@ -210,11 +218,15 @@ def speak_and_hear(
     """Synthesize each reply with ``tts``, transcribe it with ``asr`` (a
     :class:`~engine.asr.whisper.WhisperASR`) and score it.
 
-    A reply is transcribed in pieces of whole sentences (the engine's
-    :class:`~engine.tts.base.TTSChunk` per sentence), each at least
-    :data:`MIN_PIECE_S` long: a small Whisper given a whole 8 s reply now and then stops
-    after its first sentence, and given a lone one-word sentence ("Goodbye!") often hears
-    nothing; either way the voice would be scored for the recogniser's slip.
+    A reply is transcribed one sentence at a time (:func:`_pieces`, from the engine's
+    :class:`~engine.tts.base.TTSChunk` s), never two whole sentences together: Whisper
+    decoding without timestamps (as the engine decodes, :mod:`engine.asr.windowed`) often ends
+    its text at the first sentence's full stop, so a two-sentence piece was heard as its first
+    sentence alone (tax ``utter_i_am_a_bot``, two 3 s sentences: 5 of 16 Piper renditions; the
+    same audio decoded with timestamps is heard whole, the window's length does not matter).
+    A sentence shorter than :data:`MIN_PIECE_S` joins the next: a lone one-word sentence
+    ("Goodbye!") is often heard as nothing. Either way the voice would be scored for the
+    recogniser's slip.
 
     Synthesis runs one reply ahead on a worker thread while the calling thread transcribes
     the reply before it (both release the GIL inside onnxruntime / CTranslate2): neither
@@ -246,7 +258,7 @@ def _hear(asr: Any, reply: Reply, chunks: Sequence[Any], sample_rate: int, langu
 
     scorer = cer_zh if language == "zh" else wer_en
     heard_parts = []
-    for piece in _pieces([c.pcm for c in chunks], sample_rate):
+    for piece in _pieces([(c.text, c.pcm) for c in chunks], sample_rate):
         audio = resample_pcm(piece, sample_rate, 16_000).astype(np.float32) / 32768.0
         heard_parts.append(asr.transcribe(audio, language=language).text.strip())
     heard = ("" if language == "zh" else " ").join(heard_parts)
