@@ -181,6 +181,14 @@ class Run:
                 if not self.stack:
                     self.reset_slots()
                     return
+                parent = self.stack[-1]
+                if parent.waiting == "collect":
+                    # the flow that ended had interrupted this one at its question: ask it
+                    # again (going past it left the question unanswered: a confirmation read
+                    # as declined, a code never asked for)
+                    self.say("utter_resume")
+                    self.stack[-1] = replace(parent, waiting=None)
+                    continue
                 self.advance()  # the parent's `call` step is done
                 continue
             if not self.run_step(frame, step):
@@ -217,13 +225,26 @@ class Run:
             return True
         elif kind == "call":
             self.stack[-1] = replace(frame, waiting="call")
-            self.stack.append(Frame(str(value)))
+            self.stack.append(self._callee(str(value)))
             return True
         elif kind == "handoff":
             self.handoff(str(value))
             return False
         self.advance()
         return True
+
+    def _callee(self, flow_id: str) -> Frame:
+        """The frame a ``call`` of ``flow_id`` runs: the flow's own frame when it is under way
+        lower down the stack, stopped at its question by the flow calling it now (moved up
+        here, so it goes on once: "show my transactions" at the lost-card flow's code prompt
+        uses the code already texted instead of texting a second one and then checking the
+        first flow's code against it); else a fresh frame."""
+        for index in range(len(self.stack) - 2, -1, -1):
+            below = self.stack[index]
+            if below.flow_id == flow_id and below.waiting == "collect":
+                del self.stack[index]
+                return replace(below, waiting=None)
+        return Frame(flow_id)
 
     def freeze(self, *, keep_replies: bool = False, append_replies: bool = False) -> DialogState:
         replies = tuple(a.reply for a in self.actions if isinstance(a, Say))
