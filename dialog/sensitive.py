@@ -14,6 +14,13 @@ Digits are read as typed (``6222 0212 3456 7890``, ``138-1234-5678``), as Chines
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from dialog.types import ReplyPlan
+
+if TYPE_CHECKING:
+    from dialog.pack import Response
 
 #: The mask put in place of all but the last 4 digits.
 MASK = "••••"
@@ -120,3 +127,82 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
     masked = _RUN.sub(from_digits, text)
     masked = _WORD_RUN.sub(from_words, masked)
     return masked, tuple(kinds)
+
+
+#: Words that only name or introduce a number ("my card number is …", "and my account is …"):
+#: beside its masked numbers a line of these asks for nothing.
+_NUMBER_TALK_EN = frozenset(
+    [
+        "my",
+        "the",
+        "a",
+        "an",
+        "and",
+        "also",
+        "plus",
+        "is",
+        "it's",
+        "its",
+        "it",
+        "this",
+        "that",
+        "here",
+        "here's",
+        "there's",
+        "number",
+        "numbers",
+        "no",
+        "card",
+        "account",
+        "bank",
+        "debit",
+        "credit",
+        "savings",
+        "checking",
+        "phone",
+        "mobile",
+        "cell",
+        "telephone",
+        "id",
+        "identity",
+        "passport",
+        "tax",
+        "taxpayer",
+        "ending",
+        "in",
+        "with",
+        "of",
+        "i",
+        "i'm",
+        "am",
+    ]
+)
+_NUMBER_TALK_ZH = re.compile(
+    r"我的|我|的|是|为|号码|号|卡|银行|账户|账号|帐号|帐户|手机|电话|身份证|证件|纳税人|识别|税|还有|和|跟|这个|这是"
+)
+_NUMERALS = re.compile(rf"{_D}|\b(?:{'|'.join(_DIGIT_WORDS)})\b", re.IGNORECASE)
+
+
+def names_only_numbers(masked: str) -> bool:
+    """True when a masked line (:func:`redact`'s text) says nothing beside its numbers: only
+    numbers and the words that introduce them ("my account is •••• 4417", "4417 and my card is
+    •••• 5671", "我的卡号是•••• 4417"), so it holds no request to answer.
+
+    Args:
+        masked: the visitor's text after :func:`redact`.
+    """
+    rest = _NUMERALS.sub(" ", masked.replace(MASK, " "))
+    rest = _NUMBER_TALK_ZH.sub(" ", rest)
+    return all(word in _NUMBER_TALK_EN for word in re.findall(r"[^\W\d_][\w']*", rest.lower()))
+
+
+def warning_reply(responses: Mapping[str, Response], language: str) -> ReplyPlan:
+    """The warning said before the reply when a full number was masked: the pack's
+    ``utter_sensitive_number`` when it has one (naming the number it asks for), else
+    :data:`WARNING` in ``language`` (English for another language)."""
+    from dialog.templates import render
+
+    response = responses.get("utter_sensitive_number")
+    if response is not None:
+        return render(response, language, {})
+    return ReplyPlan(WARNING.get(language, WARNING["en"]), language, emotion="concerned")

@@ -27,8 +27,7 @@ from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError
-from dialog.sensitive import WARNING as SENSITIVE_WARNING
-from dialog.sensitive import redact
+from dialog.sensitive import names_only_numbers, redact, warning_reply
 from dialog.templates import render
 from dialog.types import (
     GESTURE_ANSWERS,
@@ -170,6 +169,8 @@ class DialogSession:
         # Personal numbers are masked before anything reads the text (NLU, audit, LLM, caption).
         text, redacted = redact(clean_text(text or "")[:MAX_INPUT_CHARS])
         lang = self._language_for(text, language)
+        if redacted and names_only_numbers(text) and not self._at_question():
+            return self._numbers_only(text, lang, redacted, t0)
         nlu, kb = self.engine.understanding.read(text, lang)
         event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
         self._audit.append(
@@ -181,14 +182,39 @@ class DialogSession:
         warning = self._warning(turn.language)
         return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
 
+    def _at_question(self) -> bool:
+        """Whether a flow waits at its question (an answer, or the question again, follows)."""
+        stack = self.state.stack
+        return bool(stack) and stack[-1].waiting == "collect"
+
+    def _numbers_only(
+        self, text: str, language: str, redacted: tuple[str, ...], t0: float
+    ) -> DialogTurn:
+        """A line that only gave a full number (masked: "my account is •••• 4417") asks for
+        nothing: the warning, then "How can I help you today?" (the pack's
+        ``utter_how_can_i_help``), not an answer NLU guessed from the words around the number
+        (telling a visitor who typed an account number how to close an account)."""
+        replies = [self._warning(language)]
+        response = self.engine.pack.responses.get("utter_how_can_i_help")
+        replies += [render(response, language, {})] if response is not None else []
+        state = self.state
+        self._state = dataclasses.replace(
+            state,
+            language=language,
+            last_replies=tuple(replies),
+            seq=state.seq + 1,
+            intent=None,
+            slot=None,
+            unanswered=None,
+            offered_handoff=False,
+        )
+        self._audit.append(AuditEntry("intent", "sensitive_number", self._flow()))
+        timings: dict[str, float | None] = {"dialog": _ms(t0), "connector": None}
+        return DialogTurn(text, None, language, replies, timings, redacted=redacted)
+
     def _warning(self, language: str) -> ReplyPlan:
-        """ "Please don't share full numbers here", from the pack's ``utter_sensitive_number``
-        when it has one."""
-        response = self.engine.pack.responses.get("utter_sensitive_number")
-        if response is not None:
-            return render(response, language, {})
-        text = SENSITIVE_WARNING.get(language, SENSITIVE_WARNING["en"])
-        return ReplyPlan(text, language, emotion="concerned")
+        """ "Please don't share full numbers here" in ``language``."""
+        return warning_reply(self.engine.pack.responses, language)
 
     async def handle_no_input(self) -> DialogTurn:
         """ASR heard nothing: "Sorry, I didn't catch that…" in the session's language.

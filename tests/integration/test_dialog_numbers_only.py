@@ -1,0 +1,74 @@
+"""A line that only gives a full card, account, ID or phone number (masked before anything
+reads it) gets the warning and "How can I help you today?", not an answer NLU guessed from the
+words around the number: newcomer10 typed "my account is 6222021234564417" and was offered a
+colleague; "4417 and my account is …" was told how to close an account. A line with a request
+beside the number is still answered, and at a flow's question the question is asked again."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.sensitive import names_only_numbers, redact
+from tests.conftest import trained_dialog
+
+WARNING_EN = (
+    "Please don't share full card, account, ID or phone numbers here: I've hidden it. "
+    "I only ever need the last four digits of your card."
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "only"),
+    [
+        ("my account is 6222021234564417", True),
+        ("my phone number is 13700001288", True),
+        ("4417 and my account is 6222021234564417", True),
+        ("我的卡号是6222021234564417", True),
+        ("here is my ID 110101199003074258", True),
+        ("I want to close my account 6222021234564417", False),
+        ("my card is lost 6222021234564417", False),
+        ("我想查一下6222021234564417的余额", False),
+    ],
+)
+def test_a_line_of_numbers_and_the_words_naming_them_asks_for_nothing(
+    typed: str, only: bool
+) -> None:
+    masked, kinds = redact(typed)
+    assert kinds
+    assert names_only_numbers(masked) is only, masked
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "help_line"),
+    [
+        ("my account is 6222021234564417", "en", "How can I help you today?"),
+        ("4417 and my account is 6222021234564417", "en", "How can I help you today?"),
+        ("my phone number is 13700001288", "en", "How can I help you today?"),
+        ("我的卡号是6222021234564417", "zh", "请问有什么可以帮您？"),
+    ],
+)
+async def test_only_a_number_gets_the_warning_and_how_can_i_help(
+    typed: str, language: str, help_line: str
+) -> None:
+    session = trained_dialog("bank").new_session("numbers-only", language="auto")
+    turn = await session.handle_text(typed)
+    texts = [r.text for r in turn.replies]
+    assert len(texts) == 2 and texts[1] == help_line, texts
+    assert turn.redacted and turn.intent is None and turn.language == language
+    if language == "en":
+        assert texts[0] == WARNING_EN
+    assert "6222021234564417" not in turn.text and "13700001288" not in turn.text
+    assert session.audit[-1].detail == "sensitive_number"
+
+
+async def test_a_request_beside_the_number_is_answered_and_a_question_asked_again() -> None:
+    session = trained_dialog("bank").new_session("numbers-request", language="en")
+    turn = await session.handle_text("I lost my card, my card is 6222021234564417")
+    texts = [r.text for r in turn.replies]
+    assert texts[0] == WARNING_EN and "freeze" in texts[1], texts
+    turn = await session.handle_text("my account is 6222021234564417")
+    texts = [r.text for r in turn.replies]
+    assert texts[0] == WARNING_EN
+    assert (
+        texts[-1] == "For your security, please tell me or type the last four digits of your card."
+    )
