@@ -289,8 +289,16 @@ class Interpreter:
             return
         if value is None:
             # a wordless line (digits, an emoji) is no new request: "2024" at a yes/no question
-            # started the filing-status flow over a complaint waiting to be confirmed
-            if sure and _WORD.search(event.text) and self._route(run, event, digression=True):
+            # started the filing-status flow over a complaint waiting to be confirmed; nor is a
+            # bare yes or no at a question it does not answer (it got "How can I help you
+            # today?" and "back to where we were" in one breath)
+            answer_word = event.nlu.intent in HANDOFF_ANSWERS
+            if (
+                sure
+                and not answer_word
+                and _WORD.search(event.text)
+                and self._route(run, event, digression=True)
+            ):
                 return
             run.unanswered = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")
