@@ -6,6 +6,7 @@ The schema and loading are :mod:`engine.config`'s.
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,8 +115,11 @@ def _kokoro_speakers(folder: Path) -> set[str]:
 
 
 def check_raw_references(path: str | Path, reported: list[str]) -> list[str]:
-    """:func:`check_references` for a file that failed validation (``ConfigError``), on its
-    raw values, so ``dhe config check`` reports every error at once.
+    """:func:`check_references` for a file that failed validation (``ConfigError``), so
+    ``dhe config check`` reports every error at once: the file's values with each setting
+    named in ``reported`` left out (its default then), validated again and checked; when that
+    still fails (an invalid ``DHE_*`` variable, a setting inside a list), the raw
+    ``dialog.embedding_model`` alone is checked.
 
     Args:
         path: the config file (a readable YAML mapping).
@@ -124,9 +128,36 @@ def check_raw_references(path: str | Path, reported: list[str]) -> list[str]:
     Returns:
         One ``path: message`` per problem; empty when all is well or nothing can be checked.
     """
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from engine.config import EngineConfig
+
+    raw = copy.deepcopy(read_mapping(Path(path)))
+    named = {problem.split(": ", 1)[0] for problem in reported}
+    for setting in named:
+        _drop(raw, setting.split("."))
+    try:
+        config = EngineConfig(**raw)
+    except (ValidationError, SettingsError):
+        return _raw_embedding_problems(raw, reported)
+    return [p for p in check_references(config) if p.split(": ", 1)[0] not in named]
+
+
+def _drop(raw: dict, keys: list[str]) -> None:
+    """Remove ``raw[k0][k1]…`` where the path exists in nested mappings."""
+    for key in keys[:-1]:
+        raw = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            return
+    if isinstance(raw, dict):
+        raw.pop(keys[-1], None)
+
+
+def _raw_embedding_problems(raw: dict, reported: list[str]) -> list[str]:
     value = os.environ.get(_EMBEDDING_ENV)
     if value is None:
-        dialog = read_mapping(Path(path)).get("dialog")
+        dialog = raw.get("dialog")
         value = dialog.get("embedding_model") if isinstance(dialog, dict) else None
     named = ("dialog.embedding_model:", f"{_EMBEDDING_ENV} ")
     if not isinstance(value, str) or any(p.startswith(named) for p in reported):

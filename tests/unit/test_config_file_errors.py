@@ -132,3 +132,27 @@ def test_config_check_finds_what_would_stop_start_up(
         .out.strip()
         .endswith(f"DHE_AVATAR__MODEL (environment): no such avatar file: {tmp_path / 'env.glb'}")
     )
+
+
+def test_config_check_reports_file_checks_beside_schema_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newcomer10: with three invalid ``server`` values in the file, ``config check`` printed
+    only those, and the missing ASR model and avatar file came up only after they were fixed."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        f"asr:\n  models:\n    en: {tmp_path / 'whisper-small'}\n"
+        f"avatar:\n  model: {tmp_path / 'none.glb'}\n"
+        "server: {port: 99999, max_sessions: -1, idle_timeout_s: 0}\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", str(bad)]) == 1
+    lines = [line.removeprefix(f"{bad}: ") for line in capsys.readouterr().out.splitlines()]
+    settings = [line.split(": ", 1)[0] for line in lines]
+    assert settings == [
+        "server.port",
+        "server.max_sessions",
+        "server.idle_timeout_s",
+        "asr.models.en",
+        "avatar.model",
+    ], lines
