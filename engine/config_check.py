@@ -89,7 +89,12 @@ def _voice_problems(config: EngineConfig) -> list[str]:
             except ModelError:
                 continue  # not unpacked yet: `dhe models` (setup) unpacks it
         speakers = _kokoro_speakers(folder)
-        if voice.speaker and speakers and voice.speaker not in speakers:
+        if not speakers:
+            problems.append(
+                f"{_where('tts', 'voices', lang, 'voice')}: {voice.voice!r} is no Kokoro model "
+                "(no voice packs in it)"
+            )
+        elif voice.speaker and voice.speaker not in speakers:
             problems.append(
                 f"{_where('tts', 'voices', lang, 'speaker')}: unknown Kokoro voice "
                 f"{voice.speaker!r}; have {', '.join(sorted(speakers))}"

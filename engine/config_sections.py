@@ -152,6 +152,26 @@ class TTSConfig(_Section):
     #: false: every reply is synthesized live.
     prepared_replies: bool = True
 
+    @field_validator("voices", mode="before")
+    @classmethod
+    def _over_built_in_voices(cls, value: object) -> object:
+        """Voices set in a file change only what they name, as ``DHE_TTS__VOICES__…``
+        variables do: a language left out keeps its built-in voice (:func:`offline_voice`),
+        and an entry naming no other provider changes the fields it sets of that language's
+        built-in voice (``zh: {speaker: zm_yunyang}`` is Kokoro with another speaker; it used
+        to be a voice of the field defaults, Piper's English joe, and no English voice)."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, object] = {lang: offline_voice(lang) for lang in ("en", "zh")}
+        for lang, entry in value.items():
+            built_in = offline_voice(str(lang))
+            if isinstance(entry, dict) and entry.get("provider", built_in.provider) == (
+                built_in.provider
+            ):
+                entry = {**built_in.model_dump(exclude_unset=True), **entry}
+            merged[lang] = entry
+        return merged
+
 
 def _default_labels() -> dict[str, str]:
     from avatar.label import DEFAULT_LABELS

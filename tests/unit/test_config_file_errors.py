@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.config import DEFAULT_CONFIG_PATH, ConfigError, ConfigFileError, load_config
+from engine.config import (
+    DEFAULT_CONFIG_PATH,
+    ConfigError,
+    ConfigFileError,
+    load_config,
+    offline_voice,
+)
 
 BAD_FILES = {
     "latin1.yaml": "server:\n  host: caf\xe9\n".encode("latin-1"),
@@ -156,3 +162,43 @@ def test_config_check_reports_file_checks_beside_schema_errors(
         "asr.models.en",
         "avatar.model",
     ], lines
+
+
+def test_a_file_that_sets_part_of_a_voice_changes_only_that(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newcomer10: ``tts: {voices: {zh: {speaker: zm_yunyang}}}`` made the Mandarin voice Piper's
+    English joe (the field defaults) with no English voice, said "ok", and start-up then
+    failed on the speaker. A partial voice now changes that language's built-in voice, as the
+    ``DHE_TTS__VOICES__ZH__SPEAKER`` variable does."""
+    from engine.config import load_config
+
+    part = tmp_path / "part.yaml"
+    part.write_text("tts:\n  voices:\n    zh:\n      speaker: zm_yunyang\n", encoding="utf-8")
+    voices = load_config(part).tts.voices
+    assert (voices["zh"].provider, voices["zh"].voice, voices["zh"].speaker) == (
+        "kokoro",
+        "kokoro-82m",
+        "zm_yunyang",
+    )
+    assert voices["en"] == offline_voice("en")
+    other = tmp_path / "other.yaml"  # another provider stands alone
+    other.write_text(
+        "tts:\n  voices:\n    zh: {provider: espeak, voice: cmn-latn-pinyin}\n", encoding="utf-8"
+    )
+    zh = load_config(other).tts.voices["zh"]
+    assert (zh.provider, zh.voice, zh.opening) == ("espeak", "cmn-latn-pinyin", "first_clause")
+    from engine import models
+
+    if not models.is_ready(models.load_manifest()["piper-en_US-joe-medium"]):
+        return
+    wrong = tmp_path / "wrong.yaml"  # a Kokoro voice pointed at Piper's model
+    wrong.write_text(
+        "tts:\n  voices:\n    zh: {provider: kokoro, voice: piper-en_US-joe-medium}\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", str(wrong)]) == 1
+    assert capsys.readouterr().out.strip() == (
+        f"{wrong}: tts.voices.zh.voice: 'piper-en_US-joe-medium' is no Kokoro model "
+        "(no voice packs in it)"
+    )
