@@ -67,12 +67,22 @@ def is_goodbye(text: str) -> bool:
     )
 
 
+#: Latin words Chinese speakers use every day, typed or said inside Chinese ("ok", "ID",
+#: "App", "ATM"): on their own they say nothing about the language (a Chinese page's "ok"
+#: switched the avatar to English, newcomer10).
+LOANWORDS = frozenset(
+    {"ok", "id", "app", "atm", "pin", "vip", "wifi", "qr", "sim", "pos", "usb", "pdf", "bye"}
+)
+
+
 def detect_language(text: str, default: str = "en") -> str:
-    """``"zh"`` when ``text`` holds CJK characters, ``"en"`` when it holds Latin letters, else
-    ``default`` (digits alone say nothing about the language)."""
+    """``"zh"`` when ``text`` holds CJK characters, ``"en"`` when it holds Latin words beyond
+    the :data:`LOANWORDS` Chinese speakers use, else ``default`` (digits, emoji or a lone
+    "ok" say nothing about the language)."""
     if _CJK.search(text):
         return "zh"
-    if re.search(r"[A-Za-z]", text):
+    words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text)
+    if any(word.lower().replace("-", "") not in LOANWORDS for word in words):
         return "en"
     return default
 

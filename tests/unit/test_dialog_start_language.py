@@ -35,3 +35,21 @@ async def test_without_a_page_language_auto_starts_in_the_packs_first() -> None:
     assert fixed.language == "en"  # a fixed language wins
     session.close()
     fixed.close()
+
+
+@pytest.mark.parametrize("typed", ["ok", "OK", "ID", "App", "ATM", "ok ok"])
+async def test_a_latin_word_chinese_speakers_use_keeps_a_chinese_session_chinese(
+    typed: str,
+) -> None:
+    """newcomer10: "ok" at the tax hall's Chinese page was answered in English (and "ID"), as
+    if the visitor had switched language. Such words say nothing on their own; English words
+    still switch it."""
+    from dialog.commands import detect_language
+
+    assert detect_language(typed, default="zh") == "zh"
+    assert detect_language(typed, default="en") == "en"
+    assert detect_language(f"{typed} please", default="zh") == "en"
+    session = trained_dialog("tax").new_session("loanword-zh", language="auto", start_language="zh")
+    turn = await session.handle_text(typed)
+    assert turn.language == "zh" and all(r.language == "zh" for r in turn.replies), turn
+    session.close()
