@@ -382,3 +382,23 @@ def test_a_bare_yes_at_a_question_it_does_not_answer_is_asked_again(
     out = v.says("yes")
     assert texts(out) == ["Sorry, I didn't get that.", "Please tell me or type the six-digit code."]
     assert v.state.unanswered == "otp"
+
+
+def test_the_chinese_transactions_reply_does_not_spell_english_merchants(pack: Pack) -> None:
+    """newcomer10: the Mandarin voice spelled every English merchant letter by letter ("C-O-F-F-
+    E-E …", ~8 s of a 30 s reply). The Chinese reply says each date and amount and points to
+    the screen; the card keeps the merchants; the English reply still says them."""
+    from dialog.templates import render
+
+    rows = [
+        {"date": "2025-03-15", "description": "Coffee shop", "amount": "-32.00"},
+        {"date": "2025-03-12", "description": "Electricity bill", "amount": "-188.20"},
+    ]
+    response = pack.responses["utter_transactions"]
+    zh = render(response, "zh", {"transactions": rows})
+    assert zh.text == (
+        "以下是您最近的交易，商户名称请看屏幕：3月15日星期六，-32.00元；3月12日星期三，-188.20元。"
+    )
+    assert [r["description"] for r in zh.card["rows"]] == ["Coffee shop", "Electricity bill"]
+    en = render(response, "en", {"transactions": rows})
+    assert "Coffee shop" in en.text and "Electricity bill" in en.text
