@@ -3,7 +3,8 @@
 A pure rule (no I/O). When the camera reads the visitor as ``angry`` (frustration counts as
 angry) or ``sad`` at a turn, the avatar first acknowledges it and offers a person
 (``utter_empathy_angry`` / ``utter_empathy_sad`` in the pack's ``responses.yaml``, both
-languages), and no reply smiles at a frown (``happy`` becomes ``concerned``). The line is
+languages), and no reply smiles or waves at a frown (``happy`` becomes ``concerned``, a
+``wave`` is dropped; the arrival greeting too). The line is
 said once per episode: not again until the visitor has looked calm (``neutral`` or ``happy``)
 at a turn, and not when the turn already hands the visitor to a person. A turn without a camera
 reading (``None``) changes nothing.
@@ -64,4 +65,7 @@ def with_empathy(
 
 
 def _not_smiling(plan: ReplyPlan) -> ReplyPlan:
-    return dataclasses.replace(plan, emotion="concerned") if plan.emotion == "happy" else plan
+    """``plan`` with a concerned face for a happy one and no cheerful wave (the greeting's)."""
+    emotion = "concerned" if plan.emotion == "happy" else plan.emotion
+    gesture = None if plan.gesture == "wave" else plan.gesture
+    return dataclasses.replace(plan, emotion=emotion, gesture=gesture)

@@ -224,11 +224,14 @@ class DialogSession:
         """
         return await self._run(NoInput(), "", None, time.perf_counter())
 
-    async def greet(self) -> DialogTurn:
-        """The greeting for a visitor who just arrived (presence), in the session language."""
+    async def greet(self, emotion: str | None = None) -> DialogTurn:
+        """The greeting for a visitor who just arrived (presence), in the session language, as
+        their facial ``emotion`` at arrival wants it (:meth:`respond_to_emotion`: no smile nor
+        wave at a frown; None without a camera)."""
         t0 = time.perf_counter()
         plan = render(self.engine.pack.responses["utter_greet"], self.state.language, {})
-        return DialogTurn("", None, plan.language, [plan], {"dialog": _ms(t0), "connector": None})
+        turn = DialogTurn("", None, plan.language, [plan], {"dialog": _ms(t0), "connector": None})
+        return self.respond_to_emotion(turn, emotion)
 
     def accepts_gesture(self, name: str) -> bool:
         """Whether gesture ``name`` answers the question the session waits at (a thumbs up or

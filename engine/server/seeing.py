@@ -70,7 +70,9 @@ class SeeingSession:
         s = self.session
         s.runtime.metrics.turns.labels(kind="greeting").inc()
         s.turns.start_reply(
-            s.next_turn_id(), lambda h: s.runner.seen_turn(h, s.dialog.greet), "greeting"
+            s.next_turn_id(),
+            lambda h: s.runner.seen_turn(h, lambda: s.dialog.greet(s.runner.mood())),
+            "greeting",
         )
 
     def end(self, reason: str) -> None:

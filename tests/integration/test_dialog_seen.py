@@ -88,3 +88,21 @@ async def test_frustration_or_sadness_brings_empathy_once_per_episode(
     no_camera = await take_turn(session, question)
     assert [r.text for r in no_camera.replies] == [r.text for r in calm.replies]
     session.close()
+
+
+@pytest.mark.parametrize("emotion", ["angry", "sad"])
+async def test_a_visitor_who_arrives_frowning_is_greeted_without_a_smile_or_wave(
+    engine: DialogEngine, emotion: str
+) -> None:
+    """newcomer10: a visitor read as angry at arrival got the greeting's broad smile and wave.
+    The greeting now takes the emotion known at arrival: the empathetic line first, a concerned
+    face, no wave; a calm or unseen visitor gets the greeting as written."""
+    session = engine.new_session(f"t-greet-{emotion}", "en")
+    plain = await session.greet()
+    assert [(r.emotion, r.gesture) for r in plain.replies] == [("happy", "wave")]
+    assert (await session.greet("neutral")).replies == plain.replies
+    upset = await session.greet(emotion)
+    assert [r.text for r in upset.replies[1:]] == [plain.replies[0].text]
+    assert upset.replies[0].emotion == "concerned"
+    assert all(r.emotion != "happy" and r.gesture != "wave" for r in upset.replies)
+    session.close()
