@@ -69,7 +69,7 @@ QUANTIZED = (
 
 
 def float_decoder(model_path: Path, parts: tuple[str, ...] | None = QUANTIZED):
-    """The decoder half of the pinned Kokoro export (:func:`engine.tts.kokoro.split_graph`)
+    """The decoder half of the pinned Kokoro export (:func:`engine.tts.kokoro_graph.split_graph`)
     as an ``onnx.ModelProto``, the nodes named by ``parts`` (None: all) with float32 weights
     (:func:`engine.tts.kokoro_dequant.dequantize_dynamic`).
 
@@ -79,7 +79,7 @@ def float_decoder(model_path: Path, parts: tuple[str, ...] | None = QUANTIZED):
     """
     import onnx
 
-    from engine.tts.kokoro import split_graph
+    from engine.tts.kokoro_graph import split_graph
 
     _, decoder = split_graph(Path(model_path).read_bytes())
     only = None if parts is None else (lambda name: any(p in name for p in parts))
@@ -130,7 +130,8 @@ def calibrate(model_dir: Path, ranges: Path = RANGES_PATH) -> None:
     import numpy as np
     from onnxruntime.quantization import CalibrationDataReader
 
-    from engine.tts.kokoro import ALIGNED, ENERGY, MODEL_FILE, PITCH, KokoroTTS
+    from engine.tts.kokoro import MODEL_FILE, KokoroTTS
+    from engine.tts.kokoro_graph import ALIGNED, ENERGY, PITCH
     from engine.tts.zh_g2p import to_phonemes
 
     tts = KokoroTTS(Path(model_dir), decoder="dynamic")

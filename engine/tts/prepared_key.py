@@ -56,6 +56,7 @@ AUDIO_CODE: dict[str, tuple[str, ...]] = {
         *_SHARED_CODE,
         "engine/tts/kokoro.py",
         "engine/tts/kokoro_decoder.py",
+        "engine/tts/kokoro_graph.py",
         "engine/tts/kokoro_openings.py",
         "engine/tts/zh_g2p.py",
         "engine/tts/zh_text.py",

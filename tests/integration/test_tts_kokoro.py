@@ -192,3 +192,29 @@ def test_static_decoder_keeps_the_timing_and_the_sound(kokoro: KokoroTTS) -> Non
     )  # 0.97-0.98 measured; another voice: ~0.15; 1: the same decoder
     with pytest.raises(TTSError, match="unknown Kokoro decoder"):
         KokoroTTS(folder, decoder="fast")
+
+
+def test_the_last_phonemes_silence_is_left_out_not_the_voice(kokoro: KokoroTTS) -> None:
+    """The decoder renders 8 units of 工's 29-unit final ŋ (engine.tts.kokoro_graph): the piece
+    is 21 units shorter, the same words at the same level and close to the whole render;
+    the visemes follow the shortened durations."""
+    from engine.tts.kokoro import TAIL_UNITS
+
+    assert kokoro.tail_units == TAIL_UNITS == 8
+    text = "我是数字员工，"
+    kokoro.tail_units = None
+    try:
+        whole = kokoro.synthesize_sentence(text, "zh")
+    finally:
+        kokoro.tail_units = TAIL_UNITS
+    cut = kokoro.synthesize_sentence(text, "zh")
+    shorter = whole.num_samples - cut.num_samples
+    assert shorter % SAMPLES_PER_UNIT == 0 and 15 <= shorter // SAMPLES_PER_UNIT <= 25, shorter
+    assert cut.visemes.num_samples == cut.num_samples
+    n = cut.num_samples - 13 * SAMPLES_PER_UNIT  # up to the comma's pause
+    a, b = _samples(whole)[:n], _samples(cut)[:n]
+    assert 0.93 < _rms(b) / _rms(a) < 1.07  # 0.98-1.00 measured; unweighted: 0.80-0.85
+    assert np.corrcoef(a, b)[0, 1] > 0.95  # 0.97-0.985 measured; unweighted: 0.93-0.96
+    assert abs(heard_s(cut) - heard_s(whole)) < 0.1
+    with pytest.raises(TTSError, match="tail_units must be >= 1"):
+        KokoroTTS(Path("nowhere"), tail_units=0)
