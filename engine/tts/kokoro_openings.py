@@ -41,7 +41,13 @@ ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
 #: play, 1.35x slower than the first piece predicts (the hold covers ~4 replies in 5 on a
 #: shared machine); the third (w 37, 0.85-0.95 s) ~2.0x, as the pace predicts. Heard: 2.14 s
 #: for w 34 and 2.10 s for w 37, ~55 ms per weight with 3 weights of pauses.
-ZH_HOLD_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, weight_s=0.055, start_slowdown=1.35)
+#: Since the decoder renders 8 units of a piece's last phoneme instead of ~29
+#: (:data:`engine.tts.kokoro.TAIL_UNITS`) a run's fixed cost is smaller: CPU per piece over the
+#: packs' 47 pieces x 2, fitted a + b * w, went from 253 ms + 20.0 ms per weight (overhead 12.6
+#: weights) to 153 ms + 19.2 ms (8.0), shared machine, same run; the overhead here is scaled
+#: alike, 20 -> 13, so a long second piece after a short first one is not predicted cheaper
+#: than it now is (抱歉， -> 这个问题我暂时无法办理。: 2.0x -> 2.35x before the slowdown).
+ZH_HOLD_PACE = Pace(ratio=0.6, overhead=13.0, heard_extra=3.0, weight_s=0.055, start_slowdown=1.35)
 #: The opening ``paced``: clauses grouped so each piece is made before the audio ahead of it
 #: runs out (a short opening clause alone left ~1 s of silence after it).
 PACED_SPLIT = SplitConfig(pace=ZH_PACE)

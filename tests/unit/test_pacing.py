@@ -19,12 +19,12 @@ def _weights(text: str) -> list[int]:
 
 def test_the_opening_clause_is_held_by_what_the_next_piece_lacks() -> None:
     """抱歉， (w 7) made in 0.45 s plays 0.66 s; the next piece (w 34) is then predicted to take
-    0.45 * 54/27 * 1.35 = 1.215 s: held 1.215 - 0.66 - 0.05 s of slack = 0.505 s, so it starts
-    when the clause after it is 0.71 s from ready, and no piece comes late."""
+    0.45 * 47/20 * 1.35 = 1.4276 s: held 1.4276 - 0.66 - 0.05 s of slack = 0.7176 s, so it
+    plays as it is ready (with the slack), and no piece comes late."""
     weights = _weights(FALLBACK)
     assert weights == [7, 34, 37]
     hold = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE)
-    assert hold == pytest.approx(0.505, abs=1e-9)
+    assert hold == pytest.approx(0.717625, abs=1e-9)
     # the pieces' predicted ready times against when each would start playing
     per_cost = 0.45 / ZH_HOLD_PACE.cost(7)
     ready, start = 0.0, hold + 0.66
@@ -36,12 +36,12 @@ def test_the_opening_clause_is_held_by_what_the_next_piece_lacks() -> None:
 
 def test_no_hold_when_the_machine_keeps_up_or_there_is_nothing_to_wait_for() -> None:
     weights = _weights(FALLBACK)
-    # made 2x faster (0.22 s): the next piece is predicted in 0.59 s < 0.66 s heard
+    # made 2x faster (0.22 s): the next piece is predicted in 0.70 s < 0.66 s heard + 0.05 s
     assert opening_hold_s(weights, 0.22, 0.66, ZH_HOLD_PACE) == 0.0
     assert opening_hold_s([7], 0.45, 0.66, ZH_HOLD_PACE) == 0.0
     # a second piece already half made needs that much less
     started = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE, next_started_s=0.2)
-    assert started == pytest.approx(0.305, abs=1e-9)
+    assert started == pytest.approx(0.517625, abs=1e-9)
 
 
 def test_a_later_piece_can_set_the_hold() -> None:
