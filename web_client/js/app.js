@@ -303,6 +303,9 @@ class VisitorPage {
   sessionLost(session) {
     if (session.over) return;
     this.teardown(session);
+    // free its place on the server at once: a server too busy to notice the loss kept it
+    // live for seconds and refused this page's new offers (too many sessions from this address)
+    deleteSession(session.id);
     this.phase = "reconnecting";
     this.setStatus("reconnecting");
     this.notice("notice.reconnecting", {}, { kind: "warn", ms: 0 });
