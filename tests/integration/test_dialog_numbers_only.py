@@ -15,6 +15,10 @@ WARNING_EN = (
     "Please don't share full card, account, ID or phone numbers here: I've hidden it. "
     "I only ever need the last four digits of your card."
 )
+WARNING_ZH = (
+    "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把它隐藏了。"
+    "我最多只需要卡号的后四位。"
+)
 
 
 @pytest.mark.parametrize(
@@ -55,8 +59,7 @@ async def test_only_a_number_gets_the_warning_and_how_can_i_help(
     texts = [r.text for r in turn.replies]
     assert len(texts) == 2 and texts[1] == help_line, texts
     assert turn.redacted and turn.intent is None and turn.language == language
-    if language == "en":
-        assert texts[0] == WARNING_EN
+    assert texts[0] == (WARNING_EN if language == "en" else WARNING_ZH)
     assert "6222021234564417" not in turn.text and "13700001288" not in turn.text
     assert session.audit[-1].detail == "sensitive_number"
 
