@@ -139,9 +139,12 @@ def test_a_docstring_edit_keeps_the_key_and_an_audio_edit_changes_it(
     _edit(base, '"""', '"""Edited docs: nothing here changes a sample. ')
     _edit(base, "\nimport asyncio\n", "\n# a comment\n\nimport asyncio  # and another\n")
     assert voice_fingerprint(voice, language) == key
-    # a module off the synthesis path: not read at all
-    other = "engine/tts/intelligibility.py"
-    assert other not in AUDIO_CODE[voice.provider]
+    # a module off the synthesis path: an edit there keeps the key
+    other = tmp_path / "engine" / "tts" / "intelligibility.py"
+    assert "engine/tts/intelligibility.py" not in AUDIO_CODE[voice.provider]
+    shutil.copy(REPO_ROOT / "engine" / "tts" / "intelligibility.py", other)
+    other.write_text(other.read_text(encoding="utf-8") + "\nMIN_PIECE_S = 9.0\n", "utf-8")
+    assert voice_fingerprint(voice, language) == key
     # code on the path: a new key (a constant of the provider's own module, then shared code)
     module = tmp_path / AUDIO_CODE[voice.provider][-1]
     text = module.read_text(encoding="utf-8")
