@@ -155,7 +155,8 @@ class DialogSession:
         Args:
             text: the words.
             language: the ASR-detected language, or ``None`` to detect it from the text (CJK →
-                zh, Latin → en; digits alone keep the current language), unless the session's
+                zh, Latin words → en; digits, an emoji or a lone loanword such as "ok" or "ID",
+                :data:`dialog.commands.LOANWORDS`, keep the current language), unless the session's
                 language is fixed.
             on_filler: called with a short "one moment" reply when a connector call is slow.
 
