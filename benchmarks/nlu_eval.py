@@ -19,7 +19,9 @@ for the bank, ``app_dev.csv`` and ``app_holdout.csv``: terse first-person app-ba
 (card delivery, PIN, top-ups, transfers, exchange rates, refunds, verification, fees, balance,
 bills, ...) written from the public datasets' intent names alone, never their lines, labelled
 through ``label_map.yaml`` and split at random into two halves before any change was scored:
-the dev half may be read to find weak spots, the held-out half is only scored before and after;
+the dev half may be read to find weak spots, the held-out half is only scored before and after
+(``app_dev.csv`` also holds 47 longer, detailed lines written afterwards, a story before the
+question as customers write to an app: dev only, read like the rest);
 ``everyday.csv`` (30 everyday visitor paraphrases per pack, 15 per language, written after the
 visitor set had been tuned on, never trained on, misses never read: scored as "N/M answered right"
 like ``visitor.csv``), and, for the tax pack, ``hall_dev.csv`` / ``hall_heldout.csv`` (Chinese lines
