@@ -175,13 +175,9 @@ def shirt_collar() -> list[Part]:
     return parts
 
 
-def tie() -> Part:
-    """Knot under the collar and the blade down to where the jacket closes."""
-    ys = np.r_[np.linspace(-0.108, -0.142, 5), np.linspace(-0.15, TIE_END_Y, 20)]
-    half = np.interp(
-        -ys, [0.108, 0.142, 0.15, 0.3, 0.39, -TIE_END_Y], [0.02, 0.012, 0.011, 0.026, 0.03, 0.022]
-    )
-    lift = np.interp(-ys, [0.108, 0.142, 0.15, 0.3, -TIE_END_Y], [0.014, 0.01, 0.007, 0.004, 0.001])
+def _tie_grid(ys: np.ndarray, half: np.ndarray, lift: np.ndarray, shade: np.ndarray):
+    """One piece of the tie: rows at ``ys`` (m), ``half`` widths, lifted off the shirt by
+    ``lift`` and rounded across; vertex colours ``TIE`` × ``shade`` per row."""
     cols = 5
     x = half[:, None] * np.linspace(-1, 1, cols)[None, :]
     y = np.broadcast_to(ys[:, None], x.shape)
@@ -191,9 +187,31 @@ def tie() -> Part:
     tris = grid_triangles(len(ys), cols, wrap=False)
     tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
     col = np.tile(TIE, (len(pos), 1))
-    knot = (ys > -0.145).repeat(cols)
-    col[knot, :3] *= 0.85
-    return Part("tie", "tie", pos, tris, col)
+    col[:, :3] *= shade.repeat(cols)[:, None]
+    return pos, tris, col
+
+
+def tie() -> Part:
+    """The knot under the collar, standing out from the blade (narrower at its foot, lifted,
+    lit from above), and the blade from a pinched, shaded start under it down to where the
+    jacket closes: the knot used to be the blade's own widening top, a flat band at 720 px."""
+    ys = np.linspace(-0.106, -0.139, 6)
+    knot = _tie_grid(
+        ys,
+        np.interp(-ys, [0.106, 0.139], [0.0165, 0.0085]),
+        np.interp(-ys, [0.106, 0.139], [0.017, 0.012]),
+        np.interp(-ys, [0.106, 0.139], [1.0, 0.72]),
+    )
+    ys = np.r_[np.linspace(-0.134, -0.16, 5), np.linspace(-0.17, TIE_END_Y, 18)]
+    blade = _tie_grid(
+        ys,
+        np.interp(-ys, [0.134, 0.15, 0.3, 0.39, -TIE_END_Y], [0.0075, 0.0115, 0.026, 0.03, 0.022]),
+        np.interp(-ys, [0.134, 0.15, 0.3, -TIE_END_Y], [0.009, 0.007, 0.004, 0.001]),
+        np.interp(-ys, [0.134, 0.16], [0.62, 1.0]),
+    )
+    pos = np.r_[knot[0], blade[0]]
+    tris = np.r_[knot[1], blade[1] + len(knot[0])]
+    return Part("tie", "tie", pos, tris, np.r_[knot[2], blade[2]])
 
 
 def button() -> Part:

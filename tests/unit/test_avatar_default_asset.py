@@ -217,3 +217,17 @@ def test_a_head_turn_moves_the_head_rigidly_and_tears_nothing(gltf) -> None:
             before = np.linalg.norm(rest[tris[:, a]] - rest[tris[:, b]], axis=1)
             after = np.linalg.norm(posed[tris[:, a]] - posed[tris[:, b]], axis=1)
             assert (after <= 2.0 * before + 0.003).all()  # stretched a little at most
+
+
+def test_the_tie_has_a_knot_standing_out_over_the_blade() -> None:
+    """newcomer10: the tie was a flat band out of the collar with no knot. The knot is its own
+    piece, lifted over the blade's pinched start where they meet, and narrower at its foot than
+    at its top."""
+    from avatar.asset.body import tie
+
+    part = tie()
+    x, y, z = part.positions[:, 0], part.positions[:, 1], part.positions[:, 2]
+    meet = (y <= -0.134) & (y >= -0.139) & (np.abs(x) < 0.004)  # the middle of both pieces
+    assert z[meet].max() - z[meet].min() >= 0.0025, z[meet]
+    top, foot = np.abs(x[np.isclose(y, y.max())]).max(), np.abs(x[np.isclose(y, -0.139)]).max()
+    assert foot < 0.6 * top, (top, foot)
