@@ -16,6 +16,7 @@ import json
 import math
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -183,6 +184,13 @@ def _video_size(doc: dict) -> tuple[int, int] | None:
     return size
 
 
+def _blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: whitespace and invisible format characters only
+    (zero-width space, joiners, BOM: Unicode category Cf). A line of zero-width spaces was a
+    turn ("Sorry, I didn't get that.") counting towards the misses that hand off to a person."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 def _unreadable(text: str, *, allowed: str = "") -> str | None:
     """What makes ``text`` unusable as text, or None: a lone UTF-16 surrogate (JSON's
     ``"\\ud800"`` decodes to one; it cannot be encoded as UTF-8) or a control character other
@@ -285,7 +293,7 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
     kind = doc["type"]
     if kind == "text":
         text = doc.get("text")
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or _blank(text):
             raise MessageError("bad-message", 'text message needs a non-empty "text"')
         if len(text) > max_text_chars:
             raise MessageError("text-too-long", f"text over {max_text_chars} characters")

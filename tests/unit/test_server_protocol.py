@@ -125,11 +125,15 @@ def test_client_messages() -> None:
         return parse_client_message(json.dumps(doc), max_bytes=16384, max_text_chars=500)
 
     assert parse({"type": "text", "text": " hi "}) == TextMessage("hi")
+    assert parse({"type": "text", "text": "\u200bhi"}) == TextMessage("\u200bhi")
     assert parse({"type": "keypad", "digits": "4417"}) == KeypadMessage("4417")
     assert parse({"type": "language", "language": "zh"}) == LanguageMessage("zh")
     for doc, code in [
         ({"type": "text", "text": "x" * 501}, "text-too-long"),
         ({"type": "text", "text": "   "}, "bad-message"),
+        # zero-width spaces, a BOM, a word joiner show nothing either (newcomer10: a turn)
+        ({"type": "text", "text": "\u200b\u200b\u200b"}, "bad-message"),
+        ({"type": "text", "text": " \ufeff\u2060 "}, "bad-message"),
         ({"type": "keypad", "digits": "12ab"}, "bad-message"),
         ({"type": "language", "language": "fr"}, "bad-message"),
         ({"type": "dance"}, "bad-message"),
