@@ -299,7 +299,9 @@ async def _start(runtime: Runtime, background: Background) -> None:
         raise
     except Exception as exc:  # start-up failure: stay unready (healthz 503) and say why
         runtime.startup_error = f"start-up failed: {exc}"
-        log.exception("server start-up failed; /healthz stays 503")
+        # the reason in one line (it names the setting); where it was raised only with -vv
+        log.error("server start-up failed; /healthz stays 503: %s", exc)
+        log.debug("start-up failure", exc_info=True)
         return
     down = "; ".join(f"{system} ({why})" for system, why in runtime.unavailable.items())
     log.info(  # shown by default: ``dhe serve`` sets engine.server to INFO

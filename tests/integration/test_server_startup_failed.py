@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow]
 MISSING = "/nonexistent/whisper-small"
 
 
-async def test_an_offer_to_a_server_whose_start_up_failed_says_so(tmp_path) -> None:
+async def test_an_offer_to_a_server_whose_start_up_failed_says_so(tmp_path, caplog) -> None:
     config = EngineConfig(
         asr={"models": {"en": MISSING, "zh": MISSING}},
         sandbox={"embedded": False},
@@ -42,3 +42,7 @@ async def test_an_offer_to_a_server_whose_start_up_failed_says_so(tmp_path) -> N
         assert MISSING not in error["message"]  # no server path to a visitor's page
         metrics = await (await client.get("/metrics")).text()
         assert 'reason="start-up-failed"' in metrics
+    # the log says why in one line: no traceback unless asked for (-vv), newcomer10
+    (failed,) = [r for r in caplog.records if "start-up failed" in r.getMessage()]
+    assert failed.levelname == "ERROR" and MISSING in failed.getMessage()
+    assert failed.exc_info is None
