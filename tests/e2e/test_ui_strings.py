@@ -40,3 +40,12 @@ def test_every_key_the_page_uses_exists():
     assert used, "no keys found: the patterns are stale"
     missing = sorted(k for k in used if k not in keys)
     assert not missing, missing
+
+
+def test_the_out_of_service_notice_says_its_reason_once_in_the_page_language():
+    """newcomer10: it read "the server could not start (503 start-up-failed: the server could
+    not start (…))", and the Chinese one carried the server's English sentence: the notice gives
+    the status and code, not the server's own message."""
+    for lang in LANGUAGES:
+        text = _strings(lang)["notice.out_of_service"]
+        assert "{message}" not in text and "{code}" in text, (lang, text)
