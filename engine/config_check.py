@@ -105,7 +105,8 @@ def _voice_problems(config: EngineConfig) -> list[str]:
 def _kokoro_speakers(folder: Path) -> set[str]:
     """The voice pack names of a Kokoro model folder, read without loading the packs (the
     ``voices.npz`` index and ``voices/*.bin``, as :func:`engine.tts.kokoro.load_voice_packs`
-    reads them); empty when unreadable (start-up then says why)."""
+    reads them); empty when it holds none or its index is unreadable, which
+    :func:`_voice_problems` reports as no Kokoro model."""
     import numpy as np
 
     from engine.tts.kokoro import VOICES_DIR, VOICES_FILE
