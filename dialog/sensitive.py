@@ -199,7 +199,12 @@ def names_only_numbers(masked: str) -> bool:
 def warning_reply(responses: Mapping[str, Response], language: str) -> ReplyPlan:
     """The warning said before the reply when a full number was masked: the pack's
     ``utter_sensitive_number`` when it has one (naming the number it asks for), else
-    :data:`WARNING` in ``language`` (English for another language)."""
+    :data:`WARNING` in ``language`` (English for another language).
+
+    Args:
+        responses: the pack's responses by name (:attr:`dialog.pack.Pack.responses`).
+        language: ``"en"`` or ``"zh"``, the reply's language.
+    """
     from dialog.templates import render
 
     response = responses.get("utter_sensitive_number")
