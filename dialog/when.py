@@ -34,6 +34,26 @@ def _zh_int(raw: str) -> int:
     return int(raw) if raw.isdigit() else int(cn2an.cn2an(raw, "smart"))
 
 
+def _day(year: int, month: int, day: int) -> date | None:
+    """The calendar day, or None when there is none ("30 February", "2月30日", month 13): an
+    impossible date is no answer (the question is asked again), never an error; it ended the
+    visitor's session with internal-error (newcomer10)."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _coming(month: int, day: int, today: date) -> date | None:
+    """The next ``month``/``day`` from ``today`` on (this year's, else next year's), or None
+    when neither year has it (29 February outside leap years, 31 April)."""
+    for year in (today.year, today.year + 1):
+        found = _day(year, month, day)
+        if found is not None and found >= today:
+            return found
+    return None
+
+
 def _date_en(t: str, today: date) -> date | None:
     if "day after tomorrow" in t:
         return today + timedelta(days=2)
@@ -49,16 +69,13 @@ def _date_en(t: str, today: date) -> date | None:
             return today + timedelta(days=ahead)
     m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
     if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        return _day(int(m[1]), int(m[2]), int(m[3]))
     months = "|".join(_MONTHS_EN)
     m = re.search(
         rf"\b(?:({months})\s+(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months}))\b", t
     )
     if m:
-        month = _MONTHS_EN.index(m[1] or m[4]) + 1
-        day = int(m[2] or m[3])
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
+        return _coming(_MONTHS_EN.index(m[1] or m[4]) + 1, int(m[2] or m[3]), today)
     return None
 
 
@@ -111,9 +128,11 @@ def _date_zh(t: str, today: date) -> date | None:
         return today + timedelta(days=ahead)
     m = re.search(rf"({_ZH_NUM})月({_ZH_NUM})[日号]", t)
     if m:
-        month, day = _zh_int(m[1]), _zh_int(m[2])
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
+        try:
+            month, day = _zh_int(m[1]), _zh_int(m[2])
+        except ValueError:  # numerals cn2an cannot read ("十十")
+            return None
+        return _coming(month, day, today)
     return None
 
 

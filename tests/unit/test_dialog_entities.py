@@ -118,3 +118,32 @@ def test_amounts_and_ordinals() -> None:
     assert extract_ordinal("第三个") == 3
     assert extract_ordinal("最后一个") == -1
     assert extract_ordinal("hello") is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "30 February",
+        "February 30",
+        "29 February",  # 2026 and 2027 are no leap years
+        "31 April",
+        "32 May",
+        "0 March",
+        "99 January",
+        "2026-02-30",
+        "2月30日",
+        "2月31号",
+        "4月31日",
+        "11月31日",
+        "3月0日",
+        "13月5日",
+    ],
+)
+def test_an_impossible_date_is_no_date_not_an_error(said: str) -> None:
+    """newcomer10: "30 February" at the booking's date question raised ValueError, and the
+    turn's failure ended the visitor's session (internal-error). No such day reads as nothing
+    (the question is asked again)."""
+    now = datetime(2026, 12, 6, 10, 0, tzinfo=DEFAULT_TZ)
+    assert extract_datetime(said, now) is None
+    assert extract_datetime("2月28日", now) == "2027-02-28"  # real days still read
+    assert extract_datetime("2028-02-29", now) == "2028-02-29"
