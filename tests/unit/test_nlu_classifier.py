@@ -99,6 +99,10 @@ def _training_lines(domain: str) -> set[str]:
     # terse app-banking lines written in session 10 from the public intent names, in two halves
     ("bank", "app_dev", (150, 0)),
     ("bank", "app_holdout", (150, 0)),
+    # everyday paraphrases and the tax hall's Chinese lines, written in session 10
+    *((d, "everyday", (15, 15)) for d in PACKS),
+    ("tax", "hall_dev", (0, 74)),
+    ("tax", "hall_heldout", (0, 74)),
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(
     domain: str, name: str, per_language: tuple[int, int]
