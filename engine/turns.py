@@ -20,6 +20,8 @@ A stage that fails with a typed error (:class:`~engine.asr.whisper.ASRError`,
 :class:`~engine.tts.base.TTSError`) publishes one :class:`~engine.events.StageError` with the
 error's stable code; the avatar says a short apology in the session's language and the turn
 ends with its metrics (Home Assistant's pipeline: one ``error`` event, always ``run-end``).
+A dialog that raises anything is the same: one ``dialog``/``internal`` error, the apology, and
+the session goes on with its slots.
 """
 
 from __future__ import annotations
@@ -227,10 +229,13 @@ class TurnRunner:
             heard_language: what ASR heard (for the outcome).
         """
         self._unreported[handle.turn_id] = _Unreported(extras)
-        turn = await self._decide(
-            handle.turn_id,
-            lambda: take_turn(self.dialog, text, language, emotion=self.mood()),
-        )
+        try:
+            turn = await self._decide(
+                handle.turn_id,
+                lambda: take_turn(self.dialog, text, language, emotion=self.mood()),
+            )
+        except Exception as exc:  # a dialog defect: this turn apologises, the session goes on
+            return await self._dialog_failed(handle, exc, text)
         return await self._reply(handle, turn, text, t_eos_s, extras, heard_language)
 
     async def seen_turn(
@@ -240,7 +245,10 @@ class TurnRunner:
         thumbs up at a confirmation: ``decide()`` is the dialog's turn for it (e.g.
         ``DialogSession.greet``, ``DialogSession.handle_gesture``)."""
         self._unreported[handle.turn_id] = _Unreported()
-        turn = await self._decide(handle.turn_id, decide)
+        try:
+            turn = await self._decide(handle.turn_id, decide)
+        except Exception as exc:  # as in answer(): one bad turn never ends the session
+            return await self._dialog_failed(handle, exc, "")
         return await self._reply(handle, turn, "", None, {}, None)
 
     async def _reply(
@@ -393,6 +401,14 @@ class TurnRunner:
         handle.audio_done()
         language = self.dialog.language
         return TurnOutcome(handle.turn_id, text, None, None, language, replies, metrics)
+
+    async def _dialog_failed(self, handle: ReplyHandle, exc: Exception, text: str) -> TurnOutcome:
+        """The dialog raised (a defect, e.g. an input no rule foresaw): log the traceback, send
+        one ``dialog``/``internal`` error event naming only the exception's type (its message
+        may quote the visitor's words), apologise, and keep the session and its slots. It used
+        to end the whole session with ``internal-error``, losing a verification under way."""
+        log.exception("session %s: the dialog failed on a turn", self.session_id)
+        return await self._failed(handle, "dialog", "internal", type(exc).__name__, text)
 
     async def _apologise(
         self, handle: ReplyHandle

@@ -137,6 +137,30 @@ async def test_book_then_cancel_appointment(engine: DialogEngine, sandbox: Sandb
     assert rows[0][0] == "cancelled"
 
 
+@pytest.mark.parametrize(
+    ("opening", "impossible", "asked"),
+    [
+        ("I'd like to book an appointment on 30 February", "31 April", "Which day"),
+        ("我想预约2月30日", "13月5日", "哪一天"),
+    ],
+)
+async def test_a_day_no_calendar_has_is_asked_again(
+    engine: DialogEngine, sandbox: SandboxCluster, opening: str, impossible: str, asked: str
+) -> None:
+    """An impossible day, in the opening or at the question, ended the session with an
+    internal error (ValueError from datetime.date); now the day is asked again and a real one
+    still books."""
+    session = engine.new_session("tax-book-impossible")
+    turn = await session.handle_text(opening)
+    assert turn.intent == "book_appointment" and asked in said(turn)
+    turn = await session.handle_text(impossible)
+    assert asked in said(turn) and not session.state.slots.get("offered_slots")
+    day = first_free_day(sandbox)
+    turn = await session.handle_text(day.isoformat())
+    first = session.state.slots["offered_slots"][0]
+    assert first["start"] in said(turn)
+
+
 async def test_booking_in_chinese_by_time_and_declined(
     engine: DialogEngine, sandbox: SandboxCluster
 ) -> None:

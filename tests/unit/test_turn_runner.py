@@ -177,6 +177,29 @@ async def test_a_failing_stage_is_one_error_event_and_a_spoken_apology(voices) -
     assert turn.kinds()[0] == "StageError"  # before anything of the apology
 
 
+async def test_a_dialog_that_raises_costs_one_turn_not_the_session(voices, monkeypatch) -> None:
+    """A fault injected on purpose: the dialog raises on one line (as an impossible date once
+    did). That turn gets a dialog error event and the spoken apology; the next line is answered
+    by the same session, its slots intact."""
+    turn = Turn(voices)
+    turn.dialog.state.slots["card_last4"] = "4417"
+    real = turn.dialog.handle_text
+
+    async def broken(text: str, **kwargs):
+        if text == "30 February":
+            raise ValueError("day is out of range for month")
+        return await real(text, **kwargs)
+
+    monkeypatch.setattr(turn.dialog, "handle_text", broken)
+    outcome = await turn.runner.typed_turn(ReplyHandle("s1-t1"), "30 February", "en")
+    errors = [e for e in turn.events if isinstance(e, StageError)]
+    assert [(e.stage, e.code, e.message) for e in errors] == [("dialog", "internal", "ValueError")]
+    assert [r.text for r in outcome.replies] == [APOLOGIES["en"]] and turn.outbox.chunks
+    outcome = await turn.runner.typed_turn(ReplyHandle("s1-t2"), FAQ, "en")
+    assert outcome.intent == "faq" and "9" in outcome.replies[0].text
+    assert turn.dialog.state.slots["card_last4"] == "4417"
+
+
 async def test_an_interrupted_reply_stops_where_it_is_and_says_so(voices) -> None:
     turn = Turn(voices)
     speaking = asyncio.Event()
