@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from dialog import DialogSession, DialogTurn, ReplyPlan
+from dialog import DialogSession, DialogTurn, ReplyPlan, SessionClosedError, TrialStopped
 from dialog.chat import take_turn
 from engine.asr.whisper import ASRError
 from engine.audio.pauses import PauseLimiter
@@ -234,6 +234,8 @@ class TurnRunner:
                 handle.turn_id,
                 lambda: take_turn(self.dialog, text, language, emotion=self.mood()),
             )
+        except (SessionClosedError, TrialStopped):  # the session's own signals, not defects
+            raise
         except Exception as exc:  # a dialog defect: this turn apologises, the session goes on
             return await self._dialog_failed(handle, exc, text)
         return await self._reply(handle, turn, text, t_eos_s, extras, heard_language)
@@ -247,6 +249,8 @@ class TurnRunner:
         self._unreported[handle.turn_id] = _Unreported()
         try:
             turn = await self._decide(handle.turn_id, decide)
+        except (SessionClosedError, TrialStopped):  # the session's own signals, not defects
+            raise
         except Exception as exc:  # as in answer(): one bad turn never ends the session
             return await self._dialog_failed(handle, exc, "")
         return await self._reply(handle, turn, "", None, {}, None)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from dialog import TrialStopped
+from dialog import SessionClosedError, TrialStopped
 from dialog.chat import take_turn
 from engine.asr.whisper import ASRError, Transcript
 from engine.config import EngineConfig
@@ -198,6 +198,15 @@ async def test_a_dialog_that_raises_costs_one_turn_not_the_session(voices, monke
     outcome = await turn.runner.typed_turn(ReplyHandle("s1-t2"), FAQ, "en")
     assert outcome.intent == "faq" and "9" in outcome.replies[0].text
     assert turn.dialog.state.slots["card_last4"] == "4417"
+
+
+async def test_a_closed_session_is_not_apologised_for(voices) -> None:
+    """The catch-all above is for defects: a turn racing the session's close still raises."""
+    turn = Turn(voices)
+    turn.dialog.close()
+    with pytest.raises(SessionClosedError):
+        await turn.runner.typed_turn(ReplyHandle("s1-t1"), FAQ, "en")
+    assert not [e for e in turn.events if isinstance(e, StageError)]
 
 
 async def test_an_interrupted_reply_stops_where_it_is_and_says_so(voices) -> None:
