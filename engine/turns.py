@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from dialog import DialogSession, DialogTurn, ReplyPlan, SessionClosedError, TrialStopped
@@ -38,11 +37,12 @@ from engine.asr.whisper import ASRError
 from engine.audio.pauses import PauseLimiter
 from engine.events import Interrupted, Reply, Stage, StageError, TurnMetrics, now_ns
 from engine.foresight import Foresight, HeldSpeech, Prepared
-from engine.observers import EventBus, TurnMetricsObserver
+from engine.observers import EventBus
 from engine.reply import ReplyHandle
 from engine.speaking import Outbox, Speaker
 from engine.tts.base import TTSError
 from engine.turn_io import Heard, TurnOutcome, Utterance
+from engine.turn_metrics import TurnLedger, ms_between
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +53,6 @@ APOLOGIES: Mapping[str, str] = MappingProxyType(
         "zh": "抱歉，我这边出了点问题，请您再说一遍。",
     }
 )
-
-
-@dataclass(slots=True)
-class _Unreported:
-    """A turn whose metrics are not published yet: its realtime timings so far (ms, the dict
-    the turn fills in) and the dialog's intent once decided."""
-
-    extras: dict[str, float | None] = field(default_factory=dict)
-    intent: str | None = None
-
-
-def _ms(a_s: float | None, b_s: float | None) -> float | None:
-    return None if a_s is None or b_s is None else round((b_s - a_s) * 1000.0, 1)
 
 
 class TurnRunner:
@@ -101,9 +88,7 @@ class TurnRunner:
         self.bus = bus
         self.outbox = outbox
         self.clock = clock
-        self.timings = TurnMetricsObserver()
-        bus.subscribe(self.timings)
-        self._unreported: dict[str, _Unreported] = {}  # turn id → what it has measured so far
+        self.ledger = TurnLedger(session_id, bus, outbox)
 
     def interrupt(
         self, handle: ReplyHandle, onset_s: float | None = None, reason: str = "new-turn"
@@ -132,11 +117,7 @@ class TurnRunner:
             reason=reason,
         )
         self.bus.publish(event)
-        unreported = self._unreported.pop(handle.turn_id, None)
-        if unreported is not None:
-            self._publish_metrics(
-                handle.turn_id, unreported.extras, unreported.intent, interrupted=True
-            )
+        self.ledger.cut(handle.turn_id)
         return event
 
     async def spoken_turn(
@@ -156,11 +137,11 @@ class TurnRunner:
                 the endpoint wait (:mod:`engine.foresight`): used when its transcript is the
                 final one and the dialog session has not moved since, else dropped.
         """
-        self._unreported[handle.turn_id] = _Unreported()
+        self.ledger.open(handle.turn_id)
         try:
             heard = await utterance.hear()
             if heard.noise:
-                del self._unreported[handle.turn_id]  # no reply, no metrics
+                self.ledger.forget(handle.turn_id)  # no reply, no metrics
                 return None
             prepared = await foresight.take() if foresight is not None else None
         except ASRError as exc:
@@ -193,7 +174,7 @@ class TurnRunner:
         heard_language: str | None,
     ) -> TurnOutcome:
         """Say a reply prepared ahead of the endpoint (its dialog ran on the same words)."""
-        self._unreported[handle.turn_id] = _Unreported(extras)
+        self.ledger.open(handle.turn_id, extras)
         start_ns, end_ns = prepared.dialog_ns
         self.bus.span(self.session_id, handle.turn_id, "dialog", start_ns, end_ns)
         if heard.t_eos_s is not None:
@@ -228,7 +209,7 @@ class TurnRunner:
             extras: realtime timings so far (ms); the reply's are added when ``t_eos_s`` is set.
             heard_language: what ASR heard (for the outcome).
         """
-        self._unreported[handle.turn_id] = _Unreported(extras)
+        self.ledger.open(handle.turn_id, extras)
         try:
             turn = await self._decide(
                 handle.turn_id,
@@ -246,7 +227,7 @@ class TurnRunner:
         """Answer what the visitor did rather than said — arrived at the screen, waved, a
         thumbs up at a confirmation: ``decide()`` is the dialog's turn for it (e.g.
         ``DialogSession.greet``, ``DialogSession.handle_gesture``)."""
-        self._unreported[handle.turn_id] = _Unreported()
+        self.ledger.open(handle.turn_id)
         try:
             turn = await self._decide(handle.turn_id, decide)
         except (SessionClosedError, TrialStopped):  # the session's own signals, not defects
@@ -269,9 +250,8 @@ class TurnRunner:
         visitor's words, for the outcome; ``prepared``: its first reply's synthesis is under
         way)."""
         if t_eos_s is not None:
-            extras["reply_text_ms"] = _ms(t_eos_s, self.clock())
-        if handle.turn_id in self._unreported:
-            self._unreported[handle.turn_id].intent = turn.intent
+            extras["reply_text_ms"] = ms_between(t_eos_s, self.clock())
+        self.ledger.decided(handle.turn_id, turn.intent)
         held = prepared.speech if prepared is not None else None
         try:
             end_sample, first_ns = await self._say(handle, turn.replies, held)
@@ -359,32 +339,8 @@ class TurnRunner:
             self.bus.span(self.session_id, handle.turn_id, stage, start_ns, end_ns)
         first = handle.first_audio
         if t_eos_s is not None and first.done() and not first.cancelled():
-            extras["reply_first_audio_ms"] = _ms(t_eos_s, first.result())
-        self._unreported.pop(handle.turn_id, None)
-        return self._publish_metrics(handle.turn_id, extras, intent, interrupted=False)
-
-    def _publish_metrics(
-        self,
-        turn_id: str,
-        extras: dict[str, float | None],
-        intent: str | None,
-        *,
-        interrupted: bool,
-    ) -> TurnMetrics:
-        timings = self.timings.metrics(self.session_id, turn_id).as_dict()
-        timings.update(self.outbox.timings())
-        timings.update(extras)
-        metrics = TurnMetrics(
-            session_id=self.session_id,
-            turn_id=turn_id,
-            timings_ms=tuple(timings.items()),
-            intent=intent,
-            interrupted=interrupted,
-        )
-        self.bus.publish(metrics)
-        cut = " (interrupted)" if interrupted else ""
-        log.info("session %s turn %s timings%s %s", self.session_id, turn_id, cut, timings)
-        return metrics
+            extras["reply_first_audio_ms"] = ms_between(t_eos_s, first.result())
+        return self.ledger.close(handle.turn_id, extras, intent)
 
     def _stage_error(self, turn_id: str, stage: Stage, code: str, message: str) -> None:
         log.warning("session %s turn %s: %s failed: %s", self.session_id, turn_id, stage, message)
