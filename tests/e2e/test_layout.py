@@ -92,3 +92,35 @@ def test_every_control_is_reachable_with_the_keypad_open(open_visitor, e2e_artif
         "(text) => { document.getElementById('caption-avatar').textContent = text; }", LONG_CAPTION
     )
     _check_sizes(page, e2e_artifacts, "keypad", CONTROLS, shots=True)
+
+
+#: Renders a transactions card into the page's card panel with the page's own code.
+TX_CARD_JS = """
+async (lang) => {
+  const { renderCard } = await import('./js/cards.js');
+  const strings = await (await fetch(`./i18n/${lang}.json`)).json();
+  const rows = [
+    {date: '2025-03-15', description: 'Coffee shop', amount: '-32.00'},
+    {date: '2025-03-12', description: 'Electricity bill', amount: '-188.20'},
+    {date: '2025-03-03', description: 'Rent — Sunny Apartments', amount: '-4500.00'},
+  ];
+  const node = renderCard({kind: 'transactions', rows}, {t: (key) => strings[key] ?? key});
+  document.getElementById('cards').append(node);
+  // the lines each date and amount takes: one line box per line of its text
+  return [...node.querySelectorAll('td.date, td.amount')].map((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return [cell.textContent, range.getClientRects().length];
+  });
+}
+"""
+
+
+def test_a_transactions_card_keeps_dates_and_amounts_on_one_line_on_a_phone(open_visitor):
+    """newcomer10: on the 390×844 phone page a transaction's date broke into "2025-03-" and
+    "15", so a row took three lines. Dates and amounts keep one line; the merchant wraps."""
+    for lang in ("zh", "en"):
+        page = open_visitor(f"?lang={lang}", viewport=(390, 844))
+        start_session(page)
+        for text, lines in page.evaluate(TX_CARD_JS, lang):
+            assert lines == 1, (lang, text, lines)

@@ -105,7 +105,7 @@ const RENDER = {
         el(
           "tr",
           {},
-          el("td", {}, row.date ?? ""),
+          el("td", { class: "date" }, row.date ?? ""),
           el("td", {}, row.description ?? ""),
           el("td", { class: `amount${amount.trim().startsWith("-") ? " neg" : ""}` }, amount),
         ),
