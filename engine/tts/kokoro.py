@@ -101,8 +101,10 @@ VOICES_FILE = "voices.npz"
 VOICES_DIR = "voices"
 #: The default speaker (``tts.voices.zh.speaker`` in assets/config/default.yaml names it too):
 #: the native Mandarin speaker the project's Mandarin ASR understood best reading the packs'
-#: replies (benchmarks/zh_speakers.py, on templates the intelligibility test does not score).
-DEFAULT_SPEAKER = "zf_xiaoyi"
+#: replies, chosen on templates the intelligibility test does not score (63 replies: CER 11.2 %
+#: against ``zf_xiaoyi``'s 11.9 %, 17 replies over 15 % against 24; README, Voices), and a male
+#: voice like the default avatar and Piper's English ``joe``.
+DEFAULT_SPEAKER = "zm_yunxi"
 #: Name prefixes of Kokoro v1.0's native Mandarin voice packs (female, male). Their style
 #: vectors steer the pitch predictor to Mandarin tones already: the tone reshaping of
 #: :mod:`engine.tts.zh_tones` is off for them unless asked for.

@@ -12,22 +12,24 @@ often heard as nothing.
 English meets the target the issue set (mean WER ≤ 10 %; measured 4.0-4.1 % in pieces). Per
 reply the bound is 60 %: a short reply loses 22 % to one spelling ("You're welcome" heard as
 "your welcome"), and a piece can still be cut short (``utter_transactions`` 47 % once in three
-runs), which the mean still catches when it is more than an accident. Mandarin does not yet: the
-issue asks for mean CER ≤ 10 % and ≤ 15 % per reply. The native Mandarin speaker ``zf_xiaoyi``
-(Kokoro v1.0's pack from kokoro-js, the default since it was chosen on other templates:
+runs), which the mean still catches when it is more than an accident. Mandarin meets the mean
+the issue asks for (≤ 10 %) but not its ≤ 15 % per reply. The default speaker is now the male
+``zm_yunxi``: 8.3 % mean, 22 % worst, 6 of 24 replies over 15 % (one run at load ~3; 9.4 %
+under load before the decoder's final-silence cut). Before it, the native Mandarin speaker
+``zf_xiaoyi`` (Kokoro v1.0's pack from kokoro-js, the default then, chosen on other templates:
 benchmarks/zh_speakers.py) measured 11.2 % mean in pieces (12.1 % heard whole), 50 % worst
 (身份验证 heard as 神分业正); the Japanese ``jm_kumo`` before it 20.7 % mean. With the static
 decoder 12.2-12.3 %, and with the pitch range widened (``engine.tts.zh_tones.PITCH_RANGE``)
 11.8 % mean, 43 % worst (您的预约已取消 heard as 您的语愿已取笑); the test then scored 24 replies:
 12.7 %, and 12.1 % once digits the ASR writes exactly as the reply does are read the same way
 on both sides (``read_as_in_reference``: 为号5678 had been read as a cardinal). The male
-``zm_yunxi`` measured 9.4 % mean, 29 % worst on the same sample (README, Voices: the default
-is not changed here). Most of what is left is the
+``zm_yunxi`` measured 9.4 % mean, 29 % worst on the same sample and 11.2 % against 11.9 % on
+63 replies this test does not score (README, Voices), and became the default. Most of what is
+left is the
 ASR's pick among homophones (已/以, 汇算/会算, 冻结/动结, 是/试) and neighbouring tones. The
-bounds below guard that level against regressions: about two points of margin on the mean for
-run-to-run spread (one run of the same voice on other templates ranged 12.2-13.9 % across
-settings that barely change the sound); the per-reply bound stays at 60 %: the worst reply is
-seven characters long, so one more misheard character is 57 %.
+mean's bound is the issue's 10 %, 1.7 points above the measured 8.3 % (synthesis and greedy
+decoding are deterministic on one machine); the per-reply bound stays at 60 %: the shortest
+replies are seven characters long, so one more misheard character is 57 %.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from tests.conftest import model_folder
 pytestmark = pytest.mark.slow
 
 #: Mandarin regression bounds (the issue's target is 0.10 / 0.15: see the module docstring).
-ZH_MEAN_MAX = 0.14
+ZH_MEAN_MAX = 0.10
 ZH_REPLY_MAX = 0.60
 #: English per-reply bound (the mean's 0.10 is the issue's target: see the module docstring).
 EN_REPLY_MAX = 0.60
