@@ -13,27 +13,23 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.base import ConnectorError
 from dialog.commands import detect_language
 from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError
+from dialog.outside import FillerCallback, call_connector, reworded
 from dialog.sensitive import names_only_numbers, redact, warning_reply
 from dialog.templates import render
 from dialog.types import (
     GESTURE_ANSWERS,
+    AuditEntry,
     Call,
-    ConnectorDone,
-    ConnectorFailed,
     DialogTurn,
     Event,
     GestureInput,
@@ -51,8 +47,6 @@ MAX_INPUT_CHARS = 1000
 
 #: Connector round trips per turn before the runner gives up (a pack bug).
 MAX_CALLS_PER_TURN = 8
-
-FillerCallback = Callable[[ReplyPlan], Awaitable[None] | None]
 
 
 class SessionClosedError(RuntimeError):
@@ -72,22 +66,6 @@ def normalize_language(language: str | None) -> str | None:
         return None
     low = language.lower()
     return "zh" if low.startswith(("zh", "cmn", "yue")) else "en"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of a session's audit trail (no personal data).
-
-    Attributes:
-        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``, ``"llm"``, ``"gesture"``.
-        detail: intent name, ``<flow> started|ended``, ``op -> outcome``, hand-off reason,
-            ``reworded|as written: <source>`` or ``confirmed|declined by gesture``.
-        flow: the flow running, if any.
-    """
-
-    kind: str
-    detail: str
-    flow: str | None = None
 
 
 class DialogSession:
@@ -348,13 +326,15 @@ class DialogSession:
             if self._trial_of is not None:
                 raise TrialStopped(f"connector call {call.op}")
             started = time.perf_counter()
-            event = await self._execute(call, on_filler, state.language)
+            event = await call_connector(
+                self.engine, self.session_id, call, on_filler, state.language, self._audit
+            )
             connector_s = (connector_s or 0.0) + time.perf_counter() - started
         if self._trial_of is not None and self.engine.rephraser is not None and text:
             raise TrialStopped("LLM rewording")
         self._state = state
         if self.engine.rephraser is not None and text:
-            replies = [await self._reworded(text, plan) for plan in replies]
+            replies = [await reworded(self.engine, text, plan, self._audit) for plan in replies]
         total_ms = _ms(t0)
         connector_ms = None if connector_s is None else connector_s * 1000.0
         timings: dict[str, float | None] = {
@@ -373,44 +353,6 @@ class DialogSession:
             slot=slot,
             unanswered=unanswered,
         )
-
-    async def _reworded(self, question: str, plan: ReplyPlan) -> ReplyPlan:
-        """A knowledge-base answer reworded by the LLM when it keeps the facts; else ``plan``."""
-        if plan.source is None or self.engine.rephraser is None:
-            return plan
-        text = await self.engine.rephraser.rephrase(question, plan.text, plan.language)
-        self._audit.append(
-            AuditEntry("llm", f"{'reworded' if text else 'as written'}: {plan.source}", None)
-        )
-        return plan if text is None else dataclasses.replace(plan, text=text)
-
-    async def _execute(self, call: Call, on_filler: FillerCallback | None, language: str) -> Event:
-        async def slow(_op: str) -> None:
-            if on_filler is None:
-                return
-            plan = (
-                render(self.engine.pack.responses["utter_filler"], language, {})
-                if ("utter_filler" in self.engine.pack.responses)
-                else ReplyPlan("…", language)
-            )
-            result = on_filler(plan)
-            if inspect.isawaitable(result):
-                await result
-
-        key = f"{self.session_id}:{call.idempotency_key}" if call.idempotency_key else None
-        try:
-            result = await self.engine.connector.call(
-                call.op,
-                dict(call.params),
-                idempotency_key=key,
-                session_id=self.session_id,
-                on_slow=slow,
-            )
-        except ConnectorError as exc:
-            self._audit.append(AuditEntry("call", f"{call.op} -> {exc.code}", call.flow_id))
-            return ConnectorFailed(call.op, exc.code)
-        self._audit.append(AuditEntry("call", f"{call.op} -> ok", call.flow_id))
-        return ConnectorDone(call.op, dict(result.data))
 
 
 def replace_stack(state: DialogState) -> DialogState:

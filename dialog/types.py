@@ -4,7 +4,8 @@ Everything here is a frozen, slotted dataclass. The interpreter
 (:mod:`dialog.interpreter`) consumes :class:`UserInput`, :class:`ConnectorDone`,
 :class:`ConnectorFailed` and :class:`NoInput` events and returns :class:`Say`, :class:`Call` and
 :class:`Handoff` actions; the async runner (:mod:`dialog.session`) executes the calls and feeds
-their outcome back. :class:`ReplyPlan` and :class:`DialogTurn` are what the engine receives.
+their outcome back. :class:`ReplyPlan` and :class:`DialogTurn` are what the engine receives;
+:class:`AuditEntry` is one line of a session's audit trail.
 """
 
 from __future__ import annotations
@@ -256,3 +257,19 @@ def join_replies(texts: Iterable[str]) -> str:
             out += "" if _CJK_END.search(out) else " "
         out += text
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a session's audit trail (no personal data).
+
+    Attributes:
+        kind: ``"intent"``, ``"flow"``, ``"call"``, ``"handoff"``, ``"llm"``, ``"gesture"``.
+        detail: intent name, ``<flow> started|ended``, ``op -> outcome``, hand-off reason,
+            ``reworded|as written: <source>`` or ``confirmed|declined by gesture``.
+        flow: the flow running, if any.
+    """
+
+    kind: str
+    detail: str
+    flow: str | None = None
