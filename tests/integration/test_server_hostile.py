@@ -243,10 +243,17 @@ async def test_a_killed_sandbox_degrades_health_until_replaced(server) -> None:
     await visitor.connect()
     try:
         await visitor.send_event({"type": "text", "text": "I lost my card"})
-        await visitor.wait_event(lambda m: m.get("type") == "reply", timeout=60)
+        # the turn's last reply: replies are sent one by one as each starts to play, so a wait
+        # for "a reply" after the keypad could catch this turn's second one, and the sandbox
+        # was killed while the keypad turn's bank call still ran (its outcome: unavailable)
+        await visitor.wait_event(lambda m: "last four digits" in m.get("text", ""), timeout=60)
         t_keypad = asyncio.get_running_loop().time()
         await visitor.send_event({"type": "keypad", "digits": "4417"})  # a bank call
-        await visitor.wait_event(lambda m: m.get("type") == "reply", timeout=60, after=t_keypad)
+        await visitor.wait_event(
+            lambda m: m.get("type") == "reply" and "six-digit code" in m.get("text", ""),
+            timeout=60,
+            after=t_keypad,
+        )
         pid = server.sandbox_pid("bank")
         os.kill(pid, signal.SIGKILL)  # the fault, injected on purpose
         t0 = time.monotonic()
