@@ -160,7 +160,10 @@ async def test_face_leaving_ends_the_session_and_wipes_it(server, shared_data) -
     assert "greeting" in states and greeting["text"].startswith("Hello")
     assert ended["reason"] == "visitor-left" and status == 404
     print(f"face gone → session ended {left * 1000:.0f} ms (absent_after_s {ABSENT_AFTER_S})")
-    assert ABSENT_AFTER_S <= left <= ABSENT_AFTER_S + 3.0
+    # absence counts from the last frame analysed with the face in it, which can come up to one
+    # analysis interval before the camera switched (perception.min_fps 5: 200 ms); a CI run
+    # measured 1996 ms against the 2 s bound
+    assert ABSENT_AFTER_S - 0.2 <= left <= ABSENT_AFTER_S + 3.0
     with sqlite3.connect(var / "engine.db") as db:
         (reason,) = db.execute(
             "SELECT end_reason FROM sessions WHERE session_id = ?", (client.session_id,)
