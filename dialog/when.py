@@ -44,10 +44,20 @@ def _day(year: int, month: int, day: int) -> date | None:
         return None
 
 
+#: How many years ahead :func:`_coming` looks: the longest gap between two 29 Februaries is 8
+#: years (2096 → 2104; Gregorian rule: a century year is a leap year only when divisible by 400).
+_LEAP_GAP_YEARS = 8
+
+
 def _coming(month: int, day: int, today: date) -> date | None:
-    """The next ``month``/``day`` from ``today`` on (this year's, else next year's), or None
-    when neither year has it (29 February outside leap years, 31 April)."""
-    for year in (today.year, today.year + 1):
+    """The next ``month``/``day`` from ``today`` on, or None when no year has it (31 April,
+    month 13).
+
+    "29 February" said in a non-leap year is the next leap day, up to
+    :data:`_LEAP_GAP_YEARS` years ahead: the visitor named a real day, and whether a day years
+    out can be served is the flow's own limit, not the date reader's (the tax bureau opens
+    slots 14 days ahead, so the booking answers "no free slots that day" and asks again)."""
+    for year in range(today.year, today.year + _LEAP_GAP_YEARS + 1):
         found = _day(year, month, day)
         if found is not None and found >= today:
             return found

@@ -4,6 +4,7 @@ sandbox's SQLite, never hard-coded."""
 
 from __future__ import annotations
 
+from calendar import isleap
 from datetime import date
 from decimal import Decimal
 
@@ -159,6 +160,28 @@ async def test_a_day_no_calendar_has_is_asked_again(
     turn = await session.handle_text(day.isoformat())
     first = session.state.slots["offered_slots"][0]
     assert first["start"] in said(turn)
+
+
+async def test_a_leap_day_years_ahead_meets_the_bureaus_own_horizon(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """ "29 February" said in a non-leap year is read as the next leap day (up to 8 years
+    ahead), and the booking asks the bureau for that day: the bureau opens slots only days
+    ahead, so it answers that the day has no free slots and asks for another. It was read as
+    no date at all (the question asked again as if no such day existed)."""
+    today = bureau_today()
+    leap = next(
+        date(y, 2, 29) for y in range(today.year, today.year + 9)
+        if isleap(y) and date(y, 2, 29) >= today
+    )  # fmt: skip
+    open_slots = sandbox_rows(sandbox, "tax", "SELECT COUNT(*) FROM slots WHERE day = ?", str(leap))
+    session = engine.new_session("tax-book-leap-day")
+    turn = await session.handle_text("I'd like to book an appointment on 29 February")
+    assert turn.intent == "book_appointment"
+    if open_slots[0][0]:  # within the bureau's horizon (the two weeks before a leap day)
+        assert session.state.slots["offered_slots"][0]["date"] == leap.isoformat()
+    else:
+        assert "no free slots that day" in said(turn)
 
 
 async def test_booking_in_chinese_by_time_and_declined(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -125,7 +125,6 @@ def test_amounts_and_ordinals() -> None:
     [
         "30 February",
         "February 30",
-        "29 February",  # 2026 and 2027 are no leap years
         "31 April",
         "32 May",
         "0 March",
@@ -147,3 +146,22 @@ def test_an_impossible_date_is_no_date_not_an_error(said: str) -> None:
     assert extract_datetime(said, now) is None
     assert extract_datetime("2月28日", now) == "2027-02-28"  # real days still read
     assert extract_datetime("2028-02-29", now) == "2028-02-29"
+
+
+@pytest.mark.parametrize(
+    ("said", "today", "expected"),
+    [
+        ("29 February", date(2026, 12, 6), "2028-02-29"),  # 2027 has none
+        ("February 29", date(2028, 3, 1), "2032-02-29"),  # just past one: four years on
+        ("2月29日", date(2026, 3, 1), "2028-02-29"),
+        ("29 February", date(2028, 2, 29), "2028-02-29"),  # said on the day itself
+        ("29 February", date(2097, 1, 1), "2104-02-29"),  # 2100 is no leap year: 8 years gap
+    ],
+)
+def test_29_february_is_the_next_leap_day_even_years_ahead(
+    said: str, today: date, expected: str
+) -> None:
+    """The date reader looked only one year ahead, so "29 February" said in a non-leap year
+    read as no date and the visitor was asked again as if the day did not exist."""
+    now = datetime(today.year, today.month, today.day, 10, 0, tzinfo=DEFAULT_TZ)
+    assert extract_datetime(said, now) == expected
