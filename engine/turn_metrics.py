@@ -18,7 +18,7 @@ from engine.events import TurnMetrics
 from engine.observers import EventBus, TurnMetricsObserver
 from engine.speaking import Outbox
 
-log = logging.getLogger("engine.turns")
+log = logging.getLogger(__name__)
 
 
 def ms_between(a_s: float | None, b_s: float | None) -> float | None:

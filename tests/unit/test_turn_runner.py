@@ -84,7 +84,8 @@ class Turn:
         return out
 
 
-async def test_a_typed_turn_is_dialog_reply_speech_metrics(voices) -> None:
+async def test_a_typed_turn_is_dialog_reply_speech_metrics(voices, caplog) -> None:
+    caplog.set_level("INFO", logger="engine.turn_metrics")  # the logger README names
     turn = Turn(voices)
     handle = ReplyHandle("s1-t1")
     outcome = await turn.runner.typed_turn(handle, FAQ, "auto")
@@ -104,6 +105,8 @@ async def test_a_typed_turn_is_dialog_reply_speech_metrics(voices) -> None:
     assert [e.start_sample for e in audio] == [start for _, start, _ in turn.outbox.chunks]
     ts = [e.t_ns for e in turn.events]
     assert ts == sorted(ts)
+    logged = [r.getMessage() for r in caplog.records if r.name == "engine.turn_metrics"]
+    assert logged == [f"session s1 turn s1-t1 timings {timings}"]
 
 
 async def test_a_reply_prepared_on_the_same_words_is_used_and_on_other_words_dropped(
