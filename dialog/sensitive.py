@@ -37,10 +37,10 @@ _D = "[0-9零〇一幺二两三四五六七八九]"
 _RUN = re.compile(
     rf"(?<!{_D})(?:{_D}{{10,22}}|{_D}{{3,8}}(?:[ \-]{_D}{{3,8}})+)(?:[ \-]?[Xx])?(?!{_D})"
 )
+# "o" is in no spoken run (it is a letter far more often than a digit).
+_SPOKEN_DIGIT = "|".join(w for w in _DIGIT_WORDS if w != "o")
 _WORD_RUN = re.compile(
-    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,\-]+){9,21}"
-    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
-    re.IGNORECASE,
+    rf"\b(?:(?:{_SPOKEN_DIGIT})[\s,\-]+){{9,21}}(?:{_SPOKEN_DIGIT})\b", re.IGNORECASE
 )
 _MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
 
@@ -131,52 +131,15 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
 
 #: Words that only name or introduce a number ("my card number is …", "and my account is …"):
 #: beside its masked numbers a line of these asks for nothing.
-_NUMBER_TALK_EN = frozenset(
-    [
-        "my",
-        "the",
-        "a",
-        "an",
-        "and",
-        "also",
-        "plus",
-        "is",
-        "it's",
-        "its",
-        "it",
-        "this",
-        "that",
-        "here",
-        "here's",
-        "there's",
-        "number",
-        "numbers",
-        "no",
-        "card",
-        "account",
-        "bank",
-        "debit",
-        "credit",
-        "savings",
-        "checking",
-        "phone",
-        "mobile",
-        "cell",
-        "telephone",
-        "id",
-        "identity",
-        "passport",
-        "tax",
-        "taxpayer",
-        "ending",
-        "in",
-        "with",
-        "of",
-        "i",
-        "i'm",
-        "am",
-    ]
-)
+_NUMBER_TALK_EN = frozenset((
+    # the frame: "my card number is …", "here's the …", "and it's …", "ending in …"
+    "my", "the", "a", "an", "and", "also", "plus", "is", "it's", "its", "it", "this", "that",
+    "here", "here's", "there's", "ending", "in", "with", "of", "i", "i'm", "am", "no",
+    "number", "numbers",
+    # what the number belongs to
+    "card", "account", "bank", "debit", "credit", "savings", "checking", "phone", "mobile",
+    "cell", "telephone", "id", "identity", "passport", "tax", "taxpayer",
+))  # fmt: skip
 _NUMBER_TALK_ZH = re.compile(
     r"我的|我|的|是|为|号码|号|卡|银行|账户|账号|帐号|帐户|手机|电话|身份证|证件|纳税人|识别|税|还有|和|跟|这个|这是"
 )
