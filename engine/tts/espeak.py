@@ -25,7 +25,8 @@ import functools
 import re
 import threading
 
-from avatar.visemes import track_from_onsets, viseme_for_mandarin_phoneme, viseme_for_phoneme
+from avatar.phoneme_visemes import viseme_for_mandarin_phoneme, viseme_for_phoneme
+from avatar.visemes import track_from_onsets
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
 
 # Constants from espeak-ng's public header speak_lib.h (1.51).

@@ -7,7 +7,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from avatar.visemes import OCULUS_VISEMES, UnknownPhonemeError, viseme_for_mandarin_phoneme
+from avatar.phoneme_visemes import UnknownPhonemeError, viseme_for_mandarin_phoneme
+from avatar.visemes import OCULUS_VISEMES
 from engine.tts.base import LanguageRouterTTS, TTSError
 from engine.tts.espeak import EspeakTTS, chinese_to_pinyin
 

@@ -1,4 +1,4 @@
-"""IPA → Oculus viseme mapping and viseme tracks (avatar/visemes.py)."""
+"""IPA → Oculus viseme mapping and viseme tracks (avatar/phoneme_visemes.py, avatar/visemes.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from avatar.visemes import (
-    OCULUS_VISEMES,
+from avatar.phoneme_visemes import (
     UnknownPhonemeError,
-    VisemeCue,
-    track_from_alignment,
-    track_from_onsets,
     viseme_for_mandarin_phoneme,
     viseme_for_phoneme,
     visemes_for_pinyin,
 )
+from avatar.visemes import OCULUS_VISEMES, VisemeCue, track_from_alignment, track_from_onsets
 
 
 @pytest.fixture(scope="module")
