@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import realtime_latency as realtime  # noqa: E402
+from visitor_speech import espeak  # noqa: E402
 
 from engine.cluster.__main__ import read_state  # noqa: E402
 from tests.support.visitor import VisitorClient, offer_sdp  # noqa: E402
@@ -129,7 +130,7 @@ async def media_up(url: str, tries: int = 3, within_s: float = 20.0) -> VisitorC
 async def turns_by_path(proxy: str, replica_urls: dict[str, str], turns: int) -> None:
     """Interleaved spoken and typed turns, one visitor per path on the same replica (a
     visitor whose connection dropped is replaced before its next turn, and said so)."""
-    questions = [realtime.espeak(q) for q in realtime.FAQ_QUESTIONS]
+    questions = [espeak(q) for q in realtime.FAQ_QUESTIONS]
     clients: dict[str, VisitorClient] = {}
     spoken: dict[str, list[float]] = {"proxy": [], "direct": []}
     typed: dict[str, list[float]] = {"proxy": [], "direct": []}

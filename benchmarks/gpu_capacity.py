@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from realtime_latency import espeak  # noqa: E402  (espeak-ng en-us+m3: synthetic)
+from visitor_speech import espeak  # noqa: E402  (espeak-ng en-us+m3: synthetic)
 
 from avatar import DEFAULT_AVATAR_PATH, Renderer, load_avatar  # noqa: E402
 from avatar.egl import create_context  # noqa: E402

@@ -47,25 +47,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
 import os
-import subprocess
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import realtime_bargein as bargein  # noqa: E402
 import realtime_load as load  # noqa: E402
 import reply_audio as heard  # noqa: E402
+from visitor_speech import espeak, speech_bounds  # noqa: E402
 
 from engine.audio.decode import load_audio  # noqa: E402
-from engine.audio.vad import SileroVAD, SpeechSegmenter, speech_segments  # noqa: E402
 from engine.tts.espeak import chinese_to_pinyin  # noqa: E402
 from engine.tts.intelligibility import cer_zh  # noqa: E402
 from tests.support.server_process import ServerProcess  # noqa: E402
@@ -84,29 +81,6 @@ ZH_QUESTIONS = (
     "开户需要带什么证件？",
 )  # synthetic: espeak-ng
 ZH_CLIPS_TSV = SHARED / "audio" / "transcripts.tsv"  # labelled clips: language column ``zh``
-
-
-def espeak(text: str, voice: str = "en-us+m3") -> np.ndarray:
-    """Synthesize ``text`` with espeak-ng (``voice``) → float32 16 kHz mono."""
-    wav = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", "160", "--stdout", text],
-        check=True,
-        capture_output=True,
-    ).stdout
-    with av.open(io.BytesIO(wav)) as container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=16000)
-        out = [
-            f.to_ndarray().reshape(-1)
-            for frame in container.decode(audio=0)
-            for f in resampler.resample(frame)
-        ]
-    return np.concatenate(out).astype(np.float32)
-
-
-def speech_bounds(audio: np.ndarray) -> tuple[float, float]:
-    """(first speech, last speech) in seconds from the clip start (Silero, same segmenter)."""
-    segments = speech_segments(SileroVAD().process(audio), SpeechSegmenter())
-    return segments[0][0] / 16000, segments[-1][1] / 16000
 
 
 #: Server-side figures of each turn (metrics event), in milliseconds, with their labels.
@@ -223,91 +197,6 @@ async def latency(url: str, turns: int, decode_video: bool, fresh_server: bool) 
     print_summary(warm, f"warm turns ({len(warm)})")
 
 
-async def ask_after_settling(client: VisitorClient, question: np.ndarray) -> float:
-    """Let a fresh session settle for 1 s, then speak ``question`` (float32 16 kHz); returns
-    the visitor's end of speech on the loop's clock (s)."""
-    await asyncio.sleep(1.0)
-    _, end = speech_bounds(question)
-    return client.mic.say(to_48k(question)) + end
-
-
-async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
-    """A spoken FAQ question answered in full: where its reply's pieces are."""
-    client = VisitorClient(url, decode_video=decode_video)
-    await client.connect()
-    try:
-        t_eos = await ask_after_settling(client, question)
-        await client.wait_event(lambda m: m.get("state") == "speaking", 60, after=t_eos)
-        await client.wait_event(lambda m: m.get("state") == "idle", 90, after=t_eos)
-        t_idle = client.received.events[-1][0]
-        return heard.reply_shape(heard.reply_frames(client.received.audio, t_eos, t_idle + 0.5))
-    finally:
-        await client.close()
-
-
-async def barge_at(url: str, decode_video: bool, question, clip, at_s: float) -> dict:
-    """Speak ``question``; ``at_s`` after its reply is first heard, the visitor's speech
-    (``clip``) starts. Returns onset → reply silent, reply heard after that, end of the
-    visitor's speech → the new reply (ms, s)."""
-    loop = asyncio.get_running_loop()
-    onset_in_clip, end_in_clip = speech_bounds(clip)
-    client = VisitorClient(url, decode_video=decode_video)
-    await client.connect()
-    try:
-        t_eos = await ask_after_settling(client, question)
-        while not client.received.sound_times(after=t_eos):
-            await asyncio.sleep(0.005)
-        t_reply = client.received.sound_times(after=t_eos)[0]
-        await asyncio.sleep(max(0.0, t_reply + at_s - onset_in_clip - loop.time()))
-        t_say = client.mic.say(to_48k(clip))
-        t_onset, t_end = t_say + onset_in_clip, t_say + end_in_clip
-        with contextlib.suppress(TimeoutError):  # no answer: new_reply_s stays infinite
-            await client.wait_event(lambda m: m.get("type") == "reply", 30, after=t_end)
-        await asyncio.sleep(8.0)
-        audio = client.received.audio
-        last_old = heard.last_sound(audio, t_onset, t_end)
-        new = client.received.sound_times(after=t_end + 0.3)
-        return {
-            "stop_ms": 0.0 if last_old is None else (last_old - t_onset) * 1e3,
-            "heard_after_ms": heard.heard_between(audio, t_onset + 0.45, t_end) * 1e3,
-            "new_reply_s": (new[0] - t_end) if new else float("inf"),
-            "interrupted": bool(client.received.events_of("state"))
-            and any(m["state"] == "interrupted" for m in client.received.events_of("state")),
-        }
-    finally:
-        await client.close()
-
-
-async def barge_in(url: str, decode_video: bool, repeats: int) -> None:
-    question = espeak(FAQ_QUESTIONS[0])
-    clip = (
-        load_audio(SHARED / REAL_CLIPS[0])
-        if (SHARED / REAL_CLIPS[0]).exists()
-        else espeak("Sorry, I wanted to ask about something else, my card.")
-    )
-    shape = await reference_shape(url, decode_video, question)
-    points = {"at 0.5 s": 0.5, "at 1.5 s": 1.5}
-    if shape is None:
-        print("barge-in: the reference reply had one piece; only the fixed points are used")
-    else:
-        points |= {
-            "mid first piece": shape.mid_first_piece_s,
-            "first gap": shape.first_gap_s,
-            "mid second piece": shape.mid_second_piece_s,
-        }
-    for name, at_s in points.items():
-        rows = [await barge_at(url, decode_video, question, clip, at_s) for _ in range(repeats)]
-        stops = [r["stop_ms"] for r in rows]
-        print(
-            f"barge-in {name} ({at_s:.2f} s into the reply), {repeats} run(s): onset → reply "
-            f"silent max {max(stops):.0f} ms (p50 {pct(stops, 50):.0f}; ≤ 450 wanted); reply "
-            f"heard after that max {max(r['heard_after_ms'] for r in rows):.0f} ms (0 wanted); "
-            f"end of speech → new reply max {max(r['new_reply_s'] for r in rows):.1f} s "
-            f"(≤ 8 wanted); interrupted state in {sum(r['interrupted'] for r in rows)}",
-            flush=True,
-        )
-
-
 def zh_clips() -> list[tuple[str, np.ndarray, str | None]]:
     """(name, float32 16 kHz audio, reference or None): synthetic questions, labelled clips."""
     clips = [
@@ -404,7 +293,13 @@ async def main() -> None:
         if "latency" in only:
             await latency(url, args.turns, args.decode_video, fresh_server=server is not None)
         if "bargein" in only:
-            await barge_in(url, args.decode_video, args.bargein_repeats)
+            clip = (
+                load_audio(SHARED / REAL_CLIPS[0])
+                if (SHARED / REAL_CLIPS[0]).exists()
+                else espeak("Sorry, I wanted to ask about something else, my card.")
+            )
+            question = espeak(FAQ_QUESTIONS[0])
+            await bargein.barge_in(url, args.decode_video, args.bargein_repeats, question, clip)
         if "mandarin" in only:
             await mandarin(url, args.decode_video)
         if "concurrency" in only:
