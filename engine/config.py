@@ -5,7 +5,8 @@ valid. An environment variable overrides a file value: ``DHE_ASR__DEVICE=cuda`` 
 ``asr.device`` (``__`` separates levels). Secrets (API keys, TURN credentials) are never in this
 model's YAML: the YAML names the environment variable that holds them.
 
-The sections' models live in :mod:`engine.config_sections` (what each setting is, its bounds);
+The sections' models live in :mod:`engine.config_sections` and :mod:`engine.config_serving`
+(what each setting is, its bounds);
 this module assembles them (:class:`EngineConfig`), loads the file, applies the environment and
 words the validation errors (:func:`load_config`). It re-exports the sections, so callers import
 everything from here.
@@ -31,20 +32,17 @@ from engine.config_sections import (
     ASRConfig,
     AvatarConfig,
     BadgeConfig,
-    ClusterConfig,
     DialogConfig,
     EngineSandboxConfig,
-    LimitsConfig,
     LLMConfig,
     PerceptionConfig,
     PrivacyConfig,
-    ServerConfig,
     TTSConfig,
-    TurnServerConfig,
     VADConfig,
     VoiceConfig,
     offline_voice,
 )
+from engine.config_serving import ClusterConfig, LimitsConfig, ServerConfig, TurnServerConfig
 from engine.paths import ASSETS_DIR
 
 __all__ = [

@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--replicas must be 1..32")
     if not 1 <= args.port <= 65535:
         parser.error(f"--port {args.port}: must be 1..65535")
-    if not 1 <= args.max_sessions <= 256:  # server.max_sessions's range (engine/config_sections.py)
+    if not 1 <= args.max_sessions <= 256:  # server.max_sessions's range (engine/config_serving.py)
         parser.error(f"--max-sessions {args.max_sessions}: must be 1..256")
     try:
         url = up(args.replicas, args.port, args.max_sessions)
