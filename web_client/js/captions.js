@@ -90,32 +90,30 @@ export class Captions {
     else this.cue();
   }
 
-  /** Keep the newest words in view when the caption box scrolls (the visitor's own words). */
+  /** The visitor's line (below the answer, which scrolls on its own, so no answer hides it;
+   * at most two lines): their newest words in view while they speak, what they said from its
+   * start once final (cut with "…" by the style). */
   reveal() {
-    const box = this.avatarEl.parentElement;
-    if (box) box.scrollTop = box.scrollHeight;
+    const el = this.visitorEl;
+    el.scrollTop = el.dataset.final === "true" ? 0 : el.scrollHeight;
     this.cue();
   }
 
-  /** Scroll the caption box so that ``el`` starts at its top. */
+  /** Scroll the answer back to its start (its label and first line). */
   showStart(el) {
-    const box = el.parentElement;
-    if (!box) return;
-    const pad = parseFloat(getComputedStyle(box).paddingTop) || 0;
-    box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - pad;
+    el.scrollTop = 0;
     this.cue();
   }
 
-  /** Fade the box's bottom edge while more text lies below (``.captions.more``), so a long
-   * answer shows that it goes on; scrolling to the end removes the fade. */
+  /** Fade the answer's bottom edge while more of it lies below (``.caption-avatar.more``), so
+   * a long answer shows that it goes on; scrolling to its end removes the fade. */
   cue() {
-    const box = this.avatarEl.parentElement;
-    if (!box) return;
+    const el = this.avatarEl;
     if (!this.cueBound) {
-      box.addEventListener("scroll", () => this.cue(), { passive: true });
+      el.addEventListener("scroll", () => this.cue(), { passive: true });
       this.cueBound = true;
     }
-    box.classList.toggle("more", box.scrollTop + box.clientHeight < box.scrollHeight - 2);
+    el.classList.toggle("more", el.scrollTop + el.clientHeight < el.scrollHeight - 2);
   }
 
   /** The page switched to ``lang``: the avatar's caption in another language is cleared (its
