@@ -2,7 +2,8 @@
 
 Reads the triangle primitives of every mesh instanced in the default scene: ``POSITION``,
 ``NORMAL`` (computed when absent), ``COLOR_0``, ``TEXCOORD_0/1``, ``JOINTS_0/1`` +
-``WEIGHTS_0/1`` (the four strongest influences kept, renormalised), materials and textures
+``WEIGHTS_0/1`` (the four strongest influences kept, renormalised; the geometry in
+:mod:`avatar.gltf_geometry`), materials and textures
 (:mod:`avatar.gltf_materials`), morph targets from dense or sparse accessors (spec §3.6.2.3),
 skins and animations (:mod:`avatar.gltf_nodes`), and VRM 0.x / 1.0 humanoid, expressions and
 lookAt (:mod:`avatar.vrm`). Target names come from ``mesh.extras.targetNames`` (the de-facto
@@ -28,6 +29,7 @@ from PIL import Image
 
 from avatar.eyes import dress_eyes, find_eyeballs
 from avatar.gltf_extensions import check_extensions
+from avatar.gltf_geometry import default_pose, strongest_four, triangle_list
 from avatar.gltf_materials import MaterialBuilder
 from avatar.gltf_nodes import Instance, clips, inverse_binds, mesh_instances, node_trs, parents
 from avatar.gltf_reader import GltfReader
@@ -36,8 +38,6 @@ from avatar.model import Avatar, AvatarLoadError, Material, Skinning, Submesh
 from avatar.names import canonical_channels
 from avatar.skeleton import Skeleton
 from avatar.vrm import expression_channels, read_vrm, rig_humanoid
-
-_TRIANGLES, _TRIANGLE_STRIP, _TRIANGLE_FAN = 4, 5, 6
 
 
 def load_avatar(path: str | Path, textures: Mapping[str, Image.Image] | None = None) -> Avatar:
@@ -90,39 +90,12 @@ def _load_reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _triangles(mode: int | None, indices: np.ndarray) -> np.ndarray:
-    mode = _TRIANGLES if mode is None else mode
-    if mode == _TRIANGLES:
-        return indices[: indices.size - indices.size % 3]
-    if mode == _TRIANGLE_STRIP and indices.size >= 3:
-        k = np.arange(indices.size - 2)
-        a, b = np.where(k % 2 == 0, k, k + 1), np.where(k % 2 == 0, k + 1, k)
-        return np.stack([indices[a], indices[b], indices[k + 2]], 1).ravel()
-    if mode == _TRIANGLE_FAN and indices.size >= 3:
-        k = np.arange(1, indices.size - 1)
-        return indices[np.stack([np.zeros_like(k), k, k + 1], 1).ravel()]
-    return indices[:0]  # points and lines are not drawn
-
-
 def _target_names(mesh: pygltflib.Mesh, count: int) -> list[str]:
     for extras in (mesh.extras, mesh.primitives[0].extras if mesh.primitives else None):
         names = (extras or {}).get("targetNames") if isinstance(extras, dict) else None
         if isinstance(names, list) and len(names) == count:
             return [str(n) for n in names]
     return [f"target_{k}" for k in range(count)]
-
-
-def _top4(joints: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the four strongest influences per vertex, renormalised (rows of zeros → joint 0)."""
-    if joints.shape[1] > 4:
-        order = np.argsort(-weights, axis=1)[:, :4]
-        joints = np.take_along_axis(joints, order, 1)
-        weights = np.take_along_axis(weights, order, 1)
-    total = weights.sum(axis=1, keepdims=True)
-    empty = total[:, 0] <= 1e-8
-    weights = np.where(total > 1e-8, weights / np.maximum(total, 1e-8), 0.0)
-    weights[empty, 0] = 1.0
-    return joints, weights.astype(np.float32)
 
 
 class _Builder:
@@ -207,7 +180,7 @@ class _Builder:
             raise AvatarLoadError(
                 f"a vertex names joint {joints.max()} of a {slots.size}-joint skin"
             )
-        joints, weights = _top4(joints, weights)
+        joints, weights = strongest_four(joints, weights)
         return slots[joints], weights
 
     def _primitive(self, inst: Instance, prim, shared: dict) -> None:
@@ -224,7 +197,7 @@ class _Builder:
             tuple(tuple(sorted(t.items())) for t in prim.targets or []),
         )
         pos = self.reader.floats(attrs.POSITION)
-        idx = _triangles(prim.mode, self._indices(prim, len(pos)))
+        idx = triangle_list(prim.mode, self._indices(prim, len(pos)))
         if key in shared:
             base = shared[key]
         else:
@@ -299,7 +272,7 @@ class _Builder:
         if self.skeletal:
             skeleton, animations = self._skeleton()
             skinning = Skinning(positions, normals, cat["joints"], cat["weights"], deltas)
-            positions, normals, world_deltas = _posed(
+            positions, normals, world_deltas = default_pose(
                 skeleton, skinning, animations, morph_vertices
             )
         images = list(self.materials.images)
@@ -399,17 +372,3 @@ class _Builder:
             root=self.vrm.root,
         )
         return skeleton, clips(self.gltf, self.reader, mesh_targets)
-
-
-def _posed(skeleton: Skeleton, skin: Skinning, animations, morph_vertices: np.ndarray):
-    """Default-pose (idle clip at 0 s, else rest) positions, normals and morph deltas."""
-    idle = next((c for c in animations if "idle" in c.name.lower()), None)
-    palette, _ = skeleton.pose(idle, 0.0)
-    mats = palette.astype(np.float64)[skin.joints]  # (V, 4, 4, 4)
-    blend = np.einsum("vk,vkij->vij", skin.weights.astype(np.float64), mats)
-    pos = np.einsum("vij,vj->vi", blend[:, :3, :3], skin.bind_positions) + blend[:, :3, 3]
-    nrm = np.einsum("vij,vj->vi", blend[:, :3, :3], skin.bind_normals)
-    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
-    lin = blend[morph_vertices, :3, :3]
-    deltas = np.einsum("mij,tmj->tmi", lin, skin.morph_deltas.astype(np.float64))
-    return pos.astype(np.float32), nrm.astype(np.float32), deltas.astype(np.float32)
