@@ -1,5 +1,7 @@
 """Read a pack's YAML into :mod:`dialog.pack` objects, naming the file, line and YAML path of
-every problem (``dhe pack check``).
+every problem (``dhe pack check``). What each flow step names (slots, responses, flows,
+connector operations, error codes, steps) is checked against the whole pack by
+:mod:`dialog.flow_check`.
 
 Step grammar (one type key per step, plus optional ``id`` and ``next``):
 
@@ -17,13 +19,11 @@ Step grammar (one type key per step, plus optional ``id`` and ``next``):
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from dialog.conditions import ExpressionError, compile_expression
+from dialog.flow_check import check_step
 from dialog.kb import lint_markdown
 from dialog.pack import (
     COMMANDS,
@@ -38,15 +38,13 @@ from dialog.pack import (
     Step,
 )
 from dialog.types import EMOTIONS, GESTURES
-from dialog.yaml_lines import LineDict, LineList, YamlSyntaxError, load_yaml
+from dialog.yaml_lines import LineDict, LineList, YamlSyntaxError, line_at, load_yaml
 
 STEP_TYPES = ("collect", "action", "say", "set_slots", "link", "call", "handoff", "noop")
 STEP_KEYS = {
     "collect": {"utter", "rejections", "max_attempts", "on_max", "ask_before_filling"},
     "action": {"params", "result", "on_error", "side_effect"},
 }
-ERROR_CODES = {"timeout", "unavailable", "not_found", "unauthorized", "invalid_input"}
-ERROR_CODES |= {"conflict", "bad_response", "default"}
 #: Responses the engine itself uses; every pack defines them.
 REQUIRED_RESPONSES = (
     "utter_out_of_scope",
@@ -94,17 +92,9 @@ class _Checker:
         if value is None:
             return LineDict()
         if not isinstance(value, LineDict):
-            self.add(file, _line(parent, key), f"{path}: must be a mapping")
+            self.add(file, line_at(parent, key), f"{path}: must be a mapping")
             return LineDict()
         return value
-
-
-def _line(node: Any, key: Any = None) -> int:
-    if key is not None and isinstance(node, LineDict):
-        return node.line_of(key)
-    if isinstance(node, LineList) and isinstance(key, int):
-        return node.line_of(key)
-    return getattr(node, "line", 1) or 1
 
 
 def _slots(c: _Checker, domain: LineDict) -> dict[str, SlotDef]:
@@ -114,10 +104,10 @@ def _slots(c: _Checker, domain: LineDict) -> dict[str, SlotDef]:
         spec = spec if isinstance(spec, LineDict) else LineDict()
         kind = spec.get("type", "any")
         if kind not in SLOT_TYPES:
-            c.add("domain.yaml", _line(spec, "type"), f"{path}.type: unknown type {kind!r}")
+            c.add("domain.yaml", line_at(spec, "type"), f"{path}.type: unknown type {kind!r}")
         length = spec.get("length")
         if kind == "digits" and not isinstance(length, int):
-            c.add("domain.yaml", _line(spec), f"{path}.length: digits slots need an integer")
+            c.add("domain.yaml", line_at(spec), f"{path}.length: digits slots need an integer")
         slots[name] = SlotDef(
             name=name,
             type=kind,
@@ -135,23 +125,23 @@ def _responses(c: _Checker, doc: LineDict, languages: tuple[str, ...]) -> dict[s
     for name, spec in c.mapping(doc, "responses", "responses.yaml", "responses").items():
         path = f"responses.{name}"
         if not isinstance(spec, LineDict):
-            c.add("responses.yaml", _line(doc["responses"], name), f"{path}: must be a mapping")
+            c.add("responses.yaml", line_at(doc["responses"], name), f"{path}: must be a mapping")
             continue
         for lang in languages:
             if not isinstance(spec.get(lang), str) or not spec.get(lang).strip():
-                c.add("responses.yaml", _line(spec), f"{path}.{lang}: text missing")
+                c.add("responses.yaml", line_at(spec), f"{path}.{lang}: text missing")
         emotion = spec.get("emotion", "neutral")
         if emotion not in EMOTIONS:
-            c.add("responses.yaml", _line(spec, "emotion"), f"{path}.emotion: {emotion!r}")
+            c.add("responses.yaml", line_at(spec, "emotion"), f"{path}.emotion: {emotion!r}")
         gesture = spec.get("gesture")
         if gesture is not None and gesture not in GESTURES:
-            c.add("responses.yaml", _line(spec, "gesture"), f"{path}.gesture: {gesture!r}")
+            c.add("responses.yaml", line_at(spec, "gesture"), f"{path}.gesture: {gesture!r}")
         card = spec.get("card")
         if card is not None and not isinstance(card, dict):
-            c.add("responses.yaml", _line(spec, "card"), f"{path}.card: must be a mapping")
+            c.add("responses.yaml", line_at(spec, "card"), f"{path}.card: must be a mapping")
         items = spec.get("items")
         if items is not None and not (isinstance(items, dict) and "slot" in items):
-            c.add("responses.yaml", _line(spec, "items"), f"{path}.items: needs a slot")
+            c.add("responses.yaml", line_at(spec, "items"), f"{path}.items: needs a slot")
             items = None
         texts = {lang: str(spec.get(lang, "")) for lang in languages}
         card = dict(card) if isinstance(card, dict) else None
@@ -167,26 +157,26 @@ def _intents(c: _Checker, doc: LineDict, languages: tuple[str, ...]) -> dict[str
     for name, spec in c.mapping(doc, "intents", "intents.yaml", "intents").items():
         path = f"intents.{name}"
         if not isinstance(spec, LineDict):
-            c.add("intents.yaml", _line(doc["intents"], name), f"{path}: must be a mapping")
+            c.add("intents.yaml", line_at(doc["intents"], name), f"{path}: must be a mapping")
             continue
         kinds = [k for k in INTENT_KINDS if k in spec]
         if len(kinds) != 1:
-            c.add("intents.yaml", _line(spec), f"{path}: needs exactly one of {INTENT_KINDS}")
+            c.add("intents.yaml", line_at(spec), f"{path}: needs exactly one of {INTENT_KINDS}")
             continue
         kind = kinds[0]
         target = spec[kind] if kind in ("flow", "response", "command") else ""
         if kind == "command" and target not in COMMANDS:
-            c.add("intents.yaml", _line(spec, kind), f"{path}.command: unknown {target!r}")
+            c.add("intents.yaml", line_at(spec, kind), f"{path}.command: unknown {target!r}")
         examples = spec.get("examples") or LineDict()
         per_lang: dict[str, tuple[str, ...]] = {}
         for lang in languages:
             items = examples.get(lang) if isinstance(examples, dict) else None
             if not isinstance(items, list) or not items:
-                c.add("intents.yaml", _line(spec), f"{path}.examples.{lang}: no examples")
+                c.add("intents.yaml", line_at(spec), f"{path}.examples.{lang}: no examples")
                 items = []
             for i, item in enumerate(items):
                 if not isinstance(item, str):
-                    line = items.line_of(i) if isinstance(items, LineList) else _line(spec)
+                    line = items.line_of(i) if isinstance(items, LineList) else line_at(spec)
                     c.add(
                         "intents.yaml",
                         line,
@@ -197,50 +187,18 @@ def _intents(c: _Checker, doc: LineDict, languages: tuple[str, ...]) -> dict[str
     return out
 
 
-def _next_targets(c: _Checker, nxt: Any, path: str, line: int) -> list[tuple[str, int]]:
-    """Step ids named by a ``next`` value, with lines; problems for malformed entries."""
-    if nxt is None:
-        return []
-    if isinstance(nxt, str):
-        return [(nxt, line)]
-    if not isinstance(nxt, LineList):
-        c.add("flows.yaml", line, f"{path}: must be a step id or a list of if/then/else")
-        return []
-    targets = []
-    for i, branch in enumerate(nxt):
-        bline = nxt.line_of(i)
-        if not isinstance(branch, LineDict) or not (
-            {"if", "then"} <= branch.keys() or "else" in branch
-        ):
-            c.add("flows.yaml", bline, f"{path}[{i}]: needs if + then, or else")
-            continue
-        if "if" in branch:
-            _expr(c, branch["if"], f"{path}[{i}].if", bline)
-            targets.append((str(branch["then"]), bline))
-        else:
-            targets.append((str(branch["else"]), bline))
-    return targets
-
-
-def _expr(c: _Checker, source: Any, path: str, line: int) -> None:
-    try:
-        compile_expression(str(source))
-    except ExpressionError as exc:
-        c.add("flows.yaml", line, f"{path}: {exc}")
-
-
 def _flows(c: _Checker, doc: LineDict) -> dict[str, Flow]:
     flows: dict[str, Flow] = {}
     for fid, spec in c.mapping(doc, "flows", "flows.yaml", "flows").items():
         path = f"flows.{fid}"
         if not isinstance(spec, LineDict):
-            c.add("flows.yaml", _line(doc["flows"], fid), f"{path}: must be a mapping")
+            c.add("flows.yaml", line_at(doc["flows"], fid), f"{path}: must be a mapping")
             continue
         if not str(spec.get("description", "")).strip():
-            c.add("flows.yaml", _line(spec), f"{path}.description: required")
+            c.add("flows.yaml", line_at(spec), f"{path}.description: required")
         raw_steps = spec.get("steps")
         if not isinstance(raw_steps, LineList) or not raw_steps:
-            c.add("flows.yaml", _line(spec), f"{path}.steps: must be a non-empty list")
+            c.add("flows.yaml", line_at(spec), f"{path}.steps: must be a non-empty list")
             continue
         steps: list[Step] = []
         for i, raw in enumerate(raw_steps):
@@ -261,105 +219,8 @@ def _flows(c: _Checker, doc: LineDict) -> dict[str, Flow]:
         for s in steps:
             if ids.count(s.id) > 1:
                 c.add("flows.yaml", s.line, f"{path}.steps[{s.index}].id: duplicate {s.id!r}")
-        flows[fid] = Flow(fid, str(spec.get("description", "")), tuple(steps), _line(spec))
+        flows[fid] = Flow(fid, str(spec.get("description", "")), tuple(steps), line_at(spec))
     return flows
-
-
-_PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::[^{}]*)?\}")
-
-
-@functools.cache
-def _known_operations() -> frozenset[str]:
-    """``system.operation`` names of the shipped connector declarations (empty if unreadable,
-    e.g. a deployment that keeps its declarations elsewhere: then nothing is checked)."""
-    from connectors.config import DEFAULT_DECLARATIONS_DIR
-    from connectors.declaration import DeclarationError, load_declarations
-
-    try:
-        decls = load_declarations(DEFAULT_DECLARATIONS_DIR)
-    except (DeclarationError, OSError):
-        return frozenset()
-    return frozenset(f"{d.system}.{op}" for d in decls for op in d.operations)
-
-
-def _check_step(c: _Checker, pack: Pack, flow: Flow, step: Step) -> None:
-    path, spec = f"flows.{flow.id}.steps[{step.index}]", step.spec
-    line = step.line
-
-    def need_response(name: Any, key: str) -> None:
-        if name not in pack.responses:
-            c.add("flows.yaml", _line(spec, key), f"{path}.{key}: unknown response {name!r}")
-
-    if step.type == "collect":
-        if step.value not in pack.slots:
-            c.add("flows.yaml", line, f"{path}.collect: undeclared slot {step.value!r}")
-        need_response(spec.get("utter"), "utter")
-        for i, rej in enumerate(spec.get("rejections") or []):
-            if not isinstance(rej, dict) or "if" not in rej or "utter" not in rej:
-                c.add("flows.yaml", line, f"{path}.rejections[{i}]: needs if and utter")
-                continue
-            _expr(c, rej["if"], f"{path}.rejections[{i}].if", _line(rej))
-            if rej["utter"] not in pack.responses:
-                c.add("flows.yaml", _line(rej), f"{path}.rejections[{i}].utter: unknown response")
-    elif step.type == "action":
-        if not isinstance(step.value, str) or step.value.count(".") != 1:
-            c.add("flows.yaml", line, f"{path}.action: must be SYSTEM.OPERATION")
-        elif (known := _known_operations()) and step.value not in known:
-            c.add(
-                "flows.yaml",
-                _line(spec, "action"),
-                f"{path}.action: no connector declares {step.value!r}",
-            )
-        params = spec.get("params") or {}
-        for key, value in params.items() if isinstance(params, dict) else ():
-            for name in _PLACEHOLDER.findall(value) if isinstance(value, str) else ():
-                if name.split(".")[0].split("[")[0] not in pack.slots:
-                    c.add(
-                        "flows.yaml",
-                        _line(params, key),
-                        f"{path}.params.{key}: {{{name}}} names no declared slot",
-                    )
-        for code in spec.get("on_error") or {}:
-            if code not in ERROR_CODES:
-                c.add(
-                    "flows.yaml",
-                    _line(spec["on_error"], code),
-                    f"{path}.on_error.{code}: unknown code",
-                )
-        for slot in spec.get("result") or {}:
-            if slot not in pack.slots:
-                c.add(
-                    "flows.yaml",
-                    _line(spec["result"], slot),
-                    f"{path}.result.{slot}: undeclared slot",
-                )
-    elif step.type == "say":
-        need_response(step.value, "say")
-    elif step.type in ("link", "call") and step.value not in pack.flows:
-        c.add("flows.yaml", line, f"{path}.{step.type}: unknown flow {step.value!r}")
-    elif step.type == "set_slots":
-        values = step.value if isinstance(step.value, dict) else {}
-        if not isinstance(step.value, dict):
-            c.add("flows.yaml", line, f"{path}.set_slots: must be a mapping")
-        for slot, value in values.items():
-            if slot not in pack.slots:
-                c.add(
-                    "flows.yaml",
-                    _line(step.value, slot),
-                    f"{path}.set_slots.{slot}: undeclared slot",
-                )
-            if isinstance(value, str) and value.startswith("="):
-                _expr(c, value[1:], f"{path}.set_slots.{slot}", _line(step.value, slot))
-    ids = {s.id for s in flow.steps} | {"END"}
-    targets = _next_targets(c, spec.get("next"), f"{path}.next", _line(spec, "next"))
-    targets += [
-        (str(v), _line(spec.get("on_error"), k)) for k, v in (spec.get("on_error") or {}).items()
-    ]
-    if spec.get("on_max") is not None:
-        targets.append((str(spec["on_max"]), _line(spec, "on_max")))
-    for target, tline in targets:
-        if target not in ids:
-            c.add("flows.yaml", tline, f"{path}: no step {target!r} in flow {flow.id}")
 
 
 def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[Problem]]:
@@ -393,7 +254,7 @@ def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[
         kb_files=tuple(sorted((root / "kb").glob("*.md"))),
     )
     for intent in pack.intents.values():
-        line = _line(intents_doc["intents"], intent.name)
+        line = line_at(intents_doc["intents"], intent.name)
         if intent.kind == "flow" and intent.target not in pack.flows:
             c.add(
                 "intents.yaml", line, f"intents.{intent.name}.flow: unknown flow {intent.target!r}"
@@ -404,7 +265,7 @@ def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[
             )
     for flow in pack.flows.values():
         for step in flow.steps:
-            _check_step(c, pack, flow, step)
+            check_step(c, pack, flow, step)
     for path in pack.kb_files:
         for line, message in lint_markdown(path):
             c.add(f"kb/{path.name}", line, message)

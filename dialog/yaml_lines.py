@@ -37,6 +37,16 @@ class LineList(list):
         return lines[index] if 0 <= index < len(lines) else self.line
 
 
+def line_at(node: Any, key: Any = None) -> int:
+    """The 1-based line of ``node[key]`` (a :class:`LineDict` key or a :class:`LineList`
+    index), else of ``node`` itself; 1 when the node carries no line."""
+    if key is not None and isinstance(node, LineDict):
+        return node.line_of(key)
+    if isinstance(node, LineList) and isinstance(key, int):
+        return node.line_of(key)
+    return getattr(node, "line", 1) or 1
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader building :class:`LineDict` / :class:`LineList`."""
 
