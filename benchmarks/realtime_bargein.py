@@ -16,7 +16,8 @@ import numpy as np
 import reply_audio as heard
 from visitor_speech import speech_bounds
 
-from tests.support.visitor import VisitorClient, to_48k
+from tests.support.visitor import VisitorClient
+from tests.support.visitor_mic import to_48k
 
 
 async def ask_after_settling(client: VisitorClient, question: np.ndarray) -> float:

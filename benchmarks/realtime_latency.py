@@ -66,7 +66,8 @@ from engine.audio.decode import load_audio  # noqa: E402
 from engine.tts.espeak import chinese_to_pinyin  # noqa: E402
 from engine.tts.intelligibility import cer_zh  # noqa: E402
 from tests.support.server_process import ServerProcess  # noqa: E402
-from tests.support.visitor import VisitorClient, to_48k  # noqa: E402
+from tests.support.visitor import VisitorClient  # noqa: E402
+from tests.support.visitor_mic import to_48k  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 FAQ_QUESTIONS = (  # synthetic voice (espeak-ng), in-domain: knowledge-base answers

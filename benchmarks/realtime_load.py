@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.support.visitor import VisitorClient, to_48k
+from tests.support.visitor import VisitorClient
+from tests.support.visitor_mic import to_48k
 
 
 async def sessions_at_once(

@@ -28,7 +28,8 @@ from engine.audio.decode import load_audio
 from tests.conftest import model_folder
 from tests.integration.conftest import ABSENT_AFTER_S
 from tests.support.camera import CameraTrack, Scene, blank, clip, still
-from tests.support.visitor import VisitorClient, to_48k
+from tests.support.visitor import VisitorClient
+from tests.support.visitor_mic import to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 

@@ -13,7 +13,8 @@ import pytest
 
 from engine.audio.decode import load_audio
 from tests.support.server_process import ENGLISH_ONLY, ServerProcess
-from tests.support.visitor import VisitorClient, to_48k
+from tests.support.visitor import VisitorClient
+from tests.support.visitor_mic import to_48k
 
 pytestmark = [pytest.mark.slow]
 

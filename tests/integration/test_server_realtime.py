@@ -12,7 +12,8 @@ import pytest
 
 from engine.audio.decode import load_audio
 from engine.server.clock import FRAME_SAMPLES, MEDIA_RATE_HZ
-from tests.support.visitor import VisitorClient, to_48k
+from tests.support.visitor import VisitorClient
+from tests.support.visitor_mic import to_48k
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data]
 

@@ -24,7 +24,7 @@ from engine.server.endpointing import (
     TurnEnded,
 )
 from engine.server.listening import REANCHOR_S, Listener
-from tests.support.visitor import FRAME, RATE_HZ, to_48k
+from tests.support.visitor_mic import FRAME, RATE_HZ, to_48k
 
 pytestmark = pytest.mark.needs_data
 
