@@ -1,11 +1,7 @@
 // The visitor page: start / attract screen, one realtime session at a time with `dhe serve`
 // (WebRTC media + the events WebSocket), captions, cards, text box, keypad, language switch,
 // camera consent, reconnect. No business logic here: the server's dialog decides everything.
-//
-// URL switches: ?kiosk=1 (start on load, back to the attract screen when a session ends, a
-// fresh session when the visitor walks away), ?debug=1 (latency and perception overlay),
-// ?lang=en|zh, ?domain=bank|tax, ?camera=ask|on|off. Deployment switches live in config.json
-// beside this page (config.js).
+// main.js boots the page (URL switches, config, first language) and makes the VisitorPage.
 //
 // This module is the session's lifecycle (start, loss and reconnect, end) and the visitor's
 // input; its parts: events.js (what the server's events do to the page), screen.js (status
@@ -18,11 +14,10 @@ import { AvatarVideo } from "./avatar_video.js";
 import { CameraConsent } from "./camera.js";
 import { Captions } from "./captions.js";
 import { CardPanel } from "./cards.js";
-import { loadConfig } from "./config.js";
 import { openEvents, Retry, watchPeer } from "./connection.js";
 import { DebugOverlay } from "./debug.js";
 import { ServerEvents } from "./events.js";
-import { I18n, LANGUAGES } from "./i18n.js";
+import { LANGUAGES } from "./i18n.js";
 import { VisitorInput } from "./input.js";
 import { Keypad } from "./keypad.js";
 import { getMicrophone } from "./media.js";
@@ -40,7 +35,7 @@ const STARTUP_NOTICES = [
 
 const $ = (id) => document.getElementById(id);
 
-class VisitorPage {
+export class VisitorPage {
   constructor(config, i18n, flags) {
     this.config = config;
     this.i18n = i18n;
@@ -371,37 +366,3 @@ class VisitorPage {
   }
 
 }
-
-/** Show the demo phone link when the server runs its embedded sandboxes (the page exists). */
-async function offerDemoPhone() {
-  try {
-    const response = await fetch("demo/phone.json", { cache: "no-store" });
-    $("demo-phone-link").hidden = !response.ok;
-  } catch {
-    /* no demo phone: the link stays hidden */
-  }
-}
-
-async function main() {
-  const params = new URLSearchParams(location.search);
-  const flags = { kiosk: params.get("kiosk") === "1", debug: params.get("debug") === "1" };
-  const config = await loadConfig(params);
-  const i18n = new I18n("i18n/");
-  await i18n.use(config.ui_language);
-  const page = new VisitorPage(config, i18n, flags);
-  await page.switchLanguage(config.ui_language, { tell: false });
-  document.body.dataset.kiosk = String(flags.kiosk);
-  // Start is disabled in the HTML until here: a tap before its handler was bound did nothing
-  $("start").disabled = false;
-  page.showAttract();
-  await offerDemoPhone();
-  document.body.dataset.ready = "true";
-  if (flags.kiosk) page.start();
-}
-
-main().catch((error) => {
-  console.error(error);
-  const box = document.getElementById("attract-ended");
-  box.textContent = `The page could not start: ${error?.message ?? error}`;
-  box.hidden = false;
-});
