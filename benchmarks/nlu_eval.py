@@ -32,7 +32,11 @@ lines written in session 11 before any change was scored, split two rows by two:
 what a visitor asks at the wrong counter, tax-ish words about another office's business
 (medical reimbursement, the housing fund, a bank loan, the land registry, ...) and chit-chat,
 the rest colloquial in-scope questions with typos; the dev half may be read, the held-out half is
-only scored before and after).
+only scored before and after), and, for both packs, ``visit_dev.csv`` / ``visit_heldout.csv``
+(English lines a visitor says at the bank's counter or kiosk and at the tax hall: colloquial,
+indirect, some with typos, one in five out of scope; written as one list per pack in session 11
+and split row by row: the dev half's misses are read to improve the classifier and the packs,
+the held-out half is only scored before and after).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -209,6 +213,8 @@ OWN_SETS = (
     "hall_heldout",
     "counter_dev",
     "counter_heldout",
+    "visit_dev",
+    "visit_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")
