@@ -326,3 +326,37 @@ def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e
     status, _ = dhe_server.request("DELETE", f"/api/sessions/{session}")
     assert status == 404
     shot(page, e2e_artifacts, "07-kiosk-attract")
+
+
+#: The page's own Keypad on a copy of the page's keypad markup: the visitor types into the
+#: keypad they opened, then a reply's keypad card opens it for ``expected`` digits. Returns the
+#: digits kept and the count line shown.
+KEYPAD_CARD_JS = """
+async ([typed, expected, closeFirst]) => {
+  const { Keypad } = await import('./js/keypad.js');
+  const root = document.getElementById('keypad').cloneNode(true);
+  root.id = 'keypad-copy';
+  document.body.append(root);
+  const t = (key, vars) => `${key} ${JSON.stringify(vars ?? {})}`;
+  const keypad = new Keypad(root, {t, onSubmit: () => {}});
+  keypad.open(null);  // the visitor's own tap on "Keypad"
+  for (const d of typed) keypad.press(d);
+  if (closeFirst) keypad.close();
+  keypad.open(expected, {byCard: true, focus: false});  // the reply's keypad card
+  const shown = [keypad.digits, root.querySelector('#keypad-count').textContent];
+  root.remove();
+  return shown;
+}
+"""
+
+
+def test_a_keypad_card_keeps_the_digits_the_visitor_is_typing(open_visitor):
+    """newcomer11: the tax page's code prompt came as the turn's second sentence with its
+    keypad card, 6.8 s after the first; the visitor had opened the keypad and typed 4 digits of
+    the code, and the card's keypad came up empty ("0 of 6"). Digits being typed now stay when
+    they fit; a keypad closed in between, or more digits than asked, start afresh."""
+    page = open_visitor("?domain=tax&lang=zh")
+    typing = page.evaluate(KEYPAD_CARD_JS, ["1234", 6, False])
+    assert typing == ["1234", 'keypad.count {"count":4,"n":6}']
+    assert page.evaluate(KEYPAD_CARD_JS, ["1234", 6, True])[0] == ""  # closed: a fresh entry
+    assert page.evaluate(KEYPAD_CARD_JS, ["12345", 4, False])[0] == ""  # does not fit 4 digits

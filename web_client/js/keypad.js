@@ -33,11 +33,16 @@ export class Keypad {
     return !this.root.hidden;
   }
 
-  /** Show the keypad, cleared. @param {number|null} expected digits wanted, or null */
+  /** Show the keypad. Digits the visitor is already typing stay when they fit what is now
+   * asked (a turn's second sentence brings the code's keypad card while the visitor, reading
+   * the demo phone, has opened the keypad and typed part of the code); else it starts cleared.
+   * @param {number|null} expected digits wanted, or null */
   open(expected = null, { byCard = false, focus = true } = {}) {
-    this.expected = expected && expected > 0 ? Math.min(expected, MAX_DIGITS) : null;
+    const wanted = expected && expected > 0 ? Math.min(expected, MAX_DIGITS) : null;
+    const typing = this.isOpen && this.digits.length > 0;
+    if (!typing || (wanted !== null && this.digits.length > wanted)) this.digits = "";
+    this.expected = wanted;
     this.byCard = byCard;
-    this.digits = "";
     this.root.hidden = false;
     this.render();
     this.o.onOpen?.();
