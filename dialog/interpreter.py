@@ -41,6 +41,7 @@ from dialog.types import (
     Event,
     GestureInput,
     KBAnswer,
+    MaskedOnly,
     NoInput,
     ReplyPlan,
     UserInput,
@@ -126,6 +127,9 @@ class Interpreter:
                 return run.freeze(keep_replies=True), run.actions
         elif isinstance(event, NoInput):
             run.say("utter_no_input")
+            self._reask(run)
+        elif isinstance(event, MaskedOnly):
+            run.language = event.language
             self._reask(run)
         elif isinstance(event, ConnectorDone | ConnectorFailed):
             self._connector_outcome(run, event)

@@ -34,6 +34,7 @@ from dialog.types import (
     Event,
     GestureInput,
     Handoff,
+    MaskedOnly,
     NoInput,
     ReplyPlan,
     Say,
@@ -150,12 +151,19 @@ class DialogSession:
         lang = self._language_for(text, language)
         if redacted and names_only_numbers(text) and not self._at_question():
             return self._numbers_only(text, lang, redacted, t0)
-        nlu, kb = self.engine.understanding.read(text, lang)
-        event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
-        self._audit.append(
-            AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
-        )
-        turn = await self._run(event, text, on_filler, t0)
+        if redacted and names_only_numbers(text) and not self._at_free_text_question():
+            # the number is no answer (only its last four digits are left, and the question
+            # does not take them), nor a miss: the third such line handed the visitor to a
+            # person and ended the flow (newcomer11)
+            self._audit.append(AuditEntry("intent", "sensitive_number", self._flow()))
+            turn = await self._run(MaskedOnly(lang), text, on_filler, t0)
+        else:
+            nlu, kb = self.engine.understanding.read(text, lang)
+            event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
+            self._audit.append(
+                AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
+            )
+            turn = await self._run(event, text, on_filler, t0)
         if not redacted:
             return turn
         warning = self._warning(turn.language)
@@ -165,6 +173,13 @@ class DialogSession:
         """Whether a flow waits at its question (an answer, or the question again, follows)."""
         stack = self.state.stack
         return bool(stack) and stack[-1].waiting == "collect"
+
+    def _at_free_text_question(self) -> bool:
+        """Whether the question the flow waits at takes any words (a ``text``/``any`` slot: a
+        complaint's description keeps its masked number as written)."""
+        frame = self.state.stack[-1]
+        step = self.engine.pack.flows[frame.flow_id].steps[frame.step]
+        return self.engine.pack.slots[str(step.value)].type in ("text", "any")
 
     def _numbers_only(
         self, text: str, language: str, redacted: tuple[str, ...], t0: float

@@ -161,7 +161,21 @@ class GestureInput:
 #: Gestures that answer a yes/no question: thumbs up affirms, thumbs down denies.
 GESTURE_ANSWERS: Mapping[str, bool] = MappingProxyType({"Thumb_Up": True, "Thumb_Down": False})
 
-Event = UserInput | NoInput | ConnectorDone | ConnectorFailed | GestureInput
+
+@dataclass(frozen=True, slots=True)
+class MaskedOnly:
+    """The visitor's line at a question only gave a full card, account, ID or phone number,
+    masked (:func:`dialog.sensitive.names_only_numbers`): no answer and no failed attempt. The
+    session says the warning, the interpreter asks the question again.
+
+    Attributes:
+        language: the line's language (the reply's).
+    """
+
+    language: str
+
+
+Event = UserInput | NoInput | MaskedOnly | ConnectorDone | ConnectorFailed | GestureInput
 
 
 # ---------------------------------------------------------------- actions (out of the interpreter)

@@ -75,3 +75,26 @@ async def test_a_request_beside_the_number_is_answered_and_a_question_asked_agai
     assert (
         texts[-1] == "For your security, please tell me or type the last four digits of your card."
     )
+
+
+async def test_numbers_at_a_question_are_no_miss_so_no_handoff() -> None:
+    """newcomer11: at the code prompt a full card number counted as a failed answer; the third
+    miss handed the visitor to a person and ended the flow. Any number of such lines gets the
+    warning and the question again; a real miss still counts."""
+    session = trained_dialog("bank").new_session("numbers-no-miss", language="en")
+    await session.handle_text("I lost my card")
+    question = "For your security, please tell me or type the last four digits of your card."
+    typed = (
+        "my card number is 6222 0212 3456 4417",
+        "6222021234564417",
+        "我的卡号是6222021234564417",
+    )
+    for line in typed:
+        turn = await session.handle_text(line)
+        texts = [r.text for r in turn.replies]
+        assert not turn.handoff and texts == [WARNING_EN, question], texts
+        assert session.audit[-1].detail == "sensitive_number"
+    assert session.state.stack[-1].attempts == 0
+    turn = await session.handle_text("what's the weather like")  # a real miss still counts
+    assert not turn.handoff and turn.replies[-1].text == question
+    assert session.state.stack[-1].waiting == "collect" and session.state.stack[-1].attempts == 1
