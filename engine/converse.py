@@ -317,6 +317,8 @@ async def _start(
 
     Raises:
         UsageError: no such domain pack.
+        Exception: the dialog's failure to load, or a typed failure (:data:`KNOWN_FAILURES`) of
+            the voice, ASR or renderer loading beside it when the dialog's is not typed.
     """
     needs_asr = any(t.kind == "audio" for t in turns)
 
@@ -337,11 +339,21 @@ async def _start(
                 llm=config.dialog.llm.settings(),
             )
         )
-    except FileNotFoundError as exc:
+    except Exception as exc:
+        # the parts loading beside the dialog are awaited (no "Task exception was never
+        # retrieved"), the partial video is dropped, and a typed failure of theirs (a voice
+        # whose model was never unpacked: "run `dhe models …` first") is the one reported when
+        # the dialog's own is not typed (its NLU failing for the same missing models, newcomer11)
         await asyncio.gather(show_task, warm_task, return_exceptions=True)
-        if show_task.done() and not show_task.exception():
+        if not show_task.cancelled() and show_task.exception() is None:
             show_task.result().abort()
-        raise UsageError(f"--domain {domain}: {exc}") from exc
+        if isinstance(exc, FileNotFoundError):
+            raise UsageError(f"--domain {domain}: {exc}") from exc
+        beside = [t.exception() for t in (warm_task, show_task) if not t.cancelled()]
+        typed = next((e for e in beside if isinstance(e, KNOWN_FAILURES)), None)
+        if typed is not None and not isinstance(exc, KNOWN_FAILURES):
+            raise typed from exc
+        raise
     show = await show_task
     try:
         await warm_task

@@ -80,3 +80,20 @@ def test_a_bad_setting_found_at_start_up_is_a_usage_error_naming_it(
     assert len(lines) == 1 and lines[0].startswith(f"dhe converse: error: {expected}"), lines
     assert "bad-setting:" not in proc.stderr
     assert not out.exists() and not list(tmp_path.glob("out.mp4*"))
+
+
+@pytest.mark.slow
+def test_models_never_unpacked_are_named_not_an_unrelated_failure(tmp_path: Path) -> None:
+    """newcomer11: with a models folder that holds none of the models, ``dhe converse`` said
+    "internal failure: ValueError: Requesting 3-fold cross-validation …" (the dialog's NLU,
+    trained without its encoder) and logged "Task exception was never retrieved" with the
+    real cause. The voice's missing model is named with what to run; nothing is written."""
+    out = tmp_path / "out.mp4"
+    env = {"DHE_MODELS_DIR": str(tmp_path / "models")}
+    proc = run_dhe("converse", "--text", "hi", "--out", str(out), env=env, timeout_s=300)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("dhe converse: error: ")]
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1, proc.stderr
+    assert "is not in" in lines[0] and "run `dhe models piper-en_US-joe-medium` first" in lines[0]
+    assert "never retrieved" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists() and not list(tmp_path.glob("out.mp4*"))
