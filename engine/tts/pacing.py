@@ -146,6 +146,8 @@ def opening_hold_s(
     *,
     next_started_s: float = 0.0,
     slack_s: float = 0.05,
+    late_slack_s: float = 0.08,
+    first_window_s: float = 1.8,
 ) -> float:
     """How long to hold a reply's first piece (synthesized just now) so that no later piece
     comes after the audio ahead of it has run out (see the module docstring).
@@ -158,8 +160,15 @@ def opening_hold_s(
             ``weight_s``) and ``start_slowdown`` are used, the speed comes from
             ``first_make_s``.
         next_started_s: seconds since the second piece's synthesis began.
-        slack_s: how late a piece may come (the engine keeps 140 ms of a join's silence and
-            the client counts a stall from 200 ms: ~50 ms).
+        slack_s: how late a piece may come at a join in the reply's first ``first_window_s``
+            (the engine keeps 140 ms of a join's silence there and the client counts a stall
+            from 200 ms: ~50 ms; :class:`engine.audio.pauses.PauseLimiter`).
+        late_slack_s: the same for a join whose silence begins after the client's first
+            1.5 s (the limiter keeps 260 ms of it, a stall counts from 350 ms: ~80 ms).
+        first_window_s: audio ahead of a join (s) under which ``slack_s`` applies: the
+            client's 1.5 s plus the 260 ms of silence the join may begin with, rounded up
+            (the heard seconds of pieces after the first are predicted, ~0.3 s off at worst
+            on the packs' replies).
 
     Returns:
         Seconds (>= 0) to wait before the first piece plays; 0 for a one-piece reply.
@@ -170,6 +179,7 @@ def opening_hold_s(
     ready, ahead, hold = -next_started_s, first_heard_s, 0.0
     for k, weight in enumerate(weights[1:]):
         ready += per_cost * pace.cost(weight) * (pace.start_slowdown if k == 0 else 1.0)
-        hold = max(hold, ready - ahead - slack_s)
+        slack = slack_s if ahead < first_window_s else late_slack_s
+        hold = max(hold, ready - ahead - slack)
         ahead += pace.heard(weight) * pace.weight_s
     return hold
