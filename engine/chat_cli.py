@@ -69,6 +69,11 @@ def run_chat_command(args: argparse.Namespace) -> int:
         return _fail(f"--domain {args.domain}: {exc}")
     except KeyboardInterrupt:
         return interrupted("chat")
+    except Exception as exc:  # the CLI boundary, as dhe converse's: one line; the traceback with -v
+        logging.getLogger("dhe").debug("chat failed", exc_info=True)
+        return fail(
+            "chat", f"internal failure: {exc.__class__.__name__}: {exc} (-v for details)", 1
+        )
 
 
 def _fail(message: str) -> int:

@@ -191,6 +191,27 @@ def test_chat_packs_dir_that_is_not_a_folder_is_named(
         assert _err_lines(capsys) == [f"dhe chat: error: --packs-dir {path}: {reason}"]
 
 
+def test_chat_failing_to_start_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """newcomer11: a dialog that failed to load ended ``dhe chat`` with a full traceback. The
+    failure here is injected on purpose (the pack's load raises); the chat says it in one line
+    as ``dhe converse`` does, the traceback only with -v."""
+    from dialog import DialogEngine
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the pack's classifier cannot train (fault injected on purpose)")
+
+    monkeypatch.setattr(DialogEngine, "load", broken)
+    assert main(["chat", "--domain", "bank", "--var-dir", str(tmp_path)]) == 1
+    lines = _err_lines(capsys)
+    assert lines[-1] == (
+        "dhe chat: error: internal failure: RuntimeError: the pack's classifier cannot train "
+        "(fault injected on purpose) (-v for details)"
+    )
+    assert not any("Traceback" in line for line in lines)
+
+
 def test_avatar_preview_unknown_gesture_lists_the_six_names(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
