@@ -132,9 +132,12 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
         problems, from_env = [], []
         for err in exc.errors():
             dotted = ".".join(str(p) for p in err["loc"]) or "<root>"
-            env = "DHE_" + "__".join(str(p) for p in err["loc"]).upper()
-            from_env.append(env in os.environ)
-            where = f"{env} (environment)" if from_env[-1] else dotted
+            setters = _env_setters(err["loc"])
+            from_env.append(bool(setters))
+            where = dotted
+            if setters:  # the section's own name stays when a check across it failed
+                own = setters == ["DHE_" + "__".join(str(p) for p in err["loc"]).upper()]
+                where = f"{' or '.join(setters)} (environment)" + ("" if own else f": {dotted}")
             message = err["msg"]  # our validators' own words, without pydantic's label
             if err["type"] == "value_error":
                 message = message.removeprefix("Value error, ")
@@ -146,6 +149,32 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     if unknown:
         raise ConfigError(str(source), unknown, from_environment=True)
     return config
+
+
+def _env_setters(loc: tuple[int | str, ...]) -> list[str]:
+    """The ``DHE_*`` variables that set the value at ``loc``: its own variable, or, for a check
+    across a section's settings (``perception``: min_fps above max_fps, loc the section), the
+    variables set inside that section; empty when none did (the file's value is at fault).
+    ``DHE_PERCEPTION__MAX_FPS=1`` was blamed on the config file, which had not changed."""
+    env = "DHE_" + "__".join(str(p) for p in loc).upper()
+    if env in os.environ:
+        return [env]
+    if not _is_section(loc):
+        return []
+    return sorted(k for k in os.environ if k.upper().startswith(env + "__"))
+
+
+def _is_section(loc: tuple[int | str, ...]) -> bool:
+    """Whether ``loc`` names a settings model (a section such as ``perception``, or one inside
+    a section such as ``server.limits``), not a plain value."""
+    model: type[BaseModel] = EngineConfig
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return False
+        model = annotation
+    return bool(loc)
 
 
 def _known_keys(loc: tuple[int | str, ...]) -> str:

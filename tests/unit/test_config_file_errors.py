@@ -109,6 +109,27 @@ def test_an_unknown_env_section_is_flagged_like_an_unknown_key(
     )
 
 
+def test_a_check_across_a_section_names_the_variable_that_broke_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """newcomer11: ``DHE_PERCEPTION__MAX_FPS=1`` was reported as the config file's problem
+    ("default.yaml: perception: min_fps (5.0) is above max_fps (1.0)"), which had not changed."""
+    monkeypatch.setenv("DHE_PERCEPTION__MAX_FPS", "1")
+    with pytest.raises(ConfigError) as caught:
+        load_config(None)
+    assert caught.value.from_environment
+    assert caught.value.problems == [
+        "DHE_PERCEPTION__MAX_FPS (environment): perception: min_fps (5.0) is above max_fps (1.0)"
+    ]
+    monkeypatch.delenv("DHE_PERCEPTION__MAX_FPS")  # the file's own values: the file is named
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("perception: {min_fps: 5, max_fps: 1}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert not caught.value.from_environment
+    assert caught.value.problems == ["perception: min_fps (5.0) is above max_fps (1.0)"]
+
+
 def test_config_check_finds_what_would_stop_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
