@@ -229,6 +229,8 @@ _ORDINALS_EN = {
     "first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
     "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "last": -1,
 }  # fmt: skip
+#: Words after which "one" is still the number: "option one", "number one", "just one".
+_BEFORE_ONE = frozenset({"option", "number", "no", "just", "choice", "slot", "is", "take"})
 _ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十0-9]+)\s*(?:个|项|条|号)?|最后一个")
 
 
@@ -248,7 +250,12 @@ def extract_ordinal(text: str) -> int | None:
             return -1
         raw = m.group(1)
         return int(raw) if raw.isdigit() else int(cn2an.cn2an(raw, "smart"))
-    for word in re.findall(r"[a-z0-9]+", t):
+    words = re.findall(r"[a-z0-9]+", t)
+    for i, word in enumerate(words):
+        # "one" after a describing word is the pronoun, no position: "the 3 pm one", "the
+        # morning one" (it booked the first slot offered, 09:30, newcomer11)
+        if word == "one" and i > 0 and words[i - 1] not in _BEFORE_ONE:
+            continue
         if word in _ORDINALS_EN:
             return _ORDINALS_EN[word]
     digits = re.fullmatch(r"\s*(?:option|number|no\.?)?\s*(\d)\s*", t)

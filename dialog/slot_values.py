@@ -83,17 +83,18 @@ def _choice(options: Sequence[Any], text: str, now: datetime | None) -> Any:
     """Pick one of ``options`` by position ("the second", "第二个") or by its time ("3 pm")."""
     if not options:
         return None
+    said = extract_datetime(text, now)
+    if said and "T" in said:
+        # a time said decides: the option at that time, else none (the question is asked
+        # again), never a position read from the same words ("the 3 pm one")
+        matches = [o for o in options if said in _start(o)]
+        return matches[0] if len(matches) == 1 else None
     pos = extract_ordinal(text)
     if pos is not None:
         if pos == -1:
             return options[-1]
         if 1 <= pos <= len(options):
             return options[pos - 1]
-    said = extract_datetime(text, now)
-    if said and "T" in said:
-        matches = [o for o in options if said in _start(o)]
-        if len(matches) == 1:
-            return matches[0]
     return match_option(options, text)
 
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from dialog.entities import extract_amount, extract_digits, extract_ordinal, extract_yes_no
+from dialog.pack import SlotDef
+from dialog.slot_values import extract_slot_value
 from dialog.when import DEFAULT_TZ, extract_datetime
 
 # A Tuesday morning in Shanghai.
@@ -118,6 +120,43 @@ def test_amounts_and_ordinals() -> None:
     assert extract_ordinal("第三个") == 3
     assert extract_ordinal("最后一个") == -1
     assert extract_ordinal("hello") is None
+    assert extract_ordinal("option one") == extract_ordinal("one") == 1
+
+
+def test_one_after_a_describing_word_is_no_position() -> None:
+    """newcomer11: "the 3 pm one" read as "the first" and booked 09:30."""
+    assert extract_ordinal("the 3 pm one") is None
+    assert extract_ordinal("the morning one") is None
+
+
+SLOTS = [
+    {"slot_id": f"S-{s}", "date": "2026-12-08", "start": s, "hall": "Hall A"}
+    for s in ("09:30", "10:00", "10:30", "11:00")
+]
+
+
+@pytest.mark.parametrize(
+    ("said", "start"),
+    [
+        ("the 3 pm one", None),  # no 15:00 offered: asked again, never the first slot
+        ("3 pm", None),
+        ("下午三点那个", None),
+        ("the 10 o'clock one", "10:00"),
+        ("10:30", "10:30"),
+        ("上午十点半那个", "10:30"),
+        ("the second one", "10:00"),
+        ("第二个", "10:00"),
+        ("the last one", "11:00"),
+    ],
+)
+def test_a_slot_is_chosen_by_the_time_said_else_by_position(said: str, start: str | None) -> None:
+    chosen = extract_slot_value(
+        SlotDef("chosen_slot", "choice", choices_from="offered_slots"),
+        said,
+        {"offered_slots": SLOTS},
+        NOW,
+    )
+    assert (chosen["start"] if chosen else None) == start
 
 
 @pytest.mark.parametrize(
