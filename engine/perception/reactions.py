@@ -11,7 +11,9 @@ visitor arrived             :class:`Greet` — the avatar greets first (nothing 
 visitor left                :class:`Leave` — the session ends and its memory is wiped
 ``Open_Palm`` held          :class:`StopReply` while the avatar prepares or says a reply
                             (barge-in without speaking)
-``Wave``                    :class:`Greet` when the avatar is not busy
+``Wave``                    :class:`Greet` when nothing was said yet and the avatar is idle; a
+                            visitor already greeted gets a smile back (:class:`Express`), not
+                            the whole greeting again
 ``Thumb_Up``/``Thumb_Down`` :class:`AnswerGesture` when the dialog takes it (a yes/no
 and any other gesture       confirmation step); else nothing
 the visitor's expression    :class:`Express` — the avatar's face answers it: concerned at a frown
@@ -103,7 +105,11 @@ def react(
         if event.name == "Open_Palm" and view.busy:
             return StopReply()
         if event.name == WAVE:
-            return None if view.busy else Greet()
+            # a waving visitor fires a Wave every 1-2 s: the 14 s greeting started over each
+            # time (newcomer11); once greeted, the avatar smiles back instead
+            if view.busy:
+                return None
+            return Express("happy") if view.greeted else Greet()
         return AnswerGesture(event.name) if accepts_gesture(event.name) else None
     if isinstance(event, EmotionChanged):
         emotion = AVATAR_EMOTION.get(event.emotion, "neutral")

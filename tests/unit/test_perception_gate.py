@@ -189,7 +189,10 @@ def test_a_held_onset_is_decided_when_the_wait_runs_out():
         (GestureDetected(session_id="s", name="Open_Palm", score=0.9, hand="Right"),
          SessionView(False, True), False, None),
         (GestureDetected(session_id="s", name="Wave", score=0.9, hand="Left"),
-         SessionView(False, True), False, Greet()),
+         SessionView(False, False), False, Greet()),
+        # newcomer11: every Wave of a waving visitor restarted the whole greeting
+        (GestureDetected(session_id="s", name="Wave", score=0.9, hand="Left"),
+         SessionView(False, True), False, Express("happy")),
         (GestureDetected(session_id="s", name="Wave", score=0.9, hand="Left"),
          SessionView(True, True), False, None),
         (GestureDetected(session_id="s", name="Thumb_Up", score=0.8, hand="Right"),
