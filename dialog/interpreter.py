@@ -191,6 +191,10 @@ class Interpreter:
         if intent is None or intent.kind == "out_of_scope":
             if digression:
                 return False
+            if run.handed_off and "utter_handoff_pending" in self.pack.responses:
+                # a colleague is already on the way: no second offer to call one (newcomer11)
+                run.say("utter_handoff_pending")
+                return True
             run.say("utter_out_of_scope")
             run.offered_handoff = True  # it ends "shall I call a colleague?"
             return True

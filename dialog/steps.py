@@ -63,6 +63,8 @@ class DialogState:
             for it (it was asked again), else ``None``.
         offered_handoff: the last reply asked whether to call a colleague (the out-of-scope
             reply): a yes to it hands off, a no is "how can I help?".
+        handed_off: a colleague was called in this session: what is out of scope is answered
+            with "a colleague is on the way" (``utter_handoff_pending``), not the offer of one.
     """
 
     language: str = "en"
@@ -77,6 +79,7 @@ class DialogState:
     slot: str | None = None
     unanswered: str | None = None
     offered_handoff: bool = False
+    handed_off: bool = False
 
 
 class Run:
@@ -99,6 +102,7 @@ class Run:
         self.slot: str | None = None
         self.unanswered: str | None = None
         self.offered_handoff = False
+        self.handed_off = state.handed_off
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -112,6 +116,7 @@ class Run:
     def handoff(self, reason: str) -> None:
         self.say("utter_handoff")
         self.actions.append(Handoff(reason))
+        self.handed_off = True
         self.drop_flows()
 
     def drop_flows(self) -> None:
@@ -265,6 +270,7 @@ class Run:
             slot=self.slot,
             unanswered=self.unanswered,
             offered_handoff=self.offered_handoff,
+            handed_off=self.handed_off,
         )
 
 

@@ -274,6 +274,24 @@ def test_out_of_scope_offers_a_human(pack: Pack, nlu: IntentClassifier) -> None:
     assert match_command("tell me a joke") is None
 
 
+def test_after_a_handoff_out_of_scope_says_a_colleague_is_coming(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """newcomer11: right after "I'm calling a colleague for you now" the next line it did not
+    understand was answered "Would you like me to call a colleague for you?"."""
+    v = Visitor(pack, nlu)
+    v.says("balance please")
+    for word in ("blue", "green", "purple"):
+        out = v.says(word)
+    assert any(isinstance(a, Handoff) for a in out) and v.state.handed_off
+    out = v.feed(UserInput("123456", "en", NLUResult(None, 0.1)))
+    assert texts(out) == [
+        "A colleague is on the way; please wait a moment at this screen. "
+        "Until then I can still answer your questions."
+    ]
+    assert not v.state.offered_handoff  # a "yes" now calls no second colleague
+
+
 def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier) -> None:
     v = Visitor(pack, nlu)
     v.state = Interpreter(pack).initial_state("en")
