@@ -204,6 +204,31 @@ async def test_booking_in_chinese_by_time_and_declined(
     assert sandbox_rows(sandbox, "tax", "SELECT COUNT(*) FROM appointments")[0][0] == before
 
 
+async def test_a_time_said_books_a_free_slot_beyond_the_four_read_out(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer11: only the first four free slots were asked for, so "3 pm" at the slot
+    question found nothing while 15:00 was free. All of the day's free slots are offered (the
+    reply reads the first four, the card shows all) and the time said picks one."""
+    day = first_free_day(sandbox)
+    free = sandbox_rows(
+        sandbox,
+        "tax",
+        "SELECT s.start FROM slots s WHERE s.day = ? AND NOT EXISTS (SELECT 1 FROM appointments a"
+        " WHERE a.slot_id = s.id AND a.status = 'booked') ORDER BY s.start",
+        day.isoformat(),
+    )
+    last = free[-1][0]  # an afternoon slot, after the four read out
+    session = engine.new_session("tax-book-afternoon")
+    turn = await session.handle_text(f"I'd like to book an appointment on {day.isoformat()}")
+    assert [s["start"] for s in session.state.slots["offered_slots"]] == [r[0] for r in free]
+    assert last not in said(turn) and "the screen shows them all" in said(turn)
+    hour, minute = int(last[:2]), last[3:]
+    turn = await session.handle_text(f"{hour - 12}:{minute} pm" if hour > 12 else f"{last}")
+    assert session.state.slots["chosen_slot"]["start"] == last
+    assert last in said(turn)
+
+
 async def test_complaint_ticket_read_back(engine: DialogEngine, sandbox: SandboxCluster) -> None:
     session = engine.new_session("tax-ticket")
     turn = await session.handle_text("我要投诉")
