@@ -16,7 +16,9 @@ one mixed class, and they rank as one ``out_of_scope`` intent (by the best of th
 confidence is their sum). A nearest-neighbour check backs the model: when the closest training example (cosine of
 sentence embeddings) is an out-of-scope one, by more than ``nlu_oos_margin`` over the closest
 example of the predicted intent, the utterance is out of scope (deep nearest-neighbour
-out-of-distribution detection, Sun et al. 2022, arXiv:2204.06507).
+out-of-distribution detection, Sun et al. 2022, arXiv:2204.06507). A pack may also name the kinds
+of public body that are not its business (setting ``other_offices``): which of them a line names
+is then a feature block of its own (:mod:`dialog.other_offices`), for visitors at the wrong counter.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from dialog.calibration import PlattProbabilities
 from dialog.commands import match_command
 from dialog.embedding import SentenceEncoder
 from dialog.entities import normalize
+from dialog.other_offices import OfficeFeatures
 from dialog.pack import Pack
 from dialog.types import NLUResult
 
@@ -117,11 +120,18 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
         return sp.csr_matrix(encode(texts) * self.weight)
 
 
-def _fit(texts: list[str], labels: list[str], encoder: SentenceEncoder | None) -> Pipeline:
+def _fit(
+    texts: list[str],
+    labels: list[str],
+    encoder: SentenceEncoder | None,
+    offices: tuple[str, ...] = (),
+) -> Pipeline:
     blocks: list[tuple[str, object]] = [
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
         ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True)),
     ]
+    if offices:  # which other public office a line names (dialog.other_offices)
+        blocks.append(("offices", OfficeFeatures(offices)))
     if encoder is not None:
         blocks.append(("embedding", EmbeddingFeatures(encoder)))
     svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
@@ -199,6 +209,7 @@ class IntentClassifier:
         encoder: SentenceEncoder | None = None,
         outside: frozenset[str] = frozenset({OUT_OF_SCOPE}),
         oos_margin: float = DEFAULT_OOS_MARGIN,
+        offices: tuple[str, ...] = (),
     ) -> IntentClassifier:
         """Fit a classifier.
 
@@ -209,12 +220,17 @@ class IntentClassifier:
             encoder: adds sentence-embedding features when given.
             outside: the labels that mean out of scope.
             oos_margin: see :data:`DEFAULT_OOS_MARGIN`.
+            offices: the kinds of other public body whose naming is a feature
+                (:class:`dialog.other_offices.OfficeFeatures`); none by default.
 
         Returns:
             The trained classifier.
+
+        Raises:
+            ValueError: an office kind :data:`dialog.other_offices.OTHER_OFFICES` lacks.
         """
         texts, labels = list(texts), list(labels)
-        pipeline = _fit(texts, labels, encoder)
+        pipeline = _fit(texts, labels, encoder, tuple(offices))
         neighbours = None
         if encoder is not None:
             features = dict(pipeline.named_steps["features"].transformer_list)["embedding"]
@@ -254,7 +270,8 @@ class IntentClassifier:
             {OUT_OF_SCOPE, *(i.name for i in pack.intents.values() if i.kind == "out_of_scope")}
         )
         margin = float(pack.setting("nlu_oos_margin", DEFAULT_OOS_MARGIN))
-        return cls.train(texts, labels, threshold, encoder, outside, margin)
+        offices = tuple(pack.setting("other_offices", ()) or ())
+        return cls.train(texts, labels, threshold, encoder, outside, margin, offices)
 
     def _parent_of(self, label: str) -> str:
         return OUT_OF_SCOPE if label in self.outside else label.partition(TOPIC_SEP)[0]

@@ -1,0 +1,54 @@
+"""Which other public office a line names (dialog.other_offices), the classifier's feature for
+visitors at the wrong counter."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.entities import normalize
+from dialog.other_offices import OTHER_OFFICES, OfficeFeatures, offices_named
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("公积金怎么取出来装修", ("housing",)),
+        ("异地就医的报销去几号窗口", ("medical",)),
+        ("补办身份证要多久", ("police",)),
+        ("车管所周六上班吗", ("traffic",)),
+        ("Where do I pay a parking ticket?", ("traffic",)),
+        ("I need a new ID card", ("police",)),
+        # the hall's own words shared with other bodies name none of them
+        ("交税能刷信用卡吗", ()),
+        ("身份证要带吗", ()),
+        ("房贷利息能抵个税吗", ()),
+        ("can I pay my tax by bank card", ()),
+        ("what is the atmosphere like", ()),  # "atm" is a whole word only
+    ],
+)
+def test_offices_named(text: str, kinds: tuple[str, ...]) -> None:
+    assert offices_named(normalize(text)) == kinds
+
+
+def test_features_have_a_column_per_kind_and_one_for_any() -> None:
+    block = OfficeFeatures(("medical", "housing"), weight=2.0)
+    rows = block.fit_transform(["医保卡在医院刷不了", "公积金贷款", "发票丢了", "hospital bills"])
+    assert rows.shape == (4, 3)  # one column per kind, the last for any of them
+    assert rows.toarray().tolist() == [
+        [2.0, 0.0, 2.0],
+        [0.0, 2.0, 2.0],
+        [0.0, 0.0, 0.0],
+        [2.0, 0.0, 2.0],
+    ]
+
+
+def test_unknown_kind_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'hospitals'"):
+        OfficeFeatures(("medical", "hospitals"))
+
+
+def test_tax_pack_names_known_kinds() -> None:
+    kinds = load_pack(DEFAULT_PACKS_DIR / "tax").setting("other_offices", ())
+    assert kinds and set(kinds) <= set(OTHER_OFFICES)
+    assert OfficeFeatures(tuple(kinds)).kinds == tuple(kinds)
