@@ -12,7 +12,7 @@ the voice's hold pace (or a refit one).
 
 The refit (:func:`fit`): ``heard_extra`` and ``weight_s`` by least squares on the pieces'
 heard seconds (the same on any machine), ``overhead`` (weight a run costs beyond its own) from
-a straight line through the make times, and the least ``start_slowdown`` whose predicted holds
+a straight line through the pieces' CPU times, and the least ``start_slowdown`` whose predicted holds
 cover the needed ones in ``--cover`` of the replies. The fitting sample is disjoint from the sample the
 intelligibility test and ``benchmarks/tts.py`` score (templates ``1::4``, ``2::4``, ``3::4`` of
 each pack; the test's are ``0::4``), which is reported beside it.
@@ -120,17 +120,17 @@ def compare(replies: list[Streamed], pace: Pace, label: str) -> None:
 
 def fit(replies: list[Streamed], base: Pace, cover: float) -> Pace:
     """The voice's pace refit on ``replies``: ``heard_extra`` and ``weight_s`` by least
-    squares on heard seconds = ``weight_s * (w + heard_extra)``, ``overhead`` from make
-    seconds = ``a + b * w`` (``a / b`` weights), and the least ``start_slowdown`` (0.8-2.0,
+    squares on heard seconds = ``weight_s * (w + heard_extra)``, ``overhead`` from CPU
+    seconds = ``a + b * w`` (``a / b`` weights; a busy machine's wall clock scatters), and the least ``start_slowdown`` (0.8-2.0,
     steps of 0.05) whose predicted holds cover the needed ones in ``cover`` of the
     multi-piece replies (here, with nothing else running, that is the margin the make times'
     noise needs)."""
     pieces = [
-        (w, h, m) for r in replies for w, h, m in zip(r.weights, r.heard_s, r.make_s, strict=True)
+        (w, h, c) for r in replies for w, h, c in zip(r.weights, r.heard_s, r.cpu_s, strict=True)
     ]
-    w, heard, make = (np.array(c, float) for c in zip(*pieces, strict=True))
+    w, heard, cpu = (np.array(c, float) for c in zip(*pieces, strict=True))
     slope, intercept = np.polyfit(w, heard, 1)
-    per_weight, fixed = np.polyfit(w, make, 1)
+    per_weight, fixed = np.polyfit(w, cpu, 1)
     pace = replace(
         base,
         weight_s=round(float(slope), 4),
