@@ -221,7 +221,9 @@ def lint_markdown(path: Path) -> list[tuple[int, str]]:
 
 def _units(section: Section) -> list[str]:
     """What a question is compared with: heading, keywords, each listed question, each sentence of
-    the answer."""
+    the answer. Both kinds count: without the listed questions the readable own sets lost English
+    answers (session 11: 1092 → 1084 of 1122, Chinese 756 → 751 of 774), without the answer's
+    sentences one English answer."""
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", section.text) if s.strip()]
     keywords = [section.keywords] if section.keywords else []
     return [section.heading, *keywords, *section.questions, *sentences]
