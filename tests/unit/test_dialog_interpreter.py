@@ -150,6 +150,18 @@ def test_reprompt_then_handoff_after_max_attempts(pack: Pack, nlu: IntentClassif
     out = v.says("purple")
     assert any(isinstance(a, Handoff) and a.reason == "max_attempts" for a in out)
     assert v.state.stack == ()
+    # the screen says a colleague is on the way (a reply added after it once took its card)
+    said = [a.reply for a in out if isinstance(a, Say)]
+    assert [r.card for r in said if r.card] == [{"kind": "handoff"}]
+
+
+@pytest.mark.parametrize("domain", ["bank", "tax"])
+def test_both_handoff_replies_show_the_handoff_card(domain: str) -> None:
+    """``utter_handoff`` and ``utter_handoff_pending`` each keep the handoff card: the pending
+    reply was once inserted between ``utter_handoff``'s lines and took its card away."""
+    responses = load_pack(Path(DEFAULT_PACKS_DIR) / domain).responses
+    for name in ("utter_handoff", "utter_handoff_pending"):
+        assert responses[name].card == {"kind": "handoff"}, name
 
 
 def test_connector_error_without_branch_is_spoken_by_code(
