@@ -165,7 +165,7 @@ async def test_faq_card_shows_the_answer_and_a_readable_source(bank: DialogEngin
     ("typed", "intent", "next_question"),
     [  # the year is kept and verification comes next; the day is taken and its times offered
         ("查一下我2023年的个税申报状态", "filing_status", "后四位"),
-        ("帮我预约下周三的办税时间", "book_appointment", "星期三可预约的时段"),
+        ("帮我预约下周三的办税时间", "book_appointment", "星期三最早可预约的时段"),
     ],
 )
 async def test_entities_in_the_first_chinese_sentence_are_not_asked_again(
