@@ -1,12 +1,14 @@
 """The out-of-scope reply asks "shall I call a colleague?": a yes to it hands off (newcomer9:
 "yes" got "How can I help you today?", the same as "no", in both packs and languages), a no
-is "how can I help?", and a yes anywhere else is not a handoff."""
+is "how can I help?", and a yes anywhere else is not a handoff. The handoff replies show the
+handoff card."""
 
 from __future__ import annotations
 
 import pytest
 
 from dialog import DialogEngine
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
 from tests.conftest import trained_dialog
 
 
@@ -43,3 +45,12 @@ async def test_no_to_the_offer_and_yes_out_of_the_blue_do_not_hand_off(engines) 
     turn = await session.handle_text("yes")  # the offer was answered: nothing to accept
     assert not turn.handoff
     session.close()
+
+
+@pytest.mark.parametrize("domain", ["bank", "tax"])
+def test_both_handoff_replies_show_the_handoff_card(domain: str) -> None:
+    """``utter_handoff`` and ``utter_handoff_pending`` each keep the handoff card: the pending
+    reply was once inserted between ``utter_handoff``'s lines and took its card away."""
+    responses = load_pack(DEFAULT_PACKS_DIR / domain).responses
+    for name in ("utter_handoff", "utter_handoff_pending"):
+        assert responses[name].card == {"kind": "handoff"}, name

@@ -155,15 +155,6 @@ def test_reprompt_then_handoff_after_max_attempts(pack: Pack, nlu: IntentClassif
     assert [r.card for r in said if r.card] == [{"kind": "handoff"}]
 
 
-@pytest.mark.parametrize("domain", ["bank", "tax"])
-def test_both_handoff_replies_show_the_handoff_card(domain: str) -> None:
-    """``utter_handoff`` and ``utter_handoff_pending`` each keep the handoff card: the pending
-    reply was once inserted between ``utter_handoff``'s lines and took its card away."""
-    responses = load_pack(Path(DEFAULT_PACKS_DIR) / domain).responses
-    for name in ("utter_handoff", "utter_handoff_pending"):
-        assert responses[name].card == {"kind": "handoff"}, name
-
-
 def test_connector_error_without_branch_is_spoken_by_code(
     pack: Pack, nlu: IntentClassifier
 ) -> None:
