@@ -346,7 +346,7 @@ async def _start(
         # the dialog's own is not typed (its NLU failing for the same missing models, newcomer11)
         await asyncio.gather(show_task, warm_task, return_exceptions=True)
         if not show_task.cancelled() and show_task.exception() is None:
-            show_task.result().abort()
+            _abort_after_failure(show_task.result())
         if isinstance(exc, FileNotFoundError):
             raise UsageError(f"--domain {domain}: {exc}") from exc
         beside = [t.exception() for t in (warm_task, show_task) if not t.cancelled()]
@@ -354,7 +354,12 @@ async def _start(
         if typed is not None and not isinstance(exc, KNOWN_FAILURES):
             raise typed from exc
         raise
-    show = await show_task
+    try:
+        show = await show_task
+    except BaseException:
+        # the warm-up is awaited too: its failure retrieved, no model load running on
+        await asyncio.gather(warm_task, return_exceptions=True)
+        raise
     try:
         await warm_task
     except BaseException:
