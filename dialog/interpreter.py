@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from dialog.commands import is_goodbye
 from dialog.conditions import evaluate
-from dialog.pack import Pack, Step
+from dialog.pack import Pack, SlotDef, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
@@ -142,14 +142,20 @@ class Interpreter:
             self._fill(run, frame, step, GESTURE_ANSWERS[event.name])
         return run.freeze(), run.actions
 
+    def waiting_slot(self, state: DialogState) -> SlotDef | None:
+        """The slot of the question a flow waits at (its ``collect`` step), or ``None`` when no
+        flow waits for an answer."""
+        if not state.stack or state.stack[-1].waiting != "collect":
+            return None
+        frame = state.stack[-1]
+        step = self.pack.flows[frame.flow_id].steps[frame.step]
+        return self.pack.slots[str(step.value)]
+
     def expects_gesture(self, state: DialogState, name: str) -> bool:
         """Whether gesture ``name`` answers the question the session waits at: a thumbs up or
         down at a ``collect`` of a ``yes_no`` slot (a confirmation step)."""
-        if name not in GESTURE_ANSWERS or not state.stack or state.stack[-1].waiting != "collect":
-            return False
-        frame = state.stack[-1]
-        step = self.pack.flows[frame.flow_id].steps[frame.step]
-        return self.pack.slots[str(step.value)].type == "yes_no"
+        slot = self.waiting_slot(state)
+        return name in GESTURE_ANSWERS and slot is not None and slot.type == "yes_no"
 
     # -- the rules
     def _command(self, run: Run, event: UserInput, command: str | None = None) -> bool:

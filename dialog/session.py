@@ -171,15 +171,13 @@ class DialogSession:
 
     def _at_question(self) -> bool:
         """Whether a flow waits at its question (an answer, or the question again, follows)."""
-        stack = self.state.stack
-        return bool(stack) and stack[-1].waiting == "collect"
+        return self.engine.interpreter.waiting_slot(self.state) is not None
 
     def _at_free_text_question(self) -> bool:
         """Whether the question the flow waits at takes any words (a ``text``/``any`` slot: a
         complaint's description keeps its masked number as written)."""
-        frame = self.state.stack[-1]
-        step = self.engine.pack.flows[frame.flow_id].steps[frame.step]
-        return self.engine.pack.slots[str(step.value)].type in ("text", "any")
+        slot = self.engine.interpreter.waiting_slot(self.state)
+        return slot is not None and slot.type in ("text", "any")
 
     def _numbers_only(
         self, text: str, language: str, redacted: tuple[str, ...], t0: float
