@@ -5,13 +5,14 @@ four strongest joint influences per vertex, and a skinned model posed in its def
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from avatar.model import Skinning
-    from avatar.skeleton import Skeleton
+    from avatar.skeleton import Clip, Skeleton
 
 #: glTF 2.0 primitive modes (§3.7.2.1, ``mesh.primitive.mode``) this loader draws.
 _TRIANGLES, _TRIANGLE_STRIP, _TRIANGLE_FAN = 4, 5, 6
@@ -49,7 +50,9 @@ def strongest_four(joints: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
     return joints, weights.astype(np.float32)
 
 
-def default_pose(skeleton: Skeleton, skin: Skinning, animations, morph_vertices: np.ndarray):
+def default_pose(
+    skeleton: Skeleton, skin: Skinning, animations: Sequence[Clip], morph_vertices: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The skinned model in its default pose (the idle clip at 0 s, else the rest pose), by
     linear blend skinning: positions (V, 3) and normals (V, 3) float32 in model space, and the
     morph deltas (T, M, 3) float32 of the ``morph_vertices`` (M,) turned with their vertices."""

@@ -28,7 +28,9 @@ async def ask_after_settling(client: VisitorClient, question: np.ndarray) -> flo
     return client.mic.say(to_48k(question)) + end
 
 
-async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
+async def reference_shape(
+    url: str, decode_video: bool, question: np.ndarray
+) -> heard.ReplyShape | None:
     """A spoken FAQ question answered in full: where its reply's pieces are."""
     client = VisitorClient(url, decode_video=decode_video)
     await client.connect()
@@ -42,9 +44,11 @@ async def reference_shape(url: str, decode_video: bool, question: np.ndarray):
         await client.close()
 
 
-async def barge_at(url: str, decode_video: bool, question, clip, at_s: float) -> dict:
+async def barge_at(
+    url: str, decode_video: bool, question: np.ndarray, clip: np.ndarray, at_s: float
+) -> dict:
     """Speak ``question``; ``at_s`` after its reply is first heard, the visitor's speech
-    (``clip``) starts. Returns onset → reply silent, reply heard after that, end of the
+    (``clip``) starts (both float32 mono, 16 kHz). Returns onset → reply silent, reply heard after that, end of the
     visitor's speech → the new reply (ms, s)."""
     loop = asyncio.get_running_loop()
     onset_in_clip, end_in_clip = speech_bounds(clip)
