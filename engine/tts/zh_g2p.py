@@ -4,14 +4,16 @@ Kokoro-82M v1.0 was trained on phonemes from misaki's Chinese G2P (hexgrad/misak
 ``misaki.zh.ZHG2P`` without a version: its "legacy" path): jieba words, pypinyin tone-3 syllables,
 each syllable written in IPA by ``misaki.transcription.pinyin_to_ipa`` with the four tones as
 arrows (→ ↗ ↓ ↘), syllables of one word run together and words separated by spaces. This
-module makes the same string, with three changes that the voice needs in a service hall:
+module makes the same string, with four changes that the voice needs in a service hall:
 
 * the text is first normalised by :func:`engine.tts.zh_text.normalize_zh` (numbers, dates,
   amounts, times, percentages said as words; misaki's own ``cn2an.transform`` misreads codes
   such as 尾号4417);
 * Latin letters are spelled with their English letter names in Kokoro's English phonemes, as
   Mainland speakers read acronyms (``ATM``, ``App`` = A-P-P, ``ID``), instead of being dropped;
-* a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence.
+* a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence;
+* 一 after 第 or another numeral keeps its first tone (:func:`numeral_yi`): pypinyin carries
+  the count word's tone change into 第一个 and 十一点.
 
 The result is plain text over Kokoro's phoneme vocabulary; :func:`to_phonemes` is pure and
 loads jieba's dictionary on first use (~1 s, done by the provider's warm-up).
@@ -70,14 +72,50 @@ def syllable_ipa(pinyin: str) -> str:
     return "".join(_retone(p) for p in next(iter(options)))
 
 
+#: Characters after which 一 is a digit of a numeral or an ordinal, said yi1 (see
+#: :func:`numeral_yi`).
+_BEFORE_NUMERAL_YI = frozenset("第零〇一二三四五六七八九十百千万亿两")
+
+
+def numeral_yi(text: str, syllables: list[str]) -> list[str]:
+    """``syllables`` (pypinyin TONE3, one per character of ``text``) with 一 read yi1 where it
+    follows 第 or another numeral character.
+
+    一 changes its tone before another syllable (yi4 / yi2) only as a count word; as a digit of
+    a number (十一 shíyī, 二十一) and in an ordinal (第一 dìyī) it keeps its first tone (现代汉语
+    词典, 7th ed., the usage note of 一: alone, at the end of a word and in ordinals). pypinyin's
+    phrase readings carry the count word's sandhi into these: 第一个 di4 yi2 ge4 and 十一点
+    shi2 yi4 dian3, which the replies say (“第一个”, times 11点 → 十一点).
+
+    Args:
+        text: Han characters, e.g. ``"第一个"``; ``text[:1]`` may be the previous word's last
+            character (context only, its syllable is not in ``syllables``).
+        syllables: TONE3 syllables of ``text`` without that context character.
+
+    Returns:
+        The syllables, 一 after 第 or a numeral as ``yi1`` (``["di4", "yi1", "ge4"]``).
+    """
+    offset = len(text) - len(syllables)
+    out = list(syllables)
+    for i in range(len(out)):
+        k = i + offset
+        if text[k] == "一" and k > 0 and text[k - 1] in _BEFORE_NUMERAL_YI:
+            out[i] = "yi1"
+    return out
+
+
 def _han_words(text: str) -> list[str]:
     import jieba
     from pypinyin import Style, lazy_pinyin
 
     words = []
+    previous = ""
     for word in jieba.lcut(text, cut_all=False):
         syllables = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
+        if len(syllables) == len(word):  # one syllable a character (Han text always is)
+            syllables = numeral_yi(previous + word, syllables)
         words.append("".join(syllable_ipa(s) for s in syllables))
+        previous = word[-1:]
     return [w for w in words if w]
 
 

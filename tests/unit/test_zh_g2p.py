@@ -10,6 +10,7 @@ from engine.tts.zh_g2p import (
     LETTER_IPA,
     TONE_MARKS,
     fold_tones,
+    numeral_yi,
     syllable_ipa,
     to_phonemes,
     viseme_for_zh_phoneme,
@@ -73,3 +74,28 @@ def test_mouth_shapes_of_a_syllable() -> None:
     assert [c.viseme for c in track.cues] == ["PP", "aa", "kk"]
     assert track.num_samples == sum(counts)
     assert [viseme_for_zh_phoneme(ch) for ch in "ꭧʨʦɻ"] == ["CH", "CH", "SS", "CH"]
+
+
+@pytest.mark.parametrize(
+    ("text", "syllables", "said"),
+    [
+        ("第一个", ["di4", "yi2", "ge4"], ["di4", "yi1", "ge4"]),  # ordinal
+        ("十一点", ["shi2", "yi4", "dian3"], ["shi2", "yi1", "dian3"]),  # a digit of 11
+        ("说第一", ["di4", "yi1"], ["di4", "yi1"]),  # previous word's character as context
+        ("一个", ["yi2", "ge4"], ["yi2", "ge4"]),  # the count word keeps its sandhi
+        ("统一", ["tong3", "yi1"], ["tong3", "yi1"]),
+    ],
+)
+def test_yi_after_di_or_a_numeral_keeps_its_first_tone(
+    text: str, syllables: list[str], said: list[str]
+) -> None:
+    assert numeral_yi(text, syllables) == said
+
+
+def test_ordinals_and_numbers_reach_the_phonemes_with_yi1() -> None:
+    """pypinyin's phrase reading says 第一个 di4 yi2 ge4 and 十一点 shi2 yi4 dian3; the voice
+    gets the dictionary's yi1 in both, and the count word 一个 keeps yi2."""
+    assert lazy_pinyin("第一个", style=Style.TONE3) == ["di4", "yi2", "ge4"]  # the reason
+    assert to_phonemes("说“第一个”。") == "ʂwo→“ti↘i→kɤ↘”."
+    assert to_phonemes("11点") == "ʂɨ↗i→tjɛ↓n"
+    assert to_phonemes("一个") == "i↗kɤ↘"
