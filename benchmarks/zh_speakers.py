@@ -1,13 +1,18 @@
 """Which Mandarin speaker of Kokoro-82M does a listener understand best? Every native Mandarin
 voice pack (``zf_*``, ``zm_*``) speaks the packs' replies, the project's Mandarin ASR
 (engine.hearing: Whisper ``base`` + OpenCC) transcribes them, and the character error rate is
-printed per speaker, with the tone reshaping (engine.tts.zh_tones) on and off.
+printed per speaker, with the tone reshaping (engine.tts.zh_tones) on and off, and for a
+native speaker (tones off) at each pitch range asked for (``engine.tts.zh_tones.widen_pitch``).
 
 The replies are a sample disjoint from the one the intelligibility test scores (every 4th
 template from the 3rd on, not from the 1st), so the choice is not fitted to the test's figure;
 ``benchmarks/tts.py`` then reports the chosen default on the test's own sample.
 
     .venv/bin/python benchmarks/zh_speakers.py [--speakers zf_xiaoxiao,zm_yunxi] [--tones on,off]
+        [--pitch-ranges 1.3,1.6,2.0] [--offsets 1,2,3]
+
+``--offsets 1,2,3`` takes every template the test does not score (69 replies, ~6 min a setting
+on 2 loaded cores).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from engine.config import EngineConfig  # noqa: E402
 from engine.hearing import Hearing  # noqa: E402
 from engine.tts.intelligibility import pack_replies, speak_and_hear  # noqa: E402
 from engine.tts.kokoro import KokoroTTS, load_voice_packs  # noqa: E402
+from engine.tts.zh_tones import PITCH_RANGE  # noqa: E402
 from engine.voices import model_folder  # noqa: E402
 
 #: The choice sample: every 4th template from the 3rd (the test scores those from the 1st).
@@ -35,24 +41,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speakers", default="", help="comma-separated; default: zf_*, zm_*")
     parser.add_argument("--tones", default="off,on", help="tone reshaping: on, off or both")
+    parser.add_argument(
+        "--pitch-ranges", default=str(PITCH_RANGE), help="comma-separated widen_pitch factors"
+    )
+    parser.add_argument(
+        "--offsets", default=str(CHOICE_OFFSET), help="template offsets (of 4); 0 is the test's"
+    )
     parser.add_argument("--verbose", action="store_true", help="print every reply's transcript")
     args = parser.parse_args()
     folder = model_folder("kokoro-82m")
     speakers = [s for s in args.speakers.split(",") if s] or sorted(
         s for s in load_voice_packs(folder) if s.startswith(("zf_", "zm_"))
     )
-    replies = pack_replies("zh", offset=CHOICE_OFFSET)
+    offsets = [int(o) for o in args.offsets.split(",")]
+    if 0 in offsets:
+        print("warning: offset 0 is the sample the intelligibility test scores", file=sys.stderr)
+    replies = [r for o in offsets for r in pack_replies("zh", offset=o)]
     asr = Hearing(EngineConfig()).asr_for("zh")
-    print(f"{len(replies)} replies (templates {CHOICE_OFFSET}::4 of each pack)")
+    print(f"{len(replies)} replies (templates {args.offsets} of every 4 of each pack)")
+    settings = [
+        (tones, float(r) if tones == "off" else PITCH_RANGE)
+        for tones in args.tones.split(",")
+        for r in (args.pitch_ranges.split(",") if tones == "off" else [PITCH_RANGE])
+    ]
     for speaker in speakers:
-        for tones in args.tones.split(","):
-            tts = KokoroTTS(folder, voice=speaker, tones=tones == "on")
+        for tones, pitch_range in settings:
+            tts = KokoroTTS(folder, voice=speaker, tones=tones == "on", pitch_range=pitch_range)
             c0 = time.process_time()
             scores = speak_and_hear(tts, asr, replies, "zh")
             errors = [s.error for s in scores]
             worst = max(scores, key=lambda s: s.error)
             print(
-                f"{speaker:12s} tones {tones:3s}  CER mean {statistics.mean(errors):6.1%}  "
+                f"{speaker:12s} tones {tones:3s} range {pitch_range:.1f}  CER mean {statistics.mean(errors):6.1%}  "
                 f"median {statistics.median(errors):6.1%}  worst {worst.error:6.1%} "
                 f"({worst.reply.name})  replies > 15 %: {sum(e > 0.15 for e in errors):2d}  "
                 f"CPU {time.process_time() - c0:.0f} s",
