@@ -49,6 +49,33 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# "I do not want to talk to a person", "please don't call anyone", "我不要转人工": a request for
+# a person said with a no before its verb is none (each called a member of staff, newcomer11).
+_NO_VERB_EN = re.compile(
+    r"\b(don'?t|do not|does not|doesn'?t|did not|didn'?t|no need to|never|not)\s+(\w+\s+){0,2}"
+    r"(want|need|wish|call|get|talk|speak|connect|transfer|bother|require)\b"
+)
+_PERSON_EN = re.compile(
+    r"\b(human|person|people|staff|teller|agent|someone|somebody|anyone|anybody|representative|"
+    r"operator|employee|clerk|colleague)s?\b"
+)
+_NO_PERSON_ZH = re.compile(
+    r"(不要|不想|不用|别|无需|不需要|没必要|不必|不是要?)\s*(转|找|叫|要|和|跟|呼叫|麻烦)?\s*"
+    r"(人工|工作人员|柜员|真人|经理|客服)|(不要|不想|不用|别|不需要|不是要?)\s*(找|叫)人"
+)
+
+
+def declines_a_person(text: str) -> bool:
+    """Whether ``text`` says the visitor does *not* want a person ("I don't need a human",
+    "please don't call anyone", "我不想找工作人员"): never the ``human`` command, whatever words of
+    a request it holds. A no with no person after it ("I don't get the codes") is not one."""
+    t = normalize(text)
+    if _NO_PERSON_ZH.search(t) or re.search(r"\bno (human|person|people|staff|agent)\b", t):
+        return True
+    no = _NO_VERB_EN.search(t)
+    return no is not None and _PERSON_EN.search(t, no.end()) is not None
+
+
 # A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow
 # and the conversation, where the classifier may be unsure of words so unlike an answer.
 _GOODBYE = re.compile(
@@ -101,7 +128,7 @@ def match_command(text: str) -> str | None:
         return None
     for name, pattern in _COMMANDS:
         if name == "human":
-            if pattern.search(t):
+            if pattern.search(t) and not declines_a_person(t):
                 return name
         elif pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")):
             return name

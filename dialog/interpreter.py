@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from dialog.commands import is_goodbye
+from dialog.commands import declines_a_person, is_goodbye
 from dialog.conditions import evaluate
 from dialog.pack import Pack, SlotDef, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
@@ -191,6 +191,20 @@ class Interpreter:
     def _route(self, run: Run, event: UserInput, *, digression: bool) -> bool:
         """Act on the intent; ``False`` when the intent gives nothing to do here."""
         intent = self.pack.intents.get(event.nlu.intent or "")
+        unsure = intent is None or intent.kind == "out_of_scope"
+        asks_person = intent is not None and intent.kind == "command" and intent.target == "human"
+        deny = self.pack.intents.get("deny")
+        if (
+            (asks_person or (unsure and not digression))
+            and declines_a_person(event.text)
+            and deny is not None
+            and deny.kind == "response"
+        ):
+            # "I don't want a person", read as the request for one or as nothing: a no, not
+            # a handoff nor the offer of one (newcomer11)
+            run.intent = deny.name
+            run.say(deny.target)  # "how can I help?"
+            return True
         if intent is not None and intent.kind == "command":
             run.repeated = intent.target == "repeat"
             return self._command(run, event, intent.target)

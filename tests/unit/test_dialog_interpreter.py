@@ -295,6 +295,31 @@ def test_after_a_handoff_out_of_scope_says_a_colleague_is_coming(
     assert not v.state.offered_handoff  # a "yes" now calls no second colleague
 
 
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [
+        ("I do not want to talk to a person", "en"),
+        ("no, I do not need a human", "en"),
+        ("please don't call anyone", "en"),
+        ("我不要转人工", "zh"),
+        ("我不想找工作人员", "zh"),
+        ("我不是要找人", "zh"),
+    ],
+)
+def test_declining_a_person_calls_no_one(
+    pack: Pack, nlu: IntentClassifier, said: str, language: str
+) -> None:
+    """newcomer11: each of these called a member of staff (the rule for "a person" matched
+    the words after the no). Asked after the out-of-scope offer, too."""
+    v = Visitor(pack, nlu, language)
+    v.feed(UserInput("tell me a joke", language, NLUResult(None, 0.1)))
+    assert v.state.offered_handoff
+    out = v.says(said)
+    assert not any(isinstance(a, Handoff) for a in out), texts(out)
+    assert texts(out) == [pack.responses["utter_how_can_i_help"].texts[language]]
+    assert match_command("I want to talk to a person") == "human"  # the request still works
+
+
 def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier) -> None:
     v = Visitor(pack, nlu)
     v.state = Interpreter(pack).initial_state("en")
