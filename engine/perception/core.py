@@ -25,7 +25,8 @@ class PerceptionSettings:
 
     Attributes:
         min_face_frac: a face shorter than this fraction of the frame height is a passer-by,
-            not a visitor (0.1 ≈ 2 m from a webcam with a 45° vertical field of view).
+            not a visitor (0.1 ≈ 2 m from a webcam with a 45° vertical field of view); a
+            visitor already present stays down to half of it, or while a hand is in view.
         present_after_ms / absent_after_ms: presence dwell times.
         emotion_window_ms / emotion_hold_ms: emotion smoothing (window, hold before change).
         gesture_hold_ms / gesture_min_frames: how long a pose must be held to fire.
@@ -104,7 +105,19 @@ class Perceiver:
             self.emotion.reset()  # another person: never carry the last one's expression over
         self._followed = face.box if face is not None else None
         box = _normalised(face.box, frame.width, frame.height) if face is not None else None
-        change = self.presence.update(t_ms, face is not None)
+        seen = face is not None
+        if not seen and self.presence.present:
+            # a present visitor stays while their face is seen at half the arrival size (a step
+            # back, a hand held out at arm's length) or a hand is in view: a thumbs down shown
+            # at arm's length ended the session 4 s after it was answered (newcomer11)
+            stays, _ = choose_visitor(
+                frame.faces,
+                frame.width,
+                frame.height,
+                min_face_frac=self.settings.min_face_frac / 2,
+            )
+            seen = stays is not None or bool(frame.hands)
+        change = self.presence.update(t_ms, seen)
         if change is not None:
             events.append(
                 PresenceChanged(present=change, face_box=box if change else None, **stamp)

@@ -14,7 +14,7 @@ from engine.events import EmotionChanged, PresenceChanged
 from engine.perception.core import Perceiver
 from engine.perception.emotion import EmotionSmoother, decide, emotion_scores
 from engine.perception.gestures import GestureDebouncer, NamedHand, WaveDetector
-from engine.perception.observations import FaceObservation, FrameObservation
+from engine.perception.observations import FaceObservation, FrameObservation, HandObservation
 from engine.perception.pacing import FramePacer
 from engine.perception.presence import PresenceTracker, choose_visitor
 from engine.perception.speaker import SpeakerChecker
@@ -100,6 +100,31 @@ def test_perceiver_resets_emotion_when_the_person_changes():
     frame = FrameObservation(3000, 640, 480, faces=(_face((20, 200, 150, 160)),))
     perceiver.step(frame)
     assert perceiver.emotion.current is None
+
+
+def test_a_present_visitor_stays_at_arm_s_length_or_while_a_hand_shows():
+    """newcomer11: a visitor holding a thumbs down out at arm's length (face 6.6 % of the frame
+    height, under the 10 % a newcomer needs) was told "You stepped away" 4 s after the gesture
+    was answered. Once present, a face down to half that size, or a hand in view, keeps them;
+    a face that small never makes a passer-by present, and an empty frame still ends it."""
+    perceiver = Perceiver("s1")
+    near, far = _face((200, 100, 200, 220)), _face((300, 200, 24, 32))  # 46 % and 6.7 % of 480
+    hand = HandObservation(np.zeros((21, 3), np.float32), "Right", "Thumb_Down", 0.8)
+    timeline = [(t, (near,), ()) for t in range(0, 2000, 100)]
+    timeline += [(t, (far,), ()) for t in range(2000, 12000, 100)]
+    timeline += [(t, (), (hand,)) for t in range(12000, 20000, 100)]
+    events = []
+    for t, faces, hands in timeline:
+        events += perceiver.step(FrameObservation(t, 640, 480, faces=faces, hands=hands)).events
+    assert [e.present for e in events if isinstance(e, PresenceChanged)] == [True]
+    gone = [perceiver.step(FrameObservation(t, 640, 480)).events for t in range(20000, 26000, 100)]
+    assert [e.present for es in gone for e in es if isinstance(e, PresenceChanged)] == [False]
+    passer_by = Perceiver("s2")
+    seen = [
+        passer_by.step(FrameObservation(t, 640, 480, faces=(far,))).events
+        for t in range(0, 5000, 100)
+    ]
+    assert not any(seen)
 
 
 def _hand(name: str, x: float = 0.5, hand: str = "Right") -> NamedHand:
