@@ -66,7 +66,7 @@ def run_chat_command(args: argparse.Namespace) -> int:
     except EmbeddingError as exc:
         return _fail(str(exc))
     except FileNotFoundError as exc:
-        return _fail(f"--domain {args.domain}: {exc}")
+        return _fail(_missing_path(exc, args))
     except KeyboardInterrupt:
         return interrupted("chat")
     except Exception as exc:  # the CLI boundary, as dhe converse's: one line; the traceback with -v
@@ -74,6 +74,22 @@ def run_chat_command(args: argparse.Namespace) -> int:
         return fail(
             "chat", f"internal failure: {exc.__class__.__name__}: {exc} (-v for details)", 1
         )
+
+
+def _missing_path(exc: FileNotFoundError, args: argparse.Namespace) -> str:
+    """Name what was missing: the state folder (``--var-dir`` or ``DHE_VAR_DIR``) that could not
+    be made, another path, or the pack. ``DHE_VAR_DIR=/proc/nope`` was blamed on ``--domain``
+    (newcomer11)."""
+    import os
+
+    missing = str(exc.filename or "")
+    for given, name in ((args.var_dir, "--var-dir"), (os.environ.get("DHE_VAR_DIR"), None)):
+        if given and missing.startswith(str(given)):
+            where = name or "DHE_VAR_DIR (environment)"
+            return f"{where}: {given}: cannot make the state folder ({exc.strerror})"
+    if missing:
+        return f"{missing}: {exc.strerror}"
+    return f"--domain {args.domain}: {exc}"
 
 
 def _fail(message: str) -> int:

@@ -191,6 +191,18 @@ def test_chat_packs_dir_that_is_not_a_folder_is_named(
         assert _err_lines(capsys) == [f"dhe chat: error: --packs-dir {path}: {reason}"]
 
 
+def test_chat_names_a_state_folder_it_cannot_make(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """newcomer11: ``DHE_VAR_DIR=/proc/nope`` was blamed on ``--domain bank``."""
+    monkeypatch.setenv("DHE_VAR_DIR", "/proc/nope")  # /proc takes no new folder
+    assert main(["chat", "--domain", "bank"]) == 2
+    assert _err_lines(capsys)[-1] == (
+        "dhe chat: error: DHE_VAR_DIR (environment): /proc/nope: cannot make the state folder "
+        "(No such file or directory)"
+    )
+
+
 def test_chat_failing_to_start_is_one_line_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
