@@ -24,8 +24,9 @@ def check_references(config: EngineConfig) -> list[str]:
     model: ``dialog.embedding_model`` (a ``dhe models`` embedding model, an existing folder, or
     ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
     name, unless ``asr.allow_download``), ``avatar.model`` (``default`` or an existing file),
-    and each Kokoro voice's model (a manifest name or a folder) and ``speaker`` (one of its
-    voice packs, when the model is unpacked).
+    each Kokoro voice's model (a manifest name or a folder) and ``speaker`` (one of its
+    voice packs, when the model is unpacked), and each Piper voice (a manifest name or an
+    ``.onnx`` file).
 
     Returns:
         One ``path: message`` per problem (the path is the ``DHE_*`` variable when the value
@@ -74,6 +75,9 @@ def _voice_problems(config: EngineConfig) -> list[str]:
 
     problems = []
     for lang, voice in config.tts.voices.items():
+        if voice.provider == "piper":
+            problems += _piper_problems(lang, voice.voice, load_manifest())
+            continue
         if voice.provider != "kokoro":
             continue
         folder = Path(voice.voice).expanduser()
@@ -100,6 +104,27 @@ def _voice_problems(config: EngineConfig) -> list[str]:
                 f"{voice.speaker!r}; have {', '.join(sorted(speakers))}"
             )
     return problems
+
+
+def _piper_problems(lang: str, voice: str, manifest: dict) -> list[str]:
+    """A Piper voice must be a ``dhe models`` name or an existing ``.onnx`` file (as
+    :func:`engine.tts.model_paths.piper_model_path` resolves it): ``en_US-amy-medium`` passed
+    the check, and the run then advised ``dhe models en_US-amy-medium``, which has no such
+    model (newcomer11)."""
+    path = Path(voice).expanduser()
+    if path.suffix == ".onnx":
+        return (
+            []
+            if path.is_file()
+            else [f"{_where('tts', 'voices', lang, 'voice')}: no such Piper voice file: {voice}"]
+        )
+    if voice in manifest:
+        return []
+    piper = ", ".join(sorted(n for n in manifest if n.startswith("piper")))
+    return [
+        f"{_where('tts', 'voices', lang, 'voice')}: Piper voice {voice!r} is neither a "
+        f"`dhe models` name ({piper}) nor an .onnx file"
+    ]
 
 
 def _kokoro_speakers(folder: Path) -> set[str]:

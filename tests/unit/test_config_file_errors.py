@@ -130,6 +130,25 @@ def test_a_check_across_a_section_names_the_variable_that_broke_it(
     assert caught.value.problems == ["perception: min_fps (5.0) is above max_fps (1.0)"]
 
 
+def test_config_check_flags_a_piper_voice_it_cannot_find(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newcomer11: ``voice: en_US-amy-medium`` (no such `dhe models` name) passed the check;
+    the run then advised a ``dhe models`` command that has no such model."""
+    bad = tmp_path / "c.yaml"
+    bad.write_text(
+        "tts: {voices: {en: {provider: piper, voice: en_US-amy-medium},"
+        f" zh: {{provider: piper, voice: {tmp_path / 'gone.onnx'}}}}}}}\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "tts.voices.en.voice: Piper voice 'en_US-amy-medium' is neither a `dhe models` name" in out
+    )
+    assert f"tts.voices.zh.voice: no such Piper voice file: {tmp_path / 'gone.onnx'}" in out
+
+
 def test_config_check_finds_what_would_stop_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
