@@ -130,7 +130,7 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
         ) from exc
     except ValidationError as exc:
         problems, from_env = [], []
-        for err in exc.errors():
+        for err in _without_union_noise(exc.errors()):
             dotted = ".".join(str(p) for p in err["loc"]) or "<root>"
             setters = _env_setters(err["loc"])
             from_env.append(bool(setters))
@@ -149,6 +149,37 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     if unknown:
         raise ConfigError(str(source), unknown, from_environment=True)
     return config
+
+
+def _union_member(part: int | str) -> bool:
+    """Whether a loc part is pydantic's name of a union member (``constrained-str``,
+    ``dict[str,constrained-str]``), not a setting."""
+    return isinstance(part, str) and not part.isidentifier()
+
+
+def _without_union_noise(errors: list) -> list:
+    """Validation errors as the setting's own: for a value that may be one of several types
+    (``avatar.badge.text``: a string or a language → string mapping), the members' names are
+    dropped from the path, and "Input should be a valid string" of the member the value is not
+    is dropped when another member says what is wrong. newcomer11 saw
+    ``avatar.badge.text.constrained-str: Input should be a valid string`` before the real
+    ``…text.dict[str,constrained-str].en: String should have at most 40 characters``."""
+
+    def base(loc: tuple) -> tuple:
+        cut = next((i for i, part in enumerate(loc) if _union_member(part)), len(loc))
+        return loc[:cut]
+
+    tagged = [e for e in errors if any(_union_member(p) for p in e["loc"])]
+    specific = {base(e["loc"]) for e in tagged if not e["type"].endswith("_type")}
+    kept = []
+    for err in errors:
+        loc = err["loc"]
+        if any(_union_member(p) for p in loc):
+            if err["type"].endswith("_type") and base(loc) in specific:
+                continue
+            err = {**err, "loc": tuple(p for p in loc if not _union_member(p))}
+        kept.append(err)
+    return kept
 
 
 def _env_setters(loc: tuple[int | str, ...]) -> list[str]:

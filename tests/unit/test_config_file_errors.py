@@ -149,6 +149,18 @@ def test_config_check_flags_a_piper_voice_it_cannot_find(
     assert f"tts.voices.zh.voice: no such Piper voice file: {tmp_path / 'gone.onnx'}" in out
 
 
+def test_a_badge_text_too_long_is_one_line_naming_the_language(tmp_path: Path) -> None:
+    """newcomer11: pydantic's union members came first ("avatar.badge.text.constrained-str:
+    Input should be a valid string") before the real problem."""
+    bad = tmp_path / "b.yaml"
+    bad.write_text(f'avatar: {{badge: {{text: {{en: "{"x" * 48}", zh: 数字员工}}}}}}\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert caught.value.problems == [
+        "avatar.badge.text.en: String should have at most 40 characters"
+    ]
+
+
 def test_config_check_finds_what_would_stop_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
