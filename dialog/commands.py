@@ -59,6 +59,9 @@ _PERSON_EN = re.compile(
     r"\b(human|person|people|staff|teller|agent|someone|somebody|anyone|anybody|representative|"
     r"operator|employee|clerk|colleague)s?\b"
 )
+#: Where the clause a no governs ends: a person named after it is asked for, not declined
+#: ("I don't want to talk to a robot, get me a person", "I don't get it. Can I speak to someone?").
+_CLAUSE_END_EN = re.compile(r"[,.;:!?]|\b(but|just|instead|rather)\b")
 _NO_PERSON_ZH = re.compile(
     r"(不要|不想|不用|别|无需|不需要|没必要|不必|不是要?)\s*(转|找|叫|要|和|跟|呼叫|麻烦)?\s*"
     r"(人工|工作人员|柜员|真人|经理|客服)|(不要|不想|不用|别|不需要|不是要?)\s*(找|叫)人"
@@ -68,12 +71,16 @@ _NO_PERSON_ZH = re.compile(
 def declines_a_person(text: str) -> bool:
     """Whether ``text`` says the visitor does *not* want a person ("I don't need a human",
     "please don't call anyone", "我不想找工作人员"): never the ``human`` command, whatever words of
-    a request it holds. A no with no person after it ("I don't get the codes") is not one."""
+    a request it holds. A no with no person after it in its own clause ("I don't get the
+    codes"; "I don't want a robot, get me a person") is not one."""
     t = normalize(text)
     if _NO_PERSON_ZH.search(t) or re.search(r"\bno (human|person|people|staff|agent)\b", t):
         return True
     no = _NO_VERB_EN.search(t)
-    return no is not None and _PERSON_EN.search(t, no.end()) is not None
+    if no is None:
+        return False
+    end = _CLAUSE_END_EN.search(t, no.end())
+    return _PERSON_EN.search(t, no.end(), end.start() if end else len(t)) is not None
 
 
 # A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow

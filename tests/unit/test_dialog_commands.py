@@ -1,0 +1,71 @@
+"""Declining a person (``dialog.commands.declines_a_person``) against asking for one: a no
+governs its own clause only, so a request for a person after it still calls one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from dialog.commands import declines_a_person, match_command
+from dialog.interpreter import Interpreter
+from dialog.nlu import IntentClassifier
+from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
+from dialog.types import Handoff, UserInput
+
+
+@pytest.fixture(scope="module")
+def bank() -> tuple[Pack, IntentClassifier]:
+    pack = load_pack(DEFAULT_PACKS_DIR / "bank")
+    return pack, IntentClassifier.from_pack(pack)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I do not want to talk to a person",
+        "no, I do not need a human",
+        "please don't call anyone",
+        "I don't want a person, thanks",
+        "我不要转人工",
+        "我不想找工作人员",
+    ],
+)
+def test_a_no_before_a_person_declines_one(said: str) -> None:
+    assert declines_a_person(said)
+    assert match_command(said) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        # the no governs a clause without a person; the person is asked for after it
+        "I don't want to talk to a robot, get me a person",
+        "I don't get it. Can I speak to someone?",
+        "I do not want to talk to a machine, I want a human",
+        "I don't need the app, I need a person",
+        "我不要机器人，转人工",
+    ],
+)
+def test_a_person_asked_for_after_another_no_is_no_decline(said: str) -> None:
+    assert not declines_a_person(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I don't want to talk to a robot, get me a person",
+        "I don't get it. Can I speak to someone?",
+        "I do not want to talk to a machine, I want a human",
+    ],
+)
+def test_a_person_asked_for_after_another_no_is_called(
+    bank: tuple[Pack, IntentClassifier], said: str
+) -> None:
+    """The classifier reads these as the request for a person; they were answered "How can I
+    help you today?" while the no's reach ran to the end of the line."""
+    pack, nlu = bank
+    interpreter = Interpreter(pack)
+    event = UserInput(said, "en", nlu.predict(said), None, datetime.now())
+    _, actions = interpreter.step(interpreter.initial_state("en"), event)
+    assert [a.reason for a in actions if isinstance(a, Handoff)] == ["visitor_asked"]
