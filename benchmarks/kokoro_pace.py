@@ -211,8 +211,8 @@ def main() -> int:
         tts.warm_up()
         print(f"speaker {tts.voice}, opening {DEFAULT_OPENING}, load {os.getloadavg()[0]:.1f}")
         samples = {
-            "fit (templates 1-3::4)": [r for o in (1, 2, 3) for r in pack_replies("zh", offset=o)],
-            "scored (templates 0::4)": pack_replies("zh"),
+            "fit (samples 1-3 of 4)": [r for o in (1, 2, 3) for r in pack_replies("zh", offset=o)],
+            "scored (sample 0 of 4)": pack_replies("zh"),
         }
         made = {
             name: [stream(tts, r.text) for _ in range(args.runs) for r in replies]
@@ -231,7 +231,7 @@ def main() -> int:
                     f"{[round(1e3 * h) for h in r.heard_s]} hold pred "
                     f"{1e3 * predicted_hold_s(r, pace):.0f} need {1e3 * needed_hold_s(r):.0f}"
                 )
-    fitted = fit(made["fit (templates 1-3::4)"], pace, args.cover)
+    fitted = fit(made["fit (samples 1-3 of 4)"], pace, args.cover)
     print(f"refit ({args.cover:.0%} covered): {fitted}")
     for name, replies in made.items():
         compare(replies, fitted, f"{name}, refit")

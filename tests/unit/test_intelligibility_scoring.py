@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.tts.intelligibility import cer_zh, read_as_in_reference
+from engine.tts.intelligibility import cer_zh, in_sample, read_as_in_reference
 
 REPLY = "已向您尾号5678的手机发送验证码。"
 
@@ -28,3 +28,17 @@ def test_amounts_and_times_keep_their_readings() -> None:
     reply = "可退税1,280.50元，九点半前办理。"
     assert read_as_in_reference(reply, "可退税1,280.50元") == "可退税一千二百八十点五元"
     assert cer_zh("时段有：09:30。", "时段有09:30") == 0.0
+
+
+def test_the_scored_sample_does_not_shift_when_templates_are_added() -> None:
+
+    names = [f"utter_{i:03d}" for i in range(40)]
+    before = {n for n in names if in_sample("tax", n)}
+    grown = sorted([*names, "utter_000a", "utter_001a", "utter_aaa"])
+    after = {n for n in grown if in_sample("tax", n)}
+    assert before and before == after & set(names)
+    # the four samples split the templates, each template in exactly one
+    for n in grown:
+        assert sum(in_sample("tax", n, 4, o) for o in range(4)) == 1
+    with pytest.raises(ValueError, match="offset 4"):
+        in_sample("tax", "utter_greet", 4, 4)
