@@ -360,3 +360,27 @@ def test_a_keypad_card_keeps_the_digits_the_visitor_is_typing(open_visitor):
     assert typing == ["1234", 'keypad.count {"count":4,"n":6}']
     assert page.evaluate(KEYPAD_CARD_JS, ["1234", 6, True])[0] == ""  # closed: a fresh entry
     assert page.evaluate(KEYPAD_CARD_JS, ["12345", 4, False])[0] == ""  # does not fit 4 digits
+
+
+#: Paste ``text`` into the text box as a visitor would (a real paste event with its data).
+PASTE_JS = """
+(text) => {
+  const input = document.getElementById('text-input');
+  input.focus();
+  const data = new DataTransfer();
+  data.setData('text', text);
+  input.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+}
+"""
+
+
+def test_a_paste_longer_than_the_box_takes_is_said(open_visitor):
+    """newcomer11: a 600-character paste was cut to the box's 500 without a word."""
+    page = open_visitor()
+    start_session(page)
+    page.evaluate(PASTE_JS, "What are your opening hours?")
+    assert "too long" not in (page.text_content("#notice") or "")
+    page.evaluate(PASTE_JS, "x" * 600)
+    page.wait_for_function(
+        "() => /too long/.test(document.getElementById('notice').textContent)", timeout=5000
+    )

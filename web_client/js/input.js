@@ -20,6 +20,16 @@ export class VisitorInput {
       this.sendTextFromBox();
     });
     $("handoff").addEventListener("click", () => this.handoff());
+    // the box holds MAX_TEXT_CHARS (maxlength): a longer paste is cut, so say so rather than
+    // send a question cut short without a word (newcomer11)
+    $("text-input").addEventListener("paste", (ev) => {
+      const input = ev.target;
+      const pasted = ev.clipboardData?.getData("text") ?? "";
+      const kept = input.value.length - (input.selectionEnd - input.selectionStart);
+      if (kept + pasted.length > MAX_TEXT_CHARS) {
+        this.o.notice("notice.text_too_long", {}, { kind: "warn" });
+      }
+    });
   }
 
   /** Send ``message`` as JSON; false when no session's socket is open. */
