@@ -32,8 +32,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 #: English (regular expressions, matched in the normalised, lower-cased line; English ones
 #: whole words). Words the tax hall shares with these bodies on its own counters (社保 payments,
 #: 身份证 / ID as a document to bring, 房贷 / mortgage as a deduction, 银行卡 / bank card to pay
-#: or receive tax) are left out, or kept only in the phrasing that names the other body's
-#: business (补办身份证, a new ID card, 房贷提前还款).
+#: or receive tax, 个体工商户 / a sole trader, who files and invoices here) are left out, or kept
+#: only in the phrasing that names the other body's business (补办身份证, a new ID card,
+#: 房贷提前还款, 工商 but not 个体工商户).
 # fmt: off
 OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "police": (
@@ -74,7 +75,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "house prices?", "tenancy registration",
     ),
     "market": (
-        "工商", "市场监管", "核名", "营业执照(年检|在哪|怎么办|申请|办理)",
+        "(?<!个体)工商(?!户)", "市场监管", "核名", "营业执照(年检|在哪|怎么办|申请|办理)",
         "(办|申请)(个)?营业执照", "执照在哪", "许可证", "商标", "专利", "知识产权",
         "trademark", "patent", "(get|apply for) a business licen[cs]e", "company name",
         "food (business )?licen[cs]e",

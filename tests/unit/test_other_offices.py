@@ -25,6 +25,8 @@ from dialog.pack import DEFAULT_PACKS_DIR, load_pack
         ("房贷利息能抵个税吗", ()),
         ("can I pay my tax by bank card", ()),
         ("what is the atmosphere like", ()),  # "atm" is a whole word only
+        ("个体工商户怎么开票", ()),  # a sole trader files and invoices here: no 工商 office
+        ("工商局在哪", ("market",)),
     ],
 )
 def test_offices_named(text: str, kinds: tuple[str, ...]) -> None:
