@@ -32,9 +32,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 #: English (regular expressions, matched in the normalised, lower-cased line; English ones
 #: whole words). Words the tax hall shares with these bodies on its own counters (社保 payments,
 #: 身份证 / ID as a document to bring, 房贷 / mortgage as a deduction, 银行卡 / bank card to pay
-#: or receive tax, 个体工商户 / a sole trader, who files and invoices here) are left out, or kept
-#: only in the phrasing that names the other body's business (补办身份证, a new ID card,
-#: 房贷提前还款, 工商 but not 个体工商户).
+#: or receive tax, 个体工商户 / a sole trader, who files and invoices here, 房产证 / 房本 when
+#: deed tax is asked, 存款 / 定期 when interest income tax or 定期定额 assessment is, 备案 for
+#: the hall's own filings, 报名, pension contributions) are left out, or kept only in the
+#: phrasing that names the other body's business (补办身份证, a new ID card, 房贷提前还款,
+#: 不动产登记, 工商 but not 个体工商户, pension office).
 # fmt: off
 OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "police": (
@@ -57,7 +59,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "社保卡", "人社", "养老金", "退休金", "退休手续", "领取资格", "失业", "工伤",
         "劳动(仲裁|合同|纠纷|监察)", "拖欠工资", "工资(拖欠|被拖)", "欠薪", "招聘", "人才市场",
         "工资条",
-        "pensions?", "unemployment", "social security card", "work injury",
+        "pension (office|payments?)", "unemployment", "social security card", "work injury",
         "labou?r (dispute|arbitration|contract)", "unpaid wages", "job vacanc(y|ies)", "payslip",
         "work permit",
     ),
@@ -68,8 +70,8 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "reimburse", "pharmacy", "prescription", "maternity (benefit|pay)",
     ),
     "housing": (
-        "公积金", "房管", "住建", "公租房", "廉租房", "保障房", "不动产(登记|证)", "房产证",
-        "房本", "备案", "物业", "加(个)?名字", "房价", "中介",
+        "公积金", "房管", "住建", "公租房", "廉租房", "保障房", "不动产登记(中心)?",
+        "物业", "加(个)?名字", "房价", "中介",
         "(housing|provident) fund", "property (certificate|deed)s?", "land registry",
         "title deeds?", "public housing", "council (house|flat)", "estate agents?",
         "house prices?", "tenancy registration",
@@ -86,7 +88,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "disability card",
     ),
     "school": (
-        "入学", "上学报名", "幼儿园(报名|怎么报|入园)", "学籍", "考研", "报名", "招生",
+        "入学", "上学报名", "幼儿园(报名|怎么报|入园)", "学籍", "考研", "招生",
         "school (place|admission|enrol(l?ment)?)", "enrol (my child|in school)",
     ),
     "justice": (
@@ -94,7 +96,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "court", "lawyer", "legal aid", "sue", "notari[sz]ed?",
     ),
     "finance": (
-        "征信", "流水", "基金", "股票", "理财", "存款", "定期", "利率", "利息多少", "理赔",
+        "征信", "流水", "基金", "股票", "理财", "利率", "利息多少", "理赔",
         "保险公司", "年费", "信用卡(账单|欠|逾期|年费|额度|还款|激活)", "(银行|商业)贷款",
         "房贷(提前|还款|利率)", "提前还", "转账", "取款", "开户", "网银", "手机银行",
         "(open|close) a bank account", "bank (balance|statement|branch|loan|transfer)",

@@ -54,3 +54,17 @@ def test_tax_pack_names_known_kinds() -> None:
     kinds = load_pack(DEFAULT_PACKS_DIR / "tax").setting("other_offices", ())
     assert kinds and set(kinds) <= set(OTHER_OFFICES)
     assert OfficeFeatures(tuple(kinds)).kinds == tuple(kinds)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "房产证办下来要交契税吗",  # deed tax is paid here
+        "个体户定期定额怎么交税",  # a tax assessment, not a fixed deposit
+        "存款利息要交个税吗",
+        "财务会计制度备案在哪里办",
+        "can I pay my pension contributions here",
+    ],
+)
+def test_the_halls_own_matters_name_no_other_office(text: str) -> None:
+    assert offices_named(normalize(text)) == ()
