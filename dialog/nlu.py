@@ -23,26 +23,16 @@ is then a feature block of its own (:mod:`dialog.other_offices`), for visitors a
 
 from __future__ import annotations
 
-import itertools
-import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 
-import jieba
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
+from sklearn.pipeline import Pipeline
 
 from dialog.calibration import PlattProbabilities
 from dialog.commands import match_command
 from dialog.embedding import SentenceEncoder
-from dialog.entities import normalize
-from dialog.other_offices import OfficeFeatures
+from dialog.nlu_features import EmbeddingFeatures, fit_pipeline, pad_small_classes, prep
 from dialog.pack import Pack
 from dialog.types import NLUResult
 
@@ -66,91 +56,9 @@ OUT_OF_SCOPE = "out_of_scope"
 #: of the one chosen is the sum of its topics (a question spread over two topics is still FAQ).
 TOPIC_SEP = "#"
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_WORD = re.compile(r"\w", re.UNICODE)
-
-jieba.setLogLevel(logging.WARNING)
-
-
-def _prep(text: str) -> str:
-    """Normalised text with runs of one punctuation mark collapsed ("park???" → "park?")."""
-    return re.sub(r"([^\w\s])\1+", r"\1", normalize(text)).strip()
-
-
-def words(text: str) -> list[str]:
-    """Word unigrams and bigrams of a prepared utterance: Chinese segmented by jieba (it has no
-    spaces, so a plain word tokenizer would see one "word" per sentence), other text split at
-    non-word characters."""
-    if _CJK.search(text):
-        tokens = [w for w in jieba.lcut(text) if _WORD.search(w)]
-    else:
-        tokens = re.findall(r"\w+", text)
-    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
-
-
-#: Scale of the embedding block against the TF-IDF blocks (each row of either has unit norm);
-#: chosen on the packs' own English test sets (0.5–3 tried; 2 scored best).
-EMBEDDING_WEIGHT = 2.0
-
-
-class EmbeddingFeatures(BaseEstimator, TransformerMixin):
-    """Sentence embeddings as classifier features: ``(n, dim)`` sparse float32 rows, each
-    ``weight`` × the unit embedding of the text."""
-
-    def __init__(self, encoder: SentenceEncoder, weight: float = EMBEDDING_WEIGHT) -> None:
-        """Args:
-        encoder: the sentence encoder.
-        weight: see :data:`EMBEDDING_WEIGHT`.
-        """
-        self.encoder = encoder
-        self.weight = weight
-
-    def fit(self, texts: list[str], y: object = None) -> EmbeddingFeatures:
-        """Nothing to learn; returns ``self``."""
-        return self
-
-    def fit_transform(self, texts: list[str], y: object = None) -> sp.csr_matrix:
-        """:meth:`transform`, keeping the unit embeddings of the training texts in
-        ``training_vectors_`` (``(n, dim)`` float32) for the nearest-neighbour check."""
-        self.training_vectors_ = self.encoder.encode_many(list(texts))
-        return sp.csr_matrix(self.training_vectors_ * self.weight)
-
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """Embed ``texts`` (batches, e.g. training examples, go through the on-disk cache)."""
-        texts = list(texts)
-        encode = self.encoder.encode_many if len(texts) > 1 else self.encoder.encode
-        return sp.csr_matrix(encode(texts) * self.weight)
-
-
-def _fit(
-    texts: list[str],
-    labels: list[str],
-    encoder: SentenceEncoder | None,
-    offices: tuple[str, ...] = (),
-) -> Pipeline:
-    blocks: list[tuple[str, object]] = [
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
-        ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True)),
-    ]
-    if offices:  # which other public office a line names (dialog.other_offices)
-        blocks.append(("offices", OfficeFeatures(offices)))
-    if encoder is not None:
-        blocks.append(("embedding", EmbeddingFeatures(encoder)))
-    svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
-    pipeline = Pipeline(
-        [
-            ("features", FeatureUnion(blocks)),
-            ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=3)),
-        ]
-    )
-    # One BLAS thread: the matrices are small, and OpenBLAS's extra threads spin between the
-    # calibration's thousands of tiny operations (twice the CPU time on a 2-core machine).
-    with threadpool_limits(limits=1, user_api="blas"):
-        return pipeline.fit([_prep(t) for t in texts], labels)
-
 
 class IntentClassifier:
-    """TF-IDF over character n-grams (1–4, word-bounded) plus word unigrams/bigrams (:func:`words`;
+    """TF-IDF over character n-grams (1–4, word-bounded) plus word unigrams/bigrams (:func:`dialog.nlu_features.words`;
     Chinese segmented by jieba), then a linear SVM with sigmoid-calibrated probabilities (Platt
     1999). With a sentence encoder the features add the sentence embedding
     (:class:`EmbeddingFeatures`). One model reads both languages: an intent's English and Chinese
@@ -233,8 +141,8 @@ class IntentClassifier:
         Raises:
             ValueError: an office kind :data:`dialog.other_offices.OTHER_OFFICES` lacks.
         """
-        texts, labels = list(texts), list(labels)
-        pipeline = _fit(texts, labels, encoder, tuple(offices))
+        texts, labels = pad_small_classes(list(texts), list(labels))
+        pipeline = fit_pipeline(texts, labels, encoder, tuple(offices))
         neighbours = None
         if encoder is not None:
             features = dict(pipeline.named_steps["features"].transformer_list)["embedding"]
@@ -290,7 +198,7 @@ class IntentClassifier:
         features = self._embedding()
         if features is None:
             return None
-        return features.encoder.encode([_prep(text)])[0]
+        return features.encoder.encode([prep(text)])[0]
 
     def _neighbour_probs(self, cosine: np.ndarray) -> np.ndarray:
         """Softmax over each class's best cosine similarity (temperature
@@ -349,7 +257,7 @@ class IntentClassifier:
         """
         if not texts:
             return []
-        prepared = [_prep(t) for t in texts]
+        prepared = [prep(t) for t in texts]
         if vectors is None and self._embedding() is not None:
             vectors = [self.embed(t) for t in texts]
         features = self._pipeline.named_steps["features"]

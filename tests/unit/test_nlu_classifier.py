@@ -293,7 +293,7 @@ def test_vectorised_probabilities_are_scikit_learns(
     import numpy as np
     import scipy.sparse as sp
 
-    from dialog.nlu import _prep
+    from dialog.nlu_features import prep as _prep
 
     classifier = understandings["bank"].classifier
     texts = ["where can I park", "我的卡丢了", "what's the weather like", "send money home"]
