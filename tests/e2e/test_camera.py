@@ -203,3 +203,21 @@ def test_with_consent_refused_no_frame_is_analysed(camera_page, dhe_server, shar
     assert frames_analysed(dhe_server) == before
     assert page.is_hidden("#camera-on")
     assert not events(page, "presence") and not events(page, "gesture")
+
+
+def test_a_page_that_is_no_kiosk_asks_for_start_after_the_visitor_left(
+    camera_page, shared_data, media
+):
+    """newcomer11: the end-of-visit line promised "Come closer to start again", which only a
+    kiosk (``?kiosk=1``) does; any other page waits for Start and says so."""
+    y4m = write_y4m(
+        media / "walk-away-page.y4m",
+        [(still(shared_data / FACE, SIZE), 6.0), (blank(SIZE), 10.0)],
+        SIZE,
+    )
+    page = camera_page(y4m, "?camera=on")
+    start_session(page)
+    wait_event(page, "m.type === 'presence' && m.present")
+    page.wait_for_selector("#attract-ended:not([hidden])", timeout=60_000)
+    ended = page.text_content("#attract-ended")
+    assert "Press Start to begin again" in ended and "Come closer" not in ended, ended

@@ -59,8 +59,9 @@ export class ServerEvents {
     if (session.userClosing) page.sessionOver(session, "attract.ended_user");
     else if (reason === "idle-timeout") page.sessionOver(session, "attract.ended_idle");
     else if (reason === "visitor-left") {
-      // the visitor walked away: their data is gone; a kiosk waits for the next one
-      page.sessionOver(session, "attract.ended_left");
+      // the visitor walked away: their data is gone; a kiosk waits for the next one (coming
+      // closer starts it), any other page for a press on Start (newcomer11)
+      page.sessionOver(session, page.flags.kiosk ? "attract.ended_left" : "attract.ended_left_start");
       if (page.flags.kiosk) page.start();
     } else {
       session.over = false;
