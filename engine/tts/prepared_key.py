@@ -46,6 +46,7 @@ _SHARED_CODE = (
     "engine/tts/pacing.py",
     "avatar/__init__.py",
     "avatar/visemes.py",
+    "avatar/phoneme_visemes.py",
 )
 #: Project modules (paths from the repository root) a prepared provider's audio and visemes
 #: are made by: building the voice (:func:`engine.voices.build_voice`) and
