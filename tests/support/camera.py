@@ -21,6 +21,8 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from PIL import Image, ImageOps
 
+from tests.support.pacing import wait_for_frame
+
 RTP_VIDEO_HZ = 90_000
 
 
@@ -146,13 +148,8 @@ class CameraTrack(MediaStreamTrack):
         """
         if self.readyState != "live":
             raise MediaStreamError
-        loop = asyncio.get_running_loop()
-        if self._start is None:
-            self._start = loop.time()
-        wait = self._start + self._n / self.fps - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        now = loop.time()
+        self._start = await wait_for_frame(self._start, self._n, 1 / self.fps)
+        now = asyncio.get_running_loop().time()
         if self._scene_start is None:
             self._scene_start = now
         frame = av.VideoFrame.from_ndarray(self._scene.at(now - self._scene_start), format="rgb24")

@@ -14,6 +14,8 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from tests.support.pacing import wait_for_frame
+
 RATE_HZ = 48_000
 FRAME = 960  # 20 ms
 
@@ -77,12 +79,7 @@ class MicTrack(MediaStreamTrack):
         """
         if self.readyState != "live":
             raise MediaStreamError
-        loop = asyncio.get_running_loop()
-        if self._start is None:
-            self._start = loop.time()
-        wait = self._start + self._n * FRAME / RATE_HZ - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self._start = await wait_for_frame(self._start, self._n, FRAME / RATE_HZ)
         pcm = self._queue.popleft() if self._queue else np.zeros(FRAME, np.int16)
         if self.echo_gain > 0 and self._echo.size >= FRAME:
             echo, self._echo = self._echo[:FRAME], self._echo[FRAME:]
