@@ -40,8 +40,10 @@ the rest out of a render of the whole clause (sample-exact) recovers the first, 
 CER 10.3 -> 11.4 % on a sample the test does not score, for ~27 % less first-piece CPU; so
 the first piece stays a whole clause.
 
-One run at a time per voice (a lock); :meth:`KokoroTTS.warm_up` synthesizes two short phrases
-so the first reply does not pay onnxruntime's first-run allocation or jieba's dictionary load.
+The phoneme tokens, their cut into runs of at most :data:`MAX_TOKENS` and the viseme track
+from per-token sample counts are :mod:`engine.tts.kokoro_tokens`. One run at a time per voice
+(a lock); :meth:`KokoroTTS.warm_up` synthesizes two short phrases so the first reply does not
+pay onnxruntime's first-run allocation or jieba's dictionary load.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.visemes import VisemeTrack, track_from_alignment
+from avatar.visemes import VisemeTrack
 from engine.tts.base import SentenceTTS, TTSChunk, TTSError
 from engine.tts.kokoro_decoder import static_decoder
 from engine.tts.kokoro_graph import (
@@ -62,17 +64,21 @@ from engine.tts.kokoro_graph import (
     weigh_norms,
 )
 from engine.tts.kokoro_openings import DEFAULT_OPENING, HOLDS, OPENINGS
+from engine.tts.kokoro_tokens import (
+    MAX_TOKENS,
+    SAMPLE_RATE_HZ,
+    SAMPLES_PER_UNIT,
+    Token,
+    estimated_track,
+    runs,
+    to_tokens,
+    zh_track,
+)
 from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
-from engine.tts.zh_g2p import TONE_MARKS, fold_tones, to_phonemes, viseme_for_zh_phoneme
+from engine.tts.zh_g2p import to_phonemes
 from engine.tts.zh_tones import PITCH_RANGE, tone_f0, widen_pitch
 
-#: Output rate of Kokoro-82M (Hz).
-SAMPLE_RATE_HZ = 24_000
-#: Output samples per predicted duration unit (2 × hop 300 at 24 kHz; checked on every run).
-SAMPLES_PER_UNIT = 600
-#: Most phoneme tokens per run: the voice packs hold one style row per length up to 510.
-MAX_TOKENS = 510
 #: Leading silence kept before the first phoneme (units of 25 ms): the model pads ~0.4 s.
 LEAD_UNITS = 2
 #: The decoder's sound runs this many duration units ahead of the durations (measured on
@@ -81,9 +87,6 @@ AUDIO_LEAD_UNITS = 1
 #: Duration units (25 ms) of a piece's last phoneme the decoder renders by default: the model
 #: gives it ~29, of which the sound takes the first few (engine.tts.kokoro_graph).
 TAIL_UNITS = 8
-#: Word gaps shorter than this (s) keep the previous mouth shape (see track_from_alignment):
-#: Kokoro gives a space between words 1-3 duration units (25-75 ms).
-MIN_PAUSE_S = 0.08
 
 #: onnxruntime's intra-op threads busy-wait between operators unless told not to. The server
 #: shares its cores with the renderer and the ASR, so they sleep instead ("0"): on the shared
@@ -248,14 +251,12 @@ class KokoroTTS(SentenceTTS):
             TTSError: ``unsupported-language``.
         """
         self.check_language(language)
-        symbols = ["^", *(s for s, _ in self._tokens(to_phonemes(sentence))), "$"]
-        counts = [SAMPLES_PER_UNIT * round(2 * _estimate_weight(s)) for s in symbols]
-        return _zh_track(symbols, counts)
+        return estimated_track(["^", *(s for s, _ in self._tokens(sentence)), "$"])
 
-    def _tokens(self, phonemes: str) -> list[tuple[str, int]]:
-        return [(ch, self._vocab[ch]) for ch in phonemes if ch in self._vocab]
+    def _tokens(self, sentence: str) -> list[Token]:
+        return to_tokens(self._vocab, to_phonemes(sentence))
 
-    def _run(self, tokens: list[tuple[str, int]]) -> _Run:
+    def _run(self, tokens: list[Token]) -> _Run:
         """One model run over at most :data:`MAX_TOKENS` tokens (blocking): predictor, tone
         contours on the pitch track, the last phoneme's silence shortened, decoder."""
         symbols = ["^", *(s for s, _ in tokens), "$"]
@@ -298,17 +299,17 @@ class KokoroTTS(SentenceTTS):
             TTSError: ``unsupported-language``, ``synthesis-failed``.
         """
         self.check_language(language)
-        runs = [self._run(piece) for piece in _pieces(self._tokens(to_phonemes(sentence)))]
-        symbols = [s for r in runs for s in r.symbols]
-        counts = [c for r in runs for c in r.counts]
-        audio = np.concatenate([r.audio for r in runs]) if runs else np.zeros(0, np.float32)
+        made = [self._run(piece) for piece in runs(self._tokens(sentence))]
+        symbols = [s for r in made for s in r.symbols]
+        counts = [c for r in made for c in r.counts]
+        audio = np.concatenate([r.audio for r in made]) if made else np.zeros(0, np.float32)
         lead = max(0, counts[0] - LEAD_UNITS * SAMPLES_PER_UNIT) if counts else 0
         if lead:
             audio, counts = audio[lead:], [counts[0] - lead, *counts[1:]]
         shift = min(AUDIO_LEAD_UNITS * SAMPLES_PER_UNIT, counts[0]) if counts else 0
         if shift:  # move the track onto the sound: first cue shorter, last one longer
             counts = [counts[0] - shift, *counts[1:-1], counts[-1] + shift]
-        track = _zh_track(symbols, counts)
+        track = zh_track(symbols, counts)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return TTSChunk(pcm=pcm, sample_rate=self.sample_rate, visemes=track, text=sentence)
 
@@ -338,48 +339,6 @@ def load_voice_packs(model_dir: Path) -> dict[str, np.ndarray]:
         if pack.shape != (MAX_TOKENS, STYLE_DIM):
             raise ValueError(f"voice pack {name} has shape {pack.shape}")
     return packs
-
-
-def _zh_track(symbols: list[str], counts: list[int]) -> VisemeTrack:
-    """Viseme track at 24 kHz from token symbols and samples per token (tones folded)."""
-    symbols, counts = fold_tones(symbols, counts)
-    return track_from_alignment(
-        symbols,
-        counts,
-        SAMPLE_RATE_HZ,
-        mapper=viseme_for_zh_phoneme,
-        min_pause_samples=int(MIN_PAUSE_S * SAMPLE_RATE_HZ),
-    )
-
-
-_VOWELS = frozenset("aeiouyɑɐəɚɛɤɨʊɔœø")
-
-
-def _estimate_weight(symbol: str) -> float:
-    """Relative length of one phoneme symbol for :meth:`KokoroTTS.estimate_track`."""
-    if symbol in TONE_MARKS:
-        return 0.0  # its time belongs to the vowel before
-    if symbol in _VOWELS:
-        return 2.0
-    if symbol == " ":
-        return 0.3
-    if symbol in '^$,.!?;:—…()“”"':
-        return 4.0
-    return 1.0
-
-
-def _pieces(tokens: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
-    """Cut a token list into runs of at most :data:`MAX_TOKENS`, at the last punctuation or
-    space before the limit (a very long sentence; replies rarely come near it)."""
-    pieces: list[list[tuple[str, int]]] = []
-    while len(tokens) > MAX_TOKENS:
-        window = tokens[:MAX_TOKENS]
-        cut = max((i + 1 for i, (s, _) in enumerate(window) if s in ",.!?;: "), default=MAX_TOKENS)
-        pieces.append(tokens[:cut])
-        tokens = tokens[cut:]
-    if tokens:
-        pieces.append(tokens)
-    return pieces
 
 
 def _check_scale(length_scale: float | None) -> float:
