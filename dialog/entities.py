@@ -8,6 +8,7 @@ spoken in English words, including what ASR makes of them (``"for four one seven
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -37,6 +38,11 @@ _ZH_DIGIT = {
     "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
 }  # fmt: skip
 _ZH_UNITS = "十百千万"
+#: Toneless pinyin of each digit (幺 yao: the 1 of phone and card numbers; 两 liang: 2).
+_ZH_DIGIT_PINYIN = {
+    "ling": "0", "yi": "1", "yao": "1", "er": "2", "liang": "2", "san": "3", "si": "4",
+    "wu": "5", "liu": "6", "qi": "7", "ba": "8", "jiu": "9",
+}  # fmt: skip
 _TOKEN = re.compile(r"[0-9]+|[a-z]+|[零〇洞一幺二两三四五六七八九十百千万]+|\S", re.IGNORECASE)
 
 
@@ -54,8 +60,25 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _token_digits(tokens: list[str], i: int) -> tuple[str, int, bool] | None:
-    """Digits spelled by the tokens starting at ``i``: (digits, tokens used, is_homophone)."""
+@functools.cache
+def _zh_homophone(char: str) -> str | None:
+    """The digit a Chinese character sounds like, or None: its toneless pinyin (pypinyin's
+    most frequent reading) is a digit's, the retroflex initials zh/ch/sh read as z/c/s —
+    the merger of many Mandarin speakers, and Whisper's own confusion on the project's voices:
+    四四一七 came back as 似是一起 and 是在一起, 一四一四 as 一似一似 (``benchmarks/digit_answers.py``)."""
+    from pypinyin import Style, lazy_pinyin
+
+    reading = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    if len(reading) != 1:
+        return None
+    return _ZH_DIGIT_PINYIN.get(re.sub(r"^([zcs])h", r"\1", reading[0]))
+
+
+def _token_digits(
+    tokens: list[str], i: int, homophones: bool = False
+) -> tuple[str, int, bool] | None:
+    """Digits spelled by the tokens starting at ``i``: (digits, tokens used, is_homophone);
+    ``homophones``: a Chinese character that sounds like a digit counts as one (homophone)."""
     tok = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
     if tok.isdigit():
@@ -82,18 +105,22 @@ def _token_digits(tokens: list[str], i: int) -> tuple[str, int, bool] | None:
             except (ValueError, KeyError):
                 return None
         return "".join(_ZH_DIGIT[c] for c in tok), 1, False
+    if homophones and len(tok) == 1 and "\u4e00" <= tok <= "\u9fff":
+        digit = _zh_homophone(tok)
+        return (digit, 1, True) if digit is not None else None
     return None
 
 
-def _runs(text: str) -> list[list[tuple[str, bool]]]:
-    """Maximal runs of digit-spelling pieces in ``text``: [(digits, is_homophone), ...]."""
+def _runs(text: str, homophones: bool = False) -> list[list[tuple[str, bool]]]:
+    """Maximal runs of digit-spelling pieces in ``text``: [(digits, is_homophone), ...]
+    (``homophones``: see :func:`extract_digits`)."""
     tokens = _TOKEN.findall(normalize(text))
     runs: list[list[tuple[str, bool]]] = []
     current: list[tuple[str, bool]] = []
     current_written = False
     i = 0
     while i < len(tokens):
-        got = _token_digits(tokens, i)
+        got = _token_digits(tokens, i, homophones)
         if got is None:
             if tokens[i] not in {"-", ",", "、", "，", "and"} or not current:
                 if current:
@@ -103,7 +130,7 @@ def _runs(text: str) -> list[list[tuple[str, bool]]]:
             continue
         digits, used, homophone = got
         written = tokens[i].isdigit()
-        if current and written != current_written:
+        if current and written != current_written and not homophones:
             runs.append(current)
             current = []
         current_written = written
@@ -111,45 +138,53 @@ def _runs(text: str) -> list[list[tuple[str, bool]]]:
         i += used
     if current:
         runs.append(current)
-    # A lone homophone ("for", "to") is a word, not a digit.
-    return [run for run in runs if not all(h for _, h in run)]
+    # A lone homophone ("for", "to") is a word, not a digit (unless digits are awaited).
+    return runs if homophones else [run for run in runs if not all(h for _, h in run)]
 
 
-def extract_digits(text: str, length: int | None = None) -> str | None:
+def extract_digits(text: str, length: int | None = None, *, homophones: bool = False) -> str | None:
     """Find a digit string in ``text``.
 
     Args:
         text: what the visitor said or typed.
         length: the exact number of digits wanted (4 for a card's last digits, 6 for a one-time
             code), or ``None`` for the longest run.
+        homophones: the question waits for digits (a card's tail, a one-time code), so words
+            that sound like digits are read as digits even alone or beside written ones
+            ("for 117" → 4117) and so are Chinese characters (:func:`_zh_homophone`:
+            似是一起 → 4417). Never elsewhere: "是" is "yes", "一起" "together".
 
     Returns:
         The digits (``"4417"``) or ``None`` when there is no run of the wanted length. When
         several fit, the last one said wins (``"the last four are 4417"`` → ``"4417"``).
     """
     best: str | None = None
-    for run in _runs(text):
-        pieces = [d for d, _ in run]
+    for run in _runs(text, homophones):
         if length is None:
-            joined = "".join(pieces)
+            joined = "".join(d for d, _ in run)
             if best is None or len(joined) >= len(best):
                 best = joined
             continue
         # The whole run, else the run less misheard homophones at its edges ("for four one seven").
-        for start in range(len(pieces)):
-            if start > 0 and not run[start - 1][1]:
-                break
-            for end in range(len(pieces), start, -1):
-                if end < len(pieces) and not run[end][1]:
-                    break
-                joined = "".join(pieces[start:end])
-                if len(joined) == length:
-                    best = joined
-                    break
-            else:
-                continue
-            break
+        found = _trimmed(run, length)
+        best = found if found is not None else best
     return best
+
+
+def _trimmed(run: list[tuple[str, bool]], length: int) -> str | None:
+    """``run``'s digits, or the longest that is left after dropping homophones at its edges,
+    when they are ``length`` digits long."""
+    pieces = [d for d, _ in run]
+    for start in range(len(pieces)):
+        if start > 0 and not run[start - 1][1]:
+            return None
+        for end in range(len(pieces), start, -1):
+            if end < len(pieces) and not run[end][1]:
+                break
+            joined = "".join(pieces[start:end])
+            if len(joined) == length:
+                return joined
+    return None
 
 
 _YES_EN = re.compile(

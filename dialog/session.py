@@ -169,6 +169,13 @@ class DialogSession:
         warning = self._warning(turn.language)
         return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
 
+    def awaited_answer(self) -> str | None:
+        """The type of the slot the flow's question waits for (``digits``, ``yes_no``…; see
+        :data:`dialog.pack.SLOT_TYPES`), None when no question waits. The ASR reads it for
+        the next turn's decoder prompt (``asr.digits_prompts``: a card's tail, a code)."""
+        slot = self.engine.interpreter.waiting_slot(self.state)
+        return slot.type if slot is not None else None
+
     def _at_question(self) -> bool:
         """Whether a flow waits at its question (an answer, or the question again, follows)."""
         return self.engine.interpreter.waiting_slot(self.state) is not None

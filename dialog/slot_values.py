@@ -156,8 +156,8 @@ def extract_slot_value(
     # is asked again.
     if slot.type not in ("text", "any"):
         text = _MASKED.sub(" ", text)
-    if slot.type == "digits":
-        return extract_digits(text, slot.length)
+    if slot.type == "digits":  # the question waits for digits: homophones are digits here
+        return extract_digits(text, slot.length, homophones=True)
     if slot.type == "yes_no":
         return extract_yes_no(text)
     if slot.type == "amount":

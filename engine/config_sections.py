@@ -61,6 +61,13 @@ class ASRConfig(_Section):
     detect_after_ms: float = Field(1000.0, ge=300.0, le=10_000.0)
     #: Decoder prompt per language ("" for none); see engine.asr.whisper.ASRSettings.
     prompts: dict[str, str] = Field(default_factory=lambda: {"zh": "以下是普通话的句子。"})
+    #: Decoder prompt per language for a turn that answers a question waiting for digits (a
+    #: card's tail, a one-time code; dialog.session.DialogSession.awaited_answer): digit
+    #: strings written as the answer should be, none of them an answer the tests use.
+    #: ``benchmarks/digit_answers.py`` prints the digits read with and without it.
+    digits_prompts: dict[str, str] = Field(
+        default_factory=lambda: {"zh": "以下是普通话的句子。尾号是五三九零，验证码是六二八七一四。"}
+    )
 
 
 class VADConfig(_Section):

@@ -135,6 +135,8 @@ class RecordedUtterance:
         audio: float32 (n,), 16 kHz mono.
         language: ``auto``, ``en`` or ``zh``.
         bus, session_id, turn_id: for events.
+        awaited: the slot type the dialog's question waits for (a ``digits`` question
+            biases the decode: :meth:`engine.hearing.Hearing.prompt_for`).
     """
 
     hearing: Hearing
@@ -143,6 +145,7 @@ class RecordedUtterance:
     bus: EventBus
     session_id: str
     turn_id: str
+    awaited: str | None = None
 
     async def hear(self) -> Heard:
         """The clip, transcribed (transcript None when VAD found no speech).
@@ -151,7 +154,13 @@ class RecordedUtterance:
             engine.asr.whisper.ASRError: model missing or decode failure.
         """
         heard = await asyncio.to_thread(
-            self.hearing.hear, self.audio, self.language, self.bus, self.session_id, self.turn_id
+            self.hearing.hear,
+            self.audio,
+            self.language,
+            self.bus,
+            self.session_id,
+            self.turn_id,
+            self.awaited,
         )
         return Heard(heard.transcript)
 
@@ -208,7 +217,13 @@ class ConverseSession:
         if turn.kind == "audio":
             assert turn.audio is not None
             utterance = RecordedUtterance(
-                self.hearing, turn.audio, self.language, self.bus, self.session_id, turn_id
+                self.hearing,
+                turn.audio,
+                self.language,
+                self.bus,
+                self.session_id,
+                turn_id,
+                self.dialog.awaited_answer(),
             )
             outcome = await self.runner.spoken_turn(handle, utterance, self.language)
         else:

@@ -90,7 +90,13 @@ class Hearing:
         return name not in specs or model_store.is_ready(specs[name])
 
     def hear(
-        self, audio: np.ndarray, language: str, bus: EventBus, session_id: str, turn_id: str
+        self,
+        audio: np.ndarray,
+        language: str,
+        bus: EventBus,
+        session_id: str,
+        turn_id: str,
+        awaited: str | None = None,
     ) -> Heard:
         """Find the speech in a clip and transcribe it (blocking; run it off the event loop).
 
@@ -98,6 +104,7 @@ class Hearing:
             audio: float32 (n,), 16 kHz mono.
             language: ``auto``, ``en`` or ``zh``.
             bus: receives SpeechStarted/SpeechEnded/EndOfTurn/FinalTranscript and StageEvents.
+            awaited: the slot type the dialog's question waits for (:meth:`prompt_for`).
 
         Raises:
             ASRError: model missing or decode failure.
@@ -122,7 +129,7 @@ class Hearing:
         bus.publish(EndOfTurn(session_id=session_id, start_sample=first, end_sample=last))
         speech = audio[first:last]
         with bus.stage(session_id, turn_id, "asr"):
-            transcript = self.transcribe(speech, language)
+            transcript = self.transcribe(speech, language, awaited)
         bus.publish(
             FinalTranscript(
                 session_id=session_id,
@@ -134,8 +141,11 @@ class Hearing:
         log_transcript(session_id, turn_id, transcript.text, transcript.language, final=True)
         return Heard(transcript=transcript, segments=segments)
 
-    def transcribe(self, speech: np.ndarray, language: str) -> Transcript:
-        """Decode one utterance (float32 (n,), 16 kHz) in ``language`` (``en``/``zh``/``auto``).
+    def transcribe(
+        self, speech: np.ndarray, language: str, awaited: str | None = None
+    ) -> Transcript:
+        """Decode one utterance (float32 (n,), 16 kHz) in ``language`` (``en``/``zh``/``auto``);
+        ``awaited``: the slot type the dialog's question waits for (:meth:`prompt_for`).
 
         ``auto`` tries the English model first: on English speech tiny.en is confident
         (mean token log-probability ≥ -0.2 on every English clip of the test data), while on
@@ -149,19 +159,22 @@ class Hearing:
             ASRError: model missing or decode failure.
         """
         if language != "auto":
-            return self.asr_for(language).transcribe(speech, language=language)
+            prompt = self.prompt_for(language, awaited)
+            return self.asr_for(language).transcribe(speech, language=language, prompt=prompt)
         english = self.asr_for("en")
+        en_prompt = self.prompt_for("en", awaited)
         if not self.can_hear("zh"):
-            return english.transcribe(speech, language="en")
-        first = english.transcribe(speech, language="en", fallback=False)
+            return english.transcribe(speech, language="en", prompt=en_prompt)
+        first = english.transcribe(speech, language="en", fallback=False, prompt=en_prompt)
         confident = first.avg_logprob is not None and first.avg_logprob >= AUTO_EN_MIN_LOGPROB
         if first.text and confident:
             return first
         probs = self.detect_language(speech)
         detected = max(probs, key=probs.__getitem__) if probs else "en"
         if detected == "en":  # a short-window English decode that looked wrong: full window
-            return first if first.text else english.transcribe(speech, language="en")
-        return self.asr_for(detected).transcribe(speech, language=detected)
+            return first if first.text else english.transcribe(speech, "en", prompt=en_prompt)
+        prompt = self.prompt_for(detected, awaited)
+        return self.asr_for(detected).transcribe(speech, language=detected, prompt=prompt)
 
     def detect_language(self, speech: np.ndarray) -> dict[str, float]:
         """Which configured language ``speech`` is in (blocking; run it off the event loop).
@@ -193,7 +206,11 @@ class Hearing:
         return SpokenLanguage(configured, detect_after_ms=self._config.asr.detect_after_ms)
 
     def transcribe_for(
-        self, spoken: SpokenLanguage, speech: np.ndarray, control: DecodeControl | None = None
+        self,
+        spoken: SpokenLanguage,
+        speech: np.ndarray,
+        control: DecodeControl | None = None,
+        awaited: str | None = None,
     ) -> Transcript:
         """Decode a session's turn in the language it speaks (blocking; the ASR executor).
 
@@ -210,6 +227,9 @@ class Hearing:
             spoken: the session's language memory.
             speech: float32 (n,), 16 kHz mono.
             control: abandon flag and start time (:class:`DecodeControl`).
+            awaited: the slot type the dialog's question waits for
+                (:meth:`dialog.session.DialogSession.awaited_answer`); at ``digits`` the
+                language's ``asr.digits_prompts`` entry is the decoder prompt of this turn.
 
         Raises:
             ASRError: model missing or decode failure.
@@ -218,13 +238,24 @@ class Hearing:
         language = spoken.language
         partial = control is not None and control.partial
         if language is not None and self.can_hear(language):
-            result = self.asr_for(language).transcribe(speech, language=language, control=control)
+            prompt = self.prompt_for(language, awaited)
+            result = self.asr_for(language).transcribe(
+                speech, language=language, control=control, prompt=prompt
+            )
         elif partial:  # the language is still unknown: no caption (``auto`` costs 2-3 decodes)
             return Transcript("", "", None, speech.size * 1000.0 / SAMPLE_RATE_HZ)
         else:
             if control is not None:
                 control.started_s = time.monotonic()  # (the model locks are taken inside)
-            result = self.transcribe(speech, "auto")
+            result = self.transcribe(speech, "auto", awaited)
         if not partial:  # a caption of cut-off speech is often unsure: it proves nothing
             spoken.heard(result)
         return result
+
+    def prompt_for(self, language: str, awaited: str | None) -> str | None:
+        """The decoder prompt of a turn in ``language`` that answers a question waiting for a
+        slot of type ``awaited``: ``asr.digits_prompts[language]`` at ``digits``, else None
+        (the language's default prompt)."""
+        if awaited != "digits":
+            return None
+        return self._config.asr.digits_prompts.get(language) or None

@@ -219,6 +219,7 @@ class WhisperASR:
         control: DecodeControl | None = None,
         *,
         fallback: bool = True,
+        prompt: str | None = None,
     ) -> Transcript:
         """Decode one utterance (already VAD-gated by the caller).
 
@@ -229,6 +230,9 @@ class WhisperASR:
             fallback: decode the full 30 s window when the short-window decode looks wrong;
                 False returns an empty transcript instead (a first guess at the language:
                 tiny.en on Mandarin loops, and its 30 s retry cost 0.8–2.3 s of CPU).
+            prompt: this decode's prompt in place of the language's ``initial_prompts`` entry
+                (a question that waits for digits: ``asr.digits_prompts``); its echo is
+                filtered like the default prompt's.
 
         Returns:
             The guarded transcript (empty text when every segment was rejected).
@@ -244,7 +248,8 @@ class WhisperASR:
             fallback = False  # a 30 s retry would hold the model ~1 s for a caption
         if not self.multilingual:
             language = "en"
-        prompt = dict(s.initial_prompts).get(language or "")
+        if prompt is None:
+            prompt = dict(s.initial_prompts).get(language or "")
         try:
             with self._lock:
                 if control is not None:
@@ -263,7 +268,7 @@ class WhisperASR:
                         abandon=control.abandon if control is not None else None,
                     )
                 if short is not None and self._keep(short):
-                    return self._finish([short], language, audio_ms)
+                    return self._finish([short], language, audio_ms, prompt)
                 if language is not None and s.window_s < 30.0 and not fallback:
                     return Transcript("", language, None, audio_ms)
                 if language is not None and s.window_s < 30.0:
@@ -284,18 +289,22 @@ class WhisperASR:
                 segments = list(segments)
         except (RuntimeError, ValueError) as exc:
             raise ASRError("decode-failed", f"ASR decode failed: {exc}") from exc
-        return self._finish(segments, info.language, audio_ms)
+        return self._finish(segments, info.language, audio_ms, prompt)
 
-    def _finish(self, segments: list[Any], language: str, audio_ms: float) -> Transcript:
+    def _finish(
+        self, segments: list[Any], language: str, audio_ms: float, prompt: str | None = None
+    ) -> Transcript:
         """Apply the segment guards and build the transcript (``segments``: faster-whisper
         segments or :class:`~engine.asr.windowed.WindowedDecode`, both with ``text``,
-        ``avg_logprob``, ``no_speech_prob`` and ``compression_ratio``)."""
+        ``avg_logprob``, ``no_speech_prob`` and ``compression_ratio``; ``prompt``: the
+        decoder prompt used, whose echo is dropped; None: the language's default)."""
+        if prompt is None:
+            prompt = dict(self.settings.initial_prompts).get(language)
         kept = [seg for seg in segments if self._keep(seg)]
         text = _join([seg.text for seg in kept], language)
         if language == "zh":
             # Whisper likes to put Chinese names in title marks 《》; speech has none.
             text = to_simplified(text).replace("《", "").replace("》", "")
-        prompt = dict(self.settings.initial_prompts).get(language)
         cleaned = clean_transcript(text, prompt, audio_ms)
         if cleaned.reason is not None:
             log.info("transcript filtered (%s)", cleaned.reason)

@@ -145,6 +145,7 @@ class Session:
             clock=self.loop.time,
         )
         self.endpointer, self.decoder = hearing.endpointer, hearing.decoder
+        self.decoder.awaited = self.dialog.awaited_answer  # a digits question biases the ASR
         self.listener, self.turn_taking = hearing.listener, hearing.turn_taking
         self._build_seeing(runtime)
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)

@@ -224,6 +224,10 @@ class SessionDecoder:
     def __init__(self, hearing: Hearing, language: str) -> None:
         self._hearing = hearing
         self.spoken = hearing.spoken_language(language)
+        #: What the dialog's question waits for (a slot type, None for no question), read at
+        #: each decode: the session points it at
+        #: :meth:`dialog.session.DialogSession.awaited_answer`.
+        self.awaited: Callable[[], str | None] = lambda: None
 
     def set_language(self, language: str) -> None:
         """The visitor switched the language setting (``auto``, ``en``, ``zh``)."""
@@ -245,4 +249,4 @@ class SessionDecoder:
             engine.asr.whisper.ASRError: model missing or decode failure.
             engine.asr.whisper.DecodeAbandoned: ``control.abandon`` was set.
         """
-        return self._hearing.transcribe_for(self.spoken, audio, control)
+        return self._hearing.transcribe_for(self.spoken, audio, control, self.awaited())

@@ -100,7 +100,7 @@ def test_an_unknown_env_section_is_flagged_like_an_unknown_key(
         line.endswith(
             "DHE_ASR__NOSUCH (environment): Extra inputs are not permitted (no setting 'nosuch'"
             " in asr; known: models, device, compute_type, beam_size, allow_download, window_s,"
-            " detect_window_s, detect_after_ms, prompts)"
+            " detect_window_s, detect_after_ms, prompts, digits_prompts)"
         )
         for line in lines
     )

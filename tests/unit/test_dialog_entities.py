@@ -60,6 +60,36 @@ def test_no_four_digits_where_there_are_none(text: str) -> None:
     assert extract_digits(text, 4) is None
 
 
+CARD_TAIL = SlotDef(name="card_last4", type="digits", length=4, sensitive=True)
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("似是一起", "4417"),  # live: the Mandarin voice's 四四一七 through Whisper base
+        ("一似一似", "1414"),  # benchmarks/digit_answers.py, default prompt
+        ("而三把铃。", "2380"),
+        ("酒酒吧而", "9982"),
+        ("尾号是四四一七", "4417"),  # "是" before the digits is no fifth digit
+        ("for 117", "4117"),  # heard for "four one one seven"
+        ("to four one seven", "2417"),
+        ("It's 4 4 1 7.", "4417"),
+    ],
+)
+def test_digit_homophones_are_digits_at_a_digits_question(heard: str, expected: str) -> None:
+    assert extract_slot_value(CARD_TAIL, heard, {}) == expected
+
+
+@pytest.mark.parametrize("heard", ["似是一起", "一似一似", "for 117", "是的", "我们一起"])
+def test_digit_homophones_are_words_elsewhere(heard: str) -> None:
+    assert extract_digits(heard, 4) is None
+
+
+@pytest.mark.parametrize("heard", ["是的", "好的，可以", "yes that's right", "我们一起去"])
+def test_a_yes_at_a_digits_question_gives_no_digits(heard: str) -> None:
+    assert extract_slot_value(CARD_TAIL, heard, {}) is None
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
