@@ -200,10 +200,17 @@ _UNSURE_ZH = re.compile(r"想想|考虑|不确定|不知道|不清楚|等一下|
 _YES_ZH_FIRST = re.compile(r"没错|没问题|不错|对的|是的")
 _YES_ZH = re.compile(r"是的|好的|没错|确认|可以|确定|冻结吧|请冻结")
 #: One-character yeses ("是", "对", "好"…) count only as the answer's first word (after "那",
-#: "哦"…) or in a short answer ("就是", "对对对"): inside a sentence "是" is the copula — "我的
+#: "哦"…; a pause or the end after it: 是自一起 is no yes) or in a short answer ("就是", "对对对"): inside a sentence "是" is the copula — "我的
 #: 卡号是…" at a yes/no question is not a yes.
-_YES_ZH_WORD = re.compile(r"^[那哦噢喔啊嗯\s，,。.!！]*(?:是|对|好|行|嗯|要)")
-_ZH_SHORT = 4
+_YES_ZH_WORD = re.compile(
+    r"^[那哦噢喔啊嗯\s，,。.!！]*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*(?:[\s，,。.!！]|$)"
+)
+#: A short answer made only of yes-words and particles ("就是", "对对对", "好啊", "嗯嗯"):
+#: the yes must be a word, not a character inside another one — 似是一起 (四四一七 misheard)
+#: at the hand-off offer was taken as a yes (fixes12).
+_YES_ZH_SHORT = re.compile(
+    r"(?:就|那|哦|噢|喔|啊|嗯)*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*"
+)
 
 
 def extract_yes_no(text: str) -> bool | None:
@@ -226,7 +233,7 @@ def extract_yes_no(text: str) -> bool | None:
         if _YES_ZH.search(t) or _YES_ZH_WORD.search(t):
             return True
         bare = re.sub(r"[\s，,。.!！?？~]+", "", t)
-        return True if len(bare) <= _ZH_SHORT and re.search(r"[是对好行嗯要]", bare) else None
+        return True if _YES_ZH_SHORT.fullmatch(bare) else None
     if re.search(r"\bnot sure\b|\bmaybe\b", t):
         return None
     if _NO_EN.search(t):

@@ -30,6 +30,7 @@ from dataclasses import replace
 
 from dialog.commands import declines_a_person, is_goodbye
 from dialog.conditions import evaluate
+from dialog.entities import extract_yes_no
 from dialog.pack import Pack, SlotDef, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
@@ -219,6 +220,12 @@ class Interpreter:
             run.offered_handoff = True  # it ends "shall I call a colleague?"
             return True
         if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
+            if extract_yes_no(event.text) is not HANDOFF_ANSWERS[intent.name]:
+                # the classifier's guess at a garbled line (似是一起: 四四一七 misheard) is no
+                # answer: a yes or no needs the word itself; the offer is made again
+                run.say("utter_out_of_scope")
+                run.offered_handoff = True
+                return True
             run.intent = intent.name
             if HANDOFF_ANSWERS[intent.name]:
                 run.handoff("visitor_accepted")

@@ -116,6 +116,12 @@ def test_a_yes_at_a_digits_question_gives_no_digits(heard: str) -> None:
         ("我确认", True),
         ("我的卡号是•••• 5671", None),  # the copula, not a yes (issue 14: it confirmed a ticket)
         ("请问发票在哪个窗口开", None),
+        ("对对对", True),
+        ("好啊", True),
+        ("似是一起", None),  # 四四一七 misheard: 是 inside it is no yes
+        ("是自一起", None),
+        ("要不", False),
+        ("yesterday", None),
     ],
 )
 def test_yes_no(text: str, expected: bool | None) -> None:

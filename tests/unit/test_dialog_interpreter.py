@@ -15,55 +15,25 @@ from dialog.interpreter import DialogState, Interpreter
 from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
 from dialog.types import (
-    Action,
     Call,
     ConnectorDone,
     ConnectorFailed,
     Handoff,
     KBAnswer,
-    NLUResult,
     NoInput,
     Say,
-    UserInput,
 )
+from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
 
 
 @pytest.fixture(scope="module")
 def pack() -> Pack:
-    return load_pack(Path(DEFAULT_PACKS_DIR) / "bank")
+    return bank_pack()
 
 
 @pytest.fixture(scope="module")
-def nlu(pack: Pack) -> IntentClassifier:
-    return IntentClassifier.from_pack(pack)
-
-
-class Visitor:
-    """Drives the interpreter like the runner does, recording every action."""
-
-    def __init__(self, pack: Pack, nlu: IntentClassifier, language: str = "en") -> None:
-        self.interp = Interpreter(pack)
-        self.nlu = nlu
-        self.state: DialogState = self.interp.initial_state(language)
-        self.language = language
-
-    def feed(self, event) -> list[Action]:
-        self.state, actions = self.interp.step(self.state, event)
-        return actions
-
-    def says(self, text: str, kb: KBAnswer | None = None) -> list[Action]:
-        nlu = self.nlu.predict(text)
-        return self.feed(UserInput(text, self.language, nlu, kb))
-
-
-def texts(actions: list[Action]) -> list[str]:
-    return [a.reply.text for a in actions if isinstance(a, Say)]
-
-
-def call_of(actions: list[Action]) -> Call:
-    calls = [a for a in actions if isinstance(a, Call)]
-    assert len(calls) == 1 and isinstance(actions[-1], Call), actions
-    return calls[0]
+def nlu() -> IntentClassifier:
+    return bank_nlu()
 
 
 def test_balance_flow_returns_calls_and_reads_the_result(pack: Pack, nlu: IntentClassifier) -> None:
@@ -268,56 +238,6 @@ def test_language_follows_the_visitor(pack: Pack, nlu: IntentClassifier) -> None
     out = v.says("blue")
     assert all(a.reply.language == "en" for a in out if isinstance(a, Say))
     assert texts(out)[-1].startswith("For your security")
-
-
-def test_out_of_scope_offers_a_human(pack: Pack, nlu: IntentClassifier) -> None:
-    v = Visitor(pack, nlu)
-    out = v.feed(UserInput("tell me a joke", "en", NLUResult(None, 0.1)))
-    assert "can't help with that" in texts(out)[0]
-    assert match_command("tell me a joke") is None
-
-
-def test_after_a_handoff_out_of_scope_says_a_colleague_is_coming(
-    pack: Pack, nlu: IntentClassifier
-) -> None:
-    """newcomer11: right after "I'm calling a colleague for you now" the next line it did not
-    understand was answered "Would you like me to call a colleague for you?"."""
-    v = Visitor(pack, nlu)
-    v.says("balance please")
-    for word in ("blue", "green", "purple"):
-        out = v.says(word)
-    assert any(isinstance(a, Handoff) for a in out) and v.state.handed_off
-    out = v.feed(UserInput("123456", "en", NLUResult(None, 0.1)))
-    assert texts(out) == [
-        "A colleague is on the way; please wait a moment at this screen. "
-        "Until then I can still answer your questions."
-    ]
-    assert not v.state.offered_handoff  # a "yes" now calls no second colleague
-
-
-@pytest.mark.parametrize(
-    ("said", "language"),
-    [
-        ("I do not want to talk to a person", "en"),
-        ("no, I do not need a human", "en"),
-        ("please don't call anyone", "en"),
-        ("我不要转人工", "zh"),
-        ("我不想找工作人员", "zh"),
-        ("我不是要找人", "zh"),
-    ],
-)
-def test_declining_a_person_calls_no_one(
-    pack: Pack, nlu: IntentClassifier, said: str, language: str
-) -> None:
-    """newcomer11: each of these called a member of staff (the rule for "a person" matched
-    the words after the no). Asked after the out-of-scope offer, too."""
-    v = Visitor(pack, nlu, language)
-    v.feed(UserInput("tell me a joke", language, NLUResult(None, 0.1)))
-    assert v.state.offered_handoff
-    out = v.says(said)
-    assert not any(isinstance(a, Handoff) for a in out), texts(out)
-    assert texts(out) == [pack.responses["utter_how_can_i_help"].texts[language]]
-    assert match_command("I want to talk to a person") == "human"  # the request still works
 
 
 def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier) -> None:
