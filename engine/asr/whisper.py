@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -304,7 +305,7 @@ class WhisperASR:
         text = _join([seg.text for seg in kept], language)
         if language == "zh":
             # Whisper likes to put Chinese names in title marks 《》; speech has none.
-            text = to_simplified(text).replace("《", "").replace("》", "")
+            text = zh_punctuation(to_simplified(text).replace("《", "").replace("》", ""))
         cleaned = clean_transcript(text, prompt, audio_ms)
         if cleaned.reason is not None:
             log.info("transcript filtered (%s)", cleaned.reason)
@@ -334,6 +335,25 @@ def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese with OpenCC's ``t2s`` table (the multilingual Whisper
     models sometimes write Traditional characters for Mandarin speech)."""
     return _t2s().convert(text)
+
+
+_ZH_MARKS = {",": "，", ".": "。", "?": "？", "!": "！", ":": "：", ";": "；"}
+_ASCII_MARK = re.compile(r"\s*([,.?!:;])\s*")
+
+
+def zh_punctuation(text: str) -> str:
+    """A Mandarin transcript's ASCII punctuation as the full-width marks Chinese is written with
+    (``,.?!:;`` → ``，。？！：；``; Whisper ``base`` mixes both, and the caption and the audit
+    showed "查余额,谢谢?"). A mark between two digits stays: ``3.5``, ``1,000``, ``10:30``."""
+
+    def mark(match: re.Match[str]) -> str:
+        before = text[match.start() - 1] if match.start() > 0 else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if before.isdigit() and after.isdigit():
+            return match.group(0)
+        return _ZH_MARKS[match.group(1)]
+
+    return _ASCII_MARK.sub(mark, text)
 
 
 def _join(parts: list[str], language: str) -> str:

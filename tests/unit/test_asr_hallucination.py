@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.asr.hallucination import clean_transcript
+from engine.asr.whisper import zh_punctuation
 
 #: The decoder prompt for Mandarin (config ``asr.prompts.zh``); English has none by default.
 ZH_PROMPT = "以下是普通话的句子。"
@@ -152,3 +153,17 @@ def test_the_whisper_decoder_applies_the_filter() -> None:
     assert (transcript.text, transcript.avg_logprob) == ("", None)
     real = WindowedDecode("我想查余额我想查余额我想查余额", -0.3, 0.05, 2.0, 1000)
     assert asr._finish([real], "zh", 4000.0).text == "我想查余额"
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("查余额,谢谢?", "查余额，谢谢？"),
+        ("好的. 谢谢!", "好的。谢谢！"),
+        ("3.5元", "3.5元"),  # a mark between digits stays
+        ("10:30到11:00.", "10:30到11:00。"),
+        ("1,000元", "1,000元"),
+    ],
+)
+def test_a_mandarin_transcript_is_punctuated_in_full_width(heard: str, written: str) -> None:
+    assert zh_punctuation(heard) == written
