@@ -32,8 +32,9 @@ from dialog.commands import declines_a_person, is_goodbye
 from dialog.conditions import evaluate
 from dialog.entities import extract_yes_no
 from dialog.pack import Pack, SlotDef, Step
-from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
-from dialog.steps import PREFILL_TYPES, SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
+from dialog.prefill import prefill, read_aloud, remember_time
+from dialog.slot_values import extract_slot_value
+from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
     GESTURE_ANSWERS,
     Action,
@@ -254,50 +255,12 @@ class Interpreter:
             if any(f.flow_id == intent.target for f in run.stack):
                 return False
             run.intent = intent.name
-            self._prefill(run, intent.target, event)
+            prefill(self.pack, run, intent.target, event)
             run.start_flow(intent.target)
             return True
         if digression:
             self._reask(run, resume=True)
         return True
-
-    def _flow_collects(self, flow_id: str, seen: set[str] | None = None) -> list[Step]:
-        """The ``collect`` steps of ``flow_id`` and of the flows it calls or links to."""
-        seen = seen if seen is not None else set()
-        if flow_id in seen or flow_id not in self.pack.flows:
-            return []
-        seen.add(flow_id)
-        steps: list[Step] = []
-        for step in self.pack.flows[flow_id].steps:
-            if step.type == "collect":
-                steps.append(step)
-            elif step.type in ("call", "link"):
-                steps.extend(self._flow_collects(str(step.value), seen))
-        return steps
-
-    def _prefill(self, run: Run, flow_id: str, event: UserInput) -> None:
-        """Fill the questions of the flow (and the flows it calls) that the words starting it
-        already answer, so they are not asked again: dates, years and options ("book an
-        appointment for tomorrow", "my 2024 filing status", "a queue number for cash"), and
-        digits a cue word introduces ("my card ending 4417 is lost")."""
-        for step in self._flow_collects(flow_id):
-            slot = self.pack.slots.get(str(step.value))
-            if (
-                slot is None
-                or slot.type not in PREFILL_TYPES
-                or step.spec.get("ask_before_filling")
-                or run.slots.get(slot.name) is not None
-            ):
-                continue
-            if slot.type == "choice":  # only an option named outright ("a number for cash")
-                options = run.slots.get(slot.choices_from or "") or []
-                value = match_option(options, event.text)
-            elif slot.type == "digits":
-                value = extract_cued_digits(event.text, slot.length)
-            else:
-                value = extract_slot_value(slot, event.text, run.slots, event.now)
-            if value is not None:
-                run.slots[slot.name] = value
 
     def _reask(self, run: Run, *, resume: bool = False) -> None:
         """Ask the waiting question again (after a digression or no input)."""
@@ -318,7 +281,9 @@ class Interpreter:
         free_text = slot.type == "text" and sure and self._clear_request(event)
         if free_text and self._route(run, event, digression=True):
             return
-        value = extract_slot_value(slot, event.text, run.slots, event.now)
+        value = extract_slot_value(
+            slot, event.text, run.slots, event.now, read_aloud(self.pack, slot)
+        )
         if value is None and is_goodbye(event.text):
             self._leave(run)
             return
@@ -338,6 +303,7 @@ class Interpreter:
             run.unanswered = slot.name
             self._failed_attempt(run, frame, step, "utter_reprompt")
             return
+        remember_time(run, slot, event)
         self._fill(run, frame, step, value)
 
     def _leave(self, run: Run) -> None:

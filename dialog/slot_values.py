@@ -79,8 +79,11 @@ def _start(option: Any) -> str:
     return str(option).replace(" ", "T")
 
 
-def _choice(options: Sequence[Any], text: str, now: datetime | None) -> Any:
-    """Pick one of ``options`` by position ("the second", "第二个") or by its time ("3 pm")."""
+def _choice(
+    options: Sequence[Any], text: str, now: datetime | None, heard: int | None = None
+) -> Any:
+    """Pick one of ``options`` by position ("the second", "第二个") or by its time ("3 pm");
+    "the last one" is the last of the first ``heard`` (those read aloud), else of all."""
     if not options:
         return None
     said = extract_datetime(text, now)
@@ -92,7 +95,7 @@ def _choice(options: Sequence[Any], text: str, now: datetime | None) -> Any:
     pos = extract_ordinal(text)
     if pos is not None:
         if pos == -1:
-            return options[-1]
+            return options[min(len(options), heard or len(options)) - 1]
         if 1 <= pos <= len(options):
             return options[pos - 1]
     return match_option(options, text)
@@ -134,6 +137,7 @@ def extract_slot_value(
     text: str,
     slots: Mapping[str, Any],
     now: datetime | None = None,
+    heard: int | None = None,
 ) -> Any:
     """The value for ``slot`` in ``text``, or ``None`` when there is none.
 
@@ -143,6 +147,8 @@ def extract_slot_value(
         slots: current slot values (``choice`` slots read their options from
             ``slots[slot.choices_from]``).
         now: current time for ``datetime`` slots (timezone-aware).
+        heard: for ``choice`` slots, how many options the question read aloud ("the last one"
+            is the last of those, not of the longer list on the screen); None: all.
 
     Returns:
         ``digits`` → str of ``slot.length`` digits; ``yes_no`` → bool; ``amount`` → float;
@@ -171,6 +177,6 @@ def extract_slot_value(
         return extract_year(text, now)
     if slot.type == "choice":
         options = slots.get(slot.choices_from or "") or []
-        return _choice(options, text, now)
+        return _choice(options, text, now, heard)
     cleaned = re.sub(r"\s+", " ", text).strip()[:MAX_TEXT_CHARS]
     return cleaned or None

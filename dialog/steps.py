@@ -12,6 +12,7 @@ from typing import Any
 
 from dialog.conditions import evaluate
 from dialog.pack import Flow, Pack, Step
+from dialog.slot_values import extract_slot_value
 from dialog.templates import fill, lookup, render
 from dialog.types import Action, Call, Handoff, ReplyPlan, Say
 
@@ -65,6 +66,9 @@ class DialogState:
             reply): a yes to it hands off, a no is "how can I help?".
         handed_off: a colleague was called in this session: what is out of scope is answered
             with "a colleague is on the way" (``utter_handoff_pending``), not the offer of one.
+        said_time: a time of day (``HH:MM``) said with a day that filled a ``date`` slot
+            ("tomorrow at 3 pm"): the next ``choice`` question takes the one option at that
+            time without being asked (it asked "which one?" after "tomorrow at 3 pm").
     """
 
     language: str = "en"
@@ -80,6 +84,7 @@ class DialogState:
     unanswered: str | None = None
     offered_handoff: bool = False
     handed_off: bool = False
+    said_time: str | None = None
 
 
 class Run:
@@ -103,6 +108,7 @@ class Run:
         self.unanswered: str | None = None
         self.offered_handoff = False
         self.handed_off = state.handed_off
+        self.said_time = state.said_time
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -123,6 +129,7 @@ class Run:
         """End every running flow and forget the slots that do not persist (a cancel, an
         error with no handler, a handoff, a goodbye at a flow's question)."""
         self.stack.clear()
+        self.said_time = None
         self.reset_slots()
 
     def reset_slots(self) -> None:
@@ -211,6 +218,8 @@ class Run:
         elif kind == "collect":
             if step.spec.get("ask_before_filling") and frame.waiting != "collect":
                 self.slots[str(value)] = None
+            if self.slots.get(str(value)) is None and self.said_time is not None:
+                self.slots[str(value)] = self._option_at_said_time(str(value))
             if self.slots.get(str(value)) is None:
                 self.say(str(step.spec["utter"]))
                 self.stack[-1] = replace(frame, waiting="collect")
@@ -237,6 +246,15 @@ class Run:
             return False
         self.advance()
         return True
+
+    def _option_at_said_time(self, name: str) -> Any:
+        """The one option of choice slot ``name`` at :attr:`DialogState.said_time`, else None;
+        the time is used up either way (it answers one question)."""
+        said, self.said_time = self.said_time, None
+        slot = self.pack.slots.get(name)
+        if slot is None or slot.type != "choice" or said is None:
+            return None
+        return extract_slot_value(slot, said, self.slots)
 
     def _callee(self, flow_id: str) -> Frame:
         """The frame a ``call`` of ``flow_id`` runs: the flow's own frame when it is under way
@@ -271,6 +289,7 @@ class Run:
             unanswered=self.unanswered,
             offered_handoff=self.offered_handoff,
             handed_off=self.handed_off,
+            said_time=self.said_time,
         )
 
 

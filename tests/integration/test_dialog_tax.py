@@ -313,3 +313,48 @@ async def test_housing_taxes_answered(
 ) -> None:
     turn = await engine.new_session("tax-house-kb").handle_text(question, language=lang)
     assert turn.intent == "faq" and fact in said(turn)
+
+
+def free_starts(cluster: SandboxCluster, day: date) -> list[str]:
+    rows = sandbox_rows(
+        cluster,
+        "tax",
+        "SELECT s.start FROM slots s WHERE s.day = ? AND NOT EXISTS (SELECT 1 FROM appointments a"
+        " WHERE a.slot_id = s.id AND a.status = 'booked') ORDER BY s.start",
+        day.isoformat(),
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("where", ["request", "day question"])
+async def test_a_day_said_with_a_time_picks_the_slot_at_that_time(
+    engine: DialogEngine, sandbox: SandboxCluster, where: str
+) -> None:
+    """fixes12: "tomorrow at 3 pm" at the day question (or in the request) took the day only
+    and then asked "which one would you like?"; the slot at that time is taken and confirmed."""
+    day = first_free_day(sandbox)
+    last = free_starts(sandbox, day)[-1]  # after the four read out
+    hour, minute = int(last[:2]), last[3:]
+    when = f"{day.isoformat()} at {hour - 12 if hour > 12 else hour}:{minute} {'pm' if hour >= 12 else 'am'}"
+    session = engine.new_session(f"tax-book-day-time-{where.split()[0]}")
+    if where == "request":
+        turn = await session.handle_text(f"I'd like to book an appointment on {when}")
+    else:
+        await session.handle_text("I'd like to book an appointment")
+        turn = await session.handle_text(when)
+    assert session.state.slots["chosen_slot"]["start"] == last, said(turn)
+    assert "Shall I book" in said(turn) and last in said(turn)
+
+
+async def test_the_last_one_is_the_last_slot_read_out(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """fixes12: "the last one" picked the day's last free slot (of up to 20 on the card), not
+    the last of the four the reply read out."""
+    day = first_free_day(sandbox)
+    free = free_starts(sandbox, day)
+    assert len(free) > 4
+    session = engine.new_session("tax-book-last-one")
+    await session.handle_text(f"I'd like to book an appointment on {day.isoformat()}")
+    turn = await session.handle_text("the last one")
+    assert session.state.slots["chosen_slot"]["start"] == free[3], said(turn)
