@@ -36,7 +36,10 @@ only scored before and after), and, for both packs, ``visit_dev.csv`` / ``visit_
 (English lines a visitor says at the bank's counter or kiosk and at the tax hall: colloquial,
 indirect, some with typos, one in five out of scope; written as one list per pack in session 11
 and split row by row: the dev half's misses are read to improve the classifier and the packs,
-the held-out half is only scored before and after).
+the held-out half is only scored before and after), and, for the bank, ``section_dev.csv`` /
+``section_heldout.csv`` (English FAQ questions, about three per knowledge-base section, written in
+session 12 before any change was scored, to count answers that pick the right intent but the wrong
+section: split row by row; the dev half's misses may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -215,6 +218,8 @@ OWN_SETS = (
     "counter_heldout",
     "visit_dev",
     "visit_heldout",
+    "section_dev",
+    "section_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

@@ -108,6 +108,9 @@ def _training_lines(domain: str) -> set[str]:
     ("tax", "counter_heldout", (0, 70)),
     # English counter, kiosk and tax-hall lines written in session 11, split row by row
     *((d, n, (k, 0)) for d, k in (("bank", 52), ("tax", 40)) for n in ("visit_dev", "visit_heldout")),
+    # English FAQ questions across every bank section, written in session 12, split row by row
+    ("bank", "section_dev", (66, 0)),
+    ("bank", "section_heldout", (66, 0)),
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(
     domain: str, name: str, per_language: tuple[int, int]
