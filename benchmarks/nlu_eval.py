@@ -39,7 +39,12 @@ and split row by row: the dev half's misses are read to improve the classifier a
 the held-out half is only scored before and after), and, for the bank, ``section_dev.csv`` /
 ``section_heldout.csv`` (English FAQ questions, about three per knowledge-base section, written in
 session 12 before any change was scored, to count answers that pick the right intent but the wrong
-section: split row by row; the dev half's misses may be read, the held-out half is only scored).
+section: split row by row; the dev half's misses may be read, the held-out half is only scored),
+and, for the tax pack, ``kiosk_dev.csv`` /
+``kiosk_heldout.csv`` (105 Chinese lines said to the hall's kiosk avatar, written in session 12
+before any change was scored: half out of scope — chit-chat, personal questions to the avatar,
+everyday errands and other offices' business — and half colloquial in-scope questions with
+typos; split row by row per kind: the dev half may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -220,6 +225,8 @@ OWN_SETS = (
     "visit_heldout",
     "section_dev",
     "section_heldout",
+    "kiosk_dev",
+    "kiosk_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

@@ -111,6 +111,8 @@ def _training_lines(domain: str) -> set[str]:
     # English FAQ questions across every bank section, written in session 12, split row by row
     ("bank", "section_dev", (66, 0)),
     ("bank", "section_heldout", (66, 0)),
+    # Chinese kiosk lines (half chit-chat, personal questions, errands), written in session 12
+    *(("tax", n, (0, 52)) for n in ("kiosk_dev", "kiosk_heldout")),
 ])  # fmt: skip
 def test_own_sets_are_kept_apart_from_training(
     domain: str, name: str, per_language: tuple[int, int]
