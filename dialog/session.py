@@ -11,6 +11,7 @@ connector outcomes, never slot values.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import logging
@@ -158,7 +159,10 @@ class DialogSession:
             self._audit.append(AuditEntry("intent", "sensitive_number", self._flow()))
             turn = await self._run(MaskedOnly(lang), text, on_filler, t0)
         else:
-            nlu, kb = self.engine.understanding.read(text, lang)
+            # the sentence encoder and the FAQ search take 50-700 ms of CPU: off the event
+            # loop, which carries every session's media and its ICE consent checks (a page
+            # whose peer went unanswered for 4 s dropped its session, newcomer12)
+            nlu, kb = await asyncio.to_thread(self.engine.understanding.read, text, lang)
             event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
             self._audit.append(
                 AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
