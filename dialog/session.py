@@ -24,6 +24,7 @@ from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError
+from dialog.nothing_asked import nothing_asked, wordless
 from dialog.outside import FillerCallback, call_connector, reworded
 from dialog.sensitive import names_only_numbers, redact, warning_reply
 from dialog.templates import render
@@ -150,6 +151,9 @@ class DialogSession:
         # Personal numbers are masked before anything reads the text (NLU, audit, LLM, caption).
         text, redacted = redact(clean_text(text or "")[:MAX_INPUT_CHARS])
         lang = self._language_for(text, language)
+        if wordless(text):
+            # emoji or punctuation only ("😀😀" was read as a yes): no words, no answer
+            return await self._wordless(text, lang, t0)
         if redacted and names_only_numbers(text) and not self._at_question():
             return self._numbers_only(text, lang, redacted, t0)
         if redacted and names_only_numbers(text) and not self._at_free_text_question():
@@ -197,23 +201,35 @@ class DialogSession:
         nothing: the warning, then "How can I help you today?" (the pack's
         ``utter_how_can_i_help``), not an answer NLU guessed from the words around the number
         (telling a visitor who typed an account number how to close an account)."""
-        replies = [self._warning(language)]
-        response = self.engine.pack.responses.get("utter_how_can_i_help")
-        replies += [render(response, language, {})] if response is not None else []
-        state = self.state
-        self._state = dataclasses.replace(
-            state,
-            language=language,
-            last_replies=tuple(replies),
-            seq=state.seq + 1,
-            intent=None,
-            slot=None,
-            unanswered=None,
-            offered_handoff=False,
+        return self._asks_nothing(
+            text, language, [self._warning(language)], "sensitive_number", t0, redacted
         )
-        self._audit.append(AuditEntry("intent", "sensitive_number", self._flow()))
-        timings: dict[str, float | None] = {"dialog": _ms(t0), "connector": None}
-        return DialogTurn(text, None, language, replies, timings, redacted=redacted)
+
+    async def _wordless(self, text: str, language: str, t0: float) -> DialogTurn:
+        """A line without a word or a digit (emoji, punctuation: newcomer12's "😀😀" was
+        classified as a yes) answers nothing: the waiting question is asked again (no failed
+        attempt), else "How can I help you today?"."""
+        if self._at_question():
+            self._audit.append(AuditEntry("intent", "wordless", self._flow()))
+            return await self._run(MaskedOnly(language), text, None, t0)
+        return self._asks_nothing(text, language, [], "wordless", t0)
+
+    def _asks_nothing(
+        self,
+        text: str,
+        language: str,
+        replies: list[ReplyPlan],
+        label: str,
+        t0: float,
+        redacted: tuple[str, ...] = (),
+    ) -> DialogTurn:
+        """The turn of a line that asks for nothing (:func:`dialog.nothing_asked.nothing_asked`);
+        the audit notes ``label``."""
+        self._state, turn = nothing_asked(
+            self.engine.pack, self.state, text, language, replies, _ms(t0), redacted
+        )
+        self._audit.append(AuditEntry("intent", label, self._flow()))
+        return turn
 
     def _warning(self, language: str) -> ReplyPlan:
         """ "Please don't share full numbers here" in ``language``."""
