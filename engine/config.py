@@ -151,10 +151,20 @@ def load_config(path: str | Path | None = None) -> EngineConfig:
     return config
 
 
+#: pydantic-core's labels of a union's members in an error's loc (``str``, ``constrained-str``,
+#: ``dict[str,constrained-str]``, ``function-after[...]``): its core schema type names.
+_UNION_LABEL = re.compile(
+    r"(?:constrained-)?(?:str|int|float|bool|bytes|decimal|date|datetime|time|none|url|enum|"
+    r"model|literal|dict|list|tuple|set|frozenset|union|tagged-union|nullable|is-instance|"
+    r"lax-or-strict|json-or-python|function-(?:after|before|wrap|plain))(?:\[.*\])?"
+)
+
+
 def _union_member(part: int | str) -> bool:
     """Whether a loc part is pydantic's name of a union member (``constrained-str``,
-    ``dict[str,constrained-str]``), not a setting."""
-    return isinstance(part, str) and not part.isidentifier()
+    ``dict[str,constrained-str]``), not a setting nor a key: a key with a hyphen (``zh-CN``,
+    a voice named ``en-narrator``) is no label and stays in the path."""
+    return isinstance(part, str) and not part.isidentifier() and bool(_UNION_LABEL.fullmatch(part))
 
 
 def _without_union_noise(errors: list) -> list:

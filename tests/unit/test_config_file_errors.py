@@ -161,6 +161,16 @@ def test_a_badge_text_too_long_is_one_line_naming_the_language(tmp_path: Path) -
     ]
 
 
+def test_a_hyphenated_key_stays_in_the_path_of_its_error(tmp_path: Path) -> None:
+    """A key that is no Python name (``zh-CN``) was taken for a pydantic union label and
+    dropped: the problem read "asr.models: Input should be a valid string"."""
+    bad = tmp_path / "h.yaml"
+    bad.write_text("asr: {models: {zh-CN: 123}}\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert caught.value.problems == ["asr.models.zh-CN: Input should be a valid string"]
+
+
 def test_config_check_finds_what_would_stop_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
