@@ -141,6 +141,12 @@ def setting_failure(exc: BaseException, config: EngineConfig, given: str | None)
 
     if isinstance(exc, TTSError) and exc.code == "bad-setting":
         setting, message = "tts.voices", exc.message
+    elif isinstance(exc, TTSError) and exc.code == "model-not-found":
+        manifest = load_manifest()
+        voices = [v.voice for v in config.tts.voices.values() if v.provider in ("piper", "kokoro")]
+        if all(voice in manifest for voice in voices):
+            return None  # a manifest voice not unpacked: setup's job (`dhe models`), not usage
+        setting, message = "tts.voices", exc.message  # a voice file or folder that is not there
     elif isinstance(exc, AvatarLoadError) and config.avatar.model != "default":
         setting, message = "avatar.model", str(exc)
     elif isinstance(exc, ASRError) and exc.code == "model-missing":

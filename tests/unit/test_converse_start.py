@@ -80,3 +80,21 @@ async def test_a_renderer_that_fails_waits_for_the_warm_up_beside_it(
     with pytest.raises(ValueError, match="the renderer cannot start"):
         await _start(tmp_path, voices)
     assert voices.finished.is_set()
+
+
+def test_a_voice_file_that_is_not_there_is_a_setting_error(tmp_path: Path) -> None:
+    """``dhe converse`` exited 1 (an internal failure) for a configured Piper voice file that
+    does not exist; it is the setting's fault (exit 2, the setting named). A manifest voice
+    not unpacked stays setup's job (``dhe models``)."""
+    from engine.converse_inputs import setting_failure
+    from engine.tts.base import TTSError
+    from engine.tts.model_paths import piper_model_path
+
+    gone = tmp_path / "none.onnx"
+    config = EngineConfig(tts={"voices": {"en": {"provider": "piper", "voice": str(gone)}}})
+    with pytest.raises(TTSError) as missing:
+        piper_model_path(str(gone))
+    said = setting_failure(missing.value, config, "c.yaml")
+    assert said == f"tts.voices in c.yaml: Piper voice {gone} does not exist"
+    default = EngineConfig()
+    assert setting_failure(TTSError("model-not-found", "run `dhe models`"), default, None) is None
