@@ -84,7 +84,9 @@ def _missing_path(exc: FileNotFoundError, args: argparse.Namespace) -> str:
 
     missing = str(exc.filename or "")
     for given, name in ((args.var_dir, "--var-dir"), (os.environ.get("DHE_VAR_DIR"), None)):
-        if given and missing.startswith(str(given)):
+        # the folder itself or a path inside it; not a sibling that shares its start
+        # (--var-dir /tmp/var blamed for /tmp/var2/x)
+        if given and missing and Path(missing).is_relative_to(Path(given)):
             where = name or "DHE_VAR_DIR (environment)"
             return f"{where}: {given}: cannot make the state folder ({exc.strerror})"
     if missing:
