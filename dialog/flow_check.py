@@ -7,20 +7,27 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialog.conditions import ExpressionError, compile_expression
 from dialog.yaml_lines import LineDict, LineList, line_at
 
 if TYPE_CHECKING:
     from dialog.pack import Flow, Pack, Step
-    from dialog.pack_check import _Checker
 
 ERROR_CODES = {"timeout", "unavailable", "not_found", "unauthorized", "invalid_input"}
 ERROR_CODES |= {"conflict", "bad_response", "default"}
 
 
-def _next_targets(c: _Checker, nxt: Any, path: str, line: int) -> list[tuple[str, int]]:
+class ProblemSink(Protocol):
+    """Where the checks put what they find (:mod:`dialog.pack_check`'s collector)."""
+
+    def add(self, file: str, line: int, message: str) -> None:
+        """Note a problem in pack file ``file`` (``flows.yaml``) at 1-based ``line`` (0: the
+        file as a whole)."""
+
+
+def _next_targets(c: ProblemSink, nxt: Any, path: str, line: int) -> list[tuple[str, int]]:
     """Step ids named by a ``next`` value, with lines; problems for malformed entries."""
     if nxt is None:
         return []
@@ -45,7 +52,7 @@ def _next_targets(c: _Checker, nxt: Any, path: str, line: int) -> list[tuple[str
     return targets
 
 
-def _expr(c: _Checker, source: Any, path: str, line: int) -> None:
+def _expr(c: ProblemSink, source: Any, path: str, line: int) -> None:
     try:
         compile_expression(str(source))
     except ExpressionError as exc:
@@ -69,7 +76,7 @@ def _known_operations() -> frozenset[str]:
     return frozenset(f"{d.system}.{op}" for d in decls for op in d.operations)
 
 
-def check_step(c: _Checker, pack: Pack, flow: Flow, step: Step) -> None:
+def check_step(c: ProblemSink, pack: Pack, flow: Flow, step: Step) -> None:
     """Add a problem to ``c`` for each name ``step`` of ``flow`` gives that ``pack`` lacks: an
     undeclared slot, an unknown response, flow, connector operation, error code or step id
     (``next``, ``on_error``, ``on_max``), and each expression that does not compile."""
