@@ -2,9 +2,9 @@
 
 The file transport's thin adapter around the engine's one turn loop
 (:class:`engine.turns.TurnRunner`, the same as ``dhe serve``'s): each recorded turn is heard by
-a :class:`RecordedUtterance` (decode → Silero VAD → endpointing → faster-whisper, on a worker
+a :class:`~engine.file_transport.RecordedUtterance` (decode → Silero VAD → endpointing → faster-whisper, on a worker
 thread), each typed one is taken as it is, and the runner answers it — dialog (+ connectors on
-the sandbox systems) → Piper/espeak-ng TTS → viseme timeline — onto a :class:`FileOutbox`, which
+the sandbox systems) → Piper/espeak-ng TTS → viseme timeline — onto a :class:`~engine.file_transport.FileOutbox`, which
 renders the OpenGL frames and muxes H.264/AAC. Stage timings come from the session's events,
 keyed by the pipeline's stage names (:data:`engine.events.STAGES`). Inputs are validated before
 anything starts (:mod:`engine.converse_inputs`).
@@ -18,13 +18,9 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from avatar import AvatarTimeline
 from dialog import DialogEngine, redact
 from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
@@ -38,15 +34,15 @@ from engine.converse_inputs import (
     prepare_inputs,
 )
 from engine.embeddings import sentence_encoder
-from engine.events import now_ns
+from engine.file_transport import LEAD_IN_MS, TAIL_MS, FileOutbox, RecordedUtterance
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, label_follows_replies
 from engine.outputs import UsageError
 from engine.reply import ReplyHandle
 from engine.show import Show
-from engine.speaking import Spans, Speaker, already_played
+from engine.speaking import Speaker
 from engine.systems import open_systems
-from engine.turns import Heard, TurnOutcome, TurnRunner
+from engine.turns import TurnOutcome, TurnRunner
 from engine.voices import Voices
 
 __all__ = [
@@ -66,103 +62,6 @@ log = logging.getLogger(__name__)
 
 #: Typed failures whose message tells the operator what to do (the CLI prints one line).
 KNOWN_FAILURES = known_failures()
-
-LEAD_IN_MS = 400.0
-BETWEEN_REPLIES_MS = 600.0
-TAIL_MS = 400.0
-
-
-class FileOutbox:
-    """The MP4's side of a file session (the file transport's :class:`~engine.speaking.Outbox`):
-    reply audio is placed on the show's media clock as it is synthesized; when a turn's replies
-    are all placed, a pause is added and the frames up to it are rendered and muxed.
-
-    Args:
-        show: the session's media clock, timeline, renderer and MP4 writer.
-    """
-
-    def __init__(self, show: Show) -> None:
-        self.show = show
-
-    @property
-    def timeline(self) -> AvatarTimeline:
-        """The avatar timeline the MP4 shows."""
-        return self.show.timeline
-
-    @property
-    def schedule_end(self) -> int:
-        """Media sample at which audio placed now starts (the show's clock)."""
-        return self.show.clock
-
-    def enqueue(self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None]) -> int:
-        """Place int16 (n,) 48 kHz audio at the clock; it "goes out" at once (``on_start``)."""
-        start = self.show.place(pcm)
-        on_start()
-        return start
-
-    async def deliver(self, handle: ReplyHandle, first_chunk_ns: int | None) -> Spans:
-        """Pause, then render and mux up to the clock: the ``avatar`` (render) and ``send``
-        (encode/mux) spans."""
-        self.show.pause(BETWEEN_REPLIES_MS)
-        start_ns = now_ns()
-        times = await asyncio.to_thread(self.show.flush)
-        return {
-            "avatar": (start_ns, start_ns + int(times.render_ms * 1e6)),
-            "send": (start_ns, start_ns + int(times.encode_ms * 1e6)),
-        }
-
-    def played(self, end_sample: int) -> asyncio.Future[None]:
-        """Already resolved: a file plays nothing in real time."""
-        return already_played()
-
-    def timings(self) -> dict[str, float | None]:
-        """No transport figures beyond the spans."""
-        return {}
-
-    def cut(self) -> int:
-        """Nothing is queued ahead of the clock: the cut is at the clock."""
-        return self.show.clock
-
-
-@dataclass(slots=True)
-class RecordedUtterance:
-    """The file transport's hearing stage for one recorded turn
-    (:class:`engine.turns.Utterance`): VAD, endpointing and ASR over the whole clip on a worker
-    thread, publishing their events (:meth:`engine.hearing.Hearing.hear`).
-
-    Attributes:
-        hearing: the process's VAD and ASR models.
-        audio: float32 (n,), 16 kHz mono.
-        language: ``auto``, ``en`` or ``zh``.
-        bus, session_id, turn_id: for events.
-        awaited: the slot type the dialog's question waits for (a ``digits`` question
-            biases the decode: :meth:`engine.hearing.Hearing.prompt_for`).
-    """
-
-    hearing: Hearing
-    audio: np.ndarray
-    language: str
-    bus: EventBus
-    session_id: str
-    turn_id: str
-    awaited: str | None = None
-
-    async def hear(self) -> Heard:
-        """The clip, transcribed (transcript None when VAD found no speech).
-
-        Raises:
-            engine.asr.whisper.ASRError: model missing or decode failure.
-        """
-        heard = await asyncio.to_thread(
-            self.hearing.hear,
-            self.audio,
-            self.language,
-            self.bus,
-            self.session_id,
-            self.turn_id,
-            self.awaited,
-        )
-        return Heard(heard.transcript)
 
 
 class ConverseSession:

@@ -9,7 +9,7 @@ inside the ``tts`` stage.
 
 An :class:`Outbox` is where a transport takes the reply: the live session's audio track
 (:class:`engine.server.media.SessionMedia`) or the MP4 of ``dhe converse``
-(:class:`engine.converse.FileOutbox`).
+(:class:`engine.file_transport.FileOutbox`).
 """
 
 from __future__ import annotations

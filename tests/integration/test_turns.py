@@ -17,7 +17,6 @@ from avatar.egl import EGLUnavailableError
 from connectors.router import Router
 from engine.audio.decode import load_audio
 from engine.config import AvatarConfig, EngineConfig
-from engine.converse import FileOutbox, RecordedUtterance
 from engine.events import (
     Event,
     Interrupted,
@@ -25,6 +24,7 @@ from engine.events import (
     StageSpan,
     TTSAudio,
 )
+from engine.file_transport import FileOutbox, RecordedUtterance
 from engine.hearing import Hearing
 from engine.observers import EventBus
 from engine.reply import ReplyHandle
