@@ -34,6 +34,11 @@ EVERY = 4
 SAMPLE_SLOTS: dict[str, Any] = {
     "balance": "12345.67",
     "account_masked": "****4417",
+    # the balance reply's rows (the bank sandbox's /balance: one per account, in total 12345.67)
+    "accounts": [
+        {"account_masked": "****4417", "kind": "checking", "balance": "10000.00"},
+        {"account_masked": "****2208", "kind": "savings", "balance": "2345.67"},
+    ],
     "phone_masked": "138****5678",
     "card_last4": "8821",
     "freeze_id": "F000123",

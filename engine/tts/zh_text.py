@@ -22,7 +22,8 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
 * percentages ``12.5%`` → 百分之十二点五;
 * codes read digit by digit: runs of 5 or more digits (unless a unit such as 元, 人 or 个
   follows), numbers with a leading zero, and numbers
-  after 尾号 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` → 尾号四四一七);
+  after 尾号 / 后四位 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` →
+  尾号四四一七, ``后四位是8821`` → 后四位是八八二一);
   a letter followed by digits (queue ticket ``A023``) is a code too;
 * amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
   一千二百三十四点五六元; thousands separators dropped; ``¥`` / ``￥`` / ``RMB`` / ``CNY`` before
@@ -38,7 +39,9 @@ _UNITS = ("", "十", "百", "千")
 #: Measure words after which a bare 2 is read 两 (两位, 两个, 两天 …).
 _MEASURE_WORDS = "个位天次张件种份条本名户笔项周小分秒"
 #: Words after which a number is an identifier read digit by digit.
-_CODE_CUES = ("尾号", "号码", "编号", "卡号", "账号", "验证码", "工号", "电话", "手机", "单号")
+_CODE_CUES = (
+    "尾号", "后四位", "号码", "编号", "卡号", "账号", "验证码", "工号", "电话", "手机", "单号",
+)  # fmt: skip
 #: Latin runs of at most this many letters are spelled, as Mandarin speakers read acronyms;
 #: longer runs are spelled too (the offline Mandarin voice has no English G2P): a known limit.
 MAX_SPELLED_LETTERS = 12

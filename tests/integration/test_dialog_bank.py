@@ -96,7 +96,7 @@ async def test_balance_in_chinese(engine: DialogEngine, sandbox: SandboxCluster)
     turn = await session.handle_text("我想查一下卡里的余额")
     assert turn.language == "zh" and "后四位" in said(turn)
     turn = await session.handle_text("四四一七")
-    assert "尾号1288" in said(turn)
+    assert "后四位是1288" in said(turn)
     code = await the_code(session, sandbox)
     digits_zh = "".join("零一二三四五六七八九"[int(d)] for d in code)
     turn = await session.handle_text(digits_zh)
@@ -186,7 +186,7 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         assert turn.intent == "report_lost_card" and turn.replies[0].emotion == "concerned"
         await session.handle_text("4417")
         turn = await session.handle_text(await the_code(session, sandbox))
-        assert "冻结尾号4417" in said(turn)
+        assert "冻结卡号后四位是4417" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "active"
         turn = await session.handle_text("嗯……我想想")  # neither yes nor no: asked again
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "active"

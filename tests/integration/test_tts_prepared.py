@@ -65,7 +65,7 @@ def test_fixed_texts_are_the_slot_free_responses() -> None:
             assert render(response, "zh", {}).text not in texts, response.name
     code_sent = load_pack(pack_dir("tax")).responses["utter_code_sent"]
     filled = render(code_sent, "zh", {"phone_masked": "*******1234"}).text
-    assert filled == "谢谢。已向您尾号1234的手机发送六位验证码。"
+    assert filled == "谢谢。已向您的手机发送六位验证码，手机号后四位是1234。"
     assert filled not in texts and not any("1234" in t for t in texts)
 
 
@@ -108,7 +108,7 @@ def test_a_hit_streams_at_once_and_other_text_is_live(kokoro: KokoroTTS, store) 
     assert len(hit) == len(live)
     assert hit_s < 0.05 * live_s, (hit_s, live_s)  # live: ~0.3 s of model runs at least
     # a slot-filled reply is not prepared: spoken live
-    filled = "谢谢。已向您尾号1234的手机发送六位验证码。"
+    filled = "谢谢。已向您的手机发送六位验证码，手机号后四位是1234。"
     assert tts.prepared(filled, "zh") is None
     assert tts.prepared(OUT_OF_SCOPE, "en") is None
 

@@ -58,6 +58,9 @@ def test_read_number_decimals_and_two() -> None:
         ("共105元", "共一百零五元"),
         # codes: after 尾号 / 编号 …, long runs, leading zeros, letter + digits
         ("主账户尾号4417。", "主账户尾号四四一七。"),
+        # the packs say which four digits they are: 卡号后四位是8821, not a cardinal 八千八百二十一
+        ("冻结卡号后四位是8821的银行卡", "冻结卡号后四位是八八二一的银行卡"),
+        ("手机号后四位5678。", "手机号后四位五六七八。"),
         ("业务编号为FRZ20250310001。", "业务编号为FRZ二零二五零三一零零零一。"),
         ("请拨打95566", "请拨打九五五六六"),
         ("区号0571", "区号零五七一"),
