@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from dialog.engine import DialogEngine
     from dialog.pack import PackError
     from dialog.sensitive import redact
-    from dialog.session import DialogSession, SessionClosedError, TrialStopped
-    from dialog.types import DialogTurn, ReplyPlan
+    from dialog.session import DialogSession
+    from dialog.types import DialogTurn, ReplyPlan, SessionClosedError, TrialStopped
 
 _HOMES: dict[str, str] = {
     "DialogEngine": "dialog.engine",
@@ -31,8 +31,8 @@ _HOMES: dict[str, str] = {
     "DialogTurn": "dialog.types",
     "PackError": "dialog.pack",
     "ReplyPlan": "dialog.types",
-    "SessionClosedError": "dialog.session",
-    "TrialStopped": "dialog.session",
+    "SessionClosedError": "dialog.types",
+    "TrialStopped": "dialog.types",
     "redact": "dialog.sensitive",
 }
 

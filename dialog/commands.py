@@ -140,3 +140,12 @@ def match_command(text: str) -> str | None:
         elif pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")):
             return name
     return None
+
+
+def normalize_language(language: str | None) -> str | None:
+    """``"zh-CN"``, ``"cmn"``, ``"zh"`` → ``"zh"``; ``"en-US"`` → ``"en"``; ``None``/``"auto"`` →
+    ``None``; any other language → ``"en"`` (the packs speak en and zh)."""
+    if not language or language == "auto":
+        return None
+    low = language.lower()
+    return "zh" if low.startswith(("zh", "cmn", "yue")) else "en"

@@ -38,12 +38,12 @@ from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.types import (
     GESTURE_ANSWERS,
     Action,
+    AskAgain,
     ConnectorDone,
     ConnectorFailed,
     Event,
     GestureInput,
     KBAnswer,
-    MaskedOnly,
     NoInput,
     ReplyPlan,
     UserInput,
@@ -130,7 +130,7 @@ class Interpreter:
         elif isinstance(event, NoInput):
             run.say("utter_no_input")
             self._reask(run)
-        elif isinstance(event, MaskedOnly):
+        elif isinstance(event, AskAgain):
             run.language = event.language
             self._reask(run)
         elif isinstance(event, ConnectorDone | ConnectorFailed):

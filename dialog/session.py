@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from dialog.commands import detect_language
+from dialog.commands import detect_language, normalize_language
 from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
@@ -27,19 +27,22 @@ from dialog.interpreter import DialogState, FlowLoopError
 from dialog.nothing_asked import nothing_asked, wordless
 from dialog.outside import FillerCallback, call_connector, reworded
 from dialog.sensitive import names_only_numbers, redact, warning_reply
+from dialog.steps import replace_stack
 from dialog.templates import render
 from dialog.types import (
     GESTURE_ANSWERS,
+    AskAgain,
     AuditEntry,
     Call,
     DialogTurn,
     Event,
     GestureInput,
     Handoff,
-    MaskedOnly,
     NoInput,
     ReplyPlan,
     Say,
+    SessionClosedError,
+    TrialStopped,
     UserInput,
 )
 
@@ -50,25 +53,6 @@ MAX_INPUT_CHARS = 1000
 
 #: Connector round trips per turn before the runner gives up (a pack bug).
 MAX_CALLS_PER_TURN = 8
-
-
-class SessionClosedError(RuntimeError):
-    """The session was closed; its memory is gone."""
-
-
-class TrialStopped(RuntimeError):
-    """A trial turn (:meth:`DialogSession.trial`) reached a step with an outside effect — a
-    connector call or the LLM — and stopped before it: only the visitor's confirmed turn may
-    take it."""
-
-
-def normalize_language(language: str | None) -> str | None:
-    """``"zh-CN"``, ``"cmn"``, ``"zh"`` → ``"zh"``; ``"en-US"`` → ``"en"``; ``None``/``"auto"`` →
-    ``None``; any other language → ``"en"`` (the packs speak en and zh)."""
-    if not language or language == "auto":
-        return None
-    low = language.lower()
-    return "zh" if low.startswith(("zh", "cmn", "yue")) else "en"
 
 
 class DialogSession:
@@ -161,7 +145,7 @@ class DialogSession:
             # does not take them), nor a miss: the third such line handed the visitor to a
             # person and ended the flow (newcomer11)
             self._audit.append(AuditEntry("intent", "sensitive_number", self._flow()))
-            turn = await self._run(MaskedOnly(lang), text, on_filler, t0)
+            turn = await self._run(AskAgain(lang), text, on_filler, t0)
         else:
             # the sentence encoder and the FAQ search take 50-700 ms of CPU: off the event
             # loop, which carries every session's media and its ICE consent checks (a page
@@ -211,7 +195,7 @@ class DialogSession:
         attempt), else "How can I help you today?"."""
         if self._at_question():
             self._audit.append(AuditEntry("intent", "wordless", self._flow()))
-            return await self._run(MaskedOnly(language), text, None, t0)
+            return await self._run(AskAgain(language), text, None, t0)
         return self._asks_nothing(text, language, [], "wordless", t0)
 
     def _asks_nothing(
@@ -234,6 +218,26 @@ class DialogSession:
     def _warning(self, language: str) -> ReplyPlan:
         """ "Please don't share full numbers here" in ``language``."""
         return warning_reply(self.engine.pack.responses, language)
+
+    async def switch_language(self, language: str) -> DialogTurn | None:
+        """The visitor chose ``language`` (``en``/``zh``; ``auto``: detect it again) on the
+        page: later replies use it,
+        and a question the flow waits at is asked again in it (it stayed unanswered in the
+        old language); None when no question waits (nothing to say).
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        lang = normalize_language(language)
+        if lang is None:  # "auto": the next words say which
+            self.fixed_language = None
+            return None
+        if self.fixed_language is not None:
+            self.fixed_language = lang
+        self._state = dataclasses.replace(self.state, language=lang)
+        if not self._at_question():
+            return None
+        return await self._run(AskAgain(lang), "", None, time.perf_counter())
 
     async def handle_no_input(self) -> DialogTurn:
         """ASR heard nothing: "Sorry, I didn't catch that…" in the session's language.
@@ -393,13 +397,6 @@ class DialogSession:
             slot=slot,
             unanswered=unanswered,
         )
-
-
-def replace_stack(state: DialogState) -> DialogState:
-    """``state`` with no flow running (recovery after a pack bug)."""
-    from dataclasses import replace
-
-    return replace(state, stack=())
 
 
 def _ms(t0: float) -> float:

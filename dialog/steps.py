@@ -313,3 +313,8 @@ def dig(data: Mapping[str, Any], path: str) -> Any:
     for part in str(path).split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return value
+
+
+def replace_stack(state: DialogState) -> DialogState:
+    """``state`` with no flow running (recovery after a pack bug)."""
+    return replace(state, stack=())

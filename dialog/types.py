@@ -163,19 +163,21 @@ GESTURE_ANSWERS: Mapping[str, bool] = MappingProxyType({"Thumb_Up": True, "Thumb
 
 
 @dataclass(frozen=True, slots=True)
-class MaskedOnly:
-    """The visitor's line at a question only gave a full card, account, ID or phone number,
-    masked (:func:`dialog.sensitive.names_only_numbers`): no answer and no failed attempt. The
-    session says the warning, the interpreter asks the question again.
+class AskAgain:
+    """The waiting question is asked again, in ``language``, with no failed attempt counted:
+    the visitor's line only gave a full number, masked
+    (:func:`dialog.sensitive.names_only_numbers`; the session says the warning first), or held
+    no word at all (emoji), or the visitor switched the language mid-flow
+    (:meth:`dialog.session.DialogSession.switch_language`).
 
     Attributes:
-        language: the line's language (the reply's).
+        language: the reply's language.
     """
 
     language: str
 
 
-Event = UserInput | NoInput | MaskedOnly | ConnectorDone | ConnectorFailed | GestureInput
+Event = UserInput | NoInput | AskAgain | ConnectorDone | ConnectorFailed | GestureInput
 
 
 # ---------------------------------------------------------------- actions (out of the interpreter)
@@ -287,3 +289,13 @@ class AuditEntry:
     kind: str
     detail: str
     flow: str | None = None
+
+
+class SessionClosedError(RuntimeError):
+    """The session was closed; its memory is gone."""
+
+
+class TrialStopped(RuntimeError):
+    """A trial turn (:meth:`DialogSession.trial`) reached a step with an outside effect — a
+    connector call or the LLM — and stopped before it: only the visitor's confirmed turn may
+    take it."""

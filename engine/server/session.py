@@ -42,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
+from dialog.types import DialogTurn
 from engine.audit import record_dialog
 from engine.events import SessionError, SessionState
 from engine.observers import EventBus, label_follows_replies
@@ -241,6 +242,14 @@ class Session:
             self.language = message.language
             self.decoder.set_language(message.language)
             self.media.set_language(message.language)  # the AI mark and badge in the video
+            if self.dialog.awaited_answer() is not None and message.language != "auto":
+                # the flow's question is asked again in the language chosen (it waited,
+                # unanswered, in the old one)
+                lang = message.language
+                self.turns.start_reply(
+                    self.next_turn_id(),
+                    lambda h: self.runner.seen_turn(h, partial(self._asked_again, lang)),
+                )
             return
         if isinstance(message, protocol.TextMessage):
             text = message.text
@@ -249,6 +258,13 @@ class Session:
         else:
             text = HANDOFF_TEXT["zh" if self.language == "zh" else "en"]
         self.turns.typed_turn(text)
+
+    async def _asked_again(self, language: str) -> DialogTurn:
+        """The waiting question in ``language`` (:meth:`DialogSession.switch_language`)."""
+        turn = await self.dialog.switch_language(language)
+        if turn is None:  # the question was answered meanwhile (a typed turn ahead of this)
+            return DialogTurn("", None, language, [], {"dialog": 0.0, "connector": None})
+        return turn
 
     def refuse(self, code: str, message: str) -> None:
         """Tell the visitor's page a message was refused (an ``error`` event)."""
