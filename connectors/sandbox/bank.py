@@ -71,13 +71,16 @@ DEMO_CUSTOMER = {
     "checking": "6228480012345671",
     "savings": "6228480012345689",
 }
+#: The demo customer's transactions: (days before the seed day, description, cents). Dated
+#: relative to the day the sandbox is seeded, so "my recent transactions" are recent (fixed
+#: March 2025 dates read as a year and more old).
 _DEMO_TRANSACTIONS = [
-    ("2025-03-01", "Salary — Example Tech Co.", 1850000),
-    ("2025-03-03", "Rent — Sunny Apartments", -450000),
-    ("2025-03-05", "Metro card top-up", -10000),
-    ("2025-03-08", "Supermarket", -32650),
-    ("2025-03-12", "Electricity bill", -18820),
-    ("2025-03-15", "Coffee shop", -3200),
+    (15, "Salary — Example Tech Co.", 1850000),
+    (13, "Rent — Sunny Apartments", -450000),
+    (11, "Metro card top-up", -10000),
+    (8, "Supermarket", -32650),
+    (4, "Electricity bill", -18820),
+    (1, "Coffee shop", -3200),
 ]
 _NAMES = ["Bea Sample", "Chen Test", "Dana Example", "Eli Placeholder", "Fang Fiction"]
 _SHOPS = ["Supermarket", "Bookstore", "Pharmacy", "Restaurant", "Online shop", "Taxi"]
@@ -133,7 +136,11 @@ class BankService:
     def seed(self, store: Store) -> None:
         """Seed the demo customer and a few deterministic fictional ones."""
         demo = dict(DEMO_CUSTOMER, checking_cents=1234567, savings_cents=5000000)
-        demo["transactions"] = _DEMO_TRANSACTIONS
+        today = date.today()
+        demo["transactions"] = [
+            ((today - timedelta(days=ago)).isoformat(), text, cents)
+            for ago, text, cents in _DEMO_TRANSACTIONS
+        ]
         _insert_customer(store, demo, demo=True)
         rng = random.Random(20250301)
         used = {"4417"}
@@ -142,7 +149,7 @@ class BankService:
             while last4 in used:
                 last4 = f"{rng.randrange(10**4):04d}"
             used.add(last4)
-            start = date(2025, 3, 1)
+            start = today - timedelta(days=20)
             c = {
                 "id": f"C{i:04d}",
                 "name": name,

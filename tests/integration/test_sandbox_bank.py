@@ -3,11 +3,14 @@ against the running sandbox bank (SQLite, fictional data)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 import pytest
 
 from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
+from connectors.sandbox.bank import DEMO_CUSTOMER
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -96,7 +99,16 @@ async def test_transactions_newest_first_and_limited(connector: Router, sandbox)
     token = await verified_token(connector, sandbox)
     result = await connector.call("bank.list_transactions", {"token": token, "limit": "3"})
     txs = result.data["transactions"]
-    assert [t["date"] for t in txs] == ["2025-03-15", "2025-03-12", "2025-03-08"]
+    posted = sandbox_rows(
+        sandbox,
+        "bank",
+        "SELECT posted_on FROM transactions WHERE account_number = ?"
+        " ORDER BY posted_on DESC LIMIT 3",
+        DEMO_CUSTOMER["checking"],
+    )
+    assert [t["date"] for t in txs] == [r[0] for r in posted]
+    # dated from the seed day (fixed March 2025 dates read as long past): yesterday's coffee
+    assert date.fromisoformat(txs[0]["date"]) >= date.today() - timedelta(days=2)
     assert [t["amount"] for t in txs] == ["-32.00", "-188.20", "-326.50"]
     with pytest.raises(InvalidInput):
         await connector.call("bank.list_transactions", {"token": token, "limit": 500})
