@@ -28,7 +28,7 @@ from connectors.base import ConnectorUnavailable  # noqa: E402
 from dialog.pack import DEFAULT_PACKS_DIR  # noqa: E402
 from dialog.session import DialogEngine  # noqa: E402
 from engine.config import load_config  # noqa: E402
-from engine.embeddings import sentence_encoder  # noqa: E402
+from engine.embeddings import section_reranker, sentence_encoder  # noqa: E402
 
 
 class NoSystems:
@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         "--packs-dir", type=Path, default=DEFAULT_PACKS_DIR, help="packs to load (default: ours)"
     )
     args = parser.parse_args(argv)
-    encoder = sentence_encoder(load_config().dialog.embedding_model)
+    config = load_config().dialog
+    encoder = sentence_encoder(config.embedding_model)
+    reranker = section_reranker(config.rerank_model)
     all_wall, all_cpu = [], []
     for root in sorted(p.parent for p in args.packs_dir.glob("*/eval")):
         path = root / "eval" / f"{args.set}.csv"
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             connector=NoSystems(),  # type: ignore[arg-type]
             encoder=encoder,
             packs_dir=args.packs_dir,
+            reranker=reranker,
         )
         asyncio.run(measure(engine, lines[:5]))  # warm-up
         wall, cpu = asyncio.run(measure(engine, lines))

@@ -54,7 +54,8 @@ the heading in the row's language); ``A; B`` accepts either answer. A bare ``faq
 section. ``--errors`` lists the rows answered wrong (section checked) on stderr.
 
 Rows are read as the engine reads them: with the configured sentence encoder
-(``dialog.embedding_model``); ``--no-embeddings`` scores character n-grams and BM25 alone.
+(``dialog.embedding_model``) and English FAQ section reranker (``dialog.rerank_model``);
+``--no-embeddings`` scores character n-grams and BM25 alone.
 It scores what the avatar acts on (:meth:`dialog.understanding.Understanding.label`): a FAQ
 question the knowledge base cannot answer counts as answered out of scope. Per language present
 (a row is ``zh`` when it holds CJK characters) it prints::
@@ -84,7 +85,7 @@ from dialog.nlu import OUT_OF_SCOPE  # noqa: E402
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack  # noqa: E402
 from dialog.understanding import Understanding  # noqa: E402
 from engine.config import load_config  # noqa: E402
-from engine.embeddings import sentence_encoder  # noqa: E402
+from engine.embeddings import section_reranker, sentence_encoder  # noqa: E402
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -273,14 +274,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.data is not None and not args.data.is_file():
         print(f"nlu_eval: no such file: {args.data}", file=sys.stderr)
         return 2
-    encoder = None if args.no_embeddings else sentence_encoder(load_config().dialog.embedding_model)
+    config = load_config().dialog
+    encoder = None if args.no_embeddings else sentence_encoder(config.embedding_model)
+    reranker = None if args.no_embeddings else section_reranker(config.rerank_model)
     used = "off" if encoder is None else f"on ({encoder.fingerprint})"
-    print(f"nlu_eval: sentence encoder {used}", file=sys.stderr)
+    reranked = "off" if reranker is None else f"on ({reranker.fingerprint})"
+    print(f"nlu_eval: sentence encoder {used}, section reranker {reranked}", file=sys.stderr)
     if args.data is not None:
         pack = load_pack(args.packs_dir / "bank")
         mapping = load_label_map(args.packs_dir / "bank" / "eval" / "label_map.yaml")
         report(
-            Understanding.from_pack(pack, encoder),
+            Understanding.from_pack(pack, encoder, reranker),
             map_rows(read_rows(args.data), mapping),
             args.errors,
         )
@@ -288,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     counted = {name: [0, 0] for name in COUNTED_SETS}
     for root in sorted(p.parent for p in args.packs_dir.glob("*/eval")):
         pack = load_pack(root)
-        understanding = Understanding.from_pack(pack, encoder)
+        understanding = Understanding.from_pack(pack, encoder, reranker)
         for name in args.set or OWN_SETS:
             path = root / "eval" / f"{name}.csv"
             if not path.is_file():

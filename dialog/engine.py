@@ -34,6 +34,7 @@ class DialogEngine:
         understanding: Understanding | None = None,
         encoder: SentenceEncoder | None = None,
         llm: LLMSettings | None = None,
+        reranker: SentenceEncoder | None = None,
     ) -> None:
         """Args:
         pack: the loaded pack.
@@ -45,12 +46,14 @@ class DialogEngine:
             ``understanding`` is built here (``None``: n-grams and BM25 only).
         llm: an OpenAI-compatible endpoint that rewords knowledge-base answers for speech
             (:mod:`dialog.llm`; ``None``: answers are spoken as written).
+        reranker: the English FAQ section reranker, used when ``understanding`` is built here
+            (:class:`dialog.kb.KnowledgeBase`; ``None``: none).
         """
         self.pack = pack
         self.connector = connector
         self.timezone = ZoneInfo(timezone)
         self.interpreter = Interpreter(pack)
-        self.understanding = understanding or Understanding.from_pack(pack, encoder)
+        self.understanding = understanding or Understanding.from_pack(pack, encoder, reranker)
         self.llm = llm
         self.rephraser = Rephraser(llm) if llm is not None else None
 
@@ -75,6 +78,7 @@ class DialogEngine:
         timezone: str = "Asia/Shanghai",
         encoder: SentenceEncoder | None = None,
         llm: LLMSettings | None = None,
+        reranker: SentenceEncoder | None = None,
     ) -> DialogEngine:
         """Load pack ``domain`` and train its NLU.
 
@@ -85,6 +89,7 @@ class DialogEngine:
             timezone: see :meth:`__init__`.
             encoder: see :meth:`__init__`.
             llm: see :meth:`__init__`.
+            reranker: see :meth:`__init__`.
 
         Returns:
             The engine.
@@ -94,7 +99,7 @@ class DialogEngine:
             dialog.pack.PackError: the pack is invalid.
         """
         pack = load_pack(pack_dir(domain, packs_dir))
-        return cls(pack, connector, timezone=timezone, encoder=encoder, llm=llm)
+        return cls(pack, connector, timezone=timezone, encoder=encoder, llm=llm, reranker=reranker)
 
     def new_session(
         self, session_id: str, language: str = "auto", start_language: str | None = None

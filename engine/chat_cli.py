@@ -104,7 +104,7 @@ async def _chat(args: argparse.Namespace, config) -> int:
     from dialog.chat import run_chat
     from dialog.cli import print_turn, readable_lines
     from dialog.pack import unknown_pack_message
-    from engine.embeddings import sentence_encoder
+    from engine.embeddings import section_reranker, sentence_encoder
     from engine.systems import open_systems
 
     var = Path(args.var_dir) if args.var_dir else None
@@ -126,6 +126,7 @@ async def _chat(args: argparse.Namespace, config) -> int:
             packs_dir,
             encoder=sentence_encoder(config.dialog.embedding_model),
             llm=config.dialog.llm.settings(),
+            reranker=section_reranker(config.dialog.rerank_model),
         )
         print(f"ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
         session_id = f"chat-{uuid.uuid4().hex[:8]}"

@@ -21,8 +21,8 @@ _EMBEDDING_ENV = "DHE_DIALOG__EMBEDDING_MODEL"
 
 def check_references(config: EngineConfig) -> list[str]:
     """Problems with settings that name things outside the file, checked without loading any
-    model: ``dialog.embedding_model`` (a ``dhe models`` embedding model, an existing folder, or
-    ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
+    model: ``dialog.embedding_model`` and ``dialog.rerank_model`` (a ``dhe models`` embedding
+    model, an existing folder, or ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
     name, unless ``asr.allow_download``), ``avatar.model`` (``default`` or an existing file),
     each Kokoro voice's model (a manifest name or a folder) and ``speaker`` (one of its
     voice packs, when the model is unpacked), and each Piper voice (a manifest name or an
@@ -34,6 +34,7 @@ def check_references(config: EngineConfig) -> list[str]:
     """
     return [
         *_embedding_model_problems(config.dialog.embedding_model),
+        *_embedding_model_problems(config.dialog.rerank_model, "rerank_model"),
         *_asr_problems(config),
         *_avatar_problems(config),
         *_voice_problems(config),
@@ -196,12 +197,12 @@ def _raw_embedding_problems(raw: dict, reported: list[str]) -> list[str]:
     return _embedding_model_problems(value)
 
 
-def _embedding_model_problems(value: str) -> list[str]:
+def _embedding_model_problems(value: str, key: str = "embedding_model") -> list[str]:
     from dialog.embedding import EmbeddingError
     from engine.embeddings import resolve_spec
 
-    env = _EMBEDDING_ENV
-    setting = f"{env} (environment)" if env in os.environ else "dialog.embedding_model"
+    env = f"DHE_DIALOG__{key.upper()}"
+    setting = f"{env} (environment)" if env in os.environ else f"dialog.{key}"
     try:
         resolve_spec(value, setting=setting)
     except EmbeddingError as exc:

@@ -258,6 +258,9 @@ class DialogConfig(_Section):
     # Sentence encoder for English NLU and knowledge-base search: a `dhe models` name, a
     # folder (model.safetensors + config.json + tokenizer.json), or "off" (n-grams and BM25).
     embedding_model: str = "multilingual-e5-small"
+    # English encoder that reranks the FAQ sections (dialog.kb.RERANK_WEIGHT): a `dhe models`
+    # name, a folder, or "off".
+    rerank_model: str = "minilm-l6-v2"
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
     @field_validator("domain")

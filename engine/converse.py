@@ -33,7 +33,7 @@ from engine.converse_inputs import (
     known_failures,
     prepare_inputs,
 )
-from engine.embeddings import sentence_encoder
+from engine.embeddings import section_reranker, sentence_encoder
 from engine.file_transport import LEAD_IN_MS, TAIL_MS, FileOutbox, RecordedUtterance
 from engine.hearing import Hearing
 from engine.observers import EventBus, Observer, label_follows_replies
@@ -251,6 +251,7 @@ async def _start(
                 config.dialog.packs_dir,
                 encoder=sentence_encoder(config.dialog.embedding_model),
                 llm=config.dialog.llm.settings(),
+                reranker=section_reranker(config.dialog.rerank_model),
             )
         )
     except Exception as exc:

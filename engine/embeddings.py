@@ -14,6 +14,10 @@ from engine.paths import models_dir
 
 log = logging.getLogger(__name__)
 
+#: The default English section reranker (``dialog.rerank_model``): all-MiniLM-L6-v2, trained
+#: on paraphrase and question pairs (sentence-transformers), a second view of what an English
+#: question is about beside multilingual-e5 (:data:`dialog.kb.RERANK_WEIGHT`).
+DEFAULT_RERANKER = "minilm-l6-v2"
 #: Values of ``dialog.embedding_model`` that turn embeddings off (n-grams and BM25 only).
 OFF = frozenset({"", "off", "none"})
 
@@ -89,7 +93,31 @@ def sentence_encoder(spec: str = DEFAULT_MODEL) -> SentenceEncoder | None:
     Raises:
         EmbeddingError: a configured folder or non-default model is missing or unreadable.
     """
-    resolved = resolve_spec(spec)
+    fallback = "intent recognition falls back to character n-grams alone"
+    return _load(spec, DEFAULT_MODEL, "dialog.embedding_model", fallback)
+
+
+@functools.cache
+def section_reranker(spec: str = DEFAULT_RERANKER) -> SentenceEncoder | None:
+    """Load the configured English section reranker (``dialog.rerank_model``, see
+    :class:`dialog.kb.KnowledgeBase`), shared like :func:`sentence_encoder`.
+
+    Args:
+        spec: as :func:`sentence_encoder`.
+
+    Returns:
+        The encoder, or ``None`` when turned off or when the *default* model has not been
+        unpacked (a warning names the command; sections are then chosen without it).
+
+    Raises:
+        EmbeddingError: a configured folder or non-default model is missing or unreadable.
+    """
+    fallback = "FAQ sections are chosen without the reranker"
+    return _load(spec, DEFAULT_RERANKER, "dialog.rerank_model", fallback)
+
+
+def _load(spec: str, default: str, setting: str, fallback: str) -> SentenceEncoder | None:
+    resolved = resolve_spec(spec, setting=setting)
     if resolved is None:
         return None
     if isinstance(resolved, Path):
@@ -98,8 +126,8 @@ def sentence_encoder(spec: str = DEFAULT_MODEL) -> SentenceEncoder | None:
         try:
             path = model_store.model_path(resolved)
         except model_store.ModelError as exc:
-            if resolved != DEFAULT_MODEL:
-                raise EmbeddingError(f"dialog.embedding_model: {exc}") from exc
-            log.warning("%s; intent recognition falls back to character n-grams alone", exc)
+            if resolved != default:
+                raise EmbeddingError(f"{setting}: {exc}") from exc
+            log.warning("%s; %s", exc, fallback)
             return None
     return SentenceEncoder.load(path, cache_dir=embedding_cache_dir())

@@ -41,11 +41,12 @@ def main() -> int:
         the first ``dhe serve`` then embeds the lines itself, or says what is wrong).
     """
     from engine.config import ConfigError, load_config
-    from engine.embeddings import EmbeddingError, sentence_encoder
+    from engine.embeddings import EmbeddingError, section_reranker, sentence_encoder
 
     try:
         cfg = load_config(None).dialog
         encoder = sentence_encoder(cfg.embedding_model)
+        reranker = section_reranker(cfg.rerank_model)
     except (ConfigError, EmbeddingError) as exc:
         print(f"embedding cache not built: {exc}", file=sys.stderr)
         return 1
@@ -56,7 +57,7 @@ def main() -> int:
         t0, before = time.perf_counter(), _cache_state(cache_dir)
         embedding_progress.set(partial(_progress, domain))
         try:  # no connector: loading a pack calls no business system
-            DialogEngine.load(domain, None, cfg.packs_dir, encoder=encoder)  # type: ignore[arg-type]
+            DialogEngine.load(domain, None, cfg.packs_dir, encoder=encoder, reranker=reranker)  # type: ignore[arg-type]
         except PackError as exc:
             print(f"embedding cache: pack {domain} not loaded: {exc}", file=sys.stderr)
             return 1

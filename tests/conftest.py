@@ -115,6 +115,8 @@ def trained_dialog(domain: str):
     it (English sentence embeddings). It has no connector: a test binds its own with
     ``trained_dialog(d).with_connector(connector)``."""
     from dialog import DialogEngine
-    from engine.embeddings import sentence_encoder
+    from engine.embeddings import section_reranker, sentence_encoder
 
-    return DialogEngine.load(domain, connector=None, encoder=sentence_encoder())  # type: ignore[arg-type]
+    return DialogEngine.load(  # type: ignore[arg-type]
+        domain, connector=None, encoder=sentence_encoder(), reranker=section_reranker()
+    )

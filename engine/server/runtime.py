@@ -30,7 +30,7 @@ from engine.audio.turn_model import SmartTurn, load_turn_model
 from engine.audit import SessionAudit
 from engine.config import ConfigError, EngineConfig
 from engine.config_check import check_references
-from engine.embeddings import sentence_encoder
+from engine.embeddings import section_reranker, sentence_encoder
 from engine.hearing import Hearing
 from engine.server.load import CpuLoad
 from engine.server.metrics import ServerMetrics
@@ -237,6 +237,7 @@ class Runtime:
                         cfg.packs_dir,
                         encoder=encoder,
                         llm=cfg.llm.settings(),
+                        reranker=section_reranker(cfg.rerank_model),
                     )
 
                 problem = unknown_pack_message(domain, cfg.packs_dir)

@@ -54,9 +54,11 @@ def test_demo_errors_are_labelled_demo(tmp_path: Path, capsys: pytest.CaptureFix
     assert lines == [lines[0]] and lines[0].startswith("dhe demo: error: --out "), lines
 
 
-def _check(tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def _check(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str], key: str = "embedding_model"
+) -> tuple[int, str]:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f'dialog:\n  embedding_model: "{value}"\n', encoding="utf-8")
+    cfg.write_text(f'dialog:\n  {key}: "{value}"\n', encoding="utf-8")
     code = main(["config", "check", str(cfg)])
     return code, capsys.readouterr().out
 
@@ -72,6 +74,19 @@ def test_config_check_refuses_an_unknown_embedding_model(
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"{tmp_path / 'c.yaml'}: dialog.embedding_model: ")
     assert value in lines[0]
+
+
+def test_config_check_refuses_an_unknown_rerank_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv("DHE_DIALOG__RERANK_MODEL", raising=False)
+    code, out = _check(tmp_path, "no-such-model", capsys, key="rerank_model")
+    assert code == 1
+    assert out.splitlines() == [
+        f"{tmp_path / 'c.yaml'}: dialog.rerank_model: 'no-such-model' is neither a folder nor "
+        "a `dhe models` embedding model (known: multilingual-e5-small, minilm-l6-v2; or 'off')"
+    ]
+    assert _check(tmp_path, "off", capsys, key="rerank_model")[0] == 0
 
 
 @pytest.mark.parametrize("value", ["minilm-l6-v2", "off", "none", "OFF", ""])

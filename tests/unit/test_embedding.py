@@ -46,12 +46,7 @@ def test_matches_the_similarities_of_the_wheels_own_engine(encoder: SentenceEnco
 
 
 def test_minilm_matches_the_similarities_published_for_it(tmp_path: Path) -> None:
-    from engine import models
-
-    folder = models.models_dir() / "minilm-l6-v2"
-    if not models.is_ready(models.load_manifest()["minilm-l6-v2"]):
-        pytest.skip("optional model minilm-l6-v2 not unpacked (`dhe models minilm-l6-v2`)")
-    minilm = SentenceEncoder.load(folder, cache_dir=tmp_path)
+    minilm = SentenceEncoder.load(model_folder("minilm-l6-v2"), cache_dir=tmp_path)
     # The sentence-transformers README quick start prints this matrix for all-MiniLM-L6-v2:
     # [[1.0000, 0.6660, 0.1046], [0.6660, 1.0000, 0.1411], [0.1046, 0.1411, 1.0000]].
     v = minilm.encode(
@@ -130,6 +125,20 @@ def test_semantic_kb_finds_paraphrases_in_both_languages(encoder: SentenceEncode
         assert answer is not None and answer.source.endswith(f"§ {heading}"), (question, answer)
 
 
+def test_section_reranker_picks_what_the_question_is_about(encoder: SentenceEncoder) -> None:
+    # multilingual-e5 alone files a stranger using the card under "Using your card abroad"
+    # (the words "using your card"); all-MiniLM-L6-v2's view of the question moves it to fraud
+    minilm = SentenceEncoder.load(model_folder("minilm-l6-v2"), cache_dir=embedding_cache_dir())
+    pack = load_pack(DEFAULT_PACKS_DIR / "bank")
+    kb = KnowledgeBase.from_files(pack.kb_files, 1.2, encoder, reranker=minilm)
+    question = "someone is using my card without my permission"
+    alone, reranked = kb.search(question, "en", rerank=False), kb.search(question, "en")
+    assert alone is not None and alone.heading == "Using your card abroad"
+    assert reranked is not None and reranked.heading == "Unrecognised payments and fraud"
+    zh = kb.search("我的车可以放哪儿", "zh")  # Chinese is not reranked (an English-only model)
+    assert zh is not None and zh.heading == "停车"
+
+
 def test_engine_resolves_the_configured_model() -> None:
     from engine.embeddings import sentence_encoder
 
@@ -138,6 +147,16 @@ def test_engine_resolves_the_configured_model() -> None:
         sentence_encoder("no-such-model")
     with pytest.raises(EmbeddingError, match="no such folder: /nonexistent/model"):
         sentence_encoder("/nonexistent/model")
+
+
+def test_engine_resolves_the_configured_reranker() -> None:
+    from engine.embeddings import section_reranker
+
+    assert section_reranker("off") is None
+    reranker = section_reranker()  # the default, fetched by `dhe models` with the default set
+    assert reranker is not None and reranker.dim == 384
+    with pytest.raises(EmbeddingError, match=r"dialog\.rerank_model: 'no-such-model' is neither"):
+        section_reranker("no-such-model")
 
 
 def test_broken_unicode_is_embedded_not_fatal(encoder: SentenceEncoder) -> None:

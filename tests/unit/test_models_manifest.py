@@ -57,6 +57,7 @@ def test_select_by_set_and_name() -> None:
         "whisper-tiny.en",
         "piper-en_US-joe-medium",
         "multilingual-e5-small",
+        "minilm-l6-v2",
         "smart-turn-v3.2",
         "kokoro-82m",
     }
