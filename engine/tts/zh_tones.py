@@ -80,9 +80,18 @@ def _english(symbols: list[str]) -> list[bool]:
     return flags
 
 
-def _tones(symbols: list[str]) -> list[tuple[int, int, int, bool]]:
-    """Syllable rhymes as ``(start, end, tone, before_break)``; tone 0 is neutral. Words of
-    English letter names (stress-marked) have no Mandarin tone and are left out."""
+def syllables(symbols: list[str]) -> list[tuple[int, int, int, bool]]:
+    """The syllables of a Kokoro Mandarin token sequence, by their rhymes.
+
+    Args:
+        symbols: one phoneme character per token, e.g. ``list("ni↗n")``.
+
+    Returns:
+        One ``(start, end, tone, before_break)`` per syllable: token indices ``[start, end)``
+        of its vowels, tone arrow and nasal coda (``(1, 4, 2, True)`` for ``ni↗n``), the tone
+        (0 neutral) and whether a phrase break or the end follows. Words of English letter
+        names (stress-marked) have no Mandarin tone and are left out.
+    """
     out: list[tuple[int, int, int, bool]] = []
     english = _english(symbols)
     i = 0
@@ -113,11 +122,11 @@ def rhymes(symbols: list[str]) -> list[Rhyme]:
     Returns:
         One :class:`Rhyme` per syllable, in order.
     """
-    syllables = _tones(symbols)
+    found = syllables(symbols)
     out: list[Rhyme] = []
     previous = 0
-    for k, (start, end, tone, before_break) in enumerate(syllables):
-        following = syllables[k + 1][2] if k + 1 < len(syllables) and not before_break else 0
+    for k, (start, end, tone, before_break) in enumerate(found):
+        following = found[k + 1][2] if k + 1 < len(found) and not before_break else 0
         said = 2 if tone == 3 and following == 3 else tone  # third-tone sandhi
         if said == 0:
             level = _NEUTRAL_AFTER[previous]
