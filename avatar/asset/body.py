@@ -175,9 +175,16 @@ def shirt_collar() -> list[Part]:
     return parts
 
 
-def _tie_grid(ys: np.ndarray, half: np.ndarray, lift: np.ndarray, shade: np.ndarray):
+def _tie_grid(
+    ys: np.ndarray,
+    half: np.ndarray,
+    lift: np.ndarray,
+    shade: np.ndarray,
+    across: np.ndarray | None = None,
+):
     """One piece of the tie: rows at ``ys`` (m), ``half`` widths, lifted off the shirt by
-    ``lift`` and rounded across; vertex colours ``TIE`` × ``shade`` per row."""
+    ``lift`` and rounded across; vertex colours ``TIE`` × ``shade`` per row (× ``across`` per
+    column, 5 values left to right, when given)."""
     cols = 5
     x = half[:, None] * np.linspace(-1, 1, cols)[None, :]
     y = np.broadcast_to(ys[:, None], x.shape)
@@ -188,26 +195,32 @@ def _tie_grid(ys: np.ndarray, half: np.ndarray, lift: np.ndarray, shade: np.ndar
     tris = orient_outward(pos, tris, pos[tris].mean(axis=1) - [0, 0, 0.05])
     col = np.tile(TIE, (len(pos), 1))
     col[:, :3] *= shade.repeat(cols)[:, None]
+    if across is not None:
+        col[:, :3] *= np.tile(across, len(ys))[:, None]
     return pos, tris, col
 
 
 def tie() -> Part:
     """The knot under the collar, standing out from the blade (narrower at its foot, lifted,
     lit from above), and the blade from a pinched, shaded start under it down to where the
-    jacket closes: the knot used to be the blade's own widening top, a flat band at 720 px."""
+    jacket closes: the knot used to be the blade's own widening top, a flat band at 720 px.
+    The knot is lit on its left and falls into shade on its right (the fold of the wrap) and
+    ends in a dark crease: at 512² the same red on both pieces read as one flat strip
+    (newcomer12)."""
     ys = np.linspace(-0.106, -0.139, 6)
     knot = _tie_grid(
         ys,
-        np.interp(-ys, [0.106, 0.139], [0.0165, 0.0085]),
+        np.interp(-ys, [0.106, 0.139], [0.0175, 0.0085]),
         np.interp(-ys, [0.106, 0.139], [0.017, 0.012]),
-        np.interp(-ys, [0.106, 0.139], [1.0, 0.72]),
+        np.interp(-ys, [0.106, 0.126, 0.139], [1.15, 0.85, 0.38]),
+        np.array([1.4, 1.25, 1.0, 0.7, 0.5]),  # the wrap's fold, lit from the left
     )
     ys = np.r_[np.linspace(-0.134, -0.16, 5), np.linspace(-0.17, TIE_END_Y, 18)]
     blade = _tie_grid(
         ys,
         np.interp(-ys, [0.134, 0.15, 0.3, 0.39, -TIE_END_Y], [0.0075, 0.0115, 0.026, 0.03, 0.022]),
         np.interp(-ys, [0.134, 0.15, 0.3, -TIE_END_Y], [0.009, 0.007, 0.004, 0.001]),
-        np.interp(-ys, [0.134, 0.16], [0.62, 1.0]),
+        np.interp(-ys, [0.134, 0.145, 0.17], [0.4, 0.7, 1.0]),
     )
     pos = np.r_[knot[0], blade[0]]
     tris = np.r_[knot[1], blade[1] + len(knot[0])]

@@ -231,3 +231,21 @@ def test_the_tie_has_a_knot_standing_out_over_the_blade() -> None:
     assert z[meet].max() - z[meet].min() >= 0.0025, z[meet]
     top, foot = np.abs(x[np.isclose(y, y.max())]).max(), np.abs(x[np.isclose(y, -0.139)]).max()
     assert foot < 0.6 * top, (top, foot)
+
+
+def test_the_knot_is_shaded_apart_from_the_blade() -> None:
+    """newcomer12: at 512² knot and blade were the same red, one flat strip. The knot is lit on
+    its left and shaded on its right (the wrap's fold) and ends in a crease darker than the
+    blade below it."""
+    from avatar.asset.body import tie
+
+    part = tie()
+    x, y = part.positions[:, 0], part.positions[:, 1]
+    bright = part.colors[:, :3].mean(axis=1)
+    knot = np.arange(len(y)) < 30  # the knot's 6 rows × 5 columns come first
+    top_left = knot & np.isclose(y, y.max()) & (x < 0)
+    top_right = knot & np.isclose(y, y.max()) & (x > 0)
+    assert bright[top_left].mean() >= 1.8 * bright[top_right].mean()
+    crease = bright[knot & np.isclose(y, -0.139)].mean()
+    blade = bright[~knot & (y < -0.2) & (y > -0.25)].mean()
+    assert crease <= 0.5 * blade, (crease, blade)
