@@ -13,7 +13,11 @@ discussions #679 and #928 and seen in this project's own runs). Four rules, in t
    any length: no visitor at a bank counter says them.
 3. **Prompt echo** — a sentence that is (nearly) the decoder's own initial prompt
    (``以下是普通话的句子。``, and variants such as ``这就是普通话的句子。``) is dropped; an echo
-   in front of real words is cut off.
+   in front of real words is cut off. A prompt of several clauses (``asr.digits_prompts``:
+   ``…尾号是五三九零，验证码是六二八七一四。``) is often echoed only in part, beside the answer:
+   each Chinese or digit-bearing clause of it that comes back (:data:`ECHO_MIN_SHARE` of its
+   letters in one stretch, Chinese numerals and digits alike) is cut out wherever it sits, so the prompt's own digits
+   never stand in for the visitor's.
 4. **Silence phrases** — a whole transcript that is only "thank you", "you", "bye", "谢谢" …
    from under :data:`SILENCE_MAX_MS` of audio is dropped (too short to be a question, the usual
    output for a cough or a door). Short answers a flow waits for ("yes", "no", "对", "嗯",
@@ -22,6 +26,7 @@ discussions #679 and #928 and seen in this project's own runs). Four rules, in t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -56,6 +61,13 @@ _NUMBER_WORDS = frozenset(
 #: characters), and how much longer than the prompt an echo sentence may be.
 ECHO_MIN_SHARE = 0.6
 ECHO_MAX_LENGTH = 1.5
+#: Clause ends of a prompt (a partial echo of a prompt of several clauses is cut clause by
+#: clause); clauses with fewer letters than this are not looked for.
+_CLAUSE_END = re.compile(r"[。！？!?；;，,、]")
+_CLAUSE_MIN_LETTERS = 4
+#: Chinese numerals read as the digits they are when an echoed clause is compared (Whisper
+#: writes a prompt's 五三九零 back as 5390 as readily as verbatim).
+_NUMERALS = str.maketrans("零〇一二三四五六七八九", "00123456789")
 #: Repeats that make a loop: a unit of two or more words/characters, and a single one.
 LOOP_MIN_REPEATS = 3
 LOOP_MIN_REPEATS_SINGLE = 4
@@ -93,6 +105,7 @@ def clean_transcript(text: str, prompt: str | None, audio_ms: float) -> Cleaned:
         ("repetition", _collapse_loops),
         ("known-hallucination", _drop_boilerplate),
         ("prompt-echo", lambda t: _drop_echo(t, prompt)),
+        ("prompt-echo", lambda t: _drop_clause_echoes(t, prompt)),
     )
     for name, step in steps:
         changed = step(text).strip()
@@ -140,6 +153,39 @@ def _drop_echo(text: str, prompt: str | None) -> str:
         else:
             kept.append(sentence)
     return "".join(kept)
+
+
+def _drop_clause_echoes(text: str, prompt: str | None) -> str:
+    """``text`` less each stretch that repeats a clause of a prompt of two or more clauses (at
+    least :data:`ECHO_MIN_SHARE` of the clause's letters in a row, numerals compared as
+    digits), with the punctuation after it. Only Chinese clauses and clauses with digits are
+    looked for; a one-clause prompt is left to :func:`_drop_echo`.
+
+    The digits prompt's echo, in part, beside the visitor's answer (四四一七，尾号是五三九零)
+    was read as the card's tail 5390 (the last four digits said win)."""
+    clauses = [_letters(c).translate(_NUMERALS) for c in _CLAUSE_END.split(prompt or "")]
+    # a Latin clause without digits is not cut alone: "hello" in "Hello, welcome to …" is
+    # also a visitor's word
+    clauses = [
+        c
+        for c in clauses
+        if len(c) >= _CLAUSE_MIN_LETTERS and (_CJK.search(c) or any(d.isdigit() for d in c))
+    ]
+    if len(clauses) < 2:
+        return text
+    for wanted in clauses:
+        need = max(_CLAUSE_MIN_LETTERS, math.ceil(ECHO_MIN_SHARE * len(wanted)))
+        while True:
+            at = [i for i, ch in enumerate(text) if ch.isalnum()]
+            letters = "".join(text[i].lower()[:1] for i in at).translate(_NUMERALS)
+            match = SequenceMatcher(None, letters, wanted, autojunk=False).find_longest_match()
+            if match.size < need:
+                break
+            start, end = at[match.a], at[match.a + match.size - 1] + 1
+            while end < len(text) and not text[end].isalnum():
+                end += 1
+            text = text[:start] + text[end:]
+    return text
 
 
 def _letters(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.asr.hallucination import clean_transcript
+from engine.asr.hallucination import Cleaned, clean_transcript
 from engine.asr.whisper import zh_punctuation
 
 #: The decoder prompt for Mandarin (config ``asr.prompts.zh``); English has none by default.
@@ -167,3 +167,61 @@ def test_the_whisper_decoder_applies_the_filter() -> None:
 )
 def test_a_mandarin_transcript_is_punctuated_in_full_width(heard: str, written: str) -> None:
     assert zh_punctuation(heard) == written
+
+
+#: The prompt of a turn at a digits question (config ``asr.digits_prompts.zh``): two clauses
+#: of digits beside the default prompt's sentence.
+DIGITS_PROMPT = "以下是普通话的句子。尾号是五三九零，验证码是六二八七一四。"
+
+
+def test_the_configured_digits_prompt_is_the_one_tested() -> None:
+    from engine.config import EngineConfig
+
+    assert EngineConfig().asr.digits_prompts["zh"] == DIGITS_PROMPT
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        (DIGITS_PROMPT, ""),
+        ("以下是普通话的句子。尾号是五三九零。", ""),  # the whole sentence is no longer kept
+        ("尾号是五三九零。", ""),
+        ("验证码是六二八七一四", ""),
+        ("四四一七。尾号是五三九零。", "四四一七。"),
+        ("四四一七，尾号是五三九零", "四四一七，"),
+        ("四四一七尾号是5390", "四四一七"),  # the echo's digits written as numerals
+    ],
+)
+def test_a_partial_echo_of_the_digits_prompt_is_cut_out(heard: str, kept: str) -> None:
+    # the echo's 五三九零 stood in for the visitor's card tail (the last four digits said win)
+    from dialog.pack import SlotDef
+    from dialog.slot_values import extract_slot_value
+
+    result = clean_transcript(heard, DIGITS_PROMPT, 2500)
+    assert (result.text, result.reason) == (kept, "prompt-echo")
+    tail = SlotDef(name="card_last4", type="digits", length=4, sensitive=True)
+    assert extract_slot_value(tail, result.text, {}) == ("4417" if kept else None)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["尾号是4417", "尾号是四四一七。", "验证码是104729", "似是一起", "卡号后四位是8821，谢谢。"],
+)
+def test_answers_at_a_digits_question_are_kept(answer: str) -> None:
+    assert clean_transcript(answer, DIGITS_PROMPT, 2500) == Cleaned(answer, None)
+
+
+def test_a_latin_clause_of_a_prompt_is_not_cut_alone() -> None:
+    # an operator's English prompt of two clauses: the visitor's "Hello." is no echo
+    prompt = "Hello, a customer asks the bank assistant a question."
+    assert clean_transcript("Hello.", prompt, 900).text == "Hello."
+
+
+def test_the_whisper_decoder_filters_the_echo_of_the_prompt_it_used() -> None:
+    from engine.asr.whisper import ASRSettings, WhisperASR
+    from engine.asr.windowed import WindowedDecode
+
+    asr = WhisperASR.__new__(WhisperASR)  # no model needed for _finish
+    asr.settings = ASRSettings()
+    heard = WindowedDecode("四四一七。尾号是五三九零。", -0.2, 0.05, 1.1, 1500)
+    assert asr._finish([heard], "zh", 2500.0, DIGITS_PROMPT).text == "四四一七。"
