@@ -29,7 +29,7 @@ from avatar.visemes import OCULUS_VISEMES, VisemeCue, VisemeTrack
 from engine.config import AvatarConfig, EngineConfig
 from engine.mp4 import MP4Writer
 from engine.outputs import UsageError, check_output
-from engine.show import MEDIA_RATE_HZ, load_configured_avatar, resample_pcm
+from engine.show import MEDIA_RATE_HZ, frame_sample, load_configured_avatar, resample_pcm
 from engine.voices import Voices
 
 LEAD_S, TAIL_S = 0.5, 1.0  # idle before the speech (and the gesture), and after it
@@ -266,7 +266,7 @@ def render_video(req: PreviewRequest, avatar: Avatar, config: EngineConfig) -> P
         with Renderer(avatar, req.width, req.height, msaa=config.avatar.msaa) as renderer:
             frame = np.empty((req.height, req.width, 3), np.uint8)
             for i in range(frames):
-                renderer.render(timeline.pose_at(i * per_frame), frame)
+                renderer.render(timeline.pose_at(frame_sample(i, per_frame)), frame)
                 writer.write_frame(label.apply(frame))
                 writer.write_audio(audio[i * per_frame : (i + 1) * per_frame])
     except BaseException:
