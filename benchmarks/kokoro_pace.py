@@ -11,9 +11,11 @@ less the slack a join allows (``ready_k - ahead_k - slack``, :func:`needed_hold_
 the voice's hold pace (or a refit one).
 
 The refit (:func:`fit`): ``heard_extra`` and ``weight_s`` by least squares on the pieces'
-heard seconds (the same on any machine), ``overhead`` (weight a run costs beyond its own) from
-a straight line through the pieces' CPU times, and the least ``start_slowdown`` whose predicted holds
-cover the needed ones in ``--cover`` of the replies. The fitting sample is disjoint from the sample the
+heard seconds (the same on any machine), ``overhead`` (what a run costs beyond its own size)
+from a straight line through the pieces' CPU times, and the least ``start_slowdown`` whose
+predicted holds cover the needed ones in ``--cover`` of the replies; twice, with the pieces'
+cost sized by spoken weight and by phoneme tokens (:meth:`KokoroTTS.cost_size`, what the voice
+uses), so the two can be compared on the same measured replies. The fitting sample is disjoint from the sample the
 intelligibility test and ``benchmarks/tts.py`` score (templates ``1::4``, ``2::4``, ``3::4`` of
 each pack; the test's are ``0::4``), which is reported beside it.
 
@@ -47,7 +49,6 @@ from engine.tts.kokoro import KokoroTTS  # noqa: E402
 from engine.tts.kokoro_openings import DEFAULT_OPENING, HOLDS  # noqa: E402
 from engine.tts.pacing import Pace, opening_hold_s  # noqa: E402
 from engine.tts.sentences import spoken_weight  # noqa: E402
-from engine.tts.zh_g2p import to_phonemes  # noqa: E402
 from engine.voices import model_folder  # noqa: E402
 
 #: How late a piece may come (s): the default of :func:`engine.tts.pacing.opening_hold_s`.
@@ -81,7 +82,7 @@ def stream(tts: KokoroTTS, text: str) -> Streamed:
         pcm, _ = limiter.limit(np.frombuffer(chunk.pcm, np.int16), chunk.sample_rate)
         heard.append(pcm.size / chunk.sample_rate)
     weights = [spoken_weight(p) for p in pieces]
-    tokens = [len(to_phonemes(p)) for p in pieces]
+    tokens = [round(tts.cost_size(p)) for p in pieces]
     return Streamed(text, weights, make, heard, cpu, tokens)
 
 
@@ -96,14 +97,28 @@ def needed_hold_s(reply: Streamed, slack_s: float = SLACK_S) -> float:
     return hold
 
 
-def predicted_hold_s(reply: Streamed, pace: Pace, slack_s: float = SLACK_S) -> float:
-    """The hold :func:`opening_hold_s` gives this reply from its first piece's make time."""
-    return opening_hold_s(reply.weights, reply.make_s[0], reply.heard_s[0], pace, slack_s=slack_s)
+def predicted_hold_s(
+    reply: Streamed, pace: Pace, by_tokens: bool = True, slack_s: float = SLACK_S
+) -> float:
+    """The hold :func:`opening_hold_s` gives this reply from its first piece's make time, the
+    pieces' costs sized by their phoneme tokens (as the voice sizes them) or by their weight."""
+    return opening_hold_s(
+        reply.weights,
+        reply.make_s[0],
+        reply.heard_s[0],
+        pace,
+        costs=reply.tokens if by_tokens else None,
+        slack_s=slack_s,
+    )
 
 
-def compare(replies: list[Streamed], pace: Pace, label: str) -> None:
+def compare(replies: list[Streamed], pace: Pace, label: str, by_tokens: bool = True) -> None:
     """Print predicted against needed holds over ``replies`` (multi-piece ones)."""
-    rows = [(predicted_hold_s(r, pace), needed_hold_s(r)) for r in replies if len(r.weights) > 1]
+    rows = [
+        (predicted_hold_s(r, pace, by_tokens), needed_hold_s(r))
+        for r in replies
+        if len(r.weights) > 1
+    ]
     if not rows:
         return
     short = [n - p for p, n in rows if n > p + 1e-9]
@@ -118,24 +133,27 @@ def compare(replies: list[Streamed], pace: Pace, label: str) -> None:
     )
 
 
-def fit(replies: list[Streamed], base: Pace, cover: float) -> Pace:
+def fit(replies: list[Streamed], base: Pace, cover: float, by_tokens: bool = True) -> Pace:
     """The voice's pace refit on ``replies``: ``heard_extra`` and ``weight_s`` by least
     squares on heard seconds = ``weight_s * (w + heard_extra)``, ``overhead`` from CPU
-    seconds = ``a + b * w`` (``a / b`` weights; a busy machine's wall clock scatters), and the least ``start_slowdown`` (0.8-2.0,
-    steps of 0.05) whose predicted holds cover the needed ones in ``cover`` of the
+    seconds = ``a + b * size`` (``a / b`` in the cost unit: phoneme tokens, or weights unless
+    ``by_tokens``; a busy machine's wall clock scatters), and the least ``start_slowdown``
+    (0.8-2.0, steps of 0.05) whose predicted holds cover the needed ones in ``cover`` of the
     multi-piece replies (here, with nothing else running, that is the margin the make times'
     noise needs)."""
     pieces = [
-        (w, h, c) for r in replies for w, h, c in zip(r.weights, r.heard_s, r.cpu_s, strict=True)
+        (w, t, h, c)
+        for r in replies
+        for w, t, h, c in zip(r.weights, r.tokens, r.heard_s, r.cpu_s, strict=True)
     ]
-    w, heard, cpu = (np.array(c, float) for c in zip(*pieces, strict=True))
+    w, tokens, heard, cpu = (np.array(c, float) for c in zip(*pieces, strict=True))
     slope, intercept = np.polyfit(w, heard, 1)
-    per_weight, fixed = np.polyfit(w, cpu, 1)
+    per_size, fixed = np.polyfit(tokens if by_tokens else w, cpu, 1)
     pace = replace(
         base,
         weight_s=round(float(slope), 4),
         heard_extra=round(float(intercept / slope), 1),
-        overhead=round(float(fixed / per_weight), 1),
+        overhead=round(float(fixed / per_size), 1),
     )
     multi = [r for r in replies if len(r.weights) > 1]
     need = np.array([needed_hold_s(r) for r in multi])
@@ -144,7 +162,10 @@ def fit(replies: list[Streamed], base: Pace, cover: float) -> Pace:
         trial = replace(pace, start_slowdown=round(float(slowdown), 2))
         covered = float(
             np.mean(
-                [predicted_hold_s(r, trial) + 1e-9 >= n for r, n in zip(multi, need, strict=True)]
+                [
+                    predicted_hold_s(r, trial, by_tokens) + 1e-9 >= n
+                    for r, n in zip(multi, need, strict=True)
+                ]
             )
         )
         if covered >= cover:
@@ -154,19 +175,15 @@ def fit(replies: list[Streamed], base: Pace, cover: float) -> Pace:
     return best[1]
 
 
-def spread(replies: list[Streamed], overhead: float) -> None:
+def spread(replies: list[Streamed]) -> None:
     """Print how well the first piece predicts the second: measured over predicted make time
-    (wall and CPU), the prediction scaled by spoken weight + ``overhead`` and by phoneme tokens
-    + the token overhead of a straight line through the CPU times."""
+    (wall and CPU), the prediction scaled by spoken weight and by phoneme tokens, each plus
+    the overhead of a straight line through the pieces' CPU times in that unit."""
     pairs = [r for r in replies if len(r.weights) > 1]
-    per_token, fixed = np.polyfit(
-        [t for r in replies for t in r.tokens], [c for r in replies for c in r.cpu_s], 1
-    )
-    by_tokens = fixed / per_token
-    for label, size, extra in (
-        (f"weight + {overhead:g}", "weights", overhead),
-        (f"tokens + {by_tokens:.0f}", "tokens", by_tokens),
-    ):
+    cpu = [c for r in replies for c in r.cpu_s]
+    for size in ("weights", "tokens"):
+        per_size, fixed = np.polyfit([x for r in replies for x in getattr(r, size)], cpu, 1)
+        extra = fixed / per_size
         for clock in ("make_s", "cpu_s"):
             q = [
                 getattr(r, clock)[1]
@@ -175,8 +192,8 @@ def spread(replies: list[Streamed], overhead: float) -> None:
                 for r in pairs
             ]
             print(
-                f"  second piece measured / predicted by {label:12s} {clock:6s}: median "
-                f"{statistics.median(q):.2f}, 80th {np.percentile(q, 80):.2f}, 90th "
+                f"  second piece measured / predicted by {size} + {extra:4.1f} {clock:6s}: "
+                f"median {statistics.median(q):.2f}, 80th {np.percentile(q, 80):.2f}, 90th "
                 f"{np.percentile(q, 90):.2f} ({len(q)} replies)"
             )
 
@@ -223,7 +240,7 @@ def main() -> int:
             save(args.save, made)
     for name, replies in made.items():
         compare(replies, pace, f"{name}, pace now")
-        spread(replies, pace.overhead)
+        spread(replies)
         if args.verbose:
             for r in replies:
                 print(
@@ -231,10 +248,12 @@ def main() -> int:
                     f"{[round(1e3 * h) for h in r.heard_s]} hold pred "
                     f"{1e3 * predicted_hold_s(r, pace):.0f} need {1e3 * needed_hold_s(r):.0f}"
                 )
-    fitted = fit(made["fit (samples 1-3 of 4)"], pace, args.cover)
-    print(f"refit ({args.cover:.0%} covered): {fitted}")
-    for name, replies in made.items():
-        compare(replies, fitted, f"{name}, refit")
+    for by_tokens in (False, True):
+        unit = "tokens" if by_tokens else "weight"
+        fitted = fit(made["fit (samples 1-3 of 4)"], pace, args.cover, by_tokens)
+        print(f"refit, cost by {unit} ({args.cover:.0%} covered): {fitted}")
+        for name, replies in made.items():
+            compare(replies, fitted, f"{name}, refit by {unit}", by_tokens)
     return 0
 
 

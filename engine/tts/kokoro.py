@@ -253,6 +253,13 @@ class KokoroTTS(SentenceTTS):
         self.check_language(language)
         return estimated_track(["^", *(s for s, _ in self._tokens(sentence)), "$"])
 
+    def cost_size(self, sentence: str) -> float:
+        """Phoneme tokens of ``sentence`` (the model's input length; ~1 ms of G2P): a run's
+        time is close to linear in them, more so than in the spoken weight (a Han character
+        is 2-6 tokens: its initial, final and tone arrow; a Latin letter's name 2-8). The hold
+        pace's overhead is in tokens (:data:`engine.tts.kokoro_openings.ZH_HOLD_PACE`)."""
+        return float(len(self._tokens(sentence)))
+
     def _tokens(self, sentence: str) -> list[Token]:
         return to_tokens(self._vocab, to_phonemes(sentence))
 

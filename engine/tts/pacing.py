@@ -34,7 +34,10 @@ difference turns the stall into the same wait *before* the reply, where it is la
 hesitation in mid-sentence, and costs less than merging clauses does (the clause the first
 piece would take is made while it waits). The make times are predicted from the first piece's
 own synthesis time (the machine's speed right now: load, the renderer, a faster CPU), scaled
-by :meth:`Pace.cost`.
+by :meth:`Pace.cost`. A piece's cost may be sized in another unit than the weight it is heard
+by: a Kokoro run's time is close to linear in its phoneme tokens, which the spoken weight (3
+per Han character, 1 per Latin letter) follows loosely (``costs`` of :func:`opening_hold_s`,
+:meth:`engine.tts.base.SentenceTTS.cost_size`).
 """
 
 from __future__ import annotations
@@ -51,8 +54,10 @@ class Pace:
     Attributes:
         ratio: seconds of synthesis per second of weight played (the voice's RTF on the
             audio that is heard, with the server's renderer and encoder running).
-        overhead: weight a piece costs to make beyond its own (rendered silences, the
-            predictor, the front end).
+        overhead: size a piece costs to make beyond its own (rendered silences, the
+            predictor, the front end), in the unit the pieces' costs are sized in: spoken
+            weight for :func:`pace_pieces`, the voice's
+            :meth:`~engine.tts.base.SentenceTTS.cost_size` for :func:`opening_hold_s`.
         heard_extra: weight a piece plays beyond its own (its pauses, after shortening).
         max_weight: the most weight of one piece after the first (its length alone).
         across_sentences: a piece after the first may end in another sentence than it began.
@@ -88,9 +93,10 @@ class Pace:
         """Weight-seconds a piece of ``weight`` plays."""
         return weight + self.heard_extra
 
-    def cost(self, weight: float) -> float:
-        """Weight-seconds a piece of ``weight`` takes to synthesize."""
-        return self.ratio * (weight + self.overhead)
+    def cost(self, size: float) -> float:
+        """Time a piece of ``size`` (weight, or the unit of :attr:`overhead`) takes to
+        synthesize, in weight-seconds."""
+        return self.ratio * (size + self.overhead)
 
 
 def pace_pieces(
@@ -144,6 +150,7 @@ def opening_hold_s(
     first_heard_s: float,
     pace: Pace,
     *,
+    costs: Sequence[float] | None = None,
     next_started_s: float = 0.0,
     slack_s: float = 0.05,
     late_slack_s: float = 0.08,
@@ -159,6 +166,8 @@ def opening_hold_s(
         pace: the voice's timing; only ratios of :meth:`Pace.cost`, :meth:`Pace.heard` (with
             ``weight_s``) and ``start_slowdown`` are used, the speed comes from
             ``first_make_s``.
+        costs: every piece's size for :meth:`Pace.cost`, in the unit of ``pace.overhead``
+            (e.g. Kokoro's phoneme tokens); None: ``weights``.
         next_started_s: seconds since the second piece's synthesis began.
         slack_s: how late a piece may come at a join in the reply's first ``first_window_s``
             (the engine keeps 140 ms of a join's silence there and the client counts a stall
@@ -172,13 +181,19 @@ def opening_hold_s(
 
     Returns:
         Seconds (>= 0) to wait before the first piece plays; 0 for a one-piece reply.
+
+    Raises:
+        ValueError: ``costs`` and ``weights`` differ in length.
     """
+    sizes = list(weights if costs is None else costs)
+    if len(sizes) != len(weights):
+        raise ValueError(f"{len(sizes)} costs for {len(weights)} pieces")
     if len(weights) < 2 or first_make_s <= 0:
         return 0.0
-    per_cost = first_make_s / pace.cost(weights[0])
+    per_cost = first_make_s / pace.cost(sizes[0])
     ready, ahead, hold = -next_started_s, first_heard_s, 0.0
-    for k, weight in enumerate(weights[1:]):
-        ready += per_cost * pace.cost(weight) * (pace.start_slowdown if k == 0 else 1.0)
+    for k, (weight, size) in enumerate(zip(weights[1:], sizes[1:], strict=True)):
+        ready += per_cost * pace.cost(size) * (pace.start_slowdown if k == 0 else 1.0)
         slack = slack_s if ahead < first_window_s else late_slack_s
         hold = max(hold, ready - ahead - slack)
         ahead += pace.heard(weight) * pace.weight_s
