@@ -344,16 +344,24 @@ _ASCII_MARK = re.compile(r"\s*([,.?!:;])\s*")
 def zh_punctuation(text: str) -> str:
     """A Mandarin transcript's ASCII punctuation as the full-width marks Chinese is written with
     (``,.?!:;`` → ``，。？！：；``; Whisper ``base`` mixes both, and the caption and the audit
-    showed "查余额,谢谢?"). A mark between two digits stays: ``3.5``, ``1,000``, ``10:30``."""
+    showed "查余额,谢谢?"). A mark between two digits stays: ``3.5``, ``1,000``, ``10:30``; so
+    does one inside a Latin word, with no space around it: ``gmail.com``, ``www.bank.cn`` (an
+    address a complaint's description keeps as said)."""
 
     def mark(match: re.Match[str]) -> str:
         before = text[match.start() - 1] if match.start() > 0 else ""
         after = text[match.end()] if match.end() < len(text) else ""
         if before.isdigit() and after.isdigit():
             return match.group(0)
+        if match.group(0) == match.group(1) and _ascii_word(before) and _ascii_word(after):
+            return match.group(0)
         return _ZH_MARKS[match.group(1)]
 
     return _ASCII_MARK.sub(mark, text)
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _join(parts: list[str], language: str) -> str:

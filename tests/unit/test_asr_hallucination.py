@@ -163,6 +163,10 @@ def test_the_whisper_decoder_applies_the_filter() -> None:
         ("3.5元", "3.5元"),  # a mark between digits stays
         ("10:30到11:00.", "10:30到11:00。"),
         ("1,000元", "1,000元"),
+        ("我的邮箱是abc@gmail.com", "我的邮箱是abc@gmail.com"),  # inside an address: stays
+        ("网址是www.bank.cn.", "网址是www.bank.cn。"),
+        ("用PayPal.好吗?", "用PayPal。好吗？"),
+        ("OK, 谢谢", "OK，谢谢"),
     ],
 )
 def test_a_mandarin_transcript_is_punctuated_in_full_width(heard: str, written: str) -> None:
