@@ -61,8 +61,10 @@ fi
 #    pack to find its lines cached still takes 20-60 s on a busy machine, so a stamp beside the
 #    cache skips it while nothing it depends on has changed: the packs, the NLU code, the
 #    pinned packages, the models manifest, the default config, DHE_* variables, and the cache
-#    file itself (deleted or rewritten: the step runs again). Not fatal: the first `dhe serve`
-#    would embed them itself.
+#    file itself (deleted or rewritten: the step runs again). Only the embedding cache's own
+#    files (embeddings-*.npz) are keyed: step 5 writes prepared-*.npz into the same folder after
+#    this stamp, and keying those made the next setup re-read every pack (20-60 s). Not fatal:
+#    the first `dhe serve` would embed them itself.
 cache_dir="${DHE_MODELS_DIR:-${DHE_VAR_DIR:-var}/models}/cache"
 pack_key() {
   {
@@ -70,7 +72,7 @@ pack_key() {
       engine/embeddings.py engine/pack_cache.py
     find assets/domains dialog -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 cat
     env | grep '^DHE_' | LC_ALL=C sort || true
-    find "$cache_dir" -maxdepth 1 -name '*.npz' -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
+    find "$cache_dir" -maxdepth 1 -name 'embeddings-*.npz' -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
   } | sha256sum | cut -c1-16
 }
 pack_stamp="$cache_dir/.setup-stamp"
