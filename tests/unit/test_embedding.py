@@ -5,6 +5,7 @@ against its published similarities, the vector cache, and the semantic knowledge
 from __future__ import annotations
 
 import contextvars
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,22 @@ def test_broken_unicode_is_embedded_not_fatal(encoder: SentenceEncoder) -> None:
     # A lone surrogate (valid JSON "\ud800", undecodable terminal bytes) made the tokenizer raise.
     v = encoder.encode(["\ud800 where can I park", "\udcff\udcfe"])
     assert v.shape == (2, 384) and np.isfinite(v).all()
+
+
+def test_a_default_reranker_not_unpacked_leaves_sections_to_the_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A kiosk set up before the reranker joined the default models: no reranking and a warning
+    # naming the command, not a failed start; a configured other model still fails
+    from engine.embeddings import section_reranker
+
+    monkeypatch.setenv("DHE_MODELS_DIR", str(tmp_path))  # an empty models folder
+    load = section_reranker.__wrapped__  # past the per-process cache
+    with caplog.at_level(logging.WARNING, logger="engine.embeddings"):
+        assert load("minilm-l6-v2") is None
+    assert any(
+        "minilm-l6-v2" in r.getMessage() and "without the reranker" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text
+    with pytest.raises(EmbeddingError, match=r"dialog\.rerank_model: "):
+        load("multilingual-e5-small")
