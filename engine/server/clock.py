@@ -3,7 +3,8 @@
 One clock per session: sample 0 of the outbound media plays at ``start_s`` (seconds on the
 event loop's monotonic clock). Audio frame ``n`` (480 samples, 10 ms) is due at
 ``start_s + n * 480 / 48000``, video frame ``i`` at ``start_s + i / fps`` and shows the avatar's
-pose at media sample ``i * 48000 / fps``: absolute deadlines, so nothing drifts (aiortc's
+pose at the middle of its interval, media sample ``(i + 1/2) * 48000 / fps``
+(:func:`engine.show.frame_sample`): absolute deadlines, so nothing drifts (aiortc's
 ``AudioStreamTrack``/``VideoStreamTrack`` pattern).
 
 Reply audio may leave a little *ahead* of its deadline (:func:`audio_lead`): a receiver's

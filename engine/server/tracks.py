@@ -37,6 +37,7 @@ from engine.server.clock import (
     plan_video_frame,
 )
 from engine.server.video_codec import YuvConverter
+from engine.show import frame_sample
 
 AUDIO_TIME_BASE = fractions.Fraction(1, MEDIA_RATE_HZ)
 VIDEO_CLOCK_HZ = 90_000  # RTP video clock (RFC 3551)
@@ -373,7 +374,9 @@ class AvatarVideoTrack(MediaStreamTrack):
         if slot.wait_s > 0:
             await asyncio.sleep(slot.wait_s)
         self.frames_dropped += slot.dropped
-        sample = slot.index * MEDIA_RATE_HZ // self.fps
+        # posed at the middle of its interval on screen, as the MP4's frames are (posed at
+        # its start, the mouth lagged the sound by half a frame on average)
+        sample = frame_sample(slot.index, MEDIA_RATE_HZ // self.fps)
         pending = self._render(sample)
         if pending is not None:
             t0 = time.perf_counter()
