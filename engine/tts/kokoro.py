@@ -76,6 +76,7 @@ from engine.tts.kokoro_tokens import (
 )
 from engine.tts.pacing import Pace
 from engine.tts.sentences import SplitConfig
+from engine.tts.zh_durations import rhyme_floor, stretch
 from engine.tts.zh_g2p import to_phonemes
 from engine.tts.zh_tones import PITCH_RANGE, tone_f0, widen_pitch
 
@@ -265,7 +266,8 @@ class KokoroTTS(SentenceTTS):
 
     def _run(self, tokens: list[Token]) -> _Run:
         """One model run over at most :data:`MAX_TOKENS` tokens (blocking): predictor, tone
-        contours on the pitch track, the last phoneme's silence shortened, decoder."""
+        contours on the pitch track, the shortest rhymes lengthened
+        (:mod:`engine.tts.zh_durations`), the last phoneme's silence shortened, decoder."""
         symbols = ["^", *(s for s, _ in tokens), "$"]
         style = self._style[len(tokens) - 1][None, :]
         ids = np.array([[0, *(t for _, t in tokens), 0]], dtype=np.int64)
@@ -280,6 +282,9 @@ class KokoroTTS(SentenceTTS):
                     pitch = tone_f0(symbols, units, pitch)[None, :]
                 else:
                     pitch = widen_pitch(pitch, self.pitch_range)[None, :]
+                units, aligned, pitch, energy = stretch(
+                    units, aligned, pitch, energy, rhyme_floor(symbols, units)
+                )
                 units, feed = shorten_tail(
                     symbols, units, aligned, pitch, energy, self.tail_units or int(units.max())
                 )

@@ -60,6 +60,7 @@ AUDIO_CODE: dict[str, tuple[str, ...]] = {
         "engine/tts/kokoro_graph.py",
         "engine/tts/kokoro_openings.py",
         "engine/tts/kokoro_tokens.py",
+        "engine/tts/zh_durations.py",
         "engine/tts/zh_g2p.py",
         "engine/tts/zh_text.py",
         "engine/tts/zh_tones.py",
