@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from engine.tts.prepared import (
@@ -24,6 +25,7 @@ from engine.tts.prepared import (
     fixed_texts,
     voice_fingerprint,
 )
+from engine.tts.prepared_key import legacy_fingerprint
 
 
 def time_left(elapsed_s: float, done_chars: int, total_chars: int) -> str:
@@ -42,6 +44,24 @@ def time_left(elapsed_s: float, done_chars: int, total_chars: int) -> str:
     return f", about {max(1, round(elapsed_s / done_chars * (total_chars - done_chars) / 60))} min left"
 
 
+def _carry_over_legacy(language: str, voice_config, directory: Path, fingerprint: str) -> None:
+    """A store prepared under :func:`~engine.tts.prepared_key.legacy_fingerprint` (model files
+    keyed by mtime) from the files still there unchanged is saved again under ``fingerprint``
+    (a few seconds instead of minutes of synthesis); anything unreadable is left to
+    :func:`prepare`, which rebuilds it."""
+    path = cache_file(directory, language, fingerprint)
+    legacy = cache_file(directory, language, legacy_fingerprint(voice_config, language))
+    if path.is_file() or not legacy.is_file() or legacy == path:
+        return
+    try:
+        store = PreparedStore.load(legacy)
+    except (OSError, ValueError, KeyError):
+        return
+    replace(store, fingerprint=fingerprint).save(path)
+    legacy.unlink(missing_ok=True)
+    print(f"  {language}: {len(store.replies)} replies carried over to {path.name}", flush=True)
+
+
 def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> int:
     """Bring ``directory``'s store of one voice up to date with ``texts``; remove the
     language's stores of other fingerprints. Returns how many texts were synthesized.
@@ -54,6 +74,7 @@ def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> i
 
     fingerprint = voice_fingerprint(voice_config, language)
     path = cache_file(directory, language, fingerprint)
+    _carry_over_legacy(language, voice_config, directory, fingerprint)
     old = None
     if path.is_file():
         try:

@@ -6,8 +6,9 @@ audio (a docstring, a comment, a module off the synthesis path) keeps the file:
 
 - the voice's config (provider, voice, speaker, length scale, opening, decoder …), the
   language and :data:`FORMAT_VERSION`;
-- its model files (names, sizes, mtimes: ``dhe models`` unpacks them, a new package is a new
-  mtime);
+- its model files (names and contents: :func:`content_digest`, a sha256 remembered per file
+  by its size, mtime, ctime and inode, so byte-identical models in another folder or copied
+  without their times keep the key, and ~160 MB of Kokoro is hashed once, not at every start);
 - the code on the voice's synthesis path (:data:`AUDIO_CODE`), hashed as its syntax tree with
   docstrings dropped (:func:`code_digest`): comments, layout and documentation do not count,
   any change to what the code does does;
@@ -28,7 +29,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import sys
+import threading
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -68,7 +72,7 @@ AUDIO_CODE: dict[str, tuple[str, ...]] = {
     "piper": (*_SHARED_CODE, "engine/tts/piper.py"),
 }
 #: Project files the synthesis path runs or reads that cannot change a sample: they find the
-#: model files (whose names, sizes and mtimes are keyed), or are the cache itself (its file
+#: model files (whose names and contents are keyed), or are the cache itself (its file
 #: layout is :data:`FORMAT_VERSION`). Not keyed.
 NOT_AUDIO_CODE = (
     "engine/tts/prepared.py",
@@ -116,6 +120,59 @@ def model_files(provider: str, voice: str) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+#: File (in the models' cache folder, beside the prepared replies) remembering each model
+#: file's sha256 by its resolved path and stat: ``{path: [size, mtime_ns, ctime_ns, inode, hex]}``.
+DIGESTS_FILE = "model-digests.json"
+_digests_lock = threading.Lock()
+
+
+def _digests_path() -> Path:
+    """``<models dir>/cache/model-digests.json`` (:func:`engine.paths.models_dir`)."""
+    from engine.paths import models_dir
+
+    return models_dir() / "cache" / DIGESTS_FILE
+
+
+def content_digest(path: Path) -> str:
+    """Hex sha256 of a file's bytes, remembered in :data:`DIGESTS_FILE` under its resolved path
+    with its size, mtime, ctime and inode: any of them changed (a rewrite changes the ctime
+    even when the mtime is set back) and the file is hashed again. Hashing Kokoro's ~160 MB
+    takes ~1 s (more on a busy machine), once per copy of the files; a remembered digest costs
+    one ``stat``; entries of files gone are dropped. The memory file is an optimisation: unreadable, it is rebuilt; unwritable
+    (a read-only install), every call hashes.
+
+    Raises:
+        OSError: ``path`` cannot be read.
+    """
+    from engine.models import sha256_file
+
+    resolved = path.resolve()
+    stat = resolved.stat()
+    state = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    memo_path = _digests_path()
+    with _digests_lock:
+        try:
+            memo = json.loads(memo_path.read_text(encoding="utf-8"))
+            if not isinstance(memo, dict):
+                memo = {}
+        except (OSError, ValueError):
+            memo = {}
+        known = memo.get(str(resolved))
+        if isinstance(known, list) and len(known) == 5 and known[:4] == state:
+            return str(known[4])
+        digest = sha256_file(resolved)
+        memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
+        memo[str(resolved)] = [*state, digest]
+        try:
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo_path.with_name(f"{memo_path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(memo, sort_keys=True, indent=0), encoding="utf-8")
+            tmp.replace(memo_path)
+        except OSError:
+            pass
+    return digest
+
+
 def _is_docstring(statement: ast.stmt) -> bool:
     """True for a bare string statement (a docstring when it opens a body)."""
     return (
@@ -146,14 +203,36 @@ def voice_fingerprint(voice_config: Any, language: str) -> str:
     """sha256 (hex) of what shapes a voice's audio and visemes: ``voice_config`` (a
     :class:`~engine.config.VoiceConfig`, as JSON; a Kokoro voice with no speaker keyed as
     :data:`engine.tts.kokoro.DEFAULT_SPEAKER`, which it speaks), the language,
-    :data:`FORMAT_VERSION`, its model files' names, sizes and mtimes, :func:`code_digest` of
+    :data:`FORMAT_VERSION`, its model files' names and :func:`content_digest`, :func:`code_digest` of
     its provider's :data:`AUDIO_CODE`, the versions of its :data:`AUDIO_LIBRARIES` and
     Python's.
 
     Raises:
         engine.tts.base.TTSError: ``model-not-found``.
+        OSError: a model file cannot be read.
         KeyError: not a prepared provider (not in :data:`AUDIO_CODE`).
     """
+    return _fingerprint(voice_config, language, content_digest)
+
+
+def legacy_fingerprint(voice_config: Any, language: str) -> str:
+    """:func:`voice_fingerprint` as it was before model files were keyed by content: each
+    file's size and mtime in their place. Only for carrying a store prepared under the old key
+    over to the new one (:func:`engine.prepared_cache.prepare` renames it: the files it was
+    prepared from are still there unchanged, as the old key trusted), so the change of key costs no re-synthesis (26 min for Mandarin under
+    load).
+
+    Raises:
+        engine.tts.base.TTSError: ``model-not-found``.
+        KeyError: not a prepared provider.
+    """
+    return _fingerprint(
+        voice_config, language, lambda path: f"{path.stat().st_size} {path.stat().st_mtime_ns}"
+    )
+
+
+def _fingerprint(voice_config: Any, language: str, file_key: Callable[[Path], str]) -> str:
+    """:func:`voice_fingerprint` with ``file_key(path) -> str`` keying each model file."""
     fields = voice_config.model_dump(mode="json")
     provider = fields["provider"]
     if provider == "kokoro" and not fields.get("speaker"):
@@ -166,8 +245,7 @@ def voice_fingerprint(voice_config: Any, language: str) -> str:
     for dist in AUDIO_LIBRARIES[provider]:
         digest.update(f"{dist} {metadata.version(dist)}\n".encode())
     for path in model_files(provider, voice_config.voice):
-        stat = path.stat()
-        digest.update(f"{path.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.name} {file_key(path)}\n".encode())
     for name in AUDIO_CODE[provider]:
         digest.update(f"{name} ".encode() + code_digest(_ROOT / name))
     return digest.hexdigest()

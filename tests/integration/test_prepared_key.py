@@ -171,3 +171,32 @@ def test_a_library_version_changes_the_key(monkeypatch) -> None:
         lambda name: "0.0-other" if name == "pypinyin" else real(name),
     )
     assert voice_fingerprint(voice, "zh") != key
+
+
+def test_model_files_are_keyed_by_content_not_by_their_times(tmp_path: Path, monkeypatch) -> None:
+    """newcomer12 #7: byte-identical models in another folder (a clone, ``cp -r`` without -p)
+    got another key (mtimes were keyed) and every reply was synthesized again (26 min)."""
+    voice = offline_voice("en")  # Piper: one 63 MB model, cheaper to copy than Kokoro's
+    source = model_folder(MODEL[voice.provider])
+    key = voice_fingerprint(voice, "en")
+    copy = tmp_path / "models" / MODEL[voice.provider]
+    copy.mkdir(parents=True)
+    for path in source.iterdir():
+        shutil.copy(path, copy / path.name)  # new mtimes, same bytes
+    monkeypatch.setenv("DHE_MODELS_DIR", str(tmp_path / "models"))
+    assert prepared_key.model_files(voice.provider, voice.voice)[0].parent == copy
+    assert voice_fingerprint(voice, "en") == key
+    memo = json.loads((tmp_path / "models" / "cache" / prepared_key.DIGESTS_FILE).read_text())
+    onnx = copy / f"{voice.voice.removeprefix('piper-')}.onnx"
+    assert memo[str(onnx.resolve())][4] == prepared_key.content_digest(source / onnx.name)
+    os.utime(onnx, ns=(1, 10**18))  # touched: the same bytes, the same key
+    assert voice_fingerprint(voice, "en") == key
+    # one byte of the model changed, size and mtime put back: another key
+    config = copy / f"{onnx.name}.json"
+    data, times = bytearray(config.read_bytes()), config.stat()
+    at = data.rindex(b"}") - 1  # whitespace before the closing brace: still valid JSON
+    data[at] = 9 if data[at] != 9 else 32
+    config.write_bytes(bytes(data))
+    os.utime(config, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert config.stat().st_size == times.st_size
+    assert voice_fingerprint(voice, "en") != key

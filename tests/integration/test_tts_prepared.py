@@ -159,3 +159,30 @@ def test_an_unreadable_cache_means_live_synthesis_logged_once(
     assert attach(kokoro, voice, "zh") is kokoro
     (record,) = caplog.records
     assert "prepared zh replies unreadable" in record.getMessage()
+
+
+def test_a_store_under_the_old_mtime_key_is_carried_over_not_resynthesized(
+    tmp_path: Path,
+) -> None:
+    """The model files' key moved from size + mtime to content (newcomer12 #7): a store made
+    under the old key from the files still there is saved under the new one, not made again."""
+    from dataclasses import replace
+
+    from engine.prepared_cache import prepare
+    from engine.tts.prepared_key import legacy_fingerprint
+
+    voice = offline_voice("en")
+    text = "Please enter the six-digit code."
+    assert prepare("en", voice, tmp_path, [text]) == 1
+    new = cache_file(tmp_path, "en", voice_fingerprint(voice, "en"))
+    made = PreparedStore.load(new)
+    old = cache_file(tmp_path, "en", legacy_fingerprint(voice, "en"))
+    assert old != new
+    replace(made, fingerprint=legacy_fingerprint(voice, "en")).save(old)
+    new.unlink()
+    assert prepare("en", voice, tmp_path, [text]) == 0  # nothing synthesized
+    assert list(tmp_path.glob("prepared-*.npz")) == [new]
+    carried = PreparedStore.load(new)
+    assert carried.fingerprint == voice_fingerprint(voice, "en")
+    assert [c.pcm for c in carried.replies[text]] == [c.pcm for c in made.replies[text]]
+    assert sum(c.num_samples for c in carried.replies[text]) > 22050  # > 1 s of real speech
