@@ -1,7 +1,7 @@
 """Entity extraction in English and Chinese: digits, yes/no, amounts, ordinals.
 
-Pure functions, no I/O. Digits may arrive written (``"4417"``, ``"4 4 1 7"``, ``"４４１７"``),
-spoken in English words, including what ASR makes of them (``"for four one seven"``,
+Pure functions, no I/O. Yes and no live in :mod:`dialog.yes_no` (re-exported here). Digits
+may arrive written (``"4417"``, ``"4 4 1 7"``, ``"４４１７"``), spoken in English words, including what ASR makes of them (``"for four one seven"``,
 ``"double four one seven"``, ``"forty four seventeen"``), or in Chinese (``"四四一七"``,
 ``"幺二三"``, ``"四千四百一十七"`` via cn2an). Dates and times live in :mod:`dialog.when`.
 """
@@ -13,6 +13,8 @@ import re
 import unicodedata
 
 import cn2an
+
+from dialog.yes_no import extract_yes_no as extract_yes_no
 
 _EN_DIGIT = {
     "zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0",
@@ -185,60 +187,6 @@ def _trimmed(run: list[tuple[str, bool]], length: int) -> str | None:
             if len(joined) == length:
                 return joined
     return None
-
-
-_YES_EN = re.compile(
-    r"\b(yes|yeah|yea|yep|yup|sure|correct|right|ok|okay|confirm(ed)?|affirmative|absolutely|"
-    r"of course|go ahead|do it|please do|definitely|indeed|that's it|uh huh)\b"
-)
-_NO_EN = re.compile(
-    r"\b(no|nope|nah|not|don't|dont|do not|negative|wrong|incorrect|never|stop|"
-    r"wait|hold on)\b"
-)
-_NO_ZH = re.compile(r"不是|不要|不用|不对|不行|不了|没有|算了|别|错|否|不")
-_UNSURE_ZH = re.compile(r"想想|考虑|不确定|不知道|不清楚|等一下|等等|再说吧|犹豫")
-_YES_ZH_FIRST = re.compile(r"没错|没问题|不错|对的|是的")
-_YES_ZH = re.compile(r"是的|好的|没错|确认|可以|确定|冻结吧|请冻结")
-#: One-character yeses ("是", "对", "好"…) count only as the answer's first word (after "那",
-#: "哦"…; a pause or the end after it: 是自一起 is no yes) or in a short answer ("就是", "对对对"): inside a sentence "是" is the copula — "我的
-#: 卡号是…" at a yes/no question is not a yes.
-_YES_ZH_WORD = re.compile(
-    r"^[那哦噢喔啊嗯\s，,。.!！]*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*(?:[\s，,。.!！]|$)"
-)
-#: A short answer made only of yes-words and particles ("就是", "对对对", "好啊", "嗯嗯"):
-#: the yes must be a word, not a character inside another one — 似是一起 (四四一七 misheard)
-#: at the hand-off offer was taken as a yes (fixes12).
-_YES_ZH_SHORT = re.compile(
-    r"(?:就|那|哦|噢|喔|啊|嗯)*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*"
-)
-
-
-def extract_yes_no(text: str) -> bool | None:
-    """Read a yes or a no.
-
-    Args:
-        text: the visitor's answer (``"yes please"``, ``"对"``, ``"好的"``, ``"没错"``, ``"不是"``).
-
-    Returns:
-        ``True`` for yes, ``False`` for no, ``None`` when neither is clear.
-    """
-    t = normalize(text).strip()
-    if re.search(r"[\u4e00-\u9fff]", t):
-        if _UNSURE_ZH.search(t):
-            return None
-        if _YES_ZH_FIRST.search(t):
-            return True
-        if _NO_ZH.search(t):
-            return False
-        if _YES_ZH.search(t) or _YES_ZH_WORD.search(t):
-            return True
-        bare = re.sub(r"[\s，,。.!！?？~]+", "", t)
-        return True if _YES_ZH_SHORT.fullmatch(bare) else None
-    if re.search(r"\bnot sure\b|\bmaybe\b", t):
-        return None
-    if _NO_EN.search(t):
-        return False
-    return True if _YES_EN.search(t) else None
 
 
 _AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)")

@@ -218,6 +218,31 @@ async def test_lost_card_declined_does_not_freeze(
     assert rows[0][0] == "active"
 
 
+async def test_a_question_about_others_at_the_freeze_question_cancels_nothing(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer12: 别 in 别人 ("others") read as a no: 怎么给别人转账 at the freeze question
+    cancelled the freeze, and 快冻结，别让别人用了 ("freeze it, don't let others use it") did
+    not freeze. The question is answered and the yes/no asked again; then the yes freezes."""
+    reset = "UPDATE cards SET status='active', frozen_at=NULL WHERE last4=?"
+    status = "SELECT status FROM cards WHERE last4 = ?"
+    sandbox_write(sandbox, "bank", reset, DEMO_LAST4)
+    try:
+        session = engine.new_session("t-lost-others")
+        await session.handle_text("我的卡丢了")
+        await session.handle_text("4417")
+        await session.handle_text(await the_code(session, sandbox))
+        turn = await session.handle_text("怎么给别人转账")
+        assert "没有冻结" not in said(turn)  # not "I have not frozen the card"
+        assert "4417的银行卡吗" in turn.replies[-1].text  # answered, then asked again
+        assert session.awaited_answer() == "yes_no"
+        turn = await session.handle_text("快冻结，别让别人用了")
+        assert "已冻结" in said(turn)
+        assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
+    finally:
+        sandbox_write(sandbox, "bank", reset, DEMO_LAST4)
+
+
 async def test_transactions_read_and_shown(engine: DialogEngine, sandbox: SandboxCluster) -> None:
     session = engine.new_session("t-tx")
     await session.handle_text("show me my recent transactions")

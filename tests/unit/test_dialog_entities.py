@@ -120,8 +120,22 @@ def test_a_yes_at_a_digits_question_gives_no_digits(heard: str) -> None:
         ("好啊", True),
         ("似是一起", None),  # 四四一七 misheard: 是 inside it is no yes
         ("是自一起", None),
-        ("要不", False),
+        ("要不", None),  # "how about…": no answer
         ("yesterday", None),
+        # newcomer12: a 不/别/错 anywhere was a no, and a lost card stayed unfrozen
+        ("快冻结，别让别人用了", True),
+        ("冻结吧，我不想被盗刷", True),
+        ("是，我的卡不见了", True),
+        ("怎么给别人转账", None),  # a question, answered, then the yes/no asked again
+        ("给别人转账要多久到账", None),
+        ("为什么不能转账", None),
+        ("那个，不是", False),
+        ("别冻结", False),
+        ("freeze it now, I do not want anyone using it", True),
+        ("yes, and please don't wait", True),
+        ("yes, I never got it back", True),
+        ("no, freeze it", False),
+        ("I don't want that", False),
     ],
 )
 def test_yes_no(text: str, expected: bool | None) -> None:
