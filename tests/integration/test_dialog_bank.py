@@ -205,6 +205,22 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         )
 
 
+async def test_digit_homophones_answer_only_the_digits_question(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    # 似是一起 is what Whisper made of 四四一七: read as digits at the card question, but not
+    # from the words that start the flow (a cue word's digits prefill it; homophones do not)
+    session = engine.new_session("t-homophones")
+    turn = await session.handle_text("我的卡丢了，尾号是似是一起", "zh")
+    assert turn.intent == "report_lost_card" and "银行卡号的后四位" in said(turn)
+    assert turn.timings_ms["connector"] is None  # no card was looked up
+    assert session.awaited_answer() == "digits" and session.state.slots["card_last4"] is None
+    turn = await session.handle_text("似是一起", "zh")  # at the card question
+    assert "六位验证码" in said(turn) and turn.timings_ms["connector"] is not None
+    assert session.state.slots["card_last4"] == DEMO_LAST4
+    await the_code(session, sandbox)  # the sandbox texted a code for the demo card
+
+
 async def test_lost_card_declined_does_not_freeze(
     engine: DialogEngine, sandbox: SandboxCluster
 ) -> None:
