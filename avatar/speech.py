@@ -14,7 +14,10 @@ Loudness: when the speech's audio is given, the jaw's opening follows its loudne
 viseme (louder → wider, quieter → narrower), as a speaker's jaw does; the envelope is the RMS
 over 20 ms windows every 10 ms, normalised to the chunk's 75th-percentile level, with a
 compressive exponent (:data:`LOUDNESS_EXPONENT`). It scales ``jawOpen`` and ``mouthLowerDown``
-only, so the lip shapes of the visemes stay.
+only, so the lip shapes of the visemes stay. The jaw never opens past :data:`JAW_OPEN_MAX`, the
+widest viseme's own opening (``aa`` in :data:`avatar.expressions.VISEME_TO_ARKIT`, the Oculus
+reference's open vowel): a loud open vowel keeps that shape instead of a shout's gape (newcomer12
+#11: 11 of 604 voiced frames of the demo over twice the median opening, at gain up to 1.4).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from avatar.visemes import OCULUS_VISEMES, VisemeTrack
 #: Loudness → jaw gain: (rms / level) ** exponent, clamped to [LOUDNESS_MIN, LOUDNESS_MAX].
 LOUDNESS_EXPONENT, LOUDNESS_MIN, LOUDNESS_MAX = 0.85, 0.2, 1.4
 LOUD_PERCENTILE = 75  # the chunk level that keeps the viseme table's own opening
+#: The jaw's widest opening under loudness: the open vowel's own (``aa``: 0.62).
+JAW_OPEN_MAX = max(v.get("jawOpen", 0.0) for v in VISEME_TO_ARKIT.values())
 _JAW_CHANNELS = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight")
 _FAR = 2**62
 
@@ -158,6 +163,9 @@ class SpeechSchedule:
                 mouth[name] = mouth.get(name, 0.0) + w * v
         if mouth and self._loudness:
             gain = self.loudness_gain(sample)
+            jaw = mouth.get("jawOpen", 0.0) * gain
+            if jaw > JAW_OPEN_MAX:  # the jaw and lower lip stop together, in proportion
+                gain *= JAW_OPEN_MAX / jaw
             for name in _JAW_CHANNELS:
                 if name in mouth:
                     mouth[name] *= gain
