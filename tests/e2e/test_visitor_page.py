@@ -292,16 +292,45 @@ def test_reconnect_after_the_server_drops_the_session(dhe_server, open_visitor, 
     )
     second = page.get_attribute("body", "data-session-id")
     assert second != first
-    assert "new session" in page.text_content("#notice").lower()
-    # the old conversation left the screen with the old session
+    # the old conversation left the screen with the old session; what happened stays said
+    # (not an 8 s notice, then "Connected" over an empty screen: newcomer12 #10)
     assert page.text_content("#caption-avatar") == ""
+    assert page.is_visible("#lost")
+    assert "connection was lost" not in page.text_content("#notice").lower()  # said once
+    assert page.text_content("#lost-title") == "The connection was lost"
+    assert "may not have been answered" in page.text_content("#lost")
+    page.wait_for_timeout(9_000)  # past the old notice's 8 s
+    assert page.is_visible("#lost")
+    shot(page, e2e_artifacts, "05-lost")
     status, _ = dhe_server.request("DELETE", f"/api/sessions/{first}")
     assert status == 404
 
-    # and the new session answers
+    # and the new session answers; the visitor went on, so the panel goes
     ask(page, "What are your opening hours?")
+    assert not page.is_visible("#lost")
     wait_reply(page, "t => /open/i.test(t)")
-    shot(page, e2e_artifacts, "05-reconnected")
+    shot(page, e2e_artifacts, "06-reconnected")
+
+
+def test_start_again_after_a_lost_session_opens_a_fresh_one(dhe_server, open_visitor):
+    page = open_visitor("?lang=zh")
+    first = start_session(page)
+    status, _ = dhe_server.request("DELETE", f"/api/sessions/{first}")
+    assert status == 204
+    page.wait_for_selector("#lost", state="visible", timeout=30_000)
+    assert page.text_content("#lost-title") == "连接曾经中断"
+    assert page.text_content("#status-text") == "已连接"
+    second = page.get_attribute("body", "data-session-id")
+    assert second and second != first
+    page.click("#lost-restart")
+    page.wait_for_function(
+        f"() => !['{first}', '{second}'].includes(document.body.dataset.sessionId ?? '{first}')"
+        " && document.getElementById('status').dataset.state === 'connected'",
+        timeout=30_000,
+    )
+    assert not page.is_visible("#lost") and page.is_hidden("#attract")
+    status, _ = dhe_server.request("DELETE", f"/api/sessions/{second}")
+    assert status == 404  # "Start again" ended the session it replaced
 
 
 def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e2e_artifacts):

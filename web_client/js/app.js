@@ -64,6 +64,7 @@ export class VisitorPage {
       captions: this.captions,
       t: this.t,
       notice: (...args) => this.notice(...args),
+      onSent: () => this.showLost(false),
     });
     this.keypad = new Keypad($("keypad"), {
       t: this.t,
@@ -92,6 +93,7 @@ export class VisitorPage {
       this.keypad.isOpen ? this.keypad.close(true) : this.keypad.open(null),
     );
     $("end-session").addEventListener("click", () => this.finish());
+    $("lost-restart").addEventListener("click", () => this.restart());
     for (const button of document.querySelectorAll(".lang-btn")) {
       button.addEventListener("click", () => this.switchLanguage(button.dataset.lang));
     }
@@ -258,8 +260,12 @@ export class VisitorPage {
     this.everConnected = true;
     this.retry.reset();
     this.setStatus("connected");
-    if (wasReconnect) this.notice("notice.reconnected", {}, { ms: 8000 });
-    else for (const key of STARTUP_NOTICES) this.screen.hideNotice(key);
+    if (wasReconnect) {
+      // what happened stays on screen, with a way to start over, until the visitor goes on
+      // (an 8 s notice left "Connected" over an empty screen: newcomer12)
+      this.screen.hideNotice("notice.reconnecting");
+      this.showLost(true);
+    } else for (const key of STARTUP_NOTICES) this.screen.hideNotice(key);
     if (this.languageChosen) this.input.send({ type: "language", language: this.i18n.lang });
     this.camera.connected();
     if (!this.flags.kiosk && !this.keypad.isOpen) $("text-input").focus();
@@ -301,6 +307,7 @@ export class VisitorPage {
     // free its place on the server at once: a server too busy to notice the loss kept it
     // live for seconds and refused this page's new offers (too many sessions from this address)
     deleteSession(session.id);
+    this.showLost(false); // "Reconnecting…" says it until the new session is open
     this.phase = "reconnecting";
     this.setStatus("reconnecting");
     this.notice("notice.reconnecting", {}, { kind: "warn", ms: 0 });
@@ -327,8 +334,23 @@ export class VisitorPage {
     this.retry.after(this.config.config_retry_ms);
   }
 
+  /** The panel saying a lost session's conversation was closed, with "Start again" (shown
+   * once the new session is open, hidden when the visitor goes on or the session ends). */
+  showLost(show) {
+    $("lost").hidden = !show;
+  }
+
+  /** "Start again" after a loss: end the new session and open a fresh one, as from the start
+   * button (its greeting included). */
+  async restart() {
+    this.showLost(false);
+    await this.finish();
+    await this.start();
+  }
+
   /** The session is over for good (visitor finished, idle timeout): clear and go back. */
   sessionOver(session, endedKey) {
+    this.showLost(false);
     this.teardown(session);
     this.releaseDevices();
     this.everConnected = false; // the next visitor's session starts afresh

@@ -21,6 +21,7 @@ export class ServerEvents {
       case "transcript":
         if (msg.role === "visitor" || msg.role === undefined) {
           page.captions.visitor(msg.text ?? "", msg.final !== false, msg.language);
+          if (msg.final !== false && msg.text) page.showLost(false); // the visitor went on
         }
         break;
       case "reply":

@@ -11,7 +11,8 @@ const $ = (id) => document.getElementById(id);
 export class VisitorInput {
   /**
    * @param {{socket: () => WebSocket|null|undefined, captions: object, t: Function,
-   *          notice: Function}} o socket: the current session's events socket, if any
+   *          notice: Function, onSent: Function}} o socket: the current session's events
+   *          socket, if any; onSent: called after the visitor's text, digits or handoff went
    */
   constructor(o) {
     this.o = o;
@@ -42,7 +43,10 @@ export class VisitorInput {
 
   /** Send ``message``; false (and a notice) when the session is not connected. */
   sendOrSay(message) {
-    if (this.send(message)) return true;
+    if (this.send(message)) {
+      this.o.onSent?.();
+      return true;
+    }
     this.o.notice("notice.not_connected", {}, { kind: "warn" });
     return false;
   }
