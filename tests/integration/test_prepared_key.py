@@ -101,7 +101,7 @@ def test_the_keyed_path_is_the_path_synthesis_runs(language: str) -> None:
         if path.is_relative_to(site):
             dists.add(_distribution(path, site, owners))
         elif path.is_relative_to(folder) or path.is_relative_to(stdlib):
-            continue  # model files (keyed by name, size, mtime), Python's own (keyed version)
+            continue  # model files (keyed by name and content), Python's own (keyed version)
         elif path.is_relative_to(root) and path.parent.name != "__pycache__":
             if path.relative_to(root).parts[0].endswith(".egg-info"):
                 continue  # the editable install's metadata (importlib.metadata reads it), no code
