@@ -213,6 +213,11 @@ class Interpreter:
         if intent is None or intent.kind == "out_of_scope":
             if digression:
                 return False
+            said = extract_yes_no(event.text) if run.state.offered_handoff else None
+            if said is not None and self.pack.intents.get("affirm" if said else "deny"):
+                # a yes or no the classifier did not know: 需要, the answer to the offer's
+                # 需要我为您呼叫工作人员吗, was out of scope and the offer was made again
+                return self._answer_offer(run, said)
             if run.handed_off and "utter_handoff_pending" in self.pack.responses:
                 # a colleague is already on the way: no second offer to call one (newcomer11)
                 run.say("utter_handoff_pending")
@@ -221,18 +226,16 @@ class Interpreter:
             run.offered_handoff = True  # it ends "shall I call a colleague?"
             return True
         if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
-            if extract_yes_no(event.text) is not HANDOFF_ANSWERS[intent.name]:
+            said = extract_yes_no(event.text)
+            if said is None:
                 # the classifier's guess at a garbled line (似是一起: 四四一七 misheard) is no
                 # answer: a yes or no needs the word itself; the offer is made again
                 run.say("utter_out_of_scope")
                 run.offered_handoff = True
                 return True
-            run.intent = intent.name
-            if HANDOFF_ANSWERS[intent.name]:
-                run.handoff("visitor_accepted")
-            else:
-                run.say(intent.target)  # "how can I help?"
-            return True
+            # the words decide when the classifier reads the other answer (需要 was a deny,
+            # 0.29, beside its examples' 不需要)
+            return self._answer_offer(run, said)
         if intent.kind != "flow":
             run.intent = intent.name
         if intent.kind == "kb":
@@ -260,6 +263,17 @@ class Interpreter:
             return True
         if digression:
             self._reask(run, resume=True)
+        return True
+
+    def _answer_offer(self, run: Run, yes: bool) -> bool:
+        """The visitor's yes (a colleague is called) or no ("how can I help?", the ``deny``
+        intent's response) to the offer of a colleague; the pack has both intents."""
+        intent = self.pack.intents["affirm" if yes else "deny"]
+        run.intent = intent.name
+        if yes:
+            run.handoff("visitor_accepted")
+        else:
+            run.say(intent.target)  # "how can I help?"
         return True
 
     def _reask(self, run: Run, *, resume: bool = False) -> None:

@@ -39,12 +39,15 @@ _YES_ZH = re.compile(r"是的|好的|没错|确认|可以|确定|冻结吧|请�
 #: One-character yeses ("是", "对", "好"…) count only as the clause's first word (after "那",
 #: "哦"…, and before the clause's end: 是自一起 is no yes) or in a short answer ("就是",
 #: "对对对"): inside a sentence "是" is the copula — "我的卡号是…" is not a yes.
-_YES_ZH_WORD = re.compile(r"^[那哦噢喔啊嗯\s]*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*$")
-#: A short answer made only of yes-words and particles ("就是", "对对对", "好啊", "嗯嗯"):
-#: the yes must be a word, not a character inside another one — 似是一起 (四四一七 misheard)
-#: at the hand-off offer was taken as a yes (fixes12).
+_YES_ZH_WORD = re.compile(
+    r"^[那哦噢喔啊嗯\s]*(?:(?:需要|是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*)+$"
+)
+#: A short answer made only of yes-words and particles ("就是", "对对对", "好啊", "嗯嗯", said
+#: twice: "好啊好啊"; 需要, the answer to the hand-off offer's 需要我为您呼叫工作人员吗): the yes
+#: must be a word, not a character inside another one — 似是一起 (四四一七 misheard) at the
+#: hand-off offer was taken as a yes (fixes12).
 _YES_ZH_SHORT = re.compile(
-    r"(?:就|那|哦|噢|喔|啊|嗯)*(?:是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*"
+    r"(?:就|那|哦|噢|喔|啊|嗯)*(?:(?:需要|是|对|好|行|嗯|要)+(?:的|啊|呀|吧|了|呢|嘛|哈)*)+"
 )
 _CLAUSES = re.compile(r"[，,。.!！?？;；~]+")
 

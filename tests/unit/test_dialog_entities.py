@@ -118,6 +118,14 @@ def test_a_yes_at_a_digits_question_gives_no_digits(heard: str) -> None:
         ("请问发票在哪个窗口开", None),
         ("对对对", True),
         ("好啊", True),
+        ("需要", True),  # the answer to 需要我为您呼叫工作人员吗 (the hand-off offer)
+        ("需要的", True),
+        ("需要，谢谢", True),
+        ("不需要", False),
+        ("我需要转账", None),
+        ("是啊是啊", True),  # a yes said twice (b2bbf93 read it as nothing)
+        ("好啊好啊", True),
+        ("对呀对呀", True),
         ("似是一起", None),  # 四四一七 misheard: 是 inside it is no yes
         ("是自一起", None),
         ("要不", None),  # "how about…": no answer

@@ -75,7 +75,15 @@ def test_declining_a_person_calls_no_one(
 
 @pytest.mark.parametrize(
     ("said", "language", "handed_off"),
-    [("yes please", "en", True), ("是的", "zh", True), ("好", "zh", True), ("可以", "zh", True)],
+    [
+        ("yes please", "en", True),
+        ("是的", "zh", True),
+        ("好", "zh", True),
+        ("可以", "zh", True),
+        ("需要", "zh", True),  # the offer asks 需要我为您呼叫工作人员吗; the classifier read deny
+        ("需要的", "zh", True),
+        ("不需要", "zh", False),
+    ],
 )
 def test_a_yes_word_at_the_offer_calls_a_colleague(
     pack: Pack, nlu: IntentClassifier, said: str, language: str, handed_off: bool
@@ -102,3 +110,31 @@ def test_a_garbled_line_at_the_offer_is_no_yes(
     assert not any(isinstance(a, Handoff) for a in out), texts(out)
     assert texts(out) == [pack.responses["utter_out_of_scope"].texts[language]]
     assert v.state.offered_handoff
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "classified", "handed_off"),
+    [
+        ("需要", "zh", NLUResult("deny", 0.29), True),  # the bank classifier's reading
+        ("需要的", "zh", NLUResult(None, 0.23), True),  # below the threshold: out of scope
+        ("不需要", "zh", NLUResult("affirm", 0.3), False),
+        ("no thanks", "en", NLUResult(None, 0.2), False),
+    ],
+)
+def test_the_words_decide_the_answer_to_the_offer(
+    pack: Pack,
+    nlu: IntentClassifier,
+    said: str,
+    language: str,
+    classified: NLUResult,
+    handed_off: bool,
+) -> None:
+    """A clear yes or no in the words is the answer to the offer, whatever the classifier read
+    (需要 was classified deny, beside its examples' 不需要, and the offer was made again)."""
+    v = Visitor(pack, nlu, language)
+    v.feed(UserInput("tell me a joke", language, NLUResult(None, 0.1)))
+    out = v.feed(UserInput(said, language, classified))
+    assert any(isinstance(a, Handoff) for a in out) is handed_off, texts(out)
+    assert not v.state.offered_handoff
+    if not handed_off:  # "how can I help?"
+        assert texts(out) == [pack.responses[pack.intents["deny"].target].texts[language]]
