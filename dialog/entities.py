@@ -174,14 +174,16 @@ def extract_digits(text: str, length: int | None = None, *, homophones: bool = F
 
 
 def _trimmed(run: list[tuple[str, bool]], length: int) -> str | None:
-    """``run``'s digits, or the longest that is left after dropping homophones at its edges,
-    when they are ``length`` digits long."""
+    """``run``'s digits, or what is left after dropping homophones at its edges, when they are
+    ``length`` digits long. Those in front are dropped first: 尾号是似是一起 (四四一七 with 七
+    heard as 起) is 是 + 4417, not 4441 + 起 — the copula and 就 lead an answer, while a
+    misheard last digit (七 → 起, 八 → 吧) is as often a homophone as a particle."""
     pieces = [d for d, _ in run]
-    for start in range(len(pieces)):
-        if start > 0 and not run[start - 1][1]:
+    for end in range(len(pieces), 0, -1):
+        if end < len(pieces) and not run[end][1]:
             return None
-        for end in range(len(pieces), start, -1):
-            if end < len(pieces) and not run[end][1]:
+        for start in range(end):
+            if start > 0 and not run[start - 1][1]:
                 break
             joined = "".join(pieces[start:end])
             if len(joined) == length:

@@ -71,6 +71,8 @@ CARD_TAIL = SlotDef(name="card_last4", type="digits", length=4, sensitive=True)
         ("而三把铃。", "2380"),
         ("酒酒吧而", "9982"),
         ("尾号是四四一七", "4417"),  # "是" before the digits is no fifth digit
+        ("尾号是似是一起", "4417"),  # nor when the last digit is a homophone too (not 4441)
+        ("是一二三吧", "1238"),  # 八 heard as 吧
         ("for 117", "4117"),  # heard for "four one one seven"
         ("to four one seven", "2417"),
         ("It's 4 4 1 7.", "4417"),
