@@ -16,8 +16,6 @@ from engine.config_file import read_mapping
 if TYPE_CHECKING:
     from engine.config import EngineConfig
 
-_EMBEDDING_ENV = "DHE_DIALOG__EMBEDDING_MODEL"
-
 
 def check_references(config: EngineConfig) -> list[str]:
     """Problems with settings that name things outside the file, checked without loading any
@@ -151,7 +149,7 @@ def check_raw_references(path: str | Path, reported: list[str]) -> list[str]:
     ``dhe config check`` reports every error at once: the file's values with each setting
     named in ``reported`` left out (its default then), validated again and checked; when that
     still fails (an invalid ``DHE_*`` variable, a setting inside a list), the raw
-    ``dialog.embedding_model`` alone is checked.
+    ``dialog.embedding_model`` and ``dialog.rerank_model`` alone are checked.
 
     Args:
         path: the config file (a readable YAML mapping).
@@ -187,14 +185,19 @@ def _drop(raw: dict, keys: list[str]) -> None:
 
 
 def _raw_embedding_problems(raw: dict, reported: list[str]) -> list[str]:
-    value = os.environ.get(_EMBEDDING_ENV)
-    if value is None:
-        dialog = raw.get("dialog")
-        value = dialog.get("embedding_model") if isinstance(dialog, dict) else None
-    named = ("dialog.embedding_model:", f"{_EMBEDDING_ENV} ")
-    if not isinstance(value, str) or any(p.startswith(named) for p in reported):
-        return []
-    return _embedding_model_problems(value)
+    """The raw ``dialog.embedding_model`` and ``dialog.rerank_model`` (or their ``DHE_*``
+    variables), checked when the file cannot be validated, unless already reported."""
+    problems: list[str] = []
+    for key in ("embedding_model", "rerank_model"):
+        env = f"DHE_DIALOG__{key.upper()}"
+        value = os.environ.get(env)
+        if value is None:
+            dialog = raw.get("dialog")
+            value = dialog.get(key) if isinstance(dialog, dict) else None
+        named = (f"dialog.{key}:", f"{env} ")
+        if isinstance(value, str) and not any(p.startswith(named) for p in reported):
+            problems += _embedding_model_problems(value, key)
+    return problems
 
 
 def _embedding_model_problems(value: str, key: str = "embedding_model") -> list[str]:

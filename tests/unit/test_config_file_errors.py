@@ -265,3 +265,21 @@ def test_config_check_flags_a_kokoro_voice_without_voice_packs(
         f"{wrong}: tts.voices.zh.voice: 'piper-en_US-joe-medium' is no Kokoro model "
         "(no voice packs in it)"
     )
+
+
+def test_config_check_reports_both_encoders_when_the_file_cannot_be_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    # an invalid DHE_* variable fails validation whatever is dropped: the raw values are read
+    for name in ("DHE_DIALOG__EMBEDDING_MODEL", "DHE_DIALOG__RERANK_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DHE_SERVER__PORT", "-5")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("dialog:\n  embedding_model: nope\n  rerank_model: nope2\n", encoding="utf-8")
+    assert main(["config", "check", str(cfg)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split(": ")[1] for ln in lines] == [
+        "DHE_SERVER__PORT (environment)",
+        "dialog.embedding_model",
+        "dialog.rerank_model",
+    ], lines
