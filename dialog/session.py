@@ -163,9 +163,12 @@ class DialogSession:
 
     def awaited_answer(self) -> str | None:
         """The type of the slot the flow's question waits for (``digits``, ``yes_no``…; see
-        :data:`dialog.pack.SLOT_TYPES`), None when no question waits. The ASR reads it for
-        the next turn's decoder prompt (``asr.digits_prompts``: a card's tail, a code)."""
-        slot = self.engine.interpreter.waiting_slot(self.state)
+        :data:`dialog.pack.SLOT_TYPES`), None when no question waits or the session is
+        closed. The ASR reads it for the next turn's decoder prompt (``asr.digits_prompts``: a
+        card's tail, a code), on its worker thread: a decode still under way when the session
+        closed must not fail on the session's end (:class:`SessionClosedError`)."""
+        state = self._state  # one snapshot: the loop thread replaces it whole, turn by turn
+        slot = self.engine.interpreter.waiting_slot(state) if state is not None else None
         return slot.type if slot is not None else None
 
     def _at_question(self) -> bool:

@@ -81,3 +81,13 @@ async def test_two_sessions_typing_at_once_keep_their_own_flows() -> None:
         )
     # the lost-card flow waits for its question in the first session only
     assert first.awaited_answer() is not None and second.awaited_answer() is None
+
+
+async def test_the_awaited_answer_of_a_closed_session_is_none() -> None:
+    # the ASR's worker thread asks at each decode; one under way when the session closes
+    # gets "no question", not SessionClosedError
+    session = trained_dialog("bank").new_session("closing")
+    await session.handle_text("I lost my card")
+    assert session.awaited_answer() == "digits"
+    session.close()
+    assert session.awaited_answer() is None
