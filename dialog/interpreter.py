@@ -227,7 +227,7 @@ class Interpreter:
             return True
         if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
             said = extract_yes_no(event.text)
-            if said is None:
+            if said is None or ("affirm" if said else "deny") not in self.pack.intents:
                 # the classifier's guess at a garbled line (似是一起: 四四一七 misheard) is no
                 # answer: a yes or no needs the word itself; the offer is made again
                 run.say("utter_out_of_scope")
