@@ -66,8 +66,9 @@ class Understanding:
             own = [e for examples in pack.intents[faq[0]].examples.values() for e in examples]
             vectors = encoder.encode_many(own) if encoder is not None and own else None
             topics = {}
-            # without the section reranker: it only picks among sections when answering, the
-            # classifier is trained as before (with it, the BANKING77 sample lost one intent)
+            # without the section reranker: it only picks among sections when answering, so
+            # the classifier (intents, out of scope) is the same whether `rerank_model` is on
+            # or off, and a kiosk without the reranker's files classifies as one with them
             for n, example in enumerate(own):
                 vector = vectors[n] if vectors is not None else None
                 found = kb.search(example, detect_language(example), vector, rerank=False)
