@@ -14,8 +14,8 @@ The refit (:func:`fit`): ``heard_extra`` and ``weight_s`` by least squares on th
 heard seconds (the same on any machine), ``overhead`` (what a run costs beyond its own size)
 from a straight line through the pieces' CPU times, and the least ``start_slowdown`` whose
 predicted holds cover the needed ones in ``--cover`` of the replies; twice, with the pieces'
-cost sized by spoken weight and by phoneme tokens (:meth:`KokoroTTS.cost_size`, what the voice
-uses), so the two can be compared on the same measured replies. The fitting sample is disjoint from the sample the
+cost sized by spoken weight (what the voice uses) and by phoneme tokens
+(:meth:`KokoroTTS.token_count`), so the two can be compared on the same measured replies. The fitting sample is disjoint from the sample the
 intelligibility test and ``benchmarks/tts.py`` score (templates ``1::4``, ``2::4``, ``3::4`` of
 each pack; the test's are ``0::4``), which is reported beside it.
 
@@ -82,7 +82,7 @@ def stream(tts: KokoroTTS, text: str) -> Streamed:
         pcm, _ = limiter.limit(np.frombuffer(chunk.pcm, np.int16), chunk.sample_rate)
         heard.append(pcm.size / chunk.sample_rate)
     weights = [spoken_weight(p) for p in pieces]
-    tokens = [round(tts.cost_size(p)) for p in pieces]
+    tokens = [tts.token_count(p) for p in pieces]
     return Streamed(text, weights, make, heard, cpu, tokens)
 
 
@@ -98,10 +98,10 @@ def needed_hold_s(reply: Streamed, slack_s: float = SLACK_S) -> float:
 
 
 def predicted_hold_s(
-    reply: Streamed, pace: Pace, by_tokens: bool = True, slack_s: float = SLACK_S
+    reply: Streamed, pace: Pace, by_tokens: bool = False, slack_s: float = SLACK_S
 ) -> float:
     """The hold :func:`opening_hold_s` gives this reply from its first piece's make time, the
-    pieces' costs sized by their phoneme tokens (as the voice sizes them) or by their weight."""
+    pieces' costs sized by their phoneme tokens or by their weight (as the voice sizes them)."""
     return opening_hold_s(
         reply.weights,
         reply.make_s[0],
@@ -112,7 +112,7 @@ def predicted_hold_s(
     )
 
 
-def compare(replies: list[Streamed], pace: Pace, label: str, by_tokens: bool = True) -> None:
+def compare(replies: list[Streamed], pace: Pace, label: str, by_tokens: bool = False) -> None:
     """Print predicted against needed holds over ``replies`` (multi-piece ones)."""
     rows = [
         (predicted_hold_s(r, pace, by_tokens), needed_hold_s(r))
@@ -133,7 +133,7 @@ def compare(replies: list[Streamed], pace: Pace, label: str, by_tokens: bool = T
     )
 
 
-def fit(replies: list[Streamed], base: Pace, cover: float, by_tokens: bool = True) -> Pace:
+def fit(replies: list[Streamed], base: Pace, cover: float, by_tokens: bool = False) -> Pace:
     """The voice's pace refit on ``replies``: ``heard_extra`` and ``weight_s`` by least
     squares on heard seconds = ``weight_s * (w + heard_extra)``, ``overhead`` from CPU
     seconds = ``a + b * size`` (``a / b`` in the cost unit: phoneme tokens, or weights unless

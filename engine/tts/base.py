@@ -123,12 +123,6 @@ class SentenceTTS(ABC):
                 f"{type(self).__name__} speaks {sorted(self.languages)}, not {language!r}",
             )
 
-    def cost_size(self, sentence: str) -> float:
-        """How much ``sentence`` costs to synthesize, in the unit of :attr:`hold_pace`'s
-        overhead (:func:`~engine.tts.pacing.opening_hold_s`): its spoken weight unless the
-        voice knows better (Kokoro: its phoneme tokens)."""
-        return spoken_weight(sentence)
-
     def split(self, text: str) -> list[str]:
         """Sentences of ``text`` in speaking order (:func:`split_sentences`)."""
         return split_sentences(text, self.split_config)
@@ -166,8 +160,7 @@ class SentenceTTS(ABC):
         ``made_s`` to make), or until ``second`` is ready."""
         assert self.hold_pace is not None
         weights = [spoken_weight(s) for s in sentences]
-        costs = [self.cost_size(s) for s in sentences]
-        hold_s = opening_hold_s(weights, made_s, heard_s(first), self.hold_pace, costs=costs)
+        hold_s = opening_hold_s(weights, made_s, heard_s(first), self.hold_pace)
         if hold_s > 0:
             t_s = time.monotonic()
             await asyncio.wait({second}, timeout=hold_s)

@@ -254,12 +254,13 @@ class KokoroTTS(SentenceTTS):
         self.check_language(language)
         return estimated_track(["^", *(s for s, _ in self._tokens(sentence)), "$"])
 
-    def cost_size(self, sentence: str) -> float:
-        """Phoneme tokens of ``sentence`` (the model's input length; ~1 ms of G2P): a run's
-        time is close to linear in them, more so than in the spoken weight (a Han character
-        is 2-6 tokens: its initial, final and tone arrow; a Latin letter's name 2-8). The hold
-        pace's overhead is in tokens (:data:`engine.tts.kokoro_openings.ZH_HOLD_PACE`)."""
-        return float(len(self._tokens(sentence)))
+    def token_count(self, sentence: str) -> int:
+        """Phoneme tokens of ``sentence``: the model's input length (~1 ms of G2P; a Han
+        character is 2-6 tokens, a Latin letter's name 2-8). The first piece's hold sizes a
+        piece's cost by its spoken weight all the same (see
+        :data:`engine.tts.kokoro_openings.ZH_HOLD_PACE`); ``benchmarks/kokoro_pace.py``
+        compares the two."""
+        return len(self._tokens(sentence))
 
     def _tokens(self, sentence: str) -> list[Token]:
         return to_tokens(self._vocab, to_phonemes(sentence))

@@ -59,16 +59,16 @@ ZH_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=3.0, max_weight=150)
 #: only after the first piece plays (the second piece made at full speed while held, so a
 #: two-piece hold / 1.35), the hold left 5 of 24 replies with a silence >= 200 ms in their
 #: first 1.5 s against 1 of 24 (same run, interleaved, under load ~11): not kept.
-#: Its cost is sized in phoneme tokens (:meth:`engine.tts.kokoro.KokoroTTS.cost_size`, the
-#: model's input length), not in weight: a Han character is 2-6 tokens (its initial, final and
-#: tone arrow) and a Latin letter's name 2-8, and the run's time follows the tokens more closely
-#: (``benchmarks/kokoro_pace.py``, the same 62 multi-piece replies of the fit sample, under load
-#: 9-15: CPU seconds per piece fitted a + b * size give an overhead of 19.6 tokens (12.4
-#: weights); the second piece's CPU time over the one the first predicts had 80th / 90th
-#: percentiles 1.10 / 1.15 by tokens + 20 against 1.14 / 1.19 by weight + 13; on the scored
-#: sample 1.20 / 1.27 against 1.26 / 1.32). The least slowdown covering 90 % of the fit sample's
-#: replies was 1.4 by either size at that load; 1.35 is kept from the quieter fit before.
-ZH_HOLD_PACE = Pace(ratio=0.6, overhead=20.0, heard_extra=2.2, weight_s=0.06, start_slowdown=1.35)
+#: Tried and not kept: sizing a piece's cost by its phoneme tokens
+#: (:meth:`engine.tts.kokoro.KokoroTTS.token_count`, the model's input length) instead of its
+#: weight. In CPU time the tokens predict the second piece a little better
+#: (``benchmarks/kokoro_pace.py``, under load 9-15: overhead 19.6 tokens; measured / predicted
+#: 80th / 90th percentile 1.10 / 1.15 against 1.14 / 1.19 by weight + 13), but streamed and
+#: played, interleaved reply by reply over the 30 replies of the intelligibility sample, the
+#: token-sized hold let more replies stall: a silence >= 200 ms in the first 1.5 s in 3 / 2 / 7
+#: of 30 against 2 / 3 / 4 (load 12-20, 6-19, 6-8), and with a 1.4 slowdown 3 against 1 (load
+#: 3-4), for first audio medians within -12 % / +4 % of the weight-sized hold's.
+ZH_HOLD_PACE = Pace(ratio=0.6, overhead=13.0, heard_extra=2.2, weight_s=0.06, start_slowdown=1.35)
 #: The opening ``paced``: clauses grouped so each piece is made before the audio ahead of it
 #: runs out (a short opening clause alone left ~1 s of silence after it).
 PACED_SPLIT = SplitConfig(pace=ZH_PACE)

@@ -35,9 +35,9 @@ hesitation in mid-sentence, and costs less than merging clauses does (the clause
 piece would take is made while it waits). The make times are predicted from the first piece's
 own synthesis time (the machine's speed right now: load, the renderer, a faster CPU), scaled
 by :meth:`Pace.cost`. A piece's cost may be sized in another unit than the weight it is heard
-by: a Kokoro run's time is close to linear in its phoneme tokens, which the spoken weight (3
-per Han character, 1 per Latin letter) follows loosely (``costs`` of :func:`opening_hold_s`,
-:meth:`engine.tts.base.SentenceTTS.cost_size`).
+by (``costs`` of :func:`opening_hold_s`): ``benchmarks/kokoro_pace.py`` compares Kokoro's
+phoneme tokens with the weight (the voice keeps the weight: see
+:data:`engine.tts.kokoro_openings.ZH_HOLD_PACE`).
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ class Pace:
             audio that is heard, with the server's renderer and encoder running).
         overhead: size a piece costs to make beyond its own (rendered silences, the
             predictor, the front end), in the unit the pieces' costs are sized in: spoken
-            weight for :func:`pace_pieces`, the voice's
-            :meth:`~engine.tts.base.SentenceTTS.cost_size` for :func:`opening_hold_s`.
+            weight unless :func:`opening_hold_s` is given other ``costs``.
         heard_extra: weight a piece plays beyond its own (its pauses, after shortening).
         max_weight: the most weight of one piece after the first (its length alone).
         across_sentences: a piece after the first may end in another sentence than it began.

@@ -110,14 +110,14 @@ def test_the_opening_clause_plays_for_what_the_hold_assumes(kokoro: KokoroTTS) -
     assert eager.hold_pace is None and eager.split_config is kokoro.split_config
 
 
-def test_a_piece_costs_its_phoneme_tokens(kokoro: KokoroTTS) -> None:
-    """The hold sizes a piece's cost by the model's input tokens (tests/unit/test_pacing.py
-    uses these counts): 抱歉， is pau↘ʨʰjɛ↘n, (11), and a Latin acronym costs its letter
-    names' phonemes although it weighs one per letter."""
+def test_a_piece_counts_its_phoneme_tokens(kokoro: KokoroTTS) -> None:
+    """The model's input length (benchmarks/kokoro_pace.py sizes a piece's cost by it; the
+    counts tests/unit/test_pacing.py uses): 抱歉， is pau↘ʨʰjɛ↘n, (11), and a Latin acronym
+    counts its letter names' phonemes although it weighs one per letter."""
     pieces = kokoro.split("抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？")
-    assert [kokoro.cost_size(p) for p in pieces] == [11.0, 41.0, 51.0]
-    assert kokoro.cost_size("ATM。") > 3 * kokoro.cost_size("。")
-    assert kokoro.cost_size("") == 0.0
+    assert [kokoro.token_count(p) for p in pieces] == [11, 41, 51]
+    assert kokoro.token_count("ATM。") > 3 * kokoro.token_count("。")
+    assert kokoro.token_count("") == 0
 
 
 def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:

@@ -3,6 +3,8 @@ piece plan and timings of a real Kokoro reply measured in the server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.tts.kokoro_openings import FIRST_CLAUSE_SPLIT, HOLDS, ZH_HOLD_PACE
@@ -17,53 +19,51 @@ def _weights(text: str) -> list[int]:
     return [spoken_weight(p) for p in split_sentences(text, FIRST_CLAUSE_SPLIT)]
 
 
-#: Its pieces' phoneme tokens (KokoroTTS.cost_size with the pinned vocabulary: pau↘ʨʰjɛ↘n, is
+#: Its pieces' phoneme tokens (KokoroTTS.token_count with the pinned vocabulary: pau↘ʨʰjɛ↘n, is
 #: 11; tests/integration/test_tts_kokoro.py checks them on the real voice).
 FALLBACK_TOKENS = [11, 41, 51]
 
 
 def test_the_opening_clause_is_held_by_what_the_next_piece_lacks() -> None:
-    """抱歉， (w 7, 11 tokens) made in 0.45 s plays 0.66 s; the next piece (w 34, 41 tokens) is
-    then predicted to take 0.45 * (41 + 20) / (11 + 20) * 1.35 = 1.1954 s: held 1.1954 - 0.66 -
-    0.05 s of slack = 0.4854 s, so it plays as it is ready (with the slack), and no piece comes
-    late."""
+    """抱歉， (w 7) made in 0.45 s plays 0.66 s; the next piece (w 34) is then predicted to take
+    0.45 * 47/20 * 1.35 = 1.4276 s: held 1.4276 - 0.66 - 0.05 s of slack = 0.7176 s, so it
+    plays as it is ready (with the slack), and no piece comes late."""
     weights = _weights(FALLBACK)
     assert weights == [7, 34, 37]
-    hold = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE, costs=FALLBACK_TOKENS)
-    assert hold == pytest.approx(0.45 * 61 / 31 * 1.35 - 0.71, abs=1e-9)
-    assert hold == pytest.approx(0.4854, abs=1e-4)
+    hold = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE)
+    assert hold == pytest.approx(0.717625, abs=1e-9)
     # the pieces' predicted ready times against when each would start playing
-    per_cost = 0.45 / ZH_HOLD_PACE.cost(11)
+    per_cost = 0.45 / ZH_HOLD_PACE.cost(7)
     ready, start = 0.0, hold + 0.66
-    for k, (weight, tokens) in enumerate(zip(weights[1:], FALLBACK_TOKENS[1:], strict=True)):
-        ready += per_cost * ZH_HOLD_PACE.cost(tokens) * (1.35 if k == 0 else 1.0)
+    for k, weight in enumerate(weights[1:]):
+        ready += per_cost * ZH_HOLD_PACE.cost(weight) * (1.35 if k == 0 else 1.0)
         assert ready <= start + 0.05 + 1e-9
         start += ZH_HOLD_PACE.heard(weight) * ZH_HOLD_PACE.weight_s
 
 
-def test_the_cost_is_sized_apart_from_the_length_heard() -> None:
-    """Sized by weight (7 -> 34, the same pace) the second piece is predicted 54 / 27 = 2.0x
-    the first instead of 61 / 31 = 1.97x, and a piece of many tokens but little weight (an
-    acronym's letter names) costs what its tokens say."""
+def test_the_cost_may_be_sized_apart_from_the_length_heard() -> None:
+    """Sized by phoneme tokens with a token overhead of 20 (benchmarks/kokoro_pace.py's
+    comparison) the second piece is predicted (41 + 20) / (11 + 20) = 1.97x the first, and a
+    piece of many tokens but little weight (an acronym's letter names) costs what its tokens
+    say; the heard lengths still come from the weights."""
     weights = _weights(FALLBACK)
-    by_weight = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE)
-    assert by_weight == pytest.approx(0.45 * 54 / 27 * 1.35 - 0.71, abs=1e-9)
-    letters = opening_hold_s([7, 6], 0.45, 0.66, ZH_HOLD_PACE, costs=[11, 48])
+    pace = replace(ZH_HOLD_PACE, overhead=20.0)
+    hold = opening_hold_s(weights, 0.45, 0.66, pace, costs=FALLBACK_TOKENS)
+    assert hold == pytest.approx(0.45 * 61 / 31 * 1.35 - 0.71, abs=1e-9)
+    letters = opening_hold_s([7, 6], 0.45, 0.66, pace, costs=[11, 48])
     assert letters == pytest.approx(0.45 * 68 / 31 * 1.35 - 0.71, abs=1e-9)
     with pytest.raises(ValueError, match="2 costs for 3 pieces"):
-        opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE, costs=[11, 41])
+        opening_hold_s(weights, 0.45, 0.66, pace, costs=[11, 41])
 
 
 def test_no_hold_when_the_machine_keeps_up_or_there_is_nothing_to_wait_for() -> None:
     weights = _weights(FALLBACK)
-    # made 2x faster (0.22 s): the next piece is predicted in 0.58 s < 0.66 s heard + 0.05 s
-    assert opening_hold_s(weights, 0.22, 0.66, ZH_HOLD_PACE, costs=FALLBACK_TOKENS) == 0.0
-    assert opening_hold_s([7], 0.45, 0.66, ZH_HOLD_PACE, costs=[11]) == 0.0
-    # a second piece already begun 0.2 s ago needs that much less
-    started = opening_hold_s(
-        weights, 0.45, 0.66, ZH_HOLD_PACE, costs=FALLBACK_TOKENS, next_started_s=0.2
-    )
-    assert started == pytest.approx(0.45 * 61 / 31 * 1.35 - 0.71 - 0.2, abs=1e-9)
+    # made 2x faster (0.22 s): the next piece is predicted in 0.70 s < 0.66 s heard + 0.05 s
+    assert opening_hold_s(weights, 0.22, 0.66, ZH_HOLD_PACE) == 0.0
+    assert opening_hold_s([7], 0.45, 0.66, ZH_HOLD_PACE) == 0.0
+    # a second piece already half made needs that much less
+    started = opening_hold_s(weights, 0.45, 0.66, ZH_HOLD_PACE, next_started_s=0.2)
+    assert started == pytest.approx(0.517625, abs=1e-9)
 
 
 def test_a_later_piece_can_set_the_hold() -> None:
