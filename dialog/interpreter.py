@@ -236,6 +236,16 @@ class Interpreter:
             # the words decide when the classifier reads the other answer (需要 was a deny,
             # 0.29, beside its examples' 不需要)
             return self._answer_offer(run, said)
+        if (
+            run.state.offered_handoff
+            and intent.kind == "response"
+            and not digression
+            and "affirm" in self.pack.intents
+            and extract_yes_no(event.text) is True
+        ):
+            # approval the classifier read as another reply: "that would be great" was goodbye
+            # and ended the visit (review12); a yes in the words answers the offer
+            return self._answer_offer(run, True)
         if intent.kind != "flow":
             run.intent = intent.name
         if intent.kind == "kb":

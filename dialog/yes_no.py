@@ -14,10 +14,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: Approval said as a verdict counts ("that would be great", "sounds good", "please"): at the
+#: hand-off offer the classifier read "that would be great" as goodbye and the visit ended
+#: (review12). "fine" is left out: "I'm fine, thanks" declines.
 _YES_EN = re.compile(
     r"\b(yes|yeah|yea|yep|yup|sure|correct|right|ok|okay|confirm(ed)?|affirmative|absolutely|"
     r"of course|go ahead|do it|please do|definitely|indeed|that's it|uh huh|"
-    r"freeze it|freeze (?:the|my) card)\b"
+    r"freeze it|freeze (?:the|my) card|i'd like that|i would like that|"
+    r"sounds (?:good|great|perfect)|"
+    r"(?:would|will|'d|'ll) be (?:great|good|lovely|nice|perfect|helpful|wonderful))\b"
+    # a one-word approval only as the whole clause: "please tell me my balance first" at the
+    # freeze question is no yes
+    r"|^(?:please|great|perfect|lovely|wonderful|brilliant)$"
 )
 _YES_EN_FIRST = re.compile(
     r"^(?:yes|yeah|yea|yep|yup|sure|ok|okay|of course|go ahead|please do|correct|right|"

@@ -146,6 +146,16 @@ def test_a_yes_at_a_digits_question_gives_no_digits(heard: str) -> None:
         ("yes, I never got it back", True),
         ("no, freeze it", False),
         ("I don't want that", False),
+        # approval said as a verdict: "that would be great" at the hand-off offer was goodbye
+        ("that would be great", True),
+        ("that'd be great, thanks", True),
+        ("sounds good", True),
+        ("please", True),
+        ("I'd like that", True),
+        ("please don't", False),
+        ("that would not be great", False),
+        ("I'm fine, thanks", None),
+        ("please tell me my balance first", None),
     ],
 )
 def test_yes_no(text: str, expected: bool | None) -> None:

@@ -119,6 +119,8 @@ def test_a_garbled_line_at_the_offer_is_no_yes(
         ("需要的", "zh", NLUResult(None, 0.23), True),  # below the threshold: out of scope
         ("不需要", "zh", NLUResult("affirm", 0.3), False),
         ("no thanks", "en", NLUResult(None, 0.2), False),
+        # approval read as goodbye ended the visit instead of calling a colleague (review12)
+        ("that would be great", "en", NLUResult("goodbye", 0.4), True),
     ],
 )
 def test_the_words_decide_the_answer_to_the_offer(
