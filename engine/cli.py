@@ -15,6 +15,8 @@ import argparse
 import os
 import sys
 
+from threadpoolctl import threadpool_limits
+
 from engine import converse_cli, tools_cli
 from engine.cli_errors import interrupted
 from engine.logs import configure_logging
@@ -96,9 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def limit_blas_threads() -> None:
+    """One BLAS thread for the whole process (OpenBLAS under numpy and scikit-learn).
+
+    A dialog turn's matrix work is small (one sentence vector against a few thousand example
+    vectors, a linear classifier). With OpenBLAS's default of a thread per core, its idle
+    workers spin after every call: a turn that waited ~15 ms burned ~30 ms of CPU
+    (``benchmarks/dialog_turn.py``, process CPU), the second core's share taken from the ASR,
+    the voice and the renderer of a 2-core kiosk. With one thread the same turn costs ~12 ms
+    of CPU and waits as long. The models run by onnxruntime and CTranslate2 set their own
+    thread counts and are not affected.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dhe`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    limit_blas_threads()
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # named before a missing argument (see _Parser), by the command given
