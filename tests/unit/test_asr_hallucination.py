@@ -7,6 +7,7 @@ import pytest
 
 from engine.asr.hallucination import Cleaned, clean_transcript
 from engine.asr.whisper import zh_punctuation
+from engine.config_sections import DIGITS_PROMPT_EXAMPLE_ZH
 
 #: The decoder prompt for Mandarin (config ``asr.prompts.zh``); English has none by default.
 ZH_PROMPT = "以下是普通话的句子。"
@@ -173,15 +174,15 @@ def test_a_mandarin_transcript_is_punctuated_in_full_width(heard: str, written: 
     assert zh_punctuation(heard) == written
 
 
-#: The prompt of a turn at a digits question (config ``asr.digits_prompts.zh``): two clauses
-#: of digits beside the default prompt's sentence.
-DIGITS_PROMPT = "以下是普通话的句子。尾号是五三九零，验证码是六二八七一四。"
+#: The documented prompt of a turn at a digits question (``asr.digits_prompts.zh``, off by
+#: default): two clauses of digits beside the default prompt's sentence.
+DIGITS_PROMPT = DIGITS_PROMPT_EXAMPLE_ZH
 
 
-def test_the_configured_digits_prompt_is_the_one_tested() -> None:
+def test_no_digits_prompt_by_default() -> None:
     from engine.config import EngineConfig
 
-    assert EngineConfig().asr.digits_prompts["zh"] == DIGITS_PROMPT
+    assert EngineConfig().asr.digits_prompts == {}
 
 
 @pytest.mark.parametrize(
