@@ -213,8 +213,8 @@ class Interpreter:
         if intent is None or intent.kind == "out_of_scope":
             if digression:
                 return False
-            said = extract_yes_no(event.text) if run.state.offered_handoff else None
-            if said is not None and self.pack.intents.get("affirm" if said else "deny"):
+            said = self._offer_answered(run, event)
+            if said is not None:
                 # a yes or no the classifier did not know: 需要, the answer to the offer's
                 # 需要我为您呼叫工作人员吗, was out of scope and the offer was made again
                 return self._answer_offer(run, said)
@@ -226,8 +226,8 @@ class Interpreter:
             run.offered_handoff = True  # it ends "shall I call a colleague?"
             return True
         if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
-            said = extract_yes_no(event.text)
-            if said is None or ("affirm" if said else "deny") not in self.pack.intents:
+            said = self._offer_answered(run, event)
+            if said is None:
                 # the classifier's guess at a garbled line (似是一起: 四四一七 misheard) is no
                 # answer: a yes or no needs the word itself; the offer is made again
                 run.say("utter_out_of_scope")
@@ -236,13 +236,7 @@ class Interpreter:
             # the words decide when the classifier reads the other answer (需要 was a deny,
             # 0.29, beside its examples' 不需要)
             return self._answer_offer(run, said)
-        if (
-            run.state.offered_handoff
-            and intent.kind == "response"
-            and not digression
-            and "affirm" in self.pack.intents
-            and extract_yes_no(event.text) is True
-        ):
+        if intent.kind == "response" and not digression and self._offer_answered(run, event):
             # approval the classifier read as another reply: "that would be great" was goodbye
             # and ended the visit (review12); a yes in the words answers the offer
             return self._answer_offer(run, True)
@@ -274,6 +268,17 @@ class Interpreter:
         if digression:
             self._reask(run, resume=True)
         return True
+
+    def _offer_answered(self, run: Run, event: UserInput) -> bool | None:
+        """The visitor's yes (True) or no (False) to a pending offer of a colleague, read from
+        the words (:func:`dialog.entities.extract_yes_no`); None when no offer is pending, the
+        words say neither, or the pack has no intent for that answer (``affirm`` / ``deny``)."""
+        if not run.state.offered_handoff:
+            return None
+        said = extract_yes_no(event.text)
+        if said is None or ("affirm" if said else "deny") not in self.pack.intents:
+            return None
+        return said
 
     def _answer_offer(self, run: Run, yes: bool) -> bool:
         """The visitor's yes (a colleague is called) or no ("how can I help?", the ``deny``
