@@ -21,20 +21,21 @@ Rules, in order, for a visitor's input:
 A gesture the camera recognised (:class:`~dialog.types.GestureInput`) is an answer only at a
 yes/no question (thumbs up affirms, thumbs down denies: :data:`~dialog.types.GESTURE_ANSWERS`);
 anywhere else it changes nothing.
+
+This module routes each event; the question a flow waits at (rule 2, 4) is read in
+:mod:`dialog.waiting`, the offer of a colleague and its yes/no (rule 5) in :mod:`dialog.offer`,
+what the words answer beside the question asked in :mod:`dialog.prefill`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-from dialog.commands import declines_a_person, is_goodbye
-from dialog.conditions import evaluate
-from dialog.entities import extract_yes_no
-from dialog.pack import Pack, SlotDef, Step
-from dialog.prefill import prefill, read_aloud, remember_time
-from dialog.slot_values import extract_slot_value
+from dialog import offer, waiting
+from dialog.pack import Pack, SlotDef
+from dialog.prefill import prefill
 from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
+from dialog.templates import kb_reply
 from dialog.types import (
     GESTURE_ANSWERS,
     Action,
@@ -43,53 +44,11 @@ from dialog.types import (
     ConnectorFailed,
     Event,
     GestureInput,
-    KBAnswer,
     NoInput,
-    ReplyPlan,
     UserInput,
 )
 
 __all__ = ["DialogState", "FlowLoopError", "Frame", "Interpreter"]
-
-#: The packs' yes/no intents, as answers to the out-of-scope reply's "shall I call a
-#: colleague?" (``utter_out_of_scope``): yes hands off, no is the intent's own response.
-HANDOFF_ANSWERS = {"affirm": True, "deny": False}
-
-_QUESTION_EN = re.compile(
-    r"^\s*(how|what|when|where|why|who|which|can|could|do|does|did|is|are|will|would|should|may)\b",
-    re.IGNORECASE,
-)
-#: A letter or a CJK character: a line without one is no request of its own.
-_WORD = re.compile(r"[^\W\d_]")
-_QUESTION_ZH = re.compile(r"吗|么|呢|怎么|怎样|如何|什么|哪|几|多少|多久|是否|能否|可不可以|能不能")
-
-
-def is_question(text: str) -> bool:
-    """Whether ``text`` is worded as a question: a question mark, an English question word or
-    auxiliary first, or a Chinese question word or particle."""
-    t = text.strip()
-    return t.endswith(("?", "？")) or bool(_QUESTION_EN.match(t) or _QUESTION_ZH.search(t))
-
-
-def key_line(text: str) -> str:
-    """The first sentence of an answer (its key line), for the screen."""
-    match = re.match(r"(.+?[.!?。！？])(\s|$)", text.strip())
-    return match.group(1) if match else text.strip()
-
-
-def faq_card(answer: KBAnswer, language: str) -> dict[str, str]:
-    """The screen card of a knowledge-base answer: the section heading, the answer's key line and
-    the whole answer, and a source a visitor can read ("Harbour Bank branch FAQ · Opening
-    hours"); never the file name (``ReplyPlan.source`` keeps that for ``dhe chat --why``)."""
-    sep = " · "
-    return {
-        "kind": "faq",
-        "title": answer.heading,
-        "key_line": key_line(answer.text),
-        "text": answer.text,
-        "source": f"{answer.title}{sep}{answer.heading}" if answer.title else answer.heading,
-        "language": language,
-    }
 
 
 class Interpreter:
@@ -129,10 +88,10 @@ class Interpreter:
                 return run.freeze(keep_replies=True), run.actions
         elif isinstance(event, NoInput):
             run.say("utter_no_input")
-            self._reask(run)
+            waiting.reask(run)
         elif isinstance(event, AskAgain):
             run.language = event.language
-            self._reask(run)
+            waiting.reask(run)
         elif isinstance(event, ConnectorDone | ConnectorFailed):
             self._connector_outcome(run, event)
             return run.freeze(append_replies=True), run.actions
@@ -141,7 +100,7 @@ class Interpreter:
                 return state, []  # a gesture that answers nothing here changes nothing
             frame, _, step = run.current()
             assert step is not None
-            self._fill(run, frame, step, GESTURE_ANSWERS[event.name])
+            waiting.fill(self.pack, run, frame, step, GESTURE_ANSWERS[event.name])
         return run.freeze(), run.actions
 
     def waiting_slot(self, state: DialogState) -> SlotDef | None:
@@ -186,26 +145,19 @@ class Interpreter:
 
     def _user_input(self, run: Run, event: UserInput) -> None:
         if run.stack and run.stack[-1].waiting == "collect":
-            self._collect_answer(run, event)
+            waiting.collect_answer(self.pack, run, event, self._digression)
             return
         self._route(run, event, digression=False)
+
+    def _digression(self, run: Run, event: UserInput) -> bool:
+        """A request said at the waiting question, routed as a digression (the question is asked
+        again after it); ``False`` when it gives nothing to do there."""
+        return self._route(run, event, digression=True)
 
     def _route(self, run: Run, event: UserInput, *, digression: bool) -> bool:
         """Act on the intent; ``False`` when the intent gives nothing to do here."""
         intent = self.pack.intents.get(event.nlu.intent or "")
-        unsure = intent is None or intent.kind == "out_of_scope"
-        asks_person = intent is not None and intent.kind == "command" and intent.target == "human"
-        deny = self.pack.intents.get("deny")
-        if (
-            (asks_person or (unsure and not digression))
-            and declines_a_person(event.text)
-            and deny is not None
-            and deny.kind == "response"
-        ):
-            # "I don't want a person", read as the request for one or as nothing: a no, not
-            # a handoff nor the offer of one (newcomer11)
-            run.intent = deny.name
-            run.say(deny.target)  # "how can I help?"
+        if offer.declined_person(self.pack, run, event, intent, digression=digression):
             return True
         if intent is not None and intent.kind == "command":
             run.repeated = intent.target == "repeat"
@@ -213,45 +165,14 @@ class Interpreter:
         if intent is None or intent.kind == "out_of_scope":
             if digression:
                 return False
-            said = self._offer_answered(run, event)
-            if said is not None:
-                # a yes or no the classifier did not know: 需要, the answer to the offer's
-                # 需要我为您呼叫工作人员吗, was out of scope and the offer was made again
-                return self._answer_offer(run, said)
-            if run.handed_off and "utter_handoff_pending" in self.pack.responses:
-                # a colleague is already on the way: no second offer to call one (newcomer11)
-                run.say("utter_handoff_pending")
-                return True
-            run.say("utter_out_of_scope")
-            run.offered_handoff = True  # it ends "shall I call a colleague?"
+            return offer.out_of_scope(self.pack, run, event)
+        if not digression and offer.intent_at_offer(self.pack, run, event, intent):
             return True
-        if run.state.offered_handoff and intent.name in HANDOFF_ANSWERS and not digression:
-            said = self._offer_answered(run, event)
-            if said is None:
-                # the classifier's guess at a garbled line (似是一起: 四四一七 misheard) is no
-                # answer: a yes or no needs the word itself; the offer is made again
-                run.say("utter_out_of_scope")
-                run.offered_handoff = True
-                return True
-            # the words decide when the classifier reads the other answer (需要 was a deny,
-            # 0.29, beside its examples' 不需要)
-            return self._answer_offer(run, said)
-        if intent.kind == "response" and not digression and self._offer_answered(run, event):
-            # approval the classifier read as another reply: "that would be great" was goodbye
-            # and ended the visit (review12); a yes in the words answers the offer
-            return self._answer_offer(run, True)
         if intent.kind != "flow":
             run.intent = intent.name
         if intent.kind == "kb":
             if event.kb is not None:
-                run.say_plan(
-                    ReplyPlan(
-                        event.kb.text,
-                        run.language,
-                        card=faq_card(event.kb, run.language),
-                        source=event.kb.source,
-                    )
-                )
+                run.say_plan(kb_reply(event.kb, run.language))
             else:
                 run.say("utter_kb_unknown")
         elif intent.kind == "response":
@@ -266,126 +187,8 @@ class Interpreter:
             run.start_flow(intent.target)
             return True
         if digression:
-            self._reask(run, resume=True)
+            waiting.reask(run, resume=True)
         return True
-
-    def _offer_answered(self, run: Run, event: UserInput) -> bool | None:
-        """The visitor's yes (True) or no (False) to a pending offer of a colleague, read from
-        the words (:func:`dialog.entities.extract_yes_no`); None when no offer is pending, the
-        words say neither, or the pack has no intent for that answer (``affirm`` / ``deny``)."""
-        if not run.state.offered_handoff:
-            return None
-        said = extract_yes_no(event.text)
-        if said is None or ("affirm" if said else "deny") not in self.pack.intents:
-            return None
-        return said
-
-    def _answer_offer(self, run: Run, yes: bool) -> bool:
-        """The visitor's yes (a colleague is called) or no ("how can I help?", the ``deny``
-        intent's response) to the offer of a colleague; the pack has both intents."""
-        intent = self.pack.intents["affirm" if yes else "deny"]
-        run.intent = intent.name
-        if yes:
-            run.handoff("visitor_accepted")
-        else:
-            run.say(intent.target)  # "how can I help?"
-        return True
-
-    def _reask(self, run: Run, *, resume: bool = False) -> None:
-        """Ask the waiting question again (after a digression or no input)."""
-        if run.stack and run.stack[-1].waiting == "collect":
-            if resume:
-                run.say("utter_resume")
-            _, _, step = run.current()
-            assert step is not None
-            run.say(str(step.spec["utter"]))
-
-    def _collect_answer(self, run: Run, event: UserInput) -> None:
-        frame, _, step = run.current()
-        assert step is not None
-        slot = self.pack.slots[str(step.value)]
-        sure = event.nlu.confidence >= float(self.pack.setting("digression_threshold", 0.5))
-        # At a free-text prompt any words fit; a clear question or command is still answered
-        # or obeyed first, then the prompt is repeated.
-        free_text = slot.type == "text" and sure and self._clear_request(event)
-        if free_text and self._route(run, event, digression=True):
-            return
-        value = extract_slot_value(
-            slot, event.text, run.slots, event.now, read_aloud(self.pack, slot)
-        )
-        if value is None and is_goodbye(event.text):
-            self._leave(run)
-            return
-        if value is None:
-            # a wordless line (digits, an emoji) is no new request: "2024" at a yes/no question
-            # started the filing-status flow over a complaint waiting to be confirmed; nor is a
-            # bare yes or no at a question it does not answer (it got "How can I help you
-            # today?" and "back to where we were" in one breath)
-            answer_word = event.nlu.intent in HANDOFF_ANSWERS
-            if (
-                sure
-                and not answer_word
-                and _WORD.search(event.text)
-                and self._route(run, event, digression=True)
-            ):
-                return
-            run.unanswered = slot.name
-            self._failed_attempt(run, frame, step, "utter_reprompt")
-            return
-        remember_time(run, slot, event)
-        self._fill(run, frame, step, value)
-
-    def _leave(self, run: Run) -> None:
-        """The visitor took leave at a flow's question: the flow ends (its slots forgotten), the
-        avatar says goodbye and the conversation is over."""
-        run.drop_flows()
-        run.intent = "goodbye"
-        goodbye = self.pack.intents.get("goodbye")
-        run.say(
-            goodbye.target
-            if goodbye is not None and goodbye.kind == "response"
-            else "utter_cancelled"
-        )
-        run.ended = True
-
-    def _fill(self, run: Run, frame: Frame, step: Step, value: object) -> None:
-        """The waiting ``collect`` got ``value``: check its rejections, fill it, go on."""
-        slot = self.pack.slots[str(step.value)]
-        run.slot = slot.name
-        for rejection in step.spec.get("rejections") or []:
-            if evaluate(str(rejection["if"]), run.names(value=value)):
-                self._failed_attempt(run, frame, step, str(rejection["utter"]))
-                return
-        run.slots[slot.name] = value
-        run.stack[-1] = Frame(frame.flow_id, frame.step)
-        run.advance()
-        run.proceed()
-
-    def _clear_request(self, event: UserInput) -> bool:
-        """Whether ``event`` is plainly a request of its own rather than an answer: a
-        conversation command, or a question the knowledge base answers."""
-        intent = self.pack.intents.get(event.nlu.intent or "")
-        if intent is None:
-            return False
-        if intent.kind == "command":
-            return True
-        return intent.kind == "kb" and event.kb is not None and is_question(event.text)
-
-    def _failed_attempt(self, run: Run, frame: Frame, step: Step, utter: str) -> None:
-        attempts = frame.attempts + 1
-        limit = int(step.spec.get("max_attempts", self.pack.setting("max_attempts", 3)))
-        if attempts >= limit:
-            on_max = step.spec.get("on_max")
-            if on_max is None:
-                run.handoff("max_attempts")
-                return
-            run.stack[-1] = Frame(frame.flow_id, frame.step)
-            run.goto(str(on_max))
-            run.proceed()
-            return
-        run.stack[-1] = replace(frame, attempts=attempts)
-        run.say(utter)
-        run.say(str(step.spec["utter"]))
 
     def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:
         if not run.stack or run.stack[-1].waiting != "action":

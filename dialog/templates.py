@@ -7,6 +7,7 @@ A response's ``items`` renders a list slot item by item into the ``{items}`` pla
 card, a string that is exactly ``"{slot}"`` keeps the slot's raw value (a list stays a list), and
 a mapping ``{each: slot, row: {field: template, ...}}`` becomes one filled ``row`` per item of the
 list slot (``{each: accounts, row: {amount: "{balance:,.2f}"}}`` → ``[{"amount": "12,345.67"}]``).
+A knowledge-base answer becomes a plan with its FAQ card (:func:`kb_reply`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dialog.pack import Response
-from dialog.types import ReplyPlan
+from dialog.types import KBAnswer, ReplyPlan
 
 _FORMATTER = string.Formatter()
 
@@ -200,3 +201,30 @@ def render(
         card=card,
         speaking_rate=speaking_rate,
     )
+
+
+def key_line(text: str) -> str:
+    """The first sentence of an answer (its key line), for the screen."""
+    match = re.match(r"(.+?[.!?。！？])(\s|$)", text.strip())
+    return match.group(1) if match else text.strip()
+
+
+def faq_card(answer: KBAnswer, language: str) -> dict[str, str]:
+    """The screen card of a knowledge-base answer: the section heading, the answer's key line and
+    the whole answer, and a source a visitor can read ("Harbour Bank branch FAQ · Opening
+    hours"); never the file name (``ReplyPlan.source`` keeps that for ``dhe chat --why``)."""
+    sep = " · "
+    return {
+        "kind": "faq",
+        "title": answer.heading,
+        "key_line": key_line(answer.text),
+        "text": answer.text,
+        "source": f"{answer.title}{sep}{answer.heading}" if answer.title else answer.heading,
+        "language": language,
+    }
+
+
+def kb_reply(answer: KBAnswer, language: str) -> ReplyPlan:
+    """The reply plan of a knowledge-base answer in ``language``: its text, its FAQ card
+    (:func:`faq_card`) and its source file (for ``dhe chat --why``)."""
+    return ReplyPlan(answer.text, language, card=faq_card(answer, language), source=answer.source)

@@ -1,0 +1,139 @@
+"""The question a flow waits at (its ``collect`` step): reading the visitor's answer into the
+slot, the step's rejections, a failed attempt (the question again, up to ``max_attempts``,
+then ``on_max`` or a human), asking it again after a digression or silence, and leave-taking
+at it. Pure functions of the pack and the run, used by
+:class:`dialog.interpreter.Interpreter`; routing a request said instead of an answer stays
+there (passed in as ``route``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from dialog.commands import is_goodbye
+from dialog.conditions import evaluate
+from dialog.offer import HANDOFF_ANSWERS
+from dialog.pack import Pack, Step
+from dialog.prefill import read_aloud, remember_time
+from dialog.slot_values import extract_slot_value
+from dialog.steps import Frame, Run
+from dialog.types import UserInput
+
+#: Routes a request said at the question as a digression; ``False`` when it gives nothing to
+#: do there (:meth:`dialog.interpreter.Interpreter.route_digression`).
+Route = Callable[[Run, UserInput], bool]
+
+_QUESTION_EN = re.compile(
+    r"^\s*(how|what|when|where|why|who|which|can|could|do|does|did|is|are|will|would|should|may)\b",
+    re.IGNORECASE,
+)
+#: A letter or a CJK character: a line without one is no request of its own.
+_WORD = re.compile(r"[^\W\d_]")
+_QUESTION_ZH = re.compile(r"吗|么|呢|怎么|怎样|如何|什么|哪|几|多少|多久|是否|能否|可不可以|能不能")
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` is worded as a question: a question mark, an English question word or
+    auxiliary first, or a Chinese question word or particle."""
+    t = text.strip()
+    return t.endswith(("?", "？")) or bool(_QUESTION_EN.match(t) or _QUESTION_ZH.search(t))
+
+
+def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None:
+    """The visitor's line at the waiting question: a value that fits fills the slot (and the
+    flow goes on); a clear request is routed as a digression (the question is asked again
+    after it); a goodbye ends the visit; anything else is a failed attempt."""
+    frame, _, step = run.current()
+    assert step is not None
+    slot = pack.slots[str(step.value)]
+    sure = event.nlu.confidence >= float(pack.setting("digression_threshold", 0.5))
+    # At a free-text prompt any words fit; a clear question or command is still answered
+    # or obeyed first, then the prompt is repeated.
+    free_text = slot.type == "text" and sure and clear_request(pack, event)
+    if free_text and route(run, event):
+        return
+    value = extract_slot_value(slot, event.text, run.slots, event.now, read_aloud(pack, slot))
+    if value is None and is_goodbye(event.text):
+        leave(pack, run)
+        return
+    if value is None:
+        # a wordless line (digits, an emoji) is no new request: "2024" at a yes/no question
+        # started the filing-status flow over a complaint waiting to be confirmed; nor is a
+        # bare yes or no at a question it does not answer (it got "How can I help you
+        # today?" and "back to where we were" in one breath)
+        answer_word = event.nlu.intent in HANDOFF_ANSWERS
+        if sure and not answer_word and _WORD.search(event.text) and route(run, event):
+            return
+        run.unanswered = slot.name
+        failed_attempt(pack, run, frame, step, "utter_reprompt")
+        return
+    remember_time(run, slot, event)
+    fill(pack, run, frame, step, value)
+
+
+def clear_request(pack: Pack, event: UserInput) -> bool:
+    """Whether ``event`` is plainly a request of its own rather than an answer: a
+    conversation command, or a question the knowledge base answers."""
+    intent = pack.intents.get(event.nlu.intent or "")
+    if intent is None:
+        return False
+    if intent.kind == "command":
+        return True
+    return intent.kind == "kb" and event.kb is not None and is_question(event.text)
+
+
+def fill(pack: Pack, run: Run, frame: Frame, step: Step, value: object) -> None:
+    """The waiting ``collect`` got ``value``: check its rejections, fill it, go on."""
+    slot = pack.slots[str(step.value)]
+    run.slot = slot.name
+    for rejection in step.spec.get("rejections") or []:
+        if evaluate(str(rejection["if"]), run.names(value=value)):
+            failed_attempt(pack, run, frame, step, str(rejection["utter"]))
+            return
+    run.slots[slot.name] = value
+    run.stack[-1] = Frame(frame.flow_id, frame.step)
+    run.advance()
+    run.proceed()
+
+
+def failed_attempt(pack: Pack, run: Run, frame: Frame, step: Step, utter: str) -> None:
+    """No fitting answer: say ``utter`` and the question again, or after ``max_attempts``
+    (the step's, else the pack's, else 3) go to the step's ``on_max`` or hand off."""
+    attempts = frame.attempts + 1
+    limit = int(step.spec.get("max_attempts", pack.setting("max_attempts", 3)))
+    if attempts >= limit:
+        on_max = step.spec.get("on_max")
+        if on_max is None:
+            run.handoff("max_attempts")
+            return
+        run.stack[-1] = Frame(frame.flow_id, frame.step)
+        run.goto(str(on_max))
+        run.proceed()
+        return
+    run.stack[-1] = replace(frame, attempts=attempts)
+    run.say(utter)
+    run.say(str(step.spec["utter"]))
+
+
+def reask(run: Run, *, resume: bool = False) -> None:
+    """Ask the waiting question again (after a digression, ``resume``: "back to where we
+    were", or no input); nothing when no flow waits at a question."""
+    if run.stack and run.stack[-1].waiting == "collect":
+        if resume:
+            run.say("utter_resume")
+        _, _, step = run.current()
+        assert step is not None
+        run.say(str(step.spec["utter"]))
+
+
+def leave(pack: Pack, run: Run) -> None:
+    """The visitor took leave at a flow's question: the flow ends (its slots forgotten), the
+    avatar says goodbye and the conversation is over."""
+    run.drop_flows()
+    run.intent = "goodbye"
+    goodbye = pack.intents.get("goodbye")
+    run.say(
+        goodbye.target if goodbye is not None and goodbye.kind == "response" else "utter_cancelled"
+    )
+    run.ended = True
