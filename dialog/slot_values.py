@@ -79,6 +79,12 @@ def _start(option: Any) -> str:
     return str(option).replace(" ", "T")
 
 
+def has_times(options: Sequence[Any]) -> bool:
+    """Whether any of ``options`` has a day and a start time (a free slot's ``date`` and
+    ``start``), so that a time said ("3 pm") can pick it."""
+    return any("T" in _start(o) for o in options)
+
+
 def _choice(
     options: Sequence[Any], text: str, now: datetime | None, heard: int | None = None
 ) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dialog.conditions import evaluate
 from dialog.pack import Flow, Pack, Step
-from dialog.slot_values import extract_slot_value
+from dialog.slot_values import extract_slot_value, has_times
 from dialog.templates import fill, lookup, render
 from dialog.types import Action, Call, Handoff, ReplyPlan, Say
 
@@ -67,8 +67,11 @@ class DialogState:
         handed_off: a colleague was called in this session: what is out of scope is answered
             with "a colleague is on the way" (``utter_handoff_pending``), not the offer of one.
         said_time: a time of day (``HH:MM``) said with a day that filled a ``date`` slot
-            ("tomorrow at 3 pm"): the next ``choice`` question takes the one option at that
-            time without being asked (it asked "which one?" after "tomorrow at 3 pm").
+            ("tomorrow at 3 pm"): the next ``choice`` question among options with times
+            (free slots) takes the one option at that time without being asked (it asked
+            "which one?" after "tomorrow at 3 pm"); other questions leave it, a question
+            marked ``ask_before_filling`` is always asked, and it is forgotten when the flows
+            end.
     """
 
     language: str = "en"
@@ -192,6 +195,7 @@ class Run:
                 self.stack.pop()
                 if not self.stack:
                     self.reset_slots()
+                    self.said_time = None  # the time said belonged to the flows now ended
                     return
                 parent = self.stack[-1]
                 if parent.waiting == "collect":
@@ -216,9 +220,11 @@ class Run:
                 is_expr = isinstance(raw, str) and raw.startswith("=")
                 self.slots[slot] = evaluate(raw[1:], self.names()) if is_expr else raw
         elif kind == "collect":
-            if step.spec.get("ask_before_filling") and frame.waiting != "collect":
-                self.slots[str(value)] = None
-            if self.slots.get(str(value)) is None and self.said_time is not None:
+            if step.spec.get("ask_before_filling"):
+                # asked every time: never answered by a time said earlier (fixes13)
+                if frame.waiting != "collect":
+                    self.slots[str(value)] = None
+            elif self.slots.get(str(value)) is None:
                 self.slots[str(value)] = self._option_at_said_time(str(value))
             if self.slots.get(str(value)) is None:
                 self.say(str(step.spec["utter"]))
@@ -248,12 +254,18 @@ class Run:
         return True
 
     def _option_at_said_time(self, name: str) -> Any:
-        """The one option of choice slot ``name`` at :attr:`DialogState.said_time`, else None;
-        the time is used up either way (it answers one question)."""
-        said, self.said_time = self.said_time, None
+        """The one option of choice slot ``name`` at :attr:`DialogState.said_time`, else None.
+        The time answers one question, a choice among options with times (free slots): there
+        it is used up, found or not; any other question (the day asked again, a complaint's
+        yes/no, a choice of services) leaves it for that one (fixes13: the day question asked
+        again used it up, and "which one?" followed "Saturday at 3 pm … then Monday")."""
         slot = self.pack.slots.get(name)
-        if slot is None or slot.type != "choice" or said is None:
+        if self.said_time is None or slot is None or slot.type != "choice":
             return None
+        options = self.slots.get(slot.choices_from or "") or []
+        if not has_times(options):
+            return None
+        said, self.said_time = self.said_time, None
         return extract_slot_value(slot, said, self.slots)
 
     def _callee(self, flow_id: str) -> Frame:
