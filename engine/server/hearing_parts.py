@@ -61,6 +61,7 @@ def build_hearing(
     echo: EchoGuard | None,
     next_turn_id: Callable[[], str],
     clock: Callable[[], float],
+    awaited: Callable[[], str | None],
 ) -> HearingParts:
     """Wire one session's hearing parts (see the module docstring).
 
@@ -73,6 +74,9 @@ def build_hearing(
         echo: the echo guard fed by the reply audio sent (None when off).
         next_turn_id: gives a fresh turn id.
         clock: the event loop's clock (seconds).
+        awaited: what the dialog's question waits for, read at each decode
+            (:meth:`dialog.session.DialogSession.awaited_answer`: a ``digits`` question gets
+            ``asr.digits_prompts``).
     """
     cfg = runtime.config
     endpointer = semantic_endpointer(
@@ -80,7 +84,7 @@ def build_hearing(
         policy_settings(cfg.vad, cfg.server.endpoint_silence_ms),
         model_on=runtime.turn_model is not None,
     )
-    decoder = SessionDecoder(runtime.hearing, language)
+    decoder = SessionDecoder(runtime.hearing, language, awaited)
     transcriber = Transcriber(
         decoder, runtime.asr_executor, runtime.asr_inflight, runtime.cpu.behind
     )

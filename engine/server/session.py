@@ -144,9 +144,9 @@ class Session:
             echo=self.media.echo,
             next_turn_id=self.next_turn_id,
             clock=self.loop.time,
+            awaited=self.dialog.awaited_answer,  # a digits question biases the ASR
         )
         self.endpointer, self.decoder = hearing.endpointer, hearing.decoder
-        self.decoder.awaited = self.dialog.awaited_answer  # a digits question biases the ASR
         self.listener, self.turn_taking = hearing.listener, hearing.turn_taking
         self._build_seeing(runtime)
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)

@@ -221,13 +221,18 @@ class SessionDecoder:
         language: the session's language setting (``auto``, ``en``, ``zh``).
     """
 
-    def __init__(self, hearing: Hearing, language: str) -> None:
+    def __init__(
+        self,
+        hearing: Hearing,
+        language: str,
+        awaited: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self._hearing = hearing
         self.spoken = hearing.spoken_language(language)
         #: What the dialog's question waits for (a slot type, None for no question), read at
-        #: each decode: the session points it at
+        #: each decode: a live session's is
         #: :meth:`dialog.session.DialogSession.awaited_answer`.
-        self.awaited: Callable[[], str | None] = lambda: None
+        self.awaited = awaited
 
     def set_language(self, language: str) -> None:
         """The visitor switched the language setting (``auto``, ``en``, ``zh``)."""
