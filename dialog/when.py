@@ -24,6 +24,19 @@ _MONTHS_EN = (
     "january", "february", "march", "april", "may", "june", "july",
     "august", "september", "october", "november", "december",
 )  # fmt: skip
+#: A month's name, whole or cut short ("Feb", "Sept.").
+_MONTH_EN = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+#: A day of a month, either way round and with or without its ordinal: "March 3", "March 3rd",
+#: "Feb the 29th", "3rd March", "the 29th of February"; a number before "pm" is a time ("may
+#: 3 pm"). "March 3rd" and "Feb 29" read as no date before (fixes13): only a whole month name
+#: followed by a bare number was read that way round.
+_MONTH_DAY_EN = re.compile(
+    rf"\b(?:{_MONTH_EN}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?!\s*(?:[ap]\.?m\b|o'?clock))"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_EN})(?![\w:])"
+)
 _EN_HOURS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -80,12 +93,10 @@ def _date_en(t: str, today: date) -> date | None:
     m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
     if m:
         return _day(int(m[1]), int(m[2]), int(m[3]))
-    months = "|".join(_MONTHS_EN)
-    m = re.search(
-        rf"\b(?:({months})\s+(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months}))\b", t
-    )
+    m = _MONTH_DAY_EN.search(t)
     if m:
-        return _coming(_MONTHS_EN.index(m[1] or m[4]) + 1, int(m[2] or m[3]), today)
+        month = _MONTHS_EN.index(next(n for n in _MONTHS_EN if n.startswith((m[1] or m[4])[:3])))
+        return _coming(month + 1, int(m[2] or m[3]), today)
     return None
 
 

@@ -274,3 +274,24 @@ def test_29_february_is_the_next_leap_day_even_years_ahead(
     read as no date and the visitor was asked again as if the day did not exist."""
     now = datetime(today.year, today.month, today.day, 10, 0, tzinfo=DEFAULT_TZ)
     assert extract_datetime(said, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("March 3rd", "2027-03-03"),
+        ("on Feb 28th at 3 pm", "2027-02-28T15:00"),
+        ("Feb 29", "2028-02-29"),  # said in a non-leap year: the next leap day
+        ("February the 29th", "2028-02-29"),
+        ("Sept. 3", "2027-09-03"),
+        ("dec 24 at 10 am", "2026-12-24T10:00"),
+        ("3rd March at 3 pm", "2027-03-03T15:00"),  # read before too
+        ("may 3 pm", "T15:00"),  # a time, not 3 May
+        ("Feb 30th", None),
+    ],
+)
+def test_a_month_first_date_with_an_ordinal_or_a_short_month(said: str, expected: str) -> None:
+    """fixes13: "March 3rd", "Feb 29" and "on Feb 28th at 3 pm" read as no date (the last as
+    the time alone): only a whole month name followed by a bare number was read month first."""
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=DEFAULT_TZ)
+    assert extract_datetime(said, now) == expected
