@@ -10,14 +10,8 @@ import av
 import numpy as np
 
 from engine.server.clock import AUDIO_LEAD_S, FRAME_SAMPLES, MEDIA_RATE_HZ, MediaClock
-from engine.server.tracks import (
-    IDLE_SILENCE_FRAMES,
-    SILENCE_SETTLED_PACKETS,
-    SILENT_FRAME,
-    OpusPackets,
-    ReplyAudioTrack,
-    opus_join,
-)
+from engine.server.opus_packets import SILENCE_SETTLED_PACKETS, SILENT_FRAME, OpusPackets, opus_join
+from engine.server.tracks import IDLE_SILENCE_FRAMES, ReplyAudioTrack
 
 
 def tone(seconds: float) -> np.ndarray:
