@@ -1,0 +1,424 @@
+"""Lip sync where the visitor is: the avatar's mouth against its voice as a WebRTC client
+receives them (aiortc over loopback), in ms; + = the mouth moves after its sound.
+
+Usage: ``python benchmarks/lip_sync_client.py [--url http://127.0.0.1:8981] [--turns 2]
+[--keep-frames DIR]``
+
+Without ``--url`` it starts ``dhe serve --port 0`` itself. Per language (English, Mandarin) it
+opens a session, types a question (``{"type": "text"}``: the reply is spoken and lip-synced as
+for a spoken question) and records, until the session is idle again:
+
+- every RTP packet's arrival (wall clock) by stream and RTP timestamp, and every RTCP sender
+  report (its NTP time and RTP timestamp: the sender's wall clock, the same clock on loopback);
+- the decoded audio (RTP timestamp per frame) and the video, decoded after the session from the
+  kept encoded frames (so the client takes no CPU from the server while it runs): per frame its
+  RTP timestamp and the mouth's opening, the dark pixels in the mouth box of
+  ``benchmarks/lip_sync.py`` (the default avatar, 512x512).
+
+Each received frame is placed on a time line two ways, and each picture held until the next:
+
+- **presentation**: what a browser that syncs the tracks shows (RFC 3550 section 6.4.1: a
+  stream's RTP timestamp maps to the sender's wall clock through its sender reports; Chrome fits
+  that line over the last reports, here the median intercept over the session's reports);
+- **arrival**: what a naive player shows, each frame at its first packet's arrival, no jitter
+  buffer (a player that holds audio back by a buffer adds that to the audio's side).
+
+The offset is :func:`av_offset`: the held mouth opening and the audio's RMS envelope on a 10 ms
+grid, Pearson-correlated at lags of -200..+200 ms in 10 ms steps, the peak refined by a parabola
+(``tests/unit/test_lip_sync_client.py`` recovers known shifts of -100..+67 ms between synthetic
+tracks within 2 ms; 0.5 ms over five seeds each). Frames dropped: RTP video timestamps missing
+from the 25 fps sequence while the reply plays. ITU-R BT.1359 puts the threshold of detectability at sound 45 ms before
+the picture. The window runs from the reply's first to its last sound (±0.3 s). Prints one line
+per session (each types the question once), then the median per language, e.g.::
+
+    en turn 1: presentation +5 ms (corr 0.74), arrival +6 ms (corr 0.68) | 13.0 s, 286 frames,
+      22 dropped | sender-report spread audio 64 ms, video 143 ms
+
+The sender-report spread is how far the reports' RTP-to-wall-clock intercepts move during the
+session: the audio's lead (0-40 ms, ``engine.server.clock.audio_lead``) and the video's
+render-to-send time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from lip_sync import DARK_LUMA, MOUTH_BOX  # noqa: E402
+
+#: Grid step of the cross-correlation (seconds) and the lags searched (steps either side).
+GRID_S = 0.010
+MAX_LAG_STEPS = 20
+AUDIO_HZ = 48_000  # Opus RTP clock (RFC 7587)
+VIDEO_HZ = 90_000  # video RTP clock (RFC 3551)
+NTP_EPOCH_S = 2_208_988_800  # 1900 → 1970 (RFC 5905)
+
+QUESTIONS = {"en": "When are you open?", "zh": "你们几点开门？"}
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """One estimate.
+
+    Attributes:
+        ms: the mouth after its sound (ms), refined between grid steps; negative: mouth first.
+        corr: the Pearson correlation at the peak.
+    """
+
+    ms: float
+    corr: float
+
+
+def envelope(
+    starts: np.ndarray, chunks: list[np.ndarray], grid: np.ndarray, window_s: float
+) -> np.ndarray:
+    """The audio's RMS around each grid time.
+
+    Args:
+        starts: float64 (C,) the time (s) of each chunk's first sample.
+        chunks: C float arrays of mono 48 kHz samples.
+        grid: float64 (G,) times (s), evenly spaced by :data:`GRID_S`.
+        window_s: width of the RMS window centred on each grid time (a video frame's interval).
+
+    Returns:
+        float64 (G,) RMS in sample units; 0 where no audio falls.
+    """
+    bins = np.zeros(grid.size)
+    counts = np.zeros(grid.size)
+    for t0, pcm in zip(starts, chunks, strict=True):
+        t = t0 + np.arange(pcm.size) / AUDIO_HZ
+        k = np.floor((t - grid[0]) / GRID_S + 0.5).astype(np.int64)
+        ok = (k >= 0) & (k < grid.size)
+        np.add.at(bins, k[ok], pcm[ok].astype(np.float64) ** 2)
+        np.add.at(counts, k[ok], 1)
+    # A window of ``window_s`` centred on each grid time: whole bins inside, half a bin at
+    # each end (an even count of bins would centre it half a step off).
+    half = max(1, round(window_s / GRID_S / 2))
+    kernel = np.ones(2 * half + 1)
+    kernel[[0, -1]] = 0.5
+    energy = np.convolve(bins, kernel, "same")
+    n = np.convolve(counts, kernel, "same")
+    return np.sqrt(np.divide(energy, n, out=np.zeros_like(energy), where=n > 0))
+
+
+def held(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Each grid time's value of the last frame shown at or before it (sample and hold).
+
+    Args:
+        times: float64 (F,) when each frame goes on screen (s), any order.
+        values: float64 (F,) its measure (the mouth's opening).
+        grid: float64 (G,) times (s).
+
+    Returns:
+        float64 (G,); before the first frame, the first frame's value.
+    """
+    order = np.argsort(times, kind="stable")
+    t, v = times[order], values[order]
+    i = np.searchsorted(t, grid, side="right") - 1
+    return v[np.clip(i, 0, t.size - 1)]
+
+
+def av_offset(
+    video_t: np.ndarray,
+    opening: np.ndarray,
+    audio_t: np.ndarray,
+    audio: list[np.ndarray],
+    fps: float = 25.0,
+) -> Offset:
+    """How far the mouth lags its sound (see the module docstring for the method).
+
+    Args:
+        video_t: float64 (F,) when each video frame goes on screen (s).
+        opening: float64 (F,) the mouth's opening in each frame (any unit).
+        audio_t: float64 (C,) the time (s) of each audio chunk's first sample.
+        audio: C float arrays of mono 48 kHz samples.
+        fps: the video's frame rate (the RMS window is one frame).
+
+    Raises:
+        ValueError: under a second of video, or a flat signal.
+    """
+    if video_t.size < fps:
+        raise ValueError(f"{video_t.size} video frames: too few to measure")
+    # Half a step after each frame's start: a frame held over the grid times inside its
+    # interval then stands, on average, for the middle of that interval.
+    grid = np.arange(video_t.min() + GRID_S / 2, video_t.max() + 1.0 / fps, GRID_S)
+    mouth = held(video_t, opening, grid)
+    sound = envelope(audio_t, audio, grid, 1.0 / fps)
+    if np.ptp(mouth) == 0 or np.ptp(sound) == 0:
+        raise ValueError("flat mouth or sound: nothing to correlate")
+    n = grid.size
+    corr = np.full(2 * MAX_LAG_STEPS + 1, -1.0)
+    for j, lag in enumerate(range(-MAX_LAG_STEPS, MAX_LAG_STEPS + 1)):
+        m = mouth[max(0, lag) : n + min(0, lag)]
+        s = sound[max(0, -lag) : n + min(0, -lag)]
+        if np.ptp(m) > 0 and np.ptp(s) > 0:
+            corr[j] = float(np.corrcoef(m, s)[0, 1])
+    j = int(np.argmax(corr))
+    frac = 0.0
+    if 0 < j < corr.size - 1:
+        a, b, c = corr[j - 1], corr[j], corr[j + 1]
+        bend = a - 2 * b + c
+        frac = 0.5 * (a - c) / bend if bend < 0 else 0.0
+    return Offset((j - MAX_LAG_STEPS + frac) * GRID_S * 1000.0, float(corr[j]))
+
+
+def unwrap(ts: list[int]) -> np.ndarray:
+    """32-bit RTP timestamps as int64 counting on from the first (RFC 3550 wrap-around)."""
+    a = np.asarray(ts, np.int64)
+    d = (np.diff(a) + 2**31) % 2**32 - 2**31
+    return np.concatenate([a[:1], a[0] + np.cumsum(d)]) if a.size else a
+
+
+def mouth_opening(rgb: np.ndarray) -> float:
+    """Dark pixels in :data:`MOUTH_BOX` of an RGB uint8 (H, W, 3) frame (``lip_sync.py``)."""
+    h, w, _ = rgb.shape
+    y0, y1, x0, x1 = MOUTH_BOX
+    box = rgb[int(h * y0) : int(h * y1), int(w * x0) : int(w * x1)].astype(np.float64)
+    return float((box.mean(axis=2) < DARK_LUMA).sum())
+
+
+@dataclass(slots=True)
+class Capture:
+    """What one session received, wall-clock seconds (``time.time``) throughout."""
+
+    #: kind → RTP timestamp → arrival of its first packet.
+    arrivals: dict[str, dict[int, float]] = field(
+        default_factory=lambda: {"audio": {}, "video": {}}
+    )
+    #: kind → [(NTP seconds since 1970, RTP timestamp)] of each sender report.
+    reports: dict[str, list[tuple[float, int]]] = field(
+        default_factory=lambda: {"audio": [], "video": []}
+    )
+    audio: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (pts, mono float)
+    #: kind → the RTP timestamp aiortc's receiver counts its pts from (its TimestampMapper).
+    origins: dict[str, int] = field(default_factory=dict)
+
+    def rtp(self, kind: str, pts: int) -> int:
+        """The 32-bit RTP timestamp of a received frame's ``pts``."""
+        return (pts + self.origins[kind]) % 2**32
+
+
+def hook_receiver(receiver: object, kind: str, cap: Capture) -> None:
+    """Note every RTP packet's arrival and every RTCP sender report of ``receiver`` (an aiortc
+    ``RTCRtpReceiver``; aiortc 1.16, its handlers are wrapped, nothing else changes)."""
+    from aiortc.rtp import RtcpSrPacket
+
+    on_rtp, on_rtcp = receiver._handle_rtp_packet, receiver._handle_rtcp_packet  # type: ignore[attr-defined]
+    seen = cap.arrivals[kind]
+
+    async def rtp(packet: object, arrival_time_ms: int) -> None:
+        seen.setdefault(packet.timestamp, time.time())  # type: ignore[attr-defined]
+        await on_rtp(packet, arrival_time_ms)
+
+    async def rtcp(packet: object) -> None:
+        if isinstance(packet, RtcpSrPacket):
+            ntp = packet.sender_info.ntp_timestamp
+            cap.reports[kind].append(
+                (
+                    (ntp >> 32) + (ntp & 0xFFFFFFFF) / 2**32 - NTP_EPOCH_S,
+                    packet.sender_info.rtp_timestamp,
+                )
+            )
+        await on_rtcp(packet)
+
+    receiver._handle_rtp_packet, receiver._handle_rtcp_packet = rtp, rtcp  # type: ignore[attr-defined]
+
+
+def sender_clock(
+    reports: list[tuple[float, int]], ts: np.ndarray, rate: int
+) -> tuple[np.ndarray, float]:
+    """Sender wall-clock seconds of RTP timestamps ``ts`` (int64, :func:`unwrap`-ed) through the
+    sender reports: slope ``1 / rate``, the median intercept; and the intercepts' spread (ms).
+
+    Raises:
+        ValueError: no sender report.
+    """
+    if not reports:
+        raise ValueError("no RTCP sender report received")
+    base = int(ts[0])
+    rtp = np.array([base + ((r - base) + 2**31) % 2**32 - 2**31 for _, r in reports], np.float64)
+    icpt = np.array([n for n, _ in reports]) - rtp / rate
+    return ts / rate + float(np.median(icpt)), float(np.ptp(icpt) * 1000.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One reply as received: the offsets both ways and how the video came."""
+
+    presentation: Offset
+    arrival: Offset
+    reply_s: float
+    frames: int
+    dropped: int
+    spread_audio_ms: float
+    spread_video_ms: float
+
+
+def analyse(cap: Capture, video: list[tuple[int, float]], fps: float = 25.0) -> Turn:
+    """Offsets of one captured reply (:func:`av_offset` by presentation and by arrival).
+
+    Args:
+        cap: the session's capture.
+        video: (RTP timestamp, mouth opening) per decoded video frame, in arrival order.
+        fps: the video's frame rate while speaking.
+
+    Raises:
+        ValueError: no reply audio, no sender report, or too little video.
+    """
+    a_raw = [cap.rtp("audio", pts) for pts, _ in cap.audio]
+    a_ts = unwrap(a_raw)
+    chunks = [pcm for _, pcm in cap.audio]
+    v_ts = unwrap([ts for ts, _ in video])
+    opening = np.array([o for _, o in video])
+    a_pres, spread_a = sender_clock(cap.reports["audio"], a_ts, AUDIO_HZ)
+    v_pres, spread_v = sender_clock(cap.reports["video"], v_ts, VIDEO_HZ)
+    a_arr = np.array([cap.arrivals["audio"].get(ts, np.nan) for ts in a_raw])
+    v_arr = np.array([cap.arrivals["video"].get(ts, np.nan) for ts, _ in video])
+    loud = np.array([np.sqrt(np.mean(p.astype(np.float64) ** 2)) > 30.0 for p in chunks])
+    if not loud.any():
+        raise ValueError("no reply audio received")
+    results = []
+    for a_t, v_t in ((a_pres, v_pres), (a_arr, v_arr)):
+        t0, t1 = a_t[loud].min() - 0.3, a_t[loud].max() + 0.3
+        v_in = (v_t >= t0) & (v_t <= t1) & np.isfinite(v_t)
+        a_in = (a_t >= t0 - 0.1) & (a_t <= t1 + 0.1) & np.isfinite(a_t)
+        results.append(
+            av_offset(
+                v_t[v_in],
+                opening[v_in],
+                a_t[a_in],
+                [c for c, k in zip(chunks, a_in, strict=True) if k],
+                fps,
+            )
+        )
+    t0, t1 = a_pres[loud].min(), a_pres[loud].max()
+    idx = np.round((v_ts - v_ts[0]) * fps / VIDEO_HZ).astype(np.int64)
+    during = idx[(v_pres >= t0) & (v_pres <= t1)]
+    dropped = int(during.max() - during.min() + 1 - np.unique(during).size) if during.size else 0
+    return Turn(results[0], results[1], t1 - t0, int(during.size), dropped, spread_a, spread_v)
+
+
+async def one_session(url: str, lang: str, turns: int, keep: Path | None) -> list[Turn]:
+    """Open a session in ``lang``, type its question ``turns`` times, analyse each reply."""
+    from aiortc.codecs import get_decoder
+    from aiortc.mediastreams import MediaStreamError
+
+    from tests.support.visitor import VisitorClient
+
+    class Client(VisitorClient):
+        """The scripted visitor, keeping each decoded audio frame with its RTP timestamp."""
+
+        cap: Capture
+
+        async def _read_audio(self, track: object) -> None:
+            try:
+                while True:
+                    frame = await track.recv()  # type: ignore[attr-defined]
+                    pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1)
+                    self.cap.audio.append((int(frame.pts), pcm))
+            except MediaStreamError:
+                pass
+
+    out = []
+    for turn in range(turns):
+        client = Client(url, decode_video=False, keep_video=True)
+        client.cap = Capture()
+        await client.connect(language=lang)
+        for tr in client.pc.getTransceivers():
+            hook_receiver(tr.receiver, tr.kind, client.cap)
+        await asyncio.sleep(2.5)  # a few sender reports before the reply
+        loop = asyncio.get_running_loop()
+        t_say = loop.time()
+        try:
+            await client.send_event({"type": "text", "text": QUESTIONS[lang]})
+            await client.wait_event(
+                lambda m: m.get("type") == "state" and m.get("state") == "speaking", 60, t_say
+            )
+            t_speak = client.received.events[-1][0]
+            await client.wait_event(
+                lambda m: m.get("type") == "state" and m.get("state") == "idle", 90, t_speak
+            )
+            await asyncio.sleep(1.0)
+        finally:
+            for tr in client.pc.getTransceivers():
+                mapper = tr.receiver._RTCRtpReceiver__timestamp_mapper  # aiortc 1.16
+                if mapper._origin is not None:
+                    client.cap.origins[tr.kind] = mapper._origin
+            await client.close()
+        video: list[tuple[int, float]] = []
+        decoder, name = None, None
+        for _t, codec, encoded in client.received.kept_video:
+            if codec.name != name:
+                decoder, name = get_decoder(codec), codec.name
+            for frame in decoder.decode(encoded):
+                rgb = frame.to_ndarray(format="rgb24")
+                video.append((client.cap.rtp("video", encoded.timestamp), mouth_opening(rgb)))
+                if keep is not None:
+                    keep_frame(keep, lang, turn, int(encoded.timestamp), rgb)
+        client.received.kept_video.clear()
+        result = analyse(client.cap, video)
+        print(line(f"{lang} turn {turn + 1}", result), flush=True)
+        out.append(result)
+    return out
+
+
+def keep_frame(folder: Path, lang: str, turn: int, ts: int, rgb: np.ndarray) -> None:
+    """Write one received frame as PNG (``--keep-frames``: for looking at the mouth)."""
+    import av
+
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    frame.to_image().save(folder / f"{lang}-{turn + 1}-{ts:010d}.png")
+
+
+def line(name: str, t: Turn) -> str:
+    """One printed line per reply (see the module docstring)."""
+    return (
+        f"{name}: presentation {t.presentation.ms:+.0f} ms (corr {t.presentation.corr:.2f}), "
+        f"arrival {t.arrival.ms:+.0f} ms (corr {t.arrival.corr:.2f}) | {t.reply_s:.1f} s, "
+        f"{t.frames} frames, {t.dropped} dropped | sender-report spread audio "
+        f"{t.spread_audio_ms:.0f} ms, video {t.spread_video_ms:.0f} ms"
+    )
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Start (or reach) a server, measure each language, print the lines."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", help="a running server (default: start one)")
+    ap.add_argument("--turns", type=int, default=2, help="sessions per language")
+    ap.add_argument("--langs", default="en,zh")
+    ap.add_argument("--keep-frames", type=Path, help="write the received frames here (PNG)")
+    args = ap.parse_args(argv)
+    server, url = None, args.url
+    if not url:
+        from tests.support.server_process import ServerProcess
+
+        server = ServerProcess(ready_timeout_s=600.0)
+        url = server.start()
+    print(f"server {url}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    try:
+        for lang in args.langs.split(","):
+            turns = await one_session(url, lang, args.turns, args.keep_frames)
+            for kind in ("presentation", "arrival"):
+                ms = [getattr(t, kind).ms for t in turns]
+                print(f"{lang} {kind}: median {np.median(ms):+.0f} ms over {len(ms)} replies")
+    finally:
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        if server is not None:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
