@@ -10,14 +10,16 @@ pose at the middle of its interval, media sample ``(i + 1/2) * 48000 / fps``
 Reply audio may leave a little *ahead* of its deadline (:func:`audio_lead`): a receiver's
 jitter buffer releases a frame only once a few more have arrived behind it (aiortc: four), so
 when a reply starts after silence its first frames are sent at once and it is heard that much
-sooner; between replies the lead drains back to zero.
+sooner; between replies the lead drains back to zero. Video frames start their work that lead
+plus their own render-to-send time ahead (:func:`video_lead`), so each leaves with the audio of
+its media time: a receiver syncs the tracks by when they left (RTCP sender reports).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "PlayoutBuffer",
     "audio_lead",
     "plan_video_frame",
+    "video_lead",
 ]
 
 #: Samples per outbound audio frame and RTP packet: 10 ms at 48 kHz (an Opus frame size,
@@ -39,10 +42,13 @@ __all__ = [
 #: holds a number of packets (aiortc: four).
 FRAME_SAMPLES = 480
 #: How far ahead of its deadline reply audio is sent when a reply starts (seconds): the four
-#: packets an aiortc receiver holds before it releases the first one. The video is not led:
-#: the voice is heard at most 40 ms before the lips move, inside the +45 ms an audience does not
-#: notice (ITU-R BT.1359).
+#: packets an aiortc receiver holds before it releases the first one. The video leads as much
+#: (:func:`video_lead`): led alone, the voice came 40 ms before the lips plus the video's own
+#: render-to-send time, past the 45 ms an audience notices (ITU-R BT.1359).
 AUDIO_LEAD_S = 0.04
+#: The most a video frame's measured pipeline (render, conversion, encode, send) moves its
+#: start ahead of its deadline (seconds): a stalled renderer does not push frames further out.
+MAX_VIDEO_PIPELINE_S = 0.12
 #: How fast the lead drains while no reply audio is queued (seconds per frame sent).
 AUDIO_LEAD_DECAY_S = 0.002
 
@@ -106,7 +112,9 @@ class VideoSlot:
     dropped: int
 
 
-def plan_video_frame(now_s: float, start_s: float, fps: int, next_index: int) -> VideoSlot:
+def plan_video_frame(
+    now_s: float, start_s: float, fps: int, next_index: int, lead_s: float = 0.0
+) -> VideoSlot:
     """Pick the next frame: ``next_index`` if its time has not passed a whole frame ago, else
     the frame due now (late frames are dropped, never queued: video yields, audio does not).
 
@@ -115,10 +123,34 @@ def plan_video_frame(now_s: float, start_s: float, fps: int, next_index: int) ->
         start_s: the media clock's start (seconds).
         fps: frames per second.
         next_index: the frame after the last one sent.
+        lead_s: how long before its deadline a frame's work starts (:func:`video_lead`):
+            ``wait_s`` ends ``lead_s`` early, and a frame counts as late that much sooner.
     """
-    due = math.floor((now_s - start_s) * fps)
+    ahead = now_s + lead_s
+    due = math.floor((ahead - start_s) * fps)
     index = max(next_index, due)
-    return VideoSlot(index, max(0.0, start_s + index / fps - now_s), index - next_index)
+    return VideoSlot(index, max(0.0, start_s + index / fps - ahead), index - next_index)
+
+
+def video_lead(audio_lead_s: float, pipeline_s: Sequence[float]) -> float:
+    """How long before its deadline a video frame's work starts (seconds), so that it leaves
+    when the audio of its media time leaves.
+
+    A receiver lines the two tracks up by their RTCP sender reports, and aiortc's sender
+    reports pair the last packet's RTP timestamp with the time it was sent (aiortc 1.16,
+    ``RTCRtpSender._run_rtp``): what matters is when each frame leaves. Audio leaves
+    ``audio_lead_s`` ahead of its deadline (:func:`audio_lead`); a video frame leaves after its
+    render, conversion and encode (``pipeline_s``). Started at its deadline, the picture
+    followed the voice by the lead plus that time: +60 ms at a WebRTC client on a loaded
+    2-core machine (``benchmarks/lip_sync_client.py``).
+
+    Args:
+        audio_lead_s: the audio track's current lead (seconds).
+        pipeline_s: recent frames' time from the start of their work to being sent (seconds;
+            their median is used, at most :data:`MAX_VIDEO_PIPELINE_S`; empty: none).
+    """
+    pipeline = float(np.median(pipeline_s)) if len(pipeline_s) else 0.0
+    return audio_lead_s + min(max(0.0, pipeline), MAX_VIDEO_PIPELINE_S)
 
 
 @dataclass(slots=True)

@@ -71,7 +71,12 @@ class SessionMedia:
         self.label = CornerLabel(ai_label, *size)
         self._badges = badges
         self.video_out = AvatarVideoTrack(
-            self.clock, cfg.video_fps, self._render, size, self.label.apply
+            self.clock,
+            cfg.video_fps,
+            self._render,
+            size,
+            self.label.apply,
+            audio_lead=lambda: self.audio_out.lead_s,
         )
         self._set_idle(True)  # a session starts idle
 

@@ -13,6 +13,8 @@ instead of the 20 ms its own encoder makes, and no hop through the thread pool t
 renders ``timeline.pose_at(sample)`` on the renderer's GL thread (never on the event loop),
 converts each new image to yuv420p once on a worker thread (repeated images are resent as they
 are), and skips frames whose time has passed (``plan_video_frame``): video yields, audio does not.
+Each video frame's work starts early enough that it leaves with the audio of its media time
+(:func:`~engine.server.clock.video_lead`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from engine.server.clock import (
     PlayoutBuffer,
     audio_lead,
     plan_video_frame,
+    video_lead,
 )
 from engine.server.opus_packets import SILENT_FRAME, OpusPackets
 from engine.server.video_codec import YuvConverter
@@ -175,6 +178,9 @@ FrameSource = Callable[[int], "asyncio.Future[np.ndarray] | None"]
 #: mouth 2.5-5.4 grey levels apart from frame to frame at the receiver (0.05-0.5 at 25 fps).
 IDLE_FRAME_STRIDE = 2
 
+#: Frames whose render-to-send time :func:`~engine.server.clock.video_lead` takes the median of.
+PIPELINE_FRAMES = 25
+
 #: A pose counts as unchanged below these differences: blendshape weight (0–1) and head angle
 #: (radians; 0.002 rad moves a 512² head by under half a pixel). Idle sway changes ~0.0005 rad per
 #: frame, so idle frames are re-rendered ~4 times less often; speech changes visemes every frame.
@@ -206,6 +212,8 @@ class AvatarVideoTrack(MediaStreamTrack):
             last image (pose unchanged).
         size: (width, height) of the frames in pixels.
         stamp: draws overlays (the AI label) into a frame in place.
+        audio_lead: the audio track's current lead (seconds; ``ReplyAudioTrack.lead_s``);
+            None: the audio is never led.
     """
 
     kind = "video"
@@ -217,9 +225,16 @@ class AvatarVideoTrack(MediaStreamTrack):
         render: FrameSource,
         size: tuple[int, int],
         stamp: Callable[[np.ndarray], None] | None = None,
+        audio_lead: Callable[[], float] | None = None,
     ) -> None:
         super().__init__()
         self.width, self.height = size
+        self._audio_lead = audio_lead
+        #: Recent frames' time from the start of their work to aiortc asking for the next
+        #: (it sends a frame's packets before it asks): render, conversion, encode, send (s).
+        self.pipeline_s: deque[float] = deque(maxlen=PIPELINE_FRAMES)
+        self.lead_s = 0.0  # how long before its deadline the last frame's work started
+        self._work_start: float | None = None
         self.clock = clock
         self.fps = fps
         self._render = render
@@ -244,10 +259,16 @@ class AvatarVideoTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         loop = asyncio.get_running_loop()
-        start = self.clock.ensure_started(loop.time())
-        slot = plan_video_frame(loop.time(), start, self.fps, self.next_index)
+        now = loop.time()
+        if self._work_start is not None:  # the frame before has been sent
+            self.pipeline_s.append(now - self._work_start)
+        start = self.clock.ensure_started(now)
+        audio = self._audio_lead() if self._audio_lead is not None else 0.0
+        self.lead_s = video_lead(audio, self.pipeline_s)
+        slot = plan_video_frame(now, start, self.fps, self.next_index, self.lead_s)
         if slot.wait_s > 0:
             await asyncio.sleep(slot.wait_s)
+        self._work_start = loop.time()
         self.frames_dropped += slot.dropped
         # posed at the middle of its interval on screen, as the MP4's frames are (posed at
         # its start, the mouth lagged the sound by half a frame on average)

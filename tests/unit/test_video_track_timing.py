@@ -8,8 +8,16 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
-from engine.server.clock import MEDIA_RATE_HZ, MediaClock
+from engine.server.clock import (
+    AUDIO_LEAD_S,
+    MAX_VIDEO_PIPELINE_S,
+    MEDIA_RATE_HZ,
+    MediaClock,
+    plan_video_frame,
+    video_lead,
+)
 from engine.server.tracks import AvatarVideoTrack
 
 FPS, SIZE = 25, (64, 64)
@@ -35,3 +43,51 @@ async def test_each_frame_shows_the_pose_at_the_middle_of_its_interval() -> None
     # a frame whose time passed while the machine was busy is skipped, so only the phase is
     # fixed: half a frame (960 samples, 20 ms) into each interval
     assert [s % per_frame for s in asked] == [per_frame // 2] * 3, asked
+
+
+def test_a_frame_leaves_with_the_audio_of_its_media_time() -> None:
+    """A receiver lines the tracks up by when each left (aiortc's RTCP sender reports pair a
+    packet's RTP timestamp with its send time). Audio of media time t leaves at
+    ``deadline(t) - AUDIO_LEAD_S``; a video frame whose work (render, conversion, encode) takes
+    ``pipeline`` must start that much earlier still. Started at its deadline, it left
+    lead + pipeline after its sound: the mouth +60 ms behind the voice at a WebRTC client."""
+    clock = MediaClock()
+    start = clock.ensure_started(100.0)
+    pipeline = 0.03
+    lead = video_lead(AUDIO_LEAD_S, [0.02, pipeline, 0.05])  # the median: 30 ms
+    for index in (3, 10, 250):
+        now = start + index / FPS - 0.2  # the frame before left well ahead
+        slot = plan_video_frame(now, start, FPS, index, lead)
+        assert slot.index == index and slot.dropped == 0
+        video_leaves = now + slot.wait_s + pipeline
+        audio_leaves = clock.deadline(index * MEDIA_RATE_HZ // FPS) - AUDIO_LEAD_S
+        assert video_leaves == pytest.approx(audio_leaves, abs=1e-9)
+    # a frame is late (skipped) once its early start has passed by a whole frame
+    late = plan_video_frame(start + 10 / FPS - lead + 1.0 / FPS, start, FPS, 10, lead)
+    assert late.index == 11 and late.dropped == 1
+
+
+def test_the_pipeline_the_lead_allows_for_is_bounded() -> None:
+    assert video_lead(0.0, []) == 0.0
+    assert video_lead(0.01, [5.0, 5.0]) == pytest.approx(0.01 + MAX_VIDEO_PIPELINE_S)
+
+
+async def test_the_track_measures_its_pipeline_and_leads_by_it_and_the_audio() -> None:
+    """The time from a frame's work starting to aiortc asking for the next frame (it sends a
+    frame's packets first) is what the lead allows for: at least the render's 30 ms here."""
+
+    async def slow(sample: int) -> np.ndarray:
+        await asyncio.sleep(0.03)
+        return np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+
+    clock = MediaClock()
+    clock.ensure_started(asyncio.get_running_loop().time())
+    track = AvatarVideoTrack(
+        clock, FPS, lambda s: asyncio.ensure_future(slow(s)), SIZE, audio_lead=lambda: 0.04
+    )
+    for _ in range(4):
+        await track.recv()
+    track.stop()
+    assert len(track.pipeline_s) == 3
+    assert min(track.pipeline_s) >= 0.03
+    assert 0.04 + 0.03 <= track.lead_s <= 0.04 + MAX_VIDEO_PIPELINE_S
