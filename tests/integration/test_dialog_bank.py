@@ -13,9 +13,10 @@ import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
-from dialog import DialogEngine, DialogTurn
+from dialog import DialogEngine
 from dialog.session import DialogSession
 from tests.conftest import trained_dialog
+from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -51,10 +52,6 @@ def demo_accounts(cluster: SandboxCluster) -> list[tuple[str, int]]:
         DEMO_LAST4,
     )
     return [(str(r[0]), int(r[1])) for r in rows]
-
-
-def said(turn: DialogTurn) -> str:
-    return " ".join(r.text for r in turn.replies)
 
 
 async def the_code(session: DialogSession, cluster: SandboxCluster) -> str:

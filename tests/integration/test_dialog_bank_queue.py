@@ -9,6 +9,7 @@ from connectors.embedded import SandboxCluster
 from connectors.router import Router
 from dialog import DialogEngine, DialogTurn
 from tests.conftest import trained_dialog
+from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -17,10 +18,6 @@ __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this modul
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
     return trained_dialog("bank").with_connector(connector)
-
-
-def said(turn: DialogTurn) -> str:
-    return " ".join(r.text for r in turn.replies)
 
 
 def cards_of(turn: DialogTurn, kind: str) -> list[dict]:

@@ -14,8 +14,9 @@ import pytest
 
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
-from dialog import DialogEngine, DialogTurn
+from dialog import DialogEngine
 from tests.conftest import trained_dialog
+from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -29,10 +30,6 @@ def bank(connector: Router) -> DialogEngine:
 @pytest.fixture
 def tax(connector: Router) -> DialogEngine:
     return trained_dialog("tax").with_connector(connector)
-
-
-def said(turn: DialogTurn) -> str:
-    return " ".join(r.text for r in turn.replies)
 
 
 async def test_card_ending_in_the_first_sentence_is_not_asked_again(

@@ -16,6 +16,7 @@ from connectors.sandbox.tax import bureau_today
 from dialog import DialogEngine, DialogTurn
 from dialog.session import DialogSession
 from tests.conftest import trained_dialog
+from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -26,10 +27,6 @@ DEMO_ID_LAST4 = "2024"
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
     return trained_dialog("tax").with_connector(connector)
-
-
-def said(turn: DialogTurn) -> str:
-    return " ".join(r.text for r in turn.replies)
 
 
 def filing(cluster: SandboxCluster, year: int) -> tuple[str, Decimal, str]:

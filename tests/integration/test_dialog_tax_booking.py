@@ -15,9 +15,10 @@ import pytest
 from connectors.embedded import SandboxCluster
 from connectors.router import Router
 from connectors.sandbox.tax import SLOT_DAYS, bureau_today
-from dialog import DialogEngine, DialogTurn
+from dialog import DialogEngine
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
 from tests.conftest import trained_dialog
+from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -26,10 +27,6 @@ __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this modul
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
     return trained_dialog("tax").with_connector(connector)
-
-
-def said(turn: DialogTurn) -> str:
-    return " ".join(r.text for r in turn.replies)
 
 
 def closed_day() -> date:

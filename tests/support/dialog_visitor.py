@@ -1,6 +1,7 @@
 """A visitor that drives the pure flow interpreter like the dialog runner does: the real bank
 pack, its trained intent classifier, events in and the actions recorded (the interpreter
-tests and the hand-off offer's tests share it)."""
+tests and the hand-off offer's tests share it), and :func:`said`, what a dialog session's turn
+said."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from pathlib import Path
 from dialog.interpreter import DialogState, Interpreter
 from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
-from dialog.types import Action, Call, KBAnswer, Say, UserInput
+from dialog.types import Action, Call, DialogTurn, KBAnswer, Say, UserInput
+
+
+def said(turn: DialogTurn) -> str:
+    """The replies of a :class:`~dialog.types.DialogTurn`, joined with spaces."""
+    return " ".join(r.text for r in turn.replies)
 
 
 @functools.cache
