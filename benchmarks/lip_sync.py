@@ -56,6 +56,15 @@ class LipSync:
     frames: int
 
 
+def mouth_opening(rgb: np.ndarray) -> float:
+    """The mouth's opening in an RGB uint8 (H, W, 3) frame: pixels of :data:`MOUTH_BOX` darker
+    than :data:`DARK_LUMA` (mean of R, G, B)."""
+    h, w, _ = rgb.shape
+    y0, y1, x0, x1 = MOUTH_BOX
+    box = rgb[int(h * y0) : int(h * y1), int(w * x0) : int(w * x1)].astype(np.float64)
+    return float((box.mean(axis=2) < DARK_LUMA).sum())
+
+
 def mouth_and_sound(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
     """Per video frame of an MP4: the mouth's opening (dark pixels) and the sound's RMS.
 
@@ -72,11 +81,7 @@ def mouth_and_sound(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
         fps = float(c.streams.video[0].average_rate)
         opening, times = [], []
         for f in c.decode(video=0):
-            rgb = f.to_ndarray(format="rgb24")
-            h, w, _ = rgb.shape
-            y0, y1, x0, x1 = MOUTH_BOX
-            box = rgb[int(h * y0) : int(h * y1), int(w * x0) : int(w * x1)].astype(np.float64)
-            opening.append(float((box.mean(axis=2) < DARK_LUMA).sum()))
+            opening.append(mouth_opening(f.to_ndarray(format="rgb24")))
             times.append(float(f.pts * f.time_base))
     with av.open(str(path)) as c:
         rate = c.streams.audio[0].rate

@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from lip_sync import DARK_LUMA, MOUTH_BOX  # noqa: E402
+from lip_sync import mouth_opening  # noqa: E402
 
 #: Grid step of the cross-correlation (seconds) and the lags searched (steps either side).
 GRID_S = 0.010
@@ -178,14 +178,6 @@ def unwrap(ts: list[int]) -> np.ndarray:
     a = np.asarray(ts, np.int64)
     d = (np.diff(a) + 2**31) % 2**32 - 2**31
     return np.concatenate([a[:1], a[0] + np.cumsum(d)]) if a.size else a
-
-
-def mouth_opening(rgb: np.ndarray) -> float:
-    """Dark pixels in :data:`MOUTH_BOX` of an RGB uint8 (H, W, 3) frame (``lip_sync.py``)."""
-    h, w, _ = rgb.shape
-    y0, y1, x0, x1 = MOUTH_BOX
-    box = rgb[int(h * y0) : int(h * y1), int(w * x0) : int(w * x1)].astype(np.float64)
-    return float((box.mean(axis=2) < DARK_LUMA).sum())
 
 
 @dataclass(slots=True)
