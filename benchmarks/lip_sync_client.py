@@ -46,8 +46,10 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -350,14 +352,16 @@ async def one_session(url: str, lang: str, turns: int, keep: Path | None) -> lis
             await client.close()
         video: list[tuple[int, float]] = []
         decoder, name = None, None
+        shown_at = keep_sound(keep, lang, turn, client) if keep is not None else None
         for _t, codec, encoded in client.received.kept_video:
             if codec.name != name:
                 decoder, name = get_decoder(codec), codec.name
             for frame in decoder.decode(encoded):
                 rgb = frame.to_ndarray(format="rgb24")
                 video.append((client.cap.rtp("video", encoded.timestamp), mouth_opening(rgb)))
-                if keep is not None:
-                    keep_frame(keep, lang, turn, int(encoded.timestamp), rgb)
+                if keep is not None and shown_at is not None:
+                    ms = shown_at(client.cap.rtp("video", encoded.timestamp))
+                    keep_frame(keep / f"{lang}-{turn + 1}-{ms:07.0f}.png", rgb)
         client.received.kept_video.clear()
         result = analyse(client.cap, video)
         print(line(f"{lang} turn {turn + 1}", result), flush=True)
@@ -365,13 +369,38 @@ async def one_session(url: str, lang: str, turns: int, keep: Path | None) -> lis
     return out
 
 
-def keep_frame(folder: Path, lang: str, turn: int, ts: int, rgb: np.ndarray) -> None:
-    """Write one received frame as PNG (``--keep-frames``: for looking at the mouth)."""
-    import av
+def keep_sound(folder: Path, lang: str, turn: int, client: Any) -> Callable[[int], float]:
+    """``--keep-frames``: write the received audio as ``LANG-TURN.wav`` (48 kHz mono int16,
+    the avatar's synthetic voice only) and the reply texts as ``LANG-TURN.txt``; returns the
+    time (ms) a video RTP timestamp is shown at on that file's time line (by presentation)."""
+    import wave
 
     folder.mkdir(parents=True, exist_ok=True)
-    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    frame.to_image().save(folder / f"{lang}-{turn + 1}-{ts:010d}.png")
+    cap: Capture = client.cap
+    a_ts = unwrap([cap.rtp("audio", pts) for pts, _ in cap.audio])
+    first = float(sender_clock(cap.reports["audio"], a_ts[:1], AUDIO_HZ)[0][0])
+    pcm = np.concatenate([c for _, c in cap.audio]).clip(-32768, 32767).astype(np.int16)
+    with wave.open(str(folder / f"{lang}-{turn + 1}.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(AUDIO_HZ)
+        w.writeframes(pcm.tobytes())
+    texts = [m["text"] for m in client.received.events_of("reply")]
+    (folder / f"{lang}-{turn + 1}.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    reports = cap.reports["video"]
+
+    def shown_at(rtp: int) -> float:
+        at = sender_clock(reports, np.array([rtp], np.int64), VIDEO_HZ)[0][0]
+        return (float(at) - first) * 1000.0
+
+    return shown_at
+
+
+def keep_frame(path: Path, rgb: np.ndarray) -> None:
+    """Write one received RGB uint8 (H, W, 3) frame as PNG (``--keep-frames``)."""
+    import av
+
+    av.VideoFrame.from_ndarray(rgb, format="rgb24").to_image().save(path)
 
 
 def line(name: str, t: Turn) -> str:
@@ -390,7 +419,11 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="a running server (default: start one)")
     ap.add_argument("--turns", type=int, default=2, help="sessions per language")
     ap.add_argument("--langs", default="en,zh")
-    ap.add_argument("--keep-frames", type=Path, help="write the received frames here (PNG)")
+    ap.add_argument(
+        "--keep-frames",
+        type=Path,
+        help="write the received frames (PNG, named by the ms they show at), audio and reply texts here",
+    )
     args = ap.parse_args(argv)
     server, url = None, args.url
     if not url:
