@@ -16,7 +16,12 @@ For each offline voice (Kokoro-82M for Mandarin, Piper joe for English):
   (engine.tts.intelligibility; the intelligibility test asserts on the same figures);
 * prepared replies: how many of the packs' responses the prepared-replies cache holds for the
   voice (engine.tts.prepared, built by ``make setup``) and a cache hit's first-audio ms. Every
-  other figure is LIVE synthesis: the cache is switched off for them.
+  other figure is LIVE synthesis: the cache is switched off for them;
+* prepared openings (a separate line, never folded into the live figures): the packs'
+  slot-filled replies whose first piece is their template's fixed opening (您的账户余额： …,
+  engine.tts.prepared.fixed_openings, prepared here in memory), streamed with that piece from
+  the store and the rest live, against all live, interleaved reply by reply: first audio and
+  the silences heard.
 
 Wall-clock figures are noisy on a shared machine: run on a quiet one, or read the best.
 
@@ -51,8 +56,10 @@ from engine.tts.prepared import (  # noqa: E402
     PREPARED_PROVIDERS,
     PreparedStore,
     PreparedTTS,
+    build_store,
     cache_dir,
     cache_file,
+    fixed_openings,
     fixed_texts,
     voice_fingerprint,
 )
@@ -166,6 +173,8 @@ def measure(
         f"worst {max(rtfs):.3f}  (CPU s per audio s: median {statistics.median(cpu_rtfs):.3f})"
     )
     prepared_line(language, voice, tts)
+    if voice is not None and voice.provider in PREPARED_PROVIDERS:
+        openings_line(language, tts)
     if asr:
         hearing = Hearing(config).asr_for(language)
         scores = speak_and_hear(tts, hearing, replies, language)
@@ -203,6 +212,41 @@ def prepared_line(language: str, voice, tts) -> None:
     )
 
 
+def openings_line(language: str, tts) -> None:
+    """Print the prepared-openings figures (see the module docstring) for a Kokoro or Piper
+    voice: slot-filled replies (the intelligibility sample's slot values) that open on a
+    prepared piece, streamed prepared-opening vs all-live, interleaved."""
+    from dialog.pack import known_packs, load_pack, pack_dir
+    from dialog.templates import render
+    from engine.tts.intelligibility import _EN_SLOTS, SAMPLE_SLOTS
+
+    slots = SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
+    store = build_store(tts, fixed_openings(language), language, "benchmark")
+    prepared = PreparedTTS(tts, store)
+    texts = []
+    for domain in known_packs():
+        for response in load_pack(pack_dir(domain)).responses.values():
+            if language in response.texts and "{" in response.texts[language]:
+                text = render(response, language, slots).text
+                if prepared.opening(text, language) is not None and text not in texts:
+                    texts.append(text)
+    if not texts:
+        print(f"{language}: prepared openings: no slot-filled reply opens on one")
+        return
+    rows = {"opening": [], "live": []}
+    for text in texts:
+        rows["opening"].append(asyncio.run(_heard(prepared, text, language)))
+        rows["live"].append(asyncio.run(_heard(tts, text, language)))
+    for name, got in rows.items():
+        first, anywhere, started = zip(*got, strict=True)
+        print(
+            f"{language}: prepared openings ({len(texts)} slot-filled replies, {name}): first "
+            f"audio median {1000 * statistics.median(started):.0f} ms best "
+            f"{1000 * min(started):.0f}; silences >= 200 ms in the first 1.5 s "
+            f"{sum(g >= 200 for g in first)}, >= 350 ms anywhere {sum(g >= 350 for g in anywhere)}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -210,7 +254,16 @@ def main() -> int:
     parser.add_argument("--no-asr", action="store_true", help="skip the CER/WER part")
     parser.add_argument("--kokoro-decoder", choices=("static", "dynamic"), default=None)
     parser.add_argument("--kokoro-opening", choices=("first_clause", "eager", "paced"))
+    parser.add_argument(
+        "--openings-only", action="store_true", help="only the prepared-openings lines"
+    )
     args = parser.parse_args()
+    if args.openings_only:
+        config = EngineConfig()
+        config.tts.prepared_replies = False
+        for language in args.voices.split(","):
+            openings_line(language.strip(), Voices(config.tts).for_language(language.strip()))
+        return 0
     for language in args.voices.split(","):
         measure(
             language.strip(), args.runs, not args.no_asr, args.kokoro_decoder, args.kokoro_opening

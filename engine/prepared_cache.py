@@ -1,6 +1,7 @@
 """``python -m engine.prepared_cache``: synthesize every installed pack's fixed replies (no
-slot field) and knowledge-base answers with each configured offline voice into the prepared-replies cache
-(:mod:`engine.tts.prepared`, ``<models dir>/cache/prepared-<language>-<key>.npz``).
+slot field), knowledge-base answers and the fixed openings of slot-filled replies
+(:func:`~engine.tts.prepared.fixed_openings`) with each configured offline voice into the
+prepared-replies cache (:mod:`engine.tts.prepared`, ``<models dir>/cache/prepared-<language>-<key>.npz``).
 
 ``make setup`` runs it after the embedding cache. Safe to run at any time and to interrupt:
 the cache holds the packs' own fixed text only, is written atomically, and replies already prepared
@@ -22,6 +23,7 @@ from engine.tts.prepared import (
     build_store,
     cache_dir,
     cache_file,
+    fixed_openings,
     fixed_texts,
     voice_fingerprint,
 )
@@ -132,7 +134,7 @@ def main() -> int:
             print(f"  {language}: {voice.provider} voice, spoken live", flush=True)
             continue
         try:
-            prepare(language, voice, cache_dir(), fixed_texts(language))
+            prepare(language, voice, cache_dir(), fixed_texts(language) + fixed_openings(language))
         except (PackError, TTSError, OSError) as exc:
             print(f"prepared {language} replies not built: {exc}", file=sys.stderr)
             return 1

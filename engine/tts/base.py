@@ -106,6 +106,9 @@ class SentenceTTS(ABC):
     split_config: SplitConfig = SplitConfig()
     #: The voice's timing for holding the first piece back (None: never held).
     hold_pace: Pace | None = None
+    #: Seconds of synthesis per unit of :meth:`Pace.cost` on the last live first piece (the
+    #: machine's speed then; None until one is made), for a first piece made ahead of time.
+    per_cost_s: float | None = None
 
     @abstractmethod
     def synthesize_sentence(self, sentence: str, language: str) -> TTSChunk:
@@ -127,16 +130,35 @@ class SentenceTTS(ABC):
         """Sentences of ``text`` in speaking order (:func:`split_sentences`)."""
         return split_sentences(text, self.split_config)
 
-    async def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
-        """Yield one chunk per sentence as soon as it is ready (see :class:`TTSProvider`)."""
+    async def synthesize(
+        self, text: str, language: str, first: TTSChunk | None = None
+    ) -> AsyncIterator[TTSChunk]:
+        """Yield one chunk per sentence as soon as it is ready (see :class:`TTSProvider`).
+
+        Args:
+            text: the reply.
+            language: its language code.
+            first: the first piece's chunk made ahead of time (a prepared opening,
+                :mod:`engine.tts.prepared`); used only when ``text`` has more than one piece
+                and its first piece is ``first.text``, else everything is made live. The
+                second piece is then made at once and the first held by the voice's speed
+                measured on its last live first piece (:attr:`hold_pace`), or until the
+                second is ready when none was measured yet.
+        """
         self.check_language(language)
         sentences = self.split(text)
         if not sentences:
             return
+        if first is not None and (len(sentences) < 2 or sentences[0] != first.text):
+            first = None
         t0_s = time.monotonic()
-        pending = asyncio.ensure_future(
-            asyncio.to_thread(self._timed, sentences[0], language, 0, t0_s)
-        )
+        if first is None:
+            pending = asyncio.ensure_future(
+                asyncio.to_thread(self._timed, sentences[0], language, 0, t0_s)
+            )
+        else:
+            pending = asyncio.get_running_loop().create_future()
+            pending.set_result(first)
         try:
             for i in range(len(sentences)):
                 chunk = await pending
@@ -145,7 +167,8 @@ class SentenceTTS(ABC):
                         asyncio.to_thread(self._timed, sentences[i + 1], language, i + 1, t0_s)
                     )
                     if i == 0 and self.hold_pace is not None:
-                        await self._hold(pending, sentences, chunk, time.monotonic() - t0_s)
+                        made_s = None if first is not None else time.monotonic() - t0_s
+                        await self._hold(pending, sentences, chunk, made_s)
                 yield chunk
         finally:
             if not pending.done():
@@ -154,19 +177,28 @@ class SentenceTTS(ABC):
                     await pending
 
     async def _hold(
-        self, second: asyncio.Future, sentences: list[str], first: TTSChunk, made_s: float
+        self, second: asyncio.Future, sentences: list[str], first: TTSChunk, made_s: float | None
     ) -> None:
         """Wait as :func:`~engine.tts.pacing.opening_hold_s` says (the first piece took
-        ``made_s`` to make), or until ``second`` is ready."""
+        ``made_s`` to make), or until ``second`` is ready. ``made_s`` None: the first piece
+        was made ahead of time and the second has just started; its make time is predicted
+        from :attr:`per_cost_s` (none yet: wait for the second piece)."""
         assert self.hold_pace is not None
         weights = [spoken_weight(s) for s in sentences]
-        hold_s = opening_hold_s(weights, made_s, heard_s(first), self.hold_pace)
+        cost = self.hold_pace.cost(weights[0])
+        if made_s is not None:
+            self.per_cost_s = made_s / cost
+        elif self.per_cost_s is None:
+            await asyncio.wait({second})
+            return
+        first_make_s = made_s if made_s is not None else self.per_cost_s * cost
+        hold_s = opening_hold_s(weights, first_make_s, heard_s(first), self.hold_pace)
         if hold_s > 0:
             t_s = time.monotonic()
             await asyncio.wait({second}, timeout=hold_s)
             log.debug(
                 "first piece held %.0f ms (predicted %.0f ms) after %.0f ms to make it",
-                *((time.monotonic() - t_s) * 1e3, hold_s * 1e3, made_s * 1e3),
+                *((time.monotonic() - t_s) * 1e3, hold_s * 1e3, first_make_s * 1e3),
             )
 
     def _timed(self, sentence: str, language: str, index: int, t0_s: float) -> TTSChunk:

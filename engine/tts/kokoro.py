@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,7 @@ from engine.tts.kokoro_tokens import (
     zh_track,
 )
 from engine.tts.pacing import Pace
-from engine.tts.sentences import SplitConfig
+from engine.tts.sentences import SplitConfig, spoken_weight
 from engine.tts.zh_durations import rhyme_floor, stretch
 from engine.tts.zh_g2p import to_phonemes
 from engine.tts.zh_tones import PITCH_RANGE, tone_f0, widen_pitch
@@ -239,9 +240,15 @@ class KokoroTTS(SentenceTTS):
 
     def warm_up(self) -> None:
         """Synthesize two short phrases (~0.5 s of CPU on 2 cores) so the first reply does not
-        pay onnxruntime's first-run allocation; also loads jieba's dictionary (~1 s)."""
+        pay onnxruntime's first-run allocation; also loads jieba's dictionary (~1 s). The
+        second one's make time is the speed a prepared first piece is held by until a live
+        reply measures it (:attr:`~engine.tts.base.SentenceTTS.per_cost_s`)."""
         for phrase in ("您好。", "请问有什么可以帮您？"):
+            t_s = time.monotonic()
             self.synthesize_sentence(phrase, "zh")
+            if self.hold_pace is not None:
+                cost = self.hold_pace.cost(spoken_weight(phrase))
+                self.per_cost_s = (time.monotonic() - t_s) / cost
 
     def estimate_track(self, sentence: str, language: str) -> VisemeTrack:
         """Visemes of ``sentence`` from its phonemes alone, without running the model (~1 ms):

@@ -14,7 +14,9 @@ and no item list, rendered exactly as :func:`dialog.templates.render` renders th
 values, and the knowledge base's answers (each ``##`` section's text, spoken as it stands:
 :func:`dialog.kb.parse_markdown`; the tax hall's hours, what to bring …, the answers a hall
 gives most after the fixed replies). Slot-filled replies and LLM answers are always synthesized
-live and never written anywhere (personal data stays out of the disk).
+live and never written anywhere (personal data stays out of the disk); a slot-filled reply whose
+first piece is its template's fixed opening (您的账户余额：, 谢谢。, :func:`fixed_openings`) speaks
+that piece from the cache, held as live synthesis holds it, while the rest is made live.
 
 The cache file is keyed by :func:`~engine.tts.prepared_key.voice_fingerprint`: what shapes
 the audio and nothing else. A different fingerprint is a miss: the server then speaks live
@@ -48,6 +50,7 @@ __all__ = [
     "build_store",
     "cache_dir",
     "cache_file",
+    "fixed_openings",
     "fixed_texts",
     "has_slots",
     "model_files",
@@ -118,6 +121,45 @@ def fixed_texts(
                 if section.language == language and section.text.strip():
                     answers[section.text.strip()] = None
     return list(responses) + [t for t in answers if t not in responses]
+
+
+#: Marks after which a template's fixed opening may end a piece: a clause boundary or a
+#: sentence end, as :mod:`engine.tts.sentences` cuts a reply.
+_OPENING_ENDS = ",;:，；：、。！？.!?"
+
+
+def fixed_openings(language: str, domains: Iterable[str] | None = None) -> list[str]:
+    """The fixed words a slot-filled response opens with, as pieces a voice may speak first:
+    for each template with a slot, each run of its text before the first slot field that ends
+    at a clause mark or sentence end (您的账户余额：{...} gives 您的账户余额：; 谢谢。已向您的手机发送
+    六位验证码，手机号后四位是{...} gives 谢谢。 and the text up to the ，). Known at setup,
+    so they are prepared like the fixed replies; a live reply whose first piece is one of them
+    speaks it from the store while the rest is made (:meth:`PreparedTTS.opening`).
+
+    Args:
+        language: reply language code.
+        domains: pack names (None: every installed pack).
+
+    Raises:
+        dialog.pack.PackError: a pack is invalid.
+    """
+    from dialog.pack import known_packs, load_pack, pack_dir
+
+    out: dict[str, None] = {}
+    for domain in known_packs() if domains is None else domains:
+        for response in load_pack(pack_dir(domain)).responses.values():
+            template = response.texts.get(language)
+            if template is None or not has_slots(template):
+                continue
+            try:
+                literal = next(iter(string.Formatter().parse(template)))[0]
+            except (ValueError, StopIteration):
+                continue
+            literal = literal.lstrip()
+            for i, ch in enumerate(literal):
+                if ch in _OPENING_ENDS and literal[: i + 1].strip(_OPENING_ENDS + " "):
+                    out[literal[: i + 1].strip()] = None
+    return list(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,14 +264,36 @@ class PreparedTTS:
             return None
         return self.store.replies.get(text.strip())
 
+    def opening(self, text: str, language: str) -> TTSChunk | None:
+        """The prepared chunk of ``text``'s first piece when ``text`` has more pieces and the
+        store holds that piece as a text of its own, one piece long (a template's fixed
+        opening, :func:`fixed_openings`), else None. The same audio live synthesis makes of
+        that piece: a piece is synthesized from its own text alone."""
+        if language != self.store.language or not isinstance(self.live, SentenceTTS):
+            return None
+        pieces = self.live.split(text)
+        if len(pieces) < 2:
+            return None
+        chunks = self.store.replies.get(pieces[0])
+        if chunks is None or len(chunks) != 1 or chunks[0].text != pieces[0]:
+            return None
+        return chunks[0]
+
     async def synthesize(self, text: str, language: str) -> AsyncIterator[TTSChunk]:
-        """The prepared chunks of ``text`` when it is one, else the live voice's."""
+        """The prepared chunks of ``text`` when it is one; else the live voice's, opening on
+        a prepared first piece when there is one (:meth:`opening`)."""
         chunks = self.prepared(text, language)
-        if chunks is None:
-            async for chunk in self.live.synthesize(text, language):
+        if chunks is not None:
+            for chunk in chunks:
                 yield chunk
             return
-        for chunk in chunks:
+        first = self.opening(text, language)
+        live = (
+            self.live.synthesize(text, language, first=first)
+            if first is not None and isinstance(self.live, SentenceTTS)
+            else self.live.synthesize(text, language)
+        )
+        async for chunk in live:
             yield chunk
 
 

@@ -22,6 +22,7 @@ from engine.tts.prepared import (
     attach,
     build_store,
     cache_file,
+    fixed_openings,
     fixed_texts,
     has_slots,
     voice_fingerprint,
@@ -186,3 +187,42 @@ def test_a_store_under_the_old_mtime_key_is_carried_over_not_resynthesized(
     assert carried.fingerprint == voice_fingerprint(voice, "en")
     assert [c.pcm for c in carried.replies[text]] == [c.pcm for c in made.replies[text]]
     assert sum(c.num_samples for c in carried.replies[text]) > 22050  # > 1 s of real speech
+
+
+def test_fixed_openings_are_the_words_before_a_templates_first_slot() -> None:
+    openings = fixed_openings("zh", ["bank", "tax"])
+    assert "您的账户余额：" in openings and "谢谢。" in openings
+    assert "谢谢。已向您的手机发送六位验证码，" in openings
+    assert not any("{" in t or "}" in t for t in openings)
+    templates = [
+        r.texts["zh"]
+        for d in ("bank", "tax")
+        for r in load_pack(pack_dir(d)).responses.values()
+        if "zh" in r.texts and has_slots(r.texts["zh"])
+    ]
+    for opening in openings:  # each the start of a slotted template, before its first slot
+        assert any(t.startswith(opening) and "{" not in opening for t in templates), opening
+    assert not set(openings) & set(fixed_texts("zh", ["bank", "tax"]))
+
+
+def test_a_slot_filled_reply_opens_on_its_prepared_opening(kokoro: KokoroTTS) -> None:
+    """utter_balance, filled: its first piece 您的账户余额： comes from the store, the rest is
+    made live, and together they are exactly what live synthesis yields."""
+    from engine.tts.intelligibility import SAMPLE_SLOTS
+
+    response = load_pack(pack_dir("bank")).responses["utter_balance"]
+    text = render(response, "zh", SAMPLE_SLOTS).text
+    fingerprint = voice_fingerprint(offline_voice("zh"), "zh")
+    store = build_store(kokoro, ["您的账户余额："], "zh", fingerprint)
+    tts = PreparedTTS(kokoro, store)
+    assert tts.prepared(text, "zh") is None  # the whole reply is not prepared
+    opening = tts.opening(text, "zh")
+    assert opening is store.replies["您的账户余额："][0]
+    _, spoken = asyncio.run(_first_chunk(tts, text))
+    _, live = asyncio.run(_first_chunk(kokoro, text))
+    assert spoken[0] is opening and len(spoken) == len(live) >= 3
+    assert [c.text for c in spoken] == [c.text for c in live]
+    assert [c.pcm for c in spoken] == [c.pcm for c in live]
+    # a reply that does not open on it, or another language, is all live
+    assert tts.opening("您的账户余额为零。", "zh") is None
+    assert tts.opening(text, "en") is None
