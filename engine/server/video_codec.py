@@ -7,7 +7,8 @@ is rendered, with no sensor noise to remove: on its 512² idle frames the denois
 ~2.0 ms per encode (28 %) and cost 1 dB of PSNR (41.3 → 42.3 dB without it; the mouth crop
 moved alike from frame to frame, measured with aiortc's other settings). :class:`AvatarVp8Encoder`
 opens the same encoder with it off, every other setting and aiortc's own bit rate, keyframe and
-packetizing handling kept.
+packetizing handling kept, but for one rule: a new encoder (and so a key frame) for a raised
+bit rate only once it is well above the running one (:data:`RAISE_SHARE`), not at every 10 %.
 
 A frame the track sends again (the same :class:`av.VideoFrame`: the avatar's pose did not
 visibly move, most idle frames) is not given to libvpx: it leaves as
@@ -48,8 +49,18 @@ _SETTINGS = {
     "static-thresh": "1",
     "undershoot-pct": "100",
 }
-#: aiortc opens a new encoder when the target bit rate moved by more than this share.
+#: aiortc opens a new encoder when the target bit rate moved by more than this share; here
+#: only when it fell (the receiver's estimate, RTCP REMB, saw congestion: act at once).
 _REOPEN_SHARE = 0.1
+#: A raised target opens a new encoder only once it is this share above the running rate and
+#: the running encoder has made :data:`RAISE_HOLD_FRAMES` frames. libvpx cannot change its rate
+#: while it runs (setting ``bit_rate`` on PyAV's open context changes nothing, measured), and a
+#: new encoder starts with a key frame on a small CBR budget: 3-5 kB at 512², the mouth blurred
+#: and blocky for a few frames. With aiortc's rule (any 10 % move) a receiver's estimate
+#: climbing from 250 kbit/s (aiortc's REMB: +12.7 % a step, every 1.5-2 s) reopened it 7 times
+#: in a session's first 12 s reply (``benchmarks/lip_sync_client.py --keep-frames`` showed them).
+RAISE_SHARE = 0.5
+RAISE_HOLD_FRAMES = 250  # 10 s at 25 fps
 
 
 class AvatarVp8Encoder(Vp8Encoder):
@@ -60,26 +71,41 @@ class AvatarVp8Encoder(Vp8Encoder):
         super().__init__()
         self._shown: av.VideoFrame | None = None  # the last frame libvpx encoded and sent
         self._version = 0  # the stream's VP8 version (its frames' first byte, bits 1-3)
+        self._frames = 0  # frames since the encoder was opened
+
+    def _reopen(self, frame: av.VideoFrame, rate: int) -> bool:
+        """Whether ``frame`` needs a new encoder: none yet, another size, a target ``rate``
+        (bit/s) more than :data:`_REOPEN_SHARE` lower, or :data:`RAISE_SHARE` higher after
+        :data:`RAISE_HOLD_FRAMES` frames."""
+        codec = self.codec
+        if codec is None or (frame.width, frame.height) != (codec.width, codec.height):
+            return True
+        running = codec.bit_rate
+        if rate < running * (1.0 - _REOPEN_SHARE):
+            return True
+        return rate > running * (1.0 + RAISE_SHARE) and self._frames >= RAISE_HOLD_FRAMES
 
     def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         """Encode one yuv420p (or convertible) frame to RTP payloads and its RTP timestamp
-        (aiortc's :meth:`~aiortc.codecs.vpx.Vp8Encoder.encode`, which keeps the encoder
-        opened here while the size and bit rate hold). The frame object encoded last, given
-        again (a track resending its image), leaves as :func:`repeat_frame` unless a key
-        frame is asked for."""
-        codec = self.codec
+        (aiortc's :meth:`~aiortc.codecs.vpx.Vp8Encoder.encode`, on the encoder opened here
+        until :meth:`_reopen` asks for another). The frame object encoded last, given again (a
+        track resending its image), leaves as :func:`repeat_frame` unless a key frame is asked
+        for."""
         rate = self.target_bitrate
-        if (
-            codec is None
-            or (frame.width, frame.height) != (codec.width, codec.height)
-            or abs(rate - codec.bit_rate) / codec.bit_rate > _REOPEN_SHARE
-        ):
+        self._frames += 1
+        if self._reopen(frame, rate):
             self.codec = _open_vp8(frame.width, frame.height, rate)
             self._shown = None
+            self._frames = 1
         elif frame is self._shown and not force_keyframe:
             payload = repeat_frame(frame.width, frame.height, self._version)
             return self.pack_repeat(payload, frame)
-        payloads, timestamp = super().encode(frame, force_keyframe)
+        # aiortc's encode reopens at any 10 % move of the target: it sees the running rate
+        self.target_bitrate = self.codec.bit_rate
+        try:
+            payloads, timestamp = super().encode(frame, force_keyframe)
+        finally:
+            self.target_bitrate = rate
         if payloads:  # (libvpx may drop a frame: then the receiver still shows the one before)
             self._shown = frame
             _descriptor, data = VpxPayloadDescriptor.parse(payloads[0])

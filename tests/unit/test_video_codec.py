@@ -16,6 +16,8 @@ from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from engine.server.video_codec import (
+    RAISE_HOLD_FRAMES,
+    RAISE_SHARE,
     AvatarVp8Encoder,
     YuvConverter,
     _open_vp8,
@@ -84,3 +86,35 @@ def test_yuv_converter_gives_swscales_frames_each_its_own() -> None:
         want = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
         assert got.format.name == "yuv420p"
         assert np.array_equal(got.to_ndarray(), want.to_ndarray())
+
+
+def is_key(payloads: list[bytes]) -> bool:
+    """A VP8 key frame: bit 0 of the frame tag is 0 (RFC 6386 section 9.1)."""
+    return vp8_depayload(payloads[0])[0] & 0x01 == 0
+
+
+def test_a_climbing_bit_rate_does_not_restart_the_encoder_at_every_step() -> None:
+    """A receiver's estimate (REMB) climbs in ~13 % steps: each step opened a new libvpx, whose
+    first frame is a key frame on a small budget (the mouth blurred every 1.5-2 s of a
+    session's first reply). A fall still opens one at once; a rise once it is well above the
+    running rate and the encoder has run a while."""
+    encoder = AvatarVp8Encoder()
+    encoder.target_bitrate = 250_000
+    assert is_key(encoder.encode(frame(0))[0])
+    opened, i = encoder.codec, 1
+    for step in range(3):  # +12.7 % a step, as aiortc's estimator
+        encoder.target_bitrate = int(250_000 * 1.127 ** (step + 1))
+        for _ in range(5):
+            assert not is_key(encoder.encode(frame(i % 60))[0]), (step, i)
+            i += 1
+    assert encoder.codec is opened and opened.bit_rate == 250_000
+    while i < RAISE_HOLD_FRAMES:  # 1.43x the running rate: still held
+        assert not is_key(encoder.encode(frame(i % 60))[0])
+        i += 1
+    encoder.target_bitrate = int(250_000 * (1 + RAISE_SHARE) * 1.05)
+    assert is_key(encoder.encode(frame(i % 60))[0])  # well above and held long enough
+    assert encoder.codec is not opened and encoder.codec.bit_rate == encoder.target_bitrate
+    raised = encoder.codec
+    encoder.target_bitrate = int(raised.bit_rate * 0.85)  # congestion: down at once
+    assert is_key(encoder.encode(frame((i + 1) % 60))[0])
+    assert encoder.codec is not raised and encoder.codec.bit_rate == encoder.target_bitrate
