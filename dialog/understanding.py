@@ -5,13 +5,14 @@ session and by ``benchmarks/nlu_eval.py`` alike, so the benchmark scores what th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dialog.commands import detect_language
 from dialog.embedding import SentenceEncoder
 from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
 from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier
 from dialog.pack import Pack
+from dialog.question_frame import question_object
 from dialog.types import KBAnswer, NLUResult
 
 
@@ -113,9 +114,24 @@ class Understanding:
         for text, language, vector, nlu in zip(texts, languages, vectors, nlus, strict=True):
             intent = self.pack.intents.get(nlu.intent or "")
             faq = intent is not None and intent.kind == "kb"
+            if faq and self._object_outside(text):
+                nlu, faq = replace(nlu, intent=None, topic=None, topics=()), False
             kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
             readings.append((nlu, kb))
         return readings
+
+    def _object_outside(self, text: str) -> bool:
+        """Whether the object of the Chinese question ``text`` (:mod:`dialog.question_frame`),
+        read alone, is out of scope: its best class is out of scope, or its intent passed the
+        threshold but its nearest examples are out-of-scope ones. An object merely too short to
+        be read with confidence keeps the line's reading ("补税咋交" → "补税")."""
+        found = question_object(text)
+        if found is None:
+            return False
+        reading = self.classifier.predict(found, self.classifier.embed(found))
+        return reading.intent is None and (
+            reading.ranking[0][0] == OUT_OF_SCOPE or reading.confidence >= self.classifier.threshold
+        )
 
     def label(self, nlu: NLUResult, kb: KBAnswer | None) -> str:
         """The intent the avatar acts on, as one label.

@@ -1,0 +1,58 @@
+"""A Chinese question's object without its frame (dialog.question_frame), and the check of a FAQ
+reading that reads the object alone (dialog.understanding.Understanding): a visitor at the wrong
+counter asks in the hall's frame about another body's business."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.embedding import SentenceEncoder
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from dialog.question_frame import question_object
+from dialog.understanding import Understanding
+from engine.embeddings import embedding_cache_dir
+from tests.conftest import model_folder
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("狗证在哪个窗口办？", "狗证"),
+        ("老年卡要啥材料", "老年卡"),
+        ("请问养犬登记去哪里办理", "养犬登记"),
+        ("契税怎么交啊", "契税"),
+        ("发票丢了", None),  # no frame: nothing to read again
+        ("在哪个窗口", None),  # only the frame
+        ("where do I pay", None),  # the frames are Chinese
+    ],
+)
+def test_question_object(text: str, found: str | None) -> None:
+    assert question_object(text) == found
+
+
+@pytest.fixture(scope="module")
+def tax() -> Understanding:
+    encoder = SentenceEncoder.load(
+        model_folder("multilingual-e5-small"), cache_dir=embedding_cache_dir()
+    )
+    return Understanding.from_pack(load_pack(DEFAULT_PACKS_DIR / "tax"), encoder)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # another body's business in the hall's frame: read whole, the "which window" and
+        # "what to bring" sections (0.6-0.8); the object alone is out of scope
+        ("狗证在哪个窗口办", "out_of_scope"),
+        ("老年卡要啥材料", "out_of_scope"),
+        ("养犬登记去哪个窗口", "out_of_scope"),
+        # the hall's own business in the same frames keeps its answer
+        ("发票丢了去哪个窗口补", "faq"),
+        ("契税在哪个窗口交", "faq"),
+        ("新公司税务登记要啥材料", "faq"),
+    ],
+)
+def test_faq_reading_checked_by_its_object(tax: Understanding, text: str, expected: str) -> None:
+    nlu, kb = tax.read(text, "zh")
+    assert tax.label(nlu, kb) == expected
+    assert (kb is None) == (expected == "out_of_scope")
