@@ -7,7 +7,7 @@ is rendered, with no sensor noise to remove: on its 512² idle frames the denois
 ~2.0 ms per encode (28 %) and cost 1 dB of PSNR (41.3 → 42.3 dB without it; the mouth crop
 moved alike from frame to frame, measured with aiortc's other settings). :class:`AvatarVp8Encoder`
 opens the same encoder with it off, every other setting and aiortc's own bit rate, keyframe and
-packetizing handling kept, but for one rule: a new encoder (and so a key frame) for a raised
+packetizing handling kept (its encode's body, run on the encoder opened here), but for one rule: a new encoder (and so a key frame) for a raised
 bit rate only once it is well above the running one (:data:`RAISE_SHARE`), not at every 10 %.
 
 A frame the track sends again (the same :class:`av.VideoFrame`: the avatar's pose did not
@@ -32,7 +32,7 @@ import av
 import numpy as np
 from aiortc.codecs import get_encoder
 from aiortc.codecs.base import Encoder
-from aiortc.codecs.vpx import Vp8Encoder, VpxPayloadDescriptor, number_of_threads
+from aiortc.codecs.vpx import Vp8Encoder, number_of_threads
 from aiortc.mediastreams import VIDEO_TIME_BASE, convert_timebase
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
@@ -87,8 +87,8 @@ class AvatarVp8Encoder(Vp8Encoder):
 
     def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         """Encode one yuv420p (or convertible) frame to RTP payloads and its RTP timestamp
-        (aiortc's :meth:`~aiortc.codecs.vpx.Vp8Encoder.encode`, on the encoder opened here
-        until :meth:`_reopen` asks for another). The frame object encoded last, given again (a
+        (the body of aiortc's :meth:`~aiortc.codecs.vpx.Vp8Encoder.encode`, on the encoder
+        opened here until :meth:`_reopen` asks for another; ``target_bitrate`` is only read). The frame object encoded last, given again (a
         track resending its image), leaves as :func:`repeat_frame` unless a key frame is asked
         for."""
         rate = self.target_bitrate
@@ -99,20 +99,24 @@ class AvatarVp8Encoder(Vp8Encoder):
             self._frames = 1
         elif frame is self._shown and not force_keyframe:
             payload = repeat_frame(frame.width, frame.height, self._version)
-            return self.pack_repeat(payload, frame)
-        # aiortc's encode reopens at any 10 % move of the target: it sees the running rate
-        self.target_bitrate = self.codec.bit_rate
-        try:
-            payloads, timestamp = super().encode(frame, force_keyframe)
-        finally:
-            self.target_bitrate = rate
-        if payloads:  # (libvpx may drop a frame: then the receiver still shows the one before)
-            self._shown = frame
-            _descriptor, data = VpxPayloadDescriptor.parse(payloads[0])
+            return self.pack_encoded(payload, frame)
+        # The body of aiortc's encode once its encoder is open, not a call to it: it reopens at
+        # any 10 % move of ``target_bitrate``, which aiortc's sender sets on the event loop
+        # (REMB) while this runs on its executor thread, so lowering it here for the call and
+        # restoring it after lost a REMB that came in meanwhile.
+        shown = frame
+        if frame.format.name != "yuv420p":
+            frame = frame.reformat(format="yuv420p")
+        if force_keyframe:
+            frame.pict_type = av.video.frame.PictureType.I
+        data = b"".join(bytes(packet) for packet in self.codec.encode(frame))
+        payloads, timestamp = self.pack_encoded(data, frame)
+        if data:  # (libvpx may drop a frame: then the receiver still shows the one before)
+            self._shown = shown
             self._version = (data[0] >> 1) & 0x07
         return payloads, timestamp
 
-    def pack_repeat(self, payload: bytes, frame: av.VideoFrame) -> tuple[list[bytes], int]:
+    def pack_encoded(self, payload: bytes, frame: av.VideoFrame) -> tuple[list[bytes], int]:
         """RTP payloads of the encoded VP8 ``payload`` shown at ``frame``'s time, and its RTP
         timestamp (aiortc's packetizing: the next picture ID)."""
         payloads = self._packetize(payload, self.picture_id)

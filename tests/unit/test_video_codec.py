@@ -118,3 +118,29 @@ def test_a_climbing_bit_rate_does_not_restart_the_encoder_at_every_step() -> Non
     encoder.target_bitrate = int(raised.bit_rate * 0.85)  # congestion: down at once
     assert is_key(encoder.encode(frame((i + 1) % 60))[0])
     assert encoder.codec is not raised and encoder.codec.bit_rate == encoder.target_bitrate
+
+
+def test_a_remb_that_comes_in_while_libvpx_encodes_is_kept() -> None:
+    """aiortc's sender sets ``target_bitrate`` on the event loop (each REMB) while ``encode``
+    runs on its executor thread. A fault injected on purpose: the codec's encode is wrapped so
+    that a REMB's fall lands in the middle of it (real libvpx does the encoding). The encoder
+    once lowered the target to the running rate for aiortc's encode and restored it after,
+    which threw that REMB away: congestion went unheeded until the next one."""
+    encoder = AvatarVp8Encoder()
+    encoder.target_bitrate = 500_000
+    assert is_key(encoder.encode(frame(0))[0])
+    libvpx = encoder.codec
+
+    class RembDuringEncode:
+        def __getattr__(self, name: str) -> object:
+            return getattr(libvpx, name)
+
+        def encode(self, picture: av.VideoFrame) -> list[av.Packet]:
+            encoder.target_bitrate = 300_000
+            return libvpx.encode(picture)
+
+    encoder.codec = RembDuringEncode()
+    assert not is_key(encoder.encode(frame(1))[0])
+    assert encoder.target_bitrate == 300_000
+    assert is_key(encoder.encode(frame(2))[0])  # the fall opens a new encoder at once
+    assert encoder.codec is not libvpx and encoder.codec.bit_rate == 300_000
