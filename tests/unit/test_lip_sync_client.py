@@ -1,6 +1,7 @@
-"""The A/V offset estimate of ``benchmarks/lip_sync_client.py`` on synthetic tracks whose shift
-is known: a mouth that follows a speech-like envelope, 25 fps frames posed at the middle of
-their interval, 48 kHz noise shaped by that envelope, the picture shifted against the sound."""
+"""The A/V offset estimate of ``benchmarks/lip_sync_client.py`` (``benchmarks/av_offset.py``)
+on synthetic tracks whose shift is known: a mouth that follows a speech-like envelope, 25 fps
+frames posed at the middle of their interval, 48 kHz noise shaped by that envelope, the
+picture shifted against the sound."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "lip_sync_client.py"
-_SPEC = importlib.util.spec_from_file_location("lip_sync_client", _PATH)
+_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "av_offset.py"
+_SPEC = importlib.util.spec_from_file_location("av_offset", _PATH)
 assert _SPEC is not None and _SPEC.loader is not None
 lsc = importlib.util.module_from_spec(_SPEC)
 sys.modules[_SPEC.name] = lsc  # dataclasses look their module up
