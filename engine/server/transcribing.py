@@ -219,6 +219,9 @@ class SessionDecoder:
     Args:
         hearing: the process's ASR models.
         language: the session's language setting (``auto``, ``en``, ``zh``).
+        awaited: what the dialog's question waits for (a slot type such as ``digits``, None
+            for no question), read at each decode (a live session's
+            :meth:`dialog.session.DialogSession.awaited_answer`); default: never a question.
     """
 
     def __init__(
