@@ -44,7 +44,12 @@ and, for the tax pack, ``kiosk_dev.csv`` /
 ``kiosk_heldout.csv`` (105 Chinese lines said to the hall's kiosk avatar, written in session 12
 before any change was scored: half out of scope — chit-chat, personal questions to the avatar,
 everyday errands and other offices' business — and half colloquial in-scope questions with
-typos; split row by row per kind: the dev half may be read, the held-out half is only scored).
+typos; split row by row per kind: the dev half may be read, the held-out half is only scored),
+and, for the bank, ``lobby_dev.csv`` / ``lobby_heldout.csv`` (98 everyday lobby lines in both
+languages written in session 13 before any change was scored, in near pairs split row by row:
+closing time beside closing an account, how to send money beside asking the avatar to send it,
+complaints beside fee questions, short polite lines said with no offer pending beside goodbyes,
+and everyday requests; the dev half may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -228,6 +233,8 @@ OWN_SETS = (
     "section_heldout",
     "kiosk_dev",
     "kiosk_heldout",
+    "lobby_dev",
+    "lobby_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

@@ -1,5 +1,5 @@
 """The sandbox bank: customers, accounts, transactions, cards, one-time codes, card freezing,
-the branch's counter queue.
+the branch's counter queue, complaints.
 
 HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"12345.67"``):
 
@@ -16,6 +16,10 @@ HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"123
                                             ``Idempotency-Key`` → 201 ``{"ticket_number":
                                             "A023", "service", "waiting", "issued_at"}``
                                             (no customer token: anyone may queue)
+``POST /v1/complaints``                     ``{"text"}`` (1..2000 characters) +
+                                            ``Idempotency-Key`` → 201 ``{"complaint_id":
+                                            "K-1A2B3C4D", "status": "open", "received_at"}``
+                                            (no customer token: anyone may complain)
 ==========================================  ==================================================
 
 The customer token travels in ``X-Customer-Token``. Seed data: see ``README.md`` beside this file.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import random
 import re
+import secrets
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -59,6 +64,10 @@ CREATE TABLE IF NOT EXISTS card_events (
 CREATE TABLE IF NOT EXISTS queue_tickets (
     id INTEGER PRIMARY KEY, service TEXT NOT NULL, number TEXT NOT NULL UNIQUE,
     status TEXT NOT NULL CHECK (status IN ('waiting', 'served')), issued_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS complaints (
+    id TEXT PRIMARY KEY, text TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed')), received_at REAL NOT NULL
 );
 """
 
@@ -194,6 +203,7 @@ class BankService:
             web.get("/v1/transactions", api.transactions),
             web.post("/v1/cards/{last4}/freeze", api.freeze),
             web.post("/v1/queue-tickets", api.queue_ticket),
+            web.post("/v1/complaints", api.complaint),
         ]
 
 
@@ -336,3 +346,19 @@ class _BankRoutes:
             )
 
         return self.ctx.once(request, "take_queue_number", {"service": service}, effect)
+
+    async def complaint(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= 2000:
+            raise ApiError(400, "invalid_text", "text must be 1..2000 characters")
+
+        def effect() -> Stored:
+            cid = "K-" + secrets.token_hex(4).upper()
+            now = time.time()
+            self.db.execute(
+                "INSERT INTO complaints VALUES (?, ?, 'open', ?)", (cid, text.strip(), now)
+            )
+            return Stored(201, {"complaint_id": cid, "status": "open", "received_at": iso_utc(now)})
+
+        return self.ctx.once(request, "create_complaint", {"text": text}, effect)

@@ -203,6 +203,25 @@ async def test_queue_ticket_rejects_unknown_service_and_key_reuse(
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_service"
 
 
+async def test_complaint_is_stored_once_per_key_in_the_visitors_words(
+    connector: Router, sandbox
+) -> None:
+    text = "The fee on my card was never explained to me."
+    first = await connector.call("bank.create_complaint", {"text": text}, idempotency_key="k-1")
+    again = await connector.call("bank.create_complaint", {"text": text}, idempotency_key="k-1")
+    assert again.data["complaint_id"] == first.data["complaint_id"]
+    assert first.data["complaint_id"].startswith("K-") and first.data["status"] == "open"
+    rows = sandbox_rows(sandbox, "bank", "SELECT text, status FROM complaints WHERE id = ?",
+                        first.data["complaint_id"])  # fmt: skip
+    assert [tuple(r) for r in rows] == [(text, "open")]
+    with pytest.raises(InvalidInput):  # caught by the declaration before any request
+        await connector.call("bank.create_complaint", {"text": ""}, idempotency_key="k-2")
+    url, key = sandbox.urls["bank"], sandbox.api_keys["bank"]
+    blank = httpx.post(f"{url}/v1/complaints", json={"text": "   "},
+                       headers={"X-API-Key": key, "Idempotency-Key": "k-3"})  # fmt: skip
+    assert blank.status_code == 400 and blank.json()["error"]["code"] == "invalid_text"
+
+
 def test_client_auth_and_test_routes_are_guarded(sandbox) -> None:
     url = sandbox.urls["bank"]
     assert httpx.get(f"{url}/healthz").json() == {"status": "ok", "system": "bank"}
