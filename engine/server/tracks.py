@@ -230,9 +230,16 @@ class AvatarVideoTrack(MediaStreamTrack):
         super().__init__()
         self.width, self.height = size
         self._audio_lead = audio_lead
-        #: Recent frames' time from the start of their work to aiortc asking for the next
-        #: (it sends a frame's packets before it asks): render, conversion, encode, send (s).
+        #: Recent rendered frames' time from the start of their work to aiortc asking for the
+        #: next (it sends a frame's packets before it asks): render, conversion, encode, send
+        #: (s). :attr:`resent_s` holds the same for frames that resent the last image (encode
+        #: and send only, a few ms): each kind is led by its own, the next frame taken to be
+        #: of the last one's kind. One median over both lagged every reply's start: idle
+        #: frames are mostly resent, so for the first ~12 rendered frames of speech the lead
+        #: left out their render time and each picture left that much after its sound.
         self.pipeline_s: deque[float] = deque(maxlen=PIPELINE_FRAMES)
+        self.resent_s: deque[float] = deque(maxlen=PIPELINE_FRAMES)
+        self._rendered = False  # the last frame's image was rendered (not resent)
         self.lead_s = 0.0  # how long before its deadline the last frame's work started
         self._work_start: float | None = None
         self.clock = clock
@@ -261,10 +268,10 @@ class AvatarVideoTrack(MediaStreamTrack):
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self._work_start is not None:  # the frame before has been sent
-            self.pipeline_s.append(now - self._work_start)
+            self._pipeline(self._rendered).append(now - self._work_start)
         start = self.clock.ensure_started(now)
         audio = self._audio_lead() if self._audio_lead is not None else 0.0
-        self.lead_s = video_lead(audio, self.pipeline_s)
+        self.lead_s = video_lead(audio, self._pipeline(self._rendered))
         slot = plan_video_frame(now, start, self.fps, self.next_index, self.lead_s)
         if slot.wait_s > 0:
             await asyncio.sleep(slot.wait_s)
@@ -274,6 +281,7 @@ class AvatarVideoTrack(MediaStreamTrack):
         # its start, the mouth lagged the sound by half a frame on average)
         sample = frame_sample(slot.index, MEDIA_RATE_HZ // self.fps)
         pending = self._render(sample)
+        self._rendered = pending is not None
         if pending is not None:
             t0 = time.perf_counter()
             rgb = await pending
@@ -294,3 +302,8 @@ class AvatarVideoTrack(MediaStreamTrack):
         self.next_index = slot.index + (IDLE_FRAME_STRIDE if self.idle else 1)
         self.frames_sent += 1
         return frame
+
+    def _pipeline(self, rendered: bool) -> deque[float]:
+        """The recent pipeline times (s) of rendered frames, or of frames that resent the
+        last image."""
+        return self.pipeline_s if rendered else self.resent_s

@@ -91,3 +91,38 @@ async def test_the_track_measures_its_pipeline_and_leads_by_it_and_the_audio() -
     assert len(track.pipeline_s) == 3
     assert min(track.pipeline_s) >= 0.03
     assert 0.04 + 0.03 <= track.lead_s <= 0.04 + MAX_VIDEO_PIPELINE_S
+
+
+async def test_a_rendered_frame_after_resent_ones_is_led_by_the_render_time() -> None:
+    """Idle frames mostly resend the last image (a few ms to send), speech renders every one
+    (here 30 ms). Each kind is led by its own pipeline: one median over both left the render
+    time out of the lead for the first ~12 rendered frames of every reply, each picture that
+    much after its sound."""
+    calls = 0
+
+    def render(sample: int) -> asyncio.Future[np.ndarray] | None:
+        nonlocal calls
+        calls += 1
+        if 1 < calls <= 7:  # resent: the pose did not move
+            return None
+
+        async def slow() -> np.ndarray:
+            await asyncio.sleep(0.03)
+            return np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+
+        return asyncio.ensure_future(slow())
+
+    clock = MediaClock()
+    clock.ensure_started(asyncio.get_running_loop().time())
+    track = AvatarVideoTrack(clock, FPS, render, SIZE, audio_lead=lambda: AUDIO_LEAD_S)
+    leads = []
+    for _ in range(10):
+        await track.recv()
+        leads.append(track.lead_s)
+    track.stop()
+    assert len(track.pipeline_s) == 3 and len(track.resent_s) == 6
+    assert min(track.pipeline_s) >= 0.03
+    # frames 3-7 follow a resent frame: led by the resent frames' pipeline, not the render's
+    assert all(lead < AUDIO_LEAD_S + 0.03 for lead in leads[2:7])
+    # frame 9 follows the first rendered frame of the "reply": led by the render time at once
+    assert all(lead >= AUDIO_LEAD_S + 0.03 for lead in leads[8:])
