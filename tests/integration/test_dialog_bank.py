@@ -188,7 +188,7 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         turn = await session.handle_text("嗯……我想想")  # neither yes nor no: asked again
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "active"
         turn = await session.handle_text("对，冻结吧")
-        assert "已冻结" in said(turn)
+        assert "已经冻结" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
         turn = await session.handle_text("我的卡丢了")  # again: already frozen, said so
         turn = await session.handle_text("是的")
@@ -213,7 +213,7 @@ async def test_digit_homophones_answer_only_the_digits_question(
     assert turn.timings_ms["connector"] is None  # no card was looked up
     assert session.awaited_answer() == "digits" and session.state.slots["card_last4"] is None
     turn = await session.handle_text("似是一起", "zh")  # at the card question
-    assert "六位验证码" in said(turn) and turn.timings_ms["connector"] is not None
+    assert "六位短信验证码" in said(turn) and turn.timings_ms["connector"] is not None
     assert session.state.slots["card_last4"] == DEMO_LAST4
     await the_code(session, sandbox)  # the sandbox texted a code for the demo card
 
@@ -250,7 +250,7 @@ async def test_a_question_about_others_at_the_freeze_question_cancels_nothing(
         assert "4417的银行卡吗" in turn.replies[-1].text  # answered, then asked again
         assert session.awaited_answer() == "yes_no"
         turn = await session.handle_text("快冻结，别让别人用了")
-        assert "已冻结" in said(turn)
+        assert "已经冻结" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
     finally:
         sandbox_write(sandbox, "bank", reset, DEMO_LAST4)
