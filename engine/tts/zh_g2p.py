@@ -8,7 +8,8 @@ module makes the same string, with four changes that the voice needs in a servic
 
 * the text is first normalised by :func:`engine.tts.zh_text.normalize_zh` (numbers, dates,
   amounts, times, percentages said as words; misaki's own ``cn2an.transform`` misreads codes
-  such as 尾号4417);
+  such as 尾号4417), and a code read digit by digit is said as a clerk reads one out: 1 as 幺
+  and a short pause between digit groups (卡号后四位是8821 → 八八、二幺; :data:`CODE_PAUSE`);
 * Latin letters are spelled with their English letter names in Kokoro's English phonemes, as
   Mainland speakers read acronyms (``ATM``, ``App`` = A-P-P, ``ID``), instead of being dropped;
 * a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence;
@@ -24,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 
-from engine.tts.zh_text import normalize_zh
+from engine.tts.zh_text import CODE_ONE, normalize_zh
 
 #: Letter names in Kokoro's English phonemes (misaki's US lexicon: A = eɪ, I = aɪ, O = oʊ are
 #: its one-letter diphthongs). Mainland speakers read acronyms with the English letter names
@@ -47,6 +48,14 @@ _PUNCTUATION = str.maketrans(
 #: Tone letters of pinyin_to_ipa → Kokoro's tone arrows (misaki ``ZHG2P.retone``).
 _TONES = (("˧˩˧", "↓"), ("˧˥", "↗"), ("˥˩", "↘"), ("˥", "→"))
 _SEGMENTS = re.compile(r"([\u4e00-\u9fff]+)|([A-Z]+)|([^\u4e00-\u9fffA-Z]+)")
+
+
+#: Said between the digit groups of a code (:func:`engine.tts.zh_text.digit_groups`): a list
+#: comma, which Kokoro renders as a short pause, as a clerk reads 8821 as 八八、二幺 so the
+#: listener hears where they are in it. On the 69 pack replies the intelligibility test does
+#: not score it changed two (the ticket and card-freeze replies), each by one character fewer
+#: misheard, with 幺 (:data:`engine.tts.zh_text.CODE_ONE`) as well.
+CODE_PAUSE = "、"
 
 
 def _retone(phoneme: str) -> str:
@@ -132,7 +141,7 @@ def to_phonemes(text: str) -> str:
     Returns:
         e.g. ``"ni↗n xau↓, ei→ ti↘ ai↗mu ʦai↘ mə↗nkʰou↓."``; empty for text with nothing to say.
     """
-    spoken = normalize_zh(text).translate(_PUNCTUATION)
+    spoken = normalize_zh(text, code_one=CODE_ONE, code_pause=CODE_PAUSE).translate(_PUNCTUATION)
     out = ""
     previous_was_word = False
     for han, latin, other in _SEGMENTS.findall(spoken):

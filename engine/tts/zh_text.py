@@ -24,7 +24,8 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
   follows), numbers with a leading zero, and numbers
   after 尾号 / 后四位 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` →
   尾号四四一七, ``后四位是8821`` → 后四位是八八二一);
-  a letter followed by digits (queue ticket ``A023``) is a code too;
+  a letter followed by digits (queue ticket ``A023``) is a code too; the voice asks for 1
+  said 幺 and a pause between digit groups in codes (``code_one``, ``code_pause``: 八八、二幺);
 * amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
   一千二百三十四点五六元; thousands separators dropped; ``¥`` / ``￥`` / ``RMB`` / ``CNY`` before
   the number become 元 after it); a bare 2 before a measure word is 两 (``2位`` → 两位).
@@ -73,9 +74,31 @@ _ANY_NUMBER = re.compile(rf"(?<![\d.]){_NUMBER}")
 _LATIN = re.compile(r"[A-Za-z]+")
 
 
-def digits_one_by_one(digits: str) -> str:
-    """``"4417"`` → ``"四四一七"`` (every character must be 0-9)."""
-    return "".join(_DIGITS[int(d)] for d in digits)
+#: How the voice says 1 in a code read digit by digit: 幺 yāo, as Mainland speakers read
+#: telephone, room, card and flight numbers (现代汉语词典 gives 幺 as 一 said when numbers are
+#: read out), because 一 yī is a short syllable that differs from 七 qī only by its initial.
+CODE_ONE = "幺"
+
+
+def digits_one_by_one(digits: str, one: str = "一", pause: str = "") -> str:
+    """``"4417"`` → ``"四四一七"`` (every character must be 0-9); ``one`` is said for 1
+    (``"幺"``: 四四幺七) and ``pause`` between digit groups (:func:`digit_groups`)."""
+    said = "".join(one if d == "1" else _DIGITS[int(d)] for d in digits)
+    if not pause:
+        return said
+    return pause.join(said[a:b] for a, b in digit_groups(len(said)))
+
+
+def digit_groups(n: int) -> list[tuple[int, int]]:
+    """``[start, end)`` of the groups a code of ``n`` digits is read in, as a clerk reads one
+    out with a short pause between groups: 4 digits as 2 + 2 (八八、二一), a multiple of 4 in
+    fours (a bank card), otherwise a first group of 3 and then fours (the 3-4-4 of a mobile
+    number; 6 digits 3 + 3); up to 3 digits are one group."""
+    if n <= 3:
+        return [(0, n)]
+    step, first = (2, 2) if n == 4 else (4, 4) if n % 4 == 0 else (4, 3)
+    cuts = [0, *range(first, n, step)]
+    return list(zip(cuts, [*cuts[1:], n], strict=True))
 
 
 def cardinal(number: int) -> str:
@@ -167,11 +190,14 @@ def _letters(match: re.Match) -> str:
     return match.group(0).upper()
 
 
-def normalize_zh(text: str) -> str:
+def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
     """Chinese reply text → the same text with numbers and letters as they are spoken.
 
     Args:
         text: a reply, e.g. ``"您的余额为¥1,234.56，尾号4417，ATM每日限额20,000元。"``.
+        code_one: the word for 1 in codes read digit by digit; the voice passes
+            :data:`CODE_ONE` (尾号四四幺七), text compared as written (CER) keeps 一.
+        code_pause: said between the digit groups of such a code (:func:`digit_groups`).
 
     Returns:
         e.g. ``"您的余额为一千二百三十四点五六元，尾号四四一七，ATM每日限额两万元。"``: no
@@ -189,9 +215,14 @@ def normalize_zh(text: str) -> str:
     text = _PERCENT.sub(lambda m: "百分之" + read_number(m.group(1)), text)
     text = _CURRENCY.sub(lambda m: read_number(m.group(1)) + "元", text)
     text = _CODE_AFTER_CUE.sub(
-        lambda m: m.group(1) + (m.group(2) or "") + digits_one_by_one(m.group(3)), text
+        lambda m: (
+            m.group(1) + (m.group(2) or "") + digits_one_by_one(m.group(3), code_one, code_pause)
+        ),
+        text,
     )
-    text = _LETTER_CODE.sub(lambda m: m.group(1).upper() + digits_one_by_one(m.group(2)), text)
-    text = _LONG_OR_ZERO.sub(lambda m: digits_one_by_one(m.group(1)), text)
+    text = _LETTER_CODE.sub(
+        lambda m: m.group(1).upper() + digits_one_by_one(m.group(2), code_one, code_pause), text
+    )
+    text = _LONG_OR_ZERO.sub(lambda m: digits_one_by_one(m.group(1), code_one, code_pause), text)
     text = _ANY_NUMBER.sub(_number_in_context, text)
     return _LATIN.sub(_letters, text)

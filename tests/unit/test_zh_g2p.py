@@ -34,7 +34,9 @@ def test_plain_chinese_matches_the_phonemes_kokoro_was_trained_on(text: str) -> 
 
 def test_numbers_and_letters_are_spoken() -> None:
     phonemes = to_phonemes("尾号4417的ATM")
-    assert phonemes == to_phonemes("尾号四四一七的ATM")
+    # a code as a clerk reads it out: 1 as 幺 yao1, a pause between its digit groups
+    assert phonemes == to_phonemes("尾号四四、幺七的ATM")
+    assert "sɨ↘sɨ↘, jau→ ʨʰi→" in phonemes
     assert phonemes.endswith("ˈA tˈi ˈɛm")  # A-T-M, English letter names
 
     assert not any(ch.isdigit() for ch in phonemes)

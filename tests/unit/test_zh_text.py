@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine.tts.zh_text import cardinal, normalize_zh, read_number
+from engine.tts.zh_text import CODE_ONE, cardinal, digit_groups, normalize_zh, read_number
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,40 @@ def test_no_digit_survives_a_reply_with_every_kind() -> None:
     spoken = normalize_zh(text)
     assert not re.search(r"\d", spoken), spoken
     assert "一万二千三百四十五元" in spoken  # an amount with a unit is a number, not a code
+
+
+def test_codes_say_yao_for_one_only_when_asked() -> None:
+    """The voice reads 1 in a code as 幺 (尾号四四幺七); amounts, years, decimals and text
+    compared as written keep 一."""
+    text = "尾号4417，编号F000123，余额1,001.10元，2021年"
+    assert normalize_zh(text) == "尾号四四一七，编号F零零零一二三，余额一千零一点一元，二零二一年"
+    assert normalize_zh(text, code_one=CODE_ONE) == (
+        "尾号四四幺七，编号F零零零幺二三，余额一千零一点一元，二零二一年"
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "groups"),
+    [
+        (3, [(0, 3)]),
+        (4, [(0, 2), (2, 4)]),  # 八八、二一
+        (6, [(0, 3), (3, 6)]),  # 零零零、一二三
+        (7, [(0, 3), (3, 7)]),
+        (8, [(0, 4), (4, 8)]),
+        (16, [(0, 4), (4, 8), (8, 12), (12, 16)]),  # a card number
+        (9, [(0, 3), (3, 7), (7, 9)]),
+        (11, [(0, 3), (3, 7), (7, 11)]),  # a mobile number, 3-4-4
+    ],
+)
+def test_digit_groups(n: int, groups: list[tuple[int, int]]) -> None:
+    assert digit_groups(n) == groups
+
+
+def test_codes_pause_between_digit_groups_only_when_asked() -> None:
+    text = "卡号后四位是8821，工单号是T000135，共12345元"
+    assert (
+        normalize_zh(text) == "卡号后四位是八八二一，工单号是T零零零一三五，共一万二千三百四十五元"
+    )
+    assert normalize_zh(text, code_pause="、") == (
+        "卡号后四位是八八、二一，工单号是T零零零、一三五，共一万二千三百四十五元"
+    )
