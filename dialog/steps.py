@@ -123,9 +123,17 @@ class Run:
         self.actions.append(Say(replace(plan, speaking_rate=self.rate)))
 
     def handoff(self, reason: str) -> None:
-        self.say("utter_handoff")
-        self.actions.append(Handoff(reason))
-        self.handed_off = True
+        """Hand the visitor to a colleague (``utter_handoff`` and a :class:`Handoff` for
+        ``reason``) and end the flows. Once one was called in this session the pack's
+        ``utter_handoff_pending`` ("a colleague is on the way") is said instead and no second
+        colleague is called: after "Talk to a person" a locked verification said "I'm calling
+        a colleague for you now" again, and again on the next balance request (newcomer13)."""
+        if self.handed_off and "utter_handoff_pending" in self.pack.responses:
+            self.say("utter_handoff_pending")
+        else:
+            self.say("utter_handoff")
+            self.actions.append(Handoff(reason))
+            self.handed_off = True
         self.drop_flows()
 
     def drop_flows(self) -> None:

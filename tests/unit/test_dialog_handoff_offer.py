@@ -9,8 +9,8 @@ import pytest
 from dialog.commands import match_command
 from dialog.nlu import IntentClassifier
 from dialog.pack import Pack
-from dialog.types import Handoff, NLUResult, UserInput
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, texts
+from dialog.types import ConnectorDone, ConnectorFailed, Handoff, NLUResult, UserInput
+from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,26 @@ def test_the_words_decide_the_answer_to_the_offer(
     assert not v.state.offered_handoff
     if not handed_off:  # "how can I help?"
         assert texts(out) == [pack.responses[pack.intents["deny"].target].texts[language]]
+
+
+def test_a_colleague_already_called_is_not_called_again_by_a_flow(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """newcomer13: after "Talk to a person", three wrong codes locked verification and the
+    flow's own hand-off said "I'm calling a colleague for you now" (a second hand-off card),
+    and the next balance request said it a third time. A colleague already on the way is
+    said to be on the way; no second one is called."""
+    v = Visitor(pack, nlu)
+    out = v.says("I want to talk to a person")
+    assert [type(a) for a in out].count(Handoff) == 1 and v.state.handed_off
+    pending = pack.responses["utter_handoff_pending"].texts["en"]
+    v.says("what's my balance")
+    call = call_of(v.says("4417"))
+    v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
+    for code in ("000000", "111111", "222222"):
+        call = call_of(v.says(code))
+        out = v.feed(ConnectorFailed(call.op, "unauthorized"))
+    assert texts(out)[-2:] == [pack.responses["utter_verification_locked"].texts["en"], pending]
+    assert not any(isinstance(a, Handoff) for a in out)
+    out = v.says("What is my balance?")
+    assert texts(out)[-1] == pending and not any(isinstance(a, Handoff) for a in out)
