@@ -76,7 +76,7 @@ async def test_complaint_in_chinese_read_back_and_registered(
     assert f"“{words}”" in said(turn) and "确认提交吗" in said(turn)
     turn = await session.handle_text("是的")
     complaint_id = session.state.slots["complaint_id"]
-    assert complaint_id in said(turn) and "投诉已登记" in said(turn)
+    assert complaint_id in said(turn) and "投诉已经登记" in said(turn)
     assert stored(sandbox, complaint_id) == [(words, "open")]
     session.close()
 
