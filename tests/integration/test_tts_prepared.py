@@ -226,3 +226,26 @@ def test_a_slot_filled_reply_opens_on_its_prepared_opening(kokoro: KokoroTTS) ->
     # a reply that does not open on it, or another language, is all live
     assert tts.opening("您的账户余额为零。", "zh") is None
     assert tts.opening(text, "en") is None
+
+
+def test_a_prepared_opening_is_held_by_the_measured_speed(kokoro: KokoroTTS) -> None:
+    """With no speed measured yet the prepared first piece waits for the second (no stall
+    can follow it); measured as fast (a tiny per_cost_s) it plays at once and the second
+    piece comes after it."""
+    from engine.tts.intelligibility import SAMPLE_SLOTS
+
+    text = render(load_pack(pack_dir("bank")).responses["utter_balance"], "zh", SAMPLE_SLOTS).text
+    store = build_store(kokoro, ["您的账户余额："], "zh", "test")
+
+    async def arrivals(per_cost_s: float | None) -> list[float]:
+        voice = kokoro.with_length_scale(None)
+        voice.per_cost_s = per_cost_s
+        t0, out = time.perf_counter(), []
+        async for _chunk in PreparedTTS(voice, store).synthesize(text, "zh"):
+            out.append(time.perf_counter() - t0)
+        return out
+
+    unknown = asyncio.run(arrivals(None))
+    assert unknown[1] - unknown[0] < 0.05, unknown  # held until the second piece was ready
+    fast = asyncio.run(arrivals(1e-9))
+    assert fast[0] < 0.05 and fast[1] - fast[0] > 0.1, fast  # played at once, not held
