@@ -1,6 +1,7 @@
 """The turn of a line that asks for nothing — only a full number (masked before anything read
-it), or no word at all (emoji, punctuation): its replies, then "How can I help you today?" (the
-pack's ``utter_how_can_i_help``), and a state with no intent, slot or offer of a colleague.
+it), no word at all (emoji, punctuation), or digits when no question waits for them: its
+replies, then "How can I help you today?" (the pack's ``utter_how_can_i_help``), and a state
+with no intent, slot or offer of a colleague.
 Pure: :class:`dialog.session.DialogSession` keeps the state and the audit."""
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from dialog.types import DialogTurn, ReplyPlan
 def wordless(text: str) -> bool:
     """Whether ``text`` holds no letter, CJK character or digit (``"😀😀"``, ``"?!"``)."""
     return not any(ch.isalnum() for ch in text)
+
+
+def digits_only(text: str) -> bool:
+    """Whether ``text`` is digits with no word (``"2024"``, ``"4417#"``, ``"12 34"``): what the
+    on-screen keypad sends, or a bare number said."""
+    return any(ch.isdigit() for ch in text) and not any(
+        ch.isalnum() and not ch.isdigit() for ch in text
+    )
 
 
 def nothing_asked(

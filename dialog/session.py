@@ -24,7 +24,7 @@ from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState, FlowLoopError
-from dialog.nothing_asked import nothing_asked, wordless
+from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback, call_connector, reworded
 from dialog.sensitive import names_only_numbers, redact, warning_reply
 from dialog.steps import replace_stack
@@ -140,6 +140,11 @@ class DialogSession:
             return await self._wordless(text, lang, t0)
         if redacted and names_only_numbers(text) and not self._at_question():
             return self._numbers_only(text, lang, redacted, t0)
+        if digits_only(text) and not redacted and not self._at_question():
+            # the keypad pressed with no question open: "2024" started the filing status as
+            # its year and asked for the taxpayer ID just typed (newcomer13), "4417" got the
+            # offer of a colleague; digits alone ask for nothing
+            return self._asks_nothing(text, lang, [], "digits_only", t0)
         if redacted and names_only_numbers(text) and not self._at_free_text_question():
             # the number is no answer (only its last four digits are left, and the question
             # does not take them), nor a miss: the third such line handed the visitor to a

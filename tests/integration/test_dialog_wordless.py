@@ -36,3 +36,29 @@ async def test_a_wordless_line_at_a_question_asks_it_again() -> None:
         turn = await session.handle_text("👍🙂")
         assert [r.text for r in turn.replies] == [question]
     assert session.engine.interpreter.waiting_slot(session.state).name == "card_last4"
+
+
+@pytest.mark.parametrize(
+    ("domain", "opening", "typed", "language"),
+    [
+        ("tax", "我的退税什么时候到账", "2024", "zh"),
+        ("tax", "when will my refund arrive?", "2024", "en"),
+        ("bank", "what are your opening hours?", "4417", "en"),
+        ("bank", "", "4417#", "zh"),
+    ],
+)
+async def test_digits_with_no_question_open_ask_how_to_help(
+    domain: str, opening: str, typed: str, language: str
+) -> None:
+    """newcomer13: the keypad pressed with no question open sent "2024", which started the
+    filing status (2024 read as its year) and asked for the taxpayer ID just typed; "4417"
+    got the offer of a colleague. Digits alone ask for nothing: "How can I help you today?"."""
+    session = trained_dialog(domain).new_session("digits-only", start_language=language)
+    if opening:
+        await session.handle_text(opening)
+    turn = await session.handle_text(typed)
+    help_line = session.engine.pack.responses["utter_how_can_i_help"].texts[language]
+    assert [r.text for r in turn.replies] == [help_line]
+    assert turn.intent is None and not session.state.stack and not session.state.offered_handoff
+    assert session.state.slots.get("tax_year") is None
+    # at a question the same digits answer it (test_dialog_tax, test_dialog_bank: 2024, 4417)
