@@ -71,6 +71,11 @@ def run_serve(args: argparse.Namespace) -> int:
         check_listen(host, port)
     except OSError as exc:
         return fail("serve", listen_failure(host, port, exc), 2)
+    from engine.paths import environment_folder_problem
+
+    problem = environment_folder_problem()
+    if problem is not None:
+        return fail("serve", problem, 2)
     show_server_progress()
     try:
         with asyncio.Runner() as runner:
