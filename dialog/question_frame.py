@@ -9,7 +9,7 @@ hall's business from another's as it does for any short line. :func:`question_ob
 frame; :class:`dialog.understanding.Understanding` reads a Chinese FAQ reading's object again and
 takes the line out of scope when the object alone is read as out of scope.
 
-The frames are general Chinese question forms (where, at which window, what to bring, how to apply),
+The frames are general Chinese question forms (where, at which window, what to bring, what the procedure is, how to apply),
 written from the language, not from lines of any evaluation set.
 """
 
@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import re
 
+#: What a visitor asks to do at a window: apply, handle, collect, pay, check, register, renew, ...
+#: (longer forms before their prefixes).
+_VERBS = (
+    "申请|办理?|领取?|申领|交|缴|开通|开|查|补|报|改|续|转|取|提|挂|预约|约|登记|注册|备案|认证"
+)
 #: The question frames: where or at which window, what documents, how; greetings and a final
 #: particle. Alternatives are tried left to right, longest forms first.
 _FRAMES = re.compile(
     "|".join(
         (
             r"(在|去|到|往)?(哪个|几号|哪一?个)(窗口|口|柜台)(办|领|交|排)?",
-            r"(在|去|到|往)(哪里?|哪儿|哪边)(办理?|领|交|备案|申请|开|走)?",
-            r"(要|需要|得)(带)?(啥|什么|哪些)(材料|资料|东西|证件)?",
-            r"(怎么|咋|如何)(申请|办理?|弄|处理|开|交|领|搞)?",
+            rf"(在|去|到|往)(哪里?|哪儿|哪边)({_VERBS}|走)?",
+            r"(要|需要|得)(带)?(啥|什么|哪些)(材料|资料|东西|证件|手续|条件|流程)?",
+            r"(流程|手续)(是什么|是啥|有哪些)?",
+            rf"(怎么|咋|如何)({_VERBS}|弄|处理|搞|算|退)?",
             r"请问|你好|您好|麻烦|一下",
             r"[吗呢啊呀吧嘛哈]$",
         )
