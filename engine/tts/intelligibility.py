@@ -149,6 +149,11 @@ def zh_chars(text: str) -> str:
 
 #: A number as written in a reply or a transcript (digits, decimal point, thousands, clock).
 _WRITTEN_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+#: Characters of the reply before a number that decide how it is read: the longest code cue of
+#: :func:`~engine.tts.zh_text.normalize_zh` with its link and a space (后四位 + 是 + " ") and
+#: one more. With 3, 卡号后四位是8821 was read as 四位是8821 (a cardinal) on the heard side
+#: only, and a transcript that wrote 8821 exactly was charged 八千八百二十一 against 八八二一.
+_CONTEXT_BEFORE = 6
 
 
 def read_as_in_reference(reference: str, heard: str) -> str:
@@ -174,7 +179,7 @@ def read_as_in_reference(reference: str, heard: str) -> str:
         same = next((m for m in _WRITTEN_NUMBER.finditer(reference) if m.group(0) == digits), None)
         if same is None:
             return digits
-        before = reference[max(0, same.start() - 3) : same.start()]
+        before = reference[max(0, same.start() - _CONTEXT_BEFORE) : same.start()]
         after = reference[same.end() : same.end() + 1]
         said, said_before, said_after = (
             normalize_zh(t) for t in (before + digits + after, before, after)

@@ -17,6 +17,15 @@ def test_digits_heard_right_are_read_as_the_reply_reads_them() -> None:
     assert cer_zh(REPLY, REPLY) == 0.0
 
 
+def test_a_card_tail_is_read_with_its_whole_cue() -> None:
+    # the cue 后四位是 is four characters: the heard 8821 is read one by one, as in the reply,
+    # even where the transcript broke the cue with a comma
+    reply = "现在为您冻结卡号后四位是8821的银行卡吗？"
+    heard = "现在为您冻结卡号后，四位是8821的银行卡吗？"
+    assert read_as_in_reference(reply, heard) == "现在为您冻结卡号后，四位是八八二一的银行卡吗？"
+    assert cer_zh(reply, heard) == 0.0
+
+
 def test_digits_the_reply_does_not_write_are_left_to_the_normaliser() -> None:
     assert read_as_in_reference(REPLY, "尾号5679") == "尾号5679"
     assert read_as_in_reference(REPLY, "尾号567") == "尾号567"
