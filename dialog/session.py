@@ -4,9 +4,9 @@ knowledge base; re-exported here).
 
 A turn: detect the language → NLU → (knowledge base for FAQ intents) → ``interpreter.step`` →
 execute each returned :class:`~dialog.types.Call` on the connector and feed its outcome back
-→ collect the :class:`~dialog.types.ReplyPlan` s. Connector errors become their ``code`` only;
-no exception text reaches the visitor. The session's audit trail keeps intents, flow steps and
-connector outcomes, never slot values.
+→ collect the :class:`~dialog.types.ReplyPlan` s (that loop: :mod:`dialog.turn_loop`).
+Connector errors become their ``code`` only; no exception text reaches the visitor. The
+session's audit trail keeps intents, flow steps and connector outcomes, never slot values.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
-import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -23,36 +22,27 @@ from dialog.commands import detect_language, normalize_language
 from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
-from dialog.interpreter import DialogState, FlowLoopError
+from dialog.interpreter import DialogState
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
-from dialog.outside import FillerCallback, call_connector, reworded
+from dialog.outside import FillerCallback
 from dialog.sensitive import names_only_numbers, redact, warning_reply
-from dialog.steps import replace_stack
 from dialog.templates import render
+from dialog.turn_loop import TurnLoop, ms_since
 from dialog.types import (
     GESTURE_ANSWERS,
     AskAgain,
     AuditEntry,
-    Call,
     DialogTurn,
     Event,
     GestureInput,
-    Handoff,
     NoInput,
     ReplyPlan,
-    Say,
     SessionClosedError,
-    TrialStopped,
     UserInput,
 )
 
-log = logging.getLogger(__name__)
-
 #: Longest visitor text handled; the rest is cut (inputs are size-limited).
 MAX_INPUT_CHARS = 1000
-
-#: Connector round trips per turn before the runner gives up (a pack bug).
-MAX_CALLS_PER_TURN = 8
 
 
 class DialogSession:
@@ -218,7 +208,7 @@ class DialogSession:
         """The turn of a line that asks for nothing (:func:`dialog.nothing_asked.nothing_asked`);
         the audit notes ``label``."""
         self._state, turn = nothing_asked(
-            self.engine.pack, self.state, text, language, replies, _ms(t0), redacted
+            self.engine.pack, self.state, text, language, replies, ms_since(t0), redacted
         )
         self._audit.append(AuditEntry("intent", label, self._flow()))
         return turn
@@ -261,7 +251,9 @@ class DialogSession:
         wave at a frown; None without a camera)."""
         t0 = time.perf_counter()
         plan = render(self.engine.pack.responses["utter_greet"], self.state.language, {})
-        turn = DialogTurn("", None, plan.language, [plan], {"dialog": _ms(t0), "connector": None})
+        turn = DialogTurn(
+            "", None, plan.language, [plan], {"dialog": ms_since(t0), "connector": None}
+        )
         return self.respond_to_emotion(turn, emotion)
 
     def accepts_gesture(self, name: str) -> bool:
@@ -320,17 +312,6 @@ class DialogSession:
         self._audit.clear()
         self._empathy = EmpathyMemory()
 
-    def _audit_flows(self, before: DialogState, after: DialogState) -> None:
-        """Record flows that started or ended (ids only, never slot values)."""
-        old = [f.flow_id for f in before.stack]
-        new = [f.flow_id for f in after.stack]
-        for flow in old:
-            if flow not in new:
-                self._audit.append(AuditEntry("flow", f"{flow} ended", flow))
-        for flow in new:
-            if flow not in old:
-                self._audit.append(AuditEntry("flow", f"{flow} started", flow))
-
     def _flow(self) -> str | None:
         stack = self.state.stack
         return stack[-1].flow_id if stack else None
@@ -342,73 +323,18 @@ class DialogSession:
         on_filler: FillerCallback | None,
         t0: float,
     ) -> DialogTurn:
-        replies: list[ReplyPlan] = []
-        intent: str | None = None
-        slot: str | None = None
-        unanswered: str | None = None
-        connector_s: float | None = None
-        handoff = False
-        # The turn's state is committed only between steps, never while a connector call is
-        # awaited: a turn cancelled there (barge-in) leaves the session as it was before the
-        # turn, not with a flow waiting for an answer that will never come.
-        state = self.state
-        for _ in range(MAX_CALLS_PER_TURN + 1):
-            before = state
-            try:
-                state, actions = self.engine.interpreter.step(before, event)
-            except FlowLoopError:
-                log.error("flow loop in session %s", self.session_id)
-                state = replace_stack(before)
-                plan = render(self.engine.pack.responses["utter_error_default"], state.language, {})
-                actions = [Say(plan)]
-            self._audit_flows(before, state)
-            if isinstance(event, UserInput):
-                intent, slot, unanswered = state.intent, state.slot, state.unanswered
-            call: Call | None = None
-            for action in actions:
-                if isinstance(action, Say):
-                    replies.append(action.reply)
-                elif isinstance(action, Handoff):
-                    handoff = True
-                    self._audit.append(AuditEntry("handoff", action.reason, None))
-                elif isinstance(action, Call):
-                    call = action
-            if call is None:
-                break
-            if self._trial_of is not None:
-                raise TrialStopped(f"connector call {call.op}")
-            started = time.perf_counter()
-            event = await call_connector(
-                self.engine, self.session_id, call, on_filler, state.language, self._audit
-            )
-            connector_s = (connector_s or 0.0) + time.perf_counter() - started
-        if self._trial_of is not None and self.engine.rephraser is not None and text:
-            raise TrialStopped("LLM rewording")
-        self._state = state
-        if self.engine.rephraser is not None and text:
-            replies = [await reworded(self.engine, text, plan, self._audit) for plan in replies]
-        total_ms = _ms(t0)
-        connector_ms = None if connector_s is None else connector_s * 1000.0
-        timings: dict[str, float | None] = {
-            "dialog": total_ms - (connector_ms or 0.0),
-            "connector": connector_ms,
-        }
-        state = self.state
-        return DialogTurn(
-            text,
-            intent,
-            state.language,
-            replies,
-            timings,
-            handoff,
-            state.ended,
-            slot=slot,
-            unanswered=unanswered,
-        )
+        """Run ``event`` to a turn (:class:`dialog.turn_loop.TurnLoop`), committing the state
+        to this session."""
 
+        def commit(state: DialogState) -> None:
+            self._state = state
 
-def _ms(t0: float) -> float:
-    return (time.perf_counter() - t0) * 1000.0
+        loop = TurnLoop(self.engine, self.session_id, self._audit, self._trial_of is not None)
+        turn = await loop.run(self.state, event, text, on_filler, t0, commit)
+        # read again after the LLM's rewording: a session closed meanwhile raises, a language
+        # switched meanwhile is the turn's
+        state = self.state
+        return dataclasses.replace(turn, language=state.language, ended=state.ended)
 
 
 __all__: list[Any] = ["DialogEngine", "DialogSession", "SessionClosedError", "normalize_language"]
