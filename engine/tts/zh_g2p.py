@@ -8,8 +8,8 @@ module makes the same string, with four changes that the voice needs in a servic
 
 * the text is first normalised by :func:`engine.tts.zh_text.normalize_zh` (numbers, dates,
   amounts, times, percentages said as words; misaki's own ``cn2an.transform`` misreads codes
-  such as 尾号4417), and a code read digit by digit is said as a clerk reads one out: 1 as 幺
-  and a short pause between digit groups (卡号后四位是8821 → 八八、二幺; :data:`CODE_PAUSE`);
+  such as 尾号4417), and a code read digit by digit is said as a clerk reads one out, with a
+  short pause between digit groups (卡号后四位是8821 → 八八、二一; :data:`CODE_PAUSE`);
 * Latin letters are spelled with their English letter names in Kokoro's English phonemes, as
   Mainland speakers read acronyms (``ATM``, ``App`` = A-P-P, ``ID``), instead of being dropped;
 * a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence;
@@ -51,10 +51,11 @@ _SEGMENTS = re.compile(r"([\u4e00-\u9fff]+)|([A-Z]+)|([^\u4e00-\u9fffA-Z]+)")
 
 
 #: Said between the digit groups of a code (:func:`engine.tts.zh_text.digit_groups`): a list
-#: comma, which Kokoro renders as a short pause, as a clerk reads 8821 as 八八、二幺 so the
+#: comma, which Kokoro renders as a short pause, as a clerk reads 8821 as 八八、二一 so the
 #: listener hears where they are in it. On the 69 pack replies the intelligibility test does
 #: not score it changed two (the ticket and card-freeze replies), each by one character fewer
-#: misheard, with 幺 (:data:`engine.tts.zh_text.CODE_ONE`) as well.
+#: misheard, with 1 said 幺; with 一 (:data:`engine.tts.zh_text.CODE_ONE`) the card-freeze
+#: reply's 8821 is heard as the digits.
 CODE_PAUSE = "、"
 
 

@@ -34,9 +34,9 @@ def test_plain_chinese_matches_the_phonemes_kokoro_was_trained_on(text: str) -> 
 
 def test_numbers_and_letters_are_spoken() -> None:
     phonemes = to_phonemes("尾号4417的ATM")
-    # a code as a clerk reads it out: 1 as 幺 yao1, a pause between its digit groups
-    assert phonemes == to_phonemes("尾号四四、幺七的ATM")
-    assert "sɨ↘sɨ↘, jau→ ʨʰi→" in phonemes
+    # a code as a clerk reads it out: a pause between its digit groups, 1 as 一 yi1
+    assert phonemes == to_phonemes("尾号四四、一七的ATM")
+    assert "sɨ↘sɨ↘, i→ʨʰi→" in phonemes
     assert phonemes.endswith("ˈA tˈi ˈɛm")  # A-T-M, English letter names
 
     assert not any(ch.isdigit() for ch in phonemes)

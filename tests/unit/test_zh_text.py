@@ -114,11 +114,12 @@ def test_no_digit_survives_a_reply_with_every_kind() -> None:
 
 
 def test_codes_say_yao_for_one_only_when_asked() -> None:
-    """The voice reads 1 in a code as 幺 (尾号四四幺七); amounts, years, decimals and text
-    compared as written keep 一."""
+    """The voice reads 1 in a code as 一 (:data:`CODE_ONE`); 幺 (尾号四四幺七) is an option
+    for codes only: amounts, years and decimals keep 一."""
     text = "尾号4417，编号F000123，余额1,001.10元，2021年"
-    assert normalize_zh(text) == "尾号四四一七，编号F零零零一二三，余额一千零一点一元，二零二一年"
-    assert normalize_zh(text, code_one=CODE_ONE) == (
+    said = "尾号四四一七，编号F零零零一二三，余额一千零一点一元，二零二一年"
+    assert normalize_zh(text) == normalize_zh(text, code_one=CODE_ONE) == said
+    assert normalize_zh(text, code_one="幺") == (
         "尾号四四幺七，编号F零零零幺二三，余额一千零一点一元，二零二一年"
     )
 
