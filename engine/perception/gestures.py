@@ -85,6 +85,8 @@ class _Streak:
     since_ms: int
     frames: int
     best: float
+    lo_x: float
+    hi_x: float
     fired: bool = False
 
 
@@ -96,11 +98,18 @@ class GestureDebouncer:
         hold_ms: the pose must be seen this long (first to latest frame).
         min_frames: … in at least this many frames.
         gap_ms: a hand missing from the analysed frames longer than this starts over.
+        still_hands: … with the wrist within this many hand widths side to side: a hand that
+            moves more is not held. A wave is an open palm swinging; its first 400 ms fired
+            ``Open_Palm``, the "stop" gesture, and cut the avatar's greeting 1.3 s in
+            (newcomer13). The same half hand width as a wave's smallest swing
+            (:attr:`WaveDetector.min_swing_hands`), so a palm that swings enough to wave is
+            never held.
     """
 
     hold_ms: int = 400
     min_frames: int = 3
     gap_ms: int = 400
+    still_hands: float = 0.5
     _streaks: dict[str, _Streak] = field(default_factory=dict)
     _last_seen: dict[str, int] = field(default_factory=dict)
 
@@ -124,8 +133,14 @@ class GestureDebouncer:
         for hand in hands:
             streak = self._streaks.get(hand.hand)
             self._last_seen[hand.hand] = t_ms
+            x = hand.wrist_x
+            if streak is not None and streak.name == hand.name:
+                streak.lo_x, streak.hi_x = min(streak.lo_x, x), max(streak.hi_x, x)
+                moved = streak.hi_x - streak.lo_x > self.still_hands * max(hand.width, 1e-3)
+                if moved and not streak.fired:
+                    streak = None  # a moving hand is not held: the hold starts over here
             if streak is None or streak.name != hand.name:
-                self._streaks[hand.hand] = _Streak(hand.name, t_ms, 1, hand.score)
+                self._streaks[hand.hand] = _Streak(hand.name, t_ms, 1, hand.score, x, x)
                 continue
             streak.frames += 1
             streak.best = max(streak.best, hand.score)

@@ -225,3 +225,23 @@ def test_dhe_perceive_unreadable_file_is_one_line_exit_2(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["perceive", str(tmp_path), "--json"]) == 2  # a folder is not "missing"
     assert capsys.readouterr().err.endswith("is a folder; give an image or a video file\n")
+
+
+def test_a_waving_palm_is_no_stop_and_a_still_one_is():
+    """newcomer13: a visitor waving hello cut the avatar's greeting 1.3 s in: the wave's
+    first 400 ms of open palm fired ``Open_Palm`` (the stop gesture) before the ``Wave``.
+    The wrist track of a wave (±1 hand width at 1.5 Hz, as the wave test's) fires the Wave
+    and no Open_Palm; a palm held within half a hand width still fires once."""
+    ts = range(0, 3000, 66)
+    xs = [0.5 + 0.1 * np.sin(2 * np.pi * 1.5 * t / 1000) for t in ts]
+    debouncer, detector = GestureDebouncer(hold_ms=400, min_frames=3), WaveDetector()
+    held, waves = [], []
+    for t, x in zip(ts, xs, strict=True):
+        held += debouncer.push(t, [_hand("Open_Palm", x)])
+        waves += detector.push(t, [_hand("Open_Palm", x)])
+    assert held == [] and waves and {w.name for w in waves} == {"Wave"}
+    steady = GestureDebouncer(hold_ms=400, min_frames=3)
+    jitter = [0.5 + 0.02 * (-1) ** i for i in range(len(ts))]  # a still hand's tracking noise
+    fired = [e.name for t, x in zip(ts, jitter, strict=True)
+             for e in steady.push(t, [_hand("Open_Palm", x)])]  # fmt: skip
+    assert fired == ["Open_Palm"]
