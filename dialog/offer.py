@@ -11,6 +11,10 @@ from dialog.pack import Intent, Pack
 from dialog.steps import Run
 from dialog.types import UserInput
 
+#: The intent a turn is reported as when nothing in the pack answers it (no intent above the
+#: NLU threshold, or the pack's out-of-scope intent).
+OUT_OF_SCOPE = "out_of_scope"
+
 #: The packs' yes/no intents, as answers to the out-of-scope reply's "shall I call a
 #: colleague?" (``utter_out_of_scope``): yes hands off, no is the intent's own response.
 HANDOFF_ANSWERS = {"affirm": True, "deny": False}
@@ -46,6 +50,9 @@ def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     said = offer_answered(pack, run, event)
     if said is not None:
         return answer_offer(pack, run, said)
+    # the turn's intent says so (converse --json, the page's metrics): it was null, the mark
+    # of a flow's answer, and `dhe converse` called the out-of-scope offer "(flow answer)"
+    run.intent = OUT_OF_SCOPE
     if run.handed_off and "utter_handoff_pending" in pack.responses:
         run.say("utter_handoff_pending")
         return True

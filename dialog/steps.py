@@ -58,7 +58,7 @@ class DialogState:
         last_error: the code of the last connector failure, for ``next`` conditions.
         ended: the visitor said goodbye.
         intent: the intent (or command) the last input was acted on as; ``None`` when it
-            answered a question (a slot value) or was out of scope.
+            answered a question (a slot value); ``"out_of_scope"`` when nothing answered it.
         slot: the slot the last input was read as an answer for, else ``None``.
         unanswered: the slot the waiting question asked for when the last input held no value
             for it (it was asked again), else ``None``.

@@ -229,7 +229,8 @@ class DialogTurn:
         text: the visitor's input text (``""`` for no input), full card, account, ID and phone
             numbers masked to their last 4 digits (:func:`dialog.sensitive.redact`): the text to
             show as the caption and keep in a transcript.
-        intent: the intent NLU chose (``None`` when out of scope, no input, or a slot answer).
+        intent: the intent NLU chose (``"out_of_scope"`` when nothing in the pack answers the
+            line; ``None`` for no input, a slot answer or a line that asks for nothing).
         language: the reply language.
         replies: what to say, in order.
         timings_ms: ``{"dialog": ms, "connector": ms or None}`` (``None`` when no call ran).

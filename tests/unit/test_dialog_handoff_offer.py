@@ -163,3 +163,17 @@ def test_a_colleague_already_called_is_not_called_again_by_a_flow(
     assert not any(isinstance(a, Handoff) for a in out)
     out = v.says("What is my balance?")
     assert texts(out)[-1] == pending and not any(isinstance(a, Handoff) for a in out)
+
+
+def test_an_out_of_scope_line_is_reported_as_out_of_scope(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """newcomer13: the out-of-scope offer's turn had intent null, the mark of a flow's answer:
+    ``dhe converse`` printed "(flow answer)" and the page's metrics intent=None, while
+    ``dhe chat --why`` said out_of_scope."""
+    v = Visitor(pack, nlu)
+    v.feed(UserInput("tell me a joke", "en", NLUResult(None, 0.1)))
+    assert v.state.intent == "out_of_scope" and v.state.offered_handoff
+    v.says("what's my balance")
+    v.feed(UserInput("blue", "en", NLUResult(None, 0.1)))  # at the card question: no value
+    assert v.state.intent is None and v.state.unanswered == "card_last4"
