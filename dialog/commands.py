@@ -101,6 +101,32 @@ def is_goodbye(text: str) -> bool:
     )
 
 
+# A line that only announces a question ("I have a question", "我想问一下"): the visitor paused
+# before the question itself (the turn ended there). Said whole, it asks for nothing yet.
+_ANNOUNCE = re.compile(
+    r"((hi|hello|excuse me|sorry|um+|uh+|so|yes|ok(ay)?) )*"
+    r"(i (have|ve got|got) (a|one|another|some) (quick |small )?questions?"
+    r"|(can|could|may) i ask (you )?(a|one|some)? ?(quick )?(question|thing|something)"
+    r"|i (want|d like|would like) to ask( (you|a question|something))?|(a )?quick question)"
+    r"( please| for you)?"
+    r"|(你好|您好|嗯|那个|请问)*(我)?(想|要)?(问|咨询|请教)(一下|个问题|一个问题|点事|件事)?"
+    r"|(你好|您好|嗯|那个)*我有(个|一个|几个)问题(想问|要问|想咨询)?|(你好|您好|嗯|那个)*请问"
+)
+
+
+def announces_a_question(text: str) -> bool:
+    """Whether ``text`` (the whole utterance) only announces a question: "I have a question",
+    "can I ask something", "我想问", "我想咨询一下", "我有个问题". Spoken with a pause before
+    the question, it was a turn of its own and got the out-of-scope offer of a colleague
+    (newcomer13, a real recording: 我想问 … 1.5 s … 我在滨海新区有房)."""
+    t = re.sub(r"[\s,.!?。！？，、~'’]+", " ", normalize(text)).strip()
+    return (
+        bool(t)
+        and len(t) <= 40
+        and bool(_ANNOUNCE.fullmatch(t) or _ANNOUNCE.fullmatch(t.replace(" ", "")))
+    )
+
+
 #: Latin words Chinese speakers use every day, typed or said inside Chinese ("ok", "ID",
 #: "App", "ATM"): on their own they say nothing about the language (a Chinese page's "ok"
 #: switched the avatar to English, newcomer10).

@@ -5,7 +5,7 @@ person", is read. Pure functions of the pack and the run, used by
 
 from __future__ import annotations
 
-from dialog.commands import declines_a_person
+from dialog.commands import announces_a_question, declines_a_person
 from dialog.entities import extract_yes_no
 from dialog.pack import Intent, Pack
 from dialog.steps import Run
@@ -45,11 +45,18 @@ def declined_person(
 def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     """No intent (or the out-of-scope one) outside a digression: the answer to a pending offer
     when the words say yes or no (需要, the answer to 需要我为您呼叫工作人员吗, was out of scope
-    and the offer was made again), "a colleague is on the way" after a handoff (no second
-    offer, newcomer11), else the out-of-scope reply and its offer. Always ``True``."""
+    and the offer was made again), "How can I help you today?" to a line that only announces
+    a question (:func:`dialog.commands.announces_a_question`), "a colleague is on the way"
+    after a handoff (no second offer, newcomer11), else the out-of-scope reply and its offer.
+    Always ``True``."""
     said = offer_answered(pack, run, event)
     if said is not None:
         return answer_offer(pack, run, said)
+    if announces_a_question(event.text) and "utter_how_can_i_help" in pack.responses:
+        # "I have a question" / 我想问, then a pause: no request yet, no offer of a colleague
+        # (whose pending offer would make the next 好 call one): "How can I help you today?"
+        run.say("utter_how_can_i_help")
+        return True
     # the turn's intent says so (converse --json, the page's metrics): it was null, the mark
     # of a flow's answer, and `dhe converse` called the out-of-scope offer "(flow answer)"
     run.intent = OUT_OF_SCOPE

@@ -62,3 +62,20 @@ async def test_digits_with_no_question_open_ask_how_to_help(
     assert turn.intent is None and not session.state.stack and not session.state.offered_handoff
     assert session.state.slots.get("tax_year") is None
     # at a question the same digits answer it (test_dialog_tax, test_dialog_bank: 2024, 4417)
+
+
+@pytest.mark.parametrize(
+    ("domain", "said", "language"),
+    [("tax", "我想问", "zh"), ("bank", "I have a question", "en")],
+)
+async def test_a_line_that_only_announces_a_question_asks_how_to_help(
+    domain: str, said: str, language: str
+) -> None:
+    """newcomer13: the real recording 我想问 … 1.5 s … 我在滨海新区有房 made 我想问 a turn, which got
+    the offer of a colleague (a 好 next would have called one). It gets "How can I help you
+    today?" and no offer."""
+    session = trained_dialog(domain).new_session("announce", start_language=language)
+    turn = await session.handle_text(said)
+    help_line = session.engine.pack.responses["utter_how_can_i_help"].texts[language]
+    assert [r.text for r in turn.replies] == [help_line]
+    assert not session.state.offered_handoff and not turn.handoff

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from dialog.commands import declines_a_person, match_command
+from dialog.commands import announces_a_question, declines_a_person, match_command
 from dialog.interpreter import Interpreter
 from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
@@ -69,3 +69,25 @@ def test_a_person_asked_for_after_another_no_is_called(
     event = UserInput(said, "en", nlu.predict(said), None, datetime.now())
     _, actions = interpreter.step(interpreter.initial_state("en"), event)
     assert [a.reason for a in actions if isinstance(a, Handoff)] == ["visitor_asked"]
+
+
+@pytest.mark.parametrize(
+    ("said", "announces"),
+    [
+        ("I have a question.", True),
+        ("Excuse me, I've got a quick question", True),
+        ("Can I ask you something?", True),
+        ("我想问", True),
+        ("我想咨询一下", True),
+        ("你好，我有个问题", True),
+        ("请问", True),
+        ("I have a question about my balance", False),
+        ("can I ask about opening hours", False),
+        ("我想问一下营业时间", False),
+        ("请问几点开门", False),
+        ("我有问题要投诉", False),
+    ],
+)
+def test_a_line_that_only_announces_a_question(said: str, announces: bool) -> None:
+    """newcomer13: 我想问, then a pause, was a turn of its own and got the offer of a colleague."""
+    assert announces_a_question(said) is announces
