@@ -12,7 +12,7 @@ from dialog.sensitive import names_only_numbers, redact
 from tests.conftest import trained_dialog
 
 WARNING_EN = (
-    "Please don't share full card, account, ID or phone numbers here: I've hidden it. "
+    "Please don't share full card, account, ID or phone numbers here: I've hidden the digits. "
     "I only ever need the last four digits of your card."
 )
 WARNING_ZH = (
@@ -48,6 +48,12 @@ def test_a_line_of_numbers_and_the_words_naming_them_asks_for_nothing(
         ("my account is 6222021234564417", "en", "How can I help you today?"),
         ("4417 and my account is 6222021234564417", "en", "How can I help you today?"),
         ("my phone number is 13700001288", "en", "How can I help you today?"),
+        # two numbers: the warning said "I've hidden it" (newcomer13); it names no count now
+        (
+            "my phone is 13812345678 and my ID is 110101199003071234",
+            "en",
+            "How can I help you today?",
+        ),
         ("我的卡号是6222021234564417", "zh", "请问有什么可以帮您？"),
     ],
 )
