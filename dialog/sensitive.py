@@ -50,7 +50,7 @@ _MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
 WARNING = {
     "en": "Please don't share full card, account, ID or phone numbers here: I've hidden the digits. "
     "I only ever need the last four digits.",
-    "zh": "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把它隐藏了。"
+    "zh": "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把号码隐藏了。"
     "我最多只需要后四位。",
 }
 

@@ -16,7 +16,7 @@ WARNING_EN = (
     "I only ever need the last four digits of your card."
 )
 WARNING_ZH = (
-    "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把它隐藏了。"
+    "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把号码隐藏了。"
     "我最多只需要卡号的后四位。"
 )
 
