@@ -218,9 +218,9 @@ def openings_line(language: str, tts) -> None:
     prepared piece, streamed prepared-opening vs all-live, interleaved."""
     from dialog.pack import known_packs, load_pack, pack_dir
     from dialog.templates import render
-    from engine.tts.intelligibility import _EN_SLOTS, SAMPLE_SLOTS
+    from engine.tts.intelligibility import sample_slots
 
-    slots = SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
+    slots = sample_slots(language)
     store = build_store(tts, fixed_openings(language), language, "benchmark")
     prepared = PreparedTTS(tts, store)
     texts = []

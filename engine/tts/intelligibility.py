@@ -82,6 +82,12 @@ _EN_SLOTS: dict[str, Any] = {
 }
 
 
+def sample_slots(language: str) -> dict[str, Any]:
+    """The slot values the sample's replies are filled with in ``language``: :data:`SAMPLE_SLOTS`,
+    with English names for the free-text slots of English replies."""
+    return SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One filled reply template: ``domain``/``name`` and its text in one language."""
@@ -115,7 +121,7 @@ def pack_replies(
     from dialog.pack import load_pack
     from dialog.templates import render
 
-    slots = SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
+    slots = sample_slots(language)
     out: list[Reply] = []
     for domain in domains:
         pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
