@@ -121,9 +121,10 @@ def test_a_piece_counts_its_phoneme_tokens(kokoro: KokoroTTS) -> None:
 
 
 def test_numbers_and_letters_take_time_to_say(kokoro: KokoroTTS) -> None:
-    """尾号4417 is said digit by digit, like 尾号四四一七 (same phonemes, same length)."""
+    """尾号4417 is said digit by digit as a code is read out, like 尾号四四、一七 (the short pause
+    between digit groups included: same phonemes, same length)."""
     digits = kokoro.synthesize_sentence("尾号4417，ATM。", "zh")
-    words = kokoro.synthesize_sentence("尾号四四一七，ATM。", "zh")
+    words = kokoro.synthesize_sentence("尾号四四、一七，ATM。", "zh")
     assert digits.num_samples == words.num_samples
     short = kokoro.synthesize_sentence("尾号，。", "zh")
     # seven more syllables (四四一七, A T M): at least 100 ms each at any speaker's pace
