@@ -60,10 +60,8 @@ def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     # the turn's intent says so (converse --json, the page's metrics): it was null, the mark
     # of a flow's answer, and `dhe converse` called the out-of-scope offer "(flow answer)"
     run.intent = OUT_OF_SCOPE
-    if run.handed_off and "utter_handoff_pending" in pack.responses:
-        run.say("utter_handoff_pending")
-        return True
-    offer(run)
+    if not run.colleague_on_the_way():
+        offer(run)
     return True
 
 

@@ -128,13 +128,19 @@ class Run:
         ``utter_handoff_pending`` ("a colleague is on the way") is said instead and no second
         colleague is called: after "Talk to a person" a locked verification said "I'm calling
         a colleague for you now" again, and again on the next balance request (newcomer13)."""
-        if self.handed_off and "utter_handoff_pending" in self.pack.responses:
-            self.say("utter_handoff_pending")
-        else:
+        if not self.colleague_on_the_way():
             self.say("utter_handoff")
             self.actions.append(Handoff(reason))
             self.handed_off = True
         self.drop_flows()
+
+    def colleague_on_the_way(self) -> bool:
+        """Say the pack's ``utter_handoff_pending`` ("a colleague is on the way") when one was
+        called in this session, and whether it was said."""
+        if self.handed_off and "utter_handoff_pending" in self.pack.responses:
+            self.say("utter_handoff_pending")
+            return True
+        return False
 
     def drop_flows(self) -> None:
         """End every running flow and forget the slots that do not persist (a cancel, an
