@@ -53,14 +53,17 @@ _SETTINGS = {
 #: only when it fell (the receiver's estimate, RTCP REMB, saw congestion: act at once).
 _REOPEN_SHARE = 0.1
 #: A raised target opens a new encoder only once it is this share above the running rate and
-#: the running encoder has made :data:`RAISE_HOLD_FRAMES` frames. libvpx cannot change its rate
+#: the running encoder has run :data:`RAISE_HOLD_S` seconds of media time. libvpx cannot change its rate
 #: while it runs (setting ``bit_rate`` on PyAV's open context changes nothing, measured), and a
 #: new encoder starts with a key frame on a small CBR budget: 3-5 kB at 512², the mouth blurred
 #: and blocky for a few frames. With aiortc's rule (any 10 % move) a receiver's estimate
 #: climbing from 250 kbit/s (aiortc's REMB: +12.7 % a step, every 1.5-2 s) reopened it 7 times
 #: in a session's first 12 s reply (``benchmarks/lip_sync_client.py --keep-frames`` showed them).
 RAISE_SHARE = 0.5
-RAISE_HOLD_FRAMES = 250  # 10 s at 25 fps
+#: Seconds of the stream (the frames' presentation times, not a count of frames) between a new
+#: encoder and a raise: a frame count stretched with the frame rate (250 frames were 10 s while
+#: speaking but 20 s while idle, where one frame slot in two is sent).
+RAISE_HOLD_S = 10.0
 
 
 class AvatarVp8Encoder(Vp8Encoder):
@@ -71,19 +74,20 @@ class AvatarVp8Encoder(Vp8Encoder):
         super().__init__()
         self._shown: av.VideoFrame | None = None  # the last frame libvpx encoded and sent
         self._version = 0  # the stream's VP8 version (its frames' first byte, bits 1-3)
-        self._frames = 0  # frames since the encoder was opened
+        self._opened_s = 0.0  # the presentation time (s) of the running encoder's first frame
 
     def _reopen(self, frame: av.VideoFrame, rate: int) -> bool:
         """Whether ``frame`` needs a new encoder: none yet, another size, a target ``rate``
-        (bit/s) more than :data:`_REOPEN_SHARE` lower, or :data:`RAISE_SHARE` higher after
-        :data:`RAISE_HOLD_FRAMES` frames."""
+        (bit/s) more than :data:`_REOPEN_SHARE` lower, or :data:`RAISE_SHARE` higher once the
+        running encoder has run :data:`RAISE_HOLD_S` seconds of ``frame`` presentation time."""
         codec = self.codec
         if codec is None or (frame.width, frame.height) != (codec.width, codec.height):
             return True
         running = codec.bit_rate
         if rate < running * (1.0 - _REOPEN_SHARE):
             return True
-        return rate > running * (1.0 + RAISE_SHARE) and self._frames >= RAISE_HOLD_FRAMES
+        held_s = _seconds(frame) - self._opened_s
+        return rate > running * (1.0 + RAISE_SHARE) and held_s >= RAISE_HOLD_S
 
     def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         """Encode one yuv420p (or convertible) frame to RTP payloads and its RTP timestamp
@@ -92,11 +96,10 @@ class AvatarVp8Encoder(Vp8Encoder):
         track resending its image), leaves as :func:`repeat_frame` unless a key frame is asked
         for."""
         rate = self.target_bitrate
-        self._frames += 1
         if self._reopen(frame, rate):
             self.codec = _open_vp8(frame.width, frame.height, rate)
             self._shown = None
-            self._frames = 1
+            self._opened_s = _seconds(frame)
         elif frame is self._shown and not force_keyframe:
             payload = repeat_frame(frame.width, frame.height, self._version)
             return self.pack_encoded(payload, frame)
@@ -123,6 +126,12 @@ class AvatarVp8Encoder(Vp8Encoder):
         timestamp = convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
         self.picture_id = (self.picture_id + 1) % (1 << 15)
         return payloads, timestamp
+
+
+def _seconds(frame: av.VideoFrame) -> float:
+    """``frame``'s presentation time in seconds (its ``pts`` in its ``time_base``; aiortc's
+    encode needs both, as here)."""
+    return float(frame.pts * frame.time_base)
 
 
 def _open_vp8(width: int, height: int, bit_rate: int) -> av.VideoCodecContext:

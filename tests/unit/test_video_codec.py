@@ -16,7 +16,7 @@ from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from engine.server.video_codec import (
-    RAISE_HOLD_FRAMES,
+    RAISE_HOLD_S,
     RAISE_SHARE,
     AvatarVp8Encoder,
     YuvConverter,
@@ -26,15 +26,16 @@ from engine.server.video_codec import (
 )
 
 
-def frame(i: int) -> av.VideoFrame:
+def frame(i: int, slot: int | None = None) -> av.VideoFrame:
     """A 128² picture with a square that moves one pixel a frame and a faint grain that
-    changes (what a temporal denoiser smooths), as yuv420p."""
+    changes (what a temporal denoiser smooths), as yuv420p, shown at 25 fps frame slot
+    ``slot`` (default ``i``)."""
     grain = np.random.default_rng(i).integers(-3, 4, (128, 128, 1))
     rgb = np.full((128, 128, 3), 90) + grain
     rgb[40:80, 20 + i : 60 + i] = (220, 160, 120)
     rgb = rgb.astype(np.uint8)
     out = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-    out.pts, out.time_base = i * 3600, fractions.Fraction(1, 90_000)
+    out.pts, out.time_base = (i if slot is None else slot) * 3600, fractions.Fraction(1, 90_000)
     return out
 
 
@@ -105,18 +106,18 @@ def test_a_climbing_bit_rate_does_not_restart_the_encoder_at_every_step() -> Non
     for step in range(3):  # +12.7 % a step, as aiortc's estimator
         encoder.target_bitrate = int(250_000 * 1.127 ** (step + 1))
         for _ in range(5):
-            assert not is_key(encoder.encode(frame(i % 60))[0]), (step, i)
+            assert not is_key(encoder.encode(frame(i % 60, i))[0]), (step, i)
             i += 1
     assert encoder.codec is opened and opened.bit_rate == 250_000
-    while i < RAISE_HOLD_FRAMES:  # 1.43x the running rate: still held
-        assert not is_key(encoder.encode(frame(i % 60))[0])
+    while i < RAISE_HOLD_S * 25:  # 1.43x the running rate: still held (frames at 25 fps)
+        assert not is_key(encoder.encode(frame(i % 60, i))[0])
         i += 1
     encoder.target_bitrate = int(250_000 * (1 + RAISE_SHARE) * 1.05)
-    assert is_key(encoder.encode(frame(i % 60))[0])  # well above and held long enough
+    assert is_key(encoder.encode(frame(i % 60, i))[0])  # well above and held long enough
     assert encoder.codec is not opened and encoder.codec.bit_rate == encoder.target_bitrate
     raised = encoder.codec
     encoder.target_bitrate = int(raised.bit_rate * 0.85)  # congestion: down at once
-    assert is_key(encoder.encode(frame((i + 1) % 60))[0])
+    assert is_key(encoder.encode(frame((i + 1) % 60, i + 1))[0])
     assert encoder.codec is not raised and encoder.codec.bit_rate == encoder.target_bitrate
 
 
@@ -144,3 +145,30 @@ def test_a_remb_that_comes_in_while_libvpx_encodes_is_kept() -> None:
     assert encoder.target_bitrate == 300_000
     assert is_key(encoder.encode(frame(2))[0])  # the fall opens a new encoder at once
     assert encoder.codec is not libvpx and encoder.codec.bit_rate == 300_000
+
+
+def test_the_raise_hold_is_media_time_not_a_count_of_frames() -> None:
+    """While the session idles the track sends one frame slot in two (12.5 fps), most of them
+    the same picture again (repeat frames, not given to libvpx). The hold before a raise once
+    counted every frame given to the encoder: 250 frames, 10 s while speaking but 20 s while
+    idle. It is media time: a raise opens a new encoder :data:`RAISE_HOLD_S` after the running
+    one opened, at any frame rate, repeats included."""
+    encoder = AvatarVp8Encoder()
+    encoder.target_bitrate = 250_000
+    stride = 2 * 3600  # 12.5 fps on the 90 kHz clock
+    last = frame(0)
+    assert is_key(encoder.encode(last)[0])
+    opened = encoder.codec
+    encoder.target_bitrate = int(250_000 * (1 + RAISE_SHARE) * 1.05)
+    sent, i = 1, 1
+    while (i * stride) / 90_000 < RAISE_HOLD_S:
+        picture = last if i % 4 else frame(i % 60)  # three repeats in four, as idle
+        picture.pts, last = i * stride, picture
+        assert not is_key(encoder.encode(picture)[0]), i
+        assert encoder.codec is opened
+        i, sent = i + 1, sent + 1
+    assert sent == RAISE_HOLD_S * 12.5  # 125 frames, half the old 250-frame hold
+    late = frame(i % 60)
+    late.pts = i * stride
+    assert is_key(encoder.encode(late)[0])  # 10 s of media time: raised
+    assert encoder.codec is not opened and encoder.codec.bit_rate == encoder.target_bitrate
