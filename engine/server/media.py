@@ -22,10 +22,11 @@ from avatar.frame_renderer import FrameRenderer
 from avatar.label import CornerLabel
 from engine.config import ServerConfig
 from engine.events import Event, StateChanged
+from engine.server.audio_track import ReplyAudioTrack
 from engine.server.clock import MEDIA_RATE_HZ, MediaClock
 from engine.server.echo import EchoGuard
-from engine.server.tracks import AvatarVideoTrack, ReplyAudioTrack, pose_changed
 from engine.server.transcribing import InflightCounter
+from engine.server.video_track import AvatarVideoTrack, pose_changed
 from engine.speaking import Spans
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Opus packets of the reply audio: one libopus encoder per session (:class:`OpusPackets`) and
 the joining of single-frame packets into one (:func:`opus_join`, RFC 6716 section 3.2.5) for the
-idle silence :class:`~engine.server.tracks.ReplyAudioTrack` sends in 60 ms packets.
+idle silence :class:`~engine.server.audio_track.ReplyAudioTrack` sends in 60 ms packets.
 """
 
 from __future__ import annotations

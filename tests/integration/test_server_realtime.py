@@ -104,7 +104,7 @@ async def test_spoken_turn_gets_transcript_reply_audio_and_lip_synced_video(
     # Video: 512² frames streamed live over the session. The rate goal (25 fps) is the
     # benchmark's (`realtime_latency.py`); this bound catches a stalled or halved stream while
     # leaving room for a busy 2-core runner, which measured 21.7 fps here. An idle session
-    # sends half the frames (engine.server.tracks.IDLE_FRAME_STRIDE): the rate is the reply's.
+    # sends half the frames (engine.server.video_track.IDLE_FRAME_STRIDE): the rate is the reply's.
     times = np.array([t for t, _ in events.video])
     assert events.video_size == (512, 512)
     in_reply = times[(times >= sound[0]) & (times <= sound[-1])]

@@ -1,4 +1,4 @@
-"""engine.server.tracks.ReplyAudioTrack: 10 ms Opus packets on the media clock, the reply's
+"""engine.server.audio_track.ReplyAudioTrack: 10 ms Opus packets on the media clock, the reply's
 start sent ahead of its deadline, held (silent) audio during a possible barge-in, and a flush
 that leaves nothing of the cut reply (real libopus through PyAV; the event loop's clock)."""
 
@@ -9,9 +9,9 @@ import asyncio
 import av
 import numpy as np
 
+from engine.server.audio_track import IDLE_SILENCE_FRAMES, ReplyAudioTrack
 from engine.server.clock import AUDIO_LEAD_S, FRAME_SAMPLES, MEDIA_RATE_HZ, MediaClock
 from engine.server.opus_packets import SILENCE_SETTLED_PACKETS, SILENT_FRAME, OpusPackets, opus_join
-from engine.server.tracks import IDLE_SILENCE_FRAMES, ReplyAudioTrack
 
 
 def tone(seconds: float) -> np.ndarray:

@@ -18,7 +18,7 @@ from engine.server.clock import (
     plan_video_frame,
     video_lead,
 )
-from engine.server.tracks import AvatarVideoTrack
+from engine.server.video_track import AvatarVideoTrack
 
 FPS, SIZE = 25, (64, 64)
 

@@ -1,19 +1,13 @@
-"""The session's outbound tracks: reply audio (48 kHz, 10 ms Opus packets) and the avatar video.
+"""The session's outbound avatar video: the face rendered on the media clock, paced to leave
+with the reply audio of its media time.
 
-While the session idles both send less: its silence leaves in 60 ms packets of six frames
-(:data:`IDLE_SILENCE_FRAMES`; a settled one is resent unencoded, :data:`SILENCE_SETTLED_PACKETS`)
-and the video at half its frame rate (:data:`IDLE_FRAME_STRIDE`).
-
-Both are pulled by aiortc's RTP senders and paced on the session :class:`MediaClock` with
-absolute deadlines (aiortc ``mediastreams.py``). The audio track never drops: between replies it
-sends digital silence, and when the loop runs late it catches up frame by frame. It encodes
-Opus itself (:class:`~engine.server.opus_packets.OpusPackets`, on the event loop: ~0.08 ms a
-frame) and hands the sender finished packets, which aiortc sends as they are: 10 ms packets
-instead of the 20 ms its own encoder makes, and no hop through the thread pool the video encoder keeps busy. The video track
-renders ``timeline.pose_at(sample)`` on the renderer's GL thread (never on the event loop),
-converts each new image to yuv420p once on a worker thread (repeated images are resent as they
-are), and skips frames whose time has passed (``plan_video_frame``): video yields, audio does not.
-Each video frame's work starts early enough that it leaves with the audio of its media time
+While the session idles it sends at half its frame rate (:data:`IDLE_FRAME_STRIDE`). The track
+is pulled by aiortc's RTP sender and paced on the session :class:`MediaClock` with absolute
+deadlines (aiortc ``mediastreams.py``). It renders ``timeline.pose_at(sample)`` on the
+renderer's GL thread (never on the event loop), converts each new image to yuv420p once on a
+worker thread (repeated images are resent as they are), and skips frames whose time has passed
+(``plan_video_frame``): video yields, audio (:mod:`engine.server.audio_track`) does not. Each
+frame's work starts early enough that it leaves with the audio of its media time
 (:func:`~engine.server.clock.video_lead`).
 """
 
@@ -30,142 +24,12 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from engine.server.clock import (
-    FRAME_SAMPLES,
-    MEDIA_RATE_HZ,
-    MediaClock,
-    PlayoutBuffer,
-    audio_lead,
-    plan_video_frame,
-    video_lead,
-)
-from engine.server.opus_packets import SILENT_FRAME, OpusPackets
+from engine.server.clock import MEDIA_RATE_HZ, MediaClock, plan_video_frame, video_lead
 from engine.server.video_codec import YuvConverter
 from engine.show import frame_sample
 
 VIDEO_CLOCK_HZ = 90_000  # RTP video clock (RFC 3551)
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_HZ)
-
-#: Called with (loop seconds the frame plays at the receiver, less the network and its jitter
-#: buffer; int16 (480,) samples) for each frame sent.
-SentHook = Callable[[float, np.ndarray], None]
-#: Frames of silence per packet while the session idles (60 ms; an Opus packet holds up to
-#: 120 ms, RFC 6716 section 3.2.5).
-IDLE_SILENCE_FRAMES = 6
-#: One idle packet's worth of digital silence (read-only, shared).
-SILENT_PACKET = np.zeros(IDLE_SILENCE_FRAMES * FRAME_SAMPLES, np.int16)
-SILENT_PACKET.flags.writeable = False
-
-
-class ReplyAudioTrack(MediaStreamTrack):
-    """Reply speech out: Opus packets of 480 samples (10 ms) at 48 kHz; silence when nothing
-    is queued. A reply's first packets leave :data:`~engine.server.clock.AUDIO_LEAD_S` ahead of
-    their deadline (:func:`~engine.server.clock.audio_lead`).
-
-    Args:
-        clock: the session media clock (started by the first frame asked for).
-        on_sent: observer of each frame leaving (echo guard, metrics); must be cheap.
-    """
-
-    kind = "audio"
-
-    def __init__(self, clock: MediaClock, on_sent: SentHook | None = None) -> None:
-        super().__init__()
-        self.clock = clock
-        self.buffer = PlayoutBuffer()
-        self.next_sample = 0  # media sample of the next frame to send
-        #: Send silence in place of the queued audio (which still plays out on the clock):
-        #: a possible barge-in is being confirmed (engine.server.endpointing.OnsetPending).
-        self.held = False
-        self.lead_s = 0.0  # how far ahead of the clock the last frame left
-        #: The session idles (no turn under way; set on its state events): silence leaves
-        #: in packets of :data:`IDLE_SILENCE_FRAMES` frames.
-        self.idle = False
-        self._opus = OpusPackets()
-        self._on_sent = on_sent
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self._pending: deque[av.Packet] = deque()  # packets to send before anything else
-
-    @property
-    def schedule_end(self) -> int:
-        """Media sample at which audio queued now would start playing."""
-        return self.next_sample + self.buffer.queued
-
-    def enqueue(
-        self, reply_id: str, pcm: np.ndarray, on_start: Callable[[], None] | None = None
-    ) -> int:
-        """Queue reply audio (int16 (n,), 48 kHz); returns its start sample on the media clock."""
-        start = self.schedule_end
-        self.buffer.put(reply_id, pcm, on_start)
-        return start
-
-    def flush(self) -> int:
-        """Barge-in: drop queued audio (the next frame is silence); returns samples dropped."""
-        return self.buffer.flush()
-
-    def played(self, sample: int) -> asyncio.Future[None]:
-        """A future resolved once media ``sample`` has been sent."""
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self.next_sample >= sample:
-            fut.set_result(None)
-        else:
-            self._waiters.append((sample, fut))
-        return fut
-
-    async def recv(self) -> av.Packet:
-        """The next 10 ms Opus packet (60 ms of silence while the session idles), released at
-        its deadline on the media clock (less the lead).
-
-        Raises:
-            MediaStreamError: the track was stopped.
-        """
-        if self.readyState != "live":
-            raise MediaStreamError
-        loop = asyncio.get_running_loop()
-        self.clock.ensure_started(loop.time())
-        self.lead_s = audio_lead(self.lead_s, self.buffer.queued > 0)
-        due = self.clock.deadline(self.next_sample) - self.lead_s
-        wait = due - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if self._pending:  # frames of idle silence that could not share a packet
-            return self._sent(self._pending.popleft(), SILENT_FRAME)
-        if self.idle and not self.buffer.queued:
-            # While the session idles, IDLE_SILENCE_FRAMES frames of silence leave as one
-            # packet: a sixth of the packets (and of aiortc's per-packet Python: RTP, SRTP, a
-            # send). No reply audio waits behind it: a turn starts by leaving ``idle``.
-            for _ in range(IDLE_SILENCE_FRAMES - 1):
-                self.lead_s = audio_lead(self.lead_s, False)
-            self._pending.extend(self._opus.encode_silence(self.next_sample, IDLE_SILENCE_FRAMES))
-            if len(self._pending) == 1:
-                return self._sent(self._pending.popleft(), SILENT_PACKET)
-            return self._sent(self._pending.popleft(), SILENT_FRAME)
-        pcm, _ids = self.buffer.take(FRAME_SAMPLES)
-        if self.held:
-            pcm = np.zeros_like(pcm)
-        return self._sent(self._opus.encode(pcm, self.next_sample), pcm)
-
-    def _sent(self, packet: av.Packet, pcm: np.ndarray) -> av.Packet:
-        """Account ``packet`` (carrying int16 ``pcm``) as sent from :attr:`next_sample` on."""
-        # The echo guard's clock is the media clock: the lead (≤ 40 ms) is within the lags
-        # it searches.
-        if self._on_sent is not None:
-            self._on_sent(self.clock.deadline(self.next_sample), pcm)
-        self.next_sample += pcm.size
-        if self._waiters:
-            due = [w for w in self._waiters if w[0] <= self.next_sample]
-            self._waiters = [w for w in self._waiters if w[0] > self.next_sample]
-            for _, fut in due:
-                if not fut.done():
-                    fut.set_result(None)
-        return packet
-
-    def stop(self) -> None:
-        """End the track; pending :meth:`played` futures are cancelled."""
-        for _, fut in self._waiters:
-            fut.cancel()
-        self._waiters.clear()
-        super().stop()
 
 
 #: Renders the pose for a media sample: (sample) -> awaitable uint8 (H, W, 3), or None when the
