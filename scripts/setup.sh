@@ -13,9 +13,11 @@ DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 espeak-ng fonts-noto-
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages (apt-get when root, else name them and stop).
+#    One dpkg-query for all of them (one a package took ~0.5 s of every later `make` under load).
 missing=()
+installed=$'\n'"$(dpkg-query -W -f='${Package} ${Status}\n' "${DEB_PACKAGES[@]}" 2>/dev/null || true)"$'\n'
 for pkg in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  [[ $installed == *$'\n'"$pkg install ok installed"$'\n'* ]] || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -88,8 +90,38 @@ else
 fi
 # 5. The packs' fixed replies (no slot field) synthesized by each offline voice, so the server
 #    speaks them from prepared audio (engine/tts/prepared.py). Replies already prepared under
-#    the same voice fingerprint are kept (a few seconds when nothing changed). Not fatal: the
-#    server then speaks them live.
-say "preparing the packs' fixed replies (slot-free text only; minutes the first time) …"
-.venv/bin/python -m engine.prepared_cache || say "skipped: the server will speak them live"
+#    the same voice fingerprint are kept, but finding that out loads every pack (~7-10 s of
+#    every later `make` under load), so a stamp beside the cache skips the step while nothing
+#    it could depend on has changed. The key is deliberately wider than the step's own check
+#    (the voice fingerprint and the packs' texts): every file of the project's code folders and
+#    of the packs, config and model manifest, the installed distributions, Python, DHE_*
+#    variables (any case, as load_config reads them), the model files' names, sizes and times,
+#    and the prepared stores themselves (deleted or rewritten: the step runs again). An edit
+#    anywhere there costs one full check, never a stale store. Not fatal: the server then
+#    speaks them live.
+models_dir="${DHE_MODELS_DIR:-${DHE_VAR_DIR:-var}/models}"
+prepared_key() {
+  {
+    cat pyproject.toml constraints.txt .venv/pyvenv.cfg 2>/dev/null || true
+    ls .venv/lib/python*/site-packages 2>/dev/null | grep 'dist-info$' || true
+    find engine dialog avatar connectors assets/domains assets/config assets/models -type f \
+      ! -name '*.pyc' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    env | grep -i '^DHE_' | LC_ALL=C sort || true
+    find -L "$models_dir" -mindepth 1 -path "$cache_dir" -prune -o -type f -printf '%P %s %T@\n' \
+      2>/dev/null | LC_ALL=C sort
+    find "$cache_dir" -maxdepth 1 -name 'prepared-*.npz' -printf '%f %s %T@\n' 2>/dev/null \
+      | LC_ALL=C sort
+  } | sha256sum | cut -c1-16
+}
+prepared_stamp="$cache_dir/.prepared-stamp"
+if [[ -f $prepared_stamp && "$(cat "$prepared_stamp")" == "$(prepared_key)" ]]; then
+  say "the packs' fixed replies are prepared already (nothing they depend on changed)"
+else
+  say "preparing the packs' fixed replies (slot-free text only; minutes the first time) …"
+  if .venv/bin/python -m engine.prepared_cache; then
+    mkdir -p "$cache_dir" && prepared_key > "$prepared_stamp"
+  else
+    say "skipped: the server will speak them live"
+  fi
+fi
 say "ready: .venv/bin/dhe"
