@@ -45,18 +45,12 @@ def declined_person(
 def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     """No intent (or the out-of-scope one) outside a digression: the answer to a pending offer
     when the words say yes or no (需要, the answer to 需要我为您呼叫工作人员吗, was out of scope
-    and the offer was made again), "How can I help you today?" to a line that only announces
-    a question (:func:`dialog.commands.announces_a_question`), "a colleague is on the way"
+    and the offer was made again), "a colleague is on the way"
     after a handoff (no second offer, newcomer11), else the out-of-scope reply and its offer.
     Always ``True``."""
     said = offer_answered(pack, run, event)
     if said is not None:
         return answer_offer(pack, run, said)
-    if announces_a_question(event.text) and "utter_how_can_i_help" in pack.responses:
-        # "I have a question" / 我想问, then a pause: no request yet, no offer of a colleague
-        # (whose pending offer would make the next 好 call one): "How can I help you today?"
-        run.say("utter_how_can_i_help")
-        return True
     # the turn's intent says so (converse --json, the page's metrics): it was null, the mark
     # of a flow's answer, and `dhe converse` called the out-of-scope offer "(flow answer)"
     run.intent = OUT_OF_SCOPE
@@ -118,3 +112,30 @@ def intent_at_offer(pack: Pack, run: Run, event: UserInput, intent: Intent) -> b
     if intent.kind == "response" and offer_answered(pack, run, event):
         return answer_offer(pack, run, True)
     return False
+
+
+def question_announced(pack: Pack, run: Run, event: UserInput) -> bool:
+    """A line that only announces a question ("I have a question", "can I ask you something",
+    我想问, 请问; :func:`dialog.commands.announces_a_question`), read before the classifier's
+    reading: it asks for nothing yet. Outside a flow it gets "How can I help you today?"
+    (``utter_how_can_i_help``) and no offer of a colleague; at a flow's waiting question it
+    gets "Of course, go ahead." (``utter_go_ahead``) and the question keeps waiting: it is
+    neither the slot's value (a free-text prompt took "can I ask you something" as the
+    complaint) nor a failed attempt. Reported as out of scope (no intent of the pack).
+
+    Returns:
+        ``True`` when the line was such an announcement and was answered; ``False`` otherwise
+        (including a pack without the response).
+
+    The tax pack's classifier read "I have a question" as the home-ownership FAQ ("have")
+    and "I would like to ask something" as the suggestion flow; the check only ran after an
+    out-of-scope reading (newcomer13 #5, lead14)."""
+    if not announces_a_question(event.text):
+        return False
+    waiting = bool(run.stack) and run.stack[-1].waiting == "collect"
+    response = "utter_go_ahead" if waiting else "utter_how_can_i_help"
+    if response not in pack.responses:
+        return False
+    run.intent = OUT_OF_SCOPE
+    run.say(response)
+    return True

@@ -66,7 +66,15 @@ async def test_digits_with_no_question_open_ask_how_to_help(
 
 @pytest.mark.parametrize(
     ("domain", "said", "language"),
-    [("tax", "我想问", "zh"), ("bank", "I have a question", "en")],
+    [
+        ("tax", "我想问", "zh"),
+        ("bank", "I have a question", "en"),
+        # the tax classifier read these as the home-ownership FAQ ("have") and the
+        # suggestion flow: the announcement is read before the classifier (lead14)
+        ("tax", "I have a question", "en"),
+        ("tax", "I would like to ask something", "en"),
+        ("bank", "你好，我想问一下", "zh"),
+    ],
 )
 async def test_a_line_that_only_announces_a_question_asks_how_to_help(
     domain: str, said: str, language: str
@@ -79,3 +87,18 @@ async def test_a_line_that_only_announces_a_question_asks_how_to_help(
     help_line = session.engine.pack.responses["utter_how_can_i_help"].texts[language]
     assert [r.text for r in turn.replies] == [help_line]
     assert not session.state.offered_handoff and not turn.handoff
+
+
+async def test_an_announced_question_at_a_free_text_prompt_keeps_the_prompt_waiting() -> None:
+    """lead14: at the suggestion's free-text prompt "can I ask you something" was registered as
+    the suggestion ("I'll register this suggestion: 'can I ask you something'"). It gets "Of
+    course, go ahead." and the prompt keeps waiting for the visitor's own words."""
+    session = trained_dialog("tax").new_session("announce-prompt", start_language="en")
+    await session.handle_text("I want to make a suggestion")
+    assert session.engine.interpreter.waiting_slot(session.state).name == "ticket_text"
+    turn = await session.handle_text("can I ask you something")
+    assert [r.text for r in turn.replies] == ["Of course, go ahead."]
+    assert session.state.slots.get("ticket_text") is None
+    assert session.engine.interpreter.waiting_slot(session.state).name == "ticket_text"
+    turn = await session.handle_text("please put more chairs in the waiting area")
+    assert session.state.slots["ticket_text"] == "please put more chairs in the waiting area"
