@@ -5,7 +5,10 @@ are at x = ±0.0235, y = −0.034; the pupils at x = ±0.031, y = 0.036): lip ve
 an upper border with a Cupid's bow and a fuller lower lip, the inner lip surface darker, a warm
 flush over the cheeks, nose tip and ears, a faint shave shadow over the jaw and upper lip (a
 clean-shaven man seen under studio light), shading in the upper-lid crease and the nostrils,
-and the scalp under the hair painted hair-coloured so no skin shows through gaps.
+and the scalp under the hair painted hair-coloured so no skin shows through gaps. The mouth
+socket (the lining behind the lips, part of ICT-FaceKit's back-of-head mesh) is the inner lip's
+colour, darker deeper in: left skin-coloured, it showed as a pale rim between the lips and the
+gums whenever the jaw opened wide.
 """
 
 from __future__ import annotations
@@ -44,6 +47,16 @@ def lip_mask(p: np.ndarray) -> np.ndarray:
     return (up + low) * smoothstep(1.05, 0.95, np.abs(x) / MOUTH_HALF_W) * (z > 0.08)
 
 
+def socket_mask(p: np.ndarray) -> np.ndarray:
+    """The mouth socket (V,) in [0, 1] for rest positions (V, 3) of the back-of-head part: its
+    vertices within 3-4 cm of the mouth's centre and in front of z = 0 (the socket runs from
+    the lips at z = 10.8 cm back to z = 0; the part's next vertices there are the back of the
+    head and neck, z < -4 cm)."""
+    x, y, z = p.T
+    near = smoothstep(0.04, 0.03, np.abs(x)) * smoothstep(0.04, 0.03, np.abs(y - MOUTH_Y))
+    return near * smoothstep(-0.01, 0.005, z)
+
+
 def face_colors(part: Part) -> np.ndarray:
     """Linear RGBA (V, 4) for the ICT face or back-of-head part."""
     p = part.positions
@@ -73,6 +86,10 @@ def face_colors(part: Part) -> np.ndarray:
     mix(LIP, lip_mask(p))
     mix(LIP_INNER, inner)
     mix(LIP_INNER * 0.4, smoothstep(0.085, 0.075, z) * _blob(p, 0.0, MOUTH_Y, 0.03, 0.012))
+    if part.name == "backhead":
+        socket = socket_mask(p)
+        mix(LIP_INNER, socket)
+        mix(LIP_INNER * 0.4, socket * smoothstep(0.1, 0.08, z))
     col[:, 3] = 1.0
     return col
 
