@@ -77,17 +77,25 @@ pack_key() {
     find "$cache_dir" -maxdepth 1 -name 'embeddings-*.npz' -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
   } | sha256sum | cut -c1-16
 }
-pack_stamp="$cache_dir/.setup-stamp"
-if [[ -f $pack_stamp && "$(cat "$pack_stamp")" == "$(pack_key)" ]]; then
-  say "the domain packs' lines are embedded already (nothing they depend on changed)"
-else
-  say "embedding the domain packs' lines for a faster first start …"
-  if .venv/bin/python -m engine.pack_cache; then
-    mkdir -p "$cache_dir" && pack_key > "$pack_stamp"
+# stamped STAMP KEY DONE DOING SKIPPED COMMAND…: run COMMAND unless the file STAMP holds what
+# the function KEY prints (then say DONE); after it succeeds STAMP gets KEY's new output.
+stamped() {
+  local stamp=$1 key=$2 done=$3 doing=$4 skipped=$5
+  shift 5
+  if [[ -f $stamp && "$(cat "$stamp")" == "$("$key")" ]]; then
+    say "$done (nothing they depend on changed)"
   else
-    say "skipped: the first start will embed them"
+    say "$doing"
+    if "$@"; then
+      mkdir -p "$(dirname "$stamp")" && "$key" > "$stamp"
+    else
+      say "$skipped"
+    fi
   fi
-fi
+}
+stamped "$cache_dir/.setup-stamp" pack_key "the domain packs' lines are embedded already" \
+  "embedding the domain packs' lines for a faster first start …" \
+  "skipped: the first start will embed them" .venv/bin/python -m engine.pack_cache
 # 5. The packs' fixed replies (no slot field) synthesized by each offline voice, so the server
 #    speaks them from prepared audio (engine/tts/prepared.py). Replies already prepared under
 #    the same voice fingerprint are kept, but finding that out loads every pack (~7-10 s of
@@ -113,15 +121,7 @@ prepared_key() {
       | LC_ALL=C sort
   } | sha256sum | cut -c1-16
 }
-prepared_stamp="$cache_dir/.prepared-stamp"
-if [[ -f $prepared_stamp && "$(cat "$prepared_stamp")" == "$(prepared_key)" ]]; then
-  say "the packs' fixed replies are prepared already (nothing they depend on changed)"
-else
-  say "preparing the packs' fixed replies (slot-free text only; minutes the first time) …"
-  if .venv/bin/python -m engine.prepared_cache; then
-    mkdir -p "$cache_dir" && prepared_key > "$prepared_stamp"
-  else
-    say "skipped: the server will speak them live"
-  fi
-fi
+stamped "$cache_dir/.prepared-stamp" prepared_key "the packs' fixed replies are prepared already" \
+  "preparing the packs' fixed replies (slot-free text only; minutes the first time) …" \
+  "skipped: the server will speak them live" .venv/bin/python -m engine.prepared_cache
 say "ready: .venv/bin/dhe"
