@@ -136,7 +136,15 @@ def _seconds(frame: av.VideoFrame) -> float:
 
 def _open_vp8(width: int, height: int, bit_rate: int) -> av.VideoCodecContext:
     """libvpx as aiortc opens it (CBR at ``bit_rate`` bit/s, 1 s buffer, keyframes on
-    request), with :data:`_SETTINGS`."""
+    request), with :data:`_SETTINGS`, its rate buffer starting full.
+
+    aiortc leaves FFmpeg's initial buffer occupancy at its default, so libvpx starts its CBR
+    buffer part-full and the first (key) frame gets a small share: at 500 kbit/s on a 512²
+    avatar frame 4.5 kB, 36.1 dB PSNR against ~41 dB once settled, and the next frames stay
+    blurred (33.7-36.5 dB) until the buffer fills. Starting it full (FFmpeg's
+    ``rc_init_occupancy`` → libvpx ``rc_buf_initial_sz``) gives the key frame 5.5 kB, 38.0 dB,
+    and the next five 37.3-37.7 dB, at the same target rate: a second's budget is spent a
+    little earlier in that second, nothing above what the receiver's estimate allows."""
     codec = av.CodecContext.create("libvpx", "w")
     codec.width, codec.height = width, height
     codec.bit_rate = bit_rate
@@ -144,7 +152,13 @@ def _open_vp8(width: int, height: int, bit_rate: int) -> av.VideoCodecContext:
     codec.gop_size = 3000
     codec.qmin, codec.qmax = 2, 56
     rate = str(bit_rate)
-    codec.options = {**_SETTINGS, "bufsize": rate, "minrate": rate, "maxrate": rate}
+    codec.options = {
+        **_SETTINGS,
+        "bufsize": rate,
+        "minrate": rate,
+        "maxrate": rate,
+        "rc_init_occupancy": rate,
+    }
     codec.thread_count = number_of_threads(width * height, multiprocessing.cpu_count())
     return codec
 
