@@ -73,7 +73,7 @@ pack_key() {
     cat pyproject.toml constraints.txt assets/models/manifest.yaml assets/config/default.yaml \
       engine/embeddings.py engine/pack_cache.py
     find assets/domains dialog -type f ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 cat
-    env | grep '^DHE_' | LC_ALL=C sort || true
+    env | grep -i '^DHE_' | LC_ALL=C sort || true
     find "$cache_dir" -maxdepth 1 -name 'embeddings-*.npz' -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
   } | sha256sum | cut -c1-16
 }
@@ -115,8 +115,11 @@ prepared_key() {
     find engine dialog avatar connectors assets/domains assets/config assets/models -type f \
       ! -name '*.pyc' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 -r sha256sum
     env | grep -i '^DHE_' | LC_ALL=C sort || true
-    find -L "$models_dir" -mindepth 1 -path "$cache_dir" -prune -o -type f -printf '%P %s %T@\n' \
-      2>/dev/null | LC_ALL=C sort
+    # from inside the models folder: `-path ./cache` prunes the cache whatever the folder's
+    # spelling (DHE_MODELS_DIR=x/ made find print x/cache, never x//cache: the stamps inside
+    # were keyed and the step ran on every `make`)
+    (cd "$models_dir" 2>/dev/null && find -L . -mindepth 1 -path ./cache -prune -o -type f \
+      -printf '%P %s %T@\n' 2>/dev/null | LC_ALL=C sort) || true
     find "$cache_dir" -maxdepth 1 -name 'prepared-*.npz' -printf '%f %s %T@\n' 2>/dev/null \
       | LC_ALL=C sort
   } | sha256sum | cut -c1-16

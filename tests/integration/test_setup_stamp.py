@@ -24,18 +24,26 @@ from tests.conftest import REPO_ROOT
 
 
 def _setup_function(
-    name: str, cache_dir: Path, root: Path = REPO_ROOT, env: dict[str, str] | None = None
+    name: str,
+    cache_dir: Path,
+    root: Path = REPO_ROOT,
+    env: dict[str, str] | None = None,
+    models_dir: str | None = None,
 ) -> str:
     """Run setup.sh's own function ``name`` (its text, not a copy) in ``root`` with
     ``cache_dir`` (its parent the models folder, as setup.sh sets them) and the environment
-    ``env``; returns the key it prints."""
+    ``env``; returns the key it prints. ``models_dir``: the models folder as spelled in
+    ``DHE_MODELS_DIR`` (the cache then ``models_dir + "/cache"``, as setup.sh builds it)."""
+    folders = (str(cache_dir), str(cache_dir.parent))
+    if models_dir is not None:
+        folders = (f"{models_dir}/cache", models_dir)
     script = (REPO_ROOT / "scripts" / "setup.sh").read_text()
     match = re.search(rf"^{name}\(\) \{{\n.*?^\}}\n", script, re.S | re.M)
     assert match, f"{name}() not found in scripts/setup.sh"
     proc = subprocess.run(
         [
             *("bash", "-c", f'cache_dir="$1"; models_dir="$2"\n{match.group(0)}{name}', "bash"),
-            *(str(cache_dir), str(cache_dir.parent)),
+            *folders,
         ],
         cwd=root,
         env=env,
@@ -60,6 +68,17 @@ def test_prepared_replies_written_after_the_stamp_do_not_change_it(tmp_path: Pat
     (cache / "prepared-en-378d280fbb2b3faa.npz").write_bytes(b"\x01" * 5000)  # step 5's output
     (cache / "prepared-zh-f7071b40bf6a650a.npz").write_bytes(b"\x02" * 7000)
     assert _pack_key(cache) == before
+
+
+def test_a_lower_case_dhe_variable_changes_the_pack_key(tmp_path: Path) -> None:
+    """load_config reads ``DHE_*`` in any case (pydantic-settings, not case-sensitive): a
+    lower-case ``dhe_dialog__embedding_model`` changes what the step embeds, so it moves the
+    key, as it moves the prepared-replies key."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    before = _setup_function("pack_key", cache, env=dict(os.environ))
+    lower = {**os.environ, "dhe_dialog__embedding_model": "off"}
+    assert _setup_function("pack_key", cache, env=lower) != before
 
 
 def test_the_embedding_cache_itself_still_changes_it(tmp_path: Path) -> None:
@@ -137,3 +156,21 @@ def test_a_changed_template_or_synthesis_module_changes_the_prepared_key(tmp_pat
     assert _setup_function("prepared_key", cache, root) == no_store
     lower = {**os.environ, "dhe_tts__voices__en__length_scale": "1.2"}  # load_config reads it
     assert _setup_function("prepared_key", cache, root, env=lower) != no_store
+
+
+def test_the_stamps_in_the_cache_do_not_move_the_prepared_key_whatever_the_spelling(
+    tmp_path: Path,
+) -> None:
+    """The stamp files and the model-digest memo live in the cache inside the models folder;
+    the key leaves the cache out. With ``DHE_MODELS_DIR`` spelled with a trailing slash the
+    cache was not pruned (find printed ``x/cache``, the prune named ``x//cache``): writing the
+    stamp moved the key and the step ran on every ``make``."""
+    root, cache, _ = _tree_for_prepared(tmp_path)
+    for spelling in (str(cache.parent), f"{cache.parent}/", "var/models/"):
+        first = _setup_function("prepared_key", cache, root, models_dir=spelling)
+        (cache / ".prepared-stamp").write_text(first + "\n")
+        (cache / ".setup-stamp").write_text("0123456789abcdef\n")
+        (cache / "model-digests.json").write_text('{"a": 1}')
+        assert _setup_function("prepared_key", cache, root, models_dir=spelling) == first, spelling
+        for name in (".prepared-stamp", ".setup-stamp", "model-digests.json"):
+            (cache / name).unlink()
