@@ -45,9 +45,9 @@ def declined_person(
 def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     """No intent (or the out-of-scope one) outside a digression: the answer to a pending offer
     when the words say yes or no (需要, the answer to 需要我为您呼叫工作人员吗, was out of scope
-    and the offer was made again), "a colleague is on the way"
-    after a handoff (no second offer, newcomer11), else the out-of-scope reply and its offer.
-    Always ``True``."""
+    and the offer was made again), "a colleague is on the way" after a handoff (no second
+    offer, newcomer11), else the out-of-scope reply and its offer. A line that only announces a
+    question never reaches it (:func:`question_announced` reads it first). Always ``True``."""
     said = offer_answered(pack, run, event)
     if said is not None:
         return answer_offer(pack, run, said)

@@ -13,5 +13,6 @@ Modules, one job each: :mod:`~engine.server.app` (HTTP routes), :mod:`~engine.se
 outbox), :mod:`~engine.server.runtime` and :mod:`~engine.server.renderers` (what sessions
 share), :mod:`~engine.server.rtc` (aiortc set-up), :mod:`~engine.server.clock`,
 :mod:`~engine.server.endpointing` and :mod:`~engine.server.echo` (sans-IO cores),
-:mod:`~engine.server.metrics` (Prometheus), :mod:`~engine.server.load` (CPU load). The turn itself is :mod:`engine.turns`.
+:mod:`~engine.server.metrics` (Prometheus), :mod:`~engine.server.load` (CPU load). The turn
+itself is :mod:`engine.turns`.
 """

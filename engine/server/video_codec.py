@@ -52,13 +52,13 @@ _SETTINGS = {
 #: aiortc opens a new encoder when the target bit rate moved by more than this share; here
 #: only when it fell (the receiver's estimate, RTCP REMB, saw congestion: act at once).
 _REOPEN_SHARE = 0.1
-#: A raised target opens a new encoder only once it is this share above the running rate and
-#: the running encoder has run :data:`RAISE_HOLD_S` seconds of media time. libvpx cannot change its rate
-#: while it runs (setting ``bit_rate`` on PyAV's open context changes nothing, measured), and a
-#: new encoder starts with a key frame on a small CBR budget: 3-5 kB at 512², the mouth blurred
-#: and blocky for a few frames. With aiortc's rule (any 10 % move) a receiver's estimate
-#: climbing from 250 kbit/s (aiortc's REMB: +12.7 % a step, every 1.5-2 s) reopened it 7 times
-#: in a session's first 12 s reply (``benchmarks/lip_sync_client.py --keep-frames`` showed them).
+#: A raised target opens a new encoder only once it is this share above the running rate and the
+#: running encoder has run :data:`RAISE_HOLD_S` seconds of media time. libvpx cannot change its rate
+#: while it runs (setting ``bit_rate`` on PyAV's open context changes nothing, measured), and a new
+#: encoder starts with a key frame on a small CBR budget: 3-5 kB at 512², the mouth blurred and
+#: blocky for a few frames. With aiortc's rule (any 10 % move) a receiver's estimate climbing from
+#: 250 kbit/s (aiortc's REMB: +12.7 % a step, every 1.5-2 s) reopened it 7 times in a session's
+#: first 12 s reply (``benchmarks/lip_sync_client.py --keep-frames`` showed them).
 RAISE_SHARE = 0.5
 #: Seconds of the stream (the frames' presentation times, not a count of frames) between a new
 #: encoder and a raise: a frame count stretched with the frame rate (250 frames were 10 s while
