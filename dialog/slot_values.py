@@ -12,6 +12,7 @@ from dialog.pack import SlotDef
 from dialog.sensitive import MASK
 from dialog.types import MAX_TEXT_CHARS as MAX_TEXT_CHARS
 from dialog.when import extract_datetime
+from dialog.yes_no import is_bare_answer
 
 #: A masked full number as :func:`dialog.sensitive.redact` leaves it: the mark and the last four.
 _MASKED = re.compile(rf"{re.escape(MASK)}\s*[0-9Xx]{{4}}")
@@ -159,7 +160,8 @@ def extract_slot_value(
     Returns:
         ``digits`` → str of ``slot.length`` digits; ``yes_no`` → bool; ``amount`` → float;
         ``datetime`` → ISO string; ``date`` → ``YYYY-MM-DD``; ``year`` → int; ``choice`` →
-        the chosen option; ``text``/``any`` → the text. The four digits a masked full number
+        the chosen option; ``text``/``any`` → the text (``text``: None for a bare yes, no or
+        okay, :func:`~dialog.yes_no.is_bare_answer`). The four digits a masked full number
         keeps (``"•••• 2024"``) are no value of any type but text.
     """
     # What is left of a masked card, account, ID or phone number ("•••• 2024") is no answer:
@@ -185,4 +187,6 @@ def extract_slot_value(
         options = slots.get(slot.choices_from or "") or []
         return _choice(options, text, now, heard)
     cleaned = re.sub(r"\s+", " ", text).strip()[:MAX_TEXT_CHARS]
+    if slot.type == "text" and is_bare_answer(cleaned):
+        return None  # a yes or an okay is no description: the question is asked again
     return cleaned or None

@@ -102,3 +102,37 @@ def extract_yes_no(text: str) -> bool | None:
         if verdict is not None:
             return verdict
     return None
+
+
+#: The words of a bare answer: a yes, a no, an okay, thanks and fillers, nothing that tells
+#: anything (:func:`is_bare_answer`).
+_BARE_EN_WORD = (
+    r"(?:yes|yeah|yea|yep|yup|sure|ok|okay|alright|all right|right|correct|confirm(?:ed)?|fine|"
+    r"please|thanks|thank you|of course|go ahead|absolutely|definitely|indeed|no|nope|nah|"
+    r"not really|no thanks|i do|i don't|i dont|do it|please do|that's it|that's right|uh huh|"
+    r"um+|uh+|er+|hmm+|oh|well|so|great|good|perfect|good morning|hello|hi)"
+)
+_BARE_EN = re.compile(rf"{_BARE_EN_WORD}(?: {_BARE_EN_WORD})*")
+_BARE_ZH = re.compile(
+    r"(?:(?:那|那就|哦|噢|喔|啊|嗯|呃|就)*"
+    r"(?:是|对|好|行|嗯|要|需要|可以|确认|确定|没错|没问题|不是|不要|不用|不对|不行|没有|谢谢|您好|你好)"
+    r"(?:的|啊|呀|吧|了|呢|嘛|哈)*)+"
+)
+
+
+def is_bare_answer(text: str) -> bool:
+    """Whether ``text`` is only a yes, a no or an okay ("yes", "ok thanks", "是的", "好",
+    "不是"), with fillers and politeness, and says nothing else.
+
+    Given where a flow waits for the visitor's own words (a complaint's description), such a
+    line answers the question before it, not this one: newcomer14 said "是的" at 请告诉我具体情况
+    and the bank registered a complaint reading “是的”. Any other word makes it a statement
+    ("no one helped me", "不对的金额被扣了两次").
+    """
+    t = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    t = re.sub(r"[\s,.!?;:，。！？；：、~…\"“”‘]+", " ", t).strip()
+    if not t:
+        return False
+    if re.search(r"[\u4e00-\u9fff]", t):
+        return bool(_BARE_ZH.fullmatch(t.replace(" ", "")))
+    return bool(_BARE_EN.fullmatch(t))

@@ -117,3 +117,33 @@ async def test_a_polite_first_line_does_not_end_the_visit(engine: DialogEngine, 
     turn = await session.handle_text(typed)
     assert not turn.ended and turn.intent != "goodbye", (turn.intent, said(turn))
     session.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "bare", "words", "language"),
+    [
+        ("我要投诉", "是的", "大堂经理让我等了一个小时", "zh"),
+        ("I'd like to complain about the queue", "yes", "I waited an hour at counter 2", "en"),
+        ("I'd like to complain", "ok thanks", "nobody answered my question", "en"),
+    ],
+)
+async def test_a_bare_yes_at_the_complaint_prompt_is_no_complaint(
+    engine: DialogEngine, sandbox: SandboxCluster, start: str, bare: str, words: str, language: str
+) -> None:
+    """newcomer14 #1: 是的 (or "yes") at "tell me what happened" was read back as the complaint,
+    and a yes to the read-back registered a complaint whose whole text was “是的”. A bare yes,
+    no or okay answers no question about what happened: the prompt is asked again, nothing is
+    read back, and the visitor's next line is the complaint."""
+    session = engine.new_session(f"complaint-bare-{language}-{len(bare)}")
+    turn = await session.handle_text(start)
+    assert turn.intent == "complaint"
+    prompt = turn.replies[-1].text
+    turn = await session.handle_text(bare)
+    assert session.state.slots.get("complaint_text") is None
+    assert turn.replies[-1].text == prompt and bare not in said(turn)
+    turn = await session.handle_text(words)
+    assert session.state.slots.get("complaint_text") == words and words in said(turn)
+    turn = await session.handle_text("是的" if language == "zh" else "yes")
+    [(text, status)] = stored(sandbox, session.state.slots["complaint_id"])
+    assert (text, status) == (words, "open")
+    session.close()

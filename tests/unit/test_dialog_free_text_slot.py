@@ -1,0 +1,62 @@
+"""A ``text`` slot (a complaint's or a ticket's description) takes the visitor's own words, but
+not a bare yes, no or okay: newcomer14 said 是的 at 请告诉我具体情况 and the bank registered a
+complaint reading “是的” (dialog.yes_no.is_bare_answer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.pack import SlotDef
+from dialog.slot_values import extract_slot_value
+from dialog.yes_no import is_bare_answer
+
+TEXT = SlotDef("complaint_text", "text")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "yes",
+        "Yes.",
+        "ok thanks",
+        "no",
+        "No, thank you",
+        "I don't",
+        "yes please",
+        "that’s right",
+        "是的",
+        "好",
+        "好的，谢谢",
+        "不是",
+        "对对对",
+        "嗯",
+        "可以",
+    ],
+)
+def test_a_bare_yes_or_no_is_no_description(line: str) -> None:
+    assert is_bare_answer(line)
+    assert extract_slot_value(TEXT, line, {}) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "no one helped me",
+        "the queue was too long",
+        "wrong amount",
+        "terrible",
+        "不对的金额被扣了两次",
+        "是的，排队太久了",
+        "二号柜台的柜员对我很不耐烦",
+        "我要投诉",
+        "😡",
+        "1234",
+    ],
+)
+def test_any_other_word_is_the_visitors_own(line: str) -> None:
+    assert not is_bare_answer(line)
+    assert extract_slot_value(TEXT, line, {}) == line
+
+
+def test_an_any_slot_still_takes_a_yes() -> None:
+    assert extract_slot_value(SlotDef("note", "any"), "yes", {}) == "yes"
