@@ -27,7 +27,11 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "cancel",
             r"(please )?(cancel|cancel (that|it|this)|never ?mind|forget (it|that|about it)|"
-            r"stop( it)?|quit|abort)( please)?|(取消|算了|不办了|不用了|取消吧|不要了)+(谢谢)?",
+            r"stop( it)?|quit|abort)( please)?"
+            # newcomer14: 算了，不查了 at the code prompt and 退出 at a confirm question were
+            # asked again as answers not understood: a give-up is 不/不想/别 + a doing verb + 了
+            r"|(那|那就|哦|嗯)?((取消|算了|退出|撤回|不用了|不要了|我改主意了|"
+            r"(我)?(先|就)?(不想|不|别)(办|查|弄|做|问|继续|投诉|预约|存|取)了)(吧|啊)?)+(谢谢)?",
         ),
         (
             "restart",

@@ -12,6 +12,7 @@ from dialog.interpreter import Interpreter
 from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
 from dialog.types import Handoff, UserInput
+from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, texts
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,35 @@ def test_a_person_asked_for_after_another_no_is_called(
 def test_a_line_that_only_announces_a_question(said: str, announces: bool) -> None:
     """newcomer13: 我想问, then a pause, was a turn of its own and got the offer of a colleague."""
     assert announces_a_question(said) is announces
+
+
+@pytest.mark.parametrize(
+    ("said", "command"),
+    [
+        ("算了，不查了", "cancel"),
+        ("退出", "cancel"),
+        ("算了吧", "cancel"),
+        ("我不想办了", "cancel"),
+        ("那就不查了", "cancel"),
+        ("我不想投诉了", "cancel"),
+        ("不要了谢谢", "cancel"),
+        ("不查余额了", None),  # says what it stops: the classifier reads it
+        ("退出登录怎么弄", None),
+        ("取消预约", None),  # the tax pack's own intent
+        ("不办信用卡了吗", None),
+        ("不是", None),
+    ],
+)
+def test_a_chinese_give_up_cancels(said: str, command: str | None) -> None:
+    """newcomer14: 算了，不查了 at the code prompt and 退出 at a confirm question got 抱歉，我没有
+    听懂 and the question again, where 取消 and "never mind" cancel."""
+    assert match_command(said) == command
+
+
+def test_a_chinese_give_up_at_the_code_prompt_ends_the_flow() -> None:
+    visitor = Visitor(bank_pack(), bank_nlu(), "zh")
+    visitor.says("我想查一下余额")
+    visitor.says("4417")
+    assert visitor.state.stack, "the balance flow waits for the one-time code"
+    out = visitor.says("算了，不查了")
+    assert visitor.state.stack == () and "取消" in " ".join(texts(out))
