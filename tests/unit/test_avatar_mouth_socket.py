@@ -10,6 +10,8 @@ import numpy as np
 
 from avatar.asset.parts import Part
 from avatar.asset.skin import LIP_INNER, MOUTH_Y, SKIN, face_colors, socket_mask
+from avatar.gltf import load_avatar
+from tests.conftest import REPO_ROOT
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
@@ -39,3 +41,20 @@ def test_the_back_of_the_head_and_the_face_keep_their_skin() -> None:
     # the face part itself is coloured as before (lips and inner lip by their own regions)
     cheek = face_colors(Part("face", "skin", np.array([(0.05, 0.0, 0.09)]), np.zeros((0, 3))))
     assert luma(cheek[0]) > luma(LIP_INNER) * 3
+
+
+def test_the_shipped_default_avatar_has_the_dark_socket() -> None:
+    """The rule above only shows once ``assets/avatar/default.glb`` is rebuilt from it
+    (``python -m avatar.generate``): the shipped file's skin vertices behind the lips, in the
+    socket (within 3 cm of the mouth's centre, 1-7 cm in front of z = 0, where no face or neck
+    skin lies), are no lighter than the inner lip. The file before the rebuild had all 325 of
+    them skin-coloured (luminance ~0.5, the inner lip's 0.067)."""
+    avatar = load_avatar(REPO_ROOT / "assets" / "avatar" / "default.glb")
+    (skin,) = [s for s in avatar.submeshes if avatar.materials[s.material].name == "skin"]
+    used = np.asarray(avatar.indices)[skin.first_index : skin.first_index + skin.index_count]
+    ids = np.unique(used)
+    p, colors = np.asarray(avatar.positions)[ids], np.asarray(avatar.colors)[ids]
+    x, y, z = p.T
+    socket = (np.abs(x) < 0.03) & (np.abs(y - MOUTH_Y) < 0.03) & (z > 0.01) & (z < 0.07)
+    assert socket.sum() > 100  # the lining is there (325 vertices in this box)
+    assert (luma(colors[socket]) <= luma(LIP_INNER) + 1e-3).all(), luma(colors[socket]).max()
