@@ -12,7 +12,8 @@ Rules, in order, for a visitor's input:
    rejections are checked; a value that fits fills the slot and the flow goes on;
 3. otherwise, when NLU is confident (the pack's ``digression_threshold``), a FAQ is answered and
    the flow resumes (digression), another flow's intent runs that flow on top and the
-   interrupted one resumes after it, a small-talk intent is answered;
+   interrupted one resumes after it, the running flow's own intent is told it is under way,
+   a small-talk intent is answered;
 4. otherwise the question is asked again, up to ``max_attempts``, then the visitor is handed to
    a human (or the step's ``on_max``);
 5. with no flow running, the intent picks a flow, a response, or the knowledge base; no intent
@@ -183,13 +184,26 @@ class Interpreter:
                 run.ended = True
         elif intent.kind == "flow":
             if any(f.flow_id == intent.target for f in run.stack):
-                return False
+                return digression and self._under_way(run, intent.name)
             run.intent = intent.name
             prefill(self.pack, run, intent.target, event)
             run.start_flow(intent.target)
             return True
         if digression:
             waiting.reask(run, resume=True)
+        return True
+
+    def _under_way(self, run: Run, intent: str) -> bool:
+        """The visitor asked, at a flow's question, for that same flow (at the taxpayer-ID
+        question of the filing check: 我的退税到哪一步了): it is the topic, so the avatar says it
+        is under way and why it asks (the pack's ``utter_flow_under_way``) and asks again, no
+        failed attempt counted. Before, it was "Sorry, I didn't get that." and the question.
+        ``False`` (a failed attempt) when the pack has no such reply."""
+        if "utter_flow_under_way" not in self.pack.responses:
+            return False
+        run.intent = intent
+        run.say("utter_flow_under_way")
+        waiting.reask(run)
         return True
 
     def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:

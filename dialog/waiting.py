@@ -63,13 +63,28 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
         # bare yes or no at a question it does not answer (it got "How can I help you
         # today?" and "back to where we were" in one breath)
         answer_word = event.nlu.intent in HANDOFF_ANSWERS
-        if sure and not answer_word and _WORD.search(event.text) and route(run, event):
+        asked = sure or running_flow_asked(pack, run, event)
+        if asked and not answer_word and _WORD.search(event.text) and route(run, event):
             return
         run.unanswered = slot.name
         failed_attempt(pack, run, frame, step, "utter_reprompt")
         return
     remember_time(run, slot, event)
     fill(pack, run, frame, step, value)
+
+
+def running_flow_asked(pack: Pack, run: Run, event: UserInput) -> bool:
+    """Whether the line's intent, even below the digression threshold, is a flow already
+    running: at the filing check's taxpayer-ID question 我的退税到哪一步了 read as the filing
+    check at 0.50. Routing it starts nothing (the flow is told it is under way and the
+    question asked again), so a doubtful reading costs nothing there; read as no answer it
+    was "Sorry, I didn't get that." and a failed attempt."""
+    intent = pack.intents.get(event.nlu.intent or "")
+    return (
+        intent is not None
+        and intent.kind == "flow"
+        and any(frame.flow_id == intent.target for frame in run.stack)
+    )
 
 
 def clear_request(pack: Pack, event: UserInput) -> bool:
