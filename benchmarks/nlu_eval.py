@@ -49,7 +49,13 @@ and, for the bank, ``lobby_dev.csv`` / ``lobby_heldout.csv`` (98 everyday lobby 
 languages written in session 13 before any change was scored, in near pairs split row by row:
 closing time beside closing an account, how to send money beside asking the avatar to send it,
 complaints beside fee questions, short polite lines said with no offer pending beside goodbyes,
-and everyday requests; the dev half may be read, the held-out half is only scored).
+and everyday requests; the dev half may be read, the held-out half is only scored), and, for
+the tax pack, ``nearby_dev.csv`` / ``nearby_heldout.csv`` (104 Chinese lines written in session 14
+before any change was scored, in 52 near pairs: another body's errand or a personal question to
+the avatar beside the hall's own matter with the same word — 房东不退押金 beside the rent
+deduction, 公积金贷款 beside the housing-loan deduction, 驾照 beside the purchase tax; each pair's
+two lines go to different halves, so each half is 26 out of scope and 26 in scope; the dev half
+may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -235,6 +241,8 @@ OWN_SETS = (
     "kiosk_heldout",
     "lobby_dev",
     "lobby_heldout",
+    "nearby_dev",
+    "nearby_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")
