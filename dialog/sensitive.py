@@ -43,6 +43,13 @@ _WORD_RUN = re.compile(
     rf"\b(?:(?:{_SPOKEN_DIGIT})[\s,\-]+){{9,21}}(?:{_SPOKEN_DIGIT})\b", re.IGNORECASE
 )
 _MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
+#: A unified social credit code (统一社会信用代码, GB 32100-2015), a business's taxpayer ID:
+#: 18 characters of 0-9 and the capitals but I, O, S, V, Z, the 3rd to 8th an area code's
+#: digits. Checked by shape, not by its mod-31 check character: a mistyped one is as private.
+_USCC = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
 
 #: Warning said before the reply when a full number was heard, for a pack without the response
 #: ``utter_sensitive_number`` (each shipped pack has its own, naming the number it asks for:
@@ -102,8 +109,9 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         text: what the visitor typed, or the ASR transcript.
 
     Returns:
-        ``(masked_text, kinds)``: each number replaced by ``"•••• 1234"`` (its last 4 digits),
-        and the kinds found in order (``"card"``, ``"account"``, ``"id"``, ``"phone"``); ``kinds``
+        ``(masked_text, kinds)``: each number replaced by ``"•••• 1234"`` (its last 4 digits;
+        a unified social credit code's last 4 characters), and the kinds found (``"card"``,
+        ``"account"``, ``"id"``, ``"phone"``, ``"taxpayer"``: a unified social credit code); ``kinds``
         is empty, and the text unchanged, when there is none. Short numbers (a 4-digit card
         ending, a 6-digit code, amounts, years, times) are left alone.
     """
@@ -124,7 +132,15 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         words = re.findall(r"[a-z]+", match.group(0).lower())
         return replace(match, "".join(_DIGIT_WORDS[w] for w in words))
 
-    masked = _RUN.sub(from_digits, text)
+    def from_code(match: re.Match[str]) -> str:
+        code = match.group(0)
+        if code[:17].isdigit() and code[17] in "0123456789Xx":  # a resident ID: below
+            return code
+        kinds.append("taxpayer")
+        return f"{MASK} {code[-4:].upper()}"
+
+    masked = _USCC.sub(from_code, text)
+    masked = _RUN.sub(from_digits, masked)
     masked = _WORD_RUN.sub(from_words, masked)
     return masked, tuple(kinds)
 
@@ -146,6 +162,10 @@ _NUMBER_TALK_ZH = re.compile(
 _NUMERALS = re.compile(rf"{_D}|\b(?:{'|'.join(_DIGIT_WORDS)})\b", re.IGNORECASE)
 
 
+#: What :func:`redact` leaves of a number: the mask and its last 4 characters.
+_MASKED_CODE = re.compile(rf"{re.escape(MASK)}\s*[0-9A-Za-z]{{4}}")
+
+
 def names_only_numbers(masked: str) -> bool:
     """True when a masked line (:func:`redact`'s text) says nothing beside its numbers: only
     numbers and the words that introduce them ("my account is •••• 4417", "4417 and my card is
@@ -154,7 +174,7 @@ def names_only_numbers(masked: str) -> bool:
     Args:
         masked: the visitor's text after :func:`redact`.
     """
-    rest = _NUMERALS.sub(" ", masked.replace(MASK, " "))
+    rest = _NUMERALS.sub(" ", _MASKED_CODE.sub(" ", masked))
     rest = _NUMBER_TALK_ZH.sub(" ", rest)
     return all(word in _NUMBER_TALK_EN for word in re.findall(r"[^\W\d_][\w']*", rest.lower()))
 

@@ -15,7 +15,7 @@ from dialog.when import extract_datetime
 from dialog.yes_no import is_bare_answer
 
 #: A masked full number as :func:`dialog.sensitive.redact` leaves it: the mark and the last four.
-_MASKED = re.compile(rf"{re.escape(MASK)}\s*[0-9Xx]{{4}}")
+_MASKED = re.compile(rf"{re.escape(MASK)}\s*[0-9A-Za-z]{{4}}")
 
 _YEAR_WORDS = (
     ("this year", 0), ("last year", -1), ("year before last", -2), ("next year", 1),

@@ -240,7 +240,7 @@ class DialogTurn:
         unanswered: the slot a flow's question asked for when the input held no value for it
             (the question was asked again), else ``None``.
         redacted: kinds of personal numbers masked in ``text`` (``"card"``, ``"account"``,
-            ``"id"``, ``"phone"``); the first reply is then a warning.
+            ``"id"``, ``"phone"``, ``"taxpayer"``); the first reply is then a warning.
     """
 
     text: str

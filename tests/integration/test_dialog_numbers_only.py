@@ -29,6 +29,8 @@ WARNING_ZH = (
         ("4417 and my account is 6222021234564417", True),
         ("我的卡号是6222021234564417", True),
         ("here is my ID 110101199003074258", True),
+        ("my taxpayer ID is 91310000MA1FL8XQ30", True),
+        ("纳税人识别号是91110000600037341L", True),
         ("I want to close my account 6222021234564417", False),
         ("my card is lost 6222021234564417", False),
         ("我想查一下6222021234564417的余额", False),

@@ -26,6 +26,9 @@ from dialog.sensitive import classify
             ("phone",),
         ),
         ("6217000010012345678 and 13912345678", "•••• 5678 and •••• 5678", ("account", "phone")),
+        # newcomer14: a business's taxpayer ID (unified social credit code) was read unmasked
+        ("my taxpayer ID is 91310000MA1FL8XQ30", "my taxpayer ID is •••• XQ30", ("taxpayer",)),
+        ("纳税人识别号91110000600037341l", "纳税人识别号•••• 341L", ("taxpayer",)),
     ],
 )
 def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kinds: tuple) -> None:
@@ -40,6 +43,7 @@ def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kind
         "I paid 12,345.67 yuan on 2024-03-15 at 10:30",
         "book me for 2025-06-30 14:00",
         "我要转账5000元",
+        "internationalization and ABCDEFGHJKLMNPQRTU",  # no area code's digits in it
     ],
 )
 def test_short_numbers_amounts_and_dates_are_left_alone(text: str) -> None:
