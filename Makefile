@@ -12,7 +12,7 @@ PORT ?= 8080
 setup:
 	GPU=$(GPU) bash scripts/setup.sh
 
-# the port is checked before setup's checks (about a second when all is installed), not after them
+# the port is checked before setup's checks (~2 s on busy cores when all is installed), not after them
 run: port-free setup
 	.venv/bin/dhe serve --host 127.0.0.1 --port $(PORT)
 
