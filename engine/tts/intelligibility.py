@@ -11,6 +11,7 @@ sound); English uses jiwer with Whisper's English text normaliser on both sides.
 
 from __future__ import annotations
 
+import difflib
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -203,6 +204,44 @@ def cer_zh(reference: str, heard: str) -> float:
     import jiwer
 
     return float(jiwer.cer(zh_chars(reference), zh_chars(read_as_in_reference(reference, heard))))
+
+
+def missed_by_tone(reference: str, heard: str) -> dict[int, tuple[int, int]]:
+    """Per lexical tone, how many of the reference's characters the transcript got right.
+
+    Both sides are compared as in :func:`cer_zh`; a reference character counts as heard when
+    it lies in a block that :class:`difflib.SequenceMatcher` matches with the transcript (验
+    heard as 厌 is missed even though the sound is the same: it is the listener's word that
+    counts). The tone is the dictionary tone of pypinyin's reading in context (1-4, 0 neutral),
+    before sandhi; digits count by the words the normaliser says them with; letters and other
+    characters without a reading are left out.
+
+    Args:
+        reference: the reply text, e.g. ``"您的账户余额"``.
+        heard: the transcript, e.g. ``"您的账户余恶"``.
+
+    Returns:
+        ``{tone: (missed, total)}`` for the tones present, e.g. ``{2: (1, 3), 4: (0, 2),
+        0: (0, 1)}`` for the example (余额 and 您 are tone 2, 账户 tone 4, 的 neutral).
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    said = zh_chars(reference)
+    got = zh_chars(read_as_in_reference(reference, heard))
+    readings = lazy_pinyin(
+        said, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda run: [""] * len(run)
+    )
+    matched = [False] * len(said)
+    for block in difflib.SequenceMatcher(None, said, got, autojunk=False).get_matching_blocks():
+        matched[block.a : block.a + block.size] = [True] * block.size
+    counts: dict[int, tuple[int, int]] = {}
+    for reading, ok in zip(readings, matched, strict=True):
+        if not reading[-1:].isdigit():
+            continue
+        tone = int(reading[-1]) % 5
+        missed, total = counts.get(tone, (0, 0))
+        counts[tone] = (missed + (not ok), total + 1)
+    return counts
 
 
 def wer_en(reference: str, heard: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.tts.intelligibility import cer_zh, in_sample, read_as_in_reference
+from engine.tts.intelligibility import cer_zh, in_sample, missed_by_tone, read_as_in_reference
 
 REPLY = "已向您尾号5678的手机发送验证码。"
 
@@ -51,3 +51,21 @@ def test_the_scored_sample_does_not_shift_when_templates_are_added() -> None:
         assert sum(in_sample("tax", n, 4, o) for o in range(4)) == 1
     with pytest.raises(ValueError, match="offset 4"):
         in_sample("tax", "utter_greet", 4, 4)
+
+
+def test_missed_characters_are_counted_by_their_lexical_tone() -> None:
+    # 余额 heard as 余恶: 额 (é, tone 2) missed; 您 余 tone 2, 账户 tone 4, 的 neutral
+    assert missed_by_tone("您的账户余额", "您的账户余恶") == {2: (1, 3), 0: (0, 1), 4: (0, 2)}
+    # 验证 heard as 厌正: the same sounds, but the listener's word is missed (two tone-4 chars)
+    assert missed_by_tone("谢谢，身份验证成功。", "谢谢 身份厌正成功") == {
+        4: (2, 5),
+        1: (0, 2),
+        2: (0, 1),
+    }
+    # digits count by the words they are said with (八八二一: ba1 ba1 er4 yi1); letters have none
+    assert missed_by_tone("卡号后四位是8821。", "卡号后四位是8821") == {
+        3: (0, 1),
+        4: (0, 6),
+        1: (0, 3),
+    }
+    assert missed_by_tone("ATM在门口", "ATM在门口") == {4: (0, 1), 2: (0, 1), 3: (0, 1)}
