@@ -1,6 +1,7 @@
 """What ``dhe config check`` checks beyond the schema: settings that name things outside the
-file (``dialog.embedding_model``, ``asr.models``, ``avatar.model``, a Kokoro voice's model and
-``speaker``), without loading any model: each of them otherwise stops ``dhe serve``'s start-up.
+file (the ``dialog.domain`` pack's contents, ``dialog.embedding_model``, ``asr.models``,
+``avatar.model``, a Kokoro voice's model and ``speaker``), without loading any model: each of
+them otherwise stops ``dhe serve``'s start-up.
 The schema and loading are :mod:`engine.config`'s.
 """
 
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 
 def check_references(config: EngineConfig) -> list[str]:
     """Problems with settings that name things outside the file, checked without loading any
-    model: ``dialog.embedding_model`` and ``dialog.rerank_model`` (a ``dhe models`` embedding
-    model, an existing folder, or ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
+    model: the ``dialog.domain`` pack itself (its YAML and checks), ``dialog.embedding_model``
+    and ``dialog.rerank_model`` (a ``dhe models`` embedding model, an existing folder, or
+    ``off``/``none``), each ``asr.models`` entry (a folder with ``model.bin`` or a manifest
     name, unless ``asr.allow_download``), ``avatar.model`` (``default`` or an existing file),
     each Kokoro voice's model (a manifest name or a folder) and ``speaker`` (one of its
     voice packs, when the model is unpacked), and each Piper voice (a manifest name or an
@@ -31,12 +33,30 @@ def check_references(config: EngineConfig) -> list[str]:
         came from the environment); empty when all is well.
     """
     return [
+        *_pack_problems(config),
         *_embedding_model_problems(config.dialog.embedding_model),
         *_embedding_model_problems(config.dialog.rerank_model, "rerank_model"),
         *_asr_problems(config),
         *_avatar_problems(config),
         *_voice_problems(config),
     ]
+
+
+def _pack_problems(config: EngineConfig) -> list[str]:
+    """The configured pack's problems (``dialog.domain: pack 'x': FILE:LINE: message`` each),
+    read as :func:`dialog.pack.load_pack` reads it: YAML and checks, no model, about a second.
+    A broken pack passed ``dhe config check`` and stopped ``dhe serve`` only after its minutes
+    of model warm-up (newcomer14)."""
+    from dialog.pack import PackError, load_pack, pack_dir
+
+    domain = config.dialog.domain
+    try:
+        load_pack(pack_dir(domain, config.dialog.packs_dir))
+    except FileNotFoundError as exc:  # known when the config loaded; gone since
+        return [f"{_where('dialog', 'domain')}: pack {domain!r}: {exc}"]
+    except PackError as exc:
+        return [f"{_where('dialog', 'domain')}: pack {domain!r}: {p}" for p in exc.problems]
+    return []
 
 
 def _where(*path: str) -> str:

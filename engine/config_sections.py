@@ -268,6 +268,16 @@ class DialogConfig(_Section):
     rerank_model: str = "minilm-l6-v2"
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
+    @field_validator("packs_dir")
+    @classmethod
+    def _packs_folder(cls, packs_dir: Path | None) -> Path | None:
+        # a missing folder is named as such, not blamed on the domain ("no such domain pack
+        # (known: none)", newcomer14)
+        if packs_dir is not None and not packs_dir.is_dir():
+            reason = "is not a folder" if packs_dir.exists() else "does not exist"
+            raise ValueError(f"{str(packs_dir)[:200]} {reason}")
+        return packs_dir
+
     @field_validator("domain")
     @classmethod
     def _installed_pack(cls, domain: str, info: ValidationInfo) -> str:
