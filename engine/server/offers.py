@@ -90,8 +90,9 @@ class SessionRoutes:
                 ``start-up-failed`` (the models never loaded; the reason, which may name
                 server paths, stays in the log and ``/healthz``), ``not-ready`` or
                 ``too-many-sessions`` (with ``Retry-After``), 429 per-address limits, 413
-                ``sdp-too-large``, 400 for a bad body or SDP (:func:`protocol.parse_offer`,
-                :func:`~engine.server.sdp_check.check_offer_sdp`), 400 ``bad-sdp`` when aiortc
+                ``body-too-large`` or ``sdp-too-large``, 400 for a bad body or SDP
+                (:func:`protocol.parse_offer`, :func:`~engine.server.sdp_check.check_offer_sdp`),
+                400 ``bad-sdp`` when aiortc
                 refuses the offer.
         """
         runtime, cfg = self.runtime, self.runtime.config
@@ -115,7 +116,9 @@ class SessionRoutes:
         self._limited(self.gate.check_offer, address)
         limit = cfg.server.max_sdp_bytes + 4096
         if request.content_length is not None and request.content_length > limit:
-            raise protocol.ApiError(413, "sdp-too-large", "request body too large")
+            raise protocol.ApiError(
+                413, "body-too-large", f"request body over {limit} bytes (Content-Length)"
+            )
         body = await request.content.read(limit + 1)
         offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
         check_offer_sdp(offer.sdp)  # refused here, before a session or peer exists

@@ -81,7 +81,9 @@ def test_the_ai_mark_follows_the_answers_language() -> None:
         (offer(domain="../etc"), 400, "bad-domain"),
         (offer(language="fr"), 400, "bad-language"),
         (offer(ui_language="auto"), 400, "bad-language"),
-        (offer(pad="x" * 70_000), 413, "sdp-too-large"),
+        # newcomer14: a small SDP beside a 70 KB field was refused as "sdp-too-large"
+        (offer(pad="x" * 70_000), 413, "body-too-large"),
+        (offer(sdp="v=0\r\n" + ("a=" + "x" * 1000 + "\r\n") * 66), 413, "sdp-too-large"),
         (offer(video={"width": 432}), 400, "bad-video"),
         (offer(video={"width": 431, "height": 768}), 400, "bad-video"),
         (offer(video={"width": 432.0, "height": 768}), 400, "bad-video"),
