@@ -198,9 +198,15 @@ export class VisitorPage {
       over: false,
     };
     this.session = session;
-    watchPeer(session.pc, () => {
-      if (session === this.session && !session.over) this.sessionLost(session);
-    });
+    const socketOpen = () => session.socket?.readyState === WebSocket.OPEN;
+    watchPeer(
+      session.pc,
+      () => {
+        if (session === this.session && !session.over) this.sessionLost(session);
+      },
+      undefined,
+      socketOpen,
+    );
     this.openSocket(session);
     this.debug?.setSession(session.id);
     this.debug?.watch(session.pc);

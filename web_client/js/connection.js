@@ -6,6 +6,14 @@
  * (ICE often comes back after a short network hiccup). */
 export const DISCONNECTED_GRACE_MS = 4000;
 
+/** How long it may stay "disconnected" while the session's events socket is still open: the
+ * server is there but sent no media for a while (Chrome calls a connection disconnected after
+ * ~2.5 s without a packet). On a loaded machine a turn's work delayed the server's packets that
+ * long, and 4 s later the page dropped the session with the visitor's flow in it, six times in
+ * six minutes (newcomer14); a dead network still counts as lost after this, or at once on
+ * "failed" or when the socket closes. */
+export const DISCONNECTED_GRACE_ALIVE_MS = 20000;
+
 /**
  * Open the events socket at ``url``.
  *
@@ -32,22 +40,40 @@ export function openEvents(url, o) {
 }
 
 /**
- * Call ``onLost`` when ``pc`` fails, or stays "disconnected" for ``graceMs``.
+ * Call ``onLost`` when ``pc`` fails, or stays "disconnected" for ``graceMs`` (for
+ * ``aliveGraceMs`` while ``alive()`` says the server is still there).
  *
  * @param {RTCPeerConnection} pc
  * @param {() => void} onLost may be called more than once: the caller ignores a session over
  * @param {number} graceMs milliseconds
+ * @param {() => boolean} alive whether the server still answers (the events socket is open)
+ * @param {number} aliveGraceMs milliseconds
  */
-export function watchPeer(pc, onLost, graceMs = DISCONNECTED_GRACE_MS) {
+export function watchPeer(
+  pc,
+  onLost,
+  graceMs = DISCONNECTED_GRACE_MS,
+  alive = () => false,
+  aliveGraceMs = DISCONNECTED_GRACE_ALIVE_MS,
+) {
   let graceTimer = null;
+  let since = 0;
+  const check = () => {
+    if (pc.connectionState !== "disconnected") return;
+    const waited = performance.now() - since;
+    if (alive() && waited < aliveGraceMs) {
+      graceTimer = setTimeout(check, Math.min(graceMs, aliveGraceMs - waited));
+      return;
+    }
+    onLost();
+  };
   pc.addEventListener("connectionstatechange", () => {
     const state = pc.connectionState;
     clearTimeout(graceTimer);
     if (state === "failed") onLost();
     else if (state === "disconnected") {
-      graceTimer = setTimeout(() => {
-        if (pc.connectionState === "disconnected") onLost();
-      }, graceMs);
+      since = performance.now();
+      graceTimer = setTimeout(check, graceMs);
     }
   });
 }
