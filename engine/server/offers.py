@@ -92,8 +92,7 @@ class SessionRoutes:
                 ``too-many-sessions`` (with ``Retry-After``), 429 per-address limits, 413
                 ``body-too-large`` or ``sdp-too-large``, 400 for a bad body or SDP
                 (:func:`protocol.parse_offer`, :func:`~engine.server.sdp_check.check_offer_sdp`),
-                400 ``bad-sdp`` when aiortc
-                refuses the offer.
+                400 ``bad-sdp`` when aiortc refuses the offer.
         """
         runtime, cfg = self.runtime, self.runtime.config
         check_origin(request, self.access.origins)

@@ -112,8 +112,9 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
         max_sdp_bytes: largest SDP accepted (config ``server.max_sdp_bytes``, 64 KiB default).
 
     Raises:
-        ApiError: 413 ``body-too-large`` (the whole body) or ``sdp-too-large``; 400 ``bad-json``, ``bad-offer``, ``bad-sdp``,
-            ``bad-domain``, ``bad-language``, ``bad-video``.
+        ApiError: 413 ``body-too-large`` (the whole body) or ``sdp-too-large``; 400
+            ``bad-json``, ``bad-offer``, ``bad-sdp``, ``bad-domain``, ``bad-language``,
+            ``bad-video``.
     """
     if len(body) > max_sdp_bytes + 4096:
         # the body, not the SDP: a small SDP beside a big field was blamed on the SDP
