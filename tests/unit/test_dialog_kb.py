@@ -82,3 +82,24 @@ def test_every_section_has_a_parallel_translation() -> None:
 def test_tokenize() -> None:
     assert tokenize("What are the Opening hours?", "en") == ["open", "hour"]
     assert "营业时间" in tokenize("请问营业时间是几点", "zh")
+
+
+def test_an_operator_note_is_not_spoken_and_a_spoken_label_is_reported(tmp_path) -> None:
+    from dialog.kb_markdown import lint_markdown
+
+    path = tmp_path / "faq.en.md"
+    path.write_text(
+        "# FAQ\n\n## Fees\n<!-- sample rule --> A card costs 10 yuan.\n\n"
+        "## Deadlines\nSample rules: a business files by the 15th (sample terms).\n",
+        encoding="utf-8",
+    )
+    fees, deadlines = parse_markdown(path)
+    assert fees.text == "A card costs 10 yuan."
+    assert deadlines.text.startswith("Sample rules:")
+    assert [line for line, _ in lint_markdown(path)] == [7]
+    zh = tmp_path / "faq.zh.md"
+    zh.write_text(
+        "## 费用\n示例规则：每张卡10元（示例费率）。\n## 期限\n按月申报<!-- 示例规则 -->。\n"
+    )
+    assert [line for line, _ in lint_markdown(zh)] == [2]
+    assert parse_markdown(zh)[1].text == "按月申报。"
