@@ -10,6 +10,7 @@ HTTP API (all under client auth; amounts are decimal strings in CNY, e.g. ``"123
 ``GET  /v1/balance``                        token → ``{"accounts": [...], "balance",
                                             "currency", "account_masked"}``
 ``GET  /v1/transactions?limit=N``           token → ``{"transactions": [...]}`` (newest first)
+``GET  /v1/cards/{last4}``                   token → ``{"card_masked", "status": "active"|"frozen"}``
 ``POST /v1/cards/{last4}/freeze``           token + ``Idempotency-Key`` → ``{"card_masked",
                                             "status": "frozen", "freeze_id", "frozen_at"}``
 ``POST /v1/queue-tickets``                  ``{"service": "cash"|"cards"|"accounts"}`` +
@@ -201,6 +202,7 @@ class BankService:
             web.post("/v1/verifications/{vid}/verify", ctx.verify),
             web.get("/v1/balance", api.balance),
             web.get("/v1/transactions", api.transactions),
+            web.get("/v1/cards/{last4}", api.card),
             web.post("/v1/cards/{last4}/freeze", api.freeze),
             web.post("/v1/queue-tickets", api.queue_ticket),
             web.post("/v1/complaints", api.complaint),
@@ -279,6 +281,21 @@ class _BankRoutes:
                 ]
             }
         )
+
+    async def card(self, request: web.Request) -> web.Response:
+        """One of the customer's cards and whether it is frozen: the lost-card flow asks before
+        it offers to freeze a card that is frozen already (newcomer13)."""
+        customer = self.ctx.customer(request)
+        last4 = request.match_info["last4"]
+        if not _LAST4.match(last4):
+            raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+        card = self.db.execute(
+            "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
+            (last4, customer),
+        ).fetchone()
+        if card is None:
+            raise ApiError(404, "card_not_found", "no such card for this customer")
+        return web.json_response({"card_masked": masked(card["number"]), "status": card["status"]})
 
     async def freeze(self, request: web.Request) -> web.Response:
         customer = self.ctx.customer(request)

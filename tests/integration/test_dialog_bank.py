@@ -192,9 +192,10 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         turn = await session.handle_text("对，冻结吧")
         assert "已经冻结" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
-        turn = await session.handle_text("我的卡丢了")  # again: already frozen, said so
-        turn = await session.handle_text("是的")
-        assert "已经是冻结状态" in said(turn)
+        # again: the card is checked first and said to be frozen, with no freeze offered
+        turn = await session.handle_text("我的卡丢了")
+        assert "已经是冻结状态" in said(turn) and "吗" not in said(turn), said(turn)
+        assert not session.state.stack  # the flow ended: nothing is left to answer
     finally:
         sandbox_write(
             sandbox,

@@ -120,15 +120,16 @@ async def test_freeze_card_then_conflict(connector: Router, sandbox) -> None:
     )[0]
     sandbox_write(sandbox, "bank", "UPDATE cards SET status='active' WHERE last4=?", card["last4"])
     token = await verified_token(connector, sandbox, card["last4"])
-    result = await connector.call(
-        "bank.freeze_card", {"token": token, "card_last4": card["last4"]}, idempotency_key="k-1"
-    )
+    args = {"token": token, "card_last4": card["last4"]}
+    assert (await connector.call("bank.get_card", args)).data["status"] == "active"
+    result = await connector.call("bank.freeze_card", args, idempotency_key="k-1")
     assert result.data["status"] == "frozen"
     assert result.data["card_masked"].endswith(card["last4"])
     status = sandbox_rows(
         sandbox, "bank", "SELECT status FROM cards WHERE number=?", card["number"]
     )
     assert status[0]["status"] == "frozen"
+    assert (await connector.call("bank.get_card", args)).data["status"] == "frozen"
     with pytest.raises(Exception) as info:  # a new request (new key) on a frozen card
         await connector.call(
             "bank.freeze_card", {"token": token, "card_last4": card["last4"]}, idempotency_key="k-2"
@@ -141,6 +142,8 @@ async def test_cannot_freeze_someone_elses_card(connector: Router, sandbox) -> N
     other = sandbox_rows(sandbox, "bank", "SELECT last4 FROM cards WHERE customer_id='C0002'")[0]
     with pytest.raises(NotFound):
         await connector.call("bank.freeze_card", {"token": token, "card_last4": other["last4"]})
+    with pytest.raises(NotFound):  # nor read its status
+        await connector.call("bank.get_card", {"token": token, "card_last4": other["last4"]})
 
 
 def queue_counts(sandbox, service: str) -> tuple[int, int]:
