@@ -115,7 +115,13 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
             out.append(_FORMATTER.format_field(_FORMATTER.convert_field(value, conv), spec or ""))
         except (ValueError, TypeError):
             out.append(str(value))
-    return "".join(out)
+    return _DOUBLE_END.sub(r"\1\2", "".join(out))
+
+
+#: A quoted value that ends with its own sentence mark, then the template's full stop after the
+#: quote: one mark is enough. A complaint read back as '"… nobody came to help me.". Shall I
+#: submit it?' (newcomer14), 「…没人帮我。」。 likewise.
+_DOUBLE_END = re.compile(r"([.!?。！？])([\"”」’'])[.。]")
 
 
 def _fill_card(card: Any, values: Mapping[str, Any], language: str) -> Any:

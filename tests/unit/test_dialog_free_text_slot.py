@@ -8,7 +8,9 @@ import pytest
 
 from dialog.pack import SlotDef
 from dialog.slot_values import extract_slot_value
+from dialog.templates import render
 from dialog.yes_no import is_bare_answer
+from tests.support.dialog_visitor import bank_pack
 
 TEXT = SlotDef("complaint_text", "text")
 
@@ -60,3 +62,19 @@ def test_any_other_word_is_the_visitors_own(line: str) -> None:
 
 def test_an_any_slot_still_takes_a_yes() -> None:
     assert extract_slot_value(SlotDef("note", "any"), "yes", {}) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "read_back"),
+    [
+        ("en", "Nobody came to help me.", '"Nobody came to help me." Shall I submit it?'),
+        ("en", "Nobody came to help me", '"Nobody came to help me". Shall I submit it?'),
+        ("zh", "没有人来帮我。", "“没有人来帮我。”确认提交吗？"),
+        ("zh", "没有人来帮我", "“没有人来帮我”。确认提交吗？"),
+    ],
+)
+def test_the_read_back_has_one_full_stop(language: str, words: str, read_back: str) -> None:
+    """newcomer14 #6b: a spoken complaint (Whisper ends it with a full stop) was read back as
+    '"… help me.". Shall I submit it?'."""
+    response = bank_pack().responses["utter_confirm_complaint"]
+    assert read_back in render(response, language, {"complaint_text": words}).text
