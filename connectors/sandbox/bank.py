@@ -282,34 +282,37 @@ class _BankRoutes:
             }
         )
 
-    async def card(self, request: web.Request) -> web.Response:
-        """One of the customer's cards and whether it is frozen: the lost-card flow asks before
-        it offers to freeze a card that is frozen already (newcomer13)."""
-        customer = self.ctx.customer(request)
+    def _last4(self, request: web.Request) -> str:
+        """The path's card digits; 400 ``invalid_card_last4`` unless they are 4 digits."""
         last4 = request.match_info["last4"]
         if not _LAST4.match(last4):
             raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+        return last4
+
+    def _own_card(self, customer: str, last4: str) -> Any:
+        """The customer's card row (``number``, ``status``) ending in ``last4``; 404
+        ``card_not_found`` when the customer has none (another customer's card included)."""
         card = self.db.execute(
             "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
             (last4, customer),
         ).fetchone()
         if card is None:
             raise ApiError(404, "card_not_found", "no such card for this customer")
+        return card
+
+    async def card(self, request: web.Request) -> web.Response:
+        """One of the customer's cards and whether it is frozen: the lost-card flow asks before
+        it offers to freeze a card that is frozen already (newcomer13)."""
+        customer = self.ctx.customer(request)
+        card = self._own_card(customer, self._last4(request))
         return web.json_response({"card_masked": masked(card["number"]), "status": card["status"]})
 
     async def freeze(self, request: web.Request) -> web.Response:
         customer = self.ctx.customer(request)
-        last4 = request.match_info["last4"]
-        if not _LAST4.match(last4):
-            raise ApiError(400, "invalid_card_last4", "card_last4 must be 4 digits")
+        last4 = self._last4(request)
 
         def effect() -> Stored:
-            card = self.db.execute(
-                "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
-                (last4, customer),
-            ).fetchone()
-            if card is None:
-                raise ApiError(404, "card_not_found", "no such card for this customer")
+            card = self._own_card(customer, last4)
             if card["status"] == "frozen":
                 raise ApiError(409, "already_frozen", "the card is already frozen")
             now = time.time()
