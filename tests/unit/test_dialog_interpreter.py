@@ -246,7 +246,9 @@ def test_idempotency_key_only_for_side_effects(pack: Pack, nlu: IntentClassifier
     v.state = DialogState(
         language="en", slots={**v.state.slots, "bank_token": "tok", "card_last4": "4417"}
     )
-    out = v.says("I lost my card")
+    call = call_of(v.says("I lost my card"))  # verified: the card's status is read first
+    assert (call.op, call.idempotency_key) == ("bank.get_card", None)
+    out = v.feed(ConnectorDone(call.op, {"status": "active"}))
     assert "freeze your card ending in 4417" in texts(out)[-1]
     call = call_of(v.says("yes"))
     assert call.op == "bank.freeze_card" and call.idempotency_key
@@ -305,6 +307,9 @@ def test_a_second_flow_at_the_code_prompt_uses_the_code_already_sent(
     row = {"date": "2025-03-15", "description": "Coffee shop", "amount": "-32.00"}
     out = v.feed(ConnectorDone(call.op, {"transactions": [row]}))
     assert texts(out)[0].startswith("Here are your latest transactions: Saturday 15 March")
+    call = call_of(out)  # back in the lost-card flow: the card's status, then the question
+    assert call.op == "bank.get_card" and call.params["token"] == "tok"
+    out = v.feed(ConnectorDone(call.op, {"status": "active"}))
     assert texts(out)[-1] == "Shall I freeze your card ending in 4417 now? Please say yes or no."
     assert [f.flow_id for f in v.state.stack] == ["report_lost_card"]
     assert v.state.slots["otp_failures"] == 0
@@ -322,7 +327,9 @@ def test_a_flow_that_interrupted_a_question_ends_with_the_question_asked_again(
     call = call_of(v.says("4417"))
     v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
     call = call_of(v.says("123456"))
-    out = v.feed(ConnectorDone(call.op, {"token": "tok"}))
+    call = call_of(v.feed(ConnectorDone(call.op, {"token": "tok"})))
+    assert call.op == "bank.get_card"
+    out = v.feed(ConnectorDone(call.op, {"status": "active"}))
     assert texts(out)[-1] == "Shall I freeze your card ending in 4417 now? Please say yes or no."
     call = call_of(v.says("what's my balance"))
     assert call.op == "bank.get_balance"
