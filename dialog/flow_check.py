@@ -98,6 +98,18 @@ def check_step(c: ProblemSink, pack: Pack, flow: Flow, step: Step) -> None:
             _expr(c, rej["if"], f"{path}.rejections[{i}].if", line_at(rej))
             if rej["utter"] not in pack.responses:
                 c.add("flows.yaml", line_at(rej), f"{path}.rejections[{i}].utter: unknown response")
+        if "help" in spec:
+            help_ = spec["help"]
+            words = help_.get("words") if isinstance(help_, dict) else None
+            if not isinstance(words, dict) or not all(
+                isinstance(w, list) and w and all(isinstance(x, str) and x for x in w)
+                for w in words.values()
+            ):
+                c.add(
+                    "flows.yaml", line, f"{path}.help: needs utter and words: {{LANG: [word, ...]}}"
+                )
+            elif help_.get("utter") not in pack.responses:
+                c.add("flows.yaml", line_at(help_), f"{path}.help.utter: unknown response")
     elif step.type == "action":
         if not isinstance(step.value, str) or step.value.count(".") != 1:
             c.add("flows.yaml", line, f"{path}.action: must be SYSTEM.OPERATION")

@@ -7,7 +7,10 @@ Step grammar (one type key per step, plus optional ``id`` and ``next``):
 
 * ``collect: SLOT`` with ``utter`` (the question), optional ``rejections`` (list of
   ``{if: EXPR, utter: RESPONSE}``; ``value`` is the candidate), ``max_attempts``, ``on_max``
-  (step id; default hand-off) and ``ask_before_filling``;
+  (step id; default hand-off), ``ask_before_filling`` and ``help`` (``{utter: RESPONSE,
+  words: {LANG: [word, …]}}``: a line with one of the words that gives no value, such as "I
+  didn't get the code" at the code question, hears RESPONSE and the question again, with no
+  failed attempt);
 * ``action: SYSTEM.OPERATION`` with ``params`` (``"{slot}"`` placeholders), ``result``
   (``{slot: field}``), ``on_error`` (``{code|default: step id}``) and ``side_effect``;
 * ``say: RESPONSE``; ``set_slots: {slot: value}`` (a value ``"=EXPR"`` is evaluated);
@@ -42,7 +45,7 @@ from dialog.yaml_lines import LineDict, LineList, YamlSyntaxError, line_at, load
 
 STEP_TYPES = ("collect", "action", "say", "set_slots", "link", "call", "handoff", "noop")
 STEP_KEYS = {
-    "collect": {"utter", "rejections", "max_attempts", "on_max", "ask_before_filling"},
+    "collect": {"utter", "rejections", "max_attempts", "on_max", "ask_before_filling", "help"},
     "action": {"params", "result", "on_error", "side_effect"},
 }
 #: Responses the engine itself uses; every pack defines them.

@@ -54,6 +54,12 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     if free_text and route(run, event):
         return
     value = extract_slot_value(slot, event.text, run.slots, event.now, read_aloud(pack, slot))
+    if value is None and asks_about_the_question(step, event):
+        # "I didn't get the code" at the code question: where the code went, and the question
+        # again; not a FAQ about some other code (SWIFT), nor a failed attempt (newcomer14)
+        run.say(str(step.spec["help"]["utter"]))
+        run.say(str(step.spec["utter"]))
+        return
     if value is None and is_goodbye(event.text):
         leave(pack, run)
         return
@@ -84,6 +90,21 @@ def running_flow_asked(pack: Pack, run: Run, event: UserInput) -> bool:
         intent is not None
         and intent.kind == "flow"
         and any(frame.flow_id == intent.target for frame in run.stack)
+    )
+
+
+def asks_about_the_question(step: Step, event: UserInput) -> bool:
+    """Whether the line is about what the waiting question asks for rather than an answer: it
+    holds one of the step's ``help.words`` in the line's language (case-insensitive; English
+    words as whole words). "what is the code?" and "I didn't get the code" at the code
+    question got the SWIFT-code and unrecognised-payment FAQ answers (newcomer14)."""
+    help_ = step.spec.get("help")
+    if not help_:
+        return False
+    words = help_["words"].get(event.language) or ()
+    text = event.text.lower()
+    return any(
+        re.search(rf"\b{re.escape(w.lower())}\b", text) if w.isascii() else w in text for w in words
     )
 
 

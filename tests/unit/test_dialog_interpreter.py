@@ -375,3 +375,49 @@ def test_the_chinese_transactions_reply_does_not_spell_english_merchants(pack: P
     assert [r["description"] for r in zh.card["rows"]] == ["Coffee shop", "Electricity bill"]
     en = render(response, "en", {"transactions": rows})
     assert "Coffee shop" in en.text and "Electricity bill" in en.text
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [
+        ("what is the code?", "en"),
+        ("I didn't get the code", "en"),
+        ("I haven't received any text yet", "en"),
+        ("验证码还没收到", "zh"),
+        ("没收到短信啊", "zh"),
+    ],
+)
+def test_a_question_about_the_code_at_the_code_prompt_says_where_it_went(
+    pack: Pack, nlu: IntentClassifier, said: str, language: str
+) -> None:
+    """newcomer14: at the code question "what is the code?" got the SWIFT-code FAQ answer and
+    "I didn't get the code" the unrecognised-payment one. The step's ``help`` says where the
+    code went, then the question again, with no failed attempt counted."""
+    v = Visitor(pack, nlu, language=language)
+    v.says("I lost my card" if language == "en" else "我的卡丢了")
+    call = call_of(v.says("4417"))
+    v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
+    out = v.says(said)
+    help_ = pack.responses["utter_otp_help"].texts[language]
+    assert texts(out) == [
+        help_.replace("{phone_masked:last4}", "1288"),
+        pack.responses["utter_ask_otp"].texts[language],
+    ]
+    assert not any(isinstance(a, Call) for a in out)
+    assert v.state.stack[-1].attempts == 0 and v.state.slots["otp"] is None
+
+
+def test_the_code_help_names_a_request_the_code_question_obeys(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """The help line tells the visitor to say "call a colleague": said at the code question,
+    those words call one (a bare "yes" there would be asked again)."""
+    assert '"call a colleague"' in pack.responses["utter_otp_help"].texts["en"]
+    assert "呼叫工作人员" in pack.responses["utter_otp_help"].texts["zh"]
+    for said, language in (("call a colleague", "en"), ("呼叫工作人员", "zh")):
+        v = Visitor(pack, nlu, language=language)
+        v.says("I lost my card")
+        call = call_of(v.says("4417"))
+        v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
+        out = v.says(said)
+        assert [a.reason for a in out if isinstance(a, Handoff)] == ["visitor_asked"], said

@@ -128,3 +128,20 @@ def test_knowledge_base_authoring_mistakes_are_named(broken: Path) -> None:
     assert ("bank/kb/faq.en.md", unclosed, "comment '<!--' is not closed with '-->'") in found
     assert ("bank/kb/faq.en.md", empty, "empty 'questions:' list") in found
     assert any(f[1] == repeated and "repeats line" in f[2] for f in found), found
+
+
+def test_a_collect_steps_help_is_checked(broken: Path) -> None:
+    """``help`` at a question (the code question's "I didn't get the code"): an unknown response
+    and words that are not lists per language are named, with the step's line."""
+    flows = broken / "flows.yaml"
+    utter_line = _edit(flows, "utter: utter_otp_help", "utter: utter_no_such_help")
+    _, problems = check_pack(broken)
+    assert any(
+        p.line == utter_line and "help.utter: unknown response" in p.message for p in problems
+    ), [str(p) for p in problems]
+    _edit(flows, "utter: utter_no_such_help", "utter: utter_otp_help")
+    _edit(flows, "en: [code, text, sms,", "en: code\n            xx: [code, text, sms,")
+    _, problems = check_pack(broken)
+    assert any("help: needs utter and words" in p.message for p in problems), [
+        str(p) for p in problems
+    ]
