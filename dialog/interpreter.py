@@ -196,14 +196,17 @@ class Interpreter:
     def _under_way(self, run: Run, intent: str) -> bool:
         """The visitor asked, at a flow's question, for that same flow (at the taxpayer-ID
         question of the filing check: 我的退税到哪一步了): it is the topic, so the avatar says it
-        is under way and why it asks (the pack's ``utter_flow_under_way``) and asks again, no
-        failed attempt counted. Before, it was "Sorry, I didn't get that." and the question.
-        ``False`` (a failed attempt) when the pack has no such reply."""
+        is under way and why it asks (the pack's ``utter_flow_under_way``) and asks again.
+        Before, it was "Sorry, I didn't get that." and the question. It still counts as a
+        failed attempt: the question got no answer, and a visitor who keeps restating the
+        request instead of giving it must reach ``max_attempts`` and a colleague, not loop
+        (review14). ``False`` (the plain failed attempt) when the pack has no such reply."""
         if "utter_flow_under_way" not in self.pack.responses:
             return False
         run.intent = intent
-        run.say("utter_flow_under_way")
-        waiting.reask(run)
+        frame, _, step = run.current()
+        assert step is not None  # a digression: the flow waits at its question
+        waiting.failed_attempt(self.pack, run, frame, step, "utter_flow_under_way")
         return True
 
     def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:

@@ -124,18 +124,25 @@ def question_announced(pack: Pack, run: Run, event: UserInput) -> bool:
     complaint) nor a failed attempt. Reported as out of scope (no intent of the pack).
 
     Returns:
-        ``True`` when the line was such an announcement and was answered; ``False`` otherwise
-        (including a pack without the response).
+        ``True`` when the line was such an announcement and was answered (at a question, by
+        the question again when the pack has no ``utter_go_ahead``: the line is never the
+        slot's value); ``False`` otherwise, or outside a flow in a pack without
+        ``utter_how_can_i_help``.
 
     The tax pack's classifier read "I have a question" as the home-ownership FAQ ("have")
     and "I would like to ask something" as the suggestion flow; the check only ran after an
     out-of-scope reading (newcomer13 #5, lead14)."""
     if not announces_a_question(event.text):
         return False
-    waiting = bool(run.stack) and run.stack[-1].waiting == "collect"
-    response = "utter_go_ahead" if waiting else "utter_how_can_i_help"
-    if response not in pack.responses:
+    at_question = bool(run.stack) and run.stack[-1].waiting == "collect"
+    response = "utter_go_ahead" if at_question else "utter_how_can_i_help"
+    if response not in pack.responses and not at_question:
         return False
     run.intent = OUT_OF_SCOPE
-    run.say(response)
+    if response in pack.responses:
+        run.say(response)
+    else:  # a pack without "go ahead": the question again, never the line as its answer
+        _, _, step = run.current()
+        assert step is not None
+        run.say(str(step.spec["utter"]))
     return True

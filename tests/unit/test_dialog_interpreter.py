@@ -6,6 +6,7 @@ Connector outcomes are fed back as the events the runner would produce (``Connec
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -421,3 +422,18 @@ def test_the_code_help_names_a_request_the_code_question_obeys(
         v.feed(ConnectorDone(call.op, {"verification_id": "v_1", "phone_masked": "*******1288"}))
         out = v.says(said)
         assert [a.reason for a in out if isinstance(a, Handoff)] == ["visitor_asked"], said
+
+
+def test_without_a_go_ahead_reply_an_announced_question_is_no_answer(
+    pack: Pack, nlu: IntentClassifier
+) -> None:
+    """review14: in a pack without ``utter_go_ahead`` "can I ask you something" at the
+    complaint's free-text prompt became the complaint again. It hears the question again and
+    the prompt keeps waiting."""
+    responses = {k: v for k, v in pack.responses.items() if k != "utter_go_ahead"}
+    v = Visitor(dataclasses.replace(pack, responses=responses), nlu)
+    v.says("I want to make a complaint")
+    prompt = pack.responses["utter_ask_complaint_text"].texts["en"]
+    assert texts(v.says("can I ask you something")) == [prompt]
+    assert v.state.slots.get("complaint_text") is None
+    assert v.state.stack[-1].waiting == "collect"
