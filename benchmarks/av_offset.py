@@ -230,3 +230,40 @@ def analyse(cap: Capture, video: list[tuple[int, float]], fps: float = 25.0) -> 
     during = idx[(v_pres >= t0) & (v_pres <= t1)]
     dropped = int(during.max() - during.min() + 1 - np.unique(during).size) if during.size else 0
     return Turn(results[0], results[1], t1 - t0, int(during.size), dropped, spread_a, spread_v)
+
+
+#: Samples per Web Audio render quantum (W3C Web Audio API, "render quantum size").
+QUANTUM = 128
+
+
+def played_offset(
+    shown_s: np.ndarray,
+    opening: np.ndarray,
+    quanta_s: np.ndarray,
+    power: np.ndarray,
+    fps: float = 25.0,
+    loud_rms: float = 1e-3,
+) -> Offset:
+    """How far the mouth lags its sound as a browser played them (``lip_sync_browser.py``):
+    :func:`av_offset` over one reply, from the first to the last loud quantum (±0.3 s).
+
+    Args:
+        shown_s: float64 (F,) when each video frame went on screen (s, the page's clock).
+        opening: float64 (F,) the mouth's opening in each.
+        quanta_s: float64 (Q,) when each render quantum of :data:`QUANTUM` 48 kHz samples of
+            the audio was played (s, the same clock).
+        power: float64 (Q,) each quantum's mean square (samples as floats in -1..1).
+        fps: the video's frame rate while speaking.
+        loud_rms: a quantum louder than this RMS is the reply's sound (silence sent is 0).
+
+    Raises:
+        ValueError: no loud quantum, or too little video within the reply.
+    """
+    loud = power > loud_rms**2
+    if not loud.any():
+        raise ValueError("no reply audio played")
+    t0, t1 = quanta_s[loud].min() - 0.3, quanta_s[loud].max() + 0.3
+    v_in = (shown_s >= t0) & (shown_s <= t1)
+    a_in = (quanta_s >= t0 - 0.1) & (quanta_s <= t1 + 0.1)
+    chunks = [np.full(QUANTUM, np.sqrt(p)) for p in power[a_in]]
+    return av_offset(shown_s[v_in], opening[v_in], quanta_s[a_in], chunks, fps)

@@ -44,10 +44,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,19 +210,19 @@ def line(name: str, t: Turn) -> str:
     )
 
 
-async def main(argv: list[str] | None = None) -> int:
-    """Start (or reach) a server, measure each language, print the lines."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def session_args(doc: str) -> argparse.ArgumentParser:
+    """The arguments both lip-sync clients take (``--url``, ``--turns``, ``--langs``)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--url", help="a running server (default: start one)")
     ap.add_argument("--turns", type=int, default=2, help="sessions per language")
     ap.add_argument("--langs", default="en,zh")
-    ap.add_argument(
-        "--keep-frames",
-        type=Path,
-        help="write the received frames (PNG, named by the ms they show at), audio and reply texts here",
-    )
-    args = ap.parse_args(argv)
-    server, url = None, args.url
+    return ap
+
+
+@contextlib.contextmanager
+def reached_server(url: str | None) -> Iterator[str]:
+    """``url``, or a ``dhe serve`` started for the run (stopped after); prints the load."""
+    server = None
     if not url:
         from tests.support.server_process import ServerProcess
 
@@ -229,15 +230,28 @@ async def main(argv: list[str] | None = None) -> int:
         url = server.start()
     print(f"server {url}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     try:
+        yield url
+    finally:
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        if server is not None:
+            server.stop()
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Start (or reach) a server, measure each language, print the lines."""
+    ap = session_args(__doc__)
+    ap.add_argument(
+        "--keep-frames",
+        type=Path,
+        help="write the received frames (PNG, named by the ms they show at), audio and reply texts here",
+    )
+    args = ap.parse_args(argv)
+    with reached_server(args.url) as url:
         for lang in args.langs.split(","):
             turns = await one_session(url, lang, args.turns, args.keep_frames)
             for kind in ("presentation", "arrival"):
                 ms = [getattr(t, kind).ms for t in turns]
                 print(f"{lang} {kind}: median {np.median(ms):+.0f} ms over {len(ms)} replies")
-    finally:
-        print(f"load average at the end {os.getloadavg()[0]:.2f}")
-        if server is not None:
-            server.stop()
     return 0
 
 

@@ -21,3 +21,16 @@ CHROMIUM_ARGS = [
     # host candidates as IPs, not mDNS names, also for pages without media permission
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
+
+#: An init script (``add_init_script``) that keeps each RTCPeerConnection the page makes in
+#: ``window.__pcs``, for its receivers and stats; it runs before the page's own scripts.
+KEEP_PCS_JS = """(() => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
