@@ -89,8 +89,31 @@ async def test_a_declined_complaint_is_not_registered(
     await session.handle_text("I'd like to complain")
     await session.handle_text("The queue display was broken all morning")
     turn = await session.handle_text("no")
-    assert "haven't submitted" in said(turn) and not session.state.slots.get("complaint_id")
+    assert "Would you like to tell me again?" in said(turn)
+    turn = await session.handle_text("no")
+    assert said(turn) == "All right, I haven't submitted anything."
+    assert not session.state.slots.get("complaint_id") and not session.state.stack
     assert sandbox_rows(sandbox, "bank", COUNT)[0][0] == before
+    session.close()
+
+
+async def test_a_no_at_the_read_back_takes_the_words_again(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer14: a spoken complaint misheard ("card" heard as "car") could only be fixed by
+    "no", which ended the flow, and starting over. After a no the avatar offers to take the
+    words again; a yes asks for them, and the new words are read back and registered."""
+    session = engine.new_session("complaint-retell", language="en")
+    await session.handle_text("I'd like to complain")
+    await session.handle_text("The cash machine at the door kept my car yesterday")
+    await session.handle_text("no")
+    turn = await session.handle_text("yes")
+    assert "what happened" in said(turn) and session.state.slots.get("complaint_text") is None
+    words = "The cash machine at the door kept my card yesterday"
+    turn = await session.handle_text(words)
+    assert f'"{words}."' in said(turn) or f'"{words}"' in said(turn), said(turn)
+    turn = await session.handle_text("yes")
+    assert stored(sandbox, session.state.slots["complaint_id"]) == [(words, "open")]
     session.close()
 
 
@@ -147,3 +170,27 @@ async def test_a_bare_yes_at_the_complaint_prompt_is_no_complaint(
     [(text, status)] = stored(sandbox, session.state.slots["complaint_id"])
     assert (text, status) == (words, "open")
     session.close()
+
+
+async def test_a_complaint_described_in_its_first_sentence_is_read_back_at_once(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer14: 我要投诉你们大堂经理，他态度很差，让我等了一个小时 was answered "please tell me
+    what happened": the visitor had just said it. A first sentence that describes more than the
+    request is the complaint, read back for the yes or no; one that only names the request or
+    its topic is still asked what happened."""
+    session = engine.new_session("complaint-first-line")
+    words = "我要投诉你们大堂经理，他态度很差，让我等了一个小时"
+    turn = await session.handle_text(words)
+    assert turn.intent == "complaint"
+    assert f"“{words}”" in said(turn) and "确认提交吗" in said(turn), said(turn)
+    turn = await session.handle_text("是的")
+    complaint_id = session.state.slots["complaint_id"]
+    assert stored(sandbox, complaint_id) == [(words, "open")]
+    session.close()
+    for line in ("I'd like to complain about the queue", "我要投诉这个柜员"):
+        session = engine.new_session("complaint-topic-only")
+        turn = await session.handle_text(line)
+        assert turn.intent == "complaint" and session.state.slots.get("complaint_text") is None
+        assert session.engine.interpreter.waiting_slot(session.state).name == "complaint_text"
+        session.close()
