@@ -189,14 +189,15 @@ def line(name: str, got: Offset, f: dict[str, float]) -> str:
     )
 
 
-#: ``--video-target-ms N``: the video receiver's ``jitterBufferTarget`` (ms), set as its track
-#: arrives: the picture held that long at least (W3C webrtc-extensions; a diagnosis).
+#: ``--video-target-ms N``: the video receiver's ``jitterBufferTarget`` (ms), set just after its
+#: track arrives, so it replaces the page's own ``VIDEO_HOLD_MS``: the picture held that long at
+#: least (W3C webrtc-extensions; a diagnosis).
 VIDEO_TARGET_JS = """(target) => {
   const Keep = window.RTCPeerConnection;
   window.RTCPeerConnection = function (...args) {
     const pc = new Keep(...args);
     pc.addEventListener('track', (e) => {
-      if (e.track.kind === 'video') e.receiver.jitterBufferTarget = target;
+      if (e.track.kind === 'video') setTimeout(() => { e.receiver.jitterBufferTarget = target; });
     });
     return pc;
   };

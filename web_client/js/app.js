@@ -162,7 +162,7 @@ export class VisitorPage {
         uiLanguage: this.i18n.lang,
         videoSize: videoSizeFor(this.video.video.clientWidth, this.video.video.clientHeight),
         iceServers: this.config.ice_servers,
-        onTrack: (ev) => this.video.addTrack(ev.track),
+        onTrack: (ev) => this.video.addTrack(ev.track, ev.receiver),
       });
     } catch (error) {
       if (generation === this.generation) this.startFailed(error, reconnect);

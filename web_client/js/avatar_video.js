@@ -2,6 +2,14 @@
 // sound where the browser allows it (muted, with an "unmute" button, where it does not), and a
 // placeholder instead of a frozen last frame when a session ends.
 
+/** How long the browser holds the avatar's video at least (ms; the video receiver's
+ *  ``RTCRtpReceiver.jitterBufferTarget``). Left to Chrome, it holds the voice ~35-45 ms in its
+ *  jitter buffer plus ~32 ms of output latency and the picture ~10 ms, so the mouth moved
+ *  40-63 ms before its sound (quiet, headless Chromium, ``benchmarks/lip_sync_browser.py``,
+ *  6 replies). Held 100 ms: -6...+23 ms (one frame is 40 ms); 150 ms: +48...+64 ms. Under
+ *  heavy load Chrome already holds the picture ~125 ms, so 100 ms changes nothing there. */
+export const VIDEO_HOLD_MS = 100;
+
 export class AvatarVideo {
   /**
    * @param {HTMLVideoElement} video the #avatar element
@@ -22,8 +30,14 @@ export class AvatarVideo {
     this.video.muted = false;
   }
 
-  /** A track of the session (``RTCTrackEvent.track``) joins the stream; playback starts. */
-  addTrack(track) {
+  /** A track of the session (``RTCTrackEvent.track``) joins the stream; playback starts. The
+   *  video's receiver holds its frames VIDEO_HOLD_MS at least where the browser allows it.
+   *  @param {MediaStreamTrack} track
+   *  @param {RTCRtpReceiver} [receiver] the track's receiver (``RTCTrackEvent.receiver``) */
+  addTrack(track, receiver) {
+    if (track.kind === "video" && receiver && "jitterBufferTarget" in receiver) {
+      receiver.jitterBufferTarget = VIDEO_HOLD_MS;
+    }
     let stream = this.video.srcObject;
     if (!(stream instanceof MediaStream)) {
       stream = new MediaStream();
