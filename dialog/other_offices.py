@@ -46,6 +46,8 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "police", "residence permit", "household registration", "criminal record",
         "(new|replace|replacement|lost|renew|stolen) (my |an? )?(id|identity) card",
         "(new|replace|renew|lost|apply for a) passport", "passport (renewal|expired)",
+        # dog registration is the public security bureau's (养犬登记, 犬证 / 狗证)
+        "养犬", "养狗", "犬证", "狗证", "dog licen[cs]e", "register (my|a) (dog|puppy)",
     ),
     "traffic": (
         "车管所", "交警", "驾照", "驾驶证(扣分|到期|过期|换|丢|年审|体检)", "(换|考|学)驾驶证",

@@ -406,6 +406,10 @@ def test_a_question_about_the_code_at_the_code_prompt_says_where_it_went(
     ]
     assert not any(isinstance(a, Call) for a in out)
     assert v.state.stack[-1].attempts == 0 and v.state.slots["otp"] is None
+    # the question again opens the keypad for the code, as the first time (the help reply was
+    # once inserted between utter_ask_otp's text and its card, and took the card)
+    cards = [a.reply.card for a in out if isinstance(a, Say)]
+    assert cards == [None, {"kind": "keypad", "digits": 6}]
 
 
 def test_the_code_help_names_a_request_the_code_question_obeys(
