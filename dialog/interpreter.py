@@ -145,7 +145,7 @@ class Interpreter:
         return True
 
     def _user_input(self, run: Run, event: UserInput) -> None:
-        if offer.question_announced(self.pack, run, event):
+        if waiting.question_announced(self.pack, run, event):
             return
         if run.stack and run.stack[-1].waiting == "collect":
             waiting.collect_answer(self.pack, run, event, self._digression)

@@ -5,7 +5,7 @@ person", is read. Pure functions of the pack and the run, used by
 
 from __future__ import annotations
 
-from dialog.commands import announces_a_question, declines_a_person
+from dialog.commands import declines_a_person
 from dialog.entities import extract_yes_no
 from dialog.pack import Intent, Pack
 from dialog.steps import Run
@@ -47,7 +47,7 @@ def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     when the words say yes or no (需要, the answer to 需要我为您呼叫工作人员吗, was out of scope
     and the offer was made again), "a colleague is on the way" after a handoff (no second
     offer, newcomer11), else the out-of-scope reply and its offer. A line that only announces a
-    question never reaches it (:func:`question_announced` reads it first). Always ``True``."""
+    question never reaches it (:func:`dialog.waiting.question_announced` reads it first). Always ``True``."""
     said = offer_answered(pack, run, event)
     if said is not None:
         return answer_offer(pack, run, said)
@@ -112,37 +112,3 @@ def intent_at_offer(pack: Pack, run: Run, event: UserInput, intent: Intent) -> b
     if intent.kind == "response" and offer_answered(pack, run, event):
         return answer_offer(pack, run, True)
     return False
-
-
-def question_announced(pack: Pack, run: Run, event: UserInput) -> bool:
-    """A line that only announces a question ("I have a question", "can I ask you something",
-    我想问, 请问; :func:`dialog.commands.announces_a_question`), read before the classifier's
-    reading: it asks for nothing yet. Outside a flow it gets "How can I help you today?"
-    (``utter_how_can_i_help``) and no offer of a colleague; at a flow's waiting question it
-    gets "Of course, go ahead." (``utter_go_ahead``) and the question keeps waiting: it is
-    neither the slot's value (a free-text prompt took "can I ask you something" as the
-    complaint) nor a failed attempt. Reported as out of scope (no intent of the pack).
-
-    Returns:
-        ``True`` when the line was such an announcement and was answered (at a question, by
-        the question again when the pack has no ``utter_go_ahead``: the line is never the
-        slot's value); ``False`` otherwise, or outside a flow in a pack without
-        ``utter_how_can_i_help``.
-
-    The tax pack's classifier read "I have a question" as the home-ownership FAQ ("have")
-    and "I would like to ask something" as the suggestion flow; the check only ran after an
-    out-of-scope reading (newcomer13 #5, lead14)."""
-    if not announces_a_question(event.text):
-        return False
-    at_question = bool(run.stack) and run.stack[-1].waiting == "collect"
-    response = "utter_go_ahead" if at_question else "utter_how_can_i_help"
-    if response not in pack.responses and not at_question:
-        return False
-    run.intent = OUT_OF_SCOPE
-    if response in pack.responses:
-        run.say(response)
-    else:  # a pack without "go ahead": the question again, never the line as its answer
-        _, _, step = run.current()
-        assert step is not None
-        run.say(str(step.spec["utter"]))
-    return True

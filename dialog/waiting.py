@@ -1,7 +1,8 @@
 """The question a flow waits at (its ``collect`` step): reading the visitor's answer into the
 slot, the step's rejections, a failed attempt (the question again, up to ``max_attempts``,
 then ``on_max`` or a human), asking it again after a digression or silence, and leave-taking
-at it. Pure functions of the pack and the run, used by
+at it, and a line that only announces a question (:func:`question_announced`). Pure functions
+of the pack and the run, used by
 :class:`dialog.interpreter.Interpreter`; routing a request said instead of an answer stays
 there (passed in as ``route``)."""
 
@@ -11,9 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from dialog.commands import is_goodbye
+from dialog.commands import announces_a_question, is_goodbye
 from dialog.conditions import evaluate
-from dialog.offer import HANDOFF_ANSWERS
+from dialog.offer import HANDOFF_ANSWERS, OUT_OF_SCOPE
 from dialog.pack import Pack, Step
 from dialog.prefill import read_aloud, remember_time
 from dialog.slot_values import extract_slot_value
@@ -58,7 +59,7 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
         # "I didn't get the code" at the code question: where the code went, and the question
         # again; not a FAQ about some other code (SWIFT), nor a failed attempt (newcomer14)
         run.say(str(step.spec["help"]["utter"]))
-        run.say(str(step.spec["utter"]))
+        reask(run)
         return
     if value is None and is_goodbye(event.text):
         leave(pack, run)
@@ -173,3 +174,35 @@ def leave(pack: Pack, run: Run) -> None:
         goodbye.target if goodbye is not None and goodbye.kind == "response" else "utter_cancelled"
     )
     run.ended = True
+
+
+def question_announced(pack: Pack, run: Run, event: UserInput) -> bool:
+    """A line that only announces a question ("I have a question", "can I ask you something",
+    我想问, 请问; :func:`dialog.commands.announces_a_question`), read before the classifier's
+    reading: it asks for nothing yet. Outside a flow it gets "How can I help you today?"
+    (``utter_how_can_i_help``) and no offer of a colleague; at a flow's waiting question it
+    gets "Of course, go ahead." (``utter_go_ahead``) and the question keeps waiting: it is
+    neither the slot's value (a free-text prompt took "can I ask you something" as the
+    complaint) nor a failed attempt. Reported as out of scope (no intent of the pack).
+
+    Returns:
+        ``True`` when the line was such an announcement and was answered (at a question, by
+        the question again when the pack has no ``utter_go_ahead``: the line is never the
+        slot's value); ``False`` otherwise, or outside a flow in a pack without
+        ``utter_how_can_i_help``.
+
+    The tax pack's classifier read "I have a question" as the home-ownership FAQ ("have")
+    and "I would like to ask something" as the suggestion flow; the check only ran after an
+    out-of-scope reading (newcomer13 #5, lead14)."""
+    if not announces_a_question(event.text):
+        return False
+    at_question = bool(run.stack) and run.stack[-1].waiting == "collect"
+    response = "utter_go_ahead" if at_question else "utter_how_can_i_help"
+    if response not in pack.responses and not at_question:
+        return False
+    run.intent = OUT_OF_SCOPE
+    if response in pack.responses:
+        run.say(response)
+    else:  # a pack without "go ahead": the question again, never the line as its answer
+        reask(run)
+    return True
