@@ -6,7 +6,8 @@ While the session idles its silence leaves in 60 ms packets of six frames
 
 The track is pulled by aiortc's RTP sender and paced on the session :class:`MediaClock` with
 absolute deadlines (aiortc ``mediastreams.py``). It never drops: between replies it sends
-digital silence, and when the loop runs late it catches up frame by frame. It encodes Opus itself
+digital silence, and when the loop runs late it catches up frame by frame, yielding to the loop
+between frames (ICE consent checks are answered there). It encodes Opus itself
 (:class:`~engine.server.opus_packets.OpusPackets`, on the event loop: ~0.08 ms a frame) and hands
 the sender finished packets, which aiortc sends as they are: 10 ms packets instead of the 20 ms
 its own encoder makes, and no hop through the thread pool the video encoder keeps busy. Its
@@ -105,9 +106,13 @@ class ReplyAudioTrack(MediaStreamTrack):
         self.clock.ensure_started(loop.time())
         self.lead_s = audio_lead(self.lead_s, self.buffer.queued > 0)
         due = self.clock.deadline(self.next_sample) - self.lead_s
-        wait = due - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        # Suspend even when the frame is due: aiortc's sender (``RTCRtpSender._run_rtp``) sends
+        # what recv returns without awaiting anything that suspends, so a track behind its clock
+        # that returned at once held the event loop for its whole catch-up. On a starved server
+        # that was 4 s at a time (asyncio debug, load 18): the browser's ICE consent checks went
+        # unanswered, its connection turned "disconnected" and the page dropped the session
+        # (newcomer14 #6). One turn of the loop per packet (~10 µs) lets them through.
+        await asyncio.sleep(max(0.0, due - loop.time()))
         if self._pending:  # frames of idle silence that could not share a packet
             return self._sent(self._pending.popleft(), SILENT_FRAME)
         if self.idle and not self.buffer.queued:
