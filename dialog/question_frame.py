@@ -9,6 +9,10 @@ hall's business from another's as it does for any short line. :func:`question_ob
 frame; :class:`dialog.understanding.Understanding` reads a Chinese FAQ reading's object again and
 takes the line out of scope when the object alone is read as out of scope.
 
+A flow's reading has a frame of its own: the request ("帮我预约一下…", "…我要投诉") in the words its
+intent's examples use. :func:`request_object` takes those words away ("帮我预约一下医院的号" →
+"医院的号"), and the same check reads what is left.
+
 The frames are general Chinese question forms (where, at which window, what to bring, what the procedure is, how to apply),
 written from the language, not from lines of any evaluation set.
 """
@@ -16,6 +20,7 @@ written from the language, not from lines of any evaluation set.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: What a visitor asks to do at a window: apply, handle, collect, pay, check, register, renew, ...
 #: (longer forms before their prefixes).
@@ -55,3 +60,39 @@ def question_object(text: str) -> str | None:
     if stripped == _PUNCTUATION.sub("", text) or len(stripped) < MIN_OBJECT_CHARS:
         return None
     return stripped
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def request_object(text: str, examples: Iterable[str]) -> str | None:
+    """What the Chinese request ``text`` asks for beyond its intent's own words, or ``None``
+    when every character is the request's or fewer than :data:`MIN_OBJECT_CHARS` are left.
+
+    A character is the request's when a character bigram of the line that holds it occurs in
+    one of ``examples`` (the intent's Chinese training lines) or a question frame covers it
+    (:func:`question_object`); the characters left keep their order.
+
+    >>> request_object("帮我预约一下医院的号", ["帮我预约一下", "我要预约"])
+    '医院的号'
+    >>> request_object("帮我预约一下", ["帮我预约一下"]) is None
+    True
+    """
+    known = {
+        run[i : i + 2]
+        for line in examples
+        for run in _CJK_RUN.findall(line)
+        for i in range(len(run) - 1)
+    }
+    framed = _PUNCTUATION.sub("", _FRAMES.sub("", text))
+    left: list[str] = []
+    for run in _CJK_RUN.findall(framed):
+        covered = [False] * len(run)
+        for i in range(len(run) - 1):
+            if run[i : i + 2] in known:
+                covered[i] = covered[i + 1] = True
+        left.extend(c for c, inside in zip(run, covered, strict=True) if not inside)
+    found = "".join(left)
+    if len(found) < MIN_OBJECT_CHARS or found == _PUNCTUATION.sub("", text):
+        return None
+    return found

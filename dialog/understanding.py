@@ -11,9 +11,15 @@ from dialog.commands import detect_language
 from dialog.embedding import SentenceEncoder
 from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
 from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier
-from dialog.pack import Pack
-from dialog.question_frame import question_object
+from dialog.other_offices import offices_named
+from dialog.pack import Intent, Pack
+from dialog.question_frame import question_object, request_object
 from dialog.types import KBAnswer, NLUResult
+
+#: Intent kinds whose Chinese reading is checked by what the request asks for beyond the
+#: intent's own words (:func:`dialog.question_frame.request_object`): "帮我预约一下医院的号"
+#: names the appointment flow's words about a hospital's business.
+CHECKED_KINDS: frozenset[str] = frozenset({"flow"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +120,37 @@ class Understanding:
         for text, language, vector, nlu in zip(texts, languages, vectors, nlus, strict=True):
             intent = self.pack.intents.get(nlu.intent or "")
             faq = intent is not None and intent.kind == "kb"
-            if faq and self._object_outside(text):
+            found = self._object(text, intent) if intent is not None else None
+            if found is not None and self._object_outside(found):
                 nlu, faq = replace(nlu, intent=None, topic=None, topics=()), False
             kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
             readings.append((nlu, kb))
         return readings
 
-    def _object_outside(self, text: str) -> bool:
-        """Whether the object of the Chinese question ``text`` (:mod:`dialog.question_frame`),
+    def _object(self, text: str, intent: Intent) -> str | None:
+        """What the Chinese line ``text``, read as ``intent``, asks about beyond its frame
+        (:mod:`dialog.question_frame`), or ``None`` when the reading is not checked.
+
+        A FAQ reading's object is the question without its frame. A flow's is the line without
+        its intent's own words, and only when it names the business of a public body the pack
+        lists as not its own (setting ``other_offices``, :func:`dialog.other_offices.offices_named`):
+        what a request leaves over is often a slot value or a complaint's description, which
+        read alone are out of scope too ("帮我预约明天上午十点" → "十点")."""
+        if intent.kind == "kb":
+            return question_object(text)
+        if intent.kind not in CHECKED_KINDS:
+            return None
+        found = request_object(text, intent.examples.get("zh", ()))
+        kinds = set(self.pack.setting("other_offices", ()) or ())
+        if found is None or not kinds & set(offices_named(found.lower())):
+            return None
+        return found
+
+    def _object_outside(self, found: str) -> bool:
+        """Whether the object of a Chinese question or request (:mod:`dialog.question_frame`),
         read alone, is out of scope: its best class is out of scope, or its intent passed the
         threshold but its nearest examples are out-of-scope ones. An object merely too short to
         be read with confidence keeps the line's reading ("补税咋交" → "补税")."""
-        found = question_object(text)
-        if found is None:
-            return False
         reading = self.classifier.predict(found, self.classifier.embed(found))
         return reading.intent is None and (
             reading.ranking[0][0] == OUT_OF_SCOPE or reading.confidence >= self.classifier.threshold

@@ -8,7 +8,7 @@ import pytest
 
 from dialog.embedding import SentenceEncoder
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
-from dialog.question_frame import question_object
+from dialog.question_frame import question_object, request_object
 from dialog.understanding import Understanding
 from engine.embeddings import embedding_cache_dir
 from tests.conftest import model_folder
@@ -62,3 +62,38 @@ def test_faq_reading_checked_by_its_object(tax: Understanding, text: str, expect
     nlu, kb = tax.read(text, "zh")
     assert tax.label(nlu, kb) == expected
     assert (kb is None) == (expected == "out_of_scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "examples", "found"),
+    [
+        ("帮我预约一下医院的号", ["帮我预约一下", "我要预约"], "医院的号"),
+        ("我要投诉我们小区的物业", ["我要投诉"], "我们小区的物业"),
+        ("帮我预约一下", ["帮我预约一下"], None),  # only the request's words
+        ("帮我预约明天", ["我要预约"], "帮我明天"),  # characters left keep their order
+        ("book me in", ["我要预约"], None),  # the request words are Chinese
+    ],
+)
+def test_request_object(text: str, examples: list[str], found: str | None) -> None:
+    assert request_object(text, examples) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # another body's business in a flow's request: read whole, the appointment and
+        # complaint flows; what is left beyond the flow's words names a hospital, the police,
+        # a housing estate's management and reads out of scope
+        ("帮我约个医院的专家号", "out_of_scope"),
+        ("我想预约去派出所办身份证", "out_of_scope"),
+        ("我要投诉我们小区的物业", "out_of_scope"),
+        # the hall's own requests keep their flow, a time or a description left over or not
+        ("帮我预约明天上午十点", "book_appointment"),
+        ("把我约的办税时间取消", "cancel_appointment"),
+        ("我要投诉你们大堂经理，他态度很差，让我等了一个小时", "complaint"),
+        ("我要投诉，社保窗口的人态度很差", "complaint"),  # 社保 is paid here
+    ],
+)
+def test_flow_reading_checked_by_its_object(tax: Understanding, text: str, expected: str) -> None:
+    nlu, kb = tax.read(text, "zh")
+    assert tax.label(nlu, kb) == expected
