@@ -12,12 +12,15 @@ tests (``tests/integration/conftest.py``), where presence ends after 2 s without
 * the face leaving ends the session and wipes it;
 * a GRID talking face with its own audio starts a turn (cutting the greeting), the same audio
   with the face held still does not;
-* with consent refused no frame is analysed (the server's frame counter does not move).
+* with consent refused no frame is analysed (the server's frame counter does not move);
+* an expression change reaches an event in time: the labelled sad-then-happy clip's sad span
+  (looped), then its happy span: ``emotion: happy`` within :data:`EXPRESSION_WITHIN_S`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import sqlite3
 
@@ -38,7 +41,15 @@ THUMB_UP = "images/gestures/gesture_thumbs_up_single_hand.jpg"
 FACE = "images/faces/face_neutral_woman.jpg"
 PALM = "video/video_open_palm_hand_8s.mp4"
 GRID = "video/video_talking_face_grid_swwp2s.mpg"
-FAQ = "When are you open?"  # a knowledge-base answer of several sentences
+SAD_HAPPY = "video/video_woman_sad_then_happy_expressions_20s.mp4"
+FAQ = "When are you open?"
+
+#: How soon an expression change on the camera reaches its event (s), on this shared 2-core
+#: machine under load: the emotion average spans 1 s and a new leader must lead 0.5 s
+#: (``engine/perception/emotion.py``), at the 2-4 frames a second analysed under load 15-20
+#: (each frame then takes 250-400 ms of wall time) one more frame: ~2 s; measured 0.9-1.3 s at
+#: load ~20. 4 s leaves room for a slower frame.
+EXPRESSION_WITHIN_S = 4.0  # a knowledge-base answer of several sentences
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +233,26 @@ async def test_without_consent_no_frame_is_analysed(server, shared_data) -> None
     assert refused == before, (before, refused)
     assert not {"presence", "gesture", "emotion"} & set(seen_refused), seen_refused
     assert stopped > refused and still_stopped == stopped
+
+
+async def test_an_expression_change_reaches_an_event_in_time(server, shared_data) -> None:
+    url, _ = server
+    # the clip's spans (MANIFEST segments): sad 0-2.2 s (brows knit, mouth down), happy from 10.3 s
+    sad = dataclasses.replace(clip(shared_data / SAD_HAPPY, start_s=0.0, end_s=2.2), loop=True)
+    happy = dataclasses.replace(clip(shared_data / SAD_HAPPY, start_s=10.3, end_s=19.6), loop=True)
+    client, camera = await watched(url, sad)
+    try:
+        await client.wait_event(lambda m: m.get("type") == "emotion", timeout=20)
+        first = await frames_analysed(url)
+        await asyncio.sleep(2.0)  # the sad face keeps being analysed
+        rate = (await frames_analysed(url) - first) / 2.0
+        t_happy = camera.show(happy)
+        emotion = await client.wait_event(of_type("emotion"), timeout=20, after=t_happy)
+        delay = arrival(client, emotion) - t_happy
+        print(f"happy shown → emotion event {delay * 1000:.0f} ms at {rate:.1f} frames/s analysed")
+        before = [m["emotion"] for t, m in client.received.events if m.get("type") == "emotion"]
+    finally:
+        await client.close()
+    assert "sad" in before, before  # the sad span was read as sad first
+    assert emotion["emotion"] == "happy", emotion
+    assert delay <= EXPRESSION_WITHIN_S, delay
