@@ -49,7 +49,7 @@ def materials() -> dict[str, MaterialSpec]:
         "brows": MaterialSpec("brows", roughness=0.85, double_sided=True),
         # single-sided: the shell lies on opaque skin, its inner side never shows, and its
         # half facing away from the camera would be rasterised behind the head every frame
-        "hair": MaterialSpec("hair", roughness=0.6),
+        "hair": MaterialSpec("hair", roughness=0.6, strands=True),
         "teeth": MaterialSpec("teeth", roughness=0.35),
         "mouth": MaterialSpec("mouth", roughness=0.6, double_sided=True),
         "suit": MaterialSpec("suit", roughness=0.85),

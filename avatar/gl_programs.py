@@ -31,6 +31,22 @@ FRAME_BINDING, MATERIAL_BINDING = 0, 1
 #: The light rig, linear RGB × intensity (a soft studio key from the upper left, a cool fill).
 KEY_DIR, KEY_RGB = (-0.45, 0.55, 0.75), (1.05, 1.0, 0.94)
 FILL_DIR, FILL_RGB = (0.7, 0.1, 0.7), (0.26, 0.29, 0.36)
+#: Strand shading of hair materials (``Material.strands``; GLSL ``STRAND_*``): clump noise per
+#: radian of azimuth (the coarse octave ~3 px wide on a 512² head, the fine one faded out where it
+#: would alias), how much it varies the albedo (±), and the two highlight lobes of Scheuermann
+#: 2004 ("Hair Rendering and Shading", GDC: tangent shifts along the normal, exponents of
+#: sin(T, H), strengths; the second lobe is tinted by the hair), on Kajiya & Kay 1989.
+STRANDS = {
+    "STRAND_CLUMPS": 18.0,
+    "STRAND_FINE": 45.0,
+    "STRAND_ALBEDO": 0.9,
+    "STRAND_SHIFT1": 0.08,
+    "STRAND_SHIFT2": -0.12,
+    "STRAND_EXP1": 80.0,
+    "STRAND_EXP2": 16.0,
+    "STRAND_SPEC1": 0.08,
+    "STRAND_SPEC2": 0.35,
+}
 
 VERTEX = """
 layout(location = 0) in vec3 a_pos;
@@ -122,6 +138,13 @@ vec2 xf(int slot, vec2 uv) {
     return vec2(dot(m_xf[2 * slot].xyz, vec3(uv, 1.0)), dot(m_xf[2 * slot + 1].xyz, vec3(uv, 1.0)));
 }
 float wrapped(vec3 n, vec3 l, float w) { return max((dot(n, l) + w) / (1.0 + w), 0.0); }
+#ifdef STRANDS
+float hash11(float x) { return fract(sin(x * 127.1) * 43758.5453); }
+float vnoise(float x) {  // 1-D value noise, smooth between integer lattice points
+    float i = floor(x), f = fract(x);
+    return mix(hash11(i), hash11(i + 1.0), f * f * (3.0 - 2.0 * f));
+}
+#endif
 void main() {
     vec4 base = m_base * v_col;
 #ifdef BASE_UV
@@ -149,6 +172,25 @@ void main() {
     tn.xy *= m_params.z;
     n = normalize(mat3(t * inv, b * inv, n) * tn);
 #endif
+#ifdef STRANDS
+    // the strand runs along dP/d(height) of the hair's (azimuth, height) coordinates, from a
+    // per-pixel cotangent frame (as for normal maps above); clumps vary across it (azimuth)
+    vec2 suv = v_uv.xy;
+    vec3 sp1 = dFdx(v_pos), sp2 = dFdy(v_pos);
+    vec2 sd1 = dFdx(suv), sd2 = dFdy(suv);
+    vec3 strand = cross(sp2, n) * sd1.y + cross(n, sp1) * sd2.y;
+    strand = normalize(strand - n * dot(n, strand) + vec3(1e-7));
+    float across = suv.x + 0.015 * sin(suv.y * 90.0);  // strands wave a little along their length
+    float wa = fwidth(across);
+    // two octaves of clumps, each faded out before its cell shrinks under ~2 px (no aliasing)
+    float grain = (vnoise(across * STRAND_CLUMPS) - 0.5) * (1.0 - smoothstep(0.2, 0.45, wa * STRAND_CLUMPS));
+    grain += 0.7 * (vnoise(across * STRAND_FINE + 17.0) - 0.5) * (1.0 - smoothstep(0.2, 0.45, wa * STRAND_FINE));
+    // where the shell blends into the skin at the hairline (its vertex colour turns skin-light)
+    // there are no strands
+    float hairy = 1.0 - smoothstep(0.1, 0.25, dot(v_col.rgb, vec3(0.2126, 0.7152, 0.0722)));
+    grain *= hairy;
+    base.rgb *= 1.0 + STRAND_ALBEDO * grain;
+#endif
     float metal = m_params.x, rough = m_params.y;
 #ifdef MR_UV
     vec4 mr = texture(u_mr, xf(1, MR_UV));
@@ -171,6 +213,19 @@ void main() {
     vec3 f0 = mix(vec3(0.04), base.rgb, metal);
     vec3 light = vec3(KEY_RGB) * wrapped(n, KEY, 0.3) + vec3(FILL_RGB) * wrapped(n, FILL, 0.5);
     vec3 c = diffuse * (ambient + light + rim);
+#ifdef STRANDS
+    // Kajiya & Kay 1989: a strand's highlight is sin(T, H)^p; Scheuermann 2004: two lobes, the
+    // tangent shifted along the normal (the cuticle's tilt), the second tinted by the hair and
+    // broken up by the same clump noise
+    vec3 hk = normalize(KEY + v);
+    vec3 t1 = normalize(strand + n * (STRAND_SHIFT1 + 0.3 * grain));
+    vec3 t2 = normalize(strand + n * (STRAND_SHIFT2 + 0.3 * grain));
+    float th1 = dot(t1, hk), th2 = dot(t2, hk);
+    float s1 = pow(max(1.0 - th1 * th1, 0.0), 0.5 * STRAND_EXP1);
+    float s2 = pow(max(1.0 - th2 * th2, 0.0), 0.5 * STRAND_EXP2);
+    float lit = hairy * smoothstep(-0.1, 0.3, dot(n, KEY));
+    c += vec3(KEY_RGB) * lit * (STRAND_SPEC1 * s1 + STRAND_SPEC2 * s2 * base.rgb * (1.0 + 2.0 * grain));
+#else
     float nl = max(dot(n, KEY), 0.0);
     vec3 h = normalize(KEY + v);
     float nh = max(dot(n, h), 0.0), a = max(rough * rough, 0.002);
@@ -182,6 +237,7 @@ void main() {
     vec3 fresnel = f0 + (1.0 - f0) * fw;
     c += fresnel * (ggx * vis * nl) * vec3(KEY_RGB);
     c += f0 * ambient * (1.0 - 0.7 * rough);
+#endif
 #endif
     vec3 emissive = m_emissive.rgb;
 #ifdef EMISSIVE_UV
@@ -222,6 +278,8 @@ def program_key(material: Material | None, skinned: bool) -> tuple[tuple[str, st
             defines["UNLIT"] = "1"
         if material.shade_color is not None:
             defines["TOON"] = "1"
+        elif material.strands and not material.unlit:
+            defines["STRANDS"] = "1"
     return tuple(sorted(defines.items()))
 
 
@@ -236,6 +294,7 @@ def compile_program(key: tuple[tuple[str, str], ...]) -> int:
     header += "#define FILL_DIR {}, {}, {}\n#define FILL_RGB {}, {}, {}\n".format(
         *FILL_DIR, *FILL_RGB
     )
+    header += "".join(f"#define {k} {v!r}\n" for k, v in STRANDS.items())
     program = link(header + VERTEX, header + FRAGMENT)
     GL.glUseProgram(program)
     for block, binding in (("Frame", FRAME_BINDING), ("Material", MATERIAL_BINDING)):

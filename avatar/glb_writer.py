@@ -32,6 +32,8 @@ class MaterialSpec:
         alpha_mode: ``OPAQUE``, ``MASK`` or ``BLEND``.
         texture: encoded PNG/JPEG bytes of the base-colour image (sRGB), or None.
         texture_mime: ``image/png`` or ``image/jpeg``.
+        strands: hair shaded as strands (written as ``extras.strands``; see
+            :attr:`avatar.model.Material.strands`).
     """
 
     name: str
@@ -41,6 +43,7 @@ class MaterialSpec:
     alpha_mode: str = "OPAQUE"
     texture: bytes | None = None
     texture_mime: str = "image/png"
+    strands: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,7 @@ def _materials(gltf: pygltflib.GLTF2, blob: _Blob, specs: list[MaterialSpec]) ->
                 doubleSided=spec.double_sided,
                 alphaMode=spec.alpha_mode,
                 pbrMetallicRoughness=pbr,
+                extras={"strands": True} if spec.strands else {},
             )
         )
     if gltf.textures:  # linear filtering with mipmaps, clamped at the edges

@@ -70,6 +70,10 @@ class Material:
         shade_color: linear RGB of the shaded side for toon materials (VRM MToon
             ``shadeColorFactor``), ``None`` for physically based shading.
         eye: ``""``, or how :mod:`avatar.eyes` treats an untextured eye part (``"eyeball"``).
+        strands: hair drawn as strands (the material's ``extras.strands``): TEXCOORD_0 is
+            (azimuth across the strands in rad, height along them in m); the renderer adds a
+            strand-direction noise to the albedo and an anisotropic highlight
+            (:mod:`avatar.gl_programs`).
     """
 
     name: str
@@ -88,6 +92,7 @@ class Material:
     unlit: bool = False
     shade_color: tuple[float, float, float] | None = None
     eye: str = ""
+    strands: bool = False
 
     @property
     def textures(self) -> tuple[TextureRef, ...]:

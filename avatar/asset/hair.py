@@ -91,7 +91,9 @@ def hair_shell(head_parts: list[Part]) -> Part:
     skin = np.asarray(skin_colors)[used] if skin_colors is not None else col
     col = skin + (col - skin) * smoothstep(0.0, 0.8, amt)[:, None]  # a soft hairline
     col[:, 3] = 1.0
-    return Part("hair", "hair", shell, inverse.reshape(-1, 3), col)
+    # the strand frame the renderer shades with (Material.strands): across, along
+    uvs = np.stack([theta, p[:, 1]], axis=1)
+    return Part("hair", "hair", shell, inverse.reshape(-1, 3), col, uvs=uvs)
 
 
 def eyebrows(face: Part, face_skin: np.ndarray) -> list[Part]:
