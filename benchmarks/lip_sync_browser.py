@@ -32,13 +32,15 @@ printed offset that much more negative than what is heard. ITU-R BT.1359 puts th
 detectability at sound 45 ms before the picture and 125 ms after it. One line per reply, then
 the median per language, e.g. (under load)::
 
-    en turn 1: played -25 ms (corr 0.47) | 13.0 s, 195 frames shown | Chrome holds audio 165 ms,
-      video 441 ms (jitter buffers) | output latency 32 ms, clock spread 0.2 ms
+    en turn 2: played +42 ms (corr 0.46) | 13.2 s, 268 frames shown | Chrome holds audio 176 ms,
+      video 181 ms (jitter buffers; video target 260 ms at the end) | output latency 32 ms,
+      clock spread 0.2 ms
 
 "Chrome holds" is each receiver's mean jitter-buffer delay over the reply (``getStats``:
 ``jitterBufferDelay / jitterBufferEmittedCount``); a correlation under ~0.4 means the video
 barely moved (frames dropped under load): read that line as noise. ``--unsynced`` strips the
-stream id from the server's answer, so Chrome syncs nothing (a diagnosis); ``--keep DIR``
+stream id from the server's answer, so Chrome syncs nothing; ``--video-target-ms N`` pins the
+video's hold at N ms instead of the page's measured one (both diagnoses); ``--keep DIR``
 writes each reply's recording as JSON.
 """
 
@@ -149,7 +151,10 @@ COLLECT_JS = """async () => {
     }
   }
   const sdp = window.__pcs.map((pc) => pc.remoteDescription && pc.remoteDescription.sdp);
-  const out = {frames: rec.frames, quanta: rec.quanta, clock: rec.clock, held, stats, sdp,
+  const targets = window.__pcs.flatMap((pc) => pc.getReceivers())
+    .filter((r) => r.track.kind === 'video').map((r) => r.jitterBufferTarget);
+  const page = {...document.getElementById('avatar').dataset};
+  const out = {frames: rec.frames, quanta: rec.quanta, clock: rec.clock, held, stats, sdp, targets, page,
                outputLatency: rec.ctx.outputLatency, baseLatency: rec.ctx.baseLatency};
   await rec.ctx.close();
   return out;
@@ -175,6 +180,7 @@ def offset_of(played: dict[str, Any]) -> tuple[Offset, dict[str, float]]:
         "audio_held_ms": float(played["held"].get("audio", np.nan)),
         "video_held_ms": float(played["held"].get("video", np.nan)),
         "output_latency_ms": float(played["outputLatency"]) * 1000.0,
+        "video_target_ms": float((played.get("targets") or [np.nan])[-1] or np.nan),
     }
     return got, facts
 
@@ -184,21 +190,28 @@ def line(name: str, got: Offset, f: dict[str, float]) -> str:
     return (
         f"{name}: played {got.ms:+.0f} ms (corr {got.corr:.2f}) | {f['reply_s']:.1f} s, "
         f"{f['frames']:.0f} frames shown | Chrome holds audio {f['audio_held_ms']:.0f} ms, "
-        f"video {f['video_held_ms']:.0f} ms (jitter buffers) | output latency "
+        f"video {f['video_held_ms']:.0f} ms (jitter buffers; video target "
+        f"{f['video_target_ms']:.0f} ms at the end) | output latency "
         f"{f['output_latency_ms']:.0f} ms, clock spread {f['clock_spread_ms']:.1f} ms"
     )
 
 
-#: ``--video-target-ms N``: the video receiver's ``jitterBufferTarget`` (ms), set just after its
-#: track arrives, so it replaces the page's own ``VIDEO_HOLD_MS``: the picture held that long at
-#: least (W3C webrtc-extensions; a diagnosis).
+#: ``--video-target-ms N``: the video receiver's ``jitterBufferTarget`` (ms) pinned at ``N``: set
+#: when its track arrives and the page's own writes (``VideoHold`` in web_client/js/
+#: avatar_video.js) ignored from then on, so a fixed hold can be measured beside the page's
+#: measured one in the same run (W3C webrtc-extensions; a diagnosis).
 VIDEO_TARGET_JS = """(target) => {
   const Keep = window.RTCPeerConnection;
+  const own = Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, 'jitterBufferTarget');
   window.RTCPeerConnection = function (...args) {
     const pc = new Keep(...args);
     pc.addEventListener('track', (e) => {
-      if (e.track.kind === 'video') setTimeout(() => { e.receiver.jitterBufferTarget = target; });
-    });
+      if (e.track.kind !== 'video') return;
+      own.set.call(e.receiver, target);
+      Object.defineProperty(e.receiver, 'jitterBufferTarget', {
+        get: () => own.get.call(e.receiver), set: () => {}, configurable: true,
+      });
+    }, {capture: true});
     return pc;
   };
   window.RTCPeerConnection.prototype = Keep.prototype;
@@ -275,10 +288,15 @@ async def main(argv: list[str] | None = None) -> int:
                         args.keep.mkdir(parents=True, exist_ok=True)
                         dump = args.keep / f"{lang}-{turn + 1}.json"
                         dump.write_text(json.dumps(played), encoding="utf-8")
-                    got, facts = offset_of(played)
+                    try:
+                        got, facts = offset_of(played)
+                    except ValueError as exc:  # too few frames shown under heavy load
+                        print(f"{lang} turn {turn + 1}: not measured: {exc}", flush=True)
+                        continue
                     print(line(f"{lang} turn {turn + 1}", got, facts), flush=True)
                     ms.append(got.ms)
-                print(f"{lang} played: median {np.median(ms):+.0f} ms over {len(ms)} replies")
+                if ms:
+                    print(f"{lang} played: median {np.median(ms):+.0f} ms over {len(ms)} replies")
             await browser.close()
     return 0
 
