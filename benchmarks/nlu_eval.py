@@ -55,7 +55,12 @@ before any change was scored, in 52 near pairs: another body's errand or a perso
 the avatar beside the hall's own matter with the same word — 房东不退押金 beside the rent
 deduction, 公积金贷款 beside the housing-loan deduction, 驾照 beside the purchase tax; each pair's
 two lines go to different halves, so each half is 26 out of scope and 26 in scope; the dev half
-may be read, the held-out half is only scored).
+may be read, the held-out half is only scored), and, for the bank, ``pairs_dev.csv`` /
+``pairs_heldout.csv`` (132 English FAQ questions in a visitor's words, written in session 15
+before any change was scored, in groups of four across two near sections — making a transfer
+beside its limits, sending money abroad beside receiving it, the app beside its password,
+opening an account beside the minimum age —, each section's two lines going to different
+halves: the dev half may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -243,6 +248,8 @@ OWN_SETS = (
     "lobby_heldout",
     "nearby_dev",
     "nearby_heldout",
+    "pairs_dev",
+    "pairs_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")
