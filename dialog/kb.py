@@ -211,6 +211,18 @@ class KnowledgeBase:
         counts = {len(items) for items in self.sections.values()}
         return str(index) if len(counts) == 1 else f"{language}{index}"
 
+    def section(self, heading: str, language: str) -> KBAnswer | None:
+        """The section headed ``heading`` (in any language's file) as an answer in ``language``:
+        with parallel files (:meth:`_parallel`) the section at the same place in ``language``'s
+        file. ``None`` when no section has that heading or ``language`` has no such section.
+        Its ``score`` is 1.0 (chosen by name, not searched)."""
+        mine = self.sections.get(language, [])
+        for other, items in self.sections.items():
+            for i, s in enumerate(items):
+                if s.heading == heading and (other == language or len(items) == len(mine)):
+                    return _answer(mine[i], 1.0, self.topic(language, i))
+        return None
+
     def search(
         self,
         query: str,

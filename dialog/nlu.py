@@ -295,8 +295,11 @@ class IntentClassifier:
         totals: dict[str, float] = {}  # each intent's probability: its children's sum
         topics: dict[str, tuple[float, str]] = {}
         shares: dict[str, list[tuple[str, float]]] = {}  # each intent's topics
+        outside = (-1.0, OUT_OF_SCOPE)  # the out-of-scope intent rated best
         for label, p in zip(self.labels, probs.tolist(), strict=True):
             key = self.parent[label]
+            if key == OUT_OF_SCOPE and p > outside[0]:
+                outside = (p, label)
             scores[key] = max(scores.get(key, 0.0), p)
             totals[key] = totals.get(key, 0.0) + p
             if TOPIC_SEP in label:
@@ -320,4 +323,12 @@ class IntentClassifier:
             intent = None
         topic = topics.get(best, (0.0, None))[1]
         command = match_command(text)
-        return NLUResult(intent, confidence, ranking, command, topic, tuple(shares.get(best, ())))
+        return NLUResult(
+            intent,
+            confidence,
+            ranking,
+            command,
+            topic,
+            tuple(shares.get(best, ())),
+            outside[1] if best == OUT_OF_SCOPE else None,
+        )

@@ -9,6 +9,7 @@ from dialog.commands import declines_a_person
 from dialog.entities import extract_yes_no
 from dialog.pack import Intent, Pack
 from dialog.steps import Run
+from dialog.templates import kb_reply
 from dialog.types import UserInput
 
 #: The intent a turn is reported as when nothing in the pack answers it (no intent above the
@@ -54,6 +55,9 @@ def out_of_scope(pack: Pack, run: Run, event: UserInput) -> bool:
     # the turn's intent says so (converse --json, the page's metrics): it was null, the mark
     # of a flow's answer, and `dhe converse` called the out-of-scope offer "(flow answer)"
     run.intent = OUT_OF_SCOPE
+    if event.kb is not None:  # a request the avatar cannot do, answered with how to do it
+        run.say_plan(kb_reply(event.kb, run.language))
+        return True
     if not run.colleague_on_the_way():
         offer(run)
     return True

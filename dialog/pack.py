@@ -4,7 +4,9 @@ Layout of ``assets/domains/<name>/`` (Chinese and English side by side):
 
 * ``domain.yaml`` — ``name``, ``languages``, ``settings`` and ``slots``;
 * ``intents.yaml`` — each intent with exactly one of ``flow``, ``response``, ``kb``, ``command``,
-  ``out_of_scope``, and its training ``examples`` per language;
+  ``out_of_scope``, and its training ``examples`` per language; an out-of-scope intent may name
+  the knowledge-base section that answers it (``answer: Making a transfer``): a request the
+  avatar cannot carry out that the section explains how to do;
 * ``responses.yaml`` — reply templates: text per language, ``emotion``, ``gesture``, ``card``;
 * ``flows.yaml`` — Rasa-shaped flows (see :mod:`dialog.pack_check` for the step grammar);
 * ``kb/*.md`` — the knowledge base (``faq.en.md``, ``faq.zh.md`` …);
@@ -116,7 +118,8 @@ class Intent:
     Attributes:
         name: intent name.
         kind: one of :data:`INTENT_KINDS`.
-        target: flow id, response name, command name, or ``""`` (kb / out_of_scope).
+        target: flow id, response name, command name, ``""`` (kb), or for out_of_scope the
+            knowledge-base heading that answers it (its ``answer:``; ``""``: none).
         examples: training utterances per language.
     """
 

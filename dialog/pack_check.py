@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.flow_check import check_step
-from dialog.kb import lint_markdown
+from dialog.kb import lint_markdown, parse_markdown
 from dialog.pack import (
     COMMANDS,
     INTENT_KINDS,
@@ -168,6 +168,8 @@ def _intents(c: _Checker, doc: LineDict, languages: tuple[str, ...]) -> dict[str
             continue
         kind = kinds[0]
         target = spec[kind] if kind in ("flow", "response", "command") else ""
+        if kind == "out_of_scope":  # a knowledge-base heading that answers it, or none
+            target = spec.get("answer") or ""
         if kind == "command" and target not in COMMANDS:
             c.add("intents.yaml", line_at(spec, kind), f"{path}.command: unknown {target!r}")
         examples = spec.get("examples") or LineDict()
@@ -266,6 +268,12 @@ def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[
             c.add(
                 "intents.yaml", line, f"intents.{intent.name}.response: unknown {intent.target!r}"
             )
+    headings = {s.heading for path in pack.kb_files for s in parse_markdown(path)}
+    for intent in pack.intents.values():
+        if intent.kind == "out_of_scope" and intent.target and intent.target not in headings:
+            line = line_at(intents_doc["intents"], intent.name)
+            message = f"intents.{intent.name}.answer: no knowledge-base heading {intent.target!r}"
+            c.add("intents.yaml", line, message)
     for flow in pack.flows.values():
         for step in flow.steps:
             check_step(c, pack, flow, step)

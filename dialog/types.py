@@ -69,6 +69,9 @@ class NLUResult:
             :meth:`dialog.kb.KnowledgeBase.topic`) the classifier rates best, else ``None``.
         topics: for a knowledge-base intent, each of its topics with the classifier's
             probability (0..1), for reranking the knowledge base's sections; else empty.
+        outside: when out of scope is the best class, the out-of-scope intent rated best
+            (``out_of_scope_money_movement``; ``out_of_scope`` for the generic lines), else
+            ``None``.
     """
 
     intent: str | None
@@ -77,6 +80,7 @@ class NLUResult:
     command: str | None = None
     topic: str | None = None
     topics: tuple[tuple[str, float], ...] = ()
+    outside: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

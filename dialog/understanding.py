@@ -124,8 +124,20 @@ class Understanding:
             if found is not None and self._object_outside(found):
                 nlu, faq = replace(nlu, intent=None, topic=None, topics=()), False
             kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
+            if nlu.intent is None and nlu.outside is not None:
+                kb = self._answer_outside(nlu.outside, language)
             readings.append((nlu, kb))
         return readings
+
+    def _answer_outside(self, name: str, language: str) -> KBAnswer | None:
+        """The section that answers the out-of-scope intent ``name`` (its ``answer:``, a
+        heading: "send 2000 yuan to my landlord" gets "Making a transfer", how to do it in the
+        app or at the counter, not "I can't help with that"), or ``None``. The line stays out
+        of scope (:meth:`label`): the avatar does not do it, it says how."""
+        intent = self.pack.intents.get(name)
+        if intent is None or intent.kind != "out_of_scope" or not intent.target:
+            return None
+        return self.kb.section(intent.target, language)
 
     def _object(self, text: str, intent: Intent) -> str | None:
         """What the Chinese line ``text``, read as ``intent``, asks about beyond its frame

@@ -106,3 +106,30 @@ async def test_numbers_at_a_question_are_no_miss_so_no_handoff() -> None:
     turn = await session.handle_text("what's the weather like")  # a real miss still counts
     assert not turn.handoff and turn.replies[-1].text == question
     assert session.state.stack[-1].waiting == "collect" and session.state.stack[-1].attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "heading", "start"),
+    [
+        # newcomer14: the number turned "how to make a transfer" into "I can't help with that here"
+        (
+            "please send 2000 yuan to account 6217001234567890123 now",
+            "en",
+            "Making a transfer",
+            "I can't move money from this screen, but a transfer takes a minute in the mobile app",
+        ),
+        ("please send 2000 yuan to account now", "en", "Making a transfer", "I can't move money"),
+        ("帮我给朋友转两百块", "zh", "怎么转账", "我不能在这里替您转账"),
+    ],
+)
+async def test_a_request_to_move_money_is_told_how_to_make_the_transfer(
+    typed: str, language: str, heading: str, start: str
+) -> None:
+    session = trained_dialog("bank").new_session("numbers-transfer", language="auto")
+    turn = await session.handle_text(typed)
+    texts = [r.text for r in turn.replies]
+    if turn.redacted:
+        assert texts.pop(0) == WARNING_EN and "6217001234567890123" not in turn.text
+    assert len(texts) == 1 and texts[0].startswith(start), texts
+    assert turn.intent == "out_of_scope"  # the avatar moves no money: it says how
+    assert turn.replies[-1].source == f"faq.{language}.md § {heading}"

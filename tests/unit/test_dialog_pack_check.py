@@ -145,3 +145,14 @@ def test_a_collect_steps_help_is_checked(broken: Path) -> None:
     assert any("help: needs utter and words" in p.message for p in problems), [
         str(p) for p in problems
     ]
+
+
+def test_an_out_of_scope_answer_names_a_real_heading(broken: Path) -> None:
+    intents = broken / "intents.yaml"
+    _edit(intents, "answer: Making a transfer", "answer: Making a transfr")
+    line = _edit(intents, "  out_of_scope_money_movement:", "  out_of_scope_money_movement:")
+    _, problems = check_pack(broken)
+    message = (
+        "intents.out_of_scope_money_movement.answer: no knowledge-base heading 'Making a transfr'"
+    )
+    assert ("bank/intents.yaml", line, message) in {(p.file, p.line, p.message) for p in problems}

@@ -253,16 +253,21 @@ def test_public_banking_lines_mapped_by_label_map(
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["how do I top up my prepaid card", "raise my credit card limit", "send 50 yuan to my brother"],
+    ("text", "group"),
+    [
+        ("how do I top up my prepaid card", "out_of_scope_prepaid"),
+        ("raise my credit card limit", "out_of_scope_credit"),
+        ("send 50 yuan to my brother", "out_of_scope_money_movement"),
+    ],
 )
 def test_out_of_scope_groups_rank_as_one(
-    text: str, understandings: dict[str, Understanding]
+    text: str, group: str, understandings: dict[str, Understanding]
 ) -> None:
     nlu = understandings["bank"].classifier.predict(text)
     assert nlu.intent is None
     assert nlu.ranking[0][0] == "out_of_scope"
     assert not any(name.startswith("out_of_scope_") for name, _ in nlu.ranking)
+    assert nlu.outside == group  # the group that won, for its answer (intents.yaml answer:)
 
 
 def test_nearest_neighbour_check_turns_a_near_miss_out_of_scope(
