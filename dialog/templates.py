@@ -89,7 +89,8 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
 
     Returns:
         The text; a placeholder whose value is missing or does not fit its format renders as
-        the value's plain string (or ``""``).
+        the value's plain string (or ``""``). Emoji and pictographs in a text value are left
+        out (:func:`without_pictographs`): the text is the avatar's, spoken and captioned.
     """
     out: list[str] = []
     for literal, name, spec, conv in _FORMATTER.parse(template):
@@ -108,6 +109,8 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
         if spec == "hall":
             out.append(spoken_hall(value, language))
             continue
+        if isinstance(value, str):
+            value = without_pictographs(value)
         if spec and isinstance(value, str):
             with suppress(InvalidOperation):
                 value = Decimal(value)  # amounts arrive as decimal strings ("12345.67")
@@ -116,6 +119,32 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
         except (ValueError, TypeError):
             out.append(str(value))
     return _DOUBLE_END.sub(r"\1\2", "".join(out))
+
+
+#: Emoji and pictographs (Unicode blocks: Miscellaneous Symbols and Pictographs to Symbols and
+#: Pictographs Extended-A, regional-indicator flags and skin tones among them; Miscellaneous
+#: Technical; Miscellaneous Symbols and Dingbats; Miscellaneous Symbols and Arrows), with the
+#: joiners, variation selectors, keycap and tag characters that build emoji sequences
+#: (Unicode TS #51). Letters, digits, CJK and punctuation are outside them.
+_PICTOGRAPHS = re.compile(
+    "[\U0001f000-\U0001faff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+    "\u200d\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]+"
+)
+
+
+def without_pictographs(text: str) -> str:
+    """``text`` without emoji and pictographs (:data:`_PICTOGRAPHS`), for a visitor's words
+    put into a reply: a read-back ("I will register: the queue was awful 😡. Confirm?") is
+    spoken, and a voice reads an emoji as its name or a pause, so the caption leaves it out
+    too. Spaces left doubled or before a sentence mark are closed up; a text of pictographs
+    alone is kept, or the read-back would ask to confirm nothing. The stored value (the
+    slot, what a connector receives) keeps the visitor's words as typed: the emoji may be
+    part of what they meant, and the colleague reading the record sees it."""
+    if not _PICTOGRAPHS.search(text):
+        return text
+    out = _PICTOGRAPHS.sub(" ", text)
+    out = re.sub(r"\s+([,.!?;:，。！？；：])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+    return out or text  # only pictographs: read back as given, or there is nothing to confirm
 
 
 #: A quoted value that ends with its own sentence mark, then the template's full stop after the

@@ -8,9 +8,9 @@ import pytest
 
 from dialog.pack import SlotDef
 from dialog.slot_values import extract_slot_value
-from dialog.templates import render
+from dialog.templates import render, without_pictographs
 from dialog.yes_no import is_bare_answer
-from tests.support.dialog_visitor import bank_pack
+from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, texts
 
 TEXT = SlotDef("complaint_text", "text")
 
@@ -78,3 +78,32 @@ def test_the_read_back_has_one_full_stop(language: str, words: str, read_back: s
     '"… help me.". Shall I submit it?'."""
     response = bank_pack().responses["utter_confirm_complaint"]
     assert read_back in render(response, language, {"complaint_text": words}).text
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "words", "read_back"),
+    [
+        (
+            "en",
+            "I want to make a complaint",
+            "the queue was awful 😡😡 and nobody helped 👎🏽",
+            '"the queue was awful and nobody helped". Shall I submit it?',
+        ),
+        ("zh", "我要投诉", "排队太久了😤，没人管🙄", "“排队太久了，没人管”。确认提交吗？"),
+    ],
+)
+def test_the_read_back_leaves_out_emoji_and_the_slot_keeps_them(
+    language: str, opening: str, words: str, read_back: str
+) -> None:
+    """newcomer14: the read-back repeated the visitor's emoji, which a voice reads as their
+    names; the caption and the voice now leave them out, the stored words keep them."""
+    v = Visitor(bank_pack(), bank_nlu(), language=language)
+    v.says(opening)
+    said = " ".join(texts(v.says(words)))
+    assert read_back in said, said
+    assert v.state.slots["complaint_text"] == words
+
+
+def test_pictographs_alone_are_read_back_as_given() -> None:
+    assert without_pictographs("😡") == "😡"
+    assert without_pictographs("12,345.67 yuan, 我要投诉。") == "12,345.67 yuan, 我要投诉。"
