@@ -162,9 +162,19 @@ COLLECT_JS = """async () => {
 
 
 def offset_of(played: dict[str, Any]) -> tuple[Offset, dict[str, float]]:
-    """The offset of one recorded reply and what the line prints beside it."""
-    frames = np.asarray(played["frames"], np.float64)
-    quanta = np.asarray(played["quanta"], np.float64)
+    """The offset of one recorded reply and what the line prints beside it.
+
+    ``played`` is ``COLLECT_JS``'s record: ``frames`` rows of (display time ms, presented
+    count, dark mouth pixels), ``quanta`` rows of (context time s, mean square), ``clock`` rows
+    of (context time s, page time ms), ``targets`` the video receivers' ``jitterBufferTarget``
+    (ms, null where unset).
+
+    Raises:
+        ValueError: no output timestamp, no reply audio, or too few frames shown (none at all
+            included: a reply under heavy load) to measure.
+    """
+    frames = np.asarray(played["frames"], np.float64).reshape(-1, 3)
+    quanta = np.asarray(played["quanta"], np.float64).reshape(-1, 2)
     clock = np.asarray(played["clock"], np.float64)
     if clock.size == 0:
         raise ValueError("the AudioContext gave no output timestamp")
@@ -180,9 +190,15 @@ def offset_of(played: dict[str, Any]) -> tuple[Offset, dict[str, float]]:
         "audio_held_ms": float(played["held"].get("audio", np.nan)),
         "video_held_ms": float(played["held"].get("video", np.nan)),
         "output_latency_ms": float(played["outputLatency"]) * 1000.0,
-        "video_target_ms": float((played.get("targets") or [np.nan])[-1] or np.nan),
+        "video_target_ms": last_target_ms(played.get("targets") or []),
     }
     return got, facts
+
+
+def last_target_ms(targets: list[float | None]) -> float:
+    """The last video receiver's ``jitterBufferTarget`` (ms), NaN where none was set. A target
+    of 0 ms (the page's ``HOLD_MIN_MS``: the picture left to Chrome) is a value, not a gap."""
+    return float("nan") if not targets or targets[-1] is None else float(targets[-1])
 
 
 def line(name: str, got: Offset, f: dict[str, float]) -> str:

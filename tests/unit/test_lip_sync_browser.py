@@ -5,6 +5,9 @@ quanta (their mean squares only), the picture shifted against the sound."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -41,3 +44,41 @@ def test_silence_is_no_reply() -> None:
     shown, opening, quanta_s, power = _played(0.0)
     with pytest.raises(ValueError, match="no reply audio"):
         lsc.played_offset(shown, opening, quanta_s, power * 0.0)
+
+
+_BROWSER = Path(__file__).resolve().parents[2] / "benchmarks" / "lip_sync_browser.py"
+_BSPEC = importlib.util.spec_from_file_location("lip_sync_browser", _BROWSER)
+assert _BSPEC is not None and _BSPEC.loader is not None
+lsb = importlib.util.module_from_spec(_BSPEC)
+_BSPEC.loader.exec_module(lsb)
+
+
+def _record(shift_s: float, frames: int | None = None) -> dict:
+    """``COLLECT_JS``'s record of one reply played with ``shift_s``; ``frames`` keeps only the
+    first that many frames shown (0: none, a reply under heavy load)."""
+    shown, opening, quanta_s, power = _played(shift_s)
+    keep = slice(None) if frames is None else slice(0, frames)
+    return {
+        "frames": [[s * 1000.0, i, o] for i, (s, o) in enumerate(zip(shown, opening, strict=True))][
+            keep
+        ],
+        "quanta": [[q, p] for q, p in zip(quanta_s, power, strict=True)],
+        "clock": [[0.0, 0.0], [1.0, 1000.0]],  # context time = page time
+        "held": {"audio": 40.0, "video": 10.0},
+        "outputLatency": 0.032,
+        "targets": [0],
+    }
+
+
+def test_a_recorded_reply_gives_its_offset_and_its_target() -> None:
+    got, facts = lsb.offset_of(_record(0.040))
+    assert got.ms == pytest.approx(40.0, abs=3.0)
+    assert facts["video_target_ms"] == 0.0  # the page's lowest hold, not a missing one
+    assert np.isnan(lsb.last_target_ms([])) and np.isnan(lsb.last_target_ms([120, None]))
+
+
+@pytest.mark.parametrize("frames", [0, 5])
+def test_a_reply_with_too_few_frames_is_a_value_error(frames: int) -> None:
+    """The benchmark skips such a reply (``ValueError``); none at all was an IndexError."""
+    with pytest.raises(ValueError, match="too few"):
+        lsb.offset_of(_record(0.0, frames))
