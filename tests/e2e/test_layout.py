@@ -131,3 +131,70 @@ def test_a_transactions_card_keeps_dates_and_amounts_on_one_line_on_a_phone(open
         start_session(page)
         for text, lines in page.evaluate(TX_CARD_JS, lang):
             assert lines == 1, (lang, text, lines)
+
+
+#: Boxes (top, bottom in CSS px) of the parts the small-screen tests look at, the viewport's
+#: height, and how far the page and the stage are scrolled.
+GEOMETRY_JS = """
+() => {
+  const box = (s) => { const n = document.querySelector(s); if (!n) return null;
+    const r = n.getBoundingClientRect(); return [r.top, r.bottom]; };
+  const cards = document.querySelectorAll('#cards .card');
+  return {height: window.innerHeight, page: document.documentElement.scrollHeight,
+          stage: document.getElementById('stage').scrollTop,
+          topbar: box('.topbar'), video: box('.video-frame'), sideScroll: box('#side-scroll'),
+          keypad: box('#keypad'), actions: box('.actions'),
+          card: cards.length ? (() => { const r = cards[cards.length - 1].getBoundingClientRect();
+                                        return [r.top, r.bottom]; })() : null};
+}
+"""
+
+
+def test_a_small_phone_keeps_the_avatar_and_the_controls_on_screen_with_the_keypad_open(
+    open_visitor, e2e_artifacts
+):
+    """newcomer14: at 320×568 the open keypad made the page 667 px tall; it scrolled the avatar
+    out of view and put "Talk to a person" below the fold. Now nothing scrolls, the avatar's
+    video is on screen under the top bar, and the keypad, text box and actions are reachable."""
+    page = open_visitor(viewport=(320, 568))
+    start_session(page)
+    page.click("#keypad-open")
+    page.wait_for_selector("#keypad:not([hidden])")
+    shot(page, e2e_artifacts, "21-keypad-320x568")
+    geometry = page.evaluate(GEOMETRY_JS)
+    assert geometry["page"] <= geometry["height"] + 1 and geometry["stage"] == 0, geometry
+    top, bottom = geometry["video"]
+    assert top >= geometry["topbar"][1] - 1 and bottom - top >= 70, geometry
+    controls = [c for c in CONTROLS if "keypad-open" not in c]  # its "Close keypad" stands in
+    assert not _unreachable(page, controls), _unreachable(page, controls)
+
+
+def test_a_portrait_kiosk_shows_the_whole_answer_card_above_the_open_keypad(
+    open_visitor, e2e_artifacts
+):
+    """newcomer14: on a 1080×1920 kiosk (microphone allowed, so no notice line) the keypad
+    opened after a FAQ answer cut the card's text mid-line while the video kept its 40vh. The
+    card (the page's own renderer, a tax FAQ answer) now lies whole inside its scroll box above
+    the keypad; the video gave way."""
+    page = open_visitor("?lang=zh&domain=tax", permissions=("microphone",), viewport=(1080, 1920))
+    start_session(page)
+    page.evaluate(
+        """async () => {
+          const { renderCard } = await import('./js/cards.js');
+          const text = '汇算结果为退税的，可以在App或本厅申请，审核通过后退到您的银行卡，'
+            + '一般10个工作日内到账。您可以让我帮您查询申报状态来了解进度。';
+          const card = {kind: 'faq', title: '退税', key_line: text, text,
+                        source: '海港区税务服务厅常见问题 · 退税'};
+          document.getElementById('cards').append(renderCard(card, {t: (key) => key}));
+        }"""
+    )
+    page.click("#keypad-open")
+    page.wait_for_selector("#keypad:not([hidden])")
+    shot(page, e2e_artifacts, "22-keypad-faq-1080x1920")
+    geometry = page.evaluate(GEOMETRY_JS)
+    card_top, card_bottom = geometry["card"]
+    scroll_top, scroll_bottom = geometry["sideScroll"]
+    assert scroll_top - 1 <= card_top and card_bottom <= scroll_bottom + 1, geometry
+    assert card_bottom <= geometry["keypad"][0], geometry
+    top, bottom = geometry["video"]
+    assert bottom - top >= 0.25 * geometry["height"], geometry  # still a large avatar
