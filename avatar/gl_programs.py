@@ -180,7 +180,9 @@ void main() {
     vec2 sd1 = dFdx(suv), sd2 = dFdy(suv);
     vec3 strand = cross(sp2, n) * sd1.y + cross(n, sp1) * sd2.y;
     strand = normalize(strand - n * dot(n, strand) + vec3(1e-7));
-    float across = suv.x + 0.015 * sin(suv.y * 90.0);  // strands wave a little along their length
+    // strands wave a little along their length; offset so that no lattice point (hash 0 at 0)
+    // draws a dark line down the middle of the forehead
+    float across = suv.x + 0.37 + 0.015 * sin(suv.y * 90.0);
     float wa = fwidth(across);
     // two octaves of clumps, each faded out before its cell shrinks under ~2 px (no aliasing)
     float grain = (vnoise(across * STRAND_CLUMPS) - 0.5) * (1.0 - smoothstep(0.2, 0.45, wa * STRAND_CLUMPS));
