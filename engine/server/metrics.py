@@ -52,14 +52,16 @@ class ServerMetrics:
         )
         self.stage_seconds = Histogram(
             "dhe_stage_seconds",
-            "per-turn stage durations",
+            "per-turn stage durations in seconds, by stage (the turn's timings_ms names less "
+            "their _ms: asr, nlu, tts_first_audio, ...)",
             ["stage"],
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
         self.reply_first_audio = Histogram(
             "dhe_reply_first_audio_seconds",
-            "end of speech to first reply audio sent",
+            "end of speech to first reply audio sent (spoken turns: a typed one has no end "
+            "of speech)",
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
@@ -109,14 +111,16 @@ class ServerMetrics:
                 self.barge_ins.inc()
 
     def observe_turn(self, timings_ms: dict[str, float | None]) -> None:
-        """Record one turn's timings (milliseconds; None = did not run)."""
+        """Record one turn's timings (milliseconds; None = did not run) in seconds: a stage
+        named ``x_ms`` is labelled ``stage="x"`` (a ``_ms`` label on a seconds histogram read
+        as milliseconds, newcomer15)."""
         for stage, ms in timings_ms.items():
             if ms is None:
                 continue
             if stage == "reply_first_audio_ms":
                 self.reply_first_audio.observe(ms / 1000.0)
             else:
-                self.stage_seconds.labels(stage=stage).observe(ms / 1000.0)
+                self.stage_seconds.labels(stage=stage.removesuffix("_ms")).observe(ms / 1000.0)
 
     def observe_call(self, system: str, operation: str, outcome: str, latency_ms: float) -> None:
         """Router observer: one business-system call (``connectors.router.Router.observe``)."""
