@@ -75,3 +75,42 @@ def test_the_avatar_video_is_held_as_long_as_its_voice(browser, dhe_server, e2e_
         so_far_held,
         so_far_playout,
     )
+
+
+#: The page's own ``VideoHold`` driven by stand-in receivers, a fault injected on purpose: a
+#: check of the first session is still awaiting its stats when that session ends and the next
+#: one's receivers arrive (a slow ``getStats`` under load, or a session ended mid-check). The
+#: next session's first check must only take its starting point, never difference its
+#: cumulative stats against the ended session's. Returns the video element's data after that
+#: first check and the new video receiver's target.
+STALE_CHECK_JS = """async () => {
+  const { VideoHold, VIDEO_HOLD_MS } = await import('./js/avatar_video.js');
+  const video = document.createElement('video');
+  const stats = (kind, count, delayS) => new Map([['s', {type: 'inbound-rtp', kind,
+    jitterBufferEmittedCount: count, jitterBufferDelay: delayS}]]);
+  let release;
+  const slow = new Promise((resolve) => { release = resolve; });
+  const receiver = (kind, getStats) => ({track: {kind}, jitterBufferTarget: null, getStats});
+  const hold = new VideoHold(video);
+  hold.add(receiver('audio', () => slow.then(() => stats('audio', 100, 1.0))));
+  hold.add(receiver('video', () => Promise.resolve(stats('video', 10, 0.1))));
+  const ended = hold.check();  // the first session's check, waiting for its stats
+  hold.stop();  // that session ends; the next one's receivers arrive
+  const picture = receiver('video', async () => stats('video', 50, 0.5));
+  hold.add(receiver('audio', async () => stats('audio', 500, 25.0)));
+  hold.add(picture);
+  release();
+  await ended;
+  await hold.check();  // the new session's first check
+  const out = [{...video.dataset}, picture.jitterBufferTarget, VIDEO_HOLD_MS];
+  hold.stop();
+  return out;
+}"""
+
+
+def test_a_check_of_an_ended_session_does_not_feed_the_next(open_visitor):
+    page = open_visitor()
+    shown, target, first = page.evaluate(STALE_CHECK_JS)
+    # one check of the new session is only its starting point: nothing measured yet
+    assert "voiceMs" not in shown, shown
+    assert target == first == int(shown["holdMs"]), (shown, target)

@@ -107,9 +107,12 @@ export class VideoHold {
     const [audio, picture] = [this.audio, this.picture];
     if (!audio || !picture) return;
     const now = { audio: await receiverStats(audio), video: await receiverStats(picture) };
+    // the session ended (or the next one began) while the stats were awaited: these figures
+    // are another session's cumulative counts and must not become the next one's start
+    if (this.audio !== audio || this.picture !== picture) return;
     const before = this.previous;
     this.previous = now;
-    if (!before || this.picture !== picture) return;
+    if (!before) return;
     const held = meanMs(before.audio.inbound, now.audio.inbound, "jitterBufferDelay", "jitterBufferEmittedCount");
     if (held === null) return; // no voice packets since the last check
     const playout = meanMs(before.audio.playout, now.audio.playout, "totalPlayoutDelay", "totalSamplesCount") ?? 0;
