@@ -128,7 +128,9 @@ async def test_a_request_to_move_money_is_told_how_to_make_the_transfer(
     session = trained_dialog("bank").new_session("numbers-transfer", language="auto")
     turn = await session.handle_text(typed)
     texts = [r.text for r in turn.replies]
-    if turn.redacted:
+    masked = "6217001234567890123" in typed  # a full account number: the warning comes first
+    assert bool(turn.redacted) == masked, turn.redacted
+    if masked:
         assert texts.pop(0) == WARNING_EN and "6217001234567890123" not in turn.text
     assert len(texts) == 1 and texts[0].startswith(start), texts
     assert turn.intent == "out_of_scope"  # the avatar moves no money: it says how
