@@ -132,6 +132,20 @@ _PICTOGRAPHS = re.compile(
 )
 
 
+#: A Chinese, Japanese or Korean character or full-width mark: words written without spaces.
+_CJK = re.compile(
+    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
+)
+
+
+def _pictograph_gap(match: re.Match[str]) -> str:
+    """What a run of pictographs leaves: a space between words of a spaced script ("awful 😡and"
+    → "awful and"), nothing beside Chinese, which has no spaces ("太久了😤没人管" → "太久了没人管")."""
+    text, start, end = match.string, match.start(), match.end()
+    beside = text[start - 1 : start] + text[end : end + 1]
+    return "" if _CJK.search(beside) else " "
+
+
 def without_pictographs(text: str) -> str:
     """``text`` without emoji and pictographs (:data:`_PICTOGRAPHS`), for a visitor's words
     put into a reply: a read-back ("I will register: the queue was awful 😡. Confirm?") is
@@ -142,7 +156,7 @@ def without_pictographs(text: str) -> str:
     part of what they meant, and the colleague reading the record sees it."""
     if not _PICTOGRAPHS.search(text):
         return text
-    out = _PICTOGRAPHS.sub(" ", text)
+    out = _PICTOGRAPHS.sub(_pictograph_gap, text)
     out = re.sub(r"\s+([,.!?;:，。！？；：])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
     return out or text  # only pictographs: read back as given, or there is nothing to confirm
 

@@ -107,3 +107,15 @@ def test_the_read_back_leaves_out_emoji_and_the_slot_keeps_them(
 def test_pictographs_alone_are_read_back_as_given() -> None:
     assert without_pictographs("😡") == "😡"
     assert without_pictographs("12,345.67 yuan, 我要投诉。") == "12,345.67 yuan, 我要投诉。"
+
+
+@pytest.mark.parametrize(
+    ("words", "spoken"),
+    [
+        ("排队太久了😤没人管", "排队太久了没人管"),  # Chinese has no spaces: none is put in
+        ("等了一小时 😡 没人管", "等了一小时 没人管"),  # the visitor's own space is kept
+        ("waited an hour😡and left", "waited an hour and left"),  # words stay apart
+    ],
+)
+def test_a_pictograph_leaves_a_space_only_between_spaced_words(words: str, spoken: str) -> None:
+    assert without_pictographs(words) == spoken
