@@ -42,7 +42,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "police": (
         "派出所", "公安", "户口", "户籍", "居住证", "无犯罪", "出入境", "通行证",
         "(补办|补|换|办理?|领)(个|张)?身份证", "身份证(丢|掉|过期|到期|坏)",
-        "(办|续|换|补)(个|本)?护照", "护照(过期|到期|丢)",
+        "(办|续|换|补)(个|本)?护照", "护照(过期|到期|丢)", "签证",
         "police", "residence permit", "household registration", "criminal record",
         "(new|replace|replacement|lost|renew|stolen) (my |an? )?(id|identity) card",
         "(new|replace|renew|lost|apply for a) passport", "passport (renewal|expired)",
@@ -73,7 +73,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     ),
     "housing": (
         "公积金", "房管", "住建", "公租房", "廉租房", "保障房", "不动产登记(中心)?",
-        "物业", "加(个)?名字", "房价", "中介",
+        "物业", "加(个)?名字", "房价", "中介", "押金", "宅基地",
         "(housing|provident) fund", "property (certificate|deed)s?", "land registry",
         "title deeds?", "public housing", "council (house|flat)", "estate agents?",
         "house prices?", "tenancy registration",
@@ -85,7 +85,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "food (business )?licen[cs]e",
     ),
     "civil": (
-        "民政", "结婚", "离婚", "婚姻", "低保", "养老院", "残疾证", "殡葬", "出生证明", "收养",
+        "民政", "结婚", "离婚", "婚姻", "低保", "高龄(补贴|津贴)", "养老院", "残疾证", "殡葬", "出生证明", "收养",
         "marriage", "married", "divorce", "birth certificate", "adopt(ion)?", "nursing home",
         "disability card",
     ),

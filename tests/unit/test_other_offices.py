@@ -27,6 +27,10 @@ from dialog.pack import DEFAULT_PACKS_DIR, load_pack
         ("what is the atmosphere like", ()),  # "atm" is a whole word only
         ("个体工商户怎么开票", ()),  # a sole trader files and invoices here: no 工商 office
         ("工商局在哪", ("market",)),
+        ("去日本旅游的签证怎么办", ("police", "leisure")),  # exit and entry
+        ("租的房子退租押金要不回来", ("housing",)),
+        ("农村宅基地能不能卖", ("housing",)),
+        ("八十岁老人的高龄津贴", ("civil",)),
     ],
 )
 def test_offices_named(text: str, kinds: tuple[str, ...]) -> None:

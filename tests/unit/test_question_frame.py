@@ -23,6 +23,7 @@ from tests.conftest import model_folder
         ("契税怎么交啊", "契税"),
         ("小孩落户需要什么手续", "小孩落户"),  # the procedure asked for
         ("社保卡去哪里补", "社保卡"),
+        ("办护照需要提供什么证明", "办护照"),  # the certificate asked for
         ("我的车可以放哪儿", None),  # a bare 哪儿 is where the car goes, not a window to go to
         ("发票丢了", None),  # no frame: nothing to read again
         ("在哪个窗口", None),  # only the frame
