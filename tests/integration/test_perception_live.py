@@ -46,9 +46,9 @@ FAQ = "When are you open?"  # a knowledge-base answer of several sentences
 
 #: How soon an expression change on the camera reaches its event (s), on this shared 2-core
 #: machine under load: the emotion average spans 1 s and a new leader must lead 0.5 s
-#: (``engine/perception/emotion.py``), at the 2.8-5 frames a second analysed under load 15-25
-#: (each frame then takes 200-400 ms of wall time) one more frame: ~2 s; measured 0.85-1.34 s
-#: there (docs/perception.md). 4 s leaves room for a slower frame.
+#: (``engine/perception/emotion.py``), and at the 2.3-8.3 frames a second analysed under load
+#: 15-25 one more frame: ~2 s at worst; measured 0.67-1.34 s there (docs/perception.md). 4 s
+#: leaves room for a slower frame.
 EXPRESSION_WITHIN_S = 4.0
 
 
