@@ -70,11 +70,15 @@ def why_line(turn: DialogTurn) -> str:
     """The ``dhe chat --why`` line of a turn: ``  [intent · faq.<lang>.md § Heading]`` for a
     knowledge-base answer, ``  [slot: name]`` for an answer to a flow's question,
     ``  [no match: name]`` for an input that held no answer to it (the question is asked again),
+    ``  [help: name]`` for one that asked about the question ("what is the code?": its help and
+    the question again),
     ``  [no input]`` for a blank line, ``  [intent]`` otherwise (``out_of_scope`` when nothing
     was understood)."""
     source = next((r.source for r in turn.replies if r.source), None)
     if turn.intent is None and turn.slot is not None:
         return f"  [slot: {turn.slot}]"
+    if turn.intent is None and turn.helped is not None:
+        return f"  [help: {turn.helped}]"
     if turn.intent is None and turn.unanswered is not None:
         return f"  [no match: {turn.unanswered}]"
     if not turn.text and turn.intent is None:

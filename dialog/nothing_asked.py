@@ -57,6 +57,7 @@ def nothing_asked(
         intent=None,
         slot=None,
         unanswered=None,
+        helped=None,
         offered_handoff=False,
     )
     timings: dict[str, float | None] = {"dialog": dialog_ms, "connector": None}

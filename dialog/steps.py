@@ -62,6 +62,8 @@ class DialogState:
         slot: the slot the last input was read as an answer for, else ``None``.
         unanswered: the slot the waiting question asked for when the last input held no value
             for it (it was asked again), else ``None``.
+        helped: the slot whose question the last input asked about ("what is the code?"): the
+            question's help was said and the question asked again, else ``None``.
         offered_handoff: the last reply asked whether to call a colleague (the out-of-scope
             reply): a yes to it hands off, a no is "how can I help?".
         handed_off: a colleague was called in this session: what is out of scope is answered
@@ -85,6 +87,7 @@ class DialogState:
     intent: str | None = None
     slot: str | None = None
     unanswered: str | None = None
+    helped: str | None = None
     offered_handoff: bool = False
     handed_off: bool = False
     said_time: str | None = None
@@ -109,6 +112,7 @@ class Run:
         self.intent: str | None = None
         self.slot: str | None = None
         self.unanswered: str | None = None
+        self.helped: str | None = None
         self.offered_handoff = False
         self.handed_off = state.handed_off
         self.said_time = state.said_time
@@ -313,6 +317,7 @@ class Run:
             intent=self.intent,
             slot=self.slot,
             unanswered=self.unanswered,
+            helped=self.helped,
             offered_handoff=self.offered_handoff,
             handed_off=self.handed_off,
             said_time=self.said_time,

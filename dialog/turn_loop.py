@@ -85,6 +85,7 @@ class TurnLoop:
         intent: str | None = None
         slot: str | None = None
         unanswered: str | None = None
+        helped: str | None = None
         connector_s: float | None = None
         handoff = False
         # The turn's state is committed only between steps, never while a connector call is
@@ -102,6 +103,7 @@ class TurnLoop:
             self._audit_flows(before, state)
             if isinstance(event, UserInput):
                 intent, slot, unanswered = state.intent, state.slot, state.unanswered
+                helped = state.helped
             call: Call | None = None
             for action in actions:
                 if isinstance(action, Say):
@@ -141,6 +143,7 @@ class TurnLoop:
             state.ended,
             slot=slot,
             unanswered=unanswered,
+            helped=helped,
         )
 
     def _audit_flows(self, before: DialogState, after: DialogState) -> None:

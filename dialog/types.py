@@ -243,6 +243,8 @@ class DialogTurn:
         slot: the slot the input was read as an answer for (``card_last4``), else ``None``.
         unanswered: the slot a flow's question asked for when the input held no value for it
             (the question was asked again), else ``None``.
+        helped: the slot whose question the input asked about ("what is the code?"; the
+            question's help was said and the question asked again), else ``None``.
         redacted: kinds of personal numbers masked in ``text`` (``"card"``, ``"account"``,
             ``"id"``, ``"phone"``, ``"taxpayer"``); the first reply is then a warning.
     """
@@ -257,6 +259,7 @@ class DialogTurn:
     slot: str | None = None
     redacted: tuple[str, ...] = ()
     unanswered: str | None = None
+    helped: str | None = None
 
     @property
     def reply_text(self) -> str:

@@ -58,6 +58,7 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     if value is None and asks_about_the_question(step, event):
         # "I didn't get the code" at the code question: where the code went, and the question
         # again; not a FAQ about some other code (SWIFT), nor a failed attempt (newcomer14)
+        run.helped = slot.name
         run.say(str(step.spec["help"]["utter"]))
         reask(run)
         return

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dialog.cli import why_line
 from dialog.commands import match_command
 from dialog.interpreter import DialogState, Interpreter
 from dialog.nlu import IntentClassifier
@@ -19,6 +20,7 @@ from dialog.types import (
     Call,
     ConnectorDone,
     ConnectorFailed,
+    DialogTurn,
     Handoff,
     KBAnswer,
     NoInput,
@@ -210,9 +212,6 @@ def test_an_input_that_answers_nothing_is_not_a_slot_answer(
 ) -> None:
     """``dhe chat --why`` printed ``[slot: card_last4]`` for words the question was asked again
     after; it names the slot as not answered (``[no match: card_last4]``)."""
-    from dialog.cli import why_line
-    from dialog.types import DialogTurn
-
     v = Visitor(pack, nlu)
     v.says("I lost my card")
     v.says("purple elephants dance")
@@ -406,6 +405,9 @@ def test_a_question_about_the_code_at_the_code_prompt_says_where_it_went(
     ]
     assert not any(isinstance(a, Call) for a in out)
     assert v.state.stack[-1].attempts == 0 and v.state.slots["otp"] is None
+    # dhe chat --why says so (it printed [out_of_scope], newcomer15)
+    assert (v.state.intent, v.state.helped, v.state.unanswered) == (None, "otp", None)
+    assert why_line(DialogTurn(said, None, language, [], {}, helped="otp")) == "  [help: otp]"
     # the question again opens the keypad for the code, as the first time (the help reply was
     # once inserted between utter_ask_otp's text and its card, and took the card)
     cards = [a.reply.card for a in out if isinstance(a, Say)]
