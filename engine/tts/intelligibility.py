@@ -66,6 +66,9 @@ SAMPLE_SLOTS: dict[str, Any] = {
     ],
     "ticket_id": "T000135",
     "ticket_text": "希望周末也能办理业务",
+    # the bank sandbox's complaint reference (K- and 8 hex digits) and a visitor's words
+    "complaint_id": "K-3F07A2C1",
+    "complaint_text": "大堂经理态度很差",
 }
 
 
@@ -80,6 +83,7 @@ _EN_SLOTS: dict[str, Any] = {
     "chosen_slot": {"date": "2025-03-12", "start": "10:00", "hall": "Hall 1"},
     "offered_slots": [{"start": "09:30", "hall": "Hall 1"}, {"start": "14:00", "hall": "Hall 2"}],
     "ticket_text": "please open on weekends too",
+    "complaint_text": "the lobby manager was rude",
 }
 
 

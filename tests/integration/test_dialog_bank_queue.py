@@ -80,7 +80,7 @@ async def test_queue_number_in_chinese_names_the_service_up_front(
     turn = await session.handle_text("是的")
     number = f"B{issued + 1:03d}"
     assert newest_ticket(sandbox, "cards") == number
-    assert f"您的号码是{number}" in said(turn)
+    assert f"您的排队号是{number}" in said(turn)
     assert (f"前面还有{waiting}位" if waiting else "前面没有人") in said(turn)
     assert cards_of(turn, "queue_ticket")[0]["number"] == number
     session.close()

@@ -185,7 +185,7 @@ async def test_a_full_number_at_a_chinese_yes_no_question_is_not_a_yes(
     turn = await session.handle_text("我的卡号是6228 4800 1234 5671")
     assert turn.redacted == ("card",)
     # "卡号是…" once read as "是" (yes) and issued the ticket
-    assert "您的号码是" not in said(turn) and session.state.slots.get("confirm_queue") is None
+    assert "您的排队号是" not in said(turn) and session.state.slots.get("confirm_queue") is None
     turn = await session.handle_text("是的")
-    assert "您的号码是" in said(turn)
+    assert "您的排队号是" in said(turn)
     session.close()

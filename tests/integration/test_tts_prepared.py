@@ -30,7 +30,7 @@ from engine.tts.prepared import (
 from engine.voices import Voices
 
 OUT_OF_SCOPE = "抱歉，这个问题我暂时无法办理。需要我为您呼叫工作人员吗？"
-ASK_OTP = "请说出或输入这六位短信验证码。"
+ASK_OTP = "请说出或输入短信里的六位数字。"
 
 
 async def _first_chunk(tts, text: str) -> tuple[float, list]:
@@ -66,7 +66,7 @@ def test_fixed_texts_are_the_slot_free_responses() -> None:
             assert render(response, "zh", {}).text not in texts, response.name
     code_sent = load_pack(pack_dir("tax")).responses["utter_code_sent"]
     filled = render(code_sent, "zh", {"phone_masked": "*******1234"}).text
-    assert filled == "谢谢。已经向您的手机发送六位短信验证码，手机号后四位是1234。"
+    assert filled == "谢谢。已经向您的手机发送了一条短信，里面有六位数字，手机号后四位是1234。"
     assert filled not in texts and not any("1234" in t for t in texts)
 
 
@@ -109,7 +109,7 @@ def test_a_hit_streams_at_once_and_other_text_is_live(kokoro: KokoroTTS, store) 
     assert len(hit) == len(live)
     assert hit_s < 0.05 * live_s, (hit_s, live_s)  # live: ~0.3 s of model runs at least
     # a slot-filled reply is not prepared: spoken live
-    filled = "谢谢。已经向您的手机发送六位短信验证码，手机号后四位是1234。"
+    filled = "谢谢。已经向您的手机发送了一条短信，里面有六位数字，手机号后四位是1234。"
     assert tts.prepared(filled, "zh") is None
     assert tts.prepared(OUT_OF_SCOPE, "en") is None
 
@@ -192,7 +192,7 @@ def test_a_store_under_the_old_mtime_key_is_carried_over_not_resynthesized(
 def test_fixed_openings_are_the_words_before_a_templates_first_slot() -> None:
     openings = fixed_openings("zh", ["bank", "tax"])
     assert "您的账户余额：" in openings and "谢谢。" in openings
-    assert "谢谢。已经向您的手机发送六位短信验证码，" in openings
+    assert "谢谢。已经向您的手机发送了一条短信，里面有六位数字，" in openings
     assert not any("{" in t or "}" in t for t in openings)
     templates = [
         r.texts["zh"]
