@@ -29,6 +29,14 @@ from dialog.sensitive import classify
         # newcomer14: a business's taxpayer ID (unified social credit code) was read unmasked
         ("my taxpayer ID is 91310000MA1FL8XQ30", "my taxpayer ID is •••• XQ30", ("taxpayer",)),
         ("纳税人识别号91110000600037341l", "纳税人识别号•••• 341L", ("taxpayer",)),
+        # newcomer15: 20 digits (a card number with a digit too many) went into a complaint
+        (
+            "you charged my card 6222 0212 3456 7890 1234 twice",
+            "you charged my card •••• 1234 twice",
+            ("account",),
+        ),
+        ("6222-0212-3456-7890-1234", "•••• 1234", ("account",)),
+        ("ref 62220212345678901234567", "ref •••• 4567", ("account",)),
     ],
 )
 def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kinds: tuple) -> None:
