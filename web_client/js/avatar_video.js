@@ -97,6 +97,8 @@ export class VideoHold {
     }
   }
 
+  /** Sets the video receiver's ``jitterBufferTarget`` and the element's ``data-hold-ms``.
+   *  @param {number} ms the hold (ms), within HOLD_MIN_MS .. HOLD_MAX_MS */
   write(ms) {
     this.picture.jitterBufferTarget = ms;
     this.video.dataset.holdMs = String(ms);
