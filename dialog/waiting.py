@@ -49,10 +49,12 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     assert step is not None
     slot = pack.slots[str(step.value)]
     sure = event.nlu.confidence >= float(pack.setting("digression_threshold", 0.5))
-    # At a free-text prompt any words fit; a clear question or command is still answered
-    # or obeyed first, then the prompt is repeated.
-    free_text = slot.type == "text" and sure and clear_request(pack, event)
-    if free_text and route(run, event):
+    # At a free-text prompt any words fit, and at a choice an option's word may sit inside a
+    # question ("what's the interest rate on a savings account?" at the counter question took
+    # accounts, newcomer15): a clear question or command is answered or obeyed first, then
+    # the question is asked again.
+    asked_instead = slot.type in ("text", "choice") and sure and clear_request(pack, event)
+    if asked_instead and route(run, event):
         return
     value = extract_slot_value(slot, event.text, run.slots, event.now, read_aloud(pack, slot))
     if value is None and asks_about_the_question(step, event):

@@ -100,3 +100,19 @@ async def test_queue_number_declined_takes_nothing(
     assert queue(sandbox, "accounts") == before
     assert not any(e.detail.startswith("bank.take_queue_number") for e in session.audit)
     session.close()
+
+
+async def test_a_question_at_the_service_question_is_answered_not_taken_as_the_service(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer15: at "cash, cards, or accounts?" the question "what's the interest rate on a
+    savings account?" was read as the accounts counter and a queue number offered. It gets the
+    knowledge base's answer, then the question again; the service is still open."""
+    session = engine.new_session("t-queue-question")
+    turn = await session.handle_text("can I get a queue number?")
+    assert "cash, cards, or accounts" in said(turn)
+    turn = await session.handle_text("what's the interest rate on a savings account?")
+    assert "queue number for" not in said(turn), said(turn)
+    assert turn.replies[0].source and "cash, cards, or accounts" in said(turn), said(turn)
+    turn = await session.handle_text("cards")
+    assert "queue number for card services" in said(turn), said(turn)
