@@ -177,3 +177,32 @@ def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e
     status, _ = dhe_server.request("DELETE", f"/api/sessions/{session}")
     assert status == 404
     shot(page, e2e_artifacts, "07-kiosk-attract")
+
+
+def test_a_terminal_over_its_address_limit_says_it_is_busy_and_which_limit(open_visitor):
+    """newcomer15: a third kiosk behind one NAT address was refused 429
+    ``too-many-sessions-from-address`` and told the visitor "The assistant could not be
+    reached". The refusal is faked here on purpose (two live sessions from this address would
+    need two more pages): the page says the terminal is busy, tells staff the status, code and
+    the setting to raise, and keeps trying."""
+    page = open_visitor()
+    offers: list[int] = []
+
+    def over_the_limit(route) -> None:
+        offers.append(len(offers))
+        body = (
+            '{"error": {"code": "too-many-sessions-from-address", "message": "this address'
+            ' already has 2 live sessions", "retry_after_s": 1}}'
+        )
+        route.fulfill(
+            status=429, content_type="application/json", body=body, headers={"Retry-After": "1"}
+        )
+
+    page.route("**/api/sessions", over_the_limit)
+    page.click("#start")
+    page.wait_for_selector("#notice[data-key='notice.address_busy']", timeout=15_000)
+    notice = page.text_content("#notice")
+    assert "429 too-many-sessions-from-address" in notice, notice
+    assert "sessions_per_address" in notice and "could not be reached" not in notice, notice
+    page.wait_for_timeout(2500)  # it keeps trying (1 s, 2 s back-off)
+    assert len(offers) >= 2

@@ -29,6 +29,7 @@ const STARTUP_NOTICES = [
   "notice.start_failed",
   "notice.not_ready",
   "notice.busy",
+  "notice.address_busy",
   "notice.config_error",
   "notice.out_of_service",
 ];
@@ -223,6 +224,14 @@ export class VisitorPage {
     if (error.code === "start-up-failed") {
       // the server is up but its models never loaded: out of service until staff fix it
       this.configError(error, "notice.out_of_service");
+      return;
+    }
+    if (error.code === "too-many-sessions-from-address") {
+      // kiosks behind one NAT address share the server's per-address limit: the third one
+      // read "could not be reached" (newcomer15); say it is busy, and for staff which limit
+      const vars = { status: error.status, code: error.code };
+      this.notice("notice.address_busy", vars, { kind: "warn", ms: 0 });
+      this.scheduleReconnect();
       return;
     }
     const key =
