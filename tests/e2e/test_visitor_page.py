@@ -248,3 +248,25 @@ def test_a_paste_longer_than_the_box_takes_is_said(open_visitor):
     page.wait_for_function(
         "() => /too long/.test(document.getElementById('notice').textContent)", timeout=5000
     )
+
+
+def test_a_long_answer_is_whole_on_screen_and_its_caption_scrolls_by_keyboard(open_visitor):
+    """newcomer15: at 1280×800 a long answer showed two caption lines and a card with its first
+    sentence; the fees and what to bring were only heard, and Tab never reached the caption.
+    The FAQ card now opens the whole answer ("The whole answer"), and a caption longer than
+    its box is in the Tab order (the arrow keys scroll it)."""
+    page = open_visitor(viewport=(1280, 800))
+    start_session(page)
+    ask(page, "How do I send money abroad?")
+    page.wait_for_selector("#cards .card-faq", timeout=REPLY_TIMEOUT_MS)
+    card = page.locator("#cards .card-faq")
+    key_line = card.locator(":scope > .card-line").text_content()
+    card.locator(".card-more summary").click()
+    whole = card.locator(".card-more .card-line").text_content()
+    assert card.locator(".card-more .card-line").is_visible()
+    assert whole.startswith(key_line.rstrip(".")[:20]) and len(whole) > len(key_line) + 40, whole
+    page.wait_for_function(
+        "() => { const c = document.getElementById('caption-avatar');"
+        " return c.scrollHeight > c.clientHeight + 2 && c.tabIndex === 0; }",
+        timeout=REPLY_TIMEOUT_MS,
+    )

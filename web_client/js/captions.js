@@ -106,7 +106,9 @@ export class Captions {
   }
 
   /** Fade the answer's bottom edge while more of it lies below (``.caption-avatar.more``), so
-   * a long answer shows that it goes on; scrolling to its end removes the fade. */
+   * a long answer shows that it goes on; scrolling to its end removes the fade. An answer
+   * longer than its box is in the Tab order, so the arrow keys scroll it (newcomer15: Tab
+   * never reached it, and a keyboard user could read only its first lines). */
   cue() {
     const el = this.avatarEl;
     if (!this.cueBound) {
@@ -114,6 +116,7 @@ export class Captions {
       this.cueBound = true;
     }
     el.classList.toggle("more", el.scrollTop + el.clientHeight < el.scrollHeight - 2);
+    el.tabIndex = el.scrollHeight > el.clientHeight + 2 ? 0 : -1;
   }
 
   /** The page switched to ``lang``: the avatar's caption in another language is cleared (its

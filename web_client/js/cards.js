@@ -191,6 +191,13 @@ const RENDER = {
     const node = shell("faq", present(card.title) ? card.title : ctx.t("card.faq.title"));
     const line = present(card.key_line) ? card.key_line : card.text;
     if (present(line)) node.append(el("p", { class: "card-line" }, line));
+    // the whole answer one tap away: the card showed only its key line, and the rest (fees,
+    // what to bring) was only heard and scrolled by in the caption (newcomer15)
+    if (present(card.text) && present(line) && card.text.trim() !== line.trim()) {
+      const more = el("details", { class: "card-more" });
+      more.append(el("summary", {}, ctx.t("card.faq.more")), el("p", { class: "card-line" }, card.text));
+      node.append(more);
+    }
     node.append(kv(ctx, [[ctx.t("card.faq.source"), card.source]]));
     return node;
   },
