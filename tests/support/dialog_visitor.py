@@ -20,15 +20,25 @@ def said(turn: DialogTurn) -> str:
 
 
 @functools.cache
-def bank_pack() -> Pack:
-    """The real bank pack, loaded once per test process."""
-    return load_pack(Path(DEFAULT_PACKS_DIR) / "bank")
+def domain_pack(domain: str) -> Pack:
+    """A shipped pack (``bank``, ``tax``), loaded once per test process."""
+    return load_pack(Path(DEFAULT_PACKS_DIR) / domain)
 
 
 @functools.cache
+def domain_nlu(domain: str) -> IntentClassifier:
+    """A shipped pack's intent classifier, trained once per test process."""
+    return IntentClassifier.from_pack(domain_pack(domain))
+
+
+def bank_pack() -> Pack:
+    """The real bank pack, loaded once per test process."""
+    return domain_pack("bank")
+
+
 def bank_nlu() -> IntentClassifier:
     """The bank pack's intent classifier, trained once per test process."""
-    return IntentClassifier.from_pack(bank_pack())
+    return domain_nlu("bank")
 
 
 class Visitor:

@@ -5,30 +5,20 @@ tax pack and its trained classifier; the tax system's answers are fed as connect
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pytest
 
-from dialog.nlu import IntentClassifier
-from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
+from dialog.pack import Pack
 from dialog.types import Call, ConnectorDone, Handoff
-from tests.support.dialog_visitor import Visitor, texts
+from tests.support.dialog_visitor import Visitor, domain_nlu, domain_pack, texts
 
 
-@functools.cache
 def tax_pack() -> Pack:
-    return load_pack(Path(DEFAULT_PACKS_DIR) / "tax")
-
-
-@functools.cache
-def tax_nlu() -> IntentClassifier:
-    return IntentClassifier.from_pack(tax_pack())
+    return domain_pack("tax")
 
 
 def at_the_code_question(language: str) -> Visitor:
     """A visitor of the filing check, its code texted to the phone ending 1188."""
-    v = Visitor(tax_pack(), tax_nlu(), language=language)
+    v = Visitor(tax_pack(), domain_nlu("tax"), language=language)
     actions = v.says(
         "what is the status of my tax filing?" if language == "en" else "查一下我的申报状态"
     )
