@@ -150,6 +150,8 @@ class Interpreter:
         if run.stack and run.stack[-1].waiting == "collect":
             waiting.collect_answer(self.pack, run, event, self._digression)
             return
+        for answer in event.also:  # the line's other requests, in the order said
+            run.say_plan(kb_reply(answer, run.language))
         self._route(run, event, digression=False)
 
     def _digression(self, run: Run, event: UserInput) -> bool:

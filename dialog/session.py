@@ -26,6 +26,7 @@ from dialog.interpreter import DialogState
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback
 from dialog.sensitive import names_only_numbers, redact, warning_reply
+from dialog.several_requests import clauses, combine, opening_clause, takes_free_text
 from dialog.templates import render
 from dialog.turn_loop import TurnLoop, ms_since
 from dialog.types import (
@@ -145,8 +146,8 @@ class DialogSession:
             # the sentence encoder and the FAQ search take 50-700 ms of CPU: off the event
             # loop, which carries every session's media and its ICE consent checks (a page
             # whose peer went unanswered for 4 s dropped its session, newcomer12)
-            nlu, kb = await asyncio.to_thread(self.engine.understanding.read, text, lang)
-            event = UserInput(text, lang, nlu, kb, datetime.now(self.engine.timezone))
+            event = await asyncio.to_thread(self._read, text, lang)
+            nlu = event.nlu
             self._audit.append(
                 AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
             )
@@ -155,6 +156,29 @@ class DialogSession:
             return turn
         warning = self._warning(turn.language)
         return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
+
+    def _read(self, text: str, language: str) -> UserInput:
+        """NLU of the visitor's line (on a worker thread). With no question waiting, a line
+        of several requests is read clause by clause (:mod:`dialog.several_requests`): the
+        lost card beside the opening hours was dropped without a word (newcomer15)."""
+        nlu, kb = self.engine.understanding.read(text, language)
+        now = datetime.now(self.engine.timezone)
+        at_question = self._at_question() or nlu.command is not None
+        parts = [] if at_question else clauses(text, language)
+        if parts:
+            readings = self.engine.understanding.read_many(parts, [language] * len(parts))
+            found = combine(self.engine.pack, readings)
+            if found is not None:
+                (nlu, kb), also = found
+                return UserInput(text, language, nlu, kb, now, also)
+        opening = None if at_question else opening_clause(text, language)
+        if opening is not None and not takes_free_text(self.engine.pack, nlu):
+            # "I want to complain, the cash machine swallowed my card" got the kept-card FAQ:
+            # an opening clause asking for a free-text flow takes the line as its content
+            first = self.engine.understanding.read(opening, language)
+            if takes_free_text(self.engine.pack, first[0]):
+                nlu, kb = first
+        return UserInput(text, language, nlu, kb, now)
 
     def awaited_answer(self) -> str | None:
         """The type of the slot the flow's question waits for (``digits``, ``yes_no``…; see

@@ -118,6 +118,9 @@ class UserInput:
         nlu: NLU's reading of ``text``.
         kb: the knowledge-base answer for ``text`` when NLU thinks it is a FAQ, else ``None``.
         now: the current time, timezone-aware (for "tomorrow at 3 pm"); ``None`` when unknown.
+        also: FAQ answers to the line's other requests, said before ``nlu``'s is acted on ("what
+            time do you open and what is my balance?": the hours, then the balance check; see
+            :mod:`dialog.several_requests`); empty for a line of one request.
     """
 
     text: str
@@ -125,6 +128,7 @@ class UserInput:
     nlu: NLUResult
     kb: KBAnswer | None = None
     now: datetime | None = None
+    also: tuple[KBAnswer, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
