@@ -195,6 +195,8 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         # again: the card is checked first and said to be frozen, with no freeze offered
         turn = await session.handle_text("我的卡丢了")
         assert "已经是冻结状态" in said(turn) and "吗" not in said(turn), said(turn)
+        # no promise of a freeze "at once" before the check, and the next step (newcomer15)
+        assert "马上" not in said(turn) and "补办新卡" in said(turn), said(turn)
         assert not session.state.stack  # the flow ended: nothing is left to answer
     finally:
         sandbox_write(
