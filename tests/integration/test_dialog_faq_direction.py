@@ -60,3 +60,19 @@ def test_no_answer_speaks_an_operator_label(domain: str) -> None:
     spoken = [s for path in pack.kb_files for s in parse_markdown(path)]
     assert len(spoken) > 40
     assert [s.source for s in spoken if label.search(s.text)] == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "source"),
+    [  # the opposite of a freeze is not a lost card (newcomer15: "I can freeze it right away")
+        ("unfreeze my card", "faq.en.md § Unfreezing a card"),
+        ("I found my card, please unblock it", "faq.en.md § Unfreezing a card"),
+        ("我的卡找到了，帮我解冻", "faq.zh.md § 银行卡解冻"),
+    ],
+)
+async def test_unfreezing_a_card_is_not_a_lost_card(typed: str, source: str) -> None:
+    session = trained_dialog("bank").new_session("unfreeze")
+    turn = await session.handle_text(typed)
+    assert turn.intent == "faq" and turn.replies[0].source == source, said(turn)
+    assert not session.state.stack  # no lost-card flow started
+    session.close()
