@@ -159,7 +159,7 @@ class MaterialBuilder:
             double_sided=bool(m.doubleSided),
             unlit="KHR_materials_unlit" in ext,
             shade_color=self._shade_color(m, ext),
-            strands=bool((m.extras or {}).get("strands")) if isinstance(m.extras, dict) else False,
+            strands=isinstance(m.extras, dict) and bool(m.extras.get("strands")),
         )
 
     def _shade_color(self, m, ext: Mapping) -> tuple[float, float, float] | None:

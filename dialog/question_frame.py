@@ -94,6 +94,8 @@ def request_object(text: str, examples: Iterable[str]) -> str | None:
                 covered[i] = covered[i + 1] = True
         left.extend(c for c, inside in zip(run, covered, strict=True) if not inside)
     found = "".join(left)
-    if len(found) < MIN_OBJECT_CHARS or found == _PUNCTUATION.sub("", text):
+    # nothing stripped: the Chinese characters are all still there (digits and Latin letters
+    # are no part of ``found``, so "医院的号123" is compared without them)
+    if len(found) < MIN_OBJECT_CHARS or found == "".join(_CJK_RUN.findall(text)):
         return None
     return found

@@ -96,8 +96,10 @@ class Understanding:
             language: the reply language (picks the knowledge-base index).
 
         Returns:
-            ``(nlu, kb_answer)``; ``kb_answer`` is ``None`` for non-FAQ intents or when the
-            knowledge base has no answer above its threshold.
+            ``(nlu, kb_answer)``; ``kb_answer`` is the FAQ section for a FAQ intent (``None``
+            when the knowledge base has no answer above its threshold), the section an
+            out-of-scope intent names with ``answer:`` ("send 2000 yuan to account …" →
+            "Making a transfer"; ``nlu.intent`` stays ``None``), else ``None``.
         """
         return self.read_many([text], [language])[0]
 

@@ -81,6 +81,12 @@ DEMO_CUSTOMER = {
     "checking": "6228480012345671",
     "savings": "6228480012345689",
 }
+#: The demo card unfreezes itself this long after it was frozen (s): the README's lost-card
+#: demo froze it for every later visitor of a kiosk, and across restarts of the engine, who
+#: then only ever heard "already frozen" (newcomer15). Longer than one visit, so a visitor
+#: who asks again still hears that it is frozen.
+DEMO_FREEZE_S = 600.0
+
 #: The demo customer's transactions: (days before the seed day, description, cents). Dated
 #: relative to the day the sandbox is seeded, so "my recent transactions" are recent (fixed
 #: March 2025 dates read as a year and more old).
@@ -290,14 +296,23 @@ class _BankRoutes:
         return last4
 
     def _own_card(self, customer: str, last4: str) -> Any:
-        """The customer's card row (``number``, ``status``) ending in ``last4``; 404
-        ``card_not_found`` when the customer has none (another customer's card included)."""
-        card = self.db.execute(
-            "SELECT number, status FROM cards WHERE last4 = ? AND customer_id = ?",
-            (last4, customer),
-        ).fetchone()
+        """The customer's card row (``number``, ``status``, ``frozen_at``) ending in ``last4``;
+        404 ``card_not_found`` when the customer has none (another customer's card included).
+        The demo card frozen more than :data:`DEMO_FREEZE_S` ago is active again."""
+        query = "SELECT number, status, frozen_at FROM cards WHERE last4 = ? AND customer_id = ?"
+        card = self.db.execute(query, (last4, customer)).fetchone()
         if card is None:
             raise ApiError(404, "card_not_found", "no such card for this customer")
+        if (
+            card["number"] == DEMO_CUSTOMER["card"]
+            and card["status"] == "frozen"
+            and time.time() - (card["frozen_at"] or 0.0) > DEMO_FREEZE_S
+        ):
+            self.db.execute(
+                "UPDATE cards SET status = 'active', frozen_at = NULL WHERE number = ?",
+                (card["number"],),
+            )
+            card = self.db.execute(query, (last4, customer)).fetchone()
         return card
 
     async def card(self, request: web.Request) -> web.Response:

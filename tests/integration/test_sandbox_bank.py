@@ -3,6 +3,7 @@ against the running sandbox bank (SQLite, fictional data)."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
-from connectors.sandbox.bank import DEMO_CUSTOMER
+from connectors.sandbox.bank import DEMO_CUSTOMER, DEMO_FREEZE_S
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
@@ -135,6 +136,31 @@ async def test_freeze_card_then_conflict(connector: Router, sandbox) -> None:
             "bank.freeze_card", {"token": token, "card_last4": card["last4"]}, idempotency_key="k-2"
         )
     assert info.value.code == "conflict" and info.value.reason == "already_frozen"
+
+
+async def test_the_demo_card_unfreezes_itself_after_a_visit(connector: Router, sandbox) -> None:
+    """The README's lost-card demo froze card 4417 for every later visitor (newcomer15)."""
+    token = await verified_token(connector, sandbox)
+    args = {"token": token, "card_last4": DEMO_LAST4}
+    sandbox_write(sandbox, "bank", "UPDATE cards SET status='active' WHERE last4=?", DEMO_LAST4)
+    await connector.call("bank.freeze_card", args, idempotency_key="demo-1")
+    assert (await connector.call("bank.get_card", args)).data["status"] == "frozen"  # same visit
+    old = time.time() - DEMO_FREEZE_S - 1
+    sandbox_write(sandbox, "bank", "UPDATE cards SET frozen_at=? WHERE last4=?", old, DEMO_LAST4)
+    assert (await connector.call("bank.get_card", args)).data["status"] == "active"
+    # only the demo card: another customer's frozen card stays frozen however old
+    other = sandbox_rows(sandbox, "bank", "SELECT last4 FROM cards WHERE customer_id='C0003'")[0]
+    sandbox_write(
+        sandbox,
+        "bank",
+        "UPDATE cards SET status='frozen', frozen_at=? WHERE last4=?",
+        old,
+        other["last4"],
+    )
+    token = await verified_token(connector, sandbox, other["last4"])
+    frozen = {"token": token, "card_last4": other["last4"]}
+    assert (await connector.call("bank.get_card", frozen)).data["status"] == "frozen"
+    sandbox_write(sandbox, "bank", "UPDATE cards SET status='active' WHERE last4=?", other["last4"])
 
 
 async def test_cannot_freeze_someone_elses_card(connector: Router, sandbox) -> None:

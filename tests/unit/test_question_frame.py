@@ -73,6 +73,9 @@ def test_faq_reading_checked_by_its_object(tax: Understanding, text: str, expect
         ("帮我预约一下", ["帮我预约一下"], None),  # only the request's words
         ("帮我预约明天", ["我要预约"], "帮我明天"),  # characters left keep their order
         ("book me in", ["我要预约"], None),  # the request words are Chinese
+        # nothing of the request's was stripped: digits beside it do not make it an object
+        ("医院的号123", ["帮我预约一下"], None),
+        ("帮我预约一下医院的号2号", ["帮我预约一下"], "医院的号号"),
     ],
 )
 def test_request_object(text: str, examples: list[str], found: str | None) -> None:
