@@ -166,7 +166,9 @@ def test_stills_read_as_their_emotions(stills) -> None:
     frown = (neutral["mouthFrownLeft"] + neutral["mouthFrownRight"]) / 2
     assert neutral["browInnerUp"] < 0.3 and smile < 0.3 and frown < 0.3, neutral
     happy = readings["happy"].blend
-    assert (happy["mouthSmileLeft"] + happy["mouthSmileRight"]) / 2 >= 0.4
+    # MediaPipe read 0.68 for the face a newcomer found no different from neutral (session
+    # 15); the stronger smile reads 0.88
+    assert (happy["mouthSmileLeft"] + happy["mouthSmileRight"]) / 2 >= 0.8, happy
     concerned = readings["concerned"].blend
     assert concerned["browInnerUp"] >= neutral["browInnerUp"] + 0.15
 
