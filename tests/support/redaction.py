@@ -16,7 +16,7 @@ SAMPLES: tuple[str, ...] = (
     "我的one three eight one two three four five six seven eight",
     "Account: ONE two three four five six seven eight nine zero.",
     "6217000010012345678 and 13912345678",
-    "a 20-digit run 12345678901234567890 is no number of ours",
+    "a 20-digit run 12345678901234567890 is masked too",
     "my card ending 4417 is lost",
     "the code is 123456",
     "I paid 12,345.67 yuan on 2024-03-15 at 10:30",

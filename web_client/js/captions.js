@@ -7,17 +7,18 @@
 // moment it is sent, and the server never sends a typed line back (its `transcript` events are
 // ASR results; a typed turn only gets `reply` events). Keep the two the same rule:
 // tests/e2e/test_visitor_page.py runs both on the same samples (tests/support/redaction.py).
-//   * runs of 10–22 digits, or blocks of 3–8 joined by one space or hyphen, an ID's final X
+//   * runs of 10 or more digits, or blocks of 3–8 joined by one space or hyphen, an ID's final X
 //     allowed; digits as typed or as Chinese numerals (幺三八…);
 //   * runs of 10–22 English digit words (one three eight …);
-//   * a run is masked when it is personal: 10–19 digits (card, account, phone), or 18
-//     characters whose last is a digit or X (a resident ID).
+//   * a run is masked when it is personal: 10 or more digits (card, account, phone; a longer
+//     run, a card number with a digit too many, is as private), or 18 characters whose last
+//     is a digit or X (a resident ID).
 const MASK = "••••";
 const CJK_DIGITS = { 零: "0", 〇: "0", 一: "1", 幺: "1", 二: "2", 两: "2", 三: "3", 四: "4",
   五: "5", 六: "6", 七: "7", 八: "8", 九: "9" };
 const D = "[0-9零〇一幺二两三四五六七八九]";
 const DIGIT_RUN = new RegExp(
-  `(?<!${D})(?:${D}{10,22}|${D}{3,8}(?:[ \\-]${D}{3,8})+)(?:[ \\-]?[Xx])?(?!${D})`,
+  `(?<!${D})(?:${D}{10,}|${D}{3,8}(?:[ \\-]${D}{3,8})+)(?:[ \\-]?[Xx])?(?!${D})`,
   "gu",
 );
 const WORDS = { zero: "0", oh: "0", o: "0", one: "1", two: "2", three: "3", four: "4",
@@ -33,7 +34,7 @@ const WORD_RUN = new RegExp(
 
 /** Whether ``digits`` (separators removed, an ID's X kept) is a personal number. */
 function personal(digits) {
-  return /^[0-9]{17}[0-9Xx]$/.test(digits) || /^[0-9]{10,19}$/.test(digits);
+  return /^[0-9]{17}[0-9Xx]$/.test(digits) || /^[0-9]{10,}$/.test(digits);
 }
 
 function masked(run, digits) {

@@ -45,6 +45,9 @@ export class Keypad {
     this.byCard = byCard;
     this.root.hidden = false;
     this.render();
+    // the newest answer card stays in view above the keypad: with the greeting's card before
+    // it, the scroll box kept its top and the keypad's edge cut the answer (the suite, session 15)
+    document.querySelector("#cards .card:last-of-type")?.scrollIntoView({ block: "nearest" });
     this.o.onOpen?.();
     if (focus) this.root.focus();
   }
