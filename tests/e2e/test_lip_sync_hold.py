@@ -69,8 +69,13 @@ def test_the_avatar_video_is_held_as_long_as_its_voice(browser, dhe_server, e2e_
     # the page's figures are the stats' (ms, not s): the playout part is the browser's output
     # path (tens of ms), the whole of the order of the session's mean so far (the last 2 s
     # against the whole session: under load the voice's delay swings 130-1300 ms)
-    assert 1 <= playout <= 200, shown
     assert so_far_held is not None and so_far_playout is not None
+    # the page's playout part is the test's own getStats figure (Chrome's output path holds
+    # steady, ~32 ms): a page reading the wrong stat, or seconds, or none (0) is off by far more
+    assert so_far_playout >= 1 and abs(playout - so_far_playout) <= max(5.0, so_far_playout / 2), (
+        shown,
+        so_far_playout,
+    )
     so_far = so_far_held + so_far_playout
     assert so_far / 3 <= voice <= 3 * so_far + 30, (shown, so_far_held, so_far_playout)
 
