@@ -4,6 +4,7 @@ Runs MediaPipe's FaceLandmarker (478 landmarks + 52 blendshapes) and its Gesture
 with the canned 7-gesture head (:mod:`engine.perception.canned`) on CPU. Blocking: callers on
 an event loop run it on a worker thread (:mod:`engine.perception.worker`). One instance per
 stream: in ``video`` mode MediaPipe tracks between frames and needs rising timestamps.
+MediaPipe's native log lines at creation (with a blank warm-up frame) and close go to DEBUG (:mod:`engine.perception.native_log`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from engine.perception.canned import BundleError, canned_bundle
+from engine.perception.native_log import native_stderr_as_log
 from engine.perception.observations import (
     Box,
     FaceObservation,
@@ -37,6 +39,12 @@ Mode = Literal["image", "video"]
 _TILES: tuple[tuple[float, float, float, float], ...] = tuple(
     (x, y, 0.4, 0.4) for y in (0.0, 0.3, 0.6) for x in (0.0, 0.3, 0.6)
 )
+
+
+#: The graphs' clock runs this far ahead of the caller's stream time (ms), so that the blank
+#: warm-up frame at graph time 0 comes before a first frame at stream time 0 (video mode wants
+#: rising timestamps); a constant shift changes no interval the tracking sees.
+_WARM_UP_SHIFT_MS = 1
 
 
 class PerceptionModelError(Exception):
@@ -105,26 +113,34 @@ class MediaPipePerception:
             raise PerceptionModelError(str(exc)) from exc
         self.mode: Mode = mode
         running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
-        self._faces = vision.FaceLandmarker.create_from_options(
-            vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(paths.face)),
-                running_mode=running,
-                num_faces=max_faces,
-                output_face_blendshapes=True,
+        # MediaPipe's C++ logs ~25 lines to fd 2 per pair of models, some from the graphs'
+        # threads while they start and some on their first frame: held to DEBUG until a blank
+        # warm-up frame has gone through both graphs (then every calculator has started)
+        with native_stderr_as_log():
+            self._faces = vision.FaceLandmarker.create_from_options(
+                vision.FaceLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(paths.face)),
+                    running_mode=running,
+                    num_faces=max_faces,
+                    output_face_blendshapes=True,
+                )
             )
-        )
-        self._hands = vision.GestureRecognizer.create_from_options(
-            vision.GestureRecognizerOptions(
-                base_options=BaseOptions(model_asset_buffer=gesture_bytes),
-                running_mode=running,
-                num_hands=max_hands,
+            self._hands = vision.GestureRecognizer.create_from_options(
+                vision.GestureRecognizerOptions(
+                    base_options=BaseOptions(model_asset_buffer=gesture_bytes),
+                    running_mode=running,
+                    num_hands=max_hands,
+                )
             )
-        )
+            blank = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
+            self.observe_faces(blank, -_WARM_UP_SHIFT_MS)
+            self.observe_hands(blank, -_WARM_UP_SHIFT_MS)
 
     def close(self) -> None:
         """Release the MediaPipe graphs (idempotent)."""
-        for task in (self._faces, self._hands):
-            task.close()
+        with native_stderr_as_log():
+            for task in (self._faces, self._hands):
+                task.close()
 
     def __enter__(self) -> MediaPipePerception:
         return self
@@ -155,7 +171,7 @@ class MediaPipePerception:
     def observe_faces(self, image: mp.Image, t_ms: int = 0) -> tuple[FaceObservation, ...]:
         """Faces in ``image`` with boxes in its pixels."""
         if self.mode == "video":
-            result = self._faces.detect_for_video(image, t_ms)
+            result = self._faces.detect_for_video(image, t_ms + _WARM_UP_SHIFT_MS)
         else:
             result = self._faces.detect(image)
         out = []
@@ -175,7 +191,7 @@ class MediaPipePerception:
     def observe_hands(self, image: mp.Image, t_ms: int = 0) -> tuple[HandObservation, ...]:
         """Hands in ``image`` with the canned gesture of each."""
         if self.mode == "video":
-            result = self._hands.recognize_for_video(image, t_ms)
+            result = self._hands.recognize_for_video(image, t_ms + _WARM_UP_SHIFT_MS)
         else:
             result = self._hands.recognize(image)
         out = []
