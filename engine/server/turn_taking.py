@@ -357,7 +357,10 @@ class TurnTaking:
             span=span,
             vad_ms=self.listener.vad_ms,
             t_eos_s=self.listener.earliest_time_of(ended.speech_end_sample),
-            t_endpoint_s=t_end,
+            # The window's end is an on-time estimate (Listener.time_of, re-anchored only past
+            # REANCHOR_S): after a stall it can lie up to that much after now, and a span may
+            # not end after the decision that closes it.
+            t_endpoint_s=min(t_end, self.clock()),
             clock=self.clock,
         )
         self.sink.turn_ended(utterance)

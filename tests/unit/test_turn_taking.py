@@ -285,3 +285,28 @@ async def test_a_spoken_account_number_reaches_the_log_masked(said, executor, ca
     assert any(" hearing (en): " in line for line in lines), lines  # interim
     assert lines and all("My account number is •••• 7890." in line for line in lines), lines
     assert all("6222" not in line and "six two" not in line for line in lines)
+
+
+async def test_the_endpoint_span_never_ends_after_the_decision(executor) -> None:
+    """A window's end is the listener's on-time estimate (re-anchored only past 200 ms): after
+    a stall it can lie after the moment the turn was decided, and a CI run reported an endpoint
+    span of 531.7 ms with the reply's first audio out at 525 ms. The span ends at the decision
+    at the latest; an estimate before it is kept."""
+    now = [10.0]
+    listener = Listener(Endpointer(EndpointSettings()), None, executor, lambda d, t: None)
+    listener.buffer.append(np.zeros(96_000, np.float32))
+    transcriber = Transcriber(
+        lambda audio, control: Transcript("hi", "en", -0.1, 1.0), executor, InflightCounter()
+    )
+    ids = iter(f"s-t{n}" for n in range(1, 10))
+    sink = Sink()
+    taking = TurnTaking(
+        "s", EventBus(), listener, transcriber, lambda: next(ids), sink, lambda: now[0]
+    )
+    taking.on_decision(Onset(1_000, barge_in=False), 9.0)
+    taking.on_decision(TurnEnded(1_000, 30_000, 24_000), 10.05)  # estimate after "now"
+    taking.on_decision(Onset(40_000, barge_in=False), 9.9)
+    taking.on_decision(TurnEnded(40_000, 70_000, 64_000), 9.95)  # estimate before "now"
+    assert [t.t_endpoint_s for t in sink.turns] == [10.0, 9.95]
+    for turn in sink.turns:
+        await turn.decode.future
