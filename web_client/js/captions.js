@@ -74,11 +74,18 @@ export class Captions {
     this.reveal();
   }
 
-  /** A reply: replies of one turn are spoken back to back, so they read as one caption. */
+  /** A reply: replies of one turn are spoken back to back, so they read as one caption.
+   *
+   * The caption is the page's one announcer of answers (a polite live region; the cards beside
+   * it are not live, newcomer16: a screen reader read each answer twice). A later reply of the
+   * same turn is added as a node of its own and the earlier text is left untouched, so a
+   * screen reader announces only the new reply, not the turn's first reply again. */
   avatar(text, language, turnId) {
     if (turnId && turnId === this.turn && this.avatarEl.textContent) {
       const sep = language === "zh" ? "" : " ";
-      this.avatarEl.textContent = `${this.avatarEl.textContent}${sep}${text}`;
+      const more = document.createElement("span");
+      more.textContent = `${sep}${text}`;
+      this.avatarEl.append(more);
     } else {
       this.avatarEl.textContent = text;
     }
