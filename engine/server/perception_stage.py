@@ -7,9 +7,12 @@ socket's ``{"type": "camera", "consent": true}``) and a camera track; ``consent:
 it at once (a frame in flight is discarded, the models are released). Without consent every
 frame the track delivers is dropped unread.
 
-Frames are never queued: while one frame is analysed, or before the pacer
-(:class:`~engine.perception.pacing.FramePacer`, 5–15 fps adapted to the analysis' cost) wants
-the next one, arriving frames are dropped. Pixels never leave the worker thread and are never
+Frames are never queued: the track is read as fast as it delivers, and only the newest frame
+read is kept (one slot; a newer frame replaces it unread). The analyser takes the slot when it
+is free and the pacer (:class:`~engine.perception.pacing.FramePacer`, 5–15 fps adapted to the
+analysis' cost) wants a frame; other frames are dropped. So when the event loop falls behind
+and frames wait in the track's queue, the backlog is read in one go and the newest of it is
+analysed, not the oldest (newcomer16 #4). Pixels never leave the worker thread and are never
 stored; what leaves the stage is events (``PresenceChanged``, ``EmotionChanged``,
 ``GestureDetected`` on the bus), the visitor's lip gap for the speaker gate
 (:class:`~engine.server.speaker_gate.GatedDecisions`) and the face's position for the avatar's
@@ -72,6 +75,9 @@ class PerceptionStage:
         mood: the visitor's last reported emotion, None when nobody is seen or the camera is
             off (an input to each dialog turn).
         frames_analysed: camera frames analysed so far.
+        frames_replaced: frames read with consent that a newer frame replaced unanalysed.
+        last_wait_s: how long the last analysed frame waited in the slot (seconds, from its
+            read to the start of its analysis).
     """
 
     def __init__(
@@ -100,9 +106,12 @@ class PerceptionStage:
         self.consent = False
         self.mood: str | None = None
         self.frames_analysed = 0
+        self.frames_replaced = 0
+        self.last_wait_s = 0.0
         self._worker: PerceptionWorker | None = None
         self._ready = False
-        self._busy = False
+        self._newest: tuple[Any, float] | None = None  # (frame, read at, loop clock s)
+        self._arrived = asyncio.Event()
         self._generation = 0  # bumped when consent is withdrawn: late results are dropped
         self._t0 = self.clock()
 
@@ -125,6 +134,7 @@ class PerceptionStage:
     def _stop(self) -> None:
         self._generation += 1
         self._ready = False
+        self._newest = None
         self.mood = None
         if self.gate is not None:
             self.gate.gate.reset()
@@ -145,27 +155,44 @@ class PerceptionStage:
 
     async def run(self, track: MediaStreamTrack) -> None:
         """Read the camera track until it ends; analyse frames as described above."""
+        analyser = self.spawn(self._analyse_newest(), "perception-analyser")
+        try:
+            while True:
+                try:
+                    frame = await track.recv()
+                except MediaStreamError:
+                    return
+                if not self.running:
+                    self._newest = None  # dropped unread
+                    continue
+                if self._newest is not None:
+                    self.frames_replaced += 1
+                self._newest = (frame, self.clock())
+                self._arrived.set()
+        finally:
+            self._newest = None
+            if isinstance(analyser, asyncio.Task):
+                analyser.cancel()
+
+    async def _analyse_newest(self) -> None:
+        """Analyse the slot's frame whenever one is there and the pacer wants it."""
         while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
+            await self._arrived.wait()
+            self._arrived.clear()
+            newest, self._newest = self._newest, None
             worker = self._worker
-            if not self.running or self._busy or worker is None:
+            if newest is None or worker is None or not self.running:
                 continue
-            t_s = self.clock()
+            frame, t_s = newest
             t_ms = round((t_s - self._t0) * 1000)
             if not worker.due(t_ms):
                 continue
-            self._busy = True
-            self.spawn(self._analyse(worker, frame, t_s, t_ms), "perception-frame")
+            self.last_wait_s = self.clock() - t_s
+            await self._analyse(worker, frame, t_s, t_ms)
 
     async def _analyse(self, worker: PerceptionWorker, frame: Any, t_s: float, t_ms: int) -> None:
         generation = self._generation
-        try:
-            step = await worker.analyse_frame(frame, t_ms, int(t_s * 1e9))
-        finally:
-            self._busy = False
+        step = await worker.analyse_frame(frame, t_ms, int(t_s * 1e9))
         if generation != self._generation:
             return  # consent withdrawn meanwhile: nothing of this frame leaves
         self.frames_analysed += 1
@@ -197,6 +224,7 @@ class PerceptionStage:
         self.consent = False
         self._generation += 1
         self._ready = False
+        self._newest = None
         worker, self._worker = self._worker, None
         if worker is not None:
             await worker.close()
