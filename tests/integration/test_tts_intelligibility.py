@@ -41,9 +41,13 @@ and a heard card tail read with its whole cue, 7.8 % over 31 replies, 40 % worst
 with the words a listener mishears reworded (短信验证码 → 短信里的六位数字, 身份验证 → 身份确认 …,
 chosen on the other three samples) 6.4 %, 20 % worst, 1 over 15 % (session 15, one run under
 load). The mean's bound is now the issue's 10 %, 3.6 points above that (synthesis and greedy
-decoding are deterministic on one machine, not across CPUs). The per-reply bound is 45 %, a
-regression guard over the worst 20 %: the shortest replies are seven characters long, so three
-misheard characters are 43 %; the issue's 15 % per reply is not met yet (utter_wrong_code).
+decoding are deterministic on one machine, not across CPUs). With 核对短信后再试一次 reworded
+(请再看一下短信，然后重新输入; 核对 heard 何对, 再试一次 heard 再是一次 on the other samples) the
+issue's 15 % per reply is met: 5.8 %, worst 14.1 % (utter_greet, 余额 heard 娱恶), 0 of 31 over
+15 % (session 16, one run under load ~12-15). The per-reply bound is now 20 %, not the issue's
+15 %: the worst reply is 0.9 points under 15 %, and one more misheard character in the
+seven-character replies is 14.3 % (two in a ten-character one 20 %), as a transcript can drift
+between CPUs; a reply worse than 20 % fails (utter_wrong_code measured 40 % in session 14).
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ pytestmark = pytest.mark.slow
 
 #: Mandarin regression bounds (the issue's target is 0.10 / 0.15: see the module docstring).
 ZH_MEAN_MAX = 0.10
-ZH_REPLY_MAX = 0.45
+ZH_REPLY_MAX = 0.20
 #: English per-reply bound (the mean's 0.10 is the issue's target: see the module docstring).
 EN_REPLY_MAX = 0.60
 
