@@ -19,6 +19,11 @@ Rules, in order, for a visitor's input:
 5. with no flow running, the intent picks a flow, a response, or the knowledge base; no intent
    (below the NLU threshold) is out of scope and a human is offered.
 
+A flow asked for in the same line as another (:attr:`~dialog.types.UserInput.later`) waits in
+:attr:`DialogState.queued` and starts, announced in the visitor's words, when the flows end
+(done, failed, or cancelled: "cancel" then cancels only the flow under way); start over, a
+hand-off and a goodbye drop it. One flow runs at a time.
+
 A gesture the camera recognised (:class:`~dialog.types.GestureInput`) is an answer only at a
 yes/no question (thumbs up affirms, thumbs down denies: :data:`~dialog.types.GESTURE_ANSWERS`);
 anywhere else it changes nothing.
@@ -45,6 +50,7 @@ from dialog.types import (
     ConnectorFailed,
     Event,
     GestureInput,
+    NLUResult,
     NoInput,
     UserInput,
 )
@@ -83,8 +89,10 @@ class Interpreter:
         if isinstance(event, UserInput):
             run.language = event.language
             if self._command(run, event):
+                self._next_queued(run)
                 return run.freeze(keep_replies=event.nlu.command == "repeat"), run.actions
             self._user_input(run, event)
+            self._next_queued(run)
             if run.repeated:
                 return run.freeze(keep_replies=True), run.actions
         elif isinstance(event, NoInput):
@@ -95,6 +103,7 @@ class Interpreter:
             waiting.reask(run)
         elif isinstance(event, ConnectorDone | ConnectorFailed):
             self._connector_outcome(run, event)
+            self._next_queued(run)
             return run.freeze(append_replies=True), run.actions
         elif isinstance(event, GestureInput):
             if not self.expects_gesture(state, event.name):
@@ -102,6 +111,7 @@ class Interpreter:
             frame, _, step = run.current()
             assert step is not None
             waiting.fill(self.pack, run, frame, step, GESTURE_ANSWERS[event.name])
+            self._next_queued(run)
         return run.freeze(), run.actions
 
     def waiting_slot(self, state: DialogState) -> SlotDef | None:
@@ -127,8 +137,16 @@ class Interpreter:
         if command is None:
             return False
         run.intent = command
-        if command in ("cancel", "restart"):
+        if command == "cancel" and run.stack and run.queued:
+            # one request of several is cancelled: the next one waiting starts after it
+            # (:meth:`_next_queued`), so no "what else can I do for you?" before it
             run.drop_flows()
+            one = "utter_cancelled_one"
+            run.say(one if one in self.pack.responses else "utter_cancelled")
+        elif command in ("cancel", "restart"):
+            run.drop_flows()
+            if command == "restart":
+                run.queued.clear()  # start over: nothing asked before stands
             run.say("utter_cancelled" if command == "cancel" else "utter_restarted")
         elif command == "repeat":
             if not run.state.last_replies:
@@ -152,6 +170,12 @@ class Interpreter:
             return
         for answer in event.also:  # the line's other requests, in the order said
             run.say_plan(kb_reply(answer, run.language))
+        if event.later and not run.stack:
+            # the line's other flows wait their turn: one flow at a time, said so up front
+            # (before the first flow's question, which ends the turn)
+            run.queued.extend(event.later)
+            if "utter_request_queued" in self.pack.responses:
+                run.say("utter_request_queued", {"request": event.later[0].text})
         self._route(run, event, digression=False)
 
     def _digression(self, run: Run, event: UserInput) -> bool:
@@ -188,6 +212,8 @@ class Interpreter:
             if any(f.flow_id == intent.target for f in run.stack):
                 return digression and self._under_way(run, intent.name)
             run.intent = intent.name
+            # asked for now, it is no longer waiting its turn
+            run.queued = [q for q in run.queued if q.flow_id != intent.target]
             prefill(self.pack, run, intent.target, event)
             run.start_flow(intent.target)
             return True
@@ -210,6 +236,21 @@ class Interpreter:
         assert step is not None  # a digression: the flow waits at its question
         waiting.failed_attempt(self.pack, run, frame, step, "utter_flow_under_way")
         return True
+
+    def _next_queued(self, run: Run) -> None:
+        """The flows have ended (done, cancelled, failed) and another request of the same line
+        waits (:attr:`DialogState.queued`): say that it comes now, in the visitor's words
+        (the pack's ``utter_next_request``), and start it, its questions prefilled from those
+        words. Nothing while a flow runs, after a goodbye, or with nothing waiting."""
+        while not run.stack and run.queued and not run.ended:
+            later = run.queued.pop(0)
+            if later.flow_id not in self.pack.flows:
+                continue
+            if "utter_next_request" in self.pack.responses:
+                run.say("utter_next_request", {"request": later.text})
+            said = UserInput(later.text, run.language, NLUResult(later.intent), None, later.now)
+            prefill(self.pack, run, later.flow_id, said)
+            run.start_flow(later.flow_id)
 
     def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:
         if not run.stack or run.stack[-1].waiting != "action":

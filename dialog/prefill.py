@@ -20,6 +20,39 @@ from dialog.when import extract_datetime
 #: complain about the queue", 我要投诉这个柜员 are still asked what happened).
 DESCRIBES_MIN = {"en": 3, "zh": 6}
 _WORDS = re.compile(r"[a-z0-9']+|[\u3400-\u9fff]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: Marks left at the edges of what was told once the request words are taken away.
+_EDGES = " ,，.。:：;；-"
+#: The words asking to complain or suggest, before or after what the visitor tells: "I want to
+#: complain that …", "I'd like to make a complaint about …", "my suggestion is …", 我要投诉…,
+#: …，我要投诉. Written from the languages' request forms (the packs' complaint and suggestion
+#: intents), not from any evaluation line. The prefilled text keeps only what was told: "I
+#: want to complain that the cash machine swallowed my card" was registered with its request
+#: words (flows16).
+_ASKING = {
+    "en": (
+        re.compile(
+            r"^\W*(?:(?:hi|hello|hey|excuse me|sorry)\W+)?(?:please\W+)?"
+            r"(?:(?:i|we)\s*(?:'d|would|really)?\s*(?:want|wish|like|need|have)\s+(?:to\s+)?"
+            r"(?:make|file|raise|lodge|register|submit|put in|give|report)?\s*"
+            r"(?:an?\s+)?(?:formal\s+|official\s+)?"
+            r"(?:complaint|complain|suggestion|suggest|report)\b"
+            r"|(?:i|we)\s*(?:'m|am|are)\s+(?:complaining|making a complaint|reporting)"
+            r"|my\s+(?:complaint|suggestion)\s+is)"
+            r"\s*(?:that|about|because|as|regarding|of|on|:|,|-|\.)*\s*",
+            re.IGNORECASE,
+        ),
+        re.compile(r"[\s,.;:!-]*(?:and\s+)?i\s+want\s+to\s+complain\W*$", re.IGNORECASE),
+    ),
+    "zh": (
+        re.compile(
+            r"^\W*(?:(?:你好|您好)\W*)?(?:我|我们)?(?:要|想|想要|需要)?"
+            r"(?:投诉|举报|反映|反映一下|提(?:个|一个|一点)?(?:意见|建议)|有(?:个|一个)?(?:投诉|意见|建议))"
+            r"(?:一下)?[：:，,。\s]*(?:就是|是|说)?[：:，,\s]*"
+        ),
+        re.compile(r"[，,。\s]*(?:所以)?(?:我|我们)(?:要|想|想要)(?:投诉|举报|反映)(?:一下)?\W*$"),
+    ),
+}
 
 
 def flow_collects(pack: Pack, flow_id: str, seen: set[str] | None = None) -> list[Step]:
@@ -55,7 +88,7 @@ def prefill(pack: Pack, run: Run, flow_id: str, event: UserInput) -> None:
         ):
             continue
         if slot.type == "text":  # the visitor's own words, when the line says more than asking
-            value = event.text.strip() if describes(pack, flow_id, event) else None
+            value = told(event.text, event.language) if describes(pack, flow_id, event) else None
         elif slot.type == "choice":  # only an option named outright ("a number for cash")
             options = run.slots.get(slot.choices_from or "") or []
             value = match_option(options, event.text)
@@ -92,10 +125,55 @@ def remember_time(run: Run, slot: SlotDef, event: UserInput) -> None:
         run.said_time = said.split("T", 1)[1]
 
 
+def told(text: str, language: str) -> str:
+    """What the visitor told, without the words asking to complain or suggest
+    (:data:`_ASKING`): "I want to complain that the cash machine swallowed my card" → "the cash
+    machine swallowed my card", 我要投诉取款机吞了我的卡 → 取款机吞了我的卡. The words are kept
+    as typed, digits masked; a line that is only the request (nothing left) is kept whole. A
+    line in neither language's form (or a language without forms) is kept whole.
+
+    Args:
+        text: the line that starts the flow (masked).
+        language: the line's language; for a line in the other language of the session, the
+            words' own language is tried too.
+    """
+    whole = text.strip()
+    for lang in _languages(whole, language):
+        forms = _ASKING.get(lang)
+        if forms is None:
+            continue
+        leading, trailing = forms
+        left = trailing.sub("", leading.sub("", whole, count=1), count=1).strip(_EDGES)
+        if left and left != whole.strip(_EDGES):
+            return left
+    return whole
+
+
+def asking_words(text: str, language: str) -> str | None:
+    """The words opening ``text`` that ask to complain or suggest ("I want to complain that"
+    in "I want to complain that the cash machine swallowed my card"), when more follows them;
+    else ``None``. :class:`dialog.session.DialogSession` reads them alone: the whole line read
+    as the kept-card question, though the visitor asked to complain in those words."""
+    for lang in _languages(text, language):
+        forms = _ASKING.get(lang)
+        match = forms[0].match(text) if forms is not None else None
+        if match is not None and text[match.end() :].strip(_EDGES):
+            return match.group(0).strip(_EDGES) or None
+    return None
+
+
+def _languages(text: str, language: str) -> tuple[str, ...]:
+    """``language``, then the language of ``text``'s own script (an English line typed in a
+    Chinese session is English words)."""
+    own = "zh" if _CJK.search(text) else "en"
+    return tuple(dict.fromkeys((language, own)))
+
+
 def describes(pack: Pack, flow_id: str, event: UserInput) -> bool:
     """Whether the line that starts ``flow_id`` describes more than the request: it has at
     least :data:`DESCRIBES_MIN` words (English) or character bigrams (Chinese; other languages
-    by the English count) that no example of an intent starting the flow uses, in any language.
+    by the English count; a line is counted by its own script, not the session's language)
+    that no example of an intent starting the flow uses, in any language.
     Topic words the examples already name ("queue", 柜员) count as the request."""
     known = {
         token
@@ -106,7 +184,9 @@ def describes(pack: Pack, flow_id: str, event: UserInput) -> bool:
         for token in _tokens(line)
     }
     new = [t for t in _tokens(event.text) if t not in known]
-    return len(new) >= DESCRIBES_MIN.get(event.language, DESCRIBES_MIN["en"])
+    # counted by the words' own script: an English line in a Chinese session is English words
+    own = "zh" if _CJK.search(event.text) else "en"
+    return len(new) >= DESCRIBES_MIN[own]
 
 
 def _tokens(text: str) -> list[str]:

@@ -15,7 +15,6 @@ import asyncio
 import copy
 import dataclasses
 import time
-from datetime import datetime
 from typing import Any
 
 from dialog.commands import detect_language, normalize_language
@@ -25,8 +24,8 @@ from dialog.entities import clean_text
 from dialog.interpreter import DialogState
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback
+from dialog.reading import read_line
 from dialog.sensitive import names_only_numbers, redact, warning_reply
-from dialog.several_requests import clauses, combine, opening_clause, takes_free_text
 from dialog.templates import render
 from dialog.turn_loop import TurnLoop, ms_since
 from dialog.types import (
@@ -158,27 +157,9 @@ class DialogSession:
         return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
 
     def _read(self, text: str, language: str) -> UserInput:
-        """NLU of the visitor's line (on a worker thread). With no question waiting, a line
-        of several requests is read clause by clause (:mod:`dialog.several_requests`): the
-        lost card beside the opening hours was dropped without a word (newcomer15)."""
-        nlu, kb = self.engine.understanding.read(text, language)
-        now = datetime.now(self.engine.timezone)
-        at_question = self._at_question() or nlu.command is not None
-        parts = [] if at_question else clauses(text, language)
-        if parts:
-            readings = self.engine.understanding.read_many(parts, [language] * len(parts))
-            found = combine(self.engine.pack, readings)
-            if found is not None:
-                (nlu, kb), also = found
-                return UserInput(text, language, nlu, kb, now, also)
-        opening = None if at_question else opening_clause(text, language)
-        if opening is not None and not takes_free_text(self.engine.pack, nlu):
-            # "I want to complain, the cash machine swallowed my card" got the kept-card FAQ:
-            # an opening clause asking for a free-text flow takes the line as its content
-            first = self.engine.understanding.read(opening, language)
-            if takes_free_text(self.engine.pack, first[0]):
-                nlu, kb = first
-        return UserInput(text, language, nlu, kb, now)
+        """NLU of the visitor's line (on a worker thread), several requests and an opening
+        request to complain included (:func:`dialog.reading.read_line`)."""
+        return read_line(self.engine, text, language, self._at_question())
 
     def awaited_answer(self) -> str | None:
         """The type of the slot the flow's question waits for (``digits``, ``yes_no``…; see
@@ -279,6 +260,23 @@ class DialogSession:
             "", None, plan.language, [plan], {"dialog": ms_since(t0), "connector": None}
         )
         return self.respond_to_emotion(turn, emotion)
+
+    async def still_there(self, seconds_left: float) -> DialogTurn:
+        """ "Are you still there?": the visitor has been silent a while and the session ends
+        in ``seconds_left`` seconds, its data wiped (the pack's ``utter_still_there``, its
+        ``{seconds}`` the whole seconds left), in the session's language; no replies from a
+        pack without it. The state is not changed: the flow's question still waits.
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        t0 = time.perf_counter()
+        language = self.state.language
+        replies = []
+        response = self.engine.pack.responses.get("utter_still_there")
+        if response is not None:
+            replies.append(render(response, language, {"seconds": round(seconds_left)}))
+        return DialogTurn("", None, language, replies, {"dialog": ms_since(t0), "connector": None})
 
     def accepts_gesture(self, name: str) -> bool:
         """Whether gesture ``name`` answers the question the session waits at (a thumbs up or

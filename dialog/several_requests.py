@@ -5,9 +5,15 @@ NLU reads a line as one intent, so the second request of such a line was dropped
 word, even a lost card beside an FAQ question (newcomer15). A line with a joining cue (a
 clause mark, "and", "also", 还有, 另外…) is cut into clauses (:func:`clauses`), each clause is
 read alone, and :func:`combine` decides what the line asks for: every FAQ answer the clauses
-find, in the order said, and at most one flow, started last (its question must be the turn's
-last words). Pure functions of the text and the readings; :class:`dialog.session.DialogSession`
-reads the clauses and the interpreter says the extra answers (:attr:`UserInput.also`).
+find, in the order said, and one flow, started last (its question must be the turn's last
+words). A second flow ("I lost my card and what is my balance", 我的卡丢了，顺便查一下余额) was
+dropped without a word (flows16): it now waits its turn (:attr:`UserInput.later`) and starts
+when the first flow ends, never two at once. "I lost my card and what is my balance" has no
+certain joiner and a statement before the "and": :func:`all_clauses` cuts it at every joiner,
+and :class:`dialog.session.DialogSession` keeps that cut only when it finds two different flows.
+Pure functions of the text and the readings; :class:`dialog.session.DialogSession` reads the
+clauses and the interpreter says the extra answers (:attr:`UserInput.also`) and queues the
+other flows (:attr:`dialog.steps.DialogState.queued`).
 
 A clause that asks for a flow with a free-text question (the complaint's "what happened")
 takes the whole line: the rest is that flow's content, not another request ("I want to
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from dialog.pack import Pack
 from dialog.prefill import flow_collects
@@ -65,6 +72,21 @@ _EN_WORD = re.compile(r"[A-Za-z0-9']+")
 _ZH_CHAR = re.compile(r"[\u3400-\u9fff0-9]")
 
 Reading = tuple[NLUResult, KBAnswer | None]
+
+
+class Combined(NamedTuple):
+    """What a line of several clauses asks for (:func:`combine`).
+
+    Attributes:
+        main: the reading the interpreter acts on now.
+        also: FAQ answers said before it, in the order said.
+        later: indices (into the readings) of the clauses asking for other flows, in the
+            order said: each waits until the flow before it ends.
+    """
+
+    main: Reading
+    also: tuple[KBAnswer, ...]
+    later: tuple[int, ...] = ()
 
 
 def _pieces(text: str, language: str) -> list[tuple[str, str]]:
@@ -120,6 +142,22 @@ def _apart(before: str, clause: str, language: str) -> bool:
     )
 
 
+def all_clauses(text: str, language: str) -> list[str]:
+    """``text`` cut at every joining cue, weak ones too ("I lost my card | what is my
+    balance"), clauses too short to be a request left out; ``[]`` when fewer than two are
+    left. Only for finding two flows in one line: a cut there is kept only when its clauses
+    read as two different flows (a FAQ question is never cut at a weak joiner this way).
+
+    Args:
+        text: the visitor's line (masked).
+        language: ``"en"`` or ``"zh"``; another language gives ``[]``.
+    """
+    if language not in _JOINS:
+        return []
+    parts = [clause for clause, _ in _pieces(text, language)]
+    return parts if len(parts) >= 2 else []
+
+
 def opening_clause(text: str, language: str) -> str | None:
     """The first clause of ``text`` when more follows it ("I want to complain" in "I want to
     complain, the cash machine swallowed my card"), else ``None``."""
@@ -129,7 +167,7 @@ def opening_clause(text: str, language: str) -> str | None:
     return pieces[0][0] if len(pieces) >= 2 else None
 
 
-def combine(pack: Pack, readings: Sequence[Reading]) -> tuple[Reading, tuple[KBAnswer, ...]] | None:
+def combine(pack: Pack, readings: Sequence[Reading]) -> Combined | None:
     """What a line of several clauses asks for, from each clause's reading.
 
     Args:
@@ -137,25 +175,25 @@ def combine(pack: Pack, readings: Sequence[Reading]) -> tuple[Reading, tuple[KBA
         readings: each clause's ``(nlu, kb_answer)``, in the order said.
 
     Returns:
-        ``(main, also)``: the reading the interpreter acts on (the one flow, else the last
-        FAQ clause) and the FAQ answers said before it, in order and each once; ``None`` when
-        the clauses ask for fewer than two different things (the whole line's reading stands),
-        or for two different flows (one turn starts one flow: the whole line's reading
-        decides). A clause asking for a flow with a free-text question wins alone, with no
-        extra answer: the rest of the line is that flow's content ("I want to complain, the
-        cash machine swallowed my card" got the kept-card FAQ, newcomer15).
+        :class:`Combined`: the reading the interpreter acts on (the first flow said, else
+        the last FAQ clause), the FAQ answers said before it, in order and each once, and the
+        clauses of the other flows, which wait their turn; ``None`` when the clauses ask for
+        fewer than two different things (the whole line's reading stands). A first flow with
+        a free-text question wins alone, with no extra answer: the rest of the line is that
+        flow's content ("I want to complain, the cash machine swallowed my card" got the
+        kept-card FAQ, newcomer15).
     """
-    flows: list[Reading] = []
+    flows: list[int] = []
     answers: list[Reading] = []
     seen: set[str] = set()
-    for nlu, kb in readings:
+    for index, (nlu, kb) in enumerate(readings):
         intent = pack.intents.get(nlu.intent or "")
         if intent is None or nlu.command is not None:
             continue
         if intent.kind == "flow":
             key = f"flow:{intent.target}"
             if key not in seen:
-                flows.append((nlu, kb))
+                flows.append(index)
         elif intent.kind == "kb" and kb is not None:
             key = f"kb:{kb.source}"
             if key not in seen:
@@ -163,16 +201,16 @@ def combine(pack: Pack, readings: Sequence[Reading]) -> tuple[Reading, tuple[KBA
         else:
             continue
         seen.add(key)
-    if len(flows) > 1:
-        return None
-    if flows and takes_free_text(pack, flows[0][0]):
-        return flows[0], ()
+    if flows and takes_free_text(pack, readings[flows[0]][0]):
+        return Combined(readings[flows[0]], ())
     if len(seen) < 2:
         return None
     if flows:
-        return flows[0], tuple(kb for _, kb in answers if kb is not None)
+        first, *later = flows
+        also = tuple(kb for _, kb in answers if kb is not None)
+        return Combined(readings[first], also, tuple(later))
     *before, last = answers
-    return last, tuple(kb for _, kb in before if kb is not None)
+    return Combined(last, tuple(kb for _, kb in before if kb is not None))
 
 
 def takes_free_text(pack: Pack, nlu: NLUResult) -> bool:

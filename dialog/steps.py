@@ -12,9 +12,10 @@ from typing import Any
 
 from dialog.conditions import evaluate
 from dialog.pack import Flow, Pack, Step
+from dialog.read_back import read_back_language
 from dialog.slot_values import extract_slot_value, has_times
 from dialog.templates import fill, lookup, render
-from dialog.types import Action, Call, Handoff, ReplyPlan, Say
+from dialog.types import Action, Call, Handoff, LaterRequest, ReplyPlan, Say
 
 MAX_STEPS_PER_EVENT = 200
 SLOW_RATE = 0.8
@@ -74,6 +75,10 @@ class DialogState:
             "which one?" after "tomorrow at 3 pm"); other questions leave it, a question
             marked ``ask_before_filling`` is always asked, and it is forgotten when the flows
             end.
+        queued: flows asked for in the same line as the running one, waiting their turn
+            (:class:`~dialog.types.LaterRequest`): the next starts when the flows end (done,
+            cancelled or failed); a restart, a hand-off or a goodbye drops them, and so does
+            the session's end with the rest of its memory.
     """
 
     language: str = "en"
@@ -91,6 +96,7 @@ class DialogState:
     offered_handoff: bool = False
     handed_off: bool = False
     said_time: str | None = None
+    queued: tuple[LaterRequest, ...] = ()
 
 
 class Run:
@@ -116,11 +122,15 @@ class Run:
         self.offered_handoff = False
         self.handed_off = state.handed_off
         self.said_time = state.said_time
+        self.queued = list(state.queued)
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
         values = {**self.slots, **(extra or {})}
-        reply = render(self.pack.responses[name], self.language, values, speaking_rate=self.rate)
+        response = self.pack.responses[name]
+        # a reply quoting the visitor's words is said in their language (dialog.read_back)
+        language = read_back_language(self.pack, response, values, self.language)
+        reply = render(response, language, values, speaking_rate=self.rate)
         self.actions.append(Say(reply))
 
     def say_plan(self, plan: ReplyPlan) -> None:
@@ -136,6 +146,7 @@ class Run:
             self.say("utter_handoff")
             self.actions.append(Handoff(reason))
             self.handed_off = True
+        self.queued.clear()  # a colleague takes over: the requests waiting go with the flows
         self.drop_flows()
 
     def colleague_on_the_way(self) -> bool:
@@ -321,6 +332,7 @@ class Run:
             offered_handoff=self.offered_handoff,
             handed_off=self.handed_off,
             said_time=self.said_time,
+            queued=tuple(self.queued),
         )
 
 

@@ -109,6 +109,26 @@ class KBAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class LaterRequest:
+    """A flow the visitor asked for in the same line as another, waiting its turn ("I lost
+    my card and what is my balance": the balance check waits for the lost card's flow to end;
+    :mod:`dialog.several_requests`).
+
+    Attributes:
+        intent: the intent the clause was read as (a ``flow`` intent of the pack).
+        flow_id: the flow it starts.
+        text: the clause in the visitor's words (masked), read back when it starts and read
+            for the questions it already answers (:func:`dialog.prefill.prefill`).
+        now: when it was said (timezone-aware), for "tomorrow" in the clause; ``None`` unknown.
+    """
+
+    intent: str
+    flow_id: str
+    text: str
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserInput:
     """The visitor said or typed something.
 
@@ -121,6 +141,8 @@ class UserInput:
         also: FAQ answers to the line's other requests, said before ``nlu``'s is acted on ("what
             time do you open and what is my balance?": the hours, then the balance check; see
             :mod:`dialog.several_requests`); empty for a line of one request.
+        later: the flows the line's other clauses ask for, in the order said: each waits
+            until the flow started before it ends (one flow at a time); empty for most lines.
     """
 
     text: str
@@ -129,6 +151,7 @@ class UserInput:
     kb: KBAnswer | None = None
     now: datetime | None = None
     also: tuple[KBAnswer, ...] = ()
+    later: tuple[LaterRequest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,7 @@ def leave(pack: Pack, run: Run) -> None:
     """The visitor took leave at a flow's question: the flow ends (its slots forgotten), the
     avatar says goodbye and the conversation is over."""
     run.drop_flows()
+    run.queued.clear()  # the visitor is leaving: nothing waits for them
     run.intent = "goodbye"
     goodbye = pack.intents.get("goodbye")
     run.say(

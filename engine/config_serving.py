@@ -55,6 +55,12 @@ class ServerConfig(_Section):
     turn_servers: list[TurnServerConfig] = Field(default_factory=list)
     max_sessions: int = Field(4, ge=1, le=256)
     idle_timeout_s: float = Field(300.0, ge=5.0, le=86400.0)
+    # This long before the idle timeout the avatar asks once whether the visitor is still there
+    # and that the session will end and its data be wiped (engine/server/idle_watch.py); at
+    # most half the timeout; 0 = never. 30 s: WCAG 2.2 success criterion 2.2.1 (Timing
+    # Adjustable) asks that a user be warned before a time limit and given at least 20 s to
+    # extend it with a simple action; the question itself takes about 8-10 s to say.
+    idle_warning_s: float = Field(30.0, ge=0.0, le=3600.0)
     # A session whose peer connection is not up this long after the offer is ended (a browser
     # that never completed ICE must not hold a session slot until the idle timeout).
     connect_timeout_s: float = Field(10.0, ge=2.0, le=600.0)

@@ -21,7 +21,8 @@ pipeline of one visitor out of narrow parts and reacts to them:
   turn only when the visitor's lips move with it, and
   :class:`~engine.server.perception_stage.VisitorReactions` answers arrivals, departures,
   gestures and expressions through :class:`~engine.server.seeing.SeeingSession`;
-* the idle and connect timeouts as timers armed by state changes.
+* the idle and connect timeouts as timers armed by state changes; before the idle timeout the
+  avatar asks once whether the visitor is still there (:mod:`engine.server.idle_watch`).
 
 States: ``idle → listening → thinking → speaking``, ``interrupted`` on barge-in, ``ended``.
 """
@@ -50,6 +51,7 @@ from engine.perception.speaker import SpeakerGate
 from engine.server import protocol
 from engine.server.feed import ClientFeed
 from engine.server.hearing_parts import build_hearing
+from engine.server.idle_watch import IdleWatch
 from engine.server.lifecycle import Deadline, SessionStateMachine, SessionTasks
 from engine.server.media import SessionMedia
 from engine.server.perception_stage import PerceptionStage, VisitorReactions
@@ -124,7 +126,12 @@ class Session:
         self.turns = SessionTurns(self, self._task_failed)
         self.turns_taken = 0
         self._build_pipeline(runtime)
-        self._idle = Deadline(cfg.idle_timeout_s, lambda: self._expire("idle-timeout"))
+        self._idle = IdleWatch(
+            cfg.idle_timeout_s,
+            cfg.idle_warning_s,
+            self._still_there,
+            lambda: self._expire("idle-timeout"),
+        )
         self._connect = Deadline(cfg.connect_timeout_s, lambda: self._expire("connect-timeout"))
         self._socket_gone = Deadline(SOCKET_GONE_S, self._socket_lost)
         self._closing = False
@@ -226,15 +233,29 @@ class Session:
 
     def _state_changed(self, state: SessionState) -> None:
         """The idle timeout runs while nothing is said or prepared on a connected session
-        (before the media connection is up, the connect timeout applies)."""
+        (before the media connection is up, the connect timeout applies); the visitor's speech
+        (``listening``) is activity: "are you still there?" is forgotten."""
+        if state == "listening":
+            self._idle.activity()
         if state in IDLE_STATES and self._connected and not self._closing:
-            self._idle.arm()
+            self._idle.idle()
         else:
-            self._idle.disarm()
+            self._idle.busy()
+
+    def _still_there(self, seconds_left: float) -> None:
+        """The visitor has been silent ``server.idle_timeout_s`` minus ``seconds_left``: ask,
+        in the session's language, whether they are still there (:mod:`.idle_watch`)."""
+        if self._closing:
+            return
+        self.turns.start_reply(
+            self.next_turn_id(),
+            lambda h: self.runner.seen_turn(h, partial(self.dialog.still_there, seconds_left)),
+        )
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
-        """A client → server events-socket message: text, keypad, language, handoff, camera."""
-        self._idle.touch()
+        """A client → server events-socket message: text, keypad, language, handoff, camera;
+        each is activity (a tap or a typed line: the idle timeout starts anew)."""
+        self._idle.activity()
         if isinstance(message, protocol.CameraMessage):
             self.perception.set_consent(message.consent)
             return
@@ -312,7 +333,7 @@ class Session:
             return
         self._closing = True
         t0 = time.perf_counter()
-        self._idle.disarm()
+        self._idle.stop()
         self._connect.disarm()
         self._socket_gone.disarm()
         self.turns.end("session-ended")

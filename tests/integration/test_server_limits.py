@@ -1,5 +1,6 @@
 """``dhe serve`` refusing bad input and keeping sessions apart: oversized and malformed offers
-and messages, the session limit (503), the idle and connect timeouts, and a session killed
+and messages, the session limit (503), the idle and connect timeouts ("are you still there?"
+before the idle one), and a session killed
 mid-reply next to a live one. One real server process (max 2 sessions, 10 s idle timeout, 8 s
 connect timeout) for the module."""
 
@@ -171,12 +172,22 @@ async def test_a_session_that_never_connects_is_ended(server) -> None:
 
 
 async def test_idle_session_is_ended(server) -> None:
+    # before the end the avatar asks once whether the visitor is still there (flows16: a
+    # silent visitor was timed out without a word); 10 s timeout: asked after 5 s
     client = VisitorClient(server)
     await client.connect()
     try:
         error = await client.wait_event(lambda m: m.get("code") == "idle-timeout", timeout=30)
         assert "no activity" in error["message"]
         await client.wait_event(lambda m: m.get("state") == "ended", timeout=5)
+        events = [m for _, m in client.received.events]
+        asked = [
+            i
+            for i, m in enumerate(events)
+            if m.get("type") == "reply" and m["text"].startswith("Are you still there?")
+        ]
+        assert len(asked) == 1 and asked[0] < events.index(error), events
+        assert "within 5 seconds" in events[asked[0]]["text"]
     finally:
         await client.close()
 

@@ -1,0 +1,100 @@
+"""How a visitor's line becomes the interpreter's :class:`~dialog.types.UserInput`: the NLU
+reading of the whole line, and with no question waiting, the line read clause by clause when
+it holds several requests (:mod:`dialog.several_requests`: FAQ answers said first, one flow
+now and any other flow waiting its turn) or opens with a request for a free-text flow ("I want
+to complain, …", "I want to complain that …": the rest is its content). Split out of
+:class:`dialog.session.DialogSession`, which runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialog.engine import DialogEngine
+from dialog.prefill import asking_words
+from dialog.several_requests import (
+    Combined,
+    all_clauses,
+    clauses,
+    combine,
+    opening_clause,
+    takes_free_text,
+)
+from dialog.types import KBAnswer, LaterRequest, NLUResult, UserInput
+
+Reading = tuple[NLUResult, KBAnswer | None]
+
+
+def read_line(engine: DialogEngine, text: str, language: str, at_question: bool) -> UserInput:
+    """The visitor's line as the interpreter's input.
+
+    Args:
+        engine: the domain engine (its understanding: NLU and FAQ search; its pack).
+        text: the line (masked, cleaned).
+        language: the reply language.
+        at_question: a flow waits at its question (the line is read whole: an answer).
+
+    Returns:
+        The input: the reading acted on, the FAQ answers said before it (``also``) and the
+        flows waiting their turn (``later``). A line of several requests was answered once
+        only (newcomer15), and a second flow beside the first dropped without a word (flows16).
+    """
+    nlu, kb = engine.understanding.read(text, language)
+    now = datetime.now(engine.timezone)
+    at_question = at_question or nlu.command is not None
+    parts = [] if at_question else clauses(text, language)
+    if not parts and not at_question and _is_flow(engine, nlu):
+        # "I lost my card and what is my balance": no certain joiner, a statement before the
+        # "and"; cut anyway, kept only when two different flows come out
+        cut = all_clauses(text, language)
+        if cut:
+            readings = engine.understanding.read_many(cut, [language] * len(cut))
+            found = combine(engine.pack, readings)
+            if found is not None and found.later:
+                return _several(engine, text, language, now, cut, readings, found)
+    if parts:
+        readings = engine.understanding.read_many(parts, [language] * len(parts))
+        found = combine(engine.pack, readings)
+        if found is not None:
+            return _several(engine, text, language, now, parts, readings, found)
+    opening = None
+    if not at_question:
+        opening = opening_clause(text, language) or asking_words(text, language)
+    if opening is not None and not takes_free_text(engine.pack, nlu):
+        # "I want to complain, the cash machine swallowed my card" got the kept-card FAQ, and
+        # so did "I want to complain that …" (flows16): an opening clause asking for a
+        # free-text flow takes the line as its content
+        first = engine.understanding.read(opening, language)
+        if takes_free_text(engine.pack, first[0]):
+            nlu, kb = first
+    return UserInput(text, language, nlu, kb, now)
+
+
+def _is_flow(engine: DialogEngine, nlu: NLUResult) -> bool:
+    """Whether ``nlu`` reads the line as a request for a flow."""
+    intent = engine.pack.intents.get(nlu.intent or "")
+    return intent is not None and intent.kind == "flow"
+
+
+def _several(
+    engine: DialogEngine,
+    text: str,
+    language: str,
+    now: datetime,
+    parts: list[str],
+    readings: list[Reading],
+    found: Combined,
+) -> UserInput:
+    """The input of a line of several requests: the one acted on now, the FAQ answers said
+    before it and the flows that wait their turn, each in its clause's words."""
+    later = tuple(
+        LaterRequest(
+            str(readings[i][0].intent),
+            str(engine.pack.intents[str(readings[i][0].intent)].target),
+            parts[i],
+            now,
+        )
+        for i in found.later
+    )
+    (nlu, kb), also = found.main, found.also
+    return UserInput(text, language, nlu, kb, now, also, later)

@@ -1,0 +1,101 @@
+"""The idle timeout and the question before it: "Are you still there?".
+
+A visitor who went silent in the middle of a flow was timed out without a word
+(``server.idle_timeout_s``, 300 s by default: the session ended, its memory wiped). Now,
+``server.idle_warning_s`` before the end, the avatar asks once, in the session's language,
+whether the visitor is still there and says what happens otherwise (the pack's
+``utter_still_there``); speech, a typed line or a tap (any events-socket message) starts the
+wait anew. The question's own reply does not: the end comes ``idle_warning_s`` after it was
+asked, whether or not the visitor heard it to its end.
+
+:class:`IdleWatch` is the two timers; :class:`engine.server.session.Session` arms it while
+nothing is said or prepared, and says the question when it asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from engine.server.lifecycle import Deadline
+
+
+def warning_lead(timeout_s: float, warning_s: float) -> float:
+    """Seconds before the end the question is asked: ``warning_s``, at most half the timeout
+    (a 10 s timeout, as the server's tests set, asks after 5 s and ends 5 s later); 0 when
+    ``warning_s`` is 0 (never asked).
+
+    Args:
+        timeout_s: ``server.idle_timeout_s``, seconds (> 0).
+        warning_s: ``server.idle_warning_s``, seconds (>= 0).
+    """
+    if warning_s <= 0:
+        return 0.0
+    return min(warning_s, timeout_s / 2)
+
+
+class IdleWatch:
+    """The idle timeout, with "are you still there?" before it.
+
+    Args:
+        timeout_s: seconds of no activity before ``on_expire`` (``server.idle_timeout_s``).
+        warning_s: seconds before that to call ``on_warn`` (``server.idle_warning_s``; capped
+            by :func:`warning_lead`; 0: never, the timeout alone).
+        on_warn: called once per silence with the seconds left (the session asks whether the
+            visitor is still there); on the event loop, must not block.
+        on_expire: called when the time is up (the session ends); on the event loop.
+    """
+
+    def __init__(
+        self,
+        timeout_s: float,
+        warning_s: float,
+        on_warn: Callable[[float], None],
+        on_expire: Callable[[], None],
+    ) -> None:
+        self.seconds = timeout_s
+        self.lead = warning_lead(timeout_s, warning_s)
+        self._on_warn = on_warn
+        self._quiet = Deadline(timeout_s - self.lead, self._warn if self.lead else on_expire)
+        self._last = Deadline(self.lead, on_expire) if self.lead else None
+        self.warned = False  # asked, and nothing from the visitor since
+        self._idle = False
+
+    @property
+    def armed(self) -> bool:
+        """Whether an end is on its way (the silence is counted, or the question was asked)."""
+        return self._quiet.armed or (self._last is not None and self._last.armed)
+
+    def idle(self) -> None:
+        """Nothing is said or prepared: count the silence from now (unless the question was
+        asked: the end already runs)."""
+        self._idle = True
+        if not self.warned:
+            self._quiet.arm()
+
+    def busy(self) -> None:
+        """A turn or a reply is under way (the question's own included): the silence is not
+        counted; an end already on its way after the question keeps running."""
+        self._idle = False
+        self._quiet.disarm()
+
+    def activity(self) -> None:
+        """The visitor spoke, typed or tapped: the question is forgotten and the silence
+        counted anew when nothing is under way."""
+        self.warned = False
+        if self._last is not None:
+            self._last.disarm()
+        if self._idle:
+            self._quiet.arm()
+
+    def stop(self) -> None:
+        """The session ends: no more timers (idempotent)."""
+        self._idle = False
+        self._quiet.disarm()
+        if self._last is not None:
+            self._last.disarm()
+
+    def _warn(self) -> None:
+        self.warned = True
+        assert self._last is not None
+        self._last.arm()
+        self._on_warn(self.lead)

@@ -1,0 +1,77 @@
+"""The idle timeout and "are you still there?" before it (:mod:`engine.server.idle_watch`), on
+real asyncio timers with short times: asked once, the end follows the question by the lead
+whatever the question's own reply does, and speech, a typed line or a tap starts the wait anew.
+Before flows16 a silent visitor was timed out without a word."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from engine.config_serving import ServerConfig
+from engine.server.idle_watch import IdleWatch, warning_lead
+
+
+class Record:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, float]] = []
+        self.t0 = asyncio.get_running_loop().time()
+
+    def warn(self, left: float) -> None:
+        self.events.append((f"warn {left:.1f}", asyncio.get_running_loop().time() - self.t0))
+
+    def expire(self) -> None:
+        self.events.append(("expire", asyncio.get_running_loop().time() - self.t0))
+
+
+def test_the_lead_is_the_setting_at_most_half_the_timeout() -> None:
+    assert warning_lead(300, 30) == 30
+    assert warning_lead(10, 30) == 5  # the server tests' 10 s timeout: asked after 5 s
+    assert warning_lead(300, 0) == 0
+    config = ServerConfig()
+    assert (config.idle_timeout_s, config.idle_warning_s) == (300.0, 30.0)  # on by default
+
+
+async def test_asked_once_then_ended_the_lead_later() -> None:
+    record = Record()
+    watch = IdleWatch(0.6, 0.3, record.warn, record.expire)
+    watch.idle()
+    await asyncio.sleep(0.35)
+    assert [e for e, _ in record.events] == ["warn 0.3"]
+    watch.busy()  # the question is said: its reply does not put the end off
+    await asyncio.sleep(0.1)
+    watch.idle()  # said: idle again
+    await asyncio.sleep(0.3)
+    names = [e for e, _ in record.events]
+    assert names == ["warn 0.3", "expire"], record.events
+    assert record.events[0][1] == pytest.approx(0.3, abs=0.08)
+    assert record.events[1][1] == pytest.approx(0.6, abs=0.08)  # not 0.4 + 0.6
+
+
+async def test_activity_after_the_question_starts_the_wait_anew() -> None:
+    record = Record()
+    watch = IdleWatch(0.8, 0.2, record.warn, record.expire)
+    watch.idle()
+    await asyncio.sleep(0.7)  # asked at 0.6
+    watch.activity()  # a tap at 0.7: still there
+    await asyncio.sleep(0.25)  # the old end (0.8) passes unnoticed
+    assert [e for e, _ in record.events] == ["warn 0.2"], record.events
+    await asyncio.sleep(0.45)  # asked again 0.6 s after the tap (1.3)
+    assert [e for e, _ in record.events] == ["warn 0.2", "warn 0.2"], record.events
+    watch.stop()
+    await asyncio.sleep(0.3)
+    assert "expire" not in [e for e, _ in record.events]
+
+
+async def test_a_turn_under_way_counts_no_silence_and_zero_never_asks() -> None:
+    record = Record()
+    watch = IdleWatch(0.3, 0.0, record.warn, record.expire)
+    watch.idle()
+    await asyncio.sleep(0.1)
+    watch.busy()  # the visitor speaks, the avatar answers
+    await asyncio.sleep(0.3)
+    assert record.events == []
+    watch.idle()
+    await asyncio.sleep(0.35)
+    assert [e for e, _ in record.events] == ["expire"]  # no question at idle_warning_s 0
