@@ -4,7 +4,8 @@ Runs MediaPipe's FaceLandmarker (478 landmarks + 52 blendshapes) and its Gesture
 with the canned 7-gesture head (:mod:`engine.perception.canned`) on CPU. Blocking: callers on
 an event loop run it on a worker thread (:mod:`engine.perception.worker`). One instance per
 stream: in ``video`` mode MediaPipe tracks between frames and needs rising timestamps.
-MediaPipe's native log lines at creation (with a blank warm-up frame) and close go to DEBUG (:mod:`engine.perception.native_log`).
+MediaPipe's native log lines at creation (with a blank warm-up frame) and close go to DEBUG
+(:mod:`engine.perception.native_log`).
 """
 
 from __future__ import annotations
