@@ -62,6 +62,7 @@ from engine.tts.kokoro_decoder import static_decoder
 from engine.tts.kokoro_graph import (
     shorten_tail,
     split_graph,
+    square_by_product,
     weigh_norms,
 )
 from engine.tts.kokoro_openings import DEFAULT_OPENING, HOLDS, OPENINGS
@@ -203,7 +204,9 @@ class KokoroTTS(SentenceTTS):
             import onnxruntime as ort
 
             predictor, own = split_graph(paths[0].read_bytes())
-            graph = weigh_norms(own if decoder == "dynamic" else static_decoder(model_dir, decoder))
+            graph = square_by_product(
+                weigh_norms(own if decoder == "dynamic" else static_decoder(model_dir, decoder))
+            )
             options = ort.SessionOptions()
             if threads:
                 options.intra_op_num_threads = threads

@@ -18,6 +18,7 @@ from engine.tts.kokoro_graph import (
     FRAME_WEIGHT,
     PITCH,
     shorten_tail,
+    square_by_product,
     weigh_norms,
 )
 
@@ -86,6 +87,51 @@ def test_weights_count_frames_as_repeats_at_every_resolution() -> None:
     assert not np.allclose(got, _run(plain, x=x), atol=1e-3)  # the weights do change the norm
     names = {n.op_type for n in onnx.load_from_string(weighted).graph.node}
     assert "ReduceMean" not in names and "ReduceSum" in names
+
+
+def _snake() -> bytes:
+    """The export's Snake activation, x + sin(a x)^2 / a, its square a Pow by a Constant 2."""
+    nodes = [
+        helper.make_node("Constant", [], ["two"], value=numpy_helper.from_array(np.float32(2))),
+        helper.make_node("Mul", ["a", "x"], ["ax"]),
+        helper.make_node("Sin", ["ax"], ["s"]),
+        helper.make_node("Pow", ["s", "two"], ["s2"]),
+        helper.make_node("Reciprocal", ["a"], ["ra"]),
+        helper.make_node("Mul", ["ra", "s2"], ["t"]),
+        helper.make_node("Add", ["x", "t"], ["y"]),
+    ]
+    alpha = np.array([0.3, 1.0, 2.5], np.float32).reshape(1, 3, 1)
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "T"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, "T"])],
+        [numpy_helper.from_array(alpha, "a")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+
+def test_the_snakes_square_is_a_product_with_the_same_bits() -> None:
+    plain = _snake()
+    squared = square_by_product(plain)
+    ops = [n.op_type for n in onnx.load_from_string(squared).graph.node]
+    assert "Pow" not in ops and ops.count("Mul") == 3
+    x = np.random.default_rng(5).normal(0, 3, (1, 3, 500)).astype(np.float32)
+    got, want = _run(squared, x=x), _run(plain, x=x)
+    np.testing.assert_array_equal(got, want)
+    alpha = np.array([0.3, 1.0, 2.5], np.float32).reshape(1, 3, 1)
+    np.testing.assert_allclose(got, x + np.sin(alpha * x) ** 2 / alpha, rtol=1e-5, atol=1e-5)
+
+
+def test_a_graph_without_a_square_is_refused() -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4])],
+    )
+    with pytest.raises(TTSError, match="no Pow"):
+        square_by_product(helper.make_model(graph).SerializeToString())
 
 
 def test_a_graph_without_the_norms_is_refused() -> None:
