@@ -56,6 +56,10 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     asked_instead = slot.type in ("text", "choice") and sure and clear_request(pack, event)
     if asked_instead and route(run, event):
         return
+    # At a choice an option's word may sit inside another flow's request: "What is my
+    # balance and I also lost my card" at the counter question took cards (newcomer16 #2).
+    if slot.type == "choice" and other_flow_asked(pack, run, event, sure) and route(run, event):
+        return
     value = extract_slot_value(slot, event.text, run.slots, event.now, read_aloud(pack, slot))
     if value is None and asks_about_the_question(step, event):
         # "I didn't get the code" at the code question: where the code went, and the question
@@ -95,6 +99,43 @@ def running_flow_asked(pack: Pack, run: Run, event: UserInput) -> bool:
         and intent.kind == "flow"
         and any(frame.flow_id == intent.target for frame in run.stack)
     )
+
+
+def other_flow_asked(pack: Pack, run: Run, event: UserInput, sure: bool) -> bool:
+    """Whether the line at a choice question asks for another flow rather than naming an
+    option: NLU reads it as a flow that is not running, surely (at least the pack's
+    ``digression_threshold``) or, below it, in a line worded as a question (a choice is
+    answered with an option, not a question: "What is my balance and I also lost my card" was
+    read as the balance check at 0.45 and took the cards counter from "card", newcomer16 #2).
+    A line of an option's words alone (its name or a synonym: "cards", "银行卡") is its answer
+    whatever it is read as. Routed as a digression, the flow runs and the question is asked
+    again after it."""
+    intent = pack.intents.get(event.nlu.intent or "")
+    if intent is None or intent.kind != "flow":
+        return False
+    if any(frame.flow_id == intent.target for frame in run.stack):
+        return False
+    if _option_words_only(pack, run, event.text):
+        return False
+    return sure or is_question(event.text)
+
+
+def _option_words_only(pack: Pack, run: Run, text: str) -> bool:
+    """Whether ``text`` (trimmed, lower case, end punctuation dropped) is one of the waiting
+    choice's options as written: one of its strings (``en``/``zh`` name, ``kind``) or
+    ``synonyms``."""
+    _, _, step = run.current()
+    assert step is not None
+    slot = pack.slots[str(step.value)]
+    said = text.strip().strip("?？!！.。,，").strip().lower()
+    for option in run.slots.get(slot.choices_from or "") or []:
+        words = [option] if isinstance(option, str) else []
+        if isinstance(option, dict):
+            words = [v for v in option.values() if isinstance(v, str)]
+            words += [w for w in option.get("synonyms") or () if isinstance(w, str)]
+        if said in (w.lower() for w in words):
+            return True
+    return False
 
 
 def asks_about_the_question(step: Step, event: UserInput) -> bool:

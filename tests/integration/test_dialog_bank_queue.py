@@ -116,3 +116,36 @@ async def test_a_question_at_the_service_question_is_answered_not_taken_as_the_s
     assert turn.replies[0].source and "cash, cards, or accounts" in said(turn), said(turn)
     turn = await session.handle_text("cards")
     assert "queue number for card services" in said(turn), said(turn)
+
+
+async def test_another_request_at_the_service_question_is_taken_up_not_taken_as_the_service(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer16 #2: at "cash, cards, or accounts?" the line "What is my balance and I also
+    lost my card" (read as the balance check, below the digression threshold) took the cards
+    counter from "card" and offered a queue number. A line that asks for another flow is a
+    digression: the flow starts (its question now), no ticket is offered; the service stays
+    open and a bare option still answers it."""
+    session = engine.new_session("t-queue-other-flow-en")
+    turn = await session.handle_text("I need a queue number")
+    assert "cash, cards, or accounts" in said(turn)
+    turn = await session.handle_text("What is my balance and I also lost my card")
+    assert "queue number for" not in said(turn), said(turn)
+    assert "last four digits of your card" in said(turn), said(turn)
+    assert turn.intent == "check_balance"
+    session.close()
+
+
+async def test_another_request_at_the_service_question_in_chinese(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """newcomer16 #2 in Chinese: 我的卡丢了 at the counter question named 卡 and offered a
+    ticket for card services; it starts the lost-card flow (the urgent request)."""
+    session = engine.new_session("t-queue-other-flow-zh")
+    turn = await session.handle_text("我要取个号")
+    assert turn.intent == "take_queue_number"
+    assert "银行卡业务的排队号" not in said(turn), said(turn)
+    turn = await session.handle_text("我的卡丢了")
+    assert "排队号" not in said(turn), said(turn)
+    assert turn.intent == "report_lost_card", said(turn)
+    session.close()
