@@ -188,6 +188,9 @@ class PerceptionStage:
             if not worker.due(t_ms):
                 continue
             self.last_wait_s = self.clock() - t_s
+            log.debug(
+                "session %s: camera frame waited %.1f ms", self.session_id, self.last_wait_s * 1e3
+            )
             await self._analyse(worker, frame, t_s, t_ms)
 
     async def _analyse(self, worker: PerceptionWorker, frame: Any, t_s: float, t_ms: int) -> None:
@@ -221,6 +224,13 @@ class PerceptionStage:
 
     async def close(self) -> None:
         """Stop analysing and release the models (the session ends)."""
+        if self.frames_analysed or self.frames_replaced:
+            log.info(
+                "session %s: camera frames analysed %d, replaced unread by a newer one %d",
+                self.session_id,
+                self.frames_analysed,
+                self.frames_replaced,
+            )
         self.consent = False
         self._generation += 1
         self._ready = False
