@@ -5,14 +5,19 @@ prepared-replies cache (:mod:`engine.tts.prepared`, ``<models dir>/cache/prepare
 
 ``make setup`` runs it after the embedding cache. Safe to run at any time and to interrupt:
 the cache holds the packs' own fixed text only, is written atomically, and replies already prepared
-under the same voice fingerprint are kept, so a warm cache makes this a few seconds. Uses the
+under the same voice fingerprint are kept, so a warm cache makes this a few seconds. Ctrl-C
+(SIGINT) or SIGTERM stops it within a fraction of a second (:func:`prepare`): the replies done so
+far are saved, the rest are spoken live, and the next run goes on from there (exit status 130). Uses the
 default config's ``tts.voices`` (with ``DHE_*`` variables applied); does nothing when
 ``tts.prepared_replies`` is false.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -46,6 +51,23 @@ def time_left(elapsed_s: float, done_chars: int, total_chars: int) -> str:
     return f", about {max(1, round(elapsed_s / done_chars * (total_chars - done_chars) / 60))} min left"
 
 
+#: How often the main thread looks up from waiting on the synthesis thread, in seconds: the
+#: longest a Ctrl-C waits to be acted on (a signal handler runs only between bytecodes of the
+#: main thread, and one onnxruntime call of a long reply takes tens of seconds on busy cores).
+POLL_S = 0.2
+#: The exit status after Ctrl-C or SIGTERM (128 + SIGINT, as a shell reports it).
+STOPPED = 130
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM arrived while replies were synthesized (:func:`prepare` saved those
+    done)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def _carry_over_legacy(language: str, voice_config, directory: Path, fingerprint: str) -> None:
     """A store prepared under :func:`~engine.tts.prepared_key.legacy_fingerprint` (model files
     keyed by mtime) from the files still there unchanged is saved again under ``fingerprint``
@@ -71,6 +93,8 @@ def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> i
     Raises:
         engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.
         OSError: the cache cannot be written.
+        Stopped: Ctrl-C or SIGTERM (with :func:`main`'s handlers) or KeyboardInterrupt
+            arrived; the replies synthesized so far were saved first.
     """
     from engine.voices import build_voice
 
@@ -90,16 +114,54 @@ def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> i
     voice = build_voice(voice_config, language)
     todo = {t.strip() for t in texts if t.strip()} - set(old.replies if old else ())
     missing, chars = len(todo), [0, sum(map(len, todo))]  # chars: synthesized, to synthesize
-    print(f"  {language}: preparing {missing} of {len(texts)} fixed replies …", flush=True)
+    print(
+        f"  {language}: preparing {missing} of {len(texts)} fixed replies … (Ctrl-C skips "
+        "the rest: the server speaks them live, and the next `make` goes on from here)",
+        flush=True,
+    )
 
     def progress(done: int, total: int, text: str) -> None:
         chars[0] += len(text)
         if done % 10 == 0 or done == total:
             left = time_left(time.perf_counter() - started, chars[0], chars[1])
-            print(f"  {language}: {done} of {total} synthesized{left}", flush=True)
+            skip = " (Ctrl-C skips the rest)" if left else ""
+            print(f"  {language}: {done} of {total} synthesized{left}{skip}", flush=True)
 
     started = time.perf_counter()
-    store = build_store(voice, texts, language, fingerprint, old, progress)  # type: ignore[arg-type]
+    done: dict = {}
+    result: list = []
+
+    def work() -> None:
+        try:
+            result.append(build_store(voice, texts, language, fingerprint, old, progress, done))  # type: ignore[arg-type]
+        except BaseException as exc:  # handed to the main thread
+            result.append(exc)
+
+    # The synthesis runs on a daemon thread and this thread waits in short slices, so a
+    # Ctrl-C is acted on at once: on the main thread it waited for the onnxruntime call of
+    # the reply under way (tens of seconds on busy cores; newcomer16 #4).
+    worker = threading.Thread(target=work, name=f"prepare-{language}", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(POLL_S)
+    except (Stopped, KeyboardInterrupt):
+        kept = dict(done)  # one copy under the GIL: the thread may add one meanwhile
+        reused = old.replies if old is not None and old.fingerprint == fingerprint else {}
+        if kept:
+            partial = {**reused, **kept}
+            PreparedStore(fingerprint, language, voice.sample_rate, partial).save(path)
+        print(
+            f"  {language}: stopped: {len(kept)} of {missing} fixed replies prepared now and "
+            f"saved, {missing - len(kept)} skipped. The server speaks the skipped ones live "
+            "(a slower first reply each); the next `make` (or `make run`) goes on from here, "
+            "and `DHE_TTS__PREPARED_REPLIES=false make run` starts the server without them.",
+            flush=True,
+        )
+        raise Stopped(language) from None
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    store = result[0]
     store.save(path)
     for other in directory.glob(f"prepared-{language}-*.npz"):
         if other != path:
@@ -115,11 +177,10 @@ def main() -> int:
 
     Returns:
         0, or 1 when the config, a pack, a voice or the cache folder fails (the reason on
-        stderr; the server then speaks those replies live).
+        stderr; the server then speaks those replies live). Ctrl-C or SIGTERM ends the
+        process with :data:`STOPPED` (130) once the replies done are saved.
     """
-    from dialog.pack import PackError
     from engine.config import ConfigError, load_config
-    from engine.tts.base import TTSError
 
     try:
         tts = load_config(None).tts
@@ -129,6 +190,28 @@ def main() -> int:
     if not tts.prepared_replies:
         print("  prepared replies are off (tts.prepared_replies: false)", flush=True)
         return 0
+    # A background job (`make run &`, a script) inherits SIGINT ignored, and Python keeps it
+    # so: `kill -INT` did nothing for > 40 s (newcomer16 #4). Stopping here is always safe.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return _prepare_all(tts)
+    except Stopped as exc:
+        if str(exc).startswith("SIG"):  # before any synthesis began
+            print(
+                "  stopped before any reply was synthesized: the server speaks them live; "
+                "the next `make` prepares them",
+                flush=True,
+            )
+        sys.stdout.flush()
+        os._exit(STOPPED)  # the synthesis thread may be inside onnxruntime: do not wait for it
+
+
+def _prepare_all(tts) -> int:
+    """:func:`main`'s loop over the configured voices (its return value)."""
+    from dialog.pack import PackError
+    from engine.tts.base import TTSError
+
     for language, voice in tts.voices.items():
         if voice.provider not in PREPARED_PROVIDERS:
             print(f"  {language}: {voice.provider} voice, spoken live", flush=True)

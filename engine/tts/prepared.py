@@ -304,6 +304,7 @@ def build_store(
     fingerprint: str,
     old: PreparedStore | None = None,
     progress: Any = None,
+    into: dict[str, tuple[TTSChunk, ...]] | None = None,
 ) -> PreparedStore:
     """Synthesize each of ``texts`` with ``voice`` exactly as live synthesis splits and
     renders it (:meth:`~engine.tts.base.SentenceTTS.synthesize_all`), reusing ``old``'s
@@ -316,13 +317,15 @@ def build_store(
         fingerprint: :func:`voice_fingerprint` of ``voice``'s config.
         old: a store to reuse replies from (ignored unless its fingerprint matches).
         progress: ``progress(done, total, text)`` after each synthesized text, or None.
+        into: a dict the replies are written into as they are made (text → chunks), so a
+            caller stopped part way (Ctrl-C during setup) can save those done; None: a new one.
 
     Raises:
         engine.tts.base.TTSError: synthesis failed.
     """
     reuse = old.replies if old is not None and old.fingerprint == fingerprint else {}
     wanted = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
-    replies: dict[str, tuple[TTSChunk, ...]] = {}
+    replies: dict[str, tuple[TTSChunk, ...]] = {} if into is None else into
     todo = [t for t in wanted if t not in reuse]
     for text in wanted:
         if text in reuse:
