@@ -149,15 +149,26 @@ def told(text: str, language: str) -> str:
     return whole
 
 
+#: The words among :data:`_ASKING`'s that name a complaint or a suggestion. "Report" and 举报
+#: are stripped from what a complaint tells but name no request of their own: a lost or stolen
+#: card and a fraud are reported too, and "I want to report a lost card" read alone as its
+#: asking words started the complaint instead of the card's freeze (review16).
+_NAMES_REQUEST = re.compile(r"complain|suggest|投诉|意见|建议|反映", re.IGNORECASE)
+
+
 def asking_words(text: str, language: str) -> str | None:
     """The words opening ``text`` that ask to complain or suggest ("I want to complain that"
     in "I want to complain that the cash machine swallowed my card"), when more follows them;
     else ``None``. :class:`dialog.session.DialogSession` reads them alone: the whole line read
-    as the kept-card question, though the visitor asked to complain in those words."""
+    as the kept-card question, though the visitor asked to complain in those words. Words that
+    only ask to report ("I want to report a lost card", 我要举报…) give ``None``
+    (:data:`_NAMES_REQUEST`): the whole line's reading stands."""
     for lang in _languages(text, language):
         forms = _ASKING.get(lang)
         match = forms[0].match(text) if forms is not None else None
-        if match is not None and text[match.end() :].strip(_EDGES):
+        if match is None or not _NAMES_REQUEST.search(match.group(0)):
+            continue
+        if text[match.end() :].strip(_EDGES):
             return match.group(0).strip(_EDGES) or None
     return None
 

@@ -52,6 +52,24 @@ def test_the_asking_words_of_a_line() -> None:
     assert asking_words("我要投诉取款机吞了我的卡", "zh") == "我要投诉"
     assert asking_words("I want to complain", "en") is None  # nothing follows
     assert asking_words("the cash machine swallowed my card", "en") is None
+    assert asking_words("I'd like to make a complaint about the queue", "en") == (
+        "I'd like to make a complaint about"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "language"),
+    [
+        ("I want to report a lost card", "en"),
+        ("I want to report that my card was stolen", "en"),
+        ("I need to make a report about a fraud on my account", "en"),
+        ("我要举报，有人盗刷我的卡", "zh"),
+    ],
+)
+def test_words_that_only_ask_to_report_name_no_complaint(line: str, language: str) -> None:
+    """Review16: "I want to report a lost card" was read by its asking words alone ("I want to
+    report": the complaint) and started the complaint, not the card's freeze."""
+    assert asking_words(line, language) is None
 
 
 def test_a_read_back_is_said_in_the_quoted_words_language() -> None:
