@@ -24,7 +24,9 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
   follows), numbers with a leading zero, and numbers
   after 尾号 / 后四位 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` →
   尾号四四一七, ``后四位是8821`` → 后四位是八八二一);
-  a letter followed by digits (queue ticket ``A023``) is a code too; the voice asks for a
+  a letter followed by digits (queue ticket ``A023``) is a code too, and so is a run of letters
+  and digits with a digit before a letter (``K-3F07A2C1`` → K三F零七A二C一, character by
+  character, :func:`read_mixed_code`); the voice asks for a
   pause between digit groups in codes (``code_pause``: 八八、二一), and 1 may be said 幺
   (``code_one``: 八八、二幺);
 * amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
@@ -69,6 +71,12 @@ _PERCENT_RANGE = re.compile(rf"({_NUMBER})\s*[-–~～]\s*(?=(?:{_NUMBER})\s*[%�
 _PERCENT = re.compile(rf"({_NUMBER})\s*[%％]")
 _CURRENCY = re.compile(rf"(?:[¥￥]|\b(?:RMB|CNY)\s*)({_NUMBER})(\s*元)?")
 _CODE_AFTER_CUE = re.compile(rf"({'|'.join(_CODE_CUES)})(是|为|：|:)?\s*(\d+)")
+#: A code that mixes letters and digits, a digit before a letter (``K-3F07A2C1``, ``3F07``):
+#: parts between hyphens, read character by character (:func:`read_mixed_code`).
+_MIXED_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d[A-Za-z0-9-]*?[A-Za-z])"
+    r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![A-Za-z0-9]|-[A-Za-z0-9]|[.,]\d)"
+)
 _LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])(\d{2,})(?!\d|[.,]\d)")
 _LONG_OR_ZERO = re.compile(r"(?<![\d.,])(0\d+|\d{5,})(?![\d.,]|\s*[元块人位个次件张份条万亿])")
 _ANY_NUMBER = re.compile(rf"(?<![\d.]){_NUMBER}")
@@ -102,6 +110,25 @@ def digit_groups(n: int) -> list[tuple[int, int]]:
     step, first = (2, 2) if n == 4 else (4, 4) if n % 4 == 0 else (4, 3)
     cuts = [0, *range(first, n, step)]
     return list(zip(cuts, [*cuts[1:], n], strict=True))
+
+
+def read_mixed_code(code: str, one: str = "一", pause: str = "") -> str:
+    """A code of letters and digits read character by character, as a clerk reads a reference
+    out: ``"K-3F07A2C1"`` → ``"K、三F零七、A二C一"`` with ``pause="、"``.
+
+    Digits are said one by one (``one`` for 1), letters stay upper-case Latin (spelled by the
+    G2P). ``pause`` goes between the parts between hyphens and, inside a part longer than 4
+    characters, between the groups :func:`digit_groups` gives its length (8 → 4 + 4); without
+    a pause the hyphens are dropped (``"K三F零七A二C一"``).
+    """
+    groups = []
+    for part in code.split("-"):
+        said = "".join(
+            ch.upper() if ch.isalpha() else (one if ch == "1" else _DIGITS[int(ch)]) for ch in part
+        )
+        cuts = digit_groups(len(said)) if len(said) > 4 else [(0, len(said))]
+        groups += [said[a:b] for a, b in cuts]
+    return pause.join(groups)
 
 
 def cardinal(number: int) -> str:
@@ -223,6 +250,7 @@ def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
         ),
         text,
     )
+    text = _MIXED_CODE.sub(lambda m: read_mixed_code(m.group(0), code_one, code_pause), text)
     text = _LETTER_CODE.sub(
         lambda m: m.group(1).upper() + digits_one_by_one(m.group(2), code_one, code_pause), text
     )

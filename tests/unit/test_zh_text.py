@@ -149,3 +149,22 @@ def test_codes_pause_between_digit_groups_only_when_asked() -> None:
     assert normalize_zh(text, code_pause="、") == (
         "卡号后四位是八八、二一，工单号是T零零零、一三五，共一万二千三百四十五元"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "plain", "paused"),
+    [
+        # the bank's complaint reference: K, then its 8 hex digits in two groups of 4; before
+        # this rule the 3 and the 2 were said as cardinals and the hyphen stayed in the text
+        ("编号是K-3F07A2C1。", "编号是K三F零七A二C一。", "编号是K、三F零七、A二C一。"),
+        ("代码3F07", "代码三F零七", "代码三F零七"),  # 4 characters: one group
+        ("3F07A2C1B", "三F零七A二C一B", "三F零、七A二C、一B"),  # 9: 3 + 4 + 2, as digit_groups(9)
+        ("9A1B-2C", "九A一B二C", "九A一B、二C"),
+        # not mixed codes (no digit before a letter): the older rules still read them
+        ("AP0042，A023，ATM", "AP零零四二，A零二三，ATM", "AP零零、四二，A零二三，ATM"),
+    ],
+)
+def test_mixed_letter_digit_codes_are_read_one_by_one(text: str, plain: str, paused: str) -> None:
+    assert normalize_zh(text) == plain
+    assert normalize_zh(text, code_pause="、") == paused
+    assert not re.search(r"\d", normalize_zh(text))
