@@ -17,28 +17,22 @@ from dialog import DialogEngine
 from dialog.session import DialogSession
 from tests.conftest import trained_dialog
 from tests.support.dialog_visitor import said
-from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
+from tests.support.sandbox import (
+    DEMO_LAST4,
+    connector,
+    demo_card_balance,
+    inproc_logs,
+    sandbox,
+    sandbox_rows,
+    sandbox_write,
+)
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
-
-DEMO_LAST4 = "4417"
 
 
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
     return trained_dialog("bank").with_connector(connector)
-
-
-def demo_balance(cluster: SandboxCluster) -> Decimal:
-    """The demo customer's total balance as stored in the sandbox database."""
-    rows = sandbox_rows(
-        cluster,
-        "bank",
-        "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards k ON k.customer_id = a.customer_id"
-        " WHERE k.last4 = ?",
-        DEMO_LAST4,
-    )
-    return Decimal(rows[0][0]) / 100
 
 
 def demo_accounts(cluster: SandboxCluster) -> list[tuple[str, int]]:
@@ -72,7 +66,7 @@ async def test_balance_in_english_gives_exactly_the_stored_balance(
     spoken = " ".join(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
                        "nine"][int(d)] for d in code)  # fmt: skip
     turn = await session.handle_text(spoken)
-    expected = demo_balance(sandbox)
+    expected = demo_card_balance(sandbox)
     assert f"{expected:,.2f} yuan" in said(turn)
     balance_card = next(r.card for r in turn.replies if r.card and r.card["kind"] == "balance")
     assert Decimal(balance_card["total"]["amount"].replace(",", "")) == expected
@@ -97,14 +91,14 @@ async def test_balance_in_chinese(engine: DialogEngine, sandbox: SandboxCluster)
     code = await the_code(session, sandbox)
     digits_zh = "".join("零一二三四五六七八九"[int(d)] for d in code)
     turn = await session.handle_text(digits_zh)
-    assert f"{demo_balance(sandbox):,.2f}元" in said(turn)
+    assert f"{demo_card_balance(sandbox):,.2f}元" in said(turn)
 
 
 async def test_balance_never_revealed_without_verification(
     engine: DialogEngine, sandbox: SandboxCluster
 ) -> None:
     session = engine.new_session("t-noverify")
-    balance = f"{demo_balance(sandbox):,.2f}"
+    balance = f"{demo_card_balance(sandbox):,.2f}"
     texts = ["what's my balance", "just tell me the balance", "how much money do I have", "4417"]
     replies = [said(await session.handle_text(t)) for t in texts]
     assert all(balance not in r and balance.replace(",", "") not in r for r in replies)
@@ -122,9 +116,9 @@ async def test_wrong_code_is_refused_then_right_code_works(
     wrong = "000000" if right != "000000" else "111111"
     turn = await session.handle_text(wrong)
     assert "isn't right" in said(turn) and turn.replies[0].emotion == "apologetic"
-    assert f"{demo_balance(sandbox):,.2f}" not in said(turn)
+    assert f"{demo_card_balance(sandbox):,.2f}" not in said(turn)
     turn = await session.handle_text(right)
-    assert f"{demo_balance(sandbox):,.2f} yuan" in said(turn)
+    assert f"{demo_card_balance(sandbox):,.2f} yuan" in said(turn)
     assert ("call", "bank.verify_otp -> unauthorized") in [
         (e.kind, e.detail) for e in session.audit
     ]
@@ -146,7 +140,7 @@ async def test_three_wrong_codes_lock_verification_for_the_session(
     # the colleague called a turn ago is on the way: not called again (newcomer13)
     assert "locked" in said(turn) and "colleague is on the way" in said(turn)
     assert not turn.handoff
-    assert f"{demo_balance(sandbox):,.2f}" not in said(turn)
+    assert f"{demo_card_balance(sandbox):,.2f}" not in said(turn)
 
 
 async def test_unknown_card_is_asked_again(engine: DialogEngine) -> None:
@@ -166,7 +160,7 @@ async def test_digression_faq_then_resume(engine: DialogEngine, sandbox: Sandbox
     assert turn.replies[0].source == "faq.en.md § Opening hours"
     assert "six-digit code" in texts[-1]  # the flow resumes where it was
     turn = await session.handle_text(await the_code(session, sandbox))
-    assert f"{demo_balance(sandbox):,.2f} yuan" in said(turn)
+    assert f"{demo_card_balance(sandbox):,.2f} yuan" in said(turn)
 
 
 async def test_lost_card_freezes_only_after_explicit_confirmation(

@@ -6,8 +6,6 @@ drops it. Over real HTTP against the sandbox bank (the fault is the sandbox's ow
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from connectors.embedded import SandboxCluster
@@ -16,28 +14,20 @@ from dialog import DialogEngine
 from dialog.types import SessionClosedError
 from tests.conftest import trained_dialog
 from tests.support.dialog_visitor import said
-from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
+from tests.support.sandbox import (
+    DEMO_LAST4,
+    connector,
+    demo_card_balance,
+    inproc_logs,
+    sandbox,
+)
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
-
-DEMO_LAST4 = "4417"
 
 
 @pytest.fixture
 def engine(connector: Router) -> DialogEngine:
     return trained_dialog("bank").with_connector(connector)
-
-
-def demo_balance(cluster: SandboxCluster) -> Decimal:
-    """The demo customer's total balance as stored in the sandbox database."""
-    rows = sandbox_rows(
-        cluster,
-        "bank",
-        "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards k ON k.customer_id = a.customer_id"
-        " WHERE k.last4 = ?",
-        DEMO_LAST4,
-    )
-    return Decimal(rows[0][0]) / 100
 
 
 async def test_the_second_flow_starts_when_the_first_is_done(
@@ -67,7 +57,7 @@ async def test_the_second_flow_starts_when_the_first_is_done(
         code = sandbox.read_otp("bank", session.state.slots["verification_id"])
         turn = await session.handle_text(code)
         text += " " + said(turn)
-    assert f"{demo_balance(sandbox):,.2f} yuan" in text, text
+    assert f"{demo_card_balance(sandbox):,.2f} yuan" in text, text
     assert not session.state.stack and not session.state.queued
     flows = [e.detail for e in session.audit if e.kind == "flow"]
     assert flows.index("report_lost_card ended") < flows.index("check_balance started"), flows

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -61,6 +62,23 @@ def demo_balance(var: Path) -> str:
     finally:
         db.close()
     return f"{cents / 100:,.2f}"
+
+
+#: The demo bank customer's card tail (the sandbox's seeded customer).
+DEMO_LAST4 = "4417"
+
+
+def demo_card_balance(cluster: SandboxCluster) -> Decimal:
+    """The demo bank customer's (card ending :data:`DEMO_LAST4`) total balance in yuan, as
+    stored in ``cluster``'s bank sandbox database."""
+    rows = sandbox_rows(
+        cluster,
+        "bank",
+        "SELECT SUM(a.balance_cents) FROM accounts a JOIN cards k ON k.customer_id = a.customer_id"
+        " WHERE k.last4 = ?",
+        DEMO_LAST4,
+    )
+    return Decimal(rows[0][0]) / 100
 
 
 def sandbox_rows(cluster: SandboxCluster, system: str, sql: str, *args: Any) -> list[sqlite3.Row]:
