@@ -148,12 +148,14 @@ def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> i
     except (Stopped, KeyboardInterrupt):
         kept = dict(done)  # one copy under the GIL: the thread may add one meanwhile
         reused = old.replies if old is not None and old.fingerprint == fingerprint else {}
-        if kept:
+        # ``done`` also holds the replies reused from the old store: count only those made now
+        made = sum(1 for text in kept if text not in reused)
+        if made:
             partial = {**reused, **kept}
             PreparedStore(fingerprint, language, voice.sample_rate, partial).save(path)
         print(
-            f"  {language}: stopped: {len(kept)} of {missing} fixed replies prepared now and "
-            f"saved, {missing - len(kept)} skipped. The server speaks the skipped ones live "
+            f"  {language}: stopped: {made} of {missing} fixed replies prepared now and "
+            f"saved, {missing - made} skipped. The server speaks the skipped ones live "
             "(a slower first reply each); the next `make` (or `make run`) goes on from here, "
             "and `DHE_TTS__PREPARED_REPLIES=false make run` starts the server without them.",
             flush=True,
