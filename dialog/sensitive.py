@@ -62,6 +62,31 @@ WARNING = {
 }
 
 
+#: A PIN or password said with its value ("my pin is 4831", "password: hunter2", 我的密码是
+#: 832915): the value (a token with a digit, the word after it) is hidden whole. A value
+#: without a digit ("my PIN is blocked", "密码忘了") is a problem, not a secret, and stays;
+#: so does an all-letter password ("my password is sunshine"): no way to tell it from a word.
+_SECRET = re.compile(
+    r"(?P<lead>\b(?:pin(?:\s+(?:code|number))?|passcode|passwords?|passwd)\b"
+    r"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?(?:\s+[^\W\d_]+\b){1,2})?"
+    r"(?:\s*(?:is|was|=|:|to)|'s)?\s*)"
+    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*)",
+    re.IGNORECASE,
+)
+_SECRET_ZH = re.compile(
+    rf"(?P<lead>(?:密码|口令|PIN码?)(?:是|为|：|:)?\s*)(?P<secret>(?:[0-9A-Za-z]|{_D}){{4,}})",
+    re.IGNORECASE,
+)
+#: Said before the reply when a PIN or password was hidden (newcomer16 #8: "my pin is 4831"
+#: got the PIN answer and no word of warning, the PIN in the caption).
+SECRET_WARNING = {
+    "en": "Please never tell anyone your PIN or password, not even me: I've hidden it. "
+    "If someone may have heard it, please change it soon.",
+    "zh": "为了您的安全，请不要把密码告诉任何人，包括我，我已经把它隐藏了。"
+    "如果可能被别人听到，请尽快修改密码。",
+}
+
+
 def _luhn(digits: str) -> bool:
     """The Luhn check (ISO/IEC 7812-1) every payment card number passes."""
     total = 0
@@ -112,8 +137,10 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
 
     Returns:
         ``(masked_text, kinds)``: each number replaced by ``"•••• 1234"`` (its last 4 digits;
-        a unified social credit code's last 4 characters), and the kinds found (``"card"``,
-        ``"account"``, ``"id"``, ``"phone"``, ``"taxpayer"``: a unified social credit code); ``kinds``
+        a unified social credit code's last 4 characters), a PIN or password said with its
+        value by ``"••••"`` (nothing of it kept), and the kinds found (``"card"``,
+        ``"account"``, ``"id"``, ``"phone"``, ``"taxpayer"``: a unified social credit code,
+        ``"secret"``: a PIN or password); ``kinds``
         is empty, and the text unchanged, when there is none. Short numbers (a 4-digit card
         ending, a 6-digit code, amounts, years, times) are left alone.
     """
@@ -141,7 +168,16 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         kinds.append("taxpayer")
         return f"{MASK} {code[-4:].upper()}"
 
-    masked = _USCC.sub(from_code, text)
+    def from_secret(match: re.Match[str]) -> str:
+        secret = match.group("secret")
+        if not re.search(_D, secret):
+            return match.group(0)
+        kinds.append("secret")
+        return match.group("lead") + MASK
+
+    masked = _SECRET.sub(from_secret, text)
+    masked = _SECRET_ZH.sub(from_secret, masked)
+    masked = _USCC.sub(from_code, masked)
     masked = _RUN.sub(from_digits, masked)
     masked = _WORD_RUN.sub(from_words, masked)
     return masked, tuple(kinds)
@@ -181,17 +217,24 @@ def names_only_numbers(masked: str) -> bool:
     return all(word in _NUMBER_TALK_EN for word in re.findall(r"[^\W\d_][\w']*", rest.lower()))
 
 
-def warning_reply(responses: Mapping[str, Response], language: str) -> ReplyPlan:
+def warning_reply(
+    responses: Mapping[str, Response], language: str, kinds: tuple[str, ...] = ()
+) -> ReplyPlan:
     """The warning said before the reply when a full number was masked: the pack's
     ``utter_sensitive_number`` when it has one (naming the number it asks for), else
-    :data:`WARNING` in ``language`` (English for another language).
+    :data:`WARNING` in ``language`` (English for another language); when only a PIN or
+    password was hidden (``kinds`` all ``"secret"``), :data:`SECRET_WARNING`.
 
     Args:
         responses: the pack's responses by name (:attr:`dialog.pack.Pack.responses`).
         language: ``"en"`` or ``"zh"``, the reply's language.
+        kinds: what :func:`redact` found (empty: a number, as before).
     """
     from dialog.templates import render
 
+    if kinds and all(kind == "secret" for kind in kinds):
+        text = SECRET_WARNING.get(language, SECRET_WARNING["en"])
+        return ReplyPlan(text, language, emotion="concerned")
     response = responses.get("utter_sensitive_number")
     if response is not None:
         return render(response, language, {})

@@ -153,7 +153,7 @@ class DialogSession:
             turn = await self._run(event, text, on_filler, t0)
         if not redacted:
             return turn
-        warning = self._warning(turn.language)
+        warning = self._warning(turn.language, redacted)
         return dataclasses.replace(turn, replies=[warning, *turn.replies], redacted=redacted)
 
     def _read(self, text: str, language: str) -> UserInput:
@@ -218,9 +218,10 @@ class DialogSession:
         self._audit.append(AuditEntry("intent", label, self._flow()))
         return turn
 
-    def _warning(self, language: str) -> ReplyPlan:
-        """ "Please don't share full numbers here" in ``language``."""
-        return warning_reply(self.engine.pack.responses, language)
+    def _warning(self, language: str, kinds: tuple[str, ...] = ()) -> ReplyPlan:
+        """ "Please don't share full numbers here" in ``language`` (a PIN or password only,
+        ``kinds`` all ``"secret"``: "never tell anyone your PIN or password")."""
+        return warning_reply(self.engine.pack.responses, language, kinds)
 
     async def switch_language(self, language: str) -> DialogTurn | None:
         """The visitor chose ``language`` (``en``/``zh``; ``auto``: detect it again) on the

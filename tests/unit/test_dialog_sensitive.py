@@ -64,3 +64,44 @@ def test_classify_uses_the_luhn_check_and_id_shape() -> None:
     assert classify("11010119900307123X") == "id"
     assert classify("8613812345678") == "phone"
     assert classify("123456") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [  # newcomer16 #8: a PIN or password said with its value is hidden whole
+        ("my pin is 4831, is that safe?", "my pin is ••••, is that safe?"),
+        ("my password for the app is hunter2", "my password for the app is ••••"),
+        ("PIN: 1234", "PIN: ••••"),
+        ("the pin for my card is 9999", "the pin for my card is ••••"),
+        ("change my password to abc123", "change my password to ••••"),
+        ("我的密码是832915", "我的密码是••••"),
+        ("我的取款密码是一二三四五六", "我的取款密码是••••"),
+    ],
+)
+def test_a_pin_or_password_said_with_its_value_is_hidden(text: str, masked: str) -> None:
+    assert redact(text) == (masked, ("secret",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # a problem with the PIN, not the PIN itself
+        "I forgot my PIN",
+        "my PIN is blocked",
+        "I typed my PIN wrong 3 times",
+        "密码输错三次了",
+        "密码忘了怎么办",
+    ],
+)
+def test_talk_about_a_pin_without_its_value_is_left_alone(text: str) -> None:
+    assert redact(text) == (text, ())
+
+
+def test_a_hidden_pin_gets_its_own_warning_and_a_number_the_packs() -> None:
+    from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+    from dialog.sensitive import SECRET_WARNING, warning_reply
+
+    responses = load_pack(DEFAULT_PACKS_DIR / "bank").responses
+    assert warning_reply(responses, "en", ("secret",)).text == SECRET_WARNING["en"]
+    assert warning_reply(responses, "zh", ("secret",)).text == SECRET_WARNING["zh"]
+    number = warning_reply(responses, "en", ("card", "secret")).text
+    assert "full card" in number  # a number with it: the pack's number warning
