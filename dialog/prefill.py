@@ -173,6 +173,19 @@ def asking_words(text: str, language: str) -> str | None:
     return None
 
 
+def only_reports(words: str, language: str) -> bool:
+    """Whether ``words`` (a line's opening clause, "I want to report") are asking words
+    (:data:`_ASKING`) that name no complaint or suggestion (:data:`_NAMES_REQUEST`): a request
+    to report, which a lost card or a fraud is too, so they must not pick the complaint for
+    the line ("I want to report, my card was stolen" started it, review16)."""
+    for lang in _languages(words, language):
+        forms = _ASKING.get(lang)
+        match = forms[0].match(words) if forms is not None else None
+        if match is not None and match.group(0).strip(_EDGES):
+            return not _NAMES_REQUEST.search(match.group(0))
+    return False
+
+
 def _languages(text: str, language: str) -> tuple[str, ...]:
     """``language``, then the language of ``text``'s own script (an English line typed in a
     Chinese session is English words)."""

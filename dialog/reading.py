@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialog.engine import DialogEngine
-from dialog.prefill import asking_words
+from dialog.prefill import asking_words, only_reports
 from dialog.several_requests import (
     Combined,
     all_clauses,
@@ -60,6 +60,8 @@ def read_line(engine: DialogEngine, text: str, language: str, at_question: bool)
     opening = None
     if not at_question:
         opening = opening_clause(text, language) or asking_words(text, language)
+    if opening is not None and only_reports(opening, language):
+        opening = None  # "I want to report, my card was stolen": the whole line's reading
     if opening is not None and not takes_free_text(engine.pack, nlu):
         # "I want to complain, the cash machine swallowed my card" got the kept-card FAQ, and
         # so did "I want to complain that …" (flows16): an opening clause asking for a

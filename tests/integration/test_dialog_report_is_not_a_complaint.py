@@ -13,7 +13,12 @@ from tests.support.dialog_visitor import said
 
 
 @pytest.mark.parametrize(
-    "line", ["I want to report a lost card", "I want to report that my card was stolen"]
+    "line",
+    [
+        "I want to report a lost card",
+        "I want to report that my card was stolen",
+        "I want to report, my card was stolen",  # the opening clause read alone: the same
+    ],
 )
 async def test_a_lost_card_reported_starts_the_cards_flow(line: str) -> None:
     session = trained_dialog("bank").new_session("report", language="auto")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.prefill import asking_words, told
+from dialog.prefill import asking_words, only_reports, told
 from dialog.read_back import read_back_language
 from tests.support.dialog_visitor import bank_pack
 
@@ -82,3 +82,11 @@ def test_a_read_back_is_said_in_the_quoted_words_language() -> None:
     # a reference the bank gave ("K-…") is no word of the visitor's: the session's language
     created = pack.responses["utter_complaint_created"]
     assert read_back_language(pack, created, {"complaint_id": "K-8359C06C"}, "zh") == "zh"
+
+
+def test_an_opening_clause_that_only_asks_to_report() -> None:
+    assert only_reports("I want to report", "en")
+    assert only_reports("我要举报", "zh")
+    assert not only_reports("I want to complain", "en")
+    assert not only_reports("我要投诉", "zh")
+    assert not only_reports("I have a problem", "en")  # no asking words: NLU decides
