@@ -16,7 +16,8 @@ service centre (政务服务中心) commonly hosts beside the tax bureau's: publ
 registration, ID cards, exit and entry), traffic police, human resources and social security,
 medical insurance, housing and the housing provident fund, market regulation, civil affairs,
 education and justice; plus the services a visitor mistakes for them (banks and insurers,
-utilities and telecoms, the post and shops). The terms are general Chinese and English words for
+utilities and telecoms, the post and shops), and the avatar's own life (its pay, family, home:
+"你工资高吗" is a question to a person behind a counter, not about income tax). The terms are general Chinese and English words for
 those bodies and their matters, not lines of any evaluation set.
 """
 
@@ -126,6 +127,16 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
         "weather", "rain(ing|y)?", "snow(ing)?", "temperature", "football", "basketball",
         "olympics", "world cup", "concert", "movies?", "films?", "news", "headlines", "jokes?",
         "songs?", "sing", "holiday trip", "video games?",
+    ),
+    # questions about the avatar's own life: its pay, family, home, age, love life, as a
+    # visitor asks a person behind a counter ("你工资高吗", "你结婚了没"); "你" alone, never
+    # "你们" (the hall: "你们几点下班"), and never "你帮我 / 你给我" (a request to the avatar)
+    "personal": (
+        "你(?!们)(的)?(工资|收入|薪水|月薪|年薪|奖金|家人|爸妈|父母|老公|老婆|对象|男朋友|女朋友|老家|生日|爱好)",
+        "你(?!们)(一个月|每个月|每月|一年|每年)?(能)?(挣|赚|拿)(多少|几)",
+        "你(?!们)(结婚|谈恋爱|恋爱|有对象|有孩子|有小孩|多大了|几岁|住哪|家住|平时|业余|下班后|周末都)",
+        "how much do you (earn|make|get paid)", "your (salary|wages?|boyfriend|girlfriend|husband|wife|family|parents)",
+        "are you married", "where do you live", "how old are you", "do you have (kids|children|a family)",
     ),
 }
 # fmt: on

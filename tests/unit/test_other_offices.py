@@ -31,6 +31,13 @@ from dialog.pack import DEFAULT_PACKS_DIR, load_pack
         ("租的房子退租押金要不回来", ("housing",)),
         ("农村宅基地能不能卖", ("housing",)),
         ("八十岁老人的高龄津贴", ("civil",)),
+        # the avatar's own life is no business of the hall's; the hall ("你们") and a request
+        # to the avatar ("你帮我") are
+        ("你的工资高吗", ("personal",)),
+        ("你每年能赚多少", ("personal",)),
+        ("你们几点下班", ()),
+        ("你帮我看看工资要交多少税", ()),
+        ("我一个月挣五千要交税吗", ()),
     ],
 )
 def test_offices_named(text: str, kinds: tuple[str, ...]) -> None:
