@@ -68,9 +68,13 @@ WARNING = {
 #: so does an all-letter password ("my password is sunshine"): no way to tell it from a word.
 _SECRET = re.compile(
     r"(?P<lead>\b(?:pin(?:\s+(?:code|number))?|passcode|passwords?|passwd)\b"
-    r"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?(?:\s+[^\W\d_]+\b){1,2})?"
+    # "for the app", not "for card 4417": the digits after a card or an account are its
+    # ending, which the bank asks for (review16)
+    r"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?(?:\s+(?!(?:cards?|accounts?)\s+\d)[^\W\d_]+\b){1,2})?"
     r"(?:\s*(?:is|was|=|:|to)|'s)?\s*)"
-    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*)",
+    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*)"
+    # a count or a duration, not a value: "the wrong PIN 3 times", "my password is 2 weeks old"
+    r"(?!\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?|months?|years?)\b)",
     re.IGNORECASE,
 )
 _SECRET_ZH = re.compile(
