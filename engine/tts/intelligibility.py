@@ -69,6 +69,10 @@ SAMPLE_SLOTS: dict[str, Any] = {
     # the bank sandbox's complaint reference (K- and 8 hex digits) and a visitor's words
     "complaint_id": "K-3F07A2C1",
     "complaint_text": "大堂经理态度很差",
+    # the second request of a line kept for after the first flow (the visitor's words), and
+    # the seconds the still-there question gives (server.idle_warning_s' default)
+    "request": "查一下余额",
+    "seconds": 30,
 }
 
 
@@ -84,6 +88,8 @@ _EN_SLOTS: dict[str, Any] = {
     "offered_slots": [{"start": "09:30", "hall": "Hall 1"}, {"start": "14:00", "hall": "Hall 2"}],
     "ticket_text": "please open on weekends too",
     "complaint_text": "the lobby manager was rude",
+    "ticket_kind": "complaint",
+    "request": "what is my balance",
 }
 
 

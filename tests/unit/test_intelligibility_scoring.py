@@ -69,3 +69,26 @@ def test_missed_characters_are_counted_by_their_lexical_tone() -> None:
         1: (0, 3),
     }
     assert missed_by_tone("ATM在门口", "ATM在门口") == {4: (0, 1), 2: (0, 1), 3: (0, 1)}
+
+
+@pytest.mark.parametrize("domain", ["bank", "tax"])
+def test_every_placeholder_of_every_reply_has_a_sample_value(domain: str) -> None:
+    """A template whose slot the sample does not fill is spoken with a hole (接下来为您办…：“”。
+    when the queued-request reply joined the test's sample without a value for ``request``),
+    so the voice is scored on text no visitor hears."""
+    import re
+    from pathlib import Path
+
+    from dialog.pack import load_pack
+    from engine.paths import ASSETS_DIR
+    from engine.tts.intelligibility import sample_slots
+
+    pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
+    unfilled = [
+        (name, language, slot)
+        for name, response in pack.responses.items()
+        for language, text in response.texts.items()
+        for slot in re.findall(r"\{(\w+)", text)
+        if slot not in sample_slots(language) and not (slot == "items" and response.items)
+    ]
+    assert unfilled == []
