@@ -72,7 +72,8 @@ _SECRET = re.compile(
     # ending, which the bank asks for (review16)
     r"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?(?:\s+(?!(?:cards?|accounts?)\s+\d)[^\W\d_]+\b){1,2})?"
     r"(?:\s*(?:is|was|=|:|to)|'s)?\s*)"
-    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*)"
+    # the value, and its further digit groups when said apart ("3 3 1 2": all of it, review16)
+    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*(?:[ -](?:\d|{_D})+)*)"
     # a count or a duration, not a value: "the wrong PIN 3 times", "my password is 2 weeks old"
     r"(?!\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?|months?|years?)\b)",
     re.IGNORECASE,

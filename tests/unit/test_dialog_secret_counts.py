@@ -28,6 +28,8 @@ def test_a_count_or_a_card_ending_beside_the_word_pin_is_kept(line: str) -> None
     [
         ("my pin is 4831, is that safe?", "my pin is ••••, is that safe?"),
         ("my password for the app is hunter2", "my password for the app is ••••"),
+        ("my PIN is 3 3 1 2", "my PIN is ••••"),  # said apart: all of it (was "•••• 3 1 2")
+        ("my pin is 48 31, ok?", "my pin is ••••, ok?"),
     ],
 )
 def test_a_pin_said_with_its_value_is_still_hidden(line: str, masked: str) -> None:
