@@ -1,7 +1,7 @@
 """Texts a visitor might type, for checking that the visitor page masks them as the server does
 (``dialog.sensitive.redact`` and ``web_client/js/captions.js`` ``maskNumbers``): full numbers as
 typed, in Chinese numerals and in English digit words, and short numbers, amounts and dates
-that stay."""
+that stay; PINs and passwords told with their value."""
 
 from __future__ import annotations
 
@@ -22,4 +22,16 @@ SAMPLES: tuple[str, ...] = (
     "I paid 12,345.67 yuan on 2024-03-15 at 10:30",
     "book me for 2025-06-30 14:00",
     "我要转账5000元",
+    # a PIN or password said with its value is hidden whole; a count, a card ending or a
+    # problem without a value stays
+    "my pin is 4831, is that safe?",
+    "my password for the app is hunter2",
+    "我的密码是832915",
+    "my PIN is 3 3 1 2",
+    "Password: 12ab-34",
+    "我的pin是4831",
+    "I entered the wrong PIN 3 times",
+    "I forgot my PIN for card 4417",
+    "my PIN is blocked",
+    "密码输错三次了",
 )

@@ -13,6 +13,8 @@
 //   * a run is masked when it is personal: 10 or more digits (card, account, phone; a longer
 //     run, a card number with a digit too many, is as private), or 18 characters whose last
 //     is a digit or X (a resident ID).
+//   * before those, a PIN or password said with its value (a token holding a digit) is hidden
+//     whole: "my pin is ••••", 我的密码是••••.
 const MASK = "••••";
 const CJK_DIGITS = { 零: "0", 〇: "0", 一: "1", 幺: "1", 二: "2", 两: "2", 三: "3", 四: "4",
   五: "5", 六: "6", 七: "7", 八: "8", 九: "9" };
@@ -32,6 +34,27 @@ const WORD_RUN = new RegExp(
   "giu",
 );
 
+// A PIN or password said with its value ("my pin is 4831", 我的密码是832915) is hidden whole
+// (the server's _SECRET / _SECRET_ZH, applied first there too); a value with no digit stays.
+const SECRET_CHAR = "[^\\s,.;!?，。；！？]";
+const SECRET = new RegExp(
+  `(${NOT_WORD_BEFORE}(?:pin(?:\\s+(?:code|number))?|passcode|passwords?|passwd)${NOT_WORD_AFTER}` +
+    // "for the app", not "for card 4417" (a card's ending is what the bank asks for)
+    `(?:\\s+(?:for|of)(?:\\s+(?:the|my)${NOT_WORD_AFTER})?` +
+    `(?:\\s+(?!(?:cards?|accounts?)\\s+\\d)\\p{L}+${NOT_WORD_AFTER}){1,2})?` +
+    `(?:\\s*(?:is|was|=|:|to)|'s)?\\s*)` +
+    `(${SECRET_CHAR}*(?:\\d|${D})${SECRET_CHAR}*(?:[ \\-](?:\\d|${D})+)*)` +
+    // a count or a duration, not a value: "the wrong PIN 3 times"
+    `(?!\\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?|months?|years?)${NOT_WORD_AFTER})`,
+  "giu",
+);
+const SECRET_ZH = new RegExp(`((?:密码|口令|PIN码?)(?:是|为|：|:)?\\s*)((?:[0-9A-Za-z]|${D}){4,})`, "giu");
+const HAS_DIGIT = new RegExp(`\\d|${D}`, "u");
+
+function hideSecret(whole, lead, secret) {
+  return HAS_DIGIT.test(secret) ? lead + MASK : whole;
+}
+
 /** Whether ``digits`` (separators removed, an ID's X kept) is a personal number. */
 function personal(digits) {
   return /^[0-9]{17}[0-9Xx]$/.test(digits) || /^[0-9]{10,}$/.test(digits);
@@ -41,9 +64,11 @@ function masked(run, digits) {
   return personal(digits) ? `${MASK} ${digits.slice(-4)}` : run;
 }
 
-/** ``text`` with each personal number replaced by "•••• 1234" (its last 4 digits). */
+/** ``text`` with each personal number replaced by "•••• 1234" (its last 4 digits), and a PIN
+ * or password said with its value by "••••". */
 export function maskNumbers(text) {
-  const typed = text.replace(DIGIT_RUN, (run) =>
+  const secretless = text.replace(SECRET, hideSecret).replace(SECRET_ZH, hideSecret);
+  const typed = secretless.replace(DIGIT_RUN, (run) =>
     masked(run, [...run.replace(/[ -]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
   );
   return typed.replace(WORD_RUN, (run) =>
