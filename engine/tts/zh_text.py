@@ -27,8 +27,7 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
   a letter followed by digits (queue ticket ``A023``) is a code too, and so is a run of letters
   and digits with a digit before a letter (``K-3F07A2C1`` → K三F零七A二C一, character by
   character, :func:`read_mixed_code`); the voice asks for a
-  pause between digit groups in codes (``code_pause``: 八八、二一; also after a letter of
-  :data:`VOWEL_LETTERS`, A、零二三), and 1 may be said 幺
+  pause between digit groups in codes (``code_pause``: 八八、二一), and 1 may be said 幺
   (``code_one``: 八八、二幺);
 * amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
   一千二百三十四点五六元; thousands separators dropped; ``¥`` / ``￥`` / ``RMB`` / ``CNY`` before
@@ -90,14 +89,6 @@ _LATIN = re.compile(r"[A-Za-z]+")
 #: ``base``) writes 幺 as a character (腰, 亚, 摆), not the digit: on the dev replies
 #: (offsets 1–3) the card-freeze reply scored 14.3 % with 幺 and 7.1 % with 一.
 CODE_ONE = "一"
-
-
-#: Letters whose English name starts with a vowel (A ei, E, F ef, H, I, L, M, N, O, R, S, X):
-#: in a letter-and-digits code (``A023``) the code pause also follows such a letter, which
-#: otherwise runs into the digits (A023 → A、零二三). On the dev replies (offsets 1–3,
-#: ``benchmarks/zh_codes.py``) the two queue-ticket replies went 10.3 / 9.1 % → 2.6 / 0.0 %
-#: (A023 was heard 1023); the same pause after T (T000135) lost a character (11.8 → 14.7 %).
-VOWEL_LETTERS = frozenset("AEFHILMNORSX")
 
 
 def digits_one_by_one(digits: str, one: str = "一", pause: str = "") -> str:
@@ -261,12 +252,7 @@ def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
     )
     text = _MIXED_CODE.sub(lambda m: read_mixed_code(m.group(0), code_one, code_pause), text)
     text = _LETTER_CODE.sub(
-        lambda m: (
-            m.group(1).upper()
-            + (code_pause if m.group(1).upper() in VOWEL_LETTERS else "")
-            + digits_one_by_one(m.group(2), code_one, code_pause)
-        ),
-        text,
+        lambda m: m.group(1).upper() + digits_one_by_one(m.group(2), code_one, code_pause), text
     )
     text = _LONG_OR_ZERO.sub(lambda m: digits_one_by_one(m.group(1), code_one, code_pause), text)
     text = _ANY_NUMBER.sub(_number_in_context, text)

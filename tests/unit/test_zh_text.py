@@ -161,9 +161,7 @@ def test_codes_pause_between_digit_groups_only_when_asked() -> None:
         ("3F07A2C1B", "三F零七A二C一B", "三F零、七A二C、一B"),  # 9: 3 + 4 + 2, as digit_groups(9)
         ("9A1B-2C", "九A一B二C", "九A一B、二C"),
         # not mixed codes (no digit before a letter): the older rules still read them
-        # ... with the pause after a vowel-initial letter (A ei) but not after T (ti)
-        ("AP0042，A023，ATM", "AP零零四二，A零二三，ATM", "AP零零、四二，A、零二三，ATM"),
-        ("T000135，F12", "T零零零一三五，F一二", "T零零零、一三五，F、一二"),
+        ("AP0042，A023，ATM", "AP零零四二，A零二三，ATM", "AP零零、四二，A零二三，ATM"),
     ],
 )
 def test_mixed_letter_digit_codes_are_read_one_by_one(text: str, plain: str, paused: str) -> None:
