@@ -14,7 +14,8 @@ A pump thread reads it line by line: MediaPipe's informational lines and warning
 module's logger at DEBUG (seen with ``-vv``); its error lines (glog ``E``/``F``, ``ERROR:``)
 and everything else written to fd 2 meanwhile (another thread's log line, a child process's
 output) are passed on to the real stderr as they come, so nothing but MediaPipe's chatter is
-held back.
+held back. A line MediaPipe writes while it analyses a frame (LiteRT's "Input tensor memory is
+not aligned …" warning, now and then) is outside that window and still reaches stderr.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ async def test_question_at_the_complaint_prompt_is_answered_not_registered(
     ("typed", "kind", "warning"),
     [
         ("my card number is 6228 4800 1234 5671, what's my balance", "card", "full card"),
-        ("我的手机号是13812345678，余额多少", "phone", "完整的卡号"),
+        ("我的手机号是13812345678，余额多少", "phone", "完整的银行卡号"),
         ("my ID is 11010119900307123X", "id", "full card"),
     ],
 )
