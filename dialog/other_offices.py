@@ -134,7 +134,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "personal": (
         "你(?!们)(的)?(工资|收入|薪水|月薪|年薪|奖金|家人|爸妈|父母|老公|老婆|对象|男朋友|女朋友|老家|生日|爱好)",
         "你(?!们)(一个月|每个月|每月|一年|每年)?(能)?(挣|赚|拿)(多少|几)",
-        "你(?!们)(结婚|谈恋爱|恋爱|有对象|有孩子|有小孩|多大了|几岁|住哪|家住|平时|业余|下班后|周末都)",
+        "你(?!们)(结婚|谈恋爱|恋爱|有对象|有孩子|有小孩|多大了|几岁|住哪|家住|业余)",
         "how much do you (earn|make|get paid)", "your (salary|wages?|boyfriend|girlfriend|husband|wife|family|parents)",
         "are you married", "where do you live", "how old are you", "do you have (kids|children|a family)",
     ),
