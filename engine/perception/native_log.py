@@ -67,36 +67,48 @@ def _pump(read_fd: int, out_fd: int, held: list[str]) -> None:
 def native_stderr_as_log() -> Iterator[None]:
     """Inside the block fd 2 is a pipe: MediaPipe's chatter goes to this module's logger at
     DEBUG once the block ends, other output to the real stderr at once (see the module
-    docstring). Process-wide (fd 2 is), so blocks of several threads run one at a time.
+    docstring). Process-wide (fd 2 is), so blocks of several threads run one at a time; the
+    wait for the pump to finish (at most 5 s, while a child process started inside the block
+    still writes to the pipe) is after the block lets the next one in.
 
     Raises:
         OSError: the pipe or a duplicate of fd 2 could not be made (nothing was changed).
     """
-    with _LOCK:
-        with suppress(AttributeError, OSError, ValueError):
-            sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            read_fd, write_fd = os.pipe()
-        except OSError:
-            os.close(saved)
-            raise
-        held: list[str] = []
-        # the pump owns its own copy of the real stderr: a child process started inside the
-        # block keeps the pipe open past it, and the pump then forwards its output until it ends
-        pump = threading.Thread(
-            target=_pump, args=(read_fd, os.dup(saved), held), name="dhe-native-stderr", daemon=True
-        )
-        pump.start()
-        os.dup2(write_fd, 2)
-        os.close(write_fd)
-        try:
-            yield
-        finally:
+    held: list[str] = []
+    pump: threading.Thread | None = None
+    try:
+        with _LOCK:
             with suppress(AttributeError, OSError, ValueError):
                 sys.stderr.flush()
-            os.dup2(saved, 2)  # the pipe's last write end closes: the pump reads its end
-            os.close(saved)
+            saved = os.dup(2)
+            try:
+                read_fd, write_fd = os.pipe()
+            except OSError:
+                os.close(saved)
+                raise
+            # the pump owns its own copy of the real stderr: a child process started inside the
+            # block keeps the pipe open past it, and the pump then forwards its output until it
+            # ends
+            pump = threading.Thread(
+                target=_pump,
+                args=(read_fd, os.dup(saved), held),
+                name="dhe-native-stderr",
+                daemon=True,
+            )
+            pump.start()
+            os.dup2(write_fd, 2)
+            os.close(write_fd)
+            try:
+                yield
+            finally:
+                with suppress(AttributeError, OSError, ValueError):
+                    sys.stderr.flush()
+                os.dup2(saved, 2)  # the pipe's last write end closes: the pump reads its end
+                os.close(saved)
+    finally:
+        # outside the lock (review note): fd 2 is the real stderr again, so the next block may
+        # start while this pump drains what a child process still writes to its pipe (up to 5 s)
+        if pump is not None:
             pump.join(timeout=5.0)
     for line in list(held):
         log.debug("mediapipe: %s", line)
