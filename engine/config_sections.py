@@ -43,7 +43,20 @@ class ASRConfig(_Section):
         default_factory=lambda: {"en": "whisper-tiny.en", "zh": "whisper-base"}
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    compute_type: str = "int8"
+    #: CTranslate2's quantization types (``ctranslate2.get_supported_compute_types``; ``int8``
+    #: becomes ``int8_float16`` on CUDA): anything else failed only when the model loaded.
+    compute_type: Literal[
+        "default",
+        "auto",
+        "int8",
+        "int8_float32",
+        "int8_float16",
+        "int8_bfloat16",
+        "int16",
+        "float16",
+        "bfloat16",
+        "float32",
+    ] = "int8"
     beam_size: int = Field(1, ge=1, le=10)
     allow_download: bool = False
     #: Shortest encoder window (s) per language: short utterances are not padded to
@@ -52,7 +65,12 @@ class ASRConfig(_Section):
     #: clips 5.6 % at 8, 12, 14 and 20 s, 9.1-10.8 % at 10 and 16 s (one clip flips one word),
     #: 9.1 % at 30 s; 12 s costs ~0.48 s of CPU per clip against ~0.64 s at 20 s, 8 s
     #: (a question of up to 6 s plus the 2 s tail) ~50-110 ms less than 12 s.
-    window_s: dict[str, float] = Field(default_factory=lambda: {"en": 10.0, "zh": 8.0})
+    #: Each value 4-30 s (newcomer #17: ``{en: 0}`` was accepted): below 4 s the window is the
+    #: speech plus the 2 s tail alone, which makes Whisper loop (engine.asr.windowed's
+    #: docstring), and 30 s is Whisper's own window (the setting off).
+    window_s: dict[str, Annotated[float, Field(ge=4.0, le=30.0)]] = Field(
+        default_factory=lambda: {"en": 10.0, "zh": 8.0}
+    )
     #: Language detection (``auto``) reads the first ``detect_window_s - 2`` s of speech over
     #: an encoder window of this many seconds (30: faster-whisper's full-window detection).
     detect_window_s: float = Field(5.0, ge=3.0, le=30.0)

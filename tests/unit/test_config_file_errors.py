@@ -283,3 +283,29 @@ def test_config_check_reports_both_encoders_when_the_file_cannot_be_validated(
         "dialog.embedding_model",
         "dialog.rerank_model",
     ], lines
+
+
+@pytest.mark.parametrize(
+    ("yaml", "problem"),
+    [
+        ("asr: {window_s: {en: 0}}", "asr.window_s.en: Input should be greater than or equal to 4"),
+        ("asr: {window_s: {zh: 31}}", "asr.window_s.zh: Input should be less than or equal to 30"),
+        (
+            "asr: {compute_type: int4}",
+            "asr.compute_type: Input should be 'default', 'auto', 'int8'",
+        ),
+    ],
+)
+def test_asr_values_out_of_range_name_the_setting(tmp_path: Path, yaml: str, problem: str) -> None:
+    """newcomer #17: ``asr.window_s: {en: 0}`` passed validation (and ``compute_type: int4``
+    failed only when the model loaded): each is one problem naming the setting."""
+    bad = tmp_path / "w.yaml"
+    bad.write_text(yaml + "\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    assert caught.value.problems[0].startswith(problem), caught.value.problems
+
+
+def test_the_shipped_window_s_values_stay_valid() -> None:
+    assert load_config(DEFAULT_CONFIG_PATH).asr.window_s == {"en": 10.0, "zh": 8.0}
