@@ -7,105 +7,50 @@ Scoring follows the project's rules for ASR figures: Chinese compares Simplified
 with punctuation and spaces removed, both sides read through the same Mandarin normaliser
 (:func:`engine.tts.zh_text.normalize_zh`: the ASR may write 4417 or 四四一七 for the same
 sound); English uses jiwer with Whisper's English text normaliser on both sides.
+
+Which replies are scored, and the slot values they are filled with, is
+:mod:`engine.tts.reply_sample` (its names are importable from here too).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from engine.paths import ASSETS_DIR
 from engine.tts.base import SentenceTTS
+
+# The sample the scores are taken on (kept importable from here: the tests and benchmarks did).
+from engine.tts.reply_sample import (
+    EVERY,
+    SAMPLE_SLOTS,
+    Reply,
+    in_sample,
+    pack_replies,
+    sample_slots,
+)
 from engine.tts.zh_text import normalize_zh
 
-#: One reply template in ``EVERY`` of each pack is scored: those whose name's CRC-32 is 0
-#: modulo ``EVERY`` (:func:`in_sample`). A sample fixed in advance, not picked by how well it
-#: scores, and stable as packs grow: every 4th name in sorted order (the sample until
-#: December 2026) shifted whenever a template was added before others, and so swapped scored
-#: replies for unscored ones (8.3 % became 11.5 % mean with no change to the voice).
-EVERY = 4
-
-#: Slot values for the templates: the shapes the sandboxes return (masked numbers, ids,
-#: decimal amounts, ISO dates).
-SAMPLE_SLOTS: dict[str, Any] = {
-    "balance": "12345.67",
-    "account_masked": "****4417",
-    # the balance reply's rows (the bank sandbox's /balance: one per account, in total 12345.67)
-    "accounts": [
-        {"account_masked": "****4417", "kind": "checking", "balance": "10000.00"},
-        {"account_masked": "****2208", "kind": "savings", "balance": "2345.67"},
-    ],
-    "phone_masked": "138****5678",
-    "card_last4": "8821",
-    "freeze_id": "F000123",
-    "queue_service": {"zh": "现金业务", "en": "cash services"},
-    "queue_ticket": "A023",
-    "queue_waiting": 3,
-    "transactions": [
-        {"date": "2025-03-08", "description": "超市购物", "amount": "-256.80"},
-        {"date": "2025-03-09", "description": "工资", "amount": "8500.00"},
-    ],
-    "tax_year": 2024,
-    "filing_amount": "1280.50",
-    "due_date": "2025-06-30",
-    "slot_day": "2025-03-12",
-    "slot_start": "09:30",
-    "slot_hall": "一号大厅",
-    "appointment_id": "AP0042",
-    "appointment_when": "2025-03-12",
-    "chosen_slot": {"date": "2025-03-12", "start": "10:00", "hall": "一号大厅"},
-    "appt_date": "2025-03-12",
-    "offered_slots": [
-        {"start": "09:30", "hall": "一号大厅"},
-        {"start": "14:00", "hall": "二号大厅"},
-    ],
-    "ticket_id": "T000135",
-    "ticket_text": "希望周末也能办理业务",
-    # the bank sandbox's complaint reference (K- and 8 hex digits) and a visitor's words
-    "complaint_id": "K-3F07A2C1",
-    "complaint_text": "大堂经理态度很差",
-    # the second request of a line kept for after the first flow (the visitor's words), and
-    # the seconds the still-there question gives (server.idle_warning_s' default)
-    "request": "查一下余额",
-    "seconds": 30,
-}
-
-
-#: English replies get English names where a slot holds free text.
-_EN_SLOTS: dict[str, Any] = {
-    "queue_service": {"zh": "现金业务", "en": "cash services"},
-    "transactions": [
-        {"date": "2025-03-08", "description": "supermarket", "amount": "-256.80"},
-        {"date": "2025-03-09", "description": "salary", "amount": "8500.00"},
-    ],
-    "slot_hall": "Hall 1",
-    "chosen_slot": {"date": "2025-03-12", "start": "10:00", "hall": "Hall 1"},
-    "offered_slots": [{"start": "09:30", "hall": "Hall 1"}, {"start": "14:00", "hall": "Hall 2"}],
-    "ticket_text": "please open on weekends too",
-    "complaint_text": "the lobby manager was rude",
-    "ticket_kind": "complaint",
-    "request": "what is my balance",
-}
-
-
-def sample_slots(language: str) -> dict[str, Any]:
-    """The slot values the sample's replies are filled with in ``language``: :data:`SAMPLE_SLOTS`,
-    with English names for the free-text slots of English replies."""
-    return SAMPLE_SLOTS if language == "zh" else {**SAMPLE_SLOTS, **_EN_SLOTS}
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One filled reply template: ``domain``/``name`` and its text in one language."""
-
-    domain: str
-    name: str
-    text: str
+__all__ = [
+    "CUT_SHORT",
+    "EVERY",
+    "MIN_PIECE_S",
+    "SAMPLE_SLOTS",
+    "Reply",
+    "Score",
+    "cer_zh",
+    "in_sample",
+    "missed_by_tone",
+    "pack_replies",
+    "read_as_in_reference",
+    "report",
+    "sample_slots",
+    "speak_and_hear",
+    "wer_en",
+    "zh_chars",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,45 +64,6 @@ class Score:
     #: A piece of it was heard again sentence by sentence after the recogniser stopped early
     #: (:func:`_hear`).
     reheard: bool = False
-
-
-def pack_replies(
-    language: str, domains: Iterable[str] = ("bank", "tax"), every: int = EVERY, offset: int = 0
-) -> list[Reply]:
-    """One template in ``every`` of each pack that has ``language`` (:func:`in_sample` with
-    ``offset``), slots filled (offset 0 is the sample the tests score; another offset gives a
-    sample disjoint from it, e.g. for choosing a speaker).
-
-    Returns:
-        Filled replies, bank first, each pack's templates in name order; a text already taken
-        from the other pack (the same reprompt in both) is kept once.
-    """
-    from dialog.pack import load_pack
-    from dialog.templates import render
-
-    slots = sample_slots(language)
-    out: list[Reply] = []
-    for domain in domains:
-        pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
-        names = sorted(n for n, r in pack.responses.items() if language in r.texts)
-        for name in (n for n in names if in_sample(domain, n, every, offset)):
-            text = render(pack.responses[name], language, slots).text
-            if text not in {r.text for r in out}:
-                out.append(Reply(domain, name, text))
-    return out
-
-
-def in_sample(domain: str, name: str, every: int = EVERY, offset: int = 0) -> bool:
-    """Whether template ``name`` of pack ``domain`` is in sample ``offset`` of ``every``
-    (0 <= offset < every): ``zlib.crc32("domain/name") % every == offset``, so a template's
-    sample never depends on which other templates the pack has.
-
-    Raises:
-        ValueError: ``offset`` outside ``0 .. every - 1``.
-    """
-    if not 0 <= offset < every:
-        raise ValueError(f"offset {offset} outside 0..{every - 1}")
-    return zlib.crc32(f"{domain}/{name}".encode()) % every == offset
 
 
 def zh_chars(text: str) -> str:

@@ -1,5 +1,5 @@
 """Can a listener understand the avatar? The packs' own replies (one template in 4 of each
-pack, by a hash of its name: ``engine.tts.intelligibility.in_sample``; slots filled: amounts, dates, times, codes) are spoken by the default voices and
+pack, by a hash of its name: ``engine.tts.reply_sample.in_sample``; slots filled: amounts, dates, times, codes) are spoken by the default voices and
 transcribed by the project's ASR as the engine configures it (engine.hearing): Whisper ``base``
 + OpenCC for Mandarin, ``tiny.en`` for English. Mandarin is scored by character error rate, English by word error rate after Whisper's
 English normaliser; both tables are printed (``pytest -s``).
@@ -57,8 +57,9 @@ import time
 import pytest
 
 from engine.hearing import Hearing
-from engine.tts.intelligibility import pack_replies, report, speak_and_hear
+from engine.tts.intelligibility import report, speak_and_hear
 from engine.tts.kokoro import KokoroTTS
+from engine.tts.reply_sample import pack_replies
 from tests.conftest import model_folder
 
 pytestmark = pytest.mark.slow

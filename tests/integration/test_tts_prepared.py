@@ -208,7 +208,7 @@ def test_fixed_openings_are_the_words_before_a_templates_first_slot() -> None:
 def test_a_slot_filled_reply_opens_on_its_prepared_opening(kokoro: KokoroTTS) -> None:
     """utter_balance, filled: its first piece 您的账户余额： comes from the store, the rest is
     made live, and together they are exactly what live synthesis yields."""
-    from engine.tts.intelligibility import SAMPLE_SLOTS
+    from engine.tts.reply_sample import SAMPLE_SLOTS
 
     response = load_pack(pack_dir("bank")).responses["utter_balance"]
     text = render(response, "zh", SAMPLE_SLOTS).text
@@ -232,7 +232,7 @@ def test_a_prepared_opening_is_held_by_the_measured_speed(kokoro: KokoroTTS) -> 
     """With no speed measured yet the prepared first piece waits for the second (no stall
     can follow it); measured as fast (a tiny per_cost_s) it plays at once and the second
     piece comes after it."""
-    from engine.tts.intelligibility import SAMPLE_SLOTS
+    from engine.tts.reply_sample import SAMPLE_SLOTS
 
     text = render(load_pack(pack_dir("bank")).responses["utter_balance"], "zh", SAMPLE_SLOTS).text
     store = build_store(kokoro, ["您的账户余额："], "zh", "test")

@@ -81,7 +81,7 @@ def test_every_placeholder_of_every_reply_has_a_sample_value(domain: str) -> Non
 
     from dialog.pack import load_pack
     from engine.paths import ASSETS_DIR
-    from engine.tts.intelligibility import sample_slots
+    from engine.tts.reply_sample import sample_slots
 
     pack = load_pack(Path(ASSETS_DIR) / "domains" / domain)
     unfilled = [
