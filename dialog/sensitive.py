@@ -33,15 +33,24 @@ _CJK_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "00112234
 _D = "[0-9零〇一幺二两三四五六七八九]"
 # 10 or more digits in one block, or blocks of 3–8 joined by one space or hyphen (card numbers in
 # fours, phones 3-4-4, IDs 6-8-4), an ID's final X allowed. "2024-03-15 10:30" is no run: its
-# blocks are too short.
+# blocks are too short. A block may be digits grouped by commas, as Whisper writes a long number
+# ("6,222,021 234 566 780", newcomer #16: its "6,222," was left before the mask); a run never
+# starts or ends inside such a group, and a comma group with a decimal fraction after it is an
+# amount ("12,345,678,901.50"), no run.
+_GROUPED = rf"{_D}{{1,8}}(?:,{_D}{{1,8}})+"
+_BLOCK = rf"(?:{_GROUPED}|{_D}{{3,8}})"
 _RUN = re.compile(
-    rf"(?<!{_D})(?:{_D}{{10,}}|{_D}{{3,8}}(?:[ \-]{_D}{{3,8}})+)(?:[ \-]?[Xx])?(?!{_D})"
+    rf"(?<!{_D})(?<!{_D},)"
+    rf"(?:{_D}{{10,}}|{_GROUPED}(?:[ \-]{_BLOCK})*(?!\.[0-9])|{_D}{{3,8}}(?:[ \-]{_BLOCK})+)"
+    rf"(?:[ \-]?[Xx])?(?!{_D})(?!,{_D})"
 )
 # "o" is in no spoken run (it is a letter far more often than a digit).
 _SPOKEN_DIGIT = "|".join(w for w in _DIGIT_WORDS if w != "o")
 _WORD_RUN = re.compile(
     rf"\b(?:(?:{_SPOKEN_DIGIT})[\s,\-]+){{9,21}}(?:{_SPOKEN_DIGIT})\b", re.IGNORECASE
 )
+#: A PIN said as 4 or more digit words ("four eight three one", newcomer #16).
+_SPOKEN_VALUE = rf"\b(?:{_SPOKEN_DIGIT})(?:[\s,\-]+(?:{_SPOKEN_DIGIT})){{3,}}\b"
 _MOBILE_CN = re.compile(r"(?:86)?1[3-9]\d{9}")
 #: A unified social credit code (统一社会信用代码, GB 32100-2015), a business's taxpayer ID:
 #: 18 characters of 0-9 and the capitals but I, O, S, V, Z, the 3rd to 8th an area code's
@@ -63,23 +72,29 @@ WARNING = {
 
 
 #: A PIN or password said with its value ("my pin is 4831", "password: hunter2", 我的密码是
-#: 832915): the value (a token with a digit, the word after it) is hidden whole. A value
+#: 832915): the value (a token with a digit, the word after it; 4 or more digit words, "my pin
+#: is four eight three one"; digits said apart, 我的密码是8 3 2 9 1 5) is hidden whole. A value
 #: without a digit ("my PIN is blocked", "密码忘了") is a problem, not a secret, and stays;
 #: so does an all-letter password ("my password is sunshine"): no way to tell it from a word.
 _SECRET = re.compile(
     r"(?P<lead>\b(?:pin(?:\s+(?:code|number))?|passcode|passwords?|passwd)\b"
-    # "for the app", not "for card 4417": the digits after a card or an account are its
-    # ending, which the bank asks for (review16)
-    r"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?(?:\s+(?!(?:cards?|accounts?)\s+\d)[^\W\d_]+\b){1,2})?"
+    # "for the app", not "for card 4417" or "for card four four one seven": the digits after a
+    # card or an account are its ending, which the bank asks for (review16)
+    rf"(?:\s+(?:for|of)(?:\s+(?:the|my)\b)?"
+    rf"(?:\s+(?!(?:cards?|accounts?)\s+(?:\d|(?:{_SPOKEN_DIGIT})\b))[^\W\d_]+\b){{1,2}})?"
     r"(?:\s*(?:is|was|=|:|to)|'s)?\s*)"
     # the value, and its further digit groups when said apart ("3 3 1 2": all of it, review16)
-    rf"(?P<secret>[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*(?:[ -](?:\d|{_D})+)*)"
+    rf"(?P<secret>{_SPOKEN_VALUE}"
+    rf"|[^\s,.;!?，。；！？]*(?:\d|{_D})[^\s,.;!?，。；！？]*(?:[ -](?:\d|{_D})+)*)"
     # a count or a duration, not a value: "the wrong PIN 3 times", "my password is 2 weeks old"
     r"(?!\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?|months?|years?)\b)",
     re.IGNORECASE,
 )
+#: The Chinese lead and its value: 4 or more letters and digits, or digits said apart
+#: (我的密码是8 3 2 9 1 5: ASR writes each digit on its own, newcomer #16).
 _SECRET_ZH = re.compile(
-    rf"(?P<lead>(?:密码|口令|PIN码?)(?:是|为|：|:)?\s*)(?P<secret>(?:[0-9A-Za-z]|{_D}){{4,}})",
+    rf"(?P<lead>(?:密码|口令|PIN码?)(?:是|为|：|:)?\s*)"
+    rf"(?P<secret>(?=(?:[ \-]?{_D}){{4}}){_D}+(?:[ \-]{_D}+)+|(?:[0-9A-Za-z]|{_D}){{4,}})",
     re.IGNORECASE,
 )
 #: Said before the reply when a PIN or password was hidden (newcomer16 #8: "my pin is 4831"
@@ -159,7 +174,7 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         return _masked(digits)
 
     def from_digits(match: re.Match[str]) -> str:
-        raw = re.sub(r"[ \-]", "", match.group(0)).translate(_CJK_DIGITS)
+        raw = re.sub(r"[ \-,]", "", match.group(0)).translate(_CJK_DIGITS)
         return replace(match, raw)
 
     def from_words(match: re.Match[str]) -> str:
@@ -175,7 +190,7 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
 
     def from_secret(match: re.Match[str]) -> str:
         secret = match.group("secret")
-        if not re.search(_D, secret):
+        if not re.search(_D, secret) and not re.fullmatch(_SPOKEN_VALUE, secret, re.IGNORECASE):
             return match.group(0)
         kinds.append("secret")
         return match.group("lead") + MASK

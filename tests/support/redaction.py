@@ -34,4 +34,15 @@ SAMPLES: tuple[str, ...] = (
     "I forgot my PIN for card 4417",
     "my PIN is blocked",
     "密码输错三次了",
+    # newcomer #16: a long number Whisper wrote with commas kept its first digits; a PIN said
+    # digit by digit in Chinese, or as English words, was not hidden
+    "My card number is 6,222,0212 3456 6780",
+    "My card number is 6,222,021,234,566,780.",
+    "我的密码是8 3 2 9 1 5",
+    "my pin is four eight three one",
+    "I forgot my PIN for card four four one seven",
+    "I paid 1,234,567,890.50 yuan, not 12,345",
+    "密码是1234 abc",
+    "我的密码是1234 5678",
+    "I typed my PIN wrong 3 times",
 )

@@ -37,6 +37,10 @@ from dialog.sensitive import classify
         ),
         ("6222-0212-3456-7890-1234", "•••• 1234", ("account",)),
         ("ref 62220212345678901234567", "ref •••• 4567", ("account",)),
+        # newcomer #16: Whisper's comma grouping kept the first digits ("6,222,•••• 6780")
+        ("My card number is 6,222,0212 3456 6780", "My card number is •••• 6780", ("account",)),
+        ("My card number is 6,222,021 234 566 780", "My card number is •••• 6780", ("account",)),
+        ("card 6,222,021,234,566,780.", "card •••• 6780.", ("account",)),
     ],
 )
 def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kinds: tuple) -> None:
@@ -51,6 +55,7 @@ def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kind
         "I paid 12,345.67 yuan on 2024-03-15 at 10:30",
         "book me for 2025-06-30 14:00",
         "我要转账5000元",
+        "I paid 1,234,567,890.50 yuan, not 12,345",  # comma groups with a fraction: an amount
         "internationalization and ABCDEFGHJKLMNPQRTU",  # no area code's digits in it
     ],
 )
@@ -76,6 +81,10 @@ def test_classify_uses_the_luhn_check_and_id_shape() -> None:
         ("change my password to abc123", "change my password to ••••"),
         ("我的密码是832915", "我的密码是••••"),
         ("我的取款密码是一二三四五六", "我的取款密码是••••"),
+        # newcomer #16: digits said apart in Chinese, digit words in English
+        ("我的密码是8 3 2 9 1 5", "我的密码是••••"),
+        ("my pin is four eight three one", "my pin is ••••"),
+        ("My PIN is four, eight, three, one.", "My PIN is ••••."),
     ],
 )
 def test_a_pin_or_password_said_with_its_value_is_hidden(text: str, masked: str) -> None:
@@ -90,6 +99,9 @@ def test_a_pin_or_password_said_with_its_value_is_hidden(text: str, masked: str)
         "I typed my PIN wrong 3 times",
         "密码输错三次了",
         "密码忘了怎么办",
+        "I forgot my PIN for card four four one seven",  # the card's ending, asked for
+        "I entered the wrong PIN three times",
+        "我输错密码3次",
     ],
 )
 def test_talk_about_a_pin_without_its_value_is_left_alone(text: str) -> None:

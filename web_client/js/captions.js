@@ -8,19 +8,26 @@
 // ASR results; a typed turn only gets `reply` events). Keep the two the same rule:
 // tests/e2e/test_visitor_page.py runs both on the same samples (tests/support/redaction.py).
 //   * runs of 10 or more digits, or blocks of 3–8 joined by one space or hyphen, an ID's final X
-//     allowed; digits as typed or as Chinese numerals (幺三八…);
+//     allowed, a block also digits grouped by commas (6,222,021 234 566 780); digits as typed or
+//     as Chinese numerals (幺三八…);
 //   * runs of 10–22 English digit words (one three eight …);
 //   * a run is masked when it is personal: 10 or more digits (card, account, phone; a longer
 //     run, a card number with a digit too many, is as private), or 18 characters whose last
 //     is a digit or X (a resident ID).
-//   * before those, a PIN or password said with its value (a token holding a digit) is hidden
-//     whole: "my pin is ••••", 我的密码是••••.
+//   * before those, a PIN or password said with its value (a token holding a digit, 4 or more
+//     digit words, digits said apart) is hidden whole: "my pin is ••••", 我的密码是••••.
 const MASK = "••••";
 const CJK_DIGITS = { 零: "0", 〇: "0", 一: "1", 幺: "1", 二: "2", 两: "2", 三: "3", 四: "4",
   五: "5", 六: "6", 七: "7", 八: "8", 九: "9" };
 const D = "[0-9零〇一幺二两三四五六七八九]";
+// a block may be digits grouped by commas, as Whisper writes a long number (6,222,021 234 …);
+// a run never starts or ends inside such a group, and one with a decimal fraction is an amount
+const GROUPED = `${D}{1,8}(?:,${D}{1,8})+`;
+const BLOCK = `(?:${GROUPED}|${D}{3,8})`;
 const DIGIT_RUN = new RegExp(
-  `(?<!${D})(?:${D}{10,}|${D}{3,8}(?:[ \\-]${D}{3,8})+)(?:[ \\-]?[Xx])?(?!${D})`,
+  `(?<!${D})(?<!${D},)` +
+    `(?:${D}{10,}|${GROUPED}(?:[ \\-]${BLOCK})*(?!\\.[0-9])|${D}{3,8}(?:[ \\-]${BLOCK})+)` +
+    `(?:[ \\-]?[Xx])?(?!${D})(?!,${D})`,
   "gu",
 );
 const WORDS = { zero: "0", oh: "0", o: "0", one: "1", two: "2", three: "3", four: "4",
@@ -33,26 +40,35 @@ const WORD_RUN = new RegExp(
   `${NOT_WORD_BEFORE}(?:${WORD}[\\s,\\-]+){9,21}${WORD}${NOT_WORD_AFTER}`,
   "giu",
 );
+// a PIN said as 4 or more digit words ("four eight three one")
+const SPOKEN_VALUE = `${NOT_WORD_BEFORE}${WORD}(?:[\\s,\\-]+${WORD}){3,}${NOT_WORD_AFTER}`;
+const SPOKEN_VALUE_ONLY = new RegExp(`^${SPOKEN_VALUE}$`, "iu");
 
 // A PIN or password said with its value ("my pin is 4831", 我的密码是832915) is hidden whole
 // (the server's _SECRET / _SECRET_ZH, applied first there too); a value with no digit stays.
 const SECRET_CHAR = "[^\\s,.;!?，。；！？]";
 const SECRET = new RegExp(
   `(${NOT_WORD_BEFORE}(?:pin(?:\\s+(?:code|number))?|passcode|passwords?|passwd)${NOT_WORD_AFTER}` +
-    // "for the app", not "for card 4417" (a card's ending is what the bank asks for)
+    // "for the app", not "for card 4417" or "for card four four one seven" (a card's ending is
+    // what the bank asks for)
     `(?:\\s+(?:for|of)(?:\\s+(?:the|my)${NOT_WORD_AFTER})?` +
-    `(?:\\s+(?!(?:cards?|accounts?)\\s+\\d)\\p{L}+${NOT_WORD_AFTER}){1,2})?` +
+    `(?:\\s+(?!(?:cards?|accounts?)\\s+(?:\\d|${WORD}${NOT_WORD_AFTER}))\\p{L}+${NOT_WORD_AFTER}){1,2})?` +
     `(?:\\s*(?:is|was|=|:|to)|'s)?\\s*)` +
-    `(${SECRET_CHAR}*(?:\\d|${D})${SECRET_CHAR}*(?:[ \\-](?:\\d|${D})+)*)` +
+    `(${SPOKEN_VALUE}|${SECRET_CHAR}*(?:\\d|${D})${SECRET_CHAR}*(?:[ \\-](?:\\d|${D})+)*)` +
     // a count or a duration, not a value: "the wrong PIN 3 times"
     `(?!\\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?|months?|years?)${NOT_WORD_AFTER})`,
   "giu",
 );
-const SECRET_ZH = new RegExp(`((?:密码|口令|PIN码?)(?:是|为|：|:)?\\s*)((?:[0-9A-Za-z]|${D}){4,})`, "giu");
+// the Chinese value: 4 or more letters and digits, or digits said apart (密码是8 3 2 9 1 5)
+const SECRET_ZH = new RegExp(
+  `((?:密码|口令|PIN码?)(?:是|为|：|:)?\\s*)` +
+    `((?=(?:[ \\-]?${D}){4})${D}+(?:[ \\-]${D}+)+|(?:[0-9A-Za-z]|${D}){4,})`,
+  "giu",
+);
 const HAS_DIGIT = new RegExp(`\\d|${D}`, "u");
 
 function hideSecret(whole, lead, secret) {
-  return HAS_DIGIT.test(secret) ? lead + MASK : whole;
+  return HAS_DIGIT.test(secret) || SPOKEN_VALUE_ONLY.test(secret) ? lead + MASK : whole;
 }
 
 /** Whether ``digits`` (separators removed, an ID's X kept) is a personal number. */
@@ -69,7 +85,7 @@ function masked(run, digits) {
 export function maskNumbers(text) {
   const secretless = text.replace(SECRET, hideSecret).replace(SECRET_ZH, hideSecret);
   const typed = secretless.replace(DIGIT_RUN, (run) =>
-    masked(run, [...run.replace(/[ -]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
+    masked(run, [...run.replace(/[ ,-]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
   );
   return typed.replace(WORD_RUN, (run) =>
     masked(run, (run.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => WORDS[w]).join("")),
