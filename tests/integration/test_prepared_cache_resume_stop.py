@@ -7,18 +7,14 @@ replies made than it made, and too few (or below zero) skipped. Real voices and 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from engine.tts.prepared import PreparedStore
-from tests.conftest import REPO_ROOT
-from tests.integration.test_prepared_cache_stop import SCRIPT, _lines_until
+from tests.integration.test_prepared_cache_stop import _lines_until, _start
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +25,7 @@ STOPPED = re.compile(
 
 def _stop_after_ten(folder: Path) -> tuple[str, str]:
     """Run setup's step into ``folder``, SIGINT after "10 of": (its output's head, the rest)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(folder)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = _start(folder, sigint_ignored=False)
     try:
         head = _lines_until(proc, "10 of", timeout_s=300)
         proc.send_signal(signal.SIGINT)

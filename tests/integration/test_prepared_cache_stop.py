@@ -33,6 +33,31 @@ sys.exit(pc.main())
 """
 
 
+def _start(folder: Path, sigint_ignored: bool) -> subprocess.Popen:
+    """Start setup's prepared-replies step (:data:`SCRIPT`) caching into ``folder``, its
+    stdout and stderr together as unbuffered text lines on ``proc.stdout``.
+
+    Args:
+        folder: the cache folder the step writes ``prepared-*.npz`` into.
+        sigint_ignored: start the child with SIGINT ignored, as a background job (`make run &`)
+            inherits it; otherwise with this process's SIGINT handling.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(folder)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_ignore_sigint if sigint_ignored else None,
+    )
+
+
+def _ignore_sigint() -> None:
+    """In the child before it runs: SIGINT ignored (SIG_IGN survives exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _lines_until(proc: subprocess.Popen, needle: str, timeout_s: float) -> str:
     """Output of ``proc`` up to and including the first line holding ``needle``."""
     assert proc.stdout is not None
@@ -51,15 +76,7 @@ def _lines_until(proc: subprocess.Popen, needle: str, timeout_s: float) -> str:
 
 
 def test_ctrl_c_stops_the_prepared_replies_at_once_and_keeps_what_is_done(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
+    proc = _start(tmp_path, sigint_ignored=True)
     try:
         head = _lines_until(proc, "10 of", timeout_s=300)
         assert "Ctrl-C skips the rest" in head, head
