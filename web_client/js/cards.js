@@ -27,6 +27,20 @@ export function last4(value) {
   return digits.slice(-4);
 }
 
+/** A service hall's name in ``language``: "Hall A" → "A厅" in Chinese, as the server says it in
+ * the reply (dialog/templates.py `spoken_hall`: the systems name their halls in English);
+ * any other value, or English, as given. */
+export function hallName(hall, language) {
+  const text = String(hall ?? "");
+  const found = /^Hall ([A-Z0-9]{1,3})$/.exec(text.trim());
+  return language === "zh" && found ? `${found[1]}厅` : text;
+}
+
+/** The language a card's words follow: its reply's (the session's), else the page's. */
+function cardLanguage(ctx) {
+  return ctx.language ?? ctx.i18n?.lang ?? "en";
+}
+
 function masked(ctx, value) {
   const tail = last4(value);
   return tail ? ctx.t("card.masked", { last4: tail }) : String(value ?? "");
@@ -147,7 +161,7 @@ const RENDER = {
         [ctx.t("card.receipt.card"), present(card.card) ? masked(ctx, card.card) : null],
         [ctx.t("card.receipt.date"), card.date],
         [ctx.t("card.receipt.start"), card.start],
-        [ctx.t("card.receipt.hall"), card.hall],
+        [ctx.t("card.receipt.hall"), present(card.hall) ? hallName(card.hall, cardLanguage(ctx)) : null],
       ]),
     );
     return node;
@@ -172,7 +186,10 @@ const RENDER = {
     const slots = Array.isArray(card.slots) ? card.slots : [];
     const actions = el("div", { class: "card-actions" });
     for (const slot of slots) {
-      const label = [slot.start, slot.hall].filter(present).join(" · ");
+      // the hall in the session's language, as the caption says it (newcomer #13: "Hall A" on
+      // a Chinese page whose caption said A厅)
+      const hall = present(slot.hall) ? hallName(slot.hall, cardLanguage(ctx)) : null;
+      const label = [slot.start, hall].filter(present).join(" · ");
       const button = el("button", { type: "button", class: "btn" }, label || formatValue(slot));
       button.addEventListener("click", () => ctx.sendText(String(slot.start ?? label)));
       actions.append(button);
@@ -217,7 +234,9 @@ export function genericCard(card, ctx) {
  * Render one reply card.
  *
  * @param {object} card the reply's ``card`` (``{"kind": …, …}``)
- * @param {{t: Function, i18n: object, sendText: Function, openKeypad: Function, focusText: Function}} ctx
+ * @param {{t: Function, i18n: object, sendText: Function, openKeypad: Function, focusText: Function,
+ *   language?: string}} ctx ``language``: the reply's (``en``, ``zh``), for the values a card
+ *   shows as the reply says them (a hall's name); the page's language when absent
  * @returns {HTMLElement|null} null for input requests (keypad, text_input)
  */
 export function renderCard(card, ctx) {
@@ -254,6 +273,8 @@ export class CardPanel {
     this.empty = empty;
     this.ctx = ctx;
     this.cards = [];
+    /** @type {WeakMap<object, string>} each card's reply language */
+    this.languages = new WeakMap();
     this.turn = null;
   }
 
@@ -265,9 +286,11 @@ export class CardPanel {
     return true;
   }
 
-  /** A reply's card: shown at once, its input requests (keypad, text box) opened. */
-  add(card) {
+  /** A reply's card: shown at once, its input requests (keypad, text box) opened.
+   * ``language``: the reply's language (the session's), which its values follow. */
+  add(card, language) {
     this.cards.push(card);
+    if (language && card && typeof card === "object") this.languages.set(card, language);
     this.render({ openInputs: true, only: card });
   }
 
@@ -277,7 +300,8 @@ export class CardPanel {
     const ctx = openInputs ? this.ctx : { ...this.ctx, openKeypad: () => {}, focusText: () => {} };
     if (!only) this.box.querySelectorAll(".card").forEach((n) => n.remove());
     for (const card of only ? [only] : this.cards) {
-      const node = renderCard(card, ctx);
+      const language = card && typeof card === "object" ? this.languages.get(card) : undefined;
+      const node = renderCard(card, language ? { ...ctx, language } : ctx);
       if (node) this.box.append(node);
     }
     this.empty.hidden = Boolean(this.box.querySelector(".card"));

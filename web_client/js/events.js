@@ -83,7 +83,7 @@ export class ServerEvents {
     page.debug?.noteReply(turn);
     // cards stay until the next turn's reply
     if (page.cards.startTurn(turn) && page.keypad.byCard) page.keypad.close();
-    if (msg.card) page.cards.add(msg.card);
+    if (msg.card) page.cards.add(msg.card, msg.language);
   }
 
   error(msg) {
