@@ -7,8 +7,8 @@
 // input; its parts: events.js (what the server's events do to the page), screen.js (status
 // chip, notices, attract screen, brand), avatar_video.js (the avatar's <video>), camera.js
 // (camera consent), connection.js (the events socket and the peer connection's state),
-// input.js (text box, keypad digits, handoff), signaling.js (the offer), cards.js, captions.js,
-// keypad.js, debug.js, i18n.js, media.js.
+// input.js (text box, keypad digits, handoff), signaling.js (the offer), start_failure.js (what a
+// failed start shows), cards.js, captions.js, keypad.js, debug.js, i18n.js, media.js.
 
 import { AvatarVideo } from "./avatar_video.js";
 import { CameraConsent } from "./camera.js";
@@ -22,17 +22,8 @@ import { VisitorInput } from "./input.js";
 import { Keypad } from "./keypad.js";
 import { getMicrophone } from "./media.js";
 import { Screen } from "./screen.js";
-import { deleteSession, eventsUrl, isConfigError, openSession, videoSizeFor } from "./signaling.js";
-
-// the notices a failed start shows, cleared when a session opens
-const STARTUP_NOTICES = [
-  "notice.start_failed",
-  "notice.not_ready",
-  "notice.busy",
-  "notice.address_busy",
-  "notice.config_error",
-  "notice.out_of_service",
-];
+import { deleteSession, eventsUrl, openSession, videoSizeFor } from "./signaling.js";
+import { STARTUP_NOTICES, startFailure } from "./start_failure.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -217,33 +208,13 @@ export class VisitorPage {
   /** The offer failed: say why, and try again (soon, or seldom after a setup mistake). */
   startFailed(error, reconnect) {
     console.warn("session start failed:", error);
-    if (isConfigError(error)) {
-      this.configError(error);
+    const failure = startFailure(error, { reconnect, everConnected: this.everConnected });
+    if (failure.retry === "config") {
+      this.configError(error, failure.key);
       return;
     }
-    if (error.code === "start-up-failed") {
-      // the server is up but its models never loaded: out of service until staff fix it
-      this.configError(error, "notice.out_of_service");
-      return;
-    }
-    if (error.code === "too-many-sessions-from-address") {
-      // kiosks behind one NAT address share the server's per-address limit: the third one
-      // read "could not be reached" (newcomer15); say it is busy, and for staff which limit
-      const vars = { status: error.status, code: error.code };
-      this.notice("notice.address_busy", vars, { kind: "warn", ms: 0 });
-      this.scheduleReconnect();
-      return;
-    }
-    const key =
-      error.code === "not-ready"
-        ? "notice.not_ready"
-        : error.code === "too-many-sessions"
-          ? "notice.busy"
-          : reconnect && this.everConnected
-            ? "notice.reconnecting"
-            : "notice.start_failed";
-    this.notice(key, {}, { kind: "warn", ms: 0 });
-    this.scheduleReconnect(error.code === "not-ready" && !this.everConnected ? "starting" : null);
+    this.notice(failure.key, failure.vars, { kind: "warn", ms: 0 });
+    this.scheduleReconnect(failure.status);
   }
 
   sessionLanguage() {
