@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+from tests.conftest import REPO_ROOT
 
 #: A reply on this machine: dialog + first TTS sentence (≈ 1-5 s on 2 cores), with margin.
 REPLY_TIMEOUT_MS = 45_000
@@ -82,3 +86,37 @@ def shot(page, folder: Path, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+#: The origin a module harness is served from (routed inside the browser, never on the network).
+HARNESS_ORIGIN = "http://page.test"
+
+
+@contextlib.contextmanager
+def module_harness(browser, html: str) -> Iterator:
+    """A Playwright page, in a fresh context of ``browser``, that loads ``html`` (a harness whose
+    module script imports the page's own ``./js/…`` modules from web_client and sets
+    ``window.ready = true``) with no server: the harness and web_client's files are answered
+    by a route (any other path 404). Yields the page once ``window.ready`` is true; closes its
+    context after."""
+    context = browser.new_context()
+    page = context.new_page()
+
+    def serve(route) -> None:
+        path = route.request.url.removeprefix(HARNESS_ORIGIN + "/")
+        if path == "harness.html":
+            route.fulfill(body=html, content_type="text/html")
+            return
+        file = (REPO_ROOT / "web_client" / path).resolve()
+        if not file.is_relative_to(REPO_ROOT / "web_client") or not file.is_file():
+            route.fulfill(status=404)
+            return
+        route.fulfill(body=Path(file).read_bytes(), content_type="text/javascript")
+
+    try:
+        page.route(f"{HARNESS_ORIGIN}/**", serve)
+        page.goto(f"{HARNESS_ORIGIN}/harness.html")
+        page.wait_for_function("window.ready === true")
+        yield page
+    finally:
+        context.close()

@@ -9,13 +9,11 @@ there (``alive``) the page now waits longer; a dead one is still lost after the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.e2e.pages import module_harness
 
-ORIGIN = "http://page.test"
 HARNESS = """<!doctype html><script type="module">
 import { watchPeer } from "./js/connection.js";
 window.watch = (aliveFlag) => {
@@ -32,25 +30,8 @@ window.ready = true;
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-
-    def serve(route) -> None:
-        path = route.request.url.removeprefix(ORIGIN + "/")
-        if path == "harness.html":
-            route.fulfill(body=HARNESS, content_type="text/html")
-            return
-        file = (REPO_ROOT / "web_client" / path).resolve()
-        if not file.is_relative_to(REPO_ROOT / "web_client") or not file.is_file():
-            route.fulfill(status=404)
-            return
-        route.fulfill(body=Path(file).read_bytes(), content_type="text/javascript")
-
-    page.route(f"{ORIGIN}/**", serve)
-    page.goto(f"{ORIGIN}/harness.html")
-    page.wait_for_function("window.ready === true")
-    yield page
-    context.close()
+    with module_harness(browser, HARNESS) as page:
+        yield page
 
 
 def _lost_after(page, alive: bool, steps: list[tuple[int, str | None]]) -> list[int]:
