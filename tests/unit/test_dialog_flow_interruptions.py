@@ -6,22 +6,10 @@ Events in, actions out, no I/O (as in :mod:`tests.unit.test_dialog_interpreter`)
 
 from __future__ import annotations
 
-import pytest
-
 from dialog.nlu import IntentClassifier
 from dialog.pack import Pack
 from dialog.types import Call, ConnectorDone, KBAnswer
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
-
-
-@pytest.fixture(scope="module")
-def pack() -> Pack:
-    return bank_pack()
-
-
-@pytest.fixture(scope="module")
-def nlu() -> IntentClassifier:
-    return bank_nlu()
+from tests.support.dialog_visitor import Visitor, call_of, texts
 
 
 def test_digression_answers_then_resumes(pack: Pack, nlu: IntentClassifier) -> None:

@@ -10,17 +10,7 @@ from dialog.commands import match_command
 from dialog.nlu import IntentClassifier
 from dialog.pack import Pack
 from dialog.types import ConnectorDone, ConnectorFailed, Handoff, NLUResult, UserInput
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
-
-
-@pytest.fixture(scope="module")
-def pack() -> Pack:
-    return bank_pack()
-
-
-@pytest.fixture(scope="module")
-def nlu() -> IntentClassifier:
-    return bank_nlu()
+from tests.support.dialog_visitor import Visitor, call_of, texts
 
 
 def test_out_of_scope_offers_a_human(pack: Pack, nlu: IntentClassifier) -> None:

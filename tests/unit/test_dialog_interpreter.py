@@ -10,23 +10,11 @@ Connector outcomes are fed back as the events the runner would produce (``Connec
 
 from __future__ import annotations
 
-import pytest
-
 from dialog.interpreter import DialogState, Interpreter
 from dialog.nlu import IntentClassifier
 from dialog.pack import Pack
 from dialog.types import Call, ConnectorDone, ConnectorFailed, Handoff, Say
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
-
-
-@pytest.fixture(scope="module")
-def pack() -> Pack:
-    return bank_pack()
-
-
-@pytest.fixture(scope="module")
-def nlu() -> IntentClassifier:
-    return bank_nlu()
+from tests.support.dialog_visitor import Visitor, call_of, texts
 
 
 def test_balance_flow_returns_calls_and_reads_the_result(pack: Pack, nlu: IntentClassifier) -> None:

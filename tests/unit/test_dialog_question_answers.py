@@ -15,17 +15,7 @@ from dialog.commands import match_command
 from dialog.nlu import IntentClassifier
 from dialog.pack import Pack
 from dialog.types import Call, ConnectorDone, DialogTurn, Handoff, Say
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, call_of, texts
-
-
-@pytest.fixture(scope="module")
-def pack() -> Pack:
-    return bank_pack()
-
-
-@pytest.fixture(scope="module")
-def nlu() -> IntentClassifier:
-    return bank_nlu()
+from tests.support.dialog_visitor import Visitor, call_of, texts
 
 
 def test_commands_everywhere(pack: Pack, nlu: IntentClassifier) -> None:

@@ -7,22 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from dialog.nlu import IntentClassifier
 from dialog.pack import DEFAULT_PACKS_DIR, Pack, load_pack
 from dialog.types import NoInput, Say
-from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, texts
-
-
-@pytest.fixture(scope="module")
-def pack() -> Pack:
-    return bank_pack()
-
-
-@pytest.fixture(scope="module")
-def nlu() -> IntentClassifier:
-    return bank_nlu()
+from tests.support.dialog_visitor import Visitor, texts
 
 
 def test_language_follows_the_visitor(pack: Pack, nlu: IntentClassifier) -> None:
