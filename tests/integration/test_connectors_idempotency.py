@@ -10,7 +10,14 @@ import pytest
 
 from connectors.base import Conflict
 from connectors.router import Router
-from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
+from tests.support.sandbox import (
+    connector,
+    inproc_logs,
+    sandbox,
+    sandbox_rows,
+    sandbox_write,
+    verified_token,
+)
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -21,11 +28,8 @@ async def fresh_card(connector: Router, sandbox, customer: str) -> tuple[str, st
     sandbox_write(
         sandbox, "bank", "UPDATE cards SET status='active' WHERE number=?", card["number"]
     )
-    start = await connector.call("bank.start_verification", {"card_last4": card["last4"]})
-    vid = start.data["verification_id"]
-    code = sandbox.read_otp("bank", vid)
-    token = (await connector.call("bank.verify_otp", {"verification_id": vid, "code": code})).data
-    return card["last4"], card["number"], token["token"]
+    token = await verified_token(connector, sandbox, "bank", card["last4"])
+    return card["last4"], card["number"], token
 
 
 def freeze_events(sandbox, number: str) -> int:

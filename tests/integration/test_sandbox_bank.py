@@ -13,6 +13,7 @@ from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
 from connectors.sandbox.bank import DEMO_CUSTOMER, DEMO_FREEZE_S
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows, sandbox_write
+from tests.support.sandbox import verified_token as support_verified_token
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -20,11 +21,8 @@ DEMO_LAST4 = "4417"
 
 
 async def verified_token(connector: Router, sandbox, last4: str = DEMO_LAST4) -> str:
-    start = await connector.call("bank.start_verification", {"card_last4": last4})
-    vid = start.data["verification_id"]
-    code = sandbox.read_otp("bank", vid)
-    verified = await connector.call("bank.verify_otp", {"verification_id": vid, "code": code})
-    return verified.data["token"]
+    """A bank token for the card ending in ``last4`` (the demo card by default)."""
+    return await support_verified_token(connector, sandbox, "bank", last4)
 
 
 async def test_start_verification_masks_phone_on_file(connector: Router) -> None:

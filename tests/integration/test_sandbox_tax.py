@@ -9,6 +9,7 @@ from connectors.base import Conflict, InvalidInput, NotFound, Unauthorized
 from connectors.router import Router
 from connectors.sandbox.tax import bureau_today
 from tests.support.sandbox import connector, inproc_logs, sandbox, sandbox_rows
+from tests.support.sandbox import verified_token as support_verified_token
 
 __all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
 
@@ -16,11 +17,8 @@ DEMO_LAST4 = "2024"
 
 
 async def verified_token(connector: Router, sandbox) -> str:
-    start = await connector.call("tax.start_verification", {"taxpayer_id_last4": DEMO_LAST4})
-    vid = start.data["verification_id"]
-    code = sandbox.read_otp("tax", vid)
-    verified = await connector.call("tax.verify_otp", {"verification_id": vid, "code": code})
-    return verified.data["token"]
+    """A tax token for the demo taxpayer."""
+    return await support_verified_token(connector, sandbox, "tax", DEMO_LAST4)
 
 
 async def test_start_verification_of_demo_taxpayer(connector: Router) -> None:

@@ -149,6 +149,28 @@ def find_leaks(
     return leaks
 
 
+#: The argument each system's ``start_verification`` takes the last four digits in.
+_VERIFY_BY = {"bank": "card_last4", "tax": "taxpayer_id_last4"}
+
+
+async def verified_token(
+    connector: Router, cluster: SandboxCluster, system: str, last4: str
+) -> str:
+    """A session token of ``system`` (``bank``: a card; ``tax``: a taxpayer id) ending in
+    ``last4``, verified as a visitor would be: ``start_verification``, the code the sandbox
+    texted (read from its store), ``verify_otp``.
+
+    Raises:
+        KeyError: ``system`` is neither ``bank`` nor ``tax``.
+        connectors.base.ConnectorError: a call failed (e.g. ``NotFound`` for an unknown card).
+    """
+    start = await connector.call(f"{system}.start_verification", {_VERIFY_BY[system]: last4})
+    vid = start.data["verification_id"]
+    code = cluster.read_otp(system, vid)
+    verified = await connector.call(f"{system}.verify_otp", {"verification_id": vid, "code": code})
+    return verified.data["token"]
+
+
 def run_artifacts(cluster: SandboxCluster) -> dict[str, str]:
     """Everything a run wrote: sandbox logs, in-process logs, the audit table as text."""
     texts = {p.name: p.read_text(errors="replace") for p in (cluster.var_dir / "logs").glob("*")}
