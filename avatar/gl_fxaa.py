@@ -74,6 +74,20 @@ def _program(vs: str, fs: str, width: int, height: int) -> int:
     return program
 
 
+def box_pass(fbo: int, box: tuple[int, int, int, int]) -> None:
+    """Set up a full-screen-triangle pass into ``fbo`` that writes only ``box`` (x0, y0, x1,
+    y1 in pixels, x1/y1 exclusive): binds ``fbo``, turns the scissor test on over ``box`` and
+    depth test, blending and face culling off. Leaves the scissor on; the viewport, program,
+    textures and sRGB writes are the caller's (GL thread only)."""
+    x0, y0, x1, y1 = box
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+    GL.glEnable(GL.GL_SCISSOR_TEST)
+    GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+    GL.glDisable(GL.GL_DEPTH_TEST)
+    GL.glDisable(GL.GL_BLEND)
+    GL.glDisable(GL.GL_CULL_FACE)
+
+
 class Fxaa:
     """Anti-aliases a source texture into its own framebuffer, inside a box.
 
@@ -99,13 +113,7 @@ class Fxaa:
 
     def run(self, source: int, box: tuple[int, int, int, int]) -> None:
         """Filter ``box`` of texture ``source`` into :attr:`fbo` (leaves the scissor on)."""
-        x0, y0, x1, y1 = box
-        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
-        GL.glEnable(GL.GL_SCISSOR_TEST)
-        GL.glScissor(x0, y0, x1 - x0, y1 - y0)
-        GL.glDisable(GL.GL_DEPTH_TEST)
-        GL.glDisable(GL.GL_BLEND)
-        GL.glDisable(GL.GL_CULL_FACE)
+        box_pass(self.fbo, box)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, source)
         GL.glUseProgram(self._filter)

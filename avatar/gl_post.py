@@ -16,7 +16,7 @@ import numpy as np
 from OpenGL import GL
 
 from avatar.egl import RendererError
-from avatar.gl_fxaa import COPY_FS, FULLSCREEN_VS, Fxaa
+from avatar.gl_fxaa import COPY_FS, FULLSCREEN_VS, Fxaa, box_pass
 from avatar.gl_programs import link
 from avatar.screen_box import Box
 
@@ -133,14 +133,8 @@ class FrameTarget:
         and allowed into multisample buffers where blits are not.
         """
         GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
-        x0, y0, x1, y1 = box
-        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fbo)
+        box_pass(fbo, box)
         GL.glViewport(0, 0, self.width, self.height)
-        GL.glEnable(GL.GL_SCISSOR_TEST)
-        GL.glScissor(x0, y0, x1 - x0, y1 - y0)
-        GL.glDisable(GL.GL_DEPTH_TEST)
-        GL.glDisable(GL.GL_BLEND)
-        GL.glDisable(GL.GL_CULL_FACE)
         GL.glUseProgram(self._copy)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._bg_tex)
