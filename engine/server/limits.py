@@ -175,6 +175,15 @@ class AddressLimits:
                 "refused offers (malformed, bad SDP, over capacity) count too",
                 bucket.wait_s(),
             )
+        self.check_connecting(address)
+
+    def check_connecting(self, address: str) -> None:
+        """Room in the connecting pool for one more session of ``address``?
+
+        Raises:
+            LimitExceeded: ``too-many-connecting`` (its offers not yet connected, or everyone's).
+        """
+        s = self.settings
         if self.connecting[address] >= s.connecting_per_address:
             raise LimitExceeded(
                 "too-many-connecting",
@@ -188,16 +197,21 @@ class AddressLimits:
             )
 
     def check_live(self, address: str) -> None:
-        """A new session for ``address``: within its share of live sessions? (Asked after the
-        server's own capacity, so a full server answers 503 whoever asks.)
+        """A new session for ``address``: within its share of sessions? Its live sessions and
+        those waiting for their media count, since each of those may go live (newcomer #10:
+        three offers answered at once all went live). Asked after the server's own capacity,
+        so a full server answers 503 whoever asks.
 
         Raises:
             LimitExceeded: ``too-many-sessions-from-address``.
         """
-        if self.live[address] >= self.settings.sessions_per_address:
+        live, connecting = self.live[address], self.connecting[address]
+        if live + connecting >= self.settings.sessions_per_address:
+            waiting = f" and {connecting} connecting" if connecting else ""
             raise LimitExceeded(
                 "too-many-sessions-from-address",
-                f"this address already has {self.live[address]} live sessions",
+                f"this address already has {live} live sessions{waiting} (at most "
+                f"{self.settings.sessions_per_address})",
                 10.0,
             )
 

@@ -4,7 +4,9 @@
   before any session exists: the page's ``Origin`` and kiosk token
   (:mod:`engine.server.security`), readiness, the client address's offer rate and pool
   (:mod:`engine.server.limits`), the body and the SDP (:mod:`engine.server.protocol`,
-  :mod:`engine.server.sdp_check`), a free slot (503), the address's share of live sessions.
+  :mod:`engine.server.sdp_check`), a free slot (503), the address's pool and share of
+  sessions (live and connecting), checked again and its place taken in one step before the
+  offer's awaits (dialog engine, renderer, answer), so offers overlapping them cannot all pass.
   Then a :class:`~engine.server.session.Session` answers the offer and waits in the gate's connecting pool (:mod:`engine.server.admission`)
   until its media connects and it takes a slot.
 * ``DELETE /api/sessions/{id}`` — 204; ``GET /api/sessions/{id}/events`` — the session's
@@ -122,7 +124,9 @@ class SessionRoutes:
         offer = protocol.parse_offer(body, max_sdp_bytes=cfg.server.max_sdp_bytes)
         check_offer_sdp(offer.sdp)  # refused here, before a session or peer exists
         await self._check_capacity()
-        self._limited(self.gate.check_live, address)
+        # the address's pool and share checked again and its place taken at once, before the
+        # awaits below (newcomer #10: offers overlapping them all passed)
+        self._limited(self.gate.reserve, address)
         session_id = self.gate.registry.new_session_id()
         answer = await self._answer(offer, session_id, address)
         runtime.metrics.sessions_total.inc()
@@ -141,11 +145,13 @@ class SessionRoutes:
             raise
 
     async def _answer(self, offer: protocol.OfferRequest, session_id: str, address: str) -> str:
-        """Build the session, hold it in the connecting pool and answer its offer; a failure
-        closes it (its renderer goes back, it leaves the pool)."""
+        """Build the session, hold it in the connecting pool (the place :meth:`Gate.reserve`
+        took for ``address``) and answer its offer; a failure closes it (its renderer goes back,
+        it leaves the pool), or gives the reservation back when no session was made."""
         runtime, cfg = self.runtime, self.runtime.config
         session: Session | None = None
         renderer = None
+        held = False
         try:
             engine = await runtime.dialog_engine(offer.domain or cfg.dialog.domain)
             language = offer.language or cfg.dialog.language
@@ -161,9 +167,12 @@ class SessionRoutes:
                 on_closed=self._forget,
                 on_connected=self._went_live,
             )
-            self.gate.hold(session, address)
+            self.gate.hold(session, address, reserved=True)
+            held = True
             return await session.answer(offer.sdp)
         except BaseException:
+            if not held:
+                self.gate.unreserve(address)
             if session is not None:
                 await session.close("offer-failed")
             elif renderer is not None:
