@@ -6,9 +6,11 @@ fail under CI (``CI=true``), where its absence is a broken checkout (``docs/arch
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,25 @@ def require_path(path: Path, what: str) -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message} (required under CI=true)")
     pytest.skip(message)
+
+
+@contextlib.contextmanager
+def egl_required() -> Iterator[None]:
+    """Around code that makes an EGL context (a :class:`~avatar.renderer.Renderer`, a pool's
+    warm-up): without EGL on this machine the test skips, and fails under ``CI=true``.
+
+    Raises:
+        pytest.fail.Exception: EGL missing under ``CI=true``.
+        pytest.skip.Exception: EGL missing otherwise.
+    """
+    from avatar.egl import EGLUnavailableError
+
+    try:
+        yield
+    except EGLUnavailableError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"EGL is required under CI: {exc}")
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

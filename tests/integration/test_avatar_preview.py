@@ -3,7 +3,6 @@ nothing written. (What a face model sees in these previews: test_avatar_seen.py.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import av
@@ -12,18 +11,15 @@ import pytest
 from PIL import Image
 
 from engine.cli import main
+from tests.conftest import egl_required
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _needs_egl():
-    from avatar import DEFAULT_AVATAR_PATH, EGLUnavailableError, Renderer, load_avatar
+    from avatar import DEFAULT_AVATAR_PATH, Renderer, load_avatar
 
-    try:
+    with egl_required():
         Renderer(load_avatar(DEFAULT_AVATAR_PATH), 64, 64).close()
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 def test_idle_video_is_h264_aac_25fps_with_a_silent_track(tmp_path: Path, capsys) -> None:

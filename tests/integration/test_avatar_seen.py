@@ -9,7 +9,6 @@ The previews are made in-process by the same functions ``dhe avatar preview`` ru
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from avatar import EGLUnavailableError
 from engine.avatar_preview import check_request, contact_sheet, run_preview
 from engine.config import load_config
 from engine.show import load_configured_avatar
-from tests.conftest import model_folder
+from tests.conftest import egl_required, model_folder
 
 TEXT = "Good morning. I can check your balance, freeze a lost card, or book an appointment."
 FPS = 25
@@ -49,12 +48,8 @@ def _preview(out: Path, **kw) -> Path:
         "sheet": False,
     }
     args.update(kw)
-    try:
+    with egl_required():
         return run_preview(check_request(out=str(out), **args), load_config())
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 class FaceModel:

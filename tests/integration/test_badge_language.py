@@ -6,7 +6,6 @@ Chinese session shows the next English session the English badge."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from PIL import Image
 
 from avatar.badge import BADGE_SIZE_PX
 from avatar.pose import NEUTRAL_POSE
-from avatar.renderer import EGLUnavailableError, Renderer, RendererError
+from avatar.renderer import Renderer, RendererError
 from engine.config import EngineConfig
 from engine.events import Reply
 from engine.observers import label_follows_replies
@@ -23,6 +22,7 @@ from engine.server.media import SessionMedia
 from engine.server.renderers import RendererPool, gl_renderer_factory
 from engine.server.transcribing import InflightCounter
 from engine.show import badge_for, load_configured_avatar
+from tests.conftest import egl_required
 
 SIZE = 256  # pixels: the badge's text is a few dozen pixels wide at this size
 
@@ -54,12 +54,8 @@ def changed_box(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int, int] | Non
 
 
 def renderer_or_skip(cfg: EngineConfig, language: str = "en") -> Renderer:
-    try:
+    with egl_required():
         return Renderer(load_configured_avatar(cfg.avatar, language), SIZE, SIZE)
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 def test_badge_texture_is_baked_once_per_language_and_read_only() -> None:
@@ -109,14 +105,10 @@ def test_a_chinese_session_shows_the_chinese_badge(artifacts_dir: Path) -> None:
 
 async def test_a_pooled_renderer_shows_the_next_session_its_own_badge() -> None:
     cfg = config()
-    try:
+    with egl_required():
         avatar = load_configured_avatar(cfg.avatar)
         pool = RendererPool(gl_renderer_factory(avatar, cfg), keep=1)
         await pool.warm()
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
     try:
         first = await pool.take()
         await pool.settle()
@@ -160,12 +152,8 @@ def test_the_badge_is_legible_at_the_page_size(artifacts_dir: Path) -> None:
     assert (cfg.server.video_width, cfg.server.video_height) == (512, 512)
     frames = {}
     for language in ("en", "zh"):
-        try:
+        with egl_required():
             renderer = Renderer(load_configured_avatar(cfg.avatar, language), 512, 512)
-        except EGLUnavailableError as exc:
-            if os.environ.get("CI", "").lower() == "true":
-                pytest.fail(f"EGL is required under CI: {exc}")
-            pytest.skip(str(exc))
         try:
             frames[language] = renderer.render(NEUTRAL_POSE).copy()
         finally:

@@ -8,25 +8,20 @@ change. Frames go to test-artifacts/ for a human look."""
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from avatar import DEFAULT_AVATAR_PATH
 from avatar.gltf import load_avatar
 from avatar.pose import Pose
-from avatar.renderer import EGLUnavailableError, Renderer
+from avatar.renderer import Renderer
+from tests.conftest import egl_required
 
 
 def frame(avatar) -> np.ndarray:
-    try:
+    with egl_required():
         renderer = Renderer(avatar, 512, 512)
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
     with renderer:
         return renderer.render(Pose()).astype(np.float64)
 

@@ -6,7 +6,6 @@ Frames are saved to test-artifacts/ for a human look.
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 from pathlib import Path
 
@@ -19,21 +18,18 @@ from avatar.backdrop import studio_backdrop
 from avatar.gltf import load_avatar
 from avatar.model import Avatar
 from avatar.pose import Pose, axis_angle
-from avatar.renderer import EGLUnavailableError, Renderer, RendererError
+from avatar.renderer import Renderer, RendererError
 from avatar.timeline import AvatarTimeline
 from avatar.visemes import VisemeCue, VisemeTrack
+from tests.conftest import egl_required
 
 SR = 48_000
 ICT = Path("avatar") / "ict_facekit_head_arkit53_morphs.glb"
 
 
 def _renderer(avatar: Avatar, **kw) -> Renderer:
-    try:
+    with egl_required():
         return Renderer(avatar, **kw)
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
-import os
 import threading
 
 import numpy as np
@@ -29,9 +28,9 @@ import pytest
 from avatar import DEFAULT_AVATAR_PATH
 from avatar.gltf import load_avatar
 from avatar.pose import Pose
-from avatar.renderer import EGLUnavailableError
 from engine.config import EngineConfig
 from engine.server.renderers import RendererPool, gl_renderer_factory
+from tests.conftest import egl_required
 
 ROUNDS = 30
 SIZE = 96  # pixels; contexts, not pixels, are what this test counts
@@ -97,12 +96,8 @@ async def test_sessions_reuse_renderers_no_context_per_session_rss_flat() -> Non
     config = EngineConfig(server={"video_width": SIZE, "video_height": SIZE})
     pool = RendererPool(gl_renderer_factory(avatar, config), keep=4)
     threads_before = gl_threads()
-    try:
+    with egl_required():
         await pool.warm()
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
     heap = []
     try:
         # what one more context costs (a leaked one would cost as much): the first take

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,8 @@ import pytest
 from avatar.gltf import load_avatar
 from avatar.pose import Pose
 from avatar.posing import PoseDriver
-from avatar.renderer import EGLUnavailableError, Renderer
+from avatar.renderer import Renderer
+from tests.conftest import egl_required
 from tests.gltf_scenes import VOWELS, vrm_head
 
 VISEME_OF = {"aa": "aa", "ih": "I", "ou": "U", "ee": "E", "oh": "O"}  # Oculus â†’ VRM vowel
@@ -23,12 +23,8 @@ VISEME_OF = {"aa": "aa", "ih": "I", "ou": "U", "ee": "E", "oh": "O"}  # Oculus â
 def vrm(request, tmp_path_factory):
     path = vrm_head(tmp_path_factory.mktemp("vrm") / f"head{request.param}.vrm", request.param)
     avatar = load_avatar(path)
-    try:
+    with egl_required():
         renderer = Renderer(avatar, 256, 256, fxaa=False)
-    except EGLUnavailableError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"EGL is required under CI: {exc}")
-        pytest.skip(str(exc))
     yield request.param, avatar, renderer
     renderer.close()
 
