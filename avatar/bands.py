@@ -45,6 +45,7 @@ class Sweep:
 
     @property
     def done(self) -> bool:
+        """Every row of the box has been drawn (:attr:`top` reached its bottom edge)."""
         return self.top >= self.box[3]
 
     def fits(self, room_ms: float, cost: FrameCost) -> int:

@@ -18,6 +18,7 @@ cycle: Hadar et al. 1985, Lang. Speech 28(2)); amplitudes are ours, tuned by eye
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -111,8 +112,11 @@ def gesture_frame(name: str, t: float) -> GestureFrame:
     )
 
 
-def clip_for(name: str, clips) -> str | None:
-    """The model clip (from names ``clips``) that plays gesture ``name``, or None."""
+def clip_for(name: str, clips: Iterable[str]) -> str | None:
+    """The model clip (from names ``clips``) that plays gesture ``name``, or None.
+
+    Names match case-insensitively against :data:`CLIP_NAMES` ``[name]`` in its order (e.g. a
+    model's ``Wave`` clip for ``greet``); the clip's own spelling is returned."""
     by_lower = {c.lower(): c for c in clips}
     for candidate in CLIP_NAMES.get(name, ()):
         if candidate in by_lower:
@@ -130,7 +134,7 @@ def skeletal_rotations(frame: GestureFrame) -> dict[str, tuple[float, float, flo
     return out
 
 
-def bake_clip(name: str, fps: float = 30.0):
+def bake_clip(name: str, fps: float = 30.0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Sample gesture ``name`` into a glTF clip of joint rotations.
 
     Returns:

@@ -221,8 +221,16 @@ class PoseDriver:
         clip = next((c for c in self.avatar.animations if c.name == name), None)
         return skel.pose(clip, pose.clip_time_s, self.bone_rotations(pose))
 
-    def target_weights(self, pose: Pose, clip_weights: Mapping[int, float] | None = None):
-        """float32 (T,) morph target weights in [0, 1] (channels plus the clip's weights)."""
+    def target_weights(
+        self, pose: Pose, clip_weights: Mapping[int, float] | None = None
+    ) -> np.ndarray:
+        """float32 (T,) morph target weights in [0, 1] (channels plus the clip's weights).
+
+        Args:
+            pose: the pose whose channels (expression, visemes, blinks) drive the targets.
+            clip_weights: target index → weight an animation clip adds at this time (the
+                sum is clipped to [0, 1]); ``None`` or empty: none.
+        """
         weights = self.avatar.target_weights(self.channel_weights(pose))
         for target, w in (clip_weights or {}).items():
             weights[target] = min(max(weights[target] + w, 0.0), 1.0)

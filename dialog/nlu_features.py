@@ -116,6 +116,27 @@ def fit_pipeline(
     encoder: SentenceEncoder | None,
     offices: tuple[str, ...] = (),
 ) -> Pipeline:
+    """Train the intent classifier on a pack's examples: character 1-4-gram and word TF-IDF
+    (text through :func:`prep`), the other-office features when ``offices`` is not empty, the
+    sentence embedding when ``encoder`` is given; a linear SVM (C = 1, balanced classes)
+    calibrated by sigmoid over :data:`CV_FOLDS` folds, so ``predict_proba`` gives confidences.
+
+    Args:
+        texts: the training lines, one per example (pad small intents first:
+            :func:`pad_small_classes`, the calibration needs :data:`CV_FOLDS` per intent).
+        labels: the intent of each line, as long as ``texts``.
+        encoder: the sentence encoder, or ``None`` for the TF-IDF features alone.
+        offices: names of other public offices a line may ask about
+            (:mod:`dialog.other_offices`).
+
+    Returns:
+        The fitted sklearn :class:`~sklearn.pipeline.Pipeline`, fitted on ``prep(text)``: a
+        caller passes lines through :func:`prep` too (:meth:`dialog.nlu.IntentClassifier.predict_many`).
+
+    Raises:
+        ValueError: from sklearn, e.g. an intent with fewer lines than :data:`CV_FOLDS` or
+            ``texts`` and ``labels`` of different lengths.
+    """
     blocks: list[tuple[str, object]] = [
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
         ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True)),

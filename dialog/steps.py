@@ -126,6 +126,14 @@ class Run:
 
     # -- output
     def say(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
+        """Queue a :class:`Say` of the pack's response ``name``, filled from the slots (and
+        ``extra`` over them) at the session's speaking rate, in the session's language (a
+        reply quoting the visitor's words: the words' language, :mod:`dialog.read_back`).
+
+        Raises:
+            KeyError: the pack has no response ``name`` (the pack check requires the ones the
+                interpreter names itself).
+        """
         values = {**self.slots, **(extra or {})}
         response = self.pack.responses[name]
         # a reply quoting the visitor's words is said in their language (dialog.read_back)
@@ -134,6 +142,8 @@ class Run:
         self.actions.append(Say(reply))
 
     def say_plan(self, plan: ReplyPlan) -> None:
+        """Queue a :class:`Say` of a reply made elsewhere (a knowledge-base answer, a repeat),
+        at the session's speaking rate."""
         self.actions.append(Say(replace(plan, speaking_rate=self.rate)))
 
     def handoff(self, reason: str) -> None:
@@ -172,18 +182,37 @@ class Run:
 
     # -- flow helpers
     def flow(self, frame: Frame) -> Flow:
+        """The pack's flow that ``frame`` runs.
+
+        Raises:
+            KeyError: no flow ``frame.flow_id`` in the pack.
+        """
         return self.pack.flows[frame.flow_id]
 
     def current(self) -> tuple[Frame, Flow, Step | None]:
+        """The top frame, its flow and its current step (``None`` once past the last step: the
+        flow has ended).
+
+        Raises:
+            IndexError: no flow is running (an empty stack).
+        """
         frame = self.stack[-1]
         flow = self.flow(frame)
         step = flow.steps[frame.step] if frame.step < len(flow.steps) else None
         return frame, flow, step
 
     def names(self, **extra: Any) -> dict[str, Any]:
+        """The variables a flow's condition sees (:func:`dialog.conditions.evaluate`):
+        ``slots`` (the live slot mapping), ``error`` (the last connector error code or
+        ``None``) and ``extra`` (e.g. ``value``, a candidate answer to a rejection check)."""
         return {"slots": self.slots, "error": self.last_error, **extra}
 
     def goto(self, target: str) -> None:
+        """Move the top frame to the step with id ``target`` (``"END"``: past the last step).
+
+        Raises:
+            KeyError: the flow has no step ``target`` (the pack check reports such a ``next``).
+        """
         frame, flow, _ = self.current()
         index = len(flow.steps) if target == "END" else flow.index_of(target)
         self.stack[-1] = Frame(frame.flow_id, index)
@@ -210,6 +239,11 @@ class Run:
         self.stack[-1] = Frame(frame.flow_id, frame.step + 1)
 
     def start_flow(self, flow_id: str) -> None:
+        """Push a fresh frame for ``flow_id`` and run it until it waits (:meth:`proceed`).
+
+        Raises:
+            FlowLoopError: the flows ran :data:`MAX_STEPS_PER_EVENT` steps without waiting.
+        """
         self.stack.append(Frame(flow_id))
         self.proceed()
 
@@ -311,6 +345,18 @@ class Run:
         return Frame(flow_id)
 
     def freeze(self, *, keep_replies: bool = False, append_replies: bool = False) -> DialogState:
+        """The frozen state after this call, ``seq`` one higher.
+
+        Args:
+            keep_replies: keep the previous ``last_replies`` (a "repeat" command says them
+                again and must not become the thing repeated).
+            append_replies: add this call's replies to the previous ones (a connector's
+                outcome finishes the turn the visitor's words began: "say that again" repeats
+                what was said before the call and the result).
+
+        Returns:
+            The new :class:`DialogState`; by default ``last_replies`` are this call's replies.
+        """
         replies = tuple(a.reply for a in self.actions if isinstance(a, Say))
         if keep_replies:
             replies = self.state.last_replies
@@ -352,6 +398,9 @@ def fill_param(value: Any, slots: Mapping[str, Any]) -> Any:
 
 
 def dig(data: Mapping[str, Any], path: str) -> Any:
+    """The value at dotted ``path`` in a connector result (``"accounts.0"`` is not an index:
+    only mappings are walked), e.g. ``dig({"a": {"b": 1}}, "a.b") == 1``; ``None`` where a part
+    is missing or the value on the way is not a mapping."""
     value: Any = data
     for part in str(path).split("."):
         value = value.get(part) if isinstance(value, Mapping) else None

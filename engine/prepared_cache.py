@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.tts.prepared import (
     PREPARED_PROVIDERS,
@@ -33,6 +34,9 @@ from engine.tts.prepared import (
     voice_fingerprint,
 )
 from engine.tts.prepared_key import legacy_fingerprint
+
+if TYPE_CHECKING:
+    from engine.config import VoiceConfig
 
 
 def time_left(elapsed_s: float, done_chars: int, total_chars: int) -> str:
@@ -68,7 +72,9 @@ def _stop(signum: int, frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
-def _carry_over_legacy(language: str, voice_config, directory: Path, fingerprint: str) -> None:
+def _carry_over_legacy(
+    language: str, voice_config: VoiceConfig, directory: Path, fingerprint: str
+) -> None:
     """A store prepared under :func:`~engine.tts.prepared_key.legacy_fingerprint` (model files
     keyed by mtime) from the files still there unchanged is saved again under ``fingerprint``
     (a few seconds instead of minutes of synthesis); anything unreadable is left to
@@ -86,9 +92,18 @@ def _carry_over_legacy(language: str, voice_config, directory: Path, fingerprint
     print(f"  {language}: {len(store.replies)} replies carried over to {path.name}", flush=True)
 
 
-def prepare(language: str, voice_config, directory: Path, texts: list[str]) -> int:
+def prepare(language: str, voice_config: VoiceConfig, directory: Path, texts: list[str]) -> int:
     """Bring ``directory``'s store of one voice up to date with ``texts``; remove the
     language's stores of other fingerprints. Returns how many texts were synthesized.
+
+    Args:
+        language: ``zh`` or ``en``.
+        voice_config: the voice of ``language`` (``tts.voices.<language>``), keyed by
+            :func:`~engine.tts.prepared.voice_fingerprint`.
+        directory: the cache folder (``var/cache``); the store is
+            ``prepared-<language>-<fingerprint[:16]>.npz`` there (:func:`cache_file`).
+        texts: the texts to have ready (:func:`main`: :func:`fixed_texts` and
+            :func:`fixed_openings`).
 
     Raises:
         engine.tts.base.TTSError: the voice cannot be loaded or synthesis failed.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def srgb(r: int, g: int, b: int, a: float = 1.0) -> np.ndarray:
@@ -17,8 +18,18 @@ def srgb(r: int, g: int, b: int, a: float = 1.0) -> np.ndarray:
     return np.append(lin, a)
 
 
-def smoothstep(e0, e1, x):
-    """Hermite step from 0 at ``e0`` to 1 at ``e1`` (either order), elementwise."""
+def smoothstep(e0: float, e1: float, x: ArrayLike) -> np.ndarray:
+    """Hermite step from 0 at ``e0`` to 1 at ``e1`` (either order), elementwise: GLSL's
+    ``smoothstep`` (3t² - 2t³ of ``t`` clipped to [0, 1]).
+
+    Args:
+        e0: the edge where the step is 0 (any unit, the same as ``x``).
+        e1: the edge where it is 1; ``e1 == e0`` divides by zero.
+        x: the values, any shape.
+
+    Returns:
+        float64 array of ``x``'s shape, in [0, 1] (a 0-d array for a scalar ``x``).
+    """
     t = np.clip((np.asarray(x, np.float64) - e0) / (e1 - e0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
 
