@@ -129,11 +129,7 @@ class Run:
         """Queue a :class:`Say` of the pack's response ``name``, filled from the slots (and
         ``extra`` over them) at the session's speaking rate, in the session's language (a
         reply quoting the visitor's words: the words' language, :mod:`dialog.read_back`).
-
-        Raises:
-            KeyError: the pack has no response ``name`` (the pack check requires the ones the
-                interpreter names itself).
-        """
+        KeyError when the pack has no response ``name``."""
         values = {**self.slots, **(extra or {})}
         response = self.pack.responses[name]
         # a reply quoting the visitor's words is said in their language (dialog.read_back)
@@ -182,20 +178,12 @@ class Run:
 
     # -- flow helpers
     def flow(self, frame: Frame) -> Flow:
-        """The pack's flow that ``frame`` runs.
-
-        Raises:
-            KeyError: no flow ``frame.flow_id`` in the pack.
-        """
+        """The pack's flow that ``frame`` runs (KeyError: none of that id)."""
         return self.pack.flows[frame.flow_id]
 
     def current(self) -> tuple[Frame, Flow, Step | None]:
         """The top frame, its flow and its current step (``None`` once past the last step: the
-        flow has ended).
-
-        Raises:
-            IndexError: no flow is running (an empty stack).
-        """
+        flow has ended). IndexError when no flow is running."""
         frame = self.stack[-1]
         flow = self.flow(frame)
         step = flow.steps[frame.step] if frame.step < len(flow.steps) else None
@@ -209,10 +197,7 @@ class Run:
 
     def goto(self, target: str) -> None:
         """Move the top frame to the step with id ``target`` (``"END"``: past the last step).
-
-        Raises:
-            KeyError: the flow has no step ``target`` (the pack check reports such a ``next``).
-        """
+        KeyError when the flow has no such step (the pack check reports such a ``next``)."""
         frame, flow, _ = self.current()
         index = len(flow.steps) if target == "END" else flow.index_of(target)
         self.stack[-1] = Frame(frame.flow_id, index)
@@ -345,7 +330,8 @@ class Run:
         return Frame(flow_id)
 
     def freeze(self, *, keep_replies: bool = False, append_replies: bool = False) -> DialogState:
-        """The frozen state after this call, ``seq`` one higher.
+        """The frozen state after this call, ``seq`` one higher; by default its
+        ``last_replies`` are this call's replies.
 
         Args:
             keep_replies: keep the previous ``last_replies`` (a "repeat" command says them
@@ -353,9 +339,6 @@ class Run:
             append_replies: add this call's replies to the previous ones (a connector's
                 outcome finishes the turn the visitor's words began: "say that again" repeats
                 what was said before the call and the result).
-
-        Returns:
-            The new :class:`DialogState`; by default ``last_replies`` are this call's replies.
         """
         replies = tuple(a.reply for a in self.actions if isinstance(a, Say))
         if keep_replies:
