@@ -60,7 +60,15 @@ may be read, the held-out half is only scored), and, for the bank, ``pairs_dev.c
 before any change was scored, in groups of four across two near sections — making a transfer
 beside its limits, sending money abroad beside receiving it, the app beside its password,
 opening an account beside the minimum age —, each section's two lines going to different
-halves: the dev half may be read, the held-out half is only scored).
+halves: the dev half may be read, the held-out half is only scored), and, for both packs,
+``scope_dev.csv`` / ``scope_heldout.csv`` (Chinese lines at the edge of the pack's scope, written
+in session 17 before any change was scored: about three in five out of scope — other government
+offices, other banks' hotlines, the post office, hospital registration, social-security matters
+the tax hall does not handle, the avatar's own life, chit-chat — and the rest in-scope near misses
+with their sections; split row by row per kind: the dev half may be read, the held-out half is
+only scored) and ``holiday_dev.csv`` / ``holiday_heldout.csv`` (Chinese public-holiday lines
+written the same way: how many days off, 调休 and make-up working days are out of scope, whether
+the hall or branch is open on a holiday or when it reopens are its opening hours).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -250,6 +258,10 @@ OWN_SETS = (
     "nearby_heldout",
     "pairs_dev",
     "pairs_heldout",
+    "scope_dev",
+    "scope_heldout",
+    "holiday_dev",
+    "holiday_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

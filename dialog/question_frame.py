@@ -99,3 +99,48 @@ def request_object(text: str, examples: Iterable[str]) -> str | None:
     if len(found) < MIN_OBJECT_CHARS or found == "".join(_CJK_RUN.findall(text)):
         return None
     return found
+
+
+#: Chinese public holidays and the words for their days off: the festivals by their usual
+#: names, the statutory holidays as a whole, and the arranged days (放假, 调休 — working days
+#: moved to join a holiday —, 补班 — the weekend days worked in return).
+_HOLIDAYS = re.compile(
+    "国庆|春节|过年|年三十|除夕|元旦|五一|劳动节|清明|端午|中秋|元宵|腊月|正月|"
+    "法定(节)?假日|节假日|小长假|黄金周|放假|调休|补班"
+)
+#: What asks about the days off themselves: whether and how long they are (放几天, 放不放假,
+#: 一共多少天), when they start or end (从哪天, 放到), how they are arranged (调休, 补班, 连着放)
+#: and the holiday's date (是几月几号, 是星期几).
+_DAYS_OFF = re.compile(
+    "(放|补)(了|到)?(几|多少|[一二两三四五六七八九十0-9]+)天(班)?|放不放|放假|调休|补班|放到|"
+    "连(在一起|着)?放|(一共|总共|共)(有)?(几|多少)天|(几|多少)天假|休(息)?(几|多少)天|"
+    "是(几月)?(几号|哪天|哪一天|星期几|周几|礼拜几)"
+)
+#: Words that put the question to the hall or branch, or about its business, on a holiday:
+#: who is asked (你们, 您们 — never 你 alone, the avatar's own life), the place (服务厅, 大厅,
+#: 网点, 银行, 柜台, 窗口, 这里), its hours (营业, 办公, 开门, 关门, 开着, 有人, 几点) and what a
+#: visitor comes to do (办, 交税, 缴, 税, 取钱, 存钱, 转账, 汇款, 自助, ATM).
+_HALL = re.compile(
+    "你们|您们|咱们|服务厅|大厅|网点|银行|柜台|窗口|这里|这儿|营业|办公|开门|关门|开不开|开着|"
+    "有人|几点|办|交税|缴|税|取钱|存钱|取款|存款|转账|汇款|自助|atm",
+    re.IGNORECASE,
+)
+
+
+def days_off_question(text: str) -> bool:
+    """Whether the Chinese ``text`` asks about a public holiday's days off themselves — how many,
+    which, the 调休 and make-up working days, the holiday's date — and not whether the hall or
+    branch is open then or what can be done there.
+
+    Such a question is about the national holiday schedule, which the State Council publishes
+    each year, not about the hall: read whole, its holiday words ("国庆", "节假日", "上班")
+    match the opening-hours section, whose answer ("closed on public holidays") does not answer
+    it. A question that puts the holiday to the hall ("国庆节你们开门吗", "春节后网点哪天开始营业",
+    "清明节能来交税吗") names the hall, its hours or its business (:data:`_HALL`) and is not one.
+
+    >>> days_off_question("国庆节放几天假")
+    True
+    >>> days_off_question("国庆节你们开门吗")
+    False
+    """
+    return bool(_HOLIDAYS.search(text) and _DAYS_OFF.search(text) and not _HALL.search(text))

@@ -13,7 +13,7 @@ from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
 from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier
 from dialog.other_offices import offices_named
 from dialog.pack import Intent, Pack
-from dialog.question_frame import question_object, request_object
+from dialog.question_frame import days_off_question, question_object, request_object
 from dialog.types import KBAnswer, NLUResult
 
 #: Intent kinds whose Chinese reading is checked by what the request asks for beyond the
@@ -123,7 +123,10 @@ class Understanding:
             intent = self.pack.intents.get(nlu.intent or "")
             faq = intent is not None and intent.kind == "kb"
             found = self._object(text, intent) if intent is not None else None
-            if found is not None and self._object_outside(found):
+            outside = found is not None and self._object_outside(found)
+            # a public holiday's days off asked about, not the hall's hours on it
+            # (:func:`dialog.question_frame.days_off_question`)
+            if outside or (intent is not None and days_off_question(text)):
                 nlu, faq = replace(nlu, intent=None, topic=None, topics=()), False
             kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
             if nlu.intent is None and nlu.outside is not None:

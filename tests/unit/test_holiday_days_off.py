@@ -1,0 +1,77 @@
+"""A public holiday's days off asked about are out of scope, the hall's or branch's hours on a
+holiday keep their answer (dialog.question_frame.days_off_question, read by
+dialog.understanding.Understanding): "国庆节放几天假" got the tax hall's opening hours."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.embedding import SentenceEncoder
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from dialog.question_frame import days_off_question
+from dialog.understanding import Understanding
+from engine.embeddings import embedding_cache_dir
+from tests.conftest import model_folder
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("国庆节放几天假", True),
+        ("今年春节放七天吗", True),  # a number of days
+        ("五一调休要补几天班", True),  # the make-up working days
+        ("元旦是星期几", True),  # the holiday's date
+        ("中秋和国庆连着放吗", True),
+        # put to the hall or branch, its hours or its business: not the days off themselves
+        ("国庆节你们开门吗", False),
+        ("春节后网点哪天开始营业", False),
+        ("调休那个周六大厅办公吗", False),
+        ("清明节放假能来交税吗", False),
+        ("你们春节放几天假", False),  # the hall's own days off: its hours
+        # no holiday named: weekends and everyday hours are not touched
+        ("你周末都上班吗", False),
+        ("你们礼拜六上班吗", False),
+        ("我的车可以放哪儿", False),
+        ("how many days off for national day", False),  # the words are Chinese
+    ],
+)
+def test_days_off_question(text: str, asked: bool) -> None:
+    assert days_off_question(text) is asked
+
+
+@pytest.fixture(scope="module")
+def packs() -> dict[str, Understanding]:
+    encoder = SentenceEncoder.load(
+        model_folder("multilingual-e5-small"), cache_dir=embedding_cache_dir()
+    )
+    return {
+        name: Understanding.from_pack(load_pack(DEFAULT_PACKS_DIR / name), encoder)
+        for name in ("tax", "bank")
+    }
+
+
+@pytest.mark.parametrize(
+    ("pack", "text", "expected"),
+    [
+        # read whole, these match the opening hours (国庆, 节假日, 上班) or another section
+        ("tax", "国庆节放几天假", "out_of_scope"),
+        ("tax", "今年春节放假安排出来了吗", "out_of_scope"),
+        ("bank", "五一调休要补几天班", "out_of_scope"),
+        # the hall's and the branch's hours keep their answer
+        ("tax", "你周末都上班吗", "办税服务厅工作时间"),
+        ("tax", "你们礼拜六上班吗", "办税服务厅工作时间"),
+        ("tax", "国庆节你们开门吗", "办税服务厅工作时间"),
+        ("bank", "国庆节你们开门吗", "营业时间"),
+    ],
+)
+def test_days_off_read_out_of_scope(
+    packs: dict[str, Understanding], pack: str, text: str, expected: str
+) -> None:
+    understanding = packs[pack]
+    nlu, kb = understanding.read(text, "zh")
+    if expected == "out_of_scope":
+        assert understanding.label(nlu, kb) == "out_of_scope"
+        assert kb is None
+    else:
+        assert understanding.label(nlu, kb) == "faq"
+        assert kb is not None and kb.source.rpartition("§")[2].strip() == expected
