@@ -22,6 +22,7 @@ from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState
+from dialog.lapse import holds_access, lapsed, lapsed_reply
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback
 from dialog.reading import read_line
@@ -278,6 +279,30 @@ class DialogSession:
         if response is not None:
             replies.append(render(response, language, {"seconds": round(seconds_left)}))
         return DialogTurn("", None, language, replies, {"dialog": ms_since(t0), "connector": None})
+
+    @property
+    def holds_access(self) -> bool:
+        """Whether account details the visitor gave are held (:mod:`dialog.lapse`: a token, a
+        card's digits); False after :meth:`close`."""
+        return self._state is not None and holds_access(self.engine.pack, self._state)
+
+    async def lapse_access(self) -> DialogTurn:
+        """Forget the account details the visitor gave and the running flows (:mod:`dialog.lapse`;
+        the server calls it after ``server.verified_idle_s`` without the visitor) and say so in
+        the session's language; no replies, nothing changed, when none were held.
+
+        Raises:
+            SessionClosedError: the session was closed.
+        """
+        t0 = time.perf_counter()
+        state = self.state
+        replies = []
+        if holds_access(self.engine.pack, state):
+            self._state = lapsed(self.engine.pack, state)
+            self._audit.append(AuditEntry("flow", "access lapsed after idle", None))
+            replies.append(lapsed_reply(self.engine.pack, state.language))
+        timings = {"dialog": ms_since(t0), "connector": None}
+        return DialogTurn("", None, state.language, replies, timings)
 
     def accepts_gesture(self, name: str) -> bool:
         """Whether gesture ``name`` answers the question the session waits at (a thumbs up or

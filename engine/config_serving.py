@@ -61,6 +61,13 @@ class ServerConfig(_Section):
     # Adjustable) asks that a user be warned before a time limit and given at least 20 s to
     # extend it with a simple action; the question itself takes about 8-10 s to say.
     idle_warning_s: float = Field(30.0, ge=0.0, le=3600.0)
+    # A session holding account details the visitor gave (a verification token, a card's
+    # digits) forgets them after this long with nothing from the visitor, and says so; a
+    # question about the account then asks for a fresh one-time code (engine/server/idle_watch.py,
+    # dialog/lapse.py; newcomer #15: the account stayed open to the next person for the whole
+    # idle timeout). 0 = off; only a value below idle_timeout_s acts. 60 s: a bank kiosk's
+    # verified screen, not a visitor who paused to find their phone (the code's own wait).
+    verified_idle_s: float = Field(60.0, ge=0.0, le=3600.0)
     # A session whose peer connection is not up this long after the offer is ended (a browser
     # that never completed ICE must not hold a session slot until the idle timeout).
     connect_timeout_s: float = Field(10.0, ge=2.0, le=600.0)

@@ -6,7 +6,15 @@ A visitor who went silent in the middle of a flow was timed out without a word
 whether the visitor is still there and says what happens otherwise (the pack's
 ``utter_still_there``); speech, a typed line or a tap (any events-socket message) starts the
 wait anew. The question's own reply does not: the end comes ``idle_warning_s`` after it was
-asked, whether or not the visitor heard it to its end.
+asked, whether or not the visitor heard it to its end. Once it was asked, a gesture or the
+visitor seen by the camera (with their consent) answers it too: someone is there.
+
+A verified visitor who walks away left their account open to the next person for the whole
+timeout (newcomer #15). So a third timer, ``server.verified_idle_s`` (60 s by default, 0: off),
+fires on a shorter silence: the session then forgets the account details the visitor gave
+(:mod:`dialog.lapse`) and says so in the visitor's language; the session itself runs on to its
+own timeout. Only the visitor's own input (speech, a typed line, a tap, a gesture) starts that
+count anew; being seen does not (the next person is seen too).
 
 :class:`IdleWatch` is the two timers; :class:`engine.server.session.Session` arms it while
 nothing is said or prepared, and says the question when it asks.
@@ -43,6 +51,10 @@ class IdleWatch:
         on_warn: called once per silence with the seconds left (the session asks whether the
             visitor is still there); on the event loop, must not block.
         on_expire: called when the time is up (the session ends); on the event loop.
+        lapse_s: seconds of no activity before ``on_lapse`` (``server.verified_idle_s``; 0, or
+            not shorter than ``timeout_s``: never).
+        on_lapse: called once per silence of ``lapse_s`` (the session forgets the account
+            details the visitor gave, if any); on the event loop, must not block.
     """
 
     def __init__(
@@ -51,6 +63,8 @@ class IdleWatch:
         warning_s: float,
         on_warn: Callable[[float], None],
         on_expire: Callable[[], None],
+        lapse_s: float = 0.0,
+        on_lapse: Callable[[], None] | None = None,
     ) -> None:
         self.seconds = timeout_s
         self.lead = warning_lead(timeout_s, warning_s)
@@ -59,6 +73,13 @@ class IdleWatch:
         self._last = Deadline(self.lead, on_expire) if self.lead else None
         self.warned = False  # asked, and nothing from the visitor since
         self._idle = False
+        self._on_lapse = on_lapse
+        self._lapse = (
+            Deadline(lapse_s, self._lapsed)
+            if on_lapse is not None and 0 < lapse_s < timeout_s
+            else None
+        )
+        self.lapsed = False  # the lapse came, and nothing from the visitor since
 
     @property
     def armed(self) -> bool:
@@ -71,21 +92,35 @@ class IdleWatch:
         self._idle = True
         if not self.warned:
             self._quiet.arm()
+        if self._lapse is not None and not self.lapsed:
+            self._lapse.arm()
 
     def busy(self) -> None:
         """A turn or a reply is under way (the question's own included): the silence is not
         counted; an end already on its way after the question keeps running."""
         self._idle = False
         self._quiet.disarm()
+        if self._lapse is not None:
+            self._lapse.disarm()
 
     def activity(self) -> None:
-        """The visitor spoke, typed or tapped: the question is forgotten and the silence
-        counted anew when nothing is under way."""
+        """The visitor spoke, typed, tapped or made a gesture: the question is forgotten and
+        the silence (and the lapse's) counted anew when nothing is under way."""
         self.warned = False
+        self.lapsed = False
         if self._last is not None:
             self._last.disarm()
         if self._idle:
             self._quiet.arm()
+            if self._lapse is not None:
+                self._lapse.arm()
+
+    def seen(self) -> None:
+        """The camera sees the visitor (with their consent): after the question this answers
+        it, as speech would (:meth:`activity`); before it, nothing changes (a visitor standing
+        silently in view still gets the question, and the lapse is not put off)."""
+        if self.warned:
+            self.activity()
 
     def stop(self) -> None:
         """The session ends: no more timers (idempotent)."""
@@ -93,6 +128,13 @@ class IdleWatch:
         self._quiet.disarm()
         if self._last is not None:
             self._last.disarm()
+        if self._lapse is not None:
+            self._lapse.disarm()
+
+    def _lapsed(self) -> None:
+        self.lapsed = True
+        assert self._on_lapse is not None
+        self._on_lapse()
 
     def _warn(self) -> None:
         self.warned = True

@@ -69,6 +69,8 @@ class PerceptionStage:
             sees it (``avatar.AvatarTimeline.look_at``).
         clock: the loop's clock (seconds).
         on_frame: called after each frame analysed (a metrics counter).
+        on_seen: called after each frame analysed while the visitor is in view (the idle
+            watch: someone there answers "are you still there?").
         worker_factory: makes the worker (tests pass one with other models).
 
     Attributes:
@@ -91,6 +93,7 @@ class PerceptionStage:
         look: Callable[[float, float], None] | None = None,
         clock: Callable[[], float] | None = None,
         on_frame: Callable[[], None] = lambda: None,
+        on_seen: Callable[[], None] = lambda: None,
         worker_factory: Callable[[], PerceptionWorker] | None = None,
     ) -> None:
         self.session_id = session_id
@@ -99,6 +102,8 @@ class PerceptionStage:
         self.gate = gate
         self.look = look
         self.on_frame = on_frame
+        self.on_seen = on_seen
+        self.present = False  # the visitor is in view (the last presence event said so)
         self.clock = clock or asyncio.get_running_loop().time
         self._factory = worker_factory or (
             lambda: PerceptionWorker(session_id, config.settings(), pacer=config.pacer())
@@ -136,6 +141,7 @@ class PerceptionStage:
         self._ready = False
         self._newest = None
         self.mood = None
+        self.present = False
         if self.gate is not None:
             self.gate.gate.reset()
         if self.look is not None:
@@ -208,6 +214,7 @@ class PerceptionStage:
             self.gate.gate.frame(t_s, lip_gap)
         for event in step.events:
             if isinstance(event, PresenceChanged):
+                self.present = event.present
                 if self.gate is not None:
                     self.gate.gate.present = event.present
                 if not event.present:
@@ -221,6 +228,8 @@ class PerceptionStage:
             self.look(1.0 - step.gaze[0], step.gaze[1])
         if self.gate is not None:
             self.gate.frame_analysed()
+        if self.present:
+            self.on_seen()
 
     async def close(self) -> None:
         """Stop analysing and release the models (the session ends)."""

@@ -45,7 +45,7 @@ from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
 from dialog.types import DialogTurn
 from engine.audit import record_dialog
-from engine.events import SessionError, SessionState
+from engine.events import Event, GestureDetected, SessionError, SessionState
 from engine.observers import EventBus, label_follows_replies
 from engine.perception.speaker import SpeakerGate
 from engine.server import protocol
@@ -131,7 +131,11 @@ class Session:
             cfg.idle_warning_s,
             self._still_there,
             lambda: self._expire("idle-timeout"),
+            lapse_s=cfg.verified_idle_s,
+            on_lapse=self._lapse_access,
         )
+        self.perception.on_seen = self._idle.seen  # in view: answers "are you still there?"
+        self.bus.subscribe(self._gesture_is_activity)
         self._connect = Deadline(cfg.connect_timeout_s, lambda: self._expire("connect-timeout"))
         self._socket_gone = Deadline(SOCKET_GONE_S, self._socket_lost)
         self._closing = False
@@ -251,6 +255,21 @@ class Session:
             self.next_turn_id(),
             lambda h: self.runner.seen_turn(h, partial(self.dialog.still_there, seconds_left)),
         )
+
+    def _lapse_access(self) -> None:
+        """``server.verified_idle_s`` without the visitor: the account details they gave are
+        forgotten, and the visitor told so (:mod:`dialog.lapse`); nothing when none are held."""
+        if self._closing or not self.dialog.holds_access:
+            return
+        log.info("session %s: account details forgotten after idle", self.id)
+        self.turns.start_reply(
+            self.next_turn_id(), lambda h: self.runner.seen_turn(h, self.dialog.lapse_access)
+        )
+
+    def _gesture_is_activity(self, event: Event) -> None:
+        """A hand gesture the camera saw (with consent) is the visitor's input, as a tap is."""
+        if isinstance(event, GestureDetected):
+            self._idle.activity()
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
         """A client → server events-socket message: text, keypad, language, handoff, camera;

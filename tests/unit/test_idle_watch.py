@@ -75,3 +75,60 @@ async def test_a_turn_under_way_counts_no_silence_and_zero_never_asks() -> None:
     watch.idle()
     await asyncio.sleep(0.35)
     assert [e for e, _ in record.events] == ["expire"]  # no question at idle_warning_s 0
+
+
+async def test_access_lapses_on_the_shorter_silence_once() -> None:
+    """newcomer #15: a verified visitor's account stayed open for the whole timeout; the lapse
+    (``server.verified_idle_s``) comes first, once per silence, and the session runs on."""
+    record = Record()
+    lapses: list[float] = []
+    loop = asyncio.get_running_loop()
+    watch = IdleWatch(
+        1.2, 0.2, record.warn, record.expire, lapse_s=0.3,
+        on_lapse=lambda: lapses.append(loop.time() - record.t0),
+    )  # fmt: skip
+    watch.idle()
+    await asyncio.sleep(0.4)
+    assert lapses == [pytest.approx(0.3, abs=0.08)] and record.events == []
+    watch.busy()  # the lapse's own reply is said
+    await asyncio.sleep(0.05)
+    watch.idle()
+    await asyncio.sleep(0.4)
+    assert len(lapses) == 1  # not again until the visitor does something
+    watch.activity()  # a tap: the count starts anew
+    await asyncio.sleep(0.35)
+    assert len(lapses) == 2
+    watch.stop()
+
+
+async def test_a_lapse_not_shorter_than_the_timeout_is_off() -> None:
+    record = Record()
+    lapses: list[int] = []
+    watch = IdleWatch(
+        0.3, 0.0, record.warn, record.expire, lapse_s=0.3, on_lapse=lambda: lapses.append(1)
+    )
+    watch.idle()
+    await asyncio.sleep(0.4)
+    assert lapses == [] and [e for e, _ in record.events] == ["expire"]
+
+
+async def test_being_seen_answers_the_question_but_puts_off_nothing_before_it() -> None:
+    """Review note: after "are you still there?" the visitor seen by the camera (or a gesture,
+    which the session passes as activity) counts as speech does; before the question, being in
+    view changes nothing (the next person is seen too)."""
+    record = Record()
+    watch = IdleWatch(0.6, 0.3, record.warn, record.expire)
+    watch.idle()
+    await asyncio.sleep(0.1)
+    watch.seen()  # in view, not asked yet: the question still comes at 0.3
+    await asyncio.sleep(0.25)
+    assert [e for e, _ in record.events] == ["warn 0.3"], record.events
+    watch.seen()  # asked, and seen: still there
+    assert not watch.warned
+    await asyncio.sleep(0.35)  # the old end (0.6) passes; asked again 0.3 s after being seen
+    assert "expire" not in [e for e, _ in record.events], record.events
+    watch.stop()
+
+
+def test_verified_idle_defaults_to_a_minute() -> None:
+    assert ServerConfig().verified_idle_s == 60.0

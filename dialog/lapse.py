@@ -1,0 +1,68 @@
+"""A verified visitor's access lapsing after a short idle (newcomer #15): the account details a
+visitor gave (the pack's slots marked ``sensitive`` and ``persist``: the bank's ``card_last4``
+and ``bank_token``, the tax hall's ``tax_token``) are forgotten, and the running flows with
+them, so whoever steps up to the kiosk next finds nothing open; a question about the account
+then asks for the card and a fresh one-time code. Locks and failure counts (``persist`` but not
+``sensitive``) stay: walking away does not reset them.
+
+The server decides when (``server.verified_idle_s``, :mod:`engine.server.idle_watch`); this
+module is the dialog side: pure, on :class:`~dialog.steps.DialogState`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dialog.pack import Pack
+from dialog.steps import DialogState
+from dialog.templates import render
+from dialog.types import ReplyPlan
+
+#: Said when the access lapsed, for a pack without the response ``utter_access_lapsed``.
+LAPSED = {
+    "en": "For your security, I've closed your account details, as no one has been here for a "
+    "while. If you need your account again, I'll send you a new code.",
+    "zh": "为了您的安全，由于一段时间无人操作，我已关闭您的账户信息。如需再次办理，我会重新发送验证码。",
+}
+
+
+def holds_access(pack: Pack, state: DialogState) -> bool:
+    """Whether ``state`` holds account details a visitor gave: a slot marked ``sensitive`` and
+    ``persist`` that is not at its initial value (a verification token, a card's digits)."""
+    return any(
+        slot.sensitive and slot.persist and state.slots.get(name, slot.initial) != slot.initial
+        for name, slot in pack.slots.items()
+    )
+
+
+def lapsed(pack: Pack, state: DialogState) -> DialogState:
+    """``state`` with the account details forgotten: every running or queued flow ended, the
+    slots that do not persist and the persisting sensitive ones back at their initial values;
+    the language, locks and failure counts kept."""
+    slots = {
+        name: slot.initial if (not slot.persist or slot.sensitive) else state.slots.get(name)
+        for name, slot in pack.slots.items()
+    }
+    return dataclasses.replace(
+        state,
+        slots=slots,
+        stack=(),
+        queued=(),
+        last_replies=(),
+        said_time=None,
+        intent=None,
+        slot=None,
+        unanswered=None,
+        helped=None,
+        offered_handoff=False,
+    )
+
+
+def lapsed_reply(pack: Pack, language: str) -> ReplyPlan:
+    """What the avatar says when the access lapsed, in ``language``: the pack's
+    ``utter_access_lapsed`` when it has one, else :data:`LAPSED` (English for another
+    language)."""
+    response = pack.responses.get("utter_access_lapsed")
+    if response is not None:
+        return render(response, language, {})
+    return ReplyPlan(LAPSED.get(language, LAPSED["en"]), language, emotion="neutral")
