@@ -81,6 +81,14 @@ class SandboxCluster:
     ) -> SandboxCluster:
         """Start the sandboxes in parallel and wait until each answers ``/healthz``.
 
+        Args:
+            var_dir: folder of the SQLite files (seeded on first start) and
+                ``logs/sandbox-<system>.log``; created if missing.
+            systems: which sandboxes, of :data:`SYSTEMS`.
+            demo_otp: demo customers' code is the documented ``123456``.
+            faults: fault injection for every sandbox (tests, demos); ``None``: none.
+            timeout_s: how long each may take to answer, seconds (also for a restart).
+
         Raises:
             SandboxStartError: one did not start within ``timeout_s``; all are stopped.
         """

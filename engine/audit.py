@@ -103,7 +103,21 @@ class SessionAudit:
         end_reason: str,
         entries: Iterable[AuditLine],
     ) -> None:
-        """Store one finished session and its audit lines (masked again on the way in)."""
+        """Store one finished session and its audit lines (masked again on the way in).
+
+        Args:
+            session_id: the session; domain: its pack (``bank``/``tax``).
+            channel: ``converse`` or ``webrtc``.
+            started: when it began (timezone-aware UTC); its end is stamped now.
+            turns: how many visitor turns it had.
+            end_reason: why it ended (cut to 64 characters).
+            entries: its dialog audit in order (kind cut to 16 characters, digits in the
+                detail masked by :func:`~connectors.masking.mask_digits`).
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the database refused the write (e.g. a
+                ``session_id`` stored before).
+        """
         rows = [
             {
                 "session_id": session_id,

@@ -174,6 +174,16 @@ async def converse(
 ) -> dict[str, Any]:
     """Run one session over ``turns`` and write ``out_path``.
 
+    Args:
+        turns: the visitor's turns in order (audio files or typed lines).
+        config: the engine configuration.
+        domain: the pack (``bank``/``tax``); language: the session language (``auto``,
+            ``en``, ``zh``).
+        demo: start the embedded sandboxes with the documented demo code.
+        out_path: the MP4 to write (its folder must exist).
+        progress: called with one line per step (starting, ready, each turn).
+        observers: extra subscribers of the session's bus (benchmarks).
+
     Returns:
         The ``--json`` document: ``{"turns": [...], "output": str(out_path)}``.
 

@@ -161,7 +161,17 @@ class Foresight:
         session_language: str,
         mood: Callable[[], str | None],
     ) -> Foresight:
-        """Start preparing the reply to ``transcript`` (see :func:`prepare`)."""
+        """Start preparing the reply to ``transcript`` as a task on the running loop.
+
+        Args:
+            span: the ``[start, end)`` 16 kHz samples of the speculative decode it answers
+                (a confirmed turn over the same span takes the reply).
+            dialog, voices, transcript, session_language, mood: as :func:`prepare` takes
+                them (``dialog`` is not changed: the reply is taken on a trial copy).
+
+        Returns:
+            The handle: :meth:`take` the reply once the turn is confirmed, or :meth:`drop` it.
+        """
         task = asyncio.ensure_future(prepare(dialog, voices, transcript, session_language, mood))
         return cls(span, task)
 

@@ -64,7 +64,9 @@ class EventBus:
 
     @contextmanager
     def stage(self, session_id: str, turn_id: str, stage: Stage) -> Iterator[None]:
-        """Publish ``stage`` start/end around a block (the end is published on error too)."""
+        """Publish ``stage`` start/end (:class:`~engine.events.StageEvent`) of turn
+        ``turn_id`` of session ``session_id`` around a block; the end is published on error
+        too, and the error goes on."""
         self.publish(StageEvent(session_id=session_id, turn_id=turn_id, stage=stage, phase="start"))
         try:
             yield
@@ -74,7 +76,15 @@ class EventBus:
             )
 
     def span(self, session_id: str, turn_id: str, stage: Stage, start_ns: int, end_ns: int) -> None:
-        """Publish a stage that was timed elsewhere (e.g. inside the dialog room)."""
+        """Publish a stage that was timed elsewhere (e.g. inside the dialog room) as a
+        :class:`~engine.events.StageSpan`.
+
+        Args:
+            session_id: the session; turn_id: its turn.
+            stage: which stage (``vad`` … ``send``, :data:`~engine.events.Stage`).
+            start_ns: when it began, end_ns: when it ended; monotonic ns, the base of every
+                event's ``t_ns`` (:func:`~engine.events.now_ns`).
+        """
         self.publish(
             StageSpan(
                 session_id=session_id,

@@ -77,7 +77,18 @@ class TurnLedger:
     def close(
         self, turn_id: str, extras: dict[str, float | None], intent: str | None
     ) -> TurnMetrics:
-        """The turn's reply was delivered: publish its metrics."""
+        """The turn's reply was delivered: publish its metrics.
+
+        Args:
+            turn_id: the turn (its stage spans are looked up by it).
+            extras: the turn's realtime figures, ms from the end of the visitor's speech by
+                name (``reply_first_audio_ms`` …; None where not measured); they go after the
+                stage and transport timings and override a same-named one.
+            intent: the dialog's intent for the turn, or None.
+
+        Returns:
+            The :class:`~engine.events.TurnMetrics` published on the session's bus.
+        """
         self._open.pop(turn_id, None)
         return self._publish(turn_id, extras, intent, interrupted=False)
 

@@ -120,6 +120,10 @@ def alive(pid: int) -> bool:
 def stop(folder: Path, name: str, *, timeout_s: float = 10.0) -> bool:
     """SIGTERM the recorded process, SIGKILL after ``timeout_s``; remove the PID file.
 
+    Args:
+        folder: where the PID files are; name: the process's name (``<name>.pid``).
+        timeout_s: seconds to wait after SIGTERM before SIGKILL.
+
     Returns:
         True when a running process was stopped.
     """
