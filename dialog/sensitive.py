@@ -66,8 +66,9 @@ _USCC = re.compile(
 WARNING = {
     "en": "Please don't share full card, account, ID or phone numbers here: I've hidden the digits. "
     "I only ever need the last four digits.",
-    "zh": "为了您的安全，请不要在这里提供完整的卡号、账号、身份证号或手机号，我已经把号码隐藏了。"
-    "我最多只需要后四位。",
+    # the full names, as both packs' replies say them: in a list of short ones 号 was heard 后 / 好
+    "zh": "为了您的安全，请不要在这里提供完整的银行卡号、账号、身份证号码或手机号码，"
+    "我已经把号码隐藏了。我最多只需要后四位。",
 }
 
 

@@ -117,3 +117,16 @@ def test_a_hidden_pin_gets_its_own_warning_and_a_number_the_packs() -> None:
     assert warning_reply(responses, "zh", ("secret",)).text == SECRET_WARNING["zh"]
     number = warning_reply(responses, "en", ("card", "secret")).text
     assert "full card" in number  # a number with it: the pack's number warning
+
+
+def test_the_fallback_chinese_warning_names_the_numbers_as_the_packs_do() -> None:
+    """A pack without ``utter_sensitive_number`` gets :data:`dialog.sensitive.WARNING`: its
+    Chinese list of numbers is the bank pack's, the full names a listener hears right (身份证号
+    or 手机号 in a list of short names: 号 heard 后 / 好, session 16)."""
+    from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+    from dialog.sensitive import WARNING
+
+    bank = load_pack(DEFAULT_PACKS_DIR / "bank").responses["utter_sensitive_number"].texts["zh"]
+    assert WARNING["zh"].split("。")[0] == bank.split("。")[0]
+    assert "身份证号码" in WARNING["zh"] and "手机号码" in WARNING["zh"]
+    assert WARNING["zh"].endswith("我最多只需要后四位。")
