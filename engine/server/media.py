@@ -11,6 +11,7 @@ flag asked per frame.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ from engine.speaking import Spans
 
 if TYPE_CHECKING:
     from engine.reply import ReplyHandle
+
+log = logging.getLogger(__name__)
 
 
 class SessionMedia:
@@ -165,7 +168,10 @@ class SessionMedia:
         return self.clock.sample_at(asyncio.get_running_loop().time())
 
     def stop(self) -> None:
-        """End both tracks (pending ``played`` futures are cancelled)."""
+        """End both tracks (pending ``played`` futures are cancelled); logs where the video
+        frames' time went (:meth:`AvatarVideoTrack.stage_summary`)."""
+        if self.video_out.frames_sent:
+            log.info("video stages %s", self.video_out.stage_summary())
         self.audio_out.flush()
         self.audio_out.stop()
         self.video_out.stop()
