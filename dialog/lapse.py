@@ -22,7 +22,7 @@ from dialog.types import ReplyPlan
 LAPSED = {
     "en": "For your security, I've closed your account details, as no one has been here for a "
     "while. If you need your account again, I'll send you a new code.",
-    "zh": "为了您的安全，由于一段时间无人操作，我已关闭您的账户信息。如需再次办理，我会重新发送验证码。",
+    "zh": "为了您的安全，刚才一段时间没有人操作，我已经关闭了您的账户信息。如果还要办理，我会重新给您发短信。",
 }
 
 
