@@ -105,6 +105,27 @@ def is_goodbye(text: str) -> bool:
     )
 
 
+# A plain no said whole at a question it cannot answer (the card's last four digits, a date, a
+# choice): the visitor declines to go on ("no" got "Sorry, I didn't get that." and the same
+# question, newcomer17 #3). 不用了 / 不要了 / 算了 are the cancel command already.
+_DECLINE = re.compile(
+    r"((ok(ay)? )?(no|nope|nah)( no)*( thanks?| thank you)?|not now|not really|no way"
+    r"|(no )?i('d| would) rather not( say( it)?| tell you| give (it|them))?"
+    r"|(no )?i (don'?t|do not) want to( say( it)?| tell you| give (it|them)( to you)?)?)"
+    r"( thanks?| thank you)?"
+    r"|(不|不要|不了|不用|不想|不想说|不方便|不方便说|我不想说|我不要|不给|我不给|不告诉你|没必要)"
+    r"(了|吧|啊|呢)?(谢谢)?"
+)
+
+
+def declines(text: str) -> bool:
+    """Whether ``text`` (the whole utterance) is a plain no: "no", "no thanks", "I'd rather
+    not say", 不要, 不想说, 不方便. At a question that is no yes/no question the visitor
+    declines to answer it (:meth:`dialog.interpreter.Interpreter.step` stops the flow)."""
+    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
+    return bool(t) and bool(_DECLINE.fullmatch(t) or _DECLINE.fullmatch(t.replace(" ", "")))
+
+
 # A line that only announces a question ("I have a question", "我想问一下"): the visitor paused
 # before the question itself (the turn ended there). Said whole, it asks for nothing yet.
 _ANNOUNCE = re.compile(

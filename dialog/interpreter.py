@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialog import offer, waiting
+from dialog.commands import declines
 from dialog.pack import Pack, SlotDef
 from dialog.prefill import prefill
 from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
@@ -86,15 +87,14 @@ class Interpreter:
             FlowLoopError: a flow never waits (a pack bug the validator could not see).
         """
         run = Run(self.pack, state)
+        keep = append = False  # the replies "repeat" says again: kept / added to
         if isinstance(event, UserInput):
             run.language = event.language
             if self._command(run, event):
-                self._next_queued(run)
-                return run.freeze(keep_replies=event.nlu.command == "repeat"), run.actions
-            self._user_input(run, event)
-            self._next_queued(run)
-            if run.repeated:
-                return run.freeze(keep_replies=True), run.actions
+                keep = event.nlu.command == "repeat"
+            else:
+                self._user_input(run, event)
+                keep = run.repeated
         elif isinstance(event, NoInput):
             run.say("utter_no_input")
             waiting.reask(run)
@@ -103,16 +103,17 @@ class Interpreter:
             waiting.reask(run)
         elif isinstance(event, ConnectorDone | ConnectorFailed):
             self._connector_outcome(run, event)
-            self._next_queued(run)
-            return run.freeze(append_replies=True), run.actions
+            append = True
         elif isinstance(event, GestureInput):
             if not self.expects_gesture(state, event.name):
                 return state, []  # a gesture that answers nothing here changes nothing
             frame, _, step = run.current()
             assert step is not None
             waiting.fill(self.pack, run, frame, step, GESTURE_ANSWERS[event.name])
-            self._next_queued(run)
-        return run.freeze(), run.actions
+        # wherever the flows ended (done, cancelled, failed), a request of the same line waiting
+        # its turn starts now; with a flow still running (or after silence) this does nothing
+        self._next_queued(run)
+        return run.freeze(keep_replies=keep, append_replies=append), run.actions
 
     def waiting_slot(self, state: DialogState) -> SlotDef | None:
         """The slot of the question a flow waits at (its ``collect`` step), or ``None`` when no
@@ -166,17 +167,46 @@ class Interpreter:
         if waiting.question_announced(self.pack, run, event):
             return
         if run.stack and run.stack[-1].waiting == "collect":
-            waiting.collect_answer(self.pack, run, event, self._digression)
+            if not self._declined(run, event):
+                waiting.collect_answer(self.pack, run, event, self._digression)
             return
-        for answer in event.also:  # the line's other requests, in the order said
-            run.say_plan(kb_reply(answer, run.language))
-        if event.later and not run.stack:
-            # the line's other flows wait their turn: one flow at a time, said so up front
-            # (before the first flow's question, which ends the turn)
-            run.queued.extend(event.later)
-            if "utter_request_queued" in self.pack.responses:
-                run.say("utter_request_queued", {"request": event.later[0].text})
+        self._others(run, event, queue=not run.stack)
         self._route(run, event, digression=False)
+
+    def _others(self, run: Run, event: UserInput, *, queue: bool) -> None:
+        """The line's other requests: its FAQ answers, in the order said, and (``queue``) its
+        other flows, which wait their turn: one flow at a time, said so up front (before the
+        first flow's question, which ends the turn). At a choice question the flow asked for
+        runs on top and the waiting ones start when every flow has ended (newcomer17 #2)."""
+        for answer in event.also:
+            run.say_plan(kb_reply(answer, run.language))
+        running = {frame.flow_id for frame in run.stack}
+        later = [q for q in event.later if q.flow_id not in running] if queue else []
+        if later:
+            run.queued.extend(later)
+            if "utter_request_queued" in self.pack.responses:
+                run.say("utter_request_queued", {"request": later[0].text})
+
+    def _declined(self, run: Run, event: UserInput) -> bool:
+        """A plain no (:func:`dialog.commands.declines`: "no", "I'd rather not say", 不要,
+        不想说) at a question that is no yes/no question: the visitor will not answer it, so the
+        flow stops, as "cancel" would, and the avatar says it has stopped, that they may ask
+        again and that a colleague at the counter can help (the pack's ``utter_declined``;
+        with another request waiting, that one starts). Before, "no" at "the last four digits
+        of your card" got "Sorry, I didn't get that." and the same question (newcomer17 #3).
+        Decided: stop rather than offer to stop, as a clerk who hears "no" to "which card?"
+        does not insist; a visitor who meant to go on asks again in one line. ``False`` at a
+        yes/no question (the no is its answer) or for any other line."""
+        _, _, step = run.current()
+        assert step is not None  # a flow waits at its question
+        if self.pack.slots[str(step.value)].type == "yes_no" or not declines(event.text):
+            return False
+        if run.queued or "utter_declined" not in self.pack.responses:
+            return self._command(run, event, "cancel")
+        run.intent = "cancel"
+        run.drop_flows()
+        run.say("utter_declined")
+        return True
 
     def _digression(self, run: Run, event: UserInput) -> bool:
         """A request said at the waiting question, routed as a digression (the question is asked
@@ -214,6 +244,8 @@ class Interpreter:
             run.intent = intent.name
             # asked for now, it is no longer waiting its turn
             run.queued = [q for q in run.queued if q.flow_id != intent.target]
+            if digression:  # a line of several requests at a choice question
+                self._others(run, event, queue=True)
             prefill(self.pack, run, intent.target, event)
             run.start_flow(intent.target)
             return True

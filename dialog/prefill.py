@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from dialog.commands import detect_language
 from dialog.pack import Pack, SlotDef, Step
 from dialog.slot_values import extract_cued_digits, extract_slot_value, match_option
 from dialog.steps import PREFILL_TYPES, Run
@@ -20,7 +21,6 @@ from dialog.when import extract_datetime
 #: complain about the queue", 我要投诉这个柜员 are still asked what happened).
 DESCRIBES_MIN = {"en": 3, "zh": 6}
 _WORDS = re.compile(r"[a-z0-9']+|[\u3400-\u9fff]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 #: Marks left at the edges of what was told once the request words are taken away.
 _EDGES = " ,，.。:：;；-"
 #: The words asking to complain or suggest, before or after what the visitor tells: "I want to
@@ -189,7 +189,7 @@ def only_reports(words: str, language: str) -> bool:
 def _languages(text: str, language: str) -> tuple[str, ...]:
     """``language``, then the language of ``text``'s own script (an English line typed in a
     Chinese session is English words)."""
-    own = "zh" if _CJK.search(text) else "en"
+    own = detect_language(text)  # no CJK: "en", as digits alone count by the English rule
     return tuple(dict.fromkeys((language, own)))
 
 
@@ -209,7 +209,7 @@ def describes(pack: Pack, flow_id: str, event: UserInput) -> bool:
     }
     new = [t for t in _tokens(event.text) if t not in known]
     # counted by the words' own script: an English line in a Chinese session is English words
-    own = "zh" if _CJK.search(event.text) else "en"
+    own = detect_language(event.text)
     return len(new) >= DESCRIBES_MIN[own]
 
 

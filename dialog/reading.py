@@ -21,11 +21,14 @@ from dialog.several_requests import (
     takes_free_text,
 )
 from dialog.types import KBAnswer, LaterRequest, NLUResult, UserInput
+from dialog.waiting import is_question
 
 Reading = tuple[NLUResult, KBAnswer | None]
 
 
-def read_line(engine: DialogEngine, text: str, language: str, at_question: bool) -> UserInput:
+def read_line(
+    engine: DialogEngine, text: str, language: str, at_question: bool, *, at_choice: bool = False
+) -> UserInput:
     """The visitor's line as the interpreter's input.
 
     Args:
@@ -33,6 +36,8 @@ def read_line(engine: DialogEngine, text: str, language: str, at_question: bool)
         text: the line (masked, cleaned).
         language: the reply language.
         at_question: a flow waits at its question (the line is read whole: an answer).
+        at_choice: that question is a choice ("cash, cards, or accounts?"): a line of several
+            requests that asks for a flow is read clause by clause (:func:`_other_flows`).
 
     Returns:
         The input: the reading acted on, the FAQ answers said before it (``also``) and the
@@ -41,6 +46,10 @@ def read_line(engine: DialogEngine, text: str, language: str, at_question: bool)
     """
     nlu, kb = engine.understanding.read(text, language)
     now = datetime.now(engine.timezone)
+    if at_choice and nlu.command is None:
+        several = _other_flows(engine, text, language, now)
+        if several is not None:
+            return several
     at_question = at_question or nlu.command is not None
     parts = [] if at_question else clauses(text, language)
     if not parts and not at_question and _is_flow(engine, nlu):
@@ -50,7 +59,7 @@ def read_line(engine: DialogEngine, text: str, language: str, at_question: bool)
         if cut:
             readings = engine.understanding.read_many(cut, [language] * len(cut))
             found = combine(engine.pack, readings)
-            if found is not None and found.later:
+            if found is not None and (found.later or _asks_beside(engine, cut, readings, found)):
                 return _several(engine, text, language, now, cut, readings, found)
     if parts:
         readings = engine.understanding.read_many(parts, [language] * len(parts))
@@ -70,6 +79,41 @@ def read_line(engine: DialogEngine, text: str, language: str, at_question: bool)
         if takes_free_text(engine.pack, first[0]):
             nlu, kb = first
     return UserInput(text, language, nlu, kb, now)
+
+
+def _other_flows(engine: DialogEngine, text: str, language: str, now: datetime) -> UserInput | None:
+    """A line of several requests said at a choice question, read clause by clause when the
+    first request it acts on is a flow: 我要查余额，还有我的卡丢了 at 现金、银行卡还是账户业务？
+    was read whole (the lost card at 0.32, no question word) and took 银行卡业务 from its 卡
+    (newcomer17 #2). The flow runs as a digression, the line's FAQ answers are said before
+    it and its other flows wait their turn, as outside a question. ``None`` (the line read
+    whole: an option, or no flow asked for) otherwise."""
+    parts = clauses(text, language) or all_clauses(text, language)
+    if not parts:
+        return None
+    readings = engine.understanding.read_many(parts, [language] * len(parts))
+    found = combine(engine.pack, readings)
+    if found is None or not _is_flow(engine, found.main[0]):
+        return None
+    return _several(engine, text, language, now, parts, readings, found)
+
+
+def _asks_beside(
+    engine: DialogEngine, parts: list[str], readings: list[Reading], found: Combined
+) -> bool:
+    """Whether a line cut at a weak joiner is a flow's request with FAQ questions beside it:
+    the reading acted on is a flow and every clause read as a FAQ answer is worded as a
+    question ("my card is lost, and what time do you close?" started only the lost-card
+    flow, newcomer17 #1). A FAQ clause that is no question ("I lost my card and I need a new
+    one") leaves the line whole: the flow's own words, not a request of their own."""
+    if not found.also or not _is_flow(engine, found.main[0]):
+        return False
+    kb = [
+        part
+        for part, (nlu, answer) in zip(parts, readings, strict=True)
+        if answer is not None and not _is_flow(engine, nlu)
+    ]
+    return bool(kb) and all(is_question(part) for part in kb)
 
 
 def _is_flow(engine: DialogEngine, nlu: NLUResult) -> bool:

@@ -160,7 +160,9 @@ class DialogSession:
     def _read(self, text: str, language: str) -> UserInput:
         """NLU of the visitor's line (on a worker thread), several requests and an opening
         request to complain included (:func:`dialog.reading.read_line`)."""
-        return read_line(self.engine, text, language, self._at_question())
+        slot = self.engine.interpreter.waiting_slot(self.state)
+        at_choice = slot is not None and slot.type == "choice"
+        return read_line(self.engine, text, language, slot is not None, at_choice=at_choice)
 
     def awaited_answer(self) -> str | None:
         """The type of the slot the flow's question waits for (``digits``, ``yes_no``…; see

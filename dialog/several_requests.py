@@ -39,7 +39,9 @@ from dialog.types import KBAnswer, NLUResult
 _JOINS = {
     "en": re.compile(
         r"(?P<strong>\s*[?!;]+\s*|\s*,?\s+(?:and\s+)?also\s+|\s+plus\s+)"
-        r"|(?P<weak>\s*[.,]\s+|\s+and\s+)",
+        # ", and" is one joiner: cut at the comma, "and what time do you close" was no
+        # request of its own (newcomer17 #1)
+        r"|(?P<weak>\s*,?\s+and\s+|\s*[.,]\s+)",
         re.IGNORECASE,
     ),
     "zh": re.compile(
