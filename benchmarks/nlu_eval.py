@@ -68,7 +68,14 @@ the tax hall does not handle, the avatar's own life, chit-chat — and the rest 
 with their sections; split row by row per kind: the dev half may be read, the held-out half is
 only scored) and ``holiday_dev.csv`` / ``holiday_heldout.csv`` (Chinese public-holiday lines
 written the same way: how many days off, 调休 and make-up working days are out of scope, whether
-the hall or branch is open on a holiday or when it reopens are its opening hours).
+the hall or branch is open on a holiday or when it reopens are its opening hours), and, for the bank,
+``terse_dev.csv`` / ``terse_heldout.csv`` (250 terse lower-case app-banking lines with typos —
+"card payment pending", "where is my transfer", "exchange rate for my card payment abroad" —
+written in session 17 without reading the public lines, before any change was scored, in runs
+across near sections (pending beside refunds and double charges, transfer timing beside failed
+transfers, the card-abroad rate beside the exchange desk and the fees), one in seven out of
+scope near the bank's scope (top-ups, virtual cards, crypto, spending by category); split row
+by row: the dev half may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -262,6 +269,8 @@ OWN_SETS = (
     "scope_heldout",
     "holiday_dev",
     "holiday_heldout",
+    "terse_dev",
+    "terse_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")
