@@ -145,7 +145,7 @@ def _slow_render(render_s: float):
 async def test_the_next_frame_is_rendered_while_the_last_one_is_encoded() -> None:
     """aiortc's sender encodes and sends a frame (here 30 ms) before it asks for the next; a
     render takes 30 ms. One after another they took 60 ms a frame (~16 fps of 25); with the
-    frame made ahead the sender gets one every 40 ms (20 fps allowed for timer slip on a loaded
+    frame made ahead the sender gets one every 40 ms (18.5 fps allowed for timer slip on a loaded
     host)."""
     clock = MediaClock()
     loop = asyncio.get_running_loop()
@@ -157,13 +157,15 @@ async def test_the_next_frame_is_rendered_while_the_last_one_is_encoded() -> Non
         sent += 1
         await asyncio.sleep(0.03)  # the encode and send
     track.stop()
-    assert sent / (loop.time() - t0) >= 20.0, (sent, track.frames_dropped)
+    # one after another it can never pass 1 / 60 ms = 16.7 fps, however quiet the host
+    assert sent / (loop.time() - t0) >= 18.5, (sent, track.frames_dropped)
 
 
 async def test_frames_leave_at_their_time_and_the_stalest_gives_way() -> None:
-    """Each frame goes to the sender at its deadline less the audio's lead (within a few ms;
-    lip sync), and when the sender falls behind (a 100 ms encode) the frames it could not take
-    in time are skipped: the one it gets is never more than one frame late."""
+    """Each frame goes to the sender at its deadline less the audio's lead (never early, the
+    median within 15 ms; lip sync), and when the sender falls behind (a 100 ms encode) the
+    frames it could not take in time are skipped: the one it gets is a frame late at most
+    (one of eight allowed the loop's timer slip)."""
     clock = MediaClock()
     loop = asyncio.get_running_loop()
     start = clock.ensure_started(loop.time())
@@ -173,7 +175,8 @@ async def test_frames_leave_at_their_time_and_the_stalest_gives_way() -> None:
         frame = await track.recv()
         index = round(frame.pts * FPS / 90_000)
         offsets.append(loop.time() - (start + index / FPS - 0.04))
-    assert all(-0.002 <= o <= 0.015 for o in offsets[2:]), offsets
+    # never early; late only by the loop's timer slip (tens of ms now and then on a loaded host)
+    assert min(offsets[2:]) >= -0.002 and float(np.median(offsets[2:])) <= 0.015, offsets
     late = []
     for _ in range(8):
         frame = await track.recv()
@@ -182,6 +185,26 @@ async def test_frames_leave_at_their_time_and_the_stalest_gives_way() -> None:
         await asyncio.sleep(0.1)
     track.stop()
     assert track.frames_dropped > 0
-    assert max(late) <= 1.0 / FPS + 0.01, late
+    # without the drop the ready frames were 2-3 frames stale (median ~70 ms)
+    assert float(np.median(late)) <= 1.0 / FPS + 0.01, late
+    assert sum(t > 1.0 / FPS + 0.01 for t in late) <= 1, late
     with pytest.raises(MediaStreamError):
         await track.recv()
+
+
+async def test_a_failed_render_reaches_the_sender_instead_of_a_hang() -> None:
+    """The producer runs apart from the sender's asks: a render that fails (its renderer closed
+    at the session's end, injected here on purpose) is raised by the next ``recv``, as it was
+    when the sender's own ask rendered, not left as a frame that never comes."""
+
+    def render(sample: int) -> asyncio.Future[np.ndarray]:
+        failed: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        failed.set_exception(RuntimeError("renderer closed"))
+        return failed
+
+    clock = MediaClock()
+    clock.ensure_started(asyncio.get_running_loop().time())
+    track = AvatarVideoTrack(clock, FPS, render, SIZE)
+    with pytest.raises(RuntimeError, match="renderer closed"):
+        await asyncio.wait_for(track.recv(), 2.0)
+    track.stop()
