@@ -12,6 +12,9 @@ module makes the same string, with four changes that the voice needs in a servic
   short pause between digit groups (卡号后四位是8821 → 八八、二一; :data:`CODE_PAUSE`);
 * Latin letters are spelled with their English letter names in Kokoro's English phonemes, as
   Mainland speakers read acronyms (``ATM``, ``App`` = A-P-P, ``ID``), instead of being dropped;
+  the letters of a code (K-3F07A2C1, T000135: lower case from ``normalize_zh(code_letters=True)``)
+  with the Chinese letter names of :data:`engine.tts.zh_text.CODE_LETTERS` (K kēi, T tī), as
+  pinyin syllables;
 * a syllable pinyin_to_ipa cannot transcribe is left out rather than failing the sentence;
 * 一 after 第 or another numeral keeps its first tone (:func:`numeral_yi`): pypinyin carries
   the count word's tone change into 第一个 and 十一点.
@@ -25,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 
-from engine.tts.zh_text import CODE_ONE, normalize_zh
+from engine.tts.zh_text import CODE_ONE, code_letter, normalize_zh
 
 #: Letter names in Kokoro's English phonemes (misaki's US lexicon: A = eɪ, I = aɪ, O = oʊ are
 #: its one-letter diphthongs). Mainland speakers read acronyms with the English letter names
@@ -47,7 +50,8 @@ _PUNCTUATION = str.maketrans(
 )  # fmt: skip
 #: Tone letters of pinyin_to_ipa → Kokoro's tone arrows (misaki ``ZHG2P.retone``).
 _TONES = (("˧˩˧", "↓"), ("˧˥", "↗"), ("˥˩", "↘"), ("˥", "→"))
-_SEGMENTS = re.compile(r"([\u4e00-\u9fff]+)|([A-Z]+)|([^\u4e00-\u9fffA-Z]+)")
+#: Han text, spelled letters, letters of a code (lower case: zh_text ``code_letters``), the rest.
+_SEGMENTS = re.compile(r"([\u4e00-\u9fff]+)|([A-Z]+)|([a-z]+)|([^\u4e00-\u9fffA-Za-z]+)")
 
 
 #: Said between the digit groups of a code (:func:`engine.tts.zh_text.digit_groups`): a list
@@ -130,7 +134,13 @@ def _han_words(text: str) -> list[str]:
 
 
 def _spelled(letters: str) -> list[str]:
-    return [LETTER_IPA[ch] for ch in letters]
+    """Upper case: English letter names; lower case (a code's letters): the Chinese letter
+    name of :func:`engine.tts.zh_text.code_letter`, else the English one."""
+    return [
+        (ch.islower() and "".join(syllable_ipa(s) for s in code_letter(ch).split()))
+        or LETTER_IPA[ch.upper()]
+        for ch in letters
+    ]
 
 
 def to_phonemes(text: str) -> str:
@@ -142,11 +152,13 @@ def to_phonemes(text: str) -> str:
     Returns:
         e.g. ``"ni↗n xau↓, ei→ ti↘ ai↗mu ʦai↘ mə↗nkʰou↓."``; empty for text with nothing to say.
     """
-    spoken = normalize_zh(text, code_one=CODE_ONE, code_pause=CODE_PAUSE).translate(_PUNCTUATION)
+    spoken = normalize_zh(
+        text, code_one=CODE_ONE, code_pause=CODE_PAUSE, code_letters=True
+    ).translate(_PUNCTUATION)
     out = ""
     previous_was_word = False
-    for han, latin, other in _SEGMENTS.findall(spoken):
-        words = _han_words(han) if han else _spelled(latin) if latin else []
+    for han, latin, code, other in _SEGMENTS.findall(spoken):
+        words = _han_words(han) if han else _spelled(latin or code) if latin or code else []
         if words:
             out += (" " if previous_was_word else "") + " ".join(words)
         else:

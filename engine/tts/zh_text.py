@@ -24,9 +24,11 @@ the GB/T 15835-2011 "General rules for writing numerals in publications" reading
   follows), numbers with a leading zero, and numbers
   after 尾号 / 后四位 / 号码 / 编号 / 卡号 / 账号 / 验证码 / 工号 / 电话 / 手机 (``尾号4417`` →
   尾号四四一七, ``后四位是8821`` → 后四位是八八二一);
-  a letter followed by digits (queue ticket ``A023``) is a code too, and so is a run of letters
-  and digits with a digit before a letter (``K-3F07A2C1`` → K三F零七A二C一, character by
-  character, :func:`read_mixed_code`); the voice asks for a
+  one or two letters followed by digits (queue ticket ``A023``, appointment ``AP0042``) are a
+  code too, and so is a run of letters and digits with a digit before a letter
+  (``K-3F07A2C1`` → K三F零七A二C一, character by character, :func:`read_mixed_code`); the
+  voice says a code's letters with Chinese letter names (``code_letters``: K kēi, T tī,
+  :data:`CODE_LETTERS`) and asks for a
   pause between digit groups in codes (``code_pause``: 八八、二一), and 1 may be said 幺
   (``code_one``: 八八、二幺);
 * amounts and other numbers as cardinals with 点 for the decimals (``1,234.56元`` →
@@ -77,7 +79,8 @@ _MIXED_CODE = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d[A-Za-z0-9-]*?[A-Za-z])"
     r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![A-Za-z0-9]|-[A-Za-z0-9]|[.,]\d)"
 )
-_LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])(\d{2,})(?!\d|[.,]\d)")
+#: One or two letters before digits (queue ticket ``A023``, appointment ``AP0042``).
+_LETTER_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{1,2})(\d{2,})(?!\d|[.,]\d)")
 _LONG_OR_ZERO = re.compile(r"(?<![\d.,])(0\d+|\d{5,})(?![\d.,]|\s*[元块人位个次件张份条万亿])")
 _ANY_NUMBER = re.compile(rf"(?<![\d.]){_NUMBER}")
 _LATIN = re.compile(r"[A-Za-z]+")
@@ -89,6 +92,31 @@ _LATIN = re.compile(r"[A-Za-z]+")
 #: ``base``) writes 幺 as a character (腰, 亚, 摆), not the digit: on the dev replies
 #: (offsets 1–3) the card-freeze reply scored 14.3 % with 幺 and 7.1 % with 一.
 CODE_ONE = "一"
+
+
+#: Latin letters inside a code (K-3F07A2C1, T000135, A023, AP0042) as a Mainland clerk reads
+#: them out, in tone-numbered pinyin: the letter name said with Mandarin sounds, most with a
+#: level tone (K kēi, T tī, A ēi, F èfu), which :mod:`engine.tts.zh_g2p` speaks with the same
+#: phonemes as a Han syllable. Said with the English letter names (kˈA …) the ASR wrote K as 给,
+#: T as 第 and A as 1: 13 of 45 code letters heard on the dev replies holding a code and 16
+#: sentences of our own (benchmarks/zh_codes.py), 35 of 45 with this table (K 6/6, A 7/10, F
+#: 6/6, C 5/6, T 3/3); each letter's reading was the best of three tried (the English name, a
+#: level-tone and a falling-tone Mandarin name). E keeps its English name (heard 以 / 1 all
+#: three ways); letters the codes do not use keep theirs, as do acronyms outside codes (ATM).
+CODE_LETTERS: dict[str, str] = {
+    "A": "ei1", "B": "bi1", "C": "sei1", "D": "di1", "F": "ê4 fu5", "K": "kei1", "P": "pi1",
+    "T": "ti1",
+}  # fmt: skip
+
+
+def code_letter(letter: str) -> str:
+    """The pinyin syllables a letter in a code is said with (:data:`CODE_LETTERS`), or ``""``
+    for a letter that keeps its English name (``"k"`` → ``"kei1"``, ``"B"`` → ``""``)."""
+    return CODE_LETTERS.get(letter.upper(), "")
+
+
+def _letter(letter: str, code_letters: bool) -> str:
+    return letter.lower() if code_letters else letter.upper()
 
 
 def digits_one_by_one(digits: str, one: str = "一", pause: str = "") -> str:
@@ -112,19 +140,21 @@ def digit_groups(n: int) -> list[tuple[int, int]]:
     return list(zip(cuts, [*cuts[1:], n], strict=True))
 
 
-def read_mixed_code(code: str, one: str = "一", pause: str = "") -> str:
+def read_mixed_code(code: str, one: str = "一", pause: str = "", code_letters: bool = False) -> str:
     """A code of letters and digits read character by character, as a clerk reads a reference
     out: ``"K-3F07A2C1"`` → ``"K、三F零七、A二C一"`` with ``pause="、"``.
 
     Digits are said one by one (``one`` for 1), letters stay upper-case Latin (spelled by the
-    G2P). ``pause`` goes between the parts between hyphens and, inside a part longer than 4
+    G2P), or lower case with ``code_letters`` (the G2P then says the letters of
+    :data:`CODE_LETTERS` with their Chinese letter names: :func:`code_letter`). ``pause`` goes between the parts between hyphens and, inside a part longer than 4
     characters, between the groups :func:`digit_groups` gives its length (8 → 4 + 4); without
     a pause the hyphens are dropped (``"K三F零七A二C一"``).
     """
     groups = []
     for part in code.split("-"):
         said = "".join(
-            ch.upper() if ch.isalpha() else (one if ch == "1" else _DIGITS[int(ch)]) for ch in part
+            _letter(ch, code_letters) if ch.isalpha() else (one if ch == "1" else _DIGITS[int(ch)])
+            for ch in part
         )
         cuts = digit_groups(len(said)) if len(said) > 4 else [(0, len(said))]
         groups += [said[a:b] for a, b in cuts]
@@ -220,7 +250,9 @@ def _letters(match: re.Match) -> str:
     return match.group(0).upper()
 
 
-def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
+def normalize_zh(
+    text: str, code_one: str = "一", code_pause: str = "", code_letters: bool = False
+) -> str:
     """Chinese reply text → the same text with numbers and letters as they are spoken.
 
     Args:
@@ -228,13 +260,16 @@ def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
         code_one: the word for 1 in codes read digit by digit (:data:`CODE_ONE`, 一;
             ``"幺"``: 尾号四四幺七).
         code_pause: said between the digit groups of such a code (:func:`digit_groups`).
+        code_letters: the Latin letters of a code come out lower case (``k三f零七``), for the
+            G2P to say with :func:`code_letter`; off, every letter is upper case (what the
+            intelligibility check compares).
 
     Returns:
         e.g. ``"您的余额为一千二百三十四点五六元，尾号四四一七，ATM每日限额两万元。"``: no
         Arabic digit is left; Latin letters are upper case (spelled by the G2P); everything
         else is unchanged.
     """
-    text = text.translate(_FULL_WIDTH)
+    text = _LATIN.sub(_letters, text.translate(_FULL_WIDTH))
     text = _DATE.sub(_date, text)
     text = _YEAR.sub(lambda m: _year(m.group(1)), text)
     text = _MINUS.sub("负", text)
@@ -250,10 +285,15 @@ def normalize_zh(text: str, code_one: str = "一", code_pause: str = "") -> str:
         ),
         text,
     )
-    text = _MIXED_CODE.sub(lambda m: read_mixed_code(m.group(0), code_one, code_pause), text)
+    text = _MIXED_CODE.sub(
+        lambda m: read_mixed_code(m.group(0), code_one, code_pause, code_letters), text
+    )
     text = _LETTER_CODE.sub(
-        lambda m: m.group(1).upper() + digits_one_by_one(m.group(2), code_one, code_pause), text
+        lambda m: (
+            "".join(_letter(ch, code_letters) for ch in m.group(1))
+            + digits_one_by_one(m.group(2), code_one, code_pause)
+        ),
+        text,
     )
     text = _LONG_OR_ZERO.sub(lambda m: digits_one_by_one(m.group(1), code_one, code_pause), text)
-    text = _ANY_NUMBER.sub(_number_in_context, text)
-    return _LATIN.sub(_letters, text)
+    return _ANY_NUMBER.sub(_number_in_context, text)

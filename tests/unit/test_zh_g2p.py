@@ -15,6 +15,7 @@ from engine.tts.zh_g2p import (
     to_phonemes,
     viseme_for_zh_phoneme,
 )
+from engine.tts.zh_text import CODE_LETTERS
 
 REPLIES = [
     "您好，欢迎光临海港银行！请问有什么可以帮您？",
@@ -101,3 +102,19 @@ def test_ordinals_and_numbers_reach_the_phonemes_with_yi1() -> None:
     assert to_phonemes("说“第一个”。") == "ʂwo→“ti↘i→kɤ↘”."
     assert to_phonemes("11点") == "ʂɨ↗i→tjɛ↓n"
     assert to_phonemes("一个") == "i↗kɤ↘"
+
+
+def test_a_codes_letters_are_said_with_chinese_letter_names() -> None:
+    """K-3F07A2C1 (the bank's complaint reference): K kēi, F èfu, A ēi, C sēi as pinyin
+    syllables (:data:`engine.tts.zh_text.CODE_LETTERS`), the digits one by one in groups; the
+    same letters outside a code (an acronym) keep their English names, and a letter the table
+    does not list (E) keeps its English name inside a code too."""
+    assert to_phonemes("编号是K-3F07A2C1。") == (
+        "pjɛ→nxau↘ ʂɨ↘ kʰei→, sa→n ɛ↘fu li↗ŋʨʰi→, ei→ ɚ↘ sei→ i→."
+    )
+    assert to_phonemes("工单号是T000135").startswith("kʊ→ŋta→n xau↘ ʂɨ↘ tʰi→ li↗ŋ")
+    assert to_phonemes("预约号AP0042").endswith("ei→ pʰi→ li↗ŋli↗ŋ, sɨ↘ɚ↘")
+    assert to_phonemes("ATM") == "ˈA tˈi ˈɛm"
+    assert to_phonemes("E702").startswith("ˈi ")
+    for letter, pinyin in CODE_LETTERS.items():
+        assert all(syllable_ipa(s) for s in pinyin.split()), letter  # every syllable is said

@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from engine.tts.zh_text import CODE_ONE, cardinal, digit_groups, normalize_zh, read_number
+from engine.tts.zh_text import (
+    CODE_ONE,
+    cardinal,
+    code_letter,
+    digit_groups,
+    normalize_zh,
+    read_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -168,3 +175,20 @@ def test_mixed_letter_digit_codes_are_read_one_by_one(text: str, plain: str, pau
     assert normalize_zh(text) == plain
     assert normalize_zh(text, code_pause="、") == paused
     assert not re.search(r"\d", normalize_zh(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("编号是K-3F07A2C1。", "编号是k、三f零七、a二c一。"),
+        ("工单号是T000135，预约号AP0042", "工单号是t零零零、一三五，预约号ap零零、四二"),
+        ("排队号A023，请到ATM机或用App", "排队号a零二三，请到ATM机或用APP"),  # acronyms: upper
+    ],
+)
+def test_a_codes_letters_come_out_lower_case_for_their_chinese_names(text: str, said: str) -> None:
+    """With ``code_letters`` the letters of a code are lower case (the G2P says them with
+    :func:`code_letter`); without it every letter is upper case, as the CER check compares."""
+    assert normalize_zh(text, code_pause="、", code_letters=True) == said
+    assert normalize_zh(text, code_pause="、") == said.upper()
+    assert code_letter("k") == code_letter("K") == "kei1"
+    assert code_letter("E") == ""  # keeps its English name
