@@ -117,4 +117,7 @@ def test_a_codes_letters_are_said_with_chinese_letter_names() -> None:
     assert to_phonemes("ATM") == "ˈA tˈi ˈɛm"
     assert to_phonemes("E702").startswith("ˈi ")
     for letter, pinyin in CODE_LETTERS.items():
+        ipa = "".join(syllable_ipa(s) for s in pinyin.split())
         assert all(syllable_ipa(s) for s in pinyin.split()), letter  # every syllable is said
+        for symbol in set(ipa) - TONE_MARKS:  # and moves the mouth (the visemes follow it)
+            assert viseme_for_zh_phoneme(symbol) in OCULUS_VISEMES, (letter, symbol)
