@@ -69,19 +69,21 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "medical": (
         "医保(报销|局|卡|激活|待遇)", "报销", "异地就医", "门诊", "住院", "挂号", "医院", "看病",
         "生育(保险|津贴)", "药店", "体检",
+        "专家号", "(儿|妇|眼|牙|骨|皮肤|口腔)科", "急诊", "疫苗",
         "hospital", "doctor", "clinic", "medical (insurance card|bills?|reimbursement)",
         "reimburse", "pharmacy", "prescription", "maternity (benefit|pay)",
     ),
     "housing": (
         "公积金", "房管", "住建", "公租房", "廉租房", "保障房", "不动产登记(中心)?",
         "物业", "加(个)?名字", "房价", "中介", "押金", "宅基地",
+        "首付", "网签", "(租房|租赁)合同.{0,2}备案",
         "(housing|provident) fund", "property (certificate|deed)s?", "land registry",
         "title deeds?", "public housing", "council (house|flat)", "estate agents?",
         "house prices?", "tenancy registration",
     ),
     "market": (
         "(?<!个体)工商(?!户)", "市场监管", "核名", "营业执照(年检|在哪|怎么办|申请|办理)",
-        "(办|申请)(个)?营业执照", "执照在哪", "许可证", "商标", "专利", "知识产权",
+        "(办|申请)(个)?营业执照", "执照在哪", "(开|办|申请)(个|张)?个体户?执照", "许可证", "商标", "专利", "知识产权",
         "trademark", "patent", "(get|apply for) a business licen[cs]e", "company name",
         "food (business )?licen[cs]e",
     ),
@@ -112,6 +114,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "utilities": (
         "电费", "水费", "燃气", "暖气", "话费", "宽带", "流量", "充值", "快递", "邮局", "邮政",
         "退货", "网购", "外卖", "充电宝",
+        "包裹", "寄件", "挂号信", "邮票", "邮筒", "驿站",
         "(electricity|water|gas|phone|mobile|heating) bill", "top up my phone", "parcel",
         "post office", "courier", "online order", "return (an|the|this) item",
     ),
@@ -124,6 +127,7 @@ OTHER_OFFICES: dict[str, tuple[str, ...]] = {
     "leisure": (  # what a visitor chats about: weather, sport, shows, news
         "天气", "下雨", "下雪", "气温", "降温", "比赛", "球赛", "奥运", "世界杯", "演唱会", "电影",
         "电视剧", "新闻", "笑话", "故事", "唱歌", "旅游", "游戏",
+        "现在几点(了|钟)", "(中午|晚上|早上|今天)吃(什么|啥)",
         "weather", "rain(ing|y)?", "snow(ing)?", "temperature", "football", "basketball",
         "olympics", "world cup", "concert", "movies?", "films?", "news", "headlines", "jokes?",
         "songs?", "sing", "holiday trip", "video games?",

@@ -42,6 +42,16 @@ from dialog.pack import DEFAULT_PACKS_DIR, load_pack
         ("你平时几点上班", ()),
         ("你帮我看看工资要交多少税", ()),
         ("我一个月挣五千要交税吗", ()),
+        # session 17: a hospital's departments and appointments, the post, a home's purchase
+        # and lease registration, a sole trader's licence, the time of day and lunch
+        ("帮我挂个明天的专家号", ("medical",)),
+        ("孩子打疫苗在哪打", ("medical",)),
+        ("寄包裹到上海要几天", ("utilities",)),
+        ("买房首付要交多少", ("housing",)),
+        ("租赁合同怎么备案", ("housing",)),
+        ("开个体执照去哪办", ("market",)),
+        ("现在几点了", ("leisure",)),
+        ("中午吃啥好呢", ("leisure",)),
     ],
 )
 def test_offices_named(text: str, kinds: tuple[str, ...]) -> None:
@@ -79,6 +89,9 @@ def test_tax_pack_names_known_kinds() -> None:
         "存款利息要交个税吗",
         "财务会计制度备案在哪里办",
         "can I pay my pension contributions here",
+        "住房租金扣除要不要租房合同",  # the rent deduction, no lease registration
+        "营业执照办好了下一步来税务登记吗",  # tax registration after the licence
+        "现在几点开门",  # the hall's hours, not the time of day
     ],
 )
 def test_the_halls_own_matters_name_no_other_office(text: str) -> None:
