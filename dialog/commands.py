@@ -107,7 +107,7 @@ def is_goodbye(text: str) -> bool:
 
 # A plain no said whole at a question it cannot answer (the card's last four digits, a date, a
 # choice): the visitor declines to go on ("no" got "Sorry, I didn't get that." and the same
-# question, newcomer17 #3). 不用了 / 不要了 / 算了 are the cancel command already.
+# question, newcomer16 #17). 不用了 / 不要了 / 算了 are the cancel command already.
 _DECLINE = re.compile(
     r"((ok(ay)? )?(no|nope|nah)( no)*( thanks?| thank you)?|not now|not really|no way"
     r"|(no )?i('d| would) rather not( say( it)?| tell you| give (it|them))?"

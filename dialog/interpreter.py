@@ -177,7 +177,7 @@ class Interpreter:
         """The line's other requests: its FAQ answers, in the order said, and (``queue``) its
         other flows, which wait their turn: one flow at a time, said so up front (before the
         first flow's question, which ends the turn). At a choice question the flow asked for
-        runs on top and the waiting ones start when every flow has ended (newcomer17 #2)."""
+        runs on top and the waiting ones start when every flow has ended (newcomer16 #2)."""
         for answer in event.also:
             run.say_plan(kb_reply(answer, run.language))
         running = {frame.flow_id for frame in run.stack}
@@ -193,7 +193,7 @@ class Interpreter:
         flow stops, as "cancel" would, and the avatar says it has stopped, that they may ask
         again and that a colleague at the counter can help (the pack's ``utter_declined``;
         with another request waiting, that one starts). Before, "no" at "the last four digits
-        of your card" got "Sorry, I didn't get that." and the same question (newcomer17 #3).
+        of your card" got "Sorry, I didn't get that." and the same question (newcomer16 #17).
         Decided: stop rather than offer to stop, as a clerk who hears "no" to "which card?"
         does not insist; a visitor who meant to go on asks again in one line. ``False`` at a
         yes/no question (the no is its answer) or for any other line."""

@@ -85,7 +85,7 @@ def _other_flows(engine: DialogEngine, text: str, language: str, now: datetime) 
     """A line of several requests said at a choice question, read clause by clause when the
     first request it acts on is a flow: 我要查余额，还有我的卡丢了 at 现金、银行卡还是账户业务？
     was read whole (the lost card at 0.32, no question word) and took 银行卡业务 from its 卡
-    (newcomer17 #2). The flow runs as a digression, the line's FAQ answers are said before
+    (newcomer16 #2). The flow runs as a digression, the line's FAQ answers are said before
     it and its other flows wait their turn, as outside a question. ``None`` (the line read
     whole: an option, or no flow asked for) otherwise."""
     parts = clauses(text, language) or all_clauses(text, language)
@@ -104,7 +104,7 @@ def _asks_beside(
     """Whether a line cut at a weak joiner is a flow's request with FAQ questions beside it:
     the reading acted on is a flow and every clause read as a FAQ answer is worded as a
     question ("my card is lost, and what time do you close?" started only the lost-card
-    flow, newcomer17 #1). A FAQ clause that is no question ("I lost my card and I need a new
+    flow, newcomer16 #17). A FAQ clause that is no question ("I lost my card and I need a new
     one") leaves the line whole: the flow's own words, not a request of their own."""
     if not found.also or not _is_flow(engine, found.main[0]):
         return False

@@ -40,7 +40,7 @@ _JOINS = {
     "en": re.compile(
         r"(?P<strong>\s*[?!;]+\s*|\s*,?\s+(?:and\s+)?also\s+|\s+plus\s+)"
         # ", and" is one joiner: cut at the comma, "and what time do you close" was no
-        # request of its own (newcomer17 #1)
+        # request of its own (newcomer16 #17)
         r"|(?P<weak>\s*,?\s+and\s+|\s*[.,]\s+)",
         re.IGNORECASE,
     ),

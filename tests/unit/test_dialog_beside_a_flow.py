@@ -1,4 +1,4 @@
-"""A FAQ question said in the same line as a request for a flow (newcomer17 #1), and a line of
+"""A FAQ question said in the same line as a request for a flow (newcomer16 #17), and a line of
 several requests at a choice question (#2), through a real session (the pack's trained
 classifier and knowledge base, the interpreter): both are taken up, the FAQ answered first and
 the flow's question last, in the visitor's language, whatever the order said.

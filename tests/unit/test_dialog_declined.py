@@ -1,4 +1,4 @@
-"""A plain no at a flow's question that is no yes/no question (newcomer17 #3), and a visitor
+"""A plain no at a flow's question that is no yes/no question (newcomer16 #17), and a visitor
 who cannot say the last four digits asked for (#4), through a real session (the pack's
 trained classifier, the interpreter, the reply plans).
 

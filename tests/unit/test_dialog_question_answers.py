@@ -86,7 +86,7 @@ def test_a_bare_yes_at_a_question_it_does_not_answer_is_asked_again(
 ) -> None:
     """ "yes" (or "ok") at the code prompt: "Sorry, I didn't get that." and the question,
     not "How can I help you today?" followed by "Now, back to where we were.". A plain "no"
-    there declines to go on (newcomer17 #3: tests/unit/test_dialog_declined.py)."""
+    there declines to go on (newcomer16 #17: tests/unit/test_dialog_declined.py)."""
     v = Visitor(pack, nlu)
     v.says("I lost my card")
     call = call_of(v.says("4417"))
