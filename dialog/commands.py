@@ -87,6 +87,18 @@ def declines_a_person(text: str) -> bool:
     return _PERSON_EN.search(t, no.end(), end.start() if end else len(t)) is not None
 
 
+def _words(text: str) -> str:
+    """``text`` normalised (:func:`normalize`), its punctuation and runs of spaces one space."""
+    return re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
+
+
+def _said_whole(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the whole of ``text`` (:func:`_words`) matches ``pattern``, with its spaces or
+    without them (a Chinese line has none, a transcript may put some in)."""
+    t = _words(text)
+    return bool(t) and bool(pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")))
+
+
 # A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow
 # and the conversation, where the classifier may be unsure of words so unlike an answer.
 _GOODBYE = re.compile(
@@ -97,12 +109,7 @@ _GOODBYE = re.compile(
 
 def is_goodbye(text: str) -> bool:
     """Whether ``text`` (the whole utterance) takes leave: "bye", "thanks, bye", "谢谢再见"."""
-    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
-    return (
-        bool(t)
-        and len(t) <= 40
-        and bool(_GOODBYE.fullmatch(t) or _GOODBYE.fullmatch(t.replace(" ", "")))
-    )
+    return len(_words(text)) <= 40 and _said_whole(_GOODBYE, text)
 
 
 # A plain no said whole at a question it cannot answer (the card's last four digits, a date, a
@@ -122,8 +129,27 @@ def declines(text: str) -> bool:
     """Whether ``text`` (the whole utterance) is a plain no: "no", "no thanks", "I'd rather
     not say", 不要, 不想说, 不方便. At a question that is no yes/no question the visitor
     declines to answer it (:meth:`dialog.interpreter.Interpreter.step` stops the flow)."""
-    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
-    return bool(t) and bool(_DECLINE.fullmatch(t) or _DECLINE.fullmatch(t.replace(" ", "")))
+    return _said_whole(_DECLINE, text)
+
+
+# A line that only asks what to do now ("怎么办？", "what should I do?"): said at a flow's question
+# it asks what the question wants. 我的银行卡丢了，怎么办？ spoken with a pause at the comma ended
+# the turn there, and 怎么办？ alone at the card-digits question got "抱歉，我没有听懂" (newcomer17).
+_WHAT_NEXT = re.compile(
+    r"((so|and|then|ok(ay)?|well|um+|uh+) )*"
+    r"(what (should|do|can|shall|must) i do( now| next| then)?|what now|what next|now what"
+    r"|what do (i|we) do( now| next)?|what do you need( from me)?|what should i do about it"
+    r"|how do i do (it|that)|and then)"
+    r"|(那|那么|那我|我|嗯)*(该|应该|要|现在)?(怎么办|咋办|怎么弄|怎么做|怎么操作|怎么处理)(呢|啊|呀)?"
+    r"|(那|嗯)*(然后|接下来|下一步)(呢|怎么办|怎么做|做什么|干什么|要做什么)(呢)?"
+)
+
+
+def asks_what_next(text: str) -> bool:
+    """Whether ``text`` (the whole utterance) only asks what to do now: "what should I do?",
+    "what now", 怎么办, 那我该怎么办呢, 然后呢. At a flow's question the answer is the question
+    itself, asked again (:func:`dialog.waiting.collect_answer`), not "Sorry, I didn't get that"."""
+    return _said_whole(_WHAT_NEXT, text)
 
 
 # A line that only announces a question ("I have a question", "我想问一下"): the visitor paused
@@ -181,7 +207,7 @@ def match_command(text: str) -> str | None:
     Returns:
         ``cancel``, ``restart``, ``repeat``, ``slower``, ``human`` or ``None``.
     """
-    t = re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
+    t = _words(text)
     if not t or len(t) > 60:
         return None
     for name, pattern in _COMMANDS:

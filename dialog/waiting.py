@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from dialog.commands import announces_a_question, is_goodbye
+from dialog.commands import announces_a_question, asks_what_next, is_goodbye
 from dialog.conditions import evaluate
 from dialog.offer import HANDOFF_ANSWERS, OUT_OF_SCOPE
 from dialog.pack import Pack, Step
@@ -53,6 +53,11 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     # question ("what's the interest rate on a savings account?" at the counter question took
     # accounts, newcomer15): a clear question or command is answered or obeyed first, then
     # the question is asked again.
+    if asks_what_next(event.text):
+        # 怎么办？ after 我的银行卡丢了 (a comma's pause ended the turn) asks what the question
+        # wants: the question again, no "didn't get that" and no failed attempt (newcomer17)
+        reask(run)
+        return
     asked_instead = slot.type in ("text", "choice") and sure and clear_request(pack, event)
     if asked_instead and route(run, event):
         return
