@@ -296,7 +296,9 @@ class Session:
         elif isinstance(message, protocol.KeypadMessage):
             text = message.digits
         else:
-            text = HANDOFF_TEXT["zh" if self.language == "zh" else "en"]
+            # with "auto" the language the avatar last answered in, not English (newcomer17)
+            said_in = self.language if self.language in HANDOFF_TEXT else self.dialog.language
+            text = HANDOFF_TEXT["zh" if said_in == "zh" else "en"]
         self.turns.typed_turn(text)
 
     async def _asked_again(self, language: str) -> DialogTurn:
