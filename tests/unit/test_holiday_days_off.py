@@ -75,3 +75,21 @@ def test_days_off_read_out_of_scope(
     else:
         assert understanding.label(nlu, kb) == "faq"
         assert kb is not None and kb.source.rpartition("§")[2].strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("pack", "text", "flow"),
+    [
+        # review17: a flow asked for with the holiday as its time keeps its flow (read out of
+        # scope on days_off_question's words alone: 放假, no hall word)
+        ("bank", "国庆放假我的卡丢了", "report_lost_card"),
+        ("bank", "国庆放假期间我想查一下余额", "check_balance"),
+        ("tax", "国庆节放假期间可以预约吗", "book_appointment"),
+    ],
+)
+def test_a_flow_asked_on_a_holiday_keeps_its_flow(
+    packs: dict[str, Understanding], pack: str, text: str, flow: str
+) -> None:
+    assert days_off_question(text)  # the words alone would read it as the days off
+    nlu, _ = packs[pack].read(text, "zh")
+    assert nlu.intent == flow
