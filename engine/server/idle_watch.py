@@ -106,21 +106,27 @@ class IdleWatch:
     def activity(self) -> None:
         """The visitor spoke, typed, tapped or made a gesture: the question is forgotten and
         the silence (and the lapse's) counted anew when nothing is under way."""
-        self.warned = False
         self.lapsed = False
+        self._still_here()
+        if self._idle and self._lapse is not None:
+            self._lapse.arm()
+
+    def seen(self) -> None:
+        """The camera sees the visitor (with their consent): after the question this answers
+        it, as speech would; before it, nothing changes (a visitor standing silently in view
+        still gets the question). The lapse is never put off by it (the next person is seen
+        too): with ``lapse_s`` past the question's time, being seen at each question kept a
+        verified account open for good (review17)."""
+        if self.warned:
+            self._still_here()
+
+    def _still_here(self) -> None:
+        """The question is answered: forgotten, and the silence counted anew when idle."""
+        self.warned = False
         if self._last is not None:
             self._last.disarm()
         if self._idle:
             self._quiet.arm()
-            if self._lapse is not None:
-                self._lapse.arm()
-
-    def seen(self) -> None:
-        """The camera sees the visitor (with their consent): after the question this answers
-        it, as speech would (:meth:`activity`); before it, nothing changes (a visitor standing
-        silently in view still gets the question, and the lapse is not put off)."""
-        if self.warned:
-            self.activity()
 
     def stop(self) -> None:
         """The session ends: no more timers (idempotent)."""

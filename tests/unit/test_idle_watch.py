@@ -130,5 +130,26 @@ async def test_being_seen_answers_the_question_but_puts_off_nothing_before_it() 
     watch.stop()
 
 
+async def test_being_seen_after_the_question_does_not_put_the_lapse_off() -> None:
+    """review17: seen() answered the question through activity(), which also started the
+    lapse's count anew, so with ``lapse_s`` past the question's time a visitor (or the next
+    person) in view at each question kept the account open until the session ended."""
+    record = Record()
+    lapses: list[float] = []
+    loop = asyncio.get_running_loop()
+    watch = IdleWatch(
+        1.0, 0.4, record.warn, record.expire, lapse_s=0.8,
+        on_lapse=lambda: lapses.append(loop.time() - record.t0),
+    )  # fmt: skip
+    watch.idle()
+    await asyncio.sleep(0.65)  # asked at 0.6
+    assert [e for e, _ in record.events] == ["warn 0.4"], record.events
+    watch.seen()  # in view at the question: answered, the lapse still due at 0.8
+    assert not watch.warned
+    await asyncio.sleep(0.3)
+    assert lapses == [pytest.approx(0.8, abs=0.08)], lapses
+    watch.stop()
+
+
 def test_verified_idle_defaults_to_a_minute() -> None:
     assert ServerConfig().verified_idle_s == 60.0
