@@ -28,11 +28,30 @@ LAPSED = {
 
 def holds_access(pack: Pack, state: DialogState) -> bool:
     """Whether ``state`` holds account details a visitor gave: a slot marked ``sensitive`` and
-    ``persist`` that is not at its initial value (a verification token, a card's digits)."""
+    ``persist`` that is not at its initial value (a verification token, a card's digits).
+    ``False`` while the flow waits for the one-time code (:func:`at_code_question`): nothing is
+    open yet, and the visitor may be waiting for the text message."""
+    if at_code_question(pack, state):
+        return False
     return any(
         slot.sensitive and slot.persist and state.slots.get(name, slot.initial) != slot.initial
         for name, slot in pack.slots.items()
     )
+
+
+def at_code_question(pack: Pack, state: DialogState) -> bool:
+    """Whether the flow waits at the question for a slot marked ``sensitive`` that does not
+    persist: the one-time code (``otp``), which the packs say "can take a minute to arrive"
+    and which lives 5 minutes. The lapse forgot the card's digits and the flow there after a
+    minute of the visitor waiting for their text message (review17)."""
+    if not state.stack or state.stack[-1].waiting != "collect":
+        return False
+    frame = state.stack[-1]
+    steps = pack.flows[frame.flow_id].steps
+    if frame.step >= len(steps):
+        return False
+    slot = pack.slots.get(str(steps[frame.step].value))
+    return slot is not None and slot.sensitive and not slot.persist
 
 
 def lapsed(pack: Pack, state: DialogState) -> DialogState:
