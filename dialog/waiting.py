@@ -66,7 +66,7 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
     if slot.type == "choice" and other_flow_asked(pack, run, event, sure) and route(run, event):
         return
     value = extract_slot_value(slot, event.text, run.slots, event.now, read_aloud(pack, slot))
-    if value is None and asks_about_the_question(step, event):
+    if value is None and asks_about_the_question(step, event, sure and clear_request(pack, event)):
         # "I didn't get the code" at the code question: where the code went, and the question
         # again; not a FAQ about some other code (SWIFT), nor a failed attempt (newcomer14)
         run.helped = slot.name
@@ -143,19 +143,38 @@ def _option_words_only(pack: Pack, run: Run, text: str) -> bool:
     return False
 
 
-def asks_about_the_question(step: Step, event: UserInput) -> bool:
+#: Help words that say only that the visitor lacks something ("I don't know", "without", 没带),
+#: not what the question asks for: beside a clear question of the knowledge base they are part
+#: of that question ("I don't know, what time do you close?", 没带卡能取钱吗), which is answered.
+GENERIC_HELP_WORDS = frozenset(
+    {"don't know", "dont know", "do not know", "no idea", "without", "don't have", "dont have",
+     "do not have", "不知道", "没带", "没有卡", "不在身上", "不在身边"}
+)  # fmt: skip
+
+
+def asks_about_the_question(step: Step, event: UserInput, clear_question: bool = False) -> bool:
     """Whether the line is about what the waiting question asks for rather than an answer: it
     holds one of the step's ``help.words`` in the line's language (case-insensitive; English
     words as whole words). "what is the code?" and "I didn't get the code" at the code
-    question got the SWIFT-code and unrecognised-payment FAQ answers (newcomer14)."""
+    question got the SWIFT-code and unrecognised-payment FAQ answers (newcomer14).
+
+    With ``clear_question`` (the line is also a clear question the knowledge base answers) the
+    line must hold a word that names what is asked for ("card number", 后四位, "code"), not only
+    one of :data:`GENERIC_HELP_WORDS`: "I don't know, what time do you close?" at the card
+    question is the closing-time question (review17)."""
     help_ = step.spec.get("help")
     if not help_:
         return False
     words = help_["words"].get(event.language) or ()
     text = event.text.lower()
-    return any(
-        re.search(rf"\b{re.escape(w.lower())}\b", text) if w.isascii() else w in text for w in words
-    )
+    found = [
+        w
+        for w in words
+        if (re.search(rf"\b{re.escape(w.lower())}\b", text) if w.isascii() else w in text)
+    ]
+    if clear_question:
+        return any(w.lower() not in GENERIC_HELP_WORDS for w in found)
+    return bool(found)
 
 
 def clear_request(pack: Pack, event: UserInput) -> bool:

@@ -130,3 +130,29 @@ async def test_a_forgotten_pin_at_the_card_question_is_still_the_pin_answer() ->
     turn = await session.handle_text("I forgot my PIN")
     assert "faq.en.md § Forgotten or blocked PIN" in [r.source for r in turn.replies], said(turn)
     session.close()
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "section"),
+    [
+        ("I don't know, what time do you close?", "en", "Opening hours"),
+        ("我不知道你们几点关门", "zh", "营业时间"),
+        ("can I withdraw money without a card?", "en", None),
+    ],
+)
+async def test_a_clear_question_with_a_lacking_word_is_answered(
+    line: str, language: str, section: str | None
+) -> None:
+    """Review17: the help words that only say the visitor lacks something ("don't know",
+    "without", 不知道) took clear FAQ questions at the card question for a request for help."""
+    session = trained_dialog("bank").new_session("help-faq", language=language)
+    await session.handle_text("my card is lost" if language == "en" else "我的卡丢了")
+    assert session.awaited_answer() == "digits"
+    turn = await session.handle_text(line)
+    sources = [r.source for r in turn.replies if r.source]
+    assert sources, said(turn)  # a FAQ answer, not the card-number help
+    if section:
+        assert any(section in s for s in sources), sources
+    assert CARD_HELP[language] not in said(turn), said(turn)
+    assert session.awaited_answer() == "digits"
+    session.close()
