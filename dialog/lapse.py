@@ -56,10 +56,16 @@ def at_code_question(pack: Pack, state: DialogState) -> bool:
 
 def lapsed(pack: Pack, state: DialogState) -> DialogState:
     """``state`` with the account details forgotten: every running or queued flow ended, the
-    slots that do not persist and the persisting sensitive ones back at their initial values;
-    the language, locks and failure counts kept."""
+    slots that do not persist, the persisting sensitive ones and the visit's results (a
+    persisting slot without an ``initial`` value: an appointment, a ticket, a queue number)
+    back at their initial values, the colleague's call and the last connector error cleared;
+    the language, locks and failure counts (persisting slots with an ``initial`` value) kept.
+    With the appointment kept, the next person at the kiosk could cancel it with a yes
+    (review17: cancelling needs no verification)."""
     slots = {
-        name: slot.initial if (not slot.persist or slot.sensitive) else state.slots.get(name)
+        name: state.slots.get(name)
+        if slot.persist and not slot.sensitive and slot.initial is not None
+        else slot.initial
         for name, slot in pack.slots.items()
     }
     return dataclasses.replace(
@@ -74,6 +80,8 @@ def lapsed(pack: Pack, state: DialogState) -> DialogState:
         unanswered=None,
         helped=None,
         offered_handoff=False,
+        handed_off=False,
+        last_error=None,
     )
 
 

@@ -36,12 +36,15 @@ _D = "[0-9零〇一幺二两三四五六七八九]"
 # blocks are too short. A block may be digits grouped by commas, as Whisper writes a long number
 # ("6,222,021 234 566 780", newcomer #16: its "6,222," was left before the mask); a run never
 # starts or ends inside such a group, and a comma group with a decimal fraction after it is an
-# amount ("12,345,678,901.50"), no run.
+# amount ("12,345,678,901.50"), no run. Four or more blocks of exactly four digits may be joined
+# by a comma and a space, as Whisper writes a card number read with pauses ("6222, 0212, 3456,
+# 6780", review17); shorter blocks so joined are a list (of amounts, years), no run.
 _GROUPED = rf"{_D}{{1,8}}(?:,{_D}{{1,8}})+"
 _BLOCK = rf"(?:{_GROUPED}|{_D}{{3,8}})"
 _RUN = re.compile(
     rf"(?<!{_D})(?<!{_D},)"
-    rf"(?:{_D}{{10,}}|{_GROUPED}(?:[ \-]{_BLOCK})*(?!\.[0-9])|{_D}{{3,8}}(?:[ \-]{_BLOCK})+)"
+    rf"(?:{_D}{{10,}}|{_GROUPED}(?:[ \-]{_BLOCK})*(?!\.[0-9])|{_D}{{3,8}}(?:[ \-]{_BLOCK})+"
+    rf"|{_D}{{4}}(?:, {_D}{{4}}){{3,}}(?:, {_D}{{3}})?)"
     rf"(?:[ \-]?[Xx])?(?!{_D})(?!,{_D})"
 )
 # "o" is in no spoken run (it is a letter far more often than a digit).

@@ -38,6 +38,10 @@ SAMPLES: tuple[str, ...] = (
     # digit by digit in Chinese, or as English words, was not hidden
     "My card number is 6,222,0212 3456 6780",
     "My card number is 6,222,021,234,566,780.",
+    # review17: a card number read with pauses, written with a comma and a space between blocks
+    "my card is 6222, 0212, 3456, 6780",
+    "6222, 0212, 3456, 6780, 123 is the card",
+    "I paid 1000, 2000, 3000 yuan",
     "我的密码是8 3 2 9 1 5",
     "my pin is four eight three one",
     "I forgot my PIN for card four four one seven",

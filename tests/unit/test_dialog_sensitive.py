@@ -41,6 +41,9 @@ from dialog.sensitive import classify
         ("My card number is 6,222,0212 3456 6780", "My card number is •••• 6780", ("account",)),
         ("My card number is 6,222,021 234 566 780", "My card number is •••• 6780", ("account",)),
         ("card 6,222,021,234,566,780.", "card •••• 6780.", ("account",)),
+        # review17: the blocks joined by a comma and a space were not masked at all
+        ("my card is 6222, 0212, 3456, 6780", "my card is •••• 6780", ("account",)),
+        ("6222, 0212, 3456, 6780, 123 is it", "•••• 0123 is it", ("account",)),
     ],
 )
 def test_full_numbers_are_masked_to_their_last_four(text: str, masked: str, kinds: tuple) -> None:
