@@ -247,12 +247,17 @@ async def test_an_expression_change_reaches_an_event_in_time(server, shared_data
         await asyncio.sleep(2.0)  # the sad face keeps being analysed
         rate = (await frames_analysed(url) - first) / 2.0
         t_happy = camera.show(happy)
-        emotion = await client.wait_event(of_type("emotion"), timeout=20, after=t_happy)
+        # the first happy event: an emotion event can arrive just after the switch from a sad
+        # frame analysed before it (the suite saw sad 29 ms after the switch at 6 frames/s)
+        emotion = await client.wait_event(
+            lambda m: of_type("emotion")(m) and m.get("emotion") == "happy",
+            timeout=20,
+            after=t_happy,
+        )
         delay = arrival(client, emotion) - t_happy
         print(f"happy shown → emotion event {delay * 1000:.0f} ms at {rate:.1f} frames/s analysed")
         before = [m["emotion"] for t, m in client.received.events if m.get("type") == "emotion"]
     finally:
         await client.close()
     assert "sad" in before, before  # the sad span was read as sad first
-    assert emotion["emotion"] == "happy", emotion
     assert delay <= EXPRESSION_WITHIN_S, delay
