@@ -1,9 +1,10 @@
 """A verified visitor's access lapsing after a short idle (newcomer #15): the account details a
 visitor gave (the pack's slots marked ``sensitive`` and ``persist``: the bank's ``card_last4``
 and ``bank_token``, the tax hall's ``tax_token``) are forgotten, and the running flows with
-them, so whoever steps up to the kiosk next finds nothing open; a question about the account
-then asks for the card and a fresh one-time code. Locks and failure counts (``persist`` but not
-``sensitive``) stay: walking away does not reset them.
+them and the visit's results (an appointment, a ticket), so whoever steps up to the kiosk next
+finds nothing open; a question about the account then asks for the card and a fresh one-time
+code. Locks and failure counts (``persist`` with an ``initial`` value, not ``sensitive``) stay:
+walking away does not reset them.
 
 The server decides when (``server.verified_idle_s``, :mod:`engine.server.idle_watch`); this
 module is the dialog side: pure, on :class:`~dialog.steps.DialogState`.
