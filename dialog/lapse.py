@@ -4,7 +4,9 @@ and ``bank_token``, the tax hall's ``tax_token``) are forgotten, and the running
 them and the visit's results (an appointment, a ticket), so whoever steps up to the kiosk next
 finds nothing open; a question about the account then asks for the card and a fresh one-time
 code. Locks and failure counts (``persist`` with an ``initial`` value, not ``sensitive``) stay:
-walking away does not reset them.
+walking away does not reset them. An anonymous visit's results (booked without verification)
+are closed the same way after the same silence (:func:`holds_visit`), and the words say what
+was closed (:func:`lapsed_reply`).
 
 The server decides when (``server.verified_idle_s``, :mod:`engine.server.idle_watch`); this
 module is the dialog side: pure, on :class:`~dialog.steps.DialogState`.
@@ -12,9 +14,7 @@ module is the dialog side: pure, on :class:`~dialog.steps.DialogState`.
 
 from __future__ import annotations
 
-import dataclasses
-
-from dialog.pack import Pack
+from dialog.pack import Pack, SlotDef
 from dialog.steps import DialogState
 from dialog.templates import render
 from dialog.types import ReplyPlan
@@ -24,6 +24,24 @@ LAPSED = {
     "en": "For your security, I've closed your account details, as no one has been here for a "
     "while. If you need your account again, I'll send you a new code.",
     "zh": "为了您的安全，刚才一段时间没有人操作，我已经关闭了您的账户信息。如果还要办理，我会重新给您发短信。",
+}
+#: Said when an anonymous visit's results lapsed (no account details held), for a pack without
+#: the response ``utter_visit_lapsed``: what was booked stays booked, only its number is no
+#: longer held at the kiosk (nobody there can change or cancel it).
+VISIT_LAPSED = {
+    "en": "For your privacy, I've closed this visit, as no one has been here for a while. "
+    "What you booked or registered here stays as it is, but its number is no longer kept "
+    "at this kiosk.",
+    "zh": "为了保护您的隐私，刚才一段时间没有人操作，我已经关闭了本次办理的记录。"
+    "您在这里预约、取号或登记的事项仍然有效，但本机不再保留它的号码。",
+}
+#: Said when both lapsed, for a pack without the response ``utter_access_visit_lapsed``.
+BOTH_LAPSED = {
+    "en": "For your security, I've closed your account details and this visit, as no one has "
+    "been here for a while. What you booked or registered here stays as it is. If you need "
+    "your account again, I'll send you a new code.",
+    "zh": "为了您的安全，刚才一段时间没有人操作，我已经关闭了您的账户信息和本次办理的记录。"
+    "您在这里预约、取号或登记的事项仍然有效。如果还要办理账户业务，我会重新给您发短信。",
 }
 
 
@@ -38,6 +56,30 @@ def holds_access(pack: Pack, state: DialogState) -> bool:
         slot.sensitive and slot.persist and state.slots.get(name, slot.initial) != slot.initial
         for name, slot in pack.slots.items()
     )
+
+
+def holds_visit(pack: Pack, state: DialogState) -> bool:
+    """Whether ``state`` holds a visit's result: a slot marked ``persist``, not ``sensitive``,
+    without an ``initial`` value, that has one (the tax hall's appointment and ticket, the
+    bank's queue number and complaint number), booked with or without verification. An
+    anonymous visit's results stayed for the next person until the idle timeout (300 s), and
+    "cancel my appointment" cancelled it with a yes (fixes18). ``False`` while the flow waits
+    for the one-time code, as for :func:`holds_access`."""
+    if at_code_question(pack, state):
+        return False
+    return any(
+        slot.persist
+        and not slot.sensitive
+        and slot.initial is None
+        and state.slots.get(name) is not None
+        for name, slot in pack.slots.items()
+    )
+
+
+def lapse_due(pack: Pack, state: DialogState) -> bool:
+    """Whether the lapse has anything to close: account details (:func:`holds_access`) or a
+    visit's results (:func:`holds_visit`)."""
+    return holds_access(pack, state) or holds_visit(pack, state)
 
 
 def at_code_question(pack: Pack, state: DialogState) -> bool:
@@ -56,41 +98,47 @@ def at_code_question(pack: Pack, state: DialogState) -> bool:
 
 
 def lapsed(pack: Pack, state: DialogState) -> DialogState:
-    """``state`` with the account details forgotten: every running or queued flow ended, the
-    slots that do not persist, the persisting sensitive ones and the visit's results (a
-    persisting slot without an ``initial`` value: an appointment, a ticket, a queue number)
-    back at their initial values, the colleague's call and the last connector error cleared;
-    the language, locks and failure counts (persisting slots with an ``initial`` value) kept.
-    With the appointment kept, the next person at the kiosk could cancel it with a yes
-    (review17: cancelling needs no verification)."""
+    """A fresh state that keeps of ``state`` only what must survive the lapse: the language,
+    the speaking rate, the event count (``seq``: idempotency keys stay unique), ``ended``,
+    and the locks and failure counts (persisting slots, not sensitive, with an ``initial``
+    value); every other slot is back at its initial value and every other field at its default
+    (the flows, the visit's results, the colleague's call, the last connector error). A field
+    added to :class:`~dialog.steps.DialogState` later is forgotten by default, not kept by
+    omission (fixes18: the earlier version listed the fields to reset). With the appointment
+    kept, the next person at the kiosk could cancel it with a yes (review17: cancelling needs
+    no verification)."""
     slots = {
-        name: state.slots.get(name)
-        if slot.persist and not slot.sensitive and slot.initial is not None
-        else slot.initial
+        name: state.slots.get(name, slot.initial) if _survives(slot) else slot.initial
         for name, slot in pack.slots.items()
     }
-    return dataclasses.replace(
-        state,
+    return DialogState(
+        language=state.language,
         slots=slots,
-        stack=(),
-        queued=(),
-        last_replies=(),
-        said_time=None,
-        intent=None,
-        slot=None,
-        unanswered=None,
-        helped=None,
-        offered_handoff=False,
-        handed_off=False,
-        last_error=None,
+        speaking_rate=state.speaking_rate,
+        seq=state.seq,
+        ended=state.ended,
     )
 
 
-def lapsed_reply(pack: Pack, language: str) -> ReplyPlan:
-    """What the avatar says when the access lapsed, in ``language``: the pack's
-    ``utter_access_lapsed`` when it has one, else :data:`LAPSED` (English for another
-    language)."""
-    response = pack.responses.get("utter_access_lapsed")
+def _survives(slot: SlotDef) -> bool:
+    """A lock or a failure count: walking away resets neither."""
+    return slot.persist and not slot.sensitive and slot.initial is not None
+
+
+def lapsed_reply(pack: Pack, state: DialogState) -> ReplyPlan:
+    """What the avatar says when the lapse closed what ``state`` (the state before it) held, in
+    its language: the account details (:data:`LAPSED`, the pack's ``utter_access_lapsed``), the
+    visit's results (:data:`VISIT_LAPSED`, ``utter_visit_lapsed``) or both
+    (:data:`BOTH_LAPSED`, ``utter_access_visit_lapsed``); English for another language."""
+    access, visit = holds_access(pack, state), holds_visit(pack, state)
+    if access and visit:
+        name, words = "utter_access_visit_lapsed", BOTH_LAPSED
+    elif visit:
+        name, words = "utter_visit_lapsed", VISIT_LAPSED
+    else:
+        name, words = "utter_access_lapsed", LAPSED
+    language = state.language
+    response = pack.responses.get(name)
     if response is not None:
         return render(response, language, {})
-    return ReplyPlan(LAPSED.get(language, LAPSED["en"]), language, emotion="neutral")
+    return ReplyPlan(words.get(language, words["en"]), language, emotion="neutral")

@@ -22,7 +22,7 @@ from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.interpreter import DialogState
-from dialog.lapse import holds_access, lapsed, lapsed_reply
+from dialog.lapse import holds_access, lapse_due, lapsed, lapsed_reply
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback
 from dialog.reading import read_line
@@ -288,10 +288,17 @@ class DialogSession:
         card's digits); False after :meth:`close`."""
         return self._state is not None and holds_access(self.engine.pack, self._state)
 
+    @property
+    def lapse_due(self) -> bool:
+        """Whether the lapse (:meth:`lapse_access`) has anything to close: account details or an
+        anonymous visit's results (:func:`dialog.lapse.lapse_due`); False after :meth:`close`."""
+        return self._state is not None and lapse_due(self.engine.pack, self._state)
+
     async def lapse_access(self) -> DialogTurn:
-        """Forget the account details the visitor gave and the running flows (:mod:`dialog.lapse`;
-        the server calls it after ``server.verified_idle_s`` without the visitor) and say so in
-        the session's language; no replies, nothing changed, when none were held.
+        """Forget the account details the visitor gave, the visit's results and the running flows
+        (:mod:`dialog.lapse`; the server calls it after ``server.verified_idle_s`` without the
+        visitor) and say what was closed in the session's language; no replies, nothing
+        changed, when neither was held.
 
         Raises:
             SessionClosedError: the session was closed.
@@ -299,10 +306,10 @@ class DialogSession:
         t0 = time.perf_counter()
         state = self.state
         replies = []
-        if holds_access(self.engine.pack, state):
+        if lapse_due(self.engine.pack, state):
             self._state = lapsed(self.engine.pack, state)
             self._audit.append(AuditEntry("flow", "access lapsed after idle", None))
-            replies.append(lapsed_reply(self.engine.pack, state.language))
+            replies.append(lapsed_reply(self.engine.pack, state))
         timings = {"dialog": ms_since(t0), "connector": None}
         return DialogTurn("", None, state.language, replies, timings)
 

@@ -257,11 +257,13 @@ class Session:
         )
 
     def _lapse_access(self) -> None:
-        """``server.verified_idle_s`` without the visitor: the account details they gave are
-        forgotten, and the visitor told so (:mod:`dialog.lapse`); nothing when none are held."""
-        if self._closing or not self.dialog.holds_access:
+        """``server.verified_idle_s`` without the visitor: the account details they gave and the
+        visit's results (an appointment, a ticket, booked with or without verification) are
+        forgotten, and the visitor told what was closed (:mod:`dialog.lapse`); nothing when
+        neither is held."""
+        if self._closing or not self.dialog.lapse_due:
             return
-        log.info("session %s: account details forgotten after idle", self.id)
+        log.info("session %s: account details or visit results forgotten after idle", self.id)
         self.turns.start_reply(
             self.next_turn_id(), lambda h: self.runner.seen_turn(h, self.dialog.lapse_access)
         )
