@@ -39,8 +39,9 @@ from dataclasses import replace
 
 from dialog import offer, waiting
 from dialog.commands import declines
+from dialog.entities import extract_digits
 from dialog.pack import Pack, SlotDef
-from dialog.prefill import prefill
+from dialog.prefill import flow_collects, prefill
 from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
 from dialog.templates import kb_reply
 from dialog.types import (
@@ -164,6 +165,8 @@ class Interpreter:
         return True
 
     def _user_input(self, run: Run, event: UserInput) -> None:
+        if self._retry_stopped(run, event):
+            return
         if waiting.question_announced(self.pack, run, event):
             return
         if run.stack and run.stack[-1].waiting == "collect":
@@ -172,6 +175,44 @@ class Interpreter:
             return
         self._others(run, event, queue=not run.stack)
         self._route(run, event, digression=False)
+
+    def _retry_stopped(self, run: Run, event: UserInput) -> bool:
+        """Digits or a code said right after a connector failure ended a flow
+        (:attr:`DialogState.stopped`: "the bank's system is not available right now"): they
+        were meant for that flow's question, so the avatar says the request had stopped and
+        starts it again (the pack's ``utter_retry_stopped``), its first question filled when
+        the digits fit it (the card's last four digits given again: the call is tried again at
+        once); other digits (a code for a verification that never started) get that first
+        question. Before, the flow was gone and six code digits got "How can I help you
+        today?" (dialogfix18 #1). Decided: restart rather than keep the flow at its step, as
+        a code sent before the failure may never have reached the phone and the system
+        stays the judge of whether it is back. ``False`` (nothing done) for a line with no
+        digits, one NLU reads as another request, or with no flow just stopped."""
+        stopped = run.state.stopped
+        if stopped is None or run.stack or stopped not in self.pack.flows:
+            return False
+        if "utter_retry_stopped" not in self.pack.responses or extract_digits(event.text) is None:
+            return False
+        intent = self.pack.intents.get(event.nlu.intent or "")
+        if intent is not None and intent.kind != "out_of_scope" and intent.target != stopped:
+            return False
+        run.intent = next(
+            (
+                i.name
+                for i in self.pack.intents.values()
+                if i.kind == "flow" and i.target == stopped
+            ),
+            None,
+        )
+        run.say("utter_retry_stopped")
+        first = next(iter(flow_collects(self.pack, stopped)), None)
+        slot = self.pack.slots.get(str(first.value)) if first is not None else None
+        if slot is not None and slot.type == "digits" and run.slots.get(slot.name) is None:
+            digits = extract_digits(event.text, slot.length)
+            if digits is not None:
+                run.slots[slot.name] = digits
+        run.start_flow(stopped)
+        return True
 
     def _others(self, run: Run, event: UserInput, *, queue: bool) -> None:
         """The line's other requests: its FAQ answers, in the order said, and (``queue``) its
@@ -306,4 +347,5 @@ class Interpreter:
             return
         name = f"utter_error_{event.code}"
         run.say(name if name in self.pack.responses else "utter_error_default")
+        run.stopped = run.stack[0].flow_id  # digits said next start it again
         run.drop_flows()

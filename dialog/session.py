@@ -131,7 +131,7 @@ class DialogSession:
             return await self._wordless(text, lang, t0)
         if redacted and names_only_numbers(text) and not self._at_question():
             return self._numbers_only(text, lang, redacted, t0)
-        if digits_only(text) and not redacted and not self._at_question():
+        if digits_only(text) and not redacted and not self._at_question() and not self._stopped():
             # the keypad pressed with no question open: "2024" started the filing status as
             # its year and asked for the taxpayer ID just typed (newcomer13), "4417" got the
             # offer of a colleague; digits alone ask for nothing
@@ -177,6 +177,11 @@ class DialogSession:
     def _at_question(self) -> bool:
         """Whether a flow waits at its question (an answer, or the question again, follows)."""
         return self.engine.interpreter.waiting_slot(self.state) is not None
+
+    def _stopped(self) -> bool:
+        """Whether a connector failure ended a flow in the last turn: digits now were meant
+        for it and start it again (:attr:`dialog.steps.DialogState.stopped`)."""
+        return self.state.stopped is not None
 
     def _at_free_text_question(self) -> bool:
         """Whether the question the flow waits at takes any words (a ``text``/``any`` slot: a

@@ -79,6 +79,9 @@ class DialogState:
             (:class:`~dialog.types.LaterRequest`): the next starts when the flows end (done,
             cancelled or failed); a restart, a hand-off or a goodbye drops them, and so does
             the session's end with the rest of its memory.
+        stopped: the flow a connector failure with no handler just ended (the system was
+            not available): the next line, when it only gives digits or a code, starts it
+            again (:meth:`dialog.interpreter.Interpreter.step`); any other event forgets it.
     """
 
     language: str = "en"
@@ -97,6 +100,7 @@ class DialogState:
     handed_off: bool = False
     said_time: str | None = None
     queued: tuple[LaterRequest, ...] = ()
+    stopped: str | None = None
 
 
 class Run:
@@ -112,6 +116,7 @@ class Run:
         self.actions: list[Action] = []
         self.rate = state.speaking_rate
         self.last_error = state.last_error
+        self.stopped: str | None = None  # only the event right after the failure sees it
         self.ended = state.ended
         self.budget = MAX_STEPS_PER_EVENT
         self.repeated = False
@@ -362,6 +367,7 @@ class Run:
             handed_off=self.handed_off,
             said_time=self.said_time,
             queued=tuple(self.queued),
+            stopped=self.stopped,
         )
 
 
