@@ -14,7 +14,10 @@ timeout (newcomer #15). So a third timer, ``server.verified_idle_s`` (60 s by de
 fires on a shorter silence: the session then forgets the account details the visitor gave
 (:mod:`dialog.lapse`) and says so in the visitor's language; the session itself runs on to its
 own timeout. Only the visitor's own input (speech, a typed line, a tap, a gesture) starts that
-count anew; being seen does not (the next person is seen too).
+count anew; being seen does not (the next person is seen too). The lapse's own reply, like the
+question's, does not put the end off: the silence counted before it runs on, so a silent
+session ends ``idle_timeout_s`` after it fell silent, not the lapse and its reply later
+(fixes18).
 
 :class:`IdleWatch` is the two timers; :class:`engine.server.session.Session` arms it while
 nothing is said or prepared, and says the question when it asks.
@@ -22,6 +25,7 @@ nothing is said or prepared, and says the question when it asks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from engine.server.lifecycle import Deadline
@@ -80,6 +84,7 @@ class IdleWatch:
             else None
         )
         self.lapsed = False  # the lapse came, and nothing from the visitor since
+        self._quiet_from = 0.0  # loop time the silence counted by ``_quiet`` began
 
     @property
     def armed(self) -> bool:
@@ -91,13 +96,18 @@ class IdleWatch:
         asked: the end already runs)."""
         self._idle = True
         if not self.warned:
-            self._quiet.arm()
+            if self.lapsed:  # after the lapse's reply: the silence before it runs on
+                elapsed = asyncio.get_running_loop().time() - self._quiet_from
+                self._quiet.arm(self._quiet.seconds - elapsed)
+            else:
+                self._count_quiet()
         if self._lapse is not None and not self.lapsed:
             self._lapse.arm()
 
     def busy(self) -> None:
-        """A turn or a reply is under way (the question's own included): the silence is not
-        counted; an end already on its way after the question keeps running."""
+        """A turn or a reply is under way (the question's or the lapse's own included): the
+        silence is not counted meanwhile; an end already on its way after the question keeps
+        running, and after the lapse :meth:`idle` counts on from where the silence began."""
         self._idle = False
         self._quiet.disarm()
         if self._lapse is not None:
@@ -126,7 +136,12 @@ class IdleWatch:
         if self._last is not None:
             self._last.disarm()
         if self._idle:
-            self._quiet.arm()
+            self._count_quiet()
+
+    def _count_quiet(self) -> None:
+        """Count the silence from now."""
+        self._quiet_from = asyncio.get_running_loop().time()
+        self._quiet.arm()
 
     def stop(self) -> None:
         """The session ends: no more timers (idempotent)."""

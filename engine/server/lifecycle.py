@@ -75,10 +75,12 @@ class Deadline:
         """Whether the timer is running."""
         return self._handle is not None
 
-    def arm(self) -> None:
-        """(Re)start the timer from now."""
+    def arm(self, seconds: float | None = None) -> None:
+        """(Re)start the timer from now, to fire after ``seconds`` (default :attr:`seconds`;
+        a negative value fires on the loop's next pass)."""
         self.disarm()
-        self._handle = asyncio.get_running_loop().call_later(self.seconds, self._fire)
+        delay = self.seconds if seconds is None else max(0.0, seconds)
+        self._handle = asyncio.get_running_loop().call_later(delay, self._fire)
 
     def disarm(self) -> None:
         """Stop the timer (idempotent)."""

@@ -69,3 +69,27 @@ async def test_an_anonymous_ticket_lapses_after_the_short_idle(server) -> None:
         assert server.problems == []
     finally:
         await visitor.close()
+
+
+async def test_a_silent_session_ends_the_timeout_after_its_last_reply(server) -> None:
+    """fixes18: the lapse's own reply counted the silence anew, so a silent session ended the
+    lapse (3 s) and its reply (~8 s said) later than ``idle_timeout_s`` after it fell silent."""
+    visitor = VisitorClient(server.base_url, decode_video=False)
+    loop = asyncio.get_running_loop()
+    await visitor.connect()
+    try:
+        await take_ticket(visitor)
+        told_at = loop.time()
+        await visitor.wait_event(lambda m: m.get("state") == "idle", timeout=60, after=told_at)
+        silent_from = next(
+            t for t, m in visitor.received.events if t >= told_at and m.get("state") == "idle"
+        )
+        await visitor.wait_event(reply_with(VISIT_LAPSED["en"][:40]), timeout=60, after=told_at)
+        await visitor.wait_event(
+            lambda m: m.get("code") == "idle-timeout", timeout=TIMEOUT_S + 30, after=told_at
+        )
+        ended_at = next(t for t, m in visitor.received.events if m.get("code") == "idle-timeout")
+        assert ended_at - silent_from == pytest.approx(TIMEOUT_S, abs=2.5)
+        assert server.problems == []
+    finally:
+        await visitor.close()

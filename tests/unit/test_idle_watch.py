@@ -153,3 +153,51 @@ async def test_being_seen_after_the_question_does_not_put_the_lapse_off() -> Non
 
 def test_verified_idle_defaults_to_a_minute() -> None:
     assert ServerConfig().verified_idle_s == 60.0
+
+
+@pytest.mark.parametrize(("warning_s", "warn_at"), [(0.0, None), (0.3, 0.9)])
+async def test_the_lapse_reply_does_not_put_the_end_off(
+    warning_s: float, warn_at: float | None
+) -> None:
+    """fixes18: the lapse's own reply (busy, then idle again) counted the silence anew, so a
+    silent session lived the lapse and its reply longer than ``timeout_s``. The end comes
+    ``timeout_s`` after the silence began (the question ``warning_s`` before it), as with the
+    question's own reply; the visitor's input after it still starts the count anew."""
+    record = Record()
+    loop = asyncio.get_running_loop()
+    lapses: list[float] = []
+    watch = IdleWatch(
+        1.2, warning_s, record.warn, record.expire, lapse_s=0.3,
+        on_lapse=lambda: lapses.append(loop.time() - record.t0),
+    )  # fmt: skip
+    watch.idle()  # the last reply ended: the silence begins (t = 0)
+    await asyncio.sleep(0.35)
+    assert lapses == [pytest.approx(0.3, abs=0.08)]
+    watch.busy()  # the lapse's reply is said, 0.3 s long
+    await asyncio.sleep(0.3)
+    watch.idle()
+    await asyncio.sleep(0.8)  # to 1.45: the old count ended at 0.65 + 1.2 = 1.85
+    names = [e for e, _ in record.events]
+    if warn_at is None:
+        assert names == ["expire"], record.events
+    else:
+        assert names == [f"warn {warning_s:.1f}", "expire"], record.events
+        assert record.events[0][1] == pytest.approx(warn_at, abs=0.08)
+    assert record.events[-1][1] == pytest.approx(1.2, abs=0.08)
+    watch.stop()
+
+
+async def test_input_after_the_lapse_counts_the_silence_anew() -> None:
+    record = Record()
+    watch = IdleWatch(0.8, 0.0, record.warn, record.expire, lapse_s=0.2, on_lapse=lambda: None)
+    watch.idle()
+    await asyncio.sleep(0.3)  # lapsed at 0.2
+    watch.busy()
+    watch.idle()
+    await asyncio.sleep(0.2)
+    watch.activity()  # a tap at 0.5: the end moves to 1.3
+    await asyncio.sleep(0.5)  # the old end (0.8) passes
+    assert record.events == []
+    await asyncio.sleep(0.4)
+    assert [e for e, _ in record.events] == ["expire"]
+    assert record.events[0][1] == pytest.approx(1.3, abs=0.08)
