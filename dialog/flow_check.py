@@ -76,6 +76,54 @@ def _known_operations() -> frozenset[str]:
     return frozenset(f"{d.system}.{op}" for d in decls for op in d.operations)
 
 
+#: The keys of a collect step's ``help`` (:func:`dialog.waiting.asks_about_the_question`).
+HELP_KEYS = ("utter", "words", "lacking")
+
+
+def _word_lists(value: Any) -> bool:
+    """Whether ``value`` is ``{LANG: [word, ...]}`` with non-empty lists of non-empty strings."""
+    return isinstance(value, dict) and all(
+        isinstance(w, list) and w and all(isinstance(x, str) and x for x in w)
+        for w in value.values()
+    )
+
+
+def _check_help(c: ProblemSink, pack: Pack, help_: Any, path: str, line: int) -> None:
+    """A collect step's ``help``: ``utter`` a known response, ``words`` (what the question asks
+    for) and the optional ``lacking`` (words that only say the visitor lacks something) each
+    ``{LANG: [word, ...]}`` in the pack's languages, and no other key."""
+    if not isinstance(help_, dict) or not _word_lists(help_.get("words")):
+        c.add("flows.yaml", line, f"{path}: needs utter and words: {{LANG: [word, ...]}}")
+        return
+    if help_.get("utter") not in pack.responses:
+        c.add("flows.yaml", line_at(help_), f"{path}.utter: unknown response")
+    for key in help_:
+        if key not in HELP_KEYS:
+            c.add(
+                "flows.yaml",
+                line_at(help_, key),
+                f"{path}.{key}: unknown key (one of: {', '.join(HELP_KEYS)})",
+            )
+    lacking = help_.get("lacking")
+    if lacking is not None and not _word_lists(lacking):
+        c.add(
+            "flows.yaml",
+            line_at(help_, "lacking"),
+            f"{path}.lacking: must be {{LANG: [word, ...]}} (words that only say the visitor "
+            "lacks something)",
+        )
+        return
+    for key in ("words", "lacking"):
+        for lang in help_.get(key) or {}:
+            if lang not in pack.languages:
+                c.add(
+                    "flows.yaml",
+                    line_at(help_[key], lang),
+                    f"{path}.{key}.{lang}: not one of the pack's languages "
+                    f"({', '.join(pack.languages)})",
+                )
+
+
 def check_step(c: ProblemSink, pack: Pack, flow: Flow, step: Step) -> None:
     """Add a problem to ``c`` for each name ``step`` of ``flow`` gives that ``pack`` lacks: an
     undeclared slot, an unknown response, flow, connector operation, error code or step id
@@ -99,17 +147,7 @@ def check_step(c: ProblemSink, pack: Pack, flow: Flow, step: Step) -> None:
             if rej["utter"] not in pack.responses:
                 c.add("flows.yaml", line_at(rej), f"{path}.rejections[{i}].utter: unknown response")
         if "help" in spec:
-            help_ = spec["help"]
-            words = help_.get("words") if isinstance(help_, dict) else None
-            if not isinstance(words, dict) or not all(
-                isinstance(w, list) and w and all(isinstance(x, str) and x for x in w)
-                for w in words.values()
-            ):
-                c.add(
-                    "flows.yaml", line, f"{path}.help: needs utter and words: {{LANG: [word, ...]}}"
-                )
-            elif help_.get("utter") not in pack.responses:
-                c.add("flows.yaml", line_at(help_), f"{path}.help.utter: unknown response")
+            _check_help(c, pack, spec["help"], f"{path}.help", line)
     elif step.type == "action":
         if not isinstance(step.value, str) or step.value.count(".") != 1:
             c.add("flows.yaml", line, f"{path}.action: must be SYSTEM.OPERATION")

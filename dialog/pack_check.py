@@ -8,9 +8,11 @@ Step grammar (one type key per step, plus optional ``id`` and ``next``):
 * ``collect: SLOT`` with ``utter`` (the question), optional ``rejections`` (list of
   ``{if: EXPR, utter: RESPONSE}``; ``value`` is the candidate), ``max_attempts``, ``on_max``
   (step id; default hand-off), ``ask_before_filling`` and ``help`` (``{utter: RESPONSE,
-  words: {LANG: [word, …]}}``: a line with one of the words that gives no value, such as "I
-  didn't get the code" at the code question, hears RESPONSE and the question again, with no
-  failed attempt);
+  words: {LANG: [word, …]}, lacking: {LANG: [word, …]}}``: a line with one of the words that
+  gives no value, such as "I didn't get the code" at the code question, hears RESPONSE and the
+  question again, with no failed attempt; a ``lacking`` word, one that only says the visitor
+  lacks something, does not do so in a clear question the knowledge base answers:
+  :func:`dialog.waiting.asks_about_the_question`, checked by :mod:`dialog.flow_check`);
 * ``action: SYSTEM.OPERATION`` with ``params`` (``"{slot}"`` placeholders), ``result``
   (``{slot: field}``), ``on_error`` (``{code|default: step id}``) and ``side_effect``;
 * ``say: RESPONSE``; ``set_slots: {slot: value}`` (a value ``"=EXPR"`` is evaluated);

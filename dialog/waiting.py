@@ -9,7 +9,7 @@ there (passed in as ``route``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from dialog.commands import announces_a_question, asks_what_next, is_goodbye
@@ -143,38 +143,35 @@ def _option_words_only(pack: Pack, run: Run, text: str) -> bool:
     return False
 
 
-#: Help words that say only that the visitor lacks something ("I don't know", "without", 没带),
-#: not what the question asks for: beside a clear question of the knowledge base they are part
-#: of that question ("I don't know, what time do you close?", 没带卡能取钱吗), which is answered.
-GENERIC_HELP_WORDS = frozenset(
-    {"don't know", "dont know", "do not know", "no idea", "without", "don't have", "dont have",
-     "do not have", "不知道", "没带", "没有卡", "不在身上", "不在身边"}
-)  # fmt: skip
-
-
 def asks_about_the_question(step: Step, event: UserInput, clear_question: bool = False) -> bool:
     """Whether the line is about what the waiting question asks for rather than an answer: it
-    holds one of the step's ``help.words`` in the line's language (case-insensitive; English
-    words as whole words). "what is the code?" and "I didn't get the code" at the code
-    question got the SWIFT-code and unrecognised-payment FAQ answers (newcomer14).
+    holds one of the step's help words in the line's language, ``help.words`` or
+    ``help.lacking`` (case-insensitive; English words as whole words). "what is the code?" and
+    "I didn't get the code" at the code question got the SWIFT-code and unrecognised-payment
+    FAQ answers (newcomer14).
 
     With ``clear_question`` (the line is also a clear question the knowledge base answers) the
-    line must hold a word that names what is asked for ("card number", 后四位, "code"), not only
-    one of :data:`GENERIC_HELP_WORDS`: "I don't know, what time do you close?" at the card
-    question is the closing-time question (review17)."""
+    line must hold one of ``help.words``, which name what is asked for ("card number", 后四位,
+    "code"): the pack's ``help.lacking`` words only say that the visitor lacks something ("I
+    don't know", "without", 没带) and are then part of that question: "I don't know, what time
+    do you close?" at the card question is the closing-time question (review17)."""
     help_ = step.spec.get("help")
     if not help_:
         return False
-    words = help_["words"].get(event.language) or ()
     text = event.text.lower()
-    found = [
-        w
-        for w in words
-        if (re.search(rf"\b{re.escape(w.lower())}\b", text) if w.isascii() else w in text)
-    ]
+    if _holds_one(text, help_["words"].get(event.language) or ()):
+        return True
     if clear_question:
-        return any(w.lower() not in GENERIC_HELP_WORDS for w in found)
-    return bool(found)
+        return False
+    return _holds_one(text, (help_.get("lacking") or {}).get(event.language) or ())
+
+
+def _holds_one(text: str, words: Iterable[str]) -> bool:
+    """Whether lower-case ``text`` holds one of ``words`` (case-insensitive): an ASCII word as a
+    whole word (``\\b`` either side), any other as a substring (Chinese has no spaces)."""
+    return any(
+        re.search(rf"\b{re.escape(w.lower())}\b", text) if w.isascii() else w in text for w in words
+    )
 
 
 def clear_request(pack: Pack, event: UserInput) -> bool:

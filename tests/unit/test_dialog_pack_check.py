@@ -147,6 +147,29 @@ def test_a_collect_steps_help_is_checked(broken: Path) -> None:
     ]
 
 
+def test_a_help_steps_lacking_words_are_checked(broken: Path) -> None:
+    """``help.lacking`` (the card question's "I don't know", 没带: help words that only say the
+    visitor lacks something): a misspelt key, a language the pack does not speak and words that
+    are not a list are each named with the key's line and YAML path."""
+    flows = broken / "flows.yaml"
+    path = "flows.verify_bank.steps[1].help"
+    key_line = _edit(flows, "          lacking:\n", "          lackng:\n")
+    _, problems = check_pack(broken)
+    found = {(p.line, p.message) for p in problems}
+    assert (key_line, f"{path}.lackng: unknown key (one of: utter, words, lacking)") in found
+    _edit(flows, "          lackng:\n", "          lacking:\n")
+    zh_line = _edit(flows, "            zh: [不知道, 没带,", "            fr: [不知道, 没带,")
+    _, problems = check_pack(broken)
+    message = f"{path}.lacking.fr: not one of the pack's languages (en, zh)"
+    assert (zh_line, message) in {(p.line, p.message) for p in problems}, problems
+    _edit(flows, "            fr: [不知道, 没带,", "            zh: 不知道\n            xx: [没带,")
+    _, problems = check_pack(broken)
+    assert any(
+        p.line == key_line and p.message.startswith(f"{path}.lacking: must be {{LANG: [word")
+        for p in problems
+    ), [str(p) for p in problems]
+
+
 def test_an_out_of_scope_answer_names_a_real_heading(broken: Path) -> None:
     intents = broken / "intents.yaml"
     _edit(intents, "answer: Making a transfer", "answer: Making a transfr")
