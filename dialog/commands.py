@@ -87,16 +87,28 @@ def declines_a_person(text: str) -> bool:
     return _PERSON_EN.search(t, no.end(), end.start() if end else len(t)) is not None
 
 
-def _words(text: str) -> str:
-    """``text`` normalised (:func:`normalize`), its punctuation and runs of spaces one space."""
-    return re.sub(r"[\s,.!?。！？，、~]+", " ", normalize(text)).strip()
+_SPACES = re.compile(r"[\s,.!?。！？，、~]+")
+#: :data:`_SPACES` and apostrophes ("I've got a question" reads "i ve got a question").
+_SPACES_APOSTROPHES = re.compile(r"[\s,.!?。！？，、~'’]+")
 
 
-def _said_whole(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether the whole of ``text`` (:func:`_words`) matches ``pattern``, with its spaces or
-    without them (a Chinese line has none, a transcript may put some in)."""
-    t = _words(text)
-    return bool(t) and bool(pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")))
+def _words(text: str, *, apostrophes: bool = False) -> str:
+    """``text`` normalised (:func:`normalize`), its punctuation and runs of spaces one space;
+    with ``apostrophes``, apostrophes too."""
+    spaces = _SPACES_APOSTROPHES if apostrophes else _SPACES
+    return spaces.sub(" ", normalize(text)).strip()
+
+
+def _said_whole(
+    pattern: re.Pattern[str], text: str, *, max_chars: int | None = None, apostrophes: bool = False
+) -> bool:
+    """Whether the whole of ``text`` (:func:`_words`, with ``apostrophes``) matches ``pattern``,
+    with its spaces or without them (a Chinese line has none, a transcript may put some in);
+    never when the normalised line is longer than ``max_chars`` characters."""
+    t = _words(text, apostrophes=apostrophes)
+    if not t or (max_chars is not None and len(t) > max_chars):
+        return False
+    return bool(pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")))
 
 
 # A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow
@@ -109,7 +121,7 @@ _GOODBYE = re.compile(
 
 def is_goodbye(text: str) -> bool:
     """Whether ``text`` (the whole utterance) takes leave: "bye", "thanks, bye", "谢谢再见"."""
-    return len(_words(text)) <= 40 and _said_whole(_GOODBYE, text)
+    return _said_whole(_GOODBYE, text, max_chars=40)
 
 
 # A plain no said whole at a question it cannot answer (the card's last four digits, a date, a
@@ -170,12 +182,7 @@ def announces_a_question(text: str) -> bool:
     "can I ask something", "我想问", "我想咨询一下", "我有个问题". Spoken with a pause before
     the question, it was a turn of its own and got the out-of-scope offer of a colleague
     (newcomer13, a real recording: 我想问 … 1.5 s … 我在滨海新区有房)."""
-    t = re.sub(r"[\s,.!?。！？，、~'’]+", " ", normalize(text)).strip()
-    return (
-        bool(t)
-        and len(t) <= 40
-        and bool(_ANNOUNCE.fullmatch(t) or _ANNOUNCE.fullmatch(t.replace(" ", "")))
-    )
+    return _said_whole(_ANNOUNCE, text, max_chars=40, apostrophes=True)
 
 
 #: Latin words Chinese speakers use every day, typed or said inside Chinese ("ok", "ID",
