@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.commands import declines
-from tests.conftest import trained_dialog
+from tests.support.dialog_sessions import session_at
 from tests.support.dialog_visitor import said
 
 STOPPED = {"en": "I'll stop there", "zh": "那就先不办了"}
@@ -51,33 +51,30 @@ def test_a_no_with_more_in_it_is_no_plain_no(line: str) -> None:
 async def test_a_plain_no_at_a_question_stops_the_flow(
     domain: str, opening: str, line: str, language: str
 ) -> None:
-    session = trained_dialog(domain).new_session(f"declined-{domain}", language=language)
-    await session.handle_text(opening)
-    assert session.awaited_answer() in ("digits", "date"), session.state.stack
-    turn = await session.handle_text(line)
-    assert STOPPED[language] in said(turn), said(turn)
-    assert "didn't get" not in said(turn) and "没有听懂" not in said(turn), said(turn)
-    assert turn.intent == "cancel" and not session.state.stack
-    session.close()
+    name, awaits = f"declined-{domain}", ("digits", "date")
+    async with session_at(domain, opening, name=name, language=language, awaits=awaits) as session:
+        turn = await session.handle_text(line)
+        assert STOPPED[language] in said(turn), said(turn)
+        assert "didn't get" not in said(turn) and "没有听懂" not in said(turn), said(turn)
+        assert turn.intent == "cancel" and not session.state.stack
 
 
 async def test_a_no_at_a_yes_no_question_is_its_answer() -> None:
-    session = trained_dialog("bank").new_session("declined-yes-no")
-    await session.handle_text("I need a queue number")
-    turn = await session.handle_text("cards")
-    assert "queue number for card services" in said(turn), said(turn)
-    turn = await session.handle_text("no")
-    assert STOPPED["en"] not in said(turn), said(turn)
-    session.close()
+    async with session_at(
+        "bank", "I need a queue number", name="declined-yes-no", awaits=None
+    ) as session:
+        turn = await session.handle_text("cards")
+        assert "queue number for card services" in said(turn), said(turn)
+        turn = await session.handle_text("no")
+        assert STOPPED["en"] not in said(turn), said(turn)
 
 
 async def test_with_another_request_waiting_a_no_starts_it() -> None:
-    session = trained_dialog("bank").new_session("declined-queued")
-    await session.handle_text("I lost my card and what is my balance")
-    turn = await session.handle_text("no")
-    assert 'Now for your other request: "what is my balance".' in said(turn), said(turn)
-    assert session.state.stack[0].flow_id == "check_balance"
-    session.close()
+    opening = "I lost my card and what is my balance"
+    async with session_at("bank", opening, name="declined-queued", awaits=None) as session:
+        turn = await session.handle_text("no")
+        assert 'Now for your other request: "what is my balance".' in said(turn), said(turn)
+        assert session.state.stack[0].flow_id == "check_balance"
 
 
 CARD_HELP = {"en": "long number on the front of your card", "zh": "银行卡正面那串长号码"}
@@ -113,23 +110,19 @@ TAX_HELP = {"en": "number on your resident ID card", "zh": "就是居民身份�
 async def test_where_the_last_four_digits_are_then_the_question(
     domain: str, opening: str, line: str, language: str, help_words: dict, question: str
 ) -> None:
-    session = trained_dialog(domain).new_session(f"help-{domain}", language=language)
-    await session.handle_text(opening)
-    assert session.awaited_answer() == "digits"
-    turn = await session.handle_text(line)
-    assert help_words[language] in turn.replies[0].text, said(turn)
-    assert question in turn.replies[-1].text, said(turn)
-    assert not [r.source for r in turn.replies if r.source], said(turn)  # no FAQ answer
-    assert session.awaited_answer() == "digits" and session.state.stack
-    session.close()
+    async with session_at(domain, opening, name=f"help-{domain}", language=language) as session:
+        turn = await session.handle_text(line)
+        assert help_words[language] in turn.replies[0].text, said(turn)
+        assert question in turn.replies[-1].text, said(turn)
+        assert not [r.source for r in turn.replies if r.source], said(turn)  # no FAQ answer
+        assert session.awaited_answer() == "digits" and session.state.stack
 
 
 async def test_a_forgotten_pin_at_the_card_question_is_still_the_pin_answer() -> None:
-    session = trained_dialog("bank").new_session("help-pin")
-    await session.handle_text("my card is lost")
-    turn = await session.handle_text("I forgot my PIN")
-    assert "faq.en.md § Forgotten or blocked PIN" in [r.source for r in turn.replies], said(turn)
-    session.close()
+    async with session_at("bank", "my card is lost", name="help-pin", awaits=None) as session:
+        turn = await session.handle_text("I forgot my PIN")
+        sources = [r.source for r in turn.replies]
+        assert "faq.en.md § Forgotten or blocked PIN" in sources, said(turn)
 
 
 @pytest.mark.parametrize(
@@ -145,14 +138,12 @@ async def test_a_clear_question_with_a_lacking_word_is_answered(
 ) -> None:
     """Review17: the help words that only say the visitor lacks something ("don't know",
     "without", 不知道) took clear FAQ questions at the card question for a request for help."""
-    session = trained_dialog("bank").new_session("help-faq", language=language)
-    await session.handle_text("my card is lost" if language == "en" else "我的卡丢了")
-    assert session.awaited_answer() == "digits"
-    turn = await session.handle_text(line)
-    sources = [r.source for r in turn.replies if r.source]
-    assert sources, said(turn)  # a FAQ answer, not the card-number help
-    if section:
-        assert any(section in s for s in sources), sources
-    assert CARD_HELP[language] not in said(turn), said(turn)
-    assert session.awaited_answer() == "digits"
-    session.close()
+    opening = "my card is lost" if language == "en" else "我的卡丢了"
+    async with session_at("bank", opening, name="help-faq", language=language) as session:
+        turn = await session.handle_text(line)
+        sources = [r.source for r in turn.replies if r.source]
+        assert sources, said(turn)  # a FAQ answer, not the card-number help
+        if section:
+            assert any(section in s for s in sources), sources
+        assert CARD_HELP[language] not in said(turn), said(turn)
+        assert session.awaited_answer() == "digits"

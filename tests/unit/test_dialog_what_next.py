@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.commands import asks_what_next
-from tests.conftest import trained_dialog
+from tests.support.dialog_sessions import session_at
 from tests.support.dialog_visitor import said
 
 WHAT_NEXT = ["怎么办？", "那怎么办", "我该怎么办呢", "然后呢", "接下来怎么做", "What should I do?",
@@ -40,13 +40,12 @@ def test_a_line_with_more_in_it(line: str) -> None:
 async def test_the_question_is_asked_again(
     domain: str, opening: str, line: str, language: str, question: str
 ) -> None:
-    session = trained_dialog(domain).new_session(f"what-next-{domain}", language=language)
-    await session.handle_text(opening)
-    stack = list(session.state.stack)
-    assert session.awaited_answer() == "digits", stack
-    turn = await session.handle_text(line)
-    reply = said(turn)
-    assert question in reply, reply
-    assert "didn't get" not in reply and "没有听懂" not in reply, reply
-    assert session.awaited_answer() == "digits"
-    assert [f.attempts for f in session.state.stack] == [f.attempts for f in stack]
+    name = f"what-next-{domain}"
+    async with session_at(domain, opening, name=name, language=language) as session:
+        stack = list(session.state.stack)
+        turn = await session.handle_text(line)
+        reply = said(turn)
+        assert question in reply, reply
+        assert "didn't get" not in reply and "没有听懂" not in reply, reply
+        assert session.awaited_answer() == "digits"
+        assert [f.attempts for f in session.state.stack] == [f.attempts for f in stack]

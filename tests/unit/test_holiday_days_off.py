@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.embedding import SentenceEncoder
-from dialog.pack import DEFAULT_PACKS_DIR, load_pack
 from dialog.question_frame import days_off_question
-from dialog.understanding import Understanding
-from engine.embeddings import embedding_cache_dir
-from tests.conftest import model_folder
+from tests.support.dialog_sessions import domain_understanding
 
 
 @pytest.mark.parametrize(
@@ -39,17 +35,6 @@ def test_days_off_question(text: str, asked: bool) -> None:
     assert days_off_question(text) is asked
 
 
-@pytest.fixture(scope="module")
-def packs() -> dict[str, Understanding]:
-    encoder = SentenceEncoder.load(
-        model_folder("multilingual-e5-small"), cache_dir=embedding_cache_dir()
-    )
-    return {
-        name: Understanding.from_pack(load_pack(DEFAULT_PACKS_DIR / name), encoder)
-        for name in ("tax", "bank")
-    }
-
-
 @pytest.mark.parametrize(
     ("pack", "text", "expected"),
     [
@@ -64,10 +49,8 @@ def packs() -> dict[str, Understanding]:
         ("bank", "国庆节你们开门吗", "营业时间"),
     ],
 )
-def test_days_off_read_out_of_scope(
-    packs: dict[str, Understanding], pack: str, text: str, expected: str
-) -> None:
-    understanding = packs[pack]
+def test_days_off_read_out_of_scope(pack: str, text: str, expected: str) -> None:
+    understanding = domain_understanding(pack)
     nlu, kb = understanding.read(text, "zh")
     if expected == "out_of_scope":
         assert understanding.label(nlu, kb) == "out_of_scope"
@@ -87,9 +70,7 @@ def test_days_off_read_out_of_scope(
         ("tax", "国庆节放假期间可以预约吗", "book_appointment"),
     ],
 )
-def test_a_flow_asked_on_a_holiday_keeps_its_flow(
-    packs: dict[str, Understanding], pack: str, text: str, flow: str
-) -> None:
+def test_a_flow_asked_on_a_holiday_keeps_its_flow(pack: str, text: str, flow: str) -> None:
     assert days_off_question(text)  # the words alone would read it as the days off
-    nlu, _ = packs[pack].read(text, "zh")
+    nlu, _ = domain_understanding(pack).read(text, "zh")
     assert nlu.intent == flow

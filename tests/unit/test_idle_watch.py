@@ -14,15 +14,31 @@ from engine.server.idle_watch import IdleWatch, warning_lead
 
 
 class Record:
+    """What an :class:`IdleWatch` made by :meth:`watch` did: its questions and its end
+    (``events``: name, seconds since the record was made) and its lapses (``lapses``: seconds)."""
+
     def __init__(self) -> None:
         self.events: list[tuple[str, float]] = []
+        self.lapses: list[float] = []
         self.t0 = asyncio.get_running_loop().time()
 
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time() - self.t0
+
     def warn(self, left: float) -> None:
-        self.events.append((f"warn {left:.1f}", asyncio.get_running_loop().time() - self.t0))
+        self.events.append((f"warn {left:.1f}", self._now()))
 
     def expire(self) -> None:
-        self.events.append(("expire", asyncio.get_running_loop().time() - self.t0))
+        self.events.append(("expire", self._now()))
+
+    def lapse(self) -> None:
+        self.lapses.append(self._now())
+
+    def watch(self, timeout_s: float, warning_s: float, lapse_s: float = 0.0) -> IdleWatch:
+        """An :class:`IdleWatch` recording here; ``lapse_s`` 0: no verified-access lapse."""
+        return IdleWatch(
+            timeout_s, warning_s, self.warn, self.expire, lapse_s=lapse_s, on_lapse=self.lapse
+        )
 
 
 def test_the_lead_is_the_setting_at_most_half_the_timeout() -> None:
@@ -35,7 +51,7 @@ def test_the_lead_is_the_setting_at_most_half_the_timeout() -> None:
 
 async def test_asked_once_then_ended_the_lead_later() -> None:
     record = Record()
-    watch = IdleWatch(0.6, 0.3, record.warn, record.expire)
+    watch = record.watch(0.6, 0.3)
     watch.idle()
     await asyncio.sleep(0.35)
     assert [e for e, _ in record.events] == ["warn 0.3"]
@@ -51,7 +67,7 @@ async def test_asked_once_then_ended_the_lead_later() -> None:
 
 async def test_activity_after_the_question_starts_the_wait_anew() -> None:
     record = Record()
-    watch = IdleWatch(0.8, 0.2, record.warn, record.expire)
+    watch = record.watch(0.8, 0.2)
     watch.idle()
     await asyncio.sleep(0.7)  # asked at 0.6
     watch.activity()  # a tap at 0.7: still there
@@ -66,7 +82,7 @@ async def test_activity_after_the_question_starts_the_wait_anew() -> None:
 
 async def test_a_turn_under_way_counts_no_silence_and_zero_never_asks() -> None:
     record = Record()
-    watch = IdleWatch(0.3, 0.0, record.warn, record.expire)
+    watch = record.watch(0.3, 0.0)
     watch.idle()
     await asyncio.sleep(0.1)
     watch.busy()  # the visitor speaks, the avatar answers
@@ -81,12 +97,8 @@ async def test_access_lapses_on_the_shorter_silence_once() -> None:
     """newcomer #15: a verified visitor's account stayed open for the whole timeout; the lapse
     (``server.verified_idle_s``) comes first, once per silence, and the session runs on."""
     record = Record()
-    lapses: list[float] = []
-    loop = asyncio.get_running_loop()
-    watch = IdleWatch(
-        1.2, 0.2, record.warn, record.expire, lapse_s=0.3,
-        on_lapse=lambda: lapses.append(loop.time() - record.t0),
-    )  # fmt: skip
+    lapses = record.lapses
+    watch = record.watch(1.2, 0.2, lapse_s=0.3)
     watch.idle()
     await asyncio.sleep(0.4)
     assert lapses == [pytest.approx(0.3, abs=0.08)] and record.events == []
@@ -103,13 +115,10 @@ async def test_access_lapses_on_the_shorter_silence_once() -> None:
 
 async def test_a_lapse_not_shorter_than_the_timeout_is_off() -> None:
     record = Record()
-    lapses: list[int] = []
-    watch = IdleWatch(
-        0.3, 0.0, record.warn, record.expire, lapse_s=0.3, on_lapse=lambda: lapses.append(1)
-    )
+    watch = record.watch(0.3, 0.0, lapse_s=0.3)
     watch.idle()
     await asyncio.sleep(0.4)
-    assert lapses == [] and [e for e, _ in record.events] == ["expire"]
+    assert record.lapses == [] and [e for e, _ in record.events] == ["expire"]
 
 
 async def test_being_seen_answers_the_question_but_puts_off_nothing_before_it() -> None:
@@ -117,7 +126,7 @@ async def test_being_seen_answers_the_question_but_puts_off_nothing_before_it() 
     which the session passes as activity) counts as speech does; before the question, being in
     view changes nothing (the next person is seen too)."""
     record = Record()
-    watch = IdleWatch(0.6, 0.3, record.warn, record.expire)
+    watch = record.watch(0.6, 0.3)
     watch.idle()
     await asyncio.sleep(0.1)
     watch.seen()  # in view, not asked yet: the question still comes at 0.3
@@ -135,12 +144,8 @@ async def test_being_seen_after_the_question_does_not_put_the_lapse_off() -> Non
     lapse's count anew, so with ``lapse_s`` past the question's time a visitor (or the next
     person) in view at each question kept the account open until the session ended."""
     record = Record()
-    lapses: list[float] = []
-    loop = asyncio.get_running_loop()
-    watch = IdleWatch(
-        1.0, 0.4, record.warn, record.expire, lapse_s=0.8,
-        on_lapse=lambda: lapses.append(loop.time() - record.t0),
-    )  # fmt: skip
+    lapses = record.lapses
+    watch = record.watch(1.0, 0.4, lapse_s=0.8)
     watch.idle()
     await asyncio.sleep(0.65)  # asked at 0.6
     assert [e for e, _ in record.events] == ["warn 0.4"], record.events
@@ -164,12 +169,8 @@ async def test_the_lapse_reply_does_not_put_the_end_off(
     ``timeout_s`` after the silence began (the question ``warning_s`` before it), as with the
     question's own reply; the visitor's input after it still starts the count anew."""
     record = Record()
-    loop = asyncio.get_running_loop()
-    lapses: list[float] = []
-    watch = IdleWatch(
-        1.2, warning_s, record.warn, record.expire, lapse_s=0.3,
-        on_lapse=lambda: lapses.append(loop.time() - record.t0),
-    )  # fmt: skip
+    lapses = record.lapses
+    watch = record.watch(1.2, warning_s, lapse_s=0.3)
     watch.idle()  # the last reply ended: the silence begins (t = 0)
     await asyncio.sleep(0.35)
     assert lapses == [pytest.approx(0.3, abs=0.08)]
@@ -189,7 +190,7 @@ async def test_the_lapse_reply_does_not_put_the_end_off(
 
 async def test_input_after_the_lapse_counts_the_silence_anew() -> None:
     record = Record()
-    watch = IdleWatch(0.8, 0.0, record.warn, record.expire, lapse_s=0.2, on_lapse=lambda: None)
+    watch = record.watch(0.8, 0.0, lapse_s=0.2)
     watch.idle()
     await asyncio.sleep(0.3)  # lapsed at 0.2
     watch.busy()
