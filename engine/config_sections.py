@@ -154,12 +154,25 @@ class VoiceConfig(_Section):
     #: quantized statically (engine.tts.kokoro_static: RTF 0.41 -> 0.28, quiet machine);
     #: ``dynamic`` the pinned export's own decoder.
     decoder: Literal["static", "dynamic"] = "static"
+    #: kokoro: let onnxruntime's threads busy-wait between operators (engine.tts.kokoro.SPIN_ON)
+    #: for a kiosk with cores to spare: measured 0.90x the wall time for 1.10x the CPU on a
+    #: quiet 2-core machine, but 1.26-1.59x the wall time under load
+    #: (benchmarks/kokoro_session_options.py). Same audio. Default off.
+    spin: bool = False
     deadline_s: float = Field(2.0, gt=0.1, le=30.0)
     fallback: VoiceConfig | None = None
     url: str = ""  # openai: base URL, e.g. "http://tts.bank.internal:8000/v1"
     model: str = ""  # openai: the server's model name
     api_key_env: str = ""  # openai: name of the environment variable holding the key
     response_format: Literal["wav", "mp3", "pcm", "opus", "aac", "flac"] = "wav"
+
+    @model_validator(mode="after")
+    def _spin_is_kokoros(self) -> VoiceConfig:
+        """``spin`` is a setting of Kokoro's onnxruntime sessions: asked of another provider
+        it would do nothing, so it is an error that names the provider."""
+        if self.spin and self.provider != "kokoro":
+            raise ValueError(f"spin is a kokoro setting; this voice's provider is {self.provider}")
+        return self
 
 
 def offline_voice(language: str) -> VoiceConfig:

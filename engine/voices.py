@@ -41,6 +41,7 @@ def build_voice(voice: VoiceConfig, language: str) -> TTSProvider:
             length_scale=voice.length_scale,
             opening=voice.opening,
             decoder=voice.decoder,
+            spin=voice.spin,
         )
         kokoro.warm_up()
         return kokoro

@@ -97,6 +97,12 @@ TAIL_UNITS = 8
 #: 10.1 -> 4.8 (medians, 2 threads, three clauses x 2; with spinning a quiet machine gave
 #: 0.84 CPU s per audio s at RTF 0.42).
 SPIN = "0"
+#: The same with spinning asked for (``tts.voices.zh.spin``, a kiosk with cores to spare):
+#: ``benchmarks/kokoro_session_options.py`` measured 0.90x the wall time for 1.10x the CPU on
+#: a quiet machine, but 1.26-1.59x the wall time on a loaded one. Same audio, bit for bit.
+SPIN_ON = "1"
+#: The onnxruntime session setting :data:`SPIN` / :data:`SPIN_ON` are values of.
+SPIN_KEY = "session.intra_op.allow_spinning"
 #: Files of a Kokoro model folder (`dhe models kokoro-82m`): the model, its phoneme
 #: vocabulary, and voice packs in either or both of two forms: an ``.npz`` of (510, 1, 256)
 #: arrays (kokoro-onnx's form), and a folder of raw little-endian float32 510 × 256 files, one
@@ -156,6 +162,9 @@ class KokoroTTS(SentenceTTS):
         tail_units: duration units (25 ms) of a piece's last phoneme that the decoder renders,
             the rest of its predicted silence left out with the norms weighted to match
             (:func:`engine.tts.kokoro_graph.shorten_tail`); None renders all of it.
+        spin: let onnxruntime's intra-op threads busy-wait between operators
+            (:data:`SPIN_ON`; default off, :data:`SPIN`): a little faster on a machine with
+            idle cores, much slower on a busy one. Same audio either way.
 
     Raises:
         TTSError: ``model-not-found`` (a file is missing), ``model-invalid`` (unreadable model,
@@ -178,6 +187,7 @@ class KokoroTTS(SentenceTTS):
         decoder: str = "static",
         pitch_range: float = PITCH_RANGE,
         tail_units: int | None = TAIL_UNITS,
+        spin: bool = False,
     ) -> None:
         model_dir = Path(model_dir)
         if opening not in OPENINGS:
@@ -207,10 +217,7 @@ class KokoroTTS(SentenceTTS):
             graph = square_by_product(
                 weigh_norms(own if decoder == "dynamic" else static_decoder(model_dir, decoder))
             )
-            options = ort.SessionOptions()
-            if threads:
-                options.intra_op_num_threads = threads
-            options.add_session_config_entry("session.intra_op.allow_spinning", SPIN)
+            options = session_options(threads, spin)
             self._predictor = ort.InferenceSession(
                 predictor, options, providers=["CPUExecutionProvider"]
             )
@@ -220,6 +227,7 @@ class KokoroTTS(SentenceTTS):
         except Exception as exc:  # onnx/onnxruntime loader errors → one code
             raise TTSError("model-invalid", f"cannot load Kokoro from {model_dir}: {exc}") from exc
         self.voice = voice
+        self.spin = spin
         self._style = voices[voice]  # (510, 256)
         self._lock = threading.Lock()
         self._speed = 1.0 / _check_scale(length_scale)
@@ -335,6 +343,23 @@ class KokoroTTS(SentenceTTS):
         track = zh_track(symbols, counts)
         pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return TTSChunk(pcm=pcm, sample_rate=self.sample_rate, visemes=track, text=sentence)
+
+
+def session_options(threads: int | None = None, spin: bool = False):
+    """onnxruntime session options for Kokoro's two sessions: ``threads`` intra-op threads
+    (None or 0: one per core) that busy-wait between operators only when ``spin``
+    (:data:`SPIN_ON`, else :data:`SPIN`).
+
+    Returns:
+        ``onnxruntime.SessionOptions``.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    options.add_session_config_entry(SPIN_KEY, SPIN_ON if spin else SPIN)
+    return options
 
 
 def load_voice_packs(model_dir: Path) -> dict[str, np.ndarray]:

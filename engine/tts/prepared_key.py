@@ -234,6 +234,7 @@ def legacy_fingerprint(voice_config: Any, language: str) -> str:
 def _fingerprint(voice_config: Any, language: str, file_key: Callable[[Path], str]) -> str:
     """:func:`voice_fingerprint` with ``file_key(path) -> str`` keying each model file."""
     fields = voice_config.model_dump(mode="json")
+    fields.pop("spin", None)  # threads busy-waiting or not: the same audio (engine.tts.kokoro)
     provider = fields["provider"]
     if provider == "kokoro" and not fields.get("speaker"):
         from engine.tts.kokoro import DEFAULT_SPEAKER  # unset speaks as the default: one key
