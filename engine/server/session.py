@@ -21,6 +21,8 @@ pipeline of one visitor out of narrow parts and reacts to them:
   turn only when the visitor's lips move with it, and
   :class:`~engine.server.perception_stage.VisitorReactions` answers arrivals, departures,
   gestures and expressions through :class:`~engine.server.seeing.SeeingSession`;
+* the events socket's messages (:class:`~engine.server.session_messages.SessionMessages`: the
+  message side, split out of here);
 * the idle and connect timeouts as timers armed by state changes; before the idle timeout the
   avatar asks once whether the visitor is still there (:mod:`engine.server.idle_watch`).
 
@@ -36,14 +38,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from types import MappingProxyType
 
 from aiortc import RTCPeerConnection
 from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
-from dialog.types import DialogTurn
 from engine.audit import record_dialog
 from engine.events import Event, GestureDetected, SessionError, SessionState
 from engine.observers import EventBus, label_follows_replies
@@ -58,6 +58,7 @@ from engine.server.perception_stage import PerceptionStage, VisitorReactions
 from engine.server.rtc import ice_configuration, negotiate, transport_cause
 from engine.server.runtime import Runtime
 from engine.server.seeing import SeeingSession
+from engine.server.session_messages import SessionMessages
 from engine.server.session_turns import SessionTurns
 from engine.server.speaker_gate import GatedDecisions
 from engine.show import badge_for
@@ -66,11 +67,9 @@ from engine.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
-#: The handoff button's words, per session language.
 #: Seconds a session outlives its events socket: a page that lost it for good (crashed,
 #: killed, its machine off) frees its slot this soon, not when ICE consent expires (~30 s).
 SOCKET_GONE_S = 5.0
-HANDOFF_TEXT = MappingProxyType({"zh": "转人工", "en": "I want to talk to a human"})
 #: States in which the idle timeout runs (nothing is being said or prepared).
 IDLE_STATES = ("idle", "interrupted")
 
@@ -124,6 +123,7 @@ class Session:
         self.state = SessionStateMachine(session_id, self.bus, self._state_changed)
         self.tasks = SessionTasks(session_id, self._task_failed)
         self.turns = SessionTurns(self, self._task_failed)
+        self.messages = SessionMessages(self)
         self.turns_taken = 0
         self._build_pipeline(runtime)
         self._idle = IdleWatch(
@@ -274,41 +274,15 @@ class Session:
             self._idle.activity()
 
     async def handle_message(self, message: protocol.ClientMessage) -> None:
-        """A client → server events-socket message: text, keypad, language, handoff, camera;
-        each is activity (a tap or a typed line: the idle timeout starts anew)."""
+        """A client → server events-socket message: text, keypad, language, handoff, camera
+        (:class:`~engine.server.session_messages.SessionMessages`); each is activity (a tap or
+        a typed line: the idle timeout starts anew). A message racing the session's close is
+        dropped: the handoff button's words read the closed dialog's language and raised
+        ``SessionClosedError`` in the socket handler (fixes18)."""
+        if self._closing:
+            return
         self._idle.activity()
-        if isinstance(message, protocol.CameraMessage):
-            self.perception.set_consent(message.consent)
-            return
-        if isinstance(message, protocol.LanguageMessage):
-            self.language = message.language
-            self.decoder.set_language(message.language)
-            self.media.set_language(message.language)  # the AI mark and badge in the video
-            if self.dialog.awaited_answer() is not None and message.language != "auto":
-                # the flow's question is asked again in the language chosen (it waited,
-                # unanswered, in the old one)
-                lang = message.language
-                self.turns.start_reply(
-                    self.next_turn_id(),
-                    lambda h: self.runner.seen_turn(h, partial(self._asked_again, lang)),
-                )
-            return
-        if isinstance(message, protocol.TextMessage):
-            text = message.text
-        elif isinstance(message, protocol.KeypadMessage):
-            text = message.digits
-        else:
-            # with "auto" the language the avatar last answered in, not English (newcomer17)
-            said_in = self.language if self.language in HANDOFF_TEXT else self.dialog.language
-            text = HANDOFF_TEXT["zh" if said_in == "zh" else "en"]
-        self.turns.typed_turn(text)
-
-    async def _asked_again(self, language: str) -> DialogTurn:
-        """The waiting question in ``language`` (:meth:`DialogSession.switch_language`)."""
-        turn = await self.dialog.switch_language(language)
-        if turn is None:  # the question was answered meanwhile (a typed turn ahead of this)
-            return DialogTurn("", None, language, [], {"dialog": 0.0, "connector": None})
-        return turn
+        await self.messages.handle(message)
 
     def refuse(self, code: str, message: str) -> None:
         """Tell the visitor's page a message was refused (an ``error`` event)."""
