@@ -6,6 +6,7 @@ Before flows16 a silent visitor was timed out without a word."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -202,3 +203,20 @@ async def test_input_after_the_lapse_counts_the_silence_anew() -> None:
     await asyncio.sleep(0.4)
     assert [e for e, _ in record.events] == ["expire"]
     assert record.events[0][1] == pytest.approx(1.3, abs=0.08)
+
+
+def test_a_warning_past_half_the_timeout_is_capped_with_a_logged_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """fixes18: ``idle_warning_s`` above half of ``idle_timeout_s`` was capped without a word;
+    capping is intended (a short timeout alone must not fail the start), so it is logged."""
+    with caplog.at_level(logging.WARNING, logger="engine.config_serving"):
+        ServerConfig(idle_timeout_s=300, idle_warning_s=150)  # exactly half: used as set
+        ServerConfig(idle_timeout_s=300, idle_warning_s=0)
+        assert caplog.records == []
+        config = ServerConfig(idle_timeout_s=10)  # the default 30 s question
+    assert [r.getMessage() for r in caplog.records] == [
+        "server.idle_warning_s (30 s) is more than half of server.idle_timeout_s (10 s): "
+        '"are you still there?" is asked 5 s before the end instead'
+    ]
+    assert warning_lead(config.idle_timeout_s, config.idle_warning_s) == 5
