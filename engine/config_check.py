@@ -118,9 +118,11 @@ def _voice_problems(config: EngineConfig) -> list[str]:
                 "(no voice packs in it)"
             )
         elif voice.speaker and voice.speaker not in speakers:
+            from engine.tts.kokoro import unknown_voice
+
             problems.append(
-                f"{_where('tts', 'voices', lang, 'speaker')}: unknown Kokoro voice "
-                f"{voice.speaker!r}; have {', '.join(sorted(speakers))}"
+                f"{_where('tts', 'voices', lang, 'speaker')}: "
+                + unknown_voice(voice.speaker, speakers, [lang])
             )
     return problems
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from dialog import DialogEngine, redact
+from dialog.lapse import at_code_question
+from dialog.sensitive import MASK
 from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
@@ -111,6 +114,8 @@ class ConverseSession:
 
     async def run_turn(self, index: int, turn: TurnInput) -> TurnRecord:
         """Hear (audio) or take (text) one turn, answer it, and put the answer on the video."""
+        # the one-time code's question: what answers it is a secret in the --json row
+        secret = at_code_question(self.dialog.engine.pack, self.dialog.state)
         turn_id = f"{self.session_id}-t{index}"
         handle = ReplyHandle(turn_id)
         if turn.kind == "audio":
@@ -129,7 +134,7 @@ class ConverseSession:
             outcome = await self.runner.typed_turn(handle, turn.value, self.language)
         assert outcome is not None  # a recorded turn is never dismissed as noise
         self.turns_done += 1
-        return _record(turn, outcome)
+        return _record(turn, outcome, secret=secret)
 
     def close(self, end_reason: str = "done") -> None:
         """Write the session's audit trail, then wipe the dialog session's memory."""
@@ -146,14 +151,35 @@ class ConverseSession:
             self.dialog.close()
 
 
-def _record(turn: TurnInput, outcome: TurnOutcome) -> TurnRecord:
+#: A number said or typed: digits, Chinese numerals, English digit words, with the spaces,
+#: commas and hyphens between them (``123456``, ``一二三 四五六``, ``one two three four five six``).
+_NUMBER = re.compile(
+    r"(?:[0-9零〇一幺二两三四五六七八九]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+    r"(?:[\s,\-]*(?:[0-9零〇一幺二两三四五六七八九]"
+    r"|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b))*",
+    re.IGNORECASE,
+)
+
+
+def mask_secret(text: str) -> str:
+    """``text`` with every number in it hidden whole (``"123456"`` → ``"••••"``), as
+    :func:`dialog.redact` hides a PIN said with its value: for a line that answered the
+    one-time code's question, where any number is the code."""
+    return _NUMBER.sub(MASK, redact(text)[0])
+
+
+def _record(turn: TurnInput, outcome: TurnOutcome, *, secret: bool = False) -> TurnRecord:
     """The turn's ``--json`` row. What the visitor said or typed is masked like a log line
     (:func:`dialog.redact`: full card, account, ID and phone numbers keep their last 4 digits):
-    the document is a record of the session kept beside its logs."""
+    the document is a record of the session kept beside its logs. ``secret``: the turn answered
+    the one-time code's question (:func:`dialog.lapse.at_code_question`), and its numbers are
+    hidden whole (:func:`mask_secret`): ``dhe converse --demo --text 123456 --json`` printed the
+    code in ``input`` (dialogfix18 #4)."""
     reply_language = outcome.replies[0].language if outcome.replies else outcome.language
+    hide = mask_secret if secret else (lambda text: redact(text)[0])
     return TurnRecord(
-        input=turn.value if turn.kind == "audio" else redact(turn.value)[0],
-        transcript=redact(outcome.transcript)[0],
+        input=turn.value if turn.kind == "audio" else hide(turn.value),
+        transcript=hide(outcome.transcript),
         language=outcome.heard_language or reply_language,
         intent=outcome.intent,
         reply=join_replies(plan.text for plan in outcome.replies),

@@ -51,6 +51,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,35 @@ DEFAULT_SPEAKER = "zm_yunxi"
 #: vectors steer the pitch predictor to Mandarin tones already: the tone reshaping of
 #: :mod:`engine.tts.zh_tones` is off for them unless asked for.
 NATIVE_PREFIXES = ("zf_", "zm_")
+#: The language each Kokoro v1.0 voice pack speaks, by its name's first letter (``zm_yunxi``:
+#: Mandarin; ``jm_kumo``: Japanese), as Kokoro's VOICES.md (hexgrad/Kokoro-82M) names them:
+#: a/b American/British English, e Spanish, f French, h Hindi, i Italian, j Japanese,
+#: p Brazilian Portuguese, z Mandarin.
+VOICE_LANGUAGES = {
+    "a": "en", "b": "en", "e": "es", "f": "fr", "h": "hi", "i": "it", "j": "ja", "p": "pt",
+    "z": "zh",
+}  # fmt: skip
+
+
+def voices_for(names: Iterable[str], languages: Iterable[str]) -> list[str]:
+    """The voice packs among ``names`` that speak one of ``languages`` (``"zh"``…), sorted:
+    what an unknown-voice error offers (it listed the Japanese packs for a Mandarin voice,
+    dialogfix18 #4). A pack of another language can still be named (``jm_kumo`` for Mandarin,
+    with the tone reshaping); it is only not offered."""
+    wanted = set(languages)
+    return sorted(n for n in names if VOICE_LANGUAGES.get(n[:1]) in wanted)
+
+
+def unknown_voice(voice: str, names: Iterable[str], languages: Iterable[str]) -> str:
+    """The message for a voice pack ``voice`` not among ``names``: the packs of
+    ``languages`` it could be (:func:`voices_for`), or that the folder has none of them."""
+    languages = sorted(set(languages))
+    usable = voices_for(names, languages)
+    if not usable:
+        return f"unknown Kokoro voice {voice!r}; the model has no voice for {', '.join(languages)}"
+    return f"unknown Kokoro voice {voice!r}; have {', '.join(usable)}"
+
+
 #: Style vector size of a Kokoro-82M voice pack (one row per phoneme count up to MAX_TOKENS).
 STYLE_DIM = 256
 
@@ -209,7 +239,7 @@ class KokoroTTS(SentenceTTS):
                 "model-invalid", f"cannot read Kokoro voices in {model_dir}: {exc}"
             ) from exc
         if voice not in voices:
-            raise TTSError("bad-setting", f"unknown Kokoro voice {voice!r}; have {sorted(voices)}")
+            raise TTSError("bad-setting", unknown_voice(voice, voices, self.languages))
         try:
             import onnxruntime as ort
 

@@ -116,6 +116,10 @@ def test_balance_only_after_verification(session) -> None:
     assert "code" in wrong["reply"].lower() and "verified" not in wrong["reply"].lower()
     assert balance in right["reply"], (balance, right["reply"])
     assert right["timings_ms"]["connector"] is not None
+    # the typed codes (right and wrong) are hidden whole, as logs hide a PIN; the card's last
+    # four digits stay (dialogfix18 #4: "123456" was printed as typed)
+    assert wrong["input"] == right["input"] == "••••" == right["transcript"]
+    assert card["input"] == "4417"
     # the progress line of a slot-filling turn (intent null) said "intent None"
     assert "turn 2/6 done: intent check_balance" in session["stderr"]
     assert "turn 3/6 done: (flow answer)" in session["stderr"]
