@@ -8,6 +8,8 @@ HTTP API (all under client auth; amounts are decimal strings in CNY):
 ``POST /v1/verifications/{id}/verify``   ``{"code"}`` → ``{"token", "expires_in_s"}``
 ``GET  /v1/filing-status?year=Y``        token → ``{"year", "status", "amount", "amount_kind",
                                          "due_date", "taxpayer_masked"}``
+``GET  /v1/filings``                     token → ``{"filings": [{"year", "status"}]}`` the
+                                         years with a filing record, newest first
 ``GET  /v1/slots?date=D&limit=N``        → ``{"slots": [{"slot_id", "date", "start", "end",
                                          "hall"}]}`` free slots, from today when no date
 ``POST /v1/appointments``                ``Idempotency-Key`` + ``{"slot_id", "visitor_name"?}``
@@ -162,6 +164,7 @@ class TaxService:
             web.post("/v1/verifications", api.start_verification),
             web.post("/v1/verifications/{vid}/verify", ctx.verify),
             web.get("/v1/filing-status", api.filing_status),
+            web.get("/v1/filings", api.filings),
             web.get("/v1/slots", api.list_slots),
             web.post("/v1/appointments", api.book),
             web.post("/v1/appointments/{aid}/cancel", api.cancel),
@@ -209,6 +212,18 @@ class _TaxRoutes:
                 "due_date": row["due_date"],
                 "taxpayer_masked": masked(taxpayer),
             }
+        )
+
+    async def filings(self, request: web.Request) -> web.Response:
+        """The years the verified taxpayer has a filing record for, newest first: what the
+        avatar names when a year has none ("no record for 2026", dialogfix18 #2)."""
+        taxpayer = self.ctx.customer(request)
+        rows = self.db.execute(
+            "SELECT year, status FROM filings WHERE taxpayer_id = ? ORDER BY year DESC",
+            (taxpayer,),
+        ).fetchall()
+        return web.json_response(
+            {"filings": [{"year": r["year"], "status": r["status"]} for r in rows]}
         )
 
     async def list_slots(self, request: web.Request) -> web.Response:
