@@ -40,6 +40,7 @@ from dataclasses import replace
 from dialog import offer, waiting
 from dialog.commands import declines
 from dialog.entities import extract_digits
+from dialog.flow_choice import option_beside_question
 from dialog.pack import Pack, SlotDef
 from dialog.prefill import flow_collects, prefill
 from dialog.steps import SLOW_RATE, DialogState, FlowLoopError, Frame, Run, dig
@@ -170,6 +171,8 @@ class Interpreter:
         if waiting.question_announced(self.pack, run, event):
             return
         if run.stack and run.stack[-1].waiting == "collect":
+            if option_beside_question(self.pack, run, event):
+                return  # "the second one, and is there parking?": answered, option kept
             if not self._declined(run, event):
                 waiting.collect_answer(self.pack, run, event, self._digression)
             return
