@@ -43,7 +43,7 @@ def _png(image) -> bytes:
 def materials() -> dict[str, MaterialSpec]:
     """The avatar's materials by name (vertex colours carry the albedo except the badge)."""
     return {
-        "skin": MaterialSpec("skin", roughness=0.55),
+        "skin": MaterialSpec("skin", roughness=0.55, skin=True),
         "eyes": MaterialSpec("eyes", roughness=0.08),
         "lashes": MaterialSpec("lashes", roughness=0.8, double_sided=True),
         "brows": MaterialSpec("brows", roughness=0.85, double_sided=True),
@@ -67,6 +67,7 @@ def build_parts(head: IctHead) -> list[Part]:
             p.colors = skin.face_colors(p)
             under = hair.hair_amount(p.positions)
             p.colors = p.colors + (hair.HAIR * 0.8 - p.colors) * (0.7 * under)[:, None]
+            p.colors[:, 3] = skin.gloss(p) * (1 - under)  # the skin material's gloss
             for name, delta in p.morphs.items():  # the haircut is rigid: so is the scalp
                 p.morphs[name] = delta * (1 - under)[:, None]
         elif p.name in ("teeth", "gums"):
@@ -74,6 +75,7 @@ def build_parts(head: IctHead) -> list[Part]:
         elif p.name == "lashes":
             p.colors[:] = LASH
     head_skin = [p for p in parts if p.material == "skin"]
+    skin.occlude(head_skin)
     parts.append(hair.hair_shell(head_skin))
     parts += hair.eyebrows(next(p for p in parts if p.name == "face"), skin.SKIN)
     for side in (1, -1):

@@ -48,6 +48,24 @@ STRANDS = {
     "STRAND_SPEC2": 0.35,
 }
 
+#: Skin shading (``Material.skin``; GLSL ``SKIN_*``). Mottle: value noise in the ICT face's UV
+#: space (one UV unit spans ~0.25 m of face), octaves of ~8 mm and ~3 mm cells, each faded out
+#: before its cell shrinks under ~2 px (at 512² only the coarse one shows, the fine one from
+#: ~1080p on); how much it varies the albedo (±, per channel: blotches are redder, as blood under
+#: the skin absorbs green and blue). Diffuse: wrapped per channel, red furthest (light scatters
+#: millimetres in skin, red the furthest: Jensen et al. 2001; the wrap as in Green 2004, GPU Gems
+#: ch. 16). Specular: F0 0.028 (skin's index of refraction ~1.4, Donner & Jensen 2005),
+#: roughness from the vertex alpha (the skin's gloss: matte cheeks, an oilier nose and forehead,
+#: moist lips) and a Schlick-Fresnel sheen of the sky at grazing angles.
+SKIN = {
+    "SKIN_UV_FREQ": (30.0, 80.0),
+    "SKIN_MOTTLE": (0.08, 0.13, 0.15),
+    "SKIN_WRAP": (0.42, 0.25, 0.2),
+    "SKIN_F0": 0.028,
+    "SKIN_ROUGH": (0.62, 0.32),
+    "SKIN_SHEEN": 0.25,
+}
+
 VERTEX = """
 layout(location = 0) in vec3 a_pos;
 layout(location = 1) in vec3 a_nrm;
@@ -138,6 +156,19 @@ vec2 xf(int slot, vec2 uv) {
     return vec2(dot(m_xf[2 * slot].xyz, vec3(uv, 1.0)), dot(m_xf[2 * slot + 1].xyz, vec3(uv, 1.0)));
 }
 float wrapped(vec3 n, vec3 l, float w) { return max((dot(n, l) + w) / (1.0 + w), 0.0); }
+#if defined(SKIN)
+float hash21(vec2 p) {  // Hoskins' "hash without sine" (2014): arithmetic only
+    vec3 p3 = fract(vec3(p.xyx) * 0.1031);
+    p3 += dot(p3, p3.yzx + 33.33);
+    return fract((p3.x + p3.y) * p3.z);
+}
+float vnoise2(vec2 x) {  // 2-D value noise in [0, 1], smooth between lattice points
+    vec2 i = floor(x), f = fract(x);
+    vec2 u = f * f * (3.0 - 2.0 * f);
+    return mix(mix(hash21(i), hash21(i + vec2(1.0, 0.0)), u.x),
+               mix(hash21(i + vec2(0.0, 1.0)), hash21(i + vec2(1.0, 1.0)), u.x), u.y);
+}
+#endif
 #ifdef STRANDS
 float hash11(float x) { return fract(sin(x * 127.1) * 43758.5453); }
 float vnoise(float x) {  // 1-D value noise, smooth between integer lattice points
@@ -160,6 +191,17 @@ void main() {
     vec3 n = normalize(v_nrm);
     if (!gl_FrontFacing) n = -n;
     vec3 v = u_view.xyz;  // a distant viewer: one view direction for the frame
+#ifdef SKIN
+    // the vertex alpha is the skin's gloss (an opaque material's alpha is not used otherwise)
+    float gloss = base.a;
+    base.a = 1.0;
+    vec2 kuv = v_uv.xy;
+    float kw = max(fwidth(kuv.x), fwidth(kuv.y));
+    vec2 kf = vec2(SKIN_UV_FREQ);
+    vec2 km = (vec2(vnoise2(kuv * kf.x), vnoise2(kuv * kf.y + 7.3)) - 0.5)
+        * (1.0 - smoothstep(0.2, 0.45, kw * kf));
+    base.rgb *= 1.0 + (km.x + km.y) * vec3(SKIN_MOTTLE);
+#endif
 #ifdef NORMAL_UV
     vec2 nuv = xf(2, NORMAL_UV);
     vec3 dp1 = dFdx(v_pos), dp2 = dFdy(v_pos);
@@ -213,8 +255,21 @@ void main() {
 #else
     vec3 diffuse = base.rgb * (1.0 - metal);
     vec3 f0 = mix(vec3(0.04), base.rgb, metal);
+#ifdef SKIN
+    vec3 wk = vec3(SKIN_WRAP), kl = vec3(dot(n, KEY)), fl = vec3(dot(n, FILL));
+    vec3 light = vec3(KEY_RGB) * max((kl + wk) / (1.0 + wk), 0.0)
+        + vec3(FILL_RGB) * max((fl + wk + 0.3) / (1.3 + wk), 0.0);
+#else
     vec3 light = vec3(KEY_RGB) * wrapped(n, KEY, 0.3) + vec3(FILL_RGB) * wrapped(n, FILL, 0.5);
+#endif
     vec3 c = diffuse * (ambient + light + rim);
+#ifdef SKIN
+    f0 = vec3(SKIN_F0);
+    rough = mix(vec2(SKIN_ROUGH).x, vec2(SKIN_ROUGH).y, gloss);
+    // Fresnel sheen: the sky mirrored at grazing angles (Schlick), more on glossier skin
+    float fs = fv * fv;
+    c += (SKIN_F0 + (1.0 - SKIN_F0) * fs * fs * fv) * SKIN_SHEEN * (0.4 + 0.6 * gloss) * ambient;
+#endif
 #ifdef STRANDS
     // Kajiya & Kay 1989: a strand's highlight is sin(T, H)^p; Scheuermann 2004: two lobes, the
     // tangent shifted along the normal (the cuticle's tilt), the second tinted by the hair and
@@ -282,6 +337,8 @@ def program_key(material: Material | None, skinned: bool) -> tuple[tuple[str, st
             defines["TOON"] = "1"
         elif material.strands and not material.unlit:
             defines["STRANDS"] = "1"
+        elif material.skin and not material.unlit:
+            defines["SKIN"] = "1"
     return tuple(sorted(defines.items()))
 
 
@@ -297,6 +354,7 @@ def compile_program(key: tuple[tuple[str, str], ...]) -> int:
         *FILL_DIR, *FILL_RGB
     )
     header += "".join(f"#define {k} {v!r}\n" for k, v in STRANDS.items())
+    header += "".join(f"#define {k} {_glsl(v)}\n" for k, v in SKIN.items())
     program = link(header + VERTEX, header + FRAGMENT)
     GL.glUseProgram(program)
     for block, binding in (("Frame", FRAME_BINDING), ("Material", MATERIAL_BINDING)):
@@ -311,6 +369,13 @@ def compile_program(key: tuple[tuple[str, str], ...]) -> int:
     if loc >= 0:
         GL.glUniform1i(loc, PALETTE_UNIT)
     return program
+
+
+def _glsl(value: float | tuple[float, ...]) -> str:
+    """A Python float or tuple as a GLSL constant: ``0.5`` or ``vec3(0.5, 0.3, 0.2)``."""
+    if isinstance(value, tuple):
+        return f"vec{len(value)}({', '.join(repr(float(v)) for v in value)})"
+    return repr(float(value))
 
 
 def link(vs: str, fs: str) -> int:

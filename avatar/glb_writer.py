@@ -34,6 +34,8 @@ class MaterialSpec:
         texture_mime: ``image/png`` or ``image/jpeg``.
         strands: hair shaded as strands (written as ``extras.strands``; see
             :attr:`avatar.model.Material.strands`).
+        skin: shaded as skin, the vertex alpha its gloss (written as ``extras.skin``; see
+            :attr:`avatar.model.Material.skin`).
     """
 
     name: str
@@ -44,6 +46,7 @@ class MaterialSpec:
     texture: bytes | None = None
     texture_mime: str = "image/png"
     strands: bool = False
+    skin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,8 @@ def _materials(gltf: pygltflib.GLTF2, blob: _Blob, specs: list[MaterialSpec]) ->
                 doubleSided=spec.double_sided,
                 alphaMode=spec.alpha_mode,
                 pbrMetallicRoughness=pbr,
-                extras={"strands": True} if spec.strands else {},
+                extras=({"strands": True} if spec.strands else {})
+                | ({"skin": True} if spec.skin else {}),
             )
         )
     if gltf.textures:  # linear filtering with mipmaps, clamped at the edges

@@ -160,6 +160,7 @@ class MaterialBuilder:
             unlit="KHR_materials_unlit" in ext,
             shade_color=self._shade_color(m, ext),
             strands=isinstance(m.extras, dict) and bool(m.extras.get("strands")),
+            skin=isinstance(m.extras, dict) and bool(m.extras.get("skin")),
         )
 
     def _shade_color(self, m, ext: Mapping) -> tuple[float, float, float] | None:

@@ -74,6 +74,9 @@ class Material:
             (azimuth across the strands in rad, height along them in m); the renderer adds a
             strand-direction noise to the albedo and an anisotropic highlight
             (:mod:`avatar.gl_programs`).
+        skin: skin (the material's ``extras.skin``): light wraps further in red, a mottle in
+            TEXCOORD_0 varies the albedo, and the vertex colour's alpha is the gloss (0 matte,
+            1 moist), not an opacity (:data:`avatar.gl_programs.SKIN`).
     """
 
     name: str
@@ -93,6 +96,7 @@ class Material:
     shade_color: tuple[float, float, float] | None = None
     eye: str = ""
     strands: bool = False
+    skin: bool = False
 
     @property
     def textures(self) -> tuple[TextureRef, ...]:

@@ -1,7 +1,11 @@
 """Renderer cost per frame over a speaking minute: wall and CPU milliseconds per avatar and size.
 
 Usage: ``python benchmarks/render.py [--seconds 60] [--sizes 512x512,432x768]
-[--models default,ict,robot,vrm] [--antialias fxaa|off|msaa] [--worst 5]``
+[--models default,ict,robot,vrm] [--antialias fxaa|off|msaa] [--worst 5] [--pair A,B]``
+
+``--pair A,B`` draws every pose with two renderers in one process, A then B, frame by frame (an
+A/B comparison that a loaded machine's drift between runs does not bias): per size, each
+model's line, then B's mean CPU over A's and how many frames B took longer.
 
 Each model speaks for ``--seconds`` at 25 fps on the avatar timeline (the engine's own: blinks,
 gaze, breathing, head motion, a happy phase and a nod): seeded phrases of 2–5 s of Oculus
@@ -123,6 +127,35 @@ def measure(
     return "\n".join(lines)
 
 
+def measure_pair(a: Path, b: Path, width: int, height: int, seconds: float) -> str:
+    """Both models' figures over the same poses, each frame drawn by A then by B (``--pair``)."""
+    avatars = [load_avatar(a), load_avatar(b)]
+    timeline = speaking_timeline(seconds, avatars[0].clips)
+    poses = [timeline.pose_at(i * SR // FPS) for i in range(int(seconds * FPS))]
+    cpu: list[list[float]] = [[], []]
+    renderers = [Renderer(av, width, height) for av in avatars]
+    try:
+        outs = [np.empty((height, width, 3), np.uint8) for _ in renderers]
+        for r, out in zip(renderers, outs, strict=True):
+            r.render(poses[0], out)
+        for pose in poses:
+            for k, (r, out) in enumerate(zip(renderers, outs, strict=True)):
+                c0 = time.process_time()
+                r.render(pose, out)
+                cpu[k].append((time.process_time() - c0) * 1e3)
+    finally:
+        for r in renderers:
+            r.close()
+    lines = []
+    for name, ms in zip((a.name, b.name), cpu, strict=True):
+        p95, mx = float(np.percentile(ms, 95)), max(ms)
+        lines.append(f"  {name}: cpu mean {statistics.fmean(ms):.2f} p95 {p95:.2f} max {mx:.1f} ms")
+    ratio = statistics.fmean(cpu[1]) / statistics.fmean(cpu[0])
+    slower = sum(y > x for x, y in zip(*cpu, strict=True))
+    lines.append(f"  B/A mean {ratio:.3f}, B slower in {slower} of {len(poses)} frames")
+    return "\n".join(lines)
+
+
 class GcLog:
     """A ``gc.callbacks`` entry noting each collection's generation and milliseconds."""
 
@@ -164,8 +197,15 @@ def main() -> int:
     parser.add_argument("--models", default="default,ict,robot,vrm")
     parser.add_argument("--antialias", choices=("fxaa", "off", "msaa"), default="fxaa")
     parser.add_argument("--worst", type=int, default=5, help="frames whose boxes to print")
+    parser.add_argument("--pair", help="A,B: two models drawn frame by frame in one process")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    if args.pair:
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = (model_path(n, Path(tmp)) for n in args.pair.split(","))
+            for width, height in sizes:
+                print(f"pair {width}x{height}:\n{measure_pair(a, b, width, height, args.seconds)}")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
             path = model_path(name, Path(tmp))

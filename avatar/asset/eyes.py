@@ -67,9 +67,11 @@ def eyeball(side: int, centre: np.ndarray, radius: float) -> Part:
     col = col + (iris - col) * in_iris[:, None]
     in_pupil = smoothstep(PUPIL_RADIUS_M + 0.0003, PUPIL_RADIUS_M - 0.0002, arc)
     col = col + (PUPIL - col) * in_pupil[:, None]
-    # catchlight: the key light's reflection on the cornea, up and toward the viewer's left
-    glint = np.array([-0.3, 0.36, 1.0]) / np.linalg.norm([-0.3, 0.36, 1.0])
-    spot = smoothstep(0.0011, 0.0005, radius * np.arccos(np.clip(unit @ glint, -1, 1)))
+    # catchlight: the key light's reflection on the cornea, up and toward the viewer's left, at
+    # the pupil's edge (10-11 o'clock, as a portrait's softbox leaves it): farther up it lay
+    # under the upper lid of the neutral face and no frame showed it
+    glint = np.array([-0.13, 0.15, 1.0]) / np.linalg.norm([-0.13, 0.15, 1.0])
+    spot = smoothstep(0.0017, 0.0008, radius * np.arccos(np.clip(unit @ glint, -1, 1)))
     col = col + (CATCHLIGHT - col) * spot[:, None]
     col[:, 3] = 1.0
     rings, cols = len(polar), len(az)

@@ -14,7 +14,9 @@ gums whenever the jaw opened wide.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
+from avatar.asset.cavity import concavity
 from avatar.asset.parts import Part, smoothstep, srgb
 
 SKIN = srgb(222, 188, 168)
@@ -92,6 +94,72 @@ def face_colors(part: Part) -> np.ndarray:
         mix(LIP_INNER * 0.4, socket * smoothstep(0.1, 0.08, z))
     col[:, 3] = 1.0
     return col
+
+
+#: How dark a full crease gets (linear factor 1 − CAVITY_DARK), and how much redder: light
+#: reaching a crease has passed through more skin (blood absorbs green and blue).
+CAVITY_DARK, CAVITY_TINT = 0.5, (1.0, 0.82, 0.78)
+
+
+def occlude(parts: list[Part]) -> None:
+    """Darken the skin parts' vertex colours in their creases (:mod:`avatar.asset.cavity`),
+    in place; the parts are taken together so their seams are no border."""
+    pos = np.concatenate([p.positions for p in parts])
+    offsets = np.cumsum([0] + [len(p.positions) for p in parts])
+    tri = np.concatenate([p.triangles + o for p, o in zip(parts, offsets, strict=False)])
+    normals = None
+    if all(p.normals is not None for p in parts):
+        normals = np.concatenate([p.normals for p in parts])
+    depth = concavity(pos, tri, normals)
+    for p, o in zip(parts, offsets, strict=False):
+        d = depth[o : o + len(p.positions)][:, None]
+        shade = (1 - CAVITY_DARK * d) * (1 - d * (1 - np.asarray(CAVITY_TINT)))
+        p.colors[:, :3] *= shade
+        if p.normals is not None:
+            inside = 0.85 * under_the_nose(p.positions, p.normals)
+            p.colors[:, :3] += (NOSTRIL[:3] - p.colors[:, :3]) * inside[:, None]
+
+
+def under_the_nose(positions: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """Nostril floors (V,) in [0, 1]: vertices near the nose that face up (normal y > 0.3) with
+    a downward-facing surface (the nostril's roof) up to 1.5 cm above them (within 3 mm across), for rest positions
+    and unit normals (V, 3). Seen through the nostril openings they caught the key light and
+    showed as two pale spots under the nose; in a face they lie in the nose's shadow."""
+    x, y, z = positions.T
+    zone = (np.abs(x) < 0.022) & (y > -0.02) & (y < 0.012) & (z > 0.09)
+    # the floor lies above the nostril sill (y > -9.5 mm; the upper lip's skin, under the
+    # nose too, lies lower), the tube's roof up to 1.5 cm above it
+    up = np.flatnonzero(zone & (normals[:, 1] > 0.3) & (y > -0.0095) & (np.abs(x) > 0.003))
+    roof = np.flatnonzero(zone & (normals[:, 1] < -0.3))
+    out = np.zeros(len(positions))
+    if len(up) == 0 or len(roof) == 0:
+        return out
+    tree = cKDTree(positions[roof][:, [0, 2]])
+    for i, near in zip(up, tree.query_ball_point(positions[up][:, [0, 2]], 0.003), strict=True):
+        gap = positions[roof[near], 1] - y[i]
+        if near and ((gap > 0) & (gap < 0.015)).any():
+            out[i] = 1.0
+    return out
+
+
+def gloss(part: Part) -> np.ndarray:
+    """The skin's gloss (V,) in [0, 1] for the ICT face or back-of-head part, stored as its
+    vertex alpha (``extras.skin``): matte cheeks and jaw (0.25), an oilier forehead and nose
+    (the T-zone, up to 0.6), moist lips (0.9) and the wet inner lip and mouth socket (1)."""
+    p = part.positions
+    x, y, z = p.T
+    front = smoothstep(0.02, 0.07, z)
+    g = np.full(len(p), 0.25)
+    tzone = smoothstep(0.045, 0.03, np.abs(x)) * smoothstep(0.045, 0.065, y) * front
+    nose = _blob(p, 0.0, 0.012, 0.011, 0.03) * front
+    g = np.maximum(g, 0.5 * tzone)
+    g = np.maximum(g, 0.6 * nose)
+    g = np.maximum(g, 0.9 * lip_mask(p))
+    inner = smoothstep(0.106, 0.098, z) * _blob(p, 0.0, MOUTH_Y, 0.024, 0.007) * (z > 0.075)
+    g = np.maximum(g, inner)
+    if part.name == "backhead":
+        g = np.maximum(g * smoothstep(0.0, 0.06, z), socket_mask(p))
+    return g
 
 
 GUM, TONGUE, TOOTH = srgb(168, 86, 88), srgb(150, 70, 76), srgb(242, 238, 226)
