@@ -131,12 +131,17 @@ class IdleWatch:
             self._still_here()
 
     def _still_here(self) -> None:
-        """The question is answered: forgotten, and the silence counted anew when idle."""
+        """The question is answered: forgotten, and the silence counted anew, from now: at once
+        when idle, else from :meth:`idle` after the lapse too (answered by being seen while the
+        question was said, the silence's old start re-armed a spent wait after the lapse, and
+        the question came again at once, review18)."""
         self.warned = False
         if self._last is not None:
             self._last.disarm()
         if self._idle:
             self._count_quiet()
+        else:
+            self._quiet_from = asyncio.get_running_loop().time()
 
     def _count_quiet(self) -> None:
         """Count the silence from now."""

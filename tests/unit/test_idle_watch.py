@@ -220,3 +220,30 @@ def test_a_warning_past_half_the_timeout_is_capped_with_a_logged_warning(
         '"are you still there?" is asked 5 s before the end instead'
     ]
     assert warning_lead(config.idle_timeout_s, config.idle_warning_s) == 5
+
+
+async def test_being_seen_during_the_question_after_the_lapse_asks_it_no_sooner() -> None:
+    """review18: after the lapse, :meth:`IdleWatch.idle` counts on from where the silence
+    began; being seen while the question is said (frames are analysed all along it) answers the
+    question, but the silence's start stayed where it was, so the reply's end re-armed a
+    negative wait and "are you still there?" was asked again at once, and again after each
+    answer by being seen. Answered, the silence counts from the answer, as before the lapse."""
+    record = Record()
+    watch = record.watch(1.2, 0.3, lapse_s=0.3)
+    watch.idle()  # the silence begins (t = 0)
+    await asyncio.sleep(0.35)  # lapsed at 0.3
+    watch.busy()  # the lapse's reply
+    watch.idle()
+    await asyncio.sleep(0.6)  # asked at 0.9
+    assert [e for e, _ in record.events] == ["warn 0.3"], record.events
+    watch.busy()  # the question is said
+    await asyncio.sleep(0.1)
+    watch.seen()  # in view while it is said (t = 1.05): answered
+    await asyncio.sleep(0.1)
+    watch.idle()  # the question's reply ended (t = 1.15)
+    await asyncio.sleep(0.5)  # to 1.65: the next question is due 0.9 s after the answer
+    assert [e for e, _ in record.events] == ["warn 0.3"], record.events
+    await asyncio.sleep(0.4)  # to 2.05
+    assert [e for e, _ in record.events] == ["warn 0.3", "warn 0.3"], record.events
+    assert record.events[1][1] == pytest.approx(1.95, abs=0.1)
+    watch.stop()
