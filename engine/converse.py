@@ -24,7 +24,9 @@ from typing import Any
 
 from dialog import DialogEngine, redact
 from dialog.lapse import at_code_question
+from dialog.pack import Pack
 from dialog.sensitive import MASK
+from dialog.steps import DialogState
 from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
@@ -115,7 +117,7 @@ class ConverseSession:
     async def run_turn(self, index: int, turn: TurnInput) -> TurnRecord:
         """Hear (audio) or take (text) one turn, answer it, and put the answer on the video."""
         # the one-time code's question: what answers it is a secret in the --json row
-        secret = at_code_question(self.dialog.engine.pack, self.dialog.state)
+        secret = may_be_a_code(self.dialog.engine.pack, self.dialog.state)
         turn_id = f"{self.session_id}-t{index}"
         handle = ReplyHandle(turn_id)
         if turn.kind == "audio":
@@ -166,6 +168,15 @@ def mask_secret(text: str) -> str:
     :func:`dialog.redact` hides a PIN said with its value: for a line that answered the
     one-time code's question, where any number is the code."""
     return _NUMBER.sub(MASK, redact(text)[0])
+
+
+def may_be_a_code(pack: Pack, state: DialogState) -> bool:
+    """Whether the next line may hold the one-time code, so its ``--json`` row hides its
+    numbers whole: the flow waits at the code's question (:func:`dialog.lapse.at_code_question`),
+    or a connector failure just ended a flow (:attr:`dialog.steps.DialogState.stopped`), after
+    which the code typed again starts the request anew (dialogfix18 #1) and was printed as
+    typed (review18); a card's digits retyped then are hidden too."""
+    return at_code_question(pack, state) or state.stopped is not None
 
 
 def _record(turn: TurnInput, outcome: TurnOutcome, *, secret: bool = False) -> TurnRecord:

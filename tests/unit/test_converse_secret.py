@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.converse import _record, mask_secret
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from dialog.steps import DialogState, Frame
+from engine.converse import _record, mask_secret, may_be_a_code
 from engine.converse_inputs import TurnInput
 from engine.events import TurnMetrics
 from engine.turns import TurnOutcome
@@ -36,3 +38,18 @@ def test_a_code_is_hidden_whole(typed: str, masked: str) -> None:
 def test_other_turns_keep_their_digits() -> None:
     row = _record(TurnInput("text", "4417"), outcome("4417")).as_json()
     assert row["input"] == "4417"
+
+
+def test_a_line_right_after_a_failure_may_be_the_code() -> None:
+    """review18: after a connector failure ended the request (the bank down at the code's
+    check), the flow is gone, so the code typed again (which starts the request anew,
+    dialogfix18 #1) was not at the code's question and its row printed it as typed."""
+    pack = load_pack(DEFAULT_PACKS_DIR / "bank")
+    assert may_be_a_code(pack, DialogState(stopped="check_balance"))
+    assert not may_be_a_code(pack, DialogState())
+    verify = pack.flows["verify_bank"].index_of("ask_code")
+    stack = (
+        Frame("check_balance", 0, waiting="call"),
+        Frame("verify_bank", verify, waiting="collect"),
+    )
+    assert may_be_a_code(pack, DialogState(stack=stack))
