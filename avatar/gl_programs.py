@@ -51,14 +51,16 @@ STRANDS = {
 #: Skin shading (``Material.skin``; GLSL ``SKIN_*``). Mottle: value noise in the ICT face's UV
 #: space (one UV unit spans ~0.25 m of face), octaves of ~8 mm and ~3 mm cells, each faded out
 #: before its cell shrinks under ~2 px (at 512² only the coarse one shows, the fine one from
-#: ~1080p on); how much it varies the albedo (±, per channel: blotches are redder, as blood under
-#: the skin absorbs green and blue). Diffuse: wrapped per channel, red furthest (light scatters
-#: millimetres in skin, red the furthest: Jensen et al. 2001; the wrap as in Green 2004, GPU Gems
-#: ch. 16). Specular: F0 0.028 (skin's index of refraction ~1.4, Donner & Jensen 2005),
-#: roughness from the vertex alpha (the skin's gloss: matte cheeks, an oilier nose and forehead,
-#: moist lips) and a Schlick-Fresnel sheen of the sky at grazing angles.
+#: ~1080p on, at half the coarse one's depth: as deep, a 1080p forehead looked blotchy); how
+#: much it varies the albedo (±, per channel: blotches are redder, as blood under the skin
+#: absorbs green and blue). Diffuse: wrapped per channel, red furthest (light scatters
+#: millimetres in skin, red the furthest: Jensen et al. 2001; the wrap as in Green 2004, GPU
+#: Gems ch. 16). Specular: F0 0.028 (skin's index of refraction ~1.4, Donner & Jensen 2005),
+#: roughness from the vertex alpha (the skin's gloss: matte cheeks, an oilier nose and
+#: forehead, moist lips) and a Schlick-Fresnel sheen of the sky at grazing angles.
 SKIN = {
     "SKIN_UV_FREQ": (30.0, 80.0),
+    "SKIN_FINE": 0.5,
     "SKIN_MOTTLE": (0.08, 0.13, 0.15),
     "SKIN_WRAP": (0.42, 0.25, 0.2),
     "SKIN_F0": 0.028,
@@ -200,7 +202,7 @@ void main() {
     vec2 kf = vec2(SKIN_UV_FREQ);
     vec2 km = (vec2(vnoise2(kuv * kf.x), vnoise2(kuv * kf.y + 7.3)) - 0.5)
         * (1.0 - smoothstep(0.2, 0.45, kw * kf));
-    base.rgb *= 1.0 + (km.x + km.y) * vec3(SKIN_MOTTLE);
+    base.rgb *= 1.0 + (km.x + SKIN_FINE * km.y) * vec3(SKIN_MOTTLE);
 #endif
 #ifdef NORMAL_UV
     vec2 nuv = xf(2, NORMAL_UV);
