@@ -35,7 +35,8 @@ FILL_DIR, FILL_RGB = (0.7, 0.1, 0.7), (0.26, 0.29, 0.36)
 #: radian of azimuth (the coarse octave ~3 px wide on a 512² head, the fine one faded out where it
 #: would alias), how much it varies the albedo (±), and the two highlight lobes of Scheuermann
 #: 2004 ("Hair Rendering and Shading", GDC: tangent shifts along the normal, exponents of
-#: sin(T, H), strengths; the second lobe is tinted by the hair), on Kajiya & Kay 1989.
+#: sin(T, H), strengths; the second lobe is tinted by the hair), on Kajiya & Kay 1989. The
+#: untinted first lobe is faint (0.025): at 0.08 it drew grey-blue loops over the crown.
 STRANDS = {
     "STRAND_CLUMPS": 18.0,
     "STRAND_FINE": 45.0,
@@ -44,7 +45,7 @@ STRANDS = {
     "STRAND_SHIFT2": -0.12,
     "STRAND_EXP1": 80.0,
     "STRAND_EXP2": 16.0,
-    "STRAND_SPEC1": 0.08,
+    "STRAND_SPEC1": 0.025,
     "STRAND_SPEC2": 0.35,
 }
 
