@@ -151,3 +151,8 @@ class ReplyAudioTrack(MediaStreamTrack):
             fut.cancel()
         self._waiters.clear()
         super().stop()
+        # The encoder's frame converter (a filter graph: a pool of FFmpeg worker threads, one
+        # per CPU) goes now, not when the cyclic GC reaches the closed session (fixes18: ~6
+        # threads per closed session lingered); a fresh encoder holds none until it encodes.
+        self._pending.clear()
+        self._opus = OpusPackets()

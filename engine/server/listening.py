@@ -221,7 +221,9 @@ class Listener:
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
     def close(self) -> None:
-        """Wipe the kept audio and the VAD state."""
+        """Wipe the kept audio and the VAD state, and let go of the resampler's filter graph
+        (its FFmpeg worker threads, one per CPU: a fresh resampler makes none until used)."""
         self.buffer.wipe()
         if self._vad is not None:
             self._vad.reset()
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE_HZ)

@@ -191,14 +191,19 @@ class YuvConverter:
     One converter per track; not thread-safe (a track converts one image at a time)."""
 
     def __init__(self, width: int, height: int) -> None:
-        self._rgb = av.VideoFrame(width, height, "rgb24")
+        self._rgb: av.VideoFrame | None = av.VideoFrame(width, height, "rgb24")
         self._size = (height, width, 3)
         self._contiguous = self._rgb.planes[0].line_size == width * 3
+
+    def release(self) -> None:
+        """Let go of the kept frame and its scaler (FFmpeg's swscale keeps a pool of worker
+        threads per context, one per CPU); a later :meth:`convert` builds a frame each time."""
+        self._rgb = None
 
     def convert(self, rgb: np.ndarray) -> av.VideoFrame:
         """The yuv420p frame of uint8 (H, W, 3) ``rgb`` (any size; the track's is fastest)."""
         fits = rgb.shape == self._size and rgb.dtype == np.uint8 and rgb.flags.c_contiguous
-        if fits and self._contiguous:
+        if fits and self._contiguous and self._rgb is not None:
             self._rgb.planes[0].update(rgb)
             return self._rgb.reformat(format="yuv420p")
         return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")

@@ -195,6 +195,10 @@ class AvatarVideoTrack(MediaStreamTrack):
         if self._producer is not None:
             self._producer.cancel()
         self._filled.set()  # a recv waiting for a frame sees the track ended
+        # FFmpeg's frames and scaler now, not when the cyclic GC reaches the session
+        self._ready.clear()
+        self._last = None
+        self._yuv.release()
 
     def _send_s(self) -> float:
         """The median time aiortc's encode and packet send took of late (s; 0 before any)."""
