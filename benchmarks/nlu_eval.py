@@ -75,7 +75,16 @@ written in session 17 without reading the public lines, before any change was sc
 across near sections (pending beside refunds and double charges, transfer timing beside failed
 transfers, the card-abroad rate beside the exchange desk and the fees), one in seven out of
 scope near the bank's scope (top-ups, virtual cards, crypto, spending by category); split row
-by row: the dev half may be read, the held-out half is only scored).
+by row: the dev half may be read, the held-out half is only scored), and, for both packs,
+``place_dev.csv`` / ``place_heldout.csv`` (Chinese hours questions written in session 18 before
+any change was scored: three in five ask about another place's hours — a park, a hospital, a
+shop, the metro, another bank or office, the shop next door —, out of scope, and the rest the
+pack's own hours asked in everyday ways, with a few address and parking lines; split row by
+row per kind: the dev half may be read, the held-out half is only scored), and, for the bank,
+``story_dev.csv`` / ``story_heldout.csv`` (48 English lines that tell what happened first and ask
+second — "I paid a shop yesterday and it still says pending, why?" —, across near sections,
+flows and a few out of scope, written in session 18 before any change was scored; split row by
+row per kind: the dev half may be read, the held-out half is only scored).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -271,6 +280,10 @@ OWN_SETS = (
     "holiday_heldout",
     "terse_dev",
     "terse_heldout",
+    "place_dev",
+    "place_heldout",
+    "story_dev",
+    "story_heldout",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

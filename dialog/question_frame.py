@@ -13,6 +13,10 @@ A flow's reading has a frame of its own: the request ("帮我预约一下…", "
 intent's examples use. :func:`request_object` takes those words away ("帮我预约一下医院的号" →
 "医院的号"), and the same check reads what is left.
 
+Two questions are told apart by their words alone, for a FAQ reading: a public holiday's days off
+(:func:`days_off_question`: "国庆节放几天假" is the State Council's schedule, not the hall's hours),
+and another place's hours (:func:`elsewhere_hours`: "中山公园几点开门" names a park, not the branch).
+
 The frames are general Chinese question forms (where, at which window, what to bring, what the procedure is, how to apply),
 written from the language, not from lines of any evaluation set.
 """
@@ -127,6 +131,11 @@ _HALL = re.compile(
 )
 
 
+#: A holiday as the time of another question ("元旦放假期间信用卡还款日顺延吗", "放假的时候卡丢了"):
+#: the days off are when, not what, it asks; :func:`days_off_question` reads the line without it.
+_HOLIDAY_TIME = re.compile("放假(期间|的时候|时候|时|的?那几天|的?那段时间)")
+
+
 def days_off_question(text: str) -> bool:
     """Whether the Chinese ``text`` asks about a public holiday's days off themselves — how many,
     which, the 调休 and make-up working days, the holiday's date — and not whether the hall or
@@ -142,5 +151,85 @@ def days_off_question(text: str) -> bool:
     True
     >>> days_off_question("国庆节你们开门吗")
     False
+
+    A holiday as the time of another question (放假期间, 放假的时候, 放假时: :data:`_HOLIDAY_TIME`)
+    is no days-off question unless the rest of the line asks about the days off:
+
+    >>> days_off_question("元旦放假期间信用卡还款日顺延吗")
+    False
+    >>> days_off_question("国庆放假期间放几天")
+    True
     """
-    return bool(_HOLIDAYS.search(text) and _DAYS_OFF.search(text) and not _HALL.search(text))
+    framed = _HOLIDAY_TIME.sub("", text)
+    return bool(_HOLIDAYS.search(text) and _DAYS_OFF.search(framed) and not _HALL.search(text))
+
+
+#: The hours frame: what asks when a place opens, closes or works — 几点开门 / 关门 / 上班 / 下班,
+#: open till when (开到几点), open on a day (周六开吗, 礼拜天上不上班), a lunch break (中午休息吗),
+#: the first or last train, bus or show (末班, 最晚一场几点), round the clock (二十四小时), and
+#: the hours named as such (营业时间, 开放时间).
+_HOURS = re.compile(
+    "几点(钟)?(开门|关门|开|关|上班|下班|营业|打烊|闭馆|停运|收车|停止|结束|放学|休息|截止|开饭)|"
+    "(开|营业|开门|上班|办公|开放)到几点|(末|首|头)班|(最晚|最早|最后)(一)?(场|班|趟)?(是)?几点|"
+    "二十四小时|24小时|(营业|开放|工作|上班|办公)时间|中午(休息|开|关|有人|上班)|"
+    "(周|星期|礼拜)[一二三四五六日天末]?.{0,3}(开|营业|上班|办公|有人|休息|关)|"
+    "(开门|关门|营业|上班|开着|开放|办公)(吗|没|不|么|了吗)|开不开|营不营业|上不上班"
+)
+#: Places a visitor may ask the hours of: banks by name (工商银行, 建行: another bank; a bare
+#: 银行 is a place too, the pack's own where :func:`elsewhere_hours` is told so), parks and
+#: sights, hospitals and clinics, shops and places to eat, transport, schools and public
+#: offices (the departments a city's government service centre hosts, the post, the police, the
+#: tax bureau). General Chinese words for places, written from the language, not from lines of
+#: any evaluation set; at one position the first alternative that matches wins, so a longer
+#: form comes before its prefix.
+_PLACES = re.compile(
+    "(工商|建设|农业|中国|交通|招商|邮储|邮政储蓄|华夏|民生|浦发|兴业|光大|中信|平安|广发|"
+    "北京|上海|农商|村镇)银行|工行|建行|农行|中行|交行|招行|信用社|银行|"
+    "动物园|植物园|游乐园|公园|景区|景点|博物馆|美术馆|科技馆|图书馆|体育馆|游泳馆|健身房|"
+    "电影院|影院|"
+    "(社区)?医院|卫生(服务)?(院|站|中心)|诊所|门诊|急诊|体检中心|药店|药房|"
+    "商场|超市|便利店|菜(市)?场|人才市场|市场监管局|市场|商店|餐厅|饭馆|饭店|食堂|"
+    "肯德基|麦当劳|星巴克|"
+    "地铁|公交|火车站|高铁站|汽车站|客运站|机场|售票(厅|处)|加油站|"
+    "学校|小学|中学|大学|幼儿园|"
+    "派出所|车管所|交警队|出入境|户籍|公积金|不动产登记|法院|街道办|居委会|政务(服务)?中心|邮局|"
+    "税务所|(办税|税务)(服务)?(大)?厅|[国地]?税(务)?(分)?局"
+)
+#: Any other place named by its kind: a bureau (…局: 社保局, 民政局) or a shop (…店, …铺), read
+#: in what :data:`_PLACES` left.
+_PLACE_KINDS = re.compile("[\u4e00-\u9fff]{1,3}(局|店|铺)")
+
+
+def elsewhere_hours(text: str, own: str) -> bool:
+    """Whether the Chinese ``text`` asks the hours of a place that is not the pack's own: it
+    has the hours frame (:data:`_HOURS`) and names a place (:data:`_PLACES`,
+    :data:`_PLACE_KINDS`) that ``own`` does not match whole.
+
+    Read whole, "中山公园几点开门" or "你们对面的药店中午休息吗" is the hours frame with a place's
+    name in it, and the frame decides: the branch's or hall's opening hours, which do not answer
+    it. Without the frame it is about the park or the shop, none of the pack's business. A line
+    that names no place ("你们几点开门", "大厅中午休息吗", "周六开吗") or only the pack's own
+    ("银行周六开吗" at the bank, "税务局几点下班" at the tax hall) asks the pack's hours.
+
+    Args:
+        text: the visitor's line.
+        own: a regular expression for the places that are the pack's own, matched whole against
+            each place named (pack setting ``own_places``: "银行" at the bank, "税务局" at the tax
+            hall); ``""``: none.
+
+    Raises:
+        re.error: ``own`` is no regular expression.
+
+    >>> elsewhere_hours("中山公园几点开门", "银行")
+    True
+    >>> elsewhere_hours("银行周六开吗", "银行")
+    False
+    >>> elsewhere_hours("工商银行几点开门", "银行")
+    True
+    """
+    if not _HOURS.search(text):
+        return False
+    own_place = re.compile(own) if own else None
+    named = [m.group() for m in _PLACES.finditer(text)]
+    named += [m.group() for m in _PLACE_KINDS.finditer(_PLACES.sub("|", text))]
+    return any(own_place is None or not own_place.fullmatch(place) for place in named)

@@ -13,7 +13,12 @@ from dialog.kb import DEFAULT_MIN_SCORE, DEFAULT_MIN_SIMILARITY, KnowledgeBase
 from dialog.nlu import OUT_OF_SCOPE, TOPIC_SEP, IntentClassifier
 from dialog.other_offices import offices_named
 from dialog.pack import Intent, Pack
-from dialog.question_frame import days_off_question, question_object, request_object
+from dialog.question_frame import (
+    days_off_question,
+    elsewhere_hours,
+    question_object,
+    request_object,
+)
 from dialog.types import KBAnswer, NLUResult
 
 #: Intent kinds whose Chinese reading is checked by what the request asks for beyond the
@@ -125,15 +130,24 @@ class Understanding:
             found = self._object(text, intent) if intent is not None else None
             outside = found is not None and self._object_outside(found)
             # a public holiday's days off asked about, not the hall's hours on it
-            # (:func:`dialog.question_frame.days_off_question`); only a FAQ reading: a flow
-            # asked for with a holiday as its time (国庆放假我的卡丢了) is that flow (review17)
-            if outside or (faq and days_off_question(text)):
+            # (:func:`dialog.question_frame.days_off_question`), or another place's hours
+            # (:func:`dialog.question_frame.elsewhere_hours`: 中山公园几点开门); only a FAQ
+            # reading: a flow asked for with a holiday as its time (国庆放假我的卡丢了) is that
+            # flow (review17)
+            if outside or (faq and (days_off_question(text) or self._elsewhere(text))):
                 nlu, faq = replace(nlu, intent=None, topic=None, topics=()), False
             kb = self.kb.search(text, language, vector, dict(nlu.topics)) if faq else None
             if nlu.intent is None and nlu.outside is not None:
                 kb = self._answer_outside(nlu.outside, language)
             readings.append((nlu, kb))
         return readings
+
+    def _elsewhere(self, text: str) -> bool:
+        """Whether ``text`` asks another place's hours than the pack's own (setting
+        ``own_places``, :func:`dialog.question_frame.elsewhere_hours`); never for a pack that
+        does not set it."""
+        own = self.pack.setting("own_places", None)
+        return own is not None and elsewhere_hours(text, str(own))
 
     def _answer_outside(self, name: str, language: str) -> KBAnswer | None:
         """The section that answers the out-of-scope intent ``name`` (its ``answer:``, a

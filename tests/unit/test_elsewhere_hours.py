@@ -1,0 +1,75 @@
+"""Another place's hours asked in Chinese are out of scope, the branch's or hall's own hours keep
+their answer (dialog.question_frame.elsewhere_hours, read by dialog.understanding.Understanding
+with the pack setting own_places): "中山公园几点开门" got the branch's opening hours."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from dialog.question_frame import elsewhere_hours
+from tests.support.dialog_sessions import domain_understanding
+
+BANK = str(load_pack(DEFAULT_PACKS_DIR / "bank").setting("own_places", ""))
+TAX = str(load_pack(DEFAULT_PACKS_DIR / "tax").setting("own_places", ""))
+
+
+@pytest.mark.parametrize(
+    ("own", "text", "elsewhere"),
+    [
+        # another place named with the hours frame
+        (BANK, "中山公园几点开门", True),
+        (BANK, "地铁末班车是几点", True),
+        (BANK, "医院周末能看病吗", False),  # no hours frame: the classifier decides
+        (BANK, "你们对面的咖啡店几点开门", True),  # 你们 names where, the shop is asked
+        (BANK, "工商银行几点开门", True),  # another bank
+        (BANK, "税务局周末上班吗", True),  # the tax bureau is no place of the bank's
+        (TAX, "银行几点关门", True),  # a bank is no place of the tax hall's
+        (TAX, "出入境大厅几点下班", True),  # a hall, but exit and entry's
+        (TAX, "社保局几点下班", True),  # a bureau by its kind (…局)
+        # the pack's own place, or none named
+        (BANK, "你们几点开门", False),
+        (BANK, "银行周六开吗", False),
+        (BANK, "海港银行周末营业吗", False),
+        (BANK, "大厅几点开门", False),
+        (TAX, "办税大厅中午休息吗", False),
+        (TAX, "税务局早上几点开门", False),
+        (TAX, "你们税务局几点下班", False),
+        # a place named without asking its hours
+        (BANK, "地铁站到你们这怎么走", False),
+        (TAX, "坐地铁怎么到你们这", False),
+    ],
+)
+def test_elsewhere_hours(own: str, text: str, elsewhere: bool) -> None:
+    assert elsewhere_hours(text, own) is elsewhere
+
+
+def test_own_places_set_for_both_packs() -> None:
+    assert BANK and TAX
+
+
+@pytest.mark.parametrize(
+    ("pack", "text", "expected"),
+    [
+        # read whole, these get the branch's or hall's opening hours
+        ("bank", "中山公园几点开门", "out_of_scope"),
+        ("bank", "你们旁边的药店中午休息吗", "out_of_scope"),
+        ("bank", "工商银行几点开门", "out_of_scope"),
+        ("tax", "中山公园几点开门", "out_of_scope"),
+        ("tax", "对面的银行几点开门", "out_of_scope"),
+        # the pack's own hours keep their answer
+        ("bank", "你们几点开门", "营业时间"),
+        ("bank", "银行周六开吗", "营业时间"),
+        ("tax", "办税大厅中午休息吗", "办税服务厅工作时间"),
+        ("tax", "税务局周六上班吗", "办税服务厅工作时间"),
+    ],
+)
+def test_elsewhere_hours_read_out_of_scope(pack: str, text: str, expected: str) -> None:
+    understanding = domain_understanding(pack)
+    nlu, kb = understanding.read(text, "zh")
+    if expected == "out_of_scope":
+        assert understanding.label(nlu, kb) == "out_of_scope"
+        assert kb is None
+    else:
+        assert understanding.label(nlu, kb) == "faq"
+        assert kb is not None and kb.source.rpartition("§")[2].strip() == expected
