@@ -198,6 +198,10 @@ _PLACES = re.compile(
 #: Any other place named by its kind: a bureau (…局: 社保局, 民政局) or a shop (…店, …铺), read
 #: in what :data:`_PLACES` left.
 _PLACE_KINDS = re.compile("[\u4e00-\u9fff]{1,3}(局|店|铺)")
+#: Words before a place's kind that point at it rather than name it (你们分局, 请问这个局, 对面的
+#: 店): the place is what follows the last of them (分局, 局, 店), or "你们分局" at the tax hall
+#: was another place's (review18).
+_POINTING = re.compile("你们|您们|咱们|我们|他们|这个|那个|这家|那家|这里|那里|这儿|那儿|这|那|的")
 
 
 def elsewhere_hours(text: str, own: str) -> bool:
@@ -231,5 +235,6 @@ def elsewhere_hours(text: str, own: str) -> bool:
         return False
     own_place = re.compile(own) if own else None
     named = [m.group() for m in _PLACES.finditer(text)]
-    named += [m.group() for m in _PLACE_KINDS.finditer(_PLACES.sub("|", text))]
+    kinds = _PLACE_KINDS.finditer(_PLACES.sub("|", text))
+    named += [_POINTING.split(m.group())[-1] for m in kinds]
     return any(own_place is None or not own_place.fullmatch(place) for place in named)
