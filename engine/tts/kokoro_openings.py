@@ -75,6 +75,15 @@ PACED_SPLIT = SplitConfig(pace=ZH_PACE)
 #: The openings ``first_clause`` and ``eager``: the first clause alone, then pieces growing
 #: 2.5x up to whole sentences.
 FIRST_CLAUSE_SPLIT = SplitConfig(first_max_weight=21, max_weight=150, growth=2.5)
+#: Tried and not kept (session 18, branch zhfirst18-short-first): the first piece cut again
+#: at the first jieba word boundary after >= 5 Han characters (not before 的/了/吗…, >= 3
+#: left in the clause; 很抱歉给您 | 带来不便。, 您2024年度的个人所得税 | 汇算…), held as before. Streamed
+#: interleaved with this plan in one process (``benchmarks/tts.py --compare-openings``, the
+#: test's 34 replies, under load ~11-18): first audio paired median only 0.93x, silences
+#: >= 200 ms in the first 1.5 s 2 vs 2, >= 350 ms anywhere 24 vs 20 (a shorter first piece
+#: plays for less, so the hold grows with it); CER of ``benchmarks/zh_speakers.py``'s sample
+#: (87 replies, zm_yunxi, range 1.6) 4.8 -> 5.1 %, replies over 15 % 0 -> 2, both cut ones
+#: (冻结 heard 动结，, 所得税 | 汇算 heard 所得睡，会算: the cut is heard as a pause).
 #: Piece plans by opening name.
 OPENINGS: dict[str, SplitConfig] = {
     "paced": PACED_SPLIT,
