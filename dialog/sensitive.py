@@ -13,6 +13,7 @@ Digits are read as typed (``6222 0212 3456 7890``, ``138-1234-5678``), as Chines
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -38,13 +39,17 @@ _D = "[0-9零〇一幺二两三四五六七八九]"
 # starts or ends inside such a group, and a comma group with a decimal fraction after it is an
 # amount ("12,345,678,901.50"), no run. Four or more blocks of exactly four digits may be joined
 # by a comma and a space, as Whisper writes a card number read with pauses ("6222, 0212, 3456,
-# 6780", review17); shorter blocks so joined are a list (of amounts, years), no run.
+# 6780", review17); shorter blocks so joined are a list (of amounts, years), no run. Five or more
+# blocks of 1-4 digits joined by single spaces are a number read out digit by digit, as Whisper
+# writes a card number said slowly ("622 0 2 1 2 3 4 5 6 7 8 0", newcomer18): a run when they
+# hold 10 or more digits (:func:`classify`); fewer (a card ending "4 4 1 7", a code "1 2 3 4 5 6")
+# stay, as the flows read them.
 _GROUPED = rf"{_D}{{1,8}}(?:,{_D}{{1,8}})+"
 _BLOCK = rf"(?:{_GROUPED}|{_D}{{3,8}})"
 _RUN = re.compile(
     rf"(?<!{_D})(?<!{_D},)"
     rf"(?:{_D}{{10,}}|{_GROUPED}(?:[ \-]{_BLOCK})*(?!\.[0-9])|{_D}{{3,8}}(?:[ \-]{_BLOCK})+"
-    rf"|{_D}{{4}}(?:, {_D}{{4}}){{3,}}(?:, {_D}{{3}})?)"
+    rf"|{_D}{{4}}(?:, {_D}{{4}}){{3,}}(?:, {_D}{{3}})?|{_D}{{1,4}}(?: {_D}{{1,4}}){{4,}})"
     rf"(?:[ \-]?[Xx])?(?!{_D})(?!,{_D})"
 )
 # "o" is in no spoken run (it is a letter far more often than a digit).
@@ -247,7 +252,8 @@ def warning_reply(
     """The warning said before the reply when a full number was masked: the pack's
     ``utter_sensitive_number`` when it has one (naming the number it asks for), else
     :data:`WARNING` in ``language`` (English for another language); when only a PIN or
-    password was hidden (``kinds`` all ``"secret"``), :data:`SECRET_WARNING`.
+    password was hidden (``kinds`` all ``"secret"``), :data:`SECRET_WARNING`; when both were,
+    the number's warning followed by :data:`SECRET_WARNING`.
 
     Args:
         responses: the pack's responses by name (:attr:`dialog.pack.Pack.responses`).
@@ -256,10 +262,17 @@ def warning_reply(
     """
     from dialog.templates import render
 
+    secret = SECRET_WARNING.get(language, SECRET_WARNING["en"])
     if kinds and all(kind == "secret" for kind in kinds):
-        text = SECRET_WARNING.get(language, SECRET_WARNING["en"])
-        return ReplyPlan(text, language, emotion="concerned")
+        return ReplyPlan(secret, language, emotion="concerned")
     response = responses.get("utter_sensitive_number")
     if response is not None:
-        return render(response, language, {})
-    return ReplyPlan(WARNING.get(language, WARNING["en"]), language, emotion="concerned")
+        plan = render(response, language, {})
+    else:
+        plan = ReplyPlan(WARNING.get(language, WARNING["en"]), language, emotion="concerned")
+    if "secret" not in kinds:
+        return plan
+    # a PIN told with a card number: the number's warning alone dropped the advice to change
+    # the PIN, the one a visitor most needs then (newcomer18)
+    joiner = "" if language == "zh" else " "
+    return dataclasses.replace(plan, text=f"{plan.text}{joiner}{secret}")

@@ -49,4 +49,11 @@ SAMPLES: tuple[str, ...] = (
     "密码是1234 abc",
     "我的密码是1234 5678",
     "I typed my PIN wrong 3 times",
+    # newcomer18: a card number Whisper wrote digit by digit; a card ending and a code said
+    # digit by digit stay (the flows read them)
+    "My card number is 622 0 2 1 2 3 4 5 6 7 8 0 and my bill is 48 3 1",
+    "6 2 2 2 0 2 1 2 3 4 5 6 6 7 8 0",
+    "the last four are 4 4 1 7",
+    "the code is 1 2 3 4 5 6",
+    "I have 2 cards and 3 accounts, 1 2 3",
 )

@@ -133,3 +133,44 @@ def test_the_fallback_chinese_warning_names_the_numbers_as_the_packs_do() -> Non
     assert WARNING["zh"].split("。")[0] == bank.split("。")[0]
     assert "身份证号码" in WARNING["zh"] and "手机号码" in WARNING["zh"]
     assert WARNING["zh"].endswith("我最多只需要后四位。")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # newcomer18: Whisper wrote a card number said slowly digit by digit; the caption kept it
+        (
+            "My card number is 622 0 2 1 2 3 4 5 6 7 8 0 and my bill is 48 3 1",
+            "My card number is •••• 6780 and my bill is 48 3 1",
+        ),
+        ("我的手机是 1 3 8 1 2 3 4 5 6 7 8", "我的手机是 •••• 5678"),
+    ],
+)
+def test_a_number_read_digit_by_digit_is_masked(text: str, masked: str) -> None:
+    assert redact(text)[0] == masked
+
+
+@pytest.mark.parametrize(
+    "text", ["the last four are 4 4 1 7", "the code is 1 2 3 4 5 6", "I have 2 cards, 1 2 3"]
+)
+def test_a_card_ending_or_code_read_digit_by_digit_stays(text: str) -> None:
+    assert redact(text) == (text, ())
+
+
+def test_a_pin_told_with_a_card_number_keeps_the_advice_to_change_it() -> None:
+    """newcomer18: a card number and a PIN in one line got the number's warning only, without
+    the advice to change the PIN."""
+    from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+    from dialog.sensitive import SECRET_WARNING, warning_reply
+
+    responses = load_pack(DEFAULT_PACKS_DIR / "bank").responses
+    _, kinds = redact("my card is 6228 4800 1234 5671 and my pin is 4831")
+    assert set(kinds) == {"card", "secret"}
+    for language in ("en", "zh"):
+        text = warning_reply(responses, language, kinds).text
+        number = responses["utter_sensitive_number"].texts[language]
+        assert text.startswith(number) and text.endswith(SECRET_WARNING[language])
+    assert (
+        warning_reply(responses, "en", ("card",)).text
+        == (responses["utter_sensitive_number"].texts["en"])
+    )

@@ -22,13 +22,14 @@ const CJK_DIGITS = { 零: "0", 〇: "0", 一: "1", 幺: "1", 二: "2", 两: "2",
 const D = "[0-9零〇一幺二两三四五六七八九]";
 // a block may be digits grouped by commas, as Whisper writes a long number (6,222,021 234 …);
 // a run never starts or ends inside such a group, and one with a decimal fraction is an amount; four
-// or more blocks of exactly four digits may be joined by ", " (6222, 0212, 3456, 6780)
+// or more blocks of exactly four digits may be joined by ", " (6222, 0212, 3456, 6780); five or
+// more blocks of 1-4 digits joined by single spaces are a number read digit by digit (622 0 2 1 …)
 const GROUPED = `${D}{1,8}(?:,${D}{1,8})+`;
 const BLOCK = `(?:${GROUPED}|${D}{3,8})`;
 const DIGIT_RUN = new RegExp(
   `(?<!${D})(?<!${D},)` +
     `(?:${D}{10,}|${GROUPED}(?:[ \\-]${BLOCK})*(?!\\.[0-9])|${D}{3,8}(?:[ \\-]${BLOCK})+` +
-    `|${D}{4}(?:, ${D}{4}){3,}(?:, ${D}{3})?)` +
+    `|${D}{4}(?:, ${D}{4}){3,}(?:, ${D}{3})?|${D}{1,4}(?: ${D}{1,4}){4,})` +
     `(?:[ \\-]?[Xx])?(?!${D})(?!,${D})`,
   "gu",
 );
