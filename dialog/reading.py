@@ -52,17 +52,20 @@ def read_line(
             return several
     at_question = at_question or nlu.command is not None
     parts = [] if at_question else clauses(text, language)
+    read: dict[str, Reading] = {}  # the clauses read so far: none is encoded twice in a turn
     if not parts and not at_question and _is_flow(engine, nlu):
         # "I lost my card and what is my balance": no certain joiner, a statement before the
         # "and"; cut anyway, kept only when two different flows come out
         cut = all_clauses(text, language)
         if cut:
             readings = engine.understanding.read_many(cut, [language] * len(cut))
+            read.update(zip(cut, readings, strict=True))
             found = combine(engine.pack, readings)
             if found is not None and (found.later or _asks_beside(engine, cut, readings, found)):
                 return _several(engine, text, language, now, cut, readings, found)
     if parts:
         readings = engine.understanding.read_many(parts, [language] * len(parts))
+        read.update(zip(parts, readings, strict=True))
         found = combine(engine.pack, readings)
         if found is not None:
             return _several(engine, text, language, now, parts, readings, found)
@@ -75,7 +78,8 @@ def read_line(
         # "I want to complain, the cash machine swallowed my card" got the kept-card FAQ, and
         # so did "I want to complain that …" (flows16): an opening clause asking for a
         # free-text flow takes the line as its content
-        first = engine.understanding.read(opening, language)
+        # a clause read alone reads as in read_many (:meth:`Understanding.read_many`)
+        first = read.get(opening) or engine.understanding.read(opening, language)
         if takes_free_text(engine.pack, first[0]):
             nlu, kb = first
     return UserInput(text, language, nlu, kb, now)
