@@ -181,15 +181,28 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.Response(text=PLACEHOLDER_PAGE, content_type="text/html")
 
 
+#: What the visitor page is made of; any other file of ``web_client/`` (its README, a
+#: developer's notes or editor files) is not served (newcomer18: ``/README.md`` was).
+PAGE_SUFFIXES = frozenset(
+    (".html", ".js", ".mjs", ".css", ".json", ".svg", ".png", ".ico", ".webp", ".woff2")
+)
+
+
 async def web_client_file(request: web.Request) -> web.StreamResponse:
-    """Files of the visitor page (``web_client/``), by relative path; no listing, no ``..``.
+    """Files of the visitor page (``web_client/``), by relative path; no listing, no ``..``,
+    only the kinds of file a page is made of (:data:`PAGE_SUFFIXES`).
 
     Raises:
-        web.HTTPNotFound: the path leaves ``web_client/`` or names no file.
+        web.HTTPNotFound: the path leaves ``web_client/``, names no file, or names a file of
+            another kind.
     """
     root = WEB_CLIENT_DIR.resolve()
     path = (root / request.match_info["name"]).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    if (
+        not path.is_relative_to(root)
+        or not path.is_file()
+        or path.suffix.lower() not in PAGE_SUFFIXES
+    ):
         raise web.HTTPNotFound()
     return web.FileResponse(path)
 

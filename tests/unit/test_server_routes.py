@@ -83,3 +83,11 @@ async def test_aiohttp_refusals_under_api_are_json(client: TestClient) -> None:
     assert resp.status == 400
     error = (await resp.json())["error"]
     assert error["code"] == "bad-request" and "WebSocket" in error["message"]
+
+
+async def test_the_page_files_are_served_and_its_readme_is_not(client: TestClient) -> None:
+    """newcomer18: ``GET /README.md`` served the page folder's developer notes."""
+    assert (await client.get("/js/captions.js")).status == 200
+    assert (await client.get("/styles.css")).status == 200
+    for path in ("/README.md", "/readme.md", "/js/../README.md"):
+        assert (await client.get(path)).status == 404, path
