@@ -50,7 +50,8 @@ class LibraryLevelFilter(logging.Filter):
 
 
 def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None) -> None:
-    """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``.
+    """Send masked logs to stderr: WARNING by default, INFO with ``-v``, DEBUG with ``-vv``
+    (httpx's per-request lines only with ``-vv``).
 
     Args:
         verbosity: the number of ``-v`` flags.
@@ -70,6 +71,10 @@ def configure_logging(verbosity: int = 0, *, structlog_level: int | None = None)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO: at -v the dependency monitor's health probes (two a
+    # second) buried the transcript lines (newcomer18); connector calls have their own INFO
+    # events, so httpx's lines show from -vv on
+    logging.getLogger("httpx").setLevel(logging.WARNING if verbosity < 2 else logging.DEBUG)
     configure_structlog(
         level if structlog_level is None else structlog_level,
         sys.stderr,

@@ -61,3 +61,21 @@ def test_jiebas_own_handler_is_quiet_too() -> None:
         jieba.setLevel(saved_level)
     assert [r.getMessage() for r in records] == ["kept"]
     assert len(jieba.filters) == 1
+
+
+def test_httpx_request_lines_show_only_from_double_verbose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """newcomer18: at -v httpx's INFO line for each health probe (two a second) buried the
+    transcript lines."""
+    try:
+        configure_logging(1)
+        logging.getLogger("httpx").info('HTTP Request: GET http://127.0.0.1:9/healthz "200 OK"')
+        logging.getLogger("engine.transcript").info("heard: hello")
+        assert capsys.readouterr().err.count("\n") == 1
+        configure_logging(2)
+        logging.getLogger("httpx").info("HTTP Request: GET /healthz")
+        assert "HTTP Request" in capsys.readouterr().err
+    finally:
+        configure_logging(0)
+        logging.getLogger("httpx").setLevel(logging.NOTSET)
