@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from threadpoolctl import threadpool_limits
@@ -118,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     limit_blas_threads()
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
+    # -v / -vv / --verbose after the command (`dhe converse … -v`) count as before it: a
+    # newcomer's `dhe converse … -v` was refused as an unrecognized argument (newcomer18)
+    verbose = [flag for flag in unknown if re.fullmatch(r"-v+|--verbose", flag)]
+    args.verbose += sum(1 if flag == "--verbose" else len(flag) - 1 for flag in verbose)
+    unknown = [flag for flag in unknown if flag not in verbose]
     if unknown:  # named before a missing argument (see _Parser), by the command given
         _chosen(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     if (missing := _missing(parser)) is not None:

@@ -388,3 +388,23 @@ def test_avatar_preview_on_json_that_is_no_gltf_says_so(
     (line,) = _err_lines(capsys)
     assert line.endswith("JSON, but not a glTF 2.0 document (no 'asset' object at its top)"), line
     assert "attribute" not in line
+
+
+def test_verbose_after_the_command_counts_as_before_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """newcomer18: ``dhe converse … -v`` was refused as an unrecognized argument."""
+    import logging
+
+    try:
+        assert main(["connectors", "list", "-v"]) == 0
+        assert logging.getLogger().level == logging.INFO
+        assert main(["connectors", "list", "-vv"]) == 0
+        assert logging.getLogger().level == logging.DEBUG
+        with pytest.raises(SystemExit):  # any other flag there is still named
+            main(["connectors", "list", "-v", "-x"])
+        assert _err_lines(capsys)[-1] == "dhe connectors list: error: unrecognized arguments: -x"
+    finally:
+        from engine.logs import configure_logging
+
+        configure_logging(0)
