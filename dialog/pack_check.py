@@ -282,4 +282,34 @@ def check_pack(root: Path, shown: str | None = None) -> tuple[Pack | None, list[
     for path in pack.kb_files:
         for line, message in lint_markdown(path):
             c.add(f"kb/{path.name}", line, message)
+    _kb_languages(c, pack)
     return pack, c.problems
+
+
+def _kb_languages(c: _Checker, pack: Pack) -> None:
+    """A knowledge base speaks every language the pack declares, in parallel files: the same
+    number of sections in each (``dialog.kb.KnowledgeBase`` pairs a section with its
+    translation by position, and pairs nothing when the counts differ). newcomer18: a
+    ``faq.zh.md`` one section short, or missing, passed the check."""
+    counts: dict[str, dict[str, int]] = {}
+    for path in pack.kb_files:
+        for section in parse_markdown(path):
+            files = counts.setdefault(section.language, {})
+            files[path.name] = files.get(path.name, 0) + 1
+    if not counts:
+        return
+    for language in pack.languages:
+        if language not in counts:
+            c.add("kb", 0, f"no knowledge-base file in {language!r}, a language of domain.yaml")
+    totals = {language: sum(files.values()) for language, files in counts.items()}
+    if len(set(totals.values())) > 1:
+        said = ", ".join(
+            f"{language}: {total} ({', '.join(sorted(counts[language]))})"
+            for language, total in sorted(totals.items())
+        )
+        c.add(
+            "kb",
+            0,
+            f"sections per language differ ({said}): keep them parallel, one "
+            "section per topic in the same order in each language",
+        )

@@ -179,3 +179,21 @@ def test_an_out_of_scope_answer_names_a_real_heading(broken: Path) -> None:
         "intents.out_of_scope_money_movement.answer: no knowledge-base heading 'Making a transfr'"
     )
     assert ("bank/intents.yaml", line, message) in {(p.file, p.line, p.message) for p in problems}
+
+
+def test_a_knowledge_base_short_of_a_language_or_a_section_is_named(broken: Path) -> None:
+    """newcomer18: ``faq.zh.md`` one section short, or missing, passed the check (the files are
+    read as parallel only when each language has as many sections)."""
+    zh = broken / "kb" / "faq.zh.md"
+    text = zh.read_text(encoding="utf-8")
+    last = text.rindex("\n## ")
+    zh.write_text(text[:last] + "\n", encoding="utf-8")
+    _, problems = check_pack(broken)
+    short = [p for p in problems if "sections per language differ" in p.message]
+    assert len(short) == 1 and short[0].file == "bank/kb", problems
+    assert "faq.en.md" in short[0].message and "faq.zh.md" in short[0].message
+    zh.unlink()
+    _, problems = check_pack(broken)
+    assert [p.message for p in problems] == [
+        "no knowledge-base file in 'zh', a language of domain.yaml"
+    ]
