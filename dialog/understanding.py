@@ -16,6 +16,7 @@ from dialog.pack import Intent, Pack
 from dialog.question_frame import (
     days_off_question,
     elsewhere_hours,
+    elsewhere_hours_en,
     question_object,
     request_object,
 )
@@ -144,10 +145,13 @@ class Understanding:
 
     def _elsewhere(self, text: str) -> bool:
         """Whether ``text`` asks another place's hours than the pack's own (setting
-        ``own_places``, :func:`dialog.question_frame.elsewhere_hours`); never for a pack that
+        ``own_places``, :func:`dialog.question_frame.elsewhere_hours` in Chinese,
+        :func:`~dialog.question_frame.elsewhere_hours_en` in English); never for a pack that
         does not set it."""
         own = self.pack.setting("own_places", None)
-        return own is not None and elsewhere_hours(text, str(own))
+        if own is None:
+            return False
+        return elsewhere_hours(text, str(own)) or elsewhere_hours_en(text, str(own))
 
     def _answer_outside(self, name: str, language: str) -> KBAnswer | None:
         """The section that answers the out-of-scope intent ``name`` (its ``answer:``, a
