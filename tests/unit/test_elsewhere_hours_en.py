@@ -34,6 +34,12 @@ TAX = str(load_pack(DEFAULT_PACKS_DIR / "tax").setting("own_places", ""))
         (BANK, "are you open on the bank holiday", False),
         (TAX, "when does the tax office close", False),
         (TAX, "is the service hall open on saturday", False),
+        # the pack's own place named with a word before it (review18: they were another's)
+        (BANK, "when does your bank branch close", False),
+        (BANK, "what time does the self-service bank close", False),  # 自助银行
+        (BANK, "how late is the 24 hour bank open", False),
+        (TAX, "when does the tax center open", False),
+        (TAX, "is the tax service centre open on sunday", False),
         # a place named without asking its hours
         (BANK, "how do I get to you from the metro station", False),
         (BANK, "I paid a shop yesterday and it still says pending, why?", False),
