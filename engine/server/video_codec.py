@@ -203,7 +203,8 @@ class YuvConverter:
     def convert(self, rgb: np.ndarray) -> av.VideoFrame:
         """The yuv420p frame of uint8 (H, W, 3) ``rgb`` (any size; the track's is fastest)."""
         fits = rgb.shape == self._size and rgb.dtype == np.uint8 and rgb.flags.c_contiguous
-        if fits and self._contiguous and self._rgb is not None:
-            self._rgb.planes[0].update(rgb)
-            return self._rgb.reformat(format="yuv420p")
+        kept = self._rgb  # read once: release() may clear it from the event loop meanwhile
+        if fits and self._contiguous and kept is not None:
+            kept.planes[0].update(rgb)
+            return kept.reformat(format="yuv420p")
         return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")

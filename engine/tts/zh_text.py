@@ -122,7 +122,7 @@ def _letter(letter: str, code_letters: bool) -> str:
     return letter.lower() if code_letters else letter.upper()
 
 
-#: Codes longer than this many digits also get the pause between two equal digits in a row
+#: Codes with at least this many digits also get the pause between two equal digits in a row
 #: (:func:`pause_repeats`); a card's or phone's last four (8821, 5511) do not.
 REPEAT_PAUSE_MIN_DIGITS = 5
 
