@@ -76,7 +76,7 @@ class Material:
             (:mod:`avatar.gl_programs`).
         skin: skin (the material's ``extras.skin``): light wraps further in red, a mottle in
             TEXCOORD_0 varies the albedo, and the vertex colour's alpha is the gloss (0 matte,
-            1 moist), not an opacity (:data:`avatar.gl_programs.SKIN`).
+            1 moist), not an opacity (:data:`avatar.gl_shaders.SKIN`).
     """
 
     name: str

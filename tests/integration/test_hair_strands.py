@@ -1,6 +1,6 @@
 """The default avatar's hair is shaded as strands (``Material.strands``: clump noise across the
 combing direction in the albedo, a Kajiya-Kay highlight in two Scheuermann lobes;
-``avatar/gl_programs.py``). Before it the haircut read as one smooth cap in received frames
+``avatar/gl_shaders.py``). Before it the haircut read as one smooth cap in received frames
 (newcomer, session 14). Real pixels of the EGL renderer at the stream's 512², the same avatar
 drawn with and without strands: the hair's high-frequency energy rises, the face's pixels do not
 change. Frames go to test-artifacts/ for a human look."""

@@ -1,6 +1,6 @@
 """The default avatar's skin is shaded as skin (``Material.skin``: light wrapping further in red,
 a mottle in the face's UVs, a gloss from the vertex alpha, a Fresnel sheen;
-``avatar/gl_programs.py``), its creases darkened and its nostrils shadowed by the generator
+``avatar/gl_shaders.py``), its creases darkened and its nostrils shadowed by the generator
 (``avatar/asset/cavity.py``, ``avatar/asset/skin.py``), and its eyes show a catchlight. Before,
 newcomers saw "a waxy mannequin: flat untextured skin" (session 18). Real pixels of the EGL
 renderer at the stream's 512², the shipped avatar drawn with and without its skin shading;
