@@ -12,16 +12,36 @@ from __future__ import annotations
 
 from functools import partial
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from dialog import DialogSession
 from dialog.types import DialogTurn
 from engine.server import protocol
-
-if TYPE_CHECKING:
-    from engine.server.session import Session
+from engine.server.media import SessionMedia
+from engine.server.perception_stage import PerceptionStage
+from engine.server.session_turns import SessionTurns
+from engine.server.transcribing import SessionDecoder
+from engine.turns import TurnRunner
 
 #: The handoff button's words, per session language.
 HANDOFF_TEXT = MappingProxyType({"zh": "转人工", "en": "I want to talk to a human"})
+
+
+class MessageSession(Protocol):
+    """The parts of :class:`engine.server.session.Session` its messages use (a protocol, so
+    this module does not import the session's: the engine's modules import without a cycle)."""
+
+    language: str
+    dialog: DialogSession
+    decoder: SessionDecoder
+    media: SessionMedia
+    perception: PerceptionStage
+    runner: TurnRunner
+    turns: SessionTurns
+
+    def next_turn_id(self) -> str:
+        """A fresh turn id."""
+        ...
 
 
 class SessionMessages:
@@ -32,7 +52,7 @@ class SessionMessages:
             caller makes sure it is not closing.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: MessageSession) -> None:
         self.session = session
 
     async def handle(self, message: protocol.ClientMessage) -> None:
