@@ -233,8 +233,7 @@ def legacy_fingerprint(voice_config: Any, language: str) -> str:
 
 def _fingerprint(voice_config: Any, language: str, file_key: Callable[[Path], str]) -> str:
     """:func:`voice_fingerprint` with ``file_key(path) -> str`` keying each model file."""
-    fields = voice_config.model_dump(mode="json")
-    fields.pop("spin", None)  # threads busy-waiting or not: the same audio (engine.tts.kokoro)
+    fields = _without_spin(voice_config.model_dump(mode="json"))
     provider = fields["provider"]
     if provider == "kokoro" and not fields.get("speaker"):
         from engine.tts.kokoro import DEFAULT_SPEAKER  # unset speaks as the default: one key
@@ -250,3 +249,14 @@ def _fingerprint(voice_config: Any, language: str, file_key: Callable[[Path], st
     for name in AUDIO_CODE[provider]:
         digest.update(f"{name} ".encode() + code_digest(_ROOT / name))
     return digest.hexdigest()
+
+
+def _without_spin(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` (a voice's settings as JSON) without ``spin`` at any depth: threads
+    busy-waiting or not give the same audio (engine.tts.kokoro), in the voice itself and in a
+    configured ``fallback`` voice alike."""
+    return {
+        name: _without_spin(value) if isinstance(value, dict) else value
+        for name, value in fields.items()
+        if name != "spin"
+    }

@@ -38,3 +38,22 @@ def test_spinning_keeps_the_prepared_replies_key() -> None:
     other = VoiceConfig(provider="kokoro", voice="kokoro-82m", opening="eager")
     key = voice_fingerprint(still, "zh")
     assert voice_fingerprint(spinning, "zh") == key != voice_fingerprint(other, "zh")
+
+
+def test_a_fallback_voice_spinning_keeps_the_key() -> None:
+    """``spin`` nested in a configured fallback voice is left out of the key too (review
+    finding, session 19: only the top level's was); the fallback's other settings count."""
+    from engine.config_sections import VoiceConfig
+    from engine.tts.prepared_key import voice_fingerprint
+
+    def voice(**fallback: object) -> VoiceConfig:
+        return VoiceConfig(
+            provider="kokoro",
+            voice="kokoro-82m",
+            fallback=VoiceConfig(provider="kokoro", voice="kokoro-82m", **fallback),
+        )
+
+    key = voice_fingerprint(voice(), "zh")
+    assert voice_fingerprint(voice(spin=True), "zh") == key
+    assert voice_fingerprint(voice(opening="eager"), "zh") != key
+    assert voice_fingerprint(VoiceConfig(provider="kokoro", voice="kokoro-82m"), "zh") != key
