@@ -63,7 +63,14 @@ def main() -> int:
     parser.add_argument(
         "--offsets", default=str(CHOICE_OFFSET), help="template offsets (of 4); 0 is the test's"
     )
-    parser.add_argument("--verbose", action="store_true", help="print every reply's transcript")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the 5 worst replies' transcripts"
+    )
+    parser.add_argument(
+        "--every-reply",
+        action="store_true",
+        help="print every reply's CER and transcript (name order), to pair two runs reply by reply",
+    )
     parser.add_argument(
         "--per-tone", action="store_true", help="print the characters missed per lexical tone"
     )
@@ -102,6 +109,11 @@ def main() -> int:
             if args.verbose:
                 for s in sorted(scores, key=lambda s: -s.error)[:5]:
                     print(f"    {s.error:6.1%}  {s.reply.text}  →  {s.heard}")
+            if args.every_reply:
+                for s in sorted(scores, key=lambda s: s.reply.name):
+                    print(
+                        f"    {s.error:6.1%}  {s.reply.domain}/{s.reply.name}  {s.reply.text}  →  {s.heard}"
+                    )
     return 0
 
 

@@ -180,10 +180,16 @@ def read_mixed_code(code: str, one: str = "一", pause: str = "", code_letters: 
     :data:`CODE_LETTERS` with their Chinese letter names: :func:`code_letter`). ``pause`` goes between the parts between hyphens and, inside a part longer than 4
     characters, between the groups :func:`digit_groups` gives its length (8 → 4 + 4), and
     between two equal digits (:func:`pause_repeats`: ``"K-00A7"`` → ``"K、零、零A七"``); without
-    a pause the hyphens are dropped (``"K三F零七A二C一"``).
+    a pause the hyphens are dropped (``"K三F零七A二C一"``). A part of digits only is read as a
+    code of digits alone (:func:`digits_one_by_one`): its 4 digits as 2 + 2 with no pause
+    between equal digits, as a card's last four (``"K-2B-7711"`` → ``"K、二B、七七、一一"``, not
+    ``"K、二B、七、七一、一"``), the equal-digit pause only from :data:`REPEAT_PAUSE_MIN_DIGITS` digits.
     """
     groups = []
     for part in code.split("-"):
+        if part.isdigit():  # read as any code of digits alone: 4 digits 2 + 2, no repeat pause
+            groups.append(digits_one_by_one(part, one, pause))
+            continue
         said = "".join(
             _letter(ch, code_letters) if ch.isalpha() else (one if ch == "1" else _DIGITS[int(ch)])
             for ch in part

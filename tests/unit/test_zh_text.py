@@ -188,6 +188,13 @@ def test_a_long_code_pauses_between_equal_digits(text: str, paused: str) -> None
         ("代码3F07", "代码三F零七", "代码三F零七"),  # 4 characters: one group
         ("3F07A2C1B", "三F零七A二C一B", "三F零、七A二C、一B"),  # 9: 3 + 4 + 2, as digit_groups(9)
         ("9A1B-2C", "九A一B二C", "九A一B、二C"),
+        # a part of digits only reads as a code of digits alone: 4 digits as a card's last
+        # four (2 + 2, no pause between equal digits), 5 or more with the equal-digit pause
+        # (before: K、二B、七、七一、一)
+        ("编号是K-2B-7711。", "编号是K二B七七一一。", "编号是K、二B、七七、一一。"),
+        ("代码3F-0011", "代码三F零零一一", "代码三F、零零、一一"),
+        ("代码3F-511", "代码三F五一一", "代码三F、五一一"),
+        ("代码3F-55110", "代码三F五五一一零", "代码三F、五、五一、一零"),
         # not mixed codes (no digit before a letter): the older rules still read them
         ("AP0042，A023，ATM", "AP零零四二，A零二三，ATM", "AP零零、四二，A零二三，ATM"),
     ],
