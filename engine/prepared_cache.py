@@ -205,14 +205,18 @@ def main() -> int:
         print(f"prepared replies not built: {exc}", file=sys.stderr)
         return 1
     if not tts.prepared_replies:
-        print("  prepared replies are off (tts.prepared_replies: false)", flush=True)
+        # the setup's next run said "prepared already" of a cache that held 45 of 171 English
+        # replies and no Mandarin one (fixes19 #4): it repeats this line instead
+        _write_state(tts, off=True)
         return 0
     # A background job (`make run &`, a script) inherits SIGINT ignored, and Python keeps it
     # so: `kill -INT` did nothing for > 40 s (newcomer16 #4). Stopping here is always safe.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        return _prepare_all(tts)
+        status = _prepare_all(tts)
+        _write_state(tts, off=False)
+        return status
     except Stopped as exc:
         if str(exc).startswith("SIG"):  # before any synthesis began
             print(
@@ -222,6 +226,72 @@ def main() -> int:
             )
         sys.stdout.flush()
         os._exit(STOPPED)  # the synthesis thread may be inside onnxruntime: do not wait for it
+
+
+#: Where :func:`main` leaves its one-line account of the cache, in the cache folder: the setup
+#: prints it when its stamp skips this step (``scripts/setup.sh``).
+STATE_FILE = ".prepared-state"
+_LANGUAGE_NAMES = {"en": "English", "zh": "Mandarin"}
+
+
+def prepared_counts(tts) -> list[tuple[str, int, int]]:
+    """How many of each offline voice's fixed replies the cache holds for its voice as now set.
+
+    Args:
+        tts: the ``tts`` config section (:class:`engine.config_sections.TTSConfig`).
+
+    Returns:
+        ``(language, prepared, total)`` per language whose voice is prepared ahead
+        (:data:`~engine.tts.prepared.PREPARED_PROVIDERS`); ``prepared`` counts the texts found
+        in the store of the voice's current fingerprint (0 without one, or an unreadable one).
+    """
+    counts = []
+    for language, voice in tts.voices.items():
+        if voice.provider not in PREPARED_PROVIDERS:
+            continue
+        texts = {t.strip() for t in fixed_texts(language) + fixed_openings(language) if t.strip()}
+        path = cache_file(cache_dir(), language, voice_fingerprint(voice, language))
+        have: set[str] = set()
+        if path.is_file():
+            try:
+                have = set(PreparedStore.load(path).replies)
+            except (OSError, ValueError, KeyError):
+                have = set()
+        counts.append((language, len(texts & have), len(texts)))
+    return counts
+
+
+def state_line(counts: list[tuple[str, int, int]], *, off: bool) -> str:
+    """One line on the prepared replies: ``"off (tts.prepared_replies: false): every reply is
+    spoken live; 45 of 173 English and 0 of 174 Mandarin prepared"`` or ``"173 of 173 English
+    and 174 of 174 Mandarin prepared"``.
+
+    Args:
+        counts: :func:`prepared_counts`'s answer.
+        off: ``tts.prepared_replies`` is false.
+    """
+    parts = [f"{n} of {total} {_LANGUAGE_NAMES.get(lang, lang)}" for lang, n, total in counts]
+    held = (" and ".join(parts) + " prepared") if parts else "no offline voice to prepare"
+    if off:
+        return f"off (tts.prepared_replies: false): every reply is spoken live; {held}"
+    short = sum(total - n for _, n, total in counts)
+    return held + (f"; the other {short} are spoken live" if short else "")
+
+
+def _write_state(tts, *, off: bool) -> None:
+    """Print :func:`state_line` and keep it in :data:`STATE_FILE` (best effort)."""
+    from dialog.pack import PackError
+
+    try:
+        line = state_line(prepared_counts(tts), off=off)
+    except (PackError, OSError) as exc:
+        line = f"{'off; ' if off else ''}not counted ({exc})"
+    print(f"  prepared replies: {line}", flush=True)
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        (cache_dir() / STATE_FILE).write_text(line + "\n", encoding="utf-8")
+    except OSError:
+        pass
 
 
 def _prepare_all(tts) -> int:

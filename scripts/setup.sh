@@ -124,7 +124,12 @@ prepared_key() {
       | LC_ALL=C sort
   } | sha256sum | cut -c1-16
 }
-stamped "$cache_dir/.prepared-stamp" prepared_key "the packs' fixed replies are prepared already" \
+# The step's own account of the cache (off, or N of M prepared per language), kept by
+# engine.prepared_cache: "prepared already" was said of a cache with 45 of 171 English replies
+# and no Mandarin one while DHE_TTS__PREPARED_REPLIES=false (fixes19 #4).
+prepared_state="the packs' fixed replies: $(cat "$cache_dir/.prepared-state" 2>/dev/null \
+  || echo "prepared already")"
+stamped "$cache_dir/.prepared-stamp" prepared_key "$prepared_state" \
   "preparing the packs' fixed replies (slot-free text only; minutes the first time) …" \
   "skipped: the server will speak them live" .venv/bin/python -m engine.prepared_cache
 say "ready: .venv/bin/dhe"

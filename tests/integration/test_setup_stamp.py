@@ -174,3 +174,44 @@ def test_the_stamps_in_the_cache_do_not_move_the_prepared_key_whatever_the_spell
         assert _setup_function("prepared_key", cache, root, models_dir=spelling) == first, spelling
         for name in (".prepared-stamp", ".setup-stamp", "model-digests.json"):
             (cache / name).unlink()
+
+
+def test_setup_says_what_is_prepared_when_the_replies_are_off(tmp_path: Path) -> None:
+    """fixes19 #4: with DHE_TTS__PREPARED_REPLIES=false the step did nothing and succeeded, so
+    its stamp was written and the next ``make setup`` said "the packs' fixed replies are
+    prepared already" of a cache holding 45 of 171 English replies and no Mandarin one. The
+    shipped step (setup.sh's own text from ``models_dir=`` to the ``stamped`` call, with its
+    ``say``, ``stamped`` and ``prepared_key``) runs twice on an empty cache beside the real
+    models (linked): both runs say the replies are off and how many of how many are there."""
+    real = Path(os.environ.get("DHE_MODELS_DIR") or REPO_ROOT / "var" / "models")
+    models = tmp_path / "models"
+    models.mkdir()
+    for entry in real.iterdir():
+        if entry.name != "cache":
+            (models / entry.name).symlink_to(entry.resolve())
+    script = (REPO_ROOT / "scripts" / "setup.sh").read_text()
+    say = re.search(r"^say\(\) \{.*?\}\n", script, re.M).group(0)  # type: ignore[union-attr]
+    stamped = re.search(r"^stamped\(\) \{\n.*?^\}\n", script, re.S | re.M).group(0)  # type: ignore[union-attr]
+    step = re.search(r"^models_dir=.*?\n(?=say \"ready)", script, re.S | re.M).group(0)  # type: ignore[union-attr]
+    env = {
+        **os.environ,
+        "DHE_MODELS_DIR": str(models),
+        "DHE_TTS__PREPARED_REPLIES": "false",
+    }
+    body = f'cache_dir="{models}/cache"\n{say}{stamped}{step}'
+    said = []
+    for _ in range(2):
+        proc = subprocess.run(
+            ["bash", "-c", body], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        said.append(proc.stdout + proc.stderr)
+    assert (models / "cache" / ".prepared-stamp").is_file()
+    for out in said:
+        assert "prepared already" not in out, out
+        assert re.search(
+            r"off \(tts\.prepared_replies: false\): every reply is spoken live; "
+            r"0 of [1-9]\d* English and 0 of [1-9]\d* Mandarin prepared",
+            out,
+        ), out
+    assert "nothing they depend on changed" in said[1], said[1]  # the stamp skipped the step
