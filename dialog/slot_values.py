@@ -93,6 +93,9 @@ def _choice(
     "the last one" is the last of the first ``heard`` (those read aloud), else of all."""
     if not options:
         return None
+    text = unnegated(text)
+    if not text:
+        return None  # only options refused ("not the second one", 不要第二个): ask again
     said = extract_datetime(text, now)
     if said and "T" in said:
         # a time said decides: the option at that time, else none (the question is asked
@@ -106,6 +109,34 @@ def _choice(
         if 1 <= pos <= len(options):
             return options[pos - 1]
     return match_option(options, text)
+
+
+#: A clause that refuses what it names ("not the second one", "I don't want the 9:30 one",
+#: 不要第二个, 不是第一个; fixes19 #5: "not the second one" booked the second). A bare "no"
+#: is no refusal: "no, the second one" corrects the visitor's last answer and picks.
+_REFUSAL = re.compile(
+    r"\b(?:not|don'?t|do\s+not|doesn'?t|never|except|other\s+than|anything\s+but|rather\s+not"
+    r"|won'?t|neither|nor)\b|不要|不是|别|不想|除了|不用",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[,.;!?，。；！？、]|\bbut\b|\binstead\b|而是|要的是")
+
+
+def unnegated(text: str) -> str:
+    """``text`` without its clauses that refuse what they name (:data:`_REFUSAL`): "not the
+    first, the second one" → "the second one"; "不要第二个" → ``""`` (nothing chosen).
+
+    Args:
+        text: the visitor's words at a choice question.
+
+    Returns:
+        The clauses left, joined by spaces (the text unchanged when none refuses).
+    """
+    parts = _CLAUSE_BREAK.split(text)
+    kept = [p for p in parts if not _REFUSAL.search(p)]
+    if len(kept) == len(parts):
+        return text
+    return " ".join(p.strip() for p in kept if p.strip())
 
 
 def _said(word: str, lowered: str) -> bool:
