@@ -21,6 +21,7 @@ from dialog.commands import detect_language, normalize_language
 from dialog.empathy import EmpathyMemory, with_empathy
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
+from dialog.farewell import not_understood, unclear_goodbye
 from dialog.interpreter import DialogState
 from dialog.lapse import holds_access, lapse_due, lapsed, lapsed_reply
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
@@ -147,6 +148,11 @@ class DialogSession:
             # loop, which carries every session's media and its ICE consent checks (a page
             # whose peer went unanswered for 4 s dropped its session, newcomer12)
             event = await asyncio.to_thread(self._read, text, lang)
+            if unclear_goodbye(event):  # garbled words read as goodbye (fixes19 #2)
+                if not self._at_question():
+                    reprompt = render(self.engine.pack.responses["utter_reprompt"], lang, {})
+                    return self._asks_nothing(text, lang, [reprompt], "unclear", t0)
+                event = not_understood(event)  # the question's own "didn't get that"
             nlu = event.nlu
             self._audit.append(
                 AuditEntry("intent", nlu.command or nlu.intent or "out_of_scope", self._flow())
