@@ -106,6 +106,32 @@ _SECRET_ZH = re.compile(
     rf"(?P<secret>(?=(?:[ \-]?{_D}){{4}}){_D}+(?:[ \-]{_D}+)+|(?:[0-9A-Za-z]|{_D}){{4,}})",
     re.IGNORECASE,
 )
+#: A PIN whose cue word ASR misheard ("my pill is 4831", "my bin is 4831", "my pen is 4831",
+#: 我的密马是483192; fixes19 #1: logged at -v and printed by ``dhe converse --json`` in clear).
+#: A sound-alike is read as "PIN" only after "my" (English) and only with a value of 4 to 6
+#: digits, or 4 to 6 digit words, and nothing more: a bin or a pen has no number of its own
+#: that a bank visitor would tell, and "my bill is 120" (3 digits) or "my pill is 5 mg" stays.
+_MISHEARD_PIN = re.compile(
+    r"(?P<lead>\bmy\s+(?:pill|bin|pen|pim|ping|pinn?)(?:\s+(?:code|number))?"
+    r"(?:\s*(?:is|was|=|:)|'s)\s*)"
+    rf"(?P<secret>\d{{4,6}}|\d(?:[ -]\d){{3,5}}"
+    rf"|(?:{_SPOKEN_DIGIT})(?:[\s,\-]+(?:{_SPOKEN_DIGIT})){{3,5}}\b)(?![0-9])",
+    re.IGNORECASE,
+)
+#: The Chinese: 密码 heard as 密马, 蜜码, 米码, 秘码, 密麻, 觅码 (same sounds, other tones).
+_MISHEARD_PIN_ZH = re.compile(
+    rf"(?P<lead>(?:密马|蜜码|米码|秘码|密麻|觅码|蜜马)(?:是|为|：|:)?\s*)"
+    rf"(?P<secret>(?:{_D}[ \-]?){{3,5}}{_D})(?!{_D})"
+)
+#: A 4-6 digit run right after a masked full number, maybe after "and", "pin" or 和/密码: a
+#: card number read out with its PIN ("6222 0212 3456 7890 4831", "…7890, 4831"); the mask of
+#: the number keeps its last four, the run after it is hidden whole (fixes19 #1).
+_AFTER_NUMBER = re.compile(
+    rf"(?P<lead>{re.escape(MASK)} [0-9A-Z]{{4}}"
+    r"(?:[\s,;:，、；：]*(?:and|pin(?:\s+(?:code|is))?|和|跟|密码(?:是)?)?[\s,;:，、；：]*|[\s,;:，、；：]+))"
+    rf"(?P<secret>(?:{_D}[ \-]?){{3,5}}{_D})(?!{_D}|[ \-]?[0-9])",
+    re.IGNORECASE,
+)
 #: Said before the reply when a PIN or password was hidden (newcomer16 #8: "my pin is 4831"
 #: got the PIN answer and no word of warning, the PIN in the caption).
 SECRET_WARNING = {
@@ -184,6 +210,16 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
 
     def from_digits(match: re.Match[str]) -> str:
         raw = re.sub(r"[ \-,]", "", match.group(0)).translate(_CJK_DIGITS)
+        # a card number said with its PIN in the same breath ("6222 0212 3456 7890 4831"): as
+        # one run it was an account whose "last four" were the PIN (fixes19 #1). Only when the
+        # blocks before the last 4-6 are a card number (its Luhn check): else a long account
+        # number in fours keeps its own last four (newcomer15)
+        blocks = re.split(r"[ \-]", match.group(0))
+        if len(blocks) > 2 and classify(raw) == "account" and 4 <= len(blocks[-1]) <= 6:
+            head = raw[: -len(blocks[-1])]
+            if classify(head) == "card":
+                kinds.extend(("card", "secret"))
+                return f"{_masked(head)} {MASK}"
         return replace(match, raw)
 
     def from_words(match: re.Match[str]) -> str:
@@ -206,10 +242,54 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
 
     masked = _SECRET.sub(from_secret, text)
     masked = _SECRET_ZH.sub(from_secret, masked)
+    masked = _MISHEARD_PIN.sub(from_secret, masked)
+    masked = _MISHEARD_PIN_ZH.sub(from_secret, masked)
     masked = _USCC.sub(from_code, masked)
     masked = _RUN.sub(from_digits, masked)
     masked = _WORD_RUN.sub(from_words, masked)
+    if any(k != "secret" for k in kinds):
+        masked = _AFTER_NUMBER.sub(from_secret, masked)
     return masked, tuple(kinds)
+
+
+#: A number said or typed: digits, Chinese numerals, English digit words, with the spaces,
+#: commas and hyphens between them (``123456``, ``一二三 四五六``, ``one two three four five six``).
+_NUMBER = re.compile(
+    rf"(?:{_D}|\b(?:{_SPOKEN_DIGIT})\b)(?:[\s,\-]*(?:{_D}|\b(?:{_SPOKEN_DIGIT})\b))*",
+    re.IGNORECASE,
+)
+
+
+def mask_code(text: str) -> str:
+    """``text`` masked by :func:`redact`, then every number left in it hidden whole
+    (``"123456"`` → ``"••••"``): for a line that the dialog reads as the one-time code (it
+    answers the code's question), where any number may be the code (dialogfix18 #4).
+
+    Args:
+        text: what the visitor typed or said, unmasked.
+
+    Returns:
+        The masked text; a mask already put by :func:`redact` keeps its last four digits
+        hidden too.
+    """
+    return _NUMBER.sub(MASK, redact(text)[0])
+
+
+def mask_line(text: str, *, code: bool = False) -> str:
+    """The one masking of a visitor's line for everything that records or shows it: the
+    ``engine.transcript`` log, the page's caption, ``dhe converse --json`` (fixes19 #1).
+
+    Args:
+        text: the transcript or typed line, unmasked.
+        code: the dialog waits for the one-time code (:func:`dialog.lapse.at_code_question`),
+            so any number in the line is hidden whole (:func:`mask_code`).
+
+    Returns:
+        The text as :func:`redact` masks it (full numbers keep their last 4 digits; a PIN, a
+        PIN under a misheard cue word and a 4-6 digit run right after a full number are
+        hidden whole), or as :func:`mask_code` does when ``code``.
+    """
+    return mask_code(text) if code else redact(text)[0]
 
 
 #: Words that only name or introduce a number ("my card number is …", "and my account is …"):

@@ -15,17 +15,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from dialog import DialogEngine, redact
-from dialog.lapse import at_code_question
+from dialog import DialogEngine
 from dialog.pack import Pack
-from dialog.sensitive import MASK
+from dialog.sensitive import mask_code, mask_line
 from dialog.steps import DialogState
 from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
@@ -47,6 +45,7 @@ from engine.reply import ReplyHandle
 from engine.show import Show
 from engine.speaking import Speaker
 from engine.systems import open_systems
+from engine.transcript_log import code_awaited
 from engine.turns import TurnOutcome, TurnRunner
 from engine.voices import Voices
 
@@ -153,30 +152,15 @@ class ConverseSession:
             self.dialog.close()
 
 
-#: A number said or typed: digits, Chinese numerals, English digit words, with the spaces,
-#: commas and hyphens between them (``123456``, ``一二三 四五六``, ``one two three four five six``).
-_NUMBER = re.compile(
-    r"(?:[0-9零〇一幺二两三四五六七八九]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
-    r"(?:[\s,\-]*(?:[0-9零〇一幺二两三四五六七八九]"
-    r"|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b))*",
-    re.IGNORECASE,
-)
-
-
 def mask_secret(text: str) -> str:
-    """``text`` with every number in it hidden whole (``"123456"`` → ``"••••"``), as
-    :func:`dialog.redact` hides a PIN said with its value: for a line that answered the
-    one-time code's question, where any number is the code."""
-    return _NUMBER.sub(MASK, redact(text)[0])
+    """``text`` with every number in it hidden whole: :func:`dialog.sensitive.mask_code`, the
+    one masking path (kept under this name for its callers)."""
+    return mask_code(text)
 
 
 def may_be_a_code(pack: Pack, state: DialogState) -> bool:
-    """Whether the next line may hold the one-time code, so its ``--json`` row hides its
-    numbers whole: the flow waits at the code's question (:func:`dialog.lapse.at_code_question`),
-    or a connector failure just ended a flow (:attr:`dialog.steps.DialogState.stopped`), after
-    which the code typed again starts the request anew (dialogfix18 #1) and was printed as
-    typed (review18); a card's digits retyped then are hidden too."""
-    return at_code_question(pack, state) or state.stopped is not None
+    """:func:`engine.transcript_log.code_awaited` (kept under this name for its callers)."""
+    return code_awaited(pack, state)
 
 
 def _record(turn: TurnInput, outcome: TurnOutcome, *, secret: bool = False) -> TurnRecord:
@@ -187,7 +171,10 @@ def _record(turn: TurnInput, outcome: TurnOutcome, *, secret: bool = False) -> T
     hidden whole (:func:`mask_secret`): ``dhe converse --demo --text 123456 --json`` printed the
     code in ``input`` (dialogfix18 #4)."""
     reply_language = outcome.replies[0].language if outcome.replies else outcome.language
-    hide = mask_secret if secret else (lambda text: redact(text)[0])
+
+    def hide(text: str) -> str:
+        return mask_line(text, code=secret)
+
     return TurnRecord(
         input=turn.value if turn.kind == "audio" else hide(turn.value),
         transcript=hide(outcome.transcript),

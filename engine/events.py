@@ -181,6 +181,9 @@ class PartialTranscript(DataEvent):
 
     text: str
     language: str
+    #: The dialog waits for the one-time code: every number in ``text`` is hidden whole where
+    #: it is shown or logged (:func:`dialog.sensitive.mask_line`).
+    code: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +194,8 @@ class FinalTranscript(DataEvent):
     language: str
     #: Mean log-probability per token of the kept segments (Whisper), or None when empty.
     avg_logprob: float | None = None
+    #: The dialog waits for the one-time code (as :attr:`PartialTranscript.code`).
+    code: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,12 +1,14 @@
-"""What the visitor said, in the log: every transcript line passes :func:`dialog.redact` first.
+"""What the visitor said, in the log: every transcript line passes :func:`dialog.sensitive.mask_line`
+first, the one masking of a visitor's line (captions and ``dhe converse --json`` use it too).
 
 Logs show at most the last 4 digits of card, account, ID and phone numbers
 (``docs/architecture.md``, "Data, privacy, configuration"). The log handler's own filter
 (:class:`engine.logs.MaskingFilter`) only sees digit runs; a transcript can hold a number as
 Chinese numerals or English digit words too (``幺三八…``, ``four four one seven …``), which only
 :func:`dialog.redact` reads, and a deployment may log through handlers of its own. So the
-transcript is masked here, before any handler sees it. The visitor's own page still gets the
-words as spoken (the ``transcript`` messages of the events socket).
+transcript is masked here, before any handler sees it: full numbers keep their last 4 digits, a
+PIN (under its cue word, a misheard one — "my pill is 4831", 密马 — or right after a full number)
+is hidden whole, and at the one-time code's question (:func:`code_awaited`) every number is.
 
 Final transcripts are INFO (``-v``), interim ones DEBUG (``-vv``), on the ``engine.transcript``
 logger.
@@ -16,13 +18,35 @@ from __future__ import annotations
 
 import logging
 
-from dialog import redact
+from dialog.lapse import at_code_question
+from dialog.pack import Pack
+from dialog.sensitive import mask_line
+from dialog.steps import DialogState
 
 log = logging.getLogger("engine.transcript")
 
 
+def code_awaited(pack: Pack, state: DialogState) -> bool:
+    """Whether the visitor's next line may hold the one-time code, so that every number in it
+    is hidden whole where it is logged, shown or printed: the flow waits at the code's question
+    (:func:`dialog.lapse.at_code_question`), or a connector failure just ended a flow
+    (:attr:`dialog.steps.DialogState.stopped`), after which the code typed again starts the
+    request anew (dialogfix18 #1, review18).
+
+    Args:
+        pack: the session's domain pack; state: its dialog state before the line.
+    """
+    return at_code_question(pack, state) or state.stopped is not None
+
+
 def log_transcript(
-    session_id: str, turn_id: str | None, text: str, language: str, *, final: bool
+    session_id: str,
+    turn_id: str | None,
+    text: str,
+    language: str,
+    *,
+    final: bool,
+    code: bool = False,
 ) -> None:
     """Log one transcript of a visitor's turn with full numbers masked.
 
@@ -32,10 +56,12 @@ def log_transcript(
         text: the transcript as ASR wrote it (unmasked); nothing is logged when it is empty.
         language: the language ASR heard (``en``, ``zh``).
         final: the turn's final transcript (INFO) or an interim one (DEBUG).
+        code: the dialog waits for the one-time code (:func:`code_awaited`): every number in
+            ``text`` is hidden whole.
     """
     level = logging.INFO if final else logging.DEBUG
     if not text or not log.isEnabledFor(level):
         return
-    masked, _ = redact(text)
+    masked = mask_line(text, code=code)
     kind = "heard" if final else "hearing"
     log.log(level, "session %s turn %s %s (%s): %s", session_id, turn_id, kind, language, masked)

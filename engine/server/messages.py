@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from dialog.sensitive import redact
+from dialog.sensitive import mask_line
 from engine.events import (
     EmotionChanged,
     Event,
@@ -42,12 +42,13 @@ def _state(e: StateChanged) -> dict[str, Any]:
 
 def _transcript(e: PartialTranscript | FinalTranscript) -> dict[str, Any]:
     """``{"type": "transcript", "role": "visitor", "text", "final", "language"}``; ``text``
-    masked as the dialog and the logs see it (:func:`dialog.sensitive.redact`: a full card,
-    account, ID or phone number shows only its last 4 digits on the lobby screen's caption)."""
+    masked as the logs see it (:func:`dialog.sensitive.mask_line`: a full card, account, ID or
+    phone number shows only its last 4 digits on the lobby screen's caption, a PIN nothing, and
+    at the one-time code's question no number shows)."""
     return {
         "type": "transcript",
         "role": "visitor",
-        "text": redact(e.text)[0],
+        "text": mask_line(e.text, code=e.code),
         "final": isinstance(e, FinalTranscript),
         "language": e.language,
     }

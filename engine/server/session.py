@@ -44,6 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
+from dialog.types import SessionClosedError
 from engine.audit import record_dialog
 from engine.events import Event, GestureDetected, SessionError, SessionState
 from engine.observers import EventBus, label_follows_replies
@@ -63,6 +64,7 @@ from engine.server.session_turns import SessionTurns
 from engine.server.speaker_gate import GatedDecisions
 from engine.show import badge_for
 from engine.speaking import Speaker
+from engine.transcript_log import code_awaited
 from engine.turns import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -159,6 +161,8 @@ class Session:
         )
         self.endpointer, self.decoder = hearing.endpointer, hearing.decoder
         self.listener, self.turn_taking = hearing.listener, hearing.turn_taking
+        # at the one-time code's question the code is hidden whole in the log and the caption
+        self.turn_taking.code_question = self._code_question
         self._build_seeing(runtime)
         speaker = Speaker(runtime.voices, self.media, self.bus, self.id)
         self.runner = TurnRunner(
@@ -170,6 +174,14 @@ class Session:
             clock=self.loop.time,
             mood=lambda: self.perception.mood,
         )
+
+    def _code_question(self) -> bool:
+        """Whether the dialog waits for the one-time code (False once the session is closed:
+        a decode may finish after it)."""
+        try:
+            return code_awaited(self.dialog.engine.pack, self.dialog.state)
+        except SessionClosedError:
+            return False
 
     def _build_seeing(self, runtime: Runtime) -> None:
         """The camera side: the speaker gate between listener and turn taking, the perception

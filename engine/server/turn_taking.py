@@ -87,6 +87,8 @@ class LiveUtterance:
         t_eos_s: loop time (s) the last speech sample arrived (on time).
         t_endpoint_s: loop time (s) the end of turn was confirmed.
         clock: the loop's clock (seconds).
+        code: the dialog waited for the one-time code when the turn ended (its transcript is
+            logged and published with every number hidden whole).
     """
 
     session_id: str
@@ -98,6 +100,7 @@ class LiveUtterance:
     t_eos_s: float
     t_endpoint_s: float
     clock: Callable[[], float]
+    code: bool = False
 
     async def hear(self) -> Heard:
         """Wait for the final decode; cancelling this abandons it (barge-in).
@@ -122,8 +125,10 @@ class LiveUtterance:
         asr_start = self.decode.control.started_s or min(self.t_endpoint_s, t_final)
         asr_end = max(self.decode.ended_s or t_final, asr_start)
         bus.span(sid, turn_id, "asr", _ns(asr_start), _ns(asr_end))
-        bus.publish(_final(sid, transcript))
-        log_transcript(sid, turn_id, transcript.text, transcript.language, final=True)
+        bus.publish(_final(sid, transcript, self.code))
+        log_transcript(
+            sid, turn_id, transcript.text, transcript.language, final=True, code=self.code
+        )
         extras = {"final_transcript_ms": _ms(self.t_eos_s, t_final)}
         extras.update(self.decode.timings_ms(self.t_eos_s))
         speech_ms = (self.span[1] - self.span[0]) * 1000.0 / SAMPLE_RATE_HZ
@@ -136,12 +141,13 @@ def _ns(t_s: float) -> int:
     return int(t_s * 1e9)
 
 
-def _final(session_id: str, transcript: Transcript) -> FinalTranscript:
+def _final(session_id: str, transcript: Transcript, code: bool) -> FinalTranscript:
     return FinalTranscript(
         session_id=session_id,
         text=transcript.text,
         language=transcript.language,
         avg_logprob=transcript.avg_logprob,
+        code=code,
     )
 
 
@@ -209,6 +215,9 @@ class TurnTaking:
         self.clock = clock
         self.check_turn = check_turn
         self.turn_id: str | None = None  # the turn being heard
+        #: Whether the dialog waits for the one-time code (set by the session: every number
+        #: of such a turn's transcripts is hidden whole in the log and the caption).
+        self.code_question: Callable[[], bool] = lambda: False
         self.unheard = False  # the session declined the speech going on (not a turn)
 
     def on_decision(self, decision: Decision | TurnCheckDue, t_end: float) -> None:
@@ -332,14 +341,20 @@ class TurnTaking:
         if future.cancelled() or future.exception() is not None:
             return
         transcript = future.result()
+        code = self.code_question()
         listening = turn == self.turn_id and self.listener.endpointer.in_speech
         if transcript.text and listening:
             self.bus.publish(
                 PartialTranscript(
-                    session_id=self.session_id, text=transcript.text, language=transcript.language
+                    session_id=self.session_id,
+                    text=transcript.text,
+                    language=transcript.language,
+                    code=code,
                 )
             )
-            log_transcript(self.session_id, turn, transcript.text, transcript.language, final=False)
+            log_transcript(
+                self.session_id, turn, transcript.text, transcript.language, final=False, code=code
+            )
 
     def _turn_ended(self, ended: TurnEnded, t_end: float) -> None:
         span = (ended.start_sample, ended.end_sample)
@@ -362,5 +377,6 @@ class TurnTaking:
             # not end after the decision that closes it.
             t_endpoint_s=min(t_end, self.clock()),
             clock=self.clock,
+            code=self.code_question(),
         )
         self.sink.turn_ended(utterance)
