@@ -81,7 +81,7 @@ def build_parts(head: IctHead) -> list[Part]:
     for side in (1, -1):
         centre, radius = fit_sphere(head.eye_vertices(side))
         parts.append(eyeball(side, centre, radius - 0.0008))
-    parts += body.body_parts()
+    parts += body.body_parts(np.concatenate([p.positions for p in head_skin]))
     return parts
 
 

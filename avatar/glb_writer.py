@@ -215,6 +215,31 @@ def _clips(gltf: pygltflib.GLTF2, blob: _Blob, clips: list[ClipSpec], joint_node
         )
 
 
+def quantize_weights(weights: np.ndarray) -> np.ndarray:
+    """Skin weights (V, 4) as uint16 (V, 4) of 65535ths that sum to exactly 65535 per vertex.
+
+    glTF 2.0 lets ``WEIGHTS_0`` be normalised unsigned shorts, 8 bytes a vertex instead of 16
+    (the default avatar's file stays under the repo's 5 MiB for assets); each row is rounded
+    down, then the units left go to the largest remainders, so no vertex's weights drift from
+    a sum of one (the spec's requirement) by more than float rounding.
+
+    Args:
+        weights: float (V, 4), non-negative, each row summing to 1 (rows are renormalised).
+
+    Returns:
+        uint16 (V, 4).
+    """
+    w = np.asarray(weights, np.float64)
+    w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12) * 65535
+    q = np.floor(w)
+    short = (65535 - q.sum(axis=1)).astype(np.int64)  # 0..3 units per row
+    order = np.argsort(-(w - q), axis=1, kind="stable")
+    for k in range(4):
+        rows = short > k
+        q[np.flatnonzero(rows), order[rows, k]] += 1
+    return q.astype(np.uint16)
+
+
 def write_glb(
     path: str | Path,
     positions: np.ndarray,
@@ -268,8 +293,8 @@ def write_glb(
         attrs.TEXCOORD_0 = blob.accessor(uvs.astype(np.float32), "VEC2", _FLOAT, _ARRAY_BUFFER)
     if skin is not None:
         attrs.JOINTS_0 = blob.accessor(skin.joints.astype(np.uint8), "VEC4", _UBYTE, _ARRAY_BUFFER)
-        attrs.WEIGHTS_0 = blob.accessor(
-            skin.weights.astype(np.float32), "VEC4", _FLOAT, _ARRAY_BUFFER
+        attrs.WEIGHTS_0 = blob.accessor(  # 16 bits normalised (glTF 2.0 §3.7.3.1)
+            quantize_weights(skin.weights), "VEC4", _USHORT, _ARRAY_BUFFER, normalized=True
         )
     target_refs = [
         {"POSITION": blob.sparse_vec3(d.astype(np.float32), tolerance_m)} for d in targets.values()

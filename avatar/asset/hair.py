@@ -3,11 +3,12 @@
 Hair: the head's own triangles inside the hairline, offset along the welded surface normals by
 a thickness field (a side-parted short cut: ~17 mm of volume on top, ~7 mm over the temples,
 tapering to the skin at the hairline and to ~1 mm at the nape), so the shell meets the skin
-without a step and costs no more triangles than the scalp it covers. Strand streaks and a
+without a step; across the hairline the scalp's triangles are refined (:func:`refine`) so the
+soft edge from skin to hair is not drawn along 5-10 mm triangle edges. Strand streaks and a
 lighter sheen on the crown are vertex colours. The hairline is a height per azimuth around
 the head (front, temples, sideburns, over the ears, nape), in metres on the ICT head.
 
-Eyebrows: two tapered strips laid 0.7 mm over the brow ridge; every strip vertex copies the
+Eyebrows: two tapered strips laid 1.6 mm over the brow ridge; every strip vertex copies the
 morph deltas of the face vertex under it, so the brows follow ``browInnerUp``, ``browDown`` …
 """
 
@@ -19,9 +20,16 @@ from avatar.asset.parts import Part, grid_triangles, smoothstep, srgb
 
 HAIR, HAIR_SHEEN = srgb(44, 34, 28), srgb(90, 72, 60)
 BROW = srgb(44, 33, 27)
+#: How far the brows lie over the skin (m): 0.8 mm let the skin simplified for 512x512
+#: (avatar.lod) show through the brows as pale stripes.
+BROW_LIFT_M = 0.0016
 CENTRE = np.array([0.0, 0.03, -0.005])  # azimuths are measured about this vertical axis
 # azimuth (rad, 0 = front, π = back) → hairline height (m)
 _AZ = [0.0, 0.35, 0.7, 0.95, 1.1, 1.22, 1.32, 1.5, 1.8, 2.0, 2.3, 2.7, np.pi]
+#: Refinements of the scalp's triangles across the hairline, and the shortest edge split (m).
+HAIRLINE_REFINE, HAIRLINE_EDGE_M = 2, 0.0025
+#: Behind this depth (m) the hairline is never in a front camera's view: not refined.
+HAIRLINE_BACK_Z = -0.03
 _Y = [0.116, 0.111, 0.1, 0.085, 0.058, 0.024, 0.045, 0.058, 0.058, 0.045, 0.0, -0.028, -0.036]
 
 
@@ -31,10 +39,19 @@ def hairline_y(p: np.ndarray) -> np.ndarray:
     return np.interp(theta, _AZ, _Y)
 
 
+def _side(p: np.ndarray) -> np.ndarray:
+    return smoothstep(0.04, 0.075, np.abs(p[:, 0])) * (p[:, 1] < 0.11)
+
+
+def _ramp_m(p: np.ndarray) -> np.ndarray:
+    """Width (V,) in metres of the hairline's soft edge at points (V, 3)."""
+    return 0.006 + 0.02 * _side(p)
+
+
 def hair_amount(p: np.ndarray) -> np.ndarray:
     """How much a head point is under hair (V,) in [0, 1]: soft over 6 mm on the forehead, over
     ~2 cm at the sides, where the scalp's triangles are ~1 cm wide and hair thins out anyway."""
-    side = smoothstep(0.04, 0.075, np.abs(p[:, 0])) * (p[:, 1] < 0.11)
+    side = _side(p)
     lo, hi = -0.002 - 0.008 * side, 0.004 + 0.012 * side
     return smoothstep(lo, hi, p[:, 1] - hairline_y(p))
 
@@ -59,10 +76,69 @@ def weld(parts: list[Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np
     return welded, tris, normals, maps
 
 
+def refine(
+    pos: np.ndarray, tris: np.ndarray, attrs: list[np.ndarray], split: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """One conforming midpoint refinement of the triangles with an edge to split.
+
+    A triangle with all three edges split becomes four, one with one edge split two (split
+    into the midpoint and the opposite corner); a triangle with two split edges gets its
+    third split too (repeated until none is left), so no new vertex is a T-junction on an
+    unsplit neighbour's edge (the shell would crack there once offset).
+
+    Args:
+        pos: float (V, 3) positions.
+        tris: int (T, 3) triangles, counter-clockwise (kept so).
+        attrs: per-vertex float arrays (V, ·), interpolated linearly to the midpoints
+            (normals are renormalised by the caller).
+        split: bool (T, 3): edge k of triangle t,
+            from corner k to corner k + 1; an edge marked in either triangle is split.
+
+    Returns:
+        (positions (V', 3), triangles (T', 3), attrs at V').
+    """
+    tris = np.asarray(tris, np.int64)
+    edges = np.sort(np.stack([tris, np.roll(tris, -1, axis=1)], axis=2), axis=2)  # (T, 3, 2)
+    keys = edges[..., 0] * len(pos) + edges[..., 1]
+    uniq, inv = np.unique(keys.ravel(), return_inverse=True)
+    inv = inv.reshape(-1, 3)
+    marked = np.zeros(len(uniq), bool)
+    marked[inv[split]] = True
+    while True:  # two split edges → split the third too
+        two = marked[inv].sum(axis=1) == 2
+        if not two.any():
+            break
+        marked[inv[two]] = True
+    ends = np.stack([uniq // len(pos), uniq % len(pos)], axis=1)[marked]
+    mid_index = np.full(len(uniq), -1)
+    mid_index[marked] = len(pos) + np.arange(marked.sum())
+    pos = np.concatenate([pos, pos[ends].mean(axis=1)])
+    attrs = [np.concatenate([a, a[ends].mean(axis=1)]) for a in attrs]
+    m = mid_index[inv]  # (T, 3): midpoint of edge k or -1
+    count = (m >= 0).sum(axis=1)
+    out = [tris[count == 0]]
+    t4, m4 = tris[count == 3], m[count == 3]
+    out += [
+        np.c_[t4[:, 0], m4[:, 0], m4[:, 2]],
+        np.c_[m4[:, 0], t4[:, 1], m4[:, 1]],
+        np.c_[m4[:, 2], m4[:, 1], t4[:, 2]],
+        m4,
+    ]
+    for k in range(3):
+        one = (count == 1) & (m[:, k] >= 0)
+        a, b, c = tris[one, k], tris[one, (k + 1) % 3], tris[one, (k + 2) % 3]
+        out += [np.c_[a, m[one, k], c], np.c_[m[one, k], b, c]]
+    return pos, np.concatenate(out), attrs
+
+
 def hair_shell(head_parts: list[Part]) -> Part:
     """The haircut as one :class:`Part` over the given skin parts (face + back of head).
 
-    The skin parts' vertex colours are blended in at the hairline's soft edge."""
+    The skin parts' vertex colours are blended in at the hairline's soft edge. The scalp's
+    triangles across the hairline (5-10 mm edges on the ICT head) are refined twice
+    (:func:`refine`, edges over 2.5 mm), so the colour ramp from skin to hair follows
+    :func:`hair_amount` instead of each triangle's straight edges: the hairline read as
+    jagged and faceted at 1080×1920 (newcomer19)."""
     pos, tris, normals, maps = weld(head_parts)
     skin_colors = np.zeros((len(pos), 4))
     for part, m in zip(head_parts, maps, strict=True):
@@ -71,7 +147,20 @@ def hair_shell(head_parts: list[Part]) -> Part:
     keep = (amount[tris] > 0.0).any(axis=1)
     tris = tris[keep]
     used, inverse = np.unique(tris, return_inverse=True)
-    p, n, amt = pos[used], normals[used], amount[used]
+    pos, tris = pos[used], inverse.reshape(-1, 3)
+    normals, skin_colors = normals[used], skin_colors[used]
+    for _ in range(HAIRLINE_REFINE):
+        amount = hair_amount(pos)
+        a0, a1 = amount[tris], amount[np.roll(tris, -1, axis=1)]
+        p0, p1 = pos[tris], pos[np.roll(tris, -1, axis=1)]
+        across = (np.maximum(a0, a1) > 0.0) & (np.minimum(a0, a1) < 1.0)
+        across &= (p0[..., 2] > HAIRLINE_BACK_Z) | (p1[..., 2] > HAIRLINE_BACK_Z)
+        ramp = _ramp_m((p0 + p1).reshape(-1, 3) / 2).reshape(a0.shape)
+        long = np.linalg.norm(p1 - p0, axis=2) > np.maximum(HAIRLINE_EDGE_M, 0.1 * ramp)
+        pos, tris, (normals, skin_colors) = refine(pos, tris, [normals, skin_colors], across & long)
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    p, n, amt = pos, normals, hair_amount(pos)
+    inverse = tris
     rel = p - CENTRE
     theta = np.arctan2(rel[:, 0], rel[:, 2])
     above = p[:, 1] - hairline_y(p)
@@ -88,8 +177,7 @@ def hair_shell(head_parts: list[Part]) -> Part:
     streak = 0.75 + 0.25 * np.sin(theta * 140 + 40 * p[:, 1]) * np.sin(theta * 53 + 7)
     sheen = smoothstep(0.1, 0.145, p[:, 1]) * (0.5 + 0.5 * streak)
     col = HAIR * streak[:, None] + (HAIR_SHEEN - HAIR) * (0.6 * sheen)[:, None]
-    skin = np.asarray(skin_colors)[used] if skin_colors is not None else col
-    col = skin + (col - skin) * smoothstep(0.0, 0.8, amt)[:, None]  # a soft hairline
+    col = skin_colors + (col - skin_colors) * smoothstep(0.0, 0.8, amt)[:, None]  # a soft hairline
     col[:, 3] = 1.0
     # the strand frame the renderer shades with (Material.strands): across, along
     uvs = np.stack([theta, p[:, 1]], axis=1)
@@ -97,30 +185,41 @@ def hair_shell(head_parts: list[Part]) -> Part:
 
 
 def eyebrows(face: Part, face_skin: np.ndarray) -> list[Part]:
-    """Left and right eyebrow strips over the ICT brow ridge (see the module docstring); their
-    edges blend toward ``face_skin`` (linear RGBA (4,)) so they do not read as cut-outs."""
+    """Left and right eyebrow strips over the ICT brow ridge (see the module docstring).
+
+    Each is 6 rows × 28 columns: a rounded head by the nose, the body, and a tail that tapers
+    to a fifth of the width; the colour fades toward the skin under each vertex (the face's
+    vertex colour, or ``face_skin``, linear RGBA (4,), where the face has none) over the outer
+    rows, at the head and along the tail, so the brows have a soft edge and no square ends
+    (flat bars with square ends at 1080×1920 before: newcomer19). The lower middle rows,
+    where brow hair is densest, are the darkest."""
     front = np.flatnonzero((face.positions[:, 2] > 0.07) & (face.positions[:, 1] > 0.03))
     fp = face.positions[front]
+    under_colour = face.colors[front] if face.colors is not None else None
     out = []
     for side in (1, -1):
         s = np.linspace(0.0, 1.0, 16)
         x = side * (0.012 + 0.046 * s)
         y = 0.0485 + 0.0055 * np.sin(np.pi * np.clip(s * 0.9 + 0.05, 0, 1)) - 0.003 * s**2
-        width = 0.0115 * (1 - 0.55 * s**1.5) * (0.8 + 0.2 * smoothstep(0.0, 0.2, s))
+        head = 0.55 + 0.45 * np.sqrt(smoothstep(0.0, 0.16, s))  # rounded, not square
+        width = 0.012 * (1 - 0.75 * s**1.6) * head
         offsets = (0.5, 0.2, -0.2, -0.5)  # upper edge first
         rows = [np.c_[x, y + off * width - 0.0012 * s] for off in offsets]
         xy = np.concatenate(rows)
         d = ((xy[:, None, :] - fp[None, :, :2]) ** 2).sum(axis=2)
         near = d.argmin(axis=1)
         ring = np.argsort(d, axis=1)[:, :6]
-        pos = np.c_[xy, fp[ring, 2].max(axis=1) + 0.0008]
+        pos = np.c_[xy, fp[ring, 2].max(axis=1) + BROW_LIFT_M]
         tris = grid_triangles(len(offsets), len(s), wrap=False)
         if side < 0:
             tris = tris[:, ::-1]
         morphs = {k: v[front[near]] for k, v in face.morphs.items()}
-        # soft edges: the outer rows are half skin; the tail thins out toward the skin too
-        edge = np.repeat([0.35, 0.0, 0.0, 0.4], len(s)) + 0.3 * np.tile(s**2, len(offsets))
-        col = BROW + (face_skin - BROW) * np.clip(edge, 0, 0.9)[:, None]
+        # soft edges: the outer rows are almost skin; the head and the tail thin out too
+        row_edge = np.repeat([0.6, 0.0, 0.0, 0.55], len(s))
+        ends = np.tile(0.5 * (1 - smoothstep(0.0, 0.1, s)) + 0.35 * s**3, len(offsets))
+        edge = 1 - (1 - row_edge) * (1 - ends)
+        skin = face_skin[None, :] if under_colour is None else under_colour[near]
+        col = BROW + (skin - BROW) * np.clip(edge, 0, 0.97)[:, None]
         col[:, 3] = 1.0
         out.append(Part("brow", "brows", pos, tris, col, morphs=morphs))
     return out

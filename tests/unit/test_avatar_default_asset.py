@@ -47,8 +47,10 @@ def test_skin_joints_are_vrm_humanoid_bones_and_weights_sum_to_one(gltf) -> None
     acc = gltf.accessors[prim.attributes.WEIGHTS_0]
     view = gltf.bufferViews[acc.bufferView]
     blob = gltf.binary_blob()
-    weights = np.frombuffer(blob, np.float32, acc.count * 4, view.byteOffset or 0).reshape(-1, 4)
-    assert np.allclose(weights.sum(axis=1), 1.0, atol=1e-3)
+    # 16-bit normalised since session 19 (the file's size limit): exact sums of 65535
+    assert acc.componentType == 5123 and acc.normalized
+    raw = np.frombuffer(blob, np.uint16, acc.count * 4, view.byteOffset or 0).reshape(-1, 4)
+    assert (raw.astype(np.int64).sum(axis=1) == 65535).all()
     head = next(j for j in skin.joints if gltf.nodes[j].name == "head")
     neck = next(j for j in skin.joints if gltf.nodes[j].name == "neck")
     assert head in gltf.nodes[neck].children  # head hangs from the neck
@@ -67,7 +69,7 @@ def test_head_follows_the_head_joint_and_the_suit_the_spine(gltf) -> None:
         )
 
     joints = read(prim.attributes.JOINTS_0, np.uint8, 4)
-    weights = read(prim.attributes.WEIGHTS_0, np.float32, 4)
+    weights = read(prim.attributes.WEIGHTS_0, np.uint16, 4)  # normalised 16 bits (session 19)
     pos = read(prim.attributes.POSITION, np.float32, 3)
     names = [gltf.nodes[j].name for j in gltf.skins[0].joints]
     main = np.array(names)[joints[np.arange(len(joints)), weights.argmax(axis=1)]]
@@ -147,7 +149,8 @@ def _linear_blend_skinning(gltf, rotations: dict[str, np.ndarray]) -> tuple[np.n
     attrs = gltf.meshes[0].primitives[0].attributes
     rest = read(attrs.POSITION, np.float32, 3).astype(np.float64)
     joints = read(attrs.JOINTS_0, np.uint8, 4).astype(int)
-    weights = read(attrs.WEIGHTS_0, np.float32, 4)
+    assert gltf.accessors[attrs.WEIGHTS_0].normalized  # uint16 65535ths since session 19
+    weights = read(attrs.WEIGHTS_0, np.uint16, 4) / 65535.0
     nodes = gltf.skins[0].joints
     parent = {c: n for n in nodes for c in gltf.nodes[n].children or []}
     world, origin = {}, {}
