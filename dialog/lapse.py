@@ -19,15 +19,17 @@ from dialog.steps import DialogState
 from dialog.templates import render
 from dialog.types import ReplyPlan
 
-#: Said when the access lapsed, for a pack without the response ``utter_access_lapsed``.
+#: Said when the access lapsed, for a pack without the response ``utter_access_lapsed`` (both
+#: shipped packs have it, in these words).
 LAPSED = {
     "en": "For your security, I've closed your account details, as no one has been here for a "
     "while. If you need your account again, I'll send you a new code.",
     "zh": "为了您的安全，刚才一段时间没有人操作，我已经关闭了您的账户信息。如果还要办理，我会重新给您发短信。",
 }
 #: Said when an anonymous visit's results lapsed (no account details held), for a pack without
-#: the response ``utter_visit_lapsed``: what was booked stays booked, only its number is no
-#: longer held at the kiosk (nobody there can change or cancel it).
+#: the response ``utter_visit_lapsed`` (both shipped packs have it, in these words): what was
+#: booked stays booked, only its number is no longer held at the kiosk (nobody there can change
+#: or cancel it).
 VISIT_LAPSED = {
     "en": "For your privacy, I've closed this visit, as no one has been here for a while. "
     "What you booked or registered here stays as it is, but its number is no longer kept "
@@ -35,7 +37,8 @@ VISIT_LAPSED = {
     "zh": "为了保护您的隐私，刚才一段时间没有人操作，我已经关闭了本次办理的记录。"
     "您在这里预约、取号或登记的事项仍然有效，但本机不再保留它的号码。",
 }
-#: Said when both lapsed, for a pack without the response ``utter_access_visit_lapsed``.
+#: Said when both lapsed, for a pack without the response ``utter_access_visit_lapsed`` (both
+#: shipped packs have it, in these words).
 BOTH_LAPSED = {
     "en": "For your security, I've closed your account details and this visit, as no one has "
     "been here for a while. What you booked or registered here stays as it is. If you need "
