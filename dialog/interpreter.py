@@ -58,6 +58,11 @@ from dialog.types import (
     UserInput,
 )
 
+#: Connector failure codes that are the system's, not the visitor's data (a wrong code is
+#: ``unauthorized``, an unknown card ``not_found``): :class:`connectors.base.ConnectorTimeout`,
+#: :class:`~connectors.base.ConnectorUnavailable`, :class:`~connectors.base.BadResponse`.
+SYSTEM_FAILURES = frozenset({"timeout", "unavailable", "bad_response"})
+
 __all__ = ["DialogState", "FlowLoopError", "Frame", "Interpreter"]
 
 
@@ -329,6 +334,16 @@ class Interpreter:
             run.start_flow(later.flow_id)
 
     def _connector_outcome(self, run: Run, event: ConnectorDone | ConnectorFailed) -> None:
+        """A connector call's result: its values into the slots and the flow goes on; or its
+        failure, to the step's ``on_error`` branch, else the apology for its code
+        (``utter_error_<code>``) and the flow stops (:attr:`DialogState.stopped`: digits said
+        next start it again, :meth:`_retry_stopped`). The system's failure
+        (:data:`SYSTEM_FAILURES`) a second time in a row, no call answered between, calls a
+        colleague instead (:meth:`~dialog.steps.Run.handoff`: the pack's ``utter_handoff``, or
+        ``utter_handoff_pending`` when one is on the way): the retry after a failure called the
+        system again at once, and while it was still down the visitor heard the same apology
+        twice. Decided: the colleague is called, not offered with a question, as the visitor
+        had already tried again and the apology itself says "or ask for a colleague"."""
         if not run.stack or run.stack[-1].waiting != "action":
             return  # a late result for a flow that was cancelled
         frame, _, step = run.current()
@@ -341,12 +356,16 @@ class Interpreter:
             run.advance()
             run.proceed()
             return
+        failed_before = run.last_error in SYSTEM_FAILURES
         run.last_error = event.code
         on_error = step.spec.get("on_error") or {}
         target = on_error.get(event.code, on_error.get("default"))
         if target is not None:
             run.goto(str(target))
             run.proceed()
+            return
+        if failed_before and event.code in SYSTEM_FAILURES:
+            run.handoff("system_failed_twice")
             return
         name = f"utter_error_{event.code}"
         run.say(name if name in self.pack.responses else "utter_error_default")
