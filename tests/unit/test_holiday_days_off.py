@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.question_frame import days_off_question
-from tests.support.dialog_sessions import domain_understanding
+from tests.support.dialog_sessions import assert_read_as, domain_understanding
 
 
 @pytest.mark.parametrize(
@@ -58,14 +58,7 @@ def test_days_off_question(text: str, asked: bool) -> None:
     ],
 )
 def test_days_off_read_out_of_scope(pack: str, text: str, expected: str) -> None:
-    understanding = domain_understanding(pack)
-    nlu, kb = understanding.read(text, "zh")
-    if expected == "out_of_scope":
-        assert understanding.label(nlu, kb) == "out_of_scope"
-        assert kb is None
-    else:
-        assert understanding.label(nlu, kb) == "faq"
-        assert kb is not None and kb.source.rpartition("§")[2].strip() == expected
+    assert_read_as(pack, text, "zh", expected)
 
 
 @pytest.mark.parametrize(
