@@ -20,7 +20,9 @@ from dialog.types import UserInput
 #: English leave-taking words and phrases (the packs' goodbye examples and their kin).
 _FAREWELL_EN = re.compile(
     r"\b(?:good\s*-?\s*bye|bye|byebye|see\s+(?:you|ya)|farewell|so\s+long|take\s+care|ciao"
-    r"|that(?:'s|\s+is|'ll\s+be|\s+will\s+be)\s+(?:all|it)|all\s+done|i(?:'m|\s+am)\s+done"
+    r"|that(?:'s|\s+is|'ll\s+be|\s+will\s+be)\s+(?:all|it|everything)|all\s+done"
+    r"|(?:i(?:'m|\s+am)|we(?:'re|\s+are))\s+(?:done|finished|all\s+set|good\s+now)|finished"
+    r"|nothing\s+more|no\s+more\s+questions?|enough\s+for\s+(?:today|now)|good\s*night"
     r"|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|evening|weekend)"
     r"|(?:i\s+)?(?:have|got|need)\s+to\s+go|gotta\s+go|i(?:'ll|\s+will)\s+(?:leave|go)"
     r"|(?:i'm|i\s+am)\s+(?:leaving|off|heading\s+(?:off|out)|going)|going\s+now|heading\s+off"
@@ -31,7 +33,8 @@ _FAREWELL_EN = re.compile(
 )
 #: Chinese leave-taking (再见, 拜拜, 我走了, 就这些, 没别的事了, 先这样吧 …); 拜托 is "please".
 _FAREWELL_ZH = re.compile(
-    r"再见|拜(?!托)|走了|先走|就这些|没有了|没别的|没其他|先这样|就这样|办完了|没事了|到这里"
+    r"再见|拜(?!托)|走了|先走|就这些|没有了|没有?(?:别的|其他|其它)|没什么了|先这样|就这样|办完了"
+    r"|没事了|到这里"
     r"|回头见|下次见|明天见|改天见|聊得很愉快|不用了"
 )
 

@@ -41,3 +41,29 @@ def test_garbled_lines_say_no_farewell(line: str) -> None:
 )
 def test_a_farewell_inside_a_longer_line(line: str) -> None:
     assert says_farewell(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # review19's dev lines (written for this check, no benchmark line read), each read as
+        # goodbye by the bank's and the tax hall's classifier on the real encoder at 0.26-0.81:
+        # without these cues they got "Sorry, I didn't get that" and the visit went on
+        "没有别的事了",
+        "没有其他事了，谢谢",
+        "没有别的了，谢谢",
+        "我没有别的问题了",
+        "没什么了",
+        "I'm finished",
+        "I'm finished, thanks",
+        "that's everything",
+        "Thanks, that's everything",
+        "that's enough for today",
+        "we're done",
+        "I'm all set",
+        "Nothing more, thanks",
+        "ok I'm good now",
+    ],
+)
+def test_a_farewell_without_bye(line: str) -> None:
+    assert says_farewell(line)
