@@ -123,13 +123,21 @@ _MISHEARD_PIN_ZH = re.compile(
     rf"(?P<lead>(?:密马|蜜码|米码|秘码|密麻|觅码|蜜马)(?:是|为|：|:)?\s*)"
     rf"(?P<secret>(?:{_D}[ \-]?){{3,5}}{_D})(?!{_D})"
 )
+#: A unit after a 4-6 digit run: a year, an amount, a time or a count, not a PIN ("…1234，2023年的个税",
+#: "…7894 和 2000块", "…7894 1000 yuan": review19 F2, each was hidden as a PIN, taken from NLU
+#: and answered with the PIN's warning).
+_COUNTED = (
+    r"\s*(?:[年月日号號点點时時分秒块塊元圆万千百岁歲个個次张張笔筆天人]|[:：.．][0-9]"
+    r"|(?:yuan|rmb|cny|dollars?|usd|hkd|bucks|years?|tax|am|pm|a\.m|p\.m|o'?clock|hours?"
+    r"|minutes?)\b)"
+)
 #: A 4-6 digit run right after a masked full number, maybe after "and", "pin" or 和/密码: a
 #: card number read out with its PIN ("6222 0212 3456 7890 4831", "…7890, 4831"); the mask of
 #: the number keeps its last four, the run after it is hidden whole (fixes19 #1).
 _AFTER_NUMBER = re.compile(
     rf"(?P<lead>{re.escape(MASK)} [0-9A-Z]{{4}}"
     r"(?:[\s,;:，、；：]*(?:and|pin(?:\s+(?:code|is))?|和|跟|密码(?:是)?)?[\s,;:，、；：]*|[\s,;:，、；：]+))"
-    rf"(?P<secret>(?:{_D}[ \-]?){{3,5}}{_D})(?!{_D}|[ \-]?[0-9])",
+    rf"(?P<secret>(?:{_D}[ \-]?){{3,5}}{_D})(?!{_D}|[ \-]?[0-9]|{_COUNTED})",
     re.IGNORECASE,
 )
 #: Said before the reply when a PIN or password was hidden (newcomer16 #8: "my pin is 4831"

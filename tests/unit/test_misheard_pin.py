@@ -77,3 +77,22 @@ def test_the_converse_row_hides_it() -> None:
         TurnInput("text", heard), TurnOutcome("s-t1", heard, "en", None, "en", (), metrics)
     ).as_json()
     assert row["input"] == row["transcript"] == "My pill is ••••."
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        # a year, an amount or a count right after a full number is no PIN (review19 F2): it was
+        # hidden, taken from NLU and answered "Please never tell anyone your PIN…"
+        (
+            "我的身份证号110101199003071234，2023年的个税怎么办",
+            "我的身份证号•••• 1234，2023年的个税怎么办",
+        ),
+        ("my ID is 110101199003071234, 2023 tax return", "my ID is •••• 1234, 2023 tax return"),
+        (f"卡号{CARD.replace(' ', '')} 和 2000块", "卡号•••• 7894 和 2000块"),
+        (f"my card {CARD.replace(' ', '')} 1000 yuan please", "my card •••• 7894 1000 yuan please"),
+    ],
+)
+def test_a_counted_number_after_a_full_one_stays(line: str, masked: str) -> None:
+    text, kinds = redact(line)
+    assert text == masked and "secret" not in kinds
