@@ -116,10 +116,12 @@ def _choice(
 #: is no refusal: "no, the second one" corrects the visitor's last answer and picks.
 _REFUSAL = re.compile(
     r"\b(?:not|don'?t|do\s+not|doesn'?t|never|except|other\s+than|anything\s+but|rather\s+not"
-    r"|won'?t|neither|nor)\b|不要|不是|别|不想|除了|不用",
+    r"|won'?t|neither|nor)\b|不要|(?<!是)不是|(?<![特分区類类级級识識])别(?!的)|不想|除了|不用",
     re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r"[,.;!?，。；！？、]|\bbut\b|\binstead\b|而是|要的是")
+# 特别 (especially), 区别, 级别 …, 别的 (other) and 是不是 (is it …?) refuse nothing (review19: "特别早的
+# 那个" and "第二个是不是九点的" chose nothing); a point between digits is a time's (10.30), no break
+_CLAUSE_BREAK = re.compile(r"[,;!?，。；！？、]|\.(?!\d)|\bbut\b|\binstead\b|而是|要的是")
 
 
 def unnegated(text: str) -> str:
