@@ -14,7 +14,7 @@ import asyncio
 import pytest
 
 from dialog.lapse import LAPSED
-from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.server_setups import lapse_server, reply_with
 from tests.support.visitor import VisitorClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -24,19 +24,12 @@ LAPSE_S = 4.0
 
 @pytest.fixture(scope="module")
 def server():
-    with ServerProcess(
-        env={
-            "DHE_SERVER__VERIFIED_IDLE_S": str(LAPSE_S),
-            "DHE_SERVER__IDLE_TIMEOUT_S": "120",
-            "DHE_SANDBOX__DEMO_OTP": "true",  # the demo customer's code is 123456
-        },
-        settings=ENGLISH_ONLY,
-    ) as proc:
+    env = {
+        "DHE_SERVER__IDLE_TIMEOUT_S": "120",
+        "DHE_SANDBOX__DEMO_OTP": "true",  # the demo customer's code is 123456
+    }
+    with lapse_server(LAPSE_S, env) as proc:
         yield proc
-
-
-def reply_with(words: str):
-    return lambda m: m.get("type") == "reply" and words in m.get("text", "")
 
 
 async def test_a_verified_session_forgets_the_account_after_the_short_idle(server) -> None:

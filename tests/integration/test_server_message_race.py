@@ -13,11 +13,10 @@ time."""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 
-from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.server_setups import delay_hook, hooked_server
 from tests.support.visitor import VisitorClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -25,39 +24,28 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 #: Seconds the injected fault holds a handoff message back: longer than a session's close.
 DELAY_S = 3.0
 
-SITECUSTOMIZE = """
-import os, sys
-_here = os.path.dirname(os.path.abspath(__file__))
-_delay = float(os.environ.pop("DHE_TEST_HANDOFF_DELAY_S", "0") or 0)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _here
+SITECUSTOMIZE = delay_hook(
+    "DHE_TEST_HANDOFF_DELAY_S",
+    """
+from engine.server import protocol as _protocol
+from engine.server import session as _session
+
+_handle = _session.Session.handle_message
+
+async def _slow_handle(self, message):
+    if isinstance(message, _protocol.HandoffMessage):
+        await asyncio.sleep(_delay)
+    return await _handle(self, message)
+
+_session.Session.handle_message = _slow_handle
+""",
 )
-if _delay:
-    sys.path.insert(0, os.getcwd())  # the checkout under test, as ``python -m`` would
-    import asyncio
-    from engine.server import protocol as _protocol
-    from engine.server import session as _session
-
-    _handle = _session.Session.handle_message
-
-    async def _slow_handle(self, message):
-        if isinstance(message, _protocol.HandoffMessage):
-            await asyncio.sleep(_delay)
-        return await _handle(self, message)
-
-    _session.Session.handle_message = _slow_handle
-"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    hook = tmp_path_factory.mktemp("slow-handoff")
-    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)
-    with ServerProcess(
-        env={"PYTHONPATH": path, "DHE_TEST_HANDOFF_DELAY_S": str(DELAY_S)},
-        settings=ENGLISH_ONLY,
-    ) as proc:
+    env = {"DHE_TEST_HANDOFF_DELAY_S": str(DELAY_S)}
+    with hooked_server(tmp_path_factory, "slow-handoff", SITECUSTOMIZE, env) as proc:
         yield proc
 
 

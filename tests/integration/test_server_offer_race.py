@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.server_setups import delay_hook, hooked_server
 from tests.support.visitor import VisitorClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -29,43 +29,31 @@ DELAY_S = 3.0
 
 #: Loaded by the server's interpreter at start-up (``PYTHONPATH``): wraps take_renderer with the
 #: delay, then removes itself from the environment so the sandboxes' processes run unchanged.
-SITECUSTOMIZE = """
-import os, sys
-_here = os.path.dirname(os.path.abspath(__file__))
-_delay = float(os.environ.pop("DHE_TEST_RENDERER_DELAY_S", "0") or 0)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _here
+SITECUSTOMIZE = delay_hook(
+    "DHE_TEST_RENDERER_DELAY_S",
+    """
+from engine.server import runtime as _runtime
+
+_take = _runtime.Runtime.take_renderer
+
+async def _slow_take(self, size=None):
+    await asyncio.sleep(_delay)
+    return await _take(self, size)
+
+_runtime.Runtime.take_renderer = _slow_take
+""",
 )
-if _delay:
-    sys.path.insert(0, os.getcwd())  # the checkout under test, as ``python -m`` would
-    import asyncio
-    from engine.server import runtime as _runtime
-
-    _take = _runtime.Runtime.take_renderer
-
-    async def _slow_take(self, size=None):
-        await asyncio.sleep(_delay)
-        return await _take(self, size)
-
-    _runtime.Runtime.take_renderer = _slow_take
-"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    hook = tmp_path_factory.mktemp("slow-renderer")
-    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)
-    with ServerProcess(
-        env={
-            "PYTHONPATH": path,
-            "DHE_TEST_RENDERER_DELAY_S": str(DELAY_S),
-            "DHE_SERVER__MAX_SESSIONS": "4",  # room for a third: only the address's share stops it
-            "DHE_SERVER__LIMITS__SESSIONS_PER_ADDRESS": "2",
-            "DHE_SERVER__LIMITS__CONNECTING_PER_ADDRESS": "4",
-        },
-        settings=ENGLISH_ONLY,
-    ) as proc:
+    env = {
+        "DHE_TEST_RENDERER_DELAY_S": str(DELAY_S),
+        "DHE_SERVER__MAX_SESSIONS": "4",  # room for a third: only the address's share stops it
+        "DHE_SERVER__LIMITS__SESSIONS_PER_ADDRESS": "2",
+        "DHE_SERVER__LIMITS__CONNECTING_PER_ADDRESS": "4",
+    }
+    with hooked_server(tmp_path_factory, "slow-renderer", SITECUSTOMIZE, env) as proc:
         yield proc
 
 

@@ -15,7 +15,7 @@ import asyncio
 import pytest
 
 from dialog.lapse import VISIT_LAPSED
-from tests.support.server_process import ENGLISH_ONLY, ServerProcess
+from tests.support.server_setups import lapse_server, reply_with
 from tests.support.visitor import VisitorClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -26,19 +26,9 @@ TIMEOUT_S = 20.0
 
 @pytest.fixture(scope="module")
 def server():
-    with ServerProcess(
-        env={
-            "DHE_SERVER__VERIFIED_IDLE_S": str(LAPSE_S),
-            "DHE_SERVER__IDLE_TIMEOUT_S": str(TIMEOUT_S),
-            "DHE_SERVER__IDLE_WARNING_S": "0",
-        },
-        settings=ENGLISH_ONLY,
-    ) as proc:
+    env = {"DHE_SERVER__IDLE_TIMEOUT_S": str(TIMEOUT_S), "DHE_SERVER__IDLE_WARNING_S": "0"}
+    with lapse_server(LAPSE_S, env) as proc:
         yield proc
-
-
-def reply_with(words: str):
-    return lambda m: m.get("type") == "reply" and words in m.get("text", "")
 
 
 async def take_ticket(visitor: VisitorClient) -> dict:
