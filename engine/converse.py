@@ -129,6 +129,7 @@ class ConverseSession:
                 self.session_id,
                 turn_id,
                 self.dialog.awaited_answer(),
+                code=secret,
             )
             outcome = await self.runner.spoken_turn(handle, utterance, self.language)
         else:

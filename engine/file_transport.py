@@ -93,6 +93,8 @@ class RecordedUtterance:
         bus, session_id, turn_id: for events.
         awaited: the slot type the dialog's question waits for (a ``digits`` question
             biases the decode: :meth:`engine.hearing.Hearing.prompt_for`).
+        code: the dialog waits for the one-time code: its transcript is logged with every
+            number hidden whole (review19: ``dhe converse -v`` logged a spoken code in clear).
     """
 
     hearing: Hearing
@@ -102,6 +104,7 @@ class RecordedUtterance:
     session_id: str
     turn_id: str
     awaited: str | None = None
+    code: bool = False
 
     async def hear(self) -> Heard:
         """The clip, transcribed (transcript None when VAD found no speech).
@@ -117,5 +120,6 @@ class RecordedUtterance:
             self.session_id,
             self.turn_id,
             self.awaited,
+            self.code,
         )
         return Heard(heard.transcript)

@@ -97,6 +97,7 @@ class Hearing:
         session_id: str,
         turn_id: str,
         awaited: str | None = None,
+        code: bool = False,
     ) -> Heard:
         """Find the speech in a clip and transcribe it (blocking; run it off the event loop).
 
@@ -105,6 +106,9 @@ class Hearing:
             language: ``auto``, ``en`` or ``zh``.
             bus: receives SpeechStarted/SpeechEnded/EndOfTurn/FinalTranscript and StageEvents.
             awaited: the slot type the dialog's question waits for (:meth:`prompt_for`).
+            code: the dialog waits for the one-time code
+                (:func:`engine.transcript_log.code_awaited`): the transcript is logged and
+                published with every number hidden whole.
 
         Raises:
             ASRError: model missing or decode failure.
@@ -136,9 +140,12 @@ class Hearing:
                 text=transcript.text,
                 language=transcript.language,
                 avg_logprob=transcript.avg_logprob,
+                code=code,
             )
         )
-        log_transcript(session_id, turn_id, transcript.text, transcript.language, final=True)
+        log_transcript(
+            session_id, turn_id, transcript.text, transcript.language, final=True, code=code
+        )
         return Heard(transcript=transcript, segments=segments)
 
     def transcribe(
