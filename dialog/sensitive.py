@@ -280,7 +280,21 @@ def mask_code(text: str) -> str:
         The masked text; a mask already put by :func:`redact` keeps its last four digits
         hidden too.
     """
-    return _NUMBER.sub(MASK, redact(text)[0])
+    return _NUMBER.sub(_code_or_word, redact(text)[0])
+
+
+def _code_or_word(match: re.Match[str]) -> str:
+    """:data:`MASK` for a number that may be (part of) the code: written with a digit, or two
+    or more digit words or numerals; a lone "one"/"oh"/一 is a word ("No one texted me",
+    我还没收到一条短信 were shown as "No •••• texted me", 我还没收到••••条短信 on the page's caption
+    at the code's question, review19)."""
+    said = match.group(0)
+    if re.search("[0-9]", said) or len(_NUMBER_TOKEN.findall(said)) >= 2:
+        return MASK
+    return said
+
+
+_NUMBER_TOKEN = re.compile(rf"{_D}|\b(?:{_SPOKEN_DIGIT})\b", re.IGNORECASE)
 
 
 def mask_line(text: str, *, code: bool = False) -> str:

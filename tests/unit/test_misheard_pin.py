@@ -96,3 +96,21 @@ def test_the_converse_row_hides_it() -> None:
 def test_a_counted_number_after_a_full_one_stays(line: str, masked: str) -> None:
     text, kinds = redact(line)
     assert text == masked and "secret" not in kinds
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        # at the code's question a lone digit word is a word (review19: "No •••• texted me")
+        ("No one texted me", "No one texted me"),
+        ("just one second please", "just one second please"),
+        ("我还没收到一条短信", "我还没收到一条短信"),
+        # a code, or part of one, is hidden whole however it is said
+        ("it's 4 8 3 1 9 2", "it's ••••"),
+        ("one two three, four five six", "••••"),
+        ("验证码是四八三一九二", "验证码是••••"),
+        ("the code is 7", "the code is ••••"),
+    ],
+)
+def test_at_the_code_question_only_numbers_are_hidden(line: str, shown: str) -> None:
+    assert mask_line(line, code=True) == shown
