@@ -23,11 +23,18 @@ BROW = srgb(44, 33, 27)
 #: How far the brows lie over the skin (m): 0.8 mm let the skin simplified for 512x512
 #: (avatar.lod) show through the brows as pale stripes.
 BROW_LIFT_M = 0.0016
+#: The brows follow the face's brow shapes (browInnerUp, browDown_L …) this much further than
+#: the skin under them: at 1× a concerned face's raised inner brows hardly showed at a 512²
+#: frame's third (the contact sheet, newcomer19).
+BROW_MOTION = 1.4
 CENTRE = np.array([0.0, 0.03, -0.005])  # azimuths are measured about this vertical axis
 # azimuth (rad, 0 = front, π = back) → hairline height (m)
 _AZ = [0.0, 0.35, 0.7, 0.95, 1.1, 1.22, 1.32, 1.5, 1.8, 2.0, 2.3, 2.7, np.pi]
 #: Refinements of the scalp's triangles across the hairline, and the shortest edge split (m).
 HAIRLINE_REFINE, HAIRLINE_EDGE_M = 2, 0.0025
+#: The cut's thickness over the temples and sides (m; ~21 mm on top), and how much clumps vary
+#: it (a fraction): 8 mm at the sides and no clumps made a helmet (newcomer19).
+HAIR_SIDE_M, OUTLINE_CLUMP = 0.0055, 0.08
 #: Behind this depth (m) the hairline is never in a front camera's view: not refined.
 HAIRLINE_BACK_Z = -0.03
 _Y = [0.116, 0.111, 0.1, 0.085, 0.058, 0.024, 0.045, 0.058, 0.058, 0.045, 0.0, -0.028, -0.036]
@@ -166,7 +173,12 @@ def hair_shell(head_parts: list[Part]) -> Part:
     above = p[:, 1] - hairline_y(p)
     top = smoothstep(0.06, 0.13, p[:, 1])
     front = smoothstep(-0.02, 0.08, p[:, 2])
-    thickness = 0.008 + 0.013 * top + 0.004 * top * front
+    thickness = HAIR_SIDE_M + (0.021 - HAIR_SIDE_M) * top + 0.004 * top * front
+    # clumps: the thickness varies ±OUTLINE_CLUMP by azimuth and height (periods of ~2.5 and
+    # ~1.5 cm at the temples; shorter ones drew facets on the sides' 1 cm triangles), so the outline is not one smooth dome (newcomer19)
+    clump = 0.7 * np.sin(theta * 17 + 90 * p[:, 1] + 1.3) + 0.3 * np.sin(theta * 29 - 70 * p[:, 1])
+    # none on the crown: its height frames the picture (avatar.camera), which stays put
+    thickness *= 1 + OUTLINE_CLUMP * clump * smoothstep(0.145, 0.125, p[:, 1])
     thickness *= smoothstep(-0.002, 0.02, above)  # meet the skin at the hairline
     thickness *= 0.25 + 0.75 * smoothstep(-0.06, 0.02, p[:, 1])  # close-cut nape
     part_line = np.exp(-(((theta - 0.42) / 0.05) ** 2)) * smoothstep(0.09, 0.12, p[:, 1])
@@ -213,7 +225,10 @@ def eyebrows(face: Part, face_skin: np.ndarray) -> list[Part]:
         tris = grid_triangles(len(offsets), len(s), wrap=False)
         if side < 0:
             tris = tris[:, ::-1]
-        morphs = {k: v[front[near]] for k, v in face.morphs.items()}
+        morphs = {
+            k: v[front[near]] * (BROW_MOTION if k.startswith("brow") else 1.0)
+            for k, v in face.morphs.items()
+        }
         # soft edges: the outer rows are almost skin; the head and the tail thin out too
         row_edge = np.repeat([0.6, 0.0, 0.0, 0.55], len(s))
         ends = np.tile(0.5 * (1 - smoothstep(0.0, 0.1, s)) + 0.35 * s**3, len(offsets))

@@ -23,6 +23,9 @@ SKIN = srgb(222, 188, 168)
 FLUSH = srgb(212, 156, 140)
 LIP = srgb(172, 112, 106)
 LIP_INNER = srgb(120, 52, 52)
+#: The upper lip and the mouth corners (in shade, thinner skin over the muscle), the lower lip's
+#: fuller middle, and the line where the lips meet (session 19: a flat pink band before).
+LIP_DARK, LIP_LIGHT, LIP_LINE = srgb(146, 84, 82), srgb(188, 128, 120), srgb(96, 46, 46)
 SHAVE = srgb(170, 150, 140)
 CREASE = srgb(176, 128, 110)
 NOSTRIL = srgb(90, 50, 42)
@@ -85,7 +88,14 @@ def face_colors(part: Part) -> np.ndarray:
     nostril = _blob(p, 0.0105, -0.011, 0.005, 0.003) + _blob(p, -0.0105, -0.011, 0.005, 0.003)
     mix(NOSTRIL, 0.8 * nostril * smoothstep(0.115, 0.105, z))
     inner = smoothstep(0.106, 0.098, z) * _blob(p, 0.0, MOUTH_Y, 0.024, 0.007) * (z > 0.075)
-    mix(LIP, lip_mask(p))
+    lips = lip_mask(p)
+    mix(LIP, lips)
+    dy = y - MOUTH_Y
+    xn = np.clip(np.abs(x) / MOUTH_HALF_W, 0, 1)
+    mix(LIP_DARK, lips * (0.45 * (dy > 0) + 0.4 * smoothstep(0.55, 1.0, xn)))
+    mix(LIP_LIGHT, 0.45 * lips * _blob(p, 0.0, MOUTH_Y - 0.0055, 0.011, 0.003))
+    meet = np.exp(-((dy / 0.0013) ** 2)) * (1 - xn**3) * (z > 0.09)
+    mix(LIP_LINE, 0.75 * meet)
     mix(LIP_INNER, inner)
     mix(LIP_INNER * 0.4, smoothstep(0.085, 0.075, z) * _blob(p, 0.0, MOUTH_Y, 0.03, 0.012))
     if part.name == "backhead":

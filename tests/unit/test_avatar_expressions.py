@@ -56,6 +56,8 @@ def test_emotions_are_the_reply_vocabulary_and_distinct() -> None:
     assert set(EMOTIONS) == {"neutral", "happy", "concerned", "apologetic"}
     assert EMOTIONS["happy"].weights["mouthSmileLeft"] > 0.4
     assert EMOTIONS["concerned"].weights["browInnerUp"] > 0.4
+    # a frown that shows at a third of 512² (the contact sheet; 0.25 did not, session 19)
+    assert EMOTIONS["concerned"].weights["mouthFrownLeft"] >= 0.5
     assert EMOTIONS["apologetic"].pitch > 0  # head lowered
     assert "jawOpen" not in EMOTIONS["happy"].weights  # moods never open the mouth
     assert LISTENING.roll != 0.0
