@@ -24,7 +24,7 @@ written from the language, not from lines of any evaluation set.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: What a visitor asks to do at a window: apply, handle, collect, pay, check, register, renew, ...
 #: (longer forms before their prefixes).
@@ -231,13 +231,35 @@ def elsewhere_hours(text: str, own: str) -> bool:
     >>> elsewhere_hours("工商银行几点开门", "银行")
     True
     """
-    if not _HOURS.search(text):
-        return False
-    own_place = re.compile(own) if own else None
+    return _asks_elsewhere(text, own, _HOURS, _places_named)
+
+
+def _places_named(text: str) -> list[str]:
+    """The places the Chinese ``text`` names: :data:`_PLACES`, then any other place by its kind
+    (:data:`_PLACE_KINDS`) with the words pointing at it (:data:`_POINTING`) cut off."""
     named = [m.group() for m in _PLACES.finditer(text)]
     kinds = _PLACE_KINDS.finditer(_PLACES.sub("|", text))
-    named += [_POINTING.split(m.group())[-1] for m in kinds]
-    return any(own_place is None or not own_place.fullmatch(place) for place in named)
+    return named + [_POINTING.split(m.group())[-1] for m in kinds]
+
+
+def _asks_elsewhere(
+    text: str,
+    own: str,
+    hours: re.Pattern[str],
+    places_named: Callable[[str], list[str]],
+    flags: int = 0,
+) -> bool:
+    """The rule :func:`elsewhere_hours` and :func:`elsewhere_hours_en` share: ``text`` has the
+    hours frame ``hours`` and one of the places ``places_named(text)`` is not matched whole by
+    ``own`` (compiled with ``flags``; ``""``: no place is the pack's own).
+
+    Raises:
+        re.error: ``own`` is no regular expression (found only once ``hours`` matches).
+    """
+    if not hours.search(text):
+        return False
+    own_place = re.compile(own, flags) if own else None
+    return any(own_place is None or not own_place.fullmatch(p) for p in places_named(text))
 
 
 #: The English hours frame: when a place opens or closes (what time / when / how late … open,
@@ -289,14 +311,9 @@ def elsewhere_hours_en(text: str, own: str) -> bool:
     hours. "what time do you open", "is the branch open on saturday" name no place but the
     pack's own.
 
-    Args:
-        text: the visitor's line.
-        own: a regular expression for the places that are the pack's own (pack setting
-            ``own_places``, its English alternatives beside the Chinese: "bank", "branch" at the
-            bank, "tax office" at the tax hall); ``""``: none.
-
-    Raises:
-        re.error: ``own`` is no regular expression.
+    Args and errors as :func:`elsewhere_hours`, ``own`` matched case aside (the pack setting's
+    English alternatives beside the Chinese: "bank", "branch" at the bank, "tax office" at the
+    tax hall).
 
     >>> elsewhere_hours_en("what time does the park open", "(harbour )?bank|branch")
     True
@@ -305,8 +322,9 @@ def elsewhere_hours_en(text: str, own: str) -> bool:
     >>> elsewhere_hours_en("when does HSBC close", "(harbour )?bank|branch")
     True
     """
-    if not _HOURS_EN.search(text):
-        return False
-    own_place = re.compile(own, re.IGNORECASE) if own else None
-    named = [m.group() for m in _PLACES_EN.finditer(text)]
-    return any(own_place is None or not own_place.fullmatch(place) for place in named)
+    return _asks_elsewhere(text, own, _HOURS_EN, _places_named_en, re.IGNORECASE)
+
+
+def _places_named_en(text: str) -> list[str]:
+    """The places the English ``text`` names (:data:`_PLACES_EN`)."""
+    return [m.group() for m in _PLACES_EN.finditer(text)]
