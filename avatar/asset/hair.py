@@ -225,8 +225,14 @@ def eyebrows(face: Part, face_skin: np.ndarray) -> list[Part]:
         tris = grid_triangles(len(offsets), len(s), wrap=False)
         if side < 0:
             tris = tris[:, ::-1]
+        # deltas weighted over the 6 nearest face vertices (inverse squared distance): copied
+        # from the nearest one alone they jumped between neighbouring strip vertices, and the
+        # thin strip's normals swung by up to 0.4 under a 0.2 mm mouth shape
+        w = 1.0 / (np.take_along_axis(d, ring, axis=1) + 1e-7)
+        w /= w.sum(axis=1, keepdims=True)
         morphs = {
-            k: v[front[near]] * (BROW_MOTION if k.startswith("brow") else 1.0)
+            k: (v[front[ring]] * w[..., None]).sum(axis=1)
+            * (BROW_MOTION if k.startswith("brow") else 1.0)
             for k, v in face.morphs.items()
         }
         # soft edges: the outer rows are almost skin; the head and the tail thin out too
