@@ -48,6 +48,33 @@ def _has_cjk_font(font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> bool:
     return isinstance(font, ImageFont.FreeTypeFont) and "CJK" in " ".join(font.getname())
 
 
+#: The badge's text height as a fraction of the frame height when nothing says how large the
+#: frame is shown.
+SCALE = 0.04
+#: The smallest font size, in CSS pixels, the mark may have as the page shows it: 13 px, a
+#: capital about 9.5 px high (Noto Sans), a notch above the page's smallest text (its footer,
+#: 12 px on a phone). On a 390 px wide phone the page shows the 512² video 146 px high, and
+#: the mark at :data:`SCALE` had 5.8 px letters, capitals 4.3 px high (fixes19 #3).
+MIN_SHOWN_FONT_PX = 13
+#: The largest fraction of the frame height the badge's text may take (a mark shown tiny
+#: must not cover the avatar).
+MAX_SCALE = 0.12
+
+
+def legible_scale(shown_height: float | None) -> float:
+    """The badge's text height as a fraction of the frame height, so that the mark is at
+    least :data:`MIN_SHOWN_FONT_PX` high where the page shows the frame ``shown_height`` CSS
+    pixels high: :data:`SCALE`, or more (up to :data:`MAX_SCALE`) for a frame shown small.
+
+    Args:
+        shown_height: the height the frame is shown at (CSS px, the offer's
+            ``video.shown_height``), or None when unknown.
+    """
+    if not shown_height or shown_height <= 0:
+        return SCALE
+    return min(MAX_SCALE, max(SCALE, MIN_SHOWN_FONT_PX / shown_height))
+
+
 class CornerLabel:
     """A small translucent badge in the bottom-right corner, in the current language.
 
@@ -64,7 +91,7 @@ class CornerLabel:
         text: str | Mapping[str, str],
         frame_width: int,
         frame_height: int,
-        scale: float = 0.04,
+        scale: float = SCALE,
         language: str = "en",
     ) -> None:
         self._texts = {"en": text} if isinstance(text, str) else dict(text)
@@ -91,6 +118,27 @@ class CornerLabel:
         y, x, _, alpha = tile
         return x, y, alpha.shape[1], alpha.shape[0]
 
+    @property
+    def font_size(self) -> int:
+        """The badge's font size in frame pixels."""
+        return max(10, int(self._size[1] * self._scale))
+
+    @property
+    def cap_height(self) -> int:
+        """The height in frame pixels of the badge's capitals ("AI"), its letters' size as a
+        reader sees them."""
+        _, top, _, bottom = label_font(self.font_size).getbbox("AI")
+        return bottom - top
+
+    def set_scale(self, scale: float) -> None:
+        """Draw the badge at ``scale`` (text height / frame height) from the next frame on (the
+        page's video box changed size: :func:`legible_scale`). Safe beside :meth:`apply` on
+        another thread: the tiles are replaced whole."""
+        if scale == self._scale:
+            return
+        self._scale = scale
+        self._tiles = {self.text: self._draw(self.text)}
+
     def set_language(self, language: str) -> None:
         """Show the mark of ``language`` from the next frame on (English when it has none)."""
         self.language = language
@@ -104,7 +152,7 @@ class CornerLabel:
         if not text:
             return None
         frame_width, frame_height = self._size
-        size = max(10, int(frame_height * self._scale))
+        size = self.font_size
         font = label_font(size)
         if _CJK.search(text) and not _has_cjk_font(font):
             text = self._text_for("en") or "AI"  # never a row of empty boxes

@@ -20,7 +20,7 @@ import numpy as np
 from avatar import AvatarTimeline
 from avatar.badge import BADGE_MATERIAL
 from avatar.frame_renderer import FrameRenderer
-from avatar.label import CornerLabel
+from avatar.label import CornerLabel, legible_scale
 from engine.config import ServerConfig
 from engine.events import Event, StateChanged
 from engine.server.audio_track import ReplyAudioTrack
@@ -49,6 +49,8 @@ class SessionMedia:
         clips: the avatar's animation clips, for the timeline.
         badges: the name badge texture per language (:func:`engine.show.badge_for`: uint8
             (H, W, 4) RGBA, or None to keep the model's own); None: the badge never changes.
+        shown_height: the height (CSS px) the page shows the video at (the offer's
+            ``video.shown_height``): the AI mark is drawn legible there; None: the default size.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class SessionMedia:
         inflight: InflightCounter,
         clips: Any = None,
         badges: Callable[[str], np.ndarray | None] | None = None,
+        shown_height: int | None = None,
     ) -> None:
         self.clock = MediaClock()
         self._clips = clips
@@ -72,7 +75,7 @@ class SessionMedia:
         self._frame = np.empty((size[1], size[0], 3), np.uint8)
         self._last_pose: Any = None
         self._idle_skip = 0
-        self.label = CornerLabel(ai_label, *size)
+        self.label = CornerLabel(ai_label, *size, scale=legible_scale(shown_height))
         self._badges = badges
         self.video_out = AvatarVideoTrack(
             self.clock,

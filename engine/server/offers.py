@@ -164,6 +164,7 @@ class SessionRoutes:
                 renderer,
                 language,
                 label_language=offer.ui_language,
+                shown_height=offer.shown_height,
                 on_closed=self._forget,
                 on_connected=self._went_live,
             )

@@ -4,6 +4,7 @@
   "ui_language"?, "video"?}``.
 * Events WebSocket, client → server: ``{"type": "text", "text"}``, ``{"type": "keypad",
   "digits"}``, ``{"type": "language", "language"}``, ``{"type": "handoff"}``,
+  ``{"type": "video", "shown_height"}``,
   ``{"type": "camera", "consent": true|false}``.
 * Server → client messages are the session's events, serialised by
   :mod:`engine.server.messages`.
@@ -102,6 +103,9 @@ class OfferRequest:
     language: str | None
     video: tuple[int, int] | None = None
     ui_language: str | None = None
+    #: The height (CSS px) the page shows the video picture at (``video.shown_height``): the
+    #: AI mark is drawn large enough to be legible there (:func:`avatar.label.legible_scale`).
+    shown_height: int | None = None
 
 
 def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
@@ -157,6 +161,7 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> OfferRequest:
         language=language,
         video=_video_size(doc),
         ui_language=ui_language,
+        shown_height=_shown_height(doc),
     )
 
 
@@ -176,14 +181,38 @@ def _video_size(doc: dict) -> tuple[int, int] | None:
     if video is None:
         return None
     lo, hi = VIDEO_SIDE_RANGE
-    if not isinstance(video, dict) or set(video) != {"width", "height"}:
-        raise ApiError(400, "bad-video", 'field "video" must be {"width": W, "height": H}')
+    if not isinstance(video, dict) or not {"width", "height"} <= set(video) <= _VIDEO_KEYS:
+        raise ApiError(
+            400, "bad-video", 'field "video" must be {"width": W, "height": H, "shown_height"?: S}'
+        )
     size = (video["width"], video["height"])
     if not all(type(v) is int and lo <= v <= hi and v % 2 == 0 for v in size):
         raise ApiError(400, "bad-video", f"video width and height must be even, {lo}–{hi}")
     if size[0] * size[1] > VIDEO_MAX_PIXELS:
         raise ApiError(400, "bad-video", f"video over {VIDEO_MAX_PIXELS} pixels")
     return size
+
+
+_VIDEO_KEYS = {"width", "height", "shown_height"}
+#: Bounds of ``video.shown_height`` (CSS px).
+SHOWN_HEIGHT_RANGE = (16, 4320)
+
+
+def _shown_height(doc: dict) -> int | None:
+    """The offer's optional ``video.shown_height``: an integer within :data:`SHOWN_HEIGHT_RANGE`
+    (CSS px; a fraction is rounded), or None.
+
+    Raises:
+        ApiError: 400 ``bad-video`` naming the problem.
+    """
+    video = doc.get("video")
+    value = video.get("shown_height") if isinstance(video, dict) else None
+    if value is None:
+        return None
+    lo, hi = SHOWN_HEIGHT_RANGE
+    if type(value) not in (int, float) or not lo <= value <= hi:
+        raise ApiError(400, "bad-video", f"video shown_height must be a number, {lo}–{hi}")
+    return round(value)
 
 
 def _blank(text: str) -> bool:
@@ -258,7 +287,17 @@ class CameraMessage:
     consent: bool
 
 
-ClientMessage = TextMessage | KeypadMessage | LanguageMessage | HandoffMessage | CameraMessage
+@dataclass(frozen=True, slots=True)
+class VideoMessage:
+    """The height (CSS px) the page now shows the video picture at: the AI mark is redrawn to be
+    legible there (a phone's video box shrinks once the notices and captions take their room)."""
+
+    shown_height: int
+
+
+ClientMessage = (
+    TextMessage | KeypadMessage | LanguageMessage | HandoffMessage | CameraMessage | VideoMessage
+)
 
 
 class MessageError(ValueError):
@@ -320,4 +359,10 @@ def parse_client_message(raw: str | bytes, *, max_bytes: int, max_text_chars: in
         if not isinstance(consent, bool):
             raise MessageError("bad-message", 'camera message needs "consent": true or false')
         return CameraMessage(consent)
+    if kind == "video":
+        shown = doc.get("shown_height")
+        lo, hi = SHOWN_HEIGHT_RANGE
+        if type(shown) not in (int, float) or not lo <= shown <= hi:
+            raise MessageError("bad-message", f'video message needs "shown_height", {lo}–{hi}')
+        return VideoMessage(round(shown))
     raise MessageError("bad-message", f"unknown message type {kind[:40]!r}")

@@ -90,6 +90,8 @@ class Session:
         on_closed: awaited once when the session has ended (the registry forgets it).
         on_connected: awaited once when the media connection first comes up (the session then
             takes a slot of the server: ``engine.server.admission``).
+        shown_height: the height (CSS px) the page shows the video at (the offer's
+            ``video.shown_height``; the AI mark's size follows it); None: unknown.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class Session:
         on_closed: Callable[[Session], Awaitable[None]],
         label_language: str | None = None,
         on_connected: Callable[[Session], Awaitable[None]] | None = None,
+        shown_height: int | None = None,
     ) -> None:
         cfg = runtime.config.server
         self.id, self.runtime, self.dialog, self.renderer = session_id, runtime, dialog, renderer
@@ -115,7 +118,12 @@ class Session:
         self.bus.subscribe(runtime.metrics.observe)
         avatar = runtime.config.avatar
         self.media = SessionMedia(
-            cfg, avatar.ai_label, renderer, runtime.asr_inflight, badges=partial(badge_for, avatar)
+            cfg,
+            avatar.ai_label,
+            renderer,
+            runtime.asr_inflight,
+            badges=partial(badge_for, avatar),
+            shown_height=shown_height,
         )
         # The AI mark and the name badge: "auto" starts in the page's language, then follows
         # each answer's (the visitor may speak the other)

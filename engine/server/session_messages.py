@@ -14,6 +14,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Protocol
 
+from avatar.label import legible_scale
 from dialog import DialogSession
 from dialog.types import DialogTurn
 from engine.server import protocol
@@ -69,6 +70,9 @@ class SessionMessages:
             return
         if isinstance(message, protocol.LanguageMessage):
             self._choose_language(message.language)
+            return
+        if isinstance(message, protocol.VideoMessage):
+            s.media.label.set_scale(legible_scale(message.shown_height))
             return
         if isinstance(message, protocol.TextMessage):
             text = message.text

@@ -253,8 +253,35 @@ export class VisitorPage {
       this.showLost(true);
     } else for (const key of STARTUP_NOTICES) this.screen.hideNotice(key);
     if (this.languageChosen) this.input.send({ type: "language", language: this.i18n.lang });
+    this.watchShownHeight();
     this.camera.connected();
     if (!this.flags.kiosk && !this.keypad.isOpen) $("text-input").focus();
+  }
+
+  /**
+   * Tell the server the height the avatar picture is shown at whenever it changes by 8 px or
+   * more: the AI mark in the video is drawn large enough to be read there. The offer's
+   * `shown_height` is the box before the session's notices and captions took their room; on a
+   * phone the picture then shrank from 276 to 146 px, and the mark's letters to 4 px (fixes19).
+   */
+  watchShownHeight() {
+    const video = this.video.video;
+    this.shownObserver?.disconnect();
+    if (this.shownReport) video.removeEventListener("loadedmetadata", this.shownReport);
+    let last = 0;
+    const report = () => {
+      const box = video.getBoundingClientRect();
+      const w = video.videoWidth || 512;
+      const h = video.videoHeight || 512;
+      if (box.width <= 0 || box.height <= 0) return;
+      const shown = Math.max(16, Math.min(4320, Math.round(Math.min(box.height, (box.width * h) / w))));
+      if (Math.abs(shown - last) < 8) return;
+      if (this.input.send({ type: "video", shown_height: shown })) last = shown;
+    };
+    this.shownObserver = new ResizeObserver(report);
+    this.shownObserver.observe(video);
+    this.shownReport = report;
+    video.addEventListener("loadedmetadata", report);
   }
 
   /** Tear the session down locally (the server side is ended by DELETE or already over). */

@@ -56,7 +56,7 @@ async function errorOf(response) {
  * @param {string|null} o.domain, o.language offer fields (omitted when null)
  * @param {string|null} o.uiLanguage the page's language: the offer's "ui_language", the
  *   language of the AI mark in the video until the avatar answers (omitted when null)
- * @param {{width: number, height: number}|null} o.videoSize the avatar video size the page's
+ * @param {{width: number, height: number, shown_height?: number}|null} o.videoSize the avatar video size the page's
  *   layout needs (the offer's optional "video" field; omitted when null)
  * @param {RTCIceServer[]} o.iceServers
  * @param {(ev: RTCTrackEvent) => void} o.onTrack
@@ -120,14 +120,21 @@ function offerHeaders() {
  * The avatar video size for a video box of the given size: 9:16 (432×768) for a portrait box,
  * else square 512×512. The server frames the avatar for it (head at the top, face and
  * shoulders in view) and the box shows the whole picture (object-fit: contain), so a tall
- * box gets a taller avatar instead of a small square between empty bands.
+ * box gets a taller avatar instead of a small square between empty bands. `shown_height` is
+ * the height the box shows that picture at: the server draws the AI mark large enough to be
+ * read there (a phone shows the 512² picture 146 px high, and the mark was 6 px: fixes19).
  *
  * @param {number} width, height the box in CSS pixels
- * @returns {{width: number, height: number}}
+ * @returns {{width: number, height: number, shown_height?: number}}
  */
 export function videoSizeFor(width, height) {
   const portrait = width > 0 && height > 0 && width / height < 0.8;
-  return portrait ? { width: 432, height: 768 } : { width: 512, height: 512 };
+  const size = portrait ? { width: 432, height: 768 } : { width: 512, height: 512 };
+  if (width > 0 && height > 0) {
+    const shown = Math.min(height, (width * size.height) / size.width);
+    size.shown_height = Math.max(16, Math.min(4320, Math.round(shown)));
+  }
+  return size;
 }
 
 /** End a session on the server (best effort; 204, or 404 when it is already gone). */
