@@ -93,7 +93,11 @@ _LATIN = re.compile(r"[A-Za-z]+")
 #: clerks read telephone, card and flight numbers; 现代汉语词典 gives 幺 as 一 said when numbers
 #: are read out) is the option for a listener, but the intelligibility check's ASR (Whisper
 #: ``base``) writes 幺 as a character (腰, 亚, 摆), not the digit: on the dev replies
-#: (offsets 1–3) the card-freeze reply scored 14.3 % with 幺 and 7.1 % with 一.
+#: (offsets 1–3) the card-freeze reply scored 14.3 % with 幺 and 7.1 % with 一. Again in
+#: session 19, on 10 digit strings of our own (4-digit tails, most ending in 1, whose final 一
+#: the ASR writes 亿: 338亿; benchmarks/zh_variants.py --groups digits, under load ~14): CER
+#: 25.6 % with 一, 29.2 % with 幺 in every code of digits only, 28.2 % with 幺 for a final 1
+#: only (heard 摇, 要, 姚, 遥: a character, not the digit), so 一 stays.
 CODE_ONE = "一"
 
 

@@ -179,16 +179,16 @@ async def test_lost_card_freezes_only_after_explicit_confirmation(
         assert turn.intent == "report_lost_card" and turn.replies[0].emotion == "concerned"
         await session.handle_text("4417")
         turn = await session.handle_text(await the_code(session, sandbox))
-        assert "冻结卡号后四位是4417" in said(turn)
+        assert "暂停使用卡号后四位是4417" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "active"
         turn = await session.handle_text("嗯……我想想")  # neither yes nor no: asked again
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "active"
         turn = await session.handle_text("对，冻结吧")
-        assert "已经冻结" in said(turn)
+        assert "已经暂停使用" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
         # again: the card is checked first and said to be frozen, with no freeze offered
         turn = await session.handle_text("我的卡丢了")
-        assert "已经是冻结状态" in said(turn) and "吗" not in said(turn), said(turn)
+        assert "之前已经暂停使用" in said(turn) and "吗" not in said(turn), said(turn)
         # no promise of a freeze "at once" before the check, and the next step (newcomer15)
         assert "马上" not in said(turn) and "补办新卡" in said(turn), said(turn)
         assert not session.state.stack  # the flow ended: nothing is left to answer
@@ -245,11 +245,11 @@ async def test_a_question_about_others_at_the_freeze_question_cancels_nothing(
         await session.handle_text("4417")
         await session.handle_text(await the_code(session, sandbox))
         turn = await session.handle_text("怎么给别人转账")
-        assert "没有冻结" not in said(turn)  # not "I have not frozen the card"
+        assert "没有把这张卡暂停使用" not in said(turn)  # not "I have not frozen the card"
         assert "4417的银行卡吗" in turn.replies[-1].text  # answered, then asked again
         assert session.awaited_answer() == "yes_no"
         turn = await session.handle_text("快冻结，别让别人用了")
-        assert "已经冻结" in said(turn)
+        assert "已经暂停使用" in said(turn)
         assert sandbox_rows(sandbox, "bank", status, DEMO_LAST4)[0][0] == "frozen"
     finally:
         sandbox_write(sandbox, "bank", reset, DEMO_LAST4)
