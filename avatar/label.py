@@ -152,19 +152,26 @@ class CornerLabel:
         if not text:
             return None
         frame_width, frame_height = self._size
+        margin = max(4, frame_height // 64)
         size = self.font_size
         font = label_font(size)
         if _CJK.search(text) and not _has_cjk_font(font):
             text = self._text_for("en") or "AI"  # never a row of empty boxes
-        left, top, right, bottom = font.getbbox(text)
-        pad = max(3, size // 3)
-        w, h = right - left + 2 * pad, bottom - top + 2 * pad
+        while True:
+            left, top, right, bottom = font.getbbox(text)
+            pad = max(3, size // 3)
+            w, h = right - left + 2 * pad, bottom - top + 2 * pad
+            if (w + margin <= frame_width and h + margin <= frame_height) or size <= 10:
+                break
+            # too wide at the legible scale (AI-generated at 0.089 of a 432x768 frame, a
+            # phone's small box): smaller, never none (review19: the mark vanished)
+            size = max(10, int(size * 0.9))
+            font = label_font(size)
         tile = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         draw = ImageDraw.Draw(tile)
         draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=pad, fill=(20, 24, 32, 150))
         draw.text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 235))
         rgba = np.asarray(tile, dtype=np.float32) / 255.0
-        margin = max(4, frame_height // 64)
         y, x = frame_height - h - margin, frame_width - w - margin
         if x < 0 or y < 0:
             return None

@@ -61,3 +61,25 @@ def test_the_page_may_tell_a_new_shown_height() -> None:
     small = label.box
     label.set_scale(legible_scale(146))
     assert label.box is not None and small is not None and label.box[3] > small[3]
+
+
+@pytest.mark.parametrize(
+    ("labels", "frame", "shown"),
+    [
+        (DEFAULT_LABELS, (432, 768), 146),  # the portrait picture shown small
+        (DEFAULT_LABELS, (432, 768), 16),
+        ({"en": "AI-generated digital assistant"}, (512, 512), 146),  # an operator's longer mark
+    ],
+)
+def test_a_mark_too_wide_at_the_legible_scale_is_drawn_smaller_not_dropped(
+    labels: dict[str, str], frame: tuple[int, int], shown: int
+) -> None:
+    """review19: 'AI-generated' at the legible scale of a 432x768 picture shown 146 px high was
+    wider than the frame, and the badge was not drawn at all: the video had no AI mark."""
+    for language in labels:
+        label = CornerLabel(labels, *frame, scale=legible_scale(shown), language=language)
+        assert label.box is not None, (language, frame, shown)
+        x, y, w, h = label.box
+        assert x >= 0 and y >= 0 and x + w <= frame[0] and y + h <= frame[1]
+        plain = CornerLabel(labels, *frame, language=language)
+        assert plain.box is not None and w >= plain.box[2]  # never smaller than the default
