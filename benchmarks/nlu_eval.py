@@ -87,7 +87,18 @@ flows and a few out of scope, written in session 18 before any change was scored
 row per kind: the dev half may be read, the held-out half is only scored), and, for both packs,
 ``place_en_dev.csv`` (English hours questions written in session 18 before any change was
 scored, two in three another place's — a park, a hospital, the post office, another bank —,
-out of scope, the rest the pack's own hours, address and parking; dev only, misses read).
+out of scope, the rest the pack's own hours, address and parking; dev only, misses read) and
+``place_en_heldout.csv`` (48 English hours lines written in session 19 before any change was
+scored, never tuned on: other places' hours, some with the branch or hall as a landmark — "the
+post office next to your branch" —, and the pack's own hours asked with a landmark — "your branch
+near the train station" —, address and parking; only scored), and the session-19 dev sets, read
+to write the rules they check, in-scope lines that must keep their answers beside those the rule
+changes: ``landmark_dev.csv`` (both packs, English: the branch or hall named by a landmark beside
+another place named by the branch), ``branch_zh_dev.csv`` (both packs, Chinese: the pack's own
+branch words — 分店, 支行, 营业部, 分局 — beside other banks' branches and shops),
+``hall_hours_en_dev.csv`` (tax, English: when the tax office closes beside closing a business and
+filing deadlines) and ``errand_dev.csv`` (bank, Chinese: personal errands and questions to the
+avatar beside the bank's own near questions).
 ``--set`` picks some of them. With ``--data FILE.csv`` (columns ``text,intent``, public labels) it scores that file alone against
 the bank pack, mapping labels to pack intents through ``assets/domains/bank/eval/label_map.yaml``;
 unmapped labels and ``oos`` are out of scope. Public lines are only scored, never trained on.
@@ -288,6 +299,11 @@ OWN_SETS = (
     "story_dev",
     "story_heldout",
     "place_en_dev",
+    "place_en_heldout",
+    "landmark_dev",
+    "branch_zh_dev",
+    "hall_hours_en_dev",
+    "errand_dev",
 )
 #: The sets counted as "N/M answered right" (everyday visitor paraphrases) beside the figures.
 COUNTED_SETS = ("visitor", "everyday")
