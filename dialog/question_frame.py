@@ -204,6 +204,16 @@ _PLACE_KINDS = re.compile("[\u4e00-\u9fff]{1,3}(局|店|铺)")
 _POINTING = re.compile("你们|您们|咱们|我们|他们|这个|那个|这家|那家|这里|那里|这儿|那儿|这|那|的")
 
 
+#: A landmark that says where the place asked about is (火车站旁边的网点, 医院对面那个分行, 医院里的
+#: 药房): a place (:data:`_PLACES`, :data:`_PLACE_KINDS`) and a word of position, before the
+#: place asked about (的, 那个, 这家 …; "中山公园里面几点关门" asks the park's hours). General
+#: Chinese words of position, written from the language.
+_LANDMARK = re.compile(
+    f"({_PLACES.pattern}|{_PLACE_KINDS.pattern})[站口]?(出口)?"
+    "(斜?对面|旁边|附近|边上|隔壁|楼上|楼下|门口|里面|里头|里|后面|前面|周边|那边)(?=的|那|这)"
+)
+
+
 def elsewhere_hours(text: str, own: str) -> bool:
     """Whether the Chinese ``text`` asks the hours of a place that is not the pack's own: it
     has the hours frame (:data:`_HOURS`) and names a place (:data:`_PLACES`,
@@ -236,7 +246,9 @@ def elsewhere_hours(text: str, own: str) -> bool:
 
 def _places_named(text: str) -> list[str]:
     """The places the Chinese ``text`` names: :data:`_PLACES`, then any other place by its kind
-    (:data:`_PLACE_KINDS`) with the words pointing at it (:data:`_POINTING`) cut off."""
+    (:data:`_PLACE_KINDS`) with the words pointing at it (:data:`_POINTING`) cut off; a place
+    named as a landmark (:data:`_LANDMARK`: 火车站旁边的网点) is none of them."""
+    text = _LANDMARK.sub("|", text)
     named = [m.group() for m in _PLACES.finditer(text)]
     kinds = _PLACE_KINDS.finditer(_PLACES.sub("|", text))
     return named + [_POINTING.split(m.group())[-1] for m in kinds]
@@ -280,7 +292,8 @@ _HOURS_EN = re.compile(
 #: verb of the question ("does the bank", "your branch") or where it is ("local", "nearest").
 _NOT_NAME = (
     r"(?!(the|a|an|this|that|these|those|your|you|our|my|its|their|does|do|is|are|will|"
-    r"when|what|time|to|at|in|on|of|from|near|by|local|nearest|main|same)\b)"
+    r"when|what|time|to|at|in|on|of|from|near|by|beside|behind|opposite|across|past|facing|"
+    r"inside|outside|local|nearest|main|same)\b)"
 )
 #: Places a visitor may ask the hours of in English: other banks by name, sights, hospitals and
 #: shops, transport, schools and public offices, and a place noun with the word before it that
@@ -299,6 +312,25 @@ _PLACES_EN = re.compile(
     r"(?! (holiday|card|account|transfer|statement|app|balance|details|fees?|charges?))",
     re.IGNORECASE,
 )
+
+
+#: A landmark that says where the place asked about is, not which place is asked about: a place
+#: noun after a word of position ("the branch near the station", "your branch by the mall", "the
+#: office next to the hospital"), with up to three words between them ("near the big train
+#: station"). The hours asked are those of the place the phrase follows. General English
+#: prepositions of place, written from the language.
+_LANDMARK_EN = re.compile(
+    r"\b(near|nearest to|nearby|by|beside|behind|opposite|next to|close to|across from|"
+    r"across the (road|street) from|in front of|(a)?round the corner from|facing|past|"
+    r"at|in|inside|outside)\s+([a-z']+\s+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _landmark_en(text: str, start: int) -> bool:
+    """Whether the English place named at ``text[start:]`` is a landmark
+    (:data:`_LANDMARK_EN`): "near the station" in "the branch near the station"."""
+    return _LANDMARK_EN.search(text[:start]) is not None
 
 
 def elsewhere_hours_en(text: str, own: str) -> bool:
@@ -326,5 +358,6 @@ def elsewhere_hours_en(text: str, own: str) -> bool:
 
 
 def _places_named_en(text: str) -> list[str]:
-    """The places the English ``text`` names (:data:`_PLACES_EN`)."""
-    return [m.group() for m in _PLACES_EN.finditer(text)]
+    """The places the English ``text`` names (:data:`_PLACES_EN`), but for those named as a
+    landmark (:data:`_LANDMARK_EN`: "the branch near the station")."""
+    return [m.group() for m in _PLACES_EN.finditer(text) if not _landmark_en(text, m.start())]
