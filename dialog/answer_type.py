@@ -9,13 +9,21 @@ matches the first one's heading as closely as the second one's listed questions.
 second answer states a date. :func:`asks_for_time` reads the question, :func:`states_time` the
 answer; :class:`dialog.kb.KnowledgeBase` adds :data:`dialog.kb.TIME_WEIGHT` to the sections that
 state a time when the question asks for one.
+
+A finer type (Li and Roth's NUM:date against a time of day): a question about when a place
+opens or closes ("when does the tax office close", "how late are you open") wants a time of day,
+which an opening-hours answer states ("9 am to 5 pm") and a procedure's answer does not ("done
+within a few working days"). :func:`asks_for_clock_time` and :func:`states_clock_time` read them;
+:data:`dialog.kb.CLOCK_WEIGHT` is added on top of the time weight. Without it "when does the tax
+office close" got "Closing a business: tax deregistration", whose questions say "close my
+business with the tax office".
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["asks_for_time", "states_time"]
+__all__ = ["asks_for_clock_time", "asks_for_time", "states_clock_time", "states_time"]
 
 _MONTH = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|weekday)s?"
@@ -39,6 +47,38 @@ _STATES = re.compile(
     r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b"
     rf"|\b{_NUMBER}(?:\s+to\s+{_NUMBER})?\s+{_UNIT}\b"
 )
+
+
+#: A question that asks a time of day: what time, how late or early, until when, a place's
+#: opening hours or closing time, or when something opens, closes or shuts.
+_ASKS_CLOCK = re.compile(
+    r"\b(?:what time|how late|how early|until when|till when|until what time|opening hours|"
+    r"opening times|closing time|business hours)\b"
+    r"|\bwhen\b.{0,40}?\b(?:open|opens|close|closes|shut|shuts)\b(?!\s+(?:my|our|an?|the)\b)"
+)
+#: A time of day stated in an answer: a clock time ("9 am", "5:30 pm", "17:00"), noon, midnight.
+_STATES_CLOCK = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b"
+)
+
+
+def asks_for_clock_time(question: str) -> bool:
+    """Whether the English ``question`` asks a time of day: when a place opens or closes.
+
+    Args:
+        question: the visitor's line (any case).
+
+    Returns:
+        ``True`` for "when does the tax office close", "what time do you open", "how late are
+        you open"; ``False`` for "when do I close my business" ("close" takes an object) and
+        "how long does deregistration take".
+    """
+    return _ASKS_CLOCK.search(question.lower()) is not None
+
+
+def states_clock_time(answer: str) -> bool:
+    """Whether the English ``answer`` states a time of day ("9 am to 12 noon", "17:00")."""
+    return _STATES_CLOCK.search(answer.lower()) is not None
 
 
 def asks_for_time(question: str) -> bool:
