@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.answer_type import asks_for_clock_time, states_clock_time
-from tests.support.dialog_sessions import domain_understanding
+from tests.support.dialog_sessions import assert_read_as
 
 HOURS = "Opening hours of the service hall"
 DEREGISTRATION = "Closing a business: tax deregistration"
@@ -46,7 +46,4 @@ def test_states_clock_time() -> None:
     ],
 )
 def test_tax_office_hours_read(line: str, section: str) -> None:
-    understanding = domain_understanding("tax")
-    nlu, kb = understanding.read(line, "en")
-    assert understanding.label(nlu, kb) == "faq"
-    assert kb is not None and kb.source.rpartition("§")[2].strip() == section
+    assert_read_as("tax", line, "en", section)
