@@ -72,12 +72,12 @@ def test_landmark_and_branch_zh(own: str, text: str, elsewhere: bool) -> None:
     [
         ("bank", "what time does the branch near the station open", "en", "Opening hours"),
         ("bank", "when does your branch by the mall close", "en", "Opening hours"),
-        ("bank", "what time does the office next to the hospital open", "en", "Opening hours"),
+        ("bank", "is the bank opposite the supermarket open on saturday", "en", "Opening hours"),
         ("bank", "你们分店几点开门", "zh", "营业时间"),
         ("bank", "火车站旁边的网点几点开门", "zh", "营业时间"),
         (
             "tax",
-            "is the tax bureau opposite the hospital open on saturday",
+            "what time does the tax office near the station open",
             "en",
             "Opening hours of the service hall",
         ),
