@@ -83,6 +83,11 @@ def collect_answer(pack: Pack, run: Run, event: UserInput, route: Route) -> None
         # today?" and "back to where we were" in one breath)
         answer_word = event.nlu.intent in HANDOFF_ANSWERS
         asked = sure or running_flow_asked(pack, run, event)
+        # a choice's line that names no option and that NLU reads as another flow, even below
+        # the threshold, is that request, as it is with no question pending: 我要投诉你们大堂经理，
+        # 他态度很差，让我等了一个小时 (complaint at 0.38) at the queue number's choice got
+        # "抱歉，我没有听懂。" while the English line, read above 0.5, started the complaint
+        asked = asked or (slot.type == "choice" and _other_flow(pack, run, event))
         if asked and not answer_word and _WORD.search(event.text) and route(run, event):
             return
         run.unanswered = slot.name
@@ -104,6 +109,14 @@ def running_flow_asked(pack: Pack, run: Run, event: UserInput) -> bool:
         and intent.kind == "flow"
         and any(frame.flow_id == intent.target for frame in run.stack)
     )
+
+
+def _other_flow(pack: Pack, run: Run, event: UserInput) -> bool:
+    """Whether NLU reads the line (at any confidence it reports) as a flow not running."""
+    intent = pack.intents.get(event.nlu.intent or "")
+    if intent is None or intent.kind != "flow":
+        return False
+    return not any(frame.flow_id == intent.target for frame in run.stack)
 
 
 def other_flow_asked(pack: Pack, run: Run, event: UserInput, sure: bool) -> bool:
