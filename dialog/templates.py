@@ -90,7 +90,8 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
     Returns:
         The text; a placeholder whose value is missing or does not fit its format renders as
         the value's plain string (or ``""``). Emoji and pictographs in a text value are left
-        out (:func:`without_pictographs`): the text is the avatar's, spoken and captioned.
+        out (:func:`without_pictographs`), and so are markup tags (:func:`without_markup`): the
+        text is the avatar's, spoken and captioned.
     """
     out: list[str] = []
     for literal, name, spec, conv in _FORMATTER.parse(template):
@@ -110,7 +111,7 @@ def fill(template: str, values: Mapping[str, Any], language: str = "en") -> str:
             out.append(spoken_hall(value, language))
             continue
         if isinstance(value, str):
-            value = without_pictographs(value)
+            value = without_pictographs(without_markup(value))
         if spec and isinstance(value, str):
             with suppress(InvalidOperation):
                 value = Decimal(value)  # amounts arrive as decimal strings ("12345.67")
@@ -159,6 +160,29 @@ def without_pictographs(text: str) -> str:
     out = _PICTOGRAPHS.sub(_pictograph_gap, text)
     out = re.sub(r"\s+([,.!?;:，。！？；：])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
     return out or text  # only pictographs: read back as given, or there is nothing to confirm
+
+
+#: An HTML/XML-like tag or comment: ``<`` then a letter, ``/`` or ``!``, up to the next ``>``
+#: ("<img src=x onerror=alert(1)>", "</script>", "<!-- x -->"). "a < b", "<3" and "<<" are no
+#: tags (no letter, ``/`` or ``!`` after the ``<``).
+_MARKUP = re.compile(r"<[A-Za-z/!][^<>]*>")
+#: A script or style element whole: its content is code, not the visitor's words.
+_CODE_ELEMENT = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def without_markup(text: str) -> str:
+    """``text`` without markup-like tags (:data:`_MARKUP`), for a visitor's words put into a
+    reply: a complaint typed as "<img src=x onerror=alert(1)> the queue was awful" was read
+    back with the voice spelling the tag out (newcomer19 F-XSS). The words between tags stay
+    ("<b>rude</b> staff" → "rude staff"), a script or style element goes whole; spaces left doubled are closed up. A text of tags
+    alone is kept, or the read-back would ask to confirm nothing. Decided: the stored value
+    (the slot, what a connector receives) keeps the words as typed, as for emoji: the page
+    shows tags as text (never as HTML), and the record is the visitor's, tags and all."""
+    if not _MARKUP.search(text):
+        return text
+    out = _MARKUP.sub(_pictograph_gap, _CODE_ELEMENT.sub(_pictograph_gap, text))
+    out = re.sub(r"\s+([,.!?;:，。！？；：])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+    return out or text
 
 
 #: A quoted value that ends with its own sentence mark, then the template's full stop after the

@@ -8,7 +8,7 @@ import pytest
 
 from dialog.pack import SlotDef
 from dialog.slot_values import extract_slot_value
-from dialog.templates import render, without_pictographs
+from dialog.templates import render, without_markup, without_pictographs
 from dialog.yes_no import is_bare_answer
 from tests.support.dialog_visitor import Visitor, bank_nlu, bank_pack, texts
 
@@ -119,3 +119,34 @@ def test_pictographs_alone_are_read_back_as_given() -> None:
 )
 def test_a_pictograph_leaves_a_space_only_between_spaced_words(words: str, spoken: str) -> None:
     assert without_pictographs(words) == spoken
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "words", "read_back"),
+    [
+        (
+            "en",
+            "I want to make a complaint",
+            "<img src=x onerror=alert(1)> the queue was <b>awful</b> <script>alert(2)</script>",
+            '"the queue was awful". Shall I submit it?',
+        ),
+        ("zh", "我要投诉", "排队太久了<br>没人管<!-- x -->", "“排队太久了没人管”。确认提交吗？"),
+    ],
+)
+def test_the_read_back_leaves_out_markup_and_the_slot_keeps_it(
+    language: str, opening: str, words: str, read_back: str
+) -> None:
+    """newcomer19 F-XSS: a complaint typed with "<img src=x onerror=alert(1)>" was read back
+    with the voice spelling the tag out; the caption and the voice now leave tags (and a
+    script element whole) out, the stored words keep them as typed."""
+    v = Visitor(bank_pack(), bank_nlu(), language=language)
+    v.says(opening)
+    said = " ".join(texts(v.says(words)))
+    assert read_back in said, said
+    assert "<" not in said and "alert" not in said
+    assert v.state.slots["complaint_text"] == words
+
+
+def test_what_is_no_tag_is_kept() -> None:
+    assert without_markup("a < b and <3, 2<5") == "a < b and <3, 2<5"
+    assert without_markup("<p></p>") == "<p></p>"  # tags alone: read back as given
