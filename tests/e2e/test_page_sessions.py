@@ -6,9 +6,13 @@ Split from ``test_visitor_page.py`` (the conversation on the page), which was pa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.pages import REPLY_TIMEOUT_MS, ask, shot, start_session, wait_reply
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 pytestmark = pytest.mark.slow
 
@@ -172,8 +176,18 @@ def test_kiosk_starts_on_load_and_returns_to_attract(dhe_server, open_visitor, e
     page.click("#end-session")
     page.wait_for_selector("#attract:not([hidden])", timeout=10_000)
     assert "session has ended" in page.text_content("#attract-ended")
-    # the next visitor gets the configured language again, and the server forgot the session
-    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    # the leaving visitor's goodbye on a screen all in their language (newcomer19: the
+    # greeting, Start and the header were back in Chinese under the English note)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.text_content("#start").strip() == "Start"
+    assert not CJK.search(page.inner_text("#attract")), page.inner_text("#attract")
+    shot(page, e2e_artifacts, "07-kiosk-attract-goodbye")
+    # then the next visitor gets the configured language again, whole, the note gone, and the
+    # server forgot the session
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'", timeout=15_000)
+    assert page.is_hidden("#attract-ended")
+    assert page.text_content("#start").strip() == "开始"
+    assert not re.search(r"[A-Za-z]{4,}", page.inner_text("#attract")), page.inner_text("#attract")
     status, _ = dhe_server.request("DELETE", f"/api/sessions/{session}")
     assert status == 404
     shot(page, e2e_artifacts, "07-kiosk-attract")

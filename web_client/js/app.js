@@ -26,12 +26,17 @@ import { deleteSession, eventsUrl, openSession, videoSizeFor } from "./signaling
 import { STARTUP_NOTICES, startFailure } from "./start_failure.js";
 
 const $ = (id) => document.getElementById(id);
+/** Kiosk: how long the attract screen stays in the leaving visitor's language, with their
+ * "session has ended" note, before it goes back to the configured one (ms): time to read the
+ * note's ~15 words (~200 words a minute, ~4.5 s) with margin. */
+const KIOSK_LANGUAGE_RESET_MS = 8000;
 
 export class VisitorPage {
   constructor(config, i18n, flags) {
     this.config = config;
     this.i18n = i18n;
     this.flags = flags;
+    this.languageReset = null; // kiosk: the timer back to the configured language
     this.t = (key, vars) => i18n.t(key, vars);
     this.session = null; // {id, pc, socket, videoSender, generation, userClosing, over}
     this.generation = 0;
@@ -133,6 +138,7 @@ export class VisitorPage {
   async start({ reconnect = false } = {}) {
     if (this.session && !this.session.over) return;
     this.retry.cancel();
+    if (this.languageReset) await this.resetLanguage(); // the next visitor, before the reset
     this.screen.hideAttract();
     this.phase = reconnect && this.everConnected ? "reconnecting" : "connecting";
     if (!reconnect || this.screen.status !== "starting") this.setStatus(this.phase);
@@ -370,12 +376,27 @@ export class VisitorPage {
     this.camera.reset();
     this.showAttract(endedKey);
     if (this.flags.kiosk) {
-      // the next visitor gets the default language again
+      // the next visitor gets the default language again, but not under the leaving visitor's
+      // goodbye: switched at once, the attract screen was half Chinese (greeting, Start,
+      // header) and half English (the ended note) after an English visit on a ?lang=zh kiosk
+      // (newcomer19). The screen stays whole in their language while the note shows, then
+      // (KIOSK_LANGUAGE_RESET_MS, or at once on Start) goes back whole, the note hidden.
       this.languageChosen = false;
       if (this.i18n.lang !== this.config.ui_language) {
-        this.switchLanguage(this.config.ui_language, { tell: false });
+        clearTimeout(this.languageReset);
+        this.languageReset = setTimeout(() => this.resetLanguage(), KIOSK_LANGUAGE_RESET_MS);
       }
     }
+  }
+
+  /** Kiosk: back to the configured language after a visit in another one, the leaving
+   * visitor's ended note hidden with it (it was in their language). */
+  async resetLanguage() {
+    clearTimeout(this.languageReset);
+    this.languageReset = null;
+    if (this.i18n.lang === this.config.ui_language) return;
+    $("attract-ended").hidden = true;
+    await this.switchLanguage(this.config.ui_language, { tell: false });
   }
 
   releaseDevices() {
