@@ -49,9 +49,17 @@ _BLOCK = rf"(?:{_GROUPED}|{_D}{{3,8}})"
 _RUN = re.compile(
     rf"(?<!{_D})(?<!{_D},)"
     rf"(?:{_D}{{10,}}|{_GROUPED}(?:[ \-]{_BLOCK})*(?!\.[0-9])|{_D}{{3,8}}(?:[ \-]{_BLOCK})+"
-    rf"|{_D}{{4}}(?:, {_D}{{4}}){{3,}}(?:, {_D}{{3}})?|{_D}{{1,4}}(?: {_D}{{1,4}}){{4,}})"
+    rf"|{_D}{{4}}(?:, {_D}{{4}}){{3,}}(?:, {_D}{{3}})?|{_D}{{1,4}}(?: {_D}{{1,4}}){{4,}}"
+    rf"|{_D}{{1,4}}(?:, {_D}{{1,4}}){{4,}}|{_D}{{1,4}}(?:-{_D}{{1,4}}){{4,}}"
+    rf"|{_D}{{3,8}}(?:\.{_D}{{3,8}}){{2,}}(?!\.[0-9]))"
     rf"(?:[ \-]?[Xx])?(?!{_D})(?!,{_D})"
 )
+# newcomer19: Whisper also writes a number read out in pauses as comma groups of mixed size
+# ("622, 021, 2, 3, 4, 5, 6, 7, 8, 0"), and a typed one may be joined by dots or a hyphen per
+# digit ("6222.0212.3456.6780", "6-2-2-2-0-…"): five or more blocks of 1-4 digits joined by ", "
+# or by "-", or three or more blocks of 3-8 digits joined by "." (a date "2024.05.06" has short
+# blocks). Blocks joined by ", " that all hold 3 or more digits, not all four, are a list of
+# amounts or years ("1000, 2000, 3000, 4000, 5000 yuan"), no run (:func:`_a_list`).
 # "o" is in no spoken run (it is a letter far more often than a digit).
 _SPOKEN_DIGIT = "|".join(w for w in _DIGIT_WORDS if w != "o")
 _WORD_RUN = re.compile(
@@ -106,6 +114,30 @@ _SECRET_ZH = re.compile(
     rf"(?P<secret>(?=(?:[ \-]?{_D}){{4}}){_D}+(?:[ \-]{_D}+)+|(?:[0-9A-Za-z]|{_D}){{4,}})",
     re.IGNORECASE,
 )
+#: A PIN in everyday word order (newcomer19: each passed in clear, with no warning): after a
+#: comma or a question mark ("my pin, 4831", "my pin? 4831", "I forgot my pin, it was 4831"),
+#: or before its cue word ("4831 is my pin"). Only a value of 4 to 8 digits (or said apart, or
+#: 4 or more digit words) with no unit or date after it: "my pin, 2024-05-06" or "my pin, 3
+#: times" stays.
+_PIN_WORD = r"(?:pin(?:\s+(?:code|number))?|passcode|passwords?|passwd)"
+_LOOSE_VALUE = (
+    rf"(?:\d{{4,8}}|\d(?:[ -]\d){{3,7}}|{_SPOKEN_VALUE})"
+    r"(?![0-9]|[-/.:][0-9]|\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?"
+    r"|months?|years?|yuan|rmb|cny|dollars?|usd|hkd|bucks|am|pm|o'?clock)\b"
+    # "I forgot my PIN, 4417 is my card": a card's ending, what the bank asks for
+    r"|\s+(?:is|was|are)\s+(?:my|the)\s+(?:card|account|ending|last|queue|ticket))"
+)
+_SECRET_AFTER_PAUSE = re.compile(
+    rf"(?P<lead>\b{_PIN_WORD}\b\s*[,?;]\s*"
+    r"(?:(?:it|that)(?:\s+(?:is|was|might\s+be|may\s+be)|'s)\s*|(?:is|was)\s+)?)"
+    rf"(?P<secret>{_LOOSE_VALUE})",
+    re.IGNORECASE,
+)
+_SECRET_BEFORE = re.compile(
+    rf"(?<![0-9.,:/-])(?P<secret>{_LOOSE_VALUE})"
+    rf"(?P<tail>\s+(?:is|was|'s)\s+(?:my|the)\s+(?:(?:bank|card|atm|app)\s+)?{_PIN_WORD}\b)",
+    re.IGNORECASE,
+)
 #: A PIN whose cue word ASR misheard ("my pill is 4831", "my bin is 4831", "my pen is 4831",
 #: 我的密马是483192; fixes19 #1: logged at -v and printed by ``dhe converse --json`` in clear).
 #: A sound-alike is read as "PIN" only after "my" (English) and only with a value of 4 to 6
@@ -130,6 +162,16 @@ _COUNTED = (
     r"\s*(?:[年月日号號点點时時分秒块塊元圆万千百岁歲个個次张張笔筆天人]|[:：.．][0-9]"
     r"|(?:yuan|rmb|cny|dollars?|usd|hkd|bucks|years?|tax|am|pm|a\.m|p\.m|o'?clock|hours?"
     r"|minutes?)\b)"
+)
+#: The Chinese: a value after 密码 and a few words that end in 是/为/a comma (我的密码忘了，好像是
+#: 483191), or before 是我的密码 (483191是我的密码); 4 to 8 digits with no unit after them.
+_SECRET_ZH_LATER = re.compile(
+    rf"(?P<lead>(?:密码|口令)[^。！？!?.0-9零〇一幺二两三四五六七八九卡号账户尾位]{{0,10}}?"
+    r"(?:是|为|：|:|，|,)\s*)"
+    rf"(?P<secret>(?:{_D}[ \-]?){{3,7}}{_D})(?![ \-]?{_D}|{_COUNTED})"
+)
+_SECRET_ZH_BEFORE = re.compile(
+    rf"(?<!{_D})(?P<secret>(?:{_D}[ \-]?){{3,7}}{_D})(?P<tail>\s*(?:就)?是我的(?:银行卡|卡)?(?:密码|口令))"
 )
 #: A 4-6 digit run right after a masked full number, maybe after "and", "pin" or 和/密码: a
 #: card number read out with its PIN ("6222 0212 3456 7890 4831", "…7890, 4831"); the mask of
@@ -188,6 +230,17 @@ def classify(digits: str) -> str | None:
     return None
 
 
+def _a_list(run: str) -> bool:
+    """Blocks joined by ", " all of 3 or more digits, the first four not all of four digits
+    (a card number read with pauses, review17): a list of amounts or years, no number."""
+    blocks = run.split(", ")
+    return (
+        len(blocks) > 1
+        and all(len(b) >= 3 for b in blocks)
+        and not (len(blocks) >= 4 and all(len(b) == 4 for b in blocks[:4]))
+    )
+
+
 def _masked(digits: str) -> str:
     return f"{MASK} {digits[-4:]}"
 
@@ -217,7 +270,9 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         return _masked(digits)
 
     def from_digits(match: re.Match[str]) -> str:
-        raw = re.sub(r"[ \-,]", "", match.group(0)).translate(_CJK_DIGITS)
+        if _a_list(match.group(0)):
+            return match.group(0)
+        raw = re.sub(r"[ \-,.]", "", match.group(0)).translate(_CJK_DIGITS)
         # a card number said with its PIN in the same breath ("6222 0212 3456 7890 4831"): as
         # one run it was an account whose "last four" were the PIN (fixes19 #1). Only when the
         # blocks before the last 4-6 are a card number (its Luhn check): else a long account
@@ -246,10 +301,14 @@ def redact(text: str) -> tuple[str, tuple[str, ...]]:
         if not re.search(_D, secret) and not re.fullmatch(_SPOKEN_VALUE, secret, re.IGNORECASE):
             return match.group(0)
         kinds.append("secret")
-        return match.group("lead") + MASK
+        start, end = match.span("secret")
+        whole, at = match.group(0), match.start()
+        return whole[: start - at] + MASK + whole[end - at :]
 
     masked = _SECRET.sub(from_secret, text)
     masked = _SECRET_ZH.sub(from_secret, masked)
+    for loose in (_SECRET_AFTER_PAUSE, _SECRET_BEFORE, _SECRET_ZH_LATER, _SECRET_ZH_BEFORE):
+        masked = loose.sub(from_secret, masked)
     masked = _MISHEARD_PIN.sub(from_secret, masked)
     masked = _MISHEARD_PIN_ZH.sub(from_secret, masked)
     masked = _USCC.sub(from_code, masked)

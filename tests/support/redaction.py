@@ -56,4 +56,15 @@ SAMPLES: tuple[str, ...] = (
     "the last four are 4 4 1 7",
     "the code is 1 2 3 4 5 6",
     "I have 2 cards and 3 accounts, 1 2 3",
+    # newcomer19: a PIN in everyday word order; a card number in uneven comma groups, dots, a
+    # digit per hyphen; and the near lines that stay
+    "I forgot my pin, it was 4831 I think",
+    "my pin? 4831",
+    "4831 is my pin",
+    "我的密码忘了，好像是483191",
+    "My card number is 622, 021, 2, 3, 4, 5, 6, 7, 8, 0, I forgot my pin, it was 4831.",
+    "card 6222.0212.3456.6780",
+    "6-2-2-2-0-2-1-2-3-4-5-6-6-7-8-0",
+    "I forgot my PIN, 4417 is my card",
+    "I paid 100, 200, 300, 400, 500 yuan",
 )

@@ -29,7 +29,10 @@ const BLOCK = `(?:${GROUPED}|${D}{3,8})`;
 const DIGIT_RUN = new RegExp(
   `(?<!${D})(?<!${D},)` +
     `(?:${D}{10,}|${GROUPED}(?:[ \\-]${BLOCK})*(?!\\.[0-9])|${D}{3,8}(?:[ \\-]${BLOCK})+` +
-    `|${D}{4}(?:, ${D}{4}){3,}(?:, ${D}{3})?|${D}{1,4}(?: ${D}{1,4}){4,})` +
+    `|${D}{4}(?:, ${D}{4}){3,}(?:, ${D}{3})?|${D}{1,4}(?: ${D}{1,4}){4,}` +
+    // newcomer19: comma groups of mixed size (622, 021, 2, 3, …), a digit per hyphen, dots
+    `|${D}{1,4}(?:, ${D}{1,4}){4,}|${D}{1,4}(?:-${D}{1,4}){4,}` +
+    `|${D}{3,8}(?:\\.${D}{3,8}){2,}(?!\\.[0-9]))` +
     `(?:[ \\-]?[Xx])?(?!${D})(?!,${D})`,
   "gu",
 );
@@ -69,6 +72,52 @@ const SECRET_ZH = new RegExp(
   "giu",
 );
 const HAS_DIGIT = new RegExp(`\\d|${D}`, "u");
+// A PIN in everyday word order (the server's _SECRET_AFTER_PAUSE, _SECRET_BEFORE,
+// _SECRET_ZH_LATER, _SECRET_ZH_BEFORE): "my pin, 4831", "I forgot my pin, it was 4831",
+// "4831 is my pin", 我的密码忘了，好像是483191, 483191是我的密码; 4-8 digits, no unit or date after
+const PIN_WORD = "(?:pin(?:\\s+(?:code|number))?|passcode|passwords?|passwd)";
+const LOOSE_VALUE =
+  `(?:\\d{4,8}|\\d(?:[ -]\\d){3,7}|${SPOKEN_VALUE})` +
+  "(?![0-9]|[-/.:][0-9]|\\s*(?:times?|tries|try|attempts?|goes|minutes?|hours?|days?|weeks?" +
+  `|months?|years?|yuan|rmb|cny|dollars?|usd|hkd|bucks|am|pm|o'?clock)${NOT_WORD_AFTER}` +
+  // "I forgot my PIN, 4417 is my card": a card's ending, what the bank asks for
+  "|\\s+(?:is|was|are)\\s+(?:my|the)\\s+(?:card|account|ending|last|queue|ticket))";
+const SECRET_AFTER_PAUSE = new RegExp(
+  `(${NOT_WORD_BEFORE}${PIN_WORD}${NOT_WORD_AFTER}\\s*[,?;]\\s*` +
+    "(?:(?:it|that)(?:\\s+(?:is|was|might\\s+be|may\\s+be)|'s)\\s*|(?:is|was)\\s+)?)" +
+    `(${LOOSE_VALUE})()`,
+  "giu",
+);
+const SECRET_BEFORE = new RegExp(
+  `()(?<![0-9.,:/-])(${LOOSE_VALUE})` +
+    `(\\s+(?:is|was|'s)\\s+(?:my|the)\\s+(?:(?:bank|card|atm|app)\\s+)?${PIN_WORD}${NOT_WORD_AFTER})`,
+  "giu",
+);
+const COUNTED =
+  "\\s*(?:[年月日号號点點时時分秒块塊元圆万千百岁歲个個次张張笔筆天人]|[:：.．][0-9]" +
+  "|(?:yuan|rmb|cny|dollars?|usd|hkd|bucks|years?|tax|am|pm|a\\.m|p\\.m|o'?clock|hours?" +
+  `|minutes?)${NOT_WORD_AFTER})`;
+const SECRET_ZH_LATER = new RegExp(
+  "((?:密码|口令)[^。！？!?.0-9零〇一幺二两三四五六七八九卡号账户尾位]{0,10}?(?:是|为|：|:|，|,)\\s*)" +
+    `((?:${D}[ \\-]?){3,7}${D})(?![ \\-]?${D}|${COUNTED})()`,
+  "giu",
+);
+const SECRET_ZH_BEFORE = new RegExp(
+  `()(?<!${D})((?:${D}[ \\-]?){3,7}${D})(\\s*(?:就)?是我的(?:银行卡|卡)?(?:密码|口令))`,
+  "giu",
+);
+const LOOSE = [SECRET_AFTER_PAUSE, SECRET_BEFORE, SECRET_ZH_LATER, SECRET_ZH_BEFORE];
+
+/** Blocks joined by ", " all of 3 or more digits, the first four not all of four digits: a list
+ * of amounts or years (the server's _a_list). */
+function aList(run) {
+  const blocks = run.split(", ");
+  return (
+    blocks.length > 1 &&
+    blocks.every((b) => b.length >= 3) &&
+    !(blocks.length >= 4 && blocks.slice(0, 4).every((b) => b.length === 4))
+  );
+}
 
 function hideSecret(whole, lead, secret) {
   return HAS_DIGIT.test(secret) || SPOKEN_VALUE_ONLY.test(secret) ? lead + MASK : whole;
@@ -86,9 +135,14 @@ function masked(run, digits) {
 /** ``text`` with each personal number replaced by "•••• 1234" (its last 4 digits), and a PIN
  * or password said with its value by "••••". */
 export function maskNumbers(text) {
-  const secretless = text.replace(SECRET, hideSecret).replace(SECRET_ZH, hideSecret);
+  let secretless = text.replace(SECRET, hideSecret).replace(SECRET_ZH, hideSecret);
+  for (const loose of LOOSE) {
+    secretless = secretless.replace(loose, (_whole, lead, _secret, tail) => lead + MASK + tail);
+  }
   const typed = secretless.replace(DIGIT_RUN, (run) =>
-    masked(run, [...run.replace(/[ ,-]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
+    aList(run)
+      ? run
+      : masked(run, [...run.replace(/[ ,.-]/g, "")].map((c) => CJK_DIGITS[c] ?? c).join("")),
   );
   return typed.replace(WORD_RUN, (run) =>
     masked(run, (run.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => WORDS[w]).join("")),
