@@ -7,6 +7,7 @@ stack of :class:`Frame` (the flow being run and the flows it interrupted or call
 
 Rules, in order, for a visitor's input:
 
+0. an emergency or a scam in progress hands over at once (:mod:`dialog.safety`);
 1. a conversation command (cancel, start over, repeat, speak slower, human) works everywhere;
 2. a flow waiting at ``collect`` tries to read the slot from the text (digits, yes/no …);
    rejections are checked; a value that fits fills the slot and the flow goes on;
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialog import offer, waiting
+from dialog import offer, safety, waiting
 from dialog.commands import declines
 from dialog.entities import extract_digits
 from dialog.flow_choice import option_beside_question
@@ -97,7 +98,9 @@ class Interpreter:
         keep = append = False  # the replies "repeat" says again: kept / added to
         if isinstance(event, UserInput):
             run.language = event.language
-            if self._command(run, event):
+            if safety.intervene(run, event.text):  # an emergency or a scam: handed over at once
+                pass
+            elif self._command(run, event):
                 keep = event.nlu.command == "repeat"
             else:
                 self._user_input(run, event)
