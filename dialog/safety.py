@@ -36,7 +36,9 @@ def _any(*parts: str) -> re.Pattern[str]:
 # no such call: the verb must be the imperative or a need).
 _URGENT = _any(
     r"\b(call|get|phone|ring|need|send)\s+(for\s+)?(an?\s+|the\s+)?(ambulance|paramedics?|"
-    r"police|cops|fire\s*(brigade|department|service|fighters?)|firemen)\b",
+    r"police|cops|fire\s*(brigade|department|service|fighters?)|firemen)\b"
+    # "I need the police report for my insurance" asks for a paper, not for help (review19)
+    r"(?!\s*(report|station|record|certificate|check))",
     r"\b(call|dial|ring)\s+(110|119|120|112|911|999)\b",
     r"\bhelp\b.{0,20}\b(police|ambulance)\b",
     r"(快|赶紧|马上|帮我|请|帮忙)?(叫|打|喊)(一下|个|辆)?(救护车|120|110|119|医生|警察)",
@@ -65,9 +67,9 @@ _DANGER = _any(
     # Chinese
     r"心脏病|心脏(不舒服|难受|疼|痛)|心口(疼|痛)|胸口(疼|痛|闷)|胸痛|喘不(上|过)气|呼吸困难|"
     r"(晕|昏)倒|晕过去|昏过去|昏迷|不省人事|抽搐|中风|(我|人)?(头)?好晕|流了?很多血|自杀|不想活了",
-    r"着火|失火|起火了|火灾了|冒烟了|好大的烟|有烟",
-    r"抢劫|打劫|有人抢|持刀|拿(着)?刀|有刀|拿(着)?枪|有枪|威胁我|砍人|有人打(我|人)|绑架|炸弹|"
-    r"有危险|紧急情况",
+    r"着火|失火|起火了|火灾了|冒烟了|好大的烟|有烟(?![灰酒草])",
+    r"抢劫|打劫|有人抢|持刀|拿(着)?刀|有刀|拿(着)?枪|有枪|威胁我|砍人|有人打(我|人)(?!的?(电话|手机))|绑架|炸弹|"
+    r"有危险(?!吗)|紧急情况",
 )
 # When the line tells of the past: no emergency (the card lost in a fire last year).
 _PAST = _any(
