@@ -131,9 +131,6 @@ def run_dhe_serve(
     ``log_path``; stopped on exit."""
     from engine.paths import models_dir
 
-    dhe = REPO_ROOT / ".venv" / "bin" / "dhe"
-    if not dhe.exists():
-        dhe = Path(shutil.which("dhe") or dhe)
     port = _free_port()
     prefix = loopback_ns.prefix if loopback_ns else []
     full_env = {
@@ -147,9 +144,14 @@ def run_dhe_serve(
         "PYTHONUNBUFFERED": "1",
         **env,
     }
+    # ``python -m`` from the repository root, not ``.venv/bin/dhe``: that entry point imports
+    # the checkout the package was installed from (an editable install), so a worktree's e2e
+    # run would test another checkout's code; ``-m`` puts the working directory first on
+    # sys.path (as tests/support/server_process.py).
+    serve = [sys.executable, "-m", "engine.cli", "serve", "--host", "127.0.0.1"]
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [*prefix, str(dhe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*prefix, *serve, "--port", str(port)],
         cwd=REPO_ROOT,
         env=full_env,
         stdout=log,
