@@ -12,7 +12,8 @@
   the default avatar; they are in the spirit of the viseme → ARKit tables of open-source lip
   sync projects (e.g. met4citizen/TalkingHead), not copied from one.
 * :data:`EMOTIONS`: the reply emotions (neutral, happy, concerned, apologetic) as blendshape
-  offsets plus a head-pose offset; :data:`LISTENING` the attentive face.
+  offsets plus a head-pose offset; :data:`LISTENING` the attentive face. While the avatar
+  speaks, their lip-closing shapes give way to the visemes (:func:`yield_to_speech`).
 
 Behaviours over time (blinks, gaze jitter, breathing, idle sway, listening nods) live in
 :mod:`avatar.motion`, reply gestures in :mod:`avatar.gestures`.
@@ -184,3 +185,32 @@ LISTENING = Expression(
 LISTENING_LEAN: MappingProxyType = MappingProxyType(
     {"spine": (0.025, 0.0, 0.0), "upperChest": (0.01, 0.0, 0.0)}
 )
+
+#: Expression shapes that hold the lips together (name prefixes): while the avatar speaks they
+#: give way to the visemes (speech wins over expression at the mouth, as on a real face).
+#: concerned's mouthPress 0.25 + mouthShrugLower 0.3 added at full strength to the visemes
+#: narrowed the default avatar's mouth on every vowel (review19 F10; dark pixels in the
+#: lip-sync mouth box, held vowels aa O E I U, head still: 540 368 353 196 146 against
+#: neutral's 567 376 409 242 167). The frown, the smile and the dimple stay: each alone narrows
+#: no open vowel (frown 0.55: aa 579, O 402, E 407), and they carry the mood while it speaks.
+LIP_CLOSING_SHAPES = ("mouthPress", "mouthShrug", "mouthClose", "mouthRoll")
+
+
+def yield_to_speech(weights: dict[str, float], speaking: float) -> None:
+    """Scale an expression's lip-closing shapes down while the avatar speaks (in place).
+
+    Each shape whose name starts with one of :data:`LIP_CLOSING_SHAPES` is multiplied by
+    ``1 - speaking``; other shapes are untouched.
+
+    Args:
+        weights: blendshape name → summed expression weight (a mood, the listening face, a
+            gesture's smile), before the visemes' own mouth shapes are added.
+        speaking: how much a viseme shows, in [0, 1] (the sum of the crossfaded viseme
+            weights: 0 in silence, 1 on a held viseme, ramping with the crossfade); clamped.
+    """
+    keep = 1.0 - min(max(speaking, 0.0), 1.0)
+    if keep == 1.0:
+        return
+    for name in weights:
+        if name.startswith(LIP_CLOSING_SHAPES):
+            weights[name] *= keep

@@ -8,6 +8,8 @@ Speech (visemes with coarticulation, a jaw that follows the loudness): :mod:`ava
 Emotions blend in over ``emotion_ms``; an emotion set for a reply (speech scheduled within
 :data:`REPLY_WINDOW_S` after it) blends back out to neutral ``relax_ms`` after that reply's last
 speech, while one set with no speech after it holds (a preview, a pose held between replies).
+While a viseme shows, the expression's lip-closing shapes (a mood's press and shrug) give way
+to it in proportion (:func:`avatar.expressions.yield_to_speech`): speech wins at the mouth.
 
 Life (``idle``): gaze on the visitor with fixational jitter (and brief glances away while
 speaking), breathing and weight shifts as
@@ -23,7 +25,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from avatar.expressions import EMOTIONS, LISTENING, LISTENING_LEAN, Expression
+from avatar.expressions import (
+    EMOTIONS,
+    LISTENING,
+    LISTENING_LEAN,
+    Expression,
+    yield_to_speech,
+)
 from avatar.gestures import GESTURE_ALIASES, GESTURES, REST, clip_for, gesture_frame
 from avatar.motion import (
     BlinkSchedule,
@@ -342,6 +350,7 @@ class AvatarTimeline:
                 acc.bone(bone, p, y, r)
         visemes, mouth = self._speech.mouth_at(sample)
         acc.pitch += 0.04 * mouth.get("jawOpen", 0.0)  # a little head emphasis on open vowels
+        yield_to_speech(acc.expr, sum(visemes.values()))  # speech wins at the mouth
         expression = {k: min(max(v, 0.0), 1.0) for k, v in acc.expr.items()}
         combined = dict(acc.expr)
         for name, v in mouth.items():

@@ -279,3 +279,25 @@ def test_the_jaw_follows_the_speech_loudness_when_the_audio_is_given() -> None:
     assert loud.pose_at(ms(2000)).weight("jawOpen") == 0.0  # after the speech: closed
     loud.clear(ms(600))
     assert loud.pose_at(ms(750)).weight("jawOpen") == 0.0  # barge-in still closes the mouth
+
+
+def test_the_moods_mouth_gives_way_to_speech() -> None:
+    # review19 F10: concerned's press and shrug, added at full strength to an open vowel,
+    # held the lips shut (tests/integration/test_mood_lip_sync.py renders it).
+    tl = quiet()
+    tl.set_emotion("concerned", 0)
+    tl.add_speech(track(("sil", 0, 100), ("aa", 100, 400), ("sil", 400, 600)), ms(1000))
+    mood = EMOTIONS["concerned"].weights
+    before, during = tl.pose_at(ms(900)), tl.pose_at(ms(1250))
+    assert during.visemes == {"aa": 1.0}
+    for name in ("mouthPressLeft", "mouthShrugLower", "mouthFrownRight"):
+        assert before.weight(name) == pytest.approx(mood[name])  # silence: the whole mood
+    assert during.weight("mouthPressLeft") == pytest.approx(0.0)
+    assert during.weight("mouthShrugLower") == pytest.approx(0.0)
+    assert during.weight("mouthFrownRight") == pytest.approx(mood["mouthFrownRight"])  # stays
+    assert during.weight("browInnerUp") == pytest.approx(mood["browInnerUp"])
+    assert during.weight("jawOpen") == pytest.approx(VISEME_TO_ARKIT["aa"]["jawOpen"])
+    ramp = [tl.pose_at(ms(1000 + k * 5)).weight("mouthPressLeft") for k in range(40)]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(ramp))  # eases out, no jump
+    assert max(abs(b - a) for a, b in itertools.pairwise(ramp)) < 0.1
+    assert tl.pose_at(ms(2200)).weight("mouthPressLeft") == pytest.approx(mood["mouthPressLeft"])
