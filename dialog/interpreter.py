@@ -223,6 +223,7 @@ class Interpreter:
             if digits is not None:
                 run.slots[slot.name] = digits
         run.start_flow(stopped)
+        run.retried = stopped  # its next system failure calls a colleague (_connector_outcome)
         return True
 
     def _others(self, run: Run, event: UserInput, *, queue: bool) -> None:
@@ -341,12 +342,16 @@ class Interpreter:
         failure, to the step's ``on_error`` branch, else the apology for its code
         (``utter_error_<code>``) and the flow stops (:attr:`DialogState.stopped`: digits said
         next start it again, :meth:`_retry_stopped`). The system's failure
-        (:data:`SYSTEM_FAILURES`) a second time in a row, no call answered between, calls a
+        (:data:`SYSTEM_FAILURES`) a second time in a row, in the request the visitor's digits
+        started again (:attr:`DialogState.retried`, set by :meth:`_retry_stopped`), calls a
         colleague instead (:meth:`~dialog.steps.Run.handoff`: the pack's ``utter_handoff``, or
         ``utter_handoff_pending`` when one is on the way): the retry after a failure called the
         system again at once, and while it was still down the visitor heard the same apology
         twice. Decided: the colleague is called, not offered with a question, as the visitor
-        had already tried again and the apology itself says "or ask for a colleague"."""
+        had already tried again and the apology itself says "or ask for a colleague". Another
+        request failing once, later (an FAQ or minutes between), gets the apology like the
+        first: it had never failed, and the visitor had not tried again (review19 F6: any
+        later failure before a call succeeded called a colleague at once)."""
         if not run.stack or run.stack[-1].waiting != "action":
             return  # a late result for a flow that was cancelled
         frame, _, step = run.current()
@@ -359,7 +364,8 @@ class Interpreter:
             run.advance()
             run.proceed()
             return
-        failed_before = run.last_error in SYSTEM_FAILURES
+        retried = run.retried is not None and run.stack[0].flow_id == run.retried
+        failed_before = retried and run.last_error in SYSTEM_FAILURES
         run.last_error = event.code
         on_error = step.spec.get("on_error") or {}
         target = on_error.get(event.code, on_error.get("default"))

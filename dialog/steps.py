@@ -82,6 +82,9 @@ class DialogState:
         stopped: the flow a connector failure with no handler just ended (the system was
             not available): the next line, when it only gives digits or a code, starts it
             again (:meth:`dialog.interpreter.Interpreter.step`); any other event forgets it.
+        retried: the flow those digits started again, while it runs: the system's failure a
+            second time in it calls a colleague (a failure in another request, later, is
+            apologised for like the first, review19 F6); ``None`` once that flow has ended.
     """
 
     language: str = "en"
@@ -101,6 +104,7 @@ class DialogState:
     said_time: str | None = None
     queued: tuple[LaterRequest, ...] = ()
     stopped: str | None = None
+    retried: str | None = None
 
 
 class Run:
@@ -117,6 +121,7 @@ class Run:
         self.rate = state.speaking_rate
         self.last_error = state.last_error
         self.stopped: str | None = None  # only the event right after the failure sees it
+        self.retried = state.retried
         self.ended = state.ended
         self.budget = MAX_STEPS_PER_EVENT
         self.repeated = False
@@ -368,6 +373,8 @@ class Run:
             said_time=self.said_time,
             queued=tuple(self.queued),
             stopped=self.stopped,
+            # kept while the flow started again runs (its own sub-flows included)
+            retried=self.retried if any(f.flow_id == self.retried for f in self.stack) else None,
         )
 
 

@@ -48,3 +48,28 @@ async def test_a_second_failure_in_a_row_calls_a_colleague(
     assert apology not in said(turn)  # before: the same apology again
     assert turn.handoff and session.state.handed_off and not session.state.stack
     assert session.state.stopped is None  # digits said next restart nothing
+
+
+async def test_a_later_request_failing_once_gets_the_apology(
+    engine: DialogEngine, sandbox: SandboxCluster
+) -> None:
+    """Review19 F6: the balance check failed, the visitor asked a question and later took a
+    queue number, whose call failed once: that request had never failed and was not tried
+    again, so it gets the apology like the first, not a colleague at once (the old code called
+    one: the earlier failure was still counted, no call having succeeded between)."""
+    pack = domain_pack("bank")
+    apology = pack.responses["utter_error_unavailable"].texts["en"]
+    colleague = pack.responses["utter_handoff"].texts["en"]
+    session = engine.new_session("t-failure-later-request")
+    await session.handle_text("What is my balance?")
+    sandbox.set_faults("bank", {"error_rate": 1.0})  # fault injected on purpose: the bank is down
+    turn = await session.handle_text(DEMO_LAST4)
+    assert said(turn).count(apology) == 1 and not turn.handoff, said(turn)
+    turn = await session.handle_text("What time do you open?")  # another question between
+    assert not turn.handoff and apology not in said(turn), said(turn)
+    turn = await session.handle_text("Can I have a queue number for cash?")
+    assert "queue number for cash services" in said(turn), said(turn)
+    turn = await session.handle_text("yes please")  # the queue's call fails, once
+    assert apology in said(turn) and colleague not in said(turn), said(turn)
+    assert not turn.handoff and not session.state.handed_off
+    session.close()
