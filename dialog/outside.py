@@ -74,19 +74,30 @@ async def call_connector(
     return ConnectorDone(call.op, dict(result.data))
 
 
+def may_reword(plan: ReplyPlan) -> bool:
+    """Whether the LLM may reword ``plan``: a knowledge-base answer (it has a ``source``) that
+    carries no hand-off card. A reply with the hand-off card (``card: {kind: handoff}``: the
+    urgent ``utter_emergency`` and ``utter_scam_warning``, the call of a colleague) is said as
+    the pack wrote it: its numbers and its "do not transfer any money" are checked by people,
+    and a rewording that kept the numbers could still soften it (review19)."""
+    card = plan.card or {}
+    return plan.source is not None and card.get("kind") != "handoff"
+
+
 async def reworded(
     engine: DialogEngine, question: str, plan: ReplyPlan, audit: list[AuditEntry]
 ) -> ReplyPlan:
     """A knowledge-base answer reworded by the LLM when it keeps the facts, else ``plan``
-    unchanged (also when the reply is no knowledge-base answer or no LLM is configured).
+    unchanged (also when the reply is no knowledge-base answer, carries the hand-off card:
+    :func:`may_reword`, or no LLM is configured).
 
     Args:
         engine: the domain's engine (its optional ``rephraser``).
         question: the visitor's words.
-        plan: the reply; only one with a ``source`` (FAQ section) is reworded.
+        plan: the reply; only one :func:`may_reword` allows is reworded.
         audit: the session's audit trail, appended ``reworded|as written: <source>``.
     """
-    if plan.source is None or engine.rephraser is None:
+    if not may_reword(plan) or engine.rephraser is None:
         return plan
     text = await engine.rephraser.rephrase(question, plan.text, plan.language)
     audit.append(AuditEntry("llm", f"{'reworded' if text else 'as written'}: {plan.source}", None))

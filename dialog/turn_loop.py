@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dialog.engine import DialogEngine
 from dialog.interpreter import DialogState, FlowLoopError
 from dialog.outside import FillerCallback, call_connector, reworded
+from dialog.safety import RESPONSES as URGENT
 from dialog.steps import replace_stack
 from dialog.templates import render
 from dialog.types import (
@@ -88,6 +89,7 @@ class TurnLoop:
         helped: str | None = None
         connector_s: float | None = None
         handoff = False
+        urgent = False  # an emergency or a scam (dialog.safety): no reply of it is reworded
         # The turn's state is committed only between steps, never while a connector call is
         # awaited: a turn cancelled there (barge-in) leaves the session as it was before the
         # turn, not with a flow waiting for an answer that will never come.
@@ -110,6 +112,7 @@ class TurnLoop:
                     replies.append(action.reply)
                 elif isinstance(action, Handoff):
                     handoff = True
+                    urgent = urgent or action.reason in URGENT
                     self.audit.append(AuditEntry("handoff", action.reason, None))
                 elif isinstance(action, Call):
                     call = action
@@ -122,10 +125,11 @@ class TurnLoop:
                 self.engine, self.session_id, call, on_filler, state.language, self.audit
             )
             connector_s = (connector_s or 0.0) + time.perf_counter() - started
-        if self.trial and self.engine.rephraser is not None and text:
+        reword = self.engine.rephraser is not None and bool(text) and not urgent
+        if self.trial and reword:
             raise TrialStopped("LLM rewording")
         commit(state)
-        if self.engine.rephraser is not None and text:
+        if reword:
             replies = [await reworded(self.engine, text, plan, self.audit) for plan in replies]
         total_ms = ms_since(t0)
         connector_ms = None if connector_s is None else connector_s * 1000.0

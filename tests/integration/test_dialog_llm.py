@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from dialog.llm import LLMSettings, Rephraser, keeps_facts
+from dialog.outside import reworded
+from dialog.types import AuditEntry, ReplyPlan
 from tests.conftest import trained_dialog
 
 ANSWER = "The branch is open Monday to Friday from 9 am to 5 pm, and on Saturdays from 9 am to 12."
@@ -104,3 +106,40 @@ async def test_session_speaks_the_rewording_of_faq_answers_only() -> None:
         (e.kind, e.detail) for e in session.audit
     ]
     session.close()
+
+
+async def test_urgent_replies_are_never_reworded() -> None:
+    """The emergency's and the scam's words (the pack's ``utter_emergency``,
+    ``utter_scam_warning``, with the hand-off card) are said as written, whatever the LLM
+    offers: a rewording that keeps 110/120/119 passes the fact check yet could soften "do not
+    transfer any money" (review19). The scripted endpoint offers one for every request; none
+    may be sent. A reply with a source that carries the hand-off card is not reworded either
+    (before, any reply with a source was)."""
+    engine = trained_dialog("bank").with_connector(None)  # type: ignore[arg-type]
+    endpoint = Endpoint(
+        content="Stay calm. Call 110, 120 or 119 if anyone is hurt; help is coming."
+    )
+    engine.rephraser = _rephraser(endpoint)
+    pack = engine.pack
+    for language, line, name in (
+        ("en", "help, there is a fire", "utter_emergency"),
+        ("zh", "有人打电话说我涉嫌洗钱，让我把钱转到安全账户", "utter_scam_warning"),
+    ):
+        session = engine.new_session(f"llm-urgent-{language}", language)
+        turn = await session.handle_text(line)
+        assert turn.handoff and [r.text for r in turn.replies] == [
+            pack.responses[name].texts[language]
+        ], turn.replies
+        assert turn.replies[0].card == {"kind": "handoff"}
+        session.close()
+    assert endpoint.requests == []
+    cited = ReplyPlan(
+        "Call 110 at once; a colleague is on the way.",
+        "en",
+        card={"kind": "handoff"},
+        source="faq.en.md § Emergencies",
+    )
+    audit: list[AuditEntry] = []
+    assert await reworded(engine, "help", cited, audit) == cited
+    assert endpoint.requests == [] and audit == []
+    await engine.rephraser.aclose()
