@@ -38,7 +38,9 @@ _URGENT = _any(
     r"\b(call|get|phone|ring|need|send)\s+(for\s+)?(an?\s+|the\s+)?(ambulance|paramedics?|"
     r"police|cops|fire\s*(brigade|department|service|fighters?)|firemen)\b"
     # "I need the police report for my insurance" asks for a paper, not for help (review19)
-    r"(?!\s*(report|station|record|certificate|check))",
+    r"(?!\s*(report|station|record|certificate|check))"
+    # nor a call about a card stolen before ("call the police for me about my stolen card")
+    r"(?!\s*(for\s+(me|us)\s+)?about\s+(my|a|the|our|his|her)\s+(stolen|lost|missing)\b)",
     r"\b(call|dial|ring)\s+(110|119|120|112|911|999)\b",
     r"\bhelp\b.{0,20}\b(police|ambulance)\b",
     r"(快|赶紧|马上|帮我|请|帮忙)?(叫|打|喊)(一下|个|辆)?(救护车|120|110|119|医生|警察)",
@@ -62,13 +64,23 @@ _DANGER = _any(
     r"\b(is|are|'s|'re|am|'m)\s+(being\s+)?(robb(ing|ed)|attack(ing|ed)|threaten(ing|ed)|"
     r"assault(ing|ed)|stabb(ing|ed)|shooting|mugg(ing|ed)|held\s+up|hitting|beating)\b",
     r"\bthreaten\w*\s+(me|us|him|her|them|people|everyone)\s+with\b|\b(has|with|holding|"
-    r"waving|pointing)\s+an?\s+(knife|gun|pistol|weapon)\b|\bbomb\b|\brobbery\b|\bhold-?up\b",
+    r"waving|pointing)\s+an?\s+(knife|gun|pistol|weapon)\b",
+    # a bomb or a robbery here and now, not "the rates are a bomb", "stolen in a robbery" (a
+    # past event: the stolen card's flow) or "what's the hold-up with my transfer" (review19)
+    r"\b(there('s|\s+is)|has|with|holding|carrying|planted|left|found)\s+(a|an|some)\s+bomb\b|"
+    r"\bbomb\s+(threat|scare)\b|\bbomb\s*!|^\W*(a\s+)?bomb\W*$",
+    r"\b(this\s+is|there('s|\s+is)|it'?s)\s+an?\s+(robbery|hold-?up|stick-?up)\b|"
+    r"\b(robbery|hold-?up|stick-?up)\s*(!|in\s+progress|right\s+now|happening)|"
+    r"^\W*(a\s+)?(robbery|hold-?up|stick-?up)\W*$",
     r"\b(this|it)('s|\s+is)\s+an\s+emergency\b|^\W*emergency\W*$|\bi('?m|\s+am)\s+in\s+danger\b",
     # Chinese
     r"心脏病|心脏(不舒服|难受|疼|痛)|心口(疼|痛)|胸口(疼|痛|闷)|胸痛|喘不(上|过)气|呼吸困难|"
     r"(晕|昏)倒|晕过去|昏过去|昏迷|不省人事|抽搐|中风|(我|人)?(头)?好晕|流了?很多血|自杀|不想活了",
     r"着火|失火|起火了|火灾了|冒烟了|好大的烟|有烟(?![灰酒草])",
-    r"抢劫|打劫|有人抢|持刀|拿(着)?刀|有刀|拿(着)?枪|有枪|威胁我|砍人|有人打(我|人)(?!的?(电话|手机))|绑架|炸弹|"
+    # 有人抢 not of a queue number, a seat or a bargain (有人抢了我的排队号, review19); 有刀 / 有枪
+    # not asked about (你们这里有刀吗) nor 刀卡
+    r"抢劫|打劫|有人抢(?!.{0,4}(排队|号|位|座|名额|先|队|票|红包|购|生意|客户))|持刀|拿(着)?刀|"
+    r"有刀(?![卡片吗么嘛])|拿(着)?枪|有枪(?![吗么嘛])|威胁我|砍人|有人打(我|人)(?!的?(电话|手机))|绑架|炸弹|"
     r"有危险(?!吗)|紧急情况",
 )
 # When the line tells of the past: no emergency (the card lost in a fire last year).
@@ -76,6 +88,8 @@ _PAST = _any(
     r"\blast\s+(week|month|year|night|summer|winter|spring|autumn|time)\b|\byesterday\b|"
     r"\b(days|weeks|months|years)\s+ago\b|\bin\s+(19|20)\d\d\b|\bwhen\s+i\s+was\b|\bused\s+to\b",
     r"去年|前年|上个?月|上周|上星期|昨天|前天|前几天|几年前|以前|之前|那年|那次",
+    # lasted days or more: 我昏迷了三天卡过期了 tells of a coma that is over (review19)
+    r"了(整整|好)?[一二两三四五六七八九十几半0-9]+个?多?(天|周|星期|礼拜|月|年)",
 )
 # Near lines: "the fire exit", "fire insurance", "I got fired", "should I call the police
 # about my stolen card?", 要报警吗.
