@@ -111,19 +111,6 @@ def _said_whole(
     return bool(pattern.fullmatch(t) or pattern.fullmatch(t.replace(" ", "")))
 
 
-# A leave-taking said whole ("thanks, bye", "谢谢再见"): at a flow's question it ends the flow
-# and the conversation, where the classifier may be unsure of words so unlike an answer.
-_GOODBYE = re.compile(
-    r"((ok(ay)?|thanks?|thank you|no|nothing else)( |$))*(good ?bye|bye( bye)?|see you( later)?)"
-    r"( thanks?| thank you)?|(好的|好|谢谢|不用了|没事了|那)*(再见|拜拜)(了|啦|吧)?"
-)
-
-
-def is_goodbye(text: str) -> bool:
-    """Whether ``text`` (the whole utterance) takes leave: "bye", "thanks, bye", "谢谢再见"."""
-    return _said_whole(_GOODBYE, text, max_chars=40)
-
-
 # A plain no said whole at a question it cannot answer (the card's last four digits, a date, a
 # choice): the visitor declines to go on ("no" got "Sorry, I didn't get that." and the same
 # question, newcomer16 #17). 不用了 / 不要了 / 算了 are the cancel command already.

@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from dialog.commands import announces_a_question, asks_what_next, is_goodbye
+from dialog.commands import announces_a_question, asks_what_next
 from dialog.conditions import evaluate
+from dialog.farewell import is_goodbye
 from dialog.offer import HANDOFF_ANSWERS, OUT_OF_SCOPE
 from dialog.pack import Pack, Step
 from dialog.prefill import read_aloud, remember_time
