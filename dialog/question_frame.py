@@ -204,10 +204,11 @@ _PLACE_KINDS = re.compile("[\u4e00-\u9fff]{1,3}(局|店|铺)")
 _POINTING = re.compile("你们|您们|咱们|我们|他们|这个|那个|这家|那家|这里|那里|这儿|那儿|这|那|的")
 
 
-#: A landmark that says where the place asked about is (火车站旁边的网点, 医院对面那个分行, 医院里的
+#: A landmark that may say where the place asked about is (火车站旁边的网点, 医院对面那个分行, 医院里的
 #: 药房): a place (:data:`_PLACES`, :data:`_PLACE_KINDS`) and a word of position, before the
-#: place asked about (的, 那个, 这家 …; "中山公园里面几点关门" asks the park's hours). General
-#: Chinese words of position, written from the language.
+#: place asked about (的, 那个, 这家 …; "中山公园里面几点关门" asks the park's hours). It is one
+#: only before the pack's own place (:func:`_places_named`). General Chinese words of position,
+#: written from the language.
 _LANDMARK = re.compile(
     f"({_PLACES.pattern}|{_PLACE_KINDS.pattern})[站口]?(出口)?"
     "(斜?对面|旁边|附近|边上|隔壁|楼上|楼下|门口|里面|里头|里|后面|前面|周边|那边)(?=的|那|这)"
@@ -241,17 +242,41 @@ def elsewhere_hours(text: str, own: str) -> bool:
     >>> elsewhere_hours("工商银行几点开门", "银行")
     True
     """
-    return _asks_elsewhere(text, own, _HOURS, _places_named)
+    return _asks_elsewhere(text, own, _HOURS, lambda line: _places_named(line, own))
 
 
-def _places_named(text: str) -> list[str]:
+def _places_named(text: str, own: str = "") -> list[str]:
     """The places the Chinese ``text`` names: :data:`_PLACES`, then any other place by its kind
     (:data:`_PLACE_KINDS`) with the words pointing at it (:data:`_POINTING`) cut off; a place
-    named as a landmark (:data:`_LANDMARK`: 火车站旁边的网点) is none of them."""
-    text = _LANDMARK.sub("|", text)
+    named as a landmark of the pack's own place (:data:`_LANDMARK` before a place ``own``
+    matches: 火车站旁边的网点) is none of them. Before any other noun the landmark stays a
+    place named: 公园旁边的咖啡厅几点关门 asks a café's hours, not the branch's, though the
+    café is no place :data:`_PLACES` knows (review19 F12: the landmark was cut before any
+    noun, and the line was left with no place at all).
+
+    Raises:
+        re.error: ``own`` is no regular expression.
+    """
+    own_place = re.compile(own) if own else None
+
+    def cut(landmark: re.Match[str]) -> str:
+        return "|" if _own_follows(text, landmark.end(), own_place) else landmark.group()
+
+    text = _LANDMARK.sub(cut, text)
     named = [m.group() for m in _PLACES.finditer(text)]
     kinds = _PLACE_KINDS.finditer(_PLACES.sub("|", text))
     return named + [_POINTING.split(m.group())[-1] for m in kinds]
+
+
+def _own_follows(text: str, start: int, own: re.Pattern[str] | None) -> bool:
+    """Whether ``text[start:]``, past the words pointing at a place (:data:`_POINTING`: 的, 那个,
+    这家 …), begins with a place ``own`` matches (the pack's own place; ``None``: none)."""
+    if own is None:
+        return False
+    rest = text[start:]
+    while pointing := _POINTING.match(rest):
+        rest = rest[pointing.end() :]
+    return own.match(rest) is not None
 
 
 def _asks_elsewhere(

@@ -61,6 +61,20 @@ def test_landmark_en(own: str, text: str, elsewhere: bool) -> None:
         (BANK, "中山公园里面几点关门", True),  # no place after the word of position
         (TAX, "税务局对面的银行几点开门", True),
         (TAX, "海港银行分店几点开门", True),  # the bank's branch is no place of the hall's
+        # review19 F12: a landmark before a place no rule lists (a café, a car park) is a
+        # place named, not where the branch is: another place's hours (all False before)
+        (BANK, "公园旁边的咖啡厅几点关门", True),
+        (BANK, "公园里的咖啡馆几点关门", True),
+        (BANK, "公园旁边的停车场几点关门", True),
+        (BANK, "医院对面那个洗车行几点关门", True),
+        (TAX, "火车站旁边的茶馆几点关门", True),
+        (TAX, "学校隔壁那家照相馆几点开门", True),
+        # the pack's own place after the landmark, named by its kind: still its hours
+        (BANK, "学校对面的营业厅中午休息吗", False),
+        (BANK, "博物馆后面的那家分行几点开门", False),
+        (BANK, "公园门口的支行几点关门", False),
+        (TAX, "地铁站出口旁边的大厅中午休息吗", False),
+        (TAX, "公园对面的办税大厅周六开吗", False),
     ],
 )
 def test_landmark_and_branch_zh(own: str, text: str, elsewhere: bool) -> None:
