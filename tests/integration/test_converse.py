@@ -201,8 +201,9 @@ def test_mouth_moves_with_speech_and_rests_in_silence(video) -> None:
     # the rendered rest pose; an open mouth is several times that. The head's idle sway moves
     # the seam and the nostril shadows within the fixed window: silent frames measured
     # 0.0129-0.0161 over five runs against 0.010 at rest (the same before and after the
-    # renderer changes of issue 11), speech 0.03 and more.
-    assert at_rest < 0.015  # a closed mouth
+    # renderer changes of issue 11), speech 0.03 and more. Session 19's lips (a darker line
+    # where they meet) raised the rest pose's share 0.010 -> 0.0168.
+    assert at_rest < 0.02  # a closed mouth
     assert open_share[quiet].max() < at_rest + 0.009, "the mouth is open while the avatar is silent"
     assert open_share[loud].mean() > 0.03
     assert (open_share[loud] > 0.02).mean() > 0.4, "the mouth rarely opens while speaking"

@@ -58,8 +58,18 @@ def test_synthetic_question_in_piper_voice(model) -> None:
     model_folder("piper-en_US-joe-medium")
     spoken = speak("I would like to check my account balance.", "en", "piper")
     assert model.check(np.concatenate([silence(500), spoken, silence(200)])).probability > 0.5
-    half = spoken[: int(spoken.size * 0.55)]  # "I would like to check my ac…"
-    assert model.check(np.concatenate([silence(500), half, silence(200)])).probability < 0.5
+    # Cut inside "…my account…" at five points: Piper's noise makes each synthesis a little
+    # different (27542-29965 samples over eight runs), so one fixed share lands on a different
+    # sound each time: the single cut at 0.55 scored 0.02-0.52 and failed the suite once
+    # (session 19, 0.520). Over five runs the median of these five cuts was 0.06-0.38; cuts at 0.45
+    # ("…to check") and 0.6 ("…my account") end phrases that can be whole, and scored up to 0.94.
+    cuts = [
+        model.check(
+            np.concatenate([silence(500), spoken[: int(spoken.size * share)], silence(200)])
+        ).probability
+        for share in (0.49, 0.51, 0.53, 0.55, 0.57)
+    ]
+    assert float(np.median(cuts)) < 0.5, cuts
 
 
 def test_policy_ends_a_finished_turn_at_the_check(model, shared_data) -> None:
