@@ -7,6 +7,11 @@ execute each returned :class:`~dialog.types.Call` on the connector and feed its 
 → collect the :class:`~dialog.types.ReplyPlan` s (that loop: :mod:`dialog.turn_loop`).
 Connector errors become their ``code`` only; no exception text reaches the visitor. The
 session's audit trail keeps intents, flow steps and connector outcomes, never slot values.
+
+This file holds the visitor's lines (typed or heard, and the silence ASR reports), the language
+switch, the trial turn and the close; the turns taken on other cues (arrival, a long silence,
+the idle lapse of account details, a hand gesture, a facial emotion) are
+:class:`dialog.session_cues.SessionCues`, which :class:`DialogSession` inherits.
 """
 
 from __future__ import annotations
@@ -18,25 +23,23 @@ import time
 from typing import Any
 
 from dialog.commands import detect_language, normalize_language
-from dialog.empathy import EmpathyMemory, with_empathy
+from dialog.empathy import EmpathyMemory
 from dialog.engine import DialogEngine
 from dialog.entities import clean_text
 from dialog.farewell import not_understood, unclear_goodbye
 from dialog.interpreter import DialogState
-from dialog.lapse import holds_access, lapse_due, lapsed, lapsed_reply
 from dialog.nothing_asked import digits_only, nothing_asked, wordless
 from dialog.outside import FillerCallback
 from dialog.reading import read_line
 from dialog.sensitive import names_only_numbers, redact, warning_reply
+from dialog.session_cues import SessionCues
 from dialog.templates import render
 from dialog.turn_loop import TurnLoop, ms_since
 from dialog.types import (
-    GESTURE_ANSWERS,
     AskAgain,
     AuditEntry,
     DialogTurn,
     Event,
-    GestureInput,
     NoInput,
     ReplyPlan,
     SessionClosedError,
@@ -47,7 +50,7 @@ from dialog.types import (
 MAX_INPUT_CHARS = 1000
 
 
-class DialogSession:
+class DialogSession(SessionCues):
     """One visitor's conversation. Not shared between visitors; :meth:`close` wipes it."""
 
     def __init__(
@@ -264,92 +267,6 @@ class DialogSession:
             SessionClosedError: the session was closed.
         """
         return await self._run(NoInput(), "", None, time.perf_counter())
-
-    async def greet(self, emotion: str | None = None) -> DialogTurn:
-        """The greeting for a visitor who just arrived (presence), in the session language, as
-        their facial ``emotion`` at arrival wants it (:meth:`respond_to_emotion`: no smile nor
-        wave at a frown; None without a camera)."""
-        t0 = time.perf_counter()
-        plan = render(self.engine.pack.responses["utter_greet"], self.state.language, {})
-        turn = DialogTurn(
-            "", None, plan.language, [plan], {"dialog": ms_since(t0), "connector": None}
-        )
-        return self.respond_to_emotion(turn, emotion)
-
-    async def still_there(self, seconds_left: float) -> DialogTurn:
-        """ "Are you still there?": the visitor has been silent a while and the session ends
-        in ``seconds_left`` seconds, its data wiped (the pack's ``utter_still_there``, its
-        ``{seconds}`` the whole seconds left), in the session's language; no replies from a
-        pack without it. The state is not changed: the flow's question still waits.
-
-        Raises:
-            SessionClosedError: the session was closed.
-        """
-        t0 = time.perf_counter()
-        language = self.state.language
-        replies = []
-        response = self.engine.pack.responses.get("utter_still_there")
-        if response is not None:
-            replies.append(render(response, language, {"seconds": round(seconds_left)}))
-        return DialogTurn("", None, language, replies, {"dialog": ms_since(t0), "connector": None})
-
-    @property
-    def holds_access(self) -> bool:
-        """Whether account details the visitor gave are held (:mod:`dialog.lapse`: a token, a
-        card's digits); False after :meth:`close`."""
-        return self._state is not None and holds_access(self.engine.pack, self._state)
-
-    @property
-    def lapse_due(self) -> bool:
-        """Whether the lapse (:meth:`lapse_access`) has anything to close: account details or an
-        anonymous visit's results (:func:`dialog.lapse.lapse_due`); False after :meth:`close`."""
-        return self._state is not None and lapse_due(self.engine.pack, self._state)
-
-    async def lapse_access(self) -> DialogTurn:
-        """Forget the account details the visitor gave, the visit's results and the running flows
-        (:mod:`dialog.lapse`; the server calls it after ``server.verified_idle_s`` without the
-        visitor) and say what was closed in the session's language; no replies, nothing
-        changed, when neither was held.
-
-        Raises:
-            SessionClosedError: the session was closed.
-        """
-        t0 = time.perf_counter()
-        state = self.state
-        replies = []
-        if lapse_due(self.engine.pack, state):
-            self._state = lapsed(self.engine.pack, state)
-            self._audit.append(AuditEntry("flow", "access lapsed after idle", None))
-            replies.append(lapsed_reply(self.engine.pack, state))
-        timings = {"dialog": ms_since(t0), "connector": None}
-        return DialogTurn("", None, state.language, replies, timings)
-
-    def accepts_gesture(self, name: str) -> bool:
-        """Whether gesture ``name`` answers the question the session waits at (a thumbs up or
-        down at a yes/no confirmation); False after :meth:`close`."""
-        state = self._state
-        return state is not None and self.engine.interpreter.expects_gesture(state, name)
-
-    async def handle_gesture(self, name: str) -> DialogTurn:
-        """A hand gesture the camera recognised, as the visitor's turn: at a yes/no question a
-        thumbs up or down answers it (the audit says "confirmed by gesture" or "declined by
-        gesture", never what the camera saw); elsewhere nothing happens (no replies).
-
-        Raises:
-            SessionClosedError: the session was closed.
-        """
-        t0 = time.perf_counter()
-        if self.accepts_gesture(name):
-            done = "confirmed" if GESTURE_ANSWERS[name] else "declined"
-            self._audit.append(AuditEntry("gesture", f"{done} by gesture", self._flow()))
-        return await self._run(GestureInput(name), "", None, t0)
-
-    def respond_to_emotion(self, turn: DialogTurn, emotion: str | None) -> DialogTurn:
-        """``turn`` as the visitor's facial emotion at it wants (:mod:`dialog.empathy`: an
-        empathetic line and the offer of a person at frustration or sadness, once per
-        episode; no smile at a frown); ``emotion`` None (no camera) changes nothing."""
-        turn, self._empathy = with_empathy(turn, emotion, self.engine.pack.responses, self._empathy)
-        return turn
 
     def trial(self) -> DialogSession:
         """A copy of this session to answer a turn on before the visitor has surely finished
