@@ -100,6 +100,19 @@ def at_code_question(pack: Pack, state: DialogState) -> bool:
     return slot is not None and slot.sensitive and not slot.persist
 
 
+def code_awaited(pack: Pack, state: DialogState) -> bool:
+    """Whether the visitor's next line may hold the one-time code, so that every number in it
+    is hidden whole where it is logged, shown or printed: the flow waits at the code's question
+    (:func:`at_code_question`), or a connector failure just ended a flow
+    (:attr:`dialog.steps.DialogState.stopped`), after which the code typed again starts the
+    request anew (dialogfix18 #1, review18).
+
+    Args:
+        pack: the session's domain pack; state: its dialog state before the line.
+    """
+    return at_code_question(pack, state) or state.stopped is not None
+
+
 def lapsed(pack: Pack, state: DialogState) -> DialogState:
     """A fresh state that keeps of ``state`` only what must survive the lapse: the language,
     the speaking rate, the event count (``seq``: idempotency keys stay unique), ``ended``,

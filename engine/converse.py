@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from dialog import DialogEngine
-from dialog.pack import Pack
-from dialog.sensitive import mask_code, mask_line
-from dialog.steps import DialogState
+from dialog.lapse import code_awaited
+from dialog.sensitive import mask_line
 from dialog.types import join_replies
 from engine.audit import SessionAudit, record_dialog
 from engine.config import EngineConfig
@@ -45,7 +44,6 @@ from engine.reply import ReplyHandle
 from engine.show import Show
 from engine.speaking import Speaker
 from engine.systems import open_systems
-from engine.transcript_log import code_awaited
 from engine.turns import TurnOutcome, TurnRunner
 from engine.voices import Voices
 
@@ -116,7 +114,7 @@ class ConverseSession:
     async def run_turn(self, index: int, turn: TurnInput) -> TurnRecord:
         """Hear (audio) or take (text) one turn, answer it, and put the answer on the video."""
         # the one-time code's question: what answers it is a secret in the --json row
-        secret = may_be_a_code(self.dialog.engine.pack, self.dialog.state)
+        secret = code_awaited(self.dialog.engine.pack, self.dialog.state)
         turn_id = f"{self.session_id}-t{index}"
         handle = ReplyHandle(turn_id)
         if turn.kind == "audio":
@@ -153,24 +151,13 @@ class ConverseSession:
             self.dialog.close()
 
 
-def mask_secret(text: str) -> str:
-    """``text`` with every number in it hidden whole: :func:`dialog.sensitive.mask_code`, the
-    one masking path (kept under this name for its callers)."""
-    return mask_code(text)
-
-
-def may_be_a_code(pack: Pack, state: DialogState) -> bool:
-    """:func:`engine.transcript_log.code_awaited` (kept under this name for its callers)."""
-    return code_awaited(pack, state)
-
-
 def _record(turn: TurnInput, outcome: TurnOutcome, *, secret: bool = False) -> TurnRecord:
     """The turn's ``--json`` row. What the visitor said or typed is masked like a log line
-    (:func:`dialog.redact`: full card, account, ID and phone numbers keep their last 4 digits):
-    the document is a record of the session kept beside its logs. ``secret``: the turn answered
-    the one-time code's question (:func:`dialog.lapse.at_code_question`), and its numbers are
-    hidden whole (:func:`mask_secret`): ``dhe converse --demo --text 123456 --json`` printed the
-    code in ``input`` (dialogfix18 #4)."""
+    (:func:`dialog.sensitive.mask_line`: full card, account, ID and phone numbers keep their
+    last 4 digits, a PIN is hidden): the document is a record of the session kept beside its
+    logs. ``secret``: the turn may answer the one-time code's question
+    (:func:`dialog.lapse.code_awaited`), and its numbers are hidden whole: ``dhe converse --demo
+    --text 123456 --json`` printed the code in ``input`` (dialogfix18 #4)."""
     reply_language = outcome.replies[0].language if outcome.replies else outcome.language
 
     def hide(text: str) -> str:

@@ -107,7 +107,7 @@ class Hearing:
             bus: receives SpeechStarted/SpeechEnded/EndOfTurn/FinalTranscript and StageEvents.
             awaited: the slot type the dialog's question waits for (:meth:`prompt_for`).
             code: the dialog waits for the one-time code
-                (:func:`engine.transcript_log.code_awaited`): the transcript is logged and
+                (:func:`dialog.lapse.code_awaited`): the transcript is logged and
                 published with every number hidden whole.
 
         Raises:

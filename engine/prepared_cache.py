@@ -249,7 +249,7 @@ def prepared_counts(tts) -> list[tuple[str, int, int]]:
     for language, voice in tts.voices.items():
         if voice.provider not in PREPARED_PROVIDERS:
             continue
-        texts = {t.strip() for t in fixed_texts(language) + fixed_openings(language) if t.strip()}
+        texts = {t.strip() for t in _texts_to_prepare(language) if t.strip()}
         path = cache_file(cache_dir(), language, voice_fingerprint(voice, language))
         have: set[str] = set()
         if path.is_file():
@@ -294,6 +294,12 @@ def _write_state(tts, *, off: bool) -> None:
         pass
 
 
+def _texts_to_prepare(language: str) -> list[str]:
+    """The texts prepared for ``language``: the packs' slot-free replies and the fixed openings
+    of their slot-filled ones (:func:`fixed_texts`, :func:`fixed_openings`)."""
+    return fixed_texts(language) + fixed_openings(language)
+
+
 def _prepare_all(tts) -> int:
     """:func:`main`'s loop over the configured voices (its return value)."""
     from dialog.pack import PackError
@@ -304,7 +310,7 @@ def _prepare_all(tts) -> int:
             print(f"  {language}: {voice.provider} voice, spoken live", flush=True)
             continue
         try:
-            prepare(language, voice, cache_dir(), fixed_texts(language) + fixed_openings(language))
+            prepare(language, voice, cache_dir(), _texts_to_prepare(language))
         except (PackError, TTSError, OSError) as exc:
             print(f"prepared {language} replies not built: {exc}", file=sys.stderr)
             return 1

@@ -8,7 +8,7 @@ Chinese numerals or English digit words too (``幺三八…``, ``four four one s
 :func:`dialog.redact` reads, and a deployment may log through handlers of its own. So the
 transcript is masked here, before any handler sees it: full numbers keep their last 4 digits, a
 PIN (under its cue word, a misheard one — "my pill is 4831", 密马 — or right after a full number)
-is hidden whole, and at the one-time code's question (:func:`code_awaited`) every number is.
+is hidden whole, and at the one-time code's question (:func:`dialog.lapse.code_awaited`) every number is.
 
 Final transcripts are INFO (``-v``), interim ones DEBUG (``-vv``), on the ``engine.transcript``
 logger.
@@ -18,25 +18,9 @@ from __future__ import annotations
 
 import logging
 
-from dialog.lapse import at_code_question
-from dialog.pack import Pack
 from dialog.sensitive import mask_line
-from dialog.steps import DialogState
 
 log = logging.getLogger("engine.transcript")
-
-
-def code_awaited(pack: Pack, state: DialogState) -> bool:
-    """Whether the visitor's next line may hold the one-time code, so that every number in it
-    is hidden whole where it is logged, shown or printed: the flow waits at the code's question
-    (:func:`dialog.lapse.at_code_question`), or a connector failure just ended a flow
-    (:attr:`dialog.steps.DialogState.stopped`), after which the code typed again starts the
-    request anew (dialogfix18 #1, review18).
-
-    Args:
-        pack: the session's domain pack; state: its dialog state before the line.
-    """
-    return at_code_question(pack, state) or state.stopped is not None
 
 
 def log_transcript(
@@ -56,7 +40,7 @@ def log_transcript(
         text: the transcript as ASR wrote it (unmasked); nothing is logged when it is empty.
         language: the language ASR heard (``en``, ``zh``).
         final: the turn's final transcript (INFO) or an interim one (DEBUG).
-        code: the dialog waits for the one-time code (:func:`code_awaited`): every number in
+        code: the dialog waits for the one-time code (:func:`dialog.lapse.code_awaited`): every number in
             ``text`` is hidden whole.
     """
     level = logging.INFO if final else logging.DEBUG

@@ -44,6 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar.frame_renderer import FrameRenderer
 from dialog import DialogSession
+from dialog.lapse import code_awaited
 from dialog.types import SessionClosedError
 from engine.audit import record_dialog
 from engine.events import Event, GestureDetected, SessionError, SessionState
@@ -64,7 +65,6 @@ from engine.server.session_turns import SessionTurns
 from engine.server.speaker_gate import GatedDecisions
 from engine.show import badge_for
 from engine.speaking import Speaker
-from engine.transcript_log import code_awaited
 from engine.turns import TurnRunner
 
 log = logging.getLogger(__name__)

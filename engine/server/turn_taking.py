@@ -341,9 +341,9 @@ class TurnTaking:
         if future.cancelled() or future.exception() is not None:
             return
         transcript = future.result()
-        code = self.code_question()
         listening = turn == self.turn_id and self.listener.endpointer.in_speech
         if transcript.text and listening:
+            code = self.code_question()
             self.bus.publish(
                 PartialTranscript(
                     session_id=self.session_id,

@@ -9,22 +9,14 @@ from __future__ import annotations
 import pytest
 
 from connectors.embedded import SandboxCluster
-from connectors.router import Router
 from dialog import DialogEngine
-from tests.conftest import trained_dialog
-from tests.integration.test_dialog_option_and_question import free_slots
+from tests.integration.test_dialog_option_and_question import CONFIRM, engine, free_slots
 from tests.support.dialog_visitor import said
 from tests.support.sandbox import connector, inproc_logs, sandbox
 
-__all__ = ["connector", "inproc_logs", "sandbox"]  # fixtures used by this module
+__all__ = ["connector", "engine", "inproc_logs", "sandbox"]  # fixtures used by this module
 
-CONFIRM = {"en": "yes or no", "zh": "确认"}
 ASKED = {"en": "which one", "zh": "哪个"}
-
-
-@pytest.fixture
-def engine(connector: Router) -> DialogEngine:
-    return trained_dialog("tax").with_connector(connector)
 
 
 @pytest.mark.parametrize(

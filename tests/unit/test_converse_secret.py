@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from dialog.lapse import code_awaited
 from dialog.pack import DEFAULT_PACKS_DIR, load_pack
+from dialog.sensitive import mask_code
 from dialog.steps import DialogState, Frame
-from engine.converse import _record, mask_secret, may_be_a_code
+from engine.converse import _record
 from engine.converse_inputs import TurnInput
 from engine.events import TurnMetrics
 from engine.turns import TurnOutcome
@@ -32,7 +34,7 @@ def outcome(transcript: str) -> TurnOutcome:
 def test_a_code_is_hidden_whole(typed: str, masked: str) -> None:
     row = _record(TurnInput("text", typed), outcome(typed), secret=True).as_json()
     assert row["input"] == row["transcript"] == masked
-    assert mask_secret(typed) == masked
+    assert mask_code(typed) == masked
 
 
 def test_other_turns_keep_their_digits() -> None:
@@ -45,11 +47,11 @@ def test_a_line_right_after_a_failure_may_be_the_code() -> None:
     check), the flow is gone, so the code typed again (which starts the request anew,
     dialogfix18 #1) was not at the code's question and its row printed it as typed."""
     pack = load_pack(DEFAULT_PACKS_DIR / "bank")
-    assert may_be_a_code(pack, DialogState(stopped="check_balance"))
-    assert not may_be_a_code(pack, DialogState())
+    assert code_awaited(pack, DialogState(stopped="check_balance"))
+    assert not code_awaited(pack, DialogState())
     verify = pack.flows["verify_bank"].index_of("ask_code")
     stack = (
         Frame("check_balance", 0, waiting="call"),
         Frame("verify_bank", verify, waiting="collect"),
     )
-    assert may_be_a_code(pack, DialogState(stack=stack))
+    assert code_awaited(pack, DialogState(stack=stack))
